@@ -1,0 +1,43 @@
+using System.Text.Json;
+using Renkei.Hosting;
+
+namespace Renkei.Cli.Network;
+
+/// <summary>A service of a running network as DIR/network.json lists it.</summary>
+public sealed record ServiceEntry(string Url);
+
+/// <summary>
+/// DIR/network.json: what <c>renkei up</c> is running (each service's URL), so that other
+/// commands use that network instead of starting their own.
+/// </summary>
+public sealed record NetworkFile(int ProcessId, DateTime StartedAt, Dictionary<string, ServiceEntry> Services)
+{
+    public static string PathIn(string dataFolder) => Path.Combine(dataFolder, "network.json");
+
+    public async Task WriteAsync(string dataFolder)
+    {
+        var path = PathIn(dataFolder);
+        var temp = path + ".tmp";
+        await File.WriteAllTextAsync(temp, JsonSerializer.Serialize(this, new JsonSerializerOptions(ServiceDefaults.Json) { WriteIndented = true }));
+        File.Move(temp, path, overwrite: true);
+    }
+
+    public static NetworkFile? Read(string dataFolder)
+    {
+        var path = PathIn(dataFolder);
+        if (!File.Exists(path)) return null;
+        try { return JsonSerializer.Deserialize<NetworkFile>(File.ReadAllText(path), ServiceDefaults.Json); }
+        catch (JsonException) { return null; }
+    }
+
+    /// <summary>The network described in <paramref name="dataFolder"/>, if its services answer.</summary>
+    public static async Task<NetworkFile?> FindRunningAsync(string dataFolder)
+    {
+        var file = Read(dataFolder);
+        if (file is null || !file.Services.TryGetValue("registry", out var registry)) return null;
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        try { return (await http.GetAsync(new Uri(new Uri(registry.Url), "health"))).IsSuccessStatusCode ? file : null; }
+        catch (HttpRequestException) { return null; }
+        catch (TaskCanceledException) { return null; }
+    }
+}

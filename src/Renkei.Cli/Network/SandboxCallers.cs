@@ -1,0 +1,37 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using Renkei.Hosting;
+using Renkei.Registry.Municipalities;
+
+namespace Renkei.Cli.Network;
+
+/// <summary>
+/// The sandbox's callers and their tokens, made on first start and kept in DIR/registry/callers.json
+/// (readable by the owner only), never in source.
+/// </summary>
+public static class SandboxCallers
+{
+    public static List<Caller> LoadOrCreate(string dataFolder)
+    {
+        var path = Path.Combine(dataFolder, "registry", "callers.json");
+        if (File.Exists(path)) return JsonSerializer.Deserialize<List<Caller>>(File.ReadAllText(path), ServiceDefaults.Json)!;
+        List<Caller> callers =
+        [
+            new() { Name = "admin", Token = NewToken(), Permissions = ["admin"] },
+            new() { Name = "identity", Token = NewToken(), Permissions = ["identity"] },
+            new() { Name = "events", Token = NewToken(), Permissions = ["events"] },
+            .. DemoMunicipalities.All.Select(m => new Caller
+            {
+                Name = $"clerk-{m.Code.Digits}", Token = NewToken(), Permissions = [$"municipality:{m.Code.Digits}"],
+            }),
+        ];
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, JsonSerializer.Serialize(callers, new JsonSerializerOptions(ServiceDefaults.Json) { WriteIndented = true }));
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        return callers;
+    }
+
+    public static string TokenOf(string dataFolder, string name) => LoadOrCreate(dataFolder).First(c => c.Name == name).Token;
+
+    private static string NewToken() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(24)).Replace('+', '-').Replace('/', '_');
+}

@@ -1,0 +1,71 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
+using Renkei.Hosting;
+using Renkei.Registry;
+
+namespace Renkei.Cli.Network;
+
+/// <summary>
+/// The whole network in one process on loopback ports with SQLite under the data folder: what
+/// <c>renkei up</c> runs and what other commands start for their own duration when none runs.
+/// </summary>
+public sealed class SandboxNetwork : IAsyncDisposable
+{
+    private readonly List<WebApplication> apps = [];
+
+    private SandboxNetwork(string dataFolder) => DataFolder = dataFolder;
+
+    public string DataFolder { get; }
+
+    public Uri RegistryUrl { get; private set; } = null!;
+
+    /// <summary>Starts every service; port 0 picks free ports.</summary>
+    public static async Task<SandboxNetwork> StartAsync(string dataFolder, int basePort = 0)
+    {
+        dataFolder = Path.GetFullPath(dataFolder);
+        Directory.CreateDirectory(Path.Combine(dataFolder, "logs"));
+        var network = new SandboxNetwork(dataFolder);
+        var callers = SandboxCallers.LoadOrCreate(dataFolder);
+        var registry = RegistryApp.Create([], builder =>
+        {
+            builder.Environment.ContentRootPath = dataFolder;
+            builder.WebHost.UseUrls($"http://127.0.0.1:{(basePort == 0 ? 0 : basePort + 1)}");
+            builder.Configuration.AddInMemoryCollection(Settings(callers,
+                ("Registry:DataFolder", Path.Combine(dataFolder, "registry")),
+                ("Logging:LogLevel:Default", "Warning")));
+        });
+        await network.StartAsync(registry);
+        network.RegistryUrl = registry.BaseAddress();
+        return network;
+    }
+
+    private async Task StartAsync(WebApplication app)
+    {
+        await app.StartAsync();
+        apps.Add(app);
+    }
+
+    public NetworkFile Describe() => new(Environment.ProcessId, DateTime.UtcNow,
+        new Dictionary<string, ServiceEntry> { ["registry"] = new(RegistryUrl.ToString()) });
+
+    private static IEnumerable<KeyValuePair<string, string?>> Settings(List<Caller> callers, params (string Key, string Value)[] settings)
+    {
+        foreach (var (key, value) in settings) yield return new(key, value);
+        for (var i = 0; i < callers.Count; i++)
+        {
+            yield return new($"Callers:{i}:Name", callers[i].Name);
+            yield return new($"Callers:{i}:Token", callers[i].Token);
+            for (var j = 0; j < callers[i].Permissions.Count; j++) yield return new($"Callers:{i}:Permissions:{j}", callers[i].Permissions[j]);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var app in Enumerable.Reverse(apps))
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+        }
+    }
+}

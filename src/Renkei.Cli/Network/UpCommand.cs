@@ -1,0 +1,58 @@
+using System.CommandLine;
+
+namespace Renkei.Cli.Network;
+
+/// <summary><c>renkei up</c>: runs the whole network until Ctrl+C.</summary>
+public static class UpCommand
+{
+    public static Option<string> DataOption() => new("--data")
+    {
+        Description = "データフォルダ / the data folder (one folder per service, network.json)",
+        DefaultValueFactory = _ => "data",
+    };
+
+    public static Command Create()
+    {
+        var data = DataOption();
+        var port = new Option<int>("--port") { Description = "先頭ポート（0で空きポート）/ base port; services listen on the next ports (0 picks free ports)", DefaultValueFactory = _ => 7100 };
+        var command = new Command("up", "ネットワーク全体を起動する / run the whole network on loopback until Ctrl+C") { data, port };
+        command.SetAction(async (parse, ct) =>
+        {
+            var folder = Path.GetFullPath(parse.GetValue(data)!);
+            if (await NetworkFile.FindRunningAsync(folder) is { } running)
+            {
+                Console.Error.WriteLine($"既に起動しています / a network already runs for {folder} (process {running.ProcessId})");
+                return 1;
+            }
+            await using var network = await SandboxNetwork.StartAsync(folder, parse.GetValue(port));
+            await network.Describe().WriteAsync(folder);
+            PrintWhatToTry(network);
+            try { await Task.Delay(Timeout.Infinite, ct); }
+            catch (OperationCanceledException) { }
+            File.Delete(NetworkFile.PathIn(folder));
+            Console.WriteLine("停止しました / stopped");
+            return 0;
+        });
+        return command;
+    }
+
+    private static void PrintWhatToTry(SandboxNetwork network)
+    {
+        var registry = network.RegistryUrl;
+        var clerk = SandboxCallers.TokenOf(network.DataFolder, "clerk-121002");
+        Console.WriteLine($"""
+            Renkei ネットワークを起動しました / the Renkei network is running
+              Registry (住基・番号)   {registry}
+              OpenAPI               {registry}openapi/v1.json
+              データ / data          {network.DataFolder}
+              トークン / tokens      {Path.Combine(network.DataFolder, "registry", "callers.json")}
+
+            試してみる / try:
+              curl {registry}api/municipalities
+              curl -H 'Authorization: Bearer {clerk}' {registry}api/municipalities/121002/residents?limit=3
+              renkei number check 1234-5678-9018
+
+            Ctrl+C で停止 / Ctrl+C stops the network
+            """);
+    }
+}

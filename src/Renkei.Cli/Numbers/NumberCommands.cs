@@ -1,0 +1,50 @@
+using System.CommandLine;
+using Renkei.Numbers;
+
+namespace Renkei.Cli.Numbers;
+
+/// <summary><c>renkei number …</c>: check and derive identity numbers.</summary>
+public static class NumberCommands
+{
+    public static Command Create()
+    {
+        var number = new Command("number", "番号の検査と生成 / check and derive identity numbers");
+        number.Subcommands.Add(Check());
+        return number;
+    }
+
+    private static Command Check()
+    {
+        var kind = new Option<string?>("--kind") { Description = "individual（個人番号）or corporate（法人番号）; by default the digit count decides" };
+        kind.AcceptOnlyFromAmong("individual", "corporate");
+        var numbers = new Argument<string[]>("NUMBER") { Description = "番号（全角数字・空白・ハイフン可）/ numbers; full-width digits, spaces and hyphens are accepted", Arity = ArgumentArity.OneOrMore };
+        var command = new Command("check", "番号の検査用数字を確かめる / check numbers; exits 0 only if all are valid") { kind, numbers };
+        command.SetAction(parse =>
+        {
+            var allValid = true;
+            foreach (var text in parse.GetValue(numbers)!)
+            {
+                var (label, problem) = CheckOne(text, parse.GetValue(kind));
+                allValid &= problem is null;
+                Console.Out.WriteLine($"{text}\t{label}\t{(problem is null ? "有効 / valid" : "無効 / invalid: " + problem.Message)}");
+            }
+            return allValid ? 0 : 1;
+        });
+        return command;
+    }
+
+    /// <summary>Checks one number as the given kind, or as the kind its digit count suggests.</summary>
+    public static (string Kind, NumberProblem? Problem) CheckOne(string text, string? kind)
+    {
+        var individual = kind == "individual" || (kind is null && CountDigits(text) != 13);
+        if (individual)
+        {
+            IndividualNumber.TryParse(text, out _, out var p);
+            return ("individual", p);
+        }
+        CorporateNumber.TryParse(text, out _, out var q);
+        return ("corporate", q);
+    }
+
+    private static int CountDigits(string text) => text.Count(c => c is >= '0' and <= '9' or >= '０' and <= '９');
+}

@@ -1,0 +1,32 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Renkei.Hosting;
+
+/// <summary>
+/// RFC 9457 problem details with a stable <c>type</c> per failure, so that clients branch on the
+/// type and people read the title and detail (Japanese first, English second).
+/// </summary>
+public static class Problems
+{
+    /// <summary>The type URI of a failure named <paramref name="slug"/>.</summary>
+    public static string Type(string slug) => "urn:renkei:problem:" + slug;
+
+    public static ProblemHttpResult Result(int status, string slug, string title, string? detail = null, IDictionary<string, object?>? extensions = null) =>
+        TypedResults.Problem(detail: detail, statusCode: status, title: title, type: Type(slug), extensions: extensions);
+
+    public static ProblemHttpResult BadRequest(string slug, string title, string? detail = null, IDictionary<string, object?>? extensions = null) =>
+        Result(StatusCodes.Status400BadRequest, slug, title, detail, extensions);
+
+    public static ProblemHttpResult NotFound(string slug, string title, string? detail = null) =>
+        Result(StatusCodes.Status404NotFound, slug, title, detail);
+
+    public static ProblemHttpResult Conflict(string slug, string title, string? detail = null) =>
+        Result(StatusCodes.Status409Conflict, slug, title, detail);
+
+    /// <summary>A request whose fields are wrong: one message per field, in <c>errors</c>.</summary>
+    public static ProblemHttpResult Invalid(IDictionary<string, string[]> errors, string slug = "invalid-request") =>
+        Result(StatusCodes.Status400BadRequest, slug, "入力内容に誤りがあります / The request has invalid fields",
+            string.Join("; ", errors.Select(e => $"{e.Key}: {string.Join(", ", e.Value)}")),
+            new Dictionary<string, object?> { ["errors"] = errors });
+}

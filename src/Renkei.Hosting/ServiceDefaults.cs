@@ -1,0 +1,91 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.Unicode;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Renkei.Hosting.Storage;
+
+namespace Renkei.Hosting;
+
+/// <summary>What every Renkei service sets up the same way: JSON, problem details, OpenAPI, callers, health.</summary>
+public static class ServiceDefaults
+{
+    public static WebApplicationBuilder AddRenkeiDefaults(this WebApplicationBuilder builder, string serviceName)
+    {
+        builder.Services.ConfigureHttpJsonOptions(o => Configure(o.SerializerOptions));
+        builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = DescribeBadRequest);
+        builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info.Title = serviceName;
+            document.Info.Description = "Renkei: errors are RFC 9457 problem details whose `type` names the failure (urn:renkei:problem:…).";
+            return Task.CompletedTask;
+        }));
+        builder.Services.Configure<CallerOptions>(builder.Configuration);
+        builder.Services.AddCallers();
+        builder.Services.Configure<StorageOptions>(builder.Configuration.GetSection("Storage"));
+        return builder;
+    }
+
+    /// <summary>A body or query the framework could not read gets a stable type and the reason.</summary>
+    private static void DescribeBadRequest(ProblemDetailsContext context)
+    {
+        if (context.Exception is not BadHttpRequestException bad) return;
+        context.ProblemDetails.Type = Problems.Type("malformed-request");
+        context.ProblemDetails.Title = "リクエストを読み取れません / The request could not be read";
+        context.ProblemDetails.Detail = bad.InnerException is System.Text.Json.JsonException json
+            ? $"Invalid JSON: {json.Message}"
+            : bad.Message;
+    }
+
+    /// <summary>The JSON settings of every API: camelCase, enums as strings, Japanese unescaped.</summary>
+    public static JsonSerializerOptions Configure(JsonSerializerOptions options)
+    {
+        options.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
+        options.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
+        options.Encoder = JavaScriptEncoder.Create(UnicodeRanges.All);
+        if (!options.Converters.OfType<JsonStringEnumConverter>().Any())
+            options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower));
+        return options;
+    }
+
+    /// <summary>JSON settings for clients and tools, matching the services'.</summary>
+    public static JsonSerializerOptions Json { get; } = Configure(new JsonSerializerOptions(JsonSerializerDefaults.Web));
+
+    public static WebApplication UseRenkeiDefaults(this WebApplication app)
+    {
+        // A malformed body or query is the client's fault: 400 with a problem, never a 500.
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            StatusCodeSelector = e => e is BadHttpRequestException b ? b.StatusCode : StatusCodes.Status500InternalServerError,
+        });
+        app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapOpenApi();
+        app.MapGet("/health", () => TypedResults.Ok(new { status = "ok" })).ExcludeFromDescription();
+        return app;
+    }
+
+    /// <summary>The address a started app listens on (useful with port 0).</summary>
+    public static Uri BaseAddress(this WebApplication app)
+    {
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new Uri(address.Replace("[::]", "127.0.0.1").Replace("0.0.0.0", "127.0.0.1") + "/");
+    }
+
+    /// <summary>The storage a service is configured with.</summary>
+    public static Database CreateDatabase(this IConfiguration configuration, string defaultSqliteFile)
+    {
+        var options = configuration.GetSection("Storage").Get<StorageOptions>() ?? new StorageOptions();
+        return string.IsNullOrWhiteSpace(options.ConnectionString) && options.Provider == StorageProvider.Sqlite
+            ? Database.Sqlite(defaultSqliteFile)
+            : new Database(options);
+    }
+}

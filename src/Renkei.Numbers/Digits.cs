@@ -1,0 +1,75 @@
+namespace Renkei.Numbers;
+
+/// <summary>
+/// Reads the digits of a number as people type them: ASCII or full-width digits, with spaces
+/// (ASCII or ideographic) and hyphens of the kinds Japanese input methods produce.
+/// </summary>
+internal static class Digits
+{
+    /// <summary>Collects the digits of <paramref name="text"/> into <paramref name="digits"/>, or says why it cannot.</summary>
+    public static bool TryRead(NumberKind kind, ReadOnlySpan<char> text, Span<byte> digits, out NumberProblem? problem)
+    {
+        var count = 0;
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            int d;
+            if (c is >= '0' and <= '9') d = c - '0';
+            else if (c is >= '０' and <= '９') d = c - '０';
+            else if (IsSeparator(c)) continue;
+            else
+            {
+                problem = new NumberProblem(kind, NumberProblemKind.NonDigit, Position: i + 1);
+                return false;
+            }
+            if (count < digits.Length) digits[count] = (byte)d;
+            count++;
+        }
+        if (count == 0)
+        {
+            problem = new NumberProblem(kind, NumberProblemKind.Empty);
+            return false;
+        }
+        if (count != digits.Length)
+        {
+            problem = new NumberProblem(kind, NumberProblemKind.Length, DigitCount: count);
+            return false;
+        }
+        problem = null;
+        return true;
+    }
+
+    private static bool IsSeparator(char c) => c is ' ' or '\u3000' or '\t'
+        or '-' or '\u2010' or '\u2011' or '\u2012' or '\u2013' or '\u2014' or '\u2212' or '\uFF0D' or '\u30FC';
+
+    /// <summary>The digits as a number (at most 18 digits).</summary>
+    public static long ToInt64(ReadOnlySpan<byte> digits)
+    {
+        long v = 0;
+        foreach (var d in digits) v = v * 10 + d;
+        return v;
+    }
+
+    /// <summary>Writes <paramref name="value"/> as exactly <paramref name="digits"/>.Length digits.</summary>
+    public static void FromInt64(long value, Span<byte> digits)
+    {
+        for (var i = digits.Length - 1; i >= 0; i--)
+        {
+            digits[i] = (byte)(value % 10);
+            value /= 10;
+        }
+    }
+
+    public static NumberProblem? CheckDigitProblem(NumberKind kind, int expected, int actual) =>
+        expected == actual ? null : new NumberProblem(kind, NumberProblemKind.CheckDigit, ExpectedCheckDigit: expected, ActualCheckDigit: actual);
+
+    public static FormatException ToException(NumberProblem problem) => new(problem.Message);
+
+    /// <summary>Groups digits from the left in blocks of four, as the number is printed on the card.</summary>
+    public static string GroupByFour(string digits, char separator = ' ')
+    {
+        var groups = new List<string>();
+        for (var i = 0; i < digits.Length; i += 4) groups.Add(digits.Substring(i, Math.Min(4, digits.Length - i)));
+        return string.Join(separator, groups);
+    }
+}

@@ -1,0 +1,100 @@
+namespace Renkei.Numbers;
+
+/// <summary>Why a text is not a valid number.</summary>
+public enum NumberProblemKind
+{
+    /// <summary>Nothing but separators was given.</summary>
+    Empty,
+    /// <summary>A character that is neither a digit nor an accepted separator.</summary>
+    NonDigit,
+    /// <summary>The wrong number of digits.</summary>
+    Length,
+    /// <summary>The digits are well formed but the check digit does not match.</summary>
+    CheckDigit,
+}
+
+/// <summary>
+/// The reason a text failed to parse as a number, precise enough to show to the person who typed it:
+/// which character, how many digits, or which check digit was expected.
+/// </summary>
+public sealed record NumberProblem(
+    NumberKind Number,
+    NumberProblemKind Kind,
+    int? Position = null,
+    int? DigitCount = null,
+    int? ExpectedCheckDigit = null,
+    int? ActualCheckDigit = null)
+{
+    /// <summary>The message in Japanese, then English.</summary>
+    public string Message => $"{Japanese} / {English}";
+
+    /// <summary>The message in Japanese.</summary>
+    public string Japanese => Kind switch
+    {
+        NumberProblemKind.Empty => $"{Number.JapaneseName()}が入力されていません",
+        NumberProblemKind.NonDigit => $"{Position}文字目が数字ではありません",
+        NumberProblemKind.Length => $"{Number.JapaneseName()}は{Number.Length()}桁ですが、{DigitCount}桁です",
+        NumberProblemKind.CheckDigit => $"検査用数字が一致しません（期待値 {ExpectedCheckDigit}、入力 {ActualCheckDigit}）",
+        _ => "不正な番号です",
+    };
+
+    /// <summary>The message in English.</summary>
+    public string English => Kind switch
+    {
+        NumberProblemKind.Empty => $"no {Number.EnglishName()} given",
+        NumberProblemKind.NonDigit => $"character {Position} is not a digit",
+        NumberProblemKind.Length => $"a {Number.EnglishName()} has {Number.Length()} digits, this has {DigitCount}",
+        NumberProblemKind.CheckDigit => $"check digit mismatch: expected {ExpectedCheckDigit}, found {ActualCheckDigit}",
+        _ => "invalid number",
+    };
+
+    /// <inheritdoc />
+    public override string ToString() => Message;
+}
+
+/// <summary>The kinds of number this library knows.</summary>
+public enum NumberKind
+{
+    /// <summary>個人番号: 12 digits.</summary>
+    Individual,
+    /// <summary>法人番号: 13 digits.</summary>
+    Corporate,
+    /// <summary>住民票コード: 11 digits.</summary>
+    ResidentRecordCode,
+    /// <summary>全国地方公共団体コード: 6 digits.</summary>
+    LocalGovernmentCode,
+}
+
+/// <summary>Names and lengths of each <see cref="NumberKind"/>.</summary>
+public static class NumberKindExtensions
+{
+    /// <summary>The number of digits including the check digit.</summary>
+    public static int Length(this NumberKind kind) => kind switch
+    {
+        NumberKind.Individual => 12,
+        NumberKind.Corporate => 13,
+        NumberKind.ResidentRecordCode => 11,
+        NumberKind.LocalGovernmentCode => 6,
+        _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+    };
+
+    /// <summary>The Japanese name.</summary>
+    public static string JapaneseName(this NumberKind kind) => kind switch
+    {
+        NumberKind.Individual => "個人番号",
+        NumberKind.Corporate => "法人番号",
+        NumberKind.ResidentRecordCode => "住民票コード",
+        NumberKind.LocalGovernmentCode => "地方公共団体コード",
+        _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+    };
+
+    /// <summary>The English name.</summary>
+    public static string EnglishName(this NumberKind kind) => kind switch
+    {
+        NumberKind.Individual => "individual number",
+        NumberKind.Corporate => "corporate number",
+        NumberKind.ResidentRecordCode => "resident record code",
+        NumberKind.LocalGovernmentCode => "local government code",
+        _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+    };
+}

@@ -1,0 +1,80 @@
+using System.Net.ServerSentEvents;
+using System.Runtime.CompilerServices;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Renkei.Hosting;
+using Renkei.Hosting.Storage;
+using Renkei.Registry.Residents;
+
+namespace Renkei.Registry.Events;
+
+/// <summary>
+/// A published change: enough for a subscriber to know whom to look up and why, never the items
+/// themselves (subscribers that may see them ask the identity API).
+/// </summary>
+public sealed record PublishedEvent(long Position, string EventId, ResidentEventKind Kind, string ResidentId,
+    string MunicipalityCode, string OccurredOn, DateTime RecordedAt, IReadOnlyList<string> ChangedItems);
+
+public sealed record EventPage(IReadOnlyList<PublishedEvent> Events, long Next);
+
+/// <summary>
+/// The outbox that later services subscribe to: a long-poll page read and a server-sent event
+/// stream, both resumable from a position (the event's <c>id</c> in the stream).
+/// </summary>
+public static class EventFeedApi
+{
+    public static void MapEventFeed(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/events").WithTags("Events").RequirePermission("events");
+        group.MapGet("/", ReadPage).WithSummary("Events after a position; waits up to `wait` seconds for the first one.");
+        group.MapGet("/stream", Stream).WithSummary("Server-sent events from a position (or the Last-Event-ID header).");
+    }
+
+    private static async Task<Results<Ok<EventPage>, ProblemHttpResult>> ReadPage(
+        Database database, EventSignal signal, long after = 0, int limit = 100, int wait = 0, CancellationToken ct = default)
+    {
+        if (after < 0 || limit is < 1 or > 1000 || wait is < 0 or > 60)
+            return Problems.BadRequest("invalid-feed-query", "指定が不正です / Invalid feed query",
+                "after ≥ 0, limit from 1 to 1000, wait from 0 to 60 seconds.");
+        var deadline = DateTime.UtcNow.AddSeconds(wait);
+        while (true)
+        {
+            var events = await ReadAsync(database, after, limit, ct);
+            if (events.Count > 0 || DateTime.UtcNow >= deadline)
+                return TypedResults.Ok(new EventPage(events, events.Count > 0 ? events[^1].Position : after));
+            var left = deadline - DateTime.UtcNow;
+            await signal.WaitAsync(left < TimeSpan.FromSeconds(1) ? left : TimeSpan.FromSeconds(1), ct);
+        }
+    }
+
+    private static IResult Stream(Database database, EventSignal signal, HttpContext context, long after = 0)
+    {
+        if (long.TryParse(context.Request.Headers["Last-Event-ID"], out var resumed)) after = resumed;
+        return TypedResults.ServerSentEvents(Items(database, signal, after, context.RequestAborted));
+    }
+
+    private static async IAsyncEnumerable<SseItem<PublishedEvent>> Items(Database database, EventSignal signal, long after, [EnumeratorCancellation] CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            var events = await ReadAsync(database, after, 500, ct);
+            foreach (var e in events)
+            {
+                after = e.Position;
+                yield return new SseItem<PublishedEvent>(e, "resident-event") { EventId = e.Position.ToString() };
+            }
+            if (events.Count == 0) await signal.WaitAsync(TimeSpan.FromSeconds(1), ct);
+        }
+    }
+
+    public static async Task<List<PublishedEvent>> ReadAsync(Database database, long after, int limit, CancellationToken ct = default)
+    {
+        await using var c = await database.OpenAsync(ct);
+        return await c.QueryAsync(
+            "SELECT position, event_id, kind, resident_id, municipality_code, occurred_on, recorded_at, changed_items FROM resident_events " +
+            "WHERE position > @a ORDER BY position LIMIT @l",
+            r => new PublishedEvent(r.GetInt64(0), r.GetString(1), Enum.Parse<ResidentEventKind>(r.GetString(2)), r.GetString(3), r.GetString(4),
+                r.GetString(5), RegisterText.ParseUtc(r.GetString(6)), r.GetString(7).Split(',', StringSplitOptions.RemoveEmptyEntries)),
+            null, ("a", after), ("l", limit));
+    }
+}

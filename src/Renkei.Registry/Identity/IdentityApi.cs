@@ -1,0 +1,90 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Renkei.Hosting;
+using Renkei.Hosting.Storage;
+using Renkei.Numbers;
+using Renkei.Registry.Numbering;
+using Renkei.Registry.Residents;
+
+namespace Renkei.Registry.Identity;
+
+/// <summary>本人確認情報: what the national identity server answers about a person.</summary>
+public sealed record IdentityInfo(
+    string ResidentId, string IndividualNumber, string ResidentRecordCode, string MunicipalityCode, ResidentStatus Status,
+    string FamilyName, string GivenName, string FamilyNameKana, string GivenNameKana, string DateOfBirth, Sex Sex, string Address,
+    DateTime UpdatedAt);
+
+public sealed record NumberQuery(string? IndividualNumber);
+
+public sealed record BasicFourQuery(string? FamilyName, string? GivenName, string? DateOfBirth, string? Sex, string? Address);
+
+public sealed record IdentityMatches(IReadOnlyList<IdentityInfo> Matches);
+
+/// <summary>
+/// Identity queries by Individual Number or by the basic four items, for callers holding the
+/// <c>identity</c> permission. The number travels in the body, never in a URL that logs keep.
+/// </summary>
+public static class IdentityApi
+{
+    public static void MapIdentity(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/identity").WithTags("Identity").RequirePermission("identity");
+        group.MapPost("/by-number", ByNumber).WithSummary("本人確認情報 by Individual Number; a superseded number answers 410.");
+        group.MapPost("/by-basic-four", ByBasicFour).WithSummary("本人確認情報 of the residents matching the basic four items.");
+        group.MapGet("/residents/{residentId}", ByResidentId).WithSummary("本人確認情報 of a resident named by a published event.");
+    }
+
+    private static async Task<Results<Ok<IdentityInfo>, ProblemHttpResult>> ByNumber(NumberQuery query, Database database)
+    {
+        if (!IndividualNumber.TryParse(query.IndividualNumber, out var number, out var problem))
+            return Problems.BadRequest("invalid-number", "個人番号が不正です / Invalid individual number", problem!.Message);
+        await using var c = await database.OpenAsync();
+        var resident = await ResidentStore.FindByNumberAsync(c, number);
+        if (resident is not null) return TypedResults.Ok(ToInfo(resident, number));
+        var refusal = await NumberingAuthority.StateOfAsync(c, number) == NumberState.Superseded
+            ? ResidentRegister.SupersededNumber
+            : new Refusal(404, "unknown-number", "該当する個人番号がありません / No resident has this number", "The number was never designated.");
+        return Problems.Result(refusal.Status, refusal.Slug, refusal.Title, refusal.Detail);
+    }
+
+    private static async Task<Results<Ok<IdentityInfo>, ProblemHttpResult>> ByResidentId(string residentId, Database database)
+    {
+        await using var c = await database.OpenAsync();
+        var resident = await ResidentStore.FindAsync(c, residentId);
+        var number = resident is null ? null : await NumberingAuthority.CurrentNumberAsync(c, residentId);
+        if (resident is null || number is null)
+            return Problems.Result(404, ResidentRegister.UnknownResident.Slug, ResidentRegister.UnknownResident.Title, ResidentRegister.UnknownResident.Detail);
+        return TypedResults.Ok(ToInfo(resident, number.Value));
+    }
+
+    private static async Task<Results<Ok<IdentityMatches>, ProblemHttpResult>> ByBasicFour(BasicFourQuery q, Database database)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var family = RegisterText.Normalize(q.FamilyName);
+        var given = RegisterText.Normalize(q.GivenName);
+        if (family.Length == 0) errors["familyName"] = ["氏を入力してください / familyName is required"];
+        if (given.Length == 0) errors["givenName"] = ["名を入力してください / givenName is required"];
+        if (!DateOnly.TryParseExact(q.DateOfBirth, "yyyy-MM-dd", out var dob))
+            errors["dateOfBirth"] = ["生年月日はYYYY-MM-DD形式です / dateOfBirth must be yyyy-MM-dd"];
+        Sex? sex = q.Sex?.ToLowerInvariant() switch { "male" or "男" => Sex.Male, "female" or "女" => Sex.Female, null => null, _ => (Sex)(-1) };
+        if (sex == (Sex)(-1)) errors["sex"] = ["性別は male または female です / sex must be male or female"];
+        if (errors.Count > 0) return Problems.Invalid(errors);
+
+        await using var c = await database.OpenAsync();
+        var address = RegisterText.Normalize(q.Address);
+        var matches = new List<IdentityInfo>();
+        foreach (var r in await ResidentStore.FindByNameAndBirthAsync(c, family, given, dob))
+        {
+            if (sex is not null && r.Person.Sex != sex) continue;
+            if (address.Length > 0 && RegisterText.Normalize(r.Person.Address) != address) continue;
+            if (await NumberingAuthority.CurrentNumberAsync(c, r.ResidentId) is { } number) matches.Add(ToInfo(r, number));
+        }
+        return matches.Count == 0
+            ? Problems.NotFound("no-match", "該当者がいません / No resident matches", "No resident has these basic four items.")
+            : TypedResults.Ok(new IdentityMatches(matches));
+    }
+
+    public static IdentityInfo ToInfo(ResidentRecord r, IndividualNumber number) => new(
+        r.ResidentId, number.Digits, r.ResidentRecordCode.Digits, r.MunicipalityCode.Digits, r.Status,
+        r.Person.FamilyName, r.Person.GivenName, r.Person.FamilyNameKana, r.Person.GivenNameKana,
+        RegisterText.ToText(r.Person.DateOfBirth), r.Person.Sex, r.Person.Address, r.UpdatedAt);
+}

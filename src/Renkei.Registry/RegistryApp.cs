@@ -1,0 +1,60 @@
+using Renkei.Hosting;
+using Renkei.Hosting.Storage;
+using Renkei.Numbers;
+using Renkei.Registry.Events;
+using Renkei.Registry.Identity;
+using Renkei.Registry.Municipalities;
+using Renkei.Registry.Numbering;
+using Renkei.Registry.Residents;
+
+namespace Renkei.Registry;
+
+/// <summary>The Registry's settings: the <c>Registry</c> configuration section.</summary>
+public sealed class RegistryOptions
+{
+    /// <summary>Where the SQLite file and the numbering key live unless configured otherwise.</summary>
+    public string DataFolder { get; set; } = Path.Combine("data", "registry");
+
+    /// <summary>The numbering authority's FF1 key file (64 hex characters); made on first start if missing.</summary>
+    public string? NumberingKeyFile { get; set; }
+
+    public string KeyFile => NumberingKeyFile ?? Path.Combine(DataFolder, "numbering.key");
+}
+
+/// <summary>
+/// Builds the Registry service: the municipalities' resident registers, the national identity
+/// server and the numbering authority. <c>renkei up</c> and the tests host it in-process.
+/// </summary>
+public static class RegistryApp
+{
+    public static WebApplication Create(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        configure?.Invoke(builder);
+        builder.AddRenkeiDefaults("Renkei.Registry");
+        var options = builder.Configuration.GetSection("Registry").Get<RegistryOptions>() ?? new RegistryOptions();
+        var database = builder.Configuration.CreateDatabase(Path.Combine(options.DataFolder, "registry.db"));
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(database);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(new NumberingAuthority(new IndividualNumberDeriver(NumberingKey.LoadOrCreate(options.KeyFile))));
+        builder.Services.AddSingleton<EventSignal>();
+        builder.Services.AddSingleton<ResidentRegister>();
+
+        var app = builder.Build();
+        app.UseRenkeiDefaults();
+        app.MapMunicipalities();
+        app.MapResidents();
+        app.MapIdentity();
+        app.MapEventFeed();
+        // Migrations run before the first request is served.
+        MigrateAsync(database).GetAwaiter().GetResult();
+        return app;
+    }
+
+    public static async Task MigrateAsync(Database database)
+    {
+        await database.MigrateAsync(typeof(RegistryApp).Assembly);
+        await MunicipalityStore.EnsureAsync(database, DemoMunicipalities.All);
+    }
+}

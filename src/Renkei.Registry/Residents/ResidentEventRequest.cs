@@ -1,0 +1,149 @@
+using System.Globalization;
+using Renkei.Numbers;
+
+namespace Renkei.Registry.Residents;
+
+/// <summary>A person's items as a clerk enters them.</summary>
+public sealed record PersonInput(
+    string? FamilyName, string? GivenName, string? FamilyNameKana, string? GivenNameKana, string? DateOfBirth, string? Sex);
+
+/// <summary>
+/// What a municipality sends to record an event. Which fields are needed depends on the kind:
+/// birth and move-in from abroad carry a person; events about a known resident name it by
+/// <see cref="ResidentId"/> (or, for a move-in, by <see cref="IndividualNumber"/>).
+/// </summary>
+public sealed record ResidentEventRequest(
+    string? Kind,
+    string? OccurredOn = null,
+    string? ResidentId = null,
+    string? IndividualNumber = null,
+    PersonInput? Person = null,
+    string? Address = null,
+    string? HouseholdId = null,
+    string? Relationship = null,
+    string? From = null,
+    string? Destination = null,
+    string? FamilyName = null,
+    string? GivenName = null,
+    string? FamilyNameKana = null,
+    string? GivenNameKana = null);
+
+/// <summary>A request that passed validation: every field parsed, nothing yet written.</summary>
+public sealed record ValidEventRequest(
+    ResidentEventKind Kind,
+    DateOnly OccurredOn,
+    string? ResidentId,
+    IndividualNumber? IndividualNumber,
+    BasicFour? Person,
+    string? Address,
+    string? HouseholdId,
+    string? Relationship,
+    bool Abroad,
+    LocalGovernmentCode? Destination,
+    (string Family, string Given, string FamilyKana, string GivenKana)? NewName);
+
+public static class ResidentEventValidation
+{
+    private static readonly Dictionary<string, ResidentEventKind> Kinds = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["birth"] = ResidentEventKind.Birth,
+        ["move-in"] = ResidentEventKind.MoveIn,
+        ["move-out"] = ResidentEventKind.MoveOut,
+        ["address-change"] = ResidentEventKind.AddressChange,
+        ["name-change"] = ResidentEventKind.NameChange,
+        ["death"] = ResidentEventKind.Death,
+    };
+
+    /// <summary>Checks every field and says, per field, what is wrong (Japanese, then English).</summary>
+    public static (ValidEventRequest? Request, Dictionary<string, string[]> Errors) Validate(ResidentEventRequest r, DateOnly today)
+    {
+        var errors = new Dictionary<string, string[]>();
+        void Error(string field, string message) => errors[field] = [message];
+
+        if (r.Kind is null || !Kinds.TryGetValue(r.Kind, out var kind))
+        {
+            Error("kind", $"種別が不正です / kind must be one of: {string.Join(", ", Kinds.Keys)}");
+            return (null, errors);
+        }
+
+        var occurredOn = today;
+        if (r.OccurredOn is not null && !DateOnly.TryParseExact(r.OccurredOn, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out occurredOn))
+            Error("occurredOn", "日付はYYYY-MM-DD形式で入力してください / occurredOn must be a date yyyy-MM-dd");
+        else if (occurredOn > today)
+            Error("occurredOn", "未来の日付は届け出られません / occurredOn cannot be in the future");
+
+        IndividualNumber? number = null;
+        if (r.IndividualNumber is not null)
+        {
+            if (Numbers.IndividualNumber.TryParse(r.IndividualNumber, out var n, out var problem)) number = n;
+            else Error("individualNumber", problem!.Message);
+        }
+
+        var fromAbroad = string.Equals(r.From, "abroad", StringComparison.OrdinalIgnoreCase);
+        var newPerson = kind == ResidentEventKind.Birth || (kind == ResidentEventKind.MoveIn && fromAbroad && r.ResidentId is null && number is null);
+        var needsResident = !newPerson;
+        if (needsResident && r.ResidentId is null && !(kind == ResidentEventKind.MoveIn && number is not null))
+            Error("residentId", "対象の住民を指定してください / residentId is required for this kind");
+
+        var address = RegisterText.Normalize(r.Address);
+        var needsAddress = kind is ResidentEventKind.Birth or ResidentEventKind.MoveIn or ResidentEventKind.AddressChange;
+        if (needsAddress && address.Length == 0 && r.HouseholdId is null)
+            Error("address", "住所を入力してください / address (or householdId) is required");
+        if (address.Length > 200) Error("address", "住所が長すぎます / address is longer than 200 characters");
+
+        BasicFour? person = null;
+        if (newPerson)
+        {
+            if (r.Person is null) Error("person", "本人の氏名・生年月日・性別を入力してください / person is required for a new resident");
+            else person = ValidatePerson(r.Person, address, kind == ResidentEventKind.Birth ? occurredOn : today, errors);
+        }
+
+        var abroad = false;
+        LocalGovernmentCode? destination = null;
+        if (kind == ResidentEventKind.MoveOut)
+        {
+            if (string.Equals(r.Destination, "abroad", StringComparison.OrdinalIgnoreCase)) abroad = true;
+            else if (LocalGovernmentCode.TryParse(r.Destination, out var d, out var problem)) destination = d;
+            else Error("destination", r.Destination is null ? "転出先を指定してください / destination is required (a local government code or 'abroad')" : problem!.Message);
+        }
+
+        (string, string, string, string)? newName = null;
+        if (kind == ResidentEventKind.NameChange)
+        {
+            var parts = new[] { r.FamilyName, r.GivenName, r.FamilyNameKana, r.GivenNameKana }.Select(RegisterText.Normalize).ToArray();
+            if (parts.All(p => p.Length == 0)) Error("familyName", "新しい氏名を入力してください / give the new name");
+            else if (parts.Any(p => p.Length > 50)) Error("familyName", "氏名が長すぎます / name parts are at most 50 characters");
+            else newName = (parts[0], parts[1], parts[2], parts[3]);
+        }
+
+        if (errors.Count > 0) return (null, errors);
+        return (new ValidEventRequest(kind, occurredOn, r.ResidentId, number, person, address.Length == 0 ? null : address,
+            r.HouseholdId, RegisterText.Normalize(r.Relationship) is { Length: > 0 } rel ? rel : null, abroad, destination, newName), errors);
+    }
+
+    private static BasicFour? ValidatePerson(PersonInput p, string address, DateOnly latestBirth, Dictionary<string, string[]> errors)
+    {
+        var count = errors.Count;
+        string Required(string? value, string field, string label)
+        {
+            var v = RegisterText.Normalize(value);
+            if (v.Length == 0) errors[$"person.{field}"] = [$"{label}を入力してください / {field} is required"];
+            else if (v.Length > 50) errors[$"person.{field}"] = [$"{label}が長すぎます / {field} is at most 50 characters"];
+            return v;
+        }
+        var family = Required(p.FamilyName, "familyName", "氏");
+        var given = Required(p.GivenName, "givenName", "名");
+        var familyKana = Required(p.FamilyNameKana, "familyNameKana", "氏（カナ）");
+        var givenKana = Required(p.GivenNameKana, "givenNameKana", "名（カナ）");
+        foreach (var (field, kana) in new[] { ("familyNameKana", familyKana), ("givenNameKana", givenKana) })
+            if (kana.Length > 0 && !kana.All(c => c is >= '\u30A0' and <= '\u30FF' || c == ' '))
+                errors[$"person.{field}"] = [$"カタカナで入力してください / {field} must be katakana"];
+        if (!DateOnly.TryParseExact(p.DateOfBirth, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var dob))
+            errors["person.dateOfBirth"] = ["生年月日はYYYY-MM-DD形式で入力してください / dateOfBirth must be a date yyyy-MM-dd"];
+        else if (dob > latestBirth || dob.Year < 1880)
+            errors["person.dateOfBirth"] = ["生年月日が不正です / dateOfBirth is out of range"];
+        Sex? sex = p.Sex?.ToLowerInvariant() switch { "male" or "男" => Sex.Male, "female" or "女" => Sex.Female, _ => null };
+        if (sex is null) errors["person.sex"] = ["性別は male または female です / sex must be male or female"];
+        return errors.Count > count ? null : new BasicFour(family, given, familyKana, givenKana, dob, sex!.Value, address);
+    }
+}

@@ -1,0 +1,186 @@
+using System.Globalization;
+using System.Text;
+using Renkei.Numbers;
+
+namespace Renkei.Registry.Residents;
+
+/// <summary>The events of a resident register (転入, 転出, 転居, 出生, 死亡 …).</summary>
+public enum ResidentEventKind
+{
+    /// <summary>出生: a new person, given a Resident Record Code and an Individual Number.</summary>
+    Birth,
+    /// <summary>転入: from another municipality (after its MoveOut) or from abroad.</summary>
+    MoveIn,
+    /// <summary>転出: to another municipality or abroad.</summary>
+    MoveOut,
+    /// <summary>転居: a new address in the same municipality.</summary>
+    AddressChange,
+    /// <summary>氏名の変更.</summary>
+    NameChange,
+    /// <summary>死亡.</summary>
+    Death,
+    /// <summary>初期登録: a person already on a register when it was loaded (seeding, migration).</summary>
+    Registered,
+    /// <summary>個人番号の変更: a new number after a leak.</summary>
+    NumberReissued,
+    /// <summary>住民票コードの変更 on the person's request; the number stays.</summary>
+    ResidentRecordCodeChanged,
+}
+
+/// <summary>A resident's legal status on the registers.</summary>
+public enum ResidentStatus
+{
+    Resident,
+    MovedOut,
+    Abroad,
+    Deceased,
+}
+
+/// <summary>男 or 女, as the resident record has it.</summary>
+public enum Sex
+{
+    Male,
+    Female,
+}
+
+/// <summary>The basic four items (基本4情報) with the name's reading.</summary>
+public sealed record BasicFour(
+    string FamilyName,
+    string GivenName,
+    string FamilyNameKana,
+    string GivenNameKana,
+    DateOnly DateOfBirth,
+    Sex Sex,
+    string Address)
+{
+    public string FullName => $"{FamilyName} {GivenName}";
+}
+
+/// <summary>The current record of a resident: what the events so far add up to.</summary>
+public sealed record ResidentRecord(
+    string ResidentId,
+    ResidentRecordCode ResidentRecordCode,
+    LocalGovernmentCode MunicipalityCode,
+    string? HouseholdId,
+    string Relationship,
+    ResidentStatus Status,
+    LocalGovernmentCode? MovingTo,
+    BasicFour Person,
+    long LastPosition,
+    DateTime UpdatedAt);
+
+/// <summary>
+/// One recorded event with every fact needed to apply it, so that the current record can always be
+/// derived again from the log (see <see cref="ResidentProjection"/>).
+/// </summary>
+public sealed record ResidentEvent
+{
+    public required string EventId { get; init; }
+    public required ResidentEventKind Kind { get; init; }
+    public required string ResidentId { get; init; }
+    public required LocalGovernmentCode MunicipalityCode { get; init; }
+    public required DateOnly OccurredOn { get; init; }
+    public DateTime RecordedAt { get; init; }
+    public long Position { get; init; }
+
+    /// <summary>The person's items after the event (for events that set or change them).</summary>
+    public BasicFour? Person { get; init; }
+    public string? HouseholdId { get; init; }
+    public string? Relationship { get; init; }
+    public ResidentRecordCode? ResidentRecordCode { get; init; }
+    /// <summary>MoveOut: the destination municipality; null when moving abroad.</summary>
+    public LocalGovernmentCode? Destination { get; init; }
+    public bool Abroad { get; init; }
+    public string? Reason { get; init; }
+
+    /// <summary>Which of the items others care about this event changed, for the published feed.</summary>
+    public IReadOnlyList<string> ChangedItems => Kind switch
+    {
+        ResidentEventKind.Birth or ResidentEventKind.Registered => ["name", "address", "date-of-birth", "sex", "status", "number"],
+        ResidentEventKind.MoveIn => Person is null ? ["address", "status", "municipality"] : ["name", "address", "date-of-birth", "sex", "status", "number", "municipality"],
+        ResidentEventKind.MoveOut => ["status"],
+        ResidentEventKind.AddressChange => ["address"],
+        ResidentEventKind.NameChange => ["name"],
+        ResidentEventKind.Death => ["status"],
+        ResidentEventKind.NumberReissued => ["number"],
+        ResidentEventKind.ResidentRecordCodeChanged => ["resident-record-code"],
+        _ => [],
+    };
+}
+
+/// <summary>Derives the current record from events: the one place that says what each event does.</summary>
+public static class ResidentProjection
+{
+    public static ResidentRecord Apply(ResidentRecord? current, ResidentEvent e)
+    {
+        if (current is null)
+        {
+            if (e.Person is null || e.ResidentRecordCode is null)
+                throw new InvalidOperationException($"{e.Kind} cannot start a record");
+            return new ResidentRecord(e.ResidentId, e.ResidentRecordCode.Value, e.MunicipalityCode, e.HouseholdId,
+                e.Relationship ?? "世帯主", ResidentStatus.Resident, null, e.Person, e.Position, e.RecordedAt);
+        }
+        var next = e.Kind switch
+        {
+            ResidentEventKind.MoveIn => current with
+            {
+                MunicipalityCode = e.MunicipalityCode, Status = ResidentStatus.Resident, MovingTo = null,
+                HouseholdId = e.HouseholdId, Relationship = e.Relationship ?? current.Relationship,
+                Person = e.Person ?? current.Person,
+            },
+            ResidentEventKind.MoveOut => current with
+            {
+                Status = e.Abroad ? ResidentStatus.Abroad : ResidentStatus.MovedOut, MovingTo = e.Destination, HouseholdId = null,
+            },
+            ResidentEventKind.AddressChange => current with
+            {
+                Person = e.Person ?? current.Person, HouseholdId = e.HouseholdId, Relationship = e.Relationship ?? current.Relationship,
+            },
+            ResidentEventKind.NameChange => current with { Person = e.Person ?? current.Person },
+            ResidentEventKind.Death => current with { Status = ResidentStatus.Deceased, HouseholdId = null },
+            ResidentEventKind.ResidentRecordCodeChanged => current with { ResidentRecordCode = e.ResidentRecordCode ?? current.ResidentRecordCode },
+            ResidentEventKind.NumberReissued => current,
+            _ => throw new InvalidOperationException($"{e.Kind} applies only to a new record"),
+        };
+        return next with { LastPosition = e.Position, UpdatedAt = e.RecordedAt };
+    }
+
+    /// <summary>Which current statuses an event may follow; anything else is refused before it is written.</summary>
+    public static bool Allows(ResidentEventKind kind, ResidentStatus status) => kind switch
+    {
+        ResidentEventKind.MoveIn => status is ResidentStatus.MovedOut or ResidentStatus.Abroad,
+        ResidentEventKind.Death => status is not ResidentStatus.Deceased,
+        ResidentEventKind.NumberReissued or ResidentEventKind.ResidentRecordCodeChanged => status is not ResidentStatus.Deceased,
+        _ => status is ResidentStatus.Resident,
+    };
+}
+
+/// <summary>Normalises text the way the register compares it: NFKC, single spaces.</summary>
+public static class RegisterText
+{
+    public static string Normalize(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text)) return "";
+        var n = text.Normalize(NormalizationForm.FormKC).Trim();
+        var sb = new StringBuilder(n.Length);
+        var space = false;
+        foreach (var c in n)
+        {
+            if (char.IsWhiteSpace(c)) { space = true; continue; }
+            if (space && sb.Length > 0) sb.Append(' ');
+            space = false;
+            sb.Append(c);
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>Dates people read are in Japan time.</summary>
+    public static DateOnly TodayInJapan() =>
+        DateOnly.FromDateTime(TimeZoneInfo.ConvertTimeBySystemTimeZoneId(DateTime.UtcNow, "Asia/Tokyo"));
+
+    public static string ToText(DateOnly date) => date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+
+    public static string ToText(DateTime utc) => utc.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
+
+    public static DateTime ParseUtc(string text) => DateTime.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal);
+}

@@ -1,0 +1,148 @@
+using System.Data.Common;
+using Renkei.Hosting.Storage;
+using Renkei.Numbers;
+using Renkei.Registry.Events;
+using Renkei.Registry.Numbering;
+
+namespace Renkei.Registry.Residents;
+
+/// <summary>An expected refusal: becomes a problem detail with this status and stable type.</summary>
+public sealed record Refusal(int Status, string Slug, string Title, string Detail);
+
+/// <summary>What recording an event gave back to the municipality.</summary>
+public sealed record EventReceipt(
+    long Position, string EventId, ResidentEventKind Kind, string ResidentId, string? HouseholdId,
+    string? ResidentRecordCode = null, string? IndividualNumber = null);
+
+/// <summary>
+/// The resident register: records an event and its effect on the current record in one
+/// transaction, so an event is either wholly applied or not at all, then wakes the feed.
+/// </summary>
+public sealed class ResidentRegister(Database database, NumberingAuthority numbering, EventSignal signal, TimeProvider clock)
+{
+    /// <summary>The advisory-lock key that orders writers of the event log.</summary>
+    public const long EventLogLock = 0x52_45_4E_4B_45_49; // "RENKEI"
+
+    public async Task<(EventReceipt? Receipt, Refusal? Refusal)> RecordAsync(LocalGovernmentCode municipality, ValidEventRequest request)
+    {
+        await using var c = await database.OpenAsync();
+        await using var tx = await database.BeginSerializedAsync(c, EventLogLock);
+        var now = clock.GetUtcNow().UtcDateTime;
+        if (await c.ScalarAsync<long>("SELECT COUNT(*) FROM municipalities WHERE code = @m", tx, ("m", municipality.Digits)) == 0)
+            return (null, new Refusal(404, "unknown-municipality", "市区町村が登録されていません / Unknown municipality", $"No municipality {municipality.Digits} is registered."));
+
+        var (current, refusal) = await FindSubjectAsync(c, tx, municipality, request);
+        if (refusal is not null) return (null, refusal);
+        if (current is not null && !ResidentProjection.Allows(request.Kind, current.Status))
+            return (null, new Refusal(409, "event-not-allowed", "この届出は受け付けられません / This event does not apply to the resident's status",
+                $"A {request.Kind} event cannot follow status {current.Status}."));
+        if (request.Kind == ResidentEventKind.MoveIn && current is { Status: ResidentStatus.MovedOut } && current.MovingTo != municipality)
+            return (null, new Refusal(409, "move-in-elsewhere", "転出先が異なります / The resident moved out to another municipality",
+                "The move-out named a different destination; record a new move-out first."));
+        if (current is not null && request.Kind is not ResidentEventKind.MoveIn && current.MunicipalityCode != municipality)
+            return (null, new Refusal(403, "other-municipality", "他の市区町村の住民です / The resident is registered elsewhere",
+                "A municipality records events only for its own residents."));
+
+        var residentId = current?.ResidentId ?? Ids.New("r");
+        string? householdId = current?.HouseholdId;
+        var address = request.Address;
+        if (request.HouseholdId is not null)
+        {
+            var household = await ResidentStore.FindHouseholdAsync(c, tx, request.HouseholdId);
+            if (household is null || household.Value.Municipality != municipality)
+                return (null, new Refusal(404, "unknown-household", "世帯が見つかりません / Unknown household", "No such household in this municipality."));
+            householdId = household.Value.Id;
+            address ??= household.Value.Address;
+        }
+        else if (request.Kind is ResidentEventKind.Birth or ResidentEventKind.MoveIn or ResidentEventKind.AddressChange)
+            householdId = await ResidentStore.CreateHouseholdAsync(c, tx, municipality, address!, now);
+
+        ResidentRecordCode? code = null;
+        IndividualNumber? number = null;
+        if (current is null) (code, number) = await numbering.DesignateNewAsync(c, tx, residentId, now);
+
+        var person = request.Person is not null ? request.Person with { Address = address! } : current?.Person;
+        if (person is not null && address is not null && request.Kind is ResidentEventKind.MoveIn or ResidentEventKind.AddressChange)
+            person = person with { Address = address };
+        if (request.NewName is { } name && person is not null)
+            person = person with
+            {
+                FamilyName = Or(name.Family, person.FamilyName), GivenName = Or(name.Given, person.GivenName),
+                FamilyNameKana = Or(name.FamilyKana, person.FamilyNameKana), GivenNameKana = Or(name.GivenKana, person.GivenNameKana),
+            };
+
+        var e = await ResidentStore.AppendAsync(c, tx, new ResidentEvent
+        {
+            EventId = Ids.New("e"), Kind = request.Kind, ResidentId = residentId, MunicipalityCode = municipality,
+            OccurredOn = request.OccurredOn, RecordedAt = now,
+            Person = request.Kind is ResidentEventKind.Birth or ResidentEventKind.MoveIn or ResidentEventKind.AddressChange or ResidentEventKind.NameChange ? person : null,
+            HouseholdId = householdId, Relationship = request.Relationship, ResidentRecordCode = code,
+            Destination = request.Destination, Abroad = request.Abroad,
+        });
+        await ResidentStore.SaveAsync(c, tx, ResidentProjection.Apply(current, e));
+        await tx.CommitAsync();
+        signal.Notify(e.Position);
+        return (new EventReceipt(e.Position, e.EventId, e.Kind, residentId, householdId, code?.Digits, number?.Digits), null);
+    }
+
+    /// <summary>Re-issues the number after a leak (on the person's request or by the mayor).</summary>
+    public async Task<(EventReceipt? Receipt, Refusal? Refusal)> ReissueNumberAsync(LocalGovernmentCode municipality, string residentId, string reason) =>
+        await ChangeAsync(municipality, residentId, ResidentEventKind.NumberReissued, reason, async (c, tx, r, now) =>
+        {
+            var number = await numbering.ReissueAsync(c, tx, r.ResidentId, r.ResidentRecordCode, reason, now);
+            return (null, number);
+        });
+
+    /// <summary>Gives the resident a new Resident Record Code on request; the number stays.</summary>
+    public async Task<(EventReceipt? Receipt, Refusal? Refusal)> ChangeResidentRecordCodeAsync(LocalGovernmentCode municipality, string residentId) =>
+        await ChangeAsync(municipality, residentId, ResidentEventKind.ResidentRecordCodeChanged, "本人の請求 / on request", async (c, tx, r, now) =>
+        {
+            var code = await numbering.ChangeCodeAsync(c, tx, r.ResidentId, now);
+            return (code, (IndividualNumber?)null);
+        });
+
+    private async Task<(EventReceipt?, Refusal?)> ChangeAsync(LocalGovernmentCode municipality, string residentId, ResidentEventKind kind, string reason,
+        Func<DbConnection, DbTransaction, ResidentRecord, DateTime, Task<(ResidentRecordCode?, IndividualNumber?)>> change)
+    {
+        await using var c = await database.OpenAsync();
+        await using var tx = await database.BeginSerializedAsync(c, EventLogLock);
+        var now = clock.GetUtcNow().UtcDateTime;
+        var current = await ResidentStore.FindAsync(c, residentId, tx);
+        if (current is null || current.MunicipalityCode != municipality) return (null, UnknownResident);
+        if (!ResidentProjection.Allows(kind, current.Status))
+            return (null, new Refusal(409, "event-not-allowed", "この手続は受け付けられません / Not possible for the resident's status", $"Status is {current.Status}."));
+        var (code, number) = await change(c, tx, current, now);
+        var e = await ResidentStore.AppendAsync(c, tx, new ResidentEvent
+        {
+            EventId = Ids.New("e"), Kind = kind, ResidentId = residentId, MunicipalityCode = municipality,
+            OccurredOn = RegisterText.TodayInJapan(), RecordedAt = now, ResidentRecordCode = code, Reason = reason,
+        });
+        await ResidentStore.SaveAsync(c, tx, ResidentProjection.Apply(current, e));
+        await tx.CommitAsync();
+        signal.Notify(e.Position);
+        number ??= await NumberingAuthority.CurrentNumberAsync(c, residentId);
+        return (new EventReceipt(e.Position, e.EventId, kind, residentId, current.HouseholdId,
+            (code ?? current.ResidentRecordCode).Digits, number?.Digits), null);
+    }
+
+    private static async Task<(ResidentRecord?, Refusal?)> FindSubjectAsync(DbConnection c, DbTransaction tx, LocalGovernmentCode municipality, ValidEventRequest request)
+    {
+        if (request.Person is not null && request.ResidentId is null && request.IndividualNumber is null) return (null, null);
+        ResidentRecord? current = null;
+        if (request.ResidentId is not null) current = await ResidentStore.FindAsync(c, request.ResidentId, tx);
+        else if (request.IndividualNumber is { } number)
+        {
+            current = await ResidentStore.FindByNumberAsync(c, number, tx);
+            if (current is null && await NumberingAuthority.StateOfAsync(c, number) == NumberState.Superseded)
+                return (null, SupersededNumber);
+        }
+        return current is null ? (null, UnknownResident) : (current, null);
+    }
+
+    private static string Or(string value, string fallback) => value.Length > 0 ? value : fallback;
+
+    public static readonly Refusal UnknownResident = new(404, "unknown-resident", "住民が見つかりません / Unknown resident", "No such resident on this register.");
+
+    public static readonly Refusal SupersededNumber = new(410, "number-superseded", "この個人番号は変更されています / This number has been superseded",
+        "The number was replaced by a re-issue and no longer identifies anyone.");
+}

@@ -1,0 +1,104 @@
+using System.Data.Common;
+using System.Text.Json;
+using Renkei.Hosting;
+using Renkei.Hosting.Storage;
+using Renkei.Numbers;
+
+namespace Renkei.Registry.Residents;
+
+/// <summary>The SQL of residents, households and the event log (the same for SQLite and PostgreSQL).</summary>
+public static class ResidentStore
+{
+    private const string ResidentColumns =
+        "resident_id, resident_record_code, municipality_code, household_id, relationship, status, moving_to, family_name, given_name, " +
+        "family_name_kana, given_name_kana, date_of_birth, sex, address, last_position, updated_at";
+
+    public static async Task<ResidentRecord?> FindAsync(DbConnection c, string residentId, DbTransaction? tx = null) =>
+        (await c.QueryAsync($"SELECT {ResidentColumns} FROM residents WHERE resident_id = @id", ReadResident, tx, ("id", residentId))).FirstOrDefault();
+
+    public static async Task<ResidentRecord?> FindByNumberAsync(DbConnection c, IndividualNumber number, DbTransaction? tx = null) =>
+        (await c.QueryAsync($"SELECT {Prefixed("r")} FROM residents r JOIN individual_numbers n ON n.resident_id = r.resident_id " +
+            "WHERE n.number = @n AND n.superseded_at IS NULL", ReadResident, tx, ("n", number.Digits))).FirstOrDefault();
+
+    public static Task<List<ResidentRecord>> FindByNameAndBirthAsync(DbConnection c, string familyName, string givenName, DateOnly dateOfBirth) =>
+        c.QueryAsync($"SELECT {ResidentColumns} FROM residents WHERE family_name = @f AND given_name = @g AND date_of_birth = @d ORDER BY resident_id",
+            ReadResident, null, ("f", familyName), ("g", givenName), ("d", RegisterText.ToText(dateOfBirth)));
+
+    public static Task<List<ResidentRecord>> ListAsync(DbConnection c, LocalGovernmentCode municipality, string? after, int limit) =>
+        c.QueryAsync($"SELECT {ResidentColumns} FROM residents WHERE municipality_code = @m AND resident_id > @a ORDER BY resident_id LIMIT @l",
+            ReadResident, null, ("m", municipality.Digits), ("a", after ?? ""), ("l", limit));
+
+    private static string Prefixed(string alias) => string.Join(", ", ResidentColumns.Split(", ").Select(c => $"{alias}.{c}"));
+
+    private static ResidentRecord ReadResident(DbDataReader r) => new(
+        r.GetString(0),
+        ResidentRecordCode.Parse(r.GetString(1)),
+        LocalGovernmentCode.Parse(r.GetString(2)),
+        r.GetNullableString(3),
+        r.GetString(4),
+        Enum.Parse<ResidentStatus>(r.GetString(5)),
+        r.GetNullableString(6) is { } to ? LocalGovernmentCode.Parse(to) : null,
+        new BasicFour(r.GetString(7), r.GetString(8), r.GetString(9), r.GetString(10), DateOnly.Parse(r.GetString(11)),
+            Enum.Parse<Sex>(r.GetString(12)), r.GetString(13)),
+        r.GetInt64(14),
+        RegisterText.ParseUtc(r.GetString(15)));
+
+    /// <summary>Writes the current record (insert or replace) after applying an event.</summary>
+    public static Task SaveAsync(DbConnection c, DbTransaction tx, ResidentRecord r) => c.ExecuteAsync(
+        $"INSERT INTO residents ({ResidentColumns}) VALUES (@id, @rrc, @m, @h, @rel, @s, @to, @f, @g, @fk, @gk, @dob, @sex, @addr, @pos, @at) " +
+        "ON CONFLICT (resident_id) DO UPDATE SET resident_record_code = excluded.resident_record_code, municipality_code = excluded.municipality_code, " +
+        "household_id = excluded.household_id, relationship = excluded.relationship, status = excluded.status, moving_to = excluded.moving_to, " +
+        "family_name = excluded.family_name, given_name = excluded.given_name, family_name_kana = excluded.family_name_kana, " +
+        "given_name_kana = excluded.given_name_kana, date_of_birth = excluded.date_of_birth, sex = excluded.sex, address = excluded.address, " +
+        "last_position = excluded.last_position, updated_at = excluded.updated_at",
+        tx, ("id", r.ResidentId), ("rrc", r.ResidentRecordCode.Digits), ("m", r.MunicipalityCode.Digits), ("h", r.HouseholdId),
+        ("rel", r.Relationship), ("s", r.Status.ToString()), ("to", r.MovingTo?.Digits), ("f", r.Person.FamilyName), ("g", r.Person.GivenName),
+        ("fk", r.Person.FamilyNameKana), ("gk", r.Person.GivenNameKana), ("dob", RegisterText.ToText(r.Person.DateOfBirth)),
+        ("sex", r.Person.Sex.ToString()), ("addr", r.Person.Address), ("pos", r.LastPosition), ("at", RegisterText.ToText(r.UpdatedAt)));
+
+    /// <summary>Appends an event to the log and returns it with its position.</summary>
+    public static async Task<ResidentEvent> AppendAsync(DbConnection c, DbTransaction tx, ResidentEvent e)
+    {
+        var position = await c.ScalarAsync<long>(
+            "INSERT INTO resident_events (event_id, resident_id, kind, municipality_code, occurred_on, recorded_at, changed_items, data) " +
+            "VALUES (@id, @r, @k, @m, @o, @at, @items, @data) RETURNING position",
+            tx, ("id", e.EventId), ("r", e.ResidentId), ("k", e.Kind.ToString()), ("m", e.MunicipalityCode.Digits),
+            ("o", RegisterText.ToText(e.OccurredOn)), ("at", RegisterText.ToText(e.RecordedAt)), ("items", string.Join(',', e.ChangedItems)),
+            ("data", JsonSerializer.Serialize(e, ServiceDefaults.Json)));
+        return e with { Position = position };
+    }
+
+    /// <summary>The events of one resident, oldest first, as recorded.</summary>
+    public static Task<List<ResidentEvent>> EventsOfAsync(DbConnection c, string residentId) =>
+        c.QueryAsync("SELECT position, data FROM resident_events WHERE resident_id = @r ORDER BY position",
+            r => JsonSerializer.Deserialize<ResidentEvent>(r.GetString(1), ServiceDefaults.Json)! with { Position = r.GetInt64(0) },
+            null, ("r", residentId));
+
+    public static async Task<(string Id, LocalGovernmentCode Municipality, string Address)?> FindHouseholdAsync(DbConnection c, DbTransaction tx, string householdId)
+    {
+        var rows = await c.QueryAsync("SELECT household_id, municipality_code, address FROM households WHERE household_id = @h",
+            r => (r.GetString(0), LocalGovernmentCode.Parse(r.GetString(1)), r.GetString(2)), tx, ("h", householdId));
+        return rows.Count == 0 ? null : rows[0];
+    }
+
+    public static async Task<string> CreateHouseholdAsync(DbConnection c, DbTransaction tx, LocalGovernmentCode municipality, string address, DateTime now)
+    {
+        var id = Ids.New("h");
+        await c.ExecuteAsync("INSERT INTO households (household_id, municipality_code, address, created_at) VALUES (@h, @m, @a, @t)",
+            tx, ("h", id), ("m", municipality.Digits), ("a", address), ("t", RegisterText.ToText(now)));
+        return id;
+    }
+}
+
+/// <summary>Opaque random identifiers: they say nothing of the person, the place or the order.</summary>
+public static class Ids
+{
+    public static string New(string prefix) => $"{prefix}_{Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(12))}";
+
+    public static string New(string prefix, Random random)
+    {
+        Span<byte> bytes = stackalloc byte[12];
+        random.NextBytes(bytes);
+        return $"{prefix}_{Convert.ToHexStringLower(bytes)}";
+    }
+}

@@ -1,0 +1,119 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Renkei.Hosting;
+using Renkei.Hosting.Storage;
+using Renkei.Numbers;
+using Renkei.Registry.Identity;
+using Renkei.Registry.Numbering;
+
+namespace Renkei.Registry.Residents;
+
+public sealed record ReissueRequest(string? Reason, string? RequestedBy);
+
+public sealed record ResidentView(IdentityInfo Resident, string? HouseholdId, string Relationship, string? MovingTo);
+
+/// <summary>
+/// A municipality's clerk records events for its own residents and reads them back. Callers need
+/// the permission <c>municipality:{code}</c>.
+/// </summary>
+public static class ResidentsApi
+{
+    public static void MapResidents(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/municipalities/{code}").WithTags("Residents").RequireAuthorization();
+        group.MapPost("/events", RecordEvent).WithSummary("Records a birth, move-in, move-out, address change, name change or death.");
+        group.MapGet("/residents", List).WithSummary("The municipality's residents, paged by resident id.");
+        group.MapGet("/residents/{residentId}", Get).WithSummary("A resident's current record.");
+        group.MapGet("/residents/{residentId}/events", History).WithSummary("The events that made the current record, oldest first.");
+        group.MapPost("/residents/{residentId}/number-reissue", Reissue).WithSummary("個人番号の変更: a new number after a leak.");
+        group.MapPost("/residents/{residentId}/resident-record-code-change", ChangeCode).WithSummary("住民票コードの変更 on request; the number stays.");
+    }
+
+    /// <summary>Parses the municipality in the route and checks the caller may act for it.</summary>
+    private static (LocalGovernmentCode Code, ProblemHttpResult? Problem) Authorize(string code, ClaimsPrincipal user)
+    {
+        if (!LocalGovernmentCode.TryParse(code, out var m, out var problem))
+            return (default, Problems.BadRequest("invalid-local-government-code", "地方公共団体コードが不正です / Invalid local government code", problem!.Message));
+        if (!user.Holds($"municipality:{m.Digits}"))
+            return (m, Problems.Result(403, "forbidden", "この市区町村の権限がありません / Not permitted for this municipality",
+                $"The caller does not hold municipality:{m.Digits}."));
+        return (m, null);
+    }
+
+    private static async Task<Results<Created<EventReceipt>, ProblemHttpResult>> RecordEvent(
+        string code, ResidentEventRequest request, ClaimsPrincipal user, ResidentRegister register)
+    {
+        var (municipality, denied) = Authorize(code, user);
+        if (denied is not null) return denied;
+        var (valid, errors) = ResidentEventValidation.Validate(request, RegisterText.TodayInJapan());
+        if (valid is null) return Problems.Invalid(errors, "invalid-event");
+        var (receipt, refusal) = await register.RecordAsync(municipality, valid);
+        return receipt is not null
+            ? TypedResults.Created($"/api/municipalities/{municipality.Digits}/residents/{receipt.ResidentId}", receipt)
+            : Problems.Result(refusal!.Status, refusal.Slug, refusal.Title, refusal.Detail);
+    }
+
+    private static async Task<Results<Ok<List<ResidentView>>, ProblemHttpResult>> List(
+        string code, ClaimsPrincipal user, Database database, string? after = null, int limit = 100)
+    {
+        var (municipality, denied) = Authorize(code, user);
+        if (denied is not null) return denied;
+        if (limit is < 1 or > 1000) return Problems.BadRequest("invalid-limit", "件数が不正です / Invalid limit", "limit is from 1 to 1000.");
+        await using var c = await database.OpenAsync();
+        var views = new List<ResidentView>();
+        foreach (var r in await ResidentStore.ListAsync(c, municipality, after, limit))
+            if (await NumberingAuthority.CurrentNumberAsync(c, r.ResidentId) is { } n) views.Add(ToView(r, n));
+        return TypedResults.Ok(views);
+    }
+
+    private static async Task<Results<Ok<ResidentView>, ProblemHttpResult>> Get(string code, string residentId, ClaimsPrincipal user, Database database)
+    {
+        var (municipality, denied) = Authorize(code, user);
+        if (denied is not null) return denied;
+        await using var c = await database.OpenAsync();
+        var r = await ResidentStore.FindAsync(c, residentId);
+        // Another municipality's resident answers exactly as an unknown one.
+        if (r is null || r.MunicipalityCode != municipality || await NumberingAuthority.CurrentNumberAsync(c, residentId) is not { } n)
+            return Unknown();
+        return TypedResults.Ok(ToView(r, n));
+    }
+
+    private static async Task<Results<Ok<List<ResidentEvent>>, ProblemHttpResult>> History(string code, string residentId, ClaimsPrincipal user, Database database)
+    {
+        var (municipality, denied) = Authorize(code, user);
+        if (denied is not null) return denied;
+        await using var c = await database.OpenAsync();
+        var r = await ResidentStore.FindAsync(c, residentId);
+        if (r is null || r.MunicipalityCode != municipality) return Unknown();
+        return TypedResults.Ok(await ResidentStore.EventsOfAsync(c, residentId));
+    }
+
+    private static async Task<Results<Ok<EventReceipt>, ProblemHttpResult>> Reissue(
+        string code, string residentId, ReissueRequest request, ClaimsPrincipal user, ResidentRegister register)
+    {
+        var (municipality, denied) = Authorize(code, user);
+        if (denied is not null) return denied;
+        var reason = RegisterText.Normalize(request.Reason);
+        var by = request.RequestedBy?.ToLowerInvariant();
+        var errors = new Dictionary<string, string[]>();
+        if (reason.Length == 0) errors["reason"] = ["変更の理由を入力してください / reason is required (e.g. the number leaked)"];
+        if (by is not ("person" or "mayor")) errors["requestedBy"] = ["請求者は person（本人）または mayor（市町村長）です / requestedBy must be person or mayor"];
+        if (errors.Count > 0) return Problems.Invalid(errors);
+        var (receipt, refusal) = await register.ReissueNumberAsync(municipality, residentId, $"{by}: {reason}");
+        return receipt is not null ? TypedResults.Ok(receipt) : Problems.Result(refusal!.Status, refusal.Slug, refusal.Title, refusal.Detail);
+    }
+
+    private static async Task<Results<Ok<EventReceipt>, ProblemHttpResult>> ChangeCode(string code, string residentId, ClaimsPrincipal user, ResidentRegister register)
+    {
+        var (municipality, denied) = Authorize(code, user);
+        if (denied is not null) return denied;
+        var (receipt, refusal) = await register.ChangeResidentRecordCodeAsync(municipality, residentId);
+        return receipt is not null ? TypedResults.Ok(receipt) : Problems.Result(refusal!.Status, refusal.Slug, refusal.Title, refusal.Detail);
+    }
+
+    private static ProblemHttpResult Unknown() =>
+        Problems.Result(404, ResidentRegister.UnknownResident.Slug, ResidentRegister.UnknownResident.Title, ResidentRegister.UnknownResident.Detail);
+
+    private static ResidentView ToView(ResidentRecord r, IndividualNumber n) =>
+        new(IdentityApi.ToInfo(r, n), r.HouseholdId, r.Relationship, r.MovingTo?.Digits);
+}

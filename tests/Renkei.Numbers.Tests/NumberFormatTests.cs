@@ -1,0 +1,145 @@
+using System.Text.Json;
+using Renkei.Numbers;
+
+namespace Renkei.Numbers.Tests;
+
+public class NumberFormatTests
+{
+    [Theory]
+    [InlineData("123456789018")]
+    [InlineData("1234 5678 9018")]
+    [InlineData("1234-5678-9018")]
+    [InlineData("１２３４５６７８９０１８")]
+    [InlineData("１２３４　５６７８　９０１８")]
+    [InlineData("1234－5678－9018")]
+    public void Individual_number_parses_ascii_and_full_width_with_separators(string text)
+    {
+        Assert.True(IndividualNumber.TryParse(text, out var n, out var problem), problem?.Message);
+        Assert.Equal("123456789018", n.Digits);
+        Assert.Equal("1234 5678 9018", n.Format());
+        Assert.Equal("**** **** 9018", n.Masked);
+    }
+
+    [Fact]
+    public void Individual_number_check_digit_follows_the_ordinance_example() =>
+        Assert.Equal("123456789018", IndividualNumber.FromPayload(12345678901).Digits);
+
+    [Theory]
+    [InlineData("12345678901", NumberProblemKind.Length, "11桁")]
+    [InlineData("1234567890188", NumberProblemKind.Length, "13桁")]
+    [InlineData("12345678901A", NumberProblemKind.NonDigit, "12文字目")]
+    [InlineData("", NumberProblemKind.Empty, "入力されていません")]
+    [InlineData("  - ", NumberProblemKind.Empty, "入力されていません")]
+    [InlineData("123456789019", NumberProblemKind.CheckDigit, "期待値 8")]
+    public void Individual_number_says_why_it_is_invalid(string text, NumberProblemKind kind, string fragment)
+    {
+        Assert.False(IndividualNumber.TryParse(text, out _, out var problem));
+        Assert.Equal(kind, problem!.Kind);
+        Assert.Contains(fragment, problem.Message);
+    }
+
+    [Fact]
+    public void Check_digit_problem_names_expected_and_actual()
+    {
+        Assert.False(IndividualNumber.TryParse("123456789010", out _, out var problem));
+        Assert.Equal(8, problem!.ExpectedCheckDigit);
+        Assert.Equal(0, problem.ActualCheckDigit);
+        Assert.Contains("expected 8, found 0", problem.Message);
+    }
+
+    [Fact]
+    public void Every_single_digit_change_breaks_the_individual_check_digit()
+    {
+        var digits = "123456789018".ToCharArray();
+        for (var i = 0; i < 11; i++)
+        {
+            var original = digits[i];
+            for (var d = '0'; d <= '9'; d++)
+            {
+                if (d == original) continue;
+                digits[i] = d;
+                Assert.False(IndividualNumber.TryParse(new string(digits), out _, out _), new string(digits));
+            }
+            digits[i] = original;
+        }
+    }
+
+    [Fact]
+    public void Individual_number_to_string_never_prints_the_whole_number()
+    {
+        var n = IndividualNumber.Parse("123456789018");
+        Assert.DoesNotContain("12345678", n.ToString());
+        Assert.DoesNotContain("12345678", $"{n}");
+        Assert.DoesNotContain("12345678", new { n }.ToString());
+    }
+
+    [Fact]
+    public void Parse_throws_a_format_exception_with_the_reason()
+    {
+        var e = Assert.Throws<FormatException>(() => IndividualNumber.Parse("123"));
+        Assert.Contains("3桁", e.Message);
+    }
+
+    [Theory]
+    [InlineData("7000012050002")]
+    [InlineData("7 0000 1205 0002")]
+    [InlineData("７０００－０１２０－５０００２")]
+    public void Corporate_number_of_the_national_tax_agency_is_valid(string text)
+    {
+        Assert.True(CorporateNumber.TryParse(text, out var n, out var problem), problem?.Message);
+        Assert.Equal("7000012050002", n.Digits);
+        Assert.Equal(12050002L, n.BaseNumber);
+        Assert.Equal("7000012050002", n.ToString());
+        Assert.Equal(n, CorporateNumber.FromBase(12050002));
+    }
+
+    [Fact]
+    public void Corporate_number_check_digit_leads()
+    {
+        Assert.False(CorporateNumber.TryParse("8000012050002", out _, out var problem));
+        Assert.Equal(NumberProblemKind.CheckDigit, problem!.Kind);
+        Assert.Equal(7, problem.ExpectedCheckDigit);
+        Assert.Equal(8, problem.ActualCheckDigit);
+    }
+
+    [Theory]
+    [InlineData(13101, "131016")]
+    [InlineData(12100, "121002")]
+    [InlineData(12217, "122173")]
+    [InlineData(13105, "131059")]
+    public void Local_government_code_check_digit(int five, string expected)
+    {
+        Assert.Equal(expected, LocalGovernmentCode.FromFiveDigits(five).Digits);
+        Assert.True(LocalGovernmentCode.TryParse(expected, out var code, out _));
+        Assert.Equal(five, code.FiveDigits);
+    }
+
+    [Fact]
+    public void Local_government_code_with_wrong_check_digit_is_refused()
+    {
+        Assert.False(LocalGovernmentCode.TryParse("131017", out _, out var problem));
+        Assert.Equal(6, problem!.ExpectedCheckDigit);
+    }
+
+    [Fact]
+    public void Resident_record_codes_are_random_valid_and_masked()
+    {
+        var codes = Enumerable.Range(0, 1000).Select(_ => ResidentRecordCode.Random()).ToList();
+        Assert.Equal(1000, codes.Distinct().Count());
+        foreach (var c in codes) Assert.True(ResidentRecordCode.TryParse(c.Digits, out _, out _));
+        Assert.StartsWith("*******", codes[0].ToString());
+        // Not in sequence: sorted order is not the order drawn.
+        Assert.NotEqual(codes.OrderBy(c => c.Value).ToList(), codes);
+    }
+
+    [Fact]
+    public void Numbers_round_trip_through_json_as_digit_strings()
+    {
+        var n = IndividualNumber.Parse("123456789018");
+        var json = JsonSerializer.Serialize(new { number = n });
+        Assert.Equal("{\"number\":\"123456789018\"}", json);
+        Assert.Equal(n, JsonSerializer.Deserialize<IndividualNumber>("\"1234 5678 9018\""));
+        var e = Assert.Throws<JsonException>(() => JsonSerializer.Deserialize<IndividualNumber>("\"123456789019\""));
+        Assert.Contains("期待値 8", e.Message);
+    }
+}

@@ -1,0 +1,64 @@
+using Npgsql;
+using Renkei.Hosting.Storage;
+
+namespace Renkei.Testing;
+
+/// <summary>
+/// Fresh, empty databases for tests: an SQLite file in a temporary folder, or a new schema in the
+/// PostgreSQL server named by RENKEI_TEST_POSTGRES (which ./test starts). PostgreSQL is required,
+/// never skipped.
+/// </summary>
+public static class TestDatabases
+{
+    public const string PostgresVariable = "RENKEI_TEST_POSTGRES";
+
+    public static string PostgresConnectionString =>
+        Environment.GetEnvironmentVariable(PostgresVariable) is { Length: > 0 } cs
+            ? cs
+            : throw new InvalidOperationException(
+                $"{PostgresVariable} is not set. Run the tests with ./test, which starts a PostgreSQL server, or set it to a connection string.");
+
+    /// <summary>The connection string of a new empty database of <paramref name="provider"/>.</summary>
+    public static StorageOptions Create(StorageProvider provider, string? folder = null)
+    {
+        if (provider == StorageProvider.Sqlite)
+        {
+            folder ??= TempFolder.CreatePath();
+            Directory.CreateDirectory(folder);
+            return new StorageOptions { Provider = provider, ConnectionString = $"Data Source={Path.Combine(folder, $"test-{Guid.NewGuid():N}.db")}" };
+        }
+        return new StorageOptions { Provider = provider, ConnectionString = CreatePostgresSchema() };
+    }
+
+    public static Database CreateDatabase(StorageProvider provider, string? folder = null) => new(Create(provider, folder));
+
+    /// <summary>A new schema; the returned connection string searches only it.</summary>
+    public static string CreatePostgresSchema()
+    {
+        var schema = "t_" + Guid.NewGuid().ToString("N")[..16];
+        using (var connection = new NpgsqlConnection(PostgresConnectionString))
+        {
+            connection.Open();
+            using var command = new NpgsqlCommand($"CREATE SCHEMA {schema}", connection);
+            command.ExecuteNonQuery();
+        }
+        return new NpgsqlConnectionStringBuilder(PostgresConnectionString) { SearchPath = schema }.ToString();
+    }
+}
+
+/// <summary>A temporary folder removed when disposed.</summary>
+public sealed class TempFolder : IDisposable
+{
+    public TempFolder() => Directory.CreateDirectory(Path = CreatePath());
+
+    public string Path { get; }
+
+    public static string CreatePath() => System.IO.Path.Combine(System.IO.Path.GetTempPath(), "renkei-tests", Guid.NewGuid().ToString("N")[..12]);
+
+    public string File(string name) => System.IO.Path.Combine(Path, name);
+
+    public void Dispose()
+    {
+        try { Directory.Delete(Path, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+}
