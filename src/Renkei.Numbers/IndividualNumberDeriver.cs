@@ -37,6 +37,16 @@ public sealed class IndividualNumberDeriver : IDisposable
         return result;
     }
 
+    /// <summary>
+    /// The eleven-digit conversion of many inputs at once (<paramref name="payloads"/>[i] for
+    /// <paramref name="elevenDigits"/>[i]); check digits are added by <see cref="IndividualNumber.FromPayload"/>.
+    /// </summary>
+    public void DeriveMany(ReadOnlySpan<long> elevenDigits, Span<long> payloads, int reissueCount = 0)
+    {
+        if (payloads.Length < elevenDigits.Length) throw new ArgumentException("payloads is shorter than the input", nameof(payloads));
+        for (var i = 0; i < elevenDigits.Length; i++) payloads[i] = DerivePayload(elevenDigits[i], reissueCount);
+    }
+
     /// <summary>The Individual Number of a Resident Record Code (<paramref name="reissueCount"/> 0 at designation).</summary>
     public IndividualNumber Derive(ResidentRecordCode code, int reissueCount = 0) =>
         IndividualNumber.FromPayload(DerivePayload(code.Value, reissueCount));

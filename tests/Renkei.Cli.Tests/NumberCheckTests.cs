@@ -1,0 +1,44 @@
+using Renkei.Testing;
+
+namespace Renkei.Cli.Tests;
+
+public class NumberCheckTests
+{
+    [Fact]
+    public async Task Check_prints_a_line_per_number_and_exits_zero_when_all_are_valid()
+    {
+        var result = await RenkeiCommand.RunAsync("number", "check", "1234 5678 9018", "7000012050002", "１２３４－５６７８－９０１８");
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal(3, result.Lines.Length);
+        Assert.Contains("individual", result.Lines[0]);
+        Assert.Contains("corporate", result.Lines[1]);
+        Assert.All(result.Lines, l => Assert.Contains("valid", l));
+    }
+
+    [Fact]
+    public async Task Check_says_why_and_exits_non_zero_when_any_is_invalid()
+    {
+        var result = await RenkeiCommand.RunAsync("number", "check", "123456789018", "123456789019", "12345");
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("有効 / valid", result.Lines[0]);
+        Assert.Contains("期待値 8", result.Lines[1]);
+        Assert.Contains("5桁", result.Lines[2]);
+    }
+
+    [Fact]
+    public async Task Check_with_kind_corporate_checks_as_a_corporate_number()
+    {
+        var result = await RenkeiCommand.RunAsync("number", "check", "--kind", "corporate", "123456789018");
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("corporate", result.Lines[0]);
+        Assert.Contains("13桁", result.Lines[0]);
+    }
+
+    [Fact]
+    public async Task Check_refuses_an_unknown_kind()
+    {
+        var result = await RenkeiCommand.RunAsync("number", "check", "--kind", "pension", "123456789018");
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("pension", result.Error);
+    }
+}
