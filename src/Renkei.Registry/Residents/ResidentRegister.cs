@@ -80,9 +80,10 @@ public sealed class ResidentRegister(Database database, NumberingAuthority numbe
             Destination = request.Destination, Abroad = request.Abroad,
         });
         await ResidentStore.SaveAsync(c, tx, ResidentProjection.Apply(current, e));
+        number ??= await NumberingAuthority.CurrentNumberAsync(c, residentId, tx);
         await tx.CommitAsync();
         signal.Notify(e.Position);
-        return (new EventReceipt(e.Position, e.EventId, e.Kind, residentId, householdId, code?.Digits, number?.Digits), null);
+        return (new EventReceipt(e.Position, e.EventId, e.Kind, residentId, householdId, (code ?? current?.ResidentRecordCode)?.Digits, number?.Digits), null);
     }
 
     /// <summary>Re-issues the number after a leak (on the person's request or by the mayor).</summary>

@@ -1,0 +1,86 @@
+using System.Net.Http.Json;
+using Renkei.Hosting;
+using Renkei.Hosting.Storage;
+using Renkei.Registry.Events;
+using Renkei.Registry.Residents;
+using Renkei.Testing;
+
+namespace Renkei.Registry.Tests.Events;
+
+public class EventFeedTests
+{
+    [Theory, StorageData]
+    public async Task The_feed_lists_changes_in_order_and_resumes_from_a_position(StorageProvider provider)
+    {
+        await using var registry = await RegistryHost.StartAsync(provider);
+        var a = await registry.RegisterBirthAsync();
+        var b = await registry.RegisterBirthAsync(person: RegistryHost.Person("伊藤", "結衣", "イトウ", "ユイ", "2026-01-20", "female"));
+        await registry.RecordAsync(RegistryHost.Chiba, new ResidentEventRequest("address-change", ResidentId: a.ResidentId, Address: "千葉市稲毛区穴川4丁目1番1号"));
+
+        var feed = registry.Client("events-token");
+        var page = (await feed.GetFromJsonAsync<EventPage>("api/events?after=0&limit=2", ServiceDefaults.Json))!;
+        Assert.Equal([a.ResidentId, b.ResidentId], page.Events.Select(e => e.ResidentId));
+        var rest = (await feed.GetFromJsonAsync<EventPage>($"api/events?after={page.Next}", ServiceDefaults.Json))!;
+        var change = Assert.Single(rest.Events);
+        Assert.Equal(ResidentEventKind.AddressChange, change.Kind);
+        Assert.Equal(["address"], change.ChangedItems);
+        Assert.True(change.Position > page.Next);
+    }
+
+    [Theory, StorageData]
+    public async Task The_feed_never_carries_numbers_or_personal_items(StorageProvider provider)
+    {
+        await using var registry = await RegistryHost.StartAsync(provider);
+        var a = await registry.RegisterBirthAsync();
+        var raw = await registry.Client("events-token").GetStringAsync("api/events");
+        Assert.DoesNotContain(a.IndividualNumber!, raw);
+        Assert.DoesNotContain(a.ResidentRecordCode!, raw);
+        Assert.DoesNotContain("山田", raw);
+        Assert.DoesNotContain("千葉県千葉市中央区", raw);
+        Assert.Contains(a.ResidentId, raw);
+    }
+
+    [Theory, StorageData]
+    public async Task A_long_poll_returns_as_soon_as_an_event_is_recorded(StorageProvider provider)
+    {
+        await using var registry = await RegistryHost.StartAsync(provider);
+        var waiting = registry.Client("events-token").GetFromJsonAsync<EventPage>("api/events?after=0&wait=30", ServiceDefaults.Json);
+        Assert.False(waiting.IsCompleted);
+        var born = await registry.RegisterBirthAsync();
+        var page = (await waiting.WaitAsync(TimeSpan.FromSeconds(20)))!;
+        Assert.Equal(born.ResidentId, Assert.Single(page.Events).ResidentId);
+    }
+
+    [Theory, StorageData]
+    public async Task The_stream_sends_events_as_server_sent_events_with_resumable_ids(StorageProvider provider)
+    {
+        await using var registry = await RegistryHost.StartAsync(provider);
+        var first = await registry.RegisterBirthAsync();
+        var second = await registry.RegisterBirthAsync(person: RegistryHost.Person("中村", "湊", "ナカムラ", "ミナト", "2026-02-01"));
+        var client = registry.Client("events-token");
+        var request = new HttpRequestMessage(HttpMethod.Get, "api/events/stream");
+        request.Headers.Add("Last-Event-ID", "1");
+        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        var lines = new List<string>();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        // One event is complete at the blank line that ends it.
+        while (!lines.Any(l => l.StartsWith("data:")) || lines[^1].Length > 0)
+            lines.Add(await reader.ReadLineAsync(timeout.Token) ?? throw new EndOfStreamException());
+        Assert.Contains("id: 2", lines);
+        Assert.Contains(lines, l => l.StartsWith("data:") && l.Contains(second.ResidentId) && !l.Contains(first.ResidentId));
+    }
+
+    [Theory, StorageData]
+    public async Task The_feed_needs_the_events_permission_and_sane_parameters(StorageProvider provider)
+    {
+        await using var registry = await RegistryHost.StartAsync(provider);
+        await ProblemAssert.IsProblemAsync(await registry.Client("chiba-clerk").GetAsync("api/events"), 403, "forbidden");
+        await ProblemAssert.IsProblemAsync(await registry.Client().GetAsync("api/events"), 401, "unauthenticated");
+        await ProblemAssert.IsProblemAsync(await registry.Client("events-token").GetAsync("api/events?limit=0"), 400, "invalid-feed-query");
+        await ProblemAssert.IsProblemAsync(await registry.Client("events-token").GetAsync("api/events?after=-1"), 400, "invalid-feed-query");
+        var malformed = await registry.Client("events-token").GetAsync("api/events?after=abc");
+        Assert.Equal(400, (int)malformed.StatusCode);
+    }
+}

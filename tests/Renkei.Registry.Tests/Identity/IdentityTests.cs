@@ -1,0 +1,59 @@
+using System.Net.Http.Json;
+using Renkei.Hosting;
+using Renkei.Hosting.Storage;
+using Renkei.Registry.Identity;
+using Renkei.Testing;
+
+namespace Renkei.Registry.Tests.Identity;
+
+public class IdentityTests
+{
+    [Theory, StorageData]
+    public async Task Identity_by_number_accepts_any_written_form_and_answers_the_basic_four(StorageProvider provider)
+    {
+        await using var registry = await RegistryHost.StartAsync(provider);
+        var born = await registry.RegisterBirthAsync();
+        var n = born.IndividualNumber!;
+        var fullWidth = string.Concat(n.Select(ch => (char)(ch - '0' + '０')));
+        var response = await registry.Client("identity-token").PostAsJsonAsync("api/identity/by-number", new NumberQuery($"{fullWidth[..4]}－{fullWidth[4..8]}－{fullWidth[8..]}"));
+        var info = (await response.Content.ReadFromJsonAsync<IdentityInfo>(ServiceDefaults.Json))!;
+        Assert.Equal(born.ResidentId, info.ResidentId);
+        Assert.Equal("山田", info.FamilyName);
+        Assert.Equal("2026-01-15", info.DateOfBirth);
+    }
+
+    [Theory, StorageData]
+    public async Task Identity_refuses_malformed_unknown_numbers_and_callers_without_permission(StorageProvider provider)
+    {
+        await using var registry = await RegistryHost.StartAsync(provider);
+        var born = await registry.RegisterBirthAsync();
+        var identity = registry.Client("identity-token");
+        var bad = await ProblemAssert.IsProblemAsync(await identity.PostAsJsonAsync("api/identity/by-number", new NumberQuery("123456789019")), 400, "invalid-number");
+        Assert.Contains("期待値 8", bad.GetProperty("detail").GetString());
+        await ProblemAssert.IsProblemAsync(await identity.PostAsJsonAsync("api/identity/by-number", new NumberQuery("123456789018")), 404, "unknown-number");
+        await ProblemAssert.IsProblemAsync(await identity.PostAsJsonAsync("api/identity/by-number", new NumberQuery(null)), 400, "invalid-number");
+        // A municipality clerk or an events subscriber may not make identity queries.
+        await ProblemAssert.IsProblemAsync(await registry.Client("chiba-clerk").PostAsJsonAsync("api/identity/by-number", new NumberQuery(born.IndividualNumber)), 403, "forbidden");
+        await ProblemAssert.IsProblemAsync(await registry.Client("events-token").PostAsJsonAsync("api/identity/by-number", new NumberQuery(born.IndividualNumber)), 403, "forbidden");
+        await ProblemAssert.IsProblemAsync(await registry.Client().PostAsJsonAsync("api/identity/by-number", new NumberQuery(born.IndividualNumber)), 401, "unauthenticated");
+    }
+
+    [Theory, StorageData]
+    public async Task Identity_by_basic_four_matches_on_normalised_items(StorageProvider provider)
+    {
+        await using var registry = await RegistryHost.StartAsync(provider);
+        var born = await registry.RegisterBirthAsync(address: "千葉県千葉市中央区中央1丁目1番1号");
+        await registry.RegisterBirthAsync(person: RegistryHost.Person("山田", "太郎", dateOfBirth: "2026-01-16"));
+        var identity = registry.Client("identity-token");
+        var response = await identity.PostAsJsonAsync("api/identity/by-basic-four",
+            new BasicFourQuery("山田", "太郎", "2026-01-15", "male", "千葉県千葉市中央区中央１丁目１番１号"));
+        var matches = (await response.Content.ReadFromJsonAsync<IdentityMatches>(ServiceDefaults.Json))!;
+        Assert.Equal(born.ResidentId, Assert.Single(matches.Matches).ResidentId);
+
+        await ProblemAssert.IsProblemAsync(await identity.PostAsJsonAsync("api/identity/by-basic-four",
+            new BasicFourQuery("山田", "太郎", "2026-01-15", "female", null)), 404, "no-match");
+        var invalid = await ProblemAssert.IsProblemAsync(await identity.PostAsJsonAsync("api/identity/by-basic-four",
+            new BasicFourQuery("", "太郎", "15/01/2026", "other", null)), 400, "invalid-request");
+        Assert.Equal(3, invalid.GetProperty("errors").EnumerateObject().Count());
+    }
+}

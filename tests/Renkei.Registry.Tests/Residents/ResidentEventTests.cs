@@ -1,0 +1,175 @@
+using System.Net.Http.Json;
+using System.Text;
+using Renkei.Hosting;
+using Renkei.Hosting.Storage;
+using Renkei.Numbers;
+using Renkei.Registry.Residents;
+using Renkei.Testing;
+
+namespace Renkei.Registry.Tests.Residents;
+
+public class ResidentEventTests
+{
+    [Theory, StorageData]
+    public async Task Birth_designates_a_valid_code_and_number_and_the_record_follows_from_the_events(StorageProvider provider)
+    {
+        await using var registry = await RegistryHost.StartAsync(provider);
+        var receipt = await registry.RegisterBirthAsync(person: RegistryHost.Person("佐藤", "陽菜", "サトウ", "ヒナ", "2026-02-03", "female"));
+
+        Assert.True(ResidentRecordCode.TryParse(receipt.ResidentRecordCode, out var code, out _));
+        Assert.True(IndividualNumber.TryParse(receipt.IndividualNumber, out var number, out _));
+        using var deriver = registry.Deriver();
+        Assert.Equal(deriver.Derive(code), number);
+
+        var view = await registry.Client("chiba-clerk").GetFromJsonAsync<ResidentView>(
+            $"api/municipalities/{RegistryHost.Chiba}/residents/{receipt.ResidentId}", ServiceDefaults.Json);
+        Assert.Equal("佐藤", view!.Resident.FamilyName);
+        Assert.Equal("ヒナ", view.Resident.GivenNameKana);
+        Assert.Equal("2026-02-03", view.Resident.DateOfBirth);
+        Assert.Equal(Sex.Female, view.Resident.Sex);
+        Assert.Equal(receipt.HouseholdId, view.HouseholdId);
+
+        await registry.RecordAsync(RegistryHost.Chiba, new ResidentEventRequest("address-change", ResidentId: receipt.ResidentId, Address: "千葉県千葉市美浜区打瀬2丁目3番4号"));
+        await registry.RecordAsync(RegistryHost.Chiba, new ResidentEventRequest("name-change", ResidentId: receipt.ResidentId, FamilyName: "鈴木", FamilyNameKana: "スズキ"));
+
+        await using var c = await registry.Database.OpenAsync();
+        var events = await ResidentStore.EventsOfAsync(c, receipt.ResidentId);
+        Assert.Equal([ResidentEventKind.Birth, ResidentEventKind.AddressChange, ResidentEventKind.NameChange], events.Select(e => e.Kind));
+        var derived = events.Aggregate((ResidentRecord?)null, ResidentProjection.Apply)!;
+        var stored = (await ResidentStore.FindAsync(c, receipt.ResidentId))!;
+        Assert.Equal(stored with { UpdatedAt = default }, derived with { UpdatedAt = default });
+        Assert.Equal("鈴木", stored.Person.FamilyName);
+        Assert.Equal("陽菜", stored.Person.GivenName);
+        Assert.Equal("千葉県千葉市美浜区打瀬2丁目3番4号", stored.Person.Address);
+    }
+
+    [Theory, StorageData]
+    public async Task A_bad_event_gets_every_field_error_and_writes_nothing(StorageProvider provider)
+    {
+        await using var registry = await RegistryHost.StartAsync(provider);
+        var response = await registry.PostEventAsync(RegistryHost.Chiba, new
+        {
+            kind = "birth",
+            person = new { familyName = "", givenName = "一郎", familyNameKana = "たなか", givenNameKana = "イチロウ", dateOfBirth = "2026-02-30", sex = "x" },
+            address = "千葉県千葉市中央区中央1-1",
+        });
+        var problem = await ProblemAssert.IsProblemAsync(response, 400, "invalid-event");
+        var errors = problem.GetProperty("errors");
+        Assert.True(errors.TryGetProperty("person.familyName", out _));
+        Assert.Contains("カタカナ", errors.GetProperty("person.familyNameKana")[0].GetString());
+        Assert.True(errors.TryGetProperty("person.dateOfBirth", out _));
+        Assert.True(errors.TryGetProperty("person.sex", out _));
+        await AssertNothingWrittenAsync(registry);
+    }
+
+    [Theory, StorageData]
+    public async Task Unknown_kind_future_date_and_malformed_json_are_refused(StorageProvider provider)
+    {
+        await using var registry = await RegistryHost.StartAsync(provider);
+        await ProblemAssert.IsProblemAsync(await registry.PostEventAsync(RegistryHost.Chiba, new { kind = "marriage" }), 400, "invalid-event");
+        await ProblemAssert.IsProblemAsync(await registry.PostEventAsync(RegistryHost.Chiba,
+            new { kind = "birth", occurredOn = "2999-01-01", person = RegistryHost.Person(), address = "千葉市" }), 400, "invalid-event");
+        var malformed = await registry.Client("chiba-clerk").PostAsync($"api/municipalities/{RegistryHost.Chiba}/events",
+            new StringContent("{\"kind\": \"birth\", ", Encoding.UTF8, "application/json"));
+        await ProblemAssert.IsProblemAsync(malformed, 400, "malformed-request");
+        await AssertNothingWrittenAsync(registry);
+    }
+
+    [Theory, StorageData]
+    public async Task Municipality_codes_and_callers_are_checked(StorageProvider provider)
+    {
+        await using var registry = await RegistryHost.StartAsync(provider);
+        var birth = new ResidentEventRequest("birth", Person: RegistryHost.Person(dateOfBirth: "2026-01-01"), Address: "千葉市中央区中央1");
+        var badCode = await registry.PostEventAsync("121003", birth, "admin-token");
+        var problem = await ProblemAssert.IsProblemAsync(badCode, 400, "invalid-local-government-code");
+        Assert.Contains("期待値 2", problem.GetProperty("detail").GetString());
+        await ProblemAssert.IsProblemAsync(await registry.PostEventAsync("011002", birth, "admin-token"), 404, "unknown-municipality");
+        await ProblemAssert.IsProblemAsync(await registry.PostEventAsync(RegistryHost.Chiba, birth, "kashiwa-clerk"), 403, "forbidden");
+        await ProblemAssert.IsProblemAsync(await registry.PostEventAsync(RegistryHost.Chiba, birth, "wrong-token"), 401, "unauthenticated");
+        var anonymous = await registry.Client().PostAsJsonAsync($"api/municipalities/{RegistryHost.Chiba}/events", birth);
+        await ProblemAssert.IsProblemAsync(anonymous, 401, "unauthenticated");
+        await AssertNothingWrittenAsync(registry);
+    }
+
+    [Theory, StorageData]
+    public async Task Moving_out_then_in_moves_the_record_and_other_municipalities_cannot_touch_it(StorageProvider provider)
+    {
+        await using var registry = await RegistryHost.StartAsync(provider);
+        var born = await registry.RegisterBirthAsync();
+        var id = born.ResidentId;
+
+        // Kashiwa cannot record events for Chiba's resident, nor read it.
+        await ProblemAssert.IsProblemAsync(await registry.PostEventAsync(RegistryHost.Kashiwa,
+            new ResidentEventRequest("address-change", ResidentId: id, Address: "柏市柏1")), 403, "other-municipality");
+        await ProblemAssert.IsProblemAsync(await registry.Client("kashiwa-clerk").GetAsync($"api/municipalities/{RegistryHost.Kashiwa}/residents/{id}"), 404, "unknown-resident");
+        // A move-in needs a move-out first.
+        await ProblemAssert.IsProblemAsync(await registry.PostEventAsync(RegistryHost.Kashiwa,
+            new ResidentEventRequest("move-in", ResidentId: id, Address: "千葉県柏市柏1丁目1番1号")), 409, "event-not-allowed");
+
+        await registry.RecordAsync(RegistryHost.Chiba, new ResidentEventRequest("move-out", ResidentId: id, Destination: RegistryHost.Kashiwa));
+        // Moving in somewhere else than the move-out named is refused.
+        await ProblemAssert.IsProblemAsync(await registry.PostEventAsync(RegistryHost.Bunkyo,
+            new ResidentEventRequest("move-in", ResidentId: id, Address: "東京都文京区春日1丁目16番21号")), 409, "move-in-elsewhere");
+        var movedIn = await registry.RecordAsync(RegistryHost.Kashiwa,
+            new ResidentEventRequest("move-in", IndividualNumber: born.IndividualNumber, Address: "千葉県柏市柏1丁目1番1号"));
+        Assert.Equal(id, movedIn.ResidentId);
+
+        var view = await registry.Client("kashiwa-clerk").GetFromJsonAsync<ResidentView>($"api/municipalities/{RegistryHost.Kashiwa}/residents/{id}", ServiceDefaults.Json);
+        Assert.Equal(RegistryHost.Kashiwa, view!.Resident.MunicipalityCode);
+        Assert.Equal(ResidentStatus.Resident, view.Resident.Status);
+        Assert.Equal("千葉県柏市柏1丁目1番1号", view.Resident.Address);
+        Assert.Equal(born.IndividualNumber, view.Resident.IndividualNumber);
+        await ProblemAssert.IsProblemAsync(await registry.Client("chiba-clerk").GetAsync($"api/municipalities/{RegistryHost.Chiba}/residents/{id}"), 404, "unknown-resident");
+    }
+
+    [Theory, StorageData]
+    public async Task Moving_abroad_and_back_keeps_the_number_and_death_ends_the_record(StorageProvider provider)
+    {
+        await using var registry = await RegistryHost.StartAsync(provider);
+        var born = await registry.RegisterBirthAsync();
+        await registry.RecordAsync(RegistryHost.Chiba, new ResidentEventRequest("move-out", ResidentId: born.ResidentId, Destination: "abroad"));
+        var back = await registry.RecordAsync(RegistryHost.Bunkyo, new ResidentEventRequest("move-in", From: "abroad", ResidentId: born.ResidentId, Address: "東京都文京区本郷7丁目3番1号"));
+        Assert.Equal(born.IndividualNumber, back.IndividualNumber);
+        await registry.RecordAsync(RegistryHost.Bunkyo, new ResidentEventRequest("death", ResidentId: born.ResidentId));
+        var after = await registry.PostEventAsync(RegistryHost.Bunkyo, new ResidentEventRequest("address-change", ResidentId: born.ResidentId, Address: "文京区"));
+        await ProblemAssert.IsProblemAsync(after, 409, "event-not-allowed");
+        await ProblemAssert.IsProblemAsync(await registry.PostEventAsync(RegistryHost.Bunkyo, new ResidentEventRequest("death", ResidentId: born.ResidentId)), 409, "event-not-allowed");
+    }
+
+    [Theory, StorageData]
+    public async Task A_newcomer_from_abroad_gets_a_number_and_a_household_can_be_joined(StorageProvider provider)
+    {
+        await using var registry = await RegistryHost.StartAsync(provider);
+        var parent = await registry.RecordAsync(RegistryHost.Chiba, new ResidentEventRequest("move-in", From: "abroad",
+            Person: RegistryHost.Person("Smith", "Anna", "スミス", "アンナ", "1985-06-07", "female"), Address: "千葉県千葉市中央区富士見2丁目1番1号"));
+        Assert.NotNull(parent.IndividualNumber);
+        var child = await registry.RecordAsync(RegistryHost.Chiba, new ResidentEventRequest("birth",
+            Person: RegistryHost.Person("Smith", "Ken", "スミス", "ケン", "2026-03-01", "male"), HouseholdId: parent.HouseholdId, Relationship: "子"));
+        Assert.Equal(parent.HouseholdId, child.HouseholdId);
+        var view = await registry.Client("chiba-clerk").GetFromJsonAsync<ResidentView>($"api/municipalities/{RegistryHost.Chiba}/residents/{child.ResidentId}", ServiceDefaults.Json);
+        Assert.Equal("千葉県千葉市中央区富士見2丁目1番1号", view!.Resident.Address);
+        Assert.Equal("子", view.Relationship);
+        // Another municipality's household cannot be joined.
+        var elsewhere = await registry.PostEventAsync(RegistryHost.Kashiwa, new ResidentEventRequest("birth",
+            Person: RegistryHost.Person(dateOfBirth: "2026-03-01"), HouseholdId: parent.HouseholdId));
+        await ProblemAssert.IsProblemAsync(elsewhere, 404, "unknown-household");
+    }
+
+    [Theory, StorageData]
+    public async Task Recorded_events_cannot_be_changed_or_deleted(StorageProvider provider)
+    {
+        await using var registry = await RegistryHost.StartAsync(provider);
+        await registry.RegisterBirthAsync();
+        await using var c = await registry.Database.OpenAsync();
+        await Assert.ThrowsAnyAsync<Exception>(() => c.ExecuteAsync("UPDATE resident_events SET kind = 'Death'"));
+        await Assert.ThrowsAnyAsync<Exception>(() => c.ExecuteAsync("DELETE FROM resident_events"));
+        Assert.Equal(1L, await c.ScalarAsync<long>("SELECT COUNT(*) FROM resident_events WHERE kind = 'Birth'"));
+    }
+
+    private static async Task AssertNothingWrittenAsync(RegistryHost registry)
+    {
+        await using var c = await registry.Database.OpenAsync();
+        foreach (var table in new[] { "resident_events", "residents", "households", "individual_numbers", "resident_record_codes" })
+            Assert.Equal(0L, await c.ScalarAsync<long>($"SELECT COUNT(*) FROM {table}"));
+    }
+}
