@@ -51,7 +51,7 @@ public sealed class RegistryHost : IAsyncDisposable
         ["nobody"] = [],
     };
 
-    public static async Task<RegistryHost> StartAsync(StorageProvider provider)
+    public static async Task<RegistryHost> StartAsync(StorageProvider provider, Action<WebApplicationBuilder>? configure = null)
     {
         var folder = new TempFolder();
         var storage = TestDatabases.Create(provider, folder.Path);
@@ -74,6 +74,7 @@ public sealed class RegistryHost : IAsyncDisposable
         {
             b.WebHost.UseUrls("http://127.0.0.1:0");
             b.Configuration.AddInMemoryCollection(settings);
+            configure?.Invoke(b);
         });
         await app.StartAsync();
         return new RegistryHost(app, folder, new Database(storage));

@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Renkei.Hosting;
 using Renkei.Registry;
 
@@ -30,6 +32,7 @@ public sealed class SandboxNetwork : IAsyncDisposable
         var registry = RegistryApp.Create([], builder =>
         {
             builder.Environment.ContentRootPath = dataFolder;
+            builder.Services.AddSingleton<IHostLifetime, EmbeddedLifetime>();
             builder.WebHost.UseUrls($"http://127.0.0.1:{(basePort == 0 ? 0 : basePort + 1)}");
             builder.Configuration.AddInMemoryCollection(Settings(callers,
                 ("Registry:DataFolder", Path.Combine(dataFolder, "registry")),

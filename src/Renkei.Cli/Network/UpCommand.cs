@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 
 namespace Renkei.Cli.Network;
 
@@ -24,10 +25,14 @@ public static class UpCommand
                 Console.Error.WriteLine($"既に起動しています / a network already runs for {folder} (process {running.ProcessId})");
                 return 1;
             }
+            // Ctrl+C and SIGTERM (a service manager's stop) both shut the network down cleanly.
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
+            using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
             await using var network = await SandboxNetwork.StartAsync(folder, parse.GetValue(port));
             await network.Describe().WriteAsync(folder);
             PrintWhatToTry(network);
-            try { await Task.Delay(Timeout.Infinite, ct); }
+            try { await Task.Delay(Timeout.Infinite, stop.Token); }
             catch (OperationCanceledException) { }
             File.Delete(NetworkFile.PathIn(folder));
             Console.WriteLine("停止しました / stopped");

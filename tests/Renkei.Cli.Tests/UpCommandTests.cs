@@ -1,0 +1,54 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Renkei.Testing;
+
+namespace Renkei.Cli.Tests;
+
+public class UpCommandTests
+{
+    [Fact]
+    public async Task Up_runs_the_registry_writes_network_json_and_stops_cleanly_on_sigterm()
+    {
+        using var folder = new TempFolder();
+        using var process = RenkeiCommand.Start(["up", "--data", folder.Path, "--port", "0"]);
+        var output = process.StandardOutput.ReadToEndAsync();
+        var networkFile = Path.Combine(folder.Path, "network.json");
+        using var http = new HttpClient();
+        var registryUrl = await RenkeiCommand.WaitForAsync(async () =>
+        {
+            if (process.HasExited) throw new InvalidOperationException("renkei up exited: " + await process.StandardError.ReadToEndAsync());
+            if (!File.Exists(networkFile)) return null;
+            var url = JsonDocument.Parse(await File.ReadAllTextAsync(networkFile)).RootElement.GetProperty("services").GetProperty("registry").GetProperty("url").GetString();
+            try { return (await http.GetAsync(new Uri(new Uri(url!), "health"))).IsSuccessStatusCode ? url : null; }
+            catch (HttpRequestException) { return null; }
+        }, TimeSpan.FromMinutes(2), "the registry answering");
+
+        var municipalities = await http.GetFromJsonAsync<JsonElement>(new Uri(new Uri(registryUrl), "api/municipalities"));
+        Assert.Contains(municipalities.EnumerateArray(), m => m.GetProperty("name").GetString() == "千葉市" && m.GetProperty("code").GetString() == "121002");
+        Assert.Equal(200, (int)(await http.GetAsync(new Uri(new Uri(registryUrl), "openapi/v1.json"))).StatusCode);
+
+        // A second 'up' on the same folder refuses to start a second network.
+        var second = await RenkeiCommand.RunAsync("up", "--data", folder.Path, "--port", "0");
+        Assert.Equal(1, second.ExitCode);
+        Assert.Contains("既に起動しています", second.Error);
+
+        RenkeiCommand.Terminate(process);
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(0, process.ExitCode);
+        Assert.Contains("停止しました", await output);
+        Assert.False(File.Exists(networkFile));
+        Assert.True(File.Exists(Path.Combine(folder.Path, "registry", "numbering.key")));
+    }
+
+    [Fact]
+    public async Task Help_explains_every_command()
+    {
+        var root = await RenkeiCommand.RunAsync("--help");
+        Assert.Equal(0, root.ExitCode);
+        Assert.Contains("up", root.Output);
+        Assert.Contains("number", root.Output);
+        var up = await RenkeiCommand.RunAsync("up", "--help");
+        Assert.Contains("--data", up.Output);
+        Assert.Contains("データフォルダ", up.Output);
+    }
+}
