@@ -3,6 +3,7 @@ using Renkei.Hosting.Storage;
 using Renkei.Numbers;
 using Renkei.Registry.Events;
 using Renkei.Registry.Identity;
+using Renkei.Registry.Linkage;
 using Renkei.Registry.Municipalities;
 using Renkei.Registry.Numbering;
 using Renkei.Registry.Residents;
@@ -19,6 +20,16 @@ public sealed class RegistryOptions
     public string? NumberingKeyFile { get; set; }
 
     public string KeyFile => NumberingKeyFile ?? Path.Combine(DataFolder, "numbering.key");
+
+    /// <summary>The secret from which people's link keys derive (the Registry's alone).</summary>
+    public string? LinkSecretFile { get; set; }
+
+    /// <summary>The key that seals link keys for the Core; the Core is configured with the same file.</summary>
+    public string? LinkSealKeyFile { get; set; }
+
+    public string LinkSecret => LinkSecretFile ?? Path.Combine(DataFolder, "link-secret.key");
+
+    public string LinkSealKey => LinkSealKeyFile ?? Path.Combine(DataFolder, "link-seal.key");
 }
 
 /// <summary>
@@ -38,6 +49,7 @@ public static class RegistryApp
         builder.Services.AddSingleton(database);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(new NumberingAuthority(new IndividualNumberDeriver(NumberingKey.LoadOrCreate(options.KeyFile))));
+        builder.Services.AddSingleton(new LinkKeys(KeyFiles.LoadOrCreate(options.LinkSecret), KeyFiles.LoadOrCreate(options.LinkSealKey)));
         builder.Services.AddSingleton<EventSignal>();
         builder.Services.AddSingleton<ResidentRegister>();
 
@@ -47,6 +59,7 @@ public static class RegistryApp
         app.MapResidents();
         app.MapIdentity();
         app.MapEventFeed();
+        app.MapLinkKeys();
         // Migrations run before the first request is served.
         MigrateAsync(database).GetAwaiter().GetResult();
         return app;

@@ -45,6 +45,7 @@ public sealed class RegistryHost : IAsyncDisposable
         ["admin-token"] = ["admin"],
         ["identity-token"] = ["identity"],
         ["events-token"] = ["events"],
+        ["link-token"] = ["link-keys"],
         ["chiba-clerk"] = [$"municipality:{Chiba}"],
         ["kashiwa-clerk"] = [$"municipality:{Kashiwa}"],
         ["bunkyo-clerk"] = [$"municipality:{Bunkyo}"],
@@ -89,6 +90,9 @@ public sealed class RegistryHost : IAsyncDisposable
 
     /// <summary>The numbering key the registry made for itself, for checking numbers independently.</summary>
     public IndividualNumberDeriver Deriver() => new(IndividualNumberDeriver.ReadKeyFile(Path.Combine(folder.Path, "numbering.key")));
+
+    /// <summary>The seal the Core would open link keys with (the same key file).</summary>
+    public Renkei.Hosting.Linkage.LinkKeySeal Seal() => new(KeyFiles.Read(Path.Combine(folder.Path, "link-seal.key")));
 
     public static PersonInput Person(string family = "山田", string given = "太郎", string familyKana = "ヤマダ", string givenKana = "タロウ",
         string dateOfBirth = "1990-04-01", string sex = "male") => new(family, given, familyKana, givenKana, dateOfBirth, sex);

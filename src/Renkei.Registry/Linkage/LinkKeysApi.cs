@@ -1,0 +1,94 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Renkei.Hosting;
+using Renkei.Hosting.Linkage;
+using Renkei.Hosting.Storage;
+using Renkei.Numbers;
+using Renkei.Registry.Numbering;
+using Renkei.Registry.Residents;
+
+namespace Renkei.Registry.Linkage;
+
+/// <summary>One person an agency wants a code for: its acquisition number and the person's Individual Number.</summary>
+public sealed record LinkKeyItem(string? AcquisitionNumber, string? IndividualNumber);
+
+public sealed record LinkKeyRequest(string? Agency, IReadOnlyList<LinkKeyItem>? Items);
+
+/// <summary>Either the sealed link key for the Core, or why this item has none.</summary>
+public sealed record LinkKeyResult(string AcquisitionNumber, string? SealedLinkKey = null, string? ProblemType = null, string? Problem = null);
+
+public sealed record LinkKeyResponse(IReadOnlyList<LinkKeyResult> Results);
+
+/// <summary>
+/// The Registry's step of code issuance (番号法 art. 21-2): an agency sends acquisition numbers with
+/// Individual Numbers; for each person the Registry answers a link key sealed for the Core, bound to
+/// that agency and acquisition number. The link key derives from the resident's internal id, so a
+/// number re-issue does not change it; the acquisition number is neither stored nor logged here.
+/// </summary>
+public static class LinkKeysApi
+{
+    public const int MaxItems = 10_000;
+
+    public static void MapLinkKeys(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/api/link-keys", Issue).WithTags("Linkage").RequirePermission("link-keys")
+            .WithSummary("Sealed link keys for the Core, one per acquisition number (up to 10,000 per request).");
+    }
+
+    private static async Task<Results<Ok<LinkKeyResponse>, ProblemHttpResult>> Issue(LinkKeyRequest request, Database database, LinkKeys keys, TimeProvider clock)
+    {
+        var agency = request.Agency?.Trim() ?? "";
+        var errors = new Dictionary<string, string[]>();
+        if (agency.Length is 0 or > 64) errors["agency"] = ["機関IDを入力してください / agency is required (at most 64 characters)"];
+        if (request.Items is null || request.Items.Count is 0 or > MaxItems) errors["items"] = [$"1〜{MaxItems}件を指定してください / items must hold 1 to {MaxItems} entries"];
+        else
+            for (var i = 0; i < request.Items.Count; i++)
+                if (AcquisitionNumberProblem(request.Items[i].AcquisitionNumber) is { } problem) errors[$"items[{i}].acquisitionNumber"] = [problem];
+        if (errors.Count == 0 && request.Items!.Select(i => i.AcquisitionNumber).Distinct().Count() != request.Items!.Count)
+            errors["items"] = ["取得番号が重複しています / acquisition numbers must differ"];
+        if (errors.Count > 0) return Problems.Invalid(errors);
+
+        var expires = clock.GetUtcNow().AddMinutes(30);
+        await using var c = await database.OpenAsync();
+        var results = new List<LinkKeyResult>(request.Items!.Count);
+        foreach (var item in request.Items!)
+        {
+            var acquisition = item.AcquisitionNumber!;
+            if (!IndividualNumber.TryParse(item.IndividualNumber, out var number, out var problem))
+            {
+                results.Add(new LinkKeyResult(acquisition, ProblemType: Problems.Type("invalid-number"), Problem: problem!.Message));
+                continue;
+            }
+            var resident = await ResidentStore.FindByNumberAsync(c, number);
+            if (resident is null)
+            {
+                var superseded = await NumberingAuthority.StateOfAsync(c, number) == NumberState.Superseded;
+                results.Add(new LinkKeyResult(acquisition, ProblemType: Problems.Type(superseded ? "number-superseded" : "unknown-number"),
+                    Problem: superseded ? ResidentRegister.SupersededNumber.Title : "該当する個人番号がありません / No resident has this number"));
+                continue;
+            }
+            results.Add(new LinkKeyResult(acquisition, keys.Seal.Seal(agency, acquisition, keys.LinkKeyOf(resident.ResidentId), expires)));
+        }
+        return TypedResults.Ok(new LinkKeyResponse(results));
+    }
+
+    /// <summary>An acquisition number is made for one request: short, plain, and never a number or code itself.</summary>
+    public static string? AcquisitionNumberProblem(string? value)
+    {
+        if (string.IsNullOrEmpty(value) || value.Length > 64 || !value.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
+            return "取得番号は英数字・ハイフン・下線の64文字以内です / acquisitionNumber is 1–64 letters, digits, '-' or '_'";
+        if (IndividualNumber.TryParse(value, out _, out _) || ResidentRecordCode.TryParse(value, out _, out _))
+            return "取得番号に個人番号や住民票コードは使えません / an acquisition number must not be an individual number or resident record code";
+        return null;
+    }
+}
+
+/// <summary>The Registry's linkage secrets: the link-key secret (its own) and the seal key (shared with the Core).</summary>
+public sealed class LinkKeys(byte[] linkSecret, byte[] sealKey)
+{
+    public LinkKeySeal Seal { get; } = new(sealKey);
+
+    /// <summary>A person's link key: HMAC of the stable internal resident id, meaningless without the secret.</summary>
+    public byte[] LinkKeyOf(string residentId) => HMACSHA256.HashData(linkSecret, Encoding.UTF8.GetBytes("renkei-link-key\n" + residentId));
+}
