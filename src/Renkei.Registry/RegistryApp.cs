@@ -47,6 +47,7 @@ public static class RegistryApp
         app.MapResidents();
         app.MapIdentity();
         app.MapEventFeed();
+        Corporations.CorporationsApi.MapCorporations(app);
         // Migrations run before the first request is served.
         MigrateAsync(database).GetAwaiter().GetResult();
         return app;
@@ -56,5 +57,6 @@ public static class RegistryApp
     {
         await database.MigrateAsync(typeof(RegistryApp).Assembly);
         await MunicipalityStore.EnsureAsync(database, DemoMunicipalities.All);
+        await Corporations.CorporationSeed.EnsureAsync(database);
     }
 }
