@@ -377,13 +377,19 @@ public sealed class CorporationRegister(Database database, TimeProvider time)
                 prefCode = lgDigits[..2];
                 cityCode = lgDigits[2..5];
                 if (int.Parse(prefCode, CultureInfo.InvariantCulture) is < 1 or > 47)
+                {
                     Error("localGovernmentCode", "都道府県コードは01から47です / the prefecture code is 01 to 47");
+                    lgDigits = null;
+                }
             }
             prefName = Or(CorporationText.Clean(a.PrefectureName), known?.Prefecture ?? "");
             cityName = Or(CorporationText.Clean(a.CityName), known?.Name ?? "");
             street = CorporationText.Clean(a.StreetNumber);
-            if (prefName.Length is 0 or > 10) Error("prefectureName", "都道府県名を入力してください（10文字以内） / prefectureName is required (at most 10 characters)");
-            if (cityName.Length is 0 or > 30) Error("cityName", "市区町村名を入力してください（30文字以内） / cityName is required (at most 30 characters)");
+            // Names are asked for only once the code is right: a demo municipality's code fills them in.
+            if (lgDigits is not null && prefName.Length is 0 or > 10)
+                Error("prefectureName", "都道府県名を入力してください（10文字以内） / prefectureName is required (at most 10 characters)");
+            if (lgDigits is not null && cityName.Length is 0 or > 30)
+                Error("cityName", "市区町村名を入力してください（30文字以内） / cityName is required (at most 30 characters)");
             if (street.Length is 0 or > 300) Error("streetNumber", "丁目番地等を入力してください（300文字以内） / streetNumber is required (at most 300 characters)");
             if (a.PostCode is not null)
             {

@@ -47,7 +47,52 @@ public static class PublicationFormats
     private static Encoding CreateShiftJis()
     {
         Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
-        return Encoding.GetEncoding(932, new EncoderReplacementFallback("〓"), DecoderFallback.ReplacementFallback);
+        return Encoding.GetEncoding(932, new GetaFallback(), DecoderFallback.ReplacementFallback);
+    }
+
+    /// <summary>One 〓 per character Shift_JIS lacks, a surrogate pair included (the stock fallback writes two).</summary>
+    private sealed class GetaFallback : EncoderFallback
+    {
+        public override int MaxCharCount => 1;
+
+        public override EncoderFallbackBuffer CreateFallbackBuffer() => new Buffer();
+
+        private sealed class Buffer : EncoderFallbackBuffer
+        {
+            private bool pending;
+            private bool given;
+
+            public override bool Fallback(char charUnknown, int index) => Begin();
+
+            public override bool Fallback(char charUnknownHigh, char charUnknownLow, int index) => Begin();
+
+            private bool Begin()
+            {
+                pending = true;
+                given = false;
+                return true;
+            }
+
+            public override char GetNextChar()
+            {
+                if (!pending) return '\0';
+                pending = false;
+                given = true;
+                return '〓';
+            }
+
+            public override bool MovePrevious()
+            {
+                if (!given) return false;
+                given = false;
+                pending = true;
+                return true;
+            }
+
+            public override int Remaining => pending ? 1 : 0;
+
+            public override void Reset() => pending = given = false;
+        }
     }
 
     private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false);
