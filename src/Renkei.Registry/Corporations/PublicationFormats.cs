@@ -130,9 +130,10 @@ public static class PublicationFormats
     public static byte[] Xml(PublicationPage page)
     {
         using var stream = new MemoryStream();
-        using (var w = XmlWriter.Create(stream, new XmlWriterSettings { Encoding = Utf8, Indent = false }))
+        // The declaration as the NTA writes it (XmlWriter would spell the encoding in lower case).
+        stream.Write("<?xml version=\"1.0\" encoding=\"UTF-8\"?>"u8);
+        using (var w = XmlWriter.Create(stream, new XmlWriterSettings { Encoding = Utf8, Indent = false, OmitXmlDeclaration = true }))
         {
-            w.WriteStartDocument();
             w.WriteStartElement("corporations");
             w.WriteElementString("lastUpdateDate", page.LastUpdateDate);
             w.WriteElementString("count", page.Count.ToString(CultureInfo.InvariantCulture));
@@ -151,7 +152,6 @@ public static class PublicationFormats
                 w.WriteEndElement();
             }
             w.WriteEndElement();
-            w.WriteEndDocument();
         }
         return stream.ToArray();
     }

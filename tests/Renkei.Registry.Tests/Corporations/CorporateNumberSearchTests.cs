@@ -62,6 +62,10 @@ public sealed class CorporateNumberSearchTests
             Assert.True(string.CompareOrdinal(answer.LastUpdateDate, "2018-04-02") >= 0);
         }
 
+        var xml = Encoding.UTF8.GetString(await client.GetByteArrayAsync($"/4/num?id=sandbox&number={Nta}&type=12"));
+        Assert.StartsWith("<?xml version=\"1.0\" encoding=\"UTF-8\"?><corporations><lastUpdateDate>", xml);
+        Assert.Contains("<count>1</count><divideNumber>1</divideNumber><divideSize>1</divideSize><corporation><sequenceNumber>1</sequenceNumber>", xml);
+
         // The Shift_JIS answer is really Shift_JIS: 国税庁 is 8D 91 90 C5 92 A1 there.
         var bytes = await client.GetByteArrayAsync($"/4/num?id=sandbox&number={Nta}&type=01");
         Assert.Contains("\"国税庁\"", Publication.ShiftJis.GetString(bytes));
