@@ -124,11 +124,11 @@ public static class CorporationStore
     public static async Task<(long Count, List<CorporationRecord> Page)> ByNameAsync(DbConnection c, NameQuery q, int offset, int limit)
     {
         var parameters = new List<(string, object?)>();
-        var match = NameMatch("h", q, parameters);
+        var match = NameMatch(q.IncludeFormerNames ? "h" : "r", q, parameters);
         var where = new StringBuilder("r.latest = 1 AND r.hihyoji = 0");
         where.Append(q.IncludeFormerNames
             ? $" AND EXISTS (SELECT 1 FROM corporation_records h WHERE h.corporate_number = r.corporate_number AND h.hihyoji = 0 AND {match})"
-            : $" AND {match.Replace("h.", "r.")}");
+            : $" AND {match}");
         if (!q.IncludeClosed) where.Append(" AND r.close_date = ''");
         if (q.AssignedFrom is { } f) { where.Append(" AND r.assignment_date >= @af"); parameters.Add(("af", CorporationText.ToText(f))); }
         if (q.AssignedTo is { } t) { where.Append(" AND r.assignment_date <= @at"); parameters.Add(("at", CorporationText.ToText(t))); }

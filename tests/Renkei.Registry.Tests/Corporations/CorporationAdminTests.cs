@@ -175,4 +175,45 @@ public sealed class CorporationAdminTests
         var history = await Publication.GetAsync(client, $"/4/num?id=sandbox&type=02&number={absorbed}&history=1");
         Assert.Equal(["01", "71", "72", "99"], history.Records.Select(r => r["process"]));
     }
+
+    [Theory, StorageData]
+    public async Task Foreign_companies_move_abroad_and_struck_trade_names_can_be_restored(StorageProvider provider)
+    {
+        using var host = RegistryHost.Start(provider);
+        var admin = host.Client("corporations");
+        var foreign = await RegisterAsync(admin, new
+        {
+            name = "レンケイ・インク", furigana = "レンケイインク", kind = "401", enName = "Renkei Inc.",
+            address = new { addressOutside = "アメリカ合衆国デラウェア州", enAddressOutside = "Delaware, United States" },
+        });
+        await ChangeAsync(admin, foreign, new { process = "13", address = new { addressOutside = "カナダ国オンタリオ州", enAddressOutside = "Ontario, Canada" } });
+        using (var noOutside = await admin.PostAsJsonAsync($"/api/corporations/{foreign}/changes", new { process = "13", address = new { } }))
+            Assert.True((await Publication.ProblemAsync(noOutside)).Problem.GetProperty("errors").TryGetProperty("address.addressOutside", out _));
+        var client = host.Client();
+        var record = Assert.Single((await Publication.GetAsync(client, $"/4/num?id=sandbox&type=02&number={foreign}")).Records);
+        Assert.Equal(("13", "カナダ国オンタリオ州", "Ontario, Canada", "", "401"),
+            (record["process"], record["addressOutside"], record["enAddressOutside"], record["prefectureCode"], record["kind"]));
+        Assert.Equal([foreign], (await Publication.GetAsync(client, "/4/name?id=sandbox&type=22&kind=04&name=" + Uri.EscapeDataString("れんけい"))).Records
+            .Select(r => r["corporateNumber"]));
+
+        var company = await RegisterAsync(admin, Company("抹消試験株式会社", "マッショウシケン"));
+        await ChangeAsync(admin, company, new { process = "81" });
+        var struck = Assert.Single((await Publication.GetAsync(client, $"/4/num?id=sandbox&type=02&number={company}")).Records);
+        Assert.Equal(("81", TodayInJapan().ToString("yyyy-MM-dd")), (struck["process"], struck["closeDate"]));
+        await ChangeAsync(admin, company, new { process = "22", changeCause = "登記の回復" });
+        var restored = Assert.Single((await Publication.GetAsync(client, $"/4/num?id=sandbox&type=02&number={company}")).Records);
+        Assert.Equal(("22", "", "登記の回復"), (restored["process"], restored["closeDate"], restored["changeCause"]));
+    }
+
+    [Theory, StorageData]
+    public async Task The_openapi_document_lists_the_search_and_the_administration(StorageProvider provider)
+    {
+        using var host = RegistryHost.Start(provider);
+        var document = await host.Client().GetFromJsonAsync<JsonElement>("/openapi/v1.json");
+        var paths = document.GetProperty("paths").EnumerateObject().Select(p => p.Name).ToList();
+        Assert.Contains("/4/num", paths);
+        Assert.Contains("/4/diff", paths);
+        Assert.Contains("/4/name", paths);
+        Assert.Contains("/api/corporations/{number}/changes", paths);
+    }
 }
