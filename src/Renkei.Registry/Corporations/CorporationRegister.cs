@@ -59,7 +59,6 @@ public sealed class CorporationRegister(Database database, TimeProvider time)
         var name = CorporationText.Clean(r.Name);
         if (name.Length == 0) Error("name", "商号又は名称を入力してください / name is required");
         else if (name.Length > 150) Error("name", "商号又は名称は150文字以内です / name is at most 150 characters");
-        else if (name.Any(char.IsControl)) Error("name", "制御文字は使えません / name contains control characters");
         var furigana = ValidateFurigana(r.Furigana, prefix, errors);
         var kind = r.Kind?.Trim() ?? "";
         if (!KindCodes.All.ContainsKey(kind))
@@ -96,6 +95,11 @@ public sealed class CorporationRegister(Database database, TimeProvider time)
         else if (assigned < Beginning || assigned > today)
             Error("assignmentDate", $"法人番号指定年月日は{CorporationText.ToText(Beginning)}から今日までです / assignmentDate is from {CorporationText.ToText(Beginning)} to today");
 
+        CheckCharacters(errors, prefix, ("name", r.Name), ("furigana", r.Furigana), ("enName", r.EnName),
+            ("address.prefectureName", r.Address?.PrefectureName), ("address.cityName", r.Address?.CityName),
+            ("address.streetNumber", r.Address?.StreetNumber), ("address.addressOutside", r.Address?.AddressOutside),
+            ("address.enPrefectureName", r.Address?.EnPrefectureName), ("address.enCityName", r.Address?.EnCityName),
+            ("address.enAddressOutside", r.Address?.EnAddressOutside));
         if (errors.Count > count) return null;
         return new ValidRegistration(name, furigana, kind, enName, legal, localGovernment, assigned, r.Hihyoji ?? false, address!);
     }
@@ -214,6 +218,11 @@ public sealed class CorporationRegister(Database database, TimeProvider time)
                 }
                 break;
         }
+        CheckCharacters(errors, "", ("name", request.Name), ("furigana", request.Furigana), ("enName", request.EnName),
+            ("changeCause", request.ChangeCause), ("address.prefectureName", request.Address?.PrefectureName),
+            ("address.cityName", request.Address?.CityName), ("address.streetNumber", request.Address?.StreetNumber),
+            ("address.addressOutside", request.Address?.AddressOutside), ("address.enPrefectureName", request.Address?.EnPrefectureName),
+            ("address.enCityName", request.Address?.EnCityName), ("address.enAddressOutside", request.Address?.EnAddressOutside));
         if (process is not (ProcessCodes.RegistryClosed or ProcessCodes.TradeNameStruck) && request.CloseCause is not null)
             errors["closeCause"] = ["閉鎖事由は処理区分21または81だけに指定できます / closeCause goes only with process 21 or 81"];
         if (errors.Count > 0) return (null, null);
@@ -293,6 +302,14 @@ public sealed class CorporationRegister(Database database, TimeProvider time)
         await using var c = await database.OpenAsync();
         var history = await CorporationStore.HistoryAsync(c, corporateNumber);
         return history.Count == 0 ? null : new CorporationView(history[^1], history);
+    }
+
+    /// <summary>Control characters and broken surrogate pairs can be neither stored nor published: each such field is named.</summary>
+    private static void CheckCharacters(Dictionary<string, string[]> errors, string prefix, params (string Field, string? Value)[] fields)
+    {
+        foreach (var (field, value) in fields)
+            if (!CorporationText.IsWellFormed(value))
+                errors[prefix + field] = ["使用できない文字（制御文字など）が含まれています / contains characters that cannot be stored (control characters, broken surrogates)"];
     }
 
     private static string? ValidateSuccessor(string? text, string self, Dictionary<string, string[]> errors)

@@ -61,6 +61,20 @@ public sealed class CorporationAdminTests
 
         using (var noAddress = await admin.PostAsJsonAsync("/api/corporations", new { name = "所在地無株式会社", kind = "301" }))
             Assert.Equal("address", (await Publication.ProblemAsync(noAddress)).Problem.GetProperty("errors").EnumerateObject().Single().Name);
+        using (var control = await admin.PostAsJsonAsync("/api/corporations", new
+        {
+            name = "制御\u0000文字株式会社", kind = "301", address = new { localGovernmentCode = "131059", streetNumber = "本郷\u0007１丁目" },
+        }))
+        {
+            var errors = (await Publication.ProblemAsync(control)).Problem.GetProperty("errors");
+            Assert.Equal(["address.streetNumber", "name"], errors.EnumerateObject().Select(p => p.Name).Order());
+        }
+        using (var surrogate = await admin.PostAsync("/api/corporations", new StringContent(
+            "{\"name\":\"\\ud800株式会社\",\"kind\":\"301\",\"address\":{\"localGovernmentCode\":\"131059\",\"streetNumber\":\"本郷\"}}",
+            System.Text.Encoding.UTF8, "application/json")))
+            Assert.Equal(HttpStatusCode.BadRequest, surrogate.StatusCode);
+        var (searchStatus, searchCode, _) = await Publication.RefusalAsync(host.Client(), "/4/name?id=sandbox&type=02&name=%E5%88%B6%00");
+        Assert.Equal((HttpStatusCode.BadRequest, "101"), (searchStatus, searchCode));
         using (var malformed = await admin.PostAsync("/api/corporations", new StringContent("{\"name\": ", System.Text.Encoding.UTF8, "application/json")))
             Assert.Equal(HttpStatusCode.BadRequest, malformed.StatusCode);
 
