@@ -348,6 +348,10 @@ public sealed class CorporateNumberSearchTests
     {
         using var host = RegistryHost.Start(provider);
         var client = host.Client();
+        // Starting again over the same database adds nothing.
+        var database = (Renkei.Hosting.Storage.Database)host.App.Services.GetService(typeof(Renkei.Hosting.Storage.Database))!;
+        await RegistryApp.MigrateAsync(database);
+        await RegistryApp.MigrateAsync(database);
         // Local governments are numbered 000020 + their code: Chiba City.
         var chibaCity = CorporateNumber.FromBase(20_121_002).Digits;
         var city = Assert.Single((await Publication.GetAsync(client, $"/4/num?id=sandbox&type=02&number={chibaCity}")).Records);
