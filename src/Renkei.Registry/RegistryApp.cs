@@ -1,6 +1,7 @@
 using Renkei.Hosting;
 using Renkei.Hosting.Storage;
 using Renkei.Numbers;
+using Renkei.Registry.Corporations;
 using Renkei.Registry.Events;
 using Renkei.Registry.Identity;
 using Renkei.Registry.Linkage;
@@ -60,6 +61,7 @@ public static class RegistryApp
         app.MapIdentity();
         app.MapEventFeed();
         app.MapLinkKeys();
+        app.MapCorporations();
         // Migrations run before the first request is served.
         MigrateAsync(database).GetAwaiter().GetResult();
         return app;
@@ -69,5 +71,6 @@ public static class RegistryApp
     {
         await database.MigrateAsync(typeof(RegistryApp).Assembly);
         await MunicipalityStore.EnsureAsync(database, DemoMunicipalities.All);
+        await CorporationSeed.EnsureAsync(database);
     }
 }

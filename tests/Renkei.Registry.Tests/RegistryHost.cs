@@ -17,7 +17,7 @@ namespace Renkei.Registry.Tests;
 /// A real Registry on a loopback port with its own database, and the callers the tests act as,
 /// so that tests read as what a clerk or a subscriber does.
 /// </summary>
-public sealed class RegistryHost : IAsyncDisposable
+public sealed class RegistryHost : IAsyncDisposable, IDisposable
 {
     public const string Chiba = "121002";
     public const string Kashiwa = "122173";
@@ -25,6 +25,7 @@ public sealed class RegistryHost : IAsyncDisposable
 
     private readonly WebApplication app;
     private readonly TempFolder folder;
+    private readonly List<HttpClient> clients = [];
 
     private RegistryHost(WebApplication app, TempFolder folder, Database database)
     {
@@ -35,6 +36,8 @@ public sealed class RegistryHost : IAsyncDisposable
     }
 
     public Uri BaseAddress { get; }
+
+    public WebApplication App => app;
 
     public Database Database { get; }
 
@@ -50,7 +53,21 @@ public sealed class RegistryHost : IAsyncDisposable
         ["kashiwa-clerk"] = [$"municipality:{Kashiwa}"],
         ["bunkyo-clerk"] = [$"municipality:{Bunkyo}"],
         ["nobody"] = [],
+        // Short names used by the corporate-number tests.
+        ["admin"] = ["admin"],
+        ["corporations"] = ["corporations"],
+        ["identity"] = ["identity"],
+        ["events"] = ["events"],
+        ["chiba"] = [$"municipality:{Chiba}"],
     };
+
+    /// <summary>Starts a Registry synchronously, for tests that hold it with <c>using var</c>.</summary>
+    public static RegistryHost Start(StorageProvider provider, IReadOnlyDictionary<string, string?>? settings = null) =>
+        StartAsync(provider, settings).GetAwaiter().GetResult();
+
+    /// <summary>Starts a Registry whose configuration <paramref name="settings"/> add to or override.</summary>
+    public static Task<RegistryHost> StartAsync(StorageProvider provider, IReadOnlyDictionary<string, string?>? settings) =>
+        StartAsync(provider, b => b.Configuration.AddInMemoryCollection(settings ?? new Dictionary<string, string?>()));
 
     public static async Task<RegistryHost> StartAsync(StorageProvider provider, Action<WebApplicationBuilder>? configure = null)
     {
@@ -83,8 +100,9 @@ public sealed class RegistryHost : IAsyncDisposable
 
     public HttpClient Client(string? token = null)
     {
-        var client = new HttpClient { BaseAddress = BaseAddress };
+        var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromMinutes(2) };
         if (token is not null) client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        clients.Add(client);
         return client;
     }
 
@@ -121,8 +139,11 @@ public sealed class RegistryHost : IAsyncDisposable
         _ => "admin-token",
     };
 
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+
     public async ValueTask DisposeAsync()
     {
+        foreach (var client in clients) client.Dispose();
         await app.StopAsync();
         await app.DisposeAsync();
         folder.Dispose();

@@ -20,6 +20,8 @@ public static class SandboxCallers
             new() { Name = "admin", Token = NewToken(), Permissions = ["admin"] },
             new() { Name = "identity", Token = NewToken(), Permissions = ["identity"] },
             new() { Name = "events", Token = NewToken(), Permissions = ["events"] },
+            new() { Name = "corporations", Token = NewToken(), Permissions = ["corporations"] },
+            new() { Name = "link-keys", Token = NewToken(), Permissions = ["link-keys"] },
             .. DemoMunicipalities.All.Select(m => new Caller
             {
                 Name = $"clerk-{m.Code.Digits}", Token = NewToken(), Permissions = [$"municipality:{m.Code.Digits}"],

@@ -1,0 +1,289 @@
+using System.Globalization;
+using System.Text;
+using Renkei.Hosting;
+using Renkei.Hosting.Storage;
+using Renkei.Numbers;
+
+namespace Renkei.Registry.Corporations;
+
+/// <summary>One reason a search request is refused: the NTA-style code, the parameter, and the message.</summary>
+public sealed record SearchError(string Code, string Field, string Message, int Status = 400);
+
+/// <summary>
+/// The public search of corporate numbers in the shape of the National Tax Agency's Web-API
+/// version 4: <c>/4/num</c>, <c>/4/diff</c>, <c>/4/name</c>. A client written for the NTA needs only a
+/// new base address. Errors for the NTA's types are HTTP 400 with a body <c>code,message</c>; for
+/// Renkei's JSON type (22) they are problem details.
+/// </summary>
+public static class CorporateNumberSearchApi
+{
+    /// <summary>Records per page (分割), as the NTA.</summary>
+    public const int PageSize = 2000;
+
+    public const int MaxNumbers = 10;
+
+    public const int MaxDiffDays = 50;
+
+    public static void MapCorporateNumberSearch(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/4").WithTags("Corporate number publication (NTA Web-API v4)").AllowAnonymous();
+        group.MapGet("/num", Num).WithSummary("法人番号を指定した検索: up to 10 numbers, newest record or every record (history=1).");
+        group.MapGet("/diff", Diff).WithSummary("取得期間を指定した検索: records published between from and to (at most 50 days).");
+        group.MapGet("/name", Name).WithSummary("法人名を指定した検索: by name, prefix or partial, with place, kind, closed and former-name filters.");
+    }
+
+    private static async Task<IResult> Num(HttpRequest request, Database database, IConfiguration configuration)
+    {
+        var q = new Query(request);
+        var (type, refused) = Begin(q, configuration);
+        if (refused is not null) return refused;
+        var numbers = new List<string>();
+        var text = q.Get("number");
+        if (string.IsNullOrWhiteSpace(text)) q.Fail("040", "number", "法人番号が指定されていません / number is required");
+        else
+        {
+            var parts = text.Split(',');
+            if (parts.Length > MaxNumbers)
+                q.Fail("043", "number", $"法人番号は最大{MaxNumbers}件まで指定できます（{parts.Length}件） / at most {MaxNumbers} numbers, {parts.Length} given");
+            else
+                foreach (var (part, i) in parts.Select((p, i) => (p, i)))
+                {
+                    if (CorporateNumber.TryParse(part, out var n, out var problem))
+                    {
+                        if (!numbers.Contains(n.Digits)) numbers.Add(n.Digits);
+                    }
+                    else
+                    {
+                        q.Fail(problem!.Kind == NumberProblemKind.CheckDigit ? "042" : "041", "number",
+                            $"{i + 1}件目の法人番号（{part.Trim()}）が不正です: {problem.Japanese} / number {i + 1} ({part.Trim()}) is invalid: {problem.English}");
+                        break;
+                    }
+                }
+        }
+        var history = q.Flag("history", "050", defaultValue: false);
+        if (q.Errors.Count > 0) return Refuse(q, type);
+
+        await using var c = await database.OpenAsync();
+        var records = await CorporationStore.ByNumbersAsync(c, numbers, history);
+        return PublicationFormats.Write(new PublicationPage(await CorporationStore.LastUpdateDateAsync(c), records.Count, 1, 1, records), type);
+    }
+
+    private static async Task<IResult> Diff(HttpRequest request, Database database, IConfiguration configuration)
+    {
+        var q = new Query(request);
+        var (type, refused) = Begin(q, configuration);
+        if (refused is not null) return refused;
+        var from = q.Date("from", required: true);
+        var to = q.Date("to", required: true);
+        if (from is { } f && to is { } t)
+        {
+            if (t < f) q.Fail("063", "to", "取得期間の終了日が開始日より前です / to is before from");
+            else if (t.DayNumber - f.DayNumber + 1 > MaxDiffDays)
+                q.Fail("064", "to", $"取得期間は{MaxDiffDays}日以内です（{t.DayNumber - f.DayNumber + 1}日） / the window is at most {MaxDiffDays} days ({t.DayNumber - f.DayNumber + 1} asked)");
+        }
+        var (prefecture, city) = q.Address();
+        var kinds = q.Kinds();
+        var divide = q.Divide();
+        if (q.Errors.Count > 0) return Refuse(q, type);
+
+        await using var c = await database.OpenAsync();
+        var (count, page) = await CorporationStore.ByUpdateDateAsync(c, from!.Value, to!.Value, prefecture, city, kinds, (divide - 1) * PageSize, PageSize);
+        return await Answer(c, q, type, count, divide, page);
+    }
+
+    private static async Task<IResult> Name(HttpRequest request, Database database, IConfiguration configuration)
+    {
+        var q = new Query(request);
+        var (type, refused) = Begin(q, configuration);
+        if (refused is not null) return refused;
+        var name = q.Get("name")?.Trim() ?? "";
+        var mode = q.Choice("mode", ["1", "2"], "1", "102", "検索方式（mode）は1（前方一致）または2（部分一致）です / mode is 1 (prefix) or 2 (partial)");
+        var target = q.Choice("target", ["1", "2", "3"], "1", "103",
+            "検索対象（target）は1（あいまい）、2（完全一致）、3（英語表記）です / target is 1 (fuzzy), 2 (exact) or 3 (English)");
+        if (name.Length == 0) q.Fail("100", "name", "商号又は名称が指定されていません / name is required");
+        else if (name.Length > 150) q.Fail("101", "name", "商号又は名称は150文字以内です / name is at most 150 characters");
+        else if (!CorporationText.IsWellFormed(name)) q.Fail("101", "name", "商号又は名称に使用できない文字が含まれています / name contains control characters");
+        else if (target == "3" && name.Any(ch => ch > '~'))
+            q.Fail("101", "name", "英語表記の検索（target=3）は半角英数字で指定してください / an English search (target=3) takes ASCII text");
+        else if ((target == "3" ? CorporationText.FoldEnglish(name) : target == "2" ? CorporationText.Clean(name) : CorporationText.Fold(name)).Length == 0)
+            q.Fail("100", "name", "検索できる文字がありません / the name has nothing to search for");
+        var (prefecture, city) = q.Address();
+        var kinds = q.Kinds();
+        var change = q.Flag("change", "104", defaultValue: false);
+        var close = q.Flag("close", "105", defaultValue: true);
+        var from = q.Date("from", required: false);
+        var to = q.Date("to", required: false);
+        if (from is { } f && to is { } t && t < f) q.Fail("063", "to", "法人番号指定年月日の終了日が開始日より前です / to is before from");
+        var divide = q.Divide();
+        if (q.Errors.Count > 0) return Refuse(q, type);
+
+        await using var c = await database.OpenAsync();
+        var query = new NameQuery(name, mode == "1", int.Parse(target, CultureInfo.InvariantCulture), prefecture, city, kinds, change, close, from, to);
+        var (count, page) = await CorporationStore.ByNameAsync(c, query, (divide - 1) * PageSize, PageSize);
+        return await Answer(c, q, type, count, divide, page);
+    }
+
+    private static async Task<IResult> Answer(System.Data.Common.DbConnection c, Query q, PublicationType type, long count, int divide, List<CorporationRecord> page)
+    {
+        var size = (int)Math.Max(1, (count + PageSize - 1) / PageSize);
+        if (divide > size)
+        {
+            q.Fail("121", "divide", $"分割番号が分割数（{size}）を超えています / divide is beyond the last page ({size})");
+            return Refuse(q, type);
+        }
+        var last = await CorporationStore.LastUpdateDateAsync(c);
+        return PublicationFormats.Write(new PublicationPage(last, count, divide, size, page) { FirstSequence = (long)(divide - 1) * PageSize }, type);
+    }
+
+    /// <summary>Reads the response type and checks the application id: the two things every request needs.</summary>
+    private static (PublicationType Type, IResult? Refused) Begin(Query q, IConfiguration configuration)
+    {
+        var typeText = q.Get("type");
+        PublicationType type;
+        if (string.IsNullOrEmpty(typeText))
+        {
+            q.Fail("070", "type", "応答形式（type）が指定されていません / type is required (01, 02, 12 or 22)");
+            return (PublicationType.CsvUnicode, Refuse(q, PublicationType.CsvUnicode));
+        }
+        if (!PublicationFormats.Types.TryGetValue(typeText, out type))
+        {
+            q.Fail("071", "type", $"応答形式（type）が不正です: {typeText} / type must be 01, 02, 12 or 22");
+            return (PublicationType.CsvUnicode, Refuse(q, PublicationType.CsvUnicode));
+        }
+        var id = q.Get("id");
+        if (string.IsNullOrWhiteSpace(id))
+        {
+            q.Fail("010", "id", "アプリケーションIDが指定されていません / id (the application id) is required");
+            return (type, Refuse(q, type));
+        }
+        var known = configuration.GetSection("Corporations:ApplicationIds").Get<string[]>() ?? [];
+        if (known.Length > 0 && !known.Any(k => FixedTimeEquals(k, id)))
+        {
+            q.Fail("011", "id", "アプリケーションIDが登録されていません / the application id is not registered", 404);
+            return (type, Refuse(q, type));
+        }
+        return (type, null);
+    }
+
+    private static bool FixedTimeEquals(string a, string b) =>
+        System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(a), Encoding.UTF8.GetBytes(b));
+
+    /// <summary>
+    /// The NTA's types get the first error as <c>code,message</c> (in the type's encoding); JSON gets a
+    /// problem whose <c>errors</c> name every wrong parameter.
+    /// </summary>
+    private static IResult Refuse(Query q, PublicationType type)
+    {
+        var first = q.Errors[0];
+        if (type == PublicationType.Json)
+        {
+            var errors = q.Errors.GroupBy(e => e.Field).ToDictionary(g => g.Key, g => g.Select(e => $"{e.Code}: {e.Message}").ToArray());
+            return first.Status == 404
+                ? Problems.Result(404, "unknown-application-id", "アプリケーションIDが登録されていません / Unknown application id", first.Message)
+                : Problems.Result(400, "invalid-search", "検索条件に誤りがあります / The search has invalid parameters",
+                    string.Join("; ", q.Errors.Select(e => $"{e.Field}: {e.Message}")),
+                    new Dictionary<string, object?> { ["errors"] = errors, ["codes"] = q.Errors.Select(e => e.Code).Distinct().ToArray() });
+        }
+        var body = $"{first.Code},{first.Message}\r\n";
+        return type == PublicationType.CsvShiftJis
+            ? new ErrorText(PublicationFormats.ShiftJis.GetBytes(body), "text/plain; charset=Shift_JIS", first.Status)
+            : new ErrorText(new UTF8Encoding(false).GetBytes(body), "text/plain; charset=UTF-8", first.Status);
+    }
+
+    /// <summary>An NTA-style error: the status and the <c>code,message</c> bytes.</summary>
+    private sealed class ErrorText(byte[] body, string contentType, int status) : IResult
+    {
+        public async Task ExecuteAsync(HttpContext context)
+        {
+            context.Response.StatusCode = status;
+            context.Response.ContentType = contentType;
+            context.Response.ContentLength = body.Length;
+            await context.Response.Body.WriteAsync(body);
+        }
+    }
+
+    /// <summary>The query string, read strictly: a parameter given twice is an error, not a guess.</summary>
+    private sealed class Query(HttpRequest request)
+    {
+        public List<SearchError> Errors { get; } = [];
+
+        public void Fail(string code, string field, string message, int status = 400) => Errors.Add(new SearchError(code, field, message, status));
+
+        public string? Get(string name)
+        {
+            var values = request.Query[name];
+            if (values.Count > 1)
+            {
+                Fail("001", name, $"{name} が複数指定されています / {name} is given more than once");
+                return null;
+            }
+            return values.Count == 0 ? null : values[0];
+        }
+
+        public bool Flag(string name, string code, bool defaultValue)
+        {
+            var v = Get(name);
+            if (string.IsNullOrEmpty(v)) return defaultValue;
+            if (v is "0" or "1") return v == "1";
+            Fail(code, name, $"{name} は0または1です / {name} is 0 or 1");
+            return defaultValue;
+        }
+
+        public string Choice(string name, string[] allowed, string defaultValue, string code, string message)
+        {
+            var v = Get(name);
+            if (string.IsNullOrEmpty(v)) return defaultValue;
+            if (allowed.Contains(v)) return v;
+            Fail(code, name, message);
+            return defaultValue;
+        }
+
+        public DateOnly? Date(string name, bool required)
+        {
+            var v = Get(name);
+            if (string.IsNullOrEmpty(v))
+            {
+                if (required) Fail(name == "from" ? "060" : "061", name, $"{(name == "from" ? "取得期間の開始日" : "取得期間の終了日")}（{name}）が指定されていません / {name} is required");
+                return null;
+            }
+            if (CorporationText.TryParseDate(v, out var d)) return d;
+            Fail("062", name, $"{name} はYYYY-MM-DD形式の日付です: {v} / {name} must be a date yyyy-MM-dd");
+            return null;
+        }
+
+        /// <summary>address: a 2-digit prefecture code (01–47) or a 5-digit prefecture and city code.</summary>
+        public (string? Prefecture, string? City) Address()
+        {
+            var v = Get("address");
+            if (string.IsNullOrEmpty(v)) return (null, null);
+            if (v.All(char.IsAsciiDigit) && v.Length is 2 or 5 && int.Parse(v[..2], CultureInfo.InvariantCulture) is >= 1 and <= 47)
+                return (v[..2], v.Length == 5 ? v[2..] : null);
+            Fail("080", "address", $"所在地（address）は都道府県コード2桁または市区町村コード5桁です: {v} / address is a 2-digit prefecture code (01–47) or a 5-digit city code");
+            return (null, null);
+        }
+
+        /// <summary>kind: up to four of 01 national body, 02 local government, 03 registered corporation, 04 other.</summary>
+        public IReadOnlyList<string> Kinds()
+        {
+            var v = Get("kind");
+            if (string.IsNullOrEmpty(v)) return [];
+            var parts = v.Split(',');
+            if (parts.Length > 4 || parts.Any(p => p is not ("01" or "02" or "03" or "04")) || parts.Distinct().Count() != parts.Length)
+            {
+                Fail("090", "kind", $"法人種別（kind）は01〜04をカンマ区切りで指定します: {v} / kind is a comma-separated list of 01, 02, 03, 04");
+                return [];
+            }
+            return parts;
+        }
+
+        /// <summary>divide: the page (分割番号), 1 to 99999.</summary>
+        public int Divide()
+        {
+            var v = Get("divide");
+            if (string.IsNullOrEmpty(v)) return 1;
+            if (v.All(char.IsAsciiDigit) && v.Length <= 5 && int.Parse(v, CultureInfo.InvariantCulture) is >= 1 and var d) return d;
+            Fail("120", "divide", $"分割番号（divide）は1から99999の数字です: {v} / divide is a number from 1 to 99999");
+            return 1;
+        }
+    }
+}

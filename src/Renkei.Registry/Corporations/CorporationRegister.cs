@@ -1,0 +1,433 @@
+using System.Globalization;
+using Renkei.Hosting.Storage;
+using Renkei.Numbers;
+using Renkei.Registry.Municipalities;
+using Renkei.Registry.Residents;
+
+namespace Renkei.Registry.Corporations;
+
+/// <summary>A corporation's seat as an administrator enters it: a domestic address, an overseas one, or both.</summary>
+public sealed record CorporationAddressInput(
+    string? PrefectureName = null, string? CityName = null, string? StreetNumber = null, string? LocalGovernmentCode = null,
+    string? PostCode = null, string? AddressOutside = null, string? EnPrefectureName = null, string? EnCityName = null,
+    string? EnAddressOutside = null);
+
+/// <summary>
+/// 法人番号の指定: a new corporation. <see cref="CompanyLegalNumber"/> (会社法人等番号, 12 digits) becomes
+/// the base number of a registered company; others are numbered by the register. A local government
+/// (kind 201) is numbered from <see cref="LocalGovernmentCode"/>, or from its address.
+/// </summary>
+public sealed record RegisterCorporationRequest(
+    string? Name, string? Furigana, string? Kind, CorporationAddressInput? Address, string? EnName = null,
+    string? CompanyLegalNumber = null, string? LocalGovernmentCode = null, string? AssignmentDate = null, bool? Hihyoji = null);
+
+/// <summary>A change to record (process 11 … 99); which fields are needed depends on the process.</summary>
+public sealed record CorporationChangeRequest(
+    string? Process, string? ChangeDate = null, bool? Correction = null, string? Name = null, string? Furigana = null,
+    string? EnName = null, CorporationAddressInput? Address = null, string? CloseCause = null, string? SuccessorCorporateNumber = null,
+    string? ChangeCause = null);
+
+/// <summary>A corporation's newest record and every record before it.</summary>
+public sealed record CorporationView(CorporationRecord Latest, IReadOnlyList<CorporationRecord> History);
+
+/// <summary>
+/// The register of corporations: validates what administrators send, assigns numbers and writes
+/// each change as a new record, all or nothing.
+/// </summary>
+public sealed class CorporationRegister(Database database, TimeProvider time)
+{
+    /// <summary>The day corporate numbers began (番号法 施行日); nothing is assigned before it.</summary>
+    public static readonly DateOnly Beginning = new(2015, 10, 5);
+
+    public const int MaxBatch = 5000;
+
+    /// <summary>An address that passed validation, with its codes derived.</summary>
+    public sealed record ValidAddress(
+        string PrefectureName, string CityName, string StreetNumber, string PrefectureCode, string CityCode, string PostCode,
+        string AddressOutside, string EnPrefectureName, string EnCityName, string EnAddressOutside, string? LocalGovernmentCode);
+
+    /// <summary>A registration that passed validation.</summary>
+    public sealed record ValidRegistration(
+        string Name, string Furigana, string Kind, string EnName, string? CompanyLegalNumber, string? LocalGovernmentCode,
+        DateOnly AssignmentDate, bool Hihyoji, ValidAddress Address);
+
+    /// <summary>Checks a registration; every wrong field is named, under <paramref name="prefix"/>.</summary>
+    public static ValidRegistration? Validate(RegisterCorporationRequest r, DateOnly today, Dictionary<string, string[]> errors, string prefix = "")
+    {
+        var count = errors.Count;
+        void Error(string field, string message) => errors[prefix + field] = [message];
+        var name = CorporationText.Clean(r.Name);
+        if (name.Length == 0) Error("name", "商号又は名称を入力してください / name is required");
+        else if (name.Length > 150) Error("name", "商号又は名称は150文字以内です / name is at most 150 characters");
+        var furigana = ValidateFurigana(r.Furigana, prefix, errors);
+        var kind = r.Kind?.Trim() ?? "";
+        if (!KindCodes.All.ContainsKey(kind))
+            Error("kind", $"法人種別は {string.Join(", ", KindCodes.All.Keys)} のいずれかです / kind must be one of {string.Join(", ", KindCodes.All.Keys)}");
+        var enName = ValidateEnglish(r.EnName, "enName", prefix, errors);
+        var address = ValidateAddress(r.Address, "address.", prefix, errors, required: true);
+
+        string? legal = null;
+        if (!string.IsNullOrWhiteSpace(r.CompanyLegalNumber))
+        {
+            legal = DigitsOnly(r.CompanyLegalNumber);
+            if (legal is not { Length: 12 })
+                Error("companyLegalNumber", "会社法人等番号は12桁の数字です / companyLegalNumber has 12 digits");
+            else if (kind.Length > 0 && !KindCodes.IsRegisteredCompany(kind))
+                Error("companyLegalNumber", "会社法人等番号は設立登記法人（種別3xx）だけに指定できます / only registered corporations (kind 3xx) have a companyLegalNumber");
+        }
+
+        string? localGovernment = null;
+        if (kind == "201")
+        {
+            var text = r.LocalGovernmentCode ?? address?.LocalGovernmentCode;
+            if (!Numbers.LocalGovernmentCode.TryParse(text, out var code, out var problem))
+                Error("localGovernmentCode", text is null
+                    ? "地方公共団体の法人番号には地方公共団体コード（6桁）が必要です / a local government is numbered from its 6-digit localGovernmentCode"
+                    : problem!.Message);
+            else localGovernment = code.Digits;
+        }
+        else if (r.LocalGovernmentCode is not null)
+            Error("localGovernmentCode", "地方公共団体コードは種別201だけに指定できます / only kind 201 takes a localGovernmentCode");
+
+        var assigned = today;
+        if (r.AssignmentDate is not null && !CorporationText.TryParseDate(r.AssignmentDate, out assigned))
+            Error("assignmentDate", "法人番号指定年月日はYYYY-MM-DD形式です / assignmentDate must be yyyy-MM-dd");
+        else if (assigned < Beginning || assigned > today)
+            Error("assignmentDate", $"法人番号指定年月日は{CorporationText.ToText(Beginning)}から今日までです / assignmentDate is from {CorporationText.ToText(Beginning)} to today");
+
+        CheckCharacters(errors, prefix, ("name", r.Name), ("furigana", r.Furigana), ("enName", r.EnName),
+            ("address.prefectureName", r.Address?.PrefectureName), ("address.cityName", r.Address?.CityName),
+            ("address.streetNumber", r.Address?.StreetNumber), ("address.addressOutside", r.Address?.AddressOutside),
+            ("address.enPrefectureName", r.Address?.EnPrefectureName), ("address.enCityName", r.Address?.EnCityName),
+            ("address.enAddressOutside", r.Address?.EnAddressOutside));
+        if (errors.Count > count) return null;
+        return new ValidRegistration(name, furigana, kind, enName, legal, localGovernment, assigned, r.Hihyoji ?? false, address!);
+    }
+
+    /// <summary>Registers corporations, all or none; the numbers are assigned in order.</summary>
+    public async Task<(List<CorporationRecord>? Records, Refusal? Refusal)> RegisterAsync(IReadOnlyList<ValidRegistration> registrations, DateOnly? updateDate = null)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        var update = CorporationText.ToText(updateDate ?? RegisterText.TodayInJapan());
+        await using var c = await database.OpenAsync();
+        await using var tx = await database.BeginSerializedAsync(c, CorporationStore.WriteLock);
+        var written = new List<CorporationRecord>(registrations.Count);
+        foreach (var v in registrations)
+        {
+            var (number, refusal) = await AssignNumberAsync(c, tx, v);
+            if (refusal is not null) return (null, refusal);
+            var a = v.Address;
+            written.Add(await CorporationStore.AppendAsync(c, tx, new CorporationRecord
+            {
+                CorporateNumber = number!, Process = ProcessCodes.New, UpdateDate = update,
+                ChangeDate = CorporationText.ToText(v.AssignmentDate), Name = v.Name, Kind = v.Kind,
+                PrefectureName = a.PrefectureName, CityName = a.CityName, StreetNumber = a.StreetNumber, PrefectureCode = a.PrefectureCode,
+                CityCode = a.CityCode, PostCode = a.PostCode, AddressOutside = a.AddressOutside,
+                AssignmentDate = CorporationText.ToText(v.AssignmentDate), EnName = v.EnName, EnPrefectureName = a.EnPrefectureName,
+                EnCityName = a.EnCityName, EnAddressOutside = a.EnAddressOutside, Furigana = v.Furigana, Hihyoji = v.Hihyoji,
+            }, now));
+        }
+        await tx.CommitAsync();
+        return (written, null);
+    }
+
+    /// <summary>
+    /// The number of a new corporation: the company legal number for a registered company that has one,
+    /// 000020 + the local government code for a local government, else the next serial under the
+    /// kind's prefix. Prefixes starting 99 are Renkei's own (synthetic registry offices).
+    /// </summary>
+    private static async Task<(string? Number, Refusal? Refusal)> AssignNumberAsync(System.Data.Common.DbConnection c, System.Data.Common.DbTransaction tx, ValidRegistration v)
+    {
+        if (v.CompanyLegalNumber is { } legal || (v.LocalGovernmentCode is { } lg && (legal = "000020" + lg) is not null))
+        {
+            var fixedNumber = CorporateNumber.FromBase(long.Parse(legal, CultureInfo.InvariantCulture)).Digits;
+            return await CorporationStore.ExistsAsync(c, fixedNumber, tx)
+                ? (null, new Refusal(409, "corporation-exists", "この法人番号は指定済みです / This corporate number is already assigned",
+                    $"{fixedNumber} is already on the register."))
+                : (fixedNumber, null);
+        }
+        var a = v.Address;
+        var prefix = v.Kind switch
+        {
+            "101" => "000012",
+            "301" => "99" + Or(a.PrefectureCode, "00") + "01",
+            "302" => "99" + Or(a.PrefectureCode, "00") + "02",
+            "303" or "304" or "305" => "99" + Or(a.PrefectureCode, "00") + "03",
+            "399" => "99" + Or(a.PrefectureCode, "00") + "04",
+            _ => "990000",
+        };
+        while (true)
+        {
+            var serial = await CorporationStore.NextSerialAsync(c, tx, prefix);
+            if (serial > 999_999)
+                return (null, new Refusal(409, "numbers-exhausted", "法人番号を指定できません / No number left", $"Every serial under {prefix} is used."));
+            var number = CorporateNumber.FromBase(long.Parse(prefix, CultureInfo.InvariantCulture) * 1_000_000 + serial).Digits;
+            if (!await CorporationStore.ExistsAsync(c, number, tx)) return (number, null);
+        }
+    }
+
+    /// <summary>Records one change of a corporation as its new newest record.</summary>
+    public async Task<(CorporationRecord? Record, Refusal? Refusal)> ChangeAsync(string corporateNumber, CorporationChangeRequest request,
+        Dictionary<string, string[]> errors, DateOnly? updateDate = null)
+    {
+        var today = RegisterText.TodayInJapan();
+        var process = request.Process?.Trim() ?? "";
+        if (!ProcessCodes.Changes.ContainsKey(process))
+            errors["process"] = [$"処理区分は {string.Join(", ", ProcessCodes.Changes.Keys)} のいずれかです / process must be one of {string.Join(", ", ProcessCodes.Changes.Keys)}"];
+        var changeDate = today;
+        if (request.ChangeDate is not null && !CorporationText.TryParseDate(request.ChangeDate, out changeDate))
+            errors["changeDate"] = ["変更年月日はYYYY-MM-DD形式です / changeDate must be yyyy-MM-dd"];
+        else if (changeDate > today) errors["changeDate"] = ["変更年月日に未来の日付は指定できません / changeDate cannot be in the future"];
+        var changeCause = CorporationText.Clean(request.ChangeCause);
+        if (changeCause.Length > 500) errors["changeCause"] = ["変更事由の詳細は500文字以内です / changeCause is at most 500 characters"];
+
+        string? name = null, furigana = null, enName = null;
+        ValidAddress? address = null;
+        string? closeCause = null, successor = null;
+        switch (process)
+        {
+            case ProcessCodes.NameChange:
+                name = CorporationText.Clean(request.Name);
+                if (name.Length == 0) errors["name"] = ["新しい商号又は名称を入力してください / name is required for a name change"];
+                else if (name.Length > 150) errors["name"] = ["商号又は名称は150文字以内です / name is at most 150 characters"];
+                furigana = ValidateFurigana(request.Furigana, "", errors);
+                enName = request.EnName is null ? null : ValidateEnglish(request.EnName, "enName", "", errors);
+                break;
+            case ProcessCodes.DomesticAddressChange:
+                address = ValidateAddress(request.Address, "address.", "", errors, required: true, domestic: true);
+                break;
+            case ProcessCodes.OverseasAddressChange:
+                address = ValidateAddress(request.Address, "address.", "", errors, required: true, overseas: true);
+                break;
+            case ProcessCodes.RegistryClosed:
+                closeCause = request.CloseCause?.Trim() ?? "";
+                if (!CloseCauses.All.Contains(closeCause))
+                    errors["closeCause"] = ["閉鎖事由は 01, 11, 21, 31 のいずれかです / closeCause must be 01, 11, 21 or 31"];
+                if (closeCause == CloseCauses.DissolvedByMerger || request.SuccessorCorporateNumber is not null)
+                    successor = ValidateSuccessor(request.SuccessorCorporateNumber, corporateNumber, errors);
+                break;
+            case ProcessCodes.AbsorbedByMerger:
+                successor = ValidateSuccessor(request.SuccessorCorporateNumber, corporateNumber, errors);
+                break;
+            case ProcessCodes.TradeNameStruck:
+                if (request.CloseCause is not null)
+                {
+                    closeCause = request.CloseCause.Trim();
+                    if (!CloseCauses.All.Contains(closeCause))
+                        errors["closeCause"] = ["閉鎖事由は 01, 11, 21, 31 のいずれかです / closeCause must be 01, 11, 21 or 31"];
+                }
+                break;
+        }
+        CheckCharacters(errors, "", ("name", request.Name), ("furigana", request.Furigana), ("enName", request.EnName),
+            ("changeCause", request.ChangeCause), ("address.prefectureName", request.Address?.PrefectureName),
+            ("address.cityName", request.Address?.CityName), ("address.streetNumber", request.Address?.StreetNumber),
+            ("address.addressOutside", request.Address?.AddressOutside), ("address.enPrefectureName", request.Address?.EnPrefectureName),
+            ("address.enCityName", request.Address?.EnCityName), ("address.enAddressOutside", request.Address?.EnAddressOutside));
+        if (process is not (ProcessCodes.RegistryClosed or ProcessCodes.TradeNameStruck) && request.CloseCause is not null)
+            errors["closeCause"] = ["閉鎖事由は処理区分21または81だけに指定できます / closeCause goes only with process 21 or 81"];
+        if (errors.Count > 0) return (null, null);
+
+        var now = time.GetUtcNow().UtcDateTime;
+        await using var c = await database.OpenAsync();
+        await using var tx = await database.BeginSerializedAsync(c, CorporationStore.WriteLock);
+        var latest = await CorporationStore.LatestAsync(c, corporateNumber, tx);
+        if (latest is null) return (null, UnknownCorporation);
+        if (CorporationText.TryParseDate(latest.ChangeDate, out var lastChange) && changeDate < lastChange)
+        {
+            errors["changeDate"] = [$"変更年月日は前回の変更（{latest.ChangeDate}）より前にできません / changeDate cannot precede the last change ({latest.ChangeDate})"];
+            return (null, null);
+        }
+        if (successor is not null && await CorporationStore.LatestAsync(c, successor, tx) is null)
+        {
+            errors["successorCorporateNumber"] = ["承継先の法人が登録されていません / the successor is not on the register"];
+            return (null, null);
+        }
+        var refusal = Allows(process, latest);
+        if (refusal is not null) return (null, refusal);
+
+        var date = CorporationText.ToText(changeDate);
+        var next = latest with
+        {
+            Version = latest.Version + 1, Process = process, Correct = request.Correction == true ? "1" : "0",
+            UpdateDate = CorporationText.ToText(updateDate ?? today), ChangeDate = date, ChangeCause = changeCause,
+        };
+        next = process switch
+        {
+            ProcessCodes.NameChange => next with { Name = name!, Furigana = furigana!, EnName = enName ?? latest.EnName },
+            ProcessCodes.DomesticAddressChange => next with
+            {
+                PrefectureName = address!.PrefectureName, CityName = address.CityName, StreetNumber = address.StreetNumber,
+                PrefectureCode = address.PrefectureCode, CityCode = address.CityCode, PostCode = address.PostCode,
+                EnPrefectureName = address.EnPrefectureName, EnCityName = address.EnCityName,
+            },
+            ProcessCodes.OverseasAddressChange => next with { AddressOutside = address!.AddressOutside, EnAddressOutside = address.EnAddressOutside },
+            ProcessCodes.RegistryClosed => next with { CloseDate = date, CloseCause = closeCause!, SuccessorCorporateNumber = successor ?? "" },
+            ProcessCodes.AbsorbedByMerger => next with { CloseDate = date, CloseCause = CloseCauses.DissolvedByMerger, SuccessorCorporateNumber = successor! },
+            ProcessCodes.TradeNameStruck => next with { CloseDate = date, CloseCause = closeCause ?? "" },
+            ProcessCodes.Deleted => next with { CloseDate = latest.CloseDate.Length > 0 ? latest.CloseDate : date },
+            _ => next with { CloseDate = "", CloseCause = "", SuccessorCorporateNumber = "" }, // 22 and 72 restore
+        };
+        var written = await CorporationStore.AppendAsync(c, tx, next, now);
+        await tx.CommitAsync();
+        return (written, null);
+    }
+
+    /// <summary>Which changes the corporation's current state allows; anything else is refused before it is written.</summary>
+    private static Refusal? Allows(string process, CorporationRecord latest)
+    {
+        if (latest.Process == ProcessCodes.Deleted)
+            return new Refusal(409, "corporation-deleted", "削除された法人です / The corporation has been deleted", "A deleted corporation takes no further changes.");
+        return process switch
+        {
+            ProcessCodes.RegistryRestored when latest.Process is not (ProcessCodes.RegistryClosed or ProcessCodes.TradeNameStruck) =>
+                NotAllowed("Only a corporation closed by process 21 or 81 can be restored (22)."),
+            ProcessCodes.MergerAnnulled when latest.Process != ProcessCodes.AbsorbedByMerger =>
+                NotAllowed("Only a corporation absorbed by merger (71) can have the merger annulled (72)."),
+            ProcessCodes.Deleted => null,
+            ProcessCodes.RegistryRestored or ProcessCodes.MergerAnnulled => null,
+            _ when latest.IsClosed => NotAllowed($"The corporation is closed ({latest.CloseDate}); restore it first."),
+            _ => null,
+        };
+    }
+
+    private static Refusal NotAllowed(string detail) =>
+        new(409, "change-not-allowed", "この処理は受け付けられません / Not possible in the corporation's current state", detail);
+
+    public static readonly Refusal UnknownCorporation =
+        new(404, "unknown-corporation", "法人が見つかりません / Unknown corporation", "No corporation with this number is on the register.");
+
+    /// <summary>A corporation's newest record and history, for administrators.</summary>
+    public async Task<CorporationView?> FindAsync(string corporateNumber)
+    {
+        await using var c = await database.OpenAsync();
+        var history = await CorporationStore.HistoryAsync(c, corporateNumber);
+        return history.Count == 0 ? null : new CorporationView(history[^1], history);
+    }
+
+    /// <summary>Control characters and broken surrogate pairs can be neither stored nor published: each such field is named.</summary>
+    private static void CheckCharacters(Dictionary<string, string[]> errors, string prefix, params (string Field, string? Value)[] fields)
+    {
+        foreach (var (field, value) in fields)
+            if (!CorporationText.IsWellFormed(value))
+                errors[prefix + field] = ["使用できない文字（制御文字など）が含まれています / contains characters that cannot be stored (control characters, broken surrogates)"];
+    }
+
+    private static string? ValidateSuccessor(string? text, string self, Dictionary<string, string[]> errors)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            errors["successorCorporateNumber"] = ["承継先の法人番号を入力してください / successorCorporateNumber is required"];
+            return null;
+        }
+        if (!CorporateNumber.TryParse(text, out var n, out var problem))
+        {
+            errors["successorCorporateNumber"] = [problem!.Message];
+            return null;
+        }
+        if (n.Digits == self)
+        {
+            errors["successorCorporateNumber"] = ["承継先に自らは指定できません / a corporation cannot succeed itself"];
+            return null;
+        }
+        return n.Digits;
+    }
+
+    private static string ValidateFurigana(string? text, string prefix, Dictionary<string, string[]> errors)
+    {
+        var furigana = CorporationText.Clean(text);
+        if (furigana.Length > 300) errors[prefix + "furigana"] = ["フリガナは300文字以内です / furigana is at most 300 characters"];
+        else if (!furigana.All(ch => ch is >= '\u30A1' and <= '\u30FC' || ch is '\u3000' or ' '))
+            errors[prefix + "furigana"] = ["フリガナは全角カタカナで入力してください / furigana must be full-width katakana"];
+        return furigana;
+    }
+
+    private static string ValidateEnglish(string? text, string field, string prefix, Dictionary<string, string[]> errors)
+    {
+        var value = CorporationText.Clean(text);
+        if (value.Length > 300) errors[prefix + field] = ["英語表記は300文字以内です / English items are at most 300 characters"];
+        else if (value.Any(ch => ch is < ' ' or > '~'))
+            errors[prefix + field] = ["英語表記は半角英数記号で入力してください / English items use printable ASCII only"];
+        return value;
+    }
+
+    private static ValidAddress? ValidateAddress(CorporationAddressInput? a, string field, string prefix, Dictionary<string, string[]> errors,
+        bool required, bool domestic = false, bool overseas = false)
+    {
+        var count = errors.Count;
+        void Error(string name, string message) => errors[prefix + field + name] = [message];
+        if (a is null)
+        {
+            if (required) errors[prefix + field.TrimEnd('.')] = ["所在地を入力してください / address is required"];
+            return null;
+        }
+        var outside = CorporationText.Clean(a.AddressOutside);
+        var enOutside = ValidateEnglish(a.EnAddressOutside, field + "enAddressOutside", prefix, errors);
+        if (outside.Length > 600) Error("addressOutside", "国外所在地は600文字以内です / addressOutside is at most 600 characters");
+        var hasDomestic = !overseas && (domestic || a.LocalGovernmentCode is not null || a.StreetNumber is not null || outside.Length == 0);
+        if (overseas && outside.Length == 0) Error("addressOutside", "国外所在地を入力してください / addressOutside is required");
+
+        string prefName = "", cityName = "", street = "", prefCode = "", cityCode = "", post = "", enPref = "", enCity = "";
+        string? lgDigits = null;
+        if (hasDomestic)
+        {
+            var digits = DigitsOnly(a.LocalGovernmentCode);
+            Municipality? known = null;
+            if (digits is { Length: 6 } && Numbers.LocalGovernmentCode.TryParse(digits, out var lg6, out var problem6))
+            {
+                lgDigits = lg6.Digits;
+                known = DemoMunicipalities.Find(lg6);
+            }
+            else if (digits is { Length: 5 } && int.TryParse(digits, out var five) && five >= 1000)
+            {
+                var lg = Numbers.LocalGovernmentCode.FromFiveDigits(five);
+                lgDigits = lg.Digits;
+                known = DemoMunicipalities.Find(lg);
+            }
+            else
+            {
+                Error("localGovernmentCode", digits is { Length: 6 } && !Numbers.LocalGovernmentCode.TryParse(digits, out _, out var p)
+                    ? p!.Message
+                    : "所在地の地方公共団体コード（5桁または6桁）を入力してください / localGovernmentCode (5 or 6 digits) is required");
+            }
+            if (lgDigits is not null)
+            {
+                prefCode = lgDigits[..2];
+                cityCode = lgDigits[2..5];
+                if (int.Parse(prefCode, CultureInfo.InvariantCulture) is < 1 or > 47)
+                {
+                    Error("localGovernmentCode", "都道府県コードは01から47です / the prefecture code is 01 to 47");
+                    lgDigits = null;
+                }
+            }
+            prefName = Or(CorporationText.Clean(a.PrefectureName), known?.Prefecture ?? "");
+            cityName = Or(CorporationText.Clean(a.CityName), known?.Name ?? "");
+            street = CorporationText.Clean(a.StreetNumber);
+            // Names are asked for only once the code is right: a demo municipality's code fills them in.
+            if (lgDigits is not null && prefName.Length is 0 or > 10)
+                Error("prefectureName", "都道府県名を入力してください（10文字以内） / prefectureName is required (at most 10 characters)");
+            if (lgDigits is not null && cityName.Length is 0 or > 30)
+                Error("cityName", "市区町村名を入力してください（30文字以内） / cityName is required (at most 30 characters)");
+            if (street.Length is 0 or > 300) Error("streetNumber", "丁目番地等を入力してください（300文字以内） / streetNumber is required (at most 300 characters)");
+            if (a.PostCode is not null)
+            {
+                post = DigitsOnly(a.PostCode) ?? "";
+                if (post.Length != 7) Error("postCode", "郵便番号は7桁の数字です / postCode has 7 digits");
+            }
+            enPref = ValidateEnglish(a.EnPrefectureName, field + "enPrefectureName", prefix, errors);
+            enCity = ValidateEnglish(a.EnCityName, field + "enCityName", prefix, errors);
+        }
+        if (errors.Count > count) return null;
+        return new ValidAddress(prefName, cityName, street, prefCode, cityCode, post, outside, enPref, enCity, enOutside, lgDigits);
+    }
+
+    /// <summary>The digits of a text typed with separators (full-width digits allowed), or null if it has other characters.</summary>
+    private static string? DigitsOnly(string? text)
+    {
+        if (text is null) return null;
+        var n = text.Normalize(System.Text.NormalizationForm.FormKC);
+        if (n.Any(ch => !(char.IsAsciiDigit(ch) || ch is '-' or ' '))) return null;
+        return new string(n.Where(char.IsAsciiDigit).ToArray());
+    }
+
+    private static string Or(string value, string fallback) => value.Length > 0 ? value : fallback;
+}

@@ -1,0 +1,233 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Renkei.Hosting.Storage;
+using Renkei.Numbers;
+using Renkei.Testing;
+using static Renkei.Registry.Tests.Corporations.CorporateNumberSearchTests;
+
+namespace Renkei.Registry.Tests.Corporations;
+
+/// <summary>The register's administration API: validation, numbering, changes and permissions.</summary>
+public sealed class CorporationAdminTests
+{
+    private static async Task<long> CountAsync(HttpClient client) =>
+        (await Publication.GetAsync(client, $"/4/diff?id=sandbox&type=22&{AroundToday()}")).Count;
+
+    [Theory, StorageData]
+    public async Task Only_callers_holding_corporations_may_administer(StorageProvider provider)
+    {
+        using var host = RegistryHost.Start(provider);
+        var request = Company("権限試験株式会社", "ケンゲンシケン");
+
+        using (var anonymous = await host.Client().PostAsJsonAsync("/api/corporations", request))
+            Assert.Equal("urn:renkei:problem:unauthenticated", (await Publication.ProblemAsync(anonymous)).Problem.GetProperty("type").GetString());
+        using (var unknown = await host.Client("not-a-known-token").PostAsJsonAsync("/api/corporations", request))
+            Assert.Equal(HttpStatusCode.Unauthorized, unknown.StatusCode);
+        using (var events = await host.Client("events").PostAsJsonAsync("/api/corporations", request))
+        {
+            var (status, problem) = await Publication.ProblemAsync(events);
+            Assert.Equal((HttpStatusCode.Forbidden, "urn:renkei:problem:forbidden"), (status, problem.GetProperty("type").GetString()));
+        }
+        using (var read = await host.Client("identity").GetAsync($"/api/corporations/7000012050002"))
+            Assert.Equal(HttpStatusCode.Forbidden, read.StatusCode);
+        using (var change = await host.Client("chiba").PostAsJsonAsync("/api/corporations/7000012050002/changes", new { process = "11", name = "x" }))
+            Assert.Equal(HttpStatusCode.Forbidden, change.StatusCode);
+        Assert.Equal(0, await CountAsync(host.Client()));
+
+        await RegisterAsync(host.Client("corporations"), request);
+        await RegisterAsync(host.Client("admin"), Company("権限試験二株式会社", "ケンゲンシケンニ"));
+        Assert.Equal(2, await CountAsync(host.Client()));
+    }
+
+    [Theory, StorageData]
+    public async Task A_registration_names_every_wrong_field_and_writes_nothing(StorageProvider provider)
+    {
+        using var host = RegistryHost.Start(provider);
+        var admin = host.Client("corporations");
+
+        using var response = await admin.PostAsJsonAsync("/api/corporations", new
+        {
+            name = " ", furigana = "かな", kind = "306", enName = "日本語", companyLegalNumber = "0100-01-12",
+            assignmentDate = "2015-10-04", address = new { localGovernmentCode = "131058", streetNumber = "", postCode = "12" },
+        });
+        var (status, problem) = await Publication.ProblemAsync(response);
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal("urn:renkei:problem:invalid-corporation", problem.GetProperty("type").GetString());
+        var fields = problem.GetProperty("errors").EnumerateObject().Select(p => p.Name).Order().ToArray();
+        Assert.Equal(["address.localGovernmentCode", "address.postCode", "address.streetNumber", "assignmentDate", "companyLegalNumber",
+            "enName", "furigana", "kind", "name"], fields);
+        Assert.Contains("検査用数字", problem.GetProperty("errors").GetProperty("address.localGovernmentCode")[0].GetString());
+
+        using (var noAddress = await admin.PostAsJsonAsync("/api/corporations", new { name = "所在地無株式会社", kind = "301" }))
+            Assert.Equal("address", (await Publication.ProblemAsync(noAddress)).Problem.GetProperty("errors").EnumerateObject().Single().Name);
+        using (var control = await admin.PostAsJsonAsync("/api/corporations", new
+        {
+            name = "制御\u0000文字株式会社", kind = "301", address = new { localGovernmentCode = "131059", streetNumber = "本郷\u0007１丁目" },
+        }))
+        {
+            var errors = (await Publication.ProblemAsync(control)).Problem.GetProperty("errors");
+            Assert.Equal(["address.streetNumber", "name"], errors.EnumerateObject().Select(p => p.Name).Order());
+        }
+        using (var surrogate = await admin.PostAsync("/api/corporations", new StringContent(
+            "{\"name\":\"\\ud800株式会社\",\"kind\":\"301\",\"address\":{\"localGovernmentCode\":\"131059\",\"streetNumber\":\"本郷\"}}",
+            System.Text.Encoding.UTF8, "application/json")))
+            Assert.Equal(HttpStatusCode.BadRequest, surrogate.StatusCode);
+        var (searchStatus, searchCode, _) = await Publication.RefusalAsync(host.Client(), "/4/name?id=sandbox&type=02&name=%E5%88%B6%00");
+        Assert.Equal((HttpStatusCode.BadRequest, "101"), (searchStatus, searchCode));
+        using (var malformed = await admin.PostAsync("/api/corporations", new StringContent("{\"name\": ", System.Text.Encoding.UTF8, "application/json")))
+            Assert.Equal(HttpStatusCode.BadRequest, malformed.StatusCode);
+
+        // A batch with one bad item writes none of the good ones.
+        var batch = new object[]
+        {
+            Company("一括正常一株式会社", "イッカツセイジョウイチ"), Company("一括正常二株式会社", "イッカツセイジョウニ"),
+            new { name = "一括異常株式会社", kind = "301", address = new { localGovernmentCode = "99999", streetNumber = "x" } },
+        };
+        using (var bad = await admin.PostAsJsonAsync("/api/corporations/batch", new { corporations = batch }))
+        {
+            var (batchStatus, batchProblem) = await Publication.ProblemAsync(bad);
+            Assert.Equal(HttpStatusCode.BadRequest, batchStatus);
+            Assert.Equal("corporations[2].address.localGovernmentCode", batchProblem.GetProperty("errors").EnumerateObject().Single().Name);
+        }
+        using (var empty = await admin.PostAsJsonAsync("/api/corporations/batch", new { corporations = Array.Empty<object>() }))
+            Assert.Equal(HttpStatusCode.BadRequest, empty.StatusCode);
+        Assert.Equal(0, await CountAsync(host.Client()));
+    }
+
+    [Theory, StorageData]
+    public async Task Registered_companies_keep_their_company_legal_number_as_base_and_others_are_numbered(StorageProvider provider)
+    {
+        using var host = RegistryHost.Start(provider);
+        var admin = host.Client("corporations");
+
+        var withLegal = await RegisterAsync(admin, new
+        {
+            name = "登記番号試験株式会社", furigana = "トウキバンゴウシケン", kind = "301", companyLegalNumber = "９９１３－０１－７７７７７７",
+            address = new { localGovernmentCode = "13116", streetNumber = "南池袋１丁目" },
+        });
+        Assert.Equal(CorporateNumber.FromBase(991301777777).Digits, withLegal);
+        using (var again = await admin.PostAsJsonAsync("/api/corporations", new
+        {
+            name = "重複株式会社", kind = "301", companyLegalNumber = "991301777777", address = new { localGovernmentCode = "13116", streetNumber = "目白１丁目" },
+        }))
+        {
+            var (status, problem) = await Publication.ProblemAsync(again);
+            Assert.Equal((HttpStatusCode.Conflict, "urn:renkei:problem:corporation-exists"), (status, problem.GetProperty("type").GetString()));
+        }
+
+        var numbered = await RegisterAsync(admin, Company("採番試験株式会社", "サイバンシケン"));
+        var n = CorporateNumber.Parse(numbered);
+        Assert.StartsWith("991301", n.Digits[1..]);
+        Assert.NotEqual(withLegal, numbered);
+
+        var government = await RegisterAsync(admin, new
+        {
+            name = "試験県", furigana = "シケンケン", kind = "201", localGovernmentCode = "470007",
+            address = new { localGovernmentCode = "47201", prefectureName = "沖縄県", cityName = "那覇市", streetNumber = "泉崎１丁目２番２号" },
+        });
+        Assert.Equal(CorporateNumber.FromBase(20_470_007).Digits, government);
+
+        using var view = await admin.GetAsync($"/api/corporations/{numbered}");
+        var body = await view.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("採番試験株式会社", body.GetProperty("latest").GetProperty("name").GetString());
+        using var badNumber = await admin.GetAsync("/api/corporations/8000012050002");
+        Assert.Contains("expected 7", (await Publication.ProblemAsync(badNumber)).Problem.GetProperty("detail").GetString());
+        using var unknown = await admin.GetAsync($"/api/corporations/{CorporateNumber.FromBase(123456789012).Digits}");
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+    }
+
+    [Theory, StorageData]
+    public async Task Changes_are_validated_against_the_process_and_the_corporations_state(StorageProvider provider)
+    {
+        using var host = RegistryHost.Start(provider);
+        var admin = host.Client("corporations");
+        var absorbed = await RegisterAsync(admin, Company("被合併試験株式会社", "ヒガッペイシケン"));
+        var survivor = await RegisterAsync(admin, Company("存続試験株式会社", "ソンゾクシケン"));
+
+        async Task<(HttpStatusCode, JsonElement)> Post(string number, object change)
+        {
+            using var response = await admin.PostAsJsonAsync($"/api/corporations/{number}/changes", change);
+            return await Publication.ProblemAsync(response);
+        }
+
+        var (status, problem) = await Post(absorbed, new { process = "21" });
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.True(problem.GetProperty("errors").TryGetProperty("closeCause", out _));
+        (status, problem) = await Post(absorbed, new { process = "71", successorCorporateNumber = CorporateNumber.FromBase(123456789012).Digits });
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.True(problem.GetProperty("errors").TryGetProperty("successorCorporateNumber", out _));
+        (status, problem) = await Post(absorbed, new { process = "71", successorCorporateNumber = absorbed });
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        (status, problem) = await Post(absorbed, new { process = "42" });
+        Assert.True(problem.GetProperty("errors").TryGetProperty("process", out _));
+        (status, problem) = await Post(absorbed, new { process = "11", changeDate = "2015-01-01", name = "改名" , furigana = "カイメイ" });
+        Assert.True(problem.GetProperty("errors").TryGetProperty("changeDate", out _));
+        (status, _) = await Post(absorbed, new { process = "22" });
+        Assert.Equal(HttpStatusCode.Conflict, status);
+        (status, _) = await Post(CorporateNumber.FromBase(123456789012).Digits, new { process = "11", name = "何か", furigana = "ナニカ" });
+        Assert.Equal(HttpStatusCode.NotFound, status);
+
+        await ChangeAsync(admin, absorbed, new { process = "71", successorCorporateNumber = survivor, changeCause = "存続試験株式会社に吸収合併" });
+        (status, problem) = await Post(absorbed, new { process = "11", name = "閉鎖後改名株式会社", furigana = "ヘイサゴカイメイ" });
+        Assert.Equal((HttpStatusCode.Conflict, "urn:renkei:problem:change-not-allowed"), (status, problem.GetProperty("type").GetString()));
+        (status, _) = await Post(absorbed, new { process = "22" });
+        Assert.Equal(HttpStatusCode.Conflict, status);
+
+        var client = host.Client();
+        var closed = Assert.Single((await Publication.GetAsync(client, $"/4/num?id=sandbox&type=12&number={absorbed}")).Records);
+        Assert.Equal(("71", "11", survivor, "存続試験株式会社に吸収合併"),
+            (closed["process"], closed["closeCause"], closed["successorCorporateNumber"], closed["changeCause"]));
+
+        await ChangeAsync(admin, absorbed, new { process = "72", correction = true });
+        var annulled = Assert.Single((await Publication.GetAsync(client, $"/4/num?id=sandbox&type=12&number={absorbed}")).Records);
+        Assert.Equal(("72", "1", "", "", ""), (annulled["process"], annulled["correct"], annulled["closeDate"], annulled["closeCause"], annulled["successorCorporateNumber"]));
+
+        await ChangeAsync(admin, absorbed, new { process = "99" });
+        (status, problem) = await Post(absorbed, new { process = "22" });
+        Assert.Equal((HttpStatusCode.Conflict, "urn:renkei:problem:corporation-deleted"), (status, problem.GetProperty("type").GetString()));
+        var history = await Publication.GetAsync(client, $"/4/num?id=sandbox&type=02&number={absorbed}&history=1");
+        Assert.Equal(["01", "71", "72", "99"], history.Records.Select(r => r["process"]));
+    }
+
+    [Theory, StorageData]
+    public async Task Foreign_companies_move_abroad_and_struck_trade_names_can_be_restored(StorageProvider provider)
+    {
+        using var host = RegistryHost.Start(provider);
+        var admin = host.Client("corporations");
+        var foreign = await RegisterAsync(admin, new
+        {
+            name = "レンケイ・インク", furigana = "レンケイインク", kind = "401", enName = "Renkei Inc.",
+            address = new { addressOutside = "アメリカ合衆国デラウェア州", enAddressOutside = "Delaware, United States" },
+        });
+        await ChangeAsync(admin, foreign, new { process = "13", address = new { addressOutside = "カナダ国オンタリオ州", enAddressOutside = "Ontario, Canada" } });
+        using (var noOutside = await admin.PostAsJsonAsync($"/api/corporations/{foreign}/changes", new { process = "13", address = new { } }))
+            Assert.True((await Publication.ProblemAsync(noOutside)).Problem.GetProperty("errors").TryGetProperty("address.addressOutside", out _));
+        var client = host.Client();
+        var record = Assert.Single((await Publication.GetAsync(client, $"/4/num?id=sandbox&type=02&number={foreign}")).Records);
+        Assert.Equal(("13", "カナダ国オンタリオ州", "Ontario, Canada", "", "401"),
+            (record["process"], record["addressOutside"], record["enAddressOutside"], record["prefectureCode"], record["kind"]));
+        Assert.Equal([foreign], (await Publication.GetAsync(client, "/4/name?id=sandbox&type=22&kind=04&name=" + Uri.EscapeDataString("れんけい"))).Records
+            .Select(r => r["corporateNumber"]));
+
+        var company = await RegisterAsync(admin, Company("抹消試験株式会社", "マッショウシケン"));
+        await ChangeAsync(admin, company, new { process = "81" });
+        var struck = Assert.Single((await Publication.GetAsync(client, $"/4/num?id=sandbox&type=02&number={company}")).Records);
+        Assert.Equal(("81", TodayInJapan().ToString("yyyy-MM-dd")), (struck["process"], struck["closeDate"]));
+        await ChangeAsync(admin, company, new { process = "22", changeCause = "登記の回復" });
+        var restored = Assert.Single((await Publication.GetAsync(client, $"/4/num?id=sandbox&type=02&number={company}")).Records);
+        Assert.Equal(("22", "", "登記の回復"), (restored["process"], restored["closeDate"], restored["changeCause"]));
+    }
+
+    [Theory, StorageData]
+    public async Task The_openapi_document_lists_the_search_and_the_administration(StorageProvider provider)
+    {
+        using var host = RegistryHost.Start(provider);
+        var document = await host.Client().GetFromJsonAsync<JsonElement>("/openapi/v1.json");
+        var paths = document.GetProperty("paths").EnumerateObject().Select(p => p.Name).ToList();
+        Assert.Contains("/4/num", paths);
+        Assert.Contains("/4/diff", paths);
+        Assert.Contains("/4/name", paths);
+        Assert.Contains("/api/corporations/{number}/changes", paths);
+    }
+}
