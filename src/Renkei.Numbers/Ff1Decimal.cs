@@ -196,8 +196,10 @@ internal sealed class Ff1Decimal : IDisposable
     private static void Finish(Vector128<byte> r, ref ulong a, ref ulong b, ulong modulus)
     {
         var y = BinaryPrimitives.ReverseEndianness(r.AsUInt64().ToScalar());
-        var c = a + y % modulus;
-        if (c >= modulus) c -= modulus;
+        // a + (y mod m) is below 2m; subtract m unless that goes negative, without a branch: the
+        // comparison is a coin toss that a branch predictor would lose half the time.
+        var c = a + y % modulus - modulus;
+        c += modulus & (ulong)((long)c >> 63);
         a = b;
         b = c;
     }

@@ -48,6 +48,19 @@ public sealed class IndividualNumberDeriver : IDisposable
         catch (FormatException) { throw new FormatException("鍵ファイルには16進数（0-9, a-f）だけを書いてください / the key file must hold only hex characters (0-9, a-f)"); }
     }
 
+    /// <summary>
+    /// Reads any eleven digits as the conversion takes them (full-width digits and separators
+    /// accepted, no check digit required), saying why when the text is not eleven digits.
+    /// </summary>
+    public static bool TryReadElevenDigits(string? text, out long elevenDigits, out NumberProblem? problem)
+    {
+        Span<byte> digits = stackalloc byte[11];
+        elevenDigits = 0;
+        if (!Digits.TryRead(NumberKind.ResidentRecordCode, (text ?? "").AsSpan(), digits, out problem)) return false;
+        elevenDigits = Digits.ToInt64(digits);
+        return true;
+    }
+
     /// <summary>The eleven-digit conversion of any eleven digits, without a check digit.</summary>
     public long DerivePayload(long elevenDigits, int reissueCount = 0)
     {
