@@ -23,7 +23,7 @@ namespace Renkei.Numbers;
 internal sealed class Ff1Decimal : IDisposable
 {
     private const int Rounds = 10;
-    private const int Lanes = 8;
+    private const int Lanes = 16;
     private const int EcbBatch = 1024;
 
     private readonly int u;
@@ -124,7 +124,7 @@ internal sealed class Ff1Decimal : IDisposable
         public ulong ModV => modV;
     }
 
-    /// <summary>Eight numbers at a time: their round blocks go through AES together, round by round.</summary>
+    /// <summary>Sixteen numbers at a time: their round blocks go through AES together, round by round.</summary>
     [SkipLocalsInit]
     private void EncryptWithAesInstructions<TShape>(ReadOnlySpan<long> input, Span<long> output, TShape shape) where TShape : struct, IShape
     {
@@ -149,7 +149,7 @@ internal sealed class Ff1Decimal : IDisposable
         }
     }
 
-    /// <summary>One Feistel round of eight numbers: A ← B, B ← (A + y) mod <paramref name="modulus"/>.</summary>
+    /// <summary>One Feistel round of sixteen numbers: A ← B, B ← (A + y) mod <paramref name="modulus"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Round(Vector128<byte>[] keys, Vector128<byte> whitened, Span<ulong> a, Span<ulong> b, ulong modulus)
     {
@@ -163,6 +163,14 @@ internal sealed class Ff1Decimal : IDisposable
         var s5 = Start(low, high, b[5]);
         var s6 = Start(low, high, b[6]);
         var s7 = Start(low, high, b[7]);
+        var s8 = Start(low, high, b[8]);
+        var s9 = Start(low, high, b[9]);
+        var s10 = Start(low, high, b[10]);
+        var s11 = Start(low, high, b[11]);
+        var s12 = Start(low, high, b[12]);
+        var s13 = Start(low, high, b[13]);
+        var s14 = Start(low, high, b[14]);
+        var s15 = Start(low, high, b[15]);
         for (var r = 1; r < Ff1Aes256.RoundKeyCount - 1; r++)
         {
             var k = keys[r];
@@ -174,6 +182,14 @@ internal sealed class Ff1Decimal : IDisposable
             s5 = X86Aes.Encrypt(s5, k);
             s6 = X86Aes.Encrypt(s6, k);
             s7 = X86Aes.Encrypt(s7, k);
+            s8 = X86Aes.Encrypt(s8, k);
+            s9 = X86Aes.Encrypt(s9, k);
+            s10 = X86Aes.Encrypt(s10, k);
+            s11 = X86Aes.Encrypt(s11, k);
+            s12 = X86Aes.Encrypt(s12, k);
+            s13 = X86Aes.Encrypt(s13, k);
+            s14 = X86Aes.Encrypt(s14, k);
+            s15 = X86Aes.Encrypt(s15, k);
         }
         var last = keys[Ff1Aes256.RoundKeyCount - 1];
         Finish(X86Aes.EncryptLast(s0, last), ref a[0], ref b[0], modulus);
@@ -184,6 +200,14 @@ internal sealed class Ff1Decimal : IDisposable
         Finish(X86Aes.EncryptLast(s5, last), ref a[5], ref b[5], modulus);
         Finish(X86Aes.EncryptLast(s6, last), ref a[6], ref b[6], modulus);
         Finish(X86Aes.EncryptLast(s7, last), ref a[7], ref b[7], modulus);
+        Finish(X86Aes.EncryptLast(s8, last), ref a[8], ref b[8], modulus);
+        Finish(X86Aes.EncryptLast(s9, last), ref a[9], ref b[9], modulus);
+        Finish(X86Aes.EncryptLast(s10, last), ref a[10], ref b[10], modulus);
+        Finish(X86Aes.EncryptLast(s11, last), ref a[11], ref b[11], modulus);
+        Finish(X86Aes.EncryptLast(s12, last), ref a[12], ref b[12], modulus);
+        Finish(X86Aes.EncryptLast(s13, last), ref a[13], ref b[13], modulus);
+        Finish(X86Aes.EncryptLast(s14, last), ref a[14], ref b[14], modulus);
+        Finish(X86Aes.EncryptLast(s15, last), ref a[15], ref b[15], modulus);
     }
 
     /// <summary>The round input with NUM(B) as the last four bytes, big-endian, of the block.</summary>
