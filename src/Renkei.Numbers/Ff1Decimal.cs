@@ -20,7 +20,7 @@ namespace Renkei.Numbers;
 /// numbers are interleaved so that the AES unit is never idle; without AES instructions, each
 /// round of a batch is one large AES-ECB call instead.
 /// </remarks>
-internal sealed class Ff1Decimal : IDisposable
+internal sealed partial class Ff1Decimal : IDisposable
 {
     private const int Rounds = 10;
     private const int Lanes = 16;
@@ -42,7 +42,8 @@ internal sealed class Ff1Decimal : IDisposable
     /// <param name="length">the number of decimal digits, 6 to 18.</param>
     /// <param name="tweak">the FF1 tweak, short enough for <see cref="Fits"/>.</param>
     /// <param name="useAesInstructions">false forces the AES-ECB batch path, to test it.</param>
-    public Ff1Decimal(ReadOnlySpan<byte> key, int length, ReadOnlySpan<byte> tweak, bool useAesInstructions = true)
+    /// <param name="useVectors">false keeps the Feistel arithmetic scalar, to test the vector form against it.</param>
+    public Ff1Decimal(ReadOnlySpan<byte> key, int length, ReadOnlySpan<byte> tweak, bool useAesInstructions = true, bool useVectors = true)
     {
         if (key.Length is not (16 or 24 or 32)) throw new ArgumentException("FF1 needs an AES key of 16, 24 or 32 bytes", nameof(key));
         if (!Fits(length, tweak.Length)) throw new ArgumentException($"the decimal fast form takes 6 to 18 digits and a tweak of at most {16 - 1 - ByteCount(length - length / 2)} bytes");
@@ -73,6 +74,7 @@ internal sealed class Ff1Decimal : IDisposable
         Span<byte> q = stackalloc byte[16];
         if (AesInstructions = useAesInstructions && key.Length == 32 && Ff1Aes256.IsSupported)
             roundKeys = Ff1Aes256.ExpandKey(key);
+        VectorArithmetic = AesInstructions && useVectors && length == 11 && VectorsSupported;
         for (var i = 0; i < Rounds; i++)
         {
             q.Clear();
@@ -93,6 +95,9 @@ internal sealed class Ff1Decimal : IDisposable
     /// <summary>Whether this instance runs on the processor's AES instructions (else on AES-ECB batches).</summary>
     public bool AesInstructions { get; }
 
+    /// <summary>Whether the Feistel arithmetic runs four numbers per vector instruction (eleven digits, AVX2).</summary>
+    public bool VectorArithmetic { get; }
+
     /// <summary>Encrypts each of <paramref name="input"/> (each below 10^Length) into <paramref name="output"/>, on the calling thread.</summary>
     public void Encrypt(ReadOnlySpan<long> input, Span<long> output)
     {
@@ -101,6 +106,7 @@ internal sealed class Ff1Decimal : IDisposable
             if ((ulong)x >= limit) throw new ArgumentOutOfRangeException(nameof(input), $"an input is not a number of {Length} digits");
         output = output[..input.Length];
         if (roundKeys is null) EncryptEcb(input, output);
+        else if (VectorArithmetic) EncryptElevenDigitsInVectors(input, output);
         else if (Length == 11) EncryptWithAesInstructions(input, output, new ElevenDigits());
         else EncryptWithAesInstructions(input, output, new AnyDigits(modU, modV));
     }

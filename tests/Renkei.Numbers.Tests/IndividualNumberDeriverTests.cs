@@ -148,6 +148,32 @@ public class IndividualNumberDeriverTests
         }
     }
 
+    [Theory]
+    [InlineData(true, true)]
+    [InlineData(true, false)]
+    [InlineData(false, false)]
+    public void Every_eleven_digit_path_equals_reference_FF1(bool aesInstructions, bool vectors)
+    {
+        var random = new Random(aesInstructions ? (vectors ? 21 : 22) : 23);
+        for (var reissueCount = 0; reissueCount <= 3; reissueCount++)
+        {
+            var key = RandomKey(random);
+            var tweak = IndividualNumberDeriver.Tweak(reissueCount);
+            using var fast = new Ff1Decimal(key, 11, tweak, aesInstructions, vectors);
+            Assert.Equal(aesInstructions && Ff1Aes256.IsSupported, fast.AesInstructions);
+            Assert.Equal(aesInstructions && vectors && Ff1Aes256.IsSupported && System.Runtime.Intrinsics.X86.Avx2.IsSupported, fast.VectorArithmetic);
+            using var ff1 = new Ff1(key, 10);
+            // 1,237 is not a multiple of the sixteen lanes, so the last batch is partly empty.
+            var inputs = new long[1_237];
+            for (var i = 0; i < inputs.Length; i++) inputs[i] = random.NextInt64(0, 100_000_000_000);
+            long[] edges = [0, 1, 999_999, 1_000_000, 99_999_999_999, 99_999_000_000, 12_345_678_901];
+            edges.CopyTo(inputs, 0);
+            var outputs = new long[inputs.Length];
+            fast.Encrypt(inputs, outputs);
+            for (var i = 0; i < inputs.Length; i++) Assert.Equal(Reference(ff1, inputs[i], 11, tweak), outputs[i]);
+        }
+    }
+
     [Fact]
     public void The_fast_form_refuses_what_it_cannot_compute()
     {
