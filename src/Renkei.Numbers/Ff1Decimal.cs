@@ -72,8 +72,8 @@ internal sealed partial class Ff1Decimal : IDisposable
         // Q = T || 0^pad || [i] || [NUM(B)]^b with NUM(B) left as zero, to be xored in per number.
         var padding = ((-tweak.Length - b - 1) % 16 + 16) % 16;
         Span<byte> q = stackalloc byte[16];
-        if (AesInstructions = useAesInstructions && key.Length == 32 && Ff1Aes256.IsSupported)
-            roundKeys = Ff1Aes256.ExpandKey(key);
+        AesInstructions = useAesInstructions && key.Length == 32 && Ff1Aes256.IsSupported;
+        if (AesInstructions) roundKeys = Ff1Aes256.ExpandKey(key);
         VectorArithmetic = AesInstructions && useVectors && length == 11 && VectorsSupported;
         for (var i = 0; i < Rounds; i++)
         {

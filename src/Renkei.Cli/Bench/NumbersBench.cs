@@ -23,7 +23,7 @@ public static class NumbersBench
         var count = new Option<long>("--count")
         {
             Description = "生成する番号の数 / how many numbers to derive (the AES run encrypts ten blocks per number)",
-            DefaultValueFactory = _ => 200_000_000,
+            DefaultValueFactory = _ => 60_000_000,
         };
         count.Validators.Add(result =>
         {
