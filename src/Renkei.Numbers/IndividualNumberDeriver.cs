@@ -18,7 +18,8 @@ public sealed class IndividualNumberDeriver : IDisposable
     private const long Limit = 100_000_000_000;
 
     private readonly byte[] key;
-    private readonly ConcurrentDictionary<int, Ff1Decimal> byReissueCount = new();
+    // Lazy, so that two threads asking at once for a new re-issue count build one conversion, not two.
+    private readonly ConcurrentDictionary<int, Lazy<Ff1Decimal>> byReissueCount = new();
     private bool disposed;
 
     public IndividualNumberDeriver(ReadOnlySpan<byte> key)
@@ -35,7 +36,7 @@ public sealed class IndividualNumberDeriver : IDisposable
     {
         ArgumentOutOfRangeException.ThrowIfNegative(reissueCount);
         ObjectDisposedException.ThrowIf(disposed, this);
-        return byReissueCount.GetOrAdd(reissueCount, static (count, key) => new Ff1Decimal(key, 11, Tweak(count)), key);
+        return byReissueCount.GetOrAdd(reissueCount, static (count, key) => new Lazy<Ff1Decimal>(() => new Ff1Decimal(key, 11, Tweak(count))), key).Value;
     }
 
     /// <summary>Reads a key file holding the 32-byte key as 64 hex characters.</summary>
@@ -115,7 +116,8 @@ public sealed class IndividualNumberDeriver : IDisposable
     public void Dispose()
     {
         disposed = true;
-        foreach (var conversion in byReissueCount.Values) conversion.Dispose();
+        foreach (var conversion in byReissueCount.Values)
+            if (conversion.IsValueCreated) conversion.Value.Dispose();
         byReissueCount.Clear();
         System.Security.Cryptography.CryptographicOperations.ZeroMemory(key);
     }
