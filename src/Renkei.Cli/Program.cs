@@ -8,6 +8,7 @@ root.Subcommands.Add(NumberCommands.Create());
 
 // Benchmarks: each prints its figures last as one line of JSON.
 var bench = new Command("bench", "性能を測る / measure throughput; the last line is JSON");
+bench.Subcommands.Add(Renkei.Cli.Bench.NumbersBench.Create());
 root.Subcommands.Add(bench);
 
 return await root.Parse(args).InvokeAsync();

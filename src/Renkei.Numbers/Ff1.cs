@@ -24,6 +24,17 @@ public sealed class Ff1 : IDisposable
 
     public int Radix { get; }
 
+    /// <summary>SP 800-38G Rev. 1: radix^minlen must be at least a million, so that the domain cannot be enumerated.</summary>
+    public const int MinimumDomain = 1_000_000;
+
+    /// <summary>The fewest numerals FF1 accepts in <paramref name="radix"/>.</summary>
+    public static int MinimumLength(int radix)
+    {
+        var length = 2;
+        while (BigInteger.Pow(radix, length) < MinimumDomain) length++;
+        return length;
+    }
+
     public int[] Encrypt(ReadOnlySpan<int> numerals, ReadOnlySpan<byte> tweak) => Run(numerals, tweak, encrypt: true);
 
     public int[] Decrypt(ReadOnlySpan<int> numerals, ReadOnlySpan<byte> tweak) => Run(numerals, tweak, encrypt: false);
@@ -31,7 +42,8 @@ public sealed class Ff1 : IDisposable
     private int[] Run(ReadOnlySpan<int> x, ReadOnlySpan<byte> tweak, bool encrypt)
     {
         var n = x.Length;
-        if (n < 2) throw new ArgumentException("FF1 needs at least two numerals", nameof(x));
+        if (n < MinimumLength(Radix))
+            throw new ArgumentException($"FF1 needs at least {MinimumLength(Radix)} numerals in radix {Radix} (radix^length >= 1,000,000)", nameof(x));
         foreach (var numeral in x)
             if (numeral < 0 || numeral >= Radix) throw new ArgumentException($"numeral {numeral} is outside radix {Radix}", nameof(x));
         var t = tweak.Length;
@@ -39,7 +51,8 @@ public sealed class Ff1 : IDisposable
         var v = n - u;
         var a = x[..u].ToArray();
         var b = x[u..].ToArray();
-        var byteCount = (int)Math.Ceiling(Math.Ceiling(v * Math.Log2(Radix) - 1e-9) / 8);
+        // b = ceil(ceil(v·log2 radix) / 8): the bit length of radix^v − 1 is exactly ceil(v·log2 radix).
+        var byteCount = (int)((BigInteger.Pow(Radix, v) - 1).GetBitLength() + 7) / 8;
         var d = 4 * ((byteCount + 3) / 4) + 4;
 
         Span<byte> p = stackalloc byte[16];

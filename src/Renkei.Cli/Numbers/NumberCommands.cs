@@ -10,6 +10,7 @@ public static class NumberCommands
     {
         var number = new Command("number", "番号の検査と生成 / check and derive identity numbers");
         number.Subcommands.Add(Check());
+        number.Subcommands.Add(NumberDerive.Create());
         return number;
     }
 
