@@ -26,6 +26,7 @@ public static class UpCommand
             }
             await using var network = await SandboxNetwork.StartAsync(folder, parse.GetValue(port));
             await network.Describe().WriteAsync(folder);
+            await Renkei.Cli.Registry.DemoResidents.EnsureAsync(network.DataFolder, ct);
             PrintWhatToTry(network);
             try { await Task.Delay(Timeout.Infinite, ct); }
             catch (OperationCanceledException) { }

@@ -48,6 +48,12 @@ internal sealed class SqliteSeedWriter : SeedWriter
 
     public SqliteSeedWriter(Database database, SqliteConnection connection) : base(database, connection)
     {
+        // Random keys spread inserts over every index page: a large page cache saves most of the reads.
+        using (var pragma = connection.CreateCommand())
+        {
+            pragma.CommandText = "PRAGMA cache_size = -262144; PRAGMA temp_store = MEMORY;";
+            pragma.ExecuteNonQuery();
+        }
         households = Prepare(connection, "INSERT INTO households (household_id, municipality_code, address, created_at) VALUES (@p1, @p2, @p3, @p4)", 4);
         residents = Prepare(connection,
             "INSERT INTO residents (resident_id, resident_record_code, municipality_code, household_id, relationship, status, moving_to, family_name, " +
