@@ -17,6 +17,12 @@ internal abstract class SeedWriter(Database database, DbConnection connection) :
     protected Database Database { get; } = database;
     protected DbConnection Connection { get; } = connection;
 
+    /// <summary>The changed_items column of a Registered event (the same for every one).</summary>
+    protected static readonly string ChangedItems = string.Join(',', new ResidentEvent
+    {
+        EventId = "", Kind = ResidentEventKind.Registered, ResidentId = "", MunicipalityCode = default, OccurredOn = default,
+    }.ChangedItems);
+
     public static async Task<SeedWriter> OpenAsync(Database database, CancellationToken ct)
     {
         var connection = await database.OpenAsync(ct);
@@ -102,7 +108,7 @@ internal sealed class SqliteSeedWriter : SeedWriter
             Run(codes, s.Code.Digits, r.ResidentId, at);
             Run(numbers, s.Number.Digits, r.ResidentId, at);
             Run(events, e.Position, e.EventId, e.ResidentId, e.Kind.ToString(), e.MunicipalityCode.Digits, RegisterText.ToText(e.OccurredOn),
-                at, string.Join(',', e.ChangedItems), s.EventJson);
+                at, ChangedItems, s.EventJson);
         }
         await tx.CommitAsync(ct);
     }
@@ -217,7 +223,7 @@ internal sealed class PostgresSeedWriter(Database database, NpgsqlConnection con
                 w.Write(e.MunicipalityCode.Digits, NpgsqlDbType.Text);
                 w.Write(RegisterText.ToText(e.OccurredOn), NpgsqlDbType.Text);
                 w.Write(at, NpgsqlDbType.Text);
-                w.Write(string.Join(',', e.ChangedItems), NpgsqlDbType.Text);
+                w.Write(ChangedItems, NpgsqlDbType.Text);
                 w.Write(s.EventJson, NpgsqlDbType.Text);
             }
             await w.CompleteAsync(ct);
