@@ -123,26 +123,33 @@ public static class ResidentSeeder
         var payloads = new long[n];
         for (var i = 0; i < n; i++) digits[i] = (codes[i] = DrawCode(generator, usedCodes)).Value;
         deriver.DeriveMany(digits, payloads);
+        var numbers = new IndividualNumber[n];
         for (var i = 0; i < n; i++)
         {
-            var code = codes[i];
             var number = IndividualNumber.FromPayload(payloads[i]);
             // A number retired by someone's re-issue can equal a new code's number: draw another code, as designation does.
             while (!usedNumbers.Add(number.Value))
             {
-                code = DrawCode(generator, usedCodes);
-                number = deriver.Derive(code);
+                codes[i] = DrawCode(generator, usedCodes);
+                number = deriver.Derive(codes[i]);
             }
+            numbers[i] = number;
+        }
+        // Events and their JSON do not depend on one another: build them on every core, in order by index.
+        var seeded = new SeededResident[n];
+        Parallel.For(0, n, i =>
+        {
             var (person, household) = pending[i];
             var e = new ResidentEvent
             {
                 EventId = person.EventId, Kind = ResidentEventKind.Registered, ResidentId = person.ResidentId,
                 MunicipalityCode = household.Municipality.Code, OccurredOn = occurredOn, RecordedAt = batch.RecordedAt,
-                Person = person.Person, HouseholdId = household.HouseholdId, Relationship = person.Relationship, ResidentRecordCode = code,
+                Person = person.Person, HouseholdId = household.HouseholdId, Relationship = person.Relationship, ResidentRecordCode = codes[i],
             };
             // Serialized exactly as ResidentStore.AppendAsync does: the position is not part of the data.
-            batch.Residents.Add(new SeededResident(person, household, code, number, e, JsonSerializer.Serialize(e, ServiceDefaults.Json)));
-        }
+            seeded[i] = new SeededResident(person, household, codes[i], numbers[i], e, JsonSerializer.Serialize(e, ServiceDefaults.Json));
+        });
+        batch.Residents.AddRange(seeded);
     }
 
     private static ResidentRecordCode DrawCode(SyntheticResidents generator, HashSet<long> usedCodes)
