@@ -241,6 +241,24 @@ public class RegistryCommandTests
     }
 
     [Fact]
+    public async Task Seed_with_a_broken_key_file_or_an_unreachable_database_says_so_in_one_line()
+    {
+        using var data = new TempFolder();
+        Directory.CreateDirectory(Path.Combine(data.Path, "registry"));
+        await File.WriteAllTextAsync(RegistryCommands.KeyFile(data.Path), "not a key");
+        var badKey = await RenkeiCommand.RunAsync("registry", "seed", "--data", data.Path, "--municipalities", "1", "--residents", "5");
+        Assert.Equal(1, badKey.ExitCode);
+        Assert.Contains("番号生成鍵ファイルが不正です", badKey.Error);
+        Assert.DoesNotContain("   at ", badKey.Error);
+
+        var unreachable = await RenkeiCommand.RunAsync("registry", "seed", "--data", data.Path, "--municipalities", "1", "--residents", "5",
+            "--storage", "postgres", "--connection", "Host=127.0.0.1;Port=1;Username=nobody;Timeout=3");
+        Assert.Equal(1, unreachable.ExitCode);
+        Assert.Contains("データベース", unreachable.Error);
+        Assert.DoesNotContain("   at ", unreachable.Error);
+    }
+
+    [Fact]
     public async Task Demo_residents_fill_the_first_three_municipalities_once()
     {
         using var data = new TempFolder();

@@ -49,7 +49,7 @@ public static class RegistryCommands
             data, municipalities, residents, seed,
         };
         storage.AddTo(command);
-        command.SetAction(async (parse, ct) =>
+        command.SetAction((parse, ct) => Guarded(async () =>
         {
             var folder = Path.GetFullPath(parse.GetValue(data)!);
             var database = storage.Open(parse, folder);
@@ -75,7 +75,7 @@ public static class RegistryCommands
                 Console.Error.WriteLine("中断しました（登録済みの世帯はそのまま）/ cancelled; households already written stay whole");
                 return 130;
             }
-        });
+        }));
         return command;
     }
 
@@ -98,7 +98,7 @@ public static class RegistryCommands
             data, municipality,
         };
         storage.AddTo(command);
-        command.SetAction(async (parse, ct) =>
+        command.SetAction((parse, ct) => Guarded(async () =>
         {
             var folder = Path.GetFullPath(parse.GetValue(data)!);
             if (!storage.IsPostgres(parse) && !File.Exists(RegistryStorage.SqliteFile(folder)))
@@ -113,7 +113,28 @@ public static class RegistryCommands
             await using var output = new StreamWriter(stdout, new UTF8Encoding(false), 1 << 16);
             await RegistryExport.WriteAsync(database, code, output, ct);
             return 0;
-        });
+        }));
         return command;
+    }
+
+    /// <summary>Expected failures (a bad key file, an unreachable database) as one line for a person, not a stack trace.</summary>
+    private static async Task<int> Guarded(Func<Task<int>> action)
+    {
+        try { return await action(); }
+        catch (FormatException e)
+        {
+            Console.Error.WriteLine($"番号生成鍵ファイルが不正です / the numbering key file is invalid: {e.Message}");
+            return 1;
+        }
+        catch (System.Data.Common.DbException e)
+        {
+            Console.Error.WriteLine($"データベースを使えません / cannot use the database: {e.Message}");
+            return 1;
+        }
+        catch (Exception e) when (e is System.Net.Sockets.SocketException or TimeoutException or ArgumentException)
+        {
+            Console.Error.WriteLine($"データベースに接続できません / cannot reach the database: {e.Message}");
+            return 1;
+        }
     }
 }
