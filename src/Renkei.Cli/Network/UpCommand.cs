@@ -31,6 +31,7 @@ public static class UpCommand
             using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
             await using var network = await SandboxNetwork.StartAsync(folder, parse.GetValue(port));
             await network.Describe().WriteAsync(folder);
+            await Renkei.Cli.Registry.DemoResidents.EnsureAsync(network.DataFolder, ct);
             PrintWhatToTry(network);
             try { await Task.Delay(Timeout.Infinite, stop.Token); }
             catch (OperationCanceledException) { }

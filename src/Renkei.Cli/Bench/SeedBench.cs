@@ -1,0 +1,88 @@
+using System.CommandLine;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+using Npgsql;
+using Renkei.Cli.Registry;
+using Renkei.Hosting.Storage;
+using Renkei.Numbers;
+using Renkei.Registry;
+using Renkei.Registry.Seeding;
+
+namespace Renkei.Cli.Bench;
+
+/// <summary><c>renkei bench seed</c>: residents per second into a fresh register (a temporary SQLite file or a new PostgreSQL schema).</summary>
+public static class SeedBench
+{
+    public static Command Create()
+    {
+        var residents = new Option<long>("--residents") { Description = "住民の数 / residents to seed", DefaultValueFactory = _ => 100_000 };
+        residents.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<long>() is var n && (n < 1 || n > 100_000_000))
+                r.AddError($"--residents は1から100,000,000です / --residents must be 1 to 100,000,000 (got {n})");
+        });
+        var batch = new Option<int>("--batch") { Description = "1トランザクションの人数 / residents per transaction", DefaultValueFactory = _ => 10_000 };
+        batch.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() < 1) r.AddError("--batch は1以上です / --batch must be at least 1");
+        });
+        var storage = new RegistryStorage();
+        var command = new Command("seed", "架空住民の登録速度 / residents per second seeded into a fresh register") { residents, batch };
+        storage.AddTo(command);
+        command.SetAction(async (parse, ct) =>
+        {
+            var postgres = storage.IsPostgres(parse);
+            var plan = new SeedPlan(20260401, 14, parse.GetValue(residents)) { BatchSize = parse.GetValue(batch) };
+            await using var fresh = postgres ? await FreshRegister.PostgresAsync(parse.GetValue(storage.Connection)!) : FreshRegister.Sqlite();
+            await RegistryApp.MigrateAsync(fresh.Database);
+            using var deriver = new IndividualNumberDeriver(RandomNumberGenerator.GetBytes(32));
+            var result = await SeedRunner.RunAsync(fresh.Database, deriver, plan, "登録中 / seeding", ct);
+            var name = postgres ? "postgres" : "sqlite";
+            Console.Out.WriteLine($"{name}: {result.Residents:N0} 人 / residents in {result.Elapsed.TotalSeconds:F2} s = {result.ResidentsPerSecond:N0}/s");
+            Console.Out.WriteLine(JsonSerializer.Serialize(new
+            {
+                benchmark = "seed", storage = name, residents = result.Residents, households = result.Households,
+                seconds = Math.Round(result.Elapsed.TotalSeconds, 3), residentsPerSecond = Math.Round(result.ResidentsPerSecond),
+            }));
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>A register that exists only for the benchmark and is removed after it.</summary>
+    private sealed class FreshRegister(Database database, Func<Task> remove) : IAsyncDisposable
+    {
+        public Database Database { get; } = database;
+
+        public static FreshRegister Sqlite()
+        {
+            var folder = Path.Combine(Path.GetTempPath(), "renkei-bench-" + Guid.NewGuid().ToString("N")[..12]);
+            return new FreshRegister(Database.Sqlite(Path.Combine(folder, "registry.db")), () =>
+            {
+                SqliteConnection.ClearAllPools();
+                try { Directory.Delete(folder, recursive: true); } catch (IOException) { }
+                return Task.CompletedTask;
+            });
+        }
+
+        public static async Task<FreshRegister> PostgresAsync(string connectionString)
+        {
+            var schema = "renkei_bench_" + Guid.NewGuid().ToString("N")[..12];
+            await using (var c = new NpgsqlConnection(connectionString))
+            {
+                await c.OpenAsync();
+                await c.ExecuteAsync($"CREATE SCHEMA {schema}");
+            }
+            var scoped = new NpgsqlConnectionStringBuilder(connectionString) { SearchPath = schema }.ToString();
+            return new FreshRegister(new Database(StorageProvider.Postgres, scoped), async () =>
+            {
+                await using var c = new NpgsqlConnection(connectionString);
+                await c.OpenAsync();
+                await c.ExecuteAsync($"DROP SCHEMA {schema} CASCADE");
+            });
+        }
+
+        public async ValueTask DisposeAsync() => await remove();
+    }
+}

@@ -1,0 +1,140 @@
+using System.CommandLine;
+using System.Text;
+using Renkei.Cli.Network;
+using Renkei.Numbers;
+using Renkei.Registry;
+using Renkei.Registry.Municipalities;
+using Renkei.Registry.Numbering;
+using Renkei.Registry.Seeding;
+
+namespace Renkei.Cli.Registry;
+
+/// <summary><c>renkei registry …</c>: load synthetic residents into the register and export it.</summary>
+public static class RegistryCommands
+{
+    public static Command Create()
+    {
+        var registry = new Command("registry", "住民基本台帳の管理 / manage the resident register");
+        registry.Subcommands.Add(Seed());
+        registry.Subcommands.Add(Export());
+        return registry;
+    }
+
+    /// <summary>The numbering key of a data folder, made on first use as the Registry itself does.</summary>
+    public static string KeyFile(string dataFolder) => Path.Combine(dataFolder, "registry", "numbering.key");
+
+    private static Command Seed()
+    {
+        var data = UpCommand.DataOption();
+        var municipalities = new Option<int>("--municipalities")
+        {
+            Description = $"市区町村の数（デモの先頭から1〜{DemoMunicipalities.All.Count}）/ how many demo municipalities, from the first",
+            Required = true,
+        };
+        municipalities.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() is var k && (k < 1 || k > DemoMunicipalities.All.Count))
+                r.AddError($"--municipalities は1から{DemoMunicipalities.All.Count}です / --municipalities must be 1 to {DemoMunicipalities.All.Count} (got {k})");
+        });
+        var residents = new Option<long>("--residents") { Description = "住民の数 / how many residents (1 or more)", Required = true };
+        residents.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<long>() is var n && (n < 1 || n > 100_000_000))
+                r.AddError($"--residents は1から100,000,000です / --residents must be 1 to 100,000,000 (got {n})");
+        });
+        var seed = new Option<int?>("--seed") { Description = "乱数の種（同じ種なら同じ住民）/ the random seed: the same seed gives the same people; random if omitted" };
+        var storage = new RegistryStorage();
+        var command = new Command("seed", "架空の住民を登録する / register synthetic residents (names, addresses, households, numbers)")
+        {
+            data, municipalities, residents, seed,
+        };
+        storage.AddTo(command);
+        command.SetAction((parse, ct) => Guarded(async () =>
+        {
+            var folder = Path.GetFullPath(parse.GetValue(data)!);
+            var database = storage.Open(parse, folder);
+            await RegistryApp.MigrateAsync(database);
+            using var deriver = new IndividualNumberDeriver(NumberingKey.LoadOrCreate(KeyFile(folder)));
+            var plan = new SeedPlan(parse.GetValue(seed) ?? Random.Shared.Next(), parse.GetValue(municipalities), parse.GetValue(residents));
+            Console.Out.WriteLine($"{plan.Residents:N0} 人を {plan.Municipalities} 市区町村に登録します（シード {plan.Seed}）/ " +
+                $"registering {plan.Residents:N0} residents in {plan.Municipalities} municipalities (seed {plan.Seed})");
+            try
+            {
+                var result = await SeedRunner.RunAsync(database, deriver, plan, "登録中 / seeding", ct);
+                Console.Out.WriteLine($"{result.Residents:N0} 人・{result.Households:N0} 世帯を登録しました / registered {result.Residents:N0} residents " +
+                    $"in {result.Households:N0} households ({result.Elapsed.TotalSeconds:F1} s, {result.ResidentsPerSecond:N0}/s)");
+                return 0;
+            }
+            catch (SeedRefusedException e)
+            {
+                Console.Error.WriteLine(e.Message);
+                return 1;
+            }
+            catch (OperationCanceledException)
+            {
+                Console.Error.WriteLine("中断しました（登録済みの世帯はそのまま）/ cancelled; households already written stay whole");
+                return 130;
+            }
+        }));
+        return command;
+    }
+
+    private static Command Export()
+    {
+        var data = UpCommand.DataOption();
+        var municipality = new Option<string?>("--municipality") { Description = "この市区町村だけ（6桁コード）/ only this municipality (6-digit code)" };
+        municipality.Validators.Add(r =>
+        {
+            var text = r.GetValueOrDefault<string?>();
+            if (text is null) return;
+            if (!LocalGovernmentCode.TryParse(text, out var code, out var problem))
+                r.AddError($"--municipality が不正です / invalid --municipality: {problem!.Message}");
+            else if (DemoMunicipalities.Find(code) is null)
+                r.AddError($"市区町村 {code.Digits} は登録されていません / no municipality {code.Digits} on the register");
+        });
+        var storage = new RegistryStorage();
+        var command = new Command("export", "住民をCSVで標準出力に書き出す / write the residents as CSV (UTF-8, RFC 4180) to standard output")
+        {
+            data, municipality,
+        };
+        storage.AddTo(command);
+        command.SetAction((parse, ct) => Guarded(async () =>
+        {
+            var folder = Path.GetFullPath(parse.GetValue(data)!);
+            if (!storage.IsPostgres(parse) && !File.Exists(RegistryStorage.SqliteFile(folder)))
+            {
+                Console.Error.WriteLine("住民基本台帳がありません。先に renkei registry seed か renkei up を実行してください / " +
+                    "no register in this data folder; run renkei registry seed or renkei up first");
+                return 1;
+            }
+            var database = storage.Open(parse, folder);
+            var code = parse.GetValue(municipality) is { } text ? LocalGovernmentCode.Parse(text).Digits : null;
+            await using var stdout = Console.OpenStandardOutput();
+            await using var output = new StreamWriter(stdout, new UTF8Encoding(false), 1 << 16);
+            await RegistryExport.WriteAsync(database, code, output, ct);
+            return 0;
+        }));
+        return command;
+    }
+
+    /// <summary>Expected failures (a bad key file, an unreachable database) as one line for a person, not a stack trace.</summary>
+    private static async Task<int> Guarded(Func<Task<int>> action)
+    {
+        try { return await action(); }
+        catch (FormatException e)
+        {
+            Console.Error.WriteLine($"番号生成鍵ファイルが不正です / the numbering key file is invalid: {e.Message}");
+            return 1;
+        }
+        catch (System.Data.Common.DbException e)
+        {
+            Console.Error.WriteLine($"データベースを使えません / cannot use the database: {e.Message}");
+            return 1;
+        }
+        catch (Exception e) when (e is System.Net.Sockets.SocketException or TimeoutException or ArgumentException)
+        {
+            Console.Error.WriteLine($"データベースに接続できません / cannot reach the database: {e.Message}");
+            return 1;
+        }
+    }
+}

@@ -1,0 +1,44 @@
+using System.CommandLine;
+using Renkei.Hosting.Storage;
+
+namespace Renkei.Cli.Registry;
+
+/// <summary>The <c>--storage</c> and <c>--connection</c> options: the registry's SQLite file under the data folder, or a PostgreSQL database.</summary>
+public sealed class RegistryStorage
+{
+    public Option<string> Storage { get; } = new("--storage")
+    {
+        Description = "保存先 sqlite（既定）または postgres / sqlite (default: DIR/registry/registry.db) or postgres",
+        DefaultValueFactory = _ => "sqlite",
+    };
+
+    public Option<string?> Connection { get; } = new("--connection")
+    {
+        Description = "PostgreSQL の接続文字列（--storage postgres のとき必須）/ the PostgreSQL connection string (required with --storage postgres)",
+    };
+
+    public RegistryStorage() => Storage.AcceptOnlyFromAmong("sqlite", "postgres");
+
+    public void AddTo(Command command)
+    {
+        command.Options.Add(Storage);
+        command.Options.Add(Connection);
+        command.Validators.Add(result =>
+        {
+            var postgres = result.GetValue(Storage) == "postgres";
+            var connection = result.GetValue(Connection);
+            if (postgres && string.IsNullOrWhiteSpace(connection))
+                result.AddError("--storage postgres には --connection が必要です / --storage postgres needs --connection");
+            if (!postgres && connection is not null)
+                result.AddError("--connection は --storage postgres のときだけ使えます / --connection applies only to --storage postgres");
+        });
+    }
+
+    public bool IsPostgres(ParseResult parse) => parse.GetValue(Storage) == "postgres";
+
+    public static string SqliteFile(string dataFolder) => Path.Combine(dataFolder, "registry", "registry.db");
+
+    public Database Open(ParseResult parse, string dataFolder) => IsPostgres(parse)
+        ? new Database(StorageProvider.Postgres, parse.GetValue(Connection)!)
+        : Database.Sqlite(SqliteFile(dataFolder));
+}

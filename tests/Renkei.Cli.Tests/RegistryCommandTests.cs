@@ -1,0 +1,272 @@
+using System.Text;
+using System.Text.Json;
+using Renkei.Cli.Registry;
+using Renkei.Hosting.Storage;
+using Renkei.Numbers;
+using Renkei.Registry;
+using Renkei.Testing;
+
+namespace Renkei.Cli.Tests;
+
+public class RegistryCommandTests
+{
+    private static readonly string[] Required =
+    [
+        "resident_record_code", "individual_number", "municipality_code", "family_name", "given_name", "family_name_kana", "given_name_kana",
+        "date_of_birth", "sex", "address", "household_id", "relationship", "status",
+    ];
+
+    /// <summary>Parses RFC 4180 CSV: quoted fields may hold commas, doubled quotes and line breaks.</summary>
+    private static List<string[]> ParseCsv(string text)
+    {
+        var rows = new List<string[]>();
+        var row = new List<string>();
+        var field = new StringBuilder();
+        var quoted = false;
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (quoted)
+            {
+                if (c == '"' && i + 1 < text.Length && text[i + 1] == '"') { field.Append('"'); i++; }
+                else if (c == '"') quoted = false;
+                else field.Append(c);
+            }
+            else if (c == '"') quoted = true;
+            else if (c == ',') { row.Add(field.ToString()); field.Clear(); }
+            else if (c == '\r' && i + 1 < text.Length && text[i + 1] == '\n')
+            {
+                row.Add(field.ToString()); field.Clear();
+                rows.Add([.. row]); row.Clear();
+                i++;
+            }
+            else field.Append(c);
+        }
+        Assert.True(field.Length == 0 && row.Count == 0, "the CSV ends with CRLF");
+        return rows;
+    }
+
+    private static async Task<List<Dictionary<string, string>>> ExportAsync(params string[] args)
+    {
+        var result = await RenkeiCommand.RunAsync(["registry", "export", .. args]);
+        Assert.True(result.ExitCode == 0, result.Error);
+        var rows = ParseCsv(result.Output);
+        var header = rows[0];
+        Assert.All(rows, r => Assert.Equal(header.Length, r.Length));
+        return rows.Skip(1).Select(r => header.Zip(r).ToDictionary(p => p.First, p => p.Second)).ToList();
+    }
+
+    private static async Task SeedAsync(params string[] args)
+    {
+        var result = await RenkeiCommand.RunAsync(["registry", "seed", .. args]);
+        Assert.True(result.ExitCode == 0, result.Error);
+    }
+
+    [Fact]
+    public async Task Seed_then_export_gives_a_header_and_one_valid_row_per_resident()
+    {
+        using var data = new TempFolder();
+        var seeded = await RenkeiCommand.RunAsync("registry", "seed", "--data", data.Path, "--municipalities", "2", "--residents", "300", "--seed", "7");
+        Assert.Equal(0, seeded.ExitCode);
+        Assert.Contains("300 人", seeded.Output);
+        Assert.Contains("100%", seeded.Output);
+
+        var export = await RenkeiCommand.RunAsync("registry", "export", "--data", data.Path);
+        Assert.Equal(0, export.ExitCode);
+        var header = ParseCsv(export.Output)[0];
+        Assert.All(Required, c => Assert.Contains(c, header));
+
+        var rows = await ExportAsync("--data", data.Path);
+        Assert.Equal(300, rows.Count);
+        Assert.Equal(300, rows.Select(r => r["individual_number"]).Distinct().Count());
+        Assert.Equal(300, rows.Select(r => r["resident_record_code"]).Distinct().Count());
+        Assert.All(rows, r =>
+        {
+            Assert.True(IndividualNumber.TryParse(r["individual_number"], out _, out _));
+            Assert.True(ResidentRecordCode.TryParse(r["resident_record_code"], out _, out _));
+            Assert.Contains(r["sex"], new[] { "male", "female" });
+            Assert.Equal("resident", r["status"]);
+            Assert.Matches(@"^\d{4}-\d{2}-\d{2}$", r["date_of_birth"]);
+            Assert.Matches(@"丁目\d+番\d+号$", r["address"]);
+        });
+        Assert.Equal(150, rows.Count(r => r["municipality_code"] == "121002"));
+        Assert.Equal(150, rows.Count(r => r["municipality_code"] == "122173"));
+        Assert.All(rows.GroupBy(r => r["household_id"]), h => Assert.Single(h, r => r["relationship"] == "世帯主"));
+    }
+
+    [Fact]
+    public async Task The_same_seed_in_two_data_folders_gives_the_same_people_with_other_numbers()
+    {
+        using var one = new TempFolder();
+        using var two = new TempFolder();
+        await SeedAsync("--data", one.Path, "--municipalities", "3", "--residents", "200", "--seed", "99");
+        await SeedAsync("--data", two.Path, "--municipalities", "3", "--residents", "200", "--seed", "99");
+        var left = await ExportAsync("--data", one.Path);
+        var right = await ExportAsync("--data", two.Path);
+
+        // Each data folder has its own numbering key: the Individual Number is the one key-dependent column.
+        static string WithoutNumber(Dictionary<string, string> r) => string.Join('|', r.Where(p => p.Key != "individual_number").Select(p => p.Value));
+        Assert.Equal(left.Select(WithoutNumber), right.Select(WithoutNumber));
+        Assert.NotEqual(left.Select(r => r["individual_number"]), right.Select(r => r["individual_number"]));
+    }
+
+    [Fact]
+    public async Task Another_seed_gives_other_people()
+    {
+        using var data = new TempFolder();
+        await SeedAsync("--data", data.Path, "--municipalities", "1", "--residents", "50", "--seed", "1");
+        await SeedAsync("--data", data.Path, "--municipalities", "1", "--residents", "50", "--seed", "2");
+        var rows = await ExportAsync("--data", data.Path);
+        Assert.Equal(100, rows.Count);
+        Assert.Equal(100, rows.Select(r => r["resident_id"]).Distinct().Count());
+    }
+
+    [Fact]
+    public async Task Export_of_one_municipality_lists_only_its_residents()
+    {
+        using var data = new TempFolder();
+        await SeedAsync("--data", data.Path, "--municipalities", "3", "--residents", "90", "--seed", "3");
+        var rows = await ExportAsync("--data", data.Path, "--municipality", "122033");
+        Assert.Equal(30, rows.Count);
+        Assert.All(rows, r => Assert.Equal("122033", r["municipality_code"]));
+        Assert.All(rows, r => Assert.StartsWith("千葉県市川市", r["address"]));
+    }
+
+    [Fact]
+    public async Task Seeding_into_PostgreSQL_with_the_same_key_and_seed_gives_the_same_export_as_SQLite()
+    {
+        using var data = new TempFolder();
+        var connection = TestDatabases.CreatePostgresSchema();
+        await SeedAsync("--data", data.Path, "--municipalities", "2", "--residents", "120", "--seed", "5");
+        await SeedAsync("--data", data.Path, "--municipalities", "2", "--residents", "120", "--seed", "5", "--storage", "postgres", "--connection", connection);
+        var sqlite = await ExportAsync("--data", data.Path);
+        var postgres = await ExportAsync("--data", data.Path, "--storage", "postgres", "--connection", connection);
+        Assert.Equal(120, postgres.Count);
+        Assert.Equal(sqlite.Select(r => string.Join('|', r.Values)), postgres.Select(r => string.Join('|', r.Values)));
+    }
+
+    [Theory]
+    [InlineData("--municipalities", "0", "--residents", "10", "1から14")]
+    [InlineData("--municipalities", "15", "--residents", "10", "1から14")]
+    [InlineData("--municipalities", "2", "--residents", "0", "--residents")]
+    [InlineData("--municipalities", "2", "--residents", "-5", "--residents")]
+    [InlineData("--municipalities", "two", "--residents", "10", "two")]
+    [InlineData("--municipalities", "2", "--seed", "4", "--residents")]
+    public async Task Seed_refuses_bad_arguments_and_writes_nothing(string a, string b, string c, string d, string expected)
+    {
+        using var data = new TempFolder();
+        var result = await RenkeiCommand.RunAsync("registry", "seed", "--data", data.Path, a, b, c, d);
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains(expected, result.Error);
+        Assert.False(File.Exists(RegistryStorage.SqliteFile(data.Path)));
+    }
+
+    [Fact]
+    public async Task Seed_refuses_postgres_without_a_connection_and_a_connection_without_postgres()
+    {
+        using var data = new TempFolder();
+        var noConnection = await RenkeiCommand.RunAsync("registry", "seed", "--data", data.Path, "--municipalities", "1", "--residents", "5", "--storage", "postgres");
+        Assert.NotEqual(0, noConnection.ExitCode);
+        Assert.Contains("--connection が必要です", noConnection.Error);
+        var stray = await RenkeiCommand.RunAsync("registry", "seed", "--data", data.Path, "--municipalities", "1", "--residents", "5", "--connection", "Host=x");
+        Assert.NotEqual(0, stray.ExitCode);
+        Assert.Contains("--storage postgres のときだけ", stray.Error);
+        var unknown = await RenkeiCommand.RunAsync("registry", "seed", "--data", data.Path, "--municipalities", "1", "--residents", "5", "--storage", "oracle");
+        Assert.NotEqual(0, unknown.ExitCode);
+        Assert.Contains("oracle", unknown.Error);
+    }
+
+    [Fact]
+    public async Task Seeding_the_same_seed_twice_is_refused_and_adds_no_one()
+    {
+        using var data = new TempFolder();
+        await SeedAsync("--data", data.Path, "--municipalities", "1", "--residents", "40", "--seed", "12");
+        var again = await RenkeiCommand.RunAsync("registry", "seed", "--data", data.Path, "--municipalities", "1", "--residents", "40", "--seed", "12");
+        Assert.Equal(1, again.ExitCode);
+        Assert.Contains("既に登録されています", again.Error);
+        Assert.Equal(40, (await ExportAsync("--data", data.Path)).Count);
+    }
+
+    [Fact]
+    public async Task Export_without_a_register_says_so_and_creates_nothing()
+    {
+        using var data = new TempFolder();
+        var result = await RenkeiCommand.RunAsync("registry", "export", "--data", data.Path);
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("住民基本台帳がありません", result.Error);
+        Assert.Equal("", result.Output);
+        Assert.False(File.Exists(RegistryStorage.SqliteFile(data.Path)));
+    }
+
+    [Theory]
+    [InlineData("121003", "検査用数字")]
+    [InlineData("12100", "桁")]
+    [InlineData("131016", "131016")]
+    public async Task Export_refuses_a_bad_or_unknown_municipality_code(string code, string expected)
+    {
+        using var data = new TempFolder();
+        await SeedAsync("--data", data.Path, "--municipalities", "1", "--residents", "5", "--seed", "1");
+        var result = await RenkeiCommand.RunAsync("registry", "export", "--data", data.Path, "--municipality", code);
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains(expected, result.Error);
+    }
+
+    [Fact]
+    public void Csv_fields_with_commas_quotes_or_line_breaks_are_quoted()
+    {
+        var line = new StringBuilder();
+        foreach (var field in new[] { "plain", "a,b", "say \"hi\"", "two\r\nlines", "" })
+        {
+            if (line.Length > 0) line.Append(',');
+            RegistryExport.AppendField(line, field);
+        }
+        Assert.Equal("plain,\"a,b\",\"say \"\"hi\"\"\",\"two\r\nlines\",", line.ToString());
+        Assert.Equal(["plain", "a,b", "say \"hi\"", "two\r\nlines", ""], ParseCsv(line + "\r\n")[0]);
+    }
+
+    [Theory]
+    [InlineData("sqlite")]
+    [InlineData("postgres")]
+    public async Task Bench_seed_prints_residents_per_second_as_json_last(string storage)
+    {
+        string[] args = storage == "postgres"
+            ? ["bench", "seed", "--residents", "400", "--storage", "postgres", "--connection", TestDatabases.PostgresConnectionString]
+            : ["bench", "seed", "--residents", "400"];
+        var result = await RenkeiCommand.RunAsync(args);
+        Assert.True(result.ExitCode == 0, result.Error);
+        using var json = JsonDocument.Parse(result.Lines[^1]);
+        Assert.Equal(storage, json.RootElement.GetProperty("storage").GetString());
+        Assert.Equal(400, json.RootElement.GetProperty("residents").GetInt64());
+        Assert.True(json.RootElement.GetProperty("residentsPerSecond").GetDouble() > 0);
+    }
+
+    [Fact]
+    public async Task Seed_with_a_broken_key_file_or_an_unreachable_database_says_so_in_one_line()
+    {
+        using var data = new TempFolder();
+        Directory.CreateDirectory(Path.Combine(data.Path, "registry"));
+        await File.WriteAllTextAsync(RegistryCommands.KeyFile(data.Path), "not a key");
+        var badKey = await RenkeiCommand.RunAsync("registry", "seed", "--data", data.Path, "--municipalities", "1", "--residents", "5");
+        Assert.Equal(1, badKey.ExitCode);
+        Assert.Contains("番号生成鍵ファイルが不正です", badKey.Error);
+        Assert.DoesNotContain("   at ", badKey.Error);
+
+        var unreachable = await RenkeiCommand.RunAsync("registry", "seed", "--data", data.Path, "--municipalities", "1", "--residents", "5",
+            "--storage", "postgres", "--connection", "Host=127.0.0.1;Port=1;Username=nobody;Timeout=3");
+        Assert.Equal(1, unreachable.ExitCode);
+        Assert.Contains("データベース", unreachable.Error);
+        Assert.DoesNotContain("   at ", unreachable.Error);
+    }
+
+    [Fact]
+    public async Task Demo_residents_fill_the_first_three_municipalities_once()
+    {
+        using var data = new TempFolder();
+        await RegistryApp.MigrateAsync(Database.Sqlite(RegistryStorage.SqliteFile(data.Path)));
+        Assert.Equal(1_500, await DemoResidents.EnsureAsync(data.Path, CancellationToken.None));
+        Assert.Equal(0, await DemoResidents.EnsureAsync(data.Path, CancellationToken.None));
+        var rows = await ExportAsync("--data", data.Path);
+        Assert.Equal(1_500, rows.Count);
+        Assert.Equal(new[] { "121002", "122033", "122173" }, rows.GroupBy(r => r["municipality_code"]).Where(g => g.Count() == 500).Select(g => g.Key).Order());
+    }
+}
