@@ -34,6 +34,9 @@ public sealed class PkiOptions
     /// <summary>Follow the Registry's events to revoke certificates (on when a Registry is configured).</summary>
     public bool FollowRegistryEvents { get; set; } = true;
 
+    /// <summary>How long one long-poll of the Registry's feed waits for an event (a commit wakes it at once).</summary>
+    public int RegistryWaitSeconds { get; set; } = 20;
+
     /// <summary>How long a pre-produced OCSP response is served (its nextUpdate); a revocation replaces it at once.</summary>
     public int OcspValiditySeconds { get; set; } = 600;
 

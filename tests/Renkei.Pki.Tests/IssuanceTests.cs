@@ -70,7 +70,7 @@ public sealed class IssuanceTests
     public async Task Bad_requests_are_refused_with_their_type_and_nothing_is_issued(StorageProvider provider)
     {
         await using var sandbox = await PkiSandbox.StartAsync(provider);
-        using var keys = IndividualNumberCard.Keys.Create(2048);
+        using var keys = PkiSandbox.CardKeys();
         async Task<(HttpStatusCode, string)> Issue(object body)
         {
             var response = await sandbox.PkiAdmin.PostAsJsonAsync("api/cards", body, ServiceDefaults.Json);

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Renkei.Hosting;
 using Renkei.Hosting.Storage;
+using Renkei.Pki.Authorities;
 using Renkei.Pki.Cards;
 using Renkei.Pki.Verifiers;
 using Renkei.Registry;
@@ -77,9 +78,42 @@ public sealed class PkiSandbox : IAsyncDisposable
         return sandbox;
     }
 
+    /// <summary>CA and recovery keys made once per test run and copied into each sandbox: RSA key generation is slow.</summary>
+    private static readonly Lazy<string> SharedKeys = new(() =>
+    {
+        var path = TempFolder.CreatePath();
+        var options = new PkiOptions { DataFolder = path };
+        CertificationAuthorities.LoadOrCreate(options, TimeProvider.System);
+        CardRecoveryKey.LoadOrCreate(options.CardRecoveryKeyPath);
+        return path;
+    });
+
+    /// <summary>Card keys shared by the tests' cards (each card still gets its own certificates).</summary>
+    private static readonly Lazy<(string Signing, string Authentication)> SharedCardKeys = new(() =>
+    {
+        using var keys = IndividualNumberCard.Keys.Create(2048);
+        return (keys.Signing.ExportPkcs8PrivateKeyPem(), keys.Authentication.ExportPkcs8PrivateKeyPem());
+    });
+
+    public static IndividualNumberCard.Keys CardKeys()
+    {
+        var (signing, authentication) = SharedCardKeys.Value;
+        var s = System.Security.Cryptography.RSA.Create();
+        s.ImportFromPem(signing);
+        var a = System.Security.Cryptography.RSA.Create();
+        a.ImportFromPem(authentication);
+        return new IndividualNumberCard.Keys(s, a);
+    }
+
     /// <summary>Starts (or restarts) the PKI on the same database and key files.</summary>
     public async Task StartPkiAsync(Action<IDictionary<string, string?>>? settings = null)
     {
+        var pkiFolder = folder.File("pki");
+        if (!Directory.Exists(pkiFolder))
+        {
+            Directory.CreateDirectory(pkiFolder);
+            foreach (var file in Directory.GetFiles(SharedKeys.Value)) File.Copy(file, Path.Combine(pkiFolder, Path.GetFileName(file)));
+        }
         if (Pki is not null)
         {
             await Pki.StopAsync();
@@ -90,6 +124,8 @@ public sealed class PkiSandbox : IAsyncDisposable
             ["Pki:DataFolder"] = folder.File("pki"),
             ["Pki:RegistryUrl"] = Registry.BaseAddress().ToString(),
             ["Pki:RegistryToken"] = PkiToken,
+            // The Registry finishes a long-poll only at its end, even when the reader has gone: keep them short so stops are quick.
+            ["Pki:RegistryWaitSeconds"] = "1",
             ["Storage:Provider"] = pkiStorage.Provider.ToString(),
             ["Storage:ConnectionString"] = pkiStorage.ConnectionString,
             ["Logging:LogLevel:Default"] = "Warning",
@@ -141,7 +177,7 @@ public sealed class PkiSandbox : IAsyncDisposable
     /// <summary>Makes card keys, has the PKI issue both certificates, and writes the card file.</summary>
     public async Task<IndividualNumberCard> IssueCardAsync(Resident resident, string pin = "1234", string signingPassword = "ABC123", string? path = null)
     {
-        using var keys = IndividualNumberCard.Keys.Create(2048);
+        using var keys = CardKeys();
         var response = await PkiAdmin.PostAsJsonAsync("api/cards", new IssueCardRequest(resident.IndividualNumber, keys.SigningRequestPem, keys.AuthenticationRequestPem), ServiceDefaults.Json);
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.IsSuccessStatusCode, body);

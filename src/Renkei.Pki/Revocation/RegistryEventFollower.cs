@@ -12,7 +12,7 @@ namespace Renkei.Pki.Revocation;
 /// transaction as the revocations, so a restart resumes without missing or repeating one.
 /// </summary>
 public sealed class RegistryEventFollower(
-    IServiceProvider services, Database database, RevocationService revocation, TimeProvider clock, ILogger<RegistryEventFollower> logger)
+    IServiceProvider services, Database database, RevocationService revocation, TimeProvider clock, PkiOptions options, ILogger<RegistryEventFollower> logger)
     : BackgroundService
 {
     private static readonly CertificateKind[] SigningOnly = [CertificateKind.Signing];
@@ -31,7 +31,7 @@ public sealed class RegistryEventFollower(
             try
             {
                 var registry = services.GetRequiredService<RegistryClient>();
-                var page = await registry.EventsAsync(Position, 20, stoppingToken);
+                var page = await registry.EventsAsync(Position, options.RegistryWaitSeconds, stoppingToken);
                 foreach (var e in page.Events) await ApplyAsync(registry, e, stoppingToken);
                 if (page.Events.Count == 0 && page.Next > Position) await SaveAsync(page.Next, []);
                 failures = 0;
