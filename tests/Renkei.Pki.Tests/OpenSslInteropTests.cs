@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
+using Renkei.Hosting;
 using Renkei.Hosting.Storage;
 using Renkei.Pki.Authorities;
 using Renkei.Testing;
