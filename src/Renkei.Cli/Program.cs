@@ -10,6 +10,7 @@ root.Subcommands.Add(Renkei.Cli.Pki.PkiCommands.Create());
 
 // Benchmarks: each prints its figures last as one line of JSON.
 var bench = new Command("bench", "性能を測る / measure throughput; the last line is JSON");
+bench.Subcommands.Add(Renkei.Cli.Bench.PkiBench.Create());
 root.Subcommands.Add(bench);
 
 return await root.Parse(args).InvokeAsync();

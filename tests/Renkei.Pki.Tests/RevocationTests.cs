@@ -118,6 +118,27 @@ public sealed class RevocationTests
     }
 
     [Theory, StorageData]
+    public async Task A_change_read_late_does_not_revoke_a_card_issued_after_it(StorageProvider provider)
+    {
+        await using var sandbox = await PkiSandbox.StartAsync(provider);
+        await sandbox.StartPkiAsync(s => s["Pki:FollowRegistryEvents"] = "false");
+        var resident = await sandbox.RegisterResidentAsync();
+        var before = await sandbox.IssueCardAsync(resident);
+        await sandbox.RecordAsync(new { kind = "address-change", residentId = resident.ResidentId, address = "千葉県千葉市花見川区幕張町1-1" });
+        var after = await sandbox.IssueCardAsync(resident);
+
+        // The PKI now catches up with the feed: the change concerns only what was issued before it.
+        await sandbox.StartPkiAsync();
+        var follower = sandbox.Pki.Services.GetRequiredService<RegistryEventFollower>();
+        var marker = await sandbox.RegisterResidentAsync();
+        await PkiSandbox.EventuallyAsync(() => Task.FromResult(follower.Position >= 3), "the follower read the change and the marker");
+        Assert.Equal("revoked", await StatusAsync(sandbox, before.SigningCertificate, CertificateKind.Signing));
+        Assert.Equal("good", await StatusAsync(sandbox, after.SigningCertificate, CertificateKind.Signing));
+        Assert.Equal("good", await StatusAsync(sandbox, after.AuthenticationCertificate, CertificateKind.Authentication));
+        Assert.NotNull(marker);
+    }
+
+    [Theory, StorageData]
     public async Task Malformed_and_foreign_ocsp_requests_get_ocsp_errors_not_http_errors(StorageProvider provider)
     {
         await using var sandbox = await PkiSandbox.StartAsync(provider);

@@ -50,15 +50,16 @@ public static class CertificateStore
 
     /// <summary>Revokes the unrevoked certificates of a resident (of the given kinds); returns the serials revoked.</summary>
     public static async Task<List<string>> RevokeOfResidentAsync(DbConnection c, DbTransaction tx, string residentId,
-        IReadOnlyCollection<CertificateKind> kinds, RevocationReason reason, DateTime now, string? cardId = null)
+        IReadOnlyCollection<CertificateKind> kinds, RevocationReason reason, DateTime now, string? cardId = null, DateTime? issuedBefore = null)
     {
         var revoked = new List<string>();
         foreach (var kind in kinds)
         {
             var serials = await c.QueryAsync(
                 "SELECT serial FROM certificates WHERE resident_id = @r AND kind = @k AND revoked_at IS NULL AND not_after > @n" +
-                (cardId is null ? "" : " AND card_id = @c"),
-                r => r.GetString(0), tx, ("r", residentId), ("k", kind.ToString()), ("n", Text(now)), ("c", cardId));
+                (cardId is null ? "" : " AND card_id = @c") + (issuedBefore is null ? "" : " AND issued_at < @ib"),
+                r => r.GetString(0), tx, ("r", residentId), ("k", kind.ToString()), ("n", Text(now)), ("c", cardId),
+                ("ib", issuedBefore is { } b ? Text(b) : null));
             foreach (var serial in serials)
                 await c.ExecuteAsync("UPDATE certificates SET revoked_at = @t, revocation_reason = @why WHERE serial = @s AND revoked_at IS NULL", tx,
                     ("t", Text(now)), ("why", reason.ToString()), ("s", serial));

@@ -10,7 +10,7 @@ public sealed record RegistryIdentity(
     string ResidentId, string MunicipalityCode, string Status, string FamilyName, string GivenName,
     string DateOfBirth, string Sex, string Address);
 
-public sealed record RegistryEvent(long Position, string EventId, string Kind, string ResidentId, string MunicipalityCode);
+public sealed record RegistryEvent(long Position, string EventId, string Kind, string ResidentId, string MunicipalityCode, DateTime RecordedAt);
 
 public sealed record RegistryEventPage(List<RegistryEvent> Events, long Next);
 

@@ -55,7 +55,7 @@ public sealed class RegistryEventFollower(
             "move-out" => await MovedAbroadAsync(registry, e.ResidentId, ct) ? (Both, RevocationReason.HolderGone) : null,
             _ => null,
         };
-        await SaveAsync(e.Position, action is null ? [] : [(e.ResidentId, action.Value.Kinds, action.Value.Reason)]);
+        await SaveAsync(e.Position, action is null ? [] : [(e.ResidentId, action.Value.Kinds, action.Value.Reason, e.RecordedAt)]);
         if (action is not null)
             logger.LogInformation("Registry event {Position} ({Kind}) applied to resident {ResidentId}", e.Position, e.Kind, e.ResidentId);
     }
@@ -67,15 +67,16 @@ public sealed class RegistryEventFollower(
         return identity?.Status == "abroad";
     }
 
-    private async Task SaveAsync(long position, IReadOnlyList<(string ResidentId, CertificateKind[] Kinds, RevocationReason Reason)> revocations)
+    private async Task SaveAsync(long position, IReadOnlyList<(string ResidentId, CertificateKind[] Kinds, RevocationReason Reason, DateTime RecordedAt)> revocations)
     {
         var revoked = new List<string>();
         await using (var c = await database.OpenAsync())
         {
             await using var tx = await c.BeginTransactionAsync();
             var now = clock.GetUtcNow().UtcDateTime;
-            foreach (var (residentId, kinds, reason) in revocations)
-                revoked.AddRange(await CertificateStore.RevokeOfResidentAsync(c, tx, residentId, kinds, reason, now));
+            // Only certificates issued before the change was recorded: a card issued after it already carries the new items.
+            foreach (var (residentId, kinds, reason, recordedAt) in revocations)
+                revoked.AddRange(await CertificateStore.RevokeOfResidentAsync(c, tx, residentId, kinds, reason, now, issuedBefore: recordedAt));
             var updated = await c.ExecuteAsync("UPDATE registry_feed SET position = @p, updated_at = @t WHERE id = 1", tx,
                 ("p", position), ("t", CertificateStore.Text(now)));
             if (updated == 0)

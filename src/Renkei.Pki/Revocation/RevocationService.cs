@@ -35,6 +35,8 @@ public sealed class RevocationService
     private readonly ConcurrentDictionary<(CertificateKind, string), (byte[] Response, DateTimeOffset Until)> ocspCache = new();
     private readonly ConcurrentDictionary<string, (CertificateState State, DateTimeOffset Until)> stateCache = new();
     private readonly ConcurrentDictionary<CertificateKind, (byte[] Der, DateTimeOffset Until)> crlCache = new();
+    // Identical requests (no nonce) are byte-identical: remember which certificate one asks about, to skip parsing.
+    private readonly ConcurrentDictionary<string, (CertificateKind Kind, string Serial)> requestIndex = new();
     private readonly Dictionary<CertificateKind, Responder> responders;
     private readonly Lock gate = new();
     private long generation;
@@ -51,7 +53,7 @@ public sealed class RevocationService
         {
             var ca = authorities.For(k);
             var key = PrivateKeyFactory.CreateKey(ca.Key.ExportPkcs8PrivateKey());
-            return new Responder(new BcCertificate(ca.Certificate.RawData), key, new Asn1SignatureFactory("SHA256WITHRSA", key));
+            return new Responder(new BcCertificate(ca.Certificate.RawData), key, new NativeRsaSignatureFactory(ca.Key));
         });
     }
 
@@ -132,6 +134,12 @@ public sealed class RevocationService
     /// <summary>Answers an encoded OCSP request with an encoded OCSP response (RFC 6960).</summary>
     public async Task<byte[]> RespondAsync(byte[] encodedRequest)
     {
+        var now = clock.GetUtcNow();
+        var requestKey = encodedRequest.Length <= 512 ? Convert.ToBase64String(encodedRequest) : null;
+        if (requestKey is not null && requestIndex.TryGetValue(requestKey, out var known)
+            && ocspCache.TryGetValue(known, out var hit) && hit.Until > now.AddSeconds(options.OcspValiditySeconds / 2.0))
+            return hit.Response;
+
         OcspReq request;
         Req[] items;
         try
@@ -155,7 +163,7 @@ public sealed class RevocationService
         }
         if (ids.Select(i => i.Kind).Distinct().Count() > 1) return Status(OcspRespStatus.Unauthorized);
 
-        var now = clock.GetUtcNow();
+        if (ids.Count == 1 && requestKey is not null && requestIndex.Count < 1_000_000) requestIndex[requestKey] = (ids[0].Kind, ids[0].Serial);
         if (ids.Count == 1 && ocspCache.TryGetValue((ids[0].Kind, ids[0].Serial), out var cached) && cached.Until > now.AddSeconds(options.OcspValiditySeconds / 2.0))
             return cached.Response;
 

@@ -98,19 +98,12 @@ public static class VerifiersApi
         if (challenge is null || challenge.Length is < 16 or > 1024) errors["challenge"] = ["チャレンジは16〜1024バイトのbase64です / challenge is 16 to 1024 bytes, base64"];
         var signature = Base64(request.Signature);
         if (signature is null) errors["signature"] = ["署名（base64）が必要です / signature (base64) is required"];
-        X509Certificate2? certificate = null;
-        try
-        {
-            var der = Pem(request.Certificate, "CERTIFICATE") ?? Base64(request.Certificate);
-            if (der is not null) certificate = X509CertificateLoader.LoadCertificate(der);
-        }
-        catch (CryptographicException) { }
+        var certificate = validator.Parse(request.Certificate);
         if (certificate is null) errors["certificate"] = ["利用者証明用電子証明書（PEMまたはbase64）が必要です / the authentication certificate (PEM or base64) is required"];
         if (errors.Count > 0 || certificate is null) return Problems.Invalid(errors);
 
-        using var key = certificate.GetRSAPublicKey();
-        if (key is null || !key.VerifyData(challenge!, signature!, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1))
-            return TypedResults.Ok(new AuthenticationVerification(false, "signature-mismatch", certificate.SerialNumber, null, null));
+        if (certificate.Key is null || !certificate.Key.VerifyData(challenge!, signature!, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1))
+            return TypedResults.Ok(new AuthenticationVerification(false, "signature-mismatch", certificate.Serial, null, null));
         var check = await validator.CheckAsync(certificate, CertificateKind.Authentication);
         return TypedResults.Ok(new AuthenticationVerification(check.Valid, check.Reason, check.Serial, check.State?.Status,
             check.Valid ? verifiers.Pseudonym(verifier, check.State!.ResidentId!) : null));
@@ -120,14 +113,14 @@ public static class VerifiersApi
         Problems.Result(401, "unregistered-verifier", "登録された検証者ではありません / Not a registered verifier",
             "Send 'Authorization: Bearer <verifier token>' as returned when the verifier was registered.");
 
-    private static byte[]? Base64(string? text)
+    internal static byte[]? Base64(string? text)
     {
         if (string.IsNullOrWhiteSpace(text)) return null;
         try { return Convert.FromBase64String(text.Trim()); }
         catch (FormatException) { return null; }
     }
 
-    private static byte[]? Pem(string? text, string label)
+    internal static byte[]? Pem(string? text, string label)
     {
         if (text is null || !text.Contains($"-----BEGIN {label}-----", StringComparison.Ordinal)) return null;
         return PemEncoding.TryFind(text, out var fields) && text[fields.Label] == label ? Base64(text[fields.Base64Data]) : null;
