@@ -52,6 +52,8 @@ public sealed class SandboxNetwork : IAsyncDisposable
                 ("Pki:DataFolder", Path.Combine(dataFolder, "pki")),
                 ("Pki:RegistryUrl", network.RegistryUrl.ToString()),
                 ("Pki:RegistryToken", callers.First(c => c.Name == "pki").Token),
+                // The Registry ends a long-poll only when it times out: short polls keep stopping the network quick.
+                ("Pki:RegistryWaitSeconds", "2"),
                 ("Logging:LogLevel:Default", "Warning")));
         });
         await network.StartAsync(pki);
