@@ -97,6 +97,41 @@ public sealed class VerifierTests
     }
 
     [Theory, StorageData]
+    public async Task After_an_address_change_an_approved_verifier_gets_the_current_items_and_others_do_not(StorageProvider provider)
+    {
+        await using var sandbox = await PkiSandbox.StartAsync(provider);
+        var resident = await sandbox.RegisterResidentAsync();
+        var card = await sandbox.IssueCardAsync(resident);
+        var lost = await sandbox.IssueCardAsync(await sandbox.RegisterResidentAsync());
+        var pem = card.SigningCertificate.ExportCertificatePem();
+        var (approved, _) = await sandbox.RegisterVerifierAsync("private");
+        var (unapproved, _) = await sandbox.RegisterVerifierAsync("private", approved: false);
+        async Task<CurrentItems> Ask(HttpClient verifier, string certificate)
+        {
+            var response = await verifier.PostAsJsonAsync("api/verify/current-items", new CurrentItemsRequest(certificate), ServiceDefaults.Json);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            return (await response.Content.ReadFromJsonAsync<CurrentItems>(ServiceDefaults.Json))!;
+        }
+
+        Assert.Equal((false, "not-revoked"), ((await Ask(approved, pem)).Provided, (await Ask(approved, pem)).Reason));
+        await sandbox.RecordAsync(new { kind = "address-change", residentId = resident.ResidentId, address = "千葉県千葉市稲毛区穴川2-2-2" });
+        await PkiSandbox.EventuallyAsync(async () => (await Ask(approved, pem)).Provided, "the current items are provided");
+        var current = await Ask(approved, pem);
+        Assert.Equal("千葉県千葉市稲毛区穴川2-2-2", current.Holder!.Address);
+        Assert.Equal($"{resident.FamilyName} {resident.GivenName}", current.Holder.Name);
+
+        var refused = await unapproved.PostAsJsonAsync("api/verify/current-items", new CurrentItemsRequest(pem), ServiceDefaults.Json);
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.DoesNotContain("穴川", await refused.Content.ReadAsStringAsync());
+
+        // A loss is not a change of items: nothing is provided.
+        await sandbox.PkiAdmin.PostAsync($"api/cards/{lost.CardId}/loss", null);
+        Assert.Equal((false, "not-revoked-for-a-change"), ((await Ask(approved, lost.SigningCertificate.ExportCertificatePem())).Provided,
+            (await Ask(approved, lost.SigningCertificate.ExportCertificatePem())).Reason));
+        Assert.Equal(HttpStatusCode.BadRequest, (await approved.PostAsJsonAsync("api/verify/current-items", new CurrentItemsRequest("junk"), ServiceDefaults.Json)).StatusCode);
+    }
+
+    [Theory, StorageData]
     public async Task Expired_and_not_yet_valid_certificates_are_refused(StorageProvider provider)
     {
         await using var sandbox = await PkiSandbox.StartAsync(provider);

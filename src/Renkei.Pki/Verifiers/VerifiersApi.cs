@@ -21,6 +21,11 @@ public sealed record AuthenticationRequest(string? Challenge, string? Signature,
 
 public sealed record SignatureVerification(bool Valid, string? Reason, string? Serial, string? Status, string? SignedAt, HolderView? Holder);
 
+/// <summary>A signing certificate whose holder's current items an approved verifier asks for.</summary>
+public sealed record CurrentItemsRequest(string? Certificate);
+
+public sealed record CurrentItems(bool Provided, string? Reason, HolderView? Holder);
+
 public sealed record AuthenticationVerification(bool Valid, string? Reason, string? Serial, string? Status, string? Subject);
 
 /// <summary>
@@ -37,6 +42,8 @@ public static class VerifiersApi
             .WithSummary("Registers a verifier (government or private) and returns its token once.");
         app.MapPost("/api/verify/signature", VerifySignature).WithTags("Verifiers")
             .WithSummary("署名検証: a document and its CMS signature → valid or the reason (holder items for approved verifiers).");
+        app.MapPost("/api/verify/current-items", ProvideCurrentItems).WithTags("Verifiers")
+            .WithSummary("最新の基本4情報の提供: after a revocation caused by a change, the holder's current items (approved signing verifiers).");
         app.MapPost("/api/verify/authentication", VerifyAuthentication).WithTags("Verifiers")
             .WithSummary("利用者証明: a challenge signed with the authentication key → status and a per-verifier subject.");
     }
@@ -83,6 +90,31 @@ public static class VerifiersApi
         var items = check.Valid && verifier.Approved && verifier.Signing ? CertificateProfile.ReadItems(certificate) : null;
         if (items is not null) holder = new HolderView(items.Name, items.Address, items.DateOfBirth.ToString("yyyy-MM-dd"), items.Sex);
         return TypedResults.Ok(new SignatureVerification(check.Valid, check.Reason, check.Serial, check.State?.Status, signedAt, holder));
+    }
+
+    private static async Task<Results<Ok<CurrentItems>, ProblemHttpResult>> ProvideCurrentItems(
+        CurrentItemsRequest request, HttpRequest http, VerifierRegistry verifiers, CertificateValidator validator, Registry.RegistryClient registry, CancellationToken ct)
+    {
+        var verifier = await verifiers.FromRequestAsync(http);
+        if (verifier is null) return Unregistered();
+        if (!verifier.Approved || !verifier.Signing)
+            return Problems.Result(403, "verifier-not-approved", "署名検証者として認定されていません / Not an approved signing verifier",
+                "Only approved signing verifiers receive the holder's current items.");
+        var certificate = validator.Parse(request.Certificate);
+        if (certificate is null)
+            return Problems.Invalid(new Dictionary<string, string[]> { ["certificate"] = ["署名用電子証明書（PEMまたはbase64）が必要です / the signing certificate (PEM or base64) is required"] });
+        var check = await validator.CheckAsync(certificate, CertificateKind.Signing);
+        // Only a revocation caused by a change of the items (not a loss, a death, a new card) leads to the current items.
+        if (check.Reason != "revoked" || check.State?.Reason != Certificates.RevocationReason.ItemsChanged || check.State.ResidentId is null)
+            return TypedResults.Ok(new CurrentItems(false, check.Valid ? "not-revoked" : check.Reason == "revoked" ? "not-revoked-for-a-change" : check.Reason, null));
+        var (identity, refusal) = await registry.ResidentAsync(check.State.ResidentId, ct);
+        if (identity is null)
+            return refusal!.Status >= 500
+                ? Problems.Result(502, "registry-unavailable", "住基に照会できません / The Registry did not answer")
+                : TypedResults.Ok(new CurrentItems(false, "holder-unknown", null));
+        if (identity.Status != "resident") return TypedResults.Ok(new CurrentItems(false, "holder-not-resident", null));
+        return TypedResults.Ok(new CurrentItems(true, null,
+            new HolderView($"{identity.FamilyName} {identity.GivenName}", identity.Address, identity.DateOfBirth, identity.Sex)));
     }
 
     private static async Task<Results<Ok<AuthenticationVerification>, ProblemHttpResult>> VerifyAuthentication(
