@@ -154,5 +154,24 @@ public sealed class RevocationTests
         var answer = new Org.BouncyCastle.Ocsp.OcspResp(await (await sandbox.Anonymous.PostAsync("ocsp", request)).Content.ReadAsByteArrayAsync());
         Assert.Equal(Org.BouncyCastle.Ocsp.OcspRespStatus.Unauthorized, answer.Status);
         Assert.Equal(HttpStatusCode.NotFound, (await sandbox.Anonymous.GetAsync("crl/other.crl")).StatusCode);
+
+        // The GET form (RFC 6960 appendix A): the request base64 in the path; not base64 is malformed.
+        var resident = await sandbox.RegisterResidentAsync();
+        var card = await sandbox.IssueCardAsync(resident);
+        var get = await sandbox.Anonymous.GetAsync("ocsp/" + Uri.EscapeDataString(Convert.ToBase64String(
+            Ocsp.Request(card.AuthenticationCertificate, IssuanceTests.Ca(sandbox, CertificateKind.Authentication)))));
+        var basic = (Org.BouncyCastle.Ocsp.BasicOcspResp)new Org.BouncyCastle.Ocsp.OcspResp(await get.Content.ReadAsByteArrayAsync()).GetResponseObject();
+        Assert.Null(basic.Responses.Single().GetCertStatus());
+        var junk = new Org.BouncyCastle.Ocsp.OcspResp(await (await sandbox.Anonymous.GetAsync("ocsp/not-base64!")).Content.ReadAsByteArrayAsync());
+        Assert.Equal(Org.BouncyCastle.Ocsp.OcspRespStatus.MalformedRequest, junk.Status);
+        var empty = new ByteArrayContent([]);
+        empty.Headers.ContentType = new("application/ocsp-request");
+        var emptyAnswer = await sandbox.Anonymous.PostAsync("ocsp", empty);
+        Assert.Equal(HttpStatusCode.OK, emptyAnswer.StatusCode);
+        Assert.Equal(Org.BouncyCastle.Ocsp.OcspRespStatus.MalformedRequest, new Org.BouncyCastle.Ocsp.OcspResp(await emptyAnswer.Content.ReadAsByteArrayAsync()).Status);
+        var truncated = new ByteArrayContent(Ocsp.Request(card.SigningCertificate, IssuanceTests.Ca(sandbox, CertificateKind.Signing))[..40]);
+        truncated.Headers.ContentType = new("application/ocsp-request");
+        Assert.Equal(Org.BouncyCastle.Ocsp.OcspRespStatus.MalformedRequest,
+            new Org.BouncyCastle.Ocsp.OcspResp(await (await sandbox.Anonymous.PostAsync("ocsp", truncated)).Content.ReadAsByteArrayAsync()).Status);
     }
 }

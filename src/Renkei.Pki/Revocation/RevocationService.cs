@@ -140,6 +140,7 @@ public sealed class RevocationService
             && ocspCache.TryGetValue(known, out var hit) && hit.Until > now.AddSeconds(options.OcspValiditySeconds / 2.0))
             return hit.Response;
 
+        if (encodedRequest.Length == 0) return Status(OcspRespStatus.MalformedRequest);
         OcspReq request;
         Req[] items;
         try
@@ -147,7 +148,8 @@ public sealed class RevocationService
             request = new OcspReq(encodedRequest);
             items = request.GetRequestList();
         }
-        catch (Exception e) when (e is IOException or ArgumentException or InvalidCastException or InvalidOperationException or Org.BouncyCastle.Asn1.Asn1Exception)
+        // Whatever the parser makes of untrusted bytes (empty, truncated, another structure), the answer is malformedRequest, never a 500.
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
             return Status(OcspRespStatus.MalformedRequest);
         }
