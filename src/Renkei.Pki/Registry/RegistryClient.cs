@@ -32,16 +32,24 @@ public sealed class RegistryClient(HttpClient http)
 
     public bool Configured => http.BaseAddress is not null;
 
-    public async Task<(RegistryIdentity? Identity, RegistryRefusal? Refusal)> ByNumberAsync(string individualNumber, CancellationToken ct = default)
-    {
-        using var response = await http.PostAsJsonAsync("api/identity/by-number", new { individualNumber }, ServiceDefaults.Json, ct);
-        return await ReadAsync(response, ct);
-    }
+    public Task<(RegistryIdentity? Identity, RegistryRefusal? Refusal)> ByNumberAsync(string individualNumber, CancellationToken ct = default) =>
+        CallAsync(() => http.PostAsJsonAsync("api/identity/by-number", new { individualNumber }, ServiceDefaults.Json, ct), ct);
 
-    public async Task<(RegistryIdentity? Identity, RegistryRefusal? Refusal)> ResidentAsync(string residentId, CancellationToken ct = default)
+    public Task<(RegistryIdentity? Identity, RegistryRefusal? Refusal)> ResidentAsync(string residentId, CancellationToken ct = default) =>
+        CallAsync(() => http.GetAsync($"api/identity/residents/{Uri.EscapeDataString(residentId)}", ct), ct);
+
+    /// <summary>An unreachable Registry is a 503 refusal for the caller, not an exception.</summary>
+    private static async Task<(RegistryIdentity?, RegistryRefusal?)> CallAsync(Func<Task<HttpResponseMessage>> send, CancellationToken ct)
     {
-        using var response = await http.GetAsync($"api/identity/residents/{Uri.EscapeDataString(residentId)}", ct);
-        return await ReadAsync(response, ct);
+        try
+        {
+            using var response = await send();
+            return await ReadAsync(response, ct);
+        }
+        catch (Exception e) when (e is HttpRequestException || (e is TaskCanceledException && !ct.IsCancellationRequested))
+        {
+            return (null, new RegistryRefusal(503, "urn:renkei:problem:registry-unavailable", "住基に照会できません / The Registry did not answer"));
+        }
     }
 
     public async Task<RegistryEventPage> EventsAsync(long after, int waitSeconds, CancellationToken ct)
