@@ -1,16 +1,24 @@
 using System.CommandLine;
+using Renkei.Cli.Bench;
+using Renkei.Cli.Card;
 using Renkei.Cli.Network;
 using Renkei.Cli.Numbers;
+using Renkei.Cli.Pki;
+using Renkei.Cli.Registry;
 
 var root = new RootCommand("renkei: マイナンバー制度の基盤を動かす / run and use the Renkei network");
 root.Subcommands.Add(UpCommand.Create());
 root.Subcommands.Add(NumberCommands.Create());
-root.Subcommands.Add(Renkei.Cli.Registry.RegistryCommands.Create());
+root.Subcommands.Add(RegistryCommands.Create());
+root.Subcommands.Add(CardCommands.Create());
+root.Subcommands.Add(PkiCommands.Create());
 
 // Benchmarks: each prints its figures last as one line of JSON.
-var bench = new Command("bench", "性能を測る / measure throughput; the last line is JSON");
-bench.Subcommands.Add(Renkei.Cli.Bench.NumbersBench.Create());
-root.Subcommands.Add(bench);
-bench.Subcommands.Add(Renkei.Cli.Bench.SeedBench.Create());
+root.Subcommands.Add(new Command("bench", "性能を測る / measure throughput; the last line is JSON")
+{
+    NumbersBench.Create(),
+    SeedBench.Create(),
+    PkiBench.Create(),
+});
 
 return await root.Parse(args).InvokeAsync();

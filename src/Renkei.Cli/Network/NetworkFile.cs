@@ -10,7 +10,10 @@ public sealed record ServiceEntry(string Url);
 /// DIR/network.json: what <c>renkei up</c> is running (each service's URL), so that other
 /// commands use that network instead of starting their own.
 /// </summary>
-public sealed record NetworkFile(int ProcessId, DateTime StartedAt, Dictionary<string, ServiceEntry> Services)
+/// <summary>The PKI's public side: its OCSP responder and the CA chains (issuing CA then root, PEM).</summary>
+public sealed record PkiEntry(string Url, string OcspUrl, string SigningChain, string AuthenticationChain);
+
+public sealed record NetworkFile(int ProcessId, DateTime StartedAt, Dictionary<string, ServiceEntry> Services, PkiEntry? Pki = null)
 {
     public static string PathIn(string dataFolder) => Path.Combine(dataFolder, "network.json");
 

@@ -14,7 +14,15 @@ public static class SandboxCallers
     public static List<Caller> LoadOrCreate(string dataFolder)
     {
         var path = Path.Combine(dataFolder, "registry", "callers.json");
-        if (File.Exists(path)) return JsonSerializer.Deserialize<List<Caller>>(File.ReadAllText(path), ServiceDefaults.Json)!;
+        if (File.Exists(path))
+        {
+            var existing = JsonSerializer.Deserialize<List<Caller>>(File.ReadAllText(path), ServiceDefaults.Json)!;
+            if (existing.Any(c => c.Name == "pki")) return existing;
+            // A data folder from before the PKI: add its caller and keep the others' tokens.
+            existing.Add(PkiCaller());
+            Save(path, existing);
+            return existing;
+        }
         List<Caller> callers =
         [
             new() { Name = "admin", Token = NewToken(), Permissions = ["admin"] },
@@ -22,15 +30,24 @@ public static class SandboxCallers
             new() { Name = "events", Token = NewToken(), Permissions = ["events"] },
             new() { Name = "corporations", Token = NewToken(), Permissions = ["corporations"] },
             new() { Name = "link-keys", Token = NewToken(), Permissions = ["link-keys"] },
+            PkiCaller(),
             .. DemoMunicipalities.All.Select(m => new Caller
             {
                 Name = $"clerk-{m.Code.Digits}", Token = NewToken(), Permissions = [$"municipality:{m.Code.Digits}"],
             }),
         ];
+        Save(path, callers);
+        return callers;
+    }
+
+    /// <summary>The PKI reads the Registry's identity API and event feed.</summary>
+    private static Caller PkiCaller() => new() { Name = "pki", Token = NewToken(), Permissions = ["identity", "events"] };
+
+    private static void Save(string path, List<Caller> callers)
+    {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         File.WriteAllText(path, JsonSerializer.Serialize(callers, new JsonSerializerOptions(ServiceDefaults.Json) { WriteIndented = true }));
         if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        return callers;
     }
 
     public static string TokenOf(string dataFolder, string name) => LoadOrCreate(dataFolder).First(c => c.Name == name).Token;

@@ -4,6 +4,8 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Renkei.Hosting;
+using Renkei.Pki;
+using Renkei.Pki.Authorities;
 using Renkei.Registry;
 
 namespace Renkei.Cli.Network;
@@ -21,6 +23,10 @@ public sealed class SandboxNetwork : IAsyncDisposable
     public string DataFolder { get; }
 
     public Uri RegistryUrl { get; private set; } = null!;
+
+    public Uri PkiUrl { get; private set; } = null!;
+
+    public PkiEntry PkiEntry { get; private set; } = null!;
 
     /// <summary>Starts every service; port 0 picks free ports.</summary>
     public static async Task<SandboxNetwork> StartAsync(string dataFolder, int basePort = 0)
@@ -40,6 +46,23 @@ public sealed class SandboxNetwork : IAsyncDisposable
         });
         await network.StartAsync(registry);
         network.RegistryUrl = registry.BaseAddress();
+        var pki = PkiApp.Create([], builder =>
+        {
+            builder.Environment.ContentRootPath = dataFolder;
+            builder.WebHost.UseUrls($"http://127.0.0.1:{(basePort == 0 ? 0 : basePort + 4)}");
+            builder.Configuration.AddInMemoryCollection(Settings(callers,
+                ("Pki:DataFolder", Path.Combine(dataFolder, "pki")),
+                ("Pki:RegistryUrl", network.RegistryUrl.ToString()),
+                ("Pki:RegistryToken", callers.First(c => c.Name == "pki").Token),
+                // The Registry ends a long-poll only when it times out: short polls keep stopping the network quick.
+                ("Pki:RegistryWaitSeconds", "2"),
+                ("Logging:LogLevel:Default", "Warning")));
+        });
+        await network.StartAsync(pki);
+        network.PkiUrl = pki.BaseAddress();
+        var cas = pki.Services.GetRequiredService<CertificationAuthorities>();
+        network.PkiEntry = new PkiEntry(network.PkiUrl.ToString(), new Uri(network.PkiUrl, "ocsp").ToString(),
+            cas.ChainPem(CertificateKind.Signing), cas.ChainPem(CertificateKind.Authentication));
         return network;
     }
 
@@ -50,7 +73,7 @@ public sealed class SandboxNetwork : IAsyncDisposable
     }
 
     public NetworkFile Describe() => new(Environment.ProcessId, DateTime.UtcNow,
-        new Dictionary<string, ServiceEntry> { ["registry"] = new(RegistryUrl.ToString()) });
+        new Dictionary<string, ServiceEntry> { ["registry"] = new(RegistryUrl.ToString()), ["pki"] = new(PkiUrl.ToString()) }, PkiEntry);
 
     private static IEnumerable<KeyValuePair<string, string?>> Settings(List<Caller> callers, params (string Key, string Value)[] settings)
     {

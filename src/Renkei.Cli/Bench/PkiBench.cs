@@ -1,0 +1,167 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text.Json;
+using Org.BouncyCastle.Math;
+using Org.BouncyCastle.Ocsp;
+using Renkei.Cli.Network;
+using Renkei.Hosting;
+using Renkei.Pki.Cards;
+using Renkei.Pki.Verifiers;
+using BcCertificate = Org.BouncyCastle.X509.X509Certificate;
+
+namespace Renkei.Cli.Bench;
+
+/// <summary>
+/// <c>renkei bench pki</c>: certificate issuance/s (Registry check and two certificates per card),
+/// OCSP responses/s and authentication verifications/s over real HTTP on loopback, against a
+/// sandbox network started in this process. The last line is JSON.
+/// </summary>
+public static class PkiBench
+{
+    public static Command Create()
+    {
+        var cards = new Option<int>("--cards") { Description = "発行するカード数 / cards to issue", DefaultValueFactory = _ => 200 };
+        var seconds = new Option<int>("--seconds") { Description = "各測定の秒数 / seconds per measurement", DefaultValueFactory = _ => 5 };
+        var concurrency = new Option<int>("--concurrency") { Description = "同時リクエスト数 / requests in flight", DefaultValueFactory = _ => 32 };
+        var data = new Option<string?>("--data") { Description = "データフォルダ（省略時は一時フォルダ）/ data folder (a temporary one by default)" };
+        var command = new Command("pki", "公的個人認証の性能 / OCSP responses/s, authentication verifications/s, certificate issuance/s")
+            { cards, seconds, concurrency, data };
+        command.SetAction(async (parse, ct) =>
+        {
+            var folder = parse.GetValue(data) ?? Path.Combine(Path.GetTempPath(), "renkei-bench-pki-" + Guid.NewGuid().ToString("N")[..8]);
+            try
+            {
+                return await RunAsync(folder, Math.Max(1, parse.GetValue(cards)), Math.Max(1, parse.GetValue(seconds)), Math.Max(1, parse.GetValue(concurrency)));
+            }
+            finally
+            {
+                if (parse.GetValue(data) is null) try { Directory.Delete(folder, true); } catch (IOException) { }
+            }
+        });
+        return command;
+    }
+
+    private static async Task<int> RunAsync(string folder, int cardCount, int seconds, int concurrency)
+    {
+        await using var network = await SandboxNetwork.StartAsync(folder);
+        var handler = new SocketsHttpHandler { MaxConnectionsPerServer = concurrency, PooledConnectionLifetime = TimeSpan.FromMinutes(10) };
+        using var clerk = Client(handler, network.RegistryUrl, SandboxCallers.TokenOf(folder, "clerk-121002"));
+        using var admin = Client(handler, network.PkiUrl, SandboxCallers.TokenOf(folder, "admin"));
+
+        Console.Out.WriteLine($"住民を登録中 / registering {cardCount} residents …");
+        var numbers = new string[cardCount];
+        await Parallel.ForAsync(0, cardCount, new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (i, ct) =>
+        {
+            var response = await clerk.PostAsJsonAsync("api/municipalities/121002/events", new
+            {
+                kind = "move-in", from = "abroad", address = $"千葉県千葉市中央区中央{i + 1}-1-1",
+                person = new { familyName = "性能", givenName = $"試験{i}", familyNameKana = "セイノウ", givenNameKana = "シケン", dateOfBirth = "1980-05-05", sex = "female" },
+            }, ServiceDefaults.Json, ct);
+            response.EnsureSuccessStatusCode();
+            numbers[i] = JsonDocument.Parse(await response.Content.ReadAsStringAsync(ct)).RootElement.GetProperty("individualNumber").GetString()!;
+        });
+
+        // The card's keys are made once; issuance is what is measured.
+        using var keys = IndividualNumberCard.Keys.Create();
+        var signingRequest = keys.SigningRequestPem;
+        var authenticationRequest = keys.AuthenticationRequestPem;
+        var issued = new CardIssued[cardCount];
+        var watch = Stopwatch.StartNew();
+        await Parallel.ForAsync(0, cardCount, new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (i, ct) =>
+        {
+            var response = await admin.PostAsJsonAsync("api/cards", new IssueCardRequest(numbers[i], signingRequest, authenticationRequest), ServiceDefaults.Json, ct);
+            response.EnsureSuccessStatusCode();
+            issued[i] = (await response.Content.ReadFromJsonAsync<CardIssued>(ServiceDefaults.Json, ct))!;
+        });
+        var issuance = cardCount / watch.Elapsed.TotalSeconds;
+        Console.Out.WriteLine($"証明書発行 / certificate issuance: {issuance:F0} cards/s ({cardCount} cards, 2 certificates each)");
+
+        // OCSP: one request per signing certificate, pre-encoded.
+        var issuer = new BcCertificate(X509Certificate2.CreateFromPem(issued[0].SigningChain).RawData);
+        var ocspBodies = issued.Select(card =>
+        {
+            var generator = new OcspReqGenerator();
+            generator.AddRequest(new CertificateID(CertificateID.DigestSha1, issuer, new BigInteger(X509Certificate2.CreateFromPem(card.SigningCertificate).SerialNumber, 16)));
+            return generator.Generate().GetEncoded();
+        }).ToArray();
+        using var anonymous = Client(handler, network.PkiUrl, null);
+        var ocsp = await MeasureAsync("OCSP", seconds, concurrency, ocspBodies, async body =>
+        {
+            var content = new ByteArrayContent(body);
+            content.Headers.ContentType = new MediaTypeHeaderValue("application/ocsp-request");
+            using var response = await anonymous.PostAsync("ocsp", content);
+            var bytes = await response.Content.ReadAsByteArrayAsync();
+            return response.IsSuccessStatusCode && bytes.Length > 100;
+        });
+        Console.Out.WriteLine($"OCSP応答 / OCSP responses: {ocsp:F0}/s");
+
+        // Authentication: challenges signed in advance with the cards' authentication key.
+        var registered = await admin.PostAsJsonAsync("api/verifiers", new RegisterVerifierRequest("性能試験", "government"), ServiceDefaults.Json);
+        var verifierToken = (await registered.Content.ReadFromJsonAsync<VerifierRegistered>(ServiceDefaults.Json))!.Token;
+        using var verifier = Client(handler, network.PkiUrl, verifierToken);
+        var authBodies = issued.Select(card =>
+        {
+            var challenge = RandomNumberGenerator.GetBytes(32);
+            var signature = keys.Authentication.SignData(challenge, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+            return JsonSerializer.SerializeToUtf8Bytes(new AuthenticationRequest(Convert.ToBase64String(challenge), Convert.ToBase64String(signature), card.AuthenticationCertificate), ServiceDefaults.Json);
+        }).ToArray();
+        var auth = await MeasureAsync("authentication", seconds, concurrency, authBodies, async body =>
+        {
+            var content = new ByteArrayContent(body);
+            content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+            using var response = await verifier.PostAsync("api/verify/authentication", content);
+            var text = await response.Content.ReadAsStringAsync();
+            return response.IsSuccessStatusCode && text.Contains("\"valid\":true", StringComparison.Ordinal);
+        });
+        Console.Out.WriteLine($"利用者証明の検証 / authentication verifications: {auth:F0}/s");
+
+        Console.Out.WriteLine(JsonSerializer.Serialize(new
+        {
+            bench = "pki",
+            cores = Environment.ProcessorCount,
+            concurrency,
+            seconds,
+            cards = cardCount,
+            ocspResponsesPerSecond = Math.Round(ocsp),
+            authenticationVerificationsPerSecond = Math.Round(auth),
+            certificateIssuancePerSecond = Math.Round(issuance, 1),
+        }, ServiceDefaults.Json));
+        return 0;
+    }
+
+    /// <summary>Requests per second of <paramref name="call"/> over <paramref name="bodies"/>, after a one-second warm-up; every answer must be right.</summary>
+    private static async Task<double> MeasureAsync(string name, int seconds, int concurrency, byte[][] bodies, Func<byte[], Task<bool>> call)
+    {
+        async Task<long> Run(TimeSpan duration, int offset)
+        {
+            var until = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+            var workers = Enumerable.Range(0, concurrency).Select(w => Task.Run(async () =>
+            {
+                long done = 0;
+                var i = w + offset;
+                while (Stopwatch.GetTimestamp() < until)
+                {
+                    if (!await call(bodies[i++ % bodies.Length])) throw new InvalidOperationException($"{name}: a wrong answer");
+                    done++;
+                }
+                return done;
+            })).ToArray();
+            return (await Task.WhenAll(workers)).Sum();
+        }
+        await Run(TimeSpan.FromSeconds(1), 0);
+        var watch = Stopwatch.StartNew();
+        var count = await Run(TimeSpan.FromSeconds(seconds), 7);
+        return count / watch.Elapsed.TotalSeconds;
+    }
+
+    private static HttpClient Client(SocketsHttpHandler handler, Uri baseAddress, string? token)
+    {
+        var http = new HttpClient(handler, disposeHandler: false) { BaseAddress = baseAddress };
+        if (token is not null) http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return http;
+    }
+}

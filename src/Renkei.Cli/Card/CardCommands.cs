@@ -1,0 +1,189 @@
+using System.CommandLine;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Renkei.Cli.Network;
+using Renkei.Cli.Pki;
+using Renkei.Hosting;
+using Renkei.Numbers;
+using Renkei.Pki.Cards;
+
+namespace Renkei.Cli.Card;
+
+/// <summary>
+/// <c>renkei card …</c>: the card reader. Issues a sandbox Individual Number Card (a token file),
+/// shows it, signs with it, answers authentication challenges, and exports its certificates.
+/// </summary>
+public static class CardCommands
+{
+    public static Command Create()
+    {
+        var card = new Command("card", "個人番号カード（ソフトウェアトークン）/ the Individual Number Card as a token file");
+        card.Subcommands.Add(Issue());
+        card.Subcommands.Add(Show());
+        card.Subcommands.Add(Sign());
+        card.Subcommands.Add(Auth());
+        card.Subcommands.Add(Export());
+        return card;
+    }
+
+    private static Option<string> CardOption() => new("--card") { Description = "カードファイル / the card file", Required = true };
+
+    private static Option<string> PinOption() => new("--pin") { Description = "暗証番号（数字4桁）/ the 4-digit PIN", Required = true };
+
+    private static Option<string> PasswordOption() =>
+        new("--signing-password") { Description = "署名用パスワード（英大文字・数字6〜16桁）/ signing password: 6–16 capital letters and digits", Required = true };
+
+    private static Command Issue()
+    {
+        var data = UpCommand.DataOption();
+        var number = new Option<string>("--number") { Description = "個人番号 / the resident's Individual Number", Required = true };
+        var pin = PinOption();
+        var password = PasswordOption();
+        var output = new Option<string>("--out") { Description = "書き出すカードファイル / the card file to write", Required = true };
+        var command = new Command("issue", "住基で本人を確認しカードを交付する / check the resident with the Registry and issue a sandbox card")
+            { data, number, pin, password, output };
+        command.SetAction(async (parse, ct) =>
+        {
+            if (!IndividualNumber.TryParse(parse.GetValue(number), out var n, out var problem)) return Fail(problem!.Message);
+            var pinValue = parse.GetValue(pin)!;
+            var passwordValue = parse.GetValue(password)!;
+            if (!IndividualNumberCard.IsValidFormat(CardPin.Authentication, pinValue)) return Fail("暗証番号は数字4桁です / the PIN is 4 digits");
+            if (!IndividualNumberCard.IsValidFormat(CardPin.Signing, passwordValue))
+                return Fail("署名用パスワードは英大文字と数字の6〜16桁です / the signing password is 6–16 capital letters and digits");
+            var path = Path.GetFullPath(parse.GetValue(output)!);
+            if (File.Exists(path)) return Fail($"既にあります / {path} exists; choose another --out");
+
+            using var keys = IndividualNumberCard.Keys.Create();
+            await using var pki = await PkiConnection.OpenAsync(parse.GetValue(data)!);
+            var response = await pki.Http.PostAsJsonAsync("api/cards",
+                new IssueCardRequest(n.Digits, keys.SigningRequestPem, keys.AuthenticationRequestPem), ServiceDefaults.Json, ct);
+            var body = await response.Content.ReadAsStringAsync(ct);
+            if (!response.IsSuccessStatusCode) return Fail(Problem(body));
+            var issued = JsonSerializer.Deserialize<CardIssued>(body, ServiceDefaults.Json)!;
+            var card = IndividualNumberCard.Create(path, keys, issued, n.Digits, pki.Url, pinValue, passwordValue, pinValue);
+            Console.Out.WriteLine($"""
+                カードを交付しました / card issued: {card.CardId}
+                  氏名 / name            {card.Face.Name}
+                  有効期限 / expires on  {card.Face.ExpiresOn}
+                  署名用 / signing       serial {card.SigningCertificate.SerialNumber}, until {card.SigningCertificate.NotAfter:yyyy-MM-dd}
+                  利用者証明用 / auth    serial {card.AuthenticationCertificate.SerialNumber}, until {card.AuthenticationCertificate.NotAfter:yyyy-MM-dd}
+                  ファイル / file        {path}
+                """);
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command Show()
+    {
+        var card = CardOption();
+        var pin = new Option<string>("--pin") { Description = "券面事項入力補助用暗証番号（数字4桁）/ the input-assist PIN", Required = true };
+        var reveal = new Option<bool>("--reveal") { Description = "個人番号を伏せずに表示する / print the Individual Number unmasked" };
+        var command = new Command("show", "券面事項と入力補助情報を表示する / show the card face and, with the PIN, the input-assist data") { card, pin, reveal };
+        command.SetAction(parse =>
+        {
+            var token = IndividualNumberCard.Open(parse.GetValue(card)!);
+            var (data, check) = token.ReadInputAssist(parse.GetValue(pin)!);
+            if (data is null) return Fail(check.Message);
+            var number = IndividualNumber.TryParse(data.IndividualNumber, out var n, out _) ? (parse.GetValue(reveal) ? n.Format() : n.Masked) : "?";
+            Console.Out.WriteLine($"""
+                個人番号カード / Individual Number Card {token.CardId}
+                  氏名 / name             {data.Name}
+                  住所 / address          {data.Address}
+                  生年月日 / born         {data.DateOfBirth}
+                  性別 / sex              {(data.Sex == "female" ? "女 / female" : "男 / male")}
+                  個人番号 / number       {number}
+                  有効期限 / expires on   {token.Face.ExpiresOn}
+                  顔写真 / photo          {token.Face.Photo}
+                """);
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command Sign()
+    {
+        var card = CardOption();
+        var password = PasswordOption();
+        var file = new Argument<string>("FILE") { Description = "署名する文書 / the document to sign (writes FILE.p7s)" };
+        var command = new Command("sign", "文書に署名する（CMS, 署名用電子証明書付き）/ sign a document: writes FILE.p7s, detached CMS with the signing certificate")
+            { card, password, file };
+        command.SetAction(async (parse, ct) =>
+        {
+            var path = parse.GetValue(file)!;
+            if (!File.Exists(path)) return Fail($"ファイルがありません / no such file: {path}");
+            var token = IndividualNumberCard.Open(parse.GetValue(card)!);
+            var (cms, check) = token.Sign(parse.GetValue(password)!, await File.ReadAllBytesAsync(path, ct));
+            if (cms is null) return Fail(check.Message);
+            await File.WriteAllBytesAsync(path + ".p7s", cms, ct);
+            Console.Out.WriteLine($"署名しました / signed: {path}.p7s");
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command Auth()
+    {
+        var card = CardOption();
+        var pin = PinOption();
+        var challenge = new Argument<string>("CHALLENGE") { Description = "検証者のチャレンジ（base64, 16バイト以上）/ the verifier's challenge, base64 of at least 16 bytes" };
+        var command = new Command("auth", "利用者証明のチャレンジに応答する / answer an authentication challenge; prints JSON for POST /api/verify/authentication")
+            { card, pin, challenge };
+        command.SetAction(parse =>
+        {
+            byte[] bytes;
+            try { bytes = Convert.FromBase64String(parse.GetValue(challenge)!); }
+            catch (FormatException) { return Fail("チャレンジはbase64です / the challenge must be base64"); }
+            if (bytes.Length < 16) return Fail("チャレンジは16バイト以上です / the challenge must be at least 16 bytes");
+            var token = IndividualNumberCard.Open(parse.GetValue(card)!);
+            var (signature, check) = token.Authenticate(parse.GetValue(pin)!, bytes);
+            if (signature is null) return Fail(check.Message);
+            Console.Out.WriteLine(JsonSerializer.Serialize(new
+            {
+                challenge = Convert.ToBase64String(bytes),
+                signature = Convert.ToBase64String(signature),
+                certificate = token.AuthenticationCertificate.ExportCertificatePem(),
+            }, ServiceDefaults.Json));
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command Export()
+    {
+        var card = CardOption();
+        var output = new Option<string>("--out") { Description = "書き出すフォルダ / the folder to write signing.pem and authentication.pem to", Required = true };
+        var command = new Command("export", "証明書を書き出す（秘密鍵は出ない）/ write the two certificates as PEM; private keys never leave the card") { card, output };
+        command.SetAction(parse =>
+        {
+            var token = IndividualNumberCard.Open(parse.GetValue(card)!);
+            var folder = Path.GetFullPath(parse.GetValue(output)!);
+            Directory.CreateDirectory(folder);
+            File.WriteAllText(Path.Combine(folder, "signing.pem"), token.SigningCertificate.ExportCertificatePem() + "\n");
+            File.WriteAllText(Path.Combine(folder, "authentication.pem"), token.AuthenticationCertificate.ExportCertificatePem() + "\n");
+            File.WriteAllText(Path.Combine(folder, "signing-chain.pem"), token.SigningChainPem);
+            File.WriteAllText(Path.Combine(folder, "authentication-chain.pem"), token.AuthenticationChainPem);
+            Console.Out.WriteLine($"書き出しました / written to {folder}: signing.pem, authentication.pem (and the CA chains)");
+            return 0;
+        });
+        return command;
+    }
+
+    private static int Fail(string message)
+    {
+        Console.Error.WriteLine(message);
+        return 1;
+    }
+
+    private static string Problem(string body)
+    {
+        try
+        {
+            var json = JsonDocument.Parse(body).RootElement;
+            var title = json.TryGetProperty("title", out var t) ? t.GetString() : null;
+            var detail = json.TryGetProperty("detail", out var d) ? d.GetString() : null;
+            return $"{title}{(detail is null ? "" : ": " + detail)}";
+        }
+        catch (JsonException) { return body; }
+    }
+}

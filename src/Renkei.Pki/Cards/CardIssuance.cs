@@ -1,0 +1,112 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using Renkei.Hosting.Storage;
+using Renkei.Numbers;
+using Renkei.Pki.Authorities;
+using Renkei.Pki.Certificates;
+using Renkei.Pki.Registry;
+using Renkei.Pki.Revocation;
+
+namespace Renkei.Pki.Cards;
+
+/// <summary>
+/// A municipality's request to issue a card: the resident's Individual Number (checked against the
+/// Registry) and the card's two certificate signing requests (PKCS#10, PEM or base64 DER), whose
+/// keys the card made and keeps.
+/// </summary>
+public sealed record IssueCardRequest(string? IndividualNumber, string? SigningRequest, string? AuthenticationRequest);
+
+public sealed record HolderView(string Name, string Address, string DateOfBirth, string Sex);
+
+public sealed record CardIssued(
+    string CardId, string ResidentId, string MunicipalityCode, string ExpiresOn, HolderView Holder,
+    string SigningCertificate, string AuthenticationCertificate, string SigningChain, string AuthenticationChain, string RecoveryKey);
+
+/// <summary>A refusal with its problem type and status; nothing was written.</summary>
+public sealed record CardRefusal(int Status, string Slug, string Title, string? Detail = null, Dictionary<string, string[]>? Errors = null);
+
+/// <summary>Issuance: identity from the Registry, both certificates from their CAs, one transaction.</summary>
+public sealed class CardIssuance(
+    Database database, CertificationAuthorities authorities, RegistryClient registry, RevocationService revocation,
+    PkiUrls urls, TimeProvider clock, PkiOptions options, CardRecoveryKey recoveryKey)
+{
+    public async Task<(CardIssued? Card, CardRefusal? Refusal)> IssueAsync(IssueCardRequest request, CancellationToken ct = default)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (!IndividualNumber.TryParse(request.IndividualNumber, out var number, out var problem))
+            errors["individualNumber"] = [problem!.Message];
+        var signing = ReadRequest(request.SigningRequest, "signingRequest", errors);
+        var authentication = ReadRequest(request.AuthenticationRequest, "authenticationRequest", errors);
+        if (signing is not null && authentication is not null && signing.PublicKey.EncodedKeyValue.RawData.AsSpan().SequenceEqual(authentication.PublicKey.EncodedKeyValue.RawData))
+            errors["authenticationRequest"] = ["署名用と利用者証明用に別の鍵が必要です / the two certificates need different keys"];
+        if (errors.Count > 0) return (null, new CardRefusal(400, "invalid-card-request", "入力内容に誤りがあります / The request has invalid fields", null, errors));
+        if (!registry.Configured) return (null, new CardRefusal(503, "registry-not-configured", "住基が設定されていません / No Registry is configured"));
+
+        var (identity, refusal) = await registry.ByNumberAsync(number.Digits, ct);
+        if (identity is null)
+            return (null, new CardRefusal(refusal!.Status, refusal.Type.Replace("urn:renkei:problem:", ""), refusal.Title));
+        if (identity.Status != "resident")
+            return (null, new CardRefusal(409, "not-a-resident", "住民登録がないため発行できません / The person is not a registered resident",
+                "A card is issued only to a person whose resident record is current."));
+        if (!DateOnly.TryParseExact(identity.DateOfBirth, "yyyy-MM-dd", out var dob))
+            return (null, new CardRefusal(502, "registry-unreadable", "住基の回答を読めません / The Registry's answer could not be read"));
+
+        var holder = new HolderItems($"{identity.FamilyName} {identity.GivenName}", identity.Address, dob, identity.Sex);
+        var now = clock.GetUtcNow();
+        var (notAfter, cardExpires) = CertificateProfile.Validity(dob, now);
+        var notBefore = now.AddMinutes(-1);
+        var cardId = "C" + Convert.ToHexString(RandomNumberGenerator.GetBytes(10));
+        var signingCert = CertificateProfile.Issue(authorities.Signing, CertificateKind.Signing, signing!.PublicKey, holder,
+            Convert.ToHexString(RandomNumberGenerator.GetBytes(16)), notBefore, notAfter, CertificationAuthorities.RandomSerial(),
+            urls.Crl(CertificateKind.Signing), urls.Ocsp);
+        var authenticationCert = CertificateProfile.Issue(authorities.Authentication, CertificateKind.Authentication, authentication!.PublicKey, null,
+            Convert.ToHexString(RandomNumberGenerator.GetBytes(16)), notBefore, notAfter, CertificationAuthorities.RandomSerial(),
+            urls.Crl(CertificateKind.Authentication), urls.Ocsp);
+
+        List<string> superseded;
+        await using (var c = await database.OpenAsync(ct))
+        {
+            await using var tx = await c.BeginTransactionAsync(ct);
+            await CardStore.SupersedeAsync(c, tx, identity.ResidentId, now.UtcDateTime);
+            superseded = await CertificateStore.RevokeOfResidentAsync(c, tx, identity.ResidentId,
+                [CertificateKind.Signing, CertificateKind.Authentication], RevocationReason.Superseded, now.UtcDateTime);
+            await CardStore.InsertAsync(c, tx, new CardRecord(cardId, identity.ResidentId, identity.MunicipalityCode, now.UtcDateTime, cardExpires, "active"));
+            foreach (var (kind, cert) in new[] { (CertificateKind.Signing, signingCert), (CertificateKind.Authentication, authenticationCert) })
+                await CertificateStore.InsertAsync(c, tx, new CertificateRecord(cert.SerialNumber, kind, cardId, identity.ResidentId,
+                    now.UtcDateTime, cert.NotBefore.ToUniversalTime(), cert.NotAfter.ToUniversalTime(), cert.RawData, null, null));
+            await tx.CommitAsync(ct);
+        }
+        revocation.Published(superseded);
+        return (new CardIssued(cardId, identity.ResidentId, identity.MunicipalityCode, cardExpires.ToString("yyyy-MM-dd"),
+            new HolderView(holder.Name, holder.Address, identity.DateOfBirth, identity.Sex),
+            signingCert.ExportCertificatePem() + "\n", authenticationCert.ExportCertificatePem() + "\n",
+            authorities.ChainPem(CertificateKind.Signing), authorities.ChainPem(CertificateKind.Authentication), recoveryKey.PublicPem), null);
+    }
+
+    private CertificateRequest? ReadRequest(string? text, string field, Dictionary<string, string[]> errors)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            errors[field] = ["証明書署名要求（PKCS#10）が必要です / a PKCS#10 certificate signing request is required"];
+            return null;
+        }
+        try
+        {
+            var request = text.Contains("-----BEGIN", StringComparison.Ordinal)
+                ? CertificateRequest.LoadSigningRequestPem(text, HashAlgorithmName.SHA256, CertificateRequestLoadOptions.Default)
+                : CertificateRequest.LoadSigningRequest(Convert.FromBase64String(text), HashAlgorithmName.SHA256, CertificateRequestLoadOptions.Default);
+            using var rsa = request.PublicKey.GetRSAPublicKey();
+            if (rsa is null || rsa.KeySize < options.CardKeySize)
+            {
+                errors[field] = [$"RSA {options.CardKeySize} ビット以上の鍵が必要です / the key must be RSA of at least {options.CardKeySize} bits"];
+                return null;
+            }
+            return request;
+        }
+        catch (Exception e) when (e is CryptographicException or FormatException or ArgumentException)
+        {
+            errors[field] = ["証明書署名要求を読めないか署名が不正です / the signing request is unreadable or its signature is wrong"];
+            return null;
+        }
+    }
+}

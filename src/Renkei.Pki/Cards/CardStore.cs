@@ -1,0 +1,30 @@
+using System.Data.Common;
+using Renkei.Hosting.Storage;
+using Renkei.Pki.Certificates;
+
+namespace Renkei.Pki.Cards;
+
+public sealed record CardRecord(string CardId, string ResidentId, string MunicipalityCode, DateTime IssuedAt, DateOnly ExpiresOn, string Status);
+
+/// <summary>Issued cards: active, lost (reported), superseded (a new card replaced it).</summary>
+public static class CardStore
+{
+    public static Task InsertAsync(DbConnection c, DbTransaction tx, CardRecord card) =>
+        c.ExecuteAsync("INSERT INTO cards (card_id, resident_id, municipality_code, issued_at, expires_on, status) VALUES (@i, @r, @m, @t, @e, @s)", tx,
+            ("i", card.CardId), ("r", card.ResidentId), ("m", card.MunicipalityCode), ("t", CertificateStore.Text(card.IssuedAt)),
+            ("e", card.ExpiresOn.ToString("yyyy-MM-dd")), ("s", card.Status));
+
+    public static async Task<CardRecord?> FindAsync(DbConnection c, string cardId, DbTransaction? tx = null) =>
+        (await c.QueryAsync("SELECT card_id, resident_id, municipality_code, issued_at, expires_on, status FROM cards WHERE card_id = @i",
+            r => new CardRecord(r.GetString(0), r.GetString(1), r.GetString(2), CertificateStore.ParseUtc(r.GetString(3)),
+                DateOnly.ParseExact(r.GetString(4), "yyyy-MM-dd"), r.GetString(5)), tx, ("i", cardId))).FirstOrDefault();
+
+    public static Task<int> SetStatusAsync(DbConnection c, DbTransaction tx, string cardId, string status, DateTime now) =>
+        c.ExecuteAsync("UPDATE cards SET status = @s, status_changed_at = @t WHERE card_id = @i", tx,
+            ("s", status), ("t", CertificateStore.Text(now)), ("i", cardId));
+
+    /// <summary>Marks a resident's active cards superseded (before a new card is issued).</summary>
+    public static Task<int> SupersedeAsync(DbConnection c, DbTransaction tx, string residentId, DateTime now) =>
+        c.ExecuteAsync("UPDATE cards SET status = 'superseded', status_changed_at = @t WHERE resident_id = @r AND status = 'active'", tx,
+            ("t", CertificateStore.Text(now)), ("r", residentId));
+}

@@ -1,0 +1,106 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Renkei.Hosting;
+using Renkei.Hosting.Storage;
+using Renkei.Numbers;
+using Renkei.Pki.Authorities;
+using Renkei.Pki.Certificates;
+using Renkei.Pki.Registry;
+using Renkei.Pki.Revocation;
+
+namespace Renkei.Pki.Cards;
+
+public sealed record PinResetRequest(string? IndividualNumber, string? Recovery);
+
+public sealed record PinResetAnswer(string CardId, string DataKeys);
+
+public sealed record CertificateView(string Serial, CertificateKind Kind, string NotBefore, string NotAfter, string Status, string? RevokedAt, RevocationReason? Reason);
+
+public sealed record CardView(string CardId, string ResidentId, string MunicipalityCode, string IssuedAt, string ExpiresOn, string Status, List<CertificateView> Certificates);
+
+/// <summary>
+/// The municipality's card counter (permission <c>pki:cards</c>): issue a card, read it, take a
+/// loss report (both certificates revoked), and reset a locked PIN after an identity check.
+/// </summary>
+public static class CardsApi
+{
+    public static void MapCards(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/cards").WithTags("Cards").RequirePermission("pki:cards");
+        group.MapPost("/", Issue).WithSummary("交付: checks the resident with the Registry and issues both certificates.");
+        group.MapGet("/{cardId}", Get).WithSummary("A card and the status of its certificates.");
+        group.MapPost("/{cardId}/loss", ReportLoss).WithSummary("紛失届: revokes both certificates of the card.");
+        group.MapPost("/{cardId}/pin-reset", ResetPin).WithSummary("暗証番号の初期化: after an identity check, unwraps the card's data keys.");
+    }
+
+    private static async Task<Results<Created<CardIssued>, ProblemHttpResult>> Issue(IssueCardRequest request, CardIssuance issuance, CancellationToken ct)
+    {
+        var (card, refusal) = await issuance.IssueAsync(request, ct);
+        if (card is not null) return TypedResults.Created($"/api/cards/{card.CardId}", card);
+        return refusal!.Errors is { } errors ? Problems.Invalid(errors, refusal.Slug) : Problems.Result(refusal.Status, refusal.Slug, refusal.Title, refusal.Detail);
+    }
+
+    private static async Task<Results<Ok<CardView>, ProblemHttpResult>> Get(string cardId, Database database, TimeProvider clock)
+    {
+        await using var c = await database.OpenAsync();
+        var card = await CardStore.FindAsync(c, cardId);
+        if (card is null) return UnknownCard();
+        var now = clock.GetUtcNow().UtcDateTime;
+        var certificates = (await CertificateStore.OfCardAsync(c, cardId)).Select(r => new CertificateView(r.Serial, r.Kind,
+            CertificateStore.Text(r.NotBefore), CertificateStore.Text(r.NotAfter),
+            r.RevokedAt is not null ? "revoked" : r.NotAfter < now ? "expired" : "good",
+            r.RevokedAt is { } at ? CertificateStore.Text(at) : null, r.Reason)).ToList();
+        return TypedResults.Ok(new CardView(card.CardId, card.ResidentId, card.MunicipalityCode, CertificateStore.Text(card.IssuedAt),
+            card.ExpiresOn.ToString("yyyy-MM-dd"), card.Status, certificates));
+    }
+
+    private static async Task<Results<Ok<CardView>, ProblemHttpResult>> ReportLoss(string cardId, Database database, RevocationService revocation, TimeProvider clock)
+    {
+        List<string> serials;
+        await using (var c = await database.OpenAsync())
+        {
+            await using var tx = await c.BeginTransactionAsync();
+            var card = await CardStore.FindAsync(c, cardId, tx);
+            if (card is null) return UnknownCard();
+            if (card.Status != "active")
+                return Problems.Conflict("card-not-active", "このカードは有効ではありません / The card is not active", $"The card is {card.Status}.");
+            var now = clock.GetUtcNow().UtcDateTime;
+            await CardStore.SetStatusAsync(c, tx, cardId, "lost", now);
+            serials = await CertificateStore.RevokeOfResidentAsync(c, tx, card.ResidentId,
+                [CertificateKind.Signing, CertificateKind.Authentication], RevocationReason.Lost, now, cardId);
+            await tx.CommitAsync();
+        }
+        revocation.Published(serials);
+        return await Get(cardId, database, clock);
+    }
+
+    private static async Task<Results<Ok<PinResetAnswer>, ProblemHttpResult>> ResetPin(
+        string cardId, PinResetRequest request, Database database, RegistryClient registry, CardRecoveryKey recoveryKey, CancellationToken ct)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (!IndividualNumber.TryParse(request.IndividualNumber, out var number, out var problem)) errors["individualNumber"] = [problem!.Message];
+        byte[]? blob = null;
+        try { if (request.Recovery is { Length: > 0 } r) blob = Convert.FromBase64String(r); }
+        catch (FormatException) { }
+        if (blob is null) errors["recovery"] = ["カードの復旧情報（base64）が必要です / the card's recovery blob (base64) is required"];
+        if (errors.Count > 0) return Problems.Invalid(errors);
+
+        CardRecord? card;
+        await using (var c = await database.OpenAsync(ct)) card = await CardStore.FindAsync(c, cardId);
+        if (card is null) return UnknownCard();
+        if (card.Status != "active")
+            return Problems.Conflict("card-not-active", "このカードは有効ではありません / The card is not active", $"The card is {card.Status}.");
+        var (identity, refusal) = await registry.ByNumberAsync(number.Digits, ct);
+        // The person at the counter must be the card's holder; any other answer refuses.
+        if (identity is null || identity.ResidentId != card.ResidentId)
+            return Problems.Result(403, "identity-mismatch", "本人確認ができません / The identity check failed",
+                refusal is { Status: >= 500 } ? refusal.Title : "The person is not this card's holder.");
+        var keys = recoveryKey.Unwrap(blob!);
+        var prefix = System.Text.Encoding.ASCII.GetBytes(cardId + "\0");
+        if (keys is null || !keys.AsSpan().StartsWith(prefix))
+            return Problems.BadRequest("invalid-recovery", "復旧情報が不正です / The recovery blob is not this PKI's", "The blob could not be unwrapped.");
+        return TypedResults.Ok(new PinResetAnswer(cardId, Convert.ToBase64String(keys[prefix.Length..])));
+    }
+
+    private static ProblemHttpResult UnknownCard() =>
+        Problems.NotFound("unknown-card", "該当するカードがありません / No such card", "No card has this id.");
+}

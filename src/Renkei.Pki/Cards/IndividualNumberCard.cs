@@ -1,0 +1,283 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.Pkcs;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Renkei.Hosting;
+
+namespace Renkei.Pki.Cards;
+
+/// <summary>The card's PINs, each with its format and the wrong tries in a row that lock it.</summary>
+public enum CardPin
+{
+    /// <summary>利用者証明用暗証番号: 4 digits, locked after 3.</summary>
+    Authentication,
+    /// <summary>署名用パスワード: 6–16 capital letters and digits, locked after 5.</summary>
+    Signing,
+    /// <summary>券面事項入力補助用暗証番号: 4 digits, locked after 3.</summary>
+    InputAssist,
+}
+
+/// <summary>The result of presenting a PIN: accepted, wrong (with tries left), locked, or not of the PIN's format.</summary>
+public sealed record PinCheck(bool Accepted, int TriesLeft, bool Locked, bool WrongFormat)
+{
+    public string Message => Accepted ? "OK"
+        : WrongFormat ? "暗証番号の形式が違います / the PIN does not have the required format"
+        : Locked ? "ロックされています。市区町村の窓口で初期化してください / the PIN is locked; have it reset at the municipality"
+        : $"暗証番号が違います（残り{TriesLeft}回）/ wrong PIN ({TriesLeft} tries left)";
+}
+
+/// <summary>券面事項入力補助AP: the number and the four items as text, behind its PIN.</summary>
+public sealed record InputAssistData(string IndividualNumber, string Name, string Address, string DateOfBirth, string Sex);
+
+/// <summary>券面AP: what is printed on the card's face (readable without a PIN).</summary>
+public sealed record CardFace(string Name, string Address, string DateOfBirth, string Sex, string ExpiresOn, string Photo);
+
+/// <summary>A sealed secret: AES-256-GCM.</summary>
+public sealed record Sealed(string Nonce, string Ciphertext, string Tag);
+
+/// <summary>One PIN's state: the data key it unlocks, wrapped under a key derived from the PIN.</summary>
+public sealed record PinState(string Salt, int Iterations, Sealed WrappedKey, int Failures);
+
+public sealed record CardApplication(string? Certificate, Sealed Secret, PinState Pin);
+
+public sealed record CardFile(
+    string Format, string CardId, string PkiUrl, CardFace Face, CardApplication Signing, CardApplication Authentication,
+    CardApplication InputAssist, string Recovery, string SigningChain, string AuthenticationChain);
+
+/// <summary>
+/// The Individual Number Card as a software token file. It holds the two key pairs sealed under
+/// per-application data keys, which only the right PIN unwraps; a private key never leaves: the
+/// card signs. Failures are counted in the file before a try, so a crash cannot reset a count.
+/// A municipality resets a locked PIN: the data keys are also wrapped to the PKI's recovery key,
+/// which it unwraps only after an identity check.
+/// </summary>
+public sealed partial class IndividualNumberCard
+{
+    public const string FormatName = "renkei-card/1";
+    public const string PhotoPlaceholder = "顔写真（サンドボックスでは省略）/ photo placeholder";
+    private const int Iterations = 100_000;
+    private static readonly JsonSerializerOptions Json = new(ServiceDefaults.Json) { WriteIndented = true };
+
+    private CardFile file;
+
+    private IndividualNumberCard(string path, CardFile file)
+    {
+        Path = path;
+        this.file = file;
+    }
+
+    public string Path { get; }
+
+    public string CardId => file.CardId;
+
+    public Uri PkiUrl => new(file.PkiUrl);
+
+    public CardFace Face => file.Face;
+
+    public X509Certificate2 SigningCertificate => X509Certificate2.CreateFromPem(file.Signing.Certificate!);
+
+    public X509Certificate2 AuthenticationCertificate => X509Certificate2.CreateFromPem(file.Authentication.Certificate!);
+
+    public string SigningChainPem => file.SigningChain;
+
+    public string AuthenticationChainPem => file.AuthenticationChain;
+
+    /// <summary>The wrapped data keys a municipality sends to the PKI to reset a PIN.</summary>
+    public string RecoveryBlob => file.Recovery;
+
+    public static int LimitOf(CardPin pin) => pin == CardPin.Signing ? 5 : 3;
+
+    public static bool IsValidFormat(CardPin pin, string? value) => value is not null &&
+        (pin == CardPin.Signing ? SigningPassword().IsMatch(value) : FourDigits().IsMatch(value));
+
+    /// <summary>Keys made on the card before issuance, and the signing requests that carry their public halves.</summary>
+    public sealed class Keys(RSA signing, RSA authentication) : IDisposable
+    {
+        public RSA Signing { get; } = signing;
+        public RSA Authentication { get; } = authentication;
+
+        public string SigningRequestPem => Request(Signing);
+        public string AuthenticationRequestPem => Request(Authentication);
+
+        private static string Request(RSA key) =>
+            new CertificateRequest("CN=card", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1).CreateSigningRequestPem();
+
+        public static Keys Create(int keySize = 2048) => new(RSA.Create(keySize), RSA.Create(keySize));
+
+        public void Dispose()
+        {
+            Signing.Dispose();
+            Authentication.Dispose();
+        }
+    }
+
+    /// <summary>Writes a new card after issuance; PINs are checked for their formats first.</summary>
+    public static IndividualNumberCard Create(string path, Keys keys, CardIssued issued, string individualNumber, Uri pkiUrl,
+        string authenticationPin, string signingPassword, string inputAssistPin)
+    {
+        foreach (var (pin, value) in new[] { (CardPin.Authentication, authenticationPin), (CardPin.Signing, signingPassword), (CardPin.InputAssist, inputAssistPin) })
+            if (!IsValidFormat(pin, value)) throw new ArgumentException(new PinCheck(false, 0, false, true).Message + $" ({pin})");
+        var signingKey = RandomNumberGenerator.GetBytes(32);
+        var authenticationKey = RandomNumberGenerator.GetBytes(32);
+        var assistKey = RandomNumberGenerator.GetBytes(32);
+        var assist = new InputAssistData(individualNumber, issued.Holder.Name, issued.Holder.Address, issued.Holder.DateOfBirth, issued.Holder.Sex);
+        using var recovery = RSA.Create();
+        recovery.ImportFromPem(issued.RecoveryKey);
+        var blob = recovery.Encrypt([.. Encoding.ASCII.GetBytes(issued.CardId + "\0"), .. signingKey, .. authenticationKey, .. assistKey], RSAEncryptionPadding.OaepSHA256);
+        var file = new CardFile(FormatName, issued.CardId, pkiUrl.ToString(),
+            new CardFace(issued.Holder.Name, issued.Holder.Address, issued.Holder.DateOfBirth, issued.Holder.Sex, issued.ExpiresOn, PhotoPlaceholder),
+            new CardApplication(issued.SigningCertificate, Seal(signingKey, keys.Signing.ExportPkcs8PrivateKey()), NewPin(signingPassword, signingKey)),
+            new CardApplication(issued.AuthenticationCertificate, Seal(authenticationKey, keys.Authentication.ExportPkcs8PrivateKey()), NewPin(authenticationPin, authenticationKey)),
+            new CardApplication(null, Seal(assistKey, JsonSerializer.SerializeToUtf8Bytes(assist, ServiceDefaults.Json)), NewPin(inputAssistPin, assistKey)),
+            Convert.ToBase64String(blob), issued.SigningChain, issued.AuthenticationChain);
+        var card = new IndividualNumberCard(path, file);
+        card.Save();
+        return card;
+    }
+
+    public static IndividualNumberCard Open(string path)
+    {
+        var file = JsonSerializer.Deserialize<CardFile>(File.ReadAllText(path), Json);
+        if (file?.Format != FormatName) throw new InvalidDataException($"not a {FormatName} card file");
+        return new IndividualNumberCard(path, file);
+    }
+
+    /// <summary>券面事項入力補助: the number and the four items, with the input-assist PIN.</summary>
+    public (InputAssistData? Data, PinCheck Check) ReadInputAssist(string pin)
+    {
+        var (plain, check) = Unlock(CardPin.InputAssist, pin);
+        return (plain is null ? null : JsonSerializer.Deserialize<InputAssistData>(plain, ServiceDefaults.Json), check);
+    }
+
+    /// <summary>Signs a document: a detached CMS SignedData (SHA-256, RSA PKCS#1 v1.5) with the signing certificate.</summary>
+    public (byte[]? Cms, PinCheck Check) Sign(string signingPassword, byte[] document)
+    {
+        var (plain, check) = Unlock(CardPin.Signing, signingPassword);
+        if (plain is null) return (null, check);
+        using var key = RSA.Create();
+        key.ImportPkcs8PrivateKey(plain, out _);
+        CryptographicOperations.ZeroMemory(plain);
+        using var certificate = SigningCertificate.CopyWithPrivateKey(key);
+        var cms = new SignedCms(new ContentInfo(document), detached: true);
+        var signer = new CmsSigner(SubjectIdentifierType.IssuerAndSerialNumber, certificate)
+        {
+            DigestAlgorithm = new Oid("2.16.840.1.101.3.4.2.1"),
+            IncludeOption = X509IncludeOption.EndCertOnly,
+        };
+        signer.SignedAttributes.Add(new Pkcs9SigningTime(DateTime.UtcNow));
+        cms.ComputeSignature(signer, silent: true);
+        return (cms.Encode(), check);
+    }
+
+    /// <summary>Answers an authentication challenge: PKCS#1 v1.5 SHA-256 with the authentication key.</summary>
+    public (byte[]? Signature, PinCheck Check) Authenticate(string pin, byte[] challenge)
+    {
+        var (plain, check) = Unlock(CardPin.Authentication, pin);
+        if (plain is null) return (null, check);
+        using var key = RSA.Create();
+        key.ImportPkcs8PrivateKey(plain, out _);
+        CryptographicOperations.ZeroMemory(plain);
+        return (key.SignData(challenge, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1), check);
+    }
+
+    public int FailuresOf(CardPin pin) => App(pin).Pin.Failures;
+
+    public bool IsLocked(CardPin pin) => FailuresOf(pin) >= LimitOf(pin);
+
+    /// <summary>
+    /// Sets a new PIN with the data keys the PKI unwrapped after the identity check (32 bytes each:
+    /// signing, authentication, input assist), and clears its lock.
+    /// </summary>
+    public PinCheck ResetPin(CardPin pin, string newPin, byte[] dataKeys)
+    {
+        if (!IsValidFormat(pin, newPin)) return new PinCheck(false, 0, false, true);
+        if (dataKeys.Length != 96) throw new ArgumentException("96 bytes of data keys expected", nameof(dataKeys));
+        var index = pin switch { CardPin.Signing => 0, CardPin.Authentication => 1, _ => 2 };
+        var key = dataKeys.AsSpan(index * 32, 32).ToArray();
+        if (Open(App(pin).Secret, key) is null) throw new CryptographicException("the data keys are not this card's");
+        Replace(pin, App(pin) with { Pin = NewPin(newPin, key) });
+        Save();
+        return new PinCheck(true, LimitOf(pin), false, false);
+    }
+
+    private (byte[]? Plain, PinCheck Check) Unlock(CardPin pin, string value)
+    {
+        if (!IsValidFormat(pin, value)) return (null, new PinCheck(false, LimitOf(pin) - FailuresOf(pin), IsLocked(pin), true));
+        var app = App(pin);
+        if (IsLocked(pin)) return (null, new PinCheck(false, 0, true, false));
+        // Count the try first: a crash or a kill during the try cannot undo it.
+        Replace(pin, app with { Pin = app.Pin with { Failures = app.Pin.Failures + 1 } });
+        Save();
+        var kek = Rfc2898DeriveBytes.Pbkdf2(value, Convert.FromBase64String(app.Pin.Salt), app.Pin.Iterations, HashAlgorithmName.SHA256, 32);
+        var dataKey = Open(app.Pin.WrappedKey, kek);
+        if (dataKey is null)
+        {
+            var failures = app.Pin.Failures + 1;
+            return (null, new PinCheck(false, Math.Max(0, LimitOf(pin) - failures), failures >= LimitOf(pin), false));
+        }
+        Replace(pin, app with { Pin = app.Pin with { Failures = 0 } });
+        Save();
+        return (Open(app.Secret, dataKey), new PinCheck(true, LimitOf(pin), false, false));
+    }
+
+    private CardApplication App(CardPin pin) => pin switch
+    {
+        CardPin.Signing => file.Signing,
+        CardPin.Authentication => file.Authentication,
+        _ => file.InputAssist,
+    };
+
+    private void Replace(CardPin pin, CardApplication app) => file = pin switch
+    {
+        CardPin.Signing => file with { Signing = app },
+        CardPin.Authentication => file with { Authentication = app },
+        _ => file with { InputAssist = app },
+    };
+
+    private void Save()
+    {
+        var temp = Path + ".tmp";
+        File.WriteAllText(temp, "");
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(temp, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        File.WriteAllText(temp, JsonSerializer.Serialize(file, Json));
+        File.Move(temp, Path, overwrite: true);
+    }
+
+    private static PinState NewPin(string pin, byte[] dataKey)
+    {
+        var salt = RandomNumberGenerator.GetBytes(16);
+        var kek = Rfc2898DeriveBytes.Pbkdf2(pin, salt, Iterations, HashAlgorithmName.SHA256, 32);
+        return new PinState(Convert.ToBase64String(salt), Iterations, Seal(kek, dataKey), 0);
+    }
+
+    private static Sealed Seal(byte[] key, byte[] plain)
+    {
+        using var aes = new AesGcm(key, 16);
+        var nonce = RandomNumberGenerator.GetBytes(12);
+        var cipher = new byte[plain.Length];
+        var tag = new byte[16];
+        aes.Encrypt(nonce, plain, cipher, tag);
+        return new Sealed(Convert.ToBase64String(nonce), Convert.ToBase64String(cipher), Convert.ToBase64String(tag));
+    }
+
+    private static byte[]? Open(Sealed sealedData, byte[] key)
+    {
+        using var aes = new AesGcm(key, 16);
+        var cipher = Convert.FromBase64String(sealedData.Ciphertext);
+        var plain = new byte[cipher.Length];
+        try
+        {
+            aes.Decrypt(Convert.FromBase64String(sealedData.Nonce), cipher, Convert.FromBase64String(sealedData.Tag), plain);
+            return plain;
+        }
+        catch (AuthenticationTagMismatchException) { return null; }
+    }
+
+    [GeneratedRegex("^[A-Z0-9]{6,16}$")]
+    private static partial Regex SigningPassword();
+
+    [GeneratedRegex("^[0-9]{4}$")]
+    private static partial Regex FourDigits();
+}

@@ -1,0 +1,75 @@
+using System.Data.Common;
+using System.Globalization;
+using Renkei.Hosting.Storage;
+using Renkei.Pki.Authorities;
+
+namespace Renkei.Pki.Certificates;
+
+/// <summary>Why a certificate was revoked (the CRL reason it carries).</summary>
+public enum RevocationReason
+{
+    /// <summary>基本4情報の変更: a name or address change (CRL reason affiliationChanged).</summary>
+    ItemsChanged,
+    /// <summary>死亡 or 国外転出 (cessationOfOperation).</summary>
+    HolderGone,
+    /// <summary>紛失: the holder reported the card lost (keyCompromise).</summary>
+    Lost,
+    /// <summary>再交付: a new card replaced this one (superseded).</summary>
+    Superseded,
+}
+
+public sealed record CertificateRecord(
+    string Serial, CertificateKind Kind, string CardId, string ResidentId, DateTime IssuedAt, DateTime NotBefore, DateTime NotAfter,
+    byte[] Der, DateTime? RevokedAt, RevocationReason? Reason);
+
+/// <summary>Issued certificates and their revocation, in SQL portable to SQLite and PostgreSQL.</summary>
+public static class CertificateStore
+{
+    private const string Columns = "serial, kind, card_id, resident_id, issued_at, not_before, not_after, der, revoked_at, revocation_reason";
+
+    public static string Text(DateTime utc) => utc.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
+
+    public static DateTime ParseUtc(string text) =>
+        DateTime.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal);
+
+    public static Task InsertAsync(DbConnection c, DbTransaction tx, CertificateRecord r) =>
+        c.ExecuteAsync($"INSERT INTO certificates ({Columns}) VALUES (@s, @k, @c, @r, @i, @nb, @na, @d, NULL, NULL)", tx,
+            ("s", r.Serial), ("k", r.Kind.ToString()), ("c", r.CardId), ("r", r.ResidentId), ("i", Text(r.IssuedAt)),
+            ("nb", Text(r.NotBefore)), ("na", Text(r.NotAfter)), ("d", r.Der));
+
+    public static async Task<CertificateRecord?> FindAsync(DbConnection c, string serial) =>
+        (await c.QueryAsync($"SELECT {Columns} FROM certificates WHERE serial = @s", Read, null, ("s", serial))).FirstOrDefault();
+
+    public static Task<List<CertificateRecord>> OfCardAsync(DbConnection c, string cardId) =>
+        c.QueryAsync($"SELECT {Columns} FROM certificates WHERE card_id = @c ORDER BY issued_at", Read, null, ("c", cardId));
+
+    /// <summary>Revoked certificates of one kind still within validity: what a CRL lists.</summary>
+    public static Task<List<CertificateRecord>> RevokedAsync(DbConnection c, CertificateKind kind, DateTime now) =>
+        c.QueryAsync($"SELECT {Columns} FROM certificates WHERE kind = @k AND revoked_at IS NOT NULL AND not_after > @n ORDER BY serial",
+            Read, null, ("k", kind.ToString()), ("n", Text(now)));
+
+    /// <summary>Revokes the unrevoked certificates of a resident (of the given kinds); returns the serials revoked.</summary>
+    public static async Task<List<string>> RevokeOfResidentAsync(DbConnection c, DbTransaction tx, string residentId,
+        IReadOnlyCollection<CertificateKind> kinds, RevocationReason reason, DateTime now, string? cardId = null, DateTime? issuedBefore = null)
+    {
+        var revoked = new List<string>();
+        foreach (var kind in kinds)
+        {
+            var serials = await c.QueryAsync(
+                "SELECT serial FROM certificates WHERE resident_id = @r AND kind = @k AND revoked_at IS NULL AND not_after > @n" +
+                (cardId is null ? "" : " AND card_id = @c") + (issuedBefore is null ? "" : " AND issued_at < @ib"),
+                r => r.GetString(0), tx, ("r", residentId), ("k", kind.ToString()), ("n", Text(now)), ("c", cardId),
+                ("ib", issuedBefore is { } b ? Text(b) : null));
+            foreach (var serial in serials)
+                await c.ExecuteAsync("UPDATE certificates SET revoked_at = @t, revocation_reason = @why WHERE serial = @s AND revoked_at IS NULL", tx,
+                    ("t", Text(now)), ("why", reason.ToString()), ("s", serial));
+            revoked.AddRange(serials);
+        }
+        return revoked;
+    }
+
+    private static CertificateRecord Read(DbDataReader r) => new(
+        r.GetString(0), Enum.Parse<CertificateKind>(r.GetString(1)), r.GetString(2), r.GetString(3), ParseUtc(r.GetString(4)),
+        ParseUtc(r.GetString(5)), ParseUtc(r.GetString(6)), (byte[])r.GetValue(7),
+        r.IsDBNull(8) ? null : ParseUtc(r.GetString(8)), r.IsDBNull(9) ? null : Enum.Parse<RevocationReason>(r.GetString(9)));
+}

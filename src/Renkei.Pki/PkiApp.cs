@@ -1,0 +1,54 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Renkei.Hosting;
+using Renkei.Hosting.Storage;
+using Renkei.Pki.Authorities;
+using Renkei.Pki.Cards;
+using Renkei.Pki.Registry;
+using Renkei.Pki.Revocation;
+using Renkei.Pki.Verifiers;
+
+namespace Renkei.Pki;
+
+/// <summary>
+/// Builds the PKI service (公的個人認証): the CAs, card issuance, CRLs and OCSP, revocation driven
+/// by the Registry's events, and the verifiers' APIs. <c>renkei up</c> and the tests host it in-process.
+/// </summary>
+public static class PkiApp
+{
+    public static WebApplication Create(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        configure?.Invoke(builder);
+        builder.AddRenkeiDefaults("Renkei.Pki");
+        var options = builder.Configuration.GetSection("Pki").Get<PkiOptions>() ?? new PkiOptions();
+        var database = builder.Configuration.CreateDatabase(Path.Combine(options.DataFolder, "pki.db"));
+        // Tests may bring their own clock (expired and not-yet-valid certificates).
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(database);
+        builder.Services.AddSingleton(sp => CertificationAuthorities.LoadOrCreate(options, sp.GetRequiredService<TimeProvider>()));
+        builder.Services.AddSingleton(_ => CardRecoveryKey.LoadOrCreate(options.CardRecoveryKeyPath));
+        builder.Services.AddSingleton<PkiUrls>();
+        builder.Services.AddSingleton<RevocationService>();
+        builder.Services.AddSingleton<CertificateValidator>();
+        builder.Services.AddSingleton<VerifierRegistry>();
+        builder.Services.AddHttpClient<RegistryClient>(http => RegistryClient.Configure(http, options));
+        builder.Services.AddTransient<CardIssuance>();
+        if (options.FollowRegistryEvents && !string.IsNullOrWhiteSpace(options.RegistryUrl))
+        {
+            builder.Services.AddSingleton<RegistryEventFollower>();
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<RegistryEventFollower>());
+        }
+
+        var app = builder.Build();
+        app.UseRenkeiDefaults();
+        app.MapRevocation();
+        app.MapCards();
+        app.MapVerifiers();
+        // Migrations run and the CAs exist before the first request is served.
+        database.MigrateAsync(typeof(PkiApp).Assembly).GetAwaiter().GetResult();
+        app.Services.GetRequiredService<CertificationAuthorities>();
+        app.Services.GetRequiredService<CardRecoveryKey>();
+        return app;
+    }
+}

@@ -1,0 +1,72 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using Renkei.Hosting;
+
+namespace Renkei.Pki.Registry;
+
+/// <summary>本人確認情報 as the Registry's identity API answers (only what the PKI uses; the number is not kept).</summary>
+public sealed record RegistryIdentity(
+    string ResidentId, string MunicipalityCode, string Status, string FamilyName, string GivenName,
+    string DateOfBirth, string Sex, string Address);
+
+public sealed record RegistryEvent(long Position, string EventId, string Kind, string ResidentId, string MunicipalityCode, DateTime RecordedAt);
+
+public sealed record RegistryEventPage(List<RegistryEvent> Events, long Next);
+
+/// <summary>A refusal from the Registry, passed on with its status and problem type.</summary>
+public sealed record RegistryRefusal(int Status, string Type, string Title);
+
+/// <summary>
+/// The Registry's identity API and event feed, called with the PKI's bearer token (holding
+/// <c>identity</c> and <c>events</c>). The Individual Number travels only in request bodies.
+/// </summary>
+public sealed class RegistryClient(HttpClient http)
+{
+    public static void Configure(HttpClient http, PkiOptions options)
+    {
+        if (options.RegistryUrl is { Length: > 0 } url) http.BaseAddress = new Uri(url.TrimEnd('/') + "/");
+        if (options.RegistryToken is { Length: > 0 } token) http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        http.Timeout = TimeSpan.FromSeconds(90);
+    }
+
+    public bool Configured => http.BaseAddress is not null;
+
+    public Task<(RegistryIdentity? Identity, RegistryRefusal? Refusal)> ByNumberAsync(string individualNumber, CancellationToken ct = default) =>
+        CallAsync(() => http.PostAsJsonAsync("api/identity/by-number", new { individualNumber }, ServiceDefaults.Json, ct), ct);
+
+    public Task<(RegistryIdentity? Identity, RegistryRefusal? Refusal)> ResidentAsync(string residentId, CancellationToken ct = default) =>
+        CallAsync(() => http.GetAsync($"api/identity/residents/{Uri.EscapeDataString(residentId)}", ct), ct);
+
+    /// <summary>An unreachable Registry is a 503 refusal for the caller, not an exception.</summary>
+    private static async Task<(RegistryIdentity?, RegistryRefusal?)> CallAsync(Func<Task<HttpResponseMessage>> send, CancellationToken ct)
+    {
+        try
+        {
+            using var response = await send();
+            return await ReadAsync(response, ct);
+        }
+        catch (Exception e) when (e is HttpRequestException || (e is TaskCanceledException && !ct.IsCancellationRequested))
+        {
+            return (null, new RegistryRefusal(503, "urn:renkei:problem:registry-unavailable", "住基に照会できません / The Registry did not answer"));
+        }
+    }
+
+    public async Task<RegistryEventPage> EventsAsync(long after, int waitSeconds, CancellationToken ct)
+    {
+        using var response = await http.GetAsync($"api/events?after={after}&limit=200&wait={waitSeconds}", ct);
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<RegistryEventPage>(ServiceDefaults.Json, ct))!;
+    }
+
+    private static async Task<(RegistryIdentity?, RegistryRefusal?)> ReadAsync(HttpResponseMessage response, CancellationToken ct)
+    {
+        if (response.IsSuccessStatusCode) return (await response.Content.ReadFromJsonAsync<RegistryIdentity>(ServiceDefaults.Json, ct), null);
+        var problem = response.Content.Headers.ContentType?.MediaType == "application/problem+json"
+            ? await response.Content.ReadFromJsonAsync<Dictionary<string, object?>>(ServiceDefaults.Json, ct)
+            : null;
+        var status = response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden ? 502 : (int)response.StatusCode;
+        return (null, new RegistryRefusal(status, problem?.GetValueOrDefault("type")?.ToString() ?? "urn:renkei:problem:registry-unavailable",
+            problem?.GetValueOrDefault("title")?.ToString() ?? "住基に照会できません / The Registry did not answer"));
+    }
+}

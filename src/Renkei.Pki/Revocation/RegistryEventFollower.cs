@@ -1,0 +1,89 @@
+using Renkei.Hosting.Storage;
+using Renkei.Pki.Authorities;
+using Renkei.Pki.Certificates;
+using Renkei.Pki.Registry;
+
+namespace Renkei.Pki.Revocation;
+
+/// <summary>
+/// Follows the Registry's event feed and revokes what a change makes untrue: a name or address
+/// change (or a move-in, which gives a new address) revokes the signing certificate only; a death
+/// or a move abroad revokes both. The feed position is kept in the PKI database in the same
+/// transaction as the revocations, so a restart resumes without missing or repeating one.
+/// </summary>
+public sealed class RegistryEventFollower(
+    IServiceProvider services, Database database, RevocationService revocation, TimeProvider clock, PkiOptions options, ILogger<RegistryEventFollower> logger)
+    : BackgroundService
+{
+    private static readonly CertificateKind[] SigningOnly = [CertificateKind.Signing];
+    private static readonly CertificateKind[] Both = [CertificateKind.Signing, CertificateKind.Authentication];
+
+    /// <summary>The last position applied (for tests and health).</summary>
+    public long Position { get; private set; }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await using (var c = await database.OpenAsync(stoppingToken))
+            Position = await c.ScalarAsync<long?>("SELECT position FROM registry_feed WHERE id = 1") ?? 0;
+        var failures = 0;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var registry = services.GetRequiredService<RegistryClient>();
+                var page = await registry.EventsAsync(Position, options.RegistryWaitSeconds, stoppingToken);
+                foreach (var e in page.Events) await ApplyAsync(registry, e, stoppingToken);
+                if (page.Events.Count == 0 && page.Next > Position) await SaveAsync(page.Next, []);
+                failures = 0;
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { return; }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException)
+            {
+                failures++;
+                logger.LogWarning("Registry event feed unavailable ({Failures} in a row): {Message}", failures, e.Message);
+                await Task.Delay(TimeSpan.FromSeconds(Math.Min(30, failures)), stoppingToken);
+            }
+        }
+    }
+
+    private async Task ApplyAsync(RegistryClient registry, RegistryEvent e, CancellationToken ct)
+    {
+        (CertificateKind[] Kinds, RevocationReason Reason)? action = e.Kind switch
+        {
+            "name-change" or "address-change" or "move-in" => (SigningOnly, RevocationReason.ItemsChanged),
+            "death" => (Both, RevocationReason.HolderGone),
+            "move-out" => await MovedAbroadAsync(registry, e.ResidentId, ct) ? (Both, RevocationReason.HolderGone) : null,
+            _ => null,
+        };
+        await SaveAsync(e.Position, action is null ? [] : [(e.ResidentId, action.Value.Kinds, action.Value.Reason, e.RecordedAt)]);
+        if (action is not null)
+            logger.LogInformation("Registry event {Position} ({Kind}) applied to resident {ResidentId}", e.Position, e.Kind, e.ResidentId);
+    }
+
+    private static async Task<bool> MovedAbroadAsync(RegistryClient registry, string residentId, CancellationToken ct)
+    {
+        var (identity, refusal) = await registry.ResidentAsync(residentId, ct);
+        if (identity is null && refusal!.Status >= 500) throw new HttpRequestException($"Registry answered {refusal.Status}");
+        return identity?.Status == "abroad";
+    }
+
+    private async Task SaveAsync(long position, IReadOnlyList<(string ResidentId, CertificateKind[] Kinds, RevocationReason Reason, DateTime RecordedAt)> revocations)
+    {
+        var revoked = new List<string>();
+        await using (var c = await database.OpenAsync())
+        {
+            await using var tx = await c.BeginTransactionAsync();
+            var now = clock.GetUtcNow().UtcDateTime;
+            // Only certificates issued before the change was recorded: a card issued after it already carries the new items.
+            foreach (var (residentId, kinds, reason, recordedAt) in revocations)
+                revoked.AddRange(await CertificateStore.RevokeOfResidentAsync(c, tx, residentId, kinds, reason, now, issuedBefore: recordedAt));
+            var updated = await c.ExecuteAsync("UPDATE registry_feed SET position = @p, updated_at = @t WHERE id = 1", tx,
+                ("p", position), ("t", CertificateStore.Text(now)));
+            if (updated == 0)
+                await c.ExecuteAsync("INSERT INTO registry_feed (id, position, updated_at) VALUES (1, @p, @t)", tx, ("p", position), ("t", CertificateStore.Text(now)));
+            await tx.CommitAsync();
+        }
+        Position = position;
+        revocation.Published(revoked);
+    }
+}

@@ -1,0 +1,52 @@
+using Renkei.Hosting;
+using Renkei.Pki.Authorities;
+
+namespace Renkei.Pki.Revocation;
+
+/// <summary>
+/// What relying parties fetch without a token, as they do from a real CA: the CA certificates,
+/// the CRLs (DER) and the OCSP responder (POST, and GET with the request base64 in the path).
+/// </summary>
+public static class RevocationApi
+{
+    public static void MapRevocation(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/ca/{name}.pem", (string name, CertificationAuthorities cas) => name switch
+        {
+            "root" => Results.Text(cas.Root.Pem, "application/x-pem-file"),
+            "signing" => Results.Text(cas.ChainPem(CertificateKind.Signing), "application/x-pem-file"),
+            "authentication" => Results.Text(cas.ChainPem(CertificateKind.Authentication), "application/x-pem-file"),
+            "chain" => Results.Text(cas.AllPem, "application/x-pem-file"),
+            _ => Problems.NotFound("unknown-ca", "認証局がありません / No such CA", "Use root, signing, authentication or chain."),
+        }).WithTags("Revocation").WithSummary("CA certificates as PEM: root, signing (issuing CA + root), authentication, chain (all).");
+
+        app.MapGet("/crl/{kind}.crl", async (string kind, RevocationService revocation) =>
+            ParseKind(kind) is { } k
+                ? Results.Bytes(await revocation.CrlAsync(k), "application/pkix-crl")
+                : Problems.NotFound("unknown-crl", "CRLがありません / No such CRL", "Use signing.crl or authentication.crl."))
+            .WithTags("Revocation").WithSummary("The current CRL (DER) of the signing or the authentication CA.");
+
+        app.MapPost("/ocsp", async (HttpRequest request, RevocationService revocation) =>
+        {
+            if (request.ContentLength is > 65536) return Results.StatusCode(413);
+            using var body = new MemoryStream();
+            await request.Body.CopyToAsync(body);
+            return Results.Bytes(await revocation.RespondAsync(body.ToArray()), "application/ocsp-response");
+        }).WithTags("Revocation").WithSummary("OCSP (RFC 6960) over POST, application/ocsp-request.");
+
+        app.MapGet("/ocsp/{*request}", async (string request, RevocationService revocation) =>
+        {
+            byte[] der;
+            try { der = Convert.FromBase64String(Uri.UnescapeDataString(request)); }
+            catch (FormatException) { der = []; }
+            return Results.Bytes(await revocation.RespondAsync(der), "application/ocsp-response");
+        }).WithTags("Revocation").WithSummary("OCSP (RFC 6960) over GET: the base64 request in the path.");
+    }
+
+    public static CertificateKind? ParseKind(string? kind) => kind?.ToLowerInvariant() switch
+    {
+        "signing" => CertificateKind.Signing,
+        "authentication" => CertificateKind.Authentication,
+        _ => null,
+    };
+}

@@ -1,0 +1,206 @@
+using System.Collections.Concurrent;
+using System.Numerics;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using Org.BouncyCastle.Asn1.X509;
+using Org.BouncyCastle.Crypto;
+using Org.BouncyCastle.Crypto.Operators;
+using Org.BouncyCastle.Ocsp;
+using Org.BouncyCastle.Security;
+using Renkei.Hosting.Storage;
+using Renkei.Pki.Authorities;
+using Renkei.Pki.Certificates;
+using BcCertificate = Org.BouncyCastle.X509.X509Certificate;
+
+namespace Renkei.Pki.Revocation;
+
+/// <summary>A certificate's current status as OCSP and the verifiers report it.</summary>
+public sealed record CertificateState(string Status, DateTime? RevokedAt, RevocationReason? Reason, string? ResidentId)
+{
+    public static readonly CertificateState Unknown = new("unknown", null, null, null);
+}
+
+/// <summary>
+/// Revocation and its publication: CRLs (rebuilt on each revocation, cached between) and an
+/// OCSP responder (RFC 6960) that serves pre-produced responses per certificate, replaced the
+/// moment that certificate is revoked. A generation counter keeps a response read before a
+/// revocation from being cached after it.
+/// </summary>
+public sealed class RevocationService
+{
+    private readonly Database database;
+    private readonly CertificationAuthorities authorities;
+    private readonly TimeProvider clock;
+    private readonly PkiOptions options;
+    private readonly ConcurrentDictionary<(CertificateKind, string), (byte[] Response, DateTimeOffset Until)> ocspCache = new();
+    private readonly ConcurrentDictionary<string, (CertificateState State, DateTimeOffset Until)> stateCache = new();
+    private readonly ConcurrentDictionary<CertificateKind, (byte[] Der, DateTimeOffset Until)> crlCache = new();
+    // Identical requests (no nonce) are byte-identical: remember which certificate one asks about, to skip parsing.
+    private readonly ConcurrentDictionary<string, (CertificateKind Kind, string Serial)> requestIndex = new();
+    private readonly Dictionary<CertificateKind, Responder> responders;
+    private readonly Lock gate = new();
+    private long generation;
+
+    private sealed record Responder(BcCertificate Certificate, AsymmetricKeyParameter Key, ISignatureFactory Signer);
+
+    public RevocationService(Database database, CertificationAuthorities authorities, TimeProvider clock, PkiOptions options)
+    {
+        this.database = database;
+        this.authorities = authorities;
+        this.clock = clock;
+        this.options = options;
+        responders = Enum.GetValues<CertificateKind>().ToDictionary(k => k, k =>
+        {
+            var ca = authorities.For(k);
+            var key = PrivateKeyFactory.CreateKey(ca.Key.ExportPkcs8PrivateKey());
+            return new Responder(new BcCertificate(ca.Certificate.RawData), key, new NativeRsaSignatureFactory(ca.Key));
+        });
+    }
+
+    /// <summary>Revokes a resident's certificates of <paramref name="kinds"/> and publishes it at once.</summary>
+    public async Task<List<string>> RevokeAsync(string residentId, IReadOnlyCollection<CertificateKind> kinds, RevocationReason reason, string? cardId = null)
+    {
+        await using var c = await database.OpenAsync();
+        await using var tx = await c.BeginTransactionAsync();
+        var serials = await CertificateStore.RevokeOfResidentAsync(c, tx, residentId, kinds, reason, clock.GetUtcNow().UtcDateTime, cardId);
+        await tx.CommitAsync();
+        Published(serials);
+        return serials;
+    }
+
+    /// <summary>Drops what was cached about revoked certificates; call after the revocation committed.</summary>
+    public void Published(IReadOnlyCollection<string> serials)
+    {
+        if (serials.Count == 0) return;
+        lock (gate)
+        {
+            generation++;
+            foreach (var serial in serials)
+            {
+                stateCache.TryRemove(serial, out _);
+                foreach (var kind in Enum.GetValues<CertificateKind>()) ocspCache.TryRemove((kind, serial), out _);
+            }
+            crlCache.Clear();
+        }
+    }
+
+    /// <summary>The current status of a certificate we issued (cached until a revocation).</summary>
+    public async Task<CertificateState> StateAsync(string serial, CertificateKind kind)
+    {
+        var now = clock.GetUtcNow();
+        if (stateCache.TryGetValue(serial, out var cached) && cached.Until > now) return cached.State;
+        var seen = Volatile.Read(ref generation);
+        CertificateState state;
+        await using (var c = await database.OpenAsync())
+        {
+            var record = await CertificateStore.FindAsync(c, serial);
+            state = record is null || record.Kind != kind ? CertificateState.Unknown
+                : new CertificateState(record.RevokedAt is null ? "good" : "revoked", record.RevokedAt, record.Reason, record.ResidentId);
+        }
+        lock (gate)
+            if (seen == generation) stateCache[serial] = (state, now.AddSeconds(options.OcspValiditySeconds));
+        return state;
+    }
+
+    public static X509RevocationReason CrlReason(RevocationReason reason) => reason switch
+    {
+        RevocationReason.ItemsChanged => X509RevocationReason.AffiliationChanged,
+        RevocationReason.HolderGone => X509RevocationReason.CessationOfOperation,
+        RevocationReason.Superseded => X509RevocationReason.Superseded,
+        _ => X509RevocationReason.KeyCompromise,
+    };
+
+    /// <summary>The current CRL of one CA, DER.</summary>
+    public async Task<byte[]> CrlAsync(CertificateKind kind)
+    {
+        var now = clock.GetUtcNow();
+        if (crlCache.TryGetValue(kind, out var cached) && cached.Until > now) return cached.Der;
+        var seen = Volatile.Read(ref generation);
+        List<CertificateRecord> revoked;
+        await using (var c = await database.OpenAsync())
+            revoked = await CertificateStore.RevokedAsync(c, kind, now.UtcDateTime);
+        var builder = new CertificateRevocationListBuilder();
+        foreach (var r in revoked)
+            builder.AddEntry(Convert.FromHexString(r.Serial), r.RevokedAt!.Value, CrlReason(r.Reason!.Value));
+        var ca = authorities.For(kind);
+        var thisUpdate = now.AddSeconds(-1);
+        var der = builder.Build(ca.WithKey, new BigInteger(now.ToUnixTimeMilliseconds()), now.AddHours(options.CrlValidityHours),
+            HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1, thisUpdate);
+        lock (gate)
+            if (seen == generation) crlCache[kind] = (der, now.AddHours(options.CrlValidityHours / 2.0));
+        return der;
+    }
+
+    /// <summary>Answers an encoded OCSP request with an encoded OCSP response (RFC 6960).</summary>
+    public async Task<byte[]> RespondAsync(byte[] encodedRequest)
+    {
+        var now = clock.GetUtcNow();
+        var requestKey = encodedRequest.Length <= 512 ? Convert.ToBase64String(encodedRequest) : null;
+        if (requestKey is not null && requestIndex.TryGetValue(requestKey, out var known)
+            && ocspCache.TryGetValue(known, out var hit) && hit.Until > now.AddSeconds(options.OcspValiditySeconds / 2.0))
+            return hit.Response;
+
+        if (encodedRequest.Length == 0) return Status(OcspRespStatus.MalformedRequest);
+        OcspReq request;
+        Req[] items;
+        try
+        {
+            request = new OcspReq(encodedRequest);
+            items = request.GetRequestList();
+        }
+        // Whatever the parser makes of untrusted bytes (empty, truncated, another structure), the answer is malformedRequest, never a 500.
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return Status(OcspRespStatus.MalformedRequest);
+        }
+        if (items.Length == 0) return Status(OcspRespStatus.MalformedRequest);
+
+        var ids = new List<(CertificateID Id, CertificateKind Kind, string Serial)>();
+        foreach (var item in items)
+        {
+            var id = item.GetCertID();
+            var kind = IssuerOf(id);
+            if (kind is null) return Status(OcspRespStatus.Unauthorized);
+            ids.Add((id, kind.Value, Convert.ToHexString(id.SerialNumber.ToByteArrayUnsigned())));
+        }
+        if (ids.Select(i => i.Kind).Distinct().Count() > 1) return Status(OcspRespStatus.Unauthorized);
+
+        if (ids.Count == 1 && requestKey is not null && requestIndex.Count < 1_000_000) requestIndex[requestKey] = (ids[0].Kind, ids[0].Serial);
+        if (ids.Count == 1 && ocspCache.TryGetValue((ids[0].Kind, ids[0].Serial), out var cached) && cached.Until > now.AddSeconds(options.OcspValiditySeconds / 2.0))
+            return cached.Response;
+
+        var seen = Volatile.Read(ref generation);
+        var responder = responders[ids[0].Kind];
+        var generator = new BasicOcspRespGenerator(new RespID(responder.Certificate.SubjectDN));
+        var nextUpdate = now.AddSeconds(options.OcspValiditySeconds);
+        foreach (var (id, kind, serial) in ids)
+        {
+            var state = await StateAsync(serial, kind);
+            CertificateStatus? status = state.Status switch
+            {
+                "good" => CertificateStatus.Good,
+                "revoked" => new RevokedStatus(state.RevokedAt!.Value, (int)CrlReason(state.Reason!.Value)),
+                _ => new UnknownStatus(),
+            };
+            generator.AddResponse(id, status, now.UtcDateTime.AddSeconds(-1), nextUpdate.UtcDateTime, null);
+        }
+        var basic = generator.Generate(responder.Signer, [responder.Certificate], now.UtcDateTime);
+        var response = new OCSPRespGenerator().Generate(OCSPRespGenerator.Successful, basic).GetEncoded();
+        if (ids.Count == 1)
+            lock (gate)
+                if (seen == generation) ocspCache[(ids[0].Kind, ids[0].Serial)] = (response, nextUpdate);
+        return response;
+    }
+
+    private CertificateKind? IssuerOf(CertificateID id)
+    {
+        foreach (var (kind, responder) in responders)
+        {
+            try { if (id.MatchesIssuer(responder.Certificate)) return kind; }
+            catch (OcspException) { }
+        }
+        return null;
+    }
+
+    private static byte[] Status(int status) => new OCSPRespGenerator().Generate(status, null).GetEncoded();
+}

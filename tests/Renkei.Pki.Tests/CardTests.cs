@@ -1,0 +1,104 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using Renkei.Hosting;
+using Renkei.Hosting.Storage;
+using Renkei.Pki.Cards;
+using Renkei.Testing;
+
+namespace Renkei.Pki.Tests;
+
+public sealed class CardTests
+{
+    private static async Task<HttpResponseMessage> ResetAsync(PkiSandbox sandbox, IndividualNumberCard card, string number, string? recovery = null) =>
+        await sandbox.PkiAdmin.PostAsJsonAsync($"api/cards/{card.CardId}/pin-reset", new PinResetRequest(number, recovery ?? card.RecoveryBlob), ServiceDefaults.Json);
+
+    [Theory, StorageData]
+    public async Task Authentication_pin_locks_after_three_wrong_in_a_row_and_the_municipality_resets_it(StorageProvider provider)
+    {
+        await using var sandbox = await PkiSandbox.StartAsync(provider);
+        var resident = await sandbox.RegisterResidentAsync();
+        var card = await sandbox.IssueCardAsync(resident, pin: "1234");
+        var challenge = Encoding.ASCII.GetBytes("challenge-0123456789");
+
+        // A right PIN clears the count of wrong ones before it.
+        Assert.Equal(2, card.Authenticate("0000", challenge).Check.TriesLeft);
+        Assert.True(card.Authenticate("1234", challenge).Check.Accepted);
+        Assert.Equal(0, card.FailuresOf(CardPin.Authentication));
+
+        Assert.Equal(2, card.Authenticate("0000", challenge).Check.TriesLeft);
+        Assert.Equal(1, card.Authenticate("1111", challenge).Check.TriesLeft);
+        var third = card.Authenticate("2222", challenge).Check;
+        Assert.True(third.Locked);
+        // Locked: even the right PIN is refused, and the lock is in the file, not in memory.
+        var reopened = IndividualNumberCard.Open(card.Path);
+        var afterLock = reopened.Authenticate("1234", challenge);
+        Assert.Null(afterLock.Signature);
+        Assert.True(afterLock.Check.Locked);
+        // The signing password is a separate PIN and still works.
+        Assert.True(reopened.Sign("ABC123", [1, 2, 3]).Check.Accepted);
+
+        // The identity check: another person's number is refused, as is a blob that is not this card's.
+        var stranger = await sandbox.RegisterResidentAsync();
+        var refused = await ResetAsync(sandbox, reopened, stranger.IndividualNumber);
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.Contains("identity-mismatch", await refused.Content.ReadAsStringAsync());
+        var otherCard = await sandbox.IssueCardAsync(stranger);
+        Assert.Equal(HttpStatusCode.BadRequest, (await ResetAsync(sandbox, reopened, resident.IndividualNumber, otherCard.RecoveryBlob)).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await ResetAsync(sandbox, reopened, "not a number")).StatusCode);
+
+        var answer = await ResetAsync(sandbox, reopened, resident.IndividualNumber);
+        Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+        var keys = Convert.FromBase64String((await answer.Content.ReadFromJsonAsync<PinResetAnswer>(ServiceDefaults.Json))!.DataKeys);
+        Assert.True(reopened.ResetPin(CardPin.Authentication, "5678", keys).Accepted);
+        Assert.False(reopened.IsLocked(CardPin.Authentication));
+        Assert.False(reopened.Authenticate("1234", challenge).Check.Accepted);
+        Assert.NotNull(reopened.Authenticate("5678", challenge).Signature);
+    }
+
+    [Fact]
+    public async Task Signing_password_locks_after_five_and_input_assist_pin_after_three()
+    {
+        await using var sandbox = await PkiSandbox.StartAsync(StorageProvider.Sqlite);
+        var resident = await sandbox.RegisterResidentAsync();
+        var card = await sandbox.IssueCardAsync(resident, pin: "4321", signingPassword: "PASS2026");
+        for (var i = 1; i <= 4; i++) Assert.Equal(5 - i, card.Sign("WRONG1", [1]).Check.TriesLeft);
+        Assert.True(card.Sign("WRONG1", [1]).Check.Locked);
+        Assert.Null(card.Sign("PASS2026", [1]).Cms);
+
+        var (data, check) = card.ReadInputAssist("4321");
+        Assert.True(check.Accepted);
+        Assert.Equal(resident.IndividualNumber, data!.IndividualNumber);
+        Assert.Equal($"{resident.FamilyName} {resident.GivenName}", data.Name);
+        for (var i = 1; i <= 2; i++) Assert.False(card.ReadInputAssist("0000").Check.Locked);
+        Assert.True(card.ReadInputAssist("0000").Check.Locked);
+        Assert.Null(card.ReadInputAssist("4321").Data);
+
+        // Formats are checked before a try is counted: lowercase, too short, letters in a PIN.
+        var locked = card.FailuresOf(CardPin.Authentication);
+        Assert.True(card.Authenticate("12a4", [1]).Check.WrongFormat);
+        Assert.True(card.Sign("abc123", [1]).Check.WrongFormat);
+        Assert.True(card.Sign("AB12", [1]).Check.WrongFormat);
+        Assert.True(card.Sign("ABCDEFGHIJKLMNOPQ", [1]).Check.WrongFormat);
+        Assert.Equal(locked, card.FailuresOf(CardPin.Authentication));
+        Assert.Throws<ArgumentException>(() =>
+        {
+            using var keys = PkiSandbox.CardKeys();
+            IndividualNumberCard.Create(sandbox.Folder + "/x.json", keys, null!, "", new Uri("http://127.0.0.1/"), "12345", "ABC123", "1234");
+        });
+    }
+
+    [Fact]
+    public async Task The_card_file_holds_no_private_key_in_the_clear()
+    {
+        await using var sandbox = await PkiSandbox.StartAsync(StorageProvider.Sqlite);
+        var resident = await sandbox.RegisterResidentAsync();
+        var card = await sandbox.IssueCardAsync(resident);
+        var text = await File.ReadAllTextAsync(card.Path);
+        Assert.DoesNotContain("PRIVATE KEY", text);
+        Assert.DoesNotContain(resident.IndividualNumber, text);
+        using var keys = PkiSandbox.CardKeys();
+        Assert.DoesNotContain(Convert.ToBase64String(keys.Signing.ExportPkcs8PrivateKey())[..40], text);
+        Assert.Equal(IndividualNumberCard.PhotoPlaceholder, card.Face.Photo);
+    }
+}

@@ -1,0 +1,140 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Security.Cryptography.X509Certificates;
+using System.Text.Json;
+using Renkei.Hosting;
+using Renkei.Hosting.Storage;
+using Renkei.Pki.Authorities;
+using Renkei.Pki.Cards;
+using Renkei.Pki.Certificates;
+using Renkei.Testing;
+
+namespace Renkei.Pki.Tests;
+
+public sealed class IssuanceTests
+{
+    [Theory, StorageData]
+    public async Task Signing_certificate_carries_the_basic_four_and_authentication_certificate_none(StorageProvider provider)
+    {
+        await using var sandbox = await PkiSandbox.StartAsync(provider);
+        var resident = await sandbox.RegisterResidentAsync("1990-01-02");
+        var card = await sandbox.IssueCardAsync(resident);
+
+        var signing = card.SigningCertificate;
+        var items = CertificateProfile.ReadItems(signing);
+        Assert.NotNull(items);
+        Assert.Equal($"{resident.FamilyName} {resident.GivenName}", items.Name);
+        Assert.Equal(new DateOnly(1990, 1, 2), items.DateOfBirth);
+        Assert.Equal("male", items.Sex);
+        Assert.StartsWith("千葉県千葉市中央区中央", items.Address);
+        Assert.DoesNotContain(resident.GivenName, signing.Subject);
+        Assert.Contains(CertificateProfile.SigningPolicy, CertificateProfile.PoliciesOf(signing));
+        // The date of birth as the profile writes it: era digit (4 = Heisei) and yyyyMMdd.
+        Assert.Equal("419900102", CertificateProfile.EncodeDateOfBirth(new DateOnly(1990, 1, 2)));
+
+        var authentication = card.AuthenticationCertificate;
+        Assert.Null(CertificateProfile.ReadItems(authentication));
+        Assert.Null(authentication.Extensions["2.5.29.17"]);
+        Assert.Contains(CertificateProfile.AuthenticationPolicy, CertificateProfile.PoliciesOf(authentication));
+        Assert.DoesNotContain(resident.FamilyName, authentication.Subject);
+
+        foreach (var certificate in new[] { signing, authentication })
+        {
+            var (notAfter, _) = CertificateProfile.Validity(new DateOnly(1990, 1, 2), DateTimeOffset.UtcNow);
+            Assert.Equal(notAfter.UtcDateTime, certificate.NotAfter.ToUniversalTime(), TimeSpan.FromSeconds(1));
+            var aia = certificate.Extensions.OfType<X509AuthorityInformationAccessExtension>().Single();
+            Assert.Equal(new Uri(sandbox.Pki.BaseAddress(), "ocsp").ToString(), aia.EnumerateOcspUris().Single());
+            Assert.Contains("/crl/", certificate.Extensions["2.5.29.31"]!.Format(false));
+        }
+        Assert.Equal("good", await Ocsp.StatusAsync(sandbox.Anonymous, signing, Ca(sandbox, CertificateKind.Signing)));
+        Assert.Equal("good", await Ocsp.StatusAsync(sandbox.Anonymous, authentication, Ca(sandbox, CertificateKind.Authentication)));
+    }
+
+    [Fact]
+    public void Validity_runs_to_the_fifth_birthday_after_issue_and_a_minors_card_to_the_fifth()
+    {
+        var issued = new DateTimeOffset(2026, 11, 23, 3, 0, 0, TimeSpan.Zero);
+        var (adult, adultCard) = CertificateProfile.Validity(new DateOnly(1990, 1, 2), issued);
+        Assert.Equal(new DateOnly(2036, 1, 2), adultCard);
+        // The close of 2031-01-02 in Japan is 14:59:59 UTC that day.
+        Assert.Equal(new DateTimeOffset(2031, 1, 2, 14, 59, 59, TimeSpan.Zero), adult);
+        var (minor, minorCard) = CertificateProfile.Validity(new DateOnly(2015, 6, 1), issued);
+        Assert.Equal(new DateOnly(2031, 6, 1), minorCard);
+        Assert.Equal(new DateTimeOffset(2031, 6, 1, 14, 59, 59, TimeSpan.Zero), minor);
+        // A birthday on the issue day counts from the next one.
+        var (sameDay, _) = CertificateProfile.Validity(new DateOnly(1980, 11, 23), issued);
+        Assert.Equal(new DateTimeOffset(2031, 11, 23, 14, 59, 59, TimeSpan.Zero), sameDay);
+    }
+
+    [Theory, StorageData]
+    public async Task Bad_requests_are_refused_with_their_type_and_nothing_is_issued(StorageProvider provider)
+    {
+        await using var sandbox = await PkiSandbox.StartAsync(provider);
+        using var keys = PkiSandbox.CardKeys();
+        async Task<(HttpStatusCode, string)> Issue(object body)
+        {
+            var response = await sandbox.PkiAdmin.PostAsJsonAsync("api/cards", body, ServiceDefaults.Json);
+            var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+            return (response.StatusCode, json.GetProperty("type").GetString()!);
+        }
+
+        Assert.Equal((HttpStatusCode.BadRequest, "urn:renkei:problem:invalid-card-request"),
+            await Issue(new IssueCardRequest("123456789012", keys.SigningRequestPem, keys.AuthenticationRequestPem)));
+        Assert.Equal((HttpStatusCode.BadRequest, "urn:renkei:problem:invalid-card-request"),
+            await Issue(new IssueCardRequest("123456789018", "not a request", keys.AuthenticationRequestPem)));
+        Assert.Equal((HttpStatusCode.BadRequest, "urn:renkei:problem:invalid-card-request"),
+            await Issue(new IssueCardRequest("123456789018", keys.SigningRequestPem, keys.SigningRequestPem)));
+        using var small = IndividualNumberCard.Keys.Create(1024);
+        Assert.Equal((HttpStatusCode.BadRequest, "urn:renkei:problem:invalid-card-request"),
+            await Issue(new IssueCardRequest("123456789018", small.SigningRequestPem, small.AuthenticationRequestPem)));
+        Assert.Equal((HttpStatusCode.NotFound, "urn:renkei:problem:unknown-number"),
+            await Issue(new IssueCardRequest("123456789018", keys.SigningRequestPem, keys.AuthenticationRequestPem)));
+
+        var resident = await sandbox.RegisterResidentAsync();
+        await sandbox.RecordAsync(new { kind = "death", residentId = resident.ResidentId });
+        Assert.Equal((HttpStatusCode.Conflict, "urn:renkei:problem:not-a-resident"),
+            await Issue(new IssueCardRequest(resident.IndividualNumber, keys.SigningRequestPem, keys.AuthenticationRequestPem)));
+
+        var unauthenticated = await sandbox.Anonymous.PostAsJsonAsync("api/cards", new IssueCardRequest(resident.IndividualNumber, keys.SigningRequestPem, keys.AuthenticationRequestPem));
+        Assert.Equal(HttpStatusCode.Unauthorized, unauthenticated.StatusCode);
+
+        // Nothing was written: the CRLs are empty and no card exists.
+        var crl = await sandbox.Anonymous.GetByteArrayAsync("crl/signing.crl");
+        Assert.NotEmpty(crl);
+        var db = TestDatabaseOf(sandbox);
+        await using var c = await db.OpenAsync();
+        Assert.Equal(0L, await Sql.ScalarAsync<long>(c, "SELECT COUNT(*) FROM cards"));
+    }
+
+    [Fact]
+    public async Task An_unreachable_registry_is_a_503_and_nothing_is_issued()
+    {
+        await using var sandbox = await PkiSandbox.StartAsync(StorageProvider.Sqlite);
+        var resident = await sandbox.RegisterResidentAsync();
+        await sandbox.StartPkiAsync(s => s["Pki:RegistryUrl"] = "http://127.0.0.1:9/");
+        using var keys = PkiSandbox.CardKeys();
+        var response = await sandbox.PkiAdmin.PostAsJsonAsync("api/cards", new IssueCardRequest(resident.IndividualNumber, keys.SigningRequestPem, keys.AuthenticationRequestPem), ServiceDefaults.Json);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Contains("registry-unavailable", await response.Content.ReadAsStringAsync());
+        await using var c = await TestDatabaseOf(sandbox).OpenAsync();
+        Assert.Equal(0L, await Sql.ScalarAsync<long>(c, "SELECT COUNT(*) FROM certificates"));
+    }
+
+    [Theory, StorageData]
+    public async Task A_new_card_supersedes_the_old_one_and_revokes_its_certificates(StorageProvider provider)
+    {
+        await using var sandbox = await PkiSandbox.StartAsync(provider);
+        var resident = await sandbox.RegisterResidentAsync();
+        var first = await sandbox.IssueCardAsync(resident);
+        var second = await sandbox.IssueCardAsync(resident);
+        Assert.Equal("revoked", await Ocsp.StatusAsync(sandbox.Anonymous, first.SigningCertificate, Ca(sandbox, CertificateKind.Signing)));
+        Assert.Equal("revoked", await Ocsp.StatusAsync(sandbox.Anonymous, first.AuthenticationCertificate, Ca(sandbox, CertificateKind.Authentication)));
+        Assert.Equal("good", await Ocsp.StatusAsync(sandbox.Anonymous, second.SigningCertificate, Ca(sandbox, CertificateKind.Signing)));
+    }
+
+    public static X509Certificate2 Ca(PkiSandbox sandbox, CertificateKind kind) =>
+        ((Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<CertificationAuthorities>(sandbox.Pki.Services))).For(kind).Certificate;
+
+    public static Database TestDatabaseOf(PkiSandbox sandbox) =>
+        Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Database>(sandbox.Pki.Services);
+}

@@ -1,0 +1,216 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Renkei.Hosting;
+using Renkei.Hosting.Storage;
+using Renkei.Pki.Authorities;
+using Renkei.Pki.Cards;
+using Renkei.Pki.Verifiers;
+using Renkei.Registry;
+using Renkei.Testing;
+
+namespace Renkei.Pki.Tests;
+
+/// <summary>A clock the tests move (for expired and not-yet-valid certificates).</summary>
+public sealed class TestClock : TimeProvider
+{
+    public DateTimeOffset? Fixed { get; set; }
+
+    public override DateTimeOffset GetUtcNow() => Fixed ?? base.GetUtcNow();
+}
+
+/// <summary>A synthetic resident as the Registry recorded them.</summary>
+public sealed record Resident(string ResidentId, string IndividualNumber, string FamilyName, string GivenName, string DateOfBirth);
+
+/// <summary>
+/// A real Registry and a real PKI on loopback, on one storage provider, with readable actions so
+/// that tests read as stories: register a resident, issue a card, record a change, ask OCSP.
+/// </summary>
+public sealed class PkiSandbox : IAsyncDisposable
+{
+    public const string Municipality = "121002";
+    private const string AdminToken = "test-admin-token";
+    private const string ClerkToken = "test-clerk-token";
+    private const string PkiToken = "test-pki-token";
+    private readonly TempFolder folder = new();
+    private readonly StorageProvider provider;
+    private readonly StorageOptions pkiStorage;
+    private int residents;
+
+    private PkiSandbox(StorageProvider provider)
+    {
+        this.provider = provider;
+        pkiStorage = TestDatabases.Create(provider, folder.Path);
+    }
+
+    public WebApplication Registry { get; private set; } = null!;
+    public WebApplication Pki { get; private set; } = null!;
+    public TestClock Clock { get; } = new();
+    public HttpClient Clerk { get; private set; } = null!;
+    public HttpClient PkiAdmin { get; private set; } = null!;
+    public HttpClient Anonymous { get; private set; } = null!;
+    public string Folder => folder.Path;
+
+    public static async Task<PkiSandbox> StartAsync(StorageProvider provider)
+    {
+        var sandbox = new PkiSandbox(provider);
+        var registryStorage = TestDatabases.Create(provider, sandbox.folder.Path);
+        sandbox.Registry = RegistryApp.Create([], b =>
+        {
+            b.WebHost.UseUrls("http://127.0.0.1:0");
+            b.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Registry:DataFolder"] = sandbox.folder.File("registry"),
+                ["Storage:Provider"] = registryStorage.Provider.ToString(),
+                ["Storage:ConnectionString"] = registryStorage.ConnectionString,
+                ["Logging:LogLevel:Default"] = "Warning",
+                ["Callers:0:Name"] = "clerk", ["Callers:0:Token"] = ClerkToken, ["Callers:0:Permissions:0"] = $"municipality:{Municipality}",
+                ["Callers:1:Name"] = "pki", ["Callers:1:Token"] = PkiToken, ["Callers:1:Permissions:0"] = "identity", ["Callers:1:Permissions:1"] = "events",
+            });
+        });
+        await sandbox.Registry.StartAsync();
+        await sandbox.StartPkiAsync();
+        sandbox.Clerk = Client(sandbox.Registry.BaseAddress(), ClerkToken);
+        return sandbox;
+    }
+
+    /// <summary>CA and recovery keys made once per test run and copied into each sandbox: RSA key generation is slow.</summary>
+    private static readonly Lazy<string> SharedKeys = new(() =>
+    {
+        var path = TempFolder.CreatePath();
+        var options = new PkiOptions { DataFolder = path };
+        CertificationAuthorities.LoadOrCreate(options, TimeProvider.System);
+        CardRecoveryKey.LoadOrCreate(options.CardRecoveryKeyPath);
+        return path;
+    });
+
+    /// <summary>Card keys shared by the tests' cards (each card still gets its own certificates).</summary>
+    private static readonly Lazy<(string Signing, string Authentication)> SharedCardKeys = new(() =>
+    {
+        using var keys = IndividualNumberCard.Keys.Create(2048);
+        return (keys.Signing.ExportPkcs8PrivateKeyPem(), keys.Authentication.ExportPkcs8PrivateKeyPem());
+    });
+
+    public static IndividualNumberCard.Keys CardKeys()
+    {
+        var (signing, authentication) = SharedCardKeys.Value;
+        var s = System.Security.Cryptography.RSA.Create();
+        s.ImportFromPem(signing);
+        var a = System.Security.Cryptography.RSA.Create();
+        a.ImportFromPem(authentication);
+        return new IndividualNumberCard.Keys(s, a);
+    }
+
+    /// <summary>Starts (or restarts) the PKI on the same database and key files.</summary>
+    public async Task StartPkiAsync(Action<IDictionary<string, string?>>? settings = null)
+    {
+        var pkiFolder = folder.File("pki");
+        if (!Directory.Exists(pkiFolder))
+        {
+            Directory.CreateDirectory(pkiFolder);
+            foreach (var file in Directory.GetFiles(SharedKeys.Value)) File.Copy(file, Path.Combine(pkiFolder, Path.GetFileName(file)));
+        }
+        if (Pki is not null)
+        {
+            await Pki.StopAsync();
+            await Pki.DisposeAsync();
+        }
+        var values = new Dictionary<string, string?>
+        {
+            ["Pki:DataFolder"] = folder.File("pki"),
+            ["Pki:RegistryUrl"] = Registry.BaseAddress().ToString(),
+            ["Pki:RegistryToken"] = PkiToken,
+            // The Registry finishes a long-poll only at its end, even when the reader has gone: keep them short so stops are quick.
+            ["Pki:RegistryWaitSeconds"] = "1",
+            ["Storage:Provider"] = pkiStorage.Provider.ToString(),
+            ["Storage:ConnectionString"] = pkiStorage.ConnectionString,
+            ["Logging:LogLevel:Default"] = "Warning",
+            ["Callers:0:Name"] = "admin", ["Callers:0:Token"] = AdminToken, ["Callers:0:Permissions:0"] = "admin",
+        };
+        settings?.Invoke(values);
+        Pki = PkiApp.Create([], b =>
+        {
+            b.WebHost.UseUrls("http://127.0.0.1:0");
+            b.Services.AddSingleton<TimeProvider>(Clock);
+            b.Configuration.AddInMemoryCollection(values);
+        });
+        await Pki.StartAsync();
+        PkiAdmin = Client(Pki.BaseAddress(), AdminToken);
+        Anonymous = Client(Pki.BaseAddress(), null);
+    }
+
+    public static HttpClient Client(Uri baseAddress, string? token)
+    {
+        var http = new HttpClient { BaseAddress = baseAddress };
+        if (token is not null) http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return http;
+    }
+
+    /// <summary>Records a synthetic person moving in from abroad; returns their id and number.</summary>
+    public async Task<Resident> RegisterResidentAsync(string dateOfBirth = "1990-01-02")
+    {
+        var n = Interlocked.Increment(ref residents);
+        var family = "連携";
+        var given = $"太郎{n}";
+        var response = await Clerk.PostAsJsonAsync($"api/municipalities/{Municipality}/events", new
+        {
+            kind = "move-in", from = "abroad", address = $"千葉県千葉市中央区中央{n}-1-1",
+            person = new { familyName = family, givenName = given, familyNameKana = "レンケイ", givenNameKana = "タロウ", dateOfBirth, sex = "male" },
+        }, ServiceDefaults.Json);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, body);
+        var receipt = JsonDocument.Parse(body).RootElement;
+        return new Resident(receipt.GetProperty("residentId").GetString()!, receipt.GetProperty("individualNumber").GetString()!, family, given, dateOfBirth);
+    }
+
+    /// <summary>Records a change at the Registry (address-change, name-change, death, move-out …).</summary>
+    public async Task RecordAsync(object change)
+    {
+        var response = await Clerk.PostAsJsonAsync($"api/municipalities/{Municipality}/events", change, ServiceDefaults.Json);
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+    }
+
+    /// <summary>Makes card keys, has the PKI issue both certificates, and writes the card file.</summary>
+    public async Task<IndividualNumberCard> IssueCardAsync(Resident resident, string pin = "1234", string signingPassword = "ABC123", string? path = null)
+    {
+        using var keys = CardKeys();
+        var response = await PkiAdmin.PostAsJsonAsync("api/cards", new IssueCardRequest(resident.IndividualNumber, keys.SigningRequestPem, keys.AuthenticationRequestPem), ServiceDefaults.Json);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, body);
+        var issued = JsonSerializer.Deserialize<CardIssued>(body, ServiceDefaults.Json)!;
+        return IndividualNumberCard.Create(path ?? folder.File($"{issued.CardId}.card.json"), keys, issued, resident.IndividualNumber, Pki.BaseAddress(), pin, signingPassword, pin);
+    }
+
+    public async Task<(HttpClient Client, VerifierRegistered Verifier)> RegisterVerifierAsync(string kind = "private", bool approved = true)
+    {
+        var response = await PkiAdmin.PostAsJsonAsync("api/verifiers", new RegisterVerifierRequest($"検証者 {Guid.NewGuid():N}", kind, approved), ServiceDefaults.Json);
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+        var verifier = (await response.Content.ReadFromJsonAsync<VerifierRegistered>(ServiceDefaults.Json))!;
+        return (Client(Pki.BaseAddress(), verifier.Token), verifier);
+    }
+
+    /// <summary>Waits for a condition to hold, polling; fails after a generous bound.</summary>
+    public static async Task EventuallyAsync(Func<Task<bool>> condition, string what)
+    {
+        var until = DateTime.UtcNow.AddSeconds(30);
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > until) Assert.Fail($"timed out waiting for: {what}");
+            await Task.Delay(20);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var app in new[] { Pki, Registry })
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+        }
+        folder.Dispose();
+    }
+}

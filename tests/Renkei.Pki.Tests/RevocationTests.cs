@@ -1,0 +1,177 @@
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.Extensions.DependencyInjection;
+using Renkei.Hosting.Storage;
+using Renkei.Pki.Authorities;
+using Renkei.Pki.Cards;
+using Renkei.Pki.Revocation;
+using Renkei.Testing;
+
+namespace Renkei.Pki.Tests;
+
+public sealed class RevocationTests
+{
+    private static async Task<string> StatusAsync(PkiSandbox sandbox, X509Certificate2 certificate, CertificateKind kind) =>
+        await Ocsp.StatusAsync(sandbox.Anonymous, certificate, IssuanceTests.Ca(sandbox, kind));
+
+    private static async Task WaitForStatusAsync(PkiSandbox sandbox, IndividualNumberCard card, CertificateKind kind, string status) =>
+        await PkiSandbox.EventuallyAsync(async () =>
+            await StatusAsync(sandbox, kind == CertificateKind.Signing ? card.SigningCertificate : card.AuthenticationCertificate, kind) == status,
+            $"OCSP says {status} for the {kind} certificate");
+
+    [Theory, StorageData]
+    public async Task Address_change_revokes_the_signing_certificate_and_keeps_the_authentication_certificate(StorageProvider provider)
+    {
+        await using var sandbox = await PkiSandbox.StartAsync(provider);
+        var resident = await sandbox.RegisterResidentAsync();
+        var other = await sandbox.RegisterResidentAsync();
+        var card = await sandbox.IssueCardAsync(resident);
+        var otherCard = await sandbox.IssueCardAsync(other);
+        Assert.Equal("good", await StatusAsync(sandbox, card.SigningCertificate, CertificateKind.Signing));
+
+        await sandbox.RecordAsync(new { kind = "address-change", residentId = resident.ResidentId, address = "千葉県千葉市中央区富士見1-2-3" });
+
+        await WaitForStatusAsync(sandbox, card, CertificateKind.Signing, "revoked");
+        Assert.Equal("good", await StatusAsync(sandbox, card.AuthenticationCertificate, CertificateKind.Authentication));
+        Assert.Equal("good", await StatusAsync(sandbox, otherCard.SigningCertificate, CertificateKind.Signing));
+
+        // The CRL lists it, with the reason of a change of items.
+        var crl = await sandbox.Anonymous.GetByteArrayAsync("crl/signing.crl");
+        var list = new Org.BouncyCastle.X509.X509Crl(crl);
+        var entry = list.GetRevokedCertificate(new Org.BouncyCastle.Math.BigInteger(card.SigningCertificate.SerialNumber, 16));
+        Assert.NotNull(entry);
+        Assert.Null(list.GetRevokedCertificate(new Org.BouncyCastle.Math.BigInteger(otherCard.SigningCertificate.SerialNumber, 16)));
+        list.Verify(new Org.BouncyCastle.X509.X509Certificate(IssuanceTests.Ca(sandbox, CertificateKind.Signing).RawData).GetPublicKey());
+        Assert.True(new Org.BouncyCastle.X509.X509Crl(await sandbox.Anonymous.GetByteArrayAsync("crl/authentication.crl")).GetRevokedCertificates() is null or { Count: 0 });
+    }
+
+    [Theory, StorageData]
+    public async Task Name_change_revokes_only_the_signing_certificate(StorageProvider provider)
+    {
+        await using var sandbox = await PkiSandbox.StartAsync(provider);
+        var resident = await sandbox.RegisterResidentAsync();
+        var card = await sandbox.IssueCardAsync(resident);
+        await sandbox.RecordAsync(new { kind = "name-change", residentId = resident.ResidentId, familyName = "改姓", familyNameKana = "カイセイ" });
+        await WaitForStatusAsync(sandbox, card, CertificateKind.Signing, "revoked");
+        Assert.Equal("good", await StatusAsync(sandbox, card.AuthenticationCertificate, CertificateKind.Authentication));
+    }
+
+    [Theory, StorageData]
+    public async Task Death_and_moving_abroad_revoke_both_and_a_domestic_move_out_neither(StorageProvider provider)
+    {
+        await using var sandbox = await PkiSandbox.StartAsync(provider);
+        var dead = await sandbox.RegisterResidentAsync();
+        var abroad = await sandbox.RegisterResidentAsync();
+        var domestic = await sandbox.RegisterResidentAsync();
+        var deadCard = await sandbox.IssueCardAsync(dead);
+        var abroadCard = await sandbox.IssueCardAsync(abroad);
+        var domesticCard = await sandbox.IssueCardAsync(domestic);
+
+        await sandbox.RecordAsync(new { kind = "move-out", residentId = domestic.ResidentId, destination = "122173" });
+        await sandbox.RecordAsync(new { kind = "death", residentId = dead.ResidentId });
+        await sandbox.RecordAsync(new { kind = "move-out", residentId = abroad.ResidentId, destination = "abroad" });
+
+        await WaitForStatusAsync(sandbox, abroadCard, CertificateKind.Authentication, "revoked");
+        Assert.Equal("revoked", await StatusAsync(sandbox, abroadCard.SigningCertificate, CertificateKind.Signing));
+        Assert.Equal("revoked", await StatusAsync(sandbox, deadCard.SigningCertificate, CertificateKind.Signing));
+        Assert.Equal("revoked", await StatusAsync(sandbox, deadCard.AuthenticationCertificate, CertificateKind.Authentication));
+        // Events apply in order, so the earlier domestic move-out has been seen and left both alone.
+        Assert.Equal("good", await StatusAsync(sandbox, domesticCard.SigningCertificate, CertificateKind.Signing));
+        Assert.Equal("good", await StatusAsync(sandbox, domesticCard.AuthenticationCertificate, CertificateKind.Authentication));
+    }
+
+    [Theory, StorageData]
+    public async Task A_reported_loss_revokes_both_and_a_second_report_conflicts(StorageProvider provider)
+    {
+        await using var sandbox = await PkiSandbox.StartAsync(provider);
+        var resident = await sandbox.RegisterResidentAsync();
+        var card = await sandbox.IssueCardAsync(resident);
+        var response = await sandbox.PkiAdmin.PostAsync($"api/cards/{card.CardId}/loss", null);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("revoked", await StatusAsync(sandbox, card.SigningCertificate, CertificateKind.Signing));
+        Assert.Equal("revoked", await StatusAsync(sandbox, card.AuthenticationCertificate, CertificateKind.Authentication));
+        Assert.Equal(HttpStatusCode.Conflict, (await sandbox.PkiAdmin.PostAsync($"api/cards/{card.CardId}/loss", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await sandbox.PkiAdmin.PostAsync("api/cards/CNOSUCHCARD/loss", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await sandbox.Anonymous.PostAsync($"api/cards/{card.CardId}/loss", null)).StatusCode);
+    }
+
+    [Theory, StorageData]
+    public async Task The_feed_position_survives_a_restart_and_events_are_not_applied_twice(StorageProvider provider)
+    {
+        await using var sandbox = await PkiSandbox.StartAsync(provider);
+        var resident = await sandbox.RegisterResidentAsync();
+        var card = await sandbox.IssueCardAsync(resident);
+        await sandbox.RecordAsync(new { kind = "address-change", residentId = resident.ResidentId, address = "千葉県千葉市中央区富士見9-9-9" });
+        await WaitForStatusAsync(sandbox, card, CertificateKind.Signing, "revoked");
+        var position = sandbox.Pki.Services.GetRequiredService<RegistryEventFollower>().Position;
+        Assert.True(position > 0);
+
+        // A new card after the change; the restarted PKI must not replay the old address change onto it.
+        var renewed = await sandbox.IssueCardAsync(resident);
+        await sandbox.StartPkiAsync();
+        var follower = sandbox.Pki.Services.GetRequiredService<RegistryEventFollower>();
+        await PkiSandbox.EventuallyAsync(() => Task.FromResult(follower.Position >= position), "the follower resumed");
+        var marker = await sandbox.RegisterResidentAsync();
+        await PkiSandbox.EventuallyAsync(() => Task.FromResult(follower.Position >= position + 1), "the follower read past the marker");
+        Assert.Equal("good", await StatusAsync(sandbox, renewed.SigningCertificate, CertificateKind.Signing));
+        Assert.NotNull(marker);
+    }
+
+    [Theory, StorageData]
+    public async Task A_change_read_late_does_not_revoke_a_card_issued_after_it(StorageProvider provider)
+    {
+        await using var sandbox = await PkiSandbox.StartAsync(provider);
+        await sandbox.StartPkiAsync(s => s["Pki:FollowRegistryEvents"] = "false");
+        var resident = await sandbox.RegisterResidentAsync();
+        var before = await sandbox.IssueCardAsync(resident);
+        await sandbox.RecordAsync(new { kind = "address-change", residentId = resident.ResidentId, address = "千葉県千葉市花見川区幕張町1-1" });
+        var after = await sandbox.IssueCardAsync(resident);
+
+        // The PKI now catches up with the feed: the change concerns only what was issued before it.
+        await sandbox.StartPkiAsync();
+        var follower = sandbox.Pki.Services.GetRequiredService<RegistryEventFollower>();
+        var marker = await sandbox.RegisterResidentAsync();
+        await PkiSandbox.EventuallyAsync(() => Task.FromResult(follower.Position >= 3), "the follower read the change and the marker");
+        Assert.Equal("revoked", await StatusAsync(sandbox, before.SigningCertificate, CertificateKind.Signing));
+        Assert.Equal("good", await StatusAsync(sandbox, after.SigningCertificate, CertificateKind.Signing));
+        Assert.Equal("good", await StatusAsync(sandbox, after.AuthenticationCertificate, CertificateKind.Authentication));
+        Assert.NotNull(marker);
+    }
+
+    [Theory, StorageData]
+    public async Task Malformed_and_foreign_ocsp_requests_get_ocsp_errors_not_http_errors(StorageProvider provider)
+    {
+        await using var sandbox = await PkiSandbox.StartAsync(provider);
+        var content = new ByteArrayContent([1, 2, 3]);
+        content.Headers.ContentType = new("application/ocsp-request");
+        var response = await sandbox.Anonymous.PostAsync("ocsp", content);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(Org.BouncyCastle.Ocsp.OcspRespStatus.MalformedRequest, new Org.BouncyCastle.Ocsp.OcspResp(await response.Content.ReadAsByteArrayAsync()).Status);
+
+        using var foreign = ForeignCa.Create();
+        var request = new ByteArrayContent(Ocsp.Request(foreign.Leaf, foreign.Ca));
+        request.Headers.ContentType = new("application/ocsp-request");
+        var answer = new Org.BouncyCastle.Ocsp.OcspResp(await (await sandbox.Anonymous.PostAsync("ocsp", request)).Content.ReadAsByteArrayAsync());
+        Assert.Equal(Org.BouncyCastle.Ocsp.OcspRespStatus.Unauthorized, answer.Status);
+        Assert.Equal(HttpStatusCode.NotFound, (await sandbox.Anonymous.GetAsync("crl/other.crl")).StatusCode);
+
+        // The GET form (RFC 6960 appendix A): the request base64 in the path; not base64 is malformed.
+        var resident = await sandbox.RegisterResidentAsync();
+        var card = await sandbox.IssueCardAsync(resident);
+        var get = await sandbox.Anonymous.GetAsync("ocsp/" + Uri.EscapeDataString(Convert.ToBase64String(
+            Ocsp.Request(card.AuthenticationCertificate, IssuanceTests.Ca(sandbox, CertificateKind.Authentication)))));
+        var basic = (Org.BouncyCastle.Ocsp.BasicOcspResp)new Org.BouncyCastle.Ocsp.OcspResp(await get.Content.ReadAsByteArrayAsync()).GetResponseObject();
+        Assert.Null(basic.Responses.Single().GetCertStatus());
+        var junk = new Org.BouncyCastle.Ocsp.OcspResp(await (await sandbox.Anonymous.GetAsync("ocsp/not-base64!")).Content.ReadAsByteArrayAsync());
+        Assert.Equal(Org.BouncyCastle.Ocsp.OcspRespStatus.MalformedRequest, junk.Status);
+        var empty = new ByteArrayContent([]);
+        empty.Headers.ContentType = new("application/ocsp-request");
+        var emptyAnswer = await sandbox.Anonymous.PostAsync("ocsp", empty);
+        Assert.Equal(HttpStatusCode.OK, emptyAnswer.StatusCode);
+        Assert.Equal(Org.BouncyCastle.Ocsp.OcspRespStatus.MalformedRequest, new Org.BouncyCastle.Ocsp.OcspResp(await emptyAnswer.Content.ReadAsByteArrayAsync()).Status);
+        var truncated = new ByteArrayContent(Ocsp.Request(card.SigningCertificate, IssuanceTests.Ca(sandbox, CertificateKind.Signing))[..40]);
+        truncated.Headers.ContentType = new("application/ocsp-request");
+        Assert.Equal(Org.BouncyCastle.Ocsp.OcspRespStatus.MalformedRequest,
+            new Org.BouncyCastle.Ocsp.OcspResp(await (await sandbox.Anonymous.PostAsync("ocsp", truncated)).Content.ReadAsByteArrayAsync()).Status);
+    }
+}

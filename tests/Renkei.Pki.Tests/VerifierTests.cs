@@ -1,0 +1,209 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Security.Cryptography.Pkcs;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using Renkei.Hosting;
+using Renkei.Hosting.Storage;
+using Renkei.Pki.Authorities;
+using Renkei.Pki.Verifiers;
+using Renkei.Testing;
+
+namespace Renkei.Pki.Tests;
+
+public sealed class VerifierTests
+{
+    private static readonly byte[] Document = Encoding.UTF8.GetBytes("確定申告書 令和8年分 / tax return 2026");
+
+    private static async Task<SignatureVerification> VerifySignatureAsync(HttpClient verifier, byte[] document, byte[] cms)
+    {
+        var response = await verifier.PostAsJsonAsync("api/verify/signature",
+            new SignatureVerificationRequest(Convert.ToBase64String(document), Convert.ToBase64String(cms)), ServiceDefaults.Json);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<SignatureVerification>(ServiceDefaults.Json))!;
+    }
+
+    private static async Task<HttpResponseMessage> AuthenticateAsync(HttpClient verifier, byte[] challenge, byte[] signature, string certificatePem) =>
+        await verifier.PostAsJsonAsync("api/verify/authentication",
+            new AuthenticationRequest(Convert.ToBase64String(challenge), Convert.ToBase64String(signature), certificatePem), ServiceDefaults.Json);
+
+    [Theory, StorageData]
+    public async Task An_approved_verifier_gets_the_items_and_an_unapproved_one_only_the_answer(StorageProvider provider)
+    {
+        await using var sandbox = await PkiSandbox.StartAsync(provider);
+        var resident = await sandbox.RegisterResidentAsync();
+        var card = await sandbox.IssueCardAsync(resident);
+        var cms = card.Sign("ABC123", Document).Cms!;
+
+        var (approved, _) = await sandbox.RegisterVerifierAsync("government");
+        var valid = await VerifySignatureAsync(approved, Document, cms);
+        Assert.True(valid.Valid, valid.Reason);
+        Assert.Equal("good", valid.Status);
+        Assert.Equal($"{resident.FamilyName} {resident.GivenName}", valid.Holder!.Name);
+        Assert.Equal(resident.DateOfBirth, valid.Holder.DateOfBirth);
+        Assert.NotNull(valid.SignedAt);
+
+        var (unapproved, _) = await sandbox.RegisterVerifierAsync("private", approved: false);
+        var bare = await VerifySignatureAsync(unapproved, Document, cms);
+        Assert.True(bare.Valid);
+        Assert.Null(bare.Holder);
+        var raw = await (await unapproved.PostAsJsonAsync("api/verify/signature",
+            new SignatureVerificationRequest(Convert.ToBase64String(Document), Convert.ToBase64String(cms)), ServiceDefaults.Json)).Content.ReadAsStringAsync();
+        Assert.DoesNotContain(resident.GivenName, raw);
+
+        var unregistered = PkiSandbox.Client(sandbox.Pki.BaseAddress(), "no-such-verifier");
+        var refused = await unregistered.PostAsJsonAsync("api/verify/signature", new SignatureVerificationRequest(Convert.ToBase64String(Document), Convert.ToBase64String(cms)));
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await sandbox.Anonymous.PostAsJsonAsync("api/verify/signature", new SignatureVerificationRequest("", ""))).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await AuthenticateAsync(unapproved, new byte[32], new byte[256], card.AuthenticationCertificate.ExportCertificatePem())).StatusCode);
+    }
+
+    [Theory, StorageData]
+    public async Task A_changed_document_a_revoked_certificate_and_a_foreign_signer_are_refused(StorageProvider provider)
+    {
+        await using var sandbox = await PkiSandbox.StartAsync(provider);
+        var resident = await sandbox.RegisterResidentAsync();
+        var card = await sandbox.IssueCardAsync(resident);
+        var cms = card.Sign("ABC123", Document).Cms!;
+        var (verifier, _) = await sandbox.RegisterVerifierAsync();
+
+        var changed = (byte[])Document.Clone();
+        changed[^1] ^= 1;
+        var mismatch = await VerifySignatureAsync(verifier, changed, cms);
+        Assert.False(mismatch.Valid);
+        Assert.Equal("signature-mismatch", mismatch.Reason);
+        Assert.Null(mismatch.Holder);
+
+        // A look-alike signer: same issuer name as our signing CA, another key.
+        using var foreign = ForeignCa.Create(IssuanceTests.Ca(sandbox, CertificateKind.Signing), Renkei.Pki.Certificates.CertificateProfile.SigningPolicy);
+        using var signerCert = foreign.Leaf.CopyWithPrivateKey(foreign.LeafKey);
+        var forged = new SignedCms(new ContentInfo(Document), detached: true);
+        forged.ComputeSignature(new CmsSigner(SubjectIdentifierType.IssuerAndSerialNumber, signerCert) { IncludeOption = X509IncludeOption.EndCertOnly });
+        var wrongCa = await VerifySignatureAsync(verifier, Document, forged.Encode());
+        Assert.False(wrongCa.Valid);
+        Assert.Equal("untrusted-issuer", wrongCa.Reason);
+
+        var bad = await verifier.PostAsJsonAsync("api/verify/signature", new SignatureVerificationRequest(Convert.ToBase64String(Document), "bm90IGNtcw=="), ServiceDefaults.Json);
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Contains("malformed-signature", await bad.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.BadRequest, (await verifier.PostAsJsonAsync("api/verify/signature", new SignatureVerificationRequest("***", "***"), ServiceDefaults.Json)).StatusCode);
+
+        await sandbox.RecordAsync(new { kind = "address-change", residentId = resident.ResidentId, address = "千葉県千葉市美浜区打瀬1-1-1" });
+        await PkiSandbox.EventuallyAsync(async () => (await VerifySignatureAsync(verifier, Document, cms)).Reason == "revoked", "the signature's certificate is revoked");
+        var revoked = await VerifySignatureAsync(verifier, Document, cms);
+        Assert.False(revoked.Valid);
+        Assert.Null(revoked.Holder);
+    }
+
+    [Theory, StorageData]
+    public async Task After_an_address_change_an_approved_verifier_gets_the_current_items_and_others_do_not(StorageProvider provider)
+    {
+        await using var sandbox = await PkiSandbox.StartAsync(provider);
+        var resident = await sandbox.RegisterResidentAsync();
+        var card = await sandbox.IssueCardAsync(resident);
+        var lost = await sandbox.IssueCardAsync(await sandbox.RegisterResidentAsync());
+        var pem = card.SigningCertificate.ExportCertificatePem();
+        var (approved, _) = await sandbox.RegisterVerifierAsync("private");
+        var (unapproved, _) = await sandbox.RegisterVerifierAsync("private", approved: false);
+        async Task<CurrentItems> Ask(HttpClient verifier, string certificate)
+        {
+            var response = await verifier.PostAsJsonAsync("api/verify/current-items", new CurrentItemsRequest(certificate), ServiceDefaults.Json);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            return (await response.Content.ReadFromJsonAsync<CurrentItems>(ServiceDefaults.Json))!;
+        }
+
+        Assert.Equal((false, "not-revoked"), ((await Ask(approved, pem)).Provided, (await Ask(approved, pem)).Reason));
+        await sandbox.RecordAsync(new { kind = "address-change", residentId = resident.ResidentId, address = "千葉県千葉市稲毛区穴川2-2-2" });
+        await PkiSandbox.EventuallyAsync(async () => (await Ask(approved, pem)).Provided, "the current items are provided");
+        var current = await Ask(approved, pem);
+        Assert.Equal("千葉県千葉市稲毛区穴川2-2-2", current.Holder!.Address);
+        Assert.Equal($"{resident.FamilyName} {resident.GivenName}", current.Holder.Name);
+
+        var refused = await unapproved.PostAsJsonAsync("api/verify/current-items", new CurrentItemsRequest(pem), ServiceDefaults.Json);
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.DoesNotContain("穴川", await refused.Content.ReadAsStringAsync());
+
+        // A loss is not a change of items: nothing is provided.
+        await sandbox.PkiAdmin.PostAsync($"api/cards/{lost.CardId}/loss", null);
+        Assert.Equal((false, "not-revoked-for-a-change"), ((await Ask(approved, lost.SigningCertificate.ExportCertificatePem())).Provided,
+            (await Ask(approved, lost.SigningCertificate.ExportCertificatePem())).Reason));
+        Assert.Equal(HttpStatusCode.BadRequest, (await approved.PostAsJsonAsync("api/verify/current-items", new CurrentItemsRequest("junk"), ServiceDefaults.Json)).StatusCode);
+    }
+
+    [Theory, StorageData]
+    public async Task Expired_and_not_yet_valid_certificates_are_refused(StorageProvider provider)
+    {
+        await using var sandbox = await PkiSandbox.StartAsync(provider);
+        var resident = await sandbox.RegisterResidentAsync();
+        var (verifier, _) = await sandbox.RegisterVerifierAsync();
+        var now = DateTimeOffset.UtcNow;
+
+        // Issued a year ahead: not yet valid today.
+        sandbox.Clock.Fixed = now.AddYears(1);
+        var future = await sandbox.IssueCardAsync(resident);
+        sandbox.Clock.Fixed = null;
+        var early = await VerifySignatureAsync(verifier, Document, future.Sign("ABC123", Document).Cms!);
+        Assert.Equal((false, "not-yet-valid"), (early.Valid, early.Reason));
+
+        // Six years on, past the fifth birthday after issue: expired.
+        var current = await sandbox.IssueCardAsync(resident);
+        var cms = current.Sign("ABC123", Document).Cms!;
+        sandbox.Clock.Fixed = now.AddYears(6);
+        var late = await VerifySignatureAsync(verifier, Document, cms);
+        Assert.Equal((false, "expired"), (late.Valid, late.Reason));
+        var challenge = RandomNumberGenerator.GetBytes(32);
+        var auth = await AuthenticateAsync(verifier, challenge, current.Authenticate("1234", challenge).Signature!, current.AuthenticationCertificate.ExportCertificatePem());
+        Assert.Equal("expired", (await auth.Content.ReadFromJsonAsync<AuthenticationVerification>(ServiceDefaults.Json))!.Reason);
+    }
+
+    [Theory, StorageData]
+    public async Task Authentication_gives_a_stable_subject_per_verifier_and_no_personal_items(StorageProvider provider)
+    {
+        await using var sandbox = await PkiSandbox.StartAsync(provider);
+        var resident = await sandbox.RegisterResidentAsync();
+        var card = await sandbox.IssueCardAsync(resident);
+        var (first, _) = await sandbox.RegisterVerifierAsync();
+        var (second, _) = await sandbox.RegisterVerifierAsync("government");
+        var pem = card.AuthenticationCertificate.ExportCertificatePem();
+
+        async Task<AuthenticationVerification> Login(HttpClient verifier, string? certificate = null)
+        {
+            var challenge = RandomNumberGenerator.GetBytes(32);
+            var response = await AuthenticateAsync(verifier, challenge, card.Authenticate("1234", challenge).Signature!, certificate ?? pem);
+            var body = await response.Content.ReadAsStringAsync();
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.DoesNotContain(resident.GivenName, body);
+            Assert.DoesNotContain(resident.IndividualNumber, body);
+            return System.Text.Json.JsonSerializer.Deserialize<AuthenticationVerification>(body, ServiceDefaults.Json)!;
+        }
+
+        var a1 = await Login(first);
+        var a2 = await Login(first);
+        var b = await Login(second);
+        Assert.True(a1.Valid, a1.Reason);
+        Assert.Equal(a1.Subject, a2.Subject);
+        Assert.NotEqual(a1.Subject, b.Subject);
+
+        // A renewed card keeps the subject; a signature by another key does not pass.
+        var renewed = await sandbox.IssueCardAsync(resident);
+        var challenge = RandomNumberGenerator.GetBytes(32);
+        var again = await AuthenticateAsync(first, challenge, renewed.Authenticate("1234", challenge).Signature!, renewed.AuthenticationCertificate.ExportCertificatePem());
+        Assert.Equal(a1.Subject, (await again.Content.ReadFromJsonAsync<AuthenticationVerification>(ServiceDefaults.Json))!.Subject);
+        var old = await Login(first);
+        Assert.Equal((false, "revoked"), (old.Valid, old.Reason));
+
+        var wrongKey = await AuthenticateAsync(first, challenge, card.Sign("ABC123", challenge).Cms![..256], renewed.AuthenticationCertificate.ExportCertificatePem());
+        Assert.Equal("signature-mismatch", (await wrongKey.Content.ReadFromJsonAsync<AuthenticationVerification>(ServiceDefaults.Json))!.Reason);
+
+        // The signing certificate is not an authentication certificate; a foreign CA's is not ours.
+        var signingAsAuth = await Login(first, card.SigningCertificate.ExportCertificatePem());
+        Assert.False(signingAsAuth.Valid);
+        using var foreign = ForeignCa.Create(IssuanceTests.Ca(sandbox, CertificateKind.Authentication));
+        var foreignChallenge = RandomNumberGenerator.GetBytes(32);
+        var forged = await AuthenticateAsync(first, foreignChallenge,
+            foreign.LeafKey.SignData(foreignChallenge, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1), foreign.Leaf.ExportCertificatePem());
+        Assert.Equal("untrusted-issuer", (await forged.Content.ReadFromJsonAsync<AuthenticationVerification>(ServiceDefaults.Json))!.Reason);
+        Assert.Equal(HttpStatusCode.BadRequest, (await AuthenticateAsync(first, new byte[4], new byte[4], "junk")).StatusCode);
+    }
+}
