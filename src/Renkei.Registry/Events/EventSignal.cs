@@ -11,6 +11,13 @@ public sealed class EventSignal
         fired.TrySetResult();
     }
 
-    /// <summary>Completes at the next commit, or after <paramref name="timeout"/> (writers in other processes are polled).</summary>
-    public Task WaitAsync(TimeSpan timeout, CancellationToken ct) => Volatile.Read(ref next).Task.WaitAsync(timeout, ct).ContinueWith(_ => { }, TaskScheduler.Default);
+    /// <summary>
+    /// Completes at the next commit, or after <paramref name="timeout"/> (writers in other processes are
+    /// polled); throws when <paramref name="ct"/> is cancelled, so a reader that went away stops at once.
+    /// </summary>
+    public async Task WaitAsync(TimeSpan timeout, CancellationToken ct)
+    {
+        try { await Volatile.Read(ref next).Task.WaitAsync(timeout, ct); }
+        catch (TimeoutException) { }
+    }
 }
