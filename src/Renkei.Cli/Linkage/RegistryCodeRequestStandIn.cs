@@ -34,7 +34,7 @@ public sealed class RegistryCodeRequestStandIn(Uri registry, string identityToke
     }
 
     public static string LinkKey(byte[] secret, string residentId) =>
-        System.Buffers.Text.Base64Url.EncodeToString(HMACSHA256.HashData(secret, [.. Label, .. Encoding.UTF8.GetBytes(residentId)]));
+        System.Buffers.Text.Base64Url.EncodeToString(HMACSHA256.HashData(secret, (byte[])[.. Label, .. Encoding.UTF8.GetBytes(residentId)]));
 
     /// <summary>Resolves each number at the Registry and asks the core to issue the agency's codes; returns how many reached the node.</summary>
     public async Task<(int Delivered, int Unknown)> RequestAsync(string agencyId, IReadOnlyList<(string IndividualNumber, string AcquisitionNumber)> people, CancellationToken ct = default)
@@ -46,7 +46,7 @@ public sealed class RegistryCodeRequestStandIn(Uri registry, string identityToke
         {
             using var response = await registryClient.PostAsJsonAsync("api/identity/by-number", new { individualNumber = p.IndividualNumber }, token);
             if (!response.IsSuccessStatusCode) { Interlocked.Increment(ref unknown); return; }
-            var info = await response.Content.ReadFromJsonAsync<ResidentId>(ServiceDefaults.Json, token);
+            var info = await response.Content.ReadFromJsonAsync<ResidentRef>(ServiceDefaults.Json, token);
             lock (items) items.Add(new { acquisitionNumber = p.AcquisitionNumber, linkKey = LinkKey(linkSecret, info!.ResidentId) });
         });
         if (items.Count == 0) return (0, unknown);
@@ -65,7 +65,7 @@ public sealed class RegistryCodeRequestStandIn(Uri registry, string identityToke
         return client;
     }
 
-    private sealed record ResidentId(string ResidentId);
+    private sealed record ResidentRef(string ResidentId);
 
     private sealed record IssueReceipt(string AgencyId, int Delivered, int Unmatched);
 }

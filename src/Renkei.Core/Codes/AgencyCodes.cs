@@ -102,6 +102,5 @@ public sealed class AgencyCodes
 
     private static string Base64Url(ReadOnlySpan<byte> bytes) => System.Buffers.Text.Base64Url.EncodeToString(bytes);
 
-    private static bool TryFromBase64Url(string text, Span<byte> destination) =>
-        System.Buffers.Text.Base64Url.TryDecodeFromChars(text, destination, out var written) && written == destination.Length;
+    private static bool TryFromBase64Url(string text, Span<byte> destination) => Base64UrlText.TryDecodeExact(text, destination);
 }

@@ -53,7 +53,7 @@ public static class CodesApi
             var item = items[i];
             if (string.IsNullOrWhiteSpace(item.AcquisitionNumber) || item.AcquisitionNumber.Length > 64)
                 errors[$"requests[{i}].acquisitionNumber"] = ["取得番号は1〜64文字です / acquisitionNumber must be 1 to 64 characters"];
-            else if (!System.Buffers.Text.Base64Url.TryDecodeFromChars(item.LinkKey ?? "", linkKey, out var n) || n != linkKey.Length)
+            else if (!Base64UrlText.TryDecodeExact(item.LinkKey, linkKey))
                 errors[$"requests[{i}].linkKey"] = ["連携キーが不正です / linkKey must be 32 bytes in base64url"];
             else issued.Add(new DeliveredCode(item.AcquisitionNumber, codes.Issue(agency.AgencyId, linkKey)));
         }
