@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Authorization;
 using Renkei.Hosting;
 using Renkei.Hosting.Storage;
 using Renkei.Node.Codes;
+using Renkei.Node.Copies;
 using Renkei.Node.Tenants;
 using Renkei.Protocol;
 
@@ -48,6 +49,7 @@ public static class NodeApp
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(sp => new EnvelopeVerifier(sp.GetRequiredService<TimeProvider>(), TimeSpan.FromSeconds(options.StalenessSeconds)));
         builder.Services.AddSingleton<CoreLink>();
+        builder.Services.AddSingleton<DataStandardLayout>();
         builder.Services.AddHttpClient("core");
         builder.Services.AddAuthorizationBuilder().AddPolicy(StaffPolicy, p =>
             p.AddAuthenticationSchemes(CallerAuthenticationHandler.SchemeName).RequireAuthenticatedUser());
@@ -60,6 +62,7 @@ public static class NodeApp
                 : Problems.NotFound("unknown-tenant", "この中間サーバーに該当する機関はありません / No such tenant on this node"))
             .WithTags("Tenants").WithSummary("A tenant's public keys, for registering it with the core.");
         app.MapCodeManagement();
+        app.MapCopies();
         tenants.MigrateAsync().GetAwaiter().GetResult();
         return app;
     }
