@@ -1,9 +1,12 @@
 using Renkei.Core.Agencies;
 using Renkei.Core.Codes;
 using Renkei.Core.Permissions;
+using Renkei.Core.Records;
+using Renkei.Core.Relay;
 using Renkei.Hosting;
 using Renkei.Hosting.Storage;
 using Renkei.Protocol;
+using Renkei.Protocol.Records;
 
 namespace Renkei.Core;
 
@@ -55,7 +58,9 @@ public static class CoreApp
         builder.Services.AddSingleton(database);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(AgencyCodes.LoadOrCreate(options.CodeKeyPath));
-        builder.Services.AddSingleton(new CoreIdentity(PartyKeys.LoadOrCreate(options.KeyPath)));
+        var identity = new CoreIdentity(PartyKeys.LoadOrCreate(options.KeyPath));
+        builder.Services.AddSingleton(identity);
+        builder.Services.AddSingleton(sp => new ProvisionLog(database, CoreIdentity.PartyId, identity.Keys.Signing, options.RetentionYears, sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton(PermissionTable.LoadEmbedded());
         builder.Services.AddSingleton<AgencyStore>();
         builder.Services.AddSingleton(sp => new EnvelopeVerifier(sp.GetRequiredService<TimeProvider>(), TimeSpan.FromSeconds(options.StalenessSeconds)));
@@ -68,6 +73,8 @@ public static class CoreApp
         app.MapAgencies();
         app.MapCodes();
         app.MapPermissionTable();
+        app.MapRelay();
+        app.MapRecords();
         database.MigrateAsync(typeof(CoreApp).Assembly).GetAwaiter().GetResult();
         return app;
     }

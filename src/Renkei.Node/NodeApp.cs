@@ -3,6 +3,7 @@ using Renkei.Hosting;
 using Renkei.Hosting.Storage;
 using Renkei.Node.Codes;
 using Renkei.Node.Copies;
+using Renkei.Node.Linkage;
 using Renkei.Node.Tenants;
 using Renkei.Protocol;
 
@@ -22,6 +23,9 @@ public sealed class NodeOptions
 
     /// <summary>On PostgreSQL, each tenant's schema is this prefix and its agency id.</summary>
     public string SchemaPrefix { get; set; } = "tenant_";
+
+    /// <summary>How long provision records are kept (番号法施行令: 7 years).</summary>
+    public int RetentionYears { get; set; } = 7;
 
     public List<TenantOptions> Tenants { get; set; } = [];
 }
@@ -63,6 +67,9 @@ public static class NodeApp
             .WithTags("Tenants").WithSummary("A tenant's public keys, for registering it with the core.");
         app.MapCodeManagement();
         app.MapCopies();
+        app.MapInquiries();
+        app.MapProvisions();
+        app.MapTenantRecords();
         tenants.MigrateAsync().GetAwaiter().GetResult();
         return app;
     }

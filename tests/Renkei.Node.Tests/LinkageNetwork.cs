@@ -33,6 +33,11 @@ public sealed class LinkageNetwork : IAsyncDisposable
     private readonly TempFolder folder = new();
 
     public CapturedLogs Logs { get; } = new();
+
+    /// <summary>Every request and response body that the core and the node sent to each other.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<string> Messages { get; } = new();
+
+    public Tenants.TenantDirectory NodeTenants { get; private set; } = null!;
     public StorageProvider Provider { get; private set; }
     public Uri Registry { get; private set; } = null!;
     public Uri Core { get; private set; } = null!;
@@ -53,6 +58,8 @@ public sealed class LinkageNetwork : IAsyncDisposable
         ["bunkyo-pet-clerk"] = [$"tenant:{Bunkyo}", "affair:pet-registration"],
         ["kashiwa-child-clerk"] = [$"tenant:{Kashiwa}", "affair:child-allowance"],
         ["node-admin"] = ["admin"],
+        ["kashiwa-auditor"] = [$"tenant:{Kashiwa}", "records"],
+        ["bunkyo-auditor"] = [$"tenant:{Bunkyo}", "records"],
     };
 
     public static async Task<LinkageNetwork> StartAsync(StorageProvider provider)
@@ -81,6 +88,7 @@ public sealed class LinkageNetwork : IAsyncDisposable
         {
             ["registry-token"] = ["registry"],
             ["operator-token"] = ["agencies"],
+            ["auditor-token"] = ["records"],
         })).Append(new("Core:DataFolder", Path.Combine(folder.Path, "core")))));
         Core = await StartAsync(core);
 
@@ -101,7 +109,7 @@ public sealed class LinkageNetwork : IAsyncDisposable
         }
         var node = NodeApp.Create([], b => Configure(b, nodeSettings.Concat(Callers(NodeCallers))));
         Node = await StartAsync(node);
-        var directory = node.Services.GetRequiredService<Tenants.TenantDirectory>();
+        var directory = NodeTenants = node.Services.GetRequiredService<Tenants.TenantDirectory>();
         foreach (var t in directory.All) TenantDatabases[t.AgencyId] = t.Database;
 
         await RegisterAgencyAsync(Kashiwa, "municipality", "柏市");
@@ -116,6 +124,7 @@ public sealed class LinkageNetwork : IAsyncDisposable
         b.Configuration.AddInMemoryCollection(settings.Append(new("Logging:LogLevel:Default", "Debug")));
         b.Logging.ClearProviders();
         b.Logging.AddProvider(Logs);
+        b.Services.ConfigureHttpClientDefaults(h => h.AddHttpMessageHandler(() => new CapturingHandler(Messages)));
     }
 
     private async Task<Uri> StartAsync(WebApplication app)
@@ -202,7 +211,7 @@ public sealed class LinkageNetwork : IAsyncDisposable
             : await c.QueryAsync("SELECT name FROM sqlite_master WHERE type = 'table'", r => r.GetString(0));
         var text = new System.Text.StringBuilder();
         foreach (var table in tables)
-            foreach (var row in await c.QueryAsync($"SELECT * FROM \"{table}\"", r => Enumerable.Range(0, r.FieldCount).Select(i => r.IsDBNull(i) ? "" : Convert.ToString(r.GetValue(i)))))
+            foreach (var row in await c.QueryAsync($"SELECT * FROM \"{table}\"", r => Enumerable.Range(0, r.FieldCount).Select(i => r.IsDBNull(i) ? "" : Convert.ToString(r.GetValue(i))).ToList()))
                 text.AppendLine(table + ": " + string.Join(" | ", row));
         return text.ToString();
     }
@@ -215,6 +224,19 @@ public sealed class LinkageNetwork : IAsyncDisposable
             await app.DisposeAsync();
         }
         folder.Dispose();
+    }
+}
+
+/// <summary>Keeps the bodies of the messages services send to each other, for privacy scans.</summary>
+public sealed class CapturingHandler(System.Collections.Concurrent.ConcurrentQueue<string> messages) : DelegatingHandler
+{
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct)
+    {
+        if (request.Content is not null) messages.Enqueue($"{request.RequestUri} -> {await request.Content.ReadAsStringAsync(ct)}");
+        var response = await base.SendAsync(request, ct);
+        await response.Content.LoadIntoBufferAsync(ct);
+        messages.Enqueue($"{request.RequestUri} <- {await response.Content.ReadAsStringAsync(ct)}");
+        return response;
     }
 }
 

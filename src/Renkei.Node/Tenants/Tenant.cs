@@ -7,8 +7,11 @@ using Renkei.Protocol;
 namespace Renkei.Node.Tenants;
 
 /// <summary>One agency hosted on this node (a tenant): its own database and its own keys.</summary>
-public sealed class Tenant(string agencyId, string name, Database database, PartyKeys keys)
+public sealed class Tenant(string agencyId, string name, Database database, PartyKeys keys, int retentionYears)
 {
+    /// <summary>This tenant's provision records (情報提供等記録), in its own database, signed with its own key.</summary>
+    public Protocol.Records.ProvisionLog Records { get; } = new(database, agencyId, keys.Signing, retentionYears, TimeProvider.System);
+
     public string AgencyId { get; } = agencyId;
 
     public string Name { get; } = name;
@@ -44,7 +47,7 @@ public sealed class TenantDirectory
             var database = storage.Provider == StorageProvider.Postgres
                 ? new Database(StorageProvider.Postgres, TenantSchema(storage.ConnectionString, options.SchemaPrefix + t.AgencyId))
                 : Database.Sqlite(Path.Combine(folder, "node.db"));
-            tenants[t.AgencyId] = new Tenant(t.AgencyId, t.Name, database, PartyKeys.LoadOrCreate(Path.Combine(folder, "keys.pem")));
+            tenants[t.AgencyId] = new Tenant(t.AgencyId, t.Name, database, PartyKeys.LoadOrCreate(Path.Combine(folder, "keys.pem")), options.RetentionYears);
         }
     }
 
