@@ -22,6 +22,8 @@ public sealed class SandboxNetwork : IAsyncDisposable
 
     public Uri RegistryUrl { get; private set; } = null!;
 
+    public Renkei.Cli.Linkage.LinkageSandbox? Linkage { get; private set; }
+
     /// <summary>Starts every service; port 0 picks free ports.</summary>
     public static async Task<SandboxNetwork> StartAsync(string dataFolder, int basePort = 0)
     {
@@ -40,6 +42,7 @@ public sealed class SandboxNetwork : IAsyncDisposable
         });
         await network.StartAsync(registry);
         network.RegistryUrl = registry.BaseAddress();
+        network.Linkage = await Renkei.Cli.Linkage.LinkageSandbox.StartAsync(dataFolder, basePort, network.RegistryUrl, callers.First(c => c.Name == "identity").Token);
         return network;
     }
 
@@ -50,7 +53,7 @@ public sealed class SandboxNetwork : IAsyncDisposable
     }
 
     public NetworkFile Describe() => new(Environment.ProcessId, DateTime.UtcNow,
-        new Dictionary<string, ServiceEntry> { ["registry"] = new(RegistryUrl.ToString()) });
+        new Dictionary<string, ServiceEntry> { ["registry"] = new(RegistryUrl.ToString()), ["core"] = new(Linkage!.CoreUrl.ToString()), ["node"] = new(Linkage.NodeUrl.ToString()) });
 
     private static IEnumerable<KeyValuePair<string, string?>> Settings(List<Caller> callers, params (string Key, string Value)[] settings)
     {
@@ -65,6 +68,7 @@ public sealed class SandboxNetwork : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Linkage is not null) await Linkage.DisposeAsync();
         foreach (var app in Enumerable.Reverse(apps))
         {
             await app.StopAsync();
