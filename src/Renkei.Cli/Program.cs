@@ -10,5 +10,6 @@ root.Subcommands.Add(Renkei.Cli.Linkage.DemoCommand.Create());
 // Benchmarks: each prints its figures last as one line of JSON.
 var bench = new Command("bench", "性能を測る / measure throughput; the last line is JSON");
 root.Subcommands.Add(bench);
+bench.Subcommands.Add(Renkei.Cli.Bench.LinkageBench.Create());
 
 return await root.Parse(args).InvokeAsync();

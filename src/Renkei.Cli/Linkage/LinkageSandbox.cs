@@ -44,7 +44,7 @@ public sealed class LinkageSandbox : IAsyncDisposable
 
     /// <summary>Starts Core and Node; <paramref name="postgres"/> puts both on PostgreSQL (the node with a schema per tenant).</summary>
     public static async Task<LinkageSandbox> StartAsync(string dataFolder, int basePort, Uri registryUrl, string identityToken,
-        string? postgres = null, bool quiet = true)
+        string? postgres = null, bool quiet = true, string schemaPrefix = "renkei_")
     {
         var sandbox = new LinkageSandbox { DataFolder = dataFolder, RegistryUrl = registryUrl, IdentityToken = identityToken };
         sandbox.CoreCallers = LoadOrCreate(Path.Combine(dataFolder, "core", "callers.json"),
@@ -67,12 +67,12 @@ public sealed class LinkageSandbox : IAsyncDisposable
         try
         {
             var coreSettings = new List<(string, string)> { ("Core:DataFolder", Path.Combine(dataFolder, "core")) };
-            if (postgres is not null) coreSettings.AddRange([("Storage:Provider", "Postgres"), ("Storage:ConnectionString", Schema(postgres, "renkei_core"))]);
+            if (postgres is not null) coreSettings.AddRange([("Storage:Provider", "Postgres"), ("Storage:ConnectionString", Schema(postgres, schemaPrefix + "core"))]);
             var core = CoreApp.Create([], b => Configure(b, Port(basePort, 2), quiet, sandbox.CoreCallers, coreSettings));
             sandbox.CoreUrl = await sandbox.StartAsync(core);
 
             var nodeSettings = new List<(string, string)> { ("Node:DataFolder", Path.Combine(dataFolder, "node")), ("Node:CoreAddress", sandbox.CoreUrl.ToString()) };
-            if (postgres is not null) nodeSettings.AddRange([("Storage:Provider", "Postgres"), ("Storage:ConnectionString", postgres), ("Node:SchemaPrefix", "renkei_tenant_")]);
+            if (postgres is not null) nodeSettings.AddRange([("Storage:Provider", "Postgres"), ("Storage:ConnectionString", postgres), ("Node:SchemaPrefix", schemaPrefix + "tenant_")]);
             for (var i = 0; i < Agencies.Length; i++)
                 nodeSettings.AddRange([($"Node:Tenants:{i}:AgencyId", Agencies[i].Id), ($"Node:Tenants:{i}:Name", Agencies[i].Name)]);
             var node = NodeApp.Create([], b => Configure(b, Port(basePort, 3), quiet, sandbox.NodeCallers, nodeSettings));
