@@ -59,3 +59,21 @@ public class AgencyCodeTests
         if (!OperatingSystem.IsWindows()) Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
     }
 }
+
+public class AgencyCodeConstructionTests
+{
+    [Fact]
+    public void The_synthetic_iv_is_standard_HMAC_SHA256_so_the_construction_can_be_reimplemented_from_the_docs()
+    {
+        var key = RandomNumberGenerator.GetBytes(64);
+        var linkKey = RandomNumberGenerator.GetBytes(32);
+        var code = System.Buffers.Text.Base64Url.DecodeFromChars(new AgencyCodes(key).Issue("131059", linkKey));
+        var agency = System.Text.Encoding.UTF8.GetBytes("131059");
+        byte[] input = [.. "renkei-agency-code-v1"u8.ToArray(), 0, 0, 0, (byte)agency.Length, .. agency, .. linkKey];
+        Assert.Equal(HMACSHA256.HashData(key[..32], input)[..12], code[..12]);
+        var plain = new byte[32];
+        using var aes = new AesGcm(key[32..], 16);
+        aes.Decrypt(code[..12], code[12..44], code[44..], plain, agency);
+        Assert.Equal(linkKey, plain);
+    }
+}

@@ -26,13 +26,19 @@ public sealed class AgencyCodes
     private const int IvLength = 12, TagLength = 16, CodeBytes = IvLength + LinkKeyLength + TagLength;
     private static readonly byte[] Label = "renkei-agency-code-v1"u8.ToArray();
 
-    private readonly byte[] macKey;
+    private readonly byte[] innerPad = new byte[64], outerPad = new byte[64];
     private readonly ThreadLocal<AesGcm> aes;
 
     public AgencyCodes(ReadOnlySpan<byte> key)
     {
         if (key.Length != 64) throw new ArgumentException("The code key is 64 bytes: 32 for HMAC, 32 for AES.", nameof(key));
-        macKey = key[..32].ToArray();
+        // HMAC-SHA256 with the key pads computed once (RFC 2104), so that each code costs two one-shot hashes.
+        for (var i = 0; i < 64; i++)
+        {
+            var k = i < 32 ? key[i] : (byte)0;
+            innerPad[i] = (byte)(k ^ 0x36);
+            outerPad[i] = (byte)(k ^ 0x5c);
+        }
         var encKey = key[32..].ToArray();
         aes = new ThreadLocal<AesGcm>(() => new AesGcm(encKey, TagLength));
     }
@@ -90,13 +96,18 @@ public sealed class AgencyCodes
 
     private void SyntheticIv(ReadOnlySpan<byte> agency, ReadOnlySpan<byte> linkKey, Span<byte> iv)
     {
-        Span<byte> input = stackalloc byte[Label.Length + 4 + agency.Length + linkKey.Length];
-        Label.CopyTo(input);
-        BinaryPrimitives.WriteInt32BigEndian(input[Label.Length..], agency.Length);
-        agency.CopyTo(input[(Label.Length + 4)..]);
-        linkKey.CopyTo(input[(Label.Length + 4 + agency.Length)..]);
+        Span<byte> input = stackalloc byte[64 + Label.Length + 4 + agency.Length + linkKey.Length];
+        innerPad.CopyTo(input);
+        var message = input[64..];
+        Label.CopyTo(message);
+        BinaryPrimitives.WriteInt32BigEndian(message[Label.Length..], agency.Length);
+        agency.CopyTo(message[(Label.Length + 4)..]);
+        linkKey.CopyTo(message[(Label.Length + 4 + agency.Length)..]);
+        Span<byte> outer = stackalloc byte[64 + 32];
+        outerPad.CopyTo(outer);
+        SHA256.HashData(input, outer[64..]);
         Span<byte> mac = stackalloc byte[32];
-        HMACSHA256.HashData(macKey, input, mac);
+        SHA256.HashData(outer, mac);
         mac[..IvLength].CopyTo(iv);
     }
 
