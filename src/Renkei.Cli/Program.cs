@@ -6,6 +6,7 @@ var root = new RootCommand("renkei: マイナンバー制度の基盤を動か�
 root.Subcommands.Add(UpCommand.Create());
 root.Subcommands.Add(NumberCommands.Create());
 root.Subcommands.Add(Renkei.Cli.Linkage.DemoCommand.Create());
+root.Subcommands.Add(Renkei.Cli.Linkage.NodeCommands.Create());
 
 // Benchmarks: each prints its figures last as one line of JSON.
 var bench = new Command("bench", "性能を測る / measure throughput; the last line is JSON");

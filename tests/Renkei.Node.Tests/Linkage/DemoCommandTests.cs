@@ -16,3 +16,19 @@ public class DemoCommandTests
         Assert.True(again.ExitCode == 0, again.Output + again.Error);
     }
 }
+
+public class IssueCodesCommandTests
+{
+    [Fact]
+    public async Task Issue_codes_reports_bad_lines_without_echoing_numbers_and_fails_when_any_line_is_bad()
+    {
+        using var folder = new TempFolder();
+        var file = folder.File("people.csv");
+        await File.WriteAllTextAsync(file, "addresseeNumber,individualNumber\nK-1,123456789019\nbad line\n");
+        var result = await RenkeiCommand.RunAsync("node", "issue-codes", "--data", folder.Path, "--agency", "122173", "--file", file);
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("line 2", result.Error);
+        Assert.Contains("line 3", result.Error);
+        Assert.DoesNotContain("123456789019", result.Output + result.Error);
+    }
+}
