@@ -46,7 +46,8 @@ public sealed record InclusionProof(ProvisionRecord Record, string PreviousChain
 /// An append-only, tamper-evident log of provision records in a party's own database: each record's
 /// content hash is chained (chain_n = SHA-256(chain_{n-1} ‖ content_n)), and the party signs the
 /// head, so a changed, removed or reordered record breaks every later chain hash and the signed head.
-/// Writers are serialised (in process, and by an advisory lock on PostgreSQL).
+/// One writer per log appends in batches (group commit); an advisory lock on PostgreSQL keeps
+/// writers of other processes out.
 /// </summary>
 public sealed class ProvisionLog(Database database, string party, ECDsa signingKey, int retentionYears, TimeProvider time)
 {
@@ -58,7 +59,43 @@ public sealed class ProvisionLog(Database database, string party, ECDsa signingK
 
     public int RetentionYears { get; } = retentionYears;
 
-    public async Task<ProvisionRecord> AppendAsync(ProvisionEntry e)
+    /// <summary>
+    /// Appends a record and returns once it is committed. Appends arriving together are written by
+    /// one writer in one transaction (group commit), so the chain stays a single sequence and the
+    /// log pays one durable commit per batch rather than per record.
+    /// </summary>
+    public Task<ProvisionRecord> AppendAsync(ProvisionEntry e)
+    {
+        var done = new TaskCompletionSource<ProvisionRecord>(TaskCreationOptions.RunContinuationsAsynchronously);
+        queue.Writer.TryWrite((e, done));
+        if (writer is null) lock (queue) writer ??= Task.Run(WriteLoopAsync);
+        return done.Task;
+    }
+
+    private readonly System.Threading.Channels.Channel<(ProvisionEntry Entry, TaskCompletionSource<ProvisionRecord> Done)> queue =
+        System.Threading.Channels.Channel.CreateUnbounded<(ProvisionEntry, TaskCompletionSource<ProvisionRecord>)>(new() { SingleReader = true });
+    private Task? writer;
+
+    private async Task WriteLoopAsync()
+    {
+        var batch = new List<(ProvisionEntry Entry, TaskCompletionSource<ProvisionRecord> Done)>();
+        while (await queue.Reader.WaitToReadAsync())
+        {
+            batch.Clear();
+            while (batch.Count < 500 && queue.Reader.TryRead(out var item)) batch.Add(item);
+            try
+            {
+                var written = await WriteAsync(batch.Select(b => b.Entry).ToList());
+                for (var i = 0; i < batch.Count; i++) batch[i].Done.TrySetResult(written[i]);
+            }
+            catch (Exception error)
+            {
+                foreach (var b in batch) b.Done.TrySetException(error);
+            }
+        }
+    }
+
+    private async Task<List<ProvisionRecord>> WriteAsync(List<ProvisionEntry> entries)
     {
         await gate.WaitAsync();
         try
@@ -67,23 +104,29 @@ public sealed class ProvisionLog(Database database, string party, ECDsa signingK
             await using var tx = await database.BeginSerializedAsync(c, LockKey);
             var last = (await c.QueryAsync("SELECT seq, chain_hash FROM provision_records ORDER BY seq DESC LIMIT 1",
                 r => (Seq: Convert.ToInt64(r.GetValue(0)), Hash: r.GetString(1)), tx)).SingleOrDefault();
-            var seq = last == default ? 1 : last.Seq + 1;
+            var seq = last == default ? 0 : last.Seq;
             var previous = last == default ? Genesis : last.Hash;
-            var draft = new ProvisionRecord(seq, Envelope.NewId(), e.MessageId, e.RequestedAt.ToUniversalTime(), e.ProvidedAt?.ToUniversalTime(),
-                e.Requester, e.Provider, e.Affair, e.Item, e.Code, e.Outcome, e.Reason, e.Withheld,
-                e.RequestedAt.ToUniversalTime().AddYears(RetentionYears), "", "");
-            var content = ContentHash(draft);
-            var record = draft with { ContentHash = content, ChainHash = Chain(previous, content) };
-            await c.ExecuteAsync(
-                """
-                INSERT INTO provision_records (seq, record_id, message_id, requested_at, provided_at, requester, provider, affair, item, code,
-                    outcome, reason, withheld, retain_until, content_hash, chain_hash)
-                VALUES (@seq, @id, @m, @rq, @pv, @r, @p, @a, @i, @c, @o, @why, @w, @ru, @ch, @h)
-                """, tx, ("seq", record.Seq), ("id", record.RecordId), ("m", record.MessageId), ("rq", Text(record.RequestedAt)), ("pv", record.ProvidedAt is { } pv ? Text(pv) : null),
-                ("r", record.Requester), ("p", record.Provider), ("a", record.Affair), ("i", record.Item), ("c", record.Code), ("o", record.Outcome.ToString()),
-                ("why", record.Reason), ("w", record.Withheld ? 1 : 0), ("ru", Text(record.RetainUntil)), ("ch", record.ContentHash), ("h", record.ChainHash));
+            var written = new List<ProvisionRecord>(entries.Count);
+            foreach (var e in entries)
+            {
+                var draft = new ProvisionRecord(++seq, Envelope.NewId(), e.MessageId, e.RequestedAt.ToUniversalTime(), e.ProvidedAt?.ToUniversalTime(),
+                    e.Requester, e.Provider, e.Affair, e.Item, e.Code, e.Outcome, e.Reason, e.Withheld,
+                    e.RequestedAt.ToUniversalTime().AddYears(RetentionYears), "", "");
+                var content = ContentHash(draft);
+                var record = draft with { ContentHash = content, ChainHash = Chain(previous, content) };
+                previous = record.ChainHash;
+                await c.ExecuteAsync(
+                    """
+                    INSERT INTO provision_records (seq, record_id, message_id, requested_at, provided_at, requester, provider, affair, item, code,
+                        outcome, reason, withheld, retain_until, content_hash, chain_hash)
+                    VALUES (@seq, @id, @m, @rq, @pv, @r, @p, @a, @i, @c, @o, @why, @w, @ru, @ch, @h)
+                    """, tx, ("seq", record.Seq), ("id", record.RecordId), ("m", record.MessageId), ("rq", Text(record.RequestedAt)), ("pv", record.ProvidedAt is { } pv ? Text(pv) : null),
+                    ("r", record.Requester), ("p", record.Provider), ("a", record.Affair), ("i", record.Item), ("c", record.Code), ("o", record.Outcome.ToString()),
+                    ("why", record.Reason), ("w", record.Withheld ? 1 : 0), ("ru", Text(record.RetainUntil)), ("ch", record.ContentHash), ("h", record.ChainHash));
+                written.Add(record);
+            }
             await tx.CommitAsync();
-            return record;
+            return written;
         }
         finally { gate.Release(); }
     }
