@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Renkei.Cli.Bench;
 using Renkei.Cli.Card;
+using Renkei.Cli.Linkage;
 using Renkei.Cli.Network;
 using Renkei.Cli.Numbers;
 using Renkei.Cli.Pki;
@@ -12,6 +13,8 @@ root.Subcommands.Add(NumberCommands.Create());
 root.Subcommands.Add(RegistryCommands.Create());
 root.Subcommands.Add(CardCommands.Create());
 root.Subcommands.Add(PkiCommands.Create());
+root.Subcommands.Add(NodeCommands.Create());
+root.Subcommands.Add(DemoCommand.Create());
 
 // Benchmarks: each prints its figures last as one line of JSON.
 root.Subcommands.Add(new Command("bench", "性能を測る / measure throughput; the last line is JSON")
@@ -19,6 +22,7 @@ root.Subcommands.Add(new Command("bench", "性能を測る / measure throughput;
     NumbersBench.Create(),
     SeedBench.Create(),
     PkiBench.Create(),
+    LinkageBench.Create(),
 });
 
 return await root.Parse(args).InvokeAsync();

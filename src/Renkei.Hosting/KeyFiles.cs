@@ -13,11 +13,19 @@ public static class KeyFiles
         if (!File.Exists(path))
         {
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-            using (var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write))
-            using (var writer = new StreamWriter(stream)) writer.Write(Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)));
-            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            WriteSecret(path, Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)));
         }
         return Read(path);
+    }
+
+    /// <summary>Creates a file readable by its owner only (from the first byte) and writes a secret to it.</summary>
+    public static void WriteSecret(string file, string text)
+    {
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        using var stream = new FileStream(file, options);
+        using var writer = new StreamWriter(stream);
+        writer.Write(text);
     }
 
     /// <summary>Reads a 32-byte key; says what is wrong with a malformed file.</summary>

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Renkei.Cli.Linkage;
 using Renkei.Hosting;
 using Renkei.Pki;
 using Renkei.Pki.Authorities;
@@ -28,6 +29,8 @@ public sealed class SandboxNetwork : IAsyncDisposable
 
     public PkiEntry PkiEntry { get; private set; } = null!;
 
+    public LinkageSandbox? Linkage { get; private set; }
+
     /// <summary>Starts every service; port 0 picks free ports.</summary>
     public static async Task<SandboxNetwork> StartAsync(string dataFolder, int basePort = 0)
     {
@@ -49,13 +52,12 @@ public sealed class SandboxNetwork : IAsyncDisposable
         var pki = PkiApp.Create([], builder =>
         {
             builder.Environment.ContentRootPath = dataFolder;
+            builder.Services.AddSingleton<IHostLifetime, EmbeddedLifetime>();
             builder.WebHost.UseUrls($"http://127.0.0.1:{(basePort == 0 ? 0 : basePort + 4)}");
             builder.Configuration.AddInMemoryCollection(Settings(callers,
                 ("Pki:DataFolder", Path.Combine(dataFolder, "pki")),
                 ("Pki:RegistryUrl", network.RegistryUrl.ToString()),
                 ("Pki:RegistryToken", callers.First(c => c.Name == "pki").Token),
-                // The Registry ends a long-poll only when it times out: short polls keep stopping the network quick.
-                ("Pki:RegistryWaitSeconds", "2"),
                 ("Logging:LogLevel:Default", "Warning")));
         });
         await network.StartAsync(pki);
@@ -63,6 +65,7 @@ public sealed class SandboxNetwork : IAsyncDisposable
         var cas = pki.Services.GetRequiredService<CertificationAuthorities>();
         network.PkiEntry = new PkiEntry(network.PkiUrl.ToString(), new Uri(network.PkiUrl, "ocsp").ToString(),
             cas.ChainPem(CertificateKind.Signing), cas.ChainPem(CertificateKind.Authentication));
+        network.Linkage = await LinkageSandbox.StartAsync(dataFolder, basePort, network.RegistryUrl, callers.First(c => c.Name == "identity").Token);
         return network;
     }
 
@@ -73,7 +76,13 @@ public sealed class SandboxNetwork : IAsyncDisposable
     }
 
     public NetworkFile Describe() => new(Environment.ProcessId, DateTime.UtcNow,
-        new Dictionary<string, ServiceEntry> { ["registry"] = new(RegistryUrl.ToString()), ["pki"] = new(PkiUrl.ToString()) }, PkiEntry);
+        new Dictionary<string, ServiceEntry>
+        {
+            ["registry"] = new(RegistryUrl.ToString()),
+            ["pki"] = new(PkiUrl.ToString()),
+            ["core"] = new(Linkage!.CoreUrl.ToString()),
+            ["node"] = new(Linkage.NodeUrl.ToString()),
+        }, PkiEntry);
 
     private static IEnumerable<KeyValuePair<string, string?>> Settings(List<Caller> callers, params (string Key, string Value)[] settings)
     {
@@ -88,6 +97,7 @@ public sealed class SandboxNetwork : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Linkage is not null) await Linkage.DisposeAsync();
         foreach (var app in Enumerable.Reverse(apps))
         {
             await app.StopAsync();

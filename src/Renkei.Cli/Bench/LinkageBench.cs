@@ -1,0 +1,224 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Renkei.Cli.Linkage;
+using Renkei.Core.Codes;
+using Renkei.Hosting;
+using Renkei.Registry;
+
+namespace Renkei.Cli.Bench;
+
+/// <summary>
+/// <c>renkei bench linkage</c>: immediate inquiry round trips (caller → requester node → core →
+/// provider node → back, with signatures, sealing and three durable records) against a bare HTTP
+/// chain over the same three hops, and bulk code issuance. The last line is JSON.
+/// </summary>
+public static class LinkageBench
+{
+    public static Command Create()
+    {
+        var postgres = new Option<string?>("--postgres") { Description = "PostgreSQL接続文字列（省略時はSQLite）/ a PostgreSQL connection string (default: SQLite files)" };
+        var seconds = new Option<int>("--seconds") { Description = "計測秒数 / seconds to measure inquiries", DefaultValueFactory = _ => 10 };
+        var concurrency = new Option<int>("--concurrency") { Description = "同時照会数 / concurrent callers", DefaultValueFactory = _ => 16 };
+        var codes = new Option<int>("--codes") { Description = "符号生成の件数 / codes to issue in the bulk test", DefaultValueFactory = _ => 2_000_000 };
+        var command = new Command("linkage", "情報照会の往復と符号生成を測る / inquiry round trips and bulk code issuance") { postgres, seconds, concurrency, codes };
+        command.SetAction(async (parse, ct) =>
+        {
+            var result = await RunAsync(parse.GetValue(postgres), parse.GetValue(seconds), parse.GetValue(concurrency), parse.GetValue(codes));
+            Console.WriteLine(JsonSerializer.Serialize(result, ServiceDefaults.Json));
+            return 0;
+        });
+        return command;
+    }
+
+    public sealed record Result(string Storage, int Concurrency, double Seconds, long Inquiries, double InquiriesPerSecond, double P50Ms, double P99Ms,
+        double BareP50Ms, double BareP99Ms, double BarePerSecond, double RatioP50, long Codes, double CodesPerSecond, int Cores);
+
+    public static async Task<Result> RunAsync(string? postgres, int seconds, int concurrency, int codeCount)
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "renkei-bench-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(folder);
+        var schemaSuffix = Guid.NewGuid().ToString("N")[..6];
+        var pg = postgres is null ? null : LinkageSandbox.Schema(postgres, "bench_" + schemaSuffix);
+        try
+        {
+            var registry = RegistryApp.Create([], b =>
+            {
+                b.Services.AddSingleton<IHostLifetime, EmbeddedLifetime>();
+                b.WebHost.UseUrls("http://127.0.0.1:0");
+                var settings = new Dictionary<string, string?>
+                {
+                    ["Registry:DataFolder"] = Path.Combine(folder, "registry"), ["Logging:LogLevel:Default"] = "Warning",
+                    ["Callers:0:Name"] = "identity", ["Callers:0:Token"] = "bench-identity", ["Callers:0:Permissions:0"] = "identity",
+                    ["Callers:1:Name"] = "clerk", ["Callers:1:Token"] = "bench-clerk", ["Callers:1:Permissions:0"] = "municipality:" + LinkageSandbox.Kashiwa,
+                };
+                if (pg is not null) { settings["Storage:Provider"] = "Postgres"; settings["Storage:ConnectionString"] = LinkageSandbox.Schema(postgres!, "bench_registry_" + schemaSuffix); }
+                b.Configuration.AddInMemoryCollection(settings);
+            });
+            await registry.StartAsync();
+            await using var linkage = await LinkageSandbox.StartAsync(folder, 0, registry.BaseAddress(), "bench-identity",
+                postgres, schemaPrefix: $"bench_{schemaSuffix}_");
+            try
+            {
+                Console.WriteLine("準備中 / arranging people, codes and copies…");
+                var people = await ArrangeAsync(registry.BaseAddress(), linkage, 64);
+                var (count, elapsed, latencies) = await MeasureAsync(concurrency, seconds, linkage.NodeUrl,
+                    LinkageSandbox.Token(linkage.NodeCallers, $"{LinkageSandbox.Bunkyo}-child-allowance"), people);
+                var (bareCount, bareElapsed, bareLatencies) = await MeasureBareAsync(concurrency, Math.Max(2, seconds / 2));
+                var (codes, codeSeconds) = IssueCodes(codeCount);
+                var result = new Result(postgres is null ? "sqlite" : "postgres", concurrency, Math.Round(elapsed, 2), count, Math.Round(count / elapsed),
+                    Percentile(latencies, 0.50), Percentile(latencies, 0.99), Percentile(bareLatencies, 0.50), Percentile(bareLatencies, 0.99),
+                    Math.Round(bareCount / bareElapsed), Math.Round(Percentile(latencies, 0.50) / Percentile(bareLatencies, 0.50), 1),
+                    codes, Math.Round(codes / codeSeconds), Environment.ProcessorCount);
+                Console.WriteLine($"照会 / inquiries: {result.InquiriesPerSecond:N0}/s p50 {result.P50Ms} ms p99 {result.P99Ms} ms ({result.Storage}, {concurrency} callers)");
+                Console.WriteLine($"素のHTTP3ホップ / bare 3-hop HTTP: {result.BarePerSecond:N0}/s p50 {result.BareP50Ms} ms p99 {result.BareP99Ms} ms; ratio p50 {result.RatioP50}");
+                Console.WriteLine($"符号生成 / code issuance: {result.CodesPerSecond:N0}/s");
+                return result;
+            }
+            finally
+            {
+                await registry.StopAsync();
+                await registry.DisposeAsync();
+            }
+        }
+        finally
+        {
+            try { Directory.Delete(folder, recursive: true); } catch (IOException) { }
+        }
+    }
+
+    private static async Task<List<string>> ArrangeAsync(Uri registry, LinkageSandbox linkage, int count)
+    {
+        using var clerk = LinkageSandbox.Client(registry, "bench-clerk");
+        var people = new List<(string A, string B, string Number)>();
+        var run = Guid.NewGuid().ToString("N")[..6];
+        for (var i = 0; i < count; i++)
+        {
+            var response = await clerk.PostAsJsonAsync($"api/municipalities/{LinkageSandbox.Kashiwa}/events", new
+            {
+                kind = "birth", person = new { familyName = "性能", givenName = $"試験{i}", familyNameKana = "セイノウ", givenNameKana = "シケン", dateOfBirth = "2020-01-01", sex = "male" },
+                address = "千葉県柏市柏1丁目1番1号",
+            }, ServiceDefaults.Json);
+            var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+            people.Add(($"A-{run}-{i}", $"B-{run}-{i}", json.GetProperty("individualNumber").GetString()!));
+        }
+        await linkage.AddresseeSystemOf(LinkageSandbox.Kashiwa).IssueCodesAsync(people.Select(p => (p.A, p.Number)).ToList());
+        await linkage.AddresseeSystemOf(LinkageSandbox.Bunkyo).IssueCodesAsync(people.Select(p => (p.B, p.Number)).ToList());
+        using var tax = linkage.NodeClient($"{LinkageSandbox.Kashiwa}-copies");
+        foreach (var p in people)
+            (await tax.PutAsJsonAsync($"api/tenants/{LinkageSandbox.Kashiwa}/copies/{p.A}/local-tax", new
+            {
+                schemaVersion = 1, content = new { fiscalYear = 2025, totalIncome = 3_000_000, taxableIncome = 2_000_000, municipalTax = 120_000, prefecturalTax = 80_000 },
+            }, ServiceDefaults.Json)).EnsureSuccessStatusCode();
+        return people.Select(p => p.B).ToList();
+    }
+
+    private static async Task<(long Count, double Seconds, List<double> Latencies)> MeasureAsync(int concurrency, int seconds, Uri node, string token, List<string> people)
+    {
+        using var client = LinkageSandbox.Client(node, token);
+        async Task<bool> One(string addressee)
+        {
+            using var response = await client.PostAsJsonAsync($"api/tenants/{LinkageSandbox.Bunkyo}/inquiries",
+                new { addresseeNumber = addressee, affair = "child-allowance", provider = LinkageSandbox.Kashiwa, item = "local-tax" }, ServiceDefaults.Json);
+            var body = await response.Content.ReadAsStringAsync();
+            return response.IsSuccessStatusCode && body.Contains("\"provided\"");
+        }
+        for (var i = 0; i < 100; i++)
+            if (!await One(people[i % people.Count])) throw new InvalidOperationException("a warm-up inquiry was not provided");
+        return await LoadAsync(concurrency, seconds, async i => { if (!await One(people[i % people.Count])) throw new InvalidOperationException("an inquiry was not provided"); });
+    }
+
+    private static async Task<(long Count, double Seconds, List<double> Latencies)> LoadAsync(int concurrency, int seconds, Func<int, Task> call)
+    {
+        var latencies = new List<double>[concurrency];
+        long count = 0;
+        var stop = Stopwatch.StartNew();
+        var until = TimeSpan.FromSeconds(seconds);
+        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async w =>
+        {
+            var mine = latencies[w] = new List<double>(100_000);
+            var i = w;
+            while (stop.Elapsed < until)
+            {
+                var start = Stopwatch.GetTimestamp();
+                await call(i);
+                mine.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+                i += concurrency;
+                Interlocked.Increment(ref count);
+            }
+        }));
+        return (count, stop.Elapsed.TotalSeconds, latencies.SelectMany(l => l).ToList());
+    }
+
+    /// <summary>Three minimal HTTP services forwarding a body of the same size: the floor any three-hop design pays.</summary>
+    private static async Task<(long Count, double Seconds, List<double> Latencies)> MeasureBareAsync(int concurrency, int seconds)
+    {
+        var apps = new List<WebApplication>();
+        Uri? next = null;
+        for (var hop = 0; hop < 3; hop++)
+        {
+            var builder = WebApplication.CreateSlimBuilder();
+            builder.Logging.ClearProviders();
+            builder.WebHost.UseUrls("http://127.0.0.1:0");
+            builder.Services.AddSingleton<IHostLifetime, EmbeddedLifetime>();
+            var app = builder.Build();
+            var forwardTo = next;
+            var client = forwardTo is null ? null : new HttpClient { BaseAddress = forwardTo };
+            app.MapPost("/hop", async (HttpRequest request) =>
+            {
+                var body = await new StreamReader(request.Body).ReadToEndAsync();
+                if (client is null) return Results.Text(body, "application/json");
+                using var response = await client.PostAsync("hop", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+                return Results.Text(await response.Content.ReadAsStringAsync(), "application/json");
+            });
+            await app.StartAsync();
+            apps.Add(app);
+            next = app.BaseAddress();
+        }
+        try
+        {
+            using var caller = new HttpClient { BaseAddress = next };
+            var payload = new string('x', 1200);
+            return await LoadAsync(concurrency, seconds, async _ =>
+            {
+                using var response = await caller.PostAsync("hop", new StringContent($"{{\"p\":\"{payload}\"}}", System.Text.Encoding.UTF8, "application/json"));
+                response.EnsureSuccessStatusCode();
+            });
+        }
+        finally
+        {
+            foreach (var app in apps) { await app.StopAsync(); await app.DisposeAsync(); }
+        }
+    }
+
+    /// <summary>Bulk issuance as the core does it: one code per (agency, link key), on every core.</summary>
+    private static (long Codes, double Seconds) IssueCodes(int count)
+    {
+        var codes = new AgencyCodes(RandomNumberGenerator.GetBytes(64));
+        var linkKeys = RandomNumberGenerator.GetBytes(32 * 4096);
+        codes.Issue(LinkageSandbox.Kashiwa, linkKeys.AsSpan(0, 32));
+        var stop = Stopwatch.StartNew();
+        Parallel.For(0, Environment.ProcessorCount, worker =>
+        {
+            for (var i = worker; i < count; i += Environment.ProcessorCount)
+                codes.Issue(LinkageSandbox.Kashiwa, linkKeys.AsSpan(i % 4096 * 32, 32));
+        });
+        return (count, stop.Elapsed.TotalSeconds);
+    }
+
+    private static double Percentile(List<double> values, double p)
+    {
+        if (values.Count == 0) return 0;
+        values.Sort();
+        return Math.Round(values[Math.Min(values.Count - 1, (int)(p * values.Count))], 2);
+    }
+}

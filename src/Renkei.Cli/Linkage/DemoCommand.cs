@@ -1,0 +1,136 @@
+using System.CommandLine;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Renkei.Cli.Network;
+using Renkei.Hosting;
+
+namespace Renkei.Cli.Linkage;
+
+/// <summary>
+/// <c>renkei demo moving-family</c>: the seeds' example played through the APIs. A family moves
+/// from Kashiwa (city A) to Bunkyo (city B); Bunkyo's child-allowance clerk obtains last year's
+/// income from Kashiwa through the network, so no tax certificate is attached (課税証明書の添付省略);
+/// a clerk without the affair is refused; every step prints what the records show.
+/// </summary>
+public static class DemoCommand
+{
+    public static Command Create()
+    {
+        var data = UpCommand.DataOption();
+        var moving = new Command("moving-family", "転居した家族の児童手当（課税証明書の添付省略）/ a family moves; the new city obtains last year's income") { data };
+        moving.SetAction(async (parse, ct) =>
+        {
+            var folder = Path.GetFullPath(parse.GetValue(data)!);
+            SandboxNetwork? own = null;
+            LinkageSandbox linkage;
+            if (await NetworkFile.FindRunningAsync(folder) is { } running && running.Services.TryGetValue("core", out var core) && running.Services.TryGetValue("node", out var node))
+                linkage = LinkageSandbox.Attach(folder, new Uri(running.Services["registry"].Url), new Uri(core.Url), new Uri(node.Url), SandboxCallers.TokenOf(folder, "identity"));
+            else
+            {
+                Console.WriteLine("ネットワークを起動します / starting a network for this demo");
+                own = await SandboxNetwork.StartAsync(folder, 0);
+                linkage = own.Linkage!;
+            }
+            try { return await PlayAsync(linkage, folder) ? 0 : 1; }
+            catch (Exception e) when (e is HttpRequestException or InvalidOperationException or JsonException)
+            {
+                Console.Error.WriteLine($"失敗しました / failed: {e.Message}");
+                return 1;
+            }
+            finally { if (own is not null) await own.DisposeAsync(); }
+        });
+        return new Command("demo", "シナリオを動かす / play a scenario through the APIs") { moving };
+    }
+
+    private static async Task<bool> PlayAsync(LinkageSandbox n, string folder)
+    {
+        const string A = LinkageSandbox.Kashiwa, B = LinkageSandbox.Bunkyo;
+        var ok = true;
+        void Step(string text, bool passed)
+        {
+            Console.WriteLine($"{(passed ? "✔" : "✘")} {text}");
+            ok &= passed;
+        }
+        var run = Guid.NewGuid().ToString("N")[..6];
+        using var clerkA = LinkageSandbox.Client(n.RegistryUrl, SandboxCallers.TokenOf(folder, $"clerk-{A}"));
+        using var clerkB = LinkageSandbox.Client(n.RegistryUrl, SandboxCallers.TokenOf(folder, $"clerk-{B}"));
+
+        // 1. The family lives in Kashiwa: a parent and a child.
+        var parent = await Json(await clerkA.PostAsJsonAsync($"api/municipalities/{A}/events", new
+        {
+            kind = "birth", occurredOn = "1990-06-01", person = new { familyName = "転居", givenName = "花子", familyNameKana = "テンキョ", givenNameKana = "ハナコ", dateOfBirth = "1990-06-01", sex = "female" },
+            address = "千葉県柏市柏1丁目1番1号",
+        }, ServiceDefaults.Json));
+        var child = await Json(await clerkA.PostAsJsonAsync($"api/municipalities/{A}/events", new
+        {
+            kind = "birth", person = new { familyName = "転居", givenName = "小太郎", familyNameKana = "テンキョ", givenNameKana = "コタロウ", dateOfBirth = "2022-03-03", sex = "male" },
+            address = "千葉県柏市柏1丁目1番1号",
+        }, ServiceDefaults.Json));
+        Step("柏市に親子が住んでいます / a parent and child live in Kashiwa (city A)", parent is not null && child is not null);
+        if (parent is null || child is null) return false;
+        var parentNumber = parent.Value.GetProperty("individualNumber").GetString()!;
+        var parentId = parent.Value.GetProperty("residentId").GetString()!;
+
+        // 2. Kashiwa's addressee system obtains its codes; its tax system registers last year's income as a copy.
+        var codesA = await n.AddresseeSystemOf(A).IssueCodesAsync([($"A-{run}-1", parentNumber)]);
+        Step($"柏市の符号を取得しました / Kashiwa obtained its agency code ({codesA.Delivered}/1) — the node holds no number", codesA.Delivered == 1);
+        using var taxA = n.NodeClient($"{A}-copies");
+        var copy = await taxA.PutAsJsonAsync($"api/tenants/{A}/copies/A-{run}-1/local-tax", new
+        {
+            schemaVersion = 1,
+            content = new { fiscalYear = 2025, totalIncome = 3_200_000, taxableIncome = 2_100_000, municipalTax = 126_000, prefecturalTax = 84_000, dependents = 1 },
+        }, ServiceDefaults.Json);
+        Step("柏市が前年の所得を副本として登録しました / Kashiwa registered last year's income as a copy", copy.IsSuccessStatusCode);
+
+        // 3. The family moves to Bunkyo.
+        var moveOut = await clerkA.PostAsJsonAsync($"api/municipalities/{A}/events", new { kind = "move-out", residentId = parentId, destination = B }, ServiceDefaults.Json);
+        var moveIn = await clerkB.PostAsJsonAsync($"api/municipalities/{B}/events", new { kind = "move-in", residentId = parentId, address = "東京都文京区春日1丁目16番21号" }, ServiceDefaults.Json);
+        Step("文京区へ転入しました / the family moved to Bunkyo (city B)", moveOut.IsSuccessStatusCode && moveIn.IsSuccessStatusCode);
+        var codesB = await n.AddresseeSystemOf(B).IssueCodesAsync([($"B-{run}-1", parentNumber)]);
+        Step($"文京区の符号を取得しました / Bunkyo obtained its own code ({codesB.Delivered}/1), unlinkable to Kashiwa's", codesB.Delivered == 1);
+
+        // 4. Bunkyo's child-allowance clerk asks Kashiwa for last year's income.
+        using var childClerk = n.NodeClient($"{B}-child-allowance");
+        var answer = await Json(await childClerk.PostAsJsonAsync($"api/tenants/{B}/inquiries",
+            new { addresseeNumber = $"B-{run}-1", affair = "child-allowance", provider = A, item = "local-tax" }, ServiceDefaults.Json));
+        var provided = answer?.GetProperty("outcome").GetString() == "provided";
+        Step(provided
+            ? $"児童手当: 柏市から前年所得 {answer!.Value.GetProperty("content").GetProperty("totalIncome").GetInt32():N0} 円を取得 — 課税証明書の添付は不要です / income obtained from Kashiwa; no tax certificate needed"
+            : $"児童手当の照会 / child-allowance inquiry: {answer?.GetRawText()}", provided);
+
+        // 5. A clerk without the child-allowance affair is refused.
+        using var otherClerk = n.NodeClient($"{B}-vaccination");
+        var refused = await otherClerk.PostAsJsonAsync($"api/tenants/{B}/inquiries",
+            new { addresseeNumber = $"B-{run}-1", affair = "child-allowance", provider = A, item = "local-tax" }, ServiceDefaults.Json);
+        Step($"児童手当の事務を持たない職員は拒否されました / a clerk without the affair was refused ({(int)refused.StatusCode})", (int)refused.StatusCode == 403);
+
+        // 6. What the records show at each party.
+        foreach (var (agency, addressee) in new[] { (B, $"B-{run}-1"), (A, $"A-{run}-1") })
+        {
+            using var auditor = n.NodeClient($"{agency}-auditor");
+            var records = await Json(await auditor.GetAsync($"api/tenants/{agency}/records?addresseeNumber={addressee}"));
+            var lines = records?.EnumerateArray().Select(r => $"{r.GetProperty("requestedAt").GetDateTimeOffset().ToOffset(TimeSpan.FromHours(9)):yyyy-MM-dd HH:mm:ss} JST " +
+                $"{r.GetProperty("requester").GetString()}→{r.GetProperty("provider").GetString()} {r.GetProperty("affair").GetString()} {r.GetProperty("item").GetString()} " +
+                $"{r.GetProperty("outcome").GetString()}{(r.TryGetProperty("reason", out var why) ? " (" + why.GetString() + ")" : "")}").ToList() ?? [];
+            Console.WriteLine($"  情報提供等記録 at {agency}:");
+            foreach (var line in lines) Console.WriteLine("    " + line);
+            Step($"{agency} の記録 / records at {agency}: {lines.Count}", lines.Count >= (agency == B ? 2 : 1));
+        }
+        using var coreAuditor = n.CoreClient("auditor");
+        var check = await Json(await coreAuditor.GetAsync("api/records/verify"));
+        Step("コアの記録は改ざんされていません / the core's record chain is intact", check?.GetProperty("intact").GetBoolean() == true);
+        Console.WriteLine(ok ? "すべての手順が成功しました / every step succeeded" : "失敗した手順があります / some steps failed");
+        return ok;
+    }
+
+    private static async Task<JsonElement?> Json(HttpResponseMessage response)
+    {
+        var body = await response.Content.ReadAsStringAsync();
+        if (!response.IsSuccessStatusCode)
+        {
+            Console.Error.WriteLine($"  {(int)response.StatusCode} {response.RequestMessage?.RequestUri?.AbsolutePath}: {body}");
+            return null;
+        }
+        return JsonDocument.Parse(body).RootElement.Clone();
+    }
+}

@@ -1,0 +1,189 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Renkei.Core;
+using Renkei.Hosting;
+using Renkei.Hosting.Storage;
+using Renkei.Node;
+using Renkei.Numbers;
+using Renkei.Protocol;
+
+namespace Renkei.Cli.Linkage;
+
+/// <summary>
+/// The Core and one Node hosting the demo agencies (two cities, the pension service, a health
+/// insurer), started in-process beside a Registry, with the agencies registered with the core and
+/// callers' tokens in DIR/core/callers.json and DIR/node/callers.json.
+/// </summary>
+public sealed class LinkageSandbox : IAsyncDisposable
+{
+    public const string Kashiwa = "122173", Bunkyo = "131059";
+    public static readonly string PensionService = CorporateNumber.FromBase(11105004002).Digits;
+    public static readonly string HealthInsurer = CorporateNumber.FromBase(10405001703).Digits;
+    public static readonly (string Id, string Kind, string Name)[] Agencies =
+    [
+        (Kashiwa, "municipality", "柏市"), (Bunkyo, "municipality", "文京区"),
+        (PensionService, "pension-service", "日本年金機構"), (HealthInsurer, "health-insurer", "全国健康保険協会"),
+    ];
+
+    private readonly List<WebApplication> apps = [];
+
+    public Uri CoreUrl { get; private set; } = null!;
+    public Uri NodeUrl { get; private set; } = null!;
+    public required string DataFolder { get; init; }
+    public required Uri RegistryUrl { get; init; }
+    public required string IdentityToken { get; init; }
+    public List<Caller> CoreCallers { get; private set; } = [];
+    public List<Caller> NodeCallers { get; private set; } = [];
+
+    /// <summary>Starts Core and Node; <paramref name="postgres"/> puts both on PostgreSQL (the node with a schema per tenant).</summary>
+    public static async Task<LinkageSandbox> StartAsync(string dataFolder, int basePort, Uri registryUrl, string identityToken,
+        string? postgres = null, bool quiet = true, string schemaPrefix = "renkei_")
+    {
+        var sandbox = new LinkageSandbox { DataFolder = dataFolder, RegistryUrl = registryUrl, IdentityToken = identityToken };
+        sandbox.CoreCallers = LoadOrCreate(Path.Combine(dataFolder, "core", "callers.json"),
+        [
+            ("registry", ["registry"]), ("operator", ["agencies"]), ("auditor", ["records"]),
+        ]);
+        sandbox.NodeCallers = LoadOrCreate(Path.Combine(dataFolder, "node", "callers.json"),
+        [
+            .. Agencies.SelectMany(a => new[]
+            {
+                ($"{a.Id}-addressee", new[] { $"tenant:{a.Id}", "addressee-system" }),
+                ($"{a.Id}-copies", [$"tenant:{a.Id}", "copies"]),
+                ($"{a.Id}-auditor", [$"tenant:{a.Id}", "records"]),
+            }),
+            ($"{Bunkyo}-child-allowance", [$"tenant:{Bunkyo}", "affair:child-allowance"]),
+            ($"{Bunkyo}-vaccination", [$"tenant:{Bunkyo}", "affair:vaccination"]),
+            ($"{Kashiwa}-child-allowance", [$"tenant:{Kashiwa}", "affair:child-allowance"]),
+            ($"{PensionService}-national-pension", [$"tenant:{PensionService}", "affair:national-pension"]),
+        ]);
+        try
+        {
+            var coreSettings = new List<(string, string)> { ("Core:DataFolder", Path.Combine(dataFolder, "core")) };
+            if (postgres is not null) coreSettings.AddRange([("Storage:Provider", "Postgres"), ("Storage:ConnectionString", Schema(postgres, schemaPrefix + "core"))]);
+            var core = CoreApp.Create([], b => Configure(b, Port(basePort, 2), quiet, sandbox.CoreCallers, coreSettings));
+            sandbox.CoreUrl = await sandbox.StartAsync(core);
+
+            var nodeSettings = new List<(string, string)> { ("Node:DataFolder", Path.Combine(dataFolder, "node")), ("Node:CoreAddress", sandbox.CoreUrl.ToString()) };
+            if (postgres is not null) nodeSettings.AddRange([("Storage:Provider", "Postgres"), ("Storage:ConnectionString", postgres), ("Node:SchemaPrefix", schemaPrefix + "tenant_")]);
+            for (var i = 0; i < Agencies.Length; i++)
+                nodeSettings.AddRange([($"Node:Tenants:{i}:AgencyId", Agencies[i].Id), ($"Node:Tenants:{i}:Name", Agencies[i].Name)]);
+            var node = NodeApp.Create([], b => Configure(b, Port(basePort, 3), quiet, sandbox.NodeCallers, nodeSettings));
+            sandbox.NodeUrl = await sandbox.StartAsync(node);
+            await sandbox.RegisterAgenciesAsync();
+            return sandbox;
+        }
+        catch
+        {
+            await sandbox.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Clients for a Core and Node that already run (as DIR/network.json lists them), with the tokens in DIR.</summary>
+    public static LinkageSandbox Attach(string dataFolder, Uri registryUrl, Uri coreUrl, Uri nodeUrl, string identityToken) => new()
+    {
+        DataFolder = dataFolder, RegistryUrl = registryUrl, IdentityToken = identityToken, CoreUrl = coreUrl, NodeUrl = nodeUrl,
+        CoreCallers = LoadOrCreate(Path.Combine(dataFolder, "core", "callers.json"), []),
+        NodeCallers = LoadOrCreate(Path.Combine(dataFolder, "node", "callers.json"), []),
+    };
+
+    private static int Port(int basePort, int offset) => basePort == 0 ? 0 : basePort + offset;
+
+    /// <summary>A connection string whose search path is <paramref name="schema"/>, created if missing.</summary>
+    public static string Schema(string connectionString, string schema)
+    {
+        using (var c = new Npgsql.NpgsqlConnection(connectionString))
+        {
+            c.Open();
+            using var command = new Npgsql.NpgsqlCommand($"CREATE SCHEMA IF NOT EXISTS {schema}", c);
+            command.ExecuteNonQuery();
+        }
+        return new Npgsql.NpgsqlConnectionStringBuilder(connectionString) { SearchPath = schema }.ToString();
+    }
+
+    private static void Configure(WebApplicationBuilder b, int port, bool quiet, List<Caller> callers, List<(string Key, string Value)> settings)
+    {
+        b.Services.AddSingleton<IHostLifetime, EmbeddedLifetime>();
+        b.WebHost.UseUrls($"http://127.0.0.1:{port}");
+        var all = settings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value)).ToList();
+        all.Add(new("Logging:LogLevel:Default", quiet ? "Warning" : "Information"));
+        for (var i = 0; i < callers.Count; i++)
+        {
+            all.Add(new($"Callers:{i}:Name", callers[i].Name));
+            all.Add(new($"Callers:{i}:Token", callers[i].Token));
+            for (var j = 0; j < callers[i].Permissions.Count; j++) all.Add(new($"Callers:{i}:Permissions:{j}", callers[i].Permissions[j]));
+        }
+        b.Configuration.AddInMemoryCollection(all);
+    }
+
+    private async Task<Uri> StartAsync(WebApplication app)
+    {
+        apps.Add(app);
+        await app.StartAsync();
+        return app.BaseAddress();
+    }
+
+    private async Task RegisterAgenciesAsync()
+    {
+        using var node = new HttpClient { BaseAddress = NodeUrl };
+        using var core = Client(CoreUrl, Token(CoreCallers, "operator"));
+        foreach (var (id, kind, name) in Agencies)
+        {
+            var keys = (await node.GetFromJsonAsync<PublicKeys>($"api/tenants/{id}/keys", ServiceDefaults.Json))!;
+            var local = kind is "municipality" or "prefecture";
+            using var response = await core.PutAsJsonAsync($"api/agencies/{id}", new
+            {
+                kind, name, localGovernmentCode = local ? id : null, corporateNumber = local ? null : id,
+                nodeAddress = NodeUrl.ToString(), signingKey = keys.SigningKey, encryptionKey = keys.EncryptionKey,
+            }, ServiceDefaults.Json);
+            if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"registering {id} failed: {await response.Content.ReadAsStringAsync()}");
+        }
+    }
+
+    public static string Token(List<Caller> callers, string name) => callers.First(c => c.Name == name).Token;
+
+    public HttpClient NodeClient(string caller) => Client(NodeUrl, Token(NodeCallers, caller));
+
+    public HttpClient CoreClient(string caller) => Client(CoreUrl, Token(CoreCallers, caller));
+
+    public static HttpClient Client(Uri baseAddress, string token)
+    {
+        var client = new HttpClient { BaseAddress = baseAddress };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
+    public AddresseeSystem AddresseeSystemOf(string agencyId) => new(agencyId, NodeUrl, Token(NodeCallers, $"{agencyId}-addressee"),
+        new RegistryCodeRequestStandIn(RegistryUrl, IdentityToken, CoreUrl, Token(CoreCallers, "registry"),
+            RegistryCodeRequestStandIn.LoadOrCreateSecret(Path.Combine(DataFolder, "registry"))));
+
+    private static List<Caller> LoadOrCreate(string path, (string Name, string[] Permissions)[] wanted)
+    {
+        if (File.Exists(path)) return JsonSerializer.Deserialize<List<Caller>>(File.ReadAllText(path), ServiceDefaults.Json)!;
+        var callers = wanted.Select(w => new Caller
+        {
+            Name = w.Name, Permissions = [.. w.Permissions],
+            Token = Convert.ToBase64String(RandomNumberGenerator.GetBytes(24)).Replace('+', '-').Replace('/', '_'),
+        }).ToList();
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        KeyFiles.WriteSecret(path, JsonSerializer.Serialize(callers, new JsonSerializerOptions(ServiceDefaults.Json) { WriteIndented = true }));
+        return callers;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var app in Enumerable.Reverse(apps))
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+        }
+    }
+}

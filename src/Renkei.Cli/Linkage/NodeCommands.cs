@@ -1,0 +1,62 @@
+using System.CommandLine;
+using Renkei.Cli.Network;
+
+namespace Renkei.Cli.Linkage;
+
+/// <summary><c>renkei node issue-codes</c>: an agency's addressee system obtains codes for its whole population.</summary>
+public static class NodeCommands
+{
+    public static Command Create()
+    {
+        var data = UpCommand.DataOption();
+        var agency = new Option<string>("--agency") { Description = "機関ID（地方公共団体コード等）/ the agency id", Required = true };
+        var file = new Option<FileInfo>("--file")
+        {
+            Description = "CSV: 宛名番号,個人番号 の行 / lines of addresseeNumber,individualNumber (the agency's addressee system export)", Required = true,
+        };
+        var issue = new Command("issue-codes", "宛名番号ごとに機関別符号を取得する / obtain agency codes for an agency's addressees") { data, agency, file };
+        issue.SetAction(async (parse, ct) =>
+        {
+            var folder = Path.GetFullPath(parse.GetValue(data)!);
+            var path = parse.GetValue(file)!;
+            if (!path.Exists) { Console.Error.WriteLine($"ファイルがありません / no such file: {path.Name}"); return 2; }
+            var people = new List<(string, string)>();
+            var errors = 0;
+            var lineNumber = 0;
+            foreach (var line in await File.ReadAllLinesAsync(path.FullName, ct))
+            {
+                lineNumber++;
+                var parts = line.Split(',', StringSplitOptions.TrimEntries);
+                if (line.Length == 0 || (lineNumber == 1 && parts[0].Contains("addressee", StringComparison.OrdinalIgnoreCase))) continue;
+                // The number is never echoed: only the line and what is wrong.
+                if (parts.Length != 2 || !Renkei.Node.Codes.CodeManagementApi.IsAddresseeNumber(parts[0]) || !Renkei.Numbers.IndividualNumber.TryParse(parts[1], out _, out _))
+                {
+                    Console.Error.WriteLine($"{lineNumber}行目: 宛名番号,個人番号 の形式ではありません / line {lineNumber}: not addresseeNumber,individualNumber");
+                    errors++;
+                    continue;
+                }
+                people.Add((parts[0], parts[1]));
+            }
+            SandboxNetwork? own = null;
+            LinkageSandbox linkage;
+            if (await NetworkFile.FindRunningAsync(folder) is { } running && running.Services.TryGetValue("core", out var core) && running.Services.TryGetValue("node", out var node))
+                linkage = LinkageSandbox.Attach(folder, new Uri(running.Services["registry"].Url), new Uri(core.Url), new Uri(node.Url), SandboxCallers.TokenOf(folder, "identity"));
+            else linkage = (own = await SandboxNetwork.StartAsync(folder, 0)).Linkage!;
+            try
+            {
+                var progress = new Progress<int>(done => Console.Error.Write($"\r{done:N0}/{people.Count:N0}"));
+                var result = await linkage.AddresseeSystemOf(parse.GetValue(agency)!).IssueCodesAsync(people, progress: progress, ct: ct);
+                Console.Error.WriteLine();
+                Console.WriteLine($"符号を取得しました / codes delivered: {result.Delivered:N0}, 該当者なし / unknown: {result.Unknown:N0}, 不正な行 / bad lines: {errors:N0}");
+                return result.Unknown == 0 && errors == 0 ? 0 : 1;
+            }
+            catch (HttpRequestException e)
+            {
+                Console.Error.WriteLine($"失敗しました / failed: {e.Message}");
+                return 1;
+            }
+            finally { if (own is not null) await own.DisposeAsync(); }
+        });
+        return new Command("node", "中間サーバーの操作 / intermediate server operations") { issue };
+    }
+}

@@ -1,0 +1,78 @@
+using Renkei.Numbers;
+using Renkei.Protocol;
+
+namespace Renkei.Core.Agencies;
+
+/// <summary>What kind of body an agency is; the permission table names requesters and providers by kind.</summary>
+public enum AgencyKind
+{
+    /// <summary>市町村長</summary>
+    Municipality,
+    /// <summary>都道府県知事</summary>
+    Prefecture,
+    /// <summary>大臣 (e.g. 厚生労働大臣)</summary>
+    Minister,
+    /// <summary>日本年金機構</summary>
+    PensionService,
+    /// <summary>医療保険者・後期高齢者医療広域連合</summary>
+    HealthInsurer,
+    /// <summary>税務署長・国税庁</summary>
+    TaxOffice,
+}
+
+/// <summary>
+/// An agency on the network. Its id is its Local Government Code (municipalities, prefectures)
+/// or its Corporate Number (everyone else): public identifiers, never a person's.
+/// </summary>
+public sealed record Agency(string AgencyId, AgencyKind Kind, string Name, string? LocalGovernmentCode, string? CorporateNumber,
+    string NodeAddress, PublicKeys Keys, DateTime RegisteredAt, DateTime UpdatedAt)
+{
+    public static bool UsesLocalGovernmentCode(AgencyKind kind) => kind is AgencyKind.Municipality or AgencyKind.Prefecture;
+}
+
+/// <summary>The body of PUT /api/agencies/{agencyId}.</summary>
+public sealed record AgencyRegistration(
+    AgencyKind? Kind, string? Name, string? LocalGovernmentCode, string? CorporateNumber, string? NodeAddress, string? SigningKey, string? EncryptionKey)
+{
+    /// <summary>Checks every field and says what is wrong with each; the agency id must be the agency's own code.</summary>
+    public Dictionary<string, string[]> Validate(string agencyId)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (Kind is null) errors["kind"] = ["種別は必須です / kind is required"];
+        if (string.IsNullOrWhiteSpace(Name)) errors["name"] = ["名称は必須です / name is required"];
+        if (Kind is { } kind && Agency.UsesLocalGovernmentCode(kind))
+        {
+            if (!Numbers.LocalGovernmentCode.TryParse(LocalGovernmentCode, out var code, out var problem))
+                errors["localGovernmentCode"] = [$"地方公共団体コードが不正です / invalid local government code: {problem!.Message}"];
+            else if (code.Digits != agencyId)
+                errors["agencyId"] = ["機関IDは地方公共団体コードと一致させてください / agencyId must equal the local government code"];
+        }
+        else if (Kind is not null)
+        {
+            if (!Numbers.CorporateNumber.TryParse(CorporateNumber, out var number, out var problem))
+                errors["corporateNumber"] = [$"法人番号が不正です / invalid corporate number: {problem!.Message}"];
+            else if (number.Digits != agencyId)
+                errors["agencyId"] = ["機関IDは法人番号と一致させてください / agencyId must equal the corporate number"];
+        }
+        if (!Uri.TryCreate(NodeAddress, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+            errors["nodeAddress"] = ["中間サーバーのURLが不正です / nodeAddress must be an absolute http(s) URL"];
+        if (!IsPublicKey(SigningKey, ecdh: false)) errors["signingKey"] = ["署名用公開鍵が不正です / signingKey must be a base64 P-256 SubjectPublicKeyInfo"];
+        if (!IsPublicKey(EncryptionKey, ecdh: true)) errors["encryptionKey"] = ["暗号化用公開鍵が不正です / encryptionKey must be a base64 P-256 SubjectPublicKeyInfo"];
+        return errors;
+    }
+
+    private static bool IsPublicKey(string? base64, bool ecdh)
+    {
+        if (string.IsNullOrWhiteSpace(base64)) return false;
+        try
+        {
+            var keys = new PublicKeys(base64, base64);
+            if (ecdh) keys.OpenEncryptionKey().Dispose(); else keys.OpenSigningKey().Dispose();
+            return true;
+        }
+        catch (Exception e) when (e is FormatException or System.Security.Cryptography.CryptographicException)
+        {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,71 @@
+using System.Collections.Concurrent;
+using System.Data.Common;
+using System.Security.Cryptography;
+using Renkei.Hosting.Storage;
+using Renkei.Protocol;
+
+namespace Renkei.Core.Agencies;
+
+/// <summary>The agency register in the core's database, with a read cache that writes refresh.</summary>
+public sealed class AgencyStore(Database database)
+{
+    private readonly ConcurrentDictionary<string, Agency?> cache = new();
+    private readonly ConcurrentDictionary<string, ECDsa> signingKeys = new();
+
+    public async Task<Agency> SaveAsync(string agencyId, AgencyRegistration r, DateTime now)
+    {
+        await using var c = await database.OpenAsync();
+        var updated = await c.ExecuteAsync(
+            """
+            UPDATE agencies SET kind = @kind, name = @name, local_government_code = @lgc, corporate_number = @cn,
+                node_address = @node, signing_key = @sk, encryption_key = @ek, updated_at = @now WHERE agency_id = @id
+            """, null, Parameters(agencyId, r, now));
+        if (updated == 0)
+        {
+            await c.ExecuteAsync(
+                """
+                INSERT INTO agencies (agency_id, kind, name, local_government_code, corporate_number, node_address, signing_key, encryption_key, registered_at, updated_at)
+                VALUES (@id, @kind, @name, @lgc, @cn, @node, @sk, @ek, @now, @now)
+                """, null, Parameters(agencyId, r, now));
+        }
+        cache.TryRemove(agencyId, out _);
+        signingKeys.TryRemove(agencyId, out _);
+        return (await FindAsync(agencyId))!;
+    }
+
+    private static (string, object?)[] Parameters(string agencyId, AgencyRegistration r, DateTime now) =>
+    [
+        ("id", agencyId), ("kind", r.Kind!.Value.ToString()), ("name", r.Name!.Trim()),
+        ("lgc", Agency.UsesLocalGovernmentCode(r.Kind!.Value) ? agencyId : null),
+        ("cn", Agency.UsesLocalGovernmentCode(r.Kind!.Value) ? null : agencyId),
+        ("node", r.NodeAddress!.EndsWith('/') ? r.NodeAddress : r.NodeAddress + "/"), ("sk", r.SigningKey), ("ek", r.EncryptionKey),
+        ("now", now.ToString("O")),
+    ];
+
+    public async Task<Agency?> FindAsync(string agencyId)
+    {
+        if (cache.TryGetValue(agencyId, out var cached)) return cached;
+        await using var c = await database.OpenAsync();
+        var found = (await c.QueryAsync("SELECT " + Columns + " FROM agencies WHERE agency_id = @id", Read, null, ("id", agencyId))).SingleOrDefault();
+        if (found is not null) cache[agencyId] = found;
+        return found;
+    }
+
+    public async Task<List<Agency>> ListAsync()
+    {
+        await using var c = await database.OpenAsync();
+        return await c.QueryAsync("SELECT " + Columns + " FROM agencies ORDER BY agency_id", Read);
+    }
+
+    /// <summary>The opened signing key of a registered agency, for verifying its messages.</summary>
+    public ECDsa? SigningKeyOf(Agency? agency) =>
+        agency is null ? null : signingKeys.GetOrAdd(agency.AgencyId, _ => agency.Keys.OpenSigningKey());
+
+    private const string Columns = "agency_id, kind, name, local_government_code, corporate_number, node_address, signing_key, encryption_key, registered_at, updated_at";
+
+    private static Agency Read(DbDataReader r) => new(
+        r.GetString(0), Enum.Parse<AgencyKind>(r.GetString(1)), r.GetString(2), r.GetNullableString(3), r.GetNullableString(4), r.GetString(5),
+        new PublicKeys(r.GetString(6), r.GetString(7)),
+        DateTime.Parse(r.GetString(8), null, System.Globalization.DateTimeStyles.RoundtripKind),
+        DateTime.Parse(r.GetString(9), null, System.Globalization.DateTimeStyles.RoundtripKind));
+}

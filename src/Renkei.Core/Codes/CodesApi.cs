@@ -1,0 +1,87 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Renkei.Core.Agencies;
+using Renkei.Hosting;
+using Renkei.Protocol;
+
+namespace Renkei.Core.Codes;
+
+/// <summary>One person in a code request from the Registry: the agency's acquisition number and the Registry's link key.</summary>
+public sealed record CodeRequestItem(string? AcquisitionNumber, string? LinkKey);
+
+/// <summary>The body of POST /api/codes/issue: any number of people for one agency (bulk issuance).</summary>
+public sealed record CodeRequest(string? AgencyId, List<CodeRequestItem>? Requests);
+
+/// <summary>What the Registry learns: how many codes reached the agency's node; never the codes.</summary>
+public sealed record CodeIssueReceipt(string AgencyId, int Delivered, int Unmatched);
+
+/// <summary>One issued code as the node receives it (sealed to the agency).</summary>
+public sealed record DeliveredCode(string AcquisitionNumber, string AgencyCode);
+
+public sealed record CodeDelivery(List<DeliveredCode> Codes);
+
+public sealed record CodeDeliveryReceipt(int Matched, int Unmatched);
+
+/// <summary>
+/// 符号の生成 (番号法 art. 21-2): the Registry hands the core a link key per person together with the
+/// agency's acquisition number; the core computes the agency's code and delivers it, sealed, to the
+/// agency's node with the acquisition number, and keeps neither.
+/// </summary>
+public static class CodesApi
+{
+    public const int MaxBatch = 100_000;
+
+    public static void MapCodes(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/api/codes/issue", Issue).WithTags("Codes").RequirePermission("registry")
+            .WithSummary("Issues agency codes for link keys from the Registry and delivers them to the agency's node.");
+    }
+
+    private static async Task<Results<Ok<CodeIssueReceipt>, ProblemHttpResult>> Issue(
+        CodeRequest request, AgencyStore agencies, AgencyCodes codes, CoreIdentity core, IHttpClientFactory http, TimeProvider time, ILogger<CodeRequest> log)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var agency = string.IsNullOrWhiteSpace(request.AgencyId) ? null : await agencies.FindAsync(request.AgencyId);
+        if (agency is null) errors["agencyId"] = ["登録されていない機関です / agencyId names no registered agency"];
+        var items = request.Requests ?? [];
+        if (items.Count == 0 || items.Count > MaxBatch) errors["requests"] = [$"1〜{MaxBatch}件を指定してください / send 1 to {MaxBatch} requests"];
+        var issued = new List<DeliveredCode>(items.Count);
+        var linkKey = new byte[AgencyCodes.LinkKeyLength];
+        for (var i = 0; i < items.Count && agency is not null; i++)
+        {
+            var item = items[i];
+            if (string.IsNullOrWhiteSpace(item.AcquisitionNumber) || item.AcquisitionNumber.Length > 64)
+                errors[$"requests[{i}].acquisitionNumber"] = ["取得番号は1〜64文字です / acquisitionNumber must be 1 to 64 characters"];
+            else if (!Base64UrlText.TryDecodeExact(item.LinkKey, linkKey))
+                errors[$"requests[{i}].linkKey"] = ["連携キーが不正です / linkKey must be 32 bytes in base64url"];
+            else issued.Add(new DeliveredCode(item.AcquisitionNumber, codes.Issue(agency.AgencyId, linkKey)));
+        }
+        System.Security.Cryptography.CryptographicOperations.ZeroMemory(linkKey);
+        if (errors.Count > 0) return Problems.Invalid(errors);
+
+        // The codes go to the agency's node only, sealed to its key: the Registry never sees them.
+        var messageId = Envelope.NewId();
+        var sealedCodes = SealedPayload.Seal(JsonSerializer.Serialize(new CodeDelivery(issued), ServiceDefaults.Json), agency!.Keys, messageId);
+        var envelope = Envelope.Create(CoreIdentity.PartyId, agency.AgencyId, "code-delivery",
+            JsonSerializer.Serialize(sealedCodes, ServiceDefaults.Json), core.Keys.Signing, time, messageId);
+        try
+        {
+            using var response = await http.CreateClient("nodes").PostAsJsonAsync(
+                new Uri(new Uri(agency.NodeAddress), $"api/tenants/{agency.AgencyId}/codes/delivered"), envelope, ServiceDefaults.Json);
+            if (!response.IsSuccessStatusCode)
+            {
+                log.LogWarning("Node of agency {AgencyId} refused a code delivery: {Status}", agency.AgencyId, (int)response.StatusCode);
+                return Problems.Result(502, "node-refused", "中間サーバーが符号を受け付けませんでした / The agency's node refused the codes",
+                    $"The node answered {(int)response.StatusCode}.");
+            }
+            var receipt = (await response.Content.ReadFromJsonAsync<CodeDeliveryReceipt>(ServiceDefaults.Json))!;
+            return TypedResults.Ok(new CodeIssueReceipt(agency.AgencyId, receipt.Matched, receipt.Unmatched));
+        }
+        catch (HttpRequestException e)
+        {
+            log.LogWarning("Node of agency {AgencyId} is unreachable: {Error}", agency.AgencyId, e.Message);
+            return Problems.Result(502, "node-unreachable", "中間サーバーに接続できません / The agency's node is unreachable", e.Message);
+        }
+    }
+}

@@ -1,0 +1,81 @@
+using Renkei.Core.Agencies;
+using Renkei.Core.Codes;
+using Renkei.Core.Permissions;
+using Renkei.Core.Records;
+using Renkei.Core.Relay;
+using Renkei.Hosting;
+using Renkei.Hosting.Storage;
+using Renkei.Protocol;
+using Renkei.Protocol.Records;
+
+namespace Renkei.Core;
+
+/// <summary>The Core's settings: the <c>Core</c> configuration section.</summary>
+public sealed class CoreOptions
+{
+    /// <summary>Where the SQLite file and the key files live unless configured otherwise.</summary>
+    public string DataFolder { get; set; } = Path.Combine("data", "core");
+
+    /// <summary>The code key (機関別符号の鍵): 64 random bytes in hex, made on first start if missing.</summary>
+    public string? CodeKeyFile { get; set; }
+
+    /// <summary>The core's signing and encryption keys (PEM), made on first start if missing.</summary>
+    public string? KeyFile { get; set; }
+
+    /// <summary>How far a message's time may be from the core's clock before it is refused as stale.</summary>
+    public int StalenessSeconds { get; set; } = 120;
+
+    /// <summary>How long provision records are kept (番号法施行令: 7 years).</summary>
+    public int RetentionYears { get; set; } = 7;
+
+    public string CodeKeyPath => CodeKeyFile ?? Path.Combine(DataFolder, "agency-code.key");
+
+    public string KeyPath => KeyFile ?? Path.Combine(DataFolder, "core-keys.pem");
+}
+
+/// <summary>The core as a party on the network: its id in envelopes and its keys.</summary>
+public sealed class CoreIdentity(PartyKeys keys)
+{
+    public const string PartyId = "core";
+
+    public PartyKeys Keys { get; } = keys;
+}
+
+/// <summary>
+/// Builds the Core (情報提供ネットワークシステム): the agency register, agency codes, the permission
+/// table, the relay and the core-side provision records. It holds no personal information.
+/// </summary>
+public static class CoreApp
+{
+    public static WebApplication Create(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        configure?.Invoke(builder);
+        builder.AddRenkeiDefaults("Renkei.Core");
+        var options = builder.Configuration.GetSection("Core").Get<CoreOptions>() ?? new CoreOptions();
+        var database = builder.Configuration.CreateDatabase(Path.Combine(options.DataFolder, "core.db"));
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(database);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(AgencyCodes.LoadOrCreate(options.CodeKeyPath));
+        var identity = new CoreIdentity(PartyKeys.LoadOrCreate(options.KeyPath));
+        builder.Services.AddSingleton(identity);
+        builder.Services.AddSingleton(sp => new ProvisionLog(database, CoreIdentity.PartyId, identity.Keys.Signing, options.RetentionYears, sp.GetRequiredService<TimeProvider>()));
+        builder.Services.AddSingleton(PermissionTable.LoadEmbedded());
+        builder.Services.AddSingleton<AgencyStore>();
+        builder.Services.AddSingleton(sp => new EnvelopeVerifier(sp.GetRequiredService<TimeProvider>(), TimeSpan.FromSeconds(options.StalenessSeconds)));
+        builder.Services.AddHttpClient("nodes");
+
+        var app = builder.Build();
+        app.UseRenkeiDefaults();
+        app.MapGet("/api/core/keys", (CoreIdentity core) => TypedResults.Ok(core.Keys.Public)).WithTags("Core")
+            .WithSummary("The core's public keys, for verifying what it signs.");
+        app.MapAgencies();
+        app.MapCodes();
+        app.MapPermissionTable();
+        app.MapRelay();
+        app.MapRecords();
+        database.MigrateAsync(typeof(CoreApp).Assembly).GetAwaiter().GetResult();
+        return app;
+    }
+}

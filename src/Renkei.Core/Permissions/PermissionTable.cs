@@ -1,0 +1,101 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Renkei.Core.Agencies;
+using Renkei.Hosting;
+
+namespace Renkei.Core.Permissions;
+
+/// <summary>Which requesters or providers a row names: agency kinds, particular agencies, or the requester itself.</summary>
+public sealed record PartyMatch(List<AgencyKind>? Kinds = null, List<string>? Agencies = null, bool SameAsRequester = false)
+{
+    public bool Matches(Agency party, Agency requester) =>
+        (SameAsRequester && party.AgencyId == requester.AgencyId)
+        || (Kinds?.Contains(party.Kind) ?? false)
+        || (Agencies?.Contains(party.AgencyId) ?? false);
+}
+
+/// <summary>One row of the permission table (別表第二): requester, affair, provider, items, legal basis.</summary>
+public sealed record PermissionRow(string Id, PartyMatch Requester, string Affair, PartyMatch Provider, List<string> Items, string LegalBasis);
+
+/// <summary>The outcome of a check: the row that allows the request, or why none does.</summary>
+public sealed record PermissionDecision(bool Permitted, string? RowId, string? LegalBasis, string? RefusalSlug, string? Reason)
+{
+    public static PermissionDecision Refuse(string slug, string reason) => new(false, null, null, slug, reason);
+}
+
+/// <summary>
+/// 別表第二 as data: loaded from permission-table.json, so that a new ordinance is a data change.
+/// A request is allowed only when one row names its requester, affair, provider and item together.
+/// </summary>
+public sealed class PermissionTable
+{
+    public required string Version { get; init; }
+    public required string Source { get; init; }
+    public required Dictionary<string, string> Items { get; init; }
+    public required Dictionary<string, string> Affairs { get; init; }
+    public required List<PermissionRow> Rows { get; init; }
+
+    public static PermissionTable LoadEmbedded()
+    {
+        using var stream = typeof(PermissionTable).Assembly.GetManifestResourceStream("permission-table.json")
+            ?? throw new InvalidOperationException("permission-table.json is not embedded");
+        return Load(stream);
+    }
+
+    public static PermissionTable Load(Stream json)
+    {
+        var table = JsonSerializer.Deserialize<PermissionTable>(json, ServiceDefaults.Json) ?? throw new InvalidDataException("empty permission table");
+        foreach (var row in table.Rows)
+        {
+            if (!table.Affairs.ContainsKey(row.Affair)) throw new InvalidDataException($"row {row.Id} names unknown affair {row.Affair}");
+            foreach (var item in row.Items)
+                if (!table.Items.ContainsKey(item)) throw new InvalidDataException($"row {row.Id} names unknown item {item}");
+        }
+        return table;
+    }
+
+    public PermissionDecision Check(Agency requester, string affair, Agency provider, string item)
+    {
+        if (!Affairs.ContainsKey(affair))
+            return PermissionDecision.Refuse("affair-not-in-table", $"事務「{affair}」は照会可能な事務として定められていません / The affair '{affair}' is not in the permission table.");
+        if (!Items.ContainsKey(item))
+            return PermissionDecision.Refuse("item-not-in-table", $"特定個人情報「{item}」は定められていません / The item '{item}' is not in the permission table.");
+        var rows = Rows.Where(r => r.Affair == affair).ToList();
+        if (!rows.Any(r => r.Requester.Matches(requester, requester)))
+            return PermissionDecision.Refuse("requester-not-permitted",
+                $"{requester.Name}はこの事務の情報照会者ではありません / {requester.Kind} {requester.AgencyId} is not a requester for '{affair}'.");
+        rows = rows.Where(r => r.Requester.Matches(requester, requester)).ToList();
+        if (!rows.Any(r => r.Provider.Matches(provider, requester)))
+            return PermissionDecision.Refuse("provider-not-permitted",
+                $"{provider.Name}はこの事務の情報提供者ではありません / {provider.Kind} {provider.AgencyId} is not a provider for '{affair}' to this requester.");
+        var row = rows.FirstOrDefault(r => r.Provider.Matches(provider, requester) && r.Items.Contains(item));
+        return row is null
+            ? PermissionDecision.Refuse("item-not-permitted", $"この事務では「{item}」を照会できません / No row allows the item '{item}' for '{affair}' between these agencies.")
+            : new PermissionDecision(true, row.Id, row.LegalBasis, null, null);
+    }
+}
+
+public sealed record PermissionQuery(string? Requester, string? Affair, string? Provider, string? Item);
+
+public static class PermissionTableApi
+{
+    public static void MapPermissionTable(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/permission-table").WithTags("PermissionTable");
+        group.MapGet("/", (PermissionTable table) => TypedResults.Ok(table)).WithSummary("The permission table the core enforces.");
+        group.MapPost("/check", Check).WithSummary("Whether a requester may ask a provider for an item for an affair, and why not.");
+    }
+
+    private static async Task<Results<Ok<PermissionDecision>, ProblemHttpResult>> Check(PermissionQuery q, PermissionTable table, AgencyStore agencies)
+    {
+        var requester = q.Requester is null ? null : await agencies.FindAsync(q.Requester);
+        var provider = q.Provider is null ? null : await agencies.FindAsync(q.Provider);
+        var errors = new Dictionary<string, string[]>();
+        if (requester is null) errors["requester"] = ["登録されていない機関です / no such agency"];
+        if (provider is null) errors["provider"] = ["登録されていない機関です / no such agency"];
+        if (string.IsNullOrWhiteSpace(q.Affair)) errors["affair"] = ["事務は必須です / affair is required"];
+        if (string.IsNullOrWhiteSpace(q.Item)) errors["item"] = ["特定個人情報は必須です / item is required"];
+        if (errors.Count > 0) return Problems.Invalid(errors);
+        return TypedResults.Ok(table.Check(requester!, q.Affair!, provider!, q.Item!));
+    }
+}

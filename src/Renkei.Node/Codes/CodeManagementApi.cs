@@ -1,0 +1,137 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Renkei.Hosting;
+using Renkei.Hosting.Storage;
+using Renkei.Node.Tenants;
+using Renkei.Protocol;
+
+namespace Renkei.Node.Codes;
+
+public sealed record AcquisitionRequest(List<string>? AddresseeNumbers);
+
+public sealed record Acquisition(string AddresseeNumber, string AcquisitionNumber);
+
+public sealed record AcquisitionList(List<Acquisition> Acquisitions);
+
+public sealed record AddresseeStatus(string AddresseeNumber, bool HasAgencyCode, DateTime? CodeIssuedAt);
+
+/// <summary>Codes as the core delivers them (sealed to the tenant).</summary>
+public sealed record DeliveredCode(string AcquisitionNumber, string AgencyCode);
+
+public sealed record CodeDelivery(List<DeliveredCode> Codes);
+
+public sealed record CodeDeliveryReceipt(int Matched, int Unmatched);
+
+/// <summary>
+/// 符号管理: the agency's addressee system asks for acquisition numbers for its addressees, sends them
+/// with the Individual Numbers to the Registry (never here), and the core delivers the codes here
+/// with the same acquisition numbers, which are deleted once matched.
+/// </summary>
+public static class CodeManagementApi
+{
+    public const int MaxBatch = 100_000;
+
+    public static void MapCodeManagement(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/tenants/{agencyId}").WithTags("CodeManagement");
+        group.MapPost("/acquisitions", Acquire).RequireAuthorization(NodeApp.StaffPolicy)
+            .WithSummary("取得番号: one fresh acquisition number per addressee, for a code request through the Registry.");
+        group.MapGet("/addressees/{addresseeNumber}", Status).RequireAuthorization(NodeApp.StaffPolicy)
+            .WithSummary("Whether the tenant holds its agency code for an addressee.");
+        group.MapPost("/codes/delivered", Delivered).WithSummary("The core delivers issued codes (signed by the core, sealed to the tenant).");
+    }
+
+    public static bool IsAddresseeNumber(string? s) =>
+        s is { Length: > 0 and <= 32 } && s.All(ch => char.IsAsciiLetterOrDigit(ch) || ch == '-');
+
+    private static async Task<Results<Ok<AcquisitionList>, ProblemHttpResult>> Acquire(
+        string agencyId, AcquisitionRequest request, ClaimsPrincipal user, TenantDirectory tenants, TimeProvider time)
+    {
+        var (tenant, problem) = tenants.Enter(user, agencyId, "addressee-system");
+        if (tenant is null) return problem!;
+        var numbers = request.AddresseeNumbers ?? [];
+        var errors = new Dictionary<string, string[]>();
+        if (numbers.Count is 0 or > MaxBatch) errors["addresseeNumbers"] = [$"1〜{MaxBatch}件を指定してください / send 1 to {MaxBatch} addressee numbers"];
+        for (var i = 0; i < numbers.Count; i++)
+            if (!IsAddresseeNumber(numbers[i]))
+                errors[$"addresseeNumbers[{i}]"] = ["宛名番号は英数字とハイフン32文字以内です / an addressee number is up to 32 letters, digits or hyphens"];
+        if (numbers.Distinct().Count() != numbers.Count) errors["addresseeNumbers"] = ["宛名番号が重複しています / addressee numbers repeat"];
+        if (errors.Count > 0) return Problems.Invalid(errors);
+
+        var now = time.GetUtcNow().UtcDateTime.ToString("O");
+        var list = numbers.Select(n => new Acquisition(n, Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)))).ToList();
+        await using var c = await tenant.Database.OpenAsync();
+        await using var tx = await c.BeginTransactionAsync();
+        var insertAddressee = c.Command("INSERT INTO addressees (addressee_number, created_at) VALUES (@n, @t) ON CONFLICT (addressee_number) DO NOTHING", tx,
+            ("n", ""), ("t", now));
+        var insertAcquisition = c.Command("INSERT INTO acquisitions (acquisition_number, addressee_number, requested_at) VALUES (@a, @n, @t)", tx,
+            ("a", ""), ("n", ""), ("t", now));
+        foreach (var a in list)
+        {
+            insertAddressee.Parameters[0].Value = a.AddresseeNumber;
+            await insertAddressee.ExecuteNonQueryAsync();
+            insertAcquisition.Parameters[0].Value = a.AcquisitionNumber;
+            insertAcquisition.Parameters[1].Value = a.AddresseeNumber;
+            await insertAcquisition.ExecuteNonQueryAsync();
+        }
+        await tx.CommitAsync();
+        return TypedResults.Ok(new AcquisitionList(list));
+    }
+
+    private static async Task<Results<Ok<AddresseeStatus>, ProblemHttpResult>> Status(
+        string agencyId, string addresseeNumber, ClaimsPrincipal user, TenantDirectory tenants)
+    {
+        var (tenant, problem) = tenants.Enter(user, agencyId);
+        if (tenant is null) return problem!;
+        await using var c = await tenant.Database.OpenAsync();
+        var row = (await c.QueryAsync("SELECT agency_code IS NOT NULL, code_issued_at FROM addressees WHERE addressee_number = @n",
+            r => (HasCode: Convert.ToBoolean(r.GetValue(0)), IssuedAt: r.GetNullableString(1)), null, ("n", addresseeNumber))).SingleOrDefault();
+        if (row == default)
+            return Problems.NotFound("unknown-addressee", "宛名番号が登録されていません / No such addressee number", "The tenant has no such addressee.");
+        return TypedResults.Ok(new AddresseeStatus(addresseeNumber, row.HasCode,
+            row.IssuedAt is null ? null : DateTime.Parse(row.IssuedAt, null, System.Globalization.DateTimeStyles.RoundtripKind)));
+    }
+
+    private static async Task<Results<Ok<CodeDeliveryReceipt>, ProblemHttpResult>> Delivered(
+        string agencyId, Envelope envelope, TenantDirectory tenants, CoreLink core, TimeProvider time, ILogger<CodeDelivery> log)
+    {
+        if (tenants.Find(agencyId) is not { } tenant)
+            return Problems.NotFound("unknown-tenant", "この中間サーバーに該当する機関はありません / No such tenant on this node");
+        var verdict = await core.VerifyFromCoreAsync(envelope, agencyId);
+        if (verdict != EnvelopeVerdict.Accepted || envelope.Kind != "code-delivery")
+        {
+            var (slug, title) = verdict == EnvelopeVerdict.Accepted ? ("wrong-kind", "種別が違います / Wrong message kind") : EnvelopeVerifier.Describe(verdict);
+            log.LogWarning("Refused a code delivery for tenant {AgencyId}: {Reason}", agencyId, slug);
+            return Problems.Result(401, slug, title);
+        }
+        var opened = JsonSerializer.Deserialize<SealedPayload>(envelope.Body, ServiceDefaults.Json)?.Open(tenant.Keys.Encryption, envelope.MessageId);
+        var delivery = opened is null ? null : JsonSerializer.Deserialize<CodeDelivery>(opened, ServiceDefaults.Json);
+        if (delivery is null)
+            return Problems.BadRequest("unreadable-payload", "暗号文を復号できません / The sealed payload could not be opened");
+
+        var now = time.GetUtcNow().UtcDateTime.ToString("O");
+        int matched = 0, unmatched = 0;
+        await using var c = await tenant.Database.OpenAsync();
+        await using var tx = await c.BeginTransactionAsync();
+        foreach (var code in delivery.Codes)
+        {
+            var addressee = await c.ScalarAsync<string>("SELECT addressee_number FROM acquisitions WHERE acquisition_number = @a", tx, ("a", code.AcquisitionNumber));
+            if (addressee is null) { unmatched++; continue; }
+            // One person has one code per agency: a code already held by another addressee is a duplicate registration.
+            var holder = await c.ScalarAsync<string>("SELECT addressee_number FROM addressees WHERE agency_code = @c", tx, ("c", code.AgencyCode));
+            if (holder is null || holder == addressee)
+            {
+                await c.ExecuteAsync("UPDATE addressees SET agency_code = @c, code_issued_at = @t WHERE addressee_number = @n", tx,
+                    ("c", code.AgencyCode), ("t", now), ("n", addressee));
+                matched++;
+            }
+            else unmatched++;
+            await c.ExecuteAsync("DELETE FROM acquisitions WHERE acquisition_number = @a", tx, ("a", code.AcquisitionNumber));
+        }
+        await tx.CommitAsync();
+        if (unmatched > 0) log.LogWarning("Tenant {AgencyId}: {Unmatched} delivered codes matched no pending acquisition", agencyId, unmatched);
+        return TypedResults.Ok(new CodeDeliveryReceipt(matched, unmatched));
+    }
+}

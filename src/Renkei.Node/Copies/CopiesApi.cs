@@ -1,0 +1,124 @@
+using System.Data.Common;
+using System.Security.Claims;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Renkei.Hosting;
+using Renkei.Hosting.Storage;
+using Renkei.Node.Codes;
+using Renkei.Node.Tenants;
+
+namespace Renkei.Node.Copies;
+
+/// <summary>One copy as a business system sends it.</summary>
+public sealed record CopyInput(int? SchemaVersion, JsonElement Content, bool Withheld = false);
+
+/// <summary>One line of a JSON Lines import.</summary>
+public sealed record CopyLine(string? AddresseeNumber, string? Item, int? SchemaVersion, JsonElement Content, bool Withheld = false);
+
+public sealed record StoredCopy(string AddresseeNumber, string Item, int SchemaVersion, JsonElement Content, bool Withheld, DateTime UpdatedAt);
+
+public sealed record ImportError(int Line, string Reason);
+
+public sealed record ImportReport(int Imported, List<ImportError> Errors);
+
+/// <summary>
+/// 副本登録: business systems register copies of specific personal information at their agency's
+/// node, keyed by AddresseeNumber, in the data standard layout. Each copy keeps its update time.
+/// </summary>
+public static class CopiesApi
+{
+    public static void MapCopies(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/tenants/{agencyId}/copies").WithTags("Copies").RequireAuthorization(NodeApp.StaffPolicy);
+        group.MapPut("/{addresseeNumber}/{item}", Put).WithSummary("Registers or replaces one copy.");
+        group.MapGet("/{addresseeNumber}/{item}", Get).WithSummary("One copy, for its own agency's systems.");
+        group.MapPost("/import", Import).WithSummary("JSON Lines bulk import: good lines are kept, bad lines reported with line and reason.");
+        app.MapGet("/api/layouts/{item}/v{version:int}", (string item, int version, DataStandardLayout layouts) =>
+            layouts.Schema(item, version) is { } s ? Results.Json(s) : Problems.NotFound("unknown-layout", "レイアウトがありません / No such layout"))
+            .WithTags("Copies").WithSummary("The JSON Schema of an item in the data standard layout.");
+    }
+
+    private static async Task<Results<Ok<StoredCopy>, ProblemHttpResult>> Put(string agencyId, string addresseeNumber, string item, CopyInput input,
+        ClaimsPrincipal user, TenantDirectory tenants, DataStandardLayout layouts, TimeProvider time)
+    {
+        var (tenant, problem) = tenants.Enter(user, agencyId, "copies");
+        if (tenant is null) return problem!;
+        var errors = Check(addresseeNumber, item, input.SchemaVersion, input.Content, layouts);
+        if (errors.Count > 0)
+            return Problems.Invalid(new Dictionary<string, string[]> { ["content"] = [.. errors] }, "invalid-copy");
+        var now = time.GetUtcNow().UtcDateTime;
+        await using var c = await tenant.Database.OpenAsync();
+        await using var tx = await c.BeginTransactionAsync();
+        await SaveAsync(c, tx, addresseeNumber, item, input.SchemaVersion!.Value, input.Content, input.Withheld, now);
+        await tx.CommitAsync();
+        return TypedResults.Ok(new StoredCopy(addresseeNumber, item, input.SchemaVersion.Value, input.Content, input.Withheld, now));
+    }
+
+    private static async Task<Results<Ok<StoredCopy>, ProblemHttpResult>> Get(string agencyId, string addresseeNumber, string item,
+        ClaimsPrincipal user, TenantDirectory tenants)
+    {
+        var (tenant, problem) = tenants.Enter(user, agencyId, "copies");
+        if (tenant is null) return problem!;
+        await using var c = await tenant.Database.OpenAsync();
+        return await FindAsync(c, addresseeNumber, item) is { } copy
+            ? TypedResults.Ok(copy)
+            : Problems.NotFound("no-copy", "副本がありません / No copy", "No copy of this item for this addressee.");
+    }
+
+    private static async Task<Results<Ok<ImportReport>, ProblemHttpResult>> Import(string agencyId, HttpRequest request,
+        ClaimsPrincipal user, TenantDirectory tenants, DataStandardLayout layouts, TimeProvider time)
+    {
+        var (tenant, problem) = tenants.Enter(user, agencyId, "copies");
+        if (tenant is null) return problem!;
+        var errors = new List<ImportError>();
+        var imported = 0;
+        var now = time.GetUtcNow().UtcDateTime;
+        using var reader = new StreamReader(request.Body);
+        await using var c = await tenant.Database.OpenAsync();
+        DbTransaction tx = await c.BeginTransactionAsync();
+        var lineNumber = 0;
+        while (await reader.ReadLineAsync() is { } line)
+        {
+            lineNumber++;
+            if (string.IsNullOrWhiteSpace(line)) continue;
+            CopyLine? copy;
+            try { copy = JsonSerializer.Deserialize<CopyLine>(line, ServiceDefaults.Json); }
+            catch (JsonException e) { errors.Add(new(lineNumber, $"JSONとして読めません / not JSON: {e.Message}")); continue; }
+            var problems = copy is null ? ["空の行です / empty"] : Check(copy.AddresseeNumber, copy.Item, copy.SchemaVersion, copy.Content, layouts);
+            if (problems.Count > 0) { errors.Add(new(lineNumber, string.Join("; ", problems))); continue; }
+            await SaveAsync(c, tx, copy!.AddresseeNumber!, copy.Item!, copy.SchemaVersion!.Value, copy.Content, copy.Withheld, now);
+            // Commit in chunks so that a large import neither holds one huge transaction nor loses what it kept.
+            if (++imported % 1000 == 0) { await tx.CommitAsync(); await tx.DisposeAsync(); tx = await c.BeginTransactionAsync(); }
+        }
+        await tx.CommitAsync();
+        await tx.DisposeAsync();
+        return TypedResults.Ok(new ImportReport(imported, errors));
+    }
+
+    private static List<string> Check(string? addresseeNumber, string? item, int? version, JsonElement content, DataStandardLayout layouts)
+    {
+        var errors = new List<string>();
+        if (!CodeManagementApi.IsAddresseeNumber(addresseeNumber)) errors.Add("addresseeNumber: 宛名番号が不正です / invalid addressee number");
+        if (string.IsNullOrWhiteSpace(item)) errors.Add("item: 必須です / is required");
+        if (version is null) errors.Add("schemaVersion: 必須です / is required");
+        if (errors.Count == 0) errors.AddRange(layouts.Validate(item!, version!.Value, content));
+        return errors;
+    }
+
+    private static async Task SaveAsync(DbConnection c, DbTransaction tx, string addresseeNumber, string item, int version, JsonElement content, bool withheld, DateTime now)
+    {
+        var t = now.ToString("O");
+        await c.ExecuteAsync("INSERT INTO addressees (addressee_number, created_at) VALUES (@n, @t) ON CONFLICT (addressee_number) DO NOTHING", tx, ("n", addresseeNumber), ("t", t));
+        await c.ExecuteAsync(
+            """
+            INSERT INTO copies (addressee_number, item, schema_version, content, withheld, updated_at) VALUES (@n, @i, @v, @c, @w, @t)
+            ON CONFLICT (addressee_number, item) DO UPDATE SET schema_version = @v, content = @c, withheld = @w, updated_at = @t
+            """, tx, ("n", addresseeNumber), ("i", item), ("v", version), ("c", content.GetRawText()), ("w", withheld ? 1 : 0), ("t", t));
+    }
+
+    public static async Task<StoredCopy?> FindAsync(DbConnection c, string addresseeNumber, string item) =>
+        (await c.QueryAsync("SELECT schema_version, content, withheld, updated_at FROM copies WHERE addressee_number = @n AND item = @i",
+            r => new StoredCopy(addresseeNumber, item, Convert.ToInt32(r.GetValue(0)), JsonDocument.Parse(r.GetString(1)).RootElement.Clone(),
+                Convert.ToInt32(r.GetValue(2)) != 0, DateTime.Parse(r.GetString(3), null, System.Globalization.DateTimeStyles.RoundtripKind)),
+            null, ("n", addresseeNumber), ("i", item))).SingleOrDefault();
+}

@@ -1,0 +1,103 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace Renkei.Node.Copies;
+
+/// <summary>
+/// データ標準レイアウト: the versioned JSON Schemas of the items a node keeps copies of, embedded as
+/// <c>Copies/Schemas/{item}.v{n}.json</c>. The validator covers the part of JSON Schema the layouts use
+/// (type, required, properties, additionalProperties: false, enum, minimum, maximum, maxLength,
+/// pattern, format: date, items, maxItems) and says where each problem is.
+/// </summary>
+public sealed partial class DataStandardLayout
+{
+    private readonly Dictionary<(string Item, int Version), JsonElement> schemas = [];
+
+    public DataStandardLayout()
+    {
+        var assembly = typeof(DataStandardLayout).Assembly;
+        foreach (var name in assembly.GetManifestResourceNames())
+        {
+            var m = SchemaName().Match(name);
+            if (!m.Success) continue;
+            using var stream = assembly.GetManifestResourceStream(name)!;
+            schemas[(m.Groups["item"].Value, int.Parse(m.Groups["version"].Value, CultureInfo.InvariantCulture))] = JsonDocument.Parse(stream).RootElement.Clone();
+        }
+    }
+
+    public IEnumerable<(string Item, int Version)> Layouts => schemas.Keys.OrderBy(k => k.Item).ThenBy(k => k.Version);
+
+    public JsonElement? Schema(string item, int version) => schemas.TryGetValue((item, version), out var s) ? s : null;
+
+    /// <summary>The problems of <paramref name="content"/> against the item's layout; empty when it conforms.</summary>
+    public List<string> Validate(string item, int version, JsonElement content)
+    {
+        if (Schema(item, version) is not { } schema)
+            return [$"レイアウト {item} v{version} は定義されていません / no layout {item} v{version}"];
+        var problems = new List<string>();
+        Check(schema, content, "$", problems);
+        return problems;
+    }
+
+    private static void Check(JsonElement schema, JsonElement value, string path, List<string> problems)
+    {
+        if (schema.TryGetProperty("type", out var type) && !HasType(value, type.GetString()!))
+        {
+            problems.Add($"{path}: {type.GetString()} が必要です / must be {type.GetString()}");
+            return;
+        }
+        if (schema.TryGetProperty("enum", out var allowed) && !allowed.EnumerateArray().Any(a => JsonElement.DeepEquals(a, value)))
+            problems.Add($"{path}: 値が許可されていません / must be one of {allowed.GetRawText()}");
+        if (value.ValueKind == JsonValueKind.Number)
+        {
+            if (schema.TryGetProperty("minimum", out var min) && value.GetDecimal() < min.GetDecimal()) problems.Add($"{path}: {min} 以上 / must be at least {min}");
+            if (schema.TryGetProperty("maximum", out var max) && value.GetDecimal() > max.GetDecimal()) problems.Add($"{path}: {max} 以下 / must be at most {max}");
+        }
+        if (value.ValueKind == JsonValueKind.String)
+        {
+            var s = value.GetString()!;
+            if (schema.TryGetProperty("maxLength", out var maxLength) && s.Length > maxLength.GetInt32()) problems.Add($"{path}: {maxLength}文字以内 / at most {maxLength} characters");
+            if (schema.TryGetProperty("pattern", out var pattern) && !Regex.IsMatch(s, pattern.GetString()!)) problems.Add($"{path}: 形式が違います / must match {pattern}");
+            if (schema.TryGetProperty("format", out var format) && format.GetString() == "date"
+                && !DateOnly.TryParseExact(s, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out _))
+                problems.Add($"{path}: 日付はYYYY-MM-DD / must be a date yyyy-MM-dd");
+        }
+        if (value.ValueKind == JsonValueKind.Array)
+        {
+            if (schema.TryGetProperty("maxItems", out var maxItems) && value.GetArrayLength() > maxItems.GetInt32()) problems.Add($"{path}: {maxItems}件以内 / at most {maxItems} items");
+            if (schema.TryGetProperty("items", out var items))
+            {
+                var i = 0;
+                foreach (var element in value.EnumerateArray()) Check(items, element, $"{path}[{i++}]", problems);
+            }
+        }
+        if (value.ValueKind == JsonValueKind.Object)
+        {
+            var properties = schema.TryGetProperty("properties", out var p) ? p : default;
+            if (schema.TryGetProperty("required", out var required))
+                foreach (var name in required.EnumerateArray().Select(r => r.GetString()!))
+                    if (!value.TryGetProperty(name, out _)) problems.Add($"{path}.{name}: 必須です / is required");
+            foreach (var property in value.EnumerateObject())
+            {
+                if (properties.ValueKind == JsonValueKind.Object && properties.TryGetProperty(property.Name, out var sub)) Check(sub, property.Value, $"{path}.{property.Name}", problems);
+                else if (schema.TryGetProperty("additionalProperties", out var extra) && extra.ValueKind == JsonValueKind.False)
+                    problems.Add($"{path}.{property.Name}: 定義されていない項目です / is not in the layout");
+            }
+        }
+    }
+
+    private static bool HasType(JsonElement value, string type) => type switch
+    {
+        "object" => value.ValueKind == JsonValueKind.Object,
+        "array" => value.ValueKind == JsonValueKind.Array,
+        "string" => value.ValueKind == JsonValueKind.String,
+        "boolean" => value.ValueKind is JsonValueKind.True or JsonValueKind.False,
+        "integer" => value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out _),
+        "number" => value.ValueKind == JsonValueKind.Number,
+        _ => true,
+    };
+
+    [GeneratedRegex(@"Copies\.Schemas\.(?<item>[a-z-]+)\.v(?<version>\d+)\.json$")]
+    private static partial Regex SchemaName();
+}

@@ -1,0 +1,95 @@
+using System.Security.Claims;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Renkei.Hosting;
+using Renkei.Hosting.Storage;
+using Renkei.Node.Copies;
+using Renkei.Node.Tenants;
+using Renkei.Protocol;
+using Renkei.Protocol.Records;
+
+namespace Renkei.Node.Linkage;
+
+public sealed record LogCheck(bool Intact, long? FirstBrokenSeq);
+
+/// <summary>
+/// 情報提供: the provider's node answers the core's signed request from its copy, found under its
+/// own code for the person, sealed to the requester's node, and records the provision.
+/// </summary>
+public static class ProvisionsApi
+{
+    public static void MapProvisions(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/api/tenants/{agencyId}/provisions", Provide).WithTags("Provisions")
+            .WithSummary("The core's signed provision request; answers with this tenant's signed provision.");
+    }
+
+    private static async Task<Results<Ok<Envelope>, ProblemHttpResult>> Provide(string agencyId, Envelope envelope,
+        TenantDirectory tenants, CoreLink core, TimeProvider time, ILogger<ProvisionRequest> log)
+    {
+        if (tenants.Find(agencyId) is not { } tenant)
+            return Problems.NotFound("unknown-tenant", "この中間サーバーに該当する機関はありません / No such tenant on this node");
+        var verdict = await core.VerifyFromCoreAsync(envelope, agencyId);
+        if (verdict != EnvelopeVerdict.Accepted)
+        {
+            var (slug, title) = EnvelopeVerifier.Describe(verdict);
+            log.LogWarning("Refused a provision request for tenant {AgencyId}: {Reason}", agencyId, slug);
+            return Problems.Result(401, slug, title);
+        }
+        ProvisionRequest? request = null;
+        try { if (envelope.Kind == "provision-request") request = JsonSerializer.Deserialize<ProvisionRequest>(envelope.Body, ServiceDefaults.Json); }
+        catch (JsonException) { }
+        if (request is null) return Problems.BadRequest("malformed-request", "要求の内容が読めません / The request could not be read");
+
+        await using var c = await tenant.Database.OpenAsync();
+        var addressee = await c.ScalarAsync<string>("SELECT addressee_number FROM addressees WHERE agency_code = @c", null, ("c", request.AgencyCode));
+        var copy = addressee is null ? null : await CopiesApi.FindAsync(c, addressee, request.Item);
+        var now = time.GetUtcNow();
+        ProvisionAnswer answer;
+        if (copy is null) answer = new ProvisionAnswer(Outcome.NoData, addressee is null ? "no-addressee" : "no-copy", null, now, false);
+        else if (request.NotBefore is { } notBefore && copy.UpdatedAt < notBefore.UtcDateTime)
+            answer = new ProvisionAnswer(Outcome.CopyOlderThanAsked, $"copy-updated-{copy.UpdatedAt:yyyy-MM-dd}", null, now, copy.Withheld);
+        else
+        {
+            var payload = JsonSerializer.Serialize(new ProvidedCopy(copy.Item, copy.SchemaVersion, copy.Content, copy.UpdatedAt), ServiceDefaults.Json);
+            answer = new ProvisionAnswer(Outcome.Provided, null,
+                SealedPayload.Seal(payload, new PublicKeys("", request.RequesterEncryptionKey), envelope.MessageId), now, copy.Withheld);
+        }
+        await tenant.Records.AppendAsync(new ProvisionEntry(envelope.MessageId, request.RequestedAt, now, request.Requester, agencyId,
+            request.Affair, request.Item, request.AgencyCode, answer.Outcome, answer.Reason, answer.Withheld));
+        return TypedResults.Ok(Envelope.Create(agencyId, CoreLink.CoreParty, "provision", JsonSerializer.Serialize(answer, ServiceDefaults.Json),
+            tenant.Keys.Signing, time, envelope.MessageId));
+    }
+
+    /// <summary>A tenant's provision records: by addressee (mapped to this tenant's code), the signed head, proofs, a full check.</summary>
+    public static void MapTenantRecords(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/tenants/{agencyId}/records").WithTags("Records").RequireAuthorization(NodeApp.StaffPolicy);
+        group.MapGet("/", async Task<Results<Ok<List<ProvisionRecord>>, ProblemHttpResult>> (string agencyId, string? addresseeNumber, ClaimsPrincipal user, TenantDirectory tenants) =>
+        {
+            var (tenant, problem) = tenants.Enter(user, agencyId, "records");
+            if (tenant is null) return problem!;
+            await using var c = await tenant.Database.OpenAsync();
+            var code = await c.ScalarAsync<string>("SELECT agency_code FROM addressees WHERE addressee_number = @n", null, ("n", addresseeNumber));
+            if (code is null) return Problems.NotFound("no-agency-code", "この宛名番号の符号がありません / No agency code for this addressee");
+            return TypedResults.Ok(await tenant.Records.ListByCodeAsync(code));
+        }).WithSummary("A person's provision records at this tenant.");
+        group.MapGet("/head", async Task<Results<Ok<SignedHead>, ProblemHttpResult>> (string agencyId, ClaimsPrincipal user, TenantDirectory tenants) =>
+        {
+            var (tenant, problem) = tenants.Enter(user, agencyId, "records");
+            return tenant is null ? problem! : TypedResults.Ok(await tenant.Records.HeadAsync());
+        }).WithSummary("The tenant's signed log head.");
+        group.MapGet("/{recordId}/proof", async Task<Results<Ok<InclusionProof>, ProblemHttpResult>> (string agencyId, string recordId, ClaimsPrincipal user, TenantDirectory tenants) =>
+        {
+            var (tenant, problem) = tenants.Enter(user, agencyId, "records");
+            if (tenant is null) return problem!;
+            return await tenant.Records.ProveAsync(recordId) is { } proof ? TypedResults.Ok(proof) : Problems.NotFound("unknown-record", "記録がありません / No such record");
+        }).WithSummary("A record's inclusion in the signed head.");
+        group.MapGet("/verify", async Task<Results<Ok<LogCheck>, ProblemHttpResult>> (string agencyId, ClaimsPrincipal user, TenantDirectory tenants) =>
+        {
+            var (tenant, problem) = tenants.Enter(user, agencyId, "records");
+            if (tenant is null) return problem!;
+            return TypedResults.Ok(await tenant.Records.FirstBrokenAsync() is { } seq ? new LogCheck(false, seq) : new LogCheck(true, null));
+        }).WithSummary("Recomputes every hash of the tenant's log.");
+    }
+}

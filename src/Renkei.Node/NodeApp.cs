@@ -1,0 +1,76 @@
+using Microsoft.AspNetCore.Authorization;
+using Renkei.Hosting;
+using Renkei.Hosting.Storage;
+using Renkei.Node.Codes;
+using Renkei.Node.Copies;
+using Renkei.Node.Linkage;
+using Renkei.Node.Tenants;
+using Renkei.Protocol;
+
+namespace Renkei.Node;
+
+/// <summary>The Node's settings: the <c>Node</c> configuration section.</summary>
+public sealed class NodeOptions
+{
+    /// <summary>Where tenant folders (SQLite files, key files) live.</summary>
+    public string DataFolder { get; set; } = Path.Combine("data", "node");
+
+    /// <summary>The core's base address.</summary>
+    public string CoreAddress { get; set; } = "http://127.0.0.1:5100/";
+
+    /// <summary>How far a message's time may be from this node's clock before it is refused as stale.</summary>
+    public int StalenessSeconds { get; set; } = 120;
+
+    /// <summary>On PostgreSQL, each tenant's schema is this prefix and its agency id.</summary>
+    public string SchemaPrefix { get; set; } = "tenant_";
+
+    /// <summary>How long provision records are kept (番号法施行令: 7 years).</summary>
+    public int RetentionYears { get; set; } = 7;
+
+    public List<TenantOptions> Tenants { get; set; } = [];
+}
+
+/// <summary>
+/// Builds the Node (中間サーバー・プラットフォーム): one process hosting many agencies, each in its
+/// own tenant with its own database and keys. It never holds an Individual Number or the basic
+/// four items: only addressee numbers, the agency's codes and copies.
+/// </summary>
+public static class NodeApp
+{
+    /// <summary>Staff and systems of a tenant: any known caller; each endpoint then checks the tenant and the affair.</summary>
+    public const string StaffPolicy = "staff";
+
+    public static WebApplication Create(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        configure?.Invoke(builder);
+        builder.AddRenkeiDefaults("Renkei.Node");
+        var options = builder.Configuration.GetSection("Node").Get<NodeOptions>() ?? new NodeOptions();
+        var storage = builder.Configuration.GetSection("Storage").Get<StorageOptions>() ?? new StorageOptions();
+        var tenants = new TenantDirectory(options, storage);
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(tenants);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(sp => new EnvelopeVerifier(sp.GetRequiredService<TimeProvider>(), TimeSpan.FromSeconds(options.StalenessSeconds)));
+        builder.Services.AddSingleton<CoreLink>();
+        builder.Services.AddSingleton<DataStandardLayout>();
+        builder.Services.AddHttpClient("core");
+        builder.Services.AddAuthorizationBuilder().AddPolicy(StaffPolicy, p =>
+            p.AddAuthenticationSchemes(CallerAuthenticationHandler.SchemeName).RequireAuthenticatedUser());
+
+        var app = builder.Build();
+        app.UseRenkeiDefaults();
+        app.MapGet("/api/tenants/{agencyId}/keys", (string agencyId, TenantDirectory directory) =>
+            directory.Find(agencyId) is { } t
+                ? Results.Ok(t.Keys.Public)
+                : Problems.NotFound("unknown-tenant", "この中間サーバーに該当する機関はありません / No such tenant on this node"))
+            .WithTags("Tenants").WithSummary("A tenant's public keys, for registering it with the core.");
+        app.MapCodeManagement();
+        app.MapCopies();
+        app.MapInquiries();
+        app.MapProvisions();
+        app.MapTenantRecords();
+        tenants.MigrateAsync().GetAwaiter().GetResult();
+        return app;
+    }
+}

@@ -1,0 +1,94 @@
+using System.Security.Claims;
+using Npgsql;
+using Renkei.Hosting;
+using Renkei.Hosting.Storage;
+using Renkei.Protocol;
+
+namespace Renkei.Node.Tenants;
+
+/// <summary>One agency hosted on this node (a tenant): its own database and its own keys.</summary>
+public sealed class Tenant(string agencyId, string name, Database database, PartyKeys keys, int retentionYears)
+{
+    /// <summary>This tenant's provision records (情報提供等記録), in its own database, signed with its own key.</summary>
+    public Protocol.Records.ProvisionLog Records { get; } = new(database, agencyId, keys.Signing, retentionYears, TimeProvider.System);
+
+    public string AgencyId { get; } = agencyId;
+
+    public string Name { get; } = name;
+
+    public Database Database { get; } = database;
+
+    public PartyKeys Keys { get; } = keys;
+}
+
+/// <summary>A tenant as configured: <c>Node:Tenants:N:AgencyId</c> and <c>Name</c>.</summary>
+public sealed class TenantOptions
+{
+    public string AgencyId { get; set; } = "";
+
+    public string Name { get; set; } = "";
+}
+
+/// <summary>
+/// The tenants of this node. Each gets its own database: an SQLite file under its own folder, or
+/// its own PostgreSQL schema (search path) so that no query of one tenant can name another's tables.
+/// </summary>
+public sealed class TenantDirectory
+{
+    private readonly Dictionary<string, Tenant> tenants = [];
+
+    public TenantDirectory(NodeOptions options, StorageOptions storage)
+    {
+        foreach (var t in options.Tenants)
+        {
+            if (string.IsNullOrWhiteSpace(t.AgencyId) || !t.AgencyId.All(char.IsAsciiDigit))
+                throw new InvalidOperationException($"Node:Tenants: agency id '{t.AgencyId}' must be a local government code or a corporate number");
+            var folder = Path.Combine(options.DataFolder, "tenants", t.AgencyId);
+            var database = storage.Provider == StorageProvider.Postgres
+                ? new Database(StorageProvider.Postgres, TenantSchema(storage.ConnectionString, options.SchemaPrefix + t.AgencyId))
+                : Database.Sqlite(Path.Combine(folder, "node.db"));
+            tenants[t.AgencyId] = new Tenant(t.AgencyId, t.Name, database, PartyKeys.LoadOrCreate(Path.Combine(folder, "keys.pem")), options.RetentionYears);
+        }
+    }
+
+    public IReadOnlyCollection<Tenant> All => tenants.Values;
+
+    public Tenant? Find(string agencyId) => tenants.GetValueOrDefault(agencyId);
+
+    /// <summary>Creates each tenant's schema (PostgreSQL) and applies the tenant migrations.</summary>
+    public async Task MigrateAsync()
+    {
+        foreach (var tenant in tenants.Values)
+        {
+            if (tenant.Database.Provider == StorageProvider.Postgres)
+            {
+                var schema = new NpgsqlConnectionStringBuilder(tenant.Database.ConnectionString).SearchPath!;
+                await using var c = await tenant.Database.OpenAsync();
+                await c.ExecuteAsync($"CREATE SCHEMA IF NOT EXISTS \"{schema}\"");
+            }
+            await tenant.Database.MigrateAsync(typeof(TenantDirectory).Assembly);
+        }
+    }
+
+    private static string TenantSchema(string connectionString, string schema)
+    {
+        if (!schema.All(ch => char.IsAsciiLetterOrDigit(ch) || ch == '_')) throw new InvalidOperationException($"Bad tenant schema name '{schema}'");
+        return new NpgsqlConnectionStringBuilder(connectionString) { SearchPath = schema }.ToString();
+    }
+
+    /// <summary>
+    /// The tenant a staff member or system may act in: it must exist and the caller must belong to
+    /// it (<c>tenant:{agencyId}</c>); membership of another tenant, or admin, is not enough.
+    /// </summary>
+    public (Tenant? Tenant, Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult? Problem) Enter(ClaimsPrincipal user, string agencyId, string? role = null)
+    {
+        if (Find(agencyId) is not { } tenant)
+            return (null, Problems.NotFound("unknown-tenant", "この中間サーバーに該当する機関はありません / No such tenant on this node", $"'{agencyId}' is not hosted here."));
+        if (!user.IsInRole("tenant:" + agencyId))
+            return (null, Problems.Result(403, "another-tenant", "他の機関のデータにはアクセスできません / This caller belongs to another tenant",
+                "A caller may act only in its own agency's tenant."));
+        if (role is not null && !user.IsInRole(role))
+            return (null, Problems.Result(403, "forbidden", "この操作の権限がありません / Not permitted", $"The caller lacks '{role}'."));
+        return (tenant, null);
+    }
+}

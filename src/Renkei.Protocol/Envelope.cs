@@ -1,0 +1,48 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Renkei.Protocol;
+
+/// <summary>
+/// A signed linkage message. The signature (ECDSA P-256, SHA-256, IEEE P1363 form) covers every
+/// other field, so sender, recipient, kind, nonce, time and body cannot be changed or moved to
+/// another message. <see cref="Body"/> is JSON; where it carries personal information it holds a
+/// <see cref="SealedPayload"/> that only the receiving node can open.
+/// </summary>
+public sealed record Envelope(
+    string Sender, string Recipient, string Kind, string MessageId, string Nonce, DateTimeOffset SentAt, string Body, string Signature = "")
+{
+    /// <summary>Makes and signs a message with a fresh nonce and message id.</summary>
+    public static Envelope Create(string sender, string recipient, string kind, string body, ECDsa signingKey, TimeProvider time, string? messageId = null)
+    {
+        var unsigned = new Envelope(sender, recipient, kind, messageId ?? NewId(), NewId(),
+            time.GetUtcNow().ToUniversalTime(), body);
+        return unsigned with { Signature = Convert.ToBase64String(signingKey.SignData(unsigned.SignedBytes(), HashAlgorithmName.SHA256)) };
+    }
+
+    public bool HasValidSignature(ECDsa senderKey)
+    {
+        Span<byte> signature = stackalloc byte[128];
+        return Convert.TryFromBase64String(Signature, signature, out var length)
+            && senderKey.VerifyData(SignedBytes(), signature[..length], HashAlgorithmName.SHA256);
+    }
+
+    /// <summary>The bytes the signature covers: each field length-prefixed, so no two messages share them.</summary>
+    public byte[] SignedBytes()
+    {
+        var fields = new[] { "renkei-envelope-v1", Sender, Recipient, Kind, MessageId, Nonce, SentAt.UtcTicks.ToString(System.Globalization.CultureInfo.InvariantCulture), Body };
+        var buffer = new MemoryStream();
+        Span<byte> length = stackalloc byte[4];
+        foreach (var field in fields)
+        {
+            var bytes = Encoding.UTF8.GetBytes(field);
+            BinaryPrimitives.WriteInt32BigEndian(length, bytes.Length);
+            buffer.Write(length);
+            buffer.Write(bytes);
+        }
+        return buffer.ToArray();
+    }
+
+    public static string NewId() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+}

@@ -1,0 +1,58 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+
+namespace Renkei.Protocol;
+
+/// <summary>Why a received message was refused; <see cref="Accepted"/> when it was not.</summary>
+public enum EnvelopeVerdict
+{
+    Accepted,
+    UnknownSender,
+    WrongRecipient,
+    BadSignature,
+    Stale,
+    Replay,
+}
+
+/// <summary>
+/// Checks received messages: known sender, addressed to us, a valid signature, a time inside the
+/// staleness window, and a nonce not seen inside that window (the replay cache keeps each nonce
+/// until its message would be stale anyway, so the cache stays bounded).
+/// </summary>
+public sealed class EnvelopeVerifier(TimeProvider time, TimeSpan window)
+{
+    private readonly ConcurrentDictionary<string, DateTimeOffset> seen = new();
+    private long checks;
+
+    public TimeSpan Window { get; } = window;
+
+    public EnvelopeVerdict Verify(Envelope envelope, string expectedRecipient, Func<string, ECDsa?> senderKey)
+    {
+        if (envelope.Recipient != expectedRecipient) return EnvelopeVerdict.WrongRecipient;
+        var key = senderKey(envelope.Sender);
+        if (key is null) return EnvelopeVerdict.UnknownSender;
+        if (!envelope.HasValidSignature(key)) return EnvelopeVerdict.BadSignature;
+        var now = time.GetUtcNow();
+        if (envelope.SentAt < now - Window || envelope.SentAt > now + Window) return EnvelopeVerdict.Stale;
+        if (!seen.TryAdd(envelope.Sender + "|" + envelope.Nonce, envelope.SentAt)) return EnvelopeVerdict.Replay;
+        if (Interlocked.Increment(ref checks) % 1024 == 0) Prune(now);
+        return EnvelopeVerdict.Accepted;
+    }
+
+    private void Prune(DateTimeOffset now)
+    {
+        foreach (var (nonce, sentAt) in seen)
+            if (sentAt < now - Window - Window) seen.TryRemove(nonce, out _);
+    }
+
+    /// <summary>The stable problem slug and the bilingual title of a refusal.</summary>
+    public static (string Slug, string Title) Describe(EnvelopeVerdict verdict) => verdict switch
+    {
+        EnvelopeVerdict.UnknownSender => ("unknown-sender", "送信者が登録されていません / The sender is not registered"),
+        EnvelopeVerdict.WrongRecipient => ("wrong-recipient", "宛先が違います / The message is addressed to another party"),
+        EnvelopeVerdict.BadSignature => ("bad-signature", "署名が正しくありません / The signature is not valid"),
+        EnvelopeVerdict.Stale => ("stale-message", "送信時刻が許容範囲外です / The message is too old or from the future"),
+        EnvelopeVerdict.Replay => ("replayed-message", "再送されたメッセージです / The message was already received"),
+        _ => ("accepted", "受理 / Accepted"),
+    };
+}

@@ -1,0 +1,76 @@
+using Renkei.Hosting;
+using System.Security.Cryptography;
+
+namespace Renkei.Protocol;
+
+/// <summary>The public half of a party's keys, as the core's agency register publishes it.</summary>
+public sealed record PublicKeys(string SigningKey, string EncryptionKey)
+{
+    public ECDsa OpenSigningKey()
+    {
+        var key = ECDsa.Create();
+        key.ImportSubjectPublicKeyInfo(Convert.FromBase64String(SigningKey), out _);
+        return key;
+    }
+
+    public ECDiffieHellman OpenEncryptionKey()
+    {
+        var key = ECDiffieHellman.Create();
+        key.ImportSubjectPublicKeyInfo(Convert.FromBase64String(EncryptionKey), out _);
+        return key;
+    }
+}
+
+/// <summary>
+/// A party's key pair on the network (the core, or one agency's tenant on a node): an ECDSA P-256
+/// key that signs its messages and an ECDH P-256 key that payloads are encrypted to. Kept in a
+/// PEM key file made on first start; never in source.
+/// </summary>
+public sealed class PartyKeys : IDisposable
+{
+    private PartyKeys(ECDsa signing, ECDiffieHellman encryption)
+    {
+        Signing = signing;
+        Encryption = encryption;
+        Public = new PublicKeys(
+            Convert.ToBase64String(signing.ExportSubjectPublicKeyInfo()),
+            Convert.ToBase64String(encryption.ExportSubjectPublicKeyInfo()));
+    }
+
+    public ECDsa Signing { get; }
+
+    public ECDiffieHellman Encryption { get; }
+
+    public PublicKeys Public { get; }
+
+    public static PartyKeys Generate() =>
+        new(ECDsa.Create(ECCurve.NamedCurves.nistP256), ECDiffieHellman.Create(ECCurve.NamedCurves.nistP256));
+
+    /// <summary>Reads the key file, or makes one (readable by its owner only) when it does not exist.</summary>
+    public static PartyKeys LoadOrCreate(string file)
+    {
+        if (File.Exists(file))
+        {
+            var pem = File.ReadAllText(file);
+            var parts = pem.Split("-----END PRIVATE KEY-----", StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            if (parts.Length < 2) throw new InvalidDataException($"The key file {Path.GetFileName(file)} must hold two private keys (signing, encryption).");
+            var signing = ECDsa.Create();
+            signing.ImportFromPem(parts[0] + "\n-----END PRIVATE KEY-----");
+            var encryption = ECDiffieHellman.Create();
+            encryption.ImportFromPem(parts[1] + "\n-----END PRIVATE KEY-----");
+            return new PartyKeys(signing, encryption);
+        }
+        var keys = Generate();
+        var folder = Path.GetDirectoryName(Path.GetFullPath(file));
+        if (!string.IsNullOrEmpty(folder)) Directory.CreateDirectory(folder);
+        var text = keys.Signing.ExportPkcs8PrivateKeyPem() + "\n" + keys.Encryption.ExportPkcs8PrivateKeyPem() + "\n";
+        KeyFiles.WriteSecret(file, text);
+        return keys;
+    }
+
+    public void Dispose()
+    {
+        Signing.Dispose();
+        Encryption.Dispose();
+    }
+}

@@ -1,0 +1,230 @@
+using System.Data.Common;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Renkei.Hosting.Storage;
+
+namespace Renkei.Protocol.Records;
+
+/// <summary>
+/// 情報提供等記録 (番号法 art. 23): who asked whom, for which affair and item, when, and how it
+/// ended, with this party's own code for the person and whether the item is withheld from the
+/// person (不開示).
+/// </summary>
+public sealed record ProvisionRecord(
+    long Seq, string RecordId, string MessageId, DateTimeOffset RequestedAt, DateTimeOffset? ProvidedAt, string Requester, string Provider,
+    string Affair, string Item, string? Code, Outcome Outcome, string? Reason, bool Withheld, DateTimeOffset RetainUntil,
+    string ContentHash, string ChainHash);
+
+/// <summary>What a party records; the log adds sequence, hashes and retention.</summary>
+public sealed record ProvisionEntry(string MessageId, DateTimeOffset RequestedAt, DateTimeOffset? ProvidedAt, string Requester, string Provider,
+    string Affair, string Item, string? Code, Outcome Outcome, string? Reason, bool Withheld);
+
+/// <summary>The head of a party's log, signed by the party: count and chain hash at a moment.</summary>
+public sealed record SignedHead(string Party, long Count, string ChainHash, DateTimeOffset SignedAt, string Signature)
+{
+    public byte[] SignedBytes() => Encoding.UTF8.GetBytes($"renkei-head-v1|{Party}|{Count}|{ChainHash}|{SignedAt.UtcTicks}");
+
+    public bool HasValidSignature(ECDsa key) => key.VerifyData(SignedBytes(), Convert.FromBase64String(Signature), HashAlgorithmName.SHA256);
+}
+
+/// <summary>A record, the chain hash before it and the content hashes after it, up to a signed head.</summary>
+public sealed record InclusionProof(ProvisionRecord Record, string PreviousChainHash, List<string> FollowingContentHashes, SignedHead Head)
+{
+    /// <summary>Recomputes the chain from the record to the head and checks the head's signature.</summary>
+    public bool Verify(ECDsa partyKey)
+    {
+        if (!Head.HasValidSignature(partyKey) || ProvisionLog.ContentHash(Record) != Record.ContentHash) return false;
+        var chain = ProvisionLog.Chain(PreviousChainHash, Record.ContentHash);
+        if (chain != Record.ChainHash) return false;
+        foreach (var content in FollowingContentHashes) chain = ProvisionLog.Chain(chain, content);
+        return chain == Head.ChainHash && Record.Seq + FollowingContentHashes.Count == Head.Count;
+    }
+}
+
+/// <summary>
+/// An append-only, tamper-evident log of provision records in a party's own database: each record's
+/// content hash is chained (chain_n = SHA-256(chain_{n-1} ‖ content_n)), and the party signs the
+/// head, so a changed, removed or reordered record breaks every later chain hash and the signed head.
+/// One writer per log appends in batches (group commit); an advisory lock on PostgreSQL keeps
+/// writers of other processes out.
+/// </summary>
+public sealed class ProvisionLog(Database database, string party, ECDsa signingKey, int retentionYears, TimeProvider time)
+{
+    public const string Genesis = "0000000000000000000000000000000000000000000000000000000000000000";
+    private const long LockKey = 0x52454E4B45495245; // "RENKEIRE"
+    private readonly SemaphoreSlim gate = new(1, 1);
+
+    public string Party { get; } = party;
+
+    public int RetentionYears { get; } = retentionYears;
+
+    /// <summary>
+    /// Appends a record and returns once it is committed. Appends arriving together are written by
+    /// one writer in one transaction (group commit), so the chain stays a single sequence and the
+    /// log pays one durable commit per batch rather than per record.
+    /// </summary>
+    public Task<ProvisionRecord> AppendAsync(ProvisionEntry e)
+    {
+        var done = new TaskCompletionSource<ProvisionRecord>(TaskCreationOptions.RunContinuationsAsynchronously);
+        queue.Writer.TryWrite((e, done));
+        if (writer is null) lock (queue) writer ??= Task.Run(WriteLoopAsync);
+        return done.Task;
+    }
+
+    private readonly System.Threading.Channels.Channel<(ProvisionEntry Entry, TaskCompletionSource<ProvisionRecord> Done)> queue =
+        System.Threading.Channels.Channel.CreateUnbounded<(ProvisionEntry, TaskCompletionSource<ProvisionRecord>)>(new() { SingleReader = true });
+    private Task? writer;
+
+    private async Task WriteLoopAsync()
+    {
+        var batch = new List<(ProvisionEntry Entry, TaskCompletionSource<ProvisionRecord> Done)>();
+        while (await queue.Reader.WaitToReadAsync())
+        {
+            batch.Clear();
+            while (batch.Count < 500 && queue.Reader.TryRead(out var item)) batch.Add(item);
+            try
+            {
+                var written = await WriteAsync(batch.Select(b => b.Entry).ToList());
+                for (var i = 0; i < batch.Count; i++) batch[i].Done.TrySetResult(written[i]);
+            }
+            catch (Exception error)
+            {
+                foreach (var b in batch) b.Done.TrySetException(error);
+            }
+        }
+    }
+
+    private async Task<List<ProvisionRecord>> WriteAsync(List<ProvisionEntry> entries)
+    {
+        await gate.WaitAsync();
+        try
+        {
+            await using var c = await database.OpenAsync();
+            await using var tx = await database.BeginSerializedAsync(c, LockKey);
+            var last = (await c.QueryAsync("SELECT seq, chain_hash FROM provision_records ORDER BY seq DESC LIMIT 1",
+                r => (Seq: Convert.ToInt64(r.GetValue(0)), Hash: r.GetString(1)), tx)).SingleOrDefault();
+            var seq = last == default ? 0 : last.Seq;
+            var previous = last == default ? Genesis : last.Hash;
+            var written = new List<ProvisionRecord>(entries.Count);
+            foreach (var e in entries)
+            {
+                var draft = new ProvisionRecord(++seq, Envelope.NewId(), e.MessageId, e.RequestedAt.ToUniversalTime(), e.ProvidedAt?.ToUniversalTime(),
+                    e.Requester, e.Provider, e.Affair, e.Item, e.Code, e.Outcome, e.Reason, e.Withheld,
+                    e.RequestedAt.ToUniversalTime().AddYears(RetentionYears), "", "");
+                var content = ContentHash(draft);
+                var record = draft with { ContentHash = content, ChainHash = Chain(previous, content) };
+                previous = record.ChainHash;
+                await c.ExecuteAsync(
+                    """
+                    INSERT INTO provision_records (seq, record_id, message_id, requested_at, provided_at, requester, provider, affair, item, code,
+                        outcome, reason, withheld, retain_until, content_hash, chain_hash)
+                    VALUES (@seq, @id, @m, @rq, @pv, @r, @p, @a, @i, @c, @o, @why, @w, @ru, @ch, @h)
+                    """, tx, ("seq", record.Seq), ("id", record.RecordId), ("m", record.MessageId), ("rq", Text(record.RequestedAt)), ("pv", record.ProvidedAt is { } pv ? Text(pv) : null),
+                    ("r", record.Requester), ("p", record.Provider), ("a", record.Affair), ("i", record.Item), ("c", record.Code), ("o", record.Outcome.ToString()),
+                    ("why", record.Reason), ("w", record.Withheld ? 1 : 0), ("ru", Text(record.RetainUntil)), ("ch", record.ContentHash), ("h", record.ChainHash));
+                written.Add(record);
+            }
+            await tx.CommitAsync();
+            return written;
+        }
+        finally { gate.Release(); }
+    }
+
+    public async Task<List<ProvisionRecord>> ListByCodeAsync(string code)
+    {
+        await using var c = await database.OpenAsync();
+        return await c.QueryAsync($"SELECT {Columns} FROM provision_records WHERE code = @c ORDER BY seq", Read, null, ("c", code));
+    }
+
+    public async Task<SignedHead> HeadAsync()
+    {
+        await using var c = await database.OpenAsync();
+        return await HeadAsync(c);
+    }
+
+    private async Task<SignedHead> HeadAsync(DbConnection c)
+    {
+        var last = (await c.QueryAsync("SELECT seq, chain_hash FROM provision_records ORDER BY seq DESC LIMIT 1",
+            r => (Seq: Convert.ToInt64(r.GetValue(0)), Hash: r.GetString(1)))).SingleOrDefault();
+        var unsigned = new SignedHead(Party, last.Seq, last == default ? Genesis : last.Hash, time.GetUtcNow(), "");
+        return unsigned with { Signature = Convert.ToBase64String(signingKey.SignData(unsigned.SignedBytes(), HashAlgorithmName.SHA256)) };
+    }
+
+    public async Task<InclusionProof?> ProveAsync(string recordId)
+    {
+        await using var c = await database.OpenAsync();
+        var record = (await c.QueryAsync($"SELECT {Columns} FROM provision_records WHERE record_id = @id", Read, null, ("id", recordId))).SingleOrDefault();
+        if (record is null) return null;
+        var head = await HeadAsync(c);
+        var previous = await c.ScalarAsync<string>("SELECT chain_hash FROM provision_records WHERE seq = @s", null, ("s", record.Seq - 1)) ?? Genesis;
+        var following = await c.QueryAsync("SELECT content_hash FROM provision_records WHERE seq > @s AND seq <= @n ORDER BY seq",
+            r => r.GetString(0), null, ("s", record.Seq), ("n", head.Count));
+        return new InclusionProof(record, previous, following, head);
+    }
+
+    /// <summary>Walks the whole log; the sequence number of the first record that does not match its hashes, or null when intact.</summary>
+    public async Task<long?> FirstBrokenAsync()
+    {
+        await using var c = await database.OpenAsync();
+        var chain = Genesis;
+        long expected = 1;
+        foreach (var r in await c.QueryAsync($"SELECT {Columns} FROM provision_records ORDER BY seq", Read))
+        {
+            if (r.Seq != expected || ContentHash(r) != r.ContentHash || Chain(chain, r.ContentHash) != r.ChainHash) return r.Seq;
+            chain = r.ChainHash;
+            expected++;
+        }
+        return null;
+    }
+
+    /// <summary>SHA-256 of the record's fields, each length-prefixed, in a fixed order.</summary>
+    public static string ContentHash(ProvisionRecord r)
+    {
+        var fields = new[]
+        {
+            "renkei-record-v1", r.Seq.ToString(CultureInfo.InvariantCulture), r.RecordId, r.MessageId, Text(r.RequestedAt), r.ProvidedAt is { } p ? Text(p) : "",
+            r.Requester, r.Provider, r.Affair, r.Item, r.Code ?? "", r.Outcome.ToString(), r.Reason ?? "", r.Withheld ? "1" : "0", Text(r.RetainUntil),
+        };
+        var text = string.Concat(fields.Select(f => f.Length.ToString(CultureInfo.InvariantCulture) + ":" + f));
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+    }
+
+    public static string Chain(string previous, string content) =>
+        Convert.ToHexStringLower(SHA256.HashData(Convert.FromHexString(previous + content)));
+
+    private static string Text(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
+
+    private const string Columns = "seq, record_id, message_id, requested_at, provided_at, requester, provider, affair, item, code, outcome, reason, withheld, retain_until, content_hash, chain_hash";
+
+    private static ProvisionRecord Read(DbDataReader r) => new(
+        Convert.ToInt64(r.GetValue(0)), r.GetString(1), r.GetString(2), Parse(r.GetString(3)), r.IsDBNull(4) ? null : Parse(r.GetString(4)),
+        r.GetString(5), r.GetString(6), r.GetString(7), r.GetString(8), r.GetNullableString(9), Enum.Parse<Outcome>(r.GetString(10)),
+        r.GetNullableString(11), Convert.ToInt32(r.GetValue(12)) != 0, Parse(r.GetString(13)), r.GetString(14), r.GetString(15));
+
+    private static DateTimeOffset Parse(string s) => DateTimeOffset.Parse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
+
+    /// <summary>The table every party's migration creates (the same for SQLite and PostgreSQL).</summary>
+    public const string TableSql =
+        """
+        CREATE TABLE provision_records (
+            seq BIGINT PRIMARY KEY,
+            record_id TEXT NOT NULL UNIQUE,
+            message_id TEXT NOT NULL,
+            requested_at TEXT NOT NULL,
+            provided_at TEXT NULL,
+            requester TEXT NOT NULL,
+            provider TEXT NOT NULL,
+            affair TEXT NOT NULL,
+            item TEXT NOT NULL,
+            code TEXT NULL,
+            outcome TEXT NOT NULL,
+            reason TEXT NULL,
+            withheld INTEGER NOT NULL,
+            retain_until TEXT NOT NULL,
+            content_hash TEXT NOT NULL,
+            chain_hash TEXT NOT NULL
+        );
+        CREATE INDEX provision_records_code ON provision_records (code);
+        """;
+}

@@ -1,0 +1,102 @@
+using System.Net.Http.Json;
+using Renkei.Hosting;
+using Renkei.Hosting.Storage;
+using Renkei.Protocol;
+using Renkei.Testing;
+
+namespace Renkei.Node.Tests.Codes;
+
+public class CodeIssuanceTests
+{
+    private static async Task<string?> CodeOfAsync(Database tenant, string addresseeNumber)
+    {
+        await using var c = await tenant.OpenAsync();
+        return await c.ScalarAsync<string>("SELECT agency_code FROM addressees WHERE addressee_number = @n", null, ("n", addresseeNumber));
+    }
+
+    [Theory, StorageData]
+    public async Task Codes_reach_each_agencys_node_through_the_registry_differ_per_agency_and_survive_a_number_reissue(StorageProvider provider)
+    {
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        var (residentId, number) = await network.BirthAsync(LinkageNetwork.Kashiwa, "柏", "花子", "2020-05-05");
+
+        var kashiwa = await network.AddresseeSystemOf(LinkageNetwork.Kashiwa).IssueCodesAsync([("K-0001", number)]);
+        var bunkyo = await network.AddresseeSystemOf(LinkageNetwork.Bunkyo).IssueCodesAsync([("B-9001", number)]);
+        Assert.Equal((1, 1, 0), (kashiwa.Requested, kashiwa.Delivered, kashiwa.Unknown));
+        Assert.Equal(1, bunkyo.Delivered);
+
+        var status = await LinkageNetwork.Ensure(await network.NodeClient("kashiwa-addressee").GetAsync($"api/tenants/{LinkageNetwork.Kashiwa}/addressees/K-0001"));
+        Assert.True(status.GetProperty("hasAgencyCode").GetBoolean());
+        var codeA = await CodeOfAsync(network.TenantDatabases[LinkageNetwork.Kashiwa], "K-0001");
+        var codeB = await CodeOfAsync(network.TenantDatabases[LinkageNetwork.Bunkyo], "B-9001");
+        Assert.NotNull(codeA);
+        Assert.NotNull(codeB);
+        Assert.NotEqual(codeA, codeB);
+
+        // The acquisition numbers are gone once matched.
+        await using (var c = await network.TenantDatabases[LinkageNetwork.Kashiwa].OpenAsync())
+            Assert.Equal(0L, await c.ScalarAsync<long>("SELECT COUNT(*) FROM acquisitions"));
+
+        // After a leak the person gets a new number; asking again with it gives the same code.
+        var reissued = await LinkageNetwork.Ensure(await LinkageNetwork.Client(network.Registry, "kashiwa-clerk").PostAsJsonAsync(
+            $"api/municipalities/{LinkageNetwork.Kashiwa}/residents/{residentId}/number-reissue", new { reason = "番号漏えい", requestedBy = "person" }));
+        var newNumber = reissued.GetProperty("individualNumber").GetString()!;
+        Assert.NotEqual(number, newNumber);
+        Assert.Equal(1, (await network.AddresseeSystemOf(LinkageNetwork.Kashiwa).IssueCodesAsync([("K-0001", newNumber)])).Delivered);
+        Assert.Equal(codeA, await CodeOfAsync(network.TenantDatabases[LinkageNetwork.Kashiwa], "K-0001"));
+    }
+
+    [Theory, StorageData]
+    public async Task Bulk_issuance_issues_a_population_and_reports_unknown_numbers(StorageProvider provider)
+    {
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        var people = new List<(string, string)>();
+        for (var i = 0; i < 20; i++)
+            people.Add(($"K-{i:D4}", (await network.BirthAsync(LinkageNetwork.Kashiwa, "柏", $"子{i}", "2021-01-01")).IndividualNumber));
+        people.Add(("K-9999", "123456789018")); // a valid number nobody holds
+        var result = await network.AddresseeSystemOf(LinkageNetwork.Kashiwa).IssueCodesAsync(people, batchSize: 8);
+        Assert.Equal((21, 20, 1), (result.Requested, result.Delivered, result.Unknown));
+        await using var c = await network.TenantDatabases[LinkageNetwork.Kashiwa].OpenAsync();
+        Assert.Equal(20L, await c.ScalarAsync<long>("SELECT COUNT(DISTINCT agency_code) FROM addressees"));
+    }
+
+    [Theory, StorageData]
+    public async Task Tenants_are_closed_to_callers_of_other_tenants_and_unknown_tenants_are_not_found(StorageProvider provider)
+    {
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        var body = new { addresseeNumbers = new[] { "B-1" } };
+        await ProblemAssert.IsProblemAsync(await network.NodeClient("kashiwa-addressee").PostAsJsonAsync($"api/tenants/{LinkageNetwork.Bunkyo}/acquisitions", body), 403, "another-tenant");
+        await ProblemAssert.IsProblemAsync(await network.NodeClient("node-admin").PostAsJsonAsync($"api/tenants/{LinkageNetwork.Bunkyo}/acquisitions", body), 403, "another-tenant");
+        await ProblemAssert.IsProblemAsync(await network.NodeClient("bunkyo-child-clerk").PostAsJsonAsync($"api/tenants/{LinkageNetwork.Bunkyo}/acquisitions", body), 403, "forbidden");
+        await ProblemAssert.IsProblemAsync(await network.NodeClient("kashiwa-addressee").GetAsync($"api/tenants/{LinkageNetwork.Bunkyo}/addressees/B-1"), 403, "another-tenant");
+        await ProblemAssert.IsProblemAsync(await network.NodeClient("kashiwa-addressee").PostAsJsonAsync("api/tenants/999999/acquisitions", body), 404, "unknown-tenant");
+        await ProblemAssert.IsProblemAsync(await network.NodeClient().PostAsJsonAsync($"api/tenants/{LinkageNetwork.Bunkyo}/acquisitions", body), 401, "unauthenticated");
+        var invalid = await ProblemAssert.IsProblemAsync(await network.NodeClient("bunkyo-addressee").PostAsJsonAsync($"api/tenants/{LinkageNetwork.Bunkyo}/acquisitions",
+            new { addresseeNumbers = new[] { "ok-1", "not ok!" } }), 400, "invalid-request");
+        Assert.True(invalid.GetProperty("errors").TryGetProperty("addresseeNumbers[1]", out _));
+        // Nothing was half-written by the refused batch.
+        await using var c = await network.TenantDatabases[LinkageNetwork.Bunkyo].OpenAsync();
+        Assert.Equal(0L, await c.ScalarAsync<long>("SELECT COUNT(*) FROM addressees"));
+    }
+
+    [Theory, StorageData]
+    public async Task The_core_issues_codes_only_for_the_registry_and_the_node_accepts_deliveries_only_from_the_core(StorageProvider provider)
+    {
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        var request = new { agencyId = LinkageNetwork.Kashiwa, requests = new[] { new { acquisitionNumber = "a1", linkKey = Convert.ToBase64String(new byte[32]).TrimEnd('=').Replace('+', '-').Replace('/', '_') } } };
+        await ProblemAssert.IsProblemAsync(await network.CoreClient("operator-token").PostAsJsonAsync("api/codes/issue", request), 403, "forbidden");
+        var bad = await ProblemAssert.IsProblemAsync(await network.CoreClient("registry-token").PostAsJsonAsync("api/codes/issue",
+            new { agencyId = "000000", requests = new[] { new { acquisitionNumber = "a1", linkKey = "short" } } }), 400, "invalid-request");
+        Assert.True(bad.GetProperty("errors").TryGetProperty("agencyId", out _));
+        var badKey = await ProblemAssert.IsProblemAsync(await network.CoreClient("registry-token").PostAsJsonAsync("api/codes/issue",
+            new { agencyId = LinkageNetwork.Kashiwa, requests = new[] { new { acquisitionNumber = "a1", linkKey = "short" } } }), 400, "invalid-request");
+        Assert.True(badKey.GetProperty("errors").TryGetProperty("requests[0].linkKey", out _));
+
+        // A delivery signed by anyone but the core, or replayed, is refused.
+        using var impostor = PartyKeys.Generate();
+        var forged = Envelope.Create("core", LinkageNetwork.Kashiwa, "code-delivery", "{}", impostor.Signing, TimeProvider.System);
+        await ProblemAssert.IsProblemAsync(await network.NodeClient().PostAsJsonAsync($"api/tenants/{LinkageNetwork.Kashiwa}/codes/delivered", forged, ServiceDefaults.Json), 401, "bad-signature");
+        var stranger = Envelope.Create(LinkageNetwork.Bunkyo, LinkageNetwork.Kashiwa, "code-delivery", "{}", impostor.Signing, TimeProvider.System);
+        await ProblemAssert.IsProblemAsync(await network.NodeClient().PostAsJsonAsync($"api/tenants/{LinkageNetwork.Kashiwa}/codes/delivered", stranger, ServiceDefaults.Json), 401, "unknown-sender");
+    }
+}

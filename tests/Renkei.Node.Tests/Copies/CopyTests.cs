@@ -1,0 +1,68 @@
+using System.Net.Http.Json;
+using System.Text;
+using Renkei.Hosting.Storage;
+using Renkei.Testing;
+
+namespace Renkei.Node.Tests.Copies;
+
+public class CopyTests
+{
+    private const string K = LinkageNetwork.Kashiwa;
+
+    public static object Tax(int income = 3_200_000) => new
+    {
+        schemaVersion = 1,
+        content = new { fiscalYear = 2025, totalIncome = income, taxableIncome = income - 1_000_000, municipalTax = 130_000, prefecturalTax = 87_000, dependents = 2 },
+    };
+
+    [Theory, StorageData]
+    public async Task A_copy_in_the_layout_is_kept_with_its_update_time_and_a_bad_one_is_refused_with_where_it_is_wrong(StorageProvider provider)
+    {
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        var tax = network.NodeClient("kashiwa-tax-system");
+        var first = await LinkageNetwork.Ensure(await tax.PutAsJsonAsync($"api/tenants/{K}/copies/K-0001/local-tax", Tax()));
+        var second = await LinkageNetwork.Ensure(await tax.PutAsJsonAsync($"api/tenants/{K}/copies/K-0001/local-tax", Tax(3_300_000)));
+        Assert.True(second.GetProperty("updatedAt").GetDateTime() >= first.GetProperty("updatedAt").GetDateTime());
+        var stored = await LinkageNetwork.Ensure(await tax.GetAsync($"api/tenants/{K}/copies/K-0001/local-tax"));
+        Assert.Equal(3_300_000, stored.GetProperty("content").GetProperty("totalIncome").GetInt32());
+
+        var bad = await ProblemAssert.IsProblemAsync(await tax.PutAsJsonAsync($"api/tenants/{K}/copies/K-0001/local-tax",
+            new { schemaVersion = 1, content = new { fiscalYear = 2025, totalIncome = -5, taxableIncome = 0, municipalTax = 0, name = "山田" } }), 400, "invalid-copy");
+        var detail = bad.GetProperty("detail").GetString()!;
+        Assert.Contains("$.totalIncome", detail);
+        Assert.Contains("$.prefecturalTax", detail);
+        Assert.Contains("$.name", detail); // the basic four items have no place in a copy
+        await ProblemAssert.IsProblemAsync(await tax.PutAsJsonAsync($"api/tenants/{K}/copies/K-0001/local-tax", new { schemaVersion = 9, content = new { } }), 400, "invalid-copy");
+        await ProblemAssert.IsProblemAsync(await tax.PutAsJsonAsync($"api/tenants/{K}/copies/K-0001/pet-license", Tax()), 400, "invalid-copy");
+        // Unchanged by the refusals.
+        stored = await LinkageNetwork.Ensure(await tax.GetAsync($"api/tenants/{K}/copies/K-0001/local-tax"));
+        Assert.Equal(3_300_000, stored.GetProperty("content").GetProperty("totalIncome").GetInt32());
+
+        await ProblemAssert.IsProblemAsync(await network.NodeClient("kashiwa-child-clerk").PutAsJsonAsync($"api/tenants/{K}/copies/K-0001/local-tax", Tax()), 403, "forbidden");
+        await ProblemAssert.IsProblemAsync(await network.NodeClient("kashiwa-tax-system").PutAsJsonAsync($"api/tenants/{LinkageNetwork.Bunkyo}/copies/B-1/local-tax", Tax()), 403, "another-tenant");
+    }
+
+    [Theory, StorageData]
+    public async Task Bulk_import_keeps_good_lines_and_reports_bad_ones_by_line_and_reason(StorageProvider provider)
+    {
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        var lines = new StringBuilder();
+        lines.AppendLine("""{"addresseeNumber":"K-1","item":"local-tax","schemaVersion":1,"content":{"fiscalYear":2025,"totalIncome":1,"taxableIncome":0,"municipalTax":0,"prefecturalTax":0}}""");
+        lines.AppendLine("""{"addresseeNumber":"K-2","item":"vaccination","schemaVersion":1,"content":{"doses":[{"vaccine":"MR","date":"2022-04-01","doseNumber":1}]}}""");
+        lines.AppendLine("this is not json");
+        lines.AppendLine("");
+        lines.AppendLine("""{"addresseeNumber":"K-3","item":"vaccination","schemaVersion":1,"content":{"doses":[{"vaccine":"MR","date":"2022-13-01","doseNumber":1}]}}""");
+        lines.AppendLine("""{"addresseeNumber":"bad number!","item":"child-allowance","schemaVersion":1,"content":{}}""");
+        lines.AppendLine("""{"addresseeNumber":"K-4","item":"public-assistance","schemaVersion":1,"content":{"status":"receiving","since":"2024-01-01"}}""");
+        var response = await network.NodeClient("kashiwa-tax-system").PostAsync($"api/tenants/{K}/copies/import",
+            new StringContent(lines.ToString(), Encoding.UTF8, "application/x-ndjson"));
+        var report = await LinkageNetwork.Ensure(response);
+        Assert.Equal(3, report.GetProperty("imported").GetInt32());
+        var errors = report.GetProperty("errors").EnumerateArray().Select(e => (e.GetProperty("line").GetInt32(), e.GetProperty("reason").GetString()!)).ToList();
+        Assert.Equal([3, 5, 6], errors.Select(e => e.Item1));
+        Assert.Contains("$.doses[0].date", errors[1].Item2);
+        Assert.Contains("addresseeNumber", errors[2].Item2);
+        await using var c = await network.TenantDatabases[K].OpenAsync();
+        Assert.Equal(3L, await c.ScalarAsync<long>("SELECT COUNT(*) FROM copies"));
+    }
+}

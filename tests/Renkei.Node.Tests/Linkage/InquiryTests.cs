@@ -1,0 +1,206 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Renkei.Hosting;
+using Renkei.Hosting.Storage;
+using Renkei.Protocol;
+using Renkei.Protocol.Records;
+using Renkei.Testing;
+
+namespace Renkei.Node.Tests.Linkage;
+
+/// <summary>A family that moved from Kashiwa (city A) to Bunkyo (city B): Bunkyo's clerks ask Kashiwa for last year's income.</summary>
+public sealed class MovedFamily
+{
+    public const string K = LinkageNetwork.Kashiwa, B = LinkageNetwork.Bunkyo;
+    public required LinkageNetwork Network { get; init; }
+    public required string IndividualNumber { get; init; }
+
+    public static async Task<MovedFamily> ArrangeAsync(LinkageNetwork network)
+    {
+        var (_, number) = await network.BirthAsync(K, "移転", "花子", "1988-07-07");
+        await network.AddresseeSystemOf(K).IssueCodesAsync([("K-0001", number)]);
+        await network.AddresseeSystemOf(B).IssueCodesAsync([("B-0001", number)]);
+        await LinkageNetwork.Ensure(await network.NodeClient("kashiwa-tax-system").PutAsJsonAsync($"api/tenants/{K}/copies/K-0001/local-tax", Copies.CopyTests.Tax()));
+        return new MovedFamily { Network = network, IndividualNumber = number };
+    }
+
+    public async Task<HttpResponseMessage> AskAsync(string clerk, string affair = "child-allowance", string item = "local-tax", string provider = K, DateTimeOffset? notBefore = null) =>
+        await Network.NodeClient(clerk).PostAsJsonAsync($"api/tenants/{B}/inquiries",
+            new { addresseeNumber = "B-0001", affair, provider, item, notBefore }, ServiceDefaults.Json);
+
+    public async Task<JsonElement> AnswerAsync(string clerk, string affair = "child-allowance", string item = "local-tax", string provider = K, DateTimeOffset? notBefore = null) =>
+        await LinkageNetwork.Ensure(await AskAsync(clerk, affair, item, provider, notBefore));
+}
+
+public class InquiryTests
+{
+    private const string K = LinkageNetwork.Kashiwa, B = LinkageNetwork.Bunkyo;
+
+    [Theory, StorageData]
+    public async Task A_child_allowance_clerk_obtains_last_years_income_from_the_previous_city_and_all_three_parties_record_it(StorageProvider provider)
+    {
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        var family = await MovedFamily.ArrangeAsync(network);
+        var answer = await family.AnswerAsync("bunkyo-child-clerk");
+        Assert.Equal("provided", answer.GetProperty("outcome").GetString());
+        Assert.Equal(3_200_000, answer.GetProperty("content").GetProperty("totalIncome").GetInt32());
+        Assert.Equal(1, answer.GetProperty("schemaVersion").GetInt32());
+        var messageId = answer.GetProperty("messageId").GetString()!;
+
+        // The core relayed ciphertext: no message between services carries the income in the clear.
+        Assert.DoesNotContain(network.Messages, m => m.Contains("3200000") || m.Contains("totalIncome"));
+
+        var atB = await LinkageNetwork.Ensure(await network.NodeClient("bunkyo-auditor").GetAsync($"api/tenants/{B}/records?addresseeNumber=B-0001"));
+        var atK = await LinkageNetwork.Ensure(await network.NodeClient("kashiwa-auditor").GetAsync($"api/tenants/{K}/records?addresseeNumber=K-0001"));
+        var recordB = Assert.Single(atB.EnumerateArray());
+        var recordK = Assert.Single(atK.EnumerateArray());
+        foreach (var r in new[] { recordB, recordK })
+        {
+            Assert.Equal(messageId, r.GetProperty("messageId").GetString());
+            Assert.Equal("provided", r.GetProperty("outcome").GetString());
+            Assert.Equal("child-allowance", r.GetProperty("affair").GetString());
+            Assert.Equal(B, r.GetProperty("requester").GetString());
+            Assert.Equal(K, r.GetProperty("provider").GetString());
+            Assert.True(r.GetProperty("retainUntil").GetDateTimeOffset() > r.GetProperty("requestedAt").GetDateTimeOffset().AddYears(7).AddDays(-1));
+        }
+        // Each party knows the person by its own code.
+        Assert.NotEqual(recordB.GetProperty("code").GetString(), recordK.GetProperty("code").GetString());
+        var atCore = await LinkageNetwork.Ensure(await network.CoreClient("auditor-token").GetAsync($"api/records?code={recordB.GetProperty("code").GetString()}"));
+        Assert.Equal(messageId, Assert.Single(atCore.EnumerateArray()).GetProperty("messageId").GetString());
+
+        // The provider's record is in its signed head.
+        var proof = (await network.NodeClient("kashiwa-auditor").GetFromJsonAsync<InclusionProof>(
+            $"api/tenants/{K}/records/{recordK.GetProperty("recordId").GetString()}/proof", ServiceDefaults.Json))!;
+        var kashiwaKey = (await network.NodeClient().GetFromJsonAsync<PublicKeys>($"api/tenants/{K}/keys", ServiceDefaults.Json))!.OpenSigningKey();
+        Assert.True(proof.Verify(kashiwaKey));
+        Assert.False((proof with { Head = proof.Head with { Count = proof.Head.Count + 1 } }).Verify(kashiwaKey));
+    }
+
+    [Theory, StorageData]
+    public async Task Outcomes_no_data_copy_older_than_asked_and_not_permitted_are_answers_and_are_recorded(StorageProvider provider)
+    {
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        var family = await MovedFamily.ArrangeAsync(network);
+
+        var noData = await family.AnswerAsync("bunkyo-child-clerk", item: "resident");
+        Assert.Equal("no-data", noData.GetProperty("outcome").GetString());
+        Assert.False(noData.TryGetProperty("content", out _));
+
+        var older = await family.AnswerAsync("bunkyo-child-clerk", notBefore: DateTimeOffset.UtcNow.AddDays(1));
+        Assert.Equal("copy-older-than-asked", older.GetProperty("outcome").GetString());
+        Assert.False(older.TryGetProperty("content", out _));
+
+        var notInTable = await family.AnswerAsync("bunkyo-pet-clerk", affair: "pet-registration");
+        Assert.Equal(("not-permitted", "affair-not-in-table"), (notInTable.GetProperty("outcome").GetString(), notInTable.GetProperty("reason").GetString()));
+        var wrongItem = await family.AnswerAsync("bunkyo-vaccination-clerk", affair: "vaccination", item: "local-tax");
+        Assert.Equal(("not-permitted", "item-not-permitted"), (wrongItem.GetProperty("outcome").GetString(), wrongItem.GetProperty("reason").GetString()));
+        var wrongProvider = await family.AnswerAsync("bunkyo-child-clerk", provider: LinkageNetwork.PensionService);
+        Assert.Equal(("not-permitted", "provider-not-permitted"), (wrongProvider.GetProperty("outcome").GetString(), wrongProvider.GetProperty("reason").GetString()));
+
+        var outcomes = (await LinkageNetwork.Ensure(await network.NodeClient("bunkyo-auditor").GetAsync($"api/tenants/{B}/records?addresseeNumber=B-0001")))
+            .EnumerateArray().Select(r => r.GetProperty("outcome").GetString()).ToList();
+        Assert.Equal(["no-data", "copy-older-than-asked", "not-permitted", "not-permitted", "not-permitted"], outcomes);
+        // The provider saw only the two requests the table allowed.
+        var atK = await LinkageNetwork.Ensure(await network.NodeClient("kashiwa-auditor").GetAsync($"api/tenants/{K}/records?addresseeNumber=K-0001"));
+        Assert.Equal(2, atK.GetArrayLength());
+    }
+
+    [Theory, StorageData]
+    public async Task A_clerk_without_the_affair_is_refused_at_the_node_and_the_refusal_is_recorded(StorageProvider provider)
+    {
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        var family = await MovedFamily.ArrangeAsync(network);
+        await ProblemAssert.IsProblemAsync(await family.AskAsync("bunkyo-vaccination-clerk"), 403, "affair-not-assigned");
+        await ProblemAssert.IsProblemAsync(await network.NodeClient("kashiwa-child-clerk").PostAsJsonAsync($"api/tenants/{B}/inquiries",
+            new { addresseeNumber = "B-0001", affair = "child-allowance", provider = K, item = "local-tax" }), 403, "another-tenant");
+        await ProblemAssert.IsProblemAsync(await network.NodeClient("bunkyo-child-clerk").PostAsJsonAsync($"api/tenants/{B}/inquiries",
+            new { addresseeNumber = "B-7777", affair = "child-allowance", provider = K, item = "local-tax" }), 404, "no-agency-code");
+        await ProblemAssert.IsProblemAsync(await network.NodeClient("bunkyo-child-clerk").PostAsJsonAsync($"api/tenants/{B}/inquiries", new { affair = "x" }), 400, "invalid-request");
+        var records = await LinkageNetwork.Ensure(await network.NodeClient("bunkyo-auditor").GetAsync($"api/tenants/{B}/records?addresseeNumber=B-0001"));
+        var refused = Assert.Single(records.EnumerateArray());
+        Assert.Equal(("not-permitted", "affair-not-assigned"), (refused.GetProperty("outcome").GetString(), refused.GetProperty("reason").GetString()));
+        // Nothing reached the core.
+        await using var c = await network.CoreDatabase.OpenAsync();
+        Assert.Equal(0L, await c.ScalarAsync<long>("SELECT COUNT(*) FROM provision_records"));
+    }
+
+    [Theory, StorageData]
+    public async Task A_code_the_core_did_not_make_for_the_requester_is_an_error_and_is_recorded(StorageProvider provider)
+    {
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        var family = await MovedFamily.ArrangeAsync(network);
+        // Bunkyo presents Kashiwa's code for the person: the core refuses to translate it.
+        string kashiwaCode;
+        await using (var k = await network.TenantDatabases[K].OpenAsync())
+            kashiwaCode = (await k.ScalarAsync<string>("SELECT agency_code FROM addressees WHERE addressee_number = 'K-0001'"))!;
+        await using (var b = await network.TenantDatabases[B].OpenAsync())
+            await b.ExecuteAsync("UPDATE addressees SET agency_code = @c WHERE addressee_number = 'B-0001'", null, ("c", kashiwaCode));
+        var answer = await family.AnswerAsync("bunkyo-child-clerk");
+        Assert.Equal(("error", "unknown-code"), (answer.GetProperty("outcome").GetString(), answer.GetProperty("reason").GetString()));
+        Assert.False(answer.TryGetProperty("content", out _));
+        var atK = await LinkageNetwork.Ensure(await network.NodeClient("kashiwa-auditor").GetAsync($"api/tenants/{K}/records?addresseeNumber=K-0001"));
+        Assert.Equal(0, atK.GetArrayLength());
+    }
+
+    [Theory, StorageData]
+    public async Task The_core_refuses_bad_signatures_replays_stale_messages_and_strangers(StorageProvider provider)
+    {
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        var family = await MovedFamily.ArrangeAsync(network);
+        var bunkyo = network.NodeTenants.Find(B)!;
+        string code;
+        await using (var b = await bunkyo.Database.OpenAsync())
+            code = (await b.ScalarAsync<string>("SELECT agency_code FROM addressees WHERE addressee_number = 'B-0001'"))!;
+        var body = JsonSerializer.Serialize(new InquiryBody(code, "child-allowance", K, "local-tax", null), ServiceDefaults.Json);
+        var core = network.CoreClient();
+        Task<HttpResponseMessage> Send(Envelope e) => core.PostAsJsonAsync("api/relay/inquiries", e, ServiceDefaults.Json);
+
+        var genuine = Envelope.Create(B, "core", "inquiry", body, bunkyo.Keys.Signing, TimeProvider.System);
+        await LinkageNetwork.Ensure(await Send(genuine));
+        await ProblemAssert.IsProblemAsync(await Send(genuine), 401, "replayed-message");
+        var tampered = Envelope.Create(B, "core", "inquiry", body, bunkyo.Keys.Signing, TimeProvider.System) is var t ? t with { Body = body.Replace("local-tax", "resident") } : null!;
+        await ProblemAssert.IsProblemAsync(await Send(tampered), 401, "bad-signature");
+        using var stranger = PartyKeys.Generate();
+        await ProblemAssert.IsProblemAsync(await Send(Envelope.Create(B, "core", "inquiry", body, stranger.Signing, TimeProvider.System)), 401, "bad-signature");
+        await ProblemAssert.IsProblemAsync(await Send(Envelope.Create("999999", "core", "inquiry", body, stranger.Signing, TimeProvider.System)), 401, "unknown-sender");
+        var stale = Envelope.Create(B, "core", "inquiry", body, bunkyo.Keys.Signing, new Core.Tests.ManualTime(DateTimeOffset.UtcNow.AddMinutes(-10)));
+        await ProblemAssert.IsProblemAsync(await Send(stale), 401, "stale-message");
+        // The provider node likewise refuses a provision request not signed by the core.
+        var forged = Envelope.Create("core", K, "provision-request", "{}", stranger.Signing, TimeProvider.System);
+        await ProblemAssert.IsProblemAsync(await network.NodeClient().PostAsJsonAsync($"api/tenants/{K}/provisions", forged, ServiceDefaults.Json), 401, "bad-signature");
+        // Only the genuine inquiry was recorded by the core.
+        await using var c = await network.CoreDatabase.OpenAsync();
+        Assert.Equal(1L, await c.ScalarAsync<long>("SELECT COUNT(*) FROM provision_records"));
+    }
+
+    [Theory, StorageData]
+    public async Task A_tampered_record_breaks_the_chain_and_its_proof(StorageProvider provider)
+    {
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        var family = await MovedFamily.ArrangeAsync(network);
+        await family.AnswerAsync("bunkyo-child-clerk");
+        await family.AnswerAsync("bunkyo-child-clerk", item: "resident");
+        await family.AnswerAsync("bunkyo-child-clerk");
+        var auditor = network.NodeClient("kashiwa-auditor");
+        Assert.True((await LinkageNetwork.Ensure(await auditor.GetAsync($"api/tenants/{K}/records/verify"))).GetProperty("intact").GetBoolean());
+        var head = (await auditor.GetFromJsonAsync<SignedHead>($"api/tenants/{K}/records/head", ServiceDefaults.Json))!;
+        Assert.Equal(3, head.Count);
+
+        // Someone with database access turns a provision into "no data" to hide it.
+        await using (var c = await network.TenantDatabases[K].OpenAsync())
+            await c.ExecuteAsync("UPDATE provision_records SET outcome = 'NoData' WHERE seq = 1");
+        var check = await LinkageNetwork.Ensure(await auditor.GetAsync($"api/tenants/{K}/records/verify"));
+        Assert.Equal((false, 1L), (check.GetProperty("intact").GetBoolean(), check.GetProperty("firstBrokenSeq").GetInt64()));
+        var first = (await LinkageNetwork.Ensure(await auditor.GetAsync($"api/tenants/{K}/records?addresseeNumber=K-0001"))).EnumerateArray().First();
+        var proof = (await auditor.GetFromJsonAsync<InclusionProof>($"api/tenants/{K}/records/{first.GetProperty("recordId").GetString()}/proof", ServiceDefaults.Json))!;
+        var key = (await network.NodeClient().GetFromJsonAsync<PublicKeys>($"api/tenants/{K}/keys", ServiceDefaults.Json))!.OpenSigningKey();
+        Assert.False(proof.Verify(key));
+
+        // Deleting a record is caught as well, at the core too.
+        await using (var c = await network.CoreDatabase.OpenAsync())
+            await c.ExecuteAsync("DELETE FROM provision_records WHERE seq = 2");
+        var coreCheck = await LinkageNetwork.Ensure(await network.CoreClient("auditor-token").GetAsync("api/records/verify"));
+        Assert.Equal((false, 3L), (coreCheck.GetProperty("intact").GetBoolean(), coreCheck.GetProperty("firstBrokenSeq").GetInt64()));
+        await ProblemAssert.IsProblemAsync(await network.CoreClient("operator-token").GetAsync("api/records/verify"), 403, "forbidden");
+    }
+}

@@ -1,0 +1,40 @@
+using Renkei.Hosting.Storage;
+using Renkei.Testing;
+
+namespace Renkei.Node.Tests.Linkage;
+
+public class PrivacyTests
+{
+    [Theory, StorageData]
+    public async Task No_issued_individual_number_appears_in_node_or_core_storage_logs_or_messages(StorageProvider provider)
+    {
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        var family = await MovedFamily.ArrangeAsync(network);
+        var numbers = new List<string> { family.IndividualNumber };
+        for (var i = 0; i < 5; i++)
+        {
+            var (_, n) = await network.BirthAsync(LinkageNetwork.Kashiwa, "秘密", $"太郎{i}", "2001-02-03");
+            numbers.Add(n);
+            await network.AddresseeSystemOf(LinkageNetwork.Kashiwa).IssueCodesAsync([($"K-P{i}", n)]);
+        }
+        await family.AnswerAsync("bunkyo-child-clerk");
+        await family.AnswerAsync("bunkyo-pet-clerk", affair: "pet-registration");
+        await family.AskAsync("bunkyo-vaccination-clerk");
+
+        var scanned = new List<(string Where, string Text)>
+        {
+            ("core database", await LinkageNetwork.DumpAsync(network.CoreDatabase)),
+            ("logs", string.Join("\n", network.Logs.Lines)),
+            ("messages", string.Join("\n", network.Messages)),
+        };
+        foreach (var (agency, database) in network.TenantDatabases) scanned.Add(($"tenant {agency}", await LinkageNetwork.DumpAsync(database)));
+        foreach (var file in Directory.EnumerateFiles(Path.Combine(network.DataFolder, "node"), "*", SearchOption.AllDirectories))
+            scanned.Add((Path.GetFileName(file), Convert.ToHexString(await File.ReadAllBytesAsync(file)) + await File.ReadAllTextAsync(file)));
+
+        Assert.Contains(scanned, s => s.Where == "messages" && s.Text.Length > 1000); // the scan did see traffic
+        Assert.Contains(scanned, s => s.Where == "tenant 131059" && s.Text.Contains("B-0001")); // and tenant data
+        foreach (var number in numbers)
+            foreach (var (where, text) in scanned)
+                Assert.False(text.Contains(number), $"an Individual Number appears in {where}");
+    }
+}

@@ -1,0 +1,254 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Renkei.Cli.Linkage;
+using Renkei.Core;
+using Renkei.Hosting;
+using Renkei.Hosting.Storage;
+using Renkei.Node;
+using Renkei.Numbers;
+using Renkei.Protocol;
+using Renkei.Registry;
+using Renkei.Testing;
+
+namespace Renkei.Node.Tests;
+
+/// <summary>
+/// A whole linkage network on loopback: a real Registry, Core and Node (hosting two cities, the
+/// pension service and a health insurer), each with its own databases, the agencies registered
+/// with the core, and the people the tests act as. Logs of all three are captured for privacy scans.
+/// </summary>
+public sealed class LinkageNetwork : IAsyncDisposable
+{
+    public const string Kashiwa = "122173", Bunkyo = "131059";
+    public static readonly string PensionService = CorporateNumber.FromBase(11105004002).Digits;
+    public static readonly string HealthInsurer = CorporateNumber.FromBase(10405001703).Digits;
+
+    private readonly List<WebApplication> apps = [];
+    private readonly TempFolder folder = new();
+
+    public CapturedLogs Logs { get; } = new();
+
+    /// <summary>Every request and response body that the core and the node sent to each other.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<string> Messages { get; } = new();
+
+    public Tenants.TenantDirectory NodeTenants { get; private set; } = null!;
+    public StorageProvider Provider { get; private set; }
+    public Uri Registry { get; private set; } = null!;
+    public Uri Core { get; private set; } = null!;
+    public Uri Node { get; private set; } = null!;
+    public Database RegistryDatabase { get; private set; } = null!;
+    public Database CoreDatabase { get; private set; } = null!;
+    public Dictionary<string, Database> TenantDatabases { get; } = [];
+    public string DataFolder => folder.Path;
+
+    /// <summary>Callers of the node: token → permissions.</summary>
+    public static readonly Dictionary<string, string[]> NodeCallers = new()
+    {
+        ["kashiwa-addressee"] = [$"tenant:{Kashiwa}", "addressee-system"],
+        ["bunkyo-addressee"] = [$"tenant:{Bunkyo}", "addressee-system"],
+        ["kashiwa-tax-system"] = [$"tenant:{Kashiwa}", "copies"],
+        ["bunkyo-child-clerk"] = [$"tenant:{Bunkyo}", "affair:child-allowance"],
+        ["bunkyo-vaccination-clerk"] = [$"tenant:{Bunkyo}", "affair:vaccination"],
+        ["bunkyo-pet-clerk"] = [$"tenant:{Bunkyo}", "affair:pet-registration"],
+        ["kashiwa-child-clerk"] = [$"tenant:{Kashiwa}", "affair:child-allowance"],
+        ["node-admin"] = ["admin"],
+        ["kashiwa-auditor"] = [$"tenant:{Kashiwa}", "records"],
+        ["bunkyo-auditor"] = [$"tenant:{Bunkyo}", "records"],
+    };
+
+    public static async Task<LinkageNetwork> StartAsync(StorageProvider provider)
+    {
+        var n = new LinkageNetwork { Provider = provider };
+        try { await n.StartAllAsync(); }
+        catch { await n.DisposeAsync(); throw; }
+        return n;
+    }
+
+    private async Task StartAllAsync()
+    {
+        var registryStorage = TestDatabases.Create(Provider, folder.Path);
+        RegistryDatabase = new Database(registryStorage);
+        var registry = RegistryApp.Create([], b => Configure(b, Storage(registryStorage).Concat(Callers(new()
+        {
+            ["identity-token"] = ["identity"],
+            [$"kashiwa-clerk"] = [$"municipality:{Kashiwa}"],
+            [$"bunkyo-clerk"] = [$"municipality:{Bunkyo}"],
+        })).Append(new("Registry:DataFolder", Path.Combine(folder.Path, "registry")))));
+        Registry = await StartAsync(registry);
+
+        var coreStorage = TestDatabases.Create(Provider, folder.Path);
+        CoreDatabase = new Database(coreStorage);
+        var core = CoreApp.Create([], b => Configure(b, Storage(coreStorage).Concat(Callers(new()
+        {
+            ["registry-token"] = ["registry"],
+            ["operator-token"] = ["agencies"],
+            ["auditor-token"] = ["records"],
+        })).Append(new("Core:DataFolder", Path.Combine(folder.Path, "core")))));
+        Core = await StartAsync(core);
+
+        var schemaPrefix = "t" + Guid.NewGuid().ToString("N")[..10] + "_";
+        var tenants = new (string Id, string Name)[] { (Kashiwa, "柏市"), (Bunkyo, "文京区"), (PensionService, "日本年金機構"), (HealthInsurer, "全国健康保険協会") };
+        var nodeSettings = new List<KeyValuePair<string, string?>>
+        {
+            new("Storage:Provider", Provider.ToString()),
+            new("Storage:ConnectionString", Provider == StorageProvider.Postgres ? TestDatabases.PostgresConnectionString : ""),
+            new("Node:DataFolder", Path.Combine(folder.Path, "node")),
+            new("Node:CoreAddress", Core.ToString()),
+            new("Node:SchemaPrefix", schemaPrefix),
+        };
+        for (var i = 0; i < tenants.Length; i++)
+        {
+            nodeSettings.Add(new($"Node:Tenants:{i}:AgencyId", tenants[i].Id));
+            nodeSettings.Add(new($"Node:Tenants:{i}:Name", tenants[i].Name));
+        }
+        var node = NodeApp.Create([], b => Configure(b, nodeSettings.Concat(Callers(NodeCallers))));
+        Node = await StartAsync(node);
+        var directory = NodeTenants = node.Services.GetRequiredService<Tenants.TenantDirectory>();
+        foreach (var t in directory.All) TenantDatabases[t.AgencyId] = t.Database;
+
+        await RegisterAgencyAsync(Kashiwa, "municipality", "柏市");
+        await RegisterAgencyAsync(Bunkyo, "municipality", "文京区");
+        await RegisterAgencyAsync(PensionService, "pension-service", "日本年金機構");
+        await RegisterAgencyAsync(HealthInsurer, "health-insurer", "全国健康保険協会");
+    }
+
+    private void Configure(WebApplicationBuilder b, IEnumerable<KeyValuePair<string, string?>> settings)
+    {
+        b.WebHost.UseUrls("http://127.0.0.1:0");
+        b.Configuration.AddInMemoryCollection(settings.Append(new("Logging:LogLevel:Default", "Debug")));
+        b.Logging.ClearProviders();
+        b.Logging.AddProvider(Logs);
+        b.Services.ConfigureHttpClientDefaults(h => h.AddHttpMessageHandler(() => new CapturingHandler(Messages)));
+    }
+
+    private async Task<Uri> StartAsync(WebApplication app)
+    {
+        apps.Add(app);
+        await app.StartAsync();
+        return app.BaseAddress();
+    }
+
+    private static IEnumerable<KeyValuePair<string, string?>> Storage(StorageOptions s) =>
+        [new("Storage:Provider", s.Provider.ToString()), new("Storage:ConnectionString", s.ConnectionString)];
+
+    private static IEnumerable<KeyValuePair<string, string?>> Callers(Dictionary<string, string[]> callers)
+    {
+        var i = 0;
+        foreach (var (token, permissions) in callers)
+        {
+            yield return new($"Callers:{i}:Name", token);
+            yield return new($"Callers:{i}:Token", token);
+            for (var j = 0; j < permissions.Length; j++) yield return new($"Callers:{i}:Permissions:{j}", permissions[j]);
+            i++;
+        }
+    }
+
+    public static HttpClient Client(Uri baseAddress, string? token = null)
+    {
+        var client = new HttpClient { BaseAddress = baseAddress };
+        if (token is not null) client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
+    public HttpClient NodeClient(string? token = null) => Client(Node, token);
+
+    public HttpClient CoreClient(string? token = null) => Client(Core, token);
+
+    public async Task RegisterAgencyAsync(string agencyId, string kind, string name)
+    {
+        var keys = (await NodeClient().GetFromJsonAsync<PublicKeys>($"api/tenants/{agencyId}/keys", ServiceDefaults.Json))!;
+        var isLocal = kind is "municipality" or "prefecture";
+        var response = await CoreClient("operator-token").PutAsJsonAsync($"api/agencies/{agencyId}", new
+        {
+            kind, name,
+            localGovernmentCode = isLocal ? agencyId : null,
+            corporateNumber = isLocal ? null : agencyId,
+            nodeAddress = Node.ToString(), signingKey = keys.SigningKey, encryptionKey = keys.EncryptionKey,
+        }, ServiceDefaults.Json);
+        await Ensure(response);
+    }
+
+    /// <summary>Registers a birth in a municipality and returns (residentId, individualNumber).</summary>
+    public async Task<(string ResidentId, string IndividualNumber)> BirthAsync(string municipality, string family, string given, string dateOfBirth)
+    {
+        var clerk = municipality == Kashiwa ? "kashiwa-clerk" : "bunkyo-clerk";
+        var address = municipality == Kashiwa ? "千葉県柏市柏1丁目1番1号" : "東京都文京区春日1丁目16番21号";
+        var response = await Client(Registry, clerk).PostAsJsonAsync($"api/municipalities/{municipality}/events", new
+        {
+            kind = "birth", person = new { familyName = family, givenName = given, familyNameKana = "テスト", givenNameKana = "テスト", dateOfBirth, sex = "female" },
+            address,
+        }, ServiceDefaults.Json);
+        var json = await Ensure(response);
+        return (json.GetProperty("residentId").GetString()!, json.GetProperty("individualNumber").GetString()!);
+    }
+
+    public RegistryCodeRequestStandIn RegistryStandIn() => new(Registry, "identity-token", Core, "registry-token",
+        RegistryCodeRequestStandIn.LoadOrCreateSecret(Path.Combine(folder.Path, "registry")));
+
+    /// <summary>The agency's addressee system, holding the numbers, obtaining codes for its addressees.</summary>
+    public AddresseeSystem AddresseeSystemOf(string agencyId) =>
+        new(agencyId, Node, agencyId == Kashiwa ? "kashiwa-addressee" : "bunkyo-addressee", RegistryStandIn());
+
+    public static async Task<JsonElement> Ensure(HttpResponseMessage response)
+    {
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode} {response.RequestMessage?.RequestUri}: {body}");
+        return body.Length == 0 ? default : JsonDocument.Parse(body).RootElement.Clone();
+    }
+
+    /// <summary>Every text value in every table of a database, for privacy scans.</summary>
+    public static async Task<string> DumpAsync(Database database)
+    {
+        await using var c = await database.OpenAsync();
+        var tables = database.Provider == StorageProvider.Postgres
+            ? await c.QueryAsync("SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()", r => r.GetString(0))
+            : await c.QueryAsync("SELECT name FROM sqlite_master WHERE type = 'table'", r => r.GetString(0));
+        var text = new System.Text.StringBuilder();
+        foreach (var table in tables)
+            foreach (var row in await c.QueryAsync($"SELECT * FROM \"{table}\"", r => Enumerable.Range(0, r.FieldCount).Select(i => r.IsDBNull(i) ? "" : Convert.ToString(r.GetValue(i))).ToList()))
+                text.AppendLine(table + ": " + string.Join(" | ", row));
+        return text.ToString();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var app in Enumerable.Reverse(apps))
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+        }
+        folder.Dispose();
+    }
+}
+
+/// <summary>Keeps the bodies of the messages services send to each other, for privacy scans.</summary>
+public sealed class CapturingHandler(System.Collections.Concurrent.ConcurrentQueue<string> messages) : DelegatingHandler
+{
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct)
+    {
+        if (request.Content is not null) messages.Enqueue($"{request.RequestUri} -> {await request.Content.ReadAsStringAsync(ct)}");
+        var response = await base.SendAsync(request, ct);
+        await response.Content.LoadIntoBufferAsync(ct);
+        messages.Enqueue($"{request.RequestUri} <- {await response.Content.ReadAsStringAsync(ct)}");
+        return response;
+    }
+}
+
+/// <summary>Reads RFC 9457 problem details in assertions.</summary>
+public static class ProblemAssert
+{
+    public static async Task<JsonElement> IsProblemAsync(HttpResponseMessage response, int status, string slug)
+    {
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True((int)response.StatusCode == status, $"expected {status} {slug}, got {(int)response.StatusCode}: {body}");
+        var json = JsonDocument.Parse(body).RootElement;
+        Assert.Equal(Problems.Type(slug), json.GetProperty("type").GetString());
+        return json;
+    }
+}
