@@ -45,18 +45,25 @@ public static class UpCommand
     private static void PrintWhatToTry(SandboxNetwork network)
     {
         var registry = network.RegistryUrl;
-        var clerk = SandboxCallers.TokenOf(network.DataFolder, "clerk-121002");
+        var folder = network.DataFolder;
+        var clerk = SandboxCallers.TokenOf(folder, "clerk-121002");
         Console.WriteLine($"""
             Renkei ネットワークを起動しました / the Renkei network is running
-              Registry (住基・番号)   {registry}
-              OpenAPI               {registry}openapi/v1.json
-              データ / data          {network.DataFolder}
-              トークン / tokens      {Path.Combine(network.DataFolder, "registry", "callers.json")}
+              Registry (住基・番号)        {registry}
+              PKI (公的個人認証)          {network.PkiUrl}   OCSP {network.PkiEntry.OcspUrl}
+              Core (情報提供NWS)          {network.Linkage?.CoreUrl}
+              Node (中間サーバー)          {network.Linkage?.NodeUrl}
+              OpenAPI                    <service>/openapi/v1.json
+              データ / data               {folder}  (network.json: URLs and CA chains)
+              トークン / tokens           {Path.Combine(folder, "registry", "callers.json")}, {Path.Combine(folder, "core", "callers.json")}, {Path.Combine(folder, "node", "callers.json")}
 
             試してみる / try:
               curl {registry}api/municipalities
-              curl -H 'Authorization: Bearer {clerk}' {registry}api/municipalities/121002/residents?limit=3
+              curl -H 'Authorization: Bearer {clerk}' '{registry}api/municipalities/121002/residents?limit=3'
+              curl '{registry}4/num?id=sandbox&number=7000012050002&type=12'
               renkei number check 1234-5678-9018
+              renkei demo moving-family --data {folder}
+              renkei pki chain --data {folder}
 
             Ctrl+C で停止 / Ctrl+C stops the network
             """);
