@@ -4,6 +4,7 @@ using Renkei.Core.Permissions;
 using Renkei.Core.Records;
 using Renkei.Core.Relay;
 using Renkei.Hosting;
+using Renkei.Hosting.Linkage;
 using Renkei.Hosting.Storage;
 using Renkei.Protocol;
 using Renkei.Protocol.Records;
@@ -22,6 +23,9 @@ public sealed class CoreOptions
     /// <summary>The core's signing and encryption keys (PEM), made on first start if missing.</summary>
     public string? KeyFile { get; set; }
 
+    /// <summary>The key the Registry seals link keys with (32 bytes in hex, shared with the Registry's <c>LinkSealKeyFile</c>).</summary>
+    public string? LinkSealKeyFile { get; set; }
+
     /// <summary>How far a message's time may be from the core's clock before it is refused as stale.</summary>
     public int StalenessSeconds { get; set; } = 120;
 
@@ -29,6 +33,8 @@ public sealed class CoreOptions
     public int RetentionYears { get; set; } = 7;
 
     public string CodeKeyPath => CodeKeyFile ?? Path.Combine(DataFolder, "agency-code.key");
+
+    public string LinkSealKeyPath => LinkSealKeyFile ?? Path.Combine(DataFolder, "link-seal.key");
 
     public string KeyPath => KeyFile ?? Path.Combine(DataFolder, "core-keys.pem");
 }
@@ -58,6 +64,7 @@ public static class CoreApp
         builder.Services.AddSingleton(database);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(AgencyCodes.LoadOrCreate(options.CodeKeyPath));
+        builder.Services.AddSingleton(new LinkKeySeal(KeyFiles.LoadOrCreate(options.LinkSealKeyPath)));
         var identity = new CoreIdentity(PartyKeys.LoadOrCreate(options.KeyPath));
         builder.Services.AddSingleton(identity);
         builder.Services.AddSingleton(sp => new ProvisionLog(database, CoreIdentity.PartyId, identity.Keys.Signing, options.RetentionYears, sp.GetRequiredService<TimeProvider>()));

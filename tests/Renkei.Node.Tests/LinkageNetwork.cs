@@ -77,6 +77,7 @@ public sealed class LinkageNetwork : IAsyncDisposable
         var registry = RegistryApp.Create([], b => Configure(b, Storage(registryStorage).Concat(Callers(new()
         {
             ["identity-token"] = ["identity"],
+            ["link-keys-token"] = ["link-keys"],
             [$"kashiwa-clerk"] = [$"municipality:{Kashiwa}"],
             [$"bunkyo-clerk"] = [$"municipality:{Bunkyo}"],
         })).Append(new("Registry:DataFolder", Path.Combine(folder.Path, "registry")))));
@@ -86,10 +87,12 @@ public sealed class LinkageNetwork : IAsyncDisposable
         CoreDatabase = new Database(coreStorage);
         var core = CoreApp.Create([], b => Configure(b, Storage(coreStorage).Concat(Callers(new()
         {
-            ["registry-token"] = ["registry"],
+            ["kashiwa-code-requests"] = [$"code-requests:{Kashiwa}"],
+            ["bunkyo-code-requests"] = [$"code-requests:{Bunkyo}"],
             ["operator-token"] = ["agencies"],
             ["auditor-token"] = ["records"],
-        })).Append(new("Core:DataFolder", Path.Combine(folder.Path, "core")))));
+        })).Append(new("Core:DataFolder", Path.Combine(folder.Path, "core")))
+            .Append(new("Core:LinkSealKeyFile", Path.Combine(folder.Path, "registry", "link-seal.key")))));
         Core = await StartAsync(core);
 
         var schemaPrefix = "t" + Guid.NewGuid().ToString("N")[..10] + "_";
@@ -188,12 +191,12 @@ public sealed class LinkageNetwork : IAsyncDisposable
         return (json.GetProperty("residentId").GetString()!, json.GetProperty("individualNumber").GetString()!);
     }
 
-    public RegistryCodeRequestStandIn RegistryStandIn() => new(Registry, "identity-token", Core, "registry-token",
-        RegistryCodeRequestStandIn.LoadOrCreateSecret(Path.Combine(folder.Path, "registry")));
-
-    /// <summary>The agency's addressee system, holding the numbers, obtaining codes for its addressees.</summary>
-    public AddresseeSystem AddresseeSystemOf(string agencyId) =>
-        new(agencyId, Node, agencyId == Kashiwa ? "kashiwa-addressee" : "bunkyo-addressee", RegistryStandIn());
+    /// <summary>The agency's addressee system, holding the numbers, obtaining codes for its addressees through the Registry and the core.</summary>
+    public AddresseeSystem AddresseeSystemOf(string agencyId)
+    {
+        var name = agencyId == Kashiwa ? "kashiwa" : "bunkyo";
+        return new(agencyId, Node, $"{name}-addressee", Registry, "link-keys-token", Core, $"{name}-code-requests");
+    }
 
     public static async Task<JsonElement> Ensure(HttpResponseMessage response)
     {

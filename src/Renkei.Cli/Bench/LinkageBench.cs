@@ -58,14 +58,14 @@ public static class LinkageBench
                 var settings = new Dictionary<string, string?>
                 {
                     ["Registry:DataFolder"] = Path.Combine(folder, "registry"), ["Logging:LogLevel:Default"] = "Warning",
-                    ["Callers:0:Name"] = "identity", ["Callers:0:Token"] = "bench-identity", ["Callers:0:Permissions:0"] = "identity",
+                    ["Callers:0:Name"] = "link-keys", ["Callers:0:Token"] = "bench-link-keys", ["Callers:0:Permissions:0"] = "link-keys",
                     ["Callers:1:Name"] = "clerk", ["Callers:1:Token"] = "bench-clerk", ["Callers:1:Permissions:0"] = "municipality:" + LinkageSandbox.Kashiwa,
                 };
                 if (pg is not null) { settings["Storage:Provider"] = "Postgres"; settings["Storage:ConnectionString"] = LinkageSandbox.Schema(postgres!, "bench_registry_" + schemaSuffix); }
                 b.Configuration.AddInMemoryCollection(settings);
             });
             await registry.StartAsync();
-            await using var linkage = await LinkageSandbox.StartAsync(folder, 0, registry.BaseAddress(), "bench-identity",
+            await using var linkage = await LinkageSandbox.StartAsync(folder, 0, registry.BaseAddress(), "bench-link-keys",
                 postgres, schemaPrefix: $"bench_{schemaSuffix}_");
             try
             {

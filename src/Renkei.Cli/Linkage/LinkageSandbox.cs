@@ -38,18 +38,20 @@ public sealed class LinkageSandbox : IAsyncDisposable
     public Uri NodeUrl { get; private set; } = null!;
     public required string DataFolder { get; init; }
     public required Uri RegistryUrl { get; init; }
-    public required string IdentityToken { get; init; }
+    /// <summary>The Registry token with the <c>link-keys</c> permission, which the agencies' addressee systems use.</summary>
+    public required string LinkKeysToken { get; init; }
     public List<Caller> CoreCallers { get; private set; } = [];
     public List<Caller> NodeCallers { get; private set; } = [];
 
     /// <summary>Starts Core and Node; <paramref name="postgres"/> puts both on PostgreSQL (the node with a schema per tenant).</summary>
-    public static async Task<LinkageSandbox> StartAsync(string dataFolder, int basePort, Uri registryUrl, string identityToken,
+    public static async Task<LinkageSandbox> StartAsync(string dataFolder, int basePort, Uri registryUrl, string linkKeysToken,
         string? postgres = null, bool quiet = true, string schemaPrefix = "renkei_")
     {
-        var sandbox = new LinkageSandbox { DataFolder = dataFolder, RegistryUrl = registryUrl, IdentityToken = identityToken };
+        var sandbox = new LinkageSandbox { DataFolder = dataFolder, RegistryUrl = registryUrl, LinkKeysToken = linkKeysToken };
         sandbox.CoreCallers = LoadOrCreate(Path.Combine(dataFolder, "core", "callers.json"),
         [
-            ("registry", ["registry"]), ("operator", ["agencies"]), ("auditor", ["records"]),
+            ("operator", ["agencies"]), ("auditor", ["records"]),
+            .. Agencies.Select(a => ($"{a.Id}-addressee", new[] { $"code-requests:{a.Id}" })),
         ]);
         sandbox.NodeCallers = LoadOrCreate(Path.Combine(dataFolder, "node", "callers.json"),
         [
@@ -66,7 +68,12 @@ public sealed class LinkageSandbox : IAsyncDisposable
         ]);
         try
         {
-            var coreSettings = new List<(string, string)> { ("Core:DataFolder", Path.Combine(dataFolder, "core")) };
+            var coreSettings = new List<(string, string)>
+            {
+                ("Core:DataFolder", Path.Combine(dataFolder, "core")),
+                // The Registry seals link keys with this key; the core opens them.
+                ("Core:LinkSealKeyFile", Path.Combine(dataFolder, "registry", "link-seal.key")),
+            };
             if (postgres is not null) coreSettings.AddRange([("Storage:Provider", "Postgres"), ("Storage:ConnectionString", Schema(postgres, schemaPrefix + "core"))]);
             var core = CoreApp.Create([], b => Configure(b, Port(basePort, 2), quiet, sandbox.CoreCallers, coreSettings));
             sandbox.CoreUrl = await sandbox.StartAsync(core);
@@ -88,9 +95,9 @@ public sealed class LinkageSandbox : IAsyncDisposable
     }
 
     /// <summary>Clients for a Core and Node that already run (as DIR/network.json lists them), with the tokens in DIR.</summary>
-    public static LinkageSandbox Attach(string dataFolder, Uri registryUrl, Uri coreUrl, Uri nodeUrl, string identityToken) => new()
+    public static LinkageSandbox Attach(string dataFolder, Uri registryUrl, Uri coreUrl, Uri nodeUrl, string linkKeysToken) => new()
     {
-        DataFolder = dataFolder, RegistryUrl = registryUrl, IdentityToken = identityToken, CoreUrl = coreUrl, NodeUrl = nodeUrl,
+        DataFolder = dataFolder, RegistryUrl = registryUrl, LinkKeysToken = linkKeysToken, CoreUrl = coreUrl, NodeUrl = nodeUrl,
         CoreCallers = LoadOrCreate(Path.Combine(dataFolder, "core", "callers.json"), []),
         NodeCallers = LoadOrCreate(Path.Combine(dataFolder, "node", "callers.json"), []),
     };
@@ -161,20 +168,26 @@ public sealed class LinkageSandbox : IAsyncDisposable
         return client;
     }
 
+    /// <summary>The agency's addressee system, with its tokens at its node, the Registry (link keys) and the core (code requests).</summary>
     public AddresseeSystem AddresseeSystemOf(string agencyId) => new(agencyId, NodeUrl, Token(NodeCallers, $"{agencyId}-addressee"),
-        new RegistryCodeRequestStandIn(RegistryUrl, IdentityToken, CoreUrl, Token(CoreCallers, "registry"),
-            RegistryCodeRequestStandIn.LoadOrCreateSecret(Path.Combine(DataFolder, "registry"))));
+        RegistryUrl, LinkKeysToken, CoreUrl, Token(CoreCallers, $"{agencyId}-addressee"));
 
+    /// <summary>The callers in <paramref name="path"/>, adding any of <paramref name="wanted"/> an older data folder lacks.</summary>
     private static List<Caller> LoadOrCreate(string path, (string Name, string[] Permissions)[] wanted)
     {
-        if (File.Exists(path)) return JsonSerializer.Deserialize<List<Caller>>(File.ReadAllText(path), ServiceDefaults.Json)!;
-        var callers = wanted.Select(w => new Caller
+        var callers = File.Exists(path) ? JsonSerializer.Deserialize<List<Caller>>(File.ReadAllText(path), ServiceDefaults.Json)! : [];
+        var missing = wanted.Where(w => callers.All(c => c.Name != w.Name)).ToList();
+        if (missing.Count == 0) return callers;
+        callers.AddRange(missing.Select(w => new Caller
         {
             Name = w.Name, Permissions = [.. w.Permissions],
             Token = Convert.ToBase64String(RandomNumberGenerator.GetBytes(24)).Replace('+', '-').Replace('/', '_'),
-        }).ToList();
+        }));
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        KeyFiles.WriteSecret(path, JsonSerializer.Serialize(callers, new JsonSerializerOptions(ServiceDefaults.Json) { WriteIndented = true }));
+        var temporary = path + ".new";
+        File.Delete(temporary);
+        KeyFiles.WriteSecret(temporary, JsonSerializer.Serialize(callers, new JsonSerializerOptions(ServiceDefaults.Json) { WriteIndented = true }));
+        File.Move(temporary, path, overwrite: true);
         return callers;
     }
 

@@ -40,7 +40,7 @@ public static class NodeCommands
             SandboxNetwork? own = null;
             LinkageSandbox linkage;
             if (await NetworkFile.FindRunningAsync(folder) is { } running && running.Services.TryGetValue("core", out var core) && running.Services.TryGetValue("node", out var node))
-                linkage = LinkageSandbox.Attach(folder, new Uri(running.Services["registry"].Url), new Uri(core.Url), new Uri(node.Url), SandboxCallers.TokenOf(folder, "identity"));
+                linkage = LinkageSandbox.Attach(folder, new Uri(running.Services["registry"].Url), new Uri(core.Url), new Uri(node.Url), SandboxCallers.TokenOf(folder, "link-keys"));
             else linkage = (own = await SandboxNetwork.StartAsync(folder, 0)).Linkage!;
             try
             {

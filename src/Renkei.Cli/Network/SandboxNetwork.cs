@@ -65,7 +65,7 @@ public sealed class SandboxNetwork : IAsyncDisposable
         var cas = pki.Services.GetRequiredService<CertificationAuthorities>();
         network.PkiEntry = new PkiEntry(network.PkiUrl.ToString(), new Uri(network.PkiUrl, "ocsp").ToString(),
             cas.ChainPem(CertificateKind.Signing), cas.ChainPem(CertificateKind.Authentication));
-        network.Linkage = await LinkageSandbox.StartAsync(dataFolder, basePort, network.RegistryUrl, callers.First(c => c.Name == "identity").Token);
+        network.Linkage = await LinkageSandbox.StartAsync(dataFolder, basePort, network.RegistryUrl, callers.First(c => c.Name == "link-keys").Token);
         return network;
     }
 

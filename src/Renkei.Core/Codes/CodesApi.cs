@@ -1,19 +1,24 @@
 using System.Net.Http.Json;
+using System.Security.Claims;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Renkei.Core.Agencies;
 using Renkei.Hosting;
+using Renkei.Hosting.Linkage;
 using Renkei.Protocol;
 
 namespace Renkei.Core.Codes;
 
-/// <summary>One person in a code request from the Registry: the agency's acquisition number and the Registry's link key.</summary>
-public sealed record CodeRequestItem(string? AcquisitionNumber, string? LinkKey);
+/// <summary>
+/// One person in a code request: the agency's acquisition number and the link key the Registry
+/// sealed for the core, bound to this agency and acquisition number (the agency cannot read it).
+/// </summary>
+public sealed record CodeRequestItem(string? AcquisitionNumber, string? SealedLinkKey);
 
 /// <summary>The body of POST /api/codes/issue: any number of people for one agency (bulk issuance).</summary>
 public sealed record CodeRequest(string? AgencyId, List<CodeRequestItem>? Requests);
 
-/// <summary>What the Registry learns: how many codes reached the agency's node; never the codes.</summary>
+/// <summary>What the requester learns: how many codes reached the agency's node; never the codes.</summary>
 public sealed record CodeIssueReceipt(string AgencyId, int Delivered, int Unmatched);
 
 /// <summary>One issued code as the node receives it (sealed to the agency).</summary>
@@ -25,8 +30,10 @@ public sealed record CodeDeliveryReceipt(int Matched, int Unmatched);
 
 /// <summary>
 /// 符号の生成 (番号法 art. 21-2): the Registry hands the core a link key per person together with the
-/// agency's acquisition number; the core computes the agency's code and delivers it, sealed, to the
-/// agency's node with the acquisition number, and keeps neither.
+/// agency's acquisition number, sealed so that only the core can open it and only for that agency
+/// and acquisition number (the agency's addressee system carries it, as a courier that cannot read
+/// it); the core computes the agency's code and delivers it, sealed, to the agency's node with the
+/// acquisition number, and keeps neither. The caller needs <c>code-requests:{agencyId}</c>.
 /// </summary>
 public static class CodesApi
 {
@@ -34,30 +41,39 @@ public static class CodesApi
 
     public static void MapCodes(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/codes/issue", Issue).WithTags("Codes").RequirePermission("registry")
-            .WithSummary("Issues agency codes for link keys from the Registry and delivers them to the agency's node.");
+        app.MapPost("/api/codes/issue", Issue).WithTags("Codes").RequireAuthorization(p => p.AddAuthenticationSchemes(CallerAuthenticationHandler.SchemeName).RequireAuthenticatedUser())
+            .WithSummary("Issues agency codes for sealed link keys from the Registry and delivers them to the agency's node.");
     }
 
-    private static async Task<Results<Ok<CodeIssueReceipt>, ProblemHttpResult>> Issue(
-        CodeRequest request, AgencyStore agencies, AgencyCodes codes, CoreIdentity core, IHttpClientFactory http, TimeProvider time, ILogger<CodeRequest> log)
+    private static async Task<Results<Ok<CodeIssueReceipt>, ProblemHttpResult>> Issue(CodeRequest request, ClaimsPrincipal user,
+        AgencyStore agencies, AgencyCodes codes, LinkKeySeal seal, CoreIdentity core, IHttpClientFactory http, TimeProvider time, ILogger<CodeRequest> log)
     {
+        // An agency's addressee system asks for its own codes only.
+        if (!string.IsNullOrWhiteSpace(request.AgencyId) && !user.Holds("code-requests:" + request.AgencyId))
+            return Problems.Result(403, "forbidden", "この機関の符号を求める権限がありません / Not permitted to request this agency's codes",
+                $"The caller needs the permission code-requests:{request.AgencyId}.");
         var errors = new Dictionary<string, string[]>();
         var agency = string.IsNullOrWhiteSpace(request.AgencyId) ? null : await agencies.FindAsync(request.AgencyId);
         if (agency is null) errors["agencyId"] = ["登録されていない機関です / agencyId names no registered agency"];
         var items = request.Requests ?? [];
         if (items.Count == 0 || items.Count > MaxBatch) errors["requests"] = [$"1〜{MaxBatch}件を指定してください / send 1 to {MaxBatch} requests"];
         var issued = new List<DeliveredCode>(items.Count);
-        var linkKey = new byte[AgencyCodes.LinkKeyLength];
-        for (var i = 0; i < items.Count && agency is not null; i++)
+        var now = time.GetUtcNow();
+        for (var i = 0; i < items.Count && agency is not null && errors.Count == 0; i++)
         {
             var item = items[i];
+            string? why = "missing";
             if (string.IsNullOrWhiteSpace(item.AcquisitionNumber) || item.AcquisitionNumber.Length > 64)
                 errors[$"requests[{i}].acquisitionNumber"] = ["取得番号は1〜64文字です / acquisitionNumber must be 1 to 64 characters"];
-            else if (!Base64UrlText.TryDecodeExact(item.LinkKey, linkKey))
-                errors[$"requests[{i}].linkKey"] = ["連携キーが不正です / linkKey must be 32 bytes in base64url"];
-            else issued.Add(new DeliveredCode(item.AcquisitionNumber, codes.Issue(agency.AgencyId, linkKey)));
+            else if (string.IsNullOrEmpty(item.SealedLinkKey) || !seal.TryOpen(item.SealedLinkKey, agency.AgencyId, item.AcquisitionNumber, now, out var linkKey, out why))
+                errors[$"requests[{i}].sealedLinkKey"] = [SealProblem(why)];
+            else
+            {
+                issued.Add(new DeliveredCode(item.AcquisitionNumber, codes.Issue(agency.AgencyId, linkKey)));
+                System.Security.Cryptography.CryptographicOperations.ZeroMemory(linkKey);
+            }
         }
-        System.Security.Cryptography.CryptographicOperations.ZeroMemory(linkKey);
+        // Nothing is issued unless every item is good: the requester fixes the batch and sends it again.
         if (errors.Count > 0) return Problems.Invalid(errors);
 
         // The codes go to the agency's node only, sealed to its key: the Registry never sees them.
@@ -84,4 +100,13 @@ public static class CodesApi
             return Problems.Result(502, "node-unreachable", "中間サーバーに接続できません / The agency's node is unreachable", e.Message);
         }
     }
+
+    private static string SealProblem(string? reason) => reason switch
+    {
+        "missing" => "封緘された連携キーがありません / sealedLinkKey is required",
+        "expired" => "連携キーの有効期限が切れています。住基から取り直してください / the sealed link key has expired; ask the Registry again",
+        "sealed for another agency or acquisition number, or altered" =>
+            "この機関・取得番号のための連携キーではないか、改ざんされています / the link key was sealed for another agency or acquisition number, or altered",
+        _ => "封緘された連携キーとして読めません / not a sealed link key from the Registry",
+    };
 }

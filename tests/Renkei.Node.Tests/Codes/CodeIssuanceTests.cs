@@ -80,18 +80,57 @@ public class CodeIssuanceTests
     }
 
     [Theory, StorageData]
-    public async Task The_core_issues_codes_only_for_the_registry_and_the_node_accepts_deliveries_only_from_the_core(StorageProvider provider)
+    public async Task The_core_issues_codes_only_for_link_keys_the_registry_sealed_for_that_agency_and_acquisition(StorageProvider provider)
     {
         await using var network = await LinkageNetwork.StartAsync(provider);
-        var request = new { agencyId = LinkageNetwork.Kashiwa, requests = new[] { new { acquisitionNumber = "a1", linkKey = Convert.ToBase64String(new byte[32]).TrimEnd('=').Replace('+', '-').Replace('/', '_') } } };
-        await ProblemAssert.IsProblemAsync(await network.CoreClient("operator-token").PostAsJsonAsync("api/codes/issue", request), 403, "forbidden");
-        var bad = await ProblemAssert.IsProblemAsync(await network.CoreClient("registry-token").PostAsJsonAsync("api/codes/issue",
-            new { agencyId = "000000", requests = new[] { new { acquisitionNumber = "a1", linkKey = "short" } } }), 400, "invalid-request");
-        Assert.True(bad.GetProperty("errors").TryGetProperty("agencyId", out _));
-        var badKey = await ProblemAssert.IsProblemAsync(await network.CoreClient("registry-token").PostAsJsonAsync("api/codes/issue",
-            new { agencyId = LinkageNetwork.Kashiwa, requests = new[] { new { acquisitionNumber = "a1", linkKey = "short" } } }), 400, "invalid-request");
-        Assert.True(badKey.GetProperty("errors").TryGetProperty("requests[0].linkKey", out _));
+        var (_, number) = await network.BirthAsync(LinkageNetwork.Bunkyo, "文京", "次郎", "2019-03-03");
+        var acquisition = (await LinkageNetwork.Ensure(await network.NodeClient("bunkyo-addressee").PostAsJsonAsync(
+            $"api/tenants/{LinkageNetwork.Bunkyo}/acquisitions", new { addresseeNumbers = new[] { "B-1" } })))
+            .GetProperty("acquisitions")[0].GetProperty("acquisitionNumber").GetString()!;
+        var sealedKey = (await LinkageNetwork.Ensure(await LinkageNetwork.Client(network.Registry, "link-keys-token").PostAsJsonAsync("api/link-keys",
+            new { agency = LinkageNetwork.Bunkyo, items = new[] { new { acquisitionNumber = acquisition, individualNumber = number } } })))
+            .GetProperty("results")[0].GetProperty("sealedLinkKey").GetString()!;
+        object Request(string agency, params (string Acquisition, string? Sealed)[] items) =>
+            new { agencyId = agency, requests = items.Select(i => new { acquisitionNumber = i.Acquisition, sealedLinkKey = i.Sealed }).ToArray() };
+        async Task<System.Text.Json.JsonElement> Refused(string token, object body, int status, string slug) =>
+            await ProblemAssert.IsProblemAsync(await network.CoreClient(token).PostAsJsonAsync("api/codes/issue", body), status, slug);
 
+        // Only the agency's own addressee system may ask for its codes.
+        await Refused("operator-token", Request(LinkageNetwork.Bunkyo, (acquisition, sealedKey)), 403, "forbidden");
+        await Refused("kashiwa-code-requests", Request(LinkageNetwork.Bunkyo, (acquisition, sealedKey)), 403, "forbidden");
+        await ProblemAssert.IsProblemAsync(await network.CoreClient().PostAsJsonAsync("api/codes/issue", Request(LinkageNetwork.Bunkyo, (acquisition, sealedKey))), 401, "unauthenticated");
+
+        // A link key sealed for one acquisition number does not open under another, nor when altered, nor as a plain key.
+        var tampered = sealedKey[..20] + (sealedKey[20] == 'A' ? 'B' : 'A') + sealedKey[21..];
+        var errors = (await Refused("bunkyo-code-requests", Request(LinkageNetwork.Bunkyo, ("other-acquisition", sealedKey)), 400, "invalid-request")).GetProperty("errors");
+        Assert.Contains("another agency or acquisition number", errors.GetProperty("requests[0].sealedLinkKey")[0].GetString());
+        await Refused("bunkyo-code-requests", Request(LinkageNetwork.Bunkyo, (acquisition, tampered)), 400, "invalid-request");
+        await Refused("bunkyo-code-requests", Request(LinkageNetwork.Bunkyo, (acquisition, null)), 400, "invalid-request");
+        await Refused("bunkyo-code-requests", new { agencyId = LinkageNetwork.Bunkyo, requests = new[] { new { acquisitionNumber = acquisition, linkKey = Convert.ToBase64String(new byte[32]) } } }, 400, "invalid-request");
+        // One with an expired seal (made with the shared seal key, as the Registry would have made it an hour ago).
+        var sealKey = new Renkei.Hosting.Linkage.LinkKeySeal(KeyFiles.Read(Path.Combine(network.DataFolder, "registry", "link-seal.key")));
+        var expired = sealKey.Seal(LinkageNetwork.Bunkyo, "old-acquisition", new byte[32], DateTimeOffset.UtcNow.AddHours(-1));
+        errors = (await Refused("bunkyo-code-requests", Request(LinkageNetwork.Bunkyo, ("old-acquisition", expired)), 400, "invalid-request")).GetProperty("errors");
+        Assert.Contains("expired", errors.GetProperty("requests[0].sealedLinkKey")[0].GetString());
+
+        // A batch with one bad item issues nothing at all.
+        await Refused("bunkyo-code-requests", Request(LinkageNetwork.Bunkyo, (acquisition, sealedKey), ("x-2", tampered)), 400, "invalid-request");
+        Assert.Null(await CodeOfAsync(network.TenantDatabases[LinkageNetwork.Bunkyo], "B-1"));
+
+        // The good one alone is delivered; sent again, it matches no pending acquisition and changes nothing.
+        var receipt = await LinkageNetwork.Ensure(await network.CoreClient("bunkyo-code-requests").PostAsJsonAsync("api/codes/issue", Request(LinkageNetwork.Bunkyo, (acquisition, sealedKey))));
+        Assert.Equal((1, 0), (receipt.GetProperty("delivered").GetInt32(), receipt.GetProperty("unmatched").GetInt32()));
+        var code = await CodeOfAsync(network.TenantDatabases[LinkageNetwork.Bunkyo], "B-1");
+        Assert.NotNull(code);
+        receipt = await LinkageNetwork.Ensure(await network.CoreClient("bunkyo-code-requests").PostAsJsonAsync("api/codes/issue", Request(LinkageNetwork.Bunkyo, (acquisition, sealedKey))));
+        Assert.Equal((0, 1), (receipt.GetProperty("delivered").GetInt32(), receipt.GetProperty("unmatched").GetInt32()));
+        Assert.Equal(code, await CodeOfAsync(network.TenantDatabases[LinkageNetwork.Bunkyo], "B-1"));
+    }
+
+    [Theory, StorageData]
+    public async Task The_node_accepts_code_deliveries_only_from_the_core(StorageProvider provider)
+    {
+        await using var network = await LinkageNetwork.StartAsync(provider);
         // A delivery signed by anyone but the core, or replayed, is refused.
         using var impostor = PartyKeys.Generate();
         var forged = Envelope.Create("core", LinkageNetwork.Kashiwa, "code-delivery", "{}", impostor.Signing, TimeProvider.System);
