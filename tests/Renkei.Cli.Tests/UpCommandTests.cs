@@ -27,6 +27,27 @@ public class UpCommandTests
         Assert.Contains(municipalities.EnumerateArray(), m => m.GetProperty("name").GetString() == "千葉市" && m.GetProperty("code").GetString() == "121002");
         Assert.Equal(200, (int)(await http.GetAsync(new Uri(new Uri(registryUrl), "openapi/v1.json"))).StatusCode);
 
+        // The demo agencies have people with codes and copies: 文京区's child-allowance clerk obtains a
+        // demo person's local tax from 柏市 through the core.
+        var network = JsonDocument.Parse(await File.ReadAllTextAsync(networkFile)).RootElement.GetProperty("services");
+        var node = new Uri(network.GetProperty("node").GetProperty("url").GetString()!);
+        var nodeCallers = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(folder.Path, "node", "callers.json"))).RootElement;
+        var clerk = nodeCallers.EnumerateArray().First(c => c.GetProperty("name").GetString() == "131059-child-allowance").GetProperty("token").GetString();
+        var answer = await RenkeiCommand.WaitForAsync(async () =>
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(node, "api/tenants/131059/inquiries"))
+            {
+                Content = JsonContent.Create(new { addresseeNumber = "B-000001", affair = "child-allowance", provider = "122173", item = "local-tax" }),
+            };
+            request.Headers.Authorization = new("Bearer", clerk);
+            using var response = await http.SendAsync(request);
+            var body = await response.Content.ReadAsStringAsync();
+            return response.IsSuccessStatusCode ? body : null;
+        }, TimeSpan.FromMinutes(2), "a demo inquiry answered");
+        var answered = JsonDocument.Parse(answer).RootElement;
+        Assert.Equal("provided", answered.GetProperty("outcome").GetString());
+        Assert.True(answered.GetProperty("content").GetProperty("totalIncome").GetInt32() >= 0);
+
         // A second 'up' on the same folder refuses to start a second network.
         var second = await RenkeiCommand.RunAsync("up", "--data", folder.Path, "--port", "0");
         Assert.Equal(1, second.ExitCode);

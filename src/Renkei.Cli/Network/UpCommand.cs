@@ -32,6 +32,7 @@ public static class UpCommand
             await using var network = await SandboxNetwork.StartAsync(folder, parse.GetValue(port));
             await network.Describe().WriteAsync(folder);
             await Renkei.Cli.Registry.DemoResidents.EnsureAsync(network.DataFolder, ct);
+            await Renkei.Cli.Linkage.DemoAgencies.EnsureAsync(network.Linkage!, network.DataFolder, ct);
             PrintWhatToTry(network);
             try { await Task.Delay(Timeout.Infinite, stop.Token); }
             catch (OperationCanceledException) { }
@@ -47,6 +48,9 @@ public static class UpCommand
         var registry = network.RegistryUrl;
         var folder = network.DataFolder;
         var clerk = SandboxCallers.TokenOf(folder, "clerk-121002");
+        var linkage = network.Linkage!;
+        var childClerk = Renkei.Cli.Linkage.LinkageSandbox.Token(linkage.NodeCallers, $"{Renkei.Cli.Linkage.LinkageSandbox.Bunkyo}-child-allowance");
+        var inquiry = $$"""{"addresseeNumber":"{{Renkei.Cli.Linkage.DemoAgencies.FirstBunkyoAddressee}}","affair":"child-allowance","provider":"{{Renkei.Cli.Linkage.LinkageSandbox.Kashiwa}}","item":"local-tax"}""";
         Console.WriteLine($"""
             Renkei ネットワークを起動しました / the Renkei network is running
               Registry (住基・番号)        {registry}
@@ -61,6 +65,7 @@ public static class UpCommand
               curl {registry}api/municipalities
               curl -H 'Authorization: Bearer {clerk}' '{registry}api/municipalities/121002/residents?limit=3'
               curl '{registry}4/num?id=sandbox&number=7000012050002&type=12'
+              curl -H 'Authorization: Bearer {childClerk}' -H 'Content-Type: application/json' -d '{inquiry}' {linkage.NodeUrl}api/tenants/{Renkei.Cli.Linkage.LinkageSandbox.Bunkyo}/inquiries
               renkei number check 1234-5678-9018
               renkei demo moving-family --data {folder}
               renkei pki chain --data {folder}
