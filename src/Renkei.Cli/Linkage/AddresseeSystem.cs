@@ -9,7 +9,8 @@ namespace Renkei.Cli.Linkage;
 /// a person's Individual Number beside the agency's AddresseeNumber. It asks its node for
 /// acquisition numbers and sends them with the numbers to the Registry, so the node never sees a number.
 /// </summary>
-public sealed class AddresseeSystem(string agencyId, Uri node, string nodeToken, RegistryCodeRequestStandIn registry)
+/// <remarks><paramref name="handler"/> carries the trust in the node's TLS certificate (the network CA).</remarks>
+public sealed class AddresseeSystem(string agencyId, Uri node, string nodeToken, RegistryCodeRequestStandIn registry, HttpMessageHandler? handler = null)
 {
     public sealed record IssueResult(int Requested, int Delivered, int Unknown);
 
@@ -17,7 +18,8 @@ public sealed class AddresseeSystem(string agencyId, Uri node, string nodeToken,
     public async Task<IssueResult> IssueCodesAsync(IReadOnlyList<(string AddresseeNumber, string IndividualNumber)> people,
         int batchSize = 10_000, IProgress<int>? progress = null, CancellationToken ct = default)
     {
-        using var client = new HttpClient { BaseAddress = node };
+        using var client = handler is null ? new HttpClient() : new HttpClient(handler, disposeHandler: false);
+        client.BaseAddress = node;
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", nodeToken);
         int delivered = 0, unknown = 0;
         foreach (var batch in people.Chunk(batchSize))

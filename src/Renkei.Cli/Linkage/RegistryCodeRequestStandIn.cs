@@ -16,7 +16,9 @@ namespace Renkei.Cli.Linkage;
 /// core's POST /api/codes/issue. Until the Registry has it, this class does the same from outside
 /// with the Registry's identity API; its link secret lives in the Registry's data folder.
 /// </summary>
-public sealed class RegistryCodeRequestStandIn(Uri registry, string identityToken, Uri core, string registryToken, byte[] linkSecret)
+/// <remarks><paramref name="coreHandler"/> carries the trust in the core's TLS certificate (the network CA).</remarks>
+public sealed class RegistryCodeRequestStandIn(Uri registry, string identityToken, Uri core, string registryToken, byte[] linkSecret,
+    HttpMessageHandler? coreHandler = null)
 {
     private static readonly byte[] Label = "renkei-link-key-v1|"u8.ToArray();
 
@@ -50,7 +52,7 @@ public sealed class RegistryCodeRequestStandIn(Uri registry, string identityToke
             lock (items) items.Add(new { acquisitionNumber = p.AcquisitionNumber, linkKey = LinkKey(linkSecret, info!.ResidentId) });
         });
         if (items.Count == 0) return (0, unknown);
-        using var coreClient = Client(core, registryToken);
+        using var coreClient = Client(core, registryToken, coreHandler);
         using var issued = await coreClient.PostAsJsonAsync("api/codes/issue", new { agencyId, requests = items }, ct);
         var body = await issued.Content.ReadAsStringAsync(ct);
         if (!issued.IsSuccessStatusCode) throw new HttpRequestException($"core refused the code request: {(int)issued.StatusCode} {body}");
@@ -58,9 +60,10 @@ public sealed class RegistryCodeRequestStandIn(Uri registry, string identityToke
         return (receipt.Delivered, unknown);
     }
 
-    private static HttpClient Client(Uri baseAddress, string token)
+    private static HttpClient Client(Uri baseAddress, string token, HttpMessageHandler? handler = null)
     {
-        var client = new HttpClient { BaseAddress = baseAddress };
+        var client = handler is null ? new HttpClient() : new HttpClient(handler, disposeHandler: false);
+        client.BaseAddress = baseAddress;
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         return client;
     }
