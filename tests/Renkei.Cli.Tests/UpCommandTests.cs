@@ -1,5 +1,7 @@
 using System.Net.Http.Json;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
+using Renkei.Hosting.Tls;
 using Renkei.Testing;
 
 namespace Renkei.Cli.Tests;
@@ -27,6 +29,19 @@ public class UpCommandTests
         Assert.Contains(municipalities.EnumerateArray(), m => m.GetProperty("name").GetString() == "千葉市" && m.GetProperty("code").GetString() == "121002");
         Assert.Equal(200, (int)(await http.GetAsync(new Uri(new Uri(registryUrl), "openapi/v1.json"))).StatusCode);
 
+        // Core and Node serve HTTPS under the network CA that network.json carries; without it a client does not trust them.
+        var described = JsonDocument.Parse(await File.ReadAllTextAsync(networkFile)).RootElement;
+        using var ca = X509Certificate2.CreateFromPem(described.GetProperty("networkCa").GetString());
+        using var trusting = new HttpClient(NetworkTls.Handler(ca));
+        foreach (var service in new[] { "core", "node" })
+        {
+            var url = new Uri(described.GetProperty("services").GetProperty(service).GetProperty("url").GetString()!);
+            Assert.Equal("https", url.Scheme);
+            Assert.Equal(200, (int)(await trusting.GetAsync(new Uri(url, "health"))).StatusCode);
+            await Assert.ThrowsAsync<HttpRequestException>(() => http.GetAsync(new Uri(url, "health")));
+        }
+        Assert.Equal(ca.Thumbprint, X509CertificateLoader.LoadCertificateFromFile(Path.Combine(folder.Path, "network", "ca.pem")).Thumbprint);
+
         // A second 'up' on the same folder refuses to start a second network.
         var second = await RenkeiCommand.RunAsync("up", "--data", folder.Path, "--port", "0");
         Assert.Equal(1, second.ExitCode);
@@ -35,7 +50,9 @@ public class UpCommandTests
         RenkeiCommand.Terminate(process);
         await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
         Assert.Equal(0, process.ExitCode);
-        Assert.Contains("停止しました", await output);
+        var printed = await output;
+        Assert.Contains("停止しました", printed);
+        Assert.Contains("https://127.0.0.1:", printed);
         Assert.False(File.Exists(networkFile));
         Assert.True(File.Exists(Path.Combine(folder.Path, "registry", "numbering.key")));
     }
