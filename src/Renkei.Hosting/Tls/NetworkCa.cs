@@ -107,7 +107,9 @@ public sealed class NetworkCa : IDisposable
 
     private bool IssuedHere(X509Certificate2 certificate)
     {
-        using var chain = new X509Chain { ChainPolicy = NetworkTls.Policy(Certificate, NetworkTls.ClientAuthentication) };
+        var policy = NetworkTls.Policy(Certificate, NetworkTls.ClientAuthentication);
+        policy.VerificationTime = time.GetUtcNow().UtcDateTime;
+        using var chain = new X509Chain { ChainPolicy = policy };
         return chain.Build(certificate);
     }
 
