@@ -117,7 +117,7 @@ public sealed class LinkageSandbox : IAsyncDisposable
         {
             DataFolder = dataFolder, RegistryUrl = registryUrl, IdentityToken = identityToken, CoreUrl = coreUrl, NodeUrl = nodeUrl,
             NetworkCaPem = ca, Handler = TrustingHandler(ca),
-        CoreCallers = LoadOrCreate(Path.Combine(dataFolder, "core", "callers.json"), []),
+            CoreCallers = LoadOrCreate(Path.Combine(dataFolder, "core", "callers.json"), []),
             NodeCallers = LoadOrCreate(Path.Combine(dataFolder, "node", "callers.json"), []),
         };
     }
