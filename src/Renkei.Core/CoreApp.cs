@@ -6,6 +6,7 @@ using Renkei.Core.Relay;
 using Renkei.Hosting;
 using Renkei.Hosting.Linkage;
 using Renkei.Hosting.Storage;
+using Renkei.Hosting.Tls;
 using Renkei.Protocol;
 using Renkei.Protocol.Records;
 
@@ -71,7 +72,8 @@ public static class CoreApp
         builder.Services.AddSingleton(PermissionTable.LoadEmbedded());
         builder.Services.AddSingleton<AgencyStore>();
         builder.Services.AddSingleton(sp => new EnvelopeVerifier(sp.GetRequiredService<TimeProvider>(), TimeSpan.FromSeconds(options.StalenessSeconds)));
-        builder.Services.AddHttpClient("nodes");
+        // Calls to nodes present the core's certificate and go only to servers holding a node certificate.
+        builder.Services.AddHttpClient("nodes").UseNetworkTls(NetworkIdentity.IsNode);
 
         var app = builder.Build();
         app.UseRenkeiDefaults();

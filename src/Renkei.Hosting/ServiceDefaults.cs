@@ -12,10 +12,11 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Renkei.Hosting.Storage;
+using Renkei.Hosting.Tls;
 
 namespace Renkei.Hosting;
 
-/// <summary>What every Renkei service sets up the same way: JSON, problem details, OpenAPI, callers, health.</summary>
+/// <summary>What every Renkei service sets up the same way: JSON, problem details, OpenAPI, callers, TLS, health.</summary>
 public static class ServiceDefaults
 {
     public static WebApplicationBuilder AddRenkeiDefaults(this WebApplicationBuilder builder, string serviceName)
@@ -33,6 +34,7 @@ public static class ServiceDefaults
         builder.Services.Configure<CallerOptions>(builder.Configuration);
         builder.Services.AddCallers();
         builder.Services.Configure<StorageOptions>(builder.Configuration.GetSection("Storage"));
+        builder.AddRenkeiTls();
         return builder;
     }
 

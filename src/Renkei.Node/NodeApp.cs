@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Authorization;
 using Renkei.Hosting;
 using Renkei.Hosting.Storage;
+using Renkei.Hosting.Tls;
 using Renkei.Node.Codes;
 using Renkei.Node.Copies;
 using Renkei.Node.Linkage;
@@ -54,7 +55,8 @@ public static class NodeApp
         builder.Services.AddSingleton(sp => new EnvelopeVerifier(sp.GetRequiredService<TimeProvider>(), TimeSpan.FromSeconds(options.StalenessSeconds)));
         builder.Services.AddSingleton<CoreLink>();
         builder.Services.AddSingleton<DataStandardLayout>();
-        builder.Services.AddHttpClient("core");
+        // Calls to the core present this node's certificate and go only to a server holding the core's.
+        builder.Services.AddHttpClient("core").UseNetworkTls(id => id == NetworkIdentity.Core);
         builder.Services.AddAuthorizationBuilder().AddPolicy(StaffPolicy, p =>
             p.AddAuthenticationSchemes(CallerAuthenticationHandler.SchemeName).RequireAuthenticatedUser());
 

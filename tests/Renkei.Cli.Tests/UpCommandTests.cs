@@ -1,5 +1,7 @@
 using System.Net.Http.Json;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
+using Renkei.Hosting.Tls;
 using Renkei.Testing;
 
 namespace Renkei.Cli.Tests;
@@ -27,10 +29,22 @@ public class UpCommandTests
         Assert.Contains(municipalities.EnumerateArray(), m => m.GetProperty("name").GetString() == "千葉市" && m.GetProperty("code").GetString() == "121002");
         Assert.Equal(200, (int)(await http.GetAsync(new Uri(new Uri(registryUrl), "openapi/v1.json"))).StatusCode);
 
+        // Core and Node serve HTTPS under the network CA that network.json carries; without it a client does not trust them.
+        var described = JsonDocument.Parse(await File.ReadAllTextAsync(networkFile)).RootElement;
+        using var ca = X509Certificate2.CreateFromPem(described.GetProperty("networkCa").GetString());
+        using var trusting = new HttpClient(NetworkTls.Handler(ca));
+        foreach (var service in new[] { "core", "node" })
+        {
+            var url = new Uri(described.GetProperty("services").GetProperty(service).GetProperty("url").GetString()!);
+            Assert.Equal("https", url.Scheme);
+            Assert.Equal(200, (int)(await trusting.GetAsync(new Uri(url, "health"))).StatusCode);
+            await Assert.ThrowsAsync<HttpRequestException>(() => http.GetAsync(new Uri(url, "health")));
+        }
+        Assert.Equal(ca.Thumbprint, X509CertificateLoader.LoadCertificateFromFile(Path.Combine(folder.Path, "network", "ca.pem")).Thumbprint);
+
         // The demo agencies have people with codes and copies: 文京区's child-allowance clerk obtains a
         // demo person's local tax from 柏市 through the core.
-        var network = JsonDocument.Parse(await File.ReadAllTextAsync(networkFile)).RootElement.GetProperty("services");
-        var node = new Uri(network.GetProperty("node").GetProperty("url").GetString()!);
+        var node = new Uri(described.GetProperty("services").GetProperty("node").GetProperty("url").GetString()!);
         var nodeCallers = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(folder.Path, "node", "callers.json"))).RootElement;
         var clerk = nodeCallers.EnumerateArray().First(c => c.GetProperty("name").GetString() == "131059-child-allowance").GetProperty("token").GetString();
         var answer = await RenkeiCommand.WaitForAsync(async () =>
@@ -40,7 +54,7 @@ public class UpCommandTests
                 Content = JsonContent.Create(new { addresseeNumber = "B-000001", affair = "child-allowance", provider = "122173", item = "local-tax" }),
             };
             request.Headers.Authorization = new("Bearer", clerk);
-            using var response = await http.SendAsync(request);
+            using var response = await trusting.SendAsync(request);
             var body = await response.Content.ReadAsStringAsync();
             return response.IsSuccessStatusCode ? body : null;
         }, TimeSpan.FromMinutes(2), "a demo inquiry answered");
@@ -56,7 +70,9 @@ public class UpCommandTests
         RenkeiCommand.Terminate(process);
         await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
         Assert.Equal(0, process.ExitCode);
-        Assert.Contains("停止しました", await output);
+        var printed = await output;
+        Assert.Contains("停止しました", printed);
+        Assert.Contains("https://127.0.0.1:", printed);
         Assert.False(File.Exists(networkFile));
         Assert.True(File.Exists(Path.Combine(folder.Path, "registry", "numbering.key")));
     }

@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -10,6 +11,7 @@ using Renkei.Cli.Linkage;
 using Renkei.Core;
 using Renkei.Hosting;
 using Renkei.Hosting.Storage;
+using Renkei.Hosting.Tls;
 using Renkei.Node;
 using Renkei.Numbers;
 using Renkei.Protocol;
@@ -21,7 +23,8 @@ namespace Renkei.Node.Tests;
 /// <summary>
 /// A whole linkage network on loopback: a real Registry, Core and Node (hosting two cities, the
 /// pension service and a health insurer), each with its own databases, the agencies registered
-/// with the core, and the people the tests act as. Logs of all three are captured for privacy scans.
+/// with the core, and the people the tests act as. Core and Node speak mutual TLS with certificates
+/// from a network CA made for the run. Logs of all three are captured for privacy scans.
 /// </summary>
 public sealed class LinkageNetwork : IAsyncDisposable
 {
@@ -29,8 +32,19 @@ public sealed class LinkageNetwork : IAsyncDisposable
     public static readonly string PensionService = CorporateNumber.FromBase(11105004002).Digits;
     public static readonly string HealthInsurer = CorporateNumber.FromBase(10405001703).Digits;
 
+    public const string NodeId = "node-1";
+
     private readonly List<WebApplication> apps = [];
+    private readonly List<IDisposable> disposables = [];
     private readonly TempFolder folder = new();
+
+    /// <summary>The network CA (with its key, so tests can issue more certificates) and the certificates of Core and Node.</summary>
+    public NetworkCa Ca { get; private set; } = null!;
+    public X509Certificate2 CoreCertificate { get; private set; } = null!;
+    public X509Certificate2 NodeCertificate { get; private set; } = null!;
+
+    /// <summary>Trusts the network CA only and presents no certificate: what staff and operators use.</summary>
+    public HttpMessageHandler Handler { get; private set; } = null!;
 
     public CapturedLogs Logs { get; } = new();
 
@@ -83,6 +97,13 @@ public sealed class LinkageNetwork : IAsyncDisposable
         })).Append(new("Registry:DataFolder", Path.Combine(folder.Path, "registry")))));
         Registry = await StartAsync(registry);
 
+        Ca = NetworkCa.LoadOrCreate(Path.Combine(folder.Path, "network"));
+        var coreTls = Ca.Issue("core", NetworkIdentity.Core, "Renkei core");
+        var nodeTls = Ca.Issue("node", NetworkIdentity.Node(NodeId)!, "Renkei node " + NodeId);
+        CoreCertificate = Keep(coreTls.Load());
+        NodeCertificate = Keep(nodeTls.Load());
+        Handler = Keep(NetworkTls.Handler(Ca.Certificate));
+
         var coreStorage = TestDatabases.Create(Provider, folder.Path);
         CoreDatabase = new Database(coreStorage);
         var core = CoreApp.Create([], b => Configure(b, Storage(coreStorage).Concat(Callers(new()
@@ -91,8 +112,8 @@ public sealed class LinkageNetwork : IAsyncDisposable
             ["bunkyo-code-requests"] = [$"code-requests:{Bunkyo}"],
             ["operator-token"] = ["agencies"],
             ["auditor-token"] = ["records"],
-        })).Append(new("Core:DataFolder", Path.Combine(folder.Path, "core")))
-            .Append(new("Core:LinkSealKeyFile", Path.Combine(folder.Path, "registry", "link-seal.key")))));
+        })).Concat(Tls(coreTls)).Append(new("Core:DataFolder", Path.Combine(folder.Path, "core")))
+            .Append(new("Core:LinkSealKeyFile", Path.Combine(folder.Path, "registry", "link-seal.key"))), https: true));
         Core = await StartAsync(core);
 
         var schemaPrefix = "t" + Guid.NewGuid().ToString("N")[..10] + "_";
@@ -110,7 +131,7 @@ public sealed class LinkageNetwork : IAsyncDisposable
             nodeSettings.Add(new($"Node:Tenants:{i}:AgencyId", tenants[i].Id));
             nodeSettings.Add(new($"Node:Tenants:{i}:Name", tenants[i].Name));
         }
-        var node = NodeApp.Create([], b => Configure(b, nodeSettings.Concat(Callers(NodeCallers))));
+        var node = NodeApp.Create([], b => Configure(b, nodeSettings.Concat(Tls(nodeTls)).Concat(Callers(NodeCallers)), https: true));
         Node = await StartAsync(node);
         var directory = NodeTenants = node.Services.GetRequiredService<Tenants.TenantDirectory>();
         foreach (var t in directory.All) TenantDatabases[t.AgencyId] = t.Database;
@@ -121,9 +142,18 @@ public sealed class LinkageNetwork : IAsyncDisposable
         await RegisterAgencyAsync(HealthInsurer, "health-insurer", "全国健康保険協会");
     }
 
-    private void Configure(WebApplicationBuilder b, IEnumerable<KeyValuePair<string, string?>> settings)
+    private T Keep<T>(T disposable) where T : IDisposable
     {
-        b.WebHost.UseUrls("http://127.0.0.1:0");
+        disposables.Add(disposable);
+        return disposable;
+    }
+
+    private IEnumerable<KeyValuePair<string, string?>> Tls(IssuedCertificate certificate) =>
+        [new("Tls:CertificateFile", certificate.CertificateFile), new("Tls:KeyFile", certificate.KeyFile), new("Tls:CaFile", Ca.CertificateFile)];
+
+    private void Configure(WebApplicationBuilder b, IEnumerable<KeyValuePair<string, string?>> settings, bool https = false)
+    {
+        b.WebHost.UseUrls(https ? "https://127.0.0.1:0" : "http://127.0.0.1:0");
         b.Configuration.AddInMemoryCollection(settings.Append(new("Logging:LogLevel:Default", "Debug")));
         b.Logging.ClearProviders();
         b.Logging.AddProvider(Logs);
@@ -152,18 +182,23 @@ public sealed class LinkageNetwork : IAsyncDisposable
         }
     }
 
-    public static HttpClient Client(Uri baseAddress, string? token = null)
+    public static HttpClient Client(Uri baseAddress, string? token = null, HttpMessageHandler? handler = null)
     {
-        var client = new HttpClient { BaseAddress = baseAddress };
+        var client = handler is null ? new HttpClient() : new HttpClient(handler, disposeHandler: false);
+        client.BaseAddress = baseAddress;
         if (token is not null) client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         return client;
     }
 
-    public HttpClient NodeClient(string? token = null) => Client(Node, token);
+    public HttpClient NodeClient(string? token = null) => Client(Node, token, Handler);
 
-    public HttpClient CoreClient(string? token = null) => Client(Core, token);
+    public HttpClient CoreClient(string? token = null) => Client(Core, token, Handler);
 
-    public async Task RegisterAgencyAsync(string agencyId, string kind, string name)
+    /// <summary>A client of <paramref name="baseAddress"/> that presents <paramref name="certificate"/>, as a network party does.</summary>
+    public HttpClient Presenting(X509Certificate2 certificate, Uri baseAddress) =>
+        Client(baseAddress, handler: Keep(NetworkTls.Handler(Ca.Certificate, certificate)));
+
+    public async Task RegisterAgencyAsync(string agencyId, string kind, string name, string? nodeId = NodeId)
     {
         var keys = (await NodeClient().GetFromJsonAsync<PublicKeys>($"api/tenants/{agencyId}/keys", ServiceDefaults.Json))!;
         var isLocal = kind is "municipality" or "prefecture";
@@ -172,7 +207,7 @@ public sealed class LinkageNetwork : IAsyncDisposable
             kind, name,
             localGovernmentCode = isLocal ? agencyId : null,
             corporateNumber = isLocal ? null : agencyId,
-            nodeAddress = Node.ToString(), signingKey = keys.SigningKey, encryptionKey = keys.EncryptionKey,
+            nodeAddress = Node.ToString(), nodeId, signingKey = keys.SigningKey, encryptionKey = keys.EncryptionKey,
         }, ServiceDefaults.Json);
         await Ensure(response);
     }
@@ -195,7 +230,7 @@ public sealed class LinkageNetwork : IAsyncDisposable
     public AddresseeSystem AddresseeSystemOf(string agencyId)
     {
         var name = agencyId == Kashiwa ? "kashiwa" : "bunkyo";
-        return new(agencyId, Node, $"{name}-addressee", Registry, "link-keys-token", Core, $"{name}-code-requests");
+        return new(agencyId, Node, $"{name}-addressee", Registry, "link-keys-token", Core, $"{name}-code-requests", Handler);
     }
 
     public static async Task<JsonElement> Ensure(HttpResponseMessage response)
@@ -226,6 +261,8 @@ public sealed class LinkageNetwork : IAsyncDisposable
             await app.StopAsync();
             await app.DisposeAsync();
         }
+        foreach (var d in disposables) d.Dispose();
+        Ca?.Dispose();
         folder.Dispose();
     }
 }

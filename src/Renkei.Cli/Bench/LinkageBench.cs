@@ -72,7 +72,7 @@ public static class LinkageBench
                 Console.WriteLine("準備中 / arranging people, codes and copies…");
                 var people = await ArrangeAsync(registry.BaseAddress(), linkage, 64);
                 var (count, elapsed, latencies) = await MeasureAsync(concurrency, seconds, linkage.NodeUrl,
-                    LinkageSandbox.Token(linkage.NodeCallers, $"{LinkageSandbox.Bunkyo}-child-allowance"), people);
+                    LinkageSandbox.Token(linkage.NodeCallers, $"{LinkageSandbox.Bunkyo}-child-allowance"), people, linkage.Handler);
                 var (bareCount, bareElapsed, bareLatencies) = await MeasureBareAsync(concurrency, Math.Max(2, seconds / 2));
                 var (codes, codeSeconds) = IssueCodes(codeCount);
                 var result = new Result(postgres is null ? "sqlite" : "postgres", concurrency, Math.Round(elapsed, 2), count, Math.Round(count / elapsed),
@@ -122,9 +122,10 @@ public static class LinkageBench
         return people.Select(p => p.B).ToList();
     }
 
-    private static async Task<(long Count, double Seconds, List<double> Latencies)> MeasureAsync(int concurrency, int seconds, Uri node, string token, List<string> people)
+    private static async Task<(long Count, double Seconds, List<double> Latencies)> MeasureAsync(int concurrency, int seconds, Uri node, string token, List<string> people,
+        HttpMessageHandler handler)
     {
-        using var client = LinkageSandbox.Client(node, token);
+        using var client = LinkageSandbox.Client(node, token, handler);
         async Task<bool> One(string addressee)
         {
             using var response = await client.PostAsJsonAsync($"api/tenants/{LinkageSandbox.Bunkyo}/inquiries",

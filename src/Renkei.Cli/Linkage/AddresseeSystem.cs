@@ -13,7 +13,9 @@ namespace Renkei.Cli.Linkage;
 /// number, unreadable here), and hands those to the core, which delivers the codes to the node.
 /// The node never sees a number; the Registry and the addressee system never see a code.
 /// </summary>
-public sealed class AddresseeSystem(string agencyId, Uri node, string nodeToken, Uri registry, string registryToken, Uri core, string coreToken)
+/// <remarks><paramref name="handler"/> carries the trust in the node's and the core's TLS certificates (the network CA).</remarks>
+public sealed class AddresseeSystem(string agencyId, Uri node, string nodeToken, Uri registry, string registryToken, Uri core, string coreToken,
+    HttpMessageHandler? handler = null)
 {
     /// <summary>The Registry answers at most this many people per request.</summary>
     public const int BatchSize = 10_000;
@@ -24,9 +26,9 @@ public sealed class AddresseeSystem(string agencyId, Uri node, string nodeToken,
     public async Task<IssueResult> IssueCodesAsync(IReadOnlyList<(string AddresseeNumber, string IndividualNumber)> people,
         int batchSize = BatchSize, IProgress<int>? progress = null, CancellationToken ct = default)
     {
-        using var nodeClient = Client(node, nodeToken);
-        using var registryClient = Client(registry, registryToken);
-        using var coreClient = Client(core, coreToken);
+        using var nodeClient = Client(node, nodeToken, handler);
+        using var registryClient = Client(registry, registryToken, null);
+        using var coreClient = Client(core, coreToken, handler);
         int delivered = 0, unknown = 0;
         foreach (var batch in people.Chunk(Math.Clamp(batchSize, 1, BatchSize)))
         {
@@ -64,9 +66,10 @@ public sealed class AddresseeSystem(string agencyId, Uri node, string nodeToken,
         return JsonSerializer.Deserialize<T>(text, ServiceDefaults.Json)!;
     }
 
-    private static HttpClient Client(Uri baseAddress, string token)
+    private static HttpClient Client(Uri baseAddress, string token, HttpMessageHandler? handler)
     {
-        var client = new HttpClient { BaseAddress = baseAddress };
+        var client = handler is null ? new HttpClient() : new HttpClient(handler, disposeHandler: false);
+        client.BaseAddress = baseAddress;
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         return client;
     }

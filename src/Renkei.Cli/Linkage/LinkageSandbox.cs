@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -10,6 +11,7 @@ using Microsoft.Extensions.Hosting;
 using Renkei.Core;
 using Renkei.Hosting;
 using Renkei.Hosting.Storage;
+using Renkei.Hosting.Tls;
 using Renkei.Node;
 using Renkei.Numbers;
 using Renkei.Protocol;
@@ -19,7 +21,8 @@ namespace Renkei.Cli.Linkage;
 /// <summary>
 /// The Core and one Node hosting the demo agencies (two cities, the pension service, a health
 /// insurer), started in-process beside a Registry, with the agencies registered with the core and
-/// callers' tokens in DIR/core/callers.json and DIR/node/callers.json.
+/// callers' tokens in DIR/core/callers.json and DIR/node/callers.json. Core and Node speak mutual
+/// TLS with certificates from the network CA in DIR/network (made on first start, reused after).
 /// </summary>
 public sealed class LinkageSandbox : IAsyncDisposable
 {
@@ -32,6 +35,9 @@ public sealed class LinkageSandbox : IAsyncDisposable
         (PensionService, "pension-service", "日本年金機構"), (HealthInsurer, "health-insurer", "全国健康保険協会"),
     ];
 
+    /// <summary>The sandbox node's id: its certificate names urn:renkei:node:node-1 and every demo agency is registered on it.</summary>
+    public const string NodeId = "node-1";
+
     private readonly List<WebApplication> apps = [];
 
     public Uri CoreUrl { get; private set; } = null!;
@@ -43,11 +49,24 @@ public sealed class LinkageSandbox : IAsyncDisposable
     public List<Caller> CoreCallers { get; private set; } = [];
     public List<Caller> NodeCallers { get; private set; } = [];
 
+    /// <summary>The network CA certificate (PEM) that Core and Node certificates chain to.</summary>
+    public required string NetworkCaPem { get; init; }
+
+    /// <summary>One pooled handler for every client of Core and Node: it trusts the network CA only.</summary>
+    public HttpMessageHandler Handler { get; private init; } = null!;
+
     /// <summary>Starts Core and Node; <paramref name="postgres"/> puts both on PostgreSQL (the node with a schema per tenant).</summary>
     public static async Task<LinkageSandbox> StartAsync(string dataFolder, int basePort, Uri registryUrl, string linkKeysToken,
         string? postgres = null, bool quiet = true, string schemaPrefix = "renkei_")
     {
-        var sandbox = new LinkageSandbox { DataFolder = dataFolder, RegistryUrl = registryUrl, LinkKeysToken = linkKeysToken };
+        using var ca = NetworkCa.LoadOrCreate(Path.Combine(dataFolder, "network"));
+        var coreTls = ca.Issue("core", NetworkIdentity.Core, "Renkei core");
+        var nodeTls = ca.Issue("node", NetworkIdentity.Node(NodeId)!, $"Renkei node {NodeId}");
+        var sandbox = new LinkageSandbox
+        {
+            DataFolder = dataFolder, RegistryUrl = registryUrl, LinkKeysToken = linkKeysToken, NetworkCaPem = ca.CertificatePem,
+            Handler = TrustingHandler(ca.CertificatePem),
+        };
         sandbox.CoreCallers = LoadOrCreate(Path.Combine(dataFolder, "core", "callers.json"),
         [
             ("operator", ["agencies"]), ("auditor", ["records"]),
@@ -74,11 +93,13 @@ public sealed class LinkageSandbox : IAsyncDisposable
                 // The Registry seals link keys with this key; the core opens them.
                 ("Core:LinkSealKeyFile", Path.Combine(dataFolder, "registry", "link-seal.key")),
             };
+            coreSettings.AddRange(Tls(coreTls, ca.CertificateFile));
             if (postgres is not null) coreSettings.AddRange([("Storage:Provider", "Postgres"), ("Storage:ConnectionString", Schema(postgres, schemaPrefix + "core"))]);
             var core = CoreApp.Create([], b => Configure(b, Port(basePort, 2), quiet, sandbox.CoreCallers, coreSettings));
             sandbox.CoreUrl = await sandbox.StartAsync(core);
 
             var nodeSettings = new List<(string, string)> { ("Node:DataFolder", Path.Combine(dataFolder, "node")), ("Node:CoreAddress", sandbox.CoreUrl.ToString()) };
+            nodeSettings.AddRange(Tls(nodeTls, ca.CertificateFile));
             if (postgres is not null) nodeSettings.AddRange([("Storage:Provider", "Postgres"), ("Storage:ConnectionString", postgres), ("Node:SchemaPrefix", schemaPrefix + "tenant_")]);
             for (var i = 0; i < Agencies.Length; i++)
                 nodeSettings.AddRange([($"Node:Tenants:{i}:AgencyId", Agencies[i].Id), ($"Node:Tenants:{i}:Name", Agencies[i].Name)]);
@@ -94,13 +115,25 @@ public sealed class LinkageSandbox : IAsyncDisposable
         }
     }
 
-    /// <summary>Clients for a Core and Node that already run (as DIR/network.json lists them), with the tokens in DIR.</summary>
-    public static LinkageSandbox Attach(string dataFolder, Uri registryUrl, Uri coreUrl, Uri nodeUrl, string linkKeysToken) => new()
+    /// <summary>Clients for a Core and Node that already run (as DIR/network.json lists them, with the network CA), with the tokens in DIR.</summary>
+    public static LinkageSandbox Attach(string dataFolder, Uri registryUrl, Uri coreUrl, Uri nodeUrl, string linkKeysToken)
     {
-        DataFolder = dataFolder, RegistryUrl = registryUrl, LinkKeysToken = linkKeysToken, CoreUrl = coreUrl, NodeUrl = nodeUrl,
-        CoreCallers = LoadOrCreate(Path.Combine(dataFolder, "core", "callers.json"), []),
-        NodeCallers = LoadOrCreate(Path.Combine(dataFolder, "node", "callers.json"), []),
-    };
+        var ca = Network.NetworkFile.Read(dataFolder)?.NetworkCa
+            ?? throw new InvalidOperationException("network.json にネットワークCAがありません / network.json lists no network CA: restart renkei up");
+        return new LinkageSandbox
+        {
+            DataFolder = dataFolder, RegistryUrl = registryUrl, LinkKeysToken = linkKeysToken, CoreUrl = coreUrl, NodeUrl = nodeUrl,
+            NetworkCaPem = ca, Handler = TrustingHandler(ca),
+            CoreCallers = LoadOrCreate(Path.Combine(dataFolder, "core", "callers.json"), []),
+            NodeCallers = LoadOrCreate(Path.Combine(dataFolder, "node", "callers.json"), []),
+        };
+    }
+
+    /// <summary>A handler that trusts exactly the network CA in <paramref name="caPem"/>.</summary>
+    public static HttpMessageHandler TrustingHandler(string caPem) => NetworkTls.Handler(X509Certificate2.CreateFromPem(caPem));
+
+    private static IEnumerable<(string, string)> Tls(IssuedCertificate certificate, string caFile) =>
+        [("Tls:CertificateFile", certificate.CertificateFile), ("Tls:KeyFile", certificate.KeyFile), ("Tls:CaFile", caFile)];
 
     private static int Port(int basePort, int offset) => basePort == 0 ? 0 : basePort + offset;
 
@@ -119,7 +152,7 @@ public sealed class LinkageSandbox : IAsyncDisposable
     private static void Configure(WebApplicationBuilder b, int port, bool quiet, List<Caller> callers, List<(string Key, string Value)> settings)
     {
         b.Services.AddSingleton<IHostLifetime, EmbeddedLifetime>();
-        b.WebHost.UseUrls($"http://127.0.0.1:{port}");
+        b.WebHost.UseUrls($"https://127.0.0.1:{port}");
         var all = settings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value)).ToList();
         all.Add(new("Logging:LogLevel:Default", quiet ? "Warning" : "Information"));
         for (var i = 0; i < callers.Count; i++)
@@ -140,8 +173,8 @@ public sealed class LinkageSandbox : IAsyncDisposable
 
     private async Task RegisterAgenciesAsync()
     {
-        using var node = new HttpClient { BaseAddress = NodeUrl };
-        using var core = Client(CoreUrl, Token(CoreCallers, "operator"));
+        using var node = new HttpClient(Handler, disposeHandler: false) { BaseAddress = NodeUrl };
+        using var core = CoreClient("operator");
         foreach (var (id, kind, name) in Agencies)
         {
             var keys = (await node.GetFromJsonAsync<PublicKeys>($"api/tenants/{id}/keys", ServiceDefaults.Json))!;
@@ -149,7 +182,7 @@ public sealed class LinkageSandbox : IAsyncDisposable
             using var response = await core.PutAsJsonAsync($"api/agencies/{id}", new
             {
                 kind, name, localGovernmentCode = local ? id : null, corporateNumber = local ? null : id,
-                nodeAddress = NodeUrl.ToString(), signingKey = keys.SigningKey, encryptionKey = keys.EncryptionKey,
+                nodeAddress = NodeUrl.ToString(), nodeId = NodeId, signingKey = keys.SigningKey, encryptionKey = keys.EncryptionKey,
             }, ServiceDefaults.Json);
             if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"registering {id} failed: {await response.Content.ReadAsStringAsync()}");
         }
@@ -157,20 +190,22 @@ public sealed class LinkageSandbox : IAsyncDisposable
 
     public static string Token(List<Caller> callers, string name) => callers.First(c => c.Name == name).Token;
 
-    public HttpClient NodeClient(string caller) => Client(NodeUrl, Token(NodeCallers, caller));
+    public HttpClient NodeClient(string caller) => Client(NodeUrl, Token(NodeCallers, caller), Handler);
 
-    public HttpClient CoreClient(string caller) => Client(CoreUrl, Token(CoreCallers, caller));
+    public HttpClient CoreClient(string caller) => Client(CoreUrl, Token(CoreCallers, caller), Handler);
 
-    public static HttpClient Client(Uri baseAddress, string token)
+    /// <summary>A client with a bearer token; pass <see cref="Handler"/> for Core and Node (HTTPS under the network CA).</summary>
+    public static HttpClient Client(Uri baseAddress, string token, HttpMessageHandler? handler = null)
     {
-        var client = new HttpClient { BaseAddress = baseAddress };
+        var client = handler is null ? new HttpClient() : new HttpClient(handler, disposeHandler: false);
+        client.BaseAddress = baseAddress;
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         return client;
     }
 
     /// <summary>The agency's addressee system, with its tokens at its node, the Registry (link keys) and the core (code requests).</summary>
     public AddresseeSystem AddresseeSystemOf(string agencyId) => new(agencyId, NodeUrl, Token(NodeCallers, $"{agencyId}-addressee"),
-        RegistryUrl, LinkKeysToken, CoreUrl, Token(CoreCallers, $"{agencyId}-addressee"));
+        RegistryUrl, LinkKeysToken, CoreUrl, Token(CoreCallers, $"{agencyId}-addressee"), Handler);
 
     /// <summary>The callers in <paramref name="path"/>, adding any of <paramref name="wanted"/> an older data folder lacks.</summary>
     private static List<Caller> LoadOrCreate(string path, (string Name, string[] Permissions)[] wanted)
@@ -198,5 +233,6 @@ public sealed class LinkageSandbox : IAsyncDisposable
             await app.StopAsync();
             await app.DisposeAsync();
         }
+        Handler?.Dispose();
     }
 }

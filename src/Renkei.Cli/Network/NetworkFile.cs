@@ -13,7 +13,8 @@ public sealed record ServiceEntry(string Url);
 /// <summary>The PKI's public side: its OCSP responder and the CA chains (issuing CA then root, PEM).</summary>
 public sealed record PkiEntry(string Url, string OcspUrl, string SigningChain, string AuthenticationChain);
 
-public sealed record NetworkFile(int ProcessId, DateTime StartedAt, Dictionary<string, ServiceEntry> Services, PkiEntry? Pki = null)
+/// <remarks><see cref="NetworkCa"/> is the PEM of the CA that the Core's and Node's TLS certificates chain to: clients trust it, and only it, for them.</remarks>
+public sealed record NetworkFile(int ProcessId, DateTime StartedAt, Dictionary<string, ServiceEntry> Services, PkiEntry? Pki = null, string? NetworkCa = null)
 {
     public static string PathIn(string dataFolder) => Path.Combine(dataFolder, "network.json");
 

@@ -82,7 +82,7 @@ public sealed class SandboxNetwork : IAsyncDisposable
             ["pki"] = new(PkiUrl.ToString()),
             ["core"] = new(Linkage!.CoreUrl.ToString()),
             ["node"] = new(Linkage.NodeUrl.ToString()),
-        }, PkiEntry);
+        }, PkiEntry, Linkage.NetworkCaPem);
 
     private static IEnumerable<KeyValuePair<string, string?>> Settings(List<Caller> callers, params (string Key, string Value)[] settings)
     {

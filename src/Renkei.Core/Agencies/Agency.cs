@@ -24,15 +24,18 @@ public enum AgencyKind
 /// An agency on the network. Its id is its Local Government Code (municipalities, prefectures)
 /// or its Corporate Number (everyone else): public identifiers, never a person's.
 /// </summary>
+/// <remarks><see cref="NodeId"/> names the node that hosts the agency; with mutual TLS the core accepts the
+/// agency's messages only over a connection whose client certificate names that node.</remarks>
 public sealed record Agency(string AgencyId, AgencyKind Kind, string Name, string? LocalGovernmentCode, string? CorporateNumber,
-    string NodeAddress, PublicKeys Keys, DateTime RegisteredAt, DateTime UpdatedAt)
+    string NodeAddress, PublicKeys Keys, DateTime RegisteredAt, DateTime UpdatedAt, string? NodeId = null)
 {
     public static bool UsesLocalGovernmentCode(AgencyKind kind) => kind is AgencyKind.Municipality or AgencyKind.Prefecture;
 }
 
 /// <summary>The body of PUT /api/agencies/{agencyId}.</summary>
 public sealed record AgencyRegistration(
-    AgencyKind? Kind, string? Name, string? LocalGovernmentCode, string? CorporateNumber, string? NodeAddress, string? SigningKey, string? EncryptionKey)
+    AgencyKind? Kind, string? Name, string? LocalGovernmentCode, string? CorporateNumber, string? NodeAddress, string? SigningKey, string? EncryptionKey,
+    string? NodeId = null)
 {
     /// <summary>Checks every field and says what is wrong with each; the agency id must be the agency's own code.</summary>
     public Dictionary<string, string[]> Validate(string agencyId)
@@ -56,6 +59,8 @@ public sealed record AgencyRegistration(
         }
         if (!Uri.TryCreate(NodeAddress, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
             errors["nodeAddress"] = ["中間サーバーのURLが不正です / nodeAddress must be an absolute http(s) URL"];
+        if (NodeId is not null && !Renkei.Hosting.Tls.NetworkIdentity.IsNodeId(NodeId))
+            errors["nodeId"] = ["中間サーバーIDは英小文字・数字・ハイフン63文字以内です / nodeId is 1 to 63 lower-case letters, digits or hyphens (the id in the node's certificate, urn:renkei:node:{nodeId})"];
         if (!IsPublicKey(SigningKey, ecdh: false)) errors["signingKey"] = ["署名用公開鍵が不正です / signingKey must be a base64 P-256 SubjectPublicKeyInfo"];
         if (!IsPublicKey(EncryptionKey, ecdh: true)) errors["encryptionKey"] = ["暗号化用公開鍵が不正です / encryptionKey must be a base64 P-256 SubjectPublicKeyInfo"];
         return errors;

@@ -18,14 +18,14 @@ public sealed class AgencyStore(Database database)
         var updated = await c.ExecuteAsync(
             """
             UPDATE agencies SET kind = @kind, name = @name, local_government_code = @lgc, corporate_number = @cn,
-                node_address = @node, signing_key = @sk, encryption_key = @ek, updated_at = @now WHERE agency_id = @id
+                node_address = @node, node_id = @nid, signing_key = @sk, encryption_key = @ek, updated_at = @now WHERE agency_id = @id
             """, null, Parameters(agencyId, r, now));
         if (updated == 0)
         {
             await c.ExecuteAsync(
                 """
-                INSERT INTO agencies (agency_id, kind, name, local_government_code, corporate_number, node_address, signing_key, encryption_key, registered_at, updated_at)
-                VALUES (@id, @kind, @name, @lgc, @cn, @node, @sk, @ek, @now, @now)
+                INSERT INTO agencies (agency_id, kind, name, local_government_code, corporate_number, node_address, node_id, signing_key, encryption_key, registered_at, updated_at)
+                VALUES (@id, @kind, @name, @lgc, @cn, @node, @nid, @sk, @ek, @now, @now)
                 """, null, Parameters(agencyId, r, now));
         }
         cache.TryRemove(agencyId, out _);
@@ -38,7 +38,7 @@ public sealed class AgencyStore(Database database)
         ("id", agencyId), ("kind", r.Kind!.Value.ToString()), ("name", r.Name!.Trim()),
         ("lgc", Agency.UsesLocalGovernmentCode(r.Kind!.Value) ? agencyId : null),
         ("cn", Agency.UsesLocalGovernmentCode(r.Kind!.Value) ? null : agencyId),
-        ("node", r.NodeAddress!.EndsWith('/') ? r.NodeAddress : r.NodeAddress + "/"), ("sk", r.SigningKey), ("ek", r.EncryptionKey),
+        ("node", r.NodeAddress!.EndsWith('/') ? r.NodeAddress : r.NodeAddress + "/"), ("nid", r.NodeId), ("sk", r.SigningKey), ("ek", r.EncryptionKey),
         ("now", now.ToString("O")),
     ];
 
@@ -61,11 +61,11 @@ public sealed class AgencyStore(Database database)
     public ECDsa? SigningKeyOf(Agency? agency) =>
         agency is null ? null : signingKeys.GetOrAdd(agency.AgencyId, _ => agency.Keys.OpenSigningKey());
 
-    private const string Columns = "agency_id, kind, name, local_government_code, corporate_number, node_address, signing_key, encryption_key, registered_at, updated_at";
+    private const string Columns = "agency_id, kind, name, local_government_code, corporate_number, node_address, signing_key, encryption_key, registered_at, updated_at, node_id";
 
     private static Agency Read(DbDataReader r) => new(
         r.GetString(0), Enum.Parse<AgencyKind>(r.GetString(1)), r.GetString(2), r.GetNullableString(3), r.GetNullableString(4), r.GetString(5),
         new PublicKeys(r.GetString(6), r.GetString(7)),
         DateTime.Parse(r.GetString(8), null, System.Globalization.DateTimeStyles.RoundtripKind),
-        DateTime.Parse(r.GetString(9), null, System.Globalization.DateTimeStyles.RoundtripKind));
+        DateTime.Parse(r.GetString(9), null, System.Globalization.DateTimeStyles.RoundtripKind), r.GetNullableString(10));
 }

@@ -5,6 +5,7 @@ using Renkei.Core.Agencies;
 using Renkei.Core.Codes;
 using Renkei.Core.Permissions;
 using Renkei.Hosting;
+using Renkei.Hosting.Tls;
 using Renkei.Protocol;
 using Renkei.Protocol.Records;
 
@@ -24,10 +25,14 @@ public static class RelayApi
             .WithSummary("A node's signed inquiry; answers with the core's signed result (the payload sealed to the requester).");
     }
 
-    private static async Task<Results<Ok<Envelope>, ProblemHttpResult>> Relay(Envelope envelope, AgencyStore agencies, PermissionTable table,
+    private static async Task<Results<Ok<Envelope>, ProblemHttpResult>> Relay(Envelope envelope, HttpContext context, AgencyStore agencies, PermissionTable table,
         AgencyCodes codes, EnvelopeVerifier verifier, CoreIdentity core, ProvisionLog records, IHttpClientFactory http, TimeProvider time, ILogger<Envelope> log)
     {
         var requester = await agencies.FindAsync(envelope.Sender);
+        // The connection must come from the node registered for the sending agency; a sender nobody
+        // registered gets past any node's certificate only to be refused as unknown-sender below.
+        if (context.RefuseUnlessFrom(id => requester is null ? NetworkIdentity.IsNode(id) : id == NetworkIdentity.Node(requester.NodeId),
+                "the node registered for the sending agency") is { } refused) return refused;
         var verdict = verifier.Verify(envelope, CoreIdentity.PartyId, _ => agencies.SigningKeyOf(requester));
         if (verdict != EnvelopeVerdict.Accepted)
         {

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Renkei.Hosting;
 using Renkei.Hosting.Storage;
+using Renkei.Hosting.Tls;
 using Renkei.Node.Copies;
 using Renkei.Node.Tenants;
 using Renkei.Protocol;
@@ -25,8 +26,9 @@ public static class ProvisionsApi
     }
 
     private static async Task<Results<Ok<Envelope>, ProblemHttpResult>> Provide(string agencyId, Envelope envelope,
-        TenantDirectory tenants, CoreLink core, TimeProvider time, ILogger<ProvisionRequest> log)
+        HttpContext context, TenantDirectory tenants, CoreLink core, TimeProvider time, ILogger<ProvisionRequest> log)
     {
+        if (context.RefuseUnlessFrom(id => id == NetworkIdentity.Core, "the core") is { } refused) return refused;
         if (tenants.Find(agencyId) is not { } tenant)
             return Problems.NotFound("unknown-tenant", "この中間サーバーに該当する機関はありません / No such tenant on this node");
         var verdict = await core.VerifyFromCoreAsync(envelope, agencyId);

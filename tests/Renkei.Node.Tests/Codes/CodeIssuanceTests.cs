@@ -134,8 +134,9 @@ public class CodeIssuanceTests
         // A delivery signed by anyone but the core, or replayed, is refused.
         using var impostor = PartyKeys.Generate();
         var forged = Envelope.Create("core", LinkageNetwork.Kashiwa, "code-delivery", "{}", impostor.Signing, TimeProvider.System);
-        await ProblemAssert.IsProblemAsync(await network.NodeClient().PostAsJsonAsync($"api/tenants/{LinkageNetwork.Kashiwa}/codes/delivered", forged, ServiceDefaults.Json), 401, "bad-signature");
+        var asCore = network.Presenting(network.CoreCertificate, network.Node);
+        await ProblemAssert.IsProblemAsync(await asCore.PostAsJsonAsync($"api/tenants/{LinkageNetwork.Kashiwa}/codes/delivered", forged, ServiceDefaults.Json), 401, "bad-signature");
         var stranger = Envelope.Create(LinkageNetwork.Bunkyo, LinkageNetwork.Kashiwa, "code-delivery", "{}", impostor.Signing, TimeProvider.System);
-        await ProblemAssert.IsProblemAsync(await network.NodeClient().PostAsJsonAsync($"api/tenants/{LinkageNetwork.Kashiwa}/codes/delivered", stranger, ServiceDefaults.Json), 401, "unknown-sender");
+        await ProblemAssert.IsProblemAsync(await asCore.PostAsJsonAsync($"api/tenants/{LinkageNetwork.Kashiwa}/codes/delivered", stranger, ServiceDefaults.Json), 401, "unknown-sender");
     }
 }

@@ -152,7 +152,7 @@ public class InquiryTests
         await using (var b = await bunkyo.Database.OpenAsync())
             code = (await b.ScalarAsync<string>("SELECT agency_code FROM addressees WHERE addressee_number = 'B-0001'"))!;
         var body = JsonSerializer.Serialize(new InquiryBody(code, "child-allowance", K, "local-tax", null), ServiceDefaults.Json);
-        var core = network.CoreClient();
+        var core = network.Presenting(network.NodeCertificate, network.Core);
         Task<HttpResponseMessage> Send(Envelope e) => core.PostAsJsonAsync("api/relay/inquiries", e, ServiceDefaults.Json);
 
         var genuine = Envelope.Create(B, "core", "inquiry", body, bunkyo.Keys.Signing, TimeProvider.System);
@@ -167,7 +167,7 @@ public class InquiryTests
         await ProblemAssert.IsProblemAsync(await Send(stale), 401, "stale-message");
         // The provider node likewise refuses a provision request not signed by the core.
         var forged = Envelope.Create("core", K, "provision-request", "{}", stranger.Signing, TimeProvider.System);
-        await ProblemAssert.IsProblemAsync(await network.NodeClient().PostAsJsonAsync($"api/tenants/{K}/provisions", forged, ServiceDefaults.Json), 401, "bad-signature");
+        await ProblemAssert.IsProblemAsync(await network.Presenting(network.CoreCertificate, network.Node).PostAsJsonAsync($"api/tenants/{K}/provisions", forged, ServiceDefaults.Json), 401, "bad-signature");
         // Only the genuine inquiry was recorded by the core.
         await using var c = await network.CoreDatabase.OpenAsync();
         Assert.Equal(1L, await c.ScalarAsync<long>("SELECT COUNT(*) FROM provision_records"));

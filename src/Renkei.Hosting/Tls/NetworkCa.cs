@@ -1,0 +1,135 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+
+namespace Renkei.Hosting.Tls;
+
+/// <summary>Where an issued certificate and its key were written.</summary>
+public sealed record IssuedCertificate(string CertificateFile, string KeyFile)
+{
+    public X509Certificate2 Load() => NetworkTls.LoadCertificate(CertificateFile, KeyFile);
+}
+
+/// <summary>
+/// The network CA that <c>renkei up</c> (and the tests) create: a self-signed ECDSA P-256 root in
+/// <c>{folder}/ca.pem</c> with its key in <c>{folder}/ca.key</c>, and the TLS certificates it issues
+/// to the core and the nodes, each naming its party in a URI SAN (<see cref="NetworkIdentity"/>).
+/// Files are reused on later starts; a certificate that has expired, expires within
+/// <see cref="RenewBefore"/>, or was not issued by the current CA is issued again.
+/// </summary>
+public sealed class NetworkCa : IDisposable
+{
+    public static readonly TimeSpan CaLifetime = TimeSpan.FromDays(3650);
+    public static readonly TimeSpan LeafLifetime = TimeSpan.FromDays(365);
+
+    /// <summary>Renew this long before expiry, so that a start never hands out a certificate about to lapse.</summary>
+    public static readonly TimeSpan RenewBefore = TimeSpan.FromDays(30);
+
+    private readonly TimeProvider time;
+
+    private NetworkCa(string folder, X509Certificate2 certificate, TimeProvider time)
+    {
+        Folder = folder;
+        Certificate = certificate;
+        this.time = time;
+    }
+
+    public string Folder { get; }
+
+    /// <summary>The root certificate, with its private key.</summary>
+    public X509Certificate2 Certificate { get; }
+
+    public string CertificateFile => Path.Combine(Folder, "ca.pem");
+
+    public string KeyFile => Path.Combine(Folder, "ca.key");
+
+    public string CertificatePem => Certificate.ExportCertificatePem();
+
+    public static NetworkCa LoadOrCreate(string folder, TimeProvider? time = null)
+    {
+        time ??= TimeProvider.System;
+        folder = Path.GetFullPath(folder);
+        Directory.CreateDirectory(folder);
+        var certFile = Path.Combine(folder, "ca.pem");
+        var keyFile = Path.Combine(folder, "ca.key");
+        var now = time.GetUtcNow();
+        if (TryLoad(certFile, keyFile) is { } existing)
+        {
+            if (existing.NotAfter.ToUniversalTime() > now.UtcDateTime + RenewBefore) return new NetworkCa(folder, existing, time);
+            existing.Dispose();
+        }
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest(new X500DistinguishedName("CN=Renkei network CA, O=Renkei"), key, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, true, 0, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
+        request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
+        var certificate = request.CreateSelfSigned(now.AddMinutes(-5), now + CaLifetime);
+        Write(certFile, keyFile, certificate.ExportCertificatePem(), key.ExportPkcs8PrivateKeyPem());
+        return new NetworkCa(folder, certificate, time);
+    }
+
+    /// <summary>
+    /// The TLS certificate of one party (server and client authentication; SAN 127.0.0.1, ::1,
+    /// localhost and the party's identity) in <c>{name}.pem</c> and <c>{name}.key</c>: the one on
+    /// disk if it is still good, otherwise a new one.
+    /// </summary>
+    public IssuedCertificate Issue(string name, string identity, string subject)
+    {
+        var issued = new IssuedCertificate(Path.Combine(Folder, name + ".pem"), Path.Combine(Folder, name + ".key"));
+        var now = time.GetUtcNow();
+        if (TryLoad(issued.CertificateFile, issued.KeyFile) is { } existing)
+        {
+            using (existing)
+                if (existing.NotAfter.ToUniversalTime() > now.UtcDateTime + RenewBefore && NetworkIdentity.Of(existing) == identity && IssuedHere(existing))
+                    return issued;
+        }
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest(new X500DistinguishedName($"CN={subject}, O=Renkei"), key, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(
+            [new Oid(NetworkTls.ServerAuthentication), new Oid(NetworkTls.ClientAuthentication)], false));
+        var names = new SubjectAlternativeNameBuilder();
+        names.AddIpAddress(IPAddress.Loopback);
+        names.AddIpAddress(IPAddress.IPv6Loopback);
+        names.AddDnsName("localhost");
+        names.AddUri(new Uri(identity));
+        request.CertificateExtensions.Add(names.Build());
+        request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
+        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(Certificate, true, false));
+        var serial = RandomNumberGenerator.GetBytes(16);
+        serial[0] &= 0x7f;
+        var notAfter = now + LeafLifetime < Certificate.NotAfter.ToUniversalTime() ? now + LeafLifetime : new DateTimeOffset(Certificate.NotAfter.ToUniversalTime());
+        using var certificate = request.Create(Certificate, now.AddMinutes(-5), notAfter, serial);
+        Write(issued.CertificateFile, issued.KeyFile, certificate.ExportCertificatePem(), key.ExportPkcs8PrivateKeyPem());
+        return issued;
+    }
+
+    private bool IssuedHere(X509Certificate2 certificate)
+    {
+        var policy = NetworkTls.Policy(Certificate, NetworkTls.ClientAuthentication);
+        policy.VerificationTime = time.GetUtcNow().UtcDateTime;
+        using var chain = new X509Chain { ChainPolicy = policy };
+        return chain.Build(certificate);
+    }
+
+    /// <summary>A certificate and its key, or null when either is missing or they do not belong together.</summary>
+    private static X509Certificate2? TryLoad(string certFile, string keyFile)
+    {
+        if (!File.Exists(certFile) || !File.Exists(keyFile)) return null;
+        try { return X509Certificate2.CreateFromPemFile(certFile, keyFile); }
+        catch (CryptographicException) { return null; }
+    }
+
+    /// <summary>The key goes to a file only its owner can read; the certificate is public.</summary>
+    private static void Write(string certFile, string keyFile, string certificatePem, string keyPem)
+    {
+        File.Delete(keyFile);
+        KeyFiles.WriteSecret(keyFile, keyPem);
+        var temp = certFile + ".tmp";
+        File.WriteAllText(temp, certificatePem);
+        File.Move(temp, certFile, overwrite: true);
+    }
+
+    public void Dispose() => Certificate.Dispose();
+}

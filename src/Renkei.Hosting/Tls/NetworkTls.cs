@@ -1,0 +1,183 @@
+using System.Collections.Concurrent;
+using System.Net.Security;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Renkei.Hosting.Tls;
+
+/// <summary>The <c>Tls</c> configuration section: this service's certificate and key (PEM) and the network CA it trusts.</summary>
+public sealed class TlsOptions
+{
+    public string? CertificateFile { get; set; }
+
+    public string? KeyFile { get; set; }
+
+    public string? CaFile { get; set; }
+
+    public bool IsConfigured => !string.IsNullOrWhiteSpace(CertificateFile) || !string.IsNullOrWhiteSpace(KeyFile) || !string.IsNullOrWhiteSpace(CaFile);
+}
+
+/// <summary>
+/// Mutual TLS on the linkage network. With a <c>Tls</c> section a service serves HTTPS with its
+/// certificate, asks callers for a client certificate (optional: staff and operators use bearer
+/// tokens), and its calls to other parties present that certificate and trust only the network CA.
+/// Endpoints that only another party may call check its certificate with <see cref="RefuseUnlessFrom"/>.
+/// </summary>
+public sealed class NetworkTls
+{
+    public const string ServerAuthentication = "1.3.6.1.5.5.7.3.1";
+    public const string ClientAuthentication = "1.3.6.1.5.5.7.3.2";
+
+    // Verified client certificates by SHA-256 of the certificate: a chain is built once per certificate, not per call.
+    private readonly ConcurrentDictionary<string, string?> verified = new();
+
+    private NetworkTls(X509Certificate2 certificate, X509Certificate2 ca, string identity)
+    {
+        Certificate = certificate;
+        Ca = ca;
+        Identity = identity;
+    }
+
+    /// <summary>This service's certificate, with its key.</summary>
+    public X509Certificate2 Certificate { get; }
+
+    /// <summary>The network CA: the only root this service trusts for its peers.</summary>
+    public X509Certificate2 Ca { get; }
+
+    /// <summary>Which party this service is (<see cref="NetworkIdentity"/>).</summary>
+    public string Identity { get; }
+
+    /// <summary>Loads the configured files and checks that the certificate chains to the CA and names a party; says what is wrong otherwise.</summary>
+    public static NetworkTls Load(TlsOptions options)
+    {
+        string Required(string? file, string key)
+        {
+            if (string.IsNullOrWhiteSpace(file)) throw new InvalidOperationException($"Tls:{key} が未設定です / Tls:{key} is not set (Tls needs CertificateFile, KeyFile and CaFile)");
+            if (!File.Exists(file)) throw new InvalidOperationException($"Tls:{key} のファイルがありません / the file named by Tls:{key} does not exist: {Path.GetFileName(file)}");
+            return file;
+        }
+        var certificate = LoadCertificate(Required(options.CertificateFile, "CertificateFile"), Required(options.KeyFile, "KeyFile"));
+        var ca = X509CertificateLoader.LoadCertificateFromFile(Required(options.CaFile, "CaFile"));
+        using var chain = new X509Chain { ChainPolicy = Policy(ca, ServerAuthentication) };
+        if (!chain.Build(certificate))
+            throw new InvalidOperationException("Tls:CertificateFile はネットワークCAに連なりません / the TLS certificate does not chain to Tls:CaFile (or has expired, or lacks server authentication): "
+                + string.Join(", ", chain.ChainStatus.Select(s => s.Status)));
+        var identity = NetworkIdentity.Of(certificate)
+            ?? throw new InvalidOperationException("TLS証明書に参加者の識別子がありません / the TLS certificate names no network party (a URI SAN urn:renkei:core or urn:renkei:node:{id})");
+        return new NetworkTls(certificate, ca, identity);
+    }
+
+    /// <summary>A certificate and its PEM key, usable by TLS on every platform.</summary>
+    public static X509Certificate2 LoadCertificate(string certificateFile, string keyFile)
+    {
+        var certificate = X509Certificate2.CreateFromPemFile(certificateFile, keyFile);
+        if (!OperatingSystem.IsWindows()) return certificate;
+        // SChannel cannot use an ephemeral key; a PKCS#12 round trip gives it a persisted one.
+        using (certificate) return X509CertificateLoader.LoadPkcs12(certificate.Export(X509ContentType.Pkcs12), null);
+    }
+
+    /// <summary>Trust exactly <paramref name="ca"/> for certificates used for <paramref name="usage"/>; no revocation list exists for the network CA.</summary>
+    public static X509ChainPolicy Policy(X509Certificate2 ca, string usage)
+    {
+        var policy = new X509ChainPolicy
+        {
+            TrustMode = X509ChainTrustMode.CustomRootTrust,
+            RevocationMode = X509RevocationMode.NoCheck,
+            DisableCertificateDownloads = true,
+        };
+        policy.CustomTrustStore.Add(ca);
+        policy.ApplicationPolicy.Add(new System.Security.Cryptography.Oid(usage));
+        return policy;
+    }
+
+    /// <summary>
+    /// A handler for calls to network services: trusts only <paramref name="ca"/> (and the host name
+    /// must match), presents <paramref name="clientCertificate"/> if given, and accepts only servers
+    /// whose identity <paramref name="acceptsServer"/> allows, if given. Keep one per process: it pools TLS connections.
+    /// </summary>
+    public static SocketsHttpHandler Handler(X509Certificate2 ca, X509Certificate2? clientCertificate = null, Func<string, bool>? acceptsServer = null) => new()
+    {
+        SslOptions = new SslClientAuthenticationOptions
+        {
+            EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+            CertificateChainPolicy = Policy(ca, ServerAuthentication),
+            LocalCertificateSelectionCallback = clientCertificate is null ? null : (_, _, _, _, _) => clientCertificate,
+            // Stricter than the default, never looser: the chain and name must be valid and the server must be the expected party.
+            RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
+                errors == SslPolicyErrors.None && (acceptsServer is null
+                    || (certificate is X509Certificate2 c && NetworkIdentity.Of(c) is { } identity && acceptsServer(identity))),
+        },
+    };
+
+    /// <summary>This service's handler for calls to other parties.</summary>
+    public SocketsHttpHandler Handler(Func<string, bool> acceptsServer) => Handler(Ca, Certificate, acceptsServer);
+
+    /// <summary>The network identity of a client certificate that chains to the network CA, or null.</summary>
+    public string? Verify(X509Certificate2 certificate)
+    {
+        if (certificate.NotAfter.ToUniversalTime() <= DateTime.UtcNow || certificate.NotBefore.ToUniversalTime() > DateTime.UtcNow) return null;
+        return verified.GetOrAdd(certificate.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256), _ =>
+        {
+            if (verified.Count > 10_000) verified.Clear();
+            using var chain = new X509Chain { ChainPolicy = Policy(Ca, ClientAuthentication) };
+            return chain.Build(certificate) ? NetworkIdentity.Of(certificate) : null;
+        });
+    }
+}
+
+public static class NetworkTlsExtensions
+{
+    /// <summary>Reads the <c>Tls</c> section; with it, Kestrel serves HTTPS with this service's certificate and asks for client certificates.</summary>
+    public static WebApplicationBuilder AddRenkeiTls(this WebApplicationBuilder builder)
+    {
+        var options = builder.Configuration.GetSection("Tls").Get<TlsOptions>() ?? new TlsOptions();
+        if (!options.IsConfigured) return builder;
+        var tls = NetworkTls.Load(options);
+        builder.Services.AddSingleton(tls);
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureHttpsDefaults(https =>
+        {
+            https.ServerCertificate = tls.Certificate;
+            https.SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13;
+            https.ClientCertificateMode = ClientCertificateMode.AllowCertificate;
+            // Staff, business systems and operators authenticate with tokens and may present any certificate or
+            // none; the endpoints that only a network party may call verify the certificate against the network
+            // CA themselves (RefuseUnlessFrom), so that a refusal is a problem detail, not a broken handshake.
+            https.ClientCertificateValidation = (_, _, _) => true;
+        }));
+        return builder;
+    }
+
+    /// <summary>The named client presents this service's certificate and trusts only the network CA (plain HTTP when no <c>Tls</c> section is configured).</summary>
+    public static IHttpClientBuilder UseNetworkTls(this IHttpClientBuilder client, Func<string, bool> acceptsServer) =>
+        client.ConfigurePrimaryHttpMessageHandler(services =>
+            services.GetService<NetworkTls>() is { } tls ? tls.Handler(acceptsServer) : new SocketsHttpHandler());
+
+    /// <summary>
+    /// Null when the call comes over TLS with a client certificate from the network CA naming a party that
+    /// <paramref name="accepts"/> allows (or when the service runs without TLS); otherwise the refusal.
+    /// </summary>
+    public static ProblemHttpResult? RefuseUnlessFrom(this HttpContext context, Func<string, bool> accepts, string expected)
+    {
+        if (context.RequestServices.GetService<NetworkTls>() is not { } tls) return null;
+        if (context.Connection.ClientCertificate is not { } certificate)
+            return Problems.Result(StatusCodes.Status401Unauthorized, "client-certificate-required",
+                "クライアント証明書が必要です / A client certificate is required",
+                $"Only {expected} may call this endpoint: connect with its TLS certificate from the network CA.");
+        if (tls.Verify(certificate) is not { } identity)
+            return Problems.Result(StatusCodes.Status401Unauthorized, "client-certificate-untrusted",
+                "クライアント証明書を信頼できません / The client certificate is not trusted",
+                "The certificate does not chain to the network CA, is outside its validity, is not for client authentication, or names no network party.");
+        if (!accepts(identity))
+            return Problems.Result(StatusCodes.Status403Forbidden, "client-certificate-wrong-party",
+                "証明書の主体が違います / The certificate belongs to another party",
+                $"The certificate names {identity}; only {expected} may call this endpoint.");
+        return null;
+    }
+}

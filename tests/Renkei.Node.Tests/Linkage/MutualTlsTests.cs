@@ -1,0 +1,115 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Renkei.Hosting;
+using Renkei.Hosting.Storage;
+using Renkei.Hosting.Tls;
+using Renkei.Protocol;
+using Renkei.Testing;
+
+namespace Renkei.Node.Tests.Linkage;
+
+/// <summary>Mutual TLS between Core and Node, over real loopback HTTPS with certificates from the run's network CA.</summary>
+public class MutualTlsTests
+{
+    private const string K = LinkageNetwork.Kashiwa, B = LinkageNetwork.Bunkyo;
+
+    [Theory, StorageData]
+    public async Task The_relay_takes_an_agencys_inquiry_only_from_the_node_registered_for_it(StorageProvider provider)
+    {
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        await MovedFamily.ArrangeAsync(network);
+        var bunkyo = network.NodeTenants.Find(B)!;
+        string code;
+        await using (var b = await bunkyo.Database.OpenAsync())
+            code = (await b.ScalarAsync<string>("SELECT agency_code FROM addressees WHERE addressee_number = 'B-0001'"))!;
+        var body = JsonSerializer.Serialize(new InquiryBody(code, "child-allowance", K, "local-tax", null), ServiceDefaults.Json);
+        var genuine = Envelope.Create(B, "core", "inquiry", body, bunkyo.Keys.Signing, TimeProvider.System);
+        Task<HttpResponseMessage> Send(HttpClient client) => client.PostAsJsonAsync("api/relay/inquiries", genuine, ServiceDefaults.Json);
+
+        // No certificate: an operator's or a staff member's connection.
+        await ProblemAssert.IsProblemAsync(await Send(network.CoreClient()), 401, "client-certificate-required");
+        // A certificate naming the same node, from a CA that is not the network's.
+        using var elsewhere = new TempFolder();
+        using var otherCa = NetworkCa.LoadOrCreate(elsewhere.Path);
+        using var foreign = otherCa.Issue("node", NetworkIdentity.Node(LinkageNetwork.NodeId)!, "Impostor node").Load();
+        await ProblemAssert.IsProblemAsync(await Send(network.Presenting(foreign, network.Core)), 401, "client-certificate-untrusted");
+        // Good certificates of other parties: the core's own, and a node that does not host Bunkyo.
+        var wrong = await ProblemAssert.IsProblemAsync(await Send(network.Presenting(network.CoreCertificate, network.Core)), 403, "client-certificate-wrong-party");
+        Assert.Contains(NetworkIdentity.Core, wrong.GetProperty("detail").GetString());
+        using var otherNode = network.Ca.Issue("node-2", NetworkIdentity.Node("node-2")!, "Renkei node node-2").Load();
+        await ProblemAssert.IsProblemAsync(await Send(network.Presenting(otherNode, network.Core)), 403, "client-certificate-wrong-party");
+
+        // None of those consumed the message: the registered node's connection gets it through once.
+        var answer = await LinkageNetwork.Ensure(await Send(network.Presenting(network.NodeCertificate, network.Core)));
+        Assert.Equal("inquiry-result", answer.GetProperty("kind").GetString());
+        await using (var c = await network.CoreDatabase.OpenAsync())
+            Assert.Equal(1L, await c.ScalarAsync<long>("SELECT COUNT(*) FROM provision_records"));
+
+        // An agency registered without a node id is refused even from the right node: no value, no access.
+        await network.RegisterAgencyAsync(B, "municipality", "文京区", nodeId: null);
+        var again = Envelope.Create(B, "core", "inquiry", body, bunkyo.Keys.Signing, TimeProvider.System);
+        await ProblemAssert.IsProblemAsync(await network.Presenting(network.NodeCertificate, network.Core)
+            .PostAsJsonAsync("api/relay/inquiries", again, ServiceDefaults.Json), 403, "client-certificate-wrong-party");
+        // The node's staff see why: the core refused the node's connection.
+        var staff = await LinkageNetwork.Ensure(await new MovedFamily { Network = network, IndividualNumber = "" }.AskAsync("bunkyo-child-clerk"));
+        Assert.Equal("error", staff.GetProperty("outcome").GetString());
+        Assert.Equal("client-certificate-wrong-party", staff.GetProperty("reason").GetString());
+
+        // A node id that could not be in a certificate is refused at registration.
+        var keys = (await network.NodeClient().GetFromJsonAsync<PublicKeys>($"api/tenants/{B}/keys", ServiceDefaults.Json))!;
+        var bad = await ProblemAssert.IsProblemAsync(await network.CoreClient("operator-token").PutAsJsonAsync($"api/agencies/{B}", new
+        {
+            kind = "municipality", name = "文京区", localGovernmentCode = B, nodeAddress = network.Node.ToString(), nodeId = "Node 1/../x",
+            signingKey = keys.SigningKey, encryptionKey = keys.EncryptionKey,
+        }, ServiceDefaults.Json), 400, "invalid-request");
+        Assert.True(bad.GetProperty("errors").TryGetProperty("nodeId", out _));
+    }
+
+    [Theory, StorageData]
+    public async Task A_node_takes_provision_requests_and_code_deliveries_only_from_the_core(StorageProvider provider)
+    {
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        using var elsewhere = new TempFolder();
+        using var otherCa = NetworkCa.LoadOrCreate(elsewhere.Path);
+        using var foreignCore = otherCa.Issue("core", NetworkIdentity.Core, "Impostor core").Load();
+        using var impostor = PartyKeys.Generate();
+        foreach (var (path, kind) in new[] { ($"api/tenants/{K}/provisions", "provision-request"), ($"api/tenants/{K}/codes/delivered", "code-delivery") })
+        {
+            var forged = Envelope.Create("core", K, kind, "{}", impostor.Signing, TimeProvider.System);
+            Task<HttpResponseMessage> Send(HttpClient client) => client.PostAsJsonAsync(path, forged, ServiceDefaults.Json);
+            await ProblemAssert.IsProblemAsync(await Send(network.NodeClient("kashiwa-addressee")), 401, "client-certificate-required");
+            await ProblemAssert.IsProblemAsync(await Send(network.Presenting(foreignCore, network.Node)), 401, "client-certificate-untrusted");
+            await ProblemAssert.IsProblemAsync(await Send(network.Presenting(network.NodeCertificate, network.Node)), 403, "client-certificate-wrong-party");
+            // The core's connection gets as far as the signature, which this forgery fails.
+            await ProblemAssert.IsProblemAsync(await Send(network.Presenting(network.CoreCertificate, network.Node)), 401, "bad-signature");
+        }
+        // Staff endpoints need no certificate: a token is enough, and a certificate from elsewhere does not get in the way.
+        using var staff = network.Presenting(foreignCore, network.Node);
+        staff.DefaultRequestHeaders.Authorization = new("Bearer", "kashiwa-addressee");
+        await LinkageNetwork.Ensure(await staff.PostAsJsonAsync($"api/tenants/{K}/acquisitions", new { addresseeNumbers = new[] { "K-9" } }));
+    }
+
+    [Fact]
+    public async Task Core_and_node_serve_only_https_under_the_network_ca_and_check_who_answers()
+    {
+        await using var network = await LinkageNetwork.StartAsync(StorageProvider.Sqlite);
+        using var plain = new HttpClient();
+        foreach (var service in new[] { network.Core, network.Node })
+        {
+            Assert.Equal("https", service.Scheme);
+            // Plain HTTP to the TLS port gets no answer.
+            await Assert.ThrowsAsync<HttpRequestException>(() => plain.GetAsync(new UriBuilder(service) { Scheme = "http", Path = "health" }.Uri));
+            // A client trusting the system's roots, not the network CA, does not accept the server.
+            await Assert.ThrowsAsync<HttpRequestException>(() => plain.GetAsync(new Uri(service, "health")));
+            await LinkageNetwork.Ensure(await network.CoreClient().GetAsync(new Uri(service, "health")));
+        }
+        // A party expecting the core refuses a server that is a node, though its certificate is from the network CA.
+        using var expectsCore = new HttpClient(NetworkTls.Handler(network.Ca.Certificate, network.NodeCertificate, id => id == NetworkIdentity.Core));
+        await Assert.ThrowsAsync<HttpRequestException>(() => expectsCore.GetAsync(new Uri(network.Node, "health")));
+        await LinkageNetwork.Ensure(await expectsCore.GetAsync(new Uri(network.Core, "health")));
+        // Each certificate names exactly its party; the CA names none.
+        Assert.Equal(NetworkIdentity.Node(LinkageNetwork.NodeId), NetworkIdentity.Of(network.NodeCertificate));
+        Assert.Equal(NetworkIdentity.Core, NetworkIdentity.Of(network.CoreCertificate));
+        Assert.Null(NetworkIdentity.Of(network.Ca.Certificate));
+    }
+}
