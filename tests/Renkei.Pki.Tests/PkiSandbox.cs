@@ -136,8 +136,6 @@ public sealed class PkiSandbox : IAsyncDisposable
             ["Pki:DataFolder"] = folder.File("pki"),
             ["Pki:RegistryUrl"] = Registry.BaseAddress().ToString(),
             ["Pki:RegistryToken"] = PkiToken,
-            // The Registry finishes a long-poll only at its end, even when the reader has gone: keep them short so stops are quick.
-            ["Pki:RegistryWaitSeconds"] = "1",
             ["Storage:Provider"] = pkiStorage.Provider.ToString(),
             ["Storage:ConnectionString"] = pkiStorage.ConnectionString,
             ["Logging:LogLevel:Default"] = "Warning",
