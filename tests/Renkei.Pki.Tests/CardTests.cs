@@ -88,6 +88,44 @@ public sealed class CardTests
         });
     }
 
+    [Theory, StorageData]
+    public async Task Signing_password_and_input_assist_pin_locked_out_are_reset_at_the_municipality_too(StorageProvider provider)
+    {
+        await using var sandbox = await PkiSandbox.StartAsync(provider);
+        var resident = await sandbox.RegisterResidentAsync();
+        var card = await sandbox.IssueCardAsync(resident, pin: "4321", signingPassword: "PASS2026");
+        for (var i = 0; i < 5; i++) card.Sign("WRONG1", [1]);
+        for (var i = 0; i < 3; i++) card.ReadInputAssist("0000");
+        Assert.True(card.IsLocked(CardPin.Signing));
+        Assert.True(card.IsLocked(CardPin.InputAssist));
+        Assert.False(card.IsLocked(CardPin.Authentication));
+
+        var answer = await ResetAsync(sandbox, card, resident.IndividualNumber);
+        Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+        var keys = Convert.FromBase64String((await answer.Content.ReadFromJsonAsync<PinResetAnswer>(ServiceDefaults.Json))!.DataKeys);
+
+        // A new PIN of the wrong format is refused and unlocks nothing; another card's keys do not fit.
+        Assert.True(card.ResetPin(CardPin.Signing, "short", keys).WrongFormat);
+        Assert.True(card.IsLocked(CardPin.Signing));
+        var stranger = await sandbox.RegisterResidentAsync();
+        var other = await sandbox.IssueCardAsync(stranger);
+        var otherKeys = Convert.FromBase64String((await (await ResetAsync(sandbox, other, stranger.IndividualNumber))
+            .Content.ReadFromJsonAsync<PinResetAnswer>(ServiceDefaults.Json))!.DataKeys);
+        Assert.ThrowsAny<System.Security.Cryptography.CryptographicException>(() => card.ResetPin(CardPin.InputAssist, "8765", otherKeys));
+        Assert.True(IndividualNumberCard.Open(card.Path).IsLocked(CardPin.InputAssist));
+
+        Assert.True(card.ResetPin(CardPin.Signing, "NEWPASS9", keys).Accepted);
+        Assert.True(card.ResetPin(CardPin.InputAssist, "8765", keys).Accepted);
+        var reopened = IndividualNumberCard.Open(card.Path);
+        Assert.False(reopened.IsLocked(CardPin.Signing));
+        Assert.False(reopened.Sign("PASS2026", [1]).Check.Accepted);
+        Assert.NotNull(reopened.Sign("NEWPASS9", [1]).Cms);
+        Assert.Null(reopened.ReadInputAssist("4321").Data);
+        Assert.Equal(resident.IndividualNumber, reopened.ReadInputAssist("8765").Data!.IndividualNumber);
+        // The authentication PIN was not touched.
+        Assert.NotNull(reopened.Authenticate("4321", [1, 2, 3]).Signature);
+    }
+
     [Fact]
     public async Task The_card_file_holds_no_private_key_in_the_clear()
     {

@@ -3,8 +3,10 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.Pkcs;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Renkei.Cli.Network;
 using Renkei.Hosting;
+using Renkei.Pki.Cards;
 using Renkei.Pki.Verifiers;
 using Renkei.Testing;
 
@@ -84,5 +86,101 @@ public sealed class CliTests
         Assert.True(crl.ExitCode == 0, crl.Error);
         Assert.Contains("-----BEGIN X509 CRL-----", crl.Output);
         Assert.NotEqual(0, (await RenkeiCommand.RunAsync("pki", "crl", "--data", data, "--kind", "other")).ExitCode);
+    }
+
+    [Fact]
+    public async Task Card_reset_pin_unlocks_after_the_identity_check_and_refuses_a_stranger_an_unknown_card_and_bad_input()
+    {
+        using var folder = new TempFolder();
+        var data = folder.File("data");
+        await using var network = await SandboxNetwork.StartAsync(data);
+        await network.Describe().WriteAsync(data);
+        var clerk = PkiSandbox.Client(network.RegistryUrl, SandboxCallers.TokenOf(data, "clerk-121002"));
+        async Task<string> MoveInAsync(string given)
+        {
+            var moved = await clerk.PostAsJsonAsync("api/municipalities/121002/events", new
+            {
+                kind = "move-in", from = "abroad", address = "千葉県千葉市中央区中央2-2-2",
+                person = new { familyName = "窓口", givenName = given, familyNameKana = "マドグチ", givenNameKana = "テスト", dateOfBirth = "1975-07-07", sex = "male" },
+            }, ServiceDefaults.Json);
+            Assert.True(moved.IsSuccessStatusCode, await moved.Content.ReadAsStringAsync());
+            return JsonDocument.Parse(await moved.Content.ReadAsStringAsync()).RootElement.GetProperty("individualNumber").GetString()!;
+        }
+        var number = await MoveInAsync("一郎");
+        var stranger = await MoveInAsync("二郎");
+        var card = folder.File("ichiro.card");
+        var issued = await RenkeiCommand.RunAsync("card", "issue", "--data", data, "--number", number, "--pin", "2468", "--signing-password", "ICHIRO1", "--out", card);
+        Assert.True(issued.ExitCode == 0, issued.Error);
+
+        // Lock the authentication PIN (3 wrong) and the signing password (5 wrong).
+        var challenge = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+        for (var i = 0; i < 3; i++) await RenkeiCommand.RunAsync("card", "auth", "--card", card, "--pin", "0000", challenge);
+        var locked = await RenkeiCommand.RunAsync("card", "auth", "--card", card, "--pin", "2468", challenge);
+        Assert.Equal(1, locked.ExitCode);
+        Assert.Contains("ロックされています", locked.Error);
+        var document = folder.File("届出.txt");
+        await File.WriteAllTextAsync(document, "届出 / notification");
+        for (var i = 0; i < 5; i++) await RenkeiCommand.RunAsync("card", "sign", "--card", card, "--signing-password", "WRONG1", document);
+        Assert.Contains("ロックされています", (await RenkeiCommand.RunAsync("card", "sign", "--card", card, "--signing-password", "ICHIRO1", document)).Error);
+
+        async Task<CliResult> Reset(params string[] args) => await RenkeiCommand.RunAsync(["card", "reset-pin", "--data", data, .. args]);
+
+        // Refusals: nothing to reset, wrong formats, a number that is not one, a file that is not there or not a card.
+        var nothing = await Reset("--card", card, "--number", number);
+        Assert.Equal(1, nothing.ExitCode);
+        Assert.Contains("いずれかを指定", nothing.Error);
+        Assert.Contains("暗証番号は数字4桁", (await Reset("--card", card, "--number", number, "--pin", "12")).Error);
+        Assert.Contains("英大文字と数字", (await Reset("--card", card, "--number", number, "--signing-password", "lower1")).Error);
+        var badNumber = await Reset("--card", card, "--number", "123456789012", "--pin", "1357");
+        Assert.Equal(1, badNumber.ExitCode);
+        Assert.DoesNotContain(number, badNumber.Output + badNumber.Error);
+        Assert.Contains("カードファイルがありません", (await Reset("--card", folder.File("none.card"), "--number", number, "--pin", "1357")).Error);
+        await File.WriteAllTextAsync(folder.File("junk.card"), "{}");
+        Assert.Contains("カードファイルを読めません", (await Reset("--card", folder.File("junk.card"), "--number", number, "--pin", "1357")).Error);
+
+        // Another person at the counter: refused, and the card stays locked.
+        var wrongPerson = await Reset("--card", card, "--number", stranger, "--pin", "1357");
+        Assert.Equal(1, wrongPerson.ExitCode);
+        Assert.Contains("本人確認ができません", wrongPerson.Error);
+        Assert.DoesNotContain(stranger, wrongPerson.Output + wrongPerson.Error);
+        Assert.True(IndividualNumberCard.Open(card).IsLocked(CardPin.Authentication));
+
+        // A card this PKI never issued (its id changed): unknown, and nothing is written to it.
+        var json = JsonNode.Parse(await File.ReadAllTextAsync(card))!;
+        json["cardId"] = "C00000000000000000000";
+        var unknownCard = folder.File("unknown.card");
+        await File.WriteAllTextAsync(unknownCard, json.ToJsonString());
+        var unknown = await Reset("--card", unknownCard, "--number", number, "--pin", "1357");
+        Assert.Equal(1, unknown.ExitCode);
+        Assert.Contains("該当するカードがありません", unknown.Error);
+        Assert.True(IndividualNumberCard.Open(unknownCard).IsLocked(CardPin.Authentication));
+
+        // The holder: both PINs reset and unlocked; the input-assist PIN, not asked for, is as it was.
+        var reset = await Reset("--card", card, "--number", number, "--pin", "1357", "--signing-password", "NEWPASS2");
+        Assert.True(reset.ExitCode == 0, reset.Error);
+        Assert.Contains("暗証番号を初期化しました", reset.Output);
+        Assert.DoesNotContain(number, reset.Output);
+        Assert.Equal(1, (await RenkeiCommand.RunAsync("card", "auth", "--card", card, "--pin", "2468", challenge)).ExitCode);
+        var answered = await RenkeiCommand.RunAsync("card", "auth", "--card", card, "--pin", "1357", challenge);
+        Assert.True(answered.ExitCode == 0, answered.Error);
+        var signed = await RenkeiCommand.RunAsync("card", "sign", "--card", card, "--signing-password", "NEWPASS2", document);
+        Assert.True(signed.ExitCode == 0, signed.Error);
+        Assert.Equal(0, (await RenkeiCommand.RunAsync("card", "show", "--card", card, "--pin", "2468")).ExitCode);
+
+        // A card reported lost is not reset.
+        var cardId = IndividualNumberCard.Open(card).CardId;
+        var admin = PkiSandbox.Client(network.PkiUrl, SandboxCallers.TokenOf(data, "admin"));
+        Assert.True((await admin.PostAsync($"api/cards/{cardId}/loss", null)).IsSuccessStatusCode);
+        var lost = await Reset("--card", card, "--number", number, "--pin", "9753");
+        Assert.Equal(1, lost.ExitCode);
+        Assert.Contains("有効ではありません", lost.Error);
+
+        // Help: Japanese first, then English.
+        var help = await RenkeiCommand.RunAsync("card", "reset-pin", "--help");
+        Assert.Equal(0, help.ExitCode);
+        var japanese = help.Output.IndexOf("暗証番号を初期化", StringComparison.Ordinal);
+        var english = help.Output.IndexOf("reset PINs at the municipality", StringComparison.Ordinal);
+        Assert.True(japanese >= 0 && english > japanese, help.Output);
+        Assert.Contains("--input-assist-pin", help.Output);
     }
 }

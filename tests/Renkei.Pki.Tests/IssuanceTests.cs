@@ -132,6 +132,94 @@ public sealed class IssuanceTests
         Assert.Equal("good", await Ocsp.StatusAsync(sandbox.Anonymous, second.SigningCertificate, Ca(sandbox, CertificateKind.Signing)));
     }
 
+    [Theory, StorageData]
+    public async Task Concurrent_issuances_for_one_resident_leave_exactly_one_active_card(StorageProvider provider)
+    {
+        await using var sandbox = await PkiSandbox.StartAsync(provider);
+        var resident = await sandbox.RegisterResidentAsync();
+        var bystander = await sandbox.RegisterResidentAsync();
+        var bystanderCard = await sandbox.IssueCardAsync(bystander);
+        using var keys = PkiSandbox.CardKeys();
+        var request = new IssueCardRequest(resident.IndividualNumber, keys.SigningRequestPem, keys.AuthenticationRequestPem);
+
+        // Released together, so that their transactions overlap; each must supersede the one before it or be refused whole.
+        var go = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var requests = Enumerable.Range(0, 6).Select(async _ =>
+        {
+            await go.Task;
+            using var response = await sandbox.PkiAdmin.PostAsJsonAsync("api/cards", request, ServiceDefaults.Json);
+            return (response.StatusCode, Body: await response.Content.ReadAsStringAsync());
+        }).ToArray();
+        go.SetResult();
+        var answers = await Task.WhenAll(requests);
+        Assert.All(answers, a => Assert.True(a.StatusCode is HttpStatusCode.Created
+            || (a.StatusCode == HttpStatusCode.Conflict && a.Body.Contains("urn:renkei:problem:concurrent-issuance")), a.Body));
+        var issued = answers.Where(a => a.StatusCode == HttpStatusCode.Created)
+            .Select(a => JsonSerializer.Deserialize<CardIssued>(a.Body, ServiceDefaults.Json)!).ToList();
+        Assert.NotEmpty(issued);
+
+        await using var c = await TestDatabaseOf(sandbox).OpenAsync();
+        Assert.Equal(1L, await Sql.ScalarAsync<long>(c, "SELECT COUNT(*) FROM cards WHERE resident_id = @r AND status = 'active'", null, ("r", resident.ResidentId)));
+        var active = await Sql.ScalarAsync<string>(c, "SELECT card_id FROM cards WHERE resident_id = @r AND status = 'active'", null, ("r", resident.ResidentId));
+        Assert.Equal(issued.Count, (int)await Sql.ScalarAsync<long>(c, "SELECT COUNT(*) FROM cards WHERE resident_id = @r", null, ("r", resident.ResidentId)));
+        // Exactly one pair of certificates is unrevoked, and it is the active card's.
+        var unrevoked = await c.QueryAsync("SELECT card_id, kind FROM certificates WHERE resident_id = @r AND revoked_at IS NULL",
+            r => (Card: r.GetString(0), Kind: r.GetString(1)), null, ("r", resident.ResidentId));
+        Assert.Equal(2, unrevoked.Count);
+        Assert.All(unrevoked, u => Assert.Equal(active, u.Card));
+
+        // OCSP agrees: of all the signing certificates handed out, one is good and the rest revoked.
+        var signingCa = Ca(sandbox, CertificateKind.Signing);
+        var statuses = new List<string>();
+        foreach (var card in issued)
+            statuses.Add(await Ocsp.StatusAsync(sandbox.Anonymous, X509Certificate2.CreateFromPem(card.SigningCertificate), signingCa));
+        Assert.Equal(1, statuses.Count(s => s == "good"));
+        Assert.Equal(issued.Count - 1, statuses.Count(s => s == "revoked"));
+        Assert.Equal(active, issued[statuses.IndexOf("good")].CardId);
+        // Another resident's card is untouched.
+        Assert.Equal("good", await Ocsp.StatusAsync(sandbox.Anonymous, bystanderCard.SigningCertificate, signingCa));
+    }
+
+    [Theory, StorageData]
+    public async Task The_migration_to_one_active_card_keeps_the_newest_of_earlier_duplicates_and_revokes_the_rest(StorageProvider provider)
+    {
+        using var folder = new TempFolder();
+        var database = TestDatabases.CreateDatabase(provider, folder.Path);
+        var assembly = typeof(PkiApp).Assembly;
+        var first = assembly.GetManifestResourceNames().Single(n => n.EndsWith($".{(provider == StorageProvider.Postgres ? "postgres" : "sqlite")}.0001_pki.sql"));
+        await using (var c = await database.OpenAsync())
+        {
+            // The schema as it was before, with what the old race could leave: two active cards of one resident.
+            await c.ExecuteAsync("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)");
+            await c.ExecuteAsync(await new StreamReader(assembly.GetManifestResourceStream(first)!).ReadToEndAsync());
+            await c.ExecuteAsync("INSERT INTO schema_migrations (version, name, applied_at) VALUES (1, @n, '2026-01-01T00:00:00Z')", null, ("n", first));
+            foreach (var (card, resident, at) in new[] { ("COLD", "R1", "2026-01-01T00:00:00.0000000Z"), ("CNEW", "R1", "2026-01-01T00:00:01.0000000Z"), ("COTHER", "R2", "2026-01-01T00:00:00.0000000Z") })
+            {
+                await c.ExecuteAsync("INSERT INTO cards (card_id, resident_id, municipality_code, issued_at, expires_on, status) VALUES (@c, @r, '121002', @t, '2036-01-01', 'active')",
+                    null, ("c", card), ("r", resident), ("t", at));
+                await c.ExecuteAsync("INSERT INTO certificates (serial, kind, card_id, resident_id, issued_at, not_before, not_after, der) VALUES (@s, 'Signing', @c, @r, @t, @t, '2031-01-01T00:00:00.0000000Z', @d)",
+                    null, ("s", card + "S"), ("c", card), ("r", resident), ("t", at), ("d", new byte[] { 1 }));
+            }
+        }
+        Assert.Equal(1, await database.MigrateAsync(assembly));
+
+        await using var check = await database.OpenAsync();
+        var cards = await check.QueryAsync("SELECT card_id, status FROM cards ORDER BY card_id", r => (r.GetString(0), r.GetString(1)));
+        Assert.Equal([("CNEW", "active"), ("COLD", "superseded"), ("COTHER", "active")], cards);
+        var certificates = await check.QueryAsync("SELECT serial, revoked_at, revocation_reason FROM certificates ORDER BY serial",
+            r => (r.GetString(0), r.IsDBNull(1) ? null : r.GetString(1), r.IsDBNull(2) ? null : r.GetString(2)));
+        Assert.Equal(("CNEWS", null, null), certificates[0]);
+        Assert.Equal("COLDS", certificates[1].Item1);
+        Assert.Equal("Superseded", certificates[1].Item3);
+        // The revocation time is in the store's UTC text form.
+        Assert.InRange(CertificateStore.ParseUtc(certificates[1].Item2!), DateTime.UtcNow.AddMinutes(-10), DateTime.UtcNow.AddMinutes(1));
+        Assert.Equal(("COTHERS", null, null), certificates[2]);
+        // From now on the database itself refuses a second active card.
+        var refused = await Assert.ThrowsAnyAsync<Exception>(() => check.ExecuteAsync(
+            "INSERT INTO cards (card_id, resident_id, municipality_code, issued_at, expires_on, status) VALUES ('CTWO', 'R1', '121002', '2026-02-01T00:00:00.0000000Z', '2036-01-01', 'active')"));
+        Assert.True(Database.IsUniqueViolation(refused), refused.Message);
+    }
+
     public static X509Certificate2 Ca(PkiSandbox sandbox, CertificateKind kind) =>
         ((Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<CertificationAuthorities>(sandbox.Pki.Services))).For(kind).Certificate;
 

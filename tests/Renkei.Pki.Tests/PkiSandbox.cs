@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -5,6 +6,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Renkei.Hosting;
 using Renkei.Hosting.Storage;
 using Renkei.Pki.Authorities;
@@ -54,6 +56,16 @@ public sealed class PkiSandbox : IAsyncDisposable
     public HttpClient PkiAdmin { get; private set; } = null!;
     public HttpClient Anonymous { get; private set; } = null!;
     public string Folder => folder.Path;
+
+    /// <summary>The PKI's own storage and its data folder (key files).</summary>
+    public StorageOptions PkiStorage => pkiStorage;
+    public string PkiFolder => folder.File("pki");
+
+    /// <summary>Everything the PKI logs (at the levels its configuration lets through), for the privacy tests.</summary>
+    public CapturedLogs Logs { get; } = new();
+
+    /// <summary>Every response body the PKI gave the sandbox's PKI clients (the municipality, verifiers, anyone).</summary>
+    public ConcurrentQueue<string> PkiResponses { get; } = new();
 
     public static async Task<PkiSandbox> StartAsync(StorageProvider provider)
     {
@@ -124,8 +136,6 @@ public sealed class PkiSandbox : IAsyncDisposable
             ["Pki:DataFolder"] = folder.File("pki"),
             ["Pki:RegistryUrl"] = Registry.BaseAddress().ToString(),
             ["Pki:RegistryToken"] = PkiToken,
-            // The Registry finishes a long-poll only at its end, even when the reader has gone: keep them short so stops are quick.
-            ["Pki:RegistryWaitSeconds"] = "1",
             ["Storage:Provider"] = pkiStorage.Provider.ToString(),
             ["Storage:ConnectionString"] = pkiStorage.ConnectionString,
             ["Logging:LogLevel:Default"] = "Warning",
@@ -137,10 +147,35 @@ public sealed class PkiSandbox : IAsyncDisposable
             b.WebHost.UseUrls("http://127.0.0.1:0");
             b.Services.AddSingleton<TimeProvider>(Clock);
             b.Configuration.AddInMemoryCollection(values);
+            b.Logging.AddProvider(Logs);
         });
         await Pki.StartAsync();
-        PkiAdmin = Client(Pki.BaseAddress(), AdminToken);
-        Anonymous = Client(Pki.BaseAddress(), null);
+        PkiAdmin = PkiClient(AdminToken);
+        Anonymous = PkiClient(null);
+    }
+
+    /// <summary>A client of the PKI whose responses are kept in <see cref="PkiResponses"/>.</summary>
+    public HttpClient PkiClient(string? token)
+    {
+        var http = new HttpClient(new Recorder(PkiResponses)) { BaseAddress = Pki.BaseAddress() };
+        if (token is not null) http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return http;
+    }
+
+    private sealed class Recorder(ConcurrentQueue<string> bodies) : DelegatingHandler(new SocketsHttpHandler())
+    {
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct)
+        {
+            var response = await base.SendAsync(request, ct);
+            var bytes = await response.Content.ReadAsByteArrayAsync(ct);
+            // Latin-1 keeps binary answers (OCSP, CRLs) searchable for ASCII digits; UTF-8 for JSON.
+            bodies.Enqueue(System.Text.Encoding.Latin1.GetString(bytes));
+            bodies.Enqueue(System.Text.Encoding.UTF8.GetString(bytes));
+            var copy = new ByteArrayContent(bytes);
+            foreach (var header in response.Content.Headers) copy.Headers.TryAddWithoutValidation(header.Key, header.Value);
+            response.Content = copy;
+            return response;
+        }
     }
 
     public static HttpClient Client(Uri baseAddress, string? token)
@@ -190,7 +225,7 @@ public sealed class PkiSandbox : IAsyncDisposable
         var response = await PkiAdmin.PostAsJsonAsync("api/verifiers", new RegisterVerifierRequest($"検証者 {Guid.NewGuid():N}", kind, approved), ServiceDefaults.Json);
         Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
         var verifier = (await response.Content.ReadFromJsonAsync<VerifierRegistered>(ServiceDefaults.Json))!;
-        return (Client(Pki.BaseAddress(), verifier.Token), verifier);
+        return (PkiClient(verifier.Token), verifier);
     }
 
     /// <summary>Waits for a condition to hold, polling; fails after a generous bound.</summary>

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.DependencyInjection;
 using Renkei.Hosting.Storage;
@@ -136,6 +137,55 @@ public sealed class RevocationTests
         Assert.Equal("good", await StatusAsync(sandbox, after.SigningCertificate, CertificateKind.Signing));
         Assert.Equal("good", await StatusAsync(sandbox, after.AuthenticationCertificate, CertificateKind.Authentication));
         Assert.NotNull(marker);
+    }
+
+    [Theory, StorageData]
+    public async Task A_request_with_a_nonce_gets_a_fresh_response_echoing_it_and_one_without_gets_the_cached_response(StorageProvider provider)
+    {
+        await using var sandbox = await PkiSandbox.StartAsync(provider);
+        var resident = await sandbox.RegisterResidentAsync();
+        var card = await sandbox.IssueCardAsync(resident);
+        var ca = IssuanceTests.Ca(sandbox, CertificateKind.Signing);
+        var plain = Ocsp.Request(card.SigningCertificate, ca);
+
+        // Without a nonce: the pre-produced response, byte for byte the same each time, with no nonce in it.
+        var (cached, cachedBasic) = await Ocsp.PostAsync(sandbox.Anonymous, plain, ca);
+        Assert.Equal(cached, (await Ocsp.PostAsync(sandbox.Anonymous, plain, ca)).Raw);
+        Assert.Null(Ocsp.NonceOf(cachedBasic));
+
+        // With a nonce: a response signed for this request, echoing its nonce; each nonce its own.
+        var first = RandomNumberGenerator.GetBytes(32);
+        var second = RandomNumberGenerator.GetBytes(16);
+        var (raw1, basic1) = await Ocsp.PostAsync(sandbox.Anonymous, Ocsp.Request(card.SigningCertificate, ca, first), ca);
+        var (raw2, basic2) = await Ocsp.PostAsync(sandbox.Anonymous, Ocsp.Request(card.SigningCertificate, ca, second), ca);
+        Assert.Equal(first, Ocsp.NonceOf(basic1));
+        Assert.Equal(second, Ocsp.NonceOf(basic2));
+        Assert.Equal("good", Ocsp.StatusOf(basic1));
+        Assert.NotEqual(cached, raw1);
+        Assert.NotEqual(raw1, raw2);
+        // The same nonce again is answered again with that nonce (never with the cached, nonce-less response).
+        Assert.Equal(first, Ocsp.NonceOf((await Ocsp.PostAsync(sandbox.Anonymous, Ocsp.Request(card.SigningCertificate, ca, first), ca)).Basic));
+        // The GET form echoes it too.
+        var third = RandomNumberGenerator.GetBytes(20);
+        var get = await sandbox.Anonymous.GetByteArrayAsync("ocsp/" + Uri.EscapeDataString(Convert.ToBase64String(Ocsp.Request(card.SigningCertificate, ca, third))));
+        Assert.Equal(third, Ocsp.NonceOf((Org.BouncyCastle.Ocsp.BasicOcspResp)new Org.BouncyCastle.Ocsp.OcspResp(get).GetResponseObject()));
+
+        // Nonce requests leave the cache alone: the plain request still gets the very same bytes.
+        Assert.Equal(cached, (await Ocsp.PostAsync(sandbox.Anonymous, plain, ca)).Raw);
+        // A nonce longer than RFC 8954's 32 octets is not echoed: the cached response answers.
+        var (longAnswer, longBasic) = await Ocsp.PostAsync(sandbox.Anonymous, Ocsp.Request(card.SigningCertificate, ca, RandomNumberGenerator.GetBytes(64)), ca);
+        Assert.Null(Ocsp.NonceOf(longBasic));
+        Assert.Equal(cached, longAnswer);
+
+        // After a revocation both paths say revoked at once; the fresh one still echoes its nonce.
+        Assert.Equal(HttpStatusCode.OK, (await sandbox.PkiAdmin.PostAsync($"api/cards/{card.CardId}/loss", null)).StatusCode);
+        var after = RandomNumberGenerator.GetBytes(32);
+        var (_, revoked) = await Ocsp.PostAsync(sandbox.Anonymous, Ocsp.Request(card.SigningCertificate, ca, after), ca);
+        Assert.Equal("revoked", Ocsp.StatusOf(revoked));
+        Assert.Equal(after, Ocsp.NonceOf(revoked));
+        var (plainAfter, plainRevoked) = await Ocsp.PostAsync(sandbox.Anonymous, plain, ca);
+        Assert.Equal("revoked", Ocsp.StatusOf(plainRevoked));
+        Assert.NotEqual(cached, plainAfter);
     }
 
     [Theory, StorageData]

@@ -145,6 +145,10 @@ public sealed class VerifierTests
         sandbox.Clock.Fixed = null;
         var early = await VerifySignatureAsync(verifier, Document, future.Sign("ABC123", Document).Cms!);
         Assert.Equal((false, "not-yet-valid"), (early.Valid, early.Reason));
+        var futureChallenge = RandomNumberGenerator.GetBytes(32);
+        var earlyLogin = await AuthenticateAsync(verifier, futureChallenge, future.Authenticate("1234", futureChallenge).Signature!, future.AuthenticationCertificate.ExportCertificatePem());
+        var earlyAnswer = (await earlyLogin.Content.ReadFromJsonAsync<AuthenticationVerification>(ServiceDefaults.Json))!;
+        Assert.Equal((false, "not-yet-valid", null), (earlyAnswer.Valid, earlyAnswer.Reason, earlyAnswer.Subject));
 
         // Six years on, past the fifth birthday after issue: expired.
         var current = await sandbox.IssueCardAsync(resident);

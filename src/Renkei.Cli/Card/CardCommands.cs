@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Net.Http.Json;
+using System.Security.Cryptography;
 using System.Text.Json;
 using Renkei.Cli.Network;
 using Renkei.Cli.Pki;
@@ -23,6 +24,7 @@ public static class CardCommands
         card.Subcommands.Add(Sign());
         card.Subcommands.Add(Auth());
         card.Subcommands.Add(Export());
+        card.Subcommands.Add(ResetPin());
         return card;
     }
 
@@ -168,6 +170,83 @@ public static class CardCommands
         });
         return command;
     }
+
+    private static Command ResetPin()
+    {
+        var data = UpCommand.DataOption();
+        var card = CardOption();
+        var number = new Option<string>("--number")
+        {
+            Description = "本人確認: 窓口で確かめた所持者の個人番号 / identity check: the holder's Individual Number as checked at the counter", Required = true,
+        };
+        var pin = new Option<string?>("--pin") { Description = "新しい利用者証明用暗証番号（数字4桁）/ new authentication PIN (4 digits)" };
+        var password = new Option<string?>("--signing-password") { Description = "新しい署名用パスワード（英大文字・数字6〜16桁）/ new signing password (6–16 capital letters and digits)" };
+        var assist = new Option<string?>("--input-assist-pin") { Description = "新しい券面事項入力補助用暗証番号（数字4桁）/ new input-assist PIN (4 digits)" };
+        var command = new Command("reset-pin",
+            "市区町村の窓口で暗証番号を初期化しロックを解除する（住基で所持者本人と確かめた後、指定した暗証番号を設定し直す）/ "
+            + "reset PINs at the municipality, which unlocks them: once the Registry confirms the holder, sets each PIN given (at least one)")
+            { data, card, number, pin, password, assist };
+        command.SetAction(async (parse, ct) =>
+        {
+            var wanted = new List<(CardPin Pin, string Value)>();
+            if (parse.GetValue(pin) is { } p) wanted.Add((CardPin.Authentication, p));
+            if (parse.GetValue(password) is { } w) wanted.Add((CardPin.Signing, w));
+            if (parse.GetValue(assist) is { } a) wanted.Add((CardPin.InputAssist, a));
+            if (wanted.Count == 0)
+                return Fail("--pin、--signing-password、--input-assist-pin のいずれかを指定してください / give at least one of --pin, --signing-password, --input-assist-pin");
+            foreach (var (which, value) in wanted)
+                if (!IndividualNumberCard.IsValidFormat(which, value))
+                    return Fail(which == CardPin.Signing
+                        ? "署名用パスワードは英大文字と数字の6〜16桁です / the signing password is 6–16 capital letters and digits"
+                        : "暗証番号は数字4桁です / a PIN is 4 digits");
+            if (!IndividualNumber.TryParse(parse.GetValue(number), out var n, out var problem)) return Fail(problem!.Message);
+            var token = OpenCard(parse.GetValue(card)!, out var error);
+            if (token is null) return Fail(error!);
+
+            await using var pki = await PkiConnection.OpenAsync(parse.GetValue(data)!);
+            var response = await pki.Http.PostAsJsonAsync($"api/cards/{Uri.EscapeDataString(token.CardId)}/pin-reset",
+                new PinResetRequest(n.Digits, token.RecoveryBlob), ServiceDefaults.Json, ct);
+            var body = await response.Content.ReadAsStringAsync(ct);
+            if (!response.IsSuccessStatusCode) return Fail(Problem(body));
+            var keys = Convert.FromBase64String(JsonSerializer.Deserialize<PinResetAnswer>(body, ServiceDefaults.Json)!.DataKeys);
+            try
+            {
+                foreach (var (which, value) in wanted) token.ResetPin(which, value, keys);
+            }
+            catch (Exception e) when (e is CryptographicException or ArgumentException)
+            {
+                return Fail("カードの鍵と一致しません / the PKI's answer does not fit this card");
+            }
+            finally { CryptographicOperations.ZeroMemory(keys); }
+            Console.Out.WriteLine($"暗証番号を初期化しました / PINs reset on card {token.CardId}: {string.Join(", ", wanted.Select(x => Label(x.Pin)))}");
+            return 0;
+        });
+        return command;
+    }
+
+    private static string Label(CardPin pin) => pin switch
+    {
+        CardPin.Authentication => "利用者証明用 / authentication",
+        CardPin.Signing => "署名用 / signing",
+        _ => "券面事項入力補助用 / input assist",
+    };
+
+    /// <summary>Opens a card file, or says in both languages why it cannot.</summary>
+    private static IndividualNumberCard? OpenCard(string path, out string? error)
+    {
+        error = null;
+        try { return IndividualNumberCard.Open(path); }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            error = $"カードファイルがありません / no such card file: {path}";
+        }
+        catch (Exception e) when (e is InvalidDataException or JsonException or IOException or UnauthorizedAccessException)
+        {
+            error = $"カードファイルを読めません / the card file cannot be read: {path}";
+        }
+        return null;
+    }
+
 
     private static int Fail(string message)
     {

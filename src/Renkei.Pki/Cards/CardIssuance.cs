@@ -64,9 +64,13 @@ public sealed class CardIssuance(
             urls.Crl(CertificateKind.Authentication), urls.Ocsp);
 
         List<string> superseded;
-        await using (var c = await database.OpenAsync(ct))
+        try
         {
-            await using var tx = await c.BeginTransactionAsync(ct);
+            await using var c = await database.OpenAsync(ct);
+            // Issuances for one resident run one after another, so each sees (and supersedes) the card
+            // before it: two at the same moment cannot both stay active. The unique index on active
+            // cards (migration 0002) holds even if a writer forgot the lock.
+            await using var tx = await database.BeginSerializedAsync(c, CardStore.LockKey(identity.ResidentId), ct);
             await CardStore.SupersedeAsync(c, tx, identity.ResidentId, now.UtcDateTime);
             superseded = await CertificateStore.RevokeOfResidentAsync(c, tx, identity.ResidentId,
                 [CertificateKind.Signing, CertificateKind.Authentication], RevocationReason.Superseded, now.UtcDateTime);
@@ -75,6 +79,11 @@ public sealed class CardIssuance(
                 await CertificateStore.InsertAsync(c, tx, new CertificateRecord(cert.SerialNumber, kind, cardId, identity.ResidentId,
                     now.UtcDateTime, cert.NotBefore.ToUniversalTime(), cert.NotAfter.ToUniversalTime(), cert.RawData, null, null));
             await tx.CommitAsync(ct);
+        }
+        catch (Exception e) when (Database.IsUniqueViolation(e))
+        {
+            return (null, new CardRefusal(409, "concurrent-issuance", "同じ方のカードを同時に発行しようとしました / Another card for this resident was being issued at the same moment",
+                "Nothing was issued; try again."));
         }
         revocation.Published(superseded);
         return (new CardIssued(cardId, identity.ResidentId, identity.MunicipalityCode, cardExpires.ToString("yyyy-MM-dd"),

@@ -1,4 +1,6 @@
 using System.Data.Common;
+using System.Security.Cryptography;
+using System.Text;
 using Renkei.Hosting.Storage;
 using Renkei.Pki.Certificates;
 
@@ -22,6 +24,10 @@ public static class CardStore
     public static Task<int> SetStatusAsync(DbConnection c, DbTransaction tx, string cardId, string status, DateTime now) =>
         c.ExecuteAsync("UPDATE cards SET status = @s, status_changed_at = @t WHERE card_id = @i", tx,
             ("s", status), ("t", CertificateStore.Text(now)), ("i", cardId));
+
+    /// <summary>The key of the lock that serializes card changes of one resident (a PostgreSQL advisory lock; SQLite serializes all writers).</summary>
+    public static long LockKey(string residentId) =>
+        BitConverter.ToInt64(SHA256.HashData(Encoding.UTF8.GetBytes("renkei-pki-card:" + residentId)));
 
     /// <summary>Marks a resident's active cards superseded (before a new card is issued).</summary>
     public static Task<int> SupersedeAsync(DbConnection c, DbTransaction tx, string residentId, DateTime now) =>

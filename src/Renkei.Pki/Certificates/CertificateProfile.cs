@@ -19,9 +19,11 @@ public static class CertificateProfile
     public const string SigningPolicy = "1.2.392.200149.8.5.1.1";
     public const string AuthenticationPolicy = "1.2.392.200149.8.5.1.3";
     public const string NameOid = "1.2.392.200149.8.5.5.1";
+    public const string NameSubstitutesOid = "1.2.392.200149.8.5.5.2";
     public const string SexOid = "1.2.392.200149.8.5.5.3";
     public const string DateOfBirthOid = "1.2.392.200149.8.5.5.4";
     public const string AddressOid = "1.2.392.200149.8.5.5.5";
+    public const string AddressSubstitutesOid = "1.2.392.200149.8.5.5.6";
 
     private static readonly TimeZoneInfo Japan = TimeZoneInfo.FindSystemTimeZoneById("Asia/Tokyo");
 
@@ -80,7 +82,7 @@ public static class CertificateProfile
         return new X509Extension("2.5.29.32", writer.Encode(), false);
     }
 
-    /// <summary>The basic four items as otherName entries, UTF8String values.</summary>
+    /// <summary>The basic four items and the substitute-character positions as otherName entries, UTF8String values.</summary>
     private static X509Extension SubjectAltName(HolderItems holder)
     {
         var writer = new AsnWriter(AsnEncodingRules.DER);
@@ -100,12 +102,17 @@ public static class CertificateProfile
         return new X509Extension("2.5.29.17", writer.Encode(), false);
     }
 
+    /// <summary>In the real card's order: name, date of birth, sex, address, then where substitutes stand in each.</summary>
     private static IEnumerable<(string Oid, string Value)> Items(HolderItems holder)
     {
-        yield return (NameOid, holder.Name);
-        yield return (SexOid, holder.Sex == "female" ? "2" : "1");
+        var name = SubstituteCharacters.Substitute(holder.Name);
+        var address = SubstituteCharacters.Substitute(holder.Address);
+        yield return (NameOid, name.Text);
         yield return (DateOfBirthOid, EncodeDateOfBirth(holder.DateOfBirth));
-        yield return (AddressOid, holder.Address);
+        yield return (SexOid, holder.Sex == "female" ? "2" : "1");
+        yield return (AddressOid, address.Text);
+        yield return (NameSubstitutesOid, name.Positions);
+        yield return (AddressSubstitutesOid, address.Positions);
     }
 
     /// <summary>One era digit (1 Meiji, 2 Taisho, 3 Showa, 4 Heisei, 5 Reiwa) then the Gregorian yyyyMMdd.</summary>
@@ -119,8 +126,35 @@ public static class CertificateProfile
         return era.ToString(CultureInfo.InvariantCulture) + date.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
     }
 
-    /// <summary>Reads the basic four items back from a signing certificate; null when it has none.</summary>
+    /// <summary>Reads the basic four items back from a signing certificate (as written: substitutes included); null when it has none.</summary>
     public static HolderItems? ReadItems(X509Certificate2 certificate)
+    {
+        var values = ReadOtherNames(certificate);
+        if (values is null) return null;
+        if (!values.TryGetValue(NameOid, out var name) || !values.TryGetValue(AddressOid, out var address)
+            || !values.TryGetValue(DateOfBirthOid, out var dob) || !values.TryGetValue(SexOid, out var sex) || dob.Length != 9
+            || !DateOnly.TryParseExact(dob[1..], "yyyyMMdd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
+            return null;
+        return new HolderItems(name, address, date, sex == "2" ? "female" : "male");
+    }
+
+    /// <summary>
+    /// The name and address as written with their substitute-character positions; null when the
+    /// certificate lacks them or a positions string does not count the characters of its text.
+    /// </summary>
+    public static (SubstitutedText Name, SubstitutedText Address)? ReadSubstitutes(X509Certificate2 certificate)
+    {
+        var values = ReadOtherNames(certificate);
+        if (values is null || !values.TryGetValue(NameOid, out var name) || !values.TryGetValue(AddressOid, out var address)
+            || !values.TryGetValue(NameSubstitutesOid, out var namePositions) || !values.TryGetValue(AddressSubstitutesOid, out var addressPositions))
+            return null;
+        static bool Counts(string text, string positions) =>
+            text.EnumerateRunes().Count() == positions.Length && positions.All(p => p is '0' or '1');
+        if (!Counts(name, namePositions) || !Counts(address, addressPositions)) return null;
+        return (new SubstitutedText(name, namePositions), new SubstitutedText(address, addressPositions));
+    }
+
+    private static Dictionary<string, string>? ReadOtherNames(X509Certificate2 certificate)
     {
         var extension = certificate.Extensions["2.5.29.17"];
         if (extension is null) return null;
@@ -139,11 +173,7 @@ public static class CertificateProfile
             }
         }
         catch (AsnContentException) { return null; }
-        if (!values.TryGetValue(NameOid, out var name) || !values.TryGetValue(AddressOid, out var address)
-            || !values.TryGetValue(DateOfBirthOid, out var dob) || !values.TryGetValue(SexOid, out var sex) || dob.Length != 9
-            || !DateOnly.TryParseExact(dob[1..], "yyyyMMdd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
-            return null;
-        return new HolderItems(name, address, date, sex == "2" ? "female" : "male");
+        return values;
     }
 
     /// <summary>The certificate policy OIDs a certificate names.</summary>

@@ -2,6 +2,8 @@ using System.Collections.Concurrent;
 using System.Numerics;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using Org.BouncyCastle.Asn1;
+using Org.BouncyCastle.Asn1.Ocsp;
 using Org.BouncyCastle.Asn1.X509;
 using Org.BouncyCastle.Crypto;
 using Org.BouncyCastle.Crypto.Operators;
@@ -23,8 +25,8 @@ public sealed record CertificateState(string Status, DateTime? RevokedAt, Revoca
 /// <summary>
 /// Revocation and its publication: CRLs (rebuilt on each revocation, cached between) and an
 /// OCSP responder (RFC 6960) that serves pre-produced responses per certificate, replaced the
-/// moment that certificate is revoked. A generation counter keeps a response read before a
-/// revocation from being cached after it.
+/// moment that certificate is revoked; a request with a nonce gets a fresh response echoing it.
+/// A generation counter keeps a response read before a revocation from being cached after it.
 /// </summary>
 public sealed class RevocationService
 {
@@ -165,9 +167,14 @@ public sealed class RevocationService
         }
         if (ids.Select(i => i.Kind).Distinct().Count() > 1) return Status(OcspRespStatus.Unauthorized);
 
-        if (ids.Count == 1 && requestKey is not null && requestIndex.Count < 1_000_000) requestIndex[requestKey] = (ids[0].Kind, ids[0].Serial);
-        if (ids.Count == 1 && ocspCache.TryGetValue((ids[0].Kind, ids[0].Serial), out var cached) && cached.Until > now.AddSeconds(options.OcspValiditySeconds / 2.0))
-            return cached.Response;
+        // A nonce (RFC 6960 §4.4.1, RFC 8954) asks for a fresh answer that echoes it: signed now, never cached.
+        var nonce = EchoableNonce(request);
+        if (nonce is null)
+        {
+            if (ids.Count == 1 && requestKey is not null && requestIndex.Count < 1_000_000) requestIndex[requestKey] = (ids[0].Kind, ids[0].Serial);
+            if (ids.Count == 1 && ocspCache.TryGetValue((ids[0].Kind, ids[0].Serial), out var cached) && cached.Until > now.AddSeconds(options.OcspValiditySeconds / 2.0))
+                return cached.Response;
+        }
 
         var seen = Volatile.Read(ref generation);
         var responder = responders[ids[0].Kind];
@@ -184,12 +191,35 @@ public sealed class RevocationService
             };
             generator.AddResponse(id, status, now.UtcDateTime.AddSeconds(-1), nextUpdate.UtcDateTime, null);
         }
+        if (nonce is not null)
+        {
+            var extensions = new X509ExtensionsGenerator();
+            extensions.AddExtension(OcspObjectIdentifiers.PkixOcspNonce, false, nonce);
+            generator.SetResponseExtensions(extensions.Generate());
+        }
         var basic = generator.Generate(responder.Signer, [responder.Certificate], now.UtcDateTime);
         var response = new OCSPRespGenerator().Generate(OCSPRespGenerator.Successful, basic).GetEncoded();
-        if (ids.Count == 1)
+        if (ids.Count == 1 && nonce is null)
             lock (gate)
                 if (seen == generation) ocspCache[(ids[0].Kind, ids[0].Serial)] = (response, nextUpdate);
         return response;
+    }
+
+    /// <summary>
+    /// The request's nonce extension value (extnValue, echoed byte for byte), when the nonce is 1 to 32
+    /// octets. RFC 8954 lets a responder ignore longer ones; those get the cached answer, so that no
+    /// one can have the CA sign arbitrary data of their choosing at length.
+    /// </summary>
+    private static byte[]? EchoableNonce(OcspReq request)
+    {
+        var extension = request.RequestExtensions?.GetExtension(OcspObjectIdentifiers.PkixOcspNonce);
+        if (extension is null) return null;
+        var value = extension.Value.GetOctets();
+        int length;
+        try { length = Asn1OctetString.GetInstance(Asn1Object.FromByteArray(value)).GetOctets().Length; }
+        // Some clients put the nonce bytes without the inner OCTET STRING; count them as they are.
+        catch (Exception e) when (e is IOException or ArgumentException or InvalidCastException) { length = value.Length; }
+        return length is >= 1 and <= 32 ? value : null;
     }
 
     private CertificateKind? IssuerOf(CertificateID id)
