@@ -28,6 +28,15 @@ public sealed class NodeOptions
     /// <summary>How long provision records are kept (番号法施行令: 7 years).</summary>
     public int RetentionYears { get; set; } = 7;
 
+    /// <summary>How many inquiries of batches the node has in flight at once, across all tenants.</summary>
+    public int BatchConcurrency { get; set; } = 4;
+
+    /// <summary>The most people one batch inquiry may name.</summary>
+    public int BatchMaxItems { get; set; } = 10_000;
+
+    /// <summary>How often an idle batch worker looks for pending work it was not told about.</summary>
+    public int BatchIdleSeconds { get; set; } = 30;
+
     public List<TenantOptions> Tenants { get; set; } = [];
 }
 
@@ -48,6 +57,8 @@ public static class NodeApp
         builder.AddRenkeiDefaults("Renkei.Node");
         var options = builder.Configuration.GetSection("Node").Get<NodeOptions>() ?? new NodeOptions();
         var storage = builder.Configuration.GetSection("Storage").Get<StorageOptions>() ?? new StorageOptions();
+        if (options.BatchConcurrency < 1 || options.BatchMaxItems < 1 || options.BatchIdleSeconds < 1)
+            throw new InvalidOperationException("Node:BatchConcurrency, Node:BatchMaxItems and Node:BatchIdleSeconds must be at least 1");
         var tenants = new TenantDirectory(options, storage);
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(tenants);
@@ -57,6 +68,8 @@ public static class NodeApp
         builder.Services.AddSingleton<DataStandardLayout>();
         // Calls to the core present this node's certificate and go only to a server holding the core's.
         builder.Services.AddHttpClient("core").UseNetworkTls(id => id == NetworkIdentity.Core);
+        builder.Services.AddSingleton<InquiryBatchWorker>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<InquiryBatchWorker>());
         builder.Services.AddAuthorizationBuilder().AddPolicy(StaffPolicy, p =>
             p.AddAuthenticationSchemes(CallerAuthenticationHandler.SchemeName).RequireAuthenticatedUser());
 
@@ -70,6 +83,7 @@ public static class NodeApp
         app.MapCodeManagement();
         app.MapCopies();
         app.MapInquiries();
+        app.MapInquiryBatches();
         app.MapProvisions();
         app.MapTenantRecords();
         tenants.MigrateAsync().GetAwaiter().GetResult();

@@ -68,6 +68,7 @@ public sealed class LinkageNetwork : IAsyncDisposable
         ["bunkyo-addressee"] = [$"tenant:{Bunkyo}", "addressee-system"],
         ["kashiwa-tax-system"] = [$"tenant:{Kashiwa}", "copies"],
         ["bunkyo-child-clerk"] = [$"tenant:{Bunkyo}", "affair:child-allowance"],
+        ["bunkyo-child-system"] = [$"tenant:{Bunkyo}", "affair:child-allowance"],
         ["bunkyo-vaccination-clerk"] = [$"tenant:{Bunkyo}", "affair:vaccination"],
         ["bunkyo-pet-clerk"] = [$"tenant:{Bunkyo}", "affair:pet-registration"],
         ["kashiwa-child-clerk"] = [$"tenant:{Kashiwa}", "affair:child-allowance"],
@@ -133,6 +134,7 @@ public sealed class LinkageNetwork : IAsyncDisposable
         }
         var node = NodeApp.Create([], b => Configure(b, nodeSettings.Concat(Tls(nodeTls)).Concat(Callers(NodeCallers)), https: true));
         Node = await StartAsync(node);
+        (nodeApp, this.nodeSettings) = (node, [.. nodeSettings.Concat(Tls(nodeTls))]);
         var directory = NodeTenants = node.Services.GetRequiredService<Tenants.TenantDirectory>();
         foreach (var t in directory.All) TenantDatabases[t.AgencyId] = t.Database;
 
@@ -158,6 +160,7 @@ public sealed class LinkageNetwork : IAsyncDisposable
         b.Logging.ClearProviders();
         b.Logging.AddProvider(Logs);
         b.Services.ConfigureHttpClientDefaults(h => h.AddHttpMessageHandler(() => new CapturingHandler(Messages)));
+        b.Services.ConfigureHttpClientDefaults(h => h.AddHttpMessageHandler(() => new RelayGateHandler(RelayGate)));
     }
 
     private async Task<Uri> StartAsync(WebApplication app)
@@ -197,6 +200,33 @@ public sealed class LinkageNetwork : IAsyncDisposable
     /// <summary>A client of <paramref name="baseAddress"/> that presents <paramref name="certificate"/>, as a network party does.</summary>
     public HttpClient Presenting(X509Certificate2 certificate, Uri baseAddress) =>
         Client(baseAddress, handler: Keep(NetworkTls.Handler(Ca.Certificate, certificate)));
+
+    private WebApplication nodeApp = null!;
+    private List<KeyValuePair<string, string?>> nodeSettings = [];
+
+    /// <summary>Holds the node's inquiries to the core's relay while closed, so tests can keep batch items in flight.</summary>
+    public RelayGate RelayGate { get; } = new();
+
+    public NodeOptions NodeOptions => nodeApp.Services.GetRequiredService<NodeOptions>();
+
+    /// <summary>
+    /// Stops the node as a service manager would (its batch worker is cancelled mid-way) and starts a
+    /// new one on the same storage and keys at a new address, which the agencies register with the core.
+    /// </summary>
+    public async Task RestartNodeAsync()
+    {
+        apps.Remove(nodeApp);
+        await nodeApp.StopAsync();
+        await nodeApp.DisposeAsync();
+        nodeApp = NodeApp.Create([], b => Configure(b, nodeSettings.Concat(Callers(NodeCallers)), https: true));
+        Node = await StartAsync(nodeApp);
+        NodeTenants = nodeApp.Services.GetRequiredService<Tenants.TenantDirectory>();
+        foreach (var t in NodeTenants.All) TenantDatabases[t.AgencyId] = t.Database;
+        await RegisterAgencyAsync(Kashiwa, "municipality", "柏市");
+        await RegisterAgencyAsync(Bunkyo, "municipality", "文京区");
+        await RegisterAgencyAsync(PensionService, "pension-service", "日本年金機構");
+        await RegisterAgencyAsync(HealthInsurer, "health-insurer", "全国健康保険協会");
+    }
 
     public async Task RegisterAgencyAsync(string agencyId, string kind, string name, string? nodeId = NodeId)
     {
@@ -277,6 +307,54 @@ public sealed class CapturingHandler(System.Collections.Concurrent.ConcurrentQue
         await response.Content.LoadIntoBufferAsync(ct);
         messages.Enqueue($"{request.RequestUri} <- {await response.Content.ReadAsStringAsync(ct)}");
         return response;
+    }
+}
+
+/// <summary>Lets through a set number of inquiries to the core's relay, then holds the rest until opened or cancelled.</summary>
+public sealed class RelayGate
+{
+    private readonly object sync = new();
+    private int allowance = int.MaxValue;
+    private TaskCompletionSource opened = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int held;
+
+    /// <summary>Inquiries waiting at the gate now.</summary>
+    public int Held => Volatile.Read(ref held);
+
+    public void Close(int letThrough = 0)
+    {
+        lock (sync)
+        {
+            allowance = letThrough;
+            if (opened.Task.IsCompleted) opened = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+    }
+
+    public void Open()
+    {
+        lock (sync) { allowance = int.MaxValue; opened.TrySetResult(); }
+    }
+
+    internal async Task PassAsync(CancellationToken ct)
+    {
+        Task wait;
+        lock (sync)
+        {
+            if (allowance > 0) { if (allowance != int.MaxValue) allowance--; return; }
+            wait = opened.Task;
+        }
+        Interlocked.Increment(ref held);
+        try { await wait.WaitAsync(ct); }
+        finally { Interlocked.Decrement(ref held); }
+    }
+}
+
+public sealed class RelayGateHandler(RelayGate gate) : DelegatingHandler
+{
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct)
+    {
+        if (request.RequestUri?.AbsolutePath.EndsWith("/api/relay/inquiries", StringComparison.Ordinal) == true) await gate.PassAsync(ct);
+        return await base.SendAsync(request, ct);
     }
 }
 

@@ -1,9 +1,10 @@
 using System.CommandLine;
+using System.Net.Http.Json;
 using Renkei.Cli.Network;
 
 namespace Renkei.Cli.Linkage;
 
-/// <summary><c>renkei node issue-codes</c>: an agency's addressee system obtains codes for its whole population.</summary>
+/// <summary><c>renkei node …</c>: codes for an agency's population, copy import and batch inquiries, on the network in DIR or one started for the command.</summary>
 public static class NodeCommands
 {
     public static Command Create()
@@ -37,11 +38,7 @@ public static class NodeCommands
                 }
                 people.Add((parts[0], parts[1]));
             }
-            SandboxNetwork? own = null;
-            LinkageSandbox linkage;
-            if (await NetworkFile.FindRunningAsync(folder) is { } running && running.Services.TryGetValue("core", out var core) && running.Services.TryGetValue("node", out var node))
-                linkage = LinkageSandbox.Attach(folder, new Uri(running.Services["registry"].Url), new Uri(core.Url), new Uri(node.Url), SandboxCallers.TokenOf(folder, "link-keys"));
-            else linkage = (own = await SandboxNetwork.StartAsync(folder, 0)).Linkage!;
+            var (linkage, own) = await ConnectAsync(folder);
             try
             {
                 var progress = new Progress<int>(done => Console.Error.Write($"\r{done:N0}/{people.Count:N0}"));
@@ -57,6 +54,31 @@ public static class NodeCommands
             }
             finally { if (own is not null) await own.DisposeAsync(); }
         });
-        return new Command("node", "中間サーバーの操作 / intermediate server operations") { issue };
+        return new Command("node", "中間サーバーの操作 / intermediate server operations")
+        {
+            issue, CopyImportCommand.Create(), InquireBatchCommand.Create(),
+        };
+    }
+
+    /// <summary>The Core and Node of the network running in <paramref name="folder"/>, or of one started for this command (then disposed by the caller).</summary>
+    public static async Task<(LinkageSandbox Linkage, SandboxNetwork? Own)> ConnectAsync(string folder)
+    {
+        if (await NetworkFile.FindRunningAsync(folder) is { } running && running.Services.TryGetValue("core", out var core) && running.Services.TryGetValue("node", out var node))
+            return (LinkageSandbox.Attach(folder, new Uri(running.Services["registry"].Url), new Uri(core.Url), new Uri(node.Url), SandboxCallers.TokenOf(folder, "link-keys")), null);
+        var own = await SandboxNetwork.StartAsync(folder, 0);
+        return (own.Linkage!, own);
+    }
+
+    /// <summary>A problem detail's title and detail, for a person; the status alone when the body is not one.</summary>
+    public static async Task<string> DescribeAsync(HttpResponseMessage response)
+    {
+        try
+        {
+            var problem = await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
+            var title = problem.TryGetProperty("title", out var t) ? t.GetString() : null;
+            var detail = problem.TryGetProperty("detail", out var d) ? d.GetString() : null;
+            return $"{(int)response.StatusCode} {title}{(detail is null ? "" : ": " + detail)}";
+        }
+        catch (System.Text.Json.JsonException) { return $"{(int)response.StatusCode} {response.ReasonPhrase}"; }
     }
 }

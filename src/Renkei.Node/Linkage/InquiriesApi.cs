@@ -58,13 +58,26 @@ public static class InquiriesApi
         if (code is null)
             return Problems.NotFound("no-agency-code", "この宛名番号の符号がありません / No agency code for this addressee",
                 "Obtain the code through the addressee system first.");
+        return TypedResults.Ok(await AskAsync(tenant, request, code, core, time, log));
+    }
 
+    /// <summary>
+    /// The inquiry itself, once the caller's affair is checked and the person's code found: shared by
+    /// immediate inquiries and the batch worker. Stopped by <paramref name="ct"/>, it records the
+    /// attempt as interrupted and throws, so that a batch item stays pending.
+    /// </summary>
+    public static async Task<InquiryResponse> AskAsync(Tenant tenant, InquiryRequest request, string code, CoreLink core, TimeProvider time, ILogger log,
+        CancellationToken ct = default)
+    {
+        var agencyId = tenant.AgencyId;
+        var messageId = Envelope.NewId();
+        var requestedAt = time.GetUtcNow();
         var body = new InquiryBody(code, request.Affair!, request.Provider!, request.Item!, request.NotBefore);
         var envelope = Envelope.Create(agencyId, CoreLink.CoreParty, "inquiry", JsonSerializer.Serialize(body, ServiceDefaults.Json), tenant.Keys.Signing, time, messageId);
         ProvisionAnswer answer;
         try
         {
-            using var response = await core.Client().PostAsJsonAsync("api/relay/inquiries", envelope, ServiceDefaults.Json);
+            using var response = await core.Client().PostAsJsonAsync("api/relay/inquiries", envelope, ServiceDefaults.Json, ct);
             var reply = response.IsSuccessStatusCode ? await response.Content.ReadFromJsonAsync<Envelope>(ServiceDefaults.Json) : null;
             if (reply is null)
             {
@@ -74,6 +87,12 @@ public static class InquiriesApi
             else if (reply.MessageId != messageId || reply.Kind != "inquiry-result" || await core.VerifyFromCoreAsync(reply, agencyId) != EnvelopeVerdict.Accepted)
                 answer = new ProvisionAnswer(Outcome.Error, "core-answer-invalid", null, null, false);
             else answer = JsonSerializer.Deserialize<ProvisionAnswer>(reply.Body, ServiceDefaults.Json)!;
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            await tenant.Records.AppendAsync(new ProvisionEntry(messageId, requestedAt, null, agencyId, request.Provider!, request.Affair!,
+                request.Item!, code, Outcome.Error, "interrupted", false));
+            throw;
         }
         catch (Exception e) when (e is HttpRequestException or JsonException or TaskCanceledException)
         {
@@ -90,8 +109,8 @@ public static class InquiriesApi
         }
         await tenant.Records.AppendAsync(new ProvisionEntry(messageId, requestedAt, answer.ProvidedAt, agencyId, request.Provider!, request.Affair!,
             request.Item!, code, answer.Outcome, answer.Reason, answer.Withheld));
-        return TypedResults.Ok(new InquiryResponse(messageId, answer.Outcome, answer.Reason, request.Provider!, request.Item!,
-            copy?.SchemaVersion, copy?.Content, copy?.UpdatedAt, answer.ProvidedAt));
+        return new InquiryResponse(messageId, answer.Outcome, answer.Reason, request.Provider!, request.Item!,
+            copy?.SchemaVersion, copy?.Content, copy?.UpdatedAt, answer.ProvidedAt);
     }
 
     private static async Task<string> ReasonOfAsync(HttpResponseMessage response)

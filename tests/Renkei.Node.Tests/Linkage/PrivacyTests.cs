@@ -20,6 +20,10 @@ public class PrivacyTests
         await family.AnswerAsync("bunkyo-child-clerk");
         await family.AnswerAsync("bunkyo-pet-clerk", affair: "pet-registration");
         await family.AskAsync("bunkyo-vaccination-clerk");
+        // A batch inquiry: its stored items and results are scanned with the rest of the tenant's tables.
+        var batch = new BatchPeople { Network = network, IndividualNumbers = numbers };
+        var batchId = await batch.SubmittedAsync(["B-0001", "B-0404"]);
+        await batch.DoneAsync(batchId);
 
         var scanned = new List<(string Where, string Text)>
         {
@@ -33,6 +37,7 @@ public class PrivacyTests
 
         Assert.Contains(scanned, s => s.Where == "messages" && s.Text.Length > 1000); // the scan did see traffic
         Assert.Contains(scanned, s => s.Where == "tenant 131059" && s.Text.Contains("B-0001")); // and tenant data
+        Assert.Contains(scanned, s => s.Where == "tenant 131059" && s.Text.Contains("inquiry_batch_items: " + batchId)); // batch storage too
         foreach (var number in numbers)
             foreach (var (where, text) in scanned)
                 Assert.False(text.Contains(number), $"an Individual Number appears in {where}");

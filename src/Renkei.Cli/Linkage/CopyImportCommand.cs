@@ -1,0 +1,196 @@
+using System.CommandLine;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Renkei.Cli.Network;
+using Renkei.Hosting;
+using Renkei.Node.Copies;
+
+namespace Renkei.Cli.Linkage;
+
+/// <summary>
+/// <c>renkei node import-copies</c>: a business system's copies (副本) from a JSON Lines or CSV file,
+/// sent to the agency's node in chunks; bad rows are reported with their line in the file and
+/// the reason, good rows are kept.
+/// </summary>
+public static class CopyImportCommand
+{
+    /// <summary>Rows per request: small enough to show progress, large enough to keep requests few.</summary>
+    public const int ChunkRows = 1000;
+
+    /// <summary>The CSV columns, by header name; <c>withheld</c> may be left out.</summary>
+    public static readonly string[] CsvColumns = ["addresseeNumber", "item", "schemaVersion", "content", "withheld"];
+
+    public static Command Create()
+    {
+        var data = UpCommand.DataOption();
+        var agency = new Option<string>("--agency") { Description = "機関ID（地方公共団体コード等）/ the agency id", Required = true };
+        var file = new Option<FileInfo>("--file")
+        {
+            Description = "JSON Lines（1行に {addresseeNumber, item, schemaVersion, content, withheld}）または CSV（見出し行 addresseeNumber,item,schemaVersion,content[,withheld]、content は JSON）"
+                + " / JSON Lines (one {addresseeNumber, item, schemaVersion, content, withheld} per line) or CSV (header addresseeNumber,item,schemaVersion,content[,withheld]; content is JSON)",
+            Required = true,
+        };
+        var format = new Option<string?>("--format")
+        {
+            Description = "jsonl または csv（既定は拡張子から）/ jsonl or csv (default: from the file's extension, .csv is CSV)",
+        };
+        format.AcceptOnlyFromAmong("jsonl", "csv");
+        var command = new Command("import-copies",
+            "副本を一括登録する（不正な行は行番号と理由を表示し、正しい行は登録）/ import copies in bulk: bad rows are reported by line and reason, good rows are kept")
+        {
+            data, agency, file, format,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            var path = parse.GetValue(file)!;
+            if (!path.Exists) { Console.Error.WriteLine($"ファイルがありません / no such file: {path.Name}"); return 2; }
+            var csv = (parse.GetValue(format) ?? (path.Extension.Equals(".csv", StringComparison.OrdinalIgnoreCase) ? "csv" : "jsonl")) == "csv";
+            var text = await File.ReadAllTextAsync(path.FullName, ct);
+            var (rows, bad) = csv ? ReadCsv(text) : ReadJsonLines(text);
+            var agencyId = parse.GetValue(agency)!;
+
+            var (linkage, own) = await NodeCommands.ConnectAsync(Path.GetFullPath(parse.GetValue(data)!));
+            try
+            {
+                if (linkage.NodeCallers.FirstOrDefault(c => c.Name == $"{agencyId}-copies") is not { } caller)
+                {
+                    Console.Error.WriteLine($"この中間サーバーにその機関はありません / no such agency on this node: {agencyId}");
+                    return 2;
+                }
+                using var client = LinkageSandbox.Client(linkage.NodeUrl, caller.Token);
+                var (imported, refused, failure) = await CommandProgress.RunAsync("副本 / copies", rows.Count, report => SendAsync(client, agencyId, rows, report, ct));
+                bad.AddRange(refused);
+                foreach (var (line, reason) in bad.OrderBy(b => b.Line)) Console.Error.WriteLine($"{line}行目 / line {line}: {reason}");
+                if (failure is not null) Console.Error.WriteLine($"失敗しました / failed: {failure}");
+                Console.WriteLine($"副本を登録しました / copies imported: {imported:N0}, 不正な行 / bad rows: {bad.Count:N0}");
+                return bad.Count == 0 && failure is null ? 0 : 1;
+            }
+            catch (HttpRequestException e)
+            {
+                Console.Error.WriteLine($"失敗しました / failed: {e.Message}");
+                return 1;
+            }
+            finally { if (own is not null) await own.DisposeAsync(); }
+        });
+        return command;
+    }
+
+    /// <summary>Sends the rows a chunk at a time; the node's line numbers within a chunk are mapped back to the file's.</summary>
+    private static async Task<(int Imported, List<(int Line, string Reason)> Bad, string? Failure)> SendAsync(HttpClient client, string agencyId,
+        List<(int Line, string Json)> rows, Action<long> report, CancellationToken ct)
+    {
+        var imported = 0;
+        var bad = new List<(int, string)>();
+        var sent = 0;
+        foreach (var chunk in rows.Chunk(ChunkRows))
+        {
+            using var body = new StringContent(string.Join('\n', chunk.Select(r => r.Json)), Encoding.UTF8, "application/x-ndjson");
+            using var response = await client.PostAsync($"api/tenants/{agencyId}/copies/import", body, ct);
+            if (!response.IsSuccessStatusCode) return (imported, bad, await NodeCommands.DescribeAsync(response));
+            var result = (await response.Content.ReadFromJsonAsync<ImportReport>(ServiceDefaults.Json, ct))!;
+            imported += result.Imported;
+            bad.AddRange(result.Errors.Select(e => (chunk[e.Line - 1].Line, e.Reason)));
+            report(sent += chunk.Length);
+        }
+        report(rows.Count);
+        return (imported, bad, null);
+    }
+
+    /// <summary>Every non-blank line is a row; the node checks each.</summary>
+    public static (List<(int Line, string Json)> Rows, List<(int Line, string Reason)> Bad) ReadJsonLines(string text)
+    {
+        var rows = new List<(int, string)>();
+        var lines = text.Split('\n');
+        for (var i = 0; i < lines.Length; i++)
+        {
+            var line = lines[i].TrimEnd('\r');
+            if (!string.IsNullOrWhiteSpace(line)) rows.Add((i + 1, line));
+        }
+        return (rows, []);
+    }
+
+    /// <summary>
+    /// RFC 4180 CSV with a header naming the columns; each record becomes the JSON line the node
+    /// takes. A record is reported by the line it starts on.
+    /// </summary>
+    public static (List<(int Line, string Json)> Rows, List<(int Line, string Reason)> Bad) ReadCsv(string text)
+    {
+        var rows = new List<(int, string)>();
+        var bad = new List<(int, string)>();
+        var records = ParseCsv(text, bad);
+        if (records.Count == 0) return (rows, bad);
+        var (headerLine, header) = records[0];
+        var index = header.Select((name, i) => (name: name.Trim(), i)).ToDictionary(x => x.name, x => x.i, StringComparer.Ordinal);
+        var missing = CsvColumns.Take(4).Where(c => !index.ContainsKey(c)).ToList();
+        var unknown = index.Keys.Where(k => !CsvColumns.Contains(k)).ToList();
+        if (missing.Count > 0 || unknown.Count > 0)
+        {
+            bad.Add((headerLine, $"見出し行は {string.Join(",", CsvColumns)} です / the header must name {string.Join(",", CsvColumns)} (withheld may be left out)"
+                + (missing.Count > 0 ? $"; missing {string.Join(",", missing)}" : "") + (unknown.Count > 0 ? $"; unknown {string.Join(",", unknown)}" : "")));
+            return (rows, bad);
+        }
+        foreach (var (line, fields) in records.Skip(1))
+        {
+            if (fields is [""]) continue;
+            if (fields.Length != header.Length) { bad.Add((line, $"列の数が違います / {fields.Length} columns, the header has {header.Length}")); continue; }
+            string Field(string name) => fields[index[name]].Trim();
+            var problems = new List<string>();
+            if (!int.TryParse(Field("schemaVersion"), out var version)) problems.Add("schemaVersion: 整数ではありません / not a whole number");
+            JsonNode? content = null;
+            try { content = JsonNode.Parse(Field("content")); }
+            catch (JsonException) { }
+            if (content is not JsonObject) problems.Add("content: JSONのオブジェクトではありません / not a JSON object");
+            var withheld = false;
+            if (index.ContainsKey("withheld") && Field("withheld") is { Length: > 0 } w && !TryParseFlag(w, out withheld))
+                problems.Add("withheld: true か false です / must be true or false");
+            if (problems.Count > 0) { bad.Add((line, string.Join("; ", problems))); continue; }
+            rows.Add((line, new JsonObject
+            {
+                ["addresseeNumber"] = Field("addresseeNumber"), ["item"] = Field("item"), ["schemaVersion"] = version, ["content"] = content, ["withheld"] = withheld,
+            }.ToJsonString()));
+        }
+        return (rows, bad);
+    }
+
+    private static bool TryParseFlag(string text, out bool value)
+    {
+        value = text is "true" or "1";
+        return text is "true" or "false" or "1" or "0";
+    }
+
+    /// <summary>Records of (the line each starts on, fields); quoted fields may hold commas, doubled quotes and line breaks.</summary>
+    private static List<(int Line, string[] Fields)> ParseCsv(string text, List<(int, string)> bad)
+    {
+        var records = new List<(int, string[])>();
+        var fields = new List<string>();
+        var field = new StringBuilder();
+        var line = 1;
+        var start = 1;
+        var quoted = false;
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (quoted)
+            {
+                if (c == '"' && i + 1 < text.Length && text[i + 1] == '"') { field.Append('"'); i++; }
+                else if (c == '"') quoted = false;
+                else { if (c == '\n') line++; field.Append(c); }
+            }
+            else if (c == '"' && field.Length == 0) quoted = true;
+            else if (c == ',') { fields.Add(field.ToString()); field.Clear(); }
+            else if (c == '\n' || c == '\r')
+            {
+                if (c == '\r' && i + 1 < text.Length && text[i + 1] == '\n') i++;
+                fields.Add(field.ToString()); field.Clear();
+                records.Add((start, [.. fields])); fields.Clear();
+                start = ++line;
+            }
+            else field.Append(c);
+        }
+        if (quoted) bad.Add((start, "引用符が閉じられていません / a quoted field is not closed"));
+        else if (field.Length > 0 || fields.Count > 0) { fields.Add(field.ToString()); records.Add((start, [.. fields])); }
+        return records;
+    }
+}

@@ -1,0 +1,140 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Renkei.Cli.Network;
+using Renkei.Hosting;
+using Renkei.Node.Codes;
+
+namespace Renkei.Cli.Linkage;
+
+/// <summary>
+/// <c>renkei node inquire-batch</c>: submits a file of addressee numbers as one batch inquiry, shows
+/// its progress and writes each result as a JSON line as it arrives.
+/// </summary>
+public static class InquireBatchCommand
+{
+    public static Command Create()
+    {
+        var data = UpCommand.DataOption();
+        var agency = new Option<string>("--agency") { Description = "照会する機関のID / the requesting agency's id", Required = true };
+        var affair = new Option<string>("--affair") { Description = "事務（例 child-allowance）/ the affair, e.g. child-allowance", Required = true };
+        var provider = new Option<string>("--provider") { Description = "情報提供者の機関ID / the provider agency's id", Required = true };
+        var item = new Option<string>("--item") { Description = "特定個人情報の項目（例 local-tax）/ the information item, e.g. local-tax", Required = true };
+        var notBefore = new Option<string?>("--not-before")
+        {
+            Description = "この日時より古い副本は不要（日付のみは日本時間0時）/ copies older than this are not wanted (a date alone is midnight Japan time)",
+        };
+        var caller = new Option<string?>("--caller")
+        {
+            Description = "DIR/node/callers.json の呼出元名（既定は 機関ID-事務）/ the caller's name in DIR/node/callers.json (default: AGENCY-AFFAIR)",
+        };
+        var file = new Option<FileInfo>("--file") { Description = "1行に1つの宛名番号 / one addressee number per line", Required = true };
+        var output = new Option<FileInfo?>("--out") { Description = "結果の JSON Lines の出力先（既定は標準出力）/ where the results go as JSON Lines (default: standard output)" };
+        var command = new Command("inquire-batch", "宛名番号の一覧で一括照会し、結果を JSON Lines で出力する / submit a batch inquiry for a list of addressee numbers and write the results as JSON Lines")
+        {
+            data, agency, affair, provider, item, notBefore, caller, file, output,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            var path = parse.GetValue(file)!;
+            if (!path.Exists) { Console.Error.WriteLine($"ファイルがありません / no such file: {path.Name}"); return 2; }
+            DateTimeOffset? since = null;
+            if (parse.GetValue(notBefore) is { } text)
+            {
+                if (!TryParseTime(text, out var t)) { Console.Error.WriteLine($"日時が読めません / --not-before is not a date or time: {text}"); return 2; }
+                since = t;
+            }
+            var (numbers, bad) = ReadList(await File.ReadAllLinesAsync(path.FullName, ct));
+            foreach (var (line, reason) in bad) Console.Error.WriteLine($"{line}行目 / line {line}: {reason}");
+            if (numbers.Count == 0) { Console.Error.WriteLine("照会する宛名番号がありません / no addressee numbers to ask for"); return 1; }
+
+            var agencyId = parse.GetValue(agency)!;
+            var callerName = parse.GetValue(caller) ?? $"{agencyId}-{parse.GetValue(affair)}";
+            var (linkage, own) = await NodeCommands.ConnectAsync(Path.GetFullPath(parse.GetValue(data)!));
+            try
+            {
+                if (linkage.NodeCallers.FirstOrDefault(c => c.Name == callerName) is not { } found)
+                {
+                    Console.Error.WriteLine($"呼出元がありません / no caller '{callerName}' in node/callers.json (is {agencyId} hosted here, and is --affair right?)");
+                    return 2;
+                }
+                using var client = LinkageSandbox.Client(linkage.NodeUrl, found.Token);
+                using var submitted = await client.PostAsJsonAsync($"api/tenants/{agencyId}/inquiry-batches", new
+                {
+                    affair = parse.GetValue(affair), provider = parse.GetValue(provider), item = parse.GetValue(item), notBefore = since, addresseeNumbers = numbers,
+                }, ServiceDefaults.Json, ct);
+                if (submitted.StatusCode != HttpStatusCode.Accepted)
+                {
+                    Console.Error.WriteLine($"受け付けられませんでした / refused: {await NodeCommands.DescribeAsync(submitted)}");
+                    return 1;
+                }
+                var location = submitted.Headers.Location!;
+                Console.Error.WriteLine($"一括照会 / batch {location.ToString().Split('/')[^1]}: {numbers.Count:N0} 件 / people");
+
+                var target = parse.GetValue(output);
+                await using var writer = target is null ? null : new StreamWriter(target.FullName);
+                var results = writer ?? Console.Out;
+                var status = await CommandProgress.RunAsync("照会 / inquiries", numbers.Count, report => FollowAsync(client, location, results, report, ct));
+                await results.FlushAsync(ct);
+                var counts = status.GetProperty("counts").EnumerateObject().Select(c => $"{c.Name}: {c.Value.GetInt32():N0}");
+                Console.Error.WriteLine($"完了 / done: {string.Join(", ", counts)}{(bad.Count > 0 ? $"; 不正な行 / bad lines: {bad.Count:N0}" : "")}");
+                return bad.Count == 0 ? 0 : 1;
+            }
+            catch (HttpRequestException e)
+            {
+                Console.Error.WriteLine($"失敗しました / failed: {e.Message}");
+                return 1;
+            }
+            finally { if (own is not null) await own.DisposeAsync(); }
+        });
+        return command;
+    }
+
+    /// <summary>Reads the batch with its cursor until every person is answered, writing each result once, in submission order.</summary>
+    private static async Task<JsonElement> FollowAsync(HttpClient client, Uri location, TextWriter results, Action<long> report, CancellationToken ct)
+    {
+        var cursor = 0;
+        while (true)
+        {
+            using var response = await client.GetAsync($"{location}?after={cursor}&limit=1000", ct);
+            if (!response.IsSuccessStatusCode) throw new HttpRequestException(await NodeCommands.DescribeAsync(response));
+            var status = await response.Content.ReadFromJsonAsync<JsonElement>(ServiceDefaults.Json, ct);
+            foreach (var result in status.GetProperty("results").EnumerateArray()) await results.WriteLineAsync(result.GetRawText());
+            var next = status.GetProperty("next").GetInt32();
+            report(status.GetProperty("answered").GetInt32());
+            if (next == status.GetProperty("total").GetInt32()) return status;
+            // Nothing new yet: wait a little before asking again; a full page is followed at once.
+            if (next == cursor) await Task.Delay(200, ct);
+            cursor = next;
+        }
+    }
+
+    /// <summary>One addressee number per line; blank lines skipped; malformed or repeated lines reported by number.</summary>
+    public static (List<string> Numbers, List<(int Line, string Reason)> Bad) ReadList(string[] lines)
+    {
+        var numbers = new List<string>();
+        var bad = new List<(int, string)>();
+        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < lines.Length; i++)
+        {
+            var n = lines[i].Trim();
+            if (n.Length == 0) continue;
+            if (!CodeManagementApi.IsAddresseeNumber(n)) bad.Add((i + 1, "宛名番号が不正です / not an addressee number"));
+            else if (seen.TryGetValue(n, out var first)) bad.Add((i + 1, $"{first}行目と同じです / same as line {first}"));
+            else { seen[n] = i + 1; numbers.Add(n); }
+        }
+        return (numbers, bad);
+    }
+
+    private static bool TryParseTime(string text, out DateTimeOffset time)
+    {
+        if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
+        {
+            time = new DateTimeOffset(date.ToDateTime(TimeOnly.MinValue), TimeSpan.FromHours(9));
+            return true;
+        }
+        return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out time);
+    }
+}

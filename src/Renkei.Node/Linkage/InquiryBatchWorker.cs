@@ -1,0 +1,110 @@
+using System.Data.Common;
+using System.Threading.Channels;
+using Renkei.Hosting.Storage;
+using Renkei.Node.Tenants;
+using Renkei.Protocol;
+
+namespace Renkei.Node.Linkage;
+
+/// <summary>
+/// Works through the pending people of every tenant's batches, oldest batch first, a page at a time
+/// per tenant in turn, at most <see cref="NodeOptions.BatchConcurrency"/> inquiries at once. Each
+/// answer is stored as it arrives, so a restarted node continues with what is still pending and never
+/// asks again for a person already answered. Run it on one node instance per tenant database.
+/// </summary>
+public sealed class InquiryBatchWorker(TenantDirectory tenants, CoreLink core, TimeProvider time, NodeOptions options, ILogger<InquiryBatchWorker> log)
+    : BackgroundService
+{
+    private readonly Channel<bool> wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+
+    /// <summary>Tells the worker that a batch arrived, so it need not wait for its next look.</summary>
+    public void Wake() => wake.Writer.TryWrite(true);
+
+    protected override async Task ExecuteAsync(CancellationToken stopping)
+    {
+        try
+        {
+            while (!stopping.IsCancellationRequested)
+            {
+                var worked = false;
+                try
+                {
+                    foreach (var tenant in tenants.All) worked |= await WorkOnceAsync(tenant, stopping);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // A database that fails now is tried again at the next look, not in a tight loop.
+                    log.LogError("Batch inquiries paused: {Error}", e.GetType().Name);
+                    worked = false;
+                }
+                if (worked) continue;
+                using var idle = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+                idle.CancelAfter(TimeSpan.FromSeconds(options.BatchIdleSeconds));
+                try { await wake.Reader.ReadAsync(idle.Token); }
+                catch (OperationCanceledException) when (!stopping.IsCancellationRequested) { }
+            }
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested) { }
+    }
+
+    /// <summary>Answers one page of the tenant's oldest open batch; false when the tenant has nothing pending.</summary>
+    private async Task<bool> WorkOnceAsync(Tenant tenant, CancellationToken stopping)
+    {
+        InquiryBatch? batch;
+        List<(int Position, string AddresseeNumber)> page;
+        await using (var c = await tenant.Database.OpenAsync(stopping))
+        {
+            batch = await InquiryBatchesApi.OldestOpenAsync(c);
+            if (batch is null) return false;
+            page = await c.QueryAsync(
+                "SELECT position, addressee_number FROM inquiry_batch_items WHERE batch_id = @b AND outcome IS NULL ORDER BY position LIMIT @n",
+                r => (Convert.ToInt32(r.GetValue(0)), r.GetString(1)), null, ("b", batch.BatchId), ("n", options.BatchConcurrency * 4));
+            if (page.Count == 0)
+            {
+                await c.ExecuteAsync("UPDATE inquiry_batches SET completed_at = @t WHERE batch_id = @b", null,
+                    ("t", InquiryBatchesApi.Text(time.GetUtcNow())), ("b", batch.BatchId));
+                return true;
+            }
+        }
+        await Parallel.ForEachAsync(page, new ParallelOptions { MaxDegreeOfParallelism = options.BatchConcurrency, CancellationToken = stopping },
+            async (item, ct) => await AnswerAsync(tenant, batch, item.Position, item.AddresseeNumber, ct));
+        return true;
+    }
+
+    private async Task AnswerAsync(Tenant tenant, InquiryBatch batch, int position, string addresseeNumber, CancellationToken ct)
+    {
+        string? code;
+        await using (var c = await tenant.Database.OpenAsync(ct))
+            code = await c.ScalarAsync<string>("SELECT agency_code FROM addressees WHERE addressee_number = @n", null, ("n", addresseeNumber));
+        InquiryResponse answer;
+        if (code is null)
+            // As an immediate inquiry: nothing can be asked without the person's code, so nothing is sent or recorded.
+            answer = new InquiryResponse("", Outcome.Error, "no-agency-code", batch.Provider, batch.Item);
+        else
+        {
+            try
+            {
+                answer = await InquiriesApi.AskAsync(tenant, new InquiryRequest(addresseeNumber, batch.Affair, batch.Provider, batch.Item, batch.NotBefore),
+                    code, core, time, log, ct);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                log.LogError("Batch inquiry failed at the node: {Error}", e.GetType().Name);
+                answer = new InquiryResponse("", Outcome.Error, "node-error", batch.Provider, batch.Item);
+            }
+        }
+        // Stored even when the node is stopping: the question was asked and answered, and must not be asked again.
+        await using var w = await tenant.Database.OpenAsync(CancellationToken.None);
+        await SaveAsync(w, batch.BatchId, position, answer);
+    }
+
+    private async Task SaveAsync(DbConnection c, string batchId, int position, InquiryResponse a) =>
+        await c.ExecuteAsync(
+            """
+            UPDATE inquiry_batch_items SET outcome = @o, reason = @r, message_id = @m, schema_version = @v, content = @c, updated_at = @u,
+                provided_at = @p, answered_at = @t
+            WHERE batch_id = @b AND position = @pos AND outcome IS NULL
+            """, null, ("o", a.Outcome.ToString()), ("r", a.Reason), ("m", a.MessageId.Length == 0 ? null : a.MessageId), ("v", a.SchemaVersion),
+            ("c", a.Content?.GetRawText()), ("u", a.UpdatedAt?.ToString("O")), ("p", a.ProvidedAt is { } p ? InquiryBatchesApi.Text(p) : null),
+            ("t", InquiryBatchesApi.Text(time.GetUtcNow())), ("b", batchId), ("pos", position));
+}

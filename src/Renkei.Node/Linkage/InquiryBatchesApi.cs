@@ -1,0 +1,206 @@
+using System.Data.Common;
+using System.Globalization;
+using System.Security.Claims;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Renkei.Hosting;
+using Renkei.Hosting.Storage;
+using Renkei.Node.Codes;
+using Renkei.Node.Tenants;
+using Renkei.Protocol;
+using Renkei.Protocol.Records;
+
+namespace Renkei.Node.Linkage;
+
+/// <summary>A batch inquiry: one affair, provider and item for many people, by their addressee numbers.</summary>
+public sealed record InquiryBatchRequest(string? Affair, string? Provider, string? Item, DateTimeOffset? NotBefore, List<string?>? AddresseeNumbers);
+
+/// <summary>One answered person of a batch, at its position (1-based) in the submitted list.</summary>
+public sealed record InquiryBatchResult(int Position, string AddresseeNumber, Outcome Outcome, string? Reason, string? MessageId,
+    int? SchemaVersion = null, JsonElement? Content = null, DateTime? UpdatedAt = null, DateTimeOffset? ProvidedAt = null);
+
+/// <summary>
+/// A batch's progress and a page of its results. <c>Next</c> is the cursor: pass it as <c>after</c>
+/// to get the results that follow; results come in submission order, as far as all are answered.
+/// </summary>
+public sealed record InquiryBatchStatus(string BatchId, string Status, string Affair, string Provider, string Item, DateTimeOffset? NotBefore,
+    DateTimeOffset SubmittedAt, DateTimeOffset? CompletedAt, int Total, int Answered, Dictionary<string, int> Counts,
+    List<InquiryBatchResult> Results, int Next);
+
+/// <summary>What the worker needs of a batch.</summary>
+public sealed record InquiryBatch(string BatchId, string Affair, string Provider, string Item, DateTimeOffset? NotBefore, DateTimeOffset SubmittedAt,
+    DateTimeOffset? CompletedAt, int Total);
+
+/// <summary>
+/// 一括照会: a business system submits many people at once; the caller's affair is checked and the
+/// batch stored before the answer (202), then <see cref="InquiryBatchWorker"/> asks for each person
+/// as an immediate inquiry would, and the caller pages through the results with a cursor.
+/// </summary>
+public static class InquiryBatchesApi
+{
+    private const int DefaultPage = 100, MaxPage = 1000;
+
+    public static void MapInquiryBatches(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/tenants/{agencyId}/inquiry-batches").WithTags("Inquiries").RequireAuthorization(NodeApp.StaffPolicy);
+        group.MapPost("/", Submit).WithSummary("Submits one inquiry for many people; answered asynchronously (202 and a Location).");
+        group.MapGet("/{batchId}", Read).WithSummary("A batch's status, counts per outcome and results after the cursor (?after=N&limit=M).");
+        group.MapDelete("/{batchId}", Delete).WithSummary("Cancels what is still pending and removes the batch and its results.");
+    }
+
+    private static async Task<Results<Accepted<InquiryBatchStatus>, ProblemHttpResult>> Submit(string agencyId, InquiryBatchRequest request,
+        ClaimsPrincipal user, TenantDirectory tenants, NodeOptions options, InquiryBatchWorker worker, TimeProvider time)
+    {
+        var (tenant, problem) = tenants.Enter(user, agencyId);
+        if (tenant is null) return problem!;
+        var errors = new Dictionary<string, string[]>();
+        if (string.IsNullOrWhiteSpace(request.Affair)) errors["affair"] = ["必須です / is required"];
+        if (string.IsNullOrWhiteSpace(request.Provider)) errors["provider"] = ["必須です / is required"];
+        if (string.IsNullOrWhiteSpace(request.Item)) errors["item"] = ["必須です / is required"];
+        var numbers = request.AddresseeNumbers ?? [];
+        if (numbers.Count == 0) errors["addresseeNumbers"] = ["1件以上必要です / at least one is required"];
+        if (errors.Count > 0) return Problems.Invalid(errors);
+        if (numbers.Count > options.BatchMaxItems)
+            return Problems.BadRequest("too-many-items", "一度に照会できる件数を超えています / Too many people in one batch",
+                $"{numbers.Count:N0} > {options.BatchMaxItems:N0}; split the list into several batches.");
+        // Positions are 1-based, as a person counts lines of the list the numbers came from.
+        var malformed = numbers.Select((n, i) => (n, i)).Where(x => !CodeManagementApi.IsAddresseeNumber(x.n)).Take(20).ToList();
+        if (malformed.Count > 0)
+            return Problems.Invalid(malformed.ToDictionary(x => $"addresseeNumbers[{x.i + 1}]", _ => new[] { "宛名番号が不正です / invalid addressee number" }),
+                "invalid-addressee-numbers");
+        var duplicates = numbers.Select((n, i) => (n: n!, i)).GroupBy(x => x.n).Where(g => g.Count() > 1).Take(20).ToList();
+        if (duplicates.Count > 0)
+            return Problems.BadRequest("duplicate-addressee-numbers", "同じ宛名番号が複数あります / The same addressee number appears more than once",
+                string.Join("; ", duplicates.Select(g => $"positions {string.Join(", ", g.Select(x => x.i + 1))}")));
+
+        var now = time.GetUtcNow();
+        await using var c = await tenant.Database.OpenAsync();
+        // The prefix check, as for an immediate inquiry: refused at once, and recorded for each person.
+        if (!user.IsInRole("affair:" + request.Affair))
+        {
+            var refusals = new List<Task<ProvisionRecord>>(numbers.Count);
+            foreach (var n in numbers)
+            {
+                var code = await c.ScalarAsync<string>("SELECT agency_code FROM addressees WHERE addressee_number = @n", null, ("n", n));
+                refusals.Add(tenant.Records.AppendAsync(new ProvisionEntry(Envelope.NewId(), now, null, agencyId, request.Provider!, request.Affair!,
+                    request.Item!, code, Outcome.NotPermitted, "affair-not-assigned", false)));
+            }
+            await Task.WhenAll(refusals);
+            return Problems.Result(403, "affair-not-assigned", "この事務の権限がありません / The caller is not assigned this affair",
+                $"Ask someone assigned '{request.Affair}'.");
+        }
+
+        var batchId = Envelope.NewId();
+        await using (var tx = await c.BeginTransactionAsync())
+        {
+            await c.ExecuteAsync(
+                """
+                INSERT INTO inquiry_batches (batch_id, affair, provider, item, not_before, submitted_by, submitted_at, item_count)
+                VALUES (@b, @a, @p, @i, @nb, @by, @t, @n)
+                """, tx, ("b", batchId), ("a", request.Affair), ("p", request.Provider), ("i", request.Item),
+                ("nb", request.NotBefore is { } nb ? Text(nb) : null), ("by", user.Identity?.Name ?? ""), ("t", Text(now)), ("n", numbers.Count));
+            // Many rows per statement: one round trip per chunk rather than per person.
+            foreach (var chunk in numbers.Select((n, i) => (n: n!, position: i + 1)).Chunk(200))
+            {
+                await using var insert = c.Command("", tx, ("b", batchId));
+                insert.CommandText = "INSERT INTO inquiry_batch_items (batch_id, position, addressee_number) VALUES " +
+                    string.Join(", ", chunk.Select((_, k) => $"(@b, @p{k}, @n{k})"));
+                for (var k = 0; k < chunk.Length; k++) insert.Add("p" + k, chunk[k].position).Add("n" + k, chunk[k].n);
+                await insert.ExecuteNonQueryAsync();
+            }
+            await tx.CommitAsync();
+        }
+        worker.Wake();
+        var batch = new InquiryBatch(batchId, request.Affair!, request.Provider!, request.Item!, request.NotBefore, now, null, numbers.Count);
+        return TypedResults.Accepted($"/api/tenants/{agencyId}/inquiry-batches/{batchId}", await StatusAsync(c, batch, 0, 0));
+    }
+
+    private static async Task<Results<Ok<InquiryBatchStatus>, ProblemHttpResult>> Read(string agencyId, string batchId, string? after, string? limit,
+        ClaimsPrincipal user, TenantDirectory tenants)
+    {
+        var (tenant, problem) = tenants.Enter(user, agencyId);
+        if (tenant is null) return problem!;
+        if (!IsBatchId(batchId)) return MalformedId();
+        var errors = new Dictionary<string, string[]>();
+        var from = 0;
+        var size = DefaultPage;
+        if (after is not null && (!int.TryParse(after, NumberStyles.None, CultureInfo.InvariantCulture, out from)))
+            errors["after"] = ["0以上の整数です / must be a whole number, 0 or more"];
+        if (limit is not null && (!int.TryParse(limit, NumberStyles.None, CultureInfo.InvariantCulture, out size) || size is < 1 or > MaxPage))
+            errors["limit"] = [$"1から{MaxPage}までの整数です / must be a whole number from 1 to {MaxPage}"];
+        if (errors.Count > 0) return Problems.Invalid(errors);
+        await using var c = await tenant.Database.OpenAsync();
+        if (await FindAsync(c, batchId) is not { } batch || !user.IsInRole("affair:" + batch.Affair)) return UnknownBatch();
+        return TypedResults.Ok(await StatusAsync(c, batch, from, size));
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> Delete(string agencyId, string batchId, ClaimsPrincipal user, TenantDirectory tenants)
+    {
+        var (tenant, problem) = tenants.Enter(user, agencyId);
+        if (tenant is null) return problem!;
+        if (!IsBatchId(batchId)) return MalformedId();
+        await using var c = await tenant.Database.OpenAsync();
+        if (await FindAsync(c, batchId) is not { } batch || !user.IsInRole("affair:" + batch.Affair)) return UnknownBatch();
+        await using var tx = await c.BeginTransactionAsync();
+        await c.ExecuteAsync("DELETE FROM inquiry_batch_items WHERE batch_id = @b", tx, ("b", batchId));
+        await c.ExecuteAsync("DELETE FROM inquiry_batches WHERE batch_id = @b", tx, ("b", batchId));
+        await tx.CommitAsync();
+        return TypedResults.NoContent();
+    }
+
+    /// <summary>Batch ids are 128 random bits in lower-case hex, like message ids.</summary>
+    private static bool IsBatchId(string id) => id.Length == 32 && id.All(char.IsAsciiHexDigitLower);
+
+    private static ProblemHttpResult MalformedId() =>
+        Problems.BadRequest("malformed-batch-id", "一括照会IDの形式が不正です / Malformed batch id", "A batch id is 32 lower-case hexadecimal digits.");
+
+    // Another tenant's batch, or one of an affair the caller does not hold, is as unknown as a missing one.
+    private static ProblemHttpResult UnknownBatch() =>
+        Problems.NotFound("unknown-batch", "該当する一括照会はありません / No such batch", "No batch with this id for this caller.");
+
+    public static async Task<InquiryBatch?> FindAsync(DbConnection c, string batchId) =>
+        (await c.QueryAsync("SELECT batch_id, affair, provider, item, not_before, submitted_at, completed_at, item_count FROM inquiry_batches WHERE batch_id = @b",
+            ReadBatch, null, ("b", batchId))).SingleOrDefault();
+
+    /// <summary>The oldest batch with unanswered people, which the worker takes next.</summary>
+    public static async Task<InquiryBatch?> OldestOpenAsync(DbConnection c) =>
+        (await c.QueryAsync(
+            "SELECT batch_id, affair, provider, item, not_before, submitted_at, completed_at, item_count FROM inquiry_batches WHERE completed_at IS NULL ORDER BY submitted_at, batch_id LIMIT 1",
+            ReadBatch)).SingleOrDefault();
+
+    private static InquiryBatch ReadBatch(DbDataReader r) => new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3),
+        r.GetNullableString(4) is { } nb ? ParseTime(nb) : null, ParseTime(r.GetString(5)), r.GetNullableString(6) is { } done ? ParseTime(done) : null,
+        Convert.ToInt32(r.GetValue(7)));
+
+    private static async Task<InquiryBatchStatus> StatusAsync(DbConnection c, InquiryBatch batch, int after, int limit)
+    {
+        var counts = (await c.QueryAsync("SELECT outcome, COUNT(*) FROM inquiry_batch_items WHERE batch_id = @b AND outcome IS NOT NULL GROUP BY outcome",
+            r => (Outcome: Enum.Parse<Outcome>(r.GetString(0)), Count: Convert.ToInt32(r.GetValue(1))), null, ("b", batch.BatchId)))
+            .ToDictionary(x => JsonNamingPolicy.KebabCaseLower.ConvertName(x.Outcome.ToString()), x => x.Count);
+        var answered = counts.Values.Sum();
+        var results = new List<InquiryBatchResult>();
+        if (limit > 0)
+        {
+            var rows = await c.QueryAsync(
+                """
+                SELECT position, addressee_number, outcome, reason, message_id, schema_version, content, updated_at, provided_at
+                FROM inquiry_batch_items WHERE batch_id = @b AND position > @after ORDER BY position LIMIT @limit
+                """,
+                r => r.IsDBNull(2) ? null : new InquiryBatchResult(Convert.ToInt32(r.GetValue(0)), r.GetString(1), Enum.Parse<Outcome>(r.GetString(2)),
+                    r.GetNullableString(3), r.GetNullableString(4), r.IsDBNull(5) ? null : Convert.ToInt32(r.GetValue(5)),
+                    r.GetNullableString(6) is { } json ? JsonDocument.Parse(json).RootElement.Clone() : null,
+                    r.GetNullableString(7) is { } u ? DateTime.Parse(u, null, DateTimeStyles.RoundtripKind) : null,
+                    r.GetNullableString(8) is { } p ? ParseTime(p) : null),
+                null, ("b", batch.BatchId), ("after", after), ("limit", limit));
+            // Only the answered run right after the cursor: a cursor never skips a person still pending.
+            results.AddRange(rows.TakeWhile(x => x is not null).Select(x => x!));
+        }
+        var status = answered == batch.Total ? "done" : answered == 0 ? "pending" : "running";
+        return new InquiryBatchStatus(batch.BatchId, status, batch.Affair, batch.Provider, batch.Item, batch.NotBefore, batch.SubmittedAt, batch.CompletedAt,
+            batch.Total, answered, counts, results, results.Count > 0 ? results[^1].Position : after);
+    }
+
+    public static string Text(DateTimeOffset t) => t.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture);
+
+    private static DateTimeOffset ParseTime(string text) => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
+}

@@ -1,0 +1,180 @@
+using System.Text;
+using System.Text.Json;
+using Renkei.Hosting.Storage;
+using Renkei.Testing;
+
+namespace Renkei.Cli.Tests;
+
+public class NodeCommandTests
+{
+    private const string Kashiwa = "122173", Bunkyo = "131059";
+
+    private static string Tax(int income) =>
+        $$"""{"fiscalYear":2025,"totalIncome":{{income}},"taxableIncome":0,"municipalTax":0,"prefecturalTax":0}""";
+
+    private static string Line(string addressee, string content) =>
+        $$"""{"addresseeNumber":"{{addressee}}","item":"local-tax","schemaVersion":1,"content":{{content}}}""";
+
+    /// <summary>Each copy kept at a tenant of the node in DIR, by addressee number.</summary>
+    private static async Task<Dictionary<string, JsonElement>> CopiesAsync(string folder, string agency)
+    {
+        await using var c = await Database.Sqlite(Path.Combine(folder, "node", "tenants", agency, "node.db")).OpenAsync();
+        return (await c.QueryAsync("SELECT addressee_number, content FROM copies", r => (r.GetString(0), JsonDocument.Parse(r.GetString(1)).RootElement.Clone())))
+            .ToDictionary(x => x.Item1, x => x.Item2);
+    }
+
+    [Fact]
+    public async Task Import_copies_keeps_good_rows_across_chunks_reports_each_bad_row_by_its_line_in_the_file_and_fails()
+    {
+        using var data = new TempFolder();
+        var file = data.File("copies.jsonl");
+        var text = new StringBuilder();
+        // 1,203 rows over two chunks; bad rows in each chunk, a blank line shifting the numbering.
+        for (var i = 1; i <= 1_205; i++)
+        {
+            if (i == 500) text.AppendLine();
+            text.AppendLine(i switch
+            {
+                3 => "not json",
+                1_103 => Line($"K-{i}", Tax(-1)),
+                _ => Line($"K-{i}", Tax(i)),
+            });
+        }
+        await File.WriteAllTextAsync(file, text.ToString());
+        var result = await RenkeiCommand.RunAsync("node", "import-copies", "--data", data.Path, "--agency", Kashiwa, "--file", file);
+        Assert.True(result.ExitCode == 1, result.Output + result.Error);
+        Assert.Contains("copies imported: 1,203", result.Output);
+        Assert.Contains("bad rows: 2", result.Output);
+        var bad = result.Error.Split('\n').Where(l => l.Contains("行目 / line")).ToList();
+        Assert.Equal(2, bad.Count);
+        Assert.StartsWith("3行目 / line 3: ", bad[0]);
+        Assert.StartsWith("1104行目 / line 1104: ", bad[1]); // row 1,103 is on line 1,104 after the blank line
+        Assert.Contains("$.totalIncome", bad[1]);
+        Assert.Contains("100%", result.Error);
+
+        var copies = await CopiesAsync(data.Path, Kashiwa);
+        Assert.Equal(1_203, copies.Count);
+        Assert.Equal(1_205, copies["K-1205"].GetProperty("totalIncome").GetInt32());
+        Assert.False(copies.ContainsKey("K-1103"));
+    }
+
+    [Fact]
+    public async Task Import_copies_reads_csv_with_quoted_json_and_reports_rows_by_the_line_they_start_on()
+    {
+        using var data = new TempFolder();
+        var file = data.File("copies.csv");
+        var content = Tax(4_100_000).Replace("\"", "\"\"");
+        await File.WriteAllTextAsync(file, string.Join("\r\n",
+            "item,addresseeNumber,schemaVersion,content,withheld",
+            $"local-tax,K-1,1,\"{content}\",",
+            $"local-tax,K-2,1,\"{content.Replace(",", ",\n")}\",true", // a quoted field over five lines
+            "local-tax,K-3,one,\"{}\",false",
+            $"local-tax,K-4,1,\"{content}\",maybe",
+            "local-tax,K-5,1,not json,false",
+            "local-tax,K-6,1",
+            "local-tax,bad number!,1,\"{}\",false",
+            $"vaccination,K-7,1,\"{content}\",false",
+            ""));
+        var result = await RenkeiCommand.RunAsync("node", "import-copies", "--data", data.Path, "--agency", Kashiwa, "--file", file);
+        Assert.True(result.ExitCode == 1, result.Output + result.Error);
+        Assert.Contains("copies imported: 2", result.Output);
+        var bad = result.Error.Split('\n').Where(l => l.Contains("行目 / line")).ToList();
+        Assert.Equal([8, 9, 10, 11, 12, 13], bad.Select(l => int.Parse(l[..l.IndexOf('行')])));
+        Assert.Contains("schemaVersion", bad[0]);
+        Assert.Contains("withheld", bad[1]);
+        Assert.Contains("content", bad[2]);
+        Assert.Contains("columns", bad[3]);
+        Assert.Contains("addresseeNumber", bad[4]);
+        Assert.Contains("$.doses", bad[5]); // the node checked the layout of the item named
+
+        var copies = await CopiesAsync(data.Path, Kashiwa);
+        Assert.Equal(["K-1", "K-2"], copies.Keys.Order());
+        Assert.Equal(4_100_000, copies["K-2"].GetProperty("totalIncome").GetInt32());
+
+        // A header naming no content column is one bad line, and nothing is sent.
+        await File.WriteAllTextAsync(file, "addresseeNumber,item,schemaVersion,payload\nK-9,local-tax,1,{}\n");
+        var header = await RenkeiCommand.RunAsync("node", "import-copies", "--data", data.Path, "--agency", Kashiwa, "--file", file);
+        Assert.Equal(1, header.ExitCode);
+        Assert.Contains("line 1:", header.Error);
+        Assert.Contains("missing content", header.Error);
+    }
+
+    [Fact]
+    public async Task Import_copies_refuses_a_missing_file_and_an_agency_the_node_does_not_host()
+    {
+        using var data = new TempFolder();
+        var missing = await RenkeiCommand.RunAsync("node", "import-copies", "--data", data.Path, "--agency", Kashiwa, "--file", data.File("nowhere.jsonl"));
+        Assert.Equal(2, missing.ExitCode);
+        Assert.Contains("no such file: nowhere.jsonl", missing.Error);
+        Assert.DoesNotContain(data.Path, missing.Error);
+
+        var file = data.File("copies.jsonl");
+        await File.WriteAllTextAsync(file, Line("K-1", Tax(1)) + "\n");
+        var unknown = await RenkeiCommand.RunAsync("node", "import-copies", "--data", data.Path, "--agency", "999999", "--file", file);
+        Assert.Equal(2, unknown.ExitCode);
+        Assert.Contains("no such agency on this node: 999999", unknown.Error);
+
+        var batch = await RenkeiCommand.RunAsync("node", "inquire-batch", "--data", data.Path, "--agency", Bunkyo, "--affair", "child-allowance",
+            "--provider", Kashiwa, "--item", "local-tax", "--file", data.File("nowhere.txt"));
+        Assert.Equal(2, batch.ExitCode);
+        Assert.Contains("no such file: nowhere.txt", batch.Error);
+    }
+
+    [Fact]
+    public async Task Inquire_batch_asks_for_every_person_in_the_file_and_writes_one_result_line_each_without_any_number()
+    {
+        using var data = new TempFolder();
+        Assert.Equal(0, (await RenkeiCommand.RunAsync("registry", "seed", "--data", data.Path, "--municipalities", "1", "--residents", "4", "--seed", "5")).ExitCode);
+        var export = await RenkeiCommand.RunAsync("registry", "export", "--data", data.Path);
+        var lines = export.Lines;
+        var column = Array.IndexOf(lines[0].Split(','), "individual_number");
+        var numbers = lines.Skip(1).Select(l => l.Split(',')[column]).ToList();
+        Assert.Equal(4, numbers.Count);
+
+        // Bunkyo knows all four people; Kashiwa knows three and holds last year's income of two.
+        await File.WriteAllLinesAsync(data.File("b.csv"), numbers.Select((n, i) => $"B-{i + 1},{n}"));
+        await File.WriteAllLinesAsync(data.File("k.csv"), numbers.Take(3).Select((n, i) => $"K-{i + 1},{n}"));
+        var outputs = new List<string>();
+        foreach (var (agency, people) in new[] { (Bunkyo, "b.csv"), (Kashiwa, "k.csv") })
+        {
+            var issued = await RenkeiCommand.RunAsync("node", "issue-codes", "--data", data.Path, "--agency", agency, "--file", data.File(people));
+            Assert.True(issued.ExitCode == 0, issued.Output + issued.Error);
+            outputs.Add(issued.Output + issued.Error);
+        }
+        await File.WriteAllLinesAsync(data.File("copies.jsonl"), [Line("K-1", Tax(3_000_001)), Line("K-2", Tax(3_000_002))]);
+        var imported = await RenkeiCommand.RunAsync("node", "import-copies", "--data", data.Path, "--agency", Kashiwa, "--file", data.File("copies.jsonl"));
+        Assert.True(imported.ExitCode == 0, imported.Output + imported.Error);
+        outputs.Add(imported.Output + imported.Error);
+
+        await File.WriteAllLinesAsync(data.File("list.txt"), ["B-1", "B-2", "", "B-3", "B-4", "B-99"]);
+        var results = data.File("results.jsonl");
+        var asked = await RenkeiCommand.RunAsync("node", "inquire-batch", "--data", data.Path, "--agency", Bunkyo, "--affair", "child-allowance",
+            "--provider", Kashiwa, "--item", "local-tax", "--file", data.File("list.txt"), "--out", results);
+        Assert.True(asked.ExitCode == 0, asked.Output + asked.Error);
+        outputs.Add(asked.Output + asked.Error);
+        Assert.Contains("5 件 / people", asked.Error);
+        Assert.Contains("provided: 2", asked.Error);
+        var answers = (await File.ReadAllLinesAsync(results)).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal(["B-1", "B-2", "B-3", "B-4", "B-99"], answers.Select(a => a.GetProperty("addresseeNumber").GetString()));
+        Assert.Equal(["provided", "provided", "no-data", "no-data", "error"], answers.Select(a => a.GetProperty("outcome").GetString()));
+        Assert.Equal(3_000_002, answers[1].GetProperty("content").GetProperty("totalIncome").GetInt32());
+        Assert.Equal("no-agency-code", answers[4].GetProperty("reason").GetString());
+
+        // Bad and repeated lines are reported and the rest still asked; a caller without the affair is refused by the node.
+        await File.WriteAllLinesAsync(data.File("list.txt"), ["B-1", "bad number!", "B-1"]);
+        var partly = await RenkeiCommand.RunAsync("node", "inquire-batch", "--data", data.Path, "--agency", Bunkyo, "--affair", "child-allowance",
+            "--provider", Kashiwa, "--item", "local-tax", "--file", data.File("list.txt"));
+        Assert.Equal(1, partly.ExitCode);
+        Assert.Contains("line 2: ", partly.Error);
+        Assert.Contains("line 3: ", partly.Error);
+        Assert.Contains("same as line 1", partly.Error);
+        Assert.Equal("provided", JsonDocument.Parse(Assert.Single(partly.Lines)).RootElement.GetProperty("outcome").GetString());
+        var refused = await RenkeiCommand.RunAsync("node", "inquire-batch", "--data", data.Path, "--agency", Bunkyo, "--affair", "child-allowance",
+            "--caller", $"{Bunkyo}-vaccination", "--provider", Kashiwa, "--item", "local-tax", "--file", data.File("list.txt"));
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Contains("403", refused.Error);
+        outputs.AddRange([partly.Output + partly.Error, refused.Output + refused.Error]);
+
+        foreach (var number in numbers) Assert.All(outputs, o => Assert.DoesNotContain(number, o));
+    }
+}

@@ -1,0 +1,269 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Renkei.Hosting;
+using Renkei.Hosting.Storage;
+using Renkei.Testing;
+
+namespace Renkei.Node.Tests.Linkage;
+
+/// <summary>People known to Bunkyo (B-1 …) and, for some, to Kashiwa with last year's income there.</summary>
+public sealed class BatchPeople
+{
+    public const string K = LinkageNetwork.Kashiwa, B = LinkageNetwork.Bunkyo;
+    public required LinkageNetwork Network { get; init; }
+    public required List<string> IndividualNumbers { get; init; }
+
+    /// <summary><paramref name="count"/> people with codes at Bunkyo; the first <paramref name="atKashiwa"/> also at Kashiwa, the first <paramref name="withCopy"/> with a copy there.</summary>
+    public static async Task<BatchPeople> ArrangeAsync(LinkageNetwork network, int count, int atKashiwa, int withCopy)
+    {
+        var numbers = new List<string>();
+        for (var i = 1; i <= count; i++) numbers.Add((await network.BirthAsync(K, "一括", $"花子{i}", "1985-05-05")).IndividualNumber);
+        await network.AddresseeSystemOf(B).IssueCodesAsync([.. numbers.Select((n, i) => ($"B-{i + 1}", n))]);
+        if (atKashiwa > 0) await network.AddresseeSystemOf(K).IssueCodesAsync([.. numbers.Take(atKashiwa).Select((n, i) => ($"K-{i + 1}", n))]);
+        for (var i = 1; i <= withCopy; i++)
+            await LinkageNetwork.Ensure(await network.NodeClient("kashiwa-tax-system").PutAsJsonAsync($"api/tenants/{K}/copies/K-{i}/local-tax", Copies.CopyTests.Tax(1_000_000 + i)));
+        return new BatchPeople { Network = network, IndividualNumbers = numbers };
+    }
+
+    public async Task<HttpResponseMessage> SubmitAsync(string caller, IEnumerable<string> addressees, string affair = "child-allowance", string item = "local-tax",
+        DateTimeOffset? notBefore = null, string tenant = B) =>
+        await Network.NodeClient(caller).PostAsJsonAsync($"api/tenants/{tenant}/inquiry-batches",
+            new { affair, provider = K, item, notBefore, addresseeNumbers = addressees }, ServiceDefaults.Json);
+
+    public async Task<string> SubmittedAsync(IEnumerable<string> addressees, string caller = "bunkyo-child-clerk", DateTimeOffset? notBefore = null)
+    {
+        var response = await SubmitAsync(caller, addressees, notBefore: notBefore);
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var id = (await LinkageNetwork.Ensure(response)).GetProperty("batchId").GetString()!;
+        Assert.Equal($"/api/tenants/{B}/inquiry-batches/{id}", response.Headers.Location?.ToString());
+        return id;
+    }
+
+    public async Task<JsonElement> ReadAsync(string id, int after = 0, int limit = 1000, string caller = "bunkyo-child-clerk") =>
+        await LinkageNetwork.Ensure(await Network.NodeClient(caller).GetAsync($"api/tenants/{B}/inquiry-batches/{id}?after={after}&limit={limit}"));
+
+    /// <summary>Polls the batch until <paramref name="done"/> holds; no fixed sleeps.</summary>
+    public async Task<JsonElement> WaitAsync(string id, Func<JsonElement, bool> done, string what, string caller = "bunkyo-child-clerk")
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        while (true)
+        {
+            var status = await ReadAsync(id, caller: caller);
+            if (done(status)) return status;
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"{what}: {status}");
+            await Task.Delay(50);
+        }
+    }
+
+    public Task<JsonElement> DoneAsync(string id, string caller = "bunkyo-child-clerk") =>
+        WaitAsync(id, s => s.GetProperty("status").GetString() == "done", "the batch did not finish", caller);
+
+    public async Task<List<JsonElement>> RecordsAsync(string tenant, string addressee) =>
+        [.. (await LinkageNetwork.Ensure(await Network.NodeClient(tenant == K ? "kashiwa-auditor" : "bunkyo-auditor")
+            .GetAsync($"api/tenants/{tenant}/records?addresseeNumber={addressee}"))).EnumerateArray()];
+}
+
+public class InquiryBatchTests
+{
+    private const string K = LinkageNetwork.Kashiwa, B = LinkageNetwork.Bunkyo;
+
+    private static (string Outcome, string? Reason) OutcomeOf(JsonElement r) =>
+        (r.GetProperty("outcome").GetString()!, r.TryGetProperty("reason", out var why) ? why.GetString() : null);
+
+    [Theory, StorageData]
+    public async Task A_batch_gives_each_person_their_own_outcome_and_every_inquiry_is_recorded_as_an_immediate_one_is(StorageProvider provider)
+    {
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        // B-1, B-2: copies at Kashiwa; B-3: known to Kashiwa without a copy; B-4: unknown to Kashiwa; B-99: no code at Bunkyo.
+        var people = await BatchPeople.ArrangeAsync(network, count: 4, atKashiwa: 3, withCopy: 2);
+        var response = await people.SubmitAsync("bunkyo-child-clerk", ["B-1", "B-2", "B-3", "B-4", "B-99"]);
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var submitted = await LinkageNetwork.Ensure(response);
+        Assert.Equal(5, submitted.GetProperty("total").GetInt32());
+        Assert.Contains(submitted.GetProperty("status").GetString(), new[] { "pending", "running", "done" });
+        var id = submitted.GetProperty("batchId").GetString()!;
+
+        var done = await people.DoneAsync(id);
+        Assert.Equal((5, "child-allowance", K, "local-tax"), (done.GetProperty("answered").GetInt32(), done.GetProperty("affair").GetString(),
+            done.GetProperty("provider").GetString(), done.GetProperty("item").GetString()));
+        var results = done.GetProperty("results").EnumerateArray().ToList();
+        Assert.Equal([1, 2, 3, 4, 5], results.Select(r => r.GetProperty("position").GetInt32()));
+        Assert.Equal(["B-1", "B-2", "B-3", "B-4", "B-99"], results.Select(r => r.GetProperty("addresseeNumber").GetString()));
+        Assert.Equal([("provided", null), ("provided", null), ("no-data", "no-copy"), ("no-data", "no-addressee"), ("error", "no-agency-code")],
+            results.Select(OutcomeOf));
+        Assert.Equal([1_000_001, 1_000_002], results.Take(2).Select(r => r.GetProperty("content").GetProperty("totalIncome").GetInt32()));
+        Assert.All(results.Skip(2), r => Assert.False(r.TryGetProperty("content", out _)));
+        var counts = done.GetProperty("counts");
+        Assert.Equal((2, 2, 1), (counts.GetProperty("provided").GetInt32(), counts.GetProperty("no-data").GetInt32(), counts.GetProperty("error").GetInt32()));
+        Assert.Equal(5, done.GetProperty("next").GetInt32());
+
+        // The copy crossed the network sealed, as for an immediate inquiry.
+        Assert.DoesNotContain(network.Messages, m => m.Contains("1000001") || m.Contains("totalIncome"));
+        // Each asked person has one record at Bunkyo, under the result's message id, and the provider and core recorded the same inquiry.
+        for (var i = 1; i <= 4; i++)
+        {
+            var record = Assert.Single(await people.RecordsAsync(B, $"B-{i}"));
+            Assert.Equal(results[i - 1].GetProperty("messageId").GetString(), record.GetProperty("messageId").GetString());
+            Assert.Equal(results[i - 1].GetProperty("outcome").GetString(), record.GetProperty("outcome").GetString());
+            Assert.Equal(("child-allowance", B, K), (record.GetProperty("affair").GetString(), record.GetProperty("requester").GetString(), record.GetProperty("provider").GetString()));
+        }
+        for (var i = 1; i <= 3; i++)
+            Assert.Equal(results[i - 1].GetProperty("messageId").GetString(), Assert.Single(await people.RecordsAsync(K, $"K-{i}")).GetProperty("messageId").GetString());
+        // B-99 has no code: as an immediate inquiry, nothing was sent, so the core saw four inquiries.
+        Assert.False(results[4].TryGetProperty("messageId", out _));
+        await using var c = await network.CoreDatabase.OpenAsync();
+        Assert.Equal(4L, await c.ScalarAsync<long>("SELECT COUNT(*) FROM provision_records"));
+
+        // A copy older than asked and a table refusal are answers per person too.
+        var later = await people.SubmittedAsync(["B-1", "B-2"], notBefore: DateTimeOffset.UtcNow.AddDays(1));
+        Assert.All((await people.DoneAsync(later)).GetProperty("results").EnumerateArray(), r => Assert.Equal("copy-older-than-asked", OutcomeOf(r).Outcome));
+        var pets = await people.SubmitAsync("bunkyo-pet-clerk", ["B-1", "B-2"], affair: "pet-registration");
+        var petsId = (await LinkageNetwork.Ensure(pets)).GetProperty("batchId").GetString()!;
+        Assert.All((await people.DoneAsync(petsId, "bunkyo-pet-clerk")).GetProperty("results").EnumerateArray(),
+            r => Assert.Equal(("not-permitted", "affair-not-in-table"), OutcomeOf(r)));
+    }
+
+    [Theory, StorageData]
+    public async Task The_cursor_gives_each_result_once_in_submission_order_as_results_arrive_and_resumes_where_it_stopped(StorageProvider provider)
+    {
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        var people = await BatchPeople.ArrangeAsync(network, count: 12, atKashiwa: 12, withCopy: 6);
+        network.RelayGate.Close(letThrough: 3);
+        var id = await people.SubmittedAsync(Enumerable.Range(1, 12).Select(i => $"B-{i}"));
+        var concurrency = network.NodeOptions.BatchConcurrency;
+        var partial = await people.WaitAsync(id, s => s.GetProperty("answered").GetInt32() == 3 && network.RelayGate.Held == concurrency, "three answered, the rest held");
+        Assert.Equal("running", partial.GetProperty("status").GetString());
+
+        // While some are pending, the cursor stops before the first of them: it never skips one.
+        var seen = new List<int>();
+        var page = await people.ReadAsync(id, after: 0, limit: 2);
+        var first = page.GetProperty("results").EnumerateArray().Select(r => r.GetProperty("position").GetInt32()).ToList();
+        Assert.Equal(Enumerable.Range(1, first.Count), first);
+        Assert.True(first.Count <= 2);
+        seen.AddRange(first);
+        var cursor = page.GetProperty("next").GetInt32();
+        Assert.Equal(first.Count == 0 ? 0 : first[^1], cursor);
+
+        network.RelayGate.Open();
+        await people.DoneAsync(id);
+        while (true)
+        {
+            page = await people.ReadAsync(id, after: cursor, limit: 5);
+            var positions = page.GetProperty("results").EnumerateArray().Select(r => r.GetProperty("position").GetInt32()).ToList();
+            Assert.True(positions.Count <= 5);
+            if (positions.Count == 0) { Assert.Equal(cursor, page.GetProperty("next").GetInt32()); break; }
+            seen.AddRange(positions);
+            cursor = page.GetProperty("next").GetInt32();
+        }
+        Assert.Equal(Enumerable.Range(1, 12), seen);
+        var all = (await people.ReadAsync(id)).GetProperty("results").EnumerateArray().ToList();
+        Assert.Equal(6, all.Count(r => OutcomeOf(r).Outcome == "provided"));
+        Assert.Equal(6, all.Count(r => OutcomeOf(r) == ("no-data", "no-copy")));
+
+        var clerk = network.NodeClient("bunkyo-child-clerk");
+        foreach (var query in new[] { "after=-1", "after=x", "limit=0", "limit=1001", "limit=ten" })
+            await ProblemAssert.IsProblemAsync(await clerk.GetAsync($"api/tenants/{B}/inquiry-batches/{id}?{query}"), 400, "invalid-request");
+    }
+
+    [Theory, StorageData]
+    public async Task A_batch_for_an_affair_the_caller_lacks_is_refused_at_once_and_recorded_for_each_person(StorageProvider provider)
+    {
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        var people = await BatchPeople.ArrangeAsync(network, count: 2, atKashiwa: 2, withCopy: 2);
+        var refused = await people.SubmitAsync("bunkyo-vaccination-clerk", ["B-1", "B-2", "B-77"]);
+        await ProblemAssert.IsProblemAsync(refused, 403, "affair-not-assigned");
+        foreach (var addressee in new[] { "B-1", "B-2" })
+            Assert.Equal(("not-permitted", "affair-not-assigned"), OutcomeOf(Assert.Single(await people.RecordsAsync(B, addressee))));
+        // Nothing was stored to ask later, and nothing reached the core.
+        await using (var b = await network.TenantDatabases[B].OpenAsync())
+            Assert.Equal(0L, await b.ScalarAsync<long>("SELECT COUNT(*) FROM inquiry_batches"));
+        await using var c = await network.CoreDatabase.OpenAsync();
+        Assert.Equal(0L, await c.ScalarAsync<long>("SELECT COUNT(*) FROM provision_records"));
+    }
+
+    [Theory, StorageData]
+    public async Task Only_the_submitting_tenants_callers_with_the_affair_read_a_batch_and_bad_requests_are_problems(StorageProvider provider)
+    {
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        var people = await BatchPeople.ArrangeAsync(network, count: 2, atKashiwa: 2, withCopy: 1);
+        var id = await people.SubmittedAsync(["B-1", "B-2"]);
+        await people.DoneAsync(id);
+        // Another caller of the same tenant and affair reads it; a caller of another affair or tenant does not learn it exists.
+        Assert.Equal(2, (await people.ReadAsync(id, caller: "bunkyo-child-system")).GetProperty("results").GetArrayLength());
+        await ProblemAssert.IsProblemAsync(await network.NodeClient("bunkyo-vaccination-clerk").GetAsync($"api/tenants/{B}/inquiry-batches/{id}"), 404, "unknown-batch");
+        await ProblemAssert.IsProblemAsync(await network.NodeClient("kashiwa-child-clerk").GetAsync($"api/tenants/{K}/inquiry-batches/{id}"), 404, "unknown-batch");
+        await ProblemAssert.IsProblemAsync(await network.NodeClient("kashiwa-child-clerk").GetAsync($"api/tenants/{B}/inquiry-batches/{id}"), 403, "another-tenant");
+        await ProblemAssert.IsProblemAsync(await network.NodeClient("bunkyo-child-clerk").GetAsync($"api/tenants/{B}/inquiry-batches/{new string('a', 32)}"), 404, "unknown-batch");
+        await ProblemAssert.IsProblemAsync(await network.NodeClient("bunkyo-child-clerk").GetAsync($"api/tenants/{B}/inquiry-batches/not-an-id"), 400, "malformed-batch-id");
+        await ProblemAssert.IsProblemAsync(await network.NodeClient("bunkyo-child-clerk").GetAsync($"api/tenants/{B}/inquiry-batches/{id.ToUpperInvariant()}"), 400, "malformed-batch-id");
+        await ProblemAssert.IsProblemAsync(await network.NodeClient("bunkyo-child-clerk").GetAsync($"api/tenants/999999/inquiry-batches/{id}"), 404, "unknown-tenant");
+
+        await ProblemAssert.IsProblemAsync(await people.SubmitAsync("bunkyo-child-clerk", []), 400, "invalid-request");
+        var missing = await ProblemAssert.IsProblemAsync(await network.NodeClient("bunkyo-child-clerk").PostAsJsonAsync($"api/tenants/{B}/inquiry-batches",
+            new { addresseeNumbers = new[] { "B-1" } }), 400, "invalid-request");
+        Assert.Contains("affair", missing.GetProperty("errors").EnumerateObject().Select(e => e.Name));
+        var invalid = await ProblemAssert.IsProblemAsync(await people.SubmitAsync("bunkyo-child-clerk", ["B-1", "bad number!", "B-2", ""]), 400, "invalid-addressee-numbers");
+        Assert.Equal(["addresseeNumbers[2]", "addresseeNumbers[4]"], invalid.GetProperty("errors").EnumerateObject().Select(e => e.Name));
+        var duplicate = await ProblemAssert.IsProblemAsync(await people.SubmitAsync("bunkyo-child-clerk", ["B-1", "B-2", "B-1"]), 400, "duplicate-addressee-numbers");
+        Assert.Contains("positions 1, 3", duplicate.GetProperty("detail").GetString());
+        var tooMany = Enumerable.Range(1, network.NodeOptions.BatchMaxItems + 1).Select(i => $"B-{i}");
+        await ProblemAssert.IsProblemAsync(await people.SubmitAsync("bunkyo-child-clerk", tooMany), 400, "too-many-items");
+        var body = new StringContent("{\"affair\":", System.Text.Encoding.UTF8, "application/json");
+        var unreadable = await network.NodeClient("bunkyo-child-clerk").PostAsync($"api/tenants/{B}/inquiry-batches", body);
+        Assert.Equal(HttpStatusCode.BadRequest, unreadable.StatusCode);
+        Assert.Equal("application/problem+json", unreadable.Content.Headers.ContentType?.MediaType);
+        await ProblemAssert.IsProblemAsync(await people.SubmitAsync("kashiwa-child-clerk", ["B-1"]), 403, "another-tenant");
+        // None of the refused submissions left a batch behind.
+        await using (var b = await network.TenantDatabases[B].OpenAsync())
+            Assert.Equal(1L, await b.ScalarAsync<long>("SELECT COUNT(*) FROM inquiry_batches"));
+
+        // Deleting removes the batch and its results; only the owner's callers may.
+        await ProblemAssert.IsProblemAsync(await network.NodeClient("bunkyo-vaccination-clerk").DeleteAsync($"api/tenants/{B}/inquiry-batches/{id}"), 404, "unknown-batch");
+        Assert.Equal(HttpStatusCode.NoContent, (await network.NodeClient("bunkyo-child-clerk").DeleteAsync($"api/tenants/{B}/inquiry-batches/{id}")).StatusCode);
+        await ProblemAssert.IsProblemAsync(await network.NodeClient("bunkyo-child-clerk").GetAsync($"api/tenants/{B}/inquiry-batches/{id}"), 404, "unknown-batch");
+        await using (var b = await network.TenantDatabases[B].OpenAsync())
+            Assert.Equal(0L, await b.ScalarAsync<long>("SELECT COUNT(*) FROM inquiry_batch_items"));
+    }
+
+    [Theory, StorageData]
+    public async Task A_batch_survives_a_node_restart_mid_way_and_no_answered_person_is_asked_again(StorageProvider provider)
+    {
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        var people = await BatchPeople.ArrangeAsync(network, count: 10, atKashiwa: 10, withCopy: 4);
+        network.RelayGate.Close(letThrough: 3);
+        var id = await people.SubmittedAsync(Enumerable.Range(1, 10).Select(i => $"B-{i}"));
+        var concurrency = network.NodeOptions.BatchConcurrency;
+        await people.WaitAsync(id, s => s.GetProperty("answered").GetInt32() == 3 && network.RelayGate.Held == concurrency, "three answered, the rest held");
+        var before = await AnsweredAsync(network);
+        Assert.Equal(3, before.Count);
+
+        // The node stops with people in flight and others not yet started; the held ones never reached the core.
+        await network.RestartNodeAsync();
+        network.RelayGate.Open();
+        var done = await people.DoneAsync(id);
+        Assert.Equal(10, done.GetProperty("answered").GetInt32());
+        Assert.Equal(4, done.GetProperty("counts").GetProperty("provided").GetInt32());
+        var after = await AnsweredAsync(network);
+        Assert.Equal(10, after.Count);
+        foreach (var (position, messageId) in before) Assert.Equal(messageId, after[position]);
+
+        // Each person was asked of the core exactly once; Bunkyo also recorded the stopped attempts as interrupted.
+        await using (var c = await network.CoreDatabase.OpenAsync())
+            Assert.Equal(10L, await c.ScalarAsync<long>("SELECT COUNT(*) FROM provision_records"));
+        var atBunkyo = new List<JsonElement>();
+        for (var i = 1; i <= 10; i++) atBunkyo.AddRange(await people.RecordsAsync(B, $"B-{i}"));
+        Assert.Equal(10 + concurrency, atBunkyo.Count);
+        Assert.Equal(concurrency, atBunkyo.Count(r => OutcomeOf(r) == ("error", "interrupted")));
+        Assert.Equal(after.Values.Order(), atBunkyo.Where(r => OutcomeOf(r) != ("error", "interrupted")).Select(r => r.GetProperty("messageId").GetString()!).Order());
+        var verify = await LinkageNetwork.Ensure(await network.NodeClient("bunkyo-auditor").GetAsync($"api/tenants/{B}/records/verify"));
+        Assert.True(verify.GetProperty("intact").GetBoolean());
+    }
+
+    private static async Task<Dictionary<int, string>> AnsweredAsync(LinkageNetwork network)
+    {
+        await using var c = await network.TenantDatabases[B].OpenAsync();
+        return (await c.QueryAsync("SELECT position, message_id FROM inquiry_batch_items WHERE outcome IS NOT NULL",
+            r => (Convert.ToInt32(r.GetValue(0)), r.GetString(1)))).ToDictionary(x => x.Item1, x => x.Item2);
+    }
+}
