@@ -174,6 +174,24 @@ public class InquiryTests
     }
 
     [Theory, StorageData]
+    public async Task Two_writers_of_one_log_as_two_processes_would_be_keep_one_intact_chain(StorageProvider provider)
+    {
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        var database = network.TenantDatabases[LinkageNetwork.PensionService];
+        using var keys = PartyKeys.Generate();
+        var first = new ProvisionLog(database, "p", keys.Signing, 7, TimeProvider.System);
+        var second = new ProvisionLog(database, "p", keys.Signing, 7, TimeProvider.System);
+        ProvisionEntry Entry(int i) => new(Envelope.NewId(), DateTimeOffset.UtcNow, null, B, K, "child-allowance", "local-tax", $"code-{i}", Outcome.NoData, "no-copy", false);
+
+        // Each keeps its own idea of the head; the other's appends make it stale, and the sequence numbers decide.
+        await Task.WhenAll(Enumerable.Range(0, 40).Select(i => (i % 2 == 0 ? first : second).AppendAsync(Entry(i))));
+        await first.AppendAsync(Entry(40));
+
+        Assert.Null(await first.FirstBrokenAsync());
+        Assert.Equal(41, (await second.HeadAsync()).Count);
+    }
+
+    [Theory, StorageData]
     public async Task A_tampered_record_breaks_the_chain_and_its_proof(StorageProvider provider)
     {
         await using var network = await LinkageNetwork.StartAsync(provider);
