@@ -13,12 +13,14 @@ public sealed record SealedPayload(string EphemeralKey, string Nonce, string Cip
 {
     private static readonly byte[] Info = "renkei-sealed-v1"u8.ToArray();
 
+    // Recipients are the few tenants of the network: their opened keys are kept rather than decoded per message.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, ECDiffieHellmanPublicKey> recipients = new();
+
     public static SealedPayload Seal(string plaintext, PublicKeys recipient, string messageId)
     {
-        using var recipientKey = recipient.OpenEncryptionKey();
         using var ephemeral = ECDiffieHellman.Create(ECCurve.NamedCurves.nistP256);
         var ephemeralPublic = ephemeral.ExportSubjectPublicKeyInfo();
-        var key = DeriveKey(ephemeral, recipientKey.PublicKey, ephemeralPublic);
+        var key = DeriveKey(ephemeral, RecipientKey(recipient), ephemeralPublic);
         var nonce = RandomNumberGenerator.GetBytes(12);
         var data = Encoding.UTF8.GetBytes(plaintext);
         var cipher = new byte[data.Length];
@@ -47,6 +49,14 @@ public sealed record SealedPayload(string EphemeralKey, string Nonce, string Cip
         {
             return null;
         }
+    }
+
+    private static ECDiffieHellmanPublicKey RecipientKey(PublicKeys recipient)
+    {
+        if (recipients.TryGetValue(recipient.EncryptionKey, out var cached)) return cached;
+        if (recipients.Count > 10_000) recipients.Clear();
+        using var opened = recipient.OpenEncryptionKey();
+        return recipients.GetOrAdd(recipient.EncryptionKey, opened.PublicKey);
     }
 
     private static byte[] DeriveKey(ECDiffieHellman own, ECDiffieHellmanPublicKey other, byte[] ephemeralPublic)

@@ -41,7 +41,8 @@ public static class LinkageBench
     }
 
     public sealed record Result(string Storage, int Concurrency, double Seconds, long Inquiries, double InquiriesPerSecond, double P50Ms, double P99Ms,
-        double BareP50Ms, double BareP99Ms, double BarePerSecond, double RatioP50, long Codes, double CodesPerSecond, int Cores);
+        double BareP50Ms, double BareP99Ms, double BarePerSecond, double RatioP50, long Codes, double CodesPerSecond, int Cores,
+        double CpuMsPerInquiry, double BareCpuMsPerCall, double LoadAverage);
 
     public static async Task<Result> RunAsync(string? postgres, int seconds, int concurrency, int codeCount)
     {
@@ -71,17 +72,20 @@ public static class LinkageBench
             {
                 Console.WriteLine("準備中 / arranging people, codes and copies…");
                 var people = await ArrangeAsync(registry.BaseAddress(), linkage, 64);
-                var (count, elapsed, latencies) = await MeasureAsync(concurrency, seconds, linkage.NodeUrl,
+                var load = LoadAverage();
+                var (count, elapsed, latencies, inquiryCpu) = await MeasureAsync(concurrency, seconds, linkage.NodeUrl,
                     LinkageSandbox.Token(linkage.NodeCallers, $"{LinkageSandbox.Bunkyo}-child-allowance"), people, linkage.Handler);
-                var (bareCount, bareElapsed, bareLatencies) = await MeasureBareAsync(concurrency, Math.Max(2, seconds / 2));
+                var (bareCount, bareElapsed, bareLatencies, bareCpu) = await MeasureBareAsync(concurrency, Math.Max(2, seconds / 2));
                 var (codes, codeSeconds) = IssueCodes(codeCount);
                 var result = new Result(postgres is null ? "sqlite" : "postgres", concurrency, Math.Round(elapsed, 2), count, Math.Round(count / elapsed),
                     Percentile(latencies, 0.50), Percentile(latencies, 0.99), Percentile(bareLatencies, 0.50), Percentile(bareLatencies, 0.99),
                     Math.Round(bareCount / bareElapsed), Math.Round(Percentile(latencies, 0.50) / Percentile(bareLatencies, 0.50), 1),
-                    codes, Math.Round(codes / codeSeconds), Environment.ProcessorCount);
+                    codes, Math.Round(codes / codeSeconds), Environment.ProcessorCount,
+                    Math.Round(inquiryCpu / count, 3), Math.Round(bareCpu / bareCount, 3), load);
                 Console.WriteLine($"照会 / inquiries: {result.InquiriesPerSecond:N0}/s p50 {result.P50Ms} ms p99 {result.P99Ms} ms ({result.Storage}, {concurrency} callers)");
                 Console.WriteLine($"素のHTTP3ホップ / bare 3-hop HTTP: {result.BarePerSecond:N0}/s p50 {result.BareP50Ms} ms p99 {result.BareP99Ms} ms; ratio p50 {result.RatioP50}");
                 Console.WriteLine($"符号生成 / code issuance: {result.CodesPerSecond:N0}/s");
+                Console.WriteLine($"CPU/照会 / CPU per inquiry: {result.CpuMsPerInquiry} ms (bare {result.BareCpuMsPerCall} ms); load average {result.LoadAverage}");
                 return result;
             }
             finally
@@ -122,7 +126,7 @@ public static class LinkageBench
         return people.Select(p => p.B).ToList();
     }
 
-    private static async Task<(long Count, double Seconds, List<double> Latencies)> MeasureAsync(int concurrency, int seconds, Uri node, string token, List<string> people,
+    private static async Task<(long Count, double Seconds, List<double> Latencies, double CpuMs)> MeasureAsync(int concurrency, int seconds, Uri node, string token, List<string> people,
         HttpMessageHandler handler)
     {
         using var client = LinkageSandbox.Client(node, token, handler);
@@ -138,10 +142,12 @@ public static class LinkageBench
         return await LoadAsync(concurrency, seconds, async i => { if (!await One(people[i % people.Count])) throw new InvalidOperationException("an inquiry was not provided"); });
     }
 
-    private static async Task<(long Count, double Seconds, List<double> Latencies)> LoadAsync(int concurrency, int seconds, Func<int, Task> call)
+    private static async Task<(long Count, double Seconds, List<double> Latencies, double CpuMs)> LoadAsync(int concurrency, int seconds, Func<int, Task> call)
     {
         var latencies = new List<double>[concurrency];
         long count = 0;
+        // CPU time of this process (callers and services alike, not a PostgreSQL server's): less sensitive to other work on the machine than wall time.
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var stop = Stopwatch.StartNew();
         var until = TimeSpan.FromSeconds(seconds);
         await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async w =>
@@ -157,11 +163,12 @@ public static class LinkageBench
                 Interlocked.Increment(ref count);
             }
         }));
-        return (count, stop.Elapsed.TotalSeconds, latencies.SelectMany(l => l).ToList());
+        var elapsed = stop.Elapsed.TotalSeconds;
+        return (count, elapsed, latencies.SelectMany(l => l).ToList(), (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds);
     }
 
     /// <summary>Three minimal HTTP services forwarding a body of the same size: the floor any three-hop design pays.</summary>
-    private static async Task<(long Count, double Seconds, List<double> Latencies)> MeasureBareAsync(int concurrency, int seconds)
+    private static async Task<(long Count, double Seconds, List<double> Latencies, double CpuMs)> MeasureBareAsync(int concurrency, int seconds)
     {
         var apps = new List<WebApplication>();
         Uri? next = null;
@@ -214,6 +221,13 @@ public static class LinkageBench
                 codes.Issue(LinkageSandbox.Kashiwa, linkKeys.AsSpan(i % 4096 * 32, 32));
         });
         return (count, stop.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>The one-minute load average where the system reports it (Linux), else -1: other work on the machine skews wall-clock figures.</summary>
+    private static double LoadAverage()
+    {
+        try { return double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException) { return -1; }
     }
 
     private static double Percentile(List<double> values, double p)

@@ -6,11 +6,16 @@ using Renkei.Protocol;
 
 namespace Renkei.Core.Agencies;
 
-/// <summary>The agency register in the core's database, with a read cache that writes refresh.</summary>
+/// <summary>
+/// The agency register in the core's database, with a read cache that writes refresh. Opened
+/// signing keys are cached by the key itself, so an updated registration can never be verified
+/// with the key it replaced.
+/// </summary>
 public sealed class AgencyStore(Database database)
 {
-    private readonly ConcurrentDictionary<string, Agency?> cache = new();
+    private readonly ConcurrentDictionary<string, Agency> cache = new();
     private readonly ConcurrentDictionary<string, ECDsa> signingKeys = new();
+    private long generation;
 
     public async Task<Agency> SaveAsync(string agencyId, AgencyRegistration r, DateTime now)
     {
@@ -28,8 +33,8 @@ public sealed class AgencyStore(Database database)
                 VALUES (@id, @kind, @name, @lgc, @cn, @node, @nid, @sk, @ek, @now, @now)
                 """, null, Parameters(agencyId, r, now));
         }
+        Interlocked.Increment(ref generation);
         cache.TryRemove(agencyId, out _);
-        signingKeys.TryRemove(agencyId, out _);
         return (await FindAsync(agencyId))!;
     }
 
@@ -45,9 +50,11 @@ public sealed class AgencyStore(Database database)
     public async Task<Agency?> FindAsync(string agencyId)
     {
         if (cache.TryGetValue(agencyId, out var cached)) return cached;
+        // A read that overlaps a write may have seen the old row: it is returned but not cached.
+        var before = Interlocked.Read(ref generation);
         await using var c = await database.OpenAsync();
         var found = (await c.QueryAsync("SELECT " + Columns + " FROM agencies WHERE agency_id = @id", Read, null, ("id", agencyId))).SingleOrDefault();
-        if (found is not null) cache[agencyId] = found;
+        if (found is not null && Interlocked.Read(ref generation) == before) cache.TryAdd(agencyId, found);
         return found;
     }
 
@@ -58,8 +65,14 @@ public sealed class AgencyStore(Database database)
     }
 
     /// <summary>The opened signing key of a registered agency, for verifying its messages.</summary>
-    public ECDsa? SigningKeyOf(Agency? agency) =>
-        agency is null ? null : signingKeys.GetOrAdd(agency.AgencyId, _ => agency.Keys.OpenSigningKey());
+    public ECDsa? SigningKeyOf(Agency? agency)
+    {
+        if (agency is null) return null;
+        if (signingKeys.TryGetValue(agency.Keys.SigningKey, out var key)) return key;
+        // Replaced keys stay opened until the cache is far larger than any register; then it starts afresh.
+        if (signingKeys.Count > 10_000) signingKeys.Clear();
+        return signingKeys.GetOrAdd(agency.Keys.SigningKey, _ => agency.Keys.OpenSigningKey());
+    }
 
     private const string Columns = "agency_id, kind, name, local_government_code, corporate_number, node_address, signing_key, encryption_key, registered_at, updated_at, node_id";
 

@@ -116,6 +116,19 @@ public static class CopiesApi
             """, tx, ("n", addresseeNumber), ("i", item), ("v", version), ("c", content.GetRawText()), ("w", withheld ? 1 : 0), ("t", t));
     }
 
+    /// <summary>The addressee holding <paramref name="agencyCode"/> and its copy of the item, in one round trip; nulls when missing.</summary>
+    public static async Task<(string? AddresseeNumber, StoredCopy? Copy)> FindByCodeAsync(DbConnection c, string agencyCode, string item) =>
+        (await c.QueryAsync(
+            """
+            SELECT a.addressee_number, c.schema_version, c.content, c.withheld, c.updated_at
+            FROM addressees a LEFT JOIN copies c ON c.addressee_number = a.addressee_number AND c.item = @i
+            WHERE a.agency_code = @c
+            """,
+            r => ((string?)r.GetString(0), r.IsDBNull(1) ? null : new StoredCopy(r.GetString(0), item, Convert.ToInt32(r.GetValue(1)),
+                JsonDocument.Parse(r.GetString(2)).RootElement.Clone(), Convert.ToInt32(r.GetValue(3)) != 0,
+                DateTime.Parse(r.GetString(4), null, System.Globalization.DateTimeStyles.RoundtripKind))),
+            null, ("c", agencyCode), ("i", item))).SingleOrDefault();
+
     public static async Task<StoredCopy?> FindAsync(DbConnection c, string addresseeNumber, string item) =>
         (await c.QueryAsync("SELECT schema_version, content, withheld, updated_at FROM copies WHERE addressee_number = @n AND item = @i",
             r => new StoredCopy(addresseeNumber, item, Convert.ToInt32(r.GetValue(0)), JsonDocument.Parse(r.GetString(1)).RootElement.Clone(),

@@ -44,8 +44,7 @@ public static class ProvisionsApi
         if (request is null) return Problems.BadRequest("malformed-request", "要求の内容が読めません / The request could not be read");
 
         await using var c = await tenant.Database.OpenAsync();
-        var addressee = await c.ScalarAsync<string>("SELECT addressee_number FROM addressees WHERE agency_code = @c", null, ("c", request.AgencyCode));
-        var copy = addressee is null ? null : await CopiesApi.FindAsync(c, addressee, request.Item);
+        var (addressee, copy) = await CopiesApi.FindByCodeAsync(c, request.AgencyCode, request.Item);
         var now = time.GetUtcNow();
         ProvisionAnswer answer;
         if (copy is null) answer = new ProvisionAnswer(Outcome.NoData, addressee is null ? "no-addressee" : "no-copy", null, now, false);

@@ -46,14 +46,12 @@ public sealed record InclusionProof(ProvisionRecord Record, string PreviousChain
 /// An append-only, tamper-evident log of provision records in a party's own database: each record's
 /// content hash is chained (chain_n = SHA-256(chain_{n-1} ‖ content_n)), and the party signs the
 /// head, so a changed, removed or reordered record breaks every later chain hash and the signed head.
-/// One writer per log appends in batches (group commit); an advisory lock on PostgreSQL keeps
-/// writers of other processes out.
+/// One writer per log appends in batches (group commit), each batch a single INSERT; writers of
+/// other processes are kept in line by the primary key on the sequence number.
 /// </summary>
 public sealed class ProvisionLog(Database database, string party, ECDsa signingKey, int retentionYears, TimeProvider time)
 {
     public const string Genesis = "0000000000000000000000000000000000000000000000000000000000000000";
-    private const long LockKey = 0x52454E4B45495245; // "RENKEIRE"
-    private readonly SemaphoreSlim gate = new(1, 1);
 
     public string Party { get; } = party;
 
@@ -97,15 +95,13 @@ public sealed class ProvisionLog(Database database, string party, ECDsa signingK
 
     private async Task<List<ProvisionRecord>> WriteAsync(List<ProvisionEntry> entries)
     {
-        await gate.WaitAsync();
-        try
+        // The head is kept in memory so that a batch is one INSERT: one round trip and one durable commit.
+        // Another writer of the same log (another process) takes the same sequence numbers first; the
+        // primary key on seq then refuses the whole batch, and it is chained again on the head it left.
+        for (var attempt = 1; ; attempt++)
         {
             await using var c = await database.OpenAsync();
-            await using var tx = await database.BeginSerializedAsync(c, LockKey);
-            var last = (await c.QueryAsync("SELECT seq, chain_hash FROM provision_records ORDER BY seq DESC LIMIT 1",
-                r => (Seq: Convert.ToInt64(r.GetValue(0)), Hash: r.GetString(1)), tx)).SingleOrDefault();
-            var seq = last == default ? 0 : last.Seq;
-            var previous = last == default ? Genesis : last.Hash;
+            var (seq, previous) = head ??= await ReadHeadAsync(c);
             var written = new List<ProvisionRecord>(entries.Count);
             foreach (var e in entries)
             {
@@ -115,20 +111,64 @@ public sealed class ProvisionLog(Database database, string party, ECDsa signingK
                 var content = ContentHash(draft);
                 var record = draft with { ContentHash = content, ChainHash = Chain(previous, content) };
                 previous = record.ChainHash;
-                await c.ExecuteAsync(
-                    """
-                    INSERT INTO provision_records (seq, record_id, message_id, requested_at, provided_at, requester, provider, affair, item, code,
-                        outcome, reason, withheld, retain_until, content_hash, chain_hash)
-                    VALUES (@seq, @id, @m, @rq, @pv, @r, @p, @a, @i, @c, @o, @why, @w, @ru, @ch, @h)
-                    """, tx, ("seq", record.Seq), ("id", record.RecordId), ("m", record.MessageId), ("rq", Text(record.RequestedAt)), ("pv", record.ProvidedAt is { } pv ? Text(pv) : null),
-                    ("r", record.Requester), ("p", record.Provider), ("a", record.Affair), ("i", record.Item), ("c", record.Code), ("o", record.Outcome.ToString()),
-                    ("why", record.Reason), ("w", record.Withheld ? 1 : 0), ("ru", Text(record.RetainUntil)), ("ch", record.ContentHash), ("h", record.ChainHash));
                 written.Add(record);
             }
-            await tx.CommitAsync();
-            return written;
+            try
+            {
+                await using var insert = InsertCommand(c, written);
+                await insert.ExecuteNonQueryAsync();
+                head = (seq, previous);
+                return written;
+            }
+            catch (DbException error) when (Database.IsUniqueViolation(error) && attempt < 10)
+            {
+                head = null;
+            }
+            catch
+            {
+                head = null;
+                throw;
+            }
         }
-        finally { gate.Release(); }
+    }
+
+    private (long Seq, string Hash)? head;
+
+    private static async Task<(long Seq, string Hash)> ReadHeadAsync(DbConnection c)
+    {
+        var last = (await c.QueryAsync("SELECT seq, chain_hash FROM provision_records ORDER BY seq DESC LIMIT 1",
+            r => (Seq: Convert.ToInt64(r.GetValue(0)), Hash: r.GetString(1)))).SingleOrDefault();
+        return last == default ? (0, Genesis) : last;
+    }
+
+    /// <summary>One multi-row INSERT: a single statement is atomic on both providers without an explicit transaction.</summary>
+    private static DbCommand InsertCommand(DbConnection c, List<ProvisionRecord> records)
+    {
+        var sql = new StringBuilder(
+            """
+            INSERT INTO provision_records (seq, record_id, message_id, requested_at, provided_at, requester, provider, affair, item, code,
+                outcome, reason, withheld, retain_until, content_hash, chain_hash) VALUES
+            """, 260 + records.Count * 120);
+        var command = c.CreateCommand();
+        for (var i = 0; i < records.Count; i++)
+        {
+            var r = records[i];
+            sql.Append(i == 0 ? "\n(" : ",\n(");
+            object?[] values =
+            [
+                r.Seq, r.RecordId, r.MessageId, Text(r.RequestedAt), r.ProvidedAt is { } pv ? Text(pv) : null, r.Requester, r.Provider, r.Affair, r.Item,
+                r.Code, r.Outcome.ToString(), r.Reason, r.Withheld ? 1 : 0, Text(r.RetainUntil), r.ContentHash, r.ChainHash,
+            ];
+            for (var j = 0; j < values.Length; j++)
+            {
+                var name = string.Create(CultureInfo.InvariantCulture, $"@p{i}_{j}");
+                sql.Append(j == 0 ? name : "," + name);
+                command.Add(name, values[j]);
+            }
+            sql.Append(')');
+        }
+        command.CommandText = sql.ToString();
+        return command;
     }
 
     public async Task<List<ProvisionRecord>> ListByCodeAsync(string code)

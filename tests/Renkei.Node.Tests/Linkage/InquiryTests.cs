@@ -174,6 +174,55 @@ public class InquiryTests
     }
 
     [Theory, StorageData]
+    public async Task An_agency_update_replaces_its_keys_at_once_for_signatures_and_sealing(StorageProvider provider)
+    {
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        var family = await MovedFamily.ArrangeAsync(network);
+        var bunkyo = network.NodeTenants.Find(B)!;
+        string code;
+        await using (var b = await bunkyo.Database.OpenAsync())
+            code = (await b.ScalarAsync<string>("SELECT agency_code FROM addressees WHERE addressee_number = 'B-0001'"))!;
+        var body = JsonSerializer.Serialize(new InquiryBody(code, "child-allowance", K, "local-tax", null), ServiceDefaults.Json);
+        var core = network.CoreClient();
+        Task<HttpResponseMessage> Send(Envelope e) => core.PostAsJsonAsync("api/relay/inquiries", e, ServiceDefaults.Json);
+        // The core has verified (and cached) Bunkyo's registered key.
+        await LinkageNetwork.Ensure(await Send(Envelope.Create(B, "core", "inquiry", body, bunkyo.Keys.Signing, TimeProvider.System)));
+
+        using var renewed = PartyKeys.Generate();
+        await LinkageNetwork.Ensure(await network.CoreClient("operator-token").PutAsJsonAsync($"api/agencies/{B}", new
+        {
+            kind = "municipality", name = "文京区", localGovernmentCode = B, nodeAddress = network.Node.ToString(),
+            signingKey = renewed.Public.SigningKey, encryptionKey = renewed.Public.EncryptionKey,
+        }, ServiceDefaults.Json));
+
+        await ProblemAssert.IsProblemAsync(await Send(Envelope.Create(B, "core", "inquiry", body, bunkyo.Keys.Signing, TimeProvider.System)), 401, "bad-signature");
+        var inquiry = Envelope.Create(B, "core", "inquiry", body, renewed.Signing, TimeProvider.System);
+        var reply = (await (await Send(inquiry)).Content.ReadFromJsonAsync<Envelope>(ServiceDefaults.Json))!;
+        var answer = JsonSerializer.Deserialize<ProvisionAnswer>(reply.Body, ServiceDefaults.Json)!;
+        Assert.Equal(Outcome.Provided, answer.Outcome);
+        Assert.NotNull(answer.Sealed!.Open(renewed.Encryption, inquiry.MessageId));
+        Assert.Null(answer.Sealed.Open(bunkyo.Keys.Encryption, inquiry.MessageId));
+    }
+
+    [Theory, StorageData]
+    public async Task Two_writers_of_one_log_as_two_processes_would_be_keep_one_intact_chain(StorageProvider provider)
+    {
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        var database = network.TenantDatabases[LinkageNetwork.PensionService];
+        using var keys = PartyKeys.Generate();
+        var first = new ProvisionLog(database, "p", keys.Signing, 7, TimeProvider.System);
+        var second = new ProvisionLog(database, "p", keys.Signing, 7, TimeProvider.System);
+        ProvisionEntry Entry(int i) => new(Envelope.NewId(), DateTimeOffset.UtcNow, null, B, K, "child-allowance", "local-tax", $"code-{i}", Outcome.NoData, "no-copy", false);
+
+        // Each keeps its own idea of the head; the other's appends make it stale, and the sequence numbers decide.
+        await Task.WhenAll(Enumerable.Range(0, 40).Select(i => (i % 2 == 0 ? first : second).AppendAsync(Entry(i))));
+        await first.AppendAsync(Entry(40));
+
+        Assert.Null(await first.FirstBrokenAsync());
+        Assert.Equal(41, (await second.HeadAsync()).Count);
+    }
+
+    [Theory, StorageData]
     public async Task A_tampered_record_breaks_the_chain_and_its_proof(StorageProvider provider)
     {
         await using var network = await LinkageNetwork.StartAsync(provider);
