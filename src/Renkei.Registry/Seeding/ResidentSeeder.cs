@@ -19,9 +19,11 @@ public sealed class SeedRefusedException(string message) : Exception(message);
 public readonly record struct SeedMember(SeedPerson Person, SeedHousehold Household, long Code, long Number);
 
 /// <summary>Whole households and their people, written in one transaction (or one part of the bulk load).</summary>
-public sealed class SeedBatch(DateTime recordedAt)
+public sealed class SeedBatch(DateTime recordedAt, DateOnly occurredOn)
 {
     public DateTime RecordedAt { get; } = recordedAt;
+    /// <summary>The day the Registered events say they occurred: the day of the run in Japan, as for any registration.</summary>
+    public DateOnly OccurredOn { get; } = occurredOn;
     public List<SeedHousehold> Households { get; } = [];
     public List<SeedMember> Members { get; } = [];
     /// <summary>What the writer made of the batch ahead of writing it (rows encoded on every core).</summary>
@@ -39,6 +41,10 @@ public sealed class SeedBatch(DateTime recordedAt)
 /// constraints after the load: all or nothing. Into a register that already holds residents each batch
 /// (whole households) is one transaction under the event-log lock, so a failed or cancelled run leaves
 /// only whole batches, every person complete.
+/// </para>
+/// <para>
+/// The bulk transaction holds the register for the whole run (PostgreSQL: the tables, exclusively; SQLite: the write
+/// lock), so the Registry's own reads and writes wait for it: seed an empty register before opening it to clerks.
 /// </para>
 /// </summary>
 public static class ResidentSeeder
@@ -98,7 +104,8 @@ public static class ResidentSeeder
             // Chunks made at once: enough to keep every core busy; their order of completion does not matter.
             var width = Math.Max(2, Environment.ProcessorCount * 2);
             var parallel = new ParallelOptions { CancellationToken = ct };
-            var batch = new SeedBatch(clock.GetUtcNow().UtcDateTime);
+            var occurredOn = RegisterText.TodayInJapan();
+            var batch = new SeedBatch(clock.GetUtcNow().UtcDateTime, occurredOn);
             var ready = new List<SeedBatch>();
             for (var start = 0; start < chunks.Count; start += width)
             {
@@ -118,7 +125,7 @@ public static class ResidentSeeder
                         }
                         if (batch.Members.Count < plan.BatchSize) continue;
                         ready.Add(batch);
-                        batch = new SeedBatch(clock.GetUtcNow().UtcDateTime);
+                        batch = new SeedBatch(clock.GetUtcNow().UtcDateTime, occurredOn);
                     }
                 }
                 if (start + width >= chunks.Count && batch.Members.Count > 0) ready.Add(batch);

@@ -36,9 +36,6 @@ internal abstract class SeedWriter(Database database, DbConnection connection) :
         EventId = "", Kind = ResidentEventKind.Registered, ResidentId = "", MunicipalityCode = default, OccurredOn = default,
     }.ChangedItems);
 
-    /// <summary>The day the Registered events say they occurred (today in Japan, as for any registration).</summary>
-    protected static DateOnly OccurredOn { get; } = RegisterText.TodayInJapan();
-
     public static async Task<SeedWriter> OpenAsync(Database database, CancellationToken ct)
     {
         var connection = await database.OpenAsync(ct);
@@ -83,10 +80,10 @@ internal abstract class SeedWriter(Database database, DbConnection connection) :
     }
 
     /// <summary>The Registered event of a member, as <see cref="ResidentStore.AppendAsync"/> would record it (before its position).</summary>
-    protected static ResidentEvent EventOf(SeedMember m, DateTime recordedAt) => new()
+    protected static ResidentEvent EventOf(SeedMember m, DateTime recordedAt, DateOnly occurredOn) => new()
     {
         EventId = m.Person.EventId, Kind = ResidentEventKind.Registered, ResidentId = m.Person.ResidentId,
-        MunicipalityCode = m.Household.Municipality.Code, OccurredOn = OccurredOn, RecordedAt = recordedAt,
+        MunicipalityCode = m.Household.Municipality.Code, OccurredOn = occurredOn, RecordedAt = recordedAt,
         Person = m.Person.Person, HouseholdId = m.Household.HouseholdId, Relationship = m.Person.Relationship,
         ResidentRecordCode = ResidentRecordCode.FromPayload(m.Code / 10),
     };
@@ -126,7 +123,7 @@ internal sealed class SqliteSeedWriter : SeedWriter
         // Random keys spread inserts over every index page: a large page cache saves most of the reads.
         using (var pragma = connection.CreateCommand())
         {
-            pragma.CommandText = "PRAGMA cache_size = -524288; PRAGMA temp_store = MEMORY;";
+            pragma.CommandText = "PRAGMA cache_size = -262144; PRAGMA temp_store = MEMORY;";
             pragma.ExecuteNonQuery();
         }
         households = Prepare(connection, "INSERT INTO households (household_id, municipality_code, address, created_at) VALUES (@p1, @p2, @p3, @p4)", 4);
@@ -191,7 +188,7 @@ internal sealed class SqliteSeedWriter : SeedWriter
             for (var i = s.FirstMember; i < s.FirstMember + s.Members; i++)
             {
                 var m = batch.Members[i];
-                prepared.Json[i] = JsonSerializer.Serialize(EventOf(m, batch.RecordedAt), ServiceDefaults.Json);
+                prepared.Json[i] = JsonSerializer.Serialize(EventOf(m, batch.RecordedAt, batch.OccurredOn), ServiceDefaults.Json);
                 prepared.Codes[i] = m.Code.ToString("D11");
                 prepared.Numbers[i] = m.Number.ToString("D12");
                 prepared.Born[i] = RegisterText.ToText(m.Person.Person.DateOfBirth);
@@ -224,7 +221,7 @@ internal sealed class SqliteSeedWriter : SeedWriter
                     p.FamilyName, p.GivenName, p.FamilyNameKana, p.GivenNameKana, prepared.Born[i], p.Sex == Sex.Male ? "Male" : "Female", p.Address, ++position, at);
                 Run(codes, prepared.Codes[i], m.Person.ResidentId, at);
                 Run(numbers, prepared.Numbers[i], m.Person.ResidentId, at);
-                Run(events, position, m.Person.EventId, m.Person.ResidentId, municipality, RegisterText.ToText(OccurredOn), at, prepared.Json[i]);
+                Run(events, position, m.Person.EventId, m.Person.ResidentId, municipality, RegisterText.ToText(batch.OccurredOn), at, prepared.Json[i]);
             }
             if (own is not null) await own.CommitAsync(ct);
         }
@@ -320,7 +317,7 @@ internal sealed class PostgresSeedWriter(Database database, NpgsqlConnection con
     public override void Prepare(SeedBatch batch, ParallelOptions parallel)
     {
         var at = RegisterText.ToText(batch.RecordedAt);
-        var occurredOn = RegisterText.ToText(OccurredOn);
+        var occurredOn = RegisterText.ToText(batch.OccurredOn);
         var ranges = Segments(batch, 1024);
         var segments = new Segment[ranges.Count];
         Parallel.For(0, ranges.Count, parallel, k =>
@@ -387,7 +384,7 @@ internal sealed class PostgresSeedWriter(Database database, NpgsqlConnection con
                 e.Text(ChangedItems);
                 var field = e.BeginField();
                 json.Reset(e);
-                JsonSerializer.Serialize(json, EventOf(m, batch.RecordedAt), ServiceDefaults.Json);
+                JsonSerializer.Serialize(json, EventOf(m, batch.RecordedAt, batch.OccurredOn), ServiceDefaults.Json);
                 json.Flush();
                 e.EndField(field);
             }
