@@ -72,7 +72,9 @@ public static class RegistryCommands
             }
             catch (OperationCanceledException)
             {
-                Console.Error.WriteLine("中断しました（登録済みの世帯はそのまま）/ cancelled; households already written stay whole");
+                // Into an empty register the seed is one transaction (nothing stays); otherwise committed batches of whole households stay.
+                Console.Error.WriteLine("中断しました（確定済みの世帯だけが完全な形で残ります。空の台帳への登録は何も残りません）/ " +
+                    "cancelled; only committed, whole households stay (a seed into an empty register leaves nothing)");
                 return 130;
             }
         }));

@@ -34,6 +34,12 @@ public sealed record SeedPlan(int Seed, int Municipalities, long Residents)
     /// <summary>People per transaction; a batch always holds whole households.</summary>
     public int BatchSize { get; init; } = 10_000;
 
+    /// <summary>
+    /// Into an empty register, load everything in one transaction and build indexes and constraints after the load
+    /// (all or nothing, and much faster); false writes batch by batch as into a register that already holds residents.
+    /// </summary>
+    public bool Bulk { get; init; } = true;
+
     public IReadOnlyList<Municipality> Places => DemoMunicipalities.All.Take(Municipalities).ToList();
 
     /// <summary>How many of the residents live in the <paramref name="index"/>-th municipality.</summary>
@@ -41,12 +47,42 @@ public sealed record SeedPlan(int Seed, int Municipalities, long Residents)
 }
 
 /// <summary>
+/// One piece of a plan that is generated on its own: up to <see cref="SyntheticResidents.ChunkResidents"/> residents of one
+/// municipality, from random streams seeded by (seed, <see cref="Index"/>) alone, so chunks can be made on any core in any order.
+/// </summary>
+public readonly record struct SeedChunkSpec(int Index, Municipality Municipality, int Residents);
+
+/// <summary>The households of one chunk and, once designated, each member's code and number (in member order).</summary>
+public sealed class SeedChunk(SeedChunkSpec spec, List<SeedHousehold> households, SeedCodes codes)
+{
+    public SeedChunkSpec Spec { get; } = spec;
+    public List<SeedHousehold> Households { get; } = households;
+    /// <summary>This chunk's own code stream: the codes drawn so far and any drawn again after a clash.</summary>
+    public SeedCodes Codes { get; } = codes;
+    public long[] CodeValues { get; } = new long[spec.Residents];
+    public long[] NumberValues { get; } = new long[spec.Residents];
+}
+
+/// <summary>A stream of Resident Record Codes seeded by (seed, chunk); the caller skips codes already used.</summary>
+public sealed class SeedCodes(int seed)
+{
+    private readonly Random random = new(seed);
+
+    public ResidentRecordCode Next() => ResidentRecordCode.Random(random);
+}
+
+/// <summary>
 /// A deterministic generator of households and people: the same seed gives the same people, ids,
-/// dates, households and (through <see cref="NextCode"/>) Resident Record Codes. Codes come from a
-/// stream of their own, so drawing a code again after a clash never changes who the people are.
+/// dates, households and Resident Record Codes. The plan is cut into chunks of at most
+/// <see cref="ChunkResidents"/> residents, each generated from streams seeded by (seed, chunk index), so
+/// the result does not depend on how many cores make the chunks or in which order. Codes come from a
+/// stream of their own per chunk, so drawing a code again after a clash never changes who the people are.
 /// </summary>
 public sealed class SyntheticResidents
 {
+    /// <summary>Residents per chunk: large enough to amortise the set-up, small enough to spread over cores.</summary>
+    public const int ChunkResidents = 4096;
+
     // 2020 census shares of general households: single 38.0%, couple 20.1%, couple and children 25.1%,
     // single parent 9.0%, others (mostly three generations) 7.8%.
     private static readonly (HouseholdType Type, double Share)[] TypeShares =
@@ -58,45 +94,59 @@ public sealed class SyntheticResidents
     private static readonly double[] FamilyWeights = BuildFamilyWeights();
 
     private readonly SeedPlan plan;
-    private readonly Random people;
-    private readonly Random codes;
 
     public SyntheticResidents(SeedPlan plan)
     {
         this.plan = plan;
-        var root = new Random(plan.Seed);
-        people = new Random(root.Next());
-        codes = new Random(root.Next());
-    }
-
-    /// <summary>The next code of this seed's code stream; the caller skips codes already used.</summary>
-    public ResidentRecordCode NextCode() => ResidentRecordCode.Random(codes);
-
-    /// <summary>Households, municipality by municipality, until each has its quota of residents.</summary>
-    public IEnumerable<SeedHousehold> Households()
-    {
         var places = plan.Places;
+        var chunks = new List<SeedChunkSpec>();
         for (var m = 0; m < places.Count; m++)
-        {
-            var left = plan.QuotaOf(m);
-            while (left > 0)
-            {
-                var household = NextHousehold(places[m], left);
-                left -= household.Members.Count;
-                yield return household;
-            }
-        }
+            for (var left = plan.QuotaOf(m); left > 0; left -= ChunkResidents)
+                chunks.Add(new SeedChunkSpec(chunks.Count, places[m], (int)Math.Min(left, ChunkResidents)));
+        Chunks = chunks;
     }
 
-    private SeedHousehold NextHousehold(Municipality place, long room)
+    /// <summary>The chunks of the plan, municipality by municipality.</summary>
+    public IReadOnlyList<SeedChunkSpec> Chunks { get; }
+
+    /// <summary>The code stream of chunk <paramref name="index"/>.</summary>
+    public SeedCodes CodesOf(int index) => new(StreamSeed(index, 1));
+
+    /// <summary>Households of every chunk in order, until each municipality has its quota of residents.</summary>
+    public IEnumerable<SeedHousehold> Households() => Chunks.SelectMany(c => Generate(c).Households);
+
+    /// <summary>The households of one chunk (codes not yet drawn); the same for the same seed and chunk, on any thread.</summary>
+    public SeedChunk Generate(SeedChunkSpec spec)
+    {
+        var people = new Random(StreamSeed(spec.Index, 0));
+        var households = new List<SeedHousehold>(spec.Residents / 2 + 1);
+        for (long left = spec.Residents; left > 0;)
+        {
+            var household = NextHousehold(people, spec.Municipality, left);
+            left -= household.Members.Count;
+            households.Add(household);
+        }
+        return new SeedChunk(spec, households, CodesOf(spec.Index));
+    }
+
+    /// <summary>The seed of one stream (0 people, 1 codes) of one chunk: SplitMix64 of the plan's seed and the chunk.</summary>
+    private int StreamSeed(int chunk, int stream)
+    {
+        var z = ((ulong)(uint)plan.Seed << 32 | (uint)chunk) * 2 + (ulong)stream + 0x9E3779B97F4A7C15UL;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        return (int)((z ^ (z >> 31)) & int.MaxValue);
+    }
+
+    private static SeedHousehold NextHousehold(Random people, Municipality place, long room)
     {
         var id = Ids.New("h", people);
-        var type = DrawType();
+        var type = DrawType(people);
         var town = place.Towns[people.Next(place.Towns.Count)];
         var address = $"{place.Prefecture}{place.Name}{town}{people.Next(1, 7)}丁目{people.Next(1, 31)}番{people.Next(1, 26)}号";
-        var family = JapaneseNames.Family[DrawWeighted(FamilyWeights)];
+        var family = JapaneseNames.Family[DrawWeighted(people, FamilyWeights)];
         var members = new List<SeedPerson>(4);
-        void Add(string relationship, int age, Sex sex) => members.Add(NewPerson(relationship, age, sex, family, address));
+        void Add(string relationship, int age, Sex sex) => members.Add(NewPerson(people, relationship, age, sex, family, address));
         Sex DrawSex(int age) => people.NextDouble() < AgePyramid.MaleShareAt(age) ? Sex.Male : Sex.Female;
         int WifeAge(int husband) => Math.Clamp(husband - people.Next(-3, 8), 18, AgePyramid.MaxAge);
         void AddChildren(int count, int parentAge, int motherAge)
@@ -163,7 +213,7 @@ public sealed class SyntheticResidents
         return new SeedHousehold(id, place, address, type, members);
     }
 
-    private SeedPerson NewPerson(string relationship, int age, Sex sex, NameWithReading family, string address)
+    private static SeedPerson NewPerson(Random people, string relationship, int age, Sex sex, NameWithReading family, string address)
     {
         var born = SeedPlan.ReferenceDate.AddYears(-age).AddDays(-people.Next(0, 365));
         var names = (sex == Sex.Male ? JapaneseNames.Male : JapaneseNames.Female)[JapaneseNames.EraOf(born.Year)];
@@ -172,7 +222,7 @@ public sealed class SyntheticResidents
             new BasicFour(family.Written, given.Written, family.Kana, given.Kana, born, sex, address));
     }
 
-    private HouseholdType DrawType()
+    private static HouseholdType DrawType(Random people)
     {
         var x = people.NextDouble();
         foreach (var (type, share) in TypeShares)
@@ -183,7 +233,7 @@ public sealed class SyntheticResidents
         return HouseholdType.ThreeGenerations;
     }
 
-    private int DrawWeighted(double[] cumulative)
+    private static int DrawWeighted(Random people, double[] cumulative)
     {
         var i = Array.BinarySearch(cumulative, people.NextDouble() * cumulative[^1]);
         return Math.Min(i < 0 ? ~i : i + 1, cumulative.Length - 1);

@@ -23,7 +23,30 @@ public class SyntheticResidentsTests
             Assert.Equal(left[i].Address, right[i].Address);
             Assert.Equal(left[i].Members, right[i].Members);
         }
-        Assert.Equal(Enumerable.Range(0, 100).Select(_ => a.NextCode()), Enumerable.Range(0, 100).Select(_ => b.NextCode()));
+        var codesA = a.CodesOf(3);
+        var codesB = b.CodesOf(3);
+        Assert.Equal(Enumerable.Range(0, 100).Select(_ => codesA.Next()), Enumerable.Range(0, 100).Select(_ => codesB.Next()));
+    }
+
+    [Fact]
+    public void Chunks_made_in_any_order_on_any_thread_give_the_same_people_as_in_sequence()
+    {
+        var plan = new SeedPlan(42, 3, 30_000);
+        var sequential = new SyntheticResidents(plan).Households().ToList();
+        var generator = new SyntheticResidents(plan);
+        var shuffled = generator.Chunks.Reverse().AsParallel().WithDegreeOfParallelism(4)
+            .Select(c => (c.Index, generator.Generate(c).Households)).ToList().OrderBy(x => x.Index).SelectMany(x => x.Households).ToList();
+        Assert.True(generator.Chunks.Count > 4, "the plan spans several chunks");
+        Assert.Equal(sequential.Count, shuffled.Count);
+        for (var i = 0; i < sequential.Count; i++)
+        {
+            Assert.Equal(sequential[i].HouseholdId, shuffled[i].HouseholdId);
+            Assert.Equal(sequential[i].Address, shuffled[i].Address);
+            Assert.Equal(sequential[i].Members, shuffled[i].Members);
+        }
+        // Each chunk has its own streams: two chunks do not repeat each other.
+        Assert.Equal(sequential.Count, sequential.Select(h => h.HouseholdId).Distinct().Count());
+        Assert.NotEqual(generator.CodesOf(0).Next(), generator.CodesOf(1).Next());
     }
 
     [Fact]
