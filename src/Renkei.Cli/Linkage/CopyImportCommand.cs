@@ -59,7 +59,7 @@ public static class CopyImportCommand
                     Console.Error.WriteLine($"この中間サーバーにその機関はありません / no such agency on this node: {agencyId}");
                     return 2;
                 }
-                using var client = LinkageSandbox.Client(linkage.NodeUrl, caller.Token);
+                using var client = LinkageSandbox.Client(linkage.NodeUrl, caller.Token, linkage.Handler);
                 var (imported, refused, failure) = await CommandProgress.RunAsync("副本 / copies", rows.Count, report => SendAsync(client, agencyId, rows, report, ct));
                 bad.AddRange(refused);
                 foreach (var (line, reason) in bad.OrderBy(b => b.Line)) Console.Error.WriteLine($"{line}行目 / line {line}: {reason}");

@@ -60,7 +60,7 @@ public static class InquireBatchCommand
                     Console.Error.WriteLine($"呼出元がありません / no caller '{callerName}' in node/callers.json (is {agencyId} hosted here, and is --affair right?)");
                     return 2;
                 }
-                using var client = LinkageSandbox.Client(linkage.NodeUrl, found.Token);
+                using var client = LinkageSandbox.Client(linkage.NodeUrl, found.Token, linkage.Handler);
                 using var submitted = await client.PostAsJsonAsync($"api/tenants/{agencyId}/inquiry-batches", new
                 {
                     affair = parse.GetValue(affair), provider = parse.GetValue(provider), item = parse.GetValue(item), notBefore = since, addresseeNumbers = numbers,

@@ -183,7 +183,7 @@ public class InquiryTests
         await using (var b = await bunkyo.Database.OpenAsync())
             code = (await b.ScalarAsync<string>("SELECT agency_code FROM addressees WHERE addressee_number = 'B-0001'"))!;
         var body = JsonSerializer.Serialize(new InquiryBody(code, "child-allowance", K, "local-tax", null), ServiceDefaults.Json);
-        var core = network.CoreClient();
+        var core = network.Presenting(network.NodeCertificate, network.Core);
         Task<HttpResponseMessage> Send(Envelope e) => core.PostAsJsonAsync("api/relay/inquiries", e, ServiceDefaults.Json);
         // The core has verified (and cached) Bunkyo's registered key.
         await LinkageNetwork.Ensure(await Send(Envelope.Create(B, "core", "inquiry", body, bunkyo.Keys.Signing, TimeProvider.System)));
@@ -191,7 +191,7 @@ public class InquiryTests
         using var renewed = PartyKeys.Generate();
         await LinkageNetwork.Ensure(await network.CoreClient("operator-token").PutAsJsonAsync($"api/agencies/{B}", new
         {
-            kind = "municipality", name = "文京区", localGovernmentCode = B, nodeAddress = network.Node.ToString(),
+            kind = "municipality", name = "文京区", localGovernmentCode = B, nodeAddress = network.Node.ToString(), nodeId = LinkageNetwork.NodeId,
             signingKey = renewed.Public.SigningKey, encryptionKey = renewed.Public.EncryptionKey,
         }, ServiceDefaults.Json));
 
