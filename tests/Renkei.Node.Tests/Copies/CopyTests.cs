@@ -49,7 +49,7 @@ public class CopyTests
         var lines = new StringBuilder();
         lines.AppendLine("""{"addresseeNumber":"K-1","item":"local-tax","schemaVersion":1,"content":{"fiscalYear":2025,"totalIncome":1,"taxableIncome":0,"municipalTax":0,"prefecturalTax":0}}""");
         lines.AppendLine("""{"addresseeNumber":"K-2","item":"vaccination","schemaVersion":1,"content":{"doses":[{"vaccine":"MR","date":"2022-04-01","doseNumber":1}]}}""");
-        lines.AppendLine("this is not json");
+        lines.AppendLine("n123456789018"); // a pasted Individual Number must not come back in the reason
         lines.AppendLine("");
         lines.AppendLine("""{"addresseeNumber":"K-3","item":"vaccination","schemaVersion":1,"content":{"doses":[{"vaccine":"MR","date":"2022-13-01","doseNumber":1}]}}""");
         lines.AppendLine("""{"addresseeNumber":"bad number!","item":"child-allowance","schemaVersion":1,"content":{}}""");
@@ -60,6 +60,8 @@ public class CopyTests
         Assert.Equal(3, report.GetProperty("imported").GetInt32());
         var errors = report.GetProperty("errors").EnumerateArray().Select(e => (e.GetProperty("line").GetInt32(), e.GetProperty("reason").GetString()!)).ToList();
         Assert.Equal([3, 5, 6], errors.Select(e => e.Item1));
+        Assert.Contains("not JSON", errors[0].Item2);
+        Assert.DoesNotContain("123456789018", errors[0].Item2);
         Assert.Contains("$.doses[0].date", errors[1].Item2);
         Assert.Contains("addresseeNumber", errors[2].Item2);
         await using var c = await network.TenantDatabases[K].OpenAsync();
