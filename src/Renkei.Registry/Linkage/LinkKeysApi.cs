@@ -5,13 +5,17 @@ using Renkei.Hosting;
 using Renkei.Hosting.Linkage;
 using Renkei.Hosting.Storage;
 using Renkei.Numbers;
+using Renkei.Registry.Identity;
 using Renkei.Registry.Numbering;
 using Renkei.Registry.Residents;
 
 namespace Renkei.Registry.Linkage;
 
-/// <summary>One person an agency wants a code for: its acquisition number and the person's Individual Number.</summary>
-public sealed record LinkKeyItem(string? AcquisitionNumber, string? IndividualNumber);
+/// <summary>
+/// One person an agency wants a code for: its acquisition number and either the person's Individual
+/// Number or the basic four items (for a person whose number the agency does not hold).
+/// </summary>
+public sealed record LinkKeyItem(string? AcquisitionNumber, string? IndividualNumber, BasicFourQuery? BasicFour = null);
 
 public sealed record LinkKeyRequest(string? Agency, IReadOnlyList<LinkKeyItem>? Items);
 
@@ -49,12 +53,22 @@ public static class LinkKeysApi
             errors["items"] = ["取得番号が重複しています / acquisition numbers must differ"];
         if (errors.Count > 0) return Problems.Invalid(errors);
 
+        for (var i = 0; i < request.Items!.Count; i++)
+            if ((request.Items[i].IndividualNumber is null) == (request.Items[i].BasicFour is null))
+                errors[$"items[{i}]"] = ["個人番号か基本4情報のどちらか一方を指定してください / give either individualNumber or basicFour"];
+        if (errors.Count > 0) return Problems.Invalid(errors);
+
         var expires = clock.GetUtcNow().AddMinutes(30);
         await using var c = await database.OpenAsync();
         var results = new List<LinkKeyResult>(request.Items!.Count);
         foreach (var item in request.Items!)
         {
             var acquisition = item.AcquisitionNumber!;
+            if (item.BasicFour is not null)
+            {
+                results.Add(await ByBasicFourAsync(c, keys, agency, acquisition, item.BasicFour, expires));
+                continue;
+            }
             if (!IndividualNumber.TryParse(item.IndividualNumber, out var number, out var problem))
             {
                 results.Add(new LinkKeyResult(acquisition, ProblemType: Problems.Type("invalid-number"), Problem: problem!.Message));
@@ -71,6 +85,25 @@ public static class LinkKeysApi
             results.Add(new LinkKeyResult(acquisition, keys.Seal.Seal(agency, acquisition, keys.LinkKeyOf(resident.ResidentId), expires)));
         }
         return TypedResults.Ok(new LinkKeyResponse(results));
+    }
+
+    /// <summary>A link key only when exactly one resident has these basic four items: two would be a guess.</summary>
+    private static async Task<LinkKeyResult> ByBasicFourAsync(System.Data.Common.DbConnection c, LinkKeys keys, string agency, string acquisition,
+        BasicFourQuery query, DateTimeOffset expires)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var criteria = IdentityApi.ParseBasicFour(query, "", errors);
+        if (criteria is null)
+            return new LinkKeyResult(acquisition, ProblemType: Problems.Type("invalid-basic-four"),
+                Problem: string.Join(" ", errors.Select(e => $"{e.Key}: {e.Value[0]}")));
+        var matches = await IdentityApi.MatchAsync(c, criteria);
+        return matches.Count switch
+        {
+            0 => new LinkKeyResult(acquisition, ProblemType: Problems.Type("no-match"), Problem: "該当者がいません / No resident has these basic four items"),
+            1 => new LinkKeyResult(acquisition, keys.Seal.Seal(agency, acquisition, keys.LinkKeyOf(matches[0].Resident.ResidentId), expires)),
+            _ => new LinkKeyResult(acquisition, ProblemType: Problems.Type("ambiguous-basic-four"),
+                Problem: $"{matches.Count}人が該当します。住所を加えるか個人番号で求めてください / {matches.Count} residents match: add the address or ask by number"),
+        };
     }
 
     /// <summary>An acquisition number is made for one request: short, plain, and never a number or code itself.</summary>

@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using Renkei.Hosting;
 using Renkei.Hosting.Linkage;
 using Renkei.Hosting.Storage;
+using Renkei.Registry.Identity;
 using Renkei.Registry.Linkage;
 using Renkei.Registry.Residents;
 using Renkei.Testing;
@@ -54,6 +55,45 @@ public class LinkKeyTests
         Assert.True(seal.TryOpen(second.SealedLinkKey!, "agency-2", "y1", DateTimeOffset.UtcNow, out var k2, out _));
         Assert.Equal(k1, k2);
         Assert.Equal(Problems.Type("number-superseded"), old.ProblemType);
+    }
+
+    [Theory, StorageData]
+    public async Task By_the_basic_four_items_a_link_key_comes_only_for_exactly_one_resident(StorageProvider provider)
+    {
+        await using var registry = await RegistryHost.StartAsync(provider);
+        // Two residents with the same name, birth date and sex, at different addresses.
+        var a = await registry.RegisterBirthAsync(address: "千葉県千葉市中央区中央1丁目1番1号");
+        await registry.RegisterBirthAsync(address: "千葉県千葉市美浜区打瀬2丁目2番2号");
+        var link = registry.Client("link-token");
+        async Task<LinkKeyResult> Ask(string acquisition, BasicFourQuery query)
+        {
+            var response = await link.PostAsJsonAsync("api/link-keys", new LinkKeyRequest("agency-chiba", [new LinkKeyItem(acquisition, null, query)]), ServiceDefaults.Json);
+            var body = await response.Content.ReadAsStringAsync();
+            Assert.True(response.IsSuccessStatusCode, body);
+            Assert.DoesNotContain(a.IndividualNumber!, body);
+            return System.Text.Json.JsonSerializer.Deserialize<LinkKeyResponse>(body, ServiceDefaults.Json)!.Results.Single();
+        }
+
+        var ambiguous = await Ask("b4-1", new BasicFourQuery("山田", "太郎", "2026-01-15", "male", null));
+        Assert.Equal(Problems.Type("ambiguous-basic-four"), ambiguous.ProblemType);
+        Assert.Null(ambiguous.SealedLinkKey);
+        var one = await Ask("b4-2", new BasicFourQuery("山田", "太郎", "2026-01-15", "male", "千葉県千葉市中央区中央1丁目1番1号"));
+        Assert.Equal(Problems.Type("no-match"), (await Ask("b4-3", new BasicFourQuery("山田", "花子", "2026-01-15", null, null))).ProblemType);
+        Assert.Equal(Problems.Type("invalid-basic-four"), (await Ask("b4-4", new BasicFourQuery("山田", "太郎", "15 January", null, null))).ProblemType);
+
+        // The same person's key as by number.
+        var byNumber = (await Request(registry, "agency-chiba", ("n-1", a.IndividualNumber))).Results[0];
+        var seal = registry.Seal();
+        Assert.True(seal.TryOpen(one.SealedLinkKey!, "agency-chiba", "b4-2", DateTimeOffset.UtcNow, out var k1, out _));
+        Assert.True(seal.TryOpen(byNumber.SealedLinkKey!, "agency-chiba", "n-1", DateTimeOffset.UtcNow, out var k2, out _));
+        Assert.Equal(k2, k1);
+
+        // An item names the person one way only.
+        var both = await link.PostAsJsonAsync("api/link-keys", new LinkKeyRequest("agency-chiba",
+            [new LinkKeyItem("x", a.IndividualNumber, new BasicFourQuery("山田", "太郎", "2026-01-15", null, null))]), ServiceDefaults.Json);
+        Assert.True((await ProblemAssert.IsProblemAsync(both, 400, "invalid-request")).GetProperty("errors").TryGetProperty("items[0]", out _));
+        var neither = await link.PostAsJsonAsync("api/link-keys", new LinkKeyRequest("agency-chiba", [new LinkKeyItem("x", null)]), ServiceDefaults.Json);
+        await ProblemAssert.IsProblemAsync(neither, 400, "invalid-request");
     }
 
     [Theory, StorageData]
