@@ -28,9 +28,10 @@ namespace Renkei.Node.Tests;
 /// </summary>
 public sealed class LinkageNetwork : IAsyncDisposable
 {
-    public const string Kashiwa = "122173", Bunkyo = "131059";
-    public static readonly string PensionService = CorporateNumber.FromBase(11105004002).Digits;
-    public static readonly string HealthInsurer = CorporateNumber.FromBase(10405001703).Digits;
+    // The same demo agencies as the sandbox that `renkei up` runs.
+    public const string Kashiwa = LinkageSandbox.Kashiwa, Bunkyo = LinkageSandbox.Bunkyo;
+    public static readonly string PensionService = LinkageSandbox.PensionService;
+    public static readonly string HealthInsurer = LinkageSandbox.HealthInsurer;
 
     public const string NodeId = "node-1";
 
@@ -118,7 +119,7 @@ public sealed class LinkageNetwork : IAsyncDisposable
         Core = await StartAsync(core);
 
         var schemaPrefix = "t" + Guid.NewGuid().ToString("N")[..10] + "_";
-        var tenants = new (string Id, string Name)[] { (Kashiwa, "柏市"), (Bunkyo, "文京区"), (PensionService, "日本年金機構"), (HealthInsurer, "全国健康保険協会") };
+        var tenants = LinkageSandbox.Agencies;
         var nodeSettings = new List<KeyValuePair<string, string?>>
         {
             new("Storage:Provider", Provider.ToString()),
@@ -138,10 +139,7 @@ public sealed class LinkageNetwork : IAsyncDisposable
         var directory = NodeTenants = node.Services.GetRequiredService<Tenants.TenantDirectory>();
         foreach (var t in directory.All) TenantDatabases[t.AgencyId] = t.Database;
 
-        await RegisterAgencyAsync(Kashiwa, "municipality", "柏市");
-        await RegisterAgencyAsync(Bunkyo, "municipality", "文京区");
-        await RegisterAgencyAsync(PensionService, "pension-service", "日本年金機構");
-        await RegisterAgencyAsync(HealthInsurer, "health-insurer", "全国健康保険協会");
+        foreach (var (id, kind, name) in LinkageSandbox.Agencies) await RegisterAgencyAsync(id, kind, name);
     }
 
     private T Keep<T>(T disposable) where T : IDisposable
@@ -222,10 +220,7 @@ public sealed class LinkageNetwork : IAsyncDisposable
         Node = await StartAsync(nodeApp);
         NodeTenants = nodeApp.Services.GetRequiredService<Tenants.TenantDirectory>();
         foreach (var t in NodeTenants.All) TenantDatabases[t.AgencyId] = t.Database;
-        await RegisterAgencyAsync(Kashiwa, "municipality", "柏市");
-        await RegisterAgencyAsync(Bunkyo, "municipality", "文京区");
-        await RegisterAgencyAsync(PensionService, "pension-service", "日本年金機構");
-        await RegisterAgencyAsync(HealthInsurer, "health-insurer", "全国健康保険協会");
+        foreach (var (id, kind, name) in LinkageSandbox.Agencies) await RegisterAgencyAsync(id, kind, name);
     }
 
     public async Task RegisterAgencyAsync(string agencyId, string kind, string name, string? nodeId = NodeId)
