@@ -21,6 +21,10 @@ public sealed record Envelope(
         return unsigned with { Signature = Convert.ToBase64String(signingKey.SignData(unsigned.SignedBytes(), HashAlgorithmName.SHA256)) };
     }
 
+    /// <summary>False when a field is missing, as JSON from outside may leave it.</summary>
+    public bool IsComplete => Sender is not null && Recipient is not null && Kind is not null && MessageId is not null
+        && Nonce is not null && Body is not null && Signature is not null;
+
     public bool HasValidSignature(ECDsa senderKey)
     {
         Span<byte> signature = stackalloc byte[128];

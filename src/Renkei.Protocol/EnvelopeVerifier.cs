@@ -12,6 +12,8 @@ public enum EnvelopeVerdict
     BadSignature,
     Stale,
     Replay,
+    /// <summary>A field is missing: nothing to check a signature over.</summary>
+    Malformed,
 }
 
 /// <summary>
@@ -28,12 +30,14 @@ public sealed class EnvelopeVerifier(TimeProvider time, TimeSpan window)
 
     public EnvelopeVerdict Verify(Envelope envelope, string expectedRecipient, Func<string, ECDsa?> senderKey)
     {
+        if (!envelope.IsComplete) return EnvelopeVerdict.Malformed;
         if (envelope.Recipient != expectedRecipient) return EnvelopeVerdict.WrongRecipient;
         var key = senderKey(envelope.Sender);
         if (key is null) return EnvelopeVerdict.UnknownSender;
-        if (!envelope.HasValidSignature(key)) return EnvelopeVerdict.BadSignature;
+        // The clock is checked before the signature: a stale message costs no ECDSA verification.
         var now = time.GetUtcNow();
         if (envelope.SentAt < now - Window || envelope.SentAt > now + Window) return EnvelopeVerdict.Stale;
+        if (!envelope.HasValidSignature(key)) return EnvelopeVerdict.BadSignature;
         if (!seen.TryAdd(envelope.Sender + "|" + envelope.Nonce, envelope.SentAt)) return EnvelopeVerdict.Replay;
         if (Interlocked.Increment(ref checks) % 1024 == 0) Prune(now);
         return EnvelopeVerdict.Accepted;
@@ -42,8 +46,11 @@ public sealed class EnvelopeVerifier(TimeProvider time, TimeSpan window)
     private void Prune(DateTimeOffset now)
     {
         foreach (var (nonce, sentAt) in seen)
-            if (sentAt < now - Window - Window) seen.TryRemove(nonce, out _);
+            if (sentAt < now - Window) seen.TryRemove(nonce, out _); // older messages are refused as stale anyway
     }
+
+    /// <summary>The HTTP status of a refusal: 400 for a message that cannot be read, 401 for one that cannot be trusted.</summary>
+    public static int StatusOf(EnvelopeVerdict verdict) => verdict == EnvelopeVerdict.Malformed ? 400 : 401;
 
     /// <summary>The stable problem slug and the bilingual title of a refusal.</summary>
     public static (string Slug, string Title) Describe(EnvelopeVerdict verdict) => verdict switch
@@ -53,6 +60,7 @@ public sealed class EnvelopeVerifier(TimeProvider time, TimeSpan window)
         EnvelopeVerdict.BadSignature => ("bad-signature", "署名が正しくありません / The signature is not valid"),
         EnvelopeVerdict.Stale => ("stale-message", "送信時刻が許容範囲外です / The message is too old or from the future"),
         EnvelopeVerdict.Replay => ("replayed-message", "再送されたメッセージです / The message was already received"),
+        EnvelopeVerdict.Malformed => ("malformed-message", "メッセージの項目が欠けています / The message lacks a field"),
         _ => ("accepted", "受理 / Accepted"),
     };
 }

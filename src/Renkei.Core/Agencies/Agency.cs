@@ -72,8 +72,9 @@ public sealed record AgencyRegistration(
         try
         {
             var keys = new PublicKeys(base64, base64);
-            if (ecdh) keys.OpenEncryptionKey().Dispose(); else keys.OpenSigningKey().Dispose();
-            return true;
+            // Only P-256: sealing to or verifying with a key on another curve would fail on every inquiry.
+            using System.Security.Cryptography.AsymmetricAlgorithm key = ecdh ? keys.OpenEncryptionKey() : keys.OpenSigningKey();
+            return key.KeySize == 256;
         }
         catch (Exception e) when (e is FormatException or System.Security.Cryptography.CryptographicException)
         {

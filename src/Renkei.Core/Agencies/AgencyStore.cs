@@ -47,8 +47,9 @@ public sealed class AgencyStore(Database database)
         ("now", now.ToString("O")),
     ];
 
-    public async Task<Agency?> FindAsync(string agencyId)
+    public async Task<Agency?> FindAsync(string? agencyId)
     {
+        if (string.IsNullOrEmpty(agencyId)) return null; // a message without a sender names nobody
         if (cache.TryGetValue(agencyId, out var cached)) return cached;
         // A read that overlaps a write may have seen the old row: it is returned but not cached.
         var before = Interlocked.Read(ref generation);

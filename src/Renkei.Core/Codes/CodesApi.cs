@@ -63,7 +63,9 @@ public static class CodesApi
         {
             var item = items[i];
             string? why = "missing";
-            if (string.IsNullOrWhiteSpace(item.AcquisitionNumber) || item.AcquisitionNumber.Length > 64)
+            if (item is null)
+                errors[$"requests[{i}]"] = ["空の項目です / the item is empty"];
+            else if (string.IsNullOrWhiteSpace(item.AcquisitionNumber) || item.AcquisitionNumber.Length > 64)
                 errors[$"requests[{i}].acquisitionNumber"] = ["取得番号は1〜64文字です / acquisitionNumber must be 1 to 64 characters"];
             else if (string.IsNullOrEmpty(item.SealedLinkKey) || !seal.TryOpen(item.SealedLinkKey, agency.AgencyId, item.AcquisitionNumber, now, out var linkKey, out why))
                 errors[$"requests[{i}].sealedLinkKey"] = [SealProblem(why)];
@@ -91,13 +93,15 @@ public static class CodesApi
                 return Problems.Result(502, "node-refused", "中間サーバーが符号を受け付けませんでした / The agency's node refused the codes",
                     $"The node answered {(int)response.StatusCode}.");
             }
-            var receipt = (await response.Content.ReadFromJsonAsync<CodeDeliveryReceipt>(ServiceDefaults.Json))!;
+            if (await response.Content.ReadFromJsonAsync<CodeDeliveryReceipt>(ServiceDefaults.Json) is not { } receipt)
+                return Problems.Result(502, "node-answer-invalid", "中間サーバーの応答が読めません / The agency's node gave no receipt");
             return TypedResults.Ok(new CodeIssueReceipt(agency.AgencyId, receipt.Matched, receipt.Unmatched));
         }
-        catch (HttpRequestException e)
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException)
         {
-            log.LogWarning("Node of agency {AgencyId} is unreachable: {Error}", agency.AgencyId, e.Message);
-            return Problems.Result(502, "node-unreachable", "中間サーバーに接続できません / The agency's node is unreachable", e.Message);
+            log.LogWarning("Node of agency {AgencyId} is unreachable: {Error}", agency.AgencyId, e.GetType().Name);
+            return Problems.Result(502, "node-unreachable", "中間サーバーに接続できません / The agency's node is unreachable",
+                "The node did not answer, or its answer could not be read; the request may be sent again.");
         }
     }
 

@@ -4,8 +4,6 @@ using Renkei.Protocol.Records;
 
 namespace Renkei.Core.Records;
 
-public sealed record LogCheck(bool Intact, long? FirstBrokenSeq);
-
 /// <summary>The core's provision records: by the requester's code, the signed head, inclusion proofs, a full check.</summary>
 public static class RecordsApi
 {
@@ -19,7 +17,6 @@ public static class RecordsApi
         group.MapGet("/{recordId}/proof", async Task<Results<Ok<InclusionProof>, ProblemHttpResult>> (string recordId, ProvisionLog log) =>
             await log.ProveAsync(recordId) is { } proof ? TypedResults.Ok(proof) : Problems.NotFound("unknown-record", "記録がありません / No such record"))
             .WithSummary("A record's inclusion in the signed head.");
-        group.MapGet("/verify", async (ProvisionLog log) => await log.FirstBrokenAsync() is { } seq
-            ? TypedResults.Ok(new LogCheck(false, seq)) : TypedResults.Ok(new LogCheck(true, null))).WithSummary("Recomputes every hash of the log.");
+        group.MapGet("/verify", async (ProvisionLog log) => TypedResults.Ok(await log.CheckAsync())).WithSummary("Recomputes every hash of the log.");
     }
 }

@@ -38,7 +38,7 @@ public static class RelayApi
         {
             var (slug, title) = EnvelopeVerifier.Describe(verdict);
             log.LogWarning("Refused an inquiry message: {Reason}", slug);
-            return Problems.Result(401, slug, title);
+            return Problems.Result(EnvelopeVerifier.StatusOf(verdict), slug, title);
         }
         InquiryBody? body = null;
         try { if (envelope.Kind == "inquiry") body = JsonSerializer.Deserialize<InquiryBody>(envelope.Body, ServiceDefaults.Json); }
@@ -79,7 +79,9 @@ public static class RelayApi
             if (reply is null || reply.Kind != "provision" || reply.MessageId != envelope.MessageId
                 || verifier.Verify(reply, CoreIdentity.PartyId, s => s == provider.AgencyId ? agencies.SigningKeyOf(provider) : null) != EnvelopeVerdict.Accepted)
                 return await Answer(Outcome.Error, "provider-answer-invalid");
-            var answer = JsonSerializer.Deserialize<ProvisionAnswer>(reply.Body, ServiceDefaults.Json)!;
+            // A signed reply whose body is no answer is still recorded, as an error.
+            if (JsonSerializer.Deserialize<ProvisionAnswer>(reply.Body, ServiceDefaults.Json) is not { } answer)
+                return await Answer(Outcome.Error, "provider-answer-invalid");
             return await Answer(answer.Outcome, answer.Reason, answer.Sealed, answer.ProvidedAt, answer.Withheld);
         }
         catch (Exception e) when (e is HttpRequestException or JsonException or TaskCanceledException)

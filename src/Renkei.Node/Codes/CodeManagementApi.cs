@@ -106,7 +106,7 @@ public static class CodeManagementApi
         {
             var (slug, title) = verdict == EnvelopeVerdict.Accepted ? ("wrong-kind", "種別が違います / Wrong message kind") : EnvelopeVerifier.Describe(verdict);
             log.LogWarning("Refused a code delivery for tenant {AgencyId}: {Reason}", agencyId, slug);
-            return Problems.Result(401, slug, title);
+            return Problems.Result(verdict == EnvelopeVerdict.Accepted ? 401 : EnvelopeVerifier.StatusOf(verdict), slug, title);
         }
         var opened = JsonSerializer.Deserialize<SealedPayload>(envelope.Body, ServiceDefaults.Json)?.Open(tenant.Keys.Encryption, envelope.MessageId);
         var delivery = opened is null ? null : JsonSerializer.Deserialize<CodeDelivery>(opened, ServiceDefaults.Json);

@@ -11,7 +11,6 @@ using Renkei.Protocol.Records;
 
 namespace Renkei.Node.Linkage;
 
-public sealed record LogCheck(bool Intact, long? FirstBrokenSeq);
 
 /// <summary>
 /// 情報提供: the provider's node answers the core's signed request from its copy, found under its
@@ -36,7 +35,7 @@ public static class ProvisionsApi
         {
             var (slug, title) = EnvelopeVerifier.Describe(verdict);
             log.LogWarning("Refused a provision request for tenant {AgencyId}: {Reason}", agencyId, slug);
-            return Problems.Result(401, slug, title);
+            return Problems.Result(EnvelopeVerifier.StatusOf(verdict), slug, title);
         }
         ProvisionRequest? request = null;
         try { if (envelope.Kind == "provision-request") request = JsonSerializer.Deserialize<ProvisionRequest>(envelope.Body, ServiceDefaults.Json); }
@@ -90,7 +89,7 @@ public static class ProvisionsApi
         {
             var (tenant, problem) = tenants.Enter(user, agencyId, "records");
             if (tenant is null) return problem!;
-            return TypedResults.Ok(await tenant.Records.FirstBrokenAsync() is { } seq ? new LogCheck(false, seq) : new LogCheck(true, null));
+            return TypedResults.Ok(await tenant.Records.CheckAsync());
         }).WithSummary("Recomputes every hash of the tenant's log.");
     }
 }

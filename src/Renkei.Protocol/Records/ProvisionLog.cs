@@ -28,6 +28,9 @@ public sealed record SignedHead(string Party, long Count, string ChainHash, Date
     public bool HasValidSignature(ECDsa key) => key.VerifyData(SignedBytes(), Convert.FromBase64String(Signature), HashAlgorithmName.SHA256);
 }
 
+/// <summary>Whether a log's hashes all hold, and where the first broken record is.</summary>
+public sealed record LogCheck(bool Intact, long? FirstBrokenSeq);
+
 /// <summary>A record, the chain hash before it and the content hashes after it, up to a signed head.</summary>
 public sealed record InclusionProof(ProvisionRecord Record, string PreviousChainHash, List<string> FollowingContentHashes, SignedHead Head)
 {
@@ -203,6 +206,9 @@ public sealed class ProvisionLog(Database database, string party, ECDsa signingK
         return new InclusionProof(record, previous, following, head);
     }
 
+    /// <summary>Walks the whole log and says whether it is intact.</summary>
+    public async Task<LogCheck> CheckAsync() => await FirstBrokenAsync() is { } seq ? new LogCheck(false, seq) : new LogCheck(true, null);
+
     /// <summary>Walks the whole log; the sequence number of the first record that does not match its hashes, or null when intact.</summary>
     public async Task<long?> FirstBrokenAsync()
     {
@@ -243,28 +249,4 @@ public sealed class ProvisionLog(Database database, string party, ECDsa signingK
         r.GetNullableString(11), Convert.ToInt32(r.GetValue(12)) != 0, Parse(r.GetString(13)), r.GetString(14), r.GetString(15));
 
     private static DateTimeOffset Parse(string s) => DateTimeOffset.Parse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
-
-    /// <summary>The table every party's migration creates (the same for SQLite and PostgreSQL).</summary>
-    public const string TableSql =
-        """
-        CREATE TABLE provision_records (
-            seq BIGINT PRIMARY KEY,
-            record_id TEXT NOT NULL UNIQUE,
-            message_id TEXT NOT NULL,
-            requested_at TEXT NOT NULL,
-            provided_at TEXT NULL,
-            requester TEXT NOT NULL,
-            provider TEXT NOT NULL,
-            affair TEXT NOT NULL,
-            item TEXT NOT NULL,
-            code TEXT NULL,
-            outcome TEXT NOT NULL,
-            reason TEXT NULL,
-            withheld INTEGER NOT NULL,
-            retain_until TEXT NOT NULL,
-            content_hash TEXT NOT NULL,
-            chain_hash TEXT NOT NULL
-        );
-        CREATE INDEX provision_records_code ON provision_records (code);
-        """;
 }

@@ -106,6 +106,7 @@ public class CodeIssuanceTests
         Assert.Contains("another agency or acquisition number", errors.GetProperty("requests[0].sealedLinkKey")[0].GetString());
         await Refused("bunkyo-code-requests", Request(LinkageNetwork.Bunkyo, (acquisition, tampered)), 400, "invalid-request");
         await Refused("bunkyo-code-requests", Request(LinkageNetwork.Bunkyo, (acquisition, null)), 400, "invalid-request");
+        await Refused("bunkyo-code-requests", new { agencyId = LinkageNetwork.Bunkyo, requests = new object?[] { null } }, 400, "invalid-request");
         await Refused("bunkyo-code-requests", new { agencyId = LinkageNetwork.Bunkyo, requests = new[] { new { acquisitionNumber = acquisition, linkKey = Convert.ToBase64String(new byte[32]) } } }, 400, "invalid-request");
         // One with an expired seal (made with the shared seal key, as the Registry would have made it an hour ago).
         var sealKey = new Renkei.Hosting.Linkage.LinkKeySeal(KeyFiles.Read(Path.Combine(network.DataFolder, "registry", "link-seal.key")));

@@ -63,6 +63,28 @@ public class MutualTlsTests
             signingKey = keys.SigningKey, encryptionKey = keys.EncryptionKey,
         }, ServiceDefaults.Json), 400, "invalid-request");
         Assert.True(bad.GetProperty("errors").TryGetProperty("nodeId", out _));
+
+        // A key on another curve than P-256 is refused at registration: sealing to it would fail on every inquiry.
+        using var p384 = System.Security.Cryptography.ECDiffieHellman.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP384);
+        var wrongCurve = await ProblemAssert.IsProblemAsync(await network.CoreClient("operator-token").PutAsJsonAsync($"api/agencies/{B}", new
+        {
+            kind = "municipality", name = "文京区", localGovernmentCode = B, nodeAddress = network.Node.ToString(), nodeId = LinkageNetwork.NodeId,
+            signingKey = keys.SigningKey, encryptionKey = Convert.ToBase64String(p384.PublicKey.ExportSubjectPublicKeyInfo()),
+        }, ServiceDefaults.Json), 400, "invalid-request");
+        Assert.True(wrongCurve.GetProperty("errors").TryGetProperty("encryptionKey", out _));
+
+        // A message with a field missing is a 400, never a 500, and leaves no record.
+        await network.RegisterAgencyAsync(B, "municipality", "文京区");
+        var relay = network.Presenting(network.NodeCertificate, network.Core);
+        foreach (var missing in new[] { "sender", "nonce", "body" })
+        {
+            var json = System.Text.Json.Nodes.JsonNode.Parse(System.Text.Json.JsonSerializer.Serialize(again, ServiceDefaults.Json))!.AsObject();
+            json.Remove(missing);
+            await ProblemAssert.IsProblemAsync(await relay.PostAsync("api/relay/inquiries",
+                new StringContent(json.ToJsonString(), System.Text.Encoding.UTF8, "application/json")), 400, "malformed-message");
+        }
+        await using (var c = await network.CoreDatabase.OpenAsync())
+            Assert.Equal(1L, await c.ScalarAsync<long>("SELECT COUNT(*) FROM provision_records"));
     }
 
     [Theory, StorageData]
