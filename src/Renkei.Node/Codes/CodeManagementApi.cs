@@ -87,10 +87,12 @@ public static class CodeManagementApi
         var (tenant, problem) = tenants.Enter(user, agencyId);
         if (tenant is null) return problem!;
         await using var c = await tenant.Database.OpenAsync();
-        var row = (await c.QueryAsync("SELECT agency_code IS NOT NULL, code_issued_at FROM addressees WHERE addressee_number = @n",
-            r => (HasCode: Convert.ToBoolean(r.GetValue(0)), IssuedAt: r.GetNullableString(1)), null, ("n", addresseeNumber))).SingleOrDefault();
-        if (row == default)
+        var rows = await c.QueryAsync("SELECT agency_code IS NOT NULL, code_issued_at FROM addressees WHERE addressee_number = @n",
+            r => (HasCode: Convert.ToBoolean(r.GetValue(0)), IssuedAt: r.GetNullableString(1)), null, ("n", addresseeNumber));
+        // An addressee still waiting for its code is (false, null): only no row at all is unknown.
+        if (rows.Count == 0)
             return Problems.NotFound("unknown-addressee", "宛名番号が登録されていません / No such addressee number", "The tenant has no such addressee.");
+        var row = rows[0];
         return TypedResults.Ok(new AddresseeStatus(addresseeNumber, row.HasCode,
             row.IssuedAt is null ? null : DateTime.Parse(row.IssuedAt, null, System.Globalization.DateTimeStyles.RoundtripKind)));
     }
@@ -108,9 +110,14 @@ public static class CodeManagementApi
             log.LogWarning("Refused a code delivery for tenant {AgencyId}: {Reason}", agencyId, slug);
             return Problems.Result(verdict == EnvelopeVerdict.Accepted ? 401 : EnvelopeVerifier.StatusOf(verdict), slug, title);
         }
-        var opened = JsonSerializer.Deserialize<SealedPayload>(envelope.Body, ServiceDefaults.Json)?.Open(tenant.Keys.Encryption, envelope.MessageId);
-        var delivery = opened is null ? null : JsonSerializer.Deserialize<CodeDelivery>(opened, ServiceDefaults.Json);
-        if (delivery is null)
+        CodeDelivery? delivery = null;
+        try
+        {
+            var opened = JsonSerializer.Deserialize<SealedPayload>(envelope.Body, ServiceDefaults.Json)?.Open(tenant.Keys.Encryption, envelope.MessageId);
+            delivery = opened is null ? null : JsonSerializer.Deserialize<CodeDelivery>(opened, ServiceDefaults.Json);
+        }
+        catch (JsonException) { }
+        if (delivery?.Codes is null)
             return Problems.BadRequest("unreadable-payload", "暗号文を復号できません / The sealed payload could not be opened");
 
         var now = time.GetUtcNow().UtcDateTime.ToString("O");

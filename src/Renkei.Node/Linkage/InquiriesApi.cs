@@ -44,8 +44,8 @@ public static class InquiriesApi
 
         var messageId = Envelope.NewId();
         var requestedAt = time.GetUtcNow();
-        await using var c = await tenant.Database.OpenAsync();
-        var code = await c.ScalarAsync<string>("SELECT agency_code FROM addressees WHERE addressee_number = @n", null, ("n", request.AddresseeNumber));
+        // The connection is closed before the round trip: holding it while the record writer needs one could drain the pool.
+        var code = await tenant.AgencyCodeOfAsync(request.AddresseeNumber);
 
         // The prefix check: a caller may ask only for the affairs it is assigned.
         if (!user.IsInRole("affair:" + request.Affair))

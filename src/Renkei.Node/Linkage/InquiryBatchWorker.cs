@@ -73,9 +73,7 @@ public sealed class InquiryBatchWorker(TenantDirectory tenants, CoreLink core, T
 
     private async Task AnswerAsync(Tenant tenant, InquiryBatch batch, int position, string addresseeNumber, CancellationToken ct)
     {
-        string? code;
-        await using (var c = await tenant.Database.OpenAsync(ct))
-            code = await c.ScalarAsync<string>("SELECT agency_code FROM addressees WHERE addressee_number = @n", null, ("n", addresseeNumber));
+        var code = await tenant.AgencyCodeOfAsync(addresseeNumber, ct);
         InquiryResponse answer;
         if (code is null)
             // As an immediate inquiry: nothing can be asked without the person's code, so nothing is sent or recorded.

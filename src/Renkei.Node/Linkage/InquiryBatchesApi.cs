@@ -81,7 +81,7 @@ public static class InquiryBatchesApi
             var refusals = new List<Task<ProvisionRecord>>(numbers.Count);
             foreach (var n in numbers)
             {
-                var code = await c.ScalarAsync<string>("SELECT agency_code FROM addressees WHERE addressee_number = @n", null, ("n", n));
+                var code = await Tenant.AgencyCodeOfAsync(c, n);
                 refusals.Add(tenant.Records.AppendAsync(new ProvisionEntry(Envelope.NewId(), now, null, agencyId, request.Provider!, request.Affair!,
                     request.Item!, code, Outcome.NotPermitted, "affair-not-assigned", false)));
             }

@@ -42,8 +42,10 @@ public static class ProvisionsApi
         catch (JsonException) { }
         if (request is null) return Problems.BadRequest("malformed-request", "要求の内容が読めません / The request could not be read");
 
-        await using var c = await tenant.Database.OpenAsync();
-        var (addressee, copy) = await CopiesApi.FindByCodeAsync(c, request.AgencyCode, request.Item);
+        (string? Addressee, StoredCopy? Copy) found;
+        await using (var c = await tenant.Database.OpenAsync())
+            found = await CopiesApi.FindByCodeAsync(c, request.AgencyCode, request.Item);
+        var (addressee, copy) = found;
         var now = time.GetUtcNow();
         ProvisionAnswer answer;
         if (copy is null) answer = new ProvisionAnswer(Outcome.NoData, addressee is null ? "no-addressee" : "no-copy", null, now, false);
@@ -69,8 +71,9 @@ public static class ProvisionsApi
         {
             var (tenant, problem) = tenants.Enter(user, agencyId, "records");
             if (tenant is null) return problem!;
-            await using var c = await tenant.Database.OpenAsync();
-            var code = await c.ScalarAsync<string>("SELECT agency_code FROM addressees WHERE addressee_number = @n", null, ("n", addresseeNumber));
+            if (!Codes.CodeManagementApi.IsAddresseeNumber(addresseeNumber))
+                return Problems.BadRequest("addressee-number-required", "宛名番号を指定してください / Name the person by ?addresseeNumber=");
+            var code = await tenant.AgencyCodeOfAsync(addresseeNumber);
             if (code is null) return Problems.NotFound("no-agency-code", "この宛名番号の符号がありません / No agency code for this addressee");
             return TypedResults.Ok(await tenant.Records.ListByCodeAsync(code));
         }).WithSummary("A person's provision records at this tenant.");

@@ -19,6 +19,17 @@ public sealed class Tenant(string agencyId, string name, Database database, Part
     public Database Database { get; } = database;
 
     public PartyKeys Keys { get; } = keys;
+
+    /// <summary>This tenant's agency code for an addressee, or null when it has none (yet).</summary>
+    public static Task<string?> AgencyCodeOfAsync(System.Data.Common.DbConnection c, string? addresseeNumber) =>
+        c.ScalarAsync<string>("SELECT agency_code FROM addressees WHERE addressee_number = @n", null, ("n", addresseeNumber));
+
+    /// <summary>The same on a connection of its own, closed before the caller goes on (e.g. to the core).</summary>
+    public async Task<string?> AgencyCodeOfAsync(string? addresseeNumber, CancellationToken ct = default)
+    {
+        await using var c = await Database.OpenAsync(ct);
+        return await AgencyCodeOfAsync(c, addresseeNumber);
+    }
 }
 
 /// <summary>A tenant as configured: <c>Node:Tenants:N:AgencyId</c> and <c>Name</c>.</summary>

@@ -90,6 +90,9 @@ public class CodeIssuanceTests
         var sealedKey = (await LinkageNetwork.Ensure(await LinkageNetwork.Client(network.Registry, "link-keys-token").PostAsJsonAsync("api/link-keys",
             new { agency = LinkageNetwork.Bunkyo, items = new[] { new { acquisitionNumber = acquisition, individualNumber = number } } })))
             .GetProperty("results")[0].GetProperty("sealedLinkKey").GetString()!;
+        // Waiting for its code, the addressee is known and says so.
+        var waiting = await LinkageNetwork.Ensure(await network.NodeClient("bunkyo-addressee").GetAsync($"api/tenants/{LinkageNetwork.Bunkyo}/addressees/B-1"));
+        Assert.False(waiting.GetProperty("hasAgencyCode").GetBoolean());
         object Request(string agency, params (string Acquisition, string? Sealed)[] items) =>
             new { agencyId = agency, requests = items.Select(i => new { acquisitionNumber = i.Acquisition, sealedLinkKey = i.Sealed }).ToArray() };
         async Task<System.Text.Json.JsonElement> Refused(string token, object body, int status, string slug) =>

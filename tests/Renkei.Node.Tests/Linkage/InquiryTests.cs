@@ -52,6 +52,7 @@ public class InquiryTests
 
         var atB = await LinkageNetwork.Ensure(await network.NodeClient("bunkyo-auditor").GetAsync($"api/tenants/{B}/records?addresseeNumber=B-0001"));
         var atK = await LinkageNetwork.Ensure(await network.NodeClient("kashiwa-auditor").GetAsync($"api/tenants/{K}/records?addresseeNumber=K-0001"));
+        await ProblemAssert.IsProblemAsync(await network.NodeClient("kashiwa-auditor").GetAsync($"api/tenants/{K}/records"), 400, "addressee-number-required");
         var recordB = Assert.Single(atB.EnumerateArray());
         var recordK = Assert.Single(atK.EnumerateArray());
         foreach (var r in new[] { recordB, recordK })
