@@ -48,14 +48,15 @@ public static class LinkKeysApi
         if (request.Items is null || request.Items.Count is 0 or > MaxItems) errors["items"] = [$"1〜{MaxItems}件を指定してください / items must hold 1 to {MaxItems} entries"];
         else
             for (var i = 0; i < request.Items.Count; i++)
-                if (AcquisitionNumberProblem(request.Items[i].AcquisitionNumber) is { } problem) errors[$"items[{i}].acquisitionNumber"] = [problem];
+            {
+                var item = request.Items[i];
+                if (item is null) errors[$"items[{i}]"] = ["空の項目です / the item is empty"];
+                else if (AcquisitionNumberProblem(item.AcquisitionNumber) is { } problem) errors[$"items[{i}].acquisitionNumber"] = [problem];
+                else if ((item.IndividualNumber is null) == (item.BasicFour is null))
+                    errors[$"items[{i}]"] = ["個人番号か基本4情報のどちらか一方を指定してください / give either individualNumber or basicFour"];
+            }
         if (errors.Count == 0 && request.Items!.Select(i => i.AcquisitionNumber).Distinct().Count() != request.Items!.Count)
             errors["items"] = ["取得番号が重複しています / acquisition numbers must differ"];
-        if (errors.Count > 0) return Problems.Invalid(errors);
-
-        for (var i = 0; i < request.Items!.Count; i++)
-            if ((request.Items[i].IndividualNumber is null) == (request.Items[i].BasicFour is null))
-                errors[$"items[{i}]"] = ["個人番号か基本4情報のどちらか一方を指定してください / give either individualNumber or basicFour"];
         if (errors.Count > 0) return Problems.Invalid(errors);
 
         var expires = clock.GetUtcNow().AddMinutes(30);
@@ -92,7 +93,7 @@ public static class LinkKeysApi
         BasicFourQuery query, DateTimeOffset expires)
     {
         var errors = new Dictionary<string, string[]>();
-        var criteria = IdentityApi.ParseBasicFour(query, "", errors);
+        var criteria = IdentityApi.ParseBasicFour(query, errors);
         if (criteria is null)
             return new LinkKeyResult(acquisition, ProblemType: Problems.Type("invalid-basic-four"),
                 Problem: string.Join(" ", errors.Select(e => $"{e.Key}: {e.Value[0]}")));

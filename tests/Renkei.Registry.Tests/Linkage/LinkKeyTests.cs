@@ -110,6 +110,8 @@ public class LinkKeyTests
         Assert.DoesNotContain(a.IndividualNumber!, problem.ToString());
         var duplicate = await link.PostAsJsonAsync("api/link-keys", new LinkKeyRequest("agency", [new LinkKeyItem("a1", a.IndividualNumber), new LinkKeyItem("a1", a.IndividualNumber)]));
         await ProblemAssert.IsProblemAsync(duplicate, 400, "invalid-request");
+        var nullItem = await link.PostAsync("api/link-keys", new StringContent("""{"agency":"agency","items":[null]}""", System.Text.Encoding.UTF8, "application/json"));
+        Assert.True((await ProblemAssert.IsProblemAsync(nullItem, 400, "invalid-request")).GetProperty("errors").TryGetProperty("items[0]", out _));
         var empty = await link.PostAsJsonAsync("api/link-keys", new LinkKeyRequest("agency", []));
         await ProblemAssert.IsProblemAsync(empty, 400, "invalid-request");
         var clerk = await registry.Client("chiba-clerk").PostAsJsonAsync("api/link-keys", new LinkKeyRequest("agency", [new LinkKeyItem("a1", a.IndividualNumber)]));
