@@ -18,6 +18,16 @@ public static class KeyFiles
         return Read(path);
     }
 
+    /// <summary>Writes or replaces a secret file: owner-only from the first byte, swapped in whole.</summary>
+    public static void ReplaceSecret(string file, string text)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
+        var temporary = file + ".new";
+        File.Delete(temporary);
+        WriteSecret(temporary, text);
+        File.Move(temporary, file, overwrite: true);
+    }
+
     /// <summary>Creates a file readable by its owner only (from the first byte) and writes a secret to it.</summary>
     public static void WriteSecret(string file, string text)
     {

@@ -1,3 +1,4 @@
+using Renkei.Hosting;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
@@ -94,19 +95,10 @@ public sealed class CertificationAuthorities
         }
         key.KeySize = keySize;
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(keyPath))!);
-        WriteSecret(keyPath, key.ExportPkcs8PrivateKeyPem() + "\n");
+        KeyFiles.ReplaceSecret(keyPath, key.ExportPkcs8PrivateKeyPem() + "\n");
         var certificate = create(key, keyPath);
         File.WriteAllText(certPath, certificate.ExportCertificatePem() + "\n");
         return new Authority(X509CertificateLoader.LoadCertificate(certificate.RawData), key);
-    }
-
-    internal static void WriteSecret(string path, string text)
-    {
-        var temp = path + ".tmp";
-        File.WriteAllText(temp, "");
-        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(temp, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        File.WriteAllText(temp, text);
-        File.Move(temp, path, overwrite: true);
     }
 
     /// <summary>A positive 128-bit serial number, unpredictable as CA/B practice asks.</summary>

@@ -1,3 +1,4 @@
+using Renkei.Hosting;
 using System.Security.Cryptography;
 using Renkei.Pki.Authorities;
 
@@ -25,7 +26,7 @@ public sealed class CardRecoveryKey(RSA key)
         {
             key.KeySize = 2048;
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-            CertificationAuthorities.WriteSecret(path, key.ExportPkcs8PrivateKeyPem() + "\n");
+            KeyFiles.ReplaceSecret(path, key.ExportPkcs8PrivateKeyPem() + "\n");
         }
         return new CardRecoveryKey(key);
     }

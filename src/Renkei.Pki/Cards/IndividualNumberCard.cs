@@ -236,14 +236,7 @@ public sealed partial class IndividualNumberCard
         _ => file with { InputAssist = app },
     };
 
-    private void Save()
-    {
-        var temp = Path + ".tmp";
-        File.WriteAllText(temp, "");
-        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(temp, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        File.WriteAllText(temp, JsonSerializer.Serialize(file, Json));
-        File.Move(temp, Path, overwrite: true);
-    }
+    private void Save() => Renkei.Hosting.KeyFiles.ReplaceSecret(Path, JsonSerializer.Serialize(file, Json));
 
     private static PinState NewPin(string pin, byte[] dataKey)
     {

@@ -43,7 +43,7 @@ public sealed class RevocationService
     private readonly Lock gate = new();
     private long generation;
 
-    private sealed record Responder(BcCertificate Certificate, AsymmetricKeyParameter Key, ISignatureFactory Signer);
+    private sealed record Responder(BcCertificate Certificate, ISignatureFactory Signer);
 
     public RevocationService(Database database, CertificationAuthorities authorities, TimeProvider clock, PkiOptions options)
     {
@@ -54,20 +54,8 @@ public sealed class RevocationService
         responders = Enum.GetValues<CertificateKind>().ToDictionary(k => k, k =>
         {
             var ca = authorities.For(k);
-            var key = PrivateKeyFactory.CreateKey(ca.Key.ExportPkcs8PrivateKey());
-            return new Responder(new BcCertificate(ca.Certificate.RawData), key, new NativeRsaSignatureFactory(ca.Key));
+            return new Responder(new BcCertificate(ca.Certificate.RawData), new NativeRsaSignatureFactory(ca.Key));
         });
-    }
-
-    /// <summary>Revokes a resident's certificates of <paramref name="kinds"/> and publishes it at once.</summary>
-    public async Task<List<string>> RevokeAsync(string residentId, IReadOnlyCollection<CertificateKind> kinds, RevocationReason reason, string? cardId = null)
-    {
-        await using var c = await database.OpenAsync();
-        await using var tx = await c.BeginTransactionAsync();
-        var serials = await CertificateStore.RevokeOfResidentAsync(c, tx, residentId, kinds, reason, clock.GetUtcNow().UtcDateTime, cardId);
-        await tx.CommitAsync();
-        Published(serials);
-        return serials;
     }
 
     /// <summary>Drops what was cached about revoked certificates; call after the revocation committed.</summary>
@@ -99,8 +87,10 @@ public sealed class RevocationService
             state = record is null || record.Kind != kind ? CertificateState.Unknown
                 : new CertificateState(record.RevokedAt is null ? "good" : "revoked", record.RevokedAt, record.Reason, record.ResidentId);
         }
-        lock (gate)
-            if (seen == generation) stateCache[serial] = (state, now.AddSeconds(options.OcspValiditySeconds));
+        // Only certificates we issued are cached: anyone may ask about random serials.
+        if (state != CertificateState.Unknown)
+            lock (gate)
+                if (seen == generation) stateCache[serial] = (state, now.AddSeconds(options.OcspValiditySeconds));
         return state;
     }
 
@@ -171,7 +161,6 @@ public sealed class RevocationService
         var nonce = EchoableNonce(request);
         if (nonce is null)
         {
-            if (ids.Count == 1 && requestKey is not null && requestIndex.Count < 1_000_000) requestIndex[requestKey] = (ids[0].Kind, ids[0].Serial);
             if (ids.Count == 1 && ocspCache.TryGetValue((ids[0].Kind, ids[0].Serial), out var cached) && cached.Until > now.AddSeconds(options.OcspValiditySeconds / 2.0))
                 return cached.Response;
         }
@@ -180,9 +169,11 @@ public sealed class RevocationService
         var responder = responders[ids[0].Kind];
         var generator = new BasicOcspRespGenerator(new RespID(responder.Certificate.SubjectDN));
         var nextUpdate = now.AddSeconds(options.OcspValiditySeconds);
+        var allIssued = true;
         foreach (var (id, kind, serial) in ids)
         {
             var state = await StateAsync(serial, kind);
+            allIssued &= state != CertificateState.Unknown;
             CertificateStatus? status = state.Status switch
             {
                 "good" => CertificateStatus.Good,
@@ -199,9 +190,13 @@ public sealed class RevocationService
         }
         var basic = generator.Generate(responder.Signer, [responder.Certificate], now.UtcDateTime);
         var response = new OCSPRespGenerator().Generate(OCSPRespGenerator.Successful, basic).GetEncoded();
-        if (ids.Count == 1 && nonce is null)
+        // Cached only for certificates we issued, so that requests for random serials cannot fill memory.
+        if (ids.Count == 1 && nonce is null && allIssued)
+        {
+            if (requestKey is not null && requestIndex.Count < 1_000_000) requestIndex[requestKey] = (ids[0].Kind, ids[0].Serial);
             lock (gate)
                 if (seen == generation) ocspCache[(ids[0].Kind, ids[0].Serial)] = (response, nextUpdate);
+        }
         return response;
     }
 

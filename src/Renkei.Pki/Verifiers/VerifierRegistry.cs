@@ -1,3 +1,4 @@
+using Renkei.Hosting;
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
@@ -17,7 +18,7 @@ public sealed record Verifier(string VerifierId, string Name, string Kind, bool 
 public sealed class VerifierRegistry(Database database, TimeProvider clock, PkiOptions options)
 {
     private readonly ConcurrentDictionary<string, Verifier> byTokenHash = new();
-    private readonly byte[] pseudonymKey = LoadOrCreateKey(options.PseudonymKeyPath);
+    private readonly byte[] pseudonymKey = KeyFiles.LoadOrCreate(options.PseudonymKeyPath);
 
     public async Task<(Verifier Verifier, string Token)> RegisterAsync(string name, string kind, bool approved, bool signing, bool authentication)
     {
@@ -55,12 +56,4 @@ public sealed class VerifierRegistry(Database database, TimeProvider clock, PkiO
 
     private static string Hash(string token) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
 
-    private static byte[] LoadOrCreateKey(string path)
-    {
-        if (File.Exists(path)) return Convert.FromHexString(File.ReadAllText(path).Trim());
-        var key = RandomNumberGenerator.GetBytes(32);
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        CertificationAuthorities.WriteSecret(path, Convert.ToHexString(key) + "\n");
-        return key;
-    }
 }
