@@ -51,6 +51,17 @@ public sealed class CliTests
         var wrong = await RenkeiCommand.RunAsync("card", "show", "--card", card, "--pin", "0000");
         Assert.Equal(1, wrong.ExitCode);
         Assert.Contains("残り2回", wrong.Error);
+        // A missing or damaged card file is a plain message, not a stack trace.
+        var garbage = folder.File("damaged.card");
+        await File.WriteAllTextAsync(garbage, "{ not a card");
+        foreach (var (path, says) in new[] { (folder.File("missing.card"), "カードファイルがありません"), (garbage, "カードファイルを読めません") })
+            foreach (var args in new[] { new[] { "show", "--pin", "2468" }, ["auth", "--pin", "2468", Convert.ToBase64String(new byte[32])], ["export", "--out", folder.File("out")] })
+            {
+                var opened = await RenkeiCommand.RunAsync(["card", args[0], "--card", path, .. args[1..]]);
+                Assert.NotEqual(0, opened.ExitCode);
+                Assert.Contains(says, opened.Error);
+                Assert.DoesNotContain("   at ", opened.Error);
+            }
 
         var document = folder.File("申請書.txt");
         await File.WriteAllTextAsync(document, "電子申請 / e-application");

@@ -54,6 +54,16 @@ public static class CardCommands
                 return Fail("署名用パスワードは英大文字と数字の6〜16桁です / the signing password is 6–16 capital letters and digits");
             var path = Path.GetFullPath(parse.GetValue(output)!);
             if (File.Exists(path)) return Fail($"既にあります / {path} exists; choose another --out");
+            // Issuing supersedes the resident's current card, so make sure the new one can be written first.
+            try
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+                using (File.Create(path + ".probe", 1, FileOptions.DeleteOnClose)) { }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return Fail($"書き込めません / cannot write the card to {path}");
+            }
 
             using var keys = IndividualNumberCard.Keys.Create();
             await using var pki = await PkiConnection.OpenAsync(parse.GetValue(data)!);
@@ -84,7 +94,7 @@ public static class CardCommands
         var command = new Command("show", "券面事項と入力補助情報を表示する / show the card face and, with the PIN, the input-assist data") { card, pin, reveal };
         command.SetAction(parse =>
         {
-            var token = IndividualNumberCard.Open(parse.GetValue(card)!);
+            if (OpenCard(parse.GetValue(card)!, out var cardError) is not { } token) return Fail(cardError!);
             var (data, check) = token.ReadInputAssist(parse.GetValue(pin)!);
             if (data is null) return Fail(check.Message);
             var number = IndividualNumber.TryParse(data.IndividualNumber, out var n, out _) ? (parse.GetValue(reveal) ? n.Format() : n.Masked) : "?";
@@ -114,7 +124,7 @@ public static class CardCommands
         {
             var path = parse.GetValue(file)!;
             if (!File.Exists(path)) return Fail($"ファイルがありません / no such file: {path}");
-            var token = IndividualNumberCard.Open(parse.GetValue(card)!);
+            if (OpenCard(parse.GetValue(card)!, out var cardError) is not { } token) return Fail(cardError!);
             var (cms, check) = token.Sign(parse.GetValue(password)!, await File.ReadAllBytesAsync(path, ct));
             if (cms is null) return Fail(check.Message);
             await File.WriteAllBytesAsync(path + ".p7s", cms, ct);
@@ -137,7 +147,7 @@ public static class CardCommands
             try { bytes = Convert.FromBase64String(parse.GetValue(challenge)!); }
             catch (FormatException) { return Fail("チャレンジはbase64です / the challenge must be base64"); }
             if (bytes.Length < 16) return Fail("チャレンジは16バイト以上です / the challenge must be at least 16 bytes");
-            var token = IndividualNumberCard.Open(parse.GetValue(card)!);
+            if (OpenCard(parse.GetValue(card)!, out var cardError) is not { } token) return Fail(cardError!);
             var (signature, check) = token.Authenticate(parse.GetValue(pin)!, bytes);
             if (signature is null) return Fail(check.Message);
             Console.Out.WriteLine(JsonSerializer.Serialize(new
@@ -158,7 +168,7 @@ public static class CardCommands
         var command = new Command("export", "証明書を書き出す（秘密鍵は出ない）/ write the two certificates as PEM; private keys never leave the card") { card, output };
         command.SetAction(parse =>
         {
-            var token = IndividualNumberCard.Open(parse.GetValue(card)!);
+            if (OpenCard(parse.GetValue(card)!, out var cardError) is not { } token) return Fail(cardError!);
             var folder = Path.GetFullPath(parse.GetValue(output)!);
             Directory.CreateDirectory(folder);
             File.WriteAllText(Path.Combine(folder, "signing.pem"), token.SigningCertificate.ExportCertificatePem() + "\n");

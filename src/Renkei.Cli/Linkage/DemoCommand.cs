@@ -21,16 +21,8 @@ public static class DemoCommand
         moving.SetAction(async (parse, ct) =>
         {
             var folder = Path.GetFullPath(parse.GetValue(data)!);
-            SandboxNetwork? own = null;
-            LinkageSandbox linkage;
-            if (await NetworkFile.FindRunningAsync(folder) is { } running && running.Services.TryGetValue("core", out var core) && running.Services.TryGetValue("node", out var node))
-                linkage = LinkageSandbox.Attach(folder, new Uri(running.Services["registry"].Url), new Uri(core.Url), new Uri(node.Url), SandboxCallers.TokenOf(folder, "link-keys"));
-            else
-            {
-                Console.WriteLine("ネットワークを起動します / starting a network for this demo");
-                own = await SandboxNetwork.StartAsync(folder, 0);
-                linkage = own.Linkage!;
-            }
+            var (linkage, own) = await NodeCommands.ConnectAsync(folder);
+            if (own is not null) Console.WriteLine("ネットワークを起動しました / started a network for this demo");
             try { return await PlayAsync(linkage, folder) ? 0 : 1; }
             catch (Exception e) when (e is HttpRequestException or InvalidOperationException or JsonException)
             {

@@ -218,11 +218,7 @@ public sealed class LinkageSandbox : IAsyncDisposable
             Name = w.Name, Permissions = [.. w.Permissions],
             Token = Convert.ToBase64String(RandomNumberGenerator.GetBytes(24)).Replace('+', '-').Replace('/', '_'),
         }));
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var temporary = path + ".new";
-        File.Delete(temporary);
-        KeyFiles.WriteSecret(temporary, JsonSerializer.Serialize(callers, new JsonSerializerOptions(ServiceDefaults.Json) { WriteIndented = true }));
-        File.Move(temporary, path, overwrite: true);
+        KeyFiles.ReplaceSecret(path, JsonSerializer.Serialize(callers, new JsonSerializerOptions(ServiceDefaults.Json) { WriteIndented = true }));
         return callers;
     }
 

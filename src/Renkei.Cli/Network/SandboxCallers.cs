@@ -45,9 +45,8 @@ public static class SandboxCallers
 
     private static void Save(string path, List<Caller> callers)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        File.WriteAllText(path, JsonSerializer.Serialize(callers, new JsonSerializerOptions(ServiceDefaults.Json) { WriteIndented = true }));
-        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        // Owner-only from the first byte: a chmod after writing would leave the tokens readable for a moment.
+        KeyFiles.ReplaceSecret(path, JsonSerializer.Serialize(callers, new JsonSerializerOptions(ServiceDefaults.Json) { WriteIndented = true }));
     }
 
     public static string TokenOf(string dataFolder, string name) => LoadOrCreate(dataFolder).First(c => c.Name == name).Token;
