@@ -20,19 +20,15 @@ public sealed class AgencyStore(Database database)
     public async Task<Agency> SaveAsync(string agencyId, AgencyRegistration r, DateTime now)
     {
         await using var c = await database.OpenAsync();
-        var updated = await c.ExecuteAsync(
+        // One statement: two first registrations at the same moment cannot both insert.
+        await c.ExecuteAsync(
             """
-            UPDATE agencies SET kind = @kind, name = @name, local_government_code = @lgc, corporate_number = @cn,
-                node_address = @node, node_id = @nid, signing_key = @sk, encryption_key = @ek, updated_at = @now WHERE agency_id = @id
+            INSERT INTO agencies (agency_id, kind, name, local_government_code, corporate_number, node_address, node_id, signing_key, encryption_key, registered_at, updated_at)
+            VALUES (@id, @kind, @name, @lgc, @cn, @node, @nid, @sk, @ek, @now, @now)
+            ON CONFLICT (agency_id) DO UPDATE SET kind = excluded.kind, name = excluded.name, local_government_code = excluded.local_government_code,
+                corporate_number = excluded.corporate_number, node_address = excluded.node_address, node_id = excluded.node_id,
+                signing_key = excluded.signing_key, encryption_key = excluded.encryption_key, updated_at = excluded.updated_at
             """, null, Parameters(agencyId, r, now));
-        if (updated == 0)
-        {
-            await c.ExecuteAsync(
-                """
-                INSERT INTO agencies (agency_id, kind, name, local_government_code, corporate_number, node_address, node_id, signing_key, encryption_key, registered_at, updated_at)
-                VALUES (@id, @kind, @name, @lgc, @cn, @node, @nid, @sk, @ek, @now, @now)
-                """, null, Parameters(agencyId, r, now));
-        }
         Interlocked.Increment(ref generation);
         cache.TryRemove(agencyId, out _);
         return (await FindAsync(agencyId))!;

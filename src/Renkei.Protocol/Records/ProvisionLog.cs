@@ -188,9 +188,8 @@ public sealed class ProvisionLog(Database database, string party, ECDsa signingK
 
     private async Task<SignedHead> HeadAsync(DbConnection c)
     {
-        var last = (await c.QueryAsync("SELECT seq, chain_hash FROM provision_records ORDER BY seq DESC LIMIT 1",
-            r => (Seq: Convert.ToInt64(r.GetValue(0)), Hash: r.GetString(1)))).SingleOrDefault();
-        var unsigned = new SignedHead(Party, last.Seq, last == default ? Genesis : last.Hash, time.GetUtcNow(), "");
+        var (seq, hash) = await ReadHeadAsync(c);
+        var unsigned = new SignedHead(Party, seq, hash, time.GetUtcNow(), "");
         return unsigned with { Signature = Convert.ToBase64String(signingKey.SignData(unsigned.SignedBytes(), HashAlgorithmName.SHA256)) };
     }
 

@@ -203,6 +203,16 @@ public class InquiryTests
         Assert.Equal(Outcome.Provided, answer.Outcome);
         Assert.NotNull(answer.Sealed!.Open(renewed.Encryption, inquiry.MessageId));
         Assert.Null(answer.Sealed.Open(bunkyo.Keys.Encryption, inquiry.MessageId));
+
+        // Two operators registering a new agency at the same moment both succeed: one row, no 500.
+        var puts = Enumerable.Range(0, 8).Select(_ => network.CoreClient("operator-token").PutAsJsonAsync("api/agencies/121002", new
+        {
+            kind = "municipality", name = "千葉市", localGovernmentCode = "121002", nodeAddress = network.Node.ToString(), nodeId = LinkageNetwork.NodeId,
+            signingKey = renewed.Public.SigningKey, encryptionKey = renewed.Public.EncryptionKey,
+        }, ServiceDefaults.Json));
+        foreach (var put in await Task.WhenAll(puts)) await LinkageNetwork.Ensure(put);
+        await using var c = await network.CoreDatabase.OpenAsync();
+        Assert.Equal(1L, await c.ScalarAsync<long>("SELECT COUNT(*) FROM agencies WHERE agency_id = '121002'"));
     }
 
     [Theory, StorageData]
