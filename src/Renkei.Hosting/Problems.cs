@@ -10,7 +10,12 @@ namespace Renkei.Hosting;
 public static class Problems
 {
     /// <summary>The type URI of a failure named <paramref name="slug"/>.</summary>
-    public static string Type(string slug) => "urn:renkei:problem:" + slug;
+    public static string Type(string slug) => Prefix + slug;
+
+    /// <summary>The slug of a problem type of ours (the reverse of <see cref="Type"/>); other types stay as they are.</summary>
+    public static string SlugOf(string type) => type.StartsWith(Prefix, StringComparison.Ordinal) ? type[Prefix.Length..] : type;
+
+    private const string Prefix = "urn:renkei:problem:";
 
     public static ProblemHttpResult Result(int status, string slug, string title, string? detail = null, IDictionary<string, object?>? extensions = null) =>
         TypedResults.Problem(detail: detail, statusCode: status, title: title, type: Type(slug), extensions: extensions);

@@ -106,16 +106,18 @@ public sealed class IssuanceTests
         Assert.Equal(0L, await Sql.ScalarAsync<long>(c, "SELECT COUNT(*) FROM cards"));
     }
 
-    [Fact]
-    public async Task An_unreachable_registry_is_a_503_and_nothing_is_issued()
+    [Theory]
+    [InlineData("http://127.0.0.1:9/", "registry-unavailable")]
+    [InlineData("", "registry-not-configured")]
+    public async Task An_unreachable_or_unconfigured_registry_is_a_503_and_nothing_is_issued(string registryUrl, string slug)
     {
         await using var sandbox = await PkiSandbox.StartAsync(StorageProvider.Sqlite);
         var resident = await sandbox.RegisterResidentAsync();
-        await sandbox.StartPkiAsync(s => s["Pki:RegistryUrl"] = "http://127.0.0.1:9/");
+        await sandbox.StartPkiAsync(s => s["Pki:RegistryUrl"] = registryUrl);
         using var keys = PkiSandbox.CardKeys();
         var response = await sandbox.PkiAdmin.PostAsJsonAsync("api/cards", new IssueCardRequest(resident.IndividualNumber, keys.SigningRequestPem, keys.AuthenticationRequestPem), ServiceDefaults.Json);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
-        Assert.Contains("registry-unavailable", await response.Content.ReadAsStringAsync());
+        Assert.Contains(slug, await response.Content.ReadAsStringAsync());
         await using var c = await TestDatabaseOf(sandbox).OpenAsync();
         Assert.Equal(0L, await Sql.ScalarAsync<long>(c, "SELECT COUNT(*) FROM certificates"));
     }

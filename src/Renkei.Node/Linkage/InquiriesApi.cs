@@ -119,7 +119,7 @@ public static class InquiriesApi
         {
             var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
             var type = problem.TryGetProperty("type", out var t) ? t.GetString() : null;
-            return type?.Replace("urn:renkei:problem:", "") ?? $"core-{(int)response.StatusCode}";
+            return type is null ? $"core-{(int)response.StatusCode}" : Problems.SlugOf(type);
         }
         catch (JsonException) { return $"core-{(int)response.StatusCode}"; }
     }

@@ -40,11 +40,10 @@ public sealed class CardIssuance(
         if (signing is not null && authentication is not null && signing.PublicKey.EncodedKeyValue.RawData.AsSpan().SequenceEqual(authentication.PublicKey.EncodedKeyValue.RawData))
             errors["authenticationRequest"] = ["署名用と利用者証明用に別の鍵が必要です / the two certificates need different keys"];
         if (errors.Count > 0) return (null, new CardRefusal(400, "invalid-card-request", "入力内容に誤りがあります / The request has invalid fields", null, errors));
-        if (!registry.Configured) return (null, new CardRefusal(503, "registry-not-configured", "住基が設定されていません / No Registry is configured"));
 
         var (identity, refusal) = await registry.ByNumberAsync(number.Digits, ct);
         if (identity is null)
-            return (null, new CardRefusal(refusal!.Status, refusal.Type.Replace("urn:renkei:problem:", ""), refusal.Title));
+            return (null, new CardRefusal(refusal!.Status, Renkei.Hosting.Problems.SlugOf(refusal.Type), refusal.Title));
         if (identity.Status != "resident")
             return (null, new CardRefusal(409, "not-a-resident", "住民登録がないため発行できません / The person is not a registered resident",
                 "A card is issued only to a person whose resident record is current."));

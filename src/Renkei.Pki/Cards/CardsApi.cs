@@ -90,10 +90,12 @@ public static class CardsApi
         if (card.Status != "active")
             return Problems.Conflict("card-not-active", "このカードは有効ではありません / The card is not active", $"The card is {card.Status}.");
         var (identity, refusal) = await registry.ByNumberAsync(number.Digits, ct);
+        // A Registry that cannot answer is an outage, not a failed identity check.
+        if (refusal is { Status: >= 500 })
+            return Problems.Result(refusal.Status == 503 ? 503 : 502, Problems.SlugOf(refusal.Type), refusal.Title, "Try again when the Registry answers.");
         // The person at the counter must be the card's holder; any other answer refuses.
         if (identity is null || identity.ResidentId != card.ResidentId)
-            return Problems.Result(403, "identity-mismatch", "本人確認ができません / The identity check failed",
-                refusal is { Status: >= 500 } ? refusal.Title : "The person is not this card's holder.");
+            return Problems.Result(403, "identity-mismatch", "本人確認ができません / The identity check failed", "The person is not this card's holder.");
         var keys = recoveryKey.Unwrap(blob!);
         var prefix = System.Text.Encoding.ASCII.GetBytes(cardId + "\0");
         if (keys is null || !keys.AsSpan().StartsWith(prefix))

@@ -30,17 +30,17 @@ public sealed class RegistryClient(HttpClient http)
         http.Timeout = TimeSpan.FromSeconds(90);
     }
 
-    public bool Configured => http.BaseAddress is not null;
-
     public Task<(RegistryIdentity? Identity, RegistryRefusal? Refusal)> ByNumberAsync(string individualNumber, CancellationToken ct = default) =>
         CallAsync(() => http.PostAsJsonAsync("api/identity/by-number", new { individualNumber }, ServiceDefaults.Json, ct), ct);
 
     public Task<(RegistryIdentity? Identity, RegistryRefusal? Refusal)> ResidentAsync(string residentId, CancellationToken ct = default) =>
         CallAsync(() => http.GetAsync($"api/identity/residents/{Uri.EscapeDataString(residentId)}", ct), ct);
 
-    /// <summary>An unreachable Registry is a 503 refusal for the caller, not an exception.</summary>
-    private static async Task<(RegistryIdentity?, RegistryRefusal?)> CallAsync(Func<Task<HttpResponseMessage>> send, CancellationToken ct)
+    /// <summary>An unreachable or unconfigured Registry is a 503 refusal for the caller, not an exception.</summary>
+    private async Task<(RegistryIdentity?, RegistryRefusal?)> CallAsync(Func<Task<HttpResponseMessage>> send, CancellationToken ct)
     {
+        if (http.BaseAddress is null)
+            return (null, new RegistryRefusal(503, "urn:renkei:problem:registry-not-configured", "住基が設定されていません / No Registry is configured"));
         try
         {
             using var response = await send();
