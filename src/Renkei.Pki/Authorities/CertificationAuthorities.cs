@@ -89,7 +89,8 @@ public sealed class CertificationAuthorities
         {
             key.ImportFromPem(File.ReadAllText(keyPath));
             var existing = X509Certificate2.CreateFromPem(File.ReadAllText(certPath));
-            if (issuer is not null && !existing.IssuerName.RawData.AsSpan().SequenceEqual(issuer.Certificate.SubjectName.RawData))
+            // The names alone would match a regenerated root: the signature must chain to this root.
+            if (issuer is not null && !ChainsTo(existing, issuer.Certificate))
                 throw new InvalidOperationException($"{certPath} was not issued by the configured root CA");
             return new Authority(existing, key);
         }
@@ -99,6 +100,16 @@ public sealed class CertificationAuthorities
         var certificate = create(key, keyPath);
         File.WriteAllText(certPath, certificate.ExportCertificatePem() + "\n");
         return new Authority(X509CertificateLoader.LoadCertificate(certificate.RawData), key);
+    }
+
+    private static bool ChainsTo(X509Certificate2 certificate, X509Certificate2 root)
+    {
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.Add(root);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        chain.ChainPolicy.VerificationFlags = X509VerificationFlags.IgnoreNotTimeValid;
+        return chain.Build(certificate);
     }
 
     /// <summary>A positive 128-bit serial number, unpredictable as CA/B practice asks.</summary>
