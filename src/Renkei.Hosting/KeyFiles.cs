@@ -8,14 +8,15 @@ namespace Renkei.Hosting;
 /// </summary>
 public static class KeyFiles
 {
-    public static byte[] LoadOrCreate(string path)
+    /// <summary>Reads a key of <paramref name="bytes"/> bytes, or makes one on first start.</summary>
+    public static byte[] LoadOrCreate(string path, int bytes = 32)
     {
         if (!File.Exists(path))
         {
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-            WriteSecret(path, Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)));
+            WriteSecret(path, Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(bytes)));
         }
-        return Read(path);
+        return Read(path, bytes);
     }
 
     /// <summary>Writes or replaces a secret file: owner-only from the first byte, swapped in whole.</summary>
@@ -38,11 +39,12 @@ public static class KeyFiles
         writer.Write(text);
     }
 
-    /// <summary>Reads a 32-byte key; says what is wrong with a malformed file.</summary>
-    public static byte[] Read(string path)
+    /// <summary>Reads a key of <paramref name="bytes"/> bytes; says what is wrong with a malformed file.</summary>
+    public static byte[] Read(string path, int bytes = 32)
     {
         var text = File.ReadAllText(path).Trim();
-        if (text.Length != 64) throw new FormatException($"鍵ファイルは16進64文字です / the key file must hold 64 hex characters, it holds {text.Length}");
+        if (text.Length != bytes * 2)
+            throw new FormatException($"鍵ファイルは16進{bytes * 2}文字です / the key file must hold {bytes * 2} hex characters, it holds {text.Length}");
         if (!text.All(Uri.IsHexDigit)) throw new FormatException("鍵ファイルに16進以外の文字があります / the key file must hold only hex characters (0-9, a-f)");
         return Convert.FromHexString(text);
     }

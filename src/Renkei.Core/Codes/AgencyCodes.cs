@@ -44,13 +44,7 @@ public sealed class AgencyCodes
     /// <summary>Reads the core's code key file (128 hex characters), or makes one on first start.</summary>
     public static AgencyCodes LoadOrCreate(string file)
     {
-        if (!File.Exists(file))
-        {
-            var folder = Path.GetDirectoryName(Path.GetFullPath(file));
-            if (!string.IsNullOrEmpty(folder)) Directory.CreateDirectory(folder);
-            KeyFiles.WriteSecret(file, Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(64)) + "\n");
-        }
-        var key = Convert.FromHexString(File.ReadAllText(file).Trim());
+        var key = KeyFiles.LoadOrCreate(file, 64);
         try { return new AgencyCodes(key); }
         finally { CryptographicOperations.ZeroMemory(key); }
     }
