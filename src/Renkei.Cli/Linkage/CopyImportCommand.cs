@@ -161,7 +161,7 @@ public static class CopyImportCommand
     }
 
     /// <summary>Records of (the line each starts on, fields); quoted fields may hold commas, doubled quotes and line breaks.</summary>
-    private static List<(int Line, string[] Fields)> ParseCsv(string text, List<(int, string)> bad)
+    internal static List<(int Line, string[] Fields)> ParseCsv(string text, List<(int, string)> bad)
     {
         var records = new List<(int, string[])>();
         var fields = new List<string>();

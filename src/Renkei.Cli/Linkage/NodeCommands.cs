@@ -22,17 +22,18 @@ public static class NodeCommands
             var path = parse.GetValue(file)!;
             if (!path.Exists) { Console.Error.WriteLine($"ファイルがありません / no such file: {path.Name}"); return 2; }
             var people = new List<(string, string)>();
-            var errors = 0;
-            var lineNumber = 0;
-            foreach (var line in await File.ReadAllLinesAsync(path.FullName, ct))
+            // RFC 4180, as spreadsheets export it (quoted fields too); the number is never echoed, only the line and what is wrong.
+            var unreadable = new List<(int, string)>();
+            var records = CopyImportCommand.ParseCsv(await File.ReadAllTextAsync(path.FullName, ct), unreadable);
+            foreach (var (line, reason) in unreadable) Console.Error.WriteLine($"{line}行目 / line {line}: {reason}");
+            var errors = unreadable.Count;
+            foreach (var (line, fields) in records)
             {
-                lineNumber++;
-                var parts = line.Split(',', StringSplitOptions.TrimEntries);
-                if (line.Length == 0 || (lineNumber == 1 && parts[0].Contains("addressee", StringComparison.OrdinalIgnoreCase))) continue;
-                // The number is never echoed: only the line and what is wrong.
+                var parts = fields.Select(f => f.Trim()).ToArray();
+                if (parts.All(p => p.Length == 0) || (line == 1 && parts[0].Contains("addressee", StringComparison.OrdinalIgnoreCase))) continue;
                 if (parts.Length != 2 || !Renkei.Node.Codes.CodeManagementApi.IsAddresseeNumber(parts[0]) || !Renkei.Numbers.IndividualNumber.TryParse(parts[1], out _, out _))
                 {
-                    Console.Error.WriteLine($"{lineNumber}行目: 宛名番号,個人番号 の形式ではありません / line {lineNumber}: not addresseeNumber,individualNumber");
+                    Console.Error.WriteLine($"{line}行目: 宛名番号,個人番号 の形式ではありません / line {line}: not addresseeNumber,individualNumber");
                     errors++;
                     continue;
                 }

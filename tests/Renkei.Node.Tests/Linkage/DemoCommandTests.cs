@@ -24,11 +24,14 @@ public class IssueCodesCommandTests
     {
         using var folder = new TempFolder();
         var file = folder.File("people.csv");
-        await File.WriteAllTextAsync(file, "addresseeNumber,individualNumber\nK-1,123456789019\nbad line\n");
+        await File.WriteAllTextAsync(file, "addresseeNumber,individualNumber\nK-1,123456789019\nbad line\n\"K-2\",\"123456789018\"\n\"K-3,123456789026\n");
         var result = await RenkeiCommand.RunAsync("node", "issue-codes", "--data", folder.Path, "--agency", "122173", "--file", file);
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("line 2", result.Error);
         Assert.Contains("line 3", result.Error);
+        Assert.DoesNotContain("line 4", result.Error); // quoted fields, as a spreadsheet writes them, are read
+        Assert.Contains("line 5", result.Error);       // an unclosed quote
         Assert.DoesNotContain("123456789019", result.Output + result.Error);
+        Assert.DoesNotContain("123456789026", result.Output + result.Error);
     }
 }
