@@ -69,7 +69,7 @@ public class RegistryCommandTests
         var seeded = await RenkeiCommand.RunAsync("registry", "seed", "--data", data.Path, "--municipalities", "2", "--residents", "300", "--seed", "7");
         Assert.Equal(0, seeded.ExitCode);
         Assert.Contains("300 人", seeded.Output);
-        Assert.Contains("100%", seeded.Output);
+        Assert.Contains("100%", seeded.Error); // progress goes to standard error, results to standard output
 
         var export = await RenkeiCommand.RunAsync("registry", "export", "--data", data.Path);
         Assert.Equal(0, export.ExitCode);

@@ -1,10 +1,10 @@
 using Spectre.Console;
 
-namespace Renkei.Cli.Linkage;
+namespace Renkei.Cli;
 
 /// <summary>
 /// Progress of a long command on standard error, so that standard output stays for results: a bar
-/// on a terminal, or a plain line every tenth when redirected (as <c>SeedRunner</c> does).
+/// on a terminal, or a plain line every tenth when redirected.
 /// </summary>
 public static class CommandProgress
 {
