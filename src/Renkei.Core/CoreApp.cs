@@ -56,7 +56,7 @@ public static class CoreApp
 {
     public static WebApplication Create(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
-        var builder = WebApplication.CreateBuilder(args);
+        var builder = ServiceDefaults.CreateBuilder(args);
         configure?.Invoke(builder);
         builder.AddRenkeiDefaults("Renkei.Core");
         var options = builder.Configuration.GetSection("Core").Get<CoreOptions>() ?? new CoreOptions();

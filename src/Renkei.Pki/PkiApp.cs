@@ -17,7 +17,7 @@ public static class PkiApp
 {
     public static WebApplication Create(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
-        var builder = WebApplication.CreateBuilder(args);
+        var builder = ServiceDefaults.CreateBuilder(args);
         configure?.Invoke(builder);
         builder.AddRenkeiDefaults("Renkei.Pki");
         var options = builder.Configuration.GetSection("Pki").Get<PkiOptions>() ?? new PkiOptions();

@@ -41,7 +41,7 @@ public static class RegistryApp
 {
     public static WebApplication Create(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
-        var builder = WebApplication.CreateBuilder(args);
+        var builder = ServiceDefaults.CreateBuilder(args);
         configure?.Invoke(builder);
         builder.AddRenkeiDefaults("Renkei.Registry");
         var options = builder.Configuration.GetSection("Registry").Get<RegistryOptions>() ?? new RegistryOptions();
