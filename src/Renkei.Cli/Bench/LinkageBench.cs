@@ -29,11 +29,16 @@ public static class LinkageBench
         var postgres = new Option<string?>("--postgres") { Description = "PostgreSQL接続文字列（省略時はSQLite）/ a PostgreSQL connection string (default: SQLite files)" };
         var seconds = new Option<int>("--seconds") { Description = "計測秒数 / seconds to measure inquiries", DefaultValueFactory = _ => 10 };
         var concurrency = new Option<int>("--concurrency") { Description = "同時照会数 / concurrent callers", DefaultValueFactory = _ => 16 };
+        var warmup = new Option<int>("--warmup")
+        {
+            Description = "計測前の慣らし秒数（JITの段階的最適化が落ち着くまで）/ seconds of load before measuring, until tiered JIT settles",
+            DefaultValueFactory = _ => 10,
+        };
         var codes = new Option<int>("--codes") { Description = "符号生成の件数 / codes to issue in the bulk test", DefaultValueFactory = _ => 2_000_000 };
-        var command = new Command("linkage", "情報照会の往復と符号生成を測る / inquiry round trips and bulk code issuance") { postgres, seconds, concurrency, codes };
+        var command = new Command("linkage", "情報照会の往復と符号生成を測る / inquiry round trips and bulk code issuance") { postgres, seconds, warmup, concurrency, codes };
         command.SetAction(async (parse, ct) =>
         {
-            var result = await RunAsync(parse.GetValue(postgres), parse.GetValue(seconds), parse.GetValue(concurrency), parse.GetValue(codes));
+            var result = await RunAsync(parse.GetValue(postgres), parse.GetValue(seconds), parse.GetValue(concurrency), parse.GetValue(codes), parse.GetValue(warmup));
             Console.WriteLine(JsonSerializer.Serialize(result, ServiceDefaults.Json));
             return 0;
         });
@@ -44,7 +49,7 @@ public static class LinkageBench
         double BareP50Ms, double BareP99Ms, double BarePerSecond, double RatioP50, long Codes, double CodesPerSecond, int Cores,
         double CpuMsPerInquiry, double BareCpuMsPerCall, double LoadAverage);
 
-    public static async Task<Result> RunAsync(string? postgres, int seconds, int concurrency, int codeCount)
+    public static async Task<Result> RunAsync(string? postgres, int seconds, int concurrency, int codeCount, int warmupSeconds = 10)
     {
         var folder = Path.Combine(Path.GetTempPath(), "renkei-bench-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(folder);
@@ -73,7 +78,7 @@ public static class LinkageBench
                 Console.WriteLine("準備中 / arranging people, codes and copies…");
                 var people = await ArrangeAsync(registry.BaseAddress(), linkage, 64);
                 var load = LoadAverage();
-                var (count, elapsed, latencies, inquiryCpu) = await MeasureAsync(concurrency, seconds, linkage.NodeUrl,
+                var (count, elapsed, latencies, inquiryCpu) = await MeasureAsync(concurrency, seconds, warmupSeconds, linkage.NodeUrl,
                     LinkageSandbox.Token(linkage.NodeCallers, $"{LinkageSandbox.Bunkyo}-child-allowance"), people, linkage.Handler);
                 var (bareCount, bareElapsed, bareLatencies, bareCpu) = await MeasureBareAsync(concurrency, Math.Max(2, seconds / 2));
                 var (codes, codeSeconds) = IssueCodes(codeCount);
@@ -126,8 +131,8 @@ public static class LinkageBench
         return people.Select(p => p.B).ToList();
     }
 
-    private static async Task<(long Count, double Seconds, List<double> Latencies, double CpuMs)> MeasureAsync(int concurrency, int seconds, Uri node, string token, List<string> people,
-        HttpMessageHandler handler)
+    private static async Task<(long Count, double Seconds, List<double> Latencies, double CpuMs)> MeasureAsync(int concurrency, int seconds, int warmupSeconds,
+        Uri node, string token, List<string> people, HttpMessageHandler handler)
     {
         using var client = LinkageSandbox.Client(node, token, handler);
         async Task<bool> One(string addressee)
@@ -139,7 +144,19 @@ public static class LinkageBench
         }
         for (var i = 0; i < 100; i++)
             if (!await One(people[i % people.Count])) throw new InvalidOperationException("a warm-up inquiry was not provided");
-        return await LoadAsync(concurrency, seconds, async i => { if (!await One(people[i % people.Count])) throw new InvalidOperationException("an inquiry was not provided"); });
+        // The same load, unmeasured: the runtime re-compiles hot code for a while (tiered PGO), and a
+        // steady-state figure should not carry that.
+        if (warmupSeconds > 0)
+        {
+            Console.WriteLine($"慣らし運転 / warming up for {warmupSeconds} s…");
+            await LoadAsync(concurrency, warmupSeconds, Provided);
+        }
+        return await LoadAsync(concurrency, seconds, Provided);
+
+        async Task Provided(int i)
+        {
+            if (!await One(people[i % people.Count])) throw new InvalidOperationException("an inquiry was not provided");
+        }
     }
 
     private static async Task<(long Count, double Seconds, List<double> Latencies, double CpuMs)> LoadAsync(int concurrency, int seconds, Func<int, Task> call)
