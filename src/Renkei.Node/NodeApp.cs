@@ -37,6 +37,12 @@ public sealed class NodeOptions
     /// <summary>How often an idle batch worker looks for pending work it was not told about.</summary>
     public int BatchIdleSeconds { get; set; } = 30;
 
+    /// <summary>The most inquiries of one tenant that share a message to the core (1: each travels alone).</summary>
+    public int RelayMaxPerMessage { get; set; } = RelayKinds.MaxPerMessage;
+
+    /// <summary>How many messages of one tenant may be on their way to the core at once; later inquiries wait and leave together.</summary>
+    public int RelayInFlight { get; set; } = 2;
+
     public List<TenantOptions> Tenants { get; set; } = [];
 }
 
@@ -59,12 +65,15 @@ public static class NodeApp
         var storage = builder.Configuration.GetSection("Storage").Get<StorageOptions>() ?? new StorageOptions();
         if (options.BatchConcurrency < 1 || options.BatchMaxItems < 1 || options.BatchIdleSeconds < 1)
             throw new InvalidOperationException("Node:BatchConcurrency, Node:BatchMaxItems and Node:BatchIdleSeconds must be at least 1");
+        if (options.RelayMaxPerMessage is < 1 or > RelayKinds.MaxPerMessage || options.RelayInFlight < 1)
+            throw new InvalidOperationException($"Node:RelayMaxPerMessage must be 1 to {RelayKinds.MaxPerMessage} and Node:RelayInFlight at least 1");
         var tenants = new TenantDirectory(options, storage);
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(tenants);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(sp => new EnvelopeVerifier(sp.GetRequiredService<TimeProvider>(), TimeSpan.FromSeconds(options.StalenessSeconds)));
         builder.Services.AddSingleton<CoreLink>();
+        builder.Services.AddSingleton<InquiryRelay>();
         builder.Services.AddSingleton<DataStandardLayout>();
         // Calls to the core present this node's certificate and go only to a server holding the core's.
         builder.Services.AddHttpClient("core").UseNetworkTls(id => id == NetworkIdentity.Core);

@@ -48,5 +48,20 @@ public sealed record Envelope(
         return buffer.ToArray();
     }
 
+    /// <summary>
+    /// The body read as the list a relay message of <paramref name="kind"/> carries: null when the kind
+    /// differs, the JSON does not read, or the list is empty, too long or holds a null.
+    /// </summary>
+    public List<T>? BodyAs<T>(string kind) where T : class
+    {
+        if (Kind != kind) return null;
+        try
+        {
+            var list = System.Text.Json.JsonSerializer.Deserialize<List<T>>(Body, Renkei.Hosting.ServiceDefaults.Json);
+            return list is { Count: > 0 and <= RelayKinds.MaxPerMessage } && !list.Contains(null!) ? list : null;
+        }
+        catch (System.Text.Json.JsonException) { return null; }
+    }
+
     public static string NewId() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
 }

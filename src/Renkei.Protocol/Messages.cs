@@ -10,15 +10,27 @@ public enum Outcome
     Error,
 }
 
-/// <summary>Requester node → core (kind <c>inquiry</c>): the person by the requester's own code.</summary>
-public sealed record InquiryBody(string AgencyCode, string Affair, string Provider, string Item, DateTimeOffset? NotBefore);
+/// <summary>
+/// Requester node → core (kind <c>inquiries</c>, the body a JSON array): one inquiry, the person by the
+/// requester's own code. Inquiries made at the same moment travel in one signed message; each keeps
+/// its own message id, which its records and its sealed answer are bound to.
+/// </summary>
+public sealed record InquiryBody(string MessageId, string AgencyCode, string Affair, string Provider, string Item, DateTimeOffset? NotBefore);
 
-/// <summary>Core → provider node (kind <c>provision-request</c>): the person by the provider's own code, and the key to seal the answer to.</summary>
-public sealed record ProvisionRequest(string Requester, string RequesterEncryptionKey, string Affair, string Item, string AgencyCode,
+/// <summary>Core → provider node (kind <c>provision-requests</c>, an array): the person by the provider's own code, and the key to seal the answer to.</summary>
+public sealed record ProvisionRequest(string MessageId, string Requester, string RequesterEncryptionKey, string Affair, string Item, string AgencyCode,
     DateTimeOffset? NotBefore, DateTimeOffset RequestedAt);
 
-/// <summary>Provider node → core (kind <c>provision</c>) and core → requester node (kind <c>inquiry-result</c>).</summary>
-public sealed record ProvisionAnswer(Outcome Outcome, string? Reason, SealedPayload? Sealed, DateTimeOffset? ProvidedAt, bool Withheld);
+/// <summary>Provider node → core (kind <c>provisions</c>, an array) and core → requester node (kind <c>inquiry-results</c>, an array).</summary>
+public sealed record ProvisionAnswer(string MessageId, Outcome Outcome, string? Reason, SealedPayload? Sealed, DateTimeOffset? ProvidedAt, bool Withheld);
+
+/// <summary>The message kinds of the relay, and the most inquiries one message may carry.</summary>
+public static class RelayKinds
+{
+    public const string Inquiries = "inquiries", ProvisionRequests = "provision-requests", Provisions = "provisions", InquiryResults = "inquiry-results";
+
+    public const int MaxPerMessage = 256;
+}
 
 /// <summary>What the provider seals to the requester: the copy in the data standard layout.</summary>
 public sealed record ProvidedCopy(string Item, int SchemaVersion, System.Text.Json.JsonElement Content, DateTime UpdatedAt);

@@ -78,9 +78,10 @@ public sealed class LinkageNetwork : IAsyncDisposable
         ["bunkyo-auditor"] = [$"tenant:{Bunkyo}", "records"],
     };
 
-    public static async Task<LinkageNetwork> StartAsync(StorageProvider provider)
+    /// <param name="oneInquiryPerMessage">Each inquiry travels to the core in a message of its own, so that <see cref="RelayGate"/> counts inquiries.</param>
+    public static async Task<LinkageNetwork> StartAsync(StorageProvider provider, bool oneInquiryPerMessage = false)
     {
-        var n = new LinkageNetwork { Provider = provider };
+        var n = new LinkageNetwork { Provider = provider, oneInquiryPerMessage = oneInquiryPerMessage };
         try { await n.StartAllAsync(); }
         catch { await n.DisposeAsync(); throw; }
         return n;
@@ -128,6 +129,7 @@ public sealed class LinkageNetwork : IAsyncDisposable
             new("Node:CoreAddress", Core.ToString()),
             new("Node:SchemaPrefix", schemaPrefix),
         };
+        if (oneInquiryPerMessage) nodeSettings.AddRange([new("Node:RelayMaxPerMessage", "1"), new("Node:RelayInFlight", "64")]);
         for (var i = 0; i < tenants.Length; i++)
         {
             nodeSettings.Add(new($"Node:Tenants:{i}:AgencyId", tenants[i].Id));
@@ -200,12 +202,15 @@ public sealed class LinkageNetwork : IAsyncDisposable
         Client(baseAddress, handler: Keep(NetworkTls.Handler(Ca.Certificate, certificate)));
 
     private WebApplication nodeApp = null!;
+    private bool oneInquiryPerMessage;
     private List<KeyValuePair<string, string?>> nodeSettings = [];
 
     /// <summary>Holds the node's inquiries to the core's relay while closed, so tests can keep batch items in flight.</summary>
     public RelayGate RelayGate { get; } = new();
 
     public NodeOptions NodeOptions => nodeApp.Services.GetRequiredService<NodeOptions>();
+
+    public global::Renkei.Node.Linkage.InquiryRelay NodeRelay => nodeApp.Services.GetRequiredService<global::Renkei.Node.Linkage.InquiryRelay>();
 
     /// <summary>
     /// Stops the node as a service manager would (its batch worker is cancelled mid-way) and starts a
@@ -305,7 +310,7 @@ public sealed class CapturingHandler(System.Collections.Concurrent.ConcurrentQue
     }
 }
 
-/// <summary>Lets through a set number of inquiries to the core's relay, then holds the rest until opened or cancelled.</summary>
+/// <summary>Lets through a set number of messages to the core's relay, then holds the rest until opened or cancelled.</summary>
 public sealed class RelayGate
 {
     private readonly object sync = new();
@@ -313,7 +318,7 @@ public sealed class RelayGate
     private TaskCompletionSource opened = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int held;
 
-    /// <summary>Inquiries waiting at the gate now.</summary>
+    /// <summary>Messages waiting at the gate now.</summary>
     public int Held => Volatile.Read(ref held);
 
     public void Close(int letThrough = 0)

@@ -12,17 +12,17 @@ using Renkei.Protocol.Records;
 namespace Renkei.Core.Relay;
 
 /// <summary>
-/// 情報照会・情報提供の中継: checks the requester's signed inquiry against the permission table,
-/// translates the requester's code into the provider's, relays to the provider's node and back,
-/// and records every inquiry, refused ones too. The answer travels sealed to the requester's node:
-/// the core cannot read it.
+/// 情報照会・情報提供の中継: checks each of a requester's signed inquiries against the permission
+/// table, translates the requester's code into the provider's, relays them to the providers' nodes
+/// (one message per provider) and back, and records every inquiry, refused ones too. Answers travel
+/// sealed to the requester's node: the core cannot read them.
 /// </summary>
 public static class RelayApi
 {
     public static void MapRelay(this IEndpointRouteBuilder app)
     {
         app.MapPost("/api/relay/inquiries", Relay).WithTags("Relay")
-            .WithSummary("A node's signed inquiry; answers with the core's signed result (the payload sealed to the requester).");
+            .WithSummary("A node's signed inquiries (one or more); answers with the core's signed results, each payload sealed to the requester.");
     }
 
     private static async Task<Results<Ok<Envelope>, ProblemHttpResult>> Relay(Envelope envelope, HttpContext context, AgencyStore agencies, PermissionTable table,
@@ -40,54 +40,83 @@ public static class RelayApi
             log.LogWarning("Refused an inquiry message: {Reason}", slug);
             return Problems.Result(EnvelopeVerifier.StatusOf(verdict), slug, title);
         }
-        InquiryBody? body = null;
-        try { if (envelope.Kind == "inquiry") body = JsonSerializer.Deserialize<InquiryBody>(envelope.Body, ServiceDefaults.Json); }
-        catch (JsonException) { }
-        if (body is null || string.IsNullOrEmpty(body.AgencyCode) || string.IsNullOrEmpty(body.Affair) || string.IsNullOrEmpty(body.Item) || string.IsNullOrEmpty(body.Provider))
-            return Problems.BadRequest("malformed-inquiry", "照会の内容が読めません / The inquiry could not be read");
+        var inquiries = envelope.BodyAs<InquiryBody>(RelayKinds.Inquiries);
+        if (inquiries is null || !inquiries.All(IsComplete) || inquiries.DistinctBy(i => i.MessageId).Count() != inquiries.Count)
+            return Problems.BadRequest("malformed-inquiry", "照会の内容が読めません / The inquiry could not be read",
+                $"The body is a list of 1 to {RelayKinds.MaxPerMessage} inquiries, each with its own message id, code, affair, provider and item.");
 
         var requestedAt = time.GetUtcNow();
-        async Task<Ok<Envelope>> Answer(Outcome outcome, string? reason, SealedPayload? sealedPayload = null, DateTimeOffset? providedAt = null, bool withheld = false)
+        var answers = new ProvisionAnswer[inquiries.Count];
+        var forwards = new Dictionary<string, Forward>();
+        for (var i = 0; i < inquiries.Count; i++)
         {
-            await records.AppendAsync(new ProvisionEntry(envelope.MessageId, requestedAt, providedAt, requester!.AgencyId, body.Provider,
-                body.Affair, body.Item, body.AgencyCode, outcome, reason, withheld));
-            var answer = new ProvisionAnswer(outcome, reason, sealedPayload, providedAt, withheld);
-            return TypedResults.Ok(Envelope.Create(CoreIdentity.PartyId, requester.AgencyId, "inquiry-result",
-                JsonSerializer.Serialize(answer, ServiceDefaults.Json), core.Keys.Signing, time, envelope.MessageId));
+            var q = inquiries[i];
+            var provider = await agencies.FindAsync(q.Provider);
+            if (provider is null)
+            {
+                answers[i] = Answer(q, Outcome.NotPermitted, "unknown-provider");
+                continue;
+            }
+            var decision = table.Check(requester!, q.Affair, provider, q.Item);
+            if (!decision.Permitted)
+            {
+                log.LogInformation("Inquiry {MessageId} refused by the permission table: {Reason}", q.MessageId, decision.RefusalSlug);
+                answers[i] = Answer(q, Outcome.NotPermitted, decision.RefusalSlug);
+                continue;
+            }
+            if (codes.Translate(requester!.AgencyId, q.AgencyCode, provider.AgencyId) is not { } providerCode)
+            {
+                answers[i] = Answer(q, Outcome.Error, "unknown-code");
+                continue;
+            }
+            if (!forwards.TryGetValue(provider.AgencyId, out var forward)) forwards[provider.AgencyId] = forward = new Forward(provider, []);
+            forward.Requests.Add((i, new ProvisionRequest(q.MessageId, requester.AgencyId, requester.Keys.EncryptionKey, q.Affair, q.Item, providerCode,
+                q.NotBefore, requestedAt)));
         }
+        await Task.WhenAll(forwards.Values.Select(f => ForwardAsync(f, envelope.MessageId, answers, agencies, verifier, core, http, time, log)));
 
-        var provider = await agencies.FindAsync(body.Provider);
-        if (provider is null) return await Answer(Outcome.NotPermitted, "unknown-provider");
-        var decision = table.Check(requester!, body.Affair, provider, body.Item);
-        if (!decision.Permitted)
-        {
-            log.LogInformation("Inquiry {MessageId} refused by the permission table: {Reason}", envelope.MessageId, decision.RefusalSlug);
-            return await Answer(Outcome.NotPermitted, decision.RefusalSlug);
-        }
-        var providerCode = codes.Translate(requester!.AgencyId, body.AgencyCode, provider.AgencyId);
-        if (providerCode is null) return await Answer(Outcome.Error, "unknown-code");
+        await Task.WhenAll(inquiries.Select((q, i) => records.AppendAsync(new ProvisionEntry(q.MessageId, requestedAt, answers[i].ProvidedAt, requester!.AgencyId,
+            q.Provider, q.Affair, q.Item, q.AgencyCode, answers[i].Outcome, answers[i].Reason, answers[i].Withheld))));
+        return TypedResults.Ok(Envelope.Create(CoreIdentity.PartyId, requester!.AgencyId, RelayKinds.InquiryResults,
+            JsonSerializer.Serialize(answers, ServiceDefaults.Json), core.Keys.Signing, time, envelope.MessageId));
+    }
 
-        var request = new ProvisionRequest(requester.AgencyId, requester.Keys.EncryptionKey, body.Affair, body.Item, providerCode, body.NotBefore, requestedAt);
-        var forward = Envelope.Create(CoreIdentity.PartyId, provider.AgencyId, "provision-request",
-            JsonSerializer.Serialize(request, ServiceDefaults.Json), core.Keys.Signing, time, envelope.MessageId);
+    private static bool IsComplete(InquiryBody q) => !string.IsNullOrEmpty(q.MessageId) && !string.IsNullOrEmpty(q.AgencyCode)
+        && !string.IsNullOrEmpty(q.Affair) && !string.IsNullOrEmpty(q.Item) && !string.IsNullOrEmpty(q.Provider);
+
+    private static ProvisionAnswer Answer(InquiryBody q, Outcome outcome, string? reason) => new(q.MessageId, outcome, reason, null, null, false);
+
+    /// <summary>The inquiries for one provider, by their place in the requester's message.</summary>
+    private sealed record Forward(Agency Provider, List<(int Index, ProvisionRequest Request)> Requests);
+
+    /// <summary>Sends one provider its requests in one signed message and puts each answer in its place; a failure answers each as an error.</summary>
+    private static async Task ForwardAsync(Forward forward, string messageId, ProvisionAnswer[] answers, AgencyStore agencies, EnvelopeVerifier verifier,
+        CoreIdentity core, IHttpClientFactory http, TimeProvider time, ILogger log)
+    {
+        var provider = forward.Provider;
+        var message = Envelope.Create(CoreIdentity.PartyId, provider.AgencyId, RelayKinds.ProvisionRequests,
+            JsonSerializer.Serialize(forward.Requests.Select(r => r.Request), ServiceDefaults.Json), core.Keys.Signing, time, messageId);
+        Dictionary<string, ProvisionAnswer>? provided = null;
+        var failure = "provider-answer-invalid";
         try
         {
             using var response = await http.CreateClient("nodes").PostAsJsonAsync(
-                new Uri(new Uri(provider.NodeAddress), $"api/tenants/{provider.AgencyId}/provisions"), forward, ServiceDefaults.Json);
-            if (!response.IsSuccessStatusCode) return await Answer(Outcome.Error, "provider-refused");
-            var reply = await response.Content.ReadFromJsonAsync<Envelope>(ServiceDefaults.Json);
-            if (reply is null || reply.Kind != "provision" || reply.MessageId != envelope.MessageId
-                || verifier.Verify(reply, CoreIdentity.PartyId, s => s == provider.AgencyId ? agencies.SigningKeyOf(provider) : null) != EnvelopeVerdict.Accepted)
-                return await Answer(Outcome.Error, "provider-answer-invalid");
-            // A signed reply whose body is no answer is still recorded, as an error.
-            if (JsonSerializer.Deserialize<ProvisionAnswer>(reply.Body, ServiceDefaults.Json) is not { } answer)
-                return await Answer(Outcome.Error, "provider-answer-invalid");
-            return await Answer(answer.Outcome, answer.Reason, answer.Sealed, answer.ProvidedAt, answer.Withheld);
+                new Uri(new Uri(provider.NodeAddress), $"api/tenants/{provider.AgencyId}/provisions"), message, ServiceDefaults.Json);
+            if (!response.IsSuccessStatusCode) failure = "provider-refused";
+            else if (await response.Content.ReadFromJsonAsync<Envelope>(ServiceDefaults.Json) is { } reply && reply.MessageId == messageId
+                && verifier.Verify(reply, CoreIdentity.PartyId, s => s == provider.AgencyId ? agencies.SigningKeyOf(provider) : null) == EnvelopeVerdict.Accepted)
+                // A signed reply that lacks an answer still leaves that inquiry recorded, as an error.
+                provided = reply.BodyAs<ProvisionAnswer>(RelayKinds.Provisions)?.Where(a => a.MessageId is not null).DistinctBy(a => a.MessageId)
+                    .ToDictionary(a => a.MessageId);
         }
         catch (Exception e) when (e is HttpRequestException or JsonException or TaskCanceledException)
         {
-            log.LogWarning("Provider node of {Provider} failed for inquiry {MessageId}: {Error}", provider.AgencyId, envelope.MessageId, e.GetType().Name);
-            return await Answer(Outcome.Error, "provider-unreachable");
+            log.LogWarning("Provider node of {Provider} failed for message {MessageId}: {Error}", provider.AgencyId, messageId, e.GetType().Name);
+            failure = "provider-unreachable";
         }
+        foreach (var (index, request) in forward.Requests)
+            answers[index] = provided?.GetValueOrDefault(request.MessageId) is { } answer
+                ? answer
+                : new ProvisionAnswer(request.MessageId, Outcome.Error, failure, null, null, false);
     }
 }

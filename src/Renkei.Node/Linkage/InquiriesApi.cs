@@ -31,7 +31,7 @@ public static class InquiriesApi
     }
 
     public static async Task<Results<Ok<InquiryResponse>, ProblemHttpResult>> Inquire(string agencyId, InquiryRequest request,
-        ClaimsPrincipal user, TenantDirectory tenants, CoreLink core, TimeProvider time, ILogger<InquiryRequest> log)
+        ClaimsPrincipal user, TenantDirectory tenants, InquiryRelay relay, TimeProvider time)
     {
         var (tenant, problem) = tenants.Enter(user, agencyId);
         if (tenant is null) return problem!;
@@ -58,7 +58,7 @@ public static class InquiriesApi
         if (code is null)
             return Problems.NotFound("no-agency-code", "この宛名番号の符号がありません / No agency code for this addressee",
                 "Obtain the code through the addressee system first.");
-        return TypedResults.Ok(await AskAsync(tenant, request, code, core, time, log));
+        return TypedResults.Ok(await AskAsync(tenant, request, code, relay, time));
     }
 
     /// <summary>
@@ -66,38 +66,22 @@ public static class InquiriesApi
     /// immediate inquiries and the batch worker. Stopped by <paramref name="ct"/>, it records the
     /// attempt as interrupted and throws, so that a batch item stays pending.
     /// </summary>
-    public static async Task<InquiryResponse> AskAsync(Tenant tenant, InquiryRequest request, string code, CoreLink core, TimeProvider time, ILogger log,
+    public static async Task<InquiryResponse> AskAsync(Tenant tenant, InquiryRequest request, string code, InquiryRelay relay, TimeProvider time,
         CancellationToken ct = default)
     {
         var agencyId = tenant.AgencyId;
         var messageId = Envelope.NewId();
         var requestedAt = time.GetUtcNow();
-        var body = new InquiryBody(code, request.Affair!, request.Provider!, request.Item!, request.NotBefore);
-        var envelope = Envelope.Create(agencyId, CoreLink.CoreParty, "inquiry", JsonSerializer.Serialize(body, ServiceDefaults.Json), tenant.Keys.Signing, time, messageId);
         ProvisionAnswer answer;
         try
         {
-            using var response = await core.Client().PostAsJsonAsync("api/relay/inquiries", envelope, ServiceDefaults.Json, ct);
-            var reply = response.IsSuccessStatusCode ? await response.Content.ReadFromJsonAsync<Envelope>(ServiceDefaults.Json) : null;
-            if (reply is null)
-            {
-                var reason = await ReasonOfAsync(response);
-                answer = new ProvisionAnswer(Outcome.Error, reason, null, null, false);
-            }
-            else if (reply.MessageId != messageId || reply.Kind != "inquiry-result" || await core.VerifyFromCoreAsync(reply, agencyId) != EnvelopeVerdict.Accepted)
-                answer = new ProvisionAnswer(Outcome.Error, "core-answer-invalid", null, null, false);
-            else answer = JsonSerializer.Deserialize<ProvisionAnswer>(reply.Body, ServiceDefaults.Json)!;
+            answer = await relay.SendAsync(tenant, new InquiryBody(messageId, code, request.Affair!, request.Provider!, request.Item!, request.NotBefore), ct);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
             await tenant.Records.AppendAsync(new ProvisionEntry(messageId, requestedAt, null, agencyId, request.Provider!, request.Affair!,
                 request.Item!, code, Outcome.Error, "interrupted", false));
             throw;
-        }
-        catch (Exception e) when (e is HttpRequestException or JsonException or TaskCanceledException)
-        {
-            log.LogWarning("Core unreachable for inquiry {MessageId}: {Error}", messageId, e.GetType().Name);
-            answer = new ProvisionAnswer(Outcome.Error, "core-unreachable", null, null, false);
         }
 
         ProvidedCopy? copy = null;
@@ -111,16 +95,5 @@ public static class InquiriesApi
             request.Item!, code, answer.Outcome, answer.Reason, answer.Withheld));
         return new InquiryResponse(messageId, answer.Outcome, answer.Reason, request.Provider!, request.Item!,
             copy?.SchemaVersion, copy?.Content, copy?.UpdatedAt, answer.ProvidedAt);
-    }
-
-    private static async Task<string> ReasonOfAsync(HttpResponseMessage response)
-    {
-        try
-        {
-            var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
-            var type = problem.TryGetProperty("type", out var t) ? t.GetString() : null;
-            return type is null ? $"core-{(int)response.StatusCode}" : Problems.SlugOf(type);
-        }
-        catch (JsonException) { return $"core-{(int)response.StatusCode}"; }
     }
 }

@@ -12,7 +12,7 @@ namespace Renkei.Node.Linkage;
 /// answer is stored as it arrives, so a restarted node continues with what is still pending and never
 /// asks again for a person already answered. Run it on one node instance per tenant database.
 /// </summary>
-public sealed class InquiryBatchWorker(TenantDirectory tenants, CoreLink core, TimeProvider time, NodeOptions options, ILogger<InquiryBatchWorker> log)
+public sealed class InquiryBatchWorker(TenantDirectory tenants, InquiryRelay relay, TimeProvider time, NodeOptions options, ILogger<InquiryBatchWorker> log)
     : BackgroundService
 {
     private readonly Channel<bool> wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
@@ -83,7 +83,7 @@ public sealed class InquiryBatchWorker(TenantDirectory tenants, CoreLink core, T
             try
             {
                 answer = await InquiriesApi.AskAsync(tenant, new InquiryRequest(addresseeNumber, batch.Affair, batch.Provider, batch.Item, batch.NotBefore),
-                    code, core, time, log, ct);
+                    code, relay, time, ct);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

@@ -13,15 +13,15 @@ namespace Renkei.Node.Linkage;
 
 
 /// <summary>
-/// 情報提供: the provider's node answers the core's signed request from its copy, found under its
-/// own code for the person, sealed to the requester's node, and records the provision.
+/// 情報提供: the provider's node answers the core's signed requests (one or more in a message) from
+/// its copies, found under its own code for the person, sealed to the requester's node, and records each provision.
 /// </summary>
 public static class ProvisionsApi
 {
     public static void MapProvisions(this IEndpointRouteBuilder app)
     {
         app.MapPost("/api/tenants/{agencyId}/provisions", Provide).WithTags("Provisions")
-            .WithSummary("The core's signed provision request; answers with this tenant's signed provision.");
+            .WithSummary("The core's signed provision requests (one or more); answers with this tenant's signed provisions.");
     }
 
     private static async Task<Results<Ok<Envelope>, ProblemHttpResult>> Provide(string agencyId, Envelope envelope,
@@ -37,30 +37,34 @@ public static class ProvisionsApi
             log.LogWarning("Refused a provision request for tenant {AgencyId}: {Reason}", agencyId, slug);
             return Problems.Result(EnvelopeVerifier.StatusOf(verdict), slug, title);
         }
-        ProvisionRequest? request = null;
-        try { if (envelope.Kind == "provision-request") request = JsonSerializer.Deserialize<ProvisionRequest>(envelope.Body, ServiceDefaults.Json); }
-        catch (JsonException) { }
-        if (request is null) return Problems.BadRequest("malformed-request", "要求の内容が読めません / The request could not be read");
+        var requests = envelope.BodyAs<ProvisionRequest>(RelayKinds.ProvisionRequests);
+        if (requests is null || !requests.All(r => !string.IsNullOrEmpty(r.MessageId) && !string.IsNullOrEmpty(r.AgencyCode) && !string.IsNullOrEmpty(r.Item)
+                && !string.IsNullOrEmpty(r.Requester) && !string.IsNullOrEmpty(r.RequesterEncryptionKey)))
+            return Problems.BadRequest("malformed-request", "要求の内容が読めません / The request could not be read");
 
-        (string? Addressee, StoredCopy? Copy) found;
-        await using (var c = await tenant.Database.OpenAsync())
-            found = await CopiesApi.FindByCodeAsync(c, request.AgencyCode, request.Item);
-        var (addressee, copy) = found;
         var now = time.GetUtcNow();
-        ProvisionAnswer answer;
-        if (copy is null) answer = new ProvisionAnswer(Outcome.NoData, addressee is null ? "no-addressee" : "no-copy", null, now, false);
-        else if (request.NotBefore is { } notBefore && copy.UpdatedAt < notBefore.UtcDateTime)
-            answer = new ProvisionAnswer(Outcome.CopyOlderThanAsked, $"copy-updated-{copy.UpdatedAt:yyyy-MM-dd}", null, now, copy.Withheld);
-        else
-        {
-            var payload = JsonSerializer.Serialize(new ProvidedCopy(copy.Item, copy.SchemaVersion, copy.Content, copy.UpdatedAt), ServiceDefaults.Json);
-            answer = new ProvisionAnswer(Outcome.Provided, null,
-                SealedPayload.Seal(payload, new PublicKeys("", request.RequesterEncryptionKey), envelope.MessageId), now, copy.Withheld);
-        }
-        await tenant.Records.AppendAsync(new ProvisionEntry(envelope.MessageId, request.RequestedAt, now, request.Requester, agencyId,
-            request.Affair, request.Item, request.AgencyCode, answer.Outcome, answer.Reason, answer.Withheld));
-        return TypedResults.Ok(Envelope.Create(agencyId, CoreLink.CoreParty, "provision", JsonSerializer.Serialize(answer, ServiceDefaults.Json),
+        var answers = new List<ProvisionAnswer>(requests.Count);
+        await using (var c = await tenant.Database.OpenAsync())
+            foreach (var request in requests)
+            {
+                var (addressee, copy) = await CopiesApi.FindByCodeAsync(c, request.AgencyCode, request.Item);
+                answers.Add(AnswerFrom(request, addressee, copy, now));
+            }
+        await Task.WhenAll(requests.Select((r, i) => tenant.Records.AppendAsync(new ProvisionEntry(r.MessageId, r.RequestedAt, now, r.Requester, agencyId,
+            r.Affair, r.Item, r.AgencyCode, answers[i].Outcome, answers[i].Reason, answers[i].Withheld))));
+        return TypedResults.Ok(Envelope.Create(agencyId, CoreLink.CoreParty, RelayKinds.Provisions, JsonSerializer.Serialize(answers, ServiceDefaults.Json),
             tenant.Keys.Signing, time, envelope.MessageId));
+    }
+
+    /// <summary>The answer from this tenant's copy, sealed to the requester and bound to the inquiry's message id.</summary>
+    private static ProvisionAnswer AnswerFrom(ProvisionRequest request, string? addressee, StoredCopy? copy, DateTimeOffset now)
+    {
+        if (copy is null) return new ProvisionAnswer(request.MessageId, Outcome.NoData, addressee is null ? "no-addressee" : "no-copy", null, now, false);
+        if (request.NotBefore is { } notBefore && copy.UpdatedAt < notBefore.UtcDateTime)
+            return new ProvisionAnswer(request.MessageId, Outcome.CopyOlderThanAsked, $"copy-updated-{copy.UpdatedAt:yyyy-MM-dd}", null, now, copy.Withheld);
+        var payload = JsonSerializer.Serialize(new ProvidedCopy(copy.Item, copy.SchemaVersion, copy.Content, copy.UpdatedAt), ServiceDefaults.Json);
+        return new ProvisionAnswer(request.MessageId, Outcome.Provided, null,
+            SealedPayload.Seal(payload, new PublicKeys("", request.RequesterEncryptionKey), request.MessageId), now, copy.Withheld);
     }
 
     /// <summary>A tenant's provision records: by addressee (mapped to this tenant's code), the signed head, proofs, a full check.</summary>

@@ -127,7 +127,7 @@ public class InquiryBatchTests
     [Theory, StorageData]
     public async Task The_cursor_gives_each_result_once_in_submission_order_as_results_arrive_and_resumes_where_it_stopped(StorageProvider provider)
     {
-        await using var network = await LinkageNetwork.StartAsync(provider);
+        await using var network = await LinkageNetwork.StartAsync(provider, oneInquiryPerMessage: true);
         var people = await BatchPeople.ArrangeAsync(network, count: 12, atKashiwa: 12, withCopy: 6);
         network.RelayGate.Close(letThrough: 3);
         var id = await people.SubmittedAsync(Enumerable.Range(1, 12).Select(i => $"B-{i}"));
@@ -229,7 +229,7 @@ public class InquiryBatchTests
     [Theory, StorageData]
     public async Task A_batch_survives_a_node_restart_mid_way_and_no_answered_person_is_asked_again(StorageProvider provider)
     {
-        await using var network = await LinkageNetwork.StartAsync(provider);
+        await using var network = await LinkageNetwork.StartAsync(provider, oneInquiryPerMessage: true);
         var people = await BatchPeople.ArrangeAsync(network, count: 10, atKashiwa: 10, withCopy: 4);
         network.RelayGate.Close(letThrough: 3);
         var id = await people.SubmittedAsync(Enumerable.Range(1, 10).Select(i => $"B-{i}"));

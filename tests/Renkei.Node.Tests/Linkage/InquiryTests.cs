@@ -152,22 +152,22 @@ public class InquiryTests
         string code;
         await using (var b = await bunkyo.Database.OpenAsync())
             code = (await b.ScalarAsync<string>("SELECT agency_code FROM addressees WHERE addressee_number = 'B-0001'"))!;
-        var body = JsonSerializer.Serialize(new InquiryBody(code, "child-allowance", K, "local-tax", null), ServiceDefaults.Json);
+        var body = JsonSerializer.Serialize(new[] { new InquiryBody(Envelope.NewId(), code, "child-allowance", K, "local-tax", null) }, ServiceDefaults.Json);
         var core = network.Presenting(network.NodeCertificate, network.Core);
         Task<HttpResponseMessage> Send(Envelope e) => core.PostAsJsonAsync("api/relay/inquiries", e, ServiceDefaults.Json);
 
-        var genuine = Envelope.Create(B, "core", "inquiry", body, bunkyo.Keys.Signing, TimeProvider.System);
+        var genuine = Envelope.Create(B, "core", RelayKinds.Inquiries, body, bunkyo.Keys.Signing, TimeProvider.System);
         await LinkageNetwork.Ensure(await Send(genuine));
         await ProblemAssert.IsProblemAsync(await Send(genuine), 401, "replayed-message");
-        var tampered = Envelope.Create(B, "core", "inquiry", body, bunkyo.Keys.Signing, TimeProvider.System) is var t ? t with { Body = body.Replace("local-tax", "resident") } : null!;
+        var tampered = Envelope.Create(B, "core", RelayKinds.Inquiries, body, bunkyo.Keys.Signing, TimeProvider.System) is var t ? t with { Body = body.Replace("local-tax", "resident") } : null!;
         await ProblemAssert.IsProblemAsync(await Send(tampered), 401, "bad-signature");
         using var stranger = PartyKeys.Generate();
-        await ProblemAssert.IsProblemAsync(await Send(Envelope.Create(B, "core", "inquiry", body, stranger.Signing, TimeProvider.System)), 401, "bad-signature");
-        await ProblemAssert.IsProblemAsync(await Send(Envelope.Create("999999", "core", "inquiry", body, stranger.Signing, TimeProvider.System)), 401, "unknown-sender");
-        var stale = Envelope.Create(B, "core", "inquiry", body, bunkyo.Keys.Signing, new Core.Tests.ManualTime(DateTimeOffset.UtcNow.AddMinutes(-10)));
+        await ProblemAssert.IsProblemAsync(await Send(Envelope.Create(B, "core", RelayKinds.Inquiries, body, stranger.Signing, TimeProvider.System)), 401, "bad-signature");
+        await ProblemAssert.IsProblemAsync(await Send(Envelope.Create("999999", "core", RelayKinds.Inquiries, body, stranger.Signing, TimeProvider.System)), 401, "unknown-sender");
+        var stale = Envelope.Create(B, "core", RelayKinds.Inquiries, body, bunkyo.Keys.Signing, new Core.Tests.ManualTime(DateTimeOffset.UtcNow.AddMinutes(-10)));
         await ProblemAssert.IsProblemAsync(await Send(stale), 401, "stale-message");
         // The provider node likewise refuses a provision request not signed by the core.
-        var forged = Envelope.Create("core", K, "provision-request", "{}", stranger.Signing, TimeProvider.System);
+        var forged = Envelope.Create("core", K, RelayKinds.ProvisionRequests, "[]", stranger.Signing, TimeProvider.System);
         await ProblemAssert.IsProblemAsync(await network.Presenting(network.CoreCertificate, network.Node).PostAsJsonAsync($"api/tenants/{K}/provisions", forged, ServiceDefaults.Json), 401, "bad-signature");
         // Only the genuine inquiry was recorded by the core.
         await using var c = await network.CoreDatabase.OpenAsync();
@@ -183,11 +183,11 @@ public class InquiryTests
         string code;
         await using (var b = await bunkyo.Database.OpenAsync())
             code = (await b.ScalarAsync<string>("SELECT agency_code FROM addressees WHERE addressee_number = 'B-0001'"))!;
-        var body = JsonSerializer.Serialize(new InquiryBody(code, "child-allowance", K, "local-tax", null), ServiceDefaults.Json);
+        var body = JsonSerializer.Serialize(new[] { new InquiryBody(Envelope.NewId(), code, "child-allowance", K, "local-tax", null) }, ServiceDefaults.Json);
         var core = network.Presenting(network.NodeCertificate, network.Core);
         Task<HttpResponseMessage> Send(Envelope e) => core.PostAsJsonAsync("api/relay/inquiries", e, ServiceDefaults.Json);
         // The core has verified (and cached) Bunkyo's registered key.
-        await LinkageNetwork.Ensure(await Send(Envelope.Create(B, "core", "inquiry", body, bunkyo.Keys.Signing, TimeProvider.System)));
+        await LinkageNetwork.Ensure(await Send(Envelope.Create(B, "core", RelayKinds.Inquiries, body, bunkyo.Keys.Signing, TimeProvider.System)));
 
         using var renewed = PartyKeys.Generate();
         await LinkageNetwork.Ensure(await network.CoreClient("operator-token").PutAsJsonAsync($"api/agencies/{B}", new
@@ -196,13 +196,15 @@ public class InquiryTests
             signingKey = renewed.Public.SigningKey, encryptionKey = renewed.Public.EncryptionKey,
         }, ServiceDefaults.Json));
 
-        await ProblemAssert.IsProblemAsync(await Send(Envelope.Create(B, "core", "inquiry", body, bunkyo.Keys.Signing, TimeProvider.System)), 401, "bad-signature");
-        var inquiry = Envelope.Create(B, "core", "inquiry", body, renewed.Signing, TimeProvider.System);
+        await ProblemAssert.IsProblemAsync(await Send(Envelope.Create(B, "core", RelayKinds.Inquiries, body, bunkyo.Keys.Signing, TimeProvider.System)), 401, "bad-signature");
+        var inquiry = Envelope.Create(B, "core", RelayKinds.Inquiries, body, renewed.Signing, TimeProvider.System);
         var reply = (await (await Send(inquiry)).Content.ReadFromJsonAsync<Envelope>(ServiceDefaults.Json))!;
-        var answer = JsonSerializer.Deserialize<ProvisionAnswer>(reply.Body, ServiceDefaults.Json)!;
-        Assert.Equal(Outcome.Provided, answer.Outcome);
-        Assert.NotNull(answer.Sealed!.Open(renewed.Encryption, inquiry.MessageId));
-        Assert.Null(answer.Sealed.Open(bunkyo.Keys.Encryption, inquiry.MessageId));
+        var answer = Assert.Single(reply.BodyAs<ProvisionAnswer>(RelayKinds.InquiryResults)!);
+        var asked = JsonSerializer.Deserialize<InquiryBody[]>(body, ServiceDefaults.Json)![0].MessageId;
+        Assert.Equal((asked, Outcome.Provided), (answer.MessageId, answer.Outcome));
+        Assert.NotNull(answer.Sealed!.Open(renewed.Encryption, asked));
+        Assert.Null(answer.Sealed.Open(bunkyo.Keys.Encryption, asked));
+        Assert.Null(answer.Sealed.Open(renewed.Encryption, inquiry.MessageId));
 
         // Two operators registering a new agency at the same moment both succeed: one row, no 500.
         var puts = Enumerable.Range(0, 8).Select(_ => network.CoreClient("operator-token").PutAsJsonAsync("api/agencies/121002", new

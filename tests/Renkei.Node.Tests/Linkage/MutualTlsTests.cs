@@ -22,8 +22,8 @@ public class MutualTlsTests
         string code;
         await using (var b = await bunkyo.Database.OpenAsync())
             code = (await b.ScalarAsync<string>("SELECT agency_code FROM addressees WHERE addressee_number = 'B-0001'"))!;
-        var body = JsonSerializer.Serialize(new InquiryBody(code, "child-allowance", K, "local-tax", null), ServiceDefaults.Json);
-        var genuine = Envelope.Create(B, "core", "inquiry", body, bunkyo.Keys.Signing, TimeProvider.System);
+        var body = JsonSerializer.Serialize(new[] { new InquiryBody(Envelope.NewId(), code, "child-allowance", K, "local-tax", null) }, ServiceDefaults.Json);
+        var genuine = Envelope.Create(B, "core", RelayKinds.Inquiries, body, bunkyo.Keys.Signing, TimeProvider.System);
         Task<HttpResponseMessage> Send(HttpClient client) => client.PostAsJsonAsync("api/relay/inquiries", genuine, ServiceDefaults.Json);
 
         // No certificate: an operator's or a staff member's connection.
@@ -41,13 +41,13 @@ public class MutualTlsTests
 
         // None of those consumed the message: the registered node's connection gets it through once.
         var answer = await LinkageNetwork.Ensure(await Send(network.Presenting(network.NodeCertificate, network.Core)));
-        Assert.Equal("inquiry-result", answer.GetProperty("kind").GetString());
+        Assert.Equal(RelayKinds.InquiryResults, answer.GetProperty("kind").GetString());
         await using (var c = await network.CoreDatabase.OpenAsync())
             Assert.Equal(1L, await c.ScalarAsync<long>("SELECT COUNT(*) FROM provision_records"));
 
         // An agency registered without a node id is refused even from the right node: no value, no access.
         await network.RegisterAgencyAsync(B, "municipality", "文京区", nodeId: null);
-        var again = Envelope.Create(B, "core", "inquiry", body, bunkyo.Keys.Signing, TimeProvider.System);
+        var again = Envelope.Create(B, "core", RelayKinds.Inquiries, body, bunkyo.Keys.Signing, TimeProvider.System);
         await ProblemAssert.IsProblemAsync(await network.Presenting(network.NodeCertificate, network.Core)
             .PostAsJsonAsync("api/relay/inquiries", again, ServiceDefaults.Json), 403, "client-certificate-wrong-party");
         // The node's staff see why: the core refused the node's connection.
@@ -95,7 +95,7 @@ public class MutualTlsTests
         using var otherCa = NetworkCa.LoadOrCreate(elsewhere.Path);
         using var foreignCore = otherCa.Issue("core", NetworkIdentity.Core, "Impostor core").Load();
         using var impostor = PartyKeys.Generate();
-        foreach (var (path, kind) in new[] { ($"api/tenants/{K}/provisions", "provision-request"), ($"api/tenants/{K}/codes/delivered", "code-delivery") })
+        foreach (var (path, kind) in new[] { ($"api/tenants/{K}/provisions", RelayKinds.ProvisionRequests), ($"api/tenants/{K}/codes/delivered", "code-delivery") })
         {
             var forged = Envelope.Create("core", K, kind, "{}", impostor.Signing, TimeProvider.System);
             Task<HttpResponseMessage> Send(HttpClient client) => client.PostAsJsonAsync(path, forged, ServiceDefaults.Json);

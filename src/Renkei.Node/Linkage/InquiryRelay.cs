@@ -1,0 +1,126 @@
+using System.Collections.Concurrent;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Threading.Channels;
+using Renkei.Hosting;
+using Renkei.Node.Tenants;
+using Renkei.Protocol;
+
+namespace Renkei.Node.Linkage;
+
+/// <summary>
+/// Carries a tenant's inquiries to the core. A lone inquiry leaves at once; inquiries made while
+/// <see cref="NodeOptions.RelayInFlight"/> messages of the tenant are already on their way wait and
+/// then leave together in one signed message, as the provision log commits its records in groups.
+/// Each round trip so pays one signature, one verification and one TLS exchange per hop for all of
+/// them, while each inquiry keeps its own message id, records and sealed answer.
+/// </summary>
+public sealed class InquiryRelay(CoreLink core, NodeOptions options, TimeProvider time, ILogger<InquiryRelay> log) : IDisposable
+{
+    private readonly ConcurrentDictionary<string, Lane> lanes = new();
+    // Cancelled when the node is disposed, after its requests and batch worker have stopped: what is still on its way is abandoned.
+    private readonly CancellationTokenSource closing = new();
+
+    /// <summary>
+    /// The core's answer to one inquiry; failures of the message as a whole come back as an error
+    /// answer with the reason. Stopped by <paramref name="ct"/>, an inquiry not yet sent is not sent.
+    /// </summary>
+    public Task<ProvisionAnswer> SendAsync(Tenant tenant, InquiryBody inquiry, CancellationToken ct = default)
+    {
+        var pending = new Pending(inquiry, new TaskCompletionSource<ProvisionAnswer>(TaskCreationOptions.RunContinuationsAsynchronously), ct);
+        var lane = lanes.GetOrAdd(tenant.AgencyId, _ => new Lane(this, tenant));
+        Interlocked.Increment(ref lane.Waiting);
+        if (!lane.Queue.Writer.TryWrite(pending)) throw new ObjectDisposedException(nameof(InquiryRelay));
+        return pending.Done.Task.WaitAsync(ct);
+    }
+
+    /// <summary>How many of a tenant's inquiries wait for a free message slot now.</summary>
+    public int Waiting(string agencyId) => lanes.TryGetValue(agencyId, out var lane) ? Volatile.Read(ref lane.Waiting) : 0;
+
+    public void Dispose()
+    {
+        closing.Cancel();
+        foreach (var lane in lanes.Values) lane.Queue.Writer.TryComplete();
+    }
+
+    private sealed record Pending(InquiryBody Inquiry, TaskCompletionSource<ProvisionAnswer> Done, CancellationToken Ct);
+
+    /// <summary>One tenant's queue and the loop that sends it.</summary>
+    private sealed class Lane
+    {
+        public readonly Channel<Pending> Queue = Channel.CreateUnbounded<Pending>(new() { SingleReader = true });
+        public int Waiting;
+
+        public Lane(InquiryRelay relay, Tenant tenant) => _ = Task.Run(() => relay.SendLoopAsync(tenant, this));
+    }
+
+    private async Task SendLoopAsync(Tenant tenant, Lane lane)
+    {
+        var queue = lane.Queue.Reader;
+        var slots = new SemaphoreSlim(options.RelayInFlight);
+        while (await queue.WaitToReadAsync())
+        {
+            await slots.WaitAsync();
+            var batch = new List<Pending>();
+            while (batch.Count < options.RelayMaxPerMessage && queue.TryRead(out var pending))
+            {
+                Interlocked.Decrement(ref lane.Waiting);
+                if (pending.Ct.IsCancellationRequested) pending.Done.TrySetCanceled(pending.Ct);
+                else batch.Add(pending);
+            }
+            if (batch.Count == 0)
+            {
+                slots.Release();
+                continue;
+            }
+            _ = Task.Run(async () =>
+            {
+                try { await SendBatchAsync(tenant, batch); }
+                catch (Exception e) { foreach (var p in batch) p.Done.TrySetException(e); }
+                finally { slots.Release(); }
+            });
+        }
+    }
+
+    private async Task SendBatchAsync(Tenant tenant, List<Pending> batch)
+    {
+        var message = Envelope.Create(tenant.AgencyId, CoreLink.CoreParty, RelayKinds.Inquiries,
+            JsonSerializer.Serialize(batch.Select(p => p.Inquiry), ServiceDefaults.Json), tenant.Keys.Signing, time);
+        Dictionary<string, ProvisionAnswer>? answers = null;
+        var failure = "core-answer-invalid";
+        try
+        {
+            using var response = await core.Client().PostAsJsonAsync("api/relay/inquiries", message, ServiceDefaults.Json, closing.Token);
+            if (!response.IsSuccessStatusCode) failure = await ReasonOfAsync(response);
+            else if (await response.Content.ReadFromJsonAsync<Envelope>(ServiceDefaults.Json) is { } reply && reply.MessageId == message.MessageId
+                && await core.VerifyFromCoreAsync(reply, tenant.AgencyId) == EnvelopeVerdict.Accepted)
+                answers = reply.BodyAs<ProvisionAnswer>(RelayKinds.InquiryResults)?.Where(a => a.MessageId is not null).DistinctBy(a => a.MessageId)
+                    .ToDictionary(a => a.MessageId);
+        }
+        catch (OperationCanceledException) when (closing.IsCancellationRequested)
+        {
+            foreach (var p in batch) p.Done.TrySetCanceled(closing.Token);
+            return;
+        }
+        catch (Exception e) when (e is HttpRequestException or JsonException or TaskCanceledException)
+        {
+            log.LogWarning("Core unreachable for message {MessageId} ({Count} inquiries): {Error}", message.MessageId, batch.Count, e.GetType().Name);
+            failure = "core-unreachable";
+        }
+        foreach (var p in batch)
+            p.Done.TrySetResult(answers?.GetValueOrDefault(p.Inquiry.MessageId)
+                ?? new ProvisionAnswer(p.Inquiry.MessageId, Outcome.Error, failure, null, null, false));
+    }
+
+    /// <summary>The slug of the core's problem (e.g. <c>stale-message</c>), or <c>core-{status}</c>.</summary>
+    private static async Task<string> ReasonOfAsync(HttpResponseMessage response)
+    {
+        try
+        {
+            var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+            var type = problem.TryGetProperty("type", out var t) ? t.GetString() : null;
+            return type is null ? $"core-{(int)response.StatusCode}" : Problems.SlugOf(type);
+        }
+        catch (JsonException) { return $"core-{(int)response.StatusCode}"; }
+    }
+}

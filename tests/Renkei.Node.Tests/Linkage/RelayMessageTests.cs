@@ -1,0 +1,120 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Renkei.Hosting;
+using Renkei.Hosting.Storage;
+using Renkei.Protocol;
+using Renkei.Testing;
+
+namespace Renkei.Node.Tests.Linkage;
+
+/// <summary>Several inquiries in one relay message: each keeps its own message id, outcome, sealed answer and records.</summary>
+public class RelayMessageTests
+{
+    private const string K = LinkageNetwork.Kashiwa, B = LinkageNetwork.Bunkyo;
+
+    private static async Task Until(Func<bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(1);
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException(what);
+            await Task.Delay(20);
+        }
+    }
+
+    private static List<string> RelayMessages(LinkageNetwork network, string path) =>
+        [.. network.Messages.Where(m => m.Contains(path + " -> ", StringComparison.Ordinal))];
+
+    [Theory, StorageData]
+    public async Task Inquiries_made_while_others_are_on_their_way_leave_together_and_each_keeps_its_own_answer_and_records(StorageProvider provider)
+    {
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        var people = await BatchPeople.ArrangeAsync(network, count: 8, atKashiwa: 8, withCopy: 7);
+        var clerk = network.NodeClient("bunkyo-child-clerk");
+        Task<HttpResponseMessage> Ask(int i) => clerk.PostAsJsonAsync($"api/tenants/{B}/inquiries",
+            new { addresseeNumber = $"B-{i}", affair = "child-allowance", provider = K, item = "local-tax" }, ServiceDefaults.Json);
+        var sentBefore = RelayMessages(network, "/api/relay/inquiries").Count;
+
+        // Two messages on their way (the node's limit per tenant), held at the core's door; six more inquiries wait behind them.
+        network.RelayGate.Close();
+        var first = new[] { Ask(1), Ask(2) };
+        await Until(() => network.RelayGate.Held == network.NodeOptions.RelayInFlight, "two messages held");
+        var rest = Enumerable.Range(3, 6).Select(Ask).ToList();
+        await Until(() => network.NodeRelay.Waiting(B) == 6, "six inquiries waiting");
+        network.RelayGate.Open();
+        var answers = new List<JsonElement>();
+        foreach (var response in await Task.WhenAll(first.Concat(rest))) answers.Add(await LinkageNetwork.Ensure(response));
+
+        // Three messages carried the eight inquiries: the six waiting ones in one.
+        var sent = RelayMessages(network, "/api/relay/inquiries").Skip(sentBefore).ToList();
+        Assert.Equal(3, sent.Count);
+        var carried = sent.Select(m => JsonDocument.Parse(m[(m.IndexOf(" -> ", StringComparison.Ordinal) + 4)..]).RootElement)
+            .Select(e => e.Deserialize<Envelope>(ServiceDefaults.Json)!.BodyAs<InquiryBody>(RelayKinds.Inquiries)!.Count).Order().ToList();
+        Assert.Equal([1, 1, 6], carried);
+
+        // Each answer is the asker's own: seven copies, and no data for the eighth person.
+        var outcomes = answers.Select(a => a.GetProperty("outcome").GetString()).ToList();
+        Assert.Equal([.. Enumerable.Repeat("provided", 7), "no-data"], outcomes);
+        for (var i = 0; i < 7; i++) Assert.Equal(1_000_000 + i + 1, answers[i].GetProperty("content").GetProperty("totalIncome").GetInt32());
+        var ids = answers.Select(a => a.GetProperty("messageId").GetString()!).ToList();
+        Assert.Equal(8, ids.Distinct().Count());
+
+        // Every party recorded each inquiry under its own message id, and each log is intact.
+        await using (var c = await network.CoreDatabase.OpenAsync())
+            Assert.Equal(ids.Order(), (await c.QueryAsync("SELECT message_id FROM provision_records", r => r.GetString(0))).Order());
+        foreach (var tenant in new[] { B, K })
+        {
+            await using var t = await network.TenantDatabases[tenant].OpenAsync();
+            Assert.Equal(ids.Order(), (await t.QueryAsync("SELECT message_id FROM provision_records", r => r.GetString(0))).Order());
+            var auditor = network.NodeClient(tenant == K ? "kashiwa-auditor" : "bunkyo-auditor");
+            Assert.True((await LinkageNetwork.Ensure(await auditor.GetAsync($"api/tenants/{tenant}/records/verify"))).GetProperty("intact").GetBoolean());
+        }
+    }
+
+    [Theory, StorageData]
+    public async Task The_core_answers_each_inquiry_of_a_message_on_its_own_and_refuses_a_message_it_cannot_read(StorageProvider provider)
+    {
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        await MovedFamily.ArrangeAsync(network);
+        var bunkyo = network.NodeTenants.Find(B)!;
+        string code;
+        await using (var b = await bunkyo.Database.OpenAsync())
+            code = (await b.ScalarAsync<string>("SELECT agency_code FROM addressees WHERE addressee_number = 'B-0001'"))!;
+        var core = network.Presenting(network.NodeCertificate, network.Core);
+        Task<HttpResponseMessage> Send(string body) =>
+            core.PostAsJsonAsync("api/relay/inquiries", Envelope.Create(B, "core", RelayKinds.Inquiries, body, bunkyo.Keys.Signing, TimeProvider.System), ServiceDefaults.Json);
+        InquiryBody Inquiry(string affair = "child-allowance", string? agencyCode = null) => new(Envelope.NewId(), agencyCode ?? code, affair, K, "local-tax", null);
+        async Task<long> Recorded()
+        {
+            await using var c = await network.CoreDatabase.OpenAsync();
+            return await c.ScalarAsync<long>("SELECT COUNT(*) FROM provision_records");
+        }
+
+        // One message: a permitted inquiry, one the table refuses, and one with a code no agency was given.
+        var asked = new[] { Inquiry(), Inquiry(affair: "pet-registration"), Inquiry(agencyCode: new string('A', code.Length)) };
+        var reply = (await (await Send(JsonSerializer.Serialize(asked, ServiceDefaults.Json))).Content.ReadFromJsonAsync<Envelope>(ServiceDefaults.Json))!;
+        var answers = reply.BodyAs<ProvisionAnswer>(RelayKinds.InquiryResults)!;
+        Assert.Equal(asked.Select(a => a.MessageId), answers.Select(a => a.MessageId));
+        Assert.Equal([(Outcome.Provided, null), (Outcome.NotPermitted, "affair-not-in-table"), (Outcome.Error, "unknown-code")],
+            answers.Select(a => (a.Outcome, a.Reason)));
+        // Each payload opens only under its own inquiry's message id.
+        Assert.NotNull(answers[0].Sealed!.Open(bunkyo.Keys.Encryption, asked[0].MessageId));
+        Assert.Null(answers[0].Sealed!.Open(bunkyo.Keys.Encryption, asked[1].MessageId));
+        Assert.Equal(3L, await Recorded());
+
+        // Messages the core cannot read are refused whole, and nothing of them is recorded.
+        var same = Inquiry();
+        foreach (var body in new[]
+        {
+            JsonSerializer.Serialize(new[] { same, same with { Affair = "pet-registration" } }, ServiceDefaults.Json), // one message id twice
+            "[]",
+            JsonSerializer.Serialize(Enumerable.Range(0, RelayKinds.MaxPerMessage + 1).Select(_ => Inquiry()), ServiceDefaults.Json),
+            JsonSerializer.Serialize(Inquiry(), ServiceDefaults.Json), // one inquiry, not in a list
+            JsonSerializer.Serialize(new[] { Inquiry() with { Item = "" } }, ServiceDefaults.Json),
+            "[null]",
+            "{not json",
+        })
+            await ProblemAssert.IsProblemAsync(await Send(body), 400, "malformed-inquiry");
+        Assert.Equal(3L, await Recorded());
+    }
+}
