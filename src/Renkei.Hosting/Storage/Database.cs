@@ -36,7 +36,7 @@ public sealed class Database
             throw new ArgumentException("Storage:ConnectionString is empty", nameof(connectionString));
         Provider = provider;
         ConnectionString = connectionString;
-        if (provider == StorageProvider.Postgres) postgres = NpgsqlDataSource.Create(connectionString);
+        if (provider == StorageProvider.Postgres) postgres = NpgsqlDataSource.Create(Tuned(connectionString));
         else
         {
             var file = new SqliteConnectionStringBuilder(connectionString).DataSource;
@@ -46,6 +46,23 @@ public sealed class Database
     }
 
     public Database(StorageOptions options) : this(options.Provider, options.ConnectionString) { }
+
+    /// <summary>
+    /// Npgsql settings for services that run the same few statements many times, unless the connection
+    /// string says otherwise: statements used twice are prepared on the server (no parse and plan per
+    /// call), and a pooled connection is not reset with DISCARD ALL on its return (which also drops
+    /// those prepared statements). Our code keeps no session state: settings are SET LOCAL only.
+    /// </summary>
+    private static string Tuned(string connectionString)
+    {
+        // Npgsql's own builder says every keyword it knows is present; the plain one lists what the string holds.
+        var given = new DbConnectionStringBuilder { ConnectionString = connectionString }.Keys.Cast<string>()
+            .Select(k => k.Replace(" ", "", StringComparison.Ordinal).ToLowerInvariant()).ToHashSet();
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        if (!given.Contains("maxautoprepare")) builder.MaxAutoPrepare = 64;
+        if (!given.Contains("noresetonclose")) builder.NoResetOnClose = true;
+        return builder.ConnectionString;
+    }
 
     /// <summary>An SQLite database in <paramref name="file"/>.</summary>
     public static Database Sqlite(string file) => new(StorageProvider.Sqlite, new SqliteConnectionStringBuilder { DataSource = file, Pooling = true }.ToString());
