@@ -54,6 +54,28 @@ public class ProtocolTests
     }
 
     [Fact]
+    public void Payloads_sealed_under_one_ephemeral_key_each_open_only_under_their_own_message_id()
+    {
+        using var recipient = PartyKeys.Generate();
+        using var other = PartyKeys.Generate();
+        SealedPayload a, b;
+        using (var sealer = new SealedPayload.Sealer(recipient.Public))
+            (a, b) = (sealer.Seal("{\"income\":1}", "m1"), sealer.Seal("{\"income\":1}", "m2"));
+        // One key agreement for both, yet neither key, nonce nor ciphertext is shared.
+        Assert.Equal(a.EphemeralKey, b.EphemeralKey);
+        Assert.NotEqual((a.Nonce, a.Ciphertext), (b.Nonce, b.Ciphertext));
+        using var opener = new SealedPayload.Opener(recipient.Encryption);
+        Assert.Equal("{\"income\":1}", opener.Open(a, "m1"));
+        Assert.Equal("{\"income\":1}", opener.Open(b, "m2"));
+        Assert.Null(opener.Open(a, "m2"));
+        Assert.Null(opener.Open(b with { Ciphertext = a.Ciphertext, Tag = a.Tag, Nonce = a.Nonce }, "m2"));
+        Assert.Null(opener.Open(a with { EphemeralKey = SealedPayload.Seal("x", recipient.Public, "m1").EphemeralKey }, "m1"));
+        using var stranger = new SealedPayload.Opener(other.Encryption);
+        Assert.Null(stranger.Open(a, "m1"));
+        Assert.Null(opener.Open(a with { EphemeralKey = "not base64!" }, "m1"));
+    }
+
+    [Fact]
     public void Party_keys_survive_a_restart_through_their_key_file()
     {
         using var folder = new Testing.TempFolder();

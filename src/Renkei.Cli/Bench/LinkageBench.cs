@@ -47,7 +47,7 @@ public static class LinkageBench
 
     public sealed record Result(string Storage, int Concurrency, double Seconds, long Inquiries, double InquiriesPerSecond, double P50Ms, double P99Ms,
         double BareP50Ms, double BareP99Ms, double BarePerSecond, double RatioP50, long Codes, double CodesPerSecond, int Cores,
-        double CpuMsPerInquiry, double BareCpuMsPerCall, double LoadAverage);
+        double CpuMsPerInquiry, double BareCpuMsPerCall, double LoadAverage, double InquiriesPerMessage);
 
     public static async Task<Result> RunAsync(string? postgres, int seconds, int concurrency, int codeCount, int warmupSeconds = 10)
     {
@@ -78,16 +78,20 @@ public static class LinkageBench
                 Console.WriteLine("準備中 / arranging people, codes and copies…");
                 var people = await ArrangeAsync(registry.BaseAddress(), linkage, 64);
                 var load = LoadAverage();
+                var relay = linkage.NodeServices!.GetRequiredService<Renkei.Node.Linkage.InquiryRelay>();
+                var before = default((long Messages, long Inquiries));
                 var (count, elapsed, latencies, inquiryCpu) = await MeasureAsync(concurrency, seconds, warmupSeconds, linkage.NodeUrl,
-                    LinkageSandbox.Token(linkage.NodeCallers, $"{LinkageSandbox.Bunkyo}-child-allowance"), people, linkage.Handler);
+                    LinkageSandbox.Token(linkage.NodeCallers, $"{LinkageSandbox.Bunkyo}-child-allowance"), people, linkage.Handler, () => before = relay.Sent);
+                var after = relay.Sent;
+                var perMessage = Math.Round((after.Inquiries - before.Inquiries) / (double)Math.Max(1, after.Messages - before.Messages), 1);
                 var (bareCount, bareElapsed, bareLatencies, bareCpu) = await MeasureBareAsync(concurrency, Math.Max(2, seconds / 2));
                 var (codes, codeSeconds) = IssueCodes(codeCount);
                 var result = new Result(postgres is null ? "sqlite" : "postgres", concurrency, Math.Round(elapsed, 2), count, Math.Round(count / elapsed),
                     Percentile(latencies, 0.50), Percentile(latencies, 0.99), Percentile(bareLatencies, 0.50), Percentile(bareLatencies, 0.99),
                     Math.Round(bareCount / bareElapsed), Math.Round(Percentile(latencies, 0.50) / Percentile(bareLatencies, 0.50), 1),
                     codes, Math.Round(codes / codeSeconds), Environment.ProcessorCount,
-                    Math.Round(inquiryCpu / count, 3), Math.Round(bareCpu / bareCount, 3), load);
-                Console.WriteLine($"照会 / inquiries: {result.InquiriesPerSecond:N0}/s p50 {result.P50Ms} ms p99 {result.P99Ms} ms ({result.Storage}, {concurrency} callers)");
+                    Math.Round(inquiryCpu / count, 3), Math.Round(bareCpu / bareCount, 3), load, perMessage);
+                Console.WriteLine($"照会 / inquiries: {result.InquiriesPerSecond:N0}/s p50 {result.P50Ms} ms p99 {result.P99Ms} ms ({result.Storage}, {concurrency} callers, {perMessage} per message to the core)");
                 Console.WriteLine($"素のHTTP3ホップ / bare 3-hop HTTP: {result.BarePerSecond:N0}/s p50 {result.BareP50Ms} ms p99 {result.BareP99Ms} ms; ratio p50 {result.RatioP50}");
                 Console.WriteLine($"符号生成 / code issuance: {result.CodesPerSecond:N0}/s");
                 Console.WriteLine($"CPU/照会 / CPU per inquiry: {result.CpuMsPerInquiry} ms (bare {result.BareCpuMsPerCall} ms); load average {result.LoadAverage}");
@@ -132,7 +136,7 @@ public static class LinkageBench
     }
 
     private static async Task<(long Count, double Seconds, List<double> Latencies, double CpuMs)> MeasureAsync(int concurrency, int seconds, int warmupSeconds,
-        Uri node, string token, List<string> people, HttpMessageHandler handler)
+        Uri node, string token, List<string> people, HttpMessageHandler handler, Action measuring)
     {
         using var client = LinkageSandbox.Client(node, token, handler);
         async Task<bool> One(string addressee)
@@ -151,6 +155,7 @@ public static class LinkageBench
             Console.WriteLine($"慣らし運転 / warming up for {warmupSeconds} s…");
             await LoadAsync(concurrency, warmupSeconds, Provided);
         }
+        measuring();
         return await LoadAsync(concurrency, seconds, Provided);
 
         async Task Provided(int i)

@@ -55,6 +55,9 @@ public sealed class LinkageSandbox : IAsyncDisposable
     /// <summary>One pooled handler for every client of Core and Node: it trusts the network CA only.</summary>
     public HttpMessageHandler Handler { get; private init; } = null!;
 
+    /// <summary>The started node's services (null when attached to a running network), for benchmarks that read its counters.</summary>
+    public IServiceProvider? NodeServices { get; private set; }
+
     /// <summary>Starts Core and Node; <paramref name="postgres"/> puts both on PostgreSQL (the node with a schema per tenant).</summary>
     public static async Task<LinkageSandbox> StartAsync(string dataFolder, int basePort, Uri registryUrl, string linkKeysToken,
         string? postgres = null, bool quiet = true, string schemaPrefix = "renkei_")
@@ -105,6 +108,7 @@ public sealed class LinkageSandbox : IAsyncDisposable
                 nodeSettings.AddRange([($"Node:Tenants:{i}:AgencyId", Agencies[i].Id), ($"Node:Tenants:{i}:Name", Agencies[i].Name)]);
             var node = NodeApp.Create([], b => Configure(b, Port(basePort, 3), quiet, sandbox.NodeCallers, nodeSettings));
             sandbox.NodeUrl = await sandbox.StartAsync(node);
+            sandbox.NodeServices = node.Services;
             await sandbox.RegisterAgenciesAsync();
             return sandbox;
         }

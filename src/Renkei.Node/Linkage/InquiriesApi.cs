@@ -72,10 +72,10 @@ public static class InquiriesApi
         var agencyId = tenant.AgencyId;
         var messageId = Envelope.NewId();
         var requestedAt = time.GetUtcNow();
-        ProvisionAnswer answer;
+        RelayedAnswer relayed;
         try
         {
-            answer = await relay.SendAsync(tenant, new InquiryBody(messageId, code, request.Affair!, request.Provider!, request.Item!, request.NotBefore), ct);
+            relayed = await relay.SendAsync(tenant, new InquiryBody(messageId, code, request.Affair!, request.Provider!, request.Item!, request.NotBefore), ct);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
@@ -84,11 +84,11 @@ public static class InquiriesApi
             throw;
         }
 
+        var answer = relayed.Answer;
         ProvidedCopy? copy = null;
         if (answer.Outcome == Outcome.Provided)
         {
-            var opened = answer.Sealed?.Open(tenant.Keys.Encryption, messageId);
-            copy = opened is null ? null : JsonSerializer.Deserialize<ProvidedCopy>(opened, ServiceDefaults.Json);
+            copy = relayed.Opened is { } opened ? JsonSerializer.Deserialize<ProvidedCopy>(opened, ServiceDefaults.Json) : null;
             if (copy is null) answer = answer with { Outcome = Outcome.Error, Reason = "unreadable-payload" };
         }
         await tenant.Records.AppendAsync(new ProvisionEntry(messageId, requestedAt, answer.ProvidedAt, agencyId, request.Provider!, request.Affair!,

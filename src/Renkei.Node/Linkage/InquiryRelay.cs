@@ -8,6 +8,9 @@ using Renkei.Protocol;
 
 namespace Renkei.Node.Linkage;
 
+/// <summary>The core's answer to one inquiry and its payload, opened.</summary>
+public sealed record RelayedAnswer(ProvisionAnswer Answer, string? Opened);
+
 /// <summary>
 /// Carries a tenant's inquiries to the core. A lone inquiry leaves at once; inquiries made while
 /// <see cref="NodeOptions.RelayInFlight"/> messages of the tenant are already on their way wait and
@@ -22,17 +25,23 @@ public sealed class InquiryRelay(CoreLink core, NodeOptions options, TimeProvide
     private readonly CancellationTokenSource closing = new();
 
     /// <summary>
-    /// The core's answer to one inquiry; failures of the message as a whole come back as an error
-    /// answer with the reason. Stopped by <paramref name="ct"/>, an inquiry not yet sent is not sent.
+    /// The core's answer to one inquiry, with its payload opened (null when none came or it does not
+    /// open); failures of the message as a whole come back as an error answer with the reason.
+    /// Stopped by <paramref name="ct"/>, an inquiry not yet sent is not sent.
     /// </summary>
-    public Task<ProvisionAnswer> SendAsync(Tenant tenant, InquiryBody inquiry, CancellationToken ct = default)
+    public Task<RelayedAnswer> SendAsync(Tenant tenant, InquiryBody inquiry, CancellationToken ct = default)
     {
-        var pending = new Pending(inquiry, new TaskCompletionSource<ProvisionAnswer>(TaskCreationOptions.RunContinuationsAsynchronously), ct);
+        var pending = new Pending(inquiry, new TaskCompletionSource<RelayedAnswer>(TaskCreationOptions.RunContinuationsAsynchronously), ct);
         var lane = lanes.GetOrAdd(tenant.AgencyId, _ => new Lane(this, tenant));
         Interlocked.Increment(ref lane.Waiting);
         if (!lane.Queue.Writer.TryWrite(pending)) throw new ObjectDisposedException(nameof(InquiryRelay));
         return pending.Done.Task.WaitAsync(ct);
     }
+
+    private long messages, inquiries;
+
+    /// <summary>Messages sent to the core since start, and the inquiries they carried (their ratio is the batching achieved).</summary>
+    public (long Messages, long Inquiries) Sent => (Interlocked.Read(ref messages), Interlocked.Read(ref inquiries));
 
     /// <summary>How many of a tenant's inquiries wait for a free message slot now.</summary>
     public int Waiting(string agencyId) => lanes.TryGetValue(agencyId, out var lane) ? Volatile.Read(ref lane.Waiting) : 0;
@@ -43,7 +52,7 @@ public sealed class InquiryRelay(CoreLink core, NodeOptions options, TimeProvide
         foreach (var lane in lanes.Values) lane.Queue.Writer.TryComplete();
     }
 
-    private sealed record Pending(InquiryBody Inquiry, TaskCompletionSource<ProvisionAnswer> Done, CancellationToken Ct);
+    private sealed record Pending(InquiryBody Inquiry, TaskCompletionSource<RelayedAnswer> Done, CancellationToken Ct);
 
     /// <summary>One tenant's queue and the loop that sends it.</summary>
     private sealed class Lane
@@ -84,6 +93,8 @@ public sealed class InquiryRelay(CoreLink core, NodeOptions options, TimeProvide
 
     private async Task SendBatchAsync(Tenant tenant, List<Pending> batch)
     {
+        Interlocked.Increment(ref messages);
+        Interlocked.Add(ref inquiries, batch.Count);
         var message = Envelope.Create(tenant.AgencyId, CoreLink.CoreParty, RelayKinds.Inquiries,
             JsonSerializer.Serialize(batch.Select(p => p.Inquiry), ServiceDefaults.Json), tenant.Keys.Signing, time);
         Dictionary<string, ProvisionAnswer>? answers = null;
@@ -107,9 +118,13 @@ public sealed class InquiryRelay(CoreLink core, NodeOptions options, TimeProvide
             log.LogWarning("Core unreachable for message {MessageId} ({Count} inquiries): {Error}", message.MessageId, batch.Count, e.GetType().Name);
             failure = "core-unreachable";
         }
+        // The payloads of one message share an ephemeral key: one key agreement opens them all.
+        using var opener = new SealedPayload.Opener(tenant.Keys.Encryption);
         foreach (var p in batch)
-            p.Done.TrySetResult(answers?.GetValueOrDefault(p.Inquiry.MessageId)
-                ?? new ProvisionAnswer(p.Inquiry.MessageId, Outcome.Error, failure, null, null, false));
+        {
+            var answer = answers?.GetValueOrDefault(p.Inquiry.MessageId) ?? new ProvisionAnswer(p.Inquiry.MessageId, Outcome.Error, failure, null, null, false);
+            p.Done.TrySetResult(new RelayedAnswer(answer, answer.Sealed is { } payload ? opener.Open(payload, p.Inquiry.MessageId) : null));
+        }
     }
 
     /// <summary>The slug of the core's problem (e.g. <c>stale-message</c>), or <c>core-{status}</c>.</summary>

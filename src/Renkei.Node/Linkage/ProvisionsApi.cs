@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Security.Claims;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -44,12 +45,26 @@ public static class ProvisionsApi
 
         var now = time.GetUtcNow();
         var answers = new List<ProvisionAnswer>(requests.Count);
-        await using (var c = await tenant.Database.OpenAsync())
+        // One ephemeral key per requester in the message (the core sends one requester's inquiries together).
+        var sealers = new Dictionary<string, SealedPayload.Sealer>();
+        try
+        {
+            await using var c = await tenant.Database.OpenAsync();
             foreach (var request in requests)
             {
                 var (addressee, copy) = await CopiesApi.FindByCodeAsync(c, request.AgencyCode, request.Item);
-                answers.Add(AnswerFrom(request, addressee, copy, now));
+                answers.Add(AnswerFrom(request, addressee, copy, now, () => sealers.TryGetValue(request.RequesterEncryptionKey, out var sealer) ? sealer
+                    : sealers[request.RequesterEncryptionKey] = new SealedPayload.Sealer(new PublicKeys("", request.RequesterEncryptionKey))));
             }
+        }
+        catch (Exception e) when (e is CryptographicException or FormatException)
+        {
+            return Problems.BadRequest("malformed-request", "要求の内容が読めません / The request could not be read", "A requester's encryption key is not a P-256 public key.");
+        }
+        finally
+        {
+            foreach (var sealer in sealers.Values) sealer.Dispose();
+        }
         await Task.WhenAll(requests.Select((r, i) => tenant.Records.AppendAsync(new ProvisionEntry(r.MessageId, r.RequestedAt, now, r.Requester, agencyId,
             r.Affair, r.Item, r.AgencyCode, answers[i].Outcome, answers[i].Reason, answers[i].Withheld))));
         return TypedResults.Ok(Envelope.Create(agencyId, CoreLink.CoreParty, RelayKinds.Provisions, JsonSerializer.Serialize(answers, ServiceDefaults.Json),
@@ -57,14 +72,14 @@ public static class ProvisionsApi
     }
 
     /// <summary>The answer from this tenant's copy, sealed to the requester and bound to the inquiry's message id.</summary>
-    private static ProvisionAnswer AnswerFrom(ProvisionRequest request, string? addressee, StoredCopy? copy, DateTimeOffset now)
+    private static ProvisionAnswer AnswerFrom(ProvisionRequest request, string? addressee, StoredCopy? copy, DateTimeOffset now, Func<SealedPayload.Sealer> sealer)
     {
         if (copy is null) return new ProvisionAnswer(request.MessageId, Outcome.NoData, addressee is null ? "no-addressee" : "no-copy", null, now, false);
         if (request.NotBefore is { } notBefore && copy.UpdatedAt < notBefore.UtcDateTime)
             return new ProvisionAnswer(request.MessageId, Outcome.CopyOlderThanAsked, $"copy-updated-{copy.UpdatedAt:yyyy-MM-dd}", null, now, copy.Withheld);
         var payload = JsonSerializer.Serialize(new ProvidedCopy(copy.Item, copy.SchemaVersion, copy.Content, copy.UpdatedAt), ServiceDefaults.Json);
         return new ProvisionAnswer(request.MessageId, Outcome.Provided, null,
-            SealedPayload.Seal(payload, new PublicKeys("", request.RequesterEncryptionKey), request.MessageId), now, copy.Withheld);
+            sealer().Seal(payload, request.MessageId), now, copy.Withheld);
     }
 
     /// <summary>A tenant's provision records: by addressee (mapped to this tenant's code), the signed head, proofs, a full check.</summary>
