@@ -117,18 +117,34 @@ public static class CopiesApi
             """, tx, ("n", addresseeNumber), ("i", item), ("v", version), ("c", content.GetRawText()), ("w", withheld ? 1 : 0), ("t", t));
     }
 
-    /// <summary>The addressee holding <paramref name="agencyCode"/> and its copy of the item, in one round trip; nulls when missing.</summary>
-    public static async Task<(string? AddresseeNumber, StoredCopy? Copy)> FindByCodeAsync(DbConnection c, string agencyCode, string item) =>
-        (await c.QueryAsync(
-            """
-            SELECT a.addressee_number, c.schema_version, c.content, c.withheld, c.updated_at
-            FROM addressees a LEFT JOIN copies c ON c.addressee_number = a.addressee_number AND c.item = @i
-            WHERE a.agency_code = @c
+    /// <summary>
+    /// For each (agency code, item) asked, the addressee holding the code and its copy of the item, in
+    /// one round trip for the whole list (a relay message asks for several); nulls when missing.
+    /// </summary>
+    public static async Task<List<(string? AddresseeNumber, StoredCopy? Copy)>> FindByCodesAsync(DbConnection c, IReadOnlyList<(string Code, string Item)> asked)
+    {
+        var codes = asked.Select(a => a.Code).Distinct().ToArray();
+        var items = asked.Select(a => a.Item).Distinct().ToArray();
+        // PostgreSQL takes the lists as two array parameters, so the statement text stays the same and stays prepared;
+        // SQLite has no arrays and gets one parameter per value.
+        var (codeList, itemList, parameters) = c is Npgsql.NpgsqlConnection
+            ? ("= ANY(@codes)", "= ANY(@items)", new (string, object?)[] { ("codes", codes), ("items", items) })
+            : ($"IN ({string.Join(", ", codes.Select((_, i) => $"@c{i}"))})", $"IN ({string.Join(", ", items.Select((_, i) => $"@i{i}"))})",
+                codes.Select((code, i) => ($"c{i}", (object?)code)).Concat(items.Select((item, i) => ($"i{i}", (object?)item))).ToArray());
+        var rows = await c.QueryAsync(
+            $"""
+            SELECT a.agency_code, a.addressee_number, c.item, c.schema_version, c.content, c.withheld, c.updated_at
+            FROM addressees a LEFT JOIN copies c ON c.addressee_number = a.addressee_number AND c.item {itemList}
+            WHERE a.agency_code {codeList}
             """,
-            r => ((string?)r.GetString(0), r.IsDBNull(1) ? null : new StoredCopy(r.GetString(0), item, Convert.ToInt32(r.GetValue(1)),
-                JsonDocument.Parse(r.GetString(2)).RootElement.Clone(), Convert.ToInt32(r.GetValue(3)) != 0,
-                DateTime.Parse(r.GetString(4), null, System.Globalization.DateTimeStyles.RoundtripKind))),
-            null, ("c", agencyCode), ("i", item))).SingleOrDefault();
+            r => (Code: r.GetString(0), Addressee: r.GetString(1), Copy: r.IsDBNull(2) ? null : new StoredCopy(r.GetString(1), r.GetString(2),
+                Convert.ToInt32(r.GetValue(3)), JsonDocument.Parse(r.GetString(4)).RootElement.Clone(), Convert.ToInt32(r.GetValue(5)) != 0,
+                DateTime.Parse(r.GetString(6), null, System.Globalization.DateTimeStyles.RoundtripKind))),
+            null, parameters);
+        var addressees = rows.GroupBy(r => r.Code).ToDictionary(g => g.Key, g => g.First().Addressee);
+        var copies = rows.Where(r => r.Copy is not null).ToDictionary(r => (r.Code, r.Copy!.Item), r => r.Copy);
+        return [.. asked.Select(a => (addressees.GetValueOrDefault(a.Code), copies.GetValueOrDefault((a.Code, a.Item))))];
+    }
 
     public static async Task<StoredCopy?> FindAsync(DbConnection c, string addresseeNumber, string item) =>
         (await c.QueryAsync("SELECT schema_version, content, withheld, updated_at FROM copies WHERE addressee_number = @n AND item = @i",

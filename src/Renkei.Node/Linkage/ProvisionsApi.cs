@@ -49,10 +49,11 @@ public static class ProvisionsApi
         var sealers = new Dictionary<string, SealedPayload.Sealer>();
         try
         {
-            await using var c = await tenant.Database.OpenAsync();
-            foreach (var request in requests)
+            List<(string? Addressee, StoredCopy? Copy)> found;
+            await using (var c = await tenant.Database.OpenAsync())
+                found = await CopiesApi.FindByCodesAsync(c, [.. requests.Select(r => (r.AgencyCode, r.Item))]);
+            foreach (var (request, (addressee, copy)) in requests.Zip(found))
             {
-                var (addressee, copy) = await CopiesApi.FindByCodeAsync(c, request.AgencyCode, request.Item);
                 answers.Add(AnswerFrom(request, addressee, copy, now, () => sealers.TryGetValue(request.RequesterEncryptionKey, out var sealer) ? sealer
                     : sealers[request.RequesterEncryptionKey] = new SealedPayload.Sealer(new PublicKeys("", request.RequesterEncryptionKey))));
             }
