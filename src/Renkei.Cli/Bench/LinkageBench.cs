@@ -13,6 +13,7 @@ using Microsoft.Extensions.Logging;
 using Renkei.Cli.Linkage;
 using Renkei.Core.Codes;
 using Renkei.Hosting;
+using Renkei.Hosting.Storage;
 using Renkei.Registry;
 
 namespace Renkei.Cli.Bench;
@@ -54,7 +55,6 @@ public static class LinkageBench
         var folder = Path.Combine(Path.GetTempPath(), "renkei-bench-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(folder);
         var schemaSuffix = Guid.NewGuid().ToString("N")[..6];
-        var pg = postgres is null ? null : LinkageSandbox.Schema(postgres, "bench_" + schemaSuffix);
         try
         {
             var registry = RegistryApp.Create([], b =>
@@ -67,7 +67,7 @@ public static class LinkageBench
                     ["Callers:0:Name"] = "link-keys", ["Callers:0:Token"] = "bench-link-keys", ["Callers:0:Permissions:0"] = "link-keys",
                     ["Callers:1:Name"] = "clerk", ["Callers:1:Token"] = "bench-clerk", ["Callers:1:Permissions:0"] = "municipality:" + LinkageSandbox.Kashiwa,
                 };
-                if (pg is not null) { settings["Storage:Provider"] = "Postgres"; settings["Storage:ConnectionString"] = LinkageSandbox.Schema(postgres!, "bench_registry_" + schemaSuffix); }
+                if (postgres is not null) { settings["Storage:Provider"] = "Postgres"; settings["Storage:ConnectionString"] = LinkageSandbox.Schema(postgres, "bench_registry_" + schemaSuffix); }
                 b.Configuration.AddInMemoryCollection(settings);
             });
             await registry.StartAsync();
@@ -106,7 +106,18 @@ public static class LinkageBench
         finally
         {
             try { Directory.Delete(folder, recursive: true); } catch (IOException) { }
+            if (postgres is not null) await DropSchemasAsync(postgres, schemaSuffix);
         }
+    }
+
+    /// <summary>Removes the run's schemas, so that repeated runs leave nothing in the database they were given.</summary>
+    private static async Task DropSchemasAsync(string postgres, string suffix)
+    {
+        await using var c = new Npgsql.NpgsqlConnection(postgres);
+        await c.OpenAsync();
+        var schemas = await c.QueryAsync("SELECT nspname FROM pg_namespace WHERE nspname LIKE @run OR nspname = @registry",
+            r => r.GetString(0), null, ("run", $"bench\\_{suffix}%"), ("registry", $"bench_registry_{suffix}"));
+        foreach (var schema in schemas) await c.ExecuteAsync($"DROP SCHEMA \"{schema}\" CASCADE");
     }
 
     private static async Task<List<string>> ArrangeAsync(Uri registry, LinkageSandbox linkage, int count)
