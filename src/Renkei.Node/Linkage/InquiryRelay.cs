@@ -32,7 +32,9 @@ public sealed class InquiryRelay(CoreLink core, NodeOptions options, TimeProvide
     public Task<RelayedAnswer> SendAsync(Tenant tenant, InquiryBody inquiry, CancellationToken ct = default)
     {
         var pending = new Pending(inquiry, new TaskCompletionSource<RelayedAnswer>(TaskCreationOptions.RunContinuationsAsynchronously), ct);
-        var lane = lanes.GetOrAdd(tenant.AgencyId, _ => new Lane(this, tenant));
+        var lane = lanes.GetOrAdd(tenant.AgencyId, _ => new Lane());
+        // GetOrAdd may make a lane it then throws away: only the stored one, the first time, gets its loop.
+        if (Interlocked.Exchange(ref lane.Started, 1) == 0) _ = Task.Run(() => SendLoopAsync(tenant, lane));
         Interlocked.Increment(ref lane.Waiting);
         if (!lane.Queue.Writer.TryWrite(pending)) throw new ObjectDisposedException(nameof(InquiryRelay));
         return pending.Done.Task.WaitAsync(ct);
@@ -58,9 +60,7 @@ public sealed class InquiryRelay(CoreLink core, NodeOptions options, TimeProvide
     private sealed class Lane
     {
         public readonly Channel<Pending> Queue = Channel.CreateUnbounded<Pending>(new() { SingleReader = true });
-        public int Waiting;
-
-        public Lane(InquiryRelay relay, Tenant tenant) => _ = Task.Run(() => relay.SendLoopAsync(tenant, this));
+        public int Waiting, Started;
     }
 
     private async Task SendLoopAsync(Tenant tenant, Lane lane)
