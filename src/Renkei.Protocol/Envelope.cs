@@ -63,5 +63,13 @@ public sealed record Envelope(
         catch (System.Text.Json.JsonException) { return null; }
     }
 
+    /// <summary>The message as an HTTP body of known length: it goes out in one write, not in chunks.</summary>
+    public HttpContent ToHttpContent()
+    {
+        var content = new ByteArrayContent(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(this, Renkei.Hosting.ServiceDefaults.Json));
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
+        return content;
+    }
+
     public static string NewId() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
 }

@@ -85,8 +85,8 @@ public static class CodesApi
             JsonSerializer.Serialize(sealedCodes, ServiceDefaults.Json), core.Keys.Signing, time, messageId);
         try
         {
-            using var response = await http.CreateClient("nodes").PostAsJsonAsync(
-                new Uri(new Uri(agency.NodeAddress), $"api/tenants/{agency.AgencyId}/codes/delivered"), envelope, ServiceDefaults.Json);
+            using var response = await http.CreateClient("nodes").PostAsync(
+                new Uri(new Uri(agency.NodeAddress), $"api/tenants/{agency.AgencyId}/codes/delivered"), envelope.ToHttpContent());
             if (!response.IsSuccessStatusCode)
             {
                 log.LogWarning("Node of agency {AgencyId} refused a code delivery: {Status}", agency.AgencyId, (int)response.StatusCode);

@@ -100,8 +100,8 @@ public static class RelayApi
         var failure = "provider-answer-invalid";
         try
         {
-            using var response = await http.CreateClient("nodes").PostAsJsonAsync(
-                new Uri(new Uri(provider.NodeAddress), $"api/tenants/{provider.AgencyId}/provisions"), message, ServiceDefaults.Json);
+            using var response = await http.CreateClient("nodes").PostAsync(
+                new Uri(new Uri(provider.NodeAddress), $"api/tenants/{provider.AgencyId}/provisions"), message.ToHttpContent());
             if (!response.IsSuccessStatusCode) failure = "provider-refused";
             else if (await response.Content.ReadFromJsonAsync<Envelope>(ServiceDefaults.Json) is { } reply && reply.MessageId == messageId
                 && verifier.Verify(reply, CoreIdentity.PartyId, s => s == provider.AgencyId ? agencies.SigningKeyOf(provider) : null) == EnvelopeVerdict.Accepted)

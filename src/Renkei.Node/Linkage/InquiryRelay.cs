@@ -101,7 +101,7 @@ public sealed class InquiryRelay(CoreLink core, NodeOptions options, TimeProvide
         var failure = "core-answer-invalid";
         try
         {
-            using var response = await core.Client().PostAsJsonAsync("api/relay/inquiries", message, ServiceDefaults.Json, closing.Token);
+            using var response = await core.Client().PostAsync("api/relay/inquiries", message.ToHttpContent(), closing.Token);
             if (!response.IsSuccessStatusCode) failure = await ReasonOfAsync(response);
             else if (await response.Content.ReadFromJsonAsync<Envelope>(ServiceDefaults.Json) is { } reply && reply.MessageId == message.MessageId
                 && await core.VerifyFromCoreAsync(reply, tenant.AgencyId) == EnvelopeVerdict.Accepted)
