@@ -73,7 +73,9 @@ public static class CoreApp
         builder.Services.AddSingleton<AgencyStore>();
         builder.Services.AddSingleton(sp => new EnvelopeVerifier(sp.GetRequiredService<TimeProvider>(), TimeSpan.FromSeconds(options.StalenessSeconds)));
         // Calls to nodes present the core's certificate and go only to servers holding a node certificate.
-        builder.Services.AddHttpClient("nodes").UseNetworkTls(NetworkIdentity.IsNode);
+        // A provider that does not answer in time becomes an error answer for its inquiries, well before the
+        // requester's node gives up on the whole message (Node: 45 s), so the other providers' answers still arrive.
+        builder.Services.AddHttpClient("nodes", c => c.Timeout = TimeSpan.FromSeconds(15)).UseNetworkTls(NetworkIdentity.IsNode);
 
         var app = builder.Build();
         app.UseRenkeiDefaults();

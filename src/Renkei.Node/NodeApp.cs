@@ -76,7 +76,8 @@ public static class NodeApp
         builder.Services.AddSingleton<InquiryRelay>();
         builder.Services.AddSingleton<DataStandardLayout>();
         // Calls to the core present this node's certificate and go only to a server holding the core's.
-        builder.Services.AddHttpClient("core").UseNetworkTls(id => id == NetworkIdentity.Core);
+        // Longer than the core's wait for a provider (15 s), so that a slow provider costs its own inquiries only.
+        builder.Services.AddHttpClient("core", c => c.Timeout = TimeSpan.FromSeconds(45)).UseNetworkTls(id => id == NetworkIdentity.Core);
         builder.Services.AddSingleton<InquiryBatchWorker>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<InquiryBatchWorker>());
         builder.Services.AddAuthorizationBuilder().AddPolicy(StaffPolicy, p =>

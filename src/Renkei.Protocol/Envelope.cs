@@ -72,4 +72,7 @@ public sealed record Envelope(
     }
 
     public static string NewId() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+
+    /// <summary>True for an id as <see cref="NewId"/> makes them: 32 lower-case hexadecimal digits.</summary>
+    public static bool IsId(string? id) => id is { Length: 32 } && id.All(c => char.IsAsciiDigit(c) || c is >= 'a' and <= 'f');
 }

@@ -43,6 +43,12 @@ public sealed class EnvelopeVerifier(TimeProvider time, TimeSpan window)
         return EnvelopeVerdict.Accepted;
     }
 
+    /// <summary>
+    /// Claims the id of one item a verified message carries (an inquiry's message id): false when the
+    /// sender used it before inside the window, so that records never share an id.
+    /// </summary>
+    public bool Claim(Envelope verified, string itemId) => seen.TryAdd(verified.Sender + "|item|" + itemId, verified.SentAt);
+
     private void Prune(DateTimeOffset now)
     {
         foreach (var (nonce, sentAt) in seen)

@@ -12,7 +12,7 @@ public class DatabaseSettingsTests
     public void PostgreSQL_connections_prepare_repeated_statements_and_skip_the_reset_unless_the_connection_string_says_otherwise()
     {
         var tuned = Used("Host=127.0.0.1;Username=renkei;Database=postgres");
-        Assert.Equal(64, tuned.MaxAutoPrepare);
+        Assert.Equal((64, 2), (tuned.MaxAutoPrepare, tuned.AutoPrepareMinUsages));
         Assert.True(tuned.NoResetOnClose);
         // An operator's own choice stands, under either spelling of the keyword.
         var own = Used("Host=127.0.0.1;Username=renkei;Max Auto Prepare=0;No Reset On Close=false");

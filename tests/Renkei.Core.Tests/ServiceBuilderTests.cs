@@ -16,5 +16,7 @@ public class ServiceBuilderTests
         var files = Files(ServiceDefaults.CreateBuilder([]));
         Assert.NotEmpty(files);
         Assert.All(files, s => Assert.False(s.ReloadOnChange));
+        // An operator who wants the watch back says so on the command line.
+        Assert.Contains(Files(ServiceDefaults.CreateBuilder(["--hostBuilder:reloadConfigOnChange=true"])), s => s.ReloadOnChange);
     }
 }

@@ -45,6 +45,11 @@ public static class RelayApi
             return Problems.BadRequest("malformed-inquiry", "照会の内容が読めません / The inquiry could not be read",
                 $"The body is a list of 1 to {RelayKinds.MaxPerMessage} inquiries, each with its own message id, code, affair, provider and item.");
 
+        // Checked after the whole message reads, so that a malformed message claims nothing.
+        if (!inquiries.Select(q => verifier.Claim(envelope, q.MessageId)).ToList().All(claimed => claimed))
+            return Problems.Result(409, "reused-message-id", "照会の識別子が再利用されています / An inquiry's message id was used before",
+                "Each inquiry needs a message id of its own; nothing of this message was relayed.");
+
         var requestedAt = time.GetUtcNow();
         var answers = new ProvisionAnswer[inquiries.Count];
         var forwards = new Dictionary<string, Forward>();
@@ -81,7 +86,7 @@ public static class RelayApi
             JsonSerializer.Serialize(answers, ServiceDefaults.Json), core.Keys.Signing, time, envelope.MessageId));
     }
 
-    private static bool IsComplete(InquiryBody q) => !string.IsNullOrEmpty(q.MessageId) && !string.IsNullOrEmpty(q.AgencyCode)
+    private static bool IsComplete(InquiryBody q) => Envelope.IsId(q.MessageId) && !string.IsNullOrEmpty(q.AgencyCode)
         && !string.IsNullOrEmpty(q.Affair) && !string.IsNullOrEmpty(q.Item) && !string.IsNullOrEmpty(q.Provider);
 
     private static ProvisionAnswer Answer(InquiryBody q, Outcome outcome, string? reason) => new(q.MessageId, outcome, reason, null, null, false);
@@ -109,10 +114,16 @@ public static class RelayApi
                 provided = reply.BodyAs<ProvisionAnswer>(RelayKinds.Provisions)?.Where(a => a.MessageId is not null).DistinctBy(a => a.MessageId)
                     .ToDictionary(a => a.MessageId);
         }
-        catch (Exception e) when (e is HttpRequestException or JsonException or TaskCanceledException)
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
         {
             log.LogWarning("Provider node of {Provider} failed for message {MessageId}: {Error}", provider.AgencyId, messageId, e.GetType().Name);
             failure = "provider-unreachable";
+        }
+        catch (Exception e)
+        {
+            // Whatever the provider sent, its inquiries are still answered and recorded, as errors.
+            log.LogWarning("Provider node of {Provider} answered message {MessageId} unreadably: {Error}", provider.AgencyId, messageId, e.GetType().Name);
+            failure = "provider-answer-invalid";
         }
         foreach (var (index, request) in forward.Requests)
             answers[index] = provided?.GetValueOrDefault(request.MessageId) is { } answer

@@ -60,6 +60,7 @@ public sealed class Database
             .Select(k => k.Replace(" ", "", StringComparison.Ordinal).ToLowerInvariant()).ToHashSet();
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
         if (!given.Contains("maxautoprepare")) builder.MaxAutoPrepare = 64;
+        if (!given.Contains("autoprepareminusages")) builder.AutoPrepareMinUsages = 2;
         if (!given.Contains("noresetonclose")) builder.NoResetOnClose = true;
         return builder.ConnectionString;
     }

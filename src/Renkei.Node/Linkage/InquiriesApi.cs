@@ -77,8 +77,9 @@ public static class InquiriesApi
         {
             relayed = await relay.SendAsync(tenant, new InquiryBody(messageId, code, request.Affair!, request.Provider!, request.Item!, request.NotBefore), ct);
         }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        catch (OperationCanceledException)
         {
+            // The caller gave up or the node is stopping: the inquiry may or may not have reached the core.
             await tenant.Records.AppendAsync(new ProvisionEntry(messageId, requestedAt, null, agencyId, request.Provider!, request.Affair!,
                 request.Item!, code, Outcome.Error, "interrupted", false));
             throw;

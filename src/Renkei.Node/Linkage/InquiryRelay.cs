@@ -20,7 +20,7 @@ public sealed record RelayedAnswer(ProvisionAnswer Answer, string? Opened);
 /// </summary>
 public sealed class InquiryRelay(CoreLink core, NodeOptions options, TimeProvider time, ILogger<InquiryRelay> log) : IDisposable
 {
-    private readonly ConcurrentDictionary<string, Lane> lanes = new();
+    private readonly ConcurrentDictionary<(string Tenant, string Provider), Lane> lanes = new();
     // Cancelled when the node is disposed, after its requests and batch worker have stopped: what is still on its way is abandoned.
     private readonly CancellationTokenSource closing = new();
 
@@ -32,7 +32,8 @@ public sealed class InquiryRelay(CoreLink core, NodeOptions options, TimeProvide
     public Task<RelayedAnswer> SendAsync(Tenant tenant, InquiryBody inquiry, CancellationToken ct = default)
     {
         var pending = new Pending(inquiry, new TaskCompletionSource<RelayedAnswer>(TaskCreationOptions.RunContinuationsAsynchronously), ct);
-        var lane = lanes.GetOrAdd(tenant.AgencyId, _ => new Lane());
+        // One lane per tenant and provider: a provider that is slow to answer holds up only the inquiries made of it.
+        var lane = lanes.GetOrAdd((tenant.AgencyId, inquiry.Provider), _ => new Lane());
         // GetOrAdd may make a lane it then throws away: only the stored one, the first time, gets its loop.
         if (Interlocked.Exchange(ref lane.Started, 1) == 0) _ = Task.Run(() => SendLoopAsync(tenant, lane));
         Interlocked.Increment(ref lane.Waiting);
@@ -45,8 +46,8 @@ public sealed class InquiryRelay(CoreLink core, NodeOptions options, TimeProvide
     /// <summary>Messages sent to the core since start, and the inquiries they carried (their ratio is the batching achieved).</summary>
     public (long Messages, long Inquiries) Sent => (Interlocked.Read(ref messages), Interlocked.Read(ref inquiries));
 
-    /// <summary>How many of a tenant's inquiries wait for a free message slot now.</summary>
-    public int Waiting(string agencyId) => lanes.TryGetValue(agencyId, out var lane) ? Volatile.Read(ref lane.Waiting) : 0;
+    /// <summary>How many of a tenant's inquiries wait for a free message slot now, to any provider.</summary>
+    public int Waiting(string agencyId) => lanes.Where(l => l.Key.Tenant == agencyId).Sum(l => Volatile.Read(ref l.Value.Waiting));
 
     public void Dispose()
     {
@@ -85,7 +86,12 @@ public sealed class InquiryRelay(CoreLink core, NodeOptions options, TimeProvide
             _ = Task.Run(async () =>
             {
                 try { await SendBatchAsync(tenant, batch); }
-                catch (Exception e) { foreach (var p in batch) p.Done.TrySetException(e); }
+                catch (Exception e)
+                {
+                    // A fault of this node, not of the core: each inquiry still gets an answer, which its caller records.
+                    log.LogError("Sending {Count} inquiries failed at the node: {Error}", batch.Count, e.GetType().Name);
+                    foreach (var p in batch) p.Done.TrySetResult(new RelayedAnswer(new ProvisionAnswer(p.Inquiry.MessageId, Outcome.Error, "node-error", null, null, false), null));
+                }
                 finally { slots.Release(); }
             });
         }
@@ -113,7 +119,7 @@ public sealed class InquiryRelay(CoreLink core, NodeOptions options, TimeProvide
             foreach (var p in batch) p.Done.TrySetCanceled(closing.Token);
             return;
         }
-        catch (Exception e) when (e is HttpRequestException or JsonException or TaskCanceledException)
+        catch (Exception e) when (e is HttpRequestException or JsonException or TaskCanceledException or InvalidOperationException)
         {
             log.LogWarning("Core unreachable for message {MessageId} ({Count} inquiries): {Error}", message.MessageId, batch.Count, e.GetType().Name);
             failure = "core-unreachable";
@@ -133,9 +139,9 @@ public sealed class InquiryRelay(CoreLink core, NodeOptions options, TimeProvide
         try
         {
             var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
-            var type = problem.TryGetProperty("type", out var t) ? t.GetString() : null;
+            var type = problem.ValueKind == JsonValueKind.Object && problem.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
             return type is null ? $"core-{(int)response.StatusCode}" : Problems.SlugOf(type);
         }
-        catch (JsonException) { return $"core-{(int)response.StatusCode}"; }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or NotSupportedException) { return $"core-{(int)response.StatusCode}"; }
     }
 }

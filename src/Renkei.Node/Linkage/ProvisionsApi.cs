@@ -39,7 +39,9 @@ public static class ProvisionsApi
             return Problems.Result(EnvelopeVerifier.StatusOf(verdict), slug, title);
         }
         var requests = envelope.BodyAs<ProvisionRequest>(RelayKinds.ProvisionRequests);
-        if (requests is null || !requests.All(r => !string.IsNullOrEmpty(r.MessageId) && !string.IsNullOrEmpty(r.AgencyCode) && !string.IsNullOrEmpty(r.Item)
+        // Every field a record needs is checked first: one bad row would fail the group commit of other messages' records too.
+        if (requests is null || requests.DistinctBy(r => r.MessageId).Count() != requests.Count || !requests.All(r => Envelope.IsId(r.MessageId)
+                && !string.IsNullOrEmpty(r.AgencyCode) && !string.IsNullOrEmpty(r.Item) && !string.IsNullOrEmpty(r.Affair)
                 && !string.IsNullOrEmpty(r.Requester) && !string.IsNullOrEmpty(r.RequesterEncryptionKey)))
             return Problems.BadRequest("malformed-request", "要求の内容が読めません / The request could not be read");
 

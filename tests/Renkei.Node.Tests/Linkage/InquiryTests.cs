@@ -183,7 +183,8 @@ public class InquiryTests
         string code;
         await using (var b = await bunkyo.Database.OpenAsync())
             code = (await b.ScalarAsync<string>("SELECT agency_code FROM addressees WHERE addressee_number = 'B-0001'"))!;
-        var body = JsonSerializer.Serialize(new[] { new InquiryBody(Envelope.NewId(), code, "child-allowance", K, "local-tax", null) }, ServiceDefaults.Json);
+        string Body() => JsonSerializer.Serialize(new[] { new InquiryBody(Envelope.NewId(), code, "child-allowance", K, "local-tax", null) }, ServiceDefaults.Json);
+        var body = Body();
         var core = network.Presenting(network.NodeCertificate, network.Core);
         Task<HttpResponseMessage> Send(Envelope e) => core.PostAsJsonAsync("api/relay/inquiries", e, ServiceDefaults.Json);
         // The core has verified (and cached) Bunkyo's registered key.
@@ -197,10 +198,12 @@ public class InquiryTests
         }, ServiceDefaults.Json));
 
         await ProblemAssert.IsProblemAsync(await Send(Envelope.Create(B, "core", RelayKinds.Inquiries, body, bunkyo.Keys.Signing, TimeProvider.System)), 401, "bad-signature");
-        var inquiry = Envelope.Create(B, "core", RelayKinds.Inquiries, body, renewed.Signing, TimeProvider.System);
+        // A new inquiry (its own message id) signed with the renewed key.
+        var fresh = Body();
+        var inquiry = Envelope.Create(B, "core", RelayKinds.Inquiries, fresh, renewed.Signing, TimeProvider.System);
         var reply = (await (await Send(inquiry)).Content.ReadFromJsonAsync<Envelope>(ServiceDefaults.Json))!;
         var answer = Assert.Single(reply.BodyAs<ProvisionAnswer>(RelayKinds.InquiryResults)!);
-        var asked = JsonSerializer.Deserialize<InquiryBody[]>(body, ServiceDefaults.Json)![0].MessageId;
+        var asked = JsonSerializer.Deserialize<InquiryBody[]>(fresh, ServiceDefaults.Json)![0].MessageId;
         Assert.Equal((asked, Outcome.Provided), (answer.MessageId, answer.Outcome));
         Assert.NotNull(answer.Sealed!.Open(renewed.Encryption, asked));
         Assert.Null(answer.Sealed.Open(bunkyo.Keys.Encryption, asked));

@@ -102,6 +102,23 @@ public class RelayMessageTests
         Assert.Null(answers[0].Sealed!.Open(bunkyo.Keys.Encryption, asked[1].MessageId));
         Assert.Equal(3L, await Recorded());
 
+        // An inquiry's message id serves once: a later message that reuses one is refused whole.
+        await ProblemAssert.IsProblemAsync(await Send(JsonSerializer.Serialize(new[] { Inquiry(), asked[0] }, ServiceDefaults.Json)), 409, "reused-message-id");
+        Assert.Equal(3L, await Recorded());
+
+        // A provider whose node cannot be reached costs only its own inquiries in the message.
+        using var chiba = PartyKeys.Generate();
+        await LinkageNetwork.Ensure(await network.CoreClient("operator-token").PutAsJsonAsync("api/agencies/121002", new
+        {
+            kind = "municipality", name = "千葉市", localGovernmentCode = "121002", nodeAddress = "https://127.0.0.1:9/", nodeId = LinkageNetwork.NodeId,
+            signingKey = chiba.Public.SigningKey, encryptionKey = chiba.Public.EncryptionKey,
+        }, ServiceDefaults.Json));
+        var mixed = new[] { Inquiry(), Inquiry() with { Provider = "121002" } };
+        reply = (await (await Send(JsonSerializer.Serialize(mixed, ServiceDefaults.Json))).Content.ReadFromJsonAsync<Envelope>(ServiceDefaults.Json))!;
+        Assert.Equal([(Outcome.Provided, null), (Outcome.Error, "provider-unreachable")],
+            reply.BodyAs<ProvisionAnswer>(RelayKinds.InquiryResults)!.Select(a => (a.Outcome, a.Reason)));
+        Assert.Equal(5L, await Recorded());
+
         // Messages the core cannot read are refused whole, and nothing of them is recorded.
         var same = Inquiry();
         foreach (var body in new[]
@@ -113,8 +130,9 @@ public class RelayMessageTests
             JsonSerializer.Serialize(new[] { Inquiry() with { Item = "" } }, ServiceDefaults.Json),
             "[null]",
             "{not json",
+            JsonSerializer.Serialize(new[] { Inquiry() with { MessageId = "not-an-id" } }, ServiceDefaults.Json),
         })
             await ProblemAssert.IsProblemAsync(await Send(body), 400, "malformed-inquiry");
-        Assert.Equal(3L, await Recorded());
+        Assert.Equal(5L, await Recorded());
     }
 }
