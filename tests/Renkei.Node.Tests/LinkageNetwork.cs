@@ -118,6 +118,7 @@ public sealed class LinkageNetwork : IAsyncDisposable
         })).Concat(Tls(coreTls)).Append(new("Core:DataFolder", Path.Combine(folder.Path, "core")))
             .Append(new("Core:LinkSealKeyFile", Path.Combine(folder.Path, "registry", "link-seal.key"))), https: true));
         Core = await StartAsync(core);
+        CoreKeys = core.Services.GetRequiredService<CoreIdentity>().Keys;
 
         var schemaPrefix = "t" + Guid.NewGuid().ToString("N")[..10] + "_";
         var tenants = LinkageSandbox.Agencies;
@@ -209,6 +210,9 @@ public sealed class LinkageNetwork : IAsyncDisposable
     public RelayGate RelayGate { get; } = new();
 
     public NodeOptions NodeOptions => nodeApp.Services.GetRequiredService<NodeOptions>();
+
+    /// <summary>The core's own keys, for tests that send what only the core could sign.</summary>
+    public PartyKeys CoreKeys { get; private set; } = null!;
 
     public global::Renkei.Node.Linkage.InquiryRelay NodeRelay => nodeApp.Services.GetRequiredService<global::Renkei.Node.Linkage.InquiryRelay>();
 

@@ -135,4 +135,45 @@ public class RelayMessageTests
             await ProblemAssert.IsProblemAsync(await Send(body), 400, "malformed-inquiry");
         Assert.Equal(5L, await Recorded());
     }
+
+    [Theory, StorageData]
+    public async Task A_provider_node_refuses_a_core_signed_request_it_could_not_record_and_records_nothing_of_it(StorageProvider provider)
+    {
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        await MovedFamily.ArrangeAsync(network);
+        var kashiwa = network.NodeTenants.Find(K)!;
+        string code;
+        await using (var k = await kashiwa.Database.OpenAsync())
+            code = (await k.ScalarAsync<string>("SELECT agency_code FROM addressees WHERE addressee_number = 'K-0001'"))!;
+        var requester = network.NodeTenants.Find(B)!.Keys.Public.EncryptionKey;
+        ProvisionRequest Request(string? id = null) => new(id ?? Envelope.NewId(), B, requester, "child-allowance", "local-tax", code, null, DateTimeOffset.UtcNow);
+        var node = network.Presenting(network.CoreCertificate, network.Node);
+        Task<HttpResponseMessage> Send(object requests) => node.PostAsJsonAsync($"api/tenants/{K}/provisions",
+            Envelope.Create("core", K, RelayKinds.ProvisionRequests, JsonSerializer.Serialize(requests, ServiceDefaults.Json), network.CoreKeys.Signing, TimeProvider.System),
+            ServiceDefaults.Json);
+        async Task<long> Recorded()
+        {
+            await using var k = await kashiwa.Database.OpenAsync();
+            return await k.ScalarAsync<long>("SELECT COUNT(*) FROM provision_records");
+        }
+
+        // Genuine: answered and recorded.
+        var good = Request();
+        var reply = (await (await Send(new[] { good })).Content.ReadFromJsonAsync<Envelope>(ServiceDefaults.Json))!;
+        Assert.Equal(Outcome.Provided, Assert.Single(reply.BodyAs<ProvisionAnswer>(RelayKinds.Provisions)!).Outcome);
+        Assert.Equal(1L, await Recorded());
+
+        // Signed by the core, yet a record could not be written for it: refused whole, before anything is recorded.
+        var same = Request();
+        foreach (var requests in new object[]
+        {
+            new[] { Request(), Request() with { Affair = "" } },
+            new[] { same, same },
+            new[] { Request(id: "not-an-id") },
+            new[] { Request() with { RequesterEncryptionKey = "bm90IGEga2V5" } },
+            Array.Empty<ProvisionRequest>(),
+        })
+            await ProblemAssert.IsProblemAsync(await Send(requests), 400, "malformed-request");
+        Assert.Equal(1L, await Recorded());
+    }
 }
