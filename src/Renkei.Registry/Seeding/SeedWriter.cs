@@ -243,6 +243,12 @@ internal sealed class SqliteSeedWriter : SeedWriter
     public override async ValueTask DisposeAsync()
     {
         foreach (var command in new[] { households, residents, codes, numbers, events, lastPosition }) await command.DisposeAsync();
+        // The connection goes back to the pool: the Registry's own work there gets SQLite's defaults again.
+        await using (var reset = Connection.CreateCommand())
+        {
+            reset.CommandText = "PRAGMA cache_size = -2000; PRAGMA temp_store = DEFAULT;";
+            await reset.ExecuteNonQueryAsync();
+        }
         await base.DisposeAsync();
     }
 }

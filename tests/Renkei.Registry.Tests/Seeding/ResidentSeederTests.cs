@@ -28,6 +28,17 @@ public class ResidentSeederTests
         return await c.ScalarAsync<long>($"SELECT COUNT(*) FROM {table}");
     }
 
+    [Fact]
+    public async Task The_seeders_large_SQLite_page_cache_does_not_stay_on_the_pooled_connection_it_returns()
+    {
+        var database = await FreshRegisterAsync(StorageProvider.Sqlite);
+        using var deriver = new IndividualNumberDeriver(Key);
+        await ResidentSeeder.SeedAsync(database, deriver, new SeedPlan(5, 1, 20));
+        // The pool hands out the connection the seeder used; the Registry's work there gets SQLite's defaults.
+        await using var c = await database.OpenAsync();
+        Assert.Equal((-2000L, 0L), (await c.ScalarAsync<long>("PRAGMA cache_size"), await c.ScalarAsync<long>("PRAGMA temp_store")));
+    }
+
     private sealed record Row(string ResidentId, string Code, string? Number, string Municipality, string? Household, string Relationship,
         string Family, string Given, string FamilyKana, string GivenKana, string Born, string Sex, string Address);
 
