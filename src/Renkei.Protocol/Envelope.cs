@@ -1,6 +1,8 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
+using Renkei.Hosting;
 
 namespace Renkei.Protocol;
 
@@ -57,16 +59,16 @@ public sealed record Envelope(
         if (Kind != kind) return null;
         try
         {
-            var list = System.Text.Json.JsonSerializer.Deserialize<List<T>>(Body, Renkei.Hosting.ServiceDefaults.Json);
+            var list = JsonSerializer.Deserialize<List<T>>(Body, ServiceDefaults.Json);
             return list is { Count: > 0 and <= RelayKinds.MaxPerMessage } && !list.Contains(null!) ? list : null;
         }
-        catch (System.Text.Json.JsonException) { return null; }
+        catch (JsonException) { return null; }
     }
 
     /// <summary>The message as an HTTP body of known length: it goes out in one write, not in chunks.</summary>
     public HttpContent ToHttpContent()
     {
-        var content = new ByteArrayContent(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(this, Renkei.Hosting.ServiceDefaults.Json));
+        var content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(this, ServiceDefaults.Json));
         content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
         return content;
     }

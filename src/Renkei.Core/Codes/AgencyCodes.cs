@@ -32,7 +32,7 @@ public sealed class AgencyCodes
     // One AesSiv per thread: its Aes objects may not be shared.
     private readonly ThreadLocal<AesSiv> siv;
     // S2V's value after each agency's id depends on nothing else, so it is computed once per agency
-    // (RFC 5297 §5): a code then costs one CBC call for the CMAC and one ECB call for CTR.
+    // (RFC 5297 §5): a code then costs the CMAC over its link key (two blocks) and the CTR (two blocks).
     private readonly ConcurrentDictionary<string, UInt128> absorbed = new(StringComparer.Ordinal);
 
     public AgencyCodes(ReadOnlySpan<byte> key)
@@ -56,7 +56,7 @@ public sealed class AgencyCodes
         if (linkKey.Length != LinkKeyLength) throw new ArgumentException($"A link key is {LinkKeyLength} bytes.", nameof(linkKey));
         Span<byte> code = stackalloc byte[CodeBytes];
         siv.Value!.Encrypt(Absorbed(agencyId), linkKey, code);
-        return Base64Url(code);
+        return System.Buffers.Text.Base64Url.EncodeToString(code);
     }
 
     /// <summary>Opens a code that <paramref name="agencyId"/> presents; false for a code not made for that agency by this key.</summary>
@@ -64,7 +64,7 @@ public sealed class AgencyCodes
     {
         if (code is null || code.Length != CodeChars || linkKey.Length != LinkKeyLength) return false;
         Span<byte> raw = stackalloc byte[CodeBytes];
-        if (!TryFromBase64Url(code, raw)) return false;
+        if (!Base64UrlText.TryDecodeExact(code, raw)) return false;
         return siv.Value!.TryDecrypt(Absorbed(agencyId), raw, linkKey);
     }
 
@@ -85,8 +85,4 @@ public sealed class AgencyCodes
         if (absorbed.Count < MaxCachedAgencies) absorbed.TryAdd(agencyId, d);
         return d;
     }
-
-    private static string Base64Url(ReadOnlySpan<byte> bytes) => System.Buffers.Text.Base64Url.EncodeToString(bytes);
-
-    private static bool TryFromBase64Url(string text, Span<byte> destination) => Base64UrlText.TryDecodeExact(text, destination);
 }
