@@ -11,7 +11,7 @@ public class CodeIssuanceTests
     private static async Task<string?> CodeOfAsync(Database tenant, string addresseeNumber)
     {
         await using var c = await tenant.OpenAsync();
-        return await c.ScalarAsync<string>("SELECT agency_code FROM addressees WHERE addressee_number = @n", null, ("n", addresseeNumber));
+        return await Tenants.Tenant.AgencyCodeOfAsync(c, addresseeNumber);
     }
 
     [Theory, StorageData]

@@ -56,6 +56,18 @@ public sealed class BatchPeople
         }
     }
 
+    /// <summary>
+    /// Submits B-1 … B-<paramref name="count"/> with the relay gate letting three messages through, and waits
+    /// until three are answered and the worker's others are held at the gate (the network sends one inquiry per message).
+    /// </summary>
+    public async Task<(string Id, JsonElement Status)> SubmittedWithThreeAnsweredAsync(int count)
+    {
+        Network.RelayGate.Close(letThrough: 3);
+        var id = await SubmittedAsync(Enumerable.Range(1, count).Select(i => $"B-{i}"));
+        var concurrency = Network.NodeOptions.BatchConcurrency;
+        return (id, await WaitAsync(id, s => s.GetProperty("answered").GetInt32() == 3 && Network.RelayGate.Held == concurrency, "three answered, the rest held"));
+    }
+
     public Task<JsonElement> DoneAsync(string id, string caller = "bunkyo-child-clerk") =>
         WaitAsync(id, s => s.GetProperty("status").GetString() == "done", "the batch did not finish", caller);
 
@@ -129,10 +141,7 @@ public class InquiryBatchTests
     {
         await using var network = await LinkageNetwork.StartAsync(provider, oneInquiryPerMessage: true);
         var people = await BatchPeople.ArrangeAsync(network, count: 12, atKashiwa: 12, withCopy: 6);
-        network.RelayGate.Close(letThrough: 3);
-        var id = await people.SubmittedAsync(Enumerable.Range(1, 12).Select(i => $"B-{i}"));
-        var concurrency = network.NodeOptions.BatchConcurrency;
-        var partial = await people.WaitAsync(id, s => s.GetProperty("answered").GetInt32() == 3 && network.RelayGate.Held == concurrency, "three answered, the rest held");
+        var (id, partial) = await people.SubmittedWithThreeAnsweredAsync(12);
         Assert.Equal("running", partial.GetProperty("status").GetString());
 
         // While some are pending, the cursor stops before the first of them: it never skips one.
@@ -231,10 +240,8 @@ public class InquiryBatchTests
     {
         await using var network = await LinkageNetwork.StartAsync(provider, oneInquiryPerMessage: true);
         var people = await BatchPeople.ArrangeAsync(network, count: 10, atKashiwa: 10, withCopy: 4);
-        network.RelayGate.Close(letThrough: 3);
-        var id = await people.SubmittedAsync(Enumerable.Range(1, 10).Select(i => $"B-{i}"));
+        var (id, _) = await people.SubmittedWithThreeAnsweredAsync(10);
         var concurrency = network.NodeOptions.BatchConcurrency;
-        await people.WaitAsync(id, s => s.GetProperty("answered").GetInt32() == 3 && network.RelayGate.Held == concurrency, "three answered, the rest held");
         var before = await AnsweredAsync(network);
         Assert.Equal(3, before.Count);
 

@@ -131,9 +131,7 @@ public class InquiryTests
         await using var network = await LinkageNetwork.StartAsync(provider);
         var family = await MovedFamily.ArrangeAsync(network);
         // Bunkyo presents Kashiwa's code for the person: the core refuses to translate it.
-        string kashiwaCode;
-        await using (var k = await network.TenantDatabases[K].OpenAsync())
-            kashiwaCode = (await k.ScalarAsync<string>("SELECT agency_code FROM addressees WHERE addressee_number = 'K-0001'"))!;
+        var kashiwaCode = (await network.NodeTenants.Find(K)!.AgencyCodeOfAsync("K-0001"))!;
         await using (var b = await network.TenantDatabases[B].OpenAsync())
             await b.ExecuteAsync("UPDATE addressees SET agency_code = @c WHERE addressee_number = 'B-0001'", null, ("c", kashiwaCode));
         var answer = await family.AnswerAsync("bunkyo-child-clerk");
@@ -149,9 +147,7 @@ public class InquiryTests
         await using var network = await LinkageNetwork.StartAsync(provider);
         var family = await MovedFamily.ArrangeAsync(network);
         var bunkyo = network.NodeTenants.Find(B)!;
-        string code;
-        await using (var b = await bunkyo.Database.OpenAsync())
-            code = (await b.ScalarAsync<string>("SELECT agency_code FROM addressees WHERE addressee_number = 'B-0001'"))!;
+        var code = (await bunkyo.AgencyCodeOfAsync("B-0001"))!;
         var body = JsonSerializer.Serialize(new[] { new InquiryBody(Envelope.NewId(), code, "child-allowance", K, "local-tax", null) }, ServiceDefaults.Json);
         var core = network.Presenting(network.NodeCertificate, network.Core);
         Task<HttpResponseMessage> Send(Envelope e) => core.PostAsJsonAsync("api/relay/inquiries", e, ServiceDefaults.Json);
@@ -180,9 +176,7 @@ public class InquiryTests
         await using var network = await LinkageNetwork.StartAsync(provider);
         var family = await MovedFamily.ArrangeAsync(network);
         var bunkyo = network.NodeTenants.Find(B)!;
-        string code;
-        await using (var b = await bunkyo.Database.OpenAsync())
-            code = (await b.ScalarAsync<string>("SELECT agency_code FROM addressees WHERE addressee_number = 'B-0001'"))!;
+        var code = (await bunkyo.AgencyCodeOfAsync("B-0001"))!;
         string Body() => JsonSerializer.Serialize(new[] { new InquiryBody(Envelope.NewId(), code, "child-allowance", K, "local-tax", null) }, ServiceDefaults.Json);
         var body = Body();
         var core = network.Presenting(network.NodeCertificate, network.Core);

@@ -19,9 +19,7 @@ public class MutualTlsTests
         await using var network = await LinkageNetwork.StartAsync(provider);
         await MovedFamily.ArrangeAsync(network);
         var bunkyo = network.NodeTenants.Find(B)!;
-        string code;
-        await using (var b = await bunkyo.Database.OpenAsync())
-            code = (await b.ScalarAsync<string>("SELECT agency_code FROM addressees WHERE addressee_number = 'B-0001'"))!;
+        var code = (await bunkyo.AgencyCodeOfAsync("B-0001"))!;
         var body = JsonSerializer.Serialize(new[] { new InquiryBody(Envelope.NewId(), code, "child-allowance", K, "local-tax", null) }, ServiceDefaults.Json);
         var genuine = Envelope.Create(B, "core", RelayKinds.Inquiries, body, bunkyo.Keys.Signing, TimeProvider.System);
         Task<HttpResponseMessage> Send(HttpClient client) => client.PostAsJsonAsync("api/relay/inquiries", genuine, ServiceDefaults.Json);

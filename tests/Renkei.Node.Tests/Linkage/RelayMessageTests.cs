@@ -77,9 +77,7 @@ public class RelayMessageTests
         await using var network = await LinkageNetwork.StartAsync(provider);
         await MovedFamily.ArrangeAsync(network);
         var bunkyo = network.NodeTenants.Find(B)!;
-        string code;
-        await using (var b = await bunkyo.Database.OpenAsync())
-            code = (await b.ScalarAsync<string>("SELECT agency_code FROM addressees WHERE addressee_number = 'B-0001'"))!;
+        var code = (await bunkyo.AgencyCodeOfAsync("B-0001"))!;
         var core = network.Presenting(network.NodeCertificate, network.Core);
         Task<HttpResponseMessage> Send(string body) =>
             core.PostAsJsonAsync("api/relay/inquiries", Envelope.Create(B, "core", RelayKinds.Inquiries, body, bunkyo.Keys.Signing, TimeProvider.System), ServiceDefaults.Json);
@@ -142,9 +140,7 @@ public class RelayMessageTests
         await using var network = await LinkageNetwork.StartAsync(provider);
         await MovedFamily.ArrangeAsync(network);
         var kashiwa = network.NodeTenants.Find(K)!;
-        string code;
-        await using (var k = await kashiwa.Database.OpenAsync())
-            code = (await k.ScalarAsync<string>("SELECT agency_code FROM addressees WHERE addressee_number = 'K-0001'"))!;
+        var code = (await kashiwa.AgencyCodeOfAsync("K-0001"))!;
         var requester = network.NodeTenants.Find(B)!.Keys.Public.EncryptionKey;
         ProvisionRequest Request(string? id = null) => new(id ?? Envelope.NewId(), B, requester, "child-allowance", "local-tax", code, null, DateTimeOffset.UtcNow);
         var node = network.Presenting(network.CoreCertificate, network.Node);
