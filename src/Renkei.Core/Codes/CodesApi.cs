@@ -21,13 +21,6 @@ public sealed record CodeRequest(string? AgencyId, List<CodeRequestItem>? Reques
 /// <summary>What the requester learns: how many codes reached the agency's node; never the codes.</summary>
 public sealed record CodeIssueReceipt(string AgencyId, int Delivered, int Unmatched);
 
-/// <summary>One issued code as the node receives it (sealed to the agency).</summary>
-public sealed record DeliveredCode(string AcquisitionNumber, string AgencyCode);
-
-public sealed record CodeDelivery(List<DeliveredCode> Codes);
-
-public sealed record CodeDeliveryReceipt(int Matched, int Unmatched);
-
 /// <summary>
 /// 符号の生成 (番号法 art. 21-2): the Registry hands the core a link key per person together with the
 /// agency's acquisition number, sealed so that only the core can open it and only for that agency
@@ -62,13 +55,13 @@ public static class CodesApi
         for (var i = 0; i < items.Count && agency is not null && errors.Count == 0; i++)
         {
             var item = items[i];
-            string? why = "missing";
+            string? why = "封緘された連携キーがありません / sealedLinkKey is required";
             if (item is null)
                 errors[$"requests[{i}]"] = ["空の項目です / the item is empty"];
             else if (string.IsNullOrWhiteSpace(item.AcquisitionNumber) || item.AcquisitionNumber.Length > 64)
                 errors[$"requests[{i}].acquisitionNumber"] = ["取得番号は1〜64文字です / acquisitionNumber must be 1 to 64 characters"];
             else if (string.IsNullOrEmpty(item.SealedLinkKey) || !seal.TryOpen(item.SealedLinkKey, agency.AgencyId, item.AcquisitionNumber, now, out var linkKey, out why))
-                errors[$"requests[{i}].sealedLinkKey"] = [SealProblem(why)];
+                errors[$"requests[{i}].sealedLinkKey"] = [why!];
             else
             {
                 issued.Add(new DeliveredCode(item.AcquisitionNumber, codes.Issue(agency.AgencyId, linkKey)));
@@ -104,13 +97,4 @@ public static class CodesApi
                 "The node did not answer, or its answer could not be read; the request may be sent again.");
         }
     }
-
-    private static string SealProblem(string? reason) => reason switch
-    {
-        "missing" => "封緘された連携キーがありません / sealedLinkKey is required",
-        "expired" => "連携キーの有効期限が切れています。住基から取り直してください / the sealed link key has expired; ask the Registry again",
-        "sealed for another agency or acquisition number, or altered" =>
-            "この機関・取得番号のための連携キーではないか、改ざんされています / the link key was sealed for another agency or acquisition number, or altered",
-        _ => "封緘された連携キーとして読めません / not a sealed link key from the Registry",
-    };
 }

@@ -31,26 +31,34 @@ public sealed class LinkKeySeal(byte[] key)
         return Base64Url.EncodeToString(sealedBytes);
     }
 
-    /// <summary>Opens a sealed link key for <paramref name="agency"/>; says why when it cannot.</summary>
+    /// <summary>Opens a sealed link key for <paramref name="agency"/>; says why when it cannot, in words for the agency's staff.</summary>
     public bool TryOpen(string sealedText, string agency, string acquisitionNumber, DateTimeOffset now, out byte[] linkKey, out string? reason)
     {
         linkKey = [];
         byte[] bytes;
         try { bytes = Base64Url.DecodeFromChars(sealedText); }
-        catch (FormatException) { reason = "not base64url"; return false; }
-        if (bytes.Length != 1 + 12 + LinkKeyLength + 8 + 16 || bytes[0] != Version) { reason = "not a sealed link key"; return false; }
+        catch (FormatException) { reason = NotSealed; return false; }
+        if (bytes.Length != 1 + 12 + LinkKeyLength + 8 + 16 || bytes[0] != Version) { reason = NotSealed; return false; }
         var plain = new byte[LinkKeyLength + 8];
         try
         {
             using var gcm = new AesGcm(key, 16);
             gcm.Decrypt(bytes.AsSpan(1, 12), bytes.AsSpan(13, plain.Length), bytes.AsSpan(13 + plain.Length), plain, Context(agency, acquisitionNumber));
         }
-        catch (AuthenticationTagMismatchException) { reason = "sealed for another agency or acquisition number, or altered"; return false; }
-        if (DateTimeOffset.FromUnixTimeSeconds(BinaryPrimitives.ReadInt64BigEndian(plain.AsSpan(LinkKeyLength))) < now) { reason = "expired"; return false; }
-        linkKey = plain[..LinkKeyLength];
-        reason = null;
-        return true;
+        catch (AuthenticationTagMismatchException)
+        {
+            CryptographicOperations.ZeroMemory(plain);
+            reason = "この機関・取得番号のための連携キーではないか、改ざんされています / the link key was sealed for another agency or acquisition number, or altered";
+            return false;
+        }
+        var expired = DateTimeOffset.FromUnixTimeSeconds(BinaryPrimitives.ReadInt64BigEndian(plain.AsSpan(LinkKeyLength))) < now;
+        linkKey = expired ? [] : plain[..LinkKeyLength];
+        CryptographicOperations.ZeroMemory(plain);
+        reason = expired ? "連携キーの有効期限が切れています。住基から取り直してください / the sealed link key has expired; ask the Registry again" : null;
+        return !expired;
     }
+
+    private const string NotSealed = "封緘された連携キーとして読めません / not a sealed link key from the Registry";
 
     private static byte[] Context(string agency, string acquisitionNumber) => Encoding.UTF8.GetBytes($"renkei-link-key-v1\n{agency}\n{acquisitionNumber}");
 }
