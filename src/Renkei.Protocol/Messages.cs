@@ -34,3 +34,11 @@ public static class RelayKinds
 
 /// <summary>What the provider seals to the requester: the copy in the data standard layout.</summary>
 public sealed record ProvidedCopy(string Item, int SchemaVersion, System.Text.Json.JsonElement Content, DateTime UpdatedAt);
+
+/// <summary>Core → agency node (kind <c>code-delivery</c>, sealed to the tenant): one issued code and the acquisition number it answers.</summary>
+public sealed record DeliveredCode(string AcquisitionNumber, string AgencyCode);
+
+public sealed record CodeDelivery(List<DeliveredCode> Codes);
+
+/// <summary>The node's answer to a code delivery: how many codes found their addressee.</summary>
+public sealed record CodeDeliveryReceipt(int Matched, int Unmatched);

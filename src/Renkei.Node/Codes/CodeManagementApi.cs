@@ -18,12 +18,6 @@ public sealed record AcquisitionList(List<Acquisition> Acquisitions);
 
 public sealed record AddresseeStatus(string AddresseeNumber, bool HasAgencyCode, DateTime? CodeIssuedAt);
 
-/// <summary>Codes as the core delivers them (sealed to the tenant).</summary>
-public sealed record DeliveredCode(string AcquisitionNumber, string AgencyCode);
-
-public sealed record CodeDelivery(List<DeliveredCode> Codes);
-
-public sealed record CodeDeliveryReceipt(int Matched, int Unmatched);
 
 /// <summary>
 /// 符号管理: the agency's addressee system asks for acquisition numbers for its addressees, sends them
@@ -117,7 +111,8 @@ public static class CodeManagementApi
             delivery = opened is null ? null : JsonSerializer.Deserialize<CodeDelivery>(opened, ServiceDefaults.Json);
         }
         catch (JsonException) { }
-        if (delivery?.Codes is null)
+        // A code without its acquisition number or value could only write nothing, or NULL over a code: the delivery is refused whole.
+        if (delivery?.Codes is null || delivery.Codes.Any(c => c is null || string.IsNullOrEmpty(c.AcquisitionNumber) || string.IsNullOrEmpty(c.AgencyCode)))
             return Problems.BadRequest("unreadable-payload", "暗号文を復号できません / The sealed payload could not be opened");
 
         var now = time.GetUtcNow().UtcDateTime.ToString("O");

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Net.Http.Json;
 using Renkei.Hosting;
 using Renkei.Hosting.Storage;
@@ -142,5 +143,16 @@ public class CodeIssuanceTests
         await ProblemAssert.IsProblemAsync(await asCore.PostAsJsonAsync($"api/tenants/{LinkageNetwork.Kashiwa}/codes/delivered", forged, ServiceDefaults.Json), 401, "bad-signature");
         var stranger = Envelope.Create(LinkageNetwork.Bunkyo, LinkageNetwork.Kashiwa, "code-delivery", "{}", impostor.Signing, TimeProvider.System);
         await ProblemAssert.IsProblemAsync(await asCore.PostAsJsonAsync($"api/tenants/{LinkageNetwork.Kashiwa}/codes/delivered", stranger, ServiceDefaults.Json), 401, "unknown-sender");
+
+        // Signed by the core and sealed to the tenant, but holding a code without its parts: refused whole, nothing written.
+        var kashiwa = network.NodeTenants.Find(LinkageNetwork.Kashiwa)!;
+        foreach (var codes in new[] { "[null]", "[{\"acquisitionNumber\":\"a-1\"}]", "[{\"agencyCode\":\"x\"}]" })
+        {
+            var id = Envelope.NewId();
+            var body = JsonSerializer.Serialize(SealedPayload.Seal($"{{\"codes\":{codes}}}", kashiwa.Keys.Public, id), ServiceDefaults.Json);
+            var delivery = Envelope.Create("core", LinkageNetwork.Kashiwa, "code-delivery", body, network.CoreKeys.Signing, TimeProvider.System, id);
+            await ProblemAssert.IsProblemAsync(await asCore.PostAsJsonAsync($"api/tenants/{LinkageNetwork.Kashiwa}/codes/delivered", delivery, ServiceDefaults.Json),
+                400, "unreadable-payload");
+        }
     }
 }
