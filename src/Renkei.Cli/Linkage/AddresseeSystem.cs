@@ -1,7 +1,9 @@
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Renkei.Hosting;
+using Renkei.Core.Codes;
+using Renkei.Node.Codes;
+using Renkei.Registry.Linkage;
 
 namespace Renkei.Cli.Linkage;
 
@@ -18,41 +20,35 @@ public sealed class AddresseeSystem(string agencyId, Uri node, string nodeToken,
     HttpMessageHandler? handler = null)
 {
     /// <summary>The Registry answers at most this many people per request.</summary>
-    public const int BatchSize = 10_000;
+    public const int BatchSize = LinkKeysApi.MaxItems;
 
     public sealed record IssueResult(int Requested, int Delivered, int Unknown);
 
     /// <summary>Obtains the agency's codes for these people (AddresseeNumber, IndividualNumber), in batches.</summary>
     public async Task<IssueResult> IssueCodesAsync(IReadOnlyList<(string AddresseeNumber, string IndividualNumber)> people,
-        int batchSize = BatchSize, IProgress<int>? progress = null, CancellationToken ct = default)
+        int batchSize = BatchSize, Action<long>? progress = null, CancellationToken ct = default)
     {
-        using var nodeClient = Client(node, nodeToken, handler);
-        using var registryClient = Client(registry, registryToken, null);
-        using var coreClient = Client(core, coreToken, handler);
+        using var nodeClient = LinkageSandbox.Client(node, nodeToken, handler);
+        using var registryClient = LinkageSandbox.Client(registry, registryToken);
+        using var coreClient = LinkageSandbox.Client(core, coreToken, handler);
         int delivered = 0, unknown = 0;
         foreach (var batch in people.Chunk(Math.Clamp(batchSize, 1, BatchSize)))
         {
             var acquisitions = (await SendAsync<AcquisitionList>(nodeClient, $"api/tenants/{agencyId}/acquisitions",
                 new { addresseeNumbers = batch.Select(p => p.AddresseeNumber).ToList() }, "node", ct)).Acquisitions
                 .ToDictionary(a => a.AddresseeNumber, a => a.AcquisitionNumber);
-            var sealedKeys = await SendAsync<LinkKeyResponse>(registryClient, "api/link-keys", new
-            {
-                agency = agencyId,
-                items = batch.Select(p => new { acquisitionNumber = acquisitions[p.AddresseeNumber], individualNumber = p.IndividualNumber }).ToList(),
-            }, "registry", ct);
+            var sealedKeys = await SendAsync<LinkKeyResponse>(registryClient, "api/link-keys",
+                new LinkKeyRequest(agencyId, [.. batch.Select(p => new LinkKeyItem(acquisitions[p.AddresseeNumber], p.IndividualNumber))]), "registry", ct);
             // A number the Registry does not know (or one superseded after a re-issue) gets no link key.
             var known = sealedKeys.Results.Where(r => r.SealedLinkKey is not null).ToList();
             unknown += sealedKeys.Results.Count - known.Count;
             if (known.Count > 0)
             {
-                var receipt = await SendAsync<IssueReceipt>(coreClient, "api/codes/issue", new
-                {
-                    agencyId,
-                    requests = known.Select(r => new { acquisitionNumber = r.AcquisitionNumber, sealedLinkKey = r.SealedLinkKey }).ToList(),
-                }, "core", ct);
+                var receipt = await SendAsync<CodeIssueReceipt>(coreClient, "api/codes/issue",
+                    new CodeRequest(agencyId, [.. known.Select(r => new CodeRequestItem(r.AcquisitionNumber, r.SealedLinkKey))]), "core", ct);
                 delivered += receipt.Delivered;
             }
-            progress?.Report(delivered + unknown);
+            progress?.Invoke(delivered + unknown);
         }
         return new IssueResult(people.Count, delivered, unknown);
     }
@@ -65,22 +61,4 @@ public sealed class AddresseeSystem(string agencyId, Uri node, string nodeToken,
             throw new HttpRequestException($"{service} refused {path}: {(int)response.StatusCode} {text}");
         return JsonSerializer.Deserialize<T>(text, ServiceDefaults.Json)!;
     }
-
-    private static HttpClient Client(Uri baseAddress, string token, HttpMessageHandler? handler)
-    {
-        var client = handler is null ? new HttpClient() : new HttpClient(handler, disposeHandler: false);
-        client.BaseAddress = baseAddress;
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        return client;
-    }
-
-    private sealed record Acquisition(string AddresseeNumber, string AcquisitionNumber);
-
-    private sealed record AcquisitionList(List<Acquisition> Acquisitions);
-
-    private sealed record LinkKeyResult(string AcquisitionNumber, string? SealedLinkKey, string? ProblemType);
-
-    private sealed record LinkKeyResponse(List<LinkKeyResult> Results);
-
-    private sealed record IssueReceipt(string AgencyId, int Delivered, int Unmatched);
 }
