@@ -124,8 +124,7 @@ public sealed class NetworkCa : IDisposable
     /// <summary>The key goes to a file only its owner can read; the certificate is public.</summary>
     private static void Write(string certFile, string keyFile, string certificatePem, string keyPem)
     {
-        File.Delete(keyFile);
-        KeyFiles.WriteSecret(keyFile, keyPem);
+        KeyFiles.ReplaceSecret(keyFile, keyPem);
         var temp = certFile + ".tmp";
         File.WriteAllText(temp, certificatePem);
         File.Move(temp, certFile, overwrite: true);

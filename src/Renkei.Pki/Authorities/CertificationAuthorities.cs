@@ -95,7 +95,6 @@ public sealed class CertificationAuthorities
             return new Authority(existing, key);
         }
         key.KeySize = keySize;
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(keyPath))!);
         KeyFiles.ReplaceSecret(keyPath, key.ExportPkcs8PrivateKeyPem() + "\n");
         var certificate = create(key, keyPath);
         File.WriteAllText(certPath, certificate.ExportCertificatePem() + "\n");

@@ -25,7 +25,6 @@ public sealed class CardRecoveryKey(RSA key)
         else
         {
             key.KeySize = 2048;
-            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
             KeyFiles.ReplaceSecret(path, key.ExportPkcs8PrivateKeyPem() + "\n");
         }
         return new CardRecoveryKey(key);
