@@ -9,6 +9,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Renkei.Core;
+using Renkei.Cli.Network;
 using Renkei.Hosting;
 using Renkei.Hosting.Storage;
 using Renkei.Hosting.Tls;
@@ -70,12 +71,12 @@ public sealed class LinkageSandbox : IAsyncDisposable
             DataFolder = dataFolder, RegistryUrl = registryUrl, LinkKeysToken = linkKeysToken, NetworkCaPem = ca.CertificatePem,
             Handler = TrustingHandler(ca.CertificatePem),
         };
-        sandbox.CoreCallers = LoadOrCreate(Path.Combine(dataFolder, "core", "callers.json"),
+        sandbox.CoreCallers = SandboxCallers.LoadOrCreate(Path.Combine(dataFolder, "core", "callers.json"),
         [
             ("operator", ["agencies"]), ("auditor", ["records"]),
             .. Agencies.Select(a => ($"{a.Id}-addressee", new[] { $"code-requests:{a.Id}" })),
         ]);
-        sandbox.NodeCallers = LoadOrCreate(Path.Combine(dataFolder, "node", "callers.json"),
+        sandbox.NodeCallers = SandboxCallers.LoadOrCreate(Path.Combine(dataFolder, "node", "callers.json"),
         [
             .. Agencies.SelectMany(a => new[]
             {
@@ -128,8 +129,8 @@ public sealed class LinkageSandbox : IAsyncDisposable
         {
             DataFolder = dataFolder, RegistryUrl = registryUrl, LinkKeysToken = linkKeysToken, CoreUrl = coreUrl, NodeUrl = nodeUrl,
             NetworkCaPem = ca, Handler = TrustingHandler(ca),
-            CoreCallers = LoadOrCreate(Path.Combine(dataFolder, "core", "callers.json"), []),
-            NodeCallers = LoadOrCreate(Path.Combine(dataFolder, "node", "callers.json"), []),
+            CoreCallers = SandboxCallers.LoadOrCreate(Path.Combine(dataFolder, "core", "callers.json"), []),
+            NodeCallers = SandboxCallers.LoadOrCreate(Path.Combine(dataFolder, "node", "callers.json"), []),
         };
     }
 
@@ -210,21 +211,6 @@ public sealed class LinkageSandbox : IAsyncDisposable
     /// <summary>The agency's addressee system, with its tokens at its node, the Registry (link keys) and the core (code requests).</summary>
     public AddresseeSystem AddresseeSystemOf(string agencyId) => new(agencyId, NodeUrl, Token(NodeCallers, $"{agencyId}-addressee"),
         RegistryUrl, LinkKeysToken, CoreUrl, Token(CoreCallers, $"{agencyId}-addressee"), Handler);
-
-    /// <summary>The callers in <paramref name="path"/>, adding any of <paramref name="wanted"/> an older data folder lacks.</summary>
-    private static List<Caller> LoadOrCreate(string path, (string Name, string[] Permissions)[] wanted)
-    {
-        var callers = File.Exists(path) ? JsonSerializer.Deserialize<List<Caller>>(File.ReadAllText(path), ServiceDefaults.Json)! : [];
-        var missing = wanted.Where(w => callers.All(c => c.Name != w.Name)).ToList();
-        if (missing.Count == 0) return callers;
-        callers.AddRange(missing.Select(w => new Caller
-        {
-            Name = w.Name, Permissions = [.. w.Permissions],
-            Token = Convert.ToBase64String(RandomNumberGenerator.GetBytes(24)).Replace('+', '-').Replace('/', '_'),
-        }));
-        KeyFiles.ReplaceSecret(path, JsonSerializer.Serialize(callers, new JsonSerializerOptions(ServiceDefaults.Json) { WriteIndented = true }));
-        return callers;
-    }
 
     public async ValueTask DisposeAsync()
     {

@@ -11,42 +11,28 @@ namespace Renkei.Cli.Network;
 /// </summary>
 public static class SandboxCallers
 {
-    public static List<Caller> LoadOrCreate(string dataFolder)
-    {
-        var path = Path.Combine(dataFolder, "registry", "callers.json");
-        if (File.Exists(path))
-        {
-            var existing = JsonSerializer.Deserialize<List<Caller>>(File.ReadAllText(path), ServiceDefaults.Json)!;
-            if (existing.Any(c => c.Name == "pki")) return existing;
-            // A data folder from before the PKI: add its caller and keep the others' tokens.
-            existing.Add(PkiCaller());
-            Save(path, existing);
-            return existing;
-        }
-        List<Caller> callers =
-        [
-            new() { Name = "admin", Token = NewToken(), Permissions = ["admin"] },
-            new() { Name = "identity", Token = NewToken(), Permissions = ["identity"] },
-            new() { Name = "events", Token = NewToken(), Permissions = ["events"] },
-            new() { Name = "corporations", Token = NewToken(), Permissions = ["corporations"] },
-            new() { Name = "link-keys", Token = NewToken(), Permissions = ["link-keys"] },
-            PkiCaller(),
-            .. DemoMunicipalities.All.Select(m => new Caller
-            {
-                Name = $"clerk-{m.Code.Digits}", Token = NewToken(), Permissions = [$"municipality:{m.Code.Digits}"],
-            }),
-        ];
-        Save(path, callers);
-        return callers;
-    }
+    /// <summary>The Registry's callers in DIR/registry/callers.json.</summary>
+    public static List<Caller> LoadOrCreate(string dataFolder) => LoadOrCreate(Path.Combine(dataFolder, "registry", "callers.json"),
+    [
+        ("admin", ["admin"]), ("identity", ["identity"]), ("events", ["events"]), ("corporations", ["corporations"]), ("link-keys", ["link-keys"]),
+        // The PKI reads the Registry's identity API and event feed.
+        ("pki", ["identity", "events"]),
+        .. DemoMunicipalities.All.Select(m => ($"clerk-{m.Code.Digits}", new[] { $"municipality:{m.Code.Digits}" })),
+    ]);
 
-    /// <summary>The PKI reads the Registry's identity API and event feed.</summary>
-    private static Caller PkiCaller() => new() { Name = "pki", Token = NewToken(), Permissions = ["identity", "events"] };
-
-    private static void Save(string path, List<Caller> callers)
+    /// <summary>
+    /// The callers in <paramref name="path"/>, adding with new tokens any of <paramref name="wanted"/> the file lacks (a data
+    /// folder from an earlier version keeps its other tokens). Owner-only from the first byte: a chmod after writing would
+    /// leave the tokens readable for a moment.
+    /// </summary>
+    public static List<Caller> LoadOrCreate(string path, (string Name, string[] Permissions)[] wanted)
     {
-        // Owner-only from the first byte: a chmod after writing would leave the tokens readable for a moment.
+        var callers = File.Exists(path) ? JsonSerializer.Deserialize<List<Caller>>(File.ReadAllText(path), ServiceDefaults.Json)! : [];
+        var missing = wanted.Where(w => callers.All(c => c.Name != w.Name)).ToList();
+        if (missing.Count == 0) return callers;
+        callers.AddRange(missing.Select(w => new Caller { Name = w.Name, Permissions = [.. w.Permissions], Token = NewToken() }));
         KeyFiles.ReplaceSecret(path, JsonSerializer.Serialize(callers, new JsonSerializerOptions(ServiceDefaults.Json) { WriteIndented = true }));
+        return callers;
     }
 
     public static string TokenOf(string dataFolder, string name) => LoadOrCreate(dataFolder).First(c => c.Name == name).Token;
