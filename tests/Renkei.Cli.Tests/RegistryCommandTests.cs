@@ -218,7 +218,7 @@ public class RegistryCommandTests
         foreach (var field in new[] { "plain", "a,b", "say \"hi\"", "two\r\nlines", "" })
         {
             if (line.Length > 0) line.Append(',');
-            RegistryExport.AppendField(line, field);
+            Csv.AppendField(line, field);
         }
         Assert.Equal("plain,\"a,b\",\"say \"\"hi\"\"\",\"two\r\nlines\",", line.ToString());
         Assert.Equal(["plain", "a,b", "say \"hi\"", "two\r\nlines", ""], ParseCsv(line + "\r\n")[0]);

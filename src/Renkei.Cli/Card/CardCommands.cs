@@ -70,7 +70,7 @@ public static class CardCommands
             var response = await pki.Http.PostAsJsonAsync("api/cards",
                 new IssueCardRequest(n.Digits, keys.SigningRequestPem, keys.AuthenticationRequestPem), ServiceDefaults.Json, ct);
             var body = await response.Content.ReadAsStringAsync(ct);
-            if (!response.IsSuccessStatusCode) return Fail(Problem(body));
+            if (!response.IsSuccessStatusCode) return Fail(ProblemText.Of(body));
             var issued = JsonSerializer.Deserialize<CardIssued>(body, ServiceDefaults.Json)!;
             var card = IndividualNumberCard.Create(path, keys, issued, n.Digits, pki.Url, pinValue, passwordValue, pinValue);
             Console.Out.WriteLine($"""
@@ -217,7 +217,7 @@ public static class CardCommands
             var response = await pki.Http.PostAsJsonAsync($"api/cards/{Uri.EscapeDataString(token.CardId)}/pin-reset",
                 new PinResetRequest(n.Digits, token.RecoveryBlob), ServiceDefaults.Json, ct);
             var body = await response.Content.ReadAsStringAsync(ct);
-            if (!response.IsSuccessStatusCode) return Fail(Problem(body));
+            if (!response.IsSuccessStatusCode) return Fail(ProblemText.Of(body));
             var keys = Convert.FromBase64String(JsonSerializer.Deserialize<PinResetAnswer>(body, ServiceDefaults.Json)!.DataKeys);
             try
             {
@@ -262,17 +262,5 @@ public static class CardCommands
     {
         Console.Error.WriteLine(message);
         return 1;
-    }
-
-    private static string Problem(string body)
-    {
-        try
-        {
-            var json = JsonDocument.Parse(body).RootElement;
-            var title = json.TryGetProperty("title", out var t) ? t.GetString() : null;
-            var detail = json.TryGetProperty("detail", out var d) ? d.GetString() : null;
-            return $"{title}{(detail is null ? "" : ": " + detail)}";
-        }
-        catch (JsonException) { return body; }
     }
 }

@@ -78,7 +78,7 @@ public static class CopyImportCommand
     }
 
     /// <summary>Sends the rows a chunk at a time; the node's line numbers within a chunk are mapped back to the file's.</summary>
-    private static async Task<(int Imported, List<(int Line, string Reason)> Bad, string? Failure)> SendAsync(HttpClient client, string agencyId,
+    internal static async Task<(int Imported, List<(int Line, string Reason)> Bad, string? Failure)> SendAsync(HttpClient client, string agencyId,
         List<(int Line, string Json)> rows, Action<long> report, CancellationToken ct)
     {
         var imported = 0;
@@ -88,7 +88,7 @@ public static class CopyImportCommand
         {
             using var body = new StringContent(string.Join('\n', chunk.Select(r => r.Json)), Encoding.UTF8, "application/x-ndjson");
             using var response = await client.PostAsync($"api/tenants/{agencyId}/copies/import", body, ct);
-            if (!response.IsSuccessStatusCode) return (imported, bad, await NodeCommands.DescribeAsync(response));
+            if (!response.IsSuccessStatusCode) return (imported, bad, await ProblemText.OfAsync(response));
             var result = (await response.Content.ReadFromJsonAsync<ImportReport>(ServiceDefaults.Json, ct))!;
             imported += result.Imported;
             bad.AddRange(result.Errors.Select(e => (chunk[e.Line - 1].Line, e.Reason)));
@@ -119,7 +119,7 @@ public static class CopyImportCommand
     {
         var rows = new List<(int, string)>();
         var bad = new List<(int, string)>();
-        var records = ParseCsv(text, bad);
+        var records = Csv.Parse(text, bad);
         if (records.Count == 0) return (rows, bad);
         var (headerLine, header) = records[0];
         var index = header.Select((name, i) => (name: name.Trim(), i)).ToDictionary(x => x.name, x => x.i, StringComparer.Ordinal);
@@ -158,39 +158,5 @@ public static class CopyImportCommand
     {
         value = text is "true" or "1";
         return text is "true" or "false" or "1" or "0";
-    }
-
-    /// <summary>Records of (the line each starts on, fields); quoted fields may hold commas, doubled quotes and line breaks.</summary>
-    internal static List<(int Line, string[] Fields)> ParseCsv(string text, List<(int, string)> bad)
-    {
-        var records = new List<(int, string[])>();
-        var fields = new List<string>();
-        var field = new StringBuilder();
-        var line = 1;
-        var start = 1;
-        var quoted = false;
-        for (var i = 0; i < text.Length; i++)
-        {
-            var c = text[i];
-            if (quoted)
-            {
-                if (c == '"' && i + 1 < text.Length && text[i + 1] == '"') { field.Append('"'); i++; }
-                else if (c == '"') quoted = false;
-                else { if (c == '\n') line++; field.Append(c); }
-            }
-            else if (c == '"' && field.Length == 0) quoted = true;
-            else if (c == ',') { fields.Add(field.ToString()); field.Clear(); }
-            else if (c == '\n' || c == '\r')
-            {
-                if (c == '\r' && i + 1 < text.Length && text[i + 1] == '\n') i++;
-                fields.Add(field.ToString()); field.Clear();
-                records.Add((start, [.. fields])); fields.Clear();
-                start = ++line;
-            }
-            else field.Append(c);
-        }
-        if (quoted) bad.Add((start, "引用符が閉じられていません / a quoted field is not closed"));
-        else if (field.Length > 0 || fields.Count > 0) { fields.Add(field.ToString()); records.Add((start, [.. fields])); }
-        return records;
     }
 }

@@ -1,9 +1,10 @@
+using System.Net.Http.Json;
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using Renkei.Cli.Registry;
 using Renkei.Hosting;
 using Renkei.Hosting.Storage;
+using Renkei.Node.Codes;
 
 namespace Renkei.Cli.Linkage;
 
@@ -29,7 +30,7 @@ public static class DemoAgencies
     {
         using (var node = linkage.NodeClient($"{LinkageSandbox.Bunkyo}-addressee"))
         using (var status = await node.GetAsync($"api/tenants/{LinkageSandbox.Bunkyo}/addressees/{FirstBunkyoAddressee}", ct))
-            if (status.IsSuccessStatusCode && (await status.Content.ReadAsStringAsync(ct)).Contains("\"hasAgencyCode\":true")) return 0;
+            if (status.IsSuccessStatusCode && (await status.Content.ReadFromJsonAsync<AddresseeStatus>(ServiceDefaults.Json, ct))?.HasAgencyCode == true) return 0;
 
         var people = await KashiwaResidentsAsync(dataFolder, ct);
         if (people.Count == 0) return 0;
@@ -45,41 +46,39 @@ public static class DemoAgencies
 
         // Copies: the same synthetic figures on every start from the same register.
         var random = new Random(DemoResidents.Seed);
-        var localTax = new StringBuilder();
+        var localTax = new List<string>();
         foreach (var p in adults)
         {
             var income = random.Next(0, 80) * 100_000;
             var taxable = Math.Max(0, income - 1_500_000);
-            localTax.AppendLine(JsonSerializer.Serialize(new
+            localTax.Add(JsonSerializer.Serialize(new
             {
                 addresseeNumber = $"K-{p.Index:D6}", item = "local-tax", schemaVersion = 1,
                 content = new { fiscalYear = today.Year - 1, totalIncome = income, taxableIncome = taxable, municipalTax = taxable * 6 / 100, prefecturalTax = taxable * 4 / 100 },
             }, ServiceDefaults.Json));
         }
-        var pensions = new StringBuilder();
+        var pensions = new List<string>();
         foreach (var p in adults.Where(p => Age(p.DateOfBirth, today) >= 65))
-            pensions.AppendLine(JsonSerializer.Serialize(new
+            pensions.Add(JsonSerializer.Serialize(new
             {
                 addresseeNumber = $"P-{p.Index:D6}", item = "pension-benefits", schemaVersion = 1,
                 content = new { pensionType = "basic-old-age", annualAmount = 600_000 + random.Next(0, 120) * 10_000, since = p.DateOfBirth.AddYears(65).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) },
             }, ServiceDefaults.Json));
-        await ImportAsync(linkage, LinkageSandbox.Kashiwa, localTax.ToString(), ct);
-        await ImportAsync(linkage, LinkageSandbox.PensionService, pensions.ToString(), ct);
+        await ImportAsync(linkage, LinkageSandbox.Kashiwa, localTax, ct);
+        await ImportAsync(linkage, LinkageSandbox.PensionService, pensions, ct);
         // 文京区 knows the first few adults (who have a local-tax copy at 柏市), numbered from B-000001.
         await Issue(LinkageSandbox.Bunkyo, "B", adults.Take(BunkyoPeople).Select((p, i) => (i + 1, p.Number)));
         Console.Out.WriteLine($"デモ機関に宛名 {delivered:N0} 件の符号と副本を用意しました / gave the demo agencies {delivered:N0} addressees with codes, and copies");
         return delivered;
     }
 
-    private static async Task ImportAsync(LinkageSandbox linkage, string agency, string lines, CancellationToken ct)
+    private static async Task ImportAsync(LinkageSandbox linkage, string agency, List<string> lines, CancellationToken ct)
     {
-        if (lines.Length == 0) return;
+        if (lines.Count == 0) return;
         using var client = linkage.NodeClient($"{agency}-copies");
-        using var response = await client.PostAsync($"api/tenants/{agency}/copies/import",
-            new StringContent(lines, Encoding.UTF8, "application/x-ndjson"), ct);
-        var body = await response.Content.ReadAsStringAsync(ct);
-        if (!response.IsSuccessStatusCode || JsonDocument.Parse(body).RootElement.GetProperty("errors").GetArrayLength() > 0)
-            throw new InvalidOperationException($"demo copies for {agency} were not all imported: {body}");
+        var (_, bad, failure) = await CopyImportCommand.SendAsync(client, agency, [.. lines.Select((json, i) => (i + 1, json))], _ => { }, ct);
+        if (failure is not null || bad.Count > 0)
+            throw new InvalidOperationException($"demo copies for {agency} were not all imported: {failure ?? string.Join("; ", bad.Select(b => $"{b.Line}: {b.Reason}"))}");
     }
 
     private static async Task<List<(int Index, string Number, DateOnly DateOfBirth)>> KashiwaResidentsAsync(string dataFolder, CancellationToken ct)

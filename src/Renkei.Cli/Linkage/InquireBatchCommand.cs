@@ -67,7 +67,7 @@ public static class InquireBatchCommand
                 }, ServiceDefaults.Json, ct);
                 if (submitted.StatusCode != HttpStatusCode.Accepted)
                 {
-                    Console.Error.WriteLine($"受け付けられませんでした / refused: {await NodeCommands.DescribeAsync(submitted)}");
+                    Console.Error.WriteLine($"受け付けられませんでした / refused: {await ProblemText.OfAsync(submitted)}");
                     return 1;
                 }
                 var location = submitted.Headers.Location!;
@@ -99,7 +99,7 @@ public static class InquireBatchCommand
         while (true)
         {
             using var response = await client.GetAsync($"{location}?after={cursor}&limit=1000", ct);
-            if (!response.IsSuccessStatusCode) throw new HttpRequestException(await NodeCommands.DescribeAsync(response));
+            if (!response.IsSuccessStatusCode) throw new HttpRequestException(await ProblemText.OfAsync(response));
             var status = await response.Content.ReadFromJsonAsync<JsonElement>(ServiceDefaults.Json, ct);
             foreach (var result in status.GetProperty("results").EnumerateArray()) await results.WriteLineAsync(result.GetRawText());
             var next = status.GetProperty("next").GetInt32();

@@ -24,7 +24,7 @@ public static class NodeCommands
             var people = new List<(string, string)>();
             // RFC 4180, as spreadsheets export it (quoted fields too); the number is never echoed, only the line and what is wrong.
             var unreadable = new List<(int, string)>();
-            var records = CopyImportCommand.ParseCsv(await File.ReadAllTextAsync(path.FullName, ct), unreadable);
+            var records = Csv.Parse(await File.ReadAllTextAsync(path.FullName, ct), unreadable);
             foreach (var (line, reason) in unreadable) Console.Error.WriteLine($"{line}行目 / line {line}: {reason}");
             var errors = unreadable.Count;
             foreach (var (line, fields) in records)
@@ -42,9 +42,8 @@ public static class NodeCommands
             var (linkage, own) = await ConnectAsync(folder);
             try
             {
-                var progress = new Progress<int>(done => Console.Error.Write($"\r{done:N0}/{people.Count:N0}"));
-                var result = await linkage.AddresseeSystemOf(parse.GetValue(agency)!).IssueCodesAsync(people, progress: progress, ct: ct);
-                Console.Error.WriteLine();
+                var system = linkage.AddresseeSystemOf(parse.GetValue(agency)!);
+                var result = await CommandProgress.RunAsync("符号 / codes", people.Count, report => system.IssueCodesAsync(people, progress: report, ct: ct));
                 Console.WriteLine($"符号を取得しました / codes delivered: {result.Delivered:N0}, 該当者なし / unknown: {result.Unknown:N0}, 不正な行 / bad lines: {errors:N0}");
                 return result.Unknown == 0 && errors == 0 ? 0 : 1;
             }
@@ -68,18 +67,5 @@ public static class NodeCommands
             return (LinkageSandbox.Attach(folder, new Uri(running.Services["registry"].Url), new Uri(core.Url), new Uri(node.Url), SandboxCallers.TokenOf(folder, "link-keys")), null);
         var own = await SandboxNetwork.StartAsync(folder, 0);
         return (own.Linkage!, own);
-    }
-
-    /// <summary>A problem detail's title and detail, for a person; the status alone when the body is not one.</summary>
-    public static async Task<string> DescribeAsync(HttpResponseMessage response)
-    {
-        try
-        {
-            var problem = await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
-            var title = problem.TryGetProperty("title", out var t) ? t.GetString() : null;
-            var detail = problem.TryGetProperty("detail", out var d) ? d.GetString() : null;
-            return $"{(int)response.StatusCode} {title}{(detail is null ? "" : ": " + detail)}";
-        }
-        catch (System.Text.Json.JsonException) { return $"{(int)response.StatusCode} {response.ReasonPhrase}"; }
     }
 }

@@ -36,7 +36,7 @@ public static class RegistryExport
                 if (i > 0) line.Append(',');
                 var value = reader.IsDBNull(i) ? "" : reader.GetString(i);
                 if (i is 8 or 12) value = JsonNamingPolicy.KebabCaseLower.ConvertName(value); // Male → male, MovedOut → moved-out
-                AppendField(line, value);
+                Csv.AppendField(line, value);
             }
             line.Append("\r\n");
             output.Write(line);
@@ -44,16 +44,5 @@ public static class RegistryExport
         }
         await output.FlushAsync(ct);
         return rows;
-    }
-
-    /// <summary>Quotes a field when it holds a comma, a quote or a line break, doubling the quotes (RFC 4180).</summary>
-    public static void AppendField(StringBuilder line, string value)
-    {
-        if (value.AsSpan().IndexOfAny(",\"\r\n") < 0)
-        {
-            line.Append(value);
-            return;
-        }
-        line.Append('"').Append(value.Replace("\"", "\"\"")).Append('"');
     }
 }
