@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -89,15 +90,15 @@ public static class LinkKeysApi
     }
 
     /// <summary>A link key only when exactly one resident has these basic four items: two would be a guess.</summary>
-    private static async Task<LinkKeyResult> ByBasicFourAsync(System.Data.Common.DbConnection c, LinkKeys keys, string agency, string acquisition,
+    private static async Task<LinkKeyResult> ByBasicFourAsync(DbConnection c, LinkKeys keys, string agency, string acquisition,
         BasicFourQuery query, DateTimeOffset expires)
     {
         var errors = new Dictionary<string, string[]>();
-        var criteria = IdentityApi.ParseBasicFour(query, errors);
+        var criteria = BasicFourSearch.Parse(query, errors);
         if (criteria is null)
             return new LinkKeyResult(acquisition, ProblemType: Problems.Type("invalid-basic-four"),
                 Problem: string.Join(" ", errors.Select(e => $"{e.Key}: {e.Value[0]}")));
-        var matches = await IdentityApi.MatchAsync(c, criteria);
+        var matches = await BasicFourSearch.MatchAsync(c, criteria);
         return matches.Count switch
         {
             0 => new LinkKeyResult(acquisition, ProblemType: Problems.Type("no-match"), Problem: "該当者がいません / No resident has these basic four items"),

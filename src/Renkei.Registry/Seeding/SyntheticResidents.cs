@@ -55,7 +55,6 @@ public readonly record struct SeedChunkSpec(int Index, Municipality Municipality
 /// <summary>The households of one chunk and, once designated, each member's code and number (in member order).</summary>
 public sealed class SeedChunk(SeedChunkSpec spec, List<SeedHousehold> households, SeedCodes codes)
 {
-    public SeedChunkSpec Spec { get; } = spec;
     public List<SeedHousehold> Households { get; } = households;
     /// <summary>This chunk's own code stream: the codes drawn so far and any drawn again after a clash.</summary>
     public SeedCodes Codes { get; } = codes;
