@@ -188,7 +188,7 @@ internal sealed class SqliteSeedWriter : SeedWriter
             for (var i = s.FirstMember; i < s.FirstMember + s.Members; i++)
             {
                 var m = batch.Members[i];
-                prepared.Json[i] = JsonSerializer.Serialize(EventOf(m, batch.RecordedAt, batch.OccurredOn), ServiceDefaults.Json);
+                prepared.Json[i] = ResidentStore.DataOf(EventOf(m, batch.RecordedAt, batch.OccurredOn));
                 prepared.Codes[i] = m.Code.ToString("D11");
                 prepared.Numbers[i] = m.Number.ToString("D12");
                 prepared.Born[i] = RegisterText.ToText(m.Person.Person.DateOfBirth);
@@ -394,7 +394,7 @@ internal sealed class PostgresSeedWriter(Database database, NpgsqlConnection con
                 e.Text(ChangedItems);
                 var field = e.BeginField();
                 json.Reset(e);
-                JsonSerializer.Serialize(json, EventOf(m, batch.RecordedAt, batch.OccurredOn), ServiceDefaults.Json);
+                ResidentStore.WriteData(json, EventOf(m, batch.RecordedAt, batch.OccurredOn));
                 json.Flush();
                 e.EndField(field);
             }

@@ -44,6 +44,39 @@ public class ResidentEventTests
     }
 
     [Theory, StorageData]
+    public async Task The_log_keeps_each_fact_once_and_still_reads_events_written_whole(StorageProvider provider)
+    {
+        await using var registry = await RegistryHost.StartAsync(provider);
+        var born = await registry.RegisterBirthAsync();
+        await registry.RecordAsync(RegistryHost.Chiba, new ResidentEventRequest("move-out", ResidentId: born.ResidentId, Destination: RegistryHost.Kashiwa));
+        await using var c = await registry.Database.OpenAsync();
+        var events = await ResidentStore.EventsOfAsync(c, born.ResidentId);
+        Assert.Equal([ResidentEventKind.Birth, ResidentEventKind.MoveOut], events.Select(e => e.Kind));
+        Assert.Equal(RegistryHost.Kashiwa, events[1].Destination?.Digits);
+
+        // What the columns hold (id, kind, resident, municipality, dates, position) is not in data again.
+        var data = await c.QueryAsync("SELECT data FROM resident_events WHERE resident_id = @r ORDER BY position", r => r.GetString(0), null, ("r", born.ResidentId));
+        foreach (var column in new[] { "eventId", "kind", "residentId", "municipalityCode", "occurredOn", "recordedAt", "position", "abroad" })
+            Assert.All(data, d => Assert.DoesNotContain($"\"{column}\"", d));
+        Assert.Contains("\"person\"", data[0]);
+        Assert.Contains("\"destination\"", data[1]);
+
+        // A row whose data is a whole event's JSON (the earlier format) reads as the same event.
+        foreach (var e in events)
+        {
+            var copy = e with { EventId = e.EventId + "x" };
+            await c.ExecuteAsync(
+                "INSERT INTO resident_events (event_id, resident_id, kind, municipality_code, occurred_on, recorded_at, changed_items, data) " +
+                "VALUES (@id, @r, @k, @m, @o, @at, @items, @data)", null, ("id", copy.EventId), ("r", "r_whole"), ("k", copy.Kind.ToString()),
+                ("m", copy.MunicipalityCode.Digits), ("o", RegisterText.ToText(copy.OccurredOn)), ("at", RegisterText.ToText(copy.RecordedAt)),
+                ("items", string.Join(',', copy.ChangedItems)), ("data", System.Text.Json.JsonSerializer.Serialize(copy with { Position = 0 }, ServiceDefaults.Json)));
+        }
+        var whole = await ResidentStore.EventsOfAsync(c, "r_whole");
+        Assert.Equal(events.Select(e => e with { EventId = e.EventId + "x", ResidentId = "r_whole", Position = 0 }),
+            whole.Select(e => e with { Position = 0 }));
+    }
+
+    [Theory, StorageData]
     public async Task A_bad_event_gets_every_field_error_and_writes_nothing(StorageProvider provider)
     {
         await using var registry = await RegistryHost.StartAsync(provider);

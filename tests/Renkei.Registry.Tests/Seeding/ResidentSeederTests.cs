@@ -273,8 +273,8 @@ public class ResidentSeederTests
         Assert.Equal(right.Select(e => e.Position), left.Select(e => e.Position));
         foreach (var (position, data, e) in left.Concat(right))
         {
-            // The log holds each event exactly as ResidentStore.AppendAsync records one: its JSON without the position.
-            Assert.Equal(JsonSerializer.Serialize(e with { Position = 0 }, ServiceDefaults.Json), data);
+            // The log holds each event exactly as ResidentStore.AppendAsync records one.
+            Assert.Equal(ResidentStore.DataOf(e), data);
             Assert.Equal(position, e.Position);
         }
         // Every index and constraint is back, and enforced.
@@ -292,8 +292,8 @@ public class ResidentSeederTests
     private static async Task<List<(long Position, string Data, ResidentEvent Event)>> EventRowsAsync(Database database)
     {
         await using var c = await database.OpenAsync();
-        return await c.QueryAsync("SELECT position, data FROM resident_events ORDER BY position",
-            r => (r.GetInt64(0), r.GetString(1), JsonSerializer.Deserialize<ResidentEvent>(r.GetString(1), ServiceDefaults.Json)! with { Position = r.GetInt64(0) }));
+        return await c.QueryAsync($"SELECT {ResidentStore.EventColumns} FROM resident_events ORDER BY position",
+            r => (r.GetInt64(0), r.GetString(7), ResidentStore.ReadEvent(r)));
     }
 
     /// <summary>The definitions of every index and constraint of the register's tables.</summary>
