@@ -38,11 +38,20 @@ public sealed class TenantOptions
     public string AgencyId { get; set; } = "";
 
     public string Name { get; set; } = "";
+
+    /// <summary>
+    /// PostgreSQL only: this tenant's own connection string (its own role, and database or schema), in place of the
+    /// node's shared one. With it the database itself keeps tenants apart; without, only the schema does.
+    /// </summary>
+    public string? ConnectionString { get; set; }
 }
 
 /// <summary>
-/// The tenants of this node. Each gets its own database: an SQLite file under its own folder, or
-/// its own PostgreSQL schema (search path) so that no query of one tenant can name another's tables.
+/// The tenants of this node. Each gets its own database: an SQLite file under its own folder, or on
+/// PostgreSQL its own schema (the search path), under the node's shared connection string or the
+/// tenant's own (<see cref="TenantOptions.ConnectionString"/>). With the shared one the node's code
+/// names only the tenant's schema, but the role could read every tenant's; give each tenant a role
+/// of its own so that the server refuses that too.
 /// </summary>
 public sealed class TenantDirectory
 {
@@ -56,7 +65,9 @@ public sealed class TenantDirectory
                 throw new InvalidOperationException($"Node:Tenants: agency id '{t.AgencyId}' must be a local government code or a corporate number");
             var folder = Path.Combine(options.DataFolder, "tenants", t.AgencyId);
             var database = storage.Provider == StorageProvider.Postgres
-                ? new Database(StorageProvider.Postgres, TenantSchema(storage.ConnectionString, options.SchemaPrefix + t.AgencyId))
+                ? new Database(StorageProvider.Postgres, string.IsNullOrWhiteSpace(t.ConnectionString)
+                    ? TenantSchema(storage.ConnectionString, options.SchemaPrefix + t.AgencyId, own: false)
+                    : TenantSchema(t.ConnectionString, options.SchemaPrefix + t.AgencyId, own: true))
                 : Database.Sqlite(Path.Combine(folder, "node.db"));
             tenants[t.AgencyId] = new Tenant(t.AgencyId, t.Name, database, PartyKeys.LoadOrCreate(Path.Combine(folder, "keys.pem")), options.RetentionYears);
         }
@@ -75,16 +86,25 @@ public sealed class TenantDirectory
             {
                 var schema = new NpgsqlConnectionStringBuilder(tenant.Database.ConnectionString).SearchPath!;
                 await using var c = await tenant.Database.OpenAsync();
-                await c.ExecuteAsync($"CREATE SCHEMA IF NOT EXISTS \"{schema}\"");
+                // Only when missing: a tenant's own role may own its schema without the right to create schemas.
+                if (await c.ScalarAsync<long>("SELECT COUNT(*) FROM pg_namespace WHERE nspname = @s", null, ("s", schema)) == 0)
+                    await c.ExecuteAsync($"CREATE SCHEMA \"{schema}\"");
             }
             await tenant.Database.MigrateAsync(typeof(TenantDirectory).Assembly);
         }
     }
 
-    private static string TenantSchema(string connectionString, string schema)
+    /// <summary>
+    /// The connection string with the tenant's schema as search path. A tenant's <paramref name="own"/> string may name
+    /// its schema itself; the shared one's search path is always replaced, or tenants would share a schema.
+    /// </summary>
+    private static string TenantSchema(string connectionString, string schema, bool own)
     {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        if (own && !string.IsNullOrWhiteSpace(builder.SearchPath)) schema = builder.SearchPath;
         if (!schema.All(ch => char.IsAsciiLetterOrDigit(ch) || ch == '_')) throw new InvalidOperationException($"Bad tenant schema name '{schema}'");
-        return new NpgsqlConnectionStringBuilder(connectionString) { SearchPath = schema }.ToString();
+        builder.SearchPath = schema;
+        return builder.ToString();
     }
 
     /// <summary>
