@@ -72,6 +72,8 @@ public sealed class LinkageNetwork : IAsyncDisposable
         ["bunkyo-child-system"] = [$"tenant:{Bunkyo}", "affair:child-allowance"],
         ["bunkyo-vaccination-clerk"] = [$"tenant:{Bunkyo}", "affair:vaccination"],
         ["bunkyo-pet-clerk"] = [$"tenant:{Bunkyo}", "affair:pet-registration"],
+        ["bunkyo-tax-system"] = [$"tenant:{Bunkyo}", "copies"],
+        ["bunkyo-medical-clerk"] = [$"tenant:{Bunkyo}", "affair:bunkyo-child-medical-subsidy"],
         ["kashiwa-child-clerk"] = [$"tenant:{Kashiwa}", "affair:child-allowance"],
         ["node-admin"] = ["admin"],
         ["kashiwa-auditor"] = [$"tenant:{Kashiwa}", "records"],
