@@ -27,10 +27,51 @@ public static class CorporateNumberSearchApi
     public static void MapCorporateNumberSearch(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/4").WithTags("Corporate number publication (NTA Web-API v4)").AllowAnonymous();
-        group.MapGet("/num", Num).WithSummary("法人番号を指定した検索: up to 10 numbers, newest record or every record (history=1).");
-        group.MapGet("/diff", Diff).WithSummary("取得期間を指定した検索: records published between from and to (at most 50 days).");
-        group.MapGet("/name", Name).WithSummary("法人名を指定した検索: by name, prefix or partial, with place, kind, closed and former-name filters.");
+        group.MapGet("/num", Num).WithSummary("法人番号を指定した検索: up to 10 numbers, newest record or every record (history=1).")
+            .Describe(Common, ("number", true, "法人番号、カンマ区切りで最大10件 / up to 10 corporate numbers, comma-separated"),
+                ("history", false, "0: 最新のみ（既定）、1: 履歴を含む / 0: the newest record (default), 1: every record"));
+        group.MapGet("/diff", Diff).WithSummary("取得期間を指定した検索: records published between from and to (at most 50 days).")
+            .Describe(Common, ("from", true, "取得期間の開始日 yyyy-MM-dd / first day"), ("to", true, "取得期間の終了日 yyyy-MM-dd（50日以内）/ last day (window of at most 50 days)"),
+                Address, Kind, Divide);
+        group.MapGet("/name", Name).WithSummary("法人名を指定した検索: by name, prefix or partial, with place, kind, closed and former-name filters.")
+            .Describe(Common, ("name", true, "商号又は名称（150文字以内）/ the name (at most 150 characters)"),
+                ("mode", false, "1: 前方一致（既定）、2: 部分一致 / 1: prefix (default), 2: partial"),
+                ("target", false, "1: あいまい検索（既定）、2: 完全一致、3: 英語表記 / 1: fuzzy (default), 2: exact, 3: English name"),
+                Address, Kind, ("change", false, "1: 変更履歴（旧商号等）も検索 / 1: also search former names"),
+                ("close", false, "0: 閉鎖法人を除く、1: 含む（既定）/ 0: leave out closed corporations, 1: include them (default)"),
+                ("from", false, "法人番号指定年月日の開始 yyyy-MM-dd / assigned on or after"), ("to", false, "法人番号指定年月日の終了 yyyy-MM-dd / assigned on or before"),
+                Divide);
     }
+
+    private static readonly (string, bool, string)[] Common =
+    [
+        ("id", true, "アプリケーションID / the application id"),
+        ("type", true, "応答形式 01: CSV（Shift_JIS）、02: CSV（Unicode）、12: XML（Unicode）、22: JSON / the answer format"),
+    ];
+
+    private static readonly (string, bool, string) Address = ("address", false, "所在地: 都道府県コード2桁または市区町村コード5桁 / 2-digit prefecture or 5-digit city code");
+    private static readonly (string, bool, string) Kind = ("kind", false, "法人種別 01〜04、カンマ区切り / corporation kinds 01–04, comma-separated");
+    private static readonly (string, bool, string) Divide = ("divide", false, "分割番号（2,000件ごとのページ、1から）/ the page of 2,000 records, from 1");
+
+    /// <summary>
+    /// The query parameters and answer formats in the OpenAPI document: the handlers read the query themselves (to answer
+    /// with the NTA's error codes), so the framework cannot infer them.
+    /// </summary>
+    private static RouteHandlerBuilder Describe(this RouteHandlerBuilder endpoint, (string, bool, string)[] common, params (string Name, bool Required, string Description)[] parameters) =>
+        endpoint
+            .Produces<string>(StatusCodes.Status200OK, "text/csv", "application/xml", "application/json")
+            .Produces<string>(StatusCodes.Status400BadRequest, "text/csv", "application/problem+json")
+            .AddOpenApiOperationTransformer((operation, _, _) =>
+            {
+                operation.Parameters ??= [];
+                foreach (var (name, required, description) in common.Concat(parameters))
+                    operation.Parameters.Add(new Microsoft.OpenApi.OpenApiParameter
+                    {
+                        Name = name, In = Microsoft.OpenApi.ParameterLocation.Query, Required = required, Description = description,
+                        Schema = new Microsoft.OpenApi.OpenApiSchema { Type = Microsoft.OpenApi.JsonSchemaType.String },
+                    });
+                return Task.CompletedTask;
+            });
 
     private static async Task<IResult> Num(HttpRequest request, Database database, IConfiguration configuration)
     {

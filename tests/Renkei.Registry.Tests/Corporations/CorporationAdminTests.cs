@@ -229,5 +229,15 @@ public sealed class CorporationAdminTests
         Assert.Contains("/4/diff", paths);
         Assert.Contains("/4/name", paths);
         Assert.Contains("/api/corporations/{number}/changes", paths);
+
+        // The search reads its query itself (for the NTA's error codes); the document still names every parameter and format.
+        var parameters = (string path) => document.GetProperty("paths").GetProperty(path).GetProperty("get").GetProperty("parameters").EnumerateArray()
+            .ToDictionary(p => p.GetProperty("name").GetString()!, p => p.TryGetProperty("required", out var r) && r.GetBoolean());
+        Assert.Equal(new Dictionary<string, bool> { ["id"] = true, ["type"] = true, ["number"] = true, ["history"] = false }, parameters("/4/num"));
+        Assert.True(parameters("/4/diff") is { } diff && diff["from"] && diff["to"] && !diff["divide"] && diff.ContainsKey("address") && diff.ContainsKey("kind"));
+        Assert.True(parameters("/4/name") is { } name && name["name"] && !name["mode"] && !name["target"] && !name["close"] && !name["change"]);
+        var formats = document.GetProperty("paths").GetProperty("/4/name").GetProperty("get").GetProperty("responses").GetProperty("200")
+            .GetProperty("content").EnumerateObject().Select(c => c.Name).ToList();
+        Assert.Equal(["text/csv", "application/xml", "application/json"], formats);
     }
 }
