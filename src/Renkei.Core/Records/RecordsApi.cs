@@ -1,22 +1,41 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Renkei.Hosting;
+using Renkei.Core.Agencies;
+using Renkei.Core.Codes;
 using Renkei.Protocol.Records;
 
 namespace Renkei.Core.Records;
 
-/// <summary>The core's provision records: by the requester's code, the signed head, inclusion proofs, a full check.</summary>
+/// <summary>The core's provision records: by a person's code, the signed head, inclusion proofs, a full check.</summary>
 public static class RecordsApi
 {
     public static void MapRecords(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/records").WithTags("Records").RequirePermission("records");
-        group.MapGet("/", async (string? code, ProvisionLog log) => string.IsNullOrEmpty(code)
-            ? (IResult)Problems.BadRequest("code-required", "符号を指定してください / Name the person by code")
-            : TypedResults.Ok(await log.ListByCodeAsync(code))).WithSummary("The records of one person, by the code the record holds.");
+        group.MapGet("/", ListAsync)
+            .WithSummary("The records of one person: by the code a record holds, or with agency= by that agency's code, every record about the person.");
         group.MapGet("/head", async (ProvisionLog log) => TypedResults.Ok(await log.HeadAsync())).WithSummary("The signed head of the log.");
         group.MapGet("/{recordId}/proof", async Task<Results<Ok<InclusionProof>, ProblemHttpResult>> (string recordId, ProvisionLog log) =>
             await log.ProveAsync(recordId) is { } proof ? TypedResults.Ok(proof) : Problems.NotFound("unknown-record", "記録がありません / No such record"))
             .WithSummary("A record's inclusion in the signed head.");
         group.MapGet("/verify", async (ProvisionLog log) => TypedResults.Ok(await log.CheckAsync())).WithSummary("Recomputes every hash of the log.");
+    }
+
+    /// <summary>
+    /// The core records the requester's code, so one agency's code finds only what that agency asked. Given the agency
+    /// whose code it is, the core translates it into every registered agency's code and finds each record about the person,
+    /// whoever asked (the oversight view); the codes themselves never leave the core.
+    /// </summary>
+    private static async Task<IResult> ListAsync(string? code, string? agency, ProvisionLog log, AgencyStore agencies, AgencyCodes codes)
+    {
+        if (string.IsNullOrEmpty(code)) return Problems.BadRequest("code-required", "符号を指定してください / Name the person by code");
+        if (string.IsNullOrEmpty(agency)) return TypedResults.Ok(await log.ListByCodeAsync(code));
+        var all = await agencies.ListAsync();
+        if (all.All(a => a.AgencyId != agency))
+            return Problems.NotFound("unknown-agency", "登録されていない機関です / No such agency", $"'{agency}' is not registered with the core.");
+        if (codes.Translate(agency, code, agency) is null)
+            return Problems.NotFound("unknown-code", "この機関の符号ではありません / Not a code of this agency", "The code was not issued to that agency.");
+        var translated = all.Select(a => codes.Translate(agency, code, a.AgencyId)!).ToList();
+        return TypedResults.Ok(await log.ListByCodesAsync(translated));
     }
 }

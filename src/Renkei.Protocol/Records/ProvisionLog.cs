@@ -180,6 +180,16 @@ public sealed class ProvisionLog(Database database, string party, ECDsa signingK
         return await c.QueryAsync($"SELECT {Columns} FROM provision_records WHERE code = @c ORDER BY seq", Read, null, ("c", code));
     }
 
+    /// <summary>The records holding any of <paramref name="codes"/> (one person under several agencies' codes), in log order.</summary>
+    public async Task<List<ProvisionRecord>> ListByCodesAsync(IReadOnlyCollection<string> codes)
+    {
+        if (codes.Count == 0) return [];
+        await using var c = await database.OpenAsync();
+        var names = codes.Select((_, i) => "@c" + i.ToString(CultureInfo.InvariantCulture)).ToList();
+        return await c.QueryAsync($"SELECT {Columns} FROM provision_records WHERE code IN ({string.Join(", ", names)}) ORDER BY seq", Read, null,
+            codes.Select((code, i) => (names[i], (object?)code)).ToArray());
+    }
+
     public async Task<SignedHead> HeadAsync()
     {
         await using var c = await database.OpenAsync();

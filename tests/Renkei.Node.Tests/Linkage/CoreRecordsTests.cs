@@ -1,0 +1,41 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Renkei.Hosting;
+using Renkei.Hosting.Storage;
+using Renkei.Testing;
+
+namespace Renkei.Node.Tests.Linkage;
+
+public class CoreRecordsTests
+{
+    private const string K = LinkageNetwork.Kashiwa, B = LinkageNetwork.Bunkyo;
+
+    [Theory, StorageData]
+    public async Task The_core_finds_every_record_about_a_person_from_one_agencys_code_whoever_asked(StorageProvider provider)
+    {
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        var family = await MovedFamily.ArrangeAsync(network);
+        var byBunkyo = (await family.AnswerAsync("bunkyo-child-clerk")).GetProperty("messageId").GetString();
+        // Kashiwa asks Bunkyo about the same person (Bunkyo holds no copy): the core records Kashiwa's code for it.
+        var byKashiwa = (await LinkageNetwork.Ensure(await network.NodeClient("kashiwa-child-clerk").PostAsJsonAsync($"api/tenants/{K}/inquiries",
+            new { addresseeNumber = "K-0001", affair = "child-allowance", provider = B, item = "local-tax" }, ServiceDefaults.Json))).GetProperty("messageId").GetString();
+
+        var codeAtB = (await LinkageNetwork.Ensure(await network.NodeClient("bunkyo-auditor").GetAsync($"api/tenants/{B}/records?addresseeNumber=B-0001")))[0].GetProperty("code").GetString();
+        var codeAtK = (await LinkageNetwork.Ensure(await network.NodeClient("kashiwa-auditor").GetAsync($"api/tenants/{K}/records?addresseeNumber=K-0001")))[0].GetProperty("code").GetString();
+        var core = network.CoreClient("auditor-token");
+        async Task<List<string?>> Ids(string query) =>
+            (await LinkageNetwork.Ensure(await core.GetAsync($"api/records?{query}"))).EnumerateArray().Select(r => r.GetProperty("messageId").GetString()).ToList();
+
+        // By the code alone: what that agency asked.
+        Assert.Equal([byBunkyo], await Ids($"code={codeAtB}"));
+        Assert.Equal([byKashiwa], await Ids($"code={codeAtK}"));
+        // With the agency whose code it is: everything about the person, from either agency's code.
+        Assert.Equal([byBunkyo, byKashiwa], await Ids($"code={codeAtB}&agency={B}"));
+        Assert.Equal([byBunkyo, byKashiwa], await Ids($"code={codeAtK}&agency={K}"));
+
+        await ProblemAssert.IsProblemAsync(await core.GetAsync($"api/records?code={codeAtK}&agency={B}"), 404, "unknown-code");
+        await ProblemAssert.IsProblemAsync(await core.GetAsync($"api/records?code={codeAtB}&agency=999999"), 404, "unknown-agency");
+        await ProblemAssert.IsProblemAsync(await core.GetAsync($"api/records?agency={B}"), 400, "code-required");
+        await ProblemAssert.IsProblemAsync(await network.CoreClient().GetAsync($"api/records?code={codeAtB}&agency={B}"), 401, "unauthenticated");
+    }
+}
