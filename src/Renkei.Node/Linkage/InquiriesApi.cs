@@ -84,17 +84,35 @@ public static class InquiriesApi
                 request.Item!, code, Outcome.Error, "interrupted", false));
             throw;
         }
+        return await AnswerAsync(tenant, request, code, messageId, requestedAt, relayed);
+    }
 
+    /// <summary>
+    /// The caller's answer from the core's, recorded at the requester: a provided payload that is not
+    /// a copy (not JSON, or without its item, version or content) is an error answer, never a 500.
+    /// </summary>
+    public static async Task<InquiryResponse> AnswerAsync(Tenant tenant, InquiryRequest request, string code, string messageId, DateTimeOffset requestedAt,
+        RelayedAnswer relayed)
+    {
         var answer = relayed.Answer;
         ProvidedCopy? copy = null;
         if (answer.Outcome == Outcome.Provided)
         {
-            copy = relayed.Opened is { } opened ? JsonSerializer.Deserialize<ProvidedCopy>(opened, ServiceDefaults.Json) : null;
+            copy = ReadCopy(relayed.Opened);
             if (copy is null) answer = answer with { Outcome = Outcome.Error, Reason = "unreadable-payload" };
         }
-        await tenant.Records.AppendAsync(new ProvisionEntry(messageId, requestedAt, answer.ProvidedAt, agencyId, request.Provider!, request.Affair!,
+        await tenant.Records.AppendAsync(new ProvisionEntry(messageId, requestedAt, answer.ProvidedAt, tenant.AgencyId, request.Provider!, request.Affair!,
             request.Item!, code, answer.Outcome, answer.Reason, answer.Withheld));
         return new InquiryResponse(messageId, answer.Outcome, answer.Reason, request.Provider!, request.Item!,
             copy?.SchemaVersion, copy?.Content, copy?.UpdatedAt, answer.ProvidedAt);
+    }
+
+    private static ProvidedCopy? ReadCopy(string? opened)
+    {
+        if (opened is null) return null;
+        ProvidedCopy? copy;
+        try { copy = JsonSerializer.Deserialize<ProvidedCopy>(opened, ServiceDefaults.Json); }
+        catch (JsonException) { return null; }
+        return copy is { Item.Length: > 0, SchemaVersion: > 0, Content.ValueKind: not (JsonValueKind.Undefined or JsonValueKind.Null) } ? copy : null;
     }
 }
