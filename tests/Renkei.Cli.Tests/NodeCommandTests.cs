@@ -118,6 +118,15 @@ public class NodeCommandTests
             "--provider", Kashiwa, "--item", "local-tax", "--file", data.File("nowhere.txt"));
         Assert.Equal(2, batch.ExitCode);
         Assert.Contains("no such file: nowhere.txt", batch.Error);
+
+        // issue-codes names the agency it does not know and the ones it does, rather than failing with a stack trace.
+        await File.WriteAllTextAsync(data.File("people.csv"), "K-1,123456789018\n");
+        var codes = await RenkeiCommand.RunAsync("node", "issue-codes", "--data", data.Path, "--agency", "999999", "--file", data.File("people.csv"));
+        Assert.True(codes.ExitCode == 2, codes.Output + codes.Error);
+        Assert.Contains("この中間サーバーにその機関はありません / no such agency on this node: 999999", codes.Error);
+        Assert.Contains($"agencies hosted: {Kashiwa}, {Bunkyo}", codes.Error);
+        Assert.DoesNotContain("   at ", codes.Error);
+        Assert.DoesNotContain("123456789018", codes.Output + codes.Error);
     }
 
     [Fact]
