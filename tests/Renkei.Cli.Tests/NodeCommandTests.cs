@@ -130,6 +130,28 @@ public class NodeCommandTests
     }
 
     [Fact]
+    public async Task Import_copies_numbers_lines_of_a_file_with_carriage_returns_only_as_the_node_does()
+    {
+        using var data = new TempFolder();
+        var file = data.File("copies.jsonl");
+        // Lines ended by a bare CR (old Mac files), with one LF and one CRLF among them: every ending counts once, on both sides.
+        await File.WriteAllTextAsync(file, Line("K-1", Tax(1)) + "\r" + "not json" + "\r" + Line("K-2", Tax(2)) + "\n" + "\r"
+            + Line("K-3", Tax(-3)) + "\r\n" + Line("K-4", Tax(4)) + "\r");
+        Assert.Equal([1, 2, 3, 5, 6], CopyImportLines(await File.ReadAllTextAsync(file)));
+        var result = await RenkeiCommand.RunAsync("node", "import-copies", "--data", data.Path, "--agency", Kashiwa, "--file", file);
+        Assert.True(result.ExitCode == 1, result.Output + result.Error);
+        Assert.Contains("copies imported: 3", result.Output);
+        var bad = result.Error.Split('\n').Where(l => l.Contains("行目 / line")).ToList();
+        Assert.Equal(2, bad.Count);
+        Assert.StartsWith("2行目 / line 2: ", bad[0]);
+        Assert.StartsWith("5行目 / line 5: ", bad[1]);
+        Assert.Contains("$.totalIncome", bad[1]);
+        Assert.Equal(["K-1", "K-2", "K-4"], (await CopiesAsync(data.Path, Kashiwa)).Keys.Order());
+    }
+
+    private static List<int> CopyImportLines(string text) => [.. Renkei.Cli.Linkage.CopyImportCommand.ReadJsonLines(text).Rows.Select(r => r.Line)];
+
+    [Fact]
     public async Task Inquire_batch_asks_for_every_person_in_the_file_and_writes_one_result_line_each_without_any_number()
     {
         using var data = new TempFolder();
