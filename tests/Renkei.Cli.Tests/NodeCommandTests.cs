@@ -192,13 +192,15 @@ public class NodeCommandTests
         Assert.Equal("no-agency-code", answers[4].GetProperty("reason").GetString());
 
         // Bad and repeated lines are reported and the rest still asked; a caller without the affair is refused by the node.
-        await File.WriteAllLinesAsync(data.File("list.txt"), ["B-1", "bad number!", "B-1"]);
+        await File.WriteAllLinesAsync(data.File("list.txt"), ["B-1", "bad number!", "B-1", "１２３４ ５６７８ ９０１８"]);
         var partly = await RenkeiCommand.RunAsync("node", "inquire-batch", "--data", data.Path, "--agency", Bunkyo, "--affair", "child-allowance",
             "--provider", Kashiwa, "--item", "local-tax", "--file", data.File("list.txt"));
         Assert.Equal(1, partly.ExitCode);
         Assert.Contains("line 2: ", partly.Error);
         Assert.Contains("line 3: ", partly.Error);
         Assert.Contains("same as line 1", partly.Error);
+        Assert.Contains("line 4: ", partly.Error); // shaped like an Individual Number: never sent to the node
+        Assert.DoesNotContain("９０１８", partly.Output + partly.Error);
         Assert.Equal("provided", JsonDocument.Parse(Assert.Single(partly.Lines)).RootElement.GetProperty("outcome").GetString());
         var refused = await RenkeiCommand.RunAsync("node", "inquire-batch", "--data", data.Path, "--agency", Bunkyo, "--affair", "child-allowance",
             "--caller", $"{Bunkyo}-vaccination", "--provider", Kashiwa, "--item", "local-tax", "--file", data.File("list.txt"));

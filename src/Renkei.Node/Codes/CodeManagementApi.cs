@@ -45,8 +45,32 @@ public static class CodeManagementApi
         group.MapPost("/codes/delivered", Delivered).WithSummary("The core delivers issued codes (signed by the core, sealed to the tenant).");
     }
 
+    /// <summary>An agency's own person number: up to 32 letters, digits or hyphens, and never shaped like an Individual Number.</summary>
     public static bool IsAddresseeNumber(string? s) =>
-        s is { Length: > 0 and <= 32 } && s.All(ch => char.IsAsciiLetterOrDigit(ch) || ch == '-');
+        s is { Length: > 0 and <= 32 } && s.All(ch => char.IsAsciiLetterOrDigit(ch) || ch == '-') && !LooksLikeIndividualNumber(s);
+
+    /// <summary>
+    /// 11 or 12 digits once spaces and hyphens are gone and full-width digits read as digits: an Individual
+    /// Number (or one without its check digit) pasted into the wrong column. The node must never hold one.
+    /// </summary>
+    public static bool LooksLikeIndividualNumber(string? s)
+    {
+        if (s is null) return false;
+        var digits = 0;
+        foreach (var ch in s)
+        {
+            if (ch is ' ' or '\u3000' or '-' or '－' or '‐' or '−' or 'ー') continue;
+            if (!char.IsAsciiDigit(ch) && ch is not (>= '０' and <= '９')) return false;
+            digits++;
+        }
+        return digits is 11 or 12;
+    }
+
+    /// <summary>The refusal of a value shaped like an Individual Number where an addressee number belongs; <paramref name="where"/> never holds the value.</summary>
+    public static ProblemHttpResult LooksLikeIndividualNumberProblem(string where) =>
+        Problems.BadRequest("addressee-number-looks-like-individual-number",
+            "宛名番号が個人番号の形をしています。中間サーバーは個人番号を受け付けません / The addressee number looks like an Individual Number, which the node never accepts",
+            $"{where}: 11桁または12桁の数字は宛名番号にできません / 11 or 12 digits cannot be an addressee number.");
 
     /// <summary>
     /// Removes acquisition numbers older than a link key lives: no code can answer them any more
@@ -63,6 +87,8 @@ public static class CodeManagementApi
         var numbers = request.AddresseeNumbers ?? [];
         var errors = new Dictionary<string, string[]>();
         if (numbers.Count is 0 or > MaxBatch) errors["addresseeNumbers"] = [$"1〜{MaxBatch}件を指定してください / send 1 to {MaxBatch} addressee numbers"];
+        var numberShaped = numbers.Select((n, i) => (n, i)).Where(x => LooksLikeIndividualNumber(x.n)).Take(20).Select(x => $"addresseeNumbers[{x.i}]").ToList();
+        if (numberShaped.Count > 0) return LooksLikeIndividualNumberProblem(string.Join(", ", numberShaped));
         for (var i = 0; i < numbers.Count; i++)
             if (!IsAddresseeNumber(numbers[i]))
                 errors[$"addresseeNumbers[{i}]"] = ["宛名番号は英数字とハイフン32文字以内です / an addressee number is up to 32 letters, digits or hyphens"];
@@ -120,6 +146,7 @@ public static class CodeManagementApi
     {
         var (tenant, problem) = tenants.Enter(user, agencyId);
         if (tenant is null) return problem!;
+        if (LooksLikeIndividualNumber(addresseeNumber)) return LooksLikeIndividualNumberProblem("addresseeNumber");
         await using var c = await tenant.Database.OpenAsync();
         var rows = await c.QueryAsync("SELECT agency_code IS NOT NULL, code_issued_at FROM addressees WHERE addressee_number = @n",
             r => (HasCode: Convert.ToBoolean(r.GetValue(0)), IssuedAt: r.GetNullableString(1)), null, ("n", addresseeNumber));

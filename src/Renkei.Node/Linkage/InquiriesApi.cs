@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Renkei.Hosting;
 using Renkei.Hosting.Storage;
+using Renkei.Node.Codes;
 using Renkei.Node.Tenants;
 using Renkei.Protocol;
 using Renkei.Protocol.Records;
@@ -37,6 +38,7 @@ public static class InquiriesApi
         if (tenant is null) return problem!;
         var errors = new Dictionary<string, string[]>();
         if (string.IsNullOrWhiteSpace(request.AddresseeNumber)) errors["addresseeNumber"] = ["必須です / is required"];
+        else if (CodeManagementApi.LooksLikeIndividualNumber(request.AddresseeNumber)) return CodeManagementApi.LooksLikeIndividualNumberProblem("addresseeNumber");
         if (string.IsNullOrWhiteSpace(request.Affair)) errors["affair"] = ["必須です / is required"];
         if (string.IsNullOrWhiteSpace(request.Provider)) errors["provider"] = ["必須です / is required"];
         if (string.IsNullOrWhiteSpace(request.Item)) errors["item"] = ["必須です / is required"];

@@ -145,6 +145,64 @@ public class CodeIssuanceTests
         Assert.Equal(0L, await c.ScalarAsync<long>("SELECT COUNT(*) FROM addressees"));
     }
 
+    [Theory]
+    [InlineData("123456789018", true)]
+    [InlineData("12345678901", true)]
+    [InlineData("1234-5678-9018", true)]
+    [InlineData("1234 5678 9018", true)]
+    [InlineData("１２３４５６７８９０１８", true)]
+    [InlineData("１２３４－５６７８－９０１", true)]
+    [InlineData("1234567890", false)]
+    [InlineData("1234567890123", false)]
+    [InlineData("K-123456789018", false)]
+    [InlineData("B-0001", false)]
+    public void An_addressee_number_may_not_look_like_an_Individual_Number(string value, bool looksLikeOne)
+    {
+        Assert.Equal(looksLikeOne, global::Renkei.Node.Codes.CodeManagementApi.LooksLikeIndividualNumber(value));
+        if (looksLikeOne) Assert.False(global::Renkei.Node.Codes.CodeManagementApi.IsAddresseeNumber(value));
+    }
+
+    [Theory, StorageData]
+    public async Task Values_shaped_like_an_Individual_Number_are_refused_wherever_an_addressee_number_is_taken(StorageProvider provider)
+    {
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        const string K = LinkageNetwork.Kashiwa, B = LinkageNetwork.Bunkyo, Slug = "addressee-number-looks-like-individual-number";
+        const string Number = "123456789018", Spaced = "1234-5678-9018";
+        async Task Refused(HttpResponseMessage response)
+        {
+            var problem = await ProblemAssert.IsProblemAsync(response, 400, Slug);
+            Assert.DoesNotContain("9018", problem.GetRawText());
+        }
+        var tax = Copies.CopyTests.Tax();
+        await Refused(await network.NodeClient("kashiwa-addressee").PostAsJsonAsync($"api/tenants/{K}/acquisitions", new { addresseeNumbers = new[] { "K-1", Spaced } }));
+        await Refused(await network.NodeClient("kashiwa-addressee").GetAsync($"api/tenants/{K}/addressees/{Number}"));
+        await Refused(await network.NodeClient("kashiwa-tax-system").PutAsJsonAsync($"api/tenants/{K}/copies/{Number}/local-tax", tax));
+        await Refused(await network.NodeClient("kashiwa-tax-system").GetAsync($"api/tenants/{K}/copies/{Spaced}/local-tax"));
+        await Refused(await network.NodeClient("bunkyo-child-clerk").PostAsJsonAsync($"api/tenants/{B}/inquiries",
+            new { addresseeNumber = Number, affair = "child-allowance", provider = K, item = "local-tax" }));
+        await Refused(await network.NodeClient("bunkyo-child-clerk").PostAsJsonAsync($"api/tenants/{B}/inquiry-batches",
+            new { affair = "child-allowance", provider = K, item = "local-tax", addresseeNumbers = new[] { "B-1", Number } }));
+        await Refused(await network.NodeClient("kashiwa-auditor").GetAsync($"api/tenants/{K}/records?addresseeNumber={Number}"));
+
+        // In a bulk import the line is refused with its reason, and the good lines kept.
+        var lines = string.Join("\n", [.. new[] { "K-1", Spaced }.Select(n => JsonSerializer.Serialize(new { addresseeNumber = n, item = "local-tax", schemaVersion = 1, content = new { fiscalYear = 2025, totalIncome = 1, taxableIncome = 0, municipalTax = 0, prefecturalTax = 0 } }, ServiceDefaults.Json))]);
+        var report = await LinkageNetwork.Ensure(await network.NodeClient("kashiwa-tax-system").PostAsync($"api/tenants/{K}/copies/import",
+            new StringContent(lines, System.Text.Encoding.UTF8, "application/x-ndjson")));
+        Assert.Equal(1, report.GetProperty("imported").GetInt32());
+        var error = Assert.Single(report.GetProperty("errors").EnumerateArray());
+        Assert.Equal(2, error.GetProperty("line").GetInt32());
+        Assert.Contains("Individual Number", error.GetProperty("reason").GetString());
+
+        // Nothing of the refused requests was stored: only K-1, from the import.
+        foreach (var tenant in new[] { K, B })
+        {
+            await using var c = await network.TenantDatabases[tenant].OpenAsync();
+            string[] expected = tenant == K ? ["K-1"] : [];
+            Assert.Equal(expected, await c.QueryAsync("SELECT addressee_number FROM addressees", r => r.GetString(0)));
+            Assert.Equal(0L, await c.ScalarAsync<long>("SELECT COUNT(*) FROM acquisitions"));
+        }
+    }
+
     [Theory, StorageData]
     public async Task The_core_issues_codes_only_for_link_keys_the_registry_sealed_for_that_agency_and_acquisition(StorageProvider provider)
     {
