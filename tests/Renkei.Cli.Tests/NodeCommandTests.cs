@@ -118,7 +118,38 @@ public class NodeCommandTests
             "--provider", Kashiwa, "--item", "local-tax", "--file", data.File("nowhere.txt"));
         Assert.Equal(2, batch.ExitCode);
         Assert.Contains("no such file: nowhere.txt", batch.Error);
+
+        // issue-codes names the agency it does not know and the ones it does, rather than failing with a stack trace.
+        await File.WriteAllTextAsync(data.File("people.csv"), "K-1,123456789018\n");
+        var codes = await RenkeiCommand.RunAsync("node", "issue-codes", "--data", data.Path, "--agency", "999999", "--file", data.File("people.csv"));
+        Assert.True(codes.ExitCode == 2, codes.Output + codes.Error);
+        Assert.Contains("この中間サーバーにその機関はありません / no such agency on this node: 999999", codes.Error);
+        Assert.Contains($"agencies hosted: {Kashiwa}, {Bunkyo}", codes.Error);
+        Assert.DoesNotContain("   at ", codes.Error);
+        Assert.DoesNotContain("123456789018", codes.Output + codes.Error);
     }
+
+    [Fact]
+    public async Task Import_copies_numbers_lines_of_a_file_with_carriage_returns_only_as_the_node_does()
+    {
+        using var data = new TempFolder();
+        var file = data.File("copies.jsonl");
+        // Lines ended by a bare CR (old Mac files), with one LF and one CRLF among them: every ending counts once, on both sides.
+        await File.WriteAllTextAsync(file, Line("K-1", Tax(1)) + "\r" + "not json" + "\r" + Line("K-2", Tax(2)) + "\n" + "\r"
+            + Line("K-3", Tax(-3)) + "\r\n" + Line("K-4", Tax(4)) + "\r");
+        Assert.Equal([1, 2, 3, 5, 6], CopyImportLines(await File.ReadAllTextAsync(file)));
+        var result = await RenkeiCommand.RunAsync("node", "import-copies", "--data", data.Path, "--agency", Kashiwa, "--file", file);
+        Assert.True(result.ExitCode == 1, result.Output + result.Error);
+        Assert.Contains("copies imported: 3", result.Output);
+        var bad = result.Error.Split('\n').Where(l => l.Contains("行目 / line")).ToList();
+        Assert.Equal(2, bad.Count);
+        Assert.StartsWith("2行目 / line 2: ", bad[0]);
+        Assert.StartsWith("5行目 / line 5: ", bad[1]);
+        Assert.Contains("$.totalIncome", bad[1]);
+        Assert.Equal(["K-1", "K-2", "K-4"], (await CopiesAsync(data.Path, Kashiwa)).Keys.Order());
+    }
+
+    private static List<int> CopyImportLines(string text) => [.. Renkei.Cli.Linkage.CopyImportCommand.ReadJsonLines(text).Rows.Select(r => r.Line)];
 
     [Fact]
     public async Task Inquire_batch_asks_for_every_person_in_the_file_and_writes_one_result_line_each_without_any_number()
@@ -161,13 +192,15 @@ public class NodeCommandTests
         Assert.Equal("no-agency-code", answers[4].GetProperty("reason").GetString());
 
         // Bad and repeated lines are reported and the rest still asked; a caller without the affair is refused by the node.
-        await File.WriteAllLinesAsync(data.File("list.txt"), ["B-1", "bad number!", "B-1"]);
+        await File.WriteAllLinesAsync(data.File("list.txt"), ["B-1", "bad number!", "B-1", "１２３４ ５６７８ ９０１８"]);
         var partly = await RenkeiCommand.RunAsync("node", "inquire-batch", "--data", data.Path, "--agency", Bunkyo, "--affair", "child-allowance",
             "--provider", Kashiwa, "--item", "local-tax", "--file", data.File("list.txt"));
         Assert.Equal(1, partly.ExitCode);
         Assert.Contains("line 2: ", partly.Error);
         Assert.Contains("line 3: ", partly.Error);
         Assert.Contains("same as line 1", partly.Error);
+        Assert.Contains("line 4: ", partly.Error); // shaped like an Individual Number: never sent to the node
+        Assert.DoesNotContain("９０１８", partly.Output + partly.Error);
         Assert.Equal("provided", JsonDocument.Parse(Assert.Single(partly.Lines)).RootElement.GetProperty("outcome").GetString());
         var refused = await RenkeiCommand.RunAsync("node", "inquire-batch", "--data", data.Path, "--agency", Bunkyo, "--affair", "child-allowance",
             "--caller", $"{Bunkyo}-vaccination", "--provider", Kashiwa, "--item", "local-tax", "--file", data.File("list.txt"));

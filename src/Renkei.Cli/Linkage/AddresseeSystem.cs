@@ -37,20 +37,46 @@ public sealed class AddresseeSystem(string agencyId, Uri node, string nodeToken,
             var acquisitions = (await SendAsync<AcquisitionList>(nodeClient, $"api/tenants/{agencyId}/acquisitions",
                 new { addresseeNumbers = batch.Select(p => p.AddresseeNumber).ToList() }, "node", ct)).Acquisitions
                 .ToDictionary(a => a.AddresseeNumber, a => a.AcquisitionNumber);
-            var sealedKeys = await SendAsync<LinkKeyResponse>(registryClient, "api/link-keys",
-                new LinkKeyRequest(agencyId, [.. batch.Select(p => new LinkKeyItem(acquisitions[p.AddresseeNumber], p.IndividualNumber))]), "registry", ct);
-            // A number the Registry does not know (or one superseded after a re-issue) gets no link key.
-            var known = sealedKeys.Results.Where(r => r.SealedLinkKey is not null).ToList();
-            unknown += sealedKeys.Results.Count - known.Count;
-            if (known.Count > 0)
+            var settled = false;
+            try
             {
-                var receipt = await SendAsync<CodeIssueReceipt>(coreClient, "api/codes/issue",
-                    new CodeRequest(agencyId, [.. known.Select(r => new CodeRequestItem(r.AcquisitionNumber, r.SealedLinkKey))]), "core", ct);
-                delivered += receipt.Delivered;
+                var sealedKeys = await SendAsync<LinkKeyResponse>(registryClient, "api/link-keys",
+                    new LinkKeyRequest(agencyId, [.. batch.Select(p => new LinkKeyItem(acquisitions[p.AddresseeNumber], p.IndividualNumber))]), "registry", ct);
+                // A number the Registry does not know (or one superseded after a re-issue) gets no link key.
+                var known = sealedKeys.Results.Where(r => r.SealedLinkKey is not null).ToList();
+                unknown += sealedKeys.Results.Count - known.Count;
+                var arrived = 0;
+                if (known.Count > 0)
+                {
+                    var receipt = await SendAsync<CodeIssueReceipt>(coreClient, "api/codes/issue",
+                        new CodeRequest(agencyId, [.. known.Select(r => new CodeRequestItem(r.AcquisitionNumber, r.SealedLinkKey))]), "core", ct);
+                    delivered += receipt.Delivered;
+                    arrived = receipt.Delivered + receipt.Unmatched;
+                }
+                // Each code that arrived took its acquisition number with it at the node; only the rest need discarding.
+                settled = arrived == batch.Length;
+            }
+            finally
+            {
+                if (!settled) await DiscardAsync(nodeClient, acquisitions.Values);
             }
             progress?.Invoke(delivered + unknown);
         }
         return new IssueResult(people.Count, delivered, unknown);
+    }
+
+    /// <summary>
+    /// An acquisition number serves one request: those of a request that was refused, failed or
+    /// answered without a code are discarded at once. Should the node not answer, they expire there.
+    /// </summary>
+    private async Task DiscardAsync(HttpClient nodeClient, IEnumerable<string> acquisitionNumbers)
+    {
+        try
+        {
+            using var response = await nodeClient.PostAsJsonAsync($"api/tenants/{agencyId}/acquisitions/discard",
+                new DiscardRequest([.. acquisitionNumbers]), ServiceDefaults.Json, CancellationToken.None);
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { }
     }
 
     private static async Task<T> SendAsync<T>(HttpClient client, string path, object body, string service, CancellationToken ct)

@@ -91,22 +91,29 @@ public static class CopyImportCommand
             if (!response.IsSuccessStatusCode) return (imported, bad, await ProblemText.OfAsync(response));
             var result = (await response.Content.ReadFromJsonAsync<ImportReport>(ServiceDefaults.Json, ct))!;
             imported += result.Imported;
-            bad.AddRange(result.Errors.Select(e => (chunk[e.Line - 1].Line, e.Reason)));
+            // A line the node numbers outside the chunk cannot be placed in the file: it is reported at the chunk's first line.
+            bad.AddRange(result.Errors.Select(e => e.Line >= 1 && e.Line <= chunk.Length
+                ? (chunk[e.Line - 1].Line, e.Reason)
+                : (chunk[0].Line, $"{e.Reason}（中間サーバーの{e.Line}行目 / the node's line {e.Line} of this chunk）")));
             report(sent += chunk.Length);
         }
         report(rows.Count);
         return (imported, bad, null);
     }
 
-    /// <summary>Every non-blank line is a row; the node checks each.</summary>
+    /// <summary>
+    /// Every non-blank line is a row; the node checks each. Lines end as the node reads them (CR LF, LF
+    /// or a bare CR), so that a line number means the same line on both sides.
+    /// </summary>
     public static (List<(int Line, string Json)> Rows, List<(int Line, string Reason)> Bad) ReadJsonLines(string text)
     {
         var rows = new List<(int, string)>();
-        var lines = text.Split('\n');
-        for (var i = 0; i < lines.Length; i++)
+        using var reader = new StringReader(text);
+        var number = 0;
+        while (reader.ReadLine() is { } line)
         {
-            var line = lines[i].TrimEnd('\r');
-            if (!string.IsNullOrWhiteSpace(line)) rows.Add((i + 1, line));
+            number++;
+            if (!string.IsNullOrWhiteSpace(line)) rows.Add((number, line));
         }
         return (rows, []);
     }

@@ -10,7 +10,8 @@ namespace Renkei.Cli.Linkage;
 /// <c>renkei demo moving-family</c>: the seeds' example played through the APIs. A family moves
 /// from Kashiwa (city A) to Bunkyo (city B); Bunkyo's child-allowance clerk obtains last year's
 /// income from Kashiwa through the network, so no tax certificate is attached (課税証明書の添付省略);
-/// a clerk without the affair is refused; every step prints what the records show.
+/// a clerk without the affair is refused; each step that makes or refuses an inquiry prints the records it
+/// added at the requester's node, the core and the provider's node.
 /// </summary>
 public static class DemoCommand
 {
@@ -44,6 +45,28 @@ public static class DemoCommand
             ok &= passed;
         }
         var run = Guid.NewGuid().ToString("N")[..6];
+        // What each party's records show after a step that made or refused an inquiry: only what the step added.
+        var seen = new HashSet<string>();
+        async Task ShowNewRecordsAsync()
+        {
+            using var requester = n.NodeClient($"{B}-auditor");
+            using var provider = n.NodeClient($"{A}-auditor");
+            using var core = n.CoreClient("auditor");
+            var atRequester = await RecordsAsync(requester, $"api/tenants/{B}/records?addresseeNumber=B-{run}-1");
+            // The core files its records under the requester's code, which the requester's own records hold; it is not printed.
+            var code = atRequester.Select(r => r.TryGetProperty("code", out var c) ? c.GetString() : null).FirstOrDefault(c => c is not null);
+            var atCore = code is null ? [] : await RecordsAsync(core, $"api/records?code={Uri.EscapeDataString(code)}");
+            var atProvider = await RecordsAsync(provider, $"api/tenants/{A}/records?addresseeNumber=A-{run}-1");
+            Console.WriteLine("  新しい情報提供等記録 / new provision records:");
+            var any = false;
+            foreach (var (party, records) in new[] { ($"要求元 / requester {B}", atRequester), ("コア / core", atCore), ($"提供元 / provider {A}", atProvider) })
+                foreach (var r in records.Where(r => seen.Add(party + r.GetProperty("recordId").GetString())))
+                {
+                    Console.WriteLine($"    {party}: {Describe(r)}");
+                    any = true;
+                }
+            if (!any) Console.WriteLine("    (なし / none)");
+        }
         using var clerkA = LinkageSandbox.Client(n.RegistryUrl, SandboxCallers.TokenOf(folder, $"clerk-{A}"));
         using var clerkB = LinkageSandbox.Client(n.RegistryUrl, SandboxCallers.TokenOf(folder, $"clerk-{B}"));
 
@@ -89,21 +112,20 @@ public static class DemoCommand
         Step(provided
             ? $"児童手当: 柏市から前年所得 {answer!.Value.GetProperty("content").GetProperty("totalIncome").GetInt32():N0} 円を取得 — 課税証明書の添付は不要です / income obtained from Kashiwa; no tax certificate needed"
             : $"児童手当の照会 / child-allowance inquiry: {answer?.GetRawText()}", provided);
+        await ShowNewRecordsAsync();
 
         // 5. A clerk without the child-allowance affair is refused.
         using var otherClerk = n.NodeClient($"{B}-vaccination");
         var refused = await otherClerk.PostAsJsonAsync($"api/tenants/{B}/inquiries",
             new { addresseeNumber = $"B-{run}-1", affair = "child-allowance", provider = A, item = "local-tax" }, ServiceDefaults.Json);
         Step($"児童手当の事務を持たない職員は拒否されました / a clerk without the affair was refused ({(int)refused.StatusCode})", (int)refused.StatusCode == 403);
+        await ShowNewRecordsAsync();
 
         // 6. What the records show at each party.
         foreach (var (agency, addressee) in new[] { (B, $"B-{run}-1"), (A, $"A-{run}-1") })
         {
             using var auditor = n.NodeClient($"{agency}-auditor");
-            var records = await Json(await auditor.GetAsync($"api/tenants/{agency}/records?addresseeNumber={addressee}"));
-            var lines = records?.EnumerateArray().Select(r => $"{r.GetProperty("requestedAt").GetDateTimeOffset().ToOffset(TimeSpan.FromHours(9)):yyyy-MM-dd HH:mm:ss} JST " +
-                $"{r.GetProperty("requester").GetString()}→{r.GetProperty("provider").GetString()} {r.GetProperty("affair").GetString()} {r.GetProperty("item").GetString()} " +
-                $"{r.GetProperty("outcome").GetString()}{(r.TryGetProperty("reason", out var why) ? " (" + why.GetString() + ")" : "")}").ToList() ?? [];
+            var lines = (await RecordsAsync(auditor, $"api/tenants/{agency}/records?addresseeNumber={addressee}")).Select(Describe).ToList();
             Console.WriteLine($"  情報提供等記録 at {agency}:");
             foreach (var line in lines) Console.WriteLine("    " + line);
             Step($"{agency} の記録 / records at {agency}: {lines.Count}", lines.Count >= (agency == B ? 2 : 1));
@@ -114,6 +136,15 @@ public static class DemoCommand
         Console.WriteLine(ok ? "すべての手順が成功しました / every step succeeded" : "失敗した手順があります / some steps failed");
         return ok;
     }
+
+    private static async Task<List<JsonElement>> RecordsAsync(HttpClient auditor, string path) =>
+        (await Json(await auditor.GetAsync(path)))?.EnumerateArray().ToList() ?? [];
+
+    /// <summary>A record in one line: when (Japan time), who asked whom, for which affair and item, and how it ended.</summary>
+    private static string Describe(JsonElement r) =>
+        $"{r.GetProperty("requestedAt").GetDateTimeOffset().ToOffset(TimeSpan.FromHours(9)):yyyy-MM-dd HH:mm:ss} JST " +
+        $"{r.GetProperty("requester").GetString()}→{r.GetProperty("provider").GetString()} {r.GetProperty("affair").GetString()} {r.GetProperty("item").GetString()} " +
+        $"{r.GetProperty("outcome").GetString()}{(r.TryGetProperty("reason", out var why) && why.ValueKind == JsonValueKind.String ? " (" + why.GetString() + ")" : "")}";
 
     private static async Task<JsonElement?> Json(HttpResponseMessage response)
     {

@@ -193,7 +193,8 @@ public sealed class LinkageSandbox : IAsyncDisposable
         }
     }
 
-    public static string Token(List<Caller> callers, string name) => callers.First(c => c.Name == name).Token;
+    public static string Token(List<Caller> callers, string name) => callers.FirstOrDefault(c => c.Name == name)?.Token
+        ?? throw new InvalidOperationException($"呼出元がありません / no caller '{name}' in callers.json");
 
     public HttpClient NodeClient(string caller) => Client(NodeUrl, Token(NodeCallers, caller), Handler);
 

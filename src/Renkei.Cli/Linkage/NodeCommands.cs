@@ -42,7 +42,17 @@ public static class NodeCommands
             var (linkage, own) = await ConnectAsync(folder);
             try
             {
-                var system = linkage.AddresseeSystemOf(parse.GetValue(agency)!);
+                var agencyId = parse.GetValue(agency)!;
+                // An agency with an addressee system at both the node and the core; any other would have no tokens to use.
+                var known = linkage.NodeCallers.Select(c => c.Name).Where(n => n.EndsWith("-addressee", StringComparison.Ordinal)).Select(n => n[..^"-addressee".Length])
+                    .Where(id => linkage.CoreCallers.Any(c => c.Name == $"{id}-addressee")).ToList();
+                if (!known.Contains(agencyId))
+                {
+                    Console.Error.WriteLine($"この中間サーバーにその機関はありません / no such agency on this node: {agencyId}; "
+                        + $"登録されている機関 / agencies hosted: {string.Join(", ", known)}");
+                    return 2;
+                }
+                var system = linkage.AddresseeSystemOf(agencyId);
                 var result = await CommandProgress.RunAsync("符号 / codes", people.Count, report => system.IssueCodesAsync(people, progress: report, ct: ct));
                 Console.WriteLine($"符号を取得しました / codes delivered: {result.Delivered:N0}, 該当者なし / unknown: {result.Unknown:N0}, 不正な行 / bad lines: {errors:N0}");
                 return result.Unknown == 0 && errors == 0 ? 0 : 1;

@@ -16,6 +16,9 @@ public sealed class LinkKeySeal(byte[] key)
     private const byte Version = 1;
     public const int LinkKeyLength = 32;
 
+    /// <summary>How long a sealed link key opens: also how long a node keeps the acquisition number it answers.</summary>
+    public static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(30);
+
     public string Seal(string agency, string acquisitionNumber, ReadOnlySpan<byte> linkKey, DateTimeOffset expiresAt)
     {
         if (linkKey.Length != LinkKeyLength) throw new ArgumentException("a link key is 32 bytes", nameof(linkKey));

@@ -16,13 +16,18 @@ public sealed record Acquisition(string AddresseeNumber, string AcquisitionNumbe
 
 public sealed record AcquisitionList(List<Acquisition> Acquisitions);
 
+public sealed record DiscardRequest(List<string>? AcquisitionNumbers);
+
+public sealed record DiscardReceipt(int Discarded);
+
 public sealed record AddresseeStatus(string AddresseeNumber, bool HasAgencyCode, DateTime? CodeIssuedAt);
 
 
 /// <summary>
 /// 符号管理: the agency's addressee system asks for acquisition numbers for its addressees, sends them
 /// with the Individual Numbers to the Registry (never here), and the core delivers the codes here
-/// with the same acquisition numbers, which are deleted once matched.
+/// with the same acquisition numbers, which are deleted once matched. An acquisition number serves
+/// one request: one that got no code is discarded by the addressee system, or expires with the link key.
 /// </summary>
 public static class CodeManagementApi
 {
@@ -33,13 +38,46 @@ public static class CodeManagementApi
         var group = app.MapGroup("/api/tenants/{agencyId}").WithTags("CodeManagement");
         group.MapPost("/acquisitions", Acquire).RequireAuthorization(NodeApp.StaffPolicy)
             .WithSummary("取得番号: one fresh acquisition number per addressee, for a code request through the Registry.");
+        group.MapPost("/acquisitions/discard", Discard).RequireAuthorization(NodeApp.StaffPolicy)
+            .WithSummary("Discards acquisition numbers whose request ended without a code (refused, unknown, failed).");
         group.MapGet("/addressees/{addresseeNumber}", Status).RequireAuthorization(NodeApp.StaffPolicy)
             .WithSummary("Whether the tenant holds its agency code for an addressee.");
         group.MapPost("/codes/delivered", Delivered).WithSummary("The core delivers issued codes (signed by the core, sealed to the tenant).");
     }
 
+    /// <summary>An agency's own person number: up to 32 letters, digits or hyphens, and never shaped like an Individual Number.</summary>
     public static bool IsAddresseeNumber(string? s) =>
-        s is { Length: > 0 and <= 32 } && s.All(ch => char.IsAsciiLetterOrDigit(ch) || ch == '-');
+        s is { Length: > 0 and <= 32 } && s.All(ch => char.IsAsciiLetterOrDigit(ch) || ch == '-') && !LooksLikeIndividualNumber(s);
+
+    /// <summary>
+    /// 11 or 12 digits once spaces and hyphens are gone and full-width digits read as digits: an Individual
+    /// Number (or one without its check digit) pasted into the wrong column. The node must never hold one.
+    /// </summary>
+    public static bool LooksLikeIndividualNumber(string? s)
+    {
+        if (s is null) return false;
+        var digits = 0;
+        foreach (var ch in s)
+        {
+            if (ch is ' ' or '\u3000' or '-' or '－' or '‐' or '−' or 'ー') continue;
+            if (!char.IsAsciiDigit(ch) && ch is not (>= '０' and <= '９')) return false;
+            digits++;
+        }
+        return digits is 11 or 12;
+    }
+
+    /// <summary>The refusal of a value shaped like an Individual Number where an addressee number belongs; <paramref name="where"/> never holds the value.</summary>
+    public static ProblemHttpResult LooksLikeIndividualNumberProblem(string where) =>
+        Problems.BadRequest("addressee-number-looks-like-individual-number",
+            "宛名番号が個人番号の形をしています。中間サーバーは個人番号を受け付けません / The addressee number looks like an Individual Number, which the node never accepts",
+            $"{where}: 11桁または12桁の数字は宛名番号にできません / 11 or 12 digits cannot be an addressee number.");
+
+    /// <summary>
+    /// Removes acquisition numbers older than a link key lives: no code can answer them any more
+    /// (their request was refused or lost), so keeping them only keeps a join nobody needs.
+    /// </summary>
+    private static Task<int> ExpireAsync(System.Data.Common.DbConnection c, System.Data.Common.DbTransaction tx, DateTime now) =>
+        c.ExecuteAsync("DELETE FROM acquisitions WHERE requested_at < @t", tx, ("t", (now - Renkei.Hosting.Linkage.LinkKeySeal.Lifetime).ToString("O")));
 
     private static async Task<Results<Ok<AcquisitionList>, ProblemHttpResult>> Acquire(
         string agencyId, AcquisitionRequest request, ClaimsPrincipal user, TenantDirectory tenants, TimeProvider time)
@@ -49,16 +87,20 @@ public static class CodeManagementApi
         var numbers = request.AddresseeNumbers ?? [];
         var errors = new Dictionary<string, string[]>();
         if (numbers.Count is 0 or > MaxBatch) errors["addresseeNumbers"] = [$"1〜{MaxBatch}件を指定してください / send 1 to {MaxBatch} addressee numbers"];
+        var numberShaped = numbers.Select((n, i) => (n, i)).Where(x => LooksLikeIndividualNumber(x.n)).Take(20).Select(x => $"addresseeNumbers[{x.i}]").ToList();
+        if (numberShaped.Count > 0) return LooksLikeIndividualNumberProblem(string.Join(", ", numberShaped));
         for (var i = 0; i < numbers.Count; i++)
             if (!IsAddresseeNumber(numbers[i]))
                 errors[$"addresseeNumbers[{i}]"] = ["宛名番号は英数字とハイフン32文字以内です / an addressee number is up to 32 letters, digits or hyphens"];
         if (numbers.Distinct().Count() != numbers.Count) errors["addresseeNumbers"] = ["宛名番号が重複しています / addressee numbers repeat"];
         if (errors.Count > 0) return Problems.Invalid(errors);
 
-        var now = time.GetUtcNow().UtcDateTime.ToString("O");
+        var clock = time.GetUtcNow().UtcDateTime;
+        var now = clock.ToString("O");
         var list = numbers.Select(n => new Acquisition(n, Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)))).ToList();
         await using var c = await tenant.Database.OpenAsync();
         await using var tx = await c.BeginTransactionAsync();
+        await ExpireAsync(c, tx, clock);
         var insertAddressee = c.Command("INSERT INTO addressees (addressee_number, created_at) VALUES (@n, @t) ON CONFLICT (addressee_number) DO NOTHING", tx,
             ("n", ""), ("t", now));
         var insertAcquisition = c.Command("INSERT INTO acquisitions (acquisition_number, addressee_number, requested_at) VALUES (@a, @n, @t)", tx,
@@ -75,11 +117,36 @@ public static class CodeManagementApi
         return TypedResults.Ok(new AcquisitionList(list));
     }
 
+    private static async Task<Results<Ok<DiscardReceipt>, ProblemHttpResult>> Discard(
+        string agencyId, DiscardRequest request, ClaimsPrincipal user, TenantDirectory tenants)
+    {
+        var (tenant, problem) = tenants.Enter(user, agencyId, "addressee-system");
+        if (tenant is null) return problem!;
+        var numbers = request.AcquisitionNumbers ?? [];
+        if (numbers.Count is 0 or > MaxBatch || numbers.Any(n => n is not { Length: > 0 and <= 64 }))
+            return Problems.Invalid(new Dictionary<string, string[]>
+            {
+                ["acquisitionNumbers"] = [$"1〜64文字の取得番号を1〜{MaxBatch}件指定してください / send 1 to {MaxBatch} acquisition numbers of 1 to 64 characters"],
+            });
+        var discarded = 0;
+        await using var c = await tenant.Database.OpenAsync();
+        await using var tx = await c.BeginTransactionAsync();
+        await using var delete = c.Command("DELETE FROM acquisitions WHERE acquisition_number = @a", tx, ("a", ""));
+        foreach (var n in numbers.Distinct())
+        {
+            delete.Parameters[0].Value = n;
+            discarded += await delete.ExecuteNonQueryAsync();
+        }
+        await tx.CommitAsync();
+        return TypedResults.Ok(new DiscardReceipt(discarded));
+    }
+
     private static async Task<Results<Ok<AddresseeStatus>, ProblemHttpResult>> Status(
         string agencyId, string addresseeNumber, ClaimsPrincipal user, TenantDirectory tenants)
     {
         var (tenant, problem) = tenants.Enter(user, agencyId);
         if (tenant is null) return problem!;
+        if (LooksLikeIndividualNumber(addresseeNumber)) return LooksLikeIndividualNumberProblem("addresseeNumber");
         await using var c = await tenant.Database.OpenAsync();
         var rows = await c.QueryAsync("SELECT agency_code IS NOT NULL, code_issued_at FROM addressees WHERE addressee_number = @n",
             r => (HasCode: Convert.ToBoolean(r.GetValue(0)), IssuedAt: r.GetNullableString(1)), null, ("n", addresseeNumber));
@@ -115,7 +182,8 @@ public static class CodeManagementApi
         if (delivery?.Codes is null || delivery.Codes.Any(c => c is null || string.IsNullOrEmpty(c.AcquisitionNumber) || string.IsNullOrEmpty(c.AgencyCode)))
             return Problems.BadRequest("unreadable-payload", "暗号文を復号できません / The sealed payload could not be opened");
 
-        var now = time.GetUtcNow().UtcDateTime.ToString("O");
+        var clock = time.GetUtcNow().UtcDateTime;
+        var now = clock.ToString("O");
         int matched = 0, unmatched = 0;
         await using var c = await tenant.Database.OpenAsync();
         await using var tx = await c.BeginTransactionAsync();
@@ -134,6 +202,8 @@ public static class CodeManagementApi
             else unmatched++;
             await c.ExecuteAsync("DELETE FROM acquisitions WHERE acquisition_number = @a", tx, ("a", code.AcquisitionNumber));
         }
+        // After matching: a code that arrives just as its acquisition number turns old still finds it.
+        await ExpireAsync(c, tx, clock);
         await tx.CommitAsync();
         if (unmatched > 0) log.LogWarning("Tenant {AgencyId}: {Unmatched} delivered codes matched no pending acquisition", agencyId, unmatched);
         return TypedResults.Ok(new CodeDeliveryReceipt(matched, unmatched));

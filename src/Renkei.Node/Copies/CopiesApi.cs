@@ -43,6 +43,7 @@ public static class CopiesApi
     {
         var (tenant, problem) = tenants.Enter(user, agencyId, "copies");
         if (tenant is null) return problem!;
+        if (CodeManagementApi.LooksLikeIndividualNumber(addresseeNumber)) return CodeManagementApi.LooksLikeIndividualNumberProblem("addresseeNumber");
         var errors = Check(addresseeNumber, item, input.SchemaVersion, input.Content, layouts);
         if (errors.Count > 0)
             return Problems.Invalid(new Dictionary<string, string[]> { ["content"] = [.. errors] }, "invalid-copy");
@@ -59,6 +60,7 @@ public static class CopiesApi
     {
         var (tenant, problem) = tenants.Enter(user, agencyId, "copies");
         if (tenant is null) return problem!;
+        if (CodeManagementApi.LooksLikeIndividualNumber(addresseeNumber)) return CodeManagementApi.LooksLikeIndividualNumberProblem("addresseeNumber");
         await using var c = await tenant.Database.OpenAsync();
         return await FindAsync(c, addresseeNumber, item) is { } copy
             ? TypedResults.Ok(copy)
@@ -99,7 +101,9 @@ public static class CopiesApi
     private static List<string> Check(string? addresseeNumber, string? item, int? version, JsonElement content, DataStandardLayout layouts)
     {
         var errors = new List<string>();
-        if (!CodeManagementApi.IsAddresseeNumber(addresseeNumber)) errors.Add("addresseeNumber: 宛名番号が不正です / invalid addressee number");
+        if (CodeManagementApi.LooksLikeIndividualNumber(addresseeNumber))
+            errors.Add("addresseeNumber: 個人番号の形をしています。中間サーバーは個人番号を受け付けません / looks like an Individual Number, which the node never accepts");
+        else if (!CodeManagementApi.IsAddresseeNumber(addresseeNumber)) errors.Add("addresseeNumber: 宛名番号が不正です / invalid addressee number");
         if (string.IsNullOrWhiteSpace(item)) errors.Add("item: 必須です / is required");
         if (version is null) errors.Add("schemaVersion: 必須です / is required");
         if (errors.Count == 0) errors.AddRange(layouts.Validate(item!, version!.Value, content));

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Renkei.Hosting;
 using Renkei.Hosting.Storage;
+using Renkei.Node.Codes;
 using Renkei.Node.Tenants;
 using Renkei.Protocol;
 using Renkei.Protocol.Records;
@@ -37,6 +38,7 @@ public static class InquiriesApi
         if (tenant is null) return problem!;
         var errors = new Dictionary<string, string[]>();
         if (string.IsNullOrWhiteSpace(request.AddresseeNumber)) errors["addresseeNumber"] = ["必須です / is required"];
+        else if (CodeManagementApi.LooksLikeIndividualNumber(request.AddresseeNumber)) return CodeManagementApi.LooksLikeIndividualNumberProblem("addresseeNumber");
         if (string.IsNullOrWhiteSpace(request.Affair)) errors["affair"] = ["必須です / is required"];
         if (string.IsNullOrWhiteSpace(request.Provider)) errors["provider"] = ["必須です / is required"];
         if (string.IsNullOrWhiteSpace(request.Item)) errors["item"] = ["必須です / is required"];
@@ -84,17 +86,35 @@ public static class InquiriesApi
                 request.Item!, code, Outcome.Error, "interrupted", false));
             throw;
         }
+        return await AnswerAsync(tenant, request, code, messageId, requestedAt, relayed);
+    }
 
+    /// <summary>
+    /// The caller's answer from the core's, recorded at the requester: a provided payload that is not
+    /// a copy (not JSON, or without its item, version or content) is an error answer, never a 500.
+    /// </summary>
+    public static async Task<InquiryResponse> AnswerAsync(Tenant tenant, InquiryRequest request, string code, string messageId, DateTimeOffset requestedAt,
+        RelayedAnswer relayed)
+    {
         var answer = relayed.Answer;
         ProvidedCopy? copy = null;
         if (answer.Outcome == Outcome.Provided)
         {
-            copy = relayed.Opened is { } opened ? JsonSerializer.Deserialize<ProvidedCopy>(opened, ServiceDefaults.Json) : null;
+            copy = ReadCopy(relayed.Opened);
             if (copy is null) answer = answer with { Outcome = Outcome.Error, Reason = "unreadable-payload" };
         }
-        await tenant.Records.AppendAsync(new ProvisionEntry(messageId, requestedAt, answer.ProvidedAt, agencyId, request.Provider!, request.Affair!,
+        await tenant.Records.AppendAsync(new ProvisionEntry(messageId, requestedAt, answer.ProvidedAt, tenant.AgencyId, request.Provider!, request.Affair!,
             request.Item!, code, answer.Outcome, answer.Reason, answer.Withheld));
         return new InquiryResponse(messageId, answer.Outcome, answer.Reason, request.Provider!, request.Item!,
             copy?.SchemaVersion, copy?.Content, copy?.UpdatedAt, answer.ProvidedAt);
+    }
+
+    private static ProvidedCopy? ReadCopy(string? opened)
+    {
+        if (opened is null) return null;
+        ProvidedCopy? copy;
+        try { copy = JsonSerializer.Deserialize<ProvidedCopy>(opened, ServiceDefaults.Json); }
+        catch (JsonException) { return null; }
+        return copy is { Item.Length: > 0, SchemaVersion: > 0, Content.ValueKind: not (JsonValueKind.Undefined or JsonValueKind.Null) } ? copy : null;
     }
 }

@@ -27,15 +27,14 @@ public sealed class InquiryBatchWorker(TenantDirectory tenants, InquiryRelay rel
             while (!stopping.IsCancellationRequested)
             {
                 var worked = false;
-                try
+                foreach (var tenant in tenants.All)
                 {
-                    foreach (var tenant in tenants.All) worked |= await WorkOnceAsync(tenant, stopping);
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    // A database that fails now is tried again at the next look, not in a tight loop.
-                    log.LogError("Batch inquiries paused: {Error}", e.GetType().Name);
-                    worked = false;
+                    // One tenant's failing database pauses that tenant's batches only; it is tried again at the next look.
+                    try { worked |= await WorkOnceAsync(tenant, stopping); }
+                    catch (Exception e) when (e is not OperationCanceledException)
+                    {
+                        log.LogError("Batch inquiries of tenant {AgencyId} paused: {Error}", tenant.AgencyId, e.GetType().Name);
+                    }
                 }
                 if (worked) continue;
                 using var idle = CancellationTokenSource.CreateLinkedTokenSource(stopping);

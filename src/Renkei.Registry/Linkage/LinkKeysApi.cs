@@ -60,7 +60,7 @@ public static class LinkKeysApi
             errors["items"] = ["取得番号が重複しています / acquisition numbers must differ"];
         if (errors.Count > 0) return Problems.Invalid(errors);
 
-        var expires = clock.GetUtcNow().AddMinutes(30);
+        var expires = clock.GetUtcNow() + LinkKeySeal.Lifetime;
         await using var c = await database.OpenAsync();
         var results = new List<LinkKeyResult>(request.Items!.Count);
         foreach (var item in request.Items!)

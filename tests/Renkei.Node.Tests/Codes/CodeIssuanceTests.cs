@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Net.Http.Json;
+using Renkei.Cli.Linkage;
 using Renkei.Hosting;
 using Renkei.Hosting.Storage;
 using Renkei.Protocol;
@@ -59,6 +60,70 @@ public class CodeIssuanceTests
         Assert.Equal((21, 20, 1), (result.Requested, result.Delivered, result.Unknown));
         await using var c = await network.TenantDatabases[LinkageNetwork.Kashiwa].OpenAsync();
         Assert.Equal(20L, await c.ScalarAsync<long>("SELECT COUNT(DISTINCT agency_code) FROM addressees"));
+        // The unknown person's acquisition number got no code and was discarded, not left behind.
+        Assert.Equal(0L, await c.ScalarAsync<long>("SELECT COUNT(*) FROM acquisitions"));
+    }
+
+    private static async Task<long> AcquisitionsAsync(Database tenant)
+    {
+        await using var c = await tenant.OpenAsync();
+        return await c.ScalarAsync<long>("SELECT COUNT(*) FROM acquisitions");
+    }
+
+    [Theory, StorageData]
+    public async Task Acquisition_numbers_of_a_refused_or_failed_issuance_are_discarded_and_old_ones_expire(StorageProvider provider)
+    {
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        var (_, number) = await network.BirthAsync(LinkageNetwork.Kashiwa, "柏", "一郎", "1980-01-01");
+        var kashiwa = network.TenantDatabases[LinkageNetwork.Kashiwa];
+        AddresseeSystem With(string registryToken = "link-keys-token", string coreToken = "kashiwa-code-requests", Uri? core = null) =>
+            new(LinkageNetwork.Kashiwa, network.Node, "kashiwa-addressee", network.Registry, registryToken, core ?? network.Core, coreToken, network.Handler);
+
+        // The Registry refuses the request, the core refuses the batch, the core cannot be reached: each leaves no acquisition behind.
+        await Assert.ThrowsAsync<HttpRequestException>(() => With(registryToken: "wrong-token").IssueCodesAsync([("K-1", number)]));
+        Assert.Equal(0L, await AcquisitionsAsync(kashiwa));
+        await Assert.ThrowsAsync<HttpRequestException>(() => With(coreToken: "bunkyo-code-requests").IssueCodesAsync([("K-1", number)]));
+        Assert.Equal(0L, await AcquisitionsAsync(kashiwa));
+        using var closed = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        closed.Start();
+        var nowhere = new Uri($"https://127.0.0.1:{((System.Net.IPEndPoint)closed.LocalEndpoint).Port}/");
+        closed.Stop();
+        await Assert.ThrowsAsync<HttpRequestException>(() => With(core: nowhere).IssueCodesAsync([("K-1", number)]));
+        Assert.Equal(0L, await AcquisitionsAsync(kashiwa));
+        Assert.Null(await CodeOfAsync(kashiwa, "K-1"));
+
+        // Discarding is for the tenant's addressee system only.
+        var discard = new { acquisitionNumbers = new[] { "a-1" } };
+        await ProblemAssert.IsProblemAsync(await network.NodeClient("kashiwa-tax-system").PostAsJsonAsync($"api/tenants/{LinkageNetwork.Kashiwa}/acquisitions/discard", discard), 403, "forbidden");
+        await ProblemAssert.IsProblemAsync(await network.NodeClient("bunkyo-addressee").PostAsJsonAsync($"api/tenants/{LinkageNetwork.Kashiwa}/acquisitions/discard", discard), 403, "another-tenant");
+        await ProblemAssert.IsProblemAsync(await network.NodeClient("kashiwa-addressee").PostAsJsonAsync($"api/tenants/{LinkageNetwork.Kashiwa}/acquisitions/discard",
+            new { acquisitionNumbers = Array.Empty<string>() }), 400, "invalid-request");
+
+        // One older than a link key lives (a request that never came back) is removed when acquisitions are next made, or codes delivered.
+        async Task AbandonedAsync(string acquisition)
+        {
+            await using var c = await kashiwa.OpenAsync();
+            await c.ExecuteAsync("INSERT INTO acquisitions (acquisition_number, addressee_number, requested_at) VALUES (@a, 'K-1', @t)", null,
+                ("a", acquisition), ("t", (DateTime.UtcNow - Renkei.Hosting.Linkage.LinkKeySeal.Lifetime - TimeSpan.FromMinutes(1)).ToString("O")));
+        }
+        await AbandonedAsync("abandoned-1");
+        var fresh = await LinkageNetwork.Ensure(await network.NodeClient("kashiwa-addressee").PostAsJsonAsync($"api/tenants/{LinkageNetwork.Kashiwa}/acquisitions",
+            new { addresseeNumbers = new[] { "K-2" } }));
+        await using (var c = await kashiwa.OpenAsync())
+            Assert.Equal([fresh.GetProperty("acquisitions")[0].GetProperty("acquisitionNumber").GetString()!],
+                await c.QueryAsync("SELECT acquisition_number FROM acquisitions", r => r.GetString(0)));
+        var acquisition = (await LinkageNetwork.Ensure(await network.NodeClient("kashiwa-addressee").PostAsJsonAsync(
+            $"api/tenants/{LinkageNetwork.Kashiwa}/acquisitions", new { addresseeNumbers = new[] { "K-1" } })))
+            .GetProperty("acquisitions")[0].GetProperty("acquisitionNumber").GetString()!;
+        await AbandonedAsync("abandoned-2");
+        var sealedKey = (await LinkageNetwork.Ensure(await LinkageNetwork.Client(network.Registry, "link-keys-token").PostAsJsonAsync("api/link-keys",
+            new { agency = LinkageNetwork.Kashiwa, items = new[] { new { acquisitionNumber = acquisition, individualNumber = number } } })))
+            .GetProperty("results")[0].GetProperty("sealedLinkKey").GetString()!;
+        await LinkageNetwork.Ensure(await network.CoreClient("kashiwa-code-requests").PostAsJsonAsync("api/codes/issue",
+            new { agencyId = LinkageNetwork.Kashiwa, requests = new[] { new { acquisitionNumber = acquisition, sealedLinkKey = sealedKey } } }));
+        Assert.NotNull(await CodeOfAsync(kashiwa, "K-1"));
+        // K-2's acquisition, still waiting for its code, is kept until it is discarded or expires.
+        Assert.Equal(1L, await AcquisitionsAsync(kashiwa));
     }
 
     [Theory, StorageData]
@@ -78,6 +143,64 @@ public class CodeIssuanceTests
         // Nothing was half-written by the refused batch.
         await using var c = await network.TenantDatabases[LinkageNetwork.Bunkyo].OpenAsync();
         Assert.Equal(0L, await c.ScalarAsync<long>("SELECT COUNT(*) FROM addressees"));
+    }
+
+    [Theory]
+    [InlineData("123456789018", true)]
+    [InlineData("12345678901", true)]
+    [InlineData("1234-5678-9018", true)]
+    [InlineData("1234 5678 9018", true)]
+    [InlineData("１２３４５６７８９０１８", true)]
+    [InlineData("１２３４－５６７８－９０１", true)]
+    [InlineData("1234567890", false)]
+    [InlineData("1234567890123", false)]
+    [InlineData("K-123456789018", false)]
+    [InlineData("B-0001", false)]
+    public void An_addressee_number_may_not_look_like_an_Individual_Number(string value, bool looksLikeOne)
+    {
+        Assert.Equal(looksLikeOne, global::Renkei.Node.Codes.CodeManagementApi.LooksLikeIndividualNumber(value));
+        if (looksLikeOne) Assert.False(global::Renkei.Node.Codes.CodeManagementApi.IsAddresseeNumber(value));
+    }
+
+    [Theory, StorageData]
+    public async Task Values_shaped_like_an_Individual_Number_are_refused_wherever_an_addressee_number_is_taken(StorageProvider provider)
+    {
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        const string K = LinkageNetwork.Kashiwa, B = LinkageNetwork.Bunkyo, Slug = "addressee-number-looks-like-individual-number";
+        const string Number = "123456789018", Spaced = "1234-5678-9018";
+        async Task Refused(HttpResponseMessage response)
+        {
+            var problem = await ProblemAssert.IsProblemAsync(response, 400, Slug);
+            Assert.DoesNotContain("9018", problem.GetRawText());
+        }
+        var tax = Copies.CopyTests.Tax();
+        await Refused(await network.NodeClient("kashiwa-addressee").PostAsJsonAsync($"api/tenants/{K}/acquisitions", new { addresseeNumbers = new[] { "K-1", Spaced } }));
+        await Refused(await network.NodeClient("kashiwa-addressee").GetAsync($"api/tenants/{K}/addressees/{Number}"));
+        await Refused(await network.NodeClient("kashiwa-tax-system").PutAsJsonAsync($"api/tenants/{K}/copies/{Number}/local-tax", tax));
+        await Refused(await network.NodeClient("kashiwa-tax-system").GetAsync($"api/tenants/{K}/copies/{Spaced}/local-tax"));
+        await Refused(await network.NodeClient("bunkyo-child-clerk").PostAsJsonAsync($"api/tenants/{B}/inquiries",
+            new { addresseeNumber = Number, affair = "child-allowance", provider = K, item = "local-tax" }));
+        await Refused(await network.NodeClient("bunkyo-child-clerk").PostAsJsonAsync($"api/tenants/{B}/inquiry-batches",
+            new { affair = "child-allowance", provider = K, item = "local-tax", addresseeNumbers = new[] { "B-1", Number } }));
+        await Refused(await network.NodeClient("kashiwa-auditor").GetAsync($"api/tenants/{K}/records?addresseeNumber={Number}"));
+
+        // In a bulk import the line is refused with its reason, and the good lines kept.
+        var lines = string.Join("\n", [.. new[] { "K-1", Spaced }.Select(n => JsonSerializer.Serialize(new { addresseeNumber = n, item = "local-tax", schemaVersion = 1, content = new { fiscalYear = 2025, totalIncome = 1, taxableIncome = 0, municipalTax = 0, prefecturalTax = 0 } }, ServiceDefaults.Json))]);
+        var report = await LinkageNetwork.Ensure(await network.NodeClient("kashiwa-tax-system").PostAsync($"api/tenants/{K}/copies/import",
+            new StringContent(lines, System.Text.Encoding.UTF8, "application/x-ndjson")));
+        Assert.Equal(1, report.GetProperty("imported").GetInt32());
+        var error = Assert.Single(report.GetProperty("errors").EnumerateArray());
+        Assert.Equal(2, error.GetProperty("line").GetInt32());
+        Assert.Contains("Individual Number", error.GetProperty("reason").GetString());
+
+        // Nothing of the refused requests was stored: only K-1, from the import.
+        foreach (var tenant in new[] { K, B })
+        {
+            await using var c = await network.TenantDatabases[tenant].OpenAsync();
+            string[] expected = tenant == K ? ["K-1"] : [];
+            Assert.Equal(expected, await c.QueryAsync("SELECT addressee_number FROM addressees", r => r.GetString(0)));
+            Assert.Equal(0L, await c.ScalarAsync<long>("SELECT COUNT(*) FROM acquisitions"));
+        }
     }
 
     [Theory, StorageData]

@@ -12,6 +12,21 @@ public class DemoCommandTests
         Assert.True(first.ExitCode == 0, first.Output + first.Error);
         Assert.Contains("課税証明書の添付は不要です", first.Output);
         Assert.Contains("every step succeeded", first.Output);
+
+        // The inquiry's step shows the new record at each party; the refusal's only at the requester, which refused it.
+        var lines = first.Lines;
+        var provided = Array.FindIndex(lines, l => l.Contains("income obtained from Kashiwa"));
+        var refused = Array.FindIndex(lines, l => l.Contains("a clerk without the affair was refused"));
+        Assert.True(provided >= 0 && refused > provided, first.Output);
+        Assert.Contains("new provision records", lines[provided + 1]);
+        var afterInquiry = lines[(provided + 2)..refused];
+        Assert.Equal(3, afterInquiry.Length);
+        Assert.Matches(@"^    要求元 / requester 131059: .* JST 131059→122173 child-allowance local-tax provided$", afterInquiry[0]);
+        Assert.Matches(@"^    コア / core: .* JST 131059→122173 child-allowance local-tax provided$", afterInquiry[1]);
+        Assert.Matches(@"^    提供元 / provider 122173: .* JST 131059→122173 child-allowance local-tax provided$", afterInquiry[2]);
+        Assert.Contains("new provision records", lines[refused + 1]);
+        var afterRefusal = lines[(refused + 2)..].TakeWhile(l => l.StartsWith("    ")).ToList();
+        Assert.Matches(@"^    要求元 / requester 131059: .* child-allowance local-tax not-permitted \(affair-not-assigned\)$", Assert.Single(afterRefusal));
         var again = await RenkeiCommand.RunAsync("demo", "moving-family", "--data", folder.Path);
         Assert.True(again.ExitCode == 0, again.Output + again.Error);
     }

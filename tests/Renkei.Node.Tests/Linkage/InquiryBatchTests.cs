@@ -236,6 +236,23 @@ public class InquiryBatchTests
     }
 
     [Theory, StorageData]
+    public async Task A_tenant_whose_database_fails_does_not_stop_another_tenants_batch(StorageProvider provider)
+    {
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        var people = await BatchPeople.ArrangeAsync(network, count: 2, atKashiwa: 2, withCopy: 2);
+        // Kashiwa, the first tenant the worker looks at, loses its batch tables; it still answers as a provider.
+        await using (var c = await network.TenantDatabases[BatchPeople.K].OpenAsync())
+        {
+            await c.ExecuteAsync("DROP TABLE inquiry_batch_items");
+            await c.ExecuteAsync("DROP TABLE inquiry_batches");
+        }
+        var id = await people.SubmittedAsync(["B-1", "B-2"]);
+        var done = await people.DoneAsync(id);
+        Assert.Equal(2, done.GetProperty("counts").GetProperty("provided").GetInt32());
+        Assert.Contains(network.Logs.Lines, l => l.StartsWith("Error") && l.Contains("AgencyId=" + BatchPeople.K));
+    }
+
+    [Theory, StorageData]
     public async Task A_batch_survives_a_node_restart_mid_way_and_no_answered_person_is_asked_again(StorageProvider provider)
     {
         await using var network = await LinkageNetwork.StartAsync(provider, oneInquiryPerMessage: true);

@@ -107,6 +107,29 @@ public class InquiryTests
     }
 
     [Theory, StorageData]
+    public async Task A_provided_payload_that_is_not_a_copy_is_an_error_answer_and_is_recorded(StorageProvider provider)
+    {
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        var bunkyo = network.NodeTenants.Find(B)!;
+        var request = new Node.Linkage.InquiryRequest("B-0001", "child-allowance", K, "local-tax", null);
+        // Opened from the provider's sealed payload: not JSON, an empty object, a copy without content, JSON null.
+        foreach (var opened in new[] { "not json", "{}", "{\"item\":\"local-tax\",\"schemaVersion\":1,\"updatedAt\":\"2025-01-01T00:00:00Z\"}", "null" })
+        {
+            var messageId = Envelope.NewId();
+            var now = DateTimeOffset.UtcNow;
+            var relayed = new Node.Linkage.RelayedAnswer(new ProvisionAnswer(messageId, Outcome.Provided, null, null, now, false), opened);
+            var answer = await Node.Linkage.InquiriesApi.AnswerAsync(bunkyo, request, "code-of-b-0001", messageId, now, relayed);
+            Assert.Equal((Outcome.Error, "unreadable-payload"), (answer.Outcome, answer.Reason));
+            Assert.Null(answer.Content);
+            // The answer is written to the caller as JSON without failing (a 500 before).
+            Assert.Contains("unreadable-payload", JsonSerializer.Serialize(answer, ServiceDefaults.Json));
+        }
+        var records = await bunkyo.Records.ListByCodeAsync("code-of-b-0001");
+        Assert.Equal(4, records.Count);
+        Assert.All(records, r => Assert.Equal((Outcome.Error, "unreadable-payload", B, K), (r.Outcome, r.Reason, r.Requester, r.Provider)));
+    }
+
+    [Theory, StorageData]
     public async Task A_clerk_without_the_affair_is_refused_at_the_node_and_the_refusal_is_recorded(StorageProvider provider)
     {
         await using var network = await LinkageNetwork.StartAsync(provider);
