@@ -245,9 +245,12 @@ public class InquiryTests
         var head = (await auditor.GetFromJsonAsync<SignedHead>($"api/tenants/{K}/records/head", ServiceDefaults.Json))!;
         Assert.Equal(3, head.Count);
 
-        // Someone with database access turns a provision into "no data" to hide it.
+        // Someone with rights over the database lifts the append-only guard and turns a provision into "no data" to hide it.
         await using (var c = await network.TenantDatabases[K].OpenAsync())
+        {
+            await LiftAppendOnlyGuardAsync(c, provider);
             await c.ExecuteAsync("UPDATE provision_records SET outcome = 'NoData' WHERE seq = 1");
+        }
         var check = await LinkageNetwork.Ensure(await auditor.GetAsync($"api/tenants/{K}/records/verify"));
         Assert.Equal((false, 1L), (check.GetProperty("intact").GetBoolean(), check.GetProperty("firstBrokenSeq").GetInt64()));
         var first = (await LinkageNetwork.Ensure(await auditor.GetAsync($"api/tenants/{K}/records?addresseeNumber=K-0001"))).EnumerateArray().First();
@@ -257,9 +260,46 @@ public class InquiryTests
 
         // Deleting a record is caught as well, at the core too.
         await using (var c = await network.CoreDatabase.OpenAsync())
+        {
+            await LiftAppendOnlyGuardAsync(c, provider);
             await c.ExecuteAsync("DELETE FROM provision_records WHERE seq = 2");
+        }
         var coreCheck = await LinkageNetwork.Ensure(await network.CoreClient("auditor-token").GetAsync("api/records/verify"));
         Assert.Equal((false, 3L), (coreCheck.GetProperty("intact").GetBoolean(), coreCheck.GetProperty("firstBrokenSeq").GetInt64()));
         await ProblemAssert.IsProblemAsync(await network.CoreClient("operator-token").GetAsync("api/records/verify"), 403, "forbidden");
+    }
+
+    [Theory, StorageData]
+    public async Task The_databases_refuse_to_change_or_remove_provision_records(StorageProvider provider)
+    {
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        var family = await MovedFamily.ArrangeAsync(network);
+        await family.AnswerAsync("bunkyo-child-clerk");
+
+        foreach (var database in new[] { network.TenantDatabases[K], network.TenantDatabases[B], network.CoreDatabase })
+        {
+            await using var c = await database.OpenAsync();
+            List<string> attempts =
+            [
+                "UPDATE provision_records SET outcome = 'NoData' WHERE seq = 1",
+                "DELETE FROM provision_records WHERE seq = 1",
+                "DELETE FROM provision_records",
+            ];
+            if (provider == StorageProvider.Postgres) attempts.Add("TRUNCATE provision_records");
+            foreach (var sql in attempts)
+            {
+                var refused = await Assert.ThrowsAnyAsync<System.Data.Common.DbException>(() => c.ExecuteAsync(sql));
+                Assert.Contains("append-only", refused.Message);
+            }
+            Assert.Equal(1L, await c.ScalarAsync<long>("SELECT COUNT(*) FROM provision_records WHERE outcome = 'Provided'"));
+        }
+        Assert.True((await LinkageNetwork.Ensure(await network.NodeClient("kashiwa-auditor").GetAsync($"api/tenants/{K}/records/verify"))).GetProperty("intact").GetBoolean());
+    }
+
+    /// <summary>What an attacker with rights over the database does first: the triggers go, the hash chain stays.</summary>
+    private static async Task LiftAppendOnlyGuardAsync(System.Data.Common.DbConnection c, StorageProvider provider)
+    {
+        if (provider == StorageProvider.Postgres) await c.ExecuteAsync("ALTER TABLE provision_records DISABLE TRIGGER USER");
+        else await c.ExecuteAsync("DROP TRIGGER provision_records_no_update; DROP TRIGGER provision_records_no_delete");
     }
 }
