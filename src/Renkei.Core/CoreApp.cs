@@ -60,6 +60,7 @@ public static class CoreApp
         configure?.Invoke(builder);
         builder.AddRenkeiDefaults("Renkei.Core");
         var options = builder.Configuration.GetSection("Core").Get<CoreOptions>() ?? new CoreOptions();
+        ProvisionLog.CheckRetention("Core:RetentionYears", options.RetentionYears);
         var database = builder.Configuration.CreateDatabase(Path.Combine(options.DataFolder, "core.db"));
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(database);

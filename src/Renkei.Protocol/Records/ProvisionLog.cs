@@ -56,6 +56,18 @@ public sealed class ProvisionLog(Database database, string party, ECDsa signingK
 {
     public const string Genesis = "0000000000000000000000000000000000000000000000000000000000000000";
 
+    /// <summary>The retention the cabinet order sets for provision records; a shorter setting would drop records early.</summary>
+    public const int MinimumRetentionYears = 7;
+
+    /// <summary>Refuses a retention setting under <see cref="MinimumRetentionYears"/>, naming the setting, so the service does not start with it.</summary>
+    public static void CheckRetention(string setting, int years)
+    {
+        if (years < MinimumRetentionYears)
+            throw new InvalidOperationException(
+                $"{setting} は {MinimumRetentionYears} 以上にしてください（情報提供等記録の保存期間は {MinimumRetentionYears} 年）。設定値: {years} / " +
+                $"{setting} must be at least {MinimumRetentionYears}: provision records are kept {MinimumRetentionYears} years. Given: {years}");
+    }
+
     public string Party { get; } = party;
 
     public int RetentionYears { get; } = retentionYears;
