@@ -41,6 +41,45 @@ public class SettingsTests
             node => Assert.Equal(7, node.Services.GetRequiredService<TenantDirectory>().All.Single().Records.RetentionYears));
     }
 
+    public static TheoryData<string?, string> BadTables => new()
+    {
+        { null, "Could not find file" },
+        { "{ \"version\": \"x\", ", "cannot be loaded" },
+        { """{"version":"x","source":"x","items":{"a":"a"},"affairs":{"f":"f"},"rows":[{"id":"r","requester":{"kinds":["municipality"]},"affair":"g","provider":{"kinds":["municipality"]},"items":["a"],"legalBasis":"x"}]}""",
+            "row r names unknown affair g" },
+        { """{"version":"x","source":"x","items":{"a":"a"},"affairs":{"f":"f"},"rows":[{"id":"r","requester":{"kinds":["municipality"]},"affair":"f","provider":{"kinds":["municipality"]},"items":["b"],"legalBasis":"x"}]}""",
+            "row r names unknown item b" },
+        { """{"version":"x","source":"x","items":{"a":"a"},"affairs":{"f":"f"},"rows":[{"id":"r","affair":"f","provider":{"kinds":["municipality"]},"items":["a"],"legalBasis":"x"}]}""",
+            "row r lacks requester" },
+        { """{"version":"x","source":"x","items":{"a":"a"},"affairs":{"f":"f"},"rows":[{"id":"r","requester":{"kinds":["mayor"]},"affair":"f","provider":{"kinds":["municipality"]},"items":["a"],"legalBasis":"x"}]}""",
+            "kinds" },
+    };
+
+    [Theory, MemberData(nameof(BadTables))]
+    public void A_core_given_a_permission_table_file_it_cannot_use_does_not_start_and_says_why(string? json, string reason)
+    {
+        using var folder = new TempFolder();
+        var file = folder.File("permission-table.json");
+        if (json is not null) File.WriteAllText(file, json);
+        var refused = Assert.Throws<InvalidOperationException>(() => StartCore(StorageProvider.Sqlite, folder, ("Core:PermissionTableFile", file)));
+        Assert.StartsWith("Core:PermissionTableFile「", refused.Message);
+        Assert.Contains(" / The permission table file", refused.Message);
+        Assert.Contains(reason, refused.Message);
+    }
+
+    [Fact]
+    public async Task A_core_enforces_its_permission_table_file_and_the_built_in_table_without_one()
+    {
+        using var folder = new TempFolder();
+        var table = Permissions.PermissionTable.LoadEmbedded();
+        table.Rows.RemoveAll(r => r.Id != "T2-1");
+        File.WriteAllText(folder.File("table.json"), System.Text.Json.JsonSerializer.Serialize(table, ServiceDefaults.Json));
+        await RunAsync(StartCore(StorageProvider.Sqlite, folder, ("Core:PermissionTableFile", folder.File("table.json"))),
+            core => Assert.Equal(["T2-1"], core.Services.GetRequiredService<Permissions.PermissionTable>().Rows.Select(r => r.Id)));
+        await RunAsync(StartCore(StorageProvider.Sqlite, folder),
+            core => Assert.Equal(Permissions.PermissionTable.LoadEmbedded().Rows.Count, core.Services.GetRequiredService<Permissions.PermissionTable>().Rows.Count));
+    }
+
     internal static WebApplication StartCore(StorageProvider provider, TempFolder folder, params (string Key, string Value)[] settings)
     {
         var storage = TestDatabases.Create(provider, folder.Path);

@@ -107,6 +107,26 @@ public class InquiryTests
     }
 
     [Theory, StorageData]
+    public async Task A_core_enforcing_an_operators_permission_table_file_allows_what_its_new_row_allows(StorageProvider provider)
+    {
+        // An ordinance adds an affair the built-in table does not have (the test above: affair-not-in-table).
+        var table = global::Renkei.Core.Permissions.PermissionTable.LoadEmbedded();
+        table.Affairs["pet-registration"] = "文京区ペット登録に関する事務 (条例) / Bunkyo's ordinance pet registration";
+        table.Rows.Add(new("ORD-bunkyo-pet-registration", new(Agencies: [B]), "pet-registration", new(Agencies: [K]), ["local-tax"], "文京区条例 (試験)"));
+        using var folder = new TempFolder();
+        File.WriteAllText(folder.File("permission-table.json"), JsonSerializer.Serialize(table, ServiceDefaults.Json));
+        await using var network = await LinkageNetwork.StartAsync(provider, coreSettings: [new("Core:PermissionTableFile", folder.File("permission-table.json"))]);
+        var family = await MovedFamily.ArrangeAsync(network);
+
+        var answer = await family.AnswerAsync("bunkyo-pet-clerk", affair: "pet-registration");
+        Assert.Equal("provided", answer.GetProperty("outcome").GetString());
+        Assert.Equal(3_200_000, answer.GetProperty("content").GetProperty("totalIncome").GetInt32());
+        // Rows the file does not change still hold.
+        var wrongItem = await family.AnswerAsync("bunkyo-vaccination-clerk", affair: "vaccination", item: "local-tax");
+        Assert.Equal(("not-permitted", "item-not-permitted"), (wrongItem.GetProperty("outcome").GetString(), wrongItem.GetProperty("reason").GetString()));
+    }
+
+    [Theory, StorageData]
     public async Task A_clerk_without_the_affair_is_refused_at_the_node_and_the_refusal_is_recorded(StorageProvider provider)
     {
         await using var network = await LinkageNetwork.StartAsync(provider);
