@@ -68,6 +68,7 @@ public sealed class LinkageNetwork : IAsyncDisposable
         ["kashiwa-addressee"] = [$"tenant:{Kashiwa}", "addressee-system"],
         ["bunkyo-addressee"] = [$"tenant:{Bunkyo}", "addressee-system"],
         ["kashiwa-tax-system"] = [$"tenant:{Kashiwa}", "copies"],
+        ["insurer-benefits-system"] = [$"tenant:{HealthInsurer}", "copies"],
         ["bunkyo-child-clerk"] = [$"tenant:{Bunkyo}", "affair:child-allowance"],
         ["bunkyo-child-system"] = [$"tenant:{Bunkyo}", "affair:child-allowance"],
         ["bunkyo-vaccination-clerk"] = [$"tenant:{Bunkyo}", "affair:vaccination"],
