@@ -312,8 +312,56 @@ public class InquiryTests
                 Assert.Contains("append-only", refused.Message);
             }
             Assert.Equal(1L, await c.ScalarAsync<long>("SELECT COUNT(*) FROM provision_records WHERE outcome = 'Provided'"));
+            // The signed head kept beside the log only moves forward.
+            foreach (var sql in new[] { "UPDATE provision_heads SET record_count = 0", "DELETE FROM provision_heads" })
+                Assert.Contains("only moves forward", (await Assert.ThrowsAnyAsync<System.Data.Common.DbException>(() => c.ExecuteAsync(sql))).Message);
+            Assert.Equal(1L, await c.ScalarAsync<long>("SELECT record_count FROM provision_heads"));
         }
         Assert.True((await LinkageNetwork.Ensure(await network.NodeClient("kashiwa-auditor").GetAsync($"api/tenants/{K}/records/verify"))).GetProperty("intact").GetBoolean());
+    }
+
+    [Theory, StorageData]
+    public async Task Records_removed_from_the_end_or_rewritten_with_recomputed_hashes_no_longer_reach_the_signed_head(StorageProvider provider)
+    {
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        var family = await MovedFamily.ArrangeAsync(network);
+        for (var i = 0; i < 3; i++) await family.AnswerAsync("bunkyo-child-clerk");
+        var auditor = network.NodeClient("kashiwa-auditor");
+        async Task<JsonElement> VerifyAsync() => await LinkageNetwork.Ensure(await auditor.GetAsync($"api/tenants/{K}/records/verify"));
+        Assert.True((await VerifyAsync()).GetProperty("intact").GetBoolean());
+
+        // An attacker with rights over the database rewrites record 2 as "no data" and recomputes every hash after it:
+        // each record matches its hashes again, but the chain no longer ends where the party signed it.
+        var log = network.NodeTenants.Find(K)!.Records;
+        var records = (await log.ListByCodeAsync((await network.NodeTenants.Find(K)!.AgencyCodeOfAsync("K-0001"))!)).OrderBy(r => r.Seq).ToList();
+        Assert.Equal([1L, 2L, 3L], records.Select(r => r.Seq));
+        await using (var c = await network.TenantDatabases[K].OpenAsync())
+        {
+            await LiftAppendOnlyGuardAsync(c, provider);
+            var chain = records[0].ChainHash;
+            foreach (var r in records.Skip(1))
+            {
+                var forged = r with { Outcome = Outcome.NoData, Reason = "no-copy" };
+                forged = forged with { ContentHash = ProvisionLog.ContentHash(forged) };
+                chain = ProvisionLog.Chain(chain, forged.ContentHash);
+                await c.ExecuteAsync("UPDATE provision_records SET outcome = @o, reason = @r, content_hash = @h, chain_hash = @c WHERE seq = @s", null,
+                    ("o", forged.Outcome.ToString()), ("r", forged.Reason), ("h", forged.ContentHash), ("c", chain), ("s", r.Seq));
+            }
+        }
+        var rewritten = await VerifyAsync();
+        Assert.Equal((false, 3L), (rewritten.GetProperty("intact").GetBoolean(), rewritten.GetProperty("firstBrokenSeq").GetInt64()));
+        Assert.Contains("rewritten", rewritten.GetProperty("reason").GetString());
+
+        // Removing the last record instead leaves a shorter chain that holds, and falls short of the signed head.
+        await using (var c = await network.CoreDatabase.OpenAsync())
+        {
+            await LiftAppendOnlyGuardAsync(c, provider);
+            await c.ExecuteAsync("DELETE FROM provision_records WHERE seq = 3");
+        }
+        var truncated = await LinkageNetwork.Ensure(await network.CoreClient("auditor-token").GetAsync("api/records/verify"));
+        Assert.Equal((false, 3L), (truncated.GetProperty("intact").GetBoolean(), truncated.GetProperty("firstBrokenSeq").GetInt64()));
+        Assert.Contains("records at its end were removed", truncated.GetProperty("reason").GetString());
+        Assert.True((await LinkageNetwork.Ensure(await network.NodeClient("bunkyo-auditor").GetAsync($"api/tenants/{B}/records/verify"))).GetProperty("intact").GetBoolean());
     }
 
     /// <summary>What an attacker with rights over the database does first: the triggers go, the hash chain stays.</summary>
