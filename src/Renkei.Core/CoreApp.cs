@@ -33,6 +33,12 @@ public sealed class CoreOptions
     /// <summary>How long provision records are kept (番号法施行令: 7 years).</summary>
     public int RetentionYears { get; set; } = 7;
 
+    /// <summary>
+    /// A permission table (別表第二 and ordinance rows) to enforce instead of the one built in, in the same JSON
+    /// format (GET /api/permission-table shows it); read once at start-up.
+    /// </summary>
+    public string? PermissionTableFile { get; set; }
+
     public string CodeKeyPath => CodeKeyFile ?? Path.Combine(DataFolder, "agency-code.key");
 
     public string LinkSealKeyPath => LinkSealKeyFile ?? Path.Combine(DataFolder, "link-seal.key");
@@ -60,6 +66,7 @@ public static class CoreApp
         configure?.Invoke(builder);
         builder.AddRenkeiDefaults("Renkei.Core");
         var options = builder.Configuration.GetSection("Core").Get<CoreOptions>() ?? new CoreOptions();
+        ProvisionLog.CheckRetention("Core:RetentionYears", options.RetentionYears);
         var database = builder.Configuration.CreateDatabase(Path.Combine(options.DataFolder, "core.db"));
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(database);
@@ -69,7 +76,7 @@ public static class CoreApp
         var identity = new CoreIdentity(PartyKeys.LoadOrCreate(options.KeyPath));
         builder.Services.AddSingleton(identity);
         builder.Services.AddSingleton(sp => new ProvisionLog(database, CoreIdentity.PartyId, identity.Keys.Signing, options.RetentionYears, sp.GetRequiredService<TimeProvider>()));
-        builder.Services.AddSingleton(PermissionTable.LoadEmbedded());
+        builder.Services.AddSingleton(options.PermissionTableFile is { Length: > 0 } tableFile ? PermissionTable.LoadFile(tableFile) : PermissionTable.LoadEmbedded());
         builder.Services.AddSingleton<AgencyStore>();
         builder.Services.AddSingleton(sp => new EnvelopeVerifier(sp.GetRequiredService<TimeProvider>(), TimeSpan.FromSeconds(options.StalenessSeconds)));
         // Calls to nodes present the core's certificate and go only to servers holding a node certificate.

@@ -7,6 +7,7 @@ using Renkei.Node.Copies;
 using Renkei.Node.Linkage;
 using Renkei.Node.Tenants;
 using Renkei.Protocol;
+using Renkei.Protocol.Records;
 
 namespace Renkei.Node;
 
@@ -67,6 +68,7 @@ public static class NodeApp
             throw new InvalidOperationException("Node:BatchConcurrency, Node:BatchMaxItems and Node:BatchIdleSeconds must be at least 1");
         if (options.RelayMaxPerMessage is < 1 or > RelayKinds.MaxPerMessage || options.RelayInFlight < 1)
             throw new InvalidOperationException($"Node:RelayMaxPerMessage must be 1 to {RelayKinds.MaxPerMessage} and Node:RelayInFlight at least 1");
+        ProvisionLog.CheckRetention("Node:RetentionYears", options.RetentionYears);
         var tenants = new TenantDirectory(options, storage);
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(tenants);

@@ -71,6 +71,28 @@ public class PermissionTableTests
     }
 
     [Fact]
+    public void Every_item_of_the_table_has_a_data_standard_layout_at_the_node()
+    {
+        // An item without a layout could never be copied to a node, so its rows could only ever answer "no data".
+        var layouts = new Node.Copies.DataStandardLayout().Layouts.Select(l => l.Item).ToHashSet();
+        Assert.All(Table.Items.Keys, item => Assert.Contains(item, layouts));
+        Assert.All(Table.Rows.SelectMany(r => r.Items), item => Assert.Contains(item, layouts));
+    }
+
+    [Theory]
+    [InlineData("medical-insurance-benefits", """{"insurerNumber":"01130012","scheme":"japan-health-insurance-association","qualifiedSince":"2019-04-01","copaymentPercent":30,"highCostIncomeCategory":"u","benefits":[{"kind":"high-cost-medical-care","decidedOn":"2025-08-20","periodFrom":"2025-06-01","periodTo":"2025-06-30","amount":87430}]}""")]
+    [InlineData("specific-health-checkup", """{"examinedOn":"2025-09-12","heightCm":168.2,"weightKg":71.5,"bmi":25.3,"waistCm":86.0,"systolicBloodPressure":132,"diastolicBloodPressure":84,"triglyceridesMgDl":148,"hdlCholesterolMgDl":52,"ldlCholesterolMgDl":131,"hba1cPercent":5.7,"urineProtein":"-","medication":{"bloodPressure":false},"smoker":false,"metabolicSyndrome":"borderline","guidanceLevel":"motivational"}""")]
+    public void The_health_insurers_items_have_layouts_that_take_a_copy_and_refuse_the_basic_four_items(string item, string json)
+    {
+        var layout = new Node.Copies.DataStandardLayout();
+        var content = System.Text.Json.JsonDocument.Parse(json).RootElement;
+        Assert.Empty(layout.Validate(item, 1, content));
+        var withName = System.Text.Json.Nodes.JsonNode.Parse(json)!.AsObject();
+        withName["name"] = "山田花子";
+        Assert.Contains(layout.Validate(item, 1, System.Text.Json.JsonDocument.Parse(withName.ToJsonString()).RootElement), p => p.StartsWith("$.name", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void A_table_naming_an_unknown_affair_or_item_does_not_load()
     {
         var json = """{"version":"x","source":"x","items":{"a":"a"},"affairs":{"f":"f"},"rows":[{"id":"r","requester":{"kinds":["municipality"]},"affair":"g","provider":{"kinds":["municipality"]},"items":["a"],"legalBasis":"x"}]}""";

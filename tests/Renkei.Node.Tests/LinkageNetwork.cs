@@ -68,6 +68,7 @@ public sealed class LinkageNetwork : IAsyncDisposable
         ["kashiwa-addressee"] = [$"tenant:{Kashiwa}", "addressee-system"],
         ["bunkyo-addressee"] = [$"tenant:{Bunkyo}", "addressee-system"],
         ["kashiwa-tax-system"] = [$"tenant:{Kashiwa}", "copies"],
+        ["insurer-benefits-system"] = [$"tenant:{HealthInsurer}", "copies"],
         ["bunkyo-child-clerk"] = [$"tenant:{Bunkyo}", "affair:child-allowance"],
         ["bunkyo-child-system"] = [$"tenant:{Bunkyo}", "affair:child-allowance"],
         ["bunkyo-vaccination-clerk"] = [$"tenant:{Bunkyo}", "affair:vaccination"],
@@ -81,9 +82,11 @@ public sealed class LinkageNetwork : IAsyncDisposable
     };
 
     /// <param name="oneInquiryPerMessage">Each inquiry travels to the core in a message of its own, so that <see cref="RelayGate"/> counts inquiries.</param>
-    public static async Task<LinkageNetwork> StartAsync(StorageProvider provider, bool oneInquiryPerMessage = false)
+    /// <param name="coreSettings">Further settings of the core, e.g. <c>Core:PermissionTableFile</c>.</param>
+    public static async Task<LinkageNetwork> StartAsync(StorageProvider provider, bool oneInquiryPerMessage = false,
+        IEnumerable<KeyValuePair<string, string?>>? coreSettings = null)
     {
-        var n = new LinkageNetwork { Provider = provider, oneInquiryPerMessage = oneInquiryPerMessage };
+        var n = new LinkageNetwork { Provider = provider, oneInquiryPerMessage = oneInquiryPerMessage, coreSettings = coreSettings ?? [] };
         try { await n.StartAllAsync(); }
         catch { await n.DisposeAsync(); throw; }
         return n;
@@ -118,7 +121,7 @@ public sealed class LinkageNetwork : IAsyncDisposable
             ["operator-token"] = ["agencies"],
             ["auditor-token"] = ["records"],
         })).Concat(Tls(coreTls)).Append(new("Core:DataFolder", Path.Combine(folder.Path, "core")))
-            .Append(new("Core:LinkSealKeyFile", Path.Combine(folder.Path, "registry", "link-seal.key"))), https: true));
+            .Append(new("Core:LinkSealKeyFile", Path.Combine(folder.Path, "registry", "link-seal.key"))).Concat(coreSettings), https: true));
         Core = await StartAsync(core);
         CoreKeys = core.Services.GetRequiredService<CoreIdentity>().Keys;
 
@@ -206,6 +209,7 @@ public sealed class LinkageNetwork : IAsyncDisposable
 
     private WebApplication nodeApp = null!;
     private bool oneInquiryPerMessage;
+    private IEnumerable<KeyValuePair<string, string?>> coreSettings = [];
     private List<KeyValuePair<string, string?>> nodeSettings = [];
 
     /// <summary>Holds the node's inquiries to the core's relay while closed, so tests can keep batch items in flight.</summary>

@@ -42,14 +42,41 @@ public sealed class PermissionTable
         return Load(stream);
     }
 
+    /// <summary>
+    /// The table in <paramref name="path"/> (<c>Core:PermissionTableFile</c>), in the embedded table's format: an
+    /// operator's table with new ordinance rows. A file that cannot be read or has a bad row stops the core, saying why.
+    /// </summary>
+    public static PermissionTable LoadFile(string path)
+    {
+        try
+        {
+            using var stream = File.OpenRead(path);
+            return Load(stream);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException or InvalidDataException)
+        {
+            throw new InvalidOperationException(
+                $"Core:PermissionTableFile「{path}」を読み込めません / The permission table file '{path}' (Core:PermissionTableFile) cannot be loaded: {e.Message}", e);
+        }
+    }
+
     public static PermissionTable Load(Stream json)
     {
-        var table = JsonSerializer.Deserialize<PermissionTable>(json, ServiceDefaults.Json) ?? throw new InvalidDataException("empty permission table");
+        var table = JsonSerializer.Deserialize<PermissionTable>(json, ServiceDefaults.Json) ?? throw new InvalidDataException("空の表です / empty permission table");
+        if (table.Rows is null || table.Items is null || table.Affairs is null)
+            throw new InvalidDataException("items, affairs, rows がありません / items, affairs and rows are required");
+        var ids = new HashSet<string>();
         foreach (var row in table.Rows)
         {
-            if (!table.Affairs.ContainsKey(row.Affair)) throw new InvalidDataException($"row {row.Id} names unknown affair {row.Affair}");
+            if (row is null || string.IsNullOrWhiteSpace(row.Id) || !ids.Add(row.Id))
+                throw new InvalidDataException($"行 id が空か重複しています: {row?.Id} / a row has an empty or repeated id: {row?.Id}");
+            if (row.Affair is null || !table.Affairs.ContainsKey(row.Affair))
+                throw new InvalidDataException($"行 {row.Id} の事務 {row.Affair} は affairs にありません / row {row.Id} names unknown affair {row.Affair}");
+            if (row.Requester is null || row.Provider is null || row.Items is not { Count: > 0 } || string.IsNullOrWhiteSpace(row.LegalBasis))
+                throw new InvalidDataException($"行 {row.Id} に requester, provider, items, legalBasis のいずれかがありません / row {row.Id} lacks requester, provider, items or legalBasis");
             foreach (var item in row.Items)
-                if (!table.Items.ContainsKey(item)) throw new InvalidDataException($"row {row.Id} names unknown item {item}");
+                if (!table.Items.ContainsKey(item))
+                    throw new InvalidDataException($"行 {row.Id} の特定個人情報 {item} は items にありません / row {row.Id} names unknown item {item}");
         }
         return table;
     }

@@ -25,11 +25,16 @@ public sealed record SignedHead(string Party, long Count, string ChainHash, Date
 {
     public byte[] SignedBytes() => Encoding.UTF8.GetBytes($"renkei-head-v1|{Party}|{Count}|{ChainHash}|{SignedAt.UtcTicks}");
 
-    public bool HasValidSignature(ECDsa key) => key.VerifyData(SignedBytes(), Convert.FromBase64String(Signature), HashAlgorithmName.SHA256);
+    public bool HasValidSignature(ECDsa key)
+    {
+        var signature = new byte[Signature.Length];
+        return Convert.TryFromBase64String(Signature, signature, out var length)
+            && key.VerifyData(SignedBytes(), signature.AsSpan(0, length), HashAlgorithmName.SHA256);
+    }
 }
 
-/// <summary>Whether a log's hashes all hold, and where the first broken record is.</summary>
-public sealed record LogCheck(bool Intact, long? FirstBrokenSeq);
+/// <summary>Whether a log's hashes all hold and it still reaches its latest signed head; if not, where it breaks and why.</summary>
+public sealed record LogCheck(bool Intact, long? FirstBrokenSeq, string? Reason = null);
 
 /// <summary>A record, the chain hash before it and the content hashes after it, up to a signed head.</summary>
 public sealed record InclusionProof(ProvisionRecord Record, string PreviousChainHash, List<string> FollowingContentHashes, SignedHead Head)
@@ -49,12 +54,25 @@ public sealed record InclusionProof(ProvisionRecord Record, string PreviousChain
 /// An append-only, tamper-evident log of provision records in a party's own database: each record's
 /// content hash is chained (chain_n = SHA-256(chain_{n-1} ‖ content_n)), and the party signs the
 /// head, so a changed, removed or reordered record breaks every later chain hash and the signed head.
-/// One writer per log appends in batches (group commit), each batch a single INSERT; writers of
-/// other processes are kept in line by the primary key on the sequence number.
+/// One writer per log appends in batches (group commit), each batch one INSERT and the new signed head
+/// in one transaction; writers of other processes are kept in line by the primary key on the sequence number.
+/// The stored head lets verification catch records removed from the end or rewritten with recomputed hashes.
 /// </summary>
 public sealed class ProvisionLog(Database database, string party, ECDsa signingKey, int retentionYears, TimeProvider time)
 {
     public const string Genesis = "0000000000000000000000000000000000000000000000000000000000000000";
+
+    /// <summary>The retention the cabinet order sets for provision records; a shorter setting would drop records early.</summary>
+    public const int MinimumRetentionYears = 7;
+
+    /// <summary>Refuses a retention setting under <see cref="MinimumRetentionYears"/>, naming the setting, so the service does not start with it.</summary>
+    public static void CheckRetention(string setting, int years)
+    {
+        if (years < MinimumRetentionYears)
+            throw new InvalidOperationException(
+                $"{setting} は {MinimumRetentionYears} 以上にしてください（情報提供等記録の保存期間は {MinimumRetentionYears} 年）。設定値: {years} / " +
+                $"{setting} must be at least {MinimumRetentionYears}: provision records are kept {MinimumRetentionYears} years. Given: {years}");
+    }
 
     public string Party { get; } = party;
 
@@ -98,7 +116,7 @@ public sealed class ProvisionLog(Database database, string party, ECDsa signingK
 
     private async Task<List<ProvisionRecord>> WriteAsync(List<ProvisionEntry> entries)
     {
-        // The head is kept in memory so that a batch is one INSERT: one round trip and one durable commit.
+        // The head is kept in memory so that a batch is one INSERT (and the signed head): one durable commit.
         // Another writer of the same log (another process) takes the same sequence numbers first; the
         // primary key on seq then refuses the whole batch, and it is chained again on the head it left.
         for (var attempt = 1; ; attempt++)
@@ -118,8 +136,14 @@ public sealed class ProvisionLog(Database database, string party, ECDsa signingK
             }
             try
             {
-                await using var insert = InsertCommand(c, written);
-                await insert.ExecuteNonQueryAsync();
+                await using (var tx = await c.BeginTransactionAsync())
+                {
+                    await using var insert = InsertCommand(c, written);
+                    insert.Transaction = tx;
+                    await insert.ExecuteNonQueryAsync();
+                    await StoreHeadAsync(c, tx, Sign(seq, previous));
+                    await tx.CommitAsync();
+                }
                 head = (seq, previous);
                 return written;
             }
@@ -144,7 +168,26 @@ public sealed class ProvisionLog(Database database, string party, ECDsa signingK
         return last == default ? (0, Genesis) : last;
     }
 
-    /// <summary>One multi-row INSERT: a single statement is atomic on both providers without an explicit transaction.</summary>
+    private SignedHead Sign(long count, string chainHash)
+    {
+        var unsigned = new SignedHead(Party, count, chainHash, time.GetUtcNow(), "");
+        return unsigned with { Signature = Convert.ToBase64String(signingKey.SignData(unsigned.SignedBytes(), HashAlgorithmName.SHA256)) };
+    }
+
+    /// <summary>Keeps the head as this party's latest; one that is not ahead of the stored one (another writer's) leaves it.</summary>
+    private static Task StoreHeadAsync(DbConnection c, DbTransaction tx, SignedHead h) => c.ExecuteAsync(
+        """
+        INSERT INTO provision_heads (party, record_count, chain_hash, signed_at, signature) VALUES (@p, @n, @h, @t, @s)
+        ON CONFLICT (party) DO UPDATE SET record_count = excluded.record_count, chain_hash = excluded.chain_hash,
+            signed_at = excluded.signed_at, signature = excluded.signature
+        WHERE provision_heads.record_count < excluded.record_count
+        """, tx, ("p", h.Party), ("n", h.Count), ("h", h.ChainHash), ("t", Text(h.SignedAt)), ("s", h.Signature));
+
+    private async Task<SignedHead?> StoredHeadAsync(DbConnection c) =>
+        (await c.QueryAsync("SELECT record_count, chain_hash, signed_at, signature FROM provision_heads WHERE party = @p",
+            r => new SignedHead(Party, Convert.ToInt64(r.GetValue(0)), r.GetString(1), Parse(r.GetString(2)), r.GetString(3)), null, ("p", Party))).SingleOrDefault();
+
+    /// <summary>One multi-row INSERT of a batch.</summary>
     private static DbCommand InsertCommand(DbConnection c, List<ProvisionRecord> records)
     {
         var sql = new StringBuilder(
@@ -199,8 +242,7 @@ public sealed class ProvisionLog(Database database, string party, ECDsa signingK
     private async Task<SignedHead> HeadAsync(DbConnection c)
     {
         var (seq, hash) = await ReadHeadAsync(c);
-        var unsigned = new SignedHead(Party, seq, hash, time.GetUtcNow(), "");
-        return unsigned with { Signature = Convert.ToBase64String(signingKey.SignData(unsigned.SignedBytes(), HashAlgorithmName.SHA256)) };
+        return Sign(seq, hash);
     }
 
     public async Task<InclusionProof?> ProveAsync(string recordId)
@@ -215,23 +257,40 @@ public sealed class ProvisionLog(Database database, string party, ECDsa signingK
         return new InclusionProof(record, previous, following, head);
     }
 
-    /// <summary>Walks the whole log and says whether it is intact.</summary>
-    public async Task<LogCheck> CheckAsync() => await FirstBrokenAsync() is { } seq ? new LogCheck(false, seq) : new LogCheck(true, null);
-
-    /// <summary>Walks the whole log; the sequence number of the first record that does not match its hashes, or null when intact.</summary>
-    public async Task<long?> FirstBrokenAsync()
+    /// <summary>
+    /// Walks the whole log and says whether it is intact: every record matches its hashes, and the log still
+    /// reaches the latest head this party signed (a head whose signature does not verify, e.g. under an
+    /// earlier key, is not evidence either way and is passed over).
+    /// </summary>
+    public async Task<LogCheck> CheckAsync()
     {
         await using var c = await database.OpenAsync();
+        // The head first: it is committed with its records, so every record it counts is in the walk that follows.
+        var signed = await StoredHeadAsync(c) is { } h && h.HasValidSignature(signingKey) ? h : null;
         var chain = Genesis;
+        string? chainAtHead = null;
         long expected = 1;
         foreach (var r in await c.QueryAsync($"SELECT {Columns} FROM provision_records ORDER BY seq", Read))
         {
-            if (r.Seq != expected || ContentHash(r) != r.ContentHash || Chain(chain, r.ContentHash) != r.ChainHash) return r.Seq;
+            if (r.Seq != expected || ContentHash(r) != r.ContentHash || Chain(chain, r.ContentHash) != r.ChainHash)
+                return new LogCheck(false, r.Seq, $"記録 {r.Seq} がハッシュと一致しません / record {r.Seq} does not match its hashes");
             chain = r.ChainHash;
+            if (r.Seq == signed?.Count) chainAtHead = chain;
             expected++;
         }
-        return null;
+        var count = expected - 1;
+        if (signed is null || signed.Count == 0) return new LogCheck(true, null);
+        if (count < signed.Count)
+            return new LogCheck(false, count + 1,
+                $"記録は {count} 件ですが署名済みの先頭は {signed.Count} 件です（末尾が削除されています）/ the log holds {count} records but its signed head {signed.Count}: records at its end were removed");
+        if (chainAtHead != signed.ChainHash)
+            return new LogCheck(false, signed.Count,
+                $"記録 {signed.Count} までの連鎖ハッシュが署名済みの先頭と一致しません（書き換えられています）/ the chain hash at record {signed.Count} differs from the signed head: records up to it were rewritten");
+        return new LogCheck(true, null);
     }
+
+    /// <summary>The sequence number where the log breaks (see <see cref="CheckAsync"/>), or null when intact.</summary>
+    public async Task<long?> FirstBrokenAsync() => (await CheckAsync()).FirstBrokenSeq;
 
     /// <summary>SHA-256 of the record's fields, each length-prefixed, in a fixed order.</summary>
     public static string ContentHash(ProvisionRecord r)

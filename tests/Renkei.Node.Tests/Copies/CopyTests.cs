@@ -16,6 +16,39 @@ public class CopyTests
     };
 
     [Theory, StorageData]
+    public async Task A_health_insurer_keeps_copies_of_medical_insurance_benefits_and_specific_health_checkups(StorageProvider provider)
+    {
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        var insurer = LinkageNetwork.HealthInsurer;
+        var system = network.NodeClient("insurer-benefits-system");
+        var benefits = new
+        {
+            schemaVersion = 1,
+            content = new
+            {
+                insurerNumber = "01130012", scheme = "japan-health-insurance-association", qualifiedSince = "2019-04-01", copaymentPercent = 30,
+                benefits = new[] { new { kind = "high-cost-medical-care", decidedOn = "2025-08-20", amount = 87_430 } },
+            },
+        };
+        var checkup = new
+        {
+            schemaVersion = 1,
+            content = new { examinedOn = "2025-09-12", bmi = 25.3, waistCm = 86.0, systolicBloodPressure = 132, hba1cPercent = 5.7, metabolicSyndrome = "borderline", guidanceLevel = "motivational" },
+        };
+        await LinkageNetwork.Ensure(await system.PutAsJsonAsync($"api/tenants/{insurer}/copies/H-0001/medical-insurance-benefits", benefits));
+        await LinkageNetwork.Ensure(await system.PutAsJsonAsync($"api/tenants/{insurer}/copies/H-0001/specific-health-checkup", checkup));
+        var stored = await LinkageNetwork.Ensure(await system.GetAsync($"api/tenants/{insurer}/copies/H-0001/specific-health-checkup"));
+        Assert.Equal("motivational", stored.GetProperty("content").GetProperty("guidanceLevel").GetString());
+        Assert.Equal(30, (await LinkageNetwork.Ensure(await system.GetAsync($"api/tenants/{insurer}/copies/H-0001/medical-insurance-benefits")))
+            .GetProperty("content").GetProperty("copaymentPercent").GetInt32());
+
+        var bad = await ProblemAssert.IsProblemAsync(await system.PutAsJsonAsync($"api/tenants/{insurer}/copies/H-0001/medical-insurance-benefits",
+            new { schemaVersion = 1, content = new { insurerNumber = "01130012", qualifiedSince = "2019-04-01", copaymentPercent = 25 } }), 400, "invalid-copy");
+        Assert.Contains("$.copaymentPercent", bad.GetProperty("detail").GetString());
+        await LinkageNetwork.Ensure(await network.NodeClient().GetAsync("api/layouts/specific-health-checkup/v1"));
+    }
+
+    [Theory, StorageData]
     public async Task A_copy_in_the_layout_is_kept_with_its_update_time_and_a_bad_one_is_refused_with_where_it_is_wrong(StorageProvider provider)
     {
         await using var network = await LinkageNetwork.StartAsync(provider);

@@ -130,6 +130,26 @@ public class InquiryTests
     }
 
     [Theory, StorageData]
+    public async Task A_core_enforcing_an_operators_permission_table_file_allows_what_its_new_row_allows(StorageProvider provider)
+    {
+        // An ordinance adds an affair the built-in table does not have (the test above: affair-not-in-table).
+        var table = global::Renkei.Core.Permissions.PermissionTable.LoadEmbedded();
+        table.Affairs["pet-registration"] = "文京区ペット登録に関する事務 (条例) / Bunkyo's ordinance pet registration";
+        table.Rows.Add(new("ORD-bunkyo-pet-registration", new(Agencies: [B]), "pet-registration", new(Agencies: [K]), ["local-tax"], "文京区条例 (試験)"));
+        using var folder = new TempFolder();
+        File.WriteAllText(folder.File("permission-table.json"), JsonSerializer.Serialize(table, ServiceDefaults.Json));
+        await using var network = await LinkageNetwork.StartAsync(provider, coreSettings: [new("Core:PermissionTableFile", folder.File("permission-table.json"))]);
+        var family = await MovedFamily.ArrangeAsync(network);
+
+        var answer = await family.AnswerAsync("bunkyo-pet-clerk", affair: "pet-registration");
+        Assert.Equal("provided", answer.GetProperty("outcome").GetString());
+        Assert.Equal(3_200_000, answer.GetProperty("content").GetProperty("totalIncome").GetInt32());
+        // Rows the file does not change still hold.
+        var wrongItem = await family.AnswerAsync("bunkyo-vaccination-clerk", affair: "vaccination", item: "local-tax");
+        Assert.Equal(("not-permitted", "item-not-permitted"), (wrongItem.GetProperty("outcome").GetString(), wrongItem.GetProperty("reason").GetString()));
+    }
+
+    [Theory, StorageData]
     public async Task A_clerk_without_the_affair_is_refused_at_the_node_and_the_refusal_is_recorded(StorageProvider provider)
     {
         await using var network = await LinkageNetwork.StartAsync(provider);
@@ -268,9 +288,12 @@ public class InquiryTests
         var head = (await auditor.GetFromJsonAsync<SignedHead>($"api/tenants/{K}/records/head", ServiceDefaults.Json))!;
         Assert.Equal(3, head.Count);
 
-        // Someone with database access turns a provision into "no data" to hide it.
+        // Someone with rights over the database lifts the append-only guard and turns a provision into "no data" to hide it.
         await using (var c = await network.TenantDatabases[K].OpenAsync())
+        {
+            await LiftAppendOnlyGuardAsync(c, provider);
             await c.ExecuteAsync("UPDATE provision_records SET outcome = 'NoData' WHERE seq = 1");
+        }
         var check = await LinkageNetwork.Ensure(await auditor.GetAsync($"api/tenants/{K}/records/verify"));
         Assert.Equal((false, 1L), (check.GetProperty("intact").GetBoolean(), check.GetProperty("firstBrokenSeq").GetInt64()));
         var first = (await LinkageNetwork.Ensure(await auditor.GetAsync($"api/tenants/{K}/records?addresseeNumber=K-0001"))).EnumerateArray().First();
@@ -280,9 +303,94 @@ public class InquiryTests
 
         // Deleting a record is caught as well, at the core too.
         await using (var c = await network.CoreDatabase.OpenAsync())
+        {
+            await LiftAppendOnlyGuardAsync(c, provider);
             await c.ExecuteAsync("DELETE FROM provision_records WHERE seq = 2");
+        }
         var coreCheck = await LinkageNetwork.Ensure(await network.CoreClient("auditor-token").GetAsync("api/records/verify"));
         Assert.Equal((false, 3L), (coreCheck.GetProperty("intact").GetBoolean(), coreCheck.GetProperty("firstBrokenSeq").GetInt64()));
         await ProblemAssert.IsProblemAsync(await network.CoreClient("operator-token").GetAsync("api/records/verify"), 403, "forbidden");
+    }
+
+    [Theory, StorageData]
+    public async Task The_databases_refuse_to_change_or_remove_provision_records(StorageProvider provider)
+    {
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        var family = await MovedFamily.ArrangeAsync(network);
+        await family.AnswerAsync("bunkyo-child-clerk");
+
+        foreach (var database in new[] { network.TenantDatabases[K], network.TenantDatabases[B], network.CoreDatabase })
+        {
+            await using var c = await database.OpenAsync();
+            List<string> attempts =
+            [
+                "UPDATE provision_records SET outcome = 'NoData' WHERE seq = 1",
+                "DELETE FROM provision_records WHERE seq = 1",
+                "DELETE FROM provision_records",
+            ];
+            if (provider == StorageProvider.Postgres) attempts.Add("TRUNCATE provision_records");
+            foreach (var sql in attempts)
+            {
+                var refused = await Assert.ThrowsAnyAsync<System.Data.Common.DbException>(() => c.ExecuteAsync(sql));
+                Assert.Contains("append-only", refused.Message);
+            }
+            Assert.Equal(1L, await c.ScalarAsync<long>("SELECT COUNT(*) FROM provision_records WHERE outcome = 'Provided'"));
+            // The signed head kept beside the log only moves forward.
+            foreach (var sql in new[] { "UPDATE provision_heads SET record_count = 0", "DELETE FROM provision_heads" })
+                Assert.Contains("only moves forward", (await Assert.ThrowsAnyAsync<System.Data.Common.DbException>(() => c.ExecuteAsync(sql))).Message);
+            Assert.Equal(1L, await c.ScalarAsync<long>("SELECT record_count FROM provision_heads"));
+        }
+        Assert.True((await LinkageNetwork.Ensure(await network.NodeClient("kashiwa-auditor").GetAsync($"api/tenants/{K}/records/verify"))).GetProperty("intact").GetBoolean());
+    }
+
+    [Theory, StorageData]
+    public async Task Records_removed_from_the_end_or_rewritten_with_recomputed_hashes_no_longer_reach_the_signed_head(StorageProvider provider)
+    {
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        var family = await MovedFamily.ArrangeAsync(network);
+        for (var i = 0; i < 3; i++) await family.AnswerAsync("bunkyo-child-clerk");
+        var auditor = network.NodeClient("kashiwa-auditor");
+        async Task<JsonElement> VerifyAsync() => await LinkageNetwork.Ensure(await auditor.GetAsync($"api/tenants/{K}/records/verify"));
+        Assert.True((await VerifyAsync()).GetProperty("intact").GetBoolean());
+
+        // An attacker with rights over the database rewrites record 2 as "no data" and recomputes every hash after it:
+        // each record matches its hashes again, but the chain no longer ends where the party signed it.
+        var log = network.NodeTenants.Find(K)!.Records;
+        var records = (await log.ListByCodeAsync((await network.NodeTenants.Find(K)!.AgencyCodeOfAsync("K-0001"))!)).OrderBy(r => r.Seq).ToList();
+        Assert.Equal([1L, 2L, 3L], records.Select(r => r.Seq));
+        await using (var c = await network.TenantDatabases[K].OpenAsync())
+        {
+            await LiftAppendOnlyGuardAsync(c, provider);
+            var chain = records[0].ChainHash;
+            foreach (var r in records.Skip(1))
+            {
+                var forged = r with { Outcome = Outcome.NoData, Reason = "no-copy" };
+                forged = forged with { ContentHash = ProvisionLog.ContentHash(forged) };
+                chain = ProvisionLog.Chain(chain, forged.ContentHash);
+                await c.ExecuteAsync("UPDATE provision_records SET outcome = @o, reason = @r, content_hash = @h, chain_hash = @c WHERE seq = @s", null,
+                    ("o", forged.Outcome.ToString()), ("r", forged.Reason), ("h", forged.ContentHash), ("c", chain), ("s", r.Seq));
+            }
+        }
+        var rewritten = await VerifyAsync();
+        Assert.Equal((false, 3L), (rewritten.GetProperty("intact").GetBoolean(), rewritten.GetProperty("firstBrokenSeq").GetInt64()));
+        Assert.Contains("rewritten", rewritten.GetProperty("reason").GetString());
+
+        // Removing the last record instead leaves a shorter chain that holds, and falls short of the signed head.
+        await using (var c = await network.CoreDatabase.OpenAsync())
+        {
+            await LiftAppendOnlyGuardAsync(c, provider);
+            await c.ExecuteAsync("DELETE FROM provision_records WHERE seq = 3");
+        }
+        var truncated = await LinkageNetwork.Ensure(await network.CoreClient("auditor-token").GetAsync("api/records/verify"));
+        Assert.Equal((false, 3L), (truncated.GetProperty("intact").GetBoolean(), truncated.GetProperty("firstBrokenSeq").GetInt64()));
+        Assert.Contains("records at its end were removed", truncated.GetProperty("reason").GetString());
+        Assert.True((await LinkageNetwork.Ensure(await network.NodeClient("bunkyo-auditor").GetAsync($"api/tenants/{B}/records/verify"))).GetProperty("intact").GetBoolean());
+    }
+
+    /// <summary>What an attacker with rights over the database does first: the triggers go, the hash chain stays.</summary>
+    private static async Task LiftAppendOnlyGuardAsync(System.Data.Common.DbConnection c, StorageProvider provider)
+    {
+        if (provider == StorageProvider.Postgres) await c.ExecuteAsync("ALTER TABLE provision_records DISABLE TRIGGER USER");
+        else await c.ExecuteAsync("DROP TRIGGER provision_records_no_update; DROP TRIGGER provision_records_no_delete");
     }
 }

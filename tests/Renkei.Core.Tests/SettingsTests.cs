@@ -1,0 +1,127 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Renkei.Hosting;
+using Renkei.Hosting.Storage;
+using Renkei.Node;
+using Renkei.Node.Tenants;
+using Renkei.Protocol.Records;
+using Renkei.Testing;
+
+namespace Renkei.Core.Tests;
+
+/// <summary>Settings the Core and the Node check at start-up: a bad one stops the service with the reason.</summary>
+public class SettingsTests
+{
+    [Theory, StorageData]
+    public async Task A_core_keeping_provision_records_under_seven_years_does_not_start(StorageProvider provider)
+    {
+        using var folder = new TempFolder();
+        var refused = Assert.Throws<InvalidOperationException>(() => StartCore(provider, folder, ("Core:RetentionYears", "3")));
+        Assert.Contains("Core:RetentionYears は 7 以上", refused.Message);
+        Assert.Contains("Core:RetentionYears must be at least 7", refused.Message);
+        Assert.Throws<InvalidOperationException>(() => StartCore(provider, folder, ("Core:RetentionYears", "-1")));
+
+        await RunAsync(StartCore(provider, folder, ("Core:RetentionYears", "10")),
+            core => Assert.Equal(10, core.Services.GetRequiredService<ProvisionLog>().RetentionYears));
+    }
+
+    [Theory, StorageData]
+    public async Task A_node_keeping_provision_records_under_seven_years_does_not_start(StorageProvider provider)
+    {
+        using var folder = new TempFolder();
+        var refused = Assert.Throws<InvalidOperationException>(() => StartNode(provider, folder, "3"));
+        Assert.Contains("Node:RetentionYears は 7 以上", refused.Message);
+        Assert.Contains("Node:RetentionYears must be at least 7", refused.Message);
+        Assert.Throws<InvalidOperationException>(() => StartNode(provider, folder, "0"));
+
+        await RunAsync(StartNode(provider, folder, "7"),
+            node => Assert.Equal(7, node.Services.GetRequiredService<TenantDirectory>().All.Single().Records.RetentionYears));
+    }
+
+    public static TheoryData<string?, string> BadTables => new()
+    {
+        { null, "Could not find file" },
+        { "{ \"version\": \"x\", ", "cannot be loaded" },
+        { """{"version":"x","source":"x","items":{"a":"a"},"affairs":{"f":"f"},"rows":[{"id":"r","requester":{"kinds":["municipality"]},"affair":"g","provider":{"kinds":["municipality"]},"items":["a"],"legalBasis":"x"}]}""",
+            "row r names unknown affair g" },
+        { """{"version":"x","source":"x","items":{"a":"a"},"affairs":{"f":"f"},"rows":[{"id":"r","requester":{"kinds":["municipality"]},"affair":"f","provider":{"kinds":["municipality"]},"items":["b"],"legalBasis":"x"}]}""",
+            "row r names unknown item b" },
+        { """{"version":"x","source":"x","items":{"a":"a"},"affairs":{"f":"f"},"rows":[{"id":"r","affair":"f","provider":{"kinds":["municipality"]},"items":["a"],"legalBasis":"x"}]}""",
+            "row r lacks requester" },
+        { """{"version":"x","source":"x","items":{"a":"a"},"affairs":{"f":"f"},"rows":[{"id":"r","requester":{"kinds":["mayor"]},"affair":"f","provider":{"kinds":["municipality"]},"items":["a"],"legalBasis":"x"}]}""",
+            "kinds" },
+    };
+
+    [Theory, MemberData(nameof(BadTables))]
+    public void A_core_given_a_permission_table_file_it_cannot_use_does_not_start_and_says_why(string? json, string reason)
+    {
+        using var folder = new TempFolder();
+        var file = folder.File("permission-table.json");
+        if (json is not null) File.WriteAllText(file, json);
+        var refused = Assert.Throws<InvalidOperationException>(() => StartCore(StorageProvider.Sqlite, folder, ("Core:PermissionTableFile", file)));
+        Assert.StartsWith("Core:PermissionTableFile「", refused.Message);
+        Assert.Contains(" / The permission table file", refused.Message);
+        Assert.Contains(reason, refused.Message);
+    }
+
+    [Fact]
+    public async Task A_core_enforces_its_permission_table_file_and_the_built_in_table_without_one()
+    {
+        using var folder = new TempFolder();
+        var table = Permissions.PermissionTable.LoadEmbedded();
+        table.Rows.RemoveAll(r => r.Id != "T2-1");
+        File.WriteAllText(folder.File("table.json"), System.Text.Json.JsonSerializer.Serialize(table, ServiceDefaults.Json));
+        await RunAsync(StartCore(StorageProvider.Sqlite, folder, ("Core:PermissionTableFile", folder.File("table.json"))),
+            core => Assert.Equal(["T2-1"], core.Services.GetRequiredService<Permissions.PermissionTable>().Rows.Select(r => r.Id)));
+        await RunAsync(StartCore(StorageProvider.Sqlite, folder),
+            core => Assert.Equal(Permissions.PermissionTable.LoadEmbedded().Rows.Count, core.Services.GetRequiredService<Permissions.PermissionTable>().Rows.Count));
+    }
+
+    internal static WebApplication StartCore(StorageProvider provider, TempFolder folder, params (string Key, string Value)[] settings)
+    {
+        var storage = TestDatabases.Create(provider, folder.Path);
+        return CoreApp.Create([], b => Configure(b, settings.Append(("Storage:Provider", storage.Provider.ToString()))
+            .Append(("Storage:ConnectionString", storage.ConnectionString)).Append(("Core:DataFolder", folder.File("core")))));
+    }
+
+    private static WebApplication StartNode(StorageProvider provider, TempFolder folder, string retentionYears) =>
+        NodeApp.Create([], b => Configure(b,
+        [
+            ("Storage:Provider", provider.ToString()),
+            ("Storage:ConnectionString", provider == StorageProvider.Postgres ? TestDatabases.PostgresConnectionString : ""),
+            ("Node:DataFolder", folder.File("node")),
+            ("Node:SchemaPrefix", "t" + Guid.NewGuid().ToString("N")[..10] + "_"),
+            ("Node:RetentionYears", retentionYears),
+            ("Node:Tenants:0:AgencyId", "122173"),
+            ("Node:Tenants:0:Name", "柏市"),
+        ]));
+
+    private static void Configure(WebApplicationBuilder b, IEnumerable<(string Key, string Value)> settings)
+    {
+        b.WebHost.UseUrls("http://127.0.0.1:0");
+        b.Configuration.AddInMemoryCollection(settings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value)));
+        b.Logging.ClearProviders();
+    }
+
+    /// <summary>Starts the service, checks it answers, runs <paramref name="test"/> on it and stops it.</summary>
+    internal static async Task RunAsync(WebApplication app, Func<WebApplication, Task> test)
+    {
+        try
+        {
+            await app.StartAsync();
+            using var client = new HttpClient { BaseAddress = app.BaseAddress() };
+            (await client.GetAsync("health")).EnsureSuccessStatusCode();
+            await test(app);
+        }
+        finally
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+        }
+    }
+
+    internal static Task RunAsync(WebApplication app, Action<WebApplication> test) => RunAsync(app, a => { test(a); return Task.CompletedTask; });
+}
