@@ -136,12 +136,26 @@ public sealed class ProvisionLog(Database database, string party, ECDsa signingK
             }
             try
             {
-                await using (var tx = await c.BeginTransactionAsync())
+                var signed = Sign(seq, previous);
+                if (database.Provider == StorageProvider.Postgres)
                 {
+                    // One statement, so one round trip and one commit: the head's upsert runs after the records' insert in it.
+                    await using var insert = InsertCommand(c, written);
+                    insert.CommandText = $"WITH written AS ({insert.CommandText} RETURNING 1) {StoreHeadSql}";
+                    AddHead(insert, signed);
+                    await insert.ExecuteNonQueryAsync();
+                }
+                else
+                {
+                    await using var tx = await c.BeginTransactionAsync();
                     await using var insert = InsertCommand(c, written);
                     insert.Transaction = tx;
                     await insert.ExecuteNonQueryAsync();
-                    await StoreHeadAsync(c, tx, Sign(seq, previous));
+                    await using var store = c.CreateCommand();
+                    store.CommandText = StoreHeadSql;
+                    store.Transaction = tx;
+                    AddHead(store, signed);
+                    await store.ExecuteNonQueryAsync();
                     await tx.CommitAsync();
                 }
                 head = (seq, previous);
@@ -175,13 +189,16 @@ public sealed class ProvisionLog(Database database, string party, ECDsa signingK
     }
 
     /// <summary>Keeps the head as this party's latest; one that is not ahead of the stored one (another writer's) leaves it.</summary>
-    private static Task StoreHeadAsync(DbConnection c, DbTransaction tx, SignedHead h) => c.ExecuteAsync(
+    private const string StoreHeadSql =
         """
-        INSERT INTO provision_heads (party, record_count, chain_hash, signed_at, signature) VALUES (@p, @n, @h, @t, @s)
+        INSERT INTO provision_heads (party, record_count, chain_hash, signed_at, signature) VALUES (@hp, @hn, @hh, @ht, @hs)
         ON CONFLICT (party) DO UPDATE SET record_count = excluded.record_count, chain_hash = excluded.chain_hash,
             signed_at = excluded.signed_at, signature = excluded.signature
         WHERE provision_heads.record_count < excluded.record_count
-        """, tx, ("p", h.Party), ("n", h.Count), ("h", h.ChainHash), ("t", Text(h.SignedAt)), ("s", h.Signature));
+        """;
+
+    private static void AddHead(DbCommand command, SignedHead h) =>
+        command.Add("hp", h.Party).Add("hn", h.Count).Add("hh", h.ChainHash).Add("ht", Text(h.SignedAt)).Add("hs", h.Signature);
 
     private async Task<SignedHead?> StoredHeadAsync(DbConnection c) =>
         (await c.QueryAsync("SELECT record_count, chain_hash, signed_at, signature FROM provision_heads WHERE party = @p",
