@@ -31,7 +31,7 @@ public static class ServiceDefaults
     public static WebApplicationBuilder AddRenkeiDefaults(this WebApplicationBuilder builder, string serviceName)
     {
         builder.Services.ConfigureHttpJsonOptions(o => Configure(o.SerializerOptions));
-        builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = DescribeBadRequest);
+        builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = Describe);
         // Unreadable bodies and parameters reach the exception handler, which describes them (400, never 500).
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
@@ -47,16 +47,71 @@ public static class ServiceDefaults
         return builder;
     }
 
-    /// <summary>A body or query the framework could not read gets a stable type and the reason.</summary>
-    private static void DescribeBadRequest(ProblemDetailsContext context)
+    /// <summary>
+    /// Problems the framework writes itself get a stable type of ours too: an unreadable body or query
+    /// (with the reason), and no route, a wrong method or a wrong content type (through the status code pages).
+    /// </summary>
+    private static void Describe(ProblemDetailsContext context)
     {
-        if (context.Exception is not BadHttpRequestException bad) return;
-        context.ProblemDetails.Type = Problems.Type("malformed-request");
-        context.ProblemDetails.Title = "リクエストを読み取れません / The request could not be read";
-        context.ProblemDetails.Detail = bad.InnerException is System.Text.Json.JsonException json
-            ? $"Invalid JSON: {json.Message}"
-            : bad.Message;
+        var problem = context.ProblemDetails;
+        if (context.Exception is BadHttpRequestException bad)
+        {
+            if (bad.StatusCode == StatusCodes.Status415UnsupportedMediaType) UnsupportedMediaType(problem);
+            else
+            {
+                problem.Type = Problems.Type("malformed-request");
+                problem.Title = "リクエストを読み取れません / The request could not be read";
+                problem.Detail = bad.InnerException is JsonException json ? DescribeJson(json) : bad.Message;
+            }
+            return;
+        }
+        if (problem.Type is { } type && Problems.SlugOf(type) != type) return;
+        switch (problem.Status)
+        {
+            case StatusCodes.Status404NotFound:
+                // The path is not echoed: it may hold a number.
+                problem.Type = Problems.Type("not-found");
+                problem.Title = "見つかりません / Not found";
+                problem.Detail = "このアドレスには何もありません / Nothing is served at this address.";
+                break;
+            case StatusCodes.Status405MethodNotAllowed:
+                problem.Type = Problems.Type("method-not-allowed");
+                problem.Title = "このメソッドは使えません / Method not allowed";
+                problem.Detail = $"{context.HttpContext.Request.Method} は使えません / {context.HttpContext.Request.Method} is not allowed here; " +
+                    $"allowed: {context.HttpContext.Response.Headers.Allow}.";
+                break;
+            case StatusCodes.Status415UnsupportedMediaType:
+                UnsupportedMediaType(problem);
+                break;
+        }
     }
+
+    private static void UnsupportedMediaType(Microsoft.AspNetCore.Mvc.ProblemDetails problem)
+    {
+        problem.Type = Problems.Type("unsupported-media-type");
+        problem.Title = "この形式の本文は受け付けられません / Unsupported media type";
+        problem.Detail = "本文はJSON（Content-Type: application/json）で送ってください / send the body as JSON (Content-Type: application/json).";
+    }
+
+    /// <summary>
+    /// Which field of the body is wrong and why, in the client's terms: the field's path, never the
+    /// .NET type it maps to (the framework's own message names that).
+    /// </summary>
+    private static string DescribeJson(JsonException json)
+    {
+        var at = json.LineNumber is { } line ? $" (line {line + 1}, byte {json.BytePositionInLine + 1})" : "";
+        // The reader's own error (the text is not JSON) comes wrapped; it names a position, not a type.
+        if (json.InnerException is JsonException syntax)
+            return $"JSONとして読み取れません / Invalid JSON{at}: {WithoutPosition(syntax.Message)}";
+        var field = json.Path is { Length: > 2 } path && path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : json.Path is { Length: > 1 } p ? p : "body";
+        // A converter of ours explains itself (a number's problem, say); the framework's default names a .NET type.
+        return json.Message.Contains("could not be converted", StringComparison.Ordinal)
+            ? $"{field} の値の型または値が正しくありません / {field} has a value of the wrong type or one that is not accepted{at}"
+            : $"{field}: {WithoutPosition(json.Message)}";
+    }
+
+    private static string WithoutPosition(string message) =>
+        message.IndexOf(" Path: ", StringComparison.Ordinal) is var i and >= 0 ? message[..i] : message.IndexOf(" LineNumber: ", StringComparison.Ordinal) is var j and >= 0 ? message[..j] : message;
 
     /// <summary>The JSON settings of every API: camelCase, enums as strings, Japanese unescaped.</summary>
     public static JsonSerializerOptions Configure(JsonSerializerOptions options)

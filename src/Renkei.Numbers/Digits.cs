@@ -19,7 +19,9 @@ internal static class Digits
             else if (IsSeparator(c)) continue;
             else
             {
-                problem = new NumberProblem(kind, NumberProblemKind.NonDigit, Position: i + 1);
+                // The whole character: a surrogate pair is one character to the person who typed it.
+                var length = char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]) ? 2 : 1;
+                problem = new NumberProblem(kind, NumberProblemKind.NonDigit, Position: i + 1, Character: text.Slice(i, length).ToString());
                 return false;
             }
             if (count < digits.Length) digits[count] = (byte)d;

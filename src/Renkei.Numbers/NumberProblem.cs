@@ -23,7 +23,8 @@ public sealed record NumberProblem(
     int? Position = null,
     int? DigitCount = null,
     int? ExpectedCheckDigit = null,
-    int? ActualCheckDigit = null)
+    int? ActualCheckDigit = null,
+    string? Character = null)
 {
     /// <summary>The message in Japanese, then English.</summary>
     public string Message => $"{Japanese} / {English}";
@@ -32,7 +33,7 @@ public sealed record NumberProblem(
     public string Japanese => Kind switch
     {
         NumberProblemKind.Empty => $"{Number.JapaneseName()}が入力されていません",
-        NumberProblemKind.NonDigit => $"{Position}文字目が数字ではありません",
+        NumberProblemKind.NonDigit => $"{Position}文字目{Shown("「", "」", "")}が数字ではありません",
         NumberProblemKind.Length => $"{Number.JapaneseName()}は{Number.Length()}桁ですが、{DigitCount}桁です",
         NumberProblemKind.CheckDigit => $"検査用数字が一致しません（期待値 {ExpectedCheckDigit}、入力 {ActualCheckDigit}）",
         _ => "不正な番号です",
@@ -42,11 +43,23 @@ public sealed record NumberProblem(
     public string English => Kind switch
     {
         NumberProblemKind.Empty => $"no {Number.EnglishName()} given",
-        NumberProblemKind.NonDigit => $"character {Position} is not a digit",
-        NumberProblemKind.Length => $"a {Number.EnglishName()} has {Number.Length()} digits, this has {DigitCount}",
+        NumberProblemKind.NonDigit => $"character {Position}{Shown("'", "'", " ")} is not a digit",
+        NumberProblemKind.Length => $"{Number.EnglishArticle()} {Number.EnglishName()} has {Number.Length()} digits, this has {DigitCount}",
         NumberProblemKind.CheckDigit => $"check digit mismatch: expected {ExpectedCheckDigit}, found {ActualCheckDigit}",
         _ => "invalid number",
     };
+
+    /// <summary>
+    /// The offending character with its code point, so that an invisible or look-alike one (a
+    /// full-width letter, a non-breaking space) can be told apart; never a digit, so never part of a number.
+    /// </summary>
+    private string Shown(string open, string close, string gap)
+    {
+        if (Character is null) return "";
+        var code = $"U+{(Character.Length == 2 ? char.ConvertToUtf32(Character[0], Character[1]) : Character[0]):X4}";
+        var invisible = Character.Length == 1 && (char.IsControl(Character[0]) || char.IsWhiteSpace(Character[0]) || char.IsSurrogate(Character[0]));
+        return invisible ? $"{gap}({code})" : $"{gap}{open}{Character}{close}{gap}({code})";
+    }
 
     /// <inheritdoc />
     public override string ToString() => Message;
@@ -87,6 +100,9 @@ public static class NumberKindExtensions
         NumberKind.LocalGovernmentCode => "地方公共団体コード",
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
+
+    /// <summary>The indefinite article of the English name.</summary>
+    public static string EnglishArticle(this NumberKind kind) => kind == NumberKind.Individual ? "an" : "a";
 
     /// <summary>The English name.</summary>
     public static string EnglishName(this NumberKind kind) => kind switch

@@ -65,8 +65,11 @@ public sealed class NumberDeriveTests : IDisposable
         Assert.Empty(result.Output);
         Assert.Contains("2番目", result.Error);
         Assert.Contains("10桁", result.Error);
+        Assert.Contains("eleven digits are needed, this has 10", result.Error);
+        Assert.DoesNotContain("resident record code", result.Error);
         Assert.Contains("input 3 is invalid", result.Error);
-        Assert.Contains("11文字目", result.Error);
+        Assert.Contains("11文字目「X」", result.Error);
+        Assert.Contains("character 11 'X' (U+0058) is not a digit", result.Error);
         Assert.DoesNotContain("input 1 ", result.Error);
         Assert.DoesNotContain("1234567890X", result.Error);
     }

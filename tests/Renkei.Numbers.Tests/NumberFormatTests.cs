@@ -38,6 +38,37 @@ public class NumberFormatTests
         Assert.Contains(fragment, problem.Message);
     }
 
+    [Theory]
+    [InlineData(NumberKind.Individual, "12345", "an individual number has 12 digits, this has 5")]
+    [InlineData(NumberKind.Corporate, "12345", "a corporate number has 13 digits, this has 5")]
+    [InlineData(NumberKind.ResidentRecordCode, "12345", "a resident record code has 11 digits, this has 5")]
+    [InlineData(NumberKind.LocalGovernmentCode, "12345", "a local government code has 6 digits, this has 5")]
+    public void Length_problem_reads_as_english_for_every_kind(NumberKind kind, string text, string english)
+    {
+        NumberProblem? problem = kind switch
+        {
+            NumberKind.Individual => IndividualNumber.TryParse(text, out _, out var p) ? null : p,
+            NumberKind.Corporate => CorporateNumber.TryParse(text, out _, out var p) ? null : p,
+            NumberKind.ResidentRecordCode => ResidentRecordCode.TryParse(text, out _, out var p) ? null : p,
+            _ => LocalGovernmentCode.TryParse(text, out _, out var p) ? null : p,
+        };
+        Assert.Equal(english, problem!.English);
+    }
+
+    [Theory]
+    [InlineData("1234５678901A", 12, "「A」(U+0041)", "'A' (U+0041)")]
+    [InlineData("1234567890１Ｏ", 12, "「Ｏ」(U+FF2F)", "'Ｏ' (U+FF2F)")]
+    [InlineData("123456\u00A0789018", 7, "(U+00A0)", "character 7 (U+00A0)")]
+    [InlineData("12345678901😀", 12, "「😀」(U+1F600)", "'😀' (U+1F600)")]
+    public void Non_digit_problem_names_the_character(string text, int position, string japanese, string english)
+    {
+        Assert.False(IndividualNumber.TryParse(System.Text.RegularExpressions.Regex.Unescape(text), out _, out var problem));
+        Assert.Equal(NumberProblemKind.NonDigit, problem!.Kind);
+        Assert.Equal(position, problem.Position);
+        Assert.Contains($"{position}文字目{japanese}が数字ではありません", problem.Japanese);
+        Assert.Contains(english, problem.English);
+    }
+
     [Fact]
     public void Check_digit_problem_names_expected_and_actual()
     {

@@ -60,7 +60,7 @@ public static class NumberDerive
         {
             if (IndividualNumberDeriver.TryReadElevenDigits(texts[i], out inputs[i], out var problem)) continue;
             // The argument is named by its place, not echoed: it may be a real code.
-            error.WriteLine($"{i + 1}番目の入力が不正です / input {i + 1} is invalid: {problem!.Message}");
+            error.WriteLine($"{i + 1}番目の入力が不正です / input {i + 1} is invalid: {Reason(problem!)}");
             failed = true;
         }
         if (failed || key is null) return 1;
@@ -73,4 +73,12 @@ public static class NumberDerive
         output.Flush();
         return 0;
     }
+
+    /// <summary>Any eleven digits are accepted, so a wrong count is not called a resident record code.</summary>
+    private static string Reason(NumberProblem problem) => problem.Kind switch
+    {
+        NumberProblemKind.Empty => "数字が入力されていません / no digits given",
+        NumberProblemKind.Length => $"11桁の数字が必要ですが、{problem.DigitCount}桁です / eleven digits are needed, this has {problem.DigitCount}",
+        _ => problem.Message,
+    };
 }

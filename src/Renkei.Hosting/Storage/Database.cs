@@ -79,7 +79,8 @@ public sealed class Database
         var connection = new SqliteConnection(ConnectionString);
         await connection.OpenAsync(ct);
         await using var pragma = connection.CreateCommand();
-        pragma.CommandText = "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000; PRAGMA synchronous=NORMAL;";
+        // The busy timeout first: switching a new file to WAL waits, rather than fails, while another connection does the same.
+        pragma.CommandText = "PRAGMA busy_timeout=10000; PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;";
         await pragma.ExecuteNonQueryAsync(ct);
         return connection;
     }

@@ -1,5 +1,7 @@
+using System.Data.Common;
 using System.Reflection;
 using System.Text.RegularExpressions;
+using Microsoft.Data.Sqlite;
 
 namespace Renkei.Hosting.Storage;
 
@@ -21,21 +23,43 @@ public static partial class Migrator
         if (migrations.Count == 0) throw new InvalidOperationException($"{assembly.GetName().Name} has no {folder} migrations");
 
         await using var connection = await database.OpenAsync(ct);
-        await connection.ExecuteAsync("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)");
-        var applied = (await connection.QueryAsync("SELECT version FROM schema_migrations", r => Convert.ToInt32(r.GetValue(0)))).ToHashSet();
         var count = 0;
-        foreach (var (version, name) in migrations.Where(m => !applied.Contains(m.version)))
+        while (true)
         {
-            await using var stream = assembly.GetManifestResourceStream(name)!;
+            // Services started together (or two hosts on one database) migrate one at a time: what is applied
+            // is read again under the lock, so one that waited applies nothing the other did.
+            await using var tx = await BeginExclusiveAsync(database, connection, ct);
+            await connection.ExecuteAsync("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)", tx);
+            var applied = (await connection.QueryAsync("SELECT version FROM schema_migrations", r => Convert.ToInt32(r.GetValue(0)), tx)).ToHashSet();
+            var next = migrations.FirstOrDefault(m => !applied.Contains(m.version));
+            if (next.name is null)
+            {
+                await tx.CommitAsync(ct);
+                return count;
+            }
+            await using var stream = assembly.GetManifestResourceStream(next.name)!;
             var sql = await new StreamReader(stream).ReadToEndAsync(ct);
-            await using var tx = await connection.BeginTransactionAsync(ct);
             await connection.ExecuteAsync(sql, tx);
             await connection.ExecuteAsync("INSERT INTO schema_migrations (version, name, applied_at) VALUES (@v, @n, @t)", tx,
-                ("v", version), ("n", name), ("t", DateTime.UtcNow.ToString("O")));
+                ("v", next.version), ("n", next.name), ("t", DateTime.UtcNow.ToString("O")));
             await tx.CommitAsync(ct);
             count++;
         }
-        return count;
+    }
+
+    /// <summary>The advisory-lock class of migrations; the second key is the schema's, so tenants in their own schemas do not wait on each other.</summary>
+    private const int MigrationLock = 0x4D_49_47_52; // "MIGR"
+
+    /// <summary>
+    /// A transaction no other migrator of the same database (SQLite: BEGIN IMMEDIATE, the file's one writer)
+    /// or schema (PostgreSQL: a transaction-scoped advisory lock) runs beside.
+    /// </summary>
+    private static async Task<DbTransaction> BeginExclusiveAsync(Database database, DbConnection connection, CancellationToken ct)
+    {
+        if (database.Provider == StorageProvider.Sqlite) return ((SqliteConnection)connection).BeginTransaction(deferred: false);
+        var tx = await connection.BeginTransactionAsync(ct);
+        await connection.ExecuteAsync("SELECT pg_advisory_xact_lock(@k, hashtext(coalesce(current_schema(), '')))", tx, ("k", MigrationLock));
+        return tx;
     }
 
     [GeneratedRegex(@"Migrations\.(?<provider>sqlite|postgres)\.(?<version>\d{4})_[\w]+\.sql$")]

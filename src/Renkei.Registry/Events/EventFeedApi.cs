@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -49,7 +50,16 @@ public static class EventFeedApi
 
     private static IResult Stream(Database database, EventSignal signal, HttpContext context, long after = 0)
     {
-        if (long.TryParse(context.Request.Headers["Last-Event-ID"], out var resumed)) after = resumed;
+        // A resume point that cannot be read is refused: replaying from 0 instead would hand the subscriber everything again.
+        if (context.Request.Headers["Last-Event-ID"].ToString().Trim() is { Length: > 0 } header)
+        {
+            if (!long.TryParse(header, NumberStyles.None, CultureInfo.InvariantCulture, out var resumed))
+                return Problems.BadRequest("invalid-last-event-id", "Last-Event-IDが不正です / Invalid Last-Event-ID",
+                    "Last-Event-ID is the id (a position, 0 or more) of the last event received.");
+            after = resumed;
+        }
+        if (after < 0)
+            return Problems.BadRequest("invalid-feed-query", "指定が不正です / Invalid feed query", "after ≥ 0.");
         return TypedResults.ServerSentEvents(Items(database, signal, after, context.RequestAborted));
     }
 

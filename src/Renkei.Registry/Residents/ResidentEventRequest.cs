@@ -85,6 +85,14 @@ public static class ResidentEventValidation
         if (needsResident && r.ResidentId is null && !(kind == ResidentEventKind.MoveIn && number is not null))
             Error("residentId", "対象の住民を指定してください / residentId is required for this kind");
 
+        // A new person gets a new record; naming an existing one as well would leave two answers to "who".
+        if (kind == ResidentEventKind.Birth || (kind == ResidentEventKind.MoveIn && r.Person is not null))
+        {
+            const string names = "新しい住民の届出に既存の住民は指定できません / an event that carries a new person cannot name an existing resident";
+            if (r.ResidentId is not null) Error("residentId", names);
+            if (r.IndividualNumber is not null) Error("individualNumber", names);
+        }
+
         var address = RegisterText.Normalize(r.Address);
         var needsAddress = kind is ResidentEventKind.Birth or ResidentEventKind.MoveIn or ResidentEventKind.AddressChange;
         if (needsAddress && address.Length == 0 && r.HouseholdId is null)
@@ -95,7 +103,7 @@ public static class ResidentEventValidation
         if (newPerson)
         {
             if (r.Person is null) Error("person", "本人の氏名・生年月日・性別を入力してください / person is required for a new resident");
-            else person = ValidatePerson(r.Person, address, kind == ResidentEventKind.Birth ? occurredOn : today, errors);
+            else person = ValidatePerson(r.Person, address, errors.ContainsKey("occurredOn") ? today : occurredOn, errors);
         }
 
         var abroad = false;
@@ -113,7 +121,13 @@ public static class ResidentEventValidation
             var parts = new[] { r.FamilyName, r.GivenName, r.FamilyNameKana, r.GivenNameKana }.Select(RegisterText.Normalize).ToArray();
             if (parts.All(p => p.Length == 0)) Error("familyName", "新しい氏名を入力してください / give the new name");
             else if (parts.Any(p => p.Length > 50)) Error("familyName", "氏名が長すぎます / name parts are at most 50 characters");
-            else newName = (parts[0], parts[1], parts[2], parts[3]);
+            else
+            {
+                // The reading is checked as at birth, or a name change could bring in what a birth may not.
+                foreach (var (field, kana) in new[] { ("familyNameKana", parts[2]), ("givenNameKana", parts[3]) })
+                    if (!IsKatakana(kana)) Error(field, KatakanaMessage(field));
+                if (errors.Count == 0) newName = (parts[0], parts[1], parts[2], parts[3]);
+            }
         }
 
         if (errors.Count > 0) return (null, errors);
@@ -121,6 +135,7 @@ public static class ResidentEventValidation
             r.HouseholdId, RegisterText.Normalize(r.Relationship) is { Length: > 0 } rel ? rel : null, abroad, destination, newName), errors);
     }
 
+    /// <summary>A new person's items; <paramref name="latestBirth"/> is the event's date, as no one is born after their own birth or move-in.</summary>
     private static BasicFour? ValidatePerson(PersonInput p, string address, DateOnly latestBirth, Dictionary<string, string[]> errors)
     {
         var count = errors.Count;
@@ -136,14 +151,20 @@ public static class ResidentEventValidation
         var familyKana = Required(p.FamilyNameKana, "familyNameKana", "氏（カナ）");
         var givenKana = Required(p.GivenNameKana, "givenNameKana", "名（カナ）");
         foreach (var (field, kana) in new[] { ("familyNameKana", familyKana), ("givenNameKana", givenKana) })
-            if (kana.Length > 0 && !kana.All(c => c is >= '\u30A0' and <= '\u30FF' || c == ' '))
-                errors[$"person.{field}"] = [$"カタカナで入力してください / {field} must be katakana"];
+            if (!IsKatakana(kana)) errors[$"person.{field}"] = [KatakanaMessage(field)];
         if (!DateOnly.TryParseExact(p.DateOfBirth, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var dob))
             errors["person.dateOfBirth"] = ["生年月日はYYYY-MM-DD形式で入力してください / dateOfBirth must be a date yyyy-MM-dd"];
-        else if (dob > latestBirth || dob.Year < 1880)
+        else if (dob.Year < 1880)
             errors["person.dateOfBirth"] = ["生年月日が不正です / dateOfBirth is out of range"];
+        else if (dob > latestBirth)
+            errors["person.dateOfBirth"] = ["生年月日が届出の日より後です / dateOfBirth is after the event's occurredOn"];
         Sex? sex = p.Sex?.ToLowerInvariant() switch { "male" or "男" => Sex.Male, "female" or "女" => Sex.Female, _ => null };
         if (sex is null) errors["person.sex"] = ["性別は male または female です / sex must be male or female"];
         return errors.Count > count ? null : new BasicFour(family, given, familyKana, givenKana, dob, sex!.Value, address);
     }
+
+    /// <summary>Empty (not given) or katakana and spaces only, as a reading is written on the register.</summary>
+    private static bool IsKatakana(string kana) => kana.All(c => c is >= '\u30A0' and <= '\u30FF' || c == ' ');
+
+    private static string KatakanaMessage(string field) => $"カタカナで入力してください / {field} must be katakana";
 }

@@ -148,7 +148,11 @@ public static class ResidentProjection
     /// <summary>Which current statuses an event may follow; anything else is refused before it is written.</summary>
     public static bool Allows(ResidentEventKind kind, ResidentStatus status) => kind switch
     {
+        // A record is started only by a new person's event, never continued by one.
+        ResidentEventKind.Birth or ResidentEventKind.Registered => false,
         ResidentEventKind.MoveIn => status is ResidentStatus.MovedOut or ResidentStatus.Abroad,
+        // A second move-out corrects the destination of the first (as a new event), so a wrong one can still lead to a move-in.
+        ResidentEventKind.MoveOut => status is ResidentStatus.Resident or ResidentStatus.MovedOut,
         ResidentEventKind.Death => status is not ResidentStatus.Deceased,
         ResidentEventKind.NumberReissued or ResidentEventKind.ResidentRecordCodeChanged => status is not ResidentStatus.Deceased,
         _ => status is ResidentStatus.Resident,

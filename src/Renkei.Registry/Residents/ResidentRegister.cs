@@ -38,10 +38,21 @@ public sealed class ResidentRegister(Database database, NumberingAuthority numbe
                 $"A {request.Kind} event cannot follow status {current.Status}."));
         if (request.Kind == ResidentEventKind.MoveIn && current is { Status: ResidentStatus.MovedOut } && current.MovingTo != municipality)
             return (null, new Refusal(409, "move-in-elsewhere", "転出先が異なります / The resident moved out to another municipality",
-                "The move-out named a different destination; record a new move-out first."));
+                "The move-out named a different destination; the municipality moved out of records a corrected move-out first."));
         if (current is not null && request.Kind is not ResidentEventKind.MoveIn && current.MunicipalityCode != municipality)
             return (null, new Refusal(403, "other-municipality", "他の市区町村の住民です / The resident is registered elsewhere",
                 "A municipality records events only for its own residents."));
+        if (current is not null && await OccurredTooEarlyAsync(c, tx, current, request.OccurredOn) is { } early) return (null, early);
+        if (request.Destination is { } to)
+        {
+            // A move-out names where the person can move in next: a place that cannot record that move-in would strand them.
+            if (to == municipality)
+                return (null, new Refusal(400, "destination-is-current", "転出先が現住所の市区町村です / The destination is the current municipality",
+                    "A move within the municipality is an address-change, not a move-out."));
+            if (await c.ScalarAsync<long>("SELECT COUNT(*) FROM municipalities WHERE code = @m", tx, ("m", to.Digits)) == 0)
+                return (null, new Refusal(400, "unknown-destination", "転出先の市区町村が登録されていません / Unknown destination municipality",
+                    $"No municipality {to.Digits} is registered; give a registered local government code or 'abroad'."));
+        }
 
         var residentId = current?.ResidentId ?? Ids.New("r");
         string? householdId = current?.HouseholdId;
@@ -138,6 +149,22 @@ public sealed class ResidentRegister(Database database, NumberingAuthority numbe
                 return (null, SupersededNumber);
         }
         return current is null ? (null, UnknownResident) : (current, null);
+    }
+
+    /// <summary>
+    /// An event cannot have happened before the person was born, nor before the event the record already
+    /// shows last: the log would then tell the person's history out of order.
+    /// </summary>
+    private static async Task<Refusal?> OccurredTooEarlyAsync(DbConnection c, DbTransaction tx, ResidentRecord current, DateOnly occurredOn)
+    {
+        if (occurredOn < current.Person.DateOfBirth)
+            return new Refusal(400, "occurred-before-birth", "届出の日が生年月日より前です / The event date is before the date of birth",
+                $"occurredOn {RegisterText.ToText(occurredOn)} is before the resident's date of birth.");
+        var latest = await ResidentStore.LatestOccurredOnAsync(c, tx, current.ResidentId);
+        if (latest is { } last && occurredOn < last)
+            return new Refusal(409, "occurred-before-latest-event", "届出の日が直近の届出より前です / The event date is before the latest event",
+                $"occurredOn {RegisterText.ToText(occurredOn)} is before the resident's latest event ({RegisterText.ToText(last)}).");
+        return null;
     }
 
     private static string Or(string value, string fallback) => value.Length > 0 ? value : fallback;

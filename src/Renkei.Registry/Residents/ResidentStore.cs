@@ -75,6 +75,12 @@ public static class ResidentStore
     public static Task<List<ResidentEvent>> EventsOfAsync(DbConnection c, string residentId) =>
         c.QueryAsync($"SELECT {EventColumns} FROM resident_events WHERE resident_id = @r ORDER BY position", ReadEvent, null, ("r", residentId));
 
+    /// <summary>The day the resident's latest event occurred, or null when the log has none.</summary>
+    public static async Task<DateOnly?> LatestOccurredOnAsync(DbConnection c, DbTransaction tx, string residentId) =>
+        (await c.QueryAsync("SELECT occurred_on FROM resident_events WHERE resident_id = @r ORDER BY position DESC LIMIT 1",
+            r => DateOnly.ParseExact(r.GetString(0), "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), tx, ("r", residentId)))
+        is [var last] ? last : null;
+
     /// <summary>
     /// The <c>data</c> column: the facts of an event that the log's other columns do not hold already. (A whole
     /// event's JSON, as written before, still reads: the columns win and its other fields are ignored.)

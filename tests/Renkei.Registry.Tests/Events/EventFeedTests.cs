@@ -83,4 +83,21 @@ public class EventFeedTests
         var malformed = await registry.Client("events-token").GetAsync("api/events?after=abc");
         Assert.Equal(400, (int)malformed.StatusCode);
     }
+
+    [Theory, StorageData]
+    public async Task The_stream_refuses_a_resume_point_it_cannot_read_instead_of_replaying_everything(StorageProvider provider)
+    {
+        await using var registry = await RegistryHost.StartAsync(provider);
+        await registry.RegisterBirthAsync();
+        var client = registry.Client("events-token");
+        foreach (var garbage in new[] { "abc", "-1", "1.5", "99999999999999999999" })
+        {
+            var request = new HttpRequestMessage(HttpMethod.Get, "api/events/stream");
+            request.Headers.TryAddWithoutValidation("Last-Event-ID", garbage);
+            using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+            await ProblemAssert.IsProblemAsync(response, 400, "invalid-last-event-id");
+        }
+        using var negative = await client.GetAsync("api/events/stream?after=-1", HttpCompletionOption.ResponseHeadersRead);
+        await ProblemAssert.IsProblemAsync(negative, 400, "invalid-feed-query");
+    }
 }

@@ -199,6 +199,120 @@ public class ResidentEventTests
         Assert.Equal(1L, await c.ScalarAsync<long>("SELECT COUNT(*) FROM resident_events WHERE kind = 'Birth'"));
     }
 
+    [Theory, StorageData]
+    public async Task An_event_that_carries_a_new_person_cannot_name_an_existing_resident(StorageProvider provider)
+    {
+        await using var registry = await RegistryHost.StartAsync(provider);
+        var born = await registry.RegisterBirthAsync();
+        var person = RegistryHost.Person("佐藤", "花子", "サトウ", "ハナコ", "2026-01-15", "female");
+
+        var byId = await registry.PostEventAsync(RegistryHost.Chiba, new ResidentEventRequest("birth", ResidentId: born.ResidentId, Person: person, Address: "千葉市中央区中央1"));
+        Assert.True((await ProblemAssert.IsProblemAsync(byId, 400, "invalid-event")).GetProperty("errors").TryGetProperty("residentId", out _));
+        var byNumber = await registry.PostEventAsync(RegistryHost.Chiba, new ResidentEventRequest("birth", IndividualNumber: born.IndividualNumber, Person: person, Address: "千葉市中央区中央1"));
+        Assert.True((await ProblemAssert.IsProblemAsync(byNumber, 400, "invalid-event")).GetProperty("errors").TryGetProperty("individualNumber", out _));
+        var moveIn = await registry.PostEventAsync(RegistryHost.Chiba, new ResidentEventRequest("move-in", From: "abroad", ResidentId: born.ResidentId, Person: person, Address: "千葉市中央区中央1"));
+        Assert.True((await ProblemAssert.IsProblemAsync(moveIn, 400, "invalid-event")).GetProperty("errors").TryGetProperty("residentId", out _));
+
+        await using var c = await registry.Database.OpenAsync();
+        Assert.Equal(1L, await c.ScalarAsync<long>("SELECT COUNT(*) FROM resident_events"));
+        Assert.Equal(1L, await c.ScalarAsync<long>("SELECT COUNT(*) FROM individual_numbers"));
+        Assert.Equal("山田", (await ResidentStore.FindAsync(c, born.ResidentId))!.Person.FamilyName);
+    }
+
+    [Theory, StorageData]
+    public async Task A_move_out_names_a_registered_municipality_other_than_its_own(StorageProvider provider)
+    {
+        await using var registry = await RegistryHost.StartAsync(provider);
+        var born = await registry.RegisterBirthAsync();
+
+        // 011002 is a well-formed code of no registered municipality.
+        var unknown = await registry.PostEventAsync(RegistryHost.Chiba, new ResidentEventRequest("move-out", ResidentId: born.ResidentId, Destination: "011002"));
+        Assert.Contains("011002", (await ProblemAssert.IsProblemAsync(unknown, 400, "unknown-destination")).GetProperty("detail").GetString());
+        await ProblemAssert.IsProblemAsync(await registry.PostEventAsync(RegistryHost.Chiba,
+            new ResidentEventRequest("move-out", ResidentId: born.ResidentId, Destination: RegistryHost.Chiba)), 400, "destination-is-current");
+
+        await using var c = await registry.Database.OpenAsync();
+        Assert.Equal([ResidentEventKind.Birth], (await ResidentStore.EventsOfAsync(c, born.ResidentId)).Select(e => e.Kind));
+        Assert.Equal(ResidentStatus.Resident, (await ResidentStore.FindAsync(c, born.ResidentId))!.Status);
+    }
+
+    [Theory, StorageData]
+    public async Task A_wrong_move_out_is_corrected_by_a_new_one_and_the_move_in_then_follows(StorageProvider provider)
+    {
+        await using var registry = await RegistryHost.StartAsync(provider);
+        var born = await registry.RegisterBirthAsync();
+        var id = born.ResidentId;
+        await registry.RecordAsync(RegistryHost.Chiba, new ResidentEventRequest("move-out", ResidentId: id, Destination: RegistryHost.Kashiwa));
+        var elsewhere = await registry.PostEventAsync(RegistryHost.Bunkyo, new ResidentEventRequest("move-in", ResidentId: id, Address: "東京都文京区春日1丁目16番21号"));
+        await ProblemAssert.IsProblemAsync(elsewhere, 409, "move-in-elsewhere");
+
+        // Only the municipality moved out of corrects its move-out.
+        await ProblemAssert.IsProblemAsync(await registry.PostEventAsync(RegistryHost.Kashiwa,
+            new ResidentEventRequest("move-out", ResidentId: id, Destination: RegistryHost.Bunkyo)), 403, "other-municipality");
+        await registry.RecordAsync(RegistryHost.Chiba, new ResidentEventRequest("move-out", ResidentId: id, Destination: RegistryHost.Bunkyo));
+        await registry.RecordAsync(RegistryHost.Bunkyo, new ResidentEventRequest("move-in", ResidentId: id, Address: "東京都文京区春日1丁目16番21号"));
+
+        await using var c = await registry.Database.OpenAsync();
+        var events = await ResidentStore.EventsOfAsync(c, id);
+        Assert.Equal([ResidentEventKind.Birth, ResidentEventKind.MoveOut, ResidentEventKind.MoveOut, ResidentEventKind.MoveIn], events.Select(e => e.Kind));
+        // The wrong move-out stays as it was recorded; the correction is an event of its own.
+        Assert.Equal([RegistryHost.Kashiwa, RegistryHost.Bunkyo], events.Where(e => e.Kind == ResidentEventKind.MoveOut).Select(e => e.Destination?.Digits));
+        var stored = (await ResidentStore.FindAsync(c, id))!;
+        Assert.Equal(RegistryHost.Bunkyo, stored.MunicipalityCode.Digits);
+        Assert.Equal(ResidentStatus.Resident, stored.Status);
+        Assert.Equal(stored with { UpdatedAt = default }, events.Aggregate((ResidentRecord?)null, ResidentProjection.Apply)! with { UpdatedAt = default });
+    }
+
+    [Theory, StorageData]
+    public async Task A_name_change_reading_must_be_katakana(StorageProvider provider)
+    {
+        await using var registry = await RegistryHost.StartAsync(provider);
+        var born = await registry.RegisterBirthAsync();
+        var response = await registry.PostEventAsync(RegistryHost.Chiba,
+            new ResidentEventRequest("name-change", ResidentId: born.ResidentId, FamilyName: "鈴木", FamilyNameKana: "すずき", GivenNameKana: "Taro"));
+        var errors = (await ProblemAssert.IsProblemAsync(response, 400, "invalid-event")).GetProperty("errors");
+        Assert.Contains("カタカナ", errors.GetProperty("familyNameKana")[0].GetString());
+        Assert.Contains("givenNameKana must be katakana", errors.GetProperty("givenNameKana")[0].GetString());
+
+        await using var c = await registry.Database.OpenAsync();
+        var stored = (await ResidentStore.FindAsync(c, born.ResidentId))!;
+        Assert.Equal(("山田", "ヤマダ"), (stored.Person.FamilyName, stored.Person.FamilyNameKana));
+        Assert.Equal(1L, await c.ScalarAsync<long>("SELECT COUNT(*) FROM resident_events"));
+        // Full-width katakana after normalisation is accepted as before.
+        await registry.RecordAsync(RegistryHost.Chiba, new ResidentEventRequest("name-change", ResidentId: born.ResidentId, FamilyName: "鈴木", FamilyNameKana: "ｽｽﾞｷ"));
+        Assert.Equal("スズキ", (await ResidentStore.FindAsync(c, born.ResidentId))!.Person.FamilyNameKana);
+    }
+
+    [Theory, StorageData]
+    public async Task An_event_cannot_precede_the_birth_or_the_latest_event(StorageProvider provider)
+    {
+        await using var registry = await RegistryHost.StartAsync(provider);
+        var today = RegisterText.TodayInJapan();
+        string Day(int daysAgo) => RegisterText.ToText(today.AddDays(-daysAgo));
+        var born = await registry.RecordAsync(RegistryHost.Chiba, new ResidentEventRequest("birth", OccurredOn: Day(90),
+            Person: RegistryHost.Person(dateOfBirth: Day(100)), Address: "千葉県千葉市中央区中央1丁目1番1号"));
+        var id = born.ResidentId;
+
+        await ProblemAssert.IsProblemAsync(await registry.PostEventAsync(RegistryHost.Chiba,
+            new ResidentEventRequest("address-change", OccurredOn: Day(101), ResidentId: id, Address: "千葉県千葉市美浜区打瀬1丁目1番1号")), 400, "occurred-before-birth");
+        await ProblemAssert.IsProblemAsync(await registry.PostEventAsync(RegistryHost.Chiba,
+            new ResidentEventRequest("address-change", OccurredOn: Day(95), ResidentId: id, Address: "千葉県千葉市美浜区打瀬1丁目1番1号")), 409, "occurred-before-latest-event");
+        await registry.RecordAsync(RegistryHost.Chiba, new ResidentEventRequest("address-change", OccurredOn: Day(50), ResidentId: id, Address: "千葉県千葉市美浜区打瀬1丁目1番1号"));
+        var early = await registry.PostEventAsync(RegistryHost.Chiba, new ResidentEventRequest("move-out", OccurredOn: Day(60), ResidentId: id, Destination: RegistryHost.Kashiwa));
+        Assert.Contains(Day(50), (await ProblemAssert.IsProblemAsync(early, 409, "occurred-before-latest-event")).GetProperty("detail").GetString());
+        // The same day as the latest event is in order.
+        await registry.RecordAsync(RegistryHost.Chiba, new ResidentEventRequest("move-out", OccurredOn: Day(50), ResidentId: id, Destination: RegistryHost.Kashiwa));
+        // A newcomer cannot move in before being born.
+        var unborn = await registry.PostEventAsync(RegistryHost.Chiba, new ResidentEventRequest("move-in", From: "abroad", OccurredOn: Day(10),
+            Person: RegistryHost.Person(dateOfBirth: Day(5)), Address: "千葉県千葉市中央区中央2丁目1番1号"));
+        Assert.True((await ProblemAssert.IsProblemAsync(unborn, 400, "invalid-event")).GetProperty("errors").TryGetProperty("person.dateOfBirth", out _));
+
+        await using var c = await registry.Database.OpenAsync();
+        Assert.Equal([ResidentEventKind.Birth, ResidentEventKind.AddressChange, ResidentEventKind.MoveOut],
+            (await ResidentStore.EventsOfAsync(c, id)).Select(e => e.Kind));
+        Assert.Equal(3L, await c.ScalarAsync<long>("SELECT COUNT(*) FROM resident_events"));
+    }
+
     private static async Task AssertNothingWrittenAsync(RegistryHost registry)
     {
         await using var c = await registry.Database.OpenAsync();

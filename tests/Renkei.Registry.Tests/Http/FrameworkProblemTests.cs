@@ -1,0 +1,55 @@
+using System.Net.Http.Json;
+using System.Text;
+using Renkei.Hosting.Storage;
+using Renkei.Testing;
+
+namespace Renkei.Registry.Tests.Http;
+
+/// <summary>What the framework answers by itself (no route, wrong method, wrong body) is a problem of ours too.</summary>
+public class FrameworkProblemTests
+{
+    [Theory, StorageData]
+    public async Task No_route_wrong_method_and_wrong_content_type_get_stable_problem_types(StorageProvider provider)
+    {
+        await using var registry = await RegistryHost.StartAsync(provider);
+        var clerk = registry.Client("chiba-clerk");
+
+        var missing = await ProblemAssert.IsProblemAsync(await clerk.GetAsync("api/no-such-thing/123456789018"), 404, "not-found");
+        Assert.Contains(" / ", missing.GetProperty("title").GetString());
+        Assert.DoesNotContain("123456789018", missing.ToString());
+
+        var method = await clerk.DeleteAsync($"api/municipalities/{RegistryHost.Chiba}/events");
+        var wrongMethod = await ProblemAssert.IsProblemAsync(method, 405, "method-not-allowed");
+        Assert.Contains("POST", wrongMethod.GetProperty("detail").GetString());
+
+        var text = await clerk.PostAsync($"api/municipalities/{RegistryHost.Chiba}/events", new StringContent("kind=birth", Encoding.UTF8, "text/plain"));
+        var mediaType = await ProblemAssert.IsProblemAsync(text, 415, "unsupported-media-type");
+        Assert.Contains("application/json", mediaType.GetProperty("detail").GetString());
+    }
+
+    [Theory, StorageData]
+    public async Task A_value_of_the_wrong_type_is_named_by_its_field_not_by_a_dotnet_type(StorageProvider provider)
+    {
+        await using var registry = await RegistryHost.StartAsync(provider);
+        var url = $"api/municipalities/{RegistryHost.Chiba}/events";
+        var clerk = registry.Client("chiba-clerk");
+
+        var top = await ProblemAssert.IsProblemAsync(await clerk.PostAsync(url, Json("{\"kind\": 5}")), 400, "malformed-request");
+        var detail = top.GetProperty("detail").GetString()!;
+        Assert.Contains("kind", detail);
+        Assert.DoesNotContain("System.", detail);
+
+        var nested = await ProblemAssert.IsProblemAsync(await clerk.PostAsync(url,
+            Json("{\"kind\": \"birth\", \"person\": {\"familyName\": [\"山田\"]}}")), 400, "malformed-request");
+        detail = nested.GetProperty("detail").GetString()!;
+        Assert.Contains("person.familyName", detail);
+        Assert.DoesNotContain("System.", detail);
+        Assert.DoesNotContain("Renkei.", detail);
+
+        // Text that is not JSON still says where it breaks.
+        var broken = await ProblemAssert.IsProblemAsync(await clerk.PostAsync(url, Json("{\"kind\": birth}")), 400, "malformed-request");
+        Assert.Contains("line 1", broken.GetProperty("detail").GetString());
+    }
+
+    private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
+}
