@@ -304,6 +304,13 @@ public sealed class LinkageNetwork : IAsyncDisposable
         foreach (var d in disposables) d.Dispose();
         Ca?.Dispose();
         folder.Dispose();
+        // Each network's schemas have pools of their own; left idle they hold server connections that later tests need.
+        foreach (var database in TenantDatabases.Values.Append(CoreDatabase).Append(RegistryDatabase))
+            if (database?.Provider == StorageProvider.Postgres)
+            {
+                await using var c = await database.OpenAsync();
+                Npgsql.NpgsqlConnection.ClearPool((Npgsql.NpgsqlConnection)c);
+            }
     }
 }
 

@@ -37,7 +37,10 @@ public class RelayMessageTests
 
         // Two messages on their way (the node's limit per tenant), held at the core's door; six more inquiries wait behind them.
         network.RelayGate.Close();
-        var first = new[] { Ask(1), Ask(2) };
+        // One after the other: asked together, both could leave in one message before the relay's loop first looked.
+        var first = new List<Task<HttpResponseMessage>> { Ask(1) };
+        await Until(() => network.RelayGate.Held == 1, "the first message held");
+        first.Add(Ask(2));
         await Until(() => network.RelayGate.Held == network.NodeOptions.RelayInFlight, "two messages held");
         var rest = Enumerable.Range(3, 6).Select(Ask).ToList();
         await Until(() => network.NodeRelay.Waiting(B) == 6, "six inquiries waiting");
