@@ -94,6 +94,8 @@ public static class CoreApp
         app.MapRelay();
         app.MapRecords();
         database.MigrateAsync(typeof(CoreApp).Assembly).GetAwaiter().GetResult();
+        // Made now: it refuses messages sent before it existed, whose nonces it cannot have seen.
+        app.Services.GetRequiredService<EnvelopeVerifier>();
         return app;
     }
 }

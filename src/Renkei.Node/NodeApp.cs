@@ -99,6 +99,8 @@ public static class NodeApp
         app.MapProvisions();
         app.MapTenantRecords();
         tenants.MigrateAsync().GetAwaiter().GetResult();
+        // Made now: it refuses messages sent before it existed, whose nonces it cannot have seen.
+        app.Services.GetRequiredService<EnvelopeVerifier>();
         return app;
     }
 }

@@ -19,11 +19,15 @@ public enum EnvelopeVerdict
 /// <summary>
 /// Checks received messages: known sender, addressed to us, a valid signature, a time inside the
 /// staleness window, and a nonce not seen inside that window (the replay cache keeps each nonce
-/// until its message would be stale anyway, so the cache stays bounded).
+/// until its message would be stale anyway, so the cache stays bounded). The cache is this
+/// verifier's memory only, so a message sent before the verifier was made is refused as stale: after
+/// a restart it could otherwise be replayed once within the window. Make the verifier when the
+/// service starts, not at its first message.
 /// </summary>
 public sealed class EnvelopeVerifier(TimeProvider time, TimeSpan window)
 {
     private readonly ConcurrentDictionary<string, DateTimeOffset> seen = new();
+    private readonly DateTimeOffset started = time.GetUtcNow();
     private long checks;
 
     public TimeSpan Window { get; } = window;
@@ -36,7 +40,7 @@ public sealed class EnvelopeVerifier(TimeProvider time, TimeSpan window)
         if (key is null) return EnvelopeVerdict.UnknownSender;
         // The clock is checked before the signature: a stale message costs no ECDSA verification.
         var now = time.GetUtcNow();
-        if (envelope.SentAt < now - Window || envelope.SentAt > now + Window) return EnvelopeVerdict.Stale;
+        if (envelope.SentAt < now - Window || envelope.SentAt > now + Window || envelope.SentAt < started) return EnvelopeVerdict.Stale;
         if (!envelope.HasValidSignature(key)) return EnvelopeVerdict.BadSignature;
         if (!seen.TryAdd(envelope.Sender + "|" + envelope.Nonce, envelope.SentAt)) return EnvelopeVerdict.Replay;
         if (Interlocked.Increment(ref checks) % 1024 == 0) Prune(now);

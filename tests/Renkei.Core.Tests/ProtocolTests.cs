@@ -40,6 +40,22 @@ public class ProtocolTests
     }
 
     [Fact]
+    public void A_verifier_made_after_a_restart_refuses_messages_sent_before_it_inside_the_window()
+    {
+        using var sender = PartyKeys.Generate();
+        var time = new ManualTime(Start);
+        System.Security.Cryptography.ECDsa? Keys(string party) => party == "122173" ? sender.Signing : null;
+        var message = Envelope.Create("122173", "core", "inquiry", "{}", sender.Signing, time);
+        Assert.Equal(EnvelopeVerdict.Accepted, new EnvelopeVerifier(time, TimeSpan.FromMinutes(2)).Verify(message, "core", Keys));
+
+        // The service restarts 30 s later: its replay cache is empty, so the captured message must not pass again.
+        time.Now = Start.AddSeconds(30);
+        var restarted = new EnvelopeVerifier(time, TimeSpan.FromMinutes(2));
+        Assert.Equal(EnvelopeVerdict.Stale, restarted.Verify(message, "core", Keys));
+        Assert.Equal(EnvelopeVerdict.Accepted, restarted.Verify(Envelope.Create("122173", "core", "inquiry", "{}", sender.Signing, time), "core", Keys));
+    }
+
+    [Fact]
     public void A_sealed_payload_opens_only_for_its_recipient_and_its_message()
     {
         using var recipient = PartyKeys.Generate();
