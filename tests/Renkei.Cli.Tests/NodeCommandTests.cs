@@ -152,6 +152,35 @@ public class NodeCommandTests
     private static List<int> CopyImportLines(string text) => [.. Renkei.Cli.Linkage.CopyImportCommand.ReadJsonLines(text).Rows.Select(r => r.Line)];
 
     [Fact]
+    public async Task Issue_codes_finds_people_by_the_basic_four_items_when_the_agency_holds_no_number()
+    {
+        using var data = new TempFolder();
+        Assert.Equal(0, (await RenkeiCommand.RunAsync("registry", "seed", "--data", data.Path, "--municipalities", "1", "--residents", "3", "--seed", "7")).ExitCode);
+        var export = (await RenkeiCommand.RunAsync("registry", "export", "--data", data.Path)).Lines;
+        var header = export[0].Split(',');
+        var people = export.Skip(1).Select(l => l.Split(',')).Select(f => header.Zip(f).ToDictionary(p => p.First, p => p.Second)).ToList();
+        Assert.Equal(3, people.Count);
+
+        await File.WriteAllLinesAsync(data.File("people.csv"),
+        [
+            "addresseeNumber,familyName,givenName,dateOfBirth,sex,address",
+            $"K-1,{people[0]["individual_number"]}",
+            // All four items, then name and birth alone (sex and address empty): the Registry matches either.
+            $"K-2,{people[1]["family_name"]},{people[1]["given_name"]},{people[1]["date_of_birth"]},{people[1]["sex"]},{people[1]["address"]}",
+            $"K-3,{people[2]["family_name"]},{people[2]["given_name"]},{people[2]["date_of_birth"]},,",
+            "K-4,該当,なし,1901-01-01,female,",
+            $"K-5,{people[2]["family_name"]},{people[2]["given_name"]},{people[2]["date_of_birth"].Replace('-', '/')},,",
+        ]);
+        var issued = await RenkeiCommand.RunAsync("node", "issue-codes", "--data", data.Path, "--agency", Kashiwa, "--file", data.File("people.csv"));
+        Assert.True(issued.ExitCode == 1, issued.Output + issued.Error);
+        Assert.Contains("codes delivered: 3, 該当者なし / unknown: 1, 不正な行 / bad lines: 1", issued.Output);
+        Assert.Contains("line 6: neither addresseeNumber,individualNumber nor addresseeNumber,familyName,givenName,dateOfBirth,sex,address", issued.Error);
+        // Nothing of the people is echoed: not the number, not the names.
+        foreach (var p in people) Assert.DoesNotContain(p["individual_number"], issued.Output + issued.Error);
+        Assert.DoesNotContain(people[2]["family_name"], issued.Output + issued.Error);
+    }
+
+    [Fact]
     public async Task Inquire_batch_asks_for_every_person_in_the_file_and_writes_one_result_line_each_without_any_number()
     {
         using var data = new TempFolder();

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Renkei.Hosting;
 using Renkei.Core.Codes;
 using Renkei.Node.Codes;
+using Renkei.Registry.Identity;
 using Renkei.Registry.Linkage;
 
 namespace Renkei.Cli.Linkage;
@@ -25,7 +26,15 @@ public sealed class AddresseeSystem(string agencyId, Uri node, string nodeToken,
     public sealed record IssueResult(int Requested, int Delivered, int Unknown);
 
     /// <summary>Obtains the agency's codes for these people (AddresseeNumber, IndividualNumber), in batches.</summary>
-    public async Task<IssueResult> IssueCodesAsync(IReadOnlyList<(string AddresseeNumber, string IndividualNumber)> people,
+    public Task<IssueResult> IssueCodesAsync(IReadOnlyList<(string AddresseeNumber, string IndividualNumber)> people,
+        int batchSize = BatchSize, Action<long>? progress = null, CancellationToken ct = default) =>
+        IssueCodesAsync([.. people.Select(p => new Person(p.AddresseeNumber, p.IndividualNumber, null))], batchSize, progress, ct);
+
+    /// <summary>A person to obtain a code for, named by the Individual Number or, without one, by the basic four items.</summary>
+    public sealed record Person(string AddresseeNumber, string? IndividualNumber, BasicFourQuery? BasicFour);
+
+    /// <summary>Obtains the agency's codes for these people, in batches; one the Registry cannot find (or finds several of) counts as unknown.</summary>
+    public async Task<IssueResult> IssueCodesAsync(IReadOnlyList<Person> people,
         int batchSize = BatchSize, Action<long>? progress = null, CancellationToken ct = default)
     {
         using var nodeClient = LinkageSandbox.Client(node, nodeToken, handler);
@@ -41,7 +50,7 @@ public sealed class AddresseeSystem(string agencyId, Uri node, string nodeToken,
             try
             {
                 var sealedKeys = await SendAsync<LinkKeyResponse>(registryClient, "api/link-keys",
-                    new LinkKeyRequest(agencyId, [.. batch.Select(p => new LinkKeyItem(acquisitions[p.AddresseeNumber], p.IndividualNumber))]), "registry", ct);
+                    new LinkKeyRequest(agencyId, [.. batch.Select(p => new LinkKeyItem(acquisitions[p.AddresseeNumber], p.IndividualNumber, p.BasicFour))]), "registry", ct);
                 // A number the Registry does not know (or one superseded after a re-issue) gets no link key.
                 var known = sealedKeys.Results.Where(r => r.SealedLinkKey is not null).ToList();
                 unknown += sealedKeys.Results.Count - known.Count;

@@ -21,7 +21,7 @@ public static class NodeCommands
             var folder = Path.GetFullPath(parse.GetValue(data)!);
             var path = parse.GetValue(file)!;
             if (!path.Exists) { Console.Error.WriteLine($"ファイルがありません / no such file: {path.Name}"); return 2; }
-            var people = new List<(string, string)>();
+            var people = new List<AddresseeSystem.Person>();
             // RFC 4180, as spreadsheets export it (quoted fields too); the number is never echoed, only the line and what is wrong.
             var unreadable = new List<(int, string)>();
             var records = Csv.Parse(await File.ReadAllTextAsync(path.FullName, ct), unreadable);
@@ -31,13 +31,13 @@ public static class NodeCommands
             {
                 var parts = fields.Select(f => f.Trim()).ToArray();
                 if (parts.All(p => p.Length == 0) || (line == 1 && parts[0].Contains("addressee", StringComparison.OrdinalIgnoreCase))) continue;
-                if (parts.Length != 2 || !Renkei.Node.Codes.CodeManagementApi.IsAddresseeNumber(parts[0]) || !Renkei.Numbers.IndividualNumber.TryParse(parts[1], out _, out _))
+                if (PersonOf(parts) is { } person) people.Add(person);
+                else
                 {
-                    Console.Error.WriteLine($"{line}行目: 宛名番号,個人番号 の形式ではありません / line {line}: not addresseeNumber,individualNumber");
+                    Console.Error.WriteLine($"{line}行目: 宛名番号,個人番号 または 宛名番号,氏,名,生年月日,性別,住所 の形式ではありません / "
+                        + $"line {line}: neither addresseeNumber,individualNumber nor addresseeNumber,familyName,givenName,dateOfBirth,sex,address");
                     errors++;
-                    continue;
                 }
-                people.Add((parts[0], parts[1]));
             }
             var (linkage, own) = await ConnectAsync(folder);
             try
@@ -64,10 +64,28 @@ public static class NodeCommands
             }
             finally { if (own is not null) await own.DisposeAsync(); }
         });
+        issue.Description += "; 行は 宛名番号,個人番号 または 宛名番号,氏,名,生年月日(YYYY-MM-DD),性別(male/female/空),住所(空可) / "
+            + "lines are addresseeNumber,individualNumber or addresseeNumber,familyName,givenName,dateOfBirth,sex,address (sex and address may be empty)";
         return new Command("node", "中間サーバーの操作 / intermediate server operations")
         {
             issue, CopyImportCommand.Create(), InquireBatchCommand.Create(),
         };
+    }
+
+    /// <summary>
+    /// A line of issue-codes: the addressee number with the Individual Number, or (for people whose number the agency
+    /// does not hold) with the basic four items, which the Registry matches; null when it is neither.
+    /// </summary>
+    internal static AddresseeSystem.Person? PersonOf(string[] parts)
+    {
+        if (parts.Length is not (2 or 6) || !Renkei.Node.Codes.CodeManagementApi.IsAddresseeNumber(parts[0])) return null;
+        if (parts.Length == 2)
+            return Renkei.Numbers.IndividualNumber.TryParse(parts[1], out _, out _) ? new AddresseeSystem.Person(parts[0], parts[1], null) : null;
+        var (family, given, born, sex, address) = (parts[1], parts[2], parts[3], parts[4], parts[5]);
+        if (family.Length == 0 || given.Length == 0 || !DateOnly.TryParseExact(born, "yyyy-MM-dd", out _)
+            || sex.ToLowerInvariant() is not ("" or "male" or "female" or "男" or "女")) return null;
+        return new AddresseeSystem.Person(parts[0], null,
+            new Renkei.Registry.Identity.BasicFourQuery(family, given, born, sex.Length == 0 ? null : sex, address.Length == 0 ? null : address));
     }
 
     /// <summary>The Core and Node of the network running in <paramref name="folder"/>, or of one started for this command (then disposed by the caller).</summary>
