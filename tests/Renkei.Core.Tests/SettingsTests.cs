@@ -80,6 +80,20 @@ public class SettingsTests
             core => Assert.Equal(Permissions.PermissionTable.LoadEmbedded().Rows.Count, core.Services.GetRequiredService<Permissions.PermissionTable>().Rows.Count));
     }
 
+    [Fact]
+    public async Task A_core_without_a_tls_section_warns_that_it_serves_plain_http()
+    {
+        using var folder = new TempFolder();
+        var logs = new CapturedLogs();
+        var storage = TestDatabases.Create(StorageProvider.Sqlite, folder.Path);
+        var core = CoreApp.Create([], b =>
+        {
+            Configure(b, [("Storage:Provider", "Sqlite"), ("Storage:ConnectionString", storage.ConnectionString), ("Core:DataFolder", folder.File("core"))]);
+            b.Logging.AddProvider(logs);
+        });
+        await RunAsync(core, _ => Assert.Contains(logs.Lines, l => l.Contains("Core: Tls の設定がないため") && l.Contains("plain HTTP without mutual TLS")));
+    }
+
     internal static WebApplication StartCore(StorageProvider provider, TempFolder folder, params (string Key, string Value)[] settings)
     {
         var storage = TestDatabases.Create(provider, folder.Path);

@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Renkei.Hosting.Tls;
 
@@ -152,6 +153,16 @@ public static class NetworkTlsExtensions
             https.ClientCertificateValidation = (_, _, _) => true;
         }));
         return builder;
+    }
+
+    /// <summary>
+    /// A network service (Core, Node) without a <c>Tls</c> section serves plain HTTP and checks no client certificate:
+    /// fine on a developer's loopback, never between real parties, so it says so where operators look.
+    /// </summary>
+    public static void WarnWithoutTls(this WebApplication app, string service)
+    {
+        if (app.Services.GetService<NetworkTls>() is not null) return;
+        app.Logger.LogWarning("{Service}: Tls の設定がないため、相互TLSなしの HTTP で動作します（開発用）/ no Tls section: serving plain HTTP without mutual TLS, for development only", service);
     }
 
     /// <summary>The named client presents this service's certificate and trusts only the network CA (plain HTTP when no <c>Tls</c> section is configured).</summary>
