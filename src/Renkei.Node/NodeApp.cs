@@ -38,6 +38,12 @@ public sealed class NodeOptions
     /// <summary>How often an idle batch worker looks for pending work it was not told about.</summary>
     public int BatchIdleSeconds { get; set; } = 30;
 
+    /// <summary>
+    /// Days a completed batch's results (copies of other agencies' data) are kept for the business system to fetch;
+    /// then the batch is removed, as if the system had deleted it.
+    /// </summary>
+    public int BatchResultDays { get; set; } = 7;
+
     /// <summary>The most inquiries of one tenant that share a message to the core (1: each travels alone).</summary>
     public int RelayMaxPerMessage { get; set; } = RelayKinds.MaxPerMessage;
 
@@ -64,8 +70,8 @@ public static class NodeApp
         builder.AddRenkeiDefaults("Renkei.Node");
         var options = builder.Configuration.GetSection("Node").Get<NodeOptions>() ?? new NodeOptions();
         var storage = builder.Configuration.GetSection("Storage").Get<StorageOptions>() ?? new StorageOptions();
-        if (options.BatchConcurrency < 1 || options.BatchMaxItems < 1 || options.BatchIdleSeconds < 1)
-            throw new InvalidOperationException("Node:BatchConcurrency, Node:BatchMaxItems and Node:BatchIdleSeconds must be at least 1");
+        if (options.BatchConcurrency < 1 || options.BatchMaxItems < 1 || options.BatchIdleSeconds < 1 || options.BatchResultDays < 1)
+            throw new InvalidOperationException("Node:BatchConcurrency, Node:BatchMaxItems, Node:BatchIdleSeconds and Node:BatchResultDays must be at least 1");
         if (options.RelayMaxPerMessage is < 1 or > RelayKinds.MaxPerMessage || options.RelayInFlight < 1)
             throw new InvalidOperationException($"Node:RelayMaxPerMessage must be 1 to {RelayKinds.MaxPerMessage} and Node:RelayInFlight at least 1");
         ProvisionLog.CheckRetention("Node:RetentionYears", options.RetentionYears);

@@ -222,6 +222,8 @@ public sealed class LinkageNetwork : IAsyncDisposable
 
     public global::Renkei.Node.Linkage.InquiryRelay NodeRelay => nodeApp.Services.GetRequiredService<global::Renkei.Node.Linkage.InquiryRelay>();
 
+    public global::Renkei.Node.Linkage.InquiryBatchWorker NodeBatchWorker => nodeApp.Services.GetRequiredService<global::Renkei.Node.Linkage.InquiryBatchWorker>();
+
     /// <summary>
     /// Stops the node as a service manager would (its batch worker is cancelled mid-way) and starts a
     /// new one on the same storage and keys at a new address, which the agencies register with the core.

@@ -11,6 +11,8 @@ namespace Renkei.Node.Linkage;
 /// per tenant in turn, at most <see cref="NodeOptions.BatchConcurrency"/> inquiries at once. Each
 /// answer is stored as it arrives, so a restarted node continues with what is still pending and never
 /// asks again for a person already answered. Run it on one node instance per tenant database.
+/// It also removes batches completed more than <see cref="NodeOptions.BatchResultDays"/> ago: their
+/// results hold other agencies' data, kept only until the business system has fetched them.
 /// </summary>
 public sealed class InquiryBatchWorker(TenantDirectory tenants, InquiryRelay relay, TimeProvider time, NodeOptions options, ILogger<InquiryBatchWorker> log)
     : BackgroundService
@@ -24,11 +26,20 @@ public sealed class InquiryBatchWorker(TenantDirectory tenants, InquiryRelay rel
     {
         try
         {
+            var nextPurge = DateTimeOffset.MinValue;
             while (!stopping.IsCancellationRequested)
             {
                 var worked = false;
+                var purge = time.GetUtcNow() >= nextPurge;
+                if (purge) nextPurge = time.GetUtcNow().AddMinutes(1);
                 foreach (var tenant in tenants.All)
                 {
+                    if (purge)
+                        try { await PurgeAsync(tenant, stopping); }
+                        catch (Exception e) when (e is not OperationCanceledException)
+                        {
+                            log.LogError("Expired batches of tenant {AgencyId} not removed: {Error}", tenant.AgencyId, e.GetType().Name);
+                        }
                     // One tenant's failing database pauses that tenant's batches only; it is tried again at the next look.
                     try { worked |= await WorkOnceAsync(tenant, stopping); }
                     catch (Exception e) when (e is not OperationCanceledException)
@@ -44,6 +55,20 @@ public sealed class InquiryBatchWorker(TenantDirectory tenants, InquiryRelay rel
             }
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested) { }
+    }
+
+    /// <summary>Removes the tenant's batches completed more than <see cref="NodeOptions.BatchResultDays"/> ago, with their results.</summary>
+    public async Task<int> PurgeAsync(Tenant tenant, CancellationToken ct = default)
+    {
+        var cutoff = InquiryBatchesApi.Text(time.GetUtcNow().AddDays(-options.BatchResultDays));
+        await using var c = await tenant.Database.OpenAsync(ct);
+        await using var tx = await c.BeginTransactionAsync(ct);
+        const string expired = "SELECT batch_id FROM inquiry_batches WHERE completed_at IS NOT NULL AND completed_at < @t";
+        await c.ExecuteAsync($"DELETE FROM inquiry_batch_items WHERE batch_id IN ({expired})", tx, ("t", cutoff));
+        var removed = await c.ExecuteAsync($"DELETE FROM inquiry_batches WHERE batch_id IN ({expired})", tx, ("t", cutoff));
+        await tx.CommitAsync(ct);
+        if (removed > 0) log.LogInformation("Removed {Count} batches of tenant {AgencyId} completed before {Cutoff}", removed, tenant.AgencyId, cutoff);
+        return removed;
     }
 
     /// <summary>Answers one page of the tenant's oldest open batch; false when the tenant has nothing pending.</summary>

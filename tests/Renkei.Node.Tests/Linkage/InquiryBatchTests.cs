@@ -78,6 +78,42 @@ public sealed class BatchPeople
 
 public class InquiryBatchTests
 {
+    [Theory, StorageData]
+    public async Task Results_of_a_batch_completed_longer_ago_than_its_retention_are_removed_and_newer_ones_kept(StorageProvider provider)
+    {
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        var people = await BatchPeople.ArrangeAsync(network, count: 2, atKashiwa: 2, withCopy: 2);
+        var old = await people.SubmittedAsync(["B-1"]);
+        var recent = await people.SubmittedAsync(["B-2"]);
+        await people.DoneAsync(old);
+        await people.DoneAsync(recent);
+        var bunkyo = network.TenantDatabases[BatchPeople.B];
+        async Task<int> Completed()
+        {
+            await using var c = await bunkyo.OpenAsync();
+            return (int)await c.ScalarAsync<long>("SELECT COUNT(*) FROM inquiry_batches WHERE completed_at IS NOT NULL");
+        }
+        var deadline = DateTime.UtcNow.AddMinutes(1);
+        while (await Completed() < 2)
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException("the worker did not mark both batches completed");
+            await Task.Delay(50);
+        }
+        // One batch finished eight days ago (the default keeps results seven days), the other just now.
+        await using (var c = await bunkyo.OpenAsync())
+            await c.ExecuteAsync("UPDATE inquiry_batches SET completed_at = @t WHERE batch_id = @b", null,
+                ("t", Node.Linkage.InquiryBatchesApi.Text(DateTimeOffset.UtcNow.AddDays(-8))), ("b", old));
+
+        Assert.Equal(1, await network.NodeBatchWorker.PurgeAsync(network.NodeTenants.Find(BatchPeople.B)!));
+        await ProblemAssert.IsProblemAsync(await network.NodeClient("bunkyo-child-clerk").GetAsync($"api/tenants/{BatchPeople.B}/inquiry-batches/{old}"), 404, "unknown-batch");
+        Assert.Equal("provided", (await people.ReadAsync(recent)).GetProperty("results")[0].GetProperty("outcome").GetString());
+        await using (var c = await bunkyo.OpenAsync())
+            Assert.Equal(0, await c.ScalarAsync<long>("SELECT COUNT(*) FROM inquiry_batch_items WHERE batch_id = @b", null, ("b", old)));
+        // The provision records of the inquiries stay: they are kept for years, the fetched copies are not.
+        Assert.Single(await people.RecordsAsync(BatchPeople.B, "B-1"));
+        Assert.Equal(0, await network.NodeBatchWorker.PurgeAsync(network.NodeTenants.Find(BatchPeople.B)!));
+    }
+
     private const string K = LinkageNetwork.Kashiwa, B = LinkageNetwork.Bunkyo;
 
     private static (string Outcome, string? Reason) OutcomeOf(JsonElement r) =>
