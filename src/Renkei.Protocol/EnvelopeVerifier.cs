@@ -48,10 +48,25 @@ public sealed class EnvelopeVerifier(TimeProvider time, TimeSpan window)
     }
 
     /// <summary>
-    /// Claims the id of one item a verified message carries (an inquiry's message id): false when the
-    /// sender used it before inside the window, so that records never share an id.
+    /// Claims the ids of the items a verified message carries (its inquiries' message ids), all or none:
+    /// false when the sender used one before inside the window, so that records never share an id. A
+    /// refused message leaves the others unclaimed, so that they can be sent again in a message of their own.
     /// </summary>
-    public bool Claim(Envelope verified, string itemId) => seen.TryAdd(verified.Sender + "|item|" + itemId, verified.SentAt);
+    public bool ClaimAll(Envelope verified, IEnumerable<string> itemIds)
+    {
+        var claimed = new List<string>();
+        foreach (var id in itemIds)
+        {
+            var key = verified.Sender + "|item|" + id;
+            if (!seen.TryAdd(key, verified.SentAt))
+            {
+                foreach (var k in claimed) seen.TryRemove(k, out _);
+                return false;
+            }
+            claimed.Add(key);
+        }
+        return true;
+    }
 
     private void Prune(DateTimeOffset now)
     {

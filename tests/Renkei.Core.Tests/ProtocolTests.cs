@@ -40,6 +40,21 @@ public class ProtocolTests
     }
 
     [Fact]
+    public void A_message_whose_inquiry_ids_are_not_all_new_claims_none_of_them()
+    {
+        using var sender = PartyKeys.Generate();
+        var time = new ManualTime(Start);
+        var verifier = new EnvelopeVerifier(time, TimeSpan.FromMinutes(2));
+        var first = Envelope.Create("122173", "core", "inquiries", "[]", sender.Signing, time);
+        Assert.True(verifier.ClaimAll(first, ["a"]));
+        // "a" was used: the message is refused, and "b" and "c" stay free for the message that carries them again.
+        var second = Envelope.Create("122173", "core", "inquiries", "[]", sender.Signing, time);
+        Assert.False(verifier.ClaimAll(second, ["b", "c", "a"]));
+        Assert.True(verifier.ClaimAll(Envelope.Create("122173", "core", "inquiries", "[]", sender.Signing, time), ["b", "c"]));
+        Assert.False(verifier.ClaimAll(Envelope.Create("122173", "core", "inquiries", "[]", sender.Signing, time), ["c"]));
+    }
+
+    [Fact]
     public void A_verifier_made_after_a_restart_refuses_messages_sent_before_it_inside_the_window()
     {
         using var sender = PartyKeys.Generate();

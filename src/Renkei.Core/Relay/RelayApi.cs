@@ -46,7 +46,7 @@ public static class RelayApi
                 $"The body is a list of 1 to {RelayKinds.MaxPerMessage} inquiries, each with its own message id, code, affair, provider and item.");
 
         // Checked after the whole message reads, so that a malformed message claims nothing.
-        if (!inquiries.Select(q => verifier.Claim(envelope, q.MessageId)).ToList().All(claimed => claimed))
+        if (!verifier.ClaimAll(envelope, inquiries.Select(q => q.MessageId)))
             return Problems.Result(409, "reused-message-id", "照会の識別子が再利用されています / An inquiry's message id was used before",
                 "Each inquiry needs a message id of its own; nothing of this message was relayed.");
 
@@ -105,7 +105,7 @@ public static class RelayApi
         var failure = "provider-answer-invalid";
         try
         {
-            using var response = await http.CreateClient("nodes").PostAsync(
+            using var response = await http.CreateClient(CoreApp.RelayClient).PostAsync(
                 new Uri(new Uri(provider.NodeAddress), $"api/tenants/{provider.AgencyId}/provisions"), message.ToHttpContent());
             if (!response.IsSuccessStatusCode) failure = "provider-refused";
             else if (await response.Content.ReadFromJsonAsync<Envelope>(ServiceDefaults.Json) is { } reply && reply.MessageId == messageId
