@@ -60,6 +60,9 @@ public sealed class CoreIdentity(PartyKeys keys)
 /// </summary>
 public static class CoreApp
 {
+    /// <summary>The HTTP client of relayed inquiries to providers' nodes (a 15 s limit per provider).</summary>
+    public const string RelayClient = "relay";
+
     public static WebApplication Create(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = ServiceDefaults.CreateBuilder(args);
@@ -82,7 +85,9 @@ public static class CoreApp
         // Calls to nodes present the core's certificate and go only to servers holding a node certificate.
         // A provider that does not answer in time becomes an error answer for its inquiries, well before the
         // requester's node gives up on the whole message (Node: 45 s), so the other providers' answers still arrive.
-        builder.Services.AddHttpClient("nodes", c => c.Timeout = TimeSpan.FromSeconds(15)).UseNetworkTls(NetworkIdentity.IsNode);
+        // Relayed inquiries wait 15 s for a provider; code deliveries (up to 100,000 codes in one call) keep the default.
+        builder.Services.AddHttpClient(RelayClient, c => c.Timeout = TimeSpan.FromSeconds(15)).UseNetworkTls(NetworkIdentity.IsNode);
+        builder.Services.AddHttpClient("nodes").UseNetworkTls(NetworkIdentity.IsNode);
 
         var app = builder.Build();
         app.UseRenkeiDefaults();
