@@ -234,11 +234,7 @@ public sealed class ProvisionLog(Database database, string party, ECDsa signingK
         return command;
     }
 
-    public async Task<List<ProvisionRecord>> ListByCodeAsync(string code)
-    {
-        await using var c = await database.OpenAsync();
-        return await c.QueryAsync($"SELECT {Columns} FROM provision_records WHERE code = @c ORDER BY seq", Read, null, ("c", code));
-    }
+    public Task<List<ProvisionRecord>> ListByCodeAsync(string code) => ListByCodesAsync([code]);
 
     /// <summary>The records holding any of <paramref name="codes"/> (one person under several agencies' codes), in log order.</summary>
     public async Task<List<ProvisionRecord>> ListByCodesAsync(IReadOnlyCollection<string> codes)
@@ -305,9 +301,6 @@ public sealed class ProvisionLog(Database database, string party, ECDsa signingK
                 $"記録 {signed.Count} までの連鎖ハッシュが署名済みの先頭と一致しません（書き換えられています）/ the chain hash at record {signed.Count} differs from the signed head: records up to it were rewritten");
         return new LogCheck(true, null);
     }
-
-    /// <summary>The sequence number where the log breaks (see <see cref="CheckAsync"/>), or null when intact.</summary>
-    public async Task<long?> FirstBrokenAsync() => (await CheckAsync()).FirstBrokenSeq;
 
     /// <summary>SHA-256 of the record's fields, each length-prefixed, in a fixed order.</summary>
     public static string ContentHash(ProvisionRecord r)

@@ -271,7 +271,7 @@ public class InquiryTests
         await Task.WhenAll(Enumerable.Range(0, 40).Select(i => (i % 2 == 0 ? first : second).AppendAsync(Entry(i))));
         await first.AppendAsync(Entry(40));
 
-        Assert.Null(await first.FirstBrokenAsync());
+        Assert.Null((await first.CheckAsync()).FirstBrokenSeq);
         Assert.Equal(41, (await second.HeadAsync()).Count);
     }
 
