@@ -47,7 +47,7 @@ public sealed class NodeOptions
     /// <summary>The most inquiries of one tenant that share a message to the core (1: each travels alone).</summary>
     public int RelayMaxPerMessage { get; set; } = RelayKinds.MaxPerMessage;
 
-    /// <summary>How many messages of one tenant may be on their way to the core at once; later inquiries wait and leave together.</summary>
+    /// <summary>How many messages of one tenant to one provider may be on their way to the core at once; later inquiries wait and leave together.</summary>
     public int RelayInFlight { get; set; } = 2;
 
     public List<TenantOptions> Tenants { get; set; } = [];

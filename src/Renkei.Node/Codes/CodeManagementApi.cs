@@ -50,8 +50,9 @@ public static class CodeManagementApi
         s is { Length: > 0 and <= 32 } && s.All(ch => char.IsAsciiLetterOrDigit(ch) || ch == '-') && !LooksLikeIndividualNumber(s);
 
     /// <summary>
-    /// 11 or 12 digits once spaces and hyphens are gone and full-width digits read as digits: an Individual
-    /// Number (or one without its check digit) pasted into the wrong column. The node must never hold one.
+    /// An Individual Number (or one without its check digit) pasted into the wrong column: 11 or 12 digits, ASCII or
+    /// full-width, between the spaces and hyphens the number's own reader skips (Renkei.Numbers' Digits.IsSeparator;
+    /// the node does not reference the numbers library, so that no Individual Number type can reach it). The node must never hold one.
     /// </summary>
     public static bool LooksLikeIndividualNumber(string? s)
     {
@@ -59,18 +60,28 @@ public static class CodeManagementApi
         var digits = 0;
         foreach (var ch in s)
         {
-            if (ch is ' ' or '\u3000' or '-' or '－' or '‐' or '−' or 'ー') continue;
-            if (!char.IsAsciiDigit(ch) && ch is not (>= '０' and <= '９')) return false;
+            if (ch is ' ' or '\u3000' or '\t' or '-' or '\u2010' or '\u2011' or '\u2012' or '\u2013' or '\u2014' or '\u2212' or '\uFF0D' or '\u30FC') continue;
+            if (ch is not ((>= '0' and <= '9') or (>= '０' and <= '９'))) return false;
             digits++;
         }
         return digits is 11 or 12;
     }
 
-    /// <summary>The refusal of a value shaped like an Individual Number where an addressee number belongs; <paramref name="where"/> never holds the value.</summary>
-    public static ProblemHttpResult LooksLikeIndividualNumberProblem(string where) =>
-        Problems.BadRequest("addressee-number-looks-like-individual-number",
+    /// <summary>The refusal of a value shaped like an Individual Number where an addressee number belongs, naming the field (never the value); null when it is not.</summary>
+    public static ProblemHttpResult? RefuseNumberShaped(string field, string? value) => RefuseNumberShaped(field, [value], first: null);
+
+    /// <summary>
+    /// The same for a list: up to 20 offending positions, counted from <paramref name="first"/> as the endpoint counts its
+    /// other errors (null: the field alone, for a single value).
+    /// </summary>
+    public static ProblemHttpResult? RefuseNumberShaped(string field, IReadOnlyList<string?> values, int? first)
+    {
+        var at = values.Select((v, i) => (v, i)).Where(x => LooksLikeIndividualNumber(x.v)).Take(20)
+            .Select(x => first is { } f ? $"{field}[{x.i + f}]" : field).ToList();
+        return at.Count == 0 ? null : Problems.BadRequest("addressee-number-looks-like-individual-number",
             "宛名番号が個人番号の形をしています。中間サーバーは個人番号を受け付けません / The addressee number looks like an Individual Number, which the node never accepts",
-            $"{where}: 11桁または12桁の数字は宛名番号にできません / 11 or 12 digits cannot be an addressee number.");
+            $"{string.Join(", ", at)}: 11桁または12桁の数字は宛名番号にできません / 11 or 12 digits cannot be an addressee number.");
+    }
 
     /// <summary>
     /// Removes acquisition numbers older than a link key lives: no code can answer them any more
@@ -87,8 +98,7 @@ public static class CodeManagementApi
         var numbers = request.AddresseeNumbers ?? [];
         var errors = new Dictionary<string, string[]>();
         if (numbers.Count is 0 or > MaxBatch) errors["addresseeNumbers"] = [$"1〜{MaxBatch}件を指定してください / send 1 to {MaxBatch} addressee numbers"];
-        var numberShaped = numbers.Select((n, i) => (n, i)).Where(x => LooksLikeIndividualNumber(x.n)).Take(20).Select(x => $"addresseeNumbers[{x.i}]").ToList();
-        if (numberShaped.Count > 0) return LooksLikeIndividualNumberProblem(string.Join(", ", numberShaped));
+        if (RefuseNumberShaped("addresseeNumbers", numbers, first: 0) is { } numberShaped) return numberShaped;
         for (var i = 0; i < numbers.Count; i++)
             if (!IsAddresseeNumber(numbers[i]))
                 errors[$"addresseeNumbers[{i}]"] = ["宛名番号は英数字とハイフン32文字以内です / an addressee number is up to 32 letters, digits or hyphens"];
@@ -146,7 +156,7 @@ public static class CodeManagementApi
     {
         var (tenant, problem) = tenants.Enter(user, agencyId);
         if (tenant is null) return problem!;
-        if (LooksLikeIndividualNumber(addresseeNumber)) return LooksLikeIndividualNumberProblem("addresseeNumber");
+        if (RefuseNumberShaped("addresseeNumber", addresseeNumber) is { } numberShaped) return numberShaped;
         await using var c = await tenant.Database.OpenAsync();
         var rows = await c.QueryAsync("SELECT agency_code IS NOT NULL, code_issued_at FROM addressees WHERE addressee_number = @n",
             r => (HasCode: Convert.ToBoolean(r.GetValue(0)), IssuedAt: r.GetNullableString(1)), null, ("n", addresseeNumber));

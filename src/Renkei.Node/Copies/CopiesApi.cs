@@ -43,7 +43,7 @@ public static class CopiesApi
     {
         var (tenant, problem) = tenants.Enter(user, agencyId, "copies");
         if (tenant is null) return problem!;
-        if (CodeManagementApi.LooksLikeIndividualNumber(addresseeNumber)) return CodeManagementApi.LooksLikeIndividualNumberProblem("addresseeNumber");
+        if (CodeManagementApi.RefuseNumberShaped("addresseeNumber", addresseeNumber) is { } numberShaped) return numberShaped;
         var errors = Check(addresseeNumber, item, input.SchemaVersion, input.Content, layouts);
         if (errors.Count > 0)
             return Problems.Invalid(new Dictionary<string, string[]> { ["content"] = [.. errors] }, "invalid-copy");
@@ -60,7 +60,7 @@ public static class CopiesApi
     {
         var (tenant, problem) = tenants.Enter(user, agencyId, "copies");
         if (tenant is null) return problem!;
-        if (CodeManagementApi.LooksLikeIndividualNumber(addresseeNumber)) return CodeManagementApi.LooksLikeIndividualNumberProblem("addresseeNumber");
+        if (CodeManagementApi.RefuseNumberShaped("addresseeNumber", addresseeNumber) is { } numberShaped) return numberShaped;
         await using var c = await tenant.Database.OpenAsync();
         return await FindAsync(c, addresseeNumber, item) is { } copy
             ? TypedResults.Ok(copy)

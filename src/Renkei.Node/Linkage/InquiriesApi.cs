@@ -38,7 +38,7 @@ public static class InquiriesApi
         if (tenant is null) return problem!;
         var errors = new Dictionary<string, string[]>();
         if (string.IsNullOrWhiteSpace(request.AddresseeNumber)) errors["addresseeNumber"] = ["必須です / is required"];
-        else if (CodeManagementApi.LooksLikeIndividualNumber(request.AddresseeNumber)) return CodeManagementApi.LooksLikeIndividualNumberProblem("addresseeNumber");
+        else if (CodeManagementApi.RefuseNumberShaped("addresseeNumber", request.AddresseeNumber) is { } numberShaped) return numberShaped;
         if (string.IsNullOrWhiteSpace(request.Affair)) errors["affair"] = ["必須です / is required"];
         if (string.IsNullOrWhiteSpace(request.Provider)) errors["provider"] = ["必須です / is required"];
         if (string.IsNullOrWhiteSpace(request.Item)) errors["item"] = ["必須です / is required"];

@@ -64,9 +64,7 @@ public static class InquiryBatchesApi
             return Problems.BadRequest("too-many-items", "一度に照会できる件数を超えています / Too many people in one batch",
                 $"{numbers.Count:N0} > {options.BatchMaxItems:N0}; split the list into several batches.");
         // Positions are 1-based, as a person counts lines of the list the numbers came from.
-        var numberShaped = numbers.Select((n, i) => (n, i)).Where(x => CodeManagementApi.LooksLikeIndividualNumber(x.n)).Take(20).ToList();
-        if (numberShaped.Count > 0)
-            return CodeManagementApi.LooksLikeIndividualNumberProblem(string.Join(", ", numberShaped.Select(x => $"addresseeNumbers[{x.i + 1}]")));
+        if (CodeManagementApi.RefuseNumberShaped("addresseeNumbers", numbers, first: 1) is { } numberShaped) return numberShaped;
         var malformed = numbers.Select((n, i) => (n, i)).Where(x => !CodeManagementApi.IsAddresseeNumber(x.n)).Take(20).ToList();
         if (malformed.Count > 0)
             return Problems.Invalid(malformed.ToDictionary(x => $"addresseeNumbers[{x.i + 1}]", _ => new[] { "宛名番号が不正です / invalid addressee number" }),

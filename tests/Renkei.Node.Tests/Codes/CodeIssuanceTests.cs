@@ -150,6 +150,7 @@ public class CodeIssuanceTests
     [InlineData("12345678901", true)]
     [InlineData("1234-5678-9018", true)]
     [InlineData("1234 5678 9018", true)]
+    [InlineData("1234\t5678\u20119018", true)]
     [InlineData("１２３４５６７８９０１８", true)]
     [InlineData("１２３４－５６７８－９０１", true)]
     [InlineData("1234567890", false)]
