@@ -81,11 +81,9 @@ public static class NodeCommands
         if (parts.Length is not (2 or 6) || !Renkei.Node.Codes.CodeManagementApi.IsAddresseeNumber(parts[0])) return null;
         if (parts.Length == 2)
             return Renkei.Numbers.IndividualNumber.TryParse(parts[1], out _, out _) ? new AddresseeSystem.Person(parts[0], parts[1], null) : null;
-        var (family, given, born, sex, address) = (parts[1], parts[2], parts[3], parts[4], parts[5]);
-        if (family.Length == 0 || given.Length == 0 || !DateOnly.TryParseExact(born, "yyyy-MM-dd", out _)
-            || sex.ToLowerInvariant() is not ("" or "male" or "female" or "男" or "女")) return null;
-        return new AddresseeSystem.Person(parts[0], null,
-            new Renkei.Registry.Identity.BasicFourQuery(family, given, born, sex.Length == 0 ? null : sex, address.Length == 0 ? null : address));
+        // Checked as the Registry will check it, so that a line it would refuse is reported here with its number.
+        var query = new Renkei.Registry.Identity.BasicFourQuery(parts[1], parts[2], parts[3], parts[4].Length == 0 ? null : parts[4], parts[5].Length == 0 ? null : parts[5]);
+        return Renkei.Registry.Identity.BasicFourSearch.Parse(query, []) is null ? null : new AddresseeSystem.Person(parts[0], null, query);
     }
 
     /// <summary>The Core and Node of the network running in <paramref name="folder"/>, or of one started for this command (then disposed by the caller).</summary>

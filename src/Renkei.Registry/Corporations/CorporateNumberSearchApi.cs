@@ -28,13 +28,13 @@ public static class CorporateNumberSearchApi
     {
         var group = app.MapGroup("/4").WithTags("Corporate number publication (NTA Web-API v4)").AllowAnonymous();
         group.MapGet("/num", Num).WithSummary("法人番号を指定した検索: up to 10 numbers, newest record or every record (history=1).")
-            .Describe(Common, ("number", true, "法人番号、カンマ区切りで最大10件 / up to 10 corporate numbers, comma-separated"),
+            .Describe(("number", true, "法人番号、カンマ区切りで最大10件 / up to 10 corporate numbers, comma-separated"),
                 ("history", false, "0: 最新のみ（既定）、1: 履歴を含む / 0: the newest record (default), 1: every record"));
         group.MapGet("/diff", Diff).WithSummary("取得期間を指定した検索: records published between from and to (at most 50 days).")
-            .Describe(Common, ("from", true, "取得期間の開始日 yyyy-MM-dd / first day"), ("to", true, "取得期間の終了日 yyyy-MM-dd（50日以内）/ last day (window of at most 50 days)"),
+            .Describe(("from", true, "取得期間の開始日 yyyy-MM-dd / first day"), ("to", true, "取得期間の終了日 yyyy-MM-dd（50日以内）/ last day (window of at most 50 days)"),
                 Address, Kind, Divide);
         group.MapGet("/name", Name).WithSummary("法人名を指定した検索: by name, prefix or partial, with place, kind, closed and former-name filters.")
-            .Describe(Common, ("name", true, "商号又は名称（150文字以内）/ the name (at most 150 characters)"),
+            .Describe(("name", true, "商号又は名称（150文字以内）/ the name (at most 150 characters)"),
                 ("mode", false, "1: 前方一致（既定）、2: 部分一致 / 1: prefix (default), 2: partial"),
                 ("target", false, "1: あいまい検索（既定）、2: 完全一致、3: 英語表記 / 1: fuzzy (default), 2: exact, 3: English name"),
                 Address, Kind, ("change", false, "1: 変更履歴（旧商号等）も検索 / 1: also search former names"),
@@ -57,14 +57,14 @@ public static class CorporateNumberSearchApi
     /// The query parameters and answer formats in the OpenAPI document: the handlers read the query themselves (to answer
     /// with the NTA's error codes), so the framework cannot infer them.
     /// </summary>
-    private static RouteHandlerBuilder Describe(this RouteHandlerBuilder endpoint, (string, bool, string)[] common, params (string Name, bool Required, string Description)[] parameters) =>
+    private static RouteHandlerBuilder Describe(this RouteHandlerBuilder endpoint, params (string Name, bool Required, string Description)[] parameters) =>
         endpoint
             .Produces<string>(StatusCodes.Status200OK, "text/csv", "application/xml", "application/json")
             .Produces<string>(StatusCodes.Status400BadRequest, "text/csv", "application/problem+json")
             .AddOpenApiOperationTransformer((operation, _, _) =>
             {
                 operation.Parameters ??= [];
-                foreach (var (name, required, description) in common.Concat(parameters))
+                foreach (var (name, required, description) in Common.Concat(parameters))
                     operation.Parameters.Add(new Microsoft.OpenApi.OpenApiParameter
                     {
                         Name = name, In = Microsoft.OpenApi.ParameterLocation.Query, Required = required, Description = description,
