@@ -80,8 +80,8 @@ public static class RelayApi
         }
         await Task.WhenAll(forwards.Values.Select(f => ForwardAsync(f, envelope.MessageId, answers, agencies, verifier, core, http, time, log)));
 
-        await Task.WhenAll(inquiries.Select((q, i) => records.AppendAsync(new ProvisionEntry(q.MessageId, requestedAt, answers[i].ProvidedAt, requester!.AgencyId,
-            q.Provider, q.Affair, q.Item, q.AgencyCode, answers[i].Outcome, answers[i].Reason, answers[i].Withheld))));
+        await records.AppendAllAsync([.. inquiries.Select((q, i) => new ProvisionEntry(q.MessageId, requestedAt, answers[i].ProvidedAt, requester!.AgencyId,
+            q.Provider, q.Affair, q.Item, q.AgencyCode, answers[i].Outcome, answers[i].Reason, answers[i].Withheld))]);
         return TypedResults.Ok(Envelope.Create(CoreIdentity.PartyId, requester!.AgencyId, RelayKinds.InquiryResults,
             JsonSerializer.Serialize(answers, ServiceDefaults.Json), core.Keys.Signing, time, envelope.MessageId));
     }

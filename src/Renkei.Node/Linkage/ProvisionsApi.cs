@@ -68,8 +68,8 @@ public static class ProvisionsApi
         {
             foreach (var sealer in sealers.Values) sealer.Dispose();
         }
-        await Task.WhenAll(requests.Select((r, i) => tenant.Records.AppendAsync(new ProvisionEntry(r.MessageId, r.RequestedAt, now, r.Requester, agencyId,
-            r.Affair, r.Item, r.AgencyCode, answers[i].Outcome, answers[i].Reason, answers[i].Withheld))));
+        await tenant.Records.AppendAllAsync([.. requests.Select((r, i) => new ProvisionEntry(r.MessageId, r.RequestedAt, now, r.Requester, agencyId,
+            r.Affair, r.Item, r.AgencyCode, answers[i].Outcome, answers[i].Reason, answers[i].Withheld))]);
         return TypedResults.Ok(Envelope.Create(agencyId, CoreLink.CoreParty, RelayKinds.Provisions, JsonSerializer.Serialize(answers, ServiceDefaults.Json),
             tenant.Keys.Signing, time, envelope.MessageId));
     }

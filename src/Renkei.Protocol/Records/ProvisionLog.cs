@@ -83,29 +83,54 @@ public sealed class ProvisionLog(Database database, string party, ECDsa signingK
     /// one writer in one transaction (group commit), so the chain stays a single sequence and the
     /// log pays one durable commit per batch rather than per record.
     /// </summary>
-    public Task<ProvisionRecord> AppendAsync(ProvisionEntry e)
+    public async Task<ProvisionRecord> AppendAsync(ProvisionEntry e) => (await AppendAllAsync([e]))[0];
+
+    /// <summary>
+    /// About the most records one group commit writes: one INSERT of 16 parameters a record, which stays under SQLite's
+    /// 32,766 and PostgreSQL's 65,535 parameters even when a batch passes this by one group of its own size.
+    /// </summary>
+    public const int MaxBatch = 500;
+
+    /// <summary>
+    /// Appends the records of one message together (at most <see cref="MaxBatch"/>): they go into the same group
+    /// commit, so either all of them are written or none is (records of one answer never stand half-written).
+    /// </summary>
+    public Task<List<ProvisionRecord>> AppendAllAsync(IReadOnlyList<ProvisionEntry> entries)
     {
-        var done = new TaskCompletionSource<ProvisionRecord>(TaskCreationOptions.RunContinuationsAsynchronously);
-        queue.Writer.TryWrite((e, done));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(entries.Count, MaxBatch);
+        var done = new TaskCompletionSource<List<ProvisionRecord>>(TaskCreationOptions.RunContinuationsAsynchronously);
+        queue.Writer.TryWrite((entries, done));
         if (writer is null) lock (queue) writer ??= Task.Run(WriteLoopAsync);
         return done.Task;
     }
 
-    private readonly System.Threading.Channels.Channel<(ProvisionEntry Entry, TaskCompletionSource<ProvisionRecord> Done)> queue =
-        System.Threading.Channels.Channel.CreateUnbounded<(ProvisionEntry, TaskCompletionSource<ProvisionRecord>)>(new() { SingleReader = true });
+    private readonly System.Threading.Channels.Channel<(IReadOnlyList<ProvisionEntry> Entries, TaskCompletionSource<List<ProvisionRecord>> Done)> queue =
+        System.Threading.Channels.Channel.CreateUnbounded<(IReadOnlyList<ProvisionEntry>, TaskCompletionSource<List<ProvisionRecord>>)>(new() { SingleReader = true });
     private Task? writer;
 
     private async Task WriteLoopAsync()
     {
-        var batch = new List<(ProvisionEntry Entry, TaskCompletionSource<ProvisionRecord> Done)>();
+        var batch = new List<(IReadOnlyList<ProvisionEntry> Entries, TaskCompletionSource<List<ProvisionRecord>> Done)>();
+        var entries = new List<ProvisionEntry>();
         while (await queue.Reader.WaitToReadAsync())
         {
             batch.Clear();
-            while (batch.Count < 500 && queue.Reader.TryRead(out var item)) batch.Add(item);
+            entries.Clear();
+            // Whole groups only, so a batch may pass MaxBatch by less than one group.
+            while (entries.Count < MaxBatch && queue.Reader.TryRead(out var group))
+            {
+                batch.Add(group);
+                entries.AddRange(group.Entries);
+            }
             try
             {
-                var written = await WriteAsync(batch.Select(b => b.Entry).ToList());
-                for (var i = 0; i < batch.Count; i++) batch[i].Done.TrySetResult(written[i]);
+                var written = await WriteAsync(entries);
+                var at = 0;
+                foreach (var (group, done) in batch)
+                {
+                    done.TrySetResult(written.GetRange(at, group.Count));
+                    at += group.Count;
+                }
             }
             catch (Exception error)
             {

@@ -276,6 +276,29 @@ public class InquiryTests
     }
 
     [Theory, StorageData]
+    public async Task The_records_of_one_message_are_written_all_or_none(StorageProvider provider)
+    {
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        var database = network.TenantDatabases[LinkageNetwork.PensionService];
+        using var keys = PartyKeys.Generate();
+        var log = new ProvisionLog(database, "p", keys.Signing, 7, TimeProvider.System);
+        ProvisionEntry Entry(int i) => new(Envelope.NewId(), DateTimeOffset.UtcNow, null, B, K, "child-allowance", "local-tax", $"code-{i}", Outcome.NoData, "no-copy", false);
+
+        // The database refuses the third record: its two neighbours of the same message are not written either.
+        await using (var c = await database.OpenAsync())
+            await c.ExecuteAsync(provider == StorageProvider.Postgres
+                ? "ALTER TABLE provision_records ADD CONSTRAINT refuse_test CHECK (affair <> 'refused')"
+                : "CREATE TRIGGER refuse_test BEFORE INSERT ON provision_records WHEN NEW.affair = 'refused' BEGIN SELECT RAISE(ABORT, 'refused'); END");
+        await Assert.ThrowsAnyAsync<System.Data.Common.DbException>(() => log.AppendAllAsync([Entry(1), Entry(2), Entry(3) with { Affair = "refused" }]));
+        await using (var c = await database.OpenAsync())
+            Assert.Equal(0, await c.ScalarAsync<long>("SELECT COUNT(*) FROM provision_records"));
+        Assert.Equal([1L, 2L], (await log.AppendAllAsync([Entry(4), Entry(5)])).Select(r => r.Seq));
+        Assert.Null((await log.CheckAsync()).FirstBrokenSeq);
+        // Refused before anything is queued: a group larger than one INSERT may hold.
+        Assert.Throws<ArgumentOutOfRangeException>(() => { _ = log.AppendAllAsync([.. Enumerable.Range(0, ProvisionLog.MaxBatch + 1).Select(Entry)]); });
+    }
+
+    [Theory, StorageData]
     public async Task A_tampered_record_breaks_the_chain_and_its_proof(StorageProvider provider)
     {
         await using var network = await LinkageNetwork.StartAsync(provider);
