@@ -28,7 +28,7 @@ public sealed class ResidentRegister(Database database, NumberingAuthority numbe
         await using var c = await database.OpenAsync();
         await using var tx = await database.BeginSerializedAsync(c, EventLogLock);
         var now = clock.GetUtcNow().UtcDateTime;
-        if (await c.ScalarAsync<long>("SELECT COUNT(*) FROM municipalities WHERE code = @m", tx, ("m", municipality.Digits)) == 0)
+        if (!await ResidentStore.MunicipalityExistsAsync(c, tx, municipality))
             return (null, new Refusal(404, "unknown-municipality", "市区町村が登録されていません / Unknown municipality", $"No municipality {municipality.Digits} is registered."));
 
         var (current, refusal) = await FindSubjectAsync(c, tx, municipality, request);
@@ -49,7 +49,7 @@ public sealed class ResidentRegister(Database database, NumberingAuthority numbe
             if (to == municipality)
                 return (null, new Refusal(400, "destination-is-current", "転出先が現住所の市区町村です / The destination is the current municipality",
                     "A move within the municipality is an address-change, not a move-out."));
-            if (await c.ScalarAsync<long>("SELECT COUNT(*) FROM municipalities WHERE code = @m", tx, ("m", to.Digits)) == 0)
+            if (!await ResidentStore.MunicipalityExistsAsync(c, tx, to))
                 return (null, new Refusal(400, "unknown-destination", "転出先の市区町村が登録されていません / Unknown destination municipality",
                     $"No municipality {to.Digits} is registered; give a registered local government code or 'abroad'."));
         }

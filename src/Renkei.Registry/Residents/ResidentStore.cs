@@ -43,6 +43,9 @@ public static class ResidentStore
         r.GetInt64(14),
         RegisterText.ParseUtc(r.GetString(15)));
 
+    public static async Task<bool> MunicipalityExistsAsync(DbConnection c, DbTransaction tx, LocalGovernmentCode code) =>
+        await c.ScalarAsync<long>("SELECT COUNT(*) FROM municipalities WHERE code = @m", tx, ("m", code.Digits)) > 0;
+
     /// <summary>Writes the current record (insert or replace) after applying an event.</summary>
     public static Task SaveAsync(DbConnection c, DbTransaction tx, ResidentRecord r) => c.ExecuteAsync(
         $"INSERT INTO residents ({ResidentColumns}) VALUES (@id, @rrc, @m, @h, @rel, @s, @to, @f, @g, @fk, @gk, @dob, @sex, @addr, @pos, @at) " +
