@@ -18,7 +18,7 @@ public static class RecordsApi
         group.MapGet("/{recordId}/proof", async Task<Results<Ok<InclusionProof>, ProblemHttpResult>> (string recordId, ProvisionLog log) =>
             await log.ProveAsync(recordId) is { } proof ? TypedResults.Ok(proof) : Problems.NotFound("unknown-record", "記録がありません / No such record"))
             .WithSummary("A record's inclusion in the signed head.");
-        group.MapGet("/verify", async (ProvisionLog log) => TypedResults.Ok(await log.CheckAsync())).WithSummary("Recomputes every hash of the log.");
+        group.MapGet("/verify", async (ProvisionLog log, CancellationToken ct) => TypedResults.Ok(await log.CheckAsync(ct))).WithSummary("Recomputes every hash of the log.");
     }
 
     /// <summary>

@@ -45,6 +45,15 @@ public static class Sql
         return rows;
     }
 
+    /// <summary>The rows one at a time, for reads too large to hold in memory at once.</summary>
+    public static async IAsyncEnumerable<T> StreamAsync<T>(this DbConnection connection, string sql, Func<DbDataReader, T> map,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default)
+    {
+        await using var command = connection.Command(sql);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) yield return map(reader);
+    }
+
     public static string? GetNullableString(this DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
 
     public static long? GetNullableInt64(this DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetInt64(ordinal);

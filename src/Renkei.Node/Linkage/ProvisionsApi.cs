@@ -111,11 +111,11 @@ public static class ProvisionsApi
             if (tenant is null) return problem!;
             return await tenant.Records.ProveAsync(recordId) is { } proof ? TypedResults.Ok(proof) : Problems.NotFound("unknown-record", "記録がありません / No such record");
         }).WithSummary("A record's inclusion in the signed head.");
-        group.MapGet("/verify", async Task<Results<Ok<LogCheck>, ProblemHttpResult>> (string agencyId, ClaimsPrincipal user, TenantDirectory tenants) =>
+        group.MapGet("/verify", async Task<Results<Ok<LogCheck>, ProblemHttpResult>> (string agencyId, ClaimsPrincipal user, TenantDirectory tenants, CancellationToken ct) =>
         {
             var (tenant, problem) = tenants.Enter(user, agencyId, "records");
             if (tenant is null) return problem!;
-            return TypedResults.Ok(await tenant.Records.CheckAsync());
+            return TypedResults.Ok(await tenant.Records.CheckAsync(ct));
         }).WithSummary("Recomputes every hash of the tenant's log.");
     }
 }

@@ -300,7 +300,7 @@ public sealed class ProvisionLog(Database database, string party, ECDsa signingK
     /// reaches the latest head this party signed (a head whose signature does not verify, e.g. under an
     /// earlier key, is not evidence either way and is passed over).
     /// </summary>
-    public async Task<LogCheck> CheckAsync()
+    public async Task<LogCheck> CheckAsync(CancellationToken ct = default)
     {
         await using var c = await database.OpenAsync();
         // The head first: it is committed with its records, so every record it counts is in the walk that follows.
@@ -308,7 +308,8 @@ public sealed class ProvisionLog(Database database, string party, ECDsa signingK
         var chain = Genesis;
         string? chainAtHead = null;
         long expected = 1;
-        foreach (var r in await c.QueryAsync($"SELECT {Columns} FROM provision_records ORDER BY seq", Read))
+        // Streamed: a log kept for seven years does not fit in memory, and a caller who gives up stops the walk.
+        await foreach (var r in c.StreamAsync($"SELECT {Columns} FROM provision_records ORDER BY seq", Read, ct))
         {
             if (r.Seq != expected || ContentHash(r) != r.ContentHash || Chain(chain, r.ContentHash) != r.ChainHash)
                 return new LogCheck(false, r.Seq, $"記録 {r.Seq} がハッシュと一致しません / record {r.Seq} does not match its hashes");

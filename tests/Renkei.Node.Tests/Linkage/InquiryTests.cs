@@ -276,6 +276,20 @@ public class InquiryTests
     }
 
     [Theory, StorageData]
+    public async Task A_walk_of_the_log_stops_when_its_caller_gives_up(StorageProvider provider)
+    {
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        using var keys = PartyKeys.Generate();
+        var log = new ProvisionLog(network.TenantDatabases[LinkageNetwork.PensionService], "p", keys.Signing, 7, TimeProvider.System);
+        ProvisionEntry Entry(int i) => new(Envelope.NewId(), DateTimeOffset.UtcNow, null, B, K, "child-allowance", "local-tax", $"code-{i}", Outcome.NoData, "no-copy", false);
+        await log.AppendAllAsync([.. Enumerable.Range(0, 300).Select(Entry)]);
+
+        // The walk reads record after record rather than the whole log at once; a cancelled caller gets no verdict.
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => log.CheckAsync(new CancellationToken(canceled: true)));
+        Assert.Equal(new LogCheck(true, null), await log.CheckAsync());
+    }
+
+    [Theory, StorageData]
     public async Task The_records_of_one_message_are_written_all_or_none(StorageProvider provider)
     {
         await using var network = await LinkageNetwork.StartAsync(provider);
