@@ -47,9 +47,9 @@ public static class Sql
 
     /// <summary>The rows one at a time, for reads too large to hold in memory at once.</summary>
     public static async IAsyncEnumerable<T> StreamAsync<T>(this DbConnection connection, string sql, Func<DbDataReader, T> map,
-        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default)
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default, params (string Name, object? Value)[] parameters)
     {
-        await using var command = connection.Command(sql);
+        await using var command = connection.Command(sql, null, parameters);
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct)) yield return map(reader);
     }

@@ -25,28 +25,35 @@ public sealed record SignedHead(string Party, long Count, string ChainHash, Date
 {
     public byte[] SignedBytes() => Encoding.UTF8.GetBytes($"renkei-head-v1|{Party}|{Count}|{ChainHash}|{SignedAt.UtcTicks}");
 
-    public bool HasValidSignature(ECDsa key)
+    public bool HasValidSignature(ECDsa key) => Verifies(key, SignedBytes(), Signature);
+
+    /// <summary>Whether <paramref name="signature"/> (base64, IEEE P1363) is the party's ECDSA P-256 signature of <paramref name="data"/>.</summary>
+    public static bool Verifies(ECDsa key, byte[] data, string signature)
     {
-        var signature = new byte[Signature.Length];
-        return Convert.TryFromBase64String(Signature, signature, out var length)
-            && key.VerifyData(SignedBytes(), signature.AsSpan(0, length), HashAlgorithmName.SHA256);
+        var bytes = new byte[signature.Length];
+        return Convert.TryFromBase64String(signature, bytes, out var length) && key.VerifyData(data, bytes.AsSpan(0, length), HashAlgorithmName.SHA256);
     }
 }
 
 /// <summary>Whether a log's hashes all hold and it still reaches its latest signed head; if not, where it breaks and why.</summary>
 public sealed record LogCheck(bool Intact, long? FirstBrokenSeq, string? Reason = null);
 
-/// <summary>A record, the chain hash before it and the content hashes after it, up to a signed head.</summary>
-public sealed record InclusionProof(ProvisionRecord Record, string PreviousChainHash, List<string> FollowingContentHashes, SignedHead Head)
+/// <summary>
+/// A record, its place in the log (leaf index, sequence number less one) and the RFC 9162 audit path from it to
+/// the root of the first <see cref="SignedTreeHead.Size"/> records, which the party signed.
+/// </summary>
+public sealed record InclusionProof(ProvisionRecord Record, long LeafIndex, List<string> AuditPath, SignedTreeHead Head)
 {
-    /// <summary>Recomputes the chain from the record to the head and checks the head's signature.</summary>
+    /// <summary>Checks the head's signature, the record against its content hash, and the path from the record to the signed root.</summary>
     public bool Verify(ECDsa partyKey)
     {
-        if (!Head.HasValidSignature(partyKey) || ProvisionLog.ContentHash(Record) != Record.ContentHash) return false;
-        var chain = ProvisionLog.Chain(PreviousChainHash, Record.ContentHash);
-        if (chain != Record.ChainHash) return false;
-        foreach (var content in FollowingContentHashes) chain = ProvisionLog.Chain(chain, content);
-        return chain == Head.ChainHash && Record.Seq + FollowingContentHashes.Count == Head.Count;
+        if (!Head.HasValidSignature(partyKey) || ProvisionLog.ContentHash(Record) != Record.ContentHash || LeafIndex != Record.Seq - 1) return false;
+        try
+        {
+            return RecordTree.VerifyInclusion(LeafIndex, Head.Size, RecordTree.Leaf(Record.ContentHash),
+                AuditPath.Select(Convert.FromHexString).ToList(), Convert.FromHexString(Head.RootHash));
+        }
+        catch (FormatException) { return false; }
     }
 }
 
@@ -283,16 +290,22 @@ public sealed class ProvisionLog(Database database, string party, ECDsa signingK
         return Sign(seq, hash);
     }
 
-    public async Task<InclusionProof?> ProveAsync(string recordId)
+    // Whole subtrees of the record tree, kept once computed: they never change in an append-only log.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(int Level, long Position), byte[]> kept = new();
+
+    /// <summary>The record's inclusion in the tree of the whole log as it stands, with the root signed now; null for an unknown record.</summary>
+    public async Task<InclusionProof?> ProveAsync(string recordId, CancellationToken ct = default)
     {
         await using var c = await database.OpenAsync();
         var record = (await c.QueryAsync($"SELECT {Columns} FROM provision_records WHERE record_id = @id", Read, null, ("id", recordId))).SingleOrDefault();
         if (record is null) return null;
-        var head = await HeadAsync(c);
-        var previous = await c.ScalarAsync<string>("SELECT chain_hash FROM provision_records WHERE seq = @s", null, ("s", record.Seq - 1)) ?? Genesis;
-        var following = await c.QueryAsync("SELECT content_hash FROM provision_records WHERE seq > @s AND seq <= @n ORDER BY seq",
-            r => r.GetString(0), null, ("s", record.Seq), ("n", head.Count));
-        return new InclusionProof(record, previous, following, head);
+        var (size, _) = await ReadHeadAsync(c);
+        var tree = new RecordTree.Reader(c, kept, ct);
+        var path = await tree.PathAsync(record.Seq - 1, size);
+        var root = Convert.ToHexStringLower(await tree.HashAsync(0, size));
+        var unsigned = new SignedTreeHead(Party, size, root, time.GetUtcNow(), "");
+        var head = unsigned with { Signature = Convert.ToBase64String(signingKey.SignData(unsigned.SignedBytes(), HashAlgorithmName.SHA256)) };
+        return new InclusionProof(record, record.Seq - 1, path.Select(Convert.ToHexStringLower).ToList(), head);
     }
 
     /// <summary>

@@ -74,7 +74,7 @@ public class InquiryTests
             $"api/tenants/{K}/records/{recordK.GetProperty("recordId").GetString()}/proof", ServiceDefaults.Json))!;
         var kashiwaKey = (await network.NodeClient().GetFromJsonAsync<PublicKeys>($"api/tenants/{K}/keys", ServiceDefaults.Json))!.OpenSigningKey();
         Assert.True(proof.Verify(kashiwaKey));
-        Assert.False((proof with { Head = proof.Head with { Count = proof.Head.Count + 1 } }).Verify(kashiwaKey));
+        Assert.False((proof with { Head = proof.Head with { Size = proof.Head.Size + 1 } }).Verify(kashiwaKey));
     }
 
     [Theory, StorageData]

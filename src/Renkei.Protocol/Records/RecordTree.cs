@@ -1,0 +1,188 @@
+using System.Collections.Concurrent;
+using System.Data.Common;
+using System.Numerics;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using System.Text;
+using Renkei.Hosting.Storage;
+
+namespace Renkei.Protocol.Records;
+
+/// <summary>
+/// The Merkle tree of RFC 9162 (section 2.1) over a log's content hashes in sequence order, for inclusion
+/// proofs of logarithmic size: a record among a billion is proved by 30 hashes, where the chain alone
+/// needs every content hash after it. Leaf i is SHA-256(0x00 ‖ content hash of record i + 1); a node is
+/// SHA-256(0x01 ‖ left ‖ right); a range of n leaves splits at the largest power of two below n.
+/// </summary>
+public static class RecordTree
+{
+    public static byte[] Leaf(string contentHash)
+    {
+        Span<byte> input = stackalloc byte[33];
+        input[0] = 0;
+        if (contentHash.Length != 64 || Convert.FromHexString(contentHash, input[1..], out _, out _) != System.Buffers.OperationStatus.Done)
+            throw new FormatException("a content hash is 64 hexadecimal digits");
+        return SHA256.HashData(input);
+    }
+
+    public static byte[] Node(ReadOnlySpan<byte> left, ReadOnlySpan<byte> right)
+    {
+        Span<byte> input = stackalloc byte[65];
+        input[0] = 1;
+        left.CopyTo(input[1..]);
+        right.CopyTo(input[33..]);
+        return SHA256.HashData(input);
+    }
+
+    /// <summary>The largest power of two smaller than <paramref name="n"/> (n at least 2): where RFC 9162 splits a range.</summary>
+    public static long Split(long n) => 1L << (63 - BitOperations.LeadingZeroCount((ulong)(n - 1)));
+
+    /// <summary>The root of leaves held in memory.</summary>
+    public static byte[] Root(ReadOnlySpan<byte[]> leaves)
+    {
+        if (leaves.Length == 0) return SHA256.HashData([]);
+        if (leaves.Length == 1) return leaves[0];
+        var k = (int)Split(leaves.Length);
+        return Node(Root(leaves[..k]), Root(leaves[k..]));
+    }
+
+    /// <summary>RFC 9162 section 2.1.3.2: whether <paramref name="path"/> leads from leaf <paramref name="index"/> of a tree of <paramref name="size"/> to <paramref name="root"/>.</summary>
+    public static bool VerifyInclusion(long index, long size, byte[] leaf, IReadOnlyList<byte[]> path, byte[] root)
+    {
+        if (index < 0 || index >= size) return false;
+        var (fn, sn, r) = (index, size - 1, leaf);
+        foreach (var p in path)
+        {
+            if (sn == 0 || p.Length != 32) return false;
+            if ((fn & 1) == 1 || fn == sn)
+            {
+                r = Node(p, r);
+                if ((fn & 1) == 0)
+                    while ((fn & 1) == 0 && fn != 0) (fn, sn) = (fn >> 1, sn >> 1);
+            }
+            else r = Node(r, p);
+            (fn, sn) = (fn >> 1, sn >> 1);
+        }
+        return sn == 0 && r.AsSpan().SequenceEqual(root);
+    }
+
+    /// <summary>Levels below this are computed from the leaves when needed; whole subtrees from here up are kept once computed.</summary>
+    public const int KeptFromLevel = 10;
+
+    /// <summary>
+    /// Computes hashes over the records stored in one database. Whole subtrees of 2^<see cref="KeptFromLevel"/> leaves
+    /// or more never change in an append-only log, so their hashes are kept in <paramref name="kept"/> (in memory, per
+    /// log: a few megabytes for a hundred million records) and the next proof reads at most one block of leaves.
+    /// </summary>
+    public sealed class Reader(DbConnection connection, ConcurrentDictionary<(int Level, long Position), byte[]> kept, CancellationToken ct)
+    {
+        private long windowStart;
+        private byte[][] window = [];
+
+        /// <summary>RFC 9162 section 2.1.3.1: the audit path of leaf <paramref name="index"/> in the first <paramref name="size"/> leaves, leaf end first.</summary>
+        public async Task<List<byte[]>> PathAsync(long index, long size)
+        {
+            // The record's own block holds the lower part of its path: read it once.
+            var block = 1L << KeptFromLevel;
+            var start = index / block * block;
+            await LoadAsync(start, Math.Min(block, size - start));
+            var path = new List<byte[]>();
+            await PathAsync(index, 0, size, path);
+            return path;
+        }
+
+        private async Task PathAsync(long index, long start, long count, List<byte[]> path)
+        {
+            if (count <= 1) return;
+            var k = Split(count);
+            if (index < k)
+            {
+                await PathAsync(index, start, k, path);
+                path.Add(await HashAsync(start + k, count - k));
+            }
+            else
+            {
+                await PathAsync(index - k, start + k, count - k, path);
+                path.Add(await HashAsync(start, k));
+            }
+        }
+
+        /// <summary>The root of leaves [<paramref name="start"/>, <paramref name="start"/> + <paramref name="count"/>).</summary>
+        public async Task<byte[]> HashAsync(long start, long count)
+        {
+            if (count == 0) return SHA256.HashData([]);
+            var level = BitOperations.IsPow2(count) ? BitOperations.Log2((ulong)count) : -1;
+            if (level >= KeptFromLevel && start % count == 0)
+            {
+                var at = (level, start >> level);
+                if (kept.TryGetValue(at, out var known)) return known;
+                byte[] hash;
+                if (level == KeptFromLevel && InWindow(start, count)) hash = Root(window.AsSpan((int)(start - windowStart), (int)count));
+                else if (kept.TryGetValue((level - 1, 2 * at.Item2), out var left) && kept.TryGetValue((level - 1, 2 * at.Item2 + 1), out var right))
+                    hash = Node(left, right);
+                else hash = await WholeSubtreeAsync(level, start);
+                kept[at] = hash;
+                return hash;
+            }
+            if (count > 1L << KeptFromLevel)
+            {
+                var k = Split(count);
+                var left = await HashAsync(start, k);
+                var right = await HashAsync(start + k, count - k);
+                return Node(left, right);
+            }
+            if (!InWindow(start, count)) await LoadAsync(start, count);
+            return Root(window.AsSpan((int)(start - windowStart), (int)count));
+        }
+
+        /// <summary>A whole subtree not yet kept: one pass over its leaves, keeping every whole subtree inside it on the way.</summary>
+        private async Task<byte[]> WholeSubtreeAsync(int level, long start)
+        {
+            var block = 1L << KeptFromLevel;
+            var roots = new List<byte[]>();
+            var leaves = new List<byte[]>((int)block);
+            await foreach (var leaf in connection.StreamAsync(LeavesSql, r => Leaf(r.GetString(0)), ct, ("a", start), ("b", start + (1L << level))))
+            {
+                leaves.Add(leaf);
+                if (leaves.Count < block) continue;
+                var blockRoot = Root(CollectionsMarshal.AsSpan(leaves));
+                kept[(KeptFromLevel, start / block + roots.Count)] = blockRoot;
+                roots.Add(blockRoot);
+                leaves.Clear();
+            }
+            if (roots.Count != 1L << (level - KeptFromLevel))
+                throw new InvalidOperationException($"provision records {start + 1}–{start + (1L << level)} are not all there");
+            for (var l = KeptFromLevel + 1; l <= level; l++)
+            {
+                var above = new List<byte[]>(roots.Count / 2);
+                for (var i = 0; i < roots.Count; i += 2)
+                {
+                    var node = Node(roots[i], roots[i + 1]);
+                    kept[(l, (start >> l) + above.Count)] = node;
+                    above.Add(node);
+                }
+                roots = above;
+            }
+            return roots[0];
+        }
+
+        private bool InWindow(long start, long count) => start >= windowStart && start + count <= windowStart + window.Length;
+
+        private const string LeavesSql = "SELECT content_hash FROM provision_records WHERE seq > @a AND seq <= @b ORDER BY seq";
+
+        private async Task LoadAsync(long start, long count)
+        {
+            var leaves = await connection.QueryAsync(LeavesSql, r => Leaf(r.GetString(0)), null, ("a", start), ("b", start + count));
+            if (leaves.Count != count) throw new InvalidOperationException($"provision records {start + 1}–{start + count} are not all there");
+            (windowStart, window) = (start, [.. leaves]);
+        }
+    }
+}
+
+/// <summary>The root of a party's record tree at a size, signed by the party (the tree's counterpart of <see cref="SignedHead"/>).</summary>
+public sealed record SignedTreeHead(string Party, long Size, string RootHash, DateTimeOffset SignedAt, string Signature)
+{
+    public byte[] SignedBytes() => Encoding.UTF8.GetBytes($"renkei-tree-head-v1|{Party}|{Size}|{RootHash}|{SignedAt.UtcTicks}");
+
+    public bool HasValidSignature(ECDsa key) => SignedHead.Verifies(key, SignedBytes(), Signature);
+}
