@@ -111,6 +111,16 @@ public static class ProvisionsApi
             if (tenant is null) return problem!;
             return await tenant.Records.ProveAsync(recordId) is { } proof ? TypedResults.Ok(proof) : Problems.NotFound("unknown-record", "記録がありません / No such record");
         }).WithSummary("A record's inclusion in the signed head.");
+        group.MapGet("/tree-head", async Task<Results<Ok<SignedTreeHead>, ProblemHttpResult>> (string agencyId, ClaimsPrincipal user, TenantDirectory tenants, CancellationToken ct) =>
+        {
+            var (tenant, problem) = tenants.Enter(user, agencyId, "records");
+            return tenant is null ? problem! : TypedResults.Ok(await tenant.Records.TreeHeadAsync(ct));
+        }).WithSummary("The signed root of the Merkle tree over the tenant's whole log: keep it to ask for a consistency proof later.");
+        group.MapGet("/consistency", async Task<Results<Ok<ConsistencyProof>, ProblemHttpResult>> (string agencyId, long? from, ClaimsPrincipal user, TenantDirectory tenants, CancellationToken ct) =>
+        {
+            var (tenant, problem) = tenants.Enter(user, agencyId, "records");
+            return tenant is null ? problem! : await RecordProofsApi.ConsistencyAsync(tenant.Records, from, ct);
+        }).WithSummary("That the tenant's log still begins with the first `from` records unchanged (RFC 9162 consistency proof to a new signed tree head).");
         group.MapGet("/verify", async Task<Results<Ok<LogCheck>, ProblemHttpResult>> (string agencyId, ClaimsPrincipal user, TenantDirectory tenants, CancellationToken ct) =>
         {
             var (tenant, problem) = tenants.Enter(user, agencyId, "records");

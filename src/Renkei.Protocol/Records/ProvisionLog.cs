@@ -58,6 +58,25 @@ public sealed record InclusionProof(ProvisionRecord Record, long LeafIndex, List
 }
 
 /// <summary>
+/// That a party's log of <see cref="Head"/>.Size records begins with the <see cref="FromSize"/> records an earlier
+/// signed tree head covered, unchanged (RFC 9162 consistency path): records were only ever added after them.
+/// </summary>
+public sealed record ConsistencyProof(long FromSize, List<string> Path, SignedTreeHead Head)
+{
+    /// <summary>Checks both heads' signatures by the party and the path from the earlier head, which the caller kept, to the new one.</summary>
+    public bool Verify(SignedTreeHead earlier, ECDsa partyKey)
+    {
+        if (earlier.Party != Head.Party || earlier.Size != FromSize || !earlier.HasValidSignature(partyKey) || !Head.HasValidSignature(partyKey)) return false;
+        try
+        {
+            return RecordTree.VerifyConsistency(earlier.Size, Head.Size, Convert.FromHexString(earlier.RootHash), Convert.FromHexString(Head.RootHash),
+                Path.Select(Convert.FromHexString).ToList());
+        }
+        catch (FormatException) { return false; }
+    }
+}
+
+/// <summary>
 /// An append-only, tamper-evident log of provision records in a party's own database: each record's
 /// content hash is chained (chain_n = SHA-256(chain_{n-1} ‖ content_n)), and the party signs the
 /// head, so a changed, removed or reordered record breaks every later chain hash and the signed head.
@@ -302,11 +321,36 @@ public sealed class ProvisionLog(Database database, string party, ECDsa signingK
         var (size, _) = await ReadHeadAsync(c);
         var tree = new RecordTree.Reader(c, kept, ct);
         var path = await tree.PathAsync(record.Seq - 1, size);
-        var root = Convert.ToHexStringLower(await tree.HashAsync(0, size));
-        var unsigned = new SignedTreeHead(Party, size, root, time.GetUtcNow(), "");
-        var head = unsigned with { Signature = Convert.ToBase64String(signingKey.SignData(unsigned.SignedBytes(), HashAlgorithmName.SHA256)) };
-        return new InclusionProof(record, record.Seq - 1, path.Select(Convert.ToHexStringLower).ToList(), head);
+        return new InclusionProof(record, record.Seq - 1, Hex(path), SignTree(size, await tree.HashAsync(0, size)));
     }
+
+    /// <summary>The root of the tree of the whole log, signed now: what an auditor keeps to ask later for a <see cref="ConsistencyProof"/>.</summary>
+    public async Task<SignedTreeHead> TreeHeadAsync(CancellationToken ct = default)
+    {
+        await using var c = await database.OpenAsync();
+        var (size, _) = await ReadHeadAsync(c);
+        return SignTree(size, await new RecordTree.Reader(c, kept, ct).HashAsync(0, size));
+    }
+
+    /// <summary>That the log as it stands extends its first <paramref name="from"/> records unchanged; null when it holds fewer.</summary>
+    public async Task<ConsistencyProof?> ProveConsistencyAsync(long from, CancellationToken ct = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(from, 1);
+        await using var c = await database.OpenAsync();
+        var (size, _) = await ReadHeadAsync(c);
+        if (from > size) return null;
+        var tree = new RecordTree.Reader(c, kept, ct);
+        var path = await tree.ConsistencyAsync(from, size);
+        return new ConsistencyProof(from, Hex(path), SignTree(size, await tree.HashAsync(0, size)));
+    }
+
+    private SignedTreeHead SignTree(long size, byte[] root)
+    {
+        var unsigned = new SignedTreeHead(Party, size, Convert.ToHexStringLower(root), time.GetUtcNow(), "");
+        return unsigned with { Signature = Convert.ToBase64String(signingKey.SignData(unsigned.SignedBytes(), HashAlgorithmName.SHA256)) };
+    }
+
+    private static List<string> Hex(List<byte[]> hashes) => hashes.Select(Convert.ToHexStringLower).ToList();
 
     /// <summary>
     /// Walks the whole log and says whether it is intact: every record matches its hashes, and the log still

@@ -66,6 +66,36 @@ public static class RecordTree
         return sn == 0 && r.AsSpan().SequenceEqual(root);
     }
 
+    /// <summary>
+    /// RFC 9162 section 2.1.4.2: whether <paramref name="path"/> shows the tree of <paramref name="second"/> leaves with root
+    /// <paramref name="secondRoot"/> to extend the tree of <paramref name="first"/> leaves with root <paramref name="firstRoot"/>:
+    /// the log only grew in between, nothing in the first <paramref name="first"/> records changed.
+    /// </summary>
+    public static bool VerifyConsistency(long first, long second, byte[] firstRoot, byte[] secondRoot, IReadOnlyList<byte[]> path)
+    {
+        if (first < 1 || second < first || path.Any(p => p.Length != 32)) return false;
+        if (first == second) return path.Count == 0 && firstRoot.AsSpan().SequenceEqual(secondRoot);
+        if (path.Count == 0) return false;
+        // A first tree that is a whole subtree is its own root; the path leaves it out.
+        var hashes = BitOperations.IsPow2(first) ? path.Prepend(firstRoot).ToList() : path.ToList();
+        var (fn, sn) = (first - 1, second - 1);
+        while ((fn & 1) == 1) (fn, sn) = (fn >> 1, sn >> 1);
+        var (fr, sr) = (hashes[0], hashes[0]);
+        foreach (var c in hashes.Skip(1))
+        {
+            if (sn == 0) return false;
+            if ((fn & 1) == 1 || fn == sn)
+            {
+                (fr, sr) = (Node(c, fr), Node(c, sr));
+                if ((fn & 1) == 0)
+                    while ((fn & 1) == 0 && fn != 0) (fn, sn) = (fn >> 1, sn >> 1);
+            }
+            else sr = Node(sr, c);
+            (fn, sn) = (fn >> 1, sn >> 1);
+        }
+        return sn == 0 && fr.AsSpan().SequenceEqual(firstRoot) && sr.AsSpan().SequenceEqual(secondRoot);
+    }
+
     /// <summary>Levels below this are computed from the leaves when needed; whole subtrees from here up are kept once computed.</summary>
     public const int KeptFromLevel = 10;
 
@@ -89,6 +119,34 @@ public static class RecordTree
             var path = new List<byte[]>();
             await PathAsync(index, 0, size, path);
             return path;
+        }
+
+        /// <summary>RFC 9162 section 2.1.4.1: the consistency path from the first <paramref name="first"/> leaves to the first <paramref name="second"/>.</summary>
+        public async Task<List<byte[]>> ConsistencyAsync(long first, long second)
+        {
+            var path = new List<byte[]>();
+            if (first < second) await SubproofAsync(first, 0, second, true, path);
+            return path;
+        }
+
+        private async Task SubproofAsync(long first, long start, long count, bool whole, List<byte[]> path)
+        {
+            if (first == count)
+            {
+                if (!whole) path.Add(await HashAsync(start, count));
+                return;
+            }
+            var k = Split(count);
+            if (first <= k)
+            {
+                await SubproofAsync(first, start, k, whole, path);
+                path.Add(await HashAsync(start + k, count - k));
+            }
+            else
+            {
+                await SubproofAsync(first - k, start + k, count - k, false, path);
+                path.Add(await HashAsync(start, k));
+            }
         }
 
         private async Task PathAsync(long index, long start, long count, List<byte[]> path)

@@ -425,7 +425,7 @@ public class InquiryTests
     }
 
     /// <summary>What an attacker with rights over the database does first: the triggers go, the hash chain stays.</summary>
-    private static async Task LiftAppendOnlyGuardAsync(System.Data.Common.DbConnection c, StorageProvider provider)
+    internal static async Task LiftAppendOnlyGuardAsync(System.Data.Common.DbConnection c, StorageProvider provider)
     {
         if (provider == StorageProvider.Postgres) await c.ExecuteAsync("ALTER TABLE provision_records DISABLE TRIGGER USER");
         else await c.ExecuteAsync("DROP TRIGGER provision_records_no_update; DROP TRIGGER provision_records_no_delete");

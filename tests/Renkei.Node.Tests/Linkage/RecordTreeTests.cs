@@ -1,4 +1,6 @@
+using System.Net.Http.Json;
 using System.Security.Cryptography;
+using Renkei.Hosting;
 using Renkei.Hosting.Storage;
 using Renkei.Protocol;
 using Renkei.Protocol.Records;
@@ -68,9 +70,16 @@ public class RecordTreeTests
         using var stranger = PartyKeys.Generate();
         var log = new ProvisionLog(database, "p", keys.Signing, 7, TimeProvider.System);
         ProvisionEntry Entry(int i) => new(Envelope.NewId(), DateTimeOffset.UtcNow, null, "131059", "122173", "child-allowance", "local-tax", $"code-{i}", Outcome.NoData, "no-copy", false);
-        // Past two whole blocks of 1,024 leaves, so proofs use kept subtrees, blocks read from the database and the ragged end.
+        // Past two whole blocks of 1,024 leaves, so proofs use kept subtrees, blocks read from the database and the ragged end;
+        // a signed tree head kept at each step, at whole subtrees (1, 1,024, 2,048) and between them.
         var records = new List<ProvisionRecord>();
-        for (var i = 0; i < 2600; i += 500) records.AddRange(await log.AppendAllAsync([.. Enumerable.Range(i, Math.Min(500, 2600 - i)).Select(Entry)]));
+        var kept = new List<SignedTreeHead>();
+        foreach (var batch in new[] { 1, 500, 500, 23, 500, 500, 24, 500, 52 })
+        {
+            records.AddRange(await log.AppendAllAsync([.. Enumerable.Range(records.Count, batch).Select(Entry)]));
+            kept.Add(await log.TreeHeadAsync());
+        }
+        Assert.Equal([1L, 501, 1001, 1024, 1524, 2024, 2048, 2548, 2600], kept.Select(h => h.Size));
         var expectedRoot = Convert.ToHexStringLower(ReferenceRoot(records.Select(r => LeafOf(Convert.FromHexString(r.ContentHash))).ToList()));
 
         foreach (var seq in new[] { 1, 2, 1024, 1025, 2048, 2049, 2599, 2600 })
@@ -94,6 +103,85 @@ public class RecordTreeTests
         Assert.Equal(again.AuditPath, cold.AuditPath);
         Assert.Equal(Convert.ToHexStringLower(ReferenceRoot(records.Select(r => LeafOf(Convert.FromHexString(r.ContentHash))).ToList())), again.Head.RootHash);
         Assert.Null(await log.ProveAsync("no-such-record"));
+
+        // Every kept head is extended by the log as it stands, by a path of logarithmic length.
+        foreach (var earlier in kept)
+        {
+            var consistency = (await log.ProveConsistencyAsync(earlier.Size))!;
+            Assert.True(consistency.Verify(earlier, keys.Signing), $"from {earlier.Size}");
+            Assert.InRange(consistency.Path.Count, 1, 2 * 12);
+            Assert.False(consistency.Verify(earlier with { Size = earlier.Size + 1 }, keys.Signing)); // a head it was not asked for
+            Assert.False(consistency.Verify(earlier, stranger.Signing));
+        }
+        Assert.Null(await log.ProveConsistencyAsync(2608));
+
+        // Someone with rights over the database rewrites record 700 with hashes that match again: the walk of the
+        // chain is fooled only as far as the stored head, and a head kept before tells the rewrite at once.
+        await using (var c = await database.OpenAsync())
+        {
+            await InquiryTests.LiftAppendOnlyGuardAsync(c, provider);
+            var forged = records[699] with { Outcome = Outcome.Provided };
+            await c.ExecuteAsync("UPDATE provision_records SET outcome = 'Provided', content_hash = @h WHERE seq = 700", null, ("h", ProvisionLog.ContentHash(forged)));
+        }
+        var afterRewrite = new ProvisionLog(database, "p", keys.Signing, 7, TimeProvider.System);
+        Assert.False((await afterRewrite.ProveConsistencyAsync(kept[2].Size))!.Verify(kept[2], keys.Signing));
+        Assert.True((await afterRewrite.ProveConsistencyAsync(kept[0].Size))!.Verify(kept[0], keys.Signing)); // record 1 is untouched
+    }
+
+    [Fact]
+    public void Published_consistency_paths_verify_and_changed_ones_do_not()
+    {
+        byte[] Root(int n) => Convert.FromHexString(ReferenceRoots[n]);
+        var oneToEight = Hex("96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
+            "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e", "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4");
+        var sixToEight = Hex("0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a",
+            "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0", "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7");
+        var twoToFive = Hex("5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
+            "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b");
+        Assert.True(RecordTree.VerifyConsistency(1, 1, Root(1), Root(1), []));
+        Assert.True(RecordTree.VerifyConsistency(1, 8, Root(1), Root(8), oneToEight));
+        Assert.True(RecordTree.VerifyConsistency(6, 8, Root(6), Root(8), sixToEight));
+        Assert.True(RecordTree.VerifyConsistency(2, 5, Root(2), Root(5), twoToFive));
+
+        Assert.False(RecordTree.VerifyConsistency(5, 8, Root(6), Root(8), sixToEight)); // another earlier size
+        Assert.False(RecordTree.VerifyConsistency(6, 8, Root(5), Root(8), sixToEight)); // another earlier root
+        Assert.False(RecordTree.VerifyConsistency(6, 8, Root(6), Root(7), sixToEight)); // another later root
+        Assert.False(RecordTree.VerifyConsistency(6, 8, Root(6), Root(8), sixToEight[..2])); // a hash left out
+        Assert.False(RecordTree.VerifyConsistency(2, 5, Root(2), Root(5), [])); // no path
+        Assert.False(RecordTree.VerifyConsistency(1, 1, Root(1), Root(2), [])); // one size, two roots
+        Assert.False(RecordTree.VerifyConsistency(8, 6, Root(8), Root(6), sixToEight)); // shrinking
+        var changed = sixToEight.Select(h => h.ToArray()).ToList();
+        changed[0][31] ^= 1;
+        Assert.False(RecordTree.VerifyConsistency(6, 8, Root(6), Root(8), changed));
+    }
+
+    [Theory, StorageData]
+    public async Task A_tenant_auditor_keeps_a_tree_head_and_later_gets_the_log_proved_to_extend_it(StorageProvider provider)
+    {
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        var family = await MovedFamily.ArrangeAsync(network);
+        const string K = LinkageNetwork.Kashiwa;
+        await family.AnswerAsync("bunkyo-child-clerk");
+        var auditor = network.NodeClient("kashiwa-auditor");
+        var earlier = (await auditor.GetFromJsonAsync<SignedTreeHead>($"api/tenants/{K}/records/tree-head", ServiceDefaults.Json))!;
+        Assert.Equal(1, earlier.Size);
+        await family.AnswerAsync("bunkyo-child-clerk");
+        await family.AnswerAsync("bunkyo-child-clerk", item: "resident");
+
+        var proof = (await auditor.GetFromJsonAsync<ConsistencyProof>($"api/tenants/{K}/records/consistency?from=1", ServiceDefaults.Json))!;
+        var key = (await network.NodeClient().GetFromJsonAsync<PublicKeys>($"api/tenants/{K}/keys", ServiceDefaults.Json))!.OpenSigningKey();
+        Assert.Equal(3, proof.Head.Size);
+        Assert.True(proof.Verify(earlier, key));
+
+        foreach (var bad in new[] { "", "?from=0", "?from=-1", "?from=4", "?from=x" })
+            await ProblemAssert.IsProblemAsync(await auditor.GetAsync($"api/tenants/{K}/records/consistency{bad}"), 400, bad == "?from=x" ? "malformed-request" : "invalid-size");
+        // The core answers the same way for its own log.
+        var core = network.CoreClient("auditor-token");
+        var coreHead = (await core.GetFromJsonAsync<SignedTreeHead>("api/records/tree-head", ServiceDefaults.Json))!;
+        Assert.Equal(3, coreHead.Size);
+        Assert.Equal(coreHead.RootHash, (await core.GetFromJsonAsync<ConsistencyProof>("api/records/consistency?from=3", ServiceDefaults.Json))!.Head.RootHash);
+        await ProblemAssert.IsProblemAsync(await core.GetAsync("api/records/consistency?from=9"), 400, "invalid-size");
+        await ProblemAssert.IsProblemAsync(await network.CoreClient("operator-token").GetAsync("api/records/tree-head"), 403, "forbidden");
     }
 
     // The definition in RFC 9162 section 2.1.1, written out again here rather than taken from the code under test.
