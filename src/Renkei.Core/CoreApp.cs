@@ -98,6 +98,7 @@ public static class CoreApp
         app.MapPermissionTable();
         app.MapRelay();
         app.MapRecords();
+        app.MapWitness();
         database.MigrateAsync(typeof(CoreApp).Assembly).GetAwaiter().GetResult();
         // Made now: it refuses messages sent before it existed, whose nonces it cannot have seen.
         app.Services.GetRequiredService<EnvelopeVerifier>();

@@ -222,6 +222,8 @@ public sealed class LinkageNetwork : IAsyncDisposable
 
     public global::Renkei.Node.Linkage.InquiryRelay NodeRelay => nodeApp.Services.GetRequiredService<global::Renkei.Node.Linkage.InquiryRelay>();
 
+    public IServiceProvider NodeServices => nodeApp.Services;
+
     public global::Renkei.Node.Linkage.InquiryBatchWorker NodeBatchWorker => nodeApp.Services.GetRequiredService<global::Renkei.Node.Linkage.InquiryBatchWorker>();
 
     /// <summary>

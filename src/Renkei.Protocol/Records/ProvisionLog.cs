@@ -63,6 +63,9 @@ public sealed record InclusionProof(ProvisionRecord Record, long LeafIndex, List
 /// </summary>
 public sealed record ConsistencyProof(long FromSize, List<string> Path, SignedTreeHead Head)
 {
+    /// <summary>The kind of the message in which a node hands the core a tenant's proof to witness.</summary>
+    public const string MessageKind = "tree-head";
+
     /// <summary>Checks both heads' signatures by the party and the path from the earlier head, which the caller kept, to the new one.</summary>
     public bool Verify(SignedTreeHead earlier, ECDsa partyKey)
     {

@@ -1,0 +1,85 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Renkei.Core.Agencies;
+using Renkei.Hosting;
+using Renkei.Hosting.Storage;
+using Renkei.Hosting.Tls;
+using Renkei.Protocol;
+using Renkei.Protocol.Records;
+
+namespace Renkei.Core.Records;
+
+/// <summary>
+/// The core as witness of the tenants' provision records: a node sends each tenant's signed tree head with a
+/// consistency proof from the head the core witnessed last, and the core keeps it only if the proof holds. A tenant
+/// (or anyone with rights over its database and key) that rewrites records the core has witnessed can then not get
+/// another head witnessed, and the heads kept here are public, for auditors to hold the tenant's log to.
+/// </summary>
+public static class WitnessApi
+{
+    public static void MapWitness(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/api/witness", Witness).WithTags("Records")
+            .WithSummary("A node's signed message with a tenant's new signed tree head and its consistency proof from the head witnessed last.");
+        app.MapGet("/api/witness/{party}", async Task<Results<Ok<SignedTreeHead>, ProblemHttpResult>> (string party, Database database) =>
+                await LatestAsync(database, party) is { } head ? TypedResults.Ok(head) : Problems.NotFound("no-witnessed-head", "立会い済みのツリーヘッドがありません / No tree head of this party was witnessed"))
+            .WithTags("Records").WithSummary("The latest tree head of a party that the core witnessed (public: it holds no personal data).");
+    }
+
+    private static async Task<Results<Ok<SignedTreeHead>, ProblemHttpResult>> Witness(Envelope envelope, HttpContext context, AgencyStore agencies,
+        EnvelopeVerifier verifier, Database database, TimeProvider time, ILogger<Envelope> log)
+    {
+        var sender = await agencies.FindAsync(envelope.Sender);
+        if (context.RefuseUnlessFrom(id => sender is null ? NetworkIdentity.IsNode(id) : id == NetworkIdentity.Node(sender.NodeId),
+                "the node registered for the sending agency") is { } refused) return refused;
+        var verdict = verifier.Verify(envelope, CoreIdentity.PartyId, _ => agencies.SigningKeyOf(sender));
+        if (verdict != EnvelopeVerdict.Accepted)
+        {
+            var (slug, title) = EnvelopeVerifier.Describe(verdict);
+            return Problems.Result(EnvelopeVerifier.StatusOf(verdict), slug, title);
+        }
+        var proof = Read(envelope);
+        var key = agencies.SigningKeyOf(sender)!;
+        if (proof is null || proof.Head.Party != envelope.Sender || !proof.Head.HasValidSignature(key))
+            return Problems.BadRequest("malformed-tree-head", "ツリーヘッドが読めません / The tree head could not be read",
+                "The body is the sender's own signed tree head with a consistency proof (ConsistencyProof).");
+        var latest = await LatestAsync(database, envelope.Sender);
+        // The first head is taken as it comes; every later one must extend the one before.
+        if (latest is not null && !proof.Verify(latest, key))
+        {
+            log.LogWarning("Refused a tree head of {Party}: it does not extend the head witnessed at {Size} records", envelope.Sender, latest.Size);
+            return Problems.Conflict("inconsistent-tree-head",
+                $"記録が立会い済みの {latest.Size} 件から追記だけで伸びたことを示せません / The log is not shown to extend the {latest.Size} records witnessed before",
+                "Records the core witnessed were changed or removed; the witnessed heads stay as they were.");
+        }
+        if (latest is null || proof.Head.Size > latest.Size)
+        {
+            await using var c = await database.OpenAsync();
+            var h = proof.Head;
+            await c.ExecuteAsync("INSERT INTO witnessed_heads (party, size, root_hash, signed_at, signature, witnessed_at) VALUES (@p, @n, @r, @s, @g, @w) " +
+                "ON CONFLICT (party, size) DO NOTHING", null,
+                ("p", h.Party), ("n", h.Size), ("r", h.RootHash), ("s", Text(h.SignedAt)), ("g", h.Signature), ("w", Text(time.GetUtcNow())));
+        }
+        return TypedResults.Ok(await LatestAsync(database, envelope.Sender) ?? proof.Head);
+    }
+
+    private static ConsistencyProof? Read(Envelope envelope)
+    {
+        if (envelope.Kind != ConsistencyProof.MessageKind) return null;
+        try
+        {
+            return JsonSerializer.Deserialize<ConsistencyProof>(envelope.Body, ServiceDefaults.Json) is { Head: not null, Path: not null } p ? p : null;
+        }
+        catch (JsonException) { return null; }
+    }
+
+    public static async Task<SignedTreeHead?> LatestAsync(Database database, string party)
+    {
+        await using var c = await database.OpenAsync();
+        return (await c.QueryAsync("SELECT size, root_hash, signed_at, signature FROM witnessed_heads WHERE party = @p ORDER BY size DESC LIMIT 1",
+            r => new SignedTreeHead(party, Convert.ToInt64(r.GetValue(0)), r.GetString(1),
+                DateTimeOffset.Parse(r.GetString(2), System.Globalization.CultureInfo.InvariantCulture), r.GetString(3)), null, ("p", party))).SingleOrDefault();
+    }
+
+    private static string Text(DateTimeOffset t) => t.UtcDateTime.ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+}

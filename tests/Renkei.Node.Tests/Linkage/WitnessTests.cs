@@ -1,0 +1,71 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Renkei.Hosting;
+using Renkei.Hosting.Storage;
+using Renkei.Node.Linkage;
+using Renkei.Protocol;
+using Renkei.Protocol.Records;
+using Renkei.Testing;
+
+namespace Renkei.Node.Tests.Linkage;
+
+/// <summary>The core witnesses the tenants' tree heads, over the network's mutual TLS, and refuses one that does not extend the last.</summary>
+public class WitnessTests
+{
+    private const string K = LinkageNetwork.Kashiwa, B = LinkageNetwork.Bunkyo;
+
+    [Theory, StorageData]
+    public async Task The_core_keeps_each_tenants_growing_tree_head_and_refuses_one_after_a_rewrite(StorageProvider provider)
+    {
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        var family = await MovedFamily.ArrangeAsync(network);
+        var witness = network.NodeServices.GetRequiredService<TreeHeadWitness>();
+        var kashiwa = network.NodeTenants.Find(K)!;
+        var publicHeads = network.CoreClient(); // no token: witnessed heads are public
+        var key = kashiwa.Keys.Signing;
+
+        await ProblemAssert.IsProblemAsync(await publicHeads.GetAsync($"api/witness/{K}"), 404, "no-witnessed-head");
+        Assert.Null(await witness.WitnessAsync(kashiwa)); // nothing recorded yet, nothing to witness
+
+        await family.AnswerAsync("bunkyo-child-clerk");
+        Assert.Equal(1, (await witness.WitnessAsync(kashiwa))!.Size);
+        await family.AnswerAsync("bunkyo-child-clerk");
+        await family.AnswerAsync("bunkyo-child-clerk", item: "resident");
+        Assert.Equal(3, (await witness.WitnessAsync(kashiwa))!.Size);
+        var held = (await publicHeads.GetFromJsonAsync<SignedTreeHead>($"api/witness/{K}", ServiceDefaults.Json))!;
+        Assert.Equal((K, 3L), (held.Party, held.Size));
+        Assert.True(held.HasValidSignature(key));
+        Assert.Equal((await kashiwa.Records.TreeHeadAsync()).RootHash, held.RootHash);
+
+        // Someone with the tenant's database rewrites record 2 so that its own hashes match again.
+        await using (var c = await kashiwa.Database.OpenAsync())
+        {
+            await InquiryTests.LiftAppendOnlyGuardAsync(c, provider);
+            var record = (await kashiwa.Records.ListByCodeAsync((await kashiwa.AgencyCodeOfAsync("K-0001"))!))[1];
+            var forged = record with { Outcome = Outcome.NoData, Reason = "no-copy" };
+            await c.ExecuteAsync("UPDATE provision_records SET outcome = 'NoData', reason = 'no-copy', content_hash = @h WHERE seq = @s", null,
+                ("h", ProvisionLog.ContentHash(forged)), ("s", record.Seq));
+        }
+        await family.AnswerAsync("bunkyo-child-clerk");
+        Assert.Null(await witness.WitnessAsync(kashiwa)); // refused: the log no longer extends the witnessed head
+        Assert.Equal(held, await publicHeads.GetFromJsonAsync<SignedTreeHead>($"api/witness/{K}", ServiceDefaults.Json));
+        var proof = (await kashiwa.Records.ProveConsistencyAsync(held.Size))!;
+        Assert.False(proof.Verify(held, key)); // and an auditor holding the witnessed head sees the same
+
+        // Only the tenant itself has its head witnessed, each message once, and a body must read.
+        var bunkyo = network.NodeTenants.Find(B)!;
+        var asNode = network.Presenting(network.NodeCertificate, network.Core);
+        Envelope Message(string sender, PartyKeys keys, string body) => Envelope.Create(sender, "core", ConsistencyProof.MessageKind, body, keys.Signing, TimeProvider.System);
+        var kashiwaProof = JsonSerializer.Serialize(proof, ServiceDefaults.Json);
+        await ProblemAssert.IsProblemAsync(await asNode.PostAsJsonAsync("api/witness", Message(B, bunkyo.Keys, kashiwaProof), ServiceDefaults.Json), 400, "malformed-tree-head");
+        await ProblemAssert.IsProblemAsync(await asNode.PostAsJsonAsync("api/witness", Message(B, bunkyo.Keys, "{}"), ServiceDefaults.Json), 400, "malformed-tree-head");
+        await ProblemAssert.IsProblemAsync(await asNode.PostAsJsonAsync("api/witness", Message(K, bunkyo.Keys, kashiwaProof), ServiceDefaults.Json), 401, "bad-signature");
+        var bunkyoProof = (await bunkyo.Records.ProveConsistencyAsync((await bunkyo.Records.TreeHeadAsync()).Size))!;
+        var first = Message(B, bunkyo.Keys, JsonSerializer.Serialize(bunkyoProof, ServiceDefaults.Json));
+        Assert.Equal(bunkyoProof.Head.Size, (await LinkageNetwork.Ensure(await asNode.PostAsJsonAsync("api/witness", first, ServiceDefaults.Json))).GetProperty("size").GetInt64());
+        await ProblemAssert.IsProblemAsync(await asNode.PostAsJsonAsync("api/witness", first, ServiceDefaults.Json), 401, "replayed-message");
+        // Without the node's certificate the core takes nothing.
+        await ProblemAssert.IsProblemAsync(await network.CoreClient().PostAsJsonAsync("api/witness", Message(B, bunkyo.Keys, "{}"), ServiceDefaults.Json), 401, "client-certificate-required");
+    }
+}
