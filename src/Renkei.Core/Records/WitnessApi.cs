@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Renkei.Core.Agencies;
 using Renkei.Hosting;
 using Renkei.Hosting.Storage;
-using Renkei.Hosting.Tls;
 using Renkei.Protocol;
 using Renkei.Protocol.Records;
 
@@ -29,15 +28,8 @@ public static class WitnessApi
     private static async Task<Results<Ok<SignedTreeHead>, ProblemHttpResult>> Witness(Envelope envelope, HttpContext context, AgencyStore agencies,
         EnvelopeVerifier verifier, Database database, TimeProvider time, ILogger<Envelope> log)
     {
-        var sender = await agencies.FindAsync(envelope.Sender);
-        if (context.RefuseUnlessFrom(id => sender is null ? NetworkIdentity.IsNode(id) : id == NetworkIdentity.Node(sender.NodeId),
-                "the node registered for the sending agency") is { } refused) return refused;
-        var verdict = verifier.Verify(envelope, CoreIdentity.PartyId, _ => agencies.SigningKeyOf(sender));
-        if (verdict != EnvelopeVerdict.Accepted)
-        {
-            var (slug, title) = EnvelopeVerifier.Describe(verdict);
-            return Problems.Result(EnvelopeVerifier.StatusOf(verdict), slug, title);
-        }
+        var (sender, refused) = await agencies.AdmitAsync(envelope, context, verifier, log);
+        if (refused is not null) return refused;
         var proof = Read(envelope);
         var key = agencies.SigningKeyOf(sender)!;
         if (proof is null || proof.Head.Party != envelope.Sender || !proof.Head.HasValidSignature(key))

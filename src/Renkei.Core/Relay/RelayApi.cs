@@ -5,7 +5,6 @@ using Renkei.Core.Agencies;
 using Renkei.Core.Codes;
 using Renkei.Core.Permissions;
 using Renkei.Hosting;
-using Renkei.Hosting.Tls;
 using Renkei.Protocol;
 using Renkei.Protocol.Records;
 
@@ -28,18 +27,8 @@ public static class RelayApi
     private static async Task<Results<Ok<Envelope>, ProblemHttpResult>> Relay(Envelope envelope, HttpContext context, AgencyStore agencies, PermissionTable table,
         AgencyCodes codes, EnvelopeVerifier verifier, CoreIdentity core, ProvisionLog records, IHttpClientFactory http, TimeProvider time, ILogger<Envelope> log)
     {
-        var requester = await agencies.FindAsync(envelope.Sender);
-        // The connection must come from the node registered for the sending agency; a sender nobody
-        // registered gets past any node's certificate only to be refused as unknown-sender below.
-        if (context.RefuseUnlessFrom(id => requester is null ? NetworkIdentity.IsNode(id) : id == NetworkIdentity.Node(requester.NodeId),
-                "the node registered for the sending agency") is { } refused) return refused;
-        var verdict = verifier.Verify(envelope, CoreIdentity.PartyId, _ => agencies.SigningKeyOf(requester));
-        if (verdict != EnvelopeVerdict.Accepted)
-        {
-            var (slug, title) = EnvelopeVerifier.Describe(verdict);
-            log.LogWarning("Refused an inquiry message: {Reason}", slug);
-            return Problems.Result(EnvelopeVerifier.StatusOf(verdict), slug, title);
-        }
+        var (requester, refused) = await agencies.AdmitAsync(envelope, context, verifier, log);
+        if (refused is not null) return refused;
         var inquiries = envelope.BodyAs<InquiryBody>(RelayKinds.Inquiries);
         if (inquiries is null || !inquiries.All(IsComplete) || inquiries.DistinctBy(i => i.MessageId).Count() != inquiries.Count)
             return Problems.BadRequest("malformed-inquiry", "照会の内容が読めません / The inquiry could not be read",

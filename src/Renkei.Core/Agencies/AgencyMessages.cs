@@ -1,0 +1,28 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Renkei.Hosting;
+using Renkei.Hosting.Tls;
+using Renkei.Protocol;
+
+namespace Renkei.Core.Agencies;
+
+/// <summary>How the core admits a signed message from an agency, whatever it carries.</summary>
+public static class AgencyMessages
+{
+    /// <summary>
+    /// The sending agency, or why its message is refused: it must arrive over the connection of the node registered
+    /// for the agency (a sender nobody registered gets past any node's certificate only to be refused as an unknown
+    /// sender), be signed with the agency's key, be fresh and not replayed.
+    /// </summary>
+    public static async Task<(Agency? Sender, ProblemHttpResult? Refused)> AdmitAsync(this AgencyStore agencies, Envelope envelope, HttpContext context,
+        EnvelopeVerifier verifier, ILogger log)
+    {
+        var sender = await agencies.FindAsync(envelope.Sender);
+        if (context.RefuseUnlessFrom(id => sender is null ? NetworkIdentity.IsNode(id) : id == NetworkIdentity.Node(sender.NodeId),
+                "the node registered for the sending agency") is { } refused) return (null, refused);
+        var verdict = verifier.Verify(envelope, CoreIdentity.PartyId, _ => agencies.SigningKeyOf(sender));
+        if (verdict == EnvelopeVerdict.Accepted) return (sender, null);
+        var (slug, title) = EnvelopeVerifier.Describe(verdict);
+        log.LogWarning("Refused a {Kind} message: {Reason}", envelope.Kind, slug);
+        return (null, Problems.Result(EnvelopeVerifier.StatusOf(verdict), slug, title));
+    }
+}
