@@ -18,11 +18,14 @@ public static class RecordsApi
         group.MapGet("/{recordId}/proof", async Task<Results<Ok<InclusionProof>, ProblemHttpResult>> (string recordId, ProvisionLog log) =>
             await log.ProveAsync(recordId) is { } proof ? TypedResults.Ok(proof) : Problems.NotFound("unknown-record", "記録がありません / No such record"))
             .WithSummary("A record's inclusion in the signed head.");
-        group.MapGet("/tree-head", async (ProvisionLog log, CancellationToken ct) => TypedResults.Ok(await log.TreeHeadAsync(ct)))
-            .WithSummary("The signed root of the Merkle tree over the whole log: keep it to ask for a consistency proof later.");
-        group.MapGet("/consistency", async Task<Results<Ok<ConsistencyProof>, ProblemHttpResult>> (long? from, ProvisionLog log, CancellationToken ct) =>
+        // Tree heads and consistency proofs are hashes and sizes, nothing about anyone: public, so that every node and
+        // auditor can witness the core's log without a token of the core's.
+        var open = app.MapGroup("/api/records").WithTags("Records");
+        open.MapGet("/tree-head", async (ProvisionLog log, CancellationToken ct) => TypedResults.Ok(await log.TreeHeadAsync(ct)))
+            .WithSummary("The signed root of the Merkle tree over the whole log (public): keep it to ask for a consistency proof later.");
+        open.MapGet("/consistency", async Task<Results<Ok<ConsistencyProof>, ProblemHttpResult>> (long? from, ProvisionLog log, CancellationToken ct) =>
             await RecordProofsApi.ConsistencyAsync(log, from, ct))
-            .WithSummary("That the log still begins with the first `from` records unchanged (RFC 9162 consistency proof to a new signed tree head).");
+            .WithSummary("That the log still begins with the first `from` records unchanged (RFC 9162 consistency proof to a new signed tree head; public).");
         group.MapGet("/verify", async (ProvisionLog log, CancellationToken ct) => TypedResults.Ok(await log.CheckAsync(ct))).WithSummary("Recomputes every hash of the log.");
     }
 

@@ -121,6 +121,14 @@ public static class ProvisionsApi
             var (tenant, problem) = tenants.Enter(user, agencyId, "records");
             return tenant is null ? problem! : await RecordProofsApi.ConsistencyAsync(tenant.Records, from, ct);
         }).WithSummary("That the tenant's log still begins with the first `from` records unchanged (RFC 9162 consistency proof to a new signed tree head).");
+        group.MapGet("/core-head", async Task<Results<Ok<SignedTreeHead>, ProblemHttpResult>> (string agencyId, ClaimsPrincipal user, TenantDirectory tenants) =>
+        {
+            var (tenant, problem) = tenants.Enter(user, agencyId, "records");
+            if (tenant is null) return problem!;
+            await using var c = await tenant.Database.OpenAsync();
+            return await TreeHeadWitness.KeptCoreHeadAsync(c) is { } head ? TypedResults.Ok(head)
+                : Problems.NotFound("no-core-head", "コアのツリーヘッドをまだ保管していません / This tenant has kept no tree head of the core yet");
+        }).WithSummary("The latest signed tree head of the core's records that this tenant witnessed (kept only when the core proved it extends the one before).");
         group.MapGet("/verify", async Task<Results<Ok<LogCheck>, ProblemHttpResult>> (string agencyId, ClaimsPrincipal user, TenantDirectory tenants, CancellationToken ct) =>
         {
             var (tenant, problem) = tenants.Enter(user, agencyId, "records");

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Renkei.Hosting;
+using Renkei.Hosting.Storage;
 using Renkei.Node.Tenants;
 using Renkei.Protocol;
 using Renkei.Protocol.Records;
@@ -9,10 +10,11 @@ using Renkei.Protocol.Records;
 namespace Renkei.Node.Linkage;
 
 /// <summary>
-/// Has the core witness each tenant's provision records: every <see cref="NodeOptions.WitnessSeconds"/> it sends the
-/// tenant's new signed tree head with a consistency proof from the head the core witnessed last. Once witnessed,
-/// records cannot be rewritten unseen even by someone who holds the tenant's database and key: the core refuses the
-/// next head, and auditors compare the log with the heads the core keeps.
+/// Witnessing both ways, every <see cref="NodeOptions.WitnessSeconds"/>. The core witnesses each tenant's provision
+/// records: the node sends the tenant's new signed tree head with a consistency proof from the head the core witnessed
+/// last. And each tenant witnesses the core's: it keeps the core's signed tree head once the core proves it extends the
+/// one the tenant kept before. Once witnessed, records cannot be rewritten unseen even by someone who holds the party's
+/// database and key: the witness refuses the next head, and auditors compare the log with the heads the witness keeps.
 /// </summary>
 public sealed class TreeHeadWitness(TenantDirectory tenants, CoreLink core, TimeProvider time, NodeOptions options, ILogger<TreeHeadWitness> log)
     : BackgroundService
@@ -26,11 +28,18 @@ public sealed class TreeHeadWitness(TenantDirectory tenants, CoreLink core, Time
             do
             {
                 foreach (var tenant in tenants.All)
+                {
                     try { await WitnessAsync(tenant, stopping); }
-                    catch (Exception e) when (e is HttpRequestException or TaskCanceledException or InvalidOperationException or System.Data.Common.DbException)
+                    catch (Exception e) when (Passing(e))
                     {
                         log.LogWarning("The tree head of tenant {AgencyId} was not witnessed this time: {Error}", tenant.AgencyId, e.GetType().Name);
                     }
+                    try { await KeepCoreHeadAsync(tenant, stopping); }
+                    catch (Exception e) when (Passing(e))
+                    {
+                        log.LogWarning("Tenant {AgencyId} kept no new tree head of the core this time: {Error}", tenant.AgencyId, e.GetType().Name);
+                    }
+                }
             }
             while (await timer.WaitForNextTickAsync(stopping));
         }
@@ -62,6 +71,55 @@ public sealed class TreeHeadWitness(TenantDirectory tenants, CoreLink core, Time
             return null;
         }
         return await LinkageResponse<SignedTreeHead>(response, ct);
+    }
+
+    /// <summary>A failure that the next pass may not see again (the core unreachable, a database busy).</summary>
+    private static bool Passing(Exception e) =>
+        e is HttpRequestException or TaskCanceledException or InvalidOperationException or JsonException or System.Data.Common.DbException;
+
+    /// <summary>
+    /// Keeps the core's signed tree head in the tenant's database if the core proves it extends the head kept before (the
+    /// first one is taken as it comes); returns the head kept now, or null when the core has no records yet or its log no
+    /// longer extends the kept head, which is logged as an error on every pass until someone looks.
+    /// </summary>
+    public async Task<SignedTreeHead?> KeepCoreHeadAsync(Tenant tenant, CancellationToken ct = default)
+    {
+        var client = core.Client();
+        var coreKey = await core.CoreKeyAsync();
+        using var response = await client.GetAsync("api/records/tree-head", ct);
+        var head = await LinkageResponse<SignedTreeHead>(response, ct);
+        if (head.Party != CoreLink.CoreParty || !head.HasValidSignature(coreKey))
+            throw new InvalidOperationException("the core's tree head does not bear the core's signature");
+        if (head.Size == 0) return null; // nothing recorded yet, nothing to witness
+        await using var c = await tenant.Database.OpenAsync(ct);
+        var kept = await KeptCoreHeadAsync(c);
+        if (kept is not null && head.Size <= kept.Size)
+        {
+            if (head.Size == kept.Size && head.RootHash == kept.RootHash) return kept;
+            return Inconsistent(tenant, kept);
+        }
+        if (kept is not null)
+        {
+            using var proving = await client.GetAsync($"api/records/consistency?from={kept.Size}", ct);
+            var proof = await LinkageResponse<ConsistencyProof>(proving, ct);
+            if (!proof.Verify(kept, coreKey)) return Inconsistent(tenant, kept);
+            head = proof.Head;
+        }
+        await c.ExecuteAsync("INSERT INTO core_heads (size, root_hash, signed_at, signature, kept_at) VALUES (@n, @r, @s, @g, @k) ON CONFLICT (size) DO NOTHING", null,
+            ("n", head.Size), ("r", head.RootHash), ("s", SignedTreeHead.TimeText(head.SignedAt)), ("g", head.Signature), ("k", SignedTreeHead.TimeText(time.GetUtcNow())));
+        return head;
+    }
+
+    /// <summary>The latest tree head of the core that the tenant kept, or null before the first.</summary>
+    public static async Task<SignedTreeHead?> KeptCoreHeadAsync(System.Data.Common.DbConnection c) =>
+        (await c.QueryAsync("SELECT size, root_hash, signed_at, signature FROM core_heads ORDER BY size DESC LIMIT 1",
+            r => new SignedTreeHead(CoreLink.CoreParty, Convert.ToInt64(r.GetValue(0)), r.GetString(1), SignedTreeHead.ParseTime(r.GetString(2)), r.GetString(3)))).SingleOrDefault();
+
+    private SignedTreeHead? Inconsistent(Tenant tenant, SignedTreeHead kept)
+    {
+        log.LogError("The core's provision records no longer extend the {Size} records tenant {AgencyId} witnessed: records at the core were changed or removed",
+            kept.Size, tenant.AgencyId);
+        return null;
     }
 
     private static async Task<T> LinkageResponse<T>(HttpResponseMessage response, CancellationToken ct)

@@ -181,7 +181,10 @@ public class RecordTreeTests
         Assert.Equal(3, coreHead.Size);
         Assert.Equal(coreHead.RootHash, (await core.GetFromJsonAsync<ConsistencyProof>("api/records/consistency?from=3", ServiceDefaults.Json))!.Head.RootHash);
         await ProblemAssert.IsProblemAsync(await core.GetAsync("api/records/consistency?from=9"), 400, "invalid-size");
-        await ProblemAssert.IsProblemAsync(await network.CoreClient("operator-token").GetAsync("api/records/tree-head"), 403, "forbidden");
+        // Hashes and sizes only: the core's are public, for every node and auditor to witness.
+        Assert.Equal(coreHead.RootHash, (await network.CoreClient().GetFromJsonAsync<SignedTreeHead>("api/records/tree-head", ServiceDefaults.Json))!.RootHash);
+        Assert.Equal(3, (await network.CoreClient().GetFromJsonAsync<ConsistencyProof>("api/records/consistency?from=1", ServiceDefaults.Json))!.Head.Size);
+        await ProblemAssert.IsProblemAsync(await network.CoreClient("operator-token").GetAsync("api/records/verify"), 403, "forbidden");
     }
 
     // The definition in RFC 9162 section 2.1.1, written out again here rather than taken from the code under test.

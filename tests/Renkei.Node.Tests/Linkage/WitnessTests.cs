@@ -68,4 +68,45 @@ public class WitnessTests
         // Without the node's certificate the core takes nothing.
         await ProblemAssert.IsProblemAsync(await network.CoreClient().PostAsJsonAsync("api/witness", Message(B, bunkyo.Keys, "{}"), ServiceDefaults.Json), 401, "client-certificate-required");
     }
+
+    [Theory, StorageData]
+    public async Task Each_tenant_keeps_the_cores_growing_tree_head_and_refuses_one_after_a_rewrite(StorageProvider provider)
+    {
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        var family = await MovedFamily.ArrangeAsync(network);
+        var witness = network.NodeServices.GetRequiredService<TreeHeadWitness>();
+        var bunkyo = network.NodeTenants.Find(B)!;
+        var auditor = network.NodeClient("bunkyo-auditor");
+        var coreKey = network.CoreKeys.Signing;
+
+        await ProblemAssert.IsProblemAsync(await auditor.GetAsync($"api/tenants/{B}/records/core-head"), 404, "no-core-head");
+        Assert.Null(await witness.KeepCoreHeadAsync(bunkyo)); // nothing recorded yet, nothing to witness
+        await family.AnswerAsync("bunkyo-child-clerk");
+        await family.AnswerAsync("bunkyo-child-clerk", item: "resident");
+        var kept = (await witness.KeepCoreHeadAsync(bunkyo))!;
+        Assert.Equal(2, kept.Size);
+        Assert.True(kept.HasValidSignature(coreKey));
+        // The core's tree head is public: anyone may witness it.
+        var published = (await network.CoreClient().GetFromJsonAsync<SignedTreeHead>("api/records/tree-head", ServiceDefaults.Json))!;
+        Assert.Equal((published.Size, published.RootHash), (kept.Size, kept.RootHash));
+        Assert.Equal(kept, await auditor.GetFromJsonAsync<SignedTreeHead>($"api/tenants/{B}/records/core-head", ServiceDefaults.Json));
+        Assert.Equal(kept, await witness.KeepCoreHeadAsync(bunkyo)); // nothing new: the same head
+        await ProblemAssert.IsProblemAsync(await network.NodeClient("kashiwa-auditor").GetAsync($"api/tenants/{B}/records/core-head"), 403, "another-tenant");
+
+        // Someone with the core's database rewrites its first record so that its own hashes match again.
+        await using (var c = await network.CoreDatabase.OpenAsync())
+        {
+            await InquiryTests.LiftAppendOnlyGuardAsync(c, provider);
+            var code = (await c.QueryAsync("SELECT code FROM provision_records WHERE seq = 1", r => r.GetString(0))).Single();
+            var record = (await network.CoreClient("auditor-token").GetFromJsonAsync<List<ProvisionRecord>>($"api/records?code={code}", ServiceDefaults.Json))!
+                .Single(r => r.Seq == 1);
+            var forged = record with { Outcome = Outcome.NoData, Reason = "no-copy" };
+            await c.ExecuteAsync("UPDATE provision_records SET outcome = 'NoData', reason = 'no-copy', content_hash = @h WHERE seq = 1", null,
+                ("h", ProvisionLog.ContentHash(forged)));
+        }
+        await family.AnswerAsync("bunkyo-child-clerk");
+        Assert.Null(await witness.KeepCoreHeadAsync(bunkyo)); // refused: the core's log no longer extends the kept head
+        Assert.Equal(kept, await auditor.GetFromJsonAsync<SignedTreeHead>($"api/tenants/{B}/records/core-head", ServiceDefaults.Json));
+        Assert.Contains(network.Logs.Lines, l => l.Contains("no longer extend the 2 records tenant " + B));
+    }
 }
