@@ -158,6 +158,7 @@ public class RegistryCommandTests
         var result = await RenkeiCommand.RunAsync("registry", "seed", "--data", data.Path, a, b, c, d);
         Assert.NotEqual(0, result.ExitCode);
         Assert.Contains(expected, result.Error);
+        Assert.DoesNotContain("   at ", result.Error); // a value that does not parse is a usage error, not a crash
         Assert.False(File.Exists(RegistryStorage.SqliteFile(data.Path)));
     }
 

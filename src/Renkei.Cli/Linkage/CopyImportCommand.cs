@@ -35,8 +35,7 @@ public static class CopyImportCommand
         var format = new Option<string?>("--format")
         {
             Description = "jsonl または csv（既定は拡張子から）/ jsonl or csv (default: from the file's extension, .csv is CSV)",
-        };
-        format.AcceptOnlyFromAmong("jsonl", "csv");
+        }.OneOf("jsonl", "csv");
         var command = new Command("import-copies",
             "副本を一括登録する（不正な行は行番号と理由を表示し、正しい行は登録）/ import copies in bulk: bad rows are reported by line and reason, good rows are kept")
         {

@@ -30,18 +30,8 @@ public static class RegistryCommands
         {
             Description = $"市区町村の数（デモの先頭から1〜{DemoMunicipalities.All.Count}）/ how many demo municipalities, from the first",
             Required = true,
-        };
-        municipalities.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<int>() is var k && (k < 1 || k > DemoMunicipalities.All.Count))
-                r.AddError($"--municipalities は1から{DemoMunicipalities.All.Count}です / --municipalities must be 1 to {DemoMunicipalities.All.Count} (got {k})");
-        });
-        var residents = new Option<long>("--residents") { Description = "住民の数 / how many residents (1 or more)", Required = true };
-        residents.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<long>() is var n && (n < 1 || n > 100_000_000))
-                r.AddError($"--residents は1から100,000,000です / --residents must be 1 to 100,000,000 (got {n})");
-        });
+        }.Between(1, DemoMunicipalities.All.Count);
+        var residents = new Option<long>("--residents") { Description = "住民の数 / how many residents (1 or more)", Required = true }.Between(1, 100_000_000);
         var seed = new Option<int?>("--seed") { Description = "乱数の種（同じ種なら同じ住民）/ the random seed: the same seed gives the same people; random if omitted" };
         var storage = new RegistryStorage();
         var command = new Command("seed", "架空の住民を登録する / register synthetic residents (names, addresses, households, numbers)")
