@@ -6,11 +6,37 @@ namespace Renkei.Cli.Network;
 /// <summary><c>renkei up</c>: runs the whole network until Ctrl+C.</summary>
 public static class UpCommand
 {
-    public static Option<string> DataOption() => new("--data")
+    public static Option<string> DataOption()
     {
-        Description = "データフォルダ / the data folder (one folder per service, network.json)",
-        DefaultValueFactory = _ => "data",
-    };
+        var data = new Option<string>("--data")
+        {
+            Description = "データフォルダ / the data folder (one folder per service, network.json)",
+            DefaultValueFactory = _ => "data",
+        };
+        RefuseFiles(data);
+        return data;
+    }
+
+    /// <summary>
+    /// A data folder that is a file, or lies under one, is a usage error: every command would otherwise fail
+    /// deep inside making its first folder.
+    /// </summary>
+    public static void RefuseFiles(Option option)
+    {
+        option.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<string?>() is not { } path) return;
+            if (string.IsNullOrWhiteSpace(path)) { result.AddError($"{option.Name} が空です / {option.Name} is empty"); return; }
+            for (var p = Path.GetFullPath(path); p is not null && !Directory.Exists(p); p = Path.GetDirectoryName(p))
+            {
+                if (!File.Exists(p)) continue;
+                result.AddError(p == Path.GetFullPath(path)
+                    ? $"{option.Name} はフォルダです。{path} はファイルです / {option.Name} must be a folder; {path} is a file"
+                    : $"{option.Name} のフォルダを作れません。{p} はファイルです / {option.Name} cannot be a folder under {p}, which is a file");
+                return;
+            }
+        });
+    }
 
     public static Command Create()
     {
