@@ -33,6 +33,14 @@ public static class CommandTree
             LinkageBench.Create(),
         });
 
+        // System.CommandLine's own options speak English only; every other text is Japanese first.
+        foreach (var option in root.Options)
+            option.Description = option switch
+            {
+                System.CommandLine.Help.HelpOption => "使い方を表示する / show help and usage information",
+                VersionOption => "バージョンを表示する / show version information",
+                _ => option.Description,
+            };
         return root;
     }
 }
