@@ -130,6 +130,29 @@ public class NodeCommandTests
     }
 
     [Fact]
+    public async Task Inquire_batch_refuses_an_out_file_it_cannot_write_before_asking_anyone()
+    {
+        using var data = new TempFolder();
+        using var elsewhere = new TempFolder();
+        var list = elsewhere.File("list.txt");
+        await File.WriteAllLinesAsync(list, ["B-1"]);
+        foreach (var (output, expected) in new[]
+        {
+            (elsewhere.File("missing/results.jsonl"), "のフォルダがありません / the folder of"),
+            (elsewhere.Path, "はフォルダです / "),
+        })
+        {
+            var result = await RenkeiCommand.RunAsync("node", "inquire-batch", "--data", data.Path, "--agency", Bunkyo, "--affair", "child-allowance",
+                "--provider", Kashiwa, "--item", "local-tax", "--file", list, "--out", output);
+            Assert.Equal(2, result.ExitCode);
+            Assert.Contains("--out: ", result.Error);
+            Assert.Contains(expected, result.Error);
+            Assert.DoesNotContain("   at ", result.Error);
+        }
+        Assert.Empty(Directory.GetFileSystemEntries(data.Path)); // no network was started, no inquiry made
+    }
+
+    [Fact]
     public async Task Import_copies_numbers_lines_of_a_file_with_carriage_returns_only_as_the_node_does()
     {
         using var data = new TempFolder();

@@ -40,6 +40,12 @@ public static class InquireBatchCommand
         {
             var path = parse.GetValue(file)!;
             if (!path.Exists) { Console.Error.WriteLine($"ファイルがありません / no such file: {path.Name}"); return 2; }
+            // Before any inquiry is made: each one is recorded at three parties, and results that cannot be written are lost.
+            if (parse.GetValue(output) is { } outFile && OutputFile.Problem(outFile.FullName) is { } unwritable)
+            {
+                Console.Error.WriteLine($"--out: {unwritable}");
+                return 2;
+            }
             DateTimeOffset? since = null;
             if (parse.GetValue(notBefore) is { } text)
             {
