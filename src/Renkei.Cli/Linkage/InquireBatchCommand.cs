@@ -53,6 +53,7 @@ public static class InquireBatchCommand
                 since = t;
             }
             var (numbers, bad) = ReadList(await File.ReadAllLinesAsync(path.FullName, ct));
+            if (numbers.Count == 0 && bad.Count == 0) return NodeCommands.EmptyFile(path, null);
             foreach (var (line, reason) in bad) Console.Error.WriteLine($"{line}行目 / line {line}: {reason}");
             if (numbers.Count == 0) { Console.Error.WriteLine("照会する宛名番号がありません / no addressee numbers to ask for"); return 1; }
 

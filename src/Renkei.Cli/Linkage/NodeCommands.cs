@@ -27,7 +27,9 @@ public static class NodeCommands
             var people = new List<AddresseeSystem.Person>();
             // RFC 4180, as spreadsheets export it (quoted fields too); the number is never echoed, only the line and what is wrong.
             var unreadable = new List<(int, string)>();
-            var records = Csv.Parse(await File.ReadAllTextAsync(path.FullName, ct), unreadable);
+            var text = await File.ReadAllTextAsync(path.FullName, ct);
+            if (string.IsNullOrWhiteSpace(text)) return EmptyFile(path, null);
+            var records = Csv.Parse(text, unreadable);
             foreach (var (line, reason) in unreadable) Console.Error.WriteLine($"{line}行目 / line {line}: {reason}");
             var errors = unreadable.Count;
             foreach (var (line, fields) in records)
@@ -42,6 +44,7 @@ public static class NodeCommands
                     errors++;
                 }
             }
+            if (people.Count == 0 && errors == 0) return EmptyFile(path, "見出し行のほかに行がありません / it has a header and no people");
             var (linkage, own) = await ConnectAsync(folder);
             try
             {
@@ -71,6 +74,16 @@ public static class NodeCommands
         {
             issue, CopyImportCommand.Create(), InquireBatchCommand.Create(),
         };
+    }
+
+    /// <summary>
+    /// An input file with nothing to do is refused (exit 2, as for a missing file) rather than "done" with nothing done:
+    /// an empty export is more often a mistake upstream than a wish.
+    /// </summary>
+    internal static int EmptyFile(FileInfo path, string? detail)
+    {
+        Console.Error.WriteLine($"ファイルが空です / the file is empty: {path.Name}{(detail is null ? "" : $" ({detail})")}");
+        return 2;
     }
 
     /// <summary>
