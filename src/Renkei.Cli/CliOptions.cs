@@ -14,16 +14,28 @@ public static class CliOptions
     /// <summary>A whole number from <paramref name="min"/> to <paramref name="max"/>; anything else is a usage error naming the option.</summary>
     public static Option<T> Between<T>(this Option<T> option, T min, T max) where T : struct, IBinaryInteger<T>, IMinMaxValue<T>
     {
-        option.CustomParser = result =>
-        {
-            var text = result.Tokens.Count > 0 ? result.Tokens[^1].Value : "";
-            if (T.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max) return value;
-            result.AddError(max == T.MaxValue
-                ? $"{option.Name} は{min:N0}以上の整数です / {option.Name} must be a whole number of {min:N0} or more (got '{text}')"
-                : $"{option.Name} は{min:N0}から{max:N0}の整数です / {option.Name} must be a whole number from {min:N0} to {max:N0} (got '{text}')");
-            return default;
-        };
+        option.CustomParser = result => Parse(result, option.Name, min, max);
         return option;
+    }
+
+    /// <summary>An optional whole number from <paramref name="min"/> to <paramref name="max"/>.</summary>
+    public static Option<T?> Between<T>(this Option<T?> option, T min, T max) where T : struct, IBinaryInteger<T>, IMinMaxValue<T>
+    {
+        option.CustomParser = result => Parse(result, option.Name, min, max);
+        return option;
+    }
+
+    private static T Parse<T>(System.CommandLine.Parsing.ArgumentResult result, string name, T min, T max) where T : struct, IBinaryInteger<T>, IMinMaxValue<T>
+    {
+        var text = result.Tokens.Count > 0 ? result.Tokens[^1].Value : "";
+        if (T.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max) return value;
+        result.AddError((min == T.MinValue, max == T.MaxValue) switch
+        {
+            (true, true) => $"{name} は整数です / {name} must be a whole number (got '{text}')",
+            (false, true) => $"{name} は{min:N0}以上の整数です / {name} must be a whole number of {min:N0} or more (got '{text}')",
+            _ => $"{name} は{min:N0}から{max:N0}の整数です / {name} must be a whole number from {min:N0} to {max:N0} (got '{text}')",
+        });
+        return default;
     }
 
     /// <summary>One of <paramref name="choices"/>, shown in the help; anything else is a usage error that lists them.</summary>

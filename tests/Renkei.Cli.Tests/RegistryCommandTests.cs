@@ -152,6 +152,7 @@ public class RegistryCommandTests
     [InlineData("--municipalities", "2", "--residents", "-5", "--residents")]
     [InlineData("--municipalities", "two", "--residents", "10", "two")]
     [InlineData("--municipalities", "2", "--seed", "4", "--residents")]
+    [InlineData("--municipalities", "2", "--seed", "x", "--seed は整数です / --seed must be a whole number (got 'x')")]
     public async Task Seed_refuses_bad_arguments_and_writes_nothing(string a, string b, string c, string d, string expected)
     {
         using var data = new TempFolder();

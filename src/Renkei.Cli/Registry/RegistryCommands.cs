@@ -34,7 +34,8 @@ public static class RegistryCommands
             Required = true,
         }.Between(1, DemoMunicipalities.All.Count);
         var residents = new Option<long>("--residents") { Description = "住民の数 / how many residents (1 or more)", Required = true }.Between(1, 100_000_000);
-        var seed = new Option<int?>("--seed") { Description = "乱数の種（同じ種なら同じ住民）/ the random seed: the same seed gives the same people; random if omitted" };
+        var seed = new Option<int?>("--seed") { Description = "乱数の種（同じ種なら同じ住民）/ the random seed: the same seed gives the same people; random if omitted" }
+            .Between(int.MinValue, int.MaxValue);
         var storage = new RegistryStorage();
         var command = new Command("seed", "架空の住民を登録する / register synthetic residents (names, addresses, households, numbers)")
         {
