@@ -18,6 +18,10 @@ public class CardCommandTests
         Assert.Contains("申請書.txt.p7s はフォルダです / ", sign.Error);
         Assert.DoesNotContain("   at ", sign.Error);
 
+        var signFolder = await RenkeiCommand.RunAsync("card", "sign", "--card", card, "--signing-password", "HANAKO1", folder.Path);
+        Assert.Equal(1, signFolder.ExitCode);
+        Assert.Contains("はフォルダです。署名するのはファイルです / ", signFolder.Error);
+
         var file = folder.File("certs");
         await File.WriteAllTextAsync(file, "");
         var onFile = await RenkeiCommand.RunAsync("card", "export", "--card", card, "--out", file);

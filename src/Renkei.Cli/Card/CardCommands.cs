@@ -123,6 +123,7 @@ public static class CardCommands
         command.SetAction(async (parse, ct) =>
         {
             var path = parse.GetValue(file)!;
+            if (Directory.Exists(path)) return Fail($"{path} はフォルダです。署名するのはファイルです / {path} is a folder; sign a file");
             if (!File.Exists(path)) return Fail($"ファイルがありません / no such file: {path}");
             // Before the password is tried: a signature that cannot be written is a try spent for nothing.
             if (OutputFile.Problem(path + ".p7s") is { } unwritable) return Fail(unwritable);
