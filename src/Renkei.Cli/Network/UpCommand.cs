@@ -71,9 +71,9 @@ public static class UpCommand
             using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
             SandboxNetwork network;
             try { network = await SandboxNetwork.StartAsync(folder, basePort); }
-            catch (IOException e) when (e.Message.Contains("bind", StringComparison.OrdinalIgnoreCase))
+            catch (IOException e)
             {
-                // Taken between the check and the start, or not ours to listen on.
+                // A port taken between the check and the start, one not ours to listen on, or a data folder that cannot be written.
                 Console.Error.WriteLine($"サービスを起動できません / cannot start the services: {e.Message}");
                 return 1;
             }
