@@ -1,28 +1,3 @@
-using System.CommandLine;
-using Renkei.Cli.Bench;
-using Renkei.Cli.Card;
-using Renkei.Cli.Linkage;
-using Renkei.Cli.Network;
-using Renkei.Cli.Numbers;
-using Renkei.Cli.Pki;
-using Renkei.Cli.Registry;
+using Renkei.Cli;
 
-var root = new RootCommand("renkei: マイナンバー制度の基盤を動かす / run and use the Renkei network");
-root.Subcommands.Add(UpCommand.Create());
-root.Subcommands.Add(NumberCommands.Create());
-root.Subcommands.Add(RegistryCommands.Create());
-root.Subcommands.Add(CardCommands.Create());
-root.Subcommands.Add(PkiCommands.Create());
-root.Subcommands.Add(NodeCommands.Create());
-root.Subcommands.Add(DemoCommand.Create());
-
-// Benchmarks: each prints its figures last as one line of JSON.
-root.Subcommands.Add(new Command("bench", "性能を測る / measure throughput; the last line is JSON")
-{
-    NumbersBench.Create(),
-    SeedBench.Create(),
-    PkiBench.Create(),
-    LinkageBench.Create(),
-});
-
-return await root.Parse(args).InvokeAsync();
+return await CommandTree.Create().Parse(args).InvokeAsync();

@@ -130,6 +130,63 @@ public class NodeCommandTests
     }
 
     [Fact]
+    public async Task An_empty_input_file_is_refused_as_empty_by_every_node_command_without_starting_anything()
+    {
+        using var data = new TempFolder();
+        using var inputs = new TempFolder();
+        var empty = inputs.File("empty.txt");
+        await File.WriteAllTextAsync(empty, "");
+        var blank = inputs.File("blank.jsonl");
+        await File.WriteAllTextAsync(blank, "\n  \r\n\n");
+        var copiesHeader = inputs.File("copies.csv");
+        await File.WriteAllTextAsync(copiesHeader, "addresseeNumber,item,schemaVersion,content\r\n");
+        var peopleHeader = inputs.File("people.csv");
+        await File.WriteAllTextAsync(peopleHeader, "addresseeNumber,individualNumber\n");
+        string[] batch = ["node", "inquire-batch", "--data", data.Path, "--agency", Bunkyo, "--affair", "child-allowance", "--provider", Kashiwa, "--item", "local-tax"];
+        foreach (var (args, name) in new[]
+        {
+            ((string[])["node", "import-copies", "--data", data.Path, "--agency", Kashiwa, "--file", empty], "empty.txt"),
+            (["node", "import-copies", "--data", data.Path, "--agency", Kashiwa, "--file", blank], "blank.jsonl"),
+            (["node", "import-copies", "--data", data.Path, "--agency", Kashiwa, "--file", copiesHeader], "copies.csv"),
+            (["node", "issue-codes", "--data", data.Path, "--agency", Kashiwa, "--file", empty], "empty.txt"),
+            (["node", "issue-codes", "--data", data.Path, "--agency", Kashiwa, "--file", peopleHeader], "people.csv"),
+            ([.. batch, "--file", empty], "empty.txt"),
+            ([.. batch, "--file", blank], "blank.jsonl"),
+        })
+        {
+            var result = await RenkeiCommand.RunAsync(args);
+            Assert.True(result.ExitCode == 2, $"{string.Join(' ', args[..2])} {name}: {result.ExitCode} {result.Output}{result.Error}");
+            Assert.Contains($"ファイルが空です / the file is empty: {name}", result.Error);
+            Assert.DoesNotContain("imported", result.Output); // no "0 copies imported" as if something was done
+            Assert.DoesNotContain("delivered", result.Output);
+        }
+        Assert.Empty(Directory.GetFileSystemEntries(data.Path)); // refused before any network was started
+    }
+
+    [Fact]
+    public async Task Inquire_batch_refuses_an_out_file_it_cannot_write_before_asking_anyone()
+    {
+        using var data = new TempFolder();
+        using var elsewhere = new TempFolder();
+        var list = elsewhere.File("list.txt");
+        await File.WriteAllLinesAsync(list, ["B-1"]);
+        foreach (var (output, expected) in new[]
+        {
+            (elsewhere.File("missing/results.jsonl"), "のフォルダがありません / the folder of"),
+            (elsewhere.Path, "はフォルダです / "),
+        })
+        {
+            var result = await RenkeiCommand.RunAsync("node", "inquire-batch", "--data", data.Path, "--agency", Bunkyo, "--affair", "child-allowance",
+                "--provider", Kashiwa, "--item", "local-tax", "--file", list, "--out", output);
+            Assert.Equal(2, result.ExitCode);
+            Assert.Contains("--out: ", result.Error);
+            Assert.Contains(expected, result.Error);
+            Assert.DoesNotContain("   at ", result.Error);
+        }
+        Assert.Empty(Directory.GetFileSystemEntries(data.Path)); // no network was started, no inquiry made
+    }
+
+    [Fact]
     public async Task Import_copies_numbers_lines_of_a_file_with_carriage_returns_only_as_the_node_does()
     {
         using var data = new TempFolder();

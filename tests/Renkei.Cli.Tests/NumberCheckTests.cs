@@ -39,6 +39,7 @@ public class NumberCheckTests
     {
         var result = await RenkeiCommand.RunAsync("number", "check", "--kind", "pension", "123456789018");
         Assert.NotEqual(0, result.ExitCode);
-        Assert.Contains("pension", result.Error);
+        Assert.Contains("--kind は individual、corporate のいずれかです / --kind must be one of individual, corporate (got 'pension')", result.Error);
+        Assert.DoesNotContain("有効", result.Output);
     }
 }

@@ -91,6 +91,32 @@ public sealed class NumberDeriveTests : IDisposable
         Assert.Equal(1, result.ExitCode);
         Assert.Empty(result.Output);
         Assert.Contains("鍵ファイル", result.Error);
+        Assert.Contains("フォルダです / it is a folder", result.Error);
+    }
+
+    [Fact]
+    public async Task A_missing_key_file_or_an_empty_path_says_so_plainly()
+    {
+        var missing = await RenkeiCommand.RunAsync("number", "derive", "--key-file", folder.File("absent.key"), "12345678901");
+        Assert.Contains("ファイルがありません / no such file", missing.Error);
+        var empty = await RenkeiCommand.RunAsync("number", "derive", "--key-file", "", "12345678901");
+        Assert.Equal(1, empty.ExitCode);
+        Assert.Contains("パスが空です / the path is empty", empty.Error);
+        Assert.DoesNotContain("Parameter", empty.Error);
+    }
+
+    [Theory]
+    [InlineData("abc")]
+    [InlineData("99999999999")]
+    [InlineData("1.5")]
+    public async Task A_reissue_count_that_is_not_a_whole_number_is_a_usage_error_not_a_crash(string value)
+    {
+        var result = await RenkeiCommand.RunAsync("number", "derive", "--key-file", KeyFile(KeyHex), "--reissue", value, "12345678901");
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains($"--reissue は0以上の整数です / --reissue must be a whole number of 0 or more (got '{value}')", result.Error);
+        Assert.DoesNotContain("Unhandled", result.Error);
+        Assert.DoesNotContain("   at ", result.Error);
+        AssertNoNumber(result);
     }
 
     [Theory]

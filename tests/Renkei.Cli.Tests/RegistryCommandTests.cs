@@ -152,12 +152,14 @@ public class RegistryCommandTests
     [InlineData("--municipalities", "2", "--residents", "-5", "--residents")]
     [InlineData("--municipalities", "two", "--residents", "10", "two")]
     [InlineData("--municipalities", "2", "--seed", "4", "--residents")]
+    [InlineData("--municipalities", "2", "--seed", "x", "--seed は整数です / --seed must be a whole number (got 'x')")]
     public async Task Seed_refuses_bad_arguments_and_writes_nothing(string a, string b, string c, string d, string expected)
     {
         using var data = new TempFolder();
         var result = await RenkeiCommand.RunAsync("registry", "seed", "--data", data.Path, a, b, c, d);
         Assert.NotEqual(0, result.ExitCode);
         Assert.Contains(expected, result.Error);
+        Assert.DoesNotContain("   at ", result.Error); // a value that does not parse is a usage error, not a crash
         Assert.False(File.Exists(RegistryStorage.SqliteFile(data.Path)));
     }
 
@@ -257,6 +259,47 @@ public class RegistryCommandTests
         Assert.Contains("データベース", unreachable.Error);
         Assert.DoesNotContain("   at ", unreachable.Error);
     }
+
+    [Theory]
+    [InlineData("INT")]
+    [InlineData("TERM")]
+    public async Task An_interrupted_seed_stops_promptly_leaves_the_register_as_it_was_says_so_and_exits_130(string signal)
+    {
+        // A shell that started the tests in the background made them ignore Ctrl+C; no Ctrl+C can reach the command then either.
+        if (signal == "INT" && IgnoresSigint()) return;
+        using var data = new TempFolder();
+        using var process = RenkeiCommand.Start(["registry", "seed", "--data", data.Path, "--municipalities", "3", "--residents", "1000000", "--seed", "4"]);
+        var output = process.StandardOutput.ReadToEndAsync();
+        // In the middle of the load: the first progress line (a tenth of the people) is on standard error.
+        var progress = new StringBuilder();
+        while (await process.StandardError.ReadLineAsync() is { } line)
+        {
+            progress.AppendLine(line);
+            if (line.Contains("登録中 / seeding:")) break;
+        }
+        Assert.False(process.HasExited, progress.ToString());
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        using (var kill = System.Diagnostics.Process.Start("kill", [$"-{signal}", process.Id.ToString()])) await kill.WaitForExitAsync();
+        var error = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(20), $"stopped after {watch.Elapsed}");
+        Assert.Equal(130, process.ExitCode);
+        Assert.Contains("中断しました。台帳は登録前のままです / interrupted; the register is as it was before", error);
+        Assert.DoesNotContain("   at ", error);
+        Assert.DoesNotContain("登録しました", await output);
+
+        // The load was one transaction: nothing of it stays, and the register takes the same seed afterwards.
+        await using (var c = await Database.Sqlite(RegistryStorage.SqliteFile(data.Path)).OpenAsync())
+            foreach (var table in new[] { "residents", "households", "individual_numbers", "resident_record_codes", "resident_events" })
+                Assert.Equal(0, await c.ScalarAsync<long>($"SELECT COUNT(*) FROM {table}"));
+        await SeedAsync("--data", data.Path, "--municipalities", "1", "--residents", "20", "--seed", "4");
+        Assert.Equal(20, (await ExportAsync("--data", data.Path)).Count);
+    }
+
+    /// <summary>Whether this process ignores SIGINT (bit 1 of SigIgn in /proc/self/status), which its children inherit.</summary>
+    private static bool IgnoresSigint() =>
+        File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("SigIgn:")) is { } line
+        && (Convert.ToUInt64(line["SigIgn:".Length..].Trim(), 16) & 0b10) != 0;
 
     [Fact]
     public async Task Demo_residents_fill_the_first_three_municipalities_once()

@@ -78,6 +78,26 @@ public class UpCommandTests
     }
 
     [Fact]
+    public async Task Up_names_a_taken_port_before_starting_anything()
+    {
+        using var folder = new TempFolder();
+        using var holder = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        holder.Start();
+        var taken = ((System.Net.IPEndPoint)holder.LocalEndpoint).Port;
+        // The taken port is the third service's (the Node's): the Registry's and the Core's ports come before it.
+        var result = await RenkeiCommand.RunAsync("up", "--data", folder.Path, "--port", (taken - 3).ToString());
+        Assert.Equal(1, result.ExitCode);
+        Assert.Matches($@"ポート [0-9, ]*\b{taken}\b[0-9, ]* は使用中です", result.Error);
+        Assert.Contains("already in use", result.Error);
+        Assert.DoesNotContain("   at ", result.Error);
+        Assert.Empty(Directory.GetFileSystemEntries(folder.Path)); // nothing started, nothing made
+
+        var outOfRange = await RenkeiCommand.RunAsync("up", "--data", folder.Path, "--port", "65532");
+        Assert.Equal(1, outOfRange.ExitCode);
+        Assert.Contains("--port は0から65,531の整数です", outOfRange.Error);
+    }
+
+    [Fact]
     public async Task Help_explains_every_command()
     {
         var root = await RenkeiCommand.RunAsync("--help");

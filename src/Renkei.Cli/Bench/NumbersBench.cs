@@ -25,11 +25,7 @@ public static class NumbersBench
         {
             Description = "生成する番号の数 / how many numbers to derive (the AES run encrypts ten blocks per number)",
             DefaultValueFactory = _ => 60_000_000,
-        };
-        count.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<long>() < 1) result.AddError("--count は1以上です / --count must be 1 or more");
-        });
+        }.Between(1, long.MaxValue);
         var command = new Command("numbers", "個人番号生成（FF1）の速度を測る / measure Individual Number derivation (FF1) against raw AES-256-ECB") { count };
         command.SetAction(parse => Run(parse.GetValue(count)));
         return command;

@@ -28,6 +28,7 @@ public static class PkiBench
         var seconds = new Option<int>("--seconds") { Description = "各測定の秒数 / seconds per measurement", DefaultValueFactory = _ => 5 };
         var concurrency = new Option<int>("--concurrency") { Description = "同時リクエスト数 / requests in flight", DefaultValueFactory = _ => 32 };
         var data = new Option<string?>("--data") { Description = "データフォルダ（省略時は一時フォルダ）/ data folder (a temporary one by default)" };
+        UpCommand.RefuseFiles(data);
         var command = new Command("pki", "公的個人認証の性能 / OCSP responses/s, authentication verifications/s, certificate issuance/s")
             { cards, seconds, concurrency, data };
         command.SetAction(async (parse, ct) =>

@@ -16,17 +16,9 @@ public static class SeedBench
 {
     public static Command Create()
     {
-        var residents = new Option<long>("--residents") { Description = "住民の数 / residents to seed", DefaultValueFactory = _ => 100_000 };
-        residents.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<long>() is var n && (n < 1 || n > 100_000_000))
-                r.AddError($"--residents は1から100,000,000です / --residents must be 1 to 100,000,000 (got {n})");
-        });
-        var batch = new Option<int>("--batch") { Description = "1トランザクションの人数 / residents per transaction", DefaultValueFactory = _ => 10_000 };
-        batch.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<int>() < 1) r.AddError("--batch は1以上です / --batch must be at least 1");
-        });
+        var residents = new Option<long>("--residents") { Description = "住民の数 / residents to seed", DefaultValueFactory = _ => 100_000 }.Between(1, 100_000_000);
+        var batch = new Option<int>("--batch") { Description = "1トランザクションの人数 / residents per transaction", DefaultValueFactory = _ => 10_000 }
+            .Between(1, int.MaxValue);
         var storage = new RegistryStorage();
         var command = new Command("seed", "架空住民の登録速度 / residents per second seeded into a fresh register") { residents, batch };
         storage.AddTo(command);

@@ -123,7 +123,10 @@ public static class CardCommands
         command.SetAction(async (parse, ct) =>
         {
             var path = parse.GetValue(file)!;
+            if (Directory.Exists(path)) return Fail($"{path} はフォルダです。署名するのはファイルです / {path} is a folder; sign a file");
             if (!File.Exists(path)) return Fail($"ファイルがありません / no such file: {path}");
+            // Before the password is tried: a signature that cannot be written is a try spent for nothing.
+            if (OutputFile.Problem(path + ".p7s") is { } unwritable) return Fail(unwritable);
             if (OpenCard(parse.GetValue(card)!, out var cardError) is not { } token) return Fail(cardError!);
             var (cms, check) = token.Sign(parse.GetValue(password)!, await File.ReadAllBytesAsync(path, ct));
             if (cms is null) return Fail(check.Message);
@@ -168,13 +171,24 @@ public static class CardCommands
         var command = new Command("export", "証明書を書き出す（秘密鍵は出ない）/ write the two certificates as PEM; private keys never leave the card") { card, output };
         command.SetAction(parse =>
         {
-            if (OpenCard(parse.GetValue(card)!, out var cardError) is not { } token) return Fail(cardError!);
             var folder = Path.GetFullPath(parse.GetValue(output)!);
-            Directory.CreateDirectory(folder);
-            File.WriteAllText(Path.Combine(folder, "signing.pem"), token.SigningCertificate.ExportCertificatePem() + "\n");
-            File.WriteAllText(Path.Combine(folder, "authentication.pem"), token.AuthenticationCertificate.ExportCertificatePem() + "\n");
-            File.WriteAllText(Path.Combine(folder, "signing-chain.pem"), token.SigningChainPem);
-            File.WriteAllText(Path.Combine(folder, "authentication-chain.pem"), token.AuthenticationChainPem);
+            if (File.Exists(folder)) return Fail($"{parse.GetValue(output)} はファイルです / {parse.GetValue(output)} is a file, not a folder");
+            try { Directory.CreateDirectory(folder); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return Fail($"フォルダを作れません / cannot make the folder {parse.GetValue(output)}: {e.Message}");
+            }
+            string[] names = ["signing.pem", "authentication.pem", "signing-chain.pem", "authentication-chain.pem"];
+            // All four are checked before any is written, so that a failure leaves no half of them.
+            foreach (var name in names)
+                if (OutputFile.Problem(Path.Combine(folder, name)) is { } unwritable) return Fail(unwritable);
+            if (OpenCard(parse.GetValue(card)!, out var cardError) is not { } token) return Fail(cardError!);
+            string[] pems =
+            [
+                token.SigningCertificate.ExportCertificatePem() + "\n", token.AuthenticationCertificate.ExportCertificatePem() + "\n",
+                token.SigningChainPem, token.AuthenticationChainPem,
+            ];
+            for (var i = 0; i < names.Length; i++) File.WriteAllText(Path.Combine(folder, names[i]), pems[i]);
             Console.Out.WriteLine($"書き出しました / written to {folder}: signing.pem, authentication.pem (and the CA chains)");
             return 0;
         });

@@ -35,8 +35,7 @@ public static class CopyImportCommand
         var format = new Option<string?>("--format")
         {
             Description = "jsonl または csv（既定は拡張子から）/ jsonl or csv (default: from the file's extension, .csv is CSV)",
-        };
-        format.AcceptOnlyFromAmong("jsonl", "csv");
+        }.OneOf("jsonl", "csv");
         var command = new Command("import-copies",
             "副本を一括登録する（不正な行は行番号と理由を表示し、正しい行は登録）/ import copies in bulk: bad rows are reported by line and reason, good rows are kept")
         {
@@ -48,7 +47,9 @@ public static class CopyImportCommand
             if (!path.Exists) { Console.Error.WriteLine($"ファイルがありません / no such file: {path.Name}"); return 2; }
             var csv = (parse.GetValue(format) ?? (path.Extension.Equals(".csv", StringComparison.OrdinalIgnoreCase) ? "csv" : "jsonl")) == "csv";
             var text = await File.ReadAllTextAsync(path.FullName, ct);
+            if (string.IsNullOrWhiteSpace(text)) return NodeCommands.EmptyFile(path, null);
             var (rows, bad) = csv ? ReadCsv(text) : ReadJsonLines(text);
+            if (rows.Count == 0 && bad.Count == 0) return NodeCommands.EmptyFile(path, "見出し行のほかに行がありません / it has a header and no rows");
             var agencyId = parse.GetValue(agency)!;
 
             var (linkage, own) = await NodeCommands.ConnectAsync(Path.GetFullPath(parse.GetValue(data)!));

@@ -40,6 +40,12 @@ public static class InquireBatchCommand
         {
             var path = parse.GetValue(file)!;
             if (!path.Exists) { Console.Error.WriteLine($"ファイルがありません / no such file: {path.Name}"); return 2; }
+            // Before any inquiry is made: each one is recorded at three parties, and results that cannot be written are lost.
+            if (parse.GetValue(output) is { } outFile && OutputFile.Problem(outFile.FullName) is { } unwritable)
+            {
+                Console.Error.WriteLine($"--out: {unwritable}");
+                return 2;
+            }
             DateTimeOffset? since = null;
             if (parse.GetValue(notBefore) is { } text)
             {
@@ -47,6 +53,7 @@ public static class InquireBatchCommand
                 since = t;
             }
             var (numbers, bad) = ReadList(await File.ReadAllLinesAsync(path.FullName, ct));
+            if (numbers.Count == 0 && bad.Count == 0) return NodeCommands.EmptyFile(path, null);
             foreach (var (line, reason) in bad) Console.Error.WriteLine($"{line}行目 / line {line}: {reason}");
             if (numbers.Count == 0) { Console.Error.WriteLine("照会する宛名番号がありません / no addressee numbers to ask for"); return 1; }
 

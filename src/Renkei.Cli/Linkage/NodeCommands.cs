@@ -13,9 +13,12 @@ public static class NodeCommands
         var agency = new Option<string>("--agency") { Description = "機関ID（地方公共団体コード等）/ the agency id", Required = true };
         var file = new Option<FileInfo>("--file")
         {
-            Description = "CSV: 宛名番号,個人番号 の行 / lines of addresseeNumber,individualNumber (the agency's addressee system export)", Required = true,
+            Description = "宛名システムが書き出した CSV（行の形式は下記）/ the CSV the agency's addressee system exports (lines as below)", Required = true,
         };
-        var issue = new Command("issue-codes", "宛名番号ごとに機関別符号を取得する / obtain agency codes for an agency's addressees") { data, agency, file };
+        var issue = new Command("issue-codes",
+            "宛名番号ごとに機関別符号を取得する。行は 宛名番号,個人番号 または 宛名番号,氏,名,生年月日(YYYY-MM-DD),性別(male/female/空),住所(空可) / "
+            + "obtain agency codes for an agency's addressees; lines are addresseeNumber,individualNumber or "
+            + "addresseeNumber,familyName,givenName,dateOfBirth,sex,address (sex and address may be empty)") { data, agency, file };
         issue.SetAction(async (parse, ct) =>
         {
             var folder = Path.GetFullPath(parse.GetValue(data)!);
@@ -24,7 +27,9 @@ public static class NodeCommands
             var people = new List<AddresseeSystem.Person>();
             // RFC 4180, as spreadsheets export it (quoted fields too); the number is never echoed, only the line and what is wrong.
             var unreadable = new List<(int, string)>();
-            var records = Csv.Parse(await File.ReadAllTextAsync(path.FullName, ct), unreadable);
+            var text = await File.ReadAllTextAsync(path.FullName, ct);
+            if (string.IsNullOrWhiteSpace(text)) return EmptyFile(path, null);
+            var records = Csv.Parse(text, unreadable);
             foreach (var (line, reason) in unreadable) Console.Error.WriteLine($"{line}行目 / line {line}: {reason}");
             var errors = unreadable.Count;
             foreach (var (line, fields) in records)
@@ -39,6 +44,7 @@ public static class NodeCommands
                     errors++;
                 }
             }
+            if (people.Count == 0 && errors == 0) return EmptyFile(path, "見出し行のほかに行がありません / it has a header and no people");
             var (linkage, own) = await ConnectAsync(folder);
             try
             {
@@ -64,12 +70,20 @@ public static class NodeCommands
             }
             finally { if (own is not null) await own.DisposeAsync(); }
         });
-        issue.Description += "; 行は 宛名番号,個人番号 または 宛名番号,氏,名,生年月日(YYYY-MM-DD),性別(male/female/空),住所(空可) / "
-            + "lines are addresseeNumber,individualNumber or addresseeNumber,familyName,givenName,dateOfBirth,sex,address (sex and address may be empty)";
         return new Command("node", "中間サーバーの操作 / intermediate server operations")
         {
             issue, CopyImportCommand.Create(), InquireBatchCommand.Create(),
         };
+    }
+
+    /// <summary>
+    /// An input file with nothing to do is refused (exit 2, as for a missing file) rather than "done" with nothing done:
+    /// an empty export is more often a mistake upstream than a wish.
+    /// </summary>
+    internal static int EmptyFile(FileInfo path, string? detail)
+    {
+        Console.Error.WriteLine($"ファイルが空です / the file is empty: {path.Name}{(detail is null ? "" : $" ({detail})")}");
+        return 2;
     }
 
     /// <summary>

@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.Net;
+using System.Net.Sockets;
 using System.Runtime.InteropServices;
 
 namespace Renkei.Cli.Network;
@@ -6,16 +8,45 @@ namespace Renkei.Cli.Network;
 /// <summary><c>renkei up</c>: runs the whole network until Ctrl+C.</summary>
 public static class UpCommand
 {
-    public static Option<string> DataOption() => new("--data")
+    public static Option<string> DataOption()
     {
-        Description = "データフォルダ / the data folder (one folder per service, network.json)",
-        DefaultValueFactory = _ => "data",
-    };
+        var data = new Option<string>("--data")
+        {
+            Description = "データフォルダ / the data folder (one folder per service, network.json)",
+            DefaultValueFactory = _ => "data",
+        };
+        RefuseFiles(data);
+        return data;
+    }
+
+    /// <summary>
+    /// A data folder that is a file, or lies under one, is a usage error: every command would otherwise fail
+    /// deep inside making its first folder.
+    /// </summary>
+    public static void RefuseFiles(Option option)
+    {
+        option.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<string?>() is not { } path) return;
+            if (string.IsNullOrWhiteSpace(path)) { result.AddError($"{option.Name} が空です / {option.Name} is empty"); return; }
+            for (var p = Path.GetFullPath(path); p is not null && !Directory.Exists(p); p = Path.GetDirectoryName(p))
+            {
+                if (!File.Exists(p)) continue;
+                result.AddError(p == Path.GetFullPath(path)
+                    ? $"{option.Name} はフォルダです。{path} はファイルです / {option.Name} must be a folder; {path} is a file"
+                    : $"{option.Name} のフォルダを作れません。{p} はファイルです / {option.Name} cannot be a folder under {p}, which is a file");
+                return;
+            }
+        });
+    }
 
     public static Command Create()
     {
         var data = DataOption();
-        var port = new Option<int>("--port") { Description = "先頭ポート（0で空きポート）/ base port; services listen on the next ports (0 picks free ports)", DefaultValueFactory = _ => 7100 };
+        var port = new Option<int>("--port")
+        {
+            Description = "先頭ポート（0で空きポート）/ base port; services listen on the next ports (0 picks free ports)", DefaultValueFactory = _ => 7100,
+        }.Between(0, IPEndPoint.MaxPort - 4);
         var command = new Command("up", "ネットワーク全体を起動する / run the whole network on loopback until Ctrl+C") { data, port };
         command.SetAction(async (parse, ct) =>
         {
@@ -25,11 +56,28 @@ public static class UpCommand
                 Console.Error.WriteLine($"既に起動しています / a network already runs for {folder} (process {running.ProcessId})");
                 return 1;
             }
+            var basePort = parse.GetValue(port);
+            // Every port is tried before any service starts: a taken one found late left the others running and ended in a stack trace.
+            if (basePort != 0 && TakenPorts(basePort) is { Count: > 0 } taken)
+            {
+                var list = string.Join(", ", taken);
+                Console.Error.WriteLine($"ポート {list} は使用中です。使っているものを止めるか、--port で別の先頭ポートを指定してください / "
+                    + $"port{(taken.Count > 1 ? "s" : "")} {list} {(taken.Count > 1 ? "are" : "is")} already in use; stop what uses {(taken.Count > 1 ? "them" : "it")} or choose another base port with --port");
+                return 1;
+            }
             // Ctrl+C and SIGTERM (a service manager's stop) both shut the network down cleanly.
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
             using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
             using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
-            await using var network = await SandboxNetwork.StartAsync(folder, parse.GetValue(port));
+            SandboxNetwork network;
+            try { network = await SandboxNetwork.StartAsync(folder, basePort); }
+            catch (IOException e)
+            {
+                // A port taken between the check and the start, one not ours to listen on, or a data folder that cannot be written.
+                Console.Error.WriteLine($"サービスを起動できません / cannot start the services: {e.Message}");
+                return 1;
+            }
+            await using var _ = network;
             await network.Describe().WriteAsync(folder);
             await Renkei.Cli.Registry.DemoResidents.EnsureAsync(network.DataFolder, ct);
             await Renkei.Cli.Linkage.DemoAgencies.EnsureAsync(network.Linkage!, network.DataFolder, ct);
@@ -41,6 +89,20 @@ public static class UpCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>The services' ports (base + 1 to base + 4) that something on loopback already listens on.</summary>
+    public static List<int> TakenPorts(int basePort)
+    {
+        var taken = new List<int>();
+        for (var p = basePort + 1; p <= basePort + 4; p++)
+        {
+            var listener = new TcpListener(IPAddress.Loopback, p);
+            try { listener.Start(); }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse) { taken.Add(p); }
+            finally { listener.Stop(); }
+        }
+        return taken;
     }
 
     private static void PrintWhatToTry(SandboxNetwork network)

@@ -16,8 +16,8 @@ public static class NumberCommands
 
     private static Command Check()
     {
-        var kind = new Option<string?>("--kind") { Description = "individual（個人番号）or corporate（法人番号）; by default the digit count decides" };
-        kind.AcceptOnlyFromAmong("individual", "corporate");
+        var kind = new Option<string?>("--kind") { Description = "番号の種類: individual（個人番号）または corporate（法人番号）。省略時は桁数で決める / individual or corporate; by default the digit count decides" }
+            .OneOf("individual", "corporate");
         var numbers = new Argument<string[]>("NUMBER") { Description = "番号（全角数字・空白・ハイフン可）/ numbers; full-width digits, spaces and hyphens are accepted", Arity = ArgumentArity.OneOrMore };
         var command = new Command("check", "番号の検査用数字を確かめる / check numbers; exits 0 only if all are valid") { kind, numbers };
         command.SetAction(parse =>

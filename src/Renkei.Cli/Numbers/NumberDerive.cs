@@ -20,11 +20,7 @@ public static class NumberDerive
         {
             Description = "再交付の回数（0は指定時）/ the re-issue count used as the tweak (0: designation)",
             DefaultValueFactory = _ => 0,
-        };
-        reissue.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<int>() < 0) result.AddError("--reissue は0以上です / --reissue must be 0 or more");
-        });
+        }.Between(0, int.MaxValue);
         var codes = new Argument<string[]>("CODE")
         {
             Description = "11桁の数字（住民票コードなど。全角数字・空白・ハイフン可）/ any eleven digits; full-width digits, spaces and hyphens are accepted",
@@ -46,7 +42,15 @@ public static class NumberDerive
         try { key = IndividualNumberDeriver.ReadKeyFile(keyFile); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
         {
-            error.WriteLine($"鍵ファイルを読めません / cannot read the key file {keyFile}: {e.Message}");
+            // The runtime's own words for these are misleading ("access denied" for a folder) or English only.
+            var reason = e switch
+            {
+                _ when string.IsNullOrWhiteSpace(keyFile) => "パスが空です / the path is empty",
+                _ when Directory.Exists(keyFile) => "ファイルではなくフォルダです / it is a folder, not a file",
+                FileNotFoundException or DirectoryNotFoundException => "ファイルがありません / no such file",
+                _ => e.Message,
+            };
+            error.WriteLine($"鍵ファイルを読めません / cannot read the key file {keyFile}: {reason}");
             failed = true;
         }
         catch (FormatException e)

@@ -31,8 +31,7 @@ public static class PkiCommands
     private static Command Crl()
     {
         var data = UpCommand.DataOption();
-        var kind = new Option<string>("--kind") { Description = "signing（署名用）or authentication（利用者証明用）", Required = true };
-        kind.AcceptOnlyFromAmong("signing", "authentication");
+        var kind = new Option<string>("--kind") { Description = "失効リストの種類: signing（署名用）または authentication（利用者証明用）/ which CRL: signing or authentication", Required = true }.OneOf("signing", "authentication");
         var command = new Command("crl", "現在の失効リストをPEMで表示する / print the current CRL as PEM (the OCSP URL is in DIR/network.json)") { data, kind };
         command.SetAction(async (parse, ct) =>
         {

@@ -1,6 +1,8 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using System.Text;
 using Renkei.Cli.Network;
+using Renkei.Hosting.Storage;
 using Renkei.Numbers;
 using Renkei.Registry;
 using Renkei.Registry.Municipalities;
@@ -30,19 +32,10 @@ public static class RegistryCommands
         {
             Description = $"市区町村の数（デモの先頭から1〜{DemoMunicipalities.All.Count}）/ how many demo municipalities, from the first",
             Required = true,
-        };
-        municipalities.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<int>() is var k && (k < 1 || k > DemoMunicipalities.All.Count))
-                r.AddError($"--municipalities は1から{DemoMunicipalities.All.Count}です / --municipalities must be 1 to {DemoMunicipalities.All.Count} (got {k})");
-        });
-        var residents = new Option<long>("--residents") { Description = "住民の数 / how many residents (1 or more)", Required = true };
-        residents.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<long>() is var n && (n < 1 || n > 100_000_000))
-                r.AddError($"--residents は1から100,000,000です / --residents must be 1 to 100,000,000 (got {n})");
-        });
-        var seed = new Option<int?>("--seed") { Description = "乱数の種（同じ種なら同じ住民）/ the random seed: the same seed gives the same people; random if omitted" };
+        }.Between(1, DemoMunicipalities.All.Count);
+        var residents = new Option<long>("--residents") { Description = "住民の数 / how many residents (1 or more)", Required = true }.Between(1, 100_000_000);
+        var seed = new Option<int?>("--seed") { Description = "乱数の種（同じ種なら同じ住民）/ the random seed: the same seed gives the same people; random if omitted" }
+            .Between(int.MinValue, int.MaxValue);
         var storage = new RegistryStorage();
         var command = new Command("seed", "架空の住民を登録する / register synthetic residents (names, addresses, households, numbers)")
         {
@@ -51,16 +44,22 @@ public static class RegistryCommands
         storage.AddTo(command);
         command.SetAction((parse, ct) => Guarded(async () =>
         {
+            // Ctrl+C and SIGTERM stop the seed. Handled here: the seed's SQLite writes run synchronously, so the action may never
+            // yield to System.CommandLine, whose own handler is registered only then; without one the runtime ends the process at once.
+            using var interrupt = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; interrupt.Cancel(); });
+            using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; interrupt.Cancel(); });
             var folder = Path.GetFullPath(parse.GetValue(data)!);
             var database = storage.Open(parse, folder);
             await RegistryApp.MigrateAsync(database);
             using var deriver = new IndividualNumberDeriver(NumberingKey.LoadOrCreate(KeyFile(folder)));
             var plan = new SeedPlan(parse.GetValue(seed) ?? Random.Shared.Next(), parse.GetValue(municipalities), parse.GetValue(residents));
+            var before = await CountResidentsAsync(database);
             Console.Out.WriteLine($"{plan.Residents:N0} 人を {plan.Municipalities} 市区町村に登録します（シード {plan.Seed}）/ " +
                 $"registering {plan.Residents:N0} residents in {plan.Municipalities} municipalities (seed {plan.Seed})");
             try
             {
-                var result = await SeedRunner.RunAsync(database, deriver, plan, "登録中 / seeding", ct);
+                var result = await SeedRunner.RunAsync(database, deriver, plan, "登録中 / seeding", interrupt.Token);
                 Console.Out.WriteLine($"{result.Residents:N0} 人・{result.Households:N0} 世帯を登録しました / registered {result.Residents:N0} residents " +
                     $"in {result.Households:N0} households ({result.Elapsed.TotalSeconds:F1} s, {result.ResidentsPerSecond:N0}/s)");
                 return 0;
@@ -70,11 +69,14 @@ public static class RegistryCommands
                 Console.Error.WriteLine(e.Message);
                 return 1;
             }
-            catch (OperationCanceledException)
+            catch (Exception) when (interrupt.IsCancellationRequested)
             {
-                // Into an empty register the seed is one transaction (nothing stays); otherwise committed batches of whole households stay.
-                Console.Error.WriteLine("中断しました（確定済みの世帯だけが完全な形で残ります。空の台帳への登録は何も残りません）/ " +
-                    "cancelled; only committed, whole households stay (a seed into an empty register leaves nothing)");
+                // Whatever the interrupted write threw (a cancellation, SQLite's "interrupted"), the transaction is rolled back by now:
+                // into an empty register the seed is one transaction, otherwise each committed batch of whole households stays.
+                var added = await CountResidentsAsync(database) - before;
+                Console.Error.WriteLine(added == 0
+                    ? "中断しました。台帳は登録前のままです / interrupted; the register is as it was before"
+                    : $"中断しました。確定済みの {added:N0} 人（完全な世帯のみ）が残ります / interrupted; {added:N0} residents already committed, in whole households, stay");
                 return 130;
             }
         }));
@@ -117,6 +119,12 @@ public static class RegistryCommands
             return 0;
         }));
         return command;
+    }
+
+    private static async Task<long> CountResidentsAsync(Database database)
+    {
+        await using var c = await database.OpenAsync(CancellationToken.None);
+        return await c.ScalarAsync<long>("SELECT COUNT(*) FROM residents");
     }
 
     /// <summary>Expected failures (a bad key file, an unreachable database) as one line for a person, not a stack trace.</summary>

@@ -17,7 +17,7 @@ public sealed class RegistryStorage
         Description = "PostgreSQL の接続文字列（--storage postgres のとき必須）/ the PostgreSQL connection string (required with --storage postgres)",
     };
 
-    public RegistryStorage() => Storage.AcceptOnlyFromAmong("sqlite", "postgres");
+    public RegistryStorage() => Storage.OneOf("sqlite", "postgres");
 
     public void AddTo(Command command)
     {

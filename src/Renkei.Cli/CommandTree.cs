@@ -1,0 +1,46 @@
+using System.CommandLine;
+using Renkei.Cli.Bench;
+using Renkei.Cli.Card;
+using Renkei.Cli.Linkage;
+using Renkei.Cli.Network;
+using Renkei.Cli.Numbers;
+using Renkei.Cli.Pki;
+using Renkei.Cli.Registry;
+
+namespace Renkei.Cli;
+
+/// <summary>The <c>renkei</c> command tree.</summary>
+public static class CommandTree
+{
+    /// <summary>The whole command tree: what runs, and what the tests walk.</summary>
+    public static RootCommand Create()
+    {
+        var root = new RootCommand("renkei: マイナンバー制度の基盤を動かす / run and use the Renkei network");
+        root.Subcommands.Add(UpCommand.Create());
+        root.Subcommands.Add(NumberCommands.Create());
+        root.Subcommands.Add(RegistryCommands.Create());
+        root.Subcommands.Add(CardCommands.Create());
+        root.Subcommands.Add(PkiCommands.Create());
+        root.Subcommands.Add(NodeCommands.Create());
+        root.Subcommands.Add(DemoCommand.Create());
+
+        // Benchmarks: each prints its figures last as one line of JSON.
+        root.Subcommands.Add(new Command("bench", "性能を測る / measure throughput; the last line is JSON")
+        {
+            NumbersBench.Create(),
+            SeedBench.Create(),
+            PkiBench.Create(),
+            LinkageBench.Create(),
+        });
+
+        // System.CommandLine's own options speak English only; every other text is Japanese first.
+        foreach (var option in root.Options)
+            option.Description = option switch
+            {
+                System.CommandLine.Help.HelpOption => "使い方を表示する / show help and usage information",
+                VersionOption => "バージョンを表示する / show version information",
+                _ => option.Description,
+            };
+        return root;
+    }
+}

@@ -1,0 +1,102 @@
+using System.CommandLine;
+using Renkei.Testing;
+
+namespace Renkei.Cli.Tests;
+
+/// <summary>Checks over the whole <c>renkei</c> command tree, so that a command added later is held to them too.</summary>
+public class CommandTreeTests
+{
+    private static IEnumerable<(string Path, Command Command)> Commands(Command command, string path)
+    {
+        yield return (path, command);
+        foreach (var sub in command.Subcommands)
+            foreach (var found in Commands(sub, $"{path} {sub.Name}")) yield return found;
+    }
+
+    private static List<(string Path, Command Command)> All() => [.. Commands(CommandTree.Create(), "renkei")];
+
+    private static bool IsJapanese(char c) => c is >= '\u3040' and <= '\u30FF' or >= '\u4E00' and <= '\u9FFF';
+
+    /// <summary>Japanese first: the text before the first "/ " (or all of it) holds Japanese; what follows it is English.</summary>
+    private static string? Problem(string? description)
+    {
+        if (string.IsNullOrWhiteSpace(description)) return "no description";
+        var slash = description.IndexOf("/ ", StringComparison.Ordinal);
+        var japanese = slash < 0 ? description : description[..slash];
+        if (!japanese.Any(IsJapanese)) return "no Japanese before the English";
+        if (slash >= 0 && !description[(slash + 2)..].Any(char.IsAsciiLetter)) return "nothing after the '/ '";
+        return null;
+    }
+
+    [Fact]
+    public void Every_command_option_and_argument_is_described_in_Japanese_first()
+    {
+        var problems = new List<string>();
+        foreach (var (path, command) in All())
+        {
+            if (Problem(command.Description) is { } p) problems.Add($"{path}: {p}");
+            foreach (var option in command.Options)
+                if (Problem(option.Description) is { } q) problems.Add($"{path} {option.Name}: {q}");
+            foreach (var argument in command.Arguments)
+                if (Problem(argument.Description) is { } r) problems.Add($"{path} <{argument.Name}>: {r}");
+        }
+        Assert.True(problems.Count == 0, string.Join("\n", problems));
+        Assert.True(All().Count > 20, "the walk saw the whole tree"); // a walk that sees nothing cannot pass
+    }
+
+    [Fact]
+    public void The_check_itself_refuses_English_only_and_missing_text()
+    {
+        Assert.NotNull(Problem(null));
+        Assert.NotNull(Problem("Show help and usage information"));
+        Assert.NotNull(Problem("individual or corporate / 個人番号"));
+        Assert.Null(Problem("番号の種類 / the kind of number"));
+    }
+
+    [Fact]
+    public async Task Help_shows_the_Japanese_text_for_the_built_in_options_too()
+    {
+        var help = await RenkeiCommand.RunAsync("number", "check", "--help");
+        Assert.Equal(0, help.ExitCode);
+        Assert.Contains("使い方を表示する", help.Output);
+        Assert.DoesNotContain("Show help and usage information", help.Output);
+    }
+
+    [Fact]
+    public void Every_command_that_takes_data_refuses_a_file_as_its_data_folder()
+    {
+        using var folder = new TempFolder();
+        var file = folder.File("not-a-folder");
+        File.WriteAllText(file, "");
+        var commands = All().Where(c => c.Command.Options.Any(o => o.Name == "--data")).ToList();
+        Assert.True(commands.Count >= 10, $"only {commands.Count} commands take --data");
+        foreach (var (path, _) in commands)
+        {
+            foreach (var data in new[] { file, Path.Combine(file, "below") })
+            {
+                var errors = CommandTree.Create().Parse([.. path.Split(' ').Skip(1), "--data", data]).Errors.Select(e => e.Message).ToList();
+                Assert.True(errors.Any(e => e.Contains("--data") && e.Contains("はファイルです") && e.Contains("is a file")), $"{path} --data {data}: {string.Join("; ", errors)}");
+            }
+        }
+    }
+
+    [Fact]
+    public async Task A_file_as_the_data_folder_is_a_clear_error_without_a_stack_trace()
+    {
+        using var folder = new TempFolder();
+        var file = folder.File("data");
+        File.WriteAllText(file, "");
+        foreach (var args in new[] { new[] { "up", "--data", file, "--port", "0" }, ["pki", "chain", "--data", file], ["registry", "seed", "--data", file, "--municipalities", "1", "--residents", "1"] })
+        {
+            var result = await RenkeiCommand.RunAsync(args);
+            Assert.Equal(1, result.ExitCode);
+            Assert.Contains("--data はフォルダです", result.Error);
+            Assert.DoesNotContain("   at ", result.Error);
+        }
+        // The default, ./data, is checked as well.
+        var byDefault = await RenkeiCommand.RunAsync(["pki", "chain"], null, TimeSpan.FromMinutes(1), folder.Path);
+        Assert.Equal(1, byDefault.ExitCode);
+        Assert.Contains("--data はフォルダです", byDefault.Error);
+        Assert.Equal("", File.ReadAllText(file));
+    }
+}
