@@ -42,7 +42,15 @@ public sealed class IndividualNumberDeriver : IDisposable
     /// <summary>Reads a key file holding the 32-byte key as 64 hex characters.</summary>
     public static byte[] ReadKeyFile(string path)
     {
-        var text = File.ReadAllText(path).Trim();
+        // Read no more than a key file could sensibly hold: a device such as /dev/zero, named by mistake, never ends.
+        const int Limit = 4096;
+        using var file = File.OpenRead(path);
+        var buffer = new byte[Limit + 1];
+        int read = 0, n;
+        while (read < buffer.Length && (n = file.Read(buffer, read, buffer.Length - read)) > 0) read += n;
+        if (read > Limit)
+            throw new FormatException($"鍵ファイルには16進数64文字が必要ですが、{Limit:N0}バイトを超えています / the key file must hold 64 hex characters, it holds more than {Limit:N0} bytes");
+        var text = System.Text.Encoding.UTF8.GetString(buffer, 0, read).Trim();
         if (text.Length != 64)
             throw new FormatException($"鍵ファイルには16進数64文字が必要ですが、{text.Length}文字です / the key file must hold 64 hex characters, it holds {text.Length}");
         try { return Convert.FromHexString(text); }

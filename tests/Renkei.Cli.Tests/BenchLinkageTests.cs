@@ -26,4 +26,22 @@ public class BenchLinkageTests
         await c.OpenAsync();
         Assert.Equal(0L, await c.ScalarAsync<long>("SELECT COUNT(*) FROM pg_namespace WHERE nspname LIKE 'bench%'"));
     }
+
+    [Theory]
+    [InlineData("linkage", "--concurrency", "0")]
+    [InlineData("linkage", "--seconds", "-5")]
+    [InlineData("linkage", "--codes", "0")]
+    [InlineData("linkage", "--warmup", "x")]
+    [InlineData("pki", "--cards", "0")]
+    [InlineData("pki", "--concurrency", "-1")]
+    public async Task A_bench_refuses_an_option_out_of_its_range_before_starting_anything(string bench, string option, string value)
+    {
+        // Quietly raised to 1 before, so a typo measured something other than what was asked.
+        var result = await RenkeiCommand.RunAsync("bench", bench, option, value);
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains(option, result.Error);
+        Assert.Contains(value, result.Error);
+        Assert.DoesNotContain("   at ", result.Error);
+        Assert.DoesNotContain(result.Lines, l => l.StartsWith('{'));
+    }
 }

@@ -28,14 +28,14 @@ public static class LinkageBench
     public static Command Create()
     {
         var postgres = new Option<string?>("--postgres") { Description = "PostgreSQL接続文字列（省略時はSQLite）/ a PostgreSQL connection string (default: SQLite files)" };
-        var seconds = new Option<int>("--seconds") { Description = "計測秒数 / seconds to measure inquiries", DefaultValueFactory = _ => 10 };
-        var concurrency = new Option<int>("--concurrency") { Description = "同時照会数 / concurrent callers", DefaultValueFactory = _ => 16 };
+        var seconds = new Option<int>("--seconds") { Description = "計測秒数 / seconds to measure inquiries", DefaultValueFactory = _ => 10 }.Between(1, 3600);
+        var concurrency = new Option<int>("--concurrency") { Description = "同時照会数 / concurrent callers", DefaultValueFactory = _ => 16 }.Between(1, 4096);
         var warmup = new Option<int>("--warmup")
         {
             Description = "計測前の慣らし秒数（JITの段階的最適化が落ち着くまで）/ seconds of load before measuring, until tiered JIT settles",
             DefaultValueFactory = _ => 10,
-        };
-        var codes = new Option<int>("--codes") { Description = "符号生成の件数 / codes to issue in the bulk test", DefaultValueFactory = _ => 2_000_000 };
+        }.Between(0, 3600);
+        var codes = new Option<int>("--codes") { Description = "符号生成の件数 / codes to issue in the bulk test", DefaultValueFactory = _ => 2_000_000 }.Between(1, int.MaxValue);
         var command = new Command("linkage", "情報照会の往復と符号生成を測る / inquiry round trips and bulk code issuance") { postgres, seconds, warmup, concurrency, codes };
         command.SetAction(async (parse, ct) =>
         {

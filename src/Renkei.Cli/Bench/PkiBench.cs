@@ -24,9 +24,9 @@ public static class PkiBench
 {
     public static Command Create()
     {
-        var cards = new Option<int>("--cards") { Description = "発行するカード数 / cards to issue", DefaultValueFactory = _ => 200 };
-        var seconds = new Option<int>("--seconds") { Description = "各測定の秒数 / seconds per measurement", DefaultValueFactory = _ => 5 };
-        var concurrency = new Option<int>("--concurrency") { Description = "同時リクエスト数 / requests in flight", DefaultValueFactory = _ => 32 };
+        var cards = new Option<int>("--cards") { Description = "発行するカード数 / cards to issue", DefaultValueFactory = _ => 200 }.Between(1, 1_000_000);
+        var seconds = new Option<int>("--seconds") { Description = "各測定の秒数 / seconds per measurement", DefaultValueFactory = _ => 5 }.Between(1, 3600);
+        var concurrency = new Option<int>("--concurrency") { Description = "同時リクエスト数 / requests in flight", DefaultValueFactory = _ => 32 }.Between(1, 4096);
         var data = new Option<string?>("--data") { Description = "データフォルダ（省略時は一時フォルダ）/ data folder (a temporary one by default)" };
         UpCommand.RefuseFiles(data);
         var command = new Command("pki", "公的個人認証の性能 / OCSP responses/s, authentication verifications/s, certificate issuance/s")
@@ -36,7 +36,7 @@ public static class PkiBench
             var folder = parse.GetValue(data) ?? Path.Combine(Path.GetTempPath(), "renkei-bench-pki-" + Guid.NewGuid().ToString("N")[..8]);
             try
             {
-                return await RunAsync(folder, Math.Max(1, parse.GetValue(cards)), Math.Max(1, parse.GetValue(seconds)), Math.Max(1, parse.GetValue(concurrency)));
+                return await RunAsync(folder, parse.GetValue(cards), parse.GetValue(seconds), parse.GetValue(concurrency));
             }
             finally
             {
