@@ -78,6 +78,36 @@ public class UpCommandTests
     }
 
     [Fact]
+    public async Task Up_stopped_during_its_first_start_stops_at_once_and_the_next_start_finishes_the_demo_data()
+    {
+        using var folder = new TempFolder();
+        var networkFile = Path.Combine(folder.Path, "network.json");
+        using (var first = RenkeiCommand.Start(["up", "--data", folder.Path, "--port", "0"]))
+        {
+            var output = first.StandardOutput.ReadToEndAsync();
+            // network.json is written once the services listen, before the demo people, codes and copies are made.
+            await RenkeiCommand.WaitForAsync(() => Task.FromResult(File.Exists(networkFile) ? "" : null), TimeSpan.FromMinutes(2), "network.json written");
+            RenkeiCommand.Terminate(first);
+            // It used to finish making the demo data first (half a minute and more) and only then stop.
+            await first.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(20));
+            Assert.Equal(0, first.ExitCode);
+            var printed = await output;
+            Assert.Contains("停止しました", printed);
+            Assert.DoesNotContain("試してみる", printed);
+            Assert.False(File.Exists(networkFile));
+        }
+        using var second = RenkeiCommand.Start(["up", "--data", folder.Path, "--port", "0"]);
+        var lines = new List<string>();
+        var read = Task.Run(async () => { while (await second.StandardOutput.ReadLineAsync() is { } line) lock (lines) lines.Add(line); });
+        await RenkeiCommand.WaitForAsync(() => { lock (lines) return Task.FromResult(lines.Any(l => l.Contains("試してみる")) ? "" : null); },
+            TimeSpan.FromMinutes(3), "the second start's demo data made");
+        lock (lines) Assert.Contains(lines, l => l.Contains("デモ機関に宛名"));
+        RenkeiCommand.Terminate(second);
+        await second.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(0, second.ExitCode);
+    }
+
+    [Fact]
     public async Task Up_names_a_taken_port_before_starting_anything()
     {
         using var folder = new TempFolder();

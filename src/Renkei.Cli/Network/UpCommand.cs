@@ -79,11 +79,17 @@ public static class UpCommand
             }
             await using var _ = network;
             await network.Describe().WriteAsync(folder);
-            await Renkei.Cli.Registry.DemoResidents.EnsureAsync(network.DataFolder, ct);
-            await Renkei.Cli.Linkage.DemoAgencies.EnsureAsync(network.Linkage!, network.DataFolder, ct);
-            PrintWhatToTry(network);
-            try { await Task.Delay(Timeout.Infinite, stop.Token); }
-            catch (OperationCanceledException) { }
+            try
+            {
+                // The first start's demo data stops at Ctrl+C too: the residents are one transaction, and the agencies' codes
+                // and copies are made again on the next start until the last step (文京区's codes) has been done.
+                await Renkei.Cli.Registry.DemoResidents.EnsureAsync(network.DataFolder, stop.Token);
+                stop.Token.ThrowIfCancellationRequested();
+                await Renkei.Cli.Linkage.DemoAgencies.EnsureAsync(network.Linkage!, network.DataFolder, stop.Token);
+                PrintWhatToTry(network);
+                await Task.Delay(Timeout.Infinite, stop.Token);
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested) { }
             File.Delete(NetworkFile.PathIn(folder));
             Console.WriteLine("停止しました / stopped");
             return 0;
