@@ -49,7 +49,8 @@ public static class ServiceDefaults
 
     /// <summary>
     /// Problems the framework writes itself get a stable type of ours too: an unreadable body or query
-    /// (with the reason), and no route, a wrong method or a wrong content type (through the status code pages).
+    /// (with the reason), a body over the size limit, and no route, a wrong method or a wrong content type
+    /// (through the status code pages).
     /// </summary>
     private static void Describe(ProblemDetailsContext context)
     {
@@ -57,6 +58,7 @@ public static class ServiceDefaults
         if (context.Exception is BadHttpRequestException bad)
         {
             if (bad.StatusCode == StatusCodes.Status415UnsupportedMediaType) UnsupportedMediaType(problem);
+            else if (bad.StatusCode == StatusCodes.Status413PayloadTooLarge) TooLarge(problem, context.HttpContext);
             else
             {
                 problem.Type = Problems.Type("malformed-request");
@@ -83,6 +85,10 @@ public static class ServiceDefaults
             case StatusCodes.Status415UnsupportedMediaType:
                 UnsupportedMediaType(problem);
                 break;
+            // Kestrel answers a body over the limit with the status alone (the endpoint then reads nothing).
+            case StatusCodes.Status413PayloadTooLarge:
+                TooLarge(problem, context.HttpContext);
+                break;
         }
     }
 
@@ -91,6 +97,13 @@ public static class ServiceDefaults
         problem.Type = Problems.Type("unsupported-media-type");
         problem.Title = "この形式の本文は受け付けられません / Unsupported media type";
         problem.Detail = "本文はJSON（Content-Type: application/json）で送ってください / send the body as JSON (Content-Type: application/json).";
+    }
+
+    private static void TooLarge(Microsoft.AspNetCore.Mvc.ProblemDetails problem, HttpContext context)
+    {
+        problem.Type = Problems.Type("request-too-large");
+        problem.Title = Problems.TooLargeTitle;
+        problem.Detail = RequestChecks.TooLargeDetail(context);
     }
 
     /// <summary>

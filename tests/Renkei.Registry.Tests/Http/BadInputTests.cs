@@ -1,0 +1,48 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Hosting;
+using Renkei.Hosting;
+using Renkei.Hosting.Storage;
+using Renkei.Testing;
+
+namespace Renkei.Registry.Tests.Http;
+
+/// <summary>What a careless or hostile client sends gets a 4xx problem, never a 500, and leaves the register as it was.</summary>
+public class BadInputTests
+{
+    private const string Events = $"api/municipalities/{RegistryHost.Chiba}/events";
+
+    /// <summary>A body with this Content-Type as sent, charset and all (the client's own checks would refuse an unknown charset).</summary>
+    private static StringContent Json(string body, string contentType = "application/json")
+    {
+        var content = new StringContent(body, Encoding.UTF8);
+        content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(contentType);
+        return content;
+    }
+
+    private static string Birth(string familyName = "山田", string? relationship = null) => JsonSerializer.Serialize(new
+    {
+        kind = "birth", person = RegistryHost.Person(family: familyName, dateOfBirth: "2026-01-15"), address = "千葉県千葉市中央区中央1丁目1番1号", relationship,
+    }, ServiceDefaults.Json);
+
+    private static async Task<int> ResidentsAsync(RegistryHost registry) =>
+        (await registry.Client("chiba-clerk").GetFromJsonAsync<JsonElement>($"api/municipalities/{RegistryHost.Chiba}/residents")).GetArrayLength();
+
+    [Theory, StorageData]
+    public async Task A_body_over_the_size_limit_is_a_request_too_large_problem_and_records_nothing(StorageProvider provider)
+    {
+        await using var registry = await RegistryHost.StartAsync(provider, b => b.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 4096));
+        var clerk = registry.Client("chiba-clerk");
+        var body = Birth(familyName: new string('山', 3000));
+
+        // Declared too long, and sent as a stream whose length shows only as it is read.
+        var declared = await ProblemAssert.IsProblemAsync(await clerk.PostAsync(Events, Json(body)), 413, "request-too-large");
+        Assert.Contains("4,096", declared.GetProperty("detail").GetString());
+        using var streamed = new HttpRequestMessage(HttpMethod.Post, Events) { Content = Json(body) };
+        streamed.Headers.TransferEncodingChunked = true;
+        await ProblemAssert.IsProblemAsync(await clerk.SendAsync(streamed), 413, "request-too-large");
+        Assert.Equal(0, await ResidentsAsync(registry));
+    }
+}
