@@ -1,5 +1,6 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using System.Text.Unicode;
 using Microsoft.AspNetCore.Builder;
@@ -11,6 +12,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.OpenApi;
 using Renkei.Hosting.Storage;
 using Renkei.Hosting.Tls;
 
@@ -38,6 +40,15 @@ public static class ServiceDefaults
         {
             document.Info.Title = serviceName;
             document.Info.Description = "Renkei: errors are RFC 9457 problem details whose `type` names the failure (urn:renkei:problem:…).";
+            return Task.CompletedTask;
+        }).AddSchemaTransformer((schema, context, _) =>
+        {
+            // The document cannot see through our enum converter: say what it reads and writes, the names.
+            if (NamedEnumConverter.NamesOf(context.JsonTypeInfo.Type) is { } names)
+            {
+                schema.Type = JsonSchemaType.String;
+                schema.Enum = [.. names.Select(n => (JsonNode)JsonValue.Create(n))];
+            }
             return Task.CompletedTask;
         }));
         builder.Services.Configure<CallerOptions>(builder.Configuration);
@@ -126,14 +137,14 @@ public static class ServiceDefaults
     private static string WithoutPosition(string message) =>
         message.IndexOf(" Path: ", StringComparison.Ordinal) is var i and >= 0 ? message[..i] : message.IndexOf(" LineNumber: ", StringComparison.Ordinal) is var j and >= 0 ? message[..j] : message;
 
-    /// <summary>The JSON settings of every API: camelCase, enums as strings, Japanese unescaped.</summary>
+    /// <summary>The JSON settings of every API: camelCase, enums as their names only, Japanese unescaped.</summary>
     public static JsonSerializerOptions Configure(JsonSerializerOptions options)
     {
         options.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
         options.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
         options.Encoder = JavaScriptEncoder.Create(UnicodeRanges.All);
-        if (!options.Converters.OfType<JsonStringEnumConverter>().Any())
-            options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower));
+        if (!options.Converters.OfType<NamedEnumConverter>().Any())
+            options.Converters.Add(new NamedEnumConverter());
         return options;
     }
 

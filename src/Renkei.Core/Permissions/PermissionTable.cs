@@ -56,7 +56,8 @@ public sealed class PermissionTable
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException or InvalidDataException)
         {
             throw new InvalidOperationException(
-                $"Core:PermissionTableFile「{path}」を読み込めません / The permission table file '{path}' (Core:PermissionTableFile) cannot be loaded: {e.Message}", e);
+                $"Core:PermissionTableFile「{path}」を読み込めません / The permission table file '{path}' (Core:PermissionTableFile) cannot be loaded: {e.Message}" +
+                (e is JsonException { Path: { } at } && !e.Message.Contains(at, StringComparison.Ordinal) ? $" (at {at})" : ""), e);
         }
     }
 

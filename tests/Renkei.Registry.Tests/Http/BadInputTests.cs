@@ -45,4 +45,14 @@ public class BadInputTests
         await ProblemAssert.IsProblemAsync(await clerk.SendAsync(streamed), 413, "request-too-large");
         Assert.Equal(0, await ResidentsAsync(registry));
     }
+
+    [Theory, StorageData]
+    public async Task The_openapi_document_lists_an_enums_names(StorageProvider provider)
+    {
+        await using var registry = await RegistryHost.StartAsync(provider);
+        var document = await registry.Client().GetFromJsonAsync<JsonElement>("openapi/v1.json");
+        var sex = document.GetProperty("components").GetProperty("schemas").GetProperty("Sex");
+        Assert.Equal("string", sex.GetProperty("type").GetString());
+        Assert.Equal(["male", "female"], sex.GetProperty("enum").EnumerateArray().Select(e => e.GetString()!));
+    }
 }

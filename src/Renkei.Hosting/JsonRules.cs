@@ -1,0 +1,57 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Renkei.Hosting;
+
+/// <summary>
+/// Enums in JSON are their names only. The framework's converter also takes a number (<c>"sex": 7</c>) or
+/// names joined by commas, either of which can make a value the enum does not define; such a value
+/// would be stored and then break every later read of the row.
+/// </summary>
+internal sealed class NamedEnumConverter : JsonConverterFactory
+{
+    private static readonly JsonNamingPolicy Naming = JsonNamingPolicy.KebabCaseLower;
+    private readonly JsonStringEnumConverter names = new(Naming, allowIntegerValues: false);
+
+    public override bool CanConvert(Type typeToConvert) => typeToConvert.IsEnum;
+
+    /// <summary>The names an enum is written and read as; null for a type that is not an enum.</summary>
+    public static IEnumerable<string>? NamesOf(Type type) => type.IsEnum ? Enum.GetNames(type).Select(Naming.ConvertName) : null;
+
+    public override JsonConverter CreateConverter(Type typeToConvert, JsonSerializerOptions options) =>
+        (JsonConverter)Activator.CreateInstance(typeof(Strict<>).MakeGenericType(typeToConvert), names.CreateConverter(typeToConvert, options))!;
+
+    private sealed class Strict<T>(JsonConverter inner) : JsonConverter<T> where T : struct, Enum
+    {
+        private readonly JsonConverter<T> inner = (JsonConverter<T>)inner;
+
+        private static readonly string Accepted = string.Join(", ", NamesOf(typeof(T))!);
+
+        public override T Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+        {
+            Refuse(ref reader);
+            return Defined(inner.Read(ref reader, typeToConvert, options));
+        }
+
+        public override void Write(Utf8JsonWriter writer, T value, JsonSerializerOptions options) => inner.Write(writer, value, options);
+
+        public override T ReadAsPropertyName(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+        {
+            Refuse(ref reader);
+            return Defined(inner.ReadAsPropertyName(ref reader, typeToConvert, options));
+        }
+
+        public override void WriteAsPropertyName(Utf8JsonWriter writer, T value, JsonSerializerOptions options) =>
+            inner.WriteAsPropertyName(writer, value, options);
+
+        private static void Refuse(ref Utf8JsonReader reader)
+        {
+            if (reader.TokenType is not (JsonTokenType.String or JsonTokenType.PropertyName) || reader.GetString()!.Contains(','))
+                throw NotAName();
+        }
+
+        private static T Defined(T value) => Enum.IsDefined(value) ? value : throw NotAName();
+
+        private static JsonException NotAName() => new($"次のいずれかの名前を指定してください / must be one of: {Accepted}");
+    }
+}

@@ -1,0 +1,52 @@
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Hosting;
+using Renkei.Hosting;
+using Renkei.Hosting.Storage;
+using Renkei.Protocol;
+using Renkei.Testing;
+
+namespace Renkei.Node.Tests.Http;
+
+/// <summary>What a careless or hostile client sends the core and the node gets a 4xx problem, never a 500, and changes nothing.</summary>
+public class BadInputTests
+{
+    private const string K = LinkageNetwork.Kashiwa, B = LinkageNetwork.Bunkyo;
+
+    /// <summary>A body with this Content-Type as sent, charset and all (the client's own checks would refuse an unknown charset).</summary>
+    private static StringContent Json(string body, string contentType = "application/json")
+    {
+        var content = new StringContent(body, Encoding.UTF8);
+        content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(contentType);
+        return content;
+    }
+
+    private static async Task<long> RecordsAsync(Database tenant)
+    {
+        await using var c = await tenant.OpenAsync();
+        return await c.ScalarAsync<long>("SELECT COUNT(*) FROM provision_records");
+    }
+
+    [Theory, StorageData]
+    public async Task An_agency_kind_is_taken_by_name_only(StorageProvider provider)
+    {
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        var keys = (await network.NodeClient().GetFromJsonAsync<PublicKeys>($"api/tenants/{K}/keys", ServiceDefaults.Json))!;
+        var operatorClient = network.CoreClient("operator-token");
+        string Registration(string kind, string name = "柏市") =>
+            $$"""{"kind": {{kind}}, "name": "{{name}}", "localGovernmentCode": "{{K}}", "nodeAddress": "{{network.Node}}", "nodeId": "{{LinkageNetwork.NodeId}}", "signingKey": "{{keys.SigningKey}}", "encryptionKey": "{{keys.EncryptionKey}}"}""";
+
+        // A number, a number in a string, and names joined by a comma would each make a kind the enum does not define.
+        foreach (var kind in new[] { "7", "\"7\"", "\"minister, health-insurer\"", "\"mayor\"" })
+        {
+            var refused = await ProblemAssert.IsProblemAsync(await operatorClient.PutAsync($"api/agencies/{K}", Json(Registration(kind))), 400, "malformed-request");
+            Assert.Contains("kind", refused.GetProperty("detail").GetString());
+        }
+
+        // Nothing refused was stored: the register still reads, with the kind it had.
+        var agencies = await LinkageNetwork.Ensure(await network.CoreClient().GetAsync("api/agencies/"));
+        Assert.All(agencies.EnumerateArray(), a => Assert.DoesNotContain(a.GetProperty("kind").ToString(), new[] { "7", "6" }));
+        Assert.Equal("municipality", (await LinkageNetwork.Ensure(await network.CoreClient().GetAsync($"api/agencies/{K}"))).GetProperty("kind").GetString());
+    }
+}
