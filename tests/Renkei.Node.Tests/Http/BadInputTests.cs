@@ -29,7 +29,7 @@ public class BadInputTests
     }
 
     [Theory, StorageData]
-    public async Task An_agency_kind_is_taken_by_name_only(StorageProvider provider)
+    public async Task An_agency_kind_is_taken_by_name_only_and_an_agency_name_is_at_most_100_characters(StorageProvider provider)
     {
         await using var network = await LinkageNetwork.StartAsync(provider);
         var keys = (await network.NodeClient().GetFromJsonAsync<PublicKeys>($"api/tenants/{K}/keys", ServiceDefaults.Json))!;
@@ -43,10 +43,42 @@ public class BadInputTests
             var refused = await ProblemAssert.IsProblemAsync(await operatorClient.PutAsync($"api/agencies/{K}", Json(Registration(kind))), 400, "malformed-request");
             Assert.Contains("kind", refused.GetProperty("detail").GetString());
         }
+        var tooLong = await ProblemAssert.IsProblemAsync(
+            await operatorClient.PutAsync($"api/agencies/{K}", Json(Registration("\"municipality\"", new string('柏', 101)))), 400, "invalid-request");
+        Assert.True(tooLong.GetProperty("errors").TryGetProperty("name", out _));
+        await LinkageNetwork.Ensure(await operatorClient.PutAsync($"api/agencies/{K}", Json(Registration("\"municipality\"", new string('柏', 100)))));
 
         // Nothing refused was stored: the register still reads, with the kind it had.
         var agencies = await LinkageNetwork.Ensure(await network.CoreClient().GetAsync("api/agencies/"));
         Assert.All(agencies.EnumerateArray(), a => Assert.DoesNotContain(a.GetProperty("kind").ToString(), new[] { "7", "6" }));
         Assert.Equal("municipality", (await LinkageNetwork.Ensure(await network.CoreClient().GetAsync($"api/agencies/{K}"))).GetProperty("kind").GetString());
+    }
+
+    [Theory, StorageData]
+    public async Task Affair_provider_and_item_names_are_at_most_64_characters_and_a_refused_inquiry_is_not_recorded(StorageProvider provider)
+    {
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        var clerk = network.NodeClient("bunkyo-child-clerk");
+        var longName = new string('x', 65);
+        var before = await RecordsAsync(network.TenantDatabases[B]);
+
+        foreach (var (field, inquiry) in new (string, object)[]
+        {
+            ("affair", new { addresseeNumber = "B-0001", affair = longName, provider = K, item = "local-tax" }),
+            ("provider", new { addresseeNumber = "B-0001", affair = "child-allowance", provider = longName, item = "local-tax" }),
+            ("item", new { addresseeNumber = "B-0001", affair = "child-allowance", provider = K, item = longName }),
+        })
+        {
+            var refused = await ProblemAssert.IsProblemAsync(await clerk.PostAsJsonAsync($"api/tenants/{B}/inquiries", inquiry), 400, "invalid-request");
+            Assert.True(refused.GetProperty("errors").TryGetProperty(field, out _), refused.ToString());
+        }
+        var batch = await ProblemAssert.IsProblemAsync(await clerk.PostAsJsonAsync($"api/tenants/{B}/inquiry-batches",
+            new { affair = longName, provider = K, item = "local-tax", addresseeNumbers = new[] { "B-0001" } }), 400, "invalid-request");
+        Assert.True(batch.GetProperty("errors").TryGetProperty("affair", out _));
+        Assert.Equal(before, await RecordsAsync(network.TenantDatabases[B]));
+
+        var check = await ProblemAssert.IsProblemAsync(await network.CoreClient().PostAsJsonAsync("api/permission-table/check",
+            new { requester = B, affair = "child-allowance", provider = K, item = longName }), 400, "invalid-request");
+        Assert.True(check.GetProperty("errors").TryGetProperty("item", out _));
     }
 }

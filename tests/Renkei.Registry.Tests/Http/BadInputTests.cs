@@ -47,6 +47,28 @@ public class BadInputTests
     }
 
     [Theory, StorageData]
+    public async Task A_household_relationship_and_a_reissue_reason_have_length_limits(StorageProvider provider)
+    {
+        await using var registry = await RegistryHost.StartAsync(provider);
+        var clerk = registry.Client("chiba-clerk");
+
+        var relationship = await ProblemAssert.IsProblemAsync(await clerk.PostAsync(Events, Json(Birth(relationship: new string('子', 51)))), 400, "invalid-event");
+        Assert.True(relationship.GetProperty("errors").TryGetProperty("relationship", out _));
+        Assert.Equal(0, await ResidentsAsync(registry));
+        var born = await clerk.PostAsync(Events, Json(Birth(relationship: new string('子', 50))));
+        var receipt = (await born.Content.ReadFromJsonAsync<JsonElement>())!;
+        Assert.Equal(201, (int)born.StatusCode);
+
+        var reissue = $"api/municipalities/{RegistryHost.Chiba}/residents/{receipt.GetProperty("residentId").GetString()}/number-reissue";
+        var reason = await ProblemAssert.IsProblemAsync(await clerk.PostAsJsonAsync(reissue, new { reason = new string('漏', 201), requestedBy = "person" }),
+            400, "invalid-request");
+        Assert.True(reason.GetProperty("errors").TryGetProperty("reason", out _));
+        var resident = await clerk.GetFromJsonAsync<JsonElement>($"api/municipalities/{RegistryHost.Chiba}/residents/{receipt.GetProperty("residentId").GetString()}");
+        Assert.Equal(receipt.GetProperty("individualNumber").GetString(), resident.GetProperty("resident").GetProperty("individualNumber").GetString());
+        Assert.Equal(200, (int)(await clerk.PostAsJsonAsync(reissue, new { reason = new string('漏', 200), requestedBy = "person" })).StatusCode);
+    }
+
+    [Theory, StorageData]
     public async Task The_openapi_document_lists_an_enums_names(StorageProvider provider)
     {
         await using var registry = await RegistryHost.StartAsync(provider);
