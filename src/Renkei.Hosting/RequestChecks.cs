@@ -1,5 +1,7 @@
+using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Net.Http.Headers;
 
 namespace Renkei.Hosting;
 
@@ -9,6 +11,32 @@ namespace Renkei.Hosting;
 /// </summary>
 internal static class RequestChecks
 {
+    public static async Task InvokeAsync(HttpContext context, RequestDelegate next)
+    {
+        var request = context.Request;
+        // The framework's JSON reader throws (a 500) on a charset it has no encoding for; the raw-body endpoints would guess.
+        if (request.ContentType is { } contentType && MediaTypeHeaderValue.TryParse(contentType, out var media)
+            && media.Charset is { HasValue: true } charset && !IsKnownCharset(charset.Value!))
+        {
+            var shown = charset.Value!.Length > 40 ? charset.Value[..40] + "…" : charset.Value;
+            await Problems.Result(StatusCodes.Status415UnsupportedMediaType, "unsupported-media-type", UnsupportedMediaTypeTitle,
+                $"文字コード「{shown}」は扱えません。UTF-8で送ってください / the charset '{shown}' is not known: send the body as UTF-8 " +
+                "(Content-Type: application/json; charset=utf-8).").ExecuteAsync(context);
+            return;
+        }
+        await next(context);
+    }
+
+    /// <summary>A charset the framework can read a body in (the same test as its JSON reader's).</summary>
+    private static bool IsKnownCharset(string charset)
+    {
+        if (charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase)) return true;
+        try { return Encoding.GetEncoding(charset) is not null; }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException) { return false; }
+    }
+
+    public const string UnsupportedMediaTypeTitle = "この形式の本文は受け付けられません / Unsupported media type";
+
     /// <summary>What a body over the size limit is told: the limit this request had, when the server says.</summary>
     public static string TooLargeDetail(HttpContext context) =>
         context.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize is { } limit

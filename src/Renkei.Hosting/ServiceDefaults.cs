@@ -106,7 +106,7 @@ public static class ServiceDefaults
     private static void UnsupportedMediaType(Microsoft.AspNetCore.Mvc.ProblemDetails problem)
     {
         problem.Type = Problems.Type("unsupported-media-type");
-        problem.Title = "この形式の本文は受け付けられません / Unsupported media type";
+        problem.Title = RequestChecks.UnsupportedMediaTypeTitle;
         problem.Detail = "本文はJSON（Content-Type: application/json）で送ってください / send the body as JSON (Content-Type: application/json).";
     }
 
@@ -160,6 +160,7 @@ public static class ServiceDefaults
             SuppressDiagnosticsCallback = c => c.Exception is BadHttpRequestException,
         });
         app.UseStatusCodePages();
+        app.Use(RequestChecks.InvokeAsync);
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapOpenApi();

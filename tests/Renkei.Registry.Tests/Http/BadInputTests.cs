@@ -47,6 +47,23 @@ public class BadInputTests
     }
 
     [Theory, StorageData]
+    public async Task A_body_in_a_charset_the_service_cannot_read_is_an_unsupported_media_type(StorageProvider provider)
+    {
+        await using var registry = await RegistryHost.StartAsync(provider);
+        var clerk = registry.Client("chiba-clerk");
+
+        foreach (var charset in new[] { "foo", "utf-9" })
+        {
+            var refused = await ProblemAssert.IsProblemAsync(await clerk.PostAsync(Events, Json(Birth(), $"application/json; charset={charset}")),
+                415, "unsupported-media-type");
+            Assert.Contains("charset", refused.GetProperty("detail").GetString());
+        }
+        // A charset it knows is read as before.
+        Assert.Equal(201, (int)(await clerk.PostAsync(Events, Json(Birth(), "application/json; charset=UTF-8"))).StatusCode);
+        Assert.Equal(1, await ResidentsAsync(registry));
+    }
+
+    [Theory, StorageData]
     public async Task A_household_relationship_and_a_reissue_reason_have_length_limits(StorageProvider provider)
     {
         await using var registry = await RegistryHost.StartAsync(provider);
