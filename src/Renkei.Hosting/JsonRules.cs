@@ -55,3 +55,29 @@ internal sealed class NamedEnumConverter : JsonConverterFactory
         private static JsonException NotAName() => new($"次のいずれかの名前を指定してください / must be one of: {Accepted}");
     }
 }
+
+/// <summary>
+/// Strings in JSON hold no NUL character (U+0000): PostgreSQL's text cannot store one, so it would
+/// fail as a 500 there after passing on SQLite, and no name, address or code has one.
+/// </summary>
+internal sealed class NoNulStringConverter : JsonConverter<string>
+{
+    public override bool HandleNull => false;
+
+    public override string Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        if (reader.TokenType != JsonTokenType.String) throw new JsonException(); // the framework's own message: a value of the wrong type
+        return Checked(reader.GetString()!);
+    }
+
+    public override void Write(Utf8JsonWriter writer, string value, JsonSerializerOptions options) => writer.WriteStringValue(value);
+
+    public override string ReadAsPropertyName(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => Checked(reader.GetString()!);
+
+    public override void WriteAsPropertyName(Utf8JsonWriter writer, string value, JsonSerializerOptions options) => writer.WritePropertyName(value);
+
+    private static string Checked(string value) =>
+        value.Contains('\0') ? throw new JsonException(NulMessage) : value;
+
+    public const string NulMessage = "NUL文字（\\u0000）は使えません / must not contain a NUL character (\\u0000)";
+}

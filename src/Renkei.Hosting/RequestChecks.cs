@@ -13,6 +13,11 @@ internal static class RequestChecks
 {
     public static async Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
+        if (context.GetEndpoint()?.Metadata.GetMetadata<OwnErrorFormat>() is not null)
+        {
+            await next(context);
+            return;
+        }
         var request = context.Request;
         // The framework's JSON reader throws (a 500) on a charset it has no encoding for; the raw-body endpoints would guess.
         if (request.ContentType is { } contentType && MediaTypeHeaderValue.TryParse(contentType, out var media)
@@ -24,6 +29,14 @@ internal static class RequestChecks
                 "(Content-Type: application/json; charset=utf-8).").ExecuteAsync(context);
             return;
         }
+        // A NUL in a query value would reach the database, where PostgreSQL's text cannot hold it (Kestrel refuses one in the path).
+        foreach (var (key, values) in request.Query)
+            if (key.Contains('\0') || values.Any(v => v?.Contains('\0') == true))
+            {
+                await Problems.BadRequest("malformed-request", MalformedTitle,
+                    "クエリにNUL文字（%00）は使えません / the query must not contain a NUL character (%00).").ExecuteAsync(context);
+                return;
+            }
         await next(context);
     }
 
@@ -35,6 +48,8 @@ internal static class RequestChecks
         catch (Exception e) when (e is ArgumentException or NotSupportedException) { return false; }
     }
 
+    public const string MalformedTitle = "リクエストを読み取れません / The request could not be read";
+
     public const string UnsupportedMediaTypeTitle = "この形式の本文は受け付けられません / Unsupported media type";
 
     /// <summary>What a body over the size limit is told: the limit this request had, when the server says.</summary>
@@ -43,3 +58,9 @@ internal static class RequestChecks
             ? $"本文は{limit:N0}バイトまでです。分けて送ってください / the body may be at most {limit:N0} bytes: send it in parts."
             : "本文が上限を超えています。分けて送ってください / the body is over the limit: send it in parts.";
 }
+
+/// <summary>
+/// Marks an endpoint that answers its errors in a format of its own (the NTA-compatible corporate number
+/// search) and checks its requests itself: the shared checks leave them to it.
+/// </summary>
+public sealed class OwnErrorFormat;

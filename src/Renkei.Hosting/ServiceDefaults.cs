@@ -73,7 +73,7 @@ public static class ServiceDefaults
             else
             {
                 problem.Type = Problems.Type("malformed-request");
-                problem.Title = "リクエストを読み取れません / The request could not be read";
+                problem.Title = RequestChecks.MalformedTitle;
                 problem.Detail = bad.InnerException is JsonException json ? DescribeJson(json) : bad.Message;
             }
             return;
@@ -121,7 +121,7 @@ public static class ServiceDefaults
     /// Which field of the body is wrong and why, in the client's terms: the field's path, never the
     /// .NET type it maps to (the framework's own message names that).
     /// </summary>
-    private static string DescribeJson(JsonException json)
+    public static string DescribeJson(JsonException json)
     {
         var at = json.LineNumber is { } line ? $" (line {line + 1}, byte {json.BytePositionInLine + 1})" : "";
         // The reader's own error (the text is not JSON) comes wrapped; it names a position, not a type.
@@ -137,14 +137,19 @@ public static class ServiceDefaults
     private static string WithoutPosition(string message) =>
         message.IndexOf(" Path: ", StringComparison.Ordinal) is var i and >= 0 ? message[..i] : message.IndexOf(" LineNumber: ", StringComparison.Ordinal) is var j and >= 0 ? message[..j] : message;
 
-    /// <summary>The JSON settings of every API: camelCase, enums as their names only, Japanese unescaped.</summary>
+    /// <summary>
+    /// The JSON settings of every API: camelCase, enums as their names only, no NUL in strings, Japanese unescaped.
+    /// </summary>
     public static JsonSerializerOptions Configure(JsonSerializerOptions options)
     {
         options.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
         options.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
         options.Encoder = JavaScriptEncoder.Create(UnicodeRanges.All);
         if (!options.Converters.OfType<NamedEnumConverter>().Any())
+        {
             options.Converters.Add(new NamedEnumConverter());
+            options.Converters.Add(new NoNulStringConverter());
+        }
         return options;
     }
 

@@ -32,4 +32,19 @@ public class BadInputTests
             Assert.Contains("65,536", problem.GetProperty("detail").GetString());
         }
     }
+
+    [Theory, StorageData]
+    public async Task A_body_in_an_unknown_charset_or_with_a_nul_character_is_refused_and_registers_nothing(StorageProvider provider)
+    {
+        await using var sandbox = await PkiSandbox.StartAsync(provider);
+        var body = new StringContent("""{"name": "検証者", "kind": "private"}""", Encoding.UTF8);
+        body.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse("application/json; charset=foo");
+        var charset = await IsProblemAsync(await sandbox.PkiAdmin.PostAsync("api/verifiers", body), 415, "unsupported-media-type");
+        Assert.Contains("foo", charset.GetProperty("detail").GetString());
+        var nul = await IsProblemAsync(await sandbox.PkiAdmin.PostAsync("api/verifiers",
+            new StringContent("""{"name": "検証\u0000者", "kind": "private"}""", Encoding.UTF8, "application/json")), 400, "malformed-request");
+        Assert.Contains("name", nul.GetProperty("detail").GetString());
+        await using var c = await new Database(sandbox.PkiStorage).OpenAsync();
+        Assert.Equal(0L, await c.ScalarAsync<long>("SELECT COUNT(*) FROM verifiers"));
+    }
 }

@@ -86,7 +86,14 @@ public static class CopiesApi
             CopyLine? copy;
             try { copy = JsonSerializer.Deserialize<CopyLine>(line, ServiceDefaults.Json); }
             // The parser's message quotes the line, which may hold anything (even a number): say only where it broke.
-            catch (JsonException e) { errors.Add(new(lineNumber, $"JSONとして読めません（{(e.BytePositionInLine ?? 0) + 1}バイト目）/ not JSON at byte {(e.BytePositionInLine ?? 0) + 1}")); continue; }
+            // A value the line's JSON holds but a field does not take (a NUL, say) is named by its field, as for one copy.
+            catch (JsonException e)
+            {
+                errors.Add(new(lineNumber, e.InnerException is JsonException || e.Path is null
+                    ? $"JSONとして読めません（{(e.BytePositionInLine ?? 0) + 1}バイト目）/ not JSON at byte {(e.BytePositionInLine ?? 0) + 1}"
+                    : ServiceDefaults.DescribeJson(e)));
+                continue;
+            }
             var problems = copy is null ? ["空の行です / empty"] : Check(copy.AddresseeNumber, copy.Item, copy.SchemaVersion, copy.Content, layouts);
             if (problems.Count > 0) { errors.Add(new(lineNumber, string.Join("; ", problems))); continue; }
             await SaveAsync(c, tx, copy!.AddresseeNumber!, copy.Item!, copy.SchemaVersion!.Value, copy.Content, copy.Withheld, now);

@@ -81,4 +81,31 @@ public class BadInputTests
             new { requester = B, affair = "child-allowance", provider = K, item = longName }), 400, "invalid-request");
         Assert.True(check.GetProperty("errors").TryGetProperty("item", out _));
     }
+
+    [Theory, StorageData]
+    public async Task Unknown_charsets_and_nul_characters_are_refused_by_the_core_and_the_node(StorageProvider provider)
+    {
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        var tax = network.NodeClient("kashiwa-tax-system");
+        var copy = """{"schemaVersion": 1, "content": {"fiscalYear": 2025, "totalIncome": 1, "taxableIncome": 1, "municipalTax": 1, "prefecturalTax": 1, "dependents": 0}}""";
+
+        foreach (var response in new[]
+        {
+            await tax.PutAsync($"api/tenants/{K}/copies/K-0001/local-tax", Json(copy, "application/json; charset=foo")),
+            await tax.PostAsync($"api/tenants/{K}/copies/import", Json("{}", "application/x-ndjson; charset=foo")),
+            await network.CoreClient().PostAsync("api/permission-table/check", Json("{}", "application/json; charset=foo")),
+        })
+        {
+            var refused = await ProblemAssert.IsProblemAsync(response, 415, "unsupported-media-type");
+            Assert.Contains("foo", refused.GetProperty("detail").GetString());
+        }
+
+        var nul = await ProblemAssert.IsProblemAsync(await network.NodeClient("bunkyo-child-clerk").PostAsync($"api/tenants/{B}/inquiries",
+            Json("""{"addresseeNumber": "B-0001", "affair": "child-allowance", "provider": "122173", "item": "local\u0000tax"}""")), 400, "malformed-request");
+        Assert.Contains("item", nul.GetProperty("detail").GetString());
+        var line = await LinkageNetwork.Ensure(await tax.PostAsync($"api/tenants/{K}/copies/import",
+            Json("""{"addresseeNumber": "K-0001", "item": "local\u0000tax", "schemaVersion": 1, "content": {}}""", "application/x-ndjson")));
+        Assert.Equal(0, line.GetProperty("imported").GetInt32());
+        Assert.Contains("NUL", line.GetProperty("errors")[0].GetProperty("reason").GetString());
+    }
 }

@@ -47,6 +47,21 @@ public class BadInputTests
     }
 
     [Theory, StorageData]
+    public async Task A_nul_character_in_a_json_string_or_a_query_is_refused_before_the_database_sees_it(StorageProvider provider)
+    {
+        await using var registry = await RegistryHost.StartAsync(provider);
+        var clerk = registry.Client("chiba-clerk");
+
+        var nul = await ProblemAssert.IsProblemAsync(await clerk.PostAsync(Events, Json(Birth(familyName: "山\0田"))), 400, "malformed-request");
+        Assert.Contains("person.familyName", nul.GetProperty("detail").GetString());
+        Assert.Contains("NUL", nul.GetProperty("detail").GetString());
+        await ProblemAssert.IsProblemAsync(await clerk.GetAsync($"api/municipalities/{RegistryHost.Chiba}/residents?after=r%00x"), 400, "malformed-request");
+        await ProblemAssert.IsProblemAsync(await registry.Client("identity-token").PostAsync("api/identity/by-basic-four",
+            Json("""{"familyName": "山田", "givenName": "太\u0000郎", "dateOfBirth": "2026-01-15"}""")), 400, "malformed-request");
+        Assert.Equal(0, await ResidentsAsync(registry));
+    }
+
+    [Theory, StorageData]
     public async Task A_body_in_a_charset_the_service_cannot_read_is_an_unsupported_media_type(StorageProvider provider)
     {
         await using var registry = await RegistryHost.StartAsync(provider);
