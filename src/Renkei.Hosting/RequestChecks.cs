@@ -1,6 +1,10 @@
+using System.Diagnostics;
 using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 
 namespace Renkei.Hosting;
@@ -64,3 +68,25 @@ internal static class RequestChecks
 /// search) and checks its requests itself: the shared checks leave them to it.
 /// </summary>
 public sealed class OwnErrorFormat;
+
+/// <summary>
+/// Writes problem details whatever the client accepts: the framework's own writer writes only for a
+/// client that accepts JSON, and leaves any other (a browser's <c>Accept: text/html</c>) with a bare
+/// status or plain text. Registered after the framework's writer, it writes only what that one declines.
+/// </summary>
+internal sealed class AnyAcceptProblemWriter(IOptions<ProblemDetailsOptions> problems, IOptions<JsonOptions> json) : IProblemDetailsWriter
+{
+    public bool CanWrite(ProblemDetailsContext context) => true;
+
+    public ValueTask WriteAsync(ProblemDetailsContext context)
+    {
+        var http = context.HttpContext;
+        var problem = context.ProblemDetails;
+        // What the framework's writer adds before its customisation: the status, its reason and the trace id.
+        problem.Status ??= http.Response.StatusCode;
+        problem.Title ??= ReasonPhrases.GetReasonPhrase(problem.Status.Value);
+        problem.Extensions.TryAdd("traceId", Activity.Current?.Id ?? http.TraceIdentifier);
+        problems.Value.CustomizeProblemDetails?.Invoke(context);
+        return new ValueTask(http.Response.WriteAsJsonAsync(problem, problem.GetType(), json.Value.SerializerOptions, "application/problem+json"));
+    }
+}

@@ -79,6 +79,19 @@ public class BadInputTests
     }
 
     [Theory, StorageData]
+    public async Task A_client_that_accepts_only_html_still_gets_problem_details(StorageProvider provider)
+    {
+        await using var registry = await RegistryHost.StartAsync(provider);
+        var browser = registry.Client("chiba-clerk");
+        browser.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("text/html"));
+
+        await ProblemAssert.IsProblemAsync(await browser.GetAsync("api/no-such-thing"), 404, "not-found");
+        await ProblemAssert.IsProblemAsync(await browser.PostAsync(Events, Json("{\"kind\": ")), 400, "malformed-request");
+        await ProblemAssert.IsProblemAsync(await browser.PostAsync(Events, Json("kind=birth", "text/plain")), 415, "unsupported-media-type");
+        await ProblemAssert.IsProblemAsync(await browser.DeleteAsync(Events), 405, "method-not-allowed");
+    }
+
+    [Theory, StorageData]
     public async Task A_household_relationship_and_a_reissue_reason_have_length_limits(StorageProvider provider)
     {
         await using var registry = await RegistryHost.StartAsync(provider);
