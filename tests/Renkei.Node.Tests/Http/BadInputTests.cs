@@ -83,6 +83,40 @@ public class BadInputTests
     }
 
     [Theory, StorageData]
+    public async Task A_copies_import_cut_off_by_the_size_limit_keeps_the_rows_read_and_says_how_many_and_where_it_stopped(StorageProvider provider)
+    {
+        const int limit = 16 * 1024;
+        await using var network = await LinkageNetwork.StartAsync(provider, configureNode: b => b.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = limit));
+        var tax = network.NodeClient("kashiwa-tax-system");
+        var lines = new List<string>();
+        for (var i = 1; i <= 120; i++)
+            lines.Add(i == 2
+                ? """{"addresseeNumber": "K-0002", "item": "local-tax"}"""
+                : $$$"""{"addresseeNumber": "K-{{{i:D4}}}", "item": "local-tax", "schemaVersion": 1, "content": {"fiscalYear": 2025, "totalIncome": {{{3_000_000 + i}}}, "taxableIncome": 2000000, "municipalTax": 130000, "prefecturalTax": 87000, "dependents": 1}}""");
+        var body = Encoding.UTF8.GetBytes(string.Join('\n', lines) + "\n");
+        Assert.True(body.Length > limit + 1000);
+        // Sent as a stream of unknown length, as a large file would be: the limit cuts it part-way.
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"api/tenants/{K}/copies/import") { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = new("application/x-ndjson");
+        request.Headers.TransferEncodingChunked = true;
+
+        var cut = await ProblemAssert.IsProblemAsync(await tax.SendAsync(request), 413, "request-too-large");
+        var lastLine = cut.GetProperty("lastLine").GetInt32();
+        var imported = cut.GetProperty("imported").GetInt32();
+        Assert.InRange(lastLine, 10, 119);
+        Assert.Equal(lastLine - 1, imported);
+        Assert.Equal(2, cut.GetProperty("errors")[0].GetProperty("line").GetInt32());
+        Assert.Contains($"{lastLine + 1}", cut.GetProperty("detail").GetString());
+
+        // The rows read whole are kept; the one cut in two and those after it are not.
+        var kept = await LinkageNetwork.Ensure(await tax.GetAsync($"api/tenants/{K}/copies/K-{lastLine:D4}/local-tax"));
+        Assert.Equal(3_000_000 + lastLine, kept.GetProperty("content").GetProperty("totalIncome").GetInt32());
+        await ProblemAssert.IsProblemAsync(await tax.GetAsync($"api/tenants/{K}/copies/K-{lastLine + 1:D4}/local-tax"), 404, "no-copy");
+        await using var c = await network.TenantDatabases[K].OpenAsync();
+        Assert.Equal((long)imported, await c.ScalarAsync<long>("SELECT COUNT(*) FROM copies"));
+    }
+
+    [Theory, StorageData]
     public async Task Unknown_charsets_and_nul_characters_are_refused_by_the_core_and_the_node(StorageProvider provider)
     {
         await using var network = await LinkageNetwork.StartAsync(provider);
