@@ -142,4 +142,38 @@ public class BadInputTests
         Assert.Equal(0, line.GetProperty("imported").GetInt32());
         Assert.Contains("NUL", line.GetProperty("errors")[0].GetProperty("reason").GetString());
     }
+
+    [Theory, StorageData]
+    public async Task Concurrent_code_deliveries_for_one_tenant_are_taken_one_at_a_time(StorageProvider provider)
+    {
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        var kashiwa = network.NodeTenants.Find(K)!;
+        var asCore = network.Presenting(network.CoreCertificate, network.Node);
+        const int rounds = 8, people = 40;
+
+        // Each delivery answers acquisitions of its own addressees (the same people entered again) with the same codes,
+        // so deliveries at the same moment race to give a code to an addressee.
+        var deliveries = new List<Envelope>();
+        for (var r = 0; r < rounds; r++)
+        {
+            var acquisitions = (await LinkageNetwork.Ensure(await network.NodeClient("kashiwa-addressee").PostAsJsonAsync($"api/tenants/{K}/acquisitions",
+                new { addresseeNumbers = Enumerable.Range(0, people).Select(i => $"K-{r}-{i:D3}").ToArray() }))).GetProperty("acquisitions");
+            var codes = acquisitions.EnumerateArray().Select((a, i) => new DeliveredCode(a.GetProperty("acquisitionNumber").GetString()!, $"code-{i:D3}")).ToList();
+            var id = Envelope.NewId();
+            var body = JsonSerializer.Serialize(SealedPayload.Seal(JsonSerializer.Serialize(new CodeDelivery(codes), ServiceDefaults.Json), kashiwa.Keys.Public, id),
+                ServiceDefaults.Json);
+            deliveries.Add(Envelope.Create("core", K, "code-delivery", body, network.CoreKeys.Signing, TimeProvider.System, id));
+        }
+        var responses = await Task.WhenAll(deliveries.Select(d => asCore.PostAsJsonAsync($"api/tenants/{K}/codes/delivered", d, ServiceDefaults.Json)));
+
+        // None fails; each code went to one addressee, the first delivery's for each, and the others were unmatched.
+        var receipts = new List<JsonElement>();
+        foreach (var response in responses) receipts.Add(await LinkageNetwork.Ensure(response));
+        Assert.Equal(people, receipts.Sum(r => r.GetProperty("matched").GetInt32()));
+        Assert.Equal((rounds - 1) * people, receipts.Sum(r => r.GetProperty("unmatched").GetInt32()));
+        await using var c = await kashiwa.Database.OpenAsync();
+        Assert.Equal((long)people, await c.ScalarAsync<long>("SELECT COUNT(DISTINCT agency_code) FROM addressees"));
+        Assert.Equal((long)people, await c.ScalarAsync<long>("SELECT COUNT(agency_code) FROM addressees"));
+        Assert.Equal(0L, await c.ScalarAsync<long>("SELECT COUNT(*) FROM acquisitions"));
+    }
 }
