@@ -25,13 +25,23 @@ internal static class RequestChecks
         var request = context.Request;
         // The framework's JSON reader throws (a 500) on a charset it has no encoding for; the raw-body endpoints would guess.
         if (request.ContentType is { } contentType && MediaTypeHeaderValue.TryParse(contentType, out var media)
-            && media.Charset is { HasValue: true } charset && !IsKnownCharset(charset.Value!))
+            && media.Charset is { HasValue: true } given)
         {
-            var shown = charset.Value!.Length > 40 ? charset.Value[..40] + "…" : charset.Value;
-            await Problems.Result(StatusCodes.Status415UnsupportedMediaType, "unsupported-media-type", UnsupportedMediaTypeTitle,
-                $"文字コード「{shown}」は扱えません。UTF-8で送ってください / the charset '{shown}' is not known: send the body as UTF-8 " +
-                "(Content-Type: application/json; charset=utf-8).").ExecuteAsync(context);
-            return;
+            var charset = HeaderUtilities.RemoveQuotes(given).Value!;
+            if (!IsKnownCharset(charset))
+            {
+                var shown = charset.Length > 40 ? charset[..40] + "…" : charset;
+                await Problems.Result(StatusCodes.Status415UnsupportedMediaType, "unsupported-media-type", UnsupportedMediaTypeTitle,
+                    $"文字コード「{shown}」は扱えません。UTF-8で送ってください / the charset '{shown}' is not known: send the body as UTF-8 " +
+                    "(Content-Type: application/json; charset=utf-8).").ExecuteAsync(context);
+                return;
+            }
+            // RFC 9110 lets the value be quoted (charset="utf-8"); the framework's reader would take the quotes as part of the name.
+            if (charset.Length != given.Length)
+            {
+                media.Charset = charset;
+                request.ContentType = media.ToString();
+            }
         }
         // A NUL in a query value would reach the database, where PostgreSQL's text cannot hold it (Kestrel refuses one in the path).
         foreach (var (key, values) in request.Query)
