@@ -17,6 +17,9 @@ public static class Problems
 
     private const string Prefix = "urn:renkei:problem:";
 
+    /// <summary>The title of <c>request-too-large</c>: a body over the size limit.</summary>
+    public const string TooLargeTitle = "リクエストが大きすぎます / The request is too large";
+
     public static ProblemHttpResult Result(int status, string slug, string title, string? detail = null, IDictionary<string, object?>? extensions = null) =>
         TypedResults.Problem(detail: detail, statusCode: status, title: title, type: Type(slug), extensions: extensions);
 

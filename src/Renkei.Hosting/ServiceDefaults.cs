@@ -1,5 +1,6 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using System.Text.Unicode;
 using Microsoft.AspNetCore.Builder;
@@ -11,6 +12,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.OpenApi;
 using Renkei.Hosting.Storage;
 using Renkei.Hosting.Tls;
 
@@ -32,12 +34,22 @@ public static class ServiceDefaults
     {
         builder.Services.ConfigureHttpJsonOptions(o => Configure(o.SerializerOptions));
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = Describe);
+        builder.Services.AddSingleton<IProblemDetailsWriter, AnyAcceptProblemWriter>();
         // Unreadable bodies and parameters reach the exception handler, which describes them (400, never 500).
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = serviceName;
             document.Info.Description = "Renkei: errors are RFC 9457 problem details whose `type` names the failure (urn:renkei:problem:…).";
+            return Task.CompletedTask;
+        }).AddSchemaTransformer((schema, context, _) =>
+        {
+            // The document cannot see through our enum converter: say what it reads and writes, the names.
+            if (NamedEnumConverter.NamesOf(context.JsonTypeInfo.Type) is { } names)
+            {
+                schema.Type = JsonSchemaType.String;
+                schema.Enum = [.. names.Select(n => (JsonNode)JsonValue.Create(n))];
+            }
             return Task.CompletedTask;
         }));
         builder.Services.Configure<CallerOptions>(builder.Configuration);
@@ -49,7 +61,8 @@ public static class ServiceDefaults
 
     /// <summary>
     /// Problems the framework writes itself get a stable type of ours too: an unreadable body or query
-    /// (with the reason), and no route, a wrong method or a wrong content type (through the status code pages).
+    /// (with the reason), a body over the size limit, and no route, a wrong method or a wrong content type
+    /// (through the status code pages).
     /// </summary>
     private static void Describe(ProblemDetailsContext context)
     {
@@ -57,10 +70,11 @@ public static class ServiceDefaults
         if (context.Exception is BadHttpRequestException bad)
         {
             if (bad.StatusCode == StatusCodes.Status415UnsupportedMediaType) UnsupportedMediaType(problem);
+            else if (bad.StatusCode == StatusCodes.Status413PayloadTooLarge) TooLarge(problem, context.HttpContext);
             else
             {
                 problem.Type = Problems.Type("malformed-request");
-                problem.Title = "リクエストを読み取れません / The request could not be read";
+                problem.Title = RequestChecks.MalformedTitle;
                 problem.Detail = bad.InnerException is JsonException json ? DescribeJson(json) : bad.Message;
             }
             return;
@@ -83,21 +97,32 @@ public static class ServiceDefaults
             case StatusCodes.Status415UnsupportedMediaType:
                 UnsupportedMediaType(problem);
                 break;
+            // Kestrel answers a body over the limit with the status alone (the endpoint then reads nothing).
+            case StatusCodes.Status413PayloadTooLarge:
+                TooLarge(problem, context.HttpContext);
+                break;
         }
     }
 
     private static void UnsupportedMediaType(Microsoft.AspNetCore.Mvc.ProblemDetails problem)
     {
         problem.Type = Problems.Type("unsupported-media-type");
-        problem.Title = "この形式の本文は受け付けられません / Unsupported media type";
+        problem.Title = RequestChecks.UnsupportedMediaTypeTitle;
         problem.Detail = "本文はJSON（Content-Type: application/json）で送ってください / send the body as JSON (Content-Type: application/json).";
+    }
+
+    private static void TooLarge(Microsoft.AspNetCore.Mvc.ProblemDetails problem, HttpContext context)
+    {
+        problem.Type = Problems.Type("request-too-large");
+        problem.Title = Problems.TooLargeTitle;
+        problem.Detail = RequestChecks.TooLargeDetail(context);
     }
 
     /// <summary>
     /// Which field of the body is wrong and why, in the client's terms: the field's path, never the
     /// .NET type it maps to (the framework's own message names that).
     /// </summary>
-    private static string DescribeJson(JsonException json)
+    public static string DescribeJson(JsonException json)
     {
         var at = json.LineNumber is { } line ? $" (line {line + 1}, byte {json.BytePositionInLine + 1})" : "";
         // The reader's own error (the text is not JSON) comes wrapped; it names a position, not a type.
@@ -113,14 +138,19 @@ public static class ServiceDefaults
     private static string WithoutPosition(string message) =>
         message.IndexOf(" Path: ", StringComparison.Ordinal) is var i and >= 0 ? message[..i] : message.IndexOf(" LineNumber: ", StringComparison.Ordinal) is var j and >= 0 ? message[..j] : message;
 
-    /// <summary>The JSON settings of every API: camelCase, enums as strings, Japanese unescaped.</summary>
+    /// <summary>
+    /// The JSON settings of every API: camelCase, enums as their names only, no NUL in strings, Japanese unescaped.
+    /// </summary>
     public static JsonSerializerOptions Configure(JsonSerializerOptions options)
     {
         options.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
         options.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
         options.Encoder = JavaScriptEncoder.Create(UnicodeRanges.All);
-        if (!options.Converters.OfType<JsonStringEnumConverter>().Any())
-            options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower));
+        if (!options.Converters.OfType<NamedEnumConverter>().Any())
+        {
+            options.Converters.Add(new NamedEnumConverter());
+            options.Converters.Add(new NoNulStringConverter());
+        }
         return options;
     }
 
@@ -136,6 +166,7 @@ public static class ServiceDefaults
             SuppressDiagnosticsCallback = c => c.Exception is BadHttpRequestException,
         });
         app.UseStatusCodePages();
+        app.Use(RequestChecks.InvokeAsync);
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapOpenApi();

@@ -30,6 +30,9 @@ public static class RelayKinds
     public const string Inquiries = "inquiries", ProvisionRequests = "provision-requests", Provisions = "provisions", InquiryResults = "inquiry-results";
 
     public const int MaxPerMessage = 256;
+
+    /// <summary>The longest affair, provider or item name an inquiry may carry (the permission table's names are shorter).</summary>
+    public const int MaxNameLength = 64;
 }
 
 /// <summary>What the provider seals to the requester: the copy in the data standard layout.</summary>

@@ -53,6 +53,8 @@ public class SettingsTests
             "row r lacks requester" },
         { """{"version":"x","source":"x","items":{"a":"a"},"affairs":{"f":"f"},"rows":[{"id":"r","requester":{"kinds":["mayor"]},"affair":"f","provider":{"kinds":["municipality"]},"items":["a"],"legalBasis":"x"}]}""",
             "kinds" },
+        { """{"version":"x","source":"x","items":{"a":"a"},"affairs":{"f":"f","AFFAIR":"x"},"rows":[{"id":"r","requester":{"kinds":["municipality"]},"affair":"f","provider":{"kinds":["municipality"]},"items":["a"],"legalBasis":"x"}]}""".Replace("AFFAIR", new string('f', 65)),
+            "at most 64 characters" },
     };
 
     [Theory, MemberData(nameof(BadTables))]

@@ -83,10 +83,14 @@ public sealed class LinkageNetwork : IAsyncDisposable
 
     /// <param name="oneInquiryPerMessage">Each inquiry travels to the core in a message of its own, so that <see cref="RelayGate"/> counts inquiries.</param>
     /// <param name="coreSettings">Further settings of the core, e.g. <c>Core:PermissionTableFile</c>.</param>
+    /// <param name="configureNode">Changes to the node's host, e.g. a smaller request size limit.</param>
     public static async Task<LinkageNetwork> StartAsync(StorageProvider provider, bool oneInquiryPerMessage = false,
-        IEnumerable<KeyValuePair<string, string?>>? coreSettings = null)
+        IEnumerable<KeyValuePair<string, string?>>? coreSettings = null, Action<WebApplicationBuilder>? configureNode = null)
     {
-        var n = new LinkageNetwork { Provider = provider, oneInquiryPerMessage = oneInquiryPerMessage, coreSettings = coreSettings ?? [] };
+        var n = new LinkageNetwork
+        {
+            Provider = provider, oneInquiryPerMessage = oneInquiryPerMessage, coreSettings = coreSettings ?? [], configureNode = configureNode ?? (_ => { }),
+        };
         try { await n.StartAllAsync(); }
         catch { await n.DisposeAsync(); throw; }
         return n;
@@ -141,7 +145,11 @@ public sealed class LinkageNetwork : IAsyncDisposable
             nodeSettings.Add(new($"Node:Tenants:{i}:AgencyId", tenants[i].Id));
             nodeSettings.Add(new($"Node:Tenants:{i}:Name", tenants[i].Name));
         }
-        var node = NodeApp.Create([], b => Configure(b, nodeSettings.Concat(Tls(nodeTls)).Concat(Callers(NodeCallers)), https: true));
+        var node = NodeApp.Create([], b =>
+        {
+            Configure(b, nodeSettings.Concat(Tls(nodeTls)).Concat(Callers(NodeCallers)), https: true);
+            configureNode(b);
+        });
         Node = await StartAsync(node);
         (nodeApp, this.nodeSettings) = (node, [.. nodeSettings.Concat(Tls(nodeTls))]);
         var directory = NodeTenants = node.Services.GetRequiredService<Tenants.TenantDirectory>();
@@ -210,6 +218,7 @@ public sealed class LinkageNetwork : IAsyncDisposable
     private WebApplication nodeApp = null!;
     private bool oneInquiryPerMessage;
     private IEnumerable<KeyValuePair<string, string?>> coreSettings = [];
+    private Action<WebApplicationBuilder> configureNode = _ => { };
     private List<KeyValuePair<string, string?>> nodeSettings = [];
 
     /// <summary>Holds the node's inquiries to the core's relay while closed, so tests can keep batch items in flight.</summary>
@@ -235,7 +244,11 @@ public sealed class LinkageNetwork : IAsyncDisposable
         apps.Remove(nodeApp);
         await nodeApp.StopAsync();
         await nodeApp.DisposeAsync();
-        nodeApp = NodeApp.Create([], b => Configure(b, nodeSettings.Concat(Callers(NodeCallers)), https: true));
+        nodeApp = NodeApp.Create([], b =>
+        {
+            Configure(b, nodeSettings.Concat(Callers(NodeCallers)), https: true);
+            configureNode(b);
+        });
         Node = await StartAsync(nodeApp);
         NodeTenants = nodeApp.Services.GetRequiredService<Tenants.TenantDirectory>();
         foreach (var t in NodeTenants.All) TenantDatabases[t.AgencyId] = t.Database;

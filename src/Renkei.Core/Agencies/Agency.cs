@@ -43,6 +43,7 @@ public sealed record AgencyRegistration(
         var errors = new Dictionary<string, string[]>();
         if (Kind is null) errors["kind"] = ["種別は必須です / kind is required"];
         if (string.IsNullOrWhiteSpace(Name)) errors["name"] = ["名称は必須です / name is required"];
+        else if (Name.Trim().Length > 100) errors["name"] = ["名称は100文字以内です / name is at most 100 characters"];
         if (Kind is { } kind && Agency.UsesLocalGovernmentCode(kind))
         {
             if (!Numbers.LocalGovernmentCode.TryParse(LocalGovernmentCode, out var code, out var problem))

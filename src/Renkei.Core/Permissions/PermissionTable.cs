@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Renkei.Core.Agencies;
 using Renkei.Hosting;
+using Renkei.Protocol;
 
 namespace Renkei.Core.Permissions;
 
@@ -56,7 +57,8 @@ public sealed class PermissionTable
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException or InvalidDataException)
         {
             throw new InvalidOperationException(
-                $"Core:PermissionTableFile「{path}」を読み込めません / The permission table file '{path}' (Core:PermissionTableFile) cannot be loaded: {e.Message}", e);
+                $"Core:PermissionTableFile「{path}」を読み込めません / The permission table file '{path}' (Core:PermissionTableFile) cannot be loaded: {e.Message}" +
+                (e is JsonException { Path: { } at } && !e.Message.Contains(at, StringComparison.Ordinal) ? $" (at {at})" : ""), e);
         }
     }
 
@@ -65,6 +67,10 @@ public sealed class PermissionTable
         var table = JsonSerializer.Deserialize<PermissionTable>(json, ServiceDefaults.Json) ?? throw new InvalidDataException("空の表です / empty permission table");
         if (table.Rows is null || table.Items is null || table.Affairs is null)
             throw new InvalidDataException("items, affairs, rows がありません / items, affairs and rows are required");
+        // An inquiry names an affair or item in at most 64 characters: a longer name in the table could never be asked for.
+        if (table.Affairs.Keys.Concat(table.Items.Keys).FirstOrDefault(k => k.Length > RelayKinds.MaxNameLength) is { } tooLong)
+            throw new InvalidDataException($"事務・特定個人情報の名前は{RelayKinds.MaxNameLength}文字以内です: {tooLong[..RelayKinds.MaxNameLength]}… / " +
+                $"affair and item names are at most {RelayKinds.MaxNameLength} characters: {tooLong[..RelayKinds.MaxNameLength]}…");
         var ids = new HashSet<string>();
         foreach (var row in table.Rows)
         {
@@ -115,14 +121,19 @@ public static class PermissionTableApi
 
     private static async Task<Results<Ok<PermissionDecision>, ProblemHttpResult>> Check(PermissionQuery q, PermissionTable table, AgencyStore agencies)
     {
-        var requester = q.Requester is null ? null : await agencies.FindAsync(q.Requester);
-        var provider = q.Provider is null ? null : await agencies.FindAsync(q.Provider);
+        var requester = q.Requester is null or { Length: > RelayKinds.MaxNameLength } ? null : await agencies.FindAsync(q.Requester);
+        var provider = q.Provider is null or { Length: > RelayKinds.MaxNameLength } ? null : await agencies.FindAsync(q.Provider);
         var errors = new Dictionary<string, string[]>();
         if (requester is null) errors["requester"] = ["登録されていない機関です / no such agency"];
         if (provider is null) errors["provider"] = ["登録されていない機関です / no such agency"];
         if (string.IsNullOrWhiteSpace(q.Affair)) errors["affair"] = ["事務は必須です / affair is required"];
+        else if (q.Affair.Length > RelayKinds.MaxNameLength) errors["affair"] = [TooLong("affair")];
         if (string.IsNullOrWhiteSpace(q.Item)) errors["item"] = ["特定個人情報は必須です / item is required"];
+        else if (q.Item.Length > RelayKinds.MaxNameLength) errors["item"] = [TooLong("item")];
         if (errors.Count > 0) return Problems.Invalid(errors);
         return TypedResults.Ok(table.Check(requester!, q.Affair!, provider!, q.Item!));
     }
+
+    public static string TooLong(string field) =>
+        $"{RelayKinds.MaxNameLength}文字以内です / {field} is at most {RelayKinds.MaxNameLength} characters";
 }

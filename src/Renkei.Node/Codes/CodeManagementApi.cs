@@ -168,6 +168,13 @@ public static class CodeManagementApi
             row.IssuedAt is null ? null : DateTime.Parse(row.IssuedAt, null, System.Globalization.DateTimeStyles.RoundtripKind)));
     }
 
+    /// <summary>
+    /// The advisory-lock key of one tenant's code deliveries. Tenants may share a PostgreSQL database (a schema
+    /// each), so each has a key of its own, the same in every node process.
+    /// </summary>
+    public static long DeliveryLock(string agencyId) =>
+        BitConverter.ToInt64(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes("renkei-code-delivery\n" + agencyId)));
+
     private static async Task<Results<Ok<CodeDeliveryReceipt>, ProblemHttpResult>> Delivered(
         string agencyId, Envelope envelope, HttpContext context, TenantDirectory tenants, CoreLink core, TimeProvider time, ILogger<CodeDelivery> log)
     {
@@ -196,7 +203,8 @@ public static class CodeManagementApi
         var now = clock.ToString("O");
         int matched = 0, unmatched = 0;
         await using var c = await tenant.Database.OpenAsync();
-        await using var tx = await c.BeginTransactionAsync();
+        // One delivery at a time per tenant: two at once could each find a code unheld and both write it (a unique violation, a 500).
+        await using var tx = await tenant.Database.BeginSerializedAsync(c, DeliveryLock(agencyId));
         foreach (var code in delivery.Codes)
         {
             var addressee = await c.ScalarAsync<string>("SELECT addressee_number FROM acquisitions WHERE acquisition_number = @a", tx, ("a", code.AcquisitionNumber));

@@ -79,19 +79,40 @@ public static class CopiesApi
         await using var c = await tenant.Database.OpenAsync();
         DbTransaction tx = await c.BeginTransactionAsync();
         var lineNumber = 0;
-        while (await reader.ReadLineAsync() is { } line)
+        try
         {
-            lineNumber++;
-            if (string.IsNullOrWhiteSpace(line)) continue;
-            CopyLine? copy;
-            try { copy = JsonSerializer.Deserialize<CopyLine>(line, ServiceDefaults.Json); }
-            // The parser's message quotes the line, which may hold anything (even a number): say only where it broke.
-            catch (JsonException e) { errors.Add(new(lineNumber, $"JSONとして読めません（{(e.BytePositionInLine ?? 0) + 1}バイト目）/ not JSON at byte {(e.BytePositionInLine ?? 0) + 1}")); continue; }
-            var problems = copy is null ? ["空の行です / empty"] : Check(copy.AddresseeNumber, copy.Item, copy.SchemaVersion, copy.Content, layouts);
-            if (problems.Count > 0) { errors.Add(new(lineNumber, string.Join("; ", problems))); continue; }
-            await SaveAsync(c, tx, copy!.AddresseeNumber!, copy.Item!, copy.SchemaVersion!.Value, copy.Content, copy.Withheld, now);
-            // Commit in chunks so that a large import neither holds one huge transaction nor loses what it kept.
-            if (++imported % 1000 == 0) { await tx.CommitAsync(); await tx.DisposeAsync(); tx = await c.BeginTransactionAsync(); }
+            while (await reader.ReadLineAsync() is { } line)
+            {
+                lineNumber++;
+                if (string.IsNullOrWhiteSpace(line)) continue;
+                CopyLine? copy;
+                try { copy = JsonSerializer.Deserialize<CopyLine>(line, ServiceDefaults.Json); }
+                // The parser's message quotes the line, which may hold anything (even a number): say only where it broke.
+                // A value the line's JSON holds but a field does not take (a NUL, say) is named by its field, as for one copy.
+                catch (JsonException e)
+                {
+                    errors.Add(new(lineNumber, e.InnerException is JsonException || e.Path is null
+                        ? $"JSONとして読めません（{(e.BytePositionInLine ?? 0) + 1}バイト目）/ not JSON at byte {(e.BytePositionInLine ?? 0) + 1}"
+                        : ServiceDefaults.DescribeJson(e)));
+                    continue;
+                }
+                var problems = copy is null ? ["空の行です / empty"] : Check(copy.AddresseeNumber, copy.Item, copy.SchemaVersion, copy.Content, layouts);
+                if (problems.Count > 0) { errors.Add(new(lineNumber, string.Join("; ", problems))); continue; }
+                await SaveAsync(c, tx, copy!.AddresseeNumber!, copy.Item!, copy.SchemaVersion!.Value, copy.Content, copy.Withheld, now);
+                // Commit in chunks so that a large import neither holds one huge transaction nor loses what it kept.
+                if (++imported % 1000 == 0) { await tx.CommitAsync(); await tx.DisposeAsync(); tx = await c.BeginTransactionAsync(); }
+            }
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            // Cut off by the size limit: the lines read whole are kept, as a shorter import would have kept them,
+            // and the client learns where to go on from (the line cut in two was never read).
+            await tx.CommitAsync();
+            await tx.DisposeAsync();
+            return Problems.Result(StatusCodes.Status413PayloadTooLarge, "request-too-large", Problems.TooLargeTitle,
+                $"{lineNumber:N0}行目まで読み、{imported:N0}件を登録しました。{lineNumber + 1:N0}行目から別のリクエストで送ってください / " +
+                $"read up to line {lineNumber:N0} and imported {imported:N0} rows before the body reached the size limit: send the rest, from line {lineNumber + 1:N0}, in another request.",
+                new Dictionary<string, object?> { ["imported"] = imported, ["lastLine"] = lineNumber, ["errors"] = errors });
         }
         await tx.CommitAsync();
         await tx.DisposeAsync();

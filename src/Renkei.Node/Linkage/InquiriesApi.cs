@@ -39,9 +39,7 @@ public static class InquiriesApi
         var errors = new Dictionary<string, string[]>();
         if (string.IsNullOrWhiteSpace(request.AddresseeNumber)) errors["addresseeNumber"] = ["必須です / is required"];
         else if (CodeManagementApi.RefuseNumberShaped("addresseeNumber", request.AddresseeNumber) is { } numberShaped) return numberShaped;
-        if (string.IsNullOrWhiteSpace(request.Affair)) errors["affair"] = ["必須です / is required"];
-        if (string.IsNullOrWhiteSpace(request.Provider)) errors["provider"] = ["必須です / is required"];
-        if (string.IsNullOrWhiteSpace(request.Item)) errors["item"] = ["必須です / is required"];
+        CheckNames(request.Affair, request.Provider, request.Item, errors);
         if (errors.Count > 0) return Problems.Invalid(errors);
 
         var messageId = Envelope.NewId();
@@ -61,6 +59,15 @@ public static class InquiriesApi
             return Problems.NotFound("no-agency-code", "この宛名番号の符号がありません / No agency code for this addressee",
                 "Obtain the code through the addressee system first.");
         return TypedResults.Ok(await AskAsync(tenant, request, code, relay, time));
+    }
+
+    /// <summary>The affair, provider and item of an inquiry: each required, and no longer than a name the relay carries.</summary>
+    public static void CheckNames(string? affair, string? provider, string? item, Dictionary<string, string[]> errors)
+    {
+        foreach (var (field, value) in new[] { ("affair", affair), ("provider", provider), ("item", item) })
+            if (string.IsNullOrWhiteSpace(value)) errors[field] = ["必須です / is required"];
+            else if (value.Length > RelayKinds.MaxNameLength)
+                errors[field] = [$"{RelayKinds.MaxNameLength}文字以内です / {field} is at most {RelayKinds.MaxNameLength} characters"];
     }
 
     /// <summary>

@@ -54,9 +54,7 @@ public static class InquiryBatchesApi
         var (tenant, problem) = tenants.Enter(user, agencyId);
         if (tenant is null) return problem!;
         var errors = new Dictionary<string, string[]>();
-        if (string.IsNullOrWhiteSpace(request.Affair)) errors["affair"] = ["必須です / is required"];
-        if (string.IsNullOrWhiteSpace(request.Provider)) errors["provider"] = ["必須です / is required"];
-        if (string.IsNullOrWhiteSpace(request.Item)) errors["item"] = ["必須です / is required"];
+        InquiriesApi.CheckNames(request.Affair, request.Provider, request.Item, errors);
         var numbers = request.AddresseeNumbers ?? [];
         if (numbers.Count == 0) errors["addresseeNumbers"] = ["1件以上必要です / at least one is required"];
         if (errors.Count > 0) return Problems.Invalid(errors);

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.Features;
 using Renkei.Hosting;
 using Renkei.Pki.Authorities;
 
@@ -28,7 +29,9 @@ public static class RevocationApi
 
         app.MapPost("/ocsp", async (HttpRequest request, RevocationService revocation) =>
         {
-            if (request.ContentLength is > 65536) return Results.StatusCode(413);
+            // An OCSP request is a few hundred bytes: a body over 64 KiB, declared or not, is refused by the server
+            // as it is read (413, a request-too-large problem) rather than gathered in memory.
+            if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit) limit.MaxRequestBodySize = MaxOcspRequest;
             using var body = new MemoryStream();
             await request.Body.CopyToAsync(body);
             return Results.Bytes(await revocation.RespondAsync(body.ToArray()), "application/ocsp-response");
@@ -42,6 +45,9 @@ public static class RevocationApi
             return Results.Bytes(await revocation.RespondAsync(der), "application/ocsp-response");
         }).WithTags("Revocation").WithSummary("OCSP (RFC 6960) over GET: the base64 request in the path.");
     }
+
+    /// <summary>The largest OCSP request body taken (64 KiB).</summary>
+    public const int MaxOcspRequest = 65536;
 
     public static CertificateKind? ParseKind(string? kind) => kind?.ToLowerInvariant() switch
     {

@@ -26,7 +26,8 @@ public static class CorporateNumberSearchApi
 
     public static void MapCorporateNumberSearch(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/4").WithTags("Corporate number publication (NTA Web-API v4)").AllowAnonymous();
+        // Its errors are the NTA's codes, not problem details; it refuses control characters (a NUL too) itself.
+        var group = app.MapGroup("/4").WithTags("Corporate number publication (NTA Web-API v4)").AllowAnonymous().WithMetadata(new OwnErrorFormat());
         group.MapGet("/num", Num).WithSummary("法人番号を指定した検索: up to 10 numbers, newest record or every record (history=1).")
             .Describe(("number", true, "法人番号、カンマ区切りで最大10件 / up to 10 corporate numbers, comma-separated"),
                 ("history", false, "0: 最新のみ（既定）、1: 履歴を含む / 0: the newest record (default), 1: every record"));

@@ -98,6 +98,7 @@ public static class ResidentEventValidation
         if (needsAddress && address.Length == 0 && r.HouseholdId is null)
             Error("address", "住所を入力してください / address (or householdId) is required");
         if (address.Length > 200) Error("address", "住所が長すぎます / address is longer than 200 characters");
+        if (RegisterText.Normalize(r.Relationship).Length > 50) Error("relationship", "続柄が長すぎます / relationship is at most 50 characters");
 
         BasicFour? person = null;
         if (newPerson)

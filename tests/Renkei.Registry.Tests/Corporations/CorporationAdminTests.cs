@@ -63,11 +63,21 @@ public sealed class CorporationAdminTests
             Assert.Equal("address", (await Publication.ProblemAsync(noAddress)).Problem.GetProperty("errors").EnumerateObject().Single().Name);
         using (var control = await admin.PostAsJsonAsync("/api/corporations", new
         {
-            name = "制御\u0000文字株式会社", kind = "301", address = new { localGovernmentCode = "131059", streetNumber = "本郷\u0007１丁目" },
+            name = "制御\u0001文字株式会社", kind = "301", address = new { localGovernmentCode = "131059", streetNumber = "本郷\u0007１丁目" },
         }))
         {
             var errors = (await Publication.ProblemAsync(control)).Problem.GetProperty("errors");
             Assert.Equal(["address.streetNumber", "name"], errors.EnumerateObject().Select(p => p.Name).Order());
+        }
+        // A NUL is refused for every service where the body is read, before any field's own check (PostgreSQL's text cannot hold one).
+        using (var nul = await admin.PostAsJsonAsync("/api/corporations", new
+        {
+            name = "制御\u0000文字株式会社", kind = "301", address = new { localGovernmentCode = "131059", streetNumber = "本郷１丁目" },
+        }))
+        {
+            var (nulStatus, nulProblem) = await Publication.ProblemAsync(nul);
+            Assert.Equal((HttpStatusCode.BadRequest, "urn:renkei:problem:malformed-request"), (nulStatus, nulProblem.GetProperty("type").GetString()));
+            Assert.StartsWith("name:", nulProblem.GetProperty("detail").GetString());
         }
         using (var surrogate = await admin.PostAsync("/api/corporations", new StringContent(
             "{\"name\":\"\\ud800株式会社\",\"kind\":\"301\",\"address\":{\"localGovernmentCode\":\"131059\",\"streetNumber\":\"本郷\"}}",

@@ -1,0 +1,179 @@
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Hosting;
+using Renkei.Hosting;
+using Renkei.Hosting.Storage;
+using Renkei.Protocol;
+using Renkei.Testing;
+
+namespace Renkei.Node.Tests.Http;
+
+/// <summary>What a careless or hostile client sends the core and the node gets a 4xx problem, never a 500, and changes nothing.</summary>
+public class BadInputTests
+{
+    private const string K = LinkageNetwork.Kashiwa, B = LinkageNetwork.Bunkyo;
+
+    /// <summary>A body with this Content-Type as sent, charset and all (the client's own checks would refuse an unknown charset).</summary>
+    private static StringContent Json(string body, string contentType = "application/json")
+    {
+        var content = new StringContent(body, Encoding.UTF8);
+        content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(contentType);
+        return content;
+    }
+
+    private static async Task<long> RecordsAsync(Database tenant)
+    {
+        await using var c = await tenant.OpenAsync();
+        return await c.ScalarAsync<long>("SELECT COUNT(*) FROM provision_records");
+    }
+
+    [Theory, StorageData]
+    public async Task An_agency_kind_is_taken_by_name_only_and_an_agency_name_is_at_most_100_characters(StorageProvider provider)
+    {
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        var keys = (await network.NodeClient().GetFromJsonAsync<PublicKeys>($"api/tenants/{K}/keys", ServiceDefaults.Json))!;
+        var operatorClient = network.CoreClient("operator-token");
+        string Registration(string kind, string name = "柏市") =>
+            $$"""{"kind": {{kind}}, "name": "{{name}}", "localGovernmentCode": "{{K}}", "nodeAddress": "{{network.Node}}", "nodeId": "{{LinkageNetwork.NodeId}}", "signingKey": "{{keys.SigningKey}}", "encryptionKey": "{{keys.EncryptionKey}}"}""";
+
+        // A number, a number in a string, and names joined by a comma would each make a kind the enum does not define.
+        foreach (var kind in new[] { "7", "\"7\"", "\"minister, health-insurer\"", "\"mayor\"" })
+        {
+            var refused = await ProblemAssert.IsProblemAsync(await operatorClient.PutAsync($"api/agencies/{K}", Json(Registration(kind))), 400, "malformed-request");
+            Assert.Contains("kind", refused.GetProperty("detail").GetString());
+        }
+        var tooLong = await ProblemAssert.IsProblemAsync(
+            await operatorClient.PutAsync($"api/agencies/{K}", Json(Registration("\"municipality\"", new string('柏', 101)))), 400, "invalid-request");
+        Assert.True(tooLong.GetProperty("errors").TryGetProperty("name", out _));
+        await LinkageNetwork.Ensure(await operatorClient.PutAsync($"api/agencies/{K}", Json(Registration("\"municipality\"", new string('柏', 100)))));
+
+        // Nothing refused was stored: the register still reads, with the kind it had.
+        var agencies = await LinkageNetwork.Ensure(await network.CoreClient().GetAsync("api/agencies/"));
+        Assert.All(agencies.EnumerateArray(), a => Assert.DoesNotContain(a.GetProperty("kind").ToString(), new[] { "7", "6" }));
+        Assert.Equal("municipality", (await LinkageNetwork.Ensure(await network.CoreClient().GetAsync($"api/agencies/{K}"))).GetProperty("kind").GetString());
+    }
+
+    [Theory, StorageData]
+    public async Task Affair_provider_and_item_names_are_at_most_64_characters_and_a_refused_inquiry_is_not_recorded(StorageProvider provider)
+    {
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        var clerk = network.NodeClient("bunkyo-child-clerk");
+        var longName = new string('x', 65);
+        var before = await RecordsAsync(network.TenantDatabases[B]);
+
+        foreach (var (field, inquiry) in new (string, object)[]
+        {
+            ("affair", new { addresseeNumber = "B-0001", affair = longName, provider = K, item = "local-tax" }),
+            ("provider", new { addresseeNumber = "B-0001", affair = "child-allowance", provider = longName, item = "local-tax" }),
+            ("item", new { addresseeNumber = "B-0001", affair = "child-allowance", provider = K, item = longName }),
+        })
+        {
+            var refused = await ProblemAssert.IsProblemAsync(await clerk.PostAsJsonAsync($"api/tenants/{B}/inquiries", inquiry), 400, "invalid-request");
+            Assert.True(refused.GetProperty("errors").TryGetProperty(field, out _), refused.ToString());
+        }
+        var batch = await ProblemAssert.IsProblemAsync(await clerk.PostAsJsonAsync($"api/tenants/{B}/inquiry-batches",
+            new { affair = longName, provider = K, item = "local-tax", addresseeNumbers = new[] { "B-0001" } }), 400, "invalid-request");
+        Assert.True(batch.GetProperty("errors").TryGetProperty("affair", out _));
+        Assert.Equal(before, await RecordsAsync(network.TenantDatabases[B]));
+
+        var check = await ProblemAssert.IsProblemAsync(await network.CoreClient().PostAsJsonAsync("api/permission-table/check",
+            new { requester = B, affair = "child-allowance", provider = K, item = longName }), 400, "invalid-request");
+        Assert.True(check.GetProperty("errors").TryGetProperty("item", out _));
+    }
+
+    [Theory, StorageData]
+    public async Task A_copies_import_cut_off_by_the_size_limit_keeps_the_rows_read_and_says_how_many_and_where_it_stopped(StorageProvider provider)
+    {
+        const int limit = 16 * 1024;
+        await using var network = await LinkageNetwork.StartAsync(provider, configureNode: b => b.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = limit));
+        var tax = network.NodeClient("kashiwa-tax-system");
+        var lines = new List<string>();
+        for (var i = 1; i <= 120; i++)
+            lines.Add(i == 2
+                ? """{"addresseeNumber": "K-0002", "item": "local-tax"}"""
+                : $$$"""{"addresseeNumber": "K-{{{i:D4}}}", "item": "local-tax", "schemaVersion": 1, "content": {"fiscalYear": 2025, "totalIncome": {{{3_000_000 + i}}}, "taxableIncome": 2000000, "municipalTax": 130000, "prefecturalTax": 87000, "dependents": 1}}""");
+        var body = Encoding.UTF8.GetBytes(string.Join('\n', lines) + "\n");
+        Assert.True(body.Length > limit + 1000);
+        // Sent as a stream of unknown length, as a large file would be: the limit cuts it part-way.
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"api/tenants/{K}/copies/import") { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = new("application/x-ndjson");
+        request.Headers.TransferEncodingChunked = true;
+
+        var cut = await ProblemAssert.IsProblemAsync(await tax.SendAsync(request), 413, "request-too-large");
+        var lastLine = cut.GetProperty("lastLine").GetInt32();
+        var imported = cut.GetProperty("imported").GetInt32();
+        Assert.InRange(lastLine, 10, 119);
+        Assert.Equal(lastLine - 1, imported);
+        Assert.Equal(2, cut.GetProperty("errors")[0].GetProperty("line").GetInt32());
+        Assert.Contains($"{lastLine + 1}", cut.GetProperty("detail").GetString());
+
+        // The rows read whole are kept; the one cut in two and those after it are not.
+        var kept = await LinkageNetwork.Ensure(await tax.GetAsync($"api/tenants/{K}/copies/K-{lastLine:D4}/local-tax"));
+        Assert.Equal(3_000_000 + lastLine, kept.GetProperty("content").GetProperty("totalIncome").GetInt32());
+        await ProblemAssert.IsProblemAsync(await tax.GetAsync($"api/tenants/{K}/copies/K-{lastLine + 1:D4}/local-tax"), 404, "no-copy");
+        await using var c = await network.TenantDatabases[K].OpenAsync();
+        Assert.Equal((long)imported, await c.ScalarAsync<long>("SELECT COUNT(*) FROM copies"));
+    }
+
+    [Theory, StorageData]
+    public async Task Unknown_charsets_and_nul_characters_are_refused_by_the_core_and_the_node(StorageProvider provider)
+    {
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        var tax = network.NodeClient("kashiwa-tax-system");
+        var copy = """{"schemaVersion": 1, "content": {"fiscalYear": 2025, "totalIncome": 1, "taxableIncome": 1, "municipalTax": 1, "prefecturalTax": 1, "dependents": 0}}""";
+
+        foreach (var response in new[]
+        {
+            await tax.PutAsync($"api/tenants/{K}/copies/K-0001/local-tax", Json(copy, "application/json; charset=foo")),
+            await tax.PostAsync($"api/tenants/{K}/copies/import", Json("{}", "application/x-ndjson; charset=foo")),
+            await network.CoreClient().PostAsync("api/permission-table/check", Json("{}", "application/json; charset=foo")),
+        })
+        {
+            var refused = await ProblemAssert.IsProblemAsync(response, 415, "unsupported-media-type");
+            Assert.Contains("foo", refused.GetProperty("detail").GetString());
+        }
+
+        var nul = await ProblemAssert.IsProblemAsync(await network.NodeClient("bunkyo-child-clerk").PostAsync($"api/tenants/{B}/inquiries",
+            Json("""{"addresseeNumber": "B-0001", "affair": "child-allowance", "provider": "122173", "item": "local\u0000tax"}""")), 400, "malformed-request");
+        Assert.Contains("item", nul.GetProperty("detail").GetString());
+        var line = await LinkageNetwork.Ensure(await tax.PostAsync($"api/tenants/{K}/copies/import",
+            Json("""{"addresseeNumber": "K-0001", "item": "local\u0000tax", "schemaVersion": 1, "content": {}}""", "application/x-ndjson")));
+        Assert.Equal(0, line.GetProperty("imported").GetInt32());
+        Assert.Contains("NUL", line.GetProperty("errors")[0].GetProperty("reason").GetString());
+    }
+
+    [Theory, StorageData]
+    public async Task Concurrent_code_deliveries_for_one_tenant_are_taken_one_at_a_time(StorageProvider provider)
+    {
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        var kashiwa = network.NodeTenants.Find(K)!;
+        var asCore = network.Presenting(network.CoreCertificate, network.Node);
+        const int rounds = 8, people = 40;
+
+        // Each delivery answers acquisitions of its own addressees (the same people entered again) with the same codes,
+        // so deliveries at the same moment race to give a code to an addressee.
+        var deliveries = new List<Envelope>();
+        for (var r = 0; r < rounds; r++)
+        {
+            var acquisitions = (await LinkageNetwork.Ensure(await network.NodeClient("kashiwa-addressee").PostAsJsonAsync($"api/tenants/{K}/acquisitions",
+                new { addresseeNumbers = Enumerable.Range(0, people).Select(i => $"K-{r}-{i:D3}").ToArray() }))).GetProperty("acquisitions");
+            var codes = acquisitions.EnumerateArray().Select((a, i) => new DeliveredCode(a.GetProperty("acquisitionNumber").GetString()!, $"code-{i:D3}")).ToList();
+            var id = Envelope.NewId();
+            var body = JsonSerializer.Serialize(SealedPayload.Seal(JsonSerializer.Serialize(new CodeDelivery(codes), ServiceDefaults.Json), kashiwa.Keys.Public, id),
+                ServiceDefaults.Json);
+            deliveries.Add(Envelope.Create("core", K, "code-delivery", body, network.CoreKeys.Signing, TimeProvider.System, id));
+        }
+        var responses = await Task.WhenAll(deliveries.Select(d => asCore.PostAsJsonAsync($"api/tenants/{K}/codes/delivered", d, ServiceDefaults.Json)));
+
+        // None fails; each code went to one addressee, the first delivery's for each, and the others were unmatched.
+        var receipts = new List<JsonElement>();
+        foreach (var response in responses) receipts.Add(await LinkageNetwork.Ensure(response));
+        Assert.Equal(people, receipts.Sum(r => r.GetProperty("matched").GetInt32()));
+        Assert.Equal((rounds - 1) * people, receipts.Sum(r => r.GetProperty("unmatched").GetInt32()));
+        await using var c = await kashiwa.Database.OpenAsync();
+        Assert.Equal((long)people, await c.ScalarAsync<long>("SELECT COUNT(DISTINCT agency_code) FROM addressees"));
+        Assert.Equal((long)people, await c.ScalarAsync<long>("SELECT COUNT(agency_code) FROM addressees"));
+        Assert.Equal(0L, await c.ScalarAsync<long>("SELECT COUNT(*) FROM acquisitions"));
+    }
+}

@@ -1,0 +1,126 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Hosting;
+using Renkei.Hosting;
+using Renkei.Hosting.Storage;
+using Renkei.Testing;
+
+namespace Renkei.Registry.Tests.Http;
+
+/// <summary>What a careless or hostile client sends gets a 4xx problem, never a 500, and leaves the register as it was.</summary>
+public class BadInputTests
+{
+    private const string Events = $"api/municipalities/{RegistryHost.Chiba}/events";
+
+    /// <summary>A body with this Content-Type as sent, charset and all (the client's own checks would refuse an unknown charset).</summary>
+    private static StringContent Json(string body, string contentType = "application/json")
+    {
+        var content = new StringContent(body, Encoding.UTF8);
+        content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(contentType);
+        return content;
+    }
+
+    private static string Birth(string familyName = "山田", string? relationship = null) => JsonSerializer.Serialize(new
+    {
+        kind = "birth", person = RegistryHost.Person(family: familyName, dateOfBirth: "2026-01-15"), address = "千葉県千葉市中央区中央1丁目1番1号", relationship,
+    }, ServiceDefaults.Json);
+
+    private static async Task<int> ResidentsAsync(RegistryHost registry) =>
+        (await registry.Client("chiba-clerk").GetFromJsonAsync<JsonElement>($"api/municipalities/{RegistryHost.Chiba}/residents")).GetArrayLength();
+
+    [Theory, StorageData]
+    public async Task A_body_over_the_size_limit_is_a_request_too_large_problem_and_records_nothing(StorageProvider provider)
+    {
+        await using var registry = await RegistryHost.StartAsync(provider, b => b.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 4096));
+        var clerk = registry.Client("chiba-clerk");
+        var body = Birth(familyName: new string('山', 3000));
+
+        // Declared too long, and sent as a stream whose length shows only as it is read.
+        var declared = await ProblemAssert.IsProblemAsync(await clerk.PostAsync(Events, Json(body)), 413, "request-too-large");
+        Assert.Contains("4,096", declared.GetProperty("detail").GetString());
+        using var streamed = new HttpRequestMessage(HttpMethod.Post, Events) { Content = Json(body) };
+        streamed.Headers.TransferEncodingChunked = true;
+        await ProblemAssert.IsProblemAsync(await clerk.SendAsync(streamed), 413, "request-too-large");
+        Assert.Equal(0, await ResidentsAsync(registry));
+    }
+
+    [Theory, StorageData]
+    public async Task A_nul_character_in_a_json_string_or_a_query_is_refused_before_the_database_sees_it(StorageProvider provider)
+    {
+        await using var registry = await RegistryHost.StartAsync(provider);
+        var clerk = registry.Client("chiba-clerk");
+
+        var nul = await ProblemAssert.IsProblemAsync(await clerk.PostAsync(Events, Json(Birth(familyName: "山\0田"))), 400, "malformed-request");
+        Assert.Contains("person.familyName", nul.GetProperty("detail").GetString());
+        Assert.Contains("NUL", nul.GetProperty("detail").GetString());
+        await ProblemAssert.IsProblemAsync(await clerk.GetAsync($"api/municipalities/{RegistryHost.Chiba}/residents?after=r%00x"), 400, "malformed-request");
+        await ProblemAssert.IsProblemAsync(await registry.Client("identity-token").PostAsync("api/identity/by-basic-four",
+            Json("""{"familyName": "山田", "givenName": "太\u0000郎", "dateOfBirth": "2026-01-15"}""")), 400, "malformed-request");
+        Assert.Equal(0, await ResidentsAsync(registry));
+    }
+
+    [Theory, StorageData]
+    public async Task A_body_in_a_charset_the_service_cannot_read_is_an_unsupported_media_type(StorageProvider provider)
+    {
+        await using var registry = await RegistryHost.StartAsync(provider);
+        var clerk = registry.Client("chiba-clerk");
+
+        foreach (var charset in new[] { "foo", "utf-9" })
+        {
+            var refused = await ProblemAssert.IsProblemAsync(await clerk.PostAsync(Events, Json(Birth(), $"application/json; charset={charset}")),
+                415, "unsupported-media-type");
+            Assert.Contains("charset", refused.GetProperty("detail").GetString());
+        }
+        // A charset it knows is read as before, quoted or not.
+        Assert.Equal(201, (int)(await clerk.PostAsync(Events, Json(Birth(), "application/json; charset=UTF-8"))).StatusCode);
+        Assert.Equal(201, (int)(await clerk.PostAsync(Events, Json(Birth(familyName: "佐藤"), "application/json; charset=\"utf-8\""))).StatusCode);
+        Assert.Equal(2, await ResidentsAsync(registry));
+    }
+
+    [Theory, StorageData]
+    public async Task A_client_that_accepts_only_html_still_gets_problem_details(StorageProvider provider)
+    {
+        await using var registry = await RegistryHost.StartAsync(provider);
+        var browser = registry.Client("chiba-clerk");
+        browser.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("text/html"));
+
+        await ProblemAssert.IsProblemAsync(await browser.GetAsync("api/no-such-thing"), 404, "not-found");
+        await ProblemAssert.IsProblemAsync(await browser.PostAsync(Events, Json("{\"kind\": ")), 400, "malformed-request");
+        await ProblemAssert.IsProblemAsync(await browser.PostAsync(Events, Json("kind=birth", "text/plain")), 415, "unsupported-media-type");
+        await ProblemAssert.IsProblemAsync(await browser.DeleteAsync(Events), 405, "method-not-allowed");
+    }
+
+    [Theory, StorageData]
+    public async Task A_household_relationship_and_a_reissue_reason_have_length_limits(StorageProvider provider)
+    {
+        await using var registry = await RegistryHost.StartAsync(provider);
+        var clerk = registry.Client("chiba-clerk");
+
+        var relationship = await ProblemAssert.IsProblemAsync(await clerk.PostAsync(Events, Json(Birth(relationship: new string('子', 51)))), 400, "invalid-event");
+        Assert.True(relationship.GetProperty("errors").TryGetProperty("relationship", out _));
+        Assert.Equal(0, await ResidentsAsync(registry));
+        var born = await clerk.PostAsync(Events, Json(Birth(relationship: new string('子', 50))));
+        var receipt = (await born.Content.ReadFromJsonAsync<JsonElement>())!;
+        Assert.Equal(201, (int)born.StatusCode);
+
+        var reissue = $"api/municipalities/{RegistryHost.Chiba}/residents/{receipt.GetProperty("residentId").GetString()}/number-reissue";
+        var reason = await ProblemAssert.IsProblemAsync(await clerk.PostAsJsonAsync(reissue, new { reason = new string('漏', 201), requestedBy = "person" }),
+            400, "invalid-request");
+        Assert.True(reason.GetProperty("errors").TryGetProperty("reason", out _));
+        var resident = await clerk.GetFromJsonAsync<JsonElement>($"api/municipalities/{RegistryHost.Chiba}/residents/{receipt.GetProperty("residentId").GetString()}");
+        Assert.Equal(receipt.GetProperty("individualNumber").GetString(), resident.GetProperty("resident").GetProperty("individualNumber").GetString());
+        Assert.Equal(200, (int)(await clerk.PostAsJsonAsync(reissue, new { reason = new string('漏', 200), requestedBy = "person" })).StatusCode);
+    }
+
+    [Theory, StorageData]
+    public async Task The_openapi_document_lists_an_enums_names(StorageProvider provider)
+    {
+        await using var registry = await RegistryHost.StartAsync(provider);
+        var document = await registry.Client().GetFromJsonAsync<JsonElement>("openapi/v1.json");
+        var sex = document.GetProperty("components").GetProperty("schemas").GetProperty("Sex");
+        Assert.Equal("string", sex.GetProperty("type").GetString());
+        Assert.Equal(["male", "female"], sex.GetProperty("enum").EnumerateArray().Select(e => e.GetString()!));
+    }
+}
