@@ -172,7 +172,8 @@ public class CodeIssuanceTests
         async Task Refused(HttpResponseMessage response)
         {
             var problem = await ProblemAssert.IsProblemAsync(response, 400, Slug);
-            Assert.DoesNotContain("9018", problem.GetRawText());
+            // The trace id is random hex, which now and then holds the same four digits.
+            Assert.DoesNotContain("9018", string.Concat(problem.EnumerateObject().Where(p => p.Name != "traceId").Select(p => p.ToString())));
         }
         var tax = Copies.CopyTests.Tax();
         await Refused(await network.NodeClient("kashiwa-addressee").PostAsJsonAsync($"api/tenants/{K}/acquisitions", new { addresseeNumbers = new[] { "K-1", Spaced } }));
