@@ -223,6 +223,7 @@ public static class CodeManagementApi
         // After matching: a code that arrives just as its acquisition number turns old still finds it.
         await ExpireAsync(c, tx, clock);
         await tx.CommitAsync();
+        if (matched > 0) tenant.ForgetAgencyCodes();
         if (unmatched > 0) log.LogWarning("Tenant {AgencyId}: {Unmatched} delivered codes matched no pending acquisition", agencyId, unmatched);
         return TypedResults.Ok(new CodeDeliveryReceipt(matched, unmatched));
     }

@@ -24,12 +24,36 @@ public sealed class Tenant(string agencyId, string name, Database database, Part
     public static Task<string?> AgencyCodeOfAsync(System.Data.Common.DbConnection c, string? addresseeNumber) =>
         c.ScalarAsync<string>("SELECT agency_code FROM addressees WHERE addressee_number = @n", null, ("n", addresseeNumber));
 
-    /// <summary>The same on a connection of its own, closed before the caller goes on (e.g. to the core).</summary>
+    /// <summary>
+    /// The same, kept in memory once found: every inquiry starts with it, and a code changes only by a delivery, which
+    /// calls <see cref="ForgetAgencyCodes"/>. Otherwise on a connection of its own, closed before the caller goes on.
+    /// </summary>
     public async Task<string?> AgencyCodeOfAsync(string? addresseeNumber, CancellationToken ct = default)
     {
-        await using var c = await Database.OpenAsync(ct);
-        return await AgencyCodeOfAsync(c, addresseeNumber);
+        if (addresseeNumber is not null && codes.TryGetValue(addresseeNumber, out var known)) return known;
+        var generation = Volatile.Read(ref codesGeneration);
+        string? code;
+        await using (var c = await Database.OpenAsync(ct)) code = await AgencyCodeOfAsync(c, addresseeNumber);
+        // Kept only if no delivery committed meanwhile: what was read may be the code it replaced.
+        if (code is not null && addresseeNumber is not null)
+            lock (codes)
+                if (codesGeneration == generation && codes.Count < MaxKeptCodes) codes[addresseeNumber] = code;
+        return code;
     }
+
+    /// <summary>After a code delivery commits: codes read before it may be the ones it replaced.</summary>
+    public void ForgetAgencyCodes()
+    {
+        lock (codes)
+        {
+            codesGeneration++;
+            codes.Clear();
+        }
+    }
+
+    private const int MaxKeptCodes = 200_000;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> codes = new();
+    private long codesGeneration;
 }
 
 /// <summary>A tenant as configured: <c>Node:Tenants:N:AgencyId</c> and <c>Name</c>.</summary>

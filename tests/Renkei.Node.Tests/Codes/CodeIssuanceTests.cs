@@ -49,6 +49,25 @@ public class CodeIssuanceTests
     }
 
     [Theory, StorageData]
+    public async Task An_addressee_whose_code_is_delivered_again_is_asked_about_under_the_new_code_at_once(StorageProvider provider)
+    {
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        var (_, first) = await network.BirthAsync(LinkageNetwork.Kashiwa, "柏", "一郎", "2019-01-01");
+        var (_, second) = await network.BirthAsync(LinkageNetwork.Kashiwa, "柏", "二郎", "2019-02-02");
+        var kashiwa = network.NodeTenants.Find(LinkageNetwork.Kashiwa)!;
+        Assert.Null(await kashiwa.AgencyCodeOfAsync("K-0001")); // no code yet: nothing is kept
+        await network.AddresseeSystemOf(LinkageNetwork.Kashiwa).IssueCodesAsync([("K-0001", first)]);
+        var firstCode = await CodeOfAsync(network.TenantDatabases[LinkageNetwork.Kashiwa], "K-0001");
+        Assert.Equal(firstCode, await kashiwa.AgencyCodeOfAsync("K-0001")); // found, and now kept in memory
+
+        // The addressee system corrects a mix-up: K-0001 is the other person. The next inquiry must not use the code kept.
+        Assert.Equal(1, (await network.AddresseeSystemOf(LinkageNetwork.Kashiwa).IssueCodesAsync([("K-0001", second)])).Delivered);
+        var secondCode = await CodeOfAsync(network.TenantDatabases[LinkageNetwork.Kashiwa], "K-0001");
+        Assert.NotEqual(firstCode, secondCode);
+        Assert.Equal(secondCode, await kashiwa.AgencyCodeOfAsync("K-0001"));
+    }
+
+    [Theory, StorageData]
     public async Task Bulk_issuance_issues_a_population_and_reports_unknown_numbers(StorageProvider provider)
     {
         await using var network = await LinkageNetwork.StartAsync(provider);
