@@ -391,16 +391,3 @@ public sealed class RelayGateHandler(RelayGate gate) : DelegatingHandler
         return await base.SendAsync(request, ct);
     }
 }
-
-/// <summary>Reads RFC 9457 problem details in assertions.</summary>
-public static class ProblemAssert
-{
-    public static async Task<JsonElement> IsProblemAsync(HttpResponseMessage response, int status, string slug)
-    {
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True((int)response.StatusCode == status, $"expected {status} {slug}, got {(int)response.StatusCode}: {body}");
-        var json = JsonDocument.Parse(body).RootElement;
-        Assert.Equal(Problems.Type(slug), json.GetProperty("type").GetString());
-        return json;
-    }
-}

@@ -9,16 +9,6 @@ namespace Renkei.Pki.Tests;
 /// <summary>What a careless or hostile client sends the PKI gets a 4xx problem, never a 500 or a bare status.</summary>
 public class BadInputTests
 {
-    private static async Task<JsonElement> IsProblemAsync(HttpResponseMessage response, int status, string slug)
-    {
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True((int)response.StatusCode == status, $"expected {status}, got {(int)response.StatusCode}: {body}");
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        var json = JsonDocument.Parse(body).RootElement;
-        Assert.Equal(Problems.Type(slug), json.GetProperty("type").GetString());
-        return json;
-    }
-
     [Theory, StorageData]
     public async Task An_ocsp_request_over_64_KiB_is_a_request_too_large_problem_declared_or_streamed(StorageProvider provider)
     {
@@ -28,7 +18,7 @@ public class BadInputTests
             using var request = new HttpRequestMessage(HttpMethod.Post, "ocsp") { Content = new ByteArrayContent(new byte[70_000]) };
             request.Content.Headers.ContentType = new("application/ocsp-request");
             request.Headers.TransferEncodingChunked = chunked;
-            var problem = await IsProblemAsync(await sandbox.Anonymous.SendAsync(request), 413, "request-too-large");
+            var problem = await ProblemAssert.IsProblemAsync(await sandbox.Anonymous.SendAsync(request), 413, "request-too-large");
             Assert.Contains("65,536", problem.GetProperty("detail").GetString());
         }
     }
@@ -39,9 +29,9 @@ public class BadInputTests
         await using var sandbox = await PkiSandbox.StartAsync(provider);
         var body = new StringContent("""{"name": "検証者", "kind": "private"}""", Encoding.UTF8);
         body.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse("application/json; charset=foo");
-        var charset = await IsProblemAsync(await sandbox.PkiAdmin.PostAsync("api/verifiers", body), 415, "unsupported-media-type");
+        var charset = await ProblemAssert.IsProblemAsync(await sandbox.PkiAdmin.PostAsync("api/verifiers", body), 415, "unsupported-media-type");
         Assert.Contains("foo", charset.GetProperty("detail").GetString());
-        var nul = await IsProblemAsync(await sandbox.PkiAdmin.PostAsync("api/verifiers",
+        var nul = await ProblemAssert.IsProblemAsync(await sandbox.PkiAdmin.PostAsync("api/verifiers",
             new StringContent("""{"name": "検証\u0000者", "kind": "private"}""", Encoding.UTF8, "application/json")), 400, "malformed-request");
         Assert.Contains("name", nul.GetProperty("detail").GetString());
         await using var c = await new Database(sandbox.PkiStorage).OpenAsync();

@@ -149,17 +149,3 @@ public sealed class RegistryHost : IAsyncDisposable, IDisposable
         folder.Dispose();
     }
 }
-
-/// <summary>Reads RFC 9457 problem details in assertions.</summary>
-public static class ProblemAssert
-{
-    public static async Task<JsonElement> IsProblemAsync(HttpResponseMessage response, int status, string slug)
-    {
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True((int)response.StatusCode == status, $"expected {status}, got {(int)response.StatusCode}: {body}");
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        var json = JsonDocument.Parse(body).RootElement;
-        Assert.Equal(Problems.Type(slug), json.GetProperty("type").GetString());
-        return json;
-    }
-}

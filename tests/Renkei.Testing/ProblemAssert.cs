@@ -1,0 +1,19 @@
+using System.Text.Json;
+using Renkei.Hosting;
+using Xunit;
+
+namespace Renkei.Testing;
+
+/// <summary>Reads RFC 9457 problem details in assertions: the status, the media type and our type for the failure.</summary>
+public static class ProblemAssert
+{
+    public static async Task<JsonElement> IsProblemAsync(HttpResponseMessage response, int status, string slug)
+    {
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True((int)response.StatusCode == status, $"expected {status} {slug}, got {(int)response.StatusCode}: {body}");
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var json = JsonDocument.Parse(body).RootElement;
+        Assert.Equal(Problems.Type(slug), json.GetProperty("type").GetString());
+        return json;
+    }
+}
