@@ -101,6 +101,13 @@ public static class ServiceDefaults
             case StatusCodes.Status413PayloadTooLarge:
                 TooLarge(problem, context.HttpContext);
                 break;
+            // A fault of the service: the log has the exception; the answer says nothing of it (it may name data).
+            case >= StatusCodes.Status500InternalServerError when context.Exception is not null:
+                problem.Type = Problems.Type("internal-error");
+                problem.Title = "サービス内部のエラーです / Internal error of the service";
+                problem.Detail = "要求は完了していません。記録されたので、traceId を添えて運用者に連絡してください / " +
+                    "The request was not completed. The error was logged: quote the traceId to the service's operator.";
+                break;
         }
     }
 

@@ -9,7 +9,7 @@ using Renkei.Testing;
 
 namespace Renkei.Registry.Tests.Http;
 
-/// <summary>What a careless or hostile client sends gets a 4xx problem, never a 500, and leaves the register as it was.</summary>
+/// <summary>What a careless or hostile client sends gets a 4xx problem, never a 500, and leaves the register as it was; a fault of the service itself is a 500 problem that tells nothing of it.</summary>
 public class BadInputTests
 {
     private const string Events = $"api/municipalities/{RegistryHost.Chiba}/events";
@@ -29,6 +29,20 @@ public class BadInputTests
 
     private static async Task<int> ResidentsAsync(RegistryHost registry) =>
         (await registry.Client("chiba-clerk").GetFromJsonAsync<JsonElement>($"api/municipalities/{RegistryHost.Chiba}/residents")).GetArrayLength();
+
+    [Theory, StorageData]
+    public async Task A_fault_of_the_service_is_a_problem_of_ours_that_tells_nothing_of_the_fault(StorageProvider provider)
+    {
+        await using var registry = await RegistryHost.StartAsync(provider);
+        // A database that lost a table, as an operator's mistake would leave it.
+        await using (var c = await registry.Database.OpenAsync()) await c.ExecuteAsync("ALTER TABLE municipalities RENAME TO municipalities_gone");
+        var response = await registry.Client().GetAsync("api/municipalities");
+        var problem = await ProblemAssert.IsProblemAsync(response, 500, "internal-error");
+        Assert.StartsWith("サービス内部のエラーです", problem.GetProperty("title").GetString());
+        Assert.False(string.IsNullOrEmpty(problem.GetProperty("traceId").GetString()));
+        var body = problem.GetRawText();
+        foreach (var leak in new[] { "municipalities", "SQLite", "relation", "Exception", "   at " }) Assert.DoesNotContain(leak, body);
+    }
 
     [Theory, StorageData]
     public async Task A_body_over_the_size_limit_is_a_request_too_large_problem_and_records_nothing(StorageProvider provider)
