@@ -243,6 +243,37 @@ public class RegistryCommandTests
     }
 
     [Fact]
+    public async Task Bench_seed_stopped_by_SIGTERM_removes_its_schema_from_the_callers_database_and_exits_130()
+    {
+        async Task<long> BenchSchemasAsync()
+        {
+            await using var c = new Npgsql.NpgsqlConnection(TestDatabases.PostgresConnectionString);
+            await c.OpenAsync();
+            return await c.ScalarAsync<long>("SELECT COUNT(*) FROM pg_namespace WHERE nspname LIKE 'renkei_bench_%'");
+        }
+        var before = await BenchSchemasAsync();
+        using var process = RenkeiCommand.Start(["bench", "seed", "--residents", "5000000", "--storage", "postgres", "--connection", TestDatabases.PostgresConnectionString]);
+        var output = process.StandardOutput.ReadToEndAsync();
+        var progress = new StringBuilder();
+        while (await process.StandardError.ReadLineAsync() is { } line)
+        {
+            progress.AppendLine(line);
+            if (line.Contains("登録中 / seeding:")) break;
+        }
+        Assert.False(process.HasExited, progress.ToString());
+        Assert.Equal(before + 1, await BenchSchemasAsync()); // the bench's own schema, being loaded
+        RenkeiCommand.Terminate(process);
+        var error = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(130, process.ExitCode);
+        Assert.Contains("中断しました", error);
+        Assert.DoesNotContain("   at ", error);
+        Assert.DoesNotContain("residentsPerSecond", await output);
+        // Before, the runtime ended the process at once and the schema stayed in the caller's database.
+        Assert.Equal(before, await BenchSchemasAsync());
+    }
+
+    [Fact]
     public async Task Seed_with_a_broken_key_file_or_an_unreachable_database_says_so_in_one_line()
     {
         using var data = new TempFolder();

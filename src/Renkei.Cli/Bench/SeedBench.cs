@@ -26,10 +26,18 @@ public static class SeedBench
         {
             var postgres = storage.IsPostgres(parse);
             var plan = new SeedPlan(20260401, 14, parse.GetValue(residents)) { BatchSize = parse.GetValue(batch) };
+            // Stopped by Ctrl+C, the bench still removes its register (a PostgreSQL schema of the caller's database).
+            using var interrupt = new Interruption(ct);
             await using var fresh = postgres ? await FreshRegister.PostgresAsync(parse.GetValue(storage.Connection)!) : FreshRegister.Sqlite();
             await RegistryApp.MigrateAsync(fresh.Database);
             using var deriver = new IndividualNumberDeriver(RandomNumberGenerator.GetBytes(32));
-            var result = await SeedRunner.RunAsync(fresh.Database, deriver, plan, "登録中 / seeding", ct);
+            SeedResult result;
+            try { result = await SeedRunner.RunAsync(fresh.Database, deriver, plan, "登録中 / seeding", interrupt.Token); }
+            catch (Exception) when (interrupt.Requested)
+            {
+                Console.Error.WriteLine("中断しました。計測用の台帳は削除します / interrupted: the benchmark's register is removed");
+                return Interruption.ExitCode;
+            }
             var name = postgres ? "postgres" : "sqlite";
             Console.Out.WriteLine($"{name}: {result.Residents:N0} 人 / residents in {result.Elapsed.TotalSeconds:F2} s = {result.ResidentsPerSecond:N0}/s");
             Console.Out.WriteLine(JsonSerializer.Serialize(new

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Net;
 using System.Net.Sockets;
-using System.Runtime.InteropServices;
 
 namespace Renkei.Cli.Network;
 
@@ -66,9 +65,7 @@ public static class UpCommand
                 return 1;
             }
             // Ctrl+C and SIGTERM (a service manager's stop) both shut the network down cleanly.
-            using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
-            using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
+            using var stop = new Interruption(ct);
             SandboxNetwork network;
             try { network = await SandboxNetwork.StartAsync(folder, basePort); }
             catch (IOException e)
@@ -89,7 +86,7 @@ public static class UpCommand
                 PrintWhatToTry(network);
                 await Task.Delay(Timeout.Infinite, stop.Token);
             }
-            catch (OperationCanceledException) when (stop.IsCancellationRequested) { }
+            catch (OperationCanceledException) when (stop.Requested) { }
             File.Delete(NetworkFile.PathIn(folder));
             Console.WriteLine("停止しました / stopped");
             return 0;

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Runtime.InteropServices;
 using System.Text;
 using Renkei.Cli.Network;
 using Renkei.Hosting.Storage;
@@ -44,11 +43,7 @@ public static class RegistryCommands
         storage.AddTo(command);
         command.SetAction((parse, ct) => Guarded(async () =>
         {
-            // Ctrl+C and SIGTERM stop the seed. Handled here: the seed's SQLite writes run synchronously, so the action may never
-            // yield to System.CommandLine, whose own handler is registered only then; without one the runtime ends the process at once.
-            using var interrupt = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; interrupt.Cancel(); });
-            using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; interrupt.Cancel(); });
+            using var interrupt = new Interruption(ct);
             var folder = Path.GetFullPath(parse.GetValue(data)!);
             var database = storage.Open(parse, folder);
             await RegistryApp.MigrateAsync(database);
@@ -69,7 +64,7 @@ public static class RegistryCommands
                 Console.Error.WriteLine(e.Message);
                 return 1;
             }
-            catch (Exception) when (interrupt.IsCancellationRequested)
+            catch (Exception) when (interrupt.Requested)
             {
                 // Whatever the interrupted write threw (a cancellation, SQLite's "interrupted"), the transaction is rolled back by now:
                 // into an empty register the seed is one transaction, otherwise each committed batch of whole households stays.
@@ -77,7 +72,7 @@ public static class RegistryCommands
                 Console.Error.WriteLine(added == 0
                     ? "中断しました。台帳は登録前のままです / interrupted; the register is as it was before"
                     : $"中断しました。確定済みの {added:N0} 人（完全な世帯のみ）が残ります / interrupted; {added:N0} residents already committed, in whole households, stay");
-                return 130;
+                return Interruption.ExitCode;
             }
         }));
         return command;
