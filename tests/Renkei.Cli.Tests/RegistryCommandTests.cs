@@ -254,13 +254,7 @@ public class RegistryCommandTests
         var before = await BenchSchemasAsync();
         using var process = RenkeiCommand.Start(["bench", "seed", "--residents", "5000000", "--storage", "postgres", "--connection", TestDatabases.PostgresConnectionString]);
         var output = process.StandardOutput.ReadToEndAsync();
-        var progress = new StringBuilder();
-        while (await process.StandardError.ReadLineAsync() is { } line)
-        {
-            progress.AppendLine(line);
-            if (line.Contains("登録中 / seeding:")) break;
-        }
-        Assert.False(process.HasExited, progress.ToString());
+        await InTheMiddleOfTheLoadAsync(process);
         Assert.Equal(before + 1, await BenchSchemasAsync()); // the bench's own schema, being loaded
         RenkeiCommand.Terminate(process);
         var error = await process.StandardError.ReadToEndAsync();
@@ -301,14 +295,7 @@ public class RegistryCommandTests
         using var data = new TempFolder();
         using var process = RenkeiCommand.Start(["registry", "seed", "--data", data.Path, "--municipalities", "3", "--residents", "1000000", "--seed", "4"]);
         var output = process.StandardOutput.ReadToEndAsync();
-        // In the middle of the load: the first progress line (a tenth of the people) is on standard error.
-        var progress = new StringBuilder();
-        while (await process.StandardError.ReadLineAsync() is { } line)
-        {
-            progress.AppendLine(line);
-            if (line.Contains("登録中 / seeding:")) break;
-        }
-        Assert.False(process.HasExited, progress.ToString());
+        await InTheMiddleOfTheLoadAsync(process);
         var watch = System.Diagnostics.Stopwatch.StartNew();
         using (var kill = System.Diagnostics.Process.Start("kill", [$"-{signal}", process.Id.ToString()])) await kill.WaitForExitAsync();
         var error = await process.StandardError.ReadToEndAsync();
@@ -325,6 +312,18 @@ public class RegistryCommandTests
                 Assert.Equal(0, await c.ScalarAsync<long>($"SELECT COUNT(*) FROM {table}"));
         await SeedAsync("--data", data.Path, "--municipalities", "1", "--residents", "20", "--seed", "4");
         Assert.Equal(20, (await ExportAsync("--data", data.Path)).Count);
+    }
+
+    /// <summary>Reads a seed's standard error up to its first progress line (a tenth of the people): the load is under way.</summary>
+    private static async Task InTheMiddleOfTheLoadAsync(System.Diagnostics.Process process)
+    {
+        var progress = new StringBuilder();
+        while (await process.StandardError.ReadLineAsync() is { } line)
+        {
+            progress.AppendLine(line);
+            if (line.Contains("登録中 / seeding:")) break;
+        }
+        Assert.False(process.HasExited, progress.ToString());
     }
 
     /// <summary>Whether this process ignores SIGINT (bit 1 of SigIgn in /proc/self/status), which its children inherit.</summary>
