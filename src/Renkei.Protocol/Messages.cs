@@ -33,6 +33,9 @@ public static class RelayKinds
 
     /// <summary>The longest affair, provider or item name an inquiry may carry (the permission table's names are shorter).</summary>
     public const int MaxNameLength = 64;
+
+    /// <summary>What a client is told of an affair, provider or item name over <see cref="MaxNameLength"/>.</summary>
+    public static string NameTooLong(string field) => $"{MaxNameLength}文字以内です / {field} is at most {MaxNameLength} characters";
 }
 
 /// <summary>What the provider seals to the requester: the copy in the data standard layout.</summary>

@@ -127,13 +127,10 @@ public static class PermissionTableApi
         if (requester is null) errors["requester"] = ["登録されていない機関です / no such agency"];
         if (provider is null) errors["provider"] = ["登録されていない機関です / no such agency"];
         if (string.IsNullOrWhiteSpace(q.Affair)) errors["affair"] = ["事務は必須です / affair is required"];
-        else if (q.Affair.Length > RelayKinds.MaxNameLength) errors["affair"] = [TooLong("affair")];
+        else if (q.Affair.Length > RelayKinds.MaxNameLength) errors["affair"] = [RelayKinds.NameTooLong("affair")];
         if (string.IsNullOrWhiteSpace(q.Item)) errors["item"] = ["特定個人情報は必須です / item is required"];
-        else if (q.Item.Length > RelayKinds.MaxNameLength) errors["item"] = [TooLong("item")];
+        else if (q.Item.Length > RelayKinds.MaxNameLength) errors["item"] = [RelayKinds.NameTooLong("item")];
         if (errors.Count > 0) return Problems.Invalid(errors);
         return TypedResults.Ok(table.Check(requester!, q.Affair!, provider!, q.Item!));
     }
-
-    public static string TooLong(string field) =>
-        $"{RelayKinds.MaxNameLength}文字以内です / {field} is at most {RelayKinds.MaxNameLength} characters";
 }

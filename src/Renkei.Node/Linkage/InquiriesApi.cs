@@ -67,7 +67,7 @@ public static class InquiriesApi
         foreach (var (field, value) in new[] { ("affair", affair), ("provider", provider), ("item", item) })
             if (string.IsNullOrWhiteSpace(value)) errors[field] = ["必須です / is required"];
             else if (value.Length > RelayKinds.MaxNameLength)
-                errors[field] = [$"{RelayKinds.MaxNameLength}文字以内です / {field} is at most {RelayKinds.MaxNameLength} characters"];
+                errors[field] = [RelayKinds.NameTooLong(field)];
     }
 
     /// <summary>
