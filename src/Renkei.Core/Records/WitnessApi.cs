@@ -50,7 +50,7 @@ public static class WitnessApi
             var h = proof.Head;
             await c.ExecuteAsync("INSERT INTO witnessed_heads (party, size, root_hash, signed_at, signature, witnessed_at) VALUES (@p, @n, @r, @s, @g, @w) " +
                 "ON CONFLICT (party, size) DO NOTHING", null,
-                ("p", h.Party), ("n", h.Size), ("r", h.RootHash), ("s", SignedTreeHead.TimeText(h.SignedAt)), ("g", h.Signature), ("w", SignedTreeHead.TimeText(time.GetUtcNow())));
+                ("p", h.Party), ("n", h.Size), ("r", h.RootHash), ("s", ProvisionLog.TimeText(h.SignedAt)), ("g", h.Signature), ("w", ProvisionLog.TimeText(time.GetUtcNow())));
         }
         return TypedResults.Ok(await LatestAsync(database, envelope.Sender) ?? proof.Head);
     }
@@ -70,6 +70,6 @@ public static class WitnessApi
         await using var c = await database.OpenAsync();
         return (await c.QueryAsync("SELECT size, root_hash, signed_at, signature FROM witnessed_heads WHERE party = @p ORDER BY size DESC LIMIT 1",
             r => new SignedTreeHead(party, Convert.ToInt64(r.GetValue(0)), r.GetString(1),
-                SignedTreeHead.ParseTime(r.GetString(2)), r.GetString(3)), null, ("p", party))).SingleOrDefault();
+                ProvisionLog.ParseTime(r.GetString(2)), r.GetString(3)), null, ("p", party))).SingleOrDefault();
     }
 }

@@ -106,14 +106,14 @@ public sealed class TreeHeadWitness(TenantDirectory tenants, CoreLink core, Time
             head = proof.Head;
         }
         await c.ExecuteAsync("INSERT INTO core_heads (size, root_hash, signed_at, signature, kept_at) VALUES (@n, @r, @s, @g, @k) ON CONFLICT (size) DO NOTHING", null,
-            ("n", head.Size), ("r", head.RootHash), ("s", SignedTreeHead.TimeText(head.SignedAt)), ("g", head.Signature), ("k", SignedTreeHead.TimeText(time.GetUtcNow())));
+            ("n", head.Size), ("r", head.RootHash), ("s", ProvisionLog.TimeText(head.SignedAt)), ("g", head.Signature), ("k", ProvisionLog.TimeText(time.GetUtcNow())));
         return head;
     }
 
     /// <summary>The latest tree head of the core that the tenant kept, or null before the first.</summary>
     public static async Task<SignedTreeHead?> KeptCoreHeadAsync(System.Data.Common.DbConnection c) =>
         (await c.QueryAsync("SELECT size, root_hash, signed_at, signature FROM core_heads ORDER BY size DESC LIMIT 1",
-            r => new SignedTreeHead(CoreLink.CoreParty, Convert.ToInt64(r.GetValue(0)), r.GetString(1), SignedTreeHead.ParseTime(r.GetString(2)), r.GetString(3)))).SingleOrDefault();
+            r => new SignedTreeHead(CoreLink.CoreParty, Convert.ToInt64(r.GetValue(0)), r.GetString(1), ProvisionLog.ParseTime(r.GetString(2)), r.GetString(3)))).SingleOrDefault();
 
     private SignedTreeHead? Inconsistent(Tenant tenant, SignedTreeHead kept)
     {

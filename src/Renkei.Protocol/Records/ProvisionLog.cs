@@ -252,11 +252,11 @@ public sealed class ProvisionLog(Database database, string party, ECDsa signingK
         """;
 
     private static void AddHead(DbCommand command, SignedHead h) =>
-        command.Add("hp", h.Party).Add("hn", h.Count).Add("hh", h.ChainHash).Add("ht", Text(h.SignedAt)).Add("hs", h.Signature);
+        command.Add("hp", h.Party).Add("hn", h.Count).Add("hh", h.ChainHash).Add("ht", TimeText(h.SignedAt)).Add("hs", h.Signature);
 
     private async Task<SignedHead?> StoredHeadAsync(DbConnection c) =>
         (await c.QueryAsync("SELECT record_count, chain_hash, signed_at, signature FROM provision_heads WHERE party = @p",
-            r => new SignedHead(Party, Convert.ToInt64(r.GetValue(0)), r.GetString(1), Parse(r.GetString(2)), r.GetString(3)), null, ("p", Party))).SingleOrDefault();
+            r => new SignedHead(Party, Convert.ToInt64(r.GetValue(0)), r.GetString(1), ParseTime(r.GetString(2)), r.GetString(3)), null, ("p", Party))).SingleOrDefault();
 
     /// <summary>One multi-row INSERT of a batch.</summary>
     private static DbCommand InsertCommand(DbConnection c, List<ProvisionRecord> records)
@@ -273,8 +273,8 @@ public sealed class ProvisionLog(Database database, string party, ECDsa signingK
             sql.Append(i == 0 ? "\n(" : ",\n(");
             object?[] values =
             [
-                r.Seq, r.RecordId, r.MessageId, Text(r.RequestedAt), r.ProvidedAt is { } pv ? Text(pv) : null, r.Requester, r.Provider, r.Affair, r.Item,
-                r.Code, r.Outcome.ToString(), r.Reason, r.Withheld ? 1 : 0, Text(r.RetainUntil), r.ContentHash, r.ChainHash,
+                r.Seq, r.RecordId, r.MessageId, TimeText(r.RequestedAt), r.ProvidedAt is { } pv ? TimeText(pv) : null, r.Requester, r.Provider, r.Affair, r.Item,
+                r.Code, r.Outcome.ToString(), r.Reason, r.Withheld ? 1 : 0, TimeText(r.RetainUntil), r.ContentHash, r.ChainHash,
             ];
             for (var j = 0; j < values.Length; j++)
             {
@@ -393,8 +393,8 @@ public sealed class ProvisionLog(Database database, string party, ECDsa signingK
     {
         var fields = new[]
         {
-            "renkei-record-v1", r.Seq.ToString(CultureInfo.InvariantCulture), r.RecordId, r.MessageId, Text(r.RequestedAt), r.ProvidedAt is { } p ? Text(p) : "",
-            r.Requester, r.Provider, r.Affair, r.Item, r.Code ?? "", r.Outcome.ToString(), r.Reason ?? "", r.Withheld ? "1" : "0", Text(r.RetainUntil),
+            "renkei-record-v1", r.Seq.ToString(CultureInfo.InvariantCulture), r.RecordId, r.MessageId, TimeText(r.RequestedAt), r.ProvidedAt is { } p ? TimeText(p) : "",
+            r.Requester, r.Provider, r.Affair, r.Item, r.Code ?? "", r.Outcome.ToString(), r.Reason ?? "", r.Withheld ? "1" : "0", TimeText(r.RetainUntil),
         };
         var text = string.Concat(fields.Select(f => f.Length.ToString(CultureInfo.InvariantCulture) + ":" + f));
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
@@ -403,14 +403,15 @@ public sealed class ProvisionLog(Database database, string party, ECDsa signingK
     public static string Chain(string previous, string content) =>
         Convert.ToHexStringLower(SHA256.HashData(Convert.FromHexString(previous + content)));
 
-    private static string Text(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
+    /// <summary>A time as records, heads and witnesses store and hash it: UTC, to the tick.</summary>
+    public static string TimeText(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
 
     private const string Columns = "seq, record_id, message_id, requested_at, provided_at, requester, provider, affair, item, code, outcome, reason, withheld, retain_until, content_hash, chain_hash";
 
     private static ProvisionRecord Read(DbDataReader r) => new(
-        Convert.ToInt64(r.GetValue(0)), r.GetString(1), r.GetString(2), Parse(r.GetString(3)), r.IsDBNull(4) ? null : Parse(r.GetString(4)),
+        Convert.ToInt64(r.GetValue(0)), r.GetString(1), r.GetString(2), ParseTime(r.GetString(3)), r.IsDBNull(4) ? null : ParseTime(r.GetString(4)),
         r.GetString(5), r.GetString(6), r.GetString(7), r.GetString(8), r.GetNullableString(9), Enum.Parse<Outcome>(r.GetString(10)),
-        r.GetNullableString(11), Convert.ToInt32(r.GetValue(12)) != 0, Parse(r.GetString(13)), r.GetString(14), r.GetString(15));
+        r.GetNullableString(11), Convert.ToInt32(r.GetValue(12)) != 0, ParseTime(r.GetString(13)), r.GetString(14), r.GetString(15));
 
-    private static DateTimeOffset Parse(string s) => DateTimeOffset.Parse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
+    public static DateTimeOffset ParseTime(string s) => DateTimeOffset.Parse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
 }

@@ -243,10 +243,4 @@ public sealed record SignedTreeHead(string Party, long Size, string RootHash, Da
     public byte[] SignedBytes() => Encoding.UTF8.GetBytes($"renkei-tree-head-v1|{Party}|{Size}|{RootHash}|{SignedAt.UtcTicks}");
 
     public bool HasValidSignature(ECDsa key) => SignedHead.Verifies(key, SignedBytes(), Signature);
-
-    /// <summary>The signing time as a witness stores it (round-trip UTC text, as every time in storage).</summary>
-    public static string TimeText(DateTimeOffset t) => t.UtcDateTime.ToString("O", System.Globalization.CultureInfo.InvariantCulture);
-
-    public static DateTimeOffset ParseTime(string text) =>
-        DateTimeOffset.Parse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal | System.Globalization.DateTimeStyles.AdjustToUniversal);
 }
