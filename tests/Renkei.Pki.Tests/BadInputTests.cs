@@ -27,8 +27,7 @@ public class BadInputTests
     public async Task A_body_in_an_unknown_charset_or_with_a_nul_character_is_refused_and_registers_nothing(StorageProvider provider)
     {
         await using var sandbox = await PkiSandbox.StartAsync(provider);
-        var body = new StringContent("""{"name": "検証者", "kind": "private"}""", Encoding.UTF8);
-        body.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse("application/json; charset=foo");
+        var body = RawBody.Json("""{"name": "検証者", "kind": "private"}""", "application/json; charset=foo");
         var charset = await ProblemAssert.IsProblemAsync(await sandbox.PkiAdmin.PostAsync("api/verifiers", body), 415, "unsupported-media-type");
         Assert.Contains("foo", charset.GetProperty("detail").GetString());
         var nul = await ProblemAssert.IsProblemAsync(await sandbox.PkiAdmin.PostAsync("api/verifiers",

@@ -14,14 +14,6 @@ public class BadInputTests
 {
     private const string K = LinkageNetwork.Kashiwa, B = LinkageNetwork.Bunkyo;
 
-    /// <summary>A body with this Content-Type as sent, charset and all (the client's own checks would refuse an unknown charset).</summary>
-    private static StringContent Json(string body, string contentType = "application/json")
-    {
-        var content = new StringContent(body, Encoding.UTF8);
-        content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(contentType);
-        return content;
-    }
-
     private static async Task<long> RecordsAsync(Database tenant)
     {
         await using var c = await tenant.OpenAsync();
@@ -40,13 +32,13 @@ public class BadInputTests
         // A number, a number in a string, and names joined by a comma would each make a kind the enum does not define.
         foreach (var kind in new[] { "7", "\"7\"", "\"minister, health-insurer\"", "\"mayor\"" })
         {
-            var refused = await ProblemAssert.IsProblemAsync(await operatorClient.PutAsync($"api/agencies/{K}", Json(Registration(kind))), 400, "malformed-request");
+            var refused = await ProblemAssert.IsProblemAsync(await operatorClient.PutAsync($"api/agencies/{K}", RawBody.Json(Registration(kind))), 400, "malformed-request");
             Assert.Contains("kind", refused.GetProperty("detail").GetString());
         }
         var tooLong = await ProblemAssert.IsProblemAsync(
-            await operatorClient.PutAsync($"api/agencies/{K}", Json(Registration("\"municipality\"", new string('柏', 101)))), 400, "invalid-request");
+            await operatorClient.PutAsync($"api/agencies/{K}", RawBody.Json(Registration("\"municipality\"", new string('柏', 101)))), 400, "invalid-request");
         Assert.True(tooLong.GetProperty("errors").TryGetProperty("name", out _));
-        await LinkageNetwork.Ensure(await operatorClient.PutAsync($"api/agencies/{K}", Json(Registration("\"municipality\"", new string('柏', 100)))));
+        await LinkageNetwork.Ensure(await operatorClient.PutAsync($"api/agencies/{K}", RawBody.Json(Registration("\"municipality\"", new string('柏', 100)))));
 
         // Nothing refused was stored: the register still reads, with the kind it had.
         var agencies = await LinkageNetwork.Ensure(await network.CoreClient().GetAsync("api/agencies/"));
@@ -125,9 +117,9 @@ public class BadInputTests
 
         foreach (var response in new[]
         {
-            await tax.PutAsync($"api/tenants/{K}/copies/K-0001/local-tax", Json(copy, "application/json; charset=foo")),
-            await tax.PostAsync($"api/tenants/{K}/copies/import", Json("{}", "application/x-ndjson; charset=foo")),
-            await network.CoreClient().PostAsync("api/permission-table/check", Json("{}", "application/json; charset=foo")),
+            await tax.PutAsync($"api/tenants/{K}/copies/K-0001/local-tax", RawBody.Json(copy, "application/json; charset=foo")),
+            await tax.PostAsync($"api/tenants/{K}/copies/import", RawBody.Json("{}", "application/x-ndjson; charset=foo")),
+            await network.CoreClient().PostAsync("api/permission-table/check", RawBody.Json("{}", "application/json; charset=foo")),
         })
         {
             var refused = await ProblemAssert.IsProblemAsync(response, 415, "unsupported-media-type");
@@ -135,10 +127,10 @@ public class BadInputTests
         }
 
         var nul = await ProblemAssert.IsProblemAsync(await network.NodeClient("bunkyo-child-clerk").PostAsync($"api/tenants/{B}/inquiries",
-            Json("""{"addresseeNumber": "B-0001", "affair": "child-allowance", "provider": "122173", "item": "local\u0000tax"}""")), 400, "malformed-request");
+            RawBody.Json("""{"addresseeNumber": "B-0001", "affair": "child-allowance", "provider": "122173", "item": "local\u0000tax"}""")), 400, "malformed-request");
         Assert.Contains("item", nul.GetProperty("detail").GetString());
         var line = await LinkageNetwork.Ensure(await tax.PostAsync($"api/tenants/{K}/copies/import",
-            Json("""{"addresseeNumber": "K-0001", "item": "local\u0000tax", "schemaVersion": 1, "content": {}}""", "application/x-ndjson")));
+            RawBody.Json("""{"addresseeNumber": "K-0001", "item": "local\u0000tax", "schemaVersion": 1, "content": {}}""", "application/x-ndjson")));
         Assert.Equal(0, line.GetProperty("imported").GetInt32());
         Assert.Contains("NUL", line.GetProperty("errors")[0].GetProperty("reason").GetString());
     }

@@ -14,14 +14,6 @@ public class BadInputTests
 {
     private const string Events = $"api/municipalities/{RegistryHost.Chiba}/events";
 
-    /// <summary>A body with this Content-Type as sent, charset and all (the client's own checks would refuse an unknown charset).</summary>
-    private static StringContent Json(string body, string contentType = "application/json")
-    {
-        var content = new StringContent(body, Encoding.UTF8);
-        content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(contentType);
-        return content;
-    }
-
     private static string Birth(string familyName = "山田", string? relationship = null) => JsonSerializer.Serialize(new
     {
         kind = "birth", person = RegistryHost.Person(family: familyName, dateOfBirth: "2026-01-15"), address = "千葉県千葉市中央区中央1丁目1番1号", relationship,
@@ -52,9 +44,9 @@ public class BadInputTests
         var body = Birth(familyName: new string('山', 3000));
 
         // Declared too long, and sent as a stream whose length shows only as it is read.
-        var declared = await ProblemAssert.IsProblemAsync(await clerk.PostAsync(Events, Json(body)), 413, "request-too-large");
+        var declared = await ProblemAssert.IsProblemAsync(await clerk.PostAsync(Events, RawBody.Json(body)), 413, "request-too-large");
         Assert.Contains("4,096", declared.GetProperty("detail").GetString());
-        using var streamed = new HttpRequestMessage(HttpMethod.Post, Events) { Content = Json(body) };
+        using var streamed = new HttpRequestMessage(HttpMethod.Post, Events) { Content = RawBody.Json(body) };
         streamed.Headers.TransferEncodingChunked = true;
         await ProblemAssert.IsProblemAsync(await clerk.SendAsync(streamed), 413, "request-too-large");
         Assert.Equal(0, await ResidentsAsync(registry));
@@ -66,12 +58,12 @@ public class BadInputTests
         await using var registry = await RegistryHost.StartAsync(provider);
         var clerk = registry.Client("chiba-clerk");
 
-        var nul = await ProblemAssert.IsProblemAsync(await clerk.PostAsync(Events, Json(Birth(familyName: "山\0田"))), 400, "malformed-request");
+        var nul = await ProblemAssert.IsProblemAsync(await clerk.PostAsync(Events, RawBody.Json(Birth(familyName: "山\0田"))), 400, "malformed-request");
         Assert.Contains("person.familyName", nul.GetProperty("detail").GetString());
         Assert.Contains("NUL", nul.GetProperty("detail").GetString());
         await ProblemAssert.IsProblemAsync(await clerk.GetAsync($"api/municipalities/{RegistryHost.Chiba}/residents?after=r%00x"), 400, "malformed-request");
         await ProblemAssert.IsProblemAsync(await registry.Client("identity-token").PostAsync("api/identity/by-basic-four",
-            Json("""{"familyName": "山田", "givenName": "太\u0000郎", "dateOfBirth": "2026-01-15"}""")), 400, "malformed-request");
+            RawBody.Json("""{"familyName": "山田", "givenName": "太\u0000郎", "dateOfBirth": "2026-01-15"}""")), 400, "malformed-request");
         Assert.Equal(0, await ResidentsAsync(registry));
     }
 
@@ -83,13 +75,13 @@ public class BadInputTests
 
         foreach (var charset in new[] { "foo", "utf-9" })
         {
-            var refused = await ProblemAssert.IsProblemAsync(await clerk.PostAsync(Events, Json(Birth(), $"application/json; charset={charset}")),
+            var refused = await ProblemAssert.IsProblemAsync(await clerk.PostAsync(Events, RawBody.Json(Birth(), $"application/json; charset={charset}")),
                 415, "unsupported-media-type");
             Assert.Contains("charset", refused.GetProperty("detail").GetString());
         }
         // A charset it knows is read as before, quoted or not.
-        Assert.Equal(201, (int)(await clerk.PostAsync(Events, Json(Birth(), "application/json; charset=UTF-8"))).StatusCode);
-        Assert.Equal(201, (int)(await clerk.PostAsync(Events, Json(Birth(familyName: "佐藤"), "application/json; charset=\"utf-8\""))).StatusCode);
+        Assert.Equal(201, (int)(await clerk.PostAsync(Events, RawBody.Json(Birth(), "application/json; charset=UTF-8"))).StatusCode);
+        Assert.Equal(201, (int)(await clerk.PostAsync(Events, RawBody.Json(Birth(familyName: "佐藤"), "application/json; charset=\"utf-8\""))).StatusCode);
         Assert.Equal(2, await ResidentsAsync(registry));
     }
 
@@ -101,8 +93,8 @@ public class BadInputTests
         browser.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("text/html"));
 
         await ProblemAssert.IsProblemAsync(await browser.GetAsync("api/no-such-thing"), 404, "not-found");
-        await ProblemAssert.IsProblemAsync(await browser.PostAsync(Events, Json("{\"kind\": ")), 400, "malformed-request");
-        await ProblemAssert.IsProblemAsync(await browser.PostAsync(Events, Json("kind=birth", "text/plain")), 415, "unsupported-media-type");
+        await ProblemAssert.IsProblemAsync(await browser.PostAsync(Events, RawBody.Json("{\"kind\": ")), 400, "malformed-request");
+        await ProblemAssert.IsProblemAsync(await browser.PostAsync(Events, RawBody.Json("kind=birth", "text/plain")), 415, "unsupported-media-type");
         await ProblemAssert.IsProblemAsync(await browser.DeleteAsync(Events), 405, "method-not-allowed");
     }
 
@@ -112,10 +104,10 @@ public class BadInputTests
         await using var registry = await RegistryHost.StartAsync(provider);
         var clerk = registry.Client("chiba-clerk");
 
-        var relationship = await ProblemAssert.IsProblemAsync(await clerk.PostAsync(Events, Json(Birth(relationship: new string('子', 51)))), 400, "invalid-event");
+        var relationship = await ProblemAssert.IsProblemAsync(await clerk.PostAsync(Events, RawBody.Json(Birth(relationship: new string('子', 51)))), 400, "invalid-event");
         Assert.True(relationship.GetProperty("errors").TryGetProperty("relationship", out _));
         Assert.Equal(0, await ResidentsAsync(registry));
-        var born = await clerk.PostAsync(Events, Json(Birth(relationship: new string('子', 50))));
+        var born = await clerk.PostAsync(Events, RawBody.Json(Birth(relationship: new string('子', 50))));
         var receipt = (await born.Content.ReadFromJsonAsync<JsonElement>())!;
         Assert.Equal(201, (int)born.StatusCode);
 
