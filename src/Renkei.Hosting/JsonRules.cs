@@ -46,8 +46,9 @@ internal sealed class NamedEnumConverter : JsonConverterFactory
 
         private static void Refuse(ref Utf8JsonReader reader)
         {
-            if (reader.TokenType is not (JsonTokenType.String or JsonTokenType.PropertyName) || reader.GetString()!.Contains(','))
-                throw NotAName();
+            if (reader.TokenType is not (JsonTokenType.String or JsonTokenType.PropertyName)) throw NotAName();
+            // Names joined by a comma would read as flags; looked for in the raw bytes, so that every enum read does not make a string.
+            if (reader.ValueIsEscaped ? reader.GetString()!.Contains(',') : reader.ValueSpan.Contains((byte)',')) throw NotAName();
         }
 
         private static T Defined(T value) => Enum.IsDefined(value) ? value : throw NotAName();
