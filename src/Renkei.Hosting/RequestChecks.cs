@@ -24,7 +24,11 @@ internal static class RequestChecks
         }
         var request = context.Request;
         // The framework's JSON reader throws (a 500) on a charset it has no encoding for; the raw-body endpoints would guess.
-        if (request.ContentType is { } contentType && MediaTypeHeaderValue.TryParse(contentType, out var media)
+        // Parsed only when it names a charset other than the usual last "charset=utf-8" (what HttpClient's JSON sends, on the
+        // inquiry path too): every other request is passed by as it is.
+        if (request.ContentType is { } contentType && contentType.Contains("charset", StringComparison.OrdinalIgnoreCase)
+            && !contentType.EndsWith("charset=utf-8", StringComparison.OrdinalIgnoreCase)
+            && MediaTypeHeaderValue.TryParse(contentType, out var media)
             && media.Charset is { HasValue: true } given)
         {
             var charset = HeaderUtilities.RemoveQuotes(given).Value!;
