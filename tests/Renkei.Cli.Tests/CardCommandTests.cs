@@ -42,5 +42,6 @@ public class CardCommandTests
         var noCard = await RenkeiCommand.RunAsync("card", "export", "--card", card, "--out", folder.File("fresh"));
         Assert.Equal(1, noCard.ExitCode);
         Assert.Contains("カードファイルがありません", noCard.Error);
+        Assert.False(Directory.Exists(folder.File("fresh"))); // and the folder it made for the certificates is gone again
     }
 }

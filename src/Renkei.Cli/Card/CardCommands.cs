@@ -173,16 +173,22 @@ public static class CardCommands
         {
             var folder = Path.GetFullPath(parse.GetValue(output)!);
             if (File.Exists(folder)) return Fail($"{parse.GetValue(output)} はファイルです / {parse.GetValue(output)} is a file, not a folder");
+            var made = !Directory.Exists(folder);
             try { Directory.CreateDirectory(folder); }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 return Fail($"フォルダを作れません / cannot make the folder {parse.GetValue(output)}: {e.Message}");
             }
             string[] names = ["signing.pem", "authentication.pem", "signing-chain.pem", "authentication-chain.pem"];
-            // All four are checked before any is written, so that a failure leaves no half of them.
-            foreach (var name in names)
-                if (OutputFile.Problem(Path.Combine(folder, name)) is { } unwritable) return Fail(unwritable);
-            if (OpenCard(parse.GetValue(card)!, out var cardError) is not { } token) return Fail(cardError!);
+            // All four are checked before any is written, so that a failure leaves no half of them; then the card is read.
+            string? cardError = null;
+            var refused = names.Select(n => OutputFile.Problem(Path.Combine(folder, n))).FirstOrDefault(p => p is not null);
+            var token = refused is null ? OpenCard(parse.GetValue(card)!, out cardError) : null;
+            if (token is null)
+            {
+                if (made) Directory.Delete(folder); // still empty: a refused export leaves no folder of its own behind
+                return Fail(refused ?? cardError!);
+            }
             string[] pems =
             [
                 token.SigningCertificate.ExportCertificatePem() + "\n", token.AuthenticationCertificate.ExportCertificatePem() + "\n",
