@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Renkei.Hosting.Storage;
 using Renkei.Testing;
 
@@ -24,6 +25,14 @@ public class PrivacyTests
         var batch = new BatchPeople { Network = network, IndividualNumbers = numbers };
         var batchId = await batch.SubmittedAsync(["B-0001", "B-0404"]);
         await batch.DoneAsync(batchId);
+        // Both ways of witnessing, so that the heads each side keeps are scanned too.
+        var witness = network.NodeServices.GetRequiredService<global::Renkei.Node.Linkage.TreeHeadWitness>();
+        foreach (var agency in network.TenantDatabases.Keys)
+        {
+            var tenant = network.NodeTenants.Find(agency)!;
+            await witness.WitnessAsync(tenant);
+            Assert.NotNull(await witness.KeepCoreHeadAsync(tenant));
+        }
 
         var scanned = new List<(string Where, string Text)>
         {
