@@ -43,4 +43,20 @@ public static class CommandTree
             };
         return root;
     }
+
+    /// <summary>
+    /// Runs <c>renkei</c> with <paramref name="args"/>. A command line it cannot parse gets System.CommandLine's usual
+    /// answer (suggestions, help, the errors, exit 1) with its English lines put into Japanese first by <see cref="UsageErrors"/>.
+    /// </summary>
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var parse = Create().Parse(args);
+        if (parse.Errors.Count == 0) return await parse.InvokeAsync();
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var exit = parse.Invoke(new InvocationConfiguration { Output = output, Error = error });
+        Console.Out.Write(UsageErrors.Bilingual(output.ToString()));
+        Console.Error.Write(UsageErrors.Bilingual(error.ToString()));
+        return exit;
+    }
 }

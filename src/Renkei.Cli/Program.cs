@@ -1,3 +1,3 @@
 using Renkei.Cli;
 
-return await CommandTree.Create().Parse(args).InvokeAsync();
+return await CommandTree.RunAsync(args);

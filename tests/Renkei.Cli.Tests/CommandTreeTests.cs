@@ -99,4 +99,35 @@ public class CommandTreeTests
         Assert.Contains("--data はフォルダです", byDefault.Error);
         Assert.Equal("", File.ReadAllText(file));
     }
+
+    [Theory]
+    [InlineData("number chek 1", "「chek」というコマンドや引数はありません")]
+    [InlineData("registry seed", "オプション --municipalities は必須です")]
+    [InlineData("number derive", "コマンド derive に必要な引数がありません")]
+    [InlineData("number check --kind individual --kind corporate 1", "オプション --kind の値は一つだけです")]
+    [InlineData("number", "コマンドを指定してください")]
+    public async Task A_command_line_that_does_not_parse_is_explained_in_Japanese_first(string line, string japanese)
+    {
+        var result = await RenkeiCommand.RunAsync(line.Split(' '));
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains(japanese, result.Error);
+        var errors = result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.NotEmpty(errors);
+        Assert.All(errors, e => Assert.True(Problem(e) is null, $"not Japanese first: {e}"));
+        Assert.Contains("使い方を表示する", result.Output); // the command's help follows, as before
+    }
+
+    [Fact]
+    public async Task A_mistyped_command_gets_its_suggestion_in_Japanese_too()
+    {
+        var result = await RenkeiCommand.RunAsync("number", "chek", "1");
+        Assert.Contains("「chek」はありません。次のどれかですか / 'chek' was not matched.", result.Output);
+    }
+
+    [Fact]
+    public void Only_known_English_lines_are_given_Japanese()
+    {
+        Assert.Equal("オプション --x は必須です / Option '--x' is required.\nsomething else\n", UsageErrors.Bilingual("Option '--x' is required.\nsomething else\n"));
+        Assert.Equal("", UsageErrors.Bilingual(""));
+    }
 }
