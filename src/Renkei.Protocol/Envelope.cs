@@ -73,7 +73,12 @@ public sealed record Envelope(
         return content;
     }
 
-    public static string NewId() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+    public static string NewId()
+    {
+        Span<byte> id = stackalloc byte[16];
+        BufferedRandom.Fill(id);
+        return Convert.ToHexStringLower(id);
+    }
 
     /// <summary>True for an id as <see cref="NewId"/> makes them: 32 lower-case hexadecimal digits.</summary>
     public static bool IsId(string? id) => id is { Length: 32 } && id.All(c => char.IsAsciiDigit(c) || c is >= 'a' and <= 'f');

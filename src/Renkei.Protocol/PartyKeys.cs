@@ -32,6 +32,7 @@ public sealed class PartyKeys : IDisposable
     {
         Signing = signing;
         Encryption = encryption;
+        Opener = new SealedPayload.Opener(encryption);
         Public = new PublicKeys(
             Convert.ToBase64String(signing.ExportSubjectPublicKeyInfo()),
             Convert.ToBase64String(encryption.ExportSubjectPublicKeyInfo()));
@@ -42,6 +43,9 @@ public sealed class PartyKeys : IDisposable
     public ECDiffieHellman Encryption { get; }
 
     public PublicKeys Public { get; }
+
+    /// <summary>Opens what is sealed to this party, keeping the key agreements it made for the providers' next payloads.</summary>
+    public SealedPayload.Opener Opener { get; }
 
     public static PartyKeys Generate() =>
         new(ECDsa.Create(ECCurve.NamedCurves.nistP256), ECDiffieHellman.Create(ECCurve.NamedCurves.nistP256));
@@ -70,6 +74,7 @@ public sealed class PartyKeys : IDisposable
 
     public void Dispose()
     {
+        Opener.Dispose();
         Signing.Dispose();
         Encryption.Dispose();
     }

@@ -9,17 +9,18 @@ namespace Renkei.Protocol;
 /// message id) to an AES-256-GCM key, and the message id as associated data, so a sealed answer
 /// cannot be moved to another message. Whoever relays it (the core) cannot read it.
 /// <para>
-/// The payloads of one relay message share an ephemeral key (<see cref="Sealer"/>): one key
-/// agreement at each end for all of them, where each costs several times an ECDSA signature. Each
-/// payload still has its own key (its message id is in the HKDF info) and its own nonce.
+/// A provider seals to one recipient under one ephemeral key for up to <see cref="Sealer.Lifetime"/>
+/// (<see cref="Sealer.For"/>), and the recipient keeps what it agreed per ephemeral key
+/// (<see cref="PartyKeys.Opener"/>): a key agreement at each end once a minute per pair of parties
+/// instead of once per message, where each costs several times an ECDSA signature. Each payload still
+/// has its own key (its message id is in the HKDF info) and its own nonce. Keeping the ephemeral key a
+/// minute costs no forward secrecy the scheme had: the recipient's static key opens every payload
+/// sealed to it in any case, and the ephemeral private key never leaves the provider's memory.
 /// </para>
 /// </summary>
 public sealed record SealedPayload(string EphemeralKey, string Nonce, string Ciphertext, string Tag)
 {
     private static readonly byte[] Info = "renkei-sealed-v2|"u8.ToArray();
-
-    // Recipients are the few tenants of the network: their opened keys are kept rather than decoded per message.
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, ECDiffieHellmanPublicKey> recipients = new();
 
     /// <summary>Seals one payload under an ephemeral key of its own.</summary>
     public static SealedPayload Seal(string plaintext, PublicKeys recipient, string messageId)
@@ -35,25 +36,54 @@ public sealed record SealedPayload(string EphemeralKey, string Nonce, string Cip
         return opener.Open(this, messageId);
     }
 
-    /// <summary>Seals payloads to one recipient under one ephemeral key, agreed once.</summary>
+    /// <summary>Seals payloads to one recipient under one ephemeral key, agreed once. Safe to share between threads.</summary>
     public sealed class Sealer : IDisposable
     {
+        /// <summary>How long <see cref="For"/> keeps sealing to a recipient under the same ephemeral key.</summary>
+        public static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(1);
+
+        // The recipients are the tenants of the network, a few thousand at most; the bound only stops a flood of made-up keys.
+        private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Sealer> kept = new();
+        private const int MaxKept = 10_000;
+
         private readonly byte[] secret;
         private readonly byte[] ephemeralPublic;
         private readonly string ephemeralText;
+        private readonly DateTimeOffset made;
 
-        public Sealer(PublicKeys recipient)
+        public Sealer(PublicKeys recipient) : this(recipient.EncryptionKey, DateTimeOffset.MinValue) { }
+
+        private Sealer(string recipientEncryptionKey, DateTimeOffset made)
         {
+            using var recipient = ECDiffieHellman.Create();
+            recipient.ImportSubjectPublicKeyInfo(Convert.FromBase64String(recipientEncryptionKey), out _);
             using var ephemeral = ECDiffieHellman.Create(ECCurve.NamedCurves.nistP256);
+            using var recipientPublic = recipient.PublicKey;
             ephemeralPublic = ephemeral.ExportSubjectPublicKeyInfo();
             ephemeralText = Convert.ToBase64String(ephemeralPublic);
-            secret = ephemeral.DeriveRawSecretAgreement(RecipientKey(recipient));
+            secret = ephemeral.DeriveRawSecretAgreement(recipientPublic);
+            this.made = made;
+        }
+
+        /// <summary>
+        /// The sealer kept for this recipient's encryption key (base64 SubjectPublicKeyInfo), or a new one when it is
+        /// older than <see cref="Lifetime"/>. Kept sealers are not disposed: another thread may be sealing with one.
+        /// </summary>
+        /// <exception cref="CryptographicException">The key is not an EC public key.</exception>
+        /// <exception cref="FormatException">The key is not base64.</exception>
+        public static Sealer For(string recipientEncryptionKey, TimeProvider time)
+        {
+            var now = time.GetUtcNow();
+            if (kept.TryGetValue(recipientEncryptionKey, out var sealer) && now >= sealer.made && now - sealer.made < Lifetime) return sealer;
+            if (kept.Count >= MaxKept) kept.Clear();
+            return kept[recipientEncryptionKey] = new Sealer(recipientEncryptionKey, now);
         }
 
         public SealedPayload Seal(string plaintext, string messageId)
         {
             var key = DeriveKey(secret, ephemeralPublic, messageId);
-            var nonce = RandomNumberGenerator.GetBytes(12);
+            var nonce = new byte[12];
+            BufferedRandom.Fill(nonce);
             var data = Encoding.UTF8.GetBytes(plaintext);
             var cipher = new byte[data.Length];
             var tag = new byte[16];
@@ -65,10 +95,12 @@ public sealed record SealedPayload(string EphemeralKey, string Nonce, string Cip
         public void Dispose() => CryptographicOperations.ZeroMemory(secret);
     }
 
-    /// <summary>Opens payloads sealed to one recipient, agreeing once per ephemeral key it meets.</summary>
+    /// <summary>Opens payloads sealed to one recipient, agreeing once per ephemeral key it meets. Safe to share between threads.</summary>
     public sealed class Opener(ECDiffieHellman recipientKey) : IDisposable
     {
-        private readonly Dictionary<string, (byte[] Secret, byte[] EphemeralPublic)> agreed = [];
+        // Providers renew their ephemeral keys each minute, so a few hundred cover the network; the bound stops a flood of made-up keys.
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (byte[] Secret, byte[] EphemeralPublic)> agreed = new();
+        private const int MaxAgreed = 1_024;
 
         /// <summary>The plaintext; null when the payload was not sealed to this recipient for this message id, or was changed.</summary>
         public string? Open(SealedPayload payload, string messageId)
@@ -80,7 +112,11 @@ public sealed record SealedPayload(string EphemeralKey, string Nonce, string Cip
                     var ephemeralPublic = Convert.FromBase64String(payload.EphemeralKey);
                     using var ephemeral = ECDiffieHellman.Create();
                     ephemeral.ImportSubjectPublicKeyInfo(ephemeralPublic, out _);
-                    agreed[payload.EphemeralKey] = known = (recipientKey.DeriveRawSecretAgreement(ephemeral.PublicKey), ephemeralPublic);
+                    using var ephemeralKey = ephemeral.PublicKey;
+                    known = (recipientKey.DeriveRawSecretAgreement(ephemeralKey), ephemeralPublic);
+                    // Dropped, not zeroed: another thread may be opening with a secret of the old set.
+                    if (agreed.Count >= MaxAgreed) agreed.Clear();
+                    agreed[payload.EphemeralKey] = known;
                 }
                 var key = DeriveKey(known.Secret, known.EphemeralPublic, messageId);
                 var cipher = Convert.FromBase64String(payload.Ciphertext);
@@ -104,14 +140,6 @@ public sealed record SealedPayload(string EphemeralKey, string Nonce, string Cip
             foreach (var (secret, _) in agreed.Values) CryptographicOperations.ZeroMemory(secret);
             agreed.Clear();
         }
-    }
-
-    private static ECDiffieHellmanPublicKey RecipientKey(PublicKeys recipient)
-    {
-        if (recipients.TryGetValue(recipient.EncryptionKey, out var cached)) return cached;
-        if (recipients.Count > 10_000) recipients.Clear();
-        using var opened = recipient.OpenEncryptionKey();
-        return recipients.GetOrAdd(recipient.EncryptionKey, opened.PublicKey);
     }
 
     private static byte[] DeriveKey(byte[] secret, byte[] ephemeralPublic, string messageId)

@@ -107,6 +107,60 @@ public class ProtocolTests
     }
 
     [Fact]
+    public void A_provider_seals_to_a_recipient_under_one_ephemeral_key_a_minute_and_the_recipient_opens_them_all()
+    {
+        using var recipient = PartyKeys.Generate();
+        using var other = PartyKeys.Generate();
+        var clock = new ManualTime(Start);
+        var first = SealedPayload.Sealer.For(recipient.Public.EncryptionKey, clock).Seal("{\"income\":1}", "m1");
+        clock.Now += SealedPayload.Sealer.Lifetime - TimeSpan.FromSeconds(1);
+        var second = SealedPayload.Sealer.For(recipient.Public.EncryptionKey, clock).Seal("{\"income\":2}", "m2");
+        var toOther = SealedPayload.Sealer.For(other.Public.EncryptionKey, clock).Seal("{\"income\":3}", "m3");
+        clock.Now += TimeSpan.FromSeconds(1);
+        var renewed = SealedPayload.Sealer.For(recipient.Public.EncryptionKey, clock).Seal("{\"income\":4}", "m4");
+        clock.Now -= TimeSpan.FromHours(1); // a clock set back does not keep a key past its minute either
+        var afterSetBack = SealedPayload.Sealer.For(recipient.Public.EncryptionKey, clock).Seal("{\"income\":5}", "m5");
+
+        Assert.Equal(first.EphemeralKey, second.EphemeralKey);
+        Assert.NotEqual(first.EphemeralKey, toOther.EphemeralKey);
+        Assert.NotEqual(first.EphemeralKey, renewed.EphemeralKey);
+        Assert.NotEqual(renewed.EphemeralKey, afterSetBack.EphemeralKey);
+        Assert.Equal("{\"income\":1}", recipient.Opener.Open(first, "m1"));
+        Assert.Equal("{\"income\":2}", recipient.Opener.Open(second, "m2"));
+        Assert.Equal("{\"income\":4}", recipient.Opener.Open(renewed, "m4"));
+        Assert.Null(recipient.Opener.Open(second, "m1"));
+        // The other party's payload, under the same ephemeral key as none of the recipient's, opens only for it.
+        Assert.Null(recipient.Opener.Open(toOther, "m3"));
+        Assert.Equal("{\"income\":3}", other.Opener.Open(toOther, "m3"));
+        // An ephemeral key the recipient has agreed on is no way in for a payload sealed to someone else under it.
+        Assert.Null(recipient.Opener.Open(toOther with { EphemeralKey = first.EphemeralKey }, "m3"));
+        Assert.Throws<FormatException>(() => SealedPayload.Sealer.For("not base64!", clock));
+        Assert.ThrowsAny<System.Security.Cryptography.CryptographicException>(() => SealedPayload.Sealer.For(Convert.ToBase64String(new byte[40]), clock));
+    }
+
+    [Fact]
+    public void A_recipient_keeps_opening_when_more_ephemeral_keys_come_than_it_keeps()
+    {
+        using var recipient = PartyKeys.Generate();
+        var sealed_ = Enumerable.Range(0, 1_100).Select(i => SealedPayload.Seal($"{{\"n\":{i}}}", recipient.Public, $"m{i}")).ToList();
+        Assert.Equal(1_100, sealed_.Select(p => p.EphemeralKey).Distinct().Count());
+        Parallel.For(0, sealed_.Count, i => Assert.Equal($"{{\"n\":{i}}}", recipient.Opener.Open(sealed_[i], $"m{i}")));
+        Assert.Equal("{\"n\":0}", recipient.Opener.Open(sealed_[0], "m0"));
+    }
+
+    [Fact]
+    public void Message_ids_are_distinct_across_threads_and_past_each_refill_of_the_random_buffer()
+    {
+        var ids = new System.Collections.Concurrent.ConcurrentBag<string>();
+        Parallel.For(0, 4, _ => { for (var i = 0; i < 2_000; i++) ids.Add(Envelope.NewId()); }); // 2,000 ids are 32 KiB: eight refills a thread
+        Assert.Equal(8_000, ids.Distinct().Count());
+        Assert.All(ids, id => Assert.True(Envelope.IsId(id), id));
+        // Every hex digit turns up in every position: the ids are not a counter or a stuck buffer.
+        for (var position = 0; position < 32; position++)
+            Assert.Equal(16, ids.Select(id => id[position]).Distinct().Count());
+    }
+
+    [Fact]
     public void Party_keys_survive_a_restart_through_their_key_file()
     {
         using var folder = new Testing.TempFolder();

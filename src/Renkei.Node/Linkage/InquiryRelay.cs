@@ -124,8 +124,8 @@ public sealed class InquiryRelay(CoreLink core, NodeOptions options, TimeProvide
             log.LogWarning("Core unreachable for message {MessageId} ({Count} inquiries): {Error}", message.MessageId, batch.Count, e.GetType().Name);
             failure = "core-unreachable";
         }
-        // The payloads of one message share an ephemeral key: one key agreement opens them all.
-        using var opener = new SealedPayload.Opener(tenant.Keys.Encryption);
+        // The tenant's opener keeps its key agreements: a provider seals under one ephemeral key a minute.
+        var opener = tenant.Keys.Opener;
         foreach (var p in batch)
         {
             var answer = answers?.GetValueOrDefault(p.Inquiry.MessageId) ?? new ProvisionAnswer(p.Inquiry.MessageId, Outcome.Error, failure, null, null, false);

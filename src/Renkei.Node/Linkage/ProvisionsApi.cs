@@ -47,8 +47,6 @@ public static class ProvisionsApi
 
         var now = time.GetUtcNow();
         var answers = new List<ProvisionAnswer>(requests.Count);
-        // One ephemeral key per requester in the message (the core sends one requester's inquiries together).
-        var sealers = new Dictionary<string, SealedPayload.Sealer>();
         try
         {
             List<(string? Addressee, StoredCopy? Copy)> found;
@@ -56,17 +54,12 @@ public static class ProvisionsApi
                 found = await CopiesApi.FindByCodesAsync(c, [.. requests.Select(r => (r.AgencyCode, r.Item))]);
             foreach (var (request, (addressee, copy)) in requests.Zip(found))
             {
-                answers.Add(AnswerFrom(request, addressee, copy, now, () => sealers.TryGetValue(request.RequesterEncryptionKey, out var sealer) ? sealer
-                    : sealers[request.RequesterEncryptionKey] = new SealedPayload.Sealer(new PublicKeys("", request.RequesterEncryptionKey))));
+                answers.Add(AnswerFrom(request, addressee, copy, now, () => SealedPayload.Sealer.For(request.RequesterEncryptionKey, time)));
             }
         }
         catch (Exception e) when (e is CryptographicException or FormatException)
         {
             return Problems.BadRequest("malformed-request", "要求の内容が読めません / The request could not be read", "A requester's encryption key is not a P-256 public key.");
-        }
-        finally
-        {
-            foreach (var sealer in sealers.Values) sealer.Dispose();
         }
         await tenant.Records.AppendAllAsync([.. requests.Select((r, i) => new ProvisionEntry(r.MessageId, r.RequestedAt, now, r.Requester, agencyId,
             r.Affair, r.Item, r.AgencyCode, answers[i].Outcome, answers[i].Reason, answers[i].Withheld))]);
