@@ -33,6 +33,9 @@ public sealed class CoreOptions
     /// <summary>How long provision records are kept (番号法施行令: 7 years).</summary>
     public int RetentionYears { get; set; } = 7;
 
+    /// <summary>Hours between erasures of the provision records past their retention (0: never); the first is at start.</summary>
+    public int ErasureHours { get; set; } = 24;
+
     /// <summary>
     /// A permission table (別表第二 and ordinance rows) to enforce instead of the one built in, in the same JSON
     /// format (GET /api/permission-table shows it); read once at start-up.
@@ -70,6 +73,7 @@ public static class CoreApp
         builder.AddRenkeiDefaults("Renkei.Core");
         var options = builder.Configuration.GetSection("Core").Get<CoreOptions>() ?? new CoreOptions();
         ProvisionLog.CheckRetention("Core:RetentionYears", options.RetentionYears);
+        if (options.ErasureHours < 0) throw new InvalidOperationException("Core:ErasureHours must be at least 0");
         var database = builder.Configuration.CreateDatabase(Path.Combine(options.DataFolder, "core.db"));
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(database);
@@ -81,6 +85,8 @@ public static class CoreApp
         builder.Services.AddSingleton(sp => new ProvisionLog(database, CoreIdentity.PartyId, identity.Keys.Signing, options.RetentionYears, sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton(options.PermissionTableFile is { Length: > 0 } tableFile ? PermissionTable.LoadFile(tableFile) : PermissionTable.LoadEmbedded());
         builder.Services.AddSingleton<AgencyStore>();
+        builder.Services.AddHostedService(sp => new RecordErasure(() => [sp.GetRequiredService<ProvisionLog>()], TimeSpan.FromHours(options.ErasureHours),
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<RecordErasure>>()));
         builder.Services.AddSingleton(sp => new EnvelopeVerifier(sp.GetRequiredService<TimeProvider>(), TimeSpan.FromSeconds(options.StalenessSeconds)));
         // Calls to nodes present the core's certificate and go only to servers holding a node certificate.
         // A provider that does not answer in time becomes an error answer for its inquiries, well before the

@@ -44,6 +44,9 @@ public sealed class NodeOptions
     /// </summary>
     public int BatchResultDays { get; set; } = 7;
 
+    /// <summary>Hours between erasures of each tenant's provision records past their retention (0: never); the first is at start.</summary>
+    public int ErasureHours { get; set; } = 24;
+
     /// <summary>Seconds between sending each tenant's signed tree head to the core to witness (0: never).</summary>
     public int WitnessSeconds { get; set; } = 60;
 
@@ -73,8 +76,9 @@ public static class NodeApp
         builder.AddRenkeiDefaults("Renkei.Node");
         var options = builder.Configuration.GetSection("Node").Get<NodeOptions>() ?? new NodeOptions();
         var storage = builder.Configuration.GetSection("Storage").Get<StorageOptions>() ?? new StorageOptions();
-        if (options.BatchConcurrency < 1 || options.BatchMaxItems < 1 || options.BatchIdleSeconds < 1 || options.BatchResultDays < 1 || options.WitnessSeconds < 0)
-            throw new InvalidOperationException("Node:BatchConcurrency, Node:BatchMaxItems, Node:BatchIdleSeconds and Node:BatchResultDays must be at least 1, Node:WitnessSeconds at least 0");
+        if (options.BatchConcurrency < 1 || options.BatchMaxItems < 1 || options.BatchIdleSeconds < 1 || options.BatchResultDays < 1 || options.WitnessSeconds < 0
+            || options.ErasureHours < 0)
+            throw new InvalidOperationException("Node:BatchConcurrency, Node:BatchMaxItems, Node:BatchIdleSeconds and Node:BatchResultDays must be at least 1, Node:WitnessSeconds and Node:ErasureHours at least 0");
         if (options.RelayMaxPerMessage is < 1 or > RelayKinds.MaxPerMessage || options.RelayInFlight < 1)
             throw new InvalidOperationException($"Node:RelayMaxPerMessage must be 1 to {RelayKinds.MaxPerMessage} and Node:RelayInFlight at least 1");
         ProvisionLog.CheckRetention("Node:RetentionYears", options.RetentionYears);
@@ -93,6 +97,8 @@ public static class NodeApp
         builder.Services.AddHostedService(sp => sp.GetRequiredService<InquiryBatchWorker>());
         builder.Services.AddSingleton<TreeHeadWitness>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<TreeHeadWitness>());
+        builder.Services.AddHostedService(sp => new RecordErasure(() => tenants.All.Select(t => t.Records), TimeSpan.FromHours(options.ErasureHours),
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<RecordErasure>>()));
         builder.Services.AddAuthorizationBuilder().AddPolicy(StaffPolicy, p =>
             p.AddAuthenticationSchemes(CallerAuthenticationHandler.SchemeName).RequireAuthenticatedUser());
 

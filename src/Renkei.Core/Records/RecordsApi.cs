@@ -16,7 +16,7 @@ public static class RecordsApi
             .WithSummary("The records of one person: by the code a record holds, or with agency= by that agency's code, every record about the person.");
         group.MapGet("/head", async (ProvisionLog log) => TypedResults.Ok(await log.HeadAsync())).WithSummary("The signed head of the log.");
         group.MapGet("/{recordId}/proof", async Task<Results<Ok<InclusionProof>, ProblemHttpResult>> (string recordId, ProvisionLog log) =>
-            await log.ProveAsync(recordId) is { } proof ? TypedResults.Ok(proof) : Problems.NotFound("unknown-record", "記録がありません / No such record"))
+            await RecordProofsApi.InclusionAsync(log, recordId))
             .WithSummary("A record's inclusion in the signed head.");
         // Tree heads and consistency proofs are hashes and sizes, nothing about anyone: public, so that every node and
         // auditor can witness the core's log without a token of the core's.

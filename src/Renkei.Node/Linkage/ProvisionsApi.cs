@@ -102,7 +102,7 @@ public static class ProvisionsApi
         {
             var (tenant, problem) = tenants.Enter(user, agencyId, "records");
             if (tenant is null) return problem!;
-            return await tenant.Records.ProveAsync(recordId) is { } proof ? TypedResults.Ok(proof) : Problems.NotFound("unknown-record", "記録がありません / No such record");
+            return await RecordProofsApi.InclusionAsync(tenant.Records, recordId);
         }).WithSummary("A record's inclusion in the signed head.");
         group.MapGet("/tree-head", async Task<Results<Ok<SignedTreeHead>, ProblemHttpResult>> (string agencyId, ClaimsPrincipal user, TenantDirectory tenants, CancellationToken ct) =>
         {

@@ -9,12 +9,13 @@ namespace Renkei.Protocol.Records;
 /// <summary>
 /// 情報提供等記録 (番号法 art. 23): who asked whom, for which affair and item, when, and how it
 /// ended, with this party's own code for the person and whether the item is withheld from the
-/// person (不開示).
+/// person (不開示). Past its retention the record is erased (<see cref="ErasedAt"/>): it keeps its place and hashes
+/// but no longer holds the person's code.
 /// </summary>
 public sealed record ProvisionRecord(
     long Seq, string RecordId, string MessageId, DateTimeOffset RequestedAt, DateTimeOffset? ProvidedAt, string Requester, string Provider,
     string Affair, string Item, string? Code, Outcome Outcome, string? Reason, bool Withheld, DateTimeOffset RetainUntil,
-    string ContentHash, string ChainHash);
+    string ContentHash, string ChainHash, DateTimeOffset? ErasedAt = null);
 
 /// <summary>What a party records; the log adds sequence, hashes and retention.</summary>
 public sealed record ProvisionEntry(string MessageId, DateTimeOffset RequestedAt, DateTimeOffset? ProvidedAt, string Requester, string Provider,
@@ -35,6 +36,17 @@ public sealed record SignedHead(string Party, long Count, string ChainHash, Date
     }
 }
 
+/// <summary>
+/// The party's word that the records of its log up to <see cref="Through"/> were past their retention and are erased:
+/// the check accepts an erased record only under it, so an erasure is as hard to fake as a record.
+/// </summary>
+public sealed record SignedErasure(string Party, long Through, DateTimeOffset ErasedAt, string Signature)
+{
+    public byte[] SignedBytes() => Encoding.UTF8.GetBytes($"renkei-erasure-v1|{Party}|{Through}|{ErasedAt.UtcTicks}");
+
+    public bool HasValidSignature(ECDsa key) => SignedHead.Verifies(key, SignedBytes(), Signature);
+}
+
 /// <summary>Whether a log's hashes all hold and it still reaches its latest signed head; if not, where it breaks and why.</summary>
 public sealed record LogCheck(bool Intact, long? FirstBrokenSeq, string? Reason = null);
 
@@ -44,10 +56,13 @@ public sealed record LogCheck(bool Intact, long? FirstBrokenSeq, string? Reason 
 /// </summary>
 public sealed record InclusionProof(ProvisionRecord Record, long LeafIndex, List<string> AuditPath, SignedTreeHead Head)
 {
-    /// <summary>Checks the head's signature, the record against its content hash, and the path from the record to the signed root.</summary>
+    /// <summary>
+    /// Checks the head's signature, the record against its content hash, and the path from the record to the signed root.
+    /// An erased record fails: what it said is no longer there to check.
+    /// </summary>
     public bool Verify(ECDsa partyKey)
     {
-        if (!Head.HasValidSignature(partyKey) || ProvisionLog.ContentHash(Record) != Record.ContentHash || LeafIndex != Record.Seq - 1) return false;
+        if (Record.ErasedAt is not null || !Head.HasValidSignature(partyKey) || ProvisionLog.ContentHash(Record) != Record.ContentHash || LeafIndex != Record.Seq - 1) return false;
         try
         {
             return RecordTree.VerifyInclusion(LeafIndex, Head.Size, RecordTree.Leaf(Record.ContentHash),
@@ -229,10 +244,10 @@ public sealed class ProvisionLog(Database database, string party, ECDsa signingK
 
     private (long Seq, string Hash)? head;
 
-    private static async Task<(long Seq, string Hash)> ReadHeadAsync(DbConnection c)
+    private static async Task<(long Seq, string Hash)> ReadHeadAsync(DbConnection c, DbTransaction? tx = null)
     {
         var last = (await c.QueryAsync("SELECT seq, chain_hash FROM provision_records ORDER BY seq DESC LIMIT 1",
-            r => (Seq: Convert.ToInt64(r.GetValue(0)), Hash: r.GetString(1)))).SingleOrDefault();
+            r => (Seq: Convert.ToInt64(r.GetValue(0)), Hash: r.GetString(1)), tx)).SingleOrDefault();
         return last == default ? (0, Genesis) : last;
     }
 
@@ -356,6 +371,47 @@ public sealed class ProvisionLog(Database database, string party, ECDsa signingK
     private static List<string> Hex(List<byte[]> hashes) => hashes.Select(Convert.ToHexStringLower).ToList();
 
     /// <summary>
+    /// Erases the records past their retention (消去): the longest run from the start of the log whose retain_until has
+    /// passed loses its codes, and the party signs how far the erasure reaches, in one transaction. A record kept longer
+    /// (a longer retention set later) stops the run, so an erasure never leaves a kept record behind it. Returns how many
+    /// records it erased.
+    /// </summary>
+    public async Task<long> EraseExpiredAsync(CancellationToken ct = default)
+    {
+        var now = time.GetUtcNow();
+        await using var c = await database.OpenAsync(ct);
+        await using var tx = await c.BeginTransactionAsync(ct);
+        // Times are stored as fixed-width UTC text (TimeText), so they compare as text.
+        var firstKept = (await c.QueryAsync("SELECT MIN(seq) FROM provision_records WHERE retain_until >= @now",
+            r => r.IsDBNull(0) ? (long?)null : Convert.ToInt64(r.GetValue(0)), tx, ("now", TimeText(now)))).Single();
+        var through = firstKept is { } kept ? kept - 1 : (await ReadHeadAsync(c, tx)).Seq;
+        var before = await StoredErasureAsync(c, tx);
+        if (through <= (before?.Through ?? 0)) return 0;
+        var erased = await c.ExecuteAsync("UPDATE provision_records SET code = NULL, erased_at = @at WHERE seq <= @through AND erased_at IS NULL",
+            tx, ("at", TimeText(now)), ("through", through));
+        var unsigned = new SignedErasure(Party, through, now, "");
+        var statement = unsigned with { Signature = Convert.ToBase64String(signingKey.SignData(unsigned.SignedBytes(), HashAlgorithmName.SHA256)) };
+        await c.ExecuteAsync(
+            """
+            INSERT INTO provision_erasures (party, erased_through, erased_at, signature) VALUES (@p, @through, @at, @s)
+            ON CONFLICT (party) DO UPDATE SET erased_through = excluded.erased_through, erased_at = excluded.erased_at, signature = excluded.signature
+            """, tx, ("p", Party), ("through", through), ("at", TimeText(now)), ("s", statement.Signature));
+        await tx.CommitAsync(ct);
+        return erased;
+    }
+
+    /// <summary>How far this party has erased its log, as it signed it; null before the first erasure.</summary>
+    public async Task<SignedErasure?> ErasureAsync()
+    {
+        await using var c = await database.OpenAsync();
+        return await StoredErasureAsync(c);
+    }
+
+    private async Task<SignedErasure?> StoredErasureAsync(DbConnection c, DbTransaction? tx = null) =>
+        (await c.QueryAsync("SELECT erased_through, erased_at, signature FROM provision_erasures WHERE party = @p",
+            r => new SignedErasure(Party, Convert.ToInt64(r.GetValue(0)), ParseTime(r.GetString(1)), r.GetString(2)), tx, ("p", Party))).SingleOrDefault();
+
+    /// <summary>
     /// Walks the whole log and says whether it is intact: every record matches its hashes, and the log still
     /// reaches the latest head this party signed (a head whose signature does not verify, e.g. under an
     /// earlier key, is not evidence either way and is passed over).
@@ -365,13 +421,17 @@ public sealed class ProvisionLog(Database database, string party, ECDsa signingK
         await using var c = await database.OpenAsync();
         // The head first: it is committed with its records, so every record it counts is in the walk that follows.
         var signed = await StoredHeadAsync(c) is { } h && h.HasValidSignature(signingKey) ? h : null;
+        var erasedThrough = await StoredErasureAsync(c) is { } e && e.HasValidSignature(signingKey) ? e.Through : 0;
         var chain = Genesis;
         string? chainAtHead = null;
         long expected = 1;
         // Streamed: a log kept for seven years does not fit in memory, and a caller who gives up stops the walk.
         await foreach (var r in c.StreamAsync($"SELECT {Columns} FROM provision_records ORDER BY seq", Read, ct))
         {
-            if (r.Seq != expected || ContentHash(r) != r.ContentHash || Chain(chain, r.ContentHash) != r.ChainHash)
+            // An erased record is checked by its place in the chain only: its code, part of its content hash, is gone.
+            if (r.ErasedAt is not null && (r.Seq > erasedThrough || r.Code is not null))
+                return new LogCheck(false, r.Seq, $"記録 {r.Seq} は署名された消去の範囲外で消去されています / record {r.Seq} is erased outside the party's signed erasure");
+            if (r.Seq != expected || (r.ErasedAt is null && ContentHash(r) != r.ContentHash) || Chain(chain, r.ContentHash) != r.ChainHash)
                 return new LogCheck(false, r.Seq, $"記録 {r.Seq} がハッシュと一致しません / record {r.Seq} does not match its hashes");
             chain = r.ChainHash;
             if (r.Seq == signed?.Count) chainAtHead = chain;
@@ -406,12 +466,13 @@ public sealed class ProvisionLog(Database database, string party, ECDsa signingK
     /// <summary>A time as records, heads and witnesses store and hash it: UTC, to the tick.</summary>
     public static string TimeText(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
 
-    private const string Columns = "seq, record_id, message_id, requested_at, provided_at, requester, provider, affair, item, code, outcome, reason, withheld, retain_until, content_hash, chain_hash";
+    private const string Columns = "seq, record_id, message_id, requested_at, provided_at, requester, provider, affair, item, code, outcome, reason, withheld, retain_until, content_hash, chain_hash, erased_at";
 
     private static ProvisionRecord Read(DbDataReader r) => new(
         Convert.ToInt64(r.GetValue(0)), r.GetString(1), r.GetString(2), ParseTime(r.GetString(3)), r.IsDBNull(4) ? null : ParseTime(r.GetString(4)),
         r.GetString(5), r.GetString(6), r.GetString(7), r.GetString(8), r.GetNullableString(9), Enum.Parse<Outcome>(r.GetString(10)),
-        r.GetNullableString(11), Convert.ToInt32(r.GetValue(12)) != 0, ParseTime(r.GetString(13)), r.GetString(14), r.GetString(15));
+        r.GetNullableString(11), Convert.ToInt32(r.GetValue(12)) != 0, ParseTime(r.GetString(13)), r.GetString(14), r.GetString(15),
+        r.IsDBNull(16) ? null : ParseTime(r.GetString(16)));
 
     public static DateTimeOffset ParseTime(string s) => DateTimeOffset.Parse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
 }

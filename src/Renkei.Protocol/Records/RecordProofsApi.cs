@@ -7,6 +7,17 @@ namespace Renkei.Protocol.Records;
 /// <summary>The answers of the record APIs that the core and the nodes give alike.</summary>
 public static class RecordProofsApi
 {
+    /// <summary>A record's inclusion proof, or why there is none: no such record, or one erased after its retention.</summary>
+    public static async Task<Results<Ok<InclusionProof>, ProblemHttpResult>> InclusionAsync(ProvisionLog log, string recordId)
+    {
+        var proof = await log.ProveAsync(recordId);
+        if (proof is null) return Problems.NotFound("unknown-record", "記録がありません / No such record");
+        if (proof.Record.ErasedAt is { } erased)
+            return Problems.Result(410, "record-erased", "保存期間を過ぎて消去された記録です / The record was erased after its retention",
+                $"Erased at {ProvisionLog.TimeText(erased)}; it keeps its place in the log but no longer holds the person's code.");
+        return TypedResults.Ok(proof);
+    }
+
     /// <summary>The consistency proof from a kept tree head's size, or why there is none.</summary>
     public static async Task<Results<Ok<ConsistencyProof>, ProblemHttpResult>> ConsistencyAsync(ProvisionLog log, long? from, CancellationToken ct)
     {

@@ -1,0 +1,33 @@
+-- 情報提供等記録 past their retention lose the person's code, and only that (消去): the record stays in the
+-- chain and the tree with its hashes, so every later record, head and proof still holds, but it no longer
+-- leads to anyone. The party erases a prefix of its log at a time and signs how far (provision_erasures);
+-- /verify then accepts an erased record only up to there. The database allows this one change, by its own
+-- clock, and still refuses every other change and every removal.
+ALTER TABLE provision_records ADD COLUMN erased_at TEXT NULL;
+CREATE TABLE provision_erasures (
+    party TEXT PRIMARY KEY,
+    erased_through BIGINT NOT NULL,
+    erased_at TEXT NOT NULL,
+    signature TEXT NOT NULL
+);
+CREATE OR REPLACE FUNCTION provision_records_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'UPDATE' THEN
+        IF OLD.erased_at IS NULL AND NEW.erased_at IS NOT NULL AND NEW.code IS NULL
+            AND OLD.retain_until < to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS')
+            AND (NEW.seq, NEW.record_id, NEW.message_id, NEW.requested_at, NEW.provided_at, NEW.requester, NEW.provider, NEW.affair,
+                 NEW.item, NEW.outcome, NEW.reason, NEW.withheld, NEW.retain_until, NEW.content_hash, NEW.chain_hash)
+                IS NOT DISTINCT FROM (OLD.seq, OLD.record_id, OLD.message_id, OLD.requested_at, OLD.provided_at, OLD.requester, OLD.provider,
+                 OLD.affair, OLD.item, OLD.outcome, OLD.reason, OLD.withheld, OLD.retain_until, OLD.content_hash, OLD.chain_hash) THEN
+            RETURN NEW;
+        END IF;
+    END IF;
+    RAISE EXCEPTION '情報提供等記録は変更・削除できません / provision records are append-only';
+END $$;
+CREATE FUNCTION provision_erasures_forward_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'UPDATE' AND NEW.erased_through >= OLD.erased_through THEN RETURN NEW; END IF;
+    RAISE EXCEPTION '記録の消去は取り消せません / an erasure of provision records only moves forward';
+END $$;
+CREATE TRIGGER provision_erasures_forward_only BEFORE UPDATE OR DELETE ON provision_erasures
+FOR EACH ROW EXECUTE FUNCTION provision_erasures_forward_only();
