@@ -381,14 +381,15 @@ public sealed class ProvisionLog(Database database, string party, ECDsa signingK
         var now = time.GetUtcNow();
         await using var c = await database.OpenAsync(ct);
         await using var tx = await c.BeginTransactionAsync(ct);
+        var from = (await StoredErasureAsync(c, tx))?.Through ?? 0;
+        // From where the last erasure stopped, along the primary key: a pass reads about as many rows as it erases.
         // Times are stored as fixed-width UTC text (TimeText), so they compare as text.
-        var firstKept = (await c.QueryAsync("SELECT MIN(seq) FROM provision_records WHERE retain_until >= @now",
-            r => r.IsDBNull(0) ? (long?)null : Convert.ToInt64(r.GetValue(0)), tx, ("now", TimeText(now)))).Single();
+        var firstKept = (await c.QueryAsync("SELECT seq FROM provision_records WHERE seq > @from AND retain_until >= @now ORDER BY seq LIMIT 1",
+            r => (long?)Convert.ToInt64(r.GetValue(0)), tx, ("from", from), ("now", TimeText(now)))).SingleOrDefault();
         var through = firstKept is { } kept ? kept - 1 : (await ReadHeadAsync(c, tx)).Seq;
-        var before = await StoredErasureAsync(c, tx);
-        if (through <= (before?.Through ?? 0)) return 0;
-        var erased = await c.ExecuteAsync("UPDATE provision_records SET code = NULL, erased_at = @at WHERE seq <= @through AND erased_at IS NULL",
-            tx, ("at", TimeText(now)), ("through", through));
+        if (through <= from) return 0;
+        var erased = await c.ExecuteAsync("UPDATE provision_records SET code = NULL, erased_at = @at WHERE seq > @from AND seq <= @through AND erased_at IS NULL",
+            tx, ("at", TimeText(now)), ("from", from), ("through", through));
         var unsigned = new SignedErasure(Party, through, now, "");
         var statement = unsigned with { Signature = Convert.ToBase64String(signingKey.SignData(unsigned.SignedBytes(), HashAlgorithmName.SHA256)) };
         await c.ExecuteAsync(

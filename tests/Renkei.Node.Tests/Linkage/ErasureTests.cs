@@ -118,6 +118,25 @@ public class ErasureTests
     }
 
     [Theory, StorageData]
+    public async Task A_later_erasure_goes_on_from_where_the_last_stopped(StorageProvider provider)
+    {
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        var database = network.TenantDatabases[LinkageNetwork.PensionService];
+        using var keys = PartyKeys.Generate();
+        var log = new ProvisionLog(database, "p", keys.Signing, 7, TimeProvider.System);
+        Assert.Equal(0, await log.EraseExpiredAsync()); // an empty log
+        Assert.Null(await log.ErasureAsync());
+        await log.AppendAllAsync([Entry("c1", NineYearsAgo), Entry("c2", NineYearsAgo)]);
+        Assert.Equal(2, await log.EraseExpiredAsync());
+        var records = await log.AppendAllAsync([Entry("c3", NineYearsAgo), Entry("c4", NineYearsAgo), Entry("c5", DateTimeOffset.UtcNow)]);
+        Assert.Equal(2, await log.EraseExpiredAsync());
+        Assert.Equal(4, (await log.ErasureAsync())!.Through);
+        Assert.Equal(["c5"], (await log.ListByCodesAsync(["c1", "c2", "c3", "c4", "c5"])).Select(r => r.Code));
+        Assert.Equal(records[2].RecordId, (await log.ListByCodeAsync("c5")).Single().RecordId);
+        Assert.Equal(new LogCheck(true, null), await log.CheckAsync());
+    }
+
+    [Theory, StorageData]
     public async Task An_erasure_pass_set_to_zero_erases_nothing(StorageProvider provider)
     {
         await using var network = await LinkageNetwork.StartAsync(provider);
