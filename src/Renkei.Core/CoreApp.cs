@@ -73,7 +73,8 @@ public static class CoreApp
         builder.AddRenkeiDefaults("Renkei.Core");
         var options = builder.Configuration.GetSection("Core").Get<CoreOptions>() ?? new CoreOptions();
         ProvisionLog.CheckRetention("Core:RetentionYears", options.RetentionYears);
-        if (options.ErasureHours < 0) throw new InvalidOperationException("Core:ErasureHours must be at least 0");
+        if (options.ErasureHours is < 0 or > RecordErasure.MaxHours)
+            throw new InvalidOperationException($"Core:ErasureHours must be 0 to {RecordErasure.MaxHours}");
         var database = builder.Configuration.CreateDatabase(Path.Combine(options.DataFolder, "core.db"));
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(database);

@@ -77,8 +77,9 @@ public static class NodeApp
         var options = builder.Configuration.GetSection("Node").Get<NodeOptions>() ?? new NodeOptions();
         var storage = builder.Configuration.GetSection("Storage").Get<StorageOptions>() ?? new StorageOptions();
         if (options.BatchConcurrency < 1 || options.BatchMaxItems < 1 || options.BatchIdleSeconds < 1 || options.BatchResultDays < 1 || options.WitnessSeconds < 0
-            || options.ErasureHours < 0)
-            throw new InvalidOperationException("Node:BatchConcurrency, Node:BatchMaxItems, Node:BatchIdleSeconds and Node:BatchResultDays must be at least 1, Node:WitnessSeconds and Node:ErasureHours at least 0");
+            || options.ErasureHours is < 0 or > RecordErasure.MaxHours)
+            throw new InvalidOperationException("Node:BatchConcurrency, Node:BatchMaxItems, Node:BatchIdleSeconds and Node:BatchResultDays must be at least 1, " +
+                $"Node:WitnessSeconds at least 0 and Node:ErasureHours 0 to {RecordErasure.MaxHours}");
         if (options.RelayMaxPerMessage is < 1 or > RelayKinds.MaxPerMessage || options.RelayInFlight < 1)
             throw new InvalidOperationException($"Node:RelayMaxPerMessage must be 1 to {RelayKinds.MaxPerMessage} and Node:RelayInFlight at least 1");
         ProvisionLog.CheckRetention("Node:RetentionYears", options.RetentionYears);

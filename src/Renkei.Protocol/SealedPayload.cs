@@ -61,7 +61,8 @@ public sealed record SealedPayload(string EphemeralKey, string Nonce, string Cip
             using var recipientPublic = recipient.PublicKey;
             ephemeralPublic = ephemeral.ExportSubjectPublicKeyInfo();
             ephemeralText = Convert.ToBase64String(ephemeralPublic);
-            secret = ephemeral.DeriveRawSecretAgreement(recipientPublic);
+            try { secret = ephemeral.DeriveRawSecretAgreement(recipientPublic); }
+            catch (ArgumentException e) { throw new CryptographicException("The recipient's key is not a P-256 key.", e); } // another curve
             this.made = made;
         }
 
@@ -69,15 +70,20 @@ public sealed record SealedPayload(string EphemeralKey, string Nonce, string Cip
         /// The sealer kept for this recipient's encryption key (base64 SubjectPublicKeyInfo), or a new one when it is
         /// older than <see cref="Lifetime"/>. Kept sealers are not disposed: another thread may be sealing with one.
         /// </summary>
-        /// <exception cref="CryptographicException">The key is not an EC public key.</exception>
+        /// <exception cref="CryptographicException">The key is not a P-256 public key.</exception>
         /// <exception cref="FormatException">The key is not base64.</exception>
         public static Sealer For(string recipientEncryptionKey, TimeProvider time)
         {
             var now = time.GetUtcNow();
-            if (kept.TryGetValue(recipientEncryptionKey, out var sealer) && now >= sealer.made && now - sealer.made < Lifetime) return sealer;
+            if (kept.TryGetValue(recipientEncryptionKey, out var sealer) && Fresh(sealer, now)) return sealer;
+            // Sealers past their minute go whenever a new one is made, so a recipient not sealed to again is not kept either.
+            foreach (var (key, old) in kept)
+                if (!Fresh(old, now)) kept.TryRemove(key, out _);
             if (kept.Count >= MaxKept) kept.Clear();
             return kept[recipientEncryptionKey] = new Sealer(recipientEncryptionKey, now);
         }
+
+        private static bool Fresh(Sealer sealer, DateTimeOffset now) => now >= sealer.made && now - sealer.made < Lifetime;
 
         public SealedPayload Seal(string plaintext, string messageId)
         {

@@ -117,6 +117,18 @@ public class CommandTreeTests
         Assert.Contains("使い方を表示する", result.Output); // the command's help follows, as before
     }
 
+    [Theory]
+    [InlineData("ja_JP.UTF-8")]
+    [InlineData("de_DE.UTF-8")]
+    [InlineData("C.UTF-8")]
+    public async Task Parse_errors_are_Japanese_then_English_whatever_the_machines_language(string language)
+    {
+        var result = await RenkeiCommand.RunAsync(["number", "chek", "1"], null, TimeSpan.FromMinutes(1), null,
+            new Dictionary<string, string> { ["LANG"] = language, ["LC_ALL"] = language, ["LANGUAGE"] = "" });
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("「chek」というコマンドや引数はありません / Unrecognized command or argument 'chek'.", result.Error);
+    }
+
     [Fact]
     public async Task A_mistyped_command_gets_its_suggestion_in_Japanese_too()
     {

@@ -16,9 +16,10 @@ public static class RenkeiCommand
 {
     public static async Task<CliResult> RunAsync(params string[] args) => await RunAsync(args, stdin: null, TimeSpan.FromMinutes(5));
 
-    public static async Task<CliResult> RunAsync(string[] args, string? stdin, TimeSpan timeout, string? workingDirectory = null)
+    public static async Task<CliResult> RunAsync(string[] args, string? stdin, TimeSpan timeout, string? workingDirectory = null,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
-        using var process = Start(args, workingDirectory);
+        using var process = Start(args, workingDirectory, environment);
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
         if (stdin is not null) await process.StandardInput.WriteAsync(stdin);
@@ -34,7 +35,7 @@ public static class RenkeiCommand
     }
 
     /// <summary>Starts <c>renkei</c> with redirected streams, for long-running commands such as <c>up</c>.</summary>
-    public static Process Start(string[] args, string? workingDirectory = null)
+    public static Process Start(string[] args, string? workingDirectory = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "renkei.dll");
         if (!File.Exists(dll)) throw new InvalidOperationException("renkei.dll is not beside the tests: reference Renkei.Cli from the test project");
@@ -46,6 +47,7 @@ public static class RenkeiCommand
         start.ArgumentList.Add(dll);
         foreach (var a in args) start.ArgumentList.Add(a);
         start.Environment["DOTNET_NOLOGO"] = "1";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) start.Environment[name] = value;
         return Process.Start(start)!;
     }
 

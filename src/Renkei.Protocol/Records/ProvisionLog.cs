@@ -370,24 +370,48 @@ public sealed class ProvisionLog(Database database, string party, ECDsa signingK
 
     private static List<string> Hex(List<byte[]> hashes) => hashes.Select(Convert.ToHexStringLower).ToList();
 
+    /// <summary>The most records one erasure transaction erases: on SQLite it holds the file's write lock, which appends wait for.</summary>
+    public const int ErasureChunk = 10_000;
+
+    /// <summary>
+    /// How long past its retain_until a record waits to be erased: the database checks the time again by its own clock,
+    /// to the second, and that clock may run a little behind this one.
+    /// </summary>
+    public static readonly TimeSpan ErasureMargin = TimeSpan.FromMinutes(5);
+
     /// <summary>
     /// Erases the records past their retention (消去): the longest run from the start of the log whose retain_until has
-    /// passed loses its codes, and the party signs how far the erasure reaches, in one transaction. A record kept longer
-    /// (a longer retention set later) stops the run, so an erasure never leaves a kept record behind it. Returns how many
-    /// records it erased.
+    /// passed (by <see cref="ErasureMargin"/>) loses its codes, and the party signs how far the erasure reaches, in the same
+    /// transaction, <see cref="ErasureChunk"/> records at a time. A record kept longer (a longer retention set later) stops
+    /// the run, so an erasure never leaves a kept record behind it. Returns how many records it erased.
     /// </summary>
     public async Task<long> EraseExpiredAsync(CancellationToken ct = default)
+    {
+        long total = 0;
+        while (await EraseChunkAsync(ct) is { } erased) total += erased;
+        return total;
+    }
+
+    /// <summary>One transaction of <see cref="EraseExpiredAsync"/>; null when nothing is left to erase or sign.</summary>
+    private async Task<long?> EraseChunkAsync(CancellationToken ct)
     {
         var now = time.GetUtcNow();
         await using var c = await database.OpenAsync(ct);
         await using var tx = await c.BeginTransactionAsync(ct);
-        var from = (await StoredErasureAsync(c, tx))?.Through ?? 0;
-        // From where the last erasure stopped, along the primary key: a pass reads about as many rows as it erases.
-        // Times are stored as fixed-width UTC text (TimeText), so they compare as text.
-        var firstKept = (await c.QueryAsync("SELECT seq FROM provision_records WHERE seq > @from AND retain_until >= @now ORDER BY seq LIMIT 1",
-            r => (long?)Convert.ToInt64(r.GetValue(0)), tx, ("from", from), ("now", TimeText(now)))).SingleOrDefault();
-        var through = firstKept is { } kept ? kept - 1 : (await ReadHeadAsync(c, tx)).Seq;
-        if (through <= from) return 0;
+        var stored = await StoredErasureAsync(c, tx);
+        // A statement this party cannot verify (signed under an earlier key, or not by it) is made again from the start.
+        var resign = stored is not null && !stored.HasValidSignature(signingKey);
+        var from = resign ? 0 : stored?.Through ?? 0;
+        // One statement, so the first record still kept and the end of the log come from one snapshot; from where the last
+        // erasure stopped along the primary key, so a pass reads about as many rows as it erases. Times are stored as
+        // fixed-width UTC text (TimeText), so they compare as text.
+        var through = (await c.QueryAsync(
+            """
+            SELECT COALESCE((SELECT seq FROM provision_records WHERE seq > @from AND retain_until >= @cutoff ORDER BY seq LIMIT 1) - 1,
+                (SELECT MAX(seq) FROM provision_records), 0)
+            """, r => Convert.ToInt64(r.GetValue(0)), tx, ("from", from), ("cutoff", TimeText(now - ErasureMargin)))).Single();
+        if (!resign) through = Math.Min(through, from + ErasureChunk);
+        if (through <= from && !resign) return null;
         var erased = await c.ExecuteAsync("UPDATE provision_records SET code = NULL, erased_at = @at WHERE seq > @from AND seq <= @through AND erased_at IS NULL",
             tx, ("at", TimeText(now)), ("from", from), ("through", through));
         var unsigned = new SignedErasure(Party, through, now, "");
@@ -422,22 +446,34 @@ public sealed class ProvisionLog(Database database, string party, ECDsa signingK
         await using var c = await database.OpenAsync();
         // The head first: it is committed with its records, so every record it counts is in the walk that follows.
         var signed = await StoredHeadAsync(c) is { } h && h.HasValidSignature(signingKey) ? h : null;
-        var erasedThrough = await StoredErasureAsync(c) is { } e && e.HasValidSignature(signingKey) ? e.Through : 0;
         var chain = Genesis;
         string? chainAtHead = null;
         long expected = 1;
+        long erasedEnd = 0; // an erasure erases a run from the start of the log: records 1 to erasedEnd
+        long? erasedOutside = null; // the first erased record after a kept one, or one that kept its code
+        LogCheck? broken = null;
         // Streamed: a log kept for seven years does not fit in memory, and a caller who gives up stops the walk.
         await foreach (var r in c.StreamAsync($"SELECT {Columns} FROM provision_records ORDER BY seq", Read, ct))
         {
             // An erased record is checked by its place in the chain only: its code, part of its content hash, is gone.
-            if (r.ErasedAt is not null && (r.Seq > erasedThrough || r.Code is not null))
-                return new LogCheck(false, r.Seq, $"記録 {r.Seq} は署名された消去の範囲外で消去されています / record {r.Seq} is erased outside the party's signed erasure");
+            if (r.ErasedAt is not null && r.Seq == erasedEnd + 1 && r.Code is null) erasedEnd = r.Seq;
+            else if (r.ErasedAt is not null) erasedOutside ??= r.Seq;
             if (r.Seq != expected || (r.ErasedAt is null && ContentHash(r) != r.ContentHash) || Chain(chain, r.ContentHash) != r.ChainHash)
-                return new LogCheck(false, r.Seq, $"記録 {r.Seq} がハッシュと一致しません / record {r.Seq} does not match its hashes");
+            {
+                broken = new LogCheck(false, r.Seq, $"記録 {r.Seq} がハッシュと一致しません / record {r.Seq} does not match its hashes");
+                break;
+            }
             chain = r.ChainHash;
             if (r.Seq == signed?.Count) chainAtHead = chain;
             expected++;
         }
+        // Read after the walk: an erasure commits its records with its statement and only moves forward, so the statement
+        // now covers every record the walk saw erased. Whichever break comes first in the log is the one reported.
+        var erasedThrough = await StoredErasureAsync(c) is { } e && e.HasValidSignature(signingKey) ? e.Through : 0;
+        if (erasedEnd > erasedThrough) erasedOutside = erasedThrough + 1;
+        if (erasedOutside is { } outside && (broken is null || outside < broken.FirstBrokenSeq))
+            return new LogCheck(false, outside, $"記録 {outside} は署名された消去の範囲外で消去されています / record {outside} is erased outside the party's signed erasure");
+        if (broken is not null) return broken;
         var count = expected - 1;
         if (signed is null || signed.Count == 0) return new LogCheck(true, null);
         if (count < signed.Count)

@@ -1,4 +1,3 @@
-using System.Data.Common;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -6,10 +5,14 @@ namespace Renkei.Protocol.Records;
 
 /// <summary>
 /// Erases the provision records past their retention (<see cref="ProvisionLog.EraseExpiredAsync"/>) once at start and then
-/// every <paramref name="every"/>, in each log the service keeps (the core's, or each tenant's on a node). Zero turns it off.
+/// every <paramref name="every"/> (at most <see cref="MaxHours"/>), in each log the service keeps (the core's, or each tenant's
+/// on a node). Zero turns it off.
 /// </summary>
 public sealed class RecordErasure(Func<IEnumerable<ProvisionLog>> logs, TimeSpan every, TimeProvider time, ILogger<RecordErasure> log) : BackgroundService
 {
+    /// <summary>The longest time between passes that a setting may ask for: a month.</summary>
+    public const int MaxHours = 720;
+
     protected override async Task ExecuteAsync(CancellationToken stopping)
     {
         if (every <= TimeSpan.Zero) return;
@@ -25,10 +28,10 @@ public sealed class RecordErasure(Func<IEnumerable<ProvisionLog>> logs, TimeSpan
                         if (await records.EraseExpiredAsync(stopping) is > 0 and var erased)
                             log.LogInformation("Erased {Count} provision records of {Party} past their retention", erased, records.Party);
                     }
-                    catch (Exception e) when (e is DbException or InvalidOperationException)
+                    catch (Exception e) when (!stopping.IsCancellationRequested)
                     {
-                        // One party's database failing does not stop the others' erasure; the next pass tries again.
-                        log.LogWarning("Provision records of {Party} were not erased this time: {Error}", records.Party, e.GetType().Name);
+                        // Whatever one party's log holds, the others are still erased and the service keeps running; the next pass tries again.
+                        log.LogWarning("Provision records of {Party} were not erased this time: {Error}: {Message}", records.Party, e.GetType().Name, e.Message);
                     }
                 }
             }
