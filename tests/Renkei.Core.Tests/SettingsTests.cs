@@ -41,6 +41,30 @@ public class SettingsTests
             node => Assert.Equal(7, node.Services.GetRequiredService<TenantDirectory>().All.Single().Records.RetentionYears));
     }
 
+    [Theory, StorageData]
+    public async Task A_core_erases_its_expired_records_at_start_and_takes_an_erasure_interval_of_a_month_at_most(StorageProvider provider)
+    {
+        using var folder = new TempFolder();
+        foreach (var hours in new[] { "-1", "721" })
+            Assert.Contains("Core:ErasureHours must be 0 to 720", Assert.Throws<InvalidOperationException>(() => StartCore(provider, folder, ("Core:ErasureHours", hours))).Message);
+        Assert.Contains("Node:ErasureHours 0 to 720", Assert.Throws<InvalidOperationException>(() => StartNode(provider, folder, "7", "721")).Message);
+
+        var storage = TestDatabases.Create(provider, folder.Path);
+        var nineYearsAgo = DateTimeOffset.UtcNow.AddYears(-9);
+        ProvisionRecord? old = null;
+        await RunAsync(StartCore(storage, folder), async core => old = await core.Services.GetRequiredService<ProvisionLog>().AppendAsync(
+            new(Protocol.Envelope.NewId(), nineYearsAgo, nineYearsAgo, "131059", "122173", "child-allowance", "local-tax", "a-code", Protocol.Outcome.Provided, null, false)));
+        // Started again, the core erases it at once (then every Core:ErasureHours, 24 by default).
+        await RunAsync(StartCore(storage, folder), async core =>
+        {
+            var log = core.Services.GetRequiredService<ProvisionLog>();
+            var erasure = await RenkeiCommand.WaitForAsync(log.ErasureAsync, TimeSpan.FromSeconds(30), "the core's erasure at start");
+            Assert.Equal(old!.Seq, erasure.Through);
+            Assert.Empty(await log.ListByCodeAsync("a-code"));
+            Assert.Equal(new LogCheck(true, null), await log.CheckAsync());
+        });
+    }
+
     public static TheoryData<string?, string> BadTables => new()
     {
         { null, "Could not find file" },
@@ -96,14 +120,14 @@ public class SettingsTests
         await RunAsync(core, _ => Assert.Contains(logs.Lines, l => l.Contains("Core: Tls の設定がないため") && l.Contains("plain HTTP without mutual TLS")));
     }
 
-    internal static WebApplication StartCore(StorageProvider provider, TempFolder folder, params (string Key, string Value)[] settings)
-    {
-        var storage = TestDatabases.Create(provider, folder.Path);
-        return CoreApp.Create([], b => Configure(b, settings.Append(("Storage:Provider", storage.Provider.ToString()))
-            .Append(("Storage:ConnectionString", storage.ConnectionString)).Append(("Core:DataFolder", folder.File("core")))));
-    }
+    internal static WebApplication StartCore(StorageProvider provider, TempFolder folder, params (string Key, string Value)[] settings) =>
+        StartCore(TestDatabases.Create(provider, folder.Path), folder, settings);
 
-    private static WebApplication StartNode(StorageProvider provider, TempFolder folder, string retentionYears) =>
+    private static WebApplication StartCore(StorageOptions storage, TempFolder folder, params (string Key, string Value)[] settings) =>
+        CoreApp.Create([], b => Configure(b, settings.Append(("Storage:Provider", storage.Provider.ToString()))
+            .Append(("Storage:ConnectionString", storage.ConnectionString)).Append(("Core:DataFolder", folder.File("core")))));
+
+    private static WebApplication StartNode(StorageProvider provider, TempFolder folder, string retentionYears, string erasureHours = "24") =>
         NodeApp.Create([], b => Configure(b,
         [
             ("Storage:Provider", provider.ToString()),
@@ -111,6 +135,7 @@ public class SettingsTests
             ("Node:DataFolder", folder.File("node")),
             ("Node:SchemaPrefix", "t" + Guid.NewGuid().ToString("N")[..10] + "_"),
             ("Node:RetentionYears", retentionYears),
+            ("Node:ErasureHours", erasureHours),
             ("Node:Tenants:0:AgencyId", "122173"),
             ("Node:Tenants:0:Name", "柏市"),
         ]));
