@@ -19,6 +19,10 @@ public class ErasureTests
     private static Task<LinkageNetwork> StartAsync(StorageProvider provider) =>
         LinkageNetwork.StartAsync(provider, configureNode: b => b.Configuration["Node:ErasureHours"] = "0");
 
+    /// <summary>A log of the tests' own, party "p", in the pension service's database.</summary>
+    private static ProvisionLog OwnLog(LinkageNetwork network, PartyKeys keys) =>
+        new(network.TenantDatabases[LinkageNetwork.PensionService], "p", keys.Signing, 7, TimeProvider.System);
+
     private static ProvisionEntry Entry(string code, DateTimeOffset requestedAt) =>
         new(Envelope.NewId(), requestedAt, requestedAt, "131059", "122173", "child-allowance", "local-tax", code, Outcome.Provided, null, false);
 
@@ -26,9 +30,8 @@ public class ErasureTests
     public async Task Records_past_their_retention_lose_their_codes_and_keep_their_place_in_the_chain_and_the_tree(StorageProvider provider)
     {
         await using var network = await StartAsync(provider);
-        var database = network.TenantDatabases[LinkageNetwork.PensionService];
         using var keys = PartyKeys.Generate();
-        var log = new ProvisionLog(database, "p", keys.Signing, 7, TimeProvider.System);
+        var log = OwnLog(network, keys);
         // Three records past seven years, one of today, and one past seven years again behind it (a batch answered late).
         var records = await log.AppendAllAsync([Entry("c1", NineYearsAgo), Entry("c2", NineYearsAgo), Entry("c3", NineYearsAgo),
             Entry("c4", DateTimeOffset.UtcNow), Entry("c5", NineYearsAgo)]);
@@ -70,7 +73,7 @@ public class ErasureTests
         var database = network.TenantDatabases[LinkageNetwork.PensionService];
         using var keys = PartyKeys.Generate();
         using var stranger = PartyKeys.Generate();
-        var log = new ProvisionLog(database, "p", keys.Signing, 7, TimeProvider.System);
+        var log = OwnLog(network, keys);
         await log.AppendAllAsync([Entry("c1", NineYearsAgo), Entry("c2", DateTimeOffset.UtcNow), Entry("c3", NineYearsAgo)]);
         Assert.Equal(1, await log.EraseExpiredAsync());
 
@@ -152,7 +155,7 @@ public class ErasureTests
         await using var network = await StartAsync(provider);
         var database = network.TenantDatabases[LinkageNetwork.PensionService];
         using var keys = PartyKeys.Generate();
-        var log = new ProvisionLog(database, "p", keys.Signing, 7, TimeProvider.System);
+        var log = OwnLog(network, keys);
         Assert.Equal(0, await log.EraseExpiredAsync()); // an empty log
         Assert.Null(await log.ErasureAsync());
         await log.AppendAllAsync([Entry("c1", NineYearsAgo), Entry("c2", NineYearsAgo)]);
@@ -180,7 +183,7 @@ public class ErasureTests
         await using var network = await StartAsync(provider);
         var database = network.TenantDatabases[LinkageNetwork.PensionService];
         using var keys = PartyKeys.Generate();
-        var log = new ProvisionLog(database, "p", keys.Signing, 7, TimeProvider.System);
+        var log = OwnLog(network, keys);
         for (var i = 0; i < 21; i++)
             await log.AppendAllAsync([.. Enumerable.Range(0, i < 20 ? 500 : 7).Select(n => Entry($"c{i}-{n}", NineYearsAgo))]);
         Assert.Equal(10_007, await log.EraseExpiredAsync());
@@ -197,9 +200,8 @@ public class ErasureTests
     public async Task A_record_only_just_past_its_retention_waits_for_the_margin_and_does_not_fail_the_erasure(StorageProvider provider)
     {
         await using var network = await StartAsync(provider);
-        var database = network.TenantDatabases[LinkageNetwork.PensionService];
         using var keys = PartyKeys.Generate();
-        var log = new ProvisionLog(database, "p", keys.Signing, 7, TimeProvider.System);
+        var log = OwnLog(network, keys);
         var sevenYearsAgo = DateTimeOffset.UtcNow.AddYears(-7);
         await log.AppendAllAsync([Entry("c1", sevenYearsAgo - ProvisionLog.ErasureMargin - TimeSpan.FromMinutes(1)),
             Entry("c2", sevenYearsAgo - TimeSpan.FromSeconds(1)), Entry("c3", NineYearsAgo)]);
@@ -237,9 +239,8 @@ public class ErasureTests
     public async Task An_erasure_pass_set_to_zero_erases_nothing(StorageProvider provider)
     {
         await using var network = await StartAsync(provider);
-        var database = network.TenantDatabases[LinkageNetwork.PensionService];
         using var keys = PartyKeys.Generate();
-        var log = new ProvisionLog(database, "p", keys.Signing, 7, TimeProvider.System);
+        var log = OwnLog(network, keys);
         await log.AppendAsync(Entry("c1", NineYearsAgo));
         var pass = new RecordErasure(() => [log], TimeSpan.Zero, TimeProvider.System, NullLogger<RecordErasure>.Instance);
         await pass.StartAsync(CancellationToken.None);
