@@ -1,3 +1,4 @@
+-- The core (its migration 0007) and the nodes (0008) apply this same file: each project embeds it under its own number.
 -- 情報提供等記録 past their retention lose the person's code, and only that (消去): the record stays in the
 -- chain and the tree with its hashes, so every later record, head and proof still holds, but it no longer
 -- leads to anyone. The party erases a run from the start of its log and signs how far (provision_erasures);
