@@ -47,14 +47,24 @@ internal static class RequestChecks
                 request.ContentType = media.ToString();
             }
         }
-        // A NUL in a query value would reach the database, where PostgreSQL's text cannot hold it (Kestrel refuses one in the path).
         foreach (var (key, values) in request.Query)
+        {
+            // A NUL in a query value would reach the database, where PostgreSQL's text cannot hold it (Kestrel refuses one in the path).
             if (key.Contains('\0') || values.Any(v => v?.Contains('\0') == true))
             {
                 await Problems.BadRequest("malformed-request", MalformedTitle,
                     "クエリにNUL文字（%00）は使えません / the query must not contain a NUL character (%00).").ExecuteAsync(context);
                 return;
             }
+            // No endpoint takes a list this way: the framework would join the values with commas and read "3,4" as one value.
+            if (values.Count > 1)
+            {
+                var shown = key.Length > 40 ? key[..40] + "…" : key;
+                await Problems.BadRequest("malformed-request", MalformedTitle,
+                    $"クエリ「{shown}」が複数指定されています。一つにしてください / the query parameter '{shown}' is given more than once: give it once.").ExecuteAsync(context);
+                return;
+            }
+        }
         await next(context);
     }
 

@@ -68,6 +68,20 @@ public class BadInputTests
     }
 
     [Theory, StorageData]
+    public async Task A_query_parameter_given_twice_is_refused_by_name_rather_than_read_as_one_joined_value(StorageProvider provider)
+    {
+        await using var registry = await RegistryHost.StartAsync(provider);
+        var clerk = registry.Client("chiba-clerk");
+        Assert.True((await clerk.GetAsync($"api/municipalities/{RegistryHost.Chiba}/residents?limit=3")).IsSuccessStatusCode);
+        var twice = await ProblemAssert.IsProblemAsync(await clerk.GetAsync($"api/municipalities/{RegistryHost.Chiba}/residents?limit=3&limit=4"), 400, "malformed-request");
+        Assert.Contains("'limit' is given more than once", twice.GetProperty("detail").GetString());
+        Assert.Contains("「limit」が複数指定されています", twice.GetProperty("detail").GetString());
+        // The corporate number search answers in the National Tax Agency's format, with that API's own error for the same.
+        var (status, _, _) = await Corporations.Publication.RefusalAsync(registry.Client(), "/4/num?id=sandbox&number=7000012050002&number=7000012050002&type=12");
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, status);
+    }
+
+    [Theory, StorageData]
     public async Task A_body_in_a_charset_the_service_cannot_read_is_an_unsupported_media_type(StorageProvider provider)
     {
         await using var registry = await RegistryHost.StartAsync(provider);
