@@ -51,6 +51,7 @@ public class NodeCommandTests
         Assert.StartsWith("1104行目 / line 1104: ", bad[1]); // row 1,103 is on line 1,104 after the blank line
         Assert.Contains("$.totalIncome", bad[1]);
         Assert.Contains("100%", result.Error);
+        Assert.Contains($"no network is running in {data.Path}: starting one for this command", result.Error); // none ran there
 
         var copies = await CopiesAsync(data.Path, Kashiwa);
         Assert.Equal(1_203, copies.Count);

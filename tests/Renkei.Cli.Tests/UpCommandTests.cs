@@ -60,6 +60,11 @@ public class UpCommandTests
         }, TimeSpan.FromMinutes(2), "a demo inquiry answered");
         var answered = JsonDocument.Parse(answer).RootElement;
         Assert.Equal("provided", answered.GetProperty("outcome").GetString());
+
+        // A command given the running network's folder plays on it rather than starting another.
+        var demo = await RenkeiCommand.RunAsync("demo", "moving-family", "--data", folder.Path);
+        Assert.True(demo.ExitCode == 0, demo.Output + demo.Error);
+        Assert.DoesNotContain("no network is running", demo.Error);
         Assert.True(answered.GetProperty("content").GetProperty("totalIncome").GetInt32() >= 0);
 
         // A second 'up' on the same folder refuses to start a second network.

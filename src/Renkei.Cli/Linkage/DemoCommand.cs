@@ -23,7 +23,6 @@ public static class DemoCommand
         {
             var folder = Path.GetFullPath(parse.GetValue(data)!);
             var (linkage, own) = await NodeCommands.ConnectAsync(folder);
-            if (own is not null) Console.WriteLine("ネットワークを起動しました / started a network for this demo");
             try { return await PlayAsync(linkage, folder) ? 0 : 1; }
             catch (Exception e) when (e is HttpRequestException or InvalidOperationException or JsonException)
             {

@@ -105,6 +105,9 @@ public static class NodeCommands
     {
         if (await NetworkFile.FindRunningAsync(folder) is { } running && running.Services.TryGetValue("core", out var core) && running.Services.TryGetValue("node", out var node))
             return (LinkageSandbox.Attach(folder, new Uri(running.Services["registry"].Url), new Uri(core.Url), new Uri(node.Url), SandboxCallers.TokenOf(folder, "link-keys")), null);
+        // Said on standard error, which the commands' own output (JSON Lines, CSV) does not share; a mistyped --data shows here.
+        Console.Error.WriteLine($"{folder} で動いているネットワークがないため、このコマンドのために起動します（終われば止めます）/ " +
+            $"no network is running in {folder}: starting one for this command, until it ends");
         var own = await SandboxNetwork.StartAsync(folder, 0);
         return (own.Linkage!, own);
     }
