@@ -45,6 +45,7 @@ public sealed record SealedPayload(string EphemeralKey, string Nonce, string Cip
         // The recipients are the tenants of the network, a few thousand at most; the bound only stops a flood of made-up keys.
         private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Sealer> kept = new();
         private const int MaxKept = 10_000;
+        private static long sweptTicks;
 
         private readonly byte[] secret;
         private readonly byte[] ephemeralPublic;
@@ -76,12 +77,20 @@ public sealed record SealedPayload(string EphemeralKey, string Nonce, string Cip
         {
             var now = time.GetUtcNow();
             if (kept.TryGetValue(recipientEncryptionKey, out var sealer) && Fresh(sealer, now)) return sealer;
-            // Sealers past their minute go whenever a new one is made, so a recipient not sealed to again is not kept either.
-            foreach (var (key, old) in kept)
-                if (!Fresh(old, now)) kept.TryRemove(key, out _);
+            // Sealers past their minute go, once a minute, so a recipient not sealed to again is not kept either.
+            var swept = Interlocked.Read(ref sweptTicks);
+            if (now.UtcTicks - swept >= Lifetime.Ticks || now.UtcTicks < swept)
+            {
+                Interlocked.Exchange(ref sweptTicks, now.UtcTicks);
+                foreach (var (key, old) in kept)
+                    if (!Fresh(old, now)) kept.TryRemove(key, out _);
+            }
             if (kept.Count >= MaxKept) kept.Clear();
             return kept[recipientEncryptionKey] = new Sealer(recipientEncryptionKey, now);
         }
+
+        /// <summary>Whether a sealer for this recipient is kept (for tests of the sweep).</summary>
+        internal static bool Keeps(string recipientEncryptionKey) => kept.ContainsKey(recipientEncryptionKey);
 
         private static bool Fresh(Sealer sealer, DateTimeOffset now) => now >= sealer.made && now - sealer.made < Lifetime;
 

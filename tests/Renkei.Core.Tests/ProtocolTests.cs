@@ -135,6 +135,15 @@ public class ProtocolTests
         // An ephemeral key the recipient has agreed on is no way in for a payload sealed to someone else under it.
         Assert.Null(recipient.Opener.Open(toOther with { EphemeralKey = first.EphemeralKey }, "m3"));
         Assert.Throws<FormatException>(() => SealedPayload.Sealer.For("not base64!", clock));
+        // A recipient not sealed to again is not kept past its minute: the next sealer made after it sweeps it away.
+        using var once = PartyKeys.Generate();
+        using var later = PartyKeys.Generate();
+        SealedPayload.Sealer.For(once.Public.EncryptionKey, clock);
+        Assert.True(SealedPayload.Sealer.Keeps(once.Public.EncryptionKey));
+        clock.Now += SealedPayload.Sealer.Lifetime + SealedPayload.Sealer.Lifetime;
+        SealedPayload.Sealer.For(later.Public.EncryptionKey, clock);
+        Assert.False(SealedPayload.Sealer.Keeps(once.Public.EncryptionKey));
+        Assert.True(SealedPayload.Sealer.Keeps(later.Public.EncryptionKey));
         Assert.ThrowsAny<System.Security.Cryptography.CryptographicException>(() => SealedPayload.Sealer.For(Convert.ToBase64String(new byte[40]), clock));
     }
 
