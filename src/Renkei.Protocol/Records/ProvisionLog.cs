@@ -244,18 +244,21 @@ public sealed class ProvisionLog(Database database, string party, ECDsa signingK
 
     private (long Seq, string Hash)? head;
 
-    private static async Task<(long Seq, string Hash)> ReadHeadAsync(DbConnection c, DbTransaction? tx = null)
+    private static async Task<(long Seq, string Hash)> ReadHeadAsync(DbConnection c)
     {
         var last = (await c.QueryAsync("SELECT seq, chain_hash FROM provision_records ORDER BY seq DESC LIMIT 1",
-            r => (Seq: Convert.ToInt64(r.GetValue(0)), Hash: r.GetString(1)), tx)).SingleOrDefault();
+            r => (Seq: Convert.ToInt64(r.GetValue(0)), Hash: r.GetString(1)))).SingleOrDefault();
         return last == default ? (0, Genesis) : last;
     }
 
     private SignedHead Sign(long count, string chainHash)
     {
         var unsigned = new SignedHead(Party, count, chainHash, time.GetUtcNow(), "");
-        return unsigned with { Signature = Convert.ToBase64String(signingKey.SignData(unsigned.SignedBytes(), HashAlgorithmName.SHA256)) };
+        return unsigned with { Signature = SignatureOf(unsigned.SignedBytes()) };
     }
+
+    /// <summary>This party's ECDSA P-256 signature of <paramref name="data"/> (SHA-256, IEEE P1363, base64): heads, tree heads, erasures.</summary>
+    private string SignatureOf(byte[] data) => Convert.ToBase64String(signingKey.SignData(data, HashAlgorithmName.SHA256));
 
     /// <summary>Keeps the head as this party's latest; one that is not ahead of the stored one (another writer's) leaves it.</summary>
     private const string StoreHeadSql =
@@ -365,7 +368,7 @@ public sealed class ProvisionLog(Database database, string party, ECDsa signingK
     private SignedTreeHead SignTree(long size, byte[] root)
     {
         var unsigned = new SignedTreeHead(Party, size, Convert.ToHexStringLower(root), time.GetUtcNow(), "");
-        return unsigned with { Signature = Convert.ToBase64String(signingKey.SignData(unsigned.SignedBytes(), HashAlgorithmName.SHA256)) };
+        return unsigned with { Signature = SignatureOf(unsigned.SignedBytes()) };
     }
 
     private static List<string> Hex(List<byte[]> hashes) => hashes.Select(Convert.ToHexStringLower).ToList();
@@ -414,13 +417,12 @@ public sealed class ProvisionLog(Database database, string party, ECDsa signingK
         if (through <= from && !resign) return null;
         var erased = await c.ExecuteAsync("UPDATE provision_records SET code = NULL, erased_at = @at WHERE seq > @from AND seq <= @through AND erased_at IS NULL",
             tx, ("at", TimeText(now)), ("from", from), ("through", through));
-        var unsigned = new SignedErasure(Party, through, now, "");
-        var statement = unsigned with { Signature = Convert.ToBase64String(signingKey.SignData(unsigned.SignedBytes(), HashAlgorithmName.SHA256)) };
+        var signature = SignatureOf(new SignedErasure(Party, through, now, "").SignedBytes());
         await c.ExecuteAsync(
             """
             INSERT INTO provision_erasures (party, erased_through, erased_at, signature) VALUES (@p, @through, @at, @s)
             ON CONFLICT (party) DO UPDATE SET erased_through = excluded.erased_through, erased_at = excluded.erased_at, signature = excluded.signature
-            """, tx, ("p", Party), ("through", through), ("at", TimeText(now)), ("s", statement.Signature));
+            """, tx, ("p", Party), ("through", through), ("at", TimeText(now)), ("s", signature));
         await tx.CommitAsync(ct);
         return erased;
     }
