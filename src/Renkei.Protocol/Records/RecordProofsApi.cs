@@ -14,7 +14,8 @@ public static class RecordProofsApi
         if (proof is null) return Problems.NotFound("unknown-record", "記録がありません / No such record");
         if (proof.Record.ErasedAt is { } erased)
             return Problems.Result(410, "record-erased", "保存期間を過ぎて消去された記録です / The record was erased after its retention",
-                $"Erased at {ProvisionLog.TimeText(erased)}; it keeps its place in the log but no longer holds the person's code.");
+                $"{ProvisionLog.TimeText(erased)} に消去されました。記録の位置は残りますが、本人の符号はありません / " +
+                $"erased at {ProvisionLog.TimeText(erased)}; it keeps its place in the log but no longer holds the person's code.");
         return TypedResults.Ok(proof);
     }
 

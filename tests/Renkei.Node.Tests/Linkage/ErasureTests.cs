@@ -144,6 +144,7 @@ public class ErasureTests
         var auditor = network.NodeClient("kashiwa-auditor");
         var gone = await ProblemAssert.IsProblemAsync(await auditor.GetAsync($"api/tenants/{LinkageNetwork.Kashiwa}/records/{old.RecordId}/proof"), 410, "record-erased");
         Assert.Contains("保存期間", gone.GetProperty("title").GetString());
+        Assert.StartsWith($"{ProvisionLog.TimeText(erasure.ErasedAt)} に消去されました", gone.GetProperty("detail").GetString()); // Japanese first
         Assert.True((await auditor.GetAsync($"api/tenants/{LinkageNetwork.Kashiwa}/records/{kept.RecordId}/proof")).IsSuccessStatusCode);
         var verify = await LinkageNetwork.Ensure(await auditor.GetAsync($"api/tenants/{LinkageNetwork.Kashiwa}/records/verify"));
         Assert.True(verify.GetProperty("intact").GetBoolean());
