@@ -9,13 +9,14 @@ namespace Renkei.Protocol;
 /// message id) to an AES-256-GCM key, and the message id as associated data, so a sealed answer
 /// cannot be moved to another message. Whoever relays it (the core) cannot read it.
 /// <para>
-/// A provider seals to one recipient under one ephemeral key for up to <see cref="Sealer.Lifetime"/>
+/// A provider node seals to one recipient under one ephemeral key for up to <see cref="Sealer.Lifetime"/>
 /// (<see cref="Sealer.For"/>), and the recipient keeps what it agreed per ephemeral key
-/// (<see cref="PartyKeys.Opener"/>): a key agreement at each end once a minute per pair of parties
-/// instead of once per message, where each costs several times an ECDSA signature. Each payload still
-/// has its own key (its message id is in the HKDF info) and its own nonce. Keeping the ephemeral key a
-/// minute costs no forward secrecy the scheme had: the recipient's static key opens every payload
-/// sealed to it in any case, and the ephemeral private key never leaves the provider's memory.
+/// (<see cref="PartyKeys.Opener"/>): a key agreement at each end once a minute per provider node and
+/// recipient instead of once per message, where each costs several times an ECDSA signature. Each payload
+/// still has its own key (its message id is in the HKDF info) and its own nonce. Keeping the ephemeral key a
+/// minute costs no forward secrecy the scheme had: the recipient's static key opens every payload sealed to
+/// it in any case. The ephemeral private key is dropped once it has agreed; only the agreed secret stays,
+/// in memory.
 /// </para>
 /// </summary>
 public sealed record SealedPayload(string EphemeralKey, string Nonce, string Ciphertext, string Tag)
@@ -56,8 +57,7 @@ public sealed record SealedPayload(string EphemeralKey, string Nonce, string Cip
 
         private Sealer(string recipientEncryptionKey, DateTimeOffset made)
         {
-            using var recipient = ECDiffieHellman.Create();
-            recipient.ImportSubjectPublicKeyInfo(Convert.FromBase64String(recipientEncryptionKey), out _);
+            using var recipient = new PublicKeys("", recipientEncryptionKey).OpenEncryptionKey();
             using var ephemeral = ECDiffieHellman.Create(ECCurve.NamedCurves.nistP256);
             using var recipientPublic = recipient.PublicKey;
             ephemeralPublic = ephemeral.ExportSubjectPublicKeyInfo();
