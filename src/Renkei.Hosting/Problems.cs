@@ -17,6 +17,12 @@ public static class Problems
 
     private const string Prefix = "urn:renkei:problem:";
 
+    /// <summary>The title of <c>malformed-request</c>: a body or query the service cannot read.</summary>
+    public const string MalformedTitle = "リクエストを読み取れません / The request could not be read";
+
+    /// <summary>The title of <c>unsupported-media-type</c>: a body not in JSON, or in a charset the service cannot read.</summary>
+    public const string UnsupportedMediaTypeTitle = "この形式の本文は受け付けられません / Unsupported media type";
+
     /// <summary>The title of <c>request-too-large</c>: a body over the size limit.</summary>
     public const string TooLargeTitle = "リクエストが大きすぎます / The request is too large";
 

@@ -35,7 +35,7 @@ internal static class RequestChecks
             if (!IsKnownCharset(charset))
             {
                 var shown = charset.Length > 40 ? charset[..40] + "…" : charset;
-                await Problems.Result(StatusCodes.Status415UnsupportedMediaType, "unsupported-media-type", UnsupportedMediaTypeTitle,
+                await Problems.Result(StatusCodes.Status415UnsupportedMediaType, "unsupported-media-type", Problems.UnsupportedMediaTypeTitle,
                     $"文字コード「{shown}」は扱えません。UTF-8で送ってください / the charset '{shown}' is not known: send the body as UTF-8 " +
                     "(Content-Type: application/json; charset=utf-8).").ExecuteAsync(context);
                 return;
@@ -52,7 +52,7 @@ internal static class RequestChecks
             // A NUL in a query value would reach the database, where PostgreSQL's text cannot hold it (Kestrel refuses one in the path).
             if (key.Contains('\0') || values.Any(v => v?.Contains('\0') == true))
             {
-                await Problems.BadRequest("malformed-request", MalformedTitle,
+                await Problems.BadRequest("malformed-request", Problems.MalformedTitle,
                     "クエリにNUL文字（%00）は使えません / the query must not contain a NUL character (%00).").ExecuteAsync(context);
                 return;
             }
@@ -60,7 +60,7 @@ internal static class RequestChecks
             if (values.Count > 1)
             {
                 var shown = key.Length > 40 ? key[..40] + "…" : key;
-                await Problems.BadRequest("malformed-request", MalformedTitle,
+                await Problems.BadRequest("malformed-request", Problems.MalformedTitle,
                     $"クエリ「{shown}」が複数指定されています。一つにしてください / the query parameter '{shown}' is given more than once: give it once.").ExecuteAsync(context);
                 return;
             }
@@ -75,10 +75,6 @@ internal static class RequestChecks
         try { return Encoding.GetEncoding(charset) is not null; }
         catch (Exception e) when (e is ArgumentException or NotSupportedException) { return false; }
     }
-
-    public const string MalformedTitle = "リクエストを読み取れません / The request could not be read";
-
-    public const string UnsupportedMediaTypeTitle = "この形式の本文は受け付けられません / Unsupported media type";
 
     /// <summary>What a body over the size limit is told: the limit this request had, when the server says.</summary>
     public static string TooLargeDetail(HttpContext context) =>

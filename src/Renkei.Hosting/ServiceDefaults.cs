@@ -74,7 +74,7 @@ public static class ServiceDefaults
             else
             {
                 problem.Type = Problems.Type("malformed-request");
-                problem.Title = RequestChecks.MalformedTitle;
+                problem.Title = Problems.MalformedTitle;
                 problem.Detail = bad.InnerException is JsonException json ? DescribeJson(json) : bad.Message;
             }
             return;
@@ -114,7 +114,7 @@ public static class ServiceDefaults
     private static void UnsupportedMediaType(Microsoft.AspNetCore.Mvc.ProblemDetails problem)
     {
         problem.Type = Problems.Type("unsupported-media-type");
-        problem.Title = RequestChecks.UnsupportedMediaTypeTitle;
+        problem.Title = Problems.UnsupportedMediaTypeTitle;
         problem.Detail = "本文はJSON（Content-Type: application/json）で送ってください / send the body as JSON (Content-Type: application/json).";
     }
 
