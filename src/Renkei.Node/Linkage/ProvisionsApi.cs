@@ -43,7 +43,7 @@ public static class ProvisionsApi
         if (requests is null || requests.DistinctBy(r => r.MessageId).Count() != requests.Count || !requests.All(r => Envelope.IsId(r.MessageId)
                 && !string.IsNullOrEmpty(r.AgencyCode) && !string.IsNullOrEmpty(r.Item) && !string.IsNullOrEmpty(r.Affair)
                 && !string.IsNullOrEmpty(r.Requester) && !string.IsNullOrEmpty(r.RequesterEncryptionKey)))
-            return Problems.BadRequest("malformed-request", "要求の内容が読めません / The request could not be read");
+            return Problems.BadRequest("malformed-request", Problems.MalformedTitle);
 
         var now = time.GetUtcNow();
         var answers = new List<ProvisionAnswer>(requests.Count);
@@ -59,7 +59,8 @@ public static class ProvisionsApi
         }
         catch (Exception e) when (e is CryptographicException or FormatException)
         {
-            return Problems.BadRequest("malformed-request", "要求の内容が読めません / The request could not be read", "A requester's encryption key is not a P-256 public key.");
+            return Problems.BadRequest("malformed-request", Problems.MalformedTitle,
+                "要求元の暗号化用公開鍵が P-256 の公開鍵ではありません / A requester's encryption key is not a P-256 public key.");
         }
         await tenant.Records.AppendAllAsync([.. requests.Select((r, i) => new ProvisionEntry(r.MessageId, r.RequestedAt, now, r.Requester, agencyId,
             r.Affair, r.Item, r.AgencyCode, answers[i].Outcome, answers[i].Reason, answers[i].Withheld))]);
