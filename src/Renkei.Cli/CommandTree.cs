@@ -22,6 +22,7 @@ public static class CommandTree
         root.Subcommands.Add(CardCommands.Create());
         root.Subcommands.Add(PkiCommands.Create());
         root.Subcommands.Add(NodeCommands.Create());
+        root.Subcommands.Add(NetworkCommands.Create());
         root.Subcommands.Add(DemoCommand.Create());
 
         // Benchmarks: each prints its figures last as one line of JSON.

@@ -109,7 +109,7 @@ public static class CoreApp
         database.MigrateAsync(typeof(CoreApp).Assembly).GetAwaiter().GetResult();
         // Made now: it refuses messages sent before it existed, whose nonces it cannot have seen.
         app.Services.GetRequiredService<EnvelopeVerifier>();
-        app.WarnWithoutTls("Core");
+        app.LogTls("Core");
         return app;
     }
 }

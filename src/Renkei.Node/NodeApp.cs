@@ -119,7 +119,7 @@ public static class NodeApp
         tenants.MigrateAsync().GetAwaiter().GetResult();
         // Made now: it refuses messages sent before it existed, whose nonces it cannot have seen.
         app.Services.GetRequiredService<EnvelopeVerifier>();
-        app.WarnWithoutTls("Node");
+        app.LogTls("Node");
         return app;
     }
 }

@@ -165,7 +165,8 @@ public sealed class LinkageNetwork : IAsyncDisposable
     }
 
     private IEnumerable<KeyValuePair<string, string?>> Tls(IssuedCertificate certificate) =>
-        [new("Tls:CertificateFile", certificate.CertificateFile), new("Tls:KeyFile", certificate.KeyFile), new("Tls:CaFile", Ca.CertificateFile)];
+        [new("Tls:CertificateFile", certificate.CertificateFile), new("Tls:KeyFile", certificate.KeyFile), new("Tls:CaFile", Ca.CertificateFile),
+         new("Tls:CrlFile", Ca.CrlFile)];
 
     private void Configure(WebApplicationBuilder b, IEnumerable<KeyValuePair<string, string?>> settings, bool https = false)
     {

@@ -97,13 +97,13 @@ public sealed class LinkageSandbox : IAsyncDisposable
                 // The Registry seals link keys with this key; the core opens them.
                 ("Core:LinkSealKeyFile", Path.Combine(dataFolder, "registry", "link-seal.key")),
             };
-            coreSettings.AddRange(Tls(coreTls, ca.CertificateFile));
+            coreSettings.AddRange(Tls(coreTls, ca));
             if (postgres is not null) coreSettings.AddRange([("Storage:Provider", "Postgres"), ("Storage:ConnectionString", Schema(postgres, schemaPrefix + "core"))]);
             var core = CoreApp.Create([], b => Configure(b, Port(basePort, 2), quiet, sandbox.CoreCallers, coreSettings));
             sandbox.CoreUrl = await sandbox.StartAsync(core);
 
             var nodeSettings = new List<(string, string)> { ("Node:DataFolder", Path.Combine(dataFolder, "node")), ("Node:CoreAddress", sandbox.CoreUrl.ToString()) };
-            nodeSettings.AddRange(Tls(nodeTls, ca.CertificateFile));
+            nodeSettings.AddRange(Tls(nodeTls, ca));
             if (postgres is not null) nodeSettings.AddRange([("Storage:Provider", "Postgres"), ("Storage:ConnectionString", postgres), ("Node:SchemaPrefix", schemaPrefix + "tenant_")]);
             for (var i = 0; i < Agencies.Length; i++)
                 nodeSettings.AddRange([($"Node:Tenants:{i}:AgencyId", Agencies[i].Id), ($"Node:Tenants:{i}:Name", Agencies[i].Name)]);
@@ -137,8 +137,8 @@ public sealed class LinkageSandbox : IAsyncDisposable
     /// <summary>A handler that trusts exactly the network CA in <paramref name="caPem"/>.</summary>
     public static HttpMessageHandler TrustingHandler(string caPem) => NetworkTls.Handler(X509Certificate2.CreateFromPem(caPem));
 
-    private static IEnumerable<(string, string)> Tls(IssuedCertificate certificate, string caFile) =>
-        [("Tls:CertificateFile", certificate.CertificateFile), ("Tls:KeyFile", certificate.KeyFile), ("Tls:CaFile", caFile)];
+    private static IEnumerable<(string, string)> Tls(IssuedCertificate certificate, NetworkCa ca) =>
+        [("Tls:CertificateFile", certificate.CertificateFile), ("Tls:KeyFile", certificate.KeyFile), ("Tls:CaFile", ca.CertificateFile), ("Tls:CrlFile", ca.CrlFile)];
 
     private static int Port(int basePort, int offset) => basePort == 0 ? 0 : basePort + offset;
 

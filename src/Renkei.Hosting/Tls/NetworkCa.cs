@@ -1,4 +1,5 @@
 using System.Net;
+using System.Numerics;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
@@ -15,7 +16,9 @@ public sealed record IssuedCertificate(string CertificateFile, string KeyFile)
 /// <c>{folder}/ca.pem</c> with its key in <c>{folder}/ca.key</c>, and the TLS certificates it issues
 /// to the core and the nodes, each naming its party in a URI SAN (<see cref="NetworkIdentity"/>).
 /// Files are reused on later starts; a certificate that has expired, expires within
-/// <see cref="RenewBefore"/>, or was not issued by the current CA is issued again.
+/// <see cref="RenewBefore"/>, was not issued by the current CA or is revoked is issued again.
+/// The CA keeps its revocation list in <c>{folder}/ca.crl</c> (<see cref="Revoke"/>), signed anew on
+/// each start within <see cref="CrlRenewBefore"/> of its next update.
 /// </summary>
 public sealed class NetworkCa : IDisposable
 {
@@ -24,6 +27,11 @@ public sealed class NetworkCa : IDisposable
 
     /// <summary>Renew this long before expiry, so that a start never hands out a certificate about to lapse.</summary>
     public static readonly TimeSpan RenewBefore = TimeSpan.FromDays(30);
+
+    /// <summary>How long a signed revocation list stays current; services still apply a stale one, and say so.</summary>
+    public static readonly TimeSpan CrlLifetime = TimeSpan.FromDays(7);
+
+    public static readonly TimeSpan CrlRenewBefore = TimeSpan.FromDays(1);
 
     private readonly TimeProvider time;
 
@@ -43,6 +51,8 @@ public sealed class NetworkCa : IDisposable
 
     public string KeyFile => Path.Combine(Folder, "ca.key");
 
+    public string CrlFile => Path.Combine(Folder, "ca.crl");
+
     public string CertificatePem => Certificate.ExportCertificatePem();
 
     public static NetworkCa LoadOrCreate(string folder, TimeProvider? time = null)
@@ -55,7 +65,12 @@ public sealed class NetworkCa : IDisposable
         var now = time.GetUtcNow();
         if (TryLoad(certFile, keyFile) is { } existing)
         {
-            if (existing.NotAfter.ToUniversalTime() > now.UtcDateTime + RenewBefore) return new NetworkCa(folder, existing, time);
+            if (existing.NotAfter.ToUniversalTime() > now.UtcDateTime + RenewBefore)
+            {
+                var kept = new NetworkCa(folder, existing, time);
+                kept.RenewCrl();
+                return kept;
+            }
             existing.Dispose();
         }
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
@@ -65,7 +80,61 @@ public sealed class NetworkCa : IDisposable
         request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
         var certificate = request.CreateSelfSigned(now.AddMinutes(-5), now + CaLifetime);
         Write(certFile, keyFile, certificate.ExportCertificatePem(), key.ExportPkcs8PrivateKeyPem());
-        return new NetworkCa(folder, certificate, time);
+        var created = new NetworkCa(folder, certificate, time);
+        created.RenewCrl();
+        return created;
+    }
+
+    /// <summary>The CA's current revocation list.</summary>
+    public NetworkCrl ReadCrl() => NetworkCrl.Read(File.ReadAllBytes(CrlFile), Certificate);
+
+    /// <summary>
+    /// Puts the certificate in <c>{name}.pem</c> on the revocation list (at once; services re-read the list within
+    /// seconds) and returns it with the time it was revoked, or when it already was. A certificate that this CA did
+    /// not issue, or that has expired, is refused with the reason.
+    /// </summary>
+    public (X509Certificate2 Certificate, DateTimeOffset RevokedAt, bool Already) Revoke(string name, X509RevocationReason reason)
+    {
+        var file = Path.Combine(Folder, name + ".pem");
+        if (!File.Exists(file)) throw new InvalidOperationException($"証明書 {name} がありません / no certificate named {name} in the network folder");
+        var certificate = X509CertificateLoader.LoadCertificateFromFile(file);
+        if (!IssuedHere(certificate))
+        {
+            certificate.Dispose();
+            throw new InvalidOperationException($"証明書 {name} はこのCAの有効な証明書ではありません / {name} is not a valid certificate of this CA (another CA issued it, or it has expired)");
+        }
+        if (ReadCrl().RevokedAt(certificate) is { } at) return (certificate, at, true);
+        var (builder, number) = CurrentCrl();
+        var now = time.GetUtcNow();
+        builder.AddEntry(certificate, now, reason);
+        WriteCrl(builder, number + 1, now);
+        return (certificate, now, false);
+    }
+
+    /// <summary>Signs the list again, keeping its entries, when it is missing, not this CA's, or near its next update.</summary>
+    private void RenewCrl()
+    {
+        NetworkCrl? current = null;
+        try { current = File.Exists(CrlFile) ? ReadCrl() : null; }
+        catch (InvalidOperationException) { }
+        var now = time.GetUtcNow();
+        if (current?.NextUpdate is { } next && next > now + CrlRenewBefore && current.ThisUpdate <= now) return;
+        var (builder, number) = current is null ? (new CertificateRevocationListBuilder(), BigInteger.Zero) : CurrentCrl();
+        WriteCrl(builder, number + 1, now);
+    }
+
+    private (CertificateRevocationListBuilder Builder, BigInteger Number) CurrentCrl()
+    {
+        var builder = CertificateRevocationListBuilder.LoadPem(File.ReadAllText(CrlFile), out var number);
+        return (builder, number);
+    }
+
+    private void WriteCrl(CertificateRevocationListBuilder builder, BigInteger number, DateTimeOffset now)
+    {
+        var der = builder.Build(Certificate, number, now + CrlLifetime, HashAlgorithmName.SHA256, thisUpdate: now);
+        var temp = CrlFile + ".tmp";
+        File.WriteAllText(temp, PemEncoding.WriteString("X509 CRL", der) + "\n");
+        File.Move(temp, CrlFile, overwrite: true);
     }
 
     /// <summary>
@@ -80,7 +149,8 @@ public sealed class NetworkCa : IDisposable
         if (TryLoad(issued.CertificateFile, issued.KeyFile) is { } existing)
         {
             using (existing)
-                if (existing.NotAfter.ToUniversalTime() > now.UtcDateTime + RenewBefore && NetworkIdentity.Of(existing) == identity && IssuedHere(existing))
+                if (existing.NotAfter.ToUniversalTime() > now.UtcDateTime + RenewBefore && NetworkIdentity.Of(existing) == identity && IssuedHere(existing)
+                    && ReadCrl().RevokedAt(existing) is null)
                     return issued;
         }
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);

@@ -13,7 +13,10 @@ using Microsoft.Extensions.Logging;
 
 namespace Renkei.Hosting.Tls;
 
-/// <summary>The <c>Tls</c> configuration section: this service's certificate and key (PEM) and the network CA it trusts.</summary>
+/// <summary>
+/// The <c>Tls</c> configuration section: this service's certificate and key (PEM), the network CA it trusts and,
+/// optionally, the CA's revocation list (re-read when the file changes).
+/// </summary>
 public sealed class TlsOptions
 {
     public string? CertificateFile { get; set; }
@@ -22,7 +25,10 @@ public sealed class TlsOptions
 
     public string? CaFile { get; set; }
 
-    public bool IsConfigured => !string.IsNullOrWhiteSpace(CertificateFile) || !string.IsNullOrWhiteSpace(KeyFile) || !string.IsNullOrWhiteSpace(CaFile);
+    public string? CrlFile { get; set; }
+
+    public bool IsConfigured => !string.IsNullOrWhiteSpace(CertificateFile) || !string.IsNullOrWhiteSpace(KeyFile) || !string.IsNullOrWhiteSpace(CaFile)
+        || !string.IsNullOrWhiteSpace(CrlFile);
 }
 
 /// <summary>
@@ -30,21 +36,39 @@ public sealed class TlsOptions
 /// certificate, asks callers for a client certificate (optional: staff and operators use bearer
 /// tokens), and its calls to other parties present that certificate and trust only the network CA.
 /// Endpoints that only another party may call check its certificate with <see cref="RefuseUnlessFrom"/>.
+/// With a revocation list, a peer whose certificate is on it is refused both ways: as a caller, and as
+/// the server this service calls.
 /// </summary>
 public sealed class NetworkTls
 {
+    /// <summary>How often, at most, the revocation list's file is looked at for a change.</summary>
+    public static readonly TimeSpan CrlCheckInterval = TimeSpan.FromSeconds(2);
+
     public const string ServerAuthentication = "1.3.6.1.5.5.7.3.1";
     public const string ClientAuthentication = "1.3.6.1.5.5.7.3.2";
 
     // Verified client certificates by SHA-256 of the certificate: a chain is built once per certificate, not per call.
     private readonly ConcurrentDictionary<string, string?> verified = new();
 
-    private NetworkTls(X509Certificate2 certificate, X509Certificate2 ca, string identity)
+    private readonly string? crlFile;
+    private NetworkCrl? crl;
+    private (DateTime Written, long Length) crlStamp;
+    private long crlCheckedAt;
+    private int crlChecking;
+
+    private NetworkTls(X509Certificate2 certificate, X509Certificate2 ca, string identity, string? crlFile, NetworkCrl? crl)
     {
         Certificate = certificate;
         Ca = ca;
         Identity = identity;
+        this.crlFile = crlFile;
+        this.crl = crl;
+        if (crlFile is not null) crlStamp = StampOf(crlFile);
+        crlCheckedAt = Environment.TickCount64;
     }
+
+    /// <summary>Where this service reports a revocation list it could not use; the last good one stays in force meanwhile.</summary>
+    public ILogger? Log { get; set; }
 
     /// <summary>This service's certificate, with its key.</summary>
     public X509Certificate2 Certificate { get; }
@@ -72,7 +96,55 @@ public sealed class NetworkTls
                 + string.Join(", ", chain.ChainStatus.Select(s => s.Status)));
         var identity = NetworkIdentity.Of(certificate)
             ?? throw new InvalidOperationException("TLS証明書に参加者の識別子がありません / the TLS certificate names no network party (a URI SAN urn:renkei:core or urn:renkei:node:{id})");
-        return new NetworkTls(certificate, ca, identity);
+        NetworkCrl? crl = null;
+        if (!string.IsNullOrWhiteSpace(options.CrlFile))
+        {
+            crl = NetworkCrl.Read(File.ReadAllBytes(Required(options.CrlFile, "CrlFile")), ca);
+            if (crl.IsRevoked(certificate))
+                throw new InvalidOperationException("Tls:CertificateFile の証明書は失効しています / the TLS certificate is on the network CA's revocation list: issue a new one");
+        }
+        return new NetworkTls(certificate, ca, identity, string.IsNullOrWhiteSpace(options.CrlFile) ? null : Path.GetFullPath(options.CrlFile), crl);
+    }
+
+    /// <summary>Whether the network CA has revoked <paramref name="certificate"/> (false when this service reads no revocation list).</summary>
+    public bool IsRevoked(X509Certificate2 certificate)
+    {
+        RefreshCrl();
+        return Volatile.Read(ref crl)?.IsRevoked(certificate) == true;
+    }
+
+    /// <summary>
+    /// Re-reads the revocation list when its file changed, at most every <see cref="CrlCheckInterval"/> and by one
+    /// caller at a time. A list that does not verify, or is older than the one in force, is not taken.
+    /// </summary>
+    private void RefreshCrl()
+    {
+        if (crlFile is null || Environment.TickCount64 - Volatile.Read(ref crlCheckedAt) < CrlCheckInterval.TotalMilliseconds) return;
+        if (Interlocked.Exchange(ref crlChecking, 1) == 1) return;
+        try
+        {
+            Volatile.Write(ref crlCheckedAt, Environment.TickCount64);
+            var stamp = StampOf(crlFile);
+            if (stamp == crlStamp) return;
+            crlStamp = stamp;
+            var read = NetworkCrl.Read(File.ReadAllBytes(crlFile), Ca);
+            if (crl is { } current && read.Number < current.Number)
+                throw new InvalidOperationException($"失効リストが古くなりました / the network CRL went back from number {current.Number} to {read.Number}");
+            if (read.NextUpdate < DateTimeOffset.UtcNow)
+                Log?.LogWarning("ネットワークCAの失効リストが更新期限を過ぎています / the network CRL was due for renewal at {NextUpdate:u}; it stays in force", read.NextUpdate);
+            Volatile.Write(ref crl, read);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or FormatException)
+        {
+            Log?.LogWarning("ネットワークCAの失効リストを読めません。前のリストを使い続けます / the network CRL could not be read, the previous one stays in force: {Reason}", e.Message);
+        }
+        finally { Volatile.Write(ref crlChecking, 0); }
+    }
+
+    private static (DateTime, long) StampOf(string file)
+    {
+        var info = new FileInfo(file);
+        return info.Exists ? (info.LastWriteTimeUtc, info.Length) : default;
     }
 
     /// <summary>A certificate and its PEM key, usable by TLS on every platform.</summary>
@@ -101,10 +173,14 @@ public sealed class NetworkTls
     /// <summary>
     /// A handler for calls to network services: trusts only <paramref name="ca"/> (and the host name
     /// must match), presents <paramref name="clientCertificate"/> if given, and accepts only servers
-    /// whose identity <paramref name="acceptsServer"/> allows, if given. Keep one per process: it pools TLS connections.
+    /// whose identity <paramref name="acceptsServer"/> allows and that <paramref name="revoked"/> does not
+    /// say are revoked, if given. Keep one per process: it pools TLS connections.
     /// </summary>
-    public static SocketsHttpHandler Handler(X509Certificate2 ca, X509Certificate2? clientCertificate = null, Func<string, bool>? acceptsServer = null) => new()
+    public static SocketsHttpHandler Handler(X509Certificate2 ca, X509Certificate2? clientCertificate = null, Func<string, bool>? acceptsServer = null,
+        Func<X509Certificate2, bool>? revoked = null) => new()
     {
+        // A pooled connection outlives a revocation of its server's certificate only this long.
+        PooledConnectionLifetime = revoked is null ? Timeout.InfiniteTimeSpan : TimeSpan.FromMinutes(5),
         SslOptions = new SslClientAuthenticationOptions
         {
             EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
@@ -113,12 +189,13 @@ public sealed class NetworkTls
             // Stricter than the default, never looser: the chain and name must be valid and the server must be the expected party.
             RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
                 errors == SslPolicyErrors.None && (acceptsServer is null
-                    || (certificate is X509Certificate2 c && NetworkIdentity.Of(c) is { } identity && acceptsServer(identity))),
+                    || (certificate is X509Certificate2 c && NetworkIdentity.Of(c) is { } identity && acceptsServer(identity)))
+                && (revoked is null || (certificate is X509Certificate2 r && !revoked(r))),
         },
     };
 
     /// <summary>This service's handler for calls to other parties.</summary>
-    public SocketsHttpHandler Handler(Func<string, bool> acceptsServer) => Handler(Ca, Certificate, acceptsServer);
+    public SocketsHttpHandler Handler(Func<string, bool> acceptsServer) => Handler(Ca, Certificate, acceptsServer, crlFile is null ? null : IsRevoked);
 
     /// <summary>The network identity of a client certificate that chains to the network CA, or null.</summary>
     public string? Verify(X509Certificate2 certificate)
@@ -156,12 +233,17 @@ public static class NetworkTlsExtensions
     }
 
     /// <summary>
-    /// A network service (Core, Node) without a <c>Tls</c> section serves plain HTTP and checks no client certificate:
-    /// fine on a developer's loopback, never between real parties, so it says so where operators look.
+    /// Gives TLS the service's log, where a revocation list it cannot use is reported. A network service (Core, Node)
+    /// without a <c>Tls</c> section serves plain HTTP and checks no client certificate: fine on a developer's
+    /// loopback, never between real parties, so it says so there.
     /// </summary>
-    public static void WarnWithoutTls(this WebApplication app, string service)
+    public static void LogTls(this WebApplication app, string service)
     {
-        if (app.Services.GetService<NetworkTls>() is not null) return;
+        if (app.Services.GetService<NetworkTls>() is { } tls)
+        {
+            tls.Log = app.Logger;
+            return;
+        }
         app.Logger.LogWarning("{Service}: Tls の設定がないため、相互TLSなしの HTTP で動作します（開発用）/ no Tls section: serving plain HTTP without mutual TLS, for development only", service);
     }
 
@@ -181,6 +263,10 @@ public static class NetworkTlsExtensions
             return Problems.Result(StatusCodes.Status401Unauthorized, "client-certificate-required",
                 "クライアント証明書が必要です / A client certificate is required",
                 $"Only {expected} may call this endpoint: connect with its TLS certificate from the network CA.");
+        if (tls.IsRevoked(certificate) && tls.Verify(certificate) is not null)
+            return Problems.Result(StatusCodes.Status401Unauthorized, "client-certificate-revoked",
+                "クライアント証明書は失効しています / The client certificate is revoked",
+                "The network CA has revoked this certificate; the party needs a new one from it.");
         if (tls.Verify(certificate) is not { } identity)
             return Problems.Result(StatusCodes.Status401Unauthorized, "client-certificate-untrusted",
                 "クライアント証明書を信頼できません / The client certificate is not trusted",

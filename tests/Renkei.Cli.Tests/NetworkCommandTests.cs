@@ -1,0 +1,61 @@
+using System.Security.Cryptography.X509Certificates;
+using Renkei.Hosting.Tls;
+using Renkei.Testing;
+
+namespace Renkei.Cli.Tests;
+
+/// <summary><c>renkei network revoke</c> and <c>renkei network crl</c>, on the files of a network CA as <c>renkei up</c> leaves them.</summary>
+public class NetworkCommandTests
+{
+    [Fact]
+    public async Task Revoke_lists_a_certificate_once_and_crl_prints_the_signed_list()
+    {
+        using var data = new TempFolder();
+        X509Certificate2 node;
+        using (var ca = NetworkCa.LoadOrCreate(Path.Combine(data.Path, "network")))
+            node = ca.Issue("node", NetworkIdentity.Node("node-1")!, "Renkei node node-1").Load();
+        using (node)
+        {
+            var revoked = await RenkeiCommand.RunAsync("network", "revoke", "node", "--data", data.Path, "--reason", "superseded");
+            Assert.True(revoked.ExitCode == 0, revoked.Error);
+            Assert.StartsWith("失効させました / revoked at", revoked.Output);
+            Assert.Contains(node.SerialNumber, revoked.Output);
+            Assert.Contains("urn:renkei:node:node-1", revoked.Output);
+            var again = await RenkeiCommand.RunAsync("network", "revoke", "node", "--data", data.Path);
+            Assert.Equal(0, again.ExitCode);
+            Assert.StartsWith("既に失効しています / already revoked", again.Output);
+
+            var crl = await RenkeiCommand.RunAsync("network", "crl", "--data", data.Path);
+            Assert.True(crl.ExitCode == 0, crl.Error);
+            Assert.StartsWith("-----BEGIN X509 CRL-----", crl.Output);
+            Assert.Contains("1 revoked", crl.Error);
+            using var ca = NetworkCa.LoadOrCreate(Path.Combine(data.Path, "network"));
+            Assert.True(NetworkCrl.Read(System.Text.Encoding.ASCII.GetBytes(crl.Output), ca.Certificate).IsRevoked(node));
+        }
+    }
+
+    [Fact]
+    public async Task Revoke_refuses_the_ca_a_path_an_unknown_name_an_unknown_reason_and_a_folder_without_a_ca()
+    {
+        using var data = new TempFolder();
+        var none = await RenkeiCommand.RunAsync("network", "revoke", "node", "--data", data.Path);
+        Assert.Equal(1, none.ExitCode);
+        Assert.Contains("renkei up", none.Error);
+        Assert.False(File.Exists(Path.Combine(data.Path, "network", "ca.pem")), "the command must not make a CA");
+        Assert.Equal(1, (await RenkeiCommand.RunAsync("network", "crl", "--data", data.Path)).ExitCode);
+
+        using (NetworkCa.LoadOrCreate(Path.Combine(data.Path, "network"))) { }
+        foreach (var (args, says) in new (string[], string)[]
+        {
+            (["ca"], "the CA itself cannot be revoked"),
+            (["../network/ca"], "lower-case letters, digits and hyphens"),
+            (["nothing"], "no certificate named nothing"),
+            (["node", "--reason", "bored"], "--reason は"),
+        })
+        {
+            var result = await RenkeiCommand.RunAsync(["network", "revoke", .. args, "--data", data.Path]);
+            Assert.NotEqual(0, result.ExitCode);
+            Assert.Contains(says, result.Error);
+        }
+    }
+}
