@@ -68,7 +68,7 @@ public sealed class NetworkCa : IDisposable
             if (existing.NotAfter.ToUniversalTime() > now.UtcDateTime + RenewBefore)
             {
                 var kept = new NetworkCa(folder, existing, time);
-                kept.RenewCrl();
+                kept.RenewCrl(keptCa: true);
                 return kept;
             }
             existing.Dispose();
@@ -81,7 +81,7 @@ public sealed class NetworkCa : IDisposable
         var certificate = request.CreateSelfSigned(now.AddMinutes(-5), now + CaLifetime);
         Write(certFile, keyFile, certificate.ExportCertificatePem(), key.ExportPkcs8PrivateKeyPem());
         var created = new NetworkCa(folder, certificate, time);
-        created.RenewCrl();
+        created.RenewCrl(keptCa: false);
         return created;
     }
 
@@ -111,12 +111,20 @@ public sealed class NetworkCa : IDisposable
         return (certificate, now, false);
     }
 
-    /// <summary>Signs the list again, keeping its entries, when it is missing, not this CA's, or near its next update.</summary>
-    private void RenewCrl()
+    /// <summary>
+    /// Signs the list again, keeping its entries, when it is missing or near its next update; a new CA starts an empty
+    /// one. A kept CA's list that does not verify stops the start: writing an empty one would lift every revocation.
+    /// </summary>
+    private void RenewCrl(bool keptCa)
     {
         NetworkCrl? current = null;
         try { current = File.Exists(CrlFile) ? ReadCrl() : null; }
-        catch (InvalidOperationException) { }
+        catch (InvalidOperationException) when (!keptCa) { } // an earlier CA's list: its entries name none of this CA's certificates
+        catch (InvalidOperationException e)
+        {
+            throw new InvalidOperationException($"{e.Message}. {Path.GetFileName(CrlFile)} を元に戻してください（消すと失効がすべて解除されます）/ "
+                + $"restore {CrlFile} from a copy; deleting it starts an empty list and lifts every revocation", e);
+        }
         var now = time.GetUtcNow();
         if (current?.NextUpdate is { } next && next > now + CrlRenewBefore && current.ThisUpdate <= now) return;
         var (builder, number) = current is null ? (new CertificateRevocationListBuilder(), BigInteger.Zero) : CurrentCrl();

@@ -135,6 +135,18 @@ public class RevocationTests
             Assert.True(crl.IsRevoked(first));
             Assert.Equal(now.AddDays(6.5) + NetworkCa.CrlLifetime, crl.NextUpdate!.Value, TimeSpan.FromSeconds(1));
         }
+
+        // A damaged list stops the start rather than being replaced by an empty one, which would lift the revocation.
+        var good = File.ReadAllBytes(Path.Combine(folder.Path, "ca.crl"));
+        var damaged = (byte[])good.Clone();
+        damaged[good.Length / 2] = (byte)(damaged[good.Length / 2] == (byte)'A' ? 'B' : 'A');
+        File.WriteAllBytes(Path.Combine(folder.Path, "ca.crl"), damaged);
+        Assert.Contains("deleting it starts an empty list", Assert.Throws<InvalidOperationException>(() => NetworkCa.LoadOrCreate(folder.Path, new ManualTime(now.AddDays(6.6)))).Message);
+        Assert.Equal(damaged, File.ReadAllBytes(Path.Combine(folder.Path, "ca.crl")));
+        // A new CA (its files lost) starts its own empty list: the old entries name none of its certificates.
+        File.Delete(Path.Combine(folder.Path, "ca.pem"));
+        using (var replaced = NetworkCa.LoadOrCreate(folder.Path, new ManualTime(now.AddDays(6.6))))
+            Assert.Equal(0, replaced.ReadCrl().Count);
     }
 
     [Fact]
