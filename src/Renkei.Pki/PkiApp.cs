@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Renkei.Hosting;
+using Renkei.Hosting.Tls;
 using Renkei.Hosting.Storage;
 using Renkei.Pki.Authorities;
 using Renkei.Pki.Cards;
@@ -32,7 +33,10 @@ public static class PkiApp
         builder.Services.AddSingleton<RevocationService>();
         builder.Services.AddSingleton<CertificateValidator>();
         builder.Services.AddSingleton<VerifierRegistry>();
-        builder.Services.AddHttpClient<RegistryClient>(http => RegistryClient.Configure(http, options));
+        // With a Tls section the PKI calls the Registry over HTTPS under the network CA, presenting its own certificate;
+        // it still serves its own URLs as configured (the sandbox keeps http for OCSP and CRLs, as relying parties expect).
+        builder.Services.AddHttpClient<RegistryClient>(http => RegistryClient.Configure(http, options))
+            .UseNetworkTls(identity => identity == NetworkIdentity.Registry);
         builder.Services.AddTransient<CardIssuance>();
         if (options.FollowRegistryEvents && !string.IsNullOrWhiteSpace(options.RegistryUrl))
         {

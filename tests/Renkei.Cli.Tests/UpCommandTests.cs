@@ -16,28 +16,31 @@ public class UpCommandTests
         var output = process.StandardOutput.ReadToEndAsync();
         var networkFile = Path.Combine(folder.Path, "network.json");
         using var http = new HttpClient();
+        HttpClient? trusting = null;
         var registryUrl = await RenkeiCommand.WaitForAsync(async () =>
         {
             if (process.HasExited) throw new InvalidOperationException("renkei up exited: " + await process.StandardError.ReadToEndAsync());
             if (!File.Exists(networkFile)) return null;
-            var url = JsonDocument.Parse(await File.ReadAllTextAsync(networkFile)).RootElement.GetProperty("services").GetProperty("registry").GetProperty("url").GetString();
-            try { return (await http.GetAsync(new Uri(new Uri(url!), "health"))).IsSuccessStatusCode ? url : null; }
+            var file = JsonDocument.Parse(await File.ReadAllTextAsync(networkFile)).RootElement;
+            trusting ??= new HttpClient(NetworkTls.Handler(X509Certificate2.CreateFromPem(file.GetProperty("networkCa").GetString())));
+            var url = file.GetProperty("services").GetProperty("registry").GetProperty("url").GetString();
+            try { return (await trusting.GetAsync(new Uri(new Uri(url!), "health"))).IsSuccessStatusCode ? url : null; }
             catch (HttpRequestException) { return null; }
         }, TimeSpan.FromMinutes(2), "the registry answering");
+        using var trusted = trusting!;
 
-        var municipalities = await http.GetFromJsonAsync<JsonElement>(new Uri(new Uri(registryUrl), "api/municipalities"));
+        var municipalities = await trusted.GetFromJsonAsync<JsonElement>(new Uri(new Uri(registryUrl), "api/municipalities"));
         Assert.Contains(municipalities.EnumerateArray(), m => m.GetProperty("name").GetString() == "千葉市" && m.GetProperty("code").GetString() == "121002");
-        Assert.Equal(200, (int)(await http.GetAsync(new Uri(new Uri(registryUrl), "openapi/v1.json"))).StatusCode);
+        Assert.Equal(200, (int)(await trusted.GetAsync(new Uri(new Uri(registryUrl), "openapi/v1.json"))).StatusCode);
 
-        // Core and Node serve HTTPS under the network CA that network.json carries; without it a client does not trust them.
+        // Registry, Core and Node serve HTTPS under the network CA that network.json carries; without it a client does not trust them.
         var described = JsonDocument.Parse(await File.ReadAllTextAsync(networkFile)).RootElement;
         using var ca = X509Certificate2.CreateFromPem(described.GetProperty("networkCa").GetString());
-        using var trusting = new HttpClient(NetworkTls.Handler(ca));
-        foreach (var service in new[] { "core", "node" })
+        foreach (var service in new[] { "registry", "core", "node" })
         {
             var url = new Uri(described.GetProperty("services").GetProperty(service).GetProperty("url").GetString()!);
             Assert.Equal("https", url.Scheme);
-            Assert.Equal(200, (int)(await trusting.GetAsync(new Uri(url, "health"))).StatusCode);
+            Assert.Equal(200, (int)(await trusted.GetAsync(new Uri(url, "health"))).StatusCode);
             await Assert.ThrowsAsync<HttpRequestException>(() => http.GetAsync(new Uri(url, "health")));
         }
         Assert.Equal(ca.Thumbprint, X509CertificateLoader.LoadCertificateFromFile(Path.Combine(folder.Path, "network", "ca.pem")).Thumbprint);
@@ -54,7 +57,7 @@ public class UpCommandTests
                 Content = JsonContent.Create(new { addresseeNumber = "B-000001", affair = "child-allowance", provider = "122173", item = "local-tax" }),
             };
             request.Headers.Authorization = new("Bearer", clerk);
-            using var response = await trusting.SendAsync(request);
+            using var response = await trusted.SendAsync(request);
             var body = await response.Content.ReadAsStringAsync();
             return response.IsSuccessStatusCode ? body : null;
         }, TimeSpan.FromMinutes(2), "a demo inquiry answered");

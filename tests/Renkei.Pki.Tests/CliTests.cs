@@ -27,7 +27,7 @@ public sealed class CliTests
         Assert.EndsWith("/ocsp", network2.Pki.OcspUrl);
         Assert.Contains("BEGIN CERTIFICATE", network2.Pki.SigningChain);
 
-        var clerk = PkiSandbox.Client(network.RegistryUrl, SandboxCallers.TokenOf(data, "clerk-121002"));
+        var clerk = PkiSandbox.Client(network.RegistryUrl, SandboxCallers.TokenOf(data, "clerk-121002"), network.Handler);
         var moved = await clerk.PostAsJsonAsync("api/municipalities/121002/events", new
         {
             kind = "move-in", from = "abroad", address = "千葉県千葉市中央区中央1-1-1",
@@ -106,7 +106,7 @@ public sealed class CliTests
         var data = folder.File("data");
         await using var network = await SandboxNetwork.StartAsync(data);
         await network.Describe().WriteAsync(data);
-        var clerk = PkiSandbox.Client(network.RegistryUrl, SandboxCallers.TokenOf(data, "clerk-121002"));
+        var clerk = PkiSandbox.Client(network.RegistryUrl, SandboxCallers.TokenOf(data, "clerk-121002"), network.Handler);
         async Task<string> MoveInAsync(string given)
         {
             var moved = await clerk.PostAsJsonAsync("api/municipalities/121002/events", new

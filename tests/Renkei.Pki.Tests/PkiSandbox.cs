@@ -178,9 +178,11 @@ public sealed class PkiSandbox : IAsyncDisposable
         }
     }
 
-    public static HttpClient Client(Uri baseAddress, string? token)
+    /// <summary>A client with a bearer token; <paramref name="handler"/> (not disposed with it) for services on HTTPS, such as the sandbox Registry.</summary>
+    public static HttpClient Client(Uri baseAddress, string? token, HttpMessageHandler? handler = null)
     {
-        var http = new HttpClient { BaseAddress = baseAddress };
+        var http = handler is null ? new HttpClient() : new HttpClient(handler, disposeHandler: false);
+        http.BaseAddress = baseAddress;
         if (token is not null) http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         return http;
     }

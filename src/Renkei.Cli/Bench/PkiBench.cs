@@ -49,7 +49,10 @@ public static class PkiBench
     private static async Task<int> RunAsync(string folder, int cardCount, int seconds, int concurrency)
     {
         await using var network = await SandboxNetwork.StartAsync(folder);
-        var handler = new SocketsHttpHandler { MaxConnectionsPerServer = concurrency, PooledConnectionLifetime = TimeSpan.FromMinutes(10) };
+        // Trusts the network CA for the Registry's HTTPS; the PKI itself answers on plain HTTP.
+        var handler = Renkei.Hosting.Tls.NetworkTls.Handler(System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(network.Linkage!.NetworkCaPem));
+        handler.MaxConnectionsPerServer = concurrency;
+        handler.PooledConnectionLifetime = TimeSpan.FromMinutes(10);
         using var clerk = Client(handler, network.RegistryUrl, SandboxCallers.TokenOf(folder, "clerk-121002"));
         using var admin = Client(handler, network.PkiUrl, SandboxCallers.TokenOf(folder, "admin"));
 

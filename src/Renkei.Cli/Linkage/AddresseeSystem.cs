@@ -16,7 +16,7 @@ namespace Renkei.Cli.Linkage;
 /// number, unreadable here), and hands those to the core, which delivers the codes to the node.
 /// The node never sees a number; the Registry and the addressee system never see a code.
 /// </summary>
-/// <remarks><paramref name="handler"/> carries the trust in the node's and the core's TLS certificates (the network CA).</remarks>
+/// <remarks><paramref name="handler"/> carries the trust in the node's, the core's and the Registry's TLS certificates (the network CA).</remarks>
 public sealed class AddresseeSystem(string agencyId, Uri node, string nodeToken, Uri registry, string registryToken, Uri core, string coreToken,
     HttpMessageHandler? handler = null)
 {
@@ -38,7 +38,7 @@ public sealed class AddresseeSystem(string agencyId, Uri node, string nodeToken,
         int batchSize = BatchSize, Action<long>? progress = null, CancellationToken ct = default)
     {
         using var nodeClient = LinkageSandbox.Client(node, nodeToken, handler);
-        using var registryClient = LinkageSandbox.Client(registry, registryToken);
+        using var registryClient = LinkageSandbox.Client(registry, registryToken, handler);
         using var coreClient = LinkageSandbox.Client(core, coreToken, handler);
         int delivered = 0, unknown = 0;
         foreach (var batch in people.Chunk(Math.Clamp(batchSize, 1, BatchSize)))

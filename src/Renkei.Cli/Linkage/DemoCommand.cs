@@ -66,8 +66,8 @@ public static class DemoCommand
                 }
             if (!any) Console.WriteLine("    (なし / none)");
         }
-        using var clerkA = LinkageSandbox.Client(n.RegistryUrl, SandboxCallers.TokenOf(folder, $"clerk-{A}"));
-        using var clerkB = LinkageSandbox.Client(n.RegistryUrl, SandboxCallers.TokenOf(folder, $"clerk-{B}"));
+        using var clerkA = LinkageSandbox.Client(n.RegistryUrl, SandboxCallers.TokenOf(folder, $"clerk-{A}"), n.Handler);
+        using var clerkB = LinkageSandbox.Client(n.RegistryUrl, SandboxCallers.TokenOf(folder, $"clerk-{B}"), n.Handler);
 
         // 1. The family lives in Kashiwa: a parent and a child.
         var parent = await Json(await clerkA.PostAsJsonAsync($"api/municipalities/{A}/events", new

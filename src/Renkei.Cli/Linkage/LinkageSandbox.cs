@@ -137,7 +137,8 @@ public sealed class LinkageSandbox : IAsyncDisposable
     /// <summary>A handler that trusts exactly the network CA in <paramref name="caPem"/>.</summary>
     public static HttpMessageHandler TrustingHandler(string caPem) => NetworkTls.Handler(X509Certificate2.CreateFromPem(caPem));
 
-    private static IEnumerable<(string, string)> Tls(IssuedCertificate certificate, NetworkCa ca) =>
+    /// <summary>The <c>Tls</c> section of a sandbox service: its certificate, the network CA and the CA's revocation list.</summary>
+    public static IEnumerable<(string, string)> Tls(IssuedCertificate certificate, NetworkCa ca) =>
         [("Tls:CertificateFile", certificate.CertificateFile), ("Tls:KeyFile", certificate.KeyFile), ("Tls:CaFile", ca.CertificateFile), ("Tls:CrlFile", ca.CrlFile)];
 
     private static int Port(int basePort, int offset) => basePort == 0 ? 0 : basePort + offset;

@@ -29,7 +29,7 @@ public static class NetworkCommands
         var data = UpCommand.DataOption();
         var name = new Argument<string>("CERTIFICATE")
         {
-            Description = "失効させる証明書の名前（DIR/network の core または node）/ the certificate to revoke, by its name in DIR/network: core or node",
+            Description = "失効させる証明書の名前（DIR/network の core、node、registry、pki）/ the certificate to revoke, by its name in DIR/network: core, node, registry or pki",
         };
         name.Validators.Add(result =>
         {
@@ -43,7 +43,7 @@ public static class NetworkCommands
         {
             Description = "失効理由 / why", DefaultValueFactory = _ => "key-compromise",
         }.OneOf([.. Reasons.Keys]);
-        var command = new Command("revoke", "ノードまたは中継の TLS 証明書を失効させる / revoke a node's or the core's TLS certificate before it expires")
+        var command = new Command("revoke", "ネットワークの TLS 証明書を失効させる / revoke a TLS certificate of the network (a node's, the core's, the Registry's or the PKI's) before it expires")
         {
             name, data, reason,
         };

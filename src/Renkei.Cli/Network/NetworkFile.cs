@@ -1,5 +1,7 @@
+using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using Renkei.Hosting;
+using Renkei.Hosting.Tls;
 
 namespace Renkei.Cli.Network;
 
@@ -13,7 +15,7 @@ public sealed record ServiceEntry(string Url);
 /// <summary>The PKI's public side: its OCSP responder and the CA chains (issuing CA then root, PEM).</summary>
 public sealed record PkiEntry(string Url, string OcspUrl, string SigningChain, string AuthenticationChain);
 
-/// <remarks><see cref="NetworkCa"/> is the PEM of the CA that the Core's and Node's TLS certificates chain to: clients trust it, and only it, for them.</remarks>
+/// <remarks><see cref="NetworkCa"/> is the PEM of the CA that the Registry's, Core's and Node's TLS certificates chain to: clients trust it, and only it, for them.</remarks>
 public sealed record NetworkFile(int ProcessId, DateTime StartedAt, Dictionary<string, ServiceEntry> Services, PkiEntry? Pki = null, string? NetworkCa = null)
 {
     public static string PathIn(string dataFolder) => Path.Combine(dataFolder, "network.json");
@@ -39,7 +41,11 @@ public sealed record NetworkFile(int ProcessId, DateTime StartedAt, Dictionary<s
     {
         var file = Read(dataFolder);
         if (file is null || !file.Services.TryGetValue("registry", out var registry)) return null;
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        // The Registry answers on HTTPS under the network CA that the file names (plain HTTP in files from before it did).
+        HttpMessageHandler handler;
+        try { handler = file.NetworkCa is { } ca ? NetworkTls.Handler(X509Certificate2.CreateFromPem(ca)) : new SocketsHttpHandler(); }
+        catch (System.Security.Cryptography.CryptographicException) { return null; }
+        using var http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(2) };
         try { return (await http.GetAsync(new Uri(new Uri(registry.Url), "health"))).IsSuccessStatusCode ? file : null; }
         catch (HttpRequestException) { return null; }
         catch (TaskCanceledException) { return null; }

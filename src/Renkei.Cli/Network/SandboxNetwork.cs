@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Renkei.Cli.Linkage;
 using Renkei.Hosting;
+using Renkei.Hosting.Tls;
 using Renkei.Pki;
 using Renkei.Pki.Authorities;
 using Renkei.Registry;
@@ -23,7 +24,11 @@ public sealed class SandboxNetwork : IAsyncDisposable
 
     public string DataFolder { get; }
 
+    /// <summary>The Registry's HTTPS address, under the network CA: call it through <see cref="Handler"/>.</summary>
     public Uri RegistryUrl { get; private set; } = null!;
+
+    /// <summary>A handler that trusts exactly the network CA (Registry, Core and Node); owned by the network.</summary>
+    public HttpMessageHandler Handler { get; private set; } = null!;
 
     public Uri PkiUrl { get; private set; } = null!;
 
@@ -38,14 +43,24 @@ public sealed class SandboxNetwork : IAsyncDisposable
         Directory.CreateDirectory(Path.Combine(dataFolder, "logs"));
         var network = new SandboxNetwork(dataFolder);
         var callers = SandboxCallers.LoadOrCreate(dataFolder);
+        // The Registry serves HTTPS under the network CA, so Individual Numbers never cross even loopback in the clear; the PKI
+        // presents its own certificate when it calls the Registry, and serves plain HTTP itself (OCSP and CRLs are signed).
+        (string, string)[] registryTls, pkiTls;
+        using (var ca = NetworkCa.LoadOrCreate(Path.Combine(dataFolder, "network")))
+        {
+            registryTls = [.. LinkageSandbox.Tls(ca.Issue("registry", NetworkIdentity.Registry, "Renkei registry"), ca)];
+            pkiTls = [.. LinkageSandbox.Tls(ca.Issue("pki", NetworkIdentity.Pki, "Renkei PKI"), ca)];
+            network.Handler = LinkageSandbox.TrustingHandler(ca.CertificatePem);
+        }
         var registry = RegistryApp.Create([], builder =>
         {
             builder.Environment.ContentRootPath = dataFolder;
             builder.Services.AddSingleton<IHostLifetime, EmbeddedLifetime>();
-            builder.WebHost.UseUrls($"http://127.0.0.1:{(basePort == 0 ? 0 : basePort + 1)}");
-            builder.Configuration.AddInMemoryCollection(Settings(callers,
+            builder.WebHost.UseUrls($"https://127.0.0.1:{(basePort == 0 ? 0 : basePort + 1)}");
+            builder.Configuration.AddInMemoryCollection(Settings(callers, [
                 ("Registry:DataFolder", Path.Combine(dataFolder, "registry")),
-                ("Logging:LogLevel:Default", "Warning")));
+                ("Logging:LogLevel:Default", "Warning"),
+                .. registryTls]));
         });
         await network.StartAsync(registry);
         network.RegistryUrl = registry.BaseAddress();
@@ -54,11 +69,12 @@ public sealed class SandboxNetwork : IAsyncDisposable
             builder.Environment.ContentRootPath = dataFolder;
             builder.Services.AddSingleton<IHostLifetime, EmbeddedLifetime>();
             builder.WebHost.UseUrls($"http://127.0.0.1:{(basePort == 0 ? 0 : basePort + 4)}");
-            builder.Configuration.AddInMemoryCollection(Settings(callers,
+            builder.Configuration.AddInMemoryCollection(Settings(callers, [
                 ("Pki:DataFolder", Path.Combine(dataFolder, "pki")),
                 ("Pki:RegistryUrl", network.RegistryUrl.ToString()),
                 ("Pki:RegistryToken", callers.First(c => c.Name == "pki").Token),
-                ("Logging:LogLevel:Default", "Warning")));
+                ("Logging:LogLevel:Default", "Warning"),
+                .. pkiTls]));
         });
         await network.StartAsync(pki);
         network.PkiUrl = pki.BaseAddress();
@@ -103,5 +119,6 @@ public sealed class SandboxNetwork : IAsyncDisposable
             await app.StopAsync();
             await app.DisposeAsync();
         }
+        Handler?.Dispose();
     }
 }

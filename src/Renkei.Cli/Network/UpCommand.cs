@@ -115,6 +115,7 @@ public static class UpCommand
         var clerk = SandboxCallers.TokenOf(folder, "clerk-121002");
         var linkage = network.Linkage!;
         var childClerk = Renkei.Cli.Linkage.LinkageSandbox.Token(linkage.NodeCallers, $"{Renkei.Cli.Linkage.LinkageSandbox.Bunkyo}-child-allowance");
+        var ca = Path.Combine(folder, "network", "ca.pem");
         var inquiry = $$"""{"addresseeNumber":"{{Renkei.Cli.Linkage.DemoAgencies.FirstBunkyoAddressee}}","affair":"child-allowance","provider":"{{Renkei.Cli.Linkage.LinkageSandbox.Kashiwa}}","item":"local-tax"}""";
         Console.WriteLine($"""
             Renkei ネットワークを起動しました / the Renkei network is running
@@ -122,17 +123,17 @@ public static class UpCommand
               PKI (公的個人認証)          {network.PkiUrl}   OCSP {network.PkiEntry.OcspUrl}
               Core (情報提供NWS)          {network.Linkage?.CoreUrl}
               Node (中間サーバー)          {network.Linkage?.NodeUrl}
-              ネットワークCA / network CA  {Path.Combine(folder, "network", "ca.pem")}  (Core と Node は相互TLS / mutual TLS between Core and Node)
+              ネットワークCA / network CA  {ca}  (Registry・Core・Node は HTTPS、Core と Node は相互TLS / Registry, Core and Node on HTTPS, mutual TLS between Core and Node)
               OpenAPI                    <service>/openapi/v1.json
               データ / data               {folder}  (network.json: URLs and CA chains)
               トークン / tokens           {Path.Combine(folder, "registry", "callers.json")}, {Path.Combine(folder, "core", "callers.json")}, {Path.Combine(folder, "node", "callers.json")}
 
             試してみる / try:
-              curl {registry}api/municipalities
-              curl -H 'Authorization: Bearer {clerk}' '{registry}api/municipalities/121002/residents?limit=3'
-              curl '{registry}4/num?id=sandbox&number=7000012050002&type=12'
-              curl --cacert {Path.Combine(folder, "network", "ca.pem")} {network.Linkage?.CoreUrl}api/agencies
-              curl --cacert {Path.Combine(folder, "network", "ca.pem")} -H 'Authorization: Bearer {childClerk}' -H 'Content-Type: application/json' -d '{inquiry}' {linkage.NodeUrl}api/tenants/{Renkei.Cli.Linkage.LinkageSandbox.Bunkyo}/inquiries
+              curl --cacert {ca} {registry}api/municipalities
+              curl --cacert {ca} -H 'Authorization: Bearer {clerk}' '{registry}api/municipalities/121002/residents?limit=3'
+              curl --cacert {ca} '{registry}4/num?id=sandbox&number=7000012050002&type=12'
+              curl --cacert {ca} {network.Linkage?.CoreUrl}api/agencies
+              curl --cacert {ca} -H 'Authorization: Bearer {childClerk}' -H 'Content-Type: application/json' -d '{inquiry}' {linkage.NodeUrl}api/tenants/{Renkei.Cli.Linkage.LinkageSandbox.Bunkyo}/inquiries
               renkei number check 1234-5678-9018
               renkei demo moving-family --data {folder}
               renkei pki chain --data {folder}

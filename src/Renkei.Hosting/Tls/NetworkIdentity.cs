@@ -5,14 +5,21 @@ using System.Text.RegularExpressions;
 namespace Renkei.Hosting.Tls;
 
 /// <summary>
-/// Which party of the linkage network a TLS certificate belongs to: a URI in its subject
-/// alternative names, <c>urn:renkei:core</c> or <c>urn:renkei:node:{nodeId}</c> (as SPIFFE IDs do).
+/// Which party of the network a TLS certificate belongs to: a URI in its subject alternative names,
+/// <c>urn:renkei:core</c>, <c>urn:renkei:node:{nodeId}</c>, <c>urn:renkei:registry</c> or
+/// <c>urn:renkei:pki</c> (as SPIFFE IDs do).
 /// Only the network CA issues these, so a certificate that chains to it and carries one speaks for
 /// that party; host names say where a service runs, not who it is.
 /// </summary>
 public static partial class NetworkIdentity
 {
     public const string Core = "urn:renkei:core";
+
+    /// <summary>The Registry (住基・番号): it serves HTTPS under the network CA and calls no other party.</summary>
+    public const string Registry = "urn:renkei:registry";
+
+    /// <summary>The PKI: its certificate is what it presents when it calls the Registry.</summary>
+    public const string Pki = "urn:renkei:pki";
 
     private const string NodePrefix = "urn:renkei:node:";
 
@@ -39,7 +46,7 @@ public static partial class NetworkIdentity
                 if (names.PeekTag() == uri)
                 {
                     var value = names.ReadCharacterString(UniversalTagNumber.IA5String, uri);
-                    if (value == Core || IsNode(value)) found.Add(value);
+                    if (value is Core or Registry or Pki || IsNode(value)) found.Add(value);
                 }
                 else names.ReadEncodedValue();
             }

@@ -95,7 +95,7 @@ public sealed class NetworkTls
             throw new InvalidOperationException("Tls:CertificateFile はネットワークCAに連なりません / the TLS certificate does not chain to Tls:CaFile (or has expired, or lacks server authentication): "
                 + string.Join(", ", chain.ChainStatus.Select(s => s.Status)));
         var identity = NetworkIdentity.Of(certificate)
-            ?? throw new InvalidOperationException("TLS証明書に参加者の識別子がありません / the TLS certificate names no network party (a URI SAN urn:renkei:core or urn:renkei:node:{id})");
+            ?? throw new InvalidOperationException("TLS証明書に参加者の識別子がありません / the TLS certificate names no network party (a URI SAN urn:renkei:core, urn:renkei:node:{id}, urn:renkei:registry or urn:renkei:pki)");
         NetworkCrl? crl = null;
         if (!string.IsNullOrWhiteSpace(options.CrlFile))
         {
