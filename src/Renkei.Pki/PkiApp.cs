@@ -49,6 +49,8 @@ public static class PkiApp
         app.MapRevocation();
         app.MapCards();
         app.MapVerifiers();
+        // Its calls to the Registry check the network CA's revocation list; a list it cannot use is logged.
+        app.LogTls("PKI", warnWithout: false);
         // Migrations run and the CAs exist before the first request is served.
         database.MigrateAsync(typeof(PkiApp).Assembly).GetAwaiter().GetResult();
         app.Services.GetRequiredService<CertificationAuthorities>();

@@ -233,18 +233,18 @@ public static class NetworkTlsExtensions
     }
 
     /// <summary>
-    /// Gives TLS the service's log, where a revocation list it cannot use is reported. A network service (Core, Node)
-    /// without a <c>Tls</c> section serves plain HTTP and checks no client certificate: fine on a developer's
-    /// loopback, never between real parties, so it says so there.
+    /// Gives TLS the service's log, where a revocation list it cannot use is reported. A linkage party (Core, Node:
+    /// <paramref name="warnWithout"/>) without a <c>Tls</c> section serves plain HTTP and checks no client certificate:
+    /// fine on a developer's loopback, never between real parties, so it says so there.
     /// </summary>
-    public static void LogTls(this WebApplication app, string service)
+    public static void LogTls(this WebApplication app, string service, bool warnWithout = true)
     {
         if (app.Services.GetService<NetworkTls>() is { } tls)
         {
             tls.Log = app.Logger;
             return;
         }
-        app.Logger.LogWarning("{Service}: Tls の設定がないため、相互TLSなしの HTTP で動作します（開発用）/ no Tls section: serving plain HTTP without mutual TLS, for development only", service);
+        if (warnWithout) app.Logger.LogWarning("{Service}: Tls の設定がないため、相互TLSなしの HTTP で動作します（開発用）/ no Tls section: serving plain HTTP without mutual TLS, for development only", service);
     }
 
     /// <summary>The named client presents this service's certificate and trusts only the network CA (plain HTTP when no <c>Tls</c> section is configured).</summary>
