@@ -41,34 +41,28 @@ public sealed class TlsOptions
 /// </summary>
 public sealed class NetworkTls
 {
-    /// <summary>How often, at most, the revocation list's file is looked at for a change.</summary>
-    public static readonly TimeSpan CrlCheckInterval = TimeSpan.FromSeconds(2);
-
     public const string ServerAuthentication = "1.3.6.1.5.5.7.3.1";
     public const string ClientAuthentication = "1.3.6.1.5.5.7.3.2";
 
     // Verified client certificates by SHA-256 of the certificate: a chain is built once per certificate, not per call.
     private readonly ConcurrentDictionary<string, string?> verified = new();
 
-    private readonly string? crlFile;
-    private NetworkCrl? crl;
-    private (DateTime Written, long Length) crlStamp;
-    private long crlCheckedAt;
-    private int crlChecking;
+    private readonly NetworkCrlFile? revocations;
 
-    private NetworkTls(X509Certificate2 certificate, X509Certificate2 ca, string identity, string? crlFile, NetworkCrl? crl)
+    private NetworkTls(X509Certificate2 certificate, X509Certificate2 ca, string identity, NetworkCrlFile? revocations)
     {
         Certificate = certificate;
         Ca = ca;
         Identity = identity;
-        this.crlFile = crlFile;
-        this.crl = crl;
-        if (crlFile is not null) crlStamp = StampOf(crlFile);
-        crlCheckedAt = Environment.TickCount64;
+        this.revocations = revocations;
     }
 
     /// <summary>Where this service reports a revocation list it could not use; the last good one stays in force meanwhile.</summary>
-    public ILogger? Log { get; set; }
+    public ILogger? Log
+    {
+        get => revocations?.Log;
+        set { if (revocations is not null) revocations.Log = value; }
+    }
 
     /// <summary>This service's certificate, with its key.</summary>
     public X509Certificate2 Certificate { get; }
@@ -96,56 +90,18 @@ public sealed class NetworkTls
                 + string.Join(", ", chain.ChainStatus.Select(s => s.Status)));
         var identity = NetworkIdentity.Of(certificate)
             ?? throw new InvalidOperationException("TLS証明書に参加者の識別子がありません / the TLS certificate names no network party (a URI SAN urn:renkei:core, urn:renkei:node:{id}, urn:renkei:registry or urn:renkei:pki)");
-        NetworkCrl? crl = null;
+        NetworkCrlFile? revocations = null;
         if (!string.IsNullOrWhiteSpace(options.CrlFile))
         {
-            crl = NetworkCrl.Read(File.ReadAllBytes(Required(options.CrlFile, "CrlFile")), ca);
-            if (crl.IsRevoked(certificate))
+            revocations = NetworkCrlFile.Open(Required(options.CrlFile, "CrlFile"), ca);
+            if (revocations.IsRevoked(certificate))
                 throw new InvalidOperationException("Tls:CertificateFile の証明書は失効しています / the TLS certificate is on the network CA's revocation list: issue a new one");
         }
-        return new NetworkTls(certificate, ca, identity, string.IsNullOrWhiteSpace(options.CrlFile) ? null : Path.GetFullPath(options.CrlFile), crl);
+        return new NetworkTls(certificate, ca, identity, revocations);
     }
 
     /// <summary>Whether the network CA has revoked <paramref name="certificate"/> (false when this service reads no revocation list).</summary>
-    public bool IsRevoked(X509Certificate2 certificate)
-    {
-        RefreshCrl();
-        return Volatile.Read(ref crl)?.IsRevoked(certificate) == true;
-    }
-
-    /// <summary>
-    /// Re-reads the revocation list when its file changed, at most every <see cref="CrlCheckInterval"/> and by one
-    /// caller at a time. A list that does not verify, or is older than the one in force, is not taken.
-    /// </summary>
-    private void RefreshCrl()
-    {
-        if (crlFile is null || Environment.TickCount64 - Volatile.Read(ref crlCheckedAt) < CrlCheckInterval.TotalMilliseconds) return;
-        if (Interlocked.Exchange(ref crlChecking, 1) == 1) return;
-        try
-        {
-            Volatile.Write(ref crlCheckedAt, Environment.TickCount64);
-            var stamp = StampOf(crlFile);
-            if (stamp == crlStamp) return;
-            crlStamp = stamp;
-            var read = NetworkCrl.Read(File.ReadAllBytes(crlFile), Ca);
-            if (crl is { } current && read.Number < current.Number)
-                throw new InvalidOperationException($"失効リストが古くなりました / the network CRL went back from number {current.Number} to {read.Number}");
-            if (read.NextUpdate < DateTimeOffset.UtcNow)
-                Log?.LogWarning("ネットワークCAの失効リストが更新期限を過ぎています / the network CRL was due for renewal at {NextUpdate:u}; it stays in force", read.NextUpdate);
-            Volatile.Write(ref crl, read);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or FormatException)
-        {
-            Log?.LogWarning("ネットワークCAの失効リストを読めません。前のリストを使い続けます / the network CRL could not be read, the previous one stays in force: {Reason}", e.Message);
-        }
-        finally { Volatile.Write(ref crlChecking, 0); }
-    }
-
-    private static (DateTime, long) StampOf(string file)
-    {
-        var info = new FileInfo(file);
-        return info.Exists ? (info.LastWriteTimeUtc, info.Length) : default;
-    }
+    public bool IsRevoked(X509Certificate2 certificate) => revocations?.IsRevoked(certificate) == true;
 
     /// <summary>A certificate and its PEM key, usable by TLS on every platform.</summary>
     public static X509Certificate2 LoadCertificate(string certificateFile, string keyFile)
@@ -195,7 +151,7 @@ public sealed class NetworkTls
     };
 
     /// <summary>This service's handler for calls to other parties.</summary>
-    public SocketsHttpHandler Handler(Func<string, bool> acceptsServer) => Handler(Ca, Certificate, acceptsServer, crlFile is null ? null : IsRevoked);
+    public SocketsHttpHandler Handler(Func<string, bool> acceptsServer) => Handler(Ca, Certificate, acceptsServer, revocations is null ? null : revocations.IsRevoked);
 
     /// <summary>The network identity of a client certificate that chains to the network CA, or null.</summary>
     public string? Verify(X509Certificate2 certificate)

@@ -23,7 +23,7 @@ public class RevocationTests
     /// <summary>The services look at the list's file at most every two seconds; this waits for them, not for a fixed time.</summary>
     private static async Task<T> EventuallyAsync<T>(Func<Task<T>> attempt, Func<T, bool> done)
     {
-        var deadline = DateTime.UtcNow + NetworkTls.CrlCheckInterval * 5;
+        var deadline = DateTime.UtcNow + NetworkCrlFile.CheckInterval * 5;
         while (true)
         {
             var result = await attempt();
@@ -61,10 +61,10 @@ public class RevocationTests
 
         // Putting the older list back does not lift the revocation, nor does a list that is not one; both are logged.
         await File.WriteAllBytesAsync(network.Ca.CrlFile, before);
-        await Task.Delay(NetworkTls.CrlCheckInterval * 1.5);
+        await Task.Delay(NetworkCrlFile.CheckInterval * 1.5);
         await ProblemAssert.IsProblemAsync(await Relay(), 401, "client-certificate-revoked");
         await File.WriteAllTextAsync(network.Ca.CrlFile, "-----BEGIN X509 CRL-----\nAAAA\n-----END X509 CRL-----\n");
-        await Task.Delay(NetworkTls.CrlCheckInterval * 1.5);
+        await Task.Delay(NetworkCrlFile.CheckInterval * 1.5);
         await ProblemAssert.IsProblemAsync(await Relay(), 401, "client-certificate-revoked");
         Assert.Contains(network.Logs.Lines, l => l.Contains("went back from number"));
         Assert.Contains(network.Logs.Lines, l => l.Contains("the network CRL could not be read"));
