@@ -219,14 +219,15 @@ public static class NetworkTlsExtensions
             return Problems.Result(StatusCodes.Status401Unauthorized, "client-certificate-required",
                 "クライアント証明書が必要です / A client certificate is required",
                 $"Only {expected} may call this endpoint: connect with its TLS certificate from the network CA.");
-        if (tls.IsRevoked(certificate) && tls.Verify(certificate) is not null)
-            return Problems.Result(StatusCodes.Status401Unauthorized, "client-certificate-revoked",
-                "クライアント証明書は失効しています / The client certificate is revoked",
-                "The network CA has revoked this certificate; the party needs a new one from it.");
         if (tls.Verify(certificate) is not { } identity)
             return Problems.Result(StatusCodes.Status401Unauthorized, "client-certificate-untrusted",
                 "クライアント証明書を信頼できません / The client certificate is not trusted",
                 "The certificate does not chain to the network CA, is outside its validity, is not for client authentication, or names no network party.");
+        // Looked up on every call, after the chain (kept per certificate): a revocation applies to connections already open.
+        if (tls.IsRevoked(certificate))
+            return Problems.Result(StatusCodes.Status401Unauthorized, "client-certificate-revoked",
+                "クライアント証明書は失効しています / The client certificate is revoked",
+                "The network CA has revoked this certificate; the party needs a new one from it.");
         if (!accepts(identity))
             return Problems.Result(StatusCodes.Status403Forbidden, "client-certificate-wrong-party",
                 "証明書の主体が違います / The certificate belongs to another party",
