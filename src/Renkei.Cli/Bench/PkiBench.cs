@@ -50,7 +50,7 @@ public static class PkiBench
     {
         await using var network = await SandboxNetwork.StartAsync(folder);
         // Trusts the network CA for the Registry's HTTPS; the PKI itself answers on plain HTTP.
-        var handler = Renkei.Hosting.Tls.NetworkTls.Handler(System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(network.Linkage!.NetworkCaPem));
+        var handler = Linkage.LinkageSandbox.TrustingHandler(network.Linkage!.NetworkCaPem);
         handler.MaxConnectionsPerServer = concurrency;
         handler.PooledConnectionLifetime = TimeSpan.FromMinutes(10);
         using var clerk = Client(handler, network.RegistryUrl, SandboxCallers.TokenOf(folder, "clerk-121002"));

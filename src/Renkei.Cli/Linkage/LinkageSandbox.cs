@@ -135,7 +135,7 @@ public sealed class LinkageSandbox : IAsyncDisposable
     }
 
     /// <summary>A handler that trusts exactly the network CA in <paramref name="caPem"/>.</summary>
-    public static HttpMessageHandler TrustingHandler(string caPem) => NetworkTls.Handler(X509Certificate2.CreateFromPem(caPem));
+    public static SocketsHttpHandler TrustingHandler(string caPem) => NetworkTls.Handler(X509Certificate2.CreateFromPem(caPem));
 
     /// <summary>The <c>Tls</c> section of a sandbox service: its certificate, the network CA and the CA's revocation list.</summary>
     public static IEnumerable<(string, string)> Tls(IssuedCertificate certificate, NetworkCa ca) =>
