@@ -58,4 +58,27 @@ public class NetworkCommandTests
             Assert.Contains(says, result.Error);
         }
     }
+
+    [Fact]
+    public async Task A_damaged_revocation_list_stops_up_and_the_network_commands_with_how_to_restore_it_not_a_stack_trace()
+    {
+        using var data = new TempFolder();
+        string crlFile;
+        using (var ca = NetworkCa.LoadOrCreate(Path.Combine(data.Path, "network")))
+        {
+            ca.Issue("node", NetworkIdentity.Node("node-1")!, "Renkei node node-1");
+            crlFile = ca.CrlFile;
+        }
+        var damaged = File.ReadAllText(crlFile).Replace("-----BEGIN X509 CRL-----\n", "-----BEGIN X509 CRL-----\nAAAA");
+        File.WriteAllText(crlFile, damaged);
+        foreach (var args in new[] { new[] { "network", "crl" }, ["network", "revoke", "node"], ["up", "--port", "0"] })
+        {
+            var result = await RenkeiCommand.RunAsync([.. args, "--data", data.Path]);
+            Assert.Equal(1, result.ExitCode);
+            Assert.Contains("restore", result.Error);
+            Assert.DoesNotContain("   at ", result.Error);
+        }
+        Assert.Equal(damaged, File.ReadAllText(crlFile));
+        Assert.False(File.Exists(Path.Combine(data.Path, "network.json")), "up wrote no network.json for a network it did not start");
+    }
 }

@@ -104,6 +104,11 @@ public static class NetworkCommands
             Console.Error.WriteLine($"ネットワークCAがありません。先に renkei up を実行してください / no network CA in {folder}: run renkei up first");
             return null;
         }
-        return NetworkCa.LoadOrCreate(folder);
+        try { return NetworkCa.LoadOrCreate(folder); }
+        catch (InvalidOperationException e)
+        {
+            Console.Error.WriteLine(e.Message); // a damaged revocation list: the message says how to restore it
+            return null;
+        }
     }
 }

@@ -68,9 +68,10 @@ public static class UpCommand
             using var stop = new Interruption(ct);
             SandboxNetwork network;
             try { network = await SandboxNetwork.StartAsync(folder, basePort); }
-            catch (IOException e)
+            catch (Exception e) when (e is IOException or InvalidOperationException)
             {
-                // A port taken between the check and the start, one not ours to listen on, or a data folder that cannot be written.
+                // A port taken between the check and the start, one not ours to listen on, a data folder that cannot be written,
+                // or network CA files that cannot be used (a damaged revocation list says how to restore it).
                 Console.Error.WriteLine($"サービスを起動できません / cannot start the services: {e.Message}");
                 return 1;
             }
