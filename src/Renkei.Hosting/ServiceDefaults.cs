@@ -181,10 +181,11 @@ public static class ServiceDefaults
         return app;
     }
 
-    /// <summary>The address a started app listens on (useful with port 0).</summary>
-    public static Uri BaseAddress(this WebApplication app)
+    /// <summary>The address a started app listens on (useful with port 0); its first of <paramref name="scheme"/> if given.</summary>
+    public static Uri BaseAddress(this WebApplication app, string? scheme = null)
     {
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
+        var address = addresses.First(a => scheme is null || a.StartsWith(scheme + "://", StringComparison.OrdinalIgnoreCase));
         return new Uri(address.Replace("[::]", "127.0.0.1").Replace("0.0.0.0", "127.0.0.1") + "/");
     }
 

@@ -33,8 +33,8 @@ public static class PkiApp
         builder.Services.AddSingleton<RevocationService>();
         builder.Services.AddSingleton<CertificateValidator>();
         builder.Services.AddSingleton<VerifierRegistry>();
-        // With a Tls section the PKI calls the Registry over HTTPS under the network CA, presenting its own certificate;
-        // it still serves its own URLs as configured (the sandbox keeps http for OCSP and CRLs, as relying parties expect).
+        // With a Tls section the PKI calls the Registry over HTTPS under the network CA, presenting its own certificate,
+        // and its API answers only over HTTPS (RefuseApiOverPlainHttp).
         builder.Services.AddHttpClient<RegistryClient>(http => RegistryClient.Configure(http, options))
             .UseNetworkTls(identity => identity == NetworkIdentity.Registry);
         builder.Services.AddTransient<CardIssuance>();
@@ -45,6 +45,7 @@ public static class PkiApp
         }
 
         var app = builder.Build();
+        if (app.Services.GetService<NetworkTls>() is not null) app.Use(RefuseApiOverPlainHttp);
         app.UseRenkeiDefaults();
         app.MapRevocation();
         app.MapCards();
@@ -57,4 +58,15 @@ public static class PkiApp
         app.Services.GetRequiredService<CardRecoveryKey>();
         return app;
     }
+
+    /// <summary>
+    /// The API carries tokens, Individual Numbers and a card's data keys, so with a Tls section it is refused on
+    /// plain HTTP, before any token is looked at. OCSP, the CRLs and the CA certificates stay on plain HTTP as well:
+    /// relying parties fetch them there (RFC 5280, RFC 6960) and their answers are signed.
+    /// </summary>
+    private static Task RefuseApiOverPlainHttp(HttpContext context, Func<Task> next) =>
+        context.Request.IsHttps || !context.Request.Path.StartsWithSegments("/api")
+            ? next()
+            : Problems.Result(403, "https-required", "このAPIはHTTPSでのみ利用できます / This API answers only over HTTPS",
+                "Call the PKI's HTTPS address (network.json, services.pki) and trust the network CA.").ExecuteAsync(context);
 }

@@ -33,16 +33,20 @@ public class UpCommandTests
         Assert.Contains(municipalities.EnumerateArray(), m => m.GetProperty("name").GetString() == "千葉市" && m.GetProperty("code").GetString() == "121002");
         Assert.Equal(200, (int)(await trusted.GetAsync(new Uri(new Uri(registryUrl), "openapi/v1.json"))).StatusCode);
 
-        // Registry, Core and Node serve HTTPS under the network CA that network.json carries; without it a client does not trust them.
+        // Registry, the PKI's API, Core and Node serve HTTPS under the network CA that network.json carries; without it a client does not trust them.
         var described = JsonDocument.Parse(await File.ReadAllTextAsync(networkFile)).RootElement;
         using var ca = X509Certificate2.CreateFromPem(described.GetProperty("networkCa").GetString());
-        foreach (var service in new[] { "registry", "core", "node" })
+        foreach (var service in new[] { "registry", "pki", "core", "node" })
         {
             var url = new Uri(described.GetProperty("services").GetProperty(service).GetProperty("url").GetString()!);
             Assert.Equal("https", url.Scheme);
             Assert.Equal(200, (int)(await trusted.GetAsync(new Uri(url, "health"))).StatusCode);
             await Assert.ThrowsAsync<HttpRequestException>(() => http.GetAsync(new Uri(url, "health")));
         }
+        // The PKI's public side (OCSP, CRLs) stays on plain HTTP for relying parties.
+        var pkiPublic = new Uri(described.GetProperty("pki").GetProperty("url").GetString()!);
+        Assert.Equal("http", pkiPublic.Scheme);
+        Assert.Equal(200, (int)(await http.GetAsync(new Uri(pkiPublic, "crl/authentication.crl"))).StatusCode);
         Assert.Equal(ca.Thumbprint, X509CertificateLoader.LoadCertificateFromFile(Path.Combine(folder.Path, "network", "ca.pem")).Thumbprint);
 
         // The demo agencies have people with codes and copies: 文京区's child-allowance clerk obtains a

@@ -23,8 +23,11 @@ public sealed class CliTests
         await using var network = await SandboxNetwork.StartAsync(data);
         await network.Describe().WriteAsync(data);
         var network2 = NetworkFile.Read(data)!;
-        Assert.Equal(network.PkiUrl.ToString(), network2.Pki!.Url);
-        Assert.EndsWith("/ocsp", network2.Pki.OcspUrl);
+        // The API on HTTPS under the network CA; OCSP, CRLs and CA certificates on the plain-HTTP port.
+        Assert.Equal(network.PkiUrl.ToString(), network2.Services["pki"].Url);
+        Assert.StartsWith("https://", network2.Services["pki"].Url);
+        Assert.StartsWith("http://", network2.Pki!.Url);
+        Assert.Equal(network2.Pki.Url + "ocsp", network2.Pki.OcspUrl);
         Assert.Contains("BEGIN CERTIFICATE", network2.Pki.SigningChain);
 
         var clerk = PkiSandbox.Client(network.RegistryUrl, SandboxCallers.TokenOf(data, "clerk-121002"), network.Handler);
@@ -83,10 +86,10 @@ public sealed class CliTests
         var answer = await RenkeiCommand.RunAsync("card", "auth", "--card", card, "--pin", "2468", challenge);
         Assert.True(answer.ExitCode == 0, answer.Error);
         var request = JsonSerializer.Deserialize<AuthenticationRequest>(answer.Output, ServiceDefaults.Json)!;
-        var admin = PkiSandbox.Client(network.PkiUrl, SandboxCallers.TokenOf(data, "admin"));
+        var admin = PkiSandbox.Client(network.PkiUrl, SandboxCallers.TokenOf(data, "admin"), network.Handler);
         var verifier = (await (await admin.PostAsJsonAsync("api/verifiers", new RegisterVerifierRequest("ポータル", "government"), ServiceDefaults.Json))
             .Content.ReadFromJsonAsync<VerifierRegistered>(ServiceDefaults.Json))!;
-        var verification = await PkiSandbox.Client(network.PkiUrl, verifier.Token).PostAsJsonAsync("api/verify/authentication", request, ServiceDefaults.Json);
+        var verification = await PkiSandbox.Client(network.PkiUrl, verifier.Token, network.Handler).PostAsJsonAsync("api/verify/authentication", request, ServiceDefaults.Json);
         var result = (await verification.Content.ReadFromJsonAsync<AuthenticationVerification>(ServiceDefaults.Json))!;
         Assert.True(result.Valid, result.Reason);
 
@@ -97,6 +100,49 @@ public sealed class CliTests
         Assert.True(crl.ExitCode == 0, crl.Error);
         Assert.Contains("-----BEGIN X509 CRL-----", crl.Output);
         Assert.NotEqual(0, (await RenkeiCommand.RunAsync("pki", "crl", "--data", data, "--kind", "other")).ExitCode);
+    }
+
+    [Fact]
+    public async Task The_sandbox_PKI_API_answers_only_on_https_while_OCSP_and_CRLs_stay_on_plain_http()
+    {
+        using var folder = new TempFolder();
+        var data = folder.File("data");
+        await using var network = await SandboxNetwork.StartAsync(data);
+        var adminToken = SandboxCallers.TokenOf(data, "admin");
+        var plain = PkiSandbox.Client(new Uri(network.PkiEntry.Url), adminToken);
+
+        // Refused before the token is looked at: a wrong token gets the same answer, and nothing is registered.
+        var refused = await plain.PostAsJsonAsync("api/verifiers", new RegisterVerifierRequest("平文", "government"), ServiceDefaults.Json);
+        await ProblemAssert.IsProblemAsync(refused, 403, "https-required");
+        await ProblemAssert.IsProblemAsync(await PkiSandbox.Client(new Uri(network.PkiEntry.Url), "wrong").GetAsync("api/cards/x"), 403, "https-required");
+        await ProblemAssert.IsProblemAsync(await plain.PostAsJsonAsync("api/verify/authentication", new { }, ServiceDefaults.Json), 403, "https-required");
+
+        // The public side needs no trust in the network CA.
+        Assert.True((await plain.GetAsync("crl/signing.crl")).IsSuccessStatusCode);
+        Assert.Contains("BEGIN CERTIFICATE", await plain.GetStringAsync("ca/chain.pem"));
+
+        // Over HTTPS, a client that does not trust the network CA cannot connect; one that does is served.
+        await Assert.ThrowsAsync<HttpRequestException>(() => PkiSandbox.Client(network.PkiUrl, adminToken).GetAsync("api/cards/x"));
+        var admin = PkiSandbox.Client(network.PkiUrl, adminToken, network.Handler);
+        await ProblemAssert.IsProblemAsync(await admin.GetAsync("api/cards/no-such-card"), 404, "unknown-card");
+        Assert.True((await admin.PostAsJsonAsync("api/verifiers", new RegisterVerifierRequest("暗号化", "government"), ServiceDefaults.Json)).IsSuccessStatusCode);
+
+        // Certificates name the plain-HTTP addresses, which relying parties can fetch without the network CA.
+        var clerk = PkiSandbox.Client(network.RegistryUrl, SandboxCallers.TokenOf(data, "clerk-121002"), network.Handler);
+        var moved = await clerk.PostAsJsonAsync("api/municipalities/121002/events", new
+        {
+            kind = "move-in", from = "abroad", address = "千葉県千葉市中央区中央3-3-3",
+            person = new { familyName = "平文", givenName = "次郎", familyNameKana = "ヒラブン", givenNameKana = "ジロウ", dateOfBirth = "1990-01-01", sex = "male" },
+        }, ServiceDefaults.Json);
+        var number = JsonDocument.Parse(await moved.Content.ReadAsStringAsync()).RootElement.GetProperty("individualNumber").GetString()!;
+        using var keys = IndividualNumberCard.Keys.Create();
+        var issued = await admin.PostAsJsonAsync("api/cards", new IssueCardRequest(number, keys.SigningRequestPem, keys.AuthenticationRequestPem), ServiceDefaults.Json);
+        Assert.True(issued.IsSuccessStatusCode, await issued.Content.ReadAsStringAsync());
+        var card = (await issued.Content.ReadFromJsonAsync<CardIssued>(ServiceDefaults.Json))!;
+        var signing = X509Certificate2.CreateFromPem(card.SigningCertificate);
+        var access = signing.Extensions.OfType<X509AuthorityInformationAccessExtension>().Single();
+        Assert.Equal(network.PkiEntry.OcspUrl, access.EnumerateOcspUris().Single());
+        Assert.Contains(network.PkiEntry.Url + "crl/signing.crl", signing.Extensions["2.5.29.31"]!.Format(false));
     }
 
     [Fact]
@@ -180,7 +226,7 @@ public sealed class CliTests
 
         // A card reported lost is not reset.
         var cardId = IndividualNumberCard.Open(card).CardId;
-        var admin = PkiSandbox.Client(network.PkiUrl, SandboxCallers.TokenOf(data, "admin"));
+        var admin = PkiSandbox.Client(network.PkiUrl, SandboxCallers.TokenOf(data, "admin"), network.Handler);
         Assert.True((await admin.PostAsync($"api/cards/{cardId}/loss", null)).IsSuccessStatusCode);
         var lost = await Reset("--card", card, "--number", number, "--pin", "9753");
         Assert.Equal(1, lost.ExitCode);

@@ -49,7 +49,7 @@ public static class PkiBench
     private static async Task<int> RunAsync(string folder, int cardCount, int seconds, int concurrency)
     {
         await using var network = await SandboxNetwork.StartAsync(folder);
-        // Trusts the network CA for the Registry's HTTPS; the PKI itself answers on plain HTTP.
+        // Trusts the network CA for the Registry's and the PKI API's HTTPS; OCSP is asked on the PKI's plain-HTTP port.
         var handler = Linkage.LinkageSandbox.TrustingHandler(network.Linkage!.NetworkCaPem);
         handler.MaxConnectionsPerServer = concurrency;
         handler.PooledConnectionLifetime = TimeSpan.FromMinutes(10);
@@ -92,7 +92,7 @@ public static class PkiBench
             generator.AddRequest(new CertificateID(CertificateID.DigestSha1, issuer, new BigInteger(X509Certificate2.CreateFromPem(card.SigningCertificate).SerialNumber, 16)));
             return generator.Generate().GetEncoded();
         }).ToArray();
-        using var anonymous = Client(handler, network.PkiUrl, null);
+        using var anonymous = Client(handler, new Uri(network.PkiEntry.Url), null);
         var ocsp = await MeasureAsync("OCSP", seconds, concurrency, ocspBodies, async body =>
         {
             var content = new ByteArrayContent(body);

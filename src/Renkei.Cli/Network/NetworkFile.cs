@@ -10,7 +10,10 @@ public sealed record ServiceEntry(string Url);
 /// DIR/network.json: what <c>renkei up</c> is running (each service's URL), so that other
 /// commands use that network instead of starting their own.
 /// </summary>
-/// <summary>The PKI's public side: its OCSP responder and the CA chains (issuing CA then root, PEM).</summary>
+/// <summary>
+/// The PKI's public side, on plain HTTP: its base URL (CRLs under crl/, CA certificates under ca/), its OCSP responder and
+/// the CA chains (issuing CA then root, PEM). Its API is the HTTPS URL of services.pki.
+/// </summary>
 public sealed record PkiEntry(string Url, string OcspUrl, string SigningChain, string AuthenticationChain);
 
 /// <remarks><see cref="NetworkCa"/> is the PEM of the CA that the Registry's, Core's and Node's TLS certificates chain to: clients trust it, and only it, for them.</remarks>

@@ -30,6 +30,7 @@ public sealed class SandboxNetwork : IAsyncDisposable
     /// <summary>A handler that trusts exactly the network CA (Registry, Core and Node); owned by the network.</summary>
     public HttpMessageHandler Handler { get; private set; } = null!;
 
+    /// <summary>The PKI's API on HTTPS under the network CA (its OCSP and CRLs are at <see cref="PkiEntry"/>'s plain-HTTP URL).</summary>
     public Uri PkiUrl { get; private set; } = null!;
 
     public PkiEntry PkiEntry { get; private set; } = null!;
@@ -44,7 +45,8 @@ public sealed class SandboxNetwork : IAsyncDisposable
         var network = new SandboxNetwork(dataFolder);
         var callers = SandboxCallers.LoadOrCreate(dataFolder);
         // The Registry serves HTTPS under the network CA, so Individual Numbers never cross even loopback in the clear; the PKI
-        // presents its own certificate when it calls the Registry, and serves plain HTTP itself (OCSP and CRLs are signed).
+        // presents its own certificate when it calls the Registry and serves its API on HTTPS too, keeping a plain-HTTP port
+        // for OCSP, CRLs and CA certificates (signed answers that relying parties fetch without trusting the network CA).
         (string, string)[] registryTls, pkiTls;
         using (var ca = NetworkCa.LoadOrCreate(Path.Combine(dataFolder, "network")))
         {
@@ -68,7 +70,7 @@ public sealed class SandboxNetwork : IAsyncDisposable
         {
             builder.Environment.ContentRootPath = dataFolder;
             builder.Services.AddSingleton<IHostLifetime, EmbeddedLifetime>();
-            builder.WebHost.UseUrls($"http://127.0.0.1:{(basePort == 0 ? 0 : basePort + 4)}");
+            builder.WebHost.UseUrls($"http://127.0.0.1:{(basePort == 0 ? 0 : basePort + 4)}", $"https://127.0.0.1:{(basePort == 0 ? 0 : basePort + 5)}");
             builder.Configuration.AddInMemoryCollection(Settings(callers, [
                 ("Pki:DataFolder", Path.Combine(dataFolder, "pki")),
                 ("Pki:RegistryUrl", network.RegistryUrl.ToString()),
@@ -77,9 +79,10 @@ public sealed class SandboxNetwork : IAsyncDisposable
                 .. pkiTls]));
         });
         await network.StartAsync(pki);
-        network.PkiUrl = pki.BaseAddress();
+        network.PkiUrl = pki.BaseAddress("https");
         var cas = pki.Services.GetRequiredService<CertificationAuthorities>();
-        network.PkiEntry = new PkiEntry(network.PkiUrl.ToString(), new Uri(network.PkiUrl, "ocsp").ToString(),
+        var pkiPublic = pki.BaseAddress("http");
+        network.PkiEntry = new PkiEntry(pkiPublic.ToString(), new Uri(pkiPublic, "ocsp").ToString(),
             cas.ChainPem(CertificateKind.Signing), cas.ChainPem(CertificateKind.Authentication));
         network.Linkage = await LinkageSandbox.StartAsync(dataFolder, basePort, network.RegistryUrl, callers.First(c => c.Name == "link-keys").Token);
         return network;

@@ -95,11 +95,11 @@ public static class UpCommand
         return command;
     }
 
-    /// <summary>The services' ports (base + 1 to base + 4) that something on loopback already listens on.</summary>
+    /// <summary>The services' ports (base + 1 to base + 5) that something on loopback already listens on.</summary>
     public static List<int> TakenPorts(int basePort)
     {
         var taken = new List<int>();
-        for (var p = basePort + 1; p <= basePort + 4; p++)
+        for (var p = basePort + 1; p <= basePort + 5; p++)
         {
             var listener = new TcpListener(IPAddress.Loopback, p);
             try { listener.Start(); }
@@ -121,10 +121,10 @@ public static class UpCommand
         Console.WriteLine($"""
             Renkei ネットワークを起動しました / the Renkei network is running
               Registry (住基・番号)        {registry}
-              PKI (公的個人認証)          {network.PkiUrl}   OCSP {network.PkiEntry.OcspUrl}
+              PKI (公的個人認証)          {network.PkiUrl}   OCSP・CRL {network.PkiEntry.Url} (HTTP)
               Core (情報提供NWS)          {network.Linkage?.CoreUrl}
               Node (中間サーバー)          {network.Linkage?.NodeUrl}
-              ネットワークCA / network CA  {ca}  (Registry・Core・Node は HTTPS、Core と Node は相互TLS / Registry, Core and Node on HTTPS, mutual TLS between Core and Node)
+              ネットワークCA / network CA  {ca}  (Registry・PKI API・Core・Node は HTTPS、Core と Node は相互TLS / Registry, the PKI's API, Core and Node on HTTPS, mutual TLS between Core and Node)
               OpenAPI                    <service>/openapi/v1.json
               データ / data               {folder}  (network.json: URLs and CA chains)
               トークン / tokens           {Path.Combine(folder, "registry", "callers.json")}, {Path.Combine(folder, "core", "callers.json")}, {Path.Combine(folder, "node", "callers.json")}

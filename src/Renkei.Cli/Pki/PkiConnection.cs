@@ -11,11 +11,12 @@ public sealed class PkiConnection : IAsyncDisposable
 {
     private readonly SandboxNetwork? owned;
 
-    private PkiConnection(Uri url, string adminToken, SandboxNetwork? owned)
+    private PkiConnection(Uri url, string networkCaPem, string adminToken, SandboxNetwork? owned)
     {
         Url = url;
         this.owned = owned;
-        Http = new HttpClient { BaseAddress = url, Timeout = TimeSpan.FromMinutes(2) };
+        // The API answers on HTTPS under the network CA, and only that CA is trusted for it.
+        Http = new HttpClient(Linkage.LinkageSandbox.TrustingHandler(networkCaPem)) { BaseAddress = url, Timeout = TimeSpan.FromMinutes(2) };
         Http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", adminToken);
     }
 
@@ -28,9 +29,10 @@ public sealed class PkiConnection : IAsyncDisposable
     {
         var folder = Path.GetFullPath(dataFolder);
         var token = SandboxCallers.TokenOf(folder, "admin");
-        if (await NetworkFile.FindRunningAsync(folder) is { Pki: { } pki }) return new PkiConnection(new Uri(pki.Url), token, null);
+        if (await NetworkFile.FindRunningAsync(folder) is { NetworkCa: { } ca } running && running.Services.TryGetValue("pki", out var pki))
+            return new PkiConnection(new Uri(pki.Url), ca, token, null);
         var network = await SandboxNetwork.StartAsync(folder);
-        return new PkiConnection(network.PkiUrl, token, network);
+        return new PkiConnection(network.PkiUrl, network.Linkage!.NetworkCaPem, token, network);
     }
 
     public async ValueTask DisposeAsync()
