@@ -30,13 +30,7 @@ public sealed class CliTests
         Assert.Equal(network2.Pki.Url + "ocsp", network2.Pki.OcspUrl);
         Assert.Contains("BEGIN CERTIFICATE", network2.Pki.SigningChain);
 
-        var clerk = PkiSandbox.Client(network.RegistryUrl, SandboxCallers.TokenOf(data, "clerk-121002"), network.Handler);
-        var moved = await clerk.PostAsJsonAsync("api/municipalities/121002/events", new
-        {
-            kind = "move-in", from = "abroad", address = "千葉県千葉市中央区中央1-1-1",
-            person = new { familyName = "番号", givenName = "花子", familyNameKana = "バンゴウ", givenNameKana = "ハナコ", dateOfBirth = "1985-04-01", sex = "female" },
-        }, ServiceDefaults.Json);
-        var number = JsonDocument.Parse(await moved.Content.ReadAsStringAsync()).RootElement.GetProperty("individualNumber").GetString()!;
+        var number = await MoveInAsync(network, data, "番号", "花子", "バンゴウ", "ハナコ", "1985-04-01", "female");
         var card = folder.File("hanako.card");
 
         var refused = await RenkeiCommand.RunAsync("card", "issue", "--data", data, "--number", number, "--pin", "12", "--signing-password", "HANAKO1", "--out", card);
@@ -128,13 +122,7 @@ public sealed class CliTests
         Assert.True((await admin.PostAsJsonAsync("api/verifiers", new RegisterVerifierRequest("暗号化", "government"), ServiceDefaults.Json)).IsSuccessStatusCode);
 
         // Certificates name the plain-HTTP addresses, which relying parties can fetch without the network CA.
-        var clerk = PkiSandbox.Client(network.RegistryUrl, SandboxCallers.TokenOf(data, "clerk-121002"), network.Handler);
-        var moved = await clerk.PostAsJsonAsync("api/municipalities/121002/events", new
-        {
-            kind = "move-in", from = "abroad", address = "千葉県千葉市中央区中央3-3-3",
-            person = new { familyName = "平文", givenName = "次郎", familyNameKana = "ヒラブン", givenNameKana = "ジロウ", dateOfBirth = "1990-01-01", sex = "male" },
-        }, ServiceDefaults.Json);
-        var number = JsonDocument.Parse(await moved.Content.ReadAsStringAsync()).RootElement.GetProperty("individualNumber").GetString()!;
+        var number = await MoveInAsync(network, data, "平文", "次郎", "ヒラブン", "ジロウ", "1990-01-01", "male");
         using var keys = IndividualNumberCard.Keys.Create();
         var issued = await admin.PostAsJsonAsync("api/cards", new IssueCardRequest(number, keys.SigningRequestPem, keys.AuthenticationRequestPem), ServiceDefaults.Json);
         Assert.True(issued.IsSuccessStatusCode, await issued.Content.ReadAsStringAsync());
@@ -152,19 +140,8 @@ public sealed class CliTests
         var data = folder.File("data");
         await using var network = await SandboxNetwork.StartAsync(data);
         await network.Describe().WriteAsync(data);
-        var clerk = PkiSandbox.Client(network.RegistryUrl, SandboxCallers.TokenOf(data, "clerk-121002"), network.Handler);
-        async Task<string> MoveInAsync(string given)
-        {
-            var moved = await clerk.PostAsJsonAsync("api/municipalities/121002/events", new
-            {
-                kind = "move-in", from = "abroad", address = "千葉県千葉市中央区中央2-2-2",
-                person = new { familyName = "窓口", givenName = given, familyNameKana = "マドグチ", givenNameKana = "テスト", dateOfBirth = "1975-07-07", sex = "male" },
-            }, ServiceDefaults.Json);
-            Assert.True(moved.IsSuccessStatusCode, await moved.Content.ReadAsStringAsync());
-            return JsonDocument.Parse(await moved.Content.ReadAsStringAsync()).RootElement.GetProperty("individualNumber").GetString()!;
-        }
-        var number = await MoveInAsync("一郎");
-        var stranger = await MoveInAsync("二郎");
+        var number = await MoveInAsync(network, data, "窓口", "一郎", "マドグチ", "イチロウ", "1975-07-07", "male");
+        var stranger = await MoveInAsync(network, data, "窓口", "二郎", "マドグチ", "ジロウ", "1975-07-07", "male");
         var card = folder.File("ichiro.card");
         var issued = await RenkeiCommand.RunAsync("card", "issue", "--data", data, "--number", number, "--pin", "2468", "--signing-password", "ICHIRO1", "--out", card);
         Assert.True(issued.ExitCode == 0, issued.Error);
@@ -239,5 +216,19 @@ public sealed class CliTests
         var english = help.Output.IndexOf("reset PINs at the municipality", StringComparison.Ordinal);
         Assert.True(japanese >= 0 && english > japanese, help.Output);
         Assert.Contains("--input-assist-pin", help.Output);
+    }
+
+    /// <summary>千葉市's clerk records a synthetic person moving in from abroad; returns their Individual Number.</summary>
+    private static async Task<string> MoveInAsync(SandboxNetwork network, string data, string family, string given, string familyKana, string givenKana,
+        string dateOfBirth, string sex)
+    {
+        using var clerk = PkiSandbox.Client(network.RegistryUrl, SandboxCallers.TokenOf(data, "clerk-121002"), network.Handler);
+        var moved = await clerk.PostAsJsonAsync("api/municipalities/121002/events", new
+        {
+            kind = "move-in", from = "abroad", address = "千葉県千葉市中央区中央1-1-1",
+            person = new { familyName = family, givenName = given, familyNameKana = familyKana, givenNameKana = givenKana, dateOfBirth, sex },
+        }, ServiceDefaults.Json);
+        Assert.True(moved.IsSuccessStatusCode, await moved.Content.ReadAsStringAsync());
+        return JsonDocument.Parse(await moved.Content.ReadAsStringAsync()).RootElement.GetProperty("individualNumber").GetString()!;
     }
 }
