@@ -75,7 +75,7 @@ public static class ServiceDefaults
             {
                 problem.Type = Problems.Type("malformed-request");
                 problem.Title = Problems.MalformedTitle;
-                problem.Detail = bad.InnerException is JsonException json ? DescribeJson(json) : bad.Message;
+                problem.Detail = bad.InnerException is JsonException json ? DescribeJson(json) : DescribeBinding(bad.Message);
             }
             return;
         }
@@ -129,6 +129,39 @@ public static class ServiceDefaults
     /// Which field of the body is wrong and why, in the client's terms: the field's path, never the
     /// .NET type it maps to (the framework's own message names that).
     /// </summary>
+    /// <summary>
+    /// The framework's reasons for a parameter it could not bind, said in our words: they name .NET types and offer
+    /// developer hints, and a value given is not echoed (it may hold a number).
+    /// </summary>
+    public static string DescribeBinding(string message)
+    {
+        if (BindingFailure.Match(message) is { Success: true } failed)
+            return $"「{failed.Groups["name"].Value}」の値を読めません / the value of '{failed.Groups["name"].Value}' cannot be read: give a {Kind(failed.Groups["type"].Value)}.";
+        if (MissingFromQuery.Match(message) is { Success: true } query)
+            return $"クエリ「{query.Groups["name"].Value}」が必要です / the query parameter '{query.Groups["name"].Value}' is required.";
+        if (message.StartsWith("Implicit body inferred", StringComparison.Ordinal) || MissingFromBody.IsMatch(message))
+            return "本文（JSON）が必要です / a JSON body is required, and null is not one.";
+        return "要求を読み取れません / the request cannot be read: " + message;
+
+        static string Kind(string type) => type.Replace("Nullable<", "").TrimEnd('>') switch
+        {
+            "int" or "long" or "short" or "Int32" or "Int64" => "whole number",
+            "bool" or "Boolean" => "true or false",
+            "DateOnly" => "date (yyyy-MM-dd)",
+            "DateTimeOffset" or "DateTime" => "time (ISO 8601)",
+            _ => "value of the expected form",
+        };
+    }
+
+    private static readonly System.Text.RegularExpressions.Regex BindingFailure =
+        new("^Failed to bind parameter \"(?<type>\\S+) (?<name>[^\"]+)\" from", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
+    private static readonly System.Text.RegularExpressions.Regex MissingFromQuery =
+        new("^Required parameter \"\\S+ (?<name>[^\"]+)\" was not provided from query", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
+    private static readonly System.Text.RegularExpressions.Regex MissingFromBody =
+        new("^Required parameter \"[^\"]+\" was not provided from body", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
     public static string DescribeJson(JsonException json)
     {
         var at = json.LineNumber is { } line ? $" (line {line + 1}, byte {json.BytePositionInLine + 1})" : "";

@@ -51,5 +51,26 @@ public class FrameworkProblemTests
         Assert.Contains("line 1", broken.GetProperty("detail").GetString());
     }
 
+    [Theory, StorageData]
+    public async Task A_parameter_the_framework_cannot_bind_is_described_in_both_languages_without_echoing_it(StorageProvider provider)
+    {
+        await using var registry = await RegistryHost.StartAsync(provider);
+        var query = await ProblemAssert.IsProblemAsync(await registry.Client("events-token").GetAsync("api/events?after=1234x"), 400, "malformed-request");
+        var detail = query.GetProperty("detail").GetString()!;
+        Assert.StartsWith("「after」の値を読めません / ", detail);
+        Assert.Contains("whole number", detail);
+        Assert.DoesNotContain("1234x", detail);
+        Assert.DoesNotContain("Failed to bind", detail);
+
+        var url = $"api/municipalities/{RegistryHost.Chiba}/events";
+        foreach (var body in new[] { "null", "" })
+        {
+            var missing = await ProblemAssert.IsProblemAsync(await registry.Client("chiba-clerk").PostAsync(url, Json(body)), 400, "malformed-request");
+            detail = missing.GetProperty("detail").GetString()!;
+            Assert.StartsWith("本文（JSON）が必要です / ", detail);
+            Assert.DoesNotContain("Service", detail);
+        }
+    }
+
     private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
 }
