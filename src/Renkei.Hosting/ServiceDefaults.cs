@@ -186,6 +186,8 @@ public static class ServiceDefaults
         options.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
         options.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
         options.Encoder = JavaScriptEncoder.Create(UnicodeRanges.All);
+        // The web defaults read "1" as 1; a number given as a string is a value of the wrong type, refused as such.
+        options.NumberHandling = JsonNumberHandling.Strict;
         if (!options.Converters.OfType<NamedEnumConverter>().Any())
         {
             options.Converters.Add(new NamedEnumConverter());

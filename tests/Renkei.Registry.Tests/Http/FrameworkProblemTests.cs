@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using System.Text;
+using Renkei.Hosting;
 using Renkei.Hosting.Storage;
 using Renkei.Testing;
 
@@ -70,6 +71,16 @@ public class FrameworkProblemTests
             Assert.StartsWith("本文（JSON）が必要です / ", detail);
             Assert.DoesNotContain("Service", detail);
         }
+    }
+
+    private sealed record Counted(int Count);
+
+    [Fact]
+    public void A_number_given_as_a_string_is_a_value_of_the_wrong_type()
+    {
+        var services = ServiceDefaults.Configure(new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web));
+        Assert.Equal(1, System.Text.Json.JsonSerializer.Deserialize<Counted>("{\"count\": 1}", services)!.Count);
+        Assert.Throws<System.Text.Json.JsonException>(() => System.Text.Json.JsonSerializer.Deserialize<Counted>("{\"count\": \"1\"}", services));
     }
 
     private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
