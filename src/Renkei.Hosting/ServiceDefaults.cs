@@ -44,13 +44,32 @@ public static class ServiceDefaults
             return Task.CompletedTask;
         }).AddSchemaTransformer((schema, context, _) =>
         {
-            // The document cannot see through our enum converter: say what it reads and writes, the names.
+            // The document cannot see through our converters: say what they read and write, the names of an enum and text.
             if (NamedEnumConverter.NamesOf(context.JsonTypeInfo.Type) is { } names)
             {
                 schema.Type = JsonSchemaType.String;
                 schema.Enum = [.. names.Select(n => (JsonNode)JsonValue.Create(n))];
             }
+            else if (context.JsonTypeInfo.Type == typeof(string)) schema.Type = JsonSchemaType.String;
+            else if (NumberFormats.TryGetValue(context.JsonTypeInfo.Type.Name, out var pattern))
+            {
+                schema.Type = JsonSchemaType.String;
+                schema.Pattern = pattern;
+            }
             return Task.CompletedTask;
+        }).AddOperationTransformer(async (operation, context, ct) =>
+        {
+            // Every failure is a problem detail (the corporate number search keeps the National Tax Agency's own errors).
+            if (context.Description.RelativePath?.StartsWith("4/", StringComparison.Ordinal) == true) return;
+            operation.Responses ??= [];
+            operation.Responses.TryAdd("default", new OpenApiResponse
+            {
+                Description = "失敗 / a failure: an RFC 9457 problem detail whose type (urn:renkei:problem:…) names it",
+                Content = new Dictionary<string, OpenApiMediaType>
+                {
+                    ["application/problem+json"] = new() { Schema = await context.GetOrCreateSchemaAsync(typeof(Microsoft.AspNetCore.Mvc.ProblemDetails), null, ct) },
+                },
+            });
         }));
         builder.Services.Configure<CallerOptions>(builder.Configuration);
         builder.Services.AddCallers();
@@ -58,6 +77,15 @@ public static class ServiceDefaults
         builder.AddRenkeiTls();
         return builder;
     }
+
+    /// <summary>Number types that travel as digit strings (by type name: Core and Node must not load the Individual Number's type).</summary>
+    private static readonly Dictionary<string, string> NumberFormats = new()
+    {
+        ["IndividualNumber"] = "^[0-9]{12}$",
+        ["CorporateNumber"] = "^[0-9]{13}$",
+        ["ResidentRecordCode"] = "^[0-9]{11}$",
+        ["LocalGovernmentCode"] = "^[0-9]{6}$",
+    };
 
     /// <summary>
     /// Problems the framework writes itself get a stable type of ours too: an unreadable body or query

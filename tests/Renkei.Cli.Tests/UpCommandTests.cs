@@ -41,6 +41,7 @@ public class UpCommandTests
             var url = new Uri(described.GetProperty("services").GetProperty(service).GetProperty("url").GetString()!);
             Assert.Equal("https", url.Scheme);
             Assert.Equal(200, (int)(await trusted.GetAsync(new Uri(url, "health"))).StatusCode);
+            Assert.Equal(200, (int)(await trusted.GetAsync(new Uri(url, "openapi/v1.json"))).StatusCode);
             await Assert.ThrowsAsync<HttpRequestException>(() => http.GetAsync(new Uri(url, "health")));
         }
         // The PKI's public side (OCSP, CRLs) stays on plain HTTP for relying parties.

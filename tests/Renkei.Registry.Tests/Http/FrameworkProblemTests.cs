@@ -73,6 +73,27 @@ public class FrameworkProblemTests
         }
     }
 
+    [Theory, StorageData]
+    public async Task The_openapi_document_types_text_and_number_strings_and_describes_failures_as_problems(StorageProvider provider)
+    {
+        await using var registry = await RegistryHost.StartAsync(provider);
+        var document = await registry.Client().GetFromJsonAsync<System.Text.Json.JsonElement>("openapi/v1.json");
+        var schemas = document.GetProperty("components").GetProperty("schemas");
+        static string Types(System.Text.Json.JsonElement schema) => schema.GetProperty("type").ToString();
+        var request = schemas.GetProperty("ResidentEventRequest").GetProperty("properties");
+        foreach (var field in new[] { "address", "individualNumber", "residentId" })
+            Assert.Contains("string", Types(request.GetProperty(field)));
+        var code = schemas.GetProperty("LocalGovernmentCode");
+        Assert.Contains("string", Types(code));
+        Assert.Equal("^[0-9]{6}$", code.GetProperty("pattern").GetString());
+
+        var paths = document.GetProperty("paths");
+        var failure = paths.GetProperty("/api/municipalities/{code}/events").GetProperty("post").GetProperty("responses").GetProperty("default");
+        Assert.True(failure.GetProperty("content").TryGetProperty("application/problem+json", out _));
+        // The corporate number search answers its errors as the National Tax Agency's API does, not as problems.
+        Assert.False(paths.GetProperty("/4/num").GetProperty("get").GetProperty("responses").TryGetProperty("default", out _));
+    }
+
     private sealed record Counted(int Count);
 
     [Fact]
