@@ -55,12 +55,25 @@ public class PermissionTableTests
     [InlineData("kashiwa", "bunkyo-child-medical-subsidy", "kashiwa", "local-tax", "requester-not-permitted")]
     [InlineData("bunkyo", "bunkyo-child-medical-subsidy", "kashiwa", "local-tax", "provider-not-permitted")]
     [InlineData("chiba", "tokyo-tuition-top-up", "bunkyo", "local-tax", "requester-not-permitted")]
+    // A row naming kinds means another agency of that kind (別表第二's "another mayor", "another insurer").
+    [InlineData("bunkyo", "child-allowance", "bunkyo", "local-tax", "provider-not-permitted")]
+    [InlineData("kashiwa", "vaccination", "kashiwa", "vaccination", "provider-not-permitted")]
+    [InlineData("insurer", "specific-health-checkup", "insurer", "specific-health-checkup", "provider-not-permitted")]
     public void Anything_no_row_allows_is_refused_with_the_reason(string requester, string affair, string provider, string item, string slug)
     {
         var decision = Table.Check(Party(requester), affair, Party(provider), item);
         Assert.False(decision.Permitted);
         Assert.Equal(slug, decision.RefusalSlug);
         Assert.Contains(" / ", decision.Reason);
+    }
+
+    [Fact]
+    public void An_agency_asking_itself_is_told_that_only_an_ordinance_row_allows_it()
+    {
+        var decision = Table.Check(Bunkyo, "child-allowance", Bunkyo, "local-tax");
+        Assert.Equal("provider-not-permitted", decision.RefusalSlug);
+        Assert.Contains("sameAsRequester", decision.Reason);
+        Assert.True(Table.Check(Bunkyo, "bunkyo-child-medical-subsidy", Bunkyo, "national-health-insurance").Permitted);
     }
 
     [Fact]

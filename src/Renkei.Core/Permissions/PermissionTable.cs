@@ -9,10 +9,14 @@ namespace Renkei.Core.Permissions;
 /// <summary>Which requesters or providers a row names: agency kinds, particular agencies, or the requester itself.</summary>
 public sealed record PartyMatch(List<AgencyKind>? Kinds = null, List<string>? Agencies = null, bool SameAsRequester = false)
 {
-    public bool Matches(Agency party, Agency requester) =>
-        (SameAsRequester && party.AgencyId == requester.AgencyId)
-        || (Kinds?.Contains(party.Kind) ?? false)
-        || (Agencies?.Contains(party.AgencyId) ?? false);
+    public bool Matches(Agency party) => (Kinds?.Contains(party.Kind) ?? false) || (Agencies?.Contains(party.AgencyId) ?? false);
+
+    /// <summary>
+    /// Kinds and agencies name other agencies: 別表第二's provider is another party (another mayor, another insurer). An agency
+    /// asks itself only under a row that says so (<see cref="SameAsRequester"/>: an ordinance's linkage inside one municipality).
+    /// </summary>
+    public bool MatchesProvider(Agency provider, Agency requester) =>
+        provider.AgencyId == requester.AgencyId ? SameAsRequester : Matches(provider);
 }
 
 /// <summary>One row of the permission table (別表第二): requester, affair, provider, items, legal basis.</summary>
@@ -93,15 +97,16 @@ public sealed class PermissionTable
             return PermissionDecision.Refuse("affair-not-in-table", $"事務「{affair}」は照会可能な事務として定められていません / The affair '{affair}' is not in the permission table.");
         if (!Items.ContainsKey(item))
             return PermissionDecision.Refuse("item-not-in-table", $"特定個人情報「{item}」は定められていません / The item '{item}' is not in the permission table.");
-        var rows = Rows.Where(r => r.Affair == affair).ToList();
-        if (!rows.Any(r => r.Requester.Matches(requester, requester)))
+        var rows = Rows.Where(r => r.Affair == affair && r.Requester.Matches(requester)).ToList();
+        if (rows.Count == 0)
             return PermissionDecision.Refuse("requester-not-permitted",
                 $"{requester.Name}はこの事務の情報照会者ではありません / {requester.Kind} {requester.AgencyId} is not a requester for '{affair}'.");
-        rows = rows.Where(r => r.Requester.Matches(requester, requester)).ToList();
-        if (!rows.Any(r => r.Provider.Matches(provider, requester)))
-            return PermissionDecision.Refuse("provider-not-permitted",
-                $"{provider.Name}はこの事務の情報提供者ではありません / {provider.Kind} {provider.AgencyId} is not a provider for '{affair}' to this requester.");
-        var row = rows.FirstOrDefault(r => r.Provider.Matches(provider, requester) && r.Items.Contains(item));
+        rows = rows.Where(r => r.Provider.MatchesProvider(provider, requester)).ToList();
+        if (rows.Count == 0)
+            return PermissionDecision.Refuse("provider-not-permitted", provider.AgencyId == requester.AgencyId
+                ? $"この事務では自機関に照会できません（条例で定める庁内連携の行に限ります） / For '{affair}' an agency cannot ask itself: only a row of an ordinance's linkage inside the agency (sameAsRequester) allows that."
+                : $"{provider.Name}はこの事務の情報提供者ではありません / {provider.Kind} {provider.AgencyId} is not a provider for '{affair}' to this requester.");
+        var row = rows.FirstOrDefault(r => r.Items.Contains(item));
         return row is null
             ? PermissionDecision.Refuse("item-not-permitted", $"この事務では「{item}」を照会できません / No row allows the item '{item}' for '{affair}' between these agencies.")
             : new PermissionDecision(true, row.Id, row.LegalBasis, null, null);
