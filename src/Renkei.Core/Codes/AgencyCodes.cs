@@ -59,6 +59,13 @@ public sealed class AgencyCodes
         return System.Buffers.Text.Base64Url.EncodeToString(code);
     }
 
+    /// <summary>Whether <paramref name="code"/> has a code's form (base64url of its bytes), whoever it was made for.</summary>
+    public static bool IsWellFormed(string? code)
+    {
+        Span<byte> raw = stackalloc byte[CodeBytes];
+        return code?.Length == CodeChars && Base64UrlText.TryDecodeExact(code, raw);
+    }
+
     /// <summary>Opens a code that <paramref name="agencyId"/> presents; false for a code not made for that agency by this key.</summary>
     public bool TryOpen(string agencyId, string? code, Span<byte> linkKey)
     {

@@ -32,7 +32,7 @@ public static class RelayApi
         var inquiries = envelope.BodyAs<InquiryBody>(RelayKinds.Inquiries);
         if (inquiries is null || !inquiries.All(IsComplete) || inquiries.DistinctBy(i => i.MessageId).Count() != inquiries.Count)
             return Problems.BadRequest("malformed-inquiry", "照会の内容が読めません / The inquiry could not be read",
-                $"The body is a list of 1 to {RelayKinds.MaxPerMessage} inquiries, each with its own message id, code, affair, provider and item (names of at most {RelayKinds.MaxNameLength} characters).");
+                $"The body is a list of 1 to {RelayKinds.MaxPerMessage} inquiries, each with its own message id, a code of the form the core issues, affair, provider and item (names of at most {RelayKinds.MaxNameLength} characters).");
 
         // Checked after the whole message reads, so that a malformed message claims nothing.
         if (!verifier.ClaimAll(envelope, inquiries.Select(q => q.MessageId)))
@@ -75,7 +75,8 @@ public static class RelayApi
             JsonSerializer.Serialize(answers, ServiceDefaults.Json), core.Keys.Signing, time, envelope.MessageId));
     }
 
-    private static bool IsComplete(InquiryBody q) => Envelope.IsId(q.MessageId) && !string.IsNullOrEmpty(q.AgencyCode)
+    // A code of the wrong form is refused with the message: whatever it holds would otherwise stay in the core's records.
+    private static bool IsComplete(InquiryBody q) => Envelope.IsId(q.MessageId) && AgencyCodes.IsWellFormed(q.AgencyCode)
         && Named(q.Affair) && Named(q.Item) && Named(q.Provider);
 
     private static bool Named(string? name) => name is { Length: > 0 and <= RelayKinds.MaxNameLength };

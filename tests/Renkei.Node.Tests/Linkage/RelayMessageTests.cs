@@ -132,6 +132,11 @@ public class RelayMessageTests
             "[null]",
             "{not json",
             JsonSerializer.Serialize(new[] { Inquiry() with { MessageId = "not-an-id" } }, ServiceDefaults.Json),
+            // Only a code's own form reaches the core's undeletable log: never a number, nor text of any length.
+            JsonSerializer.Serialize(new[] { Inquiry(agencyCode: "123456789018") }, ServiceDefaults.Json),
+            JsonSerializer.Serialize(new[] { Inquiry(agencyCode: code[..^1] + "=") }, ServiceDefaults.Json),
+            JsonSerializer.Serialize(new[] { Inquiry(agencyCode: code + "A") }, ServiceDefaults.Json),
+            JsonSerializer.Serialize(new[] { Inquiry(agencyCode: new string('A', 200_000)) }, ServiceDefaults.Json),
         })
             await ProblemAssert.IsProblemAsync(await Send(body), 400, "malformed-inquiry");
         Assert.Equal(5L, await Recorded());
