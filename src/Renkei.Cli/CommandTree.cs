@@ -52,7 +52,23 @@ public static class CommandTree
     public static async Task<int> RunAsync(string[] args)
     {
         var parse = Create().Parse(args);
-        if (parse.Errors.Count == 0) return await parse.InvokeAsync();
+        if (parse.Errors.Count == 0)
+        {
+            try { return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }); }
+            catch (UnauthorizedAccessException e)
+            {
+                // A data folder or file this user may not use (a system folder, another user's): something to act on, not a stack trace.
+                Console.Error.WriteLine($"ファイルまたはフォルダを使う権限がありません。--data などで別の場所を指定してください / permission denied: {e.Message} Choose another place (--data, --out).");
+                return 1;
+            }
+            catch (OperationCanceledException) { return Interruption.ExitCode; }
+            catch (Exception e)
+            {
+                // What the library's own handler would print: a fault of ours, which the trace helps to find.
+                Console.Error.WriteLine("Unhandled exception: " + e);
+                return 1;
+            }
+        }
         var output = new StringWriter();
         var error = new StringWriter();
         var exit = parse.Invoke(new InvocationConfiguration { Output = output, Error = error });

@@ -62,6 +62,20 @@ public class RegistryCommandTests
         Assert.True(result.ExitCode == 0, result.Error);
     }
 
+    [Theory]
+    [InlineData("registry", "seed", "--municipalities", "1", "--residents", "5")]
+    [InlineData("up", "--port", "0")]
+    [InlineData("demo", "moving-family")]
+    public async Task A_data_folder_the_user_may_not_write_is_one_line_to_act_on_not_a_stack_trace(params string[] command)
+    {
+        // The kernel's own folder refuses new entries even to root, as a system folder refuses an ordinary user.
+        var result = await RenkeiCommand.RunAsync([.. command, "--data", "/sys/renkei-denied"]);
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("権限がありません", result.Error);
+        Assert.DoesNotContain("   at ", result.Error);
+        Assert.DoesNotContain("Unhandled exception", result.Error);
+    }
+
     [Fact]
     public async Task Seed_then_export_gives_a_header_and_one_valid_row_per_resident()
     {
