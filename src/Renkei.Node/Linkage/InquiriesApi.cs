@@ -56,10 +56,21 @@ public static class InquiriesApi
                 $"Ask someone assigned '{request.Affair}'.");
         }
         if (code is null)
+        {
+            await RecordUnaskedAsync(tenant, request, messageId, requestedAt);
             return Problems.NotFound("no-agency-code", "この宛名番号の符号がありません / No agency code for this addressee",
                 "Obtain the code through the addressee system first.");
+        }
         return TypedResults.Ok(await AskAsync(tenant, request, code, relay, time));
     }
+
+    /// <summary>
+    /// An inquiry that cannot be sent for want of the person's code is recorded as an error with no code, as every
+    /// refused inquiry is: it never reaches the core, but the requester's log shows it was attempted.
+    /// </summary>
+    public static Task RecordUnaskedAsync(Tenant tenant, InquiryRequest request, string messageId, DateTimeOffset requestedAt) =>
+        tenant.Records.AppendAsync(new ProvisionEntry(messageId, requestedAt, null, tenant.AgencyId, request.Provider!, request.Affair!,
+            request.Item!, null, Outcome.Error, "no-agency-code", false));
 
     /// <summary>The affair, provider and item of an inquiry: each required, and no longer than a name the relay carries.</summary>
     public static void CheckNames(string? affair, string? provider, string? item, Dictionary<string, string[]> errors)

@@ -100,8 +100,13 @@ public sealed class InquiryBatchWorker(TenantDirectory tenants, InquiryRelay rel
         var code = await tenant.AgencyCodeOfAsync(addresseeNumber, ct);
         InquiryResponse answer;
         if (code is null)
-            // As an immediate inquiry: nothing can be asked without the person's code, so nothing is sent or recorded.
-            answer = new InquiryResponse("", Outcome.Error, "no-agency-code", batch.Provider, batch.Item);
+        {
+            // As an immediate inquiry: nothing can be asked without the person's code, so nothing is sent; the attempt is recorded.
+            var messageId = Envelope.NewId();
+            await InquiriesApi.RecordUnaskedAsync(tenant, new InquiryRequest(addresseeNumber, batch.Affair, batch.Provider, batch.Item, batch.NotBefore),
+                messageId, time.GetUtcNow());
+            answer = new InquiryResponse(messageId, Outcome.Error, "no-agency-code", batch.Provider, batch.Item);
+        }
         else
         {
             try

@@ -158,10 +158,13 @@ public class InquiryBatchTests
         }
         for (var i = 1; i <= 3; i++)
             Assert.Equal(results[i - 1].GetProperty("messageId").GetString(), Assert.Single(await people.RecordsAsync(K, $"K-{i}")).GetProperty("messageId").GetString());
-        // B-99 has no code: as an immediate inquiry, nothing was sent, so the core saw four inquiries.
-        Assert.False(results[4].TryGetProperty("messageId", out _));
+        // B-99 has no code: as an immediate inquiry, nothing was sent, so the core saw four inquiries; Bunkyo recorded the attempt, with no code.
+        var unasked = results[4].GetProperty("messageId").GetString()!;
         await using var c = await network.CoreDatabase.OpenAsync();
         Assert.Equal(4L, await c.ScalarAsync<long>("SELECT COUNT(*) FROM provision_records"));
+        await using (var b = await network.TenantDatabases[B].OpenAsync())
+            Assert.Equal(["Error|no-agency-code|"], await b.QueryAsync("SELECT outcome, reason, code FROM provision_records WHERE message_id = @m",
+                r => $"{r.GetString(0)}|{r.GetString(1)}|{(r.IsDBNull(2) ? "" : "code")}", null, ("m", unasked)));
 
         // A copy older than asked and a table refusal are answers per person too.
         var later = await people.SubmittedAsync(["B-1", "B-2"], notBefore: DateTimeOffset.UtcNow.AddDays(1));

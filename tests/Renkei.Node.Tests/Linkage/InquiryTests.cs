@@ -163,9 +163,13 @@ public class InquiryTests
         var records = await LinkageNetwork.Ensure(await network.NodeClient("bunkyo-auditor").GetAsync($"api/tenants/{B}/records?addresseeNumber=B-0001"));
         var refused = Assert.Single(records.EnumerateArray());
         Assert.Equal(("not-permitted", "affair-not-assigned"), (refused.GetProperty("outcome").GetString(), refused.GetProperty("reason").GetString()));
-        // Nothing reached the core.
+        // Nothing reached the core; the inquiry that had no code to send is recorded at Bunkyo too, with no code.
         await using var c = await network.CoreDatabase.OpenAsync();
         Assert.Equal(0L, await c.ScalarAsync<long>("SELECT COUNT(*) FROM provision_records"));
+        await using var b = await network.TenantDatabases[B].OpenAsync();
+        Assert.Equal(["Error|no-agency-code", "NotPermitted|affair-not-assigned"],
+            (await b.QueryAsync("SELECT outcome, reason FROM provision_records WHERE code IS NULL OR reason = 'affair-not-assigned'",
+                r => $"{r.GetString(0)}|{r.GetString(1)}")).Order());
     }
 
     [Theory, StorageData]
