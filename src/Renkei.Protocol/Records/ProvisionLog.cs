@@ -413,7 +413,8 @@ public sealed class ProvisionLog(Database database, string party, ECDsa signingK
             SELECT COALESCE((SELECT seq FROM provision_records WHERE seq > @from AND retain_until >= @cutoff ORDER BY seq LIMIT 1) - 1,
                 (SELECT MAX(seq) FROM provision_records), 0)
             """, r => Convert.ToInt64(r.GetValue(0)), tx, ("from", from), ("cutoff", TimeText(now - ErasureMargin)))).Single();
-        if (!resign) through = Math.Min(through, from + ErasureChunk);
+        // Signing again what was erased before writes nothing new; what is erased beyond it keeps to a chunk per transaction.
+        through = Math.Min(through, (resign ? stored!.Through : from) + ErasureChunk);
         if (through <= from && !resign) return null;
         var erased = await c.ExecuteAsync("UPDATE provision_records SET code = NULL, erased_at = @at WHERE seq > @from AND seq <= @through AND erased_at IS NULL",
             tx, ("at", TimeText(now)), ("from", from), ("through", through));

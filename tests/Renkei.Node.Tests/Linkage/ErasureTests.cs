@@ -198,6 +198,29 @@ public class ErasureTests
     }
 
     [Theory, StorageData]
+    public async Task Signing_an_erasure_again_under_a_new_key_keeps_to_ten_thousand_new_erasures_per_transaction(StorageProvider provider)
+    {
+        await using var network = await StartAsync(provider);
+        var database = network.TenantDatabases[LinkageNetwork.PensionService];
+        using var keys = PartyKeys.Generate();
+        var log = OwnLog(network, keys);
+        await log.AppendAllAsync([.. Enumerable.Range(0, 500).Select(n => Entry($"a{n}", NineYearsAgo))]);
+        Assert.Equal(500, await log.EraseExpiredAsync());
+        for (var i = 0; i < 21; i++)
+            await log.AppendAllAsync([.. Enumerable.Range(0, i < 20 ? 500 : 7).Select(n => Entry($"c{i}-{n}", NineYearsAgo))]);
+
+        using var renewed = PartyKeys.Generate();
+        var relogged = new ProvisionLog(database, "p", renewed.Signing, 7, TimeProvider.System);
+        Assert.Equal(10_007, await relogged.EraseExpiredAsync());
+        Assert.Equal(10_507, (await relogged.ErasureAsync())!.Through);
+        Assert.True((await relogged.ErasureAsync())!.HasValidSignature(renewed.Signing));
+        await using var c = await database.OpenAsync();
+        // The new signature covers the 500 erased before at no cost; the 10,007 new erasures take two transactions.
+        Assert.Equal(2L, await c.ScalarAsync<long>("SELECT COUNT(DISTINCT erased_at) FROM provision_records WHERE seq > 500"));
+        Assert.Equal(new LogCheck(true, null), await relogged.CheckAsync());
+    }
+
+    [Theory, StorageData]
     public async Task A_record_only_just_past_its_retention_waits_for_the_margin_and_does_not_fail_the_erasure(StorageProvider provider)
     {
         await using var network = await StartAsync(provider);
