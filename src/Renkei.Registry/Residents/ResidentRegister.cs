@@ -145,7 +145,7 @@ public sealed class ResidentRegister(Database database, NumberingAuthority numbe
         else if (request.IndividualNumber is { } number)
         {
             current = await ResidentStore.FindByNumberAsync(c, number, tx);
-            if (current is null && await NumberingAuthority.StateOfAsync(c, number) == NumberState.Superseded)
+            if (current is null && await NumberingAuthority.StateOfAsync(c, number, tx) == NumberState.Superseded)
                 return (null, SupersededNumber);
         }
         return current is null ? (null, UnknownResident) : (current, null);
