@@ -93,11 +93,15 @@ public sealed record ResidentEvent
     public bool Abroad { get; init; }
     public string? Reason { get; init; }
 
-    /// <summary>Which of the items others care about this event changed, for the published feed.</summary>
+    /// <summary>
+    /// Which of the items others care about this event changed, for the published feed. A move-in that
+    /// starts a record (a newcomer from abroad, given a code here) brings every item; a returning
+    /// resident's carries their items too, but only the address, status and municipality are new.
+    /// </summary>
     public IReadOnlyList<string> ChangedItems => Kind switch
     {
         ResidentEventKind.Birth or ResidentEventKind.Registered => ["name", "address", "date-of-birth", "sex", "status", "number"],
-        ResidentEventKind.MoveIn => Person is null ? ["address", "status", "municipality"] : ["name", "address", "date-of-birth", "sex", "status", "number", "municipality"],
+        ResidentEventKind.MoveIn => ResidentRecordCode is null ? ["address", "status", "municipality"] : ["name", "address", "date-of-birth", "sex", "status", "number", "municipality"],
         ResidentEventKind.MoveOut => ["status"],
         ResidentEventKind.AddressChange => ["address"],
         ResidentEventKind.NameChange => ["name"],
