@@ -131,6 +131,12 @@ public static class ResidentEventValidation
             }
         }
 
+        // Last, so that it names the fault in a field another check would call too long or not katakana.
+        StoredText.Check(errors, "", ("address", r.Address), ("relationship", r.Relationship), ("familyName", r.FamilyName),
+            ("givenName", r.GivenName), ("familyNameKana", r.FamilyNameKana), ("givenNameKana", r.GivenNameKana));
+        StoredText.Check(errors, "person.", ("familyName", r.Person?.FamilyName), ("givenName", r.Person?.GivenName),
+            ("familyNameKana", r.Person?.FamilyNameKana), ("givenNameKana", r.Person?.GivenNameKana));
+
         if (errors.Count > 0) return (null, errors);
         return (new ValidEventRequest(kind, occurredOn, r.ResidentId, number, person, address.Length == 0 ? null : address,
             r.HouseholdId, RegisterText.Normalize(r.Relationship) is { Length: > 0 } rel ? rel : null, abroad, destination, newName), errors);

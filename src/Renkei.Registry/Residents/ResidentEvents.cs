@@ -166,10 +166,11 @@ public static class ResidentProjection
 /// <summary>Normalises text the way the register compares it: NFKC, single spaces.</summary>
 public static class RegisterText
 {
+    /// <summary>What <see cref="StoredText"/> refuses is dropped here, so that normalising never throws; validation names it.</summary>
     public static string Normalize(string? text)
     {
         if (string.IsNullOrWhiteSpace(text)) return "";
-        var n = text.Normalize(NormalizationForm.FormKC).Trim();
+        var n = StoredText.Sanitize(text).Normalize(NormalizationForm.FormKC).Trim();
         var sb = new StringBuilder(n.Length);
         var space = false;
         foreach (var c in n)
