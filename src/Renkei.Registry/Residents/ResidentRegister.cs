@@ -62,6 +62,11 @@ public sealed class ResidentRegister(Database database, NumberingAuthority numbe
             var household = await ResidentStore.FindHouseholdAsync(c, tx, request.HouseholdId);
             if (household is null || household.Value.Municipality != municipality)
                 return (null, new Refusal(404, "unknown-household", "世帯が見つかりません / Unknown household", "No such household in this municipality."));
+            // A household lives at one address: joining it at another would leave its members apart on the register.
+            if (address is not null && address != RegisterText.Normalize(household.Value.Address))
+                return (null, new Refusal(409, "household-address-mismatch", "世帯の住所と異なります / The address differs from the household's",
+                    "A member of a household lives at its address: give no address (the household's is taken) or the household's own, " +
+                    "or leave householdId out to start a new household at this address."));
             householdId = household.Value.Id;
             address ??= household.Value.Address;
         }
