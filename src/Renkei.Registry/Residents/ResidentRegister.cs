@@ -57,6 +57,7 @@ public sealed class ResidentRegister(Database database, NumberingAuthority numbe
         var residentId = current?.ResidentId ?? Ids.New("r");
         string? householdId = current?.HouseholdId;
         var address = request.Address;
+        var relationship = request.Relationship;
         if (request.HouseholdId is not null)
         {
             var household = await ResidentStore.FindHouseholdAsync(c, tx, request.HouseholdId);
@@ -71,7 +72,11 @@ public sealed class ResidentRegister(Database database, NumberingAuthority numbe
             address ??= household.Value.Address;
         }
         else if (request.Kind is ResidentEventKind.Birth or ResidentEventKind.MoveIn or ResidentEventKind.AddressChange)
+        {
             householdId = await ResidentStore.CreateHouseholdAsync(c, tx, municipality, address!, now);
+            // Whoever starts a household heads it, unless the clerk says otherwise: a relationship kept from the household left would leave it headless.
+            relationship ??= "世帯主";
+        }
 
         ResidentRecordCode? code = null;
         IndividualNumber? number = null;
@@ -92,7 +97,7 @@ public sealed class ResidentRegister(Database database, NumberingAuthority numbe
             EventId = Ids.New("e"), Kind = request.Kind, ResidentId = residentId, MunicipalityCode = municipality,
             OccurredOn = request.OccurredOn, RecordedAt = now,
             Person = request.Kind is ResidentEventKind.Birth or ResidentEventKind.MoveIn or ResidentEventKind.AddressChange or ResidentEventKind.NameChange ? person : null,
-            HouseholdId = householdId, Relationship = request.Relationship, ResidentRecordCode = code,
+            HouseholdId = householdId, Relationship = relationship, ResidentRecordCode = code,
             Destination = request.Destination, Abroad = request.Abroad,
         });
         await ResidentStore.SaveAsync(c, tx, ResidentProjection.Apply(current, e));
