@@ -134,7 +134,7 @@ public static class CorporationText
     public static string Clean(string? text)
     {
         if (string.IsNullOrWhiteSpace(text)) return "";
-        var n = Sanitize(text).Normalize(NormalizationForm.FormC).Trim();
+        var n = StoredText.Sanitize(text).Normalize(NormalizationForm.FormC).Trim();
         var sb = new StringBuilder(n.Length);
         char? space = null;
         foreach (var c in n)
@@ -155,7 +155,7 @@ public static class CorporationText
     public static string Fold(string? text)
     {
         if (string.IsNullOrEmpty(text)) return "";
-        var n = Sanitize(text).Normalize(NormalizationForm.FormKC);
+        var n = StoredText.Sanitize(text).Normalize(NormalizationForm.FormKC);
         var sb = new StringBuilder(n.Length);
         foreach (var c in n)
         {
@@ -170,7 +170,7 @@ public static class CorporationText
     public static string FoldEnglish(string? text)
     {
         if (string.IsNullOrWhiteSpace(text)) return "";
-        var n = Sanitize(text).Normalize(NormalizationForm.FormKC);
+        var n = StoredText.Sanitize(text).Normalize(NormalizationForm.FormKC);
         var sb = new StringBuilder(n.Length);
         var space = false;
         foreach (var c in n)
@@ -179,36 +179,6 @@ public static class CorporationText
             if (space) sb.Append(' ');
             space = false;
             sb.Append(char.ToUpperInvariant(c));
-        }
-        return sb.ToString();
-    }
-
-    /// <summary>
-    /// True when <paramref name="text"/> can be stored and published: no control characters (other
-    /// than white space) and no half of a surrogate pair on its own.
-    /// </summary>
-    public static bool IsWellFormed(string? text)
-    {
-        if (text is null) return true;
-        for (var i = 0; i < text.Length; i++)
-        {
-            var c = text[i];
-            if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1])) { i++; continue; }
-            if (char.IsSurrogate(c) || char.IsControl(c) && !char.IsWhiteSpace(c)) return false;
-        }
-        return true;
-    }
-
-    /// <summary>The text without what <see cref="IsWellFormed"/> refuses (so that normalization never throws).</summary>
-    private static string Sanitize(string text)
-    {
-        if (IsWellFormed(text)) return text;
-        var sb = new StringBuilder(text.Length);
-        for (var i = 0; i < text.Length; i++)
-        {
-            var c = text[i];
-            if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1])) { sb.Append(c).Append(text[++i]); continue; }
-            if (!char.IsSurrogate(c) && !(char.IsControl(c) && !char.IsWhiteSpace(c))) sb.Append(c);
         }
         return sb.ToString();
     }

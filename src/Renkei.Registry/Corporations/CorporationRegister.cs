@@ -95,7 +95,7 @@ public sealed class CorporationRegister(Database database, TimeProvider time)
         else if (assigned < Beginning || assigned > today)
             Error("assignmentDate", $"法人番号指定年月日は{CorporationText.ToText(Beginning)}から今日までです / assignmentDate is from {CorporationText.ToText(Beginning)} to today");
 
-        CheckCharacters(errors, prefix, ("name", r.Name), ("furigana", r.Furigana), ("enName", r.EnName),
+        StoredText.Check(errors, prefix, ("name", r.Name), ("furigana", r.Furigana), ("enName", r.EnName),
             ("address.prefectureName", r.Address?.PrefectureName), ("address.cityName", r.Address?.CityName),
             ("address.streetNumber", r.Address?.StreetNumber), ("address.addressOutside", r.Address?.AddressOutside),
             ("address.enPrefectureName", r.Address?.EnPrefectureName), ("address.enCityName", r.Address?.EnCityName),
@@ -218,7 +218,7 @@ public sealed class CorporationRegister(Database database, TimeProvider time)
                 }
                 break;
         }
-        CheckCharacters(errors, "", ("name", request.Name), ("furigana", request.Furigana), ("enName", request.EnName),
+        StoredText.Check(errors, "", ("name", request.Name), ("furigana", request.Furigana), ("enName", request.EnName),
             ("changeCause", request.ChangeCause), ("address.prefectureName", request.Address?.PrefectureName),
             ("address.cityName", request.Address?.CityName), ("address.streetNumber", request.Address?.StreetNumber),
             ("address.addressOutside", request.Address?.AddressOutside), ("address.enPrefectureName", request.Address?.EnPrefectureName),
@@ -302,14 +302,6 @@ public sealed class CorporationRegister(Database database, TimeProvider time)
         await using var c = await database.OpenAsync();
         var history = await CorporationStore.HistoryAsync(c, corporateNumber);
         return history.Count == 0 ? null : new CorporationView(history[^1], history);
-    }
-
-    /// <summary>Control characters and broken surrogate pairs can be neither stored nor published: each such field is named.</summary>
-    private static void CheckCharacters(Dictionary<string, string[]> errors, string prefix, params (string Field, string? Value)[] fields)
-    {
-        foreach (var (field, value) in fields)
-            if (!CorporationText.IsWellFormed(value))
-                errors[prefix + field] = ["使用できない文字（制御文字など）が含まれています / contains characters that cannot be stored (control characters, broken surrogates)"];
     }
 
     private static string? ValidateSuccessor(string? text, string self, Dictionary<string, string[]> errors)

@@ -73,10 +73,13 @@ public sealed class NumberingAuthority(IndividualNumberDeriver deriver)
         return digits is null ? null : IndividualNumber.Parse(digits);
     }
 
-    /// <summary>Whether a number is current, superseded (retired by a re-issue) or unknown.</summary>
-    public static async Task<NumberState> StateOfAsync(DbConnection c, IndividualNumber number)
+    /// <summary>
+    /// Whether a number is current, superseded (retired by a re-issue) or unknown. Inside a writer's
+    /// transaction, pass it: SQLite runs no command on a connection that has one without it.
+    /// </summary>
+    public static async Task<NumberState> StateOfAsync(DbConnection c, IndividualNumber number, DbTransaction? tx = null)
     {
-        var rows = await c.QueryAsync("SELECT superseded_at FROM individual_numbers WHERE number = @n", r => r.IsDBNull(0), null, ("n", number.Digits));
+        var rows = await c.QueryAsync("SELECT superseded_at FROM individual_numbers WHERE number = @n", r => r.IsDBNull(0), tx, ("n", number.Digits));
         return rows.Count == 0 ? NumberState.Unknown : rows[0] ? NumberState.Current : NumberState.Superseded;
     }
 

@@ -94,11 +94,16 @@ public static class ResidentEventValidation
         }
 
         var address = RegisterText.Normalize(r.Address);
-        var needsAddress = kind is ResidentEventKind.Birth or ResidentEventKind.MoveIn or ResidentEventKind.AddressChange;
-        if (needsAddress && address.Length == 0 && r.HouseholdId is null)
+        // These place the person at an address: in the household named, or in a new one there.
+        var placesPerson = kind is ResidentEventKind.Birth or ResidentEventKind.MoveIn or ResidentEventKind.AddressChange;
+        if (placesPerson && address.Length == 0 && r.HouseholdId is null)
             Error("address", "住所を入力してください / address (or householdId) is required");
         if (address.Length > 200) Error("address", "住所が長すぎます / address is longer than 200 characters");
-        if (RegisterText.Normalize(r.Relationship).Length > 50) Error("relationship", "続柄が長すぎます / relationship is at most 50 characters");
+        var relationship = RegisterText.Normalize(r.Relationship);
+        if (relationship.Length > 50) Error("relationship", "続柄が長すぎます / relationship is at most 50 characters");
+        // Joining a household says how the person stands in it: one kept from a household left could make a second head.
+        else if (relationship.Length == 0 && r.HouseholdId is not null && placesPerson)
+            Error("relationship", "加わる世帯での続柄を入力してください / relationship is required when joining a household (householdId)");
 
         BasicFour? person = null;
         if (newPerson)
@@ -131,9 +136,15 @@ public static class ResidentEventValidation
             }
         }
 
+        // Last, so that it names the fault in a field another check would call too long or not katakana.
+        StoredText.Check(errors, "", ("address", r.Address), ("relationship", r.Relationship), ("familyName", r.FamilyName),
+            ("givenName", r.GivenName), ("familyNameKana", r.FamilyNameKana), ("givenNameKana", r.GivenNameKana));
+        StoredText.Check(errors, "person.", ("familyName", r.Person?.FamilyName), ("givenName", r.Person?.GivenName),
+            ("familyNameKana", r.Person?.FamilyNameKana), ("givenNameKana", r.Person?.GivenNameKana));
+
         if (errors.Count > 0) return (null, errors);
         return (new ValidEventRequest(kind, occurredOn, r.ResidentId, number, person, address.Length == 0 ? null : address,
-            r.HouseholdId, RegisterText.Normalize(r.Relationship) is { Length: > 0 } rel ? rel : null, abroad, destination, newName), errors);
+            r.HouseholdId, relationship.Length > 0 ? relationship : null, abroad, destination, newName), errors);
     }
 
     /// <summary>A new person's items; <paramref name="latestBirth"/> is the event's date, as no one is born after their own birth or move-in.</summary>

@@ -93,11 +93,15 @@ public sealed record ResidentEvent
     public bool Abroad { get; init; }
     public string? Reason { get; init; }
 
-    /// <summary>Which of the items others care about this event changed, for the published feed.</summary>
+    /// <summary>
+    /// Which of the items others care about this event changed, for the published feed. A move-in that
+    /// starts a record (a newcomer from abroad, given a code here) brings every item; a returning
+    /// resident's carries their items too, but only the address, status and municipality are new.
+    /// </summary>
     public IReadOnlyList<string> ChangedItems => Kind switch
     {
         ResidentEventKind.Birth or ResidentEventKind.Registered => ["name", "address", "date-of-birth", "sex", "status", "number"],
-        ResidentEventKind.MoveIn => Person is null ? ["address", "status", "municipality"] : ["name", "address", "date-of-birth", "sex", "status", "number", "municipality"],
+        ResidentEventKind.MoveIn => ResidentRecordCode is null ? ["address", "status", "municipality"] : ["name", "address", "date-of-birth", "sex", "status", "number", "municipality"],
         ResidentEventKind.MoveOut => ["status"],
         ResidentEventKind.AddressChange => ["address"],
         ResidentEventKind.NameChange => ["name"],
@@ -162,10 +166,11 @@ public static class ResidentProjection
 /// <summary>Normalises text the way the register compares it: NFKC, single spaces.</summary>
 public static class RegisterText
 {
+    /// <summary>What <see cref="StoredText"/> refuses is dropped here, so that normalising never throws; validation names it.</summary>
     public static string Normalize(string? text)
     {
         if (string.IsNullOrWhiteSpace(text)) return "";
-        var n = text.Normalize(NormalizationForm.FormKC).Trim();
+        var n = StoredText.Sanitize(text).Normalize(NormalizationForm.FormKC).Trim();
         var sb = new StringBuilder(n.Length);
         var space = false;
         foreach (var c in n)

@@ -57,16 +57,26 @@ public sealed class ResidentRegister(Database database, NumberingAuthority numbe
         var residentId = current?.ResidentId ?? Ids.New("r");
         string? householdId = current?.HouseholdId;
         var address = request.Address;
+        var relationship = request.Relationship;
         if (request.HouseholdId is not null)
         {
             var household = await ResidentStore.FindHouseholdAsync(c, tx, request.HouseholdId);
             if (household is null || household.Value.Municipality != municipality)
                 return (null, new Refusal(404, "unknown-household", "世帯が見つかりません / Unknown household", "No such household in this municipality."));
+            // A household lives at one address: joining it at another would leave its members apart on the register.
+            if (address is not null && address != RegisterText.Normalize(household.Value.Address))
+                return (null, new Refusal(409, "household-address-mismatch", "世帯の住所と異なります / The address differs from the household's",
+                    "A member of a household lives at its address: give no address (the household's is taken) or the household's own, " +
+                    "or leave householdId out to start a new household at this address."));
             householdId = household.Value.Id;
             address ??= household.Value.Address;
         }
         else if (request.Kind is ResidentEventKind.Birth or ResidentEventKind.MoveIn or ResidentEventKind.AddressChange)
+        {
             householdId = await ResidentStore.CreateHouseholdAsync(c, tx, municipality, address!, now);
+            // Whoever starts a household heads it, unless the clerk says otherwise: a relationship kept from the household left would leave it headless.
+            relationship ??= "世帯主";
+        }
 
         ResidentRecordCode? code = null;
         IndividualNumber? number = null;
@@ -87,7 +97,7 @@ public sealed class ResidentRegister(Database database, NumberingAuthority numbe
             EventId = Ids.New("e"), Kind = request.Kind, ResidentId = residentId, MunicipalityCode = municipality,
             OccurredOn = request.OccurredOn, RecordedAt = now,
             Person = request.Kind is ResidentEventKind.Birth or ResidentEventKind.MoveIn or ResidentEventKind.AddressChange or ResidentEventKind.NameChange ? person : null,
-            HouseholdId = householdId, Relationship = request.Relationship, ResidentRecordCode = code,
+            HouseholdId = householdId, Relationship = relationship, ResidentRecordCode = code,
             Destination = request.Destination, Abroad = request.Abroad,
         });
         await ResidentStore.SaveAsync(c, tx, ResidentProjection.Apply(current, e));
@@ -145,7 +155,7 @@ public sealed class ResidentRegister(Database database, NumberingAuthority numbe
         else if (request.IndividualNumber is { } number)
         {
             current = await ResidentStore.FindByNumberAsync(c, number, tx);
-            if (current is null && await NumberingAuthority.StateOfAsync(c, number) == NumberState.Superseded)
+            if (current is null && await NumberingAuthority.StateOfAsync(c, number, tx) == NumberState.Superseded)
                 return (null, SupersededNumber);
         }
         return current is null ? (null, UnknownResident) : (current, null);

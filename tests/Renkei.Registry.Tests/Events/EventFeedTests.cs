@@ -28,6 +28,37 @@ public class EventFeedTests
     }
 
     [Theory, StorageData]
+    public async Task A_returning_residents_move_in_lists_only_address_status_and_municipality(StorageProvider provider)
+    {
+        await using var registry = await RegistryHost.StartAsync(provider);
+        var a = await registry.RegisterBirthAsync();
+        var b = await registry.RegisterBirthAsync(person: RegistryHost.Person("伊藤", "結衣", "イトウ", "ユイ", "2026-01-20", "female"));
+        await registry.RecordAsync(RegistryHost.Chiba, new ResidentEventRequest("move-out", ResidentId: a.ResidentId, Destination: RegistryHost.Kashiwa));
+        await registry.RecordAsync(RegistryHost.Chiba, new ResidentEventRequest("move-out", ResidentId: b.ResidentId, Destination: "abroad"));
+        var after = (await registry.Client("events-token").GetFromJsonAsync<EventPage>("api/events", ServiceDefaults.Json))!.Next;
+
+        await registry.RecordAsync(RegistryHost.Kashiwa, new ResidentEventRequest("move-in", IndividualNumber: a.IndividualNumber, Address: "千葉県柏市柏1丁目1番1号"));
+        await registry.RecordAsync(RegistryHost.Bunkyo, new ResidentEventRequest("move-in", From: "abroad", ResidentId: b.ResidentId, Address: "東京都文京区本郷7丁目3番1号"));
+        var page = (await registry.Client("events-token").GetFromJsonAsync<EventPage>($"api/events?after={after}", ServiceDefaults.Json))!;
+
+        Assert.Equal([a.ResidentId, b.ResidentId], page.Events.Select(e => e.ResidentId));
+        // The name, date of birth, sex and number are as they were: a subscriber has nothing to act on for them.
+        Assert.All(page.Events, e => Assert.Equal(ResidentEventKind.MoveIn, e.Kind));
+        Assert.All(page.Events, e => Assert.Equal(["address", "status", "municipality"], e.ChangedItems));
+    }
+
+    [Theory, StorageData]
+    public async Task A_newcomer_from_abroads_move_in_lists_every_item(StorageProvider provider)
+    {
+        await using var registry = await RegistryHost.StartAsync(provider);
+        var newcomer = await registry.RecordAsync(RegistryHost.Chiba, new ResidentEventRequest("move-in", From: "abroad",
+            Person: RegistryHost.Person("Smith", "Anna", "スミス", "アンナ", "1985-06-07", "female"), Address: "千葉県千葉市中央区富士見2丁目1番1号"));
+        var moveIn = Assert.Single((await registry.Client("events-token").GetFromJsonAsync<EventPage>("api/events", ServiceDefaults.Json))!.Events);
+        Assert.Equal(newcomer.ResidentId, moveIn.ResidentId);
+        Assert.Equal(["name", "address", "date-of-birth", "sex", "status", "number", "municipality"], moveIn.ChangedItems);
+    }
+
+    [Theory, StorageData]
     public async Task The_feed_never_carries_numbers_or_personal_items(StorageProvider provider)
     {
         await using var registry = await RegistryHost.StartAsync(provider);

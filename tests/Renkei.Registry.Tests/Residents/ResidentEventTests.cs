@@ -184,7 +184,7 @@ public class ResidentEventTests
         Assert.Equal("子", view.Relationship);
         // Another municipality's household cannot be joined.
         var elsewhere = await registry.PostEventAsync(RegistryHost.Kashiwa, new ResidentEventRequest("birth",
-            Person: RegistryHost.Person(dateOfBirth: "2026-03-01"), HouseholdId: parent.HouseholdId));
+            Person: RegistryHost.Person(dateOfBirth: "2026-03-01"), HouseholdId: parent.HouseholdId, Relationship: "子"));
         await ProblemAssert.IsProblemAsync(elsewhere, 404, "unknown-household");
     }
 

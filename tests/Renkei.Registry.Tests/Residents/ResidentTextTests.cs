@@ -1,0 +1,122 @@
+using System.Net.Http.Json;
+using System.Text;
+using Renkei.Hosting;
+using Renkei.Hosting.Storage;
+using Renkei.Registry.Residents;
+using Renkei.Testing;
+
+namespace Renkei.Registry.Tests.Residents;
+
+/// <summary>
+/// Names, readings, addresses and relationships are printed by whoever reads the register (the CSV export
+/// among them): control characters in them would reach a terminal as escapes, so they are never stored.
+/// </summary>
+public class ResidentTextTests
+{
+    /// <summary>A bell and a terminal colour escape.</summary>
+    private const string Escape = "\u0007\u001b[31m";
+
+    [Theory, StorageData]
+    public async Task A_birth_with_control_characters_names_each_field_and_writes_nothing(StorageProvider provider)
+    {
+        await using var registry = await RegistryHost.StartAsync(provider);
+        var response = await registry.PostEventAsync(RegistryHost.Chiba, new ResidentEventRequest("birth",
+            Person: RegistryHost.Person(family: "山田" + Escape, given: "太\u009b郎", givenKana: "タロウ" + Escape, dateOfBirth: "2026-01-15"),
+            Address: "千葉県千葉市中央区中央1丁目" + Escape + "1番1号", Relationship: "子" + Escape));
+        Assert.Equal(["address", "person.familyName", "person.givenName", "person.givenNameKana", "relationship"],
+            await RefusedFieldsAsync(response));
+        await AssertNoEscapeStoredAsync(registry, expectedResidents: 0);
+    }
+
+    [Theory, StorageData]
+    public async Task A_newcomers_move_in_with_control_characters_names_each_field(StorageProvider provider)
+    {
+        await using var registry = await RegistryHost.StartAsync(provider);
+        var response = await registry.PostEventAsync(RegistryHost.Chiba, new ResidentEventRequest("move-in", From: "abroad",
+            Person: RegistryHost.Person("Smith", "Anna" + Escape, "スミス" + Escape, "アンナ", "1985-06-07", "female"),
+            Address: "千葉県千葉市中央区富士見2丁目1番1号\u001b[2J"));
+        Assert.Equal(["address", "person.familyNameKana", "person.givenName"], await RefusedFieldsAsync(response));
+        await AssertNoEscapeStoredAsync(registry, expectedResidents: 0);
+    }
+
+    [Theory, StorageData]
+    public async Task A_name_change_with_control_characters_names_each_part_and_keeps_the_name(StorageProvider provider)
+    {
+        await using var registry = await RegistryHost.StartAsync(provider);
+        var born = await registry.RegisterBirthAsync();
+        var response = await registry.PostEventAsync(RegistryHost.Chiba, new ResidentEventRequest("name-change", ResidentId: born.ResidentId,
+            FamilyName: "鈴木" + Escape, GivenName: Escape + "一郎", FamilyNameKana: "スズキ\u0007", GivenNameKana: "イチロウ\u001b"));
+        Assert.Equal(["familyName", "familyNameKana", "givenName", "givenNameKana"], await RefusedFieldsAsync(response));
+        await AssertNoEscapeStoredAsync(registry, expectedResidents: 1);
+    }
+
+    [Theory, StorageData]
+    public async Task An_address_change_or_a_returning_move_in_with_control_characters_is_refused(StorageProvider provider)
+    {
+        await using var registry = await RegistryHost.StartAsync(provider);
+        var born = await registry.RegisterBirthAsync();
+        var change = await registry.PostEventAsync(RegistryHost.Chiba, new ResidentEventRequest("address-change", ResidentId: born.ResidentId,
+            Address: "千葉県千葉市美浜区打瀬2丁目3番4号" + Escape, Relationship: "世帯主\u001b[0m"));
+        Assert.Equal(["address", "relationship"], await RefusedFieldsAsync(change));
+
+        await registry.RecordAsync(RegistryHost.Chiba, new ResidentEventRequest("move-out", ResidentId: born.ResidentId, Destination: RegistryHost.Kashiwa));
+        var moveIn = await registry.PostEventAsync(RegistryHost.Kashiwa, new ResidentEventRequest("move-in", IndividualNumber: born.IndividualNumber,
+            Address: "千葉県柏市柏1丁目1番1号" + Escape));
+        Assert.Equal(["address"], await RefusedFieldsAsync(moveIn));
+        await AssertNoEscapeStoredAsync(registry, expectedResidents: 1);
+    }
+
+    [Theory, StorageData]
+    public async Task A_reissue_reason_with_control_characters_is_refused(StorageProvider provider)
+    {
+        await using var registry = await RegistryHost.StartAsync(provider);
+        var born = await registry.RegisterBirthAsync();
+        var response = await registry.Client("chiba-clerk").PostAsJsonAsync(
+            $"api/municipalities/{RegistryHost.Chiba}/residents/{born.ResidentId}/number-reissue", new ReissueRequest("漏えい" + Escape, "person"));
+        var errors = (await ProblemAssert.IsProblemAsync(response, 400, "invalid-request")).GetProperty("errors");
+        Assert.Equal(["reason"], errors.EnumerateObject().Select(p => p.Name));
+        await AssertNoEscapeStoredAsync(registry, expectedResidents: 1);
+    }
+
+    [Theory, StorageData]
+    public async Task A_lone_surrogate_is_refused_and_white_space_still_folds_to_a_space(StorageProvider provider)
+    {
+        await using var registry = await RegistryHost.StartAsync(provider);
+        var broken = await registry.Client("chiba-clerk").PostAsync($"api/municipalities/{RegistryHost.Chiba}/events", new StringContent(
+            "{\"kind\":\"birth\",\"person\":{\"familyName\":\"\\ud800山田\",\"givenName\":\"太郎\",\"familyNameKana\":\"ヤマダ\",\"givenNameKana\":\"タロウ\"," +
+            "\"dateOfBirth\":\"2026-01-15\",\"sex\":\"male\"},\"address\":\"千葉県千葉市中央区中央1丁目1番1号\"}", Encoding.UTF8, "application/json"));
+        // The JSON reader refuses it before any field is read.
+        await ProblemAssert.IsProblemAsync(broken, 400, "malformed-request");
+        await AssertNoEscapeStoredAsync(registry, expectedResidents: 0);
+
+        // Tabs and line breaks are white space, not control characters to refuse: they become one space, as before.
+        var born = await registry.RecordAsync(RegistryHost.Chiba, new ResidentEventRequest("birth",
+            Person: RegistryHost.Person(dateOfBirth: "2026-01-15"), Address: "千葉県千葉市中央区\t中央1丁目\r\n1番1号"));
+        await using var c = await registry.Database.OpenAsync();
+        Assert.Equal("千葉県千葉市中央区 中央1丁目 1番1号", (await ResidentStore.FindAsync(c, born.ResidentId))!.Person.Address);
+    }
+
+    /// <summary>The fields a 400 <c>invalid-event</c> names, each with the control-character message.</summary>
+    private static async Task<string[]> RefusedFieldsAsync(HttpResponseMessage response)
+    {
+        var errors = (await ProblemAssert.IsProblemAsync(response, 400, "invalid-event")).GetProperty("errors");
+        foreach (var field in errors.EnumerateObject())
+            Assert.Contains("制御文字", field.Value[0].GetString());
+        return errors.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal).ToArray();
+    }
+
+    private static async Task AssertNoEscapeStoredAsync(RegistryHost registry, long expectedResidents)
+    {
+        await using var c = await registry.Database.OpenAsync();
+        Assert.Equal(expectedResidents, await c.ScalarAsync<long>("SELECT COUNT(*) FROM residents"));
+        Assert.Equal(expectedResidents, await c.ScalarAsync<long>("SELECT COUNT(*) FROM resident_events WHERE kind = 'Birth'"));
+        var stored = await c.QueryAsync("SELECT family_name || given_name || family_name_kana || given_name_kana || address || relationship FROM residents",
+            r => r.GetString(0), null);
+        stored.AddRange(await c.QueryAsync("SELECT COALESCE(reason, '') FROM individual_numbers", r => r.GetString(0), null));
+        Assert.All(stored, text => Assert.DoesNotContain(text, char.IsControl));
+        // The log's JSON would hold them escaped.
+        foreach (var data in await c.QueryAsync("SELECT data FROM resident_events", r => r.GetString(0), null))
+            foreach (var escaped in new[] { "\\u0007", "\\u001b", "\\u009b" })
+                Assert.DoesNotContain(escaped, data, StringComparison.OrdinalIgnoreCase);
+    }
+}
