@@ -100,4 +100,55 @@ public class CopyTests
         await using var c = await network.TenantDatabases[K].OpenAsync();
         Assert.Equal(3L, await c.ScalarAsync<long>("SELECT COUNT(*) FROM copies"));
     }
+
+    /// <summary>A body as these bytes, with <paramref name="contentType"/> (none when null): text that is not UTF-8 cannot be sent as a string.</summary>
+    private static ByteArrayContent Bytes(byte[] body, string? contentType = "application/json")
+    {
+        var content = new ByteArrayContent(body);
+        if (contentType is not null) content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(contentType);
+        return content;
+    }
+
+    /// <summary>UTF-8 of <paramref name="text"/> with each '~' replaced by the byte 0x83: a Shift_JIS lead byte, never valid UTF-8 on its own.</summary>
+    private static byte[] WithByte83(string text) =>
+        [.. Encoding.UTF8.GetBytes(text).Select(b => b == (byte)'~' ? (byte)0x83 : b)];
+
+    private static string Body(string content) => """{"schemaVersion":1,"content":""" + content + "}";
+
+    private static string Checkup(string fields) => """{"examinedOn":"2025-01-01","metabolicSyndrome":"borderline","guidanceLevel":"none" """.TrimEnd() + fields + "}";
+
+    [Theory, StorageData]
+    public async Task A_copy_with_a_number_out_of_range_or_text_that_is_not_UTF8_is_refused_naming_where_and_nothing_is_stored(StorageProvider provider)
+    {
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        var insurer = LinkageNetwork.HealthInsurer;
+        var system = network.NodeClient("insurer-benefits-system");
+        var url = $"api/tenants/{insurer}/copies/H-0001/specific-health-checkup";
+
+        foreach (var (body, where, why) in new (byte[], string, string)[]
+        {
+            // Beyond what a decimal holds (about 7.9e28), with and without a minimum and maximum in the layout.
+            (Encoding.UTF8.GetBytes(Body(Checkup(""","heightCm":1e300"""))), "$.heightCm", "range"),
+            (Encoding.UTF8.GetBytes(Body(Checkup(""","heightCm":-8e28"""))), "$.heightCm", "range"),
+            (Encoding.UTF8.GetBytes(Body(Checkup(""","medication":{"lipids":true,"x":1e29}"""))), "$.medication.x", "range"),
+            // A Shift_JIS byte in a value and in a property name; an escaped lone surrogate, which is no character at all.
+            (WithByte83("""{"schemaVersion":1,"content":{"examinedOn":"2025-01-01","metabolicSyndrome":"~e","guidanceLevel":"none"}}"""), "$.metabolicSyndrome", "UTF-8"),
+            (WithByte83(Body(Checkup(""","~e":1"""))), "$", "UTF-8"),
+            (Encoding.UTF8.GetBytes(Body(Checkup(""","urineGlucose":"\ud800" """))), "$.urineGlucose", "surrogate"),
+            (Encoding.UTF8.GetBytes(Body(Checkup(""","\udc00":1"""))), "$", "surrogate"),
+            // A field given twice: a reader would take one or the other.
+            (Encoding.UTF8.GetBytes(Body(Checkup(""","heightCm":170,"heightCm":171"""))), "$.heightCm", "more than once"),
+        })
+        {
+            var refused = await ProblemAssert.IsProblemAsync(await system.PutAsync(url, Bytes(body)), 400, "invalid-copy");
+            var detail = refused.GetProperty("detail").GetString()!;
+            Assert.Contains(where, detail);
+            Assert.Contains(why, detail);
+            Assert.True(refused.GetProperty("errors").TryGetProperty("content", out _), refused.ToString());
+        }
+        await ProblemAssert.IsProblemAsync(await system.GetAsync(url), 404, "no-copy");
+        // In range, the same field is checked against the layout as before.
+        await ProblemAssert.IsProblemAsync(await system.PutAsync(url, Bytes(Encoding.UTF8.GetBytes(Body(Checkup(""","heightCm":7e28"""))))), 400, "invalid-copy");
+        await LinkageNetwork.Ensure(await system.PutAsync(url, Bytes(Encoding.UTF8.GetBytes(Body(Checkup(""","heightCm":170.5"""))))));
+    }
 }
