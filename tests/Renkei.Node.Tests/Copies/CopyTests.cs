@@ -151,4 +151,78 @@ public class CopyTests
         await ProblemAssert.IsProblemAsync(await system.PutAsync(url, Bytes(Encoding.UTF8.GetBytes(Body(Checkup(""","heightCm":7e28"""))))), 400, "invalid-copy");
         await LinkageNetwork.Ensure(await system.PutAsync(url, Bytes(Encoding.UTF8.GetBytes(Body(Checkup(""","heightCm":170.5"""))))));
     }
+
+    [Theory, StorageData]
+    public async Task An_import_reports_rows_with_numbers_out_of_range_or_text_that_is_not_UTF8_by_line_and_keeps_the_good_rows(StorageProvider provider)
+    {
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        var insurer = LinkageNetwork.HealthInsurer;
+        string Row(string addressee, string fields) =>
+            $$"""{"addresseeNumber":"{{addressee}}","item":"specific-health-checkup","schemaVersion":1,"content":""" + Checkup(fields) + "}";
+        var lines = new[]
+        {
+            Row("H-1", ""),
+            Row("H-2", ""","heightCm":1e300"""),
+            Row("H-3", ""","urineGlucose":"~" """),
+            Row("H-4", ""","heightCm":165"""),
+            Row("H-5", ""","~":1"""),
+            Row("H-6", ""","urineGlucose":"\ud800" """),
+            """{"addresseeNumber":"\ud800","item":"specific-health-checkup","schemaVersion":1,"content":{}}""",
+            Row("H-8", ""","smoker":false"""),
+            Row("H-9", ""","smoker":false,"smoker":true"""),
+        };
+        var body = WithByte83(string.Join("\n", lines) + "\n");
+        var report = await LinkageNetwork.Ensure(await network.NodeClient("insurer-benefits-system").PostAsync($"api/tenants/{insurer}/copies/import",
+            Bytes(body, "application/x-ndjson")));
+        var errors = report.GetProperty("errors").EnumerateArray().Select(e => (Line: e.GetProperty("line").GetInt32(), Reason: e.GetProperty("reason").GetString()!)).ToList();
+        Assert.Equal([2, 3, 5, 6, 7, 9], errors.Select(e => e.Line));
+        Assert.Contains("$.heightCm", errors[0].Reason);
+        Assert.Contains("UTF-8", errors[1].Reason);
+        Assert.Contains("UTF-8", errors[2].Reason);
+        Assert.Contains("$.urineGlucose", errors[3].Reason);
+        Assert.Contains("addresseeNumber", errors[4].Reason);
+        Assert.Contains("$.smoker", errors[5].Reason);
+        Assert.Equal(3, report.GetProperty("imported").GetInt32());
+        await using var c = await network.TenantDatabases[insurer].OpenAsync();
+        Assert.Equal(["H-1", "H-4", "H-8"], (await c.QueryAsync("SELECT addressee_number FROM copies", r => r.GetString(0))).Order());
+        Assert.DoesNotContain('\uFFFD', string.Concat(await c.QueryAsync("SELECT content FROM copies", r => r.GetString(0))));
+    }
+
+    [Theory, StorageData]
+    public async Task An_import_takes_JSON_Lines_in_UTF8_only_and_says_so_for_any_other_body(StorageProvider provider)
+    {
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        var tax = network.NodeClient("kashiwa-tax-system");
+        var url = $"api/tenants/{K}/copies/import";
+        var row = """{"addresseeNumber":"K-1","item":"local-tax","schemaVersion":1,"content":{"fiscalYear":2025,"totalIncome":1,"taxableIncome":0,"municipalTax":0,"prefecturalTax":0}}""";
+
+        // Another media type, none at all, or another charset: refused whole, before any row is read.
+        foreach (var (contentType, said) in new (string?, string)[]
+        {
+            ("text/plain", "application/x-ndjson"), ("image/png", "application/x-ndjson"), (null, "application/x-ndjson"),
+            ("text/csv", "import-copies"), ("application/x-ndjson; charset=iso-8859-1", "UTF-8"), ("application/json; charset=utf-16", "UTF-8"),
+        })
+        {
+            var refused = await ProblemAssert.IsProblemAsync(await tax.PostAsync(url, Bytes(Encoding.UTF8.GetBytes(row), contentType)), 415, "unsupported-media-type");
+            Assert.Contains(said, refused.GetProperty("detail").GetString());
+        }
+        // UTF-16 (as a spreadsheet's "Unicode text" saves it) is told apart by its byte order mark.
+        var utf16 = await ProblemAssert.IsProblemAsync(await tax.PostAsync(url, Bytes([.. Encoding.Unicode.GetPreamble(), .. Encoding.Unicode.GetBytes(row)], "application/x-ndjson")),
+            415, "unsupported-media-type");
+        Assert.Contains("UTF-16", utf16.GetProperty("detail").GetString());
+
+        // A Shift_JIS row is reported by its line, never stored as replacement characters; the ASCII rows around it read the same in either.
+        var sjis = WithByte83(string.Join("\r\n", row, row.Replace("K-1", "K-2").Replace("\"fiscalYear\"", "\"~e\""), row.Replace("K-1", "K-3")));
+        var report = await LinkageNetwork.Ensure(await tax.PostAsync(url, Bytes(sjis, "application/x-ndjson")));
+        Assert.Equal(2, report.GetProperty("imported").GetInt32());
+        var error = Assert.Single(report.GetProperty("errors").EnumerateArray());
+        Assert.Equal(2, error.GetProperty("line").GetInt32());
+        Assert.Contains("UTF-8", error.GetProperty("reason").GetString());
+        // A UTF-8 byte order mark is no part of the first row; application/json and application/jsonl are JSON Lines too.
+        var bom = await LinkageNetwork.Ensure(await tax.PostAsync(url, Bytes([.. Encoding.UTF8.GetPreamble(), .. Encoding.UTF8.GetBytes(row.Replace("K-1", "K-4"))], "application/json")));
+        Assert.Equal(1, bom.GetProperty("imported").GetInt32());
+        Assert.Equal(1, (await LinkageNetwork.Ensure(await tax.PostAsync(url, Bytes(Encoding.UTF8.GetBytes(row), "application/jsonl; charset=utf-8")))).GetProperty("imported").GetInt32());
+        await using var c = await network.TenantDatabases[K].OpenAsync();
+        Assert.Equal(["K-1", "K-3", "K-4"], (await c.QueryAsync("SELECT addressee_number FROM copies", r => r.GetString(0))).Order());
+    }
 }
