@@ -297,4 +297,20 @@ public class NodeCommandTests
 
         foreach (var number in numbers) Assert.All(outputs, o => Assert.DoesNotContain(number, o));
     }
+
+    [Fact]
+    public async Task Import_copies_names_a_column_the_csv_header_repeats_and_sends_nothing()
+    {
+        using var data = new TempFolder();
+        var file = data.File("copies.csv");
+        await File.WriteAllTextAsync(file, $"addresseeNumber,item,schemaVersion,content,item\nK-1,local-tax,1,\"{Tax(1).Replace("\"", "\"\"")}\",local-tax\n");
+        var result = await RenkeiCommand.RunAsync("node", "import-copies", "--data", data.Path, "--agency", Kashiwa, "--file", file);
+        Assert.True(result.ExitCode == 1, result.Output + result.Error);
+        var bad = Assert.Single(result.Error.Split('\n'), l => l.Contains("行目 / line"));
+        Assert.StartsWith("1行目 / line 1: 見出し行の列「item」が重複しています", bad);
+        Assert.Contains("repeats the column item", bad);
+        Assert.DoesNotContain("   at ", result.Error);
+        Assert.Contains("copies imported: 0", result.Output);
+        Assert.False(Directory.Exists(Path.Combine(data.Path, "node"))); // nothing was sent: no network was started
+    }
 }

@@ -50,6 +50,13 @@ public static class CopyImportCommand
             if (string.IsNullOrWhiteSpace(text)) return NodeCommands.EmptyFile(path, null);
             var (rows, bad) = csv ? ReadCsv(text) : ReadJsonLines(text);
             if (rows.Count == 0 && bad.Count == 0) return NodeCommands.EmptyFile(path, "見出し行のほかに行がありません / it has a header and no rows");
+            // Nothing to send (a header the command cannot read, say): said without starting a network for it.
+            if (rows.Count == 0)
+            {
+                foreach (var (line, reason) in bad.OrderBy(b => b.Line)) Console.Error.WriteLine($"{line}行目 / line {line}: {reason}");
+                Console.WriteLine($"副本を登録しました / copies imported: 0, 不正な行 / bad rows: {bad.Count:N0}");
+                return 1;
+            }
             var agencyId = parse.GetValue(agency)!;
 
             var (linkage, own) = await NodeCommands.ConnectAsync(Path.GetFullPath(parse.GetValue(data)!));
@@ -130,6 +137,13 @@ public static class CopyImportCommand
         var records = Csv.Parse(text, bad);
         if (records.Count == 0) return (rows, bad);
         var (headerLine, header) = records[0];
+        var repeated = header.Select(name => name.Trim()).GroupBy(name => name, StringComparer.Ordinal).Where(g => g.Count() > 1).Select(g => Shown(g.Key)).ToList();
+        if (repeated.Count > 0)
+        {
+            bad.Add((headerLine, $"見出し行の列「{string.Join("」「", repeated)}」が重複しています。各列は一度だけ書いてください / "
+                + $"the header repeats the column {string.Join(", ", repeated)}: name each column once"));
+            return (rows, bad);
+        }
         var index = header.Select((name, i) => (name: name.Trim(), i)).ToDictionary(x => x.name, x => x.i, StringComparer.Ordinal);
         var missing = CsvColumns.Take(4).Where(c => !index.ContainsKey(c)).ToList();
         var unknown = index.Keys.Where(k => !CsvColumns.Contains(k)).ToList();
@@ -161,6 +175,9 @@ public static class CopyImportCommand
         }
         return (rows, bad);
     }
+
+    /// <summary>A header name as a message shows it: an empty one as "", a long one cut at 40 characters.</summary>
+    private static string Shown(string name) => name.Length == 0 ? "\"\"" : name.Length > 40 ? name[..40] + "…" : name;
 
     private static bool TryParseFlag(string text, out bool value)
     {
