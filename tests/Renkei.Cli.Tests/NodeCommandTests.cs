@@ -299,6 +299,40 @@ public class NodeCommandTests
     }
 
     [Fact]
+    public async Task Import_copies_refuses_a_file_that_is_not_UTF8_naming_its_first_bad_line_and_imports_nothing()
+    {
+        using var data = new TempFolder();
+        using var inputs = new TempFolder();
+        // As a Japanese spreadsheet exports it: Shift_JIS, here the byte 0x83 of "テ" in a content value on line 3.
+        var row = $"local-tax,K-1,1,\"{Tax(1).Replace("\"", "\"\"")}\"";
+        var csv = inputs.File("copies.csv");
+        await File.WriteAllBytesAsync(csv, [.. Encoding.UTF8.GetBytes($"item,addresseeNumber,schemaVersion,content\r\n{row}\r\n{row.Replace("K-1", "K-2").Replace("fiscalYear", "fiscal~e")}\r\n")
+            .Select(b => b == (byte)'~' ? (byte)0x83 : b)]);
+        var jsonl = inputs.File("copies.jsonl");
+        await File.WriteAllBytesAsync(jsonl, [.. Encoding.UTF8.GetBytes(Line("K-1", Tax(1)) + "\n"), 0x83, 0x65, (byte)'\n']);
+        foreach (var (file, line) in new[] { (csv, 3), (jsonl, 2) })
+        {
+            var result = await RenkeiCommand.RunAsync("node", "import-copies", "--data", data.Path, "--agency", Kashiwa, "--file", file);
+            Assert.True(result.ExitCode == 2, result.Output + result.Error);
+            Assert.StartsWith($"ファイルがUTF-8ではありません（{line}行目）", result.Error);
+            Assert.Contains($"not UTF-8 (line {line})", result.Error);
+            Assert.Contains("save it as UTF-8", result.Error);
+            Assert.DoesNotContain("imported", result.Output);
+        }
+        Assert.Empty(Directory.GetFileSystemEntries(data.Path)); // refused before any network was started
+
+        // UTF-8 with a byte order mark (a spreadsheet's "CSV UTF-8") and UTF-16 with one are read as what they are.
+        await File.WriteAllTextAsync(csv, $"addresseeNumber,item,schemaVersion,content\r\n{row.Replace("local-tax,K-1", "K-1,local-tax")}\r\n", new UTF8Encoding(true));
+        await File.WriteAllTextAsync(jsonl, Line("K-2", Tax(2)) + "\n", Encoding.Unicode);
+        foreach (var file in new[] { csv, jsonl })
+        {
+            var result = await RenkeiCommand.RunAsync("node", "import-copies", "--data", data.Path, "--agency", Kashiwa, "--file", file);
+            Assert.True(result.ExitCode == 0, result.Output + result.Error);
+        }
+        Assert.Equal(["K-1", "K-2"], (await CopiesAsync(data.Path, Kashiwa)).Keys.Order());
+    }
+
+    [Fact]
     public async Task Import_copies_names_a_column_the_csv_header_repeats_and_sends_nothing()
     {
         using var data = new TempFolder();

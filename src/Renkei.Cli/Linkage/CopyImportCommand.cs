@@ -46,7 +46,7 @@ public static class CopyImportCommand
             var path = parse.GetValue(file)!;
             if (!path.Exists) { Console.Error.WriteLine($"ファイルがありません / no such file: {path.Name}"); return 2; }
             var csv = (parse.GetValue(format) ?? (path.Extension.Equals(".csv", StringComparison.OrdinalIgnoreCase) ? "csv" : "jsonl")) == "csv";
-            var text = await File.ReadAllTextAsync(path.FullName, ct);
+            if (await NodeCommands.ReadTextAsync(path, ct) is not { } text) return 2;
             if (string.IsNullOrWhiteSpace(text)) return NodeCommands.EmptyFile(path, null);
             var (rows, bad) = csv ? ReadCsv(text) : ReadJsonLines(text);
             if (rows.Count == 0 && bad.Count == 0) return NodeCommands.EmptyFile(path, "見出し行のほかに行がありません / it has a header and no rows");

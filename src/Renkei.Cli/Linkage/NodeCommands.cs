@@ -1,5 +1,8 @@
+using System.Buffers;
 using System.CommandLine;
 using System.Net.Http.Json;
+using System.Text;
+using System.Text.Unicode;
 using Renkei.Cli.Network;
 
 namespace Renkei.Cli.Linkage;
@@ -27,7 +30,7 @@ public static class NodeCommands
             var people = new List<AddresseeSystem.Person>();
             // RFC 4180, as spreadsheets export it (quoted fields too); the number is never echoed, only the line and what is wrong.
             var unreadable = new List<(int, string)>();
-            var text = await File.ReadAllTextAsync(path.FullName, ct);
+            if (await ReadTextAsync(path, ct) is not { } text) return 2;
             if (string.IsNullOrWhiteSpace(text)) return EmptyFile(path, null);
             var records = Csv.Parse(text, unreadable);
             foreach (var (line, reason) in unreadable) Console.Error.WriteLine($"{line}行目 / line {line}: {reason}");
@@ -84,6 +87,35 @@ public static class NodeCommands
     {
         Console.Error.WriteLine($"ファイルが空です / the file is empty: {path.Name}{(detail is null ? "" : $" ({detail})")}");
         return 2;
+    }
+
+    /// <summary>
+    /// The text of an input file: UTF-8 (a byte order mark skipped) or, with its byte order mark, UTF-16. Any other
+    /// (a Shift_JIS export from a spreadsheet) would be read with replacement characters and stored or sent as such:
+    /// it is refused, naming the first line that is not UTF-8, and null returned.
+    /// </summary>
+    internal static async Task<string?> ReadTextAsync(FileInfo path, CancellationToken ct)
+    {
+        var bytes = await File.ReadAllBytesAsync(path.FullName, ct);
+        if (bytes is [0xFF, 0xFE, ..] or [0xFE, 0xFF, ..])
+        {
+            try { return new UnicodeEncoding(bigEndian: bytes[0] == 0xFE, byteOrderMark: false, throwOnInvalidBytes: true).GetString(bytes, 2, bytes.Length - 2); }
+            catch (DecoderFallbackException)
+            {
+                Console.Error.WriteLine($"ファイルをUTF-16として読めません。UTF-8で保存し直してください / the file is not valid UTF-16: save it as UTF-8 and try again: {path.Name}");
+                return null;
+            }
+        }
+        var text = bytes.AsSpan(bytes is [0xEF, 0xBB, 0xBF, ..] ? 3 : 0);
+        if (Utf8.IsValid(text)) return Encoding.UTF8.GetString(text);
+        var at = 0;
+        while (Rune.DecodeFromUtf8(text[at..], out _, out var length) == OperationStatus.Done) at += length;
+        // Lines counted as the commands count them: CR LF, LF or a bare CR ends one.
+        var before = text[..at];
+        var line = 1 + before.Count((byte)'\n') + before.Count((byte)'\r') - before.Count("\r\n"u8);
+        Console.Error.WriteLine($"ファイルがUTF-8ではありません（{line}行目）。Shift_JISなどで保存されていれば、UTF-8で保存し直してください / "
+            + $"the file is not UTF-8 (line {line}): if it was saved as Shift_JIS or the like, save it as UTF-8 and try again: {path.Name}");
+        return null;
     }
 
     /// <summary>
