@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.CommandLine;
-using System.Net.Http.Json;
 using System.Text;
 using System.Text.Unicode;
 using Renkei.Cli.Network;
@@ -27,27 +26,38 @@ public static class NodeCommands
             var folder = Path.GetFullPath(parse.GetValue(data)!);
             var path = parse.GetValue(file)!;
             if (!path.Exists) { Console.Error.WriteLine($"ファイルがありません / no such file: {path.Name}"); return 2; }
-            var people = new List<AddresseeSystem.Person>();
-            // RFC 4180, as spreadsheets export it (quoted fields too); the number is never echoed, only the line and what is wrong.
-            var unreadable = new List<(int, string)>();
             if (await ReadTextAsync(path, ct) is not { } text) return 2;
             if (string.IsNullOrWhiteSpace(text)) return EmptyFile(path, null);
-            var records = Csv.Parse(text, unreadable);
-            foreach (var (line, reason) in unreadable) Console.Error.WriteLine($"{line}行目 / line {line}: {reason}");
-            var errors = unreadable.Count;
+            // RFC 4180, as spreadsheets export it (quoted fields too); the number is never echoed, only the line and what is wrong.
+            var bad = new List<(int Line, string Reason)>();
+            var records = Csv.Parse(text, bad);
+            var people = new List<AddresseeSystem.Person>();
+            var lineOf = new Dictionary<string, int>(StringComparer.Ordinal);
             foreach (var (line, fields) in records)
             {
                 var parts = fields.Select(f => f.Trim()).ToArray();
                 if (parts.All(p => p.Length == 0) || (line == 1 && parts[0].Contains("addressee", StringComparison.OrdinalIgnoreCase))) continue;
-                if (PersonOf(parts) is { } person) people.Add(person);
+                if (PersonOf(parts) is not { } person)
+                    bad.Add((line, "宛名番号,個人番号 または 宛名番号,氏,名,生年月日,性別,住所 の形式ではありません / "
+                        + "neither addresseeNumber,individualNumber nor addresseeNumber,familyName,givenName,dateOfBirth,sex,address"));
+                // The node takes each addressee number once a request; across batches, a second would silently replace the first's code.
+                else if (lineOf.TryGetValue(person.AddresseeNumber, out var first))
+                    bad.Add((line, $"宛名番号が{first}行目と同じです / the addressee number is the same as line {first}"));
                 else
                 {
-                    Console.Error.WriteLine($"{line}行目: 宛名番号,個人番号 または 宛名番号,氏,名,生年月日,性別,住所 の形式ではありません / "
-                        + $"line {line}: neither addresseeNumber,individualNumber nor addresseeNumber,familyName,givenName,dateOfBirth,sex,address");
-                    errors++;
+                    lineOf[person.AddresseeNumber] = line;
+                    people.Add(person);
                 }
             }
+            var errors = bad.Count;
+            void Report() { foreach (var (line, reason) in bad.OrderBy(b => b.Line)) Console.Error.WriteLine($"{line}行目 / line {line}: {reason}"); }
             if (people.Count == 0 && errors == 0) return EmptyFile(path, "見出し行のほかに行がありません / it has a header and no people");
+            if (people.Count == 0)
+            {
+                Report();
+                Console.WriteLine($"符号を取得しました / codes delivered: 0, 不正な行 / bad lines: {errors:N0}");
+                return 1;
+            }
             var (linkage, own) = await ConnectAsync(folder);
             try
             {
@@ -57,17 +67,23 @@ public static class NodeCommands
                     .Where(id => linkage.CoreCallers.Any(c => c.Name == $"{id}-addressee")).ToList();
                 if (!known.Contains(agencyId))
                 {
+                    Report();
                     Console.Error.WriteLine($"この中間サーバーにその機関はありません / no such agency on this node: {agencyId}; "
                         + $"登録されている機関 / agencies hosted: {string.Join(", ", known)}");
                     return 2;
                 }
                 var system = linkage.AddresseeSystemOf(agencyId);
                 var result = await CommandProgress.RunAsync("符号 / codes", people.Count, report => system.IssueCodesAsync(people, progress: report, ct: ct));
-                Console.WriteLine($"符号を取得しました / codes delivered: {result.Delivered:N0}, 該当者なし / unknown: {result.Unknown:N0}, 不正な行 / bad lines: {errors:N0}");
-                return result.Unknown == 0 && errors == 0 ? 0 : 1;
+                // Each person without a code by line, with why: the Registry found no one (or several), or the node would not store the code.
+                bad.AddRange(result.WithoutCode.Select(n => (lineOf[n.AddresseeNumber], n.Reason)));
+                Report();
+                Console.WriteLine($"符号を取得しました / codes delivered: {result.Delivered:N0}, 該当者なし / unknown: {result.Unknown:N0}, "
+                    + $"符号を保存できず / not stored: {result.NotStored:N0}, 不正な行 / bad lines: {errors:N0}");
+                return result.Unknown == 0 && result.NotStored == 0 && errors == 0 ? 0 : 1;
             }
             catch (HttpRequestException e)
             {
+                Report();
                 Console.Error.WriteLine($"失敗しました / failed: {e.Message}");
                 return 1;
             }
