@@ -231,8 +231,10 @@ public class NodeCommandTests
         ]);
         var issued = await RenkeiCommand.RunAsync("node", "issue-codes", "--data", data.Path, "--agency", Kashiwa, "--file", data.File("people.csv"));
         Assert.True(issued.ExitCode == 1, issued.Output + issued.Error);
-        Assert.Contains("codes delivered: 3, 該当者なし / unknown: 1, 不正な行 / bad lines: 1", issued.Output);
-        Assert.Contains("line 6: neither addresseeNumber,individualNumber nor addresseeNumber,familyName,givenName,dateOfBirth,sex,address", issued.Error);
+        Assert.Contains("codes delivered: 3, 該当者なし / unknown: 1, 符号を保存できず / not stored: 0, 不正な行 / bad lines: 1", issued.Output);
+        Assert.Contains("5行目 / line 5: 該当者がいません / No resident has these basic four items", issued.Error);
+        Assert.Contains("6行目 / line 6: ", issued.Error);
+        Assert.Contains("neither addresseeNumber,individualNumber nor addresseeNumber,familyName,givenName,dateOfBirth,sex,address", issued.Error);
         // Nothing of the people is echoed: not the number, not the names.
         foreach (var p in people) Assert.DoesNotContain(p["individual_number"], issued.Output + issued.Error);
         Assert.DoesNotContain(people[2]["family_name"], issued.Output + issued.Error);
@@ -296,5 +298,97 @@ public class NodeCommandTests
         outputs.AddRange([partly.Output + partly.Error, refused.Output + refused.Error]);
 
         foreach (var number in numbers) Assert.All(outputs, o => Assert.DoesNotContain(number, o));
+    }
+
+    [Fact]
+    public async Task Import_copies_refuses_a_file_that_is_not_UTF8_naming_its_first_bad_line_and_imports_nothing()
+    {
+        using var data = new TempFolder();
+        using var inputs = new TempFolder();
+        // As a Japanese spreadsheet exports it: Shift_JIS, here the byte 0x83 of "テ" in a content value on line 3.
+        var row = $"local-tax,K-1,1,\"{Tax(1).Replace("\"", "\"\"")}\"";
+        var csv = inputs.File("copies.csv");
+        await File.WriteAllBytesAsync(csv, [.. Encoding.UTF8.GetBytes($"item,addresseeNumber,schemaVersion,content\r\n{row}\r\n{row.Replace("K-1", "K-2").Replace("fiscalYear", "fiscal~e")}\r\n")
+            .Select(b => b == (byte)'~' ? (byte)0x83 : b)]);
+        var jsonl = inputs.File("copies.jsonl");
+        await File.WriteAllBytesAsync(jsonl, [.. Encoding.UTF8.GetBytes(Line("K-1", Tax(1)) + "\n"), 0x83, 0x65, (byte)'\n']);
+        foreach (var (file, line) in new[] { (csv, 3), (jsonl, 2) })
+        {
+            var result = await RenkeiCommand.RunAsync("node", "import-copies", "--data", data.Path, "--agency", Kashiwa, "--file", file);
+            Assert.True(result.ExitCode == 2, result.Output + result.Error);
+            Assert.StartsWith($"ファイルがUTF-8ではありません（{line}行目）", result.Error);
+            Assert.Contains($"not UTF-8 (line {line})", result.Error);
+            Assert.Contains("save it as UTF-8", result.Error);
+            Assert.DoesNotContain("imported", result.Output);
+        }
+        Assert.Empty(Directory.GetFileSystemEntries(data.Path)); // refused before any network was started
+
+        // UTF-8 with a byte order mark (a spreadsheet's "CSV UTF-8") and UTF-16 with one are read as what they are.
+        await File.WriteAllTextAsync(csv, $"addresseeNumber,item,schemaVersion,content\r\n{row.Replace("local-tax,K-1", "K-1,local-tax")}\r\n", new UTF8Encoding(true));
+        await File.WriteAllTextAsync(jsonl, Line("K-2", Tax(2)) + "\n", Encoding.Unicode);
+        foreach (var file in new[] { csv, jsonl })
+        {
+            var result = await RenkeiCommand.RunAsync("node", "import-copies", "--data", data.Path, "--agency", Kashiwa, "--file", file);
+            Assert.True(result.ExitCode == 0, result.Output + result.Error);
+        }
+        Assert.Equal(["K-1", "K-2"], (await CopiesAsync(data.Path, Kashiwa)).Keys.Order());
+    }
+
+    [Fact]
+    public async Task Import_copies_names_a_column_the_csv_header_repeats_and_sends_nothing()
+    {
+        using var data = new TempFolder();
+        var file = data.File("copies.csv");
+        await File.WriteAllTextAsync(file, $"addresseeNumber,item,schemaVersion,content,item\nK-1,local-tax,1,\"{Tax(1).Replace("\"", "\"\"")}\",local-tax\n");
+        var result = await RenkeiCommand.RunAsync("node", "import-copies", "--data", data.Path, "--agency", Kashiwa, "--file", file);
+        Assert.True(result.ExitCode == 1, result.Output + result.Error);
+        var bad = Assert.Single(result.Error.Split('\n'), l => l.Contains("行目 / line"));
+        Assert.StartsWith("1行目 / line 1: 見出し行の列「item」が重複しています", bad);
+        Assert.Contains("repeats the column item", bad);
+        Assert.DoesNotContain("   at ", result.Error);
+        Assert.Contains("copies imported: 0", result.Output);
+        Assert.False(Directory.Exists(Path.Combine(data.Path, "node"))); // nothing was sent: no network was started
+    }
+
+    [Fact]
+    public async Task Issue_codes_reports_by_line_a_person_already_coded_under_another_addressee_number_and_a_repeated_addressee_number()
+    {
+        using var data = new TempFolder();
+        Assert.Equal(0, (await RenkeiCommand.RunAsync("registry", "seed", "--data", data.Path, "--municipalities", "1", "--residents", "4", "--seed", "11")).ExitCode);
+        var export = (await RenkeiCommand.RunAsync("registry", "export", "--data", data.Path)).Lines;
+        var column = Array.IndexOf(export[0].Split(','), "individual_number");
+        var n = export.Skip(1).Select(l => l.Split(',')[column]).ToList();
+        var people = data.File("people.csv");
+
+        await File.WriteAllLinesAsync(people, [$"B-OLD-1,{n[0]}"]);
+        var first = await RenkeiCommand.RunAsync("node", "issue-codes", "--data", data.Path, "--agency", Bunkyo, "--file", people);
+        Assert.True(first.ExitCode == 0, first.Output + first.Error);
+
+        // The same person under a new addressee number; a person entered twice in the file; an addressee number given twice.
+        await File.WriteAllLinesAsync(people,
+        [
+            $"B-NEW-1,{n[0]}",
+            $"B-2,{n[1]}",
+            $"B-3,{n[1]}",
+            $"B-4,{n[2]}",
+            $"B-4,{n[3]}",
+            "B-5,123456789018",
+        ]);
+        var second = await RenkeiCommand.RunAsync("node", "issue-codes", "--data", data.Path, "--agency", Bunkyo, "--file", people);
+        Assert.True(second.ExitCode == 1, second.Output + second.Error);
+        Assert.Contains("codes delivered: 2, 該当者なし / unknown: 1, 符号を保存できず / not stored: 2, 不正な行 / bad lines: 1", second.Output);
+        var lines = second.Error.Split('\n').Where(l => l.Contains("行目 / line")).ToList();
+        Assert.Equal([1, 3, 5, 6], lines.Select(l => int.Parse(l[..l.IndexOf('行')])));
+        Assert.Contains("another addressee number", lines[0]);
+        Assert.Contains("another addressee number", lines[1]);
+        Assert.Contains("same as line 4", lines[2]);
+        Assert.Contains("No resident has this number", lines[3]);
+        Assert.DoesNotContain("{\"type\"", second.Error); // never the node's raw problem
+        foreach (var number in n) Assert.DoesNotContain(number, second.Output + second.Error);
+
+        await using var c = await Database.Sqlite(Path.Combine(data.Path, "node", "tenants", Bunkyo, "node.db")).OpenAsync();
+        var coded = await c.QueryAsync("SELECT addressee_number FROM addressees WHERE agency_code IS NOT NULL", r => r.GetString(0));
+        Assert.Equal(["B-2", "B-4", "B-OLD-1"], coded.Order());
+        Assert.Equal(0L, await c.ScalarAsync<long>("SELECT COUNT(*) FROM acquisitions")); // none left waiting
     }
 }

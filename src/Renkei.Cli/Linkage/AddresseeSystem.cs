@@ -23,7 +23,18 @@ public sealed class AddresseeSystem(string agencyId, Uri node, string nodeToken,
     /// <summary>The Registry answers at most this many people per request.</summary>
     public const int BatchSize = LinkKeysApi.MaxItems;
 
-    public sealed record IssueResult(int Requested, int Delivered, int Unknown);
+    /// <summary>
+    /// What came of a request: codes the node stored; people the Registry did not find (or found several of); codes the
+    /// node did not store (another of the agency's addressees holds the person's code); and each person without a code
+    /// whom the addressee system can name, with why.
+    /// </summary>
+    public sealed record IssueResult(int Requested, int Delivered, int Unknown, int NotStored, IReadOnlyList<NoCode> WithoutCode);
+
+    /// <summary>A person who got no code: the addressee number and why (never the number or the basic four items).</summary>
+    public sealed record NoCode(string AddresseeNumber, string Reason);
+
+    public const string HeldByAnother = "この人の符号は、この機関の別の宛名番号がすでに持っています（同じ人の二重登録）/ "
+        + "the person's code is already held by another addressee number of this agency (one person entered twice)";
 
     /// <summary>Obtains the agency's codes for these people (AddresseeNumber, IndividualNumber), in batches.</summary>
     public Task<IssueResult> IssueCodesAsync(IReadOnlyList<(string AddresseeNumber, string IndividualNumber)> people,
@@ -33,67 +44,93 @@ public sealed class AddresseeSystem(string agencyId, Uri node, string nodeToken,
     /// <summary>A person to obtain a code for, named by the Individual Number or, without one, by the basic four items.</summary>
     public sealed record Person(string AddresseeNumber, string? IndividualNumber, BasicFourQuery? BasicFour);
 
-    /// <summary>Obtains the agency's codes for these people, in batches; one the Registry cannot find (or finds several of) counts as unknown.</summary>
+    /// <summary>
+    /// Obtains the agency's codes for these people, in batches; one the Registry cannot find (or finds several of) counts
+    /// as unknown, and one whose code the node would not store as not stored. Each addressee number may appear once.
+    /// </summary>
     public async Task<IssueResult> IssueCodesAsync(IReadOnlyList<Person> people,
         int batchSize = BatchSize, Action<long>? progress = null, CancellationToken ct = default)
     {
         using var nodeClient = LinkageSandbox.Client(node, nodeToken, handler);
         using var registryClient = LinkageSandbox.Client(registry, registryToken, handler);
         using var coreClient = LinkageSandbox.Client(core, coreToken, handler);
-        int delivered = 0, unknown = 0;
+        int delivered = 0, unknown = 0, notStored = 0, done = 0;
+        var withoutCode = new List<NoCode>();
         foreach (var batch in people.Chunk(Math.Clamp(batchSize, 1, BatchSize)))
         {
             var acquisitions = (await SendAsync<AcquisitionList>(nodeClient, $"api/tenants/{agencyId}/acquisitions",
                 new { addresseeNumbers = batch.Select(p => p.AddresseeNumber).ToList() }, "node", ct)).Acquisitions
                 .ToDictionary(a => a.AddresseeNumber, a => a.AcquisitionNumber);
+            var addresseeOf = acquisitions.ToDictionary(a => a.Value, a => a.Key);
             var settled = false;
             try
             {
                 var sealedKeys = await SendAsync<LinkKeyResponse>(registryClient, "api/link-keys",
                     new LinkKeyRequest(agencyId, [.. batch.Select(p => new LinkKeyItem(acquisitions[p.AddresseeNumber], p.IndividualNumber, p.BasicFour))]), "registry", ct);
-                // A number the Registry does not know (or one superseded after a re-issue) gets no link key.
+                // A number the Registry does not know (or one superseded after a re-issue) gets no link key, and the Registry says why.
                 var known = sealedKeys.Results.Where(r => r.SealedLinkKey is not null).ToList();
                 unknown += sealedKeys.Results.Count - known.Count;
-                var arrived = 0;
+                withoutCode.AddRange(sealedKeys.Results.Where(r => r.SealedLinkKey is null)
+                    .Select(r => new NoCode(addresseeOf[r.AcquisitionNumber], r.Problem ?? "該当者がいません / no resident found")));
+                var stored = 0;
+                var unmatched = 0;
                 if (known.Count > 0)
                 {
                     var receipt = await SendAsync<CodeIssueReceipt>(coreClient, "api/codes/issue",
                         new CodeRequest(agencyId, [.. known.Select(r => new CodeRequestItem(r.AcquisitionNumber, r.SealedLinkKey))]), "core", ct);
-                    delivered += receipt.Delivered;
-                    arrived = receipt.Delivered + receipt.Unmatched;
+                    stored = receipt.Delivered;
+                    unmatched = receipt.Unmatched;
                 }
-                // Each code that arrived took its acquisition number with it at the node; only the rest need discarding.
-                settled = arrived == batch.Length;
+                delivered += stored;
+                notStored += unmatched;
+                // Each code stored took its acquisition number with it at the node; the rest are discarded. Of those the core
+                // delivered a code for, the ones still pending are people whose code the node would not store.
+                if (stored < batch.Length)
+                {
+                    var pending = await DiscardAsync(nodeClient, acquisitions.Values);
+                    if (unmatched > 0 && pending is not null)
+                        withoutCode.AddRange(known.Where(r => pending.Contains(r.AcquisitionNumber)).Select(r => new NoCode(addresseeOf[r.AcquisitionNumber], HeldByAnother)));
+                }
+                settled = true;
             }
             finally
             {
                 if (!settled) await DiscardAsync(nodeClient, acquisitions.Values);
             }
-            progress?.Invoke(delivered + unknown);
+            progress?.Invoke(done += batch.Length);
         }
-        return new IssueResult(people.Count, delivered, unknown);
+        return new IssueResult(people.Count, delivered, unknown, notStored, withoutCode);
     }
 
     /// <summary>
-    /// An acquisition number serves one request: those of a request that was refused, failed or
-    /// answered without a code are discarded at once. Should the node not answer, they expire there.
+    /// An acquisition number serves one request: those of a request that was refused, failed or answered without a
+    /// stored code are discarded at once. Should the node not answer, they expire there (and null is returned);
+    /// otherwise the ones that were still pending.
     /// </summary>
-    private async Task DiscardAsync(HttpClient nodeClient, IEnumerable<string> acquisitionNumbers)
+    private async Task<HashSet<string>?> DiscardAsync(HttpClient nodeClient, IEnumerable<string> acquisitionNumbers)
     {
         try
         {
             using var response = await nodeClient.PostAsJsonAsync($"api/tenants/{agencyId}/acquisitions/discard",
                 new DiscardRequest([.. acquisitionNumbers]), ServiceDefaults.Json, CancellationToken.None);
+            if (!response.IsSuccessStatusCode) return null;
+            return (await response.Content.ReadFromJsonAsync<DiscardReceipt>(ServiceDefaults.Json, CancellationToken.None))?.AcquisitionNumbers.ToHashSet();
         }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException) { return null; }
     }
+
+    private static readonly Dictionary<string, string> Names = new()
+    {
+        ["node"] = "中間サーバー", ["registry"] = "住民基本台帳ネットワーク", ["core"] = "情報提供ネットワークシステム",
+    };
 
     private static async Task<T> SendAsync<T>(HttpClient client, string path, object body, string service, CancellationToken ct)
     {
         using var response = await client.PostAsJsonAsync(path, body, ServiceDefaults.Json, ct);
         var text = await response.Content.ReadAsStringAsync(ct);
+        // The problem's title and detail, not its JSON: this message is what the person running the command reads.
         if (!response.IsSuccessStatusCode)
-            throw new HttpRequestException($"{service} refused {path}: {(int)response.StatusCode} {text}");
+            throw new HttpRequestException($"{Names[service]}が受け付けませんでした / the {service} refused {path}: {(int)response.StatusCode} {ProblemText.Of(text)}");
         return JsonSerializer.Deserialize<T>(text, ServiceDefaults.Json)!;
     }
 }

@@ -28,8 +28,8 @@ public static class CopyImportCommand
         var agency = new Option<string>("--agency") { Description = "機関ID（地方公共団体コード等）/ the agency id", Required = true };
         var file = new Option<FileInfo>("--file")
         {
-            Description = "JSON Lines（1行に {addresseeNumber, item, schemaVersion, content, withheld}）または CSV（見出し行 addresseeNumber,item,schemaVersion,content[,withheld]、content は JSON）"
-                + " / JSON Lines (one {addresseeNumber, item, schemaVersion, content, withheld} per line) or CSV (header addresseeNumber,item,schemaVersion,content[,withheld]; content is JSON)",
+            Description = "JSON Lines（1行に {addresseeNumber, item, schemaVersion, content, withheld}）または CSV（見出し行 addresseeNumber,item,schemaVersion,content[,withheld]、content は JSON）、UTF-8で"
+                + " / JSON Lines (one {addresseeNumber, item, schemaVersion, content, withheld} per line) or CSV (header addresseeNumber,item,schemaVersion,content[,withheld]; content is JSON), in UTF-8",
             Required = true,
         };
         var format = new Option<string?>("--format")
@@ -46,10 +46,17 @@ public static class CopyImportCommand
             var path = parse.GetValue(file)!;
             if (!path.Exists) { Console.Error.WriteLine($"ファイルがありません / no such file: {path.Name}"); return 2; }
             var csv = (parse.GetValue(format) ?? (path.Extension.Equals(".csv", StringComparison.OrdinalIgnoreCase) ? "csv" : "jsonl")) == "csv";
-            var text = await File.ReadAllTextAsync(path.FullName, ct);
+            if (await NodeCommands.ReadTextAsync(path, ct) is not { } text) return 2;
             if (string.IsNullOrWhiteSpace(text)) return NodeCommands.EmptyFile(path, null);
             var (rows, bad) = csv ? ReadCsv(text) : ReadJsonLines(text);
             if (rows.Count == 0 && bad.Count == 0) return NodeCommands.EmptyFile(path, "見出し行のほかに行がありません / it has a header and no rows");
+            // Nothing to send (a header the command cannot read, say): said without starting a network for it.
+            if (rows.Count == 0)
+            {
+                foreach (var (line, reason) in bad.OrderBy(b => b.Line)) Console.Error.WriteLine($"{line}行目 / line {line}: {reason}");
+                Console.WriteLine($"副本を登録しました / copies imported: 0, 不正な行 / bad rows: {bad.Count:N0}");
+                return 1;
+            }
             var agencyId = parse.GetValue(agency)!;
 
             var (linkage, own) = await NodeCommands.ConnectAsync(Path.GetFullPath(parse.GetValue(data)!));
@@ -130,6 +137,13 @@ public static class CopyImportCommand
         var records = Csv.Parse(text, bad);
         if (records.Count == 0) return (rows, bad);
         var (headerLine, header) = records[0];
+        var repeated = header.Select(name => name.Trim()).GroupBy(name => name, StringComparer.Ordinal).Where(g => g.Count() > 1).Select(g => Shown(g.Key)).ToList();
+        if (repeated.Count > 0)
+        {
+            bad.Add((headerLine, $"見出し行の列「{string.Join("」「", repeated)}」が重複しています。各列は一度だけ書いてください / "
+                + $"the header repeats the column {string.Join(", ", repeated)}: name each column once"));
+            return (rows, bad);
+        }
         var index = header.Select((name, i) => (name: name.Trim(), i)).ToDictionary(x => x.name, x => x.i, StringComparer.Ordinal);
         var missing = CsvColumns.Take(4).Where(c => !index.ContainsKey(c)).ToList();
         var unknown = index.Keys.Where(k => !CsvColumns.Contains(k)).ToList();
@@ -161,6 +175,9 @@ public static class CopyImportCommand
         }
         return (rows, bad);
     }
+
+    /// <summary>A header name as a message shows it: an empty one as "", a long one cut at 40 characters.</summary>
+    private static string Shown(string name) => name.Length == 0 ? "\"\"" : name.Length > 40 ? name[..40] + "…" : name;
 
     private static bool TryParseFlag(string text, out bool value)
     {

@@ -1,5 +1,7 @@
+using System.Buffers;
 using System.CommandLine;
-using System.Net.Http.Json;
+using System.Text;
+using System.Text.Unicode;
 using Renkei.Cli.Network;
 
 namespace Renkei.Cli.Linkage;
@@ -13,7 +15,7 @@ public static class NodeCommands
         var agency = new Option<string>("--agency") { Description = "機関ID（地方公共団体コード等）/ the agency id", Required = true };
         var file = new Option<FileInfo>("--file")
         {
-            Description = "宛名システムが書き出した CSV（行の形式は下記）/ the CSV the agency's addressee system exports (lines as below)", Required = true,
+            Description = "宛名システムが書き出した UTF-8 の CSV（行の形式は下記）/ the CSV the agency's addressee system exports, in UTF-8 (lines as below)", Required = true,
         };
         var issue = new Command("issue-codes",
             "宛名番号ごとに機関別符号を取得する。行は 宛名番号,個人番号 または 宛名番号,氏,名,生年月日(YYYY-MM-DD),性別(male/female/空),住所(空可) / "
@@ -24,27 +26,38 @@ public static class NodeCommands
             var folder = Path.GetFullPath(parse.GetValue(data)!);
             var path = parse.GetValue(file)!;
             if (!path.Exists) { Console.Error.WriteLine($"ファイルがありません / no such file: {path.Name}"); return 2; }
-            var people = new List<AddresseeSystem.Person>();
-            // RFC 4180, as spreadsheets export it (quoted fields too); the number is never echoed, only the line and what is wrong.
-            var unreadable = new List<(int, string)>();
-            var text = await File.ReadAllTextAsync(path.FullName, ct);
+            if (await ReadTextAsync(path, ct) is not { } text) return 2;
             if (string.IsNullOrWhiteSpace(text)) return EmptyFile(path, null);
-            var records = Csv.Parse(text, unreadable);
-            foreach (var (line, reason) in unreadable) Console.Error.WriteLine($"{line}行目 / line {line}: {reason}");
-            var errors = unreadable.Count;
+            // RFC 4180, as spreadsheets export it (quoted fields too); the number is never echoed, only the line and what is wrong.
+            var bad = new List<(int Line, string Reason)>();
+            var records = Csv.Parse(text, bad);
+            var people = new List<AddresseeSystem.Person>();
+            var lineOf = new Dictionary<string, int>(StringComparer.Ordinal);
             foreach (var (line, fields) in records)
             {
                 var parts = fields.Select(f => f.Trim()).ToArray();
                 if (parts.All(p => p.Length == 0) || (line == 1 && parts[0].Contains("addressee", StringComparison.OrdinalIgnoreCase))) continue;
-                if (PersonOf(parts) is { } person) people.Add(person);
+                if (PersonOf(parts) is not { } person)
+                    bad.Add((line, "宛名番号,個人番号 または 宛名番号,氏,名,生年月日,性別,住所 の形式ではありません / "
+                        + "neither addresseeNumber,individualNumber nor addresseeNumber,familyName,givenName,dateOfBirth,sex,address"));
+                // The node takes each addressee number once a request; across batches, a second would silently replace the first's code.
+                else if (lineOf.TryGetValue(person.AddresseeNumber, out var first))
+                    bad.Add((line, $"宛名番号が{first}行目と同じです / the addressee number is the same as line {first}"));
                 else
                 {
-                    Console.Error.WriteLine($"{line}行目: 宛名番号,個人番号 または 宛名番号,氏,名,生年月日,性別,住所 の形式ではありません / "
-                        + $"line {line}: neither addresseeNumber,individualNumber nor addresseeNumber,familyName,givenName,dateOfBirth,sex,address");
-                    errors++;
+                    lineOf[person.AddresseeNumber] = line;
+                    people.Add(person);
                 }
             }
+            var errors = bad.Count;
+            void Report() { foreach (var (line, reason) in bad.OrderBy(b => b.Line)) Console.Error.WriteLine($"{line}行目 / line {line}: {reason}"); }
             if (people.Count == 0 && errors == 0) return EmptyFile(path, "見出し行のほかに行がありません / it has a header and no people");
+            if (people.Count == 0)
+            {
+                Report();
+                Console.WriteLine($"符号を取得しました / codes delivered: 0, 不正な行 / bad lines: {errors:N0}");
+                return 1;
+            }
             var (linkage, own) = await ConnectAsync(folder);
             try
             {
@@ -54,17 +67,23 @@ public static class NodeCommands
                     .Where(id => linkage.CoreCallers.Any(c => c.Name == $"{id}-addressee")).ToList();
                 if (!known.Contains(agencyId))
                 {
+                    Report();
                     Console.Error.WriteLine($"この中間サーバーにその機関はありません / no such agency on this node: {agencyId}; "
                         + $"登録されている機関 / agencies hosted: {string.Join(", ", known)}");
                     return 2;
                 }
                 var system = linkage.AddresseeSystemOf(agencyId);
                 var result = await CommandProgress.RunAsync("符号 / codes", people.Count, report => system.IssueCodesAsync(people, progress: report, ct: ct));
-                Console.WriteLine($"符号を取得しました / codes delivered: {result.Delivered:N0}, 該当者なし / unknown: {result.Unknown:N0}, 不正な行 / bad lines: {errors:N0}");
-                return result.Unknown == 0 && errors == 0 ? 0 : 1;
+                // Each person without a code by line, with why: the Registry found no one (or several), or the node would not store the code.
+                bad.AddRange(result.WithoutCode.Select(n => (lineOf[n.AddresseeNumber], n.Reason)));
+                Report();
+                Console.WriteLine($"符号を取得しました / codes delivered: {result.Delivered:N0}, 該当者なし / unknown: {result.Unknown:N0}, "
+                    + $"符号を保存できず / not stored: {result.NotStored:N0}, 不正な行 / bad lines: {errors:N0}");
+                return result.Unknown == 0 && result.NotStored == 0 && errors == 0 ? 0 : 1;
             }
             catch (HttpRequestException e)
             {
+                Report();
                 Console.Error.WriteLine($"失敗しました / failed: {e.Message}");
                 return 1;
             }
@@ -84,6 +103,35 @@ public static class NodeCommands
     {
         Console.Error.WriteLine($"ファイルが空です / the file is empty: {path.Name}{(detail is null ? "" : $" ({detail})")}");
         return 2;
+    }
+
+    /// <summary>
+    /// The text of an input file: UTF-8 (a byte order mark skipped) or, with its byte order mark, UTF-16. Any other
+    /// (a Shift_JIS export from a spreadsheet) would be read with replacement characters and stored or sent as such:
+    /// it is refused, naming the first line that is not UTF-8, and null returned.
+    /// </summary>
+    internal static async Task<string?> ReadTextAsync(FileInfo path, CancellationToken ct)
+    {
+        var bytes = await File.ReadAllBytesAsync(path.FullName, ct);
+        if (bytes is [0xFF, 0xFE, ..] or [0xFE, 0xFF, ..])
+        {
+            try { return new UnicodeEncoding(bigEndian: bytes[0] == 0xFE, byteOrderMark: false, throwOnInvalidBytes: true).GetString(bytes, 2, bytes.Length - 2); }
+            catch (DecoderFallbackException)
+            {
+                Console.Error.WriteLine($"ファイルをUTF-16として読めません。UTF-8で保存し直してください / the file is not valid UTF-16: save it as UTF-8 and try again: {path.Name}");
+                return null;
+            }
+        }
+        var text = bytes.AsSpan(bytes is [0xEF, 0xBB, 0xBF, ..] ? 3 : 0);
+        if (Utf8.IsValid(text)) return Encoding.UTF8.GetString(text);
+        var at = 0;
+        while (Rune.DecodeFromUtf8(text[at..], out _, out var length) == OperationStatus.Done) at += length;
+        // Lines counted as the commands count them: CR LF, LF or a bare CR ends one.
+        var before = text[..at];
+        var line = 1 + before.Count((byte)'\n') + before.Count((byte)'\r') - before.Count("\r\n"u8);
+        Console.Error.WriteLine($"ファイルがUTF-8ではありません（{line}行目）。Shift_JISなどで保存されていれば、UTF-8で保存し直してください / "
+            + $"the file is not UTF-8 (line {line}): if it was saved as Shift_JIS or the like, save it as UTF-8 and try again: {path.Name}");
+        return null;
     }
 
     /// <summary>

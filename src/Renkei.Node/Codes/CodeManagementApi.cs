@@ -18,7 +18,11 @@ public sealed record AcquisitionList(List<Acquisition> Acquisitions);
 
 public sealed record DiscardRequest(List<string>? AcquisitionNumbers);
 
-public sealed record DiscardReceipt(int Discarded);
+/// <summary>
+/// How many acquisition numbers were discarded, and which: those still pending, whether no code came for them or the
+/// node would not store the one that came (another addressee holds it), so the addressee system learns who got none.
+/// </summary>
+public sealed record DiscardReceipt(int Discarded, List<string> AcquisitionNumbers);
 
 public sealed record AddresseeStatus(string AddresseeNumber, bool HasAgencyCode, DateTime? CodeIssuedAt);
 
@@ -27,7 +31,8 @@ public sealed record AddresseeStatus(string AddresseeNumber, bool HasAgencyCode,
 /// 符号管理: the agency's addressee system asks for acquisition numbers for its addressees, sends them
 /// with the Individual Numbers to the Registry (never here), and the core delivers the codes here
 /// with the same acquisition numbers, which are deleted once matched. An acquisition number serves
-/// one request: one that got no code is discarded by the addressee system, or expires with the link key.
+/// one request: one that got no code, or a code the node would not store, is discarded by the addressee
+/// system, or expires with the link key.
 /// </summary>
 public static class CodeManagementApi
 {
@@ -39,7 +44,7 @@ public static class CodeManagementApi
         group.MapPost("/acquisitions", Acquire).RequireAuthorization(NodeApp.StaffPolicy)
             .WithSummary("取得番号: one fresh acquisition number per addressee, for a code request through the Registry.");
         group.MapPost("/acquisitions/discard", Discard).RequireAuthorization(NodeApp.StaffPolicy)
-            .WithSummary("Discards acquisition numbers whose request ended without a code (refused, unknown, failed).");
+            .WithSummary("Discards acquisition numbers whose request ended without a stored code (refused, unknown, failed, held by another addressee) and names those that were pending.");
         group.MapGet("/addressees/{addresseeNumber}", Status).RequireAuthorization(NodeApp.StaffPolicy)
             .WithSummary("Whether the tenant holds its agency code for an addressee.");
         group.MapPost("/codes/delivered", Delivered).WithSummary("The core delivers issued codes (signed by the core, sealed to the tenant).");
@@ -138,17 +143,17 @@ public static class CodeManagementApi
             {
                 ["acquisitionNumbers"] = [$"1〜64文字の取得番号を1〜{MaxBatch}件指定してください / send 1 to {MaxBatch} acquisition numbers of 1 to 64 characters"],
             });
-        var discarded = 0;
+        var discarded = new List<string>();
         await using var c = await tenant.Database.OpenAsync();
         await using var tx = await c.BeginTransactionAsync();
         await using var delete = c.Command("DELETE FROM acquisitions WHERE acquisition_number = @a", tx, ("a", ""));
         foreach (var n in numbers.Distinct())
         {
             delete.Parameters[0].Value = n;
-            discarded += await delete.ExecuteNonQueryAsync();
+            if (await delete.ExecuteNonQueryAsync() > 0) discarded.Add(n!);
         }
         await tx.CommitAsync();
-        return TypedResults.Ok(new DiscardReceipt(discarded));
+        return TypedResults.Ok(new DiscardReceipt(discarded.Count, discarded));
     }
 
     private static async Task<Results<Ok<AddresseeStatus>, ProblemHttpResult>> Status(
@@ -215,16 +220,17 @@ public static class CodeManagementApi
             {
                 await c.ExecuteAsync("UPDATE addressees SET agency_code = @c, code_issued_at = @t WHERE addressee_number = @n", tx,
                     ("c", code.AgencyCode), ("t", now), ("n", addressee));
+                await c.ExecuteAsync("DELETE FROM acquisitions WHERE acquisition_number = @a", tx, ("a", code.AcquisitionNumber));
                 matched++;
             }
+            // Left pending: the core tells the addressee system only counts, and the discard that follows tells it who got no code.
             else unmatched++;
-            await c.ExecuteAsync("DELETE FROM acquisitions WHERE acquisition_number = @a", tx, ("a", code.AcquisitionNumber));
         }
         // After matching: a code that arrives just as its acquisition number turns old still finds it.
         await ExpireAsync(c, tx, clock);
         await tx.CommitAsync();
         if (matched > 0) tenant.ForgetAgencyCodes();
-        if (unmatched > 0) log.LogWarning("Tenant {AgencyId}: {Unmatched} delivered codes matched no pending acquisition", agencyId, unmatched);
+        if (unmatched > 0) log.LogWarning("Tenant {AgencyId}: {Unmatched} delivered codes not stored (no pending acquisition, or held by another addressee)", agencyId, unmatched);
         return TypedResults.Ok(new CodeDeliveryReceipt(matched, unmatched));
     }
 }

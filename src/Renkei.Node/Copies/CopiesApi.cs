@@ -1,7 +1,10 @@
 using System.Data.Common;
 using System.Security.Claims;
+using System.Text;
 using System.Text.Json;
+using System.Text.Unicode;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Net.Http.Headers;
 using Renkei.Hosting;
 using Renkei.Hosting.Storage;
 using Renkei.Node.Codes;
@@ -68,36 +71,45 @@ public static class CopiesApi
     }
 
     private static async Task<Results<Ok<ImportReport>, ProblemHttpResult>> Import(string agencyId, HttpRequest request,
-        ClaimsPrincipal user, TenantDirectory tenants, DataStandardLayout layouts, TimeProvider time)
+        ClaimsPrincipal user, TenantDirectory tenants, DataStandardLayout layouts, TimeProvider time, ILogger<ImportReport> log)
     {
         var (tenant, problem) = tenants.Enter(user, agencyId, "copies");
         if (tenant is null) return problem!;
+        if (RefuseMediaType(request.ContentType) is { } unsupported) return unsupported;
         var errors = new List<ImportError>();
         var imported = 0;
         var now = time.GetUtcNow().UtcDateTime;
-        using var reader = new StreamReader(request.Body);
+        using var lines = new BodyLines(request.Body);
         await using var c = await tenant.Database.OpenAsync();
         DbTransaction tx = await c.BeginTransactionAsync();
         var lineNumber = 0;
         try
         {
-            while (await reader.ReadLineAsync() is { } line)
+            while (await lines.ReadLineAsync(request.HttpContext.RequestAborted) is { } bytes)
             {
                 lineNumber++;
-                if (string.IsNullOrWhiteSpace(line)) continue;
-                CopyLine? copy;
-                try { copy = JsonSerializer.Deserialize<CopyLine>(line, ServiceDefaults.Json); }
-                // The parser's message quotes the line, which may hold anything (even a number): say only where it broke.
-                // A value the line's JSON holds but a field does not take (a NUL, say) is named by its field, as for one copy.
-                catch (JsonException e)
+                var line = bytes.Span;
+                if (lineNumber == 1)
                 {
-                    errors.Add(new(lineNumber, e.InnerException is JsonException || e.Path is null
-                        ? $"JSONとして読めません（{(e.BytePositionInLine ?? 0) + 1}バイト目）/ not JSON at byte {(e.BytePositionInLine ?? 0) + 1}"
-                        : ServiceDefaults.DescribeJson(e)));
+                    if (line.StartsWith(Utf8Mark)) line = line[Utf8Mark.Length..];
+                    // A body in UTF-16 (a spreadsheet's "Unicode text") is refused whole: no line of it would read.
+                    else if (line.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xFE]) || line.StartsWith((ReadOnlySpan<byte>)[0xFE, 0xFF]))
+                    {
+                        await tx.DisposeAsync();
+                        return Problems.Result(StatusCodes.Status415UnsupportedMediaType, "unsupported-media-type", Problems.UnsupportedMediaTypeTitle,
+                            "本文がUTF-16です。UTF-8で保存し直して送ってください / the body is UTF-16 (it starts with a byte order mark): save it as UTF-8 and send it again.");
+                    }
+                }
+                // Bytes that are not UTF-8 (a Shift_JIS line, say) would otherwise be read as replacement characters and stored as such.
+                if (!Utf8.IsValid(line))
+                {
+                    errors.Add(new(lineNumber, NotUtf8));
                     continue;
                 }
-                var problems = copy is null ? ["空の行です / empty"] : Check(copy.AddresseeNumber, copy.Item, copy.SchemaVersion, copy.Content, layouts);
-                if (problems.Count > 0) { errors.Add(new(lineNumber, string.Join("; ", problems))); continue; }
+                var text = Encoding.UTF8.GetString(line);
+                if (string.IsNullOrWhiteSpace(text)) continue;
+                var (copy, why) = Read(text, layouts, lineNumber, log);
+                if (why is not null) { errors.Add(new(lineNumber, why)); continue; }
                 await SaveAsync(c, tx, copy!.AddresseeNumber!, copy.Item!, copy.SchemaVersion!.Value, copy.Content, copy.Withheld, now);
                 // Commit in chunks so that a large import neither holds one huge transaction nor loses what it kept.
                 if (++imported % 1000 == 0) { await tx.CommitAsync(); await tx.DisposeAsync(); tx = await c.BeginTransactionAsync(); }
@@ -118,6 +130,69 @@ public static class CopiesApi
         await tx.DisposeAsync();
         return TypedResults.Ok(new ImportReport(imported, errors));
     }
+
+    private static ReadOnlySpan<byte> Utf8Mark => [0xEF, 0xBB, 0xBF];
+
+    private const string NotUtf8 = "UTF-8ではありません（Shift_JISなど）。ファイルをUTF-8で保存し直して送ってください / " +
+        "the line is not UTF-8 (Shift_JIS, say): save the file as UTF-8 and send it again";
+
+    /// <summary>
+    /// One line of an import, read and checked: the copy, or why the line is bad. Whatever fails in reading or
+    /// checking one line is that line's problem alone: the good lines around it are kept all the same.
+    /// </summary>
+    private static (CopyLine? Copy, string? Why) Read(string text, DataStandardLayout layouts, int lineNumber, ILogger log)
+    {
+        try
+        {
+            CopyLine? copy;
+            try { copy = JsonSerializer.Deserialize<CopyLine>(text, ServiceDefaults.Json); }
+            // The parser's message quotes the line, which may hold anything (even a number): say only where it broke.
+            // A value the line's JSON holds but a field does not take (a NUL, say) is named by its field, as for one copy.
+            catch (JsonException e)
+            {
+                return (null, e.InnerException is JsonException || e.Path is null
+                    ? $"JSONとして読めません（{(e.BytePositionInLine ?? 0) + 1}バイト目）/ not JSON at byte {(e.BytePositionInLine ?? 0) + 1}"
+                    : ServiceDefaults.DescribeJson(e));
+            }
+            var problems = copy is null ? ["空の行です / empty"] : Check(copy.AddresseeNumber, copy.Item, copy.SchemaVersion, copy.Content, layouts);
+            return problems.Count > 0 ? (null, string.Join("; ", problems)) : (copy, null);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // A fault of the node's own checks: logged without the exception's message, which may quote the line.
+            log.LogError("Copy import line {Line} could not be checked: {Exception} {StackTrace}", lineNumber, e.GetType().Name, e.StackTrace);
+            return (null, "この行を検査できませんでした（中間サーバーの不具合として記録しました）/ the line could not be checked: the node logged this as its own fault");
+        }
+    }
+
+    /// <summary>
+    /// An import is JSON Lines in UTF-8: another media type, none, or another charset is refused before any line is
+    /// read (what the shared checks pass is any charset the framework knows, for bodies it decodes itself).
+    /// </summary>
+    private static ProblemHttpResult? RefuseMediaType(string? contentType)
+    {
+        const string JsonLines = "本文はJSON Lines（1行に1件のJSON、UTF-8）で送ってください（Content-Type: application/x-ndjson）/ "
+            + "send the body as JSON Lines, one JSON object a line in UTF-8 (Content-Type: application/x-ndjson)";
+        static ProblemHttpResult Refuse(string detail) =>
+            Problems.Result(StatusCodes.Status415UnsupportedMediaType, "unsupported-media-type", Problems.UnsupportedMediaTypeTitle, detail);
+        if (!MediaTypeHeaderValue.TryParse(contentType, out var media) || media.MediaType.Value is not { } type)
+            return Refuse($"{JsonLines}; Content-Typeがありません / no Content-Type was given.");
+        if (type.Equals("text/csv", StringComparison.OrdinalIgnoreCase))
+            return Refuse("CSVは renkei node import-copies が読み、JSON Linesにして送ります / CSV is read by `renkei node import-copies`, which sends it as JSON Lines: "
+                + JsonLines + ".");
+        if (!ImportMediaTypes.Contains(type, StringComparer.OrdinalIgnoreCase))
+            return Refuse($"{JsonLines}; 受け取ったのは / got {Shown(type)}.");
+        if (media.Charset.HasValue && HeaderUtilities.RemoveQuotes(media.Charset).Value is { } charset
+            && !charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) && !charset.Equals("us-ascii", StringComparison.OrdinalIgnoreCase))
+            return Refuse($"本文はUTF-8で送ってください（文字コード「{Shown(charset)}」は受け付けません）/ send the body in UTF-8: the charset '{Shown(charset)}' is not taken.");
+        return null;
+    }
+
+    /// <summary>The media types of JSON Lines that clients send (application/json too: each line is a JSON text).</summary>
+    private static readonly string[] ImportMediaTypes = ["application/x-ndjson", "application/jsonl", "application/x-jsonlines", "application/json"];
+
+    /// <summary>A value from the request as a detail quotes it: at most 40 characters.</summary>
+    private static string Shown(string value) => value.Length > 40 ? value[..40] + "…" : value;
 
     private static List<string> Check(string? addresseeNumber, string? item, int? version, JsonElement content, DataStandardLayout layouts)
     {

@@ -1,6 +1,8 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using System.Text.Unicode;
 
 namespace Renkei.Node.Copies;
 
@@ -36,8 +38,61 @@ public sealed partial class DataStandardLayout
         if (Schema(item, version) is not { } schema)
             return [$"レイアウト {item} v{version} は定義されていません / no layout {item} v{version}"];
         var problems = new List<string>();
-        Check(schema, content, "$", problems);
+        Readable(content, "$", problems);
+        if (problems.Count == 0) Check(schema, content, "$", problems);
         return problems;
+    }
+
+    /// <summary>
+    /// What no layout can take, anywhere in the content: text that is not UTF-8 or holds an unpaired surrogate (the
+    /// reader cannot turn it into a string), a number beyond a decimal (about ±7.9e28) and a property given twice (a
+    /// reader would take one or the other). Found before the layout is checked, which reads strings and numbers.
+    /// </summary>
+    private static void Readable(JsonElement value, string path, List<string> problems)
+    {
+        switch (value.ValueKind)
+        {
+            case JsonValueKind.String:
+                if (TextProblem(JsonMarshal.GetRawUtf8Value(value), value, default, name: false) is { } text) problems.Add($"{path}: {text}");
+                break;
+            case JsonValueKind.Number:
+                if (!value.TryGetDecimal(out _)) problems.Add($"{path}: 数値が大きすぎます（±7.9×10²⁸まで）/ the number is out of range (at most ±7.9e28)");
+                break;
+            case JsonValueKind.Array:
+                var i = 0;
+                foreach (var element in value.EnumerateArray()) Readable(element, $"{path}[{i++}]", problems);
+                break;
+            case JsonValueKind.Object:
+                var names = new HashSet<string>(StringComparer.Ordinal);
+                foreach (var property in value.EnumerateObject())
+                {
+                    // A name that cannot be read cannot be shown either: the object holding it is named instead.
+                    if (TextProblem(JsonMarshal.GetRawUtf8PropertyName(property), default, property, name: true) is { } name)
+                    {
+                        problems.Add($"{path}: {name}");
+                        continue;
+                    }
+                    if (!names.Add(property.Name)) problems.Add($"{path}.{property.Name}: 項目が重複しています / is given more than once");
+                    else Readable(property.Value, $"{path}.{property.Name}", problems);
+                }
+                break;
+        }
+    }
+
+    /// <summary>Why a string value of the content, or a property name (<paramref name="name"/>), cannot be read as text; null when it can.</summary>
+    private static string? TextProblem(ReadOnlySpan<byte> raw, JsonElement value, JsonProperty property, bool name)
+    {
+        var (ja, en) = name ? ("項目名", "a property name") : ("文字列", "the text");
+        if (!Utf8.IsValid(raw))
+            return $"{ja}の文字コードがUTF-8ではありません（Shift_JISなど）。UTF-8で送ってください / {en} is not UTF-8 (Shift_JIS, say): send it as UTF-8";
+        // Valid UTF-8 can still escape half a surrogate pair (\ud800), which is no character; the reader says so only by throwing.
+        if (raw.IndexOf((byte)'\\') < 0) return null;
+        try { _ = name ? property.Name : value.GetString(); }
+        catch (InvalidOperationException)
+        {
+            return $"{ja}に対になっていないサロゲート（\\uD800〜\\uDFFF）があります / {en} holds an unpaired surrogate escape (\\uD800-\\uDFFF), which is no character";
+        }
+        return null;
     }
 
     private static void Check(JsonElement schema, JsonElement value, string path, List<string> problems)

@@ -83,6 +83,35 @@ public class CodeIssuanceTests
         Assert.Equal(0L, await c.ScalarAsync<long>("SELECT COUNT(*) FROM acquisitions"));
     }
 
+    [Theory, StorageData]
+    public async Task A_person_entered_under_two_addressee_numbers_keeps_one_code_and_the_addressee_system_learns_which_got_none(StorageProvider provider)
+    {
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        var (_, number) = await network.BirthAsync(LinkageNetwork.Kashiwa, "柏", "一郎", "1980-01-01");
+        var (_, other) = await network.BirthAsync(LinkageNetwork.Kashiwa, "柏", "次郎", "1982-02-02");
+        var kashiwa = network.TenantDatabases[LinkageNetwork.Kashiwa];
+        var system = network.AddresseeSystemOf(LinkageNetwork.Kashiwa);
+        Assert.Equal(1, (await system.IssueCodesAsync([("K-OLD", number)])).Delivered);
+        var code = await CodeOfAsync(kashiwa, "K-OLD");
+
+        // Under a new addressee number in a later request, and twice within one request.
+        var result = await system.IssueCodesAsync([("K-NEW", number), ("K-2", other), ("K-3", other), ("K-4", "123456789018")]);
+        Assert.Equal((4, 1, 1, 2), (result.Requested, result.Delivered, result.Unknown, result.NotStored));
+        Assert.Equal([("K-3", AddresseeSystem.HeldByAnother), ("K-4", "該当する個人番号がありません / No resident has this number"), ("K-NEW", AddresseeSystem.HeldByAnother)],
+            result.WithoutCode.Select(n => (n.AddresseeNumber, n.Reason)).Order());
+        Assert.Equal(code, await CodeOfAsync(kashiwa, "K-OLD"));
+        Assert.NotNull(await CodeOfAsync(kashiwa, "K-2"));
+        Assert.Null(await CodeOfAsync(kashiwa, "K-NEW"));
+        Assert.Null(await CodeOfAsync(kashiwa, "K-3"));
+        Assert.Equal(0L, await AcquisitionsAsync(kashiwa)); // the ones kept for the addressee system to learn from are discarded
+
+        // A request the node refuses is told by its title and detail, not its raw JSON.
+        var refused = await Assert.ThrowsAsync<HttpRequestException>(() => system.IssueCodesAsync([("K-9", number), ("K-9", other)]));
+        Assert.StartsWith("中間サーバーが受け付けませんでした / the node refused", refused.Message);
+        Assert.Contains("addressee numbers repeat", refused.Message);
+        Assert.DoesNotContain("\"type\"", refused.Message);
+    }
+
     private static async Task<long> AcquisitionsAsync(Database tenant)
     {
         await using var c = await tenant.OpenAsync();

@@ -100,4 +100,129 @@ public class CopyTests
         await using var c = await network.TenantDatabases[K].OpenAsync();
         Assert.Equal(3L, await c.ScalarAsync<long>("SELECT COUNT(*) FROM copies"));
     }
+
+    /// <summary>A body as these bytes, with <paramref name="contentType"/> (none when null): text that is not UTF-8 cannot be sent as a string.</summary>
+    private static ByteArrayContent Bytes(byte[] body, string? contentType = "application/json")
+    {
+        var content = new ByteArrayContent(body);
+        if (contentType is not null) content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(contentType);
+        return content;
+    }
+
+    /// <summary>UTF-8 of <paramref name="text"/> with each '~' replaced by the byte 0x83: a Shift_JIS lead byte, never valid UTF-8 on its own.</summary>
+    private static byte[] WithByte83(string text) =>
+        [.. Encoding.UTF8.GetBytes(text).Select(b => b == (byte)'~' ? (byte)0x83 : b)];
+
+    private static string Body(string content) => """{"schemaVersion":1,"content":""" + content + "}";
+
+    private static string Checkup(string fields) => """{"examinedOn":"2025-01-01","metabolicSyndrome":"borderline","guidanceLevel":"none" """.TrimEnd() + fields + "}";
+
+    [Theory, StorageData]
+    public async Task A_copy_with_a_number_out_of_range_or_text_that_is_not_UTF8_is_refused_naming_where_and_nothing_is_stored(StorageProvider provider)
+    {
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        var insurer = LinkageNetwork.HealthInsurer;
+        var system = network.NodeClient("insurer-benefits-system");
+        var url = $"api/tenants/{insurer}/copies/H-0001/specific-health-checkup";
+
+        foreach (var (body, where, why) in new (byte[], string, string)[]
+        {
+            // Beyond what a decimal holds (about 7.9e28), with and without a minimum and maximum in the layout.
+            (Encoding.UTF8.GetBytes(Body(Checkup(""","heightCm":1e300"""))), "$.heightCm", "range"),
+            (Encoding.UTF8.GetBytes(Body(Checkup(""","heightCm":-8e28"""))), "$.heightCm", "range"),
+            (Encoding.UTF8.GetBytes(Body(Checkup(""","medication":{"lipids":true,"x":1e29}"""))), "$.medication.x", "range"),
+            // A Shift_JIS byte in a value and in a property name; an escaped lone surrogate, which is no character at all.
+            (WithByte83("""{"schemaVersion":1,"content":{"examinedOn":"2025-01-01","metabolicSyndrome":"~e","guidanceLevel":"none"}}"""), "$.metabolicSyndrome", "UTF-8"),
+            (WithByte83(Body(Checkup(""","~e":1"""))), "$", "UTF-8"),
+            (Encoding.UTF8.GetBytes(Body(Checkup(""","urineGlucose":"\ud800" """))), "$.urineGlucose", "surrogate"),
+            (Encoding.UTF8.GetBytes(Body(Checkup(""","\udc00":1"""))), "$", "surrogate"),
+            // A field given twice: a reader would take one or the other.
+            (Encoding.UTF8.GetBytes(Body(Checkup(""","heightCm":170,"heightCm":171"""))), "$.heightCm", "more than once"),
+        })
+        {
+            var refused = await ProblemAssert.IsProblemAsync(await system.PutAsync(url, Bytes(body)), 400, "invalid-copy");
+            var detail = refused.GetProperty("detail").GetString()!;
+            Assert.Contains(where, detail);
+            Assert.Contains(why, detail);
+            Assert.True(refused.GetProperty("errors").TryGetProperty("content", out _), refused.ToString());
+        }
+        await ProblemAssert.IsProblemAsync(await system.GetAsync(url), 404, "no-copy");
+        // In range, the same field is checked against the layout as before.
+        await ProblemAssert.IsProblemAsync(await system.PutAsync(url, Bytes(Encoding.UTF8.GetBytes(Body(Checkup(""","heightCm":7e28"""))))), 400, "invalid-copy");
+        await LinkageNetwork.Ensure(await system.PutAsync(url, Bytes(Encoding.UTF8.GetBytes(Body(Checkup(""","heightCm":170.5"""))))));
+    }
+
+    [Theory, StorageData]
+    public async Task An_import_reports_rows_with_numbers_out_of_range_or_text_that_is_not_UTF8_by_line_and_keeps_the_good_rows(StorageProvider provider)
+    {
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        var insurer = LinkageNetwork.HealthInsurer;
+        string Row(string addressee, string fields) =>
+            $$"""{"addresseeNumber":"{{addressee}}","item":"specific-health-checkup","schemaVersion":1,"content":""" + Checkup(fields) + "}";
+        var lines = new[]
+        {
+            Row("H-1", ""),
+            Row("H-2", ""","heightCm":1e300"""),
+            Row("H-3", ""","urineGlucose":"~" """),
+            Row("H-4", ""","heightCm":165"""),
+            Row("H-5", ""","~":1"""),
+            Row("H-6", ""","urineGlucose":"\ud800" """),
+            """{"addresseeNumber":"\ud800","item":"specific-health-checkup","schemaVersion":1,"content":{}}""",
+            Row("H-8", ""","smoker":false"""),
+            Row("H-9", ""","smoker":false,"smoker":true"""),
+        };
+        var body = WithByte83(string.Join("\n", lines) + "\n");
+        var report = await LinkageNetwork.Ensure(await network.NodeClient("insurer-benefits-system").PostAsync($"api/tenants/{insurer}/copies/import",
+            Bytes(body, "application/x-ndjson")));
+        var errors = report.GetProperty("errors").EnumerateArray().Select(e => (Line: e.GetProperty("line").GetInt32(), Reason: e.GetProperty("reason").GetString()!)).ToList();
+        Assert.Equal([2, 3, 5, 6, 7, 9], errors.Select(e => e.Line));
+        Assert.Contains("$.heightCm", errors[0].Reason);
+        Assert.Contains("UTF-8", errors[1].Reason);
+        Assert.Contains("UTF-8", errors[2].Reason);
+        Assert.Contains("$.urineGlucose", errors[3].Reason);
+        Assert.Contains("addresseeNumber", errors[4].Reason);
+        Assert.Contains("$.smoker", errors[5].Reason);
+        Assert.Equal(3, report.GetProperty("imported").GetInt32());
+        await using var c = await network.TenantDatabases[insurer].OpenAsync();
+        Assert.Equal(["H-1", "H-4", "H-8"], (await c.QueryAsync("SELECT addressee_number FROM copies", r => r.GetString(0))).Order());
+        Assert.DoesNotContain('\uFFFD', string.Concat(await c.QueryAsync("SELECT content FROM copies", r => r.GetString(0))));
+    }
+
+    [Theory, StorageData]
+    public async Task An_import_takes_JSON_Lines_in_UTF8_only_and_says_so_for_any_other_body(StorageProvider provider)
+    {
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        var tax = network.NodeClient("kashiwa-tax-system");
+        var url = $"api/tenants/{K}/copies/import";
+        var row = """{"addresseeNumber":"K-1","item":"local-tax","schemaVersion":1,"content":{"fiscalYear":2025,"totalIncome":1,"taxableIncome":0,"municipalTax":0,"prefecturalTax":0}}""";
+
+        // Another media type, none at all, or another charset: refused whole, before any row is read.
+        foreach (var (contentType, said) in new (string?, string)[]
+        {
+            ("text/plain", "application/x-ndjson"), ("image/png", "application/x-ndjson"), (null, "application/x-ndjson"),
+            ("text/csv", "import-copies"), ("application/x-ndjson; charset=iso-8859-1", "UTF-8"), ("application/json; charset=utf-16", "UTF-8"),
+        })
+        {
+            var refused = await ProblemAssert.IsProblemAsync(await tax.PostAsync(url, Bytes(Encoding.UTF8.GetBytes(row), contentType)), 415, "unsupported-media-type");
+            Assert.Contains(said, refused.GetProperty("detail").GetString());
+        }
+        // UTF-16 (as a spreadsheet's "Unicode text" saves it) is told apart by its byte order mark.
+        var utf16 = await ProblemAssert.IsProblemAsync(await tax.PostAsync(url, Bytes([.. Encoding.Unicode.GetPreamble(), .. Encoding.Unicode.GetBytes(row)], "application/x-ndjson")),
+            415, "unsupported-media-type");
+        Assert.Contains("UTF-16", utf16.GetProperty("detail").GetString());
+
+        // A Shift_JIS row is reported by its line, never stored as replacement characters; the ASCII rows around it read the same in either.
+        var sjis = WithByte83(string.Join("\r\n", row, row.Replace("K-1", "K-2").Replace("\"fiscalYear\"", "\"~e\""), row.Replace("K-1", "K-3")));
+        var report = await LinkageNetwork.Ensure(await tax.PostAsync(url, Bytes(sjis, "application/x-ndjson")));
+        Assert.Equal(2, report.GetProperty("imported").GetInt32());
+        var error = Assert.Single(report.GetProperty("errors").EnumerateArray());
+        Assert.Equal(2, error.GetProperty("line").GetInt32());
+        Assert.Contains("UTF-8", error.GetProperty("reason").GetString());
+        // A UTF-8 byte order mark is no part of the first row; application/json and application/jsonl are JSON Lines too.
+        var bom = await LinkageNetwork.Ensure(await tax.PostAsync(url, Bytes([.. Encoding.UTF8.GetPreamble(), .. Encoding.UTF8.GetBytes(row.Replace("K-1", "K-4"))], "application/json")));
+        Assert.Equal(1, bom.GetProperty("imported").GetInt32());
+        Assert.Equal(1, (await LinkageNetwork.Ensure(await tax.PostAsync(url, Bytes(Encoding.UTF8.GetBytes(row), "application/jsonl; charset=utf-8")))).GetProperty("imported").GetInt32());
+        await using var c = await network.TenantDatabases[K].OpenAsync();
+        Assert.Equal(["K-1", "K-3", "K-4"], (await c.QueryAsync("SELECT addressee_number FROM copies", r => r.GetString(0))).Order());
+    }
 }

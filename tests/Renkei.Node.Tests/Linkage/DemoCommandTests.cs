@@ -44,7 +44,9 @@ public class IssueCodesCommandTests
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("line 2", result.Error);
         Assert.Contains("line 3", result.Error);
-        Assert.DoesNotContain("line 4", result.Error); // quoted fields, as a spreadsheet writes them, are read
+        // Quoted fields, as a spreadsheet writes them, are read: line 4 reaches the Registry, which knows no one by that number.
+        Assert.Contains("4行目 / line 4: 該当する個人番号がありません / No resident has this number", result.Error);
+        Assert.Contains("unknown: 1", result.Output);
         Assert.Contains("line 5", result.Error);       // an unclosed quote
         Assert.DoesNotContain("123456789019", result.Output + result.Error);
         Assert.DoesNotContain("123456789026", result.Output + result.Error);
