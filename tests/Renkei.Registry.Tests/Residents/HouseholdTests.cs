@@ -16,8 +16,7 @@ public class HouseholdTests
     public async Task Joining_a_household_at_another_address_is_refused_for_every_kind_and_writes_nothing(StorageProvider provider)
     {
         await using var registry = await RegistryHost.StartAsync(provider);
-        var head = await registry.RegisterBirthAsync(person: RegistryHost.Person("佐藤", "一郎", "サトウ", "イチロウ", "1980-05-05"), address: Home);
-        var other = await registry.RegisterBirthAsync(person: RegistryHost.Person("佐藤", "花子", "サトウ", "ハナコ", "1982-07-07", "female"), address: Elsewhere);
+        var (head, other) = await HeadAndOtherAsync(registry);
         var returning = await registry.RegisterBirthAsync(RegistryHost.Kashiwa, RegistryHost.Person("佐藤", "次郎", "サトウ", "ジロウ", "1984-08-08"), "千葉県柏市柏1丁目1番1号");
         await registry.RecordAsync(RegistryHost.Kashiwa, new ResidentEventRequest("move-out", ResidentId: returning.ResidentId, Destination: RegistryHost.Chiba));
         var before = await CountEventsAsync(registry);
@@ -46,8 +45,7 @@ public class HouseholdTests
     public async Task Joining_a_household_with_no_address_or_its_own_takes_the_households_address(StorageProvider provider)
     {
         await using var registry = await RegistryHost.StartAsync(provider);
-        var head = await registry.RegisterBirthAsync(person: RegistryHost.Person("佐藤", "一郎", "サトウ", "イチロウ", "1980-05-05"), address: Home);
-        var wife = await registry.RegisterBirthAsync(person: RegistryHost.Person("佐藤", "花子", "サトウ", "ハナコ", "1982-07-07", "female"), address: Elsewhere);
+        var (head, wife) = await HeadAndOtherAsync(registry);
 
         // The same address as the clerk may type it: full-width digits and an extra space normalise to the household's.
         await registry.RecordAsync(RegistryHost.Chiba, new ResidentEventRequest("address-change", ResidentId: wife.ResidentId,
@@ -66,8 +64,7 @@ public class HouseholdTests
     public async Task Joining_a_household_needs_the_relationship_so_a_former_head_does_not_stay_one(StorageProvider provider)
     {
         await using var registry = await RegistryHost.StartAsync(provider);
-        var head = await registry.RegisterBirthAsync(person: RegistryHost.Person("佐藤", "一郎", "サトウ", "イチロウ", "1980-05-05"), address: Home);
-        var wife = await registry.RegisterBirthAsync(person: RegistryHost.Person("佐藤", "花子", "サトウ", "ハナコ", "1982-07-07", "female"), address: Elsewhere);
+        var (head, wife) = await HeadAndOtherAsync(registry);
         Assert.Equal("世帯主", (await ViewAsync(registry, wife.ResidentId)).Relationship);
         var before = await CountEventsAsync(registry);
 
@@ -95,7 +92,7 @@ public class HouseholdTests
     public async Task A_member_who_leaves_to_a_household_of_their_own_heads_it(StorageProvider provider)
     {
         await using var registry = await RegistryHost.StartAsync(provider);
-        var head = await registry.RegisterBirthAsync(person: RegistryHost.Person("佐藤", "一郎", "サトウ", "イチロウ", "1980-05-05"), address: Home);
+        var head = await HeadAsync(registry);
         var son = await registry.RecordAsync(RegistryHost.Chiba, new ResidentEventRequest("birth",
             Person: RegistryHost.Person("佐藤", "三郎", "サトウ", "サブロウ", "2000-01-15"), OccurredOn: "2000-01-20", HouseholdId: head.HouseholdId, Relationship: "子"));
         var daughter = await registry.RecordAsync(RegistryHost.Chiba, new ResidentEventRequest("birth",
@@ -119,6 +116,15 @@ public class HouseholdTests
             Assert.Equal((await ResidentStore.FindAsync(c, id))! with { UpdatedAt = default }, derived with { UpdatedAt = default });
         }
     }
+
+    /// <summary>佐藤一郎, born at <see cref="Home"/> and so head of a household there.</summary>
+    private static Task<EventReceipt> HeadAsync(RegistryHost registry) =>
+        registry.RegisterBirthAsync(person: RegistryHost.Person("佐藤", "一郎", "サトウ", "イチロウ", "1980-05-05"), address: Home);
+
+    /// <summary>The head at <see cref="Home"/>, and 佐藤花子, head of her own household at <see cref="Elsewhere"/>.</summary>
+    private static async Task<(EventReceipt Head, EventReceipt Other)> HeadAndOtherAsync(RegistryHost registry) =>
+        (await HeadAsync(registry),
+            await registry.RegisterBirthAsync(person: RegistryHost.Person("佐藤", "花子", "サトウ", "ハナコ", "1982-07-07", "female"), address: Elsewhere));
 
     private static async Task<ResidentView> ViewAsync(RegistryHost registry, string residentId, string municipality = RegistryHost.Chiba) =>
         (await registry.Client(RegistryHost.ClerkOf(municipality)).GetFromJsonAsync<ResidentView>(
