@@ -136,6 +136,23 @@ public class BadInputTests
     }
 
     [Theory, StorageData]
+    public async Task A_number_given_as_text_is_a_value_of_the_wrong_type_and_nothing_is_stored(StorageProvider provider)
+    {
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        var tax = network.NodeClient("kashiwa-tax-system");
+        const string content = """{"fiscalYear": 2025, "totalIncome": 1, "taxableIncome": 1, "municipalTax": 1, "prefecturalTax": 1, "dependents": 0}""";
+        var refused = await ProblemAssert.IsProblemAsync(await tax.PutAsync($"api/tenants/{K}/copies/K-0001/local-tax",
+            RawBody.Json($$"""{"schemaVersion": "1", "content": {{content}}}""")), 400, "malformed-request");
+        Assert.Contains("schemaVersion", refused.GetProperty("detail").GetString());
+        Assert.Equal(404, (int)(await tax.GetAsync($"api/tenants/{K}/copies/K-0001/local-tax")).StatusCode);
+
+        var line = await LinkageNetwork.Ensure(await tax.PostAsync($"api/tenants/{K}/copies/import",
+            RawBody.Json($$"""{"addresseeNumber": "K-0001", "item": "local-tax", "schemaVersion": "1", "content": {{content}}}""", "application/x-ndjson")));
+        Assert.Equal(0, line.GetProperty("imported").GetInt32());
+        Assert.Equal(404, (int)(await tax.GetAsync($"api/tenants/{K}/copies/K-0001/local-tax")).StatusCode);
+    }
+
+    [Theory, StorageData]
     public async Task Concurrent_code_deliveries_for_one_tenant_are_taken_one_at_a_time(StorageProvider provider)
     {
         await using var network = await LinkageNetwork.StartAsync(provider);
