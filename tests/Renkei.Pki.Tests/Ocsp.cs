@@ -11,10 +11,16 @@ namespace Renkei.Pki.Tests;
 /// <summary>An OCSP client written against BouncyCastle, independent of the responder's code path.</summary>
 public static class Ocsp
 {
-    /// <summary>An OCSP request; with a nonce, the extension as RFC 6960 §4.4.1 writes it (an OCTET STRING inside extnValue).</summary>
-    public static byte[] Request(X509Certificate2 certificate, X509Certificate2 issuer, byte[]? nonce = null)
+    /// <summary>SHA-256 as the CertID's hash algorithm, with NULL parameters as OpenSSL writes it (<c>openssl ocsp -sha256</c>).</summary>
+    public static readonly AlgorithmIdentifier Sha256 = new(Org.BouncyCastle.Asn1.Nist.NistObjectIdentifiers.IdSha256, DerNull.Instance);
+
+    /// <summary>
+    /// An OCSP request, its CertID hashed with SHA-1 unless <paramref name="hash"/> says otherwise; with a nonce, the
+    /// extension as RFC 6960 §4.4.1 writes it (an OCTET STRING inside extnValue).
+    /// </summary>
+    public static byte[] Request(X509Certificate2 certificate, X509Certificate2 issuer, byte[]? nonce = null, AlgorithmIdentifier? hash = null)
     {
-        var id = new CertificateID(CertificateID.DigestSha1, new BcCertificate(issuer.RawData), new BigInteger(certificate.SerialNumber, 16));
+        var id = new CertificateID(hash ?? CertificateID.DigestSha1, new BcCertificate(issuer.RawData), new BigInteger(certificate.SerialNumber, 16));
         var generator = new OcspReqGenerator();
         generator.AddRequest(id);
         if (nonce is not null)

@@ -63,10 +63,13 @@ public sealed class OpenSslInteropTests
         // openssl ocsp against the responder: good, then revoked after an address change; authentication stays good.
         // OpenSSL sends a nonce by default and checks the echo: it must not warn that none came back.
         var url = new Uri(sandbox.Pki.BaseAddress(), "ocsp").ToString();
-        async Task<string> Ocsp(string issuer, string certificate, bool nonce = true)
+        async Task<string> Ocsp(string issuer, string certificate, bool nonce = true, bool sha256 = false)
         {
             string[] args = ["ocsp", "-issuer", issuer, "-cert", certificate, "-url", url, "-CAfile", "chain.pem", "-resp_text"];
-            var (code, output) = await OpenSslAsync(dir, nonce ? args : [.. args, "-no_nonce"]);
+            if (!nonce) args = [.. args, "-no_nonce"];
+            // -sha256 must come before -cert: it sets the hash of the CertIDs that follow.
+            if (sha256) args = ["ocsp", "-sha256", .. args[1..]];
+            var (code, output) = await OpenSslAsync(dir, args);
             Assert.True(code == 0, output);
             Assert.Contains("Response verify OK", output);
             Assert.DoesNotContain("no nonce in response", output);
@@ -77,6 +80,10 @@ public sealed class OpenSslInteropTests
         Assert.Contains("signing.pem: good", await Ocsp("signing-ca.pem", "signing.pem"));
         // Without a nonce (RFC 5019 style) the pre-produced response answers.
         Assert.Contains("signing.pem: good", await Ocsp("signing-ca.pem", "signing.pem", nonce: false));
+        // A SHA-256 CertID is answered with a SHA-256 CertID, and SHA-1 after it still with SHA-1, each from its own cached response.
+        Assert.Contains("signing.pem: good", await Ocsp("signing-ca.pem", "signing.pem", nonce: false, sha256: true));
+        Assert.Contains("signing.pem: good", await Ocsp("signing-ca.pem", "signing.pem", nonce: false));
+        Assert.Contains("authentication.pem: good", await Ocsp("authentication-ca.pem", "authentication.pem", nonce: false, sha256: true));
         await sandbox.RecordAsync(new { kind = "address-change", residentId = resident.ResidentId, address = "千葉県千葉市若葉区桜木1-1-1" });
         await PkiSandbox.EventuallyAsync(async () => (await Ocsp("signing-ca.pem", "signing.pem")).Contains("signing.pem: revoked"), "openssl ocsp says revoked");
         Assert.Contains("authentication.pem: good", await Ocsp("authentication-ca.pem", "authentication.pem"));

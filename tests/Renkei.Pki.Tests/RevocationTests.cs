@@ -189,6 +189,48 @@ public sealed class RevocationTests
     }
 
     [Theory, StorageData]
+    public async Task Ocsp_answers_name_the_certid_asked_about_whatever_hash_came_first(StorageProvider provider)
+    {
+        // RFC 6960 §4.2.1: the response carries the request's CertID; a client matches on it, hash algorithm and all.
+        await using var sandbox = await PkiSandbox.StartAsync(provider);
+        var resident = await sandbox.RegisterResidentAsync();
+        var card = await sandbox.IssueCardAsync(resident);
+        var signingCa = IssuanceTests.Ca(sandbox, CertificateKind.Signing);
+        var authenticationCa = IssuanceTests.Ca(sandbox, CertificateKind.Authentication);
+
+        async Task AskAsync(X509Certificate2 certificate, X509Certificate2 ca, Org.BouncyCastle.Asn1.X509.AlgorithmIdentifier? hash, bool get)
+        {
+            var request = Ocsp.Request(certificate, ca, hash: hash);
+            var asked = new Org.BouncyCastle.Ocsp.OcspReq(request).GetRequestList().Single().GetCertID();
+            Org.BouncyCastle.Ocsp.BasicOcspResp basic;
+            if (get)
+            {
+                var raw = await sandbox.Anonymous.GetByteArrayAsync("ocsp/" + Uri.EscapeDataString(Convert.ToBase64String(request)));
+                basic = (Org.BouncyCastle.Ocsp.BasicOcspResp)new Org.BouncyCastle.Ocsp.OcspResp(raw).GetResponseObject();
+            }
+            else basic = (await Ocsp.PostAsync(sandbox.Anonymous, request, ca)).Basic;
+            var answered = basic.Responses.Single().GetCertID();
+            Assert.Equal(asked.HashAlgOid, answered.HashAlgOid);
+            Assert.Equal(asked, answered);
+            Assert.Equal("good", Ocsp.StatusOf(basic));
+        }
+
+        // SHA-256 first then SHA-1 on the signing certificate, over POST then GET; the reverse order on the other one.
+        foreach (var get in new[] { false, true })
+        {
+            await AskAsync(card.SigningCertificate, signingCa, Ocsp.Sha256, get);
+            await AskAsync(card.SigningCertificate, signingCa, null, get);
+            await AskAsync(card.AuthenticationCertificate, authenticationCa, null, get);
+            await AskAsync(card.AuthenticationCertificate, authenticationCa, Ocsp.Sha256, get);
+        }
+        // Each is still right once both sit in the cache, in either order.
+        await AskAsync(card.SigningCertificate, signingCa, null, get: false);
+        await AskAsync(card.SigningCertificate, signingCa, Ocsp.Sha256, get: true);
+        await AskAsync(card.AuthenticationCertificate, authenticationCa, Ocsp.Sha256, get: false);
+        await AskAsync(card.AuthenticationCertificate, authenticationCa, null, get: true);
+    }
+
+    [Theory, StorageData]
     public async Task Malformed_and_foreign_ocsp_requests_get_ocsp_errors_not_http_errors(StorageProvider provider)
     {
         await using var sandbox = await PkiSandbox.StartAsync(provider);

@@ -24,7 +24,8 @@ public sealed record CertificateState(string Status, DateTime? RevokedAt, Revoca
 
 /// <summary>
 /// Revocation and its publication: CRLs (rebuilt on each revocation, cached between) and an
-/// OCSP responder (RFC 6960) that serves pre-produced responses per certificate, replaced the
+/// OCSP responder (RFC 6960) that serves pre-produced responses per certificate and CertID (a
+/// response names the CertID it was asked about, hash algorithm and all, §4.2.1), replaced the
 /// moment that certificate is revoked; a request with a nonce gets a fresh response echoing it.
 /// A generation counter keeps a response read before a revocation from being cached after it.
 /// </summary>
@@ -34,16 +35,22 @@ public sealed class RevocationService
     private readonly CertificationAuthorities authorities;
     private readonly TimeProvider clock;
     private readonly PkiOptions options;
-    private readonly ConcurrentDictionary<(CertificateKind, string), (byte[] Response, DateTimeOffset Until)> ocspCache = new();
+    // Per certificate, the responses pre-produced for each CertID encoding asked (SHA-1, SHA-256…), so a revocation drops them all at once.
+    private readonly ConcurrentDictionary<(CertificateKind, string), OcspEntry[]> ocspCache = new();
     private readonly ConcurrentDictionary<string, (CertificateState State, DateTimeOffset Until)> stateCache = new();
     private readonly ConcurrentDictionary<CertificateKind, (byte[] Der, DateTimeOffset Until)> crlCache = new();
     // Identical requests (no nonce) are byte-identical: remember which certificate one asks about, to skip parsing.
-    private readonly ConcurrentDictionary<string, (CertificateKind Kind, string Serial)> requestIndex = new();
+    private readonly ConcurrentDictionary<string, (CertificateKind Kind, string Serial, byte[] CertId)> requestIndex = new();
     private readonly Dictionary<CertificateKind, Responder> responders;
     private readonly Lock gate = new();
     private long generation;
 
     private sealed record Responder(BcCertificate Certificate, ISignatureFactory Signer);
+
+    private sealed record OcspEntry(byte[] CertId, byte[] Response, DateTimeOffset Until);
+
+    /// <summary>How many CertID encodings of one certificate are kept: SHA-1 and SHA-256 with or without NULL parameters, not any number.</summary>
+    private const int CertIdsPerCertificate = 4;
 
     public RevocationService(Database database, CertificationAuthorities authorities, TimeProvider clock, PkiOptions options)
     {
@@ -129,8 +136,8 @@ public sealed class RevocationService
         var now = clock.GetUtcNow();
         var requestKey = encodedRequest.Length <= 512 ? Convert.ToBase64String(encodedRequest) : null;
         if (requestKey is not null && requestIndex.TryGetValue(requestKey, out var known)
-            && ocspCache.TryGetValue(known, out var hit) && hit.Until > now.AddSeconds(options.OcspValiditySeconds / 2.0))
-            return hit.Response;
+            && Cached(known.Kind, known.Serial, known.CertId, now) is { } hit)
+            return hit;
 
         if (encodedRequest.Length == 0) return Status(OcspRespStatus.MalformedRequest);
         OcspReq request;
@@ -147,7 +154,7 @@ public sealed class RevocationService
         }
         if (items.Length == 0) return Status(OcspRespStatus.MalformedRequest);
 
-        var ids = new List<(CertificateID Id, CertificateKind Kind, string Serial)>();
+        var ids = new List<(CertificateID Id, CertificateKind Kind, string Serial)>(items.Length);
         foreach (var item in items)
         {
             var id = item.GetCertID();
@@ -159,11 +166,9 @@ public sealed class RevocationService
 
         // A nonce (RFC 6960 §4.4.1, RFC 8954) asks for a fresh answer that echoes it: signed now, never cached.
         var nonce = EchoableNonce(request);
-        if (nonce is null)
-        {
-            if (ids.Count == 1 && ocspCache.TryGetValue((ids[0].Kind, ids[0].Serial), out var cached) && cached.Until > now.AddSeconds(options.OcspValiditySeconds / 2.0))
-                return cached.Response;
-        }
+        var certId = ids.Count == 1 ? ids[0].Id.ToAsn1Object().GetDerEncoded() : null;
+        if (nonce is null && certId is not null && Cached(ids[0].Kind, ids[0].Serial, certId, now) is { } cached)
+            return cached;
 
         var seen = Volatile.Read(ref generation);
         var responder = responders[ids[0].Kind];
@@ -191,13 +196,30 @@ public sealed class RevocationService
         var basic = generator.Generate(responder.Signer, [responder.Certificate], now.UtcDateTime);
         var response = new OCSPRespGenerator().Generate(OCSPRespGenerator.Successful, basic).GetEncoded();
         // Cached only for certificates we issued, so that requests for random serials cannot fill memory.
-        if (ids.Count == 1 && nonce is null && allIssued)
+        if (certId is not null && nonce is null && allIssued)
         {
-            if (requestKey is not null && requestIndex.Count < 1_000_000) requestIndex[requestKey] = (ids[0].Kind, ids[0].Serial);
+            if (requestKey is not null && requestIndex.Count < 1_000_000) requestIndex[requestKey] = (ids[0].Kind, ids[0].Serial, certId);
             lock (gate)
-                if (seen == generation) ocspCache[(ids[0].Kind, ids[0].Serial)] = (response, nextUpdate);
+                if (seen == generation)
+                {
+                    var key = (ids[0].Kind, ids[0].Serial);
+                    var others = ocspCache.TryGetValue(key, out var entries)
+                        ? entries.Where(e => !e.CertId.AsSpan().SequenceEqual(certId)).TakeLast(CertIdsPerCertificate - 1)
+                        : [];
+                    ocspCache[key] = [.. others, new OcspEntry(certId, response, nextUpdate)];
+                }
         }
         return response;
+    }
+
+    /// <summary>The pre-produced response for exactly this CertID (DER), while more than half its validity remains.</summary>
+    private byte[]? Cached(CertificateKind kind, string serial, byte[] certId, DateTimeOffset now)
+    {
+        if (!ocspCache.TryGetValue((kind, serial), out var entries)) return null;
+        foreach (var entry in entries)
+            if (entry.CertId.AsSpan().SequenceEqual(certId) && entry.Until > now.AddSeconds(options.OcspValiditySeconds / 2.0))
+                return entry.Response;
+        return null;
     }
 
     /// <summary>
