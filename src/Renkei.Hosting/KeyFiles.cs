@@ -19,14 +19,20 @@ public static class KeyFiles
         return Read(path, bytes);
     }
 
-    /// <summary>Writes or replaces a secret file: owner-only from the first byte, swapped in whole.</summary>
+    /// <summary>
+    /// Writes or replaces a secret file: owner-only from the first byte, swapped in whole. The temporary file's
+    /// name is unique to this write, so that two writers (threads or processes) never take each other's.
+    /// </summary>
     public static void ReplaceSecret(string file, string text)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
-        var temporary = file + ".new";
-        File.Delete(temporary);
-        WriteSecret(temporary, text);
-        File.Move(temporary, file, overwrite: true);
+        var temporary = $"{file}.{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))}.new";
+        try
+        {
+            WriteSecret(temporary, text);
+            File.Move(temporary, file, overwrite: true);
+        }
+        finally { File.Delete(temporary); }
     }
 
     /// <summary>Creates a file readable by its owner only (from the first byte) and writes a secret to it.</summary>

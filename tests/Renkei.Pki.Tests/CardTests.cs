@@ -127,6 +127,34 @@ public sealed class CardTests
     }
 
     [Fact]
+    public async Task Concurrent_wrong_pins_on_one_card_file_lock_it_after_three_and_the_right_pin_is_then_refused()
+    {
+        // As parallel `renkei card auth` runs do: each opens the file by path and tries once.
+        await using var sandbox = await PkiSandbox.StartAsync(StorageProvider.Sqlite);
+        var resident = await sandbox.RegisterResidentAsync();
+        var card = await sandbox.IssueCardAsync(resident, pin: "1234");
+        var challenge = Encoding.ASCII.GetBytes("challenge-0123456789");
+        using var start = new Barrier(20);
+        var tries = Enumerable.Range(0, 20).Select(_ => Task.Run(() =>
+        {
+            start.SignalAndWait();
+            return IndividualNumberCard.Open(card.Path).Authenticate("0000", challenge).Check;
+        })).ToArray();
+        var checks = await Task.WhenAll(tries);
+
+        // Three tries were checked (2 left, 1 left, then locked); every other one found the card locked.
+        Assert.All(checks, c => Assert.False(c.Accepted));
+        Assert.Equal([1, 2], checks.Where(c => !c.Locked).Select(c => c.TriesLeft).Order());
+        Assert.Equal(18, checks.Count(c => c.Locked));
+        var reopened = IndividualNumberCard.Open(card.Path);
+        Assert.Equal(3, reopened.FailuresOf(CardPin.Authentication));
+        var right = reopened.Authenticate("1234", challenge);
+        Assert.Null(right.Signature);
+        Assert.True(right.Check.Locked);
+        Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(card.Path)!, Path.GetFileName(card.Path) + "*.new"));
+    }
+
+    [Fact]
     public async Task The_card_file_holds_no_private_key_in_the_clear()
     {
         await using var sandbox = await PkiSandbox.StartAsync(StorageProvider.Sqlite);

@@ -49,7 +49,9 @@ public sealed record CardFile(
 /// <summary>
 /// The Individual Number Card as a software token file. It holds the two key pairs sealed under
 /// per-application data keys, which only the right PIN unwraps; a private key never leaves: the
-/// card signs. Failures are counted in the file before a try, so a crash cannot reset a count.
+/// card signs. Failures are counted in the file before a try, so a crash cannot reset a count, and
+/// each try holds an exclusive lock on a sibling <c>.lock</c> file from reading the count to saving
+/// the outcome, so that tries at once, from threads or processes, are counted one after another.
 /// A municipality resets a locked PIN: the data keys are also wrapped to the PKI's recovery key,
 /// which it unwraps only after an identity check.
 /// </summary>
@@ -137,11 +139,13 @@ public sealed partial class IndividualNumberCard
         return card;
     }
 
-    public static IndividualNumberCard Open(string path)
+    public static IndividualNumberCard Open(string path) => new(path, Read(path));
+
+    private static CardFile Read(string path)
     {
         var file = JsonSerializer.Deserialize<CardFile>(File.ReadAllText(path), Json);
         if (file?.Format != FormatName) throw new InvalidDataException($"not a {FormatName} card file");
-        return new IndividualNumberCard(path, file);
+        return file;
     }
 
     /// <summary>券面事項入力補助: the number and the four items, with the input-assist PIN.</summary>
@@ -196,6 +200,7 @@ public sealed partial class IndividualNumberCard
         if (dataKeys.Length != 96) throw new ArgumentException("96 bytes of data keys expected", nameof(dataKeys));
         var index = pin switch { CardPin.Signing => 0, CardPin.Authentication => 1, _ => 2 };
         var key = dataKeys.AsSpan(index * 32, 32).ToArray();
+        using var held = Exclusive();
         if (Open(App(pin).Secret, key) is null) throw new CryptographicException("the data keys are not this card's");
         Replace(pin, App(pin) with { Pin = NewPin(newPin, key) });
         Save();
@@ -205,6 +210,7 @@ public sealed partial class IndividualNumberCard
     private (byte[]? Plain, PinCheck Check) Unlock(CardPin pin, string value)
     {
         if (!IsValidFormat(pin, value)) return (null, new PinCheck(false, LimitOf(pin) - FailuresOf(pin), IsLocked(pin), true));
+        using var held = Exclusive();
         var app = App(pin);
         if (IsLocked(pin)) return (null, new PinCheck(false, 0, true, false));
         // Count the try first: a crash or a kill during the try cannot undo it.
@@ -220,6 +226,41 @@ public sealed partial class IndividualNumberCard
         Replace(pin, app with { Pin = app.Pin with { Failures = 0 } });
         Save();
         return (Open(app.Secret, dataKey), new PinCheck(true, LimitOf(pin), false, false));
+    }
+
+    /// <summary>How long a try waits for another one on the same card to finish.</summary>
+    private static readonly TimeSpan LockWait = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Takes the card's exclusive lock (an OS lock on <c>&lt;card&gt;.lock</c>, which the atomic replace of the card
+    /// itself would not keep) and reads the file again, since another try may have counted in the meantime.
+    /// </summary>
+    private FileStream Exclusive()
+    {
+        var options = new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.None };
+        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        FileStream held;
+        while (true)
+        {
+            try
+            {
+                held = new FileStream(Path + ".lock", options);
+                break;
+            }
+            // Held by another try: wait for it. A missing folder or a refusal is not worth waiting for.
+            catch (IOException e) when (e is not (FileNotFoundException or DirectoryNotFoundException) && waited.Elapsed < LockWait)
+            {
+                Thread.Sleep(5);
+            }
+        }
+        try { file = Read(Path); }
+        catch
+        {
+            held.Dispose();
+            throw;
+        }
+        return held;
     }
 
     private CardApplication App(CardPin pin) => pin switch
