@@ -126,6 +126,36 @@ public sealed class CardTests
         Assert.NotNull(reopened.Authenticate("4321", [1, 2, 3]).Signature);
     }
 
+    [Theory, StorageData]
+    public async Task A_pin_reset_is_refused_once_the_holder_has_died_or_moved_abroad_and_the_card_says_so(StorageProvider provider)
+    {
+        await using var sandbox = await PkiSandbox.StartAsync(provider);
+        var dead = await sandbox.RegisterResidentAsync();
+        var abroad = await sandbox.RegisterResidentAsync();
+        var deadCard = await sandbox.IssueCardAsync(dead);
+        var abroadCard = await sandbox.IssueCardAsync(abroad);
+        await sandbox.RecordAsync(new { kind = "death", residentId = dead.ResidentId });
+        await sandbox.RecordAsync(new { kind = "move-out", residentId = abroad.ResidentId, destination = "abroad" });
+
+        // The Registry is asked at the counter, so the refusal does not wait for the PKI to follow its events.
+        foreach (var (card, person) in new[] { (deadCard, dead), (abroadCard, abroad) })
+        {
+            var refused = await ResetAsync(sandbox, card, person.IndividualNumber);
+            Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+            var body = await refused.Content.ReadAsStringAsync();
+            Assert.Contains("holder-not-resident", body);
+            Assert.DoesNotContain("dataKeys", body);
+        }
+
+        // Once the events are followed, the cards are no longer active.
+        foreach (var card in new[] { deadCard, abroadCard })
+            await PkiSandbox.EventuallyAsync(async () =>
+                (await sandbox.PkiAdmin.GetFromJsonAsync<CardView>($"api/cards/{card.CardId}", ServiceDefaults.Json))!.Status == "holder-gone",
+                "the card is marked holder-gone");
+        var loss = await sandbox.PkiAdmin.PostAsync($"api/cards/{deadCard.CardId}/loss", null);
+        Assert.Equal(HttpStatusCode.Conflict, loss.StatusCode);
+    }
+
     [Fact]
     public async Task Concurrent_wrong_pins_on_one_card_file_lock_it_after_three_and_the_right_pin_is_then_refused()
     {

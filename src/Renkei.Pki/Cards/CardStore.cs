@@ -8,7 +8,7 @@ namespace Renkei.Pki.Cards;
 
 public sealed record CardRecord(string CardId, string ResidentId, string MunicipalityCode, DateTime IssuedAt, DateOnly ExpiresOn, string Status);
 
-/// <summary>Issued cards: active, lost (reported), superseded (a new card replaced it).</summary>
+/// <summary>Issued cards: active, lost (reported), superseded (a new card replaced it), holder-gone (the holder died or moved abroad).</summary>
 public static class CardStore
 {
     public static Task InsertAsync(DbConnection c, DbTransaction tx, CardRecord card) =>
@@ -24,6 +24,11 @@ public static class CardStore
     public static Task<int> SetStatusAsync(DbConnection c, DbTransaction tx, string cardId, string status, DateTime now) =>
         c.ExecuteAsync("UPDATE cards SET status = @s, status_changed_at = @t WHERE card_id = @i", tx,
             ("s", status), ("t", CertificateStore.Text(now)), ("i", cardId));
+
+    /// <summary>Marks a resident's active cards issued before <paramref name="before"/> holder-gone (a death or a move abroad).</summary>
+    public static Task<int> HolderGoneAsync(DbConnection c, DbTransaction tx, string residentId, DateTime before, DateTime now) =>
+        c.ExecuteAsync("UPDATE cards SET status = 'holder-gone', status_changed_at = @t WHERE resident_id = @r AND status = 'active' AND issued_at < @b", tx,
+            ("t", CertificateStore.Text(now)), ("r", residentId), ("b", CertificateStore.Text(before)));
 
     /// <summary>The key of the lock that serializes card changes of one resident (a PostgreSQL advisory lock; SQLite serializes all writers).</summary>
     public static long LockKey(string residentId) =>

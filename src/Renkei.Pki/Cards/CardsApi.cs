@@ -87,8 +87,6 @@ public static class CardsApi
         CardRecord? card;
         await using (var c = await database.OpenAsync(ct)) card = await CardStore.FindAsync(c, cardId);
         if (card is null) return UnknownCard();
-        if (card.Status != "active")
-            return Problems.Conflict("card-not-active", "このカードは有効ではありません / The card is not active", $"The card is {card.Status}.");
         var (identity, refusal) = await registry.ByNumberAsync(number.Digits, ct);
         // A Registry that cannot answer is an outage, not a failed identity check.
         if (refusal is { Status: >= 500 })
@@ -96,6 +94,12 @@ public static class CardsApi
         // The person at the counter must be the card's holder; any other answer refuses.
         if (identity is null || identity.ResidentId != card.ResidentId)
             return Problems.Result(403, "identity-mismatch", "本人確認ができません / The identity check failed", "The person is not this card's holder.");
+        // Asked of the Registry now, not of the card's row, which changes only when the PKI has followed the death or move abroad.
+        if (identity.Status != "resident")
+            return Problems.Result(403, "holder-not-resident", "所持者は住民ではありません / The holder is not a current resident",
+                "The Registry has no current resident record for the holder (deceased, abroad or moved out), so no PIN is reset.");
+        if (card.Status != "active")
+            return Problems.Conflict("card-not-active", "このカードは有効ではありません / The card is not active", $"The card is {card.Status}.");
         var keys = recoveryKey.Unwrap(blob!);
         var prefix = System.Text.Encoding.ASCII.GetBytes(cardId + "\0");
         if (keys is null || !keys.AsSpan().StartsWith(prefix))

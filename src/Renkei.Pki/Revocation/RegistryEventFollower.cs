@@ -8,7 +8,7 @@ namespace Renkei.Pki.Revocation;
 /// <summary>
 /// Follows the Registry's event feed and revokes what a change makes untrue: a name or address
 /// change (or a move-in, which gives a new address) revokes the signing certificate only; a death
-/// or a move abroad revokes both. The feed position is kept in the PKI database in the same
+/// or a move abroad revokes both and marks the card holder-gone. The feed position is kept in the PKI database in the same
 /// transaction as the revocations, so a restart resumes without missing or repeating one.
 /// </summary>
 public sealed class RegistryEventFollower(
@@ -76,7 +76,11 @@ public sealed class RegistryEventFollower(
             var now = clock.GetUtcNow().UtcDateTime;
             // Only certificates issued before the change was recorded: a card issued after it already carries the new items.
             foreach (var (residentId, kinds, reason, recordedAt) in revocations)
+            {
                 revoked.AddRange(await CertificateStore.RevokeOfResidentAsync(c, tx, residentId, kinds, reason, now, issuedBefore: recordedAt));
+                // The card goes with its holder, so that the counter sees it is no longer in use.
+                if (reason == RevocationReason.HolderGone) await Cards.CardStore.HolderGoneAsync(c, tx, residentId, recordedAt, now);
+            }
             var updated = await c.ExecuteAsync("UPDATE registry_feed SET position = @p, updated_at = @t WHERE id = 1", tx,
                 ("p", position), ("t", CertificateStore.Text(now)));
             if (updated == 0)
