@@ -59,6 +59,44 @@ public sealed class CliTests
                 Assert.Contains(says, opened.Error);
                 Assert.DoesNotContain("   at ", opened.Error);
             }
+        // Valid JSON with fields missing or wrong: each named, with no stack trace, before any output is made.
+        var good = JsonNode.Parse(await File.ReadAllTextAsync(card))!;
+        JsonNode Damaged(Action<JsonNode> damage)
+        {
+            var copy = good.DeepClone();
+            damage(copy);
+            return copy;
+        }
+        var damaged = new (string Field, JsonNode File)[]
+        {
+            ("cardId", JsonNode.Parse("""{"format":"renkei-card/1"}""")!),
+            ("authentication.pin.salt", Damaged(f => f["authentication"]!["pin"]!["salt"] = "not base64!")),
+            ("authentication.secret.nonce", Damaged(f => f["authentication"]!["secret"]!["nonce"] = Convert.ToBase64String(new byte[5]))),
+            ("authentication.certificate", Damaged(f => f["authentication"]!["certificate"] = "junk")),
+            ("signing.certificate", Damaged(f => f["signing"]!["certificate"] = "junk")),
+            ("authentication.pin.iterations", Damaged(f => f["authentication"]!["pin"]!["iterations"] = 0)),
+            ("inputAssist.pin.iterations", Damaged(f => f["inputAssist"]!["pin"]!["iterations"] = -5)),
+            ("authentication", Damaged(f => f.AsObject().Remove("authentication"))),
+            ("signing.pin.wrappedKey", Damaged(f => f["signing"]!["pin"]!.AsObject().Remove("wrappedKey"))),
+            ("authentication.pin.failures", Damaged(f => f["authentication"]!["pin"]!["failures"] = -1)),
+            ("recovery", Damaged(f => f["recovery"] = "%%%")),
+        };
+        var variant = 0;
+        foreach (var (field, json) in damaged)
+        {
+            var path = folder.File($"damaged-{++variant}.card");
+            await File.WriteAllTextAsync(path, json.ToJsonString());
+            var output = folder.File($"out-{variant}");
+            foreach (var args in new[] { new[] { "show", "--pin", "2468" }, ["auth", "--pin", "2468", Convert.ToBase64String(new byte[32])], ["export", "--out", output] })
+            {
+                var opened = await RenkeiCommand.RunAsync(["card", args[0], "--card", path, .. args[1..]]);
+                Assert.True(opened.ExitCode == 1, $"{field} {args[0]}: {opened.Error}");
+                Assert.Contains("カードファイルを読めません / the card file cannot be read", opened.Error);
+                Assert.Contains(field, opened.Error);
+                Assert.DoesNotContain("   at ", opened.Error);
+                Assert.False(Directory.Exists(output), $"{field} {args[0]} left {output}");
+            }
+        }
 
         var document = folder.File("申請書.txt");
         await File.WriteAllTextAsync(document, "電子申請 / e-application");

@@ -171,6 +171,8 @@ public static class CardCommands
         var command = new Command("export", "証明書を書き出す（秘密鍵は出ない）/ write the two certificates as PEM; private keys never leave the card") { card, output };
         command.SetAction(parse =>
         {
+            // The card is read first: a card that cannot be read leaves nothing behind, not even the folder.
+            if (OpenCard(parse.GetValue(card)!, out var cardError) is not { } token) return Fail(cardError!);
             var folder = Path.GetFullPath(parse.GetValue(output)!);
             if (File.Exists(folder)) return Fail($"{parse.GetValue(output)} はファイルです / {parse.GetValue(output)} is a file, not a folder");
             var made = !Directory.Exists(folder);
@@ -180,14 +182,12 @@ public static class CardCommands
                 return Fail($"フォルダを作れません / cannot make the folder {parse.GetValue(output)}: {e.Message}");
             }
             string[] names = ["signing.pem", "authentication.pem", "signing-chain.pem", "authentication-chain.pem"];
-            // All four are checked before any is written, so that a failure leaves no half of them; then the card is read.
-            string? cardError = null;
+            // All four are checked before any is written, so that a failure leaves no half of them.
             var refused = names.Select(n => OutputFile.Problem(Path.Combine(folder, n))).FirstOrDefault(p => p is not null);
-            var token = refused is null ? OpenCard(parse.GetValue(card)!, out cardError) : null;
-            if (token is null)
+            if (refused is not null)
             {
                 if (made) Directory.Delete(folder); // still empty: a refused export leaves no folder of its own behind
-                return Fail(refused ?? cardError!);
+                return Fail(refused);
             }
             string[] pems =
             [
@@ -270,7 +270,16 @@ public static class CardCommands
         {
             error = $"カードファイルがありません / no such card file: {path}";
         }
-        catch (Exception e) when (e is InvalidDataException or JsonException or IOException or UnauthorizedAccessException)
+        catch (InvalidDataException e)
+        {
+            error = $"カードファイルを読めません / the card file cannot be read: {path}: {e.Message}";
+        }
+        catch (JsonException e)
+        {
+            // The JSON path says where ("$.authentication.pin.iterations"), without echoing the file's content.
+            error = $"カードファイルを読めません / the card file cannot be read: {path}" + (e.Path is { } at ? $": {at}" : "");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             error = $"カードファイルを読めません / the card file cannot be read: {path}";
         }

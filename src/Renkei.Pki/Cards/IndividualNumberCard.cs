@@ -141,11 +141,65 @@ public sealed partial class IndividualNumberCard
 
     public static IndividualNumberCard Open(string path) => new(path, Read(path));
 
+    /// <summary>
+    /// Reads a card file and checks all of it: a damaged file is refused here, naming the field, rather than
+    /// failing later in the middle of a try or an export.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The file is not a whole card; the message names the field.</exception>
     private static CardFile Read(string path)
     {
         var file = JsonSerializer.Deserialize<CardFile>(File.ReadAllText(path), Json);
-        if (file?.Format != FormatName) throw new InvalidDataException($"not a {FormatName} card file");
+        if (file?.Format != FormatName) throw new InvalidDataException($"not a {FormatName} card file (format)");
+        Check(file);
         return file;
+    }
+
+    private static void Check(CardFile file)
+    {
+        static InvalidDataException Bad(string field, string what) => new($"{field} {what}");
+        if (string.IsNullOrEmpty(file.CardId)) throw Bad("cardId", "is missing");
+        if (!Uri.TryCreate(file.PkiUrl, UriKind.Absolute, out _)) throw Bad("pkiUrl", "is not an absolute URL");
+        if (file.Face is not { Name: not null, Address: not null, DateOfBirth: not null, Sex: not null, ExpiresOn: not null, Photo: not null })
+            throw Bad("face", "is missing or incomplete");
+        CheckApplication("signing", file.Signing, certificate: true);
+        CheckApplication("authentication", file.Authentication, certificate: true);
+        CheckApplication("inputAssist", file.InputAssist, certificate: false);
+        if (Base64(file.Recovery) is not { Length: > 0 }) throw Bad("recovery", "is missing or not base64");
+        if (string.IsNullOrEmpty(file.SigningChain)) throw Bad("signingChain", "is missing");
+        if (string.IsNullOrEmpty(file.AuthenticationChain)) throw Bad("authenticationChain", "is missing");
+
+        static void CheckApplication(string name, CardApplication? app, bool certificate)
+        {
+            if (app is null) throw Bad(name, "is missing");
+            if (certificate)
+            {
+                if (app.Certificate is null) throw Bad($"{name}.certificate", "is missing");
+                try { X509Certificate2.CreateFromPem(app.Certificate).Dispose(); }
+                catch (CryptographicException) { throw Bad($"{name}.certificate", "is not a PEM certificate"); }
+            }
+            CheckSealed($"{name}.secret", app.Secret);
+            if (app.Pin is null) throw Bad($"{name}.pin", "is missing");
+            if (Base64(app.Pin.Salt) is not { Length: >= 8 }) throw Bad($"{name}.pin.salt", "is missing, not base64 or shorter than 8 bytes");
+            // Bounded both ways: too few makes the PIN guessable offline, too many makes a try hang.
+            if (app.Pin.Iterations is < 10_000 or > 10_000_000) throw Bad($"{name}.pin.iterations", "must be between 10000 and 10000000");
+            CheckSealed($"{name}.pin.wrappedKey", app.Pin.WrappedKey);
+            if (app.Pin.Failures < 0) throw Bad($"{name}.pin.failures", "is negative");
+        }
+
+        static void CheckSealed(string name, Sealed? sealedData)
+        {
+            if (sealedData is null) throw Bad(name, "is missing");
+            if (Base64(sealedData.Nonce) is not { Length: 12 }) throw Bad($"{name}.nonce", "must be 12 bytes of base64");
+            if (Base64(sealedData.Ciphertext) is null) throw Bad($"{name}.ciphertext", "is missing or not base64");
+            if (Base64(sealedData.Tag) is not { Length: 16 }) throw Bad($"{name}.tag", "must be 16 bytes of base64");
+        }
+
+        static byte[]? Base64(string? text)
+        {
+            if (text is null) return null;
+            try { return Convert.FromBase64String(text); }
+            catch (FormatException) { return null; }
+        }
     }
 
     /// <summary>券面事項入力補助: the number and the four items, with the input-assist PIN.</summary>
