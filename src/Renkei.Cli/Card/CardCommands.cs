@@ -171,8 +171,6 @@ public static class CardCommands
         var command = new Command("export", "証明書を書き出す（秘密鍵は出ない）/ write the two certificates as PEM; private keys never leave the card") { card, output };
         command.SetAction(parse =>
         {
-            // The card is read first: a card that cannot be read leaves nothing behind, not even the folder.
-            if (OpenCard(parse.GetValue(card)!, out var cardError) is not { } token) return Fail(cardError!);
             var folder = Path.GetFullPath(parse.GetValue(output)!);
             if (File.Exists(folder)) return Fail($"{parse.GetValue(output)} はファイルです / {parse.GetValue(output)} is a file, not a folder");
             var made = !Directory.Exists(folder);
@@ -184,10 +182,11 @@ public static class CardCommands
             string[] names = ["signing.pem", "authentication.pem", "signing-chain.pem", "authentication-chain.pem"];
             // All four are checked before any is written, so that a failure leaves no half of them.
             var refused = names.Select(n => OutputFile.Problem(Path.Combine(folder, n))).FirstOrDefault(p => p is not null);
-            if (refused is not null)
+            // The place is checked before the card is touched; either refusal leaves no folder of its own behind (it is still empty).
+            if (refused is not null || OpenCard(parse.GetValue(card)!, out refused) is not { } token)
             {
-                if (made) Directory.Delete(folder); // still empty: a refused export leaves no folder of its own behind
-                return Fail(refused);
+                if (made) Directory.Delete(folder);
+                return Fail(refused!);
             }
             string[] pems =
             [
