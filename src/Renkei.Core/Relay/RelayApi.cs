@@ -79,7 +79,8 @@ public static class RelayApi
     private static bool IsComplete(InquiryBody q) => Envelope.IsId(q.MessageId) && AgencyCodes.IsWellFormed(q.AgencyCode)
         && Named(q.Affair) && Named(q.Item) && Named(q.Provider);
 
-    private static bool Named(string? name) => name is { Length: > 0 and <= RelayKinds.MaxNameLength };
+    // A name holding what could be an Individual Number is refused with the message, as a malformed code is: it would stay in the records.
+    private static bool Named(string? name) => name is { Length: > 0 and <= RelayKinds.MaxNameLength } && !NumberShape.ContainsIndividualNumber(name);
 
     private static ProvisionAnswer Answer(InquiryBody q, Outcome outcome, string? reason) => new(q.MessageId, outcome, reason, null, null, false);
 

@@ -54,23 +54,8 @@ public static class CodeManagementApi
     public static bool IsAddresseeNumber(string? s) =>
         s is { Length: > 0 and <= 32 } && s.All(ch => char.IsAsciiLetterOrDigit(ch) || ch == '-') && !LooksLikeIndividualNumber(s);
 
-    /// <summary>
-    /// An Individual Number (or one without its check digit) pasted into the wrong column: 11 or 12 digits, ASCII or
-    /// full-width, between the spaces and hyphens the number's own reader skips (Renkei.Numbers' Digits.IsSeparator;
-    /// the node does not reference the numbers library, so that no Individual Number type can reach it). The node must never hold one.
-    /// </summary>
-    public static bool LooksLikeIndividualNumber(string? s)
-    {
-        if (s is null) return false;
-        var digits = 0;
-        foreach (var ch in s)
-        {
-            if (ch is ' ' or '\u3000' or '\t' or '-' or '\u2010' or '\u2011' or '\u2012' or '\u2013' or '\u2014' or '\u2212' or '\uFF0D' or '\u30FC') continue;
-            if (ch is not ((>= '0' and <= '9') or (>= '０' and <= '９'))) return false;
-            digits++;
-        }
-        return digits is 11 or 12;
-    }
+    /// <summary>An Individual Number pasted into the wrong column (<see cref="NumberShape"/>): the node must never hold one.</summary>
+    public static bool LooksLikeIndividualNumber(string? s) => NumberShape.LooksLikeIndividualNumber(s);
 
     /// <summary>The refusal of a value shaped like an Individual Number where an addressee number belongs, naming the field (never the value); null when it is not.</summary>
     public static ProblemHttpResult? RefuseNumberShaped(string field, string? value) => RefuseNumberShaped(field, [value], first: null);

@@ -79,6 +79,9 @@ public static class InquiriesApi
             if (string.IsNullOrWhiteSpace(value)) errors[field] = ["必須です / is required"];
             else if (value.Length > RelayKinds.MaxNameLength)
                 errors[field] = [RelayKinds.NameTooLong(field)];
+            // Recorded at every party and sent to the core as given: a number typed in the wrong field would stay in three logs.
+            else if (NumberShape.ContainsIndividualNumber(value))
+                errors[field] = ["個人番号の形をした数字（11桁・12桁）は使えません / must not hold 11 or 12 digits, the shape of an Individual Number"];
     }
 
     /// <summary>

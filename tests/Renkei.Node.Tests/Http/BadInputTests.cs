@@ -64,10 +64,29 @@ public class BadInputTests
             var refused = await ProblemAssert.IsProblemAsync(await clerk.PostAsJsonAsync($"api/tenants/{B}/inquiries", inquiry), 400, "invalid-request");
             Assert.True(refused.GetProperty("errors").TryGetProperty(field, out _), refused.ToString());
         }
+        // A number typed in the wrong field never reaches the records, in any of the shapes a careless client sends it.
+        foreach (var (field, inquiry) in new (string, object)[]
+        {
+            ("provider", new { addresseeNumber = "B-0001", affair = "child-allowance", provider = "232365929171", item = "local-tax" }),
+            ("provider", new { addresseeNumber = "B-0001", affair = "child-allowance", provider = "2323 6592 9171", item = "local-tax" }),
+            ("item", new { addresseeNumber = "B-0001", affair = "child-allowance", provider = K, item = "local-tax-２３２３６５９２９１７１" }),
+            ("affair", new { addresseeNumber = "B-0001", affair = "2323-6592-917", provider = K, item = "local-tax" }),
+        })
+        {
+            var refused = await ProblemAssert.IsProblemAsync(await clerk.PostAsJsonAsync($"api/tenants/{B}/inquiries", inquiry), 400, "invalid-request");
+            Assert.True(refused.GetProperty("errors").TryGetProperty(field, out _), refused.ToString());
+            Assert.DoesNotContain("9171", refused.ToString());
+        }
         var batch = await ProblemAssert.IsProblemAsync(await clerk.PostAsJsonAsync($"api/tenants/{B}/inquiry-batches",
             new { affair = longName, provider = K, item = "local-tax", addresseeNumbers = new[] { "B-0001" } }), 400, "invalid-request");
         Assert.True(batch.GetProperty("errors").TryGetProperty("affair", out _));
+        var numberBatch = await ProblemAssert.IsProblemAsync(await clerk.PostAsJsonAsync($"api/tenants/{B}/inquiry-batches",
+            new { affair = "child-allowance", provider = "2323 6592 9171", item = "local-tax", addresseeNumbers = new[] { "B-0001" } }), 400, "invalid-request");
+        Assert.True(numberBatch.GetProperty("errors").TryGetProperty("provider", out _));
         Assert.Equal(before, await RecordsAsync(network.TenantDatabases[B]));
+        // A 13-digit Corporate Number, an agency id, is not such a number.
+        Assert.NotEqual(400, (int)(await clerk.PostAsJsonAsync($"api/tenants/{B}/inquiries",
+            new { addresseeNumber = "B-0001", affair = "child-allowance", provider = "5010405001703", item = "local-tax" })).StatusCode);
 
         var check = await ProblemAssert.IsProblemAsync(await network.CoreClient().PostAsJsonAsync("api/permission-table/check",
             new { requester = B, affair = "child-allowance", provider = K, item = longName }), 400, "invalid-request");

@@ -137,6 +137,9 @@ public class RelayMessageTests
             JsonSerializer.Serialize(new[] { Inquiry(agencyCode: code[..^1] + "=") }, ServiceDefaults.Json),
             JsonSerializer.Serialize(new[] { Inquiry(agencyCode: code + "A") }, ServiceDefaults.Json),
             JsonSerializer.Serialize(new[] { Inquiry(agencyCode: new string('A', 200_000)) }, ServiceDefaults.Json),
+            JsonSerializer.Serialize(new[] { Inquiry() with { Provider = "2323 6592 9171" } }, ServiceDefaults.Json),
+            JsonSerializer.Serialize(new[] { Inquiry(affair: "child-allowance-232365929171") }, ServiceDefaults.Json),
+            JsonSerializer.Serialize(new[] { Inquiry() with { Item = "２３２３６５９２９１７１" } }, ServiceDefaults.Json),
         })
             await ProblemAssert.IsProblemAsync(await Send(body), 400, "malformed-inquiry");
         Assert.Equal(5L, await Recorded());
