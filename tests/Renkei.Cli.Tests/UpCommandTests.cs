@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
+using Renkei.Cli.Network;
 using Renkei.Hosting.Tls;
 using Renkei.Testing;
 
@@ -135,10 +136,35 @@ public class UpCommandTests
         Assert.DoesNotContain("   at ", result.Error);
         Assert.Empty(Directory.GetFileSystemEntries(folder.Path)); // nothing started, nothing made
 
-        var outOfRange = await RenkeiCommand.RunAsync("up", "--data", folder.Path, "--port", "65532");
+        // The services take the five ports after the base, so 65,530 is the highest base.
+        var outOfRange = await RenkeiCommand.RunAsync("up", "--data", folder.Path, "--port", "65531");
         Assert.Equal(1, outOfRange.ExitCode);
-        Assert.Contains("--port は0から65,531の整数です", outOfRange.Error);
+        Assert.Contains("--port は0から65,530の整数です", outOfRange.Error);
+        Assert.DoesNotContain("   at ", outOfRange.Error);
     }
+
+    [Fact]
+    public async Task A_second_network_on_a_folder_where_one_is_still_starting_is_refused()
+    {
+        // A network started in this process has written no network.json yet, as one still starting has not.
+        using var folder = new TempFolder();
+        await using (var first = await SandboxNetwork.StartAsync(folder.Path))
+        {
+            var second = await RenkeiCommand.RunAsync("up", "--data", folder.Path, "--port", "0");
+            Assert.Equal(1, second.ExitCode);
+            Assert.Contains("別のネットワークが起動中か動いています", second.Error);
+            Assert.DoesNotContain("   at ", second.Error);
+        }
+        // Once the first has stopped, the folder is free again.
+        await using var again = await SandboxNetwork.StartAsync(folder.Path);
+    }
+
+    [Theory]
+    [InlineData("/srv/renkei/data", "/srv/renkei/data")]
+    [InlineData("/tmp/データ フォルダ/柏 市", "'/tmp/データ フォルダ/柏 市'")]
+    [InlineData("/tmp/it's", "'/tmp/it'\\''s'")]
+    public void The_paths_up_prints_to_try_can_be_pasted_into_a_shell(string path, string printed) =>
+        Assert.Equal(printed, UpCommand.Quoted(path));
 
     [Fact]
     public async Task Help_explains_every_command()

@@ -19,6 +19,7 @@ namespace Renkei.Cli.Network;
 public sealed class SandboxNetwork : IAsyncDisposable
 {
     private readonly List<WebApplication> apps = [];
+    private FileStream? folderLock;
 
     private SandboxNetwork(string dataFolder) => DataFolder = dataFolder;
 
@@ -42,7 +43,7 @@ public sealed class SandboxNetwork : IAsyncDisposable
     {
         dataFolder = Path.GetFullPath(dataFolder);
         Directory.CreateDirectory(Path.Combine(dataFolder, "logs"));
-        var network = new SandboxNetwork(dataFolder);
+        var network = new SandboxNetwork(dataFolder) { folderLock = LockFolder(dataFolder) };
         var callers = SandboxCallers.LoadOrCreate(dataFolder);
         // The Registry serves HTTPS under the network CA, so Individual Numbers never cross even loopback in the clear; the PKI
         // presents its own certificate when it calls the Registry and serves its API on HTTPS too, keeping a plain-HTTP port
@@ -123,5 +124,20 @@ public sealed class SandboxNetwork : IAsyncDisposable
             await app.DisposeAsync();
         }
         Handler?.Dispose();
+        folderLock?.Dispose();
+    }
+
+    /// <summary>
+    /// One network per data folder, held until it stops: a second would share the first's databases and keys, and two
+    /// first starts at once would each make CA keys and leave a mismatched pair behind.
+    /// </summary>
+    private static FileStream LockFolder(string dataFolder)
+    {
+        try { return new FileStream(Path.Combine(dataFolder, "network.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None); }
+        catch (IOException e) when (e is not (FileNotFoundException or DirectoryNotFoundException))
+        {
+            throw new IOException($"{dataFolder} では別のネットワークが起動中か動いています。それを止めるか、別の --data を指定してください / " +
+                $"another network is starting or running on {dataFolder}: stop it or choose another --data", e);
+        }
     }
 }

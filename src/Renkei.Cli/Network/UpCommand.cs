@@ -45,7 +45,7 @@ public static class UpCommand
         var port = new Option<int>("--port")
         {
             Description = "先頭ポート（0で空きポート）/ base port; services listen on the next ports (0 picks free ports)", DefaultValueFactory = _ => 7100,
-        }.Between(0, IPEndPoint.MaxPort - 4);
+        }.Between(0, IPEndPoint.MaxPort - 5); // the services take the next five
         var command = new Command("up", "ネットワーク全体を起動する / run the whole network on loopback until Ctrl+C") { data, port };
         command.SetAction(async (parse, ct) =>
         {
@@ -57,6 +57,11 @@ public static class UpCommand
             }
             var basePort = parse.GetValue(port);
             // Every port is tried before any service starts: a taken one found late left the others running and ended in a stack trace.
+            if (basePort is > 0 and < 1024 && !Environment.IsPrivilegedProcess)
+            {
+                Console.Error.WriteLine($"1024 未満のポートは管理者しか使えません。--port で 1024 以上を指定してください / ports below 1024 need administrator rights; choose a base port of 1024 or more with --port");
+                return 1;
+            }
             if (basePort != 0 && TakenPorts(basePort) is { Count: > 0 } taken)
             {
                 var list = string.Join(", ", taken);
@@ -68,10 +73,11 @@ public static class UpCommand
             using var stop = new Interruption(ct);
             SandboxNetwork network;
             try { network = await SandboxNetwork.StartAsync(folder, basePort); }
-            catch (Exception e) when (e is IOException or InvalidOperationException)
+            catch (Exception e) when (e is IOException or InvalidOperationException or System.Data.Common.DbException)
             {
-                // A port taken between the check and the start, one not ours to listen on, a data folder that cannot be written,
-                // or network CA files that cannot be used (a damaged revocation list says how to restore it).
+                // A port taken between the check and the start, one not ours to listen on, a data folder that cannot be written
+                // (a read-only database too), another network starting on the same folder, or network CA files that cannot be
+                // used (a damaged revocation list says how to restore it).
                 Console.Error.WriteLine($"サービスを起動できません / cannot start the services: {e.Message}");
                 return 1;
             }
@@ -103,7 +109,7 @@ public static class UpCommand
         {
             var listener = new TcpListener(IPAddress.Loopback, p);
             try { listener.Start(); }
-            catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse) { taken.Add(p); }
+            catch (SocketException e) when (e.SocketErrorCode is SocketError.AddressAlreadyInUse or SocketError.AccessDenied) { taken.Add(p); }
             finally { listener.Stop(); }
         }
         return taken;
@@ -116,7 +122,9 @@ public static class UpCommand
         var clerk = SandboxCallers.TokenOf(folder, "clerk-121002");
         var linkage = network.Linkage!;
         var childClerk = Renkei.Cli.Linkage.LinkageSandbox.Token(linkage.NodeCallers, $"{Renkei.Cli.Linkage.LinkageSandbox.Bunkyo}-child-allowance");
-        var ca = Path.Combine(folder, "network", "ca.pem");
+        // Quoted where the shell would split or expand them, so that each line can be pasted as it is.
+        var ca = Quoted(Path.Combine(folder, "network", "ca.pem"));
+        var data = Quoted(folder);
         var inquiry = $$"""{"addresseeNumber":"{{Renkei.Cli.Linkage.DemoAgencies.FirstBunkyoAddressee}}","affair":"child-allowance","provider":"{{Renkei.Cli.Linkage.LinkageSandbox.Kashiwa}}","item":"local-tax"}""";
         Console.WriteLine($"""
             Renkei ネットワークを起動しました / the Renkei network is running
@@ -136,10 +144,13 @@ public static class UpCommand
               curl --cacert {ca} {network.Linkage?.CoreUrl}api/agencies
               curl --cacert {ca} -H 'Authorization: Bearer {childClerk}' -H 'Content-Type: application/json' -d '{inquiry}' {linkage.NodeUrl}api/tenants/{Renkei.Cli.Linkage.LinkageSandbox.Bunkyo}/inquiries
               renkei number check 1234-5678-9018
-              renkei demo moving-family --data {folder}
-              renkei pki chain --data {folder}
+              renkei demo moving-family --data {data}
+              renkei pki chain --data {data}
 
             Ctrl+C で停止 / Ctrl+C stops the network
             """);
     }
+
+    internal static string Quoted(string path) =>
+        path.All(c => char.IsAsciiLetterOrDigit(c) || c is '/' or '.' or '_' or '-' or ':' or '\\') ? path : "'" + path.Replace("'", "'\\''") + "'";
 }
