@@ -26,8 +26,9 @@ public static class Problems
     /// <summary>The title of <c>request-too-large</c>: a body over the size limit.</summary>
     public const string TooLargeTitle = "リクエストが大きすぎます / The request is too large";
 
+    /// <summary>A problem of ours; what its title and detail repeat of the client's input never shows an Individual Number.</summary>
     public static ProblemHttpResult Result(int status, string slug, string title, string? detail = null, IDictionary<string, object?>? extensions = null) =>
-        TypedResults.Problem(detail: detail, statusCode: status, title: title, type: Type(slug), extensions: extensions);
+        TypedResults.Problem(detail: NumberShape.Mask(detail), statusCode: status, title: NumberShape.Mask(title), type: Type(slug), extensions: extensions);
 
     public static ProblemHttpResult BadRequest(string slug, string title, string? detail = null, IDictionary<string, object?>? extensions = null) =>
         Result(StatusCodes.Status400BadRequest, slug, title, detail, extensions);

@@ -172,6 +172,33 @@ public class BadInputTests
     }
 
     [Theory, StorageData]
+    public async Task A_problem_never_repeats_a_number_the_client_put_in_the_wrong_place(StorageProvider provider)
+    {
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        foreach (var response in new[]
+        {
+            await network.NodeClient("bunkyo-auditor").GetAsync("api/tenants/232365929171/records"),
+            await network.NodeClient("bunkyo-auditor").GetAsync($"api/tenants/{B}/records/consistency?from=232365929171"),
+            await network.NodeClient("kashiwa-tax-system").PutAsync($"api/tenants/{K}/copies/K-0001/2323-6592-9171", RawBody.Json("{}")),
+            await network.CoreClient("operator-token").GetAsync("api/agencies/232365929171"),
+        })
+        {
+            var body = await response.Content.ReadAsStringAsync();
+            Assert.False(response.IsSuccessStatusCode, body);
+            Assert.DoesNotContain("9171", body);
+        }
+    }
+
+    [Fact]
+    public void Masking_hides_every_run_of_eleven_or_twelve_digits_and_nothing_else()
+    {
+        Assert.Equal("'************' is not hosted here; '****-****-****' and '***********' neither",
+            NumberShape.Mask("'232365929171' is not hosted here; '2323-6592-9171' and '23236592917' neither"));
+        Assert.Equal("agency 5010405001703, record 42, 2026-12-06", NumberShape.Mask("agency 5010405001703, record 42, 2026-12-06"));
+        Assert.Equal("ｘ＝************", NumberShape.Mask("ｘ＝２３２３６５９２９１７１"));
+    }
+
+    [Theory, StorageData]
     public async Task Concurrent_code_deliveries_for_one_tenant_are_taken_one_at_a_time(StorageProvider provider)
     {
         await using var network = await LinkageNetwork.StartAsync(provider);

@@ -1,4 +1,4 @@
-namespace Renkei.Protocol;
+namespace Renkei.Hosting;
 
 /// <summary>
 /// Whether text holds what could be an Individual Number (or one without its check digit): 11 or 12 digits, ASCII or
@@ -39,6 +39,34 @@ public static class NumberShape
             }
         }
         return run is 11 or 12;
+    }
+
+    /// <summary>
+    /// The text with every such run replaced by asterisks: what an answer or a log repeats of a client's input must not
+    /// carry a number the client typed into the wrong place (ARCHITECTURE.md: no number in error messages).
+    /// </summary>
+    public static string? Mask(string? s)
+    {
+        if (!ContainsIndividualNumber(s)) return s;
+        var chars = s!.ToCharArray();
+        int start = -1, digits = 0, last = -1;
+        for (var i = 0; i <= chars.Length; i++)
+        {
+            var ch = i < chars.Length ? chars[i] : '\0';
+            if (IsDigit(ch))
+            {
+                if (digits == 0) start = i;
+                digits++;
+                last = i;
+            }
+            else if (!(IsSeparator(ch) && digits > 0))
+            {
+                if (digits is 11 or 12)
+                    for (var j = start; j <= last; j++) if (IsDigit(chars[j])) chars[j] = '*';
+                digits = 0;
+            }
+        }
+        return new string(chars);
     }
 
     private static bool IsDigit(char ch) => ch is (>= '0' and <= '9') or (>= '０' and <= '９');
