@@ -26,6 +26,9 @@ public static class Problems
     /// <summary>The title of <c>request-too-large</c>: a body over the size limit.</summary>
     public const string TooLargeTitle = "リクエストが大きすぎます / The request is too large";
 
+    /// <summary>A value from the request as a problem detail quotes it: at most 40 characters.</summary>
+    public static string Shown(string value) => value.Length > 40 ? value[..40] + "…" : value;
+
     /// <summary>A problem of ours; what its title and detail repeat of the client's input never shows an Individual Number.</summary>
     public static ProblemHttpResult Result(int status, string slug, string title, string? detail = null, IDictionary<string, object?>? extensions = null) =>
         TypedResults.Problem(detail: NumberShape.Mask(detail), statusCode: status, title: NumberShape.Mask(title), type: Type(slug), extensions: extensions);

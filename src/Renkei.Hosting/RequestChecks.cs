@@ -34,7 +34,7 @@ internal static class RequestChecks
             var charset = HeaderUtilities.RemoveQuotes(given).Value!;
             if (!IsKnownCharset(charset))
             {
-                var shown = Shown(charset);
+                var shown = Problems.Shown(charset);
                 await Problems.Result(StatusCodes.Status415UnsupportedMediaType, "unsupported-media-type", Problems.UnsupportedMediaTypeTitle,
                     $"文字コード「{shown}」は扱えません。UTF-8で送ってください / the charset '{shown}' is not known: send the body as UTF-8 " +
                     "(Content-Type: application/json; charset=utf-8).").ExecuteAsync(context);
@@ -59,7 +59,7 @@ internal static class RequestChecks
             // No endpoint takes a list this way: the framework would join the values with commas and read "3,4" as one value.
             if (values.Count > 1)
             {
-                var shown = Shown(key);
+                var shown = Problems.Shown(key);
                 await Problems.BadRequest("malformed-request", Problems.MalformedTitle,
                     $"クエリ「{shown}」が複数指定されています。一つにしてください / the query parameter '{shown}' is given more than once: give it once.").ExecuteAsync(context);
                 return;
@@ -75,9 +75,6 @@ internal static class RequestChecks
         try { return Encoding.GetEncoding(charset) is not null; }
         catch (Exception e) when (e is ArgumentException or NotSupportedException) { return false; }
     }
-
-    /// <summary>A value from the request as a problem detail quotes it: at most 40 characters.</summary>
-    private static string Shown(string value) => value.Length > 40 ? value[..40] + "…" : value;
 
     /// <summary>What a body over the size limit is told: the limit this request had, when the server says.</summary>
     public static string TooLargeDetail(HttpContext context) =>

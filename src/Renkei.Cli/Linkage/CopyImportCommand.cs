@@ -177,7 +177,7 @@ public static class CopyImportCommand
     }
 
     /// <summary>A header name as a message shows it: an empty one as "", a long one cut at 40 characters.</summary>
-    private static string Shown(string name) => name.Length == 0 ? "\"\"" : name.Length > 40 ? name[..40] + "…" : name;
+    private static string Shown(string name) => name.Length == 0 ? "\"\"" : Problems.Shown(name);
 
     private static bool TryParseFlag(string text, out bool value)
     {

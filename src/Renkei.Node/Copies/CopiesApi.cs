@@ -181,23 +181,20 @@ public static class CopiesApi
             return Refuse("CSVは renkei node import-copies が読み、JSON Linesにして送ります / CSV is read by `renkei node import-copies`, which sends it as JSON Lines: "
                 + JsonLines + ".");
         if (!ImportMediaTypes.Contains(type, StringComparer.OrdinalIgnoreCase))
-            return Refuse($"{JsonLines}; 受け取ったのは / got {Shown(type)}.");
+            return Refuse($"{JsonLines}; 受け取ったのは / got {Problems.Shown(type)}.");
         if (media.Charset.HasValue && HeaderUtilities.RemoveQuotes(media.Charset).Value is { } charset
             && !charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) && !charset.Equals("us-ascii", StringComparison.OrdinalIgnoreCase))
-            return Refuse($"本文はUTF-8で送ってください（文字コード「{Shown(charset)}」は受け付けません）/ send the body in UTF-8: the charset '{Shown(charset)}' is not taken.");
+            return Refuse($"本文はUTF-8で送ってください（文字コード「{Problems.Shown(charset)}」は受け付けません）/ send the body in UTF-8: the charset '{Problems.Shown(charset)}' is not taken.");
         return null;
     }
 
     /// <summary>The media types of JSON Lines that clients send (application/json too: each line is a JSON text).</summary>
     private static readonly string[] ImportMediaTypes = ["application/x-ndjson", "application/jsonl", "application/x-jsonlines", "application/json"];
 
-    /// <summary>A value from the request as a detail quotes it: at most 40 characters.</summary>
-    private static string Shown(string value) => value.Length > 40 ? value[..40] + "…" : value;
-
     private static List<string> Check(string? addresseeNumber, string? item, int? version, JsonElement content, DataStandardLayout layouts)
     {
         var errors = new List<string>();
-        if (CodeManagementApi.LooksLikeIndividualNumber(addresseeNumber))
+        if (NumberShape.LooksLikeIndividualNumber(addresseeNumber))
             errors.Add("addresseeNumber: 個人番号の形をしています。中間サーバーは個人番号を受け付けません / looks like an Individual Number, which the node never accepts");
         else if (!CodeManagementApi.IsAddresseeNumber(addresseeNumber)) errors.Add("addresseeNumber: 宛名番号が不正です / invalid addressee number");
         if (string.IsNullOrWhiteSpace(item)) errors.Add("item: 必須です / is required");

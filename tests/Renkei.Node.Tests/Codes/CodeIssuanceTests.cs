@@ -207,7 +207,7 @@ public class CodeIssuanceTests
     [InlineData("B-0001", false)]
     public void An_addressee_number_may_not_look_like_an_Individual_Number(string value, bool looksLikeOne)
     {
-        Assert.Equal(looksLikeOne, global::Renkei.Node.Codes.CodeManagementApi.LooksLikeIndividualNumber(value));
+        Assert.Equal(looksLikeOne, global::Renkei.Hosting.NumberShape.LooksLikeIndividualNumber(value));
         if (looksLikeOne) Assert.False(global::Renkei.Node.Codes.CodeManagementApi.IsAddresseeNumber(value));
     }
 
