@@ -133,7 +133,7 @@ public sealed class SandboxNetwork : IAsyncDisposable
     /// </summary>
     private static FileStream LockFolder(string dataFolder)
     {
-        try { return new FileStream(Path.Combine(dataFolder, "network.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None); }
+        try { return FileLock.Take(Path.Combine(dataFolder, "network.lock"), TimeSpan.Zero); }
         catch (IOException e) when (e is not (FileNotFoundException or DirectoryNotFoundException))
         {
             throw new IOException($"{dataFolder} では別のネットワークが起動中か動いています。それを止めるか、別の --data を指定してください / " +

@@ -291,23 +291,7 @@ public sealed partial class IndividualNumberCard
     /// </summary>
     private FileStream Exclusive()
     {
-        var options = new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.None };
-        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        var waited = System.Diagnostics.Stopwatch.StartNew();
-        FileStream held;
-        while (true)
-        {
-            try
-            {
-                held = new FileStream(Path + ".lock", options);
-                break;
-            }
-            // Held by another try: wait for it. A missing folder or a refusal is not worth waiting for.
-            catch (IOException e) when (e is not (FileNotFoundException or DirectoryNotFoundException) && waited.Elapsed < LockWait)
-            {
-                Thread.Sleep(5);
-            }
-        }
+        var held = FileLock.Take(Path + ".lock", LockWait);
         try { file = Read(Path); }
         catch
         {
