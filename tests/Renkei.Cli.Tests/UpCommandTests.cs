@@ -89,6 +89,13 @@ public class UpCommandTests
         Assert.Contains("https://127.0.0.1:", printed);
         Assert.False(File.Exists(networkFile));
         Assert.True(File.Exists(Path.Combine(folder.Path, "registry", "numbering.key")));
+        // Each service kept its log under DIR/logs, without an Individual Number in it.
+        foreach (var service in new[] { "registry", "pki", "core", "node" })
+        {
+            var log = await File.ReadAllTextAsync(Path.Combine(folder.Path, "logs", service + ".log"));
+            Assert.Contains("Now listening on: http", log);
+            Assert.False(Renkei.Hosting.NumberShape.ContainsIndividualNumber(log), log);
+        }
     }
 
     [Fact]

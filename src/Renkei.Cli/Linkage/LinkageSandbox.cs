@@ -99,7 +99,7 @@ public sealed class LinkageSandbox : IAsyncDisposable
             };
             coreSettings.AddRange(Tls(coreTls, ca));
             if (postgres is not null) coreSettings.AddRange([("Storage:Provider", "Postgres"), ("Storage:ConnectionString", Schema(postgres, schemaPrefix + "core"))]);
-            var core = CoreApp.Create([], b => Configure(b, Port(basePort, 2), quiet, sandbox.CoreCallers, coreSettings));
+            var core = CoreApp.Create([], b => Configure(b, dataFolder, "core", Port(basePort, 2), quiet, sandbox.CoreCallers, coreSettings));
             sandbox.CoreUrl = await sandbox.StartAsync(core);
 
             var nodeSettings = new List<(string, string)> { ("Node:DataFolder", Path.Combine(dataFolder, "node")), ("Node:CoreAddress", sandbox.CoreUrl.ToString()) };
@@ -107,7 +107,7 @@ public sealed class LinkageSandbox : IAsyncDisposable
             if (postgres is not null) nodeSettings.AddRange([("Storage:Provider", "Postgres"), ("Storage:ConnectionString", postgres), ("Node:SchemaPrefix", schemaPrefix + "tenant_")]);
             for (var i = 0; i < Agencies.Length; i++)
                 nodeSettings.AddRange([($"Node:Tenants:{i}:AgencyId", Agencies[i].Id), ($"Node:Tenants:{i}:Name", Agencies[i].Name)]);
-            var node = NodeApp.Create([], b => Configure(b, Port(basePort, 3), quiet, sandbox.NodeCallers, nodeSettings));
+            var node = NodeApp.Create([], b => Configure(b, dataFolder, "node", Port(basePort, 3), quiet, sandbox.NodeCallers, nodeSettings));
             sandbox.NodeUrl = await sandbox.StartAsync(node);
             sandbox.NodeServices = node.Services;
             await sandbox.RegisterAgenciesAsync();
@@ -155,10 +155,12 @@ public sealed class LinkageSandbox : IAsyncDisposable
         return new Npgsql.NpgsqlConnectionStringBuilder(connectionString) { SearchPath = schema }.ToString();
     }
 
-    private static void Configure(WebApplicationBuilder b, int port, bool quiet, List<Caller> callers, List<(string Key, string Value)> settings)
+    private static void Configure(WebApplicationBuilder b, string dataFolder, string service, int port, bool quiet, List<Caller> callers,
+        List<(string Key, string Value)> settings)
     {
         b.Services.AddSingleton<IHostLifetime, EmbeddedLifetime>();
         b.WebHost.UseUrls($"https://127.0.0.1:{port}");
+        ServiceLog.WriteToFile(b, dataFolder, service);
         var all = settings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value)).ToList();
         all.Add(new("Logging:LogLevel:Default", quiet ? "Warning" : "Information"));
         for (var i = 0; i < callers.Count; i++)

@@ -60,6 +60,7 @@ public sealed class SandboxNetwork : IAsyncDisposable
             builder.Environment.ContentRootPath = dataFolder;
             builder.Services.AddSingleton<IHostLifetime, EmbeddedLifetime>();
             builder.WebHost.UseUrls($"https://127.0.0.1:{(basePort == 0 ? 0 : basePort + 1)}");
+            ServiceLog.WriteToFile(builder, dataFolder, "registry");
             builder.Configuration.AddInMemoryCollection(Settings(callers, [
                 ("Registry:DataFolder", Path.Combine(dataFolder, "registry")),
                 ("Logging:LogLevel:Default", "Warning"),
@@ -72,6 +73,7 @@ public sealed class SandboxNetwork : IAsyncDisposable
             builder.Environment.ContentRootPath = dataFolder;
             builder.Services.AddSingleton<IHostLifetime, EmbeddedLifetime>();
             builder.WebHost.UseUrls($"http://127.0.0.1:{(basePort == 0 ? 0 : basePort + 4)}", $"https://127.0.0.1:{(basePort == 0 ? 0 : basePort + 5)}");
+            ServiceLog.WriteToFile(builder, dataFolder, "pki");
             builder.Configuration.AddInMemoryCollection(Settings(callers, [
                 ("Pki:DataFolder", Path.Combine(dataFolder, "pki")),
                 ("Pki:RegistryUrl", network.RegistryUrl.ToString()),

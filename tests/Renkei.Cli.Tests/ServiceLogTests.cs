@@ -1,0 +1,40 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Renkei.Cli.Network;
+using Renkei.Testing;
+
+namespace Renkei.Cli.Tests;
+
+public class ServiceLogTests
+{
+    [Fact]
+    public async Task A_service_log_file_keeps_warnings_and_renkei_information_and_masks_numbers()
+    {
+        using var folder = new TempFolder();
+        Directory.CreateDirectory(Path.Combine(folder.Path, "logs"));
+        var builder = WebApplication.CreateSlimBuilder();
+        ServiceLog.WriteToFile(builder, folder.Path, "registry");
+        await using (var app = builder.Build())
+        {
+            var factory = app.Services.GetRequiredService<ILoggerFactory>();
+            factory.CreateLogger("Renkei.Registry.Residents").LogInformation("applied event {Position}", 41);
+            factory.CreateLogger("Renkei.Registry.Residents").LogDebug("debug detail");
+            factory.CreateLogger("Microsoft.AspNetCore.Hosting.Diagnostics").LogInformation("Request starting GET /api/identity/{Number}", "123456789018");
+            factory.CreateLogger("Microsoft.AspNetCore.Server.Kestrel").LogWarning("connection reset");
+            // A number that reached a message by mistake, spaced, hyphenated or full-width: masked in the file.
+            factory.CreateLogger("Renkei.Registry.Identity").LogError(
+                new InvalidOperationException("lookup of 1234-5678-9018 failed"), "query for {Number} failed", "１２３４ ５６７８ ９０１８");
+        }
+
+        var text = await File.ReadAllTextAsync(Path.Combine(folder.Path, "logs", "registry.log"));
+        Assert.Contains("[INF] Renkei.Registry.Residents: applied event 41", text);
+        Assert.DoesNotContain("debug detail", text);
+        Assert.DoesNotContain("Request starting", text); // the web server's information lines stay out (request paths may hold numbers)
+        Assert.Contains("[WRN] Microsoft.AspNetCore.Server.Kestrel: connection reset", text);
+        Assert.Contains("[ERR] Renkei.Registry.Identity: query for", text);
+        Assert.Contains("lookup of ****-****-**** failed", text);
+        Assert.False(Renkei.Hosting.NumberShape.ContainsIndividualNumber(text), text);
+        Assert.Matches(@"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}[+-]\d{2}:\d{2} \[INF\]", text);
+    }
+}
