@@ -29,7 +29,9 @@ public static class CliOptions
     {
         var text = result.Tokens.Count > 0 ? result.Tokens[^1].Value : "";
         if (T.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max) return value;
-        result.AddError((min == T.MinValue, max == T.MaxValue) switch
+        // A whole number out of range is told both bounds: "0 or more" would not explain why 2,147,483,648 is refused.
+        var whole = BigInteger.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _);
+        result.AddError((min == T.MinValue && !whole, max == T.MaxValue && !whole) switch
         {
             (true, true) => $"{name} は整数です / {name} must be a whole number (got '{text}')",
             (false, true) => $"{name} は{min:N0}以上の整数です / {name} must be a whole number of {min:N0} or more (got '{text}')",

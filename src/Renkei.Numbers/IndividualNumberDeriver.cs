@@ -44,13 +44,21 @@ public sealed class IndividualNumberDeriver : IDisposable
     {
         // Read no more than a key file could sensibly hold: a device such as /dev/zero, named by mistake, never ends.
         const int Limit = 4096;
+        // A named pipe would wait for a writer for ever; it, a device and an empty file all have no length to read.
+        if (File.Exists(path) && new FileInfo(path).Length == 0)
+            throw new FormatException("鍵ファイルが空です（またはパイプやデバイスです） / the key file is empty (or a pipe or a device)");
         using var file = File.OpenRead(path);
         var buffer = new byte[Limit + 1];
         int read = 0, n;
         while (read < buffer.Length && (n = file.Read(buffer, read, buffer.Length - read)) > 0) read += n;
         if (read > Limit)
             throw new FormatException($"鍵ファイルには16進数64文字が必要ですが、{Limit:N0}バイトを超えています / the key file must hold 64 hex characters, it holds more than {Limit:N0} bytes");
-        var text = System.Text.Encoding.UTF8.GetString(buffer, 0, read).Trim();
+        var bytes = buffer.AsSpan(0, read);
+        // Windows editors and PowerShell 5's '>' write UTF-16; say so rather than count its bytes as characters.
+        if (bytes is [0xFF, 0xFE, ..] or [0xFE, 0xFF, ..])
+            throw new FormatException("鍵ファイルがUTF-16です。ASCII（またはUTF-8）で保存してください / the key file is UTF-16: save it as ASCII (or UTF-8)");
+        if (bytes is [0xEF, 0xBB, 0xBF, ..]) bytes = bytes[3..]; // a UTF-8 byte order mark says nothing of the key
+        var text = System.Text.Encoding.UTF8.GetString(bytes).Trim();
         if (text.Length != 64)
             throw new FormatException($"鍵ファイルには16進数64文字が必要ですが、{text.Length}文字です / the key file must hold 64 hex characters, it holds {text.Length}");
         try { return Convert.FromHexString(text); }

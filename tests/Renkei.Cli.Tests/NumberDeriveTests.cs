@@ -105,9 +105,17 @@ public sealed class NumberDeriveTests : IDisposable
         Assert.DoesNotContain("Parameter", empty.Error);
     }
 
+    [Fact]
+    public async Task A_reissue_count_over_the_largest_says_the_largest()
+    {
+        var result = await RenkeiCommand.RunAsync("number", "derive", "--key-file", KeyFile(KeyHex), "--reissue", "2147483648", "12345678901");
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("--reissue は0から2,147,483,647の整数です / --reissue must be a whole number from 0 to 2,147,483,647 (got '2147483648')", result.Error);
+        AssertNoNumber(result);
+    }
+
     [Theory]
     [InlineData("abc")]
-    [InlineData("99999999999")]
     [InlineData("1.5")]
     public async Task A_reissue_count_that_is_not_a_whole_number_is_a_usage_error_not_a_crash(string value)
     {
@@ -123,7 +131,7 @@ public sealed class NumberDeriveTests : IDisposable
     [InlineData("2B7E151628AED2A6ABF7158809CF4F3C", "32")]
     [InlineData("2B7E151628AED2A6ABF7158809CF4F3CEF4359D8D580AA4F7F036D6F04FC6A9", "63")]
     [InlineData("ZZ7E151628AED2A6ABF7158809CF4F3CEF4359D8D580AA4F7F036D6F04FC6A94", "hex")]
-    [InlineData("", "0")]
+    [InlineData("", "the key file is empty")]
     [InlineData(null, "4,096")] // a file far longer than any key (a device such as /dev/zero, named by mistake, would never end)
     public async Task A_malformed_key_file_is_refused_and_says_why(string? content, string fragment)
     {
@@ -133,6 +141,45 @@ public sealed class NumberDeriveTests : IDisposable
         Assert.Contains("鍵ファイルの形式が不正です", result.Error);
         Assert.Contains("malformed", result.Error);
         Assert.Contains(fragment, result.Error);
+    }
+
+    [Fact]
+    public async Task A_key_file_with_a_byte_order_mark_is_read_and_one_in_utf16_is_named_as_such()
+    {
+        var bom = folder.File("bom.key");
+        File.WriteAllText(bom, KeyHex + "\r\n", new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: true));
+        var read = await RenkeiCommand.RunAsync("number", "derive", "--key-file", bom, "12345678901");
+        Assert.True(read.ExitCode == 0, read.Error);
+        Assert.Equal(Expected(12345678901), read.Output.Trim());
+
+        var utf16 = folder.File("utf16.key");
+        File.WriteAllText(utf16, KeyHex, System.Text.Encoding.Unicode); // as PowerShell 5's '>' writes it
+        var refused = await RenkeiCommand.RunAsync("number", "derive", "--key-file", utf16, "12345678901");
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Contains("鍵ファイルがUTF-16です", refused.Error);
+        Assert.Contains("the key file is UTF-16", refused.Error);
+        AssertNoNumber(refused);
+    }
+
+    [Theory]
+    [InlineData("fifo")]
+    [InlineData("/dev/zero")]
+    public async Task A_named_pipe_or_a_device_as_the_key_file_is_refused_at_once(string name)
+    {
+        var path = name;
+        if (name == "fifo")
+        {
+            if (OperatingSystem.IsWindows()) return;
+            path = folder.File("key.fifo");
+            using var mkfifo = System.Diagnostics.Process.Start("mkfifo", [path]);
+            await mkfifo.WaitForExitAsync();
+        }
+        // It used to wait for a writer for ever.
+        var result = await RenkeiCommand.RunAsync("number", "derive", "--key-file", path, "12345678901").WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("パイプやデバイス", result.Error);
+        Assert.Contains("a pipe or a device", result.Error);
+        AssertNoNumber(result);
     }
 
     [Fact]

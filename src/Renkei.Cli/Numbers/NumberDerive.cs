@@ -48,7 +48,8 @@ public static class NumberDerive
                 _ when string.IsNullOrWhiteSpace(keyFile) => "パスが空です / the path is empty",
                 _ when Directory.Exists(keyFile) => "ファイルではなくフォルダです / it is a folder, not a file",
                 FileNotFoundException or DirectoryNotFoundException => "ファイルがありません / no such file",
-                _ => e.Message,
+                UnauthorizedAccessException => "読み取りの権限がありません / permission denied",
+                _ => $"読み取りに失敗しました / reading failed: {e.Message}",
             };
             error.WriteLine($"鍵ファイルを読めません / cannot read the key file {keyFile}: {reason}");
             failed = true;
