@@ -72,5 +72,6 @@ public static class NumberShape
     private static bool IsDigit(char ch) => ch is (>= '0' and <= '9') or (>= '０' and <= '９');
 
     private static bool IsSeparator(char ch) =>
-        ch is ' ' or '\u3000' or '\t' or '-' or '\u2010' or '\u2011' or '\u2012' or '\u2013' or '\u2014' or '\u2212' or '\uFF0D' or '\u30FC';
+        ch is ' ' or '\u3000' or '\t' or '-' or '\u2010' or '\u2011' or '\u2012' or '\u2013' or '\u2014' or '\u2212' or '\uFF0D' or '\u30FC'
+        or '\u00A0' or '\u2007' or '\u2009' or '\u202F' or '\u2015' or '\uFE63' or '\uFF70';
 }

@@ -2,7 +2,8 @@ namespace Renkei.Numbers;
 
 /// <summary>
 /// Reads the digits of a number as people type them: ASCII or full-width digits, with spaces
-/// (ASCII or ideographic) and hyphens of the kinds Japanese input methods produce.
+/// (ASCII, ideographic, no-break, thin, a tab) and the hyphens, dashes and long-vowel marks that
+/// Japanese input methods and pasted documents put between digit groups.
 /// </summary>
 internal static class Digits
 {
@@ -42,7 +43,8 @@ internal static class Digits
     }
 
     private static bool IsSeparator(char c) => c is ' ' or '\u3000' or '\t'
-        or '-' or '\u2010' or '\u2011' or '\u2012' or '\u2013' or '\u2014' or '\u2212' or '\uFF0D' or '\u30FC';
+        or '-' or '\u2010' or '\u2011' or '\u2012' or '\u2013' or '\u2014' or '\u2212' or '\uFF0D' or '\u30FC'
+        or '\u00A0' or '\u2007' or '\u2009' or '\u202F' or '\u2015' or '\uFE63' or '\uFF70';
 
     /// <summary>The digits as a number (at most 18 digits).</summary>
     public static long ToInt64(ReadOnlySpan<byte> digits)

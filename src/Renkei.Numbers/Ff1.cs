@@ -13,6 +13,9 @@ public sealed class Ff1 : IDisposable
 {
     private readonly Aes aes;
 
+    /// <summary>FF1 under an AES key of 16, 24 or 32 bytes, for numerals in <paramref name="radix"/> (2 to 65,536).</summary>
+    /// <exception cref="ArgumentException">The key is not 16, 24 or 32 bytes.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The radix is outside 2 to 65,536.</exception>
     public Ff1(ReadOnlySpan<byte> key, int radix)
     {
         if (key.Length is not (16 or 24 or 32)) throw new ArgumentException("FF1 needs an AES key of 16, 24 or 32 bytes", nameof(key));
@@ -22,6 +25,7 @@ public sealed class Ff1 : IDisposable
         Radix = radix;
     }
 
+    /// <summary>The base of the numerals: each numeral is from 0 to <c>Radix − 1</c>.</summary>
     public int Radix { get; }
 
     /// <summary>SP 800-38G Rev. 1: radix^minlen must be at least a million, so that the domain cannot be enumerated.</summary>
@@ -35,8 +39,15 @@ public sealed class Ff1 : IDisposable
         return length;
     }
 
+    /// <summary>
+    /// Encrypts a string of numerals, most significant first (the standard's X; e.g. the digits of "0123456789" as
+    /// 0, 1, …, 9 in radix 10), under a tweak of any bytes (the standard's T; empty for none). The result has as many
+    /// numerals, each below <see cref="Radix"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">Fewer numerals than <see cref="MinimumLength"/>, or a numeral not below <see cref="Radix"/>.</exception>
     public int[] Encrypt(ReadOnlySpan<int> numerals, ReadOnlySpan<byte> tweak) => Run(numerals, tweak, encrypt: true);
 
+    /// <summary>The inverse of <see cref="Encrypt"/> under the same key and tweak.</summary>
     public int[] Decrypt(ReadOnlySpan<int> numerals, ReadOnlySpan<byte> tweak) => Run(numerals, tweak, encrypt: false);
 
     private int[] Run(ReadOnlySpan<int> x, ReadOnlySpan<byte> tweak, bool encrypt)

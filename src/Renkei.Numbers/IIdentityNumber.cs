@@ -9,11 +9,14 @@ public interface IIdentityNumber<TSelf> : IParsable<TSelf> where TSelf : struct,
     /// <summary>Which kind of number this is.</summary>
     static abstract NumberKind Kind { get; }
 
-    /// <summary>Where the check digit stands: 0 for the leading digit, else the last.</summary>
+    /// <summary>True when the check digit is the leading digit (the Corporate Number); false when it is the last.</summary>
     static abstract bool CheckDigitLeads { get; }
 
     /// <summary>The check digit for the digits that are not the check digit.</summary>
     static abstract int CheckDigitOf(ReadOnlySpan<byte> payload);
+
+    /// <summary>Why well-formed digits with a matching check digit are still not a number of this kind; null when they are.</summary>
+    static virtual NumberProblem? RangeProblem(ReadOnlySpan<byte> digits) => null;
 
     /// <summary>Builds the value from digits already checked.</summary>
     internal static abstract TSelf FromCheckedValue(long value);
@@ -29,7 +32,7 @@ public interface IIdentityNumber<TSelf> : IParsable<TSelf> where TSelf : struct,
         if (!Renkei.Numbers.Digits.TryRead(TSelf.Kind, (text ?? "").AsSpan(), digits, out problem)) return false;
         ReadOnlySpan<byte> payload = TSelf.CheckDigitLeads ? digits[1..] : digits[..^1];
         var actual = TSelf.CheckDigitLeads ? digits[0] : digits[^1];
-        problem = Renkei.Numbers.Digits.CheckDigitProblem(TSelf.Kind, TSelf.CheckDigitOf(payload), actual);
+        problem = Renkei.Numbers.Digits.CheckDigitProblem(TSelf.Kind, TSelf.CheckDigitOf(payload), actual) ?? TSelf.RangeProblem(digits);
         if (problem is not null) return false;
         number = TSelf.FromCheckedValue(Renkei.Numbers.Digits.ToInt64(digits));
         return true;
@@ -70,10 +73,10 @@ public sealed class IdentityNumberJsonConverter<T> : JsonConverter<T> where T : 
     /// <inheritdoc />
     public override T Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
-        var text = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
-        return IIdentityNumber<T>.TryParse(text, out var n, out var problem)
-            ? n
-            : throw new JsonException(problem?.Message ?? $"{T.Kind.EnglishName()} must be a string");
+        // A JSON number would lose leading zeros, so a number is only ever read from a string.
+        if (reader.TokenType != JsonTokenType.String)
+            throw new JsonException($"{T.Kind.JapaneseName()}は文字列で指定してください / {T.Kind.EnglishArticle()} {T.Kind.EnglishName()} must be a JSON string");
+        return IIdentityNumber<T>.TryParse(reader.GetString(), out var n, out var problem) ? n : throw new JsonException(problem!.Message);
     }
 
     /// <inheritdoc />

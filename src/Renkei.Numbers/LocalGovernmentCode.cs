@@ -28,8 +28,17 @@ public readonly record struct LocalGovernmentCode : IIdentityNumber<LocalGovernm
         return (11 - sum % 11) % 10;
     }
 
+    /// <summary>The prefecture codes run from 01 (北海道) to 47 (沖縄県); 00 and 48–99 name none.</summary>
+    static NumberProblem? IIdentityNumber<LocalGovernmentCode>.RangeProblem(ReadOnlySpan<byte> digits) =>
+        digits[0] * 10 + digits[1] is >= 1 and <= 47 ? null
+            : new NumberProblem(NumberKind.LocalGovernmentCode, NumberProblemKind.Prefecture, PrefectureCode: digits[0] * 10 + digits[1]);
+
     /// <summary>The code of the five-digit prefecture-and-municipality number (e.g. 13101 → 131016).</summary>
-    public static LocalGovernmentCode FromFiveDigits(int fiveDigits) => IdentityNumber.FromPayload<LocalGovernmentCode>(fiveDigits);
+    /// <exception cref="ArgumentOutOfRangeException">Not five digits, or its first two are not a prefecture code (01–47).</exception>
+    public static LocalGovernmentCode FromFiveDigits(int fiveDigits) =>
+        fiveDigits / 1_000 is >= 1 and <= 47
+            ? IdentityNumber.FromPayload<LocalGovernmentCode>(fiveDigits)
+            : throw new ArgumentOutOfRangeException(nameof(fiveDigits), "the first two digits are a prefecture code, 01 to 47");
 
     /// <summary>The six digits.</summary>
     public int Value => value;

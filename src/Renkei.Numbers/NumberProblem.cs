@@ -11,6 +11,8 @@ public enum NumberProblemKind
     Length,
     /// <summary>The digits are well formed but the check digit does not match.</summary>
     CheckDigit,
+    /// <summary>A Local Government Code whose first two digits are not a prefecture code (01–47).</summary>
+    Prefecture,
 }
 
 /// <summary>
@@ -24,7 +26,8 @@ public sealed record NumberProblem(
     int? DigitCount = null,
     int? ExpectedCheckDigit = null,
     int? ActualCheckDigit = null,
-    string? Character = null)
+    string? Character = null,
+    int? PrefectureCode = null)
 {
     /// <summary>The message in Japanese, then English.</summary>
     public string Message => $"{Japanese} / {English}";
@@ -36,6 +39,7 @@ public sealed record NumberProblem(
         NumberProblemKind.NonDigit => $"{Position}文字目{Shown("「", "」", "")}が数字ではありません",
         NumberProblemKind.Length => $"{Number.JapaneseName()}は{Number.Length()}桁ですが、{DigitCount}桁です",
         NumberProblemKind.CheckDigit => $"検査用数字が一致しません（期待値 {ExpectedCheckDigit}、入力 {ActualCheckDigit}）",
+        NumberProblemKind.Prefecture => $"先頭2桁の都道府県コードは01から47ですが、{PrefectureCode:D2}です",
         _ => "不正な番号です",
     };
 
@@ -46,6 +50,7 @@ public sealed record NumberProblem(
         NumberProblemKind.NonDigit => $"character {Position}{Shown("'", "'", " ")} is not a digit",
         NumberProblemKind.Length => $"{Number.EnglishArticle()} {Number.EnglishName()} has {Number.Length()} digits, this has {DigitCount}",
         NumberProblemKind.CheckDigit => $"check digit mismatch: expected {ExpectedCheckDigit}, found {ActualCheckDigit}",
+        NumberProblemKind.Prefecture => $"the first two digits are a prefecture code, 01 to 47; this has {PrefectureCode:D2}",
         _ => "invalid number",
     };
 
@@ -57,7 +62,8 @@ public sealed record NumberProblem(
     {
         if (Character is null) return "";
         var code = $"U+{(Character.Length == 2 ? char.ConvertToUtf32(Character[0], Character[1]) : Character[0]):X4}";
-        var invisible = Character.Length == 1 && (char.IsControl(Character[0]) || char.IsWhiteSpace(Character[0]) || char.IsSurrogate(Character[0]));
+        var invisible = Character.Length == 1 && (char.IsControl(Character[0]) || char.IsWhiteSpace(Character[0]) || char.IsSurrogate(Character[0])
+            || char.GetUnicodeCategory(Character[0]) == System.Globalization.UnicodeCategory.Format); // a zero-width space, say
         return invisible ? $"{gap}({code})" : $"{gap}{open}{Character}{close}{gap}({code})";
     }
 

@@ -35,6 +35,26 @@ public class NumberCheckTests
     }
 
     [Fact]
+    public async Task A_mistyped_option_is_a_usage_error_not_a_number_to_check()
+    {
+        var result = await RenkeiCommand.RunAsync("number", "check", "--knd", "corporate", "7000012050002");
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("不明なオプションです: --knd / unknown option: --knd", result.Error);
+        Assert.DoesNotContain("有効 / valid", result.Output);
+    }
+
+    [Fact]
+    public async Task Each_number_stays_one_line_of_three_fields_whatever_it_holds()
+    {
+        var result = await RenkeiCommand.RunAsync("number", "check", "1234\t5678\t9018", "1234\n5678");
+        Assert.Equal(1, result.ExitCode);
+        Assert.Equal(2, result.Lines.Length);
+        Assert.Equal(["1234\\t5678\\t9018", "individual", "有効 / valid"], result.Lines[0].Split('\t'));
+        Assert.Equal(3, result.Lines[1].Split('\t').Length);
+        Assert.StartsWith("1234\\n5678\t", result.Lines[1]);
+    }
+
+    [Fact]
     public async Task Check_refuses_an_unknown_kind()
     {
         var result = await RenkeiCommand.RunAsync("number", "check", "--kind", "pension", "123456789018");

@@ -12,6 +12,9 @@ public class NumberFormatTests
     [InlineData("１２３４５６７８９０１８")]
     [InlineData("１２３４　５６７８　９０１８")]
     [InlineData("1234－5678－9018")]
+    [InlineData("1234\u00A05678\u00A09018")] // no-break spaces, as pasted from a web page
+    [InlineData("1234\u20095678\u202F9018")] // thin and narrow no-break spaces
+    [InlineData("1234―5678ｰ9018")] // a horizontal bar and a half-width long-vowel mark
     public void Individual_number_parses_ascii_and_full_width_with_separators(string text)
     {
         Assert.True(IndividualNumber.TryParse(text, out var n, out var problem), problem?.Message);
@@ -58,7 +61,7 @@ public class NumberFormatTests
     [Theory]
     [InlineData("1234５678901A", 12, "「A」(U+0041)", "'A' (U+0041)")]
     [InlineData("1234567890１Ｏ", 12, "「Ｏ」(U+FF2F)", "'Ｏ' (U+FF2F)")]
-    [InlineData("123456\u00A0789018", 7, "(U+00A0)", "character 7 (U+00A0)")]
+    [InlineData("123456\u200B789018", 7, "(U+200B)", "character 7 (U+200B)")] // a zero-width space, invisible where it was pasted
     [InlineData("12345678901😀", 12, "「😀」(U+1F600)", "'😀' (U+1F600)")]
     public void Non_digit_problem_names_the_character(string text, int position, string japanese, string english)
     {
@@ -152,6 +155,23 @@ public class NumberFormatTests
         Assert.Equal(6, problem!.ExpectedCheckDigit);
     }
 
+    [Theory]
+    [InlineData("000001", 0)] // check digit 1 matches, but there is no prefecture 00
+    [InlineData("480002", 48)]
+    [InlineData("990001", 99)]
+    public void Local_government_code_outside_the_47_prefectures_is_refused(string text, int prefecture)
+    {
+        Assert.Equal(LocalGovernmentCode.CheckDigitOf(text[..5].Select(c => (byte)(c - '0')).ToArray()), text[5] - '0');
+        Assert.False(LocalGovernmentCode.TryParse(text, out _, out var problem));
+        Assert.Equal(NumberProblemKind.Prefecture, problem!.Kind);
+        Assert.Equal($"先頭2桁の都道府県コードは01から47ですが、{prefecture:D2}です / the first two digits are a prefecture code, 01 to 47; this has {prefecture:D2}",
+            problem.Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => LocalGovernmentCode.FromFiveDigits(int.Parse(text[..5])));
+        Assert.True(LocalGovernmentCode.TryParse("011002", out var sapporo, out _)); // 札幌市, prefecture 01
+        Assert.Equal(1, sapporo.PrefectureCode);
+        Assert.True(LocalGovernmentCode.TryParse("473014", out _, out _)); // 沖縄県, prefecture 47
+    }
+
     [Fact]
     public void Resident_record_codes_are_random_valid_and_masked()
     {
@@ -172,5 +192,9 @@ public class NumberFormatTests
         Assert.Equal(n, JsonSerializer.Deserialize<IndividualNumber>("\"1234 5678 9018\""));
         var e = Assert.Throws<JsonException>(() => JsonSerializer.Deserialize<IndividualNumber>("\"123456789019\""));
         Assert.Contains("期待値 8", e.Message);
+        // A JSON number (leading zeros lost) is refused as the wrong type, not as "no number given".
+        var asNumber = Assert.Throws<JsonException>(() => JsonSerializer.Deserialize<IndividualNumber>("123456789018"));
+        Assert.Equal("個人番号は文字列で指定してください / an individual number must be a JSON string", asNumber.Message);
+        Assert.Throws<JsonException>(() => JsonSerializer.Deserialize<CorporateNumber>("null"));
     }
 }

@@ -19,6 +19,13 @@ public static class NumberCommands
         var kind = new Option<string?>("--kind") { Description = "番号の種類: individual（個人番号）または corporate（法人番号）。省略時は桁数で決める / individual or corporate; by default the digit count decides" }
             .OneOf("individual", "corporate");
         var numbers = new Argument<string[]>("NUMBER") { Description = "番号（全角数字・空白・ハイフン可）/ numbers; full-width digits, spaces and hyphens are accepted", Arity = ArgumentArity.OneOrMore };
+        // A mistyped option (--knd) would otherwise be checked as a number; a number never holds a Latin letter.
+        numbers.Validators.Add(result =>
+        {
+            foreach (var token in result.Tokens)
+                if (token.Value.StartsWith('-') && token.Value.Any(char.IsAsciiLetter))
+                    result.AddError($"不明なオプションです: {token.Value} / unknown option: {token.Value}");
+        });
         var command = new Command("check", "番号の検査用数字を確かめる / check numbers; exits 0 only if all are valid") { kind, numbers };
         command.SetAction(parse =>
         {
@@ -27,7 +34,7 @@ public static class NumberCommands
             {
                 var (label, problem) = CheckOne(text, parse.GetValue(kind));
                 allValid &= problem is null;
-                Console.Out.WriteLine($"{text}\t{label}\t{(problem is null ? "有効 / valid" : "無効 / invalid: " + problem.Message)}");
+                Console.Out.WriteLine($"{Shown(text)}\t{label}\t{(problem is null ? "有効 / valid" : "無効 / invalid: " + problem.Message)}");
             }
             return allValid ? 0 : 1;
         });
@@ -46,6 +53,16 @@ public static class NumberCommands
         CorporateNumber.TryParse(text, out _, out var q);
         return ("corporate", q);
     }
+
+    /// <summary>The number as given, with tabs, line breaks and other control characters written out, so each stays one line of three tab-separated fields.</summary>
+    private static string Shown(string text) => string.Concat(text.Select(c => c switch
+    {
+        '\t' => "\\t",
+        '\n' => "\\n",
+        '\r' => "\\r",
+        _ when char.IsControl(c) => $"\\u{(int)c:X4}",
+        _ => c.ToString(),
+    }));
 
     private static int CountDigits(string text) => text.Count(c => c is >= '0' and <= '9' or >= '０' and <= '９');
 }
