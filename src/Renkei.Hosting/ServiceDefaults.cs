@@ -32,6 +32,10 @@ public static class ServiceDefaults
 
     public static WebApplicationBuilder AddRenkeiDefaults(this WebApplicationBuilder builder, string serviceName)
     {
+        // ASP.NET Core 10 reads JSON bodies through the request's PipeReader; over HTTP/2 a body of unknown length that
+        // passes the size limit then fails as "PipeReader has already advanced" (a 500) instead of the 413 it is. The
+        // Stream-based reader of earlier versions reports the 413.
+        AppContext.SetSwitch("Microsoft.AspNetCore.UseStreamBasedJsonParsing", true);
         builder.Services.ConfigureHttpJsonOptions(o => Configure(o.SerializerOptions));
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = Describe);
         builder.Services.AddSingleton<IProblemDetailsWriter, AnyAcceptProblemWriter>();
