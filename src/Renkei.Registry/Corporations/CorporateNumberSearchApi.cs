@@ -50,7 +50,7 @@ public static class CorporateNumberSearchApi
         ("type", true, "応答形式 01: CSV（Shift_JIS）、02: CSV（Unicode）、12: XML（Unicode）、22: JSON / the answer format"),
     ];
 
-    private static readonly (string, bool, string) Address = ("address", false, "所在地: 都道府県コード2桁または市区町村コード5桁 / 2-digit prefecture or 5-digit city code");
+    private static readonly (string, bool, string) Address = ("address", false, "所在地: 都道府県コード2桁（国外は99）または市区町村コード5桁 / 2-digit prefecture (99: abroad) or 5-digit city code");
     private static readonly (string, bool, string) Kind = ("kind", false, "法人種別 01〜04、カンマ区切り / corporation kinds 01–04, comma-separated");
     private static readonly (string, bool, string) Divide = ("divide", false, "分割番号（2,000件ごとのページ、1から）/ the page of 2,000 records, from 1");
 
@@ -143,7 +143,7 @@ public static class CorporateNumberSearchApi
         var target = q.Choice("target", ["1", "2", "3"], "1", "103",
             "検索対象（target）は1（あいまい）、2（完全一致）、3（英語表記）です / target is 1 (fuzzy), 2 (exact) or 3 (English)");
         if (name.Length == 0) q.Fail("100", "name", "商号又は名称が指定されていません / name is required");
-        else if (name.Length > 150) q.Fail("101", "name", "商号又は名称は150文字以内です / name is at most 150 characters");
+        else if (name.EnumerateRunes().Count() > 150) q.Fail("101", "name", "商号又は名称は150文字以内です / name is at most 150 characters"); // 𠮷 is one
         else if (!StoredText.IsWellFormed(name)) q.Fail("101", "name", "商号又は名称に使用できない文字が含まれています / name contains control characters");
         else if (target == "3" && name.Any(ch => ch > '~'))
             q.Fail("101", "name", "英語表記の検索（target=3）は半角英数字で指定してください / an English search (target=3) takes ASCII text");
@@ -180,7 +180,7 @@ public static class CorporateNumberSearchApi
     /// <summary>Reads the response type and checks the application id: the two things every request needs.</summary>
     private static (PublicationType Type, IResult? Refused) Begin(Query q, IConfiguration configuration)
     {
-        var typeText = q.Get("type");
+        var (typeText, controlled) = (q.Get("type"), q.WithControlCharacter());
         PublicationType type;
         if (string.IsNullOrEmpty(typeText))
         {
@@ -191,6 +191,12 @@ public static class CorporateNumberSearchApi
         {
             q.Fail("071", "type", $"応答形式（type）が不正です: {typeText} / type must be 01, 02, 12 or 22");
             return (PublicationType.CsvUnicode, Refuse(q, PublicationType.CsvUnicode));
+        }
+        if (controlled is not null)
+        {
+            // A NUL cannot be stored or compared, and a line break would split the one-line error body.
+            q.Fail("002", controlled, $"{controlled} に制御文字（NUL・改行など）は使えません / {controlled} must not contain control characters (a NUL, a line break)");
+            return (type, Refuse(q, type));
         }
         var id = q.Get("id");
         if (string.IsNullOrWhiteSpace(id))
@@ -228,7 +234,7 @@ public static class CorporateNumberSearchApi
         }
         var body = $"{first.Code},{first.Message}\r\n";
         return type == PublicationType.CsvShiftJis
-            ? new ErrorText(PublicationFormats.ShiftJis.GetBytes(body), "text/plain; charset=Shift_JIS", first.Status)
+            ? new ErrorText(PublicationFormats.ToShiftJis(body), "text/plain; charset=Shift_JIS", first.Status)
             : new ErrorText(new UTF8Encoding(false).GetBytes(body), "text/plain; charset=UTF-8", first.Status);
     }
 
@@ -249,7 +255,18 @@ public static class CorporateNumberSearchApi
     {
         public List<SearchError> Errors { get; } = [];
 
-        public void Fail(string code, string field, string message, int status = 400) => Errors.Add(new SearchError(code, field, message, status));
+        /// <summary>Records an error; an Individual Number typed into a parameter is not repeated in it (masked as in problem details).</summary>
+        public void Fail(string code, string field, string message, int status = 400) =>
+            Errors.Add(new SearchError(code, field, NumberShape.Mask(message)!, status));
+
+        /// <summary>The first parameter (any, known or not) whose name or value holds a control character; null when none does.</summary>
+        public string? WithControlCharacter()
+        {
+            foreach (var (key, values) in request.Query)
+                if (key.Any(char.IsControl) || values.Any(v => v?.Any(char.IsControl) == true))
+                    return key.Any(char.IsControl) ? "query" : key;
+            return null;
+        }
 
         public string? Get(string name)
         {
@@ -293,14 +310,15 @@ public static class CorporateNumberSearchApi
             return null;
         }
 
-        /// <summary>address: a 2-digit prefecture code (01–47) or a 5-digit prefecture and city code.</summary>
+        /// <summary>address: a 2-digit prefecture code (01–47, or 99 for abroad) or a 5-digit prefecture and city code.</summary>
         public (string? Prefecture, string? City) Address()
         {
             var v = Get("address");
             if (string.IsNullOrEmpty(v)) return (null, null);
+            if (v == CorporationStore.Abroad) return (v, null);
             if (v.All(char.IsAsciiDigit) && v.Length is 2 or 5 && int.Parse(v[..2], CultureInfo.InvariantCulture) is >= 1 and <= 47)
                 return (v[..2], v.Length == 5 ? v[2..] : null);
-            Fail("080", "address", $"所在地（address）は都道府県コード2桁または市区町村コード5桁です: {v} / address is a 2-digit prefecture code (01–47) or a 5-digit city code");
+            Fail("080", "address", $"所在地（address）は都道府県コード2桁（国外は99）または市区町村コード5桁です: {v} / address is a 2-digit prefecture code (01–47, 99 for abroad) or a 5-digit city code");
             return (null, null);
         }
 

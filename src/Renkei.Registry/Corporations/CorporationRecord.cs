@@ -217,9 +217,6 @@ public static class CorporationText
     /// <summary>The exclusive upper end of the range of keys that start with <paramref name="prefix"/>.</summary>
     public static string PrefixEnd(string prefix) => prefix + char.ConvertFromUtf32(0x10FFFF);
 
-    /// <summary>A LIKE pattern that matches <paramref name="text"/> literally (escape character '\').</summary>
-    public static string LikeLiteral(string text) => text.Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_");
-
     public static string ToText(DateOnly date) => date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 
     public static bool TryParseDate(string? text, out DateOnly date) =>

@@ -124,7 +124,7 @@ public static class CorporationStore
     public static async Task<(long Count, List<CorporationRecord> Page)> ByNameAsync(DbConnection c, NameQuery q, int offset, int limit)
     {
         var parameters = new List<(string, object?)>();
-        var match = NameMatch(q.IncludeFormerNames ? "h" : "r", q, parameters);
+        var match = NameMatch(q.IncludeFormerNames ? "h" : "r", q, parameters, c is Npgsql.NpgsqlConnection);
         var where = new StringBuilder("r.latest = 1 AND r.hihyoji = 0");
         where.Append(q.IncludeFormerNames
             ? $" AND EXISTS (SELECT 1 FROM corporation_records h WHERE h.corporate_number = r.corporate_number AND h.hihyoji = 0 AND {match})"
@@ -146,7 +146,7 @@ public static class CorporationStore
     /// The name condition on alias <paramref name="a"/>. Prefix search is a range on an indexed key;
     /// partial search narrows by the two-character index, then checks the whole text.
     /// </summary>
-    private static string NameMatch(string a, NameQuery q, List<(string, object?)> parameters)
+    private static string NameMatch(string a, NameQuery q, List<(string, object?)> parameters, bool postgres)
     {
         var key = q.Target switch { 2 => CorporationText.Clean(q.Name), 3 => CorporationText.FoldEnglish(q.Name), _ => CorporationText.Fold(q.Name) };
         string[] columns = q.Target switch { 2 => ["name"], 3 => ["en_key"], _ => ["name_key", "furigana_key"] };
@@ -156,8 +156,8 @@ public static class CorporationStore
             parameters.Add(("qend", CorporationText.PrefixEnd(key)));
             return "(" + string.Join(" OR ", columns.Select(col => $"({a}.{col} >= @q AND {a}.{col} < @qend)")) + ")";
         }
-        parameters.Add(("qlike", "%" + CorporationText.LikeLiteral(key) + "%"));
-        var contains = "(" + string.Join(" OR ", columns.Select(col => $"{a}.{col} LIKE @qlike ESCAPE '\\'")) + ")";
+        // Not LIKE: SQLite's folds ASCII case, and target 2 matches the name as written.
+        var contains = "(" + string.Join(" OR ", columns.Select(col => postgres ? $"strpos({a}.{col}, @q) > 0" : $"instr({a}.{col}, @q) > 0")) + ")";
         // The gram index holds the folded keys and the name as written, so it narrows every target.
         var gram = CorporationText.FirstGram(key);
         if (gram is null) return contains;
@@ -165,9 +165,13 @@ public static class CorporationStore
         return $"({a}.record_id IN (SELECT g.record_id FROM corporation_name_grams g WHERE g.gram = @gram) AND {contains})";
     }
 
+    /// <summary>The <c>address</c> the NTA gives corporations located abroad (国外): they have no prefecture code.</summary>
+    public const string Abroad = "99";
+
     private static void AddPlaceAndKind(StringBuilder where, List<(string, object?)> parameters, string? prefectureCode, string? cityCode, IReadOnlyList<string> kindGroups)
     {
-        if (prefectureCode is not null) { where.Append(" AND r.prefecture_code = @pc"); parameters.Add(("pc", prefectureCode)); }
+        if (prefectureCode == Abroad) where.Append(" AND r.prefecture_code = '' AND r.address_outside <> ''");
+        else if (prefectureCode is not null) { where.Append(" AND r.prefecture_code = @pc"); parameters.Add(("pc", prefectureCode)); }
         if (cityCode is not null) { where.Append(" AND r.city_code = @cc"); parameters.Add(("cc", cityCode)); }
         if (kindGroups.Count > 0)
         {

@@ -39,16 +39,57 @@ public static class PublicationFormats
     };
 
     /// <summary>
-    /// Shift_JIS as Windows-31J (code page 932, what Japanese systems mean by it). A character it
-    /// cannot hold becomes 〓 (geta), the customary stand-in, rather than a question mark.
+    /// Code page 932 with a fallback: a character it cannot hold becomes 〓 (geta), the customary stand-in, rather than a
+    /// question mark. Only <see cref="ToShiftJis"/> writes with it, keeping to what every Shift_JIS reader reads.
     /// </summary>
-    public static Encoding ShiftJis { get; } = CreateShiftJis();
+    private static Encoding ShiftJis { get; } = CreateShiftJis();
 
     private static Encoding CreateShiftJis()
     {
         Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
         return Encoding.GetEncoding(932, new GetaFallback(), DecoderFallback.ReplacementFallback);
     }
+
+    /// <summary>
+    /// Type 01 is Shift_JIS of JIS levels 1 and 2 (JIS X 0201 and X 0208). Code page 932 adds NEC's and IBM's characters
+    /// (①, 髙) that a strict decoder (Python's, Java's, iconv's SHIFT_JIS) refuses, so they become 〓 as any other
+    /// character outside the two levels does; and where 932 and JIS X 0208 map one code to different characters (〜 and
+    /// ～, − and －, ‖ and ∥, — and ―, ¢ £ ¬ and their full-width forms) either is written as that one code, which each
+    /// reader then reads in its own way.
+    /// </summary>
+    public static byte[] ToShiftJis(string text)
+    {
+        var chars = text.ToCharArray();
+        for (var i = 0; i < chars.Length; i++)
+        {
+            var c = chars[i];
+            chars[i] = c switch
+            {
+                '\u301C' => '\uFF5E', '\u2212' => '\uFF0D', '\u2016' => '\u2225', '\u2014' => '\u2015',
+                '\u00A2' => '\uFFE0', '\u00A3' => '\uFFE1', '\u00AC' => '\uFFE2',
+                _ when c < 0x80 || char.IsSurrogate(c) => c, // ASCII as it is; a pair outside the BMP falls back to 〓 on its own
+                _ => InJisLevels1And2.Value[c] ? c : '〓',
+            };
+        }
+        return ShiftJis.GetBytes(chars);
+    }
+
+    // Per BMP character: does code page 932 write it as JIS X 0201 or as a JIS X 0208 code (lead byte 81–84, 88–9F, E0–EA)?
+    private static readonly Lazy<bool[]> InJisLevels1And2 = new(() =>
+    {
+        var strict = Encoding.GetEncoding(932, EncoderFallback.ExceptionFallback, DecoderFallback.ExceptionFallback);
+        var table = new bool[0x10000];
+        Span<byte> bytes = stackalloc byte[4];
+        for (var c = 0x80; c < 0x10000; c++)
+        {
+            if (char.IsSurrogate((char)c)) continue;
+            int n;
+            try { n = strict.GetBytes([(char)c], bytes); }
+            catch (EncoderFallbackException) { continue; }
+            table[c] = n == 1 || bytes[0] is (>= 0x81 and <= 0x84) or (>= 0x88 and <= 0x9F) or (>= 0xE0 and <= 0xEA);
+        }
+        return table;
+    });
 
     /// <summary>One 〓 per character Shift_JIS lacks, a surrogate pair included (the stock fallback writes two).</summary>
     private sealed class GetaFallback : EncoderFallback
@@ -99,7 +140,7 @@ public static class PublicationFormats
 
     public static IResult Write(PublicationPage page, PublicationType type) => type switch
     {
-        PublicationType.CsvShiftJis => Results.Bytes(ShiftJis.GetBytes(Csv(page)), "text/csv; charset=Shift_JIS"),
+        PublicationType.CsvShiftJis => Results.Bytes(ToShiftJis(Csv(page)), "text/csv; charset=Shift_JIS"),
         PublicationType.CsvUnicode => Results.Bytes(Utf8.GetBytes(Csv(page)), "text/csv; charset=UTF-8"),
         PublicationType.XmlUnicode => Results.Bytes(Xml(page), "application/xml; charset=UTF-8"),
         _ => Results.Bytes(Json(page), "application/json; charset=utf-8"),
