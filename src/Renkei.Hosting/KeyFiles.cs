@@ -13,8 +13,17 @@ public static class KeyFiles
     {
         if (!File.Exists(path))
         {
+            // Made under another name and moved in whole: a process killed while writing leaves no empty key behind, and
+            // of two first starts the second keeps the key the first moved in.
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-            WriteSecret(path, Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(bytes)));
+            var temporary = $"{path}.{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))}.new";
+            try
+            {
+                WriteSecret(temporary, Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(bytes)));
+                File.Move(temporary, path, overwrite: false);
+            }
+            catch (IOException) when (File.Exists(path)) { }
+            finally { File.Delete(temporary); }
         }
         return Read(path, bytes);
     }
@@ -41,8 +50,8 @@ public static class KeyFiles
         var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
         using var stream = new FileStream(file, options);
-        using var writer = new StreamWriter(stream);
-        writer.Write(text);
+        using (var writer = new StreamWriter(stream, leaveOpen: true)) writer.Write(text);
+        stream.Flush(flushToDisk: true); // on disk before it is moved in: a crash then leaves the old file or the whole new one
     }
 
     /// <summary>Reads a key of <paramref name="bytes"/> bytes; says what is wrong with a malformed file.</summary>
@@ -50,8 +59,9 @@ public static class KeyFiles
     {
         var text = File.ReadAllText(path).Trim();
         if (text.Length != bytes * 2)
-            throw new FormatException($"鍵ファイルは16進{bytes * 2}文字です / the key file must hold {bytes * 2} hex characters, it holds {text.Length}");
-        if (!text.All(Uri.IsHexDigit)) throw new FormatException("鍵ファイルに16進以外の文字があります / the key file must hold only hex characters (0-9, a-f)");
+            throw new FormatException($"鍵ファイル {path} は16進{bytes * 2}文字です（{text.Length}文字あります） / the key file {path} must hold {bytes * 2} hex characters, it holds {text.Length}");
+        if (!text.All(Uri.IsHexDigit))
+            throw new FormatException($"鍵ファイル {path} に16進以外の文字があります / the key file {path} must hold only hex characters (0-9, a-f)");
         return Convert.FromHexString(text);
     }
 }

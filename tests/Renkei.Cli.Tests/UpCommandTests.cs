@@ -166,6 +166,25 @@ public class UpCommandTests
         await using var again = await SandboxNetwork.StartAsync(folder.Path);
     }
 
+    [Fact]
+    public async Task An_empty_key_file_is_named_in_one_line_and_a_new_key_is_made_whole()
+    {
+        using var folder = new TempFolder();
+        var key = Path.Combine(folder.Path, "registry", "numbering.key");
+        Directory.CreateDirectory(Path.GetDirectoryName(key)!);
+        File.WriteAllText(key, ""); // what a start killed while writing it used to leave
+        var result = await RenkeiCommand.RunAsync("up", "--data", folder.Path, "--port", "0");
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains($"サービスを起動できません / cannot start the services: 鍵ファイル {key} は16進64文字です（0文字あります）", result.Error);
+        Assert.DoesNotContain("   at ", result.Error);
+
+        // Keys are made under another name and moved in: many first reads at once agree on one key and leave no other file.
+        var fresh = Path.Combine(folder.Path, "keys", "fresh.key");
+        var keys = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => Convert.ToHexString(Renkei.Hosting.KeyFiles.LoadOrCreate(fresh)))));
+        Assert.Single(keys.Distinct());
+        Assert.Equal([fresh], Directory.GetFiles(Path.GetDirectoryName(fresh)!));
+    }
+
     [Theory]
     [InlineData("/srv/renkei/data", "/srv/renkei/data")]
     [InlineData("/tmp/データ フォルダ/柏 市", "'/tmp/データ フォルダ/柏 市'")]

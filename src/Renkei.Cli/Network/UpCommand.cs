@@ -73,11 +73,11 @@ public static class UpCommand
             using var stop = new Interruption(ct);
             SandboxNetwork network;
             try { network = await SandboxNetwork.StartAsync(folder, basePort); }
-            catch (Exception e) when (e is IOException or InvalidOperationException or System.Data.Common.DbException)
+            catch (Exception e) when (e is IOException or InvalidOperationException or System.Data.Common.DbException or FormatException)
             {
                 // A port taken between the check and the start, one not ours to listen on, a data folder that cannot be written
-                // (a read-only database too), another network starting on the same folder, or network CA files that cannot be
-                // used (a damaged revocation list says how to restore it).
+                // (a read-only database too), another network starting on the same folder, network CA files that cannot be
+                // used (a damaged revocation list says how to restore it), or a damaged key file (it names itself).
                 Console.Error.WriteLine($"サービスを起動できません / cannot start the services: {e.Message}");
                 return 1;
             }

@@ -103,6 +103,8 @@ public sealed class NetworkCa : IDisposable
             certificate.Dispose();
             throw new InvalidOperationException($"証明書 {name} はこのCAの有効な証明書ではありません / {name} is not a valid certificate of this CA (another CA issued it, or it has expired)");
         }
+        // Two revocations at once would each read the list and write it with one entry more: the last would drop the other's.
+        using var held = TakeCrlLock();
         if (ReadCrl().RevokedAt(certificate) is { } at) return (certificate, at, true);
         var (builder, number) = CurrentCrl();
         var now = time.GetUtcNow();
@@ -117,6 +119,7 @@ public sealed class NetworkCa : IDisposable
     /// </summary>
     private void RenewCrl(bool keptCa)
     {
+        using var held = TakeCrlLock();
         NetworkCrl? current = null;
         try { current = File.Exists(CrlFile) ? ReadCrl() : null; }
         catch (InvalidOperationException) when (!keptCa) { } // an earlier CA's list: its entries name none of this CA's certificates
@@ -130,6 +133,9 @@ public sealed class NetworkCa : IDisposable
         var (builder, number) = current is null ? (new CertificateRevocationListBuilder(), BigInteger.Zero) : CurrentCrl();
         WriteCrl(builder, number + 1, now);
     }
+
+    /// <summary>Whoever changes the list holds this lock from reading it to writing it (between processes too).</summary>
+    private FileStream TakeCrlLock() => FileLock.Take(CrlFile + ".lock", TimeSpan.FromSeconds(30));
 
     private (CertificateRevocationListBuilder Builder, BigInteger Number) CurrentCrl()
     {

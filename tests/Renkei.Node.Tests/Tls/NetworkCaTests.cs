@@ -42,6 +42,31 @@ public class NetworkCaTests
     }
 
     [Fact]
+    public async Task Revocations_made_at_the_same_time_are_all_kept()
+    {
+        using var folder = new TempFolder();
+        var parties = Enumerable.Range(0, 12).Select(i => $"party{i}").ToArray();
+        using (var ca = NetworkCa.LoadOrCreate(folder.Path))
+            foreach (var party in parties) ca.Issue(party, NetworkIdentity.Core, "Renkei " + party);
+
+        // Each as `renkei network revoke` does it, with the CA loaded on its own (as another process would).
+        await Task.WhenAll(parties.Select(party => Task.Run(() =>
+        {
+            using var ca = NetworkCa.LoadOrCreate(folder.Path);
+            var (certificate, _, already) = ca.Revoke(party, X509RevocationReason.KeyCompromise);
+            using (certificate) Assert.False(already);
+        })));
+
+        using var loaded = NetworkCa.LoadOrCreate(folder.Path);
+        var list = loaded.ReadCrl();
+        foreach (var party in parties)
+        {
+            using var certificate = X509CertificateLoader.LoadCertificateFromFile(Path.Combine(folder.Path, party + ".pem"));
+            Assert.True(list.RevokedAt(certificate) is not null, $"{party} was dropped from the list");
+        }
+    }
+
+    [Fact]
     public void Certificates_name_their_party_for_loopback_and_are_issued_again_near_expiry_or_under_a_new_ca()
     {
         using var folder = new TempFolder();
