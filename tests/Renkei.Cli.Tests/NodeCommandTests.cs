@@ -24,6 +24,37 @@ public class NodeCommandTests
     }
 
     [Fact]
+    public async Task Import_copies_stopped_by_SIGTERM_finishes_its_chunk_says_what_was_imported_and_from_which_line_to_go_on()
+    {
+        using var data = new TempFolder();
+        var file = data.File("copies.jsonl");
+        await File.WriteAllLinesAsync(file, Enumerable.Range(1, 200_000).Select(i => Line($"K-{i}", Tax(i))));
+        using var process = RenkeiCommand.Start(["node", "import-copies", "--data", data.Path, "--agency", Kashiwa, "--file", file]);
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = new List<string>();
+        var reading = Task.Run(async () => { while (await process.StandardError.ReadLineAsync() is { } line) lock (errors) errors.Add(line); });
+        // The first tenth reported: the network for the command is up and chunks are on their way.
+        await RenkeiCommand.WaitForAsync(() => { lock (errors) return Task.FromResult(errors.Any(l => l.StartsWith("副本 / copies: ")) ? "" : null); },
+            TimeSpan.FromMinutes(3), "the import under way");
+        RenkeiCommand.Terminate(process);
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        await reading;
+
+        // It used to be ended by the runtime with nothing said (exit 143).
+        Assert.Equal(130, process.ExitCode);
+        var imported = int.Parse(System.Text.RegularExpressions.Regex.Match(await output, @"copies imported: ([\d,]+)").Groups[1].Value.Replace(",", ""));
+        Assert.InRange(imported, 20_000, 199_999);
+        Assert.Equal(0, imported % Renkei.Cli.Linkage.CopyImportCommand.ChunkRows); // whole chunks only
+        var said = string.Join('\n', errors);
+        Assert.Contains("中断しました / interrupted", said);
+        Assert.Contains($"{imported + 1:N0}行目から送り直してください", said);
+        Assert.Contains($"send again from line {imported + 1:N0}", said);
+        Assert.DoesNotContain("   at ", said);
+        // What it says was imported is what the node holds.
+        Assert.Equal(imported, (await CopiesAsync(data.Path, Kashiwa)).Keys.Count(k => k.StartsWith("K-")));
+    }
+
+    [Fact]
     public async Task Import_copies_keeps_good_rows_across_chunks_reports_each_bad_row_by_its_line_in_the_file_and_fails()
     {
         using var data = new TempFolder();

@@ -66,10 +66,19 @@ public static class CardCommands
             }
 
             using var keys = IndividualNumberCard.Keys.Create();
-            await using var pki = await PkiConnection.OpenAsync(parse.GetValue(data)!);
+            using var stop = new Interruption(ct);
+            PkiConnection pki;
+            try { pki = await PkiConnection.OpenAsync(parse.GetValue(data)!).WaitAsync(stop.Token); }
+            catch (OperationCanceledException) when (stop.Requested)
+            {
+                Console.Error.WriteLine("中断しました。カードは交付していません / interrupted; no card was issued");
+                return Interruption.ExitCode;
+            }
+            await using var _ = pki;
+            // Once asked, the PKI supersedes the current card: Ctrl+C or SIGTERM from here on waits until the new card is written.
             var response = await pki.Http.PostAsJsonAsync("api/cards",
-                new IssueCardRequest(n.Digits, keys.SigningRequestPem, keys.AuthenticationRequestPem), ServiceDefaults.Json, ct);
-            var body = await response.Content.ReadAsStringAsync(ct);
+                new IssueCardRequest(n.Digits, keys.SigningRequestPem, keys.AuthenticationRequestPem), ServiceDefaults.Json, CancellationToken.None);
+            var body = await response.Content.ReadAsStringAsync(CancellationToken.None);
             if (!response.IsSuccessStatusCode) return Fail(ProblemText.Of(body));
             var issued = JsonSerializer.Deserialize<CardIssued>(body, ServiceDefaults.Json)!;
             var card = IndividualNumberCard.Create(path, keys, issued, n.Digits, pki.Url, pinValue, passwordValue, pinValue);
@@ -81,7 +90,9 @@ public static class CardCommands
                   利用者証明用 / auth    serial {card.AuthenticationCertificate.SerialNumber}, until {card.AuthenticationCertificate.NotAfter:yyyy-MM-dd}
                   ファイル / file        {path}
                 """);
-            return 0;
+            if (!stop.Requested) return 0;
+            Console.Error.WriteLine("中断の指示の前に交付は始まっていたため、カードを書き出してから止めました / the card was being issued when interrupted: it was written before stopping");
+            return Interruption.ExitCode;
         });
         return command;
     }

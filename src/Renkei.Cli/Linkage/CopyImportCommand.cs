@@ -59,6 +59,7 @@ public static class CopyImportCommand
             }
             var agencyId = parse.GetValue(agency)!;
 
+            using var stop = new Interruption(ct);
             var (linkage, own) = await NodeCommands.ConnectAsync(Path.GetFullPath(parse.GetValue(data)!));
             try
             {
@@ -68,12 +69,17 @@ public static class CopyImportCommand
                     return 2;
                 }
                 using var client = LinkageSandbox.Client(linkage.NodeUrl, caller.Token, linkage.Handler);
-                var (imported, refused, failure) = await CommandProgress.RunAsync("副本 / copies", rows.Count, report => SendAsync(client, agencyId, rows, report, ct));
-                bad.AddRange(refused);
+                var sent = await CommandProgress.RunAsync("副本 / copies", rows.Count, report => SendAsync(client, agencyId, rows, report, stop.Token));
+                bad.AddRange(sent.Bad);
                 foreach (var (line, reason) in bad.OrderBy(b => b.Line)) Console.Error.WriteLine($"{line}行目 / line {line}: {reason}");
-                if (failure is not null) Console.Error.WriteLine($"失敗しました / failed: {failure}");
-                Console.WriteLine($"副本を登録しました / copies imported: {imported:N0}, 不正な行 / bad rows: {bad.Count:N0}");
-                return bad.Count == 0 && failure is null ? 0 : 1;
+                // Rows are sent in chunks, each stored whole or not at all: what stopped the import says from which line to go on.
+                if (sent.Failure is not null) Console.Error.WriteLine($"失敗しました / failed: {sent.Failure}");
+                else if (stop.Requested && sent.NextLine is not null) Console.Error.WriteLine("中断しました / interrupted");
+                if (sent.NextLine is { } next)
+                    Console.Error.WriteLine($"{next:N0}行目から送り直してください（同じ行をもう一度送っても同じ副本になります） / send again from line {next:N0} (a row sent twice stores the same copy)");
+                Console.WriteLine($"副本を登録しました / copies imported: {sent.Imported:N0}, 不正な行 / bad rows: {bad.Count:N0}");
+                if (stop.Requested && sent.NextLine is not null) return Interruption.ExitCode;
+                return bad.Count == 0 && sent.Failure is null ? 0 : 1;
             }
             catch (HttpRequestException e)
             {
@@ -85,19 +91,34 @@ public static class CopyImportCommand
         return command;
     }
 
-    /// <summary>Sends the rows a chunk at a time; the node's line numbers within a chunk are mapped back to the file's.</summary>
-    internal static async Task<(int Imported, List<(int Line, string Reason)> Bad, string? Failure)> SendAsync(HttpClient client, string agencyId,
-        List<(int Line, string Json)> rows, Action<long> report, CancellationToken ct)
+    /// <summary>What a copy import sent: rows imported, rows refused, and, when it stopped early, why and the first file line not sent.</summary>
+    internal sealed record Sent(int Imported, List<(int Line, string Reason)> Bad, string? Failure, int? NextLine);
+
+    /// <summary>
+    /// Sends the rows a chunk at a time; the node's line numbers within a chunk are mapped back to the file's. A cancellation
+    /// stops it between chunks (a chunk on its way is waited for); a chunk refused or lost on the way stops it there.
+    /// </summary>
+    internal static async Task<Sent> SendAsync(HttpClient client, string agencyId, List<(int Line, string Json)> rows, Action<long> report, CancellationToken ct)
     {
         var imported = 0;
         var bad = new List<(int, string)>();
         var sent = 0;
         foreach (var chunk in rows.Chunk(ChunkRows))
         {
+            if (ct.IsCancellationRequested) return new Sent(imported, bad, null, chunk[0].Line);
             using var body = new StringContent(string.Join('\n', chunk.Select(r => r.Json)), Encoding.UTF8, "application/x-ndjson");
-            using var response = await client.PostAsync($"api/tenants/{agencyId}/copies/import", body, ct);
-            if (!response.IsSuccessStatusCode) return (imported, bad, await ProblemText.OfAsync(response));
-            var result = (await response.Content.ReadFromJsonAsync<ImportReport>(ServiceDefaults.Json, ct))!;
+            ImportReport result;
+            try
+            {
+                using var response = await client.PostAsync($"api/tenants/{agencyId}/copies/import", body, CancellationToken.None);
+                if (!response.IsSuccessStatusCode) return new Sent(imported, bad, await ProblemText.OfAsync(response), chunk[0].Line);
+                result = (await response.Content.ReadFromJsonAsync<ImportReport>(ServiceDefaults.Json, CancellationToken.None))!;
+            }
+            catch (HttpRequestException e)
+            {
+                // The node went away: whether it stored this chunk is unknown, and sending it again does no harm.
+                return new Sent(imported, bad, e.Message, chunk[0].Line);
+            }
             imported += result.Imported;
             // A line the node numbers outside the chunk cannot be placed in the file: it is reported at the chunk's first line.
             bad.AddRange(result.Errors.Select(e => e.Line >= 1 && e.Line <= chunk.Length
@@ -106,7 +127,7 @@ public static class CopyImportCommand
             report(sent += chunk.Length);
         }
         report(rows.Count);
-        return (imported, bad, null);
+        return new Sent(imported, bad, null, null);
     }
 
     /// <summary>

@@ -76,7 +76,8 @@ public static class DemoAgencies
     {
         if (lines.Count == 0) return;
         using var client = linkage.NodeClient($"{agency}-copies");
-        var (_, bad, failure) = await CopyImportCommand.SendAsync(client, agency, [.. lines.Select((json, i) => (i + 1, json))], _ => { }, ct);
+        var (_, bad, failure, _) = await CopyImportCommand.SendAsync(client, agency, [.. lines.Select((json, i) => (i + 1, json))], _ => { }, ct);
+        ct.ThrowIfCancellationRequested(); // stopped between chunks: the next start imports them all again
         if (failure is not null || bad.Count > 0)
             throw new InvalidOperationException($"demo copies for {agency} were not all imported: {failure ?? string.Join("; ", bad.Select(b => $"{b.Line}: {b.Reason}"))}");
     }

@@ -59,7 +59,10 @@ public static class InquireBatchCommand
 
             var agencyId = parse.GetValue(agency)!;
             var callerName = parse.GetValue(caller) ?? $"{agencyId}-{parse.GetValue(affair)}";
+            using var stop = new Interruption(ct);
             var (linkage, own) = await NodeCommands.ConnectAsync(Path.GetFullPath(parse.GetValue(data)!));
+            Uri? location = null;
+            long written = 0;
             try
             {
                 if (linkage.NodeCallers.FirstOrDefault(c => c.Name == callerName) is not { } found)
@@ -71,20 +74,21 @@ public static class InquireBatchCommand
                 using var submitted = await client.PostAsJsonAsync($"api/tenants/{agencyId}/inquiry-batches", new
                 {
                     affair = parse.GetValue(affair), provider = parse.GetValue(provider), item = parse.GetValue(item), notBefore = since, addresseeNumbers = numbers,
-                }, ServiceDefaults.Json, ct);
+                }, ServiceDefaults.Json, stop.Token);
                 if (submitted.StatusCode != HttpStatusCode.Accepted)
                 {
                     Console.Error.WriteLine($"受け付けられませんでした / refused: {await ProblemText.OfAsync(submitted)}");
                     return 1;
                 }
-                var location = submitted.Headers.Location!;
+                location = submitted.Headers.Location!;
                 Console.Error.WriteLine($"一括照会 / batch {location.ToString().Split('/')[^1]}: {numbers.Count:N0} 件 / people");
 
                 var target = parse.GetValue(output);
                 await using var writer = target is null ? null : new StreamWriter(target.FullName);
                 var results = writer ?? Console.Out;
-                var status = await CommandProgress.RunAsync("照会 / inquiries", numbers.Count, report => FollowAsync(client, location, results, report, ct));
-                await results.FlushAsync(ct);
+                var status = await CommandProgress.RunAsync("照会 / inquiries", numbers.Count,
+                    report => FollowAsync(client, location, results, report, () => written++, stop.Token));
+                await results.FlushAsync(CancellationToken.None);
                 var counts = status.GetProperty("counts").EnumerateObject().Select(c => $"{c.Name}: {c.Value.GetInt32():N0}");
                 Console.Error.WriteLine($"完了 / done: {string.Join(", ", counts)}{(bad.Count > 0 ? $"; 不正な行 / bad lines: {bad.Count:N0}" : "")}");
                 return bad.Count == 0 ? 0 : 1;
@@ -94,13 +98,24 @@ public static class InquireBatchCommand
                 Console.Error.WriteLine($"失敗しました / failed: {e.Message}");
                 return 1;
             }
+            catch (OperationCanceledException) when (stop.Requested)
+            {
+                // Results are written a whole line at a time, so what --out holds reads as JSON Lines.
+                Console.Error.WriteLine(location is null
+                    ? "中断しました。一括照会は送っていません / interrupted before the batch was submitted"
+                    : $"中断しました。結果 {written:N0} 件を書き出しました。一括照会 {location.ToString().Split('/')[^1]} は"
+                        + (own is null ? "中間サーバーで続きます" : "次にこのデータフォルダでネットワークを起動したときに続きます")
+                        + $"（{location} で読めます）/ interrupted with {written:N0} results written; the batch "
+                        + (own is null ? "goes on at the node" : "goes on when a network next runs on this data folder") + $" (read it at {location})");
+                return Interruption.ExitCode;
+            }
             finally { if (own is not null) await own.DisposeAsync(); }
         });
         return command;
     }
 
     /// <summary>Reads the batch with its cursor until every person is answered, writing each result once, in submission order.</summary>
-    private static async Task<JsonElement> FollowAsync(HttpClient client, Uri location, TextWriter results, Action<long> report, CancellationToken ct)
+    private static async Task<JsonElement> FollowAsync(HttpClient client, Uri location, TextWriter results, Action<long> report, Action wrote, CancellationToken ct)
     {
         var cursor = 0;
         while (true)
@@ -108,7 +123,11 @@ public static class InquireBatchCommand
             using var response = await client.GetAsync($"{location}?after={cursor}&limit=1000", ct);
             if (!response.IsSuccessStatusCode) throw new HttpRequestException(await ProblemText.OfAsync(response));
             var status = await response.Content.ReadFromJsonAsync<JsonElement>(ServiceDefaults.Json, ct);
-            foreach (var result in status.GetProperty("results").EnumerateArray()) await results.WriteLineAsync(result.GetRawText());
+            foreach (var result in status.GetProperty("results").EnumerateArray())
+            {
+                await results.WriteLineAsync(result.GetRawText());
+                wrote();
+            }
             var next = status.GetProperty("next").GetInt32();
             report(status.GetProperty("answered").GetInt32());
             if (next == status.GetProperty("total").GetInt32()) return status;

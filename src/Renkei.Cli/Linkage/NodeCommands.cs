@@ -58,7 +58,9 @@ public static class NodeCommands
                 Console.WriteLine($"符号を取得しました / codes delivered: 0, 不正な行 / bad lines: {errors:N0}");
                 return 1;
             }
+            using var stop = new Interruption(ct);
             var (linkage, own) = await ConnectAsync(folder);
+            long done = 0;
             try
             {
                 var agencyId = parse.GetValue(agency)!;
@@ -73,7 +75,8 @@ public static class NodeCommands
                     return 2;
                 }
                 var system = linkage.AddresseeSystemOf(agencyId);
-                var result = await CommandProgress.RunAsync("符号 / codes", people.Count, report => system.IssueCodesAsync(people, progress: report, ct: ct));
+                var result = await CommandProgress.RunAsync("符号 / codes", people.Count,
+                    report => system.IssueCodesAsync(people, progress: n => report(done = n), ct: stop.Token));
                 // Each person without a code by line, with why: the Registry found no one (or several), or the node would not store the code.
                 bad.AddRange(result.WithoutCode.Select(n => (lineOf[n.AddresseeNumber], n.Reason)));
                 Report();
@@ -86,6 +89,14 @@ public static class NodeCommands
                 Report();
                 Console.Error.WriteLine($"失敗しました / failed: {e.Message}");
                 return 1;
+            }
+            catch (OperationCanceledException) when (stop.Requested)
+            {
+                // The batch on its way was abandoned and its acquisition numbers discarded; codes are the same however often asked.
+                Report();
+                Console.Error.WriteLine($"中断しました。{done:N0} / {people.Count:N0} 人の処理を終えています。もう一度実行すれば残りも取得します（取得済みの人は同じ符号です）/ "
+                    + $"interrupted after {done:N0} of {people.Count:N0} people; run it again for the rest (those done get the same codes)");
+                return Interruption.ExitCode;
             }
             finally { if (own is not null) await own.DisposeAsync(); }
         });
