@@ -100,13 +100,14 @@ public static class InquireBatchCommand
             }
             catch (OperationCanceledException) when (stop.Requested)
             {
+                var at = location is null ? null : new Uri(linkage.NodeUrl, location);
                 // Results are written a whole line at a time, so what --out holds reads as JSON Lines.
                 Console.Error.WriteLine(location is null
                     ? "中断しました。一括照会は送っていません / interrupted before the batch was submitted"
                     : $"中断しました。結果 {written:N0} 件を書き出しました。一括照会 {location.ToString().Split('/')[^1]} は"
                         + (own is null ? "中間サーバーで続きます" : "次にこのデータフォルダでネットワークを起動したときに続きます")
-                        + $"（{location} で読めます）/ interrupted with {written:N0} results written; the batch "
-                        + (own is null ? "goes on at the node" : "goes on when a network next runs on this data folder") + $" (read it at {location})");
+                        + $"（{at} で読めます）/ interrupted with {written:N0} results written; the batch "
+                        + (own is null ? "goes on at the node" : "goes on when a network next runs on this data folder") + $" (read it at {at})");
                 return Interruption.ExitCode;
             }
             finally { if (own is not null) await own.DisposeAsync(); }
