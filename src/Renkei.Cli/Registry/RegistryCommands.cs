@@ -71,7 +71,8 @@ public static class RegistryCommands
                 var added = await CountResidentsAsync(database) - before;
                 Console.Error.WriteLine(added == 0
                     ? "中断しました。台帳は登録前のままです / interrupted; the register is as it was before"
-                    : $"中断しました。確定済みの {added:N0} 人（完全な世帯のみ）が残ります / interrupted; {added:N0} residents already committed, in whole households, stay");
+                    : $"中断しました。確定済みの {added:N0} 人（完全な世帯のみ）が残ります。同じシードでは続きを登録できないため、残りは別のシードで登録してください / "
+                        + $"interrupted; {added:N0} residents already committed, in whole households, stay. The same seed cannot be continued: seed the rest with another --seed");
                 return Interruption.ExitCode;
             }
         }));
