@@ -1,7 +1,6 @@
 using Renkei.Core;
 
-var app = CoreApp.Create(args);
-await app.RunAsync();
+return await Renkei.Hosting.ServiceProcess.RunAsync(() => CoreApp.Create(args));
 
 /// <summary>The Core as its own process; <see cref="CoreApp"/> builds it.</summary>
 public partial class Program;

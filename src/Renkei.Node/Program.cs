@@ -1,7 +1,6 @@
 using Renkei.Node;
 
-var app = NodeApp.Create(args);
-await app.RunAsync();
+return await Renkei.Hosting.ServiceProcess.RunAsync(() => NodeApp.Create(args));
 
 /// <summary>The Node as its own process; <see cref="NodeApp"/> builds it.</summary>
 public partial class Program;

@@ -1,7 +1,6 @@
 using Renkei.Pki;
 
-var app = PkiApp.Create(args);
-await app.RunAsync();
+return await Renkei.Hosting.ServiceProcess.RunAsync(() => PkiApp.Create(args));
 
 /// <summary>The PKI as its own process; <see cref="PkiApp"/> builds it.</summary>
 public partial class Program;

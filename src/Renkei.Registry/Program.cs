@@ -1,7 +1,6 @@
 using Renkei.Registry;
 
-var app = RegistryApp.Create(args);
-await app.RunAsync();
+return await Renkei.Hosting.ServiceProcess.RunAsync(() => RegistryApp.Create(args));
 
 /// <summary>The Registry as its own process; <see cref="RegistryApp"/> builds it.</summary>
 public partial class Program;

@@ -79,7 +79,7 @@ public sealed class NetworkTls
         string Required(string? file, string key)
         {
             if (string.IsNullOrWhiteSpace(file)) throw new InvalidOperationException($"Tls:{key} が未設定です / Tls:{key} is not set (Tls needs CertificateFile, KeyFile and CaFile)");
-            if (!File.Exists(file)) throw new InvalidOperationException($"Tls:{key} のファイルがありません / the file named by Tls:{key} does not exist: {Path.GetFileName(file)}");
+            if (!File.Exists(file)) throw new InvalidOperationException($"Tls:{key} のファイルがありません / the file named by Tls:{key} does not exist: {Path.GetFullPath(file)}"); // the full path: `dotnet run` starts in the project's folder
             return file;
         }
         var certificate = LoadCertificate(Required(options.CertificateFile, "CertificateFile"), Required(options.KeyFile, "KeyFile"));
