@@ -129,8 +129,10 @@ public static class PermissionTableApi
         var requester = q.Requester is null or { Length: > RelayKinds.MaxNameLength } ? null : await agencies.FindAsync(q.Requester);
         var provider = q.Provider is null or { Length: > RelayKinds.MaxNameLength } ? null : await agencies.FindAsync(q.Provider);
         var errors = new Dictionary<string, string[]>();
-        if (requester is null) errors["requester"] = ["登録されていない機関です / no such agency"];
-        if (provider is null) errors["provider"] = ["登録されていない機関です / no such agency"];
+        if (string.IsNullOrWhiteSpace(q.Requester)) errors["requester"] = ["照会者（機関ID）は必須です / requester (an agency id) is required"];
+        else if (requester is null) errors["requester"] = ["登録されていない機関です / no such agency"];
+        if (string.IsNullOrWhiteSpace(q.Provider)) errors["provider"] = ["提供者（機関ID）は必須です / provider (an agency id) is required"];
+        else if (provider is null) errors["provider"] = ["登録されていない機関です / no such agency"];
         if (string.IsNullOrWhiteSpace(q.Affair)) errors["affair"] = ["事務は必須です / affair is required"];
         else if (q.Affair.Length > RelayKinds.MaxNameLength) errors["affair"] = [RelayKinds.NameTooLong("affair")];
         if (string.IsNullOrWhiteSpace(q.Item)) errors["item"] = ["特定個人情報は必須です / item is required"];

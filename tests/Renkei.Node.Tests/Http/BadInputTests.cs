@@ -91,6 +91,13 @@ public class BadInputTests
         var check = await ProblemAssert.IsProblemAsync(await network.CoreClient().PostAsJsonAsync("api/permission-table/check",
             new { requester = B, affair = "child-allowance", provider = K, item = longName }), 400, "invalid-request");
         Assert.True(check.GetProperty("errors").TryGetProperty("item", out _));
+        // A field left out is said to be missing, not to name an unknown agency.
+        var missing = await ProblemAssert.IsProblemAsync(await network.CoreClient().PostAsJsonAsync("api/permission-table/check",
+            new { requester = B }), 400, "invalid-request");
+        Assert.Equal("提供者（機関ID）は必須です / provider (an agency id) is required", missing.GetProperty("errors").GetProperty("provider")[0].GetString());
+        var unknown = await ProblemAssert.IsProblemAsync(await network.CoreClient().PostAsJsonAsync("api/permission-table/check",
+            new { requester = "999999", affair = "child-allowance", provider = K, item = "local-tax" }), 400, "invalid-request");
+        Assert.Equal("登録されていない機関です / no such agency", unknown.GetProperty("errors").GetProperty("requester")[0].GetString());
     }
 
     [Theory, StorageData]
