@@ -15,7 +15,7 @@ public static class NodeCommands
         var agency = new Option<string>("--agency") { Description = "機関ID（地方公共団体コード等）/ the agency id", Required = true };
         var file = new Option<FileInfo>("--file")
         {
-            Description = "宛名システムが書き出した UTF-8 の CSV（行の形式は下記）/ the CSV the agency's addressee system exports, in UTF-8 (lines as below)", Required = true,
+            Description = "宛名システムが書き出した UTF-8 の CSV（行の形式は上の説明のとおり）/ the CSV the agency's addressee system exports, in UTF-8 (lines as described above)", Required = true,
         };
         var issue = new Command("issue-codes",
             "宛名番号ごとに機関別符号を取得する。行は 宛名番号,個人番号 または 宛名番号,氏,名,生年月日(YYYY-MM-DD),性別(male/female/空),住所(空可) / "
