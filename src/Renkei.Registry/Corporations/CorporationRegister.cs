@@ -369,7 +369,7 @@ public sealed class CorporationRegister(Database database, TimeProvider time)
                 lgDigits = lg6.Digits;
                 known = DemoMunicipalities.Find(lg6);
             }
-            else if (digits is { Length: 5 } && int.TryParse(digits, out var five) && five >= 1000)
+            else if (digits is { Length: 5 } && int.TryParse(digits, out var five) && five / 1000 is >= 1 and <= 47)
             {
                 var lg = Numbers.LocalGovernmentCode.FromFiveDigits(five);
                 lgDigits = lg.Digits;
@@ -379,7 +379,9 @@ public sealed class CorporationRegister(Database database, TimeProvider time)
             {
                 Error("localGovernmentCode", digits is { Length: 6 } && !Numbers.LocalGovernmentCode.TryParse(digits, out _, out var p)
                     ? p!.Message
-                    : "所在地の地方公共団体コード（5桁または6桁）を入力してください / localGovernmentCode (5 or 6 digits) is required");
+                    : digits is { Length: 5 }
+                        ? $"先頭2桁の都道府県コードは01から47ですが、{digits[..2]}です / the first two digits are a prefecture code, 01 to 47; this has {digits[..2]}"
+                        : "所在地の地方公共団体コード（5桁または6桁）を入力してください / localGovernmentCode (5 or 6 digits) is required");
             }
             if (lgDigits is not null)
             {

@@ -84,7 +84,7 @@ public sealed class CorporationAdminTests
             System.Text.Encoding.UTF8, "application/json")))
             Assert.Equal(HttpStatusCode.BadRequest, surrogate.StatusCode);
         var (searchStatus, searchCode, _) = await Publication.RefusalAsync(host.Client(), "/4/name?id=sandbox&type=02&name=%E5%88%B6%00");
-        Assert.Equal((HttpStatusCode.BadRequest, "101"), (searchStatus, searchCode));
+        Assert.Equal((HttpStatusCode.BadRequest, "002"), (searchStatus, searchCode)); // a control character, in any parameter
         using (var malformed = await admin.PostAsync("/api/corporations", new StringContent("{\"name\": ", System.Text.Encoding.UTF8, "application/json")))
             Assert.Equal(HttpStatusCode.BadRequest, malformed.StatusCode);
 
