@@ -166,7 +166,7 @@ public static class CodeManagementApi
     private static async Task<Results<Ok<CodeDeliveryReceipt>, ProblemHttpResult>> Delivered(
         string agencyId, Envelope envelope, HttpContext context, TenantDirectory tenants, CoreLink core, TimeProvider time, ILogger<CodeDelivery> log)
     {
-        if (context.RefuseUnlessFrom(id => id == NetworkIdentity.Core, "the core") is { } refused) return refused;
+        if (context.RefuseUnlessFrom(id => id == NetworkIdentity.Core, "コア", "the core") is { } refused) return refused;
         if (tenants.Find(agencyId) is not { } tenant)
             return Problems.NotFound("unknown-tenant", "この中間サーバーに該当する機関はありません / No such tenant on this node");
         var verdict = await core.VerifyFromCoreAsync(envelope, agencyId);
