@@ -25,7 +25,7 @@ public sealed record PinCheck(bool Accepted, int TriesLeft, bool Locked, bool Wr
     public string Message => Accepted ? "OK"
         : WrongFormat ? "暗証番号の形式が違います / the PIN does not have the required format"
         : Locked ? "ロックされています。市区町村の窓口で初期化してください / the PIN is locked; have it reset at the municipality"
-        : $"暗証番号が違います（残り{TriesLeft}回）/ wrong PIN ({TriesLeft} tries left)";
+        : $"暗証番号が違います（残り{TriesLeft}回）/ wrong PIN ({TriesLeft} {(TriesLeft == 1 ? "try" : "tries")} left)";
 }
 
 /// <summary>券面事項入力補助AP: the number and the four items as text, behind its PIN.</summary>
