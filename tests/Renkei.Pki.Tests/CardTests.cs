@@ -46,7 +46,10 @@ public sealed class CardTests
         var stranger = await sandbox.RegisterResidentAsync();
         var refused = await ResetAsync(sandbox, reopened, stranger.IndividualNumber);
         Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
-        Assert.Contains("identity-mismatch", await refused.Content.ReadAsStringAsync());
+        var mismatch = await refused.Content.ReadAsStringAsync();
+        Assert.Contains("identity-mismatch", mismatch);
+        Assert.Equal("この方はこのカードの所持者ではありません / The person is not this card's holder.",
+            System.Text.Json.JsonDocument.Parse(mismatch).RootElement.GetProperty("detail").GetString());
         var otherCard = await sandbox.IssueCardAsync(stranger);
         Assert.Equal(HttpStatusCode.BadRequest, (await ResetAsync(sandbox, reopened, resident.IndividualNumber, otherCard.RecoveryBlob)).StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, (await ResetAsync(sandbox, reopened, "not a number")).StatusCode);
