@@ -153,13 +153,13 @@ public static class InquiryBatchesApi
     private static bool IsBatchId(string id) => id.Length == 32 && id.All(char.IsAsciiHexDigitLower);
 
     private static ProblemHttpResult MalformedId() =>
-        Problems.BadRequest("malformed-batch-id", "一括照会IDの形式が不正です / Malformed batch id", 
+        Problems.BadRequest("malformed-batch-id", "一括照会IDの形式が不正です / Malformed batch id",
             "一括照会IDは英小文字の16進数32桁です / A batch id is 32 lower-case hexadecimal digits.");
 
     // Another tenant's batch, or one of an affair the caller does not hold, is as unknown as a missing one.
     private static ProblemHttpResult UnknownBatch() =>
-        Problems.NotFound("unknown-batch", "該当する一括照会はありません / No such batch", 
-            "このIDの一括照会は、呼び出し元にはありません / No batch with this id for this caller.");
+        Problems.NotFound("unknown-batch", "該当する一括照会はありません / No such batch",
+            "このIDの一括照会は、この呼び出し元にはありません / No batch with this id for this caller.");
 
     public static async Task<InquiryBatch?> FindAsync(DbConnection c, string batchId) =>
         (await c.QueryAsync("SELECT batch_id, affair, provider, item, not_before, submitted_at, completed_at, item_count FROM inquiry_batches WHERE batch_id = @b",

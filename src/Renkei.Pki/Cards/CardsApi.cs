@@ -90,11 +90,11 @@ public static class CardsApi
         var (identity, refusal) = await registry.ByNumberAsync(number.Digits, ct);
         // A Registry that cannot answer is an outage, not a failed identity check.
         if (refusal is { Status: >= 500 })
-            return Problems.Result(refusal.Status == 503 ? 503 : 502, Problems.SlugOf(refusal.Type), refusal.Title, 
+            return Problems.Result(refusal.Status == 503 ? 503 : 502, Problems.SlugOf(refusal.Type), refusal.Title,
                 "住基が応答するようになってから、もう一度お試しください / Try again when the Registry answers.");
         // The person at the counter must be the card's holder; any other answer refuses.
         if (identity is null || identity.ResidentId != card.ResidentId)
-            return Problems.Result(403, "identity-mismatch", "本人確認ができません / The identity check failed", 
+            return Problems.Result(403, "identity-mismatch", "本人確認ができません / The identity check failed",
                 "この方はこのカードの所持者ではありません / The person is not this card's holder.");
         // Asked of the Registry now, not of the card's row, which changes only when the PKI has followed the death or move abroad.
         if (identity.Status != "resident")
@@ -106,7 +106,7 @@ public static class CardsApi
         var keys = recoveryKey.Unwrap(blob!);
         var prefix = System.Text.Encoding.ASCII.GetBytes(cardId + "\0");
         if (keys is null || !keys.AsSpan().StartsWith(prefix))
-            return Problems.BadRequest("invalid-recovery", "復旧情報が不正です / The recovery blob is not this PKI's", 
+            return Problems.BadRequest("invalid-recovery", "復旧情報が不正です / The recovery blob is not this PKI's",
                 "復旧情報を復号できませんでした / The blob could not be unwrapped.");
         return TypedResults.Ok(new PinResetAnswer(cardId, Convert.ToBase64String(keys[prefix.Length..])));
     }

@@ -42,7 +42,7 @@ public static class IdentityApi
         if (resident is not null) return TypedResults.Ok(ToInfo(resident, number));
         var refusal = await NumberingAuthority.StateOfAsync(c, number) == NumberState.Superseded
             ? ResidentRegister.SupersededNumber
-            : new Refusal(404, "unknown-number", "該当する個人番号がありません / No resident has this number", 
+            : new Refusal(404, "unknown-number", "該当する個人番号がありません / No resident has this number",
                 "この個人番号は指定されたことがありません / The number was never designated.");
         return Problems.Result(refusal.Status, refusal.Slug, refusal.Title, refusal.Detail);
     }

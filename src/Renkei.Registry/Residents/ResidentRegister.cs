@@ -29,7 +29,7 @@ public sealed class ResidentRegister(Database database, NumberingAuthority numbe
         await using var tx = await database.BeginSerializedAsync(c, EventLogLock);
         var now = clock.GetUtcNow().UtcDateTime;
         if (!await ResidentStore.MunicipalityExistsAsync(c, tx, municipality))
-            return (null, new Refusal(404, "unknown-municipality", "市区町村が登録されていません / Unknown municipality", 
+            return (null, new Refusal(404, "unknown-municipality", "市区町村が登録されていません / Unknown municipality",
                 $"市区町村 {municipality.Digits} は登録されていません / No municipality {municipality.Digits} is registered."));
 
         var (current, refusal) = await FindSubjectAsync(c, tx, municipality, request);
@@ -65,7 +65,7 @@ public sealed class ResidentRegister(Database database, NumberingAuthority numbe
         {
             var household = await ResidentStore.FindHouseholdAsync(c, tx, request.HouseholdId);
             if (household is null || household.Value.Municipality != municipality)
-                return (null, new Refusal(404, "unknown-household", "世帯が見つかりません / Unknown household", 
+                return (null, new Refusal(404, "unknown-household", "世帯が見つかりません / Unknown household",
                     "この市区町村にその世帯はありません / No such household in this municipality."));
             // A household lives at one address: joining it at another would leave its members apart on the register.
             if (address is not null && address != RegisterText.Normalize(household.Value.Address))
@@ -138,7 +138,7 @@ public sealed class ResidentRegister(Database database, NumberingAuthority numbe
         var current = await ResidentStore.FindAsync(c, residentId, tx);
         if (current is null || current.MunicipalityCode != municipality) return (null, UnknownResident);
         if (!ResidentProjection.Allows(kind, current.Status))
-            return (null, new Refusal(409, "event-not-allowed", "この手続は受け付けられません / Not possible for the resident's status", 
+            return (null, new Refusal(409, "event-not-allowed", "この手続は受け付けられません / Not possible for the resident's status",
                 $"住民の状態は「{InJapanese(current.Status)}」です / Status is {current.Status}."));
         var (code, number) = await change(c, tx, current, now);
         var e = await ResidentStore.AppendAsync(c, tx, new ResidentEvent
@@ -212,7 +212,7 @@ public sealed class ResidentRegister(Database database, NumberingAuthority numbe
         _ => status.ToString(),
     };
 
-    public static readonly Refusal UnknownResident = new(404, "unknown-resident", "住民が見つかりません / Unknown resident", 
+    public static readonly Refusal UnknownResident = new(404, "unknown-resident", "住民が見つかりません / Unknown resident",
         "この住民はこの台帳にいません / No such resident on this register.");
 
     public static readonly Refusal SupersededNumber = new(410, "number-superseded", "この個人番号は変更されています / This number has been superseded",
