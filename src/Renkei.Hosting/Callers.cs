@@ -55,14 +55,16 @@ public sealed class CallerAuthenticationHandler(
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
         var problem = Problems.Result(StatusCodes.Status401Unauthorized, "unauthenticated",
-            "認証が必要です / Authentication required", "Send 'Authorization: Bearer <token>' with a token this service knows.");
+            "認証が必要です / Authentication required", "このサービスが知っているトークンを「Authorization: Bearer <token>」で送ってください / " +
+            "Send 'Authorization: Bearer <token>' with a token this service knows.");
         await problem.ExecuteAsync(Context);
     }
 
     protected override async Task HandleForbiddenAsync(AuthenticationProperties properties)
     {
         var problem = Problems.Result(StatusCodes.Status403Forbidden, "forbidden",
-            "この操作の権限がありません / Not permitted", "The caller does not hold the permission this endpoint needs.");
+            "この操作の権限がありません / Not permitted", "呼び出し元はこのエンドポイントに必要な権限を持っていません / " +
+            "The caller does not hold the permission this endpoint needs.");
         await problem.ExecuteAsync(Context);
     }
 }

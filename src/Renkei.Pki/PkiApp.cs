@@ -68,5 +68,6 @@ public static class PkiApp
         context.Request.IsHttps || !context.Request.Path.StartsWithSegments("/api")
             ? next()
             : Problems.Result(403, "https-required", "このAPIはHTTPSでのみ利用できます / This API answers only over HTTPS",
+                "PKIのHTTPSのアドレス（network.json の services.pki）を呼び、ネットワークCAを信頼してください / " +
                 "Call the PKI's HTTPS address (network.json, services.pki) and trust the network CA.").ExecuteAsync(context);
 }

@@ -57,6 +57,12 @@ public class NetworkCommandTests
             Assert.NotEqual(0, result.ExitCode);
             Assert.Contains(says, result.Error);
         }
+        // Refusing the CA is a decision, not a mistyped command: the reason alone, without the usage a parse error prints.
+        var ca = await RenkeiCommand.RunAsync("network", "revoke", "ca", "--data", data.Path);
+        Assert.Equal(1, ca.ExitCode);
+        Assert.Equal("CA自身は失効できません。ca.pem と ca.key を消すと次の起動で作り直します / the CA itself cannot be revoked; "
+            + "delete ca.pem and ca.key and the next start makes a new one", ca.Error.Trim());
+        Assert.Equal("", ca.Output);
     }
 
     [Fact]

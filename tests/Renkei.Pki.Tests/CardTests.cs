@@ -26,8 +26,12 @@ public sealed class CardTests
         Assert.True(card.Authenticate("1234", challenge).Check.Accepted);
         Assert.Equal(0, card.FailuresOf(CardPin.Authentication));
 
-        Assert.Equal(2, card.Authenticate("0000", challenge).Check.TriesLeft);
-        Assert.Equal(1, card.Authenticate("1111", challenge).Check.TriesLeft);
+        var two = card.Authenticate("0000", challenge).Check;
+        Assert.Equal(2, two.TriesLeft);
+        Assert.Equal("暗証番号が違います（残り2回）/ wrong PIN (2 tries left)", two.Message);
+        var one = card.Authenticate("1111", challenge).Check;
+        Assert.Equal(1, one.TriesLeft);
+        Assert.Equal("暗証番号が違います（残り1回）/ wrong PIN (1 try left)", one.Message);
         var third = card.Authenticate("2222", challenge).Check;
         Assert.True(third.Locked);
         // Locked: even the right PIN is refused, and the lock is in the file, not in memory.
@@ -42,7 +46,10 @@ public sealed class CardTests
         var stranger = await sandbox.RegisterResidentAsync();
         var refused = await ResetAsync(sandbox, reopened, stranger.IndividualNumber);
         Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
-        Assert.Contains("identity-mismatch", await refused.Content.ReadAsStringAsync());
+        var mismatch = await refused.Content.ReadAsStringAsync();
+        Assert.Contains("identity-mismatch", mismatch);
+        Assert.Equal("この方はこのカードの所持者ではありません / The person is not this card's holder.",
+            System.Text.Json.JsonDocument.Parse(mismatch).RootElement.GetProperty("detail").GetString());
         var otherCard = await sandbox.IssueCardAsync(stranger);
         Assert.Equal(HttpStatusCode.BadRequest, (await ResetAsync(sandbox, reopened, resident.IndividualNumber, otherCard.RecoveryBlob)).StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, (await ResetAsync(sandbox, reopened, "not a number")).StatusCode);

@@ -93,6 +93,7 @@ public sealed class CliTests
                 Assert.True(opened.ExitCode == 1, $"{field} {args[0]}: {opened.Error}");
                 Assert.Contains("カードファイルを読めません / the card file cannot be read", opened.Error);
                 Assert.Contains(field, opened.Error);
+                if (field == "recovery") Assert.Contains("「recovery」がないか、base64ではありません / recovery is missing or not base64", opened.Error);
                 Assert.DoesNotContain("   at ", opened.Error);
                 Assert.False(Directory.Exists(output), $"{field} {args[0]} left {output}");
             }

@@ -79,7 +79,8 @@ public static class DemoAgencies
         var (_, bad, failure, _) = await CopyImportCommand.SendAsync(client, agency, [.. lines.Select((json, i) => (i + 1, json))], _ => { }, ct);
         ct.ThrowIfCancellationRequested(); // stopped between chunks: the next start imports them all again
         if (failure is not null || bad.Count > 0)
-            throw new InvalidOperationException($"demo copies for {agency} were not all imported: {failure ?? string.Join("; ", bad.Select(b => $"{b.Line}: {b.Reason}"))}");
+            throw new InvalidOperationException($"{agency} のデモ用副本を一部登録できませんでした / demo copies for {agency} were not all imported: " +
+                (failure ?? string.Join("; ", bad.Select(b => $"{b.Line}: {b.Reason}"))));
     }
 
     private static async Task<List<(int Index, string Number, DateOnly DateOfBirth)>> KashiwaResidentsAsync(string dataFolder, CancellationToken ct)

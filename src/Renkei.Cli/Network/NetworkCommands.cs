@@ -34,9 +34,9 @@ public static class NetworkCommands
         name.Validators.Add(result =>
         {
             var value = result.GetValueOrDefault<string>();
-            if (value == "ca") result.AddError("CA自身は失効できません。ca.pem と ca.key を消すと次の起動で作り直します / the CA itself cannot be revoked; delete ca.pem and ca.key and the next start makes a new one");
+            // "ca" is a name of the right form whose revocation is refused: a decision the action says, without the usage a parse error prints.
             // Certificate files are named as node ids are (core, node, node-2): no path can be smuggled in.
-            else if (!NetworkIdentity.IsNodeId(value))
+            if (value != "ca" && !NetworkIdentity.IsNodeId(value))
                 result.AddError($"証明書の名前は英小文字・数字・ハイフンです / a certificate name is lower-case letters, digits and hyphens (got '{value}')");
         });
         var reason = new Option<string>("--reason")
@@ -49,6 +49,11 @@ public static class NetworkCommands
         };
         command.SetAction(parse =>
         {
+            if (parse.GetValue(name) == "ca")
+            {
+                Console.Error.WriteLine("CA自身は失効できません。ca.pem と ca.key を消すと次の起動で作り直します / the CA itself cannot be revoked; delete ca.pem and ca.key and the next start makes a new one");
+                return 1;
+            }
             if (Open(parse.GetValue(data)!) is not { } ca) return 1;
             using (ca)
             {

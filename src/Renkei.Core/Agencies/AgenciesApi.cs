@@ -24,7 +24,7 @@ public static class AgenciesApi
     private static async Task<Results<Ok<Agency>, ProblemHttpResult>> Get(string agencyId, AgencyStore store) =>
         await store.FindAsync(agencyId) is { } agency
             ? TypedResults.Ok(agency)
-            : Problems.NotFound("unknown-agency", "登録されていない機関です / No such agency", $"No agency is registered as '{agencyId}'.");
+            : Problems.NotFound("unknown-agency", "登録されていない機関です / No such agency", $"「{agencyId}」という機関は登録されていません / No agency is registered as '{agencyId}'.");
 
     private static async Task<Ok<List<Agency>>> List(AgencyStore store) => TypedResults.Ok(await store.ListAsync());
 }

@@ -18,7 +18,7 @@ public static class AgencyMessages
     {
         var sender = await agencies.FindAsync(envelope.Sender);
         if (context.RefuseUnlessFrom(id => sender is null ? NetworkIdentity.IsNode(id) : id == NetworkIdentity.Node(sender.NodeId),
-                "the node registered for the sending agency") is { } refused) return (null, refused);
+                "送信元の機関に登録された中間サーバー", "the node registered for the sending agency") is { } refused) return (null, refused);
         var verdict = verifier.Verify(envelope, CoreIdentity.PartyId, _ => agencies.SigningKeyOf(sender));
         if (verdict == EnvelopeVerdict.Accepted) return (sender, null);
         var (slug, title) = EnvelopeVerifier.Describe(verdict);

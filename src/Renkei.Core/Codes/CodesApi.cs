@@ -44,7 +44,7 @@ public static class CodesApi
         // An agency's addressee system asks for its own codes only.
         if (!string.IsNullOrWhiteSpace(request.AgencyId) && !user.Holds("code-requests:" + request.AgencyId))
             return Problems.Result(403, "forbidden", "この機関の符号を求める権限がありません / Not permitted to request this agency's codes",
-                $"The caller needs the permission code-requests:{request.AgencyId}.");
+                $"権限 code-requests:{request.AgencyId} が必要です / The caller needs the permission code-requests:{request.AgencyId}.");
         var errors = new Dictionary<string, string[]>();
         var agency = string.IsNullOrWhiteSpace(request.AgencyId) ? null : await agencies.FindAsync(request.AgencyId);
         if (agency is null) errors["agencyId"] = ["登録されていない機関です / agencyId names no registered agency"];
@@ -84,7 +84,7 @@ public static class CodesApi
             {
                 log.LogWarning("Node of agency {AgencyId} refused a code delivery: {Status}", agency.AgencyId, (int)response.StatusCode);
                 return Problems.Result(502, "node-refused", "中間サーバーが符号を受け付けませんでした / The agency's node refused the codes",
-                    $"The node answered {(int)response.StatusCode}.");
+                    $"中間サーバーの応答は {(int)response.StatusCode} でした / The node answered {(int)response.StatusCode}.");
             }
             if (await response.Content.ReadFromJsonAsync<CodeDeliveryReceipt>(ServiceDefaults.Json) is not { } receipt)
                 return Problems.Result(502, "node-answer-invalid", "中間サーバーの応答が読めません / The agency's node gave no receipt");
@@ -94,6 +94,7 @@ public static class CodesApi
         {
             log.LogWarning("Node of agency {AgencyId} is unreachable: {Error}", agency.AgencyId, e.GetType().Name);
             return Problems.Result(502, "node-unreachable", "中間サーバーに接続できません / The agency's node is unreachable",
+                "中間サーバーが応答しないか、応答を読めませんでした。要求はもう一度送れます / " +
                 "The node did not answer, or its answer could not be read; the request may be sent again.");
         }
     }

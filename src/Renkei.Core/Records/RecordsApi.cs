@@ -40,11 +40,11 @@ public static class RecordsApi
         if (string.IsNullOrEmpty(agency)) return TypedResults.Ok(await log.ListByCodeAsync(code));
         var all = await agencies.ListAsync();
         if (all.All(a => a.AgencyId != agency))
-            return Problems.NotFound("unknown-agency", "登録されていない機関です / No such agency", $"'{agency}' is not registered with the core.");
+            return Problems.NotFound("unknown-agency", "登録されていない機関です / No such agency", $"「{agency}」はコアに登録されていません / '{agency}' is not registered with the core.");
         // Opened once; each registered agency's code is then issued from the same link key.
         var linkKey = new byte[AgencyCodes.LinkKeyLength];
         if (!codes.TryOpen(agency, code, linkKey))
-            return Problems.NotFound("unknown-code", "この機関の符号ではありません / Not a code of this agency", "The code was not issued to that agency.");
+            return Problems.NotFound("unknown-code", "この機関の符号ではありません / Not a code of this agency", "この符号はその機関に発行されたものではありません / The code was not issued to that agency.");
         var translated = all.Select(a => codes.Issue(a.AgencyId, linkKey)).ToList();
         System.Security.Cryptography.CryptographicOperations.ZeroMemory(linkKey);
         return TypedResults.Ok(await log.ListByCodesAsync(translated));

@@ -34,6 +34,7 @@ public static class WitnessApi
         var key = agencies.SigningKeyOf(sender)!;
         if (proof is null || proof.Head.Party != envelope.Sender || !proof.Head.HasValidSignature(key))
             return Problems.BadRequest("malformed-tree-head", "ツリーヘッドが読めません / The tree head could not be read",
+                "本文は送信元自身の署名済みツリーヘッドと整合性証明（ConsistencyProof）にしてください / " +
                 "The body is the sender's own signed tree head with a consistency proof (ConsistencyProof).");
         var latest = await LatestAsync(database, envelope.Sender);
         // The first head is taken as it comes; every later one must extend the one before.
@@ -42,6 +43,7 @@ public static class WitnessApi
             log.LogWarning("Refused a tree head of {Party}: it does not extend the head witnessed at {Size} records", envelope.Sender, latest.Size);
             return Problems.Conflict("inconsistent-tree-head",
                 $"記録が立会い済みの {latest.Size} 件から追記だけで伸びたことを示せません / The log is not shown to extend the {latest.Size} records witnessed before",
+                "コアが立ち会った記録が変更または削除されています。立会い済みのツリーヘッドはそのままです / " +
                 "Records the core witnessed were changed or removed; the witnessed heads stay as they were.");
         }
         if (latest is null || proof.Head.Size > latest.Size)

@@ -32,11 +32,13 @@ public static class RelayApi
         var inquiries = envelope.BodyAs<InquiryBody>(RelayKinds.Inquiries);
         if (inquiries is null || !inquiries.All(IsComplete) || inquiries.DistinctBy(i => i.MessageId).Count() != inquiries.Count)
             return Problems.BadRequest("malformed-inquiry", "照会の内容が読めません / The inquiry could not be read",
+                $"本文は1〜{RelayKinds.MaxPerMessage}件の照会の一覧で、各照会にそれぞれ別のメッセージID、コアが発行する形の符号、事務、情報提供者、特定個人情報（名前は{RelayKinds.MaxNameLength}文字以内）が必要です / " +
                 $"The body is a list of 1 to {RelayKinds.MaxPerMessage} inquiries, each with its own message id, a code of the form the core issues, affair, provider and item (names of at most {RelayKinds.MaxNameLength} characters).");
 
         // Checked after the whole message reads, so that a malformed message claims nothing.
         if (!verifier.ClaimAll(envelope, inquiries.Select(q => q.MessageId)))
             return Problems.Result(409, "reused-message-id", "照会の識別子が再利用されています / An inquiry's message id was used before",
+                "照会ごとに別のメッセージIDが必要です。このメッセージは何も中継していません / " +
                 "Each inquiry needs a message id of its own; nothing of this message was relayed.");
 
         var requestedAt = time.GetUtcNow();

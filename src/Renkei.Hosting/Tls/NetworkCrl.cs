@@ -48,18 +48,18 @@ public sealed class NetworkCrl
         var text = System.Text.Encoding.ASCII.GetString(crl);
         if (PemEncoding.TryFind(text, out var pem))
         {
-            if (text[pem.Label] != "X509 CRL") throw Invalid("it is PEM but not an X509 CRL");
+            if (text[pem.Label] != "X509 CRL") throw Invalid("PEMですがCRLではありません", "it is PEM but not an X509 CRL");
             der = Convert.FromBase64String(text[pem.Base64Data]);
         }
         X509Crl parsed;
-        try { parsed = new X509CrlParser().ReadCrl(der) ?? throw Invalid("it is empty"); }
-        catch (Exception e) when (e is not InvalidOperationException) { throw Invalid("it is not a CRL"); }
+        try { parsed = new X509CrlParser().ReadCrl(der) ?? throw Invalid("空です", "it is empty"); }
+        catch (Exception e) when (e is not InvalidOperationException) { throw Invalid("CRLではありません", "it is not a CRL"); }
         var issuer = new X509CertificateParser().ReadCertificate(ca.RawData);
-        if (!parsed.IssuerDN.Equivalent(issuer.SubjectDN)) throw Invalid("another CA issued it");
+        if (!parsed.IssuerDN.Equivalent(issuer.SubjectDN)) throw Invalid("別のCAが発行したものです", "another CA issued it");
         try { parsed.Verify(issuer.GetPublicKey()); }
         catch (Exception)
         {
-            throw Invalid("its signature does not verify under the network CA");
+            throw Invalid("ネットワークCAの署名として検証できません", "its signature does not verify under the network CA");
         }
         var number = parsed.GetExtensionValue(Org.BouncyCastle.Asn1.X509.X509Extensions.CrlNumber) is { } octets
             ? new BigInteger(Org.BouncyCastle.Asn1.DerInteger.GetInstance(octets.GetOctets()).PositiveValue.ToByteArrayUnsigned(), isUnsigned: true, isBigEndian: true)
@@ -71,6 +71,6 @@ public sealed class NetworkCrl
             parsed.NextUpdate is { } next ? new DateTimeOffset(next, TimeSpan.Zero) : null, serials);
     }
 
-    private static InvalidOperationException Invalid(string why) =>
-        new($"失効リストを読めません / the network CRL cannot be used: {why}");
+    private static InvalidOperationException Invalid(string whyJapanese, string why) =>
+        new($"失効リストを読めません（{whyJapanese}）/ the network CRL cannot be used: {why}");
 }

@@ -210,27 +210,31 @@ public static class NetworkTlsExtensions
 
     /// <summary>
     /// Null when the call comes over TLS with a client certificate from the network CA naming a party that
-    /// <paramref name="accepts"/> allows (or when the service runs without TLS); otherwise the refusal.
+    /// <paramref name="accepts"/> allows (or when the service runs without TLS); otherwise the refusal, naming the party expected in Japanese and English.
     /// </summary>
-    public static ProblemHttpResult? RefuseUnlessFrom(this HttpContext context, Func<string, bool> accepts, string expected)
+    public static ProblemHttpResult? RefuseUnlessFrom(this HttpContext context, Func<string, bool> accepts, string expectedJapanese, string expected)
     {
         if (context.RequestServices.GetService<NetworkTls>() is not { } tls) return null;
         if (context.Connection.ClientCertificate is not { } certificate)
             return Problems.Result(StatusCodes.Status401Unauthorized, "client-certificate-required",
                 "クライアント証明書が必要です / A client certificate is required",
+                $"このエンドポイントを呼べるのは{expectedJapanese}だけです。ネットワークCAが発行したTLS証明書で接続してください / " +
                 $"Only {expected} may call this endpoint: connect with its TLS certificate from the network CA.");
         if (tls.Verify(certificate) is not { } identity)
             return Problems.Result(StatusCodes.Status401Unauthorized, "client-certificate-untrusted",
                 "クライアント証明書を信頼できません / The client certificate is not trusted",
+                "証明書がネットワークCAにつながらないか、有効期間外か、クライアント認証用でないか、ネットワークの参加者を示していません / " +
                 "The certificate does not chain to the network CA, is outside its validity, is not for client authentication, or names no network party.");
         // Looked up on every call, after the chain (kept per certificate): a revocation applies to connections already open.
         if (tls.IsRevoked(certificate))
             return Problems.Result(StatusCodes.Status401Unauthorized, "client-certificate-revoked",
                 "クライアント証明書は失効しています / The client certificate is revoked",
+                "ネットワークCAがこの証明書を失効させました。CAから新しい証明書を受けてください / " +
                 "The network CA has revoked this certificate; the party needs a new one from it.");
         if (!accepts(identity))
             return Problems.Result(StatusCodes.Status403Forbidden, "client-certificate-wrong-party",
                 "証明書の主体が違います / The certificate belongs to another party",
+                $"証明書の主体は「{identity}」です。このエンドポイントを呼べるのは{expectedJapanese}だけです / " +
                 $"The certificate names {identity}; only {expected} may call this endpoint.");
         return null;
     }

@@ -150,7 +150,7 @@ public static class CodeManagementApi
             r => (HasCode: Convert.ToBoolean(r.GetValue(0)), IssuedAt: r.GetNullableString(1)), null, ("n", addresseeNumber));
         // An addressee still waiting for its code is (false, null): only no row at all is unknown.
         if (rows.Count == 0)
-            return Problems.NotFound("unknown-addressee", "宛名番号が登録されていません / No such addressee number", "The tenant has no such addressee.");
+            return Problems.NotFound("unknown-addressee", "宛名番号が登録されていません / No such addressee number", "この機関にはその宛名番号がありません / The tenant has no such addressee.");
         var row = rows[0];
         return TypedResults.Ok(new AddresseeStatus(addresseeNumber, row.HasCode,
             row.IssuedAt is null ? null : DateTime.Parse(row.IssuedAt, null, System.Globalization.DateTimeStyles.RoundtripKind)));
@@ -166,7 +166,7 @@ public static class CodeManagementApi
     private static async Task<Results<Ok<CodeDeliveryReceipt>, ProblemHttpResult>> Delivered(
         string agencyId, Envelope envelope, HttpContext context, TenantDirectory tenants, CoreLink core, TimeProvider time, ILogger<CodeDelivery> log)
     {
-        if (context.RefuseUnlessFrom(id => id == NetworkIdentity.Core, "the core") is { } refused) return refused;
+        if (context.RefuseUnlessFrom(id => id == NetworkIdentity.Core, "コア", "the core") is { } refused) return refused;
         if (tenants.Find(agencyId) is not { } tenant)
             return Problems.NotFound("unknown-tenant", "この中間サーバーに該当する機関はありません / No such tenant on this node");
         var verdict = await core.VerifyFromCoreAsync(envelope, agencyId);

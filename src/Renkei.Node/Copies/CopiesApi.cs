@@ -67,7 +67,7 @@ public static class CopiesApi
         await using var c = await tenant.Database.OpenAsync();
         return await FindAsync(c, addresseeNumber, item) is { } copy
             ? TypedResults.Ok(copy)
-            : Problems.NotFound("no-copy", "副本がありません / No copy", "No copy of this item for this addressee.");
+            : Problems.NotFound("no-copy", "副本がありません / No copy", "この宛名番号にはこの特定個人情報の副本がありません / No copy of this item for this addressee.");
     }
 
     private static async Task<Results<Ok<ImportReport>, ProblemHttpResult>> Import(string agencyId, HttpRequest request,

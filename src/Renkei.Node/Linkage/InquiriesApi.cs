@@ -53,13 +53,13 @@ public static class InquiriesApi
             await tenant.Records.AppendAsync(new ProvisionEntry(messageId, requestedAt, null, agencyId, request.Provider!, request.Affair!, request.Item!,
                 code, Outcome.NotPermitted, "affair-not-assigned", false));
             return Problems.Result(403, "affair-not-assigned", "この事務の権限がありません / The caller is not assigned this affair",
-                $"Ask someone assigned '{request.Affair}'.");
+                $"事務「{request.Affair}」を割り当てられた人に依頼してください / Ask someone assigned '{request.Affair}'.");
         }
         if (code is null)
         {
             await RecordUnaskedAsync(tenant, request, messageId, requestedAt);
             return Problems.NotFound("no-agency-code", "この宛名番号の符号がありません / No agency code for this addressee",
-                "Obtain the code through the addressee system first.");
+                "先に宛名管理システムで符号を取得してください / Obtain the code through the addressee system first.");
         }
         return TypedResults.Ok(await AskAsync(tenant, request, code, relay, time));
     }

@@ -60,6 +60,7 @@ public static class InquiryBatchesApi
         if (errors.Count > 0) return Problems.Invalid(errors);
         if (numbers.Count > options.BatchMaxItems)
             return Problems.BadRequest("too-many-items", "一度に照会できる件数を超えています / Too many people in one batch",
+                $"{numbers.Count:N0}件は上限の{options.BatchMaxItems:N0}件を超えています。一覧を複数の一括照会に分けてください / " +
                 $"{numbers.Count:N0} > {options.BatchMaxItems:N0}; split the list into several batches.");
         // Positions are 1-based, as a person counts lines of the list the numbers came from.
         if (CodeManagementApi.RefuseNumberShaped("addresseeNumbers", numbers, first: 1) is { } numberShaped) return numberShaped;
@@ -70,6 +71,7 @@ public static class InquiryBatchesApi
         var duplicates = numbers.Select((n, i) => (n: n!, i)).GroupBy(x => x.n).Where(g => g.Count() > 1).Take(20).ToList();
         if (duplicates.Count > 0)
             return Problems.BadRequest("duplicate-addressee-numbers", "同じ宛名番号が複数あります / The same addressee number appears more than once",
+                $"同じ宛名番号の位置：{string.Join("；", duplicates.Select(g => $"{string.Join(", ", g.Select(x => x.i + 1))}番目"))} / " +
                 string.Join("; ", duplicates.Select(g => $"positions {string.Join(", ", g.Select(x => x.i + 1))}")));
 
         var now = time.GetUtcNow();
@@ -86,7 +88,7 @@ public static class InquiryBatchesApi
             }
             await Task.WhenAll(refusals);
             return Problems.Result(403, "affair-not-assigned", "この事務の権限がありません / The caller is not assigned this affair",
-                $"Ask someone assigned '{request.Affair}'.");
+                $"事務「{request.Affair}」を割り当てられた人に依頼してください / Ask someone assigned '{request.Affair}'.");
         }
 
         var batchId = Envelope.NewId();
@@ -151,11 +153,13 @@ public static class InquiryBatchesApi
     private static bool IsBatchId(string id) => id.Length == 32 && id.All(char.IsAsciiHexDigitLower);
 
     private static ProblemHttpResult MalformedId() =>
-        Problems.BadRequest("malformed-batch-id", "一括照会IDの形式が不正です / Malformed batch id", "A batch id is 32 lower-case hexadecimal digits.");
+        Problems.BadRequest("malformed-batch-id", "一括照会IDの形式が不正です / Malformed batch id",
+            "一括照会IDは英小文字の16進数32桁です / A batch id is 32 lower-case hexadecimal digits.");
 
     // Another tenant's batch, or one of an affair the caller does not hold, is as unknown as a missing one.
     private static ProblemHttpResult UnknownBatch() =>
-        Problems.NotFound("unknown-batch", "該当する一括照会はありません / No such batch", "No batch with this id for this caller.");
+        Problems.NotFound("unknown-batch", "該当する一括照会はありません / No such batch",
+            "このIDの一括照会は、この呼び出し元にはありません / No batch with this id for this caller.");
 
     public static async Task<InquiryBatch?> FindAsync(DbConnection c, string batchId) =>
         (await c.QueryAsync("SELECT batch_id, affair, provider, item, not_before, submitted_at, completed_at, item_count FROM inquiry_batches WHERE batch_id = @b",

@@ -28,7 +28,7 @@ public static class ProvisionsApi
     private static async Task<Results<Ok<Envelope>, ProblemHttpResult>> Provide(string agencyId, Envelope envelope,
         HttpContext context, TenantDirectory tenants, CoreLink core, TimeProvider time, ILogger<ProvisionRequest> log)
     {
-        if (context.RefuseUnlessFrom(id => id == NetworkIdentity.Core, "the core") is { } refused) return refused;
+        if (context.RefuseUnlessFrom(id => id == NetworkIdentity.Core, "コア", "the core") is { } refused) return refused;
         if (tenants.Find(agencyId) is not { } tenant)
             return Problems.NotFound("unknown-tenant", "この中間サーバーに該当する機関はありません / No such tenant on this node");
         var verdict = await core.VerifyFromCoreAsync(envelope, agencyId);

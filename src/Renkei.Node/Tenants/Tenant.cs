@@ -138,12 +138,14 @@ public sealed class TenantDirectory
     public (Tenant? Tenant, Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult? Problem) Enter(ClaimsPrincipal user, string agencyId, string? role = null)
     {
         if (Find(agencyId) is not { } tenant)
-            return (null, Problems.NotFound("unknown-tenant", "この中間サーバーに該当する機関はありません / No such tenant on this node", $"'{agencyId}' is not hosted here."));
+            return (null, Problems.NotFound("unknown-tenant", "この中間サーバーに該当する機関はありません / No such tenant on this node",
+                $"「{agencyId}」はこの中間サーバーにはありません / '{agencyId}' is not hosted here."));
         if (!user.IsInRole("tenant:" + agencyId))
             return (null, Problems.Result(403, "another-tenant", "他の機関のデータにはアクセスできません / This caller belongs to another tenant",
-                "A caller may act only in its own agency's tenant."));
+                "自分の機関のデータしか扱えません / A caller may act only in its own agency's tenant."));
         if (role is not null && !user.IsInRole(role))
-            return (null, Problems.Result(403, "forbidden", "この操作の権限がありません / Not permitted", $"The caller lacks '{role}'."));
+            return (null, Problems.Result(403, "forbidden", "この操作の権限がありません / Not permitted",
+                $"権限「{role}」がありません / The caller lacks '{role}'."));
         return (tenant, null);
     }
 }

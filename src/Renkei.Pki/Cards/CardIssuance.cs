@@ -46,7 +46,7 @@ public sealed class CardIssuance(
             return (null, new CardRefusal(refusal!.Status, Renkei.Hosting.Problems.SlugOf(refusal.Type), refusal.Title));
         if (identity.Status != "resident")
             return (null, new CardRefusal(409, "not-a-resident", "住民登録がないため発行できません / The person is not a registered resident",
-                "A card is issued only to a person whose resident record is current."));
+                "カードは現在の住民票がある方にだけ交付します / A card is issued only to a person whose resident record is current."));
         if (!DateOnly.TryParseExact(identity.DateOfBirth, "yyyy-MM-dd", out var dob))
             return (null, new CardRefusal(502, "registry-unreadable", "住基の回答を読めません / The Registry's answer could not be read"));
 
@@ -82,7 +82,7 @@ public sealed class CardIssuance(
         catch (Exception e) when (Database.IsUniqueViolation(e))
         {
             return (null, new CardRefusal(409, "concurrent-issuance", "同じ方のカードを同時に発行しようとしました / Another card for this resident was being issued at the same moment",
-                "Nothing was issued; try again."));
+                "何も発行していません。もう一度お試しください / Nothing was issued; try again."));
         }
         revocation.Published(superseded);
         return (new CardIssued(cardId, identity.ResidentId, identity.MunicipalityCode, cardExpires.ToString("yyyy-MM-dd"),

@@ -62,7 +62,7 @@ public static class CardsApi
             var card = await CardStore.FindAsync(c, cardId, tx);
             if (card is null) return UnknownCard();
             if (card.Status != "active")
-                return Problems.Conflict("card-not-active", "このカードは有効ではありません / The card is not active", $"The card is {card.Status}.");
+                return NotActive(card.Status);
             var now = clock.GetUtcNow().UtcDateTime;
             await CardStore.SetStatusAsync(c, tx, cardId, "lost", now);
             serials = await CertificateStore.RevokeOfResidentAsync(c, tx, card.ResidentId,
@@ -90,23 +90,40 @@ public static class CardsApi
         var (identity, refusal) = await registry.ByNumberAsync(number.Digits, ct);
         // A Registry that cannot answer is an outage, not a failed identity check.
         if (refusal is { Status: >= 500 })
-            return Problems.Result(refusal.Status == 503 ? 503 : 502, Problems.SlugOf(refusal.Type), refusal.Title, "Try again when the Registry answers.");
+            return Problems.Result(refusal.Status == 503 ? 503 : 502, Problems.SlugOf(refusal.Type), refusal.Title,
+                "住基が応答するようになってから、もう一度お試しください / Try again when the Registry answers.");
         // The person at the counter must be the card's holder; any other answer refuses.
         if (identity is null || identity.ResidentId != card.ResidentId)
-            return Problems.Result(403, "identity-mismatch", "本人確認ができません / The identity check failed", "The person is not this card's holder.");
+            return Problems.Result(403, "identity-mismatch", "本人確認ができません / The identity check failed",
+                "この方はこのカードの所持者ではありません / The person is not this card's holder.");
         // Asked of the Registry now, not of the card's row, which changes only when the PKI has followed the death or move abroad.
         if (identity.Status != "resident")
             return Problems.Result(403, "holder-not-resident", "所持者は住民ではありません / The holder is not a current resident",
+                "住基に所持者の現在の住民票がない（死亡・国外転出・転出）ため、暗証番号は初期化しません / " +
                 "The Registry has no current resident record for the holder (deceased, abroad or moved out), so no PIN is reset.");
         if (card.Status != "active")
-            return Problems.Conflict("card-not-active", "このカードは有効ではありません / The card is not active", $"The card is {card.Status}.");
+            return NotActive(card.Status);
         var keys = recoveryKey.Unwrap(blob!);
         var prefix = System.Text.Encoding.ASCII.GetBytes(cardId + "\0");
         if (keys is null || !keys.AsSpan().StartsWith(prefix))
-            return Problems.BadRequest("invalid-recovery", "復旧情報が不正です / The recovery blob is not this PKI's", "The blob could not be unwrapped.");
+            return Problems.BadRequest("invalid-recovery", "復旧情報が不正です / The recovery blob is not this PKI's",
+                "復旧情報を復号できませんでした / The blob could not be unwrapped.");
         return TypedResults.Ok(new PinResetAnswer(cardId, Convert.ToBase64String(keys[prefix.Length..])));
     }
 
+    private static ProblemHttpResult NotActive(string status) =>
+        Problems.Conflict("card-not-active", "このカードは有効ではありません / The card is not active",
+            $"カードの状態は「{StatusInJapanese(status)}」です / The card is {status}.");
+
+    /// <summary>A card's status (other than active) as the counter says it.</summary>
+    private static string StatusInJapanese(string status) => status switch
+    {
+        "lost" => "紛失",
+        "superseded" => "新しいカードの交付により失効",
+        "holder-gone" => "所持者の死亡・国外転出等により失効",
+        _ => status,
+    };
+
     private static ProblemHttpResult UnknownCard() =>
-        Problems.NotFound("unknown-card", "該当するカードがありません / No such card", "No card has this id.");
+        Problems.NotFound("unknown-card", "該当するカードがありません / No such card", "このIDのカードはありません / No card has this id.");
 }

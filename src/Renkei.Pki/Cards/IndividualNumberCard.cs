@@ -25,7 +25,7 @@ public sealed record PinCheck(bool Accepted, int TriesLeft, bool Locked, bool Wr
     public string Message => Accepted ? "OK"
         : WrongFormat ? "暗証番号の形式が違います / the PIN does not have the required format"
         : Locked ? "ロックされています。市区町村の窓口で初期化してください / the PIN is locked; have it reset at the municipality"
-        : $"暗証番号が違います（残り{TriesLeft}回）/ wrong PIN ({TriesLeft} tries left)";
+        : $"暗証番号が違います（残り{TriesLeft}回）/ wrong PIN ({TriesLeft} {(TriesLeft == 1 ? "try" : "tries")} left)";
 }
 
 /// <summary>券面事項入力補助AP: the number and the four items as text, behind its PIN.</summary>
@@ -149,49 +149,49 @@ public sealed partial class IndividualNumberCard
     private static CardFile Read(string path)
     {
         var file = JsonSerializer.Deserialize<CardFile>(File.ReadAllText(path), Json);
-        if (file?.Format != FormatName) throw new InvalidDataException($"not a {FormatName} card file (format)");
+        if (file?.Format != FormatName) throw new InvalidDataException($"{FormatName} のカードファイルではありません（format）/ not a {FormatName} card file (format)");
         Check(file);
         return file;
     }
 
     private static void Check(CardFile file)
     {
-        static InvalidDataException Bad(string field, string what) => new($"{field} {what}");
-        if (string.IsNullOrEmpty(file.CardId)) throw Bad("cardId", "is missing");
-        if (!Uri.TryCreate(file.PkiUrl, UriKind.Absolute, out _)) throw Bad("pkiUrl", "is not an absolute URL");
+        static InvalidDataException Bad(string field, string japanese, string english) => new($"「{field}」{japanese} / {field} {english}");
+        if (string.IsNullOrEmpty(file.CardId)) throw Bad("cardId", "がありません", "is missing");
+        if (!Uri.TryCreate(file.PkiUrl, UriKind.Absolute, out _)) throw Bad("pkiUrl", "が絶対URLではありません", "is not an absolute URL");
         if (file.Face is not { Name: not null, Address: not null, DateOfBirth: not null, Sex: not null, ExpiresOn: not null, Photo: not null })
-            throw Bad("face", "is missing or incomplete");
+            throw Bad("face", "がないか、不完全です", "is missing or incomplete");
         CheckApplication("signing", file.Signing, certificate: true);
         CheckApplication("authentication", file.Authentication, certificate: true);
         CheckApplication("inputAssist", file.InputAssist, certificate: false);
-        if (Base64(file.Recovery) is not { Length: > 0 }) throw Bad("recovery", "is missing or not base64");
-        if (string.IsNullOrEmpty(file.SigningChain)) throw Bad("signingChain", "is missing");
-        if (string.IsNullOrEmpty(file.AuthenticationChain)) throw Bad("authenticationChain", "is missing");
+        if (Base64(file.Recovery) is not { Length: > 0 }) throw Bad("recovery", "がないか、base64ではありません", "is missing or not base64");
+        if (string.IsNullOrEmpty(file.SigningChain)) throw Bad("signingChain", "がありません", "is missing");
+        if (string.IsNullOrEmpty(file.AuthenticationChain)) throw Bad("authenticationChain", "がありません", "is missing");
 
         static void CheckApplication(string name, CardApplication? app, bool certificate)
         {
-            if (app is null) throw Bad(name, "is missing");
+            if (app is null) throw Bad(name, "がありません", "is missing");
             if (certificate)
             {
-                if (app.Certificate is null) throw Bad($"{name}.certificate", "is missing");
+                if (app.Certificate is null) throw Bad($"{name}.certificate", "がありません", "is missing");
                 try { X509Certificate2.CreateFromPem(app.Certificate).Dispose(); }
-                catch (CryptographicException) { throw Bad($"{name}.certificate", "is not a PEM certificate"); }
+                catch (CryptographicException) { throw Bad($"{name}.certificate", "がPEM形式の証明書ではありません", "is not a PEM certificate"); }
             }
             CheckSealed($"{name}.secret", app.Secret);
-            if (app.Pin is null) throw Bad($"{name}.pin", "is missing");
-            if (Base64(app.Pin.Salt) is not { Length: >= 8 }) throw Bad($"{name}.pin.salt", "is missing, not base64 or shorter than 8 bytes");
+            if (app.Pin is null) throw Bad($"{name}.pin", "がありません", "is missing");
+            if (Base64(app.Pin.Salt) is not { Length: >= 8 }) throw Bad($"{name}.pin.salt", "がないか、base64でないか、8バイト未満です", "is missing, not base64 or shorter than 8 bytes");
             // Bounded both ways: too few makes the PIN guessable offline, too many makes a try hang.
-            if (app.Pin.Iterations is < 10_000 or > 10_000_000) throw Bad($"{name}.pin.iterations", "must be between 10000 and 10000000");
+            if (app.Pin.Iterations is < 10_000 or > 10_000_000) throw Bad($"{name}.pin.iterations", "は10000〜10000000でなければなりません", "must be between 10000 and 10000000");
             CheckSealed($"{name}.pin.wrappedKey", app.Pin.WrappedKey);
-            if (app.Pin.Failures < 0) throw Bad($"{name}.pin.failures", "is negative");
+            if (app.Pin.Failures < 0) throw Bad($"{name}.pin.failures", "が負の値です", "is negative");
         }
 
         static void CheckSealed(string name, Sealed? sealedData)
         {
-            if (sealedData is null) throw Bad(name, "is missing");
-            if (Base64(sealedData.Nonce) is not { Length: 12 }) throw Bad($"{name}.nonce", "must be 12 bytes of base64");
-            if (Base64(sealedData.Ciphertext) is null) throw Bad($"{name}.ciphertext", "is missing or not base64");
-            if (Base64(sealedData.Tag) is not { Length: 16 }) throw Bad($"{name}.tag", "must be 16 bytes of base64");
+            if (sealedData is null) throw Bad(name, "がありません", "is missing");
+            if (Base64(sealedData.Nonce) is not { Length: 12 }) throw Bad($"{name}.nonce", "はbase64で12バイトでなければなりません", "must be 12 bytes of base64");
+            if (Base64(sealedData.Ciphertext) is null) throw Bad($"{name}.ciphertext", "がないか、base64ではありません", "is missing or not base64");
+            if (Base64(sealedData.Tag) is not { Length: 16 }) throw Bad($"{name}.tag", "はbase64で16バイトでなければなりません", "must be 16 bytes of base64");
         }
 
         static byte[]? Base64(string? text)

@@ -18,13 +18,15 @@ public static class RevocationApi
             "signing" => Results.Text(cas.ChainPem(CertificateKind.Signing), "application/x-pem-file"),
             "authentication" => Results.Text(cas.ChainPem(CertificateKind.Authentication), "application/x-pem-file"),
             "chain" => Results.Text(cas.AllPem, "application/x-pem-file"),
-            _ => Problems.NotFound("unknown-ca", "認証局がありません / No such CA", "Use root, signing, authentication or chain."),
+            _ => Problems.NotFound("unknown-ca", "認証局がありません / No such CA",
+                "root、signing、authentication、chain のいずれかを指定してください / Use root, signing, authentication or chain."),
         }).WithTags("Revocation").WithSummary("CA certificates as PEM: root, signing (issuing CA + root), authentication, chain (all).");
 
         app.MapGet("/crl/{kind}.crl", async (string kind, RevocationService revocation) =>
             ParseKind(kind) is { } k
                 ? Results.Bytes(await revocation.CrlAsync(k), "application/pkix-crl")
-                : Problems.NotFound("unknown-crl", "CRLがありません / No such CRL", "Use signing.crl or authentication.crl."))
+                : Problems.NotFound("unknown-crl", "CRLがありません / No such CRL",
+                    "signing.crl か authentication.crl を指定してください / Use signing.crl or authentication.crl."))
             .WithTags("Revocation").WithSummary("The current CRL (DER) of the signing or the authentication CA.");
 
         app.MapPost("/ocsp", async (HttpRequest request, RevocationService revocation) =>

@@ -99,7 +99,7 @@ public static class VerifiersApi
         if (verifier is null) return Unregistered();
         if (!verifier.Approved || !verifier.Signing)
             return Problems.Result(403, "verifier-not-approved", "署名検証者として認定されていません / Not an approved signing verifier",
-                "Only approved signing verifiers receive the holder's current items.");
+                "所持者の最新の基本4情報を受け取れるのは、認定された署名検証者だけです / Only approved signing verifiers receive the holder's current items.");
         var certificate = validator.Parse(request.Certificate);
         if (certificate is null)
             return Problems.Invalid(new Dictionary<string, string[]> { ["certificate"] = ["署名用電子証明書（PEMまたはbase64）が必要です / the signing certificate (PEM or base64) is required"] });
@@ -124,6 +124,7 @@ public static class VerifiersApi
         if (verifier is null) return Unregistered();
         if (!verifier.Approved || !verifier.Authentication)
             return Problems.Result(403, "verifier-not-approved", "利用者証明検証者として認定されていません / Not an approved authentication verifier",
+                "利用者証明用電子証明書を検証できるのは、認定された利用者証明検証者だけです / " +
                 "Only approved user-authentication verifiers may check authentication certificates.");
         var errors = new Dictionary<string, string[]>();
         var challenge = Base64(request.Challenge);
@@ -143,6 +144,7 @@ public static class VerifiersApi
 
     private static ProblemHttpResult Unregistered() =>
         Problems.Result(401, "unregistered-verifier", "登録された検証者ではありません / Not a registered verifier",
+            "検証者の登録時に返されたトークンを「Authorization: Bearer <verifier token>」で送ってください / " +
             "Send 'Authorization: Bearer <verifier token>' as returned when the verifier was registered.");
 
     internal static byte[]? Base64(string? text)

@@ -36,7 +36,7 @@ public static class EventFeedApi
     {
         if (after < 0 || limit is < 1 or > 1000 || wait is < 0 or > 60)
             return Problems.BadRequest("invalid-feed-query", "指定が不正です / Invalid feed query",
-                "after ≥ 0, limit from 1 to 1000, wait from 0 to 60 seconds.");
+                "after は0以上、limit は1〜1000、wait は0〜60秒です / after ≥ 0, limit from 1 to 1000, wait from 0 to 60 seconds.");
         var deadline = DateTime.UtcNow.AddSeconds(wait);
         while (true)
         {
@@ -55,11 +55,12 @@ public static class EventFeedApi
         {
             if (!long.TryParse(header, NumberStyles.None, CultureInfo.InvariantCulture, out var resumed))
                 return Problems.BadRequest("invalid-last-event-id", "Last-Event-IDが不正です / Invalid Last-Event-ID",
+                    "Last-Event-ID には最後に受け取ったイベントのID（0以上の位置）を指定してください / " +
                     "Last-Event-ID is the id (a position, 0 or more) of the last event received.");
             after = resumed;
         }
         if (after < 0)
-            return Problems.BadRequest("invalid-feed-query", "指定が不正です / Invalid feed query", "after ≥ 0.");
+            return Problems.BadRequest("invalid-feed-query", "指定が不正です / Invalid feed query", "after は0以上です / after ≥ 0.");
         return TypedResults.ServerSentEvents(Items(database, signal, after, context.RequestAborted));
     }
 

@@ -42,7 +42,8 @@ public static class IdentityApi
         if (resident is not null) return TypedResults.Ok(ToInfo(resident, number));
         var refusal = await NumberingAuthority.StateOfAsync(c, number) == NumberState.Superseded
             ? ResidentRegister.SupersededNumber
-            : new Refusal(404, "unknown-number", "該当する個人番号がありません / No resident has this number", "The number was never designated.");
+            : new Refusal(404, "unknown-number", "該当する個人番号がありません / No resident has this number",
+                "この個人番号は指定されたことがありません / The number was never designated.");
         return Problems.Result(refusal.Status, refusal.Slug, refusal.Title, refusal.Detail);
     }
 
@@ -64,7 +65,7 @@ public static class IdentityApi
         await using var c = await database.OpenAsync();
         var matches = (await BasicFourSearch.MatchAsync(c, criteria)).Select(m => ToInfo(m.Resident, m.Number)).ToList();
         return matches.Count == 0
-            ? Problems.NotFound("no-match", "該当者がいません / No resident matches", "No resident has these basic four items.")
+            ? Problems.NotFound("no-match", "該当者がいません / No resident matches", "この基本4情報に該当する住民はいません / No resident has these basic four items.")
             : TypedResults.Ok(new IdentityMatches(matches));
     }
 

@@ -29,28 +29,31 @@ public sealed class ResidentRegister(Database database, NumberingAuthority numbe
         await using var tx = await database.BeginSerializedAsync(c, EventLogLock);
         var now = clock.GetUtcNow().UtcDateTime;
         if (!await ResidentStore.MunicipalityExistsAsync(c, tx, municipality))
-            return (null, new Refusal(404, "unknown-municipality", "市区町村が登録されていません / Unknown municipality", $"No municipality {municipality.Digits} is registered."));
+            return (null, new Refusal(404, "unknown-municipality", "市区町村が登録されていません / Unknown municipality",
+                $"市区町村 {municipality.Digits} は登録されていません / No municipality {municipality.Digits} is registered."));
 
         var (current, refusal) = await FindSubjectAsync(c, tx, municipality, request);
         if (refusal is not null) return (null, refusal);
         if (current is not null && !ResidentProjection.Allows(request.Kind, current.Status))
             return (null, new Refusal(409, "event-not-allowed", "この届出は受け付けられません / This event does not apply to the resident's status",
-                $"A {request.Kind} event cannot follow status {current.Status}."));
+                $"状態が「{InJapanese(current.Status)}」の住民には{InJapanese(request.Kind)}の届出はできません / A {request.Kind} event cannot follow status {current.Status}."));
         if (request.Kind == ResidentEventKind.MoveIn && current is { Status: ResidentStatus.MovedOut } && current.MovingTo != municipality)
             return (null, new Refusal(409, "move-in-elsewhere", "転出先が異なります / The resident moved out to another municipality",
-                "The move-out named a different destination; the municipality moved out of records a corrected move-out first."));
+                "転出届の転出先は別の市区町村です。転出元の市区町村が先に転出届を訂正してください / " +
+                "The move-out named a different destination: the municipality moved out of records a corrected move-out first."));
         if (current is not null && request.Kind is not ResidentEventKind.MoveIn && current.MunicipalityCode != municipality)
             return (null, new Refusal(403, "other-municipality", "他の市区町村の住民です / The resident is registered elsewhere",
-                "A municipality records events only for its own residents."));
+                "市区町村が届出を記録できるのは自分の住民だけです / A municipality records events only for its own residents."));
         if (current is not null && await OccurredTooEarlyAsync(c, tx, current, request.OccurredOn) is { } early) return (null, early);
         if (request.Destination is { } to)
         {
             // A move-out names where the person can move in next: a place that cannot record that move-in would strand them.
             if (to == municipality)
                 return (null, new Refusal(400, "destination-is-current", "転出先が現住所の市区町村です / The destination is the current municipality",
-                    "A move within the municipality is an address-change, not a move-out."));
+                    "同じ市区町村の中での引越しは転出ではなく転居です / A move within the municipality is an address-change, not a move-out."));
             if (!await ResidentStore.MunicipalityExistsAsync(c, tx, to))
                 return (null, new Refusal(400, "unknown-destination", "転出先の市区町村が登録されていません / Unknown destination municipality",
+                    $"市区町村 {to.Digits} は登録されていません。登録された地方公共団体コードか「abroad」を指定してください / " +
                     $"No municipality {to.Digits} is registered; give a registered local government code or 'abroad'."));
         }
 
@@ -62,10 +65,13 @@ public sealed class ResidentRegister(Database database, NumberingAuthority numbe
         {
             var household = await ResidentStore.FindHouseholdAsync(c, tx, request.HouseholdId);
             if (household is null || household.Value.Municipality != municipality)
-                return (null, new Refusal(404, "unknown-household", "世帯が見つかりません / Unknown household", "No such household in this municipality."));
+                return (null, new Refusal(404, "unknown-household", "世帯が見つかりません / Unknown household",
+                    "この市区町村にその世帯はありません / No such household in this municipality."));
             // A household lives at one address: joining it at another would leave its members apart on the register.
             if (address is not null && address != RegisterText.Normalize(household.Value.Address))
                 return (null, new Refusal(409, "household-address-mismatch", "世帯の住所と異なります / The address differs from the household's",
+                    "世帯員は世帯の住所に住みます。住所を省く（世帯の住所になります）か世帯と同じ住所を指定するか、" +
+                    "householdId を省いてこの住所で新しい世帯を作ってください / " +
                     "A member of a household lives at its address: give no address (the household's is taken) or the household's own, " +
                     "or leave householdId out to start a new household at this address."));
             householdId = household.Value.Id;
@@ -132,7 +138,8 @@ public sealed class ResidentRegister(Database database, NumberingAuthority numbe
         var current = await ResidentStore.FindAsync(c, residentId, tx);
         if (current is null || current.MunicipalityCode != municipality) return (null, UnknownResident);
         if (!ResidentProjection.Allows(kind, current.Status))
-            return (null, new Refusal(409, "event-not-allowed", "この手続は受け付けられません / Not possible for the resident's status", $"Status is {current.Status}."));
+            return (null, new Refusal(409, "event-not-allowed", "この手続は受け付けられません / Not possible for the resident's status",
+                $"住民の状態は「{InJapanese(current.Status)}」です / Status is {current.Status}."));
         var (code, number) = await change(c, tx, current, now);
         var e = await ResidentStore.AppendAsync(c, tx, new ResidentEvent
         {
@@ -169,18 +176,45 @@ public sealed class ResidentRegister(Database database, NumberingAuthority numbe
     {
         if (occurredOn < current.Person.DateOfBirth)
             return new Refusal(400, "occurred-before-birth", "届出の日が生年月日より前です / The event date is before the date of birth",
-                $"occurredOn {RegisterText.ToText(occurredOn)} is before the resident's date of birth.");
+                $"届出の日 {RegisterText.ToText(occurredOn)} が生年月日より前です / occurredOn {RegisterText.ToText(occurredOn)} is before the resident's date of birth.");
         var latest = await ResidentStore.LatestOccurredOnAsync(c, tx, current.ResidentId);
         if (latest is { } last && occurredOn < last)
             return new Refusal(409, "occurred-before-latest-event", "届出の日が直近の届出より前です / The event date is before the latest event",
+                $"届出の日 {RegisterText.ToText(occurredOn)} が直近の届出（{RegisterText.ToText(last)}）より前です / " +
                 $"occurredOn {RegisterText.ToText(occurredOn)} is before the resident's latest event ({RegisterText.ToText(last)}).");
         return null;
     }
 
     private static string Or(string value, string fallback) => value.Length > 0 ? value : fallback;
 
-    public static readonly Refusal UnknownResident = new(404, "unknown-resident", "住民が見つかりません / Unknown resident", "No such resident on this register.");
+    /// <summary>An event's kind as a refusal names it in Japanese.</summary>
+    private static string InJapanese(ResidentEventKind kind) => kind switch
+    {
+        ResidentEventKind.Birth => "出生",
+        ResidentEventKind.MoveIn => "転入",
+        ResidentEventKind.MoveOut => "転出",
+        ResidentEventKind.AddressChange => "転居",
+        ResidentEventKind.NameChange => "氏名の変更",
+        ResidentEventKind.Death => "死亡",
+        ResidentEventKind.Registered => "初期登録",
+        ResidentEventKind.NumberReissued => "個人番号の変更",
+        ResidentEventKind.ResidentRecordCodeChanged => "住民票コードの変更",
+        _ => kind.ToString(),
+    };
+
+    /// <summary>A resident's status as a refusal names it in Japanese.</summary>
+    private static string InJapanese(ResidentStatus status) => status switch
+    {
+        ResidentStatus.Resident => "住民",
+        ResidentStatus.MovedOut => "転出済み",
+        ResidentStatus.Abroad => "国外転出",
+        ResidentStatus.Deceased => "死亡",
+        _ => status.ToString(),
+    };
+
+    public static readonly Refusal UnknownResident = new(404, "unknown-resident", "住民が見つかりません / Unknown resident",
+        "この住民はこの台帳にいません / No such resident on this register.");
 
     public static readonly Refusal SupersededNumber = new(410, "number-superseded", "この個人番号は変更されています / This number has been superseded",
-        "The number was replaced by a re-issue and no longer identifies anyone.");
+        "この個人番号は再指定により変更され、もう誰も指しません / The number was replaced by a re-issue and no longer identifies anyone.");
 }

@@ -36,7 +36,7 @@ public static class ResidentsApi
             return (default, Problems.BadRequest("invalid-local-government-code", "地方公共団体コードが不正です / Invalid local government code", problem!.Message));
         if (!user.Holds($"municipality:{m.Digits}"))
             return (m, Problems.Result(403, "forbidden", "この市区町村の権限がありません / Not permitted for this municipality",
-                $"The caller does not hold municipality:{m.Digits}."));
+                $"権限 municipality:{m.Digits} がありません / The caller does not hold municipality:{m.Digits}."));
         return (m, null);
     }
 
@@ -58,7 +58,7 @@ public static class ResidentsApi
     {
         var (municipality, denied) = Authorize(code, user);
         if (denied is not null) return denied;
-        if (limit is < 1 or > 1000) return Problems.BadRequest("invalid-limit", "件数が不正です / Invalid limit", "limit is from 1 to 1000.");
+        if (limit is < 1 or > 1000) return Problems.BadRequest("invalid-limit", "件数が不正です / Invalid limit", "limit は1〜1000です / limit is from 1 to 1000.");
         await using var c = await database.OpenAsync();
         var views = new List<ResidentView>();
         foreach (var r in await ResidentStore.ListAsync(c, municipality, after, limit))

@@ -254,9 +254,11 @@ public class InquiryBatchTests
         var invalid = await ProblemAssert.IsProblemAsync(await people.SubmitAsync("bunkyo-child-clerk", ["B-1", "bad number!", "B-2", ""]), 400, "invalid-addressee-numbers");
         Assert.Equal(["addresseeNumbers[2]", "addresseeNumbers[4]"], invalid.GetProperty("errors").EnumerateObject().Select(e => e.Name));
         var duplicate = await ProblemAssert.IsProblemAsync(await people.SubmitAsync("bunkyo-child-clerk", ["B-1", "B-2", "B-1"]), 400, "duplicate-addressee-numbers");
-        Assert.Contains("positions 1, 3", duplicate.GetProperty("detail").GetString());
+        Assert.Equal("同じ宛名番号の位置：1, 3番目 / positions 1, 3", duplicate.GetProperty("detail").GetString());
         var tooMany = Enumerable.Range(1, network.NodeOptions.BatchMaxItems + 1).Select(i => $"B-{i}");
-        await ProblemAssert.IsProblemAsync(await people.SubmitAsync("bunkyo-child-clerk", tooMany), 400, "too-many-items");
+        var over = await ProblemAssert.IsProblemAsync(await people.SubmitAsync("bunkyo-child-clerk", tooMany), 400, "too-many-items");
+        Assert.Contains("一覧を複数の一括照会に分けてください / ", over.GetProperty("detail").GetString());
+        Assert.EndsWith("split the list into several batches.", over.GetProperty("detail").GetString());
         var body = new StringContent("{\"affair\":", System.Text.Encoding.UTF8, "application/json");
         var unreadable = await network.NodeClient("bunkyo-child-clerk").PostAsync($"api/tenants/{B}/inquiry-batches", body);
         Assert.Equal(HttpStatusCode.BadRequest, unreadable.StatusCode);

@@ -34,6 +34,8 @@ public class MutualTlsTests
         // Good certificates of other parties: the core's own, and a node that does not host Bunkyo.
         var wrong = await ProblemAssert.IsProblemAsync(await Send(network.Presenting(network.CoreCertificate, network.Core)), 403, "client-certificate-wrong-party");
         Assert.Contains(NetworkIdentity.Core, wrong.GetProperty("detail").GetString());
+        Assert.Contains("このエンドポイントを呼べるのは送信元の機関に登録された中間サーバーだけです / ", wrong.GetProperty("detail").GetString());
+        Assert.Contains("only the node registered for the sending agency may call this endpoint", wrong.GetProperty("detail").GetString());
         using var otherNode = network.Ca.Issue("node-2", NetworkIdentity.Node("node-2")!, "Renkei node node-2").Load();
         await ProblemAssert.IsProblemAsync(await Send(network.Presenting(otherNode, network.Core)), 403, "client-certificate-wrong-party");
 

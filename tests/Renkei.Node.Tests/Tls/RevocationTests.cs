@@ -56,6 +56,8 @@ public class RevocationTests
         last = await EventuallyAsync(Relay, r => (int)r.StatusCode == 401);
         var problem = await ProblemAssert.IsProblemAsync(last, 401, "client-certificate-revoked");
         Assert.StartsWith("クライアント証明書は失効しています", problem.GetProperty("title").GetString());
+        Assert.StartsWith("ネットワークCAがこの証明書を失効させました", problem.GetProperty("detail").GetString());
+        Assert.EndsWith(" / The network CA has revoked this certificate; the party needs a new one from it.", problem.GetProperty("detail").GetString());
         var answer = await family.AnswerAsync("bunkyo-child-clerk");
         Assert.Equal(("error", "client-certificate-revoked"), (answer.GetProperty("outcome").GetString(), answer.GetProperty("reason").GetString()));
 

@@ -109,7 +109,9 @@ public class EventFeedTests
         await using var registry = await RegistryHost.StartAsync(provider);
         await ProblemAssert.IsProblemAsync(await registry.Client("chiba-clerk").GetAsync("api/events"), 403, "forbidden");
         await ProblemAssert.IsProblemAsync(await registry.Client().GetAsync("api/events"), 401, "unauthenticated");
-        await ProblemAssert.IsProblemAsync(await registry.Client("events-token").GetAsync("api/events?limit=0"), 400, "invalid-feed-query");
+        var limit = await ProblemAssert.IsProblemAsync(await registry.Client("events-token").GetAsync("api/events?limit=0"), 400, "invalid-feed-query");
+        Assert.StartsWith("after は0以上、limit は1〜1000", limit.GetProperty("detail").GetString());
+        Assert.Contains("/ after ≥ 0, limit from 1 to 1000", limit.GetProperty("detail").GetString());
         await ProblemAssert.IsProblemAsync(await registry.Client("events-token").GetAsync("api/events?after=-1"), 400, "invalid-feed-query");
         var malformed = await registry.Client("events-token").GetAsync("api/events?after=abc");
         Assert.Equal(400, (int)malformed.StatusCode);

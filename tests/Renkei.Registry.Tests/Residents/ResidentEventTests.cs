@@ -116,9 +116,14 @@ public class ResidentEventTests
         var badCode = await registry.PostEventAsync("121003", birth, "admin-token");
         var problem = await ProblemAssert.IsProblemAsync(badCode, 400, "invalid-local-government-code");
         Assert.Contains("期待値 2", problem.GetProperty("detail").GetString());
-        await ProblemAssert.IsProblemAsync(await registry.PostEventAsync("011002", birth, "admin-token"), 404, "unknown-municipality");
-        await ProblemAssert.IsProblemAsync(await registry.PostEventAsync(RegistryHost.Chiba, birth, "kashiwa-clerk"), 403, "forbidden");
-        await ProblemAssert.IsProblemAsync(await registry.PostEventAsync(RegistryHost.Chiba, birth, "wrong-token"), 401, "unauthenticated");
+        var unknown = await ProblemAssert.IsProblemAsync(await registry.PostEventAsync("011002", birth, "admin-token"), 404, "unknown-municipality");
+        Assert.Equal("市区町村 011002 は登録されていません / No municipality 011002 is registered.", unknown.GetProperty("detail").GetString());
+        var forbidden = await ProblemAssert.IsProblemAsync(await registry.PostEventAsync(RegistryHost.Chiba, birth, "kashiwa-clerk"), 403, "forbidden");
+        Assert.Equal($"権限 municipality:{RegistryHost.Chiba} がありません / The caller does not hold municipality:{RegistryHost.Chiba}.",
+            forbidden.GetProperty("detail").GetString());
+        var unauthenticated = await ProblemAssert.IsProblemAsync(await registry.PostEventAsync(RegistryHost.Chiba, birth, "wrong-token"), 401, "unauthenticated");
+        Assert.StartsWith("このサービスが知っているトークンを", unauthenticated.GetProperty("detail").GetString());
+        Assert.Contains(" / Send 'Authorization: Bearer <token>'", unauthenticated.GetProperty("detail").GetString());
         var anonymous = await registry.Client().PostAsJsonAsync($"api/municipalities/{RegistryHost.Chiba}/events", birth);
         await ProblemAssert.IsProblemAsync(anonymous, 401, "unauthenticated");
         await AssertNothingWrittenAsync(registry);
@@ -166,7 +171,8 @@ public class ResidentEventTests
         await registry.RecordAsync(RegistryHost.Bunkyo, new ResidentEventRequest("death", ResidentId: born.ResidentId));
         var after = await registry.PostEventAsync(RegistryHost.Bunkyo, new ResidentEventRequest("address-change", ResidentId: born.ResidentId, Address: "文京区"));
         await ProblemAssert.IsProblemAsync(after, 409, "event-not-allowed");
-        await ProblemAssert.IsProblemAsync(await registry.PostEventAsync(RegistryHost.Bunkyo, new ResidentEventRequest("death", ResidentId: born.ResidentId)), 409, "event-not-allowed");
+        var twice = await ProblemAssert.IsProblemAsync(await registry.PostEventAsync(RegistryHost.Bunkyo, new ResidentEventRequest("death", ResidentId: born.ResidentId)), 409, "event-not-allowed");
+        Assert.Equal("状態が「死亡」の住民には死亡の届出はできません / A Death event cannot follow status Deceased.", twice.GetProperty("detail").GetString());
     }
 
     [Theory, StorageData]
