@@ -52,6 +52,13 @@ public sealed class VerifierTests
             new SignatureVerificationRequest(Convert.ToBase64String(Document), Convert.ToBase64String(cms)), ServiceDefaults.Json)).Content.ReadAsStringAsync();
         Assert.DoesNotContain(resident.GivenName, raw);
 
+        // A field given but not base64 is said to be unreadable; one left out, to be required.
+        var unreadable = await ProblemAssert.IsProblemAsync(await unapproved.PostAsJsonAsync("api/verify/signature",
+            new { document = "!!", signature = "" }, ServiceDefaults.Json), 400, "invalid-request");
+        Assert.Equal("文書を読めません（base64ではありません） / document cannot be read: it is not base64",
+            unreadable.GetProperty("errors").GetProperty("document")[0].GetString());
+        Assert.StartsWith("署名（CMS）が必要です", unreadable.GetProperty("errors").GetProperty("signature")[0].GetString());
+
         var unregistered = PkiSandbox.Client(sandbox.Pki.BaseAddress(), "no-such-verifier");
         var refused = await unregistered.PostAsJsonAsync("api/verify/signature", new SignatureVerificationRequest(Convert.ToBase64String(Document), Convert.ToBase64String(cms)));
         Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);

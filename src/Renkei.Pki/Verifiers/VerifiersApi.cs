@@ -61,6 +61,12 @@ public static class VerifiersApi
         return TypedResults.Created($"/api/verifiers/{v.VerifierId}", new VerifierRegistered(v.VerifierId, v.Name, v.Kind, v.Approved, v.Signing, v.Authentication, token));
     }
 
+    /// <summary>Why a field could not be read: left out, or given in a form it cannot be read in.</summary>
+    private static string[] Unreadable(string? given, string name, string englishName, string form, string englishForm) =>
+        [string.IsNullOrWhiteSpace(given)
+            ? $"{name}が必要です（{form}） / {englishName} is required ({englishForm})"
+            : $"{name}を読めません（{form}ではありません） / {englishName} cannot be read: it is not {englishForm}"];
+
     private static async Task<Results<Ok<SignatureVerification>, ProblemHttpResult>> VerifySignature(
         SignatureVerificationRequest request, HttpRequest http, VerifierRegistry verifiers, CertificateValidator validator)
     {
@@ -68,9 +74,9 @@ public static class VerifiersApi
         if (verifier is null) return Unregistered();
         var errors = new Dictionary<string, string[]>();
         var document = Base64(request.Document);
-        if (document is null) errors["document"] = ["文書（base64）が必要です / document (base64) is required"];
+        if (document is null) errors["document"] = Unreadable(request.Document, "文書", "document", "base64", "base64");
         var signature = Pem(request.Signature, "CMS") ?? Pem(request.Signature, "PKCS7") ?? Base64(request.Signature);
-        if (signature is null) errors["signature"] = ["署名（CMS, base64またはPEM）が必要です / signature (CMS, base64 or PEM) is required"];
+        if (signature is null) errors["signature"] = Unreadable(request.Signature, "署名（CMS）", "signature (CMS)", "base64またはPEM", "base64 or PEM");
         if (errors.Count > 0) return Problems.Invalid(errors);
 
         var cms = new SignedCms(new ContentInfo(document!), detached: true);
@@ -102,7 +108,10 @@ public static class VerifiersApi
                 "所持者の最新の基本4情報を受け取れるのは、認定された署名検証者だけです / Only approved signing verifiers receive the holder's current items.");
         var certificate = validator.Parse(request.Certificate);
         if (certificate is null)
-            return Problems.Invalid(new Dictionary<string, string[]> { ["certificate"] = ["署名用電子証明書（PEMまたはbase64）が必要です / the signing certificate (PEM or base64) is required"] });
+            return Problems.Invalid(new Dictionary<string, string[]>
+            {
+                ["certificate"] = Unreadable(request.Certificate, "署名用電子証明書", "the signing certificate", "PEMまたはbase64の証明書", "a certificate in PEM or base64"),
+            });
         var check = await validator.CheckAsync(certificate, CertificateKind.Signing);
         // Only a revocation caused by a change of the items (not a loss, a death, a new card) leads to the current items.
         if (check.Reason != "revoked" || check.State?.Reason != Certificates.RevocationReason.ItemsChanged || check.State.ResidentId is null)
@@ -130,9 +139,10 @@ public static class VerifiersApi
         var challenge = Base64(request.Challenge);
         if (challenge is null || challenge.Length is < 16 or > 1024) errors["challenge"] = ["チャレンジは16〜1024バイトのbase64です / challenge is 16 to 1024 bytes, base64"];
         var signature = Base64(request.Signature);
-        if (signature is null) errors["signature"] = ["署名（base64）が必要です / signature (base64) is required"];
+        if (signature is null) errors["signature"] = Unreadable(request.Signature, "署名", "signature", "base64", "base64");
         var certificate = validator.Parse(request.Certificate);
-        if (certificate is null) errors["certificate"] = ["利用者証明用電子証明書（PEMまたはbase64）が必要です / the authentication certificate (PEM or base64) is required"];
+        if (certificate is null)
+            errors["certificate"] = Unreadable(request.Certificate, "利用者証明用電子証明書", "the authentication certificate", "PEMまたはbase64の証明書", "a certificate in PEM or base64");
         if (errors.Count > 0 || certificate is null) return Problems.Invalid(errors);
 
         if (certificate.Key is null || !certificate.Key.VerifyData(challenge!, signature!, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1))
