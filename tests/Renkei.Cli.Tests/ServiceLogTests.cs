@@ -22,6 +22,7 @@ public class ServiceLogTests
             factory.CreateLogger("Renkei.Registry.Residents").LogDebug("debug detail");
             factory.CreateLogger("Microsoft.AspNetCore.Hosting.Diagnostics").LogInformation("Request starting GET /api/identity/{Number}", "123456789018");
             factory.CreateLogger("Microsoft.AspNetCore.Server.Kestrel").LogWarning("connection reset");
+            factory.CreateLogger("Renkei.Hosting.CallerAuthenticationHandler").LogInformation("RenkeiCaller was not authenticated");
             // A number that reached a message by mistake, spaced, hyphenated or full-width: masked in the file.
             factory.CreateLogger("Renkei.Registry.Identity").LogError(
                 new InvalidOperationException("lookup of 1234-5678-9018 failed"), "query for {Number} failed", "１２３４ ５６７８ ９０１８");
@@ -30,6 +31,7 @@ public class ServiceLogTests
         var text = await File.ReadAllTextAsync(Path.Combine(folder.Path, "logs", "registry.log"));
         Assert.Contains("[INF] Renkei.Registry.Residents: applied event 41", text);
         Assert.DoesNotContain("debug detail", text);
+        Assert.DoesNotContain("not authenticated", text); // a line per unauthenticated request would flood the file
         Assert.DoesNotContain("Request starting", text); // the web server's information lines stay out (request paths may hold numbers)
         Assert.Contains("[WRN] Microsoft.AspNetCore.Server.Kestrel: connection reset", text);
         Assert.Contains("[ERR] Renkei.Registry.Identity: query for", text);
