@@ -45,27 +45,56 @@ public static class ServiceDefaults
         {
             document.Info.Title = serviceName;
             document.Info.Description = "Renkei: errors are RFC 9457 problem details whose `type` names the failure (urn:renkei:problem:…).";
+            document.Components ??= new OpenApiComponents();
+            document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
+            document.Components.SecuritySchemes[BearerScheme] = new OpenApiSecurityScheme
+            {
+                Type = SecuritySchemeType.Http,
+                Scheme = "bearer",
+                Description = "呼出元のトークン（callers.json）/ a caller's token, as configured in Callers (renkei up: data/*/callers.json)",
+            };
             return Task.CompletedTask;
         }).AddSchemaTransformer((schema, context, _) =>
         {
             // The document cannot see through our converters: say what they read and write, the names of an enum and text.
-            if (NamedEnumConverter.NamesOf(context.JsonTypeInfo.Type) is { } names)
+            var type = Nullable.GetUnderlyingType(context.JsonTypeInfo.Type) ?? context.JsonTypeInfo.Type;
+            if (NamedEnumConverter.NamesOf(type) is { } names)
             {
                 schema.Type = JsonSchemaType.String;
                 schema.Enum = [.. names.Select(n => (JsonNode)JsonValue.Create(n))];
             }
-            else if (context.JsonTypeInfo.Type == typeof(string)) schema.Type = JsonSchemaType.String;
-            else if (NumberFormats.TryGetValue(context.JsonTypeInfo.Type.Name, out var pattern))
+            else if (type == typeof(string)) schema.Type = JsonSchemaType.String;
+            else if (NumberFormats.TryGetValue(type.Name, out var pattern))
             {
                 schema.Type = JsonSchemaType.String;
                 schema.Pattern = pattern;
             }
+            // In an answer a nullable member is left out when null (WhenWritingNull), so it is not required. Requests keep what
+            // the generator says: their records take every field as nullable to refuse a missing one with a reason of their own.
+            if (context.ParameterDescription is null
+                && context.JsonTypeInfo.Kind == System.Text.Json.Serialization.Metadata.JsonTypeInfoKind.Object && schema.Required is { Count: > 0 } required)
+                foreach (var property in context.JsonTypeInfo.Properties)
+                    if (property.IsGetNullable || property.IsSetNullable || Nullable.GetUnderlyingType(property.PropertyType) is not null)
+                        required.Remove(property.Name);
             return Task.CompletedTask;
         }).AddOperationTransformer(async (operation, context, ct) =>
         {
             // Every failure is a problem detail (the corporate number search keeps the National Tax Agency's own errors).
             if (context.Description.RelativePath?.StartsWith("4/", StringComparison.Ordinal) == true) return;
             operation.Responses ??= [];
+            // An operation that asks for a caller's token says so, and that it answers 401 without one and 403 without the permission.
+            var metadata = context.Description.ActionDescriptor.EndpointMetadata;
+            if (metadata.OfType<Microsoft.AspNetCore.Authorization.IAuthorizeData>().Any() && !metadata.OfType<Microsoft.AspNetCore.Authorization.IAllowAnonymous>().Any())
+            {
+                operation.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(BearerScheme, context.Document)] = [] }];
+                var problem = await context.GetOrCreateSchemaAsync(typeof(Microsoft.AspNetCore.Mvc.ProblemDetails), null, ct);
+                foreach (var (status, what) in new[] { ("401", "トークンがないか不明 / no token, or one the service does not know"), ("403", "権限がない / the caller lacks the permission") })
+                    operation.Responses.TryAdd(status, new OpenApiResponse
+                    {
+                        Description = what,
+                        Content = new Dictionary<string, OpenApiMediaType> { ["application/problem+json"] = new() { Schema = problem } },
+                    });
+            }
             operation.Responses.TryAdd("default", new OpenApiResponse
             {
                 Description = "失敗 / a failure: an RFC 9457 problem detail whose type (urn:renkei:problem:…) names it",
@@ -81,6 +110,9 @@ public static class ServiceDefaults
         builder.AddRenkeiTls();
         return builder;
     }
+
+    /// <summary>The OpenAPI security scheme of a caller's bearer token.</summary>
+    private const string BearerScheme = "bearer";
 
     /// <summary>Number types that travel as digit strings (by type name: Core and Node must not load the Individual Number's type).</summary>
     private static readonly Dictionary<string, string> NumberFormats = new()

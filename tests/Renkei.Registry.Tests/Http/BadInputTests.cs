@@ -143,4 +143,30 @@ public class BadInputTests
         Assert.Equal("string", sex.GetProperty("type").GetString());
         Assert.Equal(["male", "female"], sex.GetProperty("enum").EnumerateArray().Select(e => e.GetString()!));
     }
+
+    [Theory, StorageData]
+    public async Task The_openapi_document_declares_the_bearer_token_and_leaves_fields_an_answer_may_omit_out_of_required(StorageProvider provider)
+    {
+        await using var registry = await RegistryHost.StartAsync(provider);
+        var document = await registry.Client().GetFromJsonAsync<JsonElement>("openapi/v1.json");
+        var scheme = document.GetProperty("components").GetProperty("securitySchemes").GetProperty("bearer");
+        Assert.Equal(("http", "bearer"), (scheme.GetProperty("type").GetString(), scheme.GetProperty("scheme").GetString()));
+
+        // The residents of a municipality need a clerk's token; the list of municipalities and the NTA search need none.
+        var paths = document.GetProperty("paths");
+        var residents = paths.GetProperty("/api/municipalities/{code}/residents").GetProperty("get");
+        Assert.True(residents.GetProperty("security")[0].TryGetProperty("bearer", out _));
+        Assert.True(residents.GetProperty("responses").TryGetProperty("401", out _));
+        Assert.True(residents.GetProperty("responses").TryGetProperty("403", out _));
+        Assert.False(paths.GetProperty("/api/municipalities").GetProperty("get").TryGetProperty("security", out _));
+        Assert.False(paths.GetProperty("/4/num").GetProperty("get").TryGetProperty("security", out _));
+
+        // An answer leaves a null member out: a resident with no move planned has no movingTo, so it is not required.
+        var required = document.GetProperty("components").GetProperty("schemas").GetProperty("ResidentView").GetProperty("required")
+            .EnumerateArray().Select(e => e.GetString()).ToList();
+        Assert.Equal(["resident", "relationship"], required);
+        // A request's fields stay required: the service refuses a missing one with its own reason.
+        Assert.Contains("familyName", document.GetProperty("components").GetProperty("schemas").GetProperty("BasicFourQuery").GetProperty("required")
+            .EnumerateArray().Select(e => e.GetString()));
+    }
 }
