@@ -8,6 +8,33 @@ namespace Renkei.Hosting;
 /// </summary>
 public static class KeyFiles
 {
+    /// <summary>
+    /// Refuses to go on when a key file is missing but the store already holds what was made with it (a row in
+    /// <paramref name="table"/>): a key made afresh would, without a word, give the same people new numbers or codes.
+    /// A first start, whose store is empty or not yet made, makes its keys as before.
+    /// </summary>
+    public static void RequireKept(Storage.Database database, string table, params string[] files)
+    {
+        var missing = files.Where(f => !File.Exists(f)).Select(Path.GetFullPath).ToList();
+        if (missing.Count == 0 || !HoldsRows(database, table)) return;
+        var list = string.Join(", ", missing);
+        throw new InvalidOperationException($"鍵ファイル {list} がありません。データベースには既にこの鍵で作ったデータがあるため、新しい鍵は作りません。"
+            + $"元の鍵ファイルを戻すか、設定で指定してください / the key file {list} is missing while the database already holds data made with it: "
+            + "restore the original file, or name it in the configuration (a new key would give the same people new numbers or codes)");
+    }
+
+    private static bool HoldsRows(Storage.Database database, string table)
+    {
+        try
+        {
+            using var connection = database.OpenAsync().GetAwaiter().GetResult();
+            using var command = connection.CreateCommand();
+            command.CommandText = $"SELECT 1 FROM {table} LIMIT 1";
+            return command.ExecuteScalar() is not null;
+        }
+        catch (System.Data.Common.DbException) { return false; } // no such table yet, or no database: a first start
+    }
+
     /// <summary>Reads a key of <paramref name="bytes"/> bytes, or makes one on first start.</summary>
     public static byte[] LoadOrCreate(string path, int bytes = 32)
     {

@@ -18,7 +18,7 @@ public static class ServiceProcess
             return 0;
         }
         catch (Exception e) when (e is InvalidOperationException or FormatException or IOException or UnauthorizedAccessException
-            or System.Data.Common.DbException)
+            or System.Data.Common.DbException or ArgumentException or System.Security.Cryptography.CryptographicException)
         {
             Console.Error.WriteLine($"起動できません / cannot start: {e.Message}");
             return 1;

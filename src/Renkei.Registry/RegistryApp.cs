@@ -49,6 +49,7 @@ public static class RegistryApp
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(database);
         builder.Services.AddSingleton(TimeProvider.System);
+        KeyFiles.RequireKept(database, "residents", options.KeyFile, options.LinkSecret);
         builder.Services.AddSingleton(new NumberingAuthority(new IndividualNumberDeriver(NumberingKey.LoadOrCreate(options.KeyFile))));
         builder.Services.AddSingleton(new LinkKeys(KeyFiles.LoadOrCreate(options.LinkSecret), KeyFiles.LoadOrCreate(options.LinkSealKey)));
         builder.Services.AddSingleton<EventSignal>();

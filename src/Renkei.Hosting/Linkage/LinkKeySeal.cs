@@ -51,7 +51,8 @@ public sealed class LinkKeySeal(byte[] key)
         catch (AuthenticationTagMismatchException)
         {
             CryptographicOperations.ZeroMemory(plain);
-            reason = "この機関・取得番号のための連携キーではないか、改ざんされています / the link key was sealed for another agency or acquisition number, or altered";
+            reason = "この機関・取得番号のための連携キーではないか、改ざんされているか、コアの Core:LinkSealKeyFile が住基の鍵と異なります / "
+                + "the link key was sealed for another agency or acquisition number, or altered, or the core's Core:LinkSealKeyFile is not the Registry's key";
             return false;
         }
         var expired = DateTimeOffset.FromUnixTimeSeconds(BinaryPrimitives.ReadInt64BigEndian(plain.AsSpan(LinkKeyLength))) < now;

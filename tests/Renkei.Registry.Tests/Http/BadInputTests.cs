@@ -2,7 +2,9 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
 using Renkei.Hosting;
 using Renkei.Hosting.Storage;
 using Renkei.Testing;
@@ -142,6 +144,29 @@ public class BadInputTests
         var sex = document.GetProperty("components").GetProperty("schemas").GetProperty("Sex");
         Assert.Equal("string", sex.GetProperty("type").GetString());
         Assert.Equal(["male", "female"], sex.GetProperty("enum").EnumerateArray().Select(e => e.GetString()!));
+    }
+
+    [Theory, StorageData]
+    public async Task A_register_holding_residents_does_not_start_without_its_keys_rather_than_make_new_ones(StorageProvider provider)
+    {
+        await using var registry = await RegistryHost.StartAsync(provider);
+        Assert.Equal(201, (int)(await registry.Client("chiba-clerk").PostAsync(Events, RawBody.Json(Birth()))).StatusCode);
+        using var elsewhere = new TempFolder(); // the same database, its keys left behind
+        WebApplication Start() => RegistryApp.Create([], b => b.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Storage:Provider"] = registry.Database.Provider.ToString(),
+            ["Storage:ConnectionString"] = registry.Database.ConnectionString,
+            ["Registry:DataFolder"] = elsewhere.Path,
+        }));
+        var refused = Assert.Throws<InvalidOperationException>(() => Start());
+        Assert.Contains($"鍵ファイル {Path.Combine(elsewhere.Path, "numbering.key")}", refused.Message);
+        Assert.Contains("a new key would give the same people new numbers or codes", refused.Message);
+        Assert.False(File.Exists(Path.Combine(elsewhere.Path, "numbering.key"))); // none made
+
+        // Given its keys back, it starts.
+        foreach (var key in new[] { "numbering.key", "link-secret.key", "link-seal.key" })
+            File.Copy(Path.Combine(registry.DataFolder, key), Path.Combine(elsewhere.Path, key));
+        await using var again = Start();
     }
 
     [Theory, StorageData]
