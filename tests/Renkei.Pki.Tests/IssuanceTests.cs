@@ -122,6 +122,21 @@ public sealed class IssuanceTests
         Assert.Equal(0L, await Sql.ScalarAsync<long>(c, "SELECT COUNT(*) FROM certificates"));
     }
 
+    [Fact]
+    public async Task A_registry_refusing_the_pkis_own_token_is_a_502_naming_the_setting_not_the_callers_token()
+    {
+        await using var sandbox = await PkiSandbox.StartAsync(StorageProvider.Sqlite);
+        var resident = await sandbox.RegisterResidentAsync();
+        await sandbox.StartPkiAsync(s => s["Pki:RegistryToken"] = "wrong");
+        using var keys = PkiSandbox.CardKeys();
+        var response = await sandbox.PkiAdmin.PostAsJsonAsync("api/cards", new IssueCardRequest(resident.IndividualNumber, keys.SigningRequestPem, keys.AuthenticationRequestPem), ServiceDefaults.Json);
+        // It used to pass the Registry's "unauthenticated" on, as though the caller's own token were wrong.
+        var problem = await ProblemAssert.IsProblemAsync(response, 502, "registry-refused-pki");
+        Assert.Contains("Pki:RegistryToken", problem.GetProperty("title").GetString());
+        await using var c = await TestDatabaseOf(sandbox).OpenAsync();
+        Assert.Equal(0L, await Sql.ScalarAsync<long>(c, "SELECT COUNT(*) FROM certificates"));
+    }
+
     [Theory, StorageData]
     public async Task A_new_card_supersedes_the_old_one_and_revokes_its_certificates(StorageProvider provider)
     {

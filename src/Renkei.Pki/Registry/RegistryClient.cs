@@ -62,11 +62,14 @@ public sealed class RegistryClient(HttpClient http)
     private static async Task<(RegistryIdentity?, RegistryRefusal?)> ReadAsync(HttpResponseMessage response, CancellationToken ct)
     {
         if (response.IsSuccessStatusCode) return (await response.Content.ReadFromJsonAsync<RegistryIdentity>(ServiceDefaults.Json, ct), null);
+        // The Registry refusing the PKI itself is the PKI's configuration, not the caller's token: say which setting.
+        if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
+            return (null, new RegistryRefusal(502, "urn:renkei:problem:registry-refused-pki",
+                "住基がPKIの照会を受け付けません（Pki:RegistryToken を確認してください） / The Registry refused the PKI's own token (check Pki:RegistryToken)"));
         var problem = response.Content.Headers.ContentType?.MediaType == "application/problem+json"
             ? await response.Content.ReadFromJsonAsync<Dictionary<string, object?>>(ServiceDefaults.Json, ct)
             : null;
-        var status = response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden ? 502 : (int)response.StatusCode;
-        return (null, new RegistryRefusal(status, problem?.GetValueOrDefault("type")?.ToString() ?? "urn:renkei:problem:registry-unavailable",
+        return (null, new RegistryRefusal((int)response.StatusCode, problem?.GetValueOrDefault("type")?.ToString() ?? "urn:renkei:problem:registry-unavailable",
             problem?.GetValueOrDefault("title")?.ToString() ?? "住基に照会できません / The Registry did not answer"));
     }
 }
