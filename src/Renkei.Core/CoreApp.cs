@@ -79,7 +79,7 @@ public static class CoreApp
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(database);
         builder.Services.AddSingleton(TimeProvider.System);
-        KeyFiles.RequireKept(database, "agencies", options.CodeKeyPath, options.LinkSealKeyPath);
+        KeyFiles.RequireKept(database, "agencies", options.CodeKeyPath); // the codes its agencies hold were made with it
         builder.Services.AddSingleton(AgencyCodes.LoadOrCreate(options.CodeKeyPath));
         builder.Services.AddSingleton(new LinkKeySeal(KeyFiles.LoadOrCreate(options.LinkSealKeyPath)));
         var identity = new CoreIdentity(PartyKeys.LoadOrCreate(options.KeyPath));

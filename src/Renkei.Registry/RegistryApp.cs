@@ -49,7 +49,9 @@ public static class RegistryApp
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(database);
         builder.Services.AddSingleton(TimeProvider.System);
-        KeyFiles.RequireKept(database, "residents", options.KeyFile, options.LinkSecret);
+        // The residents' numbers were made with the numbering key. (The link secret's codes live at the core and the nodes,
+        // out of the Registry's sight, and a register seeded before its first start has people but no link secret yet.)
+        KeyFiles.RequireKept(database, "residents", options.KeyFile);
         builder.Services.AddSingleton(new NumberingAuthority(new IndividualNumberDeriver(NumberingKey.LoadOrCreate(options.KeyFile))));
         builder.Services.AddSingleton(new LinkKeys(KeyFiles.LoadOrCreate(options.LinkSecret), KeyFiles.LoadOrCreate(options.LinkSealKey)));
         builder.Services.AddSingleton<EventSignal>();
