@@ -82,12 +82,12 @@ public static class ServiceDefaults
             // Every failure is a problem detail (the corporate number search keeps the National Tax Agency's own errors).
             if (context.Description.RelativePath?.StartsWith("4/", StringComparison.Ordinal) == true) return;
             operation.Responses ??= [];
+            var problem = await context.GetOrCreateSchemaAsync(typeof(Microsoft.AspNetCore.Mvc.ProblemDetails), null, ct);
             // An operation that asks for a caller's token says so, and that it answers 401 without one and 403 without the permission.
             var metadata = context.Description.ActionDescriptor.EndpointMetadata;
             if (metadata.OfType<Microsoft.AspNetCore.Authorization.IAuthorizeData>().Any() && !metadata.OfType<Microsoft.AspNetCore.Authorization.IAllowAnonymous>().Any())
             {
                 operation.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(BearerScheme, context.Document)] = [] }];
-                var problem = await context.GetOrCreateSchemaAsync(typeof(Microsoft.AspNetCore.Mvc.ProblemDetails), null, ct);
                 foreach (var (status, what) in new[] { ("401", "トークンがないか不明 / no token, or one the service does not know"), ("403", "権限がない / the caller lacks the permission") })
                     operation.Responses.TryAdd(status, new OpenApiResponse
                     {
@@ -100,7 +100,7 @@ public static class ServiceDefaults
                 Description = "失敗 / a failure: an RFC 9457 problem detail whose type (urn:renkei:problem:…) names it",
                 Content = new Dictionary<string, OpenApiMediaType>
                 {
-                    ["application/problem+json"] = new() { Schema = await context.GetOrCreateSchemaAsync(typeof(Microsoft.AspNetCore.Mvc.ProblemDetails), null, ct) },
+                    ["application/problem+json"] = new() { Schema = problem },
                 },
             });
         }));
@@ -190,10 +190,6 @@ public static class ServiceDefaults
     }
 
     /// <summary>
-    /// Which field of the body is wrong and why, in the client's terms: the field's path, never the
-    /// .NET type it maps to (the framework's own message names that).
-    /// </summary>
-    /// <summary>
     /// The framework's reasons for a parameter it could not bind, said in our words: they name .NET types and offer
     /// developer hints, and a value given is not echoed (it may hold a number).
     /// </summary>
@@ -226,6 +222,10 @@ public static class ServiceDefaults
     private static readonly System.Text.RegularExpressions.Regex MissingFromBody =
         new("^Required parameter \"[^\"]+\" was not provided from body", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
 
+    /// <summary>
+    /// Which field of the body is wrong and why, in the client's terms: the field's path, never the
+    /// .NET type it maps to (the framework's own message names that).
+    /// </summary>
     public static string DescribeJson(JsonException json)
     {
         var at = json.LineNumber is { } line ? $" (line {line + 1}, byte {json.BytePositionInLine + 1})" : "";
