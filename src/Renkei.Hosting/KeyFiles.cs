@@ -38,19 +38,12 @@ public static class KeyFiles
     /// <summary>Reads a key of <paramref name="bytes"/> bytes, or makes one on first start.</summary>
     public static byte[] LoadOrCreate(string path, int bytes = 32)
     {
+        // Moved in whole: a process killed while writing leaves no empty key behind, and of two first starts the second
+        // keeps the key the first moved in.
         if (!File.Exists(path))
         {
-            // Made under another name and moved in whole: a process killed while writing leaves no empty key behind, and
-            // of two first starts the second keeps the key the first moved in.
-            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-            var temporary = $"{path}.{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))}.new";
-            try
-            {
-                WriteSecret(temporary, Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(bytes)));
-                File.Move(temporary, path, overwrite: false);
-            }
+            try { MoveIn(path, Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(bytes)), overwrite: false); }
             catch (IOException) when (File.Exists(path)) { }
-            finally { File.Delete(temporary); }
         }
         return Read(path, bytes);
     }
@@ -59,14 +52,16 @@ public static class KeyFiles
     /// Writes or replaces a secret file: owner-only from the first byte, swapped in whole. The temporary file's
     /// name is unique to this write, so that two writers (threads or processes) never take each other's.
     /// </summary>
-    public static void ReplaceSecret(string file, string text)
+    public static void ReplaceSecret(string file, string text) => MoveIn(file, text, overwrite: true);
+
+    private static void MoveIn(string file, string text, bool overwrite)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
         var temporary = $"{file}.{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))}.new";
         try
         {
             WriteSecret(temporary, text);
-            File.Move(temporary, file, overwrite: true);
+            File.Move(temporary, file, overwrite);
         }
         finally { File.Delete(temporary); }
     }
