@@ -363,25 +363,21 @@ public sealed class CorporationRegister(Database database, TimeProvider time)
         if (hasDomestic)
         {
             var digits = DigitsOnly(a.LocalGovernmentCode);
+            // Five digits (as the NTA publishes them) get their check digit, then both forms are read by the library's rules.
+            if (digits is { Length: 5 })
+                digits += Numbers.LocalGovernmentCode.CheckDigitOf([.. digits.Select(d => (byte)(d - '0'))]).ToString(System.Globalization.CultureInfo.InvariantCulture);
             Municipality? known = null;
-            if (digits is { Length: 6 } && Numbers.LocalGovernmentCode.TryParse(digits, out var lg6, out var problem6))
+            Numbers.NumberProblem? problem6 = null;
+            if (digits is { Length: 6 } && Numbers.LocalGovernmentCode.TryParse(digits, out var lg6, out problem6))
             {
                 lgDigits = lg6.Digits;
                 known = DemoMunicipalities.Find(lg6);
             }
-            else if (digits is { Length: 5 } && int.TryParse(digits, out var five) && five / 1000 is >= 1 and <= 47)
-            {
-                var lg = Numbers.LocalGovernmentCode.FromFiveDigits(five);
-                lgDigits = lg.Digits;
-                known = DemoMunicipalities.Find(lg);
-            }
             else
             {
-                Error("localGovernmentCode", digits is { Length: 6 } && !Numbers.LocalGovernmentCode.TryParse(digits, out _, out var p)
-                    ? p!.Message
-                    : digits is { Length: 5 }
-                        ? $"先頭2桁の都道府県コードは01から47ですが、{digits[..2]}です / the first two digits are a prefecture code, 01 to 47; this has {digits[..2]}"
-                        : "所在地の地方公共団体コード（5桁または6桁）を入力してください / localGovernmentCode (5 or 6 digits) is required");
+                Error("localGovernmentCode", problem6 is not null
+                    ? problem6.Message
+                    : "所在地の地方公共団体コード（5桁または6桁）を入力してください / localGovernmentCode (5 or 6 digits) is required");
             }
             if (lgDigits is not null)
             {
