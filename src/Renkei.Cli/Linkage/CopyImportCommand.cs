@@ -73,12 +73,14 @@ public static class CopyImportCommand
                 bad.AddRange(sent.Bad);
                 foreach (var (line, reason) in bad.OrderBy(b => b.Line)) Console.Error.WriteLine($"{line}行目 / line {line}: {reason}");
                 // Rows are sent in chunks, each stored whole or not at all: what stopped the import says from which line to go on.
+                // Stopped early without a failure is stopped by the interruption.
+                var interrupted = sent.NextLine is not null && sent.Failure is null;
                 if (sent.Failure is not null) Console.Error.WriteLine($"失敗しました / failed: {sent.Failure}");
-                else if (stop.Requested && sent.NextLine is not null) Console.Error.WriteLine("中断しました / interrupted");
+                if (interrupted) Console.Error.WriteLine("中断しました / interrupted");
                 if (sent.NextLine is { } next)
                     Console.Error.WriteLine($"{next:N0}行目から送り直してください（同じ行をもう一度送っても同じ副本になります） / send again from line {next:N0} (a row sent twice stores the same copy)");
                 Console.WriteLine($"副本を登録しました / copies imported: {sent.Imported:N0}, 不正な行 / bad rows: {bad.Count:N0}");
-                if (stop.Requested && sent.NextLine is not null) return Interruption.ExitCode;
+                if (interrupted) return Interruption.ExitCode;
                 return bad.Count == 0 && sent.Failure is null ? 0 : 1;
             }
             catch (HttpRequestException e)
