@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -63,7 +64,13 @@ public static class ServiceDefaults
                 schema.Type = JsonSchemaType.String;
                 schema.Enum = [.. names.Select(n => (JsonNode)JsonValue.Create(n))];
             }
-            else if (type == typeof(string)) schema.Type = JsonSchemaType.String;
+            else if (type == typeof(string))
+            {
+                schema.Type = JsonSchemaType.String;
+                // A request field read as text names what it takes (the service reads it case-insensitively).
+                if (context.JsonPropertyInfo?.AttributeProvider?.GetCustomAttributes(typeof(AllowedValuesAttribute), false) is [AllowedValuesAttribute allowed, ..])
+                    schema.Enum = [.. allowed.Values.Select(v => (JsonNode)JsonValue.Create((string)v!))];
+            }
             else if (NumberFormats.TryGetValue(type.Name, out var pattern))
             {
                 schema.Type = JsonSchemaType.String;

@@ -34,8 +34,8 @@ public sealed record Agency(string AgencyId, AgencyKind Kind, string Name, strin
 
 /// <summary>The body of PUT /api/agencies/{agencyId}.</summary>
 public sealed record AgencyRegistration(
-    AgencyKind? Kind, string? Name, string? LocalGovernmentCode, string? CorporateNumber, string? NodeAddress, string? SigningKey, string? EncryptionKey,
-    string? NodeId = null)
+    AgencyKind? Kind, string? Name, string? NodeAddress, string? SigningKey, string? EncryptionKey,
+    string? LocalGovernmentCode = null, string? CorporateNumber = null, string? NodeId = null)
 {
     /// <summary>Checks every field and says what is wrong with each; the agency id must be the agency's own code.</summary>
     public Dictionary<string, string[]> Validate(string agencyId)

@@ -12,7 +12,7 @@ using Renkei.Protocol.Records;
 namespace Renkei.Node.Linkage;
 
 /// <summary>A staff member's or business system's inquiry: the person by AddresseeNumber, the affair, the provider and the item.</summary>
-public sealed record InquiryRequest(string? AddresseeNumber, string? Affair, string? Provider, string? Item, DateTimeOffset? NotBefore);
+public sealed record InquiryRequest(string? AddresseeNumber, string? Affair, string? Provider, string? Item, DateTimeOffset? NotBefore = null);
 
 /// <summary>The answer the caller gets: the outcome, and the copy when provided.</summary>
 public sealed record InquiryResponse(string MessageId, Outcome Outcome, string? Reason, string Provider, string Item,

@@ -13,7 +13,7 @@ using Renkei.Protocol.Records;
 namespace Renkei.Node.Linkage;
 
 /// <summary>A batch inquiry: one affair, provider and item for many people, by their addressee numbers.</summary>
-public sealed record InquiryBatchRequest(string? Affair, string? Provider, string? Item, DateTimeOffset? NotBefore, List<string?>? AddresseeNumbers);
+public sealed record InquiryBatchRequest(string? Affair, string? Provider, string? Item, List<string?>? AddresseeNumbers, DateTimeOffset? NotBefore = null);
 
 /// <summary>One answered person of a batch, at its position (1-based) in the submitted list.</summary>
 public sealed record InquiryBatchResult(int Position, string AddresseeNumber, Outcome Outcome, string? Reason, string? MessageId,

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Security.Cryptography;
 using System.Security.Cryptography.Pkcs;
 using System.Security.Cryptography.X509Certificates;
@@ -9,7 +10,7 @@ using Renkei.Pki.Certificates;
 
 namespace Renkei.Pki.Verifiers;
 
-public sealed record RegisterVerifierRequest(string? Name, string? Kind, bool Approved = true, bool Signing = true, bool Authentication = true);
+public sealed record RegisterVerifierRequest(string? Name, [property: AllowedValues("government", "private")] string? Kind, bool Approved = true, bool Signing = true, bool Authentication = true);
 
 public sealed record VerifierRegistered(string VerifierId, string Name, string Kind, bool Approved, bool Signing, bool Authentication, string Token);
 

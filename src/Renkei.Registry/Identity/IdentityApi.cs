@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Renkei.Hosting;
 using Renkei.Hosting.Storage;
@@ -15,7 +16,8 @@ public sealed record IdentityInfo(
 
 public sealed record NumberQuery(string? IndividualNumber);
 
-public sealed record BasicFourQuery(string? FamilyName, string? GivenName, string? DateOfBirth, string? Sex, string? Address);
+public sealed record BasicFourQuery(
+    string? FamilyName, string? GivenName, string? DateOfBirth, [property: AllowedValues("male", "female", "男", "女")] string? Sex, string? Address = null);
 
 public sealed record IdentityMatches(IReadOnlyList<IdentityInfo> Matches);
 

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using Renkei.Numbers;
 
@@ -5,7 +6,8 @@ namespace Renkei.Registry.Residents;
 
 /// <summary>A person's items as a clerk enters them.</summary>
 public sealed record PersonInput(
-    string? FamilyName, string? GivenName, string? FamilyNameKana, string? GivenNameKana, string? DateOfBirth, string? Sex);
+    string? FamilyName, string? GivenName, string? FamilyNameKana, string? GivenNameKana, string? DateOfBirth,
+    [property: AllowedValues("male", "female", "男", "女")] string? Sex);
 
 /// <summary>
 /// What a municipality sends to record an event. Which fields are needed depends on the kind:
@@ -13,7 +15,7 @@ public sealed record PersonInput(
 /// <see cref="ResidentId"/> (or, for a move-in, by <see cref="IndividualNumber"/>).
 /// </summary>
 public sealed record ResidentEventRequest(
-    string? Kind,
+    [property: AllowedValues("birth", "move-in", "move-out", "address-change", "name-change", "death")] string? Kind,
     string? OccurredOn = null,
     string? ResidentId = null,
     string? IndividualNumber = null,

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Renkei.Hosting;
@@ -8,7 +9,7 @@ using Renkei.Registry.Numbering;
 
 namespace Renkei.Registry.Residents;
 
-public sealed record ReissueRequest(string? Reason, string? RequestedBy);
+public sealed record ReissueRequest(string? Reason, [property: AllowedValues("person", "mayor")] string? RequestedBy);
 
 public sealed record ResidentView(IdentityInfo Resident, string? HouseholdId, string Relationship, string? MovingTo);
 

@@ -240,4 +240,18 @@ public class BadInputTests
         // The acquisitions of the codes not stored stay pending, for the addressee system's discard to name.
         Assert.Equal((long)(rounds - 1) * people, await c.ScalarAsync<long>("SELECT COUNT(*) FROM acquisitions"));
     }
+
+    [Fact]
+    public async Task The_openapi_documents_require_only_the_fields_the_core_and_the_node_require()
+    {
+        await using var network = await LinkageNetwork.StartAsync(StorageProvider.Sqlite);
+        static IEnumerable<string?> Required(JsonElement document, string schema) =>
+            document.GetProperty("components").GetProperty("schemas").GetProperty(schema).GetProperty("required").EnumerateArray().Select(r => r.GetString());
+        var node = await network.NodeClient().GetFromJsonAsync<JsonElement>("openapi/v1.json");
+        Assert.Equal(["addresseeNumber", "affair", "provider", "item"], Required(node, "InquiryRequest"));
+        Assert.Equal(["affair", "provider", "item", "addresseeNumbers"], Required(node, "InquiryBatchRequest"));
+        // Which of the two codes an agency needs depends on its kind; neither is required of every agency.
+        var core = await network.CoreClient().GetFromJsonAsync<JsonElement>("openapi/v1.json");
+        Assert.Equal(["kind", "name", "nodeAddress", "signingKey", "encryptionKey"], Required(core, "AgencyRegistration"));
+    }
 }

@@ -83,6 +83,17 @@ public class FrameworkProblemTests
         var request = schemas.GetProperty("ResidentEventRequest").GetProperty("properties");
         foreach (var field in new[] { "address", "individualNumber", "residentId" })
             Assert.Contains("string", Types(request.GetProperty(field)));
+        // A field read as text lists what the service takes, and each listed value is taken; optional fields are not required.
+        var kinds = request.GetProperty("kind").GetProperty("enum").EnumerateArray().Select(k => k.GetString()!).ToList();
+        Assert.Equal(["birth", "move-in", "move-out", "address-change", "name-change", "death"], kinds);
+        foreach (var kind in kinds)
+            Assert.DoesNotContain("kind", Renkei.Registry.Residents.ResidentEventValidation.Validate(new Renkei.Registry.Residents.ResidentEventRequest(kind), new DateOnly(2026, 1, 1)).Errors.Keys);
+        Assert.Equal(["kind"], schemas.GetProperty("ResidentEventRequest").GetProperty("required").EnumerateArray().Select(r => r.GetString()));
+        Assert.Equal(["person", "mayor"], schemas.GetProperty("ReissueRequest").GetProperty("properties").GetProperty("requestedBy")
+            .GetProperty("enum").EnumerateArray().Select(v => v.GetString()));
+        var basicFour = schemas.GetProperty("BasicFourQuery");
+        Assert.DoesNotContain("address", basicFour.GetProperty("required").EnumerateArray().Select(r => r.GetString()));
+        Assert.Contains("女", basicFour.GetProperty("properties").GetProperty("sex").GetProperty("enum").EnumerateArray().Select(v => v.GetString()));
         var code = schemas.GetProperty("LocalGovernmentCode");
         Assert.Contains("string", Types(code));
         Assert.Equal("^[0-9]{6}$", code.GetProperty("pattern").GetString());
