@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.ComponentModel.DataAnnotations;
 using System.Text.Encodings.Web;
 using System.Text.Json;
@@ -28,8 +29,19 @@ public static class ServiceDefaults
     /// log write under it (data/ sits there) wakes a watcher thread — a tenth of the CPU under load.
     /// A later <c>--hostBuilder:reloadConfigOnChange=true</c> argument still turns it on.
     /// </summary>
-    public static WebApplicationBuilder CreateBuilder(string[] args) =>
-        WebApplication.CreateBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false", .. args] });
+    public static WebApplicationBuilder CreateBuilder(string[] args)
+    {
+        UseInvariantFormats();
+        return WebApplication.CreateBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false", .. args] });
+    }
+
+    /// <summary>
+    /// Dates and numbers are read and written the same whatever the host's locale: under a Thai one, a date of
+    /// birth of 1976 read from storage became the Buddhist year 1976, 1433 in our calendar, and was written back.
+    /// The text shown to people is fixed Japanese and English, so the user interface culture stays as it is.
+    /// </summary>
+    public static void UseInvariantFormats() =>
+        CultureInfo.DefaultThreadCurrentCulture = CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 
     public static WebApplicationBuilder AddRenkeiDefaults(this WebApplicationBuilder builder, string serviceName)
     {

@@ -42,7 +42,7 @@ public readonly record struct CorporateNumber : IIdentityNumber<CorporateNumber>
     public long BaseNumber => value % 1_000_000_000_000;
 
     /// <inheritdoc />
-    public string Digits => value.ToString("D13");
+    public string Digits => value.ToString("D13", System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>Check digit, then the base in groups of four: <c>7 0000 1205 0002</c>.</summary>
     public string Format() => Digits[..1] + " " + Renkei.Numbers.Digits.GroupByFour(Digits[1..]);

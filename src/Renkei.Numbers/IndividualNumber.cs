@@ -38,7 +38,7 @@ public readonly record struct IndividualNumber : IIdentityNumber<IndividualNumbe
     public long Payload => value / 10;
 
     /// <inheritdoc />
-    public string Digits => value.ToString("D12");
+    public string Digits => value.ToString("D12", System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>Four-four-four with spaces, as printed on the card: <c>1234 5678 9012</c>.</summary>
     public string Format() => Renkei.Numbers.Digits.GroupByFour(Digits);

@@ -50,7 +50,7 @@ public readonly record struct LocalGovernmentCode : IIdentityNumber<LocalGovernm
     public int FiveDigits => value / 10;
 
     /// <inheritdoc />
-    public string Digits => value.ToString("D6");
+    public string Digits => value.ToString("D6", System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>Public: the plain digits.</summary>
     public override string ToString() => Digits;

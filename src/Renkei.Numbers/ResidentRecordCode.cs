@@ -41,7 +41,7 @@ public readonly record struct ResidentRecordCode : IIdentityNumber<ResidentRecor
     public long Value => value;
 
     /// <inheritdoc />
-    public string Digits => value.ToString("D11");
+    public string Digits => value.ToString("D11", System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>For display: all but the last four digits hidden.</summary>
     public string Masked => "*******" + Digits[7..];

@@ -76,6 +76,6 @@ public sealed class AgencyStore(Database database)
     private static Agency Read(DbDataReader r) => new(
         r.GetString(0), Enum.Parse<AgencyKind>(r.GetString(1)), r.GetString(2), r.GetNullableString(3), r.GetNullableString(4), r.GetString(5),
         new PublicKeys(r.GetString(6), r.GetString(7)),
-        DateTime.Parse(r.GetString(8), null, System.Globalization.DateTimeStyles.RoundtripKind),
-        DateTime.Parse(r.GetString(9), null, System.Globalization.DateTimeStyles.RoundtripKind), r.GetNullableString(10));
+        DateTime.Parse(r.GetString(8), System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.RoundtripKind),
+        DateTime.Parse(r.GetString(9), System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.RoundtripKind), r.GetNullableString(10));
 }

@@ -17,7 +17,7 @@ public static partial class Migrator
         var migrations = assembly.GetManifestResourceNames()
             .Select(name => (name, match: MigrationName().Match(name)))
             .Where(m => m.match.Success && m.match.Groups["provider"].Value == folder)
-            .Select(m => (version: int.Parse(m.match.Groups["version"].Value), m.name))
+            .Select(m => (version: int.Parse(m.match.Groups["version"].Value, System.Globalization.CultureInfo.InvariantCulture), m.name))
             .OrderBy(m => m.version)
             .ToList();
         if (migrations.Count == 0) throw new InvalidOperationException($"{assembly.GetName().Name} has no {folder} migrations");
@@ -30,7 +30,7 @@ public static partial class Migrator
             // is read again under the lock, so one that waited applies nothing the other did.
             await using var tx = await BeginExclusiveAsync(database, connection, ct);
             await connection.ExecuteAsync("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)", tx);
-            var applied = (await connection.QueryAsync("SELECT version FROM schema_migrations", r => Convert.ToInt32(r.GetValue(0)), tx)).ToHashSet();
+            var applied = (await connection.QueryAsync("SELECT version FROM schema_migrations", r => Convert.ToInt32(r.GetValue(0), System.Globalization.CultureInfo.InvariantCulture), tx)).ToHashSet();
             var next = migrations.FirstOrDefault(m => !applied.Contains(m.version));
             if (next.name is null)
             {

@@ -153,7 +153,7 @@ public static class CodeManagementApi
             return Problems.NotFound("unknown-addressee", "宛名番号が登録されていません / No such addressee number", "この機関にはその宛名番号がありません / The tenant has no such addressee.");
         var row = rows[0];
         return TypedResults.Ok(new AddresseeStatus(addresseeNumber, row.HasCode,
-            row.IssuedAt is null ? null : DateTime.Parse(row.IssuedAt, null, System.Globalization.DateTimeStyles.RoundtripKind)));
+            row.IssuedAt is null ? null : DateTime.Parse(row.IssuedAt, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.RoundtripKind)));
     }
 
     /// <summary>

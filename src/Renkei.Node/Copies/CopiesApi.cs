@@ -236,7 +236,7 @@ public static class CopiesApi
             """,
             r => (Code: r.GetString(0), Addressee: r.GetString(1), Copy: r.IsDBNull(2) ? null : new StoredCopy(r.GetString(1), r.GetString(2),
                 Convert.ToInt32(r.GetValue(3)), JsonDocument.Parse(r.GetString(4)).RootElement.Clone(), Convert.ToInt32(r.GetValue(5)) != 0,
-                DateTime.Parse(r.GetString(6), null, System.Globalization.DateTimeStyles.RoundtripKind))),
+                DateTime.Parse(r.GetString(6), System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.RoundtripKind))),
             null, parameters);
         var addressees = rows.GroupBy(r => r.Code).ToDictionary(g => g.Key, g => g.First().Addressee);
         var copies = rows.Where(r => r.Copy is not null).ToDictionary(r => (r.Code, r.Copy!.Item), r => r.Copy);
@@ -246,6 +246,6 @@ public static class CopiesApi
     public static async Task<StoredCopy?> FindAsync(DbConnection c, string addresseeNumber, string item) =>
         (await c.QueryAsync("SELECT schema_version, content, withheld, updated_at FROM copies WHERE addressee_number = @n AND item = @i",
             r => new StoredCopy(addresseeNumber, item, Convert.ToInt32(r.GetValue(0)), JsonDocument.Parse(r.GetString(1)).RootElement.Clone(),
-                Convert.ToInt32(r.GetValue(2)) != 0, DateTime.Parse(r.GetString(3), null, System.Globalization.DateTimeStyles.RoundtripKind)),
+                Convert.ToInt32(r.GetValue(2)) != 0, DateTime.Parse(r.GetString(3), System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.RoundtripKind)),
             null, ("n", addresseeNumber), ("i", item))).SingleOrDefault();
 }

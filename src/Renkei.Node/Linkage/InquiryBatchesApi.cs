@@ -192,7 +192,7 @@ public static class InquiryBatchesApi
                 r => r.IsDBNull(2) ? null : new InquiryBatchResult(Convert.ToInt32(r.GetValue(0)), r.GetString(1), Enum.Parse<Outcome>(r.GetString(2)),
                     r.GetNullableString(3), r.GetNullableString(4), r.IsDBNull(5) ? null : Convert.ToInt32(r.GetValue(5)),
                     r.GetNullableString(6) is { } json ? JsonDocument.Parse(json).RootElement.Clone() : null,
-                    r.GetNullableString(7) is { } u ? DateTime.Parse(u, null, DateTimeStyles.RoundtripKind) : null,
+                    r.GetNullableString(7) is { } u ? DateTime.Parse(u, System.Globalization.CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind) : null,
                     r.GetNullableString(8) is { } p ? ParseTime(p) : null),
                 null, ("b", batch.BatchId), ("after", after), ("limit", limit));
             // Only the answered run right after the cursor: a cursor never skips a person still pending.

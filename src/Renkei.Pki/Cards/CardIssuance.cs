@@ -47,7 +47,7 @@ public sealed class CardIssuance(
         if (identity.Status != "resident")
             return (null, new CardRefusal(409, "not-a-resident", "住民登録がないため発行できません / The person is not a registered resident",
                 "カードは現在の住民票がある方にだけ交付します / A card is issued only to a person whose resident record is current."));
-        if (!DateOnly.TryParseExact(identity.DateOfBirth, "yyyy-MM-dd", out var dob))
+        if (!DateOnly.TryParseExact(identity.DateOfBirth, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var dob))
             return (null, new CardRefusal(502, "registry-unreadable", "住基の回答を読めません / The Registry's answer could not be read"));
 
         var holder = new HolderItems($"{identity.FamilyName} {identity.GivenName}", identity.Address, dob, identity.Sex);
@@ -85,7 +85,7 @@ public sealed class CardIssuance(
                 "何も発行していません。もう一度お試しください / Nothing was issued; try again."));
         }
         revocation.Published(superseded);
-        return (new CardIssued(cardId, identity.ResidentId, identity.MunicipalityCode, cardExpires.ToString("yyyy-MM-dd"),
+        return (new CardIssued(cardId, identity.ResidentId, identity.MunicipalityCode, cardExpires.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
             new HolderView(holder.Name, holder.Address, identity.DateOfBirth, identity.Sex),
             signingCert.ExportCertificatePem() + "\n", authenticationCert.ExportCertificatePem() + "\n",
             authorities.ChainPem(CertificateKind.Signing), authorities.ChainPem(CertificateKind.Authentication), recoveryKey.PublicPem), null);

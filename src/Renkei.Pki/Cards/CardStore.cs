@@ -14,12 +14,12 @@ public static class CardStore
     public static Task InsertAsync(DbConnection c, DbTransaction tx, CardRecord card) =>
         c.ExecuteAsync("INSERT INTO cards (card_id, resident_id, municipality_code, issued_at, expires_on, status) VALUES (@i, @r, @m, @t, @e, @s)", tx,
             ("i", card.CardId), ("r", card.ResidentId), ("m", card.MunicipalityCode), ("t", CertificateStore.Text(card.IssuedAt)),
-            ("e", card.ExpiresOn.ToString("yyyy-MM-dd")), ("s", card.Status));
+            ("e", card.ExpiresOn.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)), ("s", card.Status));
 
     public static async Task<CardRecord?> FindAsync(DbConnection c, string cardId, DbTransaction? tx = null) =>
         (await c.QueryAsync("SELECT card_id, resident_id, municipality_code, issued_at, expires_on, status FROM cards WHERE card_id = @i",
             r => new CardRecord(r.GetString(0), r.GetString(1), r.GetString(2), CertificateStore.ParseUtc(r.GetString(3)),
-                DateOnly.ParseExact(r.GetString(4), "yyyy-MM-dd"), r.GetString(5)), tx, ("i", cardId))).FirstOrDefault();
+                DateOnly.ParseExact(r.GetString(4), "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), r.GetString(5)), tx, ("i", cardId))).FirstOrDefault();
 
     public static Task<int> SetStatusAsync(DbConnection c, DbTransaction tx, string cardId, string status, DateTime now) =>
         c.ExecuteAsync("UPDATE cards SET status = @s, status_changed_at = @t WHERE card_id = @i", tx,

@@ -50,7 +50,7 @@ public static class CardsApi
             r.RevokedAt is not null ? "revoked" : r.NotAfter < now ? "expired" : "good",
             r.RevokedAt is { } at ? CertificateStore.Text(at) : null, r.Reason)).ToList();
         return TypedResults.Ok(new CardView(card.CardId, card.ResidentId, card.MunicipalityCode, CertificateStore.Text(card.IssuedAt),
-            card.ExpiresOn.ToString("yyyy-MM-dd"), card.Status, certificates));
+            card.ExpiresOn.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), card.Status, certificates));
     }
 
     private static async Task<Results<Ok<CardView>, ProblemHttpResult>> ReportLoss(string cardId, Database database, RevocationService revocation, TimeProvider clock)

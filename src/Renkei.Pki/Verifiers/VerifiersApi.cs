@@ -95,7 +95,7 @@ public static class VerifiersApi
             .SelectMany(a => a.Values.OfType<Pkcs9SigningTime>()).Select(t => t.SigningTime.ToUniversalTime().ToString("O")).FirstOrDefault();
         HolderView? holder = null;
         var items = check.Valid && verifier.Approved && verifier.Signing ? CertificateProfile.ReadItems(certificate) : null;
-        if (items is not null) holder = new HolderView(items.Name, items.Address, items.DateOfBirth.ToString("yyyy-MM-dd"), items.Sex);
+        if (items is not null) holder = new HolderView(items.Name, items.Address, items.DateOfBirth.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), items.Sex);
         return TypedResults.Ok(new SignatureVerification(check.Valid, check.Reason, check.Serial, check.State?.Status, signedAt, holder));
     }
 

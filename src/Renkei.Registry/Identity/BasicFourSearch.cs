@@ -18,7 +18,7 @@ public static class BasicFourSearch
         var given = RegisterText.Normalize(q.GivenName);
         if (family.Length == 0) errors["familyName"] = ["氏を入力してください / familyName is required"];
         if (given.Length == 0) errors["givenName"] = ["名を入力してください / givenName is required"];
-        if (!DateOnly.TryParseExact(q.DateOfBirth, "yyyy-MM-dd", out var dob))
+        if (!DateOnly.TryParseExact(q.DateOfBirth, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var dob))
             errors["dateOfBirth"] = ["生年月日はYYYY-MM-DD形式です / dateOfBirth must be yyyy-MM-dd"];
         Sex? sex = q.Sex?.ToLowerInvariant() switch { "male" or "男" => Sex.Male, "female" or "女" => Sex.Female, null => null, _ => (Sex)(-1) };
         if (sex == (Sex)(-1)) errors["sex"] = ["性別は male または female です / sex must be male or female"];

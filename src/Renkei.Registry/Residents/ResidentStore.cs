@@ -38,7 +38,7 @@ public static class ResidentStore
         r.GetString(4),
         Enum.Parse<ResidentStatus>(r.GetString(5)),
         r.GetNullableString(6) is { } to ? LocalGovernmentCode.Parse(to) : null,
-        new BasicFour(r.GetString(7), r.GetString(8), r.GetString(9), r.GetString(10), DateOnly.Parse(r.GetString(11)),
+        new BasicFour(r.GetString(7), r.GetString(8), r.GetString(9), r.GetString(10), DateOnly.ParseExact(r.GetString(11), "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
             Enum.Parse<Sex>(r.GetString(12)), r.GetString(13)),
         r.GetInt64(14),
         RegisterText.ParseUtc(r.GetString(15)));
