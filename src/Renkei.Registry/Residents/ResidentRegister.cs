@@ -34,6 +34,10 @@ public sealed class ResidentRegister(Database database, NumberingAuthority numbe
 
         var (current, refusal) = await FindSubjectAsync(c, tx, municipality, request);
         if (refusal is not null) return (null, refusal);
+        // Another municipality's resident is not on this register: the answer is the one a read gets, and comes before
+        // any word of the person's status, so that a clerk cannot learn who lives, died or moved elsewhere.
+        if (current is not null && request.Kind is not ResidentEventKind.MoveIn && current.MunicipalityCode != municipality)
+            return (null, UnknownResident);
         if (current is not null && !ResidentProjection.Allows(request.Kind, current.Status))
             return (null, new Refusal(409, "event-not-allowed", "この届出は受け付けられません / This event does not apply to the resident's status",
                 $"状態が「{InJapanese(current.Status)}」の住民には{InJapanese(request.Kind)}の届出はできません / A {request.Kind} event cannot follow status {current.Status}."));
@@ -41,9 +45,6 @@ public sealed class ResidentRegister(Database database, NumberingAuthority numbe
             return (null, new Refusal(409, "move-in-elsewhere", "転出先が異なります / The resident moved out to another municipality",
                 "転出届の転出先は別の市区町村です。転出元の市区町村が先に転出届を訂正してください / " +
                 "The move-out named a different destination: the municipality moved out of records a corrected move-out first."));
-        if (current is not null && request.Kind is not ResidentEventKind.MoveIn && current.MunicipalityCode != municipality)
-            return (null, new Refusal(403, "other-municipality", "他の市区町村の住民です / The resident is registered elsewhere",
-                "市区町村が届出を記録できるのは自分の住民だけです / A municipality records events only for its own residents."));
         if (current is not null && await OccurredTooEarlyAsync(c, tx, current, request.OccurredOn) is { } early) return (null, early);
         if (request.Destination is { } to)
         {

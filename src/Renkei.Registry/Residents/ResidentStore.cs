@@ -79,8 +79,13 @@ public static class ResidentStore
         c.QueryAsync($"SELECT {EventColumns} FROM resident_events WHERE resident_id = @r ORDER BY position", ReadEvent, null, ("r", residentId));
 
     /// <summary>The day the resident's latest event occurred, or null when the log has none.</summary>
+    /// <summary>
+    /// The day of the person's latest life event. Loading a register, re-issuing a number and changing a code are acts
+    /// of the office dated the day they are done: a death reported a week late must still be recorded on its own day.
+    /// </summary>
     public static async Task<DateOnly?> LatestOccurredOnAsync(DbConnection c, DbTransaction tx, string residentId) =>
-        (await c.QueryAsync("SELECT occurred_on FROM resident_events WHERE resident_id = @r ORDER BY position DESC LIMIT 1",
+        (await c.QueryAsync("SELECT occurred_on FROM resident_events WHERE resident_id = @r " +
+            "AND kind NOT IN ('Registered', 'NumberReissued', 'ResidentRecordCodeChanged') ORDER BY position DESC LIMIT 1",
             r => DateOnly.ParseExact(r.GetString(0), "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), tx, ("r", residentId)))
         is [var last] ? last : null;
 

@@ -138,7 +138,7 @@ public class ResidentEventTests
 
         // Kashiwa cannot record events for Chiba's resident, nor read it.
         await ProblemAssert.IsProblemAsync(await registry.PostEventAsync(RegistryHost.Kashiwa,
-            new ResidentEventRequest("address-change", ResidentId: id, Address: "柏市柏1")), 403, "other-municipality");
+            new ResidentEventRequest("address-change", ResidentId: id, Address: "柏市柏1")), 404, "unknown-resident");
         await ProblemAssert.IsProblemAsync(await registry.Client("kashiwa-clerk").GetAsync($"api/municipalities/{RegistryHost.Kashiwa}/residents/{id}"), 404, "unknown-resident");
         // A move-in needs a move-out first.
         await ProblemAssert.IsProblemAsync(await registry.PostEventAsync(RegistryHost.Kashiwa,
@@ -254,7 +254,7 @@ public class ResidentEventTests
 
         // Only the municipality moved out of corrects its move-out.
         await ProblemAssert.IsProblemAsync(await registry.PostEventAsync(RegistryHost.Kashiwa,
-            new ResidentEventRequest("move-out", ResidentId: id, Destination: RegistryHost.Bunkyo)), 403, "other-municipality");
+            new ResidentEventRequest("move-out", ResidentId: id, Destination: RegistryHost.Bunkyo)), 404, "unknown-resident");
         await registry.RecordAsync(RegistryHost.Chiba, new ResidentEventRequest("move-out", ResidentId: id, Destination: RegistryHost.Bunkyo));
         await registry.RecordAsync(RegistryHost.Bunkyo, new ResidentEventRequest("move-in", ResidentId: id, Address: "東京都文京区春日1丁目16番21号"));
 
@@ -317,6 +317,30 @@ public class ResidentEventTests
         Assert.Equal([ResidentEventKind.Birth, ResidentEventKind.AddressChange, ResidentEventKind.MoveOut],
             (await ResidentStore.EventsOfAsync(c, id)).Select(e => e.Kind));
         Assert.Equal(3L, await c.ScalarAsync<long>("SELECT COUNT(*) FROM resident_events"));
+    }
+
+    [Theory, StorageData]
+    public async Task A_re_issue_recorded_today_does_not_stop_an_earlier_death_from_being_recorded_on_its_day(StorageProvider provider)
+    {
+        await using var registry = await RegistryHost.StartAsync(provider);
+        var today = RegisterText.TodayInJapan();
+        string Day(int daysAgo) => RegisterText.ToText(today.AddDays(-daysAgo));
+        var born = await registry.RecordAsync(RegistryHost.Chiba, new ResidentEventRequest("birth", OccurredOn: Day(90),
+            Person: RegistryHost.Person(dateOfBirth: Day(90)), Address: "千葉県千葉市中央区中央1丁目1番1号"));
+        var reissue = await registry.Client("chiba-clerk").PostAsJsonAsync(
+            $"api/municipalities/{RegistryHost.Chiba}/residents/{born.ResidentId}/number-reissue", new ReissueRequest("番号が漏えいした", "person"));
+        Assert.True(reissue.IsSuccessStatusCode);
+        // The death happened last week and is reported now: the re-issue (an administrative act dated today) is no event of the person's life.
+        await registry.RecordAsync(RegistryHost.Chiba, new ResidentEventRequest("death", OccurredOn: Day(7), ResidentId: born.ResidentId));
+        // The events of the person's life still keep their order.
+        var other = await registry.RecordAsync(RegistryHost.Chiba, new ResidentEventRequest("birth", OccurredOn: Day(20),
+            Person: RegistryHost.Person(given: "花子", dateOfBirth: Day(20), sex: "female"), Address: "千葉県千葉市中央区中央1丁目1番1号"));
+        await ProblemAssert.IsProblemAsync(await registry.PostEventAsync(RegistryHost.Chiba,
+            new ResidentEventRequest("death", OccurredOn: Day(21), ResidentId: other.ResidentId)), 400, "occurred-before-birth");
+        // Another municipality learns nothing of the dead person: the answer is the one for a person it does not have.
+        var elsewhere = await ProblemAssert.IsProblemAsync(await registry.PostEventAsync(RegistryHost.Kashiwa,
+            new ResidentEventRequest("address-change", ResidentId: born.ResidentId, Address: "千葉県柏市柏1丁目1番1号")), 404, "unknown-resident");
+        Assert.DoesNotContain("死亡", elsewhere.GetRawText());
     }
 
     private static async Task AssertNothingWrittenAsync(RegistryHost registry)
