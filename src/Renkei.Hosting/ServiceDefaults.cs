@@ -32,6 +32,7 @@ public static class ServiceDefaults
     public static WebApplicationBuilder CreateBuilder(string[] args)
     {
         UseInvariantFormats();
+        KeepNewFilesPrivate();
         return WebApplication.CreateBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false", .. args] });
     }
 
@@ -42,6 +43,25 @@ public static class ServiceDefaults
     /// </summary>
     public static void UseInvariantFormats() =>
         CultureInfo.DefaultThreadCurrentCulture = CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+
+    /// <summary>
+    /// Files the process creates from now on (databases with their journals, logs, a command's output) are its user's
+    /// alone: the Registry's database holds every Individual Number, and with the usual umask any local user could read it.
+    /// </summary>
+    public static void KeepNewFilesPrivate()
+    {
+        if (!OperatingSystem.IsWindows()) _ = SetUmask(0b000_111_111);
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "umask")]
+    private static extern uint SetUmask(uint mask);
+
+    /// <summary>A data folder, new or made by an earlier version, is closed to other users (what is in it may not be).</summary>
+    public static void MakePrivateFolder(string folder)
+    {
+        Directory.CreateDirectory(folder);
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+    }
 
     public static WebApplicationBuilder AddRenkeiDefaults(this WebApplicationBuilder builder, string serviceName)
     {

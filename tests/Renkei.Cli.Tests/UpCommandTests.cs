@@ -50,6 +50,13 @@ public class UpCommandTests
         Assert.Equal("http", pkiPublic.Scheme);
         Assert.Equal(200, (int)(await http.GetAsync(new Uri(pkiPublic, "crl/authentication.crl"))).StatusCode);
         Assert.Equal(ca.Thumbprint, X509CertificateLoader.LoadCertificateFromFile(Path.Combine(folder.Path, "network", "ca.pem")).Thumbprint);
+        // What the network stores is its user's alone: the Registry's database holds every Individual Number.
+        const UnixFileMode others = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute
+            | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
+        if (!OperatingSystem.IsWindows())
+            foreach (var path in new[] { folder.Path, Path.Combine(folder.Path, "registry", "registry.db"), Path.Combine(folder.Path, "registry", "registry.db-wal"),
+                         Path.Combine(folder.Path, "core", "core.db"), Path.Combine(folder.Path, "logs", "registry.log") })
+                Assert.True((File.GetUnixFileMode(path) & others) == 0, $"{path}: {File.GetUnixFileMode(path)}");
 
         // The demo agencies have people with codes and copies: 文京区's child-allowance clerk obtains a
         // demo person's local tax from 柏市 through the core.
