@@ -7,66 +7,59 @@ namespace Renkei.Hosting;
 /// </summary>
 public static class NumberShape
 {
-    /// <summary>The whole text is such a number: an addressee number pasted from the wrong column.</summary>
-    public static bool LooksLikeIndividualNumber(string? s)
-    {
-        if (s is null) return false;
-        var digits = 0;
-        foreach (var ch in s)
-        {
-            if (IsSeparator(ch)) continue;
-            if (!IsDigit(ch)) return false;
-            digits++;
-        }
-        return digits is 11 or 12;
-    }
-
     /// <summary>
-    /// Somewhere in the text is such a number: a run of 11 or 12 digits, separators allowed between them (a longer run,
-    /// such as a 13-digit Corporate Number, is not one).
+    /// Somewhere in the text is such a number: 11 or 12 digits in a row, or in groups with separators between them
+    /// (<c>1234-5678-9018</c>). A group next to it does not hide it (<c>123456789018-1</c>, <c>1 123456789018</c>), but 13 or
+    /// more digits with no separator, such as a Corporate Number, are not one.
     /// </summary>
-    public static bool ContainsIndividualNumber(string? s)
-    {
-        if (s is null) return false;
-        var run = 0;
-        foreach (var ch in s)
-        {
-            if (IsDigit(ch)) run++;
-            else if (!(IsSeparator(ch) && run > 0))
-            {
-                if (run is 11 or 12) return true;
-                run = 0;
-            }
-        }
-        return run is 11 or 12;
-    }
+    public static bool ContainsIndividualNumber(string? s) => s is not null && Spans(s).Any();
 
     /// <summary>
-    /// The text with every such run replaced by asterisks: what an answer or a log repeats of a client's input must not
-    /// carry a number the client typed into the wrong place (ARCHITECTURE.md: no number in error messages).
+    /// The text with every such number's digits replaced by asterisks: what an answer or a log repeats of a client's input
+    /// must not carry a number the client typed into the wrong place (ARCHITECTURE.md: no number in error messages).
     /// </summary>
     public static string? Mask(string? s)
     {
-        if (!ContainsIndividualNumber(s)) return s;
-        var chars = s!.ToCharArray();
-        int start = -1, digits = 0, last = -1;
-        for (var i = 0; i <= chars.Length; i++)
+        if (s is null) return null;
+        char[]? chars = null;
+        foreach (var (first, last) in Spans(s))
         {
-            var ch = i < chars.Length ? chars[i] : '\0';
+            chars ??= s.ToCharArray();
+            for (var i = first; i <= last; i++) if (IsDigit(chars[i])) chars[i] = '*';
+        }
+        return chars is null ? s : new string(chars);
+    }
+
+    /// <summary>
+    /// First and last index of each number found: within a chain of digit groups joined by separators, every run of
+    /// consecutive groups whose digits add up to 11 or 12.
+    /// </summary>
+    private static IEnumerable<(int First, int Last)> Spans(string s)
+    {
+        var chain = new List<(int Start, int End)>();
+        var groupStart = -1;
+        for (var i = 0; i <= s.Length; i++)
+        {
+            var ch = i < s.Length ? s[i] : '\0';
             if (IsDigit(ch))
             {
-                if (digits == 0) start = i;
-                digits++;
-                last = i;
+                if (groupStart < 0) groupStart = i;
+                continue;
             }
-            else if (!(IsSeparator(ch) && digits > 0))
+            if (groupStart >= 0) chain.Add((groupStart, i - 1));
+            groupStart = -1;
+            if (IsSeparator(ch) && chain.Count > 0) continue;
+            for (var a = 0; a < chain.Count; a++)
             {
-                if (digits is 11 or 12)
-                    for (var j = start; j <= last; j++) if (IsDigit(chars[j])) chars[j] = '*';
-                digits = 0;
+                var digits = 0;
+                for (var b = a; b < chain.Count && digits <= 12; b++)
+                {
+                    digits += chain[b].End - chain[b].Start + 1;
+                    if (digits is 11 or 12) yield return (chain[a].Start, chain[b].End);
+                }
             }
+            chain.Clear();
         }
-        return new string(chars);
     }
 
     private static bool IsDigit(char ch) => ch is (>= '0' and <= '9') or (>= '０' and <= '９');

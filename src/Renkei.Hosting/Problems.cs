@@ -43,8 +43,17 @@ public static class Problems
         Result(StatusCodes.Status409Conflict, slug, title, detail);
 
     /// <summary>A request whose fields are wrong: one message per field, in <c>errors</c>.</summary>
-    public static ProblemHttpResult Invalid(IDictionary<string, string[]> errors, string slug = "invalid-request") =>
-        Result(StatusCodes.Status400BadRequest, slug, "入力内容に誤りがあります / The request has invalid fields",
-            string.Join("; ", errors.Select(e => $"{e.Key}: {string.Join(", ", e.Value)}")),
-            new Dictionary<string, object?> { ["errors"] = errors });
+    public static ProblemHttpResult Invalid(IDictionary<string, string[]> errors, string slug = "invalid-request")
+    {
+        // A field's name can repeat the client's input (a path into its JSON), so names and messages are masked as the detail is.
+        var shown = new Dictionary<string, string[]>();
+        foreach (var (field, messages) in errors)
+        {
+            var key = NumberShape.Mask(field)!;
+            shown[key] = [.. shown.GetValueOrDefault(key, []), .. messages.Select(m => NumberShape.Mask(m)!)];
+        }
+        return Result(StatusCodes.Status400BadRequest, slug, "入力内容に誤りがあります / The request has invalid fields",
+            string.Join("; ", shown.Select(e => $"{e.Key}: {string.Join(", ", e.Value)}")),
+            new Dictionary<string, object?> { ["errors"] = shown });
+    }
 }

@@ -52,7 +52,7 @@ public static class CodeManagementApi
 
     /// <summary>An agency's own person number: up to 32 letters, digits or hyphens, and never shaped like an Individual Number.</summary>
     public static bool IsAddresseeNumber(string? s) =>
-        s is { Length: > 0 and <= 32 } && s.All(ch => char.IsAsciiLetterOrDigit(ch) || ch == '-') && !NumberShape.LooksLikeIndividualNumber(s);
+        s is { Length: > 0 and <= 32 } && s.All(ch => char.IsAsciiLetterOrDigit(ch) || ch == '-') && !NumberShape.ContainsIndividualNumber(s);
 
 
     /// <summary>The refusal of a value shaped like an Individual Number where an addressee number belongs, naming the field (never the value); null when it is not.</summary>
@@ -64,7 +64,7 @@ public static class CodeManagementApi
     /// </summary>
     public static ProblemHttpResult? RefuseNumberShaped(string field, IReadOnlyList<string?> values, int? first)
     {
-        var at = values.Select((v, i) => (v, i)).Where(x => NumberShape.LooksLikeIndividualNumber(x.v)).Take(20)
+        var at = values.Select((v, i) => (v, i)).Where(x => NumberShape.ContainsIndividualNumber(x.v)).Take(20)
             .Select(x => first is { } f ? $"{field}[{x.i + f}]" : field).ToList();
         return at.Count == 0 ? null : Problems.BadRequest("addressee-number-looks-like-individual-number",
             "宛名番号が個人番号の形をしています。中間サーバーは個人番号を受け付けません / The addressee number looks like an Individual Number, which the node never accepts",

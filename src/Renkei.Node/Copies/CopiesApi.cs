@@ -152,7 +152,7 @@ public static class CopiesApi
             {
                 return (null, e.InnerException is JsonException || e.Path is null
                     ? $"JSONとして読めません（{(e.BytePositionInLine ?? 0) + 1}バイト目）/ not JSON at byte {(e.BytePositionInLine ?? 0) + 1}"
-                    : ServiceDefaults.DescribeJson(e));
+                    : NumberShape.Mask(ServiceDefaults.DescribeJson(e)));
             }
             var problems = copy is null ? ["空の行です / empty"] : Check(copy.AddresseeNumber, copy.Item, copy.SchemaVersion, copy.Content, layouts);
             return problems.Count > 0 ? (null, string.Join("; ", problems)) : (copy, null);
@@ -194,13 +194,14 @@ public static class CopiesApi
     private static List<string> Check(string? addresseeNumber, string? item, int? version, JsonElement content, DataStandardLayout layouts)
     {
         var errors = new List<string>();
-        if (NumberShape.LooksLikeIndividualNumber(addresseeNumber))
+        if (NumberShape.ContainsIndividualNumber(addresseeNumber))
             errors.Add("addresseeNumber: 個人番号の形をしています。中間サーバーは個人番号を受け付けません / looks like an Individual Number, which the node never accepts");
         else if (!CodeManagementApi.IsAddresseeNumber(addresseeNumber)) errors.Add("addresseeNumber: 宛名番号が不正です / invalid addressee number");
         if (string.IsNullOrWhiteSpace(item)) errors.Add("item: 必須です / is required");
         if (version is null) errors.Add("schemaVersion: 必須です / is required");
         if (errors.Count == 0) errors.AddRange(layouts.Validate(item!, version!.Value, content));
-        return errors;
+        // A problem's path repeats the names in the content: a number given as a name is masked there too.
+        return [.. errors.Select(e => NumberShape.Mask(e)!)];
     }
 
     private static async Task SaveAsync(DbConnection c, DbTransaction tx, string addresseeNumber, string item, int version, JsonElement content, bool withheld, DateTime now)

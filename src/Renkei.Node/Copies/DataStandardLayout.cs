@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using System.Text.Unicode;
+using Renkei.Hosting;
 
 namespace Renkei.Node.Copies;
 
@@ -28,6 +29,8 @@ public sealed partial class DataStandardLayout
         }
     }
 
+    private const string NumberShaped = "個人番号の形をした値は受け付けません / a value shaped like an Individual Number is never kept by the node";
+
     public IEnumerable<(string Item, int Version)> Layouts => schemas.Keys.OrderBy(k => k.Item).ThenBy(k => k.Version);
 
     public JsonElement? Schema(string item, int version) => schemas.TryGetValue((item, version), out var s) ? s : null;
@@ -50,13 +53,17 @@ public sealed partial class DataStandardLayout
     /// </summary>
     private static void Readable(JsonElement value, string path, List<string> problems)
     {
+        // The node never keeps an Individual Number, wherever in a copy it stands: no text of a layout holds 11 or 12 digits
+        // in a row, and a whole number of exactly 12 digits (a hundred billion yen and more) is no amount a person has.
         switch (value.ValueKind)
         {
             case JsonValueKind.String:
                 if (TextProblem(JsonMarshal.GetRawUtf8Value(value), value, default, name: false) is { } text) problems.Add($"{path}: {text}");
+                else if (NumberShape.ContainsIndividualNumber(value.GetString())) problems.Add($"{path}: {NumberShaped}");
                 break;
             case JsonValueKind.Number:
                 if (!value.TryGetDecimal(out _)) problems.Add($"{path}: 数値が大きすぎます（±7.9×10²⁸まで）/ the number is out of range (at most ±7.9e28)");
+                else if (value.TryGetInt64(out var whole) && whole is >= 100_000_000_000 and <= 999_999_999_999) problems.Add($"{path}: {NumberShaped}");
                 break;
             case JsonValueKind.Array:
                 var i = 0;

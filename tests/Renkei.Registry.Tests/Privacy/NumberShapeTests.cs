@@ -16,8 +16,35 @@ public class NumberShapeTests
             if (char.IsAsciiDigit(c) || c is >= '０' and <= '９' || char.IsSurrogate(c)) continue;
             var text = $"1234{c}5678{c}9018";
             var library = IndividualNumber.TryParse(text, out _, out _);
-            Assert.True(library == NumberShape.LooksLikeIndividualNumber(text), $"U+{(int)c:X4}: library {library}, NumberShape {!library}");
+            Assert.True(library == NumberShape.ContainsIndividualNumber(text), $"U+{(int)c:X4}: library {library}, NumberShape {!library}");
             if (library) Assert.Equal($"****{c}****{c}****", NumberShape.Mask(text));
         }
+    }
+
+    [Theory]
+    [InlineData("767995877626-1", "************-1")]
+    [InlineData("767995877626 1", "************ 1")]
+    [InlineData("1 767995877626", "1 ************")]
+    [InlineData("767995877626\u30002025", "************\u30002025")]
+    [InlineData("X-7679-9587-7626", "X-****-****-****")]
+    [InlineData("MN-767995877626", "MN-************")]
+    [InlineData("A767995877626B", "A************B")]
+    [InlineData("note76799587762", "note***********")]
+    public void A_number_is_found_and_masked_whatever_stands_next_to_it(string text, string masked)
+    {
+        Assert.True(NumberShape.ContainsIndividualNumber(text));
+        Assert.Equal(masked, NumberShape.Mask(text));
+    }
+
+    [Theory]
+    [InlineData("5010405001703")]          // a Corporate Number
+    [InlineData("5010405001703-2026")]
+    [InlineData("2026-12-06")]
+    [InlineData("03-1234-5678")]
+    [InlineData("B-000001")]
+    public void Shorter_or_longer_digit_runs_are_not_a_number(string text)
+    {
+        Assert.False(NumberShape.ContainsIndividualNumber(text));
+        Assert.Equal(text, NumberShape.Mask(text));
     }
 }
