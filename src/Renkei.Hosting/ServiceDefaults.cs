@@ -291,6 +291,9 @@ public static class ServiceDefaults
         options.Encoder = JavaScriptEncoder.Create(UnicodeRanges.All);
         // The web defaults read "1" as 1; a number given as a string is a value of the wrong type, refused as such.
         options.NumberHandling = JsonNumberHandling.Strict;
+        // A property given twice ("addresseeNumber" twice, or "Sender" beside "sender") is refused: which one a reader took
+        // would be up to the reader, and a check could pass on one while the other is acted on.
+        options.AllowDuplicateProperties = false;
         if (!options.Converters.OfType<NamedEnumConverter>().Any())
         {
             options.Converters.Add(new NamedEnumConverter());

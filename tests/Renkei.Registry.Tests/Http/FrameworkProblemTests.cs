@@ -107,6 +107,18 @@ public class FrameworkProblemTests
 
     private sealed record Counted(int Count);
 
+    [Theory]
+    [InlineData("{\"count\": 1, \"count\": 2}", true)]
+    [InlineData("{\"count\": 1, \"Count\": 2}", false)]
+    public void A_property_given_twice_is_refused(string json, bool sameName)
+    {
+        var services = ServiceDefaults.Configure(new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web));
+        // A field is read whatever its case, so "Count" beside "count" is the field given twice ...
+        Assert.Throws<System.Text.Json.JsonException>(() => System.Text.Json.JsonSerializer.Deserialize<Counted>(json, services));
+        // ... while free JSON (a copy's content) keeps names as they are written.
+        if (sameName) Assert.Throws<System.Text.Json.JsonException>(() => System.Text.Json.JsonSerializer.Deserialize<System.Text.Json.JsonElement>(json, services));
+    }
+
     [Fact]
     public void A_number_given_as_a_string_is_a_value_of_the_wrong_type()
     {
