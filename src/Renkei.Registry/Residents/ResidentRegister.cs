@@ -23,7 +23,7 @@ public sealed class ResidentRegister(Database database, NumberingAuthority numbe
     /// <summary>The advisory-lock key that orders writers of the event log.</summary>
     public const long EventLogLock = 0x52_45_4E_4B_45_49; // "RENKEI"
 
-    public async Task<(EventReceipt? Receipt, Refusal? Refusal)> RecordAsync(LocalGovernmentCode municipality, ValidEventRequest request)
+    public async Task<(EventReceipt? Receipt, Refusal? Refusal)> RecordAsync(LocalGovernmentCode municipality, ValidEventRequest request, IdempotencyKey? key = null)
     {
         await using var c = await database.OpenAsync();
         await using var tx = await database.BeginSerializedAsync(c, EventLogLock);
@@ -31,6 +31,7 @@ public sealed class ResidentRegister(Database database, NumberingAuthority numbe
         if (!await ResidentStore.MunicipalityExistsAsync(c, tx, municipality))
             return (null, new Refusal(404, "unknown-municipality", "市区町村が登録されていません / Unknown municipality",
                 $"市区町村 {municipality.Digits} は登録されていません / No municipality {municipality.Digits} is registered."));
+        if (key is not null && await key.EarlierAsync(c, tx, municipality) is { } earlier) return earlier;
 
         var (current, refusal) = await FindSubjectAsync(c, tx, municipality, request);
         if (refusal is not null) return (null, refusal);
@@ -109,33 +110,36 @@ public sealed class ResidentRegister(Database database, NumberingAuthority numbe
         });
         await ResidentStore.SaveAsync(c, tx, ResidentProjection.Apply(current, e));
         number ??= await NumberingAuthority.CurrentNumberAsync(c, residentId, tx);
+        var receipt = new EventReceipt(e.Position, e.EventId, e.Kind, residentId, householdId, (code ?? current?.ResidentRecordCode)?.Digits, number?.Digits);
+        if (key is not null) await key.KeepAsync(c, tx, municipality, receipt, now);
         await tx.CommitAsync();
         signal.Notify(e.Position);
-        return (new EventReceipt(e.Position, e.EventId, e.Kind, residentId, householdId, (code ?? current?.ResidentRecordCode)?.Digits, number?.Digits), null);
+        return (receipt, null);
     }
 
     /// <summary>Re-issues the number after a leak (on the person's request or by the mayor).</summary>
-    public async Task<(EventReceipt? Receipt, Refusal? Refusal)> ReissueNumberAsync(LocalGovernmentCode municipality, string residentId, string reason) =>
-        await ChangeAsync(municipality, residentId, ResidentEventKind.NumberReissued, reason, async (c, tx, r, now) =>
+    public async Task<(EventReceipt? Receipt, Refusal? Refusal)> ReissueNumberAsync(LocalGovernmentCode municipality, string residentId, string reason, IdempotencyKey? key = null) =>
+        await ChangeAsync(municipality, residentId, ResidentEventKind.NumberReissued, reason, key, async (c, tx, r, now) =>
         {
             var number = await numbering.ReissueAsync(c, tx, r.ResidentId, r.ResidentRecordCode, reason, now);
             return (null, number);
         });
 
     /// <summary>Gives the resident a new Resident Record Code on request; the number stays.</summary>
-    public async Task<(EventReceipt? Receipt, Refusal? Refusal)> ChangeResidentRecordCodeAsync(LocalGovernmentCode municipality, string residentId) =>
-        await ChangeAsync(municipality, residentId, ResidentEventKind.ResidentRecordCodeChanged, "本人の請求 / on request", async (c, tx, r, now) =>
+    public async Task<(EventReceipt? Receipt, Refusal? Refusal)> ChangeResidentRecordCodeAsync(LocalGovernmentCode municipality, string residentId, IdempotencyKey? key = null) =>
+        await ChangeAsync(municipality, residentId, ResidentEventKind.ResidentRecordCodeChanged, "本人の請求 / on request", key, async (c, tx, r, now) =>
         {
             var code = await numbering.ChangeCodeAsync(c, tx, r.ResidentId, now);
             return (code, (IndividualNumber?)null);
         });
 
     private async Task<(EventReceipt?, Refusal?)> ChangeAsync(LocalGovernmentCode municipality, string residentId, ResidentEventKind kind, string reason,
-        Func<DbConnection, DbTransaction, ResidentRecord, DateTime, Task<(ResidentRecordCode?, IndividualNumber?)>> change)
+        IdempotencyKey? key, Func<DbConnection, DbTransaction, ResidentRecord, DateTime, Task<(ResidentRecordCode?, IndividualNumber?)>> change)
     {
         await using var c = await database.OpenAsync();
         await using var tx = await database.BeginSerializedAsync(c, EventLogLock);
         var now = clock.GetUtcNow().UtcDateTime;
+        if (key is not null && await key.EarlierAsync(c, tx, municipality) is { } earlier) return earlier;
         var current = await ResidentStore.FindAsync(c, residentId, tx);
         if (current is null || current.MunicipalityCode != municipality) return (null, UnknownResident);
         if (!ResidentProjection.Allows(kind, current.Status))
@@ -148,11 +152,12 @@ public sealed class ResidentRegister(Database database, NumberingAuthority numbe
             OccurredOn = RegisterText.TodayInJapan(), RecordedAt = now, ResidentRecordCode = code, Reason = reason,
         });
         await ResidentStore.SaveAsync(c, tx, ResidentProjection.Apply(current, e));
+        number ??= await NumberingAuthority.CurrentNumberAsync(c, residentId, tx);
+        var receipt = new EventReceipt(e.Position, e.EventId, kind, residentId, current.HouseholdId, (code ?? current.ResidentRecordCode).Digits, number?.Digits);
+        if (key is not null) await key.KeepAsync(c, tx, municipality, receipt, now);
         await tx.CommitAsync();
         signal.Notify(e.Position);
-        number ??= await NumberingAuthority.CurrentNumberAsync(c, residentId);
-        return (new EventReceipt(e.Position, e.EventId, kind, residentId, current.HouseholdId,
-            (code ?? current.ResidentRecordCode).Digits, number?.Digits), null);
+        return (receipt, null);
     }
 
     private static async Task<(ResidentRecord?, Refusal?)> FindSubjectAsync(DbConnection c, DbTransaction tx, LocalGovernmentCode municipality, ValidEventRequest request)

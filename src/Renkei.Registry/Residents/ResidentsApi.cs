@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Renkei.Hosting;
 using Renkei.Hosting.Storage;
 using Renkei.Numbers;
@@ -42,13 +43,16 @@ public static class ResidentsApi
     }
 
     private static async Task<Results<Created<EventReceipt>, ProblemHttpResult>> RecordEvent(
-        string code, ResidentEventRequest request, ClaimsPrincipal user, ResidentRegister register)
+        string code, ResidentEventRequest request, ClaimsPrincipal user, ResidentRegister register,
+        [FromHeader(Name = IdempotencyKey.Header)] string? idempotencyKey = null)
     {
         var (municipality, denied) = Authorize(code, user);
         if (denied is not null) return denied;
+        var (key, badKey) = IdempotencyKey.From(idempotencyKey, "events", request);
+        if (badKey is not null) return badKey;
         var (valid, errors) = ResidentEventValidation.Validate(request, RegisterText.TodayInJapan());
         if (valid is null) return Problems.Invalid(errors, "invalid-event");
-        var (receipt, refusal) = await register.RecordAsync(municipality, valid);
+        var (receipt, refusal) = await register.RecordAsync(municipality, valid, key);
         return receipt is not null
             ? TypedResults.Created($"/api/municipalities/{municipality.Digits}/residents/{receipt.ResidentId}", receipt)
             : Problems.Result(refusal!.Status, refusal.Slug, refusal.Title, refusal.Detail);
@@ -90,10 +94,13 @@ public static class ResidentsApi
     }
 
     private static async Task<Results<Ok<EventReceipt>, ProblemHttpResult>> Reissue(
-        string code, string residentId, ReissueRequest request, ClaimsPrincipal user, ResidentRegister register)
+        string code, string residentId, ReissueRequest request, ClaimsPrincipal user, ResidentRegister register,
+        [FromHeader(Name = IdempotencyKey.Header)] string? idempotencyKey = null)
     {
         var (municipality, denied) = Authorize(code, user);
         if (denied is not null) return denied;
+        var (key, badKey) = IdempotencyKey.From(idempotencyKey, $"number-reissue {residentId}", request);
+        if (badKey is not null) return badKey;
         var reason = RegisterText.Normalize(request.Reason);
         var by = request.RequestedBy?.ToLowerInvariant();
         var errors = new Dictionary<string, string[]>();
@@ -102,15 +109,18 @@ public static class ResidentsApi
         else if (!StoredText.IsWellFormed(request.Reason)) errors["reason"] = [StoredText.Refusal];
         if (by is not ("person" or "mayor")) errors["requestedBy"] = ["請求者は person（本人）または mayor（市町村長）です / requestedBy must be person or mayor"];
         if (errors.Count > 0) return Problems.Invalid(errors);
-        var (receipt, refusal) = await register.ReissueNumberAsync(municipality, residentId, $"{by}: {reason}");
+        var (receipt, refusal) = await register.ReissueNumberAsync(municipality, residentId, $"{by}: {reason}", key);
         return receipt is not null ? TypedResults.Ok(receipt) : Problems.Result(refusal!.Status, refusal.Slug, refusal.Title, refusal.Detail);
     }
 
-    private static async Task<Results<Ok<EventReceipt>, ProblemHttpResult>> ChangeCode(string code, string residentId, ClaimsPrincipal user, ResidentRegister register)
+    private static async Task<Results<Ok<EventReceipt>, ProblemHttpResult>> ChangeCode(string code, string residentId, ClaimsPrincipal user, ResidentRegister register,
+        [FromHeader(Name = IdempotencyKey.Header)] string? idempotencyKey = null)
     {
         var (municipality, denied) = Authorize(code, user);
         if (denied is not null) return denied;
-        var (receipt, refusal) = await register.ChangeResidentRecordCodeAsync(municipality, residentId);
+        var (key, badKey) = IdempotencyKey.From(idempotencyKey, $"resident-record-code-change {residentId}", residentId);
+        if (badKey is not null) return badKey;
+        var (receipt, refusal) = await register.ChangeResidentRecordCodeAsync(municipality, residentId, key);
         return receipt is not null ? TypedResults.Ok(receipt) : Problems.Result(refusal!.Status, refusal.Slug, refusal.Title, refusal.Detail);
     }
 
