@@ -191,7 +191,7 @@ public sealed class ProvisionLog(Database database, string party, ECDsa signingK
         for (var attempt = 1; ; attempt++)
         {
             await using var c = await database.OpenAsync();
-            var (seq, previous) = head ??= await ReadHeadAsync(c);
+            var (seq, previous) = head ??= await ReadAppendableHeadAsync(c);
             var written = new List<ProvisionRecord>(entries.Count);
             foreach (var e in entries)
             {
@@ -250,6 +250,31 @@ public sealed class ProvisionLog(Database database, string party, ECDsa signingK
             r => (Seq: Convert.ToInt64(r.GetValue(0)), Hash: r.GetString(1)))).SingleOrDefault();
         return last == default ? (0, Genesis) : last;
     }
+
+    /// <summary>
+    /// The last record, for the next one to chain on, once the log is seen to reach the head this party last signed. A log
+    /// cut at its end (its head row taken away too, or not) that took new records would get a new signed head over the
+    /// cut and hide it; so nothing is appended to it until it is restored. Read when the writer starts or lost a race.
+    /// </summary>
+    private async Task<(long Seq, string Hash)> ReadAppendableHeadAsync(DbConnection c)
+    {
+        // The head first: it is committed with its records, so they are there when the last record is read.
+        var signed = await StoredHeadAsync(c);
+        var last = await ReadHeadAsync(c);
+        var reaches = signed is null
+            ? last.Seq == 0
+            : !signed.HasValidSignature(signingKey) || signed.Count == 0 // under an earlier key: no evidence either way
+              || (signed.Count == last.Seq ? last.Hash : await ChainHashAtAsync(c, signed.Count)) == signed.ChainHash;
+        if (!reaches)
+            throw new InvalidOperationException(
+                $"情報提供等記録（{Party}）が署名済みの先頭に届かないため追記しません（末尾の削除か書き換え）。復元するまで記録できません / " +
+                $"The provision log of {Party} no longer reaches its signed head (records at its end were removed or rewritten, or the head was): " +
+                "nothing is appended to it until it is restored.");
+        return last;
+    }
+
+    private static async Task<string?> ChainHashAtAsync(DbConnection c, long seq) =>
+        (await c.QueryAsync("SELECT chain_hash FROM provision_records WHERE seq = @s", r => r.GetString(0), null, ("s", seq))).SingleOrDefault();
 
     private SignedHead Sign(long count, string chainHash)
     {
@@ -448,7 +473,8 @@ public sealed class ProvisionLog(Database database, string party, ECDsa signingK
     {
         await using var c = await database.OpenAsync();
         // The head first: it is committed with its records, so every record it counts is in the walk that follows.
-        var signed = await StoredHeadAsync(c) is { } h && h.HasValidSignature(signingKey) ? h : null;
+        var stored = await StoredHeadAsync(c);
+        var signed = stored is { } h && h.HasValidSignature(signingKey) ? h : null;
         var chain = Genesis;
         string? chainAtHead = null;
         long expected = 1;
@@ -478,6 +504,10 @@ public sealed class ProvisionLog(Database database, string party, ECDsa signingK
             return new LogCheck(false, outside, $"記録 {outside} は署名された消去の範囲外で消去されています / record {outside} is erased outside the party's signed erasure");
         if (broken is not null) return broken;
         var count = expected - 1;
+        // Every commit of records stores a head with them: records without one had it taken away.
+        if (stored is null && count > 0)
+            return new LogCheck(false, count,
+                $"記録は {count} 件ありますが署名済みの先頭がありません（削除されています）/ the log holds {count} records but no signed head: it was removed");
         if (signed is null || signed.Count == 0) return new LogCheck(true, null);
         if (count < signed.Count)
             return new LogCheck(false, count + 1,

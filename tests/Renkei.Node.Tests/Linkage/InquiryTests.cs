@@ -280,6 +280,46 @@ public class InquiryTests
     }
 
     [Theory, StorageData]
+    public async Task A_log_cut_at_its_end_takes_no_more_records_and_its_head_cannot_be_taken_away_unseen(StorageProvider provider)
+    {
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        var database = network.TenantDatabases[LinkageNetwork.PensionService];
+        using var keys = PartyKeys.Generate();
+        ProvisionEntry Entry(int i) => new(Envelope.NewId(), DateTimeOffset.UtcNow, null, B, K, "child-allowance", "local-tax", $"code-{i}", Outcome.NoData, "no-copy", false);
+        await new ProvisionLog(database, "p", keys.Signing, 7, TimeProvider.System).AppendAllAsync([.. Enumerable.Range(0, 3).Select(Entry)]);
+        async Task<long> CountAsync()
+        {
+            await using var c = await database.OpenAsync();
+            return await c.ScalarAsync<long>("SELECT COUNT(*) FROM provision_records");
+        }
+        await using (var c = await database.OpenAsync())
+        {
+            await LiftAppendOnlyGuardAsync(c, provider);
+            await c.ExecuteAsync("DELETE FROM provision_records WHERE seq = 3");
+        }
+
+        // The party started again reads its head from its records: it must not sign a new head over the cut (two appends
+        // used to make the log read as intact again).
+        var restarted = new ProvisionLog(database, "p", keys.Signing, 7, TimeProvider.System);
+        Assert.Contains("signed head", (await Assert.ThrowsAsync<InvalidOperationException>(() => restarted.AppendAsync(Entry(3)))).Message);
+        Assert.Contains("signed head", (await Assert.ThrowsAsync<InvalidOperationException>(() => restarted.AppendAsync(Entry(4)))).Message);
+        Assert.Equal(2L, await CountAsync());
+        Assert.Equal((false, 3L), ((await restarted.CheckAsync()).Intact, (await restarted.CheckAsync()).FirstBrokenSeq));
+
+        // Taking the head away as well leaves records without a head: still not intact, still nothing appended.
+        await using (var c = await database.OpenAsync())
+        {
+            if (provider == StorageProvider.Postgres) await c.ExecuteAsync("ALTER TABLE provision_heads DISABLE TRIGGER USER");
+            else await c.ExecuteAsync("DROP TRIGGER provision_heads_no_delete");
+            await c.ExecuteAsync("DELETE FROM provision_heads");
+        }
+        Assert.Contains("no signed head", (await restarted.CheckAsync()).Reason);
+        var again = new ProvisionLog(database, "p", keys.Signing, 7, TimeProvider.System);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => again.AppendAsync(Entry(5)));
+        Assert.Equal(2L, await CountAsync());
+    }
+
+    [Theory, StorageData]
     public async Task A_walk_of_the_log_stops_when_its_caller_gives_up(StorageProvider provider)
     {
         await using var network = await LinkageNetwork.StartAsync(provider);
