@@ -32,7 +32,7 @@ public static class RecordsApi
     /// <summary>
     /// The core records the requester's code, so one agency's code finds only what that agency asked. Given the agency
     /// whose code it is, the core translates it into every registered agency's code and finds each record about the person,
-    /// whoever asked (the oversight view); the codes themselves never leave the core.
+    /// whoever asked (the oversight view); the other agencies' codes never leave the core, not even in the records found.
     /// </summary>
     private static async Task<IResult> ListAsync(string? code, string? agency, ProvisionLog log, AgencyStore agencies, AgencyCodes codes)
     {
@@ -47,6 +47,8 @@ public static class RecordsApi
             return Problems.NotFound("unknown-code", "この機関の符号ではありません / Not a code of this agency", "この符号はその機関に発行されたものではありません / The code was not issued to that agency.");
         var translated = all.Select(a => codes.Issue(a.AgencyId, linkKey)).ToList();
         System.Security.Cryptography.CryptographicOperations.ZeroMemory(linkKey);
-        return TypedResults.Ok(await log.ListByCodesAsync(translated));
+        // Each record holds its requester's code for the person: shown beside the others, they would link the person's codes
+        // across agencies, which is what codes exist to prevent. Only the code the caller gave stays.
+        return TypedResults.Ok((await log.ListByCodesAsync(translated)).Select(r => r.Code == code ? r : r with { Code = null }).ToList());
     }
 }

@@ -32,6 +32,10 @@ public class CoreRecordsTests
         // With the agency whose code it is: everything about the person, from either agency's code.
         Assert.Equal([byBunkyo, byKashiwa], await Ids($"code={codeAtB}&agency={B}"));
         Assert.Equal([byBunkyo, byKashiwa], await Ids($"code={codeAtK}&agency={K}"));
+        // The records found keep only the code the caller gave: the other agency's code for the person never leaves the core.
+        var found = (await LinkageNetwork.Ensure(await core.GetAsync($"api/records?code={codeAtB}&agency={B}"))).GetRawText();
+        Assert.Contains(codeAtB!, found);
+        Assert.DoesNotContain(codeAtK!, found);
 
         await ProblemAssert.IsProblemAsync(await core.GetAsync($"api/records?code={codeAtK}&agency={B}"), 404, "unknown-code");
         await ProblemAssert.IsProblemAsync(await core.GetAsync($"api/records?code={codeAtB}&agency=999999"), 404, "unknown-agency");
