@@ -119,6 +119,45 @@ public sealed class RevocationTests
     }
 
     [Theory, StorageData]
+    public async Task The_follower_goes_on_after_its_own_database_failed_and_revokes_what_came_meanwhile(StorageProvider provider)
+    {
+        await using var sandbox = await PkiSandbox.StartAsync(provider);
+        var resident = await sandbox.RegisterResidentAsync();
+        var card = await sandbox.IssueCardAsync(resident);
+        var database = sandbox.Pki.Services.GetRequiredService<Database>();
+        // The PKI's database fails under the follower (a restart, a lock held, no connection left): here its feed table goes.
+        await using (var c = await database.OpenAsync()) await c.ExecuteAsync("ALTER TABLE registry_feed RENAME TO registry_feed_away");
+        await sandbox.RecordAsync(new { kind = "death", residentId = resident.ResidentId });
+        await Task.Delay(1500);
+        Assert.Equal("good", await StatusAsync(sandbox, card.SigningCertificate, CertificateKind.Signing));
+        await using (var c = await database.OpenAsync()) await c.ExecuteAsync("ALTER TABLE registry_feed_away RENAME TO registry_feed");
+        // It used to stop for good on any error but the Registry's, while the PKI went on answering: the death never revoked.
+        await WaitForStatusAsync(sandbox, card, CertificateKind.Authentication, "revoked");
+        Assert.Equal("revoked", await StatusAsync(sandbox, card.SigningCertificate, CertificateKind.Signing));
+    }
+
+    [Theory, StorageData]
+    public async Task A_death_revokes_a_card_issued_in_the_moment_after_it_was_recorded(StorageProvider provider)
+    {
+        await using var sandbox = await PkiSandbox.StartAsync(provider);
+        await sandbox.StartPkiAsync(s => s["Pki:FollowRegistryEvents"] = "false");
+        var resident = await sandbox.RegisterResidentAsync();
+        var card = await sandbox.IssueCardAsync(resident);
+        await sandbox.RecordAsync(new { kind = "death", residentId = resident.ResidentId });
+        // The Registry answered the issuance just before the death was recorded, and the card was stored just after:
+        // its issue time is later than the death's.
+        var database = sandbox.Pki.Services.GetRequiredService<Database>();
+        await using (var c = await database.OpenAsync())
+        {
+            await c.ExecuteAsync("UPDATE certificates SET issued_at = '2999-01-01T00:00:00.0000000Z'");
+            await c.ExecuteAsync("UPDATE cards SET issued_at = '2999-01-01T00:00:00.0000000Z'");
+        }
+        await sandbox.StartPkiAsync();
+        await WaitForStatusAsync(sandbox, card, CertificateKind.Signing, "revoked");
+        Assert.Equal("revoked", await StatusAsync(sandbox, card.AuthenticationCertificate, CertificateKind.Authentication));
+    }
+
+    [Theory, StorageData]
     public async Task A_change_read_late_does_not_revoke_a_card_issued_after_it(StorageProvider provider)
     {
         await using var sandbox = await PkiSandbox.StartAsync(provider);

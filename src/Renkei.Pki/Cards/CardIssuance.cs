@@ -85,6 +85,23 @@ public sealed class CardIssuance(
                 "何も発行していません。もう一度お試しください / Nothing was issued; try again."));
         }
         revocation.Published(superseded);
+        // The Registry answered before the card was made: a death (or a move abroad) recorded since, which the revocation
+        // follower may already have applied before this card existed, would leave it valid. Asked again now, it cannot.
+        var (again, _) = await registry.ByNumberAsync(number.Digits, ct);
+        if (again is not null && again.Status != "resident")
+        {
+            await using (var c = await database.OpenAsync(ct))
+            {
+                await using var tx = await database.BeginSerializedAsync(c, CardStore.LockKey(identity.ResidentId), ct);
+                var withdrawn = await CertificateStore.RevokeOfResidentAsync(c, tx, identity.ResidentId,
+                    [CertificateKind.Signing, CertificateKind.Authentication], RevocationReason.HolderGone, clock.GetUtcNow().UtcDateTime, cardId);
+                await CardStore.HolderGoneAsync(c, tx, identity.ResidentId, CardStore.Always, clock.GetUtcNow().UtcDateTime);
+                await tx.CommitAsync(ct);
+                revocation.Published(withdrawn);
+            }
+            return (null, new CardRefusal(409, "not-a-resident", "住民登録がないため発行できません / The person is not a registered resident",
+                "発行中に住民登録が変わったため、発行した証明書を失効しました / The resident record changed while the card was issued: its certificates were revoked."));
+        }
         return (new CardIssued(cardId, identity.ResidentId, identity.MunicipalityCode, cardExpires.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
             new HolderView(holder.Name, holder.Address, identity.DateOfBirth, identity.Sex),
             signingCert.ExportCertificatePem() + "\n", authenticationCert.ExportCertificatePem() + "\n",

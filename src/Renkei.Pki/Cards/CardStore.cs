@@ -26,6 +26,9 @@ public static class CardStore
             ("s", status), ("t", CertificateStore.Text(now)), ("i", cardId));
 
     /// <summary>Marks a resident's active cards issued before <paramref name="before"/> holder-gone (a death or a move abroad).</summary>
+    /// <summary>A bound no issue time reaches: every active card of the resident.</summary>
+    public static readonly DateTime Always = DateTime.SpecifyKind(DateTime.MaxValue, DateTimeKind.Utc);
+
     public static Task<int> HolderGoneAsync(DbConnection c, DbTransaction tx, string residentId, DateTime before, DateTime now) =>
         c.ExecuteAsync("UPDATE cards SET status = 'holder-gone', status_changed_at = @t WHERE resident_id = @r AND status = 'active' AND issued_at < @b", tx,
             ("t", CertificateStore.Text(now)), ("r", residentId), ("b", CertificateStore.Text(before)));

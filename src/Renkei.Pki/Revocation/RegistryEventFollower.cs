@@ -1,5 +1,6 @@
 using Renkei.Hosting.Storage;
 using Renkei.Pki.Authorities;
+using Renkei.Pki.Cards;
 using Renkei.Pki.Certificates;
 using Renkei.Pki.Registry;
 
@@ -23,13 +24,18 @@ public sealed class RegistryEventFollower(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        await using (var c = await database.OpenAsync(stoppingToken))
-            Position = await c.ScalarAsync<long?>("SELECT position FROM registry_feed WHERE id = 1") ?? 0;
         var failures = 0;
+        var started = false;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
+                if (!started)
+                {
+                    await using (var c = await database.OpenAsync(stoppingToken))
+                        Position = await c.ScalarAsync<long?>("SELECT position FROM registry_feed WHERE id = 1") ?? 0;
+                    started = true;
+                }
                 var registry = services.GetRequiredService<RegistryClient>();
                 var page = await registry.EventsAsync(Position, options.RegistryWaitSeconds, stoppingToken);
                 foreach (var e in page.Events) await ApplyAsync(registry, e, stoppingToken);
@@ -37,10 +43,16 @@ public sealed class RegistryEventFollower(
                 failures = 0;
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { return; }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException)
+            catch (Exception e)
             {
+                // Whatever failed, the Registry, the network or the PKI's own database (restarted, locked, out of connections),
+                // the follower waits and goes on: were it to stop, no death would revoke a certificate again while the PKI
+                // went on answering as if all were well.
                 failures++;
-                logger.LogWarning("Registry event feed unavailable ({Failures} in a row): {Message}", failures, e.Message);
+                if (e is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException)
+                    logger.LogWarning("Registry event feed unavailable ({Failures} in a row): {Message}", failures, e.Message);
+                else
+                    logger.LogError("Registry events could not be applied ({Failures} in a row), trying again: {Error} {Message}", failures, e.GetType().Name, e.Message);
                 await Task.Delay(TimeSpan.FromSeconds(Math.Min(30, failures)), stoppingToken);
             }
         }
@@ -74,12 +86,15 @@ public sealed class RegistryEventFollower(
         {
             await using var tx = await c.BeginTransactionAsync();
             var now = clock.GetUtcNow().UtcDateTime;
-            // Only certificates issued before the change was recorded: a card issued after it already carries the new items.
             foreach (var (residentId, kinds, reason, recordedAt) in revocations)
             {
-                revoked.AddRange(await CertificateStore.RevokeOfResidentAsync(c, tx, residentId, kinds, reason, now, issuedBefore: recordedAt));
+                // A changed item: only certificates issued before the change was recorded (a card issued after it carries the
+                // new items). A holder gone: every certificate, also one issued in the moment between the Registry's answer
+                // to the issuance and the death (a card cannot outlive its holder).
+                var before = reason == RevocationReason.HolderGone ? CardStore.Always : recordedAt;
+                revoked.AddRange(await CertificateStore.RevokeOfResidentAsync(c, tx, residentId, kinds, reason, now, issuedBefore: before));
                 // The card goes with its holder, so that the counter sees it is no longer in use.
-                if (reason == RevocationReason.HolderGone) await Cards.CardStore.HolderGoneAsync(c, tx, residentId, recordedAt, now);
+                if (reason == RevocationReason.HolderGone) await CardStore.HolderGoneAsync(c, tx, residentId, before, now);
             }
             var updated = await c.ExecuteAsync("UPDATE registry_feed SET position = @p, updated_at = @t WHERE id = 1", tx,
                 ("p", position), ("t", CertificateStore.Text(now)));
