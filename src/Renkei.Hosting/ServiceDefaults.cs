@@ -204,6 +204,13 @@ public static class ServiceDefaults
             case StatusCodes.Status413PayloadTooLarge:
                 TooLarge(problem, context.HttpContext);
                 break;
+            // The database could not take it now (locked, out of connections, restarting): worth sending again.
+            case StatusCodes.Status503ServiceUnavailable when Database.IsBusy(context.Exception):
+                problem.Type = Problems.Type("service-busy");
+                problem.Title = "混み合っています / The service is busy";
+                problem.Detail = "要求は完了していません。少し待ってからもう一度送ってください / The request was not completed: send it again in a moment.";
+                context.HttpContext.Response.Headers.RetryAfter = "1";
+                break;
             // A fault of the service: the log has the exception; the answer says nothing of it (it may name data).
             case >= StatusCodes.Status500InternalServerError when context.Exception is not null:
                 problem.Type = Problems.Type("internal-error");
@@ -310,7 +317,8 @@ public static class ServiceDefaults
         // A malformed body or query is the client's fault: 400 with a problem, never a 500.
         app.UseExceptionHandler(new ExceptionHandlerOptions
         {
-            StatusCodeSelector = e => e is BadHttpRequestException b ? b.StatusCode : StatusCodes.Status500InternalServerError,
+            StatusCodeSelector = e => e is BadHttpRequestException b ? b.StatusCode
+                : Database.IsBusy(e) ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status500InternalServerError,
             SuppressDiagnosticsCallback = c => c.Exception is BadHttpRequestException,
         });
         app.UseStatusCodePages();

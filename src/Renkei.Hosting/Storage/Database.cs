@@ -80,7 +80,9 @@ public sealed class Database
         await connection.OpenAsync(ct);
         await using var pragma = connection.CreateCommand();
         // The busy timeout first: switching a new file to WAL waits, rather than fails, while another connection does the same.
-        pragma.CommandText = "PRAGMA busy_timeout=10000; PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;";
+        // synchronous=FULL syncs the WAL at each commit: what a party answered after committing (a provision record, an event)
+        // survives a power cut too, not only a crash of the process.
+        pragma.CommandText = "PRAGMA busy_timeout=10000; PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL;";
         await pragma.ExecuteNonQueryAsync(ct);
         return connection;
     }
@@ -103,6 +105,18 @@ public sealed class Database
 
     /// <summary>SQL that returns the id of the row just inserted, appended to an INSERT.</summary>
     public string ReturningId(string column) => $" RETURNING {column}";
+
+    /// <summary>
+    /// True when the database could not take the request just now but may in a moment: SQLite busy or locked, PostgreSQL out
+    /// of connections (the server's or the pool's), a deadlock or serialization failure, a server restarting or its
+    /// connection lost. The client gets 503 with Retry-After rather than a 500 that reads as a fault.
+    /// </summary>
+    public static bool IsBusy(Exception? e)
+    {
+        for (; e is not null; e = e.InnerException)
+            if (e is SqliteException { SqliteErrorCode: 5 or 6 } || e is NpgsqlException { IsTransient: true }) return true;
+        return false;
+    }
 
     /// <summary>True when an exception is a unique-constraint violation.</summary>
     public static bool IsUniqueViolation(Exception e) => e switch

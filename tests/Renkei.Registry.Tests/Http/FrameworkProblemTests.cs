@@ -107,6 +107,18 @@ public class FrameworkProblemTests
 
     private sealed record Counted(int Count);
 
+    [Fact]
+    public void A_database_that_cannot_take_a_request_now_is_told_apart_from_a_fault()
+    {
+        Assert.True(Database.IsBusy(new Microsoft.Data.Sqlite.SqliteException("database is locked", 5)));
+        Assert.True(Database.IsBusy(new Microsoft.Data.Sqlite.SqliteException("database table is locked", 6)));
+        Assert.True(Database.IsBusy(new InvalidOperationException("wrapped", new Npgsql.PostgresException("too many clients", "FATAL", "FATAL", "53300"))));
+        Assert.True(Database.IsBusy(new Npgsql.PostgresException("deadlock detected", "ERROR", "ERROR", "40P01")));
+        Assert.False(Database.IsBusy(new Microsoft.Data.Sqlite.SqliteException("no such table", 1)));
+        Assert.False(Database.IsBusy(new Npgsql.PostgresException("relation does not exist", "ERROR", "ERROR", "42P01")));
+        Assert.False(Database.IsBusy(new InvalidOperationException("a fault")));
+    }
+
     [Theory]
     [InlineData("{\"count\": 1, \"count\": 2}", true)]
     [InlineData("{\"count\": 1, \"Count\": 2}", false)]
