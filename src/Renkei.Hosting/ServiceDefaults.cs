@@ -14,6 +14,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.OpenApi;
 using Renkei.Hosting.Storage;
 using Renkei.Hosting.Tls;
@@ -70,6 +71,8 @@ public static class ServiceDefaults
         // Stream-based reader of earlier versions reports the 413.
         AppContext.SetSwitch("Microsoft.AspNetCore.UseStreamBasedJsonParsing", true);
         builder.Services.ConfigureHttpJsonOptions(o => Configure(o.SerializerOptions));
+        builder.Logging.AddConsoleFormatter<LogText.ConsoleLine, Microsoft.Extensions.Logging.Console.ConsoleFormatterOptions>();
+        builder.Logging.AddConsole(o => o.FormatterName = LogText.ConsoleLine.FormatterName);
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = Describe);
         builder.Services.AddSingleton<IProblemDetailsWriter, AnyAcceptProblemWriter>();
         // Unreadable bodies and parameters reach the exception handler, which describes them (400, never 500).

@@ -45,8 +45,11 @@ internal static class ServiceLog
 
         public void Format(LogEvent logEvent, TextWriter output)
         {
+            // The values a message repeats (an envelope's kind, say) are escaped: a newline in one would forge a line.
+            var safe = new LogEvent(logEvent.Timestamp, logEvent.Level, logEvent.Exception, logEvent.MessageTemplate,
+                logEvent.Properties.Select(p => new LogEventProperty(p.Key, p.Value is ScalarValue { Value: string s } ? new ScalarValue(LogText.Escape(s)) : p.Value)));
             using var text = new StringWriter();
-            line.Format(logEvent, text);
+            line.Format(safe, text);
             output.Write(NumberShape.Mask(text.ToString()));
         }
     }

@@ -47,4 +47,11 @@ public class NumberShapeTests
         Assert.False(NumberShape.ContainsIndividualNumber(text));
         Assert.Equal(text, NumberShape.Mask(text));
     }
+
+    [Fact]
+    public void A_value_a_log_line_repeats_keeps_to_its_line_and_shows_no_number()
+    {
+        Assert.Equal(@"kind\u000A[ERR] forged\u001B[31m\u202E ************", LogText.Safe("kind\n[ERR] forged\u001b[31m\u202e 123456789018"));
+        Assert.Equal("申請 / inquiry", LogText.Safe("申請 / inquiry"));
+    }
 }

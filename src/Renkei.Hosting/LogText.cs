@@ -1,0 +1,53 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging.Console;
+
+namespace Renkei.Hosting;
+
+/// <summary>
+/// What a log line may carry of a request: no Individual Number (masked as problem details are; ARCHITECTURE.md,
+/// invariant 2) and no control or invisible formatting character. A node's certificate was enough to put a newline,
+/// a fake "[ERR]" line and a terminal escape into the core's log through an envelope's kind.
+/// </summary>
+public static class LogText
+{
+    /// <summary>The text with control characters, line and paragraph separators and invisible format characters as \uXXXX.</summary>
+    public static string Escape(string text)
+    {
+        if (!text.Any(Unsafe)) return text;
+        var escaped = new System.Text.StringBuilder(text.Length + 16);
+        foreach (var ch in text)
+            if (Unsafe(ch)) escaped.Append("\\u").Append(((int)ch).ToString("X4", System.Globalization.CultureInfo.InvariantCulture));
+            else escaped.Append(ch);
+        return escaped.ToString();
+    }
+
+    /// <summary>A value repeated from a request, as a log line may hold it: escaped, then masked.</summary>
+    public static string Safe(string text) => NumberShape.Mask(Escape(text))!;
+
+    private static bool Unsafe(char ch) =>
+        char.IsControl(ch) || ch is '\u2028' or '\u2029' || char.GetUnicodeCategory(ch) == System.Globalization.UnicodeCategory.Format;
+
+    /// <summary>
+    /// Every service's console: one line an entry, its message escaped and masked (a standalone service's console was
+    /// neither), an exception after it masked.
+    /// </summary>
+    internal sealed class ConsoleLine() : ConsoleFormatter(FormatterName)
+    {
+        public const string FormatterName = "renkei";
+
+        public override void Write<TState>(in LogEntry<TState> entry, IExternalScopeProvider? scopeProvider, TextWriter writer)
+        {
+            var message = entry.Formatter(entry.State, entry.Exception);
+            if (string.IsNullOrEmpty(message) && entry.Exception is null) return;
+            var level = entry.LogLevel switch
+            {
+                LogLevel.Trace => "trce", LogLevel.Debug => "dbug", LogLevel.Information => "info", LogLevel.Warning => "warn",
+                LogLevel.Error => "fail", _ => "crit",
+            };
+            writer.Write($"{level}: {entry.Category}: {Safe(message ?? "")}");
+            if (entry.Exception is not null) writer.Write(Environment.NewLine + NumberShape.Mask(entry.Exception.ToString()));
+            writer.WriteLine();
+        }
+    }
+}
