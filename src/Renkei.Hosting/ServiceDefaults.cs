@@ -7,6 +7,7 @@ using System.Text.Json.Serialization;
 using System.Text.Unicode;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
@@ -71,6 +72,8 @@ public static class ServiceDefaults
         // Stream-based reader of earlier versions reports the 413.
         AppContext.SetSwitch("Microsoft.AspNetCore.UseStreamBasedJsonParsing", true);
         builder.Services.ConfigureHttpJsonOptions(o => Configure(o.SerializerOptions));
+        // The answers do not say which web server made them.
+        builder.WebHost.ConfigureKestrel(k => k.AddServerHeader = false);
         builder.Logging.AddConsoleFormatter<LogText.ConsoleLine, Microsoft.Extensions.Logging.Console.ConsoleFormatterOptions>();
         builder.Logging.AddConsole(o => o.FormatterName = LogText.ConsoleLine.FormatterName);
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = Describe);
@@ -325,6 +328,12 @@ public static class ServiceDefaults
             SuppressDiagnosticsCallback = c => c.Exception is BadHttpRequestException,
         });
         app.UseStatusCodePages();
+        // Answers of the APIs hold people's data (numbers, the basic four, copies): no cache along the way keeps them.
+        app.Use((context, next) =>
+        {
+            if (context.Request.Path.StartsWithSegments("/api")) context.Response.Headers.CacheControl = "no-store";
+            return next(context);
+        });
         app.Use(RequestChecks.InvokeAsync);
         app.UseAuthentication();
         app.UseAuthorization();

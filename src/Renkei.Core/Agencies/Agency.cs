@@ -58,8 +58,9 @@ public sealed record AgencyRegistration(
             else if (number.Digits != agencyId)
                 errors["agencyId"] = ["機関IDは法人番号と一致させてください / agencyId must equal the corporate number"];
         }
-        if (!Uri.TryCreate(NodeAddress, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
-            errors["nodeAddress"] = ["中間サーバーのURLが不正です / nodeAddress must be an absolute http(s) URL"];
+        // The core relays to this address under mutual TLS; a plain-HTTP one would carry the messages in the clear.
+        if (!Uri.TryCreate(NodeAddress, UriKind.Absolute, out var uri) || uri.Scheme != "https")
+            errors["nodeAddress"] = ["中間サーバーのURLは https の絶対URLです / nodeAddress must be an absolute https URL"];
         if (NodeId is not null && !Renkei.Hosting.Tls.NetworkIdentity.IsNodeId(NodeId))
             errors["nodeId"] = ["中間サーバーIDは英小文字・数字・ハイフン63文字以内です / nodeId is 1 to 63 lower-case letters, digits or hyphens (the id in the node's certificate, urn:renkei:node:{nodeId})"];
         if (!IsPublicKey(SigningKey, ecdh: false)) errors["signingKey"] = ["署名用公開鍵が不正です / signingKey must be a base64 P-256 SubjectPublicKeyInfo"];

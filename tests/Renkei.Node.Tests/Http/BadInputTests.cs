@@ -39,6 +39,10 @@ public class BadInputTests
             await operatorClient.PutAsync($"api/agencies/{K}", RawBody.Json(Registration("\"municipality\"", new string('柏', 101)))), 400, "invalid-request");
         Assert.True(tooLong.GetProperty("errors").TryGetProperty("name", out _));
         await LinkageNetwork.Ensure(await operatorClient.PutAsync($"api/agencies/{K}", RawBody.Json(Registration("\"municipality\"", new string('柏', 100)))));
+        // The core relays under mutual TLS: a node at a plain-HTTP address would get the messages in the clear.
+        var plain = Registration("\"municipality\"").Replace(network.Node.ToString(), network.Node.ToString().Replace("https://", "http://"));
+        var http = await ProblemAssert.IsProblemAsync(await operatorClient.PutAsync($"api/agencies/{K}", RawBody.Json(plain)), 400, "invalid-request");
+        Assert.True(http.GetProperty("errors").TryGetProperty("nodeAddress", out _));
 
         // Nothing refused was stored: the register still reads, with the kind it had.
         var agencies = await LinkageNetwork.Ensure(await network.CoreClient().GetAsync("api/agencies/"));

@@ -24,6 +24,16 @@ public class BadInputTests
     private static async Task<int> ResidentsAsync(RegistryHost registry) =>
         (await registry.Client("chiba-clerk").GetFromJsonAsync<JsonElement>($"api/municipalities/{RegistryHost.Chiba}/residents")).GetArrayLength();
 
+    [Fact]
+    public async Task Api_answers_are_not_stored_by_caches_and_do_not_name_the_web_server()
+    {
+        await using var registry = await RegistryHost.StartAsync(StorageProvider.Sqlite);
+        var response = await registry.Client("chiba-clerk").GetAsync($"api/municipalities/{RegistryHost.Chiba}/residents");
+        Assert.True(response.IsSuccessStatusCode);
+        Assert.True(response.Headers.CacheControl?.NoStore);
+        Assert.False(response.Headers.Contains("Server"));
+    }
+
     [Theory, StorageData]
     public async Task A_fault_of_the_service_is_a_problem_of_ours_that_tells_nothing_of_the_fault(StorageProvider provider)
     {
