@@ -21,7 +21,7 @@ public static class RecordsApi
         // Tree heads and consistency proofs are hashes and sizes, nothing about anyone: public, so that every node and
         // auditor can witness the core's log without a token of the core's.
         var open = app.MapGroup("/api/records").WithTags("Records");
-        open.MapGet("/tree-head", async (ProvisionLog log, CancellationToken ct) => TypedResults.Ok(await log.TreeHeadAsync(ct)))
+        open.MapGet("/tree-head", (ProvisionLog log, CancellationToken ct) => RecordProofsApi.TreeHeadAsync(log, ct))
             .WithSummary("The signed root of the Merkle tree over the whole log (public): keep it to ask for a consistency proof later.");
         open.MapGet("/consistency", async Task<Results<Ok<ConsistencyProof>, ProblemHttpResult>> (long? from, ProvisionLog log, CancellationToken ct) =>
             await RecordProofsApi.ConsistencyAsync(log, from, ct))

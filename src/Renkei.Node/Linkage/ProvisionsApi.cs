@@ -108,7 +108,7 @@ public static class ProvisionsApi
         group.MapGet("/tree-head", async Task<Results<Ok<SignedTreeHead>, ProblemHttpResult>> (string agencyId, ClaimsPrincipal user, TenantDirectory tenants, CancellationToken ct) =>
         {
             var (tenant, problem) = tenants.Enter(user, agencyId, "records");
-            return tenant is null ? problem! : TypedResults.Ok(await tenant.Records.TreeHeadAsync(ct));
+            return tenant is null ? problem! : await RecordProofsApi.TreeHeadAsync(tenant.Records, ct);
         }).WithSummary("The signed root of the Merkle tree over the tenant's whole log: keep it to ask for a consistency proof later.");
         group.MapGet("/consistency", async Task<Results<Ok<ConsistencyProof>, ProblemHttpResult>> (string agencyId, long? from, ClaimsPrincipal user, TenantDirectory tenants, CancellationToken ct) =>
         {

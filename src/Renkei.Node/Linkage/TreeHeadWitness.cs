@@ -30,14 +30,18 @@ public sealed class TreeHeadWitness(TenantDirectory tenants, CoreLink core, Time
                 foreach (var tenant in tenants.All)
                 {
                     try { await WitnessAsync(tenant, stopping); }
-                    catch (Exception e) when (Passing(e))
+                    catch (MissingRecordsException e)
                     {
-                        log.LogWarning("The tree head of tenant {AgencyId} was not witnessed this time: {Error}", tenant.AgencyId, e.GetType().Name);
+                        log.LogError("The provision records of tenant {AgencyId} cannot be witnessed: {Reason}", tenant.AgencyId, e.Message);
+                    }
+                    catch (Exception e) when (e is not OperationCanceledException || !stopping.IsCancellationRequested)
+                    {
+                        Failed(e, "The tree head of tenant {AgencyId} was not witnessed this time: {Error}", tenant.AgencyId);
                     }
                     try { await KeepCoreHeadAsync(tenant, stopping); }
-                    catch (Exception e) when (Passing(e))
+                    catch (Exception e) when (e is not OperationCanceledException || !stopping.IsCancellationRequested)
                     {
-                        log.LogWarning("Tenant {AgencyId} kept no new tree head of the core this time: {Error}", tenant.AgencyId, e.GetType().Name);
+                        Failed(e, "Tenant {AgencyId} kept no new tree head of the core this time: {Error}", tenant.AgencyId);
                     }
                 }
             }
@@ -61,7 +65,14 @@ public sealed class TreeHeadWitness(TenantDirectory tenants, CoreLink core, Time
             log.LogError("Tenant {AgencyId} holds fewer provision records than the {Size} the core witnessed: records were removed", tenant.AgencyId, from);
             return null;
         }
-        if (witnessed is not null && proof.Head.Size == witnessed.Size) return witnessed;
+        if (witnessed is not null && proof.Head.Size == witnessed.Size)
+        {
+            if (proof.Head.RootHash == witnessed.RootHash) return witnessed;
+            // As many records as the core witnessed, but other ones: rewritten (or reordered) since.
+            log.LogError("Tenant {AgencyId} holds {Size} provision records, as the core witnessed, but not the same ones: records were rewritten",
+                tenant.AgencyId, from);
+            return null;
+        }
         var message = Envelope.Create(tenant.AgencyId, CoreLink.CoreParty, ConsistencyProof.MessageKind, JsonSerializer.Serialize(proof, ServiceDefaults.Json),
             tenant.Keys.Signing, time);
         using var response = await client.PostAsync("api/witness", message.ToHttpContent(), ct);
@@ -73,9 +84,17 @@ public sealed class TreeHeadWitness(TenantDirectory tenants, CoreLink core, Time
         return await LinkageResponse<SignedTreeHead>(response, ct);
     }
 
-    /// <summary>A failure that the next pass may not see again (the core unreachable, a database busy).</summary>
-    private static bool Passing(Exception e) =>
-        e is HttpRequestException or TaskCanceledException or InvalidOperationException or JsonException or System.Data.Common.DbException;
+    /// <summary>
+    /// A failure that the next pass may not see again (the core unreachable, a database busy) is a warning; any other is an
+    /// error, and the witness goes on with the next tenant and the next pass rather than stopping for good.
+    /// </summary>
+    private void Failed(Exception e, string message, string agencyId)
+    {
+        if (e is HttpRequestException or TaskCanceledException or InvalidOperationException or JsonException or System.Data.Common.DbException)
+            log.LogWarning(message, agencyId, e.GetType().Name);
+        else
+            log.LogError(message, agencyId, e.GetType().Name + ": " + e.Message);
+    }
 
     /// <summary>
     /// Keeps the core's signed tree head in the tenant's database if the core proves it extends the head kept before (the
@@ -90,9 +109,10 @@ public sealed class TreeHeadWitness(TenantDirectory tenants, CoreLink core, Time
         var head = await LinkageResponse<SignedTreeHead>(response, ct);
         if (head.Party != CoreLink.CoreParty || !head.HasValidSignature(coreKey))
             throw new InvalidOperationException("the core's tree head does not bear the core's signature");
-        if (head.Size == 0) return null; // nothing recorded yet, nothing to witness
         await using var c = await tenant.Database.OpenAsync(ct);
         var kept = await KeptCoreHeadAsync(c);
+        // Nothing recorded yet, nothing to witness; but a core that had records and now has none lost them all.
+        if (head.Size == 0) return kept is null ? null : Inconsistent(tenant, kept);
         if (kept is not null && head.Size <= kept.Size)
         {
             if (head.Size == kept.Size && head.RootHash == kept.RootHash) return kept;

@@ -10,7 +10,9 @@ public static class RecordProofsApi
     /// <summary>A record's inclusion proof, or why there is none: no such record, or one erased after its retention.</summary>
     public static async Task<Results<Ok<InclusionProof>, ProblemHttpResult>> InclusionAsync(ProvisionLog log, string recordId)
     {
-        var proof = await log.ProveAsync(recordId);
+        InclusionProof? proof;
+        try { proof = await log.ProveAsync(recordId); }
+        catch (MissingRecordsException e) { return Missing(e); }
         if (proof is null) return Problems.NotFound("unknown-record", "記録がありません / No such record");
         if (proof.Record.ErasedAt is { } erased)
             return Problems.Result(410, "record-erased", "保存期間を過ぎて消去された記録です / The record was erased after its retention",
@@ -24,8 +26,24 @@ public static class RecordProofsApi
     {
         if (from is not > 0)
             return Problems.BadRequest("invalid-size", "from には保管した署名済みツリーヘッドの件数（1 以上）を指定してください / from must be the size (1 or more) of a signed tree head you kept");
-        return await log.ProveConsistencyAsync(from.Value, ct) is { } proof
-            ? TypedResults.Ok(proof)
-            : Problems.BadRequest("invalid-size", $"記録は {from} 件に達していません / the log holds fewer than {from} records");
+        try
+        {
+            return await log.ProveConsistencyAsync(from.Value, ct) is { } proof
+                ? TypedResults.Ok(proof)
+                : Problems.BadRequest("invalid-size", $"記録は {from} 件に達していません / the log holds fewer than {from} records");
+        }
+        catch (MissingRecordsException e) { return Missing(e); }
     }
+
+    /// <summary>The signed root of the tree over the whole log, or why there is none.</summary>
+    public static async Task<Results<Ok<SignedTreeHead>, ProblemHttpResult>> TreeHeadAsync(ProvisionLog log, CancellationToken ct)
+    {
+        try { return TypedResults.Ok(await log.TreeHeadAsync(ct)); }
+        catch (MissingRecordsException e) { return Missing(e); }
+    }
+
+    /// <summary>A log with records gone from its middle: the tampering is the answer, not a fault of the service (was a 500).</summary>
+    private static ProblemHttpResult Missing(MissingRecordsException e) =>
+        Problems.Conflict("records-missing", "情報提供等記録が欠けています / Provision records are missing from the log",
+            e.Message + "。/verify で確かめてください / check the log with /verify.");
 }

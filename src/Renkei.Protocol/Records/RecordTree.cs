@@ -209,7 +209,7 @@ public static class RecordTree
                 leaves.Clear();
             }
             if (roots.Count != 1L << (level - KeptFromLevel))
-                throw new InvalidOperationException($"provision records {start + 1}–{start + (1L << level)} are not all there");
+                throw new MissingRecordsException(start + 1, start + (1L << level));
             for (var l = KeptFromLevel + 1; l <= level; l++)
             {
                 var above = new List<byte[]>(roots.Count / 2);
@@ -231,7 +231,7 @@ public static class RecordTree
         private async Task LoadAsync(long start, long count)
         {
             var leaves = await connection.QueryAsync(LeavesSql, r => Leaf(r.GetString(0)), null, ("a", start), ("b", start + count));
-            if (leaves.Count != count) throw new InvalidOperationException($"provision records {start + 1}–{start + count} are not all there");
+            if (leaves.Count != count) throw new MissingRecordsException(start + 1, start + count);
             (windowStart, window) = (start, [.. leaves]);
         }
     }
@@ -244,3 +244,7 @@ public sealed record SignedTreeHead(string Party, long Size, string RootHash, Da
 
     public bool HasValidSignature(ECDsa key) => SignedHead.Verifies(key, SignedBytes(), Signature);
 }
+
+/// <summary>Records of a log are missing in the middle (deleted past its triggers): no tree can be built over them.</summary>
+public sealed class MissingRecordsException(long first, long last)
+    : InvalidOperationException($"記録 {first}–{last} の一部が欠けています / provision records {first}–{last} are not all there");

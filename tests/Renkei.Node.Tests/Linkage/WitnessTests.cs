@@ -109,4 +109,47 @@ public class WitnessTests
         Assert.Equal(kept, await auditor.GetFromJsonAsync<SignedTreeHead>($"api/tenants/{B}/records/core-head", ServiceDefaults.Json));
         Assert.Contains(network.Logs.Lines, l => l.Contains("no longer extend the 2 records tenant " + B));
     }
+
+    [Theory, StorageData]
+    public async Task A_rewrite_of_the_same_size_and_an_emptied_core_are_seen_and_missing_records_are_a_conflict_not_a_fault(StorageProvider provider)
+    {
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        var family = await MovedFamily.ArrangeAsync(network);
+        var witness = network.NodeServices.GetRequiredService<TreeHeadWitness>();
+        var kashiwa = network.NodeTenants.Find(K)!;
+        var bunkyo = network.NodeTenants.Find(B)!;
+        await family.AnswerAsync("bunkyo-child-clerk");
+        await family.AnswerAsync("bunkyo-child-clerk", item: "resident");
+        Assert.Equal(2, (await witness.WitnessAsync(kashiwa))!.Size);
+        Assert.Equal(2, (await witness.KeepCoreHeadAsync(bunkyo))!.Size);
+
+        // Record 1 (an income provided) rewritten as "no data" with its own hash recomputed, and nothing recorded since: as
+        // many records as the core witnessed, but other ones.
+        await using (var c = await kashiwa.Database.OpenAsync())
+        {
+            await InquiryTests.LiftAppendOnlyGuardAsync(c, provider);
+            var record = (await kashiwa.Records.ListByCodeAsync((await kashiwa.AgencyCodeOfAsync("K-0001"))!)).Single(r => r.Seq == 1);
+            Assert.Equal(Outcome.Provided, record.Outcome);
+            var forged = record with { Outcome = Outcome.NoData, Reason = "no-copy" };
+            await c.ExecuteAsync("UPDATE provision_records SET outcome = 'NoData', reason = 'no-copy', content_hash = @h WHERE seq = 1", null,
+                ("h", ProvisionLog.ContentHash(forged)));
+        }
+        Assert.Null(await witness.WitnessAsync(kashiwa));
+        Assert.Contains(network.Logs.Lines, l => l.Contains($"Tenant {K} holds 2 provision records, as the core witnessed, but not the same ones"));
+
+        // Record 1 deleted: no tree can be built; the tenant's tree head answers a conflict that says so (it was a 500).
+        await using (var c = await kashiwa.Database.OpenAsync()) await c.ExecuteAsync("DELETE FROM provision_records WHERE seq = 1");
+        var missing = await ProblemAssert.IsProblemAsync(await network.NodeClient("kashiwa-auditor").GetAsync($"api/tenants/{K}/records/tree-head"), 409, "records-missing");
+        Assert.Contains("not all there", missing.GetProperty("detail").GetString());
+        await Assert.ThrowsAsync<MissingRecordsException>(() => witness.WitnessAsync(kashiwa));
+
+        // The core loses every record: the tenant that kept its head of 2 says so rather than taking the empty log.
+        await using (var c = await network.CoreDatabase.OpenAsync())
+        {
+            await InquiryTests.LiftAppendOnlyGuardAsync(c, provider);
+            await c.ExecuteAsync("DELETE FROM provision_records");
+        }
+        Assert.Null(await witness.KeepCoreHeadAsync(bunkyo));
+        Assert.Contains(network.Logs.Lines, l => l.Contains("no longer extend the 2 records tenant " + B));
+    }
 }
