@@ -12,7 +12,7 @@ public static class NumberShape
     /// (<c>1234-5678-9018</c>). A group next to it does not hide it (<c>123456789018-1</c>, <c>1 123456789018</c>), but 13 or
     /// more digits with no separator, such as a Corporate Number, are not one.
     /// </summary>
-    public static bool ContainsIndividualNumber(string? s) => s is not null && Spans(s).Any();
+    public static bool ContainsIndividualNumber(string? s) => s is not null && HasDigit(s) && Spans(s).Any();
 
     /// <summary>
     /// The text with every such number's digits replaced by asterisks: what an answer or a log repeats of a client's input
@@ -20,7 +20,7 @@ public static class NumberShape
     /// </summary>
     public static string? Mask(string? s)
     {
-        if (s is null) return null;
+        if (s is null || !HasDigit(s)) return s; // most text a service repeats has no digit at all
         char[]? chars = null;
         foreach (var (first, last) in Spans(s))
         {
@@ -61,6 +61,8 @@ public static class NumberShape
             chain.Clear();
         }
     }
+
+    private static bool HasDigit(string s) => s.AsSpan().IndexOfAnyInRange('0', '9') >= 0 || s.AsSpan().IndexOfAnyInRange('０', '９') >= 0;
 
     private static bool IsDigit(char ch) => ch is (>= '0' and <= '9') or (>= '０' and <= '９');
 

@@ -25,7 +25,8 @@ public sealed record PermissionRow(string Id, PartyMatch Requester, string Affai
 /// <summary>The outcome of a check: the row that allows the request, or why none does.</summary>
 public sealed record PermissionDecision(bool Permitted, string? RowId, string? LegalBasis, string? RefusalSlug, string? Reason)
 {
-    public static PermissionDecision Refuse(string slug, string reason) => new(false, null, null, slug, reason);
+    /// <summary>A refusal; its reason repeats the names asked for, masked as a problem's detail is.</summary>
+    public static PermissionDecision Refuse(string slug, string reason) => new(false, null, null, slug, NumberShape.Mask(reason));
 }
 
 /// <summary>

@@ -212,6 +212,12 @@ public class InquiryTests
         // The provider node likewise refuses a provision request not signed by the core.
         var forged = Envelope.Create("core", K, RelayKinds.ProvisionRequests, "[]", stranger.Signing, TimeProvider.System);
         await ProblemAssert.IsProblemAsync(await network.Presenting(network.CoreCertificate, network.Node).PostAsJsonAsync($"api/tenants/{K}/provisions", forged, ServiceDefaults.Json), 401, "bad-signature");
+        // A name with a control or invisible character (an escape sequence, a bidi override) would stay in the records as given.
+        foreach (var affair in new[] { "child-allowance\u001b[31m", "child\u202eallowance", "child-allowance\n" })
+        {
+            var named = JsonSerializer.Serialize(new[] { new InquiryBody(Envelope.NewId(), code, affair, K, "local-tax", null) }, ServiceDefaults.Json);
+            await ProblemAssert.IsProblemAsync(await Send(Envelope.Create(B, "core", RelayKinds.Inquiries, named, bunkyo.Keys.Signing, TimeProvider.System)), 400, "malformed-inquiry");
+        }
         // Only the genuine inquiry was recorded by the core.
         await using var c = await network.CoreDatabase.OpenAsync();
         Assert.Equal(1L, await c.ScalarAsync<long>("SELECT COUNT(*) FROM provision_records"));
