@@ -9,6 +9,21 @@ public class NodeCommandTests
 {
     private const string Kashiwa = "122173", Bunkyo = "131059";
 
+    [Fact]
+    public async Task A_command_on_a_folder_whose_network_is_still_starting_waits_for_it_instead_of_failing()
+    {
+        using var folder = new TempFolder();
+        // What renkei up holds from its first moment until it stops, before network.json says where the services are.
+        using (Renkei.Hosting.FileLock.Take(Path.Combine(folder.Path, "network.lock"), TimeSpan.Zero))
+        {
+            using var demo = RenkeiCommand.Start(["demo", "moving-family", "--data", folder.Path]);
+            var waiting = await demo.StandardError.ReadLineAsync();
+            Assert.Contains("is starting: waiting for it", waiting);
+            Assert.False(demo.WaitForExit(2000), "it gave up while the network was starting");
+            demo.Kill(entireProcessTree: true);
+        }
+    }
+
     private static string Tax(int income) =>
         $$"""{"fiscalYear":2025,"totalIncome":{{income}},"taxableIncome":0,"municipalTax":0,"prefecturalTax":0}""";
 

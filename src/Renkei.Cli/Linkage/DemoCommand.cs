@@ -22,9 +22,15 @@ public static class DemoCommand
         moving.SetAction(async (parse, ct) =>
         {
             var folder = Path.GetFullPath(parse.GetValue(data)!);
-            var (linkage, own) = await NodeCommands.ConnectAsync(folder);
-            try { return await PlayAsync(linkage, folder) ? 0 : 1; }
-            catch (Exception e) when (e is HttpRequestException or InvalidOperationException or JsonException)
+            IAsyncDisposable? own = null;
+            try
+            {
+                // Inside the try: a network still starting (network.json half there, a service not yet answering) is a
+                // one-line failure like any other, not a stack trace.
+                (var linkage, own) = await NodeCommands.ConnectAsync(folder);
+                return await PlayAsync(linkage, folder) ? 0 : 1;
+            }
+            catch (Exception e) when (e is HttpRequestException or InvalidOperationException or JsonException or IOException)
             {
                 Console.Error.WriteLine($"失敗しました / failed: {e.Message}");
                 return 1;
