@@ -38,9 +38,12 @@ public static class EventFeedApi
             return Problems.BadRequest("invalid-feed-query", "指定が不正です / Invalid feed query",
                 "after は0以上、limit は1〜1000、wait は0〜60秒です / after ≥ 0, limit from 1 to 1000, wait from 0 to 60 seconds.");
         var deadline = DateTime.UtcNow.AddSeconds(wait);
+        var first = true;
         while (true)
         {
             var events = await ReadAsync(database, after, limit, ct);
+            if (events.Count == 0 && first && await BeyondEndAsync(database, after, ct) is { } beyond) return beyond;
+            first = false;
             if (events.Count > 0 || DateTime.UtcNow >= deadline)
                 return TypedResults.Ok(new EventPage(events, events.Count > 0 ? events[^1].Position : after));
             var left = deadline - DateTime.UtcNow;
@@ -48,7 +51,7 @@ public static class EventFeedApi
         }
     }
 
-    private static IResult Stream(Database database, EventSignal signal, HttpContext context, long after = 0)
+    private static async Task<IResult> Stream(Database database, EventSignal signal, HttpContext context, long after = 0)
     {
         // A resume point that cannot be read is refused: replaying from 0 instead would hand the subscriber everything again.
         if (context.Request.Headers["Last-Event-ID"].ToString().Trim() is { Length: > 0 } header)
@@ -61,7 +64,25 @@ public static class EventFeedApi
         }
         if (after < 0)
             return Problems.BadRequest("invalid-feed-query", "指定が不正です / Invalid feed query", "after は0以上です / after ≥ 0.");
+        if (await BeyondEndAsync(database, after, context.RequestAborted) is { } beyond) return beyond;
         return TypedResults.ServerSentEvents(Items(database, signal, after, context.RequestAborted));
+    }
+
+    /// <summary>
+    /// A position past the log's last one is refused, with the last one: it is a subscriber's cursor from a log that went further (a Registry
+    /// restored from a backup), and answering it with an empty page would let the subscriber skip, silently, the events that fill those positions again.
+    /// </summary>
+    private static async Task<ProblemHttpResult?> BeyondEndAsync(Database database, long after, CancellationToken ct)
+    {
+        if (after == 0) return null;
+        await using var c = await database.OpenAsync(ct);
+        var latest = await c.ScalarAsync<long>("SELECT COALESCE(MAX(position), 0) FROM resident_events", null);
+        if (after <= latest) return null;
+        return Problems.Result(409, "position-beyond-end", "位置がイベントログの末尾を越えています / The position is beyond the end of the event log",
+            $"位置 {after} のイベントはありません。最新の位置は {latest} です（住基がバックアップから復元された場合など）。受け取った内容を確かめてから、" +
+            $"{latest} 以下の位置から読み直してください / There is no event at position {after}: the latest position is {latest} (the Registry may have been " +
+            $"restored from a backup). Check what was received, then read again from a position of {latest} or less.",
+            new Dictionary<string, object?> { ["latest"] = latest });
     }
 
     private static async IAsyncEnumerable<SseItem<PublishedEvent>> Items(Database database, EventSignal signal, long after, [EnumeratorCancellation] CancellationToken ct)

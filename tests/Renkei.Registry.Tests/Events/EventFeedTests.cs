@@ -118,6 +118,53 @@ public class EventFeedTests
     }
 
     [Theory, StorageData]
+    public async Task A_position_past_the_end_is_refused_with_the_latest_position_instead_of_an_empty_page(StorageProvider provider)
+    {
+        await using var registry = await RegistryHost.StartAsync(provider);
+        var feed = registry.Client("events-token");
+        // An empty log ends at 0: 0 is in order, 1 is past it.
+        Assert.Empty((await feed.GetFromJsonAsync<EventPage>("api/events?after=0", ServiceDefaults.Json))!.Events);
+        Assert.Equal(0, (await ProblemAssert.IsProblemAsync(await feed.GetAsync("api/events?after=1"), 409, "position-beyond-end")).GetProperty("latest").GetInt64());
+
+        await registry.RegisterBirthAsync();
+        await registry.RegisterBirthAsync(person: RegistryHost.Person("伊藤", "結衣", "イトウ", "ユイ", "2026-01-20", "female"));
+        var latest = (await feed.GetFromJsonAsync<EventPage>("api/events", ServiceDefaults.Json))!.Next;
+        var atEnd = (await feed.GetFromJsonAsync<EventPage>($"api/events?after={latest}", ServiceDefaults.Json))!;
+        Assert.Equal((0, latest), (atEnd.Events.Count, atEnd.Next));
+
+        // A subscriber that read further than this log goes (a Registry restored from a backup) would otherwise wait, silently, for positions
+        // that come back as other events; it is told at once, even while asking to wait.
+        var started = DateTime.UtcNow;
+        foreach (var query in new[] { "api/events?after=99999999", $"api/events?after={latest + 1}&wait=30" })
+        {
+            var problem = await ProblemAssert.IsProblemAsync(await feed.GetAsync(query), 409, "position-beyond-end");
+            Assert.Equal(latest, problem.GetProperty("latest").GetInt64());
+            Assert.Contains($"最新の位置は {latest} です", problem.GetProperty("detail").GetString());
+            Assert.Contains($"latest position is {latest}", problem.GetProperty("detail").GetString());
+        }
+        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(20));
+
+        var resumed = new HttpRequestMessage(HttpMethod.Get, "api/events/stream");
+        resumed.Headers.Add("Last-Event-ID", (latest + 5).ToString());
+        using (var response = await feed.SendAsync(resumed, HttpCompletionOption.ResponseHeadersRead))
+            Assert.Equal(latest, (await ProblemAssert.IsProblemAsync(response, 409, "position-beyond-end")).GetProperty("latest").GetInt64());
+        using (var response = await feed.GetAsync("api/events/stream?after=99999999", HttpCompletionOption.ResponseHeadersRead))
+            await ProblemAssert.IsProblemAsync(response, 409, "position-beyond-end");
+        // The end itself still streams what comes next.
+        var atEndStream = new HttpRequestMessage(HttpMethod.Get, "api/events/stream");
+        atEndStream.Headers.Add("Last-Event-ID", latest.ToString());
+        var streaming = feed.SendAsync(atEndStream, HttpCompletionOption.ResponseHeadersRead);
+        var next = await registry.RegisterBirthAsync(person: RegistryHost.Person("中村", "湊", "ナカムラ", "ミナト", "2026-02-01"));
+        using var streamed = await streaming.WaitAsync(TimeSpan.FromSeconds(20));
+        using var reader = new StreamReader(await streamed.Content.ReadAsStreamAsync());
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        string? line;
+        do line = await reader.ReadLineAsync(timeout.Token) ?? throw new EndOfStreamException();
+        while (!line.StartsWith("data:"));
+        Assert.Contains(next.ResidentId, line);
+    }
+
+    [Theory, StorageData]
     public async Task The_stream_refuses_a_resume_point_it_cannot_read_instead_of_replaying_everything(StorageProvider provider)
     {
         await using var registry = await RegistryHost.StartAsync(provider);
