@@ -100,9 +100,9 @@ public static class ResidentEventValidation
         var placesPerson = kind is ResidentEventKind.Birth or ResidentEventKind.MoveIn or ResidentEventKind.AddressChange;
         if (placesPerson && address.Length == 0 && r.HouseholdId is null)
             Error("address", "住所を入力してください / address (or householdId) is required");
-        if (address.Length > 200) Error("address", "住所が長すぎます / address is longer than 200 characters");
+        if (RegisterText.Length(address) > 200) Error("address", "住所が長すぎます / address is longer than 200 characters");
         var relationship = RegisterText.Normalize(r.Relationship);
-        if (relationship.Length > 50) Error("relationship", "続柄が長すぎます / relationship is at most 50 characters");
+        if (RegisterText.Length(relationship) > 50) Error("relationship", "続柄が長すぎます / relationship is at most 50 characters");
         // Joining a household says how the person stands in it: one kept from a household left could make a second head.
         else if (relationship.Length == 0 && r.HouseholdId is not null && placesPerson)
             Error("relationship", "加わる世帯での続柄を入力してください / relationship is required when joining a household (householdId)");
@@ -126,14 +126,18 @@ public static class ResidentEventValidation
         (string, string, string, string)? newName = null;
         if (kind == ResidentEventKind.NameChange)
         {
-            var parts = new[] { r.FamilyName, r.GivenName, r.FamilyNameKana, r.GivenNameKana }.Select(RegisterText.Normalize).ToArray();
+            var fields = new[] { ("familyName", "氏", r.FamilyName), ("givenName", "名", r.GivenName), ("familyNameKana", "氏（カナ）", r.FamilyNameKana),
+                ("givenNameKana", "名（カナ）", r.GivenNameKana) };
+            var parts = fields.Select(f => RegisterText.Normalize(f.Item3)).ToArray();
             if (parts.All(p => p.Length == 0)) Error("familyName", "新しい氏名を入力してください / give the new name");
-            else if (parts.Any(p => p.Length > 50)) Error("familyName", "氏名が長すぎます / name parts are at most 50 characters");
             else
             {
+                // Each part under its own name: a long given name used to be reported as the family name.
+                for (var i = 0; i < fields.Length; i++)
+                    if (RegisterText.Length(parts[i]) > 50) Error(fields[i].Item1, $"{fields[i].Item2}が長すぎます / {fields[i].Item1} is at most 50 characters");
                 // The reading is checked as at birth, or a name change could bring in what a birth may not.
                 foreach (var (field, kana) in new[] { ("familyNameKana", parts[2]), ("givenNameKana", parts[3]) })
-                    if (!IsKatakana(kana)) Error(field, KatakanaMessage(field));
+                    if (!errors.ContainsKey(field) && !IsKatakana(kana)) Error(field, KatakanaMessage(field));
                 if (errors.Count == 0) newName = (parts[0], parts[1], parts[2], parts[3]);
             }
         }
@@ -157,7 +161,7 @@ public static class ResidentEventValidation
         {
             var v = RegisterText.Normalize(value);
             if (v.Length == 0) errors[$"person.{field}"] = [$"{label}を入力してください / {field} is required"];
-            else if (v.Length > 50) errors[$"person.{field}"] = [$"{label}が長すぎます / {field} is at most 50 characters"];
+            else if (RegisterText.Length(v) > 50) errors[$"person.{field}"] = [$"{label}が長すぎます / {field} is at most 50 characters"];
             return v;
         }
         var family = Required(p.FamilyName, "familyName", "氏");

@@ -183,6 +183,12 @@ public static class RegisterText
         return sb.ToString();
     }
 
+    /// <summary>
+    /// A text's length as a limit counts it: in characters (runes), as the corporate register counts, so that 𠮷, written as two
+    /// UTF-16 code units, is one of a name's 50.
+    /// </summary>
+    public static int Length(string text) => text.EnumerateRunes().Count();
+
     /// <summary>Dates people read are in Japan time.</summary>
     public static DateOnly TodayInJapan() =>
         DateOnly.FromDateTime(TimeZoneInfo.ConvertTimeBySystemTimeZoneId(DateTime.UtcNow, "Asia/Tokyo"));

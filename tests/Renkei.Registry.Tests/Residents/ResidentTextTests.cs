@@ -96,6 +96,57 @@ public class ResidentTextTests
         Assert.Equal("千葉県千葉市中央区 中央1丁目 1番1号", (await ResidentStore.FindAsync(c, born.ResidentId))!.Person.Address);
     }
 
+    /// <summary>𠮷 (U+20BB7), one character written as two UTF-16 code units, as in the name 𠮷田.</summary>
+    private const string Yoshi = "𠮷";
+
+    private static string Times(int count, string text = Yoshi) => string.Concat(Enumerable.Repeat(text, count));
+
+    [Theory, StorageData]
+    public async Task Lengths_count_characters_not_utf16_units(StorageProvider provider)
+    {
+        await using var registry = await RegistryHost.StartAsync(provider);
+        var address = "千葉県千葉市中央区" + Times(191);
+        var born = await registry.RecordAsync(RegistryHost.Chiba, new ResidentEventRequest("birth",
+            Person: RegistryHost.Person(Times(50), Times(26), dateOfBirth: "2026-01-15"), Address: address, Relationship: Times(50)));
+        await registry.RecordAsync(RegistryHost.Chiba, new ResidentEventRequest("name-change", ResidentId: born.ResidentId, GivenName: Times(50), GivenNameKana: "ヨシ"));
+        var reissue = await registry.Client("chiba-clerk").PostAsJsonAsync(
+            $"api/municipalities/{RegistryHost.Chiba}/residents/{born.ResidentId}/number-reissue", new ReissueRequest(Times(200), "person"));
+        Assert.True(reissue.IsSuccessStatusCode, await reissue.Content.ReadAsStringAsync());
+
+        await using var c = await registry.Database.OpenAsync();
+        var stored = (await ResidentStore.FindAsync(c, born.ResidentId))!;
+        Assert.Equal((Times(50), Times(50), address, Times(50)), (stored.Person.FamilyName, stored.Person.GivenName, stored.Person.Address, stored.Relationship));
+    }
+
+    [Theory, StorageData]
+    public async Task A_name_part_address_relationship_or_reason_one_character_too_long_is_named_under_its_own_field(StorageProvider provider)
+    {
+        await using var registry = await RegistryHost.StartAsync(provider);
+        var born = await registry.RegisterBirthAsync();
+        var tooLong = new (ResidentEventRequest Request, string Field)[]
+        {
+            (new("name-change", ResidentId: born.ResidentId, GivenName: Times(51), GivenNameKana: "ヨシ"), "givenName"),
+            (new("name-change", ResidentId: born.ResidentId, GivenNameKana: Times(51, "ヨ")), "givenNameKana"),
+            (new("name-change", ResidentId: born.ResidentId, FamilyNameKana: Times(51, "ヨ")), "familyNameKana"),
+            (new("name-change", ResidentId: born.ResidentId, FamilyName: Times(51), FamilyNameKana: "ヨシ"), "familyName"),
+            (new("birth", Person: RegistryHost.Person(given: Times(51), dateOfBirth: "2026-01-15"), Address: "千葉県千葉市中央区中央1丁目1番1号"), "person.givenName"),
+            (new("address-change", ResidentId: born.ResidentId, Address: "千葉県千葉市中央区" + Times(192)), "address"),
+            (new("address-change", ResidentId: born.ResidentId, Address: "千葉県千葉市美浜区打瀬2丁目3番4号", Relationship: Times(51)), "relationship"),
+        };
+        foreach (var (request, field) in tooLong)
+        {
+            var errors = (await ProblemAssert.IsProblemAsync(await registry.PostEventAsync(RegistryHost.Chiba, request), 400, "invalid-event")).GetProperty("errors");
+            Assert.Equal([field], errors.EnumerateObject().Select(p => p.Name));
+            Assert.Contains(field.Split('.')[^1], errors.GetProperty(field)[0].GetString());
+        }
+        var reissue = await registry.Client("chiba-clerk").PostAsJsonAsync(
+            $"api/municipalities/{RegistryHost.Chiba}/residents/{born.ResidentId}/number-reissue", new ReissueRequest(Times(201), "person"));
+        Assert.Equal(["reason"], (await ProblemAssert.IsProblemAsync(reissue, 400, "invalid-request")).GetProperty("errors").EnumerateObject().Select(p => p.Name));
+
+        await using var c = await registry.Database.OpenAsync();
+        Assert.Equal(1L, await c.ScalarAsync<long>("SELECT COUNT(*) FROM resident_events"));
+    }
+
     /// <summary>The fields a 400 <c>invalid-event</c> names, each with the control-character message.</summary>
     private static async Task<string[]> RefusedFieldsAsync(HttpResponseMessage response)
     {
