@@ -96,6 +96,73 @@ public class ResidentTextTests
         Assert.Equal("千葉県千葉市中央区 中央1丁目 1番1号", (await ResidentStore.FindAsync(c, born.ResidentId))!.Person.Address);
     }
 
+    /// <summary>
+    /// Format characters (category Cf) print as nothing: a zero-width space, the bidi embeddings, overrides and isolates, the direction marks,
+    /// the word joiner and invisible operators, the byte order mark, a soft hyphen and a tag beyond the BMP.
+    /// </summary>
+    private static readonly string[] Invisible =
+    [
+        "\u200b", "\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069", "\u200e", "\u200f",
+        "\u2060", "\u2061", "\u2062", "\u2063", "\u2064", "\ufeff", "\u00ad", "\U000E0001",
+    ];
+
+    [Theory, StorageData]
+    public async Task Invisible_format_characters_are_refused_in_every_field_and_written_nowhere(StorageProvider provider)
+    {
+        await using var registry = await RegistryHost.StartAsync(provider);
+        var born = await registry.RegisterBirthAsync();
+        foreach (var ch in Invisible)
+        {
+            var birth = await registry.PostEventAsync(RegistryHost.Chiba, new ResidentEventRequest("birth",
+                Person: RegistryHost.Person("山" + ch + "田", "花" + ch + "子", "ヤマ" + ch + "ダ", ch + "ハナコ", "2026-01-15", "female"),
+                Address: "千葉県千葉市中央区中央1丁目" + ch + "1番1号", Relationship: "子" + ch));
+            Assert.Equal(["address", "person.familyName", "person.familyNameKana", "person.givenName", "person.givenNameKana", "relationship"],
+                await RefusedFieldsAsync(birth));
+            var newcomer = await registry.PostEventAsync(RegistryHost.Chiba, new ResidentEventRequest("move-in", From: "abroad",
+                Person: RegistryHost.Person("Smith" + ch, "Anna", "スミス", "アンナ", "1985-06-07", "female"), Address: "千葉県千葉市中央区富士見2丁目1番1号"));
+            Assert.Equal(["person.familyName"], await RefusedFieldsAsync(newcomer));
+            var rename = await registry.PostEventAsync(RegistryHost.Chiba, new ResidentEventRequest("name-change", ResidentId: born.ResidentId,
+                FamilyName: "鈴" + ch + "木", GivenName: "一郎" + ch, FamilyNameKana: "スズキ" + ch, GivenNameKana: ch + "イチロウ"));
+            Assert.Equal(["familyName", "familyNameKana", "givenName", "givenNameKana"], await RefusedFieldsAsync(rename));
+            var move = await registry.PostEventAsync(RegistryHost.Chiba, new ResidentEventRequest("address-change", ResidentId: born.ResidentId,
+                Address: "千葉県千葉市美浜区打瀬2丁目" + ch + "3番4号", Relationship: "世帯" + ch + "主"));
+            Assert.Equal(["address", "relationship"], await RefusedFieldsAsync(move));
+            var reissue = await registry.Client("chiba-clerk").PostAsJsonAsync(
+                $"api/municipalities/{RegistryHost.Chiba}/residents/{born.ResidentId}/number-reissue", new ReissueRequest("漏え" + ch + "い", "person"));
+            Assert.Equal(["reason"], (await ProblemAssert.IsProblemAsync(reissue, 400, "invalid-request")).GetProperty("errors").EnumerateObject().Select(p => p.Name));
+        }
+        await AssertNoEscapeStoredAsync(registry, expectedResidents: 1);
+        await using var c = await registry.Database.OpenAsync();
+        Assert.Equal(1L, await c.ScalarAsync<long>("SELECT COUNT(*) FROM resident_events"));
+    }
+
+    [Theory, StorageData]
+    public async Task Variation_selectors_stay_in_a_name_and_an_identity_search_does_not_see_invisible_characters(StorageProvider provider)
+    {
+        await using var registry = await RegistryHost.StartAsync(provider);
+        // 葛 with an ideographic variation selector (the form of 葛飾), and 辻 with a standardized variation selector: category Mn, the glyph a name is written with.
+        var family = "葛\U000E0100西";
+        var given = "辻\uFE00子";
+        var born = await registry.RecordAsync(RegistryHost.Chiba, new ResidentEventRequest("birth",
+            Person: RegistryHost.Person(family, given, "カサイ", "ツジコ", "2026-01-15", "female"), Address: "千葉県千葉市中央区中央1丁目1番1号"));
+        var plain = await registry.RegisterBirthAsync();
+        await using (var c = await registry.Database.OpenAsync())
+        {
+            var stored = (await ResidentStore.FindAsync(c, born.ResidentId))!;
+            Assert.Equal((family, given), (stored.Person.FamilyName, stored.Person.GivenName));
+        }
+
+        // Whatever invisible a query carries, the register holds none: 山田 is found as 山田.
+        var identity = registry.Client("identity-token");
+        foreach (var (f, g, id) in new[] { ("山\u200b田", "太\u2060郎", plain.ResidentId), (family, given, born.ResidentId) })
+        {
+            var response = await identity.PostAsJsonAsync("api/identity/by-basic-four", new Renkei.Registry.Identity.BasicFourQuery(f, g, "2026-01-15", null), ServiceDefaults.Json);
+            Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+            var matches = (await response.Content.ReadFromJsonAsync<Renkei.Registry.Identity.IdentityMatches>(ServiceDefaults.Json))!.Matches;
+            Assert.Equal(id, Assert.Single(matches).ResidentId);
+        }
+    }
+
     /// <summary>𠮷 (U+20BB7), one character written as two UTF-16 code units, as in the name 𠮷田.</summary>
     private const string Yoshi = "𠮷";
 
@@ -165,6 +232,7 @@ public class ResidentTextTests
             r => r.GetString(0), null);
         stored.AddRange(await c.QueryAsync("SELECT COALESCE(reason, '') FROM individual_numbers", r => r.GetString(0), null));
         Assert.All(stored, text => Assert.DoesNotContain(text, char.IsControl));
+        Assert.All(stored, text => Assert.DoesNotContain(text.EnumerateRunes(), r => Rune.GetUnicodeCategory(r) == System.Globalization.UnicodeCategory.Format));
         // The log's JSON would hold them escaped.
         foreach (var data in await c.QueryAsync("SELECT data FROM resident_events", r => r.GetString(0), null))
             foreach (var escaped in new[] { "\\u0007", "\\u001b", "\\u009b" })
