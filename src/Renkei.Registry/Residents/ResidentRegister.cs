@@ -6,8 +6,8 @@ using Renkei.Registry.Numbering;
 
 namespace Renkei.Registry.Residents;
 
-/// <summary>An expected refusal: becomes a problem detail with this status and stable type.</summary>
-public sealed record Refusal(int Status, string Slug, string Title, string Detail);
+/// <summary>An expected refusal: becomes a problem detail with this status and stable type (and, for a 400, what is wrong per field).</summary>
+public sealed record Refusal(int Status, string Slug, string Title, string Detail, IReadOnlyDictionary<string, string[]>? Errors = null);
 
 /// <summary>What recording an event gave back to the municipality.</summary>
 public sealed record EventReceipt(
@@ -94,11 +94,28 @@ public sealed class ResidentRegister(Database database, NumberingAuthority numbe
         if (person is not null && address is not null && request.Kind is ResidentEventKind.MoveIn or ResidentEventKind.AddressChange)
             person = person with { Address = address };
         if (request.NewName is { } name && person is not null)
-            person = person with
+        {
+            // A part whose kanji changes takes its new reading with it: 高橋 alone used to be read スズキ, the old name's reading.
+            var unread = new Dictionary<string, string[]>();
+            if (name.Family.Length > 0 && name.Family != person.FamilyName && name.FamilyKana.Length == 0)
+                unread["familyNameKana"] = ["氏が変わるときは新しい氏のカナを入力してください / familyNameKana is required when familyName changes"];
+            if (name.Given.Length > 0 && name.Given != person.GivenName && name.GivenKana.Length == 0)
+                unread["givenNameKana"] = ["名が変わるときは新しい名のカナを入力してください / givenNameKana is required when givenName changes"];
+            if (unread.Count > 0)
+                return (null, new Refusal(400, "invalid-event", "入力内容に誤りがあります / The request has invalid fields",
+                    "新しい氏名のカナがありません / The new name's reading is missing.", unread));
+            var renamed = person with
             {
                 FamilyName = Or(name.Family, person.FamilyName), GivenName = Or(name.Given, person.GivenName),
                 FamilyNameKana = Or(name.FamilyKana, person.FamilyNameKana), GivenNameKana = Or(name.GivenKana, person.GivenNameKana),
             };
+            // Recorded, it would be published as a change, and the PKI would revoke the person's signing certificate for nothing.
+            if (renamed == person)
+                return (null, new Refusal(409, "name-unchanged", "氏名が変わっていません / The name is unchanged",
+                    "届け出た氏名（カナを含む）は現在の氏名と同じです。変更として公表され署名用電子証明書が失効するため、記録しません / " +
+                    "The name given (with its reading) is the current name: it is not recorded, as it would be published as a change and revoke the signing certificate."));
+            person = renamed;
+        }
 
         var e = await ResidentStore.AppendAsync(c, tx, new ResidentEvent
         {

@@ -53,9 +53,11 @@ public static class ResidentsApi
         var (valid, errors) = ResidentEventValidation.Validate(request, RegisterText.TodayInJapan());
         if (valid is null) return Problems.Invalid(errors, "invalid-event");
         var (receipt, refusal) = await register.RecordAsync(municipality, valid, key);
-        return receipt is not null
-            ? TypedResults.Created($"/api/municipalities/{municipality.Digits}/residents/{receipt.ResidentId}", receipt)
-            : Problems.Result(refusal!.Status, refusal.Slug, refusal.Title, refusal.Detail);
+        if (receipt is not null) return TypedResults.Created($"/api/municipalities/{municipality.Digits}/residents/{receipt.ResidentId}", receipt);
+        // A field that is wrong only against the record (a new name without its reading) is named as validation names it.
+        return refusal!.Errors is { } fieldErrors
+            ? Problems.Invalid(fieldErrors.ToDictionary(), refusal.Slug)
+            : Problems.Result(refusal.Status, refusal.Slug, refusal.Title, refusal.Detail);
     }
 
     private static async Task<Results<Ok<List<ResidentView>>, ProblemHttpResult>> List(
