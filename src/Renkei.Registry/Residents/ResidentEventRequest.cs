@@ -12,7 +12,8 @@ public sealed record PersonInput(
 /// <summary>
 /// What a municipality sends to record an event. Which fields are needed depends on the kind:
 /// birth and move-in from abroad carry a person; events about a known resident name it by
-/// <see cref="ResidentId"/> (or, for a move-in, by <see cref="IndividualNumber"/>).
+/// <see cref="ResidentId"/> (or, for a move-in, by <see cref="IndividualNumber"/>). A newcomer's move-in from abroad
+/// with the basic four of a resident abroad is refused as that resident's return unless <see cref="NotReturning"/> is true.
 /// </summary>
 public sealed record ResidentEventRequest(
     [property: AllowedValues("birth", "move-in", "move-out", "address-change", "name-change", "death")] string? Kind,
@@ -28,7 +29,8 @@ public sealed record ResidentEventRequest(
     string? FamilyName = null,
     string? GivenName = null,
     string? FamilyNameKana = null,
-    string? GivenNameKana = null);
+    string? GivenNameKana = null,
+    bool? NotReturning = null);
 
 /// <summary>A request that passed validation: every field parsed, nothing yet written.</summary>
 public sealed record ValidEventRequest(
@@ -42,7 +44,8 @@ public sealed record ValidEventRequest(
     string? Relationship,
     bool Abroad,
     LocalGovernmentCode? Destination,
-    (string Family, string Given, string FamilyKana, string GivenKana)? NewName);
+    (string Family, string Given, string FamilyKana, string GivenKana)? NewName,
+    bool NotReturning = false);
 
 public static class ResidentEventValidation
 {
@@ -94,6 +97,10 @@ public static class ResidentEventValidation
             if (r.ResidentId is not null) Error("residentId", names);
             if (r.IndividualNumber is not null) Error("individualNumber", names);
         }
+
+        // Said of a newcomer from abroad only: elsewhere it would be a word the register drops.
+        if (r.NotReturning == true && !(kind == ResidentEventKind.MoveIn && r.Person is not null))
+            Error("notReturning", "notReturning は person を伴う国外からの転入にだけ指定できます / notReturning applies only to a move-in from abroad that carries a person");
 
         var address = RegisterText.Normalize(r.Address);
         // These place the person at an address: in the household named, or in a new one there.
@@ -150,7 +157,7 @@ public static class ResidentEventValidation
 
         if (errors.Count > 0) return (null, errors);
         return (new ValidEventRequest(kind, occurredOn, r.ResidentId, number, person, address.Length == 0 ? null : address,
-            r.HouseholdId, relationship.Length > 0 ? relationship : null, abroad, destination, newName), errors);
+            r.HouseholdId, relationship.Length > 0 ? relationship : null, abroad, destination, newName, r.NotReturning == true), errors);
     }
 
     /// <summary>A new person's items; <paramref name="latestBirth"/> is the event's date, as no one is born after their own birth or move-in.</summary>

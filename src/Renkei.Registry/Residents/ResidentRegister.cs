@@ -35,6 +35,10 @@ public sealed class ResidentRegister(Database database, NumberingAuthority numbe
 
         var (current, refusal) = await FindSubjectAsync(c, tx, municipality, request);
         if (refusal is not null) return (null, refusal);
+        // A person back from abroad keeps their record and number: as a newcomer they would get a second of each.
+        if (current is null && request is { Kind: ResidentEventKind.MoveIn, Person: { } newcomer, NotReturning: false }
+            && await ResidentStore.AnyAbroadAsync(c, tx, newcomer))
+            return (null, ReturningResident);
         // Another municipality's resident is not on this register: the answer is the one a read gets, and comes before
         // any word of the person's status, so that a clerk cannot learn who lives, died or moved elsewhere.
         if (current is not null && request.Kind is not ResidentEventKind.MoveIn && current.MunicipalityCode != municipality)
@@ -237,6 +241,12 @@ public sealed class ResidentRegister(Database database, NumberingAuthority numbe
 
     public static readonly Refusal UnknownResident = new(404, "unknown-resident", "住民が見つかりません / Unknown resident",
         "この住民はこの台帳にいません / No such resident on this register.");
+
+    /// <summary>Says what to do, and nothing of the person matched: the clerk names them with what the person brings.</summary>
+    public static readonly Refusal ReturningResident = new(409, "returning-resident", "国外から戻った住民の可能性があります / This may be a resident returning from abroad",
+        "国外へ転出した住民に、氏名・カナ・生年月日・性別が同じ人がいます。本人であれば individualNumber か residentId で転入を届け出てください（番号は変わりません）。" +
+        "別人であれば notReturning: true を付けて届け出てください / A resident who moved abroad has the same name, reading, date of birth and sex. " +
+        "If this is them, record the move-in naming them by individualNumber or residentId (their number stays); if this is someone else, send notReturning: true.");
 
     public static readonly Refusal SupersededNumber = new(410, "number-superseded", "この個人番号は変更されています / This number has been superseded",
         "この個人番号は再指定により変更され、もう誰も指しません / The number was replaced by a re-issue and no longer identifies anyone.");

@@ -43,6 +43,13 @@ public static class ResidentStore
         r.GetInt64(14),
         RegisterText.ParseUtc(r.GetString(15)));
 
+    /// <summary>Whether a resident abroad has these basic four items (name, reading, date of birth, sex; the address is the new one).</summary>
+    public static async Task<bool> AnyAbroadAsync(DbConnection c, DbTransaction tx, BasicFour person) =>
+        await c.ScalarAsync<long>("SELECT COUNT(*) FROM residents WHERE family_name = @f AND given_name = @g AND date_of_birth = @d " +
+            "AND family_name_kana = @fk AND given_name_kana = @gk AND sex = @sex AND status = @s", tx,
+            ("f", person.FamilyName), ("g", person.GivenName), ("d", RegisterText.ToText(person.DateOfBirth)), ("fk", person.FamilyNameKana),
+            ("gk", person.GivenNameKana), ("sex", person.Sex.ToString()), ("s", nameof(ResidentStatus.Abroad))) > 0;
+
     public static async Task<bool> MunicipalityExistsAsync(DbConnection c, DbTransaction tx, LocalGovernmentCode code) =>
         await c.ScalarAsync<long>("SELECT COUNT(*) FROM municipalities WHERE code = @m", tx, ("m", code.Digits)) > 0;
 

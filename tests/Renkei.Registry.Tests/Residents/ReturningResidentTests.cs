@@ -1,0 +1,82 @@
+using Renkei.Hosting.Storage;
+using Renkei.Registry.Residents;
+using Renkei.Testing;
+
+namespace Renkei.Registry.Tests.Residents;
+
+/// <summary>
+/// A person back from abroad moves in as themselves (by number or resident id), keeping their number: a move-in that carries
+/// the basic four of a resident abroad as a newcomer's would give one person a second number.
+/// </summary>
+public class ReturningResidentTests
+{
+    private const string Bunkyo = "東京都文京区本郷7丁目3番1号";
+
+    [Theory, StorageData]
+    public async Task A_newcomer_with_the_basic_four_of_a_resident_abroad_is_refused_without_their_details(StorageProvider provider)
+    {
+        await using var registry = await RegistryHost.StartAsync(provider);
+        var away = await AbroadAsync(registry);
+        var before = await CountAsync(registry);
+
+        // As typed with half-width katakana: the same reading once normalised.
+        foreach (var person in new[] { RegistryHost.Person(), RegistryHost.Person(familyKana: "ﾔﾏﾀﾞ", givenKana: "ﾀﾛｳ"), RegistryHost.Person(sex: "男") })
+        {
+            var response = await registry.PostEventAsync(RegistryHost.Bunkyo, new ResidentEventRequest("move-in", From: "abroad", Person: person, Address: Bunkyo));
+            var problem = await ProblemAssert.IsProblemAsync(response, 409, "returning-resident");
+            var detail = problem.GetProperty("detail").GetString()!;
+            Assert.Contains("individualNumber", detail);
+            Assert.Contains("residentId", detail);
+            Assert.Contains("notReturning", detail);
+            // Nothing of the person on the register: the clerk names them with what the person brings.
+            foreach (var secret in new[] { away.ResidentId, away.IndividualNumber!, away.ResidentRecordCode!, away.HouseholdId!, RegistryHost.Chiba, "千葉" })
+                Assert.DoesNotContain(secret, problem.GetRawText());
+        }
+        Assert.Equal(before, await CountAsync(registry));
+
+        var back = await registry.RecordAsync(RegistryHost.Bunkyo, new ResidentEventRequest("move-in", From: "abroad", IndividualNumber: away.IndividualNumber, Address: Bunkyo));
+        Assert.Equal((away.ResidentId, away.IndividualNumber), (back.ResidentId, back.IndividualNumber));
+    }
+
+    [Theory, StorageData]
+    public async Task Another_person_with_the_same_basic_four_moves_in_when_the_request_says_so(StorageProvider provider)
+    {
+        await using var registry = await RegistryHost.StartAsync(provider);
+        var away = await AbroadAsync(registry);
+
+        var other = await registry.RecordAsync(RegistryHost.Bunkyo, new ResidentEventRequest("move-in", From: "abroad", Person: RegistryHost.Person(),
+            Address: Bunkyo, NotReturning: true));
+        Assert.NotEqual(away.ResidentId, other.ResidentId);
+        Assert.NotEqual(away.IndividualNumber, other.IndividualNumber);
+
+        // Only a resident abroad with all four alike is asked about: another date of birth, another sex, or one who lives here, is not.
+        await registry.RecordAsync(RegistryHost.Bunkyo, new ResidentEventRequest("move-in", From: "abroad", Person: RegistryHost.Person(dateOfBirth: "1990-04-02"), Address: Bunkyo));
+        await registry.RecordAsync(RegistryHost.Bunkyo, new ResidentEventRequest("move-in", From: "abroad", Person: RegistryHost.Person(sex: "female"), Address: Bunkyo));
+        var jiro = RegistryHost.Person(given: "次郎", givenKana: "ジロウ");
+        await registry.RecordAsync(RegistryHost.Bunkyo, new ResidentEventRequest("move-in", From: "abroad", Person: jiro, Address: Bunkyo));
+        // 次郎 lives in 文京区 now, not abroad: another 次郎 alike is not taken for him.
+        await registry.RecordAsync(RegistryHost.Bunkyo, new ResidentEventRequest("move-in", From: "abroad", Person: jiro, Address: Bunkyo));
+
+        // The flag means something only for a newcomer's move-in.
+        var birth = await registry.PostEventAsync(RegistryHost.Chiba, new ResidentEventRequest("birth", Person: RegistryHost.Person(dateOfBirth: "2026-01-15"),
+            Address: "千葉県千葉市中央区中央1丁目1番1号", NotReturning: true));
+        var errors = (await ProblemAssert.IsProblemAsync(birth, 400, "invalid-event")).GetProperty("errors");
+        Assert.Equal(["notReturning"], errors.EnumerateObject().Select(p => p.Name));
+    }
+
+    /// <summary>山田太郎 (1990-04-01, male), born in 千葉市 and moved abroad.</summary>
+    private static async Task<EventReceipt> AbroadAsync(RegistryHost registry)
+    {
+        var born = await registry.RecordAsync(RegistryHost.Chiba, new ResidentEventRequest("birth", OccurredOn: "1990-04-05",
+            Person: RegistryHost.Person(), Address: "千葉県千葉市中央区中央1丁目1番1号"));
+        await registry.RecordAsync(RegistryHost.Chiba, new ResidentEventRequest("move-out", ResidentId: born.ResidentId, Destination: "abroad"));
+        return born;
+    }
+
+    private static async Task<(long Residents, long Numbers, long Events)> CountAsync(RegistryHost registry)
+    {
+        await using var c = await registry.Database.OpenAsync();
+        return (await c.ScalarAsync<long>("SELECT COUNT(*) FROM residents"), await c.ScalarAsync<long>("SELECT COUNT(*) FROM individual_numbers"),
+            await c.ScalarAsync<long>("SELECT COUNT(*) FROM resident_events"));
+    }
+}
