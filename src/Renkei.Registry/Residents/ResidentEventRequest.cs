@@ -14,9 +14,11 @@ public sealed record PersonInput(
 /// birth and move-in from abroad carry a person; events about a known resident name it by
 /// <see cref="ResidentId"/> (or, for a move-in, by <see cref="IndividualNumber"/>). A newcomer's move-in from abroad
 /// with the basic four of a resident abroad is refused as that resident's return unless <see cref="NotReturning"/> is true.
+/// A head-change (世帯主変更) names the new head by <see cref="ResidentId"/> and their household by <see cref="HouseholdId"/>;
+/// a former head still a member takes <see cref="FormerHeadRelationship"/>.
 /// </summary>
 public sealed record ResidentEventRequest(
-    [property: AllowedValues("birth", "move-in", "move-out", "address-change", "name-change", "death")] string? Kind,
+    [property: AllowedValues("birth", "move-in", "move-out", "address-change", "name-change", "death", "head-change")] string? Kind,
     string? OccurredOn = null,
     string? ResidentId = null,
     string? IndividualNumber = null,
@@ -30,7 +32,8 @@ public sealed record ResidentEventRequest(
     string? GivenName = null,
     string? FamilyNameKana = null,
     string? GivenNameKana = null,
-    bool? NotReturning = null);
+    bool? NotReturning = null,
+    string? FormerHeadRelationship = null);
 
 /// <summary>A request that passed validation: every field parsed, nothing yet written.</summary>
 public sealed record ValidEventRequest(
@@ -45,7 +48,8 @@ public sealed record ValidEventRequest(
     bool Abroad,
     LocalGovernmentCode? Destination,
     (string Family, string Given, string FamilyKana, string GivenKana)? NewName,
-    bool NotReturning = false);
+    bool NotReturning = false,
+    string? FormerHeadRelationship = null);
 
 public static class ResidentEventValidation
 {
@@ -57,6 +61,7 @@ public static class ResidentEventValidation
         ["address-change"] = ResidentEventKind.AddressChange,
         ["name-change"] = ResidentEventKind.NameChange,
         ["death"] = ResidentEventKind.Death,
+        ["head-change"] = ResidentEventKind.HeadChange,
     };
 
     /// <summary>Checks every field and says, per field, what is wrong (Japanese, then English).</summary>
@@ -114,6 +119,22 @@ public static class ResidentEventValidation
         else if (relationship.Length == 0 && r.HouseholdId is not null && placesPerson)
             Error("relationship", "加わる世帯での続柄を入力してください / relationship is required when joining a household (householdId)");
 
+        // A head-change moves no one: it says who heads a household the person is in already, and what the head before becomes.
+        var formerHead = RegisterText.Normalize(r.FormerHeadRelationship);
+        if (kind == ResidentEventKind.HeadChange)
+        {
+            if (r.HouseholdId is null) Error("householdId", "世帯を指定してください / householdId is required for a head-change");
+            if (address.Length > 0) Error("address", "世帯主変更では住所は変わりません。住所を省いてください / a head-change moves no one: give no address");
+            if (relationship.Length > 0 && relationship != ResidentProjection.Head && !errors.ContainsKey("relationship"))
+                Error("relationship", "新しい世帯主の続柄は世帯主です。前の世帯主の続柄は formerHeadRelationship に入力してください / " +
+                    "the new head's relationship is 世帯主: give the former head's as formerHeadRelationship");
+            if (RegisterText.Length(formerHead) > 50) Error("formerHeadRelationship", "続柄が長すぎます / formerHeadRelationship is at most 50 characters");
+            else if (formerHead == ResidentProjection.Head)
+                Error("formerHeadRelationship", "世帯主は一世帯に一人です。前の世帯主の新しい続柄を入力してください / a household has one head: give the former head's new relationship");
+        }
+        else if (r.FormerHeadRelationship is not null)
+            Error("formerHeadRelationship", "formerHeadRelationship は世帯主変更（head-change）にだけ指定できます / formerHeadRelationship applies only to a head-change");
+
         BasicFour? person = null;
         if (newPerson)
         {
@@ -150,14 +171,16 @@ public static class ResidentEventValidation
         }
 
         // Last, so that it names the fault in a field another check would call too long or not katakana.
-        StoredText.Check(errors, "", refuseFormat: true, ("address", r.Address), ("relationship", r.Relationship), ("familyName", r.FamilyName),
+        StoredText.Check(errors, "", refuseFormat: true, ("address", r.Address), ("relationship", r.Relationship),
+            ("formerHeadRelationship", r.FormerHeadRelationship), ("familyName", r.FamilyName),
             ("givenName", r.GivenName), ("familyNameKana", r.FamilyNameKana), ("givenNameKana", r.GivenNameKana));
         StoredText.Check(errors, "person.", refuseFormat: true, ("familyName", r.Person?.FamilyName), ("givenName", r.Person?.GivenName),
             ("familyNameKana", r.Person?.FamilyNameKana), ("givenNameKana", r.Person?.GivenNameKana));
 
         if (errors.Count > 0) return (null, errors);
         return (new ValidEventRequest(kind, occurredOn, r.ResidentId, number, person, address.Length == 0 ? null : address,
-            r.HouseholdId, relationship.Length > 0 ? relationship : null, abroad, destination, newName, r.NotReturning == true), errors);
+            r.HouseholdId, relationship.Length > 0 ? relationship : null, abroad, destination, newName, r.NotReturning == true,
+            formerHead.Length > 0 ? formerHead : null), errors);
     }
 
     /// <summary>A new person's items; <paramref name="latestBirth"/> is the event's date, as no one is born after their own birth or move-in.</summary>

@@ -19,6 +19,8 @@ public enum ResidentEventKind
     NameChange,
     /// <summary>死亡.</summary>
     Death,
+    /// <summary>世帯主変更: a member becomes the household's head; a former head still a member takes the relationship the request gives.</summary>
+    HeadChange,
     /// <summary>初期登録: a person already on a register when it was loaded (seeding, migration).</summary>
     Registered,
     /// <summary>個人番号の変更: a new number after a leak.</summary>
@@ -106,6 +108,7 @@ public sealed record ResidentEvent
         ResidentEventKind.AddressChange => ["address"],
         ResidentEventKind.NameChange => ["name"],
         ResidentEventKind.Death => ["status"],
+        ResidentEventKind.HeadChange => ["relationship"],
         ResidentEventKind.NumberReissued => ["number"],
         ResidentEventKind.ResidentRecordCodeChanged => ["resident-record-code"],
         _ => [],
@@ -115,6 +118,9 @@ public sealed record ResidentEvent
 /// <summary>Derives the current record from events: the one place that says what each event does.</summary>
 public static class ResidentProjection
 {
+    /// <summary>The relationship (続柄) of a household's head: one a household.</summary>
+    public const string Head = "世帯主";
+
     public static ResidentRecord Apply(ResidentRecord? current, ResidentEvent e)
     {
         if (current is null)
@@ -122,7 +128,7 @@ public static class ResidentProjection
             if (e.Person is null || e.ResidentRecordCode is null)
                 throw new InvalidOperationException($"{e.Kind} cannot start a record");
             return new ResidentRecord(e.ResidentId, e.ResidentRecordCode.Value, e.MunicipalityCode, e.HouseholdId,
-                e.Relationship ?? "世帯主", ResidentStatus.Resident, null, e.Person, e.Position, e.RecordedAt);
+                e.Relationship ?? Head, ResidentStatus.Resident, null, e.Person, e.Position, e.RecordedAt);
         }
         var next = e.Kind switch
         {
@@ -141,6 +147,7 @@ public static class ResidentProjection
                 Person = e.Person ?? current.Person, HouseholdId = e.HouseholdId, Relationship = e.Relationship ?? current.Relationship,
             },
             ResidentEventKind.NameChange => current with { Person = e.Person ?? current.Person },
+            ResidentEventKind.HeadChange => current with { HouseholdId = e.HouseholdId ?? current.HouseholdId, Relationship = e.Relationship ?? current.Relationship },
             ResidentEventKind.Death => current with { Status = ResidentStatus.Deceased, HouseholdId = null },
             ResidentEventKind.ResidentRecordCodeChanged => current with { ResidentRecordCode = e.ResidentRecordCode ?? current.ResidentRecordCode },
             ResidentEventKind.NumberReissued => current,

@@ -63,6 +63,8 @@ public sealed class ResidentRegister(Database database, NumberingAuthority numbe
                     $"No municipality {to.Digits} is registered; give a registered local government code or 'abroad'."));
         }
 
+        if (request.Kind == ResidentEventKind.HeadChange) return await RecordHeadChangeAsync(c, tx, municipality, request, current!, key, now);
+
         var residentId = current?.ResidentId ?? Ids.New("r");
         string? householdId = current?.HouseholdId;
         var address = request.Address;
@@ -80,6 +82,9 @@ public sealed class ResidentRegister(Database database, NumberingAuthority numbe
                     "householdId を省いてこの住所で新しい世帯を作ってください / " +
                     "A member of a household lives at its address: give no address (the household's is taken) or the household's own, " +
                     "or leave householdId out to start a new household at this address."));
+            // One head a household: another who joins or moves within it as 世帯主 would make two. A head-change changes the head.
+            if (relationship == ResidentProjection.Head && (await ResidentStore.HeadsOfAsync(c, tx, household.Value.Id)).Any(h => h.ResidentId != residentId))
+                return (null, HouseholdHasHead);
             householdId = household.Value.Id;
             address ??= household.Value.Address;
         }
@@ -87,7 +92,7 @@ public sealed class ResidentRegister(Database database, NumberingAuthority numbe
         {
             householdId = await ResidentStore.CreateHouseholdAsync(c, tx, municipality, address!, now);
             // Whoever starts a household heads it, unless the clerk says otherwise: a relationship kept from the household left would leave it headless.
-            relationship ??= "世帯主";
+            relationship ??= ResidentProjection.Head;
         }
 
         ResidentRecordCode? code = null;
@@ -135,6 +140,57 @@ public sealed class ResidentRegister(Database database, NumberingAuthority numbe
         if (key is not null) await key.KeepAsync(c, tx, municipality, receipt, now);
         await tx.CommitAsync();
         signal.Notify(e.Position);
+        return (receipt, null);
+    }
+
+    /// <summary>
+    /// 世帯主変更: the member named heads the household, and a former head still a member takes the relationship the request
+    /// gives. One event for each person changed, in one transaction: both are written or neither.
+    /// </summary>
+    private async Task<(EventReceipt?, Refusal?)> RecordHeadChangeAsync(DbConnection c, DbTransaction tx, LocalGovernmentCode municipality,
+        ValidEventRequest request, ResidentRecord newHead, IdempotencyKey? key, DateTime now)
+    {
+        var household = await ResidentStore.FindHouseholdAsync(c, tx, request.HouseholdId!);
+        if (household is null || household.Value.Municipality != municipality)
+            return (null, new Refusal(404, "unknown-household", "世帯が見つかりません / Unknown household",
+                "この市区町村にその世帯はありません / No such household in this municipality."));
+        if (newHead.HouseholdId != household.Value.Id)
+            return (null, new Refusal(409, "not-household-member", "この世帯の世帯員ではありません / Not a member of the household",
+                "世帯主になるのはその世帯の世帯員です。先に転居届（householdId と続柄を付けて）で世帯に加えてください / " +
+                "The new head is a member of the household: an address-change with householdId and a relationship joins it first."));
+        var formerHeads = (await ResidentStore.HeadsOfAsync(c, tx, household.Value.Id)).Where(h => h.ResidentId != newHead.ResidentId).ToList();
+        // A head named again changes nothing, unless another heads the household too (as joining could make before it was refused).
+        if (newHead.Relationship == ResidentProjection.Head && formerHeads.Count == 0)
+            return (null, new Refusal(409, "already-head", "すでに世帯主です / Already the head",
+                "この住民はすでにこの世帯の世帯主です / The resident already heads this household."));
+        if (formerHeads.Count > 0 && request.FormerHeadRelationship is null)
+            return (null, new Refusal(400, "invalid-event", "入力内容に誤りがあります / The request has invalid fields", "formerHeadRelationship が必要です / formerHeadRelationship is required.",
+                new Dictionary<string, string[]>
+                {
+                    ["formerHeadRelationship"] = ["前の世帯主が世帯に残るときは、その新しい続柄を入力してください / " +
+                        "formerHeadRelationship is required while the former head is still a member of the household"],
+                }));
+        foreach (var former in formerHeads)
+            if (await OccurredTooEarlyAsync(c, tx, former, request.OccurredOn) is { } early) return (null, early);
+
+        ResidentEvent? first = null;
+        long position = 0;
+        foreach (var (resident, relationship) in formerHeads.Select(f => (f, request.FormerHeadRelationship!)).Prepend((newHead, ResidentProjection.Head)))
+        {
+            var e = await ResidentStore.AppendAsync(c, tx, new ResidentEvent
+            {
+                EventId = Ids.New("e"), Kind = ResidentEventKind.HeadChange, ResidentId = resident.ResidentId, MunicipalityCode = municipality,
+                OccurredOn = request.OccurredOn, RecordedAt = now, HouseholdId = household.Value.Id, Relationship = relationship,
+            });
+            await ResidentStore.SaveAsync(c, tx, ResidentProjection.Apply(resident, e));
+            first ??= e;
+            position = e.Position;
+        }
+        var number = await NumberingAuthority.CurrentNumberAsync(c, newHead.ResidentId, tx);
+        var receipt = new EventReceipt(first!.Position, first.EventId, first.Kind, newHead.ResidentId, household.Value.Id, newHead.ResidentRecordCode.Digits, number?.Digits);
+        if (key is not null) await key.KeepAsync(c, tx, municipality, receipt, now);
+        await tx.CommitAsync();
+        signal.Notify(position);
         return (receipt, null);
     }
 
@@ -223,6 +279,7 @@ public sealed class ResidentRegister(Database database, NumberingAuthority numbe
         ResidentEventKind.AddressChange => "転居",
         ResidentEventKind.NameChange => "氏名の変更",
         ResidentEventKind.Death => "死亡",
+        ResidentEventKind.HeadChange => "世帯主変更",
         ResidentEventKind.Registered => "初期登録",
         ResidentEventKind.NumberReissued => "個人番号の変更",
         ResidentEventKind.ResidentRecordCodeChanged => "住民票コードの変更",
@@ -241,6 +298,10 @@ public sealed class ResidentRegister(Database database, NumberingAuthority numbe
 
     public static readonly Refusal UnknownResident = new(404, "unknown-resident", "住民が見つかりません / Unknown resident",
         "この住民はこの台帳にいません / No such resident on this register.");
+
+    public static readonly Refusal HouseholdHasHead = new(409, "household-has-head", "この世帯には世帯主がいます / The household has a head",
+        "世帯主は一世帯に一人です。世帯員としての続柄を入力するか、世帯主を替えるときは世帯主変更（head-change）を届け出てください / " +
+        "A household has one head: give the member's own relationship, or record a head-change to change the head.");
 
     /// <summary>Says what to do, and nothing of the person matched: the clerk names them with what the person brings.</summary>
     public static readonly Refusal ReturningResident = new(409, "returning-resident", "国外から戻った住民の可能性があります / This may be a resident returning from abroad",

@@ -43,6 +43,14 @@ public static class ResidentStore
         r.GetInt64(14),
         RegisterText.ParseUtc(r.GetString(15)));
 
+    /// <summary>
+    /// The living members who head a household (one, unless the register was loaded with more). Members who die or move away
+    /// leave it, so that a household whose head did so has none until a head-change.
+    /// </summary>
+    public static Task<List<ResidentRecord>> HeadsOfAsync(DbConnection c, DbTransaction tx, string householdId) =>
+        c.QueryAsync($"SELECT {ResidentColumns} FROM residents WHERE household_id = @h AND relationship = '{ResidentProjection.Head}' AND status = @s ORDER BY resident_id",
+            ReadResident, tx, ("h", householdId), ("s", nameof(ResidentStatus.Resident)));
+
     /// <summary>Whether a resident abroad has these basic four items (name, reading, date of birth, sex; the address is the new one).</summary>
     public static async Task<bool> AnyAbroadAsync(DbConnection c, DbTransaction tx, BasicFour person) =>
         await c.ScalarAsync<long>("SELECT COUNT(*) FROM residents WHERE family_name = @f AND given_name = @g AND date_of_birth = @d " +

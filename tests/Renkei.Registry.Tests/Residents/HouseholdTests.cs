@@ -117,6 +117,158 @@ public class HouseholdTests
         }
     }
 
+    [Theory, StorageData]
+    public async Task A_second_head_is_refused_whether_joining_or_moving_within_the_household(StorageProvider provider)
+    {
+        await using var registry = await RegistryHost.StartAsync(provider);
+        var (head, other) = await HeadAndOtherAsync(registry);
+        var wife = await registry.RecordAsync(RegistryHost.Chiba, new ResidentEventRequest("move-in", From: "abroad",
+            Person: RegistryHost.Person("佐藤", "良子", "サトウ", "ヨシコ", "1981-02-02", "female"), HouseholdId: head.HouseholdId, Relationship: "妻"));
+        var before = await CountEventsAsync(registry);
+
+        var heads = new[]
+        {
+            new ResidentEventRequest("birth", Person: RegistryHost.Person("佐藤", "三郎", "サトウ", "サブロウ", "2026-01-15"), HouseholdId: head.HouseholdId, Relationship: "世帯主"),
+            new ResidentEventRequest("move-in", From: "abroad", Person: RegistryHost.Person("Smith", "Anna", "スミス", "アンナ", "1985-06-07", "female"),
+                HouseholdId: head.HouseholdId, Relationship: "世帯主"),
+            // A member moving within the household, and another household's head joining it, as its head.
+            new ResidentEventRequest("address-change", ResidentId: wife.ResidentId, HouseholdId: head.HouseholdId, Relationship: "世帯主"),
+            new ResidentEventRequest("address-change", ResidentId: other.ResidentId, HouseholdId: head.HouseholdId, Relationship: "世帯主"),
+        };
+        foreach (var request in heads)
+        {
+            var problem = await ProblemAssert.IsProblemAsync(await registry.PostEventAsync(RegistryHost.Chiba, request), 409, "household-has-head");
+            Assert.Contains("head-change", problem.GetProperty("detail").GetString());
+        }
+        Assert.Equal(before, await CountEventsAsync(registry));
+        Assert.Equal("妻", (await ViewAsync(registry, wife.ResidentId)).Relationship);
+    }
+
+    [Theory, StorageData]
+    public async Task A_household_whose_head_dies_has_no_head_until_a_head_change_names_one(StorageProvider provider)
+    {
+        await using var registry = await RegistryHost.StartAsync(provider);
+        var head = await HeadAsync(registry);
+        var wife = await JoinAsync(registry, head, "良子", "ヨシコ", "妻");
+        var son = await JoinAsync(registry, head, "三郎", "サブロウ", "子");
+        await registry.RecordAsync(RegistryHost.Chiba, new ResidentEventRequest("death", ResidentId: head.ResidentId));
+        Assert.Equal(["妻", "子"], [(await ViewAsync(registry, wife.ResidentId)).Relationship, (await ViewAsync(registry, son.ResidentId)).Relationship]);
+        var feed = registry.Client("events-token");
+        var after = (await feed.GetFromJsonAsync<Renkei.Registry.Events.EventPage>("api/events", ServiceDefaults.Json))!.Next;
+
+        // No one is left to become something else: the former head is no member, so no formerHeadRelationship is needed.
+        var change = await registry.RecordAsync(RegistryHost.Chiba, new ResidentEventRequest("head-change", ResidentId: wife.ResidentId, HouseholdId: head.HouseholdId));
+        Assert.Equal((wife.ResidentId, head.HouseholdId), (change.ResidentId, change.HouseholdId));
+        Assert.Equal((head.HouseholdId, "世帯主"), ((await ViewAsync(registry, wife.ResidentId)).HouseholdId, (await ViewAsync(registry, wife.ResidentId)).Relationship));
+        Assert.Equal("子", (await ViewAsync(registry, son.ResidentId)).Relationship);
+
+        // Published like any event, naming the resident and what changed, never the relationship itself.
+        var published = Assert.Single((await feed.GetFromJsonAsync<Renkei.Registry.Events.EventPage>($"api/events?after={after}", ServiceDefaults.Json))!.Events);
+        Assert.Equal((ResidentEventKind.HeadChange, wife.ResidentId, change.Position), (published.Kind, published.ResidentId, published.Position));
+        Assert.Equal(["relationship"], published.ChangedItems);
+        Assert.Contains("\"kind\":\"head-change\"", await feed.GetStringAsync($"api/events?after={after}"));
+        await AssertRecordsFollowTheirEventsAsync(registry, wife.ResidentId, son.ResidentId);
+
+        // Immutable as every event is.
+        await using var c = await registry.Database.OpenAsync();
+        await Assert.ThrowsAnyAsync<Exception>(() => c.ExecuteAsync("UPDATE resident_events SET data = '{}' WHERE kind = 'HeadChange'"));
+        await Assert.ThrowsAnyAsync<Exception>(() => c.ExecuteAsync("DELETE FROM resident_events WHERE kind = 'HeadChange'"));
+    }
+
+    [Theory, StorageData]
+    public async Task A_head_change_gives_a_former_head_still_a_member_the_relationship_it_names_both_or_neither(StorageProvider provider)
+    {
+        await using var registry = await RegistryHost.StartAsync(provider);
+        var today = RegisterText.TodayInJapan();
+        string Day(int daysAgo) => RegisterText.ToText(today.AddDays(-daysAgo));
+        var head = await registry.RecordAsync(RegistryHost.Chiba, new ResidentEventRequest("birth", OccurredOn: Day(100),
+            Person: RegistryHost.Person("佐藤", "一郎", "サトウ", "イチロウ", Day(100)), Address: Home));
+        var wife = await JoinAsync(registry, head, "良子", "ヨシコ", "妻", occurredOn: Day(90));
+        // The head's own latest event is later than the change below would be dated.
+        await registry.RecordAsync(RegistryHost.Chiba, new ResidentEventRequest("name-change", OccurredOn: Day(5), ResidentId: head.ResidentId, GivenName: "市朗", GivenNameKana: "イチロウ"));
+        var before = await CountEventsAsync(registry);
+
+        var unsaid = new[]
+        {
+            (new ResidentEventRequest("head-change", ResidentId: wife.ResidentId, HouseholdId: head.HouseholdId), "formerHeadRelationship"),
+            (new ResidentEventRequest("head-change", ResidentId: wife.ResidentId, HouseholdId: head.HouseholdId, FormerHeadRelationship: " 世帯主"), "formerHeadRelationship"),
+            (new ResidentEventRequest("head-change", ResidentId: wife.ResidentId), "householdId"),
+            (new ResidentEventRequest("head-change", ResidentId: wife.ResidentId, HouseholdId: head.HouseholdId, FormerHeadRelationship: "夫", Address: Elsewhere), "address"),
+            (new ResidentEventRequest("head-change", ResidentId: wife.ResidentId, HouseholdId: head.HouseholdId, FormerHeadRelationship: "夫", Relationship: "妻"), "relationship"),
+            (new ResidentEventRequest("address-change", ResidentId: wife.ResidentId, Address: Elsewhere, FormerHeadRelationship: "夫"), "formerHeadRelationship"),
+        };
+        foreach (var (request, field) in unsaid)
+        {
+            var errors = (await ProblemAssert.IsProblemAsync(await registry.PostEventAsync(RegistryHost.Chiba, request), 400, "invalid-event")).GetProperty("errors");
+            Assert.Equal([field], errors.EnumerateObject().Select(p => p.Name));
+        }
+        // The former head's part cannot be dated before his latest event, so the new head's part is not written either.
+        await ProblemAssert.IsProblemAsync(await registry.PostEventAsync(RegistryHost.Chiba, new ResidentEventRequest("head-change", OccurredOn: Day(10),
+            ResidentId: wife.ResidentId, HouseholdId: head.HouseholdId, FormerHeadRelationship: "夫")), 409, "occurred-before-latest-event");
+        Assert.Equal(before, await CountEventsAsync(registry));
+        Assert.Equal(["妻", "世帯主"], [(await ViewAsync(registry, wife.ResidentId)).Relationship, (await ViewAsync(registry, head.ResidentId)).Relationship]);
+
+        await registry.RecordAsync(RegistryHost.Chiba, new ResidentEventRequest("head-change", ResidentId: wife.ResidentId, HouseholdId: head.HouseholdId, FormerHeadRelationship: "夫"));
+        Assert.Equal(["世帯主", "夫"], [(await ViewAsync(registry, wife.ResidentId)).Relationship, (await ViewAsync(registry, head.ResidentId)).Relationship]);
+        Assert.Equal(before + 2, await CountEventsAsync(registry));
+        await AssertRecordsFollowTheirEventsAsync(registry, wife.ResidentId, head.ResidentId);
+    }
+
+    [Theory, StorageData]
+    public async Task A_household_left_with_two_heads_gets_one_by_a_head_change_naming_either(StorageProvider provider)
+    {
+        await using var registry = await RegistryHost.StartAsync(provider);
+        var head = await HeadAsync(registry);
+        var wife = await JoinAsync(registry, head, "良子", "ヨシコ", "妻");
+        await registry.RecordAsync(RegistryHost.Chiba, new ResidentEventRequest("head-change", ResidentId: wife.ResidentId, HouseholdId: head.HouseholdId, FormerHeadRelationship: "夫"));
+        // A second head, as joining as 世帯主 could make one before it was refused.
+        await using (var c = await registry.Database.OpenAsync())
+            await c.ExecuteAsync("UPDATE residents SET relationship = '世帯主' WHERE resident_id = @r", null, ("r", head.ResidentId));
+
+        await registry.RecordAsync(RegistryHost.Chiba, new ResidentEventRequest("head-change", ResidentId: wife.ResidentId, HouseholdId: head.HouseholdId, FormerHeadRelationship: "夫"));
+        Assert.Equal(["世帯主", "夫"], [(await ViewAsync(registry, wife.ResidentId)).Relationship, (await ViewAsync(registry, head.ResidentId)).Relationship]);
+        await AssertRecordsFollowTheirEventsAsync(registry, wife.ResidentId, head.ResidentId);
+        // One head again: naming her once more changes nothing.
+        await ProblemAssert.IsProblemAsync(await registry.PostEventAsync(RegistryHost.Chiba,
+            new ResidentEventRequest("head-change", ResidentId: wife.ResidentId, HouseholdId: head.HouseholdId, FormerHeadRelationship: "夫")), 409, "already-head");
+    }
+
+    [Theory, StorageData]
+    public async Task A_head_change_names_a_member_who_is_not_the_head_of_this_municipalitys_household(StorageProvider provider)
+    {
+        await using var registry = await RegistryHost.StartAsync(provider);
+        var (head, other) = await HeadAndOtherAsync(registry);
+        var wife = await JoinAsync(registry, head, "良子", "ヨシコ", "妻");
+        var before = await CountEventsAsync(registry);
+
+        await ProblemAssert.IsProblemAsync(await registry.PostEventAsync(RegistryHost.Chiba,
+            new ResidentEventRequest("head-change", ResidentId: other.ResidentId, HouseholdId: head.HouseholdId, FormerHeadRelationship: "同居人")), 409, "not-household-member");
+        await ProblemAssert.IsProblemAsync(await registry.PostEventAsync(RegistryHost.Chiba,
+            new ResidentEventRequest("head-change", ResidentId: head.ResidentId, HouseholdId: head.HouseholdId)), 409, "already-head");
+        await ProblemAssert.IsProblemAsync(await registry.PostEventAsync(RegistryHost.Chiba,
+            new ResidentEventRequest("head-change", ResidentId: wife.ResidentId, HouseholdId: "h_nosuchhousehold", FormerHeadRelationship: "夫")), 404, "unknown-household");
+        // Another municipality learns nothing of the household or its members.
+        await ProblemAssert.IsProblemAsync(await registry.PostEventAsync(RegistryHost.Kashiwa,
+            new ResidentEventRequest("head-change", ResidentId: wife.ResidentId, HouseholdId: head.HouseholdId, FormerHeadRelationship: "夫")), 404, "unknown-resident");
+        Assert.Equal(before, await CountEventsAsync(registry));
+    }
+
+    /// <summary>A member of <paramref name="head"/>'s household, born there.</summary>
+    private static Task<EventReceipt> JoinAsync(RegistryHost registry, EventReceipt head, string given, string givenKana, string relationship, string? occurredOn = null) =>
+        registry.RecordAsync(RegistryHost.Chiba, new ResidentEventRequest("birth", OccurredOn: occurredOn,
+            Person: RegistryHost.Person("佐藤", given, "サトウ", givenKana, occurredOn ?? "2026-01-15"), HouseholdId: head.HouseholdId, Relationship: relationship));
+
+    /// <summary>The records are still what their events add up to.</summary>
+    private static async Task AssertRecordsFollowTheirEventsAsync(RegistryHost registry, params string[] residentIds)
+    {
+        await using var c = await registry.Database.OpenAsync();
+        foreach (var id in residentIds)
+        {
+            var derived = (await ResidentStore.EventsOfAsync(c, id)).Aggregate((ResidentRecord?)null, ResidentProjection.Apply)!;
+            Assert.Equal((await ResidentStore.FindAsync(c, id))! with { UpdatedAt = default }, derived with { UpdatedAt = default });
+        }
+    }
+
     /// <summary>佐藤一郎, born at <see cref="Home"/> and so head of a household there.</summary>
     private static Task<EventReceipt> HeadAsync(RegistryHost registry) =>
         registry.RegisterBirthAsync(person: RegistryHost.Person("佐藤", "一郎", "サトウ", "イチロウ", "1980-05-05"), address: Home);
