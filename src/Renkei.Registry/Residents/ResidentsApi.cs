@@ -23,7 +23,7 @@ public static class ResidentsApi
     public static void MapResidents(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/municipalities/{code}").WithTags("Residents").RequireAuthorization();
-        group.MapPost("/events", RecordEvent).WithSummary("Records a birth, move-in, move-out, address change, name change or death.");
+        group.MapPost("/events", RecordEvent).WithSummary("Records a birth, move-in, move-out, address change, name change, death or head change (世帯主変更).");
         group.MapGet("/residents", List).WithSummary("The municipality's residents, paged by resident id.");
         group.MapGet("/residents/{residentId}", Get).WithSummary("A resident's current record.");
         group.MapGet("/residents/{residentId}/events", History).WithSummary("The events that made the current record, oldest first.");
