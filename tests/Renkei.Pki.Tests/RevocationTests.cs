@@ -136,6 +136,20 @@ public sealed class RevocationTests
         Assert.Equal("revoked", await StatusAsync(sandbox, card.SigningCertificate, CertificateKind.Signing));
     }
 
+    [Fact]
+    public async Task A_position_past_the_registrys_end_is_an_error_that_says_what_to_do_not_a_silent_wait()
+    {
+        await using var sandbox = await PkiSandbox.StartAsync(StorageProvider.Sqlite);
+        await sandbox.StartPkiAsync(s => s["Pki:FollowRegistryEvents"] = "false");
+        // As after the Registry was restored from a backup older than what the PKI had read.
+        await using (var c = await sandbox.Pki.Services.GetRequiredService<Database>().OpenAsync())
+            await c.ExecuteAsync("INSERT INTO registry_feed (id, position, updated_at) VALUES (1, 999999, '2026-01-01T00:00:00.0000000Z')");
+        await sandbox.StartPkiAsync();
+        await PkiSandbox.EventuallyAsync(() => Task.FromResult(sandbox.Logs.Lines.Any(l => l.Contains("past the Registry's latest event"))),
+            "the follower says its position is past the Registry's end");
+        Assert.Contains(sandbox.Logs.Lines, l => l.Contains("set registry_feed.position to"));
+    }
+
     [Theory, StorageData]
     public async Task A_death_revokes_a_card_issued_in_the_moment_after_it_was_recorded(StorageProvider provider)
     {

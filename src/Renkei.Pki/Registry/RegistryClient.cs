@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
@@ -55,6 +56,10 @@ public sealed class RegistryClient(HttpClient http)
     public async Task<RegistryEventPage> EventsAsync(long after, int waitSeconds, CancellationToken ct)
     {
         using var response = await http.GetAsync($"api/events?after={after}&limit=200&wait={waitSeconds}", ct);
+        if (response.StatusCode == HttpStatusCode.Conflict
+            && await response.Content.ReadFromJsonAsync<Dictionary<string, JsonElement>>(ServiceDefaults.Json, ct) is { } problem
+            && problem.TryGetValue("latest", out var latest) && latest.TryGetInt64(out var end))
+            throw new FeedAheadException(after, end);
         response.EnsureSuccessStatusCode();
         return (await response.Content.ReadFromJsonAsync<RegistryEventPage>(ServiceDefaults.Json, ct))!;
     }
@@ -73,3 +78,12 @@ public sealed class RegistryClient(HttpClient http)
             problem?.GetValueOrDefault("title")?.ToString() ?? "住基に照会できません / The Registry did not answer"));
     }
 }
+
+/// <summary>
+/// The PKI has read further than the Registry's event log reaches: the Registry was restored from a backup. Revocations
+/// stop until an operator has checked what the lost events were and set the PKI's position back.
+/// </summary>
+public sealed class FeedAheadException(long position, long latest) : InvalidOperationException(
+    $"PKIの読取位置 {position} が住基のイベントログの末尾 {latest} を越えています（住基がバックアップから復元されたなど）。失われたイベントを確かめ、" +
+    $"registry_feed の position を {latest} 以下にしてください / The PKI has read to position {position}, past the Registry's latest event {latest} " +
+    $"(the Registry restored from a backup?): check which events were lost, then set registry_feed.position to {latest} or less.");
