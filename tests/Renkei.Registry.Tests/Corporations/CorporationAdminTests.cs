@@ -69,6 +69,15 @@ public sealed class CorporationAdminTests
             var errors = (await Publication.ProblemAsync(control)).Problem.GetProperty("errors");
             Assert.Equal(["address.streetNumber", "name"], errors.EnumerateObject().Select(p => p.Name).Order());
         }
+        // An invisible character (a zero-width space, a bidi override) would make a name that no search for it finds.
+        using (var invisible = await admin.PostAsJsonAsync("/api/corporations", new
+        {
+            name = "見えない\u200b文字株式会社", furigana = "ミエナイ\u202eモジ", kind = "301", address = new { localGovernmentCode = "131059", streetNumber = "本郷１丁目" },
+        }))
+        {
+            var errors = (await Publication.ProblemAsync(invisible)).Problem.GetProperty("errors");
+            Assert.Equal(["furigana", "name"], errors.EnumerateObject().Select(p => p.Name).Order());
+        }
         // A NUL is refused for every service where the body is read, before any field's own check (PostgreSQL's text cannot hold one).
         using (var nul = await admin.PostAsJsonAsync("/api/corporations", new
         {
