@@ -78,10 +78,10 @@ public static class CopiesApi
         if (RefuseMediaType(request.ContentType) is { } unsupported) return unsupported;
         var errors = new List<ImportError>();
         var imported = 0;
-        var now = time.GetUtcNow().UtcDateTime;
+        // Rows are read and checked a chunk at a time and each chunk written in a transaction of its own, opened only once
+        // the chunk is read: a client that sends slowly would otherwise hold the tenant's database (SQLite's one writer) for as long as it liked.
+        var chunk = new List<CopyLine>(ImportChunkRows);
         using var lines = new BodyLines(request.Body);
-        await using var c = await tenant.Database.OpenAsync();
-        DbTransaction tx = await c.BeginTransactionAsync();
         var lineNumber = 0;
         try
         {
@@ -94,11 +94,8 @@ public static class CopiesApi
                     if (line.StartsWith(Utf8Mark)) line = line[Utf8Mark.Length..];
                     // A body in UTF-16 (a spreadsheet's "Unicode text") is refused whole: no line of it would read.
                     else if (line.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xFE]) || line.StartsWith((ReadOnlySpan<byte>)[0xFE, 0xFF]))
-                    {
-                        await tx.DisposeAsync();
                         return Problems.Result(StatusCodes.Status415UnsupportedMediaType, "unsupported-media-type", Problems.UnsupportedMediaTypeTitle,
                             "本文がUTF-16です。UTF-8で保存し直して送ってください / the body is UTF-16 (it starts with a byte order mark): save it as UTF-8 and send it again.");
-                    }
                 }
                 // Bytes that are not UTF-8 (a Shift_JIS line, say) would otherwise be read as replacement characters and stored as such.
                 if (!Utf8.IsValid(line))
@@ -110,25 +107,40 @@ public static class CopiesApi
                 if (string.IsNullOrWhiteSpace(text)) continue;
                 var (copy, why) = Read(text, layouts, lineNumber, log);
                 if (why is not null) { errors.Add(new(lineNumber, why)); continue; }
-                await SaveAsync(c, tx, copy!.AddresseeNumber!, copy.Item!, copy.SchemaVersion!.Value, copy.Content, copy.Withheld, now);
-                // Commit in chunks so that a large import neither holds one huge transaction nor loses what it kept.
-                if (++imported % 1000 == 0) { await tx.CommitAsync(); await tx.DisposeAsync(); tx = await c.BeginTransactionAsync(); }
+                chunk.Add(copy!);
+                if (chunk.Count == ImportChunkRows) imported += await SaveChunkAsync(tenant, chunk, time);
             }
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
             // Cut off by the size limit: the lines read whole are kept, as a shorter import would have kept them,
             // and the client learns where to go on from (the line cut in two was never read).
-            await tx.CommitAsync();
-            await tx.DisposeAsync();
+            imported += await SaveChunkAsync(tenant, chunk, time);
             return Problems.Result(StatusCodes.Status413PayloadTooLarge, "request-too-large", Problems.TooLargeTitle,
                 $"{lineNumber:N0}行目まで読み、{imported:N0}件を登録しました。{lineNumber + 1:N0}行目から別のリクエストで送ってください / " +
                 $"read up to line {lineNumber:N0} and imported {imported:N0} rows before the body reached the size limit: send the rest, from line {lineNumber + 1:N0}, in another request.",
                 new Dictionary<string, object?> { ["imported"] = imported, ["lastLine"] = lineNumber, ["errors"] = errors });
         }
-        await tx.CommitAsync();
-        await tx.DisposeAsync();
+        imported += await SaveChunkAsync(tenant, chunk, time);
         return TypedResults.Ok(new ImportReport(imported, errors));
+    }
+
+    /// <summary>Rows of an import written at once: large enough to keep transactions few, small enough that none is long.</summary>
+    private const int ImportChunkRows = 1000;
+
+    /// <summary>Writes the rows read and checked in one transaction, committed at once, and empties the list; the number written.</summary>
+    private static async Task<int> SaveChunkAsync(Tenant tenant, List<CopyLine> chunk, TimeProvider time)
+    {
+        if (chunk.Count == 0) return 0;
+        var now = time.GetUtcNow().UtcDateTime;
+        await using var c = await tenant.Database.OpenAsync();
+        await using var tx = await c.BeginTransactionAsync();
+        foreach (var copy in chunk)
+            await SaveAsync(c, tx, copy.AddresseeNumber!, copy.Item!, copy.SchemaVersion!.Value, copy.Content, copy.Withheld, now);
+        await tx.CommitAsync();
+        var saved = chunk.Count;
+        chunk.Clear();
+        return saved;
     }
 
     private static ReadOnlySpan<byte> Utf8Mark => [0xEF, 0xBB, 0xBF];

@@ -1,4 +1,7 @@
 using System.Net.Http.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using System.Text;
 using Renkei.Hosting.Storage;
 using Renkei.Testing;
@@ -99,6 +102,99 @@ public class CopyTests
         Assert.Contains("addresseeNumber", errors[2].Item2);
         await using var c = await network.TenantDatabases[K].OpenAsync();
         Assert.Equal(3L, await c.ScalarAsync<long>("SELECT COUNT(*) FROM copies"));
+    }
+
+    [Theory, StorageData]
+    public async Task A_slowly_sent_import_holds_no_lock_on_the_tenants_database_while_its_body_arrives(StorageProvider provider)
+    {
+        var bodyRead = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var network = await LinkageNetwork.StartAsync(provider, configureNode: b =>
+            b.Services.AddSingleton<IStartupFilter>(new BodyReadSignal("/copies/import", bodyRead)));
+        var tax = network.NodeClient("kashiwa-tax-system");
+        string Row(string addressee) =>
+            $$$"""{"addresseeNumber":"{{{addressee}}}","item":"local-tax","schemaVersion":1,"content":{"fiscalYear":2025,"totalIncome":1,"taxableIncome":0,"municipalTax":0,"prefecturalTax":0}}""";
+        var release = new TaskCompletionSource();
+        var slow = new TrickleContent(Row("K-1") + "\n", Row("K-2") + "\n", release.Task);
+        slow.Headers.ContentType = new("application/x-ndjson");
+        var import = tax.PostAsync($"api/tenants/{K}/copies/import", slow);
+        try
+        {
+            await bodyRead.Task.WaitAsync(TimeSpan.FromMinutes(1));
+            // While the import's body still trickles in, another system writes to the same tenant at once. It used to
+            // wait for the import's write lock on SQLite and fail with 500 (database is locked).
+            var started = DateTime.UtcNow;
+            await LinkageNetwork.Ensure(await tax.PutAsJsonAsync($"api/tenants/{K}/copies/K-9/local-tax", Tax()));
+            Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(5), $"the copy waited {DateTime.UtcNow - started}");
+        }
+        finally { release.TrySetResult(); }
+        var report = await LinkageNetwork.Ensure(await import);
+        Assert.Equal(2, report.GetProperty("imported").GetInt32());
+        Assert.Empty(report.GetProperty("errors").EnumerateArray());
+        await using var c = await network.TenantDatabases[K].OpenAsync();
+        Assert.Equal(["K-1", "K-2", "K-9"], (await c.QueryAsync("SELECT addressee_number FROM copies", r => r.GetString(0))).Order());
+    }
+
+    /// <summary>Completes <paramref name="read"/> once the handler of a request to a path ending in <paramref name="path"/> has read from its body.</summary>
+    private sealed class BodyReadSignal(string path, TaskCompletionSource read) : IStartupFilter
+    {
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.Use(async (context, inner) =>
+            {
+                if (context.Request.Path.Value?.EndsWith(path, StringComparison.Ordinal) == true) context.Request.Body = new Signalling(context.Request.Body, read);
+                await inner();
+            });
+            next(app);
+        };
+
+        private sealed class Signalling(Stream body, TaskCompletionSource read) : Stream
+        {
+            public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default)
+            {
+                var n = await body.ReadAsync(buffer, ct);
+                read.TrySetResult();
+                return n;
+            }
+
+            public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken ct) => ReadAsync(buffer.AsMemory(offset, count), ct).AsTask();
+            public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+            public override bool CanRead => true;
+            public override bool CanSeek => false;
+            public override bool CanWrite => false;
+            public override long Length => throw new NotSupportedException();
+            public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+            public override void Flush() { }
+            public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+            public override void SetLength(long value) => throw new NotSupportedException();
+            public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        }
+    }
+
+    /// <summary>
+    /// A body sent as a slow client sends it: <paramref name="first"/>, then a blank line every 50 ms (fast enough for the
+    /// server's minimum data rate) until <paramref name="release"/>, then <paramref name="last"/>; of unknown length.
+    /// </summary>
+    private sealed class TrickleContent(string first, string last, Task release) : HttpContent
+    {
+        protected override async Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context)
+        {
+            await stream.WriteAsync(Encoding.UTF8.GetBytes(first));
+            await stream.FlushAsync();
+            var blank = Encoding.UTF8.GetBytes(new string(' ', 100) + "\n");
+            while (!release.IsCompleted)
+            {
+                await stream.WriteAsync(blank);
+                await stream.FlushAsync();
+                await Task.WhenAny(release, Task.Delay(50));
+            }
+            await stream.WriteAsync(Encoding.UTF8.GetBytes(last));
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = 0;
+            return false;
+        }
     }
 
     /// <summary>A body as these bytes, with <paramref name="contentType"/> (none when null): text that is not UTF-8 cannot be sent as a string.</summary>
