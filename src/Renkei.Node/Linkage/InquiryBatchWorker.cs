@@ -7,8 +7,9 @@ using Renkei.Protocol;
 namespace Renkei.Node.Linkage;
 
 /// <summary>
-/// Works through the pending people of every tenant's batches, oldest batch first, a page at a time
-/// per tenant in turn, at most <see cref="NodeOptions.BatchConcurrency"/> inquiries at once. Each
+/// Works through the pending people of every tenant's batches, oldest batch first, a page at a time, at most
+/// <see cref="NodeOptions.BatchConcurrency"/> inquiries at once per tenant. Tenants are worked apart, each in a
+/// loop of its own, so that one tenant's batch waiting on a slow provider holds up no other tenant's. Each
 /// answer is stored as it arrives, so a restarted node continues with what is still pending and never
 /// asks again for a person already answered. Run it on one node instance per tenant database.
 /// It also removes batches completed more than <see cref="NodeOptions.BatchResultDays"/> ago: their
@@ -17,35 +18,42 @@ namespace Renkei.Node.Linkage;
 public sealed class InquiryBatchWorker(TenantDirectory tenants, InquiryRelay relay, TimeProvider time, NodeOptions options, ILogger<InquiryBatchWorker> log)
     : BackgroundService
 {
-    private readonly Channel<bool> wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly Dictionary<string, Channel<bool>> wakes = tenants.All.ToDictionary(t => t.AgencyId,
+        _ => Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite }));
 
-    /// <summary>Tells the worker that a batch arrived, so it need not wait for its next look.</summary>
-    public void Wake() => wake.Writer.TryWrite(true);
-
-    protected override async Task ExecuteAsync(CancellationToken stopping)
+    /// <summary>Tells the tenant's worker that a batch arrived, so it need not wait for its next look.</summary>
+    public void Wake(string agencyId)
     {
+        if (wakes.TryGetValue(agencyId, out var wake)) wake.Writer.TryWrite(true);
+    }
+
+    protected override Task ExecuteAsync(CancellationToken stopping) => Task.WhenAll(tenants.All.Select(t => WorkAsync(t, stopping)));
+
+    /// <summary>One tenant's batches, one after another, until the node stops.</summary>
+    private async Task WorkAsync(Tenant tenant, CancellationToken stopping)
+    {
+        await Task.Yield(); // the host's start does not wait for the first look at each tenant's database
+        var wake = wakes[tenant.AgencyId];
         try
         {
             var nextPurge = DateTimeOffset.MinValue;
             while (!stopping.IsCancellationRequested)
             {
                 var worked = false;
-                var purge = time.GetUtcNow() >= nextPurge;
-                if (purge) nextPurge = time.GetUtcNow().AddMinutes(1);
-                foreach (var tenant in tenants.All)
+                if (time.GetUtcNow() >= nextPurge)
                 {
-                    if (purge)
-                        try { await PurgeAsync(tenant, stopping); }
-                        catch (Exception e) when (e is not OperationCanceledException)
-                        {
-                            log.LogError("Expired batches of tenant {AgencyId} not removed: {Error}", tenant.AgencyId, e.GetType().Name);
-                        }
-                    // One tenant's failing database pauses that tenant's batches only; it is tried again at the next look.
-                    try { worked |= await WorkOnceAsync(tenant, stopping); }
+                    nextPurge = time.GetUtcNow().AddMinutes(1);
+                    try { await PurgeAsync(tenant, stopping); }
                     catch (Exception e) when (e is not OperationCanceledException)
                     {
-                        log.LogError("Batch inquiries of tenant {AgencyId} paused: {Error}", tenant.AgencyId, e.GetType().Name);
+                        log.LogError("Expired batches of tenant {AgencyId} not removed: {Error}", tenant.AgencyId, e.GetType().Name);
                     }
+                }
+                // A failing database pauses this tenant's batches only; it is tried again at the next look.
+                try { worked = await WorkOnceAsync(tenant, stopping); }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    log.LogError("Batch inquiries of tenant {AgencyId} paused: {Error}", tenant.AgencyId, e.GetType().Name);
                 }
                 if (worked) continue;
                 using var idle = CancellationTokenSource.CreateLinkedTokenSource(stopping);

@@ -111,7 +111,7 @@ public static class InquiryBatchesApi
             }
             await tx.CommitAsync();
         }
-        worker.Wake();
+        worker.Wake(agencyId);
         var batch = new InquiryBatch(batchId, request.Affair!, request.Provider!, request.Item!, request.NotBefore, now, null, numbers.Count);
         return TypedResults.Accepted($"/api/tenants/{agencyId}/inquiry-batches/{batchId}", await StatusAsync(c, batch, 0, 0));
     }

@@ -40,16 +40,16 @@ public sealed class BatchPeople
         return id;
     }
 
-    public async Task<JsonElement> ReadAsync(string id, int after = 0, int limit = 1000, string caller = "bunkyo-child-clerk") =>
-        await LinkageNetwork.Ensure(await Network.NodeClient(caller).GetAsync($"api/tenants/{B}/inquiry-batches/{id}?after={after}&limit={limit}"));
+    public async Task<JsonElement> ReadAsync(string id, int after = 0, int limit = 1000, string caller = "bunkyo-child-clerk", string tenant = B) =>
+        await LinkageNetwork.Ensure(await Network.NodeClient(caller).GetAsync($"api/tenants/{tenant}/inquiry-batches/{id}?after={after}&limit={limit}"));
 
     /// <summary>Polls the batch until <paramref name="done"/> holds; no fixed sleeps.</summary>
-    public async Task<JsonElement> WaitAsync(string id, Func<JsonElement, bool> done, string what, string caller = "bunkyo-child-clerk")
+    public async Task<JsonElement> WaitAsync(string id, Func<JsonElement, bool> done, string what, string caller = "bunkyo-child-clerk", string tenant = B)
     {
         var deadline = DateTime.UtcNow.AddMinutes(2);
         while (true)
         {
-            var status = await ReadAsync(id, caller: caller);
+            var status = await ReadAsync(id, caller: caller, tenant: tenant);
             if (done(status)) return status;
             if (DateTime.UtcNow > deadline) throw new TimeoutException($"{what}: {status}");
             await Task.Delay(50);
@@ -291,6 +291,42 @@ public class InquiryBatchTests
         var done = await people.DoneAsync(id);
         Assert.Equal(2, done.GetProperty("counts").GetProperty("provided").GetInt32());
         Assert.Contains(network.Logs.Lines, l => l.StartsWith("Error") && l.Contains("AgencyId=" + BatchPeople.K));
+    }
+
+    [Theory, StorageData]
+    public async Task A_tenants_batch_waiting_on_a_stalled_provider_holds_up_no_other_tenants_batch(StorageProvider provider)
+    {
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        var people = await BatchPeople.ArrangeAsync(network, count: 20, atKashiwa: 20, withCopy: 20);
+        // Bunkyo's node stops answering as a provider: Kashiwa's batch asking it waits on the core, which waits on Bunkyo.
+        var stalled = network.ProviderGate(B);
+        stalled.Close();
+        try
+        {
+            var kashiwa = await LinkageNetwork.Ensure(await network.NodeClient("kashiwa-child-clerk").PostAsJsonAsync($"api/tenants/{K}/inquiry-batches",
+                new { affair = "child-allowance", provider = B, item = "local-tax", addresseeNumbers = Enumerable.Range(1, 20).Select(i => $"K-{i}") },
+                ServiceDefaults.Json));
+            var deadline = DateTime.UtcNow.AddMinutes(1);
+            while (stalled.Held == 0)
+            {
+                if (DateTime.UtcNow > deadline) throw new TimeoutException("Kashiwa's batch did not reach Bunkyo");
+                await Task.Delay(20);
+            }
+
+            // Meanwhile Bunkyo's own batch, asking Kashiwa, is answered whole. It used to wait behind each page of Kashiwa's
+            // until the core gave up on Bunkyo (15 s a page).
+            var started = DateTime.UtcNow;
+            var id = await people.SubmittedAsync(Enumerable.Range(1, 20).Select(i => $"B-{i}"));
+            var done = await people.DoneAsync(id);
+            Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(10), $"Bunkyo's batch took {DateTime.UtcNow - started}");
+            Assert.Equal(20, done.GetProperty("counts").GetProperty("provided").GetInt32());
+            Assert.True(stalled.Held > 0);
+
+            stalled.Open();
+            var kashiwaId = kashiwa.GetProperty("batchId").GetString()!;
+            await people.WaitAsync(kashiwaId, s => s.GetProperty("status").GetString() == "done", "Kashiwa's batch did not finish", "kashiwa-child-clerk", tenant: K);
+        }
+        finally { stalled.Open(); }
     }
 
     [Theory, StorageData]
