@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Data.Common;
 using System.Threading.Channels;
 using Renkei.Hosting.Storage;
@@ -25,6 +26,18 @@ public sealed class InquiryBatchWorker(TenantDirectory tenants, InquiryRelay rel
     public void Wake(string agencyId)
     {
         if (wakes.TryGetValue(agencyId, out var wake)) wake.Writer.TryWrite(true);
+    }
+
+    /// <summary>The batches whose page is being worked, each with what a DELETE of it sets.</summary>
+    private readonly ConcurrentDictionary<string, CancellationTokenSource> working = new();
+
+    /// <summary>
+    /// After a DELETE of the batch: nobody more of the page being worked is asked (those already asked are answered).
+    /// A DELETE through another node process is not seen here; the batch is gone from the database at the next page.
+    /// </summary>
+    public void Cancel(string batchId)
+    {
+        if (working.TryGetValue(batchId, out var deleted)) deleted.Cancel();
     }
 
     protected override Task ExecuteAsync(CancellationToken stopping) => Task.WhenAll(tenants.All.Select(t => WorkAsync(t, stopping)));
@@ -83,24 +96,36 @@ public sealed class InquiryBatchWorker(TenantDirectory tenants, InquiryRelay rel
     private async Task<bool> WorkOnceAsync(Tenant tenant, CancellationToken stopping)
     {
         InquiryBatch? batch;
-        List<(int Position, string AddresseeNumber)> page;
-        await using (var c = await tenant.Database.OpenAsync(stopping))
+        await using (var c = await tenant.Database.OpenAsync(stopping)) batch = await InquiryBatchesApi.OldestOpenAsync(c);
+        if (batch is null) return false;
+        // Registered before the page is read: a DELETE committed before then leaves no page, one after it finds this.
+        // Not disposed: a DELETE may cancel it just after the page is done, and it holds nothing to release.
+        var deleted = new CancellationTokenSource();
+        working[batch.BatchId] = deleted;
+        try
         {
-            batch = await InquiryBatchesApi.OldestOpenAsync(c);
-            if (batch is null) return false;
-            page = await c.QueryAsync(
-                "SELECT position, addressee_number FROM inquiry_batch_items WHERE batch_id = @b AND outcome IS NULL ORDER BY position LIMIT @n",
-                r => (Convert.ToInt32(r.GetValue(0)), r.GetString(1)), null, ("b", batch.BatchId), ("n", options.BatchConcurrency * 4));
-            if (page.Count == 0)
+            List<(int Position, string AddresseeNumber)> page;
+            await using (var c = await tenant.Database.OpenAsync(stopping))
             {
-                await c.ExecuteAsync("UPDATE inquiry_batches SET completed_at = @t WHERE batch_id = @b", null,
-                    ("t", InquiryBatchesApi.Text(time.GetUtcNow())), ("b", batch.BatchId));
-                return true;
+                page = await c.QueryAsync(
+                    "SELECT position, addressee_number FROM inquiry_batch_items WHERE batch_id = @b AND outcome IS NULL ORDER BY position LIMIT @n",
+                    r => (Convert.ToInt32(r.GetValue(0)), r.GetString(1)), null, ("b", batch.BatchId), ("n", options.BatchConcurrency * 4));
+                if (page.Count == 0)
+                {
+                    await c.ExecuteAsync("UPDATE inquiry_batches SET completed_at = @t WHERE batch_id = @b", null,
+                        ("t", InquiryBatchesApi.Text(time.GetUtcNow())), ("b", batch.BatchId));
+                    return true;
+                }
             }
+            await Parallel.ForEachAsync(page, new ParallelOptions { MaxDegreeOfParallelism = options.BatchConcurrency, CancellationToken = stopping },
+                async (item, ct) =>
+                {
+                    // A batch deleted meanwhile is no longer wanted: whoever is not yet asked is not asked.
+                    if (!deleted.IsCancellationRequested) await AnswerAsync(tenant, batch, item.Position, item.AddresseeNumber, ct);
+                });
+            return true;
         }
-        await Parallel.ForEachAsync(page, new ParallelOptions { MaxDegreeOfParallelism = options.BatchConcurrency, CancellationToken = stopping },
-            async (item, ct) => await AnswerAsync(tenant, batch, item.Position, item.AddresseeNumber, ct));
-        return true;
+        finally { working.TryRemove(batch.BatchId, out _); }
     }
 
     private async Task AnswerAsync(Tenant tenant, InquiryBatch batch, int position, string addresseeNumber, CancellationToken ct)

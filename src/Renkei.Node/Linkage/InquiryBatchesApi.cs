@@ -135,7 +135,8 @@ public static class InquiryBatchesApi
         return TypedResults.Ok(await StatusAsync(c, batch, from, size));
     }
 
-    private static async Task<Results<NoContent, ProblemHttpResult>> Delete(string agencyId, string batchId, ClaimsPrincipal user, TenantDirectory tenants)
+    private static async Task<Results<NoContent, ProblemHttpResult>> Delete(string agencyId, string batchId, ClaimsPrincipal user, TenantDirectory tenants,
+        InquiryBatchWorker worker)
     {
         var (tenant, problem) = tenants.Enter(user, agencyId);
         if (tenant is null) return problem!;
@@ -146,6 +147,8 @@ public static class InquiryBatchesApi
         await c.ExecuteAsync("DELETE FROM inquiry_batch_items WHERE batch_id = @b", tx, ("b", batchId));
         await c.ExecuteAsync("DELETE FROM inquiry_batches WHERE batch_id = @b", tx, ("b", batchId));
         await tx.CommitAsync();
+        // After the commit: the worker's page read later finds nobody, one read before stops before its next person.
+        worker.Cancel(batchId);
         return TypedResults.NoContent();
     }
 

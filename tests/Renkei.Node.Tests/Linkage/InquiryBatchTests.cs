@@ -330,6 +330,43 @@ public class InquiryBatchTests
     }
 
     [Theory, StorageData]
+    public async Task A_deleted_batch_asks_nobody_more_not_even_the_rest_of_the_page_under_way(StorageProvider provider)
+    {
+        await using var network = await LinkageNetwork.StartAsync(provider, oneInquiryPerMessage: true);
+        var people = await BatchPeople.ArrangeAsync(network, count: 40, atKashiwa: 40, withCopy: 0);
+        var concurrency = network.NodeOptions.BatchConcurrency;
+        async Task<long> AskedOfTheCore()
+        {
+            await using var c = await network.CoreDatabase.OpenAsync();
+            return await c.ScalarAsync<long>("SELECT COUNT(*) FROM provision_records");
+        }
+        // A batch submitted later is worked after the one before it: once it is done, the one before has finished its page.
+        async Task AfterThePageAsync() => await people.DoneAsync(await people.SubmittedAsync(["B-1"]));
+
+        // One page of twelve: three answered, some on their way to the core, the rest not yet asked.
+        var (id, _) = await people.SubmittedWithThreeAnsweredAsync(12);
+        Assert.Equal(HttpStatusCode.NoContent, (await network.NodeClient("bunkyo-child-clerk").DeleteAsync($"api/tenants/{B}/inquiry-batches/{id}")).StatusCode);
+        network.RelayGate.Open();
+        await AfterThePageAsync();
+        // Only those already on their way were asked after the 204; the rest of the page used to be asked (and recorded) too.
+        Assert.Equal(3 + concurrency + 1, await AskedOfTheCore());
+
+        // Deleted by another node process (straight from the database here): this process does not learn of it, but stops at the next page.
+        var before = await AskedOfTheCore();
+        network.RelayGate.Close(letThrough: 3);
+        var other = await people.SubmittedAsync(Enumerable.Range(1, 40).Select(i => $"B-{i}"));
+        await people.WaitAsync(other, s => s.GetProperty("answered").GetInt32() == 3 && network.RelayGate.Held == concurrency, "three answered, the rest held");
+        await using (var b = await network.TenantDatabases[B].OpenAsync())
+        {
+            await b.ExecuteAsync("DELETE FROM inquiry_batch_items WHERE batch_id = @b", null, ("b", other));
+            await b.ExecuteAsync("DELETE FROM inquiry_batches WHERE batch_id = @b", null, ("b", other));
+        }
+        network.RelayGate.Open();
+        await AfterThePageAsync();
+        Assert.InRange(await AskedOfTheCore() - before, 3 + concurrency + 1, concurrency * 4 + 1);
+    }
+
+    [Theory, StorageData]
     public async Task A_batch_survives_a_node_restart_mid_way_and_no_answered_person_is_asked_again(StorageProvider provider)
     {
         await using var network = await LinkageNetwork.StartAsync(provider, oneInquiryPerMessage: true);
