@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text.Json;
@@ -48,8 +49,9 @@ public sealed partial class DataStandardLayout
 
     /// <summary>
     /// What no layout can take, anywhere in the content: text that is not UTF-8 or holds an unpaired surrogate (the
-    /// reader cannot turn it into a string), a number beyond a decimal (about ±7.9e28) and a property given twice (a
-    /// reader would take one or the other). Found before the layout is checked, which reads strings and numbers.
+    /// reader cannot turn it into a string) or a control character, a number beyond a decimal (about ±7.9e28) and a
+    /// property given twice (a reader would take one or the other). Found before the layout is checked, which reads
+    /// strings and numbers.
     /// </summary>
     private static void Readable(JsonElement value, string path, List<string> problems)
     {
@@ -58,8 +60,8 @@ public sealed partial class DataStandardLayout
         switch (value.ValueKind)
         {
             case JsonValueKind.String:
-                if (TextProblem(JsonMarshal.GetRawUtf8Value(value), value, default, name: false) is { } text) problems.Add($"{path}: {text}");
-                else if (NumberShape.ContainsIndividualNumber(value.GetString())) problems.Add($"{path}: {NumberShaped}");
+                if (TextProblem(JsonMarshal.GetRawUtf8Value(value), value, default, name: false, out var text) is { } problem) problems.Add($"{path}: {problem}");
+                else if (NumberShape.ContainsIndividualNumber(text)) problems.Add($"{path}: {NumberShaped}");
                 break;
             case JsonValueKind.Number:
                 if (!value.TryGetDecimal(out _)) problems.Add($"{path}: 数値が大きすぎます（±7.9×10²⁸まで）/ the number is out of range (at most ±7.9e28)");
@@ -73,34 +75,46 @@ public sealed partial class DataStandardLayout
                 var names = new HashSet<string>(StringComparer.Ordinal);
                 foreach (var property in value.EnumerateObject())
                 {
-                    // A name that cannot be read cannot be shown either: the object holding it is named instead.
-                    if (TextProblem(JsonMarshal.GetRawUtf8PropertyName(property), default, property, name: true) is { } name)
+                    // A name that cannot be read, or holds a control character, cannot be shown either: the object holding it is named instead.
+                    if (TextProblem(JsonMarshal.GetRawUtf8PropertyName(property), default, property, name: true, out var name) is { } unreadable)
                     {
-                        problems.Add($"{path}: {name}");
+                        problems.Add($"{path}: {unreadable}");
                         continue;
                     }
-                    if (!names.Add(property.Name)) problems.Add($"{path}.{property.Name}: 項目が重複しています / is given more than once");
-                    else Readable(property.Value, $"{path}.{property.Name}", problems);
+                    if (!names.Add(name!)) problems.Add($"{path}.{name}: 項目が重複しています / is given more than once");
+                    else Readable(property.Value, $"{path}.{name}", problems);
                 }
                 break;
         }
     }
 
-    /// <summary>Why a string value of the content, or a property name (<paramref name="name"/>), cannot be read as text; null when it can.</summary>
-    private static string? TextProblem(ReadOnlySpan<byte> raw, JsonElement value, JsonProperty property, bool name)
+    /// <summary>
+    /// Why a string value of the content, or a property name (<paramref name="name"/>), cannot be kept as text; null when
+    /// it can, with the <paramref name="text"/> read.
+    /// </summary>
+    private static string? TextProblem(ReadOnlySpan<byte> raw, JsonElement value, JsonProperty property, bool name, out string? text)
     {
+        text = null;
         var (ja, en) = name ? ("項目名", "a property name") : ("文字列", "the text");
         if (!Utf8.IsValid(raw))
             return $"{ja}の文字コードがUTF-8ではありません（Shift_JISなど）。UTF-8で送ってください / {en} is not UTF-8 (Shift_JIS, say): send it as UTF-8";
         // Valid UTF-8 can still escape half a surrogate pair (\ud800), which is no character; the reader says so only by throwing.
-        if (raw.IndexOf((byte)'\\') < 0) return null;
-        try { _ = name ? property.Name : value.GetString(); }
+        try { text = name ? property.Name : value.GetString()!; }
         catch (InvalidOperationException)
         {
             return $"{ja}に対になっていないサロゲート（\\uD800〜\\uDFFF）があります / {en} holds an unpaired surrogate escape (\\uD800-\\uDFFF), which is no character";
         }
+        // No layout holds a control character: a NUL cuts the text short or fails in the systems that read a copy into a
+        // string, and the screen or terminal showing one acts on an escape (ESC, C1's CSI) rather than show it.
+        var at = text.AsSpan().IndexOfAny(ControlCharacters);
+        if (at >= 0)
+            return $"{ja}に制御文字（U+{(int)text[at]:X4}）があります / {en} holds a control character (U+{(int)text[at]:X4})";
         return null;
     }
+
+    /// <summary>C0 (U+0000–U+001F, tab and line ends too: no layout has free text), DEL and C1 (U+007F–U+009F).</summary>
+    private static readonly SearchValues<char> ControlCharacters =
+        SearchValues.Create([.. Enumerable.Range(0, 0x20).Select(c => (char)c), .. Enumerable.Range(0x7F, 0x21).Select(c => (char)c)]);
 
     private static void Check(JsonElement schema, JsonElement value, string path, List<string> problems)
     {

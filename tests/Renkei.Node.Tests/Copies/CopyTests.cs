@@ -249,6 +249,46 @@ public class CopyTests
     }
 
     [Theory, StorageData]
+    public async Task A_control_character_in_a_copys_text_or_property_names_is_refused_naming_where_and_nothing_is_stored(StorageProvider provider)
+    {
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        var tax = network.NodeClient("kashiwa-tax-system");
+        var url = $"api/tenants/{K}/copies/K-1/vaccination";
+        static string Dose(string vaccine, string more = "") => $$$"""{"doses":[{"vaccine":"{{{vaccine}}}","date":"2022-04-01","doseNumber":1{{{more}}}}]}""";
+
+        // NUL, ESC (a terminal escape), tab, DEL and C1 (escaped, and raw in UTF-8): all were stored and served back as given.
+        foreach (var (body, where, code) in new (string, string, string)[]
+        {
+            (Dose("MR\\u0000"), "$.doses[0].vaccine", "U+0000"),
+            (Dose("MR\\u001b[2J"), "$.doses[0].vaccine", "U+001B"),
+            (Dose("M\\tR"), "$.doses[0].vaccine", "U+0009"),
+            (Dose("MR\u007f"), "$.doses[0].vaccine", "U+007F"),
+            (Dose("MR\\u0085"), "$.doses[0].vaccine", "U+0085"),
+            (Dose("MR\u009b2J"), "$.doses[0].vaccine", "U+009B"),
+            (Dose("MR", ""","\u001b[31m":1"""), "$.doses[0]", "U+001B"),
+        })
+        {
+            var refused = await ProblemAssert.IsProblemAsync(await tax.PutAsync(url, Bytes(Encoding.UTF8.GetBytes(Body(body)))), 400, "invalid-copy");
+            var detail = refused.GetProperty("detail").GetString()!;
+            Assert.Contains($"{where}: ", detail);
+            Assert.Contains($"control character ({code})", detail);
+            Assert.DoesNotContain(detail, ch => char.IsControl(ch));
+        }
+        await ProblemAssert.IsProblemAsync(await tax.GetAsync(url), 404, "no-copy");
+
+        // An import reports such rows by their line and keeps the others.
+        string Row(string addressee, string vaccine) =>
+            $$$"""{"addresseeNumber":"{{{addressee}}}","item":"vaccination","schemaVersion":1,"content":{{{Dose(vaccine)}}}}""";
+        var report = await LinkageNetwork.Ensure(await tax.PostAsync($"api/tenants/{K}/copies/import",
+            Bytes(Encoding.UTF8.GetBytes(string.Join("\n", Row("K-1", "MR"), Row("K-2", "MR\\u0000"), Row("K-3", "MR\\u001b"), Row("K-4", "BCG"))), "application/x-ndjson")));
+        Assert.Equal(2, report.GetProperty("imported").GetInt32());
+        Assert.Equal([2, 3], report.GetProperty("errors").EnumerateArray().Select(e => e.GetProperty("line").GetInt32()));
+        Assert.All(report.GetProperty("errors").EnumerateArray(), e => Assert.Contains("$.doses[0].vaccine: ", e.GetProperty("reason").GetString()));
+        await using var c = await network.TenantDatabases[K].OpenAsync();
+        Assert.Equal(["K-1", "K-4"], (await c.QueryAsync("SELECT addressee_number FROM copies", r => r.GetString(0))).Order());
+    }
+
+    [Theory, StorageData]
     public async Task An_import_reports_rows_with_numbers_out_of_range_or_text_that_is_not_UTF8_by_line_and_keeps_the_good_rows(StorageProvider provider)
     {
         await using var network = await LinkageNetwork.StartAsync(provider);
