@@ -40,12 +40,21 @@ public sealed partial class DataStandardLayout
     public List<string> Validate(string item, int version, JsonElement content)
     {
         if (Schema(item, version) is not { } schema)
-            return [$"レイアウト {item} v{version} は定義されていません / no layout {item} v{version}"];
+            return [$"レイアウト {Echo.Shown(item)} v{version} は定義されていません / no layout {Echo.Shown(item)} v{version}"];
         var problems = new List<string>();
         Readable(content, "$", problems);
         if (problems.Count == 0) Check(schema, content, "$", problems);
+        // A content of many bad members is told of its first problems only: the answer stays small whatever was sent.
+        if (problems.Count > MaxProblems)
+            return [.. problems.Take(MaxProblems), $"ほかにも問題があります（最初の{MaxProblems}件のみ表示）/ more problems not shown (the first {MaxProblems} are)"];
         return problems;
     }
+
+    /// <summary>The most problems of one copy told; the checks stop soon after.</summary>
+    private const int MaxProblems = 20;
+
+    /// <summary>The path of a member: the name as a problem shows a client's value (a name may be any length).</summary>
+    private static string Member(string path, string name) => $"{path}.{Echo.Shown(name)}";
 
     /// <summary>
     /// What no layout can take, anywhere in the content: text that is not UTF-8 or holds an unpaired surrogate (the
@@ -69,20 +78,25 @@ public sealed partial class DataStandardLayout
                 break;
             case JsonValueKind.Array:
                 var i = 0;
-                foreach (var element in value.EnumerateArray()) Readable(element, $"{path}[{i++}]", problems);
+                foreach (var element in value.EnumerateArray())
+                {
+                    if (problems.Count > MaxProblems) break;
+                    Readable(element, $"{path}[{i++}]", problems);
+                }
                 break;
             case JsonValueKind.Object:
                 var names = new HashSet<string>(StringComparer.Ordinal);
                 foreach (var property in value.EnumerateObject())
                 {
+                    if (problems.Count > MaxProblems) break;
                     // A name that cannot be read, or holds a control character, cannot be shown either: the object holding it is named instead.
                     if (TextProblem(JsonMarshal.GetRawUtf8PropertyName(property), default, property, name: true, out var name) is { } unreadable)
                     {
                         problems.Add($"{path}: {unreadable}");
                         continue;
                     }
-                    if (!names.Add(name!)) problems.Add($"{path}.{name}: 項目が重複しています / is given more than once");
-                    else Readable(property.Value, $"{path}.{name}", problems);
+                    if (!names.Add(name!)) problems.Add($"{Member(path, name!)}: 項目が重複しています / is given more than once");
+                    else Readable(property.Value, Member(path, name!), problems);
                 }
                 break;
         }
@@ -145,7 +159,11 @@ public sealed partial class DataStandardLayout
             if (schema.TryGetProperty("items", out var items))
             {
                 var i = 0;
-                foreach (var element in value.EnumerateArray()) Check(items, element, $"{path}[{i++}]", problems);
+                foreach (var element in value.EnumerateArray())
+                {
+                    if (problems.Count > MaxProblems) break;
+                    Check(items, element, $"{path}[{i++}]", problems);
+                }
             }
         }
         if (value.ValueKind == JsonValueKind.Object)
@@ -156,9 +174,10 @@ public sealed partial class DataStandardLayout
                     if (!value.TryGetProperty(name, out _)) problems.Add($"{path}.{name}: 必須です / is required");
             foreach (var property in value.EnumerateObject())
             {
-                if (properties.ValueKind == JsonValueKind.Object && properties.TryGetProperty(property.Name, out var sub)) Check(sub, property.Value, $"{path}.{property.Name}", problems);
+                if (problems.Count > MaxProblems) break;
+                if (properties.ValueKind == JsonValueKind.Object && properties.TryGetProperty(property.Name, out var sub)) Check(sub, property.Value, Member(path, property.Name), problems);
                 else if (schema.TryGetProperty("additionalProperties", out var extra) && extra.ValueKind == JsonValueKind.False)
-                    problems.Add($"{path}.{property.Name}: 定義されていない項目です / is not in the layout");
+                    problems.Add($"{Member(path, property.Name)}: 定義されていない項目です / is not in the layout");
             }
         }
     }
