@@ -228,10 +228,11 @@ public static class CopiesApi
     }
 
     /// <summary>
-    /// For each (agency code, item) asked, the addressee holding the code and its copy of the item, in
-    /// one round trip for the whole list (a relay message asks for several); nulls when missing.
+    /// For each (agency code, item) asked, the copy of the item kept for the addressee holding the code, in one round
+    /// trip for the whole list (a relay message asks for several); null when there is none, whether or not an addressee
+    /// holds the code.
     /// </summary>
-    public static async Task<List<(string? AddresseeNumber, StoredCopy? Copy)>> FindByCodesAsync(DbConnection c, IReadOnlyList<(string Code, string Item)> asked)
+    public static async Task<List<StoredCopy?>> FindByCodesAsync(DbConnection c, IReadOnlyList<(string Code, string Item)> asked)
     {
         var codes = asked.Select(a => a.Code).Distinct().ToArray();
         var items = asked.Select(a => a.Item).Distinct().ToArray();
@@ -244,16 +245,15 @@ public static class CopiesApi
         var rows = await c.QueryAsync(
             $"""
             SELECT a.agency_code, a.addressee_number, c.item, c.schema_version, c.content, c.withheld, c.updated_at
-            FROM addressees a LEFT JOIN copies c ON c.addressee_number = a.addressee_number AND c.item {itemList}
+            FROM addressees a JOIN copies c ON c.addressee_number = a.addressee_number AND c.item {itemList}
             WHERE a.agency_code {codeList}
             """,
-            r => (Code: r.GetString(0), Addressee: r.GetString(1), Copy: r.IsDBNull(2) ? null : new StoredCopy(r.GetString(1), r.GetString(2),
+            r => (Code: r.GetString(0), Copy: new StoredCopy(r.GetString(1), r.GetString(2),
                 Convert.ToInt32(r.GetValue(3)), JsonDocument.Parse(r.GetString(4)).RootElement.Clone(), Convert.ToInt32(r.GetValue(5)) != 0,
                 DateTime.Parse(r.GetString(6), System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.RoundtripKind))),
             null, parameters);
-        var addressees = rows.GroupBy(r => r.Code).ToDictionary(g => g.Key, g => g.First().Addressee);
-        var copies = rows.Where(r => r.Copy is not null).ToDictionary(r => (r.Code, r.Copy!.Item), r => r.Copy);
-        return [.. asked.Select(a => (addressees.GetValueOrDefault(a.Code), copies.GetValueOrDefault((a.Code, a.Item))))];
+        var copies = rows.ToDictionary(r => (r.Code, r.Copy.Item), r => r.Copy);
+        return [.. asked.Select(a => copies.GetValueOrDefault((a.Code, a.Item)))];
     }
 
     public static async Task<StoredCopy?> FindAsync(DbConnection c, string addresseeNumber, string item) =>

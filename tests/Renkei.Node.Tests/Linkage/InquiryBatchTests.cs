@@ -138,7 +138,7 @@ public class InquiryBatchTests
         var results = done.GetProperty("results").EnumerateArray().ToList();
         Assert.Equal([1, 2, 3, 4, 5], results.Select(r => r.GetProperty("position").GetInt32()));
         Assert.Equal(["B-1", "B-2", "B-3", "B-4", "B-99"], results.Select(r => r.GetProperty("addresseeNumber").GetString()));
-        Assert.Equal([("provided", null), ("provided", null), ("no-data", "no-copy"), ("no-data", "no-addressee"), ("error", "no-agency-code")],
+        Assert.Equal([("provided", null), ("provided", null), ("no-data", "no-copy"), ("no-data", "no-copy"), ("error", "no-agency-code")],
             results.Select(OutcomeOf));
         Assert.Equal([1_000_001, 1_000_002], results.Take(2).Select(r => r.GetProperty("content").GetProperty("totalIncome").GetInt32()));
         Assert.All(results.Skip(2), r => Assert.False(r.TryGetProperty("content", out _)));
