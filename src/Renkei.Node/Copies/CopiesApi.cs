@@ -35,6 +35,7 @@ public static class CopiesApi
         var group = app.MapGroup("/api/tenants/{agencyId}/copies").WithTags("Copies").RequireAuthorization(NodeApp.StaffPolicy);
         group.MapPut("/{addresseeNumber}/{item}", Put).WithSummary("Registers or replaces one copy.");
         group.MapGet("/{addresseeNumber}/{item}", Get).WithSummary("One copy, for its own agency's systems.");
+        group.MapDelete("/{addresseeNumber}/{item}", Delete).WithSummary("Removes one copy, e.g. one stored by mistake (404 when there is none).");
         group.MapPost("/import", Import).WithSummary("JSON Lines bulk import: good lines are kept, bad lines reported with line and reason.");
         app.MapGet("/api/layouts/{item}/v{version:int}", (string item, int version, DataStandardLayout layouts) =>
             layouts.Schema(item, version) is { } s ? Results.Json(s) : Problems.NotFound("unknown-layout", "レイアウトがありません / No such layout"))
@@ -65,10 +66,26 @@ public static class CopiesApi
         if (tenant is null) return problem!;
         if (CodeManagementApi.RefuseNumberShaped("addresseeNumber", addresseeNumber) is { } numberShaped) return numberShaped;
         await using var c = await tenant.Database.OpenAsync();
-        return await FindAsync(c, addresseeNumber, item) is { } copy
-            ? TypedResults.Ok(copy)
-            : Problems.NotFound("no-copy", "副本がありません / No copy", "この宛名番号にはこの特定個人情報の副本がありません / No copy of this item for this addressee.");
+        return await FindAsync(c, addresseeNumber, item) is { } copy ? TypedResults.Ok(copy) : NoCopy();
     }
+
+    /// <summary>A copy stored by mistake could only be overwritten: the same checks as a PUT, then it is gone.</summary>
+    private static async Task<Results<NoContent, ProblemHttpResult>> Delete(string agencyId, string addresseeNumber, string item,
+        ClaimsPrincipal user, TenantDirectory tenants)
+    {
+        var (tenant, problem) = tenants.Enter(user, agencyId, "copies");
+        if (tenant is null) return problem!;
+        if (CodeManagementApi.RefuseNumberShaped("addresseeNumber", addresseeNumber) is { } numberShaped) return numberShaped;
+        if (!CodeManagementApi.IsAddresseeNumber(addresseeNumber))
+            return Problems.Invalid(new Dictionary<string, string[]> { ["addresseeNumber"] = ["宛名番号が不正です / invalid addressee number"] });
+        await using var c = await tenant.Database.OpenAsync();
+        return await c.ExecuteAsync("DELETE FROM copies WHERE addressee_number = @n AND item = @i", null, ("n", addresseeNumber), ("i", item)) > 0
+            ? TypedResults.NoContent()
+            : NoCopy();
+    }
+
+    private static ProblemHttpResult NoCopy() =>
+        Problems.NotFound("no-copy", "副本がありません / No copy", "この宛名番号にはこの特定個人情報の副本がありません / No copy of this item for this addressee.");
 
     private static async Task<Results<Ok<ImportReport>, ProblemHttpResult>> Import(string agencyId, HttpRequest request,
         ClaimsPrincipal user, TenantDirectory tenants, DataStandardLayout layouts, TimeProvider time, ILogger<ImportReport> log)

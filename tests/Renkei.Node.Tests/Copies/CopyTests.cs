@@ -79,6 +79,35 @@ public class CopyTests
     }
 
     [Theory, StorageData]
+    public async Task A_copy_stored_by_mistake_is_deleted_by_its_tenants_copies_system_and_only_by_it(StorageProvider provider)
+    {
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        var tax = network.NodeClient("kashiwa-tax-system");
+        var url = $"api/tenants/{K}/copies/K-0001/local-tax";
+        await LinkageNetwork.Ensure(await tax.PutAsJsonAsync(url, Tax()));
+        await LinkageNetwork.Ensure(await tax.PutAsJsonAsync($"api/tenants/{K}/copies/K-0001/public-assistance",
+            new { schemaVersion = 1, content = new { status = "receiving", since = "2024-01-01" } }));
+
+        // The checks of a PUT: tenant, role and the addressee number's shape; none of the refusals removes anything.
+        await ProblemAssert.IsProblemAsync(await network.NodeClient("kashiwa-child-clerk").DeleteAsync(url), 403, "forbidden");
+        await ProblemAssert.IsProblemAsync(await network.NodeClient("bunkyo-tax-system").DeleteAsync(url), 403, "another-tenant");
+        await ProblemAssert.IsProblemAsync(await tax.DeleteAsync("api/tenants/999999/copies/K-0001/local-tax"), 404, "unknown-tenant");
+        await ProblemAssert.IsProblemAsync(await tax.DeleteAsync($"api/tenants/{K}/copies/1234-5678-9018/local-tax"), 400, "addressee-number-looks-like-individual-number");
+        await ProblemAssert.IsProblemAsync(await tax.DeleteAsync($"api/tenants/{K}/copies/K_0001/local-tax"), 400, "invalid-request");
+        await LinkageNetwork.Ensure(await tax.GetAsync(url));
+
+        // A copy could only be overwritten (405 for DELETE): now it is gone, and the addressee's other copies stay.
+        Assert.Equal(System.Net.HttpStatusCode.NoContent, (await tax.DeleteAsync(url)).StatusCode);
+        await ProblemAssert.IsProblemAsync(await tax.GetAsync(url), 404, "no-copy");
+        await ProblemAssert.IsProblemAsync(await tax.DeleteAsync(url), 404, "no-copy");
+        await LinkageNetwork.Ensure(await tax.GetAsync($"api/tenants/{K}/copies/K-0001/public-assistance"));
+
+        var openApi = await LinkageNetwork.Ensure(await network.NodeClient().GetAsync("openapi/v1.json"));
+        Assert.Contains("Removes one copy", openApi.GetProperty("paths").GetProperty("/api/tenants/{agencyId}/copies/{addresseeNumber}/{item}")
+            .GetProperty("delete").GetProperty("summary").GetString());
+    }
+
+    [Theory, StorageData]
     public async Task Bulk_import_keeps_good_lines_and_reports_bad_ones_by_line_and_reason(StorageProvider provider)
     {
         await using var network = await LinkageNetwork.StartAsync(provider);
