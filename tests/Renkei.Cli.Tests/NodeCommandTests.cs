@@ -132,6 +132,23 @@ public class NodeCommandTests
     }
 
     [Fact]
+    public void Import_copies_reads_withheld_as_spreadsheets_write_it()
+    {
+        var content = Tax(1).Replace("\"", "\"\"");
+        var text = string.Join("\n",
+            "addresseeNumber,item,schemaVersion,content,withheld",
+            $"K-1,local-tax,1,\"{content}\",TRUE",
+            $"K-2,local-tax,1,\"{content}\",False",
+            $"K-3,local-tax,1,\"{content}\",maybe",
+            "");
+        var (rows, bad) = Renkei.Cli.Linkage.CopyImportCommand.ReadCsv(text);
+        // TRUE and False were bad rows: only true/false/1/0 were taken.
+        Assert.Equal([(2, true), (3, false)], rows.Select(r => (r.Line, JsonDocument.Parse(r.Json).RootElement.GetProperty("withheld").GetBoolean())));
+        Assert.Equal([4], bad.Select(b => b.Line));
+        Assert.Contains("withheld", bad[0].Reason);
+    }
+
+    [Fact]
     public async Task Import_copies_refuses_a_missing_file_and_an_agency_the_node_does_not_host()
     {
         using var data = new TempFolder();
