@@ -179,9 +179,12 @@ public static class CopiesApi
             // A value the line's JSON holds but a field does not take (a NUL, say) is named by its field, as for one copy.
             catch (JsonException e)
             {
-                return (null, e.InnerException is JsonException || e.Path is null
-                    ? $"JSONとして読めません（{(e.BytePositionInLine ?? 0) + 1}バイト目）/ not JSON at byte {(e.BytePositionInLine ?? 0) + 1}"
-                    : NumberShape.Mask(ServiceDefaults.DescribeJson(e)));
+                if (e.InnerException is JsonException || e.Path is null)
+                    return (null, $"JSONとして読めません（{(e.BytePositionInLine ?? 0) + 1}バイト目）/ not JSON at byte {(e.BytePositionInLine ?? 0) + 1}");
+                // A property given twice, or a name that is no text: the reader says only "content" (and repeats a name whole,
+                // however long); the layout's check says where.
+                var where = DataStandardLayout.ReaderRefusal(text);
+                return (null, NumberShape.Mask(where.Count > 0 ? string.Join("; ", where) : ServiceDefaults.DescribeJson(e)));
             }
             var problems = copy is null ? ["空の行です / empty"] : Check(copy.AddresseeNumber, copy.Item, copy.SchemaVersion, copy.Content, layouts);
             return problems.Count > 0 ? (null, string.Join("; ", problems)) : (copy, null);

@@ -45,13 +45,57 @@ public sealed partial class DataStandardLayout
         Readable(content, "$", problems);
         if (problems.Count == 0) Check(schema, content, "$", problems);
         // A content of many bad members is told of its first problems only: the answer stays small whatever was sent.
-        if (problems.Count > MaxProblems)
-            return [.. problems.Take(MaxProblems), $"ほかにも問題があります（最初の{MaxProblems}件のみ表示）/ more problems not shown (the first {MaxProblems} are)"];
-        return problems;
+        return problems.Count > MaxProblems ? [.. problems.Take(MaxProblems), MoreProblems] : problems;
     }
+
+    /// <summary>
+    /// Why the reader refused an import row where it says only "content" and repeats a name whole, however long: a
+    /// property given twice (the row's own fields by name, in any case as the reader takes them; the content's by their
+    /// path, as <see cref="Validate"/> names them) or a property name of the content that is no text. Empty for any other reason.
+    /// </summary>
+    public static List<string> ReaderRefusal(string row)
+    {
+        var problems = new List<string>();
+        using var document = JsonDocument.Parse(row); // keeps a property given twice, so that it can be found
+        if (document.RootElement.ValueKind != JsonValueKind.Object) return problems;
+        var fields = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var field in document.RootElement.EnumerateObject())
+        {
+            if (!fields.Add(field.Name)) problems.Add($"{Echo.Shown(field.Name)}: {Twice}");
+            else if (field.Name.Equals("content", StringComparison.OrdinalIgnoreCase)) ReaderRefusal(field.Value, "$", problems);
+        }
+        return problems.Count > MaxProblems ? [.. problems.Take(MaxProblems), MoreProblems] : problems;
+    }
+
+    private static void ReaderRefusal(JsonElement value, string path, List<string> problems)
+    {
+        if (value.ValueKind == JsonValueKind.Array)
+        {
+            var i = 0;
+            foreach (var element in value.EnumerateArray())
+                if (problems.Count <= MaxProblems) ReaderRefusal(element, $"{path}[{i++}]", problems);
+        }
+        else if (value.ValueKind == JsonValueKind.Object)
+        {
+            var names = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var property in value.EnumerateObject())
+            {
+                if (problems.Count > MaxProblems) return;
+                // A name that is no text is told as Validate tells it; one that reads (a control character, say) is the layout's to refuse.
+                var unreadable = TextProblem(JsonMarshal.GetRawUtf8PropertyName(property), default, property, name: true, out var name);
+                if (name is null) problems.Add($"{path}: {unreadable}");
+                else if (!names.Add(name)) problems.Add($"{Member(path, name)}: {Twice}");
+                else ReaderRefusal(property.Value, Member(path, name), problems);
+            }
+        }
+    }
+
+    private const string Twice = "項目が重複しています / is given more than once";
 
     /// <summary>The most problems of one copy told; the checks stop soon after.</summary>
     private const int MaxProblems = 20;
+
+    private static readonly string MoreProblems = $"ほかにも問題があります（最初の{MaxProblems}件のみ表示）/ more problems not shown (the first {MaxProblems} are)";
 
     /// <summary>The path of a member: the name as a problem shows a client's value (a name may be any length).</summary>
     private static string Member(string path, string name) => $"{path}.{Echo.Shown(name)}";
@@ -95,7 +139,7 @@ public sealed partial class DataStandardLayout
                         problems.Add($"{path}: {unreadable}");
                         continue;
                     }
-                    if (!names.Add(name!)) problems.Add($"{Member(path, name!)}: 項目が重複しています / is given more than once");
+                    if (!names.Add(name!)) problems.Add($"{Member(path, name!)}: {Twice}");
                     else Readable(property.Value, Member(path, name!), problems);
                 }
                 break;

@@ -238,6 +238,15 @@ public class BadInputTests
             new StringContent(string.Join("\n", Enumerable.Repeat(line, 5)), Encoding.UTF8, "application/x-ndjson")));
         Assert.Equal(5, report.GetProperty("errors").GetArrayLength());
         Assert.True(report.GetRawText().Length < 2_000, $"{report.GetRawText().Length:N0} characters");
+        // The same name given twice: the reader's refusal repeated it whole; the reason says where, as briefly.
+        var twice = """{"addresseeNumber":"K-1","item":"local-tax","schemaVersion":1,"content":{""" + tax2025
+            + $",\"{new string('a', 100_000)}\":1,\"{new string('a', 100_000)}\":2}}}}";
+        var refused = await LinkageNetwork.Ensure(await tax.PostAsync($"api/tenants/{K}/copies/import",
+            new StringContent(twice, Encoding.UTF8, "application/x-ndjson")));
+        var reason = Assert.Single(refused.GetProperty("errors").EnumerateArray()).GetProperty("reason").GetString()!;
+        Assert.StartsWith("$." + new string('a', 40) + "…: ", reason);
+        Assert.Contains("more than once", reason);
+        Assert.True(reason.Length < 200, $"{reason.Length:N0} characters");
     }
 
     [Fact]
