@@ -32,7 +32,12 @@ public static class Csv
             {
                 if (c == '"' && i + 1 < text.Length && text[i + 1] == '"') { field.Append('"'); i++; }
                 else if (c == '"') quoted = false;
-                else { if (c == '\n') line++; field.Append(c); }
+                else
+                {
+                    // A line break inside the field counts as one line whatever ends it (CR LF, LF or a bare CR), as outside one.
+                    if (c == '\r' || (c == '\n' && (i == 0 || text[i - 1] != '\r'))) line++;
+                    field.Append(c);
+                }
             }
             else if (c == '"' && field.Length == 0) quoted = true;
             else if (c == ',') { fields.Add(field.ToString()); field.Clear(); }

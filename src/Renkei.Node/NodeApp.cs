@@ -29,7 +29,7 @@ public sealed class NodeOptions
     /// <summary>How long provision records are kept (番号法施行令: 7 years).</summary>
     public int RetentionYears { get; set; } = 7;
 
-    /// <summary>How many inquiries of batches the node has in flight at once, across all tenants.</summary>
+    /// <summary>How many inquiries of batches each tenant has in flight at once (tenants are worked apart).</summary>
     public int BatchConcurrency { get; set; } = 4;
 
     /// <summary>The most people one batch inquiry may name.</summary>

@@ -147,6 +147,41 @@ public class NodeCommandTests
     }
 
     [Fact]
+    public void Import_copies_reads_withheld_as_spreadsheets_write_it()
+    {
+        var content = Tax(1).Replace("\"", "\"\"");
+        var text = string.Join("\n",
+            "addresseeNumber,item,schemaVersion,content,withheld",
+            $"K-1,local-tax,1,\"{content}\",TRUE",
+            $"K-2,local-tax,1,\"{content}\",False",
+            $"K-3,local-tax,1,\"{content}\",maybe",
+            "");
+        var (rows, bad) = Renkei.Cli.Linkage.CopyImportCommand.ReadCsv(text);
+        // TRUE and False were bad rows: only true/false/1/0 were taken.
+        Assert.Equal([(2, true), (3, false)], rows.Select(r => (r.Line, JsonDocument.Parse(r.Json).RootElement.GetProperty("withheld").GetBoolean())));
+        Assert.Equal([4], bad.Select(b => b.Line));
+        Assert.Contains("withheld", bad[0].Reason);
+    }
+
+    [Fact]
+    public void A_csv_line_break_inside_a_quoted_field_counts_once_whatever_ends_it()
+    {
+        var content = Tax(1).Replace("\"", "\"\"");
+        // Lines ended by bare CRs (an old Mac export); K-1's content spans three lines, one ended by a CR, one by a CR LF.
+        var text = string.Join("\r",
+            "addresseeNumber,item,schemaVersion,content,withheld",
+            $"K-1,local-tax,1,\"{content.Replace("\"\"totalIncome", "\r\"\"totalIncome").Replace("\"\"taxableIncome", "\r\n\"\"taxableIncome")}\",false",
+            $"K-2,local-tax,one,\"{content}\",false",
+            $"K-3,local-tax,1,\"{content.Replace("\"\"totalIncome", "\n\"\"totalIncome")}\",false",
+            $"K-4,local-tax,one,\"{content}\",false",
+            "");
+        var (rows, bad) = Renkei.Cli.Linkage.CopyImportCommand.ReadCsv(text);
+        // Only LF was counted inside a field: K-2 was reported on line 4, a line too early.
+        Assert.Equal([2, 6], rows.Select(r => r.Line));
+        Assert.Equal([5, 8], bad.Select(b => b.Line));
+    }
+
+    [Fact]
     public async Task Import_copies_refuses_a_missing_file_and_an_agency_the_node_does_not_host()
     {
         using var data = new TempFolder();

@@ -176,6 +176,7 @@ public sealed class LinkageNetwork : IAsyncDisposable
         b.Logging.AddProvider(Logs);
         b.Services.ConfigureHttpClientDefaults(h => h.AddHttpMessageHandler(() => new CapturingHandler(Messages)));
         b.Services.ConfigureHttpClientDefaults(h => h.AddHttpMessageHandler(() => new RelayGateHandler(RelayGate)));
+        b.Services.ConfigureHttpClientDefaults(h => h.AddHttpMessageHandler(() => new ProviderGateHandler(providerGates)));
     }
 
     private async Task<Uri> StartAsync(WebApplication app)
@@ -224,6 +225,11 @@ public sealed class LinkageNetwork : IAsyncDisposable
 
     /// <summary>Holds the node's inquiries to the core's relay while closed, so tests can keep batch items in flight.</summary>
     public RelayGate RelayGate { get; } = new();
+
+    /// <summary>Holds the core's provision requests to one tenant while closed: that provider stalls, the others answer.</summary>
+    public RelayGate ProviderGate(string agencyId) => providerGates.GetOrAdd(agencyId, _ => new RelayGate());
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, RelayGate> providerGates = new();
 
     public NodeOptions NodeOptions => nodeApp.Services.GetRequiredService<NodeOptions>();
 
@@ -381,6 +387,18 @@ public sealed class RelayGate
         Interlocked.Increment(ref held);
         try { await wait.WaitAsync(ct); }
         finally { Interlocked.Decrement(ref held); }
+    }
+}
+
+/// <summary>Passes the core's provision requests to a tenant through that tenant's gate, when a test made one.</summary>
+public sealed class ProviderGateHandler(System.Collections.Concurrent.ConcurrentDictionary<string, RelayGate> gates) : DelegatingHandler
+{
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct)
+    {
+        if (request.RequestUri?.AbsolutePath is { } path && path.EndsWith("/provisions", StringComparison.Ordinal)
+            && path.Split('/') is [_, "api", "tenants", var agencyId, "provisions"] && gates.TryGetValue(agencyId, out var gate))
+            await gate.PassAsync(ct);
+        return await base.SendAsync(request, ct);
     }
 }
 

@@ -189,7 +189,7 @@ public static class CopyImportCommand
             if (content is not JsonObject) problems.Add("content: JSONのオブジェクトではありません / not a JSON object");
             var withheld = false;
             if (index.ContainsKey("withheld") && Field("withheld") is { Length: > 0 } w && !TryParseFlag(w, out withheld))
-                problems.Add("withheld: true か false です / must be true or false");
+                problems.Add("withheld: true か false です（大文字小文字は問わず）、または 1 か 0 / must be true or false (in any case), or 1 or 0");
             if (problems.Count > 0) { bad.Add((line, string.Join("; ", problems))); continue; }
             rows.Add((line, new JsonObject
             {
@@ -202,9 +202,10 @@ public static class CopyImportCommand
     /// <summary>A header name as a message shows it: an empty one as "", a long one cut at 40 characters.</summary>
     private static string Shown(string name) => name.Length == 0 ? "\"\"" : Problems.Shown(name);
 
+    /// <summary>true/false in any case (a spreadsheet writes TRUE and FALSE), or 1/0.</summary>
     private static bool TryParseFlag(string text, out bool value)
     {
-        value = text is "true" or "1";
-        return text is "true" or "false" or "1" or "0";
+        value = text == "1" || text.Equals("true", StringComparison.OrdinalIgnoreCase);
+        return value || text == "0" || text.Equals("false", StringComparison.OrdinalIgnoreCase);
     }
 }

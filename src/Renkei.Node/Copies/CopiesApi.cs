@@ -35,6 +35,7 @@ public static class CopiesApi
         var group = app.MapGroup("/api/tenants/{agencyId}/copies").WithTags("Copies").RequireAuthorization(NodeApp.StaffPolicy);
         group.MapPut("/{addresseeNumber}/{item}", Put).WithSummary("Registers or replaces one copy.");
         group.MapGet("/{addresseeNumber}/{item}", Get).WithSummary("One copy, for its own agency's systems.");
+        group.MapDelete("/{addresseeNumber}/{item}", Delete).WithSummary("Removes one copy, e.g. one stored by mistake (404 when there is none).");
         group.MapPost("/import", Import).WithSummary("JSON Lines bulk import: good lines are kept, bad lines reported with line and reason.");
         app.MapGet("/api/layouts/{item}/v{version:int}", (string item, int version, DataStandardLayout layouts) =>
             layouts.Schema(item, version) is { } s ? Results.Json(s) : Problems.NotFound("unknown-layout", "レイアウトがありません / No such layout"))
@@ -65,10 +66,26 @@ public static class CopiesApi
         if (tenant is null) return problem!;
         if (CodeManagementApi.RefuseNumberShaped("addresseeNumber", addresseeNumber) is { } numberShaped) return numberShaped;
         await using var c = await tenant.Database.OpenAsync();
-        return await FindAsync(c, addresseeNumber, item) is { } copy
-            ? TypedResults.Ok(copy)
-            : Problems.NotFound("no-copy", "副本がありません / No copy", "この宛名番号にはこの特定個人情報の副本がありません / No copy of this item for this addressee.");
+        return await FindAsync(c, addresseeNumber, item) is { } copy ? TypedResults.Ok(copy) : NoCopy();
     }
+
+    /// <summary>A copy stored by mistake could only be overwritten: the same checks as a PUT, then it is gone.</summary>
+    private static async Task<Results<NoContent, ProblemHttpResult>> Delete(string agencyId, string addresseeNumber, string item,
+        ClaimsPrincipal user, TenantDirectory tenants)
+    {
+        var (tenant, problem) = tenants.Enter(user, agencyId, "copies");
+        if (tenant is null) return problem!;
+        if (CodeManagementApi.RefuseNumberShaped("addresseeNumber", addresseeNumber) is { } numberShaped) return numberShaped;
+        if (!CodeManagementApi.IsAddresseeNumber(addresseeNumber))
+            return Problems.Invalid(new Dictionary<string, string[]> { ["addresseeNumber"] = ["宛名番号が不正です / invalid addressee number"] });
+        await using var c = await tenant.Database.OpenAsync();
+        return await c.ExecuteAsync("DELETE FROM copies WHERE addressee_number = @n AND item = @i", null, ("n", addresseeNumber), ("i", item)) > 0
+            ? TypedResults.NoContent()
+            : NoCopy();
+    }
+
+    private static ProblemHttpResult NoCopy() =>
+        Problems.NotFound("no-copy", "副本がありません / No copy", "この宛名番号にはこの特定個人情報の副本がありません / No copy of this item for this addressee.");
 
     private static async Task<Results<Ok<ImportReport>, ProblemHttpResult>> Import(string agencyId, HttpRequest request,
         ClaimsPrincipal user, TenantDirectory tenants, DataStandardLayout layouts, TimeProvider time, ILogger<ImportReport> log)
@@ -78,10 +95,10 @@ public static class CopiesApi
         if (RefuseMediaType(request.ContentType) is { } unsupported) return unsupported;
         var errors = new List<ImportError>();
         var imported = 0;
-        var now = time.GetUtcNow().UtcDateTime;
+        // Rows are read and checked a chunk at a time and each chunk written in a transaction of its own, opened only once
+        // the chunk is read: a client that sends slowly would otherwise hold the tenant's database (SQLite's one writer) for as long as it liked.
+        var chunk = new List<CopyLine>(ImportChunkRows);
         using var lines = new BodyLines(request.Body);
-        await using var c = await tenant.Database.OpenAsync();
-        DbTransaction tx = await c.BeginTransactionAsync();
         var lineNumber = 0;
         try
         {
@@ -94,11 +111,8 @@ public static class CopiesApi
                     if (line.StartsWith(Utf8Mark)) line = line[Utf8Mark.Length..];
                     // A body in UTF-16 (a spreadsheet's "Unicode text") is refused whole: no line of it would read.
                     else if (line.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xFE]) || line.StartsWith((ReadOnlySpan<byte>)[0xFE, 0xFF]))
-                    {
-                        await tx.DisposeAsync();
                         return Problems.Result(StatusCodes.Status415UnsupportedMediaType, "unsupported-media-type", Problems.UnsupportedMediaTypeTitle,
                             "本文がUTF-16です。UTF-8で保存し直して送ってください / the body is UTF-16 (it starts with a byte order mark): save it as UTF-8 and send it again.");
-                    }
                 }
                 // Bytes that are not UTF-8 (a Shift_JIS line, say) would otherwise be read as replacement characters and stored as such.
                 if (!Utf8.IsValid(line))
@@ -110,25 +124,40 @@ public static class CopiesApi
                 if (string.IsNullOrWhiteSpace(text)) continue;
                 var (copy, why) = Read(text, layouts, lineNumber, log);
                 if (why is not null) { errors.Add(new(lineNumber, why)); continue; }
-                await SaveAsync(c, tx, copy!.AddresseeNumber!, copy.Item!, copy.SchemaVersion!.Value, copy.Content, copy.Withheld, now);
-                // Commit in chunks so that a large import neither holds one huge transaction nor loses what it kept.
-                if (++imported % 1000 == 0) { await tx.CommitAsync(); await tx.DisposeAsync(); tx = await c.BeginTransactionAsync(); }
+                chunk.Add(copy!);
+                if (chunk.Count == ImportChunkRows) imported += await SaveChunkAsync(tenant, chunk, time);
             }
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
             // Cut off by the size limit: the lines read whole are kept, as a shorter import would have kept them,
             // and the client learns where to go on from (the line cut in two was never read).
-            await tx.CommitAsync();
-            await tx.DisposeAsync();
+            imported += await SaveChunkAsync(tenant, chunk, time);
             return Problems.Result(StatusCodes.Status413PayloadTooLarge, "request-too-large", Problems.TooLargeTitle,
                 $"{lineNumber:N0}行目まで読み、{imported:N0}件を登録しました。{lineNumber + 1:N0}行目から別のリクエストで送ってください / " +
                 $"read up to line {lineNumber:N0} and imported {imported:N0} rows before the body reached the size limit: send the rest, from line {lineNumber + 1:N0}, in another request.",
                 new Dictionary<string, object?> { ["imported"] = imported, ["lastLine"] = lineNumber, ["errors"] = errors });
         }
-        await tx.CommitAsync();
-        await tx.DisposeAsync();
+        imported += await SaveChunkAsync(tenant, chunk, time);
         return TypedResults.Ok(new ImportReport(imported, errors));
+    }
+
+    /// <summary>Rows of an import written at once: large enough to keep transactions few, small enough that none is long.</summary>
+    private const int ImportChunkRows = 1000;
+
+    /// <summary>Writes the rows read and checked in one transaction, committed at once, and empties the list; the number written.</summary>
+    private static async Task<int> SaveChunkAsync(Tenant tenant, List<CopyLine> chunk, TimeProvider time)
+    {
+        if (chunk.Count == 0) return 0;
+        var now = time.GetUtcNow().UtcDateTime;
+        await using var c = await tenant.Database.OpenAsync();
+        await using var tx = await c.BeginTransactionAsync();
+        foreach (var copy in chunk)
+            await SaveAsync(c, tx, copy.AddresseeNumber!, copy.Item!, copy.SchemaVersion!.Value, copy.Content, copy.Withheld, now);
+        await tx.CommitAsync();
+        var saved = chunk.Count;
+        chunk.Clear();
+        return saved;
     }
 
     private static ReadOnlySpan<byte> Utf8Mark => [0xEF, 0xBB, 0xBF];
@@ -150,9 +179,12 @@ public static class CopiesApi
             // A value the line's JSON holds but a field does not take (a NUL, say) is named by its field, as for one copy.
             catch (JsonException e)
             {
-                return (null, e.InnerException is JsonException || e.Path is null
-                    ? $"JSONとして読めません（{(e.BytePositionInLine ?? 0) + 1}バイト目）/ not JSON at byte {(e.BytePositionInLine ?? 0) + 1}"
-                    : NumberShape.Mask(ServiceDefaults.DescribeJson(e)));
+                if (e.InnerException is JsonException || e.Path is null)
+                    return (null, $"JSONとして読めません（{(e.BytePositionInLine ?? 0) + 1}バイト目）/ not JSON at byte {(e.BytePositionInLine ?? 0) + 1}");
+                // A property given twice, or a name that is no text: the reader says only "content" (and repeats a name whole,
+                // however long); the layout's check says where.
+                var where = DataStandardLayout.ReaderRefusal(text);
+                return (null, NumberShape.Mask(where.Count > 0 ? string.Join("; ", where) : ServiceDefaults.DescribeJson(e)));
             }
             var problems = copy is null ? ["空の行です / empty"] : Check(copy.AddresseeNumber, copy.Item, copy.SchemaVersion, copy.Content, layouts);
             return problems.Count > 0 ? (null, string.Join("; ", problems)) : (copy, null);
@@ -181,10 +213,10 @@ public static class CopiesApi
             return Refuse("CSVは renkei node import-copies が読み、JSON Linesにして送ります / CSV is read by `renkei node import-copies`, which sends it as JSON Lines: "
                 + JsonLines + ".");
         if (!ImportMediaTypes.Contains(type, StringComparer.OrdinalIgnoreCase))
-            return Refuse($"{JsonLines}; 受け取ったのは / got {Problems.Shown(type)}.");
+            return Refuse($"{JsonLines}; 受け取ったのは / got {Echo.Shown(type)}.");
         if (media.Charset.HasValue && HeaderUtilities.RemoveQuotes(media.Charset).Value is { } charset
             && !charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) && !charset.Equals("us-ascii", StringComparison.OrdinalIgnoreCase))
-            return Refuse($"本文はUTF-8で送ってください（文字コード「{Problems.Shown(charset)}」は受け付けません）/ send the body in UTF-8: the charset '{Problems.Shown(charset)}' is not taken.");
+            return Refuse($"本文はUTF-8で送ってください（文字コード「{Echo.Shown(charset)}」は受け付けません）/ send the body in UTF-8: the charset '{Echo.Shown(charset)}' is not taken.");
         return null;
     }
 
@@ -216,10 +248,11 @@ public static class CopiesApi
     }
 
     /// <summary>
-    /// For each (agency code, item) asked, the addressee holding the code and its copy of the item, in
-    /// one round trip for the whole list (a relay message asks for several); nulls when missing.
+    /// For each (agency code, item) asked, the copy of the item kept for the addressee holding the code, in one round
+    /// trip for the whole list (a relay message asks for several); null when there is none, whether or not an addressee
+    /// holds the code.
     /// </summary>
-    public static async Task<List<(string? AddresseeNumber, StoredCopy? Copy)>> FindByCodesAsync(DbConnection c, IReadOnlyList<(string Code, string Item)> asked)
+    public static async Task<List<StoredCopy?>> FindByCodesAsync(DbConnection c, IReadOnlyList<(string Code, string Item)> asked)
     {
         var codes = asked.Select(a => a.Code).Distinct().ToArray();
         var items = asked.Select(a => a.Item).Distinct().ToArray();
@@ -232,16 +265,15 @@ public static class CopiesApi
         var rows = await c.QueryAsync(
             $"""
             SELECT a.agency_code, a.addressee_number, c.item, c.schema_version, c.content, c.withheld, c.updated_at
-            FROM addressees a LEFT JOIN copies c ON c.addressee_number = a.addressee_number AND c.item {itemList}
+            FROM addressees a JOIN copies c ON c.addressee_number = a.addressee_number AND c.item {itemList}
             WHERE a.agency_code {codeList}
             """,
-            r => (Code: r.GetString(0), Addressee: r.GetString(1), Copy: r.IsDBNull(2) ? null : new StoredCopy(r.GetString(1), r.GetString(2),
+            r => (Code: r.GetString(0), Copy: new StoredCopy(r.GetString(1), r.GetString(2),
                 Convert.ToInt32(r.GetValue(3)), JsonDocument.Parse(r.GetString(4)).RootElement.Clone(), Convert.ToInt32(r.GetValue(5)) != 0,
                 DateTime.Parse(r.GetString(6), System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.RoundtripKind))),
             null, parameters);
-        var addressees = rows.GroupBy(r => r.Code).ToDictionary(g => g.Key, g => g.First().Addressee);
-        var copies = rows.Where(r => r.Copy is not null).ToDictionary(r => (r.Code, r.Copy!.Item), r => r.Copy);
-        return [.. asked.Select(a => (addressees.GetValueOrDefault(a.Code), copies.GetValueOrDefault((a.Code, a.Item))))];
+        var copies = rows.ToDictionary(r => (r.Code, r.Copy.Item), r => r.Copy);
+        return [.. asked.Select(a => copies.GetValueOrDefault((a.Code, a.Item)))];
     }
 
     public static async Task<StoredCopy?> FindAsync(DbConnection c, string addresseeNumber, string item) =>

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text.Json;
@@ -39,17 +40,71 @@ public sealed partial class DataStandardLayout
     public List<string> Validate(string item, int version, JsonElement content)
     {
         if (Schema(item, version) is not { } schema)
-            return [$"レイアウト {item} v{version} は定義されていません / no layout {item} v{version}"];
+            return [$"レイアウト {Echo.Shown(item)} v{version} は定義されていません / no layout {Echo.Shown(item)} v{version}"];
         var problems = new List<string>();
         Readable(content, "$", problems);
         if (problems.Count == 0) Check(schema, content, "$", problems);
-        return problems;
+        // A content of many bad members is told of its first problems only: the answer stays small whatever was sent.
+        return problems.Count > MaxProblems ? [.. problems.Take(MaxProblems), MoreProblems] : problems;
     }
 
     /// <summary>
+    /// Why the reader refused an import row where it says only "content" and repeats a name whole, however long: a
+    /// property given twice (the row's own fields by name, in any case as the reader takes them; the content's by their
+    /// path, as <see cref="Validate"/> names them) or a property name of the content that is no text. Empty for any other reason.
+    /// </summary>
+    public static List<string> ReaderRefusal(string row)
+    {
+        var problems = new List<string>();
+        using var document = JsonDocument.Parse(row); // keeps a property given twice, so that it can be found
+        if (document.RootElement.ValueKind != JsonValueKind.Object) return problems;
+        var fields = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var field in document.RootElement.EnumerateObject())
+        {
+            if (!fields.Add(field.Name)) problems.Add($"{Echo.Shown(field.Name)}: {Twice}");
+            else if (field.Name.Equals("content", StringComparison.OrdinalIgnoreCase)) ReaderRefusal(field.Value, "$", problems);
+        }
+        return problems.Count > MaxProblems ? [.. problems.Take(MaxProblems), MoreProblems] : problems;
+    }
+
+    private static void ReaderRefusal(JsonElement value, string path, List<string> problems)
+    {
+        if (value.ValueKind == JsonValueKind.Array)
+        {
+            var i = 0;
+            foreach (var element in value.EnumerateArray())
+                if (problems.Count <= MaxProblems) ReaderRefusal(element, $"{path}[{i++}]", problems);
+        }
+        else if (value.ValueKind == JsonValueKind.Object)
+        {
+            var names = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var property in value.EnumerateObject())
+            {
+                if (problems.Count > MaxProblems) return;
+                // A name that is no text is told as Validate tells it; one that reads (a control character, say) is the layout's to refuse.
+                var unreadable = TextProblem(JsonMarshal.GetRawUtf8PropertyName(property), default, property, name: true, out var name);
+                if (name is null) problems.Add($"{path}: {unreadable}");
+                else if (!names.Add(name)) problems.Add($"{Member(path, name)}: {Twice}");
+                else ReaderRefusal(property.Value, Member(path, name), problems);
+            }
+        }
+    }
+
+    private const string Twice = "項目が重複しています / is given more than once";
+
+    /// <summary>The most problems of one copy told; the checks stop soon after.</summary>
+    private const int MaxProblems = 20;
+
+    private static readonly string MoreProblems = $"ほかにも問題があります（最初の{MaxProblems}件のみ表示）/ more problems not shown (the first {MaxProblems} are)";
+
+    /// <summary>The path of a member: the name as a problem shows a client's value (a name may be any length).</summary>
+    private static string Member(string path, string name) => $"{path}.{Echo.Shown(name)}";
+
+    /// <summary>
     /// What no layout can take, anywhere in the content: text that is not UTF-8 or holds an unpaired surrogate (the
-    /// reader cannot turn it into a string), a number beyond a decimal (about ±7.9e28) and a property given twice (a
-    /// reader would take one or the other). Found before the layout is checked, which reads strings and numbers.
+    /// reader cannot turn it into a string) or a control character, a number beyond a decimal (about ±7.9e28) and a
+    /// property given twice (a reader would take one or the other). Found before the layout is checked, which reads
+    /// strings and numbers.
     /// </summary>
     private static void Readable(JsonElement value, string path, List<string> problems)
     {
@@ -58,8 +113,8 @@ public sealed partial class DataStandardLayout
         switch (value.ValueKind)
         {
             case JsonValueKind.String:
-                if (TextProblem(JsonMarshal.GetRawUtf8Value(value), value, default, name: false) is { } text) problems.Add($"{path}: {text}");
-                else if (NumberShape.ContainsIndividualNumber(value.GetString())) problems.Add($"{path}: {NumberShaped}");
+                if (TextProblem(JsonMarshal.GetRawUtf8Value(value), value, default, name: false, out var text) is { } problem) problems.Add($"{path}: {problem}");
+                else if (NumberShape.ContainsIndividualNumber(text)) problems.Add($"{path}: {NumberShaped}");
                 break;
             case JsonValueKind.Number:
                 if (!value.TryGetDecimal(out _)) problems.Add($"{path}: 数値が大きすぎます（±7.9×10²⁸まで）/ the number is out of range (at most ±7.9e28)");
@@ -67,40 +122,57 @@ public sealed partial class DataStandardLayout
                 break;
             case JsonValueKind.Array:
                 var i = 0;
-                foreach (var element in value.EnumerateArray()) Readable(element, $"{path}[{i++}]", problems);
+                foreach (var element in value.EnumerateArray())
+                {
+                    if (problems.Count > MaxProblems) break;
+                    Readable(element, $"{path}[{i++}]", problems);
+                }
                 break;
             case JsonValueKind.Object:
                 var names = new HashSet<string>(StringComparer.Ordinal);
                 foreach (var property in value.EnumerateObject())
                 {
-                    // A name that cannot be read cannot be shown either: the object holding it is named instead.
-                    if (TextProblem(JsonMarshal.GetRawUtf8PropertyName(property), default, property, name: true) is { } name)
+                    if (problems.Count > MaxProblems) break;
+                    // A name that cannot be read, or holds a control character, cannot be shown either: the object holding it is named instead.
+                    if (TextProblem(JsonMarshal.GetRawUtf8PropertyName(property), default, property, name: true, out var name) is { } unreadable)
                     {
-                        problems.Add($"{path}: {name}");
+                        problems.Add($"{path}: {unreadable}");
                         continue;
                     }
-                    if (!names.Add(property.Name)) problems.Add($"{path}.{property.Name}: 項目が重複しています / is given more than once");
-                    else Readable(property.Value, $"{path}.{property.Name}", problems);
+                    if (!names.Add(name!)) problems.Add($"{Member(path, name!)}: {Twice}");
+                    else Readable(property.Value, Member(path, name!), problems);
                 }
                 break;
         }
     }
 
-    /// <summary>Why a string value of the content, or a property name (<paramref name="name"/>), cannot be read as text; null when it can.</summary>
-    private static string? TextProblem(ReadOnlySpan<byte> raw, JsonElement value, JsonProperty property, bool name)
+    /// <summary>
+    /// Why a string value of the content, or a property name (<paramref name="name"/>), cannot be kept as text; null when
+    /// it can, with the <paramref name="text"/> read.
+    /// </summary>
+    private static string? TextProblem(ReadOnlySpan<byte> raw, JsonElement value, JsonProperty property, bool name, out string? text)
     {
+        text = null;
         var (ja, en) = name ? ("項目名", "a property name") : ("文字列", "the text");
         if (!Utf8.IsValid(raw))
             return $"{ja}の文字コードがUTF-8ではありません（Shift_JISなど）。UTF-8で送ってください / {en} is not UTF-8 (Shift_JIS, say): send it as UTF-8";
         // Valid UTF-8 can still escape half a surrogate pair (\ud800), which is no character; the reader says so only by throwing.
-        if (raw.IndexOf((byte)'\\') < 0) return null;
-        try { _ = name ? property.Name : value.GetString(); }
+        try { text = name ? property.Name : value.GetString()!; }
         catch (InvalidOperationException)
         {
             return $"{ja}に対になっていないサロゲート（\\uD800〜\\uDFFF）があります / {en} holds an unpaired surrogate escape (\\uD800-\\uDFFF), which is no character";
         }
+        // No layout holds a control character: a NUL cuts the text short or fails in the systems that read a copy into a
+        // string, and the screen or terminal showing one acts on an escape (ESC, C1's CSI) rather than show it.
+        var at = text.AsSpan().IndexOfAny(ControlCharacters);
+        if (at >= 0)
+            return $"{ja}に制御文字（U+{(int)text[at]:X4}）があります / {en} holds a control character (U+{(int)text[at]:X4})";
         return null;
     }
+
+    /// <summary>C0 (U+0000–U+001F, tab and line ends too: no layout has free text), DEL and C1 (U+007F–U+009F).</summary>
+    private static readonly SearchValues<char> ControlCharacters =
+        SearchValues.Create([.. Enumerable.Range(0, 0x20).Select(c => (char)c), .. Enumerable.Range(0x7F, 0x21).Select(c => (char)c)]);
 
     private static void Check(JsonElement schema, JsonElement value, string path, List<string> problems)
     {
@@ -131,7 +203,11 @@ public sealed partial class DataStandardLayout
             if (schema.TryGetProperty("items", out var items))
             {
                 var i = 0;
-                foreach (var element in value.EnumerateArray()) Check(items, element, $"{path}[{i++}]", problems);
+                foreach (var element in value.EnumerateArray())
+                {
+                    if (problems.Count > MaxProblems) break;
+                    Check(items, element, $"{path}[{i++}]", problems);
+                }
             }
         }
         if (value.ValueKind == JsonValueKind.Object)
@@ -142,9 +218,10 @@ public sealed partial class DataStandardLayout
                     if (!value.TryGetProperty(name, out _)) problems.Add($"{path}.{name}: 必須です / is required");
             foreach (var property in value.EnumerateObject())
             {
-                if (properties.ValueKind == JsonValueKind.Object && properties.TryGetProperty(property.Name, out var sub)) Check(sub, property.Value, $"{path}.{property.Name}", problems);
+                if (problems.Count > MaxProblems) break;
+                if (properties.ValueKind == JsonValueKind.Object && properties.TryGetProperty(property.Name, out var sub)) Check(sub, property.Value, Member(path, property.Name), problems);
                 else if (schema.TryGetProperty("additionalProperties", out var extra) && extra.ValueKind == JsonValueKind.False)
-                    problems.Add($"{path}.{property.Name}: 定義されていない項目です / is not in the layout");
+                    problems.Add($"{Member(path, property.Name)}: 定義されていない項目です / is not in the layout");
             }
         }
     }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Data.Common;
 using System.Threading.Channels;
 using Renkei.Hosting.Storage;
@@ -7,8 +8,9 @@ using Renkei.Protocol;
 namespace Renkei.Node.Linkage;
 
 /// <summary>
-/// Works through the pending people of every tenant's batches, oldest batch first, a page at a time
-/// per tenant in turn, at most <see cref="NodeOptions.BatchConcurrency"/> inquiries at once. Each
+/// Works through the pending people of every tenant's batches, oldest batch first, a page at a time, at most
+/// <see cref="NodeOptions.BatchConcurrency"/> inquiries at once per tenant. Tenants are worked apart, each in a
+/// loop of its own, so that one tenant's batch waiting on a slow provider holds up no other tenant's. Each
 /// answer is stored as it arrives, so a restarted node continues with what is still pending and never
 /// asks again for a person already answered. Run it on one node instance per tenant database.
 /// It also removes batches completed more than <see cref="NodeOptions.BatchResultDays"/> ago: their
@@ -17,35 +19,54 @@ namespace Renkei.Node.Linkage;
 public sealed class InquiryBatchWorker(TenantDirectory tenants, InquiryRelay relay, TimeProvider time, NodeOptions options, ILogger<InquiryBatchWorker> log)
     : BackgroundService
 {
-    private readonly Channel<bool> wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly Dictionary<string, Channel<bool>> wakes = tenants.All.ToDictionary(t => t.AgencyId,
+        _ => Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite }));
 
-    /// <summary>Tells the worker that a batch arrived, so it need not wait for its next look.</summary>
-    public void Wake() => wake.Writer.TryWrite(true);
-
-    protected override async Task ExecuteAsync(CancellationToken stopping)
+    /// <summary>Tells the tenant's worker that a batch arrived, so it need not wait for its next look.</summary>
+    public void Wake(string agencyId)
     {
+        if (wakes.TryGetValue(agencyId, out var wake)) wake.Writer.TryWrite(true);
+    }
+
+    /// <summary>The batches whose page is being worked, each with what a DELETE of it sets.</summary>
+    private readonly ConcurrentDictionary<string, CancellationTokenSource> working = new();
+
+    /// <summary>
+    /// After a DELETE of the batch: nobody more of the page being worked is asked (those already asked are answered).
+    /// A DELETE through another node process is not seen here; the batch is gone from the database at the next page.
+    /// </summary>
+    public void Cancel(string batchId)
+    {
+        if (working.TryGetValue(batchId, out var deleted)) deleted.Cancel();
+    }
+
+    protected override Task ExecuteAsync(CancellationToken stopping) => Task.WhenAll(tenants.All.Select(t => WorkAsync(t, stopping)));
+
+    /// <summary>One tenant's batches, one after another, until the node stops.</summary>
+    private async Task WorkAsync(Tenant tenant, CancellationToken stopping)
+    {
+        await Task.Yield(); // the host's start does not wait for the first look at each tenant's database
+        var wake = wakes[tenant.AgencyId];
         try
         {
             var nextPurge = DateTimeOffset.MinValue;
             while (!stopping.IsCancellationRequested)
             {
                 var worked = false;
-                var purge = time.GetUtcNow() >= nextPurge;
-                if (purge) nextPurge = time.GetUtcNow().AddMinutes(1);
-                foreach (var tenant in tenants.All)
+                if (time.GetUtcNow() >= nextPurge)
                 {
-                    if (purge)
-                        try { await PurgeAsync(tenant, stopping); }
-                        catch (Exception e) when (e is not OperationCanceledException)
-                        {
-                            log.LogError("Expired batches of tenant {AgencyId} not removed: {Error}", tenant.AgencyId, e.GetType().Name);
-                        }
-                    // One tenant's failing database pauses that tenant's batches only; it is tried again at the next look.
-                    try { worked |= await WorkOnceAsync(tenant, stopping); }
+                    nextPurge = time.GetUtcNow().AddMinutes(1);
+                    try { await PurgeAsync(tenant, stopping); }
                     catch (Exception e) when (e is not OperationCanceledException)
                     {
-                        log.LogError("Batch inquiries of tenant {AgencyId} paused: {Error}", tenant.AgencyId, e.GetType().Name);
+                        log.LogError("Expired batches of tenant {AgencyId} not removed: {Error}", tenant.AgencyId, e.GetType().Name);
                     }
+                }
+                // A failing database pauses this tenant's batches only; it is tried again at the next look.
+                try { worked = await WorkOnceAsync(tenant, stopping); }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    log.LogError("Batch inquiries of tenant {AgencyId} paused: {Error}", tenant.AgencyId, e.GetType().Name);
                 }
                 if (worked) continue;
                 using var idle = CancellationTokenSource.CreateLinkedTokenSource(stopping);
@@ -75,24 +96,36 @@ public sealed class InquiryBatchWorker(TenantDirectory tenants, InquiryRelay rel
     private async Task<bool> WorkOnceAsync(Tenant tenant, CancellationToken stopping)
     {
         InquiryBatch? batch;
-        List<(int Position, string AddresseeNumber)> page;
-        await using (var c = await tenant.Database.OpenAsync(stopping))
+        await using (var c = await tenant.Database.OpenAsync(stopping)) batch = await InquiryBatchesApi.OldestOpenAsync(c);
+        if (batch is null) return false;
+        // Registered before the page is read: a DELETE committed before then leaves no page, one after it finds this.
+        // Not disposed: a DELETE may cancel it just after the page is done, and it holds nothing to release.
+        var deleted = new CancellationTokenSource();
+        working[batch.BatchId] = deleted;
+        try
         {
-            batch = await InquiryBatchesApi.OldestOpenAsync(c);
-            if (batch is null) return false;
-            page = await c.QueryAsync(
-                "SELECT position, addressee_number FROM inquiry_batch_items WHERE batch_id = @b AND outcome IS NULL ORDER BY position LIMIT @n",
-                r => (Convert.ToInt32(r.GetValue(0)), r.GetString(1)), null, ("b", batch.BatchId), ("n", options.BatchConcurrency * 4));
-            if (page.Count == 0)
+            List<(int Position, string AddresseeNumber)> page;
+            await using (var c = await tenant.Database.OpenAsync(stopping))
             {
-                await c.ExecuteAsync("UPDATE inquiry_batches SET completed_at = @t WHERE batch_id = @b", null,
-                    ("t", InquiryBatchesApi.Text(time.GetUtcNow())), ("b", batch.BatchId));
-                return true;
+                page = await c.QueryAsync(
+                    "SELECT position, addressee_number FROM inquiry_batch_items WHERE batch_id = @b AND outcome IS NULL ORDER BY position LIMIT @n",
+                    r => (Convert.ToInt32(r.GetValue(0)), r.GetString(1)), null, ("b", batch.BatchId), ("n", options.BatchConcurrency * 4));
+                if (page.Count == 0)
+                {
+                    await c.ExecuteAsync("UPDATE inquiry_batches SET completed_at = @t WHERE batch_id = @b", null,
+                        ("t", InquiryBatchesApi.Text(time.GetUtcNow())), ("b", batch.BatchId));
+                    return true;
+                }
             }
+            await Parallel.ForEachAsync(page, new ParallelOptions { MaxDegreeOfParallelism = options.BatchConcurrency, CancellationToken = stopping },
+                async (item, ct) =>
+                {
+                    // A batch deleted meanwhile is no longer wanted: whoever is not yet asked is not asked.
+                    if (!deleted.IsCancellationRequested) await AnswerAsync(tenant, batch, item.Position, item.AddresseeNumber, ct);
+                });
+            return true;
         }
-        await Parallel.ForEachAsync(page, new ParallelOptions { MaxDegreeOfParallelism = options.BatchConcurrency, CancellationToken = stopping },
-            async (item, ct) => await AnswerAsync(tenant, batch, item.Position, item.AddresseeNumber, ct));
-        return true;
+        finally { working.TryRemove(batch.BatchId, out _); }
     }
 
     private async Task AnswerAsync(Tenant tenant, InquiryBatch batch, int position, string addresseeNumber, CancellationToken ct)

@@ -88,7 +88,7 @@ public static class InquiryBatchesApi
             }
             await Task.WhenAll(refusals);
             return Problems.Result(403, "affair-not-assigned", "この事務の権限がありません / The caller is not assigned this affair",
-                $"事務「{request.Affair}」を割り当てられた人に依頼してください / Ask someone assigned '{request.Affair}'.");
+                $"事務「{Echo.Shown(request.Affair!)}」を割り当てられた人に依頼してください / Ask someone assigned '{Echo.Shown(request.Affair!)}'.");
         }
 
         var batchId = Envelope.NewId();
@@ -111,7 +111,7 @@ public static class InquiryBatchesApi
             }
             await tx.CommitAsync();
         }
-        worker.Wake();
+        worker.Wake(agencyId);
         var batch = new InquiryBatch(batchId, request.Affair!, request.Provider!, request.Item!, request.NotBefore, now, null, numbers.Count);
         return TypedResults.Accepted($"/api/tenants/{agencyId}/inquiry-batches/{batchId}", await StatusAsync(c, batch, 0, 0));
     }
@@ -135,7 +135,8 @@ public static class InquiryBatchesApi
         return TypedResults.Ok(await StatusAsync(c, batch, from, size));
     }
 
-    private static async Task<Results<NoContent, ProblemHttpResult>> Delete(string agencyId, string batchId, ClaimsPrincipal user, TenantDirectory tenants)
+    private static async Task<Results<NoContent, ProblemHttpResult>> Delete(string agencyId, string batchId, ClaimsPrincipal user, TenantDirectory tenants,
+        InquiryBatchWorker worker)
     {
         var (tenant, problem) = tenants.Enter(user, agencyId);
         if (tenant is null) return problem!;
@@ -146,6 +147,8 @@ public static class InquiryBatchesApi
         await c.ExecuteAsync("DELETE FROM inquiry_batch_items WHERE batch_id = @b", tx, ("b", batchId));
         await c.ExecuteAsync("DELETE FROM inquiry_batches WHERE batch_id = @b", tx, ("b", batchId));
         await tx.CommitAsync();
+        // After the commit: the worker's page read later finds nobody, one read before stops before its next person.
+        worker.Cancel(batchId);
         return TypedResults.NoContent();
     }
 

@@ -49,13 +49,11 @@ public static class ProvisionsApi
         var answers = new List<ProvisionAnswer>(requests.Count);
         try
         {
-            List<(string? Addressee, StoredCopy? Copy)> found;
+            List<StoredCopy?> found;
             await using (var c = await tenant.Database.OpenAsync())
                 found = await CopiesApi.FindByCodesAsync(c, [.. requests.Select(r => (r.AgencyCode, r.Item))]);
-            foreach (var (request, (addressee, copy)) in requests.Zip(found))
-            {
-                answers.Add(AnswerFrom(request, addressee, copy, now, () => SealedPayload.Sealer.For(request.RequesterEncryptionKey, time)));
-            }
+            foreach (var (request, copy) in requests.Zip(found))
+                answers.Add(AnswerFrom(request, copy, now, () => SealedPayload.Sealer.For(request.RequesterEncryptionKey, time)));
         }
         catch (Exception e) when (e is CryptographicException or FormatException)
         {
@@ -69,9 +67,12 @@ public static class ProvisionsApi
     }
 
     /// <summary>The answer from this tenant's copy, sealed to the requester and bound to the inquiry's message id.</summary>
-    private static ProvisionAnswer AnswerFrom(ProvisionRequest request, string? addressee, StoredCopy? copy, DateTimeOffset now, Func<SealedPayload.Sealer> sealer)
+    private static ProvisionAnswer AnswerFrom(ProvisionRequest request, StoredCopy? copy, DateTimeOffset now, Func<SealedPayload.Sealer> sealer)
     {
-        if (copy is null) return new ProvisionAnswer(request.MessageId, Outcome.NoData, addressee is null ? "no-addressee" : "no-copy", null, now, false);
+        // One reason whether the tenant knows the person or not: telling them apart ("no-addressee") told the requester
+        // who is enrolled here (an insurer's members, say). The tenant's own record says the same as the core's and the
+        // requester's; its code in the record still tells the tenant whether it holds the person.
+        if (copy is null) return new ProvisionAnswer(request.MessageId, Outcome.NoData, "no-copy", null, now, false);
         if (request.NotBefore is { } notBefore && copy.UpdatedAt < notBefore.UtcDateTime)
             return new ProvisionAnswer(request.MessageId, Outcome.CopyOlderThanAsked, $"copy-updated-{copy.UpdatedAt:yyyy-MM-dd}", null, now, copy.Withheld);
         var payload = JsonSerializer.Serialize(new ProvidedCopy(copy.Item, copy.SchemaVersion, copy.Content, copy.UpdatedAt), ServiceDefaults.Json);

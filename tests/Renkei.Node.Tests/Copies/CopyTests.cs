@@ -1,4 +1,7 @@
 using System.Net.Http.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using System.Text;
 using Renkei.Hosting.Storage;
 using Renkei.Testing;
@@ -76,6 +79,35 @@ public class CopyTests
     }
 
     [Theory, StorageData]
+    public async Task A_copy_stored_by_mistake_is_deleted_by_its_tenants_copies_system_and_only_by_it(StorageProvider provider)
+    {
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        var tax = network.NodeClient("kashiwa-tax-system");
+        var url = $"api/tenants/{K}/copies/K-0001/local-tax";
+        await LinkageNetwork.Ensure(await tax.PutAsJsonAsync(url, Tax()));
+        await LinkageNetwork.Ensure(await tax.PutAsJsonAsync($"api/tenants/{K}/copies/K-0001/public-assistance",
+            new { schemaVersion = 1, content = new { status = "receiving", since = "2024-01-01" } }));
+
+        // The checks of a PUT: tenant, role and the addressee number's shape; none of the refusals removes anything.
+        await ProblemAssert.IsProblemAsync(await network.NodeClient("kashiwa-child-clerk").DeleteAsync(url), 403, "forbidden");
+        await ProblemAssert.IsProblemAsync(await network.NodeClient("bunkyo-tax-system").DeleteAsync(url), 403, "another-tenant");
+        await ProblemAssert.IsProblemAsync(await tax.DeleteAsync("api/tenants/999999/copies/K-0001/local-tax"), 404, "unknown-tenant");
+        await ProblemAssert.IsProblemAsync(await tax.DeleteAsync($"api/tenants/{K}/copies/1234-5678-9018/local-tax"), 400, "addressee-number-looks-like-individual-number");
+        await ProblemAssert.IsProblemAsync(await tax.DeleteAsync($"api/tenants/{K}/copies/K_0001/local-tax"), 400, "invalid-request");
+        await LinkageNetwork.Ensure(await tax.GetAsync(url));
+
+        // A copy could only be overwritten (405 for DELETE): now it is gone, and the addressee's other copies stay.
+        Assert.Equal(System.Net.HttpStatusCode.NoContent, (await tax.DeleteAsync(url)).StatusCode);
+        await ProblemAssert.IsProblemAsync(await tax.GetAsync(url), 404, "no-copy");
+        await ProblemAssert.IsProblemAsync(await tax.DeleteAsync(url), 404, "no-copy");
+        await LinkageNetwork.Ensure(await tax.GetAsync($"api/tenants/{K}/copies/K-0001/public-assistance"));
+
+        var openApi = await LinkageNetwork.Ensure(await network.NodeClient().GetAsync("openapi/v1.json"));
+        Assert.Contains("Removes one copy", openApi.GetProperty("paths").GetProperty("/api/tenants/{agencyId}/copies/{addresseeNumber}/{item}")
+            .GetProperty("delete").GetProperty("summary").GetString());
+    }
+
+    [Theory, StorageData]
     public async Task Bulk_import_keeps_good_lines_and_reports_bad_ones_by_line_and_reason(StorageProvider provider)
     {
         await using var network = await LinkageNetwork.StartAsync(provider);
@@ -99,6 +131,99 @@ public class CopyTests
         Assert.Contains("addresseeNumber", errors[2].Item2);
         await using var c = await network.TenantDatabases[K].OpenAsync();
         Assert.Equal(3L, await c.ScalarAsync<long>("SELECT COUNT(*) FROM copies"));
+    }
+
+    [Theory, StorageData]
+    public async Task A_slowly_sent_import_holds_no_lock_on_the_tenants_database_while_its_body_arrives(StorageProvider provider)
+    {
+        var bodyRead = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var network = await LinkageNetwork.StartAsync(provider, configureNode: b =>
+            b.Services.AddSingleton<IStartupFilter>(new BodyReadSignal("/copies/import", bodyRead)));
+        var tax = network.NodeClient("kashiwa-tax-system");
+        string Row(string addressee) =>
+            $$$"""{"addresseeNumber":"{{{addressee}}}","item":"local-tax","schemaVersion":1,"content":{"fiscalYear":2025,"totalIncome":1,"taxableIncome":0,"municipalTax":0,"prefecturalTax":0}}""";
+        var release = new TaskCompletionSource();
+        var slow = new TrickleContent(Row("K-1") + "\n", Row("K-2") + "\n", release.Task);
+        slow.Headers.ContentType = new("application/x-ndjson");
+        var import = tax.PostAsync($"api/tenants/{K}/copies/import", slow);
+        try
+        {
+            await bodyRead.Task.WaitAsync(TimeSpan.FromMinutes(1));
+            // While the import's body still trickles in, another system writes to the same tenant at once. It used to
+            // wait for the import's write lock on SQLite and fail with 500 (database is locked).
+            var started = DateTime.UtcNow;
+            await LinkageNetwork.Ensure(await tax.PutAsJsonAsync($"api/tenants/{K}/copies/K-9/local-tax", Tax()));
+            Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(5), $"the copy waited {DateTime.UtcNow - started}");
+        }
+        finally { release.TrySetResult(); }
+        var report = await LinkageNetwork.Ensure(await import);
+        Assert.Equal(2, report.GetProperty("imported").GetInt32());
+        Assert.Empty(report.GetProperty("errors").EnumerateArray());
+        await using var c = await network.TenantDatabases[K].OpenAsync();
+        Assert.Equal(["K-1", "K-2", "K-9"], (await c.QueryAsync("SELECT addressee_number FROM copies", r => r.GetString(0))).Order());
+    }
+
+    /// <summary>Completes <paramref name="read"/> once the handler of a request to a path ending in <paramref name="path"/> has read from its body.</summary>
+    private sealed class BodyReadSignal(string path, TaskCompletionSource read) : IStartupFilter
+    {
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.Use(async (context, inner) =>
+            {
+                if (context.Request.Path.Value?.EndsWith(path, StringComparison.Ordinal) == true) context.Request.Body = new Signalling(context.Request.Body, read);
+                await inner();
+            });
+            next(app);
+        };
+
+        private sealed class Signalling(Stream body, TaskCompletionSource read) : Stream
+        {
+            public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default)
+            {
+                var n = await body.ReadAsync(buffer, ct);
+                read.TrySetResult();
+                return n;
+            }
+
+            public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken ct) => ReadAsync(buffer.AsMemory(offset, count), ct).AsTask();
+            public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+            public override bool CanRead => true;
+            public override bool CanSeek => false;
+            public override bool CanWrite => false;
+            public override long Length => throw new NotSupportedException();
+            public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+            public override void Flush() { }
+            public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+            public override void SetLength(long value) => throw new NotSupportedException();
+            public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        }
+    }
+
+    /// <summary>
+    /// A body sent as a slow client sends it: <paramref name="first"/>, then a blank line every 50 ms (fast enough for the
+    /// server's minimum data rate) until <paramref name="release"/>, then <paramref name="last"/>; of unknown length.
+    /// </summary>
+    private sealed class TrickleContent(string first, string last, Task release) : HttpContent
+    {
+        protected override async Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context)
+        {
+            await stream.WriteAsync(Encoding.UTF8.GetBytes(first));
+            await stream.FlushAsync();
+            var blank = Encoding.UTF8.GetBytes(new string(' ', 100) + "\n");
+            while (!release.IsCompleted)
+            {
+                await stream.WriteAsync(blank);
+                await stream.FlushAsync();
+                await Task.WhenAny(release, Task.Delay(50));
+            }
+            await stream.WriteAsync(Encoding.UTF8.GetBytes(last));
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = 0;
+            return false;
+        }
     }
 
     /// <summary>A body as these bytes, with <paramref name="contentType"/> (none when null): text that is not UTF-8 cannot be sent as a string.</summary>
@@ -135,9 +260,6 @@ public class CopyTests
             (WithByte83("""{"schemaVersion":1,"content":{"examinedOn":"2025-01-01","metabolicSyndrome":"~e","guidanceLevel":"none"}}"""), "$.metabolicSyndrome", "UTF-8"),
             (WithByte83(Body(Checkup(""","~e":1"""))), "$", "UTF-8"),
             (Encoding.UTF8.GetBytes(Body(Checkup(""","urineGlucose":"\ud800" """))), "$.urineGlucose", "surrogate"),
-            (Encoding.UTF8.GetBytes(Body(Checkup(""","\udc00":1"""))), "$", "surrogate"),
-            // A field given twice: a reader would take one or the other.
-            (Encoding.UTF8.GetBytes(Body(Checkup(""","heightCm":170,"heightCm":171"""))), "$.heightCm", "more than once"),
         })
         {
             var refused = await ProblemAssert.IsProblemAsync(await system.PutAsync(url, Bytes(body)), 400, "invalid-copy");
@@ -146,10 +268,54 @@ public class CopyTests
             Assert.Contains(why, detail);
             Assert.True(refused.GetProperty("errors").TryGetProperty("content", out _), refused.ToString());
         }
+        // A field given twice (a reader would take one or the other) is a malformed request, as anywhere in a body, and so is
+        // a name that is no text (the reader looks at every name for one given twice).
+        foreach (var members in new[] { ""","heightCm":170,"heightCm":171""", ""","\udc00":1""" })
+            await ProblemAssert.IsProblemAsync(await system.PutAsync(url, Bytes(Encoding.UTF8.GetBytes(Body(Checkup(members))))), 400, "malformed-request");
         await ProblemAssert.IsProblemAsync(await system.GetAsync(url), 404, "no-copy");
         // In range, the same field is checked against the layout as before.
         await ProblemAssert.IsProblemAsync(await system.PutAsync(url, Bytes(Encoding.UTF8.GetBytes(Body(Checkup(""","heightCm":7e28"""))))), 400, "invalid-copy");
         await LinkageNetwork.Ensure(await system.PutAsync(url, Bytes(Encoding.UTF8.GetBytes(Body(Checkup(""","heightCm":170.5"""))))));
+    }
+
+    [Theory, StorageData]
+    public async Task A_control_character_in_a_copys_text_or_property_names_is_refused_naming_where_and_nothing_is_stored(StorageProvider provider)
+    {
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        var tax = network.NodeClient("kashiwa-tax-system");
+        var url = $"api/tenants/{K}/copies/K-1/vaccination";
+        static string Dose(string vaccine, string more = "") => $$$"""{"doses":[{"vaccine":"{{{vaccine}}}","date":"2022-04-01","doseNumber":1{{{more}}}}]}""";
+
+        // NUL, ESC (a terminal escape), tab, DEL and C1 (escaped, and raw in UTF-8): all were stored and served back as given.
+        foreach (var (body, where, code) in new (string, string, string)[]
+        {
+            (Dose("MR\\u0000"), "$.doses[0].vaccine", "U+0000"),
+            (Dose("MR\\u001b[2J"), "$.doses[0].vaccine", "U+001B"),
+            (Dose("M\\tR"), "$.doses[0].vaccine", "U+0009"),
+            (Dose("MR\u007f"), "$.doses[0].vaccine", "U+007F"),
+            (Dose("MR\\u0085"), "$.doses[0].vaccine", "U+0085"),
+            (Dose("MR\u009b2J"), "$.doses[0].vaccine", "U+009B"),
+            (Dose("MR", ""","\u001b[31m":1"""), "$.doses[0]", "U+001B"),
+        })
+        {
+            var refused = await ProblemAssert.IsProblemAsync(await tax.PutAsync(url, Bytes(Encoding.UTF8.GetBytes(Body(body)))), 400, "invalid-copy");
+            var detail = refused.GetProperty("detail").GetString()!;
+            Assert.Contains($"{where}: ", detail);
+            Assert.Contains($"control character ({code})", detail);
+            Assert.DoesNotContain(detail, ch => char.IsControl(ch));
+        }
+        await ProblemAssert.IsProblemAsync(await tax.GetAsync(url), 404, "no-copy");
+
+        // An import reports such rows by their line and keeps the others.
+        string Row(string addressee, string vaccine) =>
+            $$$"""{"addresseeNumber":"{{{addressee}}}","item":"vaccination","schemaVersion":1,"content":{{{Dose(vaccine)}}}}""";
+        var report = await LinkageNetwork.Ensure(await tax.PostAsync($"api/tenants/{K}/copies/import",
+            Bytes(Encoding.UTF8.GetBytes(string.Join("\n", Row("K-1", "MR"), Row("K-2", "MR\\u0000"), Row("K-3", "MR\\u001b"), Row("K-4", "BCG"))), "application/x-ndjson")));
+        Assert.Equal(2, report.GetProperty("imported").GetInt32());
+        Assert.Equal([2, 3], report.GetProperty("errors").EnumerateArray().Select(e => e.GetProperty("line").GetInt32()));
+        Assert.All(report.GetProperty("errors").EnumerateArray(), e => Assert.Contains("$.doses[0].vaccine: ", e.GetProperty("reason").GetString()));
+        await using var c = await network.TenantDatabases[K].OpenAsync();
+        Assert.Equal(["K-1", "K-4"], (await c.QueryAsync("SELECT addressee_number FROM copies", r => r.GetString(0))).Order());
     }
 
     [Theory, StorageData]
@@ -170,18 +336,21 @@ public class CopyTests
             """{"addresseeNumber":"\ud800","item":"specific-health-checkup","schemaVersion":1,"content":{}}""",
             Row("H-8", ""","smoker":false"""),
             Row("H-9", ""","smoker":false,"smoker":true"""),
+            Row("H-10", ""","\udc00":1"""),
         };
         var body = WithByte83(string.Join("\n", lines) + "\n");
         var report = await LinkageNetwork.Ensure(await network.NodeClient("insurer-benefits-system").PostAsync($"api/tenants/{insurer}/copies/import",
             Bytes(body, "application/x-ndjson")));
         var errors = report.GetProperty("errors").EnumerateArray().Select(e => (Line: e.GetProperty("line").GetInt32(), Reason: e.GetProperty("reason").GetString()!)).ToList();
-        Assert.Equal([2, 3, 5, 6, 7, 9], errors.Select(e => e.Line));
+        Assert.Equal([2, 3, 5, 6, 7, 9, 10], errors.Select(e => e.Line));
         Assert.Contains("$.heightCm", errors[0].Reason);
         Assert.Contains("UTF-8", errors[1].Reason);
         Assert.Contains("UTF-8", errors[2].Reason);
         Assert.Contains("$.urineGlucose", errors[3].Reason);
         Assert.Contains("addresseeNumber", errors[4].Reason);
         Assert.Contains("$.smoker", errors[5].Reason);
+        Assert.StartsWith("$: ", errors[6].Reason);
+        Assert.Contains("surrogate", errors[6].Reason);
         Assert.Equal(3, report.GetProperty("imported").GetInt32());
         await using var c = await network.TenantDatabases[insurer].OpenAsync();
         Assert.Equal(["H-1", "H-4", "H-8"], (await c.QueryAsync("SELECT addressee_number FROM copies", r => r.GetString(0))).Order());

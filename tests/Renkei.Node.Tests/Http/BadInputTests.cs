@@ -201,6 +201,58 @@ public class BadInputTests
         }
     }
 
+    [Theory, StorageData]
+    public async Task A_problem_repeats_at_most_40_characters_of_a_long_value_and_only_the_first_of_a_copys_many_problems(StorageProvider provider)
+    {
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        var tax = network.NodeClient("kashiwa-tax-system");
+        static async Task<string> Said(HttpResponseMessage response)
+        {
+            var body = await response.Content.ReadAsStringAsync();
+            Assert.False(response.IsSuccessStatusCode, body);
+            return body;
+        }
+
+        // An unknown tenant of 5,000 characters: its detail repeated it whole (10 KB).
+        var unknown = await ProblemAssert.IsProblemAsync(await tax.GetAsync($"api/tenants/{new string('x', 5000)}/copies/K-1/local-tax"), 404, "unknown-tenant");
+        Assert.Contains(new string('x', 40) + "…", unknown.GetProperty("detail").GetString());
+        Assert.True(unknown.GetProperty("detail").GetString()!.Length < 200, unknown.ToString());
+        // Cut after masking: a number at the cut shows none of its digits.
+        Assert.DoesNotContain("1234", await Said(await tax.GetAsync($"api/tenants/{new string('x', 30)}123456789018/copies/K-1/local-tax")));
+
+        // A copy with property names of 100,000 characters: each was repeated whole in the problem's path.
+        var url = $"api/tenants/{K}/copies/K-1/local-tax";
+        var tax2025 = "\"fiscalYear\":2025,\"totalIncome\":1,\"taxableIncome\":0,\"municipalTax\":0,\"prefecturalTax\":0";
+        static string Copy(string members) => """{"schemaVersion":1,"content":{""" + members + "}}";
+        var longNames = await Said(await tax.PutAsync(url, RawBody.Json(
+            Copy(tax2025 + $",\"{new string('a', 100_000)}\":1,\"{new string('b', 100_000)}\":{{\"c\":1}}"))));
+        Assert.Contains("$." + new string('a', 40) + "…: ", longNames);
+        Assert.True(longNames.Length < 2_000, $"{longNames.Length:N0} characters");
+        // A thousand unknown members: the first 20 are told, and that there are more.
+        var many = await ProblemAssert.IsProblemAsync(await tax.PutAsync(url, RawBody.Json(
+            Copy(tax2025 + string.Concat(Enumerable.Range(1, 1000).Select(i => $",\"x{i}\":1"))))), 400, "invalid-copy");
+        var told = many.GetProperty("errors").GetProperty("content").EnumerateArray().Select(e => e.GetString()!).ToList();
+        Assert.Equal(21, told.Count);
+        Assert.StartsWith("$.x1: ", told[0]);
+        Assert.Contains("more problems not shown", told[^1]);
+
+        // Five import lines with names of 100,000 characters: each reason repeated its name whole.
+        var line = """{"addresseeNumber":"K-1","item":"local-tax","schemaVersion":1,"content":{""" + tax2025 + $",\"{new string('a', 100_000)}\":1}}}}";
+        var report = await LinkageNetwork.Ensure(await tax.PostAsync($"api/tenants/{K}/copies/import",
+            new StringContent(string.Join("\n", Enumerable.Repeat(line, 5)), Encoding.UTF8, "application/x-ndjson")));
+        Assert.Equal(5, report.GetProperty("errors").GetArrayLength());
+        Assert.True(report.GetRawText().Length < 2_000, $"{report.GetRawText().Length:N0} characters");
+        // The same name given twice: the reader's refusal repeated it whole; the reason says where, as briefly.
+        var twice = """{"addresseeNumber":"K-1","item":"local-tax","schemaVersion":1,"content":{""" + tax2025
+            + $",\"{new string('a', 100_000)}\":1,\"{new string('a', 100_000)}\":2}}}}";
+        var refused = await LinkageNetwork.Ensure(await tax.PostAsync($"api/tenants/{K}/copies/import",
+            new StringContent(twice, Encoding.UTF8, "application/x-ndjson")));
+        var reason = Assert.Single(refused.GetProperty("errors").EnumerateArray()).GetProperty("reason").GetString()!;
+        Assert.StartsWith("$." + new string('a', 40) + "…: ", reason);
+        Assert.Contains("more than once", reason);
+        Assert.True(reason.Length < 200, $"{reason.Length:N0} characters");
+    }
+
     [Fact]
     public void Masking_hides_every_run_of_eleven_or_twelve_digits_and_nothing_else()
     {

@@ -40,16 +40,16 @@ public sealed class BatchPeople
         return id;
     }
 
-    public async Task<JsonElement> ReadAsync(string id, int after = 0, int limit = 1000, string caller = "bunkyo-child-clerk") =>
-        await LinkageNetwork.Ensure(await Network.NodeClient(caller).GetAsync($"api/tenants/{B}/inquiry-batches/{id}?after={after}&limit={limit}"));
+    public async Task<JsonElement> ReadAsync(string id, int after = 0, int limit = 1000, string caller = "bunkyo-child-clerk", string tenant = B) =>
+        await LinkageNetwork.Ensure(await Network.NodeClient(caller).GetAsync($"api/tenants/{tenant}/inquiry-batches/{id}?after={after}&limit={limit}"));
 
     /// <summary>Polls the batch until <paramref name="done"/> holds; no fixed sleeps.</summary>
-    public async Task<JsonElement> WaitAsync(string id, Func<JsonElement, bool> done, string what, string caller = "bunkyo-child-clerk")
+    public async Task<JsonElement> WaitAsync(string id, Func<JsonElement, bool> done, string what, string caller = "bunkyo-child-clerk", string tenant = B)
     {
         var deadline = DateTime.UtcNow.AddMinutes(2);
         while (true)
         {
-            var status = await ReadAsync(id, caller: caller);
+            var status = await ReadAsync(id, caller: caller, tenant: tenant);
             if (done(status)) return status;
             if (DateTime.UtcNow > deadline) throw new TimeoutException($"{what}: {status}");
             await Task.Delay(50);
@@ -138,7 +138,7 @@ public class InquiryBatchTests
         var results = done.GetProperty("results").EnumerateArray().ToList();
         Assert.Equal([1, 2, 3, 4, 5], results.Select(r => r.GetProperty("position").GetInt32()));
         Assert.Equal(["B-1", "B-2", "B-3", "B-4", "B-99"], results.Select(r => r.GetProperty("addresseeNumber").GetString()));
-        Assert.Equal([("provided", null), ("provided", null), ("no-data", "no-copy"), ("no-data", "no-addressee"), ("error", "no-agency-code")],
+        Assert.Equal([("provided", null), ("provided", null), ("no-data", "no-copy"), ("no-data", "no-copy"), ("error", "no-agency-code")],
             results.Select(OutcomeOf));
         Assert.Equal([1_000_001, 1_000_002], results.Take(2).Select(r => r.GetProperty("content").GetProperty("totalIncome").GetInt32()));
         Assert.All(results.Skip(2), r => Assert.False(r.TryGetProperty("content", out _)));
@@ -281,16 +281,96 @@ public class InquiryBatchTests
     {
         await using var network = await LinkageNetwork.StartAsync(provider);
         var people = await BatchPeople.ArrangeAsync(network, count: 2, atKashiwa: 2, withCopy: 2);
-        // Kashiwa, the first tenant the worker looks at, loses its batch tables; it still answers as a provider.
+        // Kashiwa loses its batch tables; it still answers as a provider.
         await using (var c = await network.TenantDatabases[BatchPeople.K].OpenAsync())
         {
             await c.ExecuteAsync("DROP TABLE inquiry_batch_items");
             await c.ExecuteAsync("DROP TABLE inquiry_batches");
         }
+        // Its worker looks again (as it does when idle) and fails.
+        network.NodeBatchWorker.Wake(BatchPeople.K);
+        var deadline = DateTime.UtcNow.AddMinutes(1);
+        while (!network.Logs.Lines.Any(l => l.StartsWith("Error") && l.Contains("AgencyId=" + BatchPeople.K)))
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException("Kashiwa's worker logged no error");
+            await Task.Delay(20);
+        }
         var id = await people.SubmittedAsync(["B-1", "B-2"]);
         var done = await people.DoneAsync(id);
         Assert.Equal(2, done.GetProperty("counts").GetProperty("provided").GetInt32());
-        Assert.Contains(network.Logs.Lines, l => l.StartsWith("Error") && l.Contains("AgencyId=" + BatchPeople.K));
+    }
+
+    [Theory, StorageData]
+    public async Task A_tenants_batch_waiting_on_a_stalled_provider_holds_up_no_other_tenants_batch(StorageProvider provider)
+    {
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        var people = await BatchPeople.ArrangeAsync(network, count: 20, atKashiwa: 20, withCopy: 20);
+        // Bunkyo's node stops answering as a provider: Kashiwa's batch asking it waits on the core, which waits on Bunkyo.
+        var stalled = network.ProviderGate(B);
+        stalled.Close();
+        try
+        {
+            var kashiwa = await LinkageNetwork.Ensure(await network.NodeClient("kashiwa-child-clerk").PostAsJsonAsync($"api/tenants/{K}/inquiry-batches",
+                new { affair = "child-allowance", provider = B, item = "local-tax", addresseeNumbers = Enumerable.Range(1, 20).Select(i => $"K-{i}") },
+                ServiceDefaults.Json));
+            var deadline = DateTime.UtcNow.AddMinutes(1);
+            while (stalled.Held == 0)
+            {
+                if (DateTime.UtcNow > deadline) throw new TimeoutException("Kashiwa's batch did not reach Bunkyo");
+                await Task.Delay(20);
+            }
+
+            // Meanwhile Bunkyo's own batch, asking Kashiwa, is answered whole. It used to wait behind each page of Kashiwa's
+            // until the core gave up on Bunkyo (15 s a page).
+            var started = DateTime.UtcNow;
+            var id = await people.SubmittedAsync(Enumerable.Range(1, 20).Select(i => $"B-{i}"));
+            var done = await people.DoneAsync(id);
+            Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(10), $"Bunkyo's batch took {DateTime.UtcNow - started}");
+            Assert.Equal(20, done.GetProperty("counts").GetProperty("provided").GetInt32());
+            Assert.True(stalled.Held > 0);
+
+            stalled.Open();
+            var kashiwaId = kashiwa.GetProperty("batchId").GetString()!;
+            await people.WaitAsync(kashiwaId, s => s.GetProperty("status").GetString() == "done", "Kashiwa's batch did not finish", "kashiwa-child-clerk", tenant: K);
+        }
+        finally { stalled.Open(); }
+    }
+
+    [Theory, StorageData]
+    public async Task A_deleted_batch_asks_nobody_more_not_even_the_rest_of_the_page_under_way(StorageProvider provider)
+    {
+        await using var network = await LinkageNetwork.StartAsync(provider, oneInquiryPerMessage: true);
+        var people = await BatchPeople.ArrangeAsync(network, count: 40, atKashiwa: 40, withCopy: 0);
+        var concurrency = network.NodeOptions.BatchConcurrency;
+        async Task<long> AskedOfTheCore()
+        {
+            await using var c = await network.CoreDatabase.OpenAsync();
+            return await c.ScalarAsync<long>("SELECT COUNT(*) FROM provision_records");
+        }
+        // A batch submitted later is worked after the one before it: once it is done, the one before has finished its page.
+        async Task AfterThePageAsync() => await people.DoneAsync(await people.SubmittedAsync(["B-1"]));
+
+        // One page of twelve: three answered, some on their way to the core, the rest not yet asked.
+        var (id, _) = await people.SubmittedWithThreeAnsweredAsync(12);
+        Assert.Equal(HttpStatusCode.NoContent, (await network.NodeClient("bunkyo-child-clerk").DeleteAsync($"api/tenants/{B}/inquiry-batches/{id}")).StatusCode);
+        network.RelayGate.Open();
+        await AfterThePageAsync();
+        // Only those already on their way were asked after the 204; the rest of the page used to be asked (and recorded) too.
+        Assert.Equal(3 + concurrency + 1, await AskedOfTheCore());
+
+        // Deleted by another node process (straight from the database here): this process does not learn of it, but stops at the next page.
+        var before = await AskedOfTheCore();
+        network.RelayGate.Close(letThrough: 3);
+        var other = await people.SubmittedAsync(Enumerable.Range(1, 40).Select(i => $"B-{i}"));
+        await people.WaitAsync(other, s => s.GetProperty("answered").GetInt32() == 3 && network.RelayGate.Held == concurrency, "three answered, the rest held");
+        await using (var b = await network.TenantDatabases[B].OpenAsync())
+        {
+            await b.ExecuteAsync("DELETE FROM inquiry_batch_items WHERE batch_id = @b", null, ("b", other));
+            await b.ExecuteAsync("DELETE FROM inquiry_batches WHERE batch_id = @b", null, ("b", other));
+        }
+        network.RelayGate.Open();
+        await AfterThePageAsync();
+        Assert.InRange(await AskedOfTheCore() - before, 3 + concurrency + 1, concurrency * 4 + 1);
     }
 
     [Theory, StorageData]

@@ -37,6 +37,28 @@ public class InquiryTests
     private const string K = LinkageNetwork.Kashiwa, B = LinkageNetwork.Bunkyo;
 
     [Theory, StorageData]
+    public async Task No_data_gives_one_reason_whether_the_provider_knows_the_person_or_not_and_all_three_records_agree(StorageProvider provider)
+    {
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        // B-1 is known to Kashiwa, without a copy; B-2 is not known to Kashiwa at all.
+        await BatchPeople.ArrangeAsync(network, count: 2, atKashiwa: 1, withCopy: 0);
+        foreach (var addressee in new[] { "B-1", "B-2" })
+        {
+            var answer = await LinkageNetwork.Ensure(await network.NodeClient("bunkyo-child-clerk").PostAsJsonAsync($"api/tenants/{B}/inquiries",
+                new { addresseeNumber = addressee, affair = "child-allowance", provider = K, item = "local-tax" }, ServiceDefaults.Json));
+            // B-2's answer used to say "no-addressee": the requester learnt whom the provider holds (for an insurer, who is enrolled).
+            Assert.Equal(("no-data", "no-copy"), (answer.GetProperty("outcome").GetString(), answer.GetProperty("reason").GetString()));
+            var messageId = answer.GetProperty("messageId").GetString()!;
+            foreach (var database in new[] { network.TenantDatabases[B], network.CoreDatabase, network.TenantDatabases[K] })
+            {
+                await using var c = await database.OpenAsync();
+                Assert.Equal(["NoData|no-copy"], await c.QueryAsync("SELECT outcome, reason FROM provision_records WHERE message_id = @m",
+                    r => $"{r.GetString(0)}|{r.GetString(1)}", null, ("m", messageId)));
+            }
+        }
+    }
+
+    [Theory, StorageData]
     public async Task A_child_allowance_clerk_obtains_last_years_income_from_the_previous_city_and_all_three_parties_record_it(StorageProvider provider)
     {
         await using var network = await LinkageNetwork.StartAsync(provider);
