@@ -26,8 +26,11 @@ public static class Problems
     /// <summary>The title of <c>request-too-large</c>: a body over the size limit.</summary>
     public const string TooLargeTitle = "リクエストが大きすぎます / The request is too large";
 
-    /// <summary>A value from the request as a problem detail quotes it: at most 40 characters.</summary>
-    public static string Shown(string value) => value.Length > 40 ? value[..40] + "…" : value;
+    /// <summary>
+    /// A value from the request as a problem detail quotes it: at most 40 characters, so that a long value does not make a
+    /// long answer; masked before it is cut, since a number cut short at the edge would no longer be seen as one.
+    /// </summary>
+    public static string Shown(string value) => NumberShape.Mask(value) is var masked && masked!.Length > 40 ? masked[..40] + "…" : masked!;
 
     /// <summary>A problem of ours; what its title and detail repeat of the client's input never shows an Individual Number.</summary>
     public static ProblemHttpResult Result(int status, string slug, string title, string? detail = null, IDictionary<string, object?>? extensions = null) =>

@@ -213,10 +213,10 @@ public static class CopiesApi
             return Refuse("CSVは renkei node import-copies が読み、JSON Linesにして送ります / CSV is read by `renkei node import-copies`, which sends it as JSON Lines: "
                 + JsonLines + ".");
         if (!ImportMediaTypes.Contains(type, StringComparer.OrdinalIgnoreCase))
-            return Refuse($"{JsonLines}; 受け取ったのは / got {Echo.Shown(type)}.");
+            return Refuse($"{JsonLines}; 受け取ったのは / got {Problems.Shown(type)}.");
         if (media.Charset.HasValue && HeaderUtilities.RemoveQuotes(media.Charset).Value is { } charset
             && !charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) && !charset.Equals("us-ascii", StringComparison.OrdinalIgnoreCase))
-            return Refuse($"本文はUTF-8で送ってください（文字コード「{Echo.Shown(charset)}」は受け付けません）/ send the body in UTF-8: the charset '{Echo.Shown(charset)}' is not taken.");
+            return Refuse($"本文はUTF-8で送ってください（文字コード「{Problems.Shown(charset)}」は受け付けません）/ send the body in UTF-8: the charset '{Problems.Shown(charset)}' is not taken.");
         return null;
     }
 

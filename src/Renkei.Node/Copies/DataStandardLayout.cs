@@ -40,7 +40,7 @@ public sealed partial class DataStandardLayout
     public List<string> Validate(string item, int version, JsonElement content)
     {
         if (Schema(item, version) is not { } schema)
-            return [$"レイアウト {Echo.Shown(item)} v{version} は定義されていません / no layout {Echo.Shown(item)} v{version}"];
+            return [$"レイアウト {Problems.Shown(item)} v{version} は定義されていません / no layout {Problems.Shown(item)} v{version}"];
         var problems = new List<string>();
         Readable(content, "$", problems);
         if (problems.Count == 0) Check(schema, content, "$", problems);
@@ -61,7 +61,7 @@ public sealed partial class DataStandardLayout
         var fields = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (var field in document.RootElement.EnumerateObject())
         {
-            if (!fields.Add(field.Name)) problems.Add($"{Echo.Shown(field.Name)}: {Twice}");
+            if (!fields.Add(field.Name)) problems.Add($"{Problems.Shown(field.Name)}: {Twice}");
             else if (field.Name.Equals("content", StringComparison.OrdinalIgnoreCase)) ReaderRefusal(field.Value, "$", problems);
         }
         return problems.Count > MaxProblems ? [.. problems.Take(MaxProblems), MoreProblems] : problems;
@@ -98,7 +98,7 @@ public sealed partial class DataStandardLayout
     private static readonly string MoreProblems = $"ほかにも問題があります（最初の{MaxProblems}件のみ表示）/ more problems not shown (the first {MaxProblems} are)";
 
     /// <summary>The path of a member: the name as a problem shows a client's value (a name may be any length).</summary>
-    private static string Member(string path, string name) => $"{path}.{Echo.Shown(name)}";
+    private static string Member(string path, string name) => $"{path}.{Problems.Shown(name)}";
 
     /// <summary>
     /// What no layout can take, anywhere in the content: text that is not UTF-8 or holds an unpaired surrogate (the

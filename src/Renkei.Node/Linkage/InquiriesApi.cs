@@ -53,7 +53,7 @@ public static class InquiriesApi
             await tenant.Records.AppendAsync(new ProvisionEntry(messageId, requestedAt, null, agencyId, request.Provider!, request.Affair!, request.Item!,
                 code, Outcome.NotPermitted, "affair-not-assigned", false));
             return Problems.Result(403, "affair-not-assigned", "この事務の権限がありません / The caller is not assigned this affair",
-                $"事務「{Echo.Shown(request.Affair!)}」を割り当てられた人に依頼してください / Ask someone assigned '{Echo.Shown(request.Affair!)}'.");
+                $"事務「{Problems.Shown(request.Affair!)}」を割り当てられた人に依頼してください / Ask someone assigned '{Problems.Shown(request.Affair!)}'.");
         }
         if (code is null)
         {

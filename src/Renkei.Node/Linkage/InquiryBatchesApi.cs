@@ -88,7 +88,7 @@ public static class InquiryBatchesApi
             }
             await Task.WhenAll(refusals);
             return Problems.Result(403, "affair-not-assigned", "この事務の権限がありません / The caller is not assigned this affair",
-                $"事務「{Echo.Shown(request.Affair!)}」を割り当てられた人に依頼してください / Ask someone assigned '{Echo.Shown(request.Affair!)}'.");
+                $"事務「{Problems.Shown(request.Affair!)}」を割り当てられた人に依頼してください / Ask someone assigned '{Problems.Shown(request.Affair!)}'.");
         }
 
         var batchId = Envelope.NewId();

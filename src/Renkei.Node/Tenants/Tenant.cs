@@ -139,7 +139,7 @@ public sealed class TenantDirectory
     {
         if (Find(agencyId) is not { } tenant)
             return (null, Problems.NotFound("unknown-tenant", "この中間サーバーに該当する機関はありません / No such tenant on this node",
-                $"「{Echo.Shown(agencyId)}」はこの中間サーバーにはありません / '{Echo.Shown(agencyId)}' is not hosted here."));
+                $"「{Problems.Shown(agencyId)}」はこの中間サーバーにはありません / '{Problems.Shown(agencyId)}' is not hosted here."));
         if (!user.IsInRole("tenant:" + agencyId))
             return (null, Problems.Result(403, "another-tenant", "他の機関のデータにはアクセスできません / This caller belongs to another tenant",
                 "自分の機関のデータしか扱えません / A caller may act only in its own agency's tenant."));

@@ -54,4 +54,12 @@ public class NumberShapeTests
         Assert.Equal(@"kind\u000A[ERR] forged\u001B[31m\u202E ************", LogText.Safe("kind\n[ERR] forged\u001b[31m\u202e 123456789018"));
         Assert.Equal("申請 / inquiry", LogText.Safe("申請 / inquiry"));
     }
+
+    [Fact]
+    public void A_value_a_problem_quotes_is_cut_after_it_is_masked()
+    {
+        // Cut first, the number at the edge would be 5 digits, no longer seen as one, and show in clear.
+        var shown = Problems.Shown(new string('a', 35) + "123456789018");
+        Assert.Equal(new string('a', 35) + "*****…", shown);
+    }
 }
