@@ -14,7 +14,7 @@ public static class LogText
     /// <summary>The text with control characters, line and paragraph separators and invisible format characters as \uXXXX.</summary>
     public static string Escape(string text)
     {
-        if (!text.Any(Unsafe)) return text;
+        if (!HasUnsafe(text)) return text;
         var escaped = new System.Text.StringBuilder(text.Length + 16);
         foreach (var ch in text)
             if (Unsafe(ch)) escaped.Append("\\u").Append(((int)ch).ToString("X4", System.Globalization.CultureInfo.InvariantCulture));
@@ -24,6 +24,9 @@ public static class LogText
 
     /// <summary>A value repeated from a request, as a log line may hold it: escaped, then masked.</summary>
     public static string Safe(string text) => NumberShape.Mask(Escape(text))!;
+
+    /// <summary>Whether text holds what <see cref="Escape"/> escapes: a name that does may not be kept (a record would keep it as given).</summary>
+    public static bool HasUnsafe(string text) => text.Any(Unsafe);
 
     private static bool Unsafe(char ch) =>
         char.IsControl(ch) || ch is '\u2028' or '\u2029' || char.GetUnicodeCategory(ch) == System.Globalization.UnicodeCategory.Format;

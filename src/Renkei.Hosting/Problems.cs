@@ -30,7 +30,11 @@ public static class Problems
     /// A value from the request as a problem detail quotes it: at most 40 characters, so that a long value does not make a
     /// long answer; masked before it is cut, since a number cut short at the edge would no longer be seen as one.
     /// </summary>
-    public static string Shown(string value) => NumberShape.Mask(value) is var masked && masked!.Length > 40 ? masked[..40] + "…" : masked!;
+    public static string Shown(string value)
+    {
+        var masked = NumberShape.Mask(value)!;
+        return masked.Length > 40 ? masked[..40] + "…" : masked;
+    }
 
     /// <summary>A problem of ours; what its title and detail repeat of the client's input never shows an Individual Number.</summary>
     public static ProblemHttpResult Result(int status, string slug, string title, string? detail = null, IDictionary<string, object?>? extensions = null) =>

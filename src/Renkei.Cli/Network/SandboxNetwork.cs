@@ -42,7 +42,6 @@ public sealed class SandboxNetwork : IAsyncDisposable
     public static async Task<SandboxNetwork> StartAsync(string dataFolder, int basePort = 0)
     {
         dataFolder = Path.GetFullPath(dataFolder);
-        ServiceDefaults.KeepNewFilesPrivate();
         ServiceDefaults.MakePrivateFolder(dataFolder);
         Directory.CreateDirectory(Path.Combine(dataFolder, "logs"));
         var network = new SandboxNetwork(dataFolder) { folderLock = LockFolder(dataFolder) };

@@ -84,7 +84,7 @@ public static class RelayApi
     // A name holding what could be an Individual Number, or a control or invisible character (an escape sequence, a line
     // break, a bidi override), is refused with the message, as a malformed code is: it would stay in the records.
     private static bool Named(string? name) => name is { Length: > 0 and <= RelayKinds.MaxNameLength } && !NumberShape.ContainsIndividualNumber(name)
-        && name.All(ch => !char.IsControl(ch) && char.GetUnicodeCategory(ch) != System.Globalization.UnicodeCategory.Format);
+        && !LogText.HasUnsafe(name);
 
     private static ProvisionAnswer Answer(InquiryBody q, Outcome outcome, string? reason) => new(q.MessageId, outcome, reason, null, null, false);
 
