@@ -95,7 +95,7 @@ public sealed class CorporationRegister(Database database, TimeProvider time)
         else if (assigned < Beginning || assigned > today)
             Error("assignmentDate", $"法人番号指定年月日は{CorporationText.ToText(Beginning)}から今日までです / assignmentDate is from {CorporationText.ToText(Beginning)} to today");
 
-        StoredText.Check(errors, prefix, refuseFormat: true, ("name", r.Name), ("furigana", r.Furigana), ("enName", r.EnName),
+        StoredText.Check(errors, prefix, ("name", r.Name), ("furigana", r.Furigana), ("enName", r.EnName),
             ("address.prefectureName", r.Address?.PrefectureName), ("address.cityName", r.Address?.CityName),
             ("address.streetNumber", r.Address?.StreetNumber), ("address.addressOutside", r.Address?.AddressOutside),
             ("address.enPrefectureName", r.Address?.EnPrefectureName), ("address.enCityName", r.Address?.EnCityName),
@@ -218,7 +218,7 @@ public sealed class CorporationRegister(Database database, TimeProvider time)
                 }
                 break;
         }
-        StoredText.Check(errors, "", refuseFormat: true, ("name", request.Name), ("furigana", request.Furigana), ("enName", request.EnName),
+        StoredText.Check(errors, "", ("name", request.Name), ("furigana", request.Furigana), ("enName", request.EnName),
             ("changeCause", request.ChangeCause), ("address.prefectureName", request.Address?.PrefectureName),
             ("address.cityName", request.Address?.CityName), ("address.streetNumber", request.Address?.StreetNumber),
             ("address.addressOutside", request.Address?.AddressOutside), ("address.enPrefectureName", request.Address?.EnPrefectureName),

@@ -171,10 +171,10 @@ public static class ResidentEventValidation
         }
 
         // Last, so that it names the fault in a field another check would call too long or not katakana.
-        StoredText.Check(errors, "", refuseFormat: true, ("address", r.Address), ("relationship", r.Relationship),
+        StoredText.Check(errors, "", ("address", r.Address), ("relationship", r.Relationship),
             ("formerHeadRelationship", r.FormerHeadRelationship), ("familyName", r.FamilyName),
             ("givenName", r.GivenName), ("familyNameKana", r.FamilyNameKana), ("givenNameKana", r.GivenNameKana));
-        StoredText.Check(errors, "person.", refuseFormat: true, ("familyName", r.Person?.FamilyName), ("givenName", r.Person?.GivenName),
+        StoredText.Check(errors, "person.", ("familyName", r.Person?.FamilyName), ("givenName", r.Person?.GivenName),
             ("familyNameKana", r.Person?.FamilyNameKana), ("givenNameKana", r.Person?.GivenNameKana));
 
         if (errors.Count > 0) return (null, errors);

@@ -177,7 +177,7 @@ public static class RegisterText
     public static string Normalize(string? text)
     {
         if (string.IsNullOrWhiteSpace(text)) return "";
-        var n = StoredText.Sanitize(text, dropFormat: true).Normalize(NormalizationForm.FormKC).Trim();
+        var n = StoredText.Sanitize(text).Normalize(NormalizationForm.FormKC).Trim();
         var sb = new StringBuilder(n.Length);
         var space = false;
         foreach (var c in n)

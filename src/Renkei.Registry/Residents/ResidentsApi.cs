@@ -108,7 +108,7 @@ public static class ResidentsApi
         var errors = new Dictionary<string, string[]>();
         if (reason.Length == 0) errors["reason"] = ["変更の理由を入力してください / reason is required (e.g. the number leaked)"];
         else if (RegisterText.Length(reason) > 200) errors["reason"] = ["変更の理由が長すぎます / reason is at most 200 characters"];
-        else if (!StoredText.IsWellFormed(request.Reason, refuseFormat: true)) errors["reason"] = [StoredText.InvisibleRefusal];
+        else if (!StoredText.IsWellFormed(request.Reason)) errors["reason"] = [StoredText.Refusal];
         if (by is not ("person" or "mayor")) errors["requestedBy"] = ["請求者は person（本人）または mayor（市町村長）です / requestedBy must be person or mayor"];
         if (errors.Count > 0) return Problems.Invalid(errors);
         var (receipt, refusal) = await register.ReissueNumberAsync(municipality, residentId, $"{by}: {reason}", key);
