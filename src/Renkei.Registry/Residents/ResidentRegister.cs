@@ -73,8 +73,7 @@ public sealed class ResidentRegister(Database database, NumberingAuthority numbe
         {
             var household = await ResidentStore.FindHouseholdAsync(c, tx, request.HouseholdId);
             if (household is null || household.Value.Municipality != municipality)
-                return (null, new Refusal(404, "unknown-household", "世帯が見つかりません / Unknown household",
-                    "この市区町村にその世帯はありません / No such household in this municipality."));
+                return (null, UnknownHousehold);
             // A household lives at one address: joining it at another would leave its members apart on the register.
             if (address is not null && address != RegisterText.Normalize(household.Value.Address))
                 return (null, new Refusal(409, "household-address-mismatch", "世帯の住所と異なります / The address differs from the household's",
@@ -137,10 +136,7 @@ public sealed class ResidentRegister(Database database, NumberingAuthority numbe
         await ResidentStore.SaveAsync(c, tx, ResidentProjection.Apply(current, e));
         number ??= await NumberingAuthority.CurrentNumberAsync(c, residentId, tx);
         var receipt = new EventReceipt(e.Position, e.EventId, e.Kind, residentId, householdId, (code ?? current?.ResidentRecordCode)?.Digits, number?.Digits);
-        if (key is not null) await key.KeepAsync(c, tx, municipality, receipt, now);
-        await tx.CommitAsync();
-        signal.Notify(e.Position);
-        return (receipt, null);
+        return await CommitAsync(tx, municipality, key, receipt, e.Position, now);
     }
 
     /// <summary>
@@ -152,8 +148,7 @@ public sealed class ResidentRegister(Database database, NumberingAuthority numbe
     {
         var household = await ResidentStore.FindHouseholdAsync(c, tx, request.HouseholdId!);
         if (household is null || household.Value.Municipality != municipality)
-            return (null, new Refusal(404, "unknown-household", "世帯が見つかりません / Unknown household",
-                "この市区町村にその世帯はありません / No such household in this municipality."));
+            return (null, UnknownHousehold);
         if (newHead.HouseholdId != household.Value.Id)
             return (null, new Refusal(409, "not-household-member", "この世帯の世帯員ではありません / Not a member of the household",
                 "世帯主になるのはその世帯の世帯員です。先に転居届（householdId と続柄を付けて）で世帯に加えてください / " +
@@ -188,9 +183,16 @@ public sealed class ResidentRegister(Database database, NumberingAuthority numbe
         }
         var number = await NumberingAuthority.CurrentNumberAsync(c, newHead.ResidentId, tx);
         var receipt = new EventReceipt(first!.Position, first.EventId, first.Kind, newHead.ResidentId, household.Value.Id, newHead.ResidentRecordCode.Digits, number?.Digits);
-        if (key is not null) await key.KeepAsync(c, tx, municipality, receipt, now);
+        return await CommitAsync(tx, municipality, key, receipt, position, now);
+    }
+
+    /// <summary>Keeps the answer under the request's idempotency key with the events, commits them, and wakes the feed.</summary>
+    private async Task<(EventReceipt?, Refusal?)> CommitAsync(DbTransaction tx, LocalGovernmentCode municipality, IdempotencyKey? key,
+        EventReceipt receipt, long lastPosition, DateTime now)
+    {
+        if (key is not null) await key.KeepAsync(tx.Connection!, tx, municipality, receipt, now);
         await tx.CommitAsync();
-        signal.Notify(position);
+        signal.Notify(lastPosition);
         return (receipt, null);
     }
 
@@ -231,10 +233,7 @@ public sealed class ResidentRegister(Database database, NumberingAuthority numbe
         await ResidentStore.SaveAsync(c, tx, ResidentProjection.Apply(current, e));
         number ??= await NumberingAuthority.CurrentNumberAsync(c, residentId, tx);
         var receipt = new EventReceipt(e.Position, e.EventId, kind, residentId, current.HouseholdId, (code ?? current.ResidentRecordCode).Digits, number?.Digits);
-        if (key is not null) await key.KeepAsync(c, tx, municipality, receipt, now);
-        await tx.CommitAsync();
-        signal.Notify(e.Position);
-        return (receipt, null);
+        return await CommitAsync(tx, municipality, key, receipt, e.Position, now);
     }
 
     private static async Task<(ResidentRecord?, Refusal?)> FindSubjectAsync(DbConnection c, DbTransaction tx, LocalGovernmentCode municipality, ValidEventRequest request)
@@ -298,6 +297,9 @@ public sealed class ResidentRegister(Database database, NumberingAuthority numbe
 
     public static readonly Refusal UnknownResident = new(404, "unknown-resident", "住民が見つかりません / Unknown resident",
         "この住民はこの台帳にいません / No such resident on this register.");
+
+    public static readonly Refusal UnknownHousehold = new(404, "unknown-household", "世帯が見つかりません / Unknown household",
+        "この市区町村にその世帯はありません / No such household in this municipality.");
 
     public static readonly Refusal HouseholdHasHead = new(409, "household-has-head", "この世帯には世帯主がいます / The household has a head",
         "世帯主は一世帯に一人です。世帯員としての続柄を入力するか、世帯主を替えるときは世帯主変更（head-change）を届け出てください / " +
