@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Globalization;
 using System.Runtime.InteropServices;
+using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using System.Text.Unicode;
@@ -102,7 +103,7 @@ public sealed partial class DataStandardLayout
 
     /// <summary>
     /// What no layout can take, anywhere in the content: text that is not UTF-8 or holds an unpaired surrogate (the
-    /// reader cannot turn it into a string) or a control character, a number beyond a decimal (about ±7.9e28) and a
+    /// reader cannot turn it into a string), a control character or an invisible format character, a number beyond a decimal (about ±7.9e28) and a
     /// property given twice (a reader would take one or the other). Found before the layout is checked, which reads
     /// strings and numbers.
     /// </summary>
@@ -167,6 +168,11 @@ public sealed partial class DataStandardLayout
         var at = text.AsSpan().IndexOfAny(ControlCharacters);
         if (at >= 0)
             return $"{ja}に制御文字（U+{(int)text[at]:X4}）があります / {en} holds a control character (U+{(int)text[at]:X4})";
+        // Nor an invisible one, as the registers refuse them: a zero-width space or a direction override shows as nothing,
+        // so a copy would read as what it is not (「MR」 with a zero-width space is not 「MR」 to the systems that compare it).
+        foreach (var rune in text.EnumerateRunes())
+            if (Rune.GetUnicodeCategory(rune) == UnicodeCategory.Format || rune.Value is 0x2028 or 0x2029)
+                return $"{ja}に見えない書式文字（U+{rune.Value:X4}）があります / {en} holds an invisible format character (U+{rune.Value:X4})";
         return null;
     }
 

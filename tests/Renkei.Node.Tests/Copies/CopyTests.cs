@@ -279,7 +279,7 @@ public class CopyTests
     }
 
     [Theory, StorageData]
-    public async Task A_control_character_in_a_copys_text_or_property_names_is_refused_naming_where_and_nothing_is_stored(StorageProvider provider)
+    public async Task A_control_or_invisible_character_in_a_copys_text_or_property_names_is_refused_naming_where_and_nothing_is_stored(StorageProvider provider)
     {
         await using var network = await LinkageNetwork.StartAsync(provider);
         var tax = network.NodeClient("kashiwa-tax-system");
@@ -303,6 +303,23 @@ public class CopyTests
             Assert.Contains($"{where}: ", detail);
             Assert.Contains($"control character ({code})", detail);
             Assert.DoesNotContain(detail, ch => char.IsControl(ch));
+        }
+        // Invisible characters read as nothing, so 「MR」 with a zero-width space inside would be stored as what it is not:
+        // a zero-width space, a direction override, a byte order mark, a tag character beyond the BMP, a line separator.
+        foreach (var (body, where, code) in new (string, string, string)[]
+        {
+            (Dose("M\u200bR"), "$.doses[0].vaccine", "U+200B"),
+            (Dose("MR\u202e"), "$.doses[0].vaccine", "U+202E"),
+            (Dose("\ufeffMR"), "$.doses[0].vaccine", "U+FEFF"),
+            (Dose("MR\udb40\udc01"), "$.doses[0].vaccine", "U+E0001"),
+            (Dose("MR\u2028"), "$.doses[0].vaccine", "U+2028"),
+            (Dose("MR", ""","dose\u200d":1"""), "$.doses[0]", "U+200D"),
+        })
+        {
+            var refused = await ProblemAssert.IsProblemAsync(await tax.PutAsync(url, Bytes(Encoding.UTF8.GetBytes(Body(body)))), 400, "invalid-copy");
+            var detail = refused.GetProperty("detail").GetString()!;
+            Assert.Contains($"{where}: ", detail);
+            Assert.Contains($"invisible format character ({code})", detail);
         }
         await ProblemAssert.IsProblemAsync(await tax.GetAsync(url), 404, "no-copy");
 
