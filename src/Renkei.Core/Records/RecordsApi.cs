@@ -15,9 +15,11 @@ public static class RecordsApi
         group.MapGet("/", ListAsync)
             .WithSummary("The records of one person: by the code a record holds, or with agency= by that agency's code, every record about the person.");
         group.MapGet("/head", async (ProvisionLog log) => TypedResults.Ok(await log.HeadAsync())).WithSummary("The signed head of the log.");
-        group.MapGet("/{recordId}/proof", async Task<Results<Ok<InclusionProof>, ProblemHttpResult>> (string recordId, ProvisionLog log) =>
-            await RecordProofsApi.InclusionAsync(log, recordId))
-            .WithSummary("A record's inclusion in the signed head.");
+        // The proof shows the record whole, code and all: only to a caller who names the code it holds, or a record found
+        // through another agency's code (where the listing hides the code) would hand that agency's code out.
+        group.MapGet("/{recordId}/proof", async Task<Results<Ok<InclusionProof>, ProblemHttpResult>> (string recordId, string? code, ProvisionLog log) =>
+            string.IsNullOrEmpty(code) ? CodeRequired() : await RecordProofsApi.InclusionAsync(log, recordId, code))
+            .WithSummary("A record's inclusion in the signed head, for the caller who names the code the record holds (code=).");
         // Tree heads and consistency proofs are hashes and sizes, nothing about anyone: public, so that every node and
         // auditor can witness the core's log without a token of the core's.
         var open = app.MapGroup("/api/records").WithTags("Records");
@@ -36,7 +38,7 @@ public static class RecordsApi
     /// </summary>
     private static async Task<IResult> ListAsync(string? code, string? agency, ProvisionLog log, AgencyStore agencies, AgencyCodes codes)
     {
-        if (string.IsNullOrEmpty(code)) return Problems.BadRequest("code-required", "符号を指定してください / Name the person by code");
+        if (string.IsNullOrEmpty(code)) return CodeRequired();
         if (string.IsNullOrEmpty(agency)) return TypedResults.Ok(await log.ListByCodeAsync(code));
         var all = await agencies.ListAsync();
         if (all.All(a => a.AgencyId != agency))
@@ -51,4 +53,6 @@ public static class RecordsApi
         // across agencies, which is what codes exist to prevent. Only the code the caller gave stays.
         return TypedResults.Ok((await log.ListByCodesAsync(translated)).Select(r => r.Code == code ? r : r with { Code = null }).ToList());
     }
+
+    private static ProblemHttpResult CodeRequired() => Problems.BadRequest("code-required", "符号を指定してください / Name the person by code");
 }

@@ -7,13 +7,17 @@ namespace Renkei.Protocol.Records;
 /// <summary>The answers of the record APIs that the core and the nodes give alike.</summary>
 public static class RecordProofsApi
 {
-    /// <summary>A record's inclusion proof, or why there is none: no such record, or one erased after its retention.</summary>
-    public static async Task<Results<Ok<InclusionProof>, ProblemHttpResult>> InclusionAsync(ProvisionLog log, string recordId)
+    /// <summary>
+    /// A record's inclusion proof, or why there is none: no such record, or one erased after its retention. Given
+    /// <paramref name="code"/>, a record holding another code is no such record: the proof shows the record whole, code and all.
+    /// </summary>
+    public static async Task<Results<Ok<InclusionProof>, ProblemHttpResult>> InclusionAsync(ProvisionLog log, string recordId, string? code = null)
     {
         InclusionProof? proof;
         try { proof = await log.ProveAsync(recordId); }
         catch (MissingRecordsException e) { return Missing(e); }
-        if (proof is null) return Problems.NotFound("unknown-record", "記録がありません / No such record");
+        if (proof is null || code is not null && proof.Record.ErasedAt is null && proof.Record.Code != code)
+            return Problems.NotFound("unknown-record", "記録がありません / No such record");
         if (proof.Record.ErasedAt is { } erased)
             return Problems.Result(410, "record-erased", "保存期間を過ぎて消去された記録です / The record was erased after its retention",
                 $"{ProvisionLog.TimeText(erased)} に消去されました。記録の位置は残りますが、本人の符号はありません / " +

@@ -11,7 +11,7 @@ public class CoreRecordsTests
     private const string K = LinkageNetwork.Kashiwa, B = LinkageNetwork.Bunkyo;
 
     [Theory, StorageData]
-    public async Task The_core_finds_every_record_about_a_person_from_one_agencys_code_whoever_asked(StorageProvider provider)
+    public async Task The_core_finds_every_record_about_a_person_from_one_agencys_code_whoever_asked_and_proves_a_record_only_to_the_holder_of_its_code(StorageProvider provider)
     {
         await using var network = await LinkageNetwork.StartAsync(provider);
         var family = await MovedFamily.ArrangeAsync(network);
@@ -36,6 +36,18 @@ public class CoreRecordsTests
         var found = (await LinkageNetwork.Ensure(await core.GetAsync($"api/records?code={codeAtB}&agency={B}"))).GetRawText();
         Assert.Contains(codeAtB!, found);
         Assert.DoesNotContain(codeAtK!, found);
+
+        // Nor through a record's proof, which shows the record whole: it is given only for the code the record holds.
+        var kashiwasRecord = JsonDocument.Parse(found).RootElement.EnumerateArray().Single(r => r.GetProperty("messageId").GetString() == byKashiwa);
+        Assert.False(kashiwasRecord.TryGetProperty("code", out var hidden) && hidden.ValueKind != JsonValueKind.Null);
+        var proofUrl = $"api/records/{kashiwasRecord.GetProperty("recordId").GetString()}/proof";
+        await ProblemAssert.IsProblemAsync(await core.GetAsync(proofUrl), 400, "code-required");
+        var refused = await core.GetAsync($"{proofUrl}?code={Uri.EscapeDataString(codeAtB!)}");
+        Assert.DoesNotContain(codeAtK!, await refused.Content.ReadAsStringAsync());
+        await ProblemAssert.IsProblemAsync(refused, 404, "unknown-record");
+        var proof = (await core.GetFromJsonAsync<Renkei.Protocol.Records.InclusionProof>($"{proofUrl}?code={Uri.EscapeDataString(codeAtK!)}", ServiceDefaults.Json))!;
+        Assert.Equal(codeAtK, proof.Record.Code);
+        Assert.Equal(byKashiwa, proof.Record.MessageId);
 
         await ProblemAssert.IsProblemAsync(await core.GetAsync($"api/records?code={codeAtK}&agency={B}"), 404, "unknown-code");
         await ProblemAssert.IsProblemAsync(await core.GetAsync($"api/records?code={codeAtB}&agency=999999"), 404, "unknown-agency");
