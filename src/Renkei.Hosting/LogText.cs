@@ -28,6 +28,16 @@ public static class LogText
     /// <summary>Whether text holds what <see cref="Escape"/> escapes: a name that does may not be kept (a record would keep it as given).</summary>
     public static bool HasUnsafe(string text) => text.Any(Unsafe);
 
+    /// <summary>
+    /// Whether a name a client gives (an agency's, a verifier's) can be kept and shown to others: no control or invisible
+    /// character, and nothing of an Individual Number's shape, which the name would then publish.
+    /// </summary>
+    public static bool IsPlainName(string name) => !HasUnsafe(name) && !NumberShape.ContainsIndividualNumber(name);
+
+    public const string NotPlainName =
+        "名称に個人番号の形をした数字（11桁・12桁）、制御文字、見えない書式文字は使えません / " +
+        "a name must not hold 11 or 12 digits (an Individual Number's shape), control characters or invisible format characters";
+
     private static bool Unsafe(char ch) =>
         char.IsControl(ch) || ch is '\u2028' or '\u2029' || char.GetUnicodeCategory(ch) == System.Globalization.UnicodeCategory.Format;
 

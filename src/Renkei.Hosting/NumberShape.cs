@@ -1,22 +1,28 @@
+using System.Buffers;
+using System.Text;
+
 namespace Renkei.Hosting;
 
 /// <summary>
-/// Whether text holds what could be an Individual Number (or one without its check digit): 11 or 12 digits, ASCII or
-/// full-width, between the spaces and hyphens the number's own reader skips (Renkei.Numbers' Digits.IsSeparator; Core
-/// and Node do not reference the numbers library, so that no Individual Number type can reach them). Neither may hold one.
+/// Whether text holds what could be an Individual Number (or one without its check digit): 11 or 12 digits of any script
+/// (ASCII, full-width, Arabic-Indic, mathematical, …) between separators. The separators are the spaces and hyphens the
+/// number's own reader skips (Renkei.Numbers' Digits.IsSeparator; Core and Node do not reference the numbers library, so
+/// that no Individual Number type can reach them) and the punctuation people write between digit groups (dots, slashes,
+/// commas, underscores, brackets). Neither may hold one.
 /// </summary>
 public static class NumberShape
 {
     /// <summary>
     /// Somewhere in the text is such a number: 11 or 12 digits in a row, or in groups with separators between them
-    /// (<c>1234-5678-9018</c>). A group next to it does not hide it (<c>123456789018-1</c>, <c>1 123456789018</c>), but 13 or
-    /// more digits with no separator, such as a Corporate Number, are not one.
+    /// (<c>1234-5678-9018</c>, <c>1234.5678.9018</c>). A group next to it does not hide it (<c>123456789018-1</c>,
+    /// <c>1 123456789018</c>), but 13 or more digits with no separator, such as a Corporate Number, are not one.
     /// </summary>
     public static bool ContainsIndividualNumber(string? s) => s is not null && HasDigit(s) && Spans(s).Any();
 
     /// <summary>
-    /// The text with every such number's digits replaced by asterisks: what an answer or a log repeats of a client's input
-    /// must not carry a number the client typed into the wrong place (ARCHITECTURE.md: no number in error messages).
+    /// The text with every such number's digits replaced by asterisks (one for each UTF-16 unit): what an answer or a log
+    /// repeats of a client's input must not carry a number the client typed into the wrong place (ARCHITECTURE.md: no
+    /// number in error messages).
     /// </summary>
     public static string? Mask(string? s)
     {
@@ -25,7 +31,8 @@ public static class NumberShape
         foreach (var (first, last) in Spans(s))
         {
             chars ??= s.ToCharArray();
-            for (var i = first; i <= last; i++) if (IsDigit(chars[i])) chars[i] = '*';
+            // Within a span stand only digits and separators, and every separator is a single unit: a surrogate there is half a digit.
+            for (var i = first; i <= last; i++) if (char.IsDigit(chars[i]) || char.IsSurrogate(chars[i])) chars[i] = '*';
         }
         return chars is null ? s : new string(chars);
     }
@@ -36,37 +43,55 @@ public static class NumberShape
     /// </summary>
     private static IEnumerable<(int First, int Last)> Spans(string s)
     {
-        var chain = new List<(int Start, int End)>();
-        var groupStart = -1;
-        for (var i = 0; i <= s.Length; i++)
+        var chain = new List<(int Start, int End, int Digits)>();
+        int groupStart = -1, groupDigits = 0;
+        for (var i = 0; ; )
         {
-            var ch = i < s.Length ? s[i] : '\0';
-            if (IsDigit(ch))
+            var width = 1;
+            var digit = false;
+            if (i < s.Length)
+                digit = Rune.DecodeFromUtf16(s.AsSpan(i), out var rune, out width) == OperationStatus.Done && Rune.IsDigit(rune);
+            if (digit)
             {
-                if (groupStart < 0) groupStart = i;
+                if (groupStart < 0) (groupStart, groupDigits) = (i, 0);
+                groupDigits++;
+                i += width;
                 continue;
             }
-            if (groupStart >= 0) chain.Add((groupStart, i - 1));
+            if (groupStart >= 0) chain.Add((groupStart, i - 1, groupDigits));
             groupStart = -1;
-            if (IsSeparator(ch) && chain.Count > 0) continue;
+            if (i < s.Length && IsSeparator(s[i]) && chain.Count > 0) { i += width; continue; }
             for (var a = 0; a < chain.Count; a++)
             {
                 var digits = 0;
                 for (var b = a; b < chain.Count && digits <= 12; b++)
                 {
-                    digits += chain[b].End - chain[b].Start + 1;
+                    digits += chain[b].Digits;
                     if (digits is 11 or 12) yield return (chain[a].Start, chain[b].End);
                 }
             }
             chain.Clear();
+            if (i >= s.Length) yield break;
+            i += width;
         }
     }
 
-    private static bool HasDigit(string s) => s.AsSpan().IndexOfAnyInRange('0', '9') >= 0 || s.AsSpan().IndexOfAnyInRange('０', '９') >= 0;
+    /// <summary>Whether any digit may be in the text: for ASCII text (most of what is checked) a vectorized search.</summary>
+    private static bool HasDigit(string s) =>
+        Ascii.IsValid(s) ? s.AsSpan().IndexOfAnyInRange('0', '9') >= 0 : s.AsSpan().IndexOfAny(MaybeDigit) >= 0 || HasOtherDigit(s);
 
-    private static bool IsDigit(char ch) => ch is (>= '0' and <= '9') or (>= '０' and <= '９');
+    private static bool HasOtherDigit(string s)
+    {
+        foreach (var ch in s) if (char.IsDigit(ch) || char.IsSurrogate(ch)) return true;
+        return false;
+    }
+
+    private static readonly SearchValues<char> MaybeDigit = SearchValues.Create("0123456789０１２３４５６７８９");
 
     private static bool IsSeparator(char ch) =>
         ch is ' ' or '\u3000' or '\t' or '-' or '\u2010' or '\u2011' or '\u2012' or '\u2013' or '\u2014' or '\u2212' or '\uFF0D' or '\u30FC'
-        or '\u00A0' or '\u2007' or '\u2009' or '\u202F' or '\u2015' or '\uFE63' or '\uFF70';
+        or '\u00A0' or '\u2007' or '\u2009' or '\u202F' or '\u2015' or '\uFE63' or '\uFF70'
+        // What people put between digit groups besides: dots, middle dots, commas, slashes, underscores and brackets, ASCII and full-width.
+        or '.' or '\uFF0E' or '\u30FB' or '\uFF65' or '\u00B7' or ',' or '\uFF0C' or '\u3001' or '/' or '\uFF0F' or '_' or '\uFF3F'
+        or '(' or ')' or '\uFF08' or '\uFF09';
 }

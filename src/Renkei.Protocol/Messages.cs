@@ -36,6 +36,23 @@ public static class RelayKinds
 
     /// <summary>What a client is told of an affair, provider or item name over <see cref="MaxNameLength"/>.</summary>
     public static string NameTooLong(string field) => $"{MaxNameLength}文字以内です / {field} is at most {MaxNameLength} characters";
+
+    /// <summary>
+    /// Whether an affair or item name has the permission table's form: lower-case ASCII letters and digits in words joined
+    /// by single hyphens (<c>child-allowance</c>), at most <see cref="MaxNameLength"/>, and no Individual Number's shape. Every
+    /// party records the names of an inquiry as given, refused ones too, for seven years: free text there (a person's name
+    /// typed into the wrong field) would put personal data into the core's records.
+    /// </summary>
+    public static bool IsName(string? name) =>
+        name is { Length: > 0 and <= MaxNameLength } && name[0] != '-' && name[^1] != '-' && !name.Contains("--", StringComparison.Ordinal)
+        && name.All(ch => char.IsAsciiLetterLower(ch) || char.IsAsciiDigit(ch) || ch == '-') && !Hosting.NumberShape.ContainsIndividualNumber(name);
+
+    /// <summary>Whether a provider or requester is named as agencies are: a Local Government Code (6 digits) or a Corporate Number (13).</summary>
+    public static bool IsAgencyId(string? id) => id is { Length: 6 or 13 } && id.All(char.IsAsciiDigit);
+
+    public const string NameForm = "英小文字・数字をハイフンでつないだ名前です（child-allowance など） / is a name of lower-case letters and digits joined by hyphens (child-allowance, say)";
+
+    public const string AgencyIdForm = "機関IDは地方公共団体コード（6桁）か法人番号（13桁）です / is an agency id: a local government code (6 digits) or a corporate number (13 digits)";
 }
 
 /// <summary>What the provider seals to the requester: the copy in the data standard layout.</summary>

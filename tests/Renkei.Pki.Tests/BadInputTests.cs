@@ -24,7 +24,7 @@ public class BadInputTests
     }
 
     [Theory, StorageData]
-    public async Task A_body_in_an_unknown_charset_or_with_a_nul_character_is_refused_and_registers_nothing(StorageProvider provider)
+    public async Task A_body_in_an_unknown_charset_or_a_name_with_a_nul_a_number_or_an_escape_is_refused_and_registers_nothing(StorageProvider provider)
     {
         await using var sandbox = await PkiSandbox.StartAsync(provider);
         var body = RawBody.Json("""{"name": "検証者", "kind": "private"}""", "application/json; charset=foo");
@@ -33,6 +33,13 @@ public class BadInputTests
         var nul = await ProblemAssert.IsProblemAsync(await sandbox.PkiAdmin.PostAsync("api/verifiers",
             new StringContent("""{"name": "検証\u0000者", "kind": "private"}""", Encoding.UTF8, "application/json")), 400, "malformed-request");
         Assert.Contains("name", nul.GetProperty("detail").GetString());
+        // A verifier's name is shown to card holders: no number, escape sequence or invisible character in it.
+        foreach (var name in new[] { "検証者 835404105048", "検証者 8354.0410.5048", "検証者\\u001b[31m", "検証\\u200b者" })
+        {
+            var refused = await ProblemAssert.IsProblemAsync(await sandbox.PkiAdmin.PostAsync("api/verifiers",
+                RawBody.Json($$"""{"name": "{{name}}", "kind": "private", "signing": true}""")), 400, "invalid-request");
+            Assert.True(refused.GetProperty("errors").TryGetProperty("name", out _), refused.ToString());
+        }
         await using var c = await new Database(sandbox.PkiStorage).OpenAsync();
         Assert.Equal(0L, await c.ScalarAsync<long>("SELECT COUNT(*) FROM verifiers"));
     }

@@ -44,6 +44,8 @@ public sealed record AgencyRegistration(
         if (Kind is null) errors["kind"] = ["種別は必須です / kind is required"];
         if (string.IsNullOrWhiteSpace(Name)) errors["name"] = ["名称は必須です / name is required"];
         else if (Name.Trim().Length > 100) errors["name"] = ["名称は100文字以内です / name is at most 100 characters"];
+        // The agency list is public: a name is shown to anyone who asks.
+        else if (!Renkei.Hosting.LogText.IsPlainName(Name)) errors["name"] = [Renkei.Hosting.LogText.NotPlainName];
         if (Kind is { } kind && Agency.UsesLocalGovernmentCode(kind))
         {
             if (!Numbers.LocalGovernmentCode.TryParse(LocalGovernmentCode, out var code, out var problem))
@@ -61,6 +63,11 @@ public sealed record AgencyRegistration(
         // The core relays to this address under mutual TLS; a plain-HTTP one would carry the messages in the clear.
         if (!Uri.TryCreate(NodeAddress, UriKind.Absolute, out var uri) || uri.Scheme != "https")
             errors["nodeAddress"] = ["中間サーバーのURLは https の絶対URLです / nodeAddress must be an absolute https URL"];
+        // A base address has no use for a user, a query or a fragment, and is public like the name: nothing there but host, port and path.
+        else if (uri.UserInfo.Length > 0 || uri.Query.Length > 0 || uri.Fragment.Length > 0 || !Renkei.Hosting.LogText.IsPlainName(uri.AbsolutePath)
+                 || !Renkei.Hosting.LogText.IsPlainName(Uri.UnescapeDataString(uri.AbsolutePath)))
+            errors["nodeAddress"] = ["中間サーバーのURLにはホスト、ポート、パスだけを書きます（個人番号の形をした数字は不可） / " +
+                "nodeAddress holds a host, a port and a path only (no user, query or fragment, nothing of an Individual Number's shape)"];
         if (NodeId is not null && !Renkei.Hosting.Tls.NetworkIdentity.IsNodeId(NodeId))
             errors["nodeId"] = ["中間サーバーIDは英小文字・数字・ハイフン63文字以内です / nodeId is 1 to 63 lower-case letters, digits or hyphens (the id in the node's certificate, urn:renkei:node:{nodeId})"];
         if (!IsPublicKey(SigningKey, ecdh: false)) errors["signingKey"] = ["署名用公開鍵が不正です / signingKey must be a base64 P-256 SubjectPublicKeyInfo"];

@@ -76,6 +76,9 @@ public sealed class PermissionTable
         if (table.Affairs.Keys.Concat(table.Items.Keys).FirstOrDefault(k => k.Length > RelayKinds.MaxNameLength) is { } tooLong)
             throw new InvalidDataException($"事務・特定個人情報の名前は{RelayKinds.MaxNameLength}文字以内です: {tooLong[..RelayKinds.MaxNameLength]}… / " +
                 $"affair and item names are at most {RelayKinds.MaxNameLength} characters: {tooLong[..RelayKinds.MaxNameLength]}…");
+        // Nor could a name of another form: inquiries carry only names of the table's form.
+        if (table.Affairs.Keys.Concat(table.Items.Keys).FirstOrDefault(k => !RelayKinds.IsName(k)) is { } misnamed)
+            throw new InvalidDataException($"事務・特定個人情報の名前「{LogText.Safe(misnamed)}」: {RelayKinds.NameForm}");
         var ids = new HashSet<string>();
         foreach (var row in table.Rows)
         {

@@ -78,13 +78,10 @@ public static class RelayApi
     }
 
     // A code of the wrong form is refused with the message: whatever it holds would otherwise stay in the core's records.
+    // Names not of the table's form (free text, a number, an escape sequence) are refused with the message, as a malformed
+    // code is: whatever they hold would stay in the records.
     private static bool IsComplete(InquiryBody q) => Envelope.IsId(q.MessageId) && AgencyCodes.IsWellFormed(q.AgencyCode)
-        && Named(q.Affair) && Named(q.Item) && Named(q.Provider);
-
-    // A name holding what could be an Individual Number, or a control or invisible character (an escape sequence, a line
-    // break, a bidi override), is refused with the message, as a malformed code is: it would stay in the records.
-    private static bool Named(string? name) => name is { Length: > 0 and <= RelayKinds.MaxNameLength } && !NumberShape.ContainsIndividualNumber(name)
-        && !LogText.HasUnsafe(name);
+        && RelayKinds.IsName(q.Affair) && RelayKinds.IsName(q.Item) && RelayKinds.IsAgencyId(q.Provider);
 
     private static ProvisionAnswer Answer(InquiryBody q, Outcome outcome, string? reason) => new(q.MessageId, outcome, reason, null, null, false);
 

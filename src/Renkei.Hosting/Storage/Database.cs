@@ -81,8 +81,9 @@ public sealed class Database
         await using var pragma = connection.CreateCommand();
         // The busy timeout first: switching a new file to WAL waits, rather than fails, while another connection does the same.
         // synchronous=FULL syncs the WAL at each commit: what a party answered after committing (a provision record, an event)
-        // survives a power cut too, not only a crash of the process.
-        pragma.CommandText = "PRAGMA busy_timeout=10000; PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL;";
+        // survives a power cut too, not only a crash of the process. secure_delete overwrites what is deleted (a copy stored by
+        // mistake, an expired idempotency key) with zeros, so it does not stay readable in the file's free pages.
+        pragma.CommandText = "PRAGMA busy_timeout=10000; PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL; PRAGMA secure_delete=ON;";
         await pragma.ExecuteNonQueryAsync(ct);
         return connection;
     }

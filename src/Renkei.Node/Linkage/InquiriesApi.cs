@@ -72,16 +72,21 @@ public static class InquiriesApi
         tenant.Records.AppendAsync(new ProvisionEntry(messageId, requestedAt, null, tenant.AgencyId, request.Provider!, request.Affair!,
             request.Item!, null, Outcome.Error, "no-agency-code", false));
 
-    /// <summary>The affair, provider and item of an inquiry: each required, and no longer than a name the relay carries.</summary>
+    /// <summary>
+    /// The affair, provider and item of an inquiry: each required and of the form the permission table names them in.
+    /// They are recorded at every party and sent to the core as given: a number or a name typed in the wrong field would
+    /// stay in three logs for seven years.
+    /// </summary>
     public static void CheckNames(string? affair, string? provider, string? item, Dictionary<string, string[]> errors)
     {
         foreach (var (field, value) in new[] { ("affair", affair), ("provider", provider), ("item", item) })
             if (string.IsNullOrWhiteSpace(value)) errors[field] = ["必須です / is required"];
             else if (value.Length > RelayKinds.MaxNameLength)
                 errors[field] = [RelayKinds.NameTooLong(field)];
-            // Recorded at every party and sent to the core as given: a number typed in the wrong field would stay in three logs.
             else if (NumberShape.ContainsIndividualNumber(value))
                 errors[field] = ["個人番号の形をした数字（11桁・12桁）は使えません / must not hold 11 or 12 digits, the shape of an Individual Number"];
+            else if (field == "provider" ? !RelayKinds.IsAgencyId(value) : !RelayKinds.IsName(value))
+                errors[field] = [field == "provider" ? RelayKinds.AgencyIdForm : RelayKinds.NameForm];
     }
 
     /// <summary>

@@ -54,6 +54,7 @@ public static class VerifiersApi
         var errors = new Dictionary<string, string[]>();
         var name = request.Name?.Trim() ?? "";
         if (name.Length is 0 or > 100) errors["name"] = ["名称は1〜100文字です / name is 1 to 100 characters"];
+        else if (!LogText.IsPlainName(name)) errors["name"] = [LogText.NotPlainName];
         var kind = request.Kind?.ToLowerInvariant();
         if (kind is not ("government" or "private")) errors["kind"] = ["種別は government または private です / kind must be government or private"];
         if (!request.Signing && !request.Authentication) errors["signing"] = ["署名検証か利用者証明の少なくとも一方が必要です / signing or authentication must be true"];

@@ -78,6 +78,30 @@ public class CopyTests
         await ProblemAssert.IsProblemAsync(await network.NodeClient("kashiwa-tax-system").PutAsJsonAsync($"api/tenants/{LinkageNetwork.Bunkyo}/copies/B-1/local-tax", Tax()), 403, "another-tenant");
     }
 
+    [Fact]
+    public async Task A_deleted_copy_is_not_left_readable_in_the_tenants_SQLite_file()
+    {
+        await using var network = await LinkageNetwork.StartAsync(StorageProvider.Sqlite);
+        var tax = network.NodeClient("kashiwa-tax-system");
+        var url = $"api/tenants/{K}/copies/K-0001/vaccination";
+        var marker = "MISTAKE-MARKER-QZX";
+        await LinkageNetwork.Ensure(await tax.PutAsync(url, Bytes(Encoding.UTF8.GetBytes(
+            Body($$"""{"doses":[{"vaccine":"{{marker}}","date":"2022-04-01","doseNumber":1}]}""")))));
+        var database = network.TenantDatabases[K];
+        var file = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(database.ConnectionString).DataSource;
+        async Task<bool> FileHoldsMarker()
+        {
+            // Everything in the write-ahead log moved into the file first, as the next checkpoint would.
+            await using (var c = await database.OpenAsync()) await c.ExecuteAsync("PRAGMA wal_checkpoint(TRUNCATE)", null);
+            return File.ReadAllBytes(file).AsSpan().IndexOf(Encoding.UTF8.GetBytes(marker)) >= 0;
+        }
+        Assert.True(await FileHoldsMarker());
+
+        Assert.Equal(System.Net.HttpStatusCode.NoContent, (await tax.DeleteAsync(url)).StatusCode);
+        // Deleted rows used to stay in the file's free space, readable by anyone with the file or a backup of it.
+        Assert.False(await FileHoldsMarker());
+    }
+
     [Theory, StorageData]
     public async Task A_copy_stored_by_mistake_is_deleted_by_its_tenants_copies_system_and_only_by_it(StorageProvider provider)
     {

@@ -21,7 +21,7 @@ public class BadInputTests
     }
 
     [Theory, StorageData]
-    public async Task An_agency_kind_is_taken_by_name_only_and_an_agency_name_is_at_most_100_characters(StorageProvider provider)
+    public async Task An_agency_kind_is_taken_by_name_only_and_an_agency_name_and_address_are_plain_and_bounded(StorageProvider provider)
     {
         await using var network = await LinkageNetwork.StartAsync(provider);
         var keys = (await network.NodeClient().GetFromJsonAsync<PublicKeys>($"api/tenants/{K}/keys", ServiceDefaults.Json))!;
@@ -43,6 +43,21 @@ public class BadInputTests
         var plain = Registration("\"municipality\"").Replace(network.Node.ToString(), network.Node.ToString().Replace("https://", "http://"));
         var http = await ProblemAssert.IsProblemAsync(await operatorClient.PutAsync($"api/agencies/{K}", RawBody.Json(plain)), 400, "invalid-request");
         Assert.True(http.GetProperty("errors").TryGetProperty("nodeAddress", out _));
+        // The agency list is public: a name or an address carrying a number, an escape sequence or a bidi override would publish it.
+        foreach (var name in new[] { "柏市 835404105048", "柏市\\u001b[31m", "柏\\u202e市" })
+        {
+            var refused = await ProblemAssert.IsProblemAsync(await operatorClient.PutAsync($"api/agencies/{K}", RawBody.Json(Registration("\"municipality\"", name))), 400, "invalid-request");
+            Assert.True(refused.GetProperty("errors").TryGetProperty("name", out _), refused.ToString());
+        }
+        foreach (var address in new[] { "?n=835404105048", "835404105048/", "#x", "%38%33%35%34%30%34%31%30%35%30%34%38/" })
+        {
+            var odd = Registration("\"municipality\"").Replace(network.Node.ToString(), network.Node + address);
+            var refused = await ProblemAssert.IsProblemAsync(await operatorClient.PutAsync($"api/agencies/{K}", RawBody.Json(odd)), 400, "invalid-request");
+            Assert.True(refused.GetProperty("errors").TryGetProperty("nodeAddress", out _), refused.ToString());
+        }
+        var userInfo = Registration("\"municipality\"").Replace("https://", "https://someone@");
+        Assert.True((await ProblemAssert.IsProblemAsync(await operatorClient.PutAsync($"api/agencies/{K}", RawBody.Json(userInfo)), 400, "invalid-request"))
+            .GetProperty("errors").TryGetProperty("nodeAddress", out _));
 
         // Nothing refused was stored: the register still reads, with the kind it had.
         var agencies = await LinkageNetwork.Ensure(await network.CoreClient().GetAsync("api/agencies/"));
@@ -51,7 +66,7 @@ public class BadInputTests
     }
 
     [Theory, StorageData]
-    public async Task Affair_provider_and_item_names_are_at_most_64_characters_and_a_refused_inquiry_is_not_recorded(StorageProvider provider)
+    public async Task Affair_provider_and_item_names_are_of_the_tables_form_and_a_refused_inquiry_is_not_recorded(StorageProvider provider)
     {
         await using var network = await LinkageNetwork.StartAsync(provider);
         var clerk = network.NodeClient("bunkyo-child-clerk");
@@ -75,12 +90,26 @@ public class BadInputTests
             ("provider", new { addresseeNumber = "B-0001", affair = "child-allowance", provider = "2323 6592 9171", item = "local-tax" }),
             ("item", new { addresseeNumber = "B-0001", affair = "child-allowance", provider = K, item = "local-tax-２３２３６５９２９１７１" }),
             ("affair", new { addresseeNumber = "B-0001", affair = "2323-6592-917", provider = K, item = "local-tax" }),
+            ("provider", new { addresseeNumber = "B-0001", affair = "child-allowance", provider = "2323.6592.9171", item = "local-tax" }),
         })
         {
             var refused = await ProblemAssert.IsProblemAsync(await clerk.PostAsJsonAsync($"api/tenants/{B}/inquiries", inquiry), 400, "invalid-request");
             Assert.True(refused.GetProperty("errors").TryGetProperty(field, out _), refused.ToString());
             // The random traceId is left out: its hex digits may hold "9171" by chance.
             Assert.DoesNotContain("9171", System.Text.RegularExpressions.Regex.Replace(refused.GetRawText(), "\"traceId\":\"[^\"]*\"", ""));
+        }
+        // Nor does free text: names are of the permission table's form and providers are agency ids, so a resident's name
+        // typed into the wrong field is refused before any party records it.
+        foreach (var (field, inquiry) in new (string, object)[]
+        {
+            ("item", new { addresseeNumber = "B-0001", affair = "child-allowance", provider = K, item = "山口圭" }),
+            ("affair", new { addresseeNumber = "B-0001", affair = "Child Allowance", provider = K, item = "local-tax" }),
+            ("item", new { addresseeNumber = "B-0001", affair = "child-allowance", provider = K, item = "local--tax" }),
+            ("provider", new { addresseeNumber = "B-0001", affair = "child-allowance", provider = "kashiwa", item = "local-tax" }),
+        })
+        {
+            var refused = await ProblemAssert.IsProblemAsync(await clerk.PostAsJsonAsync($"api/tenants/{B}/inquiries", inquiry), 400, "invalid-request");
+            Assert.True(refused.GetProperty("errors").TryGetProperty(field, out _), refused.ToString());
         }
         var batch = await ProblemAssert.IsProblemAsync(await clerk.PostAsJsonAsync($"api/tenants/{B}/inquiry-batches",
             new { affair = longName, provider = K, item = "local-tax", addresseeNumbers = new[] { "B-0001" } }), 400, "invalid-request");

@@ -235,9 +235,14 @@ public class InquiryTests
         var forged = Envelope.Create("core", K, RelayKinds.ProvisionRequests, "[]", stranger.Signing, TimeProvider.System);
         await ProblemAssert.IsProblemAsync(await network.Presenting(network.CoreCertificate, network.Node).PostAsJsonAsync($"api/tenants/{K}/provisions", forged, ServiceDefaults.Json), 401, "bad-signature");
         // A name with a control or invisible character (an escape sequence, a bidi override) would stay in the records as given.
-        foreach (var affair in new[] { "child-allowance\u001b[31m", "child\u202eallowance", "child-allowance\n" })
+        // So would free text or a number in another shape: a person's name as the item, a number with dots as the provider.
+        foreach (var (affair, providerId, item) in new[]
         {
-            var named = JsonSerializer.Serialize(new[] { new InquiryBody(Envelope.NewId(), code, affair, K, "local-tax", null) }, ServiceDefaults.Json);
+            ("child-allowance\u001b[31m", K, "local-tax"), ("child\u202eallowance", K, "local-tax"), ("child-allowance\n", K, "local-tax"),
+            ("child-allowance", K, "山口圭"), ("child-allowance", "8354.0410.5048", "local-tax"), ("Child Allowance", K, "local-tax"),
+        })
+        {
+            var named = JsonSerializer.Serialize(new[] { new InquiryBody(Envelope.NewId(), code, affair, providerId, item, null) }, ServiceDefaults.Json);
             await ProblemAssert.IsProblemAsync(await Send(Envelope.Create(B, "core", RelayKinds.Inquiries, named, bunkyo.Keys.Signing, TimeProvider.System)), 400, "malformed-inquiry");
         }
         // Only the genuine inquiry was recorded by the core.
