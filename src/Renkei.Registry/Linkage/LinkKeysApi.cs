@@ -113,7 +113,8 @@ public static class LinkKeysApi
     {
         if (string.IsNullOrEmpty(value) || value.Length > 64 || !value.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
             return "取得番号は英数字・ハイフン・下線の64文字以内です / acquisitionNumber is 1–64 letters, digits, '-' or '_'";
-        if (IndividualNumber.TryParse(value, out _, out _) || ResidentRecordCode.TryParse(value, out _, out _))
+        // 11 or 12 digits anywhere, not only as the whole value: "a835404105048" would carry the number to the core and the node.
+        if (NumberShape.ContainsIndividualNumber(value))
             return "取得番号に個人番号や住民票コードは使えません / an acquisition number must not be an individual number or resident record code";
         return null;
     }

@@ -108,6 +108,13 @@ public class LinkKeyTests
         var problem = await ProblemAssert.IsProblemAsync(numberAsAcquisition, 400, "invalid-request");
         Assert.True(problem.GetProperty("errors").TryGetProperty("items[0].acquisitionNumber", out _));
         Assert.DoesNotContain(a.IndividualNumber!, problem.ToString());
+        // Nor may one hold a number inside it: the acquisition number travels to the core and the agency's node.
+        foreach (var acquisition in new[] { "a" + a.IndividualNumber, a.IndividualNumber![..4] + "_" + a.IndividualNumber[4..8] + "_" + a.IndividualNumber[8..] })
+        {
+            var inside = await ProblemAssert.IsProblemAsync(await link.PostAsJsonAsync("api/link-keys",
+                new LinkKeyRequest("agency", [new LinkKeyItem(acquisition, a.IndividualNumber)])), 400, "invalid-request");
+            Assert.True(inside.GetProperty("errors").TryGetProperty("items[0].acquisitionNumber", out _));
+        }
         var duplicate = await link.PostAsJsonAsync("api/link-keys", new LinkKeyRequest("agency", [new LinkKeyItem("a1", a.IndividualNumber), new LinkKeyItem("a1", a.IndividualNumber)]));
         await ProblemAssert.IsProblemAsync(duplicate, 400, "invalid-request");
         var nullItem = await link.PostAsync("api/link-keys", new StringContent("""{"agency":"agency","items":[null]}""", System.Text.Encoding.UTF8, "application/json"));
