@@ -41,6 +41,9 @@ public sealed class CorporationRegister(Database database, TimeProvider time)
 
     public const int MaxBatch = 5000;
 
+    /// <summary>The registry office code of no office: base numbers under it are the register's own (national bodies, local governments).</summary>
+    private const string NoRegistryOffice = "0000";
+
     /// <summary>An address that passed validation, with its codes derived.</summary>
     public sealed record ValidAddress(
         string PrefectureName, string CityName, string StreetNumber, string PrefectureCode, string CityCode, string PostCode,
@@ -74,6 +77,12 @@ public sealed class CorporationRegister(Database database, TimeProvider time)
                 Error("companyLegalNumber", "会社法人等番号は12桁の数字です / companyLegalNumber has 12 digits");
             else if (kind.Length > 0 && !KindCodes.IsRegisteredCompany(kind))
                 Error("companyLegalNumber", "会社法人等番号は設立登記法人（種別3xx）だけに指定できます / only registered corporations (kind 3xx) have a companyLegalNumber");
+            // The first four digits are the registry office (登記所コード); no office is 0000. The register numbers national bodies
+            // (000012…) and local governments (000020 + their code) there, so a company given such a number took one of theirs.
+            // The next two (the kind of register) are not held against `kind`: a company keeps its number when it changes its form.
+            else if (legal.StartsWith(NoRegistryOffice, StringComparison.Ordinal))
+                Error("companyLegalNumber", "会社法人等番号の先頭4桁は登記所コードで、0000の登記所はありません（000012…・000020…は国の機関・地方公共団体の法人番号です） / " +
+                    "companyLegalNumber starts with a 4-digit registry office code, and no office has 0000 (000012… and 000020… number national bodies and local governments)");
         }
 
         string? localGovernment = null;

@@ -160,6 +160,44 @@ public sealed class CorporationAdminTests
     }
 
     [Theory, StorageData]
+    public async Task A_company_legal_number_of_no_registry_office_is_refused_so_that_governments_keep_their_numbers(StorageProvider provider)
+    {
+        using var host = RegistryHost.Start(provider);
+        var admin = host.Client("corporations");
+
+        // 000020 + a local government code and 000012… are the numbers the register gives local governments and national bodies:
+        // a company given one took 千代田区's number, and 千代田区 could then not be registered (409 corporation-exists).
+        foreach (var legal in new[] { "000020131016", "0000-12-999999", "０００００１１２３４５６" })
+        {
+            using var response = await admin.PostAsJsonAsync("/api/corporations", new
+            {
+                name = "丙株式会社", furigana = "ヘイ", kind = "301", companyLegalNumber = legal,
+                address = new { localGovernmentCode = "131016", prefectureName = "東京都", cityName = "千代田区", streetNumber = "丸の内１丁目" },
+            });
+            var (status, problem) = await Publication.ProblemAsync(response);
+            Assert.Equal((HttpStatusCode.BadRequest, "urn:renkei:problem:invalid-corporation"), (status, problem.GetProperty("type").GetString()));
+            var message = Assert.Single(problem.GetProperty("errors").GetProperty("companyLegalNumber").EnumerateArray()).GetString()!;
+            Assert.StartsWith("会社法人等番号の先頭4桁", message);
+            Assert.Contains(" / companyLegalNumber", message);
+        }
+        Assert.Equal(0, await CountAsync(host.Client()));
+
+        var chiyoda = await RegisterAsync(admin, new
+        {
+            name = "千代田区", furigana = "チヨダク", kind = "201", localGovernmentCode = "131016",
+            address = new { localGovernmentCode = "131016", prefectureName = "東京都", cityName = "千代田区", streetNumber = "九段南１丁目２番１号" },
+        });
+        Assert.Equal(CorporateNumber.FromBase(20_131_016).Digits, chiyoda);
+        // A real registry office's number is the company's base number, whatever its kind digits say (a 有限会社 that became a 株式会社 keeps it).
+        var company = await RegisterAsync(admin, new
+        {
+            name = "丙株式会社", furigana = "ヘイ", kind = "301", companyLegalNumber = "0100-02-123456",
+            address = new { localGovernmentCode = "131016", prefectureName = "東京都", cityName = "千代田区", streetNumber = "丸の内１丁目" },
+        });
+        Assert.Equal(CorporateNumber.FromBase(0100_02_123456).Digits, company);
+    }
+
+    [Theory, StorageData]
     public async Task Changes_are_validated_against_the_process_and_the_corporations_state(StorageProvider provider)
     {
         using var host = RegistryHost.Start(provider);
