@@ -61,7 +61,7 @@ public sealed class CorporationRegister(Database database, TimeProvider time)
         void Error(string field, string message) => errors[prefix + field] = [message];
         var name = CorporationText.Clean(r.Name);
         if (name.Length == 0) Error("name", "商号又は名称を入力してください / name is required");
-        else if (name.Length > 150) Error("name", "商号又は名称は150文字以内です / name is at most 150 characters");
+        else if (RegisterText.Length(name) > 150) Error("name", "商号又は名称は150文字以内です / name is at most 150 characters");
         var furigana = ValidateFurigana(r.Furigana, prefix, errors);
         var kind = r.Kind?.Trim() ?? "";
         if (!KindCodes.All.ContainsKey(kind))
@@ -188,7 +188,7 @@ public sealed class CorporationRegister(Database database, TimeProvider time)
             errors["changeDate"] = ["変更年月日はYYYY-MM-DD形式です / changeDate must be yyyy-MM-dd"];
         else if (changeDate > today) errors["changeDate"] = ["変更年月日に未来の日付は指定できません / changeDate cannot be in the future"];
         var changeCause = CorporationText.Clean(request.ChangeCause);
-        if (changeCause.Length > 500) errors["changeCause"] = ["変更事由の詳細は500文字以内です / changeCause is at most 500 characters"];
+        if (RegisterText.Length(changeCause) > 500) errors["changeCause"] = ["変更事由の詳細は500文字以内です / changeCause is at most 500 characters"];
 
         string? name = null, furigana = null, enName = null;
         ValidAddress? address = null;
@@ -198,7 +198,7 @@ public sealed class CorporationRegister(Database database, TimeProvider time)
             case ProcessCodes.NameChange:
                 name = CorporationText.Clean(request.Name);
                 if (name.Length == 0) errors["name"] = ["新しい商号又は名称を入力してください / name is required for a name change"];
-                else if (name.Length > 150) errors["name"] = ["商号又は名称は150文字以内です / name is at most 150 characters"];
+                else if (RegisterText.Length(name) > 150) errors["name"] = ["商号又は名称は150文字以内です / name is at most 150 characters"];
                 furigana = ValidateFurigana(request.Furigana, "", errors);
                 enName = request.EnName is null ? null : ValidateEnglish(request.EnName, "enName", "", errors);
                 break;
@@ -336,7 +336,7 @@ public sealed class CorporationRegister(Database database, TimeProvider time)
     private static string ValidateFurigana(string? text, string prefix, Dictionary<string, string[]> errors)
     {
         var furigana = CorporationText.Clean(text);
-        if (furigana.Length > 300) errors[prefix + "furigana"] = ["フリガナは300文字以内です / furigana is at most 300 characters"];
+        if (RegisterText.Length(furigana) > 300) errors[prefix + "furigana"] = ["フリガナは300文字以内です / furigana is at most 300 characters"];
         else if (!furigana.All(ch => ch is >= '\u30A1' and <= '\u30FC' || ch is '\u3000' or ' '))
             errors[prefix + "furigana"] = ["フリガナは全角カタカナで入力してください / furigana must be full-width katakana"];
         return furigana;
@@ -345,7 +345,7 @@ public sealed class CorporationRegister(Database database, TimeProvider time)
     private static string ValidateEnglish(string? text, string field, string prefix, Dictionary<string, string[]> errors)
     {
         var value = CorporationText.Clean(text);
-        if (value.Length > 300) errors[prefix + field] = ["英語表記は300文字以内です / English items are at most 300 characters"];
+        if (RegisterText.Length(value) > 300) errors[prefix + field] = ["英語表記は300文字以内です / English items are at most 300 characters"];
         else if (value.Any(ch => ch is < ' ' or > '~'))
             errors[prefix + field] = ["英語表記は半角英数記号で入力してください / English items use printable ASCII only"];
         return value;
@@ -363,7 +363,7 @@ public sealed class CorporationRegister(Database database, TimeProvider time)
         }
         var outside = CorporationText.Clean(a.AddressOutside);
         var enOutside = ValidateEnglish(a.EnAddressOutside, field + "enAddressOutside", prefix, errors);
-        if (outside.Length > 600) Error("addressOutside", "国外所在地は600文字以内です / addressOutside is at most 600 characters");
+        if (RegisterText.Length(outside) > 600) Error("addressOutside", "国外所在地は600文字以内です / addressOutside is at most 600 characters");
         var hasDomestic = !overseas && (domestic || a.LocalGovernmentCode is not null || a.StreetNumber is not null || outside.Length == 0);
         if (overseas && outside.Length == 0) Error("addressOutside", "国外所在地を入力してください / addressOutside is required");
 
@@ -402,11 +402,11 @@ public sealed class CorporationRegister(Database database, TimeProvider time)
             cityName = Or(CorporationText.Clean(a.CityName), known?.Name ?? "");
             street = CorporationText.Clean(a.StreetNumber);
             // Names are asked for only once the code is right: a demo municipality's code fills them in.
-            if (lgDigits is not null && prefName.Length is 0 or > 10)
+            if (lgDigits is not null && RegisterText.Length(prefName) is 0 or > 10)
                 Error("prefectureName", "都道府県名を入力してください（10文字以内） / prefectureName is required (at most 10 characters)");
-            if (lgDigits is not null && cityName.Length is 0 or > 30)
+            if (lgDigits is not null && RegisterText.Length(cityName) is 0 or > 30)
                 Error("cityName", "市区町村名を入力してください（30文字以内） / cityName is required (at most 30 characters)");
-            if (street.Length is 0 or > 300) Error("streetNumber", "丁目番地等を入力してください（300文字以内） / streetNumber is required (at most 300 characters)");
+            if (RegisterText.Length(street) is 0 or > 300) Error("streetNumber", "丁目番地等を入力してください（300文字以内） / streetNumber is required (at most 300 characters)");
             if (a.PostCode is not null)
             {
                 post = DigitsOnly(a.PostCode) ?? "";

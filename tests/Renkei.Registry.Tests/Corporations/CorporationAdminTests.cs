@@ -198,6 +198,46 @@ public sealed class CorporationAdminTests
     }
 
     [Theory, StorageData]
+    public async Task Lengths_count_characters_as_a_person_does(StorageProvider provider)
+    {
+        using var host = RegistryHost.Start(provider);
+        var admin = host.Client("corporations");
+        static string Yoshi(int n) => string.Concat(Enumerable.Repeat("𠮷", n)); // one character, two UTF-16 code units
+
+        // At every limit, 𠮷 is one character: a name of 150, a city of 30, a street of 300, an overseas address of 600.
+        var number = await RegisterAsync(admin, new
+        {
+            name = Yoshi(146) + "株式会社", furigana = "ヨシ", kind = "301",
+            address = new { localGovernmentCode = "131016", prefectureName = Yoshi(9) + "都", cityName = Yoshi(29) + "区", streetNumber = Yoshi(300) },
+        });
+        await RegisterAsync(admin, new { name = "𠮷インク", furigana = "ヨシインク", kind = "401", address = new { addressOutside = Yoshi(600) } });
+        await ChangeAsync(admin, number, new { process = "11", name = Yoshi(145) + "合同会社", furigana = "ヨシゴウドウ" });
+        var record = Assert.Single((await Publication.GetAsync(host.Client(), $"/4/num?id=sandbox&type=02&number={number}")).Records);
+        Assert.Equal(Yoshi(145) + "合同会社", record["name"]);
+
+        // One more is one too many, and each field is named.
+        using (var over = await admin.PostAsJsonAsync("/api/corporations", new
+        {
+            name = Yoshi(147) + "株式会社", furigana = "ヨシ", kind = "401",
+            address = new { localGovernmentCode = "131016", prefectureName = Yoshi(11), cityName = Yoshi(31), streetNumber = Yoshi(301), addressOutside = Yoshi(601) },
+        }))
+        {
+            var errors = (await Publication.ProblemAsync(over)).Problem.GetProperty("errors");
+            Assert.Equal(["address.addressOutside", "address.cityName", "address.prefectureName", "address.streetNumber", "name"],
+                errors.EnumerateObject().Select(p => p.Name).Order());
+        }
+        using (var renamed = await admin.PostAsJsonAsync($"/api/corporations/{number}/changes", new { process = "11", name = Yoshi(151), furigana = "ヨシ" }))
+            Assert.Contains("150", (await Publication.ProblemAsync(renamed)).Problem.GetProperty("errors").GetProperty("name")[0].GetString());
+        // An English item of 𠮷 is not ASCII, whatever its length in code units.
+        using (var english = await admin.PostAsJsonAsync("/api/corporations", new
+        {
+            name = "英語表記株式会社", furigana = "エイゴ", kind = "301", enName = Yoshi(200),
+            address = new { localGovernmentCode = "131016", streetNumber = "丸の内１丁目" },
+        }))
+            Assert.Contains("ASCII", (await Publication.ProblemAsync(english)).Problem.GetProperty("errors").GetProperty("enName")[0].GetString());
+    }
+
+    [Theory, StorageData]
     public async Task Changes_are_validated_against_the_process_and_the_corporations_state(StorageProvider provider)
     {
         using var host = RegistryHost.Start(provider);
