@@ -253,6 +253,22 @@ public sealed class CorporationRegister(Database database, TimeProvider time)
         }
         var refusal = Allows(process, latest);
         if (refusal is not null) return (null, refusal);
+        if (process == ProcessCodes.NameChange)
+        {
+            // A new name is published with its reading: without one, the register wrote "" over the old name's.
+            if (name != latest.Name && furigana!.Length == 0 && latest.Furigana.Length > 0)
+            {
+                errors["furigana"] = ["商号又は名称を変えるときは新しいフリガナを入力してください / furigana is required with a new name"];
+                return (null, null);
+            }
+            if (name == latest.Name)
+            {
+                // Published, the record would say the name changed; only a correction of the name's reading or English name keeps it.
+                furigana = furigana!.Length > 0 ? furigana : latest.Furigana;
+                if (request.Correction != true || (furigana == latest.Furigana && (enName ?? latest.EnName) == latest.EnName))
+                    return (null, NameUnchanged);
+            }
+        }
 
         var date = CorporationText.ToText(changeDate);
         var next = latest with
@@ -298,6 +314,11 @@ public sealed class CorporationRegister(Database database, TimeProvider time)
             _ => null,
         };
     }
+
+    private static readonly Refusal NameUnchanged = new(409, "name-unchanged", "商号又は名称が変わっていません / The name is unchanged",
+        "現在と同じ商号又は名称は、変更として公表されるため記録しません。今の名称のフリガナや英語表記の誤りを直すときは correction: true を付けてください / " +
+        "The name given is the current one: it is not recorded, as it would be published as a name change. " +
+        "To correct the current name's furigana or English name, send correction: true.");
 
     private static Refusal NotAllowed(string detail) =>
         new(409, "change-not-allowed", "この処理は受け付けられません / Not possible in the corporation's current state", detail);

@@ -238,6 +238,49 @@ public sealed class CorporationAdminTests
     }
 
     [Theory, StorageData]
+    public async Task A_new_name_needs_its_new_reading_and_the_same_name_is_no_name_change(StorageProvider provider)
+    {
+        using var host = RegistryHost.Start(provider);
+        var admin = host.Client("corporations");
+        var number = await RegisterAsync(admin, Company("旧名試験株式会社", "キュウメイシケン", enName: "Kyumei Shiken Co., Ltd."));
+        async Task<(HttpStatusCode, JsonElement)> Post(object change)
+        {
+            using var response = await admin.PostAsJsonAsync($"/api/corporations/{number}/changes", change);
+            return await Publication.ProblemAsync(response);
+        }
+        async Task<List<Dictionary<string, string>>> History() =>
+            (await Publication.GetAsync(host.Client(), $"/4/num?id=sandbox&type=22&number={number}&history=1")).Records;
+
+        // Without its reading, a new name was published beside the reading of none (it became "").
+        var (status, problem) = await Post(new { process = "11", name = "新名試験株式会社" });
+        Assert.Equal((HttpStatusCode.BadRequest, "urn:renkei:problem:invalid-change"), (status, problem.GetProperty("type").GetString()));
+        Assert.StartsWith("商号又は名称を変えるときは新しいフリガナ", problem.GetProperty("errors").GetProperty("furigana")[0].GetString());
+        // The name it has already is no change: published, it would say the name changed.
+        foreach (var same in new object[]
+        {
+            new { process = "11", name = "旧名試験株式会社" }, new { process = "11", name = " 旧名試験株式会社 ", furigana = "キュウメイシケン" },
+            new { process = "11", name = "旧名試験株式会社", furigana = "キュウメイ" }, new { process = "11", name = "旧名試験株式会社", correction = true },
+        })
+        {
+            (status, problem) = await Post(same);
+            Assert.Equal((HttpStatusCode.Conflict, "urn:renkei:problem:name-unchanged"), (status, problem.GetProperty("type").GetString()));
+        }
+        Assert.Equal(["01"], (await History()).Select(r => r["process"]));
+
+        // A correction of the current name's reading keeps the name and its English name.
+        await ChangeAsync(admin, number, new { process = "11", name = "旧名試験株式会社", furigana = "キュウメイシケンカブシキガイシャ", correction = true });
+        await ChangeAsync(admin, number, new { process = "11", name = "新名試験株式会社", furigana = "シンメイシケン" });
+        var history = await History();
+        Assert.Equal([("01", "0"), ("11", "1"), ("11", "0")], history.Select(r => (r["process"], r["correct"])));
+        Assert.Equal(["キュウメイシケン", "キュウメイシケンカブシキガイシャ", "シンメイシケン"], history.Select(r => r["furigana"]));
+        Assert.All(history, r => Assert.Equal("Kyumei Shiken Co., Ltd.", r["enName"]));
+
+        // A corporation published without a reading may change its name without one.
+        var unread = await RegisterAsync(admin, new { name = "読無試験株式会社", kind = "301", address = new { localGovernmentCode = "131059", streetNumber = "春日１丁目" } });
+        await ChangeAsync(admin, unread, new { process = "11", name = "読無新名株式会社" });
+    }
+
+    [Theory, StorageData]
     public async Task Changes_are_validated_against_the_process_and_the_corporations_state(StorageProvider provider)
     {
         using var host = RegistryHost.Start(provider);
