@@ -246,9 +246,9 @@ public sealed class CorporationRegister(Database database, TimeProvider time)
             errors["changeDate"] = [$"変更年月日は前回の変更（{latest.ChangeDate}）より前にできません / changeDate cannot precede the last change ({latest.ChangeDate})"];
             return (null, null);
         }
-        if (successor is not null && await CorporationStore.LatestAsync(c, successor, tx) is null)
+        if (successor is not null && SuccessorProblem(await CorporationStore.LatestAsync(c, successor, tx), latest) is { } wrongSuccessor)
         {
-            errors["successorCorporateNumber"] = ["承継先の法人が登録されていません / the successor is not on the register"];
+            errors["successorCorporateNumber"] = [wrongSuccessor];
             return (null, null);
         }
         var refusal = Allows(process, latest);
@@ -332,6 +332,23 @@ public sealed class CorporationRegister(Database database, TimeProvider time)
         await using var c = await database.OpenAsync();
         var history = await CorporationStore.HistoryAsync(c, corporateNumber);
         return history.Count == 0 ? null : new CorporationView(history[^1], history);
+    }
+
+    /// <summary>
+    /// Why <paramref name="successor"/> cannot take over <paramref name="absorbed"/>, or null when it can: it is on the register
+    /// and open (a closed or deleted corporation absorbs nothing), and a company (会社法 art. 748) is absorbed only by a company,
+    /// a national body or local government only by one of its own kind (a ministry reorganised, a municipality merged into another).
+    /// </summary>
+    private static string? SuccessorProblem(CorporationRecord? successor, CorporationRecord absorbed)
+    {
+        if (successor is null) return "承継先の法人が登録されていません / the successor is not on the register";
+        if (successor.Process == ProcessCodes.Deleted) return "承継先の法人は削除されています / the successor has been deleted";
+        if (successor.IsClosed) return $"承継先の法人は閉鎖されています（{successor.CloseDate}） / the successor is closed ({successor.CloseDate})";
+        var (from, to) = (KindCodes.GroupOf(absorbed.Kind), KindCodes.GroupOf(successor.Kind));
+        if (from == "03" && to != "03") return "会社（種別3xx）を合併で承継できるのは会社だけです / a company (kind 3xx) is absorbed only by a company";
+        if (from is "01" or "02" && to != from)
+            return "国の機関・地方公共団体を承継できるのは同じ種別の法人だけです / a national body or local government is succeeded only by one of its own kind";
+        return null;
     }
 
     private static string? ValidateSuccessor(string? text, string self, Dictionary<string, string[]> errors)

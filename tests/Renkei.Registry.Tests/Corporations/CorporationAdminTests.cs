@@ -281,6 +281,49 @@ public sealed class CorporationAdminTests
     }
 
     [Theory, StorageData]
+    public async Task A_merger_needs_an_open_successor_that_can_absorb_the_corporation(StorageProvider provider)
+    {
+        using var host = RegistryHost.Start(provider);
+        var admin = host.Client("corporations");
+        var absorbed = await RegisterAsync(admin, Company("消滅試験株式会社", "ショウメツシケン"));
+        var closed = await RegisterAsync(admin, Company("清算済試験株式会社", "セイサンズミシケン"));
+        await ChangeAsync(admin, closed, new { process = "21", closeCause = "01" });
+        var deleted = await RegisterAsync(admin, Company("削除済試験株式会社", "サクジョズミシケン"));
+        await ChangeAsync(admin, deleted, new { process = "99" });
+        var chibaCity = CorporateNumber.FromBase(20_121_002).Digits;
+
+        foreach (var (successor, expected) in new[]
+        {
+            (closed, "承継先の法人は閉鎖されています"), (deleted, "承継先の法人は削除されています"), (absorbed, "承継先に自らは指定できません"),
+            (chibaCity, "会社（種別3xx）を合併で承継できるのは会社だけです"), ("7000012050002", "会社（種別3xx）を合併で承継できるのは会社だけです"),
+        })
+            foreach (var change in new object[]
+            {
+                new { process = "71", successorCorporateNumber = successor },
+                new { process = "21", closeCause = "11", successorCorporateNumber = successor },
+            })
+            {
+                using var response = await admin.PostAsJsonAsync($"/api/corporations/{absorbed}/changes", change);
+                var (status, problem) = await Publication.ProblemAsync(response);
+                Assert.Equal((HttpStatusCode.BadRequest, "urn:renkei:problem:invalid-change"), (status, problem.GetProperty("type").GetString()));
+                Assert.StartsWith(expected, problem.GetProperty("errors").GetProperty("successorCorporateNumber")[0].GetString());
+            }
+        var record = Assert.Single((await Publication.GetAsync(host.Client(), $"/4/num?id=sandbox&type=02&number={absorbed}&history=1")).Records);
+        Assert.Equal("01", record["process"]);
+
+        // A municipality merged into another (編入合併) is succeeded by a local government; a company by a company.
+        var townCode = LocalGovernmentCode.FromFiveDigits(12321).Digits;
+        var town = await RegisterAsync(admin, new
+        {
+            name = "試験町", furigana = "シケンマチ", kind = "201", localGovernmentCode = townCode,
+            address = new { localGovernmentCode = townCode, prefectureName = "千葉県", cityName = "試験町", streetNumber = "役場１番" },
+        });
+        await ChangeAsync(admin, town, new { process = "71", successorCorporateNumber = chibaCity });
+        var survivor = await RegisterAsync(admin, Company("存続会社試験株式会社", "ソンゾクガイシャシケン"));
+        await ChangeAsync(admin, absorbed, new { process = "71", successorCorporateNumber = survivor });
+    }
+
+    [Theory, StorageData]
     public async Task Changes_are_validated_against_the_process_and_the_corporations_state(StorageProvider provider)
     {
         using var host = RegistryHost.Start(provider);
