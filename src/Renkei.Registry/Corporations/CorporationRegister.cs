@@ -297,7 +297,10 @@ public sealed class CorporationRegister(Database database, TimeProvider time)
         return (written, null);
     }
 
-    /// <summary>Which changes the corporation's current state allows; anything else is refused before it is written.</summary>
+    /// <summary>
+    /// Which changes the corporation's current state allows; anything else is refused before it is written. A closed corporation
+    /// takes what undoes its closing (22 after 21 or 81, 72 after 71) and a deletion; a deleted one nothing.
+    /// </summary>
     private static Refusal? Allows(string process, CorporationRecord latest)
     {
         if (latest.Process == ProcessCodes.Deleted)
@@ -308,7 +311,7 @@ public sealed class CorporationRegister(Database database, TimeProvider time)
                 NotAllowed("Only a corporation closed by process 21 or 81 can be restored (22)."),
             ProcessCodes.MergerAnnulled when latest.Process != ProcessCodes.AbsorbedByMerger =>
                 NotAllowed("Only a corporation absorbed by merger (71) can have the merger annulled (72)."),
-            ProcessCodes.Deleted => null,
+            ProcessCodes.Deleted => null, // withdraws a record published in error (誤って指定された番号): in any state, closed or not
             ProcessCodes.RegistryRestored or ProcessCodes.MergerAnnulled => null,
             _ when latest.IsClosed => NotAllowed($"The corporation is closed ({latest.CloseDate}); restore it first."),
             _ => null,

@@ -377,6 +377,51 @@ public sealed class CorporationAdminTests
     }
 
     [Theory, StorageData]
+    public async Task A_closed_corporation_takes_what_undoes_its_closing_and_a_deletion_only(StorageProvider provider)
+    {
+        using var host = RegistryHost.Start(provider);
+        var admin = host.Client("corporations");
+        var survivor = await RegisterAsync(admin, Company("閉鎖表存続株式会社", "ヘイサヒョウソンゾク"));
+        var changes = new Dictionary<string, object>
+        {
+            ["11"] = new { process = "11", name = "閉鎖後改名株式会社", furigana = "ヘイサゴカイメイ" },
+            ["12"] = new { process = "12", address = new { localGovernmentCode = "12217", streetNumber = "柏の葉５丁目１番" } },
+            ["13"] = new { process = "13", address = new { addressOutside = "カナダ国オンタリオ州" } },
+            ["21"] = new { process = "21", closeCause = "01" },
+            ["22"] = new { process = "22" },
+            ["71"] = new { process = "71", successorCorporateNumber = survivor },
+            ["72"] = new { process = "72" },
+            ["81"] = new { process = "81" },
+            ["99"] = new { process = "99" },
+        };
+        // Closed by 21, 71 or 81: only the process that undoes that closing (22, 72, 22), or a deletion (99, which withdraws a
+        // record published in error, in any state), is taken; anything else is 409 change-not-allowed.
+        foreach (var (closing, undoing) in new[] { ("21", "22"), ("71", "72"), ("81", "22") })
+            foreach (var (process, change) in changes)
+            {
+                var number = await RegisterAsync(admin, Company($"閉鎖表{closing}{process}株式会社", "ヘイサヒョウ"));
+                await ChangeAsync(admin, number, changes[closing]);
+                using var response = await admin.PostAsJsonAsync($"/api/corporations/{number}/changes", change);
+                if (process == undoing || process == "99")
+                    Assert.True(response.StatusCode == HttpStatusCode.Created, $"{closing} then {process}: {await response.Content.ReadAsStringAsync()}");
+                else
+                {
+                    var (status, problem) = await Publication.ProblemAsync(response);
+                    Assert.True((status, problem.GetProperty("type").GetString()) == (HttpStatusCode.Conflict, "urn:renkei:problem:change-not-allowed"),
+                        $"{closing} then {process}: {problem}");
+                }
+            }
+        // A deleted corporation takes nothing, a deletion included.
+        var deleted = await RegisterAsync(admin, Company("閉鎖表削除株式会社", "ヘイサヒョウサクジョ"));
+        await ChangeAsync(admin, deleted, changes["99"]);
+        foreach (var change in changes.Values)
+        {
+            using var response = await admin.PostAsJsonAsync($"/api/corporations/{deleted}/changes", change);
+            Assert.Equal("urn:renkei:problem:corporation-deleted", (await Publication.ProblemAsync(response)).Problem.GetProperty("type").GetString());
+        }
+    }
+
+    [Theory, StorageData]
     public async Task Foreign_companies_move_abroad_and_struck_trade_names_can_be_restored(StorageProvider provider)
     {
         using var host = RegistryHost.Start(provider);
