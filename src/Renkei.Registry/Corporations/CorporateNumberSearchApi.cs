@@ -144,7 +144,7 @@ public static class CorporateNumberSearchApi
             "検索対象（target）は1（あいまい）、2（完全一致）、3（英語表記）です / target is 1 (fuzzy), 2 (exact) or 3 (English)");
         if (name.Length == 0) q.Fail("100", "name", "商号又は名称が指定されていません / name is required");
         else if (Residents.RegisterText.Length(name) > 150) q.Fail("101", "name", "商号又は名称は150文字以内です / name is at most 150 characters");
-        else if (!StoredText.IsWellFormed(name)) q.Fail("101", "name", "商号又は名称に使用できない文字が含まれています / name contains control characters");
+        else if (!StoredText.IsWellFormed(name)) q.Fail("101", "name", StoredText.Refusal);
         else if (target == "3" && name.Any(ch => ch > '~'))
             q.Fail("101", "name", "英語表記の検索（target=3）は半角英数字で指定してください / an English search (target=3) takes ASCII text");
         else if ((target == "3" ? CorporationText.FoldEnglish(name) : target == "2" ? CorporationText.Clean(name) : CorporationText.Fold(name)).Length == 0)

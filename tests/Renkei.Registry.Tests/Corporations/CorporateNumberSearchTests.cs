@@ -188,6 +188,21 @@ public sealed class CorporateNumberSearchTests
     }
 
     [Theory, StorageData]
+    public async Task A_name_with_an_invisible_character_is_refused_saying_so(StorageProvider provider)
+    {
+        using var host = RegistryHost.Start(provider);
+        var client = host.Client();
+        // A zero-width space is no control character: the message names what it is, as the register's own refusal does.
+        foreach (var invisible in new[] { "%E2%80%8B", "%E2%80%AE", "%EF%BB%BF" })
+        {
+            var (status, code, message) = await Publication.RefusalAsync(client, $"/4/name?id=sandbox&type=02&name=%E8%A6%8B{invisible}%E6%96%87");
+            Assert.Equal((HttpStatusCode.BadRequest, "101"), (status, code));
+            Assert.Contains("ゼロ幅スペース", message);
+            Assert.Contains("invisible format characters", message);
+        }
+    }
+
+    [Theory, StorageData]
     public async Task Application_ids_from_configuration_are_required_and_unknown_ones_refused(StorageProvider provider)
     {
         using var host = RegistryHost.Start(provider, new Dictionary<string, string?>
