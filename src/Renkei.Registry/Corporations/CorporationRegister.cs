@@ -113,13 +113,21 @@ public sealed class CorporationRegister(Database database, TimeProvider time)
         return new ValidRegistration(name, furigana, kind, enName, legal, localGovernment, assigned, r.Hihyoji ?? false, address!);
     }
 
-    /// <summary>Registers corporations, all or none; the numbers are assigned in order.</summary>
-    public async Task<(List<CorporationRecord>? Records, Refusal? Refusal)> RegisterAsync(IReadOnlyList<ValidRegistration> registrations, DateOnly? updateDate = null)
+    /// <summary>
+    /// The scope of the register's <see cref="IdempotencyKey"/>s in the table the resident register keeps its own in (per
+    /// municipality, under six-digit codes): one for every administrator of the register.
+    /// </summary>
+    public const string IdempotencyScope = "corporations";
+
+    /// <summary>Registers corporations, all or none; the numbers are assigned in order. A request retried under its key gets the first answer.</summary>
+    public async Task<(List<CorporationRecord>? Records, Refusal? Refusal)> RegisterAsync(IReadOnlyList<ValidRegistration> registrations,
+        DateOnly? updateDate = null, IdempotencyKey? key = null)
     {
         var now = time.GetUtcNow().UtcDateTime;
         var update = CorporationText.ToText(updateDate ?? RegisterText.TodayInJapan());
         await using var c = await database.OpenAsync();
         await using var tx = await database.BeginSerializedAsync(c, CorporationStore.WriteLock);
+        if (key is not null && await key.EarlierAnswerAsync<List<CorporationRecord>>(c, tx, IdempotencyScope) is { } earlier) return earlier;
         var written = new List<CorporationRecord>(registrations.Count);
         foreach (var v in registrations)
         {
@@ -136,6 +144,7 @@ public sealed class CorporationRegister(Database database, TimeProvider time)
                 EnCityName = a.EnCityName, EnAddressOutside = a.EnAddressOutside, Furigana = v.Furigana, Hihyoji = v.Hihyoji,
             }, now));
         }
+        if (key is not null) await key.KeepAnswerAsync(c, tx, IdempotencyScope, written, now);
         await tx.CommitAsync();
         return (written, null);
     }
@@ -177,7 +186,7 @@ public sealed class CorporationRegister(Database database, TimeProvider time)
 
     /// <summary>Records one change of a corporation as its new newest record.</summary>
     public async Task<(CorporationRecord? Record, Refusal? Refusal)> ChangeAsync(string corporateNumber, CorporationChangeRequest request,
-        Dictionary<string, string[]> errors, DateOnly? updateDate = null)
+        Dictionary<string, string[]> errors, DateOnly? updateDate = null, IdempotencyKey? key = null)
     {
         var today = RegisterText.TodayInJapan();
         var process = request.Process?.Trim() ?? "";
@@ -239,6 +248,8 @@ public sealed class CorporationRegister(Database database, TimeProvider time)
         var now = time.GetUtcNow().UtcDateTime;
         await using var c = await database.OpenAsync();
         await using var tx = await database.BeginSerializedAsync(c, CorporationStore.WriteLock);
+        // Before the state is read: a retried change would otherwise be judged against the record its first sending wrote.
+        if (key is not null && await key.EarlierAnswerAsync<CorporationRecord>(c, tx, IdempotencyScope) is { } earlier) return earlier;
         var latest = await CorporationStore.LatestAsync(c, corporateNumber, tx);
         if (latest is null) return (null, UnknownCorporation);
         if (CorporationText.TryParseDate(latest.ChangeDate, out var lastChange) && changeDate < lastChange)
@@ -293,6 +304,7 @@ public sealed class CorporationRegister(Database database, TimeProvider time)
             _ => next with { CloseDate = "", CloseCause = "", SuccessorCorporateNumber = "" }, // 22 and 72 restore
         };
         var written = await CorporationStore.AppendAsync(c, tx, next, now);
+        if (key is not null) await key.KeepAnswerAsync(c, tx, IdempotencyScope, written, now);
         await tx.CommitAsync();
         return (written, null);
     }
