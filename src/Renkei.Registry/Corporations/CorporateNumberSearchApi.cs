@@ -97,7 +97,7 @@ public static class CorporateNumberSearchApi
                     else
                     {
                         q.Fail(problem!.Kind == NumberProblemKind.CheckDigit ? "042" : "041", "number",
-                            $"{i + 1}件目の法人番号（{part.Trim()}）が不正です: {problem.Japanese} / number {i + 1} ({part.Trim()}) is invalid: {problem.English}");
+                            $"{i + 1}件目の法人番号（{Query.Shown(part.Trim())}）が不正です: {problem.Japanese} / number {i + 1} ({Query.Shown(part.Trim())}) is invalid: {problem.English}");
                         break;
                     }
                 }
@@ -143,8 +143,8 @@ public static class CorporateNumberSearchApi
         var target = q.Choice("target", ["1", "2", "3"], "1", "103",
             "検索対象（target）は1（あいまい）、2（完全一致）、3（英語表記）です / target is 1 (fuzzy), 2 (exact) or 3 (English)");
         if (name.Length == 0) q.Fail("100", "name", "商号又は名称が指定されていません / name is required");
-        else if (name.EnumerateRunes().Count() > 150) q.Fail("101", "name", "商号又は名称は150文字以内です / name is at most 150 characters"); // 𠮷 is one
-        else if (!StoredText.IsWellFormed(name)) q.Fail("101", "name", "商号又は名称に使用できない文字が含まれています / name contains control characters");
+        else if (Residents.RegisterText.Length(name) > 150) q.Fail("101", "name", "商号又は名称は150文字以内です / name is at most 150 characters");
+        else if (!StoredText.IsWellFormed(name)) q.Fail("101", "name", StoredText.Refusal);
         else if (target == "3" && name.Any(ch => ch > '~'))
             q.Fail("101", "name", "英語表記の検索（target=3）は半角英数字で指定してください / an English search (target=3) takes ASCII text");
         else if ((target == "3" ? CorporationText.FoldEnglish(name) : target == "2" ? CorporationText.Clean(name) : CorporationText.Fold(name)).Length == 0)
@@ -180,7 +180,14 @@ public static class CorporateNumberSearchApi
     /// <summary>Reads the response type and checks the application id: the two things every request needs.</summary>
     private static (PublicationType Type, IResult? Refused) Begin(Query q, IConfiguration configuration)
     {
-        var (typeText, controlled) = (q.Get("type"), q.WithControlCharacter());
+        // Before any value is read: a NUL cannot be stored or compared, and a line break would split the one-line error body.
+        if (q.WithControlCharacter() is { } controlled)
+        {
+            var asked = q.Peek("type") is { } t && PublicationFormats.Types.TryGetValue(t, out var typeAsked) ? typeAsked : PublicationType.CsvUnicode;
+            q.Fail("002", controlled, $"{controlled} に制御文字（NUL・改行など）は使えません / {controlled} must not contain control characters (a NUL, a line break)");
+            return (asked, Refuse(q, asked));
+        }
+        var typeText = q.Get("type");
         PublicationType type;
         if (string.IsNullOrEmpty(typeText))
         {
@@ -189,14 +196,8 @@ public static class CorporateNumberSearchApi
         }
         if (!PublicationFormats.Types.TryGetValue(typeText, out type))
         {
-            q.Fail("071", "type", $"応答形式（type）が不正です: {typeText} / type must be 01, 02, 12 or 22");
+            q.Fail("071", "type", $"応答形式（type）が不正です: {Query.Shown(typeText)} / type must be 01, 02, 12 or 22");
             return (PublicationType.CsvUnicode, Refuse(q, PublicationType.CsvUnicode));
-        }
-        if (controlled is not null)
-        {
-            // A NUL cannot be stored or compared, and a line break would split the one-line error body.
-            q.Fail("002", controlled, $"{controlled} に制御文字（NUL・改行など）は使えません / {controlled} must not contain control characters (a NUL, a line break)");
-            return (type, Refuse(q, type));
         }
         var id = q.Get("id");
         if (string.IsNullOrWhiteSpace(id))
@@ -259,14 +260,23 @@ public static class CorporateNumberSearchApi
         public void Fail(string code, string field, string message, int status = 400) =>
             Errors.Add(new SearchError(code, field, NumberShape.Mask(message)!, status));
 
-        /// <summary>The first parameter (any, known or not) whose name or value holds a control character; null when none does.</summary>
+        /// <summary>
+        /// A client's value as an error repeats it: control characters, line and paragraph separators and invisible format
+        /// characters escaped (\uXXXX), an Individual Number masked, at most 40 characters.
+        /// </summary>
+        public static string Shown(string value) => Problems.Shown(LogText.Escape(value));
+
+        /// <summary>The first parameter (any, known or not) whose name or value holds a control character, as shown; null when none does.</summary>
         public string? WithControlCharacter()
         {
             foreach (var (key, values) in request.Query)
                 if (key.Any(char.IsControl) || values.Any(v => v?.Any(char.IsControl) == true))
-                    return key.Any(char.IsControl) ? "query" : key;
+                    return Shown(key);
             return null;
         }
+
+        /// <summary>The parameter's one value, without recording an error when it is missing or given twice.</summary>
+        public string? Peek(string name) => request.Query[name] is { Count: 1 } values ? values[0] : null;
 
         public string? Get(string name)
         {
@@ -306,7 +316,7 @@ public static class CorporateNumberSearchApi
                 return null;
             }
             if (CorporationText.TryParseDate(v, out var d)) return d;
-            Fail("062", name, $"{name} はYYYY-MM-DD形式の日付です: {v} / {name} must be a date yyyy-MM-dd");
+            Fail("062", name, $"{name} はYYYY-MM-DD形式の日付です: {Shown(v)} / {name} must be a date yyyy-MM-dd");
             return null;
         }
 
@@ -318,7 +328,7 @@ public static class CorporateNumberSearchApi
             if (v == CorporationStore.Abroad) return (v, null);
             if (v.All(char.IsAsciiDigit) && v.Length is 2 or 5 && int.Parse(v[..2], CultureInfo.InvariantCulture) is >= 1 and <= 47)
                 return (v[..2], v.Length == 5 ? v[2..] : null);
-            Fail("080", "address", $"所在地（address）は都道府県コード2桁（国外は99）または市区町村コード5桁です: {v} / address is a 2-digit prefecture code (01–47, 99 for abroad) or a 5-digit city code");
+            Fail("080", "address", $"所在地（address）は都道府県コード2桁（国外は99）または市区町村コード5桁です: {Shown(v)} / address is a 2-digit prefecture code (01–47, 99 for abroad) or a 5-digit city code");
             return (null, null);
         }
 
@@ -330,7 +340,7 @@ public static class CorporateNumberSearchApi
             var parts = v.Split(',');
             if (parts.Length > 4 || parts.Any(p => p is not ("01" or "02" or "03" or "04")) || parts.Distinct().Count() != parts.Length)
             {
-                Fail("090", "kind", $"法人種別（kind）は01〜04をカンマ区切りで指定します: {v} / kind is a comma-separated list of 01, 02, 03, 04");
+                Fail("090", "kind", $"法人種別（kind）は01〜04をカンマ区切りで指定します: {Shown(v)} / kind is a comma-separated list of 01, 02, 03, 04");
                 return [];
             }
             return parts;
@@ -342,7 +352,7 @@ public static class CorporateNumberSearchApi
             var v = Get("divide");
             if (string.IsNullOrEmpty(v)) return 1;
             if (v.All(char.IsAsciiDigit) && v.Length <= 5 && int.Parse(v, CultureInfo.InvariantCulture) is >= 1 and var d) return d;
-            Fail("120", "divide", $"分割番号（divide）は1から99999の数字です: {v} / divide is a number from 1 to 99999");
+            Fail("120", "divide", $"分割番号（divide）は1から99999の数字です: {Shown(v)} / divide is a number from 1 to 99999");
             return 1;
         }
     }

@@ -41,6 +41,9 @@ public sealed class CorporationRegister(Database database, TimeProvider time)
 
     public const int MaxBatch = 5000;
 
+    /// <summary>The registry office code of no office: base numbers under it are the register's own (national bodies, local governments).</summary>
+    private const string NoRegistryOffice = "0000";
+
     /// <summary>An address that passed validation, with its codes derived.</summary>
     public sealed record ValidAddress(
         string PrefectureName, string CityName, string StreetNumber, string PrefectureCode, string CityCode, string PostCode,
@@ -58,7 +61,7 @@ public sealed class CorporationRegister(Database database, TimeProvider time)
         void Error(string field, string message) => errors[prefix + field] = [message];
         var name = CorporationText.Clean(r.Name);
         if (name.Length == 0) Error("name", "商号又は名称を入力してください / name is required");
-        else if (name.Length > 150) Error("name", "商号又は名称は150文字以内です / name is at most 150 characters");
+        else if (RegisterText.Length(name) > 150) Error("name", "商号又は名称は150文字以内です / name is at most 150 characters");
         var furigana = ValidateFurigana(r.Furigana, prefix, errors);
         var kind = r.Kind?.Trim() ?? "";
         if (!KindCodes.All.ContainsKey(kind))
@@ -74,6 +77,12 @@ public sealed class CorporationRegister(Database database, TimeProvider time)
                 Error("companyLegalNumber", "会社法人等番号は12桁の数字です / companyLegalNumber has 12 digits");
             else if (kind.Length > 0 && !KindCodes.IsRegisteredCompany(kind))
                 Error("companyLegalNumber", "会社法人等番号は設立登記法人（種別3xx）だけに指定できます / only registered corporations (kind 3xx) have a companyLegalNumber");
+            // The first four digits are the registry office (登記所コード); no office is 0000. The register numbers national bodies
+            // (000012…) and local governments (000020 + their code) there, so a company given such a number took one of theirs.
+            // The next two (the kind of register) are not held against `kind`: a company keeps its number when it changes its form.
+            else if (legal.StartsWith(NoRegistryOffice, StringComparison.Ordinal))
+                Error("companyLegalNumber", "会社法人等番号の先頭4桁は登記所コードで、0000の登記所はありません（000012…・000020…は国の機関・地方公共団体の法人番号です） / " +
+                    "companyLegalNumber starts with a 4-digit registry office code, and no office has 0000 (000012… and 000020… number national bodies and local governments)");
         }
 
         string? localGovernment = null;
@@ -104,13 +113,21 @@ public sealed class CorporationRegister(Database database, TimeProvider time)
         return new ValidRegistration(name, furigana, kind, enName, legal, localGovernment, assigned, r.Hihyoji ?? false, address!);
     }
 
-    /// <summary>Registers corporations, all or none; the numbers are assigned in order.</summary>
-    public async Task<(List<CorporationRecord>? Records, Refusal? Refusal)> RegisterAsync(IReadOnlyList<ValidRegistration> registrations, DateOnly? updateDate = null)
+    /// <summary>
+    /// The scope of the register's <see cref="IdempotencyKey"/>s in the table the resident register keeps its own in (per
+    /// municipality, under six-digit codes): one for every administrator of the register.
+    /// </summary>
+    public const string IdempotencyScope = "corporations";
+
+    /// <summary>Registers corporations, all or none; the numbers are assigned in order. A request retried under its key gets the first answer.</summary>
+    public async Task<(List<CorporationRecord>? Records, Refusal? Refusal)> RegisterAsync(IReadOnlyList<ValidRegistration> registrations,
+        DateOnly? updateDate = null, IdempotencyKey? key = null)
     {
         var now = time.GetUtcNow().UtcDateTime;
         var update = CorporationText.ToText(updateDate ?? RegisterText.TodayInJapan());
         await using var c = await database.OpenAsync();
         await using var tx = await database.BeginSerializedAsync(c, CorporationStore.WriteLock);
+        if (key is not null && await key.EarlierAnswerAsync<List<CorporationRecord>>(c, tx, IdempotencyScope) is { } earlier) return earlier;
         var written = new List<CorporationRecord>(registrations.Count);
         foreach (var v in registrations)
         {
@@ -127,6 +144,7 @@ public sealed class CorporationRegister(Database database, TimeProvider time)
                 EnCityName = a.EnCityName, EnAddressOutside = a.EnAddressOutside, Furigana = v.Furigana, Hihyoji = v.Hihyoji,
             }, now));
         }
+        if (key is not null) await key.KeepAnswerAsync(c, tx, IdempotencyScope, written, now);
         await tx.CommitAsync();
         return (written, null);
     }
@@ -168,7 +186,7 @@ public sealed class CorporationRegister(Database database, TimeProvider time)
 
     /// <summary>Records one change of a corporation as its new newest record.</summary>
     public async Task<(CorporationRecord? Record, Refusal? Refusal)> ChangeAsync(string corporateNumber, CorporationChangeRequest request,
-        Dictionary<string, string[]> errors, DateOnly? updateDate = null)
+        Dictionary<string, string[]> errors, DateOnly? updateDate = null, IdempotencyKey? key = null)
     {
         var today = RegisterText.TodayInJapan();
         var process = request.Process?.Trim() ?? "";
@@ -179,7 +197,7 @@ public sealed class CorporationRegister(Database database, TimeProvider time)
             errors["changeDate"] = ["変更年月日はYYYY-MM-DD形式です / changeDate must be yyyy-MM-dd"];
         else if (changeDate > today) errors["changeDate"] = ["変更年月日に未来の日付は指定できません / changeDate cannot be in the future"];
         var changeCause = CorporationText.Clean(request.ChangeCause);
-        if (changeCause.Length > 500) errors["changeCause"] = ["変更事由の詳細は500文字以内です / changeCause is at most 500 characters"];
+        if (RegisterText.Length(changeCause) > 500) errors["changeCause"] = ["変更事由の詳細は500文字以内です / changeCause is at most 500 characters"];
 
         string? name = null, furigana = null, enName = null;
         ValidAddress? address = null;
@@ -189,7 +207,7 @@ public sealed class CorporationRegister(Database database, TimeProvider time)
             case ProcessCodes.NameChange:
                 name = CorporationText.Clean(request.Name);
                 if (name.Length == 0) errors["name"] = ["新しい商号又は名称を入力してください / name is required for a name change"];
-                else if (name.Length > 150) errors["name"] = ["商号又は名称は150文字以内です / name is at most 150 characters"];
+                else if (RegisterText.Length(name) > 150) errors["name"] = ["商号又は名称は150文字以内です / name is at most 150 characters"];
                 furigana = ValidateFurigana(request.Furigana, "", errors);
                 enName = request.EnName is null ? null : ValidateEnglish(request.EnName, "enName", "", errors);
                 break;
@@ -230,6 +248,8 @@ public sealed class CorporationRegister(Database database, TimeProvider time)
         var now = time.GetUtcNow().UtcDateTime;
         await using var c = await database.OpenAsync();
         await using var tx = await database.BeginSerializedAsync(c, CorporationStore.WriteLock);
+        // Before the state is read: a retried change would otherwise be judged against the record its first sending wrote.
+        if (key is not null && await key.EarlierAnswerAsync<CorporationRecord>(c, tx, IdempotencyScope) is { } earlier) return earlier;
         var latest = await CorporationStore.LatestAsync(c, corporateNumber, tx);
         if (latest is null) return (null, UnknownCorporation);
         if (CorporationText.TryParseDate(latest.ChangeDate, out var lastChange) && changeDate < lastChange)
@@ -237,13 +257,29 @@ public sealed class CorporationRegister(Database database, TimeProvider time)
             errors["changeDate"] = [$"変更年月日は前回の変更（{latest.ChangeDate}）より前にできません / changeDate cannot precede the last change ({latest.ChangeDate})"];
             return (null, null);
         }
-        if (successor is not null && await CorporationStore.LatestAsync(c, successor, tx) is null)
+        if (successor is not null && SuccessorProblem(await CorporationStore.LatestAsync(c, successor, tx), latest) is { } wrongSuccessor)
         {
-            errors["successorCorporateNumber"] = ["承継先の法人が登録されていません / the successor is not on the register"];
+            errors["successorCorporateNumber"] = [wrongSuccessor];
             return (null, null);
         }
         var refusal = Allows(process, latest);
         if (refusal is not null) return (null, refusal);
+        if (process == ProcessCodes.NameChange)
+        {
+            // A new name is published with its reading: without one, the register wrote "" over the old name's.
+            if (name != latest.Name && furigana!.Length == 0 && latest.Furigana.Length > 0)
+            {
+                errors["furigana"] = ["商号又は名称を変えるときは新しいフリガナを入力してください / furigana is required with a new name"];
+                return (null, null);
+            }
+            if (name == latest.Name)
+            {
+                // Published, the record would say the name changed; only a correction of the name's reading or English name keeps it.
+                furigana = furigana!.Length > 0 ? furigana : latest.Furigana;
+                if (request.Correction != true || (furigana == latest.Furigana && (enName ?? latest.EnName) == latest.EnName))
+                    return (null, NameUnchanged);
+            }
+        }
 
         var date = CorporationText.ToText(changeDate);
         var next = latest with
@@ -268,11 +304,15 @@ public sealed class CorporationRegister(Database database, TimeProvider time)
             _ => next with { CloseDate = "", CloseCause = "", SuccessorCorporateNumber = "" }, // 22 and 72 restore
         };
         var written = await CorporationStore.AppendAsync(c, tx, next, now);
+        if (key is not null) await key.KeepAnswerAsync(c, tx, IdempotencyScope, written, now);
         await tx.CommitAsync();
         return (written, null);
     }
 
-    /// <summary>Which changes the corporation's current state allows; anything else is refused before it is written.</summary>
+    /// <summary>
+    /// Which changes the corporation's current state allows; anything else is refused before it is written. A closed corporation
+    /// takes what undoes its closing (22 after 21 or 81, 72 after 71) and a deletion; a deleted one nothing.
+    /// </summary>
     private static Refusal? Allows(string process, CorporationRecord latest)
     {
         if (latest.Process == ProcessCodes.Deleted)
@@ -283,12 +323,17 @@ public sealed class CorporationRegister(Database database, TimeProvider time)
                 NotAllowed("Only a corporation closed by process 21 or 81 can be restored (22)."),
             ProcessCodes.MergerAnnulled when latest.Process != ProcessCodes.AbsorbedByMerger =>
                 NotAllowed("Only a corporation absorbed by merger (71) can have the merger annulled (72)."),
-            ProcessCodes.Deleted => null,
+            ProcessCodes.Deleted => null, // withdraws a record published in error (誤って指定された番号): in any state, closed or not
             ProcessCodes.RegistryRestored or ProcessCodes.MergerAnnulled => null,
             _ when latest.IsClosed => NotAllowed($"The corporation is closed ({latest.CloseDate}); restore it first."),
             _ => null,
         };
     }
+
+    private static readonly Refusal NameUnchanged = new(409, "name-unchanged", "商号又は名称が変わっていません / The name is unchanged",
+        "現在と同じ商号又は名称は、変更として公表されるため記録しません。今の名称のフリガナや英語表記の誤りを直すときは correction: true を付けてください / " +
+        "The name given is the current one: it is not recorded, as it would be published as a name change. " +
+        "To correct the current name's furigana or English name, send correction: true.");
 
     private static Refusal NotAllowed(string detail) =>
         new(409, "change-not-allowed", "この処理は受け付けられません / Not possible in the corporation's current state", detail);
@@ -302,6 +347,23 @@ public sealed class CorporationRegister(Database database, TimeProvider time)
         await using var c = await database.OpenAsync();
         var history = await CorporationStore.HistoryAsync(c, corporateNumber);
         return history.Count == 0 ? null : new CorporationView(history[^1], history);
+    }
+
+    /// <summary>
+    /// Why <paramref name="successor"/> cannot take over <paramref name="absorbed"/>, or null when it can: it is on the register
+    /// and open (a closed or deleted corporation absorbs nothing), and a company (会社法 art. 748) is absorbed only by a company,
+    /// a national body or local government only by one of its own kind (a ministry reorganised, a municipality merged into another).
+    /// </summary>
+    private static string? SuccessorProblem(CorporationRecord? successor, CorporationRecord absorbed)
+    {
+        if (successor is null) return "承継先の法人が登録されていません / the successor is not on the register";
+        if (successor.Process == ProcessCodes.Deleted) return "承継先の法人は削除されています / the successor has been deleted";
+        if (successor.IsClosed) return $"承継先の法人は閉鎖されています（{successor.CloseDate}） / the successor is closed ({successor.CloseDate})";
+        var (from, to) = (KindCodes.GroupOf(absorbed.Kind), KindCodes.GroupOf(successor.Kind));
+        if (from == "03" && to != "03") return "会社（種別3xx）を合併で承継できるのは会社だけです / a company (kind 3xx) is absorbed only by a company";
+        if (from is "01" or "02" && to != from)
+            return "国の機関・地方公共団体を承継できるのは同じ種別の法人だけです / a national body or local government is succeeded only by one of its own kind";
+        return null;
     }
 
     private static string? ValidateSuccessor(string? text, string self, Dictionary<string, string[]> errors)
@@ -327,7 +389,7 @@ public sealed class CorporationRegister(Database database, TimeProvider time)
     private static string ValidateFurigana(string? text, string prefix, Dictionary<string, string[]> errors)
     {
         var furigana = CorporationText.Clean(text);
-        if (furigana.Length > 300) errors[prefix + "furigana"] = ["フリガナは300文字以内です / furigana is at most 300 characters"];
+        if (RegisterText.Length(furigana) > 300) errors[prefix + "furigana"] = ["フリガナは300文字以内です / furigana is at most 300 characters"];
         else if (!furigana.All(ch => ch is >= '\u30A1' and <= '\u30FC' || ch is '\u3000' or ' '))
             errors[prefix + "furigana"] = ["フリガナは全角カタカナで入力してください / furigana must be full-width katakana"];
         return furigana;
@@ -336,7 +398,7 @@ public sealed class CorporationRegister(Database database, TimeProvider time)
     private static string ValidateEnglish(string? text, string field, string prefix, Dictionary<string, string[]> errors)
     {
         var value = CorporationText.Clean(text);
-        if (value.Length > 300) errors[prefix + field] = ["英語表記は300文字以内です / English items are at most 300 characters"];
+        if (RegisterText.Length(value) > 300) errors[prefix + field] = ["英語表記は300文字以内です / English items are at most 300 characters"];
         else if (value.Any(ch => ch is < ' ' or > '~'))
             errors[prefix + field] = ["英語表記は半角英数記号で入力してください / English items use printable ASCII only"];
         return value;
@@ -354,7 +416,7 @@ public sealed class CorporationRegister(Database database, TimeProvider time)
         }
         var outside = CorporationText.Clean(a.AddressOutside);
         var enOutside = ValidateEnglish(a.EnAddressOutside, field + "enAddressOutside", prefix, errors);
-        if (outside.Length > 600) Error("addressOutside", "国外所在地は600文字以内です / addressOutside is at most 600 characters");
+        if (RegisterText.Length(outside) > 600) Error("addressOutside", "国外所在地は600文字以内です / addressOutside is at most 600 characters");
         var hasDomestic = !overseas && (domestic || a.LocalGovernmentCode is not null || a.StreetNumber is not null || outside.Length == 0);
         if (overseas && outside.Length == 0) Error("addressOutside", "国外所在地を入力してください / addressOutside is required");
 
@@ -393,11 +455,11 @@ public sealed class CorporationRegister(Database database, TimeProvider time)
             cityName = Or(CorporationText.Clean(a.CityName), known?.Name ?? "");
             street = CorporationText.Clean(a.StreetNumber);
             // Names are asked for only once the code is right: a demo municipality's code fills them in.
-            if (lgDigits is not null && prefName.Length is 0 or > 10)
+            if (lgDigits is not null && RegisterText.Length(prefName) is 0 or > 10)
                 Error("prefectureName", "都道府県名を入力してください（10文字以内） / prefectureName is required (at most 10 characters)");
-            if (lgDigits is not null && cityName.Length is 0 or > 30)
+            if (lgDigits is not null && RegisterText.Length(cityName) is 0 or > 30)
                 Error("cityName", "市区町村名を入力してください（30文字以内） / cityName is required (at most 30 characters)");
-            if (street.Length is 0 or > 300) Error("streetNumber", "丁目番地等を入力してください（300文字以内） / streetNumber is required (at most 300 characters)");
+            if (RegisterText.Length(street) is 0 or > 300) Error("streetNumber", "丁目番地等を入力してください（300文字以内） / streetNumber is required (at most 300 characters)");
             if (a.PostCode is not null)
             {
                 post = DigitsOnly(a.PostCode) ?? "";

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Renkei.Hosting;
 using Renkei.Hosting.Storage;
 using Renkei.Numbers;
@@ -28,19 +29,25 @@ public static class CorporationsApi
         app.MapCorporateNumberSearch();
     }
 
-    private static async Task<Results<Created<CorporationView>, ProblemHttpResult>> Register(RegisterCorporationRequest request, Database database, TimeProvider time)
+    private static async Task<Results<Created<CorporationView>, ProblemHttpResult>> Register(RegisterCorporationRequest request, Database database, TimeProvider time,
+        [FromHeader(Name = IdempotencyKey.Header)] string? idempotencyKey = null)
     {
+        var (key, badKey) = IdempotencyKey.From(idempotencyKey, "corporations", request);
+        if (badKey is not null) return badKey;
         var errors = new Dictionary<string, string[]>();
         var valid = CorporationRegister.Validate(request, RegisterText.TodayInJapan(), errors);
         if (valid is null) return Problems.Invalid(errors, "invalid-corporation");
-        var (records, refusal) = await new CorporationRegister(database, time).RegisterAsync([valid]);
+        var (records, refusal) = await new CorporationRegister(database, time).RegisterAsync([valid], key: key);
         if (records is null) return Refuse(refusal!);
         var view = new CorporationView(records[0], records);
         return TypedResults.Created($"/api/corporations/{records[0].CorporateNumber}", view);
     }
 
-    private static async Task<Results<Created<CorporationBatchReceipt>, ProblemHttpResult>> RegisterMany(CorporationBatchRequest request, Database database, TimeProvider time)
+    private static async Task<Results<Created<CorporationBatchReceipt>, ProblemHttpResult>> RegisterMany(CorporationBatchRequest request, Database database, TimeProvider time,
+        [FromHeader(Name = IdempotencyKey.Header)] string? idempotencyKey = null)
     {
+        var (key, badKey) = IdempotencyKey.From(idempotencyKey, "corporations/batch", request);
+        if (badKey is not null) return badKey;
         var items = request.Corporations ?? [];
         if (items.Count is 0 or > CorporationRegister.MaxBatch)
             return Problems.Invalid(new Dictionary<string, string[]>
@@ -54,7 +61,7 @@ public static class CorporationsApi
             if (items[i] is null) errors[$"corporations[{i}]"] = ["空の要素です / the item is empty"];
             else if (CorporationRegister.Validate(items[i], today, errors, $"corporations[{i}].") is { } v) valid.Add(v);
         if (errors.Count > 0) return Problems.Invalid(errors, "invalid-corporation");
-        var (records, refusal) = await new CorporationRegister(database, time).RegisterAsync(valid);
+        var (records, refusal) = await new CorporationRegister(database, time).RegisterAsync(valid, key: key);
         if (records is null) return Refuse(refusal!);
         return TypedResults.Created("/api/corporations", new CorporationBatchReceipt(records.Count, records));
     }
@@ -65,11 +72,14 @@ public static class CorporationsApi
         return await new CorporationRegister(database, time).FindAsync(n.Digits) is { } view ? TypedResults.Ok(view) : Refuse(CorporationRegister.UnknownCorporation);
     }
 
-    private static async Task<Results<Created<CorporationRecord>, ProblemHttpResult>> Change(string number, CorporationChangeRequest request, Database database, TimeProvider time)
+    private static async Task<Results<Created<CorporationRecord>, ProblemHttpResult>> Change(string number, CorporationChangeRequest request, Database database, TimeProvider time,
+        [FromHeader(Name = IdempotencyKey.Header)] string? idempotencyKey = null)
     {
         if (!CorporateNumber.TryParse(number, out var n, out var problem)) return InvalidNumber(problem!);
+        var (key, badKey) = IdempotencyKey.From(idempotencyKey, $"corporations/{n.Digits}/changes", request);
+        if (badKey is not null) return badKey;
         var errors = new Dictionary<string, string[]>();
-        var (record, refusal) = await new CorporationRegister(database, time).ChangeAsync(n.Digits, request, errors);
+        var (record, refusal) = await new CorporationRegister(database, time).ChangeAsync(n.Digits, request, errors, key: key);
         if (errors.Count > 0) return Problems.Invalid(errors, "invalid-change");
         if (record is null) return Refuse(refusal!);
         return TypedResults.Created($"/api/corporations/{n.Digits}", record);

@@ -133,6 +133,76 @@ public sealed class CorporateNumberSearchTests
     }
 
     [Theory, StorageData]
+    public async Task An_error_body_stays_one_line_and_repeats_no_value_raw(StorageProvider provider)
+    {
+        using var host = RegistryHost.Start(provider);
+        var client = host.Client();
+
+        async Task<(HttpStatusCode Status, string Body)> RawAsync(string path)
+        {
+            using var response = await client.GetAsync(path);
+            return (response.StatusCode, Encoding.UTF8.GetString(await response.Content.ReadAsByteArrayAsync()));
+        }
+        void OneLine(string body, string code)
+        {
+            Assert.StartsWith(code + ",", body);
+            Assert.EndsWith("\r\n", body);
+            Assert.Equal(body.Length - 2, body.IndexOfAny(['\r', '\n']));
+            Assert.DoesNotContain('\0', body);
+        }
+
+        // A control character is refused (002) before any value is read, in whatever parameter, and the value is not repeated.
+        foreach (var path in new[]
+        {
+            $"/4/num?id=sandbox&type=0%0D%0AX-Injected:%201&number={Nta}", "/4/num?id=sandbox&type=12%00&number=" + Nta,
+            $"/4/num?id=sandbox%0D%0AX-Injected:%201&type=02&number={Nta}", "/4/diff?id=sandbox&type=02&from=2018-04-01%0AX&to=2018-04-02",
+            $"/4/num?id=sandbox&type=02&number={Nta}&x%0Dy=1", $"/4/num?id=sandbox&type=02&number={Nta}&unknown=%1B[2J",
+        })
+        {
+            var (status, body) = await RawAsync(path);
+            Assert.Equal(HttpStatusCode.BadRequest, status);
+            OneLine(body, "002");
+            Assert.DoesNotContain("X-Injected", body);
+            Assert.DoesNotContain('\u001b', body);
+        }
+        // The JSON type names the parameter too.
+        using (var json = await client.GetAsync($"/4/num?id=sandbox&type=22&number={Nta}%0A"))
+        {
+            var (status, problem) = await Publication.ProblemAsync(json);
+            Assert.Equal(HttpStatusCode.BadRequest, status);
+            Assert.StartsWith("002:", problem.GetProperty("errors").GetProperty("number")[0].GetString());
+        }
+
+        // A value without control characters is repeated escaped (a line or paragraph separator, a bidi override) and cut short.
+        var (longStatus, longBody) = await RawAsync("/4/num?id=sandbox&number=" + Nta + "&type=" + new string('A', 5000));
+        Assert.Equal(HttpStatusCode.BadRequest, longStatus);
+        OneLine(longBody, "071");
+        Assert.True(longBody.Length < 200, longBody);
+        Assert.Contains("…", longBody);
+        var (_, separator) = await RawAsync($"/4/num?id=sandbox&number={Nta}&type=1%E2%80%A8X%E2%80%AEY");
+        OneLine(separator, "071");
+        Assert.Contains("1\\u2028X\\u202EY", separator);
+        var (_, number) = await RawAsync($"/4/num?id=sandbox&type=02&number={Nta},{new string('9', 3000)}");
+        OneLine(number, "041");
+        Assert.True(number.Length < 400, number);
+    }
+
+    [Theory, StorageData]
+    public async Task A_name_with_an_invisible_character_is_refused_saying_so(StorageProvider provider)
+    {
+        using var host = RegistryHost.Start(provider);
+        var client = host.Client();
+        // A zero-width space is no control character: the message names what it is, as the register's own refusal does.
+        foreach (var invisible in new[] { "%E2%80%8B", "%E2%80%AE", "%EF%BB%BF" })
+        {
+            var (status, code, message) = await Publication.RefusalAsync(client, $"/4/name?id=sandbox&type=02&name=%E8%A6%8B{invisible}%E6%96%87");
+            Assert.Equal((HttpStatusCode.BadRequest, "101"), (status, code));
+            Assert.Contains("ゼロ幅スペース", message);
+            Assert.Contains("invisible format characters", message);
+        }
+    }
+
+    [Theory, StorageData]
     public async Task Application_ids_from_configuration_are_required_and_unknown_ones_refused(StorageProvider provider)
     {
         using var host = RegistryHost.Start(provider, new Dictionary<string, string?>

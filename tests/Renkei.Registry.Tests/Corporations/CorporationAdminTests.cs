@@ -160,6 +160,170 @@ public sealed class CorporationAdminTests
     }
 
     [Theory, StorageData]
+    public async Task A_company_legal_number_of_no_registry_office_is_refused_so_that_governments_keep_their_numbers(StorageProvider provider)
+    {
+        using var host = RegistryHost.Start(provider);
+        var admin = host.Client("corporations");
+
+        // 000020 + a local government code and 000012… are the numbers the register gives local governments and national bodies:
+        // a company given one took 千代田区's number, and 千代田区 could then not be registered (409 corporation-exists).
+        foreach (var legal in new[] { "000020131016", "0000-12-999999", "０００００１１２３４５６" })
+        {
+            using var response = await admin.PostAsJsonAsync("/api/corporations", new
+            {
+                name = "丙株式会社", furigana = "ヘイ", kind = "301", companyLegalNumber = legal,
+                address = new { localGovernmentCode = "131016", prefectureName = "東京都", cityName = "千代田区", streetNumber = "丸の内１丁目" },
+            });
+            var (status, problem) = await Publication.ProblemAsync(response);
+            Assert.Equal((HttpStatusCode.BadRequest, "urn:renkei:problem:invalid-corporation"), (status, problem.GetProperty("type").GetString()));
+            var message = Assert.Single(problem.GetProperty("errors").GetProperty("companyLegalNumber").EnumerateArray()).GetString()!;
+            Assert.StartsWith("会社法人等番号の先頭4桁", message);
+            Assert.Contains(" / companyLegalNumber", message);
+        }
+        Assert.Equal(0, await CountAsync(host.Client()));
+
+        var chiyoda = await RegisterAsync(admin, new
+        {
+            name = "千代田区", furigana = "チヨダク", kind = "201", localGovernmentCode = "131016",
+            address = new { localGovernmentCode = "131016", prefectureName = "東京都", cityName = "千代田区", streetNumber = "九段南１丁目２番１号" },
+        });
+        Assert.Equal(CorporateNumber.FromBase(20_131_016).Digits, chiyoda);
+        // A real registry office's number is the company's base number, whatever its kind digits say (a 有限会社 that became a 株式会社 keeps it).
+        var company = await RegisterAsync(admin, new
+        {
+            name = "丙株式会社", furigana = "ヘイ", kind = "301", companyLegalNumber = "0100-02-123456",
+            address = new { localGovernmentCode = "131016", prefectureName = "東京都", cityName = "千代田区", streetNumber = "丸の内１丁目" },
+        });
+        Assert.Equal(CorporateNumber.FromBase(0100_02_123456).Digits, company);
+    }
+
+    [Theory, StorageData]
+    public async Task Lengths_count_characters_as_a_person_does(StorageProvider provider)
+    {
+        using var host = RegistryHost.Start(provider);
+        var admin = host.Client("corporations");
+        static string Yoshi(int n) => string.Concat(Enumerable.Repeat("𠮷", n)); // one character, two UTF-16 code units
+
+        // At every limit, 𠮷 is one character: a name of 150, a city of 30, a street of 300, an overseas address of 600.
+        var number = await RegisterAsync(admin, new
+        {
+            name = Yoshi(146) + "株式会社", furigana = "ヨシ", kind = "301",
+            address = new { localGovernmentCode = "131016", prefectureName = Yoshi(9) + "都", cityName = Yoshi(29) + "区", streetNumber = Yoshi(300) },
+        });
+        await RegisterAsync(admin, new { name = "𠮷インク", furigana = "ヨシインク", kind = "401", address = new { addressOutside = Yoshi(600) } });
+        await ChangeAsync(admin, number, new { process = "11", name = Yoshi(145) + "合同会社", furigana = "ヨシゴウドウ" });
+        var record = Assert.Single((await Publication.GetAsync(host.Client(), $"/4/num?id=sandbox&type=02&number={number}")).Records);
+        Assert.Equal(Yoshi(145) + "合同会社", record["name"]);
+
+        // One more is one too many, and each field is named.
+        using (var over = await admin.PostAsJsonAsync("/api/corporations", new
+        {
+            name = Yoshi(147) + "株式会社", furigana = "ヨシ", kind = "401",
+            address = new { localGovernmentCode = "131016", prefectureName = Yoshi(11), cityName = Yoshi(31), streetNumber = Yoshi(301), addressOutside = Yoshi(601) },
+        }))
+        {
+            var errors = (await Publication.ProblemAsync(over)).Problem.GetProperty("errors");
+            Assert.Equal(["address.addressOutside", "address.cityName", "address.prefectureName", "address.streetNumber", "name"],
+                errors.EnumerateObject().Select(p => p.Name).Order());
+        }
+        using (var renamed = await admin.PostAsJsonAsync($"/api/corporations/{number}/changes", new { process = "11", name = Yoshi(151), furigana = "ヨシ" }))
+            Assert.Contains("150", (await Publication.ProblemAsync(renamed)).Problem.GetProperty("errors").GetProperty("name")[0].GetString());
+        // An English item of 𠮷 is not ASCII, whatever its length in code units.
+        using (var english = await admin.PostAsJsonAsync("/api/corporations", new
+        {
+            name = "英語表記株式会社", furigana = "エイゴ", kind = "301", enName = Yoshi(200),
+            address = new { localGovernmentCode = "131016", streetNumber = "丸の内１丁目" },
+        }))
+            Assert.Contains("ASCII", (await Publication.ProblemAsync(english)).Problem.GetProperty("errors").GetProperty("enName")[0].GetString());
+    }
+
+    [Theory, StorageData]
+    public async Task A_new_name_needs_its_new_reading_and_the_same_name_is_no_name_change(StorageProvider provider)
+    {
+        using var host = RegistryHost.Start(provider);
+        var admin = host.Client("corporations");
+        var number = await RegisterAsync(admin, Company("旧名試験株式会社", "キュウメイシケン", enName: "Kyumei Shiken Co., Ltd."));
+        async Task<(HttpStatusCode, JsonElement)> Post(object change)
+        {
+            using var response = await admin.PostAsJsonAsync($"/api/corporations/{number}/changes", change);
+            return await Publication.ProblemAsync(response);
+        }
+        async Task<List<Dictionary<string, string>>> History() =>
+            (await Publication.GetAsync(host.Client(), $"/4/num?id=sandbox&type=22&number={number}&history=1")).Records;
+
+        // Without its reading, a new name was published beside the reading of none (it became "").
+        var (status, problem) = await Post(new { process = "11", name = "新名試験株式会社" });
+        Assert.Equal((HttpStatusCode.BadRequest, "urn:renkei:problem:invalid-change"), (status, problem.GetProperty("type").GetString()));
+        Assert.StartsWith("商号又は名称を変えるときは新しいフリガナ", problem.GetProperty("errors").GetProperty("furigana")[0].GetString());
+        // The name it has already is no change: published, it would say the name changed.
+        foreach (var same in new object[]
+        {
+            new { process = "11", name = "旧名試験株式会社" }, new { process = "11", name = " 旧名試験株式会社 ", furigana = "キュウメイシケン" },
+            new { process = "11", name = "旧名試験株式会社", furigana = "キュウメイ" }, new { process = "11", name = "旧名試験株式会社", correction = true },
+        })
+        {
+            (status, problem) = await Post(same);
+            Assert.Equal((HttpStatusCode.Conflict, "urn:renkei:problem:name-unchanged"), (status, problem.GetProperty("type").GetString()));
+        }
+        Assert.Equal(["01"], (await History()).Select(r => r["process"]));
+
+        // A correction of the current name's reading keeps the name and its English name.
+        await ChangeAsync(admin, number, new { process = "11", name = "旧名試験株式会社", furigana = "キュウメイシケンカブシキガイシャ", correction = true });
+        await ChangeAsync(admin, number, new { process = "11", name = "新名試験株式会社", furigana = "シンメイシケン" });
+        var history = await History();
+        Assert.Equal([("01", "0"), ("11", "1"), ("11", "0")], history.Select(r => (r["process"], r["correct"])));
+        Assert.Equal(["キュウメイシケン", "キュウメイシケンカブシキガイシャ", "シンメイシケン"], history.Select(r => r["furigana"]));
+        Assert.All(history, r => Assert.Equal("Kyumei Shiken Co., Ltd.", r["enName"]));
+
+        // A corporation published without a reading may change its name without one.
+        var unread = await RegisterAsync(admin, new { name = "読無試験株式会社", kind = "301", address = new { localGovernmentCode = "131059", streetNumber = "春日１丁目" } });
+        await ChangeAsync(admin, unread, new { process = "11", name = "読無新名株式会社" });
+    }
+
+    [Theory, StorageData]
+    public async Task A_merger_needs_an_open_successor_that_can_absorb_the_corporation(StorageProvider provider)
+    {
+        using var host = RegistryHost.Start(provider);
+        var admin = host.Client("corporations");
+        var absorbed = await RegisterAsync(admin, Company("消滅試験株式会社", "ショウメツシケン"));
+        var closed = await RegisterAsync(admin, Company("清算済試験株式会社", "セイサンズミシケン"));
+        await ChangeAsync(admin, closed, new { process = "21", closeCause = "01" });
+        var deleted = await RegisterAsync(admin, Company("削除済試験株式会社", "サクジョズミシケン"));
+        await ChangeAsync(admin, deleted, new { process = "99" });
+        var chibaCity = CorporateNumber.FromBase(20_121_002).Digits;
+
+        foreach (var (successor, expected) in new[]
+        {
+            (closed, "承継先の法人は閉鎖されています"), (deleted, "承継先の法人は削除されています"), (absorbed, "承継先に自らは指定できません"),
+            (chibaCity, "会社（種別3xx）を合併で承継できるのは会社だけです"), ("7000012050002", "会社（種別3xx）を合併で承継できるのは会社だけです"),
+        })
+            foreach (var change in new object[]
+            {
+                new { process = "71", successorCorporateNumber = successor },
+                new { process = "21", closeCause = "11", successorCorporateNumber = successor },
+            })
+            {
+                using var response = await admin.PostAsJsonAsync($"/api/corporations/{absorbed}/changes", change);
+                var (status, problem) = await Publication.ProblemAsync(response);
+                Assert.Equal((HttpStatusCode.BadRequest, "urn:renkei:problem:invalid-change"), (status, problem.GetProperty("type").GetString()));
+                Assert.StartsWith(expected, problem.GetProperty("errors").GetProperty("successorCorporateNumber")[0].GetString());
+            }
+        var record = Assert.Single((await Publication.GetAsync(host.Client(), $"/4/num?id=sandbox&type=02&number={absorbed}&history=1")).Records);
+        Assert.Equal("01", record["process"]);
+
+        // A municipality merged into another (編入合併) is succeeded by a local government; a company by a company.
+        var townCode = LocalGovernmentCode.FromFiveDigits(12321).Digits;
+        var town = await RegisterAsync(admin, new
+        {
+            name = "試験町", furigana = "シケンマチ", kind = "201", localGovernmentCode = townCode,
+            address = new { localGovernmentCode = townCode, prefectureName = "千葉県", cityName = "試験町", streetNumber = "役場１番" },
+        });
+        await ChangeAsync(admin, town, new { process = "71", successorCorporateNumber = chibaCity });
+        var survivor = await RegisterAsync(admin, Company("存続会社試験株式会社", "ソンゾクガイシャシケン"));
+        await ChangeAsync(admin, absorbed, new { process = "71", successorCorporateNumber = survivor });
+    }
+
+    [Theory, StorageData]
     public async Task Changes_are_validated_against_the_process_and_the_corporations_state(StorageProvider provider)
     {
         using var host = RegistryHost.Start(provider);
@@ -210,6 +374,51 @@ public sealed class CorporationAdminTests
         Assert.Equal((HttpStatusCode.Conflict, "urn:renkei:problem:corporation-deleted"), (status, problem.GetProperty("type").GetString()));
         var history = await Publication.GetAsync(client, $"/4/num?id=sandbox&type=02&number={absorbed}&history=1");
         Assert.Equal(["01", "71", "72", "99"], history.Records.Select(r => r["process"]));
+    }
+
+    [Theory, StorageData]
+    public async Task A_closed_corporation_takes_what_undoes_its_closing_and_a_deletion_only(StorageProvider provider)
+    {
+        using var host = RegistryHost.Start(provider);
+        var admin = host.Client("corporations");
+        var survivor = await RegisterAsync(admin, Company("閉鎖表存続株式会社", "ヘイサヒョウソンゾク"));
+        var changes = new Dictionary<string, object>
+        {
+            ["11"] = new { process = "11", name = "閉鎖後改名株式会社", furigana = "ヘイサゴカイメイ" },
+            ["12"] = new { process = "12", address = new { localGovernmentCode = "12217", streetNumber = "柏の葉５丁目１番" } },
+            ["13"] = new { process = "13", address = new { addressOutside = "カナダ国オンタリオ州" } },
+            ["21"] = new { process = "21", closeCause = "01" },
+            ["22"] = new { process = "22" },
+            ["71"] = new { process = "71", successorCorporateNumber = survivor },
+            ["72"] = new { process = "72" },
+            ["81"] = new { process = "81" },
+            ["99"] = new { process = "99" },
+        };
+        // Closed by 21, 71 or 81: only the process that undoes that closing (22, 72, 22), or a deletion (99, which withdraws a
+        // record published in error, in any state), is taken; anything else is 409 change-not-allowed.
+        foreach (var (closing, undoing) in new[] { ("21", "22"), ("71", "72"), ("81", "22") })
+            foreach (var (process, change) in changes)
+            {
+                var number = await RegisterAsync(admin, Company($"閉鎖表{closing}{process}株式会社", "ヘイサヒョウ"));
+                await ChangeAsync(admin, number, changes[closing]);
+                using var response = await admin.PostAsJsonAsync($"/api/corporations/{number}/changes", change);
+                if (process == undoing || process == "99")
+                    Assert.True(response.StatusCode == HttpStatusCode.Created, $"{closing} then {process}: {await response.Content.ReadAsStringAsync()}");
+                else
+                {
+                    var (status, problem) = await Publication.ProblemAsync(response);
+                    Assert.True((status, problem.GetProperty("type").GetString()) == (HttpStatusCode.Conflict, "urn:renkei:problem:change-not-allowed"),
+                        $"{closing} then {process}: {problem}");
+                }
+            }
+        // A deleted corporation takes nothing, a deletion included.
+        var deleted = await RegisterAsync(admin, Company("閉鎖表削除株式会社", "ヘイサヒョウサクジョ"));
+        await ChangeAsync(admin, deleted, changes["99"]);
+        foreach (var change in changes.Values)
+        {
+            using var response = await admin.PostAsJsonAsync($"/api/corporations/{deleted}/changes", change);
+            Assert.Equal("urn:renkei:problem:corporation-deleted", (await Publication.ProblemAsync(response)).Problem.GetProperty("type").GetString());
+        }
     }
 
     [Theory, StorageData]
