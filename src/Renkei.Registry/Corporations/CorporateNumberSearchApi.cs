@@ -61,7 +61,8 @@ public static class CorporateNumberSearchApi
     private static RouteHandlerBuilder Describe(this RouteHandlerBuilder endpoint, params (string Name, bool Required, string Description)[] parameters) =>
         endpoint
             .Produces<string>(StatusCodes.Status200OK, "text/csv", "application/xml", "application/json")
-            .Produces<string>(StatusCodes.Status400BadRequest, "text/csv", "application/problem+json")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound)
             .AddOpenApiOperationTransformer((operation, _, _) =>
             {
                 operation.Parameters ??= [];
@@ -69,10 +70,43 @@ public static class CorporateNumberSearchApi
                     operation.Parameters.Add(new Microsoft.OpenApi.OpenApiParameter
                     {
                         Name = name, In = Microsoft.OpenApi.ParameterLocation.Query, Required = required, Description = description,
-                        Schema = new Microsoft.OpenApi.OpenApiSchema { Type = Microsoft.OpenApi.JsonSchemaType.String },
+                        Schema = Text,
                     });
+                // The handler writes its answer as bytes, so the generator saw strings: type 22's page is an object, and the
+                // NTA's types answer an error (400, or 404 for an unknown application id) as one line of text, `code,message`.
+                if (operation.Responses?.TryGetValue("200", out var ok) == true && ok.Content?.TryGetValue("application/json", out var json) == true)
+                    json.Schema = PageSchema;
+                foreach (var status in new[] { "400", "404" })
+                    if (operation.Responses?.TryGetValue(status, out var error) == true && error.Content is { } content)
+                        content["text/plain"] = new Microsoft.OpenApi.OpenApiMediaType { Schema = Text };
                 return Task.CompletedTask;
             });
+
+    private static Microsoft.OpenApi.OpenApiSchema Text => new() { Type = Microsoft.OpenApi.JsonSchemaType.String };
+
+    /// <summary>What type 22 answers: the NTA's header items and each corporation's 30 items, all as text.</summary>
+    private static Microsoft.OpenApi.OpenApiSchema PageSchema => new()
+    {
+        Type = Microsoft.OpenApi.JsonSchemaType.Object,
+        Required = new HashSet<string> { "lastUpdateDate", "count", "divideNumber", "divideSize", "corporations" },
+        Properties = new Dictionary<string, Microsoft.OpenApi.IOpenApiSchema>
+        {
+            ["lastUpdateDate"] = new Microsoft.OpenApi.OpenApiSchema { Type = Microsoft.OpenApi.JsonSchemaType.String, Format = "date" },
+            ["count"] = new Microsoft.OpenApi.OpenApiSchema { Type = Microsoft.OpenApi.JsonSchemaType.Integer },
+            ["divideNumber"] = new Microsoft.OpenApi.OpenApiSchema { Type = Microsoft.OpenApi.JsonSchemaType.Integer },
+            ["divideSize"] = new Microsoft.OpenApi.OpenApiSchema { Type = Microsoft.OpenApi.JsonSchemaType.Integer },
+            ["corporations"] = new Microsoft.OpenApi.OpenApiSchema
+            {
+                Type = Microsoft.OpenApi.JsonSchemaType.Array,
+                Items = new Microsoft.OpenApi.OpenApiSchema
+                {
+                    Type = Microsoft.OpenApi.JsonSchemaType.Object,
+                    Required = new HashSet<string>(CorporationRecord.ItemNames),
+                    Properties = CorporationRecord.ItemNames.ToDictionary(n => n, Microsoft.OpenApi.IOpenApiSchema (_) => Text),
+                },
+            },
+        },
+    };
 
     private static async Task<IResult> Num(HttpRequest request, Database database, IConfiguration configuration)
     {

@@ -470,5 +470,26 @@ public sealed class CorporationAdminTests
         var formats = document.GetProperty("paths").GetProperty("/4/name").GetProperty("get").GetProperty("responses").GetProperty("200")
             .GetProperty("content").EnumerateObject().Select(c => c.Name).ToList();
         Assert.Equal(["text/csv", "application/xml", "application/json"], formats);
+
+        // Type 22's page is an object, as the body is; an error is a problem for 22 and a line of text for the NTA's types.
+        foreach (var path in new[] { "/4/num", "/4/diff", "/4/name" })
+        {
+            var responses = document.GetProperty("paths").GetProperty(path).GetProperty("get").GetProperty("responses");
+            var page = responses.GetProperty("200").GetProperty("content").GetProperty("application/json").GetProperty("schema");
+            Assert.Equal("object", page.GetProperty("type").GetString());
+            var corporation = page.GetProperty("properties").GetProperty("corporations").GetProperty("items").GetProperty("properties");
+            Assert.Equal(Renkei.Registry.Corporations.CorporationRecord.ItemNames, corporation.EnumerateObject().Select(p => p.Name));
+            foreach (var status in new[] { "400", "404" })
+            {
+                var content = responses.GetProperty(status).GetProperty("content");
+                Assert.Equal("string", content.GetProperty("text/plain").GetProperty("schema").GetProperty("type").GetString());
+                Assert.True(content.TryGetProperty("application/problem+json", out _), $"{path} {status}");
+                Assert.False(content.TryGetProperty("text/csv", out _), $"{path} {status}");
+            }
+        }
+        // And the body answers as documented: the page's members are the schema's.
+        var body = await host.Client().GetFromJsonAsync<JsonElement>("/4/num?id=sandbox&type=22&number=7000012050002");
+        Assert.Equal(["lastUpdateDate", "count", "divideNumber", "divideSize", "corporations"], body.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(Renkei.Registry.Corporations.CorporationRecord.ItemNames, body.GetProperty("corporations")[0].EnumerateObject().Select(p => p.Name));
     }
 }
