@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Renkei.Hosting.Storage;
 using Renkei.Numbers;
 
@@ -32,9 +33,34 @@ public static class DemoMunicipalities
     public static Municipality? Find(LocalGovernmentCode code) => All.FirstOrDefault(m => m.Code == code);
 }
 
-/// <summary>The municipalities table.</summary>
+/// <summary>The prefectures by their codes (JIS X 0401, the first two digits of a Local Government Code).</summary>
+public static class Prefectures
+{
+    private static readonly string[] Names =
+    [
+        "北海道", "青森県", "岩手県", "宮城県", "秋田県", "山形県", "福島県", "茨城県", "栃木県", "群馬県", "埼玉県", "千葉県",
+        "東京都", "神奈川県", "新潟県", "富山県", "石川県", "福井県", "山梨県", "長野県", "岐阜県", "静岡県", "愛知県", "三重県",
+        "滋賀県", "京都府", "大阪府", "兵庫県", "奈良県", "和歌山県", "鳥取県", "島根県", "岡山県", "広島県", "山口県", "徳島県",
+        "香川県", "愛媛県", "高知県", "福岡県", "佐賀県", "長崎県", "熊本県", "大分県", "宮崎県", "鹿児島県", "沖縄県",
+    ];
+
+    /// <summary>The name of prefecture 01–47 (a parsed code has no other).</summary>
+    public static string NameOf(LocalGovernmentCode code) => Names[code.PrefectureCode - 1];
+}
+
+/// <summary>A municipality as the municipalities table keeps it.</summary>
+public sealed record MunicipalityRow(string Code, string Prefecture, string Name, string NameKana, long Residents);
+
+/// <summary>The municipalities table. Rows are added and renamed, never deleted: residents, households and events name them.</summary>
 public static class MunicipalityStore
 {
+    /// <summary>The advisory-lock key that orders writers of the municipalities table.</summary>
+    public const long WriteLock = 0x4D_55_4E_49; // "MUNI"
+
+    private const string Select =
+        "SELECT m.code, m.prefecture, m.name, m.name_kana, (SELECT COUNT(*) FROM residents r WHERE r.municipality_code = m.code AND r.status = 'Resident') " +
+        "FROM municipalities m";
+
     public static async Task EnsureAsync(Database database, IEnumerable<Municipality> municipalities)
     {
         await using var c = await database.OpenAsync();
@@ -45,12 +71,41 @@ public static class MunicipalityStore
         await tx.CommitAsync();
     }
 
-    public static async Task<List<(string Code, string Prefecture, string Name, string NameKana, long Residents)>> ListAsync(Database database)
+    public static async Task<List<MunicipalityRow>> ListAsync(Database database)
     {
         await using var c = await database.OpenAsync();
-        return await c.QueryAsync(
-            "SELECT m.code, m.prefecture, m.name, m.name_kana, (SELECT COUNT(*) FROM residents r WHERE r.municipality_code = m.code AND r.status = 'Resident') " +
-            "FROM municipalities m ORDER BY m.code",
-            r => (r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), Convert.ToInt64(r.GetValue(4))));
+        return await c.QueryAsync(Select + " ORDER BY m.code", Read);
     }
+
+    public static async Task<MunicipalityRow?> FindAsync(Database database, LocalGovernmentCode code)
+    {
+        await using var c = await database.OpenAsync();
+        return await FindAsync(c, null, code);
+    }
+
+    /// <summary>
+    /// Adds the municipality, or gives an existing one these names (a renamed municipality); true when it was added.
+    /// Names already as given are left as they are, so that sending the same registration again changes nothing.
+    /// </summary>
+    public static async Task<(MunicipalityRow Row, bool Created)> PutAsync(Database database, LocalGovernmentCode code, string prefecture, string name, string nameKana)
+    {
+        await using var c = await database.OpenAsync();
+        await using var tx = await database.BeginSerializedAsync(c, WriteLock);
+        var existing = await FindAsync(c, tx, code);
+        if (existing is null)
+            await c.ExecuteAsync("INSERT INTO municipalities (code, prefecture, name, name_kana) VALUES (@c, @p, @n, @k)",
+                tx, ("c", code.Digits), ("p", prefecture), ("n", name), ("k", nameKana));
+        else if ((existing.Prefecture, existing.Name, existing.NameKana) != (prefecture, name, nameKana))
+            await c.ExecuteAsync("UPDATE municipalities SET prefecture = @p, name = @n, name_kana = @k WHERE code = @c",
+                tx, ("c", code.Digits), ("p", prefecture), ("n", name), ("k", nameKana));
+        var row = (await FindAsync(c, tx, code))!;
+        await tx.CommitAsync();
+        return (row, existing is null);
+    }
+
+    private static async Task<MunicipalityRow?> FindAsync(DbConnection c, DbTransaction? tx, LocalGovernmentCode code) =>
+        (await c.QueryAsync(Select + " WHERE m.code = @c", Read, tx, ("c", code.Digits))).SingleOrDefault();
+
+    private static MunicipalityRow Read(DbDataReader r) =>
+        new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), Convert.ToInt64(r.GetValue(4), System.Globalization.CultureInfo.InvariantCulture));
 }

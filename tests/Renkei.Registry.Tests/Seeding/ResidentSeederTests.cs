@@ -179,7 +179,7 @@ public class ResidentSeederTests
         {
             await using var tx = await c.BeginTransactionAsync();
             var now = DateTime.UtcNow;
-            await ResidentStore.SaveAsync(c, tx, new ResidentRecord("r_existing", firstCode, Municipalities.DemoMunicipalities.All[0].Code, null, "世帯主",
+            await ResidentStore.SaveAsync(c, tx, new ResidentRecord("r_existing", firstCode, Registry.Municipalities.DemoMunicipalities.All[0].Code, null, "世帯主",
                 ResidentStatus.Resident, null, new BasicFour("試験", "太郎", "シケン", "タロウ", new DateOnly(1980, 1, 1), Sex.Male, "千葉県千葉市中央区中央1丁目1番1号"), 0, now));
             await c.ExecuteAsync("INSERT INTO resident_record_codes (code, resident_id, assigned_at) VALUES (@c, 'r_existing', 'x')", tx, ("c", firstCode.Digits));
             await c.ExecuteAsync("INSERT INTO individual_numbers (number, resident_id, reissue_count, designated_at, superseded_at) VALUES (@n, 'r_existing', 0, 'x', 'y')",
