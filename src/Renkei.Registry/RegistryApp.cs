@@ -31,6 +31,13 @@ public sealed class RegistryOptions
     public string LinkSecret => LinkSecretFile ?? Path.Combine(DataFolder, "link-secret.key");
 
     public string LinkSealKey => LinkSealKeyFile ?? Path.Combine(DataFolder, "link-seal.key");
+
+    /// <summary>
+    /// Seeds the 14 demo municipalities and the demo corporate register (the NTA's record, the municipalities as local
+    /// governments, synthetic corporations) on start. True for the sandbox; false on a real register, which is filled by
+    /// its operators. Turning it off removes nothing already stored.
+    /// </summary>
+    public bool DemoData { get; set; } = true;
 }
 
 /// <summary>
@@ -66,14 +73,15 @@ public static class RegistryApp
         app.MapLinkKeys();
         app.MapCorporations();
         // Migrations run before the first request is served.
-        MigrateAsync(database).GetAwaiter().GetResult();
+        MigrateAsync(database, options.DemoData).GetAwaiter().GetResult();
         return app;
     }
 
-    public static async Task MigrateAsync(Database database)
+    /// <summary>Runs the migrations, then, with <paramref name="demoData"/>, adds whatever of the demo data is missing.</summary>
+    public static async Task MigrateAsync(Database database, bool demoData = true)
     {
         await database.MigrateAsync(typeof(RegistryApp).Assembly);
-        await MunicipalityStore.EnsureAsync(database, DemoMunicipalities.All);
-        await CorporationSeed.EnsureAsync(database);
+        if (demoData) await MunicipalityStore.EnsureAsync(database, DemoMunicipalities.All);
+        await CorporationSeed.EnsureAsync(database, demoData);
     }
 }

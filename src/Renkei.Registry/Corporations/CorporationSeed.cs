@@ -20,16 +20,23 @@ public static class CorporationSeed
 
     public const int SyntheticCount = 186;
 
-    /// <summary>Writes the seed once, all or nothing; does nothing when the NTA's record is there.</summary>
-    public static async Task EnsureAsync(Database database)
+    /// <summary>
+    /// Writes the seed once, all or nothing; does nothing when the NTA's record is there. Without <paramref name="demoData"/>
+    /// (a real register) it writes no record, only where new national bodies' numbers start.
+    /// </summary>
+    public static async Task EnsureAsync(Database database, bool demoData = true)
     {
         await using var c = await database.OpenAsync();
         if (await CorporationStore.ExistsAsync(c, NationalTaxAgency)) return;
         await using var tx = await database.BeginSerializedAsync(c, CorporationStore.WriteLock);
-        if (await CorporationStore.ExistsAsync(c, NationalTaxAgency, tx)) return;
-        var now = DateTime.UtcNow;
-        // New national bodies are numbered well above the real ones.
+        // New national bodies are numbered well above the real ones, which a real register holds too.
         await c.ExecuteAsync("INSERT INTO corporate_number_series (prefix, last_serial) VALUES ('000012', 900000) ON CONFLICT (prefix) DO NOTHING", tx);
+        if (!demoData || await CorporationStore.ExistsAsync(c, NationalTaxAgency, tx))
+        {
+            await tx.CommitAsync();
+            return;
+        }
+        var now = DateTime.UtcNow;
         await CorporationStore.AppendAsync(c, tx, new CorporationRecord
         {
             CorporateNumber = NationalTaxAgency, Process = ProcessCodes.New, Correct = "1", UpdateDate = "2018-04-02", ChangeDate = "2015-10-05",
@@ -38,13 +45,18 @@ public static class CorporationSeed
             Furigana = "コクゼイチョウ",
         }, now);
         foreach (var m in DemoMunicipalities.All)
+        {
+            // A register that ran without demo data may have had a demo municipality's local government registered by hand.
+            var number = CorporateNumber.FromBase(20_000_000 + long.Parse(m.Code.Digits, CultureInfo.InvariantCulture)).Digits;
+            if (await CorporationStore.ExistsAsync(c, number, tx)) continue;
             await CorporationStore.AppendAsync(c, tx, new CorporationRecord
             {
-                CorporateNumber = CorporateNumber.FromBase(20_000_000 + long.Parse(m.Code.Digits, CultureInfo.InvariantCulture)).Digits,
+                CorporateNumber = number,
                 Process = ProcessCodes.New, UpdateDate = "2015-10-05", ChangeDate = "2015-10-05", Name = m.Name, Kind = "201",
                 PrefectureName = m.Prefecture, CityName = m.Name, StreetNumber = m.Towns[0], PrefectureCode = m.Code.Digits[..2],
                 CityCode = m.Code.Digits[2..5], AssignmentDate = "2015-10-05", Furigana = m.NameKana,
             }, now);
+        }
         foreach (var history in await SyntheticAsync(c, tx))
             foreach (var record in history) await CorporationStore.AppendAsync(c, tx, record, now);
         await tx.CommitAsync();
