@@ -68,7 +68,7 @@ public static class CardCommands
             using var keys = IndividualNumberCard.Keys.Create();
             using var stop = new Interruption(ct);
             PkiConnection pki;
-            try { pki = await PkiConnection.OpenAsync(parse.GetValue(data)!).WaitAsync(stop.Token); }
+            try { pki = await PkiConnection.OpenAsync(parse.GetValue(data)!, stop.Token).WaitAsync(stop.Token); }
             catch (OperationCanceledException) when (stop.Requested)
             {
                 Console.Error.WriteLine("中断しました。カードは交付していません / interrupted; no card was issued");
@@ -243,7 +243,7 @@ public static class CardCommands
             var token = OpenCard(parse.GetValue(card)!, out var error);
             if (token is null) return Fail(error!);
 
-            await using var pki = await PkiConnection.OpenAsync(parse.GetValue(data)!);
+            await using var pki = await PkiConnection.OpenAsync(parse.GetValue(data)!, ct);
             var response = await pki.Http.PostAsJsonAsync($"api/cards/{Uri.EscapeDataString(token.CardId)}/pin-reset",
                 new PinResetRequest(n.Digits, token.RecoveryBlob), ServiceDefaults.Json, ct);
             var body = await response.Content.ReadAsStringAsync(ct);

@@ -26,9 +26,14 @@ public static class DemoCommand
             try
             {
                 // Inside the try: a network still starting (network.json half there, a service not yet answering) is a
-                // one-line failure like any other, not a stack trace.
-                (var linkage, own) = await NodeCommands.ConnectAsync(folder);
+                // one-line failure like any other, not a stack trace; one whose lock is held is waited for.
+                (var linkage, own) = await NodeCommands.ConnectAsync(folder, ct);
                 return await PlayAsync(linkage, folder) ? 0 : 1;
+            }
+            catch (NetworkUnavailableException e)
+            {
+                Console.Error.WriteLine(e.Message); // a whole line already: the folder, why, and what to do
+                return 1;
             }
             catch (Exception e) when (e is HttpRequestException or InvalidOperationException or JsonException or IOException)
             {

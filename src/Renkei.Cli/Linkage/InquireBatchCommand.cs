@@ -60,7 +60,7 @@ public static class InquireBatchCommand
             var agencyId = parse.GetValue(agency)!;
             var callerName = parse.GetValue(caller) ?? $"{agencyId}-{parse.GetValue(affair)}";
             using var stop = new Interruption(ct);
-            var (linkage, own) = await NodeCommands.ConnectAsync(Path.GetFullPath(parse.GetValue(data)!));
+            var (linkage, own) = await NodeCommands.ConnectAsync(Path.GetFullPath(parse.GetValue(data)!), stop.Token);
             Uri? location = null;
             long written = 0;
             try

@@ -59,7 +59,7 @@ public static class NodeCommands
                 return 1;
             }
             using var stop = new Interruption(ct);
-            var (linkage, own) = await ConnectAsync(folder);
+            var (linkage, own) = await ConnectAsync(folder, stop.Token);
             long done = 0;
             try
             {
@@ -159,41 +159,15 @@ public static class NodeCommands
         return Renkei.Registry.Identity.BasicFourSearch.Parse(query, []) is null ? null : new AddresseeSystem.Person(parts[0], null, query);
     }
 
-    /// <summary>The Core and Node of the network running in <paramref name="folder"/>, or of one started for this command (then disposed by the caller).</summary>
-    public static async Task<(LinkageSandbox Linkage, SandboxNetwork? Own)> ConnectAsync(string folder)
+    /// <summary>
+    /// The Core and Node of the network running in <paramref name="folder"/>, waiting for one still starting there, or of one
+    /// started for this command (then disposed by the caller); <see cref="NetworkUnavailableException"/> when neither can be had.
+    /// </summary>
+    public static async Task<(LinkageSandbox Linkage, SandboxNetwork? Own)> ConnectAsync(string folder, CancellationToken ct = default)
     {
-        if (await AttachAsync(folder) is { } attached) return (attached, null);
-        // A network starting in the folder (its lock held, its network.json not yet written) is waited for, not raced.
-        if (Starting(folder))
-        {
-            Console.Error.WriteLine($"{folder} のネットワークが起動中です。待っています / the network in {folder} is starting: waiting for it");
-            for (var i = 0; i < 240 && Starting(folder); i++)
-            {
-                await Task.Delay(500);
-                if (await AttachAsync(folder) is { } started) return (started, null);
-            }
-        }
-        // Said on standard error, which the commands' own output (JSON Lines, CSV) does not share; a mistyped --data shows here.
-        Console.Error.WriteLine($"{folder} で動いているネットワークがないため、このコマンドのために起動します（終われば止めます）/ " +
-            $"no network is running in {folder}: starting one for this command, until it ends");
-        var own = await SandboxNetwork.StartAsync(folder, 0);
-        return (own.Linkage!, own);
-    }
-
-    private static async Task<LinkageSandbox?> AttachAsync(string folder) =>
-        await NetworkFile.FindRunningAsync(folder) is { } running && running.Services.TryGetValue("core", out var core) && running.Services.TryGetValue("node", out var node)
-            ? LinkageSandbox.Attach(folder, new Uri(running.Services["registry"].Url), new Uri(core.Url), new Uri(node.Url), SandboxCallers.TokenOf(folder, "link-keys"))
-            : null;
-
-    /// <summary>Another process holds the folder's network lock: a network is starting (or running) there.</summary>
-    private static bool Starting(string folder)
-    {
-        if (!File.Exists(Path.Combine(folder, "network.lock"))) return false;
-        try
-        {
-            using var free = Renkei.Hosting.FileLock.Take(Path.Combine(folder, "network.lock"), TimeSpan.Zero);
-            return false;
-        }
-        catch (IOException) { return true; }
+        var (running, own) = await NetworkAccess.UseAsync(folder, f => f.Services.ContainsKey("core") && f.Services.ContainsKey("node"), announceStart: true, ct);
+        if (own is not null) return (own.Linkage!, own);
+        return (LinkageSandbox.Attach(folder, new Uri(running!.Services["registry"].Url), new Uri(running.Services["core"].Url), new Uri(running.Services["node"].Url),
+            SandboxCallers.TokenOf(folder, "link-keys")), null);
     }
 }
