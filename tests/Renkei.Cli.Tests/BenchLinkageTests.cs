@@ -28,6 +28,35 @@ public class BenchLinkageTests
     }
 
     [Theory]
+    [InlineData("pki", "住民を登録中", "--cards", "100000")]
+    [InlineData("linkage", "準備中", "--seconds", "600", "--warmup", "0", "--codes", "1000")]
+    public async Task A_bench_stopped_by_SIGTERM_removes_its_temporary_network_says_so_and_exits_130(string bench, string under, params string[] options)
+    {
+        using var temp = new TempFolder();
+        using var process = RenkeiCommand.Start(["bench", bench, .. options], null, new Dictionary<string, string> { ["TMPDIR"] = temp.Path });
+        try
+        {
+            var error = process.StandardError.ReadToEndAsync();
+            // Its network is up (CA keys, tokens and databases in a folder of its own under TMPDIR) and the work under way.
+            while (await process.StandardOutput.ReadLineAsync() is { } line && !line.Contains(under)) { }
+            Assert.False(process.HasExited);
+            Assert.Single(Directory.GetDirectories(temp.Path, "renkei-bench-*"));
+            RenkeiCommand.Terminate(process);
+            var output = process.StandardOutput.ReadToEndAsync();
+            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+
+            // The runtime used to end it at once (exit 143), its finally never ran, and the folder stayed.
+            Assert.Equal(130, process.ExitCode);
+            var said = await error;
+            Assert.Contains("中断しました。計測用のネットワークは削除します / interrupted: the benchmark's network is removed", said);
+            Assert.DoesNotContain("   at ", said);
+            Assert.DoesNotContain("{", await output);
+            Assert.Empty(Directory.GetDirectories(temp.Path, "renkei-bench-*"));
+        }
+        finally { if (!process.HasExited) process.Kill(entireProcessTree: true); }
+    }
+
+    [Theory]
     [InlineData("linkage", "--concurrency", "0")]
     [InlineData("linkage", "--seconds", "-5")]
     [InlineData("linkage", "--codes", "0")]
