@@ -227,6 +227,34 @@ public class RegistryCommandTests
         Assert.Contains(expected, result.Error);
     }
 
+    [Theory]
+    [InlineData("INT")]
+    [InlineData("TERM")]
+    public async Task An_interrupted_export_stops_after_a_whole_row_says_so_and_exits_130(string signal)
+    {
+        if (signal == "INT" && IgnoresSigint()) return;
+        using var data = new TempFolder();
+        await SeedAsync("--data", data.Path, "--municipalities", "1", "--residents", "20000", "--seed", "8");
+        using var process = RenkeiCommand.Start(["registry", "export", "--data", data.Path]);
+        // The header read, nothing more: the export cannot finish its 20,000 rows while the pipe stays unread.
+        var header = await process.StandardOutput.ReadLineAsync();
+        Assert.StartsWith("resident_record_code,", header);
+        using (var kill = System.Diagnostics.Process.Start("kill", [$"-{signal}", process.Id.ToString()])) await kill.WaitForExitAsync();
+        var rest = await process.StandardOutput.ReadToEndAsync();
+        var error = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+
+        // It used to be ended by the runtime in the middle of a row, saying nothing.
+        Assert.Equal(130, process.ExitCode);
+        var rows = ParseCsv(header + "\r\n" + rest); // ends with CRLF: no row cut off
+        Assert.All(rows, r => Assert.Equal(RegistryExport.Columns.Length, r.Length));
+        Assert.InRange(rows.Count - 1, 0, 19_999);
+        Assert.All(rows.Skip(1), r => Assert.True(IndividualNumber.TryParse(r[1], out _, out _)));
+        Assert.Contains($"中断しました。{rows.Count - 1:N0} 人分の行を書き出したところで止めました", error);
+        Assert.Contains($"interrupted after {rows.Count - 1:N0} whole rows", error);
+        Assert.DoesNotContain("   at ", error);
+    }
+
     [Fact]
     public void Csv_fields_with_commas_quotes_or_line_breaks_are_quoted()
     {

@@ -109,10 +109,15 @@ public static class RegistryCommands
             }
             var database = storage.Open(parse, folder);
             var code = parse.GetValue(municipality) is { } text ? LocalGovernmentCode.Parse(text).Digits : null;
+            // Ctrl+C and SIGTERM stop it after a whole row (Interruption.cs): the runtime's own ending cut the last row short.
+            using var interrupt = new Interruption(ct);
             await using var stdout = Console.OpenStandardOutput();
             await using var output = new StreamWriter(stdout, new UTF8Encoding(false), 1 << 16);
-            await RegistryExport.WriteAsync(database, code, output, ct);
-            return 0;
+            var (rows, stopped) = await RegistryExport.WriteAsync(database, code, output, interrupt.Token);
+            if (!stopped) return 0;
+            Console.Error.WriteLine($"中断しました。{rows:N0} 人分の行を書き出したところで止めました（最後の行まで完全です）/ "
+                + $"interrupted after {rows:N0} whole rows: the output ends with a whole row, and the rest is not in it");
+            return Interruption.ExitCode;
         }));
         return command;
     }
