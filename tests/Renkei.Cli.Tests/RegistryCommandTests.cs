@@ -256,6 +256,22 @@ public class RegistryCommandTests
     }
 
     [Fact]
+    public async Task An_export_whose_reader_goes_away_stops_with_exit_141_instead_of_reading_the_whole_register()
+    {
+        using var data = new TempFolder();
+        await SeedAsync("--data", data.Path, "--municipalities", "1", "--residents", "20000", "--seed", "9");
+        using var process = RenkeiCommand.Start(["registry", "export", "--data", data.Path]);
+        // What `renkei registry export | head -1` does: read a line, then close the pipe.
+        Assert.StartsWith("resident_record_code,", await process.StandardOutput.ReadLineAsync());
+        process.StandardOutput.Close();
+        var error = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        // .NET's console stream drops writes to a closed pipe: it used to read the rest into nowhere and exit 0.
+        Assert.Equal(141, process.ExitCode);
+        Assert.Equal("", error); // as `yes | head -1`: a closed pipe is the reader's choice, not a failure to report
+    }
+
+    [Fact]
     public void Csv_fields_with_commas_quotes_or_line_breaks_are_quoted()
     {
         var line = new StringBuilder();

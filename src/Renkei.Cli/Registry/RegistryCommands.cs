@@ -111,13 +111,26 @@ public static class RegistryCommands
             var code = parse.GetValue(municipality) is { } text ? LocalGovernmentCode.Parse(text).Digits : null;
             // Ctrl+C and SIGTERM stop it after a whole row (Interruption.cs): the runtime's own ending cut the last row short.
             using var interrupt = new Interruption(ct);
-            await using var stdout = Console.OpenStandardOutput();
-            await using var output = new StreamWriter(stdout, new UTF8Encoding(false), 1 << 16);
-            var (rows, stopped) = await RegistryExport.WriteAsync(database, code, output, interrupt.Token);
-            if (!stopped) return 0;
-            Console.Error.WriteLine($"中断しました。{rows:N0} 人分の行を書き出したところで止めました（最後の行まで完全です）/ "
-                + $"interrupted after {rows:N0} whole rows: the output ends with a whole row, and the rest is not in it");
-            return Interruption.ExitCode;
+            var output = new StreamWriter(StandardOutput.Open(), new UTF8Encoding(false), 1 << 16);
+            try
+            {
+                var (rows, stopped) = await RegistryExport.WriteAsync(database, code, output, interrupt.Token);
+                if (!stopped) return 0;
+                Console.Error.WriteLine($"中断しました。{rows:N0} 人分の行を書き出したところで止めました（最後の行まで完全です）/ "
+                    + $"interrupted after {rows:N0} whole rows: the output ends with a whole row, and the rest is not in it");
+                return Interruption.ExitCode;
+            }
+            catch (IOException e) when (IoText.IsBrokenPipe(e))
+            {
+                // The reader went away (`… | head -1`): nothing more to write, and no one where it listened. Said by the exit code alone,
+                // as a command ended by SIGPIPE is.
+                return StandardOutput.ClosedPipeExitCode;
+            }
+            finally
+            {
+                // What is left to flush after a failure would fail the same way; the failure itself is already on its way.
+                try { output.Dispose(); } catch (IOException) { }
+            }
         }));
         return command;
     }
