@@ -51,7 +51,9 @@ public static class CommandTree
     /// </summary>
     public static async Task<int> RunAsync(string[] args)
     {
-        var parse = Create().Parse(args);
+        // No response files: nothing of renkei needs them, and "@…" would be read as a file of arguments where it is an
+        // argument (a document to sign, a number to check) and refused with an English-only "Response file not found".
+        var parse = Create().Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
         if (parse.Errors.Count == 0)
         {
             try { return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }); }

@@ -29,7 +29,8 @@ public class CardCommandTests
         Assert.Contains("はファイルです / ", onFile.Error);
         var underFile = await RenkeiCommand.RunAsync("card", "export", "--card", card, "--out", Path.Combine(file, "sub"));
         Assert.Equal(1, underFile.ExitCode);
-        Assert.Contains("フォルダを作れません / cannot make the folder", underFile.Error);
+        Assert.Contains("を作れません（", underFile.Error);
+        Assert.Contains("/ cannot make the folder", underFile.Error);
         var inTheWay = folder.File("out");
         Directory.CreateDirectory(Path.Combine(inTheWay, "authentication-chain.pem"));
         var blocked = await RenkeiCommand.RunAsync("card", "export", "--card", card, "--out", inTheWay);
@@ -44,4 +45,17 @@ public class CardCommandTests
         Assert.Contains("カードファイルがありません", noCard.Error);
         Assert.False(Directory.Exists(folder.File("fresh"))); // and the folder it made for the certificates is gone again
     }
+
+    [Fact]
+    public async Task A_folder_that_cannot_be_made_is_explained_in_both_languages_alike()
+    {
+        using var folder = new TempFolder();
+        var result = await RenkeiCommand.RunAsync("card", "export", "--card", folder.File("no.card"), "--out", "/proc/certs");
+        Assert.Equal(1, result.ExitCode);
+        var line = Assert.Single(result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        // The reason was the runtime's English ("Could not find file '/proc/certs'.") after both halves.
+        Assert.DoesNotContain("Could not find", line);
+        Assert.Equal("フォルダ /proc/certs を作れません（その場所がないか、そこには作れません）/ cannot make the folder /proc/certs: it does not exist, or nothing can be made there", line);
+    }
+
 }

@@ -137,6 +137,23 @@ public class CommandTreeTests
     }
 
     [Fact]
+    public async Task An_argument_starting_with_an_at_sign_is_taken_as_it_is_not_as_a_response_file()
+    {
+        // Response files are off: "@nofile.txt" used to be read as a file of arguments, with an English-only error when there was none.
+        var result = await RenkeiCommand.RunAsync("number", "check", "@nofile.txt");
+        Assert.Equal(1, result.ExitCode);
+        Assert.DoesNotContain("Response file", result.Error);
+        Assert.Equal(["@nofile.txt", "individual", "無効 / invalid: 1文字目「@」(U+0040)が数字ではありません / character 1 '@' (U+0040) is not a digit"], result.Lines[0].Split('\t'));
+
+        using var folder = new TempFolder();
+        var document = folder.File("@申請書.txt");
+        await File.WriteAllTextAsync(document, "申請");
+        var sign = await RenkeiCommand.RunAsync(["card", "sign", "--card", folder.File("no.card"), "--signing-password", "HANAKO1", "@申請書.txt"], null, TimeSpan.FromMinutes(1), folder.Path);
+        Assert.Equal(1, sign.ExitCode);
+        Assert.Contains("カードファイルがありません", sign.Error); // the document was found under its own name; the card is what is missing
+    }
+
+    [Fact]
     public void Only_known_English_lines_are_given_Japanese()
     {
         Assert.Equal("オプション --x は必須です / Option '--x' is required.\nsomething else\n", UsageErrors.Bilingual("Option '--x' is required.\nsomething else\n"));

@@ -272,6 +272,19 @@ public class RegistryCommandTests
     }
 
     [Fact]
+    public async Task A_connection_string_that_is_not_one_is_said_to_be_malformed_not_unreachable()
+    {
+        using var data = new TempFolder();
+        var result = await RenkeiCommand.RunAsync("registry", "export", "--data", data.Path, "--storage", "postgres", "--connection", "garbage");
+        Assert.Equal(1, result.ExitCode);
+        Assert.DoesNotContain("接続できません", result.Error);
+        Assert.DoesNotContain("cannot reach", result.Error);
+        Assert.Contains("--connection の接続文字列を読めません", result.Error);
+        Assert.Contains("--connection is not a connection string", result.Error);
+        Assert.DoesNotContain("   at ", result.Error);
+    }
+
+    [Fact]
     public void Csv_fields_with_commas_quotes_or_line_breaks_are_quoted()
     {
         var line = new StringBuilder();

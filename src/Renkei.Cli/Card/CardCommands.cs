@@ -188,7 +188,8 @@ public static class CardCommands
             try { Directory.CreateDirectory(folder); }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                return Fail($"フォルダを作れません / cannot make the folder {parse.GetValue(output)}: {e.Message}");
+                var (japanese, english) = IoText.Reason(e);
+                return Fail($"フォルダ {parse.GetValue(output)} を作れません（{japanese}）/ cannot make the folder {parse.GetValue(output)}: {english}");
             }
             string[] names = ["signing.pem", "authentication.pem", "signing-chain.pem", "authentication-chain.pem"];
             // All four are checked before any is written, so that a failure leaves no half of them.

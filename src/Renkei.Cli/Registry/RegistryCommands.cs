@@ -155,9 +155,15 @@ public static class RegistryCommands
             Console.Error.WriteLine($"データベースを使えません / cannot use the database: {e.Message}");
             return 1;
         }
-        catch (Exception e) when (e is System.Net.Sockets.SocketException or TimeoutException or ArgumentException)
+        catch (Exception e) when (e is System.Net.Sockets.SocketException or TimeoutException)
         {
             Console.Error.WriteLine($"データベースに接続できません / cannot reach the database: {e.Message}");
+            return 1;
+        }
+        catch (ArgumentException e)
+        {
+            // A setting the driver would not take (the connection string is read when the options are), not a server that is away.
+            Console.Error.WriteLine($"データベースの設定を使えません / the database settings cannot be used: {e.Message}");
             return 1;
         }
     }

@@ -31,6 +31,16 @@ public sealed class RegistryStorage
                 result.AddError("--storage postgres には --connection が必要です / --storage postgres needs --connection");
             if (!postgres && connection is not null)
                 result.AddError("--connection は --storage postgres のときだけ使えます / --connection applies only to --storage postgres");
+            // Read here, so that a malformed one is named as such, not reported later as a database that cannot be reached.
+            if (postgres && !string.IsNullOrWhiteSpace(connection))
+            {
+                try { _ = new Npgsql.NpgsqlConnectionStringBuilder(connection); }
+                catch (ArgumentException e)
+                {
+                    result.AddError("--connection の接続文字列を読めません。Host=…;Username=…;Database=… の形で指定してください / "
+                        + $"--connection is not a connection string PostgreSQL can read ({e.Message}): give it as Host=…;Username=…;Database=…");
+                }
+            }
         });
     }
 
