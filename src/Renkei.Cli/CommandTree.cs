@@ -47,7 +47,8 @@ public static class CommandTree
 
     /// <summary>
     /// Runs <c>renkei</c> with <paramref name="args"/>. A command line it cannot parse gets System.CommandLine's usual
-    /// answer (suggestions, help, the errors, exit 1) with its English lines put into Japanese first by <see cref="UsageErrors"/>.
+    /// answer (suggestions, help, the errors, exit 1) with its English lines put into Japanese first by <see cref="UsageErrors"/>,
+    /// all of it on standard error: on standard output it would land in the file a redirect names (<c>export … &gt; residents.csv</c>).
     /// </summary>
     public static async Task<int> RunAsync(string[] args)
     {
@@ -62,7 +63,7 @@ public static class CommandTree
         var output = new StringWriter();
         var error = new StringWriter();
         var exit = parse.Invoke(new InvocationConfiguration { Output = output, Error = error });
-        Console.Out.Write(UsageErrors.Bilingual(output.ToString()));
+        Console.Error.Write(UsageErrors.Bilingual(output.ToString()));
         Console.Error.Write(UsageErrors.Bilingual(error.ToString()));
         return exit;
     }

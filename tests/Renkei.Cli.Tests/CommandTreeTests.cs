@@ -111,10 +111,13 @@ public class CommandTreeTests
         var result = await RenkeiCommand.RunAsync(line.Split(' '));
         Assert.Equal(1, result.ExitCode);
         Assert.Contains(japanese, result.Error);
-        var errors = result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        Assert.NotEmpty(errors);
-        Assert.All(errors, e => Assert.True(Problem(e) is null, $"not Japanese first: {e}"));
-        Assert.Contains("使い方を表示する", result.Output); // the command's help follows, as before
+        // The command's help, then the errors after it, all on standard error: standard output is where a redirect sends results.
+        Assert.Equal("", result.Output); // the help used to go there, into the file a redirect names
+        Assert.Contains("使い方を表示する", result.Error);
+        var blocks = result.Error.Split("\n\n", StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var errors = blocks[^1].Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.Contains(errors, e => e.Contains(japanese));
+        Assert.All(errors, e => Assert.True(Problem(e) is null, $"not Japanese first: {e}\n{result.Error}"));
     }
 
     [Theory]
@@ -133,7 +136,9 @@ public class CommandTreeTests
     public async Task A_mistyped_command_gets_its_suggestion_in_Japanese_too()
     {
         var result = await RenkeiCommand.RunAsync("number", "chek", "1");
-        Assert.Contains("「chek」はありません。次のどれかですか / 'chek' was not matched.", result.Output);
+        Assert.Contains("「chek」はありません。次のどれかですか / 'chek' was not matched.", result.Error);
+        Assert.Contains("check", result.Error[result.Error.IndexOf("'chek' was not matched.")..]);
+        Assert.Equal("", result.Output);
     }
 
     [Fact]

@@ -285,6 +285,17 @@ public class RegistryCommandTests
     }
 
     [Fact]
+    public async Task A_usage_error_leaves_standard_output_empty_so_a_redirected_file_gets_no_help()
+    {
+        using var data = new TempFolder();
+        var result = await RenkeiCommand.RunAsync("registry", "export", "--data", data.Path, "--municipality", "999999");
+        Assert.Equal(1, result.ExitCode);
+        Assert.Equal("", result.Output);
+        Assert.Contains("使い方を表示する", result.Error);
+        Assert.Contains("--municipality", result.Error);
+    }
+
+    [Fact]
     public void Csv_fields_with_commas_quotes_or_line_breaks_are_quoted()
     {
         var line = new StringBuilder();
