@@ -14,6 +14,7 @@ public class BenchLinkageTests
         var result = await RenkeiCommand.RunAsync(provider == StorageProvider.Postgres ? [.. args, "--postgres", TestDatabases.PostgresConnectionString] : args);
         Assert.True(result.ExitCode == 0, result.Error);
         var json = JsonDocument.Parse(result.Lines[^1]).RootElement;
+        Assert.Equal("linkage", json.GetProperty("bench").GetString());
         Assert.Equal(provider == StorageProvider.Postgres ? "postgres" : "sqlite", json.GetProperty("storage").GetString());
         foreach (var field in new[] { "inquiries", "inquiriesPerSecond", "p50Ms", "p99Ms", "barePerSecond", "codesPerSecond", "cpuMsPerInquiry" })
             Assert.True(json.GetProperty(field).GetDouble() > 0, field);
@@ -25,6 +26,21 @@ public class BenchLinkageTests
         await using var c = new NpgsqlConnection(TestDatabases.PostgresConnectionString);
         await c.OpenAsync();
         Assert.Equal(0L, await c.ScalarAsync<long>("SELECT COUNT(*) FROM pg_namespace WHERE nspname LIKE 'bench%'"));
+    }
+
+    [Theory]
+    [InlineData("numbers", "--count", "20000")]
+    [InlineData("seed", "--residents", "200")]
+    [InlineData("pki", "--cards", "4", "--seconds", "1", "--concurrency", "2")]
+    public async Task Every_bench_names_itself_under_the_same_key_first_in_its_last_line(string bench, params string[] options)
+    {
+        // It was "bench":"pki", "benchmark":"seed", and nothing at all for numbers and linkage.
+        var result = await RenkeiCommand.RunAsync(["bench", bench, .. options]);
+        Assert.True(result.ExitCode == 0, result.Error);
+        var json = JsonDocument.Parse(result.Lines[^1]).RootElement;
+        var first = json.EnumerateObject().First();
+        Assert.Equal(("bench", bench), (first.Name, first.Value.GetString()));
+        Assert.False(json.TryGetProperty("benchmark", out _));
     }
 
     [Theory]

@@ -158,6 +158,51 @@ public class CommandTreeTests
         Assert.Contains("カードファイルがありません", sign.Error); // the document was found under its own name; the card is what is missing
     }
 
+    /// <summary>
+    /// The figures of a text: runs of digits (full-width read as ASCII, 1,000 as 1000) and "eleven", which the English spells
+    /// out; 16進 (hexadecimal) is a word, not a figure.
+    /// </summary>
+    private static SortedSet<long> Numbers(string text)
+    {
+        text = System.Text.RegularExpressions.Regex.Replace(text.Normalize(System.Text.NormalizationForm.FormKC).Replace("16進", "進"), @"\beleven\b", "11");
+        return [.. System.Text.RegularExpressions.Regex.Matches(text, "[0-9][0-9,]*").Select(m => long.Parse(m.Value.Replace(",", "")))];
+    }
+
+    [Fact]
+    public void The_Japanese_and_English_halves_of_every_description_give_the_same_figures()
+    {
+        var problems = new List<string>();
+        foreach (var (path, command) in All())
+            foreach (var (name, text) in command.Options.Select(o => (o.Name, o.Description)).Concat(command.Arguments.Select(a => ($"<{a.Name}>", a.Description))).Prepend(("", command.Description)))
+            {
+                if (text is null || text.IndexOf("/ ", StringComparison.Ordinal) is var slash && slash < 0) continue;
+                var (japanese, english) = (Numbers(text[..slash]), Numbers(text[(slash + 2)..]));
+                if (!japanese.SetEquals(english)) problems.Add($"{path} {name}: {string.Join(",", japanese)} / {string.Join(",", english)}: {text}");
+            }
+        Assert.True(problems.Count == 0, string.Join("\n", problems));
+        // The check itself tells them apart.
+        Assert.False(Numbers("市区町村の数（1〜14）").SetEquals(Numbers("how many municipalities")));
+        Assert.True(Numbers("11桁の数字、16進数64文字").SetEquals(Numbers("eleven digits, 64 hex characters")));
+    }
+
+    [Fact]
+    public void Help_says_the_same_in_both_languages_and_what_applies_to_the_command()
+    {
+        string Describe(string path, string option) =>
+            All().Single(c => c.Path == path).Command.Options.Single(o => o.Name == option).Description!;
+        // bench seed has no --data: its SQLite register is a temporary file.
+        Assert.DoesNotContain("DIR", Describe("renkei bench seed", "--storage"));
+        Assert.Contains("一時", Describe("renkei bench seed", "--storage"));
+        Assert.Contains("temporary", Describe("renkei bench seed", "--storage"));
+        Assert.Contains("DIR/registry/registry.db", Describe("renkei registry seed", "--storage"));
+        var seed = Describe("renkei registry seed", "--seed");
+        Assert.Contains("省略", seed[..seed.IndexOf("/ ")]);
+        Assert.Contains("random if omitted", seed);
+        Assert.Contains("1以上", Describe("renkei registry seed", "--residents"));
+        Assert.Contains("1 to 14", Describe("renkei registry seed", "--municipalities"));
+        Assert.Contains("4 digits", Describe("renkei card show", "--pin"));
+    }
+
     [Fact]
     public void Only_known_English_lines_are_given_Japanese()
     {

@@ -59,7 +59,8 @@ public static class LinkageBench
         return command;
     }
 
-    public sealed record Result(string Storage, int Concurrency, double Seconds, long Inquiries, double InquiriesPerSecond, double P50Ms, double P99Ms,
+    /// <summary>The figures; <see cref="Bench"/> comes first and names the benchmark, as every bench's last line does.</summary>
+    public sealed record Result(string Bench, string Storage, int Concurrency, double Seconds, long Inquiries, double InquiriesPerSecond, double P50Ms, double P99Ms,
         double BareP50Ms, double BareP99Ms, double BarePerSecond, double RatioP50, long Codes, double CodesPerSecond, int Cores,
         double CpuMsPerInquiry, double BareCpuMsPerCall, double LoadAverage, double InquiriesPerMessage);
 
@@ -100,7 +101,7 @@ public static class LinkageBench
                 var perMessage = Math.Round((after.Inquiries - before.Inquiries) / (double)Math.Max(1, after.Messages - before.Messages), 1);
                 var (bareCount, bareElapsed, bareLatencies, bareCpu) = await MeasureBareAsync(concurrency, Math.Max(2, seconds / 2), ct);
                 var (codes, codeSeconds) = IssueCodes(codeCount, ct);
-                var result = new Result(postgres is null ? "sqlite" : "postgres", concurrency, Math.Round(elapsed, 2), count, Math.Round(count / elapsed),
+                var result = new Result("linkage", postgres is null ? "sqlite" : "postgres", concurrency, Math.Round(elapsed, 2), count, Math.Round(count / elapsed),
                     Percentile(latencies, 0.50), Percentile(latencies, 0.99), Percentile(bareLatencies, 0.50), Percentile(bareLatencies, 0.99),
                     Math.Round(bareCount / bareElapsed), Math.Round(Percentile(latencies, 0.50) / Percentile(bareLatencies, 0.50), 1),
                     codes, Math.Round(codes / codeSeconds), Environment.ProcessorCount,

@@ -100,7 +100,7 @@ public static class CardCommands
     private static Command Show()
     {
         var card = CardOption();
-        var pin = new Option<string>("--pin") { Description = "券面事項入力補助用暗証番号（数字4桁）/ the input-assist PIN", Required = true };
+        var pin = new Option<string>("--pin") { Description = "券面事項入力補助用暗証番号（数字4桁）/ the input-assist PIN (4 digits)", Required = true };
         var reveal = new Option<bool>("--reveal") { Description = "個人番号を伏せずに表示する / print the Individual Number unmasked" };
         var command = new Command("show", "券面事項と入力補助情報を表示する / show the card face and, with the PIN, the input-assist data") { card, pin, reveal };
         command.SetAction(parse =>
@@ -128,8 +128,8 @@ public static class CardCommands
     {
         var card = CardOption();
         var password = PasswordOption();
-        var file = new Argument<string>("FILE") { Description = "署名する文書 / the document to sign (writes FILE.p7s)" };
-        var command = new Command("sign", "文書に署名する（CMS, 署名用電子証明書付き）/ sign a document: writes FILE.p7s, detached CMS with the signing certificate")
+        var file = new Argument<string>("FILE") { Description = "署名する文書（FILE.p7s を書き出す）/ the document to sign (writes FILE.p7s)" };
+        var command = new Command("sign", "文書に署名する（FILE.p7s に、署名用電子証明書付きの分離CMS署名を書き出す）/ sign a document: writes FILE.p7s, detached CMS with the signing certificate")
             { card, password, file };
         command.SetAction(async (parse, ct) =>
         {
@@ -224,7 +224,7 @@ public static class CardCommands
         var password = new Option<string?>("--signing-password") { Description = "新しい署名用パスワード（英大文字・数字6〜16桁）/ new signing password (6–16 capital letters and digits)" };
         var assist = new Option<string?>("--input-assist-pin") { Description = "新しい券面事項入力補助用暗証番号（数字4桁）/ new input-assist PIN (4 digits)" };
         var command = new Command("reset-pin",
-            "市区町村の窓口で暗証番号を初期化しロックを解除する（住基で所持者本人と確かめた後、指定した暗証番号を設定し直す）/ "
+            "市区町村の窓口で暗証番号を初期化しロックを解除する（住基で所持者本人と確かめた後、指定した暗証番号を設定し直す。一つ以上）/ "
             + "reset PINs at the municipality, which unlocks them: once the Registry confirms the holder, sets each PIN given (at least one)")
             { data, card, number, pin, password, assist };
         command.SetAction(async (parse, ct) =>

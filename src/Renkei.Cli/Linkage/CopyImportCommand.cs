@@ -28,7 +28,7 @@ public static class CopyImportCommand
         var agency = new Option<string>("--agency") { Description = "機関ID（地方公共団体コード等）/ the agency id", Required = true };
         var file = new Option<FileInfo>("--file")
         {
-            Description = "JSON Lines（1行に {addresseeNumber, item, schemaVersion, content, withheld}）または CSV（見出し行 addresseeNumber,item,schemaVersion,content[,withheld]、content は JSON）、UTF-8で"
+            Description = "JSON Lines（各行に {addresseeNumber, item, schemaVersion, content, withheld}）または CSV（見出し行 addresseeNumber,item,schemaVersion,content[,withheld]、content は JSON）、UTF-8で"
                 + " / JSON Lines (one {addresseeNumber, item, schemaVersion, content, withheld} per line) or CSV (header addresseeNumber,item,schemaVersion,content[,withheld]; content is JSON), in UTF-8",
             Required = true,
         };

@@ -24,13 +24,13 @@ public static class InquireBatchCommand
         var item = new Option<string>("--item") { Description = "特定個人情報の項目（例 local-tax）/ the information item, e.g. local-tax", Required = true };
         var notBefore = new Option<string?>("--not-before")
         {
-            Description = "この日時より古い副本は不要（日付のみは日本時間0時）/ copies older than this are not wanted (a date alone is midnight Japan time)",
+            Description = "この日時より古い副本は不要（日付のみは日本時間0時）/ copies older than this are not wanted (a date alone is 0:00 Japan time)",
         };
         var caller = new Option<string?>("--caller")
         {
             Description = "DIR/node/callers.json の呼出元名（既定は 機関ID-事務）/ the caller's name in DIR/node/callers.json (default: AGENCY-AFFAIR)",
         };
-        var file = new Option<FileInfo>("--file") { Description = "1行に1つの宛名番号 / one addressee number per line", Required = true };
+        var file = new Option<FileInfo>("--file") { Description = "宛名番号を各行に一つ / one addressee number per line", Required = true };
         var output = new Option<FileInfo?>("--out") { Description = "結果の JSON Lines の出力先（既定は標準出力）/ where the results go as JSON Lines (default: standard output)" };
         var command = new Command("inquire-batch", "宛名番号の一覧で一括照会し、結果を JSON Lines で出力する / submit a batch inquiry for a list of addressee numbers and write the results as JSON Lines")
         {

@@ -11,7 +11,7 @@ public static class UpCommand
     {
         var data = new Option<string>("--data")
         {
-            Description = "データフォルダ / the data folder (one folder per service, network.json)",
+            Description = "データフォルダ（サービスごとのフォルダと network.json）/ the data folder (one folder per service, network.json)",
             DefaultValueFactory = _ => "data",
         };
         RefuseFiles(data);

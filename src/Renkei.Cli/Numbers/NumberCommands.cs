@@ -26,7 +26,7 @@ public static class NumberCommands
                 if (token.Value.StartsWith('-') && token.Value.Any(char.IsAsciiLetter))
                     result.AddError($"不明なオプションです: {token.Value} / unknown option: {token.Value}");
         });
-        var command = new Command("check", "番号の検査用数字を確かめる / check numbers; exits 0 only if all are valid") { kind, numbers };
+        var command = new Command("check", "番号の検査用数字を確かめる（すべて有効なときだけ終了コード0）/ check numbers; exits 0 only if all are valid") { kind, numbers };
         command.SetAction(parse =>
         {
             var allValid = true;

@@ -29,11 +29,11 @@ public static class RegistryCommands
         var data = UpCommand.DataOption();
         var municipalities = new Option<int>("--municipalities")
         {
-            Description = $"市区町村の数（デモの先頭から1〜{DemoMunicipalities.All.Count}）/ how many demo municipalities, from the first",
+            Description = $"市区町村の数（デモの先頭から1〜{DemoMunicipalities.All.Count}）/ how many demo municipalities, 1 to {DemoMunicipalities.All.Count}, from the first",
             Required = true,
         }.Between(1, DemoMunicipalities.All.Count);
-        var residents = new Option<long>("--residents") { Description = "住民の数 / how many residents (1 or more)", Required = true }.Between(1, 100_000_000);
-        var seed = new Option<int?>("--seed") { Description = "乱数の種（同じ種なら同じ住民）/ the random seed: the same seed gives the same people; random if omitted" }
+        var residents = new Option<long>("--residents") { Description = "住民の数（1以上）/ how many residents (1 or more)", Required = true }.Between(1, 100_000_000);
+        var seed = new Option<int?>("--seed") { Description = "乱数の種（同じ種なら同じ住民。省略時は無作為）/ the random seed: the same seed gives the same people; random if omitted" }
             .Between(int.MinValue, int.MaxValue);
         var storage = new RegistryStorage();
         var command = new Command("seed", "架空の住民を登録する / register synthetic residents (names, addresses, households, numbers)")
@@ -93,7 +93,7 @@ public static class RegistryCommands
                 r.AddError($"市区町村 {code.Digits} は登録されていません / no municipality {code.Digits} on the register");
         });
         var storage = new RegistryStorage();
-        var command = new Command("export", "住民をCSVで標準出力に書き出す / write the residents as CSV (UTF-8, RFC 4180) to standard output")
+        var command = new Command("export", "住民をCSV（UTF-8、RFC 4180）で標準出力に書き出す / write the residents as CSV (UTF-8, RFC 4180) to standard output")
         {
             data, municipality,
         };

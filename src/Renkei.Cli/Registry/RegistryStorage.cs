@@ -6,18 +6,22 @@ namespace Renkei.Cli.Registry;
 /// <summary>The <c>--storage</c> and <c>--connection</c> options: the registry's SQLite file under the data folder, or a PostgreSQL database.</summary>
 public sealed class RegistryStorage
 {
-    public Option<string> Storage { get; } = new("--storage")
-    {
-        Description = "保存先 sqlite（既定）または postgres / sqlite (default: DIR/registry/registry.db) or postgres",
-        DefaultValueFactory = _ => "sqlite",
-    };
+    public Option<string> Storage { get; }
 
     public Option<string?> Connection { get; } = new("--connection")
     {
         Description = "PostgreSQL の接続文字列（--storage postgres のとき必須）/ the PostgreSQL connection string (required with --storage postgres)",
     };
 
-    public RegistryStorage() => Storage.OneOf("sqlite", "postgres");
+    /// <summary>Where the SQLite register is, as the help says it (Japanese, English): the data folder's unless a command has its own.</summary>
+    public RegistryStorage(string sqliteJapanese = "DIR/registry/registry.db", string sqliteEnglish = "DIR/registry/registry.db")
+    {
+        Storage = new Option<string>("--storage")
+        {
+            Description = $"保存先: sqlite（既定。{sqliteJapanese}）または postgres / where: sqlite (default: {sqliteEnglish}) or postgres",
+            DefaultValueFactory = _ => "sqlite",
+        }.OneOf("sqlite", "postgres");
+    }
 
     public void AddTo(Command command)
     {
