@@ -44,9 +44,9 @@ public static class CopyImportCommand
         command.SetAction(async (parse, ct) =>
         {
             var path = parse.GetValue(file)!;
-            if (!path.Exists) { Console.Error.WriteLine($"ファイルがありません / no such file: {path.Name}"); return 2; }
+            if (!path.Exists) return NodeCommands.NoFile(path);
             var csv = (parse.GetValue(format) ?? (path.Extension.Equals(".csv", StringComparison.OrdinalIgnoreCase) ? "csv" : "jsonl")) == "csv";
-            if (await NodeCommands.ReadTextAsync(path, ct) is not { } text) return 2;
+            if (await NodeCommands.ReadTextAsync(path, ct) is not { } text) return 1;
             if (string.IsNullOrWhiteSpace(text)) return NodeCommands.EmptyFile(path, null);
             var (rows, bad) = csv ? ReadCsv(text) : ReadJsonLines(text);
             if (rows.Count == 0 && bad.Count == 0) return NodeCommands.EmptyFile(path, "見出し行のほかに行がありません / it has a header and no rows");
@@ -66,7 +66,7 @@ public static class CopyImportCommand
                 if (linkage.NodeCallers.FirstOrDefault(c => c.Name == $"{agencyId}-copies") is not { } caller)
                 {
                     Console.Error.WriteLine($"この中間サーバーにその機関はありません / no such agency on this node: {agencyId}");
-                    return 2;
+                    return 1;
                 }
                 using var client = LinkageSandbox.Client(linkage.NodeUrl, caller.Token, linkage.Handler);
                 var sent = await CommandProgress.RunAsync("副本 / copies", rows.Count, report => SendAsync(client, agencyId, rows, report, stop.Token));

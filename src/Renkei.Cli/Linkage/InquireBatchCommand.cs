@@ -39,17 +39,17 @@ public static class InquireBatchCommand
         command.SetAction(async (parse, ct) =>
         {
             var path = parse.GetValue(file)!;
-            if (!path.Exists) { Console.Error.WriteLine($"ファイルがありません / no such file: {path.Name}"); return 2; }
+            if (!path.Exists) return NodeCommands.NoFile(path);
             // Before any inquiry is made: each one is recorded at three parties, and results that cannot be written are lost.
             if (parse.GetValue(output) is { } outFile && OutputFile.Problem(outFile.FullName) is { } unwritable)
             {
                 Console.Error.WriteLine($"--out: {unwritable}");
-                return 2;
+                return 1;
             }
             DateTimeOffset? since = null;
             if (parse.GetValue(notBefore) is { } text)
             {
-                if (!TryParseTime(text, out var t)) { Console.Error.WriteLine($"日時が読めません / --not-before is not a date or time: {text}"); return 2; }
+                if (!TryParseTime(text, out var t)) { Console.Error.WriteLine($"日時が読めません / --not-before is not a date or time: {text}"); return 1; }
                 since = t;
             }
             var (numbers, bad) = ReadList(await File.ReadAllLinesAsync(path.FullName, ct));
@@ -68,7 +68,7 @@ public static class InquireBatchCommand
                 if (linkage.NodeCallers.FirstOrDefault(c => c.Name == callerName) is not { } found)
                 {
                     Console.Error.WriteLine($"呼出元がありません / no caller '{callerName}' in node/callers.json (is {agencyId} hosted here, and is --affair right?)");
-                    return 2;
+                    return 1;
                 }
                 using var client = LinkageSandbox.Client(linkage.NodeUrl, found.Token, linkage.Handler);
                 using var submitted = await client.PostAsJsonAsync($"api/tenants/{agencyId}/inquiry-batches", new
@@ -89,9 +89,12 @@ public static class InquireBatchCommand
                 var status = await CommandProgress.RunAsync("照会 / inquiries", numbers.Count,
                     report => FollowAsync(client, location, results, report, () => written++, stop.Token));
                 await results.FlushAsync(CancellationToken.None);
-                var counts = status.GetProperty("counts").EnumerateObject().Select(c => $"{c.Name}: {c.Value.GetInt32():N0}");
-                Console.Error.WriteLine($"完了 / done: {string.Join(", ", counts)}{(bad.Count > 0 ? $"; 不正な行 / bad lines: {bad.Count:N0}" : "")}");
-                return bad.Count == 0 ? 0 : 1;
+                var counts = status.GetProperty("counts").EnumerateObject().ToDictionary(c => c.Name, c => c.Value.GetInt32());
+                Console.Error.WriteLine($"完了 / done: {string.Join(", ", counts.Select(c => $"{c.Key}: {c.Value:N0}"))}{(bad.Count > 0 ? $"; 不正な行 / bad lines: {bad.Count:N0}" : "")}");
+                // Every person answered by the provider (provided, no data, a copy older than asked) is a success; an error or a
+                // refusal for anyone is a failure, as issue-codes fails for a person the Registry does not know.
+                var failed = counts.Where(c => c.Key is not ("provided" or "no-data" or "copy-older-than-asked")).Sum(c => c.Value);
+                return bad.Count == 0 && failed == 0 ? 0 : 1;
             }
             catch (HttpRequestException e)
             {
