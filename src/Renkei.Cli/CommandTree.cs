@@ -47,33 +47,60 @@ public static class CommandTree
 
     /// <summary>
     /// Runs <c>renkei</c> with <paramref name="args"/>. A command line it cannot parse gets System.CommandLine's usual
-    /// answer (suggestions, help, the errors, exit 1) with its English lines put into Japanese first by <see cref="UsageErrors"/>.
+    /// answer (suggestions, help, the errors, exit 1) with its English lines put into Japanese first by <see cref="UsageErrors"/>,
+    /// all of it on standard error: on standard output it would land in the file a redirect names (<c>export … &gt; residents.csv</c>).
     /// </summary>
     public static async Task<int> RunAsync(string[] args)
     {
-        var parse = Create().Parse(args);
+        // No response files: nothing of renkei needs them, and "@…" would be read as a file of arguments where it is an
+        // argument (a document to sign, a number to check) and refused with an English-only "Response file not found".
+        var parse = Create().Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
         if (parse.Errors.Count == 0)
         {
             try { return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }); }
-            catch (UnauthorizedAccessException e)
-            {
-                // A data folder or file this user may not use (a system folder, another user's): something to act on, not a stack trace.
-                Console.Error.WriteLine($"ファイルまたはフォルダを使う権限がありません。--data などで別の場所を指定してください / permission denied: {e.Message} Choose another place (--data, --out).");
-                return 1;
-            }
-            catch (OperationCanceledException) { return Interruption.ExitCode; }
-            catch (Exception e)
-            {
-                // What the library's own handler would print: a fault of ours, which the trace helps to find.
-                Console.Error.WriteLine("Unhandled exception: " + e);
-                return 1;
-            }
+            catch (Exception e) { return Failed(e, Console.Error); }
         }
         var output = new StringWriter();
         var error = new StringWriter();
         var exit = parse.Invoke(new InvocationConfiguration { Output = output, Error = error });
-        Console.Out.Write(UsageErrors.Bilingual(output.ToString()));
+        Console.Error.Write(UsageErrors.Bilingual(output.ToString()));
         Console.Error.Write(UsageErrors.Bilingual(error.ToString()));
         return exit;
+    }
+
+    /// <summary>What a command that threw says, and its exit code: one line for what a person can act on, a trace only for a fault of ours.</summary>
+    internal static int Failed(Exception e, TextWriter error)
+    {
+        switch (e)
+        {
+            case UnauthorizedAccessException:
+                // A data folder or file this user may not use (a system folder, another user's): something to act on, not a stack trace.
+                error.WriteLine($"ファイルまたはフォルダを使う権限がありません。--data などで別の場所を指定してください / permission denied: {e.Message} Choose another place (--data, --out).");
+                return 1;
+            case TaskCanceledException { InnerException: TimeoutException }:
+                // An HttpClient's timeout surfaces as a cancellation: a service that did not answer, not a Ctrl+C.
+                error.WriteLine($"サービスが時間内に応答しませんでした / a service did not answer in time: {e.InnerException.Message}");
+                return 1;
+            case OperationCanceledException:
+                error.WriteLine("中断しました / interrupted");
+                return Interruption.ExitCode;
+            case NetworkUnavailableException:
+                error.WriteLine(e.Message); // one line, Japanese then English, naming the folder
+                return 1;
+            case IOException:
+            {
+                // A full disk, a read-only file system, a file gone while read: the machine's condition, not a fault of ours.
+                var (japanese, english) = IoText.Reason(e);
+                var path = IoText.PathOf(e);
+                error.WriteLine(path is null
+                    ? $"読み書きできません（{japanese}）/ cannot read or write: {english}"
+                    : $"読み書きできません（{path}: {japanese}）/ cannot read or write {path}: {english}");
+                return 1;
+            }
+            default:
+                // What the library's own handler would print: a fault of ours, which the trace helps to find.
+                error.WriteLine("Unhandled exception: " + e);
+                return 1;
+        }
     }
 }

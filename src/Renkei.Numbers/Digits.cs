@@ -7,17 +7,26 @@ namespace Renkei.Numbers;
 /// </summary>
 internal static class Digits
 {
-    /// <summary>Collects the digits of <paramref name="text"/> into <paramref name="digits"/>, or says why it cannot.</summary>
+    /// <summary>
+    /// Collects the digits of <paramref name="text"/> into <paramref name="digits"/>, or says why it cannot. Spaces may stand
+    /// anywhere; a hyphen or dash only between digits, where it groups them: before the first ("-123456789018", a negative
+    /// number or a mistyped option) or after the last it is refused.
+    /// </summary>
     public static bool TryRead(NumberKind kind, ReadOnlySpan<char> text, Span<byte> digits, out NumberProblem? problem)
     {
         var count = 0;
+        var dashAfterLast = -1; // a dash after the last digit so far, 0-based
         for (var i = 0; i < text.Length; i++)
         {
             var c = text[i];
             int d;
             if (c is >= '0' and <= '9') d = c - '0';
             else if (c is >= '０' and <= '９') d = c - '０';
-            else if (IsSeparator(c)) continue;
+            else if (IsSeparator(c))
+            {
+                if (IsDash(c) && dashAfterLast < 0) dashAfterLast = i;
+                continue;
+            }
             else
             {
                 // The whole character: a surrogate pair is one character to the person who typed it.
@@ -25,6 +34,8 @@ internal static class Digits
                 problem = new NumberProblem(kind, NumberProblemKind.NonDigit, Position: i + 1, Character: text.Slice(i, length).ToString());
                 return false;
             }
+            if (count == 0 && dashAfterLast >= 0) return Misplaced(kind, text, dashAfterLast, out problem);
+            dashAfterLast = -1;
             if (count < digits.Length) digits[count] = (byte)d;
             count++;
         }
@@ -33,6 +44,7 @@ internal static class Digits
             problem = new NumberProblem(kind, NumberProblemKind.Empty);
             return false;
         }
+        if (dashAfterLast >= 0) return Misplaced(kind, text, dashAfterLast, out problem);
         if (count != digits.Length)
         {
             problem = new NumberProblem(kind, NumberProblemKind.Length, DigitCount: count);
@@ -42,9 +54,17 @@ internal static class Digits
         return true;
     }
 
-    private static bool IsSeparator(char c) => c is ' ' or '\u3000' or '\t'
-        or '-' or '\u2010' or '\u2011' or '\u2012' or '\u2013' or '\u2014' or '\u2212' or '\uFF0D' or '\u30FC'
-        or '\u00A0' or '\u2007' or '\u2009' or '\u202F' or '\u2015' or '\uFE63' or '\uFF70';
+    private static bool Misplaced(NumberKind kind, ReadOnlySpan<char> text, int at, out NumberProblem? problem)
+    {
+        problem = new NumberProblem(kind, NumberProblemKind.MisplacedSeparator, Position: at + 1, Character: text[at].ToString());
+        return false;
+    }
+
+    private static bool IsSeparator(char c) => c is ' ' or '\u3000' or '\t' or '\u00A0' or '\u2007' or '\u2009' or '\u202F' || IsDash(c);
+
+    /// <summary>Hyphens, dashes, the minus sign and the long-vowel marks that input methods type for a hyphen.</summary>
+    private static bool IsDash(char c) => c is '-' or '\u2010' or '\u2011' or '\u2012' or '\u2013' or '\u2014' or '\u2015' or '\u2212'
+        or '\uFE63' or '\uFF0D' or '\u30FC' or '\uFF70';
 
     /// <summary>The digits as a number (at most 18 digits).</summary>
     public static long ToInt64(ReadOnlySpan<byte> digits)

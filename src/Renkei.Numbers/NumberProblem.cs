@@ -13,6 +13,8 @@ public enum NumberProblemKind
     CheckDigit,
     /// <summary>A Local Government Code whose first two digits are not a prefecture code (01–47).</summary>
     Prefecture,
+    /// <summary>A hyphen or dash before the first digit or after the last: it stands only between digits.</summary>
+    MisplacedSeparator,
 }
 
 /// <summary>
@@ -40,6 +42,7 @@ public sealed record NumberProblem(
         NumberProblemKind.Length => $"{Number.JapaneseName()}は{Number.Length()}桁ですが、{DigitCount}桁です",
         NumberProblemKind.CheckDigit => $"検査用数字が一致しません（期待値 {ExpectedCheckDigit}、入力 {ActualCheckDigit}）",
         NumberProblemKind.Prefecture => $"先頭2桁の都道府県コードは01から47ですが、{PrefectureCode:D2}です",
+        NumberProblemKind.MisplacedSeparator => $"{Position}文字目の{Shown("「", "」", "")}は数字の間にだけ置けます",
         _ => "不正な番号です",
     };
 
@@ -51,6 +54,7 @@ public sealed record NumberProblem(
         NumberProblemKind.Length => $"{Number.EnglishArticle()} {Number.EnglishName()} has {Number.Length()} digits, this has {DigitCount}",
         NumberProblemKind.CheckDigit => $"check digit mismatch: expected {ExpectedCheckDigit}, found {ActualCheckDigit}",
         NumberProblemKind.Prefecture => $"the first two digits are a prefecture code, 01 to 47; this has {PrefectureCode:D2}",
+        NumberProblemKind.MisplacedSeparator => $"character {Position}{Shown("'", "'", " ")} may stand only between digits",
         _ => "invalid number",
     };
 

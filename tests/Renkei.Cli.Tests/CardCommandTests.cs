@@ -1,3 +1,6 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using Renkei.Pki.Cards;
 using Renkei.Testing;
 
 namespace Renkei.Cli.Tests;
@@ -29,7 +32,8 @@ public class CardCommandTests
         Assert.Contains("はファイルです / ", onFile.Error);
         var underFile = await RenkeiCommand.RunAsync("card", "export", "--card", card, "--out", Path.Combine(file, "sub"));
         Assert.Equal(1, underFile.ExitCode);
-        Assert.Contains("フォルダを作れません / cannot make the folder", underFile.Error);
+        Assert.Contains("を作れません（", underFile.Error);
+        Assert.Contains("/ cannot make the folder", underFile.Error);
         var inTheWay = folder.File("out");
         Directory.CreateDirectory(Path.Combine(inTheWay, "authentication-chain.pem"));
         var blocked = await RenkeiCommand.RunAsync("card", "export", "--card", card, "--out", inTheWay);
@@ -43,5 +47,72 @@ public class CardCommandTests
         Assert.Equal(1, noCard.ExitCode);
         Assert.Contains("カードファイルがありません", noCard.Error);
         Assert.False(Directory.Exists(folder.File("fresh"))); // and the folder it made for the certificates is gone again
+    }
+
+    [Fact]
+    public async Task A_folder_that_cannot_be_made_is_explained_in_both_languages_alike()
+    {
+        using var folder = new TempFolder();
+        var result = await RenkeiCommand.RunAsync("card", "export", "--card", folder.File("no.card"), "--out", "/proc/certs");
+        Assert.Equal(1, result.ExitCode);
+        var line = Assert.Single(result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        // The reason was the runtime's English ("Could not find file '/proc/certs'.") after both halves.
+        Assert.DoesNotContain("Could not find", line);
+        Assert.Equal("フォルダ /proc/certs を作れません（その場所がないか、そこには作れません）/ cannot make the folder /proc/certs: it does not exist, or nothing can be made there", line);
+    }
+
+    /// <summary>A card file made here, with self-signed certificates: enough for the card's own PIN checks, which need no network.</summary>
+    private static string LocalCard(TempFolder folder)
+    {
+        using var keys = IndividualNumberCard.Keys.Create();
+        string SelfSigned(RSA key)
+        {
+            using var certificate = new CertificateRequest("CN=試験", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1)
+                .CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddYears(1));
+            return certificate.ExportCertificatePem();
+        }
+        using var recovery = RSA.Create(2048);
+        var signing = SelfSigned(keys.Signing);
+        var authentication = SelfSigned(keys.Authentication);
+        var issued = new CardIssued("card-1", "resident-1", "121002", "2035-01-01", new HolderView("試験 花子", "千葉県千葉市中央区中央1-1-1", "1990-01-01", "female"),
+            signing, authentication, signing, authentication, recovery.ExportSubjectPublicKeyInfoPem());
+        var path = folder.File("hanako.card");
+        IndividualNumberCard.Create(path, keys, issued, "123456789018", new Uri("https://127.0.0.1/"), "1234", "HANAKO1", "5678");
+        return path;
+    }
+
+    [Fact]
+    public async Task Each_secret_of_the_card_is_named_as_what_it_is_when_it_is_wrong_or_locked()
+    {
+        using var folder = new TempFolder();
+        var card = LocalCard(folder);
+        var document = folder.File("申請書.txt");
+        await File.WriteAllTextAsync(document, "申請");
+        var challenge = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+
+        // The signing password used to be called a PIN: "暗証番号が違います（残り4回）/ wrong PIN".
+        var sign = await RenkeiCommand.RunAsync("card", "sign", "--card", card, "--signing-password", "WRONG1", document);
+        Assert.Equal(1, sign.ExitCode);
+        Assert.Equal("署名用パスワードが違います（残り4回）/ wrong signing password (4 tries left)", sign.Error.Trim());
+        var format = await RenkeiCommand.RunAsync("card", "sign", "--card", card, "--signing-password", "hanako1", document);
+        Assert.Equal("署名用パスワードは英大文字と数字の6〜16桁です / the signing password is 6–16 capital letters and digits", format.Error.Trim());
+        var auth = await RenkeiCommand.RunAsync("card", "auth", "--card", card, "--pin", "9999", challenge);
+        Assert.Equal("利用者証明用暗証番号が違います（残り2回）/ wrong authentication PIN (2 tries left)", auth.Error.Trim());
+        var show = await RenkeiCommand.RunAsync("card", "show", "--card", card, "--pin", "9999");
+        Assert.Equal("券面事項入力補助用暗証番号が違います（残り2回）/ wrong input-assist PIN (2 tries left)", show.Error.Trim());
+        var pinFormat = await RenkeiCommand.RunAsync("card", "show", "--card", card, "--pin", "12a4");
+        Assert.Equal("券面事項入力補助用暗証番号は数字4桁です / the input-assist PIN is 4 digits", pinFormat.Error.Trim());
+
+        for (var i = 0; i < 3; i++) await RenkeiCommand.RunAsync("card", "sign", "--card", card, "--signing-password", "WRONG1", document);
+        var last = await RenkeiCommand.RunAsync("card", "sign", "--card", card, "--signing-password", "WRONG1", document);
+        Assert.Equal("署名用パスワードはロックされています。市区町村の窓口で初期化してください / the signing password is locked; have it reset at the municipality", last.Error.Trim());
+        var locked = await RenkeiCommand.RunAsync("card", "sign", "--card", card, "--signing-password", "HANAKO1", document);
+        Assert.Equal("署名用パスワードはロックされています。市区町村の窓口で初期化してください / the signing password is locked; have it reset at the municipality", locked.Error.Trim());
+        foreach (var result in new[] { sign, format, last, locked }) Assert.DoesNotContain("PIN", result.Error);
+
+        // The right ones still work where nothing is locked.
+        var shown = await RenkeiCommand.RunAsync("card", "show", "--card", card, "--pin", "5678");
+        Assert.True(shown.ExitCode == 0, shown.Error);
+        Assert.Contains("**** **** 9018", shown.Output);
     }
 }

@@ -111,10 +111,13 @@ public class CommandTreeTests
         var result = await RenkeiCommand.RunAsync(line.Split(' '));
         Assert.Equal(1, result.ExitCode);
         Assert.Contains(japanese, result.Error);
-        var errors = result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        Assert.NotEmpty(errors);
-        Assert.All(errors, e => Assert.True(Problem(e) is null, $"not Japanese first: {e}"));
-        Assert.Contains("使い方を表示する", result.Output); // the command's help follows, as before
+        // The command's help, then the errors after it, all on standard error: standard output is where a redirect sends results.
+        Assert.Equal("", result.Output); // the help used to go there, into the file a redirect names
+        Assert.Contains("使い方を表示する", result.Error);
+        var blocks = result.Error.Split("\n\n", StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var errors = blocks[^1].Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.Contains(errors, e => e.Contains(japanese));
+        Assert.All(errors, e => Assert.True(Problem(e) is null, $"not Japanese first: {e}\n{result.Error}"));
     }
 
     [Theory]
@@ -133,7 +136,71 @@ public class CommandTreeTests
     public async Task A_mistyped_command_gets_its_suggestion_in_Japanese_too()
     {
         var result = await RenkeiCommand.RunAsync("number", "chek", "1");
-        Assert.Contains("「chek」はありません。次のどれかですか / 'chek' was not matched.", result.Output);
+        Assert.Contains("「chek」はありません。次のどれかですか / 'chek' was not matched.", result.Error);
+        Assert.Contains("check", result.Error[result.Error.IndexOf("'chek' was not matched.")..]);
+        Assert.Equal("", result.Output);
+    }
+
+    [Fact]
+    public async Task An_argument_starting_with_an_at_sign_is_taken_as_it_is_not_as_a_response_file()
+    {
+        // Response files are off: "@nofile.txt" used to be read as a file of arguments, with an English-only error when there was none.
+        var result = await RenkeiCommand.RunAsync("number", "check", "@nofile.txt");
+        Assert.Equal(1, result.ExitCode);
+        Assert.DoesNotContain("Response file", result.Error);
+        Assert.Equal(["@nofile.txt", "individual", "無効 / invalid: 1文字目「@」(U+0040)が数字ではありません / character 1 '@' (U+0040) is not a digit"], result.Lines[0].Split('\t'));
+
+        using var folder = new TempFolder();
+        var document = folder.File("@申請書.txt");
+        await File.WriteAllTextAsync(document, "申請");
+        var sign = await RenkeiCommand.RunAsync(["card", "sign", "--card", folder.File("no.card"), "--signing-password", "HANAKO1", "@申請書.txt"], null, TimeSpan.FromMinutes(1), folder.Path);
+        Assert.Equal(1, sign.ExitCode);
+        Assert.Contains("カードファイルがありません", sign.Error); // the document was found under its own name; the card is what is missing
+    }
+
+    /// <summary>
+    /// The figures of a text: runs of digits (full-width read as ASCII, 1,000 as 1000) and "eleven", which the English spells
+    /// out; 16進 (hexadecimal) is a word, not a figure.
+    /// </summary>
+    private static SortedSet<long> Numbers(string text)
+    {
+        text = System.Text.RegularExpressions.Regex.Replace(text.Normalize(System.Text.NormalizationForm.FormKC).Replace("16進", "進"), @"\beleven\b", "11");
+        return [.. System.Text.RegularExpressions.Regex.Matches(text, "[0-9][0-9,]*").Select(m => long.Parse(m.Value.Replace(",", "")))];
+    }
+
+    [Fact]
+    public void The_Japanese_and_English_halves_of_every_description_give_the_same_figures()
+    {
+        var problems = new List<string>();
+        foreach (var (path, command) in All())
+            foreach (var (name, text) in command.Options.Select(o => (o.Name, o.Description)).Concat(command.Arguments.Select(a => ($"<{a.Name}>", a.Description))).Prepend(("", command.Description)))
+            {
+                if (text is null || text.IndexOf("/ ", StringComparison.Ordinal) is var slash && slash < 0) continue;
+                var (japanese, english) = (Numbers(text[..slash]), Numbers(text[(slash + 2)..]));
+                if (!japanese.SetEquals(english)) problems.Add($"{path} {name}: {string.Join(",", japanese)} / {string.Join(",", english)}: {text}");
+            }
+        Assert.True(problems.Count == 0, string.Join("\n", problems));
+        // The check itself tells them apart.
+        Assert.False(Numbers("市区町村の数（1〜14）").SetEquals(Numbers("how many municipalities")));
+        Assert.True(Numbers("11桁の数字、16進数64文字").SetEquals(Numbers("eleven digits, 64 hex characters")));
+    }
+
+    [Fact]
+    public void Help_says_the_same_in_both_languages_and_what_applies_to_the_command()
+    {
+        string Describe(string path, string option) =>
+            All().Single(c => c.Path == path).Command.Options.Single(o => o.Name == option).Description!;
+        // bench seed has no --data: its SQLite register is a temporary file.
+        Assert.DoesNotContain("DIR", Describe("renkei bench seed", "--storage"));
+        Assert.Contains("一時", Describe("renkei bench seed", "--storage"));
+        Assert.Contains("temporary", Describe("renkei bench seed", "--storage"));
+        Assert.Contains("DIR/registry/registry.db", Describe("renkei registry seed", "--storage"));
+        var seed = Describe("renkei registry seed", "--seed");
+        Assert.Contains("省略", seed[..seed.IndexOf("/ ")]);
+        Assert.Contains("random if omitted", seed);
+        Assert.Contains("1以上", Describe("renkei registry seed", "--residents"));
+        Assert.Contains("1 to 14", Describe("renkei registry seed", "--municipalities"));
+        Assert.Contains("4 digits", Describe("renkei card show", "--pin"));
     }
 
     [Fact]

@@ -186,25 +186,28 @@ public class NodeCommandTests
     {
         using var data = new TempFolder();
         var missing = await RenkeiCommand.RunAsync("node", "import-copies", "--data", data.Path, "--agency", Kashiwa, "--file", data.File("nowhere.jsonl"));
-        Assert.Equal(2, missing.ExitCode);
-        Assert.Contains("no such file: nowhere.jsonl", missing.Error);
-        Assert.DoesNotContain(data.Path, missing.Error);
+        // Exit 1 as every other command's failure (it was 2), naming the file by its full path (it was the name alone).
+        Assert.Equal(1, missing.ExitCode);
+        Assert.Contains($"ファイルがありません / no such file: {data.File("nowhere.jsonl")}", missing.Error);
 
         var file = data.File("copies.jsonl");
         await File.WriteAllTextAsync(file, Line("K-1", Tax(1)) + "\n");
         var unknown = await RenkeiCommand.RunAsync("node", "import-copies", "--data", data.Path, "--agency", "999999", "--file", file);
-        Assert.Equal(2, unknown.ExitCode);
+        Assert.Equal(1, unknown.ExitCode);
         Assert.Contains("no such agency on this node: 999999", unknown.Error);
 
         var batch = await RenkeiCommand.RunAsync("node", "inquire-batch", "--data", data.Path, "--agency", Bunkyo, "--affair", "child-allowance",
             "--provider", Kashiwa, "--item", "local-tax", "--file", data.File("nowhere.txt"));
-        Assert.Equal(2, batch.ExitCode);
-        Assert.Contains("no such file: nowhere.txt", batch.Error);
+        Assert.Equal(1, batch.ExitCode);
+        Assert.Contains($"no such file: {data.File("nowhere.txt")}", batch.Error);
+        var codesMissing = await RenkeiCommand.RunAsync("node", "issue-codes", "--data", data.Path, "--agency", Kashiwa, "--file", data.File("nowhere.csv"));
+        Assert.Equal(1, codesMissing.ExitCode);
+        Assert.Contains($"no such file: {data.File("nowhere.csv")}", codesMissing.Error);
 
         // issue-codes names the agency it does not know and the ones it does, rather than failing with a stack trace.
         await File.WriteAllTextAsync(data.File("people.csv"), "K-1,123456789018\n");
         var codes = await RenkeiCommand.RunAsync("node", "issue-codes", "--data", data.Path, "--agency", "999999", "--file", data.File("people.csv"));
-        Assert.True(codes.ExitCode == 2, codes.Output + codes.Error);
+        Assert.True(codes.ExitCode == 1, codes.Output + codes.Error);
         Assert.Contains("この中間サーバーにその機関はありません / no such agency on this node: 999999", codes.Error);
         Assert.Contains($"agencies hosted: {Kashiwa}, {Bunkyo}", codes.Error);
         Assert.DoesNotContain("   at ", codes.Error);
@@ -237,8 +240,8 @@ public class NodeCommandTests
         })
         {
             var result = await RenkeiCommand.RunAsync(args);
-            Assert.True(result.ExitCode == 2, $"{string.Join(' ', args[..2])} {name}: {result.ExitCode} {result.Output}{result.Error}");
-            Assert.Contains($"ファイルが空です / the file is empty: {name}", result.Error);
+            Assert.True(result.ExitCode == 1, $"{string.Join(' ', args[..2])} {name}: {result.ExitCode} {result.Output}{result.Error}");
+            Assert.Contains($"ファイルが空です / the file is empty: {inputs.File(name)}", result.Error);
             Assert.DoesNotContain("imported", result.Output); // no "0 copies imported" as if something was done
             Assert.DoesNotContain("delivered", result.Output);
         }
@@ -260,7 +263,7 @@ public class NodeCommandTests
         {
             var result = await RenkeiCommand.RunAsync("node", "inquire-batch", "--data", data.Path, "--agency", Bunkyo, "--affair", "child-allowance",
                 "--provider", Kashiwa, "--item", "local-tax", "--file", list, "--out", output);
-            Assert.Equal(2, result.ExitCode);
+            Assert.Equal(1, result.ExitCode);
             Assert.Contains("--out: ", result.Error);
             Assert.Contains(expected, result.Error);
             Assert.DoesNotContain("   at ", result.Error);
@@ -351,7 +354,8 @@ public class NodeCommandTests
         var results = data.File("results.jsonl");
         var asked = await RenkeiCommand.RunAsync("node", "inquire-batch", "--data", data.Path, "--agency", Bunkyo, "--affair", "child-allowance",
             "--provider", Kashiwa, "--item", "local-tax", "--file", data.File("list.txt"), "--out", results);
-        Assert.True(asked.ExitCode == 0, asked.Output + asked.Error);
+        // B-99 has no code at Bunkyo: its answer is an error, and the batch exits 1 as issue-codes does for an unknown person (it exited 0).
+        Assert.True(asked.ExitCode == 1, asked.Output + asked.Error);
         outputs.Add(asked.Output + asked.Error);
         Assert.Contains("5 件 / people", asked.Error);
         Assert.Contains("provided: 2", asked.Error);
@@ -360,6 +364,12 @@ public class NodeCommandTests
         Assert.Equal(["provided", "provided", "no-data", "no-data", "error"], answers.Select(a => a.GetProperty("outcome").GetString()));
         Assert.Equal(3_000_002, answers[1].GetProperty("content").GetProperty("totalIncome").GetInt32());
         Assert.Equal("no-agency-code", answers[4].GetProperty("reason").GetString());
+        // "no data" is the provider's answer, not a failure.
+        await File.WriteAllLinesAsync(data.File("answered.txt"), ["B-2", "B-3"]);
+        var answered = await RenkeiCommand.RunAsync("node", "inquire-batch", "--data", data.Path, "--agency", Bunkyo, "--affair", "child-allowance",
+            "--provider", Kashiwa, "--item", "local-tax", "--file", data.File("answered.txt"));
+        Assert.True(answered.ExitCode == 0, answered.Output + answered.Error);
+        outputs.Add(answered.Output + answered.Error);
 
         // Bad and repeated lines are reported and the rest still asked; a caller without the affair is refused by the node.
         await File.WriteAllLinesAsync(data.File("list.txt"), ["B-1", "bad number!", "B-1", "１２３４ ５６７８ ９０１８"]);
@@ -396,8 +406,9 @@ public class NodeCommandTests
         foreach (var (file, line) in new[] { (csv, 3), (jsonl, 2) })
         {
             var result = await RenkeiCommand.RunAsync("node", "import-copies", "--data", data.Path, "--agency", Kashiwa, "--file", file);
-            Assert.True(result.ExitCode == 2, result.Output + result.Error);
+            Assert.True(result.ExitCode == 1, result.Output + result.Error);
             Assert.StartsWith($"ファイルがUTF-8ではありません（{line}行目）", result.Error);
+            Assert.Contains(file, result.Error);
             Assert.Contains($"not UTF-8 (line {line})", result.Error);
             Assert.Contains("save it as UTF-8", result.Error);
             Assert.DoesNotContain("imported", result.Output);

@@ -49,9 +49,32 @@ public class NumberCheckTests
         var result = await RenkeiCommand.RunAsync("number", "check", "1234\t5678\t9018", "1234\n5678");
         Assert.Equal(1, result.ExitCode);
         Assert.Equal(2, result.Lines.Length);
-        Assert.Equal(["1234\\t5678\\t9018", "individual", "有効 / valid"], result.Lines[0].Split('\t'));
+        Assert.Equal(["1234\\u00095678\\u00099018", "individual", "有効 / valid"], result.Lines[0].Split('\t'));
         Assert.Equal(3, result.Lines[1].Split('\t').Length);
-        Assert.StartsWith("1234\\n5678\t", result.Lines[1]);
+        Assert.StartsWith("1234\\u000A5678\t", result.Lines[1]);
+    }
+
+    [Fact]
+    public async Task An_invisible_format_character_is_written_out_not_printed()
+    {
+        // A right-to-left override printed raw turns the rest of the terminal line around: "8109876" reads as the number.
+        var result = await RenkeiCommand.RunAsync("number", "check", "1234\u202E56789018", "1234\u200B5678\u20669018");
+        Assert.Equal(1, result.ExitCode);
+        Assert.StartsWith("1234\\u202E56789018\tindividual\t無効 / invalid: 5文字目(U+202E)", result.Lines[0]);
+        Assert.StartsWith("1234\\u200B5678\\u20669018\t", result.Lines[1]);
+        Assert.DoesNotContain(result.Output, c => char.GetUnicodeCategory(c) == System.Globalization.UnicodeCategory.Format);
+    }
+
+    [Theory]
+    [InlineData("-123456789018")]
+    [InlineData("123456789018-")]
+    [InlineData("－1234 5678 9018")]
+    public async Task A_hyphen_before_the_first_digit_or_after_the_last_is_not_a_separator(string text)
+    {
+        var result = await RenkeiCommand.RunAsync("number", "check", text);
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("無効 / invalid", result.Output);
+        Assert.Contains("数字の間", result.Output);
     }
 
     [Fact]

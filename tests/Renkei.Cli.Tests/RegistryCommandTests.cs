@@ -227,6 +227,74 @@ public class RegistryCommandTests
         Assert.Contains(expected, result.Error);
     }
 
+    [Theory]
+    [InlineData("INT")]
+    [InlineData("TERM")]
+    public async Task An_interrupted_export_stops_after_a_whole_row_says_so_and_exits_130(string signal)
+    {
+        if (signal == "INT" && IgnoresSigint()) return;
+        using var data = new TempFolder();
+        await SeedAsync("--data", data.Path, "--municipalities", "1", "--residents", "20000", "--seed", "8");
+        using var process = RenkeiCommand.Start(["registry", "export", "--data", data.Path]);
+        // The header read, nothing more: the export cannot finish its 20,000 rows while the pipe stays unread.
+        var header = await process.StandardOutput.ReadLineAsync();
+        Assert.StartsWith("resident_record_code,", header);
+        using (var kill = System.Diagnostics.Process.Start("kill", [$"-{signal}", process.Id.ToString()])) await kill.WaitForExitAsync();
+        var rest = await process.StandardOutput.ReadToEndAsync();
+        var error = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+
+        // It used to be ended by the runtime in the middle of a row, saying nothing.
+        Assert.Equal(130, process.ExitCode);
+        var rows = ParseCsv(header + "\r\n" + rest); // ends with CRLF: no row cut off
+        Assert.All(rows, r => Assert.Equal(RegistryExport.Columns.Length, r.Length));
+        Assert.InRange(rows.Count - 1, 0, 19_999);
+        Assert.All(rows.Skip(1), r => Assert.True(IndividualNumber.TryParse(r[1], out _, out _)));
+        Assert.Contains($"中断しました。{rows.Count - 1:N0} 人分の行を書き出したところで止めました", error);
+        Assert.Contains($"interrupted after {rows.Count - 1:N0} whole rows", error);
+        Assert.DoesNotContain("   at ", error);
+    }
+
+    [Fact]
+    public async Task An_export_whose_reader_goes_away_stops_with_exit_141_instead_of_reading_the_whole_register()
+    {
+        using var data = new TempFolder();
+        await SeedAsync("--data", data.Path, "--municipalities", "1", "--residents", "20000", "--seed", "9");
+        using var process = RenkeiCommand.Start(["registry", "export", "--data", data.Path]);
+        // What `renkei registry export | head -1` does: read a line, then close the pipe.
+        Assert.StartsWith("resident_record_code,", await process.StandardOutput.ReadLineAsync());
+        process.StandardOutput.Close();
+        var error = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        // .NET's console stream drops writes to a closed pipe: it used to read the rest into nowhere and exit 0.
+        Assert.Equal(141, process.ExitCode);
+        Assert.Equal("", error); // as `yes | head -1`: a closed pipe is the reader's choice, not a failure to report
+    }
+
+    [Fact]
+    public async Task A_connection_string_that_is_not_one_is_said_to_be_malformed_not_unreachable()
+    {
+        using var data = new TempFolder();
+        var result = await RenkeiCommand.RunAsync("registry", "export", "--data", data.Path, "--storage", "postgres", "--connection", "garbage");
+        Assert.Equal(1, result.ExitCode);
+        Assert.DoesNotContain("接続できません", result.Error);
+        Assert.DoesNotContain("cannot reach", result.Error);
+        Assert.Contains("--connection の接続文字列を読めません", result.Error);
+        Assert.Contains("--connection is not a connection string", result.Error);
+        Assert.DoesNotContain("   at ", result.Error);
+    }
+
+    [Fact]
+    public async Task A_usage_error_leaves_standard_output_empty_so_a_redirected_file_gets_no_help()
+    {
+        using var data = new TempFolder();
+        var result = await RenkeiCommand.RunAsync("registry", "export", "--data", data.Path, "--municipality", "999999");
+        Assert.Equal(1, result.ExitCode);
+        Assert.Equal("", result.Output);
+        Assert.Contains("使い方を表示する", result.Error);
+        Assert.Contains("--municipality", result.Error);
+    }
+
     [Fact]
     public void Csv_fields_with_commas_quotes_or_line_breaks_are_quoted()
     {

@@ -192,6 +192,18 @@ public class UpCommandTests
         Assert.Equal([fresh], Directory.GetFiles(Path.GetDirectoryName(fresh)!));
     }
 
+    [Fact]
+    public async Task A_data_folder_that_cannot_be_made_is_explained_in_both_languages_alike()
+    {
+        var result = await RenkeiCommand.RunAsync("up", "--data", "/proc/renkei-data", "--port", "0");
+        Assert.Equal(1, result.ExitCode);
+        var line = Assert.Single(result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        // The reason was the runtime's English ("Could not find file '/proc/renkei-data'.") after both halves.
+        Assert.DoesNotContain("Could not find", line);
+        Assert.Equal("サービスを起動できません（/proc/renkei-data: その場所がないか、そこには作れません）/ "
+            + "cannot start the services (/proc/renkei-data: it does not exist, or nothing can be made there)", line);
+    }
+
     [Theory]
     [InlineData("/srv/renkei/data", "/srv/renkei/data")]
     [InlineData("/tmp/データ フォルダ/柏 市", "'/tmp/データ フォルダ/柏 市'")]

@@ -42,6 +42,28 @@ public class NumberFormatTests
     }
 
     [Theory]
+    [InlineData("-123456789018", 1, "1文字目の「-」(U+002D)は数字の間にだけ置けます / character 1 '-' (U+002D) may stand only between digits")]
+    [InlineData("123456789018-", 13, "13文字目の「-」(U+002D)は数字の間にだけ置けます / character 13 '-' (U+002D) may stand only between digits")]
+    [InlineData(" －1234 5678 9018", 2, "2文字目の「－」(U+FF0D)")]
+    [InlineData("1234 5678 9018ー", 15, "15文字目の「ー」(U+30FC)")]
+    public void A_hyphen_or_dash_stands_only_between_digits(string text, int position, string message)
+    {
+        // A leading hyphen read as a separator made "-123456789018", a negative number or a mistyped option, a valid number.
+        Assert.False(IndividualNumber.TryParse(text, out _, out var problem));
+        Assert.Equal(NumberProblemKind.MisplacedSeparator, problem!.Kind);
+        Assert.Equal(position, problem.Position);
+        Assert.Contains(message, problem.Message);
+        Assert.False(CorporateNumber.TryParse("-" + "7000012050002", out _, out _));
+    }
+
+    [Theory]
+    [InlineData(" 123456789018 ")]
+    [InlineData("\u3000１２３４－５６７８－９０１８\t")]
+    [InlineData("1234--5678 - 9018")]
+    public void Spaces_around_a_number_and_dashes_between_its_digits_are_still_separators(string text) =>
+        Assert.True(IndividualNumber.TryParse(text, out _, out var problem), problem?.Message);
+
+    [Theory]
     [InlineData(NumberKind.Individual, "12345", "an individual number has 12 digits, this has 5")]
     [InlineData(NumberKind.Corporate, "12345", "a corporate number has 13 digits, this has 5")]
     [InlineData(NumberKind.ResidentRecordCode, "12345", "a resident record code has 11 digits, this has 5")]

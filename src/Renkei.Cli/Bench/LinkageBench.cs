@@ -39,18 +39,32 @@ public static class LinkageBench
         var command = new Command("linkage", "情報照会の往復と符号生成を測る / inquiry round trips and bulk code issuance") { postgres, seconds, warmup, concurrency, codes };
         command.SetAction(async (parse, ct) =>
         {
-            var result = await RunAsync(parse.GetValue(postgres), parse.GetValue(seconds), parse.GetValue(concurrency), parse.GetValue(codes), parse.GetValue(warmup));
+            // Registered before the run's folder and schemas are made: ended by the runtime, the finally blocks that remove
+            // them never ran, leaving keys, tokens and databases in TMPDIR (and schemas in the caller's database).
+            using var interrupt = new Interruption(ct);
+            Result result;
+            try
+            {
+                result = await RunAsync(parse.GetValue(postgres), parse.GetValue(seconds), parse.GetValue(concurrency), parse.GetValue(codes),
+                    parse.GetValue(warmup), interrupt.Token);
+            }
+            catch (Exception) when (interrupt.Requested)
+            {
+                Console.Error.WriteLine("中断しました。計測用のネットワークは削除します / interrupted: the benchmark's network is removed");
+                return Interruption.ExitCode;
+            }
             Console.WriteLine(JsonSerializer.Serialize(result, ServiceDefaults.Json));
             return 0;
         });
         return command;
     }
 
-    public sealed record Result(string Storage, int Concurrency, double Seconds, long Inquiries, double InquiriesPerSecond, double P50Ms, double P99Ms,
+    /// <summary>The figures; <see cref="Bench"/> comes first and names the benchmark, as every bench's last line does.</summary>
+    public sealed record Result(string Bench, string Storage, int Concurrency, double Seconds, long Inquiries, double InquiriesPerSecond, double P50Ms, double P99Ms,
         double BareP50Ms, double BareP99Ms, double BarePerSecond, double RatioP50, long Codes, double CodesPerSecond, int Cores,
         double CpuMsPerInquiry, double BareCpuMsPerCall, double LoadAverage, double InquiriesPerMessage);
 
-    public static async Task<Result> RunAsync(string? postgres, int seconds, int concurrency, int codeCount, int warmupSeconds = 10)
+    public static async Task<Result> RunAsync(string? postgres, int seconds, int concurrency, int codeCount, int warmupSeconds = 10, CancellationToken ct = default)
     {
         var folder = Path.Combine(Path.GetTempPath(), "renkei-bench-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(folder);
@@ -75,18 +89,19 @@ public static class LinkageBench
                 postgres, schemaPrefix: $"bench_{schemaSuffix}_");
             try
             {
+                ct.ThrowIfCancellationRequested();
                 Console.WriteLine("準備中 / arranging people, codes and copies…");
-                var people = await ArrangeAsync(registry.BaseAddress(), linkage, 64);
+                var people = await ArrangeAsync(registry.BaseAddress(), linkage, 64, ct);
                 var load = LoadAverage();
                 var relay = linkage.NodeServices!.GetRequiredService<Renkei.Node.Linkage.InquiryRelay>();
                 var before = default((long Messages, long Inquiries));
                 var (count, elapsed, latencies, inquiryCpu) = await MeasureAsync(concurrency, seconds, warmupSeconds, linkage.NodeUrl,
-                    LinkageSandbox.Token(linkage.NodeCallers, $"{LinkageSandbox.Bunkyo}-child-allowance"), people, linkage.Handler, () => before = relay.Sent);
+                    LinkageSandbox.Token(linkage.NodeCallers, $"{LinkageSandbox.Bunkyo}-child-allowance"), people, linkage.Handler, () => before = relay.Sent, ct);
                 var after = relay.Sent;
                 var perMessage = Math.Round((after.Inquiries - before.Inquiries) / (double)Math.Max(1, after.Messages - before.Messages), 1);
-                var (bareCount, bareElapsed, bareLatencies, bareCpu) = await MeasureBareAsync(concurrency, Math.Max(2, seconds / 2));
-                var (codes, codeSeconds) = IssueCodes(codeCount);
-                var result = new Result(postgres is null ? "sqlite" : "postgres", concurrency, Math.Round(elapsed, 2), count, Math.Round(count / elapsed),
+                var (bareCount, bareElapsed, bareLatencies, bareCpu) = await MeasureBareAsync(concurrency, Math.Max(2, seconds / 2), ct);
+                var (codes, codeSeconds) = IssueCodes(codeCount, ct);
+                var result = new Result("linkage", postgres is null ? "sqlite" : "postgres", concurrency, Math.Round(elapsed, 2), count, Math.Round(count / elapsed),
                     Percentile(latencies, 0.50), Percentile(latencies, 0.99), Percentile(bareLatencies, 0.50), Percentile(bareLatencies, 0.99),
                     Math.Round(bareCount / bareElapsed), Math.Round(Percentile(latencies, 0.50) / Percentile(bareLatencies, 0.50), 1),
                     codes, Math.Round(codes / codeSeconds), Environment.ProcessorCount,
@@ -120,7 +135,7 @@ public static class LinkageBench
         foreach (var schema in schemas) await c.ExecuteAsync($"DROP SCHEMA \"{schema}\" CASCADE");
     }
 
-    private static async Task<List<string>> ArrangeAsync(Uri registry, LinkageSandbox linkage, int count)
+    private static async Task<List<string>> ArrangeAsync(Uri registry, LinkageSandbox linkage, int count, CancellationToken ct)
     {
         using var clerk = LinkageSandbox.Client(registry, "bench-clerk");
         var people = new List<(string A, string B, string Number)>();
@@ -131,30 +146,32 @@ public static class LinkageBench
             {
                 kind = "birth", person = new { familyName = "性能", givenName = $"試験{i}", familyNameKana = "セイノウ", givenNameKana = "シケン", dateOfBirth = "2020-01-01", sex = "male" },
                 address = "千葉県柏市柏1丁目1番1号",
-            }, ServiceDefaults.Json);
-            var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+            }, ServiceDefaults.Json, ct);
+            var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(ct)).RootElement;
             people.Add(($"A-{run}-{i}", $"B-{run}-{i}", json.GetProperty("individualNumber").GetString()!));
         }
         await linkage.AddresseeSystemOf(LinkageSandbox.Kashiwa).IssueCodesAsync(people.Select(p => (p.A, p.Number)).ToList());
+        ct.ThrowIfCancellationRequested();
         await linkage.AddresseeSystemOf(LinkageSandbox.Bunkyo).IssueCodesAsync(people.Select(p => (p.B, p.Number)).ToList());
+        ct.ThrowIfCancellationRequested();
         using var tax = linkage.NodeClient($"{LinkageSandbox.Kashiwa}-copies");
         foreach (var p in people)
             (await tax.PutAsJsonAsync($"api/tenants/{LinkageSandbox.Kashiwa}/copies/{p.A}/local-tax", new
             {
                 schemaVersion = 1, content = new { fiscalYear = 2025, totalIncome = 3_000_000, taxableIncome = 2_000_000, municipalTax = 120_000, prefecturalTax = 80_000 },
-            }, ServiceDefaults.Json)).EnsureSuccessStatusCode();
+            }, ServiceDefaults.Json, ct)).EnsureSuccessStatusCode();
         return people.Select(p => p.B).ToList();
     }
 
     private static async Task<(long Count, double Seconds, List<double> Latencies, double CpuMs)> MeasureAsync(int concurrency, int seconds, int warmupSeconds,
-        Uri node, string token, List<string> people, HttpMessageHandler handler, Action measuring)
+        Uri node, string token, List<string> people, HttpMessageHandler handler, Action measuring, CancellationToken ct)
     {
         using var client = LinkageSandbox.Client(node, token, handler);
         async Task<bool> One(string addressee)
         {
             using var response = await client.PostAsJsonAsync($"api/tenants/{LinkageSandbox.Bunkyo}/inquiries",
-                new { addresseeNumber = addressee, affair = "child-allowance", provider = LinkageSandbox.Kashiwa, item = "local-tax" }, ServiceDefaults.Json);
-            var body = await response.Content.ReadAsStringAsync();
+                new { addresseeNumber = addressee, affair = "child-allowance", provider = LinkageSandbox.Kashiwa, item = "local-tax" }, ServiceDefaults.Json, ct);
+            var body = await response.Content.ReadAsStringAsync(ct);
             return response.IsSuccessStatusCode && body.Contains("\"provided\"");
         }
         for (var i = 0; i < 100; i++)
@@ -164,10 +181,10 @@ public static class LinkageBench
         if (warmupSeconds > 0)
         {
             Console.WriteLine($"慣らし運転 / warming up for {warmupSeconds} s…");
-            await LoadAsync(concurrency, warmupSeconds, Provided);
+            await LoadAsync(concurrency, warmupSeconds, Provided, ct);
         }
         measuring();
-        return await LoadAsync(concurrency, seconds, Provided);
+        return await LoadAsync(concurrency, seconds, Provided, ct);
 
         async Task Provided(int i)
         {
@@ -175,7 +192,7 @@ public static class LinkageBench
         }
     }
 
-    private static async Task<(long Count, double Seconds, List<double> Latencies, double CpuMs)> LoadAsync(int concurrency, int seconds, Func<int, Task> call)
+    private static async Task<(long Count, double Seconds, List<double> Latencies, double CpuMs)> LoadAsync(int concurrency, int seconds, Func<int, Task> call, CancellationToken ct)
     {
         var latencies = new List<double>[concurrency];
         long count = 0;
@@ -189,6 +206,7 @@ public static class LinkageBench
             var i = w;
             while (stop.Elapsed < until)
             {
+                ct.ThrowIfCancellationRequested();
                 var start = Stopwatch.GetTimestamp();
                 await call(i);
                 mine.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
@@ -201,7 +219,7 @@ public static class LinkageBench
     }
 
     /// <summary>Three minimal HTTP services forwarding a body of the same size: the floor any three-hop design pays.</summary>
-    private static async Task<(long Count, double Seconds, List<double> Latencies, double CpuMs)> MeasureBareAsync(int concurrency, int seconds)
+    private static async Task<(long Count, double Seconds, List<double> Latencies, double CpuMs)> MeasureBareAsync(int concurrency, int seconds, CancellationToken ct)
     {
         var apps = new List<WebApplication>();
         Uri? next = null;
@@ -231,9 +249,9 @@ public static class LinkageBench
             var payload = new string('x', 1200);
             return await LoadAsync(concurrency, seconds, async _ =>
             {
-                using var response = await caller.PostAsync("hop", new StringContent($"{{\"p\":\"{payload}\"}}", System.Text.Encoding.UTF8, "application/json"));
+                using var response = await caller.PostAsync("hop", new StringContent($"{{\"p\":\"{payload}\"}}", System.Text.Encoding.UTF8, "application/json"), ct);
                 response.EnsureSuccessStatusCode();
-            });
+            }, ct);
         }
         finally
         {
@@ -242,7 +260,7 @@ public static class LinkageBench
     }
 
     /// <summary>Bulk issuance as the core does it: one code per (agency, link key), on every core.</summary>
-    private static (long Codes, double Seconds) IssueCodes(int count)
+    private static (long Codes, double Seconds) IssueCodes(int count, CancellationToken ct)
     {
         var codes = new AgencyCodes(RandomNumberGenerator.GetBytes(64));
         var linkKeys = RandomNumberGenerator.GetBytes(32 * 4096);
@@ -251,7 +269,11 @@ public static class LinkageBench
         Parallel.For(0, Environment.ProcessorCount, worker =>
         {
             for (var i = worker; i < count; i += Environment.ProcessorCount)
+            {
+                // Checked every 4,096 codes: cheap beside the HMACs, and a stop within milliseconds.
+                if (i % 4096 < Environment.ProcessorCount) ct.ThrowIfCancellationRequested();
                 codes.Issue(LinkageSandbox.Kashiwa, linkKeys.AsSpan(i % 4096 * 32, 32));
+            }
         });
         return (count, stop.Elapsed.TotalSeconds);
     }

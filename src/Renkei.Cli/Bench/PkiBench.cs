@@ -33,22 +33,34 @@ public static class PkiBench
             { cards, seconds, concurrency, data };
         command.SetAction(async (parse, ct) =>
         {
+            var temporary = parse.GetValue(data) is null;
             var folder = parse.GetValue(data) ?? Path.Combine(Path.GetTempPath(), "renkei-bench-pki-" + Guid.NewGuid().ToString("N")[..8]);
+            // Registered before the folder is made: ended by the runtime, the finally below never ran and left the network's
+            // CA keys, tokens and databases in TMPDIR.
+            using var interrupt = new Interruption(ct);
             try
             {
-                return await RunAsync(folder, parse.GetValue(cards), parse.GetValue(seconds), parse.GetValue(concurrency));
+                return await RunAsync(folder, parse.GetValue(cards), parse.GetValue(seconds), parse.GetValue(concurrency), interrupt.Token);
+            }
+            catch (Exception) when (interrupt.Requested)
+            {
+                Console.Error.WriteLine(temporary
+                    ? "中断しました。計測用のネットワークは削除します / interrupted: the benchmark's network is removed"
+                    : "中断しました。計測用のネットワークは止めました / interrupted: the benchmark's network is stopped");
+                return Interruption.ExitCode;
             }
             finally
             {
-                if (parse.GetValue(data) is null) try { Directory.Delete(folder, true); } catch (IOException) { }
+                if (temporary) try { Directory.Delete(folder, true); } catch (IOException) { }
             }
         });
         return command;
     }
 
-    private static async Task<int> RunAsync(string folder, int cardCount, int seconds, int concurrency)
+    private static async Task<int> RunAsync(string folder, int cardCount, int seconds, int concurrency, CancellationToken ct)
     {
         await using var network = await SandboxNetwork.StartAsync(folder);
+        ct.ThrowIfCancellationRequested();
         // Trusts the network CA for the Registry's and the PKI API's HTTPS; OCSP is asked on the PKI's plain-HTTP port.
         var handler = Linkage.LinkageSandbox.TrustingHandler(network.Linkage!.NetworkCaPem);
         handler.MaxConnectionsPerServer = concurrency;
@@ -58,7 +70,7 @@ public static class PkiBench
 
         Console.Out.WriteLine($"住民を登録中 / registering {cardCount} residents …");
         var numbers = new string[cardCount];
-        await Parallel.ForAsync(0, cardCount, new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (i, ct) =>
+        await Parallel.ForAsync(0, cardCount, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = ct }, async (i, ct) =>
         {
             var response = await clerk.PostAsJsonAsync("api/municipalities/121002/events", new
             {
@@ -75,7 +87,7 @@ public static class PkiBench
         var authenticationRequest = keys.AuthenticationRequestPem;
         var issued = new CardIssued[cardCount];
         var watch = Stopwatch.StartNew();
-        await Parallel.ForAsync(0, cardCount, new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (i, ct) =>
+        await Parallel.ForAsync(0, cardCount, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = ct }, async (i, ct) =>
         {
             var response = await admin.PostAsJsonAsync("api/cards", new IssueCardRequest(numbers[i], signingRequest, authenticationRequest), ServiceDefaults.Json, ct);
             response.EnsureSuccessStatusCode();
@@ -93,18 +105,18 @@ public static class PkiBench
             return generator.Generate().GetEncoded();
         }).ToArray();
         using var anonymous = Client(handler, new Uri(network.PkiEntry.Url), null);
-        var ocsp = await MeasureAsync("OCSP", seconds, concurrency, ocspBodies, async body =>
+        var ocsp = await MeasureAsync("OCSP", seconds, concurrency, ocspBodies, ct, async body =>
         {
             var content = new ByteArrayContent(body);
             content.Headers.ContentType = new MediaTypeHeaderValue("application/ocsp-request");
-            using var response = await anonymous.PostAsync("ocsp", content);
+            using var response = await anonymous.PostAsync("ocsp", content, ct);
             var bytes = await response.Content.ReadAsByteArrayAsync();
             return response.IsSuccessStatusCode && bytes.Length > 100;
         });
         Console.Out.WriteLine($"OCSP応答 / OCSP responses: {ocsp:F0}/s");
 
         // Authentication: challenges signed in advance with the cards' authentication key.
-        var registered = await admin.PostAsJsonAsync("api/verifiers", new RegisterVerifierRequest("性能試験", "government"), ServiceDefaults.Json);
+        var registered = await admin.PostAsJsonAsync("api/verifiers", new RegisterVerifierRequest("性能試験", "government"), ServiceDefaults.Json, ct);
         var verifierToken = (await registered.Content.ReadFromJsonAsync<VerifierRegistered>(ServiceDefaults.Json))!.Token;
         using var verifier = Client(handler, network.PkiUrl, verifierToken);
         var authBodies = issued.Select(card =>
@@ -113,11 +125,11 @@ public static class PkiBench
             var signature = keys.Authentication.SignData(challenge, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
             return JsonSerializer.SerializeToUtf8Bytes(new AuthenticationRequest(Convert.ToBase64String(challenge), Convert.ToBase64String(signature), card.AuthenticationCertificate), ServiceDefaults.Json);
         }).ToArray();
-        var auth = await MeasureAsync("authentication", seconds, concurrency, authBodies, async body =>
+        var auth = await MeasureAsync("authentication", seconds, concurrency, authBodies, ct, async body =>
         {
             var content = new ByteArrayContent(body);
             content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-            using var response = await verifier.PostAsync("api/verify/authentication", content);
+            using var response = await verifier.PostAsync("api/verify/authentication", content, ct);
             var text = await response.Content.ReadAsStringAsync();
             return response.IsSuccessStatusCode && text.Contains("\"valid\":true", StringComparison.Ordinal);
         });
@@ -138,7 +150,7 @@ public static class PkiBench
     }
 
     /// <summary>Requests per second of <paramref name="call"/> over <paramref name="bodies"/>, after a one-second warm-up; every answer must be right.</summary>
-    private static async Task<double> MeasureAsync(string name, int seconds, int concurrency, byte[][] bodies, Func<byte[], Task<bool>> call)
+    private static async Task<double> MeasureAsync(string name, int seconds, int concurrency, byte[][] bodies, CancellationToken ct, Func<byte[], Task<bool>> call)
     {
         async Task<long> Run(TimeSpan duration, int offset)
         {
@@ -149,6 +161,7 @@ public static class PkiBench
                 var i = w + offset;
                 while (Stopwatch.GetTimestamp() < until)
                 {
+                    ct.ThrowIfCancellationRequested();
                     if (!await call(bodies[i++ % bodies.Length])) throw new InvalidOperationException($"{name}: a wrong answer");
                     done++;
                 }

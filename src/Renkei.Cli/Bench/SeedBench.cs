@@ -17,9 +17,9 @@ public static class SeedBench
     public static Command Create()
     {
         var residents = new Option<long>("--residents") { Description = "住民の数 / residents to seed", DefaultValueFactory = _ => 100_000 }.Between(1, 100_000_000);
-        var batch = new Option<int>("--batch") { Description = "1トランザクションの人数 / residents per transaction", DefaultValueFactory = _ => 10_000 }
+        var batch = new Option<int>("--batch") { Description = "トランザクションごとの人数 / residents per transaction", DefaultValueFactory = _ => 10_000 }
             .Between(1, int.MaxValue);
-        var storage = new RegistryStorage();
+        var storage = new RegistryStorage("実行後に消す一時ファイル", "a temporary file, removed after the run");
         var command = new Command("seed", "架空住民の登録速度 / residents per second seeded into a fresh register") { residents, batch };
         storage.AddTo(command);
         command.SetAction(async (parse, ct) =>
@@ -42,7 +42,7 @@ public static class SeedBench
             Console.Out.WriteLine($"{name}: {result.Residents:N0} 人 / residents in {result.Elapsed.TotalSeconds:F2} s = {result.ResidentsPerSecond:N0}/s");
             Console.Out.WriteLine(JsonSerializer.Serialize(new
             {
-                benchmark = "seed", storage = name, residents = result.Residents, households = result.Households,
+                bench = "seed", storage = name, residents = result.Residents, households = result.Households,
                 seconds = Math.Round(result.Elapsed.TotalSeconds, 3), residentsPerSecond = Math.Round(result.ResidentsPerSecond),
             }));
             return 0;

@@ -68,7 +68,7 @@ public static class CardCommands
             using var keys = IndividualNumberCard.Keys.Create();
             using var stop = new Interruption(ct);
             PkiConnection pki;
-            try { pki = await PkiConnection.OpenAsync(parse.GetValue(data)!).WaitAsync(stop.Token); }
+            try { pki = await PkiConnection.OpenAsync(parse.GetValue(data)!, stop.Token).WaitAsync(stop.Token); }
             catch (OperationCanceledException) when (stop.Requested)
             {
                 Console.Error.WriteLine("中断しました。カードは交付していません / interrupted; no card was issued");
@@ -100,14 +100,14 @@ public static class CardCommands
     private static Command Show()
     {
         var card = CardOption();
-        var pin = new Option<string>("--pin") { Description = "券面事項入力補助用暗証番号（数字4桁）/ the input-assist PIN", Required = true };
+        var pin = new Option<string>("--pin") { Description = "券面事項入力補助用暗証番号（数字4桁）/ the input-assist PIN (4 digits)", Required = true };
         var reveal = new Option<bool>("--reveal") { Description = "個人番号を伏せずに表示する / print the Individual Number unmasked" };
         var command = new Command("show", "券面事項と入力補助情報を表示する / show the card face and, with the PIN, the input-assist data") { card, pin, reveal };
         command.SetAction(parse =>
         {
             if (OpenCard(parse.GetValue(card)!, out var cardError) is not { } token) return Fail(cardError!);
             var (data, check) = token.ReadInputAssist(parse.GetValue(pin)!);
-            if (data is null) return Fail(check.Message);
+            if (data is null) return Fail(Refusal(CardPin.InputAssist, check));
             var number = IndividualNumber.TryParse(data.IndividualNumber, out var n, out _) ? (parse.GetValue(reveal) ? n.Format() : n.Masked) : "?";
             Console.Out.WriteLine($"""
                 個人番号カード / Individual Number Card {token.CardId}
@@ -128,8 +128,8 @@ public static class CardCommands
     {
         var card = CardOption();
         var password = PasswordOption();
-        var file = new Argument<string>("FILE") { Description = "署名する文書 / the document to sign (writes FILE.p7s)" };
-        var command = new Command("sign", "文書に署名する（CMS, 署名用電子証明書付き）/ sign a document: writes FILE.p7s, detached CMS with the signing certificate")
+        var file = new Argument<string>("FILE") { Description = "署名する文書（FILE.p7s を書き出す）/ the document to sign (writes FILE.p7s)" };
+        var command = new Command("sign", "文書に署名する（FILE.p7s に、署名用電子証明書付きの分離CMS署名を書き出す）/ sign a document: writes FILE.p7s, detached CMS with the signing certificate")
             { card, password, file };
         command.SetAction(async (parse, ct) =>
         {
@@ -140,7 +140,7 @@ public static class CardCommands
             if (OutputFile.Problem(path + ".p7s") is { } unwritable) return Fail(unwritable);
             if (OpenCard(parse.GetValue(card)!, out var cardError) is not { } token) return Fail(cardError!);
             var (cms, check) = token.Sign(parse.GetValue(password)!, await File.ReadAllBytesAsync(path, ct));
-            if (cms is null) return Fail(check.Message);
+            if (cms is null) return Fail(Refusal(CardPin.Signing, check));
             await File.WriteAllBytesAsync(path + ".p7s", cms, ct);
             Console.Out.WriteLine($"署名しました / signed: {path}.p7s");
             return 0;
@@ -163,7 +163,7 @@ public static class CardCommands
             if (bytes.Length < 16) return Fail("チャレンジは16バイト以上です / the challenge must be at least 16 bytes");
             if (OpenCard(parse.GetValue(card)!, out var cardError) is not { } token) return Fail(cardError!);
             var (signature, check) = token.Authenticate(parse.GetValue(pin)!, bytes);
-            if (signature is null) return Fail(check.Message);
+            if (signature is null) return Fail(Refusal(CardPin.Authentication, check));
             Console.Out.WriteLine(JsonSerializer.Serialize(new
             {
                 challenge = Convert.ToBase64String(bytes),
@@ -188,7 +188,8 @@ public static class CardCommands
             try { Directory.CreateDirectory(folder); }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                return Fail($"フォルダを作れません / cannot make the folder {parse.GetValue(output)}: {e.Message}");
+                var (japanese, english) = IoText.Reason(e);
+                return Fail($"フォルダ {parse.GetValue(output)} を作れません（{japanese}）/ cannot make the folder {parse.GetValue(output)}: {english}");
             }
             string[] names = ["signing.pem", "authentication.pem", "signing-chain.pem", "authentication-chain.pem"];
             // All four are checked before any is written, so that a failure leaves no half of them.
@@ -223,7 +224,7 @@ public static class CardCommands
         var password = new Option<string?>("--signing-password") { Description = "新しい署名用パスワード（英大文字・数字6〜16桁）/ new signing password (6–16 capital letters and digits)" };
         var assist = new Option<string?>("--input-assist-pin") { Description = "新しい券面事項入力補助用暗証番号（数字4桁）/ new input-assist PIN (4 digits)" };
         var command = new Command("reset-pin",
-            "市区町村の窓口で暗証番号を初期化しロックを解除する（住基で所持者本人と確かめた後、指定した暗証番号を設定し直す）/ "
+            "市区町村の窓口で暗証番号を初期化しロックを解除する（住基で所持者本人と確かめた後、指定した暗証番号を設定し直す。一つ以上）/ "
             + "reset PINs at the municipality, which unlocks them: once the Registry confirms the holder, sets each PIN given (at least one)")
             { data, card, number, pin, password, assist };
         command.SetAction(async (parse, ct) =>
@@ -243,7 +244,7 @@ public static class CardCommands
             var token = OpenCard(parse.GetValue(card)!, out var error);
             if (token is null) return Fail(error!);
 
-            await using var pki = await PkiConnection.OpenAsync(parse.GetValue(data)!);
+            await using var pki = await PkiConnection.OpenAsync(parse.GetValue(data)!, ct);
             var response = await pki.Http.PostAsJsonAsync($"api/cards/{Uri.EscapeDataString(token.CardId)}/pin-reset",
                 new PinResetRequest(n.Digits, token.RecoveryBlob), ServiceDefaults.Json, ct);
             var body = await response.Content.ReadAsStringAsync(ct);
@@ -270,6 +271,26 @@ public static class CardCommands
         CardPin.Signing => "署名用 / signing",
         _ => "券面事項入力補助用 / input assist",
     };
+
+    /// <summary>
+    /// Why the card refused a try, naming the secret tried as the card's holder knows it: the signing password is not a PIN,
+    /// and the card has two PINs. (PinCheck.Message says "PIN" of all three.)
+    /// </summary>
+    internal static string Refusal(CardPin pin, PinCheck check)
+    {
+        var (japanese, english) = pin switch
+        {
+            CardPin.Signing => ("署名用パスワード", "signing password"),
+            CardPin.Authentication => ("利用者証明用暗証番号", "authentication PIN"),
+            _ => ("券面事項入力補助用暗証番号", "input-assist PIN"),
+        };
+        if (check.WrongFormat)
+            return pin == CardPin.Signing
+                ? "署名用パスワードは英大文字と数字の6〜16桁です / the signing password is 6–16 capital letters and digits"
+                : $"{japanese}は数字4桁です / the {english} is 4 digits";
+        if (check.Locked) return $"{japanese}はロックされています。市区町村の窓口で初期化してください / the {english} is locked; have it reset at the municipality";
+        return $"{japanese}が違います（残り{check.TriesLeft}回）/ wrong {english} ({check.TriesLeft} {(check.TriesLeft == 1 ? "try" : "tries")} left)";
+    }
 
     /// <summary>Opens a card file, or says in both languages why it cannot.</summary>
     private static IndividualNumberCard? OpenCard(string path, out string? error)

@@ -28,7 +28,7 @@ public static class CopyImportCommand
         var agency = new Option<string>("--agency") { Description = "機関ID（地方公共団体コード等）/ the agency id", Required = true };
         var file = new Option<FileInfo>("--file")
         {
-            Description = "JSON Lines（1行に {addresseeNumber, item, schemaVersion, content, withheld}）または CSV（見出し行 addresseeNumber,item,schemaVersion,content[,withheld]、content は JSON）、UTF-8で"
+            Description = "JSON Lines（各行に {addresseeNumber, item, schemaVersion, content, withheld}）または CSV（見出し行 addresseeNumber,item,schemaVersion,content[,withheld]、content は JSON）、UTF-8で"
                 + " / JSON Lines (one {addresseeNumber, item, schemaVersion, content, withheld} per line) or CSV (header addresseeNumber,item,schemaVersion,content[,withheld]; content is JSON), in UTF-8",
             Required = true,
         };
@@ -44,9 +44,9 @@ public static class CopyImportCommand
         command.SetAction(async (parse, ct) =>
         {
             var path = parse.GetValue(file)!;
-            if (!path.Exists) { Console.Error.WriteLine($"ファイルがありません / no such file: {path.Name}"); return 2; }
+            if (!path.Exists) return NodeCommands.NoFile(path);
             var csv = (parse.GetValue(format) ?? (path.Extension.Equals(".csv", StringComparison.OrdinalIgnoreCase) ? "csv" : "jsonl")) == "csv";
-            if (await NodeCommands.ReadTextAsync(path, ct) is not { } text) return 2;
+            if (await NodeCommands.ReadTextAsync(path, ct) is not { } text) return 1;
             if (string.IsNullOrWhiteSpace(text)) return NodeCommands.EmptyFile(path, null);
             var (rows, bad) = csv ? ReadCsv(text) : ReadJsonLines(text);
             if (rows.Count == 0 && bad.Count == 0) return NodeCommands.EmptyFile(path, "見出し行のほかに行がありません / it has a header and no rows");
@@ -60,13 +60,13 @@ public static class CopyImportCommand
             var agencyId = parse.GetValue(agency)!;
 
             using var stop = new Interruption(ct);
-            var (linkage, own) = await NodeCommands.ConnectAsync(Path.GetFullPath(parse.GetValue(data)!));
+            var (linkage, own) = await NodeCommands.ConnectAsync(Path.GetFullPath(parse.GetValue(data)!), stop.Token);
             try
             {
                 if (linkage.NodeCallers.FirstOrDefault(c => c.Name == $"{agencyId}-copies") is not { } caller)
                 {
                     Console.Error.WriteLine($"この中間サーバーにその機関はありません / no such agency on this node: {agencyId}");
-                    return 2;
+                    return 1;
                 }
                 using var client = LinkageSandbox.Client(linkage.NodeUrl, caller.Token, linkage.Handler);
                 var sent = await CommandProgress.RunAsync("副本 / copies", rows.Count, report => SendAsync(client, agencyId, rows, report, stop.Token));

@@ -26,9 +26,14 @@ public static class DemoCommand
             try
             {
                 // Inside the try: a network still starting (network.json half there, a service not yet answering) is a
-                // one-line failure like any other, not a stack trace.
-                (var linkage, own) = await NodeCommands.ConnectAsync(folder);
+                // one-line failure like any other, not a stack trace; one whose lock is held is waited for.
+                (var linkage, own) = await NodeCommands.ConnectAsync(folder, ct);
                 return await PlayAsync(linkage, folder) ? 0 : 1;
+            }
+            catch (NetworkUnavailableException e)
+            {
+                Console.Error.WriteLine(e.Message); // a whole line already: the folder, why, and what to do
+                return 1;
             }
             catch (Exception e) when (e is HttpRequestException or InvalidOperationException or JsonException or IOException)
             {
@@ -75,21 +80,23 @@ public static class DemoCommand
         using var clerkA = LinkageSandbox.Client(n.RegistryUrl, SandboxCallers.TokenOf(folder, $"clerk-{A}"), n.Handler);
         using var clerkB = LinkageSandbox.Client(n.RegistryUrl, SandboxCallers.TokenOf(folder, $"clerk-{B}"), n.Handler);
 
-        // 1. The family lives in Kashiwa: a parent and a child.
+        // 1. The family lives in Kashiwa: a parent, who heads the household, and a child (子) in it.
         var parent = await Json(await clerkA.PostAsJsonAsync($"api/municipalities/{A}/events", new
         {
             kind = "birth", occurredOn = "1990-06-01", person = new { familyName = "転居", givenName = "花子", familyNameKana = "テンキョ", givenNameKana = "ハナコ", dateOfBirth = "1990-06-01", sex = "female" },
             address = "千葉県柏市柏1丁目1番1号",
         }, ServiceDefaults.Json));
-        var child = await Json(await clerkA.PostAsJsonAsync($"api/municipalities/{A}/events", new
+        // Born into the parent's household (at its address): without householdId the child started a household of its own and headed it.
+        var child = parent is null ? null : await Json(await clerkA.PostAsJsonAsync($"api/municipalities/{A}/events", new
         {
             kind = "birth", person = new { familyName = "転居", givenName = "小太郎", familyNameKana = "テンキョ", givenNameKana = "コタロウ", dateOfBirth = "2022-03-03", sex = "male" },
-            address = "千葉県柏市柏1丁目1番1号",
+            householdId = parent.Value.GetProperty("householdId").GetString(), relationship = "子",
         }, ServiceDefaults.Json));
-        Step("柏市に親子が住んでいます / a parent and child live in Kashiwa (city A)", parent is not null && child is not null);
+        Step("柏市に親子が一つの世帯で住んでいます / a parent and child live in Kashiwa (city A), one household", parent is not null && child is not null);
         if (parent is null || child is null) return false;
         var parentNumber = parent.Value.GetProperty("individualNumber").GetString()!;
         var parentId = parent.Value.GetProperty("residentId").GetString()!;
+        var childId = child.Value.GetProperty("residentId").GetString()!;
 
         // 2. Kashiwa's addressee system obtains its codes; its tax system registers last year's income as a copy.
         var codesA = await n.AddresseeSystemOf(A).IssueCodesAsync([($"A-{run}-1", parentNumber)]);
@@ -102,10 +109,16 @@ public static class DemoCommand
         }, ServiceDefaults.Json);
         Step("柏市が前年の所得を副本として登録しました / Kashiwa registered last year's income as a copy", copy.IsSuccessStatusCode);
 
-        // 3. The family moves to Bunkyo.
-        var moveOut = await clerkA.PostAsJsonAsync($"api/municipalities/{A}/events", new { kind = "move-out", residentId = parentId, destination = B }, ServiceDefaults.Json);
-        var moveIn = await clerkB.PostAsJsonAsync($"api/municipalities/{B}/events", new { kind = "move-in", residentId = parentId, address = "東京都文京区春日1丁目16番21号" }, ServiceDefaults.Json);
-        Step("文京区へ転入しました / the family moved to Bunkyo (city B)", moveOut.IsSuccessStatusCode && moveIn.IsSuccessStatusCode);
+        // 3. The whole family moves to Bunkyo. The register moves people, not households: each member moves out of Kashiwa; in
+        // Bunkyo the parent's move-in starts the new household, which the parent heads, and the child's joins it as 子.
+        var movedOut = true;
+        foreach (var member in new[] { parentId, childId })
+            movedOut &= await Json(await clerkA.PostAsJsonAsync($"api/municipalities/{A}/events", new { kind = "move-out", residentId = member, destination = B }, ServiceDefaults.Json)) is not null;
+        var parentIn = movedOut ? await Json(await clerkB.PostAsJsonAsync($"api/municipalities/{B}/events",
+            new { kind = "move-in", residentId = parentId, address = "東京都文京区春日1丁目16番21号" }, ServiceDefaults.Json)) : null;
+        var childIn = parentIn is null ? null : await Json(await clerkB.PostAsJsonAsync($"api/municipalities/{B}/events",
+            new { kind = "move-in", residentId = childId, householdId = parentIn.Value.GetProperty("householdId").GetString(), relationship = "子" }, ServiceDefaults.Json));
+        Step("家族（親と子の一世帯）で文京区へ転入しました / the family, parent and child in one household, moved to Bunkyo (city B)", childIn is not null);
         var codesB = await n.AddresseeSystemOf(B).IssueCodesAsync([($"B-{run}-1", parentNumber)]);
         Step($"文京区の符号を取得しました / Bunkyo obtained its own code ({codesB.Delivered}/1), unlinkable to Kashiwa's", codesB.Delivered == 1);
 

@@ -24,13 +24,13 @@ public static class InquireBatchCommand
         var item = new Option<string>("--item") { Description = "特定個人情報の項目（例 local-tax）/ the information item, e.g. local-tax", Required = true };
         var notBefore = new Option<string?>("--not-before")
         {
-            Description = "この日時より古い副本は不要（日付のみは日本時間0時）/ copies older than this are not wanted (a date alone is midnight Japan time)",
+            Description = "この日時より古い副本は不要（日付のみは日本時間0時）/ copies older than this are not wanted (a date alone is 0:00 Japan time)",
         };
         var caller = new Option<string?>("--caller")
         {
             Description = "DIR/node/callers.json の呼出元名（既定は 機関ID-事務）/ the caller's name in DIR/node/callers.json (default: AGENCY-AFFAIR)",
         };
-        var file = new Option<FileInfo>("--file") { Description = "1行に1つの宛名番号 / one addressee number per line", Required = true };
+        var file = new Option<FileInfo>("--file") { Description = "宛名番号を各行に一つ / one addressee number per line", Required = true };
         var output = new Option<FileInfo?>("--out") { Description = "結果の JSON Lines の出力先（既定は標準出力）/ where the results go as JSON Lines (default: standard output)" };
         var command = new Command("inquire-batch", "宛名番号の一覧で一括照会し、結果を JSON Lines で出力する / submit a batch inquiry for a list of addressee numbers and write the results as JSON Lines")
         {
@@ -39,17 +39,17 @@ public static class InquireBatchCommand
         command.SetAction(async (parse, ct) =>
         {
             var path = parse.GetValue(file)!;
-            if (!path.Exists) { Console.Error.WriteLine($"ファイルがありません / no such file: {path.Name}"); return 2; }
+            if (!path.Exists) return NodeCommands.NoFile(path);
             // Before any inquiry is made: each one is recorded at three parties, and results that cannot be written are lost.
             if (parse.GetValue(output) is { } outFile && OutputFile.Problem(outFile.FullName) is { } unwritable)
             {
                 Console.Error.WriteLine($"--out: {unwritable}");
-                return 2;
+                return 1;
             }
             DateTimeOffset? since = null;
             if (parse.GetValue(notBefore) is { } text)
             {
-                if (!TryParseTime(text, out var t)) { Console.Error.WriteLine($"日時が読めません / --not-before is not a date or time: {text}"); return 2; }
+                if (!TryParseTime(text, out var t)) { Console.Error.WriteLine($"日時が読めません / --not-before is not a date or time: {text}"); return 1; }
                 since = t;
             }
             var (numbers, bad) = ReadList(await File.ReadAllLinesAsync(path.FullName, ct));
@@ -60,7 +60,7 @@ public static class InquireBatchCommand
             var agencyId = parse.GetValue(agency)!;
             var callerName = parse.GetValue(caller) ?? $"{agencyId}-{parse.GetValue(affair)}";
             using var stop = new Interruption(ct);
-            var (linkage, own) = await NodeCommands.ConnectAsync(Path.GetFullPath(parse.GetValue(data)!));
+            var (linkage, own) = await NodeCommands.ConnectAsync(Path.GetFullPath(parse.GetValue(data)!), stop.Token);
             Uri? location = null;
             long written = 0;
             try
@@ -68,7 +68,7 @@ public static class InquireBatchCommand
                 if (linkage.NodeCallers.FirstOrDefault(c => c.Name == callerName) is not { } found)
                 {
                     Console.Error.WriteLine($"呼出元がありません / no caller '{callerName}' in node/callers.json (is {agencyId} hosted here, and is --affair right?)");
-                    return 2;
+                    return 1;
                 }
                 using var client = LinkageSandbox.Client(linkage.NodeUrl, found.Token, linkage.Handler);
                 using var submitted = await client.PostAsJsonAsync($"api/tenants/{agencyId}/inquiry-batches", new
@@ -89,9 +89,12 @@ public static class InquireBatchCommand
                 var status = await CommandProgress.RunAsync("照会 / inquiries", numbers.Count,
                     report => FollowAsync(client, location, results, report, () => written++, stop.Token));
                 await results.FlushAsync(CancellationToken.None);
-                var counts = status.GetProperty("counts").EnumerateObject().Select(c => $"{c.Name}: {c.Value.GetInt32():N0}");
-                Console.Error.WriteLine($"完了 / done: {string.Join(", ", counts)}{(bad.Count > 0 ? $"; 不正な行 / bad lines: {bad.Count:N0}" : "")}");
-                return bad.Count == 0 ? 0 : 1;
+                var counts = status.GetProperty("counts").EnumerateObject().ToDictionary(c => c.Name, c => c.Value.GetInt32());
+                Console.Error.WriteLine($"完了 / done: {string.Join(", ", counts.Select(c => $"{c.Key}: {c.Value:N0}"))}{(bad.Count > 0 ? $"; 不正な行 / bad lines: {bad.Count:N0}" : "")}");
+                // Every person answered by the provider (provided, no data, a copy older than asked) is a success; an error or a
+                // refusal for anyone is a failure, as issue-codes fails for a person the Registry does not know.
+                var failed = counts.Where(c => c.Key is not ("provided" or "no-data" or "copy-older-than-asked")).Sum(c => c.Value);
+                return bad.Count == 0 && failed == 0 ? 0 : 1;
             }
             catch (HttpRequestException e)
             {

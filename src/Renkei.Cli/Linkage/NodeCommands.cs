@@ -25,8 +25,8 @@ public static class NodeCommands
         {
             var folder = Path.GetFullPath(parse.GetValue(data)!);
             var path = parse.GetValue(file)!;
-            if (!path.Exists) { Console.Error.WriteLine($"ファイルがありません / no such file: {path.Name}"); return 2; }
-            if (await ReadTextAsync(path, ct) is not { } text) return 2;
+            if (!path.Exists) return NoFile(path);
+            if (await ReadTextAsync(path, ct) is not { } text) return 1;
             if (string.IsNullOrWhiteSpace(text)) return EmptyFile(path, null);
             // RFC 4180, as spreadsheets export it (quoted fields too); the number is never echoed, only the line and what is wrong.
             var bad = new List<(int Line, string Reason)>();
@@ -59,7 +59,7 @@ public static class NodeCommands
                 return 1;
             }
             using var stop = new Interruption(ct);
-            var (linkage, own) = await ConnectAsync(folder);
+            var (linkage, own) = await ConnectAsync(folder, stop.Token);
             long done = 0;
             try
             {
@@ -72,7 +72,7 @@ public static class NodeCommands
                     Report();
                     Console.Error.WriteLine($"この中間サーバーにその機関はありません / no such agency on this node: {agencyId}; "
                         + $"登録されている機関 / agencies hosted: {string.Join(", ", known)}");
-                    return 2;
+                    return 1;
                 }
                 var system = linkage.AddresseeSystemOf(agencyId);
                 var result = await CommandProgress.RunAsync("符号 / codes", people.Count,
@@ -107,13 +107,20 @@ public static class NodeCommands
     }
 
     /// <summary>
-    /// An input file with nothing to do is refused (exit 2, as for a missing file) rather than "done" with nothing done:
+    /// An input file with nothing to do is refused (exit 1, as every failure) rather than "done" with nothing done:
     /// an empty export is more often a mistake upstream than a wish.
     /// </summary>
     internal static int EmptyFile(FileInfo path, string? detail)
     {
-        Console.Error.WriteLine($"ファイルが空です / the file is empty: {path.Name}{(detail is null ? "" : $" ({detail})")}");
-        return 2;
+        Console.Error.WriteLine($"ファイルが空です / the file is empty: {path.FullName}{(detail is null ? "" : $" ({detail})")}");
+        return 1;
+    }
+
+    /// <summary>A missing input file, named by its full path as the other commands name theirs (a relative name says little in a script's log).</summary>
+    internal static int NoFile(FileInfo path)
+    {
+        Console.Error.WriteLine($"ファイルがありません / no such file: {path.FullName}");
+        return 1;
     }
 
     /// <summary>
@@ -129,7 +136,7 @@ public static class NodeCommands
             try { return new UnicodeEncoding(bigEndian: bytes[0] == 0xFE, byteOrderMark: false, throwOnInvalidBytes: true).GetString(bytes, 2, bytes.Length - 2); }
             catch (DecoderFallbackException)
             {
-                Console.Error.WriteLine($"ファイルをUTF-16として読めません。UTF-8で保存し直してください / the file is not valid UTF-16: save it as UTF-8 and try again: {path.Name}");
+                Console.Error.WriteLine($"ファイルをUTF-16として読めません。UTF-8で保存し直してください / the file is not valid UTF-16: save it as UTF-8 and try again: {path.FullName}");
                 return null;
             }
         }
@@ -141,7 +148,7 @@ public static class NodeCommands
         var before = text[..at];
         var line = 1 + before.Count((byte)'\n') + before.Count((byte)'\r') - before.Count("\r\n"u8);
         Console.Error.WriteLine($"ファイルがUTF-8ではありません（{line}行目）。Shift_JISなどで保存されていれば、UTF-8で保存し直してください / "
-            + $"the file is not UTF-8 (line {line}): if it was saved as Shift_JIS or the like, save it as UTF-8 and try again: {path.Name}");
+            + $"the file is not UTF-8 (line {line}): if it was saved as Shift_JIS or the like, save it as UTF-8 and try again: {path.FullName}");
         return null;
     }
 
@@ -159,41 +166,15 @@ public static class NodeCommands
         return Renkei.Registry.Identity.BasicFourSearch.Parse(query, []) is null ? null : new AddresseeSystem.Person(parts[0], null, query);
     }
 
-    /// <summary>The Core and Node of the network running in <paramref name="folder"/>, or of one started for this command (then disposed by the caller).</summary>
-    public static async Task<(LinkageSandbox Linkage, SandboxNetwork? Own)> ConnectAsync(string folder)
+    /// <summary>
+    /// The Core and Node of the network running in <paramref name="folder"/>, waiting for one still starting there, or of one
+    /// started for this command (then disposed by the caller); <see cref="NetworkUnavailableException"/> when neither can be had.
+    /// </summary>
+    public static async Task<(LinkageSandbox Linkage, SandboxNetwork? Own)> ConnectAsync(string folder, CancellationToken ct = default)
     {
-        if (await AttachAsync(folder) is { } attached) return (attached, null);
-        // A network starting in the folder (its lock held, its network.json not yet written) is waited for, not raced.
-        if (Starting(folder))
-        {
-            Console.Error.WriteLine($"{folder} のネットワークが起動中です。待っています / the network in {folder} is starting: waiting for it");
-            for (var i = 0; i < 240 && Starting(folder); i++)
-            {
-                await Task.Delay(500);
-                if (await AttachAsync(folder) is { } started) return (started, null);
-            }
-        }
-        // Said on standard error, which the commands' own output (JSON Lines, CSV) does not share; a mistyped --data shows here.
-        Console.Error.WriteLine($"{folder} で動いているネットワークがないため、このコマンドのために起動します（終われば止めます）/ " +
-            $"no network is running in {folder}: starting one for this command, until it ends");
-        var own = await SandboxNetwork.StartAsync(folder, 0);
-        return (own.Linkage!, own);
-    }
-
-    private static async Task<LinkageSandbox?> AttachAsync(string folder) =>
-        await NetworkFile.FindRunningAsync(folder) is { } running && running.Services.TryGetValue("core", out var core) && running.Services.TryGetValue("node", out var node)
-            ? LinkageSandbox.Attach(folder, new Uri(running.Services["registry"].Url), new Uri(core.Url), new Uri(node.Url), SandboxCallers.TokenOf(folder, "link-keys"))
-            : null;
-
-    /// <summary>Another process holds the folder's network lock: a network is starting (or running) there.</summary>
-    private static bool Starting(string folder)
-    {
-        if (!File.Exists(Path.Combine(folder, "network.lock"))) return false;
-        try
-        {
-            using var free = Renkei.Hosting.FileLock.Take(Path.Combine(folder, "network.lock"), TimeSpan.Zero);
-            return false;
-        }
-        catch (IOException) { return true; }
+        var (running, own) = await NetworkAccess.UseAsync(folder, f => f.Services.ContainsKey("core") && f.Services.ContainsKey("node"), announceStart: true, ct);
+        if (own is not null) return (own.Linkage!, own);
+        return (LinkageSandbox.Attach(folder, new Uri(running!.Services["registry"].Url), new Uri(running.Services["core"].Url), new Uri(running.Services["node"].Url),
+            SandboxCallers.TokenOf(folder, "link-keys")), null);
     }
 }

@@ -139,7 +139,7 @@ public sealed class SandboxNetwork : IAsyncDisposable
         try { return FileLock.Take(Path.Combine(dataFolder, "network.lock"), TimeSpan.Zero); }
         catch (IOException e) when (e is not (FileNotFoundException or DirectoryNotFoundException))
         {
-            throw new IOException($"{dataFolder} では別のネットワークが起動中か動いています。それを止めるか、別の --data を指定してください / " +
+            throw new NetworkUnavailableException($"{dataFolder} では別のネットワークが起動中か動いています。それを止めるか、別の --data を指定してください / " +
                 $"another network is starting or running on {dataFolder}: stop it or choose another --data", e);
         }
     }

@@ -11,7 +11,7 @@ public static class UpCommand
     {
         var data = new Option<string>("--data")
         {
-            Description = "データフォルダ / the data folder (one folder per service, network.json)",
+            Description = "データフォルダ（サービスごとのフォルダと network.json）/ the data folder (one folder per service, network.json)",
             DefaultValueFactory = _ => "data",
         };
         RefuseFiles(data);
@@ -78,7 +78,7 @@ public static class UpCommand
                 // A port taken between the check and the start, one not ours to listen on, a data folder that cannot be written
                 // (a read-only database too), another network starting on the same folder, network CA files that cannot be
                 // used (a damaged revocation list says how to restore it), or a damaged key file (it names itself).
-                Console.Error.WriteLine($"サービスを起動できません / cannot start the services: {e.Message}");
+                Console.Error.WriteLine(NetworkAccess.StartFailure(e));
                 return 1;
             }
             await using var _ = network;

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Renkei.Hosting;
 using Renkei.Numbers;
 
 namespace Renkei.Cli.Numbers;
@@ -26,7 +27,7 @@ public static class NumberCommands
                 if (token.Value.StartsWith('-') && token.Value.Any(char.IsAsciiLetter))
                     result.AddError($"不明なオプションです: {token.Value} / unknown option: {token.Value}");
         });
-        var command = new Command("check", "番号の検査用数字を確かめる / check numbers; exits 0 only if all are valid") { kind, numbers };
+        var command = new Command("check", "番号の検査用数字を確かめる（すべて有効なときだけ終了コード0）/ check numbers; exits 0 only if all are valid") { kind, numbers };
         command.SetAction(parse =>
         {
             var allValid = true;
@@ -54,15 +55,12 @@ public static class NumberCommands
         return ("corporate", q);
     }
 
-    /// <summary>The number as given, with tabs, line breaks and other control characters written out, so each stays one line of three tab-separated fields.</summary>
-    private static string Shown(string text) => string.Concat(text.Select(c => c switch
-    {
-        '\t' => "\\t",
-        '\n' => "\\n",
-        '\r' => "\\r",
-        _ when char.IsControl(c) => $"\\u{(int)c:X4}",
-        _ => c.ToString(),
-    }));
+    /// <summary>
+    /// The number as given, with control characters, line separators and invisible format characters written out as \uXXXX
+    /// (the one rule of every log line, <see cref="LogText"/>): each stays one line of three tab-separated fields, and a
+    /// right-to-left override cannot turn the rest of the terminal line around.
+    /// </summary>
+    private static string Shown(string text) => LogText.Escape(text);
 
     private static int CountDigits(string text) => text.Count(c => c is >= '0' and <= '9' or >= '０' and <= '９');
 }

@@ -13,7 +13,7 @@ public static class NumberDerive
     {
         var keyFile = new Option<string>("--key-file")
         {
-            Description = "番号生成鍵のファイル（16進数64文字）/ the numbering key file: the 32-byte key as 64 hex characters",
+            Description = "番号生成鍵のファイル（32バイトの鍵を16進数64文字で）/ the numbering key file: the 32-byte key as 64 hex characters",
             Required = true,
         };
         var reissue = new Option<int>("--reissue")
@@ -26,7 +26,7 @@ public static class NumberDerive
             Description = "11桁の数字（住民票コードなど。全角数字・空白・ハイフン可）/ any eleven digits; full-width digits, spaces and hyphens are accepted",
             Arity = ArgumentArity.OneOrMore,
         };
-        var command = new Command("derive", "11桁の数字から個人番号を生成する / derive the Individual Number of eleven digits (FF1, AES-256, radix 10)")
+        var command = new Command("derive", "11桁の数字から個人番号を生成する（FF1、AES-256、基数10）/ derive the Individual Number of eleven digits (FF1, AES-256, radix 10)")
         {
             keyFile, reissue, codes,
         };

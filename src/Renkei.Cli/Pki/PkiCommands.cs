@@ -21,7 +21,7 @@ public static class PkiCommands
         var command = new Command("chain", "認証局の証明書をPEMで表示する / print the CA certificates (root, signing CA, authentication CA) as PEM") { data };
         command.SetAction(async (parse, ct) =>
         {
-            await using var pki = await PkiConnection.OpenAsync(parse.GetValue(data)!);
+            await using var pki = await PkiConnection.OpenAsync(parse.GetValue(data)!, ct);
             Console.Out.Write(await pki.Http.GetStringAsync("ca/chain.pem", ct));
             return 0;
         });
@@ -35,7 +35,7 @@ public static class PkiCommands
         var command = new Command("crl", "現在の失効リストをPEMで表示する / print the current CRL as PEM (the OCSP URL is in DIR/network.json)") { data, kind };
         command.SetAction(async (parse, ct) =>
         {
-            await using var pki = await PkiConnection.OpenAsync(parse.GetValue(data)!);
+            await using var pki = await PkiConnection.OpenAsync(parse.GetValue(data)!, ct);
             var der = await pki.Http.GetByteArrayAsync($"crl/{parse.GetValue(kind)}.crl", ct);
             Console.Out.WriteLine(PemEncoding.WriteString("X509 CRL", der));
             return 0;

@@ -25,14 +25,18 @@ public sealed class PkiConnection : IAsyncDisposable
     /// <summary>A client holding the sandbox's admin token (the municipality's card counter in the sandbox).</summary>
     public HttpClient Http { get; }
 
-    public static async Task<PkiConnection> OpenAsync(string dataFolder)
+    /// <summary>
+    /// The PKI of the network running in <paramref name="dataFolder"/>, waiting for one still starting there, or of one started for
+    /// the command; <see cref="NetworkUnavailableException"/> when neither can be had.
+    /// </summary>
+    public static async Task<PkiConnection> OpenAsync(string dataFolder, CancellationToken ct = default)
     {
         var folder = Path.GetFullPath(dataFolder);
+        var (running, own) = await NetworkAccess.UseAsync(folder, f => f.NetworkCa is not null && f.Services.ContainsKey("pki"), announceStart: false, ct);
         var token = SandboxCallers.TokenOf(folder, "admin");
-        if (await NetworkFile.FindRunningAsync(folder) is { NetworkCa: { } ca } running && running.Services.TryGetValue("pki", out var pki))
-            return new PkiConnection(new Uri(pki.Url), ca, token, null);
-        var network = await SandboxNetwork.StartAsync(folder);
-        return new PkiConnection(network.PkiUrl, network.Linkage!.NetworkCaPem, token, network);
+        return running is not null
+            ? new PkiConnection(new Uri(running.Services["pki"].Url), running.NetworkCa!, token, null)
+            : new PkiConnection(own!.PkiUrl, own.Linkage!.NetworkCaPem, token, own);
     }
 
     public async ValueTask DisposeAsync()

@@ -29,11 +29,11 @@ public static class RegistryCommands
         var data = UpCommand.DataOption();
         var municipalities = new Option<int>("--municipalities")
         {
-            Description = $"市区町村の数（デモの先頭から1〜{DemoMunicipalities.All.Count}）/ how many demo municipalities, from the first",
+            Description = $"市区町村の数（デモの先頭から1〜{DemoMunicipalities.All.Count}）/ how many demo municipalities, 1 to {DemoMunicipalities.All.Count}, from the first",
             Required = true,
         }.Between(1, DemoMunicipalities.All.Count);
-        var residents = new Option<long>("--residents") { Description = "住民の数 / how many residents (1 or more)", Required = true }.Between(1, 100_000_000);
-        var seed = new Option<int?>("--seed") { Description = "乱数の種（同じ種なら同じ住民）/ the random seed: the same seed gives the same people; random if omitted" }
+        var residents = new Option<long>("--residents") { Description = "住民の数（1以上）/ how many residents (1 or more)", Required = true }.Between(1, 100_000_000);
+        var seed = new Option<int?>("--seed") { Description = "乱数の種（同じ種なら同じ住民。省略時は無作為）/ the random seed: the same seed gives the same people; random if omitted" }
             .Between(int.MinValue, int.MaxValue);
         var storage = new RegistryStorage();
         var command = new Command("seed", "架空の住民を登録する / register synthetic residents (names, addresses, households, numbers)")
@@ -93,7 +93,7 @@ public static class RegistryCommands
                 r.AddError($"市区町村 {code.Digits} は登録されていません / no municipality {code.Digits} on the register");
         });
         var storage = new RegistryStorage();
-        var command = new Command("export", "住民をCSVで標準出力に書き出す / write the residents as CSV (UTF-8, RFC 4180) to standard output")
+        var command = new Command("export", "住民をCSV（UTF-8、RFC 4180）で標準出力に書き出す / write the residents as CSV (UTF-8, RFC 4180) to standard output")
         {
             data, municipality,
         };
@@ -109,10 +109,28 @@ public static class RegistryCommands
             }
             var database = storage.Open(parse, folder);
             var code = parse.GetValue(municipality) is { } text ? LocalGovernmentCode.Parse(text).Digits : null;
-            await using var stdout = Console.OpenStandardOutput();
-            await using var output = new StreamWriter(stdout, new UTF8Encoding(false), 1 << 16);
-            await RegistryExport.WriteAsync(database, code, output, ct);
-            return 0;
+            // Ctrl+C and SIGTERM stop it after a whole row (Interruption.cs): the runtime's own ending cut the last row short.
+            using var interrupt = new Interruption(ct);
+            var output = new StreamWriter(StandardOutput.Open(), new UTF8Encoding(false), 1 << 16);
+            try
+            {
+                var (rows, stopped) = await RegistryExport.WriteAsync(database, code, output, interrupt.Token);
+                if (!stopped) return 0;
+                Console.Error.WriteLine($"中断しました。{rows:N0} 人分の行を書き出したところで止めました（最後の行まで完全です）/ "
+                    + $"interrupted after {rows:N0} whole rows: the output ends with a whole row, and the rest is not in it");
+                return Interruption.ExitCode;
+            }
+            catch (IOException e) when (IoText.IsBrokenPipe(e))
+            {
+                // The reader went away (`… | head -1`): nothing more to write, and no one where it listened. Said by the exit code alone,
+                // as a command ended by SIGPIPE is.
+                return StandardOutput.ClosedPipeExitCode;
+            }
+            finally
+            {
+                // What is left to flush after a failure would fail the same way; the failure itself is already on its way.
+                try { output.Dispose(); } catch (IOException) { }
+            }
         }));
         return command;
     }
@@ -137,9 +155,15 @@ public static class RegistryCommands
             Console.Error.WriteLine($"データベースを使えません / cannot use the database: {e.Message}");
             return 1;
         }
-        catch (Exception e) when (e is System.Net.Sockets.SocketException or TimeoutException or ArgumentException)
+        catch (Exception e) when (e is System.Net.Sockets.SocketException or TimeoutException)
         {
             Console.Error.WriteLine($"データベースに接続できません / cannot reach the database: {e.Message}");
+            return 1;
+        }
+        catch (ArgumentException e)
+        {
+            // A setting the driver would not take (the connection string is read when the options are), not a server that is away.
+            Console.Error.WriteLine($"データベースの設定を使えません / the database settings cannot be used: {e.Message}");
             return 1;
         }
     }

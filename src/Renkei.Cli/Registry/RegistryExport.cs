@@ -4,7 +4,10 @@ using Renkei.Hosting.Storage;
 
 namespace Renkei.Cli.Registry;
 
-/// <summary>Writes the register as CSV (RFC 4180, UTF-8, CRLF), one resident a row, streamed from the database.</summary>
+/// <summary>
+/// Writes the register as CSV (RFC 4180, UTF-8, CRLF), one resident a row, streamed from the database. Stopped, it stops
+/// between rows and flushes: what it wrote ends with a whole row.
+/// </summary>
 public static class RegistryExport
 {
     public static readonly string[] Columns =
@@ -13,9 +16,9 @@ public static class RegistryExport
         "date_of_birth", "sex", "address", "household_id", "relationship", "status", "resident_id",
     ];
 
-    public static async Task<long> WriteAsync(Database database, string? municipality, TextWriter output, CancellationToken ct)
+    public static async Task<(long Rows, bool Stopped)> WriteAsync(Database database, string? municipality, TextWriter output, CancellationToken stop)
     {
-        await using var c = await database.OpenAsync(ct);
+        await using var c = await database.OpenAsync(CancellationToken.None);
         await using var command = c.Command(
             "SELECT r.resident_record_code, n.number, r.municipality_code, r.family_name, r.given_name, r.family_name_kana, r.given_name_kana, " +
             "r.date_of_birth, r.sex, r.address, r.household_id, r.relationship, r.status, r.resident_id FROM residents r " +
@@ -23,12 +26,14 @@ public static class RegistryExport
             (municipality is null ? "" : "WHERE r.municipality_code = @m ") +
             "ORDER BY r.municipality_code, r.last_position, r.resident_id",
             null, municipality is null ? Array.Empty<(string, object?)>() : [("m", municipality)]);
-        await using var reader = await command.ExecuteReaderAsync(ct);
+        await using var reader = await command.ExecuteReaderAsync(CancellationToken.None);
         output.Write(string.Join(',', Columns));
         output.Write("\r\n");
         long rows = 0;
         var line = new StringBuilder(256);
-        while (await reader.ReadAsync(ct))
+        var stopped = false;
+        // Never cancelled inside a row: a cancellation thrown there left a cut-off last row in the file.
+        while (!(stopped = stop.IsCancellationRequested) && await reader.ReadAsync(CancellationToken.None))
         {
             line.Clear();
             for (var i = 0; i < Columns.Length; i++)
@@ -42,7 +47,7 @@ public static class RegistryExport
             output.Write(line);
             rows++;
         }
-        await output.FlushAsync(ct);
-        return rows;
+        await output.FlushAsync(CancellationToken.None);
+        return (rows, stopped);
     }
 }

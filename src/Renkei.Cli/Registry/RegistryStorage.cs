@@ -6,18 +6,22 @@ namespace Renkei.Cli.Registry;
 /// <summary>The <c>--storage</c> and <c>--connection</c> options: the registry's SQLite file under the data folder, or a PostgreSQL database.</summary>
 public sealed class RegistryStorage
 {
-    public Option<string> Storage { get; } = new("--storage")
-    {
-        Description = "保存先 sqlite（既定）または postgres / sqlite (default: DIR/registry/registry.db) or postgres",
-        DefaultValueFactory = _ => "sqlite",
-    };
+    public Option<string> Storage { get; }
 
     public Option<string?> Connection { get; } = new("--connection")
     {
         Description = "PostgreSQL の接続文字列（--storage postgres のとき必須）/ the PostgreSQL connection string (required with --storage postgres)",
     };
 
-    public RegistryStorage() => Storage.OneOf("sqlite", "postgres");
+    /// <summary>Where the SQLite register is, as the help says it (Japanese, English): the data folder's unless a command has its own.</summary>
+    public RegistryStorage(string sqliteJapanese = "DIR/registry/registry.db", string sqliteEnglish = "DIR/registry/registry.db")
+    {
+        Storage = new Option<string>("--storage")
+        {
+            Description = $"保存先: sqlite（既定。{sqliteJapanese}）または postgres / where: sqlite (default: {sqliteEnglish}) or postgres",
+            DefaultValueFactory = _ => "sqlite",
+        }.OneOf("sqlite", "postgres");
+    }
 
     public void AddTo(Command command)
     {
@@ -31,6 +35,16 @@ public sealed class RegistryStorage
                 result.AddError("--storage postgres には --connection が必要です / --storage postgres needs --connection");
             if (!postgres && connection is not null)
                 result.AddError("--connection は --storage postgres のときだけ使えます / --connection applies only to --storage postgres");
+            // Read here, so that a malformed one is named as such, not reported later as a database that cannot be reached.
+            if (postgres && !string.IsNullOrWhiteSpace(connection))
+            {
+                try { _ = new Npgsql.NpgsqlConnectionStringBuilder(connection); }
+                catch (ArgumentException e)
+                {
+                    result.AddError("--connection の接続文字列を読めません。Host=…;Username=…;Database=… の形で指定してください / "
+                        + $"--connection is not a connection string PostgreSQL can read ({e.Message}): give it as Host=…;Username=…;Database=…");
+                }
+            }
         });
     }
 
