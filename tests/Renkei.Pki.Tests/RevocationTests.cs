@@ -193,6 +193,31 @@ public sealed class RevocationTests
     }
 
     [Theory, StorageData]
+    public async Task Which_certificates_a_change_revokes_is_decided_by_registry_positions_not_by_the_two_hosts_clocks(StorageProvider provider)
+    {
+        await using var sandbox = await PkiSandbox.StartAsync(provider);
+        await sandbox.StartPkiAsync(s => s["Pki:FollowRegistryEvents"] = "false");
+        var early = await sandbox.RegisterResidentAsync();
+        var late = await sandbox.RegisterResidentAsync();
+        // The PKI's host runs ten minutes fast: this card is issued before the change, yet stamped after the Registry's time of it.
+        sandbox.Clock.Fixed = DateTimeOffset.UtcNow.AddMinutes(10);
+        var before = await sandbox.IssueCardAsync(early);
+        await sandbox.RecordAsync(new { kind = "address-change", residentId = early.ResidentId, address = "千葉県千葉市緑区おゆみ野1-1-1" });
+        // Then ten minutes slow: this card is issued after the change, yet stamped before it.
+        var change = await sandbox.RecordAsync(new { kind = "address-change", residentId = late.ResidentId, address = "千葉県千葉市緑区おゆみ野2-2-2" });
+        sandbox.Clock.Fixed = DateTimeOffset.UtcNow.AddMinutes(-10);
+        var after = await sandbox.IssueCardAsync(late);
+        sandbox.Clock.Fixed = null;
+
+        await sandbox.StartPkiAsync();
+        var follower = sandbox.Pki.Services.GetRequiredService<RegistryEventFollower>();
+        await PkiSandbox.EventuallyAsync(() => Task.FromResult(follower.Position >= change), "the follower read both changes");
+        Assert.Equal("revoked", await StatusAsync(sandbox, before.SigningCertificate, CertificateKind.Signing));
+        Assert.Equal("good", await StatusAsync(sandbox, after.SigningCertificate, CertificateKind.Signing));
+        Assert.Equal("good", await StatusAsync(sandbox, before.AuthenticationCertificate, CertificateKind.Authentication));
+    }
+
+    [Theory, StorageData]
     public async Task A_request_with_a_nonce_gets_a_fresh_response_echoing_it_and_one_without_gets_the_cached_response(StorageProvider provider)
     {
         await using var sandbox = await PkiSandbox.StartAsync(provider);
