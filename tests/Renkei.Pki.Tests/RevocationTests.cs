@@ -218,6 +218,37 @@ public sealed class RevocationTests
     }
 
     [Theory, StorageData]
+    public async Task A_move_abroad_read_after_the_return_still_revokes_both_and_spares_a_card_issued_after_the_return(StorageProvider provider)
+    {
+        await using var sandbox = await PkiSandbox.StartAsync(provider);
+        // The follower is held back (as behind a database locked for a while) while both leave and come back.
+        await sandbox.StartPkiAsync(s => s["Pki:FollowRegistryEvents"] = "false");
+        var stayed = await sandbox.RegisterResidentAsync();
+        var renewed = await sandbox.RegisterResidentAsync();
+        var card = await sandbox.IssueCardAsync(stayed);
+        long last = 0;
+        foreach (var resident in new[] { stayed, renewed })
+        {
+            await sandbox.RecordAsync(new { kind = "move-out", residentId = resident.ResidentId, destination = "abroad" });
+            last = await sandbox.RecordAsync(new { kind = "move-in", from = "abroad", residentId = resident.ResidentId, address = "千葉県千葉市中央区本千葉1-1-1" });
+        }
+        var afterReturn = await sandbox.IssueCardAsync(renewed);
+
+        await sandbox.StartPkiAsync();
+        var follower = sandbox.Pki.Services.GetRequiredService<RegistryEventFollower>();
+        await PkiSandbox.EventuallyAsync(() => Task.FromResult(follower.Position >= last), "the follower read both moves of both");
+        // The move abroad revoked both (cessationOfOperation), though the Registry says resident again by the time it is read.
+        Assert.Equal("revoked", await StatusAsync(sandbox, card.AuthenticationCertificate, CertificateKind.Authentication));
+        Assert.Equal("revoked", await StatusAsync(sandbox, card.SigningCertificate, CertificateKind.Signing));
+        var view = System.Text.Json.JsonDocument.Parse(await sandbox.PkiAdmin.GetStringAsync($"api/cards/{card.CardId}")).RootElement;
+        Assert.Equal("holder-gone", view.GetProperty("status").GetString());
+        Assert.All(view.GetProperty("certificates").EnumerateArray(), c => Assert.Equal("holder-gone", c.GetProperty("reason").GetString()));
+        // A card issued after the return carries the items of then, and stays good.
+        Assert.Equal("good", await StatusAsync(sandbox, afterReturn.SigningCertificate, CertificateKind.Signing));
+        Assert.Equal("good", await StatusAsync(sandbox, afterReturn.AuthenticationCertificate, CertificateKind.Authentication));
+    }
+
+    [Theory, StorageData]
     public async Task A_request_with_a_nonce_gets_a_fresh_response_echoing_it_and_one_without_gets_the_cached_response(StorageProvider provider)
     {
         await using var sandbox = await PkiSandbox.StartAsync(provider);

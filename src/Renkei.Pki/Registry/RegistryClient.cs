@@ -14,7 +14,9 @@ public sealed record RegistryIdentity(
     string ResidentId, string MunicipalityCode, string Status, string FamilyName, string GivenName,
     string DateOfBirth, string Sex, string Address, long? LastPosition = null);
 
-public sealed record RegistryEvent(long Position, string EventId, string Kind, string ResidentId, string MunicipalityCode, DateTime RecordedAt);
+/// <summary>A published event; a move-out's <c>DestinationKind</c> is <c>abroad</c> or <c>municipality</c> (null from a Registry that does not say).</summary>
+public sealed record RegistryEvent(long Position, string EventId, string Kind, string ResidentId, string MunicipalityCode, DateTime RecordedAt,
+    string? DestinationKind = null);
 
 public sealed record RegistryEventPage(List<RegistryEvent> Events, long Next);
 

@@ -65,7 +65,7 @@ public sealed class RegistryEventFollower(
         {
             "name-change" or "address-change" or "move-in" => (SigningOnly, RevocationReason.ItemsChanged),
             "death" => (Both, RevocationReason.HolderGone),
-            "move-out" => await MovedAbroadAsync(registry, e.ResidentId, ct) ? (Both, RevocationReason.HolderGone) : null,
+            "move-out" => await MovedAbroadAsync(registry, e, ct) ? (Both, RevocationReason.HolderGone) : null,
             _ => null,
         };
         await SaveAsync(e.Position, action is null ? [] : [(e.ResidentId, action.Value.Kinds, action.Value.Reason, Stale(e, action.Value.Reason))]);
@@ -81,9 +81,14 @@ public sealed class RegistryEventFollower(
     private static StaleBefore Stale(RegistryEvent e, RevocationReason reason) =>
         new(e.Position, reason == RevocationReason.HolderGone ? StaleBefore.Everything.IssuedBefore : e.RecordedAt);
 
-    private static async Task<bool> MovedAbroadAsync(RegistryClient registry, string residentId, CancellationToken ct)
+    /// <summary>
+    /// Whether a move-out was abroad, as the event itself says: the status now would tell a move abroad read after the person's
+    /// return as a move within Japan. Only a Registry that does not say yet is asked for the status.
+    /// </summary>
+    private static async Task<bool> MovedAbroadAsync(RegistryClient registry, RegistryEvent e, CancellationToken ct)
     {
-        var (identity, refusal) = await registry.ResidentAsync(residentId, ct);
+        if (e.DestinationKind is { } kind) return kind == "abroad";
+        var (identity, refusal) = await registry.ResidentAsync(e.ResidentId, ct);
         if (identity is null && refusal!.Status >= 500) throw new HttpRequestException($"Registry answered {refusal.Status}");
         return identity?.Status == "abroad";
     }
