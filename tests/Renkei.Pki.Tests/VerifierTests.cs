@@ -217,4 +217,40 @@ public sealed class VerifierTests
         Assert.Equal("untrusted-issuer", (await forged.Content.ReadFromJsonAsync<AuthenticationVerification>(ServiceDefaults.Json))!.Reason);
         Assert.Equal(HttpStatusCode.BadRequest, (await AuthenticateAsync(first, new byte[4], new byte[4], "junk")).StatusCode);
     }
+
+    [Fact]
+    public async Task Foreign_certificates_are_not_kept_however_many_or_large_and_ours_is_kept_once()
+    {
+        await using var sandbox = await PkiSandbox.StartAsync(StorageProvider.Sqlite);
+        var resident = await sandbox.RegisterResidentAsync();
+        var card = await sandbox.IssueCardAsync(resident);
+        var (verifier, _) = await sandbox.RegisterVerifierAsync();
+        var validator = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<CertificateValidator>(sandbox.Pki.Services);
+
+        // Self-signed certificates under our CA's name, each its own (a new serial), sent with junk after the PEM; one of them
+        // carries a megabyte. They used to be kept whole, keyed by the whole text, up to 100,000 of them.
+        using var key = RSA.Create(2048);
+        var ca = IssuanceTests.Ca(sandbox, CertificateKind.Authentication);
+        for (var i = 0; i < 40; i++)
+        {
+            var request = new CertificateRequest(ca.SubjectName, key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+            if (i == 0) request.CertificateExtensions.Add(new X509Extension("1.3.6.1.4.1.99999.1", new byte[1_000_000], false));
+            using var foreign = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+            var challenge = RandomNumberGenerator.GetBytes(32);
+            var response = await AuthenticateAsync(verifier, challenge, key.SignData(challenge, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1),
+                foreign.ExportCertificatePem() + $"\njunk {i}\n");
+            Assert.Equal("untrusted-issuer", (await response.Content.ReadFromJsonAsync<AuthenticationVerification>(ServiceDefaults.Json))!.Reason);
+        }
+        Assert.Equal(0, validator.CachedCount);
+
+        // Ours is kept once, however it is wrapped.
+        foreach (var wrapping in new[] { "", "\n", "\ntrailing text\n" })
+        {
+            var challenge = RandomNumberGenerator.GetBytes(32);
+            var response = await AuthenticateAsync(verifier, challenge, card.Authenticate("1234", challenge).Signature!,
+                card.AuthenticationCertificate.ExportCertificatePem() + wrapping);
+            Assert.True((await response.Content.ReadFromJsonAsync<AuthenticationVerification>(ServiceDefaults.Json))!.Valid);
+        }
+        Assert.Equal(1, validator.CachedCount);
+    }
 }
