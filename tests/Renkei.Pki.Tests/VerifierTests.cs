@@ -253,4 +253,41 @@ public sealed class VerifierTests
         }
         Assert.Equal(1, validator.CachedCount);
     }
+
+    [Theory, StorageData]
+    public async Task A_signature_with_a_digest_weaker_than_sha256_or_another_signature_scheme_is_refused(StorageProvider provider)
+    {
+        await using var sandbox = await PkiSandbox.StartAsync(provider);
+        var resident = await sandbox.RegisterResidentAsync();
+        var card = await sandbox.IssueCardAsync(resident);
+        var (verifier, _) = await sandbox.RegisterVerifierAsync();
+        // The card's own key (the sandbox's cards share theirs), signing as the card does not: the certificate is good.
+        using var keys = PkiSandbox.CardKeys();
+        using var signer = card.SigningCertificate.CopyWithPrivateKey(keys.Signing);
+        byte[] Sign(string digest, RSASignaturePadding padding, bool attributes)
+        {
+            var cms = new SignedCms(new ContentInfo(Document), detached: true);
+            var info = new CmsSigner(SubjectIdentifierType.IssuerAndSerialNumber, signer, keys.Signing, padding)
+            {
+                DigestAlgorithm = new Oid(digest),
+                IncludeOption = X509IncludeOption.EndCertOnly,
+            };
+            if (attributes) info.SignedAttributes.Add(new Pkcs9SigningTime(DateTime.UtcNow));
+            cms.ComputeSignature(info, silent: true);
+            return cms.Encode();
+        }
+
+        // As `openssl cms -sign -binary -noattr -md sha1` makes it, and with signed attributes; both used to be valid.
+        foreach (var attributes in new[] { false, true })
+        {
+            var sha1 = await VerifySignatureAsync(verifier, Document, Sign("1.3.14.3.2.26", RSASignaturePadding.Pkcs1, attributes));
+            Assert.Equal((false, "weak-digest-algorithm", null), (sha1.Valid, sha1.Reason, sha1.Holder));
+        }
+        var pss = await VerifySignatureAsync(verifier, Document, Sign("2.16.840.1.101.3.4.2.1", RSASignaturePadding.Pss, attributes: true));
+        Assert.Equal((false, "unsupported-signature-algorithm"), (pss.Valid, pss.Reason));
+        // SHA-256 with PKCS#1 v1.5, as the card signs, with or without signed attributes, passes.
+        var good = await VerifySignatureAsync(verifier, Document, Sign("2.16.840.1.101.3.4.2.1", RSASignaturePadding.Pkcs1, attributes: false));
+        Assert.True(good.Valid, good.Reason);
+        Assert.True((await VerifySignatureAsync(verifier, Document, card.Sign("ABC123", Document).Cms!)).Valid);
+    }
 }
