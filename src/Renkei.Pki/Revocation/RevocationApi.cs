@@ -22,12 +22,23 @@ public static class RevocationApi
                 "root、signing、authentication、chain のいずれかを指定してください / Use root, signing, authentication or chain."),
         }).WithTags("Revocation").WithSummary("CA certificates as PEM: root, signing (issuing CA + root), authentication, chain (all).");
 
+        // One CA certificate as DER, as the issuing CA certificates' caIssuers names the root's (RFC 5280 §4.2.2.1).
+        app.MapGet("/ca/{name}.cer", (string name, CertificationAuthorities cas) => name switch
+        {
+            "root" => Results.Bytes(cas.Root.Certificate.RawData, "application/pkix-cert"),
+            "signing" => Results.Bytes(cas.Signing.Certificate.RawData, "application/pkix-cert"),
+            "authentication" => Results.Bytes(cas.Authentication.Certificate.RawData, "application/pkix-cert"),
+            _ => Problems.NotFound("unknown-ca", "認証局がありません / No such CA",
+                "root、signing、authentication のいずれかを指定してください / Use root, signing or authentication."),
+        }).WithTags("Revocation").WithSummary("One CA certificate as DER: root, signing or authentication.");
+
         app.MapGet("/crl/{kind}.crl", async (string kind, RevocationService revocation) =>
-            ParseKind(kind) is { } k
+            kind == "root" ? Results.Bytes(revocation.RootCrl(), "application/pkix-crl")
+            : ParseKind(kind) is { } k
                 ? Results.Bytes(await revocation.CrlAsync(k), "application/pkix-crl")
                 : Problems.NotFound("unknown-crl", "CRLがありません / No such CRL",
-                    "signing.crl か authentication.crl を指定してください / Use signing.crl or authentication.crl."))
-            .WithTags("Revocation").WithSummary("The current CRL (DER) of the signing or the authentication CA.");
+                    "signing.crl、authentication.crl、root.crl のいずれかを指定してください / Use signing.crl, authentication.crl or root.crl."))
+            .WithTags("Revocation").WithSummary("The current CRL (DER) of the signing or the authentication CA, or the root's (of the issuing CAs).");
 
         app.MapPost("/ocsp", async (HttpRequest request, RevocationService revocation) =>
         {

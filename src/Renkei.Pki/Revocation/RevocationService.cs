@@ -39,6 +39,7 @@ public sealed class RevocationService
     private readonly ConcurrentDictionary<(CertificateKind, string), OcspEntry[]> ocspCache = new();
     private readonly ConcurrentDictionary<string, (CertificateState State, DateTimeOffset Until)> stateCache = new();
     private readonly ConcurrentDictionary<CertificateKind, (byte[] Der, DateTimeOffset Until)> crlCache = new();
+    private RootCrlEntry? rootCrl;
     // Identical requests (no nonce) are byte-identical: remember which certificate one asks about, to skip parsing.
     private readonly ConcurrentDictionary<string, (CertificateKind Kind, string Serial, byte[] CertId)> requestIndex = new();
     private readonly Dictionary<CertificateKind, Responder> responders;
@@ -48,6 +49,8 @@ public sealed class RevocationService
     private sealed record Responder(BcCertificate Certificate, ISignatureFactory Signer);
 
     private sealed record OcspEntry(byte[] CertId, byte[] Response, DateTimeOffset Until);
+
+    private sealed record RootCrlEntry(byte[] Der, DateTimeOffset Until);
 
     /// <summary>How many CertID encodings of one certificate are kept: SHA-1 and SHA-256 with or without NULL parameters, not any number.</summary>
     private const int CertIdsPerCertificate = 4;
@@ -127,6 +130,20 @@ public sealed class RevocationService
             HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1, thisUpdate);
         lock (gate)
             if (seen == generation) crlCache[kind] = (der, now.AddHours(options.CrlValidityHours / 2.0));
+        return der;
+    }
+
+    /// <summary>
+    /// The root's CRL, DER: the issuing CA certificates it revoked, none (a re-issued CA certificate leaves the old one valid).
+    /// Relying parties that check the whole chain (<c>openssl verify -crl_check_all</c>) need it for the issuing CAs.
+    /// </summary>
+    public byte[] RootCrl()
+    {
+        var now = clock.GetUtcNow();
+        if (rootCrl is { } cached && cached.Until > now) return cached.Der;
+        var der = new CertificateRevocationListBuilder().Build(authorities.Root.WithKey, new BigInteger(now.ToUnixTimeMilliseconds()),
+            now.AddHours(options.CrlValidityHours), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1, now.AddSeconds(-1));
+        rootCrl = new RootCrlEntry(der, now.AddHours(options.CrlValidityHours / 2.0));
         return der;
     }
 
