@@ -297,6 +297,41 @@ public sealed class RevocationTests
         Assert.NotEqual(cached, plainAfter);
     }
 
+    [Fact]
+    public async Task Ocsp_get_answers_say_how_long_http_caches_may_keep_them_and_fresh_or_failed_ones_say_nothing()
+    {
+        await using var sandbox = await PkiSandbox.StartAsync(StorageProvider.Sqlite);
+        var resident = await sandbox.RegisterResidentAsync();
+        var card = await sandbox.IssueCardAsync(resident);
+        var ca = IssuanceTests.Ca(sandbox, CertificateKind.Signing);
+        var path = "ocsp/" + Uri.EscapeDataString(Convert.ToBase64String(Ocsp.Request(card.SigningCertificate, ca)));
+
+        // RFC 5019 §6: max-age no later than nextUpdate (here: until the responder would produce it again), Expires at nextUpdate.
+        var first = await sandbox.Anonymous.GetAsync(path);
+        var basic = (Org.BouncyCastle.Ocsp.BasicOcspResp)new Org.BouncyCastle.Ocsp.OcspResp(await first.Content.ReadAsByteArrayAsync()).GetResponseObject();
+        var nextUpdate = new DateTimeOffset(basic.Responses.Single().NextUpdate!.Value, TimeSpan.Zero);
+        var cache = first.Headers.CacheControl!;
+        Assert.True(cache.Public && cache.NoTransform && cache.MustRevalidate, cache.ToString());
+        Assert.InRange(cache.MaxAge!.Value, TimeSpan.FromSeconds(1), nextUpdate - DateTimeOffset.UtcNow);
+        Assert.Equal(nextUpdate, first.Content.Headers.Expires!.Value, TimeSpan.FromSeconds(1));
+        Assert.NotNull(first.Content.Headers.LastModified);
+        var etag = first.Headers.ETag!;
+        // The same answer again, with the same ETag.
+        var second = await sandbox.Anonymous.GetAsync(path);
+        Assert.Equal(await first.Content.ReadAsByteArrayAsync(), await second.Content.ReadAsByteArrayAsync());
+        Assert.Equal(etag, second.Headers.ETag);
+
+        // A nonce asks for a fresh answer, and an error is no answer to keep: neither says it may be cached.
+        var fresh = await sandbox.Anonymous.GetAsync("ocsp/" + Uri.EscapeDataString(Convert.ToBase64String(Ocsp.Request(card.SigningCertificate, ca, RandomNumberGenerator.GetBytes(16)))));
+        var malformed = await sandbox.Anonymous.GetAsync("ocsp/");
+        foreach (var response in new[] { fresh, malformed })
+        {
+            Assert.Null(response.Headers.CacheControl?.MaxAge);
+            Assert.Null(response.Content.Headers.Expires);
+            Assert.Null(response.Headers.ETag);
+        }
+    }
+
     [Theory, StorageData]
     public async Task Ocsp_answers_name_the_certid_asked_about_whatever_hash_came_first(StorageProvider provider)
     {
@@ -365,6 +400,11 @@ public sealed class RevocationTests
         Assert.Null(basic.Responses.Single().GetCertStatus());
         var junk = new Org.BouncyCastle.Ocsp.OcspResp(await (await sandbox.Anonymous.GetAsync("ocsp/not-base64!")).Content.ReadAsByteArrayAsync());
         Assert.Equal(Org.BouncyCastle.Ocsp.OcspRespStatus.MalformedRequest, junk.Status);
+        // An empty GET request is malformed too, answered in OCSP (it used to be a JSON problem).
+        var emptyGet = await sandbox.Anonymous.GetAsync("ocsp/");
+        Assert.Equal(HttpStatusCode.OK, emptyGet.StatusCode);
+        Assert.Equal("application/ocsp-response", emptyGet.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(Org.BouncyCastle.Ocsp.OcspRespStatus.MalformedRequest, new Org.BouncyCastle.Ocsp.OcspResp(await emptyGet.Content.ReadAsByteArrayAsync()).Status);
         var empty = new ByteArrayContent([]);
         empty.Headers.ContentType = new("application/ocsp-request");
         var emptyAnswer = await sandbox.Anonymous.PostAsync("ocsp", empty);

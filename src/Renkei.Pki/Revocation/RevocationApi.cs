@@ -50,13 +50,29 @@ public static class RevocationApi
             return Results.Bytes(await revocation.RespondAsync(body.ToArray()), "application/ocsp-response");
         }).WithTags("Revocation").WithSummary("OCSP (RFC 6960) over POST, application/ocsp-request.");
 
-        app.MapGet("/ocsp/{*request}", async (string request, RevocationService revocation) =>
+        app.MapGet("/ocsp/{*request}", async (string? request, HttpResponse response, RevocationService revocation, TimeProvider clock) =>
         {
+            // Empty (GET /ocsp/) or not base64: an OCSP malformedRequest, as over POST, not an HTTP problem.
             byte[] der;
-            try { der = Convert.FromBase64String(Uri.UnescapeDataString(request)); }
+            try { der = Convert.FromBase64String(Uri.UnescapeDataString(request ?? "")); }
             catch (FormatException) { der = []; }
-            return Results.Bytes(await revocation.RespondAsync(der), "application/ocsp-response");
+            var answer = await revocation.AnswerAsync(der);
+            if (answer.ServedUntil is { } until) CacheFor(response, answer, until, clock.GetUtcNow());
+            return Results.Bytes(answer.Response, "application/ocsp-response");
         }).WithTags("Revocation").WithSummary("OCSP (RFC 6960) over GET: the base64 request in the path.");
+    }
+
+    /// <summary>
+    /// RFC 5019 §6: a pre-produced answer over GET may be kept by HTTP caches until the responder would produce it again (before its
+    /// nextUpdate, which Expires gives), named by an ETag of its bytes. Fresh answers (a nonce) and errors get none of this.
+    /// </summary>
+    private static void CacheFor(HttpResponse response, OcspAnswer answer, DateTimeOffset until, DateTimeOffset now)
+    {
+        var maxAge = Math.Max(0, (long)(until - now).TotalSeconds);
+        response.Headers.CacheControl = $"max-age={maxAge}, public, no-transform, must-revalidate";
+        response.Headers.Expires = answer.NextUpdate!.Value.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+        response.Headers.LastModified = answer.ProducedAt!.Value.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+        response.Headers.ETag = $"\"{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(answer.Response))}\"";
     }
 
     /// <summary>The largest OCSP request body taken (64 KiB).</summary>
