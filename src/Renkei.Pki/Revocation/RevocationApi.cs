@@ -22,6 +22,18 @@ public static class RevocationApi
                 "root、signing、authentication、chain のいずれかを指定してください / Use root, signing, authentication or chain."),
         }).WithTags("Revocation").WithSummary("CA certificates as PEM: root, signing (issuing CA + root), authentication, chain (all).");
 
+        app.MapGet("/crl/{kind}.crl", async (string kind, RevocationService revocation) =>
+            ParseKind(kind) is { } k
+                ? Results.Bytes(await revocation.CrlAsync(k), "application/pkix-crl")
+                : Problems.NotFound("unknown-crl", "CRLがありません / No such CRL",
+                    "signing.crl か authentication.crl を指定してください / Use signing.crl or authentication.crl."))
+            .WithTags("Revocation").WithSummary("The current CRL (DER) of the signing or the authentication CA.");
+
+        // The root's CRL, of the issuing CA certificates (a literal route, chosen before {kind}.crl), which they name as their CRL
+        // distribution point.
+        app.MapGet("/crl/root.crl", (RevocationService revocation) => Results.Bytes(revocation.RootCrl(), "application/pkix-crl"))
+            .WithTags("Revocation").WithSummary("The root's CRL (DER), of the issuing CA certificates.");
+
         // One CA certificate as DER, as the issuing CA certificates' caIssuers names the root's (RFC 5280 §4.2.2.1).
         app.MapGet("/ca/{name}.cer", (string name, CertificationAuthorities cas) => name switch
         {
@@ -31,14 +43,6 @@ public static class RevocationApi
             _ => Problems.NotFound("unknown-ca", "認証局がありません / No such CA",
                 "root、signing、authentication のいずれかを指定してください / Use root, signing or authentication."),
         }).WithTags("Revocation").WithSummary("One CA certificate as DER: root, signing or authentication.");
-
-        app.MapGet("/crl/{kind}.crl", async (string kind, RevocationService revocation) =>
-            kind == "root" ? Results.Bytes(revocation.RootCrl(), "application/pkix-crl")
-            : ParseKind(kind) is { } k
-                ? Results.Bytes(await revocation.CrlAsync(k), "application/pkix-crl")
-                : Problems.NotFound("unknown-crl", "CRLがありません / No such CRL",
-                    "signing.crl、authentication.crl、root.crl のいずれかを指定してください / Use signing.crl, authentication.crl or root.crl."))
-            .WithTags("Revocation").WithSummary("The current CRL (DER) of the signing or the authentication CA, or the root's (of the issuing CAs).");
 
         app.MapPost("/ocsp", async (HttpRequest request, RevocationService revocation) =>
         {
@@ -62,6 +66,16 @@ public static class RevocationApi
         }).WithTags("Revocation").WithSummary("OCSP (RFC 6960) over GET: the base64 request in the path.");
     }
 
+    /// <summary>The largest OCSP request body taken (64 KiB).</summary>
+    public const int MaxOcspRequest = 65536;
+
+    public static CertificateKind? ParseKind(string? kind) => kind?.ToLowerInvariant() switch
+    {
+        "signing" => CertificateKind.Signing,
+        "authentication" => CertificateKind.Authentication,
+        _ => null,
+    };
+
     /// <summary>
     /// RFC 5019 §6: a pre-produced answer over GET may be kept by HTTP caches until the responder would produce it again (before its
     /// nextUpdate, which Expires gives), named by an ETag of its bytes. Fresh answers (a nonce) and errors get none of this.
@@ -74,14 +88,4 @@ public static class RevocationApi
         response.Headers.LastModified = answer.ProducedAt!.Value.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
         response.Headers.ETag = $"\"{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(answer.Response))}\"";
     }
-
-    /// <summary>The largest OCSP request body taken (64 KiB).</summary>
-    public const int MaxOcspRequest = 65536;
-
-    public static CertificateKind? ParseKind(string? kind) => kind?.ToLowerInvariant() switch
-    {
-        "signing" => CertificateKind.Signing,
-        "authentication" => CertificateKind.Authentication,
-        _ => null,
-    };
 }

@@ -158,12 +158,6 @@ public static class VerifiersApi
             check.Valid ? verifiers.Pseudonym(verifier, check.State!.ResidentId!) : null));
     }
 
-    /// <summary>SHA-256, SHA-384, SHA-512: nothing weaker than what the card uses.</summary>
-    private static readonly HashSet<string?> StrongDigests = ["2.16.840.1.101.3.4.2.1", "2.16.840.1.101.3.4.2.2", "2.16.840.1.101.3.4.2.3"];
-
-    /// <summary>RSA PKCS#1 v1.5, as the card signs: rsaEncryption and sha256/384/512WithRSAEncryption.</summary>
-    private static readonly HashSet<string?> RsaPkcs1Signatures = ["1.2.840.113549.1.1.1", "1.2.840.113549.1.1.11", "1.2.840.113549.1.1.12", "1.2.840.113549.1.1.13"];
-
     private static ProblemHttpResult Unregistered() =>
         Problems.Result(401, "unregistered-verifier", "登録された検証者ではありません / Not a registered verifier",
             "検証者の登録時に返されたトークンを「Authorization: Bearer <verifier token>」で送ってください / " +
@@ -181,4 +175,10 @@ public static class VerifiersApi
         if (text is null || !text.Contains($"-----BEGIN {label}-----", StringComparison.Ordinal)) return null;
         return PemEncoding.TryFind(text, out var fields) && text[fields.Label] == label ? Base64(text[fields.Base64Data]) : null;
     }
+
+    /// <summary>SHA-256, SHA-384, SHA-512: nothing weaker than what the card uses.</summary>
+    private static readonly HashSet<string?> StrongDigests = ["2.16.840.1.101.3.4.2.1", "2.16.840.1.101.3.4.2.2", "2.16.840.1.101.3.4.2.3"];
+
+    /// <summary>RSA PKCS#1 v1.5, as the card signs: rsaEncryption and sha256/384/512WithRSAEncryption.</summary>
+    private static readonly HashSet<string?> RsaPkcs1Signatures = ["1.2.840.113549.1.1.1", "1.2.840.113549.1.1.11", "1.2.840.113549.1.1.12", "1.2.840.113549.1.1.13"];
 }
