@@ -59,26 +59,27 @@ public sealed class CardIssuance(
 
             // The Registry answered before the card was stored: a change recorded since, which the revocation follower may already
             // have read while this card did not yet exist, would leave it valid with untrue items. Asked again now, it cannot: what
-            // the Registry records after this answer, the follower reads after the card is stored.
-            var (again, unanswered) = await registry.ByNumberAsync(number.Digits, ct);
+            // the Registry records after this answer, the follower reads after the card is stored. The caller going away does not
+            // stop this check or what it undoes (the Registry client gives up after its own timeout).
+            var (again, unanswered) = await registry.ByNumberAsync(number.Digits, CancellationToken.None);
             if (again is null)
             {
                 // Unconfirmed is not good: withdrawn, so that OCSP never says good for items that may have changed meanwhile.
-                await WithdrawAsync(identity.ResidentId, card.CardId, RevocationReason.Superseded, RevocationReason.Superseded, "withdrawn", ct);
+                await WithdrawAsync(identity.ResidentId, card.CardId, RevocationReason.Superseded, RevocationReason.Superseded, "withdrawn", CancellationToken.None);
                 return (null, new CardRefusal(unanswered!.Status >= 500 ? 503 : unanswered.Status, Renkei.Hosting.Problems.SlugOf(unanswered.Type), unanswered.Title,
                     "交付を住基で確かめられなかったため、発行した証明書を失効しました。もう一度交付してください / " +
                     "The Registry could not confirm the issuance, so its certificates were revoked; issue the card again."));
             }
             if (again.Status != "resident")
             {
-                await WithdrawAsync(identity.ResidentId, card.CardId, RevocationReason.HolderGone, RevocationReason.HolderGone, "holder-gone", ct);
+                await WithdrawAsync(identity.ResidentId, card.CardId, RevocationReason.HolderGone, RevocationReason.HolderGone, "holder-gone", CancellationToken.None);
                 return (null, new CardRefusal(409, "not-a-resident", "住民登録がないため発行できません / The person is not a registered resident",
                     "発行中に住民登録が変わったため、発行した証明書を失効しました / The resident record changed while the card was issued: its certificates were revoked."));
             }
             if (!SameItems(identity, again))
             {
                 // The signing certificate asserts items that are no longer true: revoked as a change revokes it, and the card made again.
-                await WithdrawAsync(identity.ResidentId, card.CardId, RevocationReason.ItemsChanged, RevocationReason.Superseded, "withdrawn", ct);
+                await WithdrawAsync(identity.ResidentId, card.CardId, RevocationReason.ItemsChanged, RevocationReason.Superseded, "withdrawn", CancellationToken.None);
                 if (attempt < MaxAttempts) continue;
                 return (null, new CardRefusal(409, "holder-items-changed", "発行中に基本4情報が変わりました / The holder's items changed while the card was issued",
                     "発行した証明書は失効しました。もう一度交付してください / Its certificates were revoked; issue the card again."));
