@@ -27,7 +27,8 @@ public static class PkiApp
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(database);
-        builder.Services.AddSingleton(sp => CertificationAuthorities.LoadOrCreate(options, sp.GetRequiredService<TimeProvider>()));
+        builder.Services.AddSingleton(sp => CertificationAuthorities.LoadOrCreate(options, sp.GetRequiredService<TimeProvider>(),
+            PkiUrls.Configured(options, builder.Configuration), sp.GetRequiredService<ILogger<CertificationAuthorities>>()));
         builder.Services.AddSingleton(_ => CardRecoveryKey.LoadOrCreate(options.CardRecoveryKeyPath));
         builder.Services.AddSingleton<PkiUrls>();
         builder.Services.AddSingleton<RevocationService>();

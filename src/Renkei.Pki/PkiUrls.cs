@@ -26,4 +26,25 @@ public sealed class PkiUrls(PkiOptions options, IServer server)
     public Uri Crl(CertificateKind kind) => new(Base, $"crl/{(kind == CertificateKind.Signing ? "signing" : "authentication")}.crl");
 
     public Uri Ocsp => new(Base, "ocsp");
+
+    /// <summary>The root's CRL (of the issuing CA certificates), which the issuing CA certificates name.</summary>
+    public static Uri RootCrl(Uri baseUrl) => new(baseUrl, "crl/root.crl");
+
+    /// <summary>The root certificate as DER, which the issuing CA certificates name as their caIssuers.</summary>
+    public static Uri RootCertificate(Uri baseUrl) => new(baseUrl, "ca/root.cer");
+
+    /// <summary>
+    /// The public URL as far as it is known before the service listens: <c>Pki:PublicUrl</c>, else the first plain-HTTP address it is
+    /// told to listen on when that names a port (as <see cref="Base"/> would choose it once listening); null when neither says.
+    /// </summary>
+    public static Uri? Configured(PkiOptions options, IConfiguration configuration)
+    {
+        if (options.PublicUrl is { Length: > 0 } url) return new Uri(url.TrimEnd('/') + "/");
+        var addresses = (configuration["urls"] ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var chosen = addresses.FirstOrDefault(a => a.StartsWith("http://", StringComparison.OrdinalIgnoreCase)) ?? addresses.FirstOrDefault();
+        if (chosen is null || !Uri.TryCreate(chosen.Replace("[::]", "127.0.0.1").Replace("0.0.0.0", "127.0.0.1").Replace("://*", "://127.0.0.1").Replace("://+", "://127.0.0.1"),
+                UriKind.Absolute, out var address) || address.Port == 0)
+            return null;
+        return new Uri(address.GetLeftPart(UriPartial.Authority) + "/");
+    }
 }

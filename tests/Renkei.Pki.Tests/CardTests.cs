@@ -95,6 +95,43 @@ public sealed class CardTests
         });
     }
 
+    [Fact]
+    public async Task A_pin_or_signing_password_with_a_trailing_newline_is_refused_at_issue_and_at_use_without_a_counted_try()
+    {
+        await using var sandbox = await PkiSandbox.StartAsync(StorageProvider.Sqlite);
+        var resident = await sandbox.RegisterResidentAsync();
+        // At issue (`renkei card issue --pin $'2468\n'` asks IsValidFormat): .NET's $ matched before a final newline.
+        Assert.False(IndividualNumberCard.IsValidFormat(CardPin.Authentication, "2468\n"));
+        Assert.False(IndividualNumberCard.IsValidFormat(CardPin.InputAssist, "2468\n"));
+        Assert.False(IndividualNumberCard.IsValidFormat(CardPin.Signing, "HANAKO1\n"));
+        Assert.True(IndividualNumberCard.IsValidFormat(CardPin.Signing, "HANAKO1"));
+        var refused = Assert.Throws<ArgumentException>(() =>
+        {
+            using var keys = PkiSandbox.CardKeys();
+            IndividualNumberCard.Create(sandbox.Folder + "/newline.json", keys, null!, "", new Uri("http://127.0.0.1/"), "2468\n", "HANAKO1", "2468");
+        });
+        Assert.StartsWith("暗証番号の形式が違います", refused.Message);
+
+        // At use: the wrong format, told before a try is counted.
+        var card = await sandbox.IssueCardAsync(resident, pin: "2468", signingPassword: "HANAKO1");
+        var auth = card.Authenticate("2468\n", [1]).Check;
+        Assert.True(auth.WrongFormat);
+        Assert.True(card.ReadInputAssist("2468\n").Check.WrongFormat);
+        var signing = card.Sign("HANAKO1\n", [1]).Check;
+        Assert.True(signing.WrongFormat);
+        Assert.Equal(0, card.FailuresOf(CardPin.Authentication) + card.FailuresOf(CardPin.InputAssist) + card.FailuresOf(CardPin.Signing));
+        Assert.True(card.Authenticate("2468", [1]).Check.Accepted);
+
+        // What is said names what was given: the signing password is not called a PIN.
+        Assert.Equal("署名用パスワードの形式が違います（英大文字と数字の6〜16文字）/ the signing password does not have the required format (6 to 16 capital letters and digits)",
+            signing.Message);
+        Assert.Equal("署名用パスワードが違います（残り4回）/ wrong signing password (4 tries left)", card.Sign("WRONG12", [1]).Check.Message);
+        Assert.Equal("暗証番号の形式が違います（数字4桁）/ the PIN does not have the required format (4 digits)", auth.Message);
+        for (var i = 0; i < 4; i++) card.Sign("WRONG12", [1]);
+        Assert.Equal("署名用パスワードがロックされています。市区町村の窓口で初期化してください / the signing password is locked; have it reset at the municipality",
+            card.Sign("HANAKO1", [1]).Check.Message);
+    }
+
     [Theory, StorageData]
     public async Task Signing_password_and_input_assist_pin_locked_out_are_reset_at_the_municipality_too(StorageProvider provider)
     {

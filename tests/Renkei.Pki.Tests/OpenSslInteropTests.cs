@@ -47,6 +47,32 @@ public sealed class OpenSslInteropTests
         var crossed = await OpenSslAsync(dir, "verify", "-CAfile", "root.pem", "-untrusted", "authentication-ca.pem", "signing.pem");
         Assert.NotEqual(0, crossed.Code);
 
+        // RFC 5280 policy processing with an explicit JPKI policy: each issuing CA names the policy of what it issues.
+        async Task<(int Code, string Output)> VerifyPolicyAsync(string policy, string ca, string certificate) =>
+            await OpenSslAsync(dir, "verify", "-x509_strict", "-policy_check", "-explicit_policy", "-policy", policy, "-CAfile", "root.pem", "-untrusted", ca, certificate);
+        var policy = await VerifyPolicyAsync(Renkei.Pki.Certificates.CertificateProfile.SigningPolicy, "signing-ca.pem", "signing.pem");
+        Assert.True(policy.Code == 0, policy.Output);
+        policy = await VerifyPolicyAsync(Renkei.Pki.Certificates.CertificateProfile.AuthenticationPolicy, "authentication-ca.pem", "authentication.pem");
+        Assert.True(policy.Code == 0, policy.Output);
+        Assert.NotEqual(0, (await VerifyPolicyAsync(Renkei.Pki.Certificates.CertificateProfile.AuthenticationPolicy, "signing-ca.pem", "signing.pem")).Code);
+
+        // The whole chain's CRLs: the root publishes one for the issuing CAs (served like the others), which verifies under the root.
+        foreach (var name in new[] { "root", "signing", "authentication" })
+        {
+            await File.WriteAllBytesAsync(Path.Combine(dir, $"{name}-now.crl"), await sandbox.Anonymous.GetByteArrayAsync($"crl/{name}.crl"));
+            Assert.Equal(0, (await OpenSslAsync(dir, "crl", "-inform", "DER", "-in", $"{name}-now.crl", "-out", $"{name}-now-crl.pem")).Code);
+        }
+        var rootCrl = await OpenSslAsync(dir, "crl", "-in", "root-now-crl.pem", "-CAfile", "root.pem", "-noout", "-text");
+        Assert.Contains("verify OK", rootCrl.Output);
+        Assert.Contains("No Revoked Certificates", rootCrl.Output);
+        foreach (var (kind, certificate) in new[] { ("signing", "signing.pem"), ("authentication", "authentication.pem") })
+        {
+            var all = await OpenSslAsync(dir, "verify", "-crl_check_all", "-CRLfile", "root-now-crl.pem", "-CRLfile", $"{kind}-now-crl.pem",
+                "-CAfile", "root.pem", "-untrusted", $"{kind}-ca.pem", certificate);
+            Assert.True(all.Code == 0, all.Output);
+        }
+        Assert.Equal(cas.Root.Certificate.RawData, await sandbox.Anonymous.GetByteArrayAsync("ca/root.cer"));
+
         // openssl cms -verify on a detached signature; a changed document fails.
         var document = Encoding.UTF8.GetBytes("電子申請書 / e-application\n");
         await File.WriteAllBytesAsync(Path.Combine(dir, "doc.txt"), document);

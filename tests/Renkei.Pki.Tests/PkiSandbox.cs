@@ -117,8 +117,8 @@ public sealed class PkiSandbox : IAsyncDisposable
         return new IndividualNumberCard.Keys(s, a);
     }
 
-    /// <summary>Starts (or restarts) the PKI on the same database and key files.</summary>
-    public async Task StartPkiAsync(Action<IDictionary<string, string?>>? settings = null)
+    /// <summary>Starts (or restarts) the PKI on the same database and key files; <paramref name="services"/> may add to its services.</summary>
+    public async Task StartPkiAsync(Action<IDictionary<string, string?>>? settings = null, Action<IServiceCollection>? services = null)
     {
         var pkiFolder = folder.File("pki");
         if (!Directory.Exists(pkiFolder))
@@ -146,6 +146,7 @@ public sealed class PkiSandbox : IAsyncDisposable
         {
             b.WebHost.UseUrls("http://127.0.0.1:0");
             b.Services.AddSingleton<TimeProvider>(Clock);
+            services?.Invoke(b.Services);
             b.Configuration.AddInMemoryCollection(values);
             b.Logging.AddProvider(Logs);
         });
@@ -204,11 +205,36 @@ public sealed class PkiSandbox : IAsyncDisposable
         return new Resident(receipt.GetProperty("residentId").GetString()!, receipt.GetProperty("individualNumber").GetString()!, family, given, dateOfBirth);
     }
 
-    /// <summary>Records a change at the Registry (address-change, name-change, death, move-out …).</summary>
-    public async Task RecordAsync(object change)
+    /// <summary>Records a change at the Registry (address-change, name-change, death, move-out …); returns its feed position.</summary>
+    public async Task<long> RecordAsync(object change)
     {
         var response = await Clerk.PostAsJsonAsync($"api/municipalities/{Municipality}/events", change, ServiceDefaults.Json);
-        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, body);
+        return JsonDocument.Parse(body).RootElement.GetProperty("position").GetInt64();
+    }
+
+    /// <summary>
+    /// Puts <paramref name="answered"/> between the PKI and the Registry's identity answers by number: it sees each answer (with its
+    /// count, from 1) before the PKI does and returns what the PKI gets, so that a test can record a change at that moment or fail the call.
+    /// </summary>
+    public static Action<IServiceCollection> OnIdentityAnswer(Func<int, HttpResponseMessage, Task<HttpResponseMessage>> answered)
+    {
+        var calls = 0;
+        return services => services.AddHttpClient<Renkei.Pki.Registry.RegistryClient>()
+            .AddHttpMessageHandler(() => new Interceptor(async (request, send) =>
+            {
+                if (!request.RequestUri!.AbsolutePath.EndsWith("/api/identity/by-number", StringComparison.Ordinal)) return await send();
+                var response = await send();
+                await response.Content.LoadIntoBufferAsync();
+                return await answered(Interlocked.Increment(ref calls), response);
+            }));
+    }
+
+    private sealed class Interceptor(Func<HttpRequestMessage, Func<Task<HttpResponseMessage>>, Task<HttpResponseMessage>> intercept) : DelegatingHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct) =>
+            intercept(request, () => base.SendAsync(request, ct));
     }
 
     /// <summary>Makes card keys, has the PKI issue both certificates, and writes the card file.</summary>

@@ -193,6 +193,62 @@ public sealed class RevocationTests
     }
 
     [Theory, StorageData]
+    public async Task Which_certificates_a_change_revokes_is_decided_by_registry_positions_not_by_the_two_hosts_clocks(StorageProvider provider)
+    {
+        await using var sandbox = await PkiSandbox.StartAsync(provider);
+        await sandbox.StartPkiAsync(s => s["Pki:FollowRegistryEvents"] = "false");
+        var early = await sandbox.RegisterResidentAsync();
+        var late = await sandbox.RegisterResidentAsync();
+        // The PKI's host runs ten minutes fast: this card is issued before the change, yet stamped after the Registry's time of it.
+        sandbox.Clock.Fixed = DateTimeOffset.UtcNow.AddMinutes(10);
+        var before = await sandbox.IssueCardAsync(early);
+        await sandbox.RecordAsync(new { kind = "address-change", residentId = early.ResidentId, address = "千葉県千葉市緑区おゆみ野1-1-1" });
+        // Then ten minutes slow: this card is issued after the change, yet stamped before it.
+        var change = await sandbox.RecordAsync(new { kind = "address-change", residentId = late.ResidentId, address = "千葉県千葉市緑区おゆみ野2-2-2" });
+        sandbox.Clock.Fixed = DateTimeOffset.UtcNow.AddMinutes(-10);
+        var after = await sandbox.IssueCardAsync(late);
+        sandbox.Clock.Fixed = null;
+
+        await sandbox.StartPkiAsync();
+        var follower = sandbox.Pki.Services.GetRequiredService<RegistryEventFollower>();
+        await PkiSandbox.EventuallyAsync(() => Task.FromResult(follower.Position >= change), "the follower read both changes");
+        Assert.Equal("revoked", await StatusAsync(sandbox, before.SigningCertificate, CertificateKind.Signing));
+        Assert.Equal("good", await StatusAsync(sandbox, after.SigningCertificate, CertificateKind.Signing));
+        Assert.Equal("good", await StatusAsync(sandbox, before.AuthenticationCertificate, CertificateKind.Authentication));
+    }
+
+    [Theory, StorageData]
+    public async Task A_move_abroad_read_after_the_return_still_revokes_both_and_spares_a_card_issued_after_the_return(StorageProvider provider)
+    {
+        await using var sandbox = await PkiSandbox.StartAsync(provider);
+        // The follower is held back (as behind a database locked for a while) while both leave and come back.
+        await sandbox.StartPkiAsync(s => s["Pki:FollowRegistryEvents"] = "false");
+        var stayed = await sandbox.RegisterResidentAsync();
+        var renewed = await sandbox.RegisterResidentAsync();
+        var card = await sandbox.IssueCardAsync(stayed);
+        long last = 0;
+        foreach (var resident in new[] { stayed, renewed })
+        {
+            await sandbox.RecordAsync(new { kind = "move-out", residentId = resident.ResidentId, destination = "abroad" });
+            last = await sandbox.RecordAsync(new { kind = "move-in", from = "abroad", residentId = resident.ResidentId, address = "千葉県千葉市中央区本千葉1-1-1" });
+        }
+        var afterReturn = await sandbox.IssueCardAsync(renewed);
+
+        await sandbox.StartPkiAsync();
+        var follower = sandbox.Pki.Services.GetRequiredService<RegistryEventFollower>();
+        await PkiSandbox.EventuallyAsync(() => Task.FromResult(follower.Position >= last), "the follower read both moves of both");
+        // The move abroad revoked both (cessationOfOperation), though the Registry says resident again by the time it is read.
+        Assert.Equal("revoked", await StatusAsync(sandbox, card.AuthenticationCertificate, CertificateKind.Authentication));
+        Assert.Equal("revoked", await StatusAsync(sandbox, card.SigningCertificate, CertificateKind.Signing));
+        var view = System.Text.Json.JsonDocument.Parse(await sandbox.PkiAdmin.GetStringAsync($"api/cards/{card.CardId}")).RootElement;
+        Assert.Equal("holder-gone", view.GetProperty("status").GetString());
+        Assert.All(view.GetProperty("certificates").EnumerateArray(), c => Assert.Equal("holder-gone", c.GetProperty("reason").GetString()));
+        // A card issued after the return carries the items of then, and stays good.
+        Assert.Equal("good", await StatusAsync(sandbox, afterReturn.SigningCertificate, CertificateKind.Signing));
+        Assert.Equal("good", await StatusAsync(sandbox, afterReturn.AuthenticationCertificate, CertificateKind.Authentication));
+    }
+
+    [Theory, StorageData]
     public async Task A_request_with_a_nonce_gets_a_fresh_response_echoing_it_and_one_without_gets_the_cached_response(StorageProvider provider)
     {
         await using var sandbox = await PkiSandbox.StartAsync(provider);
@@ -239,6 +295,41 @@ public sealed class RevocationTests
         var (plainAfter, plainRevoked) = await Ocsp.PostAsync(sandbox.Anonymous, plain, ca);
         Assert.Equal("revoked", Ocsp.StatusOf(plainRevoked));
         Assert.NotEqual(cached, plainAfter);
+    }
+
+    [Fact]
+    public async Task Ocsp_get_answers_say_how_long_http_caches_may_keep_them_and_fresh_or_failed_ones_say_nothing()
+    {
+        await using var sandbox = await PkiSandbox.StartAsync(StorageProvider.Sqlite);
+        var resident = await sandbox.RegisterResidentAsync();
+        var card = await sandbox.IssueCardAsync(resident);
+        var ca = IssuanceTests.Ca(sandbox, CertificateKind.Signing);
+        var path = "ocsp/" + Uri.EscapeDataString(Convert.ToBase64String(Ocsp.Request(card.SigningCertificate, ca)));
+
+        // RFC 5019 §6: max-age no later than nextUpdate (here: until the responder would produce it again), Expires at nextUpdate.
+        var first = await sandbox.Anonymous.GetAsync(path);
+        var basic = (Org.BouncyCastle.Ocsp.BasicOcspResp)new Org.BouncyCastle.Ocsp.OcspResp(await first.Content.ReadAsByteArrayAsync()).GetResponseObject();
+        var nextUpdate = new DateTimeOffset(basic.Responses.Single().NextUpdate!.Value, TimeSpan.Zero);
+        var cache = first.Headers.CacheControl!;
+        Assert.True(cache.Public && cache.NoTransform && cache.MustRevalidate, cache.ToString());
+        Assert.InRange(cache.MaxAge!.Value, TimeSpan.FromSeconds(1), nextUpdate - DateTimeOffset.UtcNow);
+        Assert.Equal(nextUpdate, first.Content.Headers.Expires!.Value, TimeSpan.FromSeconds(1));
+        Assert.NotNull(first.Content.Headers.LastModified);
+        var etag = first.Headers.ETag!;
+        // The same answer again, with the same ETag.
+        var second = await sandbox.Anonymous.GetAsync(path);
+        Assert.Equal(await first.Content.ReadAsByteArrayAsync(), await second.Content.ReadAsByteArrayAsync());
+        Assert.Equal(etag, second.Headers.ETag);
+
+        // A nonce asks for a fresh answer, and an error is no answer to keep: neither says it may be cached.
+        var fresh = await sandbox.Anonymous.GetAsync("ocsp/" + Uri.EscapeDataString(Convert.ToBase64String(Ocsp.Request(card.SigningCertificate, ca, RandomNumberGenerator.GetBytes(16)))));
+        var malformed = await sandbox.Anonymous.GetAsync("ocsp/");
+        foreach (var response in new[] { fresh, malformed })
+        {
+            Assert.Null(response.Headers.CacheControl?.MaxAge);
+            Assert.Null(response.Content.Headers.Expires);
+            Assert.Null(response.Headers.ETag);
+        }
     }
 
     [Theory, StorageData]
@@ -309,6 +400,11 @@ public sealed class RevocationTests
         Assert.Null(basic.Responses.Single().GetCertStatus());
         var junk = new Org.BouncyCastle.Ocsp.OcspResp(await (await sandbox.Anonymous.GetAsync("ocsp/not-base64!")).Content.ReadAsByteArrayAsync());
         Assert.Equal(Org.BouncyCastle.Ocsp.OcspRespStatus.MalformedRequest, junk.Status);
+        // An empty GET request is malformed too, answered in OCSP (it used to be a JSON problem).
+        var emptyGet = await sandbox.Anonymous.GetAsync("ocsp/");
+        Assert.Equal(HttpStatusCode.OK, emptyGet.StatusCode);
+        Assert.Equal("application/ocsp-response", emptyGet.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(Org.BouncyCastle.Ocsp.OcspRespStatus.MalformedRequest, new Org.BouncyCastle.Ocsp.OcspResp(await emptyGet.Content.ReadAsByteArrayAsync()).Status);
         var empty = new ByteArrayContent([]);
         empty.Headers.ContentType = new("application/ocsp-request");
         var emptyAnswer = await sandbox.Anonymous.PostAsync("ocsp", empty);

@@ -217,4 +217,77 @@ public sealed class VerifierTests
         Assert.Equal("untrusted-issuer", (await forged.Content.ReadFromJsonAsync<AuthenticationVerification>(ServiceDefaults.Json))!.Reason);
         Assert.Equal(HttpStatusCode.BadRequest, (await AuthenticateAsync(first, new byte[4], new byte[4], "junk")).StatusCode);
     }
+
+    [Fact]
+    public async Task Foreign_certificates_are_not_kept_however_many_or_large_and_ours_is_kept_once()
+    {
+        await using var sandbox = await PkiSandbox.StartAsync(StorageProvider.Sqlite);
+        var resident = await sandbox.RegisterResidentAsync();
+        var card = await sandbox.IssueCardAsync(resident);
+        var (verifier, _) = await sandbox.RegisterVerifierAsync();
+        var validator = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<CertificateValidator>(sandbox.Pki.Services);
+
+        // Self-signed certificates under our CA's name, each its own (a new serial), sent with junk after the PEM; one of them
+        // carries a megabyte. They used to be kept whole, keyed by the whole text, up to 100,000 of them.
+        using var key = RSA.Create(2048);
+        var ca = IssuanceTests.Ca(sandbox, CertificateKind.Authentication);
+        for (var i = 0; i < 40; i++)
+        {
+            var request = new CertificateRequest(ca.SubjectName, key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+            if (i == 0) request.CertificateExtensions.Add(new X509Extension("1.3.6.1.4.1.99999.1", new byte[1_000_000], false));
+            using var foreign = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+            var challenge = RandomNumberGenerator.GetBytes(32);
+            var response = await AuthenticateAsync(verifier, challenge, key.SignData(challenge, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1),
+                foreign.ExportCertificatePem() + $"\njunk {i}\n");
+            Assert.Equal("untrusted-issuer", (await response.Content.ReadFromJsonAsync<AuthenticationVerification>(ServiceDefaults.Json))!.Reason);
+        }
+        Assert.Equal(0, validator.CachedCount);
+
+        // Ours is kept once, however it is wrapped.
+        foreach (var wrapping in new[] { "", "\n", "\ntrailing text\n" })
+        {
+            var challenge = RandomNumberGenerator.GetBytes(32);
+            var response = await AuthenticateAsync(verifier, challenge, card.Authenticate("1234", challenge).Signature!,
+                card.AuthenticationCertificate.ExportCertificatePem() + wrapping);
+            Assert.True((await response.Content.ReadFromJsonAsync<AuthenticationVerification>(ServiceDefaults.Json))!.Valid);
+        }
+        Assert.Equal(1, validator.CachedCount);
+    }
+
+    [Theory, StorageData]
+    public async Task A_signature_with_a_digest_weaker_than_sha256_or_another_signature_scheme_is_refused(StorageProvider provider)
+    {
+        await using var sandbox = await PkiSandbox.StartAsync(provider);
+        var resident = await sandbox.RegisterResidentAsync();
+        var card = await sandbox.IssueCardAsync(resident);
+        var (verifier, _) = await sandbox.RegisterVerifierAsync();
+        // The card's own key (the sandbox's cards share theirs), signing as the card does not: the certificate is good.
+        using var keys = PkiSandbox.CardKeys();
+        using var signer = card.SigningCertificate.CopyWithPrivateKey(keys.Signing);
+        byte[] Sign(string digest, RSASignaturePadding padding, bool attributes)
+        {
+            var cms = new SignedCms(new ContentInfo(Document), detached: true);
+            var info = new CmsSigner(SubjectIdentifierType.IssuerAndSerialNumber, signer, keys.Signing, padding)
+            {
+                DigestAlgorithm = new Oid(digest),
+                IncludeOption = X509IncludeOption.EndCertOnly,
+            };
+            if (attributes) info.SignedAttributes.Add(new Pkcs9SigningTime(DateTime.UtcNow));
+            cms.ComputeSignature(info, silent: true);
+            return cms.Encode();
+        }
+
+        // As `openssl cms -sign -binary -noattr -md sha1` makes it, and with signed attributes; both used to be valid.
+        foreach (var attributes in new[] { false, true })
+        {
+            var sha1 = await VerifySignatureAsync(verifier, Document, Sign("1.3.14.3.2.26", RSASignaturePadding.Pkcs1, attributes));
+            Assert.Equal((false, "weak-digest-algorithm", null), (sha1.Valid, sha1.Reason, sha1.Holder));
+        }
+        var pss = await VerifySignatureAsync(verifier, Document, Sign("2.16.840.1.101.3.4.2.1", RSASignaturePadding.Pss, attributes: true));
+        Assert.Equal((false, "unsupported-signature-algorithm"), (pss.Valid, pss.Reason));
+        // SHA-256 with PKCS#1 v1.5, as the card signs, with or without signed attributes, passes.
+        var good = await VerifySignatureAsync(verifier, Document, Sign("2.16.840.1.101.3.4.2.1", RSASignaturePadding.Pkcs1, attributes: false));
+        Assert.True(good.Valid, good.Reason);
+        Assert.True((await VerifySignatureAsync(verifier, Document, card.Sign("ABC123", Document).Cms!)).Valid);
+    }
 }

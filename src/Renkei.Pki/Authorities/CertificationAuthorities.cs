@@ -1,4 +1,5 @@
 using Renkei.Hosting;
+using Renkei.Pki.Certificates;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
@@ -28,7 +29,10 @@ public sealed class Authority(X509Certificate2 certificate, RSA key)
 
 /// <summary>
 /// The root CA and the two issuing CAs (signing and authentication). Keys live in PKCS#8 PEM key
-/// files named by configuration and are made, with their certificates, on first start.
+/// files named by configuration and are made, with their certificates, on first start. An issuing CA
+/// certificate names its policy (so RFC 5280 policy processing with an explicit JPKI policy passes) and,
+/// when the public URL is known then, the root's CRL and certificate; one made before it named its policy
+/// is issued again by the root for the same key and name (the old one kept beside it).
 /// </summary>
 public sealed class CertificationAuthorities
 {
@@ -52,7 +56,10 @@ public sealed class CertificationAuthorities
 
     public string AllPem => Root.Pem + Signing.Pem + Authentication.Pem;
 
-    public static CertificationAuthorities LoadOrCreate(PkiOptions options, TimeProvider clock)
+    /// <param name="publicBase">The public URL relying parties fetch CRLs and CA certificates from, when known before the service
+    /// listens (<c>Pki:PublicUrl</c>, or a fixed listening port): a new issuing CA certificate names the root's CRL and certificate there.</param>
+    /// <param name="logger">Where the re-issue of an older issuing CA certificate is said.</param>
+    public static CertificationAuthorities LoadOrCreate(PkiOptions options, TimeProvider clock, Uri? publicBase = null, ILogger? logger = null)
     {
         var now = clock.GetUtcNow();
         var root = LoadOrCreate(options.RootKeyPath, options.CaKeySize, (key, path) =>
@@ -62,26 +69,33 @@ public sealed class CertificationAuthorities
             request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
             request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
             return request.CreateSelfSigned(now.AddMinutes(-5), now.AddYears(20));
-        }, null);
+        }, null, logger);
         var signing = LoadOrCreate(options.SigningCaKeyPath, options.CaKeySize,
-            (key, _) => IssueCa(root, key, "CN=Renkei JPKI Signing CA, O=Renkei, C=JP", now), root);
+            (key, _) => IssueCa(root, key, "CN=Renkei JPKI Signing CA, O=Renkei, C=JP", CertificateKind.Signing, publicBase, now), root, logger);
         var authentication = LoadOrCreate(options.AuthenticationCaKeyPath, options.CaKeySize,
-            (key, _) => IssueCa(root, key, "CN=Renkei JPKI User Authentication CA, O=Renkei, C=JP", now), root);
+            (key, _) => IssueCa(root, key, "CN=Renkei JPKI User Authentication CA, O=Renkei, C=JP", CertificateKind.Authentication, publicBase, now), root, logger);
         return new CertificationAuthorities(root, signing, authentication);
     }
 
-    private static X509Certificate2 IssueCa(Authority root, RSA key, string subject, DateTimeOffset now)
+    private static X509Certificate2 IssueCa(Authority root, RSA key, string subject, CertificateKind kind, Uri? publicBase, DateTimeOffset now)
     {
         var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, true, 0, true));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
         request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
         request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(root.Certificate, true, false));
+        // The policy of the certificates it issues: RFC 5280 policy processing needs it on every CA below the trust anchor.
+        request.CertificateExtensions.Add(CertificateProfile.Policies(CertificateProfile.PolicyOf(kind)));
+        if (publicBase is not null)
+        {
+            request.CertificateExtensions.Add(CertificateRevocationListBuilder.BuildCrlDistributionPointExtension([PkiUrls.RootCrl(publicBase).ToString()]));
+            request.CertificateExtensions.Add(new X509AuthorityInformationAccessExtension(null, [PkiUrls.RootCertificate(publicBase).ToString()]));
+        }
         return request.Create(root.WithKey, now.AddMinutes(-5), now.AddYears(10), RandomSerial());
     }
 
     /// <summary>Reads KEY and KEY.crt, or makes both (the key readable by the owner only).</summary>
-    private static Authority LoadOrCreate(string keyPath, int keySize, Func<RSA, string, X509Certificate2> create, Authority? issuer)
+    private static Authority LoadOrCreate(string keyPath, int keySize, Func<RSA, string, X509Certificate2> create, Authority? issuer, ILogger? logger)
     {
         var certPath = Path.ChangeExtension(keyPath, ".crt");
         var key = RSA.Create();
@@ -92,6 +106,8 @@ public sealed class CertificationAuthorities
             // The names alone would match a regenerated root: the signature must chain to this root.
             if (issuer is not null && !ChainsTo(existing, issuer.Certificate))
                 throw new InvalidOperationException($"{certPath} was not issued by the configured root CA");
+            if (issuer is not null && existing.Extensions["2.5.29.32"] is null)
+                return Reissue(certPath, existing, key, create(key, keyPath), logger);
             return new Authority(existing, key);
         }
         key.KeySize = keySize;
@@ -99,6 +115,24 @@ public sealed class CertificationAuthorities
         var certificate = create(key, keyPath);
         File.WriteAllText(certPath, certificate.ExportCertificatePem() + "\n");
         return new Authority(X509CertificateLoader.LoadCertificate(certificate.RawData), key);
+    }
+
+    /// <summary>
+    /// An issuing CA certificate made before it named its policy: the root issues it again, same name and key (so every card
+    /// certificate and CRL it signed verifies under either), and the old one is kept as KEY.crt.YYYYMMDDHHMMSS.old. Nothing
+    /// revokes the old one: card files keep it in their chains, where it stays valid.
+    /// </summary>
+    private static Authority Reissue(string certPath, X509Certificate2 existing, RSA key, X509Certificate2 reissued, ILogger? logger)
+    {
+        if (!existing.SubjectName.RawData.AsSpan().SequenceEqual(reissued.SubjectName.RawData))
+            throw new InvalidOperationException($"{certPath}: its subject is not the CA's; not re-issued");
+        var kept = $"{certPath}.{DateTime.UtcNow:yyyyMMddHHmmss}.old";
+        File.Copy(certPath, kept);
+        File.WriteAllText(certPath + ".new", reissued.ExportCertificatePem() + "\n");
+        File.Move(certPath + ".new", certPath, overwrite: true);
+        logger?.LogWarning("The issuing CA certificate {Path} named no certificate policy; the root issued it again for the same key and name (the old one is kept as {Kept})",
+            certPath, kept);
+        return new Authority(X509CertificateLoader.LoadCertificate(reissued.RawData), key);
     }
 
     private static bool ChainsTo(X509Certificate2 certificate, X509Certificate2 root)

@@ -41,24 +41,73 @@ public sealed class CardIssuance(
             errors["authenticationRequest"] = ["署名用と利用者証明用に別の鍵が必要です / the two certificates need different keys"];
         if (errors.Count > 0) return (null, new CardRefusal(400, "invalid-card-request", "入力内容に誤りがあります / The request has invalid fields", null, errors));
 
-        var (identity, refusal) = await registry.ByNumberAsync(number.Digits, ct);
-        if (identity is null)
-            return (null, new CardRefusal(refusal!.Status, Renkei.Hosting.Problems.SlugOf(refusal.Type), refusal.Title));
-        if (identity.Status != "resident")
-            return (null, new CardRefusal(409, "not-a-resident", "住民登録がないため発行できません / The person is not a registered resident",
-                "カードは現在の住民票がある方にだけ交付します / A card is issued only to a person whose resident record is current."));
-        if (!DateOnly.TryParseExact(identity.DateOfBirth, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var dob))
-            return (null, new CardRefusal(502, "registry-unreadable", "住基の回答を読めません / The Registry's answer could not be read"));
+        // The Registry may record a change between its answer and the card's storing; the answer asked again after the storing
+        // tells (see below), and the card is then made again from the new items, a few times at most.
+        for (var attempt = 1; ; attempt++)
+        {
+            var (identity, refusal) = await registry.ByNumberAsync(number.Digits, ct);
+            if (identity is null)
+                return (null, new CardRefusal(refusal!.Status, Renkei.Hosting.Problems.SlugOf(refusal.Type), refusal.Title));
+            if (identity.Status != "resident")
+                return (null, new CardRefusal(409, "not-a-resident", "住民登録がないため発行できません / The person is not a registered resident",
+                    "カードは現在の住民票がある方にだけ交付します / A card is issued only to a person whose resident record is current."));
+            if (!DateOnly.TryParseExact(identity.DateOfBirth, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var dob))
+                return (null, new CardRefusal(502, "registry-unreadable", "住基の回答を読めません / The Registry's answer could not be read"));
 
+            var (card, stored) = await StoreAsync(identity, dob, signing!, authentication!, ct);
+            if (card is null) return (null, stored);
+
+            // The Registry answered before the card was stored: a change recorded since, which the revocation follower may already
+            // have read while this card did not yet exist, would leave it valid with untrue items. Asked again now, it cannot: what
+            // the Registry records after this answer, the follower reads after the card is stored. The caller going away does not
+            // stop this check or what it undoes (the Registry client gives up after its own timeout).
+            var (again, unanswered) = await registry.ByNumberAsync(number.Digits, CancellationToken.None);
+            if (again is null)
+            {
+                // Unconfirmed is not good: withdrawn, so that OCSP never says good for items that may have changed meanwhile.
+                await WithdrawAsync(identity.ResidentId, card.CardId, RevocationReason.Superseded, RevocationReason.Superseded, "withdrawn", CancellationToken.None);
+                return (null, new CardRefusal(unanswered!.Status >= 500 ? 503 : unanswered.Status, Renkei.Hosting.Problems.SlugOf(unanswered.Type), unanswered.Title,
+                    "交付を住基で確かめられなかったため、発行した証明書を失効しました。もう一度交付してください / " +
+                    "The Registry could not confirm the issuance, so its certificates were revoked; issue the card again."));
+            }
+            if (again.Status != "resident")
+            {
+                await WithdrawAsync(identity.ResidentId, card.CardId, RevocationReason.HolderGone, RevocationReason.HolderGone, "holder-gone", CancellationToken.None);
+                return (null, new CardRefusal(409, "not-a-resident", "住民登録がないため発行できません / The person is not a registered resident",
+                    "発行中に住民登録が変わったため、発行した証明書を失効しました / The resident record changed while the card was issued: its certificates were revoked."));
+            }
+            if (!SameItems(identity, again))
+            {
+                // The signing certificate asserts items that are no longer true: revoked as a change revokes it, and the card made again.
+                await WithdrawAsync(identity.ResidentId, card.CardId, RevocationReason.ItemsChanged, RevocationReason.Superseded, "withdrawn", CancellationToken.None);
+                if (attempt < MaxAttempts) continue;
+                return (null, new CardRefusal(409, "holder-items-changed", "発行中に基本4情報が変わりました / The holder's items changed while the card was issued",
+                    "発行した証明書は失効しました。もう一度交付してください / Its certificates were revoked; issue the card again."));
+            }
+            return (card, null);
+        }
+    }
+
+    /// <summary>How many times a card is made when the Registry records a change of the holder's items while it is made.</summary>
+    private const int MaxAttempts = 3;
+
+    private static bool SameItems(RegistryIdentity a, RegistryIdentity b) =>
+        a.ResidentId == b.ResidentId && a.FamilyName == b.FamilyName && a.GivenName == b.GivenName && a.Address == b.Address
+        && a.DateOfBirth == b.DateOfBirth && a.Sex == b.Sex;
+
+    /// <summary>Makes both certificates from the Registry's answer and stores the card, superseding the resident's current one.</summary>
+    private async Task<(CardIssued? Card, CardRefusal? Refusal)> StoreAsync(
+        RegistryIdentity identity, DateOnly dob, CertificateRequest signing, CertificateRequest authentication, CancellationToken ct)
+    {
         var holder = new HolderItems($"{identity.FamilyName} {identity.GivenName}", identity.Address, dob, identity.Sex);
         var now = clock.GetUtcNow();
         var (notAfter, cardExpires) = CertificateProfile.Validity(dob, now);
         var notBefore = now.AddMinutes(-1);
         var cardId = "C" + Convert.ToHexString(RandomNumberGenerator.GetBytes(10));
-        var signingCert = CertificateProfile.Issue(authorities.Signing, CertificateKind.Signing, signing!.PublicKey, holder,
+        var signingCert = CertificateProfile.Issue(authorities.Signing, CertificateKind.Signing, signing.PublicKey, holder,
             Convert.ToHexString(RandomNumberGenerator.GetBytes(16)), notBefore, notAfter, CertificationAuthorities.RandomSerial(),
             urls.Crl(CertificateKind.Signing), urls.Ocsp);
-        var authenticationCert = CertificateProfile.Issue(authorities.Authentication, CertificateKind.Authentication, authentication!.PublicKey, null,
+        var authenticationCert = CertificateProfile.Issue(authorities.Authentication, CertificateKind.Authentication, authentication.PublicKey, null,
             Convert.ToHexString(RandomNumberGenerator.GetBytes(16)), notBefore, notAfter, CertificationAuthorities.RandomSerial(),
             urls.Crl(CertificateKind.Authentication), urls.Ocsp);
 
@@ -73,10 +122,12 @@ public sealed class CardIssuance(
             await CardStore.SupersedeAsync(c, tx, identity.ResidentId, now.UtcDateTime);
             superseded = await CertificateStore.RevokeOfResidentAsync(c, tx, identity.ResidentId,
                 [CertificateKind.Signing, CertificateKind.Authentication], RevocationReason.Superseded, now.UtcDateTime);
-            await CardStore.InsertAsync(c, tx, new CardRecord(cardId, identity.ResidentId, identity.MunicipalityCode, now.UtcDateTime, cardExpires, "active"));
+            // The Registry position the items are from: a later event revokes what they assert (RegistryEventFollower).
+            await CardStore.InsertAsync(c, tx, new CardRecord(cardId, identity.ResidentId, identity.MunicipalityCode, now.UtcDateTime, cardExpires, "active",
+                identity.LastPosition));
             foreach (var (kind, cert) in new[] { (CertificateKind.Signing, signingCert), (CertificateKind.Authentication, authenticationCert) })
                 await CertificateStore.InsertAsync(c, tx, new CertificateRecord(cert.SerialNumber, kind, cardId, identity.ResidentId,
-                    now.UtcDateTime, cert.NotBefore.ToUniversalTime(), cert.NotAfter.ToUniversalTime(), cert.RawData, null, null));
+                    now.UtcDateTime, cert.NotBefore.ToUniversalTime(), cert.NotAfter.ToUniversalTime(), cert.RawData, null, null, identity.LastPosition));
             await tx.CommitAsync(ct);
         }
         catch (Exception e) when (Database.IsUniqueViolation(e))
@@ -85,27 +136,28 @@ public sealed class CardIssuance(
                 "何も発行していません。もう一度お試しください / Nothing was issued; try again."));
         }
         revocation.Published(superseded);
-        // The Registry answered before the card was made: a death (or a move abroad) recorded since, which the revocation
-        // follower may already have applied before this card existed, would leave it valid. Asked again now, it cannot.
-        var (again, _) = await registry.ByNumberAsync(number.Digits, ct);
-        if (again is not null && again.Status != "resident")
-        {
-            await using (var c = await database.OpenAsync(ct))
-            {
-                await using var tx = await database.BeginSerializedAsync(c, CardStore.LockKey(identity.ResidentId), ct);
-                var withdrawn = await CertificateStore.RevokeOfResidentAsync(c, tx, identity.ResidentId,
-                    [CertificateKind.Signing, CertificateKind.Authentication], RevocationReason.HolderGone, clock.GetUtcNow().UtcDateTime, cardId);
-                await CardStore.HolderGoneAsync(c, tx, identity.ResidentId, CardStore.Always, clock.GetUtcNow().UtcDateTime);
-                await tx.CommitAsync(ct);
-                revocation.Published(withdrawn);
-            }
-            return (null, new CardRefusal(409, "not-a-resident", "住民登録がないため発行できません / The person is not a registered resident",
-                "発行中に住民登録が変わったため、発行した証明書を失効しました / The resident record changed while the card was issued: its certificates were revoked."));
-        }
         return (new CardIssued(cardId, identity.ResidentId, identity.MunicipalityCode, cardExpires.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
             new HolderView(holder.Name, holder.Address, identity.DateOfBirth, identity.Sex),
             signingCert.ExportCertificatePem() + "\n", authenticationCert.ExportCertificatePem() + "\n",
             authorities.ChainPem(CertificateKind.Signing), authorities.ChainPem(CertificateKind.Authentication), recoveryKey.PublicPem), null);
+    }
+
+    /// <summary>Undoes an issuance: revokes the card's two certificates and takes the card out of use.</summary>
+    private async Task WithdrawAsync(string residentId, string cardId, RevocationReason signingReason, RevocationReason authenticationReason,
+        string cardStatus, CancellationToken ct)
+    {
+        List<string> withdrawn;
+        await using (var c = await database.OpenAsync(ct))
+        {
+            await using var tx = await database.BeginSerializedAsync(c, CardStore.LockKey(residentId), ct);
+            var now = clock.GetUtcNow().UtcDateTime;
+            withdrawn = await CertificateStore.RevokeOfResidentAsync(c, tx, residentId, [CertificateKind.Signing], signingReason, now, cardId);
+            withdrawn.AddRange(await CertificateStore.RevokeOfResidentAsync(c, tx, residentId, [CertificateKind.Authentication], authenticationReason, now, cardId));
+            await c.ExecuteAsync("UPDATE cards SET status = @s, status_changed_at = @t WHERE card_id = @i AND status = 'active'", tx,
+                ("s", cardStatus), ("t", CertificateStore.Text(now)), ("i", cardId));
+            await tx.CommitAsync(ct);
+        }
+        revocation.Published(withdrawn);
     }
 
     private CertificateRequest? ReadRequest(string? text, string field, Dictionary<string, string[]> errors)

@@ -6,15 +6,21 @@ using Renkei.Pki.Certificates;
 
 namespace Renkei.Pki.Cards;
 
-public sealed record CardRecord(string CardId, string ResidentId, string MunicipalityCode, DateTime IssuedAt, DateOnly ExpiresOn, string Status);
+/// <summary>A card; <c>RegistryPosition</c> is the Registry feed position its holder's items were read at (null before it was kept).</summary>
+public sealed record CardRecord(string CardId, string ResidentId, string MunicipalityCode, DateTime IssuedAt, DateOnly ExpiresOn, string Status,
+    long? RegistryPosition = null);
 
-/// <summary>Issued cards: active, lost (reported), superseded (a new card replaced it), holder-gone (the holder died or moved abroad).</summary>
+/// <summary>
+/// Issued cards: active, lost (reported), superseded (a new card replaced it), holder-gone (the holder died or moved abroad),
+/// withdrawn (its issuance was undone: the Registry changed or could not confirm while it was made).
+/// </summary>
 public static class CardStore
 {
     public static Task InsertAsync(DbConnection c, DbTransaction tx, CardRecord card) =>
-        c.ExecuteAsync("INSERT INTO cards (card_id, resident_id, municipality_code, issued_at, expires_on, status) VALUES (@i, @r, @m, @t, @e, @s)", tx,
+        c.ExecuteAsync("INSERT INTO cards (card_id, resident_id, municipality_code, issued_at, expires_on, status, registry_position) " +
+            "VALUES (@i, @r, @m, @t, @e, @s, @p)", tx,
             ("i", card.CardId), ("r", card.ResidentId), ("m", card.MunicipalityCode), ("t", CertificateStore.Text(card.IssuedAt)),
-            ("e", card.ExpiresOn.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)), ("s", card.Status));
+            ("e", card.ExpiresOn.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)), ("s", card.Status), ("p", card.RegistryPosition));
 
     public static async Task<CardRecord?> FindAsync(DbConnection c, string cardId, DbTransaction? tx = null) =>
         (await c.QueryAsync("SELECT card_id, resident_id, municipality_code, issued_at, expires_on, status FROM cards WHERE card_id = @i",
@@ -25,13 +31,10 @@ public static class CardStore
         c.ExecuteAsync("UPDATE cards SET status = @s, status_changed_at = @t WHERE card_id = @i", tx,
             ("s", status), ("t", CertificateStore.Text(now)), ("i", cardId));
 
-    /// <summary>Marks a resident's active cards issued before <paramref name="before"/> holder-gone (a death or a move abroad).</summary>
-    /// <summary>A bound no issue time reaches: every active card of the resident.</summary>
-    public static readonly DateTime Always = DateTime.SpecifyKind(DateTime.MaxValue, DateTimeKind.Utc);
-
-    public static Task<int> HolderGoneAsync(DbConnection c, DbTransaction tx, string residentId, DateTime before, DateTime now) =>
-        c.ExecuteAsync("UPDATE cards SET status = 'holder-gone', status_changed_at = @t WHERE resident_id = @r AND status = 'active' AND issued_at < @b", tx,
-            ("t", CertificateStore.Text(now)), ("r", residentId), ("b", CertificateStore.Text(before)));
+    /// <summary>Marks a resident's active cards whose items <paramref name="stale"/> names holder-gone (a death or a move abroad).</summary>
+    public static Task<int> HolderGoneAsync(DbConnection c, DbTransaction tx, string residentId, StaleBefore stale, DateTime now) =>
+        c.ExecuteAsync($"UPDATE cards SET status = 'holder-gone', status_changed_at = @t WHERE resident_id = @r AND status = 'active' AND {StaleBefore.Condition}", tx,
+            [("t", CertificateStore.Text(now)), ("r", residentId), .. stale.Parameters]);
 
     /// <summary>The key of the lock that serializes card changes of one resident (a PostgreSQL advisory lock; SQLite serializes all writers).</summary>
     public static long LockKey(string residentId) =>

@@ -121,6 +121,7 @@ public static class CardsApi
         "lost" => "紛失",
         "superseded" => "新しいカードの交付により失効",
         "holder-gone" => "所持者の死亡・国外転出等により失効",
+        "withdrawn" => "交付の取消し（発行中に住民票が変わったか、住基で確かめられなかったため）",
         _ => status,
     };
 

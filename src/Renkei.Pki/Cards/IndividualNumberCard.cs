@@ -19,13 +19,25 @@ public enum CardPin
     InputAssist,
 }
 
-/// <summary>The result of presenting a PIN: accepted, wrong (with tries left), locked, or not of the PIN's format.</summary>
-public sealed record PinCheck(bool Accepted, int TriesLeft, bool Locked, bool WrongFormat)
+/// <summary>
+/// The result of presenting a PIN: accepted, wrong (with tries left), locked, or not of the PIN's format. The message names
+/// what was presented as docs/pki.md does: the signing password (署名用パスワード), or a PIN (暗証番号).
+/// </summary>
+public sealed record PinCheck(bool Accepted, int TriesLeft, bool Locked, bool WrongFormat, CardPin Pin = CardPin.Authentication)
 {
-    public string Message => Accepted ? "OK"
-        : WrongFormat ? "暗証番号の形式が違います / the PIN does not have the required format"
-        : Locked ? "ロックされています。市区町村の窓口で初期化してください / the PIN is locked; have it reset at the municipality"
-        : $"暗証番号が違います（残り{TriesLeft}回）/ wrong PIN ({TriesLeft} {(TriesLeft == 1 ? "try" : "tries")} left)";
+    public string Message
+    {
+        get
+        {
+            var (japanese, english, format, englishFormat) = Pin == CardPin.Signing
+                ? ("署名用パスワード", "signing password", "英大文字と数字の6〜16文字", "6 to 16 capital letters and digits")
+                : ("暗証番号", "PIN", "数字4桁", "4 digits");
+            return Accepted ? "OK"
+                : WrongFormat ? $"{japanese}の形式が違います（{format}）/ the {english} does not have the required format ({englishFormat})"
+                : Locked ? $"{japanese}がロックされています。市区町村の窓口で初期化してください / the {english} is locked; have it reset at the municipality"
+                : $"{japanese}が違います（残り{TriesLeft}回）/ wrong {english} ({TriesLeft} {(TriesLeft == 1 ? "try" : "tries")} left)";
+        }
+    }
 }
 
 /// <summary>券面事項入力補助AP: the number and the four items as text, behind its PIN.</summary>
@@ -120,7 +132,7 @@ public sealed partial class IndividualNumberCard
         string authenticationPin, string signingPassword, string inputAssistPin)
     {
         foreach (var (pin, value) in new[] { (CardPin.Authentication, authenticationPin), (CardPin.Signing, signingPassword), (CardPin.InputAssist, inputAssistPin) })
-            if (!IsValidFormat(pin, value)) throw new ArgumentException(new PinCheck(false, 0, false, true).Message + $" ({pin})");
+            if (!IsValidFormat(pin, value)) throw new ArgumentException(new PinCheck(false, 0, false, true, pin).Message + $" ({pin})");
         var signingKey = RandomNumberGenerator.GetBytes(32);
         var authenticationKey = RandomNumberGenerator.GetBytes(32);
         var assistKey = RandomNumberGenerator.GetBytes(32);
@@ -250,7 +262,7 @@ public sealed partial class IndividualNumberCard
     /// </summary>
     public PinCheck ResetPin(CardPin pin, string newPin, byte[] dataKeys)
     {
-        if (!IsValidFormat(pin, newPin)) return new PinCheck(false, 0, false, true);
+        if (!IsValidFormat(pin, newPin)) return new PinCheck(false, 0, false, true, pin);
         if (dataKeys.Length != 96) throw new ArgumentException("96 bytes of data keys expected", nameof(dataKeys));
         var index = pin switch { CardPin.Signing => 0, CardPin.Authentication => 1, _ => 2 };
         var key = dataKeys.AsSpan(index * 32, 32).ToArray();
@@ -258,15 +270,15 @@ public sealed partial class IndividualNumberCard
         if (Open(App(pin).Secret, key) is null) throw new CryptographicException("the data keys are not this card's");
         Replace(pin, App(pin) with { Pin = NewPin(newPin, key) });
         Save();
-        return new PinCheck(true, LimitOf(pin), false, false);
+        return new PinCheck(true, LimitOf(pin), false, false, pin);
     }
 
     private (byte[]? Plain, PinCheck Check) Unlock(CardPin pin, string value)
     {
-        if (!IsValidFormat(pin, value)) return (null, new PinCheck(false, LimitOf(pin) - FailuresOf(pin), IsLocked(pin), true));
+        if (!IsValidFormat(pin, value)) return (null, new PinCheck(false, LimitOf(pin) - FailuresOf(pin), IsLocked(pin), true, pin));
         using var held = Exclusive();
         var app = App(pin);
-        if (IsLocked(pin)) return (null, new PinCheck(false, 0, true, false));
+        if (IsLocked(pin)) return (null, new PinCheck(false, 0, true, false, pin));
         // Count the try first: a crash or a kill during the try cannot undo it.
         Replace(pin, app with { Pin = app.Pin with { Failures = app.Pin.Failures + 1 } });
         Save();
@@ -275,11 +287,11 @@ public sealed partial class IndividualNumberCard
         if (dataKey is null)
         {
             var failures = app.Pin.Failures + 1;
-            return (null, new PinCheck(false, Math.Max(0, LimitOf(pin) - failures), failures >= LimitOf(pin), false));
+            return (null, new PinCheck(false, Math.Max(0, LimitOf(pin) - failures), failures >= LimitOf(pin), false, pin));
         }
         Replace(pin, app with { Pin = app.Pin with { Failures = 0 } });
         Save();
-        return (Open(app.Secret, dataKey), new PinCheck(true, LimitOf(pin), false, false));
+        return (Open(app.Secret, dataKey), new PinCheck(true, LimitOf(pin), false, false, pin));
     }
 
     /// <summary>How long a try waits for another one on the same card to finish.</summary>
@@ -347,9 +359,10 @@ public sealed partial class IndividualNumberCard
         catch (AuthenticationTagMismatchException) { return null; }
     }
 
-    [GeneratedRegex("^[A-Z0-9]{6,16}$")]
+    // \z, not $: .NET's $ also matches before a final newline, so "2468\n" passed as a PIN and was then a wrong try.
+    [GeneratedRegex(@"^[A-Z0-9]{6,16}\z")]
     private static partial Regex SigningPassword();
 
-    [GeneratedRegex("^[0-9]{4}$")]
+    [GeneratedRegex(@"^[0-9]{4}\z")]
     private static partial Regex FourDigits();
 }

@@ -73,7 +73,8 @@ public static class CertificateProfile
         return new DateTimeOffset(midnight, Japan.GetUtcOffset(midnight)).AddSeconds(-1).ToUniversalTime();
     }
 
-    private static X509Extension Policies(string oid)
+    /// <summary>A certificatePolicies extension naming one policy.</summary>
+    public static X509Extension Policies(string oid)
     {
         var writer = new AsnWriter(AsnEncodingRules.DER);
         using (writer.PushSequence())

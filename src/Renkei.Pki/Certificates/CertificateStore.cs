@@ -18,14 +18,30 @@ public enum RevocationReason
     Superseded,
 }
 
+/// <summary>An issued certificate; <c>RegistryPosition</c> is the Registry feed position its holder's items were read at (null before it was kept).</summary>
 public sealed record CertificateRecord(
     string Serial, CertificateKind Kind, string CardId, string ResidentId, DateTime IssuedAt, DateTime NotBefore, DateTime NotAfter,
-    byte[] Der, DateTime? RevokedAt, RevocationReason? Reason);
+    byte[] Der, DateTime? RevokedAt, RevocationReason? Reason, long? RegistryPosition = null);
+
+/// <summary>
+/// Which certificates a Registry event makes untrue: those whose items were read at a position before the event's. Certificates
+/// stored before positions were kept fall back to their issue time against <c>IssuedBefore</c> (the event's recording time).
+/// </summary>
+public readonly record struct StaleBefore(long Position, DateTime IssuedBefore)
+{
+    /// <summary>Every certificate, whatever it was read at.</summary>
+    public static readonly StaleBefore Everything = new(long.MaxValue, DateTime.SpecifyKind(DateTime.MaxValue, DateTimeKind.Utc));
+
+    /// <summary>The SQL condition, on columns <c>registry_position</c> and <c>issued_at</c>, with parameters @sp and @sib.</summary>
+    public const string Condition = "(registry_position < @sp OR (registry_position IS NULL AND issued_at < @sib))";
+
+    public (string, object?)[] Parameters => [("sp", Position), ("sib", CertificateStore.Text(IssuedBefore))];
+}
 
 /// <summary>Issued certificates and their revocation, in SQL portable to SQLite and PostgreSQL.</summary>
 public static class CertificateStore
 {
-    private const string Columns = "serial, kind, card_id, resident_id, issued_at, not_before, not_after, der, revoked_at, revocation_reason";
+    private const string Columns = "serial, kind, card_id, resident_id, issued_at, not_before, not_after, der, revoked_at, revocation_reason, registry_position";
 
     public static string Text(DateTime utc) => utc.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
 
@@ -33,9 +49,9 @@ public static class CertificateStore
         DateTime.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal);
 
     public static Task InsertAsync(DbConnection c, DbTransaction tx, CertificateRecord r) =>
-        c.ExecuteAsync($"INSERT INTO certificates ({Columns}) VALUES (@s, @k, @c, @r, @i, @nb, @na, @d, NULL, NULL)", tx,
+        c.ExecuteAsync($"INSERT INTO certificates ({Columns}) VALUES (@s, @k, @c, @r, @i, @nb, @na, @d, NULL, NULL, @p)", tx,
             ("s", r.Serial), ("k", r.Kind.ToString()), ("c", r.CardId), ("r", r.ResidentId), ("i", Text(r.IssuedAt)),
-            ("nb", Text(r.NotBefore)), ("na", Text(r.NotAfter)), ("d", r.Der));
+            ("nb", Text(r.NotBefore)), ("na", Text(r.NotAfter)), ("d", r.Der), ("p", r.RegistryPosition));
 
     public static async Task<CertificateRecord?> FindAsync(DbConnection c, string serial) =>
         (await c.QueryAsync($"SELECT {Columns} FROM certificates WHERE serial = @s", Read, null, ("s", serial))).FirstOrDefault();
@@ -48,18 +64,20 @@ public static class CertificateStore
         c.QueryAsync($"SELECT {Columns} FROM certificates WHERE kind = @k AND revoked_at IS NOT NULL AND not_after > @n ORDER BY serial",
             Read, null, ("k", kind.ToString()), ("n", Text(now)));
 
-    /// <summary>Revokes the unrevoked certificates of a resident (of the given kinds); returns the serials revoked.</summary>
+    /// <summary>
+    /// Revokes the unrevoked certificates of a resident (of the given kinds; of one card, or only those <paramref name="stale"/>
+    /// names); returns the serials revoked.
+    /// </summary>
     public static async Task<List<string>> RevokeOfResidentAsync(DbConnection c, DbTransaction tx, string residentId,
-        IReadOnlyCollection<CertificateKind> kinds, RevocationReason reason, DateTime now, string? cardId = null, DateTime? issuedBefore = null)
+        IReadOnlyCollection<CertificateKind> kinds, RevocationReason reason, DateTime now, string? cardId = null, StaleBefore? stale = null)
     {
         var revoked = new List<string>();
         foreach (var kind in kinds)
         {
             var serials = await c.QueryAsync(
                 "SELECT serial FROM certificates WHERE resident_id = @r AND kind = @k AND revoked_at IS NULL AND not_after > @n" +
-                (cardId is null ? "" : " AND card_id = @c") + (issuedBefore is null ? "" : " AND issued_at < @ib"),
-                r => r.GetString(0), tx, ("r", residentId), ("k", kind.ToString()), ("n", Text(now)), ("c", cardId),
-                ("ib", issuedBefore is { } b ? Text(b) : null));
+                (cardId is null ? "" : " AND card_id = @c") + (stale is null ? "" : " AND " + StaleBefore.Condition),
+                r => r.GetString(0), tx, [("r", residentId), ("k", kind.ToString()), ("n", Text(now)), ("c", cardId), .. stale?.Parameters ?? []]);
             foreach (var serial in serials)
                 await c.ExecuteAsync("UPDATE certificates SET revoked_at = @t, revocation_reason = @why WHERE serial = @s AND revoked_at IS NULL", tx,
                     ("t", Text(now)), ("why", reason.ToString()), ("s", serial));
@@ -71,5 +89,6 @@ public static class CertificateStore
     private static CertificateRecord Read(DbDataReader r) => new(
         r.GetString(0), Enum.Parse<CertificateKind>(r.GetString(1)), r.GetString(2), r.GetString(3), ParseUtc(r.GetString(4)),
         ParseUtc(r.GetString(5)), ParseUtc(r.GetString(6)), (byte[])r.GetValue(7),
-        r.IsDBNull(8) ? null : ParseUtc(r.GetString(8)), r.IsDBNull(9) ? null : Enum.Parse<RevocationReason>(r.GetString(9)));
+        r.IsDBNull(8) ? null : ParseUtc(r.GetString(8)), r.IsDBNull(9) ? null : Enum.Parse<RevocationReason>(r.GetString(9)),
+        r.IsDBNull(10) ? null : r.GetInt64(10));
 }

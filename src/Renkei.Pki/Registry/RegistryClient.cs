@@ -6,12 +6,17 @@ using Renkei.Hosting;
 
 namespace Renkei.Pki.Registry;
 
-/// <summary>本人確認情報 as the Registry's identity API answers (only what the PKI uses; the number is not kept).</summary>
+/// <summary>
+/// 本人確認情報 as the Registry's identity API answers (only what the PKI uses; the number is not kept). <c>LastPosition</c> is the
+/// feed position of the last event in the record: the items are as of it (null from a Registry that does not say).
+/// </summary>
 public sealed record RegistryIdentity(
     string ResidentId, string MunicipalityCode, string Status, string FamilyName, string GivenName,
-    string DateOfBirth, string Sex, string Address);
+    string DateOfBirth, string Sex, string Address, long? LastPosition = null);
 
-public sealed record RegistryEvent(long Position, string EventId, string Kind, string ResidentId, string MunicipalityCode, DateTime RecordedAt);
+/// <summary>A published event; a move-out's <c>DestinationKind</c> is <c>abroad</c> or <c>municipality</c> (null from a Registry that does not say).</summary>
+public sealed record RegistryEvent(long Position, string EventId, string Kind, string ResidentId, string MunicipalityCode, DateTime RecordedAt,
+    string? DestinationKind = null);
 
 public sealed record RegistryEventPage(List<RegistryEvent> Events, long Next);
 

@@ -9,7 +9,8 @@ namespace Renkei.Pki.Revocation;
 /// <summary>
 /// Follows the Registry's event feed and revokes what a change makes untrue: a name or address
 /// change (or a move-in, which gives a new address) revokes the signing certificate only; a death
-/// or a move abroad revokes both and marks the card holder-gone. The feed position is kept in the PKI database in the same
+/// or a move abroad revokes both and marks the card holder-gone; each only of certificates whose items
+/// were read at a feed position before the event's. The feed position is kept in the PKI database in the same
 /// transaction as the revocations, so a restart resumes without missing or repeating one.
 /// </summary>
 public sealed class RegistryEventFollower(
@@ -64,37 +65,49 @@ public sealed class RegistryEventFollower(
         {
             "name-change" or "address-change" or "move-in" => (SigningOnly, RevocationReason.ItemsChanged),
             "death" => (Both, RevocationReason.HolderGone),
-            "move-out" => await MovedAbroadAsync(registry, e.ResidentId, ct) ? (Both, RevocationReason.HolderGone) : null,
+            "move-out" => await MovedAbroadAsync(registry, e, ct) ? (Both, RevocationReason.HolderGone) : null,
             _ => null,
         };
-        await SaveAsync(e.Position, action is null ? [] : [(e.ResidentId, action.Value.Kinds, action.Value.Reason, e.RecordedAt)]);
+        await SaveAsync(e.Position, action is null ? [] : [(e.ResidentId, action.Value.Kinds, action.Value.Reason, Stale(e, action.Value.Reason))]);
         if (action is not null)
             logger.LogInformation("Registry event {Position} ({Kind}) applied to resident {ResidentId}", e.Position, e.Kind, e.ResidentId);
     }
 
-    private static async Task<bool> MovedAbroadAsync(RegistryClient registry, string residentId, CancellationToken ct)
+    /// <summary>
+    /// What the event makes untrue: certificates whose items the Registry gave at a position before the event's (its feed is ordered,
+    /// the clocks of two hosts are not). Those stored before positions were kept fall back to the old rule: for a changed item, issued
+    /// before the event was recorded; for a holder gone, every one.
+    /// </summary>
+    private static StaleBefore Stale(RegistryEvent e, RevocationReason reason) =>
+        new(e.Position, reason == RevocationReason.HolderGone ? StaleBefore.Everything.IssuedBefore : e.RecordedAt);
+
+    /// <summary>
+    /// Whether a move-out was abroad, as the event itself says: the status now would tell a move abroad read after the person's
+    /// return as a move within Japan. Only a Registry that does not say yet is asked for the status.
+    /// </summary>
+    private static async Task<bool> MovedAbroadAsync(RegistryClient registry, RegistryEvent e, CancellationToken ct)
     {
-        var (identity, refusal) = await registry.ResidentAsync(residentId, ct);
+        if (e.DestinationKind is { } kind) return kind == "abroad";
+        var (identity, refusal) = await registry.ResidentAsync(e.ResidentId, ct);
         if (identity is null && refusal!.Status >= 500) throw new HttpRequestException($"Registry answered {refusal.Status}");
         return identity?.Status == "abroad";
     }
 
-    private async Task SaveAsync(long position, IReadOnlyList<(string ResidentId, CertificateKind[] Kinds, RevocationReason Reason, DateTime RecordedAt)> revocations)
+    private async Task SaveAsync(long position, IReadOnlyList<(string ResidentId, CertificateKind[] Kinds, RevocationReason Reason, StaleBefore Stale)> revocations)
     {
         var revoked = new List<string>();
         await using (var c = await database.OpenAsync())
         {
             await using var tx = await c.BeginTransactionAsync();
             var now = clock.GetUtcNow().UtcDateTime;
-            foreach (var (residentId, kinds, reason, recordedAt) in revocations)
+            foreach (var (residentId, kinds, reason, stale) in revocations)
             {
-                // A changed item: only certificates issued before the change was recorded (a card issued after it carries the
-                // new items). A holder gone: every certificate, also one issued in the moment between the Registry's answer
-                // to the issuance and the death (a card cannot outlive its holder).
-                var before = reason == RevocationReason.HolderGone ? CardStore.Always : recordedAt;
-                revoked.AddRange(await CertificateStore.RevokeOfResidentAsync(c, tx, residentId, kinds, reason, now, issuedBefore: before));
+                // Only certificates whose items were read before the event: a card issued after it carries the new items (or,
+                // after a return from abroad, belongs to a resident again); one read before it, also in the moment between the
+                // Registry's answer to the issuance and the card's storing, is revoked.
+                revoked.AddRange(await CertificateStore.RevokeOfResidentAsync(c, tx, residentId, kinds, reason, now, stale: stale));
                 // The card goes with its holder, so that the counter sees it is no longer in use.
-                if (reason == RevocationReason.HolderGone) await CardStore.HolderGoneAsync(c, tx, residentId, before, now);
+                if (reason == RevocationReason.HolderGone) await CardStore.HolderGoneAsync(c, tx, residentId, stale, now);
             }
             var updated = await c.ExecuteAsync("UPDATE registry_feed SET position = @p, updated_at = @t WHERE id = 1", tx,
                 ("p", position), ("t", CertificateStore.Text(now)));

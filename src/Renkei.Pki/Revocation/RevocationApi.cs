@@ -29,6 +29,21 @@ public static class RevocationApi
                     "signing.crl か authentication.crl を指定してください / Use signing.crl or authentication.crl."))
             .WithTags("Revocation").WithSummary("The current CRL (DER) of the signing or the authentication CA.");
 
+        // The root's CRL, of the issuing CA certificates (a literal route, chosen before {kind}.crl), which they name as their CRL
+        // distribution point.
+        app.MapGet("/crl/root.crl", (RevocationService revocation) => Results.Bytes(revocation.RootCrl(), "application/pkix-crl"))
+            .WithTags("Revocation").WithSummary("The root's CRL (DER), of the issuing CA certificates.");
+
+        // One CA certificate as DER, as the issuing CA certificates' caIssuers names the root's (RFC 5280 §4.2.2.1).
+        app.MapGet("/ca/{name}.cer", (string name, CertificationAuthorities cas) => name switch
+        {
+            "root" => Results.Bytes(cas.Root.Certificate.RawData, "application/pkix-cert"),
+            "signing" => Results.Bytes(cas.Signing.Certificate.RawData, "application/pkix-cert"),
+            "authentication" => Results.Bytes(cas.Authentication.Certificate.RawData, "application/pkix-cert"),
+            _ => Problems.NotFound("unknown-ca", "認証局がありません / No such CA",
+                "root、signing、authentication のいずれかを指定してください / Use root, signing or authentication."),
+        }).WithTags("Revocation").WithSummary("One CA certificate as DER: root, signing or authentication.");
+
         app.MapPost("/ocsp", async (HttpRequest request, RevocationService revocation) =>
         {
             // An OCSP request is a few hundred bytes: a body over 64 KiB, declared or not, is refused by the server
@@ -39,12 +54,15 @@ public static class RevocationApi
             return Results.Bytes(await revocation.RespondAsync(body.ToArray()), "application/ocsp-response");
         }).WithTags("Revocation").WithSummary("OCSP (RFC 6960) over POST, application/ocsp-request.");
 
-        app.MapGet("/ocsp/{*request}", async (string request, RevocationService revocation) =>
+        app.MapGet("/ocsp/{*request}", async (string? request, HttpResponse response, RevocationService revocation, TimeProvider clock) =>
         {
+            // Empty (GET /ocsp/) or not base64: an OCSP malformedRequest, as over POST, not an HTTP problem.
             byte[] der;
-            try { der = Convert.FromBase64String(Uri.UnescapeDataString(request)); }
+            try { der = Convert.FromBase64String(Uri.UnescapeDataString(request ?? "")); }
             catch (FormatException) { der = []; }
-            return Results.Bytes(await revocation.RespondAsync(der), "application/ocsp-response");
+            var answer = await revocation.AnswerAsync(der);
+            if (answer.ServedUntil is { } until) CacheFor(response, answer, until, clock.GetUtcNow());
+            return Results.Bytes(answer.Response, "application/ocsp-response");
         }).WithTags("Revocation").WithSummary("OCSP (RFC 6960) over GET: the base64 request in the path.");
     }
 
@@ -57,4 +75,17 @@ public static class RevocationApi
         "authentication" => CertificateKind.Authentication,
         _ => null,
     };
+
+    /// <summary>
+    /// RFC 5019 §6: a pre-produced answer over GET may be kept by HTTP caches until the responder would produce it again (before its
+    /// nextUpdate, which Expires gives), named by an ETag of its bytes. Fresh answers (a nonce) and errors get none of this.
+    /// </summary>
+    private static void CacheFor(HttpResponse response, OcspAnswer answer, DateTimeOffset until, DateTimeOffset now)
+    {
+        var maxAge = Math.Max(0, (long)(until - now).TotalSeconds);
+        response.Headers.CacheControl = $"max-age={maxAge}, public, no-transform, must-revalidate";
+        response.Headers.Expires = answer.NextUpdate!.Value.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+        response.Headers.LastModified = answer.ProducedAt!.Value.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+        response.Headers.ETag = $"\"{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(answer.Response))}\"";
+    }
 }

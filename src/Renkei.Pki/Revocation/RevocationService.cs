@@ -16,6 +16,12 @@ using BcCertificate = Org.BouncyCastle.X509.X509Certificate;
 
 namespace Renkei.Pki.Revocation;
 
+/// <summary>
+/// An encoded OCSP response; for a pre-produced one (the same bytes for everyone asking so) also when it was produced and until
+/// when the responder serves it, which HTTP caches may follow (RFC 5019 §6). Null for fresh, nonce or error responses.
+/// </summary>
+public sealed record OcspAnswer(byte[] Response, DateTimeOffset? ProducedAt = null, DateTimeOffset? NextUpdate = null, DateTimeOffset? ServedUntil = null);
+
 /// <summary>A certificate's current status as OCSP and the verifiers report it.</summary>
 public sealed record CertificateState(string Status, DateTime? RevokedAt, RevocationReason? Reason, string? ResidentId)
 {
@@ -39,6 +45,7 @@ public sealed class RevocationService
     private readonly ConcurrentDictionary<(CertificateKind, string), OcspEntry[]> ocspCache = new();
     private readonly ConcurrentDictionary<string, (CertificateState State, DateTimeOffset Until)> stateCache = new();
     private readonly ConcurrentDictionary<CertificateKind, (byte[] Der, DateTimeOffset Until)> crlCache = new();
+    private RootCrlEntry? rootCrl;
     // Identical requests (no nonce) are byte-identical: remember which certificate one asks about, to skip parsing.
     private readonly ConcurrentDictionary<string, (CertificateKind Kind, string Serial, byte[] CertId)> requestIndex = new();
     private readonly Dictionary<CertificateKind, Responder> responders;
@@ -47,7 +54,13 @@ public sealed class RevocationService
 
     private sealed record Responder(BcCertificate Certificate, ISignatureFactory Signer);
 
-    private sealed record OcspEntry(byte[] CertId, byte[] Response, DateTimeOffset Until);
+    private sealed record OcspEntry(byte[] CertId, byte[] Response, DateTimeOffset Until, DateTimeOffset ProducedAt)
+    {
+        /// <summary>Served until half its validity is left (then produced again).</summary>
+        public OcspAnswer Answer(int validitySeconds) => new(Response, ProducedAt, Until, Until.AddSeconds(-validitySeconds / 2.0));
+    }
+
+    private sealed record RootCrlEntry(byte[] Der, DateTimeOffset Until);
 
     /// <summary>How many CertID encodings of one certificate are kept: SHA-1 and SHA-256 with or without NULL parameters, not any number.</summary>
     private const int CertIdsPerCertificate = 4;
@@ -130,16 +143,33 @@ public sealed class RevocationService
         return der;
     }
 
+    /// <summary>
+    /// The root's CRL, DER: the issuing CA certificates it revoked, none (a re-issued CA certificate leaves the old one valid).
+    /// Relying parties that check the whole chain (<c>openssl verify -crl_check_all</c>) need it for the issuing CAs.
+    /// </summary>
+    public byte[] RootCrl()
+    {
+        var now = clock.GetUtcNow();
+        if (rootCrl is { } cached && cached.Until > now) return cached.Der;
+        var der = new CertificateRevocationListBuilder().Build(authorities.Root.WithKey, new BigInteger(now.ToUnixTimeMilliseconds()),
+            now.AddHours(options.CrlValidityHours), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1, now.AddSeconds(-1));
+        rootCrl = new RootCrlEntry(der, now.AddHours(options.CrlValidityHours / 2.0));
+        return der;
+    }
+
     /// <summary>Answers an encoded OCSP request with an encoded OCSP response (RFC 6960).</summary>
-    public async Task<byte[]> RespondAsync(byte[] encodedRequest)
+    public async Task<byte[]> RespondAsync(byte[] encodedRequest) => (await AnswerAsync(encodedRequest)).Response;
+
+    /// <summary>Answers an encoded OCSP request (RFC 6960), saying whether and how long the answer may be cached.</summary>
+    public async Task<OcspAnswer> AnswerAsync(byte[] encodedRequest)
     {
         var now = clock.GetUtcNow();
         var requestKey = encodedRequest.Length <= 512 ? Convert.ToBase64String(encodedRequest) : null;
         if (requestKey is not null && requestIndex.TryGetValue(requestKey, out var known)
             && Cached(known.Kind, known.Serial, known.CertId, now) is { } hit)
-            return hit;
+            return hit.Answer(options.OcspValiditySeconds);
 
-        if (encodedRequest.Length == 0) return Status(OcspRespStatus.MalformedRequest);
+        if (encodedRequest.Length == 0) return new(Status(OcspRespStatus.MalformedRequest));
         OcspReq request;
         Req[] items;
         try
@@ -150,25 +180,25 @@ public sealed class RevocationService
         // Whatever the parser makes of untrusted bytes (empty, truncated, another structure), the answer is malformedRequest, never a 500.
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            return Status(OcspRespStatus.MalformedRequest);
+            return new(Status(OcspRespStatus.MalformedRequest));
         }
-        if (items.Length == 0) return Status(OcspRespStatus.MalformedRequest);
+        if (items.Length == 0) return new(Status(OcspRespStatus.MalformedRequest));
 
         var ids = new List<(CertificateID Id, CertificateKind Kind, string Serial)>(items.Length);
         foreach (var item in items)
         {
             var id = item.GetCertID();
             var kind = IssuerOf(id);
-            if (kind is null) return Status(OcspRespStatus.Unauthorized);
+            if (kind is null) return new(Status(OcspRespStatus.Unauthorized));
             ids.Add((id, kind.Value, Convert.ToHexString(id.SerialNumber.ToByteArrayUnsigned())));
         }
-        if (ids.Select(i => i.Kind).Distinct().Count() > 1) return Status(OcspRespStatus.Unauthorized);
+        if (ids.Select(i => i.Kind).Distinct().Count() > 1) return new(Status(OcspRespStatus.Unauthorized));
 
         // A nonce (RFC 6960 §4.4.1, RFC 8954) asks for a fresh answer that echoes it: signed now, never cached.
         var nonce = EchoableNonce(request);
         var certId = ids.Count == 1 ? ids[0].Id.ToAsn1Object().GetDerEncoded() : null;
         if (nonce is null && certId is not null && Cached(ids[0].Kind, ids[0].Serial, certId, now) is { } cached)
-            return cached;
+            return cached.Answer(options.OcspValiditySeconds);
 
         var seen = Volatile.Read(ref generation);
         var responder = responders[ids[0].Kind];
@@ -198,6 +228,7 @@ public sealed class RevocationService
         // Cached only for certificates we issued, so that requests for random serials cannot fill memory.
         if (certId is not null && nonce is null && allIssued)
         {
+            var entry = new OcspEntry(certId, response, nextUpdate, now);
             if (requestKey is not null && requestIndex.Count < 1_000_000) requestIndex[requestKey] = (ids[0].Kind, ids[0].Serial, certId);
             lock (gate)
                 if (seen == generation)
@@ -206,19 +237,21 @@ public sealed class RevocationService
                     var others = ocspCache.TryGetValue(key, out var entries)
                         ? entries.Where(e => !e.CertId.AsSpan().SequenceEqual(certId)).TakeLast(CertIdsPerCertificate - 1)
                         : [];
-                    ocspCache[key] = [.. others, new OcspEntry(certId, response, nextUpdate)];
+                    ocspCache[key] = [.. others, entry];
+                    // Only what the responder itself keeps may be kept by HTTP caches: not one read across a revocation.
+                    return entry.Answer(options.OcspValiditySeconds);
                 }
         }
-        return response;
+        return new(response);
     }
 
     /// <summary>The pre-produced response for exactly this CertID (DER), while more than half its validity remains.</summary>
-    private byte[]? Cached(CertificateKind kind, string serial, byte[] certId, DateTimeOffset now)
+    private OcspEntry? Cached(CertificateKind kind, string serial, byte[] certId, DateTimeOffset now)
     {
         if (!ocspCache.TryGetValue((kind, serial), out var entries)) return null;
         foreach (var entry in entries)
             if (entry.CertId.AsSpan().SequenceEqual(certId) && entry.Until > now.AddSeconds(options.OcspValiditySeconds / 2.0))
-                return entry.Response;
+                return entry;
         return null;
     }
 

@@ -9,9 +9,12 @@ using BcCertificate = Org.BouncyCastle.X509.X509Certificate;
 
 namespace Renkei.Pki.Verifiers;
 
-/// <summary>A presented certificate, parsed once, with its public key.</summary>
-public sealed record PresentedCertificate(X509Certificate2 Certificate, RSA? Key)
+/// <summary>A presented certificate, parsed once, with its public key (read when first asked for).</summary>
+public sealed record PresentedCertificate(X509Certificate2 Certificate)
 {
+    private readonly Lazy<RSA?> key = new(Certificate.GetRSAPublicKey);
+
+    public RSA? Key => key.Value;
     public string Serial { get; } = Certificate.SerialNumber;
     public string Thumbprint { get; } = Certificate.GetCertHashString(HashAlgorithmName.SHA256);
     public DateTimeOffset NotBefore { get; } = Certificate.NotBefore.ToUniversalTime();
@@ -23,47 +26,51 @@ public sealed record CertificateCheck(bool Valid, string? Reason, CertificateSta
 
 /// <summary>
 /// Checks a card certificate as a relying party must: issued by our CA of the right kind (the
-/// issuer's signature, cached per certificate), within its validity now, and not revoked.
+/// issuer's signature), within its validity now, and not revoked. Certificates that passed the issuer
+/// check are kept, parsed, by the SHA-256 of their DER: relying parties send the same one on every login.
+/// Nothing else is kept, since anyone may send any number of other certificates of any size.
 /// </summary>
 public sealed class CertificateValidator(CertificationAuthorities authorities, RevocationService revocation, TimeProvider clock)
 {
-    private readonly ConcurrentDictionary<string, string?> trusted = new();
+    /// <summary>How many of our certificates are kept parsed (each a card certificate of about 1.5 KB with its key).</summary>
+    internal const int CacheLimit = 10_000;
+
     private readonly Dictionary<CertificateKind, AsymmetricKeyParameter> caKeys = Enum.GetValues<CertificateKind>()
         .ToDictionary(k => k, k => new BcCertificate(authorities.For(k).Certificate.RawData).GetPublicKey());
 
-    private readonly ConcurrentDictionary<string, PresentedCertificate> parsed = new();
+    private readonly ConcurrentDictionary<string, (PresentedCertificate Certificate, CertificateKind Kind)> ours = new();
 
-    /// <summary>Parses a certificate (PEM or base64 DER); the same text is parsed once (relying parties send it on every login).</summary>
+    /// <summary>How many certificates are kept (for tests and health).</summary>
+    internal int CachedCount => ours.Count;
+
+    /// <summary>Parses a certificate (PEM or base64 DER); one of ours already checked is not parsed again.</summary>
     public PresentedCertificate? Parse(string? text)
     {
         if (string.IsNullOrWhiteSpace(text)) return null;
-        if (parsed.TryGetValue(text, out var known)) return known;
         try
         {
             var der = VerifiersApi.Pem(text, "CERTIFICATE") ?? VerifiersApi.Base64(text);
             if (der is null) return null;
-            var certificate = X509CertificateLoader.LoadCertificate(der);
-            var presented = new PresentedCertificate(certificate, certificate.GetRSAPublicKey());
-            if (parsed.Count >= 100_000) parsed.Clear();
-            parsed[text] = presented;
-            return presented;
+            if (ours.TryGetValue(Convert.ToHexString(SHA256.HashData(der)), out var known)) return known.Certificate;
+            return new PresentedCertificate(X509CertificateLoader.LoadCertificate(der));
         }
         catch (CryptographicException) { return null; }
     }
 
     public Task<CertificateCheck> CheckAsync(X509Certificate2 certificate, CertificateKind kind) =>
-        CheckAsync(new PresentedCertificate(certificate, null), kind);
+        CheckAsync(new PresentedCertificate(certificate), kind);
 
     public async Task<CertificateCheck> CheckAsync(PresentedCertificate presented, CertificateKind kind)
     {
         var serial = presented.Serial;
-        var key = presented.Thumbprint + (kind == CertificateKind.Signing ? ":s" : ":a");
-        if (!trusted.TryGetValue(key, out var problem))
+        // Thumbprint is the SHA-256 of the DER, as Parse looks it up.
+        if (!(ours.TryGetValue(presented.Thumbprint, out var known) && known.Kind == kind))
         {
-            problem = IssuerProblem(presented.Certificate, kind);
-            if (trusted.Count < 1_000_000) trusted[key] = problem;
+            var problem = IssuerProblem(presented.Certificate, kind);
+            if (problem is not null) return new CertificateCheck(false, problem, null, serial);
+            if (ours.Count >= CacheLimit) ours.Clear();
+            ours[presented.Thumbprint] = (presented, kind);
         }
-        if (problem is not null) return new CertificateCheck(false, problem, null, serial);
         var now = clock.GetUtcNow();
         if (now < presented.NotBefore) return new CertificateCheck(false, "not-yet-valid", null, serial);
         if (now > presented.NotAfter) return new CertificateCheck(false, "expired", null, serial);

@@ -86,6 +86,11 @@ public static class VerifiersApi
         catch (CryptographicException) { return Problems.BadRequest("malformed-signature", "署名を読み取れません / The signature is not a CMS SignedData"); }
         if (cms.SignerInfos.Count != 1 || cms.SignerInfos[0].Certificate is not { } certificate)
             return TypedResults.Ok(new SignatureVerification(false, "no-signer-certificate", null, null, null, null));
+        // The card signs SHA-256 with RSA PKCS#1 v1.5: an MD5 or SHA-1 digest would let another document stand for the signed one.
+        if (!StrongDigests.Contains(cms.SignerInfos[0].DigestAlgorithm.Value))
+            return TypedResults.Ok(new SignatureVerification(false, "weak-digest-algorithm", certificate.SerialNumber, null, null, null));
+        if (!RsaPkcs1Signatures.Contains(cms.SignerInfos[0].SignatureAlgorithm.Value))
+            return TypedResults.Ok(new SignatureVerification(false, "unsupported-signature-algorithm", certificate.SerialNumber, null, null, null));
         try { cms.SignerInfos[0].CheckSignature(verifySignatureOnly: true); }
         catch (CryptographicException)
         {
@@ -171,4 +176,10 @@ public static class VerifiersApi
         if (text is null || !text.Contains($"-----BEGIN {label}-----", StringComparison.Ordinal)) return null;
         return PemEncoding.TryFind(text, out var fields) && text[fields.Label] == label ? Base64(text[fields.Base64Data]) : null;
     }
+
+    /// <summary>SHA-256, SHA-384, SHA-512: nothing weaker than what the card uses.</summary>
+    private static readonly HashSet<string?> StrongDigests = ["2.16.840.1.101.3.4.2.1", "2.16.840.1.101.3.4.2.2", "2.16.840.1.101.3.4.2.3"];
+
+    /// <summary>RSA PKCS#1 v1.5, as the card signs: rsaEncryption and sha256/384/512WithRSAEncryption.</summary>
+    private static readonly HashSet<string?> RsaPkcs1Signatures = ["1.2.840.113549.1.1.1", "1.2.840.113549.1.1.11", "1.2.840.113549.1.1.12", "1.2.840.113549.1.1.13"];
 }

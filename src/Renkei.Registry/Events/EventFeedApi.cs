@@ -11,10 +11,12 @@ namespace Renkei.Registry.Events;
 
 /// <summary>
 /// A published change: enough for a subscriber to know whom to look up and why, never the items
-/// themselves (subscribers that may see them ask the identity API).
+/// themselves (subscribers that may see them ask the identity API). A move-out says where to as a kind,
+/// <c>abroad</c> or <c>municipality</c> (never an address), so that a subscriber reading it late need not ask a
+/// status that a return may already have changed.
 /// </summary>
 public sealed record PublishedEvent(long Position, string EventId, ResidentEventKind Kind, string ResidentId,
-    string MunicipalityCode, string OccurredOn, DateTime RecordedAt, IReadOnlyList<string> ChangedItems);
+    string MunicipalityCode, string OccurredOn, DateTime RecordedAt, IReadOnlyList<string> ChangedItems, string? DestinationKind = null);
 
 public sealed record EventPage(IReadOnlyList<PublishedEvent> Events, long Next);
 
@@ -103,10 +105,19 @@ public static class EventFeedApi
     {
         await using var c = await database.OpenAsync(ct);
         return await c.QueryAsync(
-            "SELECT position, event_id, kind, resident_id, municipality_code, occurred_on, recorded_at, changed_items FROM resident_events " +
-            "WHERE position > @a ORDER BY position LIMIT @l",
+            "SELECT position, event_id, kind, resident_id, municipality_code, occurred_on, recorded_at, changed_items, " +
+            "CASE WHEN kind = 'MoveOut' THEN data END FROM resident_events WHERE position > @a ORDER BY position LIMIT @l",
             r => new PublishedEvent(r.GetInt64(0), r.GetString(1), Enum.Parse<ResidentEventKind>(r.GetString(2)), r.GetString(3), r.GetString(4),
-                r.GetString(5), RegisterText.ParseUtc(r.GetString(6)), r.GetString(7).Split(',', StringSplitOptions.RemoveEmptyEntries)),
+                r.GetString(5), RegisterText.ParseUtc(r.GetString(6)), r.GetString(7).Split(',', StringSplitOptions.RemoveEmptyEntries),
+                r.IsDBNull(8) ? null : DestinationKindOf(r.GetString(8))),
             null, ("a", after), ("l", limit));
+    }
+
+    /// <summary>A move-out's destination as a kind, from the facts the log keeps (<c>abroad</c> is written only when true).</summary>
+    private static string DestinationKindOf(string data)
+    {
+        using var facts = System.Text.Json.JsonDocument.Parse(data);
+        return facts.RootElement.TryGetProperty("abroad", out var abroad) && abroad.ValueKind == System.Text.Json.JsonValueKind.True
+            ? "abroad" : "municipality";
     }
 }

@@ -8,11 +8,14 @@ using Renkei.Registry.Residents;
 
 namespace Renkei.Registry.Identity;
 
-/// <summary>本人確認情報: what the national identity server answers about a person.</summary>
+/// <summary>
+/// 本人確認情報: what the national identity server answers about a person. <c>LastPosition</c> is the event-feed position of
+/// the last event applied to the record, so a subscriber can tell whether a published event came before or after what it read.
+/// </summary>
 public sealed record IdentityInfo(
     string ResidentId, string IndividualNumber, string ResidentRecordCode, string MunicipalityCode, ResidentStatus Status,
     string FamilyName, string GivenName, string FamilyNameKana, string GivenNameKana, string DateOfBirth, Sex Sex, string Address,
-    DateTime UpdatedAt);
+    DateTime UpdatedAt, long LastPosition);
 
 public sealed record NumberQuery(string? IndividualNumber);
 
@@ -74,5 +77,5 @@ public static class IdentityApi
     public static IdentityInfo ToInfo(ResidentRecord r, IndividualNumber number) => new(
         r.ResidentId, number.Digits, r.ResidentRecordCode.Digits, r.MunicipalityCode.Digits, r.Status,
         r.Person.FamilyName, r.Person.GivenName, r.Person.FamilyNameKana, r.Person.GivenNameKana,
-        RegisterText.ToText(r.Person.DateOfBirth), r.Person.Sex, r.Person.Address, r.UpdatedAt);
+        RegisterText.ToText(r.Person.DateOfBirth), r.Person.Sex, r.Person.Address, r.UpdatedAt, r.LastPosition);
 }

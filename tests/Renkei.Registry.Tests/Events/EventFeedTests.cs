@@ -48,6 +48,27 @@ public class EventFeedTests
     }
 
     [Theory, StorageData]
+    public async Task A_move_out_says_whether_it_was_abroad_and_nothing_of_where(StorageProvider provider)
+    {
+        // A subscriber that reads the move-out after the person came back cannot learn it from the status any more.
+        await using var registry = await RegistryHost.StartAsync(provider);
+        var a = await registry.RegisterBirthAsync();
+        var b = await registry.RegisterBirthAsync(person: RegistryHost.Person("伊藤", "結衣", "イトウ", "ユイ", "2026-01-20", "female"));
+        await registry.RecordAsync(RegistryHost.Chiba, new ResidentEventRequest("move-out", ResidentId: a.ResidentId, Destination: RegistryHost.Kashiwa));
+        await registry.RecordAsync(RegistryHost.Chiba, new ResidentEventRequest("move-out", ResidentId: b.ResidentId, Destination: "abroad"));
+        await registry.RecordAsync(RegistryHost.Bunkyo, new ResidentEventRequest("move-in", From: "abroad", ResidentId: b.ResidentId, Address: "東京都文京区本郷7丁目3番1号"));
+
+        var feed = registry.Client("events-token");
+        var events = (await feed.GetFromJsonAsync<EventPage>("api/events", ServiceDefaults.Json))!.Events;
+        Assert.Equal(["municipality", "abroad"], events.Where(e => e.Kind == ResidentEventKind.MoveOut).Select(e => e.DestinationKind));
+        Assert.All(events.Where(e => e.Kind != ResidentEventKind.MoveOut), e => Assert.Null(e.DestinationKind));
+        var raw = await feed.GetStringAsync("api/events");
+        Assert.Contains("\"destinationKind\":\"abroad\"", raw);
+        // The kind, not the destination: nothing happened at 柏市, and the feed does not name it.
+        Assert.DoesNotContain(RegistryHost.Kashiwa, raw);
+    }
+
+    [Theory, StorageData]
     public async Task A_newcomer_from_abroads_move_in_lists_every_item(StorageProvider provider)
     {
         await using var registry = await RegistryHost.StartAsync(provider);

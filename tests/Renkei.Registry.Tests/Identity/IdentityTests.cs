@@ -1,7 +1,9 @@
 using System.Net.Http.Json;
 using Renkei.Hosting;
 using Renkei.Hosting.Storage;
+using Renkei.Registry.Events;
 using Renkei.Registry.Identity;
+using Renkei.Registry.Residents;
 using Renkei.Testing;
 
 namespace Renkei.Registry.Tests.Identity;
@@ -20,6 +22,25 @@ public class IdentityTests
         Assert.Equal(born.ResidentId, info.ResidentId);
         Assert.Equal("山田", info.FamilyName);
         Assert.Equal("2026-01-15", info.DateOfBirth);
+    }
+
+    [Theory, StorageData]
+    public async Task Identity_answers_the_feed_position_of_the_last_event_applied_to_the_record(StorageProvider provider)
+    {
+        // A subscriber (the PKI) compares it with a published event's position: was what it read before or after the event?
+        await using var registry = await RegistryHost.StartAsync(provider);
+        var born = await registry.RegisterBirthAsync();
+        var other = await registry.RegisterBirthAsync(person: RegistryHost.Person("伊藤", "結衣", "イトウ", "ユイ", "2026-01-20", "female"));
+        await registry.RecordAsync(RegistryHost.Chiba, new ResidentEventRequest("address-change", ResidentId: born.ResidentId, Address: "千葉市稲毛区穴川4丁目1番1号"));
+        var events = (await registry.Client("events-token").GetFromJsonAsync<EventPage>("api/events", ServiceDefaults.Json))!.Events;
+        var identity = registry.Client("identity-token");
+
+        var changed = (await (await identity.PostAsJsonAsync("api/identity/by-number", new NumberQuery(born.IndividualNumber)))
+            .Content.ReadFromJsonAsync<IdentityInfo>(ServiceDefaults.Json))!;
+        Assert.Equal(events.Single(e => e.Kind == ResidentEventKind.AddressChange).Position, changed.LastPosition);
+        var unchanged = (await identity.GetFromJsonAsync<IdentityInfo>($"api/identity/residents/{other.ResidentId}", ServiceDefaults.Json))!;
+        Assert.Equal(events.Single(e => e.ResidentId == other.ResidentId).Position, unchanged.LastPosition);
+        Assert.True(unchanged.LastPosition < changed.LastPosition);
     }
 
     [Theory, StorageData]
