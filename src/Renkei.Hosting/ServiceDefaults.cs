@@ -76,6 +76,7 @@ public static class ServiceDefaults
         builder.WebHost.ConfigureKestrel(k => k.AddServerHeader = false);
         builder.Logging.AddConsoleFormatter<LogText.ConsoleLine, Microsoft.Extensions.Logging.Console.ConsoleFormatterOptions>();
         builder.Logging.AddConsole(o => o.FormatterName = LogText.ConsoleLine.FormatterName);
+        builder.Services.AddTransient<Microsoft.AspNetCore.Hosting.IStartupFilter, HeadWithoutBody>();
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = Describe);
         builder.Services.AddSingleton<IProblemDetailsWriter, AnyAcceptProblemWriter>();
         // Unreadable bodies and parameters reach the exception handler, which describes them (400, never 500).
