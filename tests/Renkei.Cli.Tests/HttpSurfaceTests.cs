@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json;
 using Renkei.Cli.Network;
 using Renkei.Testing;
 
@@ -29,6 +30,10 @@ public sealed class RunningNetwork : IAsyncLifetime
         };
     }
 
+    /// <summary>A service's OpenAPI document, fetched from it over HTTPS.</summary>
+    public async Task<JsonElement> DocumentAsync(string service) =>
+        JsonDocument.Parse(await Client.GetStringAsync(new Uri(Services[service], "openapi/v1.json"))).RootElement;
+
     public async Task DisposeAsync()
     {
         Client.Dispose();
@@ -57,5 +62,19 @@ public class HttpSurfaceTests(RunningNetwork running) : IClassFixture<RunningNet
             Assert.Empty(await response.Content.ReadAsByteArrayAsync());
             Assert.True((int)response.StatusCode is 404 or 405, $"{service} /{path}: {(int)response.StatusCode}");
         }
+    }
+
+    [Fact]
+    public async Task The_PKI_serves_its_API_document_on_https_only()
+    {
+        // Its plain-HTTP port serves OCSP, CRLs and CA certificates; a document there would name it as the API's server.
+        var plain = new Uri(running.Network.PkiEntry.Url);
+        Assert.Equal("http", plain.Scheme);
+        using var http = new HttpClient();
+        await ProblemAssert.IsProblemAsync(await http.GetAsync(new Uri(plain, "openapi/v1.json")), 403, "https-required");
+        Assert.True((await http.GetAsync(new Uri(plain, "ca/root.pem"))).IsSuccessStatusCode);
+
+        var document = await running.DocumentAsync("pki");
+        Assert.All(document.GetProperty("servers").EnumerateArray(), s => Assert.StartsWith("https://", s.GetProperty("url").GetString()));
     }
 }
