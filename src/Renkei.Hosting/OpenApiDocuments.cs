@@ -1,0 +1,103 @@
+using System.ComponentModel.DataAnnotations;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization.Metadata;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.OpenApi;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.OpenApi;
+
+namespace Renkei.Hosting;
+
+/// <summary>
+/// What every service's OpenAPI document (<c>/openapi/v1.json</c>) says beyond what the generator sees: the types our converters
+/// write, problem details for every failure, and which operations take a caller's token.
+/// </summary>
+internal static class OpenApiDocuments
+{
+    /// <summary>The OpenAPI security scheme of a caller's bearer token.</summary>
+    private const string BearerScheme = "bearer";
+
+    /// <summary>Number types that travel as digit strings (by type name: Core and Node must not load the Individual Number's type).</summary>
+    private static readonly Dictionary<string, string> NumberFormats = new()
+    {
+        ["IndividualNumber"] = "^[0-9]{12}$",
+        ["CorporateNumber"] = "^[0-9]{13}$",
+        ["ResidentRecordCode"] = "^[0-9]{11}$",
+        ["LocalGovernmentCode"] = "^[0-9]{6}$",
+    };
+
+    public static void AddRenkeiOpenApi(this IServiceCollection services, string serviceName) =>
+        services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info.Title = serviceName;
+            document.Info.Description = "Renkei: errors are RFC 9457 problem details whose `type` names the failure (urn:renkei:problem:…).";
+            document.Components ??= new OpenApiComponents();
+            document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
+            document.Components.SecuritySchemes[BearerScheme] = new OpenApiSecurityScheme
+            {
+                Type = SecuritySchemeType.Http,
+                Scheme = "bearer",
+                Description = "呼出元のトークン（callers.json）/ a caller's token, as configured in Callers (renkei up: data/*/callers.json)",
+            };
+            return Task.CompletedTask;
+        }).AddSchemaTransformer(DescribeSchema).AddOperationTransformer(DescribeOperation));
+
+    private static Task DescribeSchema(OpenApiSchema schema, OpenApiSchemaTransformerContext context, CancellationToken _)
+    {
+        // The document cannot see through our converters: say what they read and write, the names of an enum and text.
+        var type = Nullable.GetUnderlyingType(context.JsonTypeInfo.Type) ?? context.JsonTypeInfo.Type;
+        if (NamedEnumConverter.NamesOf(type) is { } names)
+        {
+            schema.Type = JsonSchemaType.String;
+            schema.Enum = [.. names.Select(n => (JsonNode)JsonValue.Create(n))];
+        }
+        else if (type == typeof(string))
+        {
+            schema.Type = JsonSchemaType.String;
+            // A request field read as text names what it takes (the service reads it case-insensitively).
+            if (context.JsonPropertyInfo?.AttributeProvider?.GetCustomAttributes(typeof(AllowedValuesAttribute), false) is [AllowedValuesAttribute allowed, ..])
+                schema.Enum = [.. allowed.Values.Select(v => (JsonNode)JsonValue.Create((string)v!))];
+        }
+        else if (NumberFormats.TryGetValue(type.Name, out var pattern))
+        {
+            schema.Type = JsonSchemaType.String;
+            schema.Pattern = pattern;
+        }
+        // In an answer a nullable member is left out when null (WhenWritingNull), so it is not required. Requests keep what
+        // the generator says: their records take every field as nullable to refuse a missing one with a reason of their own.
+        if (context.ParameterDescription is null
+            && context.JsonTypeInfo.Kind == JsonTypeInfoKind.Object && schema.Required is { Count: > 0 } required)
+            foreach (var property in context.JsonTypeInfo.Properties)
+                if (property.IsGetNullable || property.IsSetNullable || Nullable.GetUnderlyingType(property.PropertyType) is not null)
+                    required.Remove(property.Name);
+        return Task.CompletedTask;
+    }
+
+    private static async Task DescribeOperation(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken ct)
+    {
+        // Every failure is a problem detail (the corporate number search keeps the National Tax Agency's own errors).
+        if (context.Description.RelativePath?.StartsWith("4/", StringComparison.Ordinal) == true) return;
+        operation.Responses ??= [];
+        var problem = await context.GetOrCreateSchemaAsync(typeof(Microsoft.AspNetCore.Mvc.ProblemDetails), null, ct);
+        DescribeSecurity(operation, context, problem);
+        operation.Responses.TryAdd("default", Problem(problem, "失敗 / a failure: an RFC 9457 problem detail whose type (urn:renkei:problem:…) names it"));
+    }
+
+    /// <summary>An operation that asks for a caller's token says so, and that it answers 401 without one and 403 without the permission.</summary>
+    private static void DescribeSecurity(OpenApiOperation operation, OpenApiOperationTransformerContext context, IOpenApiSchema problem)
+    {
+        var metadata = context.Description.ActionDescriptor.EndpointMetadata;
+        if (metadata.OfType<IAuthorizeData>().Any() && !metadata.OfType<IAllowAnonymous>().Any())
+        {
+            operation.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(BearerScheme, context.Document)] = [] }];
+            operation.Responses!.TryAdd("401", Problem(problem, "トークンがないか不明 / no token, or one the service does not know"));
+            operation.Responses.TryAdd("403", Problem(problem, "権限がない / the caller lacks the permission"));
+        }
+    }
+
+    private static OpenApiResponse Problem(IOpenApiSchema problem, string description) => new()
+    {
+        Description = description,
+        Content = new Dictionary<string, OpenApiMediaType> { ["application/problem+json"] = new() { Schema = problem } },
+    };
+}
