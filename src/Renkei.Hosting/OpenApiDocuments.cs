@@ -5,17 +5,22 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.OpenApi;
+using Renkei.Hosting.Tls;
 
 namespace Renkei.Hosting;
 
 /// <summary>
 /// What every service's OpenAPI document (<c>/openapi/v1.json</c>) says beyond what the generator sees: the types our converters
-/// write, problem details for every failure, and which operations take a caller's token.
+/// write, problem details for every failure, and how each operation is authenticated (a caller's token, a token of the endpoint's
+/// own, a network party's client certificate) with the refusals that go with it.
 /// </summary>
 internal static class OpenApiDocuments
 {
     /// <summary>The OpenAPI security scheme of a caller's bearer token.</summary>
     private const string BearerScheme = "bearer";
+
+    /// <summary>The OpenAPI security scheme of a network party's client certificate (OpenAPI 3.1).</summary>
+    private const string MutualTlsScheme = "mutualTLS";
 
     /// <summary>Number types that travel as digit strings (by type name: Core and Node must not load the Individual Number's type).</summary>
     private static readonly Dictionary<string, string> NumberFormats = new()
@@ -83,21 +88,61 @@ internal static class OpenApiDocuments
         operation.Responses.TryAdd("default", Problem(problem, "失敗 / a failure: an RFC 9457 problem detail whose type (urn:renkei:problem:…) names it"));
     }
 
-    /// <summary>An operation that asks for a caller's token says so, and that it answers 401 without one and 403 without the permission.</summary>
+    /// <summary>
+    /// What an operation asks of its caller, and the refusals that go with it: a caller's token (401 without one, 403 without the
+    /// permission), a token of the endpoint's own (a verifier's), a network party's client certificate (checked before the request).
+    /// </summary>
     private static void DescribeSecurity(OpenApiOperation operation, OpenApiOperationTransformerContext context, IOpenApiSchema problem)
     {
         var metadata = context.Description.ActionDescriptor.EndpointMetadata;
+        var requirement = new OpenApiSecurityRequirement();
+        // Operations are described before the document transformer runs: the schemes they name are added here.
+        var document = context.Document!;
+        document.Components ??= new OpenApiComponents();
+        var schemes = document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
         if (metadata.OfType<IAuthorizeData>().Any() && !metadata.OfType<IAllowAnonymous>().Any())
         {
-            operation.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(BearerScheme, context.Document)] = [] }];
-            operation.Responses!.TryAdd("401", Problem(problem, "トークンがないか不明 / no token, or one the service does not know"));
-            operation.Responses.TryAdd("403", Problem(problem, "権限がない / the caller lacks the permission"));
+            requirement[new OpenApiSecuritySchemeReference(BearerScheme, context.Document)] = [];
+            operation.Responses!.TryAdd("401", Problem(problem, "トークンがないか不明（unauthenticated）/ no token, or one the service does not know (unauthenticated)", challenge: true));
+            operation.Responses.TryAdd("403", Problem(problem, "権限がない（forbidden）/ the caller lacks the permission (forbidden)"));
         }
+        foreach (var own in metadata.OfType<OwnToken>())
+        {
+            schemes.TryAdd(own.Scheme, new OpenApiSecurityScheme { Type = SecuritySchemeType.Http, Scheme = "bearer", Description = own.Description });
+            requirement[new OpenApiSecuritySchemeReference(own.Scheme, context.Document)] = [];
+            foreach (var (status, what) in own.Refusals)
+                operation.Responses!.TryAdd(status.ToString(System.Globalization.CultureInfo.InvariantCulture), Problem(problem, what, challenge: status == 401));
+        }
+        if (metadata.OfType<NetworkPartyOnly>().FirstOrDefault() is { } party)
+        {
+            schemes.TryAdd(MutualTlsScheme, new OpenApiSecurityScheme
+            {
+                Type = SecuritySchemeType.MutualTLS,
+                Description = "ネットワークCAが発行した、参加者を示すTLSクライアント証明書 / a TLS client certificate from the network CA naming the party " +
+                    "(a URI SAN urn:renkei:core or urn:renkei:node:{id})",
+            });
+            requirement[new OpenApiSecuritySchemeReference(MutualTlsScheme, context.Document)] = [];
+            operation.Responses!.TryAdd("401", Problem(problem, "クライアント証明書がない、信頼できない、または失効している / no client certificate, or one not from the network CA " +
+                "or revoked (client-certificate-required, client-certificate-untrusted, client-certificate-revoked), checked before the body is read"));
+            operation.Responses.TryAdd("403", Problem(problem, $"証明書の主体が{party.ExpectedJapanese}ではない / the certificate names another party than {party.Expected} " +
+                "(client-certificate-wrong-party)"));
+        }
+        if (requirement.Count > 0) operation.Security = [requirement];
     }
 
-    private static OpenApiResponse Problem(IOpenApiSchema problem, string description) => new()
+    private static OpenApiResponse Problem(IOpenApiSchema problem, string description, bool challenge = false) => new()
     {
         Description = description,
         Content = new Dictionary<string, OpenApiMediaType> { ["application/problem+json"] = new() { Schema = problem } },
+        Headers = challenge
+            ? new Dictionary<string, IOpenApiHeader>
+            {
+                ["WWW-Authenticate"] = new OpenApiHeader
+                {
+                    Description = "Bearer（不明なトークンには error=\"invalid_token\"）/ Bearer, with error=\"invalid_token\" for a token the service does not know (RFC 6750)",
+                    Schema = new OpenApiSchema { Type = JsonSchemaType.String },
+                },
+            }
+            : null,
     };
 }

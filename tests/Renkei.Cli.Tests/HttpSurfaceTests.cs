@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json;
 using Renkei.Cli.Network;
 using Renkei.Testing;
@@ -77,4 +78,60 @@ public class HttpSurfaceTests(RunningNetwork running) : IClassFixture<RunningNet
         var document = await running.DocumentAsync("pki");
         Assert.All(document.GetProperty("servers").EnumerateArray(), s => Assert.StartsWith("https://", s.GetProperty("url").GetString()));
     }
+
+    [Fact]
+    public async Task The_verification_APIs_declare_the_verifier_token_they_take_and_say_how_to_send_one()
+    {
+        var document = await running.DocumentAsync("pki");
+        var scheme = document.GetProperty("components").GetProperty("securitySchemes").GetProperty("verifier");
+        Assert.Equal("http", scheme.GetProperty("type").GetString());
+        Assert.Equal("bearer", scheme.GetProperty("scheme").GetString());
+        foreach (var (path, approval) in new[] { ("/api/verify/signature", false), ("/api/verify/current-items", true), ("/api/verify/authentication", true) })
+        {
+            var operation = Operation(document, "post", path);
+            Assert.Equal(["verifier"], SchemesOf(operation));
+            var responses = operation.GetProperty("responses");
+            Assert.True(responses.TryGetProperty("401", out var unauthorized), path);
+            Assert.True(unauthorized.GetProperty("headers").TryGetProperty("WWW-Authenticate", out _), path);
+            Assert.Equal(approval, responses.TryGetProperty("403", out _));
+        }
+
+        // As the document says: without a token, or with one the PKI does not know.
+        var url = new Uri(running.Services["pki"], "api/verify/signature");
+        var anonymous = await running.Client.PostAsync(url, JsonContent.Create(new { document = "", signature = "" }));
+        await ProblemAssert.IsProblemAsync(anonymous, 401, "unregistered-verifier");
+        Assert.Equal("Bearer", anonymous.Headers.WwwAuthenticate.ToString());
+        using var unknown = new HttpRequestMessage(HttpMethod.Post, url) { Content = JsonContent.Create(new { document = "", signature = "" }) };
+        unknown.Headers.Authorization = new("Bearer", "no-such-verifier");
+        var refused = await running.Client.SendAsync(unknown);
+        await ProblemAssert.IsProblemAsync(refused, 401, "unregistered-verifier");
+        Assert.Equal("Bearer error=\"invalid_token\"", refused.Headers.WwwAuthenticate.ToString());
+    }
+
+    [Fact]
+    public async Task The_endpoints_only_a_network_party_may_call_declare_mutual_tls()
+    {
+        foreach (var (service, path) in new[] { ("core", "/api/relay/inquiries"), ("core", "/api/witness"),
+            ("node", "/api/tenants/{agencyId}/provisions"), ("node", "/api/tenants/{agencyId}/codes/delivered") })
+        {
+            var document = await running.DocumentAsync(service);
+            Assert.Equal("3.1", document.GetProperty("openapi").GetString()![..3]); // mutualTLS is OpenAPI 3.1's
+            var scheme = document.GetProperty("components").GetProperty("securitySchemes").GetProperty("mutualTLS");
+            Assert.Equal("mutualTLS", scheme.GetProperty("type").GetString());
+            var operation = Operation(document, "post", path);
+            Assert.Equal(["mutualTLS"], SchemesOf(operation));
+            Assert.True(operation.GetProperty("responses").TryGetProperty("401", out _), path);
+            Assert.True(operation.GetProperty("responses").TryGetProperty("403", out _), path);
+        }
+        // A staff endpoint of the same node keeps its caller's token.
+        Assert.Equal(["bearer"], SchemesOf(Operation(await running.DocumentAsync("node"), "post", "/api/tenants/{agencyId}/acquisitions")));
+    }
+
+    private static JsonElement Operation(JsonElement document, string method, string path) =>
+        document.GetProperty("paths").GetProperty(path).GetProperty(method);
+
+    private static List<string> SchemesOf(JsonElement operation) =>
+        operation.TryGetProperty("security", out var security)
+            ? [.. security.EnumerateArray().SelectMany(r => r.EnumerateObject().Select(p => p.Name))]
+            : [];
 }
