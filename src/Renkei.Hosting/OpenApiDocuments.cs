@@ -2,6 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.OpenApi;
@@ -85,6 +86,16 @@ internal static class OpenApiDocuments
         operation.Responses ??= [];
         var problem = await context.GetOrCreateSchemaAsync(typeof(Microsoft.AspNetCore.Mvc.ProblemDetails), null, ct);
         DescribeSecurity(operation, context, problem);
+        if (context.Description.ActionDescriptor.EndpointMetadata.OfType<RawBodyDescription>().FirstOrDefault() is { } body)
+            operation.RequestBody = new OpenApiRequestBody
+            {
+                Required = true,
+                Description = body.Description,
+                Content = body.MediaTypes.ToDictionary(m => m, _ => new OpenApiMediaType
+                {
+                    Schema = new OpenApiSchema { Type = JsonSchemaType.String, Format = body.Binary ? "binary" : null },
+                }),
+            };
         operation.Responses.TryAdd("default", Problem(problem, "失敗 / a failure: an RFC 9457 problem detail whose type (urn:renkei:problem:…) names it"));
     }
 
@@ -145,4 +156,19 @@ internal static class OpenApiDocuments
             }
             : null,
     };
+}
+
+/// <summary>Endpoint metadata of <see cref="RawBodyExtensions.TakesRawBody"/>.</summary>
+public sealed record RawBodyDescription(string Description, bool Binary, string[] MediaTypes);
+
+public static class RawBodyExtensions
+{
+    /// <summary>
+    /// Says in the OpenAPI document what body an endpoint that reads the request itself takes (DER, JSON Lines), in which media
+    /// types: <paramref name="binary"/> bytes, or text. Unlike <c>Accepts</c>, it leaves routing alone, so the endpoint still
+    /// answers another media type with its own problem detail.
+    /// </summary>
+    public static TBuilder TakesRawBody<TBuilder>(this TBuilder builder, string description, bool binary, params string[] mediaTypes)
+        where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(new RawBodyDescription(description, binary, mediaTypes));
 }

@@ -134,4 +134,42 @@ public class HttpSurfaceTests(RunningNetwork running) : IClassFixture<RunningNet
         operation.TryGetProperty("security", out var security)
             ? [.. security.EnumerateArray().SelectMany(r => r.EnumerateObject().Select(p => p.Name))]
             : [];
+
+    [Fact]
+    public async Task Answers_and_bodies_that_are_not_json_are_documented_with_their_media_types()
+    {
+        var pki = await running.DocumentAsync("pki");
+        Assert.Equal("string", Content(Operation(pki, "get", "/ca/{name}.pem"), "application/x-pem-file").GetProperty("type").GetString());
+        Assert.True(Content(Operation(pki, "get", "/crl/{kind}.crl"), "application/pkix-crl").ValueKind == JsonValueKind.Object);
+        var post = Operation(pki, "post", "/ocsp");
+        Assert.Equal("binary", post.GetProperty("requestBody").GetProperty("content").GetProperty("application/ocsp-request").GetProperty("schema").GetProperty("format").GetString());
+        Assert.True(Content(post, "application/ocsp-response").ValueKind == JsonValueKind.Object);
+        var get = Operation(pki, "get", "/ocsp/{request}");
+        Assert.True(Content(get, "application/ocsp-response").ValueKind == JsonValueKind.Object);
+        Assert.Contains("'/'", Assert.Single(get.GetProperty("parameters").EnumerateArray()).GetProperty("description").GetString());
+
+        var stream = Operation(await running.DocumentAsync("registry"), "get", "/api/events/stream");
+        Assert.True(Content(stream, "text/event-stream").ValueKind == JsonValueKind.Object);
+        Assert.Contains(stream.GetProperty("parameters").EnumerateArray(), p => p.GetProperty("name").GetString() == "Last-Event-ID" && p.GetProperty("in").GetString() == "header");
+
+        var records = Content(Operation(await running.DocumentAsync("core"), "get", "/api/records"), "application/json");
+        Assert.Equal("#/components/schemas/ProvisionRecord", records.GetProperty("items").GetProperty("$ref").GetString());
+
+        var node = await running.DocumentAsync("node");
+        Assert.Equal("#/components/schemas/PublicKeys", Content(Operation(node, "get", "/api/tenants/{agencyId}/keys"), "application/json").GetProperty("$ref").GetString());
+        Assert.True(Content(Operation(node, "get", "/api/layouts/{item}/v{version}"), "application/json").ValueKind == JsonValueKind.Object);
+        var import = Operation(node, "post", "/api/tenants/{agencyId}/copies/import");
+        Assert.True(import.GetProperty("requestBody").GetProperty("content").TryGetProperty("application/x-ndjson", out _));
+        Assert.True(import.GetProperty("responses").TryGetProperty("415", out _));
+    }
+
+    /// <summary>The schema of an operation's 200 (or 201, 202) answer in <paramref name="mediaType"/>.</summary>
+    private static JsonElement Content(JsonElement operation, string mediaType)
+    {
+        var responses = operation.GetProperty("responses");
+        var success = responses.EnumerateObject().First(r => r.Name.StartsWith('2')).Value;
+        Assert.True(success.TryGetProperty("content", out var content), "no content in the success answer");
+        Assert.True(content.TryGetProperty(mediaType, out var media), $"no {mediaType} in {content}");
+        return media.GetProperty("schema");
+    }
 }
