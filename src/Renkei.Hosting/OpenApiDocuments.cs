@@ -70,7 +70,9 @@ internal static class OpenApiDocuments
             schema.Pattern = pattern;
         }
         // In an answer a nullable member is left out when null (WhenWritingNull), so it is not required. Requests keep what
-        // the generator says: their records take every field as nullable to refuse a missing one with a reason of their own.
+        // the generator says: their records take every field as nullable to refuse a missing one with a reason of their own, so
+        // nullability says nothing there; a request record says a field is optional by giving it a default value (= null), the
+        // one sign the generator reads. (PersonInput.Sex is required, BasicFourQuery.Sex is not: only the record can say so.)
         if (context.ParameterDescription is null
             && context.JsonTypeInfo.Kind == JsonTypeInfoKind.Object && schema.Required is { Count: > 0 } required)
             foreach (var property in context.JsonTypeInfo.Properties)

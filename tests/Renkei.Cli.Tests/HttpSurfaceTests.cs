@@ -172,4 +172,18 @@ public class HttpSurfaceTests(RunningNetwork running) : IClassFixture<RunningNet
         Assert.True(content.TryGetProperty(mediaType, out var media), $"no {mediaType} in {content}");
         return media.GetProperty("schema");
     }
+
+    [Fact]
+    public async Task A_request_field_that_may_be_left_out_is_not_required_in_the_document()
+    {
+        var schemas = (await running.DocumentAsync("registry")).GetProperty("components").GetProperty("schemas");
+        // A link key is asked by Individual Number or by the basic four items; a basic-four search narrows by sex and address when given.
+        Assert.Equal(["acquisitionNumber"], Required(schemas.GetProperty("LinkKeyItem")));
+        Assert.Equal(["familyName", "givenName", "dateOfBirth"], Required(schemas.GetProperty("BasicFourQuery")));
+        // A newborn's or a newcomer's sex is required.
+        Assert.Contains("sex", Required(schemas.GetProperty("PersonInput")));
+    }
+
+    private static List<string> Required(JsonElement schema) =>
+        schema.TryGetProperty("required", out var required) ? [.. required.EnumerateArray().Select(r => r.GetString()!)] : [];
 }

@@ -16,8 +16,9 @@ public sealed record IdentityInfo(
 
 public sealed record NumberQuery(string? IndividualNumber);
 
+/// <summary>The basic four items of a search: names and date of birth are required; sex and address narrow it when given.</summary>
 public sealed record BasicFourQuery(
-    string? FamilyName, string? GivenName, string? DateOfBirth, [property: AllowedValues("male", "female", "男", "女")] string? Sex, string? Address = null);
+    string? FamilyName, string? GivenName, string? DateOfBirth, [property: AllowedValues("male", "female", "男", "女")] string? Sex = null, string? Address = null);
 
 public sealed record IdentityMatches(IReadOnlyList<IdentityInfo> Matches);
 
