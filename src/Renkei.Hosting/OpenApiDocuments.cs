@@ -60,9 +60,20 @@ internal static class OpenApiDocuments
         else if (type == typeof(string))
         {
             schema.Type = JsonSchemaType.String;
-            // A request field read as text names what it takes (the service reads it case-insensitively).
-            if (context.JsonPropertyInfo?.AttributeProvider?.GetCustomAttributes(typeof(AllowedValuesAttribute), false) is [AllowedValuesAttribute allowed, ..])
+            var attributes = context.JsonPropertyInfo?.AttributeProvider;
+            // A field read or written as text names what it takes (a request's is read case-insensitively) …
+            if (attributes?.GetCustomAttributes(typeof(AllowedValuesAttribute), false) is [AllowedValuesAttribute allowed, ..])
                 schema.Enum = [.. allowed.Values.Select(v => (JsonNode)JsonValue.Create((string)v!))];
+            // … and a date or a time kept as text (a date of birth is a date, not a time) says which.
+            if (attributes?.GetCustomAttributes(typeof(DataTypeAttribute), false) is [DataTypeAttribute { DataType: DataType.Date or DataType.DateTime } data, ..])
+                schema.Format = data.DataType == DataType.Date ? "date" : "date-time";
+            // A query parameter read as text, to say itself what is wrong with it, but bounded as a number is a number.
+            if (context.JsonPropertyInfo is null && RangeOf(context.ParameterDescription) is { } range)
+            {
+                schema.Type = JsonSchemaType.Integer;
+                schema.Minimum = Convert.ToString(range.Minimum, System.Globalization.CultureInfo.InvariantCulture);
+                schema.Maximum = Convert.ToString(range.Maximum, System.Globalization.CultureInfo.InvariantCulture);
+            }
         }
         else if (NumberFormats.TryGetValue(type.Name, out var pattern))
         {
@@ -81,6 +92,11 @@ internal static class OpenApiDocuments
         return Task.CompletedTask;
     }
 
+    private static RangeAttribute? RangeOf(Microsoft.AspNetCore.Mvc.ApiExplorer.ApiParameterDescription? parameter) =>
+        parameter?.ParameterDescriptor is Microsoft.AspNetCore.Mvc.Infrastructure.IParameterInfoParameterDescriptor { ParameterInfo: var info }
+            ? info.GetCustomAttributes(typeof(RangeAttribute), false).OfType<RangeAttribute>().FirstOrDefault()
+            : null;
+
     private static async Task DescribeOperation(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken ct)
     {
         // Every failure is a problem detail (the corporate number search keeps the National Tax Agency's own errors).
@@ -88,6 +104,14 @@ internal static class OpenApiDocuments
         operation.Responses ??= [];
         var problem = await context.GetOrCreateSchemaAsync(typeof(Microsoft.AspNetCore.Mvc.ProblemDetails), null, ct);
         DescribeSecurity(operation, context, problem);
+        // What is created (201) or accepted to be worked on (202) is named by Location: every such answer of ours gives it.
+        foreach (var (status, response) in operation.Responses)
+            if (status is "201" or "202" && response is OpenApiResponse answer)
+                (answer.Headers ??= new Dictionary<string, IOpenApiHeader>()).TryAdd("Location", new OpenApiHeader
+                {
+                    Description = status == "201" ? "作成されたものの場所 / where what was created is read" : "進み具合と結果を読む場所 / where its progress and results are read",
+                    Schema = new OpenApiSchema { Type = JsonSchemaType.String, Format = "uri-reference" },
+                });
         if (context.Description.ActionDescriptor.EndpointMetadata.OfType<RawBodyDescription>().FirstOrDefault() is { } body)
             operation.RequestBody = new OpenApiRequestBody
             {

@@ -186,4 +186,47 @@ public class HttpSurfaceTests(RunningNetwork running) : IClassFixture<RunningNet
 
     private static List<string> Required(JsonElement schema) =>
         schema.TryGetProperty("required", out var required) ? [.. required.EnumerateArray().Select(r => r.GetString()!)] : [];
+
+    [Fact]
+    public async Task Dates_times_statuses_and_bounds_are_declared_as_the_services_write_and_check_them()
+    {
+        var pki = (await running.DocumentAsync("pki")).GetProperty("components").GetProperty("schemas");
+        Assert.Equal("date-time", Format(pki, "CardView", "issuedAt"));
+        Assert.Equal("date", Format(pki, "CardView", "expiresOn"));
+        foreach (var time in new[] { "notBefore", "notAfter", "revokedAt" }) Assert.Equal("date-time", Format(pki, "CertificateView", time));
+        Assert.Equal("date-time", Format(pki, "SignatureVerification", "signedAt"));
+        Assert.Equal("date", Format(pki, "HolderView", "dateOfBirth"));
+        Assert.Equal(["active", "lost", "superseded", "holder-gone"], Enum(pki, "CardView", "status"));
+        Assert.Equal(["good", "revoked", "expired"], Enum(pki, "CertificateView", "status"));
+
+        var registry = await running.DocumentAsync("registry");
+        var registrySchemas = registry.GetProperty("components").GetProperty("schemas");
+        Assert.Equal("date", Format(registrySchemas, "IdentityInfo", "dateOfBirth"));
+        Assert.Equal("date", Format(registrySchemas, "PublishedEvent", "occurredOn"));
+        Assert.Equal((1, 1000), Bounds(Operation(registry, "get", "/api/events"), "limit"));
+        Assert.Equal((0, 60), Bounds(Operation(registry, "get", "/api/events"), "wait"));
+        Assert.Equal((1, 1000), Bounds(Operation(registry, "get", "/api/municipalities/{code}/residents"), "limit"));
+
+        var node = await running.DocumentAsync("node");
+        var batch = Operation(node, "get", "/api/tenants/{agencyId}/inquiry-batches/{batchId}");
+        Assert.Equal((1, 1000), Bounds(batch, "limit"));
+        Assert.Equal(0, Bounds(batch, "after").Minimum);
+        Assert.Equal(["pending", "running", "done"], Enum(node.GetProperty("components").GetProperty("schemas"), "InquiryBatchStatus", "status"));
+        var accepted = Operation(node, "post", "/api/tenants/{agencyId}/inquiry-batches").GetProperty("responses").GetProperty("202");
+        Assert.True(accepted.GetProperty("headers").TryGetProperty("Location", out _));
+    }
+
+    private static string? Format(JsonElement schemas, string type, string property) =>
+        schemas.GetProperty(type).GetProperty("properties").GetProperty(property).TryGetProperty("format", out var f) ? f.GetString() : null;
+
+    private static List<string> Enum(JsonElement schemas, string type, string property) =>
+        [.. schemas.GetProperty(type).GetProperty("properties").GetProperty(property).GetProperty("enum").EnumerateArray().Select(v => v.GetString()!)];
+
+    /// <summary>An integer query parameter's bounds.</summary>
+    private static (long Minimum, long Maximum) Bounds(JsonElement operation, string parameter)
+    {
+        var schema = operation.GetProperty("parameters").EnumerateArray().Single(p => p.GetProperty("name").GetString() == parameter).GetProperty("schema");
+        Assert.Equal("integer", schema.GetProperty("type").GetString());
+        return (schema.GetProperty("minimum").GetInt64(), schema.GetProperty("maximum").GetInt64());
+    }
 }

@@ -20,7 +20,7 @@ public sealed record SignatureVerificationRequest(string? Document, string? Sign
 /// <summary>An answered challenge: the challenge, the PKCS#1 v1.5 SHA-256 signature and the authentication certificate.</summary>
 public sealed record AuthenticationRequest(string? Challenge, string? Signature, string? Certificate);
 
-public sealed record SignatureVerification(bool Valid, string? Reason, string? Serial, string? Status, string? SignedAt, HolderView? Holder);
+public sealed record SignatureVerification(bool Valid, string? Reason, string? Serial, string? Status, [property: DataType(DataType.DateTime)] string? SignedAt, HolderView? Holder);
 
 /// <summary>A signing certificate whose holder's current items an approved verifier asks for.</summary>
 public sealed record CurrentItemsRequest(string? Certificate);

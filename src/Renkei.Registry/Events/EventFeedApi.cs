@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.ComponentModel;
 using System.Globalization;
 using System.Net.ServerSentEvents;
@@ -15,7 +16,7 @@ namespace Renkei.Registry.Events;
 /// themselves (subscribers that may see them ask the identity API).
 /// </summary>
 public sealed record PublishedEvent(long Position, string EventId, ResidentEventKind Kind, string ResidentId,
-    string MunicipalityCode, string OccurredOn, DateTime RecordedAt, IReadOnlyList<string> ChangedItems);
+    string MunicipalityCode, [property: DataType(DataType.Date)] string OccurredOn, DateTime RecordedAt, IReadOnlyList<string> ChangedItems);
 
 public sealed record EventPage(IReadOnlyList<PublishedEvent> Events, long Next);
 
@@ -35,7 +36,8 @@ public static class EventFeedApi
     }
 
     private static async Task<Results<Ok<EventPage>, ProblemHttpResult>> ReadPage(
-        Database database, EventSignal signal, long after = 0, int limit = 100, int wait = 0, CancellationToken ct = default)
+        Database database, EventSignal signal, long after = 0, [Range(1, 1000)] int limit = 100, [Range(0, 60)] int wait = 0,
+        CancellationToken ct = default)
     {
         if (after < 0 || limit is < 1 or > 1000 || wait is < 0 or > 60)
             return Problems.BadRequest("invalid-feed-query", "指定が不正です / Invalid feed query",

@@ -11,7 +11,7 @@ namespace Renkei.Registry.Identity;
 /// <summary>本人確認情報: what the national identity server answers about a person.</summary>
 public sealed record IdentityInfo(
     string ResidentId, string IndividualNumber, string ResidentRecordCode, string MunicipalityCode, ResidentStatus Status,
-    string FamilyName, string GivenName, string FamilyNameKana, string GivenNameKana, string DateOfBirth, Sex Sex, string Address,
+    string FamilyName, string GivenName, string FamilyNameKana, string GivenNameKana, [property: DataType(DataType.Date)] string DateOfBirth, Sex Sex, string Address,
     DateTime UpdatedAt);
 
 public sealed record NumberQuery(string? IndividualNumber);
