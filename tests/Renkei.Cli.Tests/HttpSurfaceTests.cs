@@ -229,4 +229,15 @@ public class HttpSurfaceTests(RunningNetwork running) : IClassFixture<RunningNet
         Assert.Equal("integer", schema.GetProperty("type").GetString());
         return (schema.GetProperty("minimum").GetInt64(), schema.GetProperty("maximum").GetInt64());
     }
+
+    [Fact]
+    public async Task The_envelope_schema_lists_the_fields_a_message_carries_and_nothing_computed()
+    {
+        foreach (var service in new[] { "core", "node" })
+        {
+            var envelope = (await running.DocumentAsync(service)).GetProperty("components").GetProperty("schemas").GetProperty("Envelope");
+            Assert.Equal(["sender", "recipient", "kind", "messageId", "nonce", "sentAt", "body", "signature"],
+                envelope.GetProperty("properties").EnumerateObject().Select(p => p.Name));
+        }
+    }
 }
