@@ -54,6 +54,7 @@ public sealed class CallerAuthenticationHandler(
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
+        BearerChallenge.Add(Context);
         var problem = Problems.Result(StatusCodes.Status401Unauthorized, "unauthenticated",
             "認証が必要です / Authentication required", "このサービスが知っているトークンを「Authorization: Bearer <token>」で送ってください / " +
             "Send 'Authorization: Bearer <token>' with a token this service knows.");
@@ -69,8 +70,38 @@ public sealed class CallerAuthenticationHandler(
     }
 }
 
+/// <summary>What a 401 for a missing or unknown bearer token says of how to authenticate.</summary>
+public static class BearerChallenge
+{
+    /// <summary>
+    /// Adds <c>WWW-Authenticate</c>, which every 401 carries (RFC 9110 §15.5.2): <c>Bearer</c>, and <c>error="invalid_token"</c> when a
+    /// token was given but is not known (RFC 6750 §3.1; a request without one gets no error code).
+    /// </summary>
+    public static void Add(HttpContext context)
+    {
+        var header = context.Request.Headers.Authorization.ToString();
+        var given = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) && header["Bearer ".Length..].Trim().Length > 0;
+        context.Response.Headers.WWWAuthenticate = given ? "Bearer error=\"invalid_token\"" : "Bearer";
+    }
+}
+
+/// <summary>
+/// Endpoint metadata of <see cref="CallerExtensions.RequireOwnToken"/>: the endpoint takes a bearer token of another kind than a
+/// caller's and checks it itself; the OpenAPI document declares it as <paramref name="Scheme"/> with the refusals it answers.
+/// </summary>
+public sealed record OwnToken(string Scheme, string Description, IReadOnlyList<(int Status, string Description)> Refusals);
+
 public static class CallerExtensions
 {
+    /// <summary>
+    /// Says that the endpoint takes a bearer token that it checks itself (a verifier's token at the PKI), not a caller's: the
+    /// OpenAPI document then declares the token as the security scheme <paramref name="scheme"/> and the <paramref name="refusals"/>.
+    /// The endpoint adds <see cref="BearerChallenge"/> to its 401.
+    /// </summary>
+    public static TBuilder RequireOwnToken<TBuilder>(this TBuilder builder, string scheme, string description, params (int Status, string Description)[] refusals)
+        where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(new OwnToken(scheme, description, refusals));
+
     /// <summary>Allows the endpoint only to callers holding <paramref name="permission"/> (or <c>admin</c>).</summary>
     public static TBuilder RequirePermission<TBuilder>(this TBuilder builder, string permission) where TBuilder : IEndpointConventionBuilder =>
         builder.RequireAuthorization(policy => policy.AddAuthenticationSchemes(CallerAuthenticationHandler.SchemeName).RequireRole(permission, "admin"));

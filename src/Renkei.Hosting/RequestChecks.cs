@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Http.Json;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
+using Renkei.Hosting.Tls;
 
 namespace Renkei.Hosting;
 
@@ -20,6 +21,13 @@ internal static class RequestChecks
         if (context.GetEndpoint()?.Metadata.GetMetadata<OwnErrorFormat>() is not null)
         {
             await next(context);
+            return;
+        }
+        // A caller that is not the network party the endpoint is for is refused first: what is wrong with its request is not its business.
+        if (context.GetEndpoint()?.Metadata.GetMetadata<NetworkPartyOnly>() is { } party
+            && context.RefuseUnlessFrom(party.Accepts, party.ExpectedJapanese, party.Expected) is { } refused)
+        {
+            await refused.ExecuteAsync(context);
             return;
         }
         var request = context.Request;

@@ -76,97 +76,18 @@ public static class ServiceDefaults
         builder.WebHost.ConfigureKestrel(k => k.AddServerHeader = false);
         builder.Logging.AddConsoleFormatter<LogText.ConsoleLine, Microsoft.Extensions.Logging.Console.ConsoleFormatterOptions>();
         builder.Logging.AddConsole(o => o.FormatterName = LogText.ConsoleLine.FormatterName);
+        builder.Services.AddTransient<Microsoft.AspNetCore.Hosting.IStartupFilter, HeadWithoutBody>();
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = Describe);
         builder.Services.AddSingleton<IProblemDetailsWriter, AnyAcceptProblemWriter>();
         // Unreadable bodies and parameters reach the exception handler, which describes them (400, never 500).
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
-        builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
-        {
-            document.Info.Title = serviceName;
-            document.Info.Description = "Renkei: errors are RFC 9457 problem details whose `type` names the failure (urn:renkei:problem:…).";
-            document.Components ??= new OpenApiComponents();
-            document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
-            document.Components.SecuritySchemes[BearerScheme] = new OpenApiSecurityScheme
-            {
-                Type = SecuritySchemeType.Http,
-                Scheme = "bearer",
-                Description = "呼出元のトークン（callers.json）/ a caller's token, as configured in Callers (renkei up: data/*/callers.json)",
-            };
-            return Task.CompletedTask;
-        }).AddSchemaTransformer((schema, context, _) =>
-        {
-            // The document cannot see through our converters: say what they read and write, the names of an enum and text.
-            var type = Nullable.GetUnderlyingType(context.JsonTypeInfo.Type) ?? context.JsonTypeInfo.Type;
-            if (NamedEnumConverter.NamesOf(type) is { } names)
-            {
-                schema.Type = JsonSchemaType.String;
-                schema.Enum = [.. names.Select(n => (JsonNode)JsonValue.Create(n))];
-            }
-            else if (type == typeof(string))
-            {
-                schema.Type = JsonSchemaType.String;
-                // A request field read as text names what it takes (the service reads it case-insensitively).
-                if (context.JsonPropertyInfo?.AttributeProvider?.GetCustomAttributes(typeof(AllowedValuesAttribute), false) is [AllowedValuesAttribute allowed, ..])
-                    schema.Enum = [.. allowed.Values.Select(v => (JsonNode)JsonValue.Create((string)v!))];
-            }
-            else if (NumberFormats.TryGetValue(type.Name, out var pattern))
-            {
-                schema.Type = JsonSchemaType.String;
-                schema.Pattern = pattern;
-            }
-            // In an answer a nullable member is left out when null (WhenWritingNull), so it is not required. Requests keep what
-            // the generator says: their records take every field as nullable to refuse a missing one with a reason of their own.
-            if (context.ParameterDescription is null
-                && context.JsonTypeInfo.Kind == System.Text.Json.Serialization.Metadata.JsonTypeInfoKind.Object && schema.Required is { Count: > 0 } required)
-                foreach (var property in context.JsonTypeInfo.Properties)
-                    if (property.IsGetNullable || property.IsSetNullable || Nullable.GetUnderlyingType(property.PropertyType) is not null)
-                        required.Remove(property.Name);
-            return Task.CompletedTask;
-        }).AddOperationTransformer(async (operation, context, ct) =>
-        {
-            // Every failure is a problem detail (the corporate number search keeps the National Tax Agency's own errors).
-            if (context.Description.RelativePath?.StartsWith("4/", StringComparison.Ordinal) == true) return;
-            operation.Responses ??= [];
-            var problem = await context.GetOrCreateSchemaAsync(typeof(Microsoft.AspNetCore.Mvc.ProblemDetails), null, ct);
-            // An operation that asks for a caller's token says so, and that it answers 401 without one and 403 without the permission.
-            var metadata = context.Description.ActionDescriptor.EndpointMetadata;
-            if (metadata.OfType<Microsoft.AspNetCore.Authorization.IAuthorizeData>().Any() && !metadata.OfType<Microsoft.AspNetCore.Authorization.IAllowAnonymous>().Any())
-            {
-                operation.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(BearerScheme, context.Document)] = [] }];
-                foreach (var (status, what) in new[] { ("401", "トークンがないか不明 / no token, or one the service does not know"), ("403", "権限がない / the caller lacks the permission") })
-                    operation.Responses.TryAdd(status, new OpenApiResponse
-                    {
-                        Description = what,
-                        Content = new Dictionary<string, OpenApiMediaType> { ["application/problem+json"] = new() { Schema = problem } },
-                    });
-            }
-            operation.Responses.TryAdd("default", new OpenApiResponse
-            {
-                Description = "失敗 / a failure: an RFC 9457 problem detail whose type (urn:renkei:problem:…) names it",
-                Content = new Dictionary<string, OpenApiMediaType>
-                {
-                    ["application/problem+json"] = new() { Schema = problem },
-                },
-            });
-        }));
+        builder.Services.AddRenkeiOpenApi(serviceName);
         builder.Services.Configure<CallerOptions>(builder.Configuration);
         builder.Services.AddCallers();
         builder.Services.Configure<StorageOptions>(builder.Configuration.GetSection("Storage"));
         builder.AddRenkeiTls();
         return builder;
     }
-
-    /// <summary>The OpenAPI security scheme of a caller's bearer token.</summary>
-    private const string BearerScheme = "bearer";
-
-    /// <summary>Number types that travel as digit strings (by type name: Core and Node must not load the Individual Number's type).</summary>
-    private static readonly Dictionary<string, string> NumberFormats = new()
-    {
-        ["IndividualNumber"] = "^[0-9]{12}$",
-        ["CorporateNumber"] = "^[0-9]{13}$",
-        ["ResidentRecordCode"] = "^[0-9]{11}$",
-        ["LocalGovernmentCode"] = "^[0-9]{6}$",
-    };
 
     /// <summary>
     /// Problems the framework writes itself get a stable type of ours too: an unreadable body or query

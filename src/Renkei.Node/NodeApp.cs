@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Renkei.Hosting;
 using Renkei.Hosting.Storage;
 using Renkei.Hosting.Tls;
@@ -105,9 +106,9 @@ public static class NodeApp
 
         var app = builder.Build();
         app.UseRenkeiDefaults();
-        app.MapGet("/api/tenants/{agencyId}/keys", (string agencyId, TenantDirectory directory) =>
+        app.MapGet("/api/tenants/{agencyId}/keys", Results<Ok<PublicKeys>, ProblemHttpResult> (string agencyId, TenantDirectory directory) =>
             directory.Find(agencyId) is { } t
-                ? Results.Ok(t.Keys.Public)
+                ? TypedResults.Ok(t.Keys.Public)
                 : Problems.NotFound("unknown-tenant", "この中間サーバーに該当する機関はありません / No such tenant on this node"))
             .WithTags("Tenants").WithSummary("A tenant's public keys, for registering it with the core.");
         app.MapCodeManagement();

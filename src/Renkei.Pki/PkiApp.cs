@@ -63,10 +63,12 @@ public static class PkiApp
     /// <summary>
     /// The API carries tokens, Individual Numbers and a card's data keys, so with a Tls section it is refused on
     /// plain HTTP, before any token is looked at. OCSP, the CRLs and the CA certificates stay on plain HTTP as well:
-    /// relying parties fetch them there (RFC 5280, RFC 6960) and their answers are signed.
+    /// relying parties fetch them there (RFC 5280, RFC 6960) and their answers are signed. The API's OpenAPI document
+    /// is not served there either: it named the plain-HTTP address as the server of the /api operations, so that a
+    /// client made from it sent its token and Individual Numbers in the clear before this refusal.
     /// </summary>
     private static Task RefuseApiOverPlainHttp(HttpContext context, Func<Task> next) =>
-        context.Request.IsHttps || !context.Request.Path.StartsWithSegments("/api")
+        context.Request.IsHttps || !(context.Request.Path.StartsWithSegments("/api") || context.Request.Path.StartsWithSegments("/openapi"))
             ? next()
             : Problems.Result(403, "https-required", "このAPIはHTTPSでのみ利用できます / This API answers only over HTTPS",
                 "PKIのHTTPSのアドレス（network.json の services.pki）を呼び、ネットワークCAを信頼してください / " +

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Renkei.Hosting;
 
 namespace Renkei.Protocol;
@@ -23,7 +24,8 @@ public sealed record Envelope(
         return unsigned with { Signature = Convert.ToBase64String(signingKey.SignData(unsigned.SignedBytes(), HashAlgorithmName.SHA256)) };
     }
 
-    /// <summary>False when a field is missing, as JSON from outside may leave it.</summary>
+    /// <summary>False when a field is missing, as JSON from outside may leave it. Computed, so not part of the message.</summary>
+    [JsonIgnore]
     public bool IsComplete => Sender is not null && Recipient is not null && Kind is not null && MessageId is not null
         && Nonce is not null && Body is not null && Signature is not null;
 

@@ -15,6 +15,20 @@ public class ProtocolTests
     private static readonly DateTimeOffset Start = new(2026, 11, 23, 1, 0, 0, TimeSpan.Zero);
 
     [Fact]
+    public void A_message_on_the_wire_holds_its_fields_and_nothing_computed_from_them()
+    {
+        using var sender = PartyKeys.Generate();
+        var message = Envelope.Create("122173", "core", "inquiry", "{}", sender.Signing, new ManualTime(Start));
+        var json = System.Text.Json.JsonSerializer.SerializeToElement(message, Renkei.Hosting.ServiceDefaults.Json);
+        Assert.Equal(["sender", "recipient", "kind", "messageId", "nonce", "sentAt", "body", "signature"], json.EnumerateObject().Select(p => p.Name));
+        // A message from a node that still writes the computed flag reads as before.
+        var older = System.Text.Json.Nodes.JsonNode.Parse(json.GetRawText())!.AsObject();
+        older["isComplete"] = true;
+        var read = System.Text.Json.JsonSerializer.Deserialize<Envelope>(older.ToJsonString(), Renkei.Hosting.ServiceDefaults.Json)!;
+        Assert.True(read.IsComplete && read.HasValidSignature(sender.Signing));
+    }
+
+    [Fact]
     public void A_signed_message_is_accepted_once_and_refused_when_replayed_stale_tampered_misaddressed_or_from_a_stranger()
     {
         using var sender = PartyKeys.Generate();

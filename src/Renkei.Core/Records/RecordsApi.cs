@@ -36,7 +36,7 @@ public static class RecordsApi
     /// whose code it is, the core translates it into every registered agency's code and finds each record about the person,
     /// whoever asked (the oversight view); the other agencies' codes never leave the core, not even in the records found.
     /// </summary>
-    private static async Task<IResult> ListAsync(string? code, string? agency, ProvisionLog log, AgencyStore agencies, AgencyCodes codes)
+    private static async Task<Results<Ok<List<ProvisionRecord>>, ProblemHttpResult>> ListAsync(string? code, string? agency, ProvisionLog log, AgencyStore agencies, AgencyCodes codes)
     {
         if (string.IsNullOrEmpty(code)) return CodeRequired();
         if (string.IsNullOrEmpty(agency)) return TypedResults.Ok(await log.ListByCodeAsync(code));

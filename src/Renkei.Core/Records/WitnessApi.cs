@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Renkei.Core.Agencies;
 using Renkei.Hosting;
 using Renkei.Hosting.Storage;
+using Renkei.Hosting.Tls;
 using Renkei.Protocol;
 using Renkei.Protocol.Records;
 
@@ -19,6 +20,7 @@ public static class WitnessApi
     public static void MapWitness(this IEndpointRouteBuilder app)
     {
         app.MapPost("/api/witness", Witness).WithTags("Records")
+            .RequireNetworkParty(NetworkIdentity.IsNode, "中間サーバー", "a node")
             .WithSummary("A node's signed message with a tenant's new signed tree head and its consistency proof from the head witnessed last.");
         app.MapGet("/api/witness/{party}", async Task<Results<Ok<SignedTreeHead>, ProblemHttpResult>> (string party, Database database) =>
                 await LatestAsync(database, party) is { } head ? TypedResults.Ok(head) : Problems.NotFound("no-witnessed-head", "立会い済みのツリーヘッドがありません / No tree head of this party was witnessed"))

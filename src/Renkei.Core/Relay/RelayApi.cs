@@ -5,6 +5,7 @@ using Renkei.Core.Agencies;
 using Renkei.Core.Codes;
 using Renkei.Core.Permissions;
 using Renkei.Hosting;
+using Renkei.Hosting.Tls;
 using Renkei.Protocol;
 using Renkei.Protocol.Records;
 
@@ -21,6 +22,7 @@ public static class RelayApi
     public static void MapRelay(this IEndpointRouteBuilder app)
     {
         app.MapPost("/api/relay/inquiries", Relay).WithTags("Relay")
+            .RequireNetworkParty(NetworkIdentity.IsNode, "中間サーバー", "a node")
             .WithSummary("A node's signed inquiries (one or more); answers with the core's signed results, each payload sealed to the requester.");
     }
 

@@ -209,6 +209,16 @@ public static class NetworkTlsExtensions
             services.GetService<NetworkTls>() is { } tls ? tls.Handler(acceptsServer) : new SocketsHttpHandler());
 
     /// <summary>
+    /// Only a network party that <paramref name="accepts"/> allows may call the endpoint (named <paramref name="expectedJapanese"/>,
+    /// <paramref name="expected"/> in a refusal): its client certificate is checked before anything of the request is read, so a caller
+    /// without one learns that it needs one (401) rather than what is wrong with its body, and the OpenAPI document declares it.
+    /// The endpoint may check more of the party itself (which node an agency is registered on, say).
+    /// </summary>
+    public static TBuilder RequireNetworkParty<TBuilder>(this TBuilder builder, Func<string, bool> accepts, string expectedJapanese, string expected)
+        where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(new NetworkPartyOnly(accepts, expectedJapanese, expected));
+
+    /// <summary>
     /// Null when the call comes over TLS with a client certificate from the network CA naming a party that
     /// <paramref name="accepts"/> allows (or when the service runs without TLS); otherwise the refusal, naming the party expected in Japanese and English.
     /// </summary>
@@ -239,3 +249,6 @@ public static class NetworkTlsExtensions
         return null;
     }
 }
+
+/// <summary>Endpoint metadata of <see cref="NetworkTlsExtensions.RequireNetworkParty"/>: checked before the endpoint reads the request.</summary>
+public sealed record NetworkPartyOnly(Func<string, bool> Accepts, string ExpectedJapanese, string Expected);

@@ -47,7 +47,7 @@ public static class CodeManagementApi
             .WithSummary("Discards acquisition numbers whose request ended without a stored code (refused, unknown, failed, held by another addressee) and names those that were pending.");
         group.MapGet("/addressees/{addresseeNumber}", Status).RequireAuthorization(NodeApp.StaffPolicy)
             .WithSummary("Whether the tenant holds its agency code for an addressee.");
-        group.MapPost("/codes/delivered", Delivered).WithSummary("The core delivers issued codes (signed by the core, sealed to the tenant).");
+        group.MapPost("/codes/delivered", Delivered).RequireNetworkParty(id => id == NetworkIdentity.Core, "コア", "the core").WithSummary("The core delivers issued codes (signed by the core, sealed to the tenant).");
     }
 
     /// <summary>An agency's own person number: up to 32 letters, digits or hyphens, and never shaped like an Individual Number.</summary>

@@ -36,10 +36,14 @@ public static class CopiesApi
         group.MapPut("/{addresseeNumber}/{item}", Put).WithSummary("Registers or replaces one copy.");
         group.MapGet("/{addresseeNumber}/{item}", Get).WithSummary("One copy, for its own agency's systems.");
         group.MapDelete("/{addresseeNumber}/{item}", Delete).WithSummary("Removes one copy, e.g. one stored by mistake (404 when there is none).");
-        group.MapPost("/import", Import).WithSummary("JSON Lines bulk import: good lines are kept, bad lines reported with line and reason.");
+        group.MapPost("/import", Import).WithSummary("JSON Lines bulk import: good lines are kept, bad lines reported with line and reason.")
+            .TakesRawBody("JSON Lines：1行に1件の副本（addresseeNumber, item, schemaVersion, content, withheld）、UTF-8 / JSON Lines in UTF-8, one copy a line " +
+                "(addresseeNumber, item, schemaVersion, content, withheld, as in PUT …/copies/{addresseeNumber}/{item})", binary: false, ImportMediaTypes)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
         app.MapGet("/api/layouts/{item}/v{version:int}", (string item, int version, DataStandardLayout layouts) =>
             layouts.Schema(item, version) is { } s ? Results.Json(s) : Problems.NotFound("unknown-layout", "レイアウトがありません / No such layout"))
-            .WithTags("Copies").WithSummary("The JSON Schema of an item in the data standard layout.");
+            .WithTags("Copies").WithSummary("The JSON Schema of an item in the data standard layout.")
+            .Produces<JsonElement>(StatusCodes.Status200OK);
     }
 
     private static async Task<Results<Ok<StoredCopy>, ProblemHttpResult>> Put(string agencyId, string addresseeNumber, string item, CopyInput input,

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Data.Common;
 using System.Globalization;
 using System.Security.Claims;
@@ -23,7 +24,7 @@ public sealed record InquiryBatchResult(int Position, string AddresseeNumber, Ou
 /// A batch's progress and a page of its results. <c>Next</c> is the cursor: pass it as <c>after</c>
 /// to get the results that follow; results come in submission order, as far as all are answered.
 /// </summary>
-public sealed record InquiryBatchStatus(string BatchId, string Status, string Affair, string Provider, string Item, DateTimeOffset? NotBefore,
+public sealed record InquiryBatchStatus(string BatchId, [property: AllowedValues("pending", "running", "done")] string Status, string Affair, string Provider, string Item, DateTimeOffset? NotBefore,
     DateTimeOffset SubmittedAt, DateTimeOffset? CompletedAt, int Total, int Answered, Dictionary<string, int> Counts,
     List<InquiryBatchResult> Results, int Next);
 
@@ -116,7 +117,9 @@ public static class InquiryBatchesApi
         return TypedResults.Accepted($"/api/tenants/{agencyId}/inquiry-batches/{batchId}", await StatusAsync(c, batch, 0, 0));
     }
 
-    private static async Task<Results<Ok<InquiryBatchStatus>, ProblemHttpResult>> Read(string agencyId, string batchId, string? after, string? limit,
+    // after and limit are read as text, so that a bad one is named in the errors as the body's fields are; the document gives them as numbers.
+    private static async Task<Results<Ok<InquiryBatchStatus>, ProblemHttpResult>> Read(string agencyId, string batchId,
+        [Range(0, int.MaxValue)] string? after, [Range(1, MaxPage)] string? limit,
         ClaimsPrincipal user, TenantDirectory tenants)
     {
         var (tenant, problem) = tenants.Enter(user, agencyId);

@@ -22,6 +22,7 @@ public static class ProvisionsApi
     public static void MapProvisions(this IEndpointRouteBuilder app)
     {
         app.MapPost("/api/tenants/{agencyId}/provisions", Provide).WithTags("Provisions")
+            .RequireNetworkParty(id => id == NetworkIdentity.Core, "コア", "the core")
             .WithSummary("The core's signed provision requests (one or more); answers with this tenant's signed provisions.");
     }
 

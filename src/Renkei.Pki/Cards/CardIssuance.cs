@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Renkei.Hosting.Storage;
@@ -16,10 +17,10 @@ namespace Renkei.Pki.Cards;
 /// </summary>
 public sealed record IssueCardRequest(string? IndividualNumber, string? SigningRequest, string? AuthenticationRequest);
 
-public sealed record HolderView(string Name, string Address, string DateOfBirth, string Sex);
+public sealed record HolderView(string Name, string Address, [property: DataType(DataType.Date)] string DateOfBirth, string Sex);
 
 public sealed record CardIssued(
-    string CardId, string ResidentId, string MunicipalityCode, string ExpiresOn, HolderView Holder,
+    string CardId, string ResidentId, string MunicipalityCode, [property: DataType(DataType.Date)] string ExpiresOn, HolderView Holder,
     string SigningCertificate, string AuthenticationCertificate, string SigningChain, string AuthenticationChain, string RecoveryKey);
 
 /// <summary>A refusal with its problem type and status; nothing was written.</summary>

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Renkei.Hosting;
 using Renkei.Hosting.Storage;
@@ -13,9 +14,13 @@ public sealed record PinResetRequest(string? IndividualNumber, string? Recovery)
 
 public sealed record PinResetAnswer(string CardId, string DataKeys);
 
-public sealed record CertificateView(string Serial, CertificateKind Kind, string NotBefore, string NotAfter, string Status, string? RevokedAt, RevocationReason? Reason);
+public sealed record CertificateView(string Serial, CertificateKind Kind, [property: DataType(DataType.DateTime)] string NotBefore,
+    [property: DataType(DataType.DateTime)] string NotAfter, [property: AllowedValues("good", "revoked", "expired")] string Status,
+    [property: DataType(DataType.DateTime)] string? RevokedAt, RevocationReason? Reason);
 
-public sealed record CardView(string CardId, string ResidentId, string MunicipalityCode, string IssuedAt, string ExpiresOn, string Status, List<CertificateView> Certificates);
+public sealed record CardView(string CardId, string ResidentId, string MunicipalityCode, [property: DataType(DataType.DateTime)] string IssuedAt,
+    [property: DataType(DataType.Date)] string ExpiresOn, [property: AllowedValues("active", "lost", "superseded", "holder-gone")] string Status,
+    List<CertificateView> Certificates);
 
 /// <summary>
 /// The municipality's card counter (permission <c>pki:cards</c>): issue a card, read it, take a

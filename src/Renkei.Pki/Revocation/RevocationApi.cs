@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using Microsoft.AspNetCore.Http.Features;
 using Renkei.Hosting;
 using Renkei.Pki.Authorities;
@@ -20,19 +21,22 @@ public static class RevocationApi
             "chain" => Results.Text(cas.AllPem, "application/x-pem-file"),
             _ => Problems.NotFound("unknown-ca", "認証局がありません / No such CA",
                 "root、signing、authentication、chain のいずれかを指定してください / Use root, signing, authentication or chain."),
-        }).WithTags("Revocation").WithSummary("CA certificates as PEM: root, signing (issuing CA + root), authentication, chain (all).");
+        }).WithTags("Revocation").WithSummary("CA certificates as PEM: root, signing (issuing CA + root), authentication, chain (all).")
+            .Produces<string>(StatusCodes.Status200OK, "application/x-pem-file");
 
         app.MapGet("/crl/{kind}.crl", async (string kind, RevocationService revocation) =>
             ParseKind(kind) is { } k
                 ? Results.Bytes(await revocation.CrlAsync(k), "application/pkix-crl")
                 : Problems.NotFound("unknown-crl", "CRLがありません / No such CRL",
                     "signing.crl か authentication.crl を指定してください / Use signing.crl or authentication.crl."))
-            .WithTags("Revocation").WithSummary("The current CRL (DER) of the signing or the authentication CA.");
+            .WithTags("Revocation").WithSummary("The current CRL (DER) of the signing or the authentication CA.")
+            .Produces<Stream>(StatusCodes.Status200OK, "application/pkix-crl");
 
         // The root's CRL, of the issuing CA certificates (a literal route, chosen before {kind}.crl), which they name as their CRL
         // distribution point.
         app.MapGet("/crl/root.crl", (RevocationService revocation) => Results.Bytes(revocation.RootCrl(), "application/pkix-crl"))
-            .WithTags("Revocation").WithSummary("The root's CRL (DER), of the issuing CA certificates.");
+            .WithTags("Revocation").WithSummary("The root's CRL (DER), of the issuing CA certificates.")
+            .Produces<Stream>(StatusCodes.Status200OK, "application/pkix-crl");
 
         // One CA certificate as DER, as the issuing CA certificates' caIssuers names the root's (RFC 5280 §4.2.2.1).
         app.MapGet("/ca/{name}.cer", (string name, CertificationAuthorities cas) => name switch
@@ -42,7 +46,8 @@ public static class RevocationApi
             "authentication" => Results.Bytes(cas.Authentication.Certificate.RawData, "application/pkix-cert"),
             _ => Problems.NotFound("unknown-ca", "認証局がありません / No such CA",
                 "root、signing、authentication のいずれかを指定してください / Use root, signing or authentication."),
-        }).WithTags("Revocation").WithSummary("One CA certificate as DER: root, signing or authentication.");
+        }).WithTags("Revocation").WithSummary("One CA certificate as DER: root, signing or authentication.")
+            .Produces<Stream>(StatusCodes.Status200OK, "application/pkix-cert");
 
         app.MapPost("/ocsp", async (HttpRequest request, RevocationService revocation) =>
         {
@@ -52,9 +57,11 @@ public static class RevocationApi
             using var body = new MemoryStream();
             await request.Body.CopyToAsync(body);
             return Results.Bytes(await revocation.RespondAsync(body.ToArray()), "application/ocsp-response");
-        }).WithTags("Revocation").WithSummary("OCSP (RFC 6960) over POST, application/ocsp-request.");
+        }).WithTags("Revocation").WithSummary("OCSP (RFC 6960) over POST, application/ocsp-request.")
+            .TakesRawBody("DERのOCSPRequest（64 KiBまで）/ a DER OCSPRequest (RFC 6960 A.1), at most 64 KiB", binary: true, "application/ocsp-request")
+            .Produces<Stream>(StatusCodes.Status200OK, "application/ocsp-response");
 
-        app.MapGet("/ocsp/{*request}", async (string? request, HttpResponse response, RevocationService revocation, TimeProvider clock) =>
+        app.MapGet("/ocsp/{*request}", async ([Description(OcspGetRequest)] string? request, HttpResponse response, RevocationService revocation, TimeProvider clock) =>
         {
             // Empty (GET /ocsp/) or not base64: an OCSP malformedRequest, as over POST, not an HTTP problem.
             byte[] der;
@@ -63,8 +70,13 @@ public static class RevocationApi
             var answer = await revocation.AnswerAsync(der);
             if (answer.ServedUntil is { } until) CacheFor(response, answer, until, clock.GetUtcNow());
             return Results.Bytes(answer.Response, "application/ocsp-response");
-        }).WithTags("Revocation").WithSummary("OCSP (RFC 6960) over GET: the base64 request in the path.");
+        }).WithTags("Revocation").WithSummary("OCSP (RFC 6960) over GET: the base64 request in the path.")
+            .Produces<Stream>(StatusCodes.Status200OK, "application/ocsp-response");
     }
+
+    // The route takes the rest of the path: base64 has '/' in it, which RFC 6960 A.1 lets a client send as it is or as %2F.
+    private const string OcspGetRequest = "DERのOCSPRequestのbase64（URLエンコード、「/」はそのままでも可）/ the base64 of a DER OCSPRequest, URL-encoded " +
+        "(RFC 6960 A.1); the rest of the path is taken, so a '/' of the base64 may be sent as it is or as %2F";
 
     /// <summary>The largest OCSP request body taken (64 KiB).</summary>
     public const int MaxOcspRequest = 65536;

@@ -20,7 +20,7 @@ public sealed record SignatureVerificationRequest(string? Document, string? Sign
 /// <summary>An answered challenge: the challenge, the PKCS#1 v1.5 SHA-256 signature and the authentication certificate.</summary>
 public sealed record AuthenticationRequest(string? Challenge, string? Signature, string? Certificate);
 
-public sealed record SignatureVerification(bool Valid, string? Reason, string? Serial, string? Status, string? SignedAt, HolderView? Holder);
+public sealed record SignatureVerification(bool Valid, string? Reason, string? Serial, string? Status, [property: DataType(DataType.DateTime)] string? SignedAt, HolderView? Holder);
 
 /// <summary>A signing certificate whose holder's current items an approved verifier asks for.</summary>
 public sealed record CurrentItemsRequest(string? Certificate);
@@ -41,13 +41,19 @@ public static class VerifiersApi
     {
         app.MapPost("/api/verifiers", Register).WithTags("Verifiers").RequirePermission("pki:verifiers")
             .WithSummary("Registers a verifier (government or private) and returns its token once.");
-        app.MapPost("/api/verify/signature", VerifySignature).WithTags("Verifiers")
+        app.MapPost("/api/verify/signature", VerifySignature).WithTags("Verifiers").RequireOwnToken(TokenScheme, TokenDescription, NoVerifier)
             .WithSummary("署名検証: a document and its CMS signature → valid or the reason (holder items for approved verifiers).");
-        app.MapPost("/api/verify/current-items", ProvideCurrentItems).WithTags("Verifiers")
+        app.MapPost("/api/verify/current-items", ProvideCurrentItems).WithTags("Verifiers").RequireOwnToken(TokenScheme, TokenDescription, NoVerifier, NotApproved)
             .WithSummary("最新の基本4情報の提供: after a revocation caused by a change, the holder's current items (approved signing verifiers).");
-        app.MapPost("/api/verify/authentication", VerifyAuthentication).WithTags("Verifiers")
+        app.MapPost("/api/verify/authentication", VerifyAuthentication).WithTags("Verifiers").RequireOwnToken(TokenScheme, TokenDescription, NoVerifier, NotApproved)
             .WithSummary("利用者証明: a challenge signed with the authentication key → status and a per-verifier subject.");
     }
+
+    // The verification APIs take a verifier's own token, not a caller's: the document declares it as a scheme of its own.
+    private const string TokenScheme = "verifier";
+    private const string TokenDescription = "検証者のトークン（POST /api/verifiers が一度だけ返すもの）/ a verifier's token, as POST /api/verifiers returned it once";
+    private static readonly (int, string) NoVerifier = (401, "検証者のトークンがないか、登録されていない（unregistered-verifier）/ no verifier token, or one not registered (unregistered-verifier)");
+    private static readonly (int, string) NotApproved = (403, "この検証の認定がない（verifier-not-approved）/ the verifier is not approved for this (verifier-not-approved)");
 
     private static async Task<Results<Created<VerifierRegistered>, ProblemHttpResult>> Register(RegisterVerifierRequest request, VerifierRegistry verifiers)
     {
@@ -73,7 +79,7 @@ public static class VerifiersApi
         SignatureVerificationRequest request, HttpRequest http, VerifierRegistry verifiers, CertificateValidator validator)
     {
         var verifier = await verifiers.FromRequestAsync(http.HttpContext.Request);
-        if (verifier is null) return Unregistered();
+        if (verifier is null) return Unregistered(http.HttpContext);
         var errors = new Dictionary<string, string[]>();
         var document = Base64(request.Document);
         if (document is null) errors["document"] = Unreadable(request.Document, "文書", "document", "base64", "base64");
@@ -109,7 +115,7 @@ public static class VerifiersApi
         CurrentItemsRequest request, HttpRequest http, VerifierRegistry verifiers, CertificateValidator validator, Registry.RegistryClient registry, CancellationToken ct)
     {
         var verifier = await verifiers.FromRequestAsync(http);
-        if (verifier is null) return Unregistered();
+        if (verifier is null) return Unregistered(http.HttpContext);
         if (!verifier.Approved || !verifier.Signing)
             return Problems.Result(403, "verifier-not-approved", "署名検証者として認定されていません / Not an approved signing verifier",
                 "所持者の最新の基本4情報を受け取れるのは、認定された署名検証者だけです / Only approved signing verifiers receive the holder's current items.");
@@ -137,7 +143,7 @@ public static class VerifiersApi
         AuthenticationRequest request, HttpRequest http, VerifierRegistry verifiers, CertificateValidator validator)
     {
         var verifier = await verifiers.FromRequestAsync(http);
-        if (verifier is null) return Unregistered();
+        if (verifier is null) return Unregistered(http.HttpContext);
         if (!verifier.Approved || !verifier.Authentication)
             return Problems.Result(403, "verifier-not-approved", "利用者証明検証者として認定されていません / Not an approved authentication verifier",
                 "利用者証明用電子証明書を検証できるのは、認定された利用者証明検証者だけです / " +
@@ -159,10 +165,13 @@ public static class VerifiersApi
             check.Valid ? verifiers.Pseudonym(verifier, check.State!.ResidentId!) : null));
     }
 
-    private static ProblemHttpResult Unregistered() =>
-        Problems.Result(401, "unregistered-verifier", "登録された検証者ではありません / Not a registered verifier",
+    private static ProblemHttpResult Unregistered(HttpContext context)
+    {
+        BearerChallenge.Add(context);
+        return Problems.Result(401, "unregistered-verifier", "登録された検証者ではありません / Not a registered verifier",
             "検証者の登録時に返されたトークンを「Authorization: Bearer <verifier token>」で送ってください / " +
             "Send 'Authorization: Bearer <verifier token>' as returned when the verifier was registered.");
+    }
 
     internal static byte[]? Base64(string? text)
     {

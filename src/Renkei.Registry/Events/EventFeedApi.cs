@@ -1,3 +1,5 @@
+using System.ComponentModel.DataAnnotations;
+using System.ComponentModel;
 using System.Globalization;
 using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
@@ -16,7 +18,8 @@ namespace Renkei.Registry.Events;
 /// status that a return may already have changed.
 /// </summary>
 public sealed record PublishedEvent(long Position, string EventId, ResidentEventKind Kind, string ResidentId,
-    string MunicipalityCode, string OccurredOn, DateTime RecordedAt, IReadOnlyList<string> ChangedItems, string? DestinationKind = null);
+    string MunicipalityCode, [property: DataType(DataType.Date)] string OccurredOn, DateTime RecordedAt, IReadOnlyList<string> ChangedItems,
+    [property: AllowedValues("abroad", "municipality", null)] string? DestinationKind = null);
 
 public sealed record EventPage(IReadOnlyList<PublishedEvent> Events, long Next);
 
@@ -30,11 +33,14 @@ public static class EventFeedApi
     {
         var group = app.MapGroup("/api/events").WithTags("Events").RequirePermission("events");
         group.MapGet("/", ReadPage).WithSummary("Events after a position; waits up to `wait` seconds for the first one.");
-        group.MapGet("/stream", Stream).WithSummary("Server-sent events from a position (or the Last-Event-ID header).");
+        group.MapGet("/stream", Stream).WithSummary("Server-sent events from a position (or the Last-Event-ID header).")
+            .WithDescription("イベントごとに event: resident-event、id: 位置、data: PublishedEvent のJSON / each event is `event: resident-event`, `id:` its " +
+                "position and `data:` the PublishedEvent as JSON; the stream stays open and sends new events as they are recorded.");
     }
 
     private static async Task<Results<Ok<EventPage>, ProblemHttpResult>> ReadPage(
-        Database database, EventSignal signal, long after = 0, int limit = 100, int wait = 0, CancellationToken ct = default)
+        Database database, EventSignal signal, long after = 0, [Range(1, 1000)] int limit = 100, [Range(0, 60)] int wait = 0,
+        CancellationToken ct = default)
     {
         if (after < 0 || limit is < 1 or > 1000 || wait is < 0 or > 60)
             return Problems.BadRequest("invalid-feed-query", "指定が不正です / Invalid feed query",
@@ -53,10 +59,13 @@ public static class EventFeedApi
         }
     }
 
-    private static async Task<IResult> Stream(Database database, EventSignal signal, HttpContext context, long after = 0)
+    private static async Task<Results<ServerSentEventsResult<PublishedEvent>, ProblemHttpResult>> Stream(Database database, EventSignal signal, HttpContext context,
+        [FromHeader(Name = "Last-Event-ID"), Description("最後に受け取ったイベントのID（位置）。after より優先 / the id (position) of the last event received, as an EventSource " +
+            "sends it on reconnecting; it overrides after")] string? lastEventId = null,
+        long after = 0)
     {
         // A resume point that cannot be read is refused: replaying from 0 instead would hand the subscriber everything again.
-        if (context.Request.Headers["Last-Event-ID"].ToString().Trim() is { Length: > 0 } header)
+        if (lastEventId?.Trim() is { Length: > 0 } header)
         {
             if (!long.TryParse(header, NumberStyles.None, CultureInfo.InvariantCulture, out var resumed))
                 return Problems.BadRequest("invalid-last-event-id", "Last-Event-IDが不正です / Invalid Last-Event-ID",

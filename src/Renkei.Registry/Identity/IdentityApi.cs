@@ -14,13 +14,14 @@ namespace Renkei.Registry.Identity;
 /// </summary>
 public sealed record IdentityInfo(
     string ResidentId, string IndividualNumber, string ResidentRecordCode, string MunicipalityCode, ResidentStatus Status,
-    string FamilyName, string GivenName, string FamilyNameKana, string GivenNameKana, string DateOfBirth, Sex Sex, string Address,
+    string FamilyName, string GivenName, string FamilyNameKana, string GivenNameKana, [property: DataType(DataType.Date)] string DateOfBirth, Sex Sex, string Address,
     DateTime UpdatedAt, long LastPosition);
 
 public sealed record NumberQuery(string? IndividualNumber);
 
+/// <summary>The basic four items of a search: names and date of birth are required; sex and address narrow it when given.</summary>
 public sealed record BasicFourQuery(
-    string? FamilyName, string? GivenName, string? DateOfBirth, [property: AllowedValues("male", "female", "男", "女")] string? Sex, string? Address = null);
+    string? FamilyName, string? GivenName, string? DateOfBirth, [property: AllowedValues("male", "female", "男", "女")] string? Sex = null, string? Address = null);
 
 public sealed record IdentityMatches(IReadOnlyList<IdentityInfo> Matches);
 

@@ -14,9 +14,10 @@ namespace Renkei.Registry.Linkage;
 
 /// <summary>
 /// One person an agency wants a code for: its acquisition number and either the person's Individual
-/// Number or the basic four items (for a person whose number the agency does not hold).
+/// Number or the basic four items (for a person whose number the agency does not hold). Either may be left out,
+/// so both have a default: that is how a request record says a field is optional (its OpenAPI schema follows).
 /// </summary>
-public sealed record LinkKeyItem(string? AcquisitionNumber, string? IndividualNumber, BasicFourQuery? BasicFour = null);
+public sealed record LinkKeyItem(string? AcquisitionNumber, string? IndividualNumber = null, BasicFourQuery? BasicFour = null);
 
 public sealed record LinkKeyRequest(string? Agency, IReadOnlyList<LinkKeyItem>? Items);
 

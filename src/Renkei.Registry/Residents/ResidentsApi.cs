@@ -61,7 +61,7 @@ public static class ResidentsApi
     }
 
     private static async Task<Results<Ok<List<ResidentView>>, ProblemHttpResult>> List(
-        string code, ClaimsPrincipal user, Database database, string? after = null, int limit = 100)
+        string code, ClaimsPrincipal user, Database database, string? after = null, [Range(1, 1000)] int limit = 100)
     {
         var (municipality, denied) = Authorize(code, user);
         if (denied is not null) return denied;

@@ -112,6 +112,35 @@ public class MutualTlsTests
     }
 
     [Fact]
+    public async Task The_certificate_is_checked_before_the_body_is_read_on_every_endpoint_for_a_party()
+    {
+        await using var network = await LinkageNetwork.StartAsync(StorageProvider.Sqlite);
+        (Uri Service, string Path, string Party)[] endpoints =
+        [
+            (network.Core, "api/relay/inquiries", "node"), (network.Core, "api/witness", "node"),
+            (network.Node, $"api/tenants/{K}/provisions", "core"), (network.Node, $"api/tenants/{K}/codes/delivered", "core"),
+        ];
+        foreach (var (service, path, party) in endpoints)
+        {
+            // Not JSON, and in a charset no one reads: the body would be refused (400, 415) if it were read first.
+            foreach (var body in new[] { new StringContent("{not json", System.Text.Encoding.UTF8, "application/json"), new StringContent("{}") })
+            {
+                if (body.Headers.ContentType!.MediaType == "text/plain") body.Headers.ContentType = new("application/json") { CharSet = "foo" };
+                var client = service == network.Core ? network.CoreClient() : network.NodeClient("kashiwa-addressee");
+                await ProblemAssert.IsProblemAsync(await client.PostAsync(new Uri(service, path), body), 401, "client-certificate-required");
+                // A good certificate of the wrong party is told so, before its body too.
+                var other = party == "node" ? network.CoreCertificate : network.NodeCertificate;
+                await ProblemAssert.IsProblemAsync(await network.Presenting(other, service).PostAsync(new Uri(service, path),
+                    new StringContent("{not json", System.Text.Encoding.UTF8, "application/json")), 403, "client-certificate-wrong-party");
+            }
+            // The right party's malformed body is then refused for what it is.
+            var own = party == "node" ? network.NodeCertificate : network.CoreCertificate;
+            await ProblemAssert.IsProblemAsync(await network.Presenting(own, service).PostAsync(new Uri(service, path),
+                new StringContent("{not json", System.Text.Encoding.UTF8, "application/json")), 400, "malformed-request");
+        }
+    }
+
+    [Fact]
     public async Task Core_and_node_serve_only_https_under_the_network_ca_and_check_who_answers()
     {
         await using var network = await LinkageNetwork.StartAsync(StorageProvider.Sqlite);

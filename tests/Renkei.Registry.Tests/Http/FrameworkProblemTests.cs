@@ -29,6 +29,23 @@ public class FrameworkProblemTests
     }
 
     [Theory, StorageData]
+    public async Task A_401_says_to_send_a_bearer_token_and_whether_the_one_given_is_unknown(StorageProvider provider)
+    {
+        await using var registry = await RegistryHost.StartAsync(provider);
+        var anonymous = await registry.Client().GetAsync("api/events");
+        await ProblemAssert.IsProblemAsync(anonymous, 401, "unauthenticated");
+        // RFC 9110 §15.5.2: a 401 names how to authenticate; RFC 6750 §3: no error code when no token was sent.
+        Assert.Equal("Bearer", anonymous.Headers.WwwAuthenticate.ToString());
+        var unknown = await registry.Client("no-such-token").GetAsync("api/events");
+        await ProblemAssert.IsProblemAsync(unknown, 401, "unauthenticated");
+        Assert.Equal("Bearer error=\"invalid_token\"", unknown.Headers.WwwAuthenticate.ToString());
+        // A known token without the permission is a 403, with no challenge.
+        var forbidden = await registry.Client("chiba-clerk").GetAsync("api/events");
+        await ProblemAssert.IsProblemAsync(forbidden, 403, "forbidden");
+        Assert.Empty(forbidden.Headers.WwwAuthenticate);
+    }
+
+    [Theory, StorageData]
     public async Task A_value_of_the_wrong_type_is_named_by_its_field_not_by_a_dotnet_type(StorageProvider provider)
     {
         await using var registry = await RegistryHost.StartAsync(provider);
