@@ -79,7 +79,9 @@ public static class CoreApp
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(database);
         builder.Services.AddSingleton(TimeProvider.System);
-        KeyFiles.RequireKept(database, "agencies", options.CodeKeyPath); // the codes its agencies hold were made with it
+        // The codes its agencies hold were made with the code key, their nodes verify the core's keys, and the seal key is the
+        // Registry's: none is made anew beside registered agencies (nor at all before the database is reached).
+        KeyFiles.RequireKept(database, "agencies", options.CodeKeyPath, options.KeyPath, options.LinkSealKeyPath);
         builder.Services.AddSingleton(AgencyCodes.LoadOrCreate(options.CodeKeyPath));
         builder.Services.AddSingleton(new LinkKeySeal(KeyFiles.LoadOrCreate(options.LinkSealKeyPath)));
         var identity = new CoreIdentity(PartyKeys.LoadOrCreate(options.KeyPath));
