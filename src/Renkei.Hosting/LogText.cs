@@ -53,6 +53,7 @@ public static class LogText
         {
             var message = entry.Formatter(entry.State, entry.Exception);
             if (string.IsNullOrEmpty(message) && entry.Exception is null) return;
+            if (ServiceProcess.IsStartFailureReport(entry.Category, entry.Exception is not null)) return;
             var level = entry.LogLevel switch
             {
                 LogLevel.Trace => "trce", LogLevel.Debug => "dbug", LogLevel.Information => "info", LogLevel.Warning => "warn",

@@ -83,6 +83,8 @@ public static class NodeApp
         if (options.RelayMaxPerMessage is < 1 or > RelayKinds.MaxPerMessage || options.RelayInFlight < 1)
             throw new InvalidOperationException($"Node:RelayMaxPerMessage must be 1 to {RelayKinds.MaxPerMessage} and Node:RelayInFlight at least 1");
         ProvisionLog.CheckRetention("Node:RetentionYears", options.RetentionYears);
+        // Checked before any tenant's schema or key is made: a start refused for a setting leaves nothing half-made.
+        CoreLink.CheckAddress(options.CoreAddress);
         var tenants = new TenantDirectory(options, storage);
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(tenants);
