@@ -113,6 +113,9 @@ public static class CoreApp
         // Made now: it refuses messages sent before it existed, whose nonces it cannot have seen.
         app.Services.GetRequiredService<EnvelopeVerifier>();
         app.LogTls("Core");
+        if (string.IsNullOrWhiteSpace(options.LinkSealKeyFile))
+            app.Logger.LogWarning("Core:LinkSealKeyFile が設定されていません。Registry の link-seal.key を指定しないと、Registry が封をした鍵を開けません / "
+                + "Core:LinkSealKeyFile is not set: using {File}, which cannot open what the Registry seals; name a copy of the Registry's link-seal.key", Path.GetFullPath(options.LinkSealKeyPath));
         return app;
     }
 }

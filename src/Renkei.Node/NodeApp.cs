@@ -122,6 +122,9 @@ public static class NodeApp
         // Made now: it refuses messages sent before it existed, whose nonces it cannot have seen.
         app.Services.GetRequiredService<EnvelopeVerifier>();
         app.LogTls("Node");
+        if (string.IsNullOrWhiteSpace(builder.Configuration["Node:CoreAddress"]))
+            app.Logger.LogWarning("Node:CoreAddress が設定されていません。実際の運用では core の https のアドレスを設定してください / Node:CoreAddress is not set: "
+                + "using {Address}, which a real deployment replaces with the core's https address", options.CoreAddress);
         return app;
     }
 }
