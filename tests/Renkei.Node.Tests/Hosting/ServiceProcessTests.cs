@@ -90,8 +90,15 @@ public class ServiceProcessTests
         foreach (var (name, value) in environment) start.Environment[name] = value;
         using var process = Process.Start(start)!;
         var error = process.StandardError.ReadToEndAsync();
-        var output = await process.StandardOutput.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(1));
-        return (process.ExitCode, output, await error);
+        var output = process.StandardOutput.ReadToEndAsync();
+        try { await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(1)); }
+        catch (TimeoutException)
+        {
+            // A service that started instead of stopping: ended here, so that the test fails rather than waits.
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+            Assert.Fail($"the process did not exit within a minute; it printed: {await output}");
+        }
+        return (process.ExitCode, await output, await error);
     }
 }
