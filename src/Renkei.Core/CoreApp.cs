@@ -79,7 +79,9 @@ public static class CoreApp
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(database);
         builder.Services.AddSingleton(TimeProvider.System);
-        KeyFiles.RequireKept(database, "agencies", options.CodeKeyPath); // the codes its agencies hold were made with it
+        // The codes its agencies hold were made with the code key, their nodes verify the core's keys, and the seal key is the
+        // Registry's: none is made anew beside registered agencies (nor at all before the database is reached).
+        KeyFiles.RequireKept(database, "agencies", options.CodeKeyPath, options.KeyPath, options.LinkSealKeyPath);
         builder.Services.AddSingleton(AgencyCodes.LoadOrCreate(options.CodeKeyPath));
         builder.Services.AddSingleton(new LinkKeySeal(KeyFiles.LoadOrCreate(options.LinkSealKeyPath)));
         var identity = new CoreIdentity(PartyKeys.LoadOrCreate(options.KeyPath));
@@ -111,6 +113,9 @@ public static class CoreApp
         // Made now: it refuses messages sent before it existed, whose nonces it cannot have seen.
         app.Services.GetRequiredService<EnvelopeVerifier>();
         app.LogTls("Core");
+        if (string.IsNullOrWhiteSpace(options.LinkSealKeyFile))
+            app.Logger.LogWarning("Core:LinkSealKeyFile が設定されていません。Registry の link-seal.key を指定しないと、Registry が封をした鍵を開けません / "
+                + "Core:LinkSealKeyFile is not set: using {File}, which cannot open what the Registry seals; name a copy of the Registry's link-seal.key", Path.GetFullPath(options.LinkSealKeyPath));
         return app;
     }
 }

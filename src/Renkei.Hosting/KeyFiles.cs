@@ -11,29 +11,54 @@ public static class KeyFiles
     /// <summary>
     /// Refuses to go on when a key file is missing but the store already holds what was made with it (a row in
     /// <paramref name="table"/>): a key made afresh would, without a word, give the same people new numbers or codes.
-    /// A first start, whose store is empty or not yet made, makes its keys as before.
+    /// A first start, whose store is reached and empty or not yet made, makes its keys as before. A store that cannot be
+    /// reached stops the start here, before any key is made: it may well hold that data.
     /// </summary>
-    public static void RequireKept(Storage.Database database, string table, params string[] files)
+    public static void RequireKept(Storage.Database database, string table, params string[] files) =>
+        RequireKept(database, [table], files, "Storage:ConnectionString");
+
+    /// <summary>The same for data in any of <paramref name="tables"/>; <paramref name="setting"/> names where the store is configured.</summary>
+    public static void RequireKept(Storage.Database database, string[] tables, string[] files, string setting)
     {
         var missing = files.Where(f => !File.Exists(f)).Select(Path.GetFullPath).ToList();
-        if (missing.Count == 0 || !HoldsRows(database, table)) return;
+        var holding = Holding(database, tables, setting);
+        if (missing.Count == 0 || holding is null) return;
         var list = string.Join(", ", missing);
-        throw new InvalidOperationException($"鍵ファイル {list} がありません。データベースには既にこの鍵で作ったデータがあるため、新しい鍵は作りません。"
-            + $"元の鍵ファイルを戻すか、設定で指定してください / the key file {list} is missing while the database already holds data made with it: "
-            + "restore the original file, or name it in the configuration (a new key would give the same people new numbers or codes)");
+        throw new InvalidOperationException($"鍵ファイル {list} がありません。データベースには既にこの鍵で作ったデータ（{holding}）があるため、新しい鍵は作りません。"
+            + $"元の鍵ファイルを戻すか、設定で指定してください / the key file {list} is missing while the database already holds data made with it "
+            + $"(in {holding}): restore the original file, or name it in the configuration (a new key would give the same people new numbers or codes)");
     }
 
-    private static bool HoldsRows(Storage.Database database, string table)
+    /// <summary>The first of <paramref name="tables"/> holding a row; null when none does or none exists yet (a first start).</summary>
+    private static string? Holding(Storage.Database database, string[] tables, string setting)
     {
-        try
+        System.Data.Common.DbConnection connection;
+        try { connection = database.OpenAsync().GetAwaiter().GetResult(); }
+        catch (System.Data.Common.DbException e)
         {
-            using var connection = database.OpenAsync().GetAwaiter().GetResult();
-            using var command = connection.CreateCommand();
-            command.CommandText = $"SELECT 1 FROM {table} LIMIT 1";
-            return command.ExecuteScalar() is not null;
+            throw new InvalidOperationException($"データベースに接続できません（{setting}）。鍵ファイルは作りませんでした / "
+                + $"cannot reach the database named by {setting}, so no key file was made: {e.Message}", e);
         }
-        catch (System.Data.Common.DbException) { return false; } // no such table yet, or no database: a first start
+        using (connection)
+            foreach (var table in tables)
+            {
+                try
+                {
+                    using var command = connection.CreateCommand();
+                    command.CommandText = $"SELECT 1 FROM {table} LIMIT 1";
+                    if (command.ExecuteScalar() is not null) return table;
+                }
+                catch (System.Data.Common.DbException e) when (IsNoSuchTable(e)) { } // not migrated yet: a first start
+            }
+        return null;
     }
+
+    private static bool IsNoSuchTable(System.Data.Common.DbException e) => e switch
+    {
+        Microsoft.Data.Sqlite.SqliteException s => s.SqliteErrorCode == 1 && s.Message.Contains("no such table", StringComparison.Ordinal),
+        Npgsql.PostgresException p => p.SqlState is Npgsql.PostgresErrorCodes.UndefinedTable or Npgsql.PostgresErrorCodes.InvalidSchemaName,
+        _ => false,
+    };
 
     /// <summary>Reads a key of <paramref name="bytes"/> bytes, or makes one on first start.</summary>
     public static byte[] LoadOrCreate(string path, int bytes = 32)

@@ -42,6 +42,19 @@ public static class LogText
         char.IsControl(ch) || ch is '\u2028' or '\u2029' || char.GetUnicodeCategory(ch) == System.Globalization.UnicodeCategory.Format;
 
     /// <summary>
+    /// A request the database could not take just now (503 service-busy): retryable, so one warning line with the reason and
+    /// no stack trace, rather than the error the exception handler would log for a fault. The path is masked.
+    /// </summary>
+    public static void LogBusy(Microsoft.AspNetCore.Http.HttpContext context, Exception? exception)
+    {
+        var reason = exception?.GetBaseException() is { } e ? $"{e.GetType().Name}: {e.Message}" : "";
+        Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<ILoggerFactory>(context.RequestServices)
+            .CreateLogger("Renkei.Hosting.ServiceBusy")
+            .LogWarning("データベースが混み合っているため 503 service-busy を返しました / answered 503 service-busy, the database could not take it now: {Method} {Path}: {Reason}",
+                context.Request.Method, Safe(context.Request.Path.Value ?? ""), Safe(reason));
+    }
+
+    /// <summary>
     /// Every service's console: one line an entry, its message escaped and masked (a standalone service's console was
     /// neither), an exception after it masked.
     /// </summary>
@@ -53,6 +66,7 @@ public static class LogText
         {
             var message = entry.Formatter(entry.State, entry.Exception);
             if (string.IsNullOrEmpty(message) && entry.Exception is null) return;
+            if (ServiceProcess.IsStartFailureReport(entry.Category, entry.Exception is not null)) return;
             var level = entry.LogLevel switch
             {
                 LogLevel.Trace => "trce", LogLevel.Debug => "dbug", LogLevel.Information => "info", LogLevel.Warning => "warn",

@@ -137,6 +137,7 @@ public static class ServiceDefaults
                 problem.Title = "混み合っています / The service is busy";
                 problem.Detail = "要求は完了していません。少し待ってからもう一度送ってください / The request was not completed: send it again in a moment.";
                 context.HttpContext.Response.Headers.RetryAfter = "1";
+                LogText.LogBusy(context.HttpContext, context.Exception);
                 break;
             // A fault of the service: the log has the exception; the answer says nothing of it (it may name data).
             case >= StatusCodes.Status500InternalServerError when context.Exception is not null:
@@ -246,7 +247,8 @@ public static class ServiceDefaults
         {
             StatusCodeSelector = e => e is BadHttpRequestException b ? b.StatusCode
                 : Database.IsBusy(e) ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status500InternalServerError,
-            SuppressDiagnosticsCallback = c => c.Exception is BadHttpRequestException,
+            // A busy database is retryable, not a fault: Describe logs it as one warning line instead.
+            SuppressDiagnosticsCallback = c => c.Exception is BadHttpRequestException || Database.IsBusy(c.Exception),
         });
         app.UseStatusCodePages();
         // Answers of the APIs hold people's data (numbers, the basic four, copies): no cache along the way keeps them.

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Hosting;
 
 namespace Renkei.Hosting;
 
@@ -6,22 +7,43 @@ namespace Renkei.Hosting;
 public static class ServiceProcess
 {
     /// <summary>
+    /// True while a service process starts: a start that fails is then said once, as one line, by <see cref="RunAsync"/>,
+    /// and the host's and Kestrel's own reports of it (with their stack traces) are left off the console.
+    /// </summary>
+    internal static volatile bool Starting;
+
+    /// <summary>
     /// Builds and runs the service. What its operator got wrong (a missing certificate file, a malformed key, a port in use,
     /// a database it may not open) is one line and exit code 1, not a stack trace; the services' own checks name the setting.
+    /// <c>--help</c> prints what the service is and its settings, and starts and makes nothing.
     /// </summary>
     public static async Task<int> RunAsync(Func<WebApplication> create)
     {
+        if (ServiceHelp.Asked(Environment.GetCommandLineArgs().Skip(1)))
+        {
+            Console.Out.Write(ServiceHelp.For(System.Reflection.Assembly.GetEntryAssembly()?.GetName().Name ?? "Renkei"));
+            Console.Out.WriteLine();
+            return 0;
+        }
+        Starting = true;
         try
         {
             await using var app = create();
+            app.Lifetime.ApplicationStarted.Register(() => Starting = false);
             await app.RunAsync();
             return 0;
         }
         catch (Exception e) when (e is InvalidOperationException or FormatException or IOException or UnauthorizedAccessException
             or System.Data.Common.DbException or ArgumentException or System.Security.Cryptography.CryptographicException)
         {
-            Console.Error.WriteLine($"起動できません / cannot start: {e.Message}");
+            Console.Error.WriteLine($"起動できません / cannot start: {LogText.Escape(e.Message)}");
             return 1;
         }
+        finally { Starting = false; }
     }
+
+    /// <summary>Whether a log entry is the host's or Kestrel's own report of a failed start, which <see cref="RunAsync"/> says instead.</summary>
+    internal static bool IsStartFailureReport(string category, bool hasException) =>
+        Starting && hasException && (category.StartsWith("Microsoft.AspNetCore.Server.Kestrel", StringComparison.Ordinal)
+            || category == "Microsoft.Extensions.Hosting.Internal.Host");
 }

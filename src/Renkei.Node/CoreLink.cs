@@ -16,6 +16,14 @@ public sealed class CoreLink(NodeOptions options, IHttpClientFactory http, Envel
 
     public Uri Address { get; } = new(options.CoreAddress.EndsWith('/') ? options.CoreAddress : options.CoreAddress + "/");
 
+    /// <summary>Refuses a <c>Node:CoreAddress</c> that is not an absolute http or https address, naming the setting.</summary>
+    public static void CheckAddress(string? address)
+    {
+        if (Uri.TryCreate(address, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp)) return;
+        throw new InvalidOperationException($"Node:CoreAddress「{LogText.Safe(address ?? "")}」は http:// か https:// で始まるURLではありません / "
+            + $"Node:CoreAddress must be an absolute http:// or https:// address (the core's), not '{LogText.Safe(address ?? "")}'");
+    }
+
     public HttpClient Client() { var c = http.CreateClient("core"); c.BaseAddress = Address; return c; }
 
     public async Task<ECDsa> CoreKeyAsync()

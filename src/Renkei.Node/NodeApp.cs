@@ -84,6 +84,8 @@ public static class NodeApp
         if (options.RelayMaxPerMessage is < 1 or > RelayKinds.MaxPerMessage || options.RelayInFlight < 1)
             throw new InvalidOperationException($"Node:RelayMaxPerMessage must be 1 to {RelayKinds.MaxPerMessage} and Node:RelayInFlight at least 1");
         ProvisionLog.CheckRetention("Node:RetentionYears", options.RetentionYears);
+        // Checked before any tenant's schema or key is made: a start refused for a setting leaves nothing half-made.
+        CoreLink.CheckAddress(options.CoreAddress);
         var tenants = new TenantDirectory(options, storage);
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(tenants);
@@ -121,6 +123,9 @@ public static class NodeApp
         // Made now: it refuses messages sent before it existed, whose nonces it cannot have seen.
         app.Services.GetRequiredService<EnvelopeVerifier>();
         app.LogTls("Node");
+        if (string.IsNullOrWhiteSpace(builder.Configuration["Node:CoreAddress"]))
+            app.Logger.LogWarning("Node:CoreAddress が設定されていません。実際の運用では core の https のアドレスを設定してください / Node:CoreAddress is not set: "
+                + "using {Address}, which a real deployment replaces with the core's https address", options.CoreAddress);
         return app;
     }
 }

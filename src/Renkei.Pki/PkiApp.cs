@@ -53,6 +53,8 @@ public static class PkiApp
         app.MapVerifiers();
         // Its calls to the Registry check the network CA's revocation list; a list it cannot use is logged.
         app.LogTls("PKI", warnWithout: false);
+        if (string.IsNullOrWhiteSpace(options.RegistryUrl))
+            app.Logger.LogWarning("Pki:RegistryUrl が設定されていないため、住民票の異動（死亡など）による失効を行いません / Pki:RegistryUrl is not set: the PKI follows no Registry events, so a death or a change revokes no certificate");
         // Migrations run and the CAs exist before the first request is served.
         database.MigrateAsync(typeof(PkiApp).Assembly).GetAwaiter().GetResult();
         app.Services.GetRequiredService<CertificationAuthorities>();

@@ -30,7 +30,10 @@ public static partial class Migrator
             // is read again under the lock, so one that waited applies nothing the other did.
             await using var tx = await BeginExclusiveAsync(database, connection, ct);
             await connection.ExecuteAsync("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)", tx);
-            var applied = (await connection.QueryAsync("SELECT version FROM schema_migrations", r => Convert.ToInt32(r.GetValue(0), System.Globalization.CultureInfo.InvariantCulture), tx)).ToHashSet();
+            var rows = await connection.QueryAsync("SELECT version, name FROM schema_migrations ORDER BY version",
+                r => (version: Convert.ToInt32(r.GetValue(0), System.Globalization.CultureInfo.InvariantCulture), name: r.GetString(1)), tx);
+            RefuseAnotherServices(assembly, rows.Select(r => r.name));
+            var applied = rows.Select(r => r.version).ToHashSet();
             var next = migrations.FirstOrDefault(m => !applied.Contains(m.version));
             if (next.name is null)
             {
@@ -45,6 +48,21 @@ public static partial class Migrator
             await tx.CommitAsync(ct);
             count++;
         }
+    }
+
+    /// <summary>
+    /// A database that holds another service's migrations (a connection string copied from the wrong service) is refused
+    /// before anything is applied: matched on version alone, its numbers would pass for ours and the rest be run into it.
+    /// </summary>
+    private static void RefuseAnotherServices(Assembly assembly, IEnumerable<string> applied)
+    {
+        var owner = assembly.GetName().Name!;
+        var foreign = applied.Where(n => !n.StartsWith(owner + ".Migrations.", StringComparison.Ordinal)).ToList();
+        if (foreign.Count == 0) return;
+        var shown = string.Join(", ", foreign.Take(3)) + (foreign.Count > 3 ? $" (+{foreign.Count - 3})" : "");
+        throw new InvalidOperationException($"このデータベースには別のサービスのマイグレーション（{shown}）があります。{owner} は何も適用しません。"
+            + $"接続先（Storage:ConnectionString）を確かめてください / the database holds another service's migrations ({shown}): "
+            + $"{owner} applied none of its own; check Storage:ConnectionString");
     }
 
     /// <summary>The advisory-lock class of migrations; the second key is the schema's, so tenants in their own schemas do not wait on each other.</summary>

@@ -83,6 +83,7 @@ public sealed class TenantDirectory
 
     public TenantDirectory(NodeOptions options, StorageOptions storage)
     {
+        var index = 0;
         foreach (var t in options.Tenants)
         {
             if (string.IsNullOrWhiteSpace(t.AgencyId) || !t.AgencyId.All(char.IsAsciiDigit))
@@ -93,7 +94,13 @@ public sealed class TenantDirectory
                     ? TenantSchema(storage.ConnectionString, options.SchemaPrefix + t.AgencyId, own: false)
                     : TenantSchema(t.ConnectionString, options.SchemaPrefix + t.AgencyId, own: true))
                 : Database.Sqlite(Path.Combine(folder, "node.db"));
-            tenants[t.AgencyId] = new Tenant(t.AgencyId, t.Name, database, PartyKeys.LoadOrCreate(Path.Combine(folder, "keys.pem")), options.RetentionYears);
+            // The tenant's codes were sealed to its keys and its records signed with them, and the core knows them: a tenant
+            // holding any of those does not start with new keys (nor does any before its database is reached).
+            var keys = Path.Combine(folder, "keys.pem");
+            KeyFiles.RequireKept(database, ["addressees", "copies", "provision_records"], [keys],
+                string.IsNullOrWhiteSpace(t.ConnectionString) ? "Storage:ConnectionString" : $"Node:Tenants:{index}:ConnectionString");
+            tenants[t.AgencyId] = new Tenant(t.AgencyId, t.Name, database, PartyKeys.LoadOrCreate(keys), options.RetentionYears);
+            index++;
         }
     }
 

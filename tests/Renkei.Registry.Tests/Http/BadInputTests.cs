@@ -179,6 +179,36 @@ public class BadInputTests
         await using var again = Start();
     }
 
+    [Fact]
+    public async Task A_register_whose_database_is_unreachable_at_start_makes_no_key_and_then_refuses_to_start_without_its_own()
+    {
+        await using var registry = await RegistryHost.StartAsync(StorageProvider.Postgres);
+        Assert.Equal(201, (int)(await registry.Client("chiba-clerk").PostAsync(Events, RawBody.Json(Birth()))).StatusCode);
+        using var elsewhere = new TempFolder(); // the same database, its keys left behind
+        WebApplication Start(string connectionString) => RegistryApp.Create([], b => b.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Storage:Provider"] = "Postgres",
+            ["Storage:ConnectionString"] = connectionString,
+            ["Registry:NumberingKeyFile"] = Path.Combine(elsewhere.Path, "numbering.key"),
+            ["Registry:DataFolder"] = elsewhere.Path,
+        }));
+
+        // The server is down: the start fails, naming the setting, and makes no key (a new one would be taken for the register's own).
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var closed = new Npgsql.NpgsqlConnectionStringBuilder(registry.Database.ConnectionString)
+            { Host = "127.0.0.1", Port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port, Timeout = 5 }.ToString();
+        listener.Stop();
+        var down = Assert.ThrowsAny<Exception>(() => Start(closed));
+        Assert.Contains("Storage:ConnectionString", down.Message);
+        Assert.Empty(Directory.GetFileSystemEntries(elsewhere.Path));
+
+        // The server is back: the register holds residents, so the missing key is refused rather than made.
+        var refused = Assert.Throws<InvalidOperationException>(() => Start(registry.Database.ConnectionString));
+        Assert.Contains($"鍵ファイル {Path.Combine(elsewhere.Path, "numbering.key")}", refused.Message);
+        Assert.Empty(Directory.GetFileSystemEntries(elsewhere.Path));
+    }
+
     [Theory, StorageData]
     public async Task The_openapi_document_declares_the_bearer_token_and_leaves_fields_an_answer_may_omit_out_of_required(StorageProvider provider)
     {

@@ -1,4 +1,6 @@
 using System.Net.Http.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using System.Text;
 using Renkei.Hosting;
 using Renkei.Hosting.Storage;
@@ -134,6 +136,37 @@ public class FrameworkProblemTests
         Assert.False(Database.IsBusy(new Microsoft.Data.Sqlite.SqliteException("no such table", 1)));
         Assert.False(Database.IsBusy(new Npgsql.PostgresException("relation does not exist", "ERROR", "ERROR", "42P01")));
         Assert.False(Database.IsBusy(new InvalidOperationException("a fault")));
+    }
+
+    [Fact]
+    public async Task A_busy_database_is_one_warning_line_in_the_log_not_an_error_with_a_stack_trace()
+    {
+        var logs = new Renkei.Testing.CapturedLogs();
+        await using var registry = await RegistryHost.StartAsync(StorageProvider.Sqlite, b =>
+        {
+            b.Logging.AddProvider(logs);
+            // Past every endpoint: a request to this path meets a database locked by another writer.
+            b.Services.AddSingleton<Microsoft.AspNetCore.Hosting.IStartupFilter>(new BusyAt("/busy-now"));
+        });
+        var response = await registry.Client().GetAsync("busy-now");
+        Assert.Equal(503, (int)response.StatusCode);
+        Assert.Contains("service-busy", await response.Content.ReadAsStringAsync());
+
+        Assert.DoesNotContain(logs.Lines, l => l.StartsWith("Error ", StringComparison.Ordinal) || l.StartsWith("Critical ", StringComparison.Ordinal));
+        var warning = Assert.Single(logs.Lines, l => l.StartsWith("Warning ", StringComparison.Ordinal) && l.Contains("service-busy"));
+        Assert.DoesNotContain("   at ", warning);
+        Assert.DoesNotContain("\n", warning.TrimEnd());
+    }
+
+    private sealed class BusyAt(string path) : Microsoft.AspNetCore.Hosting.IStartupFilter
+    {
+        public Action<Microsoft.AspNetCore.Builder.IApplicationBuilder> Configure(Action<Microsoft.AspNetCore.Builder.IApplicationBuilder> next) => app =>
+        {
+            next(app);
+            Microsoft.AspNetCore.Builder.UseExtensions.Use(app, (Microsoft.AspNetCore.Http.HttpContext context, Func<Task> _) => context.Request.Path == path
+                ? throw new Microsoft.Data.Sqlite.SqliteException("database is locked", 5)
+                : Task.CompletedTask);
+        };
     }
 
     [Theory]
