@@ -78,6 +78,16 @@ public static class CodeManagementApi
     private static Task<int> ExpireAsync(System.Data.Common.DbConnection c, System.Data.Common.DbTransaction tx, DateTime now) =>
         c.ExecuteAsync("DELETE FROM acquisitions WHERE requested_at < @t", tx, ("t", (now - Renkei.Hosting.Linkage.LinkKeySeal.Lifetime).ToString("O")));
 
+    /// <summary>
+    /// 128 random bits as 32 letters a–p (hex with letters for digits): the Registry refuses an acquisition number holding 11 or
+    /// 12 digits in a row, which one in twenty hex strings of this length does.
+    /// </summary>
+    public static string NewAcquisitionNumber() =>
+        string.Create(32, RandomNumberGenerator.GetBytes(16), static (chars, bytes) =>
+        {
+            for (var i = 0; i < bytes.Length; i++) (chars[2 * i], chars[2 * i + 1]) = ((char)('a' + (bytes[i] >> 4)), (char)('a' + (bytes[i] & 15)));
+        });
+
     private static async Task<Results<Ok<AcquisitionList>, ProblemHttpResult>> Acquire(
         string agencyId, AcquisitionRequest request, ClaimsPrincipal user, TenantDirectory tenants, TimeProvider time)
     {
@@ -95,7 +105,7 @@ public static class CodeManagementApi
 
         var clock = time.GetUtcNow().UtcDateTime;
         var now = clock.ToString("O");
-        var list = numbers.Select(n => new Acquisition(n, Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)))).ToList();
+        var list = numbers.Select(n => new Acquisition(n, NewAcquisitionNumber())).ToList();
         await using var c = await tenant.Database.OpenAsync();
         await using var tx = await c.BeginTransactionAsync();
         await ExpireAsync(c, tx, clock);

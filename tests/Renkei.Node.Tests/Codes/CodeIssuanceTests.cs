@@ -10,6 +10,16 @@ namespace Renkei.Node.Tests.Codes;
 
 public class CodeIssuanceTests
 {
+    [Fact]
+    public void Acquisition_numbers_never_hold_a_run_of_digits_the_Registry_would_refuse()
+    {
+        // As hex, one in twenty held 11 or 12 digits in a row, which the Registry refuses as an Individual Number's shape.
+        var drawn = Enumerable.Range(0, 20_000).Select(_ => Renkei.Node.Codes.CodeManagementApi.NewAcquisitionNumber()).ToList();
+        Assert.All(drawn, a => Assert.Matches("^[a-p]{32}$", a));
+        Assert.DoesNotContain(drawn, NumberShape.ContainsIndividualNumber);
+        Assert.Equal(drawn.Count, drawn.Distinct().Count());
+    }
+
     private static async Task<string?> CodeOfAsync(Database tenant, string addresseeNumber)
     {
         await using var c = await tenant.OpenAsync();
