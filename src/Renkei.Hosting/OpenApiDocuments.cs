@@ -45,6 +45,8 @@ internal static class OpenApiDocuments
                 Scheme = "bearer",
                 Description = "呼出元のトークン（callers.json）/ a caller's token, as configured in Callers (renkei up: data/*/callers.json)",
             };
+            // Runs after the operations are described.
+            KeepOperationIdsUnique(document);
             return Task.CompletedTask;
         }).AddSchemaTransformer(DescribeSchema).AddOperationTransformer(DescribeOperation));
 
@@ -92,6 +94,47 @@ internal static class OpenApiDocuments
         return Task.CompletedTask;
     }
 
+    /// <summary>
+    /// A stable operation id from the method and the route: <c>GET api/tenants/{agencyId}/keys</c> is <c>getApiTenantsByAgencyIdKeys</c>,
+    /// <c>GET ca/{name}.pem</c> <c>getCaByNamePem</c>. A route changes its id; nothing else does.
+    /// </summary>
+    internal static string OperationId(string method, string route)
+    {
+        var id = new System.Text.StringBuilder(method.ToLowerInvariant());
+        foreach (System.Text.RegularExpressions.Match part in RoutePart.Matches(route))
+        {
+            var text = part.Value;
+            if (part.Groups["parameter"].Success)
+            {
+                id.Append("By");
+                // {version:int}, {*request}, {page=1}, {id?}: the name alone.
+                text = text.Trim('{', '}').TrimStart('*').Split(':', '=', '?')[0];
+            }
+            foreach (var word in text.Split(['-', '_', '.'], StringSplitOptions.RemoveEmptyEntries))
+                id.Append(char.ToUpperInvariant(word[0])).Append(word.AsSpan(1));
+        }
+        return id.ToString();
+    }
+
+    // A route parameter ({agencyId}), or a run of literal letters and digits between separators.
+    private static readonly System.Text.RegularExpressions.Regex RoutePart = new(@"(?<parameter>\{[^}]+\})|[A-Za-z0-9_-]+", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
+    /// <summary>
+    /// Operation ids are unique in a document (OpenAPI requires it): two that came out alike (an endpoint name given twice, say) get
+    /// a number after the first, in the document's order, which is the order the routes were mapped in.
+    /// </summary>
+    private static void KeepOperationIdsUnique(OpenApiDocument document)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var operation in document.Paths.Values.SelectMany(p => p.Operations is { } o ? o.Values : Enumerable.Empty<OpenApiOperation>()))
+        {
+            if (operation.OperationId is not { } id) continue;
+            var unique = id;
+            for (var n = 2; !seen.Add(unique); n++) unique = id + n.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            operation.OperationId = unique;
+        }
+    }
+
     private static RangeAttribute? RangeOf(Microsoft.AspNetCore.Mvc.ApiExplorer.ApiParameterDescription? parameter) =>
         parameter?.ParameterDescriptor is Microsoft.AspNetCore.Mvc.Infrastructure.IParameterInfoParameterDescriptor { ParameterInfo: var info }
             ? info.GetCustomAttributes(typeof(RangeAttribute), false).OfType<RangeAttribute>().FirstOrDefault()
@@ -99,6 +142,8 @@ internal static class OpenApiDocuments
 
     private static async Task DescribeOperation(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken ct)
     {
+        // The generator names an operation after its endpoint name (WithName); any other is named after its method and route.
+        operation.OperationId ??= OperationId(context.Description.HttpMethod ?? "", context.Description.RelativePath ?? "");
         // Every failure is a problem detail (the corporate number search keeps the National Tax Agency's own errors).
         if (context.Description.RelativePath?.StartsWith("4/", StringComparison.Ordinal) == true) return;
         operation.Responses ??= [];

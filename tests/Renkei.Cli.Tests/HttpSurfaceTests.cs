@@ -240,4 +240,24 @@ public class HttpSurfaceTests(RunningNetwork running) : IClassFixture<RunningNet
                 envelope.GetProperty("properties").EnumerateObject().Select(p => p.Name));
         }
     }
+
+    [Theory, MemberData(nameof(Services))]
+    public async Task Every_operation_has_an_operation_id_of_its_own_made_from_its_method_and_route(string service)
+    {
+        var document = await running.DocumentAsync(service);
+        var ids = document.GetProperty("paths").EnumerateObject()
+            .SelectMany(path => path.Value.EnumerateObject().Select(op => (Where: $"{op.Name} {path.Name}", Id: op.Value.TryGetProperty("operationId", out var id) ? id.GetString() : null)))
+            .ToList();
+        Assert.NotEmpty(ids);
+        Assert.All(ids, op => Assert.False(string.IsNullOrEmpty(op.Id), $"{service}: {op.Where} has no operationId"));
+        Assert.Equal(ids.Count, ids.Select(op => op.Id).Distinct(StringComparer.Ordinal).Count());
+        var expected = service switch
+        {
+            "registry" => ("get /api/municipalities/{code}/residents", "getApiMunicipalitiesByCodeResidents"),
+            "pki" => ("get /ca/{name}.pem", "getCaByNamePem"),
+            "core" => ("post /api/relay/inquiries", "postApiRelayInquiries"),
+            _ => ("get /api/layouts/{item}/v{version}", "getApiLayoutsByItemVByVersion"),
+        };
+        Assert.Equal(expected.Item2, ids.Single(op => op.Where == expected.Item1).Id);
+    }
 }
