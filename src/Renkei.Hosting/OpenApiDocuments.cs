@@ -82,6 +82,13 @@ internal static class OpenApiDocuments
             schema.Type = JsonSchemaType.String;
             schema.Pattern = pattern;
         }
+        // Every problem of ours has a type, a title and a status (the framework's type leaves each nullable).
+        if (typeof(Microsoft.AspNetCore.Mvc.ProblemDetails).IsAssignableFrom(type) && schema.Properties is { } members)
+        {
+            schema.Required = new HashSet<string>(["type", "title", "status"], StringComparer.Ordinal);
+            if (members.TryGetValue("status", out var member) && member is OpenApiSchema status) status.Type = JsonSchemaType.Integer;
+            return Task.CompletedTask;
+        }
         // In an answer a nullable member is left out when null (WhenWritingNull), so it is not required. Requests keep what
         // the generator says: their records take every field as nullable to refuse a missing one with a reason of their own, so
         // nullability says nothing there; a request record says a field is optional by giving it a default value (= null), the

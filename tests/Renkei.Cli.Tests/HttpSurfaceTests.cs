@@ -260,4 +260,25 @@ public class HttpSurfaceTests(RunningNetwork running) : IClassFixture<RunningNet
         };
         Assert.Equal(expected.Item2, ids.Single(op => op.Where == expected.Item1).Id);
     }
+
+    [Theory, MemberData(nameof(Services))]
+    public async Task Every_problem_schema_requires_type_title_and_status(string service)
+    {
+        var document = await running.DocumentAsync(service);
+        var schemas = document.GetProperty("components").GetProperty("schemas");
+        // The corporate number search (/4/…) answers its errors as the National Tax Agency's API does, and describes them itself.
+        var problems = document.GetProperty("paths").EnumerateObject().Where(p => !p.Name.StartsWith("/4/", StringComparison.Ordinal))
+            .SelectMany(p => p.Value.EnumerateObject())
+            .SelectMany(op => op.Value.GetProperty("responses").EnumerateObject())
+            .Where(r => r.Value.TryGetProperty("content", out var c) && c.TryGetProperty("application/problem+json", out _))
+            .Select(r => r.Value.GetProperty("content").GetProperty("application/problem+json").GetProperty("schema"))
+            .Select(s => s.TryGetProperty("$ref", out var reference) ? schemas.GetProperty(reference.GetString()!.Split('/')[^1]) : s)
+            .ToList();
+        Assert.NotEmpty(problems);
+        foreach (var problem in problems)
+        {
+            Assert.Equal(["status", "title", "type"], Required(problem).Order());
+            Assert.Equal("integer", problem.GetProperty("properties").GetProperty("status").GetProperty("type").GetString());
+        }
+    }
 }
