@@ -32,12 +32,15 @@ public class MutualTlsTests
         using var foreign = otherCa.Issue("node", NetworkIdentity.Node(LinkageNetwork.NodeId)!, "Impostor node").Load();
         await ProblemAssert.IsProblemAsync(await Send(network.Presenting(foreign, network.Core)), 401, "client-certificate-untrusted");
         // Good certificates of other parties: the core's own, and a node that does not host Bunkyo.
+        // The core's own certificate is no node's: refused before the message is read.
         var wrong = await ProblemAssert.IsProblemAsync(await Send(network.Presenting(network.CoreCertificate, network.Core)), 403, "client-certificate-wrong-party");
         Assert.Contains(NetworkIdentity.Core, wrong.GetProperty("detail").GetString());
-        Assert.Contains("このエンドポイントを呼べるのは送信元の機関に登録された中間サーバーだけです / ", wrong.GetProperty("detail").GetString());
-        Assert.Contains("only the node registered for the sending agency may call this endpoint", wrong.GetProperty("detail").GetString());
+        Assert.Contains("このエンドポイントを呼べるのは中間サーバーだけです / ", wrong.GetProperty("detail").GetString());
+        // A node, but not the one registered for Bunkyo: refused once the message says who sent it.
         using var otherNode = network.Ca.Issue("node-2", NetworkIdentity.Node("node-2")!, "Renkei node node-2").Load();
-        await ProblemAssert.IsProblemAsync(await Send(network.Presenting(otherNode, network.Core)), 403, "client-certificate-wrong-party");
+        var elsewhereNode = await ProblemAssert.IsProblemAsync(await Send(network.Presenting(otherNode, network.Core)), 403, "client-certificate-wrong-party");
+        Assert.Contains("このエンドポイントを呼べるのは送信元の機関に登録された中間サーバーだけです / ", elsewhereNode.GetProperty("detail").GetString());
+        Assert.Contains("only the node registered for the sending agency may call this endpoint", elsewhereNode.GetProperty("detail").GetString());
 
         // None of those consumed the message: the registered node's connection gets it through once.
         var answer = await LinkageNetwork.Ensure(await Send(network.Presenting(network.NodeCertificate, network.Core)));
