@@ -240,8 +240,8 @@ public sealed class RemoteServices : IAsyncDisposable
     /// <summary>What a 401 or 403 means for the token the command read, appended to the service's own problem text; empty otherwise.</summary>
     public static string Hint(HttpStatusCode? status, TokenVariable token) => status switch
     {
-        HttpStatusCode.Unauthorized => $"（{token.Name} のトークンをこのサービスは知りません / the service does not know the token in {token.Name}）",
-        HttpStatusCode.Forbidden => $"（{token.Name} のトークンにはこの権限がありません / the token in {token.Name} lacks this permission）",
+        HttpStatusCode.Unauthorized => $" （{token.Name} のトークンをこのサービスは知りません / the service does not know the token in {token.Name}）",
+        HttpStatusCode.Forbidden => $" （{token.Name} のトークンにはこの権限がありません / the token in {token.Name} lacks this permission）",
         _ => "",
     };
 
