@@ -119,6 +119,12 @@ public sealed class AddresseeSystem(string agencyId, Uri node, string nodeToken,
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException) { return null; }
     }
 
+    /// <summary>A service (<c>node</c>, <c>registry</c> or <c>core</c>) refused a request, with its status: whose token it was is the caller's to say.</summary>
+    public sealed class Refused(string service, string message, System.Net.HttpStatusCode status) : HttpRequestException(message, null, status)
+    {
+        public string Service { get; } = service;
+    }
+
     private static readonly Dictionary<string, string> Names = new()
     {
         ["node"] = "中間サーバー", ["registry"] = "住民基本台帳ネットワーク", ["core"] = "情報提供ネットワークシステム",
@@ -130,7 +136,7 @@ public sealed class AddresseeSystem(string agencyId, Uri node, string nodeToken,
         var text = await response.Content.ReadAsStringAsync(ct);
         // The problem's title and detail, not its JSON: this message is what the person running the command reads.
         if (!response.IsSuccessStatusCode)
-            throw new HttpRequestException($"{Names[service]}が受け付けませんでした / the {service} refused {path}: {(int)response.StatusCode} {ProblemText.Of(text)}");
+            throw new Refused(service, $"{Names[service]}が受け付けませんでした / the {service} refused {path}: {(int)response.StatusCode} {ProblemText.Of(text)}", response.StatusCode);
         return JsonSerializer.Deserialize<T>(text, ServiceDefaults.Json)!;
     }
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
@@ -41,8 +42,12 @@ public static class CopyImportCommand
         {
             data, agency, file, format,
         };
+        var remote = new RemoteOptions(codes: false, TokenVariable.NodeCopies);
+        remote.AddTo(command, data);
         command.SetAction(async (parse, ct) =>
         {
+            await using var services = remote.Chosen(parse) ? remote.Open(parse) : null;
+            if (remote.Chosen(parse) && services is null) return 1;
             var path = parse.GetValue(file)!;
             if (!path.Exists) return NodeCommands.NoFile(path);
             var csv = (parse.GetValue(format) ?? (path.Extension.Equals(".csv", StringComparison.OrdinalIgnoreCase) ? "csv" : "jsonl")) == "csv";
@@ -60,22 +65,35 @@ public static class CopyImportCommand
             var agencyId = parse.GetValue(agency)!;
 
             using var stop = new Interruption(ct);
-            var (linkage, own) = await NodeCommands.ConnectAsync(Path.GetFullPath(parse.GetValue(data)!), stop.Token);
+            SandboxNetwork? own = null;
             try
             {
-                if (linkage.NodeCallers.FirstOrDefault(c => c.Name == $"{agencyId}-copies") is not { } caller)
+                HttpClient client;
+                if (services is not null)
                 {
-                    Console.Error.WriteLine($"この中間サーバーにその機関はありません / no such agency on this node: {agencyId}");
-                    return 1;
+                    // Whether the node hosts the agency, and whether the token may import there, the node itself answers (404, 401, 403).
+                    if (!await services.ReachAsync(stop.Token)) return 1;
+                    client = services.Client(services.Node, TokenVariable.NodeCopies);
                 }
-                using var client = LinkageSandbox.Client(linkage.NodeUrl, caller.Token, linkage.Handler);
+                else
+                {
+                    (var linkage, own) = await NodeCommands.ConnectAsync(Path.GetFullPath(parse.GetValue(data)!), stop.Token);
+                    if (linkage.NodeCallers.FirstOrDefault(c => c.Name == $"{agencyId}-copies") is not { } caller)
+                    {
+                        Console.Error.WriteLine($"この中間サーバーにその機関はありません / no such agency on this node: {agencyId}");
+                        return 1;
+                    }
+                    client = LinkageSandbox.Client(linkage.NodeUrl, caller.Token, linkage.Handler);
+                }
+                using var _ = client;
                 var sent = await CommandProgress.RunAsync("副本 / copies", rows.Count, report => SendAsync(client, agencyId, rows, report, stop.Token));
                 bad.AddRange(sent.Bad);
                 foreach (var (line, reason) in bad.OrderBy(b => b.Line)) Console.Error.WriteLine($"{line}行目 / line {line}: {reason}");
                 // Rows are sent in chunks, each stored whole or not at all: what stopped the import says from which line to go on.
                 // Stopped early without a failure is stopped by the interruption.
                 var interrupted = sent.NextLine is not null && sent.Failure is null;
-                if (sent.Failure is not null) Console.Error.WriteLine($"失敗しました / failed: {sent.Failure}");
+                if (sent.Failure is not null)
+                    Console.Error.WriteLine($"失敗しました / failed: {sent.Failure}{(services is null ? "" : RemoteServices.Hint(sent.Refusal, TokenVariable.NodeCopies))}");
                 if (interrupted) Console.Error.WriteLine("中断しました / interrupted");
                 if (sent.NextLine is { } next)
                     Console.Error.WriteLine($"{next:N0}行目から送り直してください（同じ行をもう一度送っても同じ副本になります） / send again from line {next:N0} (a row sent twice stores the same copy)");
@@ -85,7 +103,7 @@ public static class CopyImportCommand
             }
             catch (HttpRequestException e)
             {
-                Console.Error.WriteLine($"失敗しました / failed: {e.Message}");
+                Console.Error.WriteLine($"失敗しました / failed: {(services is null ? e.Message : services.Text(e))}");
                 return 1;
             }
             finally { if (own is not null) await own.DisposeAsync(); }
@@ -94,7 +112,11 @@ public static class CopyImportCommand
     }
 
     /// <summary>What a copy import sent: rows imported, rows refused, and, when it stopped early, why and the first file line not sent.</summary>
-    internal sealed record Sent(int Imported, List<(int Line, string Reason)> Bad, string? Failure, int? NextLine);
+    internal sealed record Sent(int Imported, List<(int Line, string Reason)> Bad, string? Failure, int? NextLine)
+    {
+        /// <summary>The status of the node's refusal, when a refusal stopped it.</summary>
+        public HttpStatusCode? Refusal { get; init; }
+    }
 
     /// <summary>
     /// Sends the rows a chunk at a time; the node's line numbers within a chunk are mapped back to the file's. A cancellation
@@ -113,7 +135,7 @@ public static class CopyImportCommand
             try
             {
                 using var response = await client.PostAsync($"api/tenants/{agencyId}/copies/import", body, CancellationToken.None);
-                if (!response.IsSuccessStatusCode) return new Sent(imported, bad, await ProblemText.OfAsync(response), chunk[0].Line);
+                if (!response.IsSuccessStatusCode) return new Sent(imported, bad, await ProblemText.OfAsync(response), chunk[0].Line) { Refusal = response.StatusCode };
                 result = (await response.Content.ReadFromJsonAsync<ImportReport>(ServiceDefaults.Json, CancellationToken.None))!;
             }
             catch (HttpRequestException e)

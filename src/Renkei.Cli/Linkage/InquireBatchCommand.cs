@@ -28,7 +28,7 @@ public static class InquireBatchCommand
         };
         var caller = new Option<string?>("--caller")
         {
-            Description = "DIR/node/callers.json の呼出元名（既定は 機関ID-事務）/ the caller's name in DIR/node/callers.json (default: AGENCY-AFFAIR)",
+            Description = "DIR/node/callers.json の呼出元名（既定は 機関ID-事務。--node では使わない）/ the caller's name in DIR/node/callers.json (default: AGENCY-AFFAIR; not with --node)",
         };
         var file = new Option<FileInfo>("--file") { Description = "宛名番号を各行に一つ / one addressee number per line", Required = true };
         var output = new Option<FileInfo?>("--out") { Description = "結果の JSON Lines の出力先（既定は標準出力）/ where the results go as JSON Lines (default: standard output)" };
@@ -36,8 +36,13 @@ public static class InquireBatchCommand
         {
             data, agency, affair, provider, item, notBefore, caller, file, output,
         };
+        var remote = new RemoteOptions(codes: false, TokenVariable.NodeStaff);
+        // --caller names a caller in DIR/node/callers.json; with --node the caller is the token's.
+        remote.AddTo(command, data, caller);
         command.SetAction(async (parse, ct) =>
         {
+            await using var services = remote.Chosen(parse) ? remote.Open(parse) : null;
+            if (remote.Chosen(parse) && services is null) return 1;
             var path = parse.GetValue(file)!;
             if (!path.Exists) return NodeCommands.NoFile(path);
             // Before any inquiry is made: each one is recorded at three parties, and results that cannot be written are lost.
@@ -60,24 +65,39 @@ public static class InquireBatchCommand
             var agencyId = parse.GetValue(agency)!;
             var callerName = parse.GetValue(caller) ?? $"{agencyId}-{parse.GetValue(affair)}";
             using var stop = new Interruption(ct);
-            var (linkage, own) = await NodeCommands.ConnectAsync(Path.GetFullPath(parse.GetValue(data)!), stop.Token);
+            SandboxNetwork? own = null;
+            Uri? node = null;
             Uri? location = null;
             long written = 0;
             try
             {
-                if (linkage.NodeCallers.FirstOrDefault(c => c.Name == callerName) is not { } found)
+                HttpClient client;
+                if (services is not null)
                 {
-                    Console.Error.WriteLine($"呼出元がありません / no caller '{callerName}' in node/callers.json (is {agencyId} hosted here, and is --affair right?)");
-                    return 1;
+                    // Whether the node hosts the agency, and whether the token holds the affair, the node itself answers (404, 401, 403).
+                    if (!await services.ReachAsync(stop.Token)) return 1;
+                    client = services.Client(node = services.Node, TokenVariable.NodeStaff);
                 }
-                using var client = LinkageSandbox.Client(linkage.NodeUrl, found.Token, linkage.Handler);
+                else
+                {
+                    (var linkage, own) = await NodeCommands.ConnectAsync(Path.GetFullPath(parse.GetValue(data)!), stop.Token);
+                    node = linkage.NodeUrl;
+                    if (linkage.NodeCallers.FirstOrDefault(c => c.Name == callerName) is not { } found)
+                    {
+                        Console.Error.WriteLine($"呼出元がありません / no caller '{callerName}' in node/callers.json (is {agencyId} hosted here, and is --affair right?)");
+                        return 1;
+                    }
+                    client = LinkageSandbox.Client(linkage.NodeUrl, found.Token, linkage.Handler);
+                }
+                using var _ = client;
                 using var submitted = await client.PostAsJsonAsync($"api/tenants/{agencyId}/inquiry-batches", new
                 {
                     affair = parse.GetValue(affair), provider = parse.GetValue(provider), item = parse.GetValue(item), notBefore = since, addresseeNumbers = numbers,
                 }, ServiceDefaults.Json, stop.Token);
                 if (submitted.StatusCode != HttpStatusCode.Accepted)
                 {
-                    Console.Error.WriteLine($"受け付けられませんでした / refused: {await ProblemText.OfAsync(submitted)}");
+                    Console.Error.WriteLine($"受け付けられませんでした / refused: {await ProblemText.OfAsync(submitted)}"
+                        + (services is null ? "" : RemoteServices.Hint(submitted.StatusCode, TokenVariable.NodeStaff)));
                     return 1;
                 }
                 location = submitted.Headers.Location!;
@@ -98,12 +118,12 @@ public static class InquireBatchCommand
             }
             catch (HttpRequestException e)
             {
-                Console.Error.WriteLine($"失敗しました / failed: {e.Message}");
+                Console.Error.WriteLine($"失敗しました / failed: {(services is null ? e.Message : services.Text(e))}");
                 return 1;
             }
             catch (OperationCanceledException) when (stop.Requested)
             {
-                var at = location is null ? null : new Uri(linkage.NodeUrl, location);
+                var at = location is null || node is null ? null : new Uri(node, location);
                 // Results are written a whole line at a time, so what --out holds reads as JSON Lines.
                 Console.Error.WriteLine(location is null
                     ? "中断しました。一括照会は送っていません / interrupted before the batch was submitted"

@@ -6,7 +6,10 @@ using Renkei.Cli.Network;
 
 namespace Renkei.Cli.Linkage;
 
-/// <summary><c>renkei node …</c>: codes for an agency's population, copy import and batch inquiries, on the network in DIR or one started for the command.</summary>
+/// <summary>
+/// <c>renkei node …</c>: codes for an agency's population, copy import and batch inquiries, on the network in DIR or one started
+/// for the command, or on services reached by URL (<see cref="RemoteOptions"/>).
+/// </summary>
 public static class NodeCommands
 {
     public static Command Create()
@@ -21,8 +24,12 @@ public static class NodeCommands
             "宛名番号ごとに機関別符号を取得する。行は 宛名番号,個人番号 または 宛名番号,氏,名,生年月日(YYYY-MM-DD),性別(male/female/空),住所(空可) / "
             + "obtain agency codes for an agency's addressees; lines are addresseeNumber,individualNumber or "
             + "addresseeNumber,familyName,givenName,dateOfBirth,sex,address (sex and address may be empty)") { data, agency, file };
+        var remote = new RemoteOptions(codes: true, TokenVariable.NodeAddressee, TokenVariable.Core, TokenVariable.Registry);
+        remote.AddTo(issue, data);
         issue.SetAction(async (parse, ct) =>
         {
+            await using var services = remote.Chosen(parse) ? remote.Open(parse) : null;
+            if (remote.Chosen(parse) && services is null) return 1;
             var folder = Path.GetFullPath(parse.GetValue(data)!);
             var path = parse.GetValue(file)!;
             if (!path.Exists) return NoFile(path);
@@ -59,22 +66,38 @@ public static class NodeCommands
                 return 1;
             }
             using var stop = new Interruption(ct);
-            var (linkage, own) = await ConnectAsync(folder, stop.Token);
+            SandboxNetwork? own = null;
             long done = 0;
             try
             {
                 var agencyId = parse.GetValue(agency)!;
-                // An agency with an addressee system at both the node and the core; any other would have no tokens to use.
-                var known = linkage.NodeCallers.Select(c => c.Name).Where(n => n.EndsWith("-addressee", StringComparison.Ordinal)).Select(n => n[..^"-addressee".Length])
-                    .Where(id => linkage.CoreCallers.Any(c => c.Name == $"{id}-addressee")).ToList();
-                if (!known.Contains(agencyId))
+                AddresseeSystem system;
+                if (services is not null)
                 {
-                    Report();
-                    Console.Error.WriteLine($"この中間サーバーにその機関はありません / no such agency on this node: {agencyId}; "
-                        + $"登録されている機関 / agencies hosted: {string.Join(", ", known)}");
-                    return 1;
+                    // Whether the node hosts the agency, and whether the tokens may act for it, the services themselves answer (404, 401, 403).
+                    if (!await services.ReachAsync(stop.Token))
+                    {
+                        Report();
+                        return 1;
+                    }
+                    system = new AddresseeSystem(agencyId, services.Node, services.Token(TokenVariable.NodeAddressee), services.Registry!,
+                        services.Token(TokenVariable.Registry), services.Core!, services.Token(TokenVariable.Core), services.Handler);
                 }
-                var system = linkage.AddresseeSystemOf(agencyId);
+                else
+                {
+                    (var linkage, own) = await ConnectAsync(folder, stop.Token);
+                    // An agency with an addressee system at both the node and the core; any other would have no tokens to use.
+                    var known = linkage.NodeCallers.Select(c => c.Name).Where(n => n.EndsWith("-addressee", StringComparison.Ordinal)).Select(n => n[..^"-addressee".Length])
+                        .Where(id => linkage.CoreCallers.Any(c => c.Name == $"{id}-addressee")).ToList();
+                    if (!known.Contains(agencyId))
+                    {
+                        Report();
+                        Console.Error.WriteLine($"この中間サーバーにその機関はありません / no such agency on this node: {agencyId}; "
+                            + $"登録されている機関 / agencies hosted: {string.Join(", ", known)}");
+                        return 1;
+                    }
+                    system = linkage.AddresseeSystemOf(agencyId);
+                }
                 var result = await CommandProgress.RunAsync("符号 / codes", people.Count,
                     report => system.IssueCodesAsync(people, progress: n => report(done = n), ct: stop.Token));
                 // Each person without a code by line, with why: the Registry found no one (or several), or the node would not store the code.
@@ -87,7 +110,7 @@ public static class NodeCommands
             catch (HttpRequestException e)
             {
                 Report();
-                Console.Error.WriteLine($"失敗しました / failed: {e.Message}");
+                Console.Error.WriteLine($"失敗しました / failed: {Failure(e, services)}");
                 return 1;
             }
             catch (OperationCanceledException) when (stop.Requested)
@@ -105,6 +128,13 @@ public static class NodeCommands
             issue, CopyImportCommand.Create(), InquireBatchCommand.Create(),
         };
     }
+
+    /// <summary>A failed issuance in one line: with --node, a refusal names the variable whose token was refused, and a request with no answer says why.</summary>
+    private static string Failure(HttpRequestException e, RemoteServices? services) =>
+        services is null ? e.Message
+        : e is AddresseeSystem.Refused refused ? refused.Message + RemoteServices.Hint(refused.StatusCode,
+            refused.Service switch { "node" => TokenVariable.NodeAddressee, "core" => TokenVariable.Core, _ => TokenVariable.Registry })
+        : services.Text(e);
 
     /// <summary>
     /// An input file with nothing to do is refused (exit 1, as every failure) rather than "done" with nothing done:

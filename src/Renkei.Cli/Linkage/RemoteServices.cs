@@ -1,0 +1,260 @@
+using System.CommandLine;
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+
+namespace Renkei.Cli.Linkage;
+
+/// <summary>
+/// A token a node command reads from the environment, never from its command line (where <c>ps</c> and the shell's
+/// history would show it): the variable, and whose token it is, for messages.
+/// </summary>
+public sealed record TokenVariable(string Name, string Japanese, string English)
+{
+    public static readonly TokenVariable NodeAddressee = new("RENKEI_NODE_ADDRESSEE_TOKEN",
+        "中間サーバーでの宛名システムのトークン、権限 addressee-system", "the addressee system's token at the node, with addressee-system");
+    public static readonly TokenVariable Core = new("RENKEI_CORE_TOKEN",
+        "情報提供ネットワークシステムでの宛名システムのトークン、権限 code-requests:機関ID", "the addressee system's token at the core, with code-requests:AGENCY");
+    public static readonly TokenVariable Registry = new("RENKEI_REGISTRY_TOKEN",
+        "住民基本台帳ネットワークのトークン、権限 link-keys", "the token at the Registry, with link-keys");
+    public static readonly TokenVariable NodeCopies = new("RENKEI_NODE_COPIES_TOKEN",
+        "中間サーバーで副本を登録する業務システムのトークン、権限 copies", "the business system's token at the node, with copies");
+    public static readonly TokenVariable NodeStaff = new("RENKEI_NODE_STAFF_TOKEN",
+        "中間サーバーで事務を割り当てられた職員またはシステムのトークン、権限 affair:事務", "the token at the node of the staff member or system assigned the affair, with affair:AFFAIR");
+}
+
+/// <summary>
+/// <c>--node</c>, <c>--core</c>, <c>--registry</c> and <c>--ca</c> of the node commands: services that <c>renkei up</c> did not
+/// start (docs/operating.md), reached by URL and trusted through exactly the network CA in <c>--ca</c>. With <c>--node</c> a
+/// command uses those services only, never a network in <c>--data</c>.
+/// </summary>
+public sealed class RemoteOptions
+{
+    public Option<Uri?> Node { get; }
+    public Option<Uri?>? Core { get; }
+    public Option<Uri?>? Registry { get; }
+    public Option<FileInfo?> Ca { get; } = new("--ca")
+    {
+        Description = "ネットワークCAの証明書（PEM）。https のサービスの TLS 証明書はこれにつながること / "
+            + "the network CA's certificate (PEM) that the services' TLS certificates chain to; needed for https",
+    };
+
+    private readonly TokenVariable[] tokens;
+
+    /// <param name="codes">issue-codes: the Core and the Registry too.</param>
+    public RemoteOptions(bool codes, params TokenVariable[] tokens)
+    {
+        this.tokens = tokens;
+        var variables = string.Join(", ", tokens.Select(t => t.Name));
+        Node = Url("--node", $"中間サーバーのURL。--data のネットワークでなくこのサービスを使う（トークンは環境変数 {variables}）/ "
+            + $"the node's URL: use these services, not a network in --data (tokens from {variables})");
+        if (!codes) return;
+        Core = Url("--core", "情報提供ネットワークシステムのURL（--node と共に）/ the core's URL (with --node)");
+        Registry = Url("--registry", "住民基本台帳ネットワークのURL（--node と共に）/ the Registry's URL (with --node)");
+    }
+
+    /// <summary>Adds the options, and refuses as usage errors the combinations that mix a network in --data with services by URL.</summary>
+    public void AddTo(Command command, Option<string> data, params Option[] dataOnly)
+    {
+        command.Options.Add(Node);
+        if (Core is not null) command.Options.Add(Core);
+        if (Registry is not null) command.Options.Add(Registry);
+        command.Options.Add(Ca);
+        command.Validators.Add(result =>
+        {
+            bool Given(Option option) => result.GetResult(option) is { Implicit: false };
+            Option[] byUrl = [.. new[] { Core, Registry }.OfType<Option>(), Ca];
+            if (!Given(Node))
+            {
+                foreach (var option in byUrl.Where(Given))
+                    result.AddError($"{option.Name} は --node と一緒に使います / {option.Name} goes with --node");
+                return;
+            }
+            if (Given(data))
+                result.AddError("--node と --data は一緒に使えません（--node はそのサービスを使い、--data のネットワークは使いません）/ "
+                    + "--node and --data cannot be used together: --node uses the services named, not a network in --data");
+            foreach (var option in dataOnly.Where(Given))
+                result.AddError($"{option.Name} は --data のネットワークでだけ使えます / {option.Name} applies only to a network in --data, not with --node");
+            foreach (var option in new[] { Core, Registry }.OfType<Option<Uri?>>().Where(o => !Given(o)))
+                result.AddError($"--node には {option.Name} も必要です / --node needs {option.Name} too");
+            // Exactly the network CA is trusted, never the machine's store: an https service needs it named. (Tokens, not values: a
+            // validator that reads a value its parser refused throws.)
+            var https = new[] { Node, Core, Registry }.OfType<Option<Uri?>>()
+                .Any(o => result.GetResult(o)?.Tokens is [.., var url] && url.Value.StartsWith("https:", StringComparison.OrdinalIgnoreCase));
+            if (https && !Given(Ca))
+                result.AddError("https のサービスには --ca（ネットワークCAの証明書）が必要です / an https service needs --ca, the network CA's certificate");
+        });
+    }
+
+    public bool Chosen(ParseResult parse) => parse.GetValue(Node) is not null;
+
+    /// <summary>
+    /// The services named, with the network CA read and every token this command needs read from the environment; null, with one
+    /// line said, when the CA file cannot be read or a variable is unset.
+    /// </summary>
+    public RemoteServices? Open(ParseResult parse)
+    {
+        var found = new Dictionary<TokenVariable, string>();
+        foreach (var token in tokens)
+        {
+            if (Environment.GetEnvironmentVariable(token.Name) is not { Length: > 0 } value || string.IsNullOrWhiteSpace(value))
+            {
+                Console.Error.WriteLine($"環境変数 {token.Name} がありません（{token.Japanese}）/ the environment variable {token.Name} is not set ({token.English})");
+                return null;
+            }
+            found[token] = value.Trim();
+        }
+        SocketsHttpHandler handler;
+        if (parse.GetValue(Ca) is { } ca)
+        {
+            if (!ca.Exists)
+            {
+                Console.Error.WriteLine($"--ca: ファイルがありません / no such file: {ca.FullName}");
+                return null;
+            }
+            string pem;
+            try
+            {
+                pem = File.ReadAllText(ca.FullName);
+                using var _ = X509Certificate2.CreateFromPem(pem);
+            }
+            catch (CryptographicException)
+            {
+                Console.Error.WriteLine($"--ca: PEM の証明書として読めません（-----BEGIN CERTIFICATE----- の形）/ not a PEM certificate (-----BEGIN CERTIFICATE-----): {ca.FullName}");
+                return null;
+            }
+            handler = LinkageSandbox.TrustingHandler(pem);
+        }
+        else handler = new SocketsHttpHandler(); // every service on plain http (a developer's loopback)
+        return new RemoteServices(parse.GetValue(Node)!, Core is null ? null : parse.GetValue(Core), Registry is null ? null : parse.GetValue(Registry),
+            parse.GetValue(Ca)?.FullName, handler, found);
+    }
+
+    /// <summary>An absolute http or https URL, kept as a base address (ending in '/'); anything else is a usage error naming the option.</summary>
+    private static Option<Uri?> Url(string name, string description)
+    {
+        var option = new Option<Uri?>(name) { Description = description, HelpName = "URL" };
+        option.CustomParser = result =>
+        {
+            var text = result.Tokens.Count > 0 ? result.Tokens[^1].Value : "";
+            if (Uri.TryCreate(text, UriKind.Absolute, out var url) && (url.Scheme == Uri.UriSchemeHttp || url.Scheme == Uri.UriSchemeHttps)
+                && url.Host.Length > 0 && url.Query.Length == 0 && url.Fragment.Length == 0)
+                return url.AbsolutePath.EndsWith('/') ? url : new Uri(url + "/");
+            result.AddError($"{name} は http:// か https:// で始まるURLです / {name} must be a URL starting with http:// or https:// (got '{text}')");
+            return null;
+        };
+        return option;
+    }
+}
+
+/// <summary>Services reached by URL: their addresses, one handler trusting the network CA, and the tokens from the environment.</summary>
+public sealed class RemoteServices : IAsyncDisposable
+{
+    private readonly string? caFile;
+    private readonly IReadOnlyDictionary<TokenVariable, string> tokens;
+    private int rejected = NoneRejected;
+    private const int NoneRejected = -1;
+
+    public RemoteServices(Uri node, Uri? core, Uri? registry, string? caFile, SocketsHttpHandler handler, IReadOnlyDictionary<TokenVariable, string> tokens)
+    {
+        (Node, Core, Registry, this.caFile, this.tokens, Handler) = (node, core, registry, caFile, tokens, handler);
+        // The network CA's check, unchanged; what it refused is kept, so that a failed handshake can say why.
+        if (handler.SslOptions.RemoteCertificateValidationCallback is { } check)
+            handler.SslOptions.RemoteCertificateValidationCallback = (sender, certificate, chain, errors) =>
+            {
+                var accepted = check(sender, certificate, chain, errors);
+                if (!accepted) rejected = (int)errors;
+                return accepted;
+            };
+    }
+
+    public Uri Node { get; }
+    public Uri? Core { get; }
+    public Uri? Registry { get; }
+    public HttpMessageHandler Handler { get; }
+
+    public string Token(TokenVariable variable) => tokens[variable];
+
+    public HttpClient Client(Uri service, TokenVariable token) => LinkageSandbox.Client(service, Token(token), Handler);
+
+    /// <summary>
+    /// Whether every service answers its health check over TLS that the network CA vouches for, asked before anything is sent;
+    /// each one that does not is said in one line (its name, its URL, why).
+    /// </summary>
+    public async Task<bool> ReachAsync(CancellationToken ct)
+    {
+        var all = true;
+        using var http = new HttpClient(Handler, disposeHandler: false) { Timeout = TimeSpan.FromSeconds(15) };
+        foreach (var (url, japanese, english) in new[] { (Node, "中間サーバー", "node"), (Registry, "住民基本台帳ネットワーク", "Registry"), (Core, "情報提供ネットワークシステム", "core") })
+        {
+            if (url is null) continue;
+            (string Japanese, string English)? problem;
+            try
+            {
+                using var response = await http.GetAsync(new Uri(url, "health"), ct);
+                problem = response.IsSuccessStatusCode ? null
+                    : ($"/health が {(int)response.StatusCode} を返しました。この{japanese}のURLは正しいですか", $"/health answered {(int)response.StatusCode}: is this the {english}'s URL?");
+            }
+            catch (HttpRequestException e) { problem = Why(e); }
+            catch (TaskCanceledException) when (!ct.IsCancellationRequested) { problem = ("15秒待っても応答がありません", "no answer within 15 s"); }
+            if (problem is not { } why) continue;
+            Console.Error.WriteLine($"{japanese} {url}: {why.Japanese} / the {english} at {url}: {why.English}");
+            all = false;
+        }
+        return all;
+    }
+
+    /// <summary>What a failed request says, as "日本語 / English": why it got no answer, or a refusal the command made into an exception, as it is.</summary>
+    public string Text(HttpRequestException e)
+    {
+        if (e.HttpRequestError == HttpRequestError.Unknown && e.InnerException is null) return e.Message;
+        var (japanese, english) = Why(e);
+        return $"{japanese} / {english}";
+    }
+
+    /// <summary>Why a request never got an answer: a refused connection, an unknown host, a certificate the network CA does not vouch for.</summary>
+    public (string Japanese, string English) Why(HttpRequestException e)
+    {
+        if (e.HttpRequestError == HttpRequestError.SecureConnectionError)
+        {
+            var errors = Interlocked.Exchange(ref rejected, NoneRejected);
+            if (errors != NoneRejected && ((SslPolicyErrors)errors & (SslPolicyErrors.RemoteCertificateNameMismatch | SslPolicyErrors.RemoteCertificateChainErrors)) == SslPolicyErrors.RemoteCertificateNameMismatch)
+                return ("証明書にURLのホスト名がありません", "the certificate does not name the URL's host");
+            if (errors != NoneRejected || Innermost<AuthenticationException>(e) is not null)
+                return ($"証明書がCAにつながりません（--ca {caFile}）", $"certificate does not chain to the given CA (--ca {caFile})");
+            return ("TLSで接続できません", $"TLS failed: {e.InnerException?.Message ?? e.Message}");
+        }
+        return Innermost<SocketException>(e) switch
+        {
+            { SocketErrorCode: SocketError.ConnectionRefused } => ("接続を拒否されました（URLのポートと、サービスが動いているかを確かめてください）", "connection refused: check the URL's port and that the service runs"),
+            { SocketErrorCode: SocketError.HostNotFound or SocketError.NoData } => ("ホスト名が見つかりません", "host not found"),
+            { } socket => ("接続できません", $"cannot connect: {socket.Message}"),
+            null when e.HttpRequestError == HttpRequestError.NameResolutionError => ("ホスト名が見つかりません", "host not found"),
+            _ => ("接続できません", $"cannot connect: {e.Message}"),
+        };
+    }
+
+    /// <summary>What a 401 or 403 means for the token the command read, appended to the service's own problem text; empty otherwise.</summary>
+    public static string Hint(HttpStatusCode? status, TokenVariable token) => status switch
+    {
+        HttpStatusCode.Unauthorized => $" （{token.Name} のトークンをこのサービスは知りません / the service does not know the token in {token.Name}）",
+        HttpStatusCode.Forbidden => $" （{token.Name} のトークンにはこの権限がありません / the token in {token.Name} lacks this permission）",
+        _ => "",
+    };
+
+    private static T? Innermost<T>(Exception? e) where T : Exception
+    {
+        T? found = null;
+        for (; e is not null; e = e.InnerException) if (e is T t) found = t;
+        return found;
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        Handler.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}

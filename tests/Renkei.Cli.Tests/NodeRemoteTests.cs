@@ -1,0 +1,393 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Logging;
+using Renkei.Hosting;
+using System.Text.Json;
+using Renkei.Cli.Linkage;
+using Renkei.Cli.Network;
+using Renkei.Hosting.Storage;
+using Renkei.Hosting.Tls;
+using Renkei.Testing;
+
+namespace Renkei.Cli.Tests;
+
+/// <summary>
+/// A network run as an operator runs separate services: the CLI gets their URLs, the network CA's certificate in a file of its
+/// own and tokens in its environment, and runs from an empty folder without --data, so no network.json or callers.json is in reach.
+/// </summary>
+public sealed class SeparateServices : IAsyncLifetime
+{
+    public const string Kashiwa = LinkageSandbox.Kashiwa, Bunkyo = LinkageSandbox.Bunkyo;
+    public static readonly string Insurer = LinkageSandbox.HealthInsurer;
+
+    private readonly TempFolder folder = new();
+    private readonly TempFolder operatorFolder = new();
+
+    public SandboxNetwork Network { get; private set; } = null!;
+    public string DataFolder => folder.Path;
+    public List<string> Numbers { get; private set; } = null!;
+
+    /// <summary>The network CA's certificate, copied to the operator's folder.</summary>
+    public string CaFile => operatorFolder.File("network-ca.pem");
+
+    public string Node => Network.Linkage!.NodeUrl.ToString();
+    public string Core => Network.Linkage!.CoreUrl.ToString();
+    public string Registry => Network.RegistryUrl.ToString();
+
+    public async Task InitializeAsync()
+    {
+        Assert.Equal(0, (await RenkeiCommand.RunAsync("registry", "seed", "--data", folder.Path, "--municipalities", "1", "--residents", "6", "--seed", "23")).ExitCode);
+        var export = (await RenkeiCommand.RunAsync("registry", "export", "--data", folder.Path)).Lines;
+        var column = Array.IndexOf(export[0].Split(','), "individual_number");
+        Numbers = [.. export.Skip(1).Select(l => l.Split(',')[column])];
+        Network = await SandboxNetwork.StartAsync(folder.Path);
+        await File.WriteAllTextAsync(CaFile, Network.Linkage!.NetworkCaPem);
+    }
+
+    public string NodeToken(string caller) => LinkageSandbox.Token(Network.Linkage!.NodeCallers, caller);
+    public string CoreToken(string caller) => LinkageSandbox.Token(Network.Linkage!.CoreCallers, caller);
+    public string RegistryToken => SandboxCallers.TokenOf(folder.Path, "link-keys");
+
+    /// <summary>The tokens issue-codes needs for <paramref name="agency"/>'s addressee system.</summary>
+    public Dictionary<string, string> AddresseeTokens(string agency) => new()
+    {
+        ["RENKEI_NODE_ADDRESSEE_TOKEN"] = NodeToken($"{agency}-addressee"),
+        ["RENKEI_CORE_TOKEN"] = CoreToken($"{agency}-addressee"),
+        ["RENKEI_REGISTRY_TOKEN"] = RegistryToken,
+    };
+
+    public string[] ByUrl(string? ca = null) => ["--node", Node, "--core", Core, "--registry", Registry, "--ca", ca ?? CaFile];
+
+    /// <summary>Runs renkei in an empty folder with <paramref name="environment"/>, and checks that it left nothing there (no ./data).</summary>
+    public static async Task<CliResult> RunAsync(IReadOnlyDictionary<string, string> environment, params string[] args)
+    {
+        using var empty = new TempFolder();
+        var result = await RenkeiCommand.RunAsync(args, null, TimeSpan.FromMinutes(3), empty.Path, environment);
+        Assert.Empty(Directory.GetFileSystemEntries(empty.Path));
+        return result;
+    }
+
+    /// <summary>What one tenant of the node holds: addressees with a code, pending acquisition numbers, copies.</summary>
+    public async Task<(List<string> Coded, long Acquisitions, Dictionary<string, JsonElement> Copies)> TenantAsync(string agency)
+    {
+        await using var c = await Database.Sqlite(Path.Combine(folder.Path, "node", "tenants", agency, "node.db")).OpenAsync();
+        var coded = await c.QueryAsync("SELECT addressee_number FROM addressees WHERE agency_code IS NOT NULL ORDER BY addressee_number", r => r.GetString(0));
+        var copies = await c.QueryAsync("SELECT addressee_number, content FROM copies", r => (r.GetString(0), JsonDocument.Parse(r.GetString(1)).RootElement.Clone()));
+        return ([.. coded], await c.ScalarAsync<long>("SELECT COUNT(*) FROM acquisitions"), copies.ToDictionary(x => x.Item1, x => x.Item2));
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Network.DisposeAsync();
+        folder.Dispose();
+        operatorFolder.Dispose();
+    }
+}
+
+public class NodeRemoteTests(SeparateServices services) : IClassFixture<SeparateServices>
+{
+    private const string Kashiwa = SeparateServices.Kashiwa, Bunkyo = SeparateServices.Bunkyo;
+    private static readonly string Insurer = SeparateServices.Insurer;
+
+    private static string Line(string addressee, int income) => $$"""{"addresseeNumber":"{{addressee}}","item":"local-tax","schemaVersion":1,"content":{{Tax(income)}}}""";
+
+    private static string Tax(int income) => $$"""{"fiscalYear":2025,"totalIncome":{{income}},"taxableIncome":0,"municipalTax":0,"prefecturalTax":0}""";
+
+    private static async Task<string> FileAsync(TempFolder folder, string name, params string[] lines)
+    {
+        await File.WriteAllLinesAsync(folder.File(name), lines);
+        return folder.File(name);
+    }
+
+    [Fact]
+    public async Task Every_node_command_works_on_services_reached_by_url_with_tokens_from_the_environment_and_no_data_folder()
+    {
+        using var inputs = new TempFolder();
+        var n = services.Numbers;
+        var outputs = new List<string>();
+        foreach (var (agency, prefix, count) in new[] { (Bunkyo, "B", 4), (Kashiwa, "K", 3) })
+        {
+            var people = await FileAsync(inputs, $"{prefix}.csv", [.. n.Take(count).Select((number, i) => $"{prefix}-{i + 1},{number}")]);
+            var issued = await SeparateServices.RunAsync(services.AddresseeTokens(agency), ["node", "issue-codes", "--agency", agency, "--file", people, .. services.ByUrl()]);
+            Assert.True(issued.ExitCode == 0, issued.Output + issued.Error);
+            Assert.Contains($"codes delivered: {count}, 該当者なし / unknown: 0", issued.Output);
+            outputs.Add(issued.Output + issued.Error);
+        }
+        Assert.Equal(["B-1", "B-2", "B-3", "B-4"], (await services.TenantAsync(Bunkyo)).Coded);
+        Assert.Equal(0, (await services.TenantAsync(Bunkyo)).Acquisitions);
+
+        var copies = await FileAsync(inputs, "copies.jsonl", Line("K-1", 3_000_001), Line("K-2", 3_000_002));
+        var imported = await SeparateServices.RunAsync(new Dictionary<string, string> { ["RENKEI_NODE_COPIES_TOKEN"] = services.NodeToken($"{Kashiwa}-copies") },
+            "node", "import-copies", "--agency", Kashiwa, "--file", copies, "--node", services.Node, "--ca", services.CaFile);
+        Assert.True(imported.ExitCode == 0, imported.Output + imported.Error);
+        Assert.Contains("copies imported: 2, 不正な行 / bad rows: 0", imported.Output);
+        Assert.Equal(3_000_002, (await services.TenantAsync(Kashiwa)).Copies["K-2"].GetProperty("totalIncome").GetInt32());
+        outputs.Add(imported.Output + imported.Error);
+
+        var list = await FileAsync(inputs, "list.txt", "B-1", "B-2", "B-3", "B-4");
+        var results = inputs.File("results.jsonl");
+        var asked = await SeparateServices.RunAsync(new Dictionary<string, string> { ["RENKEI_NODE_STAFF_TOKEN"] = services.NodeToken($"{Bunkyo}-child-allowance") },
+            "node", "inquire-batch", "--agency", Bunkyo, "--affair", "child-allowance", "--provider", Kashiwa, "--item", "local-tax",
+            "--file", list, "--out", results, "--node", services.Node, "--ca", services.CaFile);
+        Assert.True(asked.ExitCode == 0, asked.Output + asked.Error);
+        Assert.Contains("4 件 / people", asked.Error);
+        outputs.Add(asked.Output + asked.Error);
+        var answers = (await File.ReadAllLinesAsync(results)).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal(["B-1", "B-2", "B-3", "B-4"], answers.Select(a => a.GetProperty("addresseeNumber").GetString()));
+        Assert.Equal(["provided", "provided", "no-data", "no-data"], answers.Select(a => a.GetProperty("outcome").GetString()));
+        Assert.Equal(3_000_001, answers[0].GetProperty("content").GetProperty("totalIncome").GetInt32());
+
+        foreach (var number in n) Assert.All(outputs, o => Assert.DoesNotContain(number, o));
+        // No network was looked for or started: nothing said of one, nothing written beside the services' own data.
+        Assert.All(outputs, o => Assert.DoesNotContain("network", o));
+        Assert.False(File.Exists(NetworkFile.PathIn(services.DataFolder)));
+    }
+
+    [Fact]
+    public async Task A_missing_or_empty_token_variable_is_one_line_naming_it_and_nothing_is_asked()
+    {
+        using var inputs = new TempFolder();
+        var people = await FileAsync(inputs, "people.csv", $"H-1,{services.Numbers[0]}");
+        var copies = await FileAsync(inputs, "copies.jsonl", Line("H-1", 1));
+        var tokens = services.AddresseeTokens(Insurer);
+        foreach (var (variable, args) in new[]
+        {
+            ("RENKEI_REGISTRY_TOKEN", (string[])["node", "issue-codes", "--agency", Insurer, "--file", people, .. services.ByUrl()]),
+            ("RENKEI_NODE_COPIES_TOKEN", ["node", "import-copies", "--agency", Insurer, "--file", copies, "--node", services.Node, "--ca", services.CaFile]),
+            ("RENKEI_NODE_STAFF_TOKEN", ["node", "inquire-batch", "--agency", Insurer, "--affair", "health-insurance", "--provider", Kashiwa, "--item", "local-tax",
+                "--file", copies, "--node", services.Node, "--ca", services.CaFile]),
+        })
+        {
+            foreach (var value in new[] { null, "", "  " })
+            {
+                var environment = tokens.Where(t => t.Key != variable).ToDictionary();
+                if (value is not null) environment[variable] = value;
+                var result = await SeparateServices.RunAsync(environment, args);
+                Assert.True(result.ExitCode == 1, result.Output + result.Error);
+                var line = Assert.Single(result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+                Assert.StartsWith($"環境変数 {variable} がありません", line);
+                Assert.Contains($"the environment variable {variable} is not set", line);
+                Assert.Equal("", result.Output);
+            }
+        }
+        var tenant = await services.TenantAsync(Insurer);
+        Assert.Equal((0, 0L, 0), (tenant.Coded.Count, tenant.Acquisitions, tenant.Copies.Count));
+    }
+
+    [Fact]
+    public async Task A_token_the_service_does_not_know_or_one_without_the_permission_is_refused_naming_the_variable()
+    {
+        using var inputs = new TempFolder();
+        var copies = await FileAsync(inputs, "copies.jsonl", Line("H-1", 1));
+        var list = await FileAsync(inputs, "list.txt", "B-1");
+        string[] import = ["node", "import-copies", "--file", copies, "--node", services.Node, "--ca", services.CaFile];
+        string[] inquire = ["node", "inquire-batch", "--agency", Bunkyo, "--affair", "child-allowance", "--provider", Kashiwa, "--item", "local-tax",
+            "--file", list, "--node", services.Node, "--ca", services.CaFile];
+        foreach (var (variable, token, args, expected) in new[]
+        {
+            ("RENKEI_NODE_COPIES_TOKEN", "not-a-token", (string[])[.. import, "--agency", Insurer], "401 認証が必要です / Authentication required"),
+            // Another tenant's system: the node refuses it for this agency.
+            ("RENKEI_NODE_COPIES_TOKEN", services.NodeToken($"{Kashiwa}-copies"), [.. import, "--agency", Insurer], "403 他の機関のデータにはアクセスできません"),
+            ("RENKEI_NODE_STAFF_TOKEN", "not-a-token", inquire, "401 認証が必要です / Authentication required"),
+            // Bunkyo's vaccination staff asking as child allowance: the node refuses the affair.
+            ("RENKEI_NODE_STAFF_TOKEN", services.NodeToken($"{Bunkyo}-vaccination"), inquire, "403 "),
+        })
+        {
+            var result = await SeparateServices.RunAsync(new Dictionary<string, string> { [variable] = token }, args);
+            Assert.True(result.ExitCode == 1, result.Output + result.Error);
+            var refusal = Assert.Single(result.Error.Split('\n'), l => l.Contains(expected));
+            Assert.Contains(variable, refusal);
+            Assert.Contains(expected.StartsWith("401") ? "the service does not know the token in" : "lacks this permission", refusal);
+            Assert.DoesNotContain(token, result.Output + result.Error);
+            Assert.DoesNotContain("   at ", result.Error);
+        }
+
+        // Whether the node hosts the agency, the node says: callers.json is not there to ask.
+        var unknown = await SeparateServices.RunAsync(new Dictionary<string, string> { ["RENKEI_NODE_COPIES_TOKEN"] = services.NodeToken($"{Kashiwa}-copies") },
+            [.. import, "--agency", "999999"]);
+        Assert.Equal(1, unknown.ExitCode);
+        Assert.Contains("404 この中間サーバーに該当する機関はありません / No such tenant on this node", unknown.Error);
+
+        // issue-codes names the service that refused and the variable of its token; the node's acquisition numbers are discarded.
+        var people = await FileAsync(inputs, "people.csv", $"H-1,{services.Numbers[0]}");
+        var tokens = services.AddresseeTokens(Insurer);
+        tokens["RENKEI_CORE_TOKEN"] = services.CoreToken($"{Kashiwa}-addressee");
+        var codes = await SeparateServices.RunAsync(tokens, ["node", "issue-codes", "--agency", Insurer, "--file", people, .. services.ByUrl()]);
+        Assert.True(codes.ExitCode == 1, codes.Output + codes.Error);
+        var failed = Assert.Single(codes.Error.Split('\n'), l => l.StartsWith("失敗しました / failed: "));
+        Assert.Contains("the core refused api/codes/issue: 403", failed);
+        Assert.Contains("the token in RENKEI_CORE_TOKEN lacks this permission", failed);
+        Assert.DoesNotContain(services.Numbers[0], codes.Output + codes.Error);
+        var tenant = await services.TenantAsync(Insurer);
+        Assert.Equal((0, 0L, 0), (tenant.Coded.Count, tenant.Acquisitions, tenant.Copies.Count));
+    }
+
+    [Fact]
+    public async Task A_ca_file_of_another_CA_refuses_every_service_at_TLS_and_nothing_is_sent()
+    {
+        using var other = new TempFolder();
+        using (var ca = NetworkCa.LoadOrCreate(other.Path)) await File.WriteAllTextAsync(other.File("other-ca.pem"), ca.CertificatePem);
+        using var inputs = new TempFolder();
+        var people = await FileAsync(inputs, "people.csv", $"H-1,{services.Numbers[0]}");
+        var copies = await FileAsync(inputs, "copies.jsonl", Line("H-1", 1));
+
+        var codes = await SeparateServices.RunAsync(services.AddresseeTokens(Insurer),
+            ["node", "issue-codes", "--agency", Insurer, "--file", people, .. services.ByUrl(other.File("other-ca.pem"))]);
+        Assert.True(codes.ExitCode == 1, codes.Output + codes.Error);
+        var lines = codes.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal([$"中間サーバー {services.Node}", $"住民基本台帳ネットワーク {services.Registry}", $"情報提供ネットワークシステム {services.Core}"],
+            lines.Select(l => l[..l.IndexOf(": ", StringComparison.Ordinal)]));
+        Assert.All(lines, l => Assert.Contains($"証明書がCAにつながりません（--ca {other.File("other-ca.pem")}） / ", l));
+        Assert.All(lines, l => Assert.Contains("certificate does not chain to the given CA", l));
+        Assert.Equal("", codes.Output);
+
+        var imported = await SeparateServices.RunAsync(new Dictionary<string, string> { ["RENKEI_NODE_COPIES_TOKEN"] = services.NodeToken($"{Insurer}-copies") },
+            "node", "import-copies", "--agency", Insurer, "--file", copies, "--node", services.Node, "--ca", other.File("other-ca.pem"));
+        Assert.True(imported.ExitCode == 1, imported.Output + imported.Error);
+        Assert.Equal($"中間サーバー {services.Node}: 証明書がCAにつながりません（--ca {other.File("other-ca.pem")}） / the node at {services.Node}: "
+            + $"certificate does not chain to the given CA (--ca {other.File("other-ca.pem")})", imported.Error.Trim());
+
+        var tenant = await services.TenantAsync(Insurer);
+        Assert.Equal((0, 0L, 0), (tenant.Coded.Count, tenant.Acquisitions, tenant.Copies.Count));
+    }
+
+    [Fact]
+    public async Task An_unreachable_service_is_named_with_its_url_and_nothing_is_sent_to_the_others()
+    {
+        var closed = ClosedPort();
+        using var inputs = new TempFolder();
+        var people = await FileAsync(inputs, "people.csv", $"H-1,{services.Numbers[0]}");
+        var codes = await SeparateServices.RunAsync(services.AddresseeTokens(Insurer),
+            "node", "issue-codes", "--agency", Insurer, "--file", people, "--node", services.Node, "--core", services.Core,
+            "--registry", $"https://127.0.0.1:{closed}", "--ca", services.CaFile);
+        Assert.True(codes.ExitCode == 1, codes.Output + codes.Error);
+        Assert.Equal($"住民基本台帳ネットワーク https://127.0.0.1:{closed}/: 接続を拒否されました（URLのポートと、サービスが動いているかを確かめてください）"
+            + $" / the Registry at https://127.0.0.1:{closed}/: connection refused: check the URL's port and that the service runs", codes.Error.Trim());
+        // The node was reachable, but asked for no acquisition number: the Registry's refusal was known before.
+        Assert.Equal(0L, (await services.TenantAsync(Insurer)).Acquisitions);
+
+        var copies = await FileAsync(inputs, "copies.jsonl", Line("H-1", 1));
+        var imported = await SeparateServices.RunAsync(new Dictionary<string, string> { ["RENKEI_NODE_COPIES_TOKEN"] = "t" },
+            "node", "import-copies", "--agency", Insurer, "--file", copies, "--node", $"http://127.0.0.1:{closed}");
+        Assert.Equal(1, imported.ExitCode);
+        Assert.Contains($"the node at http://127.0.0.1:{closed}/: connection refused", imported.Error);
+        Assert.Single(imported.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    /// <summary>A loopback port nothing listens on: one the system just gave out and took back.</summary>
+    internal static int ClosedPort()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+}
+
+/// <summary>What the node commands refuse before any service is asked: mixed options, bad URLs, a CA file they cannot read.</summary>
+public class NodeRemoteUsageTests
+{
+    private static readonly Dictionary<string, string> AllTokens = new()
+    {
+        ["RENKEI_NODE_ADDRESSEE_TOKEN"] = "a", ["RENKEI_CORE_TOKEN"] = "c", ["RENKEI_REGISTRY_TOKEN"] = "r",
+        ["RENKEI_NODE_COPIES_TOKEN"] = "k", ["RENKEI_NODE_STAFF_TOKEN"] = "s",
+    };
+
+    [Fact]
+    public async Task Options_that_mix_a_data_folder_with_services_by_url_are_usage_errors()
+    {
+        using var folder = new TempFolder();
+        var ca = folder.File("ca.pem");
+        var file = folder.File("input.txt");
+        const string Node = "https://node.example:7103";
+        string[] copies = ["node", "import-copies", "--agency", "122173", "--file", file];
+        string[] codes = ["node", "issue-codes", "--agency", "122173", "--file", file];
+        string[] batch = ["node", "inquire-batch", "--agency", "131059", "--affair", "child-allowance", "--provider", "122173", "--item", "local-tax", "--file", file];
+        foreach (var (args, expected) in new[]
+        {
+            ((string[])[.. copies, "--node", Node, "--ca", ca, "--data", folder.Path], "--node と --data は一緒に使えません（--node はそのサービスを使い、--data のネットワークは使いません）/ --node and --data cannot be used together"),
+            ([.. batch, "--node", Node, "--ca", ca, "--data", folder.Path], "--node and --data cannot be used together"),
+            ([.. copies, "--ca", ca], "--ca は --node と一緒に使います / --ca goes with --node"),
+            ([.. codes, "--core", "https://core.example", "--data", folder.Path], "--core goes with --node"),
+            ([.. codes, "--registry", "https://registry.example"], "--registry goes with --node"),
+            ([.. codes, "--node", Node, "--ca", ca], "--node には --core も必要です / --node needs --core too"),
+            ([.. codes, "--node", Node, "--core", "https://core.example", "--ca", ca], "--node needs --registry too"),
+            ([.. copies, "--node", Node], "https のサービスには --ca（ネットワークCAの証明書）が必要です / an https service needs --ca"),
+            ([.. codes, "--node", "http://node.example", "--core", "http://core.example", "--registry", "https://registry.example"], "an https service needs --ca"),
+            ([.. copies, "--node", "ftp://node.example/"], "--node は http:// か https:// で始まるURLです / --node must be a URL starting with http:// or https:// (got 'ftp://node.example/')"),
+            ([.. copies, "--node", "node.example:7103"], "(got 'node.example:7103')"),
+            ([.. codes, "--node", Node, "--core", "https://core.example?x=1", "--registry", "https://registry.example", "--ca", ca], "--core must be a URL"),
+            ([.. batch, "--node", Node, "--ca", ca, "--caller", "131059-child-allowance"], "--caller は --data のネットワークでだけ使えます / --caller applies only to a network in --data"),
+        })
+        {
+            var result = await SeparateServices.RunAsync(AllTokens, args);
+            Assert.True(result.ExitCode == 1, $"{string.Join(' ', args)}: {result.Output}{result.Error}");
+            Assert.Contains(expected, result.Error);
+            Assert.Contains("Usage:", result.Error); // a usage error, with the command's help, as the CLI's others
+            Assert.Equal("", result.Output);
+        }
+        Assert.Empty(Directory.GetFileSystemEntries(folder.Path)); // no network was started in --data either
+    }
+
+    [Fact]
+    public async Task A_server_whose_certificate_is_from_the_CA_but_names_another_host_is_refused_saying_so()
+    {
+        using var folder = new TempFolder();
+        using var ca = NetworkCa.LoadOrCreate(folder.File("ca"));
+        // A certificate of the network CA for elsewhere.example only, served at 127.0.0.1.
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest("CN=elsewhere", key, HashAlgorithmName.SHA256);
+        var names = new SubjectAlternativeNameBuilder();
+        names.AddDnsName("elsewhere.example");
+        request.CertificateExtensions.Add(names.Build());
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
+        using var issued = request.Create(ca.Certificate, DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1), [1, 2, 3, 4]);
+        using var certificate = issued.CopyWithPrivateKey(key);
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseKestrelHttpsConfiguration().UseUrls("https://127.0.0.1:0").ConfigureKestrel(k => k.ConfigureHttpsDefaults(h => h.ServerCertificate = certificate));
+        builder.Logging.ClearProviders();
+        await using var app = builder.Build();
+        var asked = 0;
+        app.MapGet("/health", () => { Interlocked.Increment(ref asked); return "ok"; });
+        await app.StartAsync();
+        var url = app.BaseAddress();
+
+        var file = folder.File("copies.jsonl");
+        await File.WriteAllTextAsync(file, "{}\n");
+        var result = await SeparateServices.RunAsync(AllTokens, "node", "import-copies", "--agency", "122173", "--file", file, "--node", url.ToString(), "--ca", ca.CertificateFile);
+        Assert.Equal(1, result.ExitCode);
+        Assert.Equal($"中間サーバー {url}: 証明書にURLのホスト名がありません / the node at {url}: the certificate does not name the URL's host", result.Error.Trim());
+        Assert.Equal(0, asked);
+        await app.StopAsync();
+    }
+
+    [Fact]
+    public async Task A_ca_file_that_is_missing_or_not_a_PEM_certificate_is_one_line_naming_it()
+    {
+        using var folder = new TempFolder();
+        var file = folder.File("copies.jsonl");
+        await File.WriteAllTextAsync(file, "{}\n");
+        var notPem = folder.File("ca.der");
+        await File.WriteAllBytesAsync(notPem, [0x30, 0x82, 0x01, 0x0a]);
+        var keyOnly = folder.File("key.pem");
+        await File.WriteAllTextAsync(keyOnly, "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIA==\n-----END PRIVATE KEY-----\n");
+        foreach (var (ca, expected) in new[]
+        {
+            (folder.File("nowhere.pem"), $"--ca: ファイルがありません / no such file: {folder.File("nowhere.pem")}"),
+            (notPem, $"--ca: PEM の証明書として読めません（-----BEGIN CERTIFICATE----- の形）/ not a PEM certificate (-----BEGIN CERTIFICATE-----): {notPem}"),
+            (keyOnly, $"--ca: PEM の証明書として読めません（-----BEGIN CERTIFICATE----- の形）/ not a PEM certificate (-----BEGIN CERTIFICATE-----): {keyOnly}"),
+        })
+        {
+            // A port nothing listens on: the CA file is refused before anything is tried.
+            var result = await SeparateServices.RunAsync(AllTokens, "node", "import-copies", "--agency", "122173", "--file", file,
+                "--node", $"https://127.0.0.1:{NodeRemoteTests.ClosedPort()}", "--ca", ca);
+            Assert.Equal(1, result.ExitCode);
+            Assert.Equal(expected, result.Error.Trim());
+        }
+    }
+}
