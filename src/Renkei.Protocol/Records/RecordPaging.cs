@@ -33,7 +33,8 @@ public static class RecordPaging
             errors["limit"] = [$"1から{MaxLimit}までの整数です / must be a whole number from 1 to {MaxLimit}"];
         if (after is not null && !long.TryParse(after, NumberStyles.None, CultureInfo.InvariantCulture, out from))
             errors["after"] = ["記録の位置（0以上の整数）です / must be a record's log position, a whole number 0 or more"];
-        return errors.Count > 0 ? Problems.Invalid(errors, "invalid-paging") : null;
+        return errors.Count == 0 ? null : Problems.BadRequest("invalid-paging", "ページの指定が不正です / Invalid paging",
+            string.Join("; ", errors.Select(e => $"{e.Key}: {e.Value[0]}")), new Dictionary<string, object?> { ["errors"] = errors });
     }
 
     /// <summary>

@@ -71,6 +71,8 @@ public partial class RecordPagingTests
         {
             var problem = await ProblemAssert.IsProblemAsync(await client.GetAsync($"{url}&{query}"), 400, "invalid-paging");
             Assert.Equal([field], problem.GetProperty("errors").EnumerateObject().Select(e => e.Name));
+            Assert.Equal("ページの指定が不正です / Invalid paging", problem.GetProperty("title").GetString());
+            Assert.StartsWith($"{field}: ", problem.GetProperty("detail").GetString());
             Assert.Contains(" / ", problem.GetProperty("detail").GetString());
         }
         var both = await ProblemAssert.IsProblemAsync(await client.GetAsync($"{url}&limit=0&after=-5"), 400, "invalid-paging");
