@@ -155,8 +155,33 @@ public static class DemoCommand
         return ok;
     }
 
-    private static async Task<List<JsonElement>> RecordsAsync(HttpClient auditor, string path) =>
-        (await Json(await auditor.GetAsync(path)))?.EnumerateArray().ToList() ?? [];
+    /// <summary>Every record of the listing at <paramref name="path"/>: the services answer a page at a time, so it follows each Link to the next.</summary>
+    private static async Task<List<JsonElement>> RecordsAsync(HttpClient auditor, string path)
+    {
+        var records = new List<JsonElement>();
+        for (Uri? next = new(path, UriKind.Relative); next is not null;)
+        {
+            using var response = await auditor.GetAsync(next);
+            if (await Json(response) is not { } page) break;
+            records.AddRange(page.EnumerateArray());
+            next = NextPage(response);
+        }
+        return records;
+    }
+
+    /// <summary>The target of the answer's RFC 8288 Link with rel="next", resolved against the address asked; null on the last page.</summary>
+    private static Uri? NextPage(HttpResponseMessage response)
+    {
+        if (!response.Headers.TryGetValues("Link", out var values)) return null;
+        foreach (var link in values.SelectMany(v => v.Split(',')).Select(l => l.Trim()))
+        {
+            var end = link.IndexOf('>');
+            if (!link.StartsWith('<') || end < 0) continue;
+            if (link[(end + 1)..].Split(';').Any(p => p.Trim().Replace("\"", "") == "rel=next"))
+                return new Uri(response.RequestMessage!.RequestUri!, link[1..end]);
+        }
+        return null;
+    }
 
     /// <summary>A record in one line: when (Japan time), who asked whom, for which affair and item, and how it ended.</summary>
     private static string Describe(JsonElement r) =>

@@ -1,3 +1,5 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Renkei.Hosting;
 using Renkei.Core.Agencies;
@@ -13,7 +15,9 @@ public static class RecordsApi
     {
         var group = app.MapGroup("/api/records").WithTags("Records").RequirePermission("records");
         group.MapGet("/", ListAsync)
-            .WithSummary("The records of one person: by the code a record holds, or with agency= by that agency's code, every record about the person.");
+            .WithSummary("The records of one person, oldest first, a page at a time (limit=, after=; the Link header names the next page): " +
+                "by the code a record holds, or with agency= by that agency's code, every record about the person.")
+            .WithRecordPaging();
         group.MapGet("/head", async (ProvisionLog log) => TypedResults.Ok(await log.HeadAsync())).WithSummary("The signed head of the log.");
         // The proof shows the record whole, code and all: only to a caller who names the code it holds, or a record found
         // through another agency's code (where the listing hides the code) would hand that agency's code out.
@@ -36,10 +40,15 @@ public static class RecordsApi
     /// whose code it is, the core translates it into every registered agency's code and finds each record about the person,
     /// whoever asked (the oversight view); the other agencies' codes never leave the core, not even in the records found.
     /// </summary>
-    private static async Task<Results<Ok<List<ProvisionRecord>>, ProblemHttpResult>> ListAsync(string? code, string? agency, ProvisionLog log, AgencyStore agencies, AgencyCodes codes)
+    /// <remarks>limit and after are read as text, so that a bad one is named in the problem; the document gives them as numbers.</remarks>
+    private static async Task<Results<Ok<List<ProvisionRecord>>, ProblemHttpResult>> ListAsync(string? code, string? agency,
+        [Range(1, RecordPaging.MaxLimit), Description(RecordPaging.LimitDescription)] string? limit,
+        [Range(typeof(long), "0", "9223372036854775807"), Description(RecordPaging.AfterDescription)] string? after,
+        ProvisionLog log, AgencyStore agencies, AgencyCodes codes, HttpContext context)
     {
         if (string.IsNullOrEmpty(code)) return CodeRequired();
-        if (string.IsNullOrEmpty(agency)) return TypedResults.Ok(await log.ListByCodeAsync(code));
+        if (RecordPaging.Read(limit, after, out var pageSize, out var from) is { } badPaging) return badPaging;
+        if (string.IsNullOrEmpty(agency)) return RecordPaging.Answer(context, await log.PageByCodesAsync([code], from, pageSize), pageSize, "code");
         var all = await agencies.ListAsync();
         if (all.All(a => a.AgencyId != agency))
             return Problems.NotFound("unknown-agency", "登録されていない機関です / No such agency", $"「{agency}」はコアに登録されていません / '{agency}' is not registered with the core.");
@@ -51,7 +60,10 @@ public static class RecordsApi
         System.Security.Cryptography.CryptographicOperations.ZeroMemory(linkKey);
         // Each record holds its requester's code for the person: shown beside the others, they would link the person's codes
         // across agencies, which is what codes exist to prevent. Only the code the caller gave stays.
-        return TypedResults.Ok((await log.ListByCodesAsync(translated)).Select(r => r.Code == code ? r : r with { Code = null }).ToList());
+        // Paged over all the translated codes at once, so a page is in log order whichever agency asked.
+        var page = await log.PageByCodesAsync(translated, from, pageSize);
+        return RecordPaging.Answer(context, page with { Records = [.. page.Records.Select(r => r.Code == code ? r : r with { Code = null })] },
+            pageSize, "code", "agency");
     }
 
     private static ProblemHttpResult CodeRequired() => Problems.BadRequest("code-required", "符号を指定してください / Name the person by code");

@@ -1,3 +1,5 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using System.Security.Cryptography;
 using System.Security.Claims;
 using System.Text.Json;
@@ -85,17 +87,23 @@ public static class ProvisionsApi
     public static void MapTenantRecords(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/tenants/{agencyId}/records").WithTags("Records").RequireAuthorization(NodeApp.StaffPolicy);
-        group.MapGet("/", async Task<Results<Ok<List<ProvisionRecord>>, ProblemHttpResult>> (string agencyId, string? addresseeNumber, ClaimsPrincipal user, TenantDirectory tenants) =>
+        // limit and after are read as text, so that a bad one is named in the problem; the document gives them as numbers.
+        group.MapGet("/", async Task<Results<Ok<List<ProvisionRecord>>, ProblemHttpResult>> (string agencyId, string? addresseeNumber,
+            [Range(1, RecordPaging.MaxLimit), Description(RecordPaging.LimitDescription)] string? limit,
+            [Range(typeof(long), "0", "9223372036854775807"), Description(RecordPaging.AfterDescription)] string? after,
+            ClaimsPrincipal user, TenantDirectory tenants, HttpContext context) =>
         {
             var (tenant, problem) = tenants.Enter(user, agencyId, "records");
             if (tenant is null) return problem!;
             if (Codes.CodeManagementApi.RefuseNumberShaped("addresseeNumber", addresseeNumber) is { } numberShaped) return numberShaped;
             if (!Codes.CodeManagementApi.IsAddresseeNumber(addresseeNumber))
                 return Problems.BadRequest("addressee-number-required", "宛名番号を指定してください / Name the person by ?addresseeNumber=");
+            if (RecordPaging.Read(limit, after, out var pageSize, out var from) is { } badPaging) return badPaging;
             var code = await tenant.AgencyCodeOfAsync(addresseeNumber);
             if (code is null) return Problems.NotFound("no-agency-code", "この宛名番号の符号がありません / No agency code for this addressee");
-            return TypedResults.Ok(await tenant.Records.ListByCodeAsync(code));
-        }).WithSummary("A person's provision records at this tenant.");
+            return RecordPaging.Answer(context, await tenant.Records.PageByCodesAsync([code], from, pageSize), pageSize, "addresseeNumber");
+        }).WithSummary("A person's provision records at this tenant, oldest first, a page at a time (limit=, after=; the Link header names the next page).")
+            .WithRecordPaging();
         group.MapGet("/head", async Task<Results<Ok<SignedHead>, ProblemHttpResult>> (string agencyId, ClaimsPrincipal user, TenantDirectory tenants) =>
         {
             var (tenant, problem) = tenants.Enter(user, agencyId, "records");

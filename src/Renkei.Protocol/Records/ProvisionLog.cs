@@ -17,6 +17,9 @@ public sealed record ProvisionRecord(
     string Affair, string Item, string? Code, Outcome Outcome, string? Reason, bool Withheld, DateTimeOffset RetainUntil,
     string ContentHash, string ChainHash, DateTimeOffset? ErasedAt = null);
 
+/// <summary>Records of one person in log order; <see cref="Next"/> is the position to read on from when more follow, else null.</summary>
+public sealed record RecordPage(List<ProvisionRecord> Records, long? Next);
+
 /// <summary>What a party records; the log adds sequence, hashes and retention.</summary>
 public sealed record ProvisionEntry(string MessageId, DateTimeOffset RequestedAt, DateTimeOffset? ProvidedAt, string Requester, string Provider,
     string Affair, string Item, string? Code, Outcome Outcome, string? Reason, bool Withheld);
@@ -333,14 +336,29 @@ public sealed class ProvisionLog(Database database, string party, ECDsa signingK
 
     public Task<List<ProvisionRecord>> ListByCodeAsync(string code) => ListByCodesAsync([code]);
 
-    /// <summary>The records holding any of <paramref name="codes"/> (one person under several agencies' codes), in log order.</summary>
-    public async Task<List<ProvisionRecord>> ListByCodesAsync(IReadOnlyCollection<string> codes)
+    /// <summary>
+    /// Every record holding any of <paramref name="codes"/> (one person under several agencies' codes), in log order. Reads them
+    /// all, so the APIs page instead (<see cref="PageByCodesAsync"/>): a person asked about monthly has thousands in seven years.
+    /// </summary>
+    public async Task<List<ProvisionRecord>> ListByCodesAsync(IReadOnlyCollection<string> codes) => (await PageByCodesAsync(codes, 0, int.MaxValue - 1)).Records;
+
+    /// <summary>
+    /// At most <paramref name="limit"/> records holding any of <paramref name="codes"/> after log position <paramref name="after"/>,
+    /// in log order; one more is read to tell whether more follow. The index on (code, seq) serves it.
+    /// </summary>
+    public async Task<RecordPage> PageByCodesAsync(IReadOnlyCollection<string> codes, long after, int limit)
     {
-        if (codes.Count == 0) return [];
+        ArgumentOutOfRangeException.ThrowIfNegative(after);
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        if (codes.Count == 0) return new RecordPage([], null);
         await using var c = await database.OpenAsync();
-        var names = codes.Select((_, i) => "@c" + i.ToString(CultureInfo.InvariantCulture)).ToList();
-        return await c.QueryAsync($"SELECT {Columns} FROM provision_records WHERE code IN ({string.Join(", ", names)}) ORDER BY seq", Read, null,
-            codes.Select((code, i) => (names[i], (object?)code)).ToArray());
+        var names = codes.Select((_, i) => "c" + i.ToString(CultureInfo.InvariantCulture)).ToList();
+        var found = await c.QueryAsync(
+            $"SELECT {Columns} FROM provision_records WHERE code IN ({string.Join(", ", names.Select(n => "@" + n))}) AND seq > @after ORDER BY seq LIMIT @n",
+            Read, null, [.. codes.Select((code, i) => (names[i], (object?)code)), ("after", after), ("n", (long)limit + 1)]);
+        if (found.Count <= limit) return new RecordPage(found, null);
+        found.RemoveAt(limit);
+        return new RecordPage(found, found[^1].Seq);
     }
 
     public async Task<SignedHead> HeadAsync()
