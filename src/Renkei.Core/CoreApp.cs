@@ -79,6 +79,8 @@ public static class CoreApp
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(database);
         builder.Services.AddSingleton(TimeProvider.System);
+        // Read before any key is made: a start refused for its table leaves no key behind.
+        var permissionTable = options.PermissionTableFile is { Length: > 0 } tableFile ? PermissionTable.LoadFile(tableFile) : PermissionTable.LoadEmbedded();
         // The codes its agencies hold were made with the code key, their nodes verify the core's keys, and the seal key is the
         // Registry's: each is bound to the database, and none is made before the migrator has accepted it.
         KeyFiles.BindAsync(database, () => database.MigrateAsync(typeof(CoreApp).Assembly), ["agencies"],
@@ -92,7 +94,7 @@ public static class CoreApp
         var identity = new CoreIdentity(PartyKeys.LoadOrCreate(options.KeyPath));
         builder.Services.AddSingleton(identity);
         builder.Services.AddSingleton(sp => new ProvisionLog(database, CoreIdentity.PartyId, identity.Keys.Signing, options.RetentionYears, sp.GetRequiredService<TimeProvider>()));
-        builder.Services.AddSingleton(options.PermissionTableFile is { Length: > 0 } tableFile ? PermissionTable.LoadFile(tableFile) : PermissionTable.LoadEmbedded());
+        builder.Services.AddSingleton(permissionTable);
         builder.Services.AddSingleton<AgencyStore>();
         builder.Services.AddHostedService(sp => new RecordErasure(() => [sp.GetRequiredService<ProvisionLog>()], TimeSpan.FromHours(options.ErasureHours),
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<RecordErasure>>()));

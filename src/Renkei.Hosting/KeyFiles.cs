@@ -31,6 +31,15 @@ public static class KeyFiles
     /// a database made before fingerprints were kept, which so takes the key it is used with now).
     /// </summary>
     public static async Task BindAsync(Database database, Func<Task> migrate, string[] tables, IReadOnlyList<KeptKey> keys,
+        string setting = "Storage:ConnectionString") =>
+        await (await CheckAsync(database, migrate, tables, keys, setting))();
+
+    /// <summary>
+    /// <see cref="BindAsync"/> in two steps, for a start that binds several databases (a node's tenants): the checks, then
+    /// what the returned step makes and records, called once every database has passed, so that none is written for a start
+    /// another refuses.
+    /// </summary>
+    public static async Task<Func<Task>> CheckAsync(Database database, Func<Task> migrate, string[] tables, IReadOnlyList<KeptKey> keys,
         string setting = "Storage:ConnectionString")
     {
         await (await ReachAsync(database, setting)).DisposeAsync();
@@ -56,10 +65,11 @@ public static class KeyFiles
                 + $"was already used with a {key.Name} (its fingerprint is recorded): no new key was made; restore the original file from a backup");
         foreach (var key in keys.Except(missing))
             if (recorded.TryGetValue(key.Name, out var expected)) RequireSame(key, expected, key.Fingerprint(key.File));
-
-        foreach (var key in missing)
-            if (!File.Exists(key.File)) key.Make(key.File); // one make may have made several (a CA's key and certificate)
-        await using (var connection = await database.OpenAsync())
+        return async () =>
+        {
+            foreach (var key in missing)
+                if (!File.Exists(key.File)) key.Make(key.File); // one make may have made several (a CA's key and certificate)
+            await using var connection = await database.OpenAsync();
             foreach (var key in keys.Where(k => !recorded.ContainsKey(k.Name)))
             {
                 var fingerprint = key.Fingerprint(key.File);
@@ -68,6 +78,7 @@ public static class KeyFiles
                     null, ("n", key.Name), ("f", fingerprint), ("t", DateTime.UtcNow.ToString("O")));
                 RequireSame(key, (await connection.ScalarAsync<string>("SELECT fingerprint FROM key_fingerprints WHERE name = @n", null, ("n", key.Name)))!, fingerprint);
             }
+        };
     }
 
     private static void RequireSame(KeptKey key, string expected, string actual)

@@ -249,10 +249,10 @@ public class KeptKeysTests
     }
 
     [Fact]
-    public async Task A_node_tenant_on_another_services_database_is_refused_before_its_keys_are_made()
+    public async Task A_node_tenant_on_another_services_database_is_refused_before_its_keys_or_another_tenants_are_made()
     {
         using var folder = new TempFolder();
-        var tenant = Path.Combine(folder.File("node"), "tenants", "122173");
+        var tenant = Path.Combine(folder.File("node"), "tenants", "131059");
         await Database.Sqlite(Path.Combine(tenant, "node.db")).MigrateAsync(typeof(CoreApp).Assembly);
         var refused = Assert.Throws<InvalidOperationException>(() => NodeApp.Create([], b => Configure(b,
         [
@@ -260,9 +260,11 @@ public class KeptKeysTests
             ("Node:CoreAddress", "https://core.example/"),
             ("Node:Tenants:0:AgencyId", "122173"),
             ("Node:Tenants:0:Name", "柏市"),
+            ("Node:Tenants:1:AgencyId", "131059"),
+            ("Node:Tenants:1:Name", "文京区"),
         ])));
         Assert.Contains("another service", refused.Message);
-        Assert.False(File.Exists(Path.Combine(tenant, "keys.pem")));
+        Assert.Empty(Directory.GetFiles(folder.File("node"), "keys.pem", SearchOption.AllDirectories));
     }
 
     [Theory, StorageData]

@@ -84,6 +84,8 @@ public sealed class TenantDirectory
     public TenantDirectory(NodeOptions options, StorageOptions storage)
     {
         var index = 0;
+        var keep = new List<Func<Task>>();
+        var opened = new List<(TenantOptions Options, Database Database, string Keys)>();
         foreach (var t in options.Tenants)
         {
             if (string.IsNullOrWhiteSpace(t.AgencyId) || !t.AgencyId.All(char.IsAsciiDigit))
@@ -97,11 +99,15 @@ public sealed class TenantDirectory
             // The tenant's codes were sealed to its keys and its records signed with them, and the core knows them: its keys are
             // bound to its database, and none is made before the migrator has accepted it.
             var keys = Path.Combine(folder, "keys.pem");
-            KeyFiles.BindAsync(database, () => MigrateAsync(database), ["addressees", "copies", "provision_records"], [PartyKeys.Kept("keys.pem", keys)],
-                string.IsNullOrWhiteSpace(t.ConnectionString) ? "Storage:ConnectionString" : $"Node:Tenants:{index}:ConnectionString").GetAwaiter().GetResult();
-            tenants[t.AgencyId] = new Tenant(t.AgencyId, t.Name, database, PartyKeys.LoadOrCreate(keys), options.RetentionYears);
+            // Every tenant is checked before any key is made: one refused leaves no other's made either.
+            keep.Add(KeyFiles.CheckAsync(database, () => MigrateAsync(database), ["addressees", "copies", "provision_records"], [PartyKeys.Kept("keys.pem", keys)],
+                string.IsNullOrWhiteSpace(t.ConnectionString) ? "Storage:ConnectionString" : $"Node:Tenants:{index}:ConnectionString").GetAwaiter().GetResult());
+            opened.Add((t, database, keys));
             index++;
         }
+        foreach (var step in keep) step().GetAwaiter().GetResult();
+        foreach (var (t, database, keys) in opened)
+            tenants[t.AgencyId] = new Tenant(t.AgencyId, t.Name, database, PartyKeys.LoadOrCreate(keys), options.RetentionYears);
     }
 
     public IReadOnlyCollection<Tenant> All => tenants.Values;
