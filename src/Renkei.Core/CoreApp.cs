@@ -79,15 +79,22 @@ public static class CoreApp
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(database);
         builder.Services.AddSingleton(TimeProvider.System);
+        // Read before any key is made: a start refused for its table leaves no key behind.
+        var permissionTable = options.PermissionTableFile is { Length: > 0 } tableFile ? PermissionTable.LoadFile(tableFile) : PermissionTable.LoadEmbedded();
         // The codes its agencies hold were made with the code key, their nodes verify the core's keys, and the seal key is the
-        // Registry's: none is made anew beside registered agencies (nor at all before the database is reached).
-        KeyFiles.RequireKept(database, "agencies", options.CodeKeyPath, options.KeyPath, options.LinkSealKeyPath);
+        // Registry's: each is bound to the database, and none is made before the migrator has accepted it.
+        KeyFiles.BindAsync(database, () => database.MigrateAsync(typeof(CoreApp).Assembly), ["agencies"],
+        [
+            KeptKey.Secret("agency-code.key", options.CodeKeyPath, AgencyCodes.KeyBytes),
+            PartyKeys.Kept("core-keys.pem", options.KeyPath),
+            KeptKey.Secret("link-seal.key", options.LinkSealKeyPath),
+        ]).GetAwaiter().GetResult();
         builder.Services.AddSingleton(AgencyCodes.LoadOrCreate(options.CodeKeyPath));
         builder.Services.AddSingleton(new LinkKeySeal(KeyFiles.LoadOrCreate(options.LinkSealKeyPath)));
         var identity = new CoreIdentity(PartyKeys.LoadOrCreate(options.KeyPath));
         builder.Services.AddSingleton(identity);
         builder.Services.AddSingleton(sp => new ProvisionLog(database, CoreIdentity.PartyId, identity.Keys.Signing, options.RetentionYears, sp.GetRequiredService<TimeProvider>()));
-        builder.Services.AddSingleton(options.PermissionTableFile is { Length: > 0 } tableFile ? PermissionTable.LoadFile(tableFile) : PermissionTable.LoadEmbedded());
+        builder.Services.AddSingleton(permissionTable);
         builder.Services.AddSingleton<AgencyStore>();
         builder.Services.AddHostedService(sp => new RecordErasure(() => [sp.GetRequiredService<ProvisionLog>()], TimeSpan.FromHours(options.ErasureHours),
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<RecordErasure>>()));
@@ -109,7 +116,6 @@ public static class CoreApp
         app.MapRelay();
         app.MapRecords();
         app.MapWitness();
-        database.MigrateAsync(typeof(CoreApp).Assembly).GetAwaiter().GetResult();
         // Made now: it refuses messages sent before it existed, whose nonces it cannot have seen.
         app.Services.GetRequiredService<EnvelopeVerifier>();
         app.LogTls("Core");

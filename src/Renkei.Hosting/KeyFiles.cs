@@ -1,64 +1,122 @@
 using System.Security.Cryptography;
+using Renkei.Hosting.Storage;
 
 namespace Renkei.Hosting;
 
 /// <summary>
+/// A key file a service keeps: <see cref="Name"/> is how its database knows it (the same whatever the file is called),
+/// <see cref="Fingerprint"/> reads the file's fingerprint, and <see cref="Make"/> makes the file on a first start.
+/// </summary>
+public sealed record KeptKey(string Name, string File, Func<string, string> Fingerprint, Action<string> Make)
+{
+    /// <summary>A secret of <paramref name="bytes"/> bytes in hex, as <see cref="KeyFiles.LoadOrCreate"/> makes it.</summary>
+    public static KeptKey Secret(string name, string file, int bytes = 32) =>
+        new(name, file, f => KeyFiles.SecretFingerprint(KeyFiles.Read(f, bytes)), f => KeyFiles.LoadOrCreate(f, bytes));
+}
+
+/// <summary>
 /// Secret keys kept as 64 hex characters in files named by configuration, never in source; the sandbox
-/// makes each on first start, readable by its owner only.
+/// makes each on first start, readable by its owner only. Each is bound to the database it is used with (<see cref="BindAsync"/>).
 /// </summary>
 public static class KeyFiles
 {
     /// <summary>
-    /// Refuses to go on when a key file is missing but the store already holds what was made with it (a row in
-    /// <paramref name="table"/>): a key made afresh would, without a word, give the same people new numbers or codes.
-    /// A first start, whose store is reached and empty or not yet made, makes its keys as before. A store that cannot be
-    /// reached stops the start here, before any key is made: it may well hold that data.
+    /// Opens a service's database and binds its kept keys to it. In order: the database is reached (an unreachable one
+    /// stops the start, naming <paramref name="setting"/>: it may well hold data), <paramref name="migrate"/> runs (the
+    /// migrator refuses another service's database), and only then are the keys looked at. A key file missing while the
+    /// database holds data (a row in one of <paramref name="tables"/>) or the key's fingerprint is refused, as is a file
+    /// whose fingerprint is not the one recorded: a key made afresh or swapped would, without a word, give the same people
+    /// new numbers or codes, or leave what was signed or sealed unreadable. Every check is made before anything is written;
+    /// then the missing keys of a first start are made and each key's fingerprint not yet recorded is recorded (also on
+    /// a database made before fingerprints were kept, which so takes the key it is used with now).
     /// </summary>
-    public static void RequireKept(Storage.Database database, string table, params string[] files) =>
-        RequireKept(database, [table], files, "Storage:ConnectionString");
+    public static async Task BindAsync(Database database, Func<Task> migrate, string[] tables, IReadOnlyList<KeptKey> keys,
+        string setting = "Storage:ConnectionString") =>
+        await (await CheckAsync(database, migrate, tables, keys, setting))();
 
-    /// <summary>The same for data in any of <paramref name="tables"/>; <paramref name="setting"/> names where the store is configured.</summary>
-    public static void RequireKept(Storage.Database database, string[] tables, string[] files, string setting)
+    /// <summary>
+    /// <see cref="BindAsync"/> in two steps, for a start that binds several databases (a node's tenants): the checks, then
+    /// what the returned step makes and records, called once every database has passed, so that none is written for a start
+    /// another refuses.
+    /// </summary>
+    public static async Task<Func<Task>> CheckAsync(Database database, Func<Task> migrate, string[] tables, IReadOnlyList<KeptKey> keys,
+        string setting = "Storage:ConnectionString")
     {
-        var missing = files.Where(f => !File.Exists(f)).Select(Path.GetFullPath).ToList();
-        var holding = Holding(database, tables, setting);
-        if (missing.Count == 0 || holding is null) return;
-        var list = string.Join(", ", missing);
-        throw new InvalidOperationException($"鍵ファイル {list} がありません。データベースには既にこの鍵で作ったデータ（{holding}）があるため、新しい鍵は作りません。"
-            + $"元の鍵ファイルを戻すか、設定で指定してください / the key file {list} is missing while the database already holds data made with it "
-            + $"(in {holding}): restore the original file, or name it in the configuration (a new key would give the same people new numbers or codes)");
+        await (await ReachAsync(database, setting)).DisposeAsync();
+        await migrate();
+        Dictionary<string, string> recorded;
+        string? holding;
+        await using (var connection = await database.OpenAsync())
+        {
+            recorded = (await connection.QueryAsync("SELECT name, fingerprint FROM key_fingerprints", r => (r.GetString(0), r.GetString(1)))).ToDictionary();
+            holding = await HoldingAsync(connection, tables);
+        }
+        var missing = keys.Where(k => !File.Exists(k.File)).ToList();
+        if (missing.Count > 0 && holding is not null)
+        {
+            var list = string.Join(", ", missing.Select(k => Path.GetFullPath(k.File)));
+            throw new InvalidOperationException($"鍵ファイル {list} がありません。データベースには既にこの鍵で作ったデータ（{holding}）があるため、新しい鍵は作りません。"
+                + $"元の鍵ファイルを戻すか、設定で指定してください / the key file {list} is missing while the database already holds data made with it "
+                + $"(in {holding}): restore the original file, or name it in the configuration (a new key would give the same people new numbers or codes)");
+        }
+        foreach (var key in missing.Where(k => recorded.ContainsKey(k.Name)))
+            throw new InvalidOperationException($"鍵ファイル {Path.GetFullPath(key.File)} がありません。このデータベースは既に {key.Name} の鍵で使われています（指紋を記録済み）。"
+                + $"新しい鍵は作りません。バックアップから元の鍵ファイルを戻してください / the key file {Path.GetFullPath(key.File)} is missing while this database "
+                + $"was already used with a {key.Name} (its fingerprint is recorded): no new key was made; restore the original file from a backup");
+        foreach (var key in keys.Except(missing))
+            if (recorded.TryGetValue(key.Name, out var expected)) RequireSame(key, expected, key.Fingerprint(key.File));
+        return async () =>
+        {
+            foreach (var key in missing)
+                if (!File.Exists(key.File)) key.Make(key.File); // one make may have made several (a CA's key and certificate)
+            await using var connection = await database.OpenAsync();
+            foreach (var key in keys.Where(k => !recorded.ContainsKey(k.Name)))
+            {
+                var fingerprint = key.Fingerprint(key.File);
+                // Of two first starts at once, the second keeps what the first recorded, and must hold the same key.
+                await connection.ExecuteAsync("INSERT INTO key_fingerprints (name, fingerprint, recorded_at) VALUES (@n, @f, @t) ON CONFLICT (name) DO NOTHING",
+                    null, ("n", key.Name), ("f", fingerprint), ("t", DateTime.UtcNow.ToString("O")));
+                RequireSame(key, (await connection.ScalarAsync<string>("SELECT fingerprint FROM key_fingerprints WHERE name = @n", null, ("n", key.Name)))!, fingerprint);
+            }
+        };
     }
 
-    /// <summary>The first of <paramref name="tables"/> holding a row; null when none does or none exists yet (a first start).</summary>
-    private static string? Holding(Storage.Database database, string[] tables, string setting)
+    private static void RequireSame(KeptKey key, string expected, string actual)
     {
-        System.Data.Common.DbConnection connection;
-        try { connection = database.OpenAsync().GetAwaiter().GetResult(); }
+        if (expected == actual) return;
+        var file = Path.GetFullPath(key.File);
+        throw new InvalidOperationException($"鍵ファイル {file} は、このデータベースが使ってきた {key.Name} の鍵ではありません（記録 {Short(expected)}、ファイル {Short(actual)}）。"
+            + $"何も書き込まずに停止しました。バックアップから元の鍵ファイルを戻してください / the key file {file} is not the {key.Name} this database was used with "
+            + $"(recorded fingerprint {Short(expected)}, the file's {Short(actual)}): nothing was written; restore the original file from a backup");
+    }
+
+    private static string Short(string fingerprint) => fingerprint[..Math.Min(fingerprint.Length, fingerprint.IndexOf(':') + 17)];
+
+    /// <summary>The fingerprint of a secret: an HMAC of a fixed label under it, which tells keys apart and gives nothing of the secret away.</summary>
+    public static string SecretFingerprint(ReadOnlySpan<byte> secret) =>
+        "hmac-sha256:" + Convert.ToHexStringLower(HMACSHA256.HashData(secret, "renkei key fingerprint v1"u8));
+
+    /// <summary>The fingerprint of a key pair: the SHA-256 of its public key (SubjectPublicKeyInfo, DER).</summary>
+    public static string PublicKeyFingerprint(ReadOnlySpan<byte> subjectPublicKeyInfo) =>
+        "sha256:" + Convert.ToHexStringLower(SHA256.HashData(subjectPublicKeyInfo));
+
+    private static async Task<System.Data.Common.DbConnection> ReachAsync(Database database, string setting)
+    {
+        try { return await database.OpenAsync(); }
         catch (System.Data.Common.DbException e)
         {
             throw new InvalidOperationException($"データベースに接続できません（{setting}）。鍵ファイルは作りませんでした / "
                 + $"cannot reach the database named by {setting}, so no key file was made: {e.Message}", e);
         }
-        using (connection)
-            foreach (var table in tables)
-            {
-                try
-                {
-                    using var command = connection.CreateCommand();
-                    command.CommandText = $"SELECT 1 FROM {table} LIMIT 1";
-                    if (command.ExecuteScalar() is not null) return table;
-                }
-                catch (System.Data.Common.DbException e) when (IsNoSuchTable(e)) { } // not migrated yet: a first start
-            }
-        return null;
     }
 
-    private static bool IsNoSuchTable(System.Data.Common.DbException e) => e switch
+    /// <summary>The first of <paramref name="tables"/> holding a row; null when none does (a first start).</summary>
+    private static async Task<string?> HoldingAsync(System.Data.Common.DbConnection connection, string[] tables)
     {
-        Microsoft.Data.Sqlite.SqliteException s => s.SqliteErrorCode == 1 && s.Message.Contains("no such table", StringComparison.Ordinal),
-        Npgsql.PostgresException p => p.SqlState is Npgsql.PostgresErrorCodes.UndefinedTable or Npgsql.PostgresErrorCodes.InvalidSchemaName,
-        _ => false,
-    };
+        foreach (var table in tables)
+            if (await connection.ScalarAsync<long?>($"SELECT 1 FROM {table} LIMIT 1") is not null) return table;
+        return null;
+    }
 
     /// <summary>Reads a key of <paramref name="bytes"/> bytes, or makes one on first start.</summary>
     public static byte[] LoadOrCreate(string path, int bytes = 32)

@@ -119,7 +119,6 @@ public static class NodeApp
         app.MapInquiryBatches();
         app.MapProvisions();
         app.MapTenantRecords();
-        tenants.MigrateAsync().GetAwaiter().GetResult();
         // Made now: it refuses messages sent before it existed, whose nonces it cannot have seen.
         app.Services.GetRequiredService<EnvelopeVerifier>();
         app.LogTls("Node");

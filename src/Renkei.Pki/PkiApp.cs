@@ -55,8 +55,16 @@ public static class PkiApp
         app.LogTls("PKI", warnWithout: false);
         if (string.IsNullOrWhiteSpace(options.RegistryUrl))
             app.Logger.LogWarning("Pki:RegistryUrl が設定されていないため、住民票の異動（死亡など）による失効を行いません / Pki:RegistryUrl is not set: the PKI follows no Registry events, so a death or a change revokes no certificate");
-        // Migrations run and the CAs exist before the first request is served.
-        database.MigrateAsync(typeof(PkiApp).Assembly).GetAwaiter().GetResult();
+        // Migrations run and the CAs exist before the first request is served. The cards' certificates chain to the CAs, their
+        // recovery blobs are wrapped to the recovery key and the verifiers' subjects derive from the pseudonym key: each is bound
+        // to the database, none is made anew beside what it made, and none before the migrator has accepted the database.
+        void MakeAuthorities() => app.Services.GetRequiredService<CertificationAuthorities>();
+        KeyFiles.BindAsync(database, () => database.MigrateAsync(typeof(PkiApp).Assembly), ["certificates", "cards", "verifiers"],
+        [
+            .. CertificationAuthorities.Kept(options, MakeAuthorities),
+            CardRecoveryKey.Kept(options.CardRecoveryKeyPath),
+            KeptKey.Secret("pseudonym.key", options.PseudonymKeyPath),
+        ]).GetAwaiter().GetResult();
         app.Services.GetRequiredService<CertificationAuthorities>();
         app.Services.GetRequiredService<CardRecoveryKey>();
         return app;

@@ -50,26 +50,38 @@ public sealed class PartyKeys : IDisposable
     public static PartyKeys Generate() =>
         new(ECDsa.Create(ECCurve.NamedCurves.nistP256), ECDiffieHellman.Create(ECCurve.NamedCurves.nistP256));
 
+    /// <summary>
+    /// The key file as a kept key (<see cref="KeyFiles.BindAsync"/>): its fingerprint is the SHA-256 of both public keys
+    /// (signing, then encryption), which the core's agency register and the nodes know the party by.
+    /// </summary>
+    public static KeptKey Kept(string name, string file) => new(name, file, f =>
+    {
+        using var keys = Load(f);
+        return KeyFiles.PublicKeyFingerprint([.. keys.Signing.ExportSubjectPublicKeyInfo(), .. keys.Encryption.ExportSubjectPublicKeyInfo()]);
+    }, f => LoadOrCreate(f).Dispose());
+
     /// <summary>Reads the key file, or makes one (readable by its owner only) when it does not exist.</summary>
     public static PartyKeys LoadOrCreate(string file)
     {
-        if (File.Exists(file))
-        {
-            var pem = File.ReadAllText(file);
-            var parts = pem.Split("-----END PRIVATE KEY-----", StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            if (parts.Length < 2) throw new InvalidDataException($"The key file {Path.GetFileName(file)} must hold two private keys (signing, encryption).");
-            var signing = ECDsa.Create();
-            signing.ImportFromPem(parts[0] + "\n-----END PRIVATE KEY-----");
-            var encryption = ECDiffieHellman.Create();
-            encryption.ImportFromPem(parts[1] + "\n-----END PRIVATE KEY-----");
-            return new PartyKeys(signing, encryption);
-        }
+        if (File.Exists(file)) return Load(file);
         var keys = Generate();
         var folder = Path.GetDirectoryName(Path.GetFullPath(file));
         if (!string.IsNullOrEmpty(folder)) Directory.CreateDirectory(folder);
         var text = keys.Signing.ExportPkcs8PrivateKeyPem() + "\n" + keys.Encryption.ExportPkcs8PrivateKeyPem() + "\n";
         KeyFiles.WriteSecret(file, text);
         return keys;
+    }
+
+    private static PartyKeys Load(string file)
+    {
+        var pem = File.ReadAllText(file);
+        var parts = pem.Split("-----END PRIVATE KEY-----", StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (parts.Length < 2) throw new InvalidDataException($"The key file {Path.GetFileName(file)} must hold two private keys (signing, encryption).");
+        var signing = ECDsa.Create();
+        signing.ImportFromPem(parts[0] + "\n-----END PRIVATE KEY-----");
+        var encryption = ECDiffieHellman.Create();
+        encryption.ImportFromPem(parts[1] + "\n-----END PRIVATE KEY-----");
+        return new PartyKeys(signing, encryption);
     }
 
     public void Dispose()

@@ -56,9 +56,7 @@ public static class RegistryApp
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(database);
         builder.Services.AddSingleton(TimeProvider.System);
-        // The residents' numbers were made with the numbering key. (The link secret's codes live at the core and the nodes,
-        // out of the Registry's sight, and a register seeded before its first start has people but no link secret yet.)
-        KeyFiles.RequireKept(database, "residents", options.KeyFile);
+        OpenAsync(database, options).GetAwaiter().GetResult();
         builder.Services.AddSingleton(new NumberingAuthority(new IndividualNumberDeriver(NumberingKey.LoadOrCreate(options.KeyFile))));
         builder.Services.AddSingleton(new LinkKeys(KeyFiles.LoadOrCreate(options.LinkSecret), KeyFiles.LoadOrCreate(options.LinkSealKey)));
         builder.Services.AddSingleton<EventSignal>();
@@ -72,15 +70,36 @@ public static class RegistryApp
         app.MapEventFeed();
         app.MapLinkKeys();
         app.MapCorporations();
-        // Migrations run before the first request is served.
-        MigrateAsync(database, options.DemoData).GetAwaiter().GetResult();
         return app;
+    }
+
+    /// <summary>
+    /// What every user of the register's database does first (the service, <c>renkei registry seed</c>): runs the migrations,
+    /// binds the keys to the database (made on a first start only), then adds whatever of the demo data is missing when
+    /// <see cref="RegistryOptions.DemoData"/> is on. The residents' numbers were made with the numbering key, their link keys
+    /// (and so every agency's codes for them) with the link secret, and the Core opens what is sealed with the seal key: none
+    /// is made anew beside residents, and none is made before the migrator has accepted the database.
+    /// </summary>
+    public static async Task OpenAsync(Database database, RegistryOptions options)
+    {
+        await KeyFiles.BindAsync(database, () => database.MigrateAsync(typeof(RegistryApp).Assembly), ["residents"],
+        [
+            KeptKey.Secret("numbering.key", options.KeyFile),
+            KeptKey.Secret("link-secret.key", options.LinkSecret),
+            KeptKey.Secret("link-seal.key", options.LinkSealKey),
+        ]);
+        await SeedAsync(database, options.DemoData);
     }
 
     /// <summary>Runs the migrations, then, with <paramref name="demoData"/>, adds whatever of the demo data is missing.</summary>
     public static async Task MigrateAsync(Database database, bool demoData = true)
     {
         await database.MigrateAsync(typeof(RegistryApp).Assembly);
+        await SeedAsync(database, demoData);
+    }
+
+    private static async Task SeedAsync(Database database, bool demoData)
+    {
         if (demoData) await MunicipalityStore.EnsureAsync(database, DemoMunicipalities.All);
         await CorporationSeed.EnsureAsync(database, demoData);
     }

@@ -1,12 +1,15 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using Renkei.Hosting;
 using Renkei.Hosting.Storage;
+using Renkei.Protocol;
 using Renkei.Node;
 using Renkei.Node.Tenants;
 using Renkei.Testing;
@@ -86,6 +89,182 @@ public class KeptKeysTests
         Assert.Contains(keys, refused.Message);
         Assert.Contains("addressees", refused.Message);
         Assert.False(File.Exists(keys));
+    }
+
+    [Fact]
+    public async Task Audit_a_start_against_the_wrong_database_makes_keys_that_a_later_start_uses_over_the_real_data()
+    {
+        using var folder = new TempFolder();
+        var real = TestDatabases.Create(StorageProvider.Sqlite, folder.File("real"));
+        var data = folder.File("core");
+        await SettingsTests.RunAsync(StartCore(real, data), _ => { });
+        await using (var c = await new Database(real).OpenAsync())
+            await c.ExecuteAsync("INSERT INTO agencies (agency_id, kind, name, node_address, signing_key, encryption_key, registered_at, updated_at) " +
+                "VALUES ('122173', 'municipality', '柏市', 'https://node.example/', 'k', 'k', 't', 't')");
+        var oldKey = File.ReadAllText(Path.Combine(data, "agency-code.key"));
+        foreach (var f in Directory.GetFiles(data)) File.Delete(f);            // new host, keys not copied
+        var wrong = TestDatabases.Create(StorageProvider.Sqlite, folder.File("wrong"));
+        await new Database(wrong).MigrateAsync(typeof(NodeApp).Assembly);       // the wrong database: a Node's
+        var refused = Assert.ThrowsAny<Exception>(() => StartCore(wrong, data));
+        Assert.Contains("another service", refused.Message);
+        var made = Directory.GetFiles(data).Select(Path.GetFileName).ToList();  // keys were made anyway
+        var started = true;
+        try { await SettingsTests.RunAsync(StartCore(real, data), _ => { }); }  // setting corrected
+        catch (InvalidOperationException) { started = false; }
+        var newKey = File.Exists(Path.Combine(data, "agency-code.key")) ? File.ReadAllText(Path.Combine(data, "agency-code.key")) : oldKey;
+        Assert.False(started, $"refused start made {string.Join(",", made)}; then the core started over agencies with a new code key ({newKey != oldKey})");
+        Assert.Empty(made);
+        Assert.Empty(Directory.GetFiles(data));
+    }
+
+    [Theory, StorageData]
+    public async Task A_first_core_start_records_each_keys_fingerprint_never_the_secret_and_later_refuses_a_swapped_key_even_before_any_agency(StorageProvider provider)
+    {
+        using var folder = new TempFolder();
+        var storage = TestDatabases.Create(provider, folder.Path);
+        var data = folder.File("core");
+        await SettingsTests.RunAsync(StartCore(storage, data), _ => { });
+
+        var recorded = await KeptKeyFiles.FingerprintsAsync(new Database(storage));
+        Assert.Equal(["agency-code.key", "core-keys.pem", "link-seal.key"], recorded.Keys.Order());
+        var code = Convert.FromHexString(File.ReadAllText(Path.Combine(data, "agency-code.key")).Trim());
+        var seal = Convert.FromHexString(File.ReadAllText(Path.Combine(data, "link-seal.key")).Trim());
+        Assert.Equal("hmac-sha256:" + Convert.ToHexStringLower(HMACSHA256.HashData(code, "renkei key fingerprint v1"u8)), recorded["agency-code.key"]);
+        Assert.Equal("hmac-sha256:" + Convert.ToHexStringLower(HMACSHA256.HashData(seal, "renkei key fingerprint v1"u8)), recorded["link-seal.key"]);
+        using (var keys = PartyKeys.LoadOrCreate(Path.Combine(data, "core-keys.pem")))
+            Assert.Equal("sha256:" + Convert.ToHexStringLower(SHA256.HashData([.. keys.Signing.ExportSubjectPublicKeyInfo(), .. keys.Encryption.ExportSubjectPublicKeyInfo()])),
+                recorded["core-keys.pem"]);
+        foreach (var secret in new[] { code, seal })
+            Assert.All(recorded.Values, f =>
+            {
+                Assert.DoesNotContain(Convert.ToHexStringLower(secret), f);
+                Assert.DoesNotContain(Convert.ToHexStringLower(SHA256.HashData(secret)), f);
+            });
+
+        // No agency is registered yet, but the database was used with these keys: another one is refused all the same.
+        var kept = Path.Combine(data, "link-seal.key");
+        KeyFiles.ReplaceSecret(kept, Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)));
+        var refused = Assert.Throws<InvalidOperationException>(() => StartCore(storage, data));
+        Assert.Contains($"鍵ファイル {kept} は、このデータベースが使ってきた link-seal.key の鍵ではありません", refused.Message);
+        Assert.Equal(recorded, await KeptKeyFiles.FingerprintsAsync(new Database(storage)));
+    }
+
+    [Theory, StorageData]
+    public async Task A_core_holding_agencies_refuses_each_key_file_replaced_by_another_core_s_and_writes_nothing(StorageProvider provider)
+    {
+        using var folder = new TempFolder();
+        var storage = TestDatabases.Create(provider, folder.Path);
+        var data = folder.File("core");
+        await SettingsTests.RunAsync(StartCore(storage, data), _ => { });
+        await RegisterAgencyAsync(new Database(storage));
+        var recorded = await KeptKeyFiles.FingerprintsAsync(new Database(storage));
+        var other = folder.File("other"); // another core's keys, of the same names
+        await SettingsTests.RunAsync(StartCore(TestDatabases.Create(StorageProvider.Sqlite, other), other), _ => { });
+
+        foreach (var key in new[] { "agency-code.key", "core-keys.pem", "link-seal.key" })
+        {
+            var kept = Path.Combine(data, key);
+            File.Move(kept, kept + ".backup");
+            File.Copy(Path.Combine(other, key), kept);
+            var before = KeptKeyFiles.Snapshot(data);
+            var refused = Assert.Throws<InvalidOperationException>(() => StartCore(storage, data));
+            Assert.StartsWith($"鍵ファイル {kept} は、このデータベースが使ってきた {key} の鍵ではありません", refused.Message);
+            Assert.Contains("バックアップから元の鍵ファイルを戻してください / ", refused.Message);
+            Assert.Contains($"the key file {kept} is not the {key} this database was used with", refused.Message);
+            Assert.Contains("restore the original file from a backup", refused.Message);
+            Assert.DoesNotContain('\n', refused.Message);
+            Assert.Equal(before, KeptKeyFiles.Snapshot(data));
+            Assert.Equal(recorded, await KeptKeyFiles.FingerprintsAsync(new Database(storage)));
+            File.Move(kept + ".backup", kept, overwrite: true); // restored from the backup, it starts
+        }
+        await SettingsTests.RunAsync(StartCore(storage, data), _ => { });
+    }
+
+    [Theory, StorageData]
+    public async Task A_core_database_holding_agencies_from_before_fingerprints_records_its_keys_at_start_and_then_refuses_a_swap(StorageProvider provider)
+    {
+        using var folder = new TempFolder();
+        var storage = TestDatabases.Create(provider, folder.Path);
+        var data = folder.File("core");
+        await SettingsTests.RunAsync(StartCore(storage, data), _ => { });
+        await RegisterAgencyAsync(new Database(storage));
+        await KeptKeyFiles.ForgetFingerprintsAsync(new Database(storage));
+
+        await SettingsTests.RunAsync(StartCore(storage, data), _ => { });
+        var recorded = await KeptKeyFiles.FingerprintsAsync(new Database(storage));
+        Assert.Equal(["agency-code.key", "core-keys.pem", "link-seal.key"], recorded.Keys.Order());
+
+        var kept = Path.Combine(data, "agency-code.key");
+        KeyFiles.ReplaceSecret(kept, Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(64)));
+        var refused = Assert.Throws<InvalidOperationException>(() => StartCore(storage, data));
+        Assert.Contains(kept, refused.Message);
+        Assert.Equal(recorded, await KeptKeyFiles.FingerprintsAsync(new Database(storage)));
+    }
+
+    [Theory, StorageData]
+    public async Task A_node_tenant_records_its_keys_refuses_another_tenants_in_their_place_and_takes_them_at_start_over_data_from_before_fingerprints(StorageProvider provider)
+    {
+        using var folder = new TempFolder();
+        var prefix = "t" + Guid.NewGuid().ToString("N")[..10] + "_";
+        WebApplication Start() => NodeApp.Create([], b => Configure(b,
+        [
+            ("Storage:Provider", provider.ToString()),
+            ("Storage:ConnectionString", provider == StorageProvider.Postgres ? TestDatabases.PostgresConnectionString : ""),
+            ("Node:DataFolder", folder.File("node")),
+            ("Node:SchemaPrefix", prefix),
+            ("Node:CoreAddress", "https://core.example/"),
+            ("Node:Tenants:0:AgencyId", "122173"),
+            ("Node:Tenants:0:Name", "柏市"),
+            ("Node:Tenants:1:AgencyId", "131059"),
+            ("Node:Tenants:1:Name", "文京区"),
+        ]));
+        Database kashiwa = null!;
+        await SettingsTests.RunAsync(Start(), async node =>
+        {
+            kashiwa = node.Services.GetRequiredService<TenantDirectory>().Find("122173")!.Database;
+            await using var c = await kashiwa.OpenAsync();
+            await c.ExecuteAsync("INSERT INTO addressees (addressee_number, agency_code, code_issued_at, created_at) VALUES ('A-1', 'code-1', 't', 't')");
+        });
+        var keys = Path.Combine(folder.File("node"), "tenants", "122173", "keys.pem");
+        var recorded = await KeptKeyFiles.FingerprintsAsync(kashiwa);
+        Assert.Equal(["keys.pem"], recorded.Keys);
+        using (var own = PartyKeys.LoadOrCreate(keys))
+            Assert.Equal(KeyFiles.PublicKeyFingerprint([.. own.Signing.ExportSubjectPublicKeyInfo(), .. own.Encryption.ExportSubjectPublicKeyInfo()]), recorded["keys.pem"]);
+
+        // A tenant made before fingerprints were kept takes the keys it has at its next start.
+        await KeptKeyFiles.ForgetFingerprintsAsync(kashiwa);
+        await SettingsTests.RunAsync(Start(), _ => { });
+        Assert.Equal(recorded, await KeptKeyFiles.FingerprintsAsync(kashiwa));
+
+        // Then another tenant's keys copied in its place are refused, and nothing is written.
+        File.Move(keys, keys + ".backup");
+        File.Copy(Path.Combine(folder.File("node"), "tenants", "131059", "keys.pem"), keys);
+        var before = KeptKeyFiles.Snapshot(folder.File("node"));
+        var refused = Assert.Throws<InvalidOperationException>(() => Start());
+        Assert.Contains($"the key file {keys} is not the keys.pem this database was used with", refused.Message);
+        Assert.Equal(before, KeptKeyFiles.Snapshot(folder.File("node")));
+        Assert.Equal(recorded, await KeptKeyFiles.FingerprintsAsync(kashiwa));
+        File.Move(keys + ".backup", keys, overwrite: true);
+        await SettingsTests.RunAsync(Start(), _ => { });
+    }
+
+    [Fact]
+    public async Task A_node_tenant_on_another_services_database_is_refused_before_its_keys_or_another_tenants_are_made()
+    {
+        using var folder = new TempFolder();
+        var tenant = Path.Combine(folder.File("node"), "tenants", "131059");
+        await Database.Sqlite(Path.Combine(tenant, "node.db")).MigrateAsync(typeof(CoreApp).Assembly);
+        var refused = Assert.Throws<InvalidOperationException>(() => NodeApp.Create([], b => Configure(b,
+        [
+            ("Node:DataFolder", folder.File("node")),
+            ("Node:CoreAddress", "https://core.example/"),
+            ("Node:Tenants:0:AgencyId", "122173"),
+            ("Node:Tenants:0:Name", "柏市"),
+            ("Node:Tenants:1:AgencyId", "131059"),
+            ("Node:Tenants:1:Name", "文京区"),
+        ])));
+        Assert.Contains("another service", refused.Message);
+        Assert.Empty(Directory.GetFiles(folder.File("node"), "keys.pem", SearchOption.AllDirectories));
     }
 
     [Theory, StorageData]

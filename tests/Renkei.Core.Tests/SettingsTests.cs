@@ -91,6 +91,7 @@ public class SettingsTests
         Assert.StartsWith("Core:PermissionTableFile「", refused.Message);
         Assert.Contains(" / The permission table file", refused.Message);
         Assert.Contains(reason, refused.Message);
+        Assert.False(Directory.Exists(folder.File("core")), "a start refused for its permission table made key files");
     }
 
     [Fact]

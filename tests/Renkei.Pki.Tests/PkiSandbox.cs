@@ -130,6 +130,7 @@ public sealed class PkiSandbox : IAsyncDisposable
         {
             await Pki.StopAsync();
             await Pki.DisposeAsync();
+            Pki = null!; // a start refused below leaves none to stop again
         }
         var values = new Dictionary<string, string?>
         {
@@ -272,7 +273,7 @@ public sealed class PkiSandbox : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var app in new[] { Pki, Registry })
+        foreach (var app in new[] { Pki, Registry }.Where(a => a is not null))
         {
             await app.StopAsync();
             await app.DisposeAsync();

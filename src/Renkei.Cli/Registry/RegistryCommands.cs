@@ -46,7 +46,13 @@ public static class RegistryCommands
             using var interrupt = new Interruption(ct);
             var folder = Path.GetFullPath(parse.GetValue(data)!);
             var database = storage.Open(parse, folder);
-            await RegistryApp.MigrateAsync(database);
+            // As the Registry starts: the people seeded here must be numbered (and later linked) with the keys it will use.
+            try { await RegistryApp.OpenAsync(database, new RegistryOptions { DataFolder = Path.GetDirectoryName(KeyFile(folder))! }); }
+            catch (InvalidOperationException e) // an unreachable database, another service's, or a key that is not the register's: one line each
+            {
+                Console.Error.WriteLine(e.Message);
+                return 1;
+            }
             using var deriver = new IndividualNumberDeriver(NumberingKey.LoadOrCreate(KeyFile(folder)));
             var plan = new SeedPlan(parse.GetValue(seed) ?? Random.Shared.Next(), parse.GetValue(municipalities), parse.GetValue(residents));
             var before = await CountResidentsAsync(database);

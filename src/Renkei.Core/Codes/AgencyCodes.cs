@@ -24,6 +24,9 @@ namespace Renkei.Core.Codes;
 public sealed class AgencyCodes
 {
     public const int LinkKeyLength = 32;
+
+    /// <summary>The code key's length: 32 bytes for AES-CMAC, 32 for AES-CTR.</summary>
+    public const int KeyBytes = 64;
     private const int CodeBytes = AesSiv.SivLength + LinkKeyLength;
     private static readonly int CodeChars = System.Buffers.Text.Base64Url.GetEncodedLength(CodeBytes);
     // Agency ids come from the agency store (a few hundred); the cap keeps memory bounded whatever a caller passes.
@@ -37,7 +40,7 @@ public sealed class AgencyCodes
 
     public AgencyCodes(ReadOnlySpan<byte> key)
     {
-        if (key.Length != 64) throw new ArgumentException("The code key is 64 bytes: 32 for AES-CMAC, 32 for AES-CTR.", nameof(key));
+        if (key.Length != KeyBytes) throw new ArgumentException("The code key is 64 bytes: 32 for AES-CMAC, 32 for AES-CTR.", nameof(key));
         var copy = key.ToArray();
         siv = new ThreadLocal<AesSiv>(() => new AesSiv(copy));
     }
@@ -45,7 +48,7 @@ public sealed class AgencyCodes
     /// <summary>Reads the core's code key file (128 hex characters), or makes one on first start.</summary>
     public static AgencyCodes LoadOrCreate(string file)
     {
-        var key = KeyFiles.LoadOrCreate(file, 64);
+        var key = KeyFiles.LoadOrCreate(file, KeyBytes);
         try { return new AgencyCodes(key); }
         finally { CryptographicOperations.ZeroMemory(key); }
     }

@@ -71,7 +71,7 @@ public sealed class TenantOptions
 }
 
 /// <summary>
-/// The tenants of this node. Each gets its own database: an SQLite file under its own folder, or on
+/// The tenants of this node, each with its database migrated and its keys bound to it when made. Each gets its own database: an SQLite file under its own folder, or on
 /// PostgreSQL its own schema (the search path), under the node's shared connection string or the
 /// tenant's own (<see cref="TenantOptions.ConnectionString"/>). With the shared one the node's code
 /// names only the tenant's schema, but the role could read every tenant's; give each tenant a role
@@ -84,6 +84,8 @@ public sealed class TenantDirectory
     public TenantDirectory(NodeOptions options, StorageOptions storage)
     {
         var index = 0;
+        var keep = new List<Func<Task>>();
+        var opened = new List<(TenantOptions Options, Database Database, string Keys)>();
         foreach (var t in options.Tenants)
         {
             if (string.IsNullOrWhiteSpace(t.AgencyId) || !t.AgencyId.All(char.IsAsciiDigit))
@@ -94,35 +96,36 @@ public sealed class TenantDirectory
                     ? TenantSchema(storage.ConnectionString, options.SchemaPrefix + t.AgencyId, own: false)
                     : TenantSchema(t.ConnectionString, options.SchemaPrefix + t.AgencyId, own: true))
                 : Database.Sqlite(Path.Combine(folder, "node.db"));
-            // The tenant's codes were sealed to its keys and its records signed with them, and the core knows them: a tenant
-            // holding any of those does not start with new keys (nor does any before its database is reached).
+            // The tenant's codes were sealed to its keys and its records signed with them, and the core knows them: its keys are
+            // bound to its database, and none is made before the migrator has accepted it.
             var keys = Path.Combine(folder, "keys.pem");
-            KeyFiles.RequireKept(database, ["addressees", "copies", "provision_records"], [keys],
-                string.IsNullOrWhiteSpace(t.ConnectionString) ? "Storage:ConnectionString" : $"Node:Tenants:{index}:ConnectionString");
-            tenants[t.AgencyId] = new Tenant(t.AgencyId, t.Name, database, PartyKeys.LoadOrCreate(keys), options.RetentionYears);
+            // Every tenant is checked before any key is made: one refused leaves no other's made either.
+            keep.Add(KeyFiles.CheckAsync(database, () => MigrateAsync(database), ["addressees", "copies", "provision_records"], [PartyKeys.Kept("keys.pem", keys)],
+                string.IsNullOrWhiteSpace(t.ConnectionString) ? "Storage:ConnectionString" : $"Node:Tenants:{index}:ConnectionString").GetAwaiter().GetResult());
+            opened.Add((t, database, keys));
             index++;
         }
+        foreach (var step in keep) step().GetAwaiter().GetResult();
+        foreach (var (t, database, keys) in opened)
+            tenants[t.AgencyId] = new Tenant(t.AgencyId, t.Name, database, PartyKeys.LoadOrCreate(keys), options.RetentionYears);
     }
 
     public IReadOnlyCollection<Tenant> All => tenants.Values;
 
     public Tenant? Find(string agencyId) => tenants.GetValueOrDefault(agencyId);
 
-    /// <summary>Creates each tenant's schema (PostgreSQL) and applies the tenant migrations.</summary>
-    public async Task MigrateAsync()
+    /// <summary>Creates a tenant's schema (PostgreSQL) and applies the tenant migrations.</summary>
+    private static async Task MigrateAsync(Database database)
     {
-        foreach (var tenant in tenants.Values)
+        if (database.Provider == StorageProvider.Postgres)
         {
-            if (tenant.Database.Provider == StorageProvider.Postgres)
-            {
-                var schema = new NpgsqlConnectionStringBuilder(tenant.Database.ConnectionString).SearchPath!;
-                await using var c = await tenant.Database.OpenAsync();
-                // Only when missing: a tenant's own role may own its schema without the right to create schemas.
-                if (await c.ScalarAsync<long>("SELECT COUNT(*) FROM pg_namespace WHERE nspname = @s", null, ("s", schema)) == 0)
-                    await c.ExecuteAsync($"CREATE SCHEMA \"{schema}\"");
-            }
-            await tenant.Database.MigrateAsync(typeof(TenantDirectory).Assembly);
+            var schema = new NpgsqlConnectionStringBuilder(database.ConnectionString).SearchPath!;
+            await using var c = await database.OpenAsync();
+            // Only when missing: a tenant's own role may own its schema without the right to create schemas.
+            if (await c.ScalarAsync<long>("SELECT COUNT(*) FROM pg_namespace WHERE nspname = @s", null, ("s", schema)) == 0)
+                await c.ExecuteAsync($"CREATE SCHEMA \"{schema}\"");
         }
+        await database.MigrateAsync(typeof(TenantDirectory).Assembly);
     }
 
     /// <summary>

@@ -77,6 +77,31 @@ public sealed class CertificationAuthorities
         return new CertificationAuthorities(root, signing, authentication);
     }
 
+    /// <summary>
+    /// The CAs' key and certificate files as kept keys (<see cref="KeyFiles.BindAsync"/>), each fingerprinted by its public key:
+    /// a certificate the root issues again for the same key (<see cref="Reissue"/>) keeps its fingerprint, one for another key
+    /// does not. <paramref name="make"/> makes whichever CAs are missing, with their certificates.
+    /// </summary>
+    public static IEnumerable<KeptKey> Kept(PkiOptions options, Action make) =>
+        new[] { ("root-ca", options.RootKeyPath), ("signing-ca", options.SigningCaKeyPath), ("authentication-ca", options.AuthenticationCaKeyPath) }
+            .SelectMany(ca => new[]
+            {
+                new KeptKey(ca.Item1 + ".key", ca.Item2, PrivateKeyFingerprint, _ => make()),
+                new KeptKey(ca.Item1 + ".crt", Path.ChangeExtension(ca.Item2, ".crt"), f =>
+                {
+                    using var certificate = X509Certificate2.CreateFromPem(File.ReadAllText(f));
+                    return KeyFiles.PublicKeyFingerprint(certificate.PublicKey.ExportSubjectPublicKeyInfo());
+                }, _ => make()),
+            });
+
+    /// <summary>The fingerprint of an RSA private key file (PEM): that of its public key.</summary>
+    public static string PrivateKeyFingerprint(string file)
+    {
+        using var key = RSA.Create();
+        key.ImportFromPem(File.ReadAllText(file));
+        return KeyFiles.PublicKeyFingerprint(key.ExportSubjectPublicKeyInfo());
+    }
+
     private static X509Certificate2 IssueCa(Authority root, RSA key, string subject, CertificateKind kind, Uri? publicBase, DateTimeOffset now)
     {
         var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);

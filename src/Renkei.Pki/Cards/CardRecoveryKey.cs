@@ -18,6 +18,10 @@ public sealed class CardRecoveryKey(RSA key)
         catch (CryptographicException) { return null; }
     }
 
+    /// <summary>The key file as a kept key (<see cref="KeyFiles.BindAsync"/>): the cards' recovery blobs are wrapped to it.</summary>
+    public static KeptKey Kept(string path) =>
+        new("card-recovery.key", path, CertificationAuthorities.PrivateKeyFingerprint, f => LoadOrCreate(f));
+
     public static CardRecoveryKey LoadOrCreate(string path)
     {
         var key = RSA.Create();

@@ -34,7 +34,6 @@ public class TenantIsolationTests
         try
         {
             var directory = new TenantDirectory(options, new StorageOptions { Provider = StorageProvider.Postgres, ConnectionString = shared });
-            await directory.MigrateAsync();
             await using var kashiwa = await directory.Find("122173")!.Database.OpenAsync();
             await using var bunkyo = await directory.Find("131059")!.Database.OpenAsync();
             Assert.Equal(0, await kashiwa.ScalarAsync<long>("SELECT COUNT(*) FROM addressees"));
