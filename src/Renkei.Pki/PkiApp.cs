@@ -51,6 +51,7 @@ public static class PkiApp
         app.MapRevocation();
         app.MapCards();
         app.MapVerifiers();
+        app.MapRegistryFeed();
         // Its calls to the Registry check the network CA's revocation list; a list it cannot use is logged.
         app.LogTls("PKI", warnWithout: false);
         if (string.IsNullOrWhiteSpace(options.RegistryUrl))

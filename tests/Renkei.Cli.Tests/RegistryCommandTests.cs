@@ -227,6 +227,23 @@ public class RegistryCommandTests
         Assert.Contains(expected, result.Error);
     }
 
+    [Fact]
+    public async Task Export_takes_a_municipality_added_to_the_register_and_refuses_one_it_lacks_in_one_line()
+    {
+        using var data = new TempFolder();
+        await SeedAsync("--data", data.Path, "--municipalities", "1", "--residents", "5", "--seed", "3");
+        var lacking = await RenkeiCommand.RunAsync("registry", "export", "--data", data.Path, "--municipality", "131016");
+        Assert.Equal(1, lacking.ExitCode);
+        Assert.Equal("", lacking.Output);
+        Assert.Equal("市区町村 131016 は住民基本台帳に登録されていません / no municipality 131016 on the register", lacking.Error.Trim());
+
+        // What PUT /api/municipalities/131016 stores; the export used to look the code up in the demo list and refuse it.
+        await Renkei.Registry.Municipalities.MunicipalityStore.PutAsync(Database.Sqlite(RegistryStorage.SqliteFile(data.Path)),
+            LocalGovernmentCode.Parse("131016"), "東京都", "千代田区", "チヨダク");
+        Assert.Empty(await ExportAsync("--data", data.Path, "--municipality", "131016"));
+        Assert.Equal(5, (await ExportAsync("--data", data.Path, "--municipality", "121002")).Count);
+    }
+
     [Theory]
     [InlineData("INT")]
     [InlineData("TERM")]

@@ -133,6 +133,16 @@ public sealed class CliTests
         Assert.True(crl.ExitCode == 0, crl.Error);
         Assert.Contains("-----BEGIN X509 CRL-----", crl.Output);
         Assert.NotEqual(0, (await RenkeiCommand.RunAsync("pki", "crl", "--data", data, "--kind", "other")).ExitCode);
+
+        // The operator's view of the Registry feed, and the re-check after a Registry restore: hanako is alive and unchanged.
+        var feed = await RenkeiCommand.RunAsync("pki", "feed", "--data", data);
+        Assert.True(feed.ExitCode == 0, feed.Error);
+        Assert.StartsWith("following position=", feed.Output);
+        var recheck = await RenkeiCommand.RunAsync("pki", "recheck", "--data", data);
+        Assert.True(recheck.ExitCode == 0, recheck.Error);
+        Assert.Contains("照合したカード / cards checked: ", recheck.Output);
+        Assert.Contains("revoked, holder gone: 0\n", recheck.Output.ReplaceLineEndings("\n"));
+        Assert.Contains("items changed: 0\n", recheck.Output.ReplaceLineEndings("\n"));
     }
 
     [Fact]

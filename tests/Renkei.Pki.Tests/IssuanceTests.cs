@@ -210,6 +210,57 @@ public sealed class IssuanceTests
     }
 
     [Theory, StorageData]
+    public async Task A_renewal_the_registry_cannot_confirm_leaves_the_holders_previous_card_good_and_active(StorageProvider provider)
+    {
+        await using var sandbox = await PkiSandbox.StartAsync(provider);
+        var resident = await sandbox.RegisterResidentAsync();
+        var old = await sandbox.IssueCardAsync(resident);
+        await sandbox.StartPkiAsync(services: PkiSandbox.OnIdentityAnswer((call, answer) =>
+            call == 1 ? Task.FromResult(answer) : throw new HttpRequestException("the Registry went away")));
+        using var keys = PkiSandbox.CardKeys();
+        var response = await sandbox.PkiAdmin.PostAsJsonAsync("api/cards",
+            new IssueCardRequest(resident.IndividualNumber, keys.SigningRequestPem, keys.AuthenticationRequestPem), ServiceDefaults.Json);
+
+        var problem = await ProblemAssert.IsProblemAsync(response, 503, "registry-unavailable");
+        Assert.Contains("the previous card stays valid", problem.GetProperty("detail").GetString());
+        // It used to be superseded, both certificates revoked, as the new card was stored: the resident left with no valid card.
+        Assert.Equal("good", await Ocsp.StatusAsync(sandbox.Anonymous, old.SigningCertificate, Ca(sandbox, CertificateKind.Signing)));
+        Assert.Equal("good", await Ocsp.StatusAsync(sandbox.Anonymous, old.AuthenticationCertificate, Ca(sandbox, CertificateKind.Authentication)));
+        var view = JsonDocument.Parse(await sandbox.PkiAdmin.GetStringAsync($"api/cards/{old.CardId}")).RootElement;
+        Assert.Equal("active", view.GetProperty("status").GetString());
+        await using var c = await TestDatabaseOf(sandbox).OpenAsync();
+        Assert.Equal("withdrawn", await Sql.ScalarAsync<string>(c, "SELECT status FROM cards WHERE card_id <> @c", null, ("c", old.CardId)));
+        Assert.Equal(0L, await Sql.ScalarAsync<long>(c, "SELECT COUNT(*) FROM certificates WHERE revoked_at IS NULL AND card_id <> @c", null, ("c", old.CardId)));
+    }
+
+    [Theory, StorageData]
+    public async Task A_renewal_given_up_after_changes_leaves_the_previous_card_in_use_as_the_change_left_it(StorageProvider provider)
+    {
+        await using var sandbox = await PkiSandbox.StartAsync(provider);
+        var resident = await sandbox.RegisterResidentAsync();
+        var old = await sandbox.IssueCardAsync(resident);
+        long last = 0;
+        // Each try's first answer is followed by an address change: the card is made three times and given up (409).
+        await sandbox.StartPkiAsync(services: PkiSandbox.OnIdentityAnswer(async (call, answer) =>
+        {
+            if (call % 2 == 1) last = await sandbox.RecordAsync(new { kind = "address-change", residentId = resident.ResidentId, address = $"千葉県千葉市美浜区中瀬{call}-1-1" });
+            return answer;
+        }));
+        using var keys = PkiSandbox.CardKeys();
+        var response = await sandbox.PkiAdmin.PostAsJsonAsync("api/cards",
+            new IssueCardRequest(resident.IndividualNumber, keys.SigningRequestPem, keys.AuthenticationRequestPem), ServiceDefaults.Json);
+        await ProblemAssert.IsProblemAsync(response, 409, "holder-items-changed");
+
+        var follower = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Renkei.Pki.Revocation.RegistryEventFollower>(sandbox.Pki.Services);
+        await PkiSandbox.EventuallyAsync(() => Task.FromResult(follower.Position >= last), "the follower read the changes");
+        // The changes revoked the old signing certificate, as any change does; the card and its authentication certificate stay in use.
+        Assert.Equal("revoked", await Ocsp.StatusAsync(sandbox.Anonymous, old.SigningCertificate, Ca(sandbox, CertificateKind.Signing)));
+        Assert.Equal("good", await Ocsp.StatusAsync(sandbox.Anonymous, old.AuthenticationCertificate, Ca(sandbox, CertificateKind.Authentication)));
+        var view = JsonDocument.Parse(await sandbox.PkiAdmin.GetStringAsync($"api/cards/{old.CardId}")).RootElement;
+        Assert.Equal("active", view.GetProperty("status").GetString());
+    }
+
+    [Theory, StorageData]
     public async Task Concurrent_issuances_for_one_resident_leave_exactly_one_active_card(StorageProvider provider)
     {
         await using var sandbox = await PkiSandbox.StartAsync(provider);

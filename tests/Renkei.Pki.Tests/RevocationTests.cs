@@ -145,9 +145,9 @@ public sealed class RevocationTests
         await using (var c = await sandbox.Pki.Services.GetRequiredService<Database>().OpenAsync())
             await c.ExecuteAsync("INSERT INTO registry_feed (id, position, updated_at) VALUES (1, 999999, '2026-01-01T00:00:00.0000000Z')");
         await sandbox.StartPkiAsync();
-        await PkiSandbox.EventuallyAsync(() => Task.FromResult(sandbox.Logs.Lines.Any(l => l.Contains("past the Registry's latest event"))),
+        await PkiSandbox.EventuallyAsync(() => Task.FromResult(sandbox.Logs.Lines.Any(l => l.Contains("before position 999999 that the PKI has read"))),
             "the follower says its position is past the Registry's end");
-        Assert.Contains(sandbox.Logs.Lines, l => l.Contains("set registry_feed.position to"));
+        Assert.Contains(sandbox.Logs.Lines, l => l.Contains("renkei pki recheck"));
     }
 
     [Theory, StorageData]

@@ -93,10 +93,9 @@ public static class RegistryCommands
         {
             var text = r.GetValueOrDefault<string?>();
             if (text is null) return;
-            if (!LocalGovernmentCode.TryParse(text, out var code, out var problem))
+            // Only the form here: whether the register holds it is asked of the register (below), not of the demo list.
+            if (!LocalGovernmentCode.TryParse(text, out _, out var problem))
                 r.AddError($"--municipality が不正です / invalid --municipality: {problem!.Message}");
-            else if (DemoMunicipalities.Find(code) is null)
-                r.AddError($"市区町村 {code.Digits} は登録されていません / no municipality {code.Digits} on the register");
         });
         var storage = new RegistryStorage();
         var command = new Command("export", "住民をCSV（UTF-8、RFC 4180）で標準出力に書き出す / write the residents as CSV (UTF-8, RFC 4180) to standard output")
@@ -115,6 +114,13 @@ public static class RegistryCommands
             }
             var database = storage.Open(parse, folder);
             var code = parse.GetValue(municipality) is { } text ? LocalGovernmentCode.Parse(text).Digits : null;
+            // A municipality added with PUT /api/municipalities/{code} is on the register as much as a demo one; a well-formed code
+            // the register lacks is one line, not the whole help.
+            if (code is not null && !await OnRegisterAsync(database, code))
+            {
+                Console.Error.WriteLine($"市区町村 {code} は住民基本台帳に登録されていません / no municipality {code} on the register");
+                return 1;
+            }
             // Ctrl+C and SIGTERM stop it after a whole row (Interruption.cs): the runtime's own ending cut the last row short.
             using var interrupt = new Interruption(ct);
             var output = new StreamWriter(StandardOutput.Open(), new UTF8Encoding(false), 1 << 16);
@@ -139,6 +145,12 @@ public static class RegistryCommands
             }
         }));
         return command;
+    }
+
+    private static async Task<bool> OnRegisterAsync(Database database, string code)
+    {
+        await using var c = await database.OpenAsync(CancellationToken.None);
+        return await c.ScalarAsync<long>("SELECT COUNT(*) FROM municipalities WHERE code = @m", null, ("m", code)) > 0;
     }
 
     private static async Task<long> CountResidentsAsync(Database database)

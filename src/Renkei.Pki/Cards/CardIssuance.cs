@@ -55,6 +55,8 @@ public sealed class CardIssuance(
             if (!DateOnly.TryParseExact(identity.DateOfBirth, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var dob))
                 return (null, new CardRefusal(502, "registry-unreadable", "住基の回答を読めません / The Registry's answer could not be read"));
 
+            // Stored pending: the holder's current card stays good until this one is confirmed (ActivateAsync), so an
+            // issuance undone below never leaves the holder without a valid card.
             var (card, stored) = await StoreAsync(identity, dob, signing!, authentication!, ct);
             if (card is null) return (null, stored);
 
@@ -68,8 +70,8 @@ public sealed class CardIssuance(
                 // Unconfirmed is not good: withdrawn, so that OCSP never says good for items that may have changed meanwhile.
                 await WithdrawAsync(identity.ResidentId, card.CardId, RevocationReason.Superseded, RevocationReason.Superseded, "withdrawn", CancellationToken.None);
                 return (null, new CardRefusal(unanswered!.Status >= 500 ? 503 : unanswered.Status, Renkei.Hosting.Problems.SlugOf(unanswered.Type), unanswered.Title,
-                    "交付を住基で確かめられなかったため、発行した証明書を失効しました。もう一度交付してください / " +
-                    "The Registry could not confirm the issuance, so its certificates were revoked; issue the card again."));
+                    "交付を住基で確かめられなかったため、発行した証明書を失効しました。以前のカードはそのまま有効です。もう一度交付してください / " +
+                    "The Registry could not confirm the issuance, so its certificates were revoked and the previous card stays valid: issue the card again."));
             }
             if (again.Status != "resident")
             {
@@ -83,9 +85,23 @@ public sealed class CardIssuance(
                 await WithdrawAsync(identity.ResidentId, card.CardId, RevocationReason.ItemsChanged, RevocationReason.Superseded, "withdrawn", CancellationToken.None);
                 if (attempt < MaxAttempts) continue;
                 return (null, new CardRefusal(409, "holder-items-changed", "発行中に基本4情報が変わりました / The holder's items changed while the card was issued",
-                    "発行した証明書は失効しました。もう一度交付してください / Its certificates were revoked; issue the card again."));
+                    "発行した証明書は失効しました。以前のカードは、住基の変更で失効していなければ有効です。もう一度交付してください / " +
+                    "Its certificates were revoked and the previous card stays valid unless the change revoked it: issue the card again."));
             }
-            return (card, null);
+            switch (await ActivateAsync(identity.ResidentId, card.CardId))
+            {
+                case Activation.Done:
+                    return (card, null);
+                case Activation.RevokedMeanwhile:
+                    // A Registry event recorded after the second answer revoked the pending card: made again from what the Registry says now.
+                    if (attempt < MaxAttempts) continue;
+                    return (null, new CardRefusal(409, "holder-items-changed", "発行中に基本4情報が変わりました / The holder's items changed while the card was issued",
+                        "発行した証明書は失効しました。以前のカードは、住基の変更で失効していなければ有効です。もう一度交付してください / " +
+                        "Its certificates were revoked and the previous card stays valid unless the change revoked it: issue the card again."));
+                default:
+                    return (null, new CardRefusal(409, "concurrent-issuance", "同じ方のカードを同時に発行しようとしました / Another card for this resident was being issued at the same moment",
+                        "このカードは発行しませんでした。もう一度お試しください / This card was not issued; try again."));
+            }
         }
     }
 
@@ -96,7 +112,7 @@ public sealed class CardIssuance(
         a.ResidentId == b.ResidentId && a.FamilyName == b.FamilyName && a.GivenName == b.GivenName && a.Address == b.Address
         && a.DateOfBirth == b.DateOfBirth && a.Sex == b.Sex;
 
-    /// <summary>Makes both certificates from the Registry's answer and stores the card, superseding the resident's current one.</summary>
+    /// <summary>Makes both certificates from the Registry's answer and stores the card as pending (the resident's current card stays active).</summary>
     private async Task<(CardIssued? Card, CardRefusal? Refusal)> StoreAsync(
         RegistryIdentity identity, DateOnly dob, CertificateRequest signing, CertificateRequest authentication, CancellationToken ct)
     {
@@ -112,35 +128,64 @@ public sealed class CardIssuance(
             Convert.ToHexString(RandomNumberGenerator.GetBytes(16)), notBefore, notAfter, CertificationAuthorities.RandomSerial(),
             urls.Crl(CertificateKind.Authentication), urls.Ocsp);
 
-        List<string> superseded;
-        try
+        await using (var c = await database.OpenAsync(ct))
         {
-            await using var c = await database.OpenAsync(ct);
-            // Issuances for one resident run one after another, so each sees (and supersedes) the card
-            // before it: two at the same moment cannot both stay active. The unique index on active
-            // cards (migration 0002) holds even if a writer forgot the lock.
             await using var tx = await database.BeginSerializedAsync(c, CardStore.LockKey(identity.ResidentId), ct);
-            await CardStore.SupersedeAsync(c, tx, identity.ResidentId, now.UtcDateTime);
-            superseded = await CertificateStore.RevokeOfResidentAsync(c, tx, identity.ResidentId,
-                [CertificateKind.Signing, CertificateKind.Authentication], RevocationReason.Superseded, now.UtcDateTime);
-            // The Registry position the items are from: a later event revokes what they assert (RegistryEventFollower).
-            await CardStore.InsertAsync(c, tx, new CardRecord(cardId, identity.ResidentId, identity.MunicipalityCode, now.UtcDateTime, cardExpires, "active",
+            // The Registry position the items are from: a later event revokes what they assert (RegistryEventFollower), also
+            // while the card is pending, since its certificates exist from now on.
+            await CardStore.InsertAsync(c, tx, new CardRecord(cardId, identity.ResidentId, identity.MunicipalityCode, now.UtcDateTime, cardExpires, "pending",
                 identity.LastPosition));
             foreach (var (kind, cert) in new[] { (CertificateKind.Signing, signingCert), (CertificateKind.Authentication, authenticationCert) })
                 await CertificateStore.InsertAsync(c, tx, new CertificateRecord(cert.SerialNumber, kind, cardId, identity.ResidentId,
                     now.UtcDateTime, cert.NotBefore.ToUniversalTime(), cert.NotAfter.ToUniversalTime(), cert.RawData, null, null, identity.LastPosition));
             await tx.CommitAsync(ct);
         }
-        catch (Exception e) when (Database.IsUniqueViolation(e))
-        {
-            return (null, new CardRefusal(409, "concurrent-issuance", "同じ方のカードを同時に発行しようとしました / Another card for this resident was being issued at the same moment",
-                "何も発行していません。もう一度お試しください / Nothing was issued; try again."));
-        }
-        revocation.Published(superseded);
         return (new CardIssued(cardId, identity.ResidentId, identity.MunicipalityCode, cardExpires.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
             new HolderView(holder.Name, holder.Address, identity.DateOfBirth, identity.Sex),
             signingCert.ExportCertificatePem() + "\n", authenticationCert.ExportCertificatePem() + "\n",
             authorities.ChainPem(CertificateKind.Signing), authorities.ChainPem(CertificateKind.Authentication), recoveryKey.PublicPem), null);
+    }
+
+    /// <summary>
+    /// Puts a confirmed card in use: supersedes the resident's current card and revokes its certificates, in one transaction with
+    /// the activation. Issuances for one resident run one after another under the lock, so each supersedes the card before it;
+    /// the unique index on active cards (migration 0002) holds even if a writer forgot the lock. A card that a Registry event
+    /// revoked while it was pending is not activated: the change came after the confirmation, and the card is withdrawn.
+    /// </summary>
+    private enum Activation { Done, RevokedMeanwhile, Concurrent }
+
+    private async Task<Activation> ActivateAsync(string residentId, string cardId)
+    {
+        List<string> superseded;
+        try
+        {
+            await using var c = await database.OpenAsync();
+            await using var tx = await database.BeginSerializedAsync(c, CardStore.LockKey(residentId));
+            var now = clock.GetUtcNow().UtcDateTime;
+            if (await c.ScalarAsync<long>("SELECT COUNT(*) FROM certificates WHERE card_id = @c AND revoked_at IS NOT NULL", tx, ("c", cardId)) > 0)
+            {
+                await tx.RollbackAsync();
+                await WithdrawAsync(residentId, cardId, RevocationReason.ItemsChanged, RevocationReason.Superseded, "withdrawn", CancellationToken.None);
+                return Activation.RevokedMeanwhile;
+            }
+            // The active card's certificates only: another issuance's pending card is not this one's to supersede.
+            var current = await c.QueryAsync("SELECT card_id FROM cards WHERE resident_id = @r AND status = 'active'", r => r.GetString(0), tx, ("r", residentId));
+            await CardStore.SupersedeAsync(c, tx, residentId, now);
+            superseded = [];
+            foreach (var old in current)
+                superseded.AddRange(await CertificateStore.RevokeOfResidentAsync(c, tx, residentId,
+                    [CertificateKind.Signing, CertificateKind.Authentication], RevocationReason.Superseded, now, old));
+            await c.ExecuteAsync("UPDATE cards SET status = 'active', status_changed_at = @t WHERE card_id = @i AND status = 'pending'", tx,
+                ("t", CertificateStore.Text(now)), ("i", cardId));
+            await tx.CommitAsync();
+        }
+        catch (Exception e) when (Database.IsUniqueViolation(e))
+        {
+            await WithdrawAsync(residentId, cardId, RevocationReason.Superseded, RevocationReason.Superseded, "withdrawn", CancellationToken.None);
+            return Activation.Concurrent;
+        }
+        revocation.Published(superseded);
+        return Activation.Done;
     }
 
     /// <summary>Undoes an issuance: revokes the card's two certificates and takes the card out of use.</summary>
@@ -154,7 +199,7 @@ public sealed class CardIssuance(
             var now = clock.GetUtcNow().UtcDateTime;
             withdrawn = await CertificateStore.RevokeOfResidentAsync(c, tx, residentId, [CertificateKind.Signing], signingReason, now, cardId);
             withdrawn.AddRange(await CertificateStore.RevokeOfResidentAsync(c, tx, residentId, [CertificateKind.Authentication], authenticationReason, now, cardId));
-            await c.ExecuteAsync("UPDATE cards SET status = @s, status_changed_at = @t WHERE card_id = @i AND status = 'active'", tx,
+            await c.ExecuteAsync("UPDATE cards SET status = @s, status_changed_at = @t WHERE card_id = @i AND status IN ('pending', 'active')", tx,
                 ("s", cardStatus), ("t", CertificateStore.Text(now)), ("i", cardId));
             await tx.CommitAsync(ct);
         }

@@ -11,7 +11,7 @@ public sealed record CardRecord(string CardId, string ResidentId, string Municip
     long? RegistryPosition = null);
 
 /// <summary>
-/// Issued cards: active, lost (reported), superseded (a new card replaced it), holder-gone (the holder died or moved abroad),
+/// Issued cards: pending (stored, its issuance not yet confirmed by the Registry; the holder's previous card stays active), active, lost (reported), superseded (a new card replaced it), holder-gone (the holder died or moved abroad),
 /// withdrawn (its issuance was undone: the Registry changed or could not confirm while it was made).
 /// </summary>
 public static class CardStore

@@ -19,7 +19,7 @@ public sealed record CertificateView(string Serial, CertificateKind Kind, [prope
     [property: DataType(DataType.DateTime)] string? RevokedAt, RevocationReason? Reason);
 
 public sealed record CardView(string CardId, string ResidentId, string MunicipalityCode, [property: DataType(DataType.DateTime)] string IssuedAt,
-    [property: DataType(DataType.Date)] string ExpiresOn, [property: AllowedValues("active", "lost", "superseded", "holder-gone")] string Status,
+    [property: DataType(DataType.Date)] string ExpiresOn, [property: AllowedValues("pending", "active", "lost", "superseded", "holder-gone", "withdrawn")] string Status,
     List<CertificateView> Certificates);
 
 /// <summary>
@@ -123,6 +123,7 @@ public static class CardsApi
     /// <summary>A card's status (other than active) as the counter says it.</summary>
     private static string StatusInJapanese(string status) => status switch
     {
+        "pending" => "交付手続き中",
         "lost" => "紛失",
         "superseded" => "新しいカードの交付により失効",
         "holder-gone" => "所持者の死亡・国外転出等により失効",

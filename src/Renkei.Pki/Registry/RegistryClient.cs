@@ -20,6 +20,9 @@ public sealed record RegistryEvent(long Position, string EventId, string Kind, s
 
 public sealed record RegistryEventPage(List<RegistryEvent> Events, long Next);
 
+/// <summary>The Registry's last event (position 0 and no id for an empty log).</summary>
+public sealed record RegistryFeedEnd(long Position, string? EventId);
+
 /// <summary>A refusal from the Registry, passed on with its status and problem type.</summary>
 public sealed record RegistryRefusal(int Status, string Type, string Title);
 
@@ -58,15 +61,35 @@ public sealed class RegistryClient(HttpClient http)
         }
     }
 
-    public async Task<RegistryEventPage> EventsAsync(long after, int waitSeconds, CancellationToken ct)
+    /// <summary>
+    /// The events after <paramref name="after"/>; with <paramref name="afterEventId"/>, only if the Registry's event at <paramref name="after"/>
+    /// is still that one. <see cref="FeedRewoundException"/> when it is not, or when the log ends before <paramref name="after"/>.
+    /// </summary>
+    public async Task<RegistryEventPage> EventsAsync(long after, string? afterEventId, int waitSeconds, CancellationToken ct)
     {
-        using var response = await http.GetAsync($"api/events?after={after}&limit=200&wait={waitSeconds}", ct);
+        var query = $"api/events?after={after}&limit=200&wait={waitSeconds}" + (afterEventId is null ? "" : $"&afterEventId={Uri.EscapeDataString(afterEventId)}");
+        using var response = await http.GetAsync(query, ct);
         if (response.StatusCode == HttpStatusCode.Conflict
             && await response.Content.ReadFromJsonAsync<Dictionary<string, JsonElement>>(ServiceDefaults.Json, ct) is { } problem
             && problem.TryGetValue("latest", out var latest) && latest.TryGetInt64(out var end))
-            throw new FeedAheadException(after, end);
+            throw new FeedRewoundException(after, afterEventId, end,
+                beyondEnd: !(problem.TryGetValue("type", out var type) && type.GetString()?.EndsWith(":position-reused", StringComparison.Ordinal) == true));
         response.EnsureSuccessStatusCode();
         return (await response.Content.ReadFromJsonAsync<RegistryEventPage>(ServiceDefaults.Json, ct))!;
+    }
+
+    /// <summary>The event at <paramref name="position"/>, or null when the log has none there.</summary>
+    public async Task<RegistryEvent?> EventAtAsync(long position, CancellationToken ct)
+    {
+        var page = await EventsAsync(position - 1, null, 0, ct);
+        return page.Events.FirstOrDefault() is { } e && e.Position == position ? e : null;
+    }
+
+    public async Task<RegistryFeedEnd> FeedEndAsync(CancellationToken ct)
+    {
+        using var response = await http.GetAsync("api/events/latest", ct);
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<RegistryFeedEnd>(ServiceDefaults.Json, ct))!;
     }
 
     private static async Task<(RegistryIdentity?, RegistryRefusal?)> ReadAsync(HttpResponseMessage response, CancellationToken ct)
@@ -85,10 +108,22 @@ public sealed class RegistryClient(HttpClient http)
 }
 
 /// <summary>
-/// The PKI has read further than the Registry's event log reaches: the Registry was restored from a backup. Revocations
-/// stop until an operator has checked what the lost events were and set the PKI's position back.
+/// The Registry's event feed is not the one the PKI read: its log ends before the PKI's position, or another event now stands at
+/// that position. Either way the Registry was restored from a backup and gives its positions to other events, so the PKI applies
+/// none until an operator has had every live card re-checked against the Registry's current records (CardRecheck).
 /// </summary>
-public sealed class FeedAheadException(long position, long latest) : InvalidOperationException(
-    $"PKIの読取位置 {position} が住基のイベントログの末尾 {latest} を越えています（住基がバックアップから復元されたなど）。失われたイベントを確かめ、" +
-    $"registry_feed の position を {latest} 以下にしてください / The PKI has read to position {position}, past the Registry's latest event {latest} " +
-    $"(the Registry restored from a backup?): check which events were lost, then set registry_feed.position to {latest} or less.");
+public sealed class FeedRewoundException(long position, string? eventId, long latest, bool beyondEnd) : InvalidOperationException(
+    (beyondEnd
+        ? $"住基のイベントログは位置 {latest} で終わり、PKIが読んだ位置 {position} に届きません"
+        : $"住基の位置 {position} のイベントはPKIが読んだもの（{eventId}）ではありません") +
+    "（住基がバックアップから復元された）。イベントの反映を止めました。住基が正しいことを確かめてから、有効なカードを住基の現在の記録と照合してください" +
+    "（renkei pki recheck または POST /api/registry-feed/recheck） / " +
+    (beyondEnd
+        ? $"the Registry's event log ends at position {latest}, before position {position} that the PKI has read"
+        : $"the Registry's event at position {position} is not the one the PKI read ({eventId})") +
+    " (the Registry was restored from a backup). No more events are applied: once the Registry is the right one, re-check every live card " +
+    "against its current records (renkei pki recheck, or POST /api/registry-feed/recheck).")
+{
+    public long Position { get; } = position;
+    public long Latest { get; } = latest;
+}

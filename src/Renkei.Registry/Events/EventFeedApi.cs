@@ -23,6 +23,9 @@ public sealed record PublishedEvent(long Position, string EventId, ResidentEvent
 
 public sealed record EventPage(IReadOnlyList<PublishedEvent> Events, long Next);
 
+/// <summary>The last event of the log (position 0 and no id when the log is empty): where a subscriber that re-checked what it holds goes on from.</summary>
+public sealed record FeedEnd(long Position, string? EventId);
+
 /// <summary>
 /// The outbox that later services subscribe to: a long-poll page read and a server-sent event
 /// stream, both resumable from a position (the event's <c>id</c> in the stream).
@@ -32,7 +35,11 @@ public static class EventFeedApi
     public static void MapEventFeed(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/events").WithTags("Events").RequirePermission("events");
-        group.MapGet("/", ReadPage).WithSummary("Events after a position; waits up to `wait` seconds for the first one.");
+        group.MapGet("/", ReadPage).WithSummary("Events after a position; waits up to `wait` seconds for the first one.")
+            .WithDescription("afterEventId を付けると、位置 after のイベントがそのIDでない場合（住基がバックアップから復元され、位置が別のイベントに再び使われた）" +
+                "409 position-reused を返します / with `afterEventId`, a log whose event at `after` is not that one (the Registry was restored from a backup " +
+                "and gave the position to another event) is answered 409 `position-reused` instead of events a subscriber would take as the ones after its own.");
+        group.MapGet("/latest", Latest).WithSummary("The position and id of the last event (0 and none for an empty log).");
         group.MapGet("/stream", Stream).WithSummary("Server-sent events from a position (or the Last-Event-ID header).")
             .WithDescription("イベントごとに event: resident-event、id: 位置、data: PublishedEvent のJSON / each event is `event: resident-event`, `id:` its " +
                 "position and `data:` the PublishedEvent as JSON; the stream stays open and sends new events as they are recorded.");
@@ -40,6 +47,7 @@ public static class EventFeedApi
 
     private static async Task<Results<Ok<EventPage>, ProblemHttpResult>> ReadPage(
         Database database, EventSignal signal, long after = 0, [Range(1, 1000)] int limit = 100, [Range(0, 60)] int wait = 0,
+        [Description("位置 after のイベントのID（購読者が最後に受け取ったもの）/ the id of the event at `after`, as the subscriber received it")] string? afterEventId = null,
         CancellationToken ct = default)
     {
         if (after < 0 || limit is < 1 or > 1000 || wait is < 0 or > 60)
@@ -49,7 +57,11 @@ public static class EventFeedApi
         var first = true;
         while (true)
         {
-            var events = await ReadAsync(database, after, limit, ct);
+            // Checked on every read of a long poll: a restore during the wait must not hand out the positions it gives again.
+            var (events, same) = afterEventId is { Length: > 0 } && after > 0
+                ? await ReadCheckedAsync(database, after, afterEventId, limit, ct)
+                : (await ReadAsync(database, after, limit, ct), true);
+            if (!same) return await BeyondEndAsync(database, after, ct) ?? await ReusedAsync(database, after, afterEventId!, ct);
             if (events.Count == 0 && first && await BeyondEndAsync(database, after, ct) is { } beyond) return beyond;
             first = false;
             if (events.Count > 0 || DateTime.UtcNow >= deadline)
@@ -96,6 +108,27 @@ public static class EventFeedApi
             new Dictionary<string, object?> { ["latest"] = latest });
     }
 
+    private static async Task<ProblemHttpResult> ReusedAsync(Database database, long after, string afterEventId, CancellationToken ct)
+    {
+        var latest = await EndAsync(database, ct);
+        return Problems.Result(409, "position-reused", "位置が別のイベントに使われています / The position now holds another event",
+            $"位置 {after} のイベントは {afterEventId} ではありません。住基がバックアップから復元され、位置が別のイベントに再び使われています。" +
+            $"最新の位置は {latest.Position} です。受け取った内容を住基の現在の記録と照らし合わせてから、最新の位置から読んでください / " +
+            $"The event at position {after} is not {afterEventId}: the Registry was restored from a backup and gives its positions to other events. " +
+            $"The latest position is {latest.Position}. Check what was received against the Registry's current records, then read on from the latest position.",
+            new Dictionary<string, object?> { ["latest"] = latest.Position });
+    }
+
+    private static async Task<Ok<FeedEnd>> Latest(Database database, CancellationToken ct) => TypedResults.Ok(await EndAsync(database, ct));
+
+    private static async Task<FeedEnd> EndAsync(Database database, CancellationToken ct)
+    {
+        await using var c = await database.OpenAsync(ct);
+        var end = await c.QueryAsync("SELECT position, event_id FROM resident_events ORDER BY position DESC LIMIT 1",
+            r => new FeedEnd(r.GetInt64(0), r.GetString(1)), null);
+        return end.FirstOrDefault() ?? new FeedEnd(0, null);
+    }
+
     private static async IAsyncEnumerable<SseItem<PublishedEvent>> Items(Database database, EventSignal signal, long after, [EnumeratorCancellation] CancellationToken ct)
     {
         while (!ct.IsCancellationRequested)
@@ -110,12 +143,27 @@ public static class EventFeedApi
         }
     }
 
-    public static async Task<List<PublishedEvent>> ReadAsync(Database database, long after, int limit, CancellationToken ct = default)
+    public static Task<List<PublishedEvent>> ReadAsync(Database database, long after, int limit, CancellationToken ct = default) =>
+        QueryAsync(database, ">", after, limit, ct);
+
+    /// <summary>
+    /// The events after <paramref name="after"/> and, in the same statement (so the same state of the log), the event at it, which must be
+    /// <paramref name="afterEventId"/>; no events and false when it is not.
+    /// </summary>
+    private static async Task<(List<PublishedEvent> Events, bool Same)> ReadCheckedAsync(Database database, long after, string afterEventId, int limit, CancellationToken ct)
+    {
+        var events = await QueryAsync(database, ">=", after, limit + 1, ct);
+        if (events.Count == 0 || events[0].Position != after || events[0].EventId != afterEventId) return ([], false);
+        events.RemoveAt(0);
+        return (events, true);
+    }
+
+    private static async Task<List<PublishedEvent>> QueryAsync(Database database, string from, long after, int limit, CancellationToken ct)
     {
         await using var c = await database.OpenAsync(ct);
         return await c.QueryAsync(
             "SELECT position, event_id, kind, resident_id, municipality_code, occurred_on, recorded_at, changed_items, " +
-            "CASE WHEN kind = 'MoveOut' THEN data END FROM resident_events WHERE position > @a ORDER BY position LIMIT @l",
+            $"CASE WHEN kind = 'MoveOut' THEN data END FROM resident_events WHERE position {from} @a ORDER BY position LIMIT @l",
             r => new PublishedEvent(r.GetInt64(0), r.GetString(1), Enum.Parse<ResidentEventKind>(r.GetString(2)), r.GetString(3), r.GetString(4),
                 r.GetString(5), RegisterText.ParseUtc(r.GetString(6)), r.GetString(7).Split(',', StringSplitOptions.RemoveEmptyEntries),
                 r.IsDBNull(8) ? null : DestinationKindOf(r.GetString(8))),

@@ -186,6 +186,36 @@ public class EventFeedTests
     }
 
     [Theory, StorageData]
+    public async Task A_read_naming_the_event_at_its_position_is_refused_when_another_event_stands_there(StorageProvider provider)
+    {
+        await using var registry = await RegistryHost.StartAsync(provider);
+        var feed = registry.Client("events-token");
+        Assert.Equal(new FeedEnd(0, null), await feed.GetFromJsonAsync<FeedEnd>("api/events/latest", ServiceDefaults.Json));
+        var a = await registry.RegisterBirthAsync();
+        await registry.RegisterBirthAsync(person: RegistryHost.Person("伊藤", "結衣", "イトウ", "ユイ", "2026-01-20", "female"));
+        var all = (await feed.GetFromJsonAsync<EventPage>("api/events", ServiceDefaults.Json))!.Events;
+        var end = (await feed.GetFromJsonAsync<FeedEnd>("api/events/latest", ServiceDefaults.Json))!;
+        Assert.Equal(new FeedEnd(all[^1].Position, all[^1].EventId), end);
+
+        // The event the subscriber read is still there: the events after it, as without the id.
+        var first = all[0];
+        var page = (await feed.GetFromJsonAsync<EventPage>($"api/events?after={first.Position}&afterEventId={first.EventId}", ServiceDefaults.Json))!;
+        Assert.Equal(all.Skip(1).Select(e => e.EventId), page.Events.Select(e => e.EventId));
+        Assert.Empty((await feed.GetFromJsonAsync<EventPage>($"api/events?after={end.Position}&afterEventId={end.EventId}", ServiceDefaults.Json))!.Events);
+
+        // Another event at that position (a Registry restored from a backup): refused at once, even while asking to wait, with the end.
+        var started = DateTime.UtcNow;
+        var reused = await ProblemAssert.IsProblemAsync(
+            await feed.GetAsync($"api/events?after={first.Position}&afterEventId=e-not-this-one&wait=30"), 409, "position-reused");
+        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(20));
+        Assert.Equal(end.Position, reused.GetProperty("latest").GetInt64());
+        Assert.Contains("e-not-this-one", reused.GetProperty("detail").GetString());
+        // Past the end, it is the end that is said.
+        await ProblemAssert.IsProblemAsync(await feed.GetAsync($"api/events?after={end.Position + 5}&afterEventId={end.EventId}"), 409, "position-beyond-end");
+        Assert.NotNull(a);
+    }
+
+    [Theory, StorageData]
     public async Task The_stream_refuses_a_resume_point_it_cannot_read_instead_of_replaying_everything(StorageProvider provider)
     {
         await using var registry = await RegistryHost.StartAsync(provider);

@@ -1,0 +1,120 @@
+using System.Globalization;
+using System.Security.Cryptography.X509Certificates;
+using Renkei.Hosting.Storage;
+using Renkei.Pki.Authorities;
+using Renkei.Pki.Cards;
+using Renkei.Pki.Certificates;
+using Renkei.Pki.Registry;
+
+namespace Renkei.Pki.Revocation;
+
+/// <summary>
+/// What a re-check did: how many live cards it checked, the cards it took out of use (holder dead, abroad or not on the register),
+/// those whose signing certificate it revoked (name, address, date of birth or sex changed since issuance), and the feed position
+/// and event the follower goes on from.
+/// </summary>
+public sealed record RecheckResult(int Checked, List<string> HolderGone, List<string> ItemsChanged, long Position, string? EventId);
+
+/// <summary>
+/// The recovery from a Registry restored from a backup (FeedRewoundException): the events between the backup and the restore are
+/// gone, and the positions they had are given to other events, so no kept position can be trusted. Every live card's holder is
+/// checked against the Registry's current records instead, and the follower goes on from the end of the Registry's log as it was
+/// before the first card was checked (what comes after it is read again; a revocation twice is one).
+/// </summary>
+public sealed class CardRecheck(IServiceProvider services, Database database, RevocationService revocation, TimeProvider clock, ILogger<CardRecheck> logger)
+{
+    public async Task<(RecheckResult? Result, CardRefusal? Refusal)> RunAsync(CancellationToken ct)
+    {
+        var follower = services.GetService<RegistryEventFollower>();
+        await using var hold = follower is null ? null : await follower.HoldAsync(ct);
+        var registry = services.GetRequiredService<RegistryClient>();
+        RegistryFeedEnd end;
+        try { end = await registry.FeedEndAsync(ct); }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or InvalidOperationException or System.Text.Json.JsonException)
+        {
+            return (null, Unanswered(0, 0));
+        }
+
+        List<(string CardId, string ResidentId)> cards;
+        await using (var c = await database.OpenAsync(ct))
+            cards = await c.QueryAsync("SELECT card_id, resident_id FROM cards WHERE status = 'active' ORDER BY card_id", r => (r.GetString(0), r.GetString(1)), null);
+        var holderGone = new List<string>();
+        var itemsChanged = new List<string>();
+        var done = 0;
+        foreach (var (cardId, residentId) in cards)
+        {
+            // Not stopped by the caller going away: what is checked is committed card by card, and the position moves only at the end.
+            var (identity, refusal) = await registry.ResidentAsync(residentId, CancellationToken.None);
+            if (identity is null && refusal!.Status != 404) return (null, Unanswered(done, cards.Count));
+            var gone = identity is null || identity.Status is "deceased" or "abroad";
+            var verdict = await ApplyAsync(cardId, residentId, gone ? null : identity!, end.Position);
+            if (verdict == Verdict.HolderGone) holderGone.Add(cardId);
+            else if (verdict == Verdict.ItemsChanged) itemsChanged.Add(cardId);
+            done++;
+        }
+        await using (var c = await database.OpenAsync(CancellationToken.None))
+        {
+            await using var tx = await c.BeginTransactionAsync();
+            await RegistryEventFollower.KeepAsync(c, tx, end.Position, end.EventId, clock.GetUtcNow().UtcDateTime);
+            await tx.CommitAsync();
+        }
+        logger.LogWarning("カードの照合が終わりました：{Checked} 枚を照合し、{Gone} 枚を所持者不在で失効、{Changed} 枚の署名用証明書を失効しました。位置 {Position} から反映を続けます / " +
+            "Card re-check done: {Checked} cards checked, {Gone} revoked as their holder is gone, {Changed} signing certificates revoked as the items changed; " +
+            "following the Registry's events on from position {Position}", cards.Count, holderGone.Count, itemsChanged.Count, end.Position,
+            cards.Count, holderGone.Count, itemsChanged.Count, end.Position);
+        return (new RecheckResult(cards.Count, holderGone, itemsChanged, end.Position, end.EventId), null);
+    }
+
+    private enum Verdict { Kept, HolderGone, ItemsChanged }
+
+    /// <summary>
+    /// Revokes what the Registry's record (null: the holder is gone) makes untrue of one card; the certificates left good are marked as
+    /// read at the record's last position, a position of the Registry's log as it now is, so that later events judge them rightly.
+    /// </summary>
+    private async Task<Verdict> ApplyAsync(string cardId, string residentId, RegistryIdentity? identity, long end)
+    {
+        List<string> revoked = [];
+        var verdict = Verdict.Kept;
+        await using (var c = await database.OpenAsync())
+        {
+            await using var tx = await database.BeginSerializedAsync(c, CardStore.LockKey(residentId));
+            var now = clock.GetUtcNow().UtcDateTime;
+            if (identity is null)
+            {
+                revoked = await CertificateStore.RevokeOfResidentAsync(c, tx, residentId, [CertificateKind.Signing, CertificateKind.Authentication],
+                    RevocationReason.HolderGone, now, cardId);
+                if (await c.ExecuteAsync("UPDATE cards SET status = 'holder-gone', status_changed_at = @t WHERE card_id = @i AND status = 'active'", tx,
+                    ("t", CertificateStore.Text(now)), ("i", cardId)) > 0)
+                    verdict = Verdict.HolderGone;
+            }
+            else
+            {
+                var signing = (await c.QueryAsync("SELECT der FROM certificates WHERE card_id = @c AND kind = 'Signing' AND revoked_at IS NULL",
+                    r => (byte[])r.GetValue(0), tx, ("c", cardId))).FirstOrDefault();
+                if (signing is not null && !SameItems(X509CertificateLoader.LoadCertificate(signing), identity))
+                {
+                    revoked = await CertificateStore.RevokeOfResidentAsync(c, tx, residentId, [CertificateKind.Signing], RevocationReason.ItemsChanged, now, cardId);
+                    if (revoked.Count > 0) verdict = Verdict.ItemsChanged;
+                }
+                var position = identity.LastPosition ?? end;
+                await c.ExecuteAsync("UPDATE cards SET registry_position = @p WHERE card_id = @i AND status = 'active'", tx, ("p", position), ("i", cardId));
+                await c.ExecuteAsync("UPDATE certificates SET registry_position = @p WHERE card_id = @i AND revoked_at IS NULL", tx, ("p", position), ("i", cardId));
+            }
+            await tx.CommitAsync();
+        }
+        revocation.Published(revoked);
+        return verdict;
+    }
+
+    /// <summary>Whether a signing certificate asserts the record's items, as issuance writes them (substitute characters included).</summary>
+    private static bool SameItems(X509Certificate2 certificate, RegistryIdentity identity) =>
+        CertificateProfile.ReadItems(certificate) is { } items
+        && items.Name == SubstituteCharacters.Substitute($"{identity.FamilyName} {identity.GivenName}").Text
+        && items.Address == SubstituteCharacters.Substitute(identity.Address).Text
+        && items.DateOfBirth.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) == identity.DateOfBirth
+        && items.Sex == identity.Sex;
+
+    private static CardRefusal Unanswered(int done, int total) => new(503, "registry-unavailable", "住基に照会できません / The Registry did not answer",
+        $"{total} 枚中 {done} 枚を照合したところで止まりました。照合済みの失効はそのままです。読取位置は動かしていないため、住基が応答するようになってから照合をやり直してください / " +
+        $"The re-check stopped after {done} of {total} cards: what it revoked stays revoked, and the feed position was not moved. Run the re-check again when the Registry answers.");
+}

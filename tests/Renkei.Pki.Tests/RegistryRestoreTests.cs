@@ -1,0 +1,216 @@
+using System.Net;
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+using Renkei.Hosting.Storage;
+using Renkei.Pki.Authorities;
+using Renkei.Pki.Revocation;
+using Renkei.Testing;
+
+namespace Renkei.Pki.Tests;
+
+/// <summary>
+/// A Registry restored from a backup gives the positions of the lost events to new ones: the PKI notices instead of skipping them,
+/// applies nothing until the operator's re-check, and the re-check revokes what the Registry's current records make untrue.
+/// </summary>
+public sealed class RegistryRestoreTests
+{
+    [Fact]
+    public async Task A_restored_registry_stops_the_follower_and_the_recheck_revokes_the_dead_holders_card_and_spares_the_living()
+    {
+        await using var sandbox = await PkiSandbox.StartAsync(StorageProvider.Sqlite);
+        var dies = await sandbox.RegisterResidentAsync();
+        var lives = await sandbox.RegisterResidentAsync();
+        var moves = await sandbox.RegisterResidentAsync();
+        var backup = Backup(sandbox);
+        var change = await sandbox.RecordAsync(new { kind = "address-change", residentId = dies.ResidentId, address = "千葉県千葉市美浜区中瀬9-9-9" });
+        var follower = sandbox.Pki.Services.GetRequiredService<RegistryEventFollower>();
+        await PkiSandbox.EventuallyAsync(() => Task.FromResult(follower.Position >= change), "follower read the change");
+        var card = await sandbox.IssueCardAsync(dies);                                    // registry_position = change
+        var living = await sandbox.IssueCardAsync(lives);
+        var moving = await sandbox.IssueCardAsync(moves);
+        var kept = (follower.Position, follower.EventId);
+
+        Restore(sandbox, backup);
+        // The restored log gives the change's position to the death: read by position alone, it would look already read, or would
+        // spare a card whose items are from a higher position.
+        var death = await sandbox.RecordAsync(new { kind = "death", residentId = dies.ResidentId });
+        Assert.Equal(change, death);
+        await sandbox.RecordAsync(new { kind = "address-change", residentId = moves.ResidentId, address = "千葉県千葉市緑区おゆみ野3-3-3" });
+
+        var feed = await EventuallyRewoundAsync(sandbox);
+        Assert.Equal(kept, (follower.Position, follower.EventId));                         // nothing applied, nothing skipped
+        Assert.Equal(kept.Position, feed.GetProperty("position").GetInt64());
+        Assert.Contains("restored from a backup", feed.GetProperty("detail").GetString());
+        Assert.Contains("renkei pki recheck", feed.GetProperty("detail").GetString());
+        Assert.Single(sandbox.Logs.Lines, l => l.Contains("restored from a backup"));       // said once, loudly, in one line
+        Assert.Equal("good", await StatusAsync(sandbox, card.SigningCertificate, CertificateKind.Signing));
+
+        // The operator's recovery: every live card against the Registry's current records.
+        var response = await sandbox.PkiAdmin.PostAsync("api/registry-feed/recheck", null);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, body);
+        var result = JsonDocument.Parse(body).RootElement;
+        Assert.Equal(3, result.GetProperty("checked").GetInt32());
+        Assert.Equal([card.CardId], result.GetProperty("holderGone").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal([moving.CardId], result.GetProperty("itemsChanged").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal("revoked", await StatusAsync(sandbox, card.SigningCertificate, CertificateKind.Signing));
+        Assert.Equal("revoked", await StatusAsync(sandbox, card.AuthenticationCertificate, CertificateKind.Authentication));
+        Assert.Equal("good", await StatusAsync(sandbox, living.SigningCertificate, CertificateKind.Signing));
+        Assert.Equal("good", await StatusAsync(sandbox, living.AuthenticationCertificate, CertificateKind.Authentication));
+        Assert.Equal("revoked", await StatusAsync(sandbox, moving.SigningCertificate, CertificateKind.Signing));
+        Assert.Equal("good", await StatusAsync(sandbox, moving.AuthenticationCertificate, CertificateKind.Authentication));
+
+        // The follower goes on from the Registry's end as it now is, and the next death revokes as any does.
+        var status = JsonDocument.Parse(await sandbox.PkiAdmin.GetStringAsync("api/registry-feed")).RootElement;
+        Assert.Equal("following", status.GetProperty("status").GetString());
+        Assert.Equal(result.GetProperty("position").GetInt64(), status.GetProperty("position").GetInt64());
+        await sandbox.RecordAsync(new { kind = "death", residentId = lives.ResidentId });
+        await PkiSandbox.EventuallyAsync(async () => await StatusAsync(sandbox, living.AuthenticationCertificate, CertificateKind.Authentication) == "revoked",
+            "the death after the re-check revoked the card");
+    }
+
+    [Fact]
+    public async Task A_registry_restored_while_the_pki_was_down_and_grown_past_its_position_is_noticed_not_skipped()
+    {
+        await using var sandbox = await PkiSandbox.StartAsync(StorageProvider.Sqlite);
+        var resident = await sandbox.RegisterResidentAsync();
+        var backup = Backup(sandbox);
+        var marker = await sandbox.RegisterResidentAsync();
+        var follower = sandbox.Pki.Services.GetRequiredService<RegistryEventFollower>();
+        await PkiSandbox.EventuallyAsync(() => Task.FromResult(follower.Position >= 2), "follower read the marker");
+        var card = await sandbox.IssueCardAsync(resident);
+
+        await sandbox.StartPkiAsync(s => s["Pki:FollowRegistryEvents"] = "false");         // the PKI is down during the restore
+        Restore(sandbox, backup);
+        // The restored Registry records more than the PKI had read: the position it kept exists again, holding another event.
+        await sandbox.RecordAsync(new { kind = "death", residentId = resident.ResidentId });
+        await sandbox.RegisterResidentAsync();
+        await sandbox.StartPkiAsync();
+
+        var feed = await EventuallyRewoundAsync(sandbox);
+        Assert.Equal(2, feed.GetProperty("position").GetInt64());
+        Assert.Contains("is not the one the PKI read", feed.GetProperty("detail").GetString());
+        // It used to read on from position 2, past the death at 2: the dead person's card stayed good for good.
+        Assert.Equal("good", await StatusAsync(sandbox, card.AuthenticationCertificate, CertificateKind.Authentication));
+        Assert.Equal(2, sandbox.Pki.Services.GetRequiredService<RegistryEventFollower>().Position);
+        Assert.NotNull(marker);
+    }
+
+    [Theory, StorageData]
+    public async Task The_recheck_revokes_for_death_move_abroad_and_changed_items_and_the_follower_goes_on_from_the_end(StorageProvider provider)
+    {
+        await using var sandbox = await PkiSandbox.StartAsync(provider);
+        var dies = await sandbox.RegisterResidentAsync();
+        var leaves = await sandbox.RegisterResidentAsync();
+        var renamed = await sandbox.RegisterResidentAsync();
+        var stays = await sandbox.RegisterResidentAsync();
+        var cards = new[] { await sandbox.IssueCardAsync(dies), await sandbox.IssueCardAsync(leaves), await sandbox.IssueCardAsync(renamed), await sandbox.IssueCardAsync(stays) };
+        // The changes happen while the PKI follows nothing: only the re-check can see them.
+        await sandbox.StartPkiAsync(s => s["Pki:FollowRegistryEvents"] = "false");
+        await sandbox.RecordAsync(new { kind = "death", residentId = dies.ResidentId });
+        await sandbox.RecordAsync(new { kind = "move-out", residentId = leaves.ResidentId, destination = "abroad" });
+        var end = await sandbox.RecordAsync(new { kind = "name-change", residentId = renamed.ResidentId, familyName = "改姓", familyNameKana = "カイセイ" });
+        Assert.Equal("not-following", JsonDocument.Parse(await sandbox.PkiAdmin.GetStringAsync("api/registry-feed")).RootElement.GetProperty("status").GetString());
+
+        var response = await sandbox.PkiAdmin.PostAsync("api/registry-feed/recheck", null);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, body);
+        var result = JsonDocument.Parse(body).RootElement;
+        Assert.Equal(4, result.GetProperty("checked").GetInt32());
+        Assert.Equal(new[] { cards[0].CardId, cards[1].CardId }.Order(), result.GetProperty("holderGone").EnumerateArray().Select(e => e.GetString()!).Order());
+        Assert.Equal([cards[2].CardId], result.GetProperty("itemsChanged").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal(end, result.GetProperty("position").GetInt64());
+        foreach (var gone in cards[..2])
+        {
+            Assert.Equal("revoked", await StatusAsync(sandbox, gone.SigningCertificate, CertificateKind.Signing));
+            Assert.Equal("revoked", await StatusAsync(sandbox, gone.AuthenticationCertificate, CertificateKind.Authentication));
+            Assert.Equal("holder-gone", JsonDocument.Parse(await sandbox.PkiAdmin.GetStringAsync($"api/cards/{gone.CardId}")).RootElement.GetProperty("status").GetString());
+        }
+        Assert.Equal("revoked", await StatusAsync(sandbox, cards[2].SigningCertificate, CertificateKind.Signing));
+        Assert.Equal("good", await StatusAsync(sandbox, cards[2].AuthenticationCertificate, CertificateKind.Authentication));
+        Assert.Equal("good", await StatusAsync(sandbox, cards[3].SigningCertificate, CertificateKind.Signing));
+
+        // Run again, it finds nothing more; the follower, started, goes on from the end the re-check kept, applying nothing twice.
+        var again = JsonDocument.Parse(await (await sandbox.PkiAdmin.PostAsync("api/registry-feed/recheck", null)).Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal(0, again.GetProperty("holderGone").GetArrayLength() + again.GetProperty("itemsChanged").GetArrayLength());
+        await sandbox.StartPkiAsync();
+        var follower = sandbox.Pki.Services.GetRequiredService<RegistryEventFollower>();
+        var marker = await sandbox.RecordAsync(new { kind = "address-change", residentId = stays.ResidentId, address = "千葉県千葉市若葉区桜木5-5-5" });
+        await PkiSandbox.EventuallyAsync(() => Task.FromResult(follower.Position >= marker), "the follower read on from the end");
+        Assert.Equal("revoked", await StatusAsync(sandbox, cards[3].SigningCertificate, CertificateKind.Signing));
+        Assert.Equal("following", JsonDocument.Parse(await sandbox.PkiAdmin.GetStringAsync("api/registry-feed")).RootElement.GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task A_recheck_the_registry_cannot_answer_moves_no_position_and_the_feed_needs_its_permission()
+    {
+        await using var sandbox = await PkiSandbox.StartAsync(StorageProvider.Sqlite);
+        var resident = await sandbox.RegisterResidentAsync();
+        await sandbox.IssueCardAsync(resident);
+        var follower = sandbox.Pki.Services.GetRequiredService<RegistryEventFollower>();
+        await PkiSandbox.EventuallyAsync(() => Task.FromResult(follower.Position >= 1), "the follower read the move-in");
+        await sandbox.StartPkiAsync(s => s["Pki:RegistryUrl"] = "http://127.0.0.1:9/");
+        var refused = await ProblemAssert.IsProblemAsync(await sandbox.PkiAdmin.PostAsync("api/registry-feed/recheck", null), 503, "registry-unavailable");
+        Assert.Contains("feed position was not moved", refused.GetProperty("detail").GetString());
+        await using (var c = await IssuanceTests.TestDatabaseOf(sandbox).OpenAsync())
+            Assert.Equal(1L, await c.ScalarAsync<long>("SELECT position FROM registry_feed"));
+        Assert.Equal(HttpStatusCode.Unauthorized, (await sandbox.Anonymous.PostAsync("api/registry-feed/recheck", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await sandbox.Anonymous.GetAsync("api/registry-feed")).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_position_kept_without_its_event_id_takes_the_registrys_event_there_once_and_says_so()
+    {
+        await using var sandbox = await PkiSandbox.StartAsync(StorageProvider.Sqlite);
+        await sandbox.RegisterResidentAsync();
+        var follower = sandbox.Pki.Services.GetRequiredService<RegistryEventFollower>();
+        await PkiSandbox.EventuallyAsync(() => Task.FromResult(follower.Position >= 1), "the follower read the move-in");
+        var id = follower.EventId;
+        Assert.NotNull(id);
+        await sandbox.StartPkiAsync(s => s["Pki:FollowRegistryEvents"] = "false");
+        // As kept by the version before event ids.
+        await using (var c = await IssuanceTests.TestDatabaseOf(sandbox).OpenAsync()) await c.ExecuteAsync("UPDATE registry_feed SET event_id = NULL");
+        await sandbox.StartPkiAsync();
+        follower = sandbox.Pki.Services.GetRequiredService<RegistryEventFollower>();
+        await PkiSandbox.EventuallyAsync(() => Task.FromResult(follower.EventId == id), "the follower took the event at its position");
+        Assert.Contains(sandbox.Logs.Lines, l => l.Contains("had no event id") && l.Contains(id!));
+        await using (var c = await IssuanceTests.TestDatabaseOf(sandbox).OpenAsync())
+            Assert.Equal(id, await c.ScalarAsync<string>("SELECT event_id FROM registry_feed"));
+    }
+
+    private static async Task<JsonElement> EventuallyRewoundAsync(PkiSandbox sandbox)
+    {
+        JsonElement feed = default;
+        await PkiSandbox.EventuallyAsync(async () =>
+        {
+            feed = JsonDocument.Parse(await sandbox.PkiAdmin.GetStringAsync("api/registry-feed")).RootElement;
+            return feed.GetProperty("status").GetString() == "rewound";
+        }, "the PKI says the Registry's feed is not the one it read");
+        return feed;
+    }
+
+    private static Task<string> StatusAsync(PkiSandbox sandbox, System.Security.Cryptography.X509Certificates.X509Certificate2 certificate, CertificateKind kind) =>
+        Ocsp.StatusAsync(sandbox.Anonymous, certificate, IssuanceTests.Ca(sandbox, kind));
+
+    /// <summary>The nightly backup of the (SQLite) Registry, taken while it runs.</summary>
+    private static string Backup(PkiSandbox sandbox)
+    {
+        var file = Path.Combine(sandbox.Folder, $"registry-backup-{Guid.NewGuid():N}.db");
+        Copy(sandbox, file, toBackup: true);
+        return file;
+    }
+
+    /// <summary>Restores the Registry's database from <paramref name="file"/> while it runs.</summary>
+    private static void Restore(PkiSandbox sandbox, string file) => Copy(sandbox, file, toBackup: false);
+
+    private static void Copy(PkiSandbox sandbox, string file, bool toBackup)
+    {
+        var registryDb = sandbox.Registry.Services.GetRequiredService<Database>();
+        using var live = (SqliteConnection)registryDb.OpenAsync().GetAwaiter().GetResult();
+        using var backup = new SqliteConnection($"Data Source={file};Pooling=False");
+        backup.Open();
+        if (toBackup) live.BackupDatabase(backup);
+        else backup.BackupDatabase(live);
+    }
+}
