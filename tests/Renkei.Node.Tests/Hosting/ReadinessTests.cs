@@ -23,6 +23,8 @@ public class ReadinessTests
         string[] others = [.. network.TenantDatabases.Keys.Where(id => id != broken)];
         Assert.NotEmpty(others);
         await ReadinessAssert.IsNotReadyAsync(node, ["tenant " + broken], [.. secrets, .. others]);
+        // Why is for the operator's log alone: one warning line naming the tenant.
+        Assert.Contains(network.Logs.Lines, l => l.StartsWith("Warning Renkei.Hosting.Readiness:", StringComparison.Ordinal) && l.Contains("not ready: tenant " + broken));
         await ReadinessAssert.IsReadyAsync(core);
         await ReadinessAssert.IsReadyAsync(registry);
 
