@@ -261,7 +261,9 @@ public static class ServiceDefaults
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapOpenApi();
+        // Liveness: the process serves (it looks at nothing else, so an outage of the database does not get it restarted).
         app.MapGet("/health", () => TypedResults.Ok(new { status = "ok" })).ExcludeFromDescription();
+        app.MapReadiness();
         return app;
     }
 

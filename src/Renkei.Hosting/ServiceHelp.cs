@@ -30,7 +30,8 @@ public static class ServiceHelp
               Callers__0__Name, Callers__0__Token, Callers__0__Permissions__0   who may call, with which permissions
               Logging__LogLevel__Default            Information by default; the log goes to the console (standard output)
             {keys}
-            /health answers 200 when the service runs. Exit code 1 with one line on standard error when it cannot start.
+            /health answers 200 when the service runs; /health/ready 200 while its storage answers, else 503 (docs/operating.md).
+            Exit code 1 with one line on standard error when it cannot start.
             """;
     }
 

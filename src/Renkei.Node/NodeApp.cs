@@ -89,6 +89,8 @@ public static class NodeApp
         var tenants = new TenantDirectory(options, storage);
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(tenants);
+        // The node has no database of its own: it is ready when each tenant's answers, and names the tenant whose does not.
+        foreach (var tenant in tenants.All) builder.Services.AddSingleton(new ReadinessStore("tenant " + tenant.AgencyId, tenant.Database));
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(sp => new EnvelopeVerifier(sp.GetRequiredService<TimeProvider>(), TimeSpan.FromSeconds(options.StalenessSeconds)));
         builder.Services.AddSingleton<CoreLink>();

@@ -89,6 +89,49 @@ public sealed class Database
     }
 
     /// <summary>
+    /// Whether the database answers now, for the readiness probe: null when it said within <paramref name="timeout"/> that it
+    /// holds the migrations table, else why not (for the log only: it may name a host). It writes and creates nothing. SQLite
+    /// is opened without creating a missing file and outside the pool, whose open handle would still read a file deleted or
+    /// renamed under it; asking for schema_migrations also fails on an empty file made in its place and on a PostgreSQL schema
+    /// that is gone. The wait ends on time even when the call itself hangs (SQLite's calls block; a stopped server).
+    /// </summary>
+    public async Task<Exception?> ProbeAsync(TimeSpan timeout, CancellationToken ct = default)
+    {
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        cts.CancelAfter(timeout);
+        try
+        {
+            await Task.Run(() => ReadMigrationsAsync(timeout, cts.Token), cts.Token).WaitAsync(timeout, ct);
+            return null;
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested)
+        {
+            return e is OperationCanceledException or TimeoutException ? new TimeoutException($"no answer within {timeout.TotalSeconds:0.#} s", e) : e;
+        }
+    }
+
+    private async Task ReadMigrationsAsync(TimeSpan timeout, CancellationToken ct)
+    {
+        await using DbConnection connection = postgres is not null ? await postgres.OpenConnectionAsync(ct) : new SqliteConnection(ProbeConnectionString(timeout));
+        if (connection.State != System.Data.ConnectionState.Open) await connection.OpenAsync(ct);
+        // Looked up by name at each call: a statement naming the table is prepared on a pooled connection, and would still
+        // find it by its id in a schema renamed since.
+        await using var command = connection.Command(postgres is not null
+            ? "SELECT to_regclass('schema_migrations') IS NOT NULL"
+            : "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations')");
+        if (!Convert.ToBoolean(await command.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture))
+            throw new InvalidOperationException("schema_migrations is missing: the database (or schema) is empty or another one");
+    }
+
+    /// <summary>This SQLite database opened as the probe opens it: never created, never pooled, waiting no longer than the probe.</summary>
+    private string ProbeConnectionString(TimeSpan timeout)
+    {
+        var builder = new SqliteConnectionStringBuilder(ConnectionString) { Pooling = false, DefaultTimeout = Math.Max(1, (int)Math.Ceiling(timeout.TotalSeconds)) };
+        if (builder.Mode == SqliteOpenMode.ReadWriteCreate) builder.Mode = SqliteOpenMode.ReadWrite;
+        return builder.ToString();
+    }
+
+    /// <summary>
     /// Begins a write transaction that no other writer of the same <paramref name="lockKey"/> runs
     /// beside: SQLite's IMMEDIATE transaction, PostgreSQL's transaction-scoped advisory lock. Writers
     /// of an outbox need this so that positions become visible in order.

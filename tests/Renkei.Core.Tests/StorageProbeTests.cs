@@ -1,0 +1,74 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Npgsql;
+using Renkei.Hosting.Storage;
+using Renkei.Testing;
+
+namespace Renkei.Core.Tests;
+
+/// <summary>Database.ProbeAsync, what every service's <c>/health/ready</c> asks of each database.</summary>
+public class StorageProbeTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(1);
+
+    [Theory, StorageData]
+    public async Task A_migrated_database_answers_and_a_fresh_one_does_not(StorageProvider provider)
+    {
+        var database = TestDatabases.CreateDatabase(provider);
+        // An empty database (or schema) is not this service's: an SQLite file that a connection made anew in place of a lost
+        // one looks so.
+        await (await database.OpenAsync()).DisposeAsync();
+        Assert.IsType<InvalidOperationException>(await database.ProbeAsync(Timeout));
+        await database.MigrateAsync(typeof(CoreApp).Assembly);
+        Assert.Null(await database.ProbeAsync(Timeout));
+    }
+
+    [Fact]
+    public async Task A_missing_sqlite_file_is_reported_and_not_created()
+    {
+        using var folder = new TempFolder();
+        var file = folder.File("gone.db");
+        var database = Database.Sqlite(file);
+        Assert.IsType<Microsoft.Data.Sqlite.SqliteException>(await database.ProbeAsync(Timeout));
+        Assert.False(File.Exists(file));
+        Assert.Empty(Directory.GetFiles(folder.Path));
+    }
+
+    [Fact]
+    public async Task A_postgres_port_where_nothing_listens_is_reported_at_once()
+    {
+        // A port that was just free: bound, then released.
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        var database = new Database(StorageProvider.Postgres, $"Host=127.0.0.1;Port={port};Username=renkei;Password=probe-secret;Database=renkei");
+        Assert.IsAssignableFrom<NpgsqlException>(await database.ProbeAsync(Timeout));
+    }
+
+    [Fact]
+    public async Task A_database_that_hangs_gets_an_answer_within_the_timeout()
+    {
+        // Accepts connections and never says a word, as a stopped server or a black-holed route would.
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var accepted = new List<Socket>();
+        var accepting = Task.Run(async () => { while (true) accepted.Add(await listener.AcceptSocketAsync()); });
+        try
+        {
+            var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+            // Npgsql's own timeouts are longer than the probe's: the probe's is the one that must end the wait.
+            var database = new Database(StorageProvider.Postgres, $"Host=127.0.0.1;Port={port};Username=renkei;Database=renkei;Timeout=60;Command Timeout=60");
+            var clock = Stopwatch.StartNew();
+            var failure = await database.ProbeAsync(Timeout);
+            Assert.IsType<TimeoutException>(failure);
+            Assert.InRange(clock.Elapsed, Timeout * 0.9, Timeout + TimeSpan.FromSeconds(2));
+        }
+        finally
+        {
+            listener.Stop();
+            foreach (var socket in accepted.ToArray()) socket.Dispose();
+        }
+    }
+}
