@@ -30,16 +30,16 @@ public static class LogText
 
     /// <summary>
     /// Whether a name a client gives (an agency's, a verifier's) can be kept and shown to others: no control or invisible
-    /// character, and fewer than <see cref="MaxNameDigits"/> digits in all, wherever they stand, since the name would publish
+    /// character, and no more than <see cref="MostNameDigits"/> digits in all, wherever they stand, since the name would publish
     /// an Individual Number written in it. Digits are counted as a reader sees them: those of any script, those NFKC makes
     /// digits of (circled, superscript, full-width), other number characters worth 0 to 9, and the kanji numerals 〇 to 九;
     /// marks on them count for nothing. A name needs no long chain of digits, so unlike <see cref="NumberShape"/> (which must
     /// let dates and times through in copies) nothing between them is asked about: <c>1234：5678：9018</c>, <c>一二三四…</c>.
     /// </summary>
-    public static bool IsPlainName(string name) => !HasUnsafe(name) && DigitsIn(name) < MaxNameDigits;
+    public static bool IsPlainName(string name) => !HasUnsafe(name) && DigitsIn(name) <= MostNameDigits;
 
-    /// <summary>The fewest digits a name may not hold: an Individual Number without its check digit has 11.</summary>
-    public const int MaxNameDigits = 11;
+    /// <summary>The most digits a name may hold: one fewer than an Individual Number without its check digit.</summary>
+    public const int MostNameDigits = 10;
 
     private static int DigitsIn(string name)
     {

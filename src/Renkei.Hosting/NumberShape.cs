@@ -49,10 +49,10 @@ public static class NumberShape
 
     /// <summary>
     /// A mark that shows on the character before it and so belongs to a digit it follows: a combining mark (Mn: accents,
-    /// the variation selectors U+FE00–FE0F and U+E0100–E01EF) or an enclosing one (Me: the keycap U+20E3, the circle U+20DD).
+    /// and the variation selectors U+FE00–FE0F and U+E0100–E01EF are Mn too) or an enclosing one (Me: the keycap U+20E3,
+    /// the circle U+20DD).
     /// </summary>
-    public static bool IsMark(Rune rune) =>
-        Rune.GetUnicodeCategory(rune) is UnicodeCategory.NonSpacingMark or UnicodeCategory.EnclosingMark || rune.Value is >= 0xFE00 and <= 0xFE0F;
+    public static bool IsMark(Rune rune) => Rune.GetUnicodeCategory(rune) is UnicodeCategory.NonSpacingMark or UnicodeCategory.EnclosingMark;
 
     /// <summary>
     /// First and last index of each number found: within a chain of digit groups joined by separators, every run of
