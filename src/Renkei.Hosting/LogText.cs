@@ -30,13 +30,32 @@ public static class LogText
 
     /// <summary>
     /// Whether a name a client gives (an agency's, a verifier's) can be kept and shown to others: no control or invisible
-    /// character, and nothing of an Individual Number's shape, which the name would then publish.
+    /// character, and no more than <see cref="MostNameDigits"/> digits in all, wherever they stand, since the name would publish
+    /// an Individual Number written in it. Digits are counted as a reader sees them: those of any script, those NFKC makes
+    /// digits of (circled, superscript, full-width), other number characters worth 0 to 9, and the kanji numerals 〇 to 九;
+    /// marks on them count for nothing. A name needs no long chain of digits, so unlike <see cref="NumberShape"/> (which must
+    /// let dates and times through in copies) nothing between them is asked about: <c>1234：5678：9018</c>, <c>一二三四…</c>.
     /// </summary>
-    public static bool IsPlainName(string name) => !HasUnsafe(name) && !NumberShape.ContainsIndividualNumber(name);
+    public static bool IsPlainName(string name) => !HasUnsafe(name) && DigitsIn(name) <= MostNameDigits;
+
+    /// <summary>The most digits a name may hold: one fewer than an Individual Number without its check digit.</summary>
+    public const int MostNameDigits = 10;
+
+    private static int DigitsIn(string name)
+    {
+        string normal;
+        try { normal = name.Normalize(System.Text.NormalizationForm.FormKC); }
+        catch (ArgumentException) { return int.MaxValue; } // half a surrogate pair: no name
+        var digits = 0;
+        foreach (var rune in normal.EnumerateRunes())
+            if (NumberShape.IsDigit(rune) || rune.Value is '〇' or '一' or '二' or '三' or '四' or '五' or '六' or '七' or '八' or '九') digits++;
+        return digits;
+    }
 
     public const string NotPlainName =
-        "名称に個人番号の形をした数字（11桁・12桁）、制御文字、見えない書式文字は使えません / " +
-        "a name must not hold 11 or 12 digits (an Individual Number's shape), control characters or invisible format characters";
+        "名称には数字を合わせて11個以上（全角・丸数字・上付き・漢数字の〇〜九も数えます）、制御文字、見えない書式文字は使えません / " +
+        "a name must not hold 11 or more digits in all (full-width, circled, superscript and the kanji numerals 〇 to 九 count too: " +
+        "an Individual Number could be written so), control characters or invisible format characters";
 
     private static bool Unsafe(char ch) =>
         char.IsControl(ch) || ch is '\u2028' or '\u2029' || char.GetUnicodeCategory(ch) == System.Globalization.UnicodeCategory.Format;

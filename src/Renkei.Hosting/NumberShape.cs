@@ -1,14 +1,17 @@
 using System.Buffers;
+using System.Globalization;
 using System.Text;
 
 namespace Renkei.Hosting;
 
 /// <summary>
 /// Whether text holds what could be an Individual Number (or one without its check digit): 11 or 12 digits of any script
-/// (ASCII, full-width, Arabic-Indic, mathematical, …) between separators. The separators are the spaces and hyphens the
-/// number's own reader skips (Renkei.Numbers' Digits.IsSeparator; Core and Node do not reference the numbers library, so
-/// that no Individual Number type can reach them) and the punctuation people write between digit groups (dots, slashes,
-/// commas, underscores, brackets). Neither may hold one.
+/// (ASCII, full-width, Arabic-Indic, mathematical, …, and the circled, parenthesised and superscript ones, ① ⑴ ²) between
+/// separators. Marks after a digit (a combining accent, a variation selector, a keycap's enclosing square: 1️⃣) are part
+/// of it, as they show on it. The separators are the spaces and hyphens the number's own reader skips (Renkei.Numbers'
+/// Digits.IsSeparator; Node and Protocol do not reference the numbers library, so that no Individual Number type can reach
+/// them) and the punctuation people write between digit groups (dots, slashes, commas, underscores, brackets). Neither may
+/// hold one.
 /// </summary>
 public static class NumberShape
 {
@@ -20,9 +23,9 @@ public static class NumberShape
     public static bool ContainsIndividualNumber(string? s) => s is not null && HasDigit(s) && Spans(s).Any();
 
     /// <summary>
-    /// The text with every such number's digits replaced by asterisks (one for each UTF-16 unit): what an answer or a log
-    /// repeats of a client's input must not carry a number the client typed into the wrong place (ARCHITECTURE.md: no
-    /// number in error messages).
+    /// The text with every such number's digits, and the marks on them, replaced by asterisks (one for each UTF-16 unit):
+    /// what an answer or a log repeats of a client's input must not carry a number the client typed into the wrong place
+    /// (ARCHITECTURE.md: no number in error messages).
     /// </summary>
     public static string? Mask(string? s)
     {
@@ -31,11 +34,25 @@ public static class NumberShape
         foreach (var (first, last) in Spans(s))
         {
             chars ??= s.ToCharArray();
-            // Within a span stand only digits and separators, and every separator is a single unit: a surrogate there is half a digit.
-            for (var i = first; i <= last; i++) if (char.IsDigit(chars[i]) || char.IsSurrogate(chars[i])) chars[i] = '*';
+            // Within a span stand only digits, their marks and separators, and every separator is a single unit.
+            for (var i = first; i <= last; i++) if (!IsSeparator(chars[i])) chars[i] = '*';
         }
         return chars is null ? s : new string(chars);
     }
+
+    /// <summary>
+    /// A digit as a reader sees one: a decimal digit of any script (Nd), or another number character worth 0 to 9 (No:
+    /// ① ❶ ⑴ ⒈ ² ₂). Not ⑩ or ½, nor letters with a value (Ⅻ, 〇, 一).
+    /// </summary>
+    public static bool IsDigit(Rune rune) => Rune.IsDigit(rune)
+        || Rune.GetUnicodeCategory(rune) == UnicodeCategory.OtherNumber && Rune.GetNumericValue(rune) is >= 0 and <= 9 and var v && v == Math.Floor(v);
+
+    /// <summary>
+    /// A mark that shows on the character before it and so belongs to a digit it follows: a combining mark (Mn: accents,
+    /// and the variation selectors U+FE00–FE0F and U+E0100–E01EF are Mn too) or an enclosing one (Me: the keycap U+20E3,
+    /// the circle U+20DD).
+    /// </summary>
+    public static bool IsMark(Rune rune) => Rune.GetUnicodeCategory(rune) is UnicodeCategory.NonSpacingMark or UnicodeCategory.EnclosingMark;
 
     /// <summary>
     /// First and last index of each number found: within a chain of digit groups joined by separators, every run of
@@ -50,12 +67,14 @@ public static class NumberShape
             var width = 1;
             var digit = false;
             if (i < s.Length)
-                digit = Rune.DecodeFromUtf16(s.AsSpan(i), out var rune, out width) == OperationStatus.Done && Rune.IsDigit(rune);
+                digit = Rune.DecodeFromUtf16(s.AsSpan(i), out var rune, out width) == OperationStatus.Done && IsDigit(rune);
             if (digit)
             {
                 if (groupStart < 0) (groupStart, groupDigits) = (i, 0);
                 groupDigits++;
                 i += width;
+                while (i < s.Length && Rune.DecodeFromUtf16(s.AsSpan(i), out var mark, out var markWidth) == OperationStatus.Done && IsMark(mark))
+                    i += markWidth;
                 continue;
             }
             if (groupStart >= 0) chain.Add((groupStart, i - 1, groupDigits));
@@ -82,12 +101,15 @@ public static class NumberShape
 
     private static bool HasOtherDigit(string s)
     {
-        foreach (var ch in s) if (char.IsDigit(ch) || char.IsSurrogate(ch)) return true;
+        foreach (var ch in s) if (char.IsSurrogate(ch) || IsDigit(new Rune(ch))) return true;
         return false;
     }
 
     private static readonly SearchValues<char> MaybeDigit = SearchValues.Create("0123456789０１２３４５６７８９");
 
+    // Not every punctuation mark: with a colon between groups, a time in a copy ("2024/01/01 10:00:00": 2024/01/01 10:00 are
+    // 12 digits in groups) would read as an Individual Number. Names, which need no long digit chains, count every digit
+    // instead (LogText.IsPlainName).
     private static bool IsSeparator(char ch) =>
         ch is ' ' or '\u3000' or '\t' or '-' or '\u2010' or '\u2011' or '\u2012' or '\u2013' or '\u2014' or '\u2212' or '\uFF0D' or '\u30FC'
         or '\u00A0' or '\u2007' or '\u2009' or '\u202F' or '\u2015' or '\uFE63' or '\uFF70'

@@ -1,6 +1,6 @@
 namespace Renkei.Numbers;
 
-/// <summary>The check-digit formulas, each in one place.</summary>
+/// <summary>The Individual Number's and the Resident Record Code's check-digit formula; the agencies' numbers' are in AgencyCheckDigits.</summary>
 internal static class CheckDigits
 {
     /// <summary>

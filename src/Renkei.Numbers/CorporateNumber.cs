@@ -21,16 +21,8 @@ public readonly record struct CorporateNumber : IIdentityNumber<CorporateNumber>
 
     static CorporateNumber IIdentityNumber<CorporateNumber>.FromCheckedValue(long value) => new(value);
 
-    /// <summary>
-    /// The ordinance's formula: P(n) is the n-th digit of the base number from the right,
-    /// Q(n) = 1 for odd n and 2 for even n; check digit = 9 − (Σ P(n)Q(n) mod 9).
-    /// </summary>
-    public static int CheckDigitOf(ReadOnlySpan<byte> payload)
-    {
-        var sum = 0;
-        for (var n = 1; n <= payload.Length; n++) sum += payload[^n] * (n % 2 == 1 ? 1 : 2);
-        return 9 - sum % 9;
-    }
+    /// <summary>The ordinance's formula (<see cref="AgencyCheckDigits.Corporate"/>): 9 − (Σ P(n)Q(n) mod 9), Q(n) 1 for odd n and 2 for even.</summary>
+    public static int CheckDigitOf(ReadOnlySpan<byte> payload) => AgencyCheckDigits.Corporate(payload);
 
     /// <summary>The number whose base (last twelve digits) is <paramref name="baseNumber"/>.</summary>
     public static CorporateNumber FromBase(long baseNumber) => IdentityNumber.FromPayload<CorporateNumber>(baseNumber);

@@ -20,23 +20,18 @@ public readonly record struct LocalGovernmentCode : IIdentityNumber<LocalGovernm
 
     static LocalGovernmentCode IIdentityNumber<LocalGovernmentCode>.FromCheckedValue(long value) => new((int)value);
 
-    /// <summary>Weights 6, 5, 4, 3, 2 on the five digits; the check digit is the ones digit of 11 − (Σ mod 11).</summary>
-    public static int CheckDigitOf(ReadOnlySpan<byte> payload)
-    {
-        var sum = 0;
-        for (var i = 0; i < payload.Length; i++) sum += payload[i] * (6 - i);
-        return (11 - sum % 11) % 10;
-    }
+    /// <summary>Weights 6, 5, 4, 3, 2 on the five digits; the check digit is the ones digit of 11 − (Σ mod 11) (<see cref="AgencyCheckDigits.LocalGovernment"/>).</summary>
+    public static int CheckDigitOf(ReadOnlySpan<byte> payload) => AgencyCheckDigits.LocalGovernment(payload);
 
     /// <summary>The prefecture codes run from 01 (北海道) to 47 (沖縄県); 00 and 48–99 name none.</summary>
     static NumberProblem? IIdentityNumber<LocalGovernmentCode>.RangeProblem(ReadOnlySpan<byte> digits) =>
-        digits[0] * 10 + digits[1] is >= 1 and <= 47 ? null
+        AgencyCheckDigits.IsPrefecture(digits[0] * 10 + digits[1]) ? null
             : new NumberProblem(NumberKind.LocalGovernmentCode, NumberProblemKind.Prefecture, PrefectureCode: digits[0] * 10 + digits[1]);
 
     /// <summary>The code of the five-digit prefecture-and-municipality number (e.g. 13101 → 131016).</summary>
     /// <exception cref="ArgumentOutOfRangeException">Not five digits, or its first two are not a prefecture code (01–47).</exception>
     public static LocalGovernmentCode FromFiveDigits(int fiveDigits) =>
-        fiveDigits / 1_000 is >= 1 and <= 47
+        AgencyCheckDigits.IsPrefecture(fiveDigits / 1_000)
             ? IdentityNumber.FromPayload<LocalGovernmentCode>(fiveDigits)
             : throw new ArgumentOutOfRangeException(nameof(fiveDigits), "the first two digits are a prefecture code, 01 to 47");
 

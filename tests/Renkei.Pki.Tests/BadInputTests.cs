@@ -34,7 +34,8 @@ public class BadInputTests
             new StringContent("""{"name": "検証\u0000者", "kind": "private"}""", Encoding.UTF8, "application/json")), 400, "malformed-request");
         Assert.Contains("name", nul.GetProperty("detail").GetString());
         // A verifier's name is shown to card holders: no number, escape sequence or invisible character in it.
-        foreach (var name in new[] { "検証者 835404105048", "検証者 8354.0410.5048", "検証者\\u001b[31m", "検証\\u200b者" })
+        foreach (var name in new[] { "検証者 835404105048", "検証者 8354.0410.5048", "検証者\\u001b[31m", "検証\\u200b者",
+            "検証者 ¹²³⁴⁵⁶⁷⁸⁹⁰¹", "検証者 8\\u03013\\u03015\\u03014\\u03010\\u03014\\u03011\\u03010\\u03015\\u03010\\u03014\\u0301", "検証者 8354〜0410〜504" })
         {
             var refused = await ProblemAssert.IsProblemAsync(await sandbox.PkiAdmin.PostAsync("api/verifiers",
                 RawBody.Json($$"""{"name": "{{name}}", "kind": "private", "signing": true}""")), 400, "invalid-request");
@@ -42,5 +43,7 @@ public class BadInputTests
         }
         await using var c = await new Database(sandbox.PkiStorage).OpenAsync();
         Assert.Equal(0L, await c.ScalarAsync<long>("SELECT COUNT(*) FROM verifiers"));
+        // A place name in kanji numerals is a name.
+        Assert.True((await sandbox.PkiAdmin.PostAsync("api/verifiers", RawBody.Json("""{"name": "九十九里町役場", "kind": "government", "signing": true}"""))).IsSuccessStatusCode);
     }
 }

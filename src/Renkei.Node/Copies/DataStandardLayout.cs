@@ -110,7 +110,8 @@ public sealed partial class DataStandardLayout
     private static void Readable(JsonElement value, string path, List<string> problems)
     {
         // The node never keeps an Individual Number, wherever in a copy it stands: no text of a layout holds 11 or 12 digits
-        // in a row, and a whole number of exactly 12 digits (a hundred billion yen and more) is no amount a person has.
+        // in a row, and no whole number of 11 or 12 digits (ten billion yen and more) is an amount a person has. Eleven: a
+        // spreadsheet reading the column as numbers drops the leading 0 of one number in ten (012345678903 → 12345678903).
         switch (value.ValueKind)
         {
             case JsonValueKind.String:
@@ -118,8 +119,8 @@ public sealed partial class DataStandardLayout
                 else if (NumberShape.ContainsIndividualNumber(text)) problems.Add($"{path}: {NumberShaped}");
                 break;
             case JsonValueKind.Number:
-                if (!value.TryGetDecimal(out _)) problems.Add($"{path}: 数値が大きすぎます（±7.9×10²⁸まで）/ the number is out of range (at most ±7.9e28)");
-                else if (value.TryGetInt64(out var whole) && whole is >= 100_000_000_000 and <= 999_999_999_999) problems.Add($"{path}: {NumberShaped}");
+                if (!value.TryGetDecimal(out var number)) problems.Add($"{path}: 数値が大きすぎます（±7.9×10²⁸まで）/ the number is out of range (at most ±7.9e28)");
+                else if (IsNumberShaped(number)) problems.Add($"{path}: {NumberShaped}");
                 break;
             case JsonValueKind.Array:
                 var i = 0;
@@ -146,6 +147,13 @@ public sealed partial class DataStandardLayout
                 break;
         }
     }
+
+    /// <summary>
+    /// Whether a JSON number is a whole number of 11 or 12 digits, however written: <c>12345678903</c>, <c>12345678903.0</c>,
+    /// <c>1.2345678903e10</c> (read as a decimal, which keeps the value exactly), or with a minus sign before it.
+    /// </summary>
+    private static bool IsNumberShaped(decimal number) =>
+        decimal.Abs(number) is >= 10_000_000_000m and <= 999_999_999_999m && number == decimal.Truncate(number);
 
     /// <summary>
     /// Why a string value of the content, or a property name (<paramref name="name"/>), cannot be kept as text; null when

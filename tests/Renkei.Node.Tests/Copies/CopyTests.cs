@@ -435,4 +435,43 @@ public class CopyTests
         await using var c = await network.TenantDatabases[K].OpenAsync();
         Assert.Equal(["K-1", "K-3", "K-4"], (await c.QueryAsync("SELECT addressee_number FROM copies", r => r.GetString(0))).Order());
     }
+
+    [Theory, StorageData]
+    public async Task A_whole_number_of_11_or_12_digits_is_refused_in_a_copy_however_written_and_in_an_import_too(StorageProvider provider)
+    {
+        // 012345678903 is a valid Individual Number; a spreadsheet that reads the column as numbers writes 12345678903.
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        var tax = network.NodeClient("kashiwa-tax-system");
+        var url = $"api/tenants/{K}/copies/K-1/local-tax";
+        static string Tax(string field, string number) => field == "totalIncome"
+            ? $$$"""{"fiscalYear":2025,"totalIncome":{{{number}}},"taxableIncome":0,"municipalTax":0,"prefecturalTax":0}"""
+            : $$$"""{"fiscalYear":2025,"totalIncome":1,"taxableIncome":0,"municipalTax":0,"prefecturalTax":0,"{{{field}}}":{{{number}}}}""";
+        foreach (var (field, number) in new[]
+        {
+            ("totalIncome", "12345678903"), ("socialInsuranceDeduction", "12345678903"), ("totalIncome", "10000000000"),
+            ("totalIncome", "12345678903.0"), ("totalIncome", "1.2345678903e10"), ("totalIncome", "123456789030E-1"),
+            ("totalIncome", "1.23456789018e11"), ("totalIncome", "-12345678903"),
+        })
+        {
+            var refused = await ProblemAssert.IsProblemAsync(await tax.PutAsync(url, Bytes(Encoding.UTF8.GetBytes(Body(Tax(field, number))))), 400, "invalid-copy");
+            var detail = refused.GetProperty("detail").GetString()!;
+            Assert.Contains($"$.{field}: ", detail);
+            Assert.Contains("Individual Number", detail);
+            Assert.DoesNotContain("2345678903", detail);
+        }
+        await ProblemAssert.IsProblemAsync(await tax.GetAsync(url), 404, "no-copy");
+        // Ten digits (an amount under ten billion yen) and thirteen are amounts as before.
+        foreach (var number in new[] { "9999999999", "1000000000000" })
+            await LinkageNetwork.Ensure(await tax.PutAsync(url, Bytes(Encoding.UTF8.GetBytes(Body(Tax("totalIncome", number))))));
+
+        string Row(string addressee, string number) =>
+            $$$"""{"addresseeNumber":"{{{addressee}}}","item":"local-tax","schemaVersion":1,"content":{{{Tax("socialInsuranceDeduction", number)}}}}""";
+        var report = await LinkageNetwork.Ensure(await tax.PostAsync($"api/tenants/{K}/copies/import", Bytes(Encoding.UTF8.GetBytes(string.Join("\n",
+            Row("K-2", "350000"), Row("K-3", "12345678903"), Row("K-4", "1.2345678903e10"), Row("K-5", "123456789018"))), "application/x-ndjson")));
+        Assert.Equal(1, report.GetProperty("imported").GetInt32());
+        Assert.Equal([2, 3, 4], report.GetProperty("errors").EnumerateArray().Select(e => e.GetProperty("line").GetInt32()));
+        Assert.All(report.GetProperty("errors").EnumerateArray(), e => Assert.Contains("$.socialInsuranceDeduction: " + "個人番号の形", e.GetProperty("reason").GetString()));
+        await using var c = await network.TenantDatabases[K].OpenAsync();
+        Assert.Equal(["K-1", "K-2"], (await c.QueryAsync("SELECT addressee_number FROM copies", r => r.GetString(0))).Order());
+    }
 }

@@ -44,11 +44,14 @@ public class BadInputTests
         var http = await ProblemAssert.IsProblemAsync(await operatorClient.PutAsync($"api/agencies/{K}", RawBody.Json(plain)), 400, "invalid-request");
         Assert.True(http.GetProperty("errors").TryGetProperty("nodeAddress", out _));
         // The agency list is public: a name or an address carrying a number, an escape sequence or a bidi override would publish it.
-        foreach (var name in new[] { "柏市 835404105048", "柏市\\u001b[31m", "柏\\u202e市" })
+        // So would 11 digits in any form: circled, on keycaps, in kanji, or apart.
+        foreach (var name in new[] { "柏市 835404105048", "柏市\\u001b[31m", "柏\\u202e市", "柏市①②③④⑤⑥⑦⑧⑨⑩",
+            "柏市" + string.Concat("83540410504".Select(d => d + "\\ufe0f\\u20e3")), "柏市八三五四〇四一〇五〇四八", "柏市 8354：0410：504" })
         {
             var refused = await ProblemAssert.IsProblemAsync(await operatorClient.PutAsync($"api/agencies/{K}", RawBody.Json(Registration("\"municipality\"", name))), 400, "invalid-request");
             Assert.True(refused.GetProperty("errors").TryGetProperty("name", out _), refused.ToString());
         }
+        await LinkageNetwork.Ensure(await operatorClient.PutAsync($"api/agencies/{K}", RawBody.Json(Registration("\"municipality\"", "九十九里町 第3庁舎"))));
         foreach (var address in new[] { "?n=835404105048", "835404105048/", "#x", "%38%33%35%34%30%34%31%30%35%30%34%38/" })
         {
             var odd = Registration("\"municipality\"").Replace(network.Node.ToString(), network.Node + address);

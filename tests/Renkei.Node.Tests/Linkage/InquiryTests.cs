@@ -251,6 +251,51 @@ public class InquiryTests
     }
 
     [Theory, StorageData]
+    public async Task A_provider_without_an_agency_ids_check_digit_or_a_name_with_a_long_digit_run_is_refused_by_node_and_core_before_any_record(StorageProvider provider)
+    {
+        // 0 + an Individual Number is 13 digits but no corporate number (whose check digit is 1 to 9); a number with a digit
+        // slipped in is no Individual Number's shape, yet both were recorded as given by node and core for seven years.
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        var family = await MovedFamily.ArrangeAsync(network);
+        var bunkyo = network.NodeTenants.Find(B)!;
+        var code = (await bunkyo.AgencyCodeOfAsync("B-0001"))!;
+        var core = network.Presenting(network.NodeCertificate, network.Core);
+        var refusals = new[]
+        {
+            ("child-allowance", "0123456789018", "local-tax", "provider"),   // the audit's: 0 and a number
+            ("child-allowance", "122174", "local-tax", "provider"),          // Kashiwa (122173) with the wrong check digit
+            ("child-allowance", "5010405001704", "local-tax", "provider"),   // a corporate number with the wrong check digit
+            ("child-allowance", "482005", "local-tax", "provider"),          // its check digit matches, but 48 is no prefecture
+            ("child-allowance", "122173", "x1234567890188", "item"),         // the audit's: a number and a slip of the finger
+            ("child-allowance-12345", "122173", "local-tax", "affair"),      // five digits in a row
+        };
+        foreach (var (affair, providerId, item, field) in refusals)
+        {
+            var refused = await ProblemAssert.IsProblemAsync(await family.AskAsync("bunkyo-child-clerk", affair, item, providerId), 400, "invalid-request");
+            Assert.True(refused.GetProperty("errors").TryGetProperty(field, out _), refused.ToString());
+            var named = JsonSerializer.Serialize(new[] { new InquiryBody(Envelope.NewId(), code, affair, providerId, item, null) }, ServiceDefaults.Json);
+            await ProblemAssert.IsProblemAsync(await core.PostAsJsonAsync("api/relay/inquiries",
+                Envelope.Create(B, "core", RelayKinds.Inquiries, named, bunkyo.Keys.Signing, TimeProvider.System), ServiceDefaults.Json), 400, "malformed-inquiry");
+        }
+        await using (var c = await network.CoreDatabase.OpenAsync())
+            Assert.Equal(0L, await c.ScalarAsync<long>("SELECT COUNT(*) FROM provision_records"));
+        await using (var b = await network.TenantDatabases[B].OpenAsync())
+            Assert.Equal(0L, await b.ScalarAsync<long>("SELECT COUNT(*) FROM provision_records"));
+
+        // Ids with a matching check digit are agencies' ids: one not on the network is asked about and refused by the core as
+        // unknown, one that is (Kashiwa) is asked; an item with a year in it has the table's form and is refused as not in it.
+        foreach (var (providerId, item, reason) in new[]
+        {
+            ("011002", "local-tax", "unknown-provider"), ("8000000000001", "local-tax", "unknown-provider"), (K, "local-tax-2026", "item-not-in-table"),
+        })
+        {
+            var answer = await family.AnswerAsync("bunkyo-child-clerk", item: item, provider: providerId);
+            Assert.Equal(("not-permitted", reason), (answer.GetProperty("outcome").GetString(), answer.GetProperty("reason").GetString()));
+        }
+        Assert.Equal("provided", (await family.AnswerAsync("bunkyo-child-clerk")).GetProperty("outcome").GetString());
+    }
+
+    [Theory, StorageData]
     public async Task An_agency_update_replaces_its_keys_at_once_for_signatures_and_sealing(StorageProvider provider)
     {
         await using var network = await LinkageNetwork.StartAsync(provider);

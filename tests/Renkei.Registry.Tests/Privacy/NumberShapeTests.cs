@@ -38,6 +38,19 @@ public class NumberShapeTests
     [InlineData("７６７９・９５８７・７６２６", "****・****・****")]
     [InlineData("٧٦٧٩٩٥٨٧٧٦٢٦", "************")]   // Arabic-Indic digits
     [InlineData("𝟕𝟔𝟕𝟗𝟗𝟓𝟖𝟕𝟕𝟔𝟐𝟔", "************************")]   // mathematical bold digits: two units each
+    // Marks after a digit show on it and are masked with it: a variation selector, a keycap (VS16 and U+20E3), an accent.
+    [InlineData("7\uFE0F6\uFE0F7\uFE0F9\uFE0F9\uFE0F5\uFE0F8\uFE0F7\uFE0F7\uFE0F6\uFE0F2\uFE0F6\uFE0F", "************************")]
+    [InlineData("ID 7\uFE0F\u20E36\uFE0F\u20E37\uFE0F\u20E39\uFE0F\u20E39\uFE0F\u20E35\uFE0F\u20E38\uFE0F\u20E37\uFE0F\u20E37\uFE0F\u20E36\uFE0F\u20E32\uFE0F\u20E36\uFE0F\u20E3.",
+        "ID ************************************.")]
+    [InlineData("7\u03016\u03017\u03019\u0301-9\u03015\u03018\u03017\u0301-7626", "********-********-****")]
+    [InlineData("767995877626\uDB40\uDD00", "**************")]          // a variation selector beyond the BMP (U+E0100)
+    // Other number characters worth 0 to 9: circled, negative circled, parenthesised, superscript, subscript.
+    [InlineData("⑦⑥⑦⑨⑨⑤⑧⑦⑦⑥②⑥", "************")]
+    [InlineData("❼❻❼❾-❾❺❽❼-❼❻❷❻", "****-****-****")]
+    [InlineData("⑺⑹⑺⑼⑼⑸⑻⑺⑺⑹⑵⑹", "************")]
+    [InlineData("番号⁷⁶⁷⁹⁹⁵⁸⁷⁷⁶²⁶です", "番号************です")]
+    [InlineData("₇₆₇₉₉₅₈₇₇₆₂₆", "************")]
+    [InlineData("7679 ⑨⑤⑧⑦ ７６２６", "**** **** ****")]
     public void A_number_is_found_and_masked_whatever_stands_next_to_it(string text, string masked)
     {
         Assert.True(NumberShape.ContainsIndividualNumber(text));
@@ -52,11 +65,89 @@ public class NumberShapeTests
     [InlineData("B-000001")]
     [InlineData("2026/12/06 10:30")]
     [InlineData("1.5")]
+    // Times in copies: a colon is not read between groups (2024/01/01 10:00 would be 12 digits), so neither are these.
+    [InlineData("2024/01/01 10:00:00")]
+    [InlineData("2024-01-01T10:00:00+09:00")]
+    [InlineData("1234:5678:9018")]
+    [InlineData("令和6年1月1日 10時00分")]
+    [InlineData("⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳")]           // worth more than 9: no digit
+    [InlineData("ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩⅪⅫ")]          // roman numerals are letters
+    [InlineData("一二三四五六七八九〇一八")]      // kanji numerals: only names count them
+    [InlineData("½¼¾⅓⅔⅛⅜⅝⅞⅕⅖⅗")]
+    [InlineData("7\u0301679")]
     public void Shorter_or_longer_digit_runs_are_not_a_number(string text)
     {
         Assert.False(NumberShape.ContainsIndividualNumber(text));
         Assert.Equal(text, NumberShape.Mask(text));
     }
+
+    [Fact]
+    public void Mask_masks_exactly_what_is_found()
+    {
+        // Every character as a separator, a mark and a digit stand-in: where a number is found the masked text holds none.
+        for (var c = char.MinValue; c < char.MaxValue; c++)
+        {
+            if (char.IsSurrogate(c)) continue;
+            foreach (var text in new[] { $"7679{c}9587{c}7626", $"7{c}6{c}7{c}9{c}9{c}5{c}8{c}7{c}7{c}6{c}2{c}6", $"{c}{c}{c}{c}{c}{c}{c}{c}{c}{c}{c}{c}" })
+            {
+                var found = NumberShape.ContainsIndividualNumber(text);
+                var masked = NumberShape.Mask(text)!;
+                Assert.Equal(text.Length, masked.Length);
+                Assert.True(found == (masked != text), $"U+{(int)c:X4}: found {found}, masked {masked}");
+                Assert.False(NumberShape.ContainsIndividualNumber(masked), $"U+{(int)c:X4}: {masked}");
+            }
+        }
+    }
+
+    [Theory]
+    // The audit's: full-width colons, wave dashes, tildes, plus signs, apostrophes and 。 between groups ...
+    [InlineData("１２３４：５６７８：９０１８")]
+    [InlineData("1234〜5678〜9018")]
+    [InlineData("1234～5678～9018")]
+    [InlineData("1234+5678+9018")]
+    [InlineData("1234'5678'9018")]
+    [InlineData("1234。5678。9018")]
+    // ... digits with an accent, a variation selector or a keycap on each ...
+    [InlineData("1\u03012\u03013\u03014\u03015\u03016\u03017\u03018\u03019\u03010\u03011\u03018\u0301")]
+    [InlineData("1\uFE0F2\uFE0F3\uFE0F4\uFE0F5\uFE0F6\uFE0F7\uFE0F8\uFE0F9\uFE0F0\uFE0F1\uFE0F8\uFE0F")]
+    [InlineData("1\uFE0F\u20E32\uFE0F\u20E33\uFE0F\u20E34\uFE0F\u20E35\uFE0F\u20E36\uFE0F\u20E37\uFE0F\u20E38\uFE0F\u20E39\uFE0F\u20E30\uFE0F\u20E31\uFE0F\u20E38\uFE0F\u20E3")]
+    // ... circled (⑩ is 10 to NFKC), superscript and kanji numerals, and 13 digits that hide 12 ...
+    [InlineData("①②③④⑤⑥⑦⑧⑨⑩")]
+    [InlineData("¹²³⁴⁵⁶⁷⁸⁹⁰¹⁸")]
+    [InlineData("一二三四五六七八九〇一八")]
+    [InlineData("一二三四・五六七八・九〇一")]
+    [InlineData("0123456789018")]
+    [InlineData("1234567890188")]
+    // ... and any digits that add up to 11, whatever stands between them.
+    [InlineData("第1234支店5678号901")]
+    [InlineData("1234a5678b901")]
+    [InlineData("株式会社 12345 の 六七八九〇 と ①")]
+    public void A_name_with_11_digits_in_all_in_any_form_is_no_plain_name(string name)
+    {
+        Assert.False(LogText.IsPlainName(name));
+        Assert.Contains("11", LogText.NotPlainName);
+    }
+
+    [Theory]
+    [InlineData("九十九里町")]                  // a place name with kanji numerals
+    [InlineData("八王子市")]
+    [InlineData("十和田市")]
+    [InlineData("柏市")]
+    [InlineData("株式会社三菱UFJ銀行")]
+    [InlineData("第一二三四五六七八九〇工房")]   // ten numerals: one short of a number without its check digit
+    [InlineData("1234567890")]
+    [InlineData("東京都千代田区丸の内1-2-3 第5ビル")]   // an address with no phone number
+    [InlineData("Ⅻ Verifiers 2026")]
+    [InlineData("Café ①")]
+    public void A_name_with_fewer_digits_is_plain(string name) => Assert.True(LogText.IsPlainName(name));
+
+    [Theory]
+    [InlineData("柏市\u200B")]                 // invisible format characters and controls, as before
+    [InlineData("柏市\n")]
+    public void A_name_with_an_invisible_character_is_no_plain_name(string name) => Assert.False(LogText.IsPlainName(name));
+
+    [Fact]
+    public void A_name_with_half_a_surrogate_pair_is_no_plain_name() => Assert.False(LogText.IsPlainName("柏市\uD800"));
 
     [Fact]
     public void A_value_a_log_line_repeats_keeps_to_its_line_and_shows_no_number()
