@@ -67,16 +67,7 @@ public class KeptKeysTests
     {
         using var folder = new TempFolder();
         var prefix = "t" + Guid.NewGuid().ToString("N")[..10] + "_";
-        WebApplication Start() => NodeApp.Create([], b => Configure(b,
-        [
-            ("Storage:Provider", provider.ToString()),
-            ("Storage:ConnectionString", provider == StorageProvider.Postgres ? TestDatabases.PostgresConnectionString : ""),
-            ("Node:DataFolder", folder.File("node")),
-            ("Node:SchemaPrefix", prefix),
-            ("Node:CoreAddress", "https://core.example/"),
-            ("Node:Tenants:0:AgencyId", "122173"),
-            ("Node:Tenants:0:Name", "柏市"),
-        ]));
+        WebApplication Start() => StartNode(provider, folder.File("node"), prefix, ("122173", "柏市"));
         await SettingsTests.RunAsync(Start(), async node =>
         {
             await using var c = await node.Services.GetRequiredService<TenantDirectory>().All.Single().Database.OpenAsync();
@@ -206,18 +197,7 @@ public class KeptKeysTests
     {
         using var folder = new TempFolder();
         var prefix = "t" + Guid.NewGuid().ToString("N")[..10] + "_";
-        WebApplication Start() => NodeApp.Create([], b => Configure(b,
-        [
-            ("Storage:Provider", provider.ToString()),
-            ("Storage:ConnectionString", provider == StorageProvider.Postgres ? TestDatabases.PostgresConnectionString : ""),
-            ("Node:DataFolder", folder.File("node")),
-            ("Node:SchemaPrefix", prefix),
-            ("Node:CoreAddress", "https://core.example/"),
-            ("Node:Tenants:0:AgencyId", "122173"),
-            ("Node:Tenants:0:Name", "柏市"),
-            ("Node:Tenants:1:AgencyId", "131059"),
-            ("Node:Tenants:1:Name", "文京区"),
-        ]));
+        WebApplication Start() => StartNode(provider, folder.File("node"), prefix, ("122173", "柏市"), ("131059", "文京区"));
         Database kashiwa = null!;
         await SettingsTests.RunAsync(Start(), async node =>
         {
@@ -322,6 +302,18 @@ public class KeptKeysTests
             ("Storage:Provider", storage.Provider.ToString()),
             ("Storage:ConnectionString", storage.ConnectionString),
             ("Core:DataFolder", dataFolder),
+        ]));
+
+    /// <summary>A Node hosting <paramref name="tenants"/> (agency id, name), each in its own schema under <paramref name="prefix"/> on PostgreSQL.</summary>
+    private static WebApplication StartNode(StorageProvider provider, string dataFolder, string prefix, params (string AgencyId, string Name)[] tenants) =>
+        NodeApp.Create([], b => Configure(b,
+        [
+            ("Storage:Provider", provider.ToString()),
+            ("Storage:ConnectionString", provider == StorageProvider.Postgres ? TestDatabases.PostgresConnectionString : ""),
+            ("Node:DataFolder", dataFolder),
+            ("Node:SchemaPrefix", prefix),
+            ("Node:CoreAddress", "https://core.example/"),
+            .. tenants.SelectMany((t, i) => new[] { ($"Node:Tenants:{i}:AgencyId", t.AgencyId), ($"Node:Tenants:{i}:Name", t.Name) }),
         ]));
 
     private static void Configure(WebApplicationBuilder b, IEnumerable<(string Key, string Value)> settings)
