@@ -54,13 +54,7 @@ public sealed class RegistryEventFollower(
             await gate.WaitAsync(stoppingToken);
             try
             {
-                if (reload)
-                {
-                    await using (var c = await database.OpenAsync(stoppingToken))
-                        (Position, EventId) = (await c.QueryAsync("SELECT position, event_id FROM registry_feed WHERE id = 1",
-                            r => (r.GetInt64(0), r.IsDBNull(1) ? null : r.GetString(1)), null)).FirstOrDefault();
-                    reload = false;
-                }
+                if (reload) await LoadAsync(stoppingToken);
                 var registry = services.GetRequiredService<RegistryClient>();
                 if (EventId is null && Position > 0) await AdoptAsync(registry, stoppingToken);
                 using var current = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
@@ -121,12 +115,24 @@ public sealed class RegistryEventFollower(
 
     private sealed class Hold(RegistryEventFollower follower) : IAsyncDisposable
     {
-        public ValueTask DisposeAsync()
+        public async ValueTask DisposeAsync()
         {
-            (follower.reload, follower.Rewound, follower.RewoundSince, follower.holding) = (true, null, null, false);
+            (follower.Rewound, follower.RewoundSince) = (null, null);
+            // The position the re-check kept is read before the feed is let go, so that what GET /api/registry-feed says
+            // right after a re-check is where the follower goes on from; the loop reads it again should this fail.
+            try { await follower.LoadAsync(CancellationToken.None); }
+            catch (Exception) { follower.reload = true; }
+            follower.holding = false;
             follower.gate.Release();
-            return ValueTask.CompletedTask;
         }
+    }
+
+    private async Task LoadAsync(CancellationToken ct)
+    {
+        await using (var c = await database.OpenAsync(ct))
+            (Position, EventId) = (await c.QueryAsync("SELECT position, event_id FROM registry_feed WHERE id = 1",
+                r => (r.GetInt64(0), r.IsDBNull(1) ? null : r.GetString(1)), null)).FirstOrDefault();
+        reload = false;
     }
 
     /// <summary>
