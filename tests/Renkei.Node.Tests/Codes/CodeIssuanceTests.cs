@@ -116,7 +116,8 @@ public class CodeIssuanceTests
         Assert.Equal(0L, await AcquisitionsAsync(kashiwa)); // the ones kept for the addressee system to learn from are discarded
 
         // A request the node refuses is told by its title and detail, not its raw JSON.
-        var refused = await Assert.ThrowsAsync<HttpRequestException>(() => system.IssueCodesAsync([("K-9", number), ("K-9", other)]));
+        var refused = await Assert.ThrowsAsync<AddresseeSystem.Refused>(() => system.IssueCodesAsync([("K-9", number), ("K-9", other)]));
+        Assert.Equal(("node", System.Net.HttpStatusCode.BadRequest), (refused.Service, refused.StatusCode));
         Assert.StartsWith("中間サーバーが受け付けませんでした / the node refused", refused.Message);
         Assert.Contains("addressee numbers repeat", refused.Message);
         Assert.DoesNotContain("\"type\"", refused.Message);
@@ -138,9 +139,11 @@ public class CodeIssuanceTests
             new(LinkageNetwork.Kashiwa, network.Node, "kashiwa-addressee", network.Registry, registryToken, core ?? network.Core, coreToken, network.Handler);
 
         // The Registry refuses the request, the core refuses the batch, the core cannot be reached: each leaves no acquisition behind.
-        await Assert.ThrowsAsync<HttpRequestException>(() => With(registryToken: "wrong-token").IssueCodesAsync([("K-1", number)]));
+        var byRegistry = await Assert.ThrowsAsync<AddresseeSystem.Refused>(() => With(registryToken: "wrong-token").IssueCodesAsync([("K-1", number)]));
+        Assert.Equal(("registry", System.Net.HttpStatusCode.Unauthorized), (byRegistry.Service, byRegistry.StatusCode));
         Assert.Equal(0L, await AcquisitionsAsync(kashiwa));
-        await Assert.ThrowsAsync<HttpRequestException>(() => With(coreToken: "bunkyo-code-requests").IssueCodesAsync([("K-1", number)]));
+        var byCore = await Assert.ThrowsAsync<AddresseeSystem.Refused>(() => With(coreToken: "bunkyo-code-requests").IssueCodesAsync([("K-1", number)]));
+        Assert.Equal(("core", System.Net.HttpStatusCode.Forbidden), (byCore.Service, byCore.StatusCode));
         Assert.Equal(0L, await AcquisitionsAsync(kashiwa));
         using var closed = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
         closed.Start();
