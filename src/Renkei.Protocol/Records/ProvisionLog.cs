@@ -264,6 +264,9 @@ public sealed class ProvisionLog(Database database, string party, ECDsa signingK
         // The head first: it is committed with its records, so they are there when the last record is read.
         var signed = await StoredHeadAsync(c);
         var last = await ReadHeadAsync(c);
+        // No head yet, yet records: another writer's first records and head may have been committed between the two reads
+        // (each statement sees what was committed when it began); read the head again, which came with them.
+        if (signed is null && last.Seq > 0) signed = await StoredHeadAsync(c);
         var reaches = signed is null
             ? last.Seq == 0
             : !signed.HasValidSignature(signingKey) || signed.Count == 0 // under an earlier key: no evidence either way
