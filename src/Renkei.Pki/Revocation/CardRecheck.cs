@@ -45,7 +45,10 @@ public sealed class CardRecheck(IServiceProvider services, Database database, Re
         {
             // Not stopped by the caller going away: what is checked is committed card by card, and the position moves only at the end.
             var (identity, refusal) = await registry.ResidentAsync(residentId, CancellationToken.None);
-            if (identity is null && refusal!.Status != 404) return (null, Unanswered(done, cards.Count));
+            // Only the Registry's own word that it has no such resident means the holder is gone: any other 404 (a proxy, a
+            // wrong base path) would otherwise revoke every card, and revocation cannot be undone.
+            if (identity is null && !(refusal!.Status == 404 && refusal.Type.EndsWith(":unknown-resident", StringComparison.Ordinal)))
+                return (null, Unanswered(done, cards.Count));
             var gone = identity is null || identity.Status is "deceased" or "abroad";
             var verdict = await ApplyAsync(cardId, residentId, gone ? null : identity!, end.Position);
             if (verdict == Verdict.HolderGone) holderGone.Add(cardId);
@@ -57,6 +60,7 @@ public sealed class CardRecheck(IServiceProvider services, Database database, Re
             await using var tx = await c.BeginTransactionAsync();
             await RegistryEventFollower.KeepAsync(c, tx, end.Position, end.EventId, clock.GetUtcNow().UtcDateTime);
             await tx.CommitAsync();
+            hold?.Moved();
         }
         logger.LogWarning("カードの照合が終わりました：{Checked} 枚を照合し、{Gone} 枚を所持者不在で失効、{Changed} 枚の署名用証明書を失効しました。位置 {Position} から反映を続けます / " +
             "Card re-check done: {Checked} cards checked, {Gone} revoked as their holder is gone, {Changed} signing certificates revoked as the items changed; " +

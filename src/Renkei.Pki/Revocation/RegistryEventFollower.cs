@@ -104,7 +104,7 @@ public sealed class RegistryEventFollower(
     /// Stops the follower until the returned handle is disposed (a re-check, which moves the kept position itself); the follower
     /// then reads the position again and follows from there.
     /// </summary>
-    public async Task<IAsyncDisposable> HoldAsync(CancellationToken ct)
+    public async Task<Hold> HoldAsync(CancellationToken ct)
     {
         holding = true;
         try { poll?.Cancel(); } catch (ObjectDisposedException) { }
@@ -113,11 +113,17 @@ public sealed class RegistryEventFollower(
         return new Hold(this);
     }
 
-    private sealed class Hold(RegistryEventFollower follower) : IAsyncDisposable
+    public sealed class Hold(RegistryEventFollower follower) : IAsyncDisposable
     {
+        private bool moved;
+
+        /// <summary>The re-check kept a new position: the feed it follows from there is the Registry's as it now is.</summary>
+        public void Moved() => moved = true;
+
         public async ValueTask DisposeAsync()
         {
-            (follower.Rewound, follower.RewoundSince) = (null, null);
+            // A re-check that stopped short moved nothing: the feed is as rewound as before, and says so since when.
+            if (moved) (follower.Rewound, follower.RewoundSince) = (null, null);
             // The position the re-check kept is read before the feed is let go, so that what GET /api/registry-feed says
             // right after a re-check is where the follower goes on from; the loop reads it again should this fail.
             try { await follower.LoadAsync(CancellationToken.None); }
