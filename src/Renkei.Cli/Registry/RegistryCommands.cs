@@ -113,10 +113,11 @@ public static class RegistryCommands
                 return 1;
             }
             var database = storage.Open(parse, folder);
-            var code = parse.GetValue(municipality) is { } text ? LocalGovernmentCode.Parse(text).Digits : null;
+            var wanted = parse.GetValue(municipality) is { } text ? LocalGovernmentCode.Parse(text) : (LocalGovernmentCode?)null;
+            var code = wanted?.Digits;
             // A municipality added with PUT /api/municipalities/{code} is on the register as much as a demo one; a well-formed code
             // the register lacks is one line, not the whole help.
-            if (code is not null && !await OnRegisterAsync(database, code))
+            if (wanted is { } m && !await OnRegisterAsync(database, m))
             {
                 Console.Error.WriteLine($"市区町村 {code} は住民基本台帳に登録されていません / no municipality {code} on the register");
                 return 1;
@@ -147,10 +148,10 @@ public static class RegistryCommands
         return command;
     }
 
-    private static async Task<bool> OnRegisterAsync(Database database, string code)
+    private static async Task<bool> OnRegisterAsync(Database database, LocalGovernmentCode code)
     {
         await using var c = await database.OpenAsync(CancellationToken.None);
-        return await c.ScalarAsync<long>("SELECT COUNT(*) FROM municipalities WHERE code = @m", null, ("m", code)) > 0;
+        return await Renkei.Registry.Residents.ResidentStore.MunicipalityExistsAsync(c, null, code);
     }
 
     private static async Task<long> CountResidentsAsync(Database database)

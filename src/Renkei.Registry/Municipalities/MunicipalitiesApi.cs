@@ -81,7 +81,7 @@ public static class MunicipalitiesApi
         else if (RegisterText.Length(name) > 30) errors["name"] = ["市区町村名は30文字以内です / name is at most 30 characters"];
         if (kana.Length == 0) errors["nameKana"] = ["市区町村名（カナ）を入力してください / nameKana is required"];
         else if (RegisterText.Length(kana) > 60) errors["nameKana"] = ["市区町村名（カナ）は60文字以内です / nameKana is at most 60 characters"];
-        else if (!kana.All(c => c is >= '\u30A0' and <= '\u30FF' || c == ' ')) errors["nameKana"] = ["カタカナで入力してください / nameKana must be katakana"];
+        else if (!RegisterText.IsKatakana(kana)) errors["nameKana"] = ["カタカナで入力してください / nameKana must be katakana"];
         // Last, so that it names the fault in a field another check would call too long or not katakana.
         StoredText.Check(errors, "", ("prefecture", request.Prefecture), ("name", request.Name), ("nameKana", request.NameKana));
         return (errors.Count == 0 ? (prefecture, name, kana) : null, errors);

@@ -165,7 +165,7 @@ public static class ResidentEventValidation
                     if (RegisterText.Length(parts[i]) > 50) Error(fields[i].Item1, $"{fields[i].Item2}が長すぎます / {fields[i].Item1} is at most 50 characters");
                 // The reading is checked as at birth, or a name change could bring in what a birth may not.
                 foreach (var (field, kana) in new[] { ("familyNameKana", parts[2]), ("givenNameKana", parts[3]) })
-                    if (!errors.ContainsKey(field) && !IsKatakana(kana)) Error(field, KatakanaMessage(field));
+                    if (!errors.ContainsKey(field) && !RegisterText.IsKatakana(kana)) Error(field, KatakanaMessage(field));
                 if (errors.Count == 0) newName = (parts[0], parts[1], parts[2], parts[3]);
             }
         }
@@ -199,7 +199,7 @@ public static class ResidentEventValidation
         var familyKana = Required(p.FamilyNameKana, "familyNameKana", "氏（カナ）");
         var givenKana = Required(p.GivenNameKana, "givenNameKana", "名（カナ）");
         foreach (var (field, kana) in new[] { ("familyNameKana", familyKana), ("givenNameKana", givenKana) })
-            if (!IsKatakana(kana)) errors[$"person.{field}"] = [KatakanaMessage(field)];
+            if (!RegisterText.IsKatakana(kana)) errors[$"person.{field}"] = [KatakanaMessage(field)];
         if (!DateOnly.TryParseExact(p.DateOfBirth, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var dob))
             errors["person.dateOfBirth"] = ["生年月日はYYYY-MM-DD形式で入力してください / dateOfBirth must be a date yyyy-MM-dd"];
         else if (dob.Year < 1880)
@@ -210,9 +210,6 @@ public static class ResidentEventValidation
         if (sex is null) errors["person.sex"] = ["性別は male または female です / sex must be male or female"];
         return errors.Count > count ? null : new BasicFour(family, given, familyKana, givenKana, dob, sex!.Value, address);
     }
-
-    /// <summary>Empty (not given) or katakana and spaces only, as a reading is written on the register.</summary>
-    private static bool IsKatakana(string kana) => kana.All(c => c is >= '\u30A0' and <= '\u30FF' || c == ' ');
 
     private static string KatakanaMessage(string field) => $"カタカナで入力してください / {field} must be katakana";
 }

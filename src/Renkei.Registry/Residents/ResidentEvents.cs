@@ -196,6 +196,9 @@ public static class RegisterText
     /// </summary>
     public static int Length(string text) => text.EnumerateRunes().Count();
 
+    /// <summary>Empty (not given) or katakana and spaces only, as a reading is written on the register.</summary>
+    public static bool IsKatakana(string kana) => kana.All(c => c is >= '\u30A0' and <= '\u30FF' || c == ' ');
+
     /// <summary>Dates people read are in Japan time.</summary>
     public static DateOnly TodayInJapan() =>
         DateOnly.FromDateTime(TimeZoneInfo.ConvertTimeBySystemTimeZoneId(DateTime.UtcNow, "Asia/Tokyo"));

@@ -58,7 +58,7 @@ public static class ResidentStore
             ("f", person.FamilyName), ("g", person.GivenName), ("d", RegisterText.ToText(person.DateOfBirth)), ("fk", person.FamilyNameKana),
             ("gk", person.GivenNameKana), ("sex", person.Sex.ToString()), ("s", nameof(ResidentStatus.Abroad))) > 0;
 
-    public static async Task<bool> MunicipalityExistsAsync(DbConnection c, DbTransaction tx, LocalGovernmentCode code) =>
+    public static async Task<bool> MunicipalityExistsAsync(DbConnection c, DbTransaction? tx, LocalGovernmentCode code) =>
         await c.ScalarAsync<long>("SELECT COUNT(*) FROM municipalities WHERE code = @m", tx, ("m", code.Digits)) > 0;
 
     /// <summary>Writes the current record (insert or replace) after applying an event.</summary>
