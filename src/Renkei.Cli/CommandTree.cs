@@ -68,6 +68,13 @@ public static class CommandTree
         return exit;
     }
 
+    /// <summary>A command's failure a person can act on: the message on stderr, exit code 1.</summary>
+    internal static int Fail(string message)
+    {
+        Console.Error.WriteLine(message);
+        return 1;
+    }
+
     /// <summary>What a command that threw says, and its exit code: one line for what a person can act on, a trace only for a fault of ours.</summary>
     internal static int Failed(Exception e, TextWriter error)
     {

@@ -9,7 +9,7 @@ namespace Renkei.Cli;
 public static partial class IoText
 {
     /// <summary>errno values the runtime puts in an IOException's HResult on Linux and macOS.</summary>
-    public const int NoSpace = 28, ReadOnly = 30, BrokenPipe = 32, NotADirectory = 20, NameTooLong = 36, TooManyLinks = 40;
+    public const int NoSpace = 28, ReadOnly = 30, BrokenPipe = 32, NotADirectory = 20, NameTooLong = 36;
 
     /// <summary>The reason, Japanese and English; the path is the caller's to add.</summary>
     public static (string Japanese, string English) Reason(Exception e) => e switch

@@ -46,14 +46,14 @@ public static class CardCommands
             { data, number, pin, password, output };
         command.SetAction(async (parse, ct) =>
         {
-            if (!IndividualNumber.TryParse(parse.GetValue(number), out var n, out var problem)) return Fail(problem!.Message);
+            if (!IndividualNumber.TryParse(parse.GetValue(number), out var n, out var problem)) return CommandTree.Fail(problem!.Message);
             var pinValue = parse.GetValue(pin)!;
             var passwordValue = parse.GetValue(password)!;
-            if (!IndividualNumberCard.IsValidFormat(CardPin.Authentication, pinValue)) return Fail("暗証番号は数字4桁です / the PIN is 4 digits");
+            if (!IndividualNumberCard.IsValidFormat(CardPin.Authentication, pinValue)) return CommandTree.Fail("暗証番号は数字4桁です / the PIN is 4 digits");
             if (!IndividualNumberCard.IsValidFormat(CardPin.Signing, passwordValue))
-                return Fail("署名用パスワードは英大文字と数字の6〜16桁です / the signing password is 6–16 capital letters and digits");
+                return CommandTree.Fail("署名用パスワードは英大文字と数字の6〜16桁です / the signing password is 6–16 capital letters and digits");
             var path = Path.GetFullPath(parse.GetValue(output)!);
-            if (File.Exists(path)) return Fail($"既にあります / {path} exists; choose another --out");
+            if (File.Exists(path)) return CommandTree.Fail($"既にあります / {path} exists; choose another --out");
             // Issuing supersedes the resident's current card, so make sure the new one can be written first.
             try
             {
@@ -62,7 +62,7 @@ public static class CardCommands
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                return Fail($"書き込めません / cannot write the card to {path}");
+                return CommandTree.Fail($"書き込めません / cannot write the card to {path}");
             }
 
             using var keys = IndividualNumberCard.Keys.Create();
@@ -79,7 +79,7 @@ public static class CardCommands
             var response = await pki.Http.PostAsJsonAsync("api/cards",
                 new IssueCardRequest(n.Digits, keys.SigningRequestPem, keys.AuthenticationRequestPem), ServiceDefaults.Json, CancellationToken.None);
             var body = await response.Content.ReadAsStringAsync(CancellationToken.None);
-            if (!response.IsSuccessStatusCode) return Fail(ProblemText.Of(body));
+            if (!response.IsSuccessStatusCode) return CommandTree.Fail(ProblemText.Of(body));
             var issued = JsonSerializer.Deserialize<CardIssued>(body, ServiceDefaults.Json)!;
             var card = IndividualNumberCard.Create(path, keys, issued, n.Digits, pki.Url, pinValue, passwordValue, pinValue);
             Console.Out.WriteLine($"""
@@ -105,9 +105,9 @@ public static class CardCommands
         var command = new Command("show", "券面事項と入力補助情報を表示する / show the card face and, with the PIN, the input-assist data") { card, pin, reveal };
         command.SetAction(parse =>
         {
-            if (OpenCard(parse.GetValue(card)!, out var cardError) is not { } token) return Fail(cardError!);
+            if (OpenCard(parse.GetValue(card)!, out var cardError) is not { } token) return CommandTree.Fail(cardError!);
             var (data, check) = token.ReadInputAssist(parse.GetValue(pin)!);
-            if (data is null) return Fail(Refusal(CardPin.InputAssist, check));
+            if (data is null) return CommandTree.Fail(Refusal(CardPin.InputAssist, check));
             var number = IndividualNumber.TryParse(data.IndividualNumber, out var n, out _) ? (parse.GetValue(reveal) ? n.Format() : n.Masked) : "?";
             Console.Out.WriteLine($"""
                 個人番号カード / Individual Number Card {token.CardId}
@@ -134,13 +134,13 @@ public static class CardCommands
         command.SetAction(async (parse, ct) =>
         {
             var path = parse.GetValue(file)!;
-            if (Directory.Exists(path)) return Fail($"{path} はフォルダです。署名するのはファイルです / {path} is a folder; sign a file");
-            if (!File.Exists(path)) return Fail($"ファイルがありません / no such file: {path}");
+            if (Directory.Exists(path)) return CommandTree.Fail($"{path} はフォルダです。署名するのはファイルです / {path} is a folder; sign a file");
+            if (!File.Exists(path)) return CommandTree.Fail($"ファイルがありません / no such file: {path}");
             // Before the password is tried: a signature that cannot be written is a try spent for nothing.
-            if (OutputFile.Problem(path + ".p7s") is { } unwritable) return Fail(unwritable);
-            if (OpenCard(parse.GetValue(card)!, out var cardError) is not { } token) return Fail(cardError!);
+            if (OutputFile.Problem(path + ".p7s") is { } unwritable) return CommandTree.Fail(unwritable);
+            if (OpenCard(parse.GetValue(card)!, out var cardError) is not { } token) return CommandTree.Fail(cardError!);
             var (cms, check) = token.Sign(parse.GetValue(password)!, await File.ReadAllBytesAsync(path, ct));
-            if (cms is null) return Fail(Refusal(CardPin.Signing, check));
+            if (cms is null) return CommandTree.Fail(Refusal(CardPin.Signing, check));
             await File.WriteAllBytesAsync(path + ".p7s", cms, ct);
             Console.Out.WriteLine($"署名しました / signed: {path}.p7s");
             return 0;
@@ -159,11 +159,11 @@ public static class CardCommands
         {
             byte[] bytes;
             try { bytes = Convert.FromBase64String(parse.GetValue(challenge)!); }
-            catch (FormatException) { return Fail("チャレンジはbase64です / the challenge must be base64"); }
-            if (bytes.Length < 16) return Fail("チャレンジは16バイト以上です / the challenge must be at least 16 bytes");
-            if (OpenCard(parse.GetValue(card)!, out var cardError) is not { } token) return Fail(cardError!);
+            catch (FormatException) { return CommandTree.Fail("チャレンジはbase64です / the challenge must be base64"); }
+            if (bytes.Length < 16) return CommandTree.Fail("チャレンジは16バイト以上です / the challenge must be at least 16 bytes");
+            if (OpenCard(parse.GetValue(card)!, out var cardError) is not { } token) return CommandTree.Fail(cardError!);
             var (signature, check) = token.Authenticate(parse.GetValue(pin)!, bytes);
-            if (signature is null) return Fail(Refusal(CardPin.Authentication, check));
+            if (signature is null) return CommandTree.Fail(Refusal(CardPin.Authentication, check));
             Console.Out.WriteLine(JsonSerializer.Serialize(new
             {
                 challenge = Convert.ToBase64String(bytes),
@@ -183,13 +183,13 @@ public static class CardCommands
         command.SetAction(parse =>
         {
             var folder = Path.GetFullPath(parse.GetValue(output)!);
-            if (File.Exists(folder)) return Fail($"{parse.GetValue(output)} はファイルです / {parse.GetValue(output)} is a file, not a folder");
+            if (File.Exists(folder)) return CommandTree.Fail($"{parse.GetValue(output)} はファイルです / {parse.GetValue(output)} is a file, not a folder");
             var made = !Directory.Exists(folder);
             try { Directory.CreateDirectory(folder); }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 var (japanese, english) = IoText.Reason(e);
-                return Fail($"フォルダ {parse.GetValue(output)} を作れません（{japanese}）/ cannot make the folder {parse.GetValue(output)}: {english}");
+                return CommandTree.Fail($"フォルダ {parse.GetValue(output)} を作れません（{japanese}）/ cannot make the folder {parse.GetValue(output)}: {english}");
             }
             string[] names = ["signing.pem", "authentication.pem", "signing-chain.pem", "authentication-chain.pem"];
             // All four are checked before any is written, so that a failure leaves no half of them.
@@ -198,7 +198,7 @@ public static class CardCommands
             if (refused is not null || OpenCard(parse.GetValue(card)!, out refused) is not { } token)
             {
                 if (made) Directory.Delete(folder);
-                return Fail(refused!);
+                return CommandTree.Fail(refused!);
             }
             string[] pems =
             [
@@ -234,21 +234,21 @@ public static class CardCommands
             if (parse.GetValue(password) is { } w) wanted.Add((CardPin.Signing, w));
             if (parse.GetValue(assist) is { } a) wanted.Add((CardPin.InputAssist, a));
             if (wanted.Count == 0)
-                return Fail("--pin、--signing-password、--input-assist-pin のいずれかを指定してください / give at least one of --pin, --signing-password, --input-assist-pin");
+                return CommandTree.Fail("--pin、--signing-password、--input-assist-pin のいずれかを指定してください / give at least one of --pin, --signing-password, --input-assist-pin");
             foreach (var (which, value) in wanted)
                 if (!IndividualNumberCard.IsValidFormat(which, value))
-                    return Fail(which == CardPin.Signing
+                    return CommandTree.Fail(which == CardPin.Signing
                         ? "署名用パスワードは英大文字と数字の6〜16桁です / the signing password is 6–16 capital letters and digits"
                         : "暗証番号は数字4桁です / a PIN is 4 digits");
-            if (!IndividualNumber.TryParse(parse.GetValue(number), out var n, out var problem)) return Fail(problem!.Message);
+            if (!IndividualNumber.TryParse(parse.GetValue(number), out var n, out var problem)) return CommandTree.Fail(problem!.Message);
             var token = OpenCard(parse.GetValue(card)!, out var error);
-            if (token is null) return Fail(error!);
+            if (token is null) return CommandTree.Fail(error!);
 
             await using var pki = await PkiConnection.OpenAsync(parse.GetValue(data)!, ct);
             var response = await pki.Http.PostAsJsonAsync($"api/cards/{Uri.EscapeDataString(token.CardId)}/pin-reset",
                 new PinResetRequest(n.Digits, token.RecoveryBlob), ServiceDefaults.Json, ct);
             var body = await response.Content.ReadAsStringAsync(ct);
-            if (!response.IsSuccessStatusCode) return Fail(ProblemText.Of(body));
+            if (!response.IsSuccessStatusCode) return CommandTree.Fail(ProblemText.Of(body));
             var keys = Convert.FromBase64String(JsonSerializer.Deserialize<PinResetAnswer>(body, ServiceDefaults.Json)!.DataKeys);
             try
             {
@@ -256,7 +256,7 @@ public static class CardCommands
             }
             catch (Exception e) when (e is CryptographicException or ArgumentException)
             {
-                return Fail("カードの鍵と一致しません / the PKI's answer does not fit this card");
+                return CommandTree.Fail("カードの鍵と一致しません / the PKI's answer does not fit this card");
             }
             finally { CryptographicOperations.ZeroMemory(keys); }
             Console.Out.WriteLine($"暗証番号を初期化しました / PINs reset on card {token.CardId}: {string.Join(", ", wanted.Select(x => Label(x.Pin)))}");
@@ -317,10 +317,4 @@ public static class CardCommands
         return null;
     }
 
-
-    private static int Fail(string message)
-    {
-        Console.Error.WriteLine(message);
-        return 1;
-    }
 }

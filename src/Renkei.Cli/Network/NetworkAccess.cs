@@ -80,7 +80,7 @@ public static class NetworkAccess
     /// <summary>Another process holds the folder's network lock: a network is starting (or running) there.</summary>
     public static bool Held(string folder)
     {
-        var path = Path.Combine(folder, "network.lock");
+        var path = SandboxNetwork.LockPath(folder);
         if (!File.Exists(path)) return false;
         try
         {

@@ -134,9 +134,12 @@ public sealed class SandboxNetwork : IAsyncDisposable
     /// One network per data folder, held until it stops: a second would share the first's databases and keys, and two
     /// first starts at once would each make CA keys and leave a mismatched pair behind.
     /// </summary>
+    /// <summary>The file whose lock says a network is starting or running in <paramref name="dataFolder"/> (NetworkAccess.Held reads it too).</summary>
+    public static string LockPath(string dataFolder) => Path.Combine(dataFolder, "network.lock");
+
     private static FileStream LockFolder(string dataFolder)
     {
-        try { return FileLock.Take(Path.Combine(dataFolder, "network.lock"), TimeSpan.Zero); }
+        try { return FileLock.Take(LockPath(dataFolder), TimeSpan.Zero); }
         catch (IOException e) when (e is not (FileNotFoundException or DirectoryNotFoundException))
         {
             throw new NetworkUnavailableException($"{dataFolder} では別のネットワークが起動中か動いています。それを止めるか、別の --data を指定してください / " +

@@ -28,7 +28,7 @@ public static class PkiCommands
             await using var pki = await PkiConnection.OpenAsync(parse.GetValue(data)!, ct);
             using var response = await pki.Http.GetAsync("api/registry-feed", ct);
             var body = await response.Content.ReadAsStringAsync(ct);
-            if (!response.IsSuccessStatusCode) return Fail(ProblemText.Of(body));
+            if (!response.IsSuccessStatusCode) return CommandTree.Fail(ProblemText.Of(body));
             var feed = JsonDocument.Parse(body).RootElement;
             var status = feed.GetProperty("status").GetString();
             Console.Out.WriteLine($"{status} position={feed.GetProperty("position").GetInt64()} event={Text(feed, "eventId")}");
@@ -51,7 +51,7 @@ public static class PkiCommands
             // Not cut short by Ctrl+C: the PKI finishes the re-check it started whatever its caller does.
             using var response = await pki.Http.PostAsync("api/registry-feed/recheck", null, CancellationToken.None);
             var body = await response.Content.ReadAsStringAsync(CancellationToken.None);
-            if (!response.IsSuccessStatusCode) return Fail(ProblemText.Of(body));
+            if (!response.IsSuccessStatusCode) return CommandTree.Fail(ProblemText.Of(body));
             var result = JsonDocument.Parse(body).RootElement;
             static string Cards(JsonElement list) => list.GetArrayLength() == 0 ? "" : " " + string.Join(" ", list.EnumerateArray().Select(c => c.GetString()));
             Console.Out.WriteLine($"照合したカード / cards checked: {result.GetProperty("checked").GetInt32()}");
@@ -64,12 +64,6 @@ public static class PkiCommands
     }
 
     private static string Text(JsonElement e, string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString()! : "-";
-
-    private static int Fail(string message)
-    {
-        Console.Error.WriteLine(message);
-        return 1;
-    }
 
     private static Command Chain()
     {

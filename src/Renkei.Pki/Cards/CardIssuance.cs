@@ -84,9 +84,7 @@ public sealed class CardIssuance(
                 // The signing certificate asserts items that are no longer true: revoked as a change revokes it, and the card made again.
                 await WithdrawAsync(identity.ResidentId, card.CardId, RevocationReason.ItemsChanged, RevocationReason.Superseded, "withdrawn", CancellationToken.None);
                 if (attempt < MaxAttempts) continue;
-                return (null, new CardRefusal(409, "holder-items-changed", "発行中に基本4情報が変わりました / The holder's items changed while the card was issued",
-                    "発行した証明書は失効しました。以前のカードは、住基の変更で失効していなければ有効です。もう一度交付してください / " +
-                    "Its certificates were revoked and the previous card stays valid unless the change revoked it: issue the card again."));
+                return (null, ItemsChanged);
             }
             switch (await ActivateAsync(identity.ResidentId, card.CardId))
             {
@@ -95,9 +93,7 @@ public sealed class CardIssuance(
                 case Activation.RevokedMeanwhile:
                     // A Registry event recorded after the second answer revoked the pending card: made again from what the Registry says now.
                     if (attempt < MaxAttempts) continue;
-                    return (null, new CardRefusal(409, "holder-items-changed", "発行中に基本4情報が変わりました / The holder's items changed while the card was issued",
-                        "発行した証明書は失効しました。以前のカードは、住基の変更で失効していなければ有効です。もう一度交付してください / " +
-                        "Its certificates were revoked and the previous card stays valid unless the change revoked it: issue the card again."));
+                    return (null, ItemsChanged);
                 default:
                     return (null, new CardRefusal(409, "concurrent-issuance", "同じ方のカードを同時に発行しようとしました / Another card for this resident was being issued at the same moment",
                         "このカードは発行しませんでした。もう一度お試しください / This card was not issued; try again."));
@@ -107,6 +103,11 @@ public sealed class CardIssuance(
 
     /// <summary>How many times a card is made when the Registry records a change of the holder's items while it is made.</summary>
     private const int MaxAttempts = 3;
+
+    /// <summary>A card that raced a change of the holder's items on every attempt (or was revoked by one before it was active).</summary>
+    private static readonly CardRefusal ItemsChanged = new(409, "holder-items-changed", "発行中に基本4情報が変わりました / The holder's items changed while the card was issued",
+        "発行した証明書は失効しました。以前のカードは、住基の変更で失効していなければ有効です。もう一度交付してください / " +
+        "Its certificates were revoked and the previous card stays valid unless the change revoked it: issue the card again.");
 
     private static bool SameItems(RegistryIdentity a, RegistryIdentity b) =>
         a.ResidentId == b.ResidentId && a.FamilyName == b.FamilyName && a.GivenName == b.GivenName && a.Address == b.Address
