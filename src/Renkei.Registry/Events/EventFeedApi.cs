@@ -58,11 +58,13 @@ public static class EventFeedApi
         while (true)
         {
             // Checked on every read of a long poll: a restore during the wait must not hand out the positions it gives again.
-            var (events, same) = afterEventId is { Length: > 0 } && after > 0
-                ? await ReadCheckedAsync(database, after, afterEventId, limit, ct)
+            var checkedRead = afterEventId is { Length: > 0 } && after > 0;
+            var (events, same) = checkedRead
+                ? await ReadCheckedAsync(database, after, afterEventId!, limit, ct)
                 : (await ReadAsync(database, after, limit, ct), true);
             if (!same) return await BeyondEndAsync(database, after, ct) ?? await ReusedAsync(database, after, afterEventId!, ct);
-            if (events.Count == 0 && first && await BeyondEndAsync(database, after, ct) is { } beyond) return beyond;
+            // A checked read that found its event at `after` has seen that the log reaches it: no need to ask for the end.
+            if (events.Count == 0 && first && !checkedRead && await BeyondEndAsync(database, after, ct) is { } beyond) return beyond;
             first = false;
             if (events.Count > 0 || DateTime.UtcNow >= deadline)
                 return TypedResults.Ok(new EventPage(events, events.Count > 0 ? events[^1].Position : after));
