@@ -115,18 +115,12 @@ public sealed class RemoteOptions
                 Console.Error.WriteLine($"--ca: ファイルがありません / no such file: {ca.FullName}");
                 return null;
             }
-            string pem;
-            try
-            {
-                pem = File.ReadAllText(ca.FullName);
-                using var _ = X509Certificate2.CreateFromPem(pem);
-            }
+            try { handler = LinkageSandbox.TrustingHandler(File.ReadAllText(ca.FullName)); }
             catch (CryptographicException)
             {
                 Console.Error.WriteLine($"--ca: PEM の証明書として読めません（-----BEGIN CERTIFICATE----- の形）/ not a PEM certificate (-----BEGIN CERTIFICATE-----): {ca.FullName}");
                 return null;
             }
-            handler = LinkageSandbox.TrustingHandler(pem);
         }
         else handler = new SocketsHttpHandler(); // every service on plain http (a developer's loopback)
         return new RemoteServices(parse.GetValue(Node)!, Core is null ? null : parse.GetValue(Core), Registry is null ? null : parse.GetValue(Registry),
