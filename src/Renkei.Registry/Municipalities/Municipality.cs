@@ -98,9 +98,11 @@ public static class MunicipalityStore
         else if ((existing.Prefecture, existing.Name, existing.NameKana) != (prefecture, name, nameKana))
             await c.ExecuteAsync("UPDATE municipalities SET prefecture = @p, name = @n, name_kana = @k WHERE code = @c",
                 tx, ("c", code.Digits), ("p", prefecture), ("n", name), ("k", nameKana));
-        var row = (await FindAsync(c, tx, code))!;
         await tx.CommitAsync();
-        return (row, existing is null);
+        // What was written, without counting the residents again: a municipality just added has none (a resident is recorded only
+        // in a municipality on the register).
+        return (existing is null ? new MunicipalityRow(code.Digits, prefecture, name, nameKana, 0)
+            : existing with { Prefecture = prefecture, Name = name, NameKana = nameKana }, existing is null);
     }
 
     private static async Task<MunicipalityRow?> FindAsync(DbConnection c, DbTransaction? tx, LocalGovernmentCode code) =>
