@@ -36,6 +36,26 @@ public class StorageProbeTests
     }
 
     [Fact]
+    public async Task A_migrated_sqlite_file_moved_away_is_not_made_again_by_the_next_connection()
+    {
+        using var folder = new TempFolder();
+        var file = folder.File("core.db");
+        var database = Database.Sqlite(file);
+        await database.MigrateAsync(typeof(CoreApp).Assembly);
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        File.Move(file, file + ".moved");
+
+        // Before the fix a new connection made an empty core.db here, and the service ran on it.
+        var refused = await Assert.ThrowsAsync<Microsoft.Data.Sqlite.SqliteException>(() => database.OpenAsync());
+        Assert.Equal(14, refused.SqliteErrorCode); // SQLITE_CANTOPEN
+        Assert.False(File.Exists(file));
+
+        File.Move(file + ".moved", file);
+        await using var connection = await database.OpenAsync();
+        Assert.Equal(0L, await connection.ScalarAsync<long>("SELECT count(*) FROM key_fingerprints"));
+    }
+
+    [Fact]
     public async Task A_postgres_port_where_nothing_listens_is_reported_at_once()
     {
         // A port that was just free: bound, then released.

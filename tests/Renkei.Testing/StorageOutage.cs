@@ -22,8 +22,8 @@ public static class StorageOutage
             File.Move(file, file + ".gone");
             return ([Path.GetFileName(file), Path.GetDirectoryName(file)!], () =>
             {
-                // Put back over any empty file a connection of the service made meanwhile at the same path.
-                File.Move(file + ".gone", file, overwrite: true);
+                // Without overwriting: a migrated service makes no new file at the path meanwhile, and this would fail if one did.
+                File.Move(file + ".gone", file);
                 return Task.CompletedTask;
             });
         }

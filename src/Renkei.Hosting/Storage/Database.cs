@@ -72,11 +72,27 @@ public sealed class Database
 
     public string ConnectionString { get; }
 
+    /// <summary>What SQLite connections open: <see cref="ConnectionString"/>, without creating the file once it is migrated.</summary>
+    private volatile string sqliteOpens = "";
+
+    /// <summary>
+    /// Called by the migrator once the database holds this service's schema. From then on an SQLite connection does not
+    /// create a missing file: one moved or deleted under a running service would otherwise come back empty at the pool's
+    /// next new connection, and the service would fail on its tables there (or, for a table made on first use, write into it).
+    /// </summary>
+    internal void Migrated()
+    {
+        if (postgres is not null) return;
+        var builder = new SqliteConnectionStringBuilder(ConnectionString);
+        if (builder.Mode == SqliteOpenMode.ReadWriteCreate) builder.Mode = SqliteOpenMode.ReadWrite;
+        sqliteOpens = builder.ToString();
+    }
+
     /// <summary>Opens a connection; SQLite connections get WAL, foreign keys and a busy timeout.</summary>
     public async Task<DbConnection> OpenAsync(CancellationToken ct = default)
     {
         if (postgres is not null) return await postgres.OpenConnectionAsync(ct);
-        var connection = new SqliteConnection(ConnectionString);
+        var connection = new SqliteConnection(sqliteOpens.Length > 0 ? sqliteOpens : ConnectionString);
         await connection.OpenAsync(ct);
         await using var pragma = connection.CreateCommand();
         // The busy timeout first: switching a new file to WAL waits, rather than fails, while another connection does the same.

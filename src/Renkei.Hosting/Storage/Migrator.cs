@@ -38,6 +38,7 @@ public static partial class Migrator
             if (next.name is null)
             {
                 await tx.CommitAsync(ct);
+                database.Migrated();
                 return count;
             }
             await using var stream = assembly.GetManifestResourceStream(next.name)!;
