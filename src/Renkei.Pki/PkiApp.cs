@@ -22,6 +22,10 @@ public static class PkiApp
         configure?.Invoke(builder);
         builder.AddRenkeiDefaults("Renkei.Pki");
         var options = builder.Configuration.GetSection("Pki").Get<PkiOptions>() ?? new PkiOptions();
+        // Shorter than an issuance may take (two Registry waits of 90 s), the sweep would withdraw cards still being confirmed.
+        if (options.PendingCardMinutes < 4)
+            throw new InvalidOperationException($"Pki:PendingCardMinutes は 4 以上にしてください（{options.PendingCardMinutes}） / " +
+                $"Pki:PendingCardMinutes must be at least 4 (was {options.PendingCardMinutes}): an issuance may take 3 minutes to confirm its card");
         var database = builder.Configuration.CreateDatabase(Path.Combine(options.DataFolder, "pki.db"));
         // Tests may bring their own clock (expired and not-yet-valid certificates).
         builder.Services.TryAddSingleton(TimeProvider.System);
@@ -39,6 +43,8 @@ public static class PkiApp
         builder.Services.AddHttpClient<RegistryClient>(http => RegistryClient.Configure(http, options))
             .UseNetworkTls(identity => identity == NetworkIdentity.Registry);
         builder.Services.AddTransient<CardIssuance>();
+        builder.Services.AddSingleton<AbandonedCards>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<AbandonedCards>());
         if (options.FollowRegistryEvents && !string.IsNullOrWhiteSpace(options.RegistryUrl))
         {
             builder.Services.AddSingleton<RegistryEventFollower>();

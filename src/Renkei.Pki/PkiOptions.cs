@@ -43,6 +43,12 @@ public sealed class PkiOptions
     /// <summary>The nextUpdate of a CRL; CRLs are rebuilt on every revocation and at least this often.</summary>
     public int CrlValidityHours { get; set; } = 24;
 
+    /// <summary>
+    /// How long a card may stay pending before it is taken as abandoned and withdrawn (AbandonedCards). An issuance confirms
+    /// its card within two of the Registry client's 90-second waits; a card pending longer was cut off.
+    /// </summary>
+    public int PendingCardMinutes { get; set; } = 10;
+
     public string RootKeyPath => RootKeyFile ?? Path.Combine(DataFolder, "root-ca.key");
     public string SigningCaKeyPath => SigningCaKeyFile ?? Path.Combine(DataFolder, "signing-ca.key");
     public string AuthenticationCaKeyPath => AuthenticationCaKeyFile ?? Path.Combine(DataFolder, "authentication-ca.key");

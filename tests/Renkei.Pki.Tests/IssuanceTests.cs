@@ -234,6 +234,58 @@ public sealed class IssuanceTests
     }
 
     [Theory, StorageData]
+    public async Task A_card_left_pending_by_an_issuance_that_never_finished_is_withdrawn_once_it_is_old(StorageProvider provider)
+    {
+        await using var sandbox = await PkiSandbox.StartAsync(provider);
+        var resident = await sandbox.RegisterResidentAsync();
+        var old = await sandbox.IssueCardAsync(resident);
+        // The Registry's second answer is held: from the database's side, the issuance stops where a crash would stop it.
+        var held = new TaskCompletionSource();
+        await sandbox.StartPkiAsync(services: PkiSandbox.OnIdentityAnswer(async (call, answer) =>
+        {
+            if (call == 2) await held.Task;
+            return answer;
+        }));
+        using var keys = PkiSandbox.CardKeys();
+        var issuing = sandbox.PkiAdmin.PostAsJsonAsync("api/cards",
+            new IssueCardRequest(resident.IndividualNumber, keys.SigningRequestPem, keys.AuthenticationRequestPem), ServiceDefaults.Json);
+        await using var c = await TestDatabaseOf(sandbox).OpenAsync();
+        await PkiSandbox.EventuallyAsync(async () => await Sql.ScalarAsync<long>(c, "SELECT COUNT(*) FROM cards WHERE status = 'pending'") == 1, "the card is stored pending");
+        var pending = (await Sql.ScalarAsync<string>(c, "SELECT card_id FROM cards WHERE status = 'pending'"))!;
+        var sweep = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<AbandonedCards>(sandbox.Pki.Services);
+
+        // A card pending for less than Pki:PendingCardMinutes belongs to an issuance that may still finish.
+        Assert.Equal(0, await sweep.SweepAsync(CancellationToken.None));
+        Assert.Equal(0L, await Sql.ScalarAsync<long>(c, "SELECT COUNT(*) FROM certificates WHERE card_id = @c AND revoked_at IS NOT NULL", null, ("c", pending)));
+
+        sandbox.Clock.Fixed = DateTimeOffset.UtcNow.AddMinutes(11);
+        Assert.Equal(1, await sweep.SweepAsync(CancellationToken.None));
+        Assert.Equal("withdrawn", await Sql.ScalarAsync<string>(c, "SELECT status FROM cards WHERE card_id = @c", null, ("c", pending)));
+        Assert.Equal(2L, await Sql.ScalarAsync<long>(c, "SELECT COUNT(*) FROM certificates WHERE card_id = @c AND revoked_at IS NOT NULL", null, ("c", pending)));
+        // The holder's card from before is untouched: still the active one, still good.
+        Assert.Equal("active", await Sql.ScalarAsync<string>(c, "SELECT status FROM cards WHERE card_id = @c", null, ("c", old.CardId)));
+        Assert.Equal("good", await Ocsp.StatusAsync(sandbox.Anonymous, old.SigningCertificate, Ca(sandbox, CertificateKind.Signing)));
+        Assert.Equal(0, await sweep.SweepAsync(CancellationToken.None));
+
+        // Were the issuance still alive, it finds its card withdrawn and makes another, which it confirms and puts in use.
+        held.SetResult();
+        var response = await issuing;
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var issued = (await response.Content.ReadFromJsonAsync<CardIssued>(ServiceDefaults.Json))!;
+        Assert.NotEqual(pending, issued.CardId);
+        Assert.Equal("active", await Sql.ScalarAsync<string>(c, "SELECT status FROM cards WHERE card_id = @c", null, ("c", issued.CardId)));
+        Assert.Equal("withdrawn", await Sql.ScalarAsync<string>(c, "SELECT status FROM cards WHERE card_id = @c", null, ("c", pending)));
+    }
+
+    [Fact]
+    public async Task A_pending_card_time_shorter_than_an_issuance_is_refused_at_start()
+    {
+        await using var sandbox = await PkiSandbox.StartAsync(StorageProvider.Sqlite);
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => sandbox.StartPkiAsync(v => v["Pki:PendingCardMinutes"] = "3"));
+        Assert.Contains("Pki:PendingCardMinutes must be at least 4 (was 3)", refused.Message);
+    }
+
+    [Theory, StorageData]
     public async Task A_renewal_given_up_after_changes_leaves_the_previous_card_in_use_as_the_change_left_it(StorageProvider provider)
     {
         await using var sandbox = await PkiSandbox.StartAsync(provider);

@@ -189,6 +189,22 @@ public sealed class CardIssuance(
         return Activation.Done;
     }
 
+    /// <summary>
+    /// Withdraws the cards still pending since before <paramref name="storedBefore"/>: an issuance cut off between storing its card
+    /// and confirming it (a crash, a lost process) left certificates that OCSP would call good for items no one confirmed. An
+    /// issuance still running that finds its card withdrawn makes it again (ActivateAsync). Returns the cards withdrawn.
+    /// </summary>
+    public async Task<int> WithdrawAbandonedAsync(DateTime storedBefore, CancellationToken ct)
+    {
+        List<(string CardId, string ResidentId)> abandoned;
+        await using (var c = await database.OpenAsync(ct))
+            abandoned = await c.QueryAsync("SELECT card_id, resident_id FROM cards WHERE status = 'pending' AND issued_at < @t ORDER BY issued_at",
+                r => (r.GetString(0), r.GetString(1)), null, ("t", CertificateStore.Text(storedBefore)));
+        foreach (var (cardId, residentId) in abandoned)
+            await WithdrawAsync(residentId, cardId, RevocationReason.Superseded, RevocationReason.Superseded, "withdrawn", ct);
+        return abandoned.Count;
+    }
+
     /// <summary>Undoes an issuance: revokes the card's two certificates and takes the card out of use.</summary>
     private async Task WithdrawAsync(string residentId, string cardId, RevocationReason signingReason, RevocationReason authenticationReason,
         string cardStatus, CancellationToken ct)
