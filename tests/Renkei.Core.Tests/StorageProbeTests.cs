@@ -68,6 +68,30 @@ public class StorageProbeTests
     }
 
     [Fact]
+    public async Task Probes_asked_at_once_share_one_question_to_the_database()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var accepted = new List<Socket>();
+        var accepting = Task.Run(async () => { while (true) { var s = await listener.AcceptSocketAsync(); lock (accepted) accepted.Add(s); } });
+        try
+        {
+            var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+            var database = new Database(StorageProvider.Postgres, $"Host=127.0.0.1;Port={port};Username=renkei;Database=renkei;Timeout=60;Command Timeout=60");
+            // A balancer's probes, or anyone's: the readiness probe needs no token. Each used to open a connection of its own
+            // (a thread of its own on SQLite), which a hung database kept.
+            var failures = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => database.ProbeAsync(Timeout)));
+            Assert.All(failures, f => Assert.IsType<TimeoutException>(f));
+            lock (accepted) Assert.Single(accepted);
+        }
+        finally
+        {
+            listener.Stop();
+            lock (accepted) foreach (var socket in accepted) socket.Dispose();
+        }
+    }
+
+    [Fact]
     public async Task A_database_that_hangs_gets_an_answer_within_the_timeout()
     {
         // Accepts connections and never says a word, as a stopped server or a black-holed route would.

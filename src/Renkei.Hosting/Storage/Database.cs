@@ -110,19 +110,42 @@ public sealed class Database
     /// is opened without creating a missing file and outside the pool, whose open handle would still read a file deleted or
     /// renamed under it; asking for schema_migrations also fails on an empty file made in its place and on a PostgreSQL schema
     /// that is gone. The wait ends on time even when the call itself hangs (SQLite's calls block; a stopped server).
+    /// Probes made while one is running join it: however many requests ask at once, a database is asked once at a time, so a
+    /// flood of probes takes one pooled connection, and a hung SQLite file holds one blocked thread rather than one per probe.
     /// </summary>
     public async Task<Exception?> ProbeAsync(TimeSpan timeout, CancellationToken ct = default)
     {
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        cts.CancelAfter(timeout);
+        Task<Exception?> running;
+        lock (probeGate)
+        {
+            if (probe is null || probe.IsCompleted) probe = Task.Run(() => ProbeOnceAsync(timeout));
+            running = probe;
+        }
         try
         {
-            await Task.Run(() => ReadMigrationsAsync(timeout, cts.Token), cts.Token).WaitAsync(timeout, ct);
+            return await running.WaitAsync(timeout, ct);
+        }
+        catch (TimeoutException e) when (!ct.IsCancellationRequested)
+        {
+            return new TimeoutException($"no answer within {timeout.TotalSeconds:0.#} s", e);
+        }
+    }
+
+    private readonly Lock probeGate = new();
+    private Task<Exception?>? probe;
+
+    /// <summary>One question to the database, given up after <paramref name="timeout"/> where the provider can give up (PostgreSQL).</summary>
+    private async Task<Exception?> ProbeOnceAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await ReadMigrationsAsync(timeout, cts.Token);
             return null;
         }
-        catch (Exception e) when (!ct.IsCancellationRequested)
+        catch (Exception e)
         {
-            return e is OperationCanceledException or TimeoutException ? new TimeoutException($"no answer within {timeout.TotalSeconds:0.#} s", e) : e;
+            return e is OperationCanceledException ? new TimeoutException($"no answer within {timeout.TotalSeconds:0.#} s", e) : e;
         }
     }
 
