@@ -81,13 +81,17 @@ public static class CoreApp
         builder.Services.AddSingleton(TimeProvider.System);
         // Read before any key is made: a start refused for its table leaves no key behind.
         var permissionTable = options.PermissionTableFile is { Length: > 0 } tableFile ? PermissionTable.LoadFile(tableFile) : PermissionTable.LoadEmbedded();
-        // The codes its agencies hold were made with the code key, their nodes verify the core's keys, and the seal key is the
-        // Registry's: each is bound to the database, and none is made before the migrator has accepted it.
+        // The codes its agencies hold were made with the code key and their nodes verify the core's keys: each is bound to the
+        // database, and none is made before the migrator has accepted it. The seal key is not: it is the Registry's, and the
+        // core keeps nothing sealed with it (a seal lives minutes), so binding it only refused the Registry's key for good
+        // after a first start without it. A seal key that is named must exist: the core never makes the Registry's key.
+        if (options.LinkSealKeyFile is { Length: > 0 } sealFile && !File.Exists(sealFile))
+            throw new InvalidOperationException($"Core:LinkSealKeyFile の鍵ファイル {Path.GetFullPath(sealFile)} がありません。Registry の link-seal.key の写しを置いてください / "
+                + $"the key file {Path.GetFullPath(sealFile)} named by Core:LinkSealKeyFile is missing: put a copy of the Registry's link-seal.key there (the core never makes it)");
         KeyFiles.BindAsync(database, () => database.MigrateAsync(typeof(CoreApp).Assembly), ["agencies"],
         [
             KeptKey.Secret("agency-code.key", options.CodeKeyPath, AgencyCodes.KeyBytes),
             PartyKeys.Kept("core-keys.pem", options.KeyPath),
-            KeptKey.Secret("link-seal.key", options.LinkSealKeyPath),
         ]).GetAwaiter().GetResult();
         builder.Services.AddSingleton(AgencyCodes.LoadOrCreate(options.CodeKeyPath));
         builder.Services.AddSingleton(new LinkKeySeal(KeyFiles.LoadOrCreate(options.LinkSealKeyPath)));

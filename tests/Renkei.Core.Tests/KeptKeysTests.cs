@@ -41,7 +41,7 @@ public class KeptKeysTests
     }
 
     [Theory, StorageData]
-    public async Task A_core_holding_agencies_refuses_to_start_without_its_own_keys_or_the_registrys_seal_key(StorageProvider provider)
+    public async Task A_core_holding_agencies_refuses_to_start_without_its_own_keys(StorageProvider provider)
     {
         using var folder = new TempFolder();
         var storage = TestDatabases.Create(provider, folder.Path);
@@ -49,7 +49,7 @@ public class KeptKeysTests
         await SettingsTests.RunAsync(StartCore(storage, data), _ => { });
         await RegisterAgencyAsync(new Database(storage));
 
-        foreach (var key in new[] { "core-keys.pem", "link-seal.key" })
+        foreach (var key in new[] { "core-keys.pem", "agency-code.key" })
         {
             var kept = Path.Combine(data, key);
             File.Move(kept, kept + ".away");
@@ -117,27 +117,49 @@ public class KeptKeysTests
         await SettingsTests.RunAsync(StartCore(storage, data), _ => { });
 
         var recorded = await KeptKeyFiles.FingerprintsAsync(new Database(storage));
-        Assert.Equal(["agency-code.key", "core-keys.pem", "link-seal.key"], recorded.Keys.Order());
+        Assert.Equal(["agency-code.key", "core-keys.pem"], recorded.Keys.Order());
         var code = Convert.FromHexString(File.ReadAllText(Path.Combine(data, "agency-code.key")).Trim());
-        var seal = Convert.FromHexString(File.ReadAllText(Path.Combine(data, "link-seal.key")).Trim());
         Assert.Equal("hmac-sha256:" + Convert.ToHexStringLower(HMACSHA256.HashData(code, "renkei key fingerprint v1"u8)), recorded["agency-code.key"]);
-        Assert.Equal("hmac-sha256:" + Convert.ToHexStringLower(HMACSHA256.HashData(seal, "renkei key fingerprint v1"u8)), recorded["link-seal.key"]);
         using (var keys = PartyKeys.LoadOrCreate(Path.Combine(data, "core-keys.pem")))
             Assert.Equal("sha256:" + Convert.ToHexStringLower(SHA256.HashData([.. keys.Signing.ExportSubjectPublicKeyInfo(), .. keys.Encryption.ExportSubjectPublicKeyInfo()])),
                 recorded["core-keys.pem"]);
-        foreach (var secret in new[] { code, seal })
-            Assert.All(recorded.Values, f =>
-            {
-                Assert.DoesNotContain(Convert.ToHexStringLower(secret), f);
-                Assert.DoesNotContain(Convert.ToHexStringLower(SHA256.HashData(secret)), f);
-            });
+        Assert.All(recorded.Values, f =>
+        {
+            Assert.DoesNotContain(Convert.ToHexStringLower(code), f);
+            Assert.DoesNotContain(Convert.ToHexStringLower(SHA256.HashData(code)), f);
+        });
 
         // No agency is registered yet, but the database was used with these keys: another one is refused all the same.
-        var kept = Path.Combine(data, "link-seal.key");
-        KeyFiles.ReplaceSecret(kept, Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)));
+        var kept = Path.Combine(data, "agency-code.key");
+        KeyFiles.ReplaceSecret(kept, Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(Renkei.Core.Codes.AgencyCodes.KeyBytes)));
         var refused = Assert.Throws<InvalidOperationException>(() => StartCore(storage, data));
-        Assert.Contains($"鍵ファイル {kept} は、このデータベースが使ってきた link-seal.key の鍵ではありません", refused.Message);
+        Assert.Contains($"鍵ファイル {kept} は、このデータベースが使ってきた agency-code.key の鍵ではありません", refused.Message);
         Assert.Equal(recorded, await KeptKeyFiles.FingerprintsAsync(new Database(storage)));
+    }
+
+    [Theory, StorageData]
+    public async Task A_core_first_started_without_the_registrys_seal_key_takes_it_once_named(StorageProvider provider)
+    {
+        using var folder = new TempFolder();
+        var storage = TestDatabases.Create(provider, folder.Path);
+        var data = folder.File("core");
+        // A trial start before the Registry's key was copied over: the core makes a seal key of its own (and warns).
+        await SettingsTests.RunAsync(StartCore(storage, data), _ => { });
+        await RegisterAgencyAsync(new Database(storage));
+        Assert.True(File.Exists(Path.Combine(data, "link-seal.key")));
+
+        // Named as the warning asks, the Registry's key is taken (it used to be refused for good as "not the key this
+        // database was used with", though the core keeps nothing sealed).
+        var registrys = folder.File("registry-link-seal.key");
+        KeyFiles.LoadOrCreate(registrys);
+        await SettingsTests.RunAsync(StartCore(storage, data, ("Core:LinkSealKeyFile", registrys)), _ => { });
+
+        // A named file that is not there is refused, and not made: a key of the core's own would open nothing the Registry seals.
+        var typo = folder.File("registry-link-seal.kye");
+        var refused = Assert.Throws<InvalidOperationException>(() => StartCore(storage, data, ("Core:LinkSealKeyFile", typo)));
+        Assert.Contains($"the key file {typo} named by Core:LinkSealKeyFile is missing", refused.Message);
+        Assert.StartsWith("Core:LinkSealKeyFile の鍵ファイル", refused.Message);
+        Assert.False(File.Exists(typo));
     }
 
     [Theory, StorageData]
@@ -152,7 +174,7 @@ public class KeptKeysTests
         var other = folder.File("other"); // another core's keys, of the same names
         await SettingsTests.RunAsync(StartCore(TestDatabases.Create(StorageProvider.Sqlite, other), other), _ => { });
 
-        foreach (var key in new[] { "agency-code.key", "core-keys.pem", "link-seal.key" })
+        foreach (var key in new[] { "agency-code.key", "core-keys.pem" })
         {
             var kept = Path.Combine(data, key);
             File.Move(kept, kept + ".backup");
@@ -183,7 +205,7 @@ public class KeptKeysTests
 
         await SettingsTests.RunAsync(StartCore(storage, data), _ => { });
         var recorded = await KeptKeyFiles.FingerprintsAsync(new Database(storage));
-        Assert.Equal(["agency-code.key", "core-keys.pem", "link-seal.key"], recorded.Keys.Order());
+        Assert.Equal(["agency-code.key", "core-keys.pem"], recorded.Keys.Order());
 
         var kept = Path.Combine(data, "agency-code.key");
         KeyFiles.ReplaceSecret(kept, Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(64)));
@@ -296,12 +318,13 @@ public class KeptKeysTests
         return new NpgsqlConnectionStringBuilder(connectionString) { Host = "127.0.0.1", Port = port, Timeout = 5 }.ToString();
     }
 
-    private static WebApplication StartCore(StorageOptions storage, string dataFolder) =>
+    private static WebApplication StartCore(StorageOptions storage, string dataFolder, params (string Key, string Value)[] settings) =>
         CoreApp.Create([], b => Configure(b,
         [
             ("Storage:Provider", storage.Provider.ToString()),
             ("Storage:ConnectionString", storage.ConnectionString),
             ("Core:DataFolder", dataFolder),
+            .. settings,
         ]));
 
     /// <summary>A Node hosting <paramref name="tenants"/> (agency id, name), each in its own schema under <paramref name="prefix"/> on PostgreSQL.</summary>
