@@ -123,12 +123,22 @@ public static class KeyFiles
     {
         // Moved in whole: a process killed while writing leaves no empty key behind, and of two first starts the second
         // keeps the key the first moved in.
-        if (!File.Exists(path))
-        {
-            try { MoveIn(path, Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(bytes)), overwrite: false); }
-            catch (IOException) when (File.Exists(path)) { }
-        }
+        if (!File.Exists(path)) CreateSecret(path, Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(bytes)));
         return Read(path, bytes);
+    }
+
+    /// <summary>
+    /// Puts a new secret file in place, whole, unless one is already there: false when another writer (a thread, a second
+    /// process starting at the same moment) put its own first, which the caller then reads instead.
+    /// </summary>
+    public static bool CreateSecret(string file, string text)
+    {
+        try
+        {
+            MoveIn(file, text, overwrite: false);
+            return true;
+        }
+        catch (IOException) when (File.Exists(file)) { return false; }
     }
 
     /// <summary>
@@ -150,7 +160,7 @@ public static class KeyFiles
     }
 
     /// <summary>Creates a file readable by its owner only (from the first byte) and writes a secret to it.</summary>
-    public static void WriteSecret(string file, string text)
+    private static void WriteSecret(string file, string text)
     {
         var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;

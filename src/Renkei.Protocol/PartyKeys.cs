@@ -60,16 +60,19 @@ public sealed class PartyKeys : IDisposable
         return KeyFiles.PublicKeyFingerprint([.. keys.Signing.ExportSubjectPublicKeyInfo(), .. keys.Encryption.ExportSubjectPublicKeyInfo()]);
     }, f => LoadOrCreate(f).Dispose());
 
-    /// <summary>Reads the key file, or makes one (readable by its owner only) when it does not exist.</summary>
+    /// <summary>
+    /// Reads the key file, or makes one (readable by its owner only) when it does not exist. Moved in whole: a process killed
+    /// while writing leaves no half a key file that later starts stumble on, and of two first starts the second reads the
+    /// keys the first put in place rather than failing on its file.
+    /// </summary>
     public static PartyKeys LoadOrCreate(string file)
     {
         if (File.Exists(file)) return Load(file);
         var keys = Generate();
-        var folder = Path.GetDirectoryName(Path.GetFullPath(file));
-        if (!string.IsNullOrEmpty(folder)) Directory.CreateDirectory(folder);
         var text = keys.Signing.ExportPkcs8PrivateKeyPem() + "\n" + keys.Encryption.ExportPkcs8PrivateKeyPem() + "\n";
-        KeyFiles.WriteSecret(file, text);
-        return keys;
+        if (KeyFiles.CreateSecret(file, text)) return keys;
+        keys.Dispose();
+        return Load(file);
     }
 
     private static PartyKeys Load(string file)

@@ -15,6 +15,24 @@ public class ProtocolTests
     private static readonly DateTimeOffset Start = new(2026, 11, 23, 1, 0, 0, TimeSpan.Zero);
 
     [Fact]
+    public async Task A_party_key_file_made_by_two_first_starts_at_once_is_one_whole_file_both_read()
+    {
+        using var folder = new Renkei.Testing.TempFolder();
+        for (var round = 0; round < 5; round++)
+        {
+            var file = folder.File($"tenants/{round}/keys.pem");
+            // A start made the key file straight in place: the second of two at once failed on its file, or read half of it.
+            var made = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => PartyKeys.LoadOrCreate(file))));
+            var kept = Convert.ToHexString(made[0].Signing.ExportSubjectPublicKeyInfo());
+            Assert.All(made, keys => Assert.Equal(kept, Convert.ToHexString(keys.Signing.ExportSubjectPublicKeyInfo())));
+            using (var again = PartyKeys.LoadOrCreate(file)) Assert.Equal(kept, Convert.ToHexString(again.Signing.ExportSubjectPublicKeyInfo()));
+            Assert.Equal([file], Directory.GetFiles(Path.GetDirectoryName(file)!)); // no temporary file left beside it
+            if (!OperatingSystem.IsWindows()) Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
+            foreach (var keys in made) keys.Dispose();
+        }
+    }
+
+    [Fact]
     public void A_message_on_the_wire_holds_its_fields_and_nothing_computed_from_them()
     {
         using var sender = PartyKeys.Generate();
