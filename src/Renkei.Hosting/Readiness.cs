@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Renkei.Hosting.Storage;
 
@@ -27,6 +28,11 @@ internal static class Readiness
 
     private static async Task<Results<Ok<Ready>, ProblemHttpResult>> CheckAsync(IServiceProvider services, ILoggerFactory logs, CancellationToken ct)
     {
+        // Told to stop, it finishes what it has (the host's shutdown timeout) but should be sent nothing new: a balancer that
+        // asks in that time takes it out of rotation before its connections are refused.
+        if (services.GetService<IHostApplicationLifetime>() is { ApplicationStopping.IsCancellationRequested: true })
+            return Problems.Result(StatusCodes.Status503ServiceUnavailable, "not-ready", "準備ができていません / The service is not ready",
+                "停止中です / The service is stopping.", new Dictionary<string, object?> { ["notReady"] = new[] { "stopping" } });
         var stores = services.GetServices<ReadinessStore>().ToList();
         if (services.GetService<Database>() is { } own) stores.Insert(0, new ReadinessStore("storage", own));
         // At once, not one after another: a node with many tenants still answers within one timeout.

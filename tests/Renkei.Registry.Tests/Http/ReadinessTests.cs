@@ -42,4 +42,17 @@ public class ReadinessTests
         // The probe reported the missing file; it did not make an empty one in its place.
         if (file is not null) Assert.False(File.Exists(file));
     }
+
+    [Fact]
+    public async Task A_registry_told_to_stop_is_not_ready_while_it_finishes_what_it_has()
+    {
+        await using var registry = await RegistryHost.StartAsync(StorageProvider.Sqlite);
+        var anonymous = registry.Client();
+        await ReadinessAssert.IsReadyAsync(anonymous);
+        // What SIGTERM does first; the tests' host does not go on to stop its server, so the probe can be asked meanwhile.
+        Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions
+            .GetRequiredService<Microsoft.Extensions.Hosting.IHostApplicationLifetime>(registry.App.Services).StopApplication();
+        var problem = await ReadinessAssert.IsNotReadyAsync(anonymous, ["stopping"]);
+        Assert.Contains("The service is stopping", problem.GetProperty("detail").GetString());
+    }
 }
