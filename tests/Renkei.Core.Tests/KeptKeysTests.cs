@@ -27,8 +27,7 @@ public class KeptKeysTests
     {
         using var folder = new TempFolder();
         var storage = TestDatabases.Create(StorageProvider.Postgres, folder.Path);
-        await SettingsTests.RunAsync(StartCore(storage, folder.File("core")), _ => { });
-        await RegisterAgencyAsync(new Database(storage));
+        await StartCoreHoldingAnAgencyAsync(storage, folder.File("core"));
 
         using var elsewhere = new TempFolder(); // the same database, its keys left behind
         var down = Assert.ThrowsAny<Exception>(() => StartCore(new StorageOptions { Provider = StorageProvider.Postgres, ConnectionString = ClosedPort(storage.ConnectionString) }, elsewhere.Path));
@@ -46,8 +45,7 @@ public class KeptKeysTests
         using var folder = new TempFolder();
         var storage = TestDatabases.Create(provider, folder.Path);
         var data = folder.File("core");
-        await SettingsTests.RunAsync(StartCore(storage, data), _ => { });
-        await RegisterAgencyAsync(new Database(storage));
+        await StartCoreHoldingAnAgencyAsync(storage, data);
 
         foreach (var key in new[] { "core-keys.pem", "agency-code.key" })
         {
@@ -144,8 +142,7 @@ public class KeptKeysTests
         var storage = TestDatabases.Create(provider, folder.Path);
         var data = folder.File("core");
         // A trial start before the Registry's key was copied over: the core makes a seal key of its own (and warns).
-        await SettingsTests.RunAsync(StartCore(storage, data), _ => { });
-        await RegisterAgencyAsync(new Database(storage));
+        await StartCoreHoldingAnAgencyAsync(storage, data);
         Assert.True(File.Exists(Path.Combine(data, "link-seal.key")));
 
         // Named as the warning asks, the Registry's key is taken (it used to be refused for good as "not the key this
@@ -168,8 +165,7 @@ public class KeptKeysTests
         using var folder = new TempFolder();
         var storage = TestDatabases.Create(provider, folder.Path);
         var data = folder.File("core");
-        await SettingsTests.RunAsync(StartCore(storage, data), _ => { });
-        await RegisterAgencyAsync(new Database(storage));
+        await StartCoreHoldingAnAgencyAsync(storage, data);
         var recorded = await KeptKeyFiles.FingerprintsAsync(new Database(storage));
         var other = folder.File("other"); // another core's keys, of the same names
         await SettingsTests.RunAsync(StartCore(TestDatabases.Create(StorageProvider.Sqlite, other), other), _ => { });
@@ -199,8 +195,7 @@ public class KeptKeysTests
         using var folder = new TempFolder();
         var storage = TestDatabases.Create(provider, folder.Path);
         var data = folder.File("core");
-        await SettingsTests.RunAsync(StartCore(storage, data), _ => { });
-        await RegisterAgencyAsync(new Database(storage));
+        await StartCoreHoldingAnAgencyAsync(storage, data);
         await KeptKeyFiles.ForgetFingerprintsAsync(new Database(storage));
 
         await SettingsTests.RunAsync(StartCore(storage, data), _ => { });
@@ -316,6 +311,13 @@ public class KeptKeysTests
         var port = ((IPEndPoint)listener.LocalEndpoint).Port;
         listener.Stop();
         return new NpgsqlConnectionStringBuilder(connectionString) { Host = "127.0.0.1", Port = port, Timeout = 5 }.ToString();
+    }
+
+    /// <summary>A core's first start on <paramref name="storage"/>, which then holds an agency: data made with its keys.</summary>
+    private static async Task StartCoreHoldingAnAgencyAsync(StorageOptions storage, string dataFolder)
+    {
+        await SettingsTests.RunAsync(StartCore(storage, dataFolder), _ => { });
+        await RegisterAgencyAsync(new Database(storage));
     }
 
     private static WebApplication StartCore(StorageOptions storage, string dataFolder, params (string Key, string Value)[] settings) =>
