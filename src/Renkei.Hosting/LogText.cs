@@ -22,8 +22,12 @@ public static class LogText
         return escaped.ToString();
     }
 
-    /// <summary>A value repeated from a request, as a log line may hold it: escaped, then masked.</summary>
-    public static string Safe(string text) => NumberShape.Mask(Escape(text))!;
+    /// <summary>
+    /// A value repeated from a request, as a log line may hold it: masked, escaped, and masked again. Escaped first, a number
+    /// written with a zero-width space between its groups would read <c>1234\u200B5678…</c> and no longer be one; the escape's
+    /// own hex digits next to digits can make one too.
+    /// </summary>
+    public static string Safe(string text) => NumberShape.Mask(Escape(NumberShape.Mask(text)!))!;
 
     /// <summary>Whether text holds what <see cref="Escape"/> escapes: a name that does may not be kept (a record would keep it as given).</summary>
     public static bool HasUnsafe(string text) => text.Any(Unsafe);
