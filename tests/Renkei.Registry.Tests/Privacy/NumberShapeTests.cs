@@ -161,6 +161,11 @@ public class NumberShapeTests
     [InlineData("¹²³⁴⁵⁶⁷⁸⁹⁰¹⁸")]
     [InlineData("一二三四五六七八九〇一八")]
     [InlineData("一二三四・五六七八・九〇一")]
+    [InlineData("二○二四○一○一五六七八")]          // ○ (U+25CB) written for zero
+    [InlineData("一二三四◯五六七八九◯")]            // ◯ (U+25EF)
+    // ... the formal numerals (大字) and 零 ...
+    [InlineData("壱弐参四五六七八九〇壱八")]
+    [InlineData("壱弐参肆伍陸漆捌玖零壱捌")]
     [InlineData("0123456789018")]
     [InlineData("1234567890188")]
     // ... and any digits that add up to 11, whatever stands between them.
@@ -180,6 +185,7 @@ public class NumberShapeTests
     [InlineData("柏市")]
     [InlineData("株式会社三菱UFJ銀行")]
     [InlineData("第一二三四五六七八九〇工房")]   // ten numerals: one short of a number without its check digit
+    [InlineData("壱弐参肆伍陸漆捌玖零")]          // ten formal numerals: one short as well
     [InlineData("1234567890")]
     [InlineData("東京都千代田区丸の内1-2-3 第5ビル")]   // an address with no phone number
     [InlineData("Ⅻ Verifiers 2026")]
