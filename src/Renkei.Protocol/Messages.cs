@@ -39,29 +39,22 @@ public static class RelayKinds
 
     /// <summary>
     /// Whether an affair or item name has the permission table's form: lower-case ASCII letters and digits in words joined
-    /// by single hyphens (<c>child-allowance</c>), at most <see cref="MaxNameLength"/>, no run of more than
-    /// <see cref="MaxDigitRun"/> digits and no Individual Number's shape. Every party records the names of an inquiry as
-    /// given, refused ones too, for seven years: free text there (a person's name typed into the wrong field) would put
-    /// personal data into the core's records.
+    /// by single hyphens (<c>child-allowance</c>), at most <see cref="MaxNameLength"/>, and no more than
+    /// <see cref="MaxNameDigits"/> digits in all. Every party records the names of an inquiry as given, refused ones too,
+    /// for seven years: free text there (a person's name typed into the wrong field) would put personal data into the
+    /// core's records.
     /// </summary>
     public static bool IsName(string? name) =>
         name is { Length: > 0 and <= MaxNameLength } && name[0] != '-' && name[^1] != '-' && !name.Contains("--", StringComparison.Ordinal)
-        && name.All(ch => char.IsAsciiLetterLower(ch) || char.IsAsciiDigit(ch) || ch == '-') && LongestDigitRun(name) <= MaxDigitRun
-        && !Hosting.NumberShape.ContainsIndividualNumber(name);
+        && name.All(ch => char.IsAsciiLetterLower(ch) || char.IsAsciiDigit(ch) || ch == '-') && name.Count(char.IsAsciiDigit) <= MaxNameDigits;
 
     /// <summary>
-    /// The longest run of digits a name may hold. The permission table's names hold no digit at all; four leave room for a
-    /// year (<c>form-2026</c>) and none for a number: a 13-digit run (<c>x1234567890188</c>, a number and a slip of the finger)
-    /// is no Individual Number's shape, yet carried one into three records.
+    /// The most digits a name may hold, wherever they stand. The permission table's names hold none; four leave room for a
+    /// year (<c>form-2026</c>) and none for a number. Limiting only the longest run let one through between letters
+    /// (<c>a1234b5678c9018</c>), and a 13-digit run (<c>x1234567890188</c>, a number and a slip of the finger) is no
+    /// Individual Number's shape, yet carried one into three records: counting them all keeps out both.
     /// </summary>
-    public const int MaxDigitRun = 4;
-
-    private static int LongestDigitRun(string name)
-    {
-        int longest = 0, run = 0;
-        foreach (var ch in name) longest = Math.Max(longest, run = char.IsAsciiDigit(ch) ? run + 1 : 0);
-        return longest;
-    }
+    public const int MaxNameDigits = 4;
 
     /// <summary>
     /// Whether a provider or requester is named as agencies are: a Local Government Code (6 digits, a prefecture code first,
@@ -71,8 +64,8 @@ public static class RelayKinds
     /// </summary>
     public static bool IsAgencyId(string? id) => AgencyCheckDigits.IsLocalGovernmentCode(id) || AgencyCheckDigits.IsCorporateNumber(id);
 
-    public const string NameForm = "英小文字・数字をハイフンでつないだ名前です（child-allowance など。数字は続けて4桁まで） / " +
-        "is a name of lower-case letters and digits joined by hyphens (child-allowance, say; at most 4 digits in a row)";
+    public const string NameForm = "英小文字・数字をハイフンでつないだ名前です（child-allowance など。数字は合わせて4文字まで） / " +
+        "is a name of lower-case letters and digits joined by hyphens (child-allowance, say; at most 4 digits in all)";
 
     public const string AgencyIdForm = "機関IDは検査用数字の合った地方公共団体コード（6桁）か法人番号（13桁）です / " +
         "is an agency id: a local government code (6 digits) or a corporate number (13 digits), with a matching check digit";

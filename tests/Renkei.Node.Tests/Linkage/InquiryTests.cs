@@ -251,7 +251,7 @@ public class InquiryTests
     }
 
     [Theory, StorageData]
-    public async Task A_provider_without_an_agency_ids_check_digit_or_a_name_with_a_long_digit_run_is_refused_by_node_and_core_before_any_record(StorageProvider provider)
+    public async Task A_provider_without_an_agency_ids_check_digit_or_a_name_with_more_than_four_digits_is_refused_by_node_and_core_before_any_record(StorageProvider provider)
     {
         // 0 + an Individual Number is 13 digits but no corporate number (whose check digit is 1 to 9); a number with a digit
         // slipped in is no Individual Number's shape, yet both were recorded as given by node and core for seven years.
@@ -267,6 +267,7 @@ public class InquiryTests
             ("child-allowance", "5010405001704", "local-tax", "provider"),   // a corporate number with the wrong check digit
             ("child-allowance", "482005", "local-tax", "provider"),          // its check digit matches, but 48 is no prefecture
             ("child-allowance", "122173", "x1234567890188", "item"),         // the audit's: a number and a slip of the finger
+            ("child-allowance", "122173", "a1234b5678c9018", "item"),        // a number between letters: no run over four, 12 in all
             ("child-allowance-12345", "122173", "local-tax", "affair"),      // five digits in a row
         };
         foreach (var (affair, providerId, item, field) in refusals)
