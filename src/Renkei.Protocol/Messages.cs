@@ -58,11 +58,27 @@ public static class RelayKinds
 
     /// <summary>
     /// Whether a provider or requester is named as agencies are: a Local Government Code (6 digits, a prefecture code first,
-    /// its check digit last) or a Corporate Number (13 digits, its check digit first). The check digits keep out what is
-    /// no agency's id yet was recorded as one: an Individual Number with a digit before it (<c>0123456789018</c>; a corporate
-    /// number's check digit is 1 to 9, never 0) or mistyped.
+    /// its check digit last) or a Corporate Number (13 digits, its check digit first). The check digits keep out an
+    /// Individual Number with a 0 before it (<c>0123456789018</c>; a Corporate Number's check digit is 1 to 9) and most
+    /// mistyped ids, but not every number with a digit slipped in: for each 12 digits exactly one of 1 to 9 before them
+    /// makes a valid Corporate Number (<c>1123456789018</c>). Such an id names no agency the core knows, so no record keeps
+    /// it: see <see cref="RecordedProvider"/>.
     /// </summary>
     public static bool IsAgencyId(string? id) => AgencyCheckDigits.IsLocalGovernmentCode(id) || AgencyCheckDigits.IsCorporateNumber(id);
+
+    /// <summary>The core's reason for an inquiry whose provider it has not registered (outcome not-permitted).</summary>
+    public const string UnknownProviderReason = "unknown-provider";
+
+    /// <summary>What the core's and the requester's records hold as the provider of an inquiry answered <see cref="UnknownProviderReason"/>.</summary>
+    public const string UnknownProvider = "unknown";
+
+    /// <summary>
+    /// The provider an inquiry's record holds, at the core and at the requester alike so that their records agree: the id as
+    /// asked, unless the core knew no such agency. An id of the right form that names nobody may be an Individual Number with
+    /// a digit before it (<see cref="IsAgencyId"/>), which seven years of records must not keep.
+    /// </summary>
+    public static string RecordedProvider(string provider, ProvisionAnswer answer) =>
+        answer is { Outcome: Outcome.NotPermitted, Reason: UnknownProviderReason } ? UnknownProvider : provider;
 
     public const string NameForm = "英小文字・数字をハイフンでつないだ名前です（child-allowance など。数字は合わせて4文字まで） / " +
         "is a name of lower-case letters and digits joined by hyphens (child-allowance, say; at most 4 digits in all)";

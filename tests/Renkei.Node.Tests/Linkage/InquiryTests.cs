@@ -297,6 +297,39 @@ public class InquiryTests
     }
 
     [Theory, StorageData]
+    public async Task A_provider_the_core_does_not_know_is_recorded_as_unknown_by_node_and_core_not_as_asked(StorageProvider provider)
+    {
+        // The audit's: 1 is the Corporate Number check digit of 123456789018, so 1123456789018 is an agency id of the right
+        // form; nobody is registered under it, and node and core kept its 13 digits in their records as the provider.
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        var family = await MovedFamily.ArrangeAsync(network);
+        const string slipped = "1123456789018";
+        Assert.True(RelayKinds.IsAgencyId(slipped));
+        var answer = await family.AnswerAsync("bunkyo-child-clerk", provider: slipped);
+        Assert.Equal(("not-permitted", "unknown-provider", RelayKinds.UnknownProvider),
+            (answer.GetProperty("outcome").GetString(), answer.GetProperty("reason").GetString(), answer.GetProperty("provider").GetString()));
+        var messageId = answer.GetProperty("messageId").GetString()!;
+        foreach (var database in new[] { network.CoreDatabase, network.TenantDatabases[B] })
+        {
+            await using var c = await database.OpenAsync();
+            Assert.Equal(0L, await c.ScalarAsync<long>("SELECT COUNT(*) FROM provision_records WHERE provider LIKE '%23456789018%'"));
+            Assert.Equal(["unknown|NotPermitted|unknown-provider"], await c.QueryAsync("SELECT provider, outcome, reason FROM provision_records WHERE message_id = @m",
+                r => $"{r.GetString(0)}|{r.GetString(1)}|{r.GetString(2)}", null, ("m", messageId)));
+        }
+        // The requester's auditor and the core's see the same record, which names the provider as unknown.
+        var atB = Assert.Single((await LinkageNetwork.Ensure(await network.NodeClient("bunkyo-auditor").GetAsync($"api/tenants/{B}/records?addresseeNumber=B-0001"))).EnumerateArray());
+        var atCore = Assert.Single((await LinkageNetwork.Ensure(await network.CoreClient("auditor-token").GetAsync($"api/records?code={atB.GetProperty("code").GetString()}"))).EnumerateArray());
+        foreach (var r in new[] { atB, atCore })
+            Assert.Equal((messageId, RelayKinds.UnknownProvider, "unknown-provider"),
+                (r.GetProperty("messageId").GetString(), r.GetProperty("provider").GetString(), r.GetProperty("reason").GetString()));
+
+        // A registered provider is still recorded by its id.
+        var asked = await family.AnswerAsync("bunkyo-child-clerk");
+        await using var core = await network.CoreDatabase.OpenAsync();
+        Assert.Equal(K, await core.ScalarAsync<string>("SELECT provider FROM provision_records WHERE message_id = @m", null, ("m", asked.GetProperty("messageId").GetString())));
+    }
+
+    [Theory, StorageData]
     public async Task An_agency_update_replaces_its_keys_at_once_for_signatures_and_sealing(StorageProvider provider)
     {
         await using var network = await LinkageNetwork.StartAsync(provider);
