@@ -22,8 +22,12 @@ public static class LogText
         return escaped.ToString();
     }
 
-    /// <summary>A value repeated from a request, as a log line may hold it: escaped, then masked.</summary>
-    public static string Safe(string text) => NumberShape.Mask(Escape(text))!;
+    /// <summary>
+    /// A value repeated from a request, as a log line may hold it: masked, escaped, and masked again. Escaped first, a number
+    /// written with a zero-width space between its groups would read <c>1234\u200B5678…</c> and no longer be one; the escape's
+    /// own hex digits next to digits can make one too.
+    /// </summary>
+    public static string Safe(string text) => NumberShape.Mask(Escape(NumberShape.Mask(text)!))!;
 
     /// <summary>Whether text holds what <see cref="Escape"/> escapes: a name that does may not be kept (a record would keep it as given).</summary>
     public static bool HasUnsafe(string text) => text.Any(Unsafe);
@@ -32,7 +36,8 @@ public static class LogText
     /// Whether a name a client gives (an agency's, a verifier's) can be kept and shown to others: no control or invisible
     /// character, and no more than <see cref="MostNameDigits"/> digits in all, wherever they stand, since the name would publish
     /// an Individual Number written in it. Digits are counted as a reader sees them: those of any script, those NFKC makes
-    /// digits of (circled, superscript, full-width), other number characters worth 0 to 9, and the kanji numerals 〇 to 九;
+    /// digits of (circled, superscript, full-width), other number characters worth 0 to 9, the kanji numerals 〇 to 九, the
+    /// formal ones (大字: 零 壱 弐 参 肆 伍 陸 漆 捌 玖, as in legal and financial papers) and the circles written for zero (○ ◯);
     /// marks on them count for nothing. A name needs no long chain of digits, so unlike <see cref="NumberShape"/> (which must
     /// let dates and times through in copies) nothing between them is asked about: <c>1234：5678：9018</c>, <c>一二三四…</c>.
     /// </summary>
@@ -48,14 +53,17 @@ public static class LogText
         catch (ArgumentException) { return int.MaxValue; } // half a surrogate pair: no name
         var digits = 0;
         foreach (var rune in normal.EnumerateRunes())
-            if (NumberShape.IsDigit(rune) || rune.Value is '〇' or '一' or '二' or '三' or '四' or '五' or '六' or '七' or '八' or '九') digits++;
+            if (NumberShape.IsDigit(rune) || rune.IsBmp && KanjiDigits.Contains((char)rune.Value)) digits++;
         return digits;
     }
 
+    // Only numerals worth one digit: 十, 百, 拾 and the like multiply and stand in place names (九十九里町, 十和田市).
+    private static readonly System.Buffers.SearchValues<char> KanjiDigits = System.Buffers.SearchValues.Create("〇一二三四五六七八九零壱弐参肆伍陸漆捌玖○◯");
+
     public const string NotPlainName =
-        "名称には数字を合わせて11個以上（全角・丸数字・上付き・漢数字の〇〜九も数えます）、制御文字、見えない書式文字は使えません / " +
-        "a name must not hold 11 or more digits in all (full-width, circled, superscript and the kanji numerals 〇 to 九 count too: " +
-        "an Individual Number could be written so), control characters or invisible format characters";
+        "名称には数字を合わせて11個以上（全角・丸数字・上付き・漢数字の〇〜九、大字の零・壱〜玖、ゼロと書く○も数えます）、制御文字、見えない書式文字は使えません / " +
+        "a name must not hold 11 or more digits in all (full-width, circled, superscript, the kanji numerals 〇 to 九, the formal " +
+        "零 and 壱 to 玖, and ○ for zero count too: an Individual Number could be written so), control characters or invisible format characters";
 
     private static bool Unsafe(char ch) =>
         char.IsControl(ch) || ch is '\u2028' or '\u2029' || char.GetUnicodeCategory(ch) == System.Globalization.UnicodeCategory.Format;

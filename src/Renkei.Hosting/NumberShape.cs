@@ -8,10 +8,11 @@ namespace Renkei.Hosting;
 /// Whether text holds what could be an Individual Number (or one without its check digit): 11 or 12 digits of any script
 /// (ASCII, full-width, Arabic-Indic, mathematical, …, and the circled, parenthesised and superscript ones, ① ⑴ ²) between
 /// separators. Marks after a digit (a combining accent, a variation selector, a keycap's enclosing square: 1️⃣) are part
-/// of it, as they show on it. The separators are the spaces and hyphens the number's own reader skips (Renkei.Numbers'
-/// Digits.IsSeparator; Node and Protocol do not reference the numbers library, so that no Individual Number type can reach
-/// them) and the punctuation people write between digit groups (dots, slashes, commas, underscores, brackets). Neither may
-/// hold one.
+/// of it, as they show on it. The separators are every space and dash of Unicode (a superset of those the number's own
+/// reader skips, Renkei.Numbers' Digits.IsSeparator; Node and Protocol do not reference the numbers library, so that no
+/// Individual Number type can reach them) and the punctuation people write between digit groups (dots, slashes, commas,
+/// underscores, brackets). Between groups, marks on a separator and invisible format characters (a zero-width space) are
+/// read through as well: they show nothing, or show on the separator. Neither may hold one.
 /// </summary>
 public static class NumberShape
 {
@@ -34,8 +35,13 @@ public static class NumberShape
         foreach (var (first, last) in Spans(s))
         {
             chars ??= s.ToCharArray();
-            // Within a span stand only digits, their marks and separators, and every separator is a single unit.
-            for (var i = first; i <= last; i++) if (!IsSeparator(chars[i])) chars[i] = '*';
+            // Within a span stand only digits, marks, separators and invisible characters: all but the last two are masked.
+            for (var i = first; i <= last; )
+            {
+                Rune.DecodeFromUtf16(s.AsSpan(i), out var rune, out var width);
+                if (!IsSeparator(rune) && !IsInvisible(rune)) chars.AsSpan(i, width).Fill('*');
+                i += width;
+            }
         }
         return chars is null ? s : new string(chars);
     }
@@ -65,9 +71,10 @@ public static class NumberShape
         for (var i = 0; ; )
         {
             var width = 1;
+            var rune = Rune.ReplacementChar;
             var digit = false;
             if (i < s.Length)
-                digit = Rune.DecodeFromUtf16(s.AsSpan(i), out var rune, out width) == OperationStatus.Done && IsDigit(rune);
+                digit = Rune.DecodeFromUtf16(s.AsSpan(i), out rune, out width) == OperationStatus.Done && IsDigit(rune);
             if (digit)
             {
                 if (groupStart < 0) (groupStart, groupDigits) = (i, 0);
@@ -79,7 +86,8 @@ public static class NumberShape
             }
             if (groupStart >= 0) chain.Add((groupStart, i - 1, groupDigits));
             groupStart = -1;
-            if (i < s.Length && IsSeparator(s[i]) && chain.Count > 0) { i += width; continue; }
+            // Marks reach here only after a separator or an invisible character (those after a digit are the digit's).
+            if (i < s.Length && chain.Count > 0 && (IsSeparator(rune) || IsInvisible(rune) || IsMark(rune))) { i += width; continue; }
             for (var a = 0; a < chain.Count; a++)
             {
                 var digits = 0;
@@ -109,11 +117,15 @@ public static class NumberShape
 
     // Not every punctuation mark: with a colon between groups, a time in a copy ("2024/01/01 10:00:00": 2024/01/01 10:00 are
     // 12 digits in groups) would read as an Individual Number. Names, which need no long digit chains, count every digit
-    // instead (LogText.IsPlainName).
-    private static bool IsSeparator(char ch) =>
-        ch is ' ' or '\u3000' or '\t' or '-' or '\u2010' or '\u2011' or '\u2012' or '\u2013' or '\u2014' or '\u2212' or '\uFF0D' or '\u30FC'
-        or '\u00A0' or '\u2007' or '\u2009' or '\u202F' or '\u2015' or '\uFE63' or '\uFF70'
+    // instead (LogText.IsPlainName). Every space (Zs: en, em, hair, ideographic, …) and every dash (Pd: hyphens, en and em
+    // dashes, the wave dash 〜) is one, not only those the numbers library reads: one it leaves out would hide a number.
+    private static bool IsSeparator(Rune rune) =>
+        Rune.GetUnicodeCategory(rune) is UnicodeCategory.SpaceSeparator or UnicodeCategory.DashPunctuation
+        || rune.Value is '\t' or '\u2212' or '\u30FC' or '\uFF70' // tab, minus sign and the long-vowel marks input methods type for a hyphen
         // What people put between digit groups besides: dots, middle dots, commas, slashes, underscores and brackets, ASCII and full-width.
         or '.' or '\uFF0E' or '\u30FB' or '\uFF65' or '\u00B7' or ',' or '\uFF0C' or '\u3001' or '/' or '\uFF0F' or '_' or '\uFF3F'
         or '(' or ')' or '\uFF08' or '\uFF09';
+
+    /// <summary>An invisible format character (Cf: zero-width space and joiners, soft hyphen, byte order mark, tags): it shows nothing between groups.</summary>
+    private static bool IsInvisible(Rune rune) => Rune.GetUnicodeCategory(rune) == UnicodeCategory.Format;
 }

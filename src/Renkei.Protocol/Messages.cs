@@ -39,40 +39,49 @@ public static class RelayKinds
 
     /// <summary>
     /// Whether an affair or item name has the permission table's form: lower-case ASCII letters and digits in words joined
-    /// by single hyphens (<c>child-allowance</c>), at most <see cref="MaxNameLength"/>, no run of more than
-    /// <see cref="MaxDigitRun"/> digits and no Individual Number's shape. Every party records the names of an inquiry as
-    /// given, refused ones too, for seven years: free text there (a person's name typed into the wrong field) would put
-    /// personal data into the core's records.
+    /// by single hyphens (<c>child-allowance</c>), at most <see cref="MaxNameLength"/>, and no more than
+    /// <see cref="MaxNameDigits"/> digits in all. Every party records the names of an inquiry as given, refused ones too,
+    /// for seven years: free text there (a person's name typed into the wrong field) would put personal data into the
+    /// core's records.
     /// </summary>
     public static bool IsName(string? name) =>
         name is { Length: > 0 and <= MaxNameLength } && name[0] != '-' && name[^1] != '-' && !name.Contains("--", StringComparison.Ordinal)
-        && name.All(ch => char.IsAsciiLetterLower(ch) || char.IsAsciiDigit(ch) || ch == '-') && LongestDigitRun(name) <= MaxDigitRun
-        && !Hosting.NumberShape.ContainsIndividualNumber(name);
+        && name.All(ch => char.IsAsciiLetterLower(ch) || char.IsAsciiDigit(ch) || ch == '-') && name.Count(char.IsAsciiDigit) <= MaxNameDigits;
 
     /// <summary>
-    /// The longest run of digits a name may hold. The permission table's names hold no digit at all; four leave room for a
-    /// year (<c>form-2026</c>) and none for a number: a 13-digit run (<c>x1234567890188</c>, a number and a slip of the finger)
-    /// is no Individual Number's shape, yet carried one into three records.
+    /// The most digits a name may hold, wherever they stand. The permission table's names hold none; four leave room for a
+    /// year (<c>form-2026</c>) and none for a number. Limiting only the longest run let one through between letters
+    /// (<c>a1234b5678c9018</c>), and a 13-digit run (<c>x1234567890188</c>, a number and a slip of the finger) is no
+    /// Individual Number's shape, yet carried one into three records: counting them all keeps out both.
     /// </summary>
-    public const int MaxDigitRun = 4;
-
-    private static int LongestDigitRun(string name)
-    {
-        int longest = 0, run = 0;
-        foreach (var ch in name) longest = Math.Max(longest, run = char.IsAsciiDigit(ch) ? run + 1 : 0);
-        return longest;
-    }
+    public const int MaxNameDigits = 4;
 
     /// <summary>
     /// Whether a provider or requester is named as agencies are: a Local Government Code (6 digits, a prefecture code first,
-    /// its check digit last) or a Corporate Number (13 digits, its check digit first). The check digits keep out what is
-    /// no agency's id yet was recorded as one: an Individual Number with a digit before it (<c>0123456789018</c>; a corporate
-    /// number's check digit is 1 to 9, never 0) or mistyped.
+    /// its check digit last) or a Corporate Number (13 digits, its check digit first). The check digits keep out an
+    /// Individual Number with a 0 before it (<c>0123456789018</c>; a Corporate Number's check digit is 1 to 9) and most
+    /// mistyped ids, but not every number with a digit slipped in: for each 12 digits exactly one of 1 to 9 before them
+    /// makes a valid Corporate Number (<c>1123456789018</c>). Such an id names no agency the core knows, so no record keeps
+    /// it: see <see cref="RecordedProvider"/>.
     /// </summary>
     public static bool IsAgencyId(string? id) => AgencyCheckDigits.IsLocalGovernmentCode(id) || AgencyCheckDigits.IsCorporateNumber(id);
 
-    public const string NameForm = "英小文字・数字をハイフンでつないだ名前です（child-allowance など。数字は続けて4桁まで） / " +
-        "is a name of lower-case letters and digits joined by hyphens (child-allowance, say; at most 4 digits in a row)";
+    /// <summary>The core's reason for an inquiry whose provider it has not registered (outcome not-permitted).</summary>
+    public const string UnknownProviderReason = "unknown-provider";
+
+    /// <summary>What the core's and the requester's records hold as the provider of an inquiry answered <see cref="UnknownProviderReason"/>.</summary>
+    public const string UnknownProvider = "unknown";
+
+    /// <summary>
+    /// The provider an inquiry's record holds, at the core and at the requester alike so that their records agree: the id as
+    /// asked, unless the core knew no such agency. An id of the right form that names nobody may be an Individual Number with
+    /// a digit before it (<see cref="IsAgencyId"/>), which seven years of records must not keep.
+    /// </summary>
+    public static string RecordedProvider(string provider, ProvisionAnswer answer) =>
+        answer is { Outcome: Outcome.NotPermitted, Reason: UnknownProviderReason } ? UnknownProvider : provider;
+
+    public const string NameForm = "英小文字・数字をハイフンでつないだ名前です（child-allowance など。数字は合わせて4文字まで） / " +
+        "is a name of lower-case letters and digits joined by hyphens (child-allowance, say; at most 4 digits in all)";
 
     public const string AgencyIdForm = "機関IDは検査用数字の合った地方公共団体コード（6桁）か法人番号（13桁）です / " +
         "is an agency id: a local government code (6 digits) or a corporate number (13 digits), with a matching check digit";

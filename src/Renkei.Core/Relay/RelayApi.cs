@@ -52,7 +52,7 @@ public static class RelayApi
             var provider = await agencies.FindAsync(q.Provider);
             if (provider is null)
             {
-                answers[i] = Answer(q, Outcome.NotPermitted, "unknown-provider");
+                answers[i] = Answer(q, Outcome.NotPermitted, RelayKinds.UnknownProviderReason);
                 continue;
             }
             var decision = table.Check(requester!, q.Affair, provider, q.Item);
@@ -73,8 +73,9 @@ public static class RelayApi
         }
         await Task.WhenAll(forwards.Values.Select(f => ForwardAsync(f, envelope.MessageId, answers, agencies, verifier, core, http, time, log)));
 
+        // An unknown provider is recorded as such, not as asked: an id that names nobody may hide an Individual Number.
         await records.AppendAllAsync([.. inquiries.Select((q, i) => new ProvisionEntry(q.MessageId, requestedAt, answers[i].ProvidedAt, requester!.AgencyId,
-            q.Provider, q.Affair, q.Item, q.AgencyCode, answers[i].Outcome, answers[i].Reason, answers[i].Withheld))]);
+            RelayKinds.RecordedProvider(q.Provider, answers[i]), q.Affair, q.Item, q.AgencyCode, answers[i].Outcome, answers[i].Reason, answers[i].Withheld))]);
         return TypedResults.Ok(Envelope.Create(CoreIdentity.PartyId, requester!.AgencyId, RelayKinds.InquiryResults,
             JsonSerializer.Serialize(answers, ServiceDefaults.Json), core.Keys.Signing, time, envelope.MessageId));
     }

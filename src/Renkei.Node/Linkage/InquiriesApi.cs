@@ -129,9 +129,11 @@ public static class InquiriesApi
             copy = ReadCopy(relayed.Opened);
             if (copy is null) answer = answer with { Outcome = Outcome.Error, Reason = "unreadable-payload" };
         }
-        await tenant.Records.AppendAsync(new ProvisionEntry(messageId, requestedAt, answer.ProvidedAt, tenant.AgencyId, request.Provider!, request.Affair!,
+        // As the core records it: a provider the core does not know is no agency's id, and may hide an Individual Number.
+        var provider = RelayKinds.RecordedProvider(request.Provider!, answer);
+        await tenant.Records.AppendAsync(new ProvisionEntry(messageId, requestedAt, answer.ProvidedAt, tenant.AgencyId, provider, request.Affair!,
             request.Item!, code, answer.Outcome, answer.Reason, answer.Withheld));
-        return new InquiryResponse(messageId, answer.Outcome, answer.Reason, request.Provider!, request.Item!,
+        return new InquiryResponse(messageId, answer.Outcome, answer.Reason, provider, request.Item!,
             copy?.SchemaVersion, copy?.Content, copy?.UpdatedAt, answer.ProvidedAt);
     }
 

@@ -360,6 +360,29 @@ public class CopyTests
     }
 
     [Theory, StorageData]
+    public async Task A_copy_with_a_number_split_by_any_space_or_a_dash_with_a_mark_is_refused_and_nothing_is_stored(StorageProvider provider)
+    {
+        // The audit's: with these between its groups, 123456789018 was stored and served back as given.
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        var tax = network.NodeClient("kashiwa-tax-system");
+        var url = $"api/tenants/{K}/copies/K-1/vaccination";
+        static string Dose(string vaccine) => $$$"""{"doses":[{"vaccine":"{{{vaccine}}}","date":"2022-04-01","doseNumber":1}]}""";
+        foreach (var vaccine in new[]
+        {
+            "1234\\u20035678\\u20039018", "1234\u20025678\u20029018", "1234\u200A5678\u200A9018", "1234\u205F5678\u205F9018",
+            "1234\u16805678\u16809018", "1234\u301C5678\u301C9018", "1234-\u03015678-\u03019018", "1234 \u20DD5678 \u20DD9018",
+        })
+        {
+            var refused = await ProblemAssert.IsProblemAsync(await tax.PutAsync(url, Bytes(Encoding.UTF8.GetBytes(Body(Dose(vaccine))))), 400, "invalid-copy");
+            Assert.Contains("$.doses[0].vaccine: ", refused.GetProperty("detail").GetString());
+            Assert.DoesNotContain("5678", refused.ToString());
+        }
+        await ProblemAssert.IsProblemAsync(await tax.GetAsync(url), 404, "no-copy");
+        // A time after a date with such a space between them is still a time: a colon does not join groups.
+        await LinkageNetwork.Ensure(await tax.PutAsync(url, Bytes(Encoding.UTF8.GetBytes(Body(Dose("MR 2024/01/01\u200310:00:00"))))));
+    }
+
+    [Theory, StorageData]
     public async Task An_import_reports_rows_with_numbers_out_of_range_or_text_that_is_not_UTF8_by_line_and_keeps_the_good_rows(StorageProvider provider)
     {
         await using var network = await LinkageNetwork.StartAsync(provider);

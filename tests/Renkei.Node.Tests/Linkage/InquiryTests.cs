@@ -251,7 +251,7 @@ public class InquiryTests
     }
 
     [Theory, StorageData]
-    public async Task A_provider_without_an_agency_ids_check_digit_or_a_name_with_a_long_digit_run_is_refused_by_node_and_core_before_any_record(StorageProvider provider)
+    public async Task A_provider_without_an_agency_ids_check_digit_or_a_name_with_more_than_four_digits_is_refused_by_node_and_core_before_any_record(StorageProvider provider)
     {
         // 0 + an Individual Number is 13 digits but no corporate number (whose check digit is 1 to 9); a number with a digit
         // slipped in is no Individual Number's shape, yet both were recorded as given by node and core for seven years.
@@ -267,6 +267,7 @@ public class InquiryTests
             ("child-allowance", "5010405001704", "local-tax", "provider"),   // a corporate number with the wrong check digit
             ("child-allowance", "482005", "local-tax", "provider"),          // its check digit matches, but 48 is no prefecture
             ("child-allowance", "122173", "x1234567890188", "item"),         // the audit's: a number and a slip of the finger
+            ("child-allowance", "122173", "a1234b5678c9018", "item"),        // a number between letters: no run over four, 12 in all
             ("child-allowance-12345", "122173", "local-tax", "affair"),      // five digits in a row
         };
         foreach (var (affair, providerId, item, field) in refusals)
@@ -293,6 +294,39 @@ public class InquiryTests
             Assert.Equal(("not-permitted", reason), (answer.GetProperty("outcome").GetString(), answer.GetProperty("reason").GetString()));
         }
         Assert.Equal("provided", (await family.AnswerAsync("bunkyo-child-clerk")).GetProperty("outcome").GetString());
+    }
+
+    [Theory, StorageData]
+    public async Task A_provider_the_core_does_not_know_is_recorded_as_unknown_by_node_and_core_not_as_asked(StorageProvider provider)
+    {
+        // The audit's: 1 is the Corporate Number check digit of 123456789018, so 1123456789018 is an agency id of the right
+        // form; nobody is registered under it, and node and core kept its 13 digits in their records as the provider.
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        var family = await MovedFamily.ArrangeAsync(network);
+        const string slipped = "1123456789018";
+        Assert.True(RelayKinds.IsAgencyId(slipped));
+        var answer = await family.AnswerAsync("bunkyo-child-clerk", provider: slipped);
+        Assert.Equal(("not-permitted", "unknown-provider", RelayKinds.UnknownProvider),
+            (answer.GetProperty("outcome").GetString(), answer.GetProperty("reason").GetString(), answer.GetProperty("provider").GetString()));
+        var messageId = answer.GetProperty("messageId").GetString()!;
+        foreach (var database in new[] { network.CoreDatabase, network.TenantDatabases[B] })
+        {
+            await using var c = await database.OpenAsync();
+            Assert.Equal(0L, await c.ScalarAsync<long>("SELECT COUNT(*) FROM provision_records WHERE provider LIKE '%23456789018%'"));
+            Assert.Equal(["unknown|NotPermitted|unknown-provider"], await c.QueryAsync("SELECT provider, outcome, reason FROM provision_records WHERE message_id = @m",
+                r => $"{r.GetString(0)}|{r.GetString(1)}|{r.GetString(2)}", null, ("m", messageId)));
+        }
+        // The requester's auditor and the core's see the same record, which names the provider as unknown.
+        var atB = Assert.Single((await LinkageNetwork.Ensure(await network.NodeClient("bunkyo-auditor").GetAsync($"api/tenants/{B}/records?addresseeNumber=B-0001"))).EnumerateArray());
+        var atCore = Assert.Single((await LinkageNetwork.Ensure(await network.CoreClient("auditor-token").GetAsync($"api/records?code={atB.GetProperty("code").GetString()}"))).EnumerateArray());
+        foreach (var r in new[] { atB, atCore })
+            Assert.Equal((messageId, RelayKinds.UnknownProvider, "unknown-provider"),
+                (r.GetProperty("messageId").GetString(), r.GetProperty("provider").GetString(), r.GetProperty("reason").GetString()));
+
+        // A registered provider is still recorded by its id.
+        var asked = await family.AnswerAsync("bunkyo-child-clerk");
+        await using var core = await network.CoreDatabase.OpenAsync();
+        Assert.Equal(K, await core.ScalarAsync<string>("SELECT provider FROM provision_records WHERE message_id = @m", null, ("m", asked.GetProperty("messageId").GetString())));
     }
 
     [Theory, StorageData]

@@ -58,6 +58,48 @@ public class NumberShapeTests
     }
 
     [Theory]
+    // The audit's: groups split by the other Unicode spaces (en, em, four-per-em, hair, medium mathematical), by a hyphen or
+    // a space with a mark on it, or by an invisible zero-width space ...
+    [InlineData("1234\u20025678\u20029018", "****\u2002****\u2002****")]
+    [InlineData("1234\u20035678\u20039018", "****\u2003****\u2003****")]
+    [InlineData("1234\u20055678\u20059018", "****\u2005****\u2005****")]
+    [InlineData("1234\u200A5678\u200A9018", "****\u200A****\u200A****")]
+    [InlineData("1234\u205F5678\u205F9018", "****\u205F****\u205F****")]
+    [InlineData("1234-\u03015678-\u03019018", "****-*****-*****")]
+    [InlineData("1234 \u20DD5678 \u20DD9018", "**** ***** *****")]
+    [InlineData("1234\u200B5678\u200B9018", "****\u200B****\u200B****")]
+    // ... and the rest of the kind: the Ogham space, a punctuation space, a wave dash, a soft hyphen, a word joiner, a byte
+    // order mark, a tag character beyond the BMP, and a space with a zero-width joiner and an accent after it.
+    [InlineData("1234\u16805678\u16809018", "****\u1680****\u1680****")]
+    [InlineData("1234\u20085678\u20089018", "****\u2008****\u2008****")]
+    [InlineData("1234\u301C5678\u301C9018", "****\u301C****\u301C****")]
+    [InlineData("1234\u00AD5678\u00AD9018", "****\u00AD****\u00AD****")]
+    [InlineData("12345678\u2060901", "********\u2060***")]
+    [InlineData("1234\uFEFF5678\uFEFF9018", "****\uFEFF****\uFEFF****")]
+    [InlineData("1234\uDB40\uDC205678\uDB40\uDC209018", "****\uDB40\uDC20****\uDB40\uDC20****")]
+    [InlineData("1234 \u200D\u03015678 9018", "**** \u200D*****" + " ****")]
+    public void A_number_split_by_any_space_or_dash_with_marks_or_invisible_characters_between_groups_is_found_and_masked(string text, string masked)
+    {
+        Assert.True(NumberShape.ContainsIndividualNumber(text));
+        Assert.Equal(masked, NumberShape.Mask(text));
+        Assert.DoesNotContain("5678", LogText.Safe(text));
+        Assert.DoesNotContain("5678", Problems.Shown(text));
+        Assert.DoesNotContain("5678", Problems.Shown("値「" + text + "」"));
+    }
+
+    [Fact]
+    public void Every_space_and_dash_of_Unicode_separates_digit_groups()
+    {
+        for (var c = char.MinValue; c < char.MaxValue; c++)
+        {
+            if (char.GetUnicodeCategory(c) is not (System.Globalization.UnicodeCategory.SpaceSeparator or System.Globalization.UnicodeCategory.DashPunctuation)) continue;
+            var text = $"1234{c}5678{c}9018";
+            Assert.True(NumberShape.ContainsIndividualNumber(text), $"U+{(int)c:X4}");
+            Assert.Equal($"****{c}****{c}****", NumberShape.Mask(text));
+        }
+    }
+
+    [Theory]
     [InlineData("5010405001703")]          // a Corporate Number
     [InlineData("5010405001703-2026")]
     [InlineData("2026-12-06")]
@@ -75,6 +117,9 @@ public class NumberShapeTests
     [InlineData("一二三四五六七八九〇一八")]      // kanji numerals: only names count them
     [InlineData("½¼¾⅓⅔⅛⅜⅝⅞⅕⅖⅗")]
     [InlineData("7\u0301679")]
+    // A time after a date stays a time whatever space stands between them.
+    [InlineData("2024/01/01\u200310:00:00")]
+    [InlineData("2024/01/01\u3000\u030110:00")]
     public void Shorter_or_longer_digit_runs_are_not_a_number(string text)
     {
         Assert.False(NumberShape.ContainsIndividualNumber(text));
@@ -116,6 +161,11 @@ public class NumberShapeTests
     [InlineData("¹²³⁴⁵⁶⁷⁸⁹⁰¹⁸")]
     [InlineData("一二三四五六七八九〇一八")]
     [InlineData("一二三四・五六七八・九〇一")]
+    [InlineData("二○二四○一○一五六七八")]          // ○ (U+25CB) written for zero
+    [InlineData("一二三四◯五六七八九◯")]            // ◯ (U+25EF)
+    // ... the formal numerals (大字) and 零 ...
+    [InlineData("壱弐参四五六七八九〇壱八")]
+    [InlineData("壱弐参肆伍陸漆捌玖零壱捌")]
     [InlineData("0123456789018")]
     [InlineData("1234567890188")]
     // ... and any digits that add up to 11, whatever stands between them.
@@ -135,6 +185,7 @@ public class NumberShapeTests
     [InlineData("柏市")]
     [InlineData("株式会社三菱UFJ銀行")]
     [InlineData("第一二三四五六七八九〇工房")]   // ten numerals: one short of a number without its check digit
+    [InlineData("壱弐参肆伍陸漆捌玖零")]          // ten formal numerals: one short as well
     [InlineData("1234567890")]
     [InlineData("東京都千代田区丸の内1-2-3 第5ビル")]   // an address with no phone number
     [InlineData("Ⅻ Verifiers 2026")]
