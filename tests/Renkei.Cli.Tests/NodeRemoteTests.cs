@@ -1,9 +1,11 @@
 using System.Net;
+using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Renkei.Hosting;
 using System.Text.Json;
@@ -318,7 +320,7 @@ public class NodeRemoteUsageTests
             ([.. codes, "--node", Node, "--ca", ca], "--node には --core も必要です / --node needs --core too"),
             ([.. codes, "--node", Node, "--core", "https://core.example", "--ca", ca], "--node needs --registry too"),
             ([.. copies, "--node", Node], "https のサービスには --ca（ネットワークCAの証明書）が必要です / an https service needs --ca"),
-            ([.. codes, "--node", "http://node.example", "--core", "http://core.example", "--registry", "https://registry.example"], "an https service needs --ca"),
+            ([.. codes, "--node", "http://127.0.0.1:7103", "--core", "http://localhost:7102", "--registry", "https://registry.example"], "an https service needs --ca"),
             ([.. copies, "--node", "ftp://node.example/"], "--node は http:// か https:// で始まるURLです / --node must be a URL starting with http:// or https:// (got 'ftp://node.example/')"),
             ([.. copies, "--node", "node.example:7103"], "(got 'node.example:7103')"),
             ([.. codes, "--node", Node, "--core", "https://core.example?x=1", "--registry", "https://registry.example", "--ca", ca], "--core must be a URL"),
@@ -332,6 +334,71 @@ public class NodeRemoteUsageTests
             Assert.Equal("", result.Output);
         }
         Assert.Empty(Directory.GetFileSystemEntries(folder.Path)); // no network was started in --data either
+    }
+
+    [Fact]
+    public async Task A_plain_http_url_of_another_host_is_a_usage_error_naming_the_option_and_nothing_is_sent()
+    {
+        // Listening on every address: one of the machine's own non-loopback addresses is another host as the network sees it, and
+        // 0.0.0.0 reaches this listener too without being a loopback address.
+        await using var listener = await FakeService.StartAsync(c => c.Response.WriteAsync("ok"), "http://0.0.0.0:0");
+        var port = listener.Port;
+        var own = NetworkInterface.GetAllNetworkInterfaces().Where(i => i.OperationalStatus == OperationalStatus.Up)
+            .SelectMany(i => i.GetIPProperties().UnicastAddresses).Select(a => a.Address)
+            .Where(a => a.AddressFamily == AddressFamily.InterNetwork && !IPAddress.IsLoopback(a)).Select(a => $"http://{a}:{port}/node/");
+        using var folder = new TempFolder();
+        var file = folder.File("input.txt");
+        await File.WriteAllTextAsync(file, "H-1,123456789018\n");
+        string[] copies = ["node", "import-copies", "--agency", "122173", "--file", file];
+        string[] codes = ["node", "issue-codes", "--agency", "122173", "--file", file];
+        string[] batch = ["node", "inquire-batch", "--agency", "131059", "--affair", "child-allowance", "--provider", "122173", "--item", "local-tax", "--file", file];
+        var local = $"http://127.0.0.1:{port}/";
+        var cases = new List<(string[] Args, string Option, string Host)>();
+        foreach (var url in own.Concat([$"http://0.0.0.0:{port}/", "http://node.example", "http://10.1.2.3:7103", "http://[2001:db8::1]:7103/node/",
+            "http://localhost.example", "http://127.0.0.1.example", "http://LOCALHOST.example:7103"]))
+        {
+            var host = new Uri(url).Host;
+            cases.Add(([.. copies, "--node", url], "--node", host));
+            cases.Add(([.. batch, "--node", url], "--node", host));
+            // Each of issue-codes' services is checked on its own: the Registry receives the Individual Numbers.
+            cases.Add(([.. codes, "--node", url, "--core", local, "--registry", local], "--node", host));
+            cases.Add(([.. codes, "--node", local, "--core", url, "--registry", local], "--core", host));
+            cases.Add(([.. codes, "--node", local, "--core", local, "--registry", url], "--registry", host));
+        }
+        foreach (var (args, option, host) in cases)
+        {
+            var result = await SeparateServices.RunAsync(AllTokens, args);
+            Assert.True(result.ExitCode == 1, $"{string.Join(' ', args)}: {result.Output}{result.Error}");
+            var line = Assert.Single(result.Error.Split('\n'), l => l.Contains("plain http://"));
+            Assert.Equal($"{option} の http:// はこのマシン（localhost, 127.0.0.1, ::1）にだけ使えます。ほかのホストには https:// と --ca を使ってください"
+                + $"（トークンと個人番号が暗号化されずに流れます）/ {option}: plain http:// is for this machine only (localhost, 127.0.0.1, ::1): "
+                + $"use https:// and --ca for '{host}', or tokens and Individual Numbers cross the network unencrypted", line.Trim());
+            Assert.Contains("Usage:", result.Error);
+            Assert.Equal("", result.Output);
+        }
+        Assert.Empty(listener.Asked);
+    }
+
+    [Fact]
+    public async Task Plain_http_on_this_machine_is_taken_by_each_loopback_name()
+    {
+        await using var node = await FakeService.StartAsync(c => c.Request.Path == "/health" ? c.Response.WriteAsync("ok")
+            : FakeService.Json(c, """{"imported":1,"errors":[]}"""), "http://0.0.0.0:0");
+        using var folder = new TempFolder();
+        var file = folder.File("copies.jsonl");
+        await File.WriteAllTextAsync(file, "{}\n");
+        foreach (var host in new[] { "localhost", "LocalHost", "127.0.0.1", "127.0.0.2", "127.1" })
+        {
+            var result = await SeparateServices.RunAsync(AllTokens, "node", "import-copies", "--agency", "122173", "--file", file, "--node", $"http://{host}:{node.Port}");
+            Assert.True(result.ExitCode == 0, $"{host}: {result.Output}{result.Error}");
+            Assert.Contains("copies imported: 1", result.Output);
+        }
+        Assert.Equal(10, node.Asked.Count);
+        // ::1 is this machine too: not a usage error, whether or not the machine has IPv6 to connect with.
+        var closed = await SeparateServices.RunAsync(AllTokens, "node", "import-copies", "--agency", "122173", "--file", file, "--node", $"http://[::1]:{NodeRemoteTests.ClosedPort()}");
+        Assert.Equal(1, closed.ExitCode);
+        Assert.DoesNotContain("Usage:", closed.Error);
+        Assert.StartsWith("中間サーバー http://[::1]:", closed.Error);
     }
 
     [Fact]
