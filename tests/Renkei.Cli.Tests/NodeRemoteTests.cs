@@ -458,3 +458,135 @@ public class NodeRemoteUsageTests
         }
     }
 }
+
+/// <summary>
+/// What the node commands make of a 200 that is not the service's API: a proxy's login page, or a wrong base URL whose /health answers
+/// too. One line naming the service and its URL, exit 1 as for any failure of a service, never a stack trace.
+/// </summary>
+public class NodeRemoteAnswerTests
+{
+    private const string Agency = "131016", BatchId = "0123456789abcdef0123456789abcdef";
+
+    private static readonly Dictionary<string, string> AllTokens = new()
+    {
+        ["RENKEI_NODE_ADDRESSEE_TOKEN"] = "a", ["RENKEI_CORE_TOKEN"] = "c", ["RENKEI_REGISTRY_TOKEN"] = "r",
+        ["RENKEI_NODE_COPIES_TOKEN"] = "k", ["RENKEI_NODE_STAFF_TOKEN"] = "s",
+    };
+
+    /// <summary>The line a command says for an answer to <paramref name="url"/> that is not the service's API.</summary>
+    private static string NotTheApi(string japanese, string english, string url, string type) =>
+        $"{japanese}の {url} への応答がAPIのものではありません（{type}）。URLは正しいですか / the {english} answered {url} with something that is not its API ({type}): is the URL right?";
+
+    /// <summary>
+    /// A node, a Registry and a core under /node/, /registry/ and /core/ of one server, each answering as the service would, but
+    /// <paramref name="broken"/>'s API answering with <paramref name="wrong"/> instead.
+    /// </summary>
+    private static Task<FakeService> ServicesAsync(string broken, Func<HttpContext, Task> wrong) => FakeService.StartAsync(c =>
+    {
+        var path = c.Request.Path.Value!;
+        if (path.EndsWith("/health", StringComparison.Ordinal)) return c.Response.WriteAsync("ok");
+        if (path.StartsWith($"/{broken}", StringComparison.Ordinal)) return wrong(c);
+        return path switch
+        {
+            $"/node/api/tenants/{Agency}/acquisitions" => FakeService.Json(c, """{"acquisitions":[{"addresseeNumber":"A-1","acquisitionNumber":"acq-1"}]}"""),
+            $"/node/api/tenants/{Agency}/acquisitions/discard" => FakeService.Json(c, """{"discarded":1,"acquisitionNumbers":["acq-1"]}"""),
+            "/registry/api/link-keys" => FakeService.Json(c, """{"results":[{"acquisitionNumber":"acq-1","sealedLinkKey":"c2VhbGVk"}]}"""),
+            "/core/api/codes/issue" => FakeService.Json(c, $$"""{"agencyId":"{{Agency}}","delivered":1,"unmatched":0}"""),
+            $"/node/api/tenants/{Agency}/copies/import" => FakeService.Json(c, """{"imported":1,"errors":[]}"""),
+            $"/node/api/tenants/{Agency}/inquiry-batches" => Accepted(c),
+            $"/node/api/tenants/{Agency}/inquiry-batches/{BatchId}" => FakeService.Json(c, $$"""
+                {"batchId":"{{BatchId}}","status":"done","affair":"child-allowance","provider":"122173","item":"local-tax",
+                 "submittedAt":"2025-04-01T00:00:00Z","total":1,"answered":1,"counts":{"provided":1},
+                 "results":[{"position":1,"addresseeNumber":"B-1","outcome":"provided"}],"next":1}
+                """),
+            _ => FakeService.Json(c, """{"title":"not here"}""", 404),
+        };
+    });
+
+    private static Task Accepted(HttpContext c)
+    {
+        c.Response.Headers.Location = $"/node/api/tenants/{Agency}/inquiry-batches/{BatchId}";
+        return FakeService.Json(c, $$"""{"batchId":"{{BatchId}}","status":"pending","total":1,"answered":0,"counts":{},"results":[],"next":0}""", 202);
+    }
+
+    private static void AssertOneLine(CliResult result, string expected)
+    {
+        Assert.True(result.ExitCode == 1, result.Output + result.Error);
+        Assert.Equal(expected, Assert.Single(result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries)));
+        Assert.DoesNotContain("proxy login", result.Output + result.Error);
+    }
+
+    [Fact]
+    public async Task Issue_codes_names_the_service_whose_answer_is_not_its_API_and_sends_no_number_after_the_node_failed()
+    {
+        using var folder = new TempFolder();
+        var people = folder.File("people.csv");
+        await File.WriteAllTextAsync(people, "A-1,123456789018\n");
+        foreach (var (broken, wrong, type, japanese, english, path) in new (string, Func<HttpContext, Task>, string, string, string, string)[]
+        {
+            ("node", FakeService.LoginPage, "text/html", "中間サーバー", "node", $"node/api/tenants/{Agency}/acquisitions"),
+            // JSON, but without the member the command reads.
+            ("registry", c => FakeService.Json(c, """{"items":[]}"""), "application/json", "住民基本台帳ネットワーク", "Registry", "registry/api/link-keys"),
+            ("registry", c => FakeService.Json(c, "null"), "application/json", "住民基本台帳ネットワーク", "Registry", "registry/api/link-keys"),
+            ("core", FakeService.LoginPage, "text/html", "情報提供ネットワークシステム", "core", "core/api/codes/issue"),
+            ("core", c => FakeService.Json(c, """{"agencyId":"131016","delivered":null,"unmatched":0}"""), "application/json", "情報提供ネットワークシステム", "core", "core/api/codes/issue"),
+        })
+        {
+            await using var services = await ServicesAsync(broken, wrong);
+            var url = services.Url;
+            var result = await SeparateServices.RunAsync(AllTokens, "node", "issue-codes", "--agency", Agency, "--file", people,
+                "--node", $"{url}node/", "--core", $"{url}core/", "--registry", $"{url}registry/");
+            AssertOneLine(result, "失敗しました / failed: " + NotTheApi(japanese, english, $"{url}{path}", type));
+            Assert.Equal("", result.Output);
+            Assert.DoesNotContain("123456789018", result.Error);
+            // Nothing went to the Registry for a node that did not answer as the node; the acquisition numbers of a failed
+            // request are given back.
+            Assert.Equal(broken != "node", services.Asked.Any(a => a.StartsWith("POST /registry/", StringComparison.Ordinal)));
+            Assert.Equal(broken != "node", services.Asked.Contains($"POST /node/api/tenants/{Agency}/acquisitions/discard with a token"));
+        }
+    }
+
+    [Fact]
+    public async Task Import_copies_names_the_node_whose_answer_is_not_its_API_and_says_where_to_go_on()
+    {
+        using var folder = new TempFolder();
+        var copies = folder.File("copies.jsonl");
+        await File.WriteAllTextAsync(copies, "{}\n");
+        foreach (var (wrong, type) in new (Func<HttpContext, Task>, string)[]
+        {
+            (FakeService.LoginPage, "text/html"), (c => FakeService.Json(c, """{"imported":1}"""), "application/json"),
+        })
+        {
+            await using var node = await ServicesAsync("node/api", wrong);
+            var result = await SeparateServices.RunAsync(AllTokens, "node", "import-copies", "--agency", Agency, "--file", copies, "--node", $"{node.Url}node/");
+            Assert.True(result.ExitCode == 1, result.Output + result.Error);
+            Assert.Equal(["失敗しました / failed: " + NotTheApi("中間サーバー", "node", $"{node.Url}node/api/tenants/{Agency}/copies/import", type),
+                "1行目から送り直してください（同じ行をもう一度送っても同じ副本になります） / send again from line 1 (a row sent twice stores the same copy)"],
+                result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.Equal("副本を登録しました / copies imported: 0, 不正な行 / bad rows: 0", result.Output.Trim());
+        }
+    }
+
+    [Fact]
+    public async Task Inquire_batch_names_the_node_whose_answer_is_not_its_API()
+    {
+        using var folder = new TempFolder();
+        var list = folder.File("list.txt");
+        await File.WriteAllTextAsync(list, "B-1\n");
+        foreach (var (wrong, type) in new (Func<HttpContext, Task>, string)[]
+        {
+            (FakeService.LoginPage, "text/html"), (c => FakeService.Json(c, """{"batchId":"x","status":"done","results":[]}"""), "application/json"),
+        })
+        {
+            // The submission is taken; what answers the batch's page is not the node.
+            await using var node = await ServicesAsync($"node/api/tenants/{Agency}/inquiry-batches/", wrong);
+            var result = await SeparateServices.RunAsync(AllTokens, "node", "inquire-batch", "--agency", Agency, "--affair", "child-allowance",
+                "--provider", "122173", "--item", "local-tax", "--file", list, "--node", $"{node.Url}node/");
+            Assert.True(result.ExitCode == 1, result.Output + result.Error);
+            Assert.Equal([$"一括照会 / batch {BatchId}: 1 件 / people",
+                "失敗しました / failed: " + NotTheApi("中間サーバー", "node", $"{node.Url}node/api/tenants/{Agency}/inquiry-batches/{BatchId}?after=0&limit=1000", type)],
+                result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.Equal("", result.Output);
+        }
+    }
+}

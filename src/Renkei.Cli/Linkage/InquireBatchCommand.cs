@@ -109,7 +109,7 @@ public static class InquireBatchCommand
                 var status = await CommandProgress.RunAsync("照会 / inquiries", numbers.Count,
                     report => FollowAsync(client, location, results, report, () => written++, stop.Token));
                 await results.FlushAsync(CancellationToken.None);
-                var counts = status.GetProperty("counts").EnumerateObject().ToDictionary(c => c.Name, c => c.Value.GetInt32());
+                var counts = status.Counts;
                 Console.Error.WriteLine($"完了 / done: {string.Join(", ", counts.Select(c => $"{c.Key}: {c.Value:N0}"))}{(bad.Count > 0 ? $"; 不正な行 / bad lines: {bad.Count:N0}" : "")}");
                 // Every person answered by the provider (provided, no data, a copy older than asked) is a success; an error or a
                 // refusal for anyone is a failure, as issue-codes fails for a person the Registry does not know.
@@ -138,26 +138,28 @@ public static class InquireBatchCommand
         return command;
     }
 
+    /// <summary>What the command reads of a page of the batch (the node's InquiryBatchStatus); each result is written as the node gave it.</summary>
+    private sealed record BatchPage(int Total, int Answered, Dictionary<string, int> Counts, List<JsonElement> Results, int Next);
+
     /// <summary>Reads the batch with its cursor until every person is answered, writing each result once, in submission order.</summary>
-    private static async Task<JsonElement> FollowAsync(HttpClient client, Uri location, TextWriter results, Action<long> report, Action wrote, CancellationToken ct)
+    private static async Task<BatchPage> FollowAsync(HttpClient client, Uri location, TextWriter results, Action<long> report, Action wrote, CancellationToken ct)
     {
         var cursor = 0;
         while (true)
         {
             using var response = await client.GetAsync($"{location}?after={cursor}&limit=1000", ct);
             if (!response.IsSuccessStatusCode) throw new HttpRequestException(await ProblemText.OfAsync(response));
-            var status = await response.Content.ReadFromJsonAsync<JsonElement>(ServiceDefaults.Json, ct);
-            foreach (var result in status.GetProperty("results").EnumerateArray())
+            var status = await ServiceAnswer.ReadAsync<BatchPage>(response, ServiceAnswer.Node, ct);
+            foreach (var result in status.Results)
             {
                 await results.WriteLineAsync(result.GetRawText());
                 wrote();
             }
-            var next = status.GetProperty("next").GetInt32();
-            report(status.GetProperty("answered").GetInt32());
-            if (next == status.GetProperty("total").GetInt32()) return status;
+            report(status.Answered);
+            if (status.Next == status.Total) return status;
             // Nothing new yet: wait a little before asking again; a full page is followed at once.
-            if (next == cursor) await Task.Delay(200, ct);
-            cursor = next;
+            if (status.Next == cursor) await Task.Delay(200, ct);
+            cursor = status.Next;
         }
     }
 
