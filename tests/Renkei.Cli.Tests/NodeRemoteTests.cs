@@ -479,9 +479,11 @@ public class NodeRemoteAnswerTests
 
     /// <summary>
     /// A node, a Registry and a core under /node/, /registry/ and /core/ of one server, each answering as the service would, but
-    /// <paramref name="broken"/>'s API answering with <paramref name="wrong"/> instead.
+    /// <paramref name="broken"/>'s API answering with <paramref name="wrong"/> instead. A batch submitted is accepted with
+    /// <paramref name="location"/>; anything else at the server's root is another application's (404).
     /// </summary>
-    private static Task<FakeService> ServicesAsync(string broken, Func<HttpContext, Task> wrong) => FakeService.StartAsync(c =>
+    private static Task<FakeService> ServicesAsync(string broken, Func<HttpContext, Task> wrong, string? location = $"/node/api/tenants/{Agency}/inquiry-batches/{BatchId}") =>
+        FakeService.StartAsync(c =>
     {
         var path = c.Request.Path.Value!;
         if (path.EndsWith("/health", StringComparison.Ordinal)) return c.Response.WriteAsync("ok");
@@ -493,7 +495,7 @@ public class NodeRemoteAnswerTests
             "/registry/api/link-keys" => FakeService.Json(c, """{"results":[{"acquisitionNumber":"acq-1","sealedLinkKey":"c2VhbGVk"}]}"""),
             "/core/api/codes/issue" => FakeService.Json(c, $$"""{"agencyId":"{{Agency}}","delivered":1,"unmatched":0}"""),
             $"/node/api/tenants/{Agency}/copies/import" => FakeService.Json(c, """{"imported":1,"errors":[]}"""),
-            $"/node/api/tenants/{Agency}/inquiry-batches" => Accepted(c),
+            $"/node/api/tenants/{Agency}/inquiry-batches" => Accepted(c, location),
             $"/node/api/tenants/{Agency}/inquiry-batches/{BatchId}" => FakeService.Json(c, $$"""
                 {"batchId":"{{BatchId}}","status":"done","affair":"child-allowance","provider":"122173","item":"local-tax",
                  "submittedAt":"2025-04-01T00:00:00Z","total":1,"answered":1,"counts":{"provided":1},
@@ -503,9 +505,9 @@ public class NodeRemoteAnswerTests
         };
     });
 
-    private static Task Accepted(HttpContext c)
+    private static Task Accepted(HttpContext c, string? location)
     {
-        c.Response.Headers.Location = $"/node/api/tenants/{Agency}/inquiry-batches/{BatchId}";
+        if (location is not null) c.Response.Headers.Location = location;
         return FakeService.Json(c, $$"""{"batchId":"{{BatchId}}","status":"pending","total":1,"answered":0,"counts":{},"results":[],"next":0}""", 202);
     }
 
@@ -587,6 +589,26 @@ public class NodeRemoteAnswerTests
                 "失敗しました / failed: " + NotTheApi("中間サーバー", "node", $"{node.Url}node/api/tenants/{Agency}/inquiry-batches/{BatchId}?after=0&limit=1000", type)],
                 result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
             Assert.Equal("", result.Output);
+        }
+    }
+
+    [Fact]
+    public async Task Inquire_batch_reads_the_batch_under_the_node_url_with_its_base_path_whatever_the_Location()
+    {
+        using var folder = new TempFolder();
+        var list = folder.File("list.txt");
+        await File.WriteAllTextAsync(list, "B-1\n");
+        // A node behind a path-routing gateway gives its Location from the host's root, where another application answers; a
+        // Location elsewhere, or none, is not followed either.
+        foreach (var location in new[] { $"/api/tenants/{Agency}/inquiry-batches/{BatchId}", $"http://localhost:1/node/api/tenants/{Agency}/inquiry-batches/{BatchId}", null })
+        {
+            await using var node = await ServicesAsync("none", _ => Task.CompletedTask, location);
+            var result = await SeparateServices.RunAsync(AllTokens, "node", "inquire-batch", "--agency", Agency, "--affair", "child-allowance",
+                "--provider", "122173", "--item", "local-tax", "--file", list, "--node", $"{node.Url}node");
+            Assert.True(result.ExitCode == 0, $"{location}: {result.Output}{result.Error}");
+            Assert.Equal([$"POST /node/api/tenants/{Agency}/inquiry-batches with a token",
+                $"GET /node/api/tenants/{Agency}/inquiry-batches/{BatchId}?after=0&limit=1000 with a token"], node.Asked.Where(a => !a.EndsWith("/health")));
+            Assert.Equal("B-1", JsonDocument.Parse(result.Output.Trim()).RootElement.GetProperty("addresseeNumber").GetString());
         }
     }
 }
