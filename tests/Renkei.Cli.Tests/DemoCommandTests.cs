@@ -7,6 +7,19 @@ namespace Renkei.Cli.Tests;
 public class DemoCommandTests
 {
     [Fact]
+    public void The_demo_follows_a_records_next_link_under_the_path_it_asked_by_a_gateways_prefix_included()
+    {
+        var asked = new Uri("https://gateway.example/renkei-node/api/tenants/131059/records?addresseeNumber=B-1&limit=2");
+        using var response = new HttpResponseMessage { RequestMessage = new HttpRequestMessage(HttpMethod.Get, asked) };
+        // As the services give it: the query alone (RecordPaging.Answer).
+        response.Headers.TryAddWithoutValidation("Link", "<?addresseeNumber=B-1&after=7&limit=2>; rel=\"next\"");
+        Assert.Equal("https://gateway.example/renkei-node/api/tenants/131059/records?addresseeNumber=B-1&after=7&limit=2",
+            Renkei.Cli.Linkage.DemoCommand.NextPage(response)?.AbsoluteUri);
+        using var last = new HttpResponseMessage { RequestMessage = new HttpRequestMessage(HttpMethod.Get, asked) };
+        Assert.Null(Renkei.Cli.Linkage.DemoCommand.NextPage(last));
+    }
+
+    [Fact]
     public async Task Moving_family_is_one_household_with_the_child_as_a_child_and_the_whole_family_moves()
     {
         using var data = new TempFolder();

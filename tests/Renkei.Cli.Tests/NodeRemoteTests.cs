@@ -1,9 +1,11 @@
 using System.Net;
+using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Renkei.Hosting;
 using System.Text.Json;
@@ -318,7 +320,7 @@ public class NodeRemoteUsageTests
             ([.. codes, "--node", Node, "--ca", ca], "--node には --core も必要です / --node needs --core too"),
             ([.. codes, "--node", Node, "--core", "https://core.example", "--ca", ca], "--node needs --registry too"),
             ([.. copies, "--node", Node], "https のサービスには --ca（ネットワークCAの証明書）が必要です / an https service needs --ca"),
-            ([.. codes, "--node", "http://node.example", "--core", "http://core.example", "--registry", "https://registry.example"], "an https service needs --ca"),
+            ([.. codes, "--node", "http://127.0.0.1:7103", "--core", "http://localhost:7102", "--registry", "https://registry.example"], "an https service needs --ca"),
             ([.. copies, "--node", "ftp://node.example/"], "--node は http:// か https:// で始まるURLです / --node must be a URL starting with http:// or https:// (got 'ftp://node.example/')"),
             ([.. copies, "--node", "node.example:7103"], "(got 'node.example:7103')"),
             ([.. codes, "--node", Node, "--core", "https://core.example?x=1", "--registry", "https://registry.example", "--ca", ca], "--core must be a URL"),
@@ -332,6 +334,71 @@ public class NodeRemoteUsageTests
             Assert.Equal("", result.Output);
         }
         Assert.Empty(Directory.GetFileSystemEntries(folder.Path)); // no network was started in --data either
+    }
+
+    [Fact]
+    public async Task A_plain_http_url_of_another_host_is_a_usage_error_naming_the_option_and_nothing_is_sent()
+    {
+        // Listening on every address: one of the machine's own non-loopback addresses is another host as the network sees it, and
+        // 0.0.0.0 reaches this listener too without being a loopback address.
+        await using var listener = await FakeService.StartAsync(c => c.Response.WriteAsync("ok"), "http://0.0.0.0:0");
+        var port = listener.Port;
+        var own = NetworkInterface.GetAllNetworkInterfaces().Where(i => i.OperationalStatus == OperationalStatus.Up)
+            .SelectMany(i => i.GetIPProperties().UnicastAddresses).Select(a => a.Address)
+            .Where(a => a.AddressFamily == AddressFamily.InterNetwork && !IPAddress.IsLoopback(a)).Select(a => $"http://{a}:{port}/node/");
+        using var folder = new TempFolder();
+        var file = folder.File("input.txt");
+        await File.WriteAllTextAsync(file, "H-1,123456789018\n");
+        string[] copies = ["node", "import-copies", "--agency", "122173", "--file", file];
+        string[] codes = ["node", "issue-codes", "--agency", "122173", "--file", file];
+        string[] batch = ["node", "inquire-batch", "--agency", "131059", "--affair", "child-allowance", "--provider", "122173", "--item", "local-tax", "--file", file];
+        var local = $"http://127.0.0.1:{port}/";
+        var cases = new List<(string[] Args, string Option, string Host)>();
+        foreach (var url in own.Concat([$"http://0.0.0.0:{port}/", "http://node.example", "http://10.1.2.3:7103", "http://[2001:db8::1]:7103/node/",
+            "http://localhost.example", "http://127.0.0.1.example", "http://LOCALHOST.example:7103"]))
+        {
+            var host = new Uri(url).Host;
+            cases.Add(([.. copies, "--node", url], "--node", host));
+            cases.Add(([.. batch, "--node", url], "--node", host));
+            // Each of issue-codes' services is checked on its own: the Registry receives the Individual Numbers.
+            cases.Add(([.. codes, "--node", url, "--core", local, "--registry", local], "--node", host));
+            cases.Add(([.. codes, "--node", local, "--core", url, "--registry", local], "--core", host));
+            cases.Add(([.. codes, "--node", local, "--core", local, "--registry", url], "--registry", host));
+        }
+        foreach (var (args, option, host) in cases)
+        {
+            var result = await SeparateServices.RunAsync(AllTokens, args);
+            Assert.True(result.ExitCode == 1, $"{string.Join(' ', args)}: {result.Output}{result.Error}");
+            var line = Assert.Single(result.Error.Split('\n'), l => l.Contains("plain http://"));
+            Assert.Equal($"{option} の http:// はこのマシン（localhost, 127.0.0.1, ::1）にだけ使えます。ほかのホストには https:// と --ca を使ってください"
+                + $"（トークンと個人番号が暗号化されずに流れます）/ {option}: plain http:// is for this machine only (localhost, 127.0.0.1, ::1): "
+                + $"use https:// and --ca for '{host}', or tokens and Individual Numbers cross the network unencrypted", line.Trim());
+            Assert.Contains("Usage:", result.Error);
+            Assert.Equal("", result.Output);
+        }
+        Assert.Empty(listener.Asked);
+    }
+
+    [Fact]
+    public async Task Plain_http_on_this_machine_is_taken_by_each_loopback_name()
+    {
+        await using var node = await FakeService.StartAsync(c => c.Request.Path == "/health" ? c.Response.WriteAsync("ok")
+            : FakeService.Json(c, """{"imported":1,"errors":[]}"""), "http://0.0.0.0:0");
+        using var folder = new TempFolder();
+        var file = folder.File("copies.jsonl");
+        await File.WriteAllTextAsync(file, "{}\n");
+        foreach (var host in new[] { "localhost", "LocalHost", "127.0.0.1", "127.0.0.2", "127.1" })
+        {
+            var result = await SeparateServices.RunAsync(AllTokens, "node", "import-copies", "--agency", "122173", "--file", file, "--node", $"http://{host}:{node.Port}");
+            Assert.True(result.ExitCode == 0, $"{host}: {result.Output}{result.Error}");
+            Assert.Contains("copies imported: 1", result.Output);
+        }
+        Assert.Equal(10, node.Asked.Count);
+        // ::1 is this machine too: not a usage error, whether or not the machine has IPv6 to connect with.
+        var closed = await SeparateServices.RunAsync(AllTokens, "node", "import-copies", "--agency", "122173", "--file", file, "--node", $"http://[::1]:{NodeRemoteTests.ClosedPort()}");
+        Assert.Equal(1, closed.ExitCode);
+        Assert.DoesNotContain("Usage:", closed.Error);
+        Assert.StartsWith("中間サーバー http://[::1]:", closed.Error);
     }
 
     [Fact]
@@ -388,6 +455,160 @@ public class NodeRemoteUsageTests
                 "--node", $"https://127.0.0.1:{NodeRemoteTests.ClosedPort()}", "--ca", ca);
             Assert.Equal(1, result.ExitCode);
             Assert.Equal(expected, result.Error.Trim());
+        }
+    }
+}
+
+/// <summary>
+/// What the node commands make of a 200 that is not the service's API: a proxy's login page, or a wrong base URL whose /health answers
+/// too. One line naming the service and its URL, exit 1 as for any failure of a service, never a stack trace.
+/// </summary>
+public class NodeRemoteAnswerTests
+{
+    private const string Agency = "131016", BatchId = "0123456789abcdef0123456789abcdef";
+
+    private static readonly Dictionary<string, string> AllTokens = new()
+    {
+        ["RENKEI_NODE_ADDRESSEE_TOKEN"] = "a", ["RENKEI_CORE_TOKEN"] = "c", ["RENKEI_REGISTRY_TOKEN"] = "r",
+        ["RENKEI_NODE_COPIES_TOKEN"] = "k", ["RENKEI_NODE_STAFF_TOKEN"] = "s",
+    };
+
+    /// <summary>The line a command says for an answer to <paramref name="url"/> that is not the service's API.</summary>
+    private static string NotTheApi(string japanese, string english, string url, string type) =>
+        $"{japanese}の {url} への応答がAPIのものではありません（{type}）。URLは正しいですか / the {english} answered {url} with something that is not its API ({type}): is the URL right?";
+
+    /// <summary>
+    /// A node, a Registry and a core under /node/, /registry/ and /core/ of one server, each answering as the service would, but
+    /// <paramref name="broken"/>'s API answering with <paramref name="wrong"/> instead. A batch submitted is accepted with
+    /// <paramref name="location"/>; anything else at the server's root is another application's (404).
+    /// </summary>
+    private static Task<FakeService> ServicesAsync(string broken, Func<HttpContext, Task> wrong, string? location = $"/node/api/tenants/{Agency}/inquiry-batches/{BatchId}") =>
+        FakeService.StartAsync(c =>
+    {
+        var path = c.Request.Path.Value!;
+        if (path.EndsWith("/health", StringComparison.Ordinal)) return c.Response.WriteAsync("ok");
+        if (path.StartsWith($"/{broken}", StringComparison.Ordinal)) return wrong(c);
+        return path switch
+        {
+            $"/node/api/tenants/{Agency}/acquisitions" => FakeService.Json(c, """{"acquisitions":[{"addresseeNumber":"A-1","acquisitionNumber":"acq-1"}]}"""),
+            $"/node/api/tenants/{Agency}/acquisitions/discard" => FakeService.Json(c, """{"discarded":1,"acquisitionNumbers":["acq-1"]}"""),
+            "/registry/api/link-keys" => FakeService.Json(c, """{"results":[{"acquisitionNumber":"acq-1","sealedLinkKey":"c2VhbGVk"}]}"""),
+            "/core/api/codes/issue" => FakeService.Json(c, $$"""{"agencyId":"{{Agency}}","delivered":1,"unmatched":0}"""),
+            $"/node/api/tenants/{Agency}/copies/import" => FakeService.Json(c, """{"imported":1,"errors":[]}"""),
+            $"/node/api/tenants/{Agency}/inquiry-batches" => Accepted(c, location),
+            $"/node/api/tenants/{Agency}/inquiry-batches/{BatchId}" => FakeService.Json(c, $$"""
+                {"batchId":"{{BatchId}}","status":"done","affair":"child-allowance","provider":"122173","item":"local-tax",
+                 "submittedAt":"2025-04-01T00:00:00Z","total":1,"answered":1,"counts":{"provided":1},
+                 "results":[{"position":1,"addresseeNumber":"B-1","outcome":"provided"}],"next":1}
+                """),
+            _ => FakeService.Json(c, """{"title":"not here"}""", 404),
+        };
+    });
+
+    private static Task Accepted(HttpContext c, string? location)
+    {
+        if (location is not null) c.Response.Headers.Location = location;
+        return FakeService.Json(c, $$"""{"batchId":"{{BatchId}}","status":"pending","total":1,"answered":0,"counts":{},"results":[],"next":0}""", 202);
+    }
+
+    private static void AssertOneLine(CliResult result, string expected)
+    {
+        Assert.True(result.ExitCode == 1, result.Output + result.Error);
+        Assert.Equal(expected, Assert.Single(result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries)));
+        Assert.DoesNotContain("proxy login", result.Output + result.Error);
+    }
+
+    [Fact]
+    public async Task Issue_codes_names_the_service_whose_answer_is_not_its_API_and_sends_no_number_after_the_node_failed()
+    {
+        using var folder = new TempFolder();
+        var people = folder.File("people.csv");
+        await File.WriteAllTextAsync(people, "A-1,123456789018\n");
+        foreach (var (broken, wrong, type, japanese, english, path) in new (string, Func<HttpContext, Task>, string, string, string, string)[]
+        {
+            ("node", FakeService.LoginPage, "text/html", "中間サーバー", "node", $"node/api/tenants/{Agency}/acquisitions"),
+            // JSON, but without the member the command reads.
+            ("registry", c => FakeService.Json(c, """{"items":[]}"""), "application/json", "住民基本台帳ネットワーク", "Registry", "registry/api/link-keys"),
+            ("registry", c => FakeService.Json(c, "null"), "application/json", "住民基本台帳ネットワーク", "Registry", "registry/api/link-keys"),
+            ("core", FakeService.LoginPage, "text/html", "情報提供ネットワークシステム", "core", "core/api/codes/issue"),
+            ("core", c => FakeService.Json(c, """{"agencyId":"131016","delivered":null,"unmatched":0}"""), "application/json", "情報提供ネットワークシステム", "core", "core/api/codes/issue"),
+        })
+        {
+            await using var services = await ServicesAsync(broken, wrong);
+            var url = services.Url;
+            var result = await SeparateServices.RunAsync(AllTokens, "node", "issue-codes", "--agency", Agency, "--file", people,
+                "--node", $"{url}node/", "--core", $"{url}core/", "--registry", $"{url}registry/");
+            AssertOneLine(result, "失敗しました / failed: " + NotTheApi(japanese, english, $"{url}{path}", type));
+            Assert.Equal("", result.Output);
+            Assert.DoesNotContain("123456789018", result.Error);
+            // Nothing went to the Registry for a node that did not answer as the node; the acquisition numbers of a failed
+            // request are given back.
+            Assert.Equal(broken != "node", services.Asked.Any(a => a.StartsWith("POST /registry/", StringComparison.Ordinal)));
+            Assert.Equal(broken != "node", services.Asked.Contains($"POST /node/api/tenants/{Agency}/acquisitions/discard with a token"));
+        }
+    }
+
+    [Fact]
+    public async Task Import_copies_names_the_node_whose_answer_is_not_its_API_and_says_where_to_go_on()
+    {
+        using var folder = new TempFolder();
+        var copies = folder.File("copies.jsonl");
+        await File.WriteAllTextAsync(copies, "{}\n");
+        foreach (var (wrong, type) in new (Func<HttpContext, Task>, string)[]
+        {
+            (FakeService.LoginPage, "text/html"), (c => FakeService.Json(c, """{"imported":1}"""), "application/json"),
+        })
+        {
+            await using var node = await ServicesAsync("node/api", wrong);
+            var result = await SeparateServices.RunAsync(AllTokens, "node", "import-copies", "--agency", Agency, "--file", copies, "--node", $"{node.Url}node/");
+            Assert.True(result.ExitCode == 1, result.Output + result.Error);
+            Assert.Equal(["失敗しました / failed: " + NotTheApi("中間サーバー", "node", $"{node.Url}node/api/tenants/{Agency}/copies/import", type),
+                "1行目から送り直してください（同じ行をもう一度送っても同じ副本になります） / send again from line 1 (a row sent twice stores the same copy)"],
+                result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.Equal("副本を登録しました / copies imported: 0, 不正な行 / bad rows: 0", result.Output.Trim());
+        }
+    }
+
+    [Fact]
+    public async Task Inquire_batch_names_the_node_whose_answer_is_not_its_API()
+    {
+        using var folder = new TempFolder();
+        var list = folder.File("list.txt");
+        await File.WriteAllTextAsync(list, "B-1\n");
+        foreach (var (wrong, type) in new (Func<HttpContext, Task>, string)[]
+        {
+            (FakeService.LoginPage, "text/html"), (c => FakeService.Json(c, """{"batchId":"x","status":"done","results":[]}"""), "application/json"),
+        })
+        {
+            // The submission is taken; what answers the batch's page is not the node.
+            await using var node = await ServicesAsync($"node/api/tenants/{Agency}/inquiry-batches/", wrong);
+            var result = await SeparateServices.RunAsync(AllTokens, "node", "inquire-batch", "--agency", Agency, "--affair", "child-allowance",
+                "--provider", "122173", "--item", "local-tax", "--file", list, "--node", $"{node.Url}node/");
+            Assert.True(result.ExitCode == 1, result.Output + result.Error);
+            Assert.Equal([$"一括照会 / batch {BatchId}: 1 件 / people",
+                "失敗しました / failed: " + NotTheApi("中間サーバー", "node", $"{node.Url}node/api/tenants/{Agency}/inquiry-batches/{BatchId}?after=0&limit=1000", type)],
+                result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.Equal("", result.Output);
+        }
+    }
+
+    [Fact]
+    public async Task Inquire_batch_reads_the_batch_under_the_node_url_with_its_base_path_whatever_the_Location()
+    {
+        using var folder = new TempFolder();
+        var list = folder.File("list.txt");
+        await File.WriteAllTextAsync(list, "B-1\n");
+        // A node behind a path-routing gateway gives its Location from the host's root, where another application answers; a
+        // Location elsewhere, or none, is not followed either.
+        foreach (var location in new[] { $"/api/tenants/{Agency}/inquiry-batches/{BatchId}", $"http://localhost:1/node/api/tenants/{Agency}/inquiry-batches/{BatchId}", null })
+        {
+            await using var node = await ServicesAsync("none", _ => Task.CompletedTask, location);
+            var result = await SeparateServices.RunAsync(AllTokens, "node", "inquire-batch", "--agency", Agency, "--affair", "child-allowance",
+                "--provider", "122173", "--item", "local-tax", "--file", list, "--node", $"{node.Url}node");
+            Assert.True(result.ExitCode == 0, $"{location}: {result.Output}{result.Error}");
+            Assert.Equal([$"POST /node/api/tenants/{Agency}/inquiry-batches with a token",
+                $"GET /node/api/tenants/{Agency}/inquiry-batches/{BatchId}?after=0&limit=1000 with a token"], node.Asked.Where(a => !a.EndsWith("/health")));
+            Assert.Equal("B-1", JsonDocument.Parse(result.Output.Trim()).RootElement.GetProperty("addresseeNumber").GetString());
         }
     }
 }

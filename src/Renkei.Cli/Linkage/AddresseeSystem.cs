@@ -59,14 +59,14 @@ public sealed class AddresseeSystem(string agencyId, Uri node, string nodeToken,
         foreach (var batch in people.Chunk(Math.Clamp(batchSize, 1, BatchSize)))
         {
             var acquisitions = (await SendAsync<AcquisitionList>(nodeClient, $"api/tenants/{agencyId}/acquisitions",
-                new { addresseeNumbers = batch.Select(p => p.AddresseeNumber).ToList() }, "node", ct)).Acquisitions
+                new { addresseeNumbers = batch.Select(p => p.AddresseeNumber).ToList() }, ServiceAnswer.Node, ct)).Acquisitions
                 .ToDictionary(a => a.AddresseeNumber, a => a.AcquisitionNumber);
             var addresseeOf = acquisitions.ToDictionary(a => a.Value, a => a.Key);
             var settled = false;
             try
             {
                 var sealedKeys = await SendAsync<LinkKeyResponse>(registryClient, "api/link-keys",
-                    new LinkKeyRequest(agencyId, [.. batch.Select(p => new LinkKeyItem(acquisitions[p.AddresseeNumber], p.IndividualNumber, p.BasicFour))]), "registry", ct);
+                    new LinkKeyRequest(agencyId, [.. batch.Select(p => new LinkKeyItem(acquisitions[p.AddresseeNumber], p.IndividualNumber, p.BasicFour))]), ServiceAnswer.Registry, ct);
                 // A number the Registry does not know (or one superseded after a re-issue) gets no link key, and the Registry says why.
                 var known = sealedKeys.Results.Where(r => r.SealedLinkKey is not null).ToList();
                 unknown += sealedKeys.Results.Count - known.Count;
@@ -77,7 +77,7 @@ public sealed class AddresseeSystem(string agencyId, Uri node, string nodeToken,
                 if (known.Count > 0)
                 {
                     var receipt = await SendAsync<CodeIssueReceipt>(coreClient, "api/codes/issue",
-                        new CodeRequest(agencyId, [.. known.Select(r => new CodeRequestItem(r.AcquisitionNumber, r.SealedLinkKey))]), "core", ct);
+                        new CodeRequest(agencyId, [.. known.Select(r => new CodeRequestItem(r.AcquisitionNumber, r.SealedLinkKey))]), ServiceAnswer.Core, ct);
                     stored = receipt.Delivered;
                     unmatched = receipt.Unmatched;
                 }
@@ -125,18 +125,13 @@ public sealed class AddresseeSystem(string agencyId, Uri node, string nodeToken,
         public string Service { get; } = service;
     }
 
-    private static readonly Dictionary<string, string> Names = new()
-    {
-        ["node"] = "中間サーバー", ["registry"] = "住民基本台帳ネットワーク", ["core"] = "情報提供ネットワークシステム",
-    };
-
     private static async Task<T> SendAsync<T>(HttpClient client, string path, object body, string service, CancellationToken ct)
     {
         using var response = await client.PostAsJsonAsync(path, body, ServiceDefaults.Json, ct);
         var text = await response.Content.ReadAsStringAsync(ct);
         // The problem's title and detail, not its JSON: this message is what the person running the command reads.
         if (!response.IsSuccessStatusCode)
-            throw new Refused(service, $"{Names[service]}が受け付けませんでした / the {service} refused {path}: {(int)response.StatusCode} {ProblemText.Of(text)}", response.StatusCode);
-        return JsonSerializer.Deserialize<T>(text, ServiceDefaults.Json)!;
+            throw new Refused(service, $"{ServiceAnswer.Japanese(service)}が受け付けませんでした / the {service} refused {path}: {(int)response.StatusCode} {ProblemText.Of(text)}", response.StatusCode);
+        return ServiceAnswer.Parse<T>(response, text, service);
     }
 }

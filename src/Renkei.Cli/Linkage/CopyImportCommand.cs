@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Net;
-using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -136,11 +135,12 @@ public static class CopyImportCommand
             {
                 using var response = await client.PostAsync($"api/tenants/{agencyId}/copies/import", body, CancellationToken.None);
                 if (!response.IsSuccessStatusCode) return new Sent(imported, bad, await ProblemText.OfAsync(response), chunk[0].Line) { Refusal = response.StatusCode };
-                result = (await response.Content.ReadFromJsonAsync<ImportReport>(ServiceDefaults.Json, CancellationToken.None))!;
+                result = await ServiceAnswer.ReadAsync<ImportReport>(response, ServiceAnswer.Node, CancellationToken.None);
             }
             catch (HttpRequestException e)
             {
-                // The node went away: whether it stored this chunk is unknown, and sending it again does no harm.
+                // The node went away, or what answered was not the node: whether it stored this chunk is unknown, and sending it
+                // again does no harm.
                 return new Sent(imported, bad, e.Message, chunk[0].Line);
             }
             imported += result.Imported;

@@ -170,7 +170,7 @@ public static class DemoCommand
     }
 
     /// <summary>The target of the answer's RFC 8288 Link with rel="next", resolved against the address asked; null on the last page.</summary>
-    private static Uri? NextPage(HttpResponseMessage response)
+    internal static Uri? NextPage(HttpResponseMessage response)
     {
         if (!response.Headers.TryGetValues("Link", out var values)) return null;
         foreach (var link in values.SelectMany(v => v.Split(',')).Select(l => l.Trim()))

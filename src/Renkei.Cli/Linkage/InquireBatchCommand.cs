@@ -67,7 +67,8 @@ public static class InquireBatchCommand
             using var stop = new Interruption(ct);
             SandboxNetwork? own = null;
             Uri? node = null;
-            Uri? location = null;
+            string? batchId = null;
+            Uri? batch = null;
             long written = 0;
             try
             {
@@ -100,16 +101,20 @@ public static class InquireBatchCommand
                         + (services is null ? "" : RemoteServices.Hint(submitted.StatusCode, TokenVariable.NodeStaff)));
                     return 1;
                 }
-                location = submitted.Headers.Location!;
-                Console.Error.WriteLine($"一括照会 / batch {location.ToString().Split('/')[^1]}: {numbers.Count:N0} 件 / people");
+                // The batch is read under the node's URL as given, base path and all: not at the Location, which a node behind a
+                // path-routing gateway gives from the host's root (where another application would get the staff token).
+                batchId = (await ServiceAnswer.ReadAsync<Submitted>(submitted, ServiceAnswer.Node, CancellationToken.None)).BatchId;
+                if (batchId.Length == 0 || !batchId.All(char.IsAsciiLetterOrDigit)) throw ServiceAnswer.NotTheApi(submitted, ServiceAnswer.Node);
+                batch = new Uri(node, $"api/tenants/{agencyId}/inquiry-batches/{batchId}");
+                Console.Error.WriteLine($"一括照会 / batch {batchId}: {numbers.Count:N0} 件 / people");
 
                 var target = parse.GetValue(output);
                 await using var writer = target is null ? null : new StreamWriter(target.FullName);
                 var results = writer ?? Console.Out;
                 var status = await CommandProgress.RunAsync("照会 / inquiries", numbers.Count,
-                    report => FollowAsync(client, location, results, report, () => written++, stop.Token));
+                    report => FollowAsync(client, batch, results, report, () => written++, stop.Token));
                 await results.FlushAsync(CancellationToken.None);
-                var counts = status.GetProperty("counts").EnumerateObject().ToDictionary(c => c.Name, c => c.Value.GetInt32());
+                var counts = status.Counts;
                 Console.Error.WriteLine($"完了 / done: {string.Join(", ", counts.Select(c => $"{c.Key}: {c.Value:N0}"))}{(bad.Count > 0 ? $"; 不正な行 / bad lines: {bad.Count:N0}" : "")}");
                 // Every person answered by the provider (provided, no data, a copy older than asked) is a success; an error or a
                 // refusal for anyone is a failure, as issue-codes fails for a person the Registry does not know.
@@ -123,14 +128,13 @@ public static class InquireBatchCommand
             }
             catch (OperationCanceledException) when (stop.Requested)
             {
-                var at = location is null || node is null ? null : new Uri(node, location);
                 // Results are written a whole line at a time, so what --out holds reads as JSON Lines.
-                Console.Error.WriteLine(location is null
+                Console.Error.WriteLine(batch is null
                     ? "中断しました。一括照会は送っていません / interrupted before the batch was submitted"
-                    : $"中断しました。結果 {written:N0} 件を書き出しました。一括照会 {location.ToString().Split('/')[^1]} は"
+                    : $"中断しました。結果 {written:N0} 件を書き出しました。一括照会 {batchId} は"
                         + (own is null ? "中間サーバーで続きます" : "次にこのデータフォルダでネットワークを起動したときに続きます")
-                        + $"（{at} で読めます）/ interrupted with {written:N0} results written; the batch "
-                        + (own is null ? "goes on at the node" : "goes on when a network next runs on this data folder") + $" (read it at {at})");
+                        + $"（{batch} で読めます）/ interrupted with {written:N0} results written; the batch "
+                        + (own is null ? "goes on at the node" : "goes on when a network next runs on this data folder") + $" (read it at {batch})");
                 return Interruption.ExitCode;
             }
             finally { if (own is not null) await own.DisposeAsync(); }
@@ -138,26 +142,31 @@ public static class InquireBatchCommand
         return command;
     }
 
+    /// <summary>What the command reads of the node's 202 to a submission: the batch's id.</summary>
+    private sealed record Submitted(string BatchId);
+
+    /// <summary>What the command reads of a page of the batch (the node's InquiryBatchStatus); each result is written as the node gave it.</summary>
+    private sealed record BatchPage(int Total, int Answered, Dictionary<string, int> Counts, List<JsonElement> Results, int Next);
+
     /// <summary>Reads the batch with its cursor until every person is answered, writing each result once, in submission order.</summary>
-    private static async Task<JsonElement> FollowAsync(HttpClient client, Uri location, TextWriter results, Action<long> report, Action wrote, CancellationToken ct)
+    private static async Task<BatchPage> FollowAsync(HttpClient client, Uri batch, TextWriter results, Action<long> report, Action wrote, CancellationToken ct)
     {
         var cursor = 0;
         while (true)
         {
-            using var response = await client.GetAsync($"{location}?after={cursor}&limit=1000", ct);
+            using var response = await client.GetAsync($"{batch}?after={cursor}&limit=1000", ct);
             if (!response.IsSuccessStatusCode) throw new HttpRequestException(await ProblemText.OfAsync(response));
-            var status = await response.Content.ReadFromJsonAsync<JsonElement>(ServiceDefaults.Json, ct);
-            foreach (var result in status.GetProperty("results").EnumerateArray())
+            var status = await ServiceAnswer.ReadAsync<BatchPage>(response, ServiceAnswer.Node, ct);
+            foreach (var result in status.Results)
             {
                 await results.WriteLineAsync(result.GetRawText());
                 wrote();
             }
-            var next = status.GetProperty("next").GetInt32();
-            report(status.GetProperty("answered").GetInt32());
-            if (next == status.GetProperty("total").GetInt32()) return status;
+            report(status.Answered);
+            if (status.Next == status.Total) return status;
             // Nothing new yet: wait a little before asking again; a full page is followed at once.
-            if (next == cursor) await Task.Delay(200, ct);
-            cursor = next;
+            if (status.Next == cursor) await Task.Delay(200, ct);
+            cursor = status.Next;
         }
     }
 

@@ -38,8 +38,8 @@ public sealed class RemoteOptions
     public Option<Uri?>? Registry { get; }
     public Option<FileInfo?> Ca { get; } = new("--ca")
     {
-        Description = "ネットワークCAの証明書（PEM）。https のサービスの TLS 証明書はこれにつながること / "
-            + "the network CA's certificate (PEM) that the services' TLS certificates chain to; needed for https",
+        Description = "ネットワークCAの証明書（PEM）。https のサービスの TLS 証明書はこれにつながること（http はこのマシンのサービスだけ）/ "
+            + "the network CA's certificate (PEM) that the services' TLS certificates chain to; needed for https (http is for services on this machine only)",
     };
 
     private readonly TokenVariable[] tokens;
@@ -122,26 +122,42 @@ public sealed class RemoteOptions
                 return null;
             }
         }
-        else handler = new SocketsHttpHandler(); // every service on plain http (a developer's loopback)
+        else handler = new SocketsHttpHandler(); // every service on plain http, all of them on this machine (the URL parser's check)
         return new RemoteServices(parse.GetValue(Node)!, Core is null ? null : parse.GetValue(Core), Registry is null ? null : parse.GetValue(Registry),
             parse.GetValue(Ca)?.FullName, handler, found);
     }
 
-    /// <summary>An absolute http or https URL, kept as a base address (ending in '/'); anything else is a usage error naming the option.</summary>
+    /// <summary>
+    /// An absolute https URL, or an http one of this machine, kept as a base address (ending in '/'); anything else is a usage
+    /// error naming the option, found before anything is sent.
+    /// </summary>
     private static Option<Uri?> Url(string name, string description)
     {
         var option = new Option<Uri?>(name) { Description = description, HelpName = "URL" };
         option.CustomParser = result =>
         {
             var text = result.Tokens.Count > 0 ? result.Tokens[^1].Value : "";
-            if (Uri.TryCreate(text, UriKind.Absolute, out var url) && (url.Scheme == Uri.UriSchemeHttp || url.Scheme == Uri.UriSchemeHttps)
-                && url.Host.Length > 0 && url.Query.Length == 0 && url.Fragment.Length == 0)
-                return url.AbsolutePath.EndsWith('/') ? url : new Uri(url + "/");
-            result.AddError($"{name} は http:// か https:// で始まるURLです / {name} must be a URL starting with http:// or https:// (got '{text}')");
+            if (!Uri.TryCreate(text, UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps)
+                || url.Host.Length == 0 || url.Query.Length > 0 || url.Fragment.Length > 0)
+                result.AddError($"{name} は http:// か https:// で始まるURLです / {name} must be a URL starting with http:// or https:// (got '{text}')");
+            // The tokens, and for issue-codes the Individual Numbers, would cross the network readable by anyone on the way: plain
+            // http is for a developer's services on this machine only.
+            else if (url.Scheme == Uri.UriSchemeHttp && !IsLoopback(url))
+                result.AddError($"{name} の http:// はこのマシン（localhost, 127.0.0.1, ::1）にだけ使えます。ほかのホストには https:// と --ca を使ってください"
+                    + $"（トークンと個人番号が暗号化されずに流れます）/ {name}: plain http:// is for this machine only (localhost, 127.0.0.1, ::1): "
+                    + $"use https:// and --ca for '{url.Host}', or tokens and Individual Numbers cross the network unencrypted");
+            else return url.AbsolutePath.EndsWith('/') ? url : new Uri(url + "/");
             return null;
         };
         return option;
     }
+
+    /// <summary>localhost, or a loopback address (127.0.0.0/8, ::1): a name that resolves elsewhere, or could, is not.</summary>
+    internal static bool IsLoopback(Uri url) => url.HostNameType switch
+    {
+        UriHostNameType.IPv4 or UriHostNameType.IPv6 => IPAddress.TryParse(url.DnsSafeHost, out var address) && IPAddress.IsLoopback(address),
+        _ => url.Host.Equals("localhost", StringComparison.OrdinalIgnoreCase),
+    };
 }
 
 /// <summary>Services reached by URL: their addresses, one handler trusting the network CA, and the tokens from the environment.</summary>

@@ -38,8 +38,10 @@ public static class RecordPaging
     }
 
     /// <summary>
-    /// The records of the page, with a Link to the next page when more follow: the request's path and the <paramref name="kept"/>
-    /// query parameters as the caller gave them, then after and limit. Only those: the link repeats no other input of the caller's.
+    /// The records of the page, with a Link to the next page when more follow: the <paramref name="kept"/> query parameters as the
+    /// caller gave them, then after and limit. Only those: the link repeats no other input of the caller's. It is the query alone, a
+    /// relative reference that resolves against the URL the caller asked (RFC 3986 5.2): a path from the service's root would lead a
+    /// caller behind a gateway that routes by path prefix out of the prefix, to whatever answers at the host's root.
     /// </summary>
     public static Ok<List<ProvisionRecord>> Answer(HttpContext context, RecordPage page, int limit, params string[] kept)
     {
@@ -48,7 +50,7 @@ public static class RecordPaging
             var query = kept.Where(name => context.Request.Query.ContainsKey(name))
                 .Select(name => $"{name}={Uri.EscapeDataString(context.Request.Query[name].ToString())}")
                 .Append(string.Create(CultureInfo.InvariantCulture, $"after={next}&limit={limit}"));
-            context.Response.Headers.Link = $"<{context.Request.PathBase}{context.Request.Path}?{string.Join('&', query)}>; rel=\"next\"";
+            context.Response.Headers.Link = $"<?{string.Join('&', query)}>; rel=\"next\"";
         }
         return TypedResults.Ok(page.Records);
     }
@@ -60,8 +62,9 @@ public static class RecordPaging
             if (operation.Responses?.TryGetValue("200", out var ok) == true && ok is OpenApiResponse answer)
                 (answer.Headers ??= new Dictionary<string, IOpenApiHeader>())["Link"] = new OpenApiHeader
                 {
-                    Description = "続きがあるときだけ、次のページ（RFC 8288 rel=\"next\"）。最後のページにはありません / only while more records follow: " +
-                        "the next page (RFC 8288, rel=\"next\"), a relative URL with the same query and after=, limit=; the last page has none",
+                    Description = "続きがあるときだけ、次のページ（RFC 8288 rel=\"next\"）。問い合わせたURLに対するクエリだけの相対参照です。最後のページにはありません / only while more records follow: " +
+                        "the next page (RFC 8288, rel=\"next\"): the same query with after= and limit=, a relative reference of the query alone to resolve " +
+                        "against the URL asked; the last page has none",
                     Schema = new OpenApiSchema { Type = JsonSchemaType.String },
                 };
             return Task.CompletedTask;

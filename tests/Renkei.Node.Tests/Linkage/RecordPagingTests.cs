@@ -14,23 +14,28 @@ public partial class RecordPagingTests
 {
     private const string K = LinkageNetwork.Kashiwa, B = LinkageNetwork.Bunkyo;
 
-    /// <summary>One page as answered: its records and the target of its Link rel="next", if any.</summary>
-    private sealed record Page(List<JsonElement> Records, string? Next);
+    /// <summary>
+    /// One page as answered: its records and its Link rel="next", if any: the target as given, and as a client resolves it against
+    /// the URL it asked (RFC 3986 5.2).
+    /// </summary>
+    private sealed record Page(List<JsonElement> Records, string? Target, string? Next);
 
-    [GeneratedRegex("^<(?<target>/[^>]*)>; rel=\"next\"$")]
+    // The query alone: a relative reference that keeps whatever path the caller asked by, a gateway's prefix included.
+    [GeneratedRegex("^<(?<target>\\?[^>]*)>; rel=\"next\"$")]
     private static partial Regex NextLink();
 
     private static async Task<Page> PageAsync(HttpClient client, string url)
     {
         var response = await client.GetAsync(url);
         var records = (await LinkageNetwork.Ensure(response)).EnumerateArray().ToList();
-        if (!response.Headers.TryGetValues("Link", out var links)) return new Page(records, null);
+        if (!response.Headers.TryGetValues("Link", out var links)) return new Page(records, null, null);
         var match = NextLink().Match(Assert.Single(links));
-        Assert.True(match.Success, $"not a next link: {string.Join(", ", links)}");
-        return new Page(records, match.Groups["target"].Value);
+        Assert.True(match.Success, $"not a next link of the query alone: {string.Join(", ", links)}");
+        var target = match.Groups["target"].Value;
+        return new Page(records, target, new Uri(response.RequestMessage!.RequestUri!, target).AbsoluteUri);
     }
 
-    /// <summary>Every page from <paramref name="first"/> on, following each next link as given (it is relative to the service).</summary>
+    /// <summary>Every page from <paramref name="first"/> on, following each next link as a client resolves it.</summary>
     private static async Task<List<Page>> PagesAsync(HttpClient client, string first)
     {
         var pages = new List<Page> { await PageAsync(client, first) };
@@ -52,11 +57,18 @@ public partial class RecordPagingTests
 
     private static long Seq(JsonElement record) => record.GetProperty("seq").GetInt64();
 
-    /// <summary>Each page's link reads on after the page's last record, with the same size and query.</summary>
+    /// <summary>
+    /// Each page's link reads on after the page's last record, with the same path, size and query; behind a gateway that routes
+    /// <c>/renkei/…</c> to the service, it resolves under the gateway's prefix, not at the host's root.
+    /// </summary>
     private static void AssertLinksReadOn(List<Page> pages, string path, string query, int limit)
     {
         foreach (var page in pages.SkipLast(1))
-            Assert.Equal($"{path}?{query}&after={Seq(page.Records[^1])}&limit={limit}", page.Next);
+        {
+            var next = $"{path}?{query}&after={Seq(page.Records[^1])}&limit={limit}";
+            Assert.Equal(next, new Uri(page.Next!).PathAndQuery);
+            Assert.Equal($"https://gateway.example/renkei{next}", new Uri(new Uri($"https://gateway.example/renkei{path}?{query}&limit={limit}"), page.Target).AbsoluteUri);
+        }
         Assert.Null(pages[^1].Next);
     }
 
