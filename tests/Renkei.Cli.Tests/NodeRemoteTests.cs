@@ -549,6 +549,29 @@ public class NodeRemoteAnswerTests
     }
 
     [Fact]
+    public async Task A_gateways_error_page_in_front_of_a_service_is_shown_by_its_start_on_one_line()
+    {
+        using var folder = new TempFolder();
+        var people = folder.File("people.csv");
+        await File.WriteAllTextAsync(people, "A-1,123456789018\n");
+        var page = "<!DOCTYPE html>\n<html>\n<head><title>502 Bad Gateway</title></head>\n<body>\n" + string.Concat(Enumerable.Repeat("<p>upstream connect error</p>\n", 40)) + "</body></html>\n";
+        await using var services = await ServicesAsync("node", c =>
+        {
+            c.Response.StatusCode = 502;
+            c.Response.ContentType = "text/html";
+            return c.Response.WriteAsync(page);
+        });
+        var result = await SeparateServices.RunAsync(AllTokens, "node", "issue-codes", "--agency", Agency, "--file", people,
+            "--node", $"{services.Url}node/", "--core", $"{services.Url}core/", "--registry", $"{services.Url}registry/");
+        Assert.True(result.ExitCode == 1, result.Output + result.Error);
+        // The page was printed whole, over 45 lines; its start tells what answered.
+        var line = Assert.Single(result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("502 <!DOCTYPE html> <html> <head><title>502 Bad Gateway</title></head>", line);
+        Assert.EndsWith($"…（{page.Length} 文字 / {page.Length} characters）", line);
+        Assert.True(line.Length < 500, line);
+    }
+
+    [Fact]
     public async Task Import_copies_names_the_node_whose_answer_is_not_its_API_and_says_where_to_go_on()
     {
         using var folder = new TempFolder();
