@@ -200,7 +200,10 @@ public sealed class RegistryEventFollower(
         var revoked = new List<string>();
         await using (var c = await database.OpenAsync())
         {
-            await using var tx = await c.BeginTransactionAsync();
+            // Under the lock that activations, withdrawals and the re-check take for each resident it revokes, before any statement: run
+            // beside an activation, the activation could count the revocations not yet committed as none and then make the card active
+            // for a dead holder (PostgreSQL's READ COMMITTED), and the two would lock certificates and cards in opposite orders.
+            await using var tx = await database.BeginSerializedAsync(c, revocations.Select(r => CardStore.LockKey(r.ResidentId)));
             var now = clock.GetUtcNow().UtcDateTime;
             foreach (var (residentId, kinds, reason, stale) in revocations)
             {
