@@ -45,6 +45,7 @@ public static class PkiApp
         builder.Services.AddTransient<CardIssuance>();
         builder.Services.AddSingleton<AbandonedCards>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<AbandonedCards>());
+        builder.Services.AddSingleton<RegistryEventRevocation>();
         if (options.FollowRegistryEvents && !string.IsNullOrWhiteSpace(options.RegistryUrl))
         {
             builder.Services.AddSingleton<RegistryEventFollower>();

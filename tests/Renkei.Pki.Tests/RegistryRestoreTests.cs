@@ -22,6 +22,7 @@ public sealed class RegistryRestoreTests
         var dies = await sandbox.RegisterResidentAsync();
         var lives = await sandbox.RegisterResidentAsync();
         var moves = await sandbox.RegisterResidentAsync();
+        var leaves = await sandbox.RegisterResidentAsync();
         var backup = Backup(sandbox);
         var change = await sandbox.RecordAsync(new { kind = "address-change", residentId = dies.ResidentId, address = "千葉県千葉市美浜区中瀬9-9-9" });
         var follower = sandbox.Pki.Services.GetRequiredService<RegistryEventFollower>();
@@ -29,6 +30,7 @@ public sealed class RegistryRestoreTests
         var card = await sandbox.IssueCardAsync(dies);                                    // registry_position = change
         var living = await sandbox.IssueCardAsync(lives);
         var moving = await sandbox.IssueCardAsync(moves);
+        var leaving = await sandbox.IssueCardAsync(leaves);
         var kept = (follower.Position, follower.EventId);
 
         Restore(sandbox, backup);
@@ -37,6 +39,7 @@ public sealed class RegistryRestoreTests
         var death = await sandbox.RecordAsync(new { kind = "death", residentId = dies.ResidentId });
         Assert.Equal(change, death);
         await sandbox.RecordAsync(new { kind = "address-change", residentId = moves.ResidentId, address = "千葉県千葉市緑区おゆみ野3-3-3" });
+        await sandbox.RecordAsync(new { kind = "move-out", residentId = leaves.ResidentId, destination = "abroad" });
 
         var feed = await EventuallyRewoundAsync(sandbox);
         Assert.Equal(kept, (follower.Position, follower.EventId));                         // nothing applied, nothing skipped
@@ -51,8 +54,9 @@ public sealed class RegistryRestoreTests
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.OK, body);
         var result = JsonDocument.Parse(body).RootElement;
-        Assert.Equal(3, result.GetProperty("checked").GetInt32());
-        Assert.Equal([card.CardId], result.GetProperty("holderGone").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal(0, result.GetProperty("replayed").GetInt32());                       // the restored log's events cannot be told apart from the lost ones
+        Assert.Equal(4, result.GetProperty("checked").GetInt32());
+        Assert.Equal(new[] { card.CardId, leaving.CardId }.Order(), result.GetProperty("holderGone").EnumerateArray().Select(e => e.GetString()!).Order());
         Assert.Equal([moving.CardId], result.GetProperty("itemsChanged").EnumerateArray().Select(e => e.GetString()));
         Assert.Equal("revoked", await StatusAsync(sandbox, card.SigningCertificate, CertificateKind.Signing));
         Assert.Equal("revoked", await StatusAsync(sandbox, card.AuthenticationCertificate, CertificateKind.Authentication));
@@ -60,6 +64,7 @@ public sealed class RegistryRestoreTests
         Assert.Equal("good", await StatusAsync(sandbox, living.AuthenticationCertificate, CertificateKind.Authentication));
         Assert.Equal("revoked", await StatusAsync(sandbox, moving.SigningCertificate, CertificateKind.Signing));
         Assert.Equal("good", await StatusAsync(sandbox, moving.AuthenticationCertificate, CertificateKind.Authentication));
+        Assert.Equal("revoked", await StatusAsync(sandbox, leaving.AuthenticationCertificate, CertificateKind.Authentication));
 
         // The follower goes on from the Registry's end as it now is, and the next death revokes as any does.
         var status = JsonDocument.Parse(await sandbox.PkiAdmin.GetStringAsync("api/registry-feed")).RootElement;
@@ -106,7 +111,9 @@ public sealed class RegistryRestoreTests
         var renamed = await sandbox.RegisterResidentAsync();
         var stays = await sandbox.RegisterResidentAsync();
         var cards = new[] { await sandbox.IssueCardAsync(dies), await sandbox.IssueCardAsync(leaves), await sandbox.IssueCardAsync(renamed), await sandbox.IssueCardAsync(stays) };
-        // The changes happen while the PKI follows nothing: only the re-check can see them.
+        var following = sandbox.Pki.Services.GetRequiredService<RegistryEventFollower>();
+        await PkiSandbox.EventuallyAsync(() => Task.FromResult(following.Position >= 4), "the follower read the move-ins");
+        // The changes happen while the PKI follows nothing: only the re-check can see them, applying the events from the kept position.
         await sandbox.StartPkiAsync(s => s["Pki:FollowRegistryEvents"] = "false");
         await sandbox.RecordAsync(new { kind = "death", residentId = dies.ResidentId });
         await sandbox.RecordAsync(new { kind = "move-out", residentId = leaves.ResidentId, destination = "abroad" });
@@ -117,7 +124,8 @@ public sealed class RegistryRestoreTests
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.OK, body);
         var result = JsonDocument.Parse(body).RootElement;
-        Assert.Equal(4, result.GetProperty("checked").GetInt32());
+        Assert.Equal(3, result.GetProperty("replayed").GetInt32());
+        Assert.Equal(2, result.GetProperty("checked").GetInt32());                       // the cards still live once the events were applied
         Assert.Equal(new[] { cards[0].CardId, cards[1].CardId }.Order(), result.GetProperty("holderGone").EnumerateArray().Select(e => e.GetString()!).Order());
         Assert.Equal([cards[2].CardId], result.GetProperty("itemsChanged").EnumerateArray().Select(e => e.GetString()));
         Assert.Equal(end, result.GetProperty("position").GetInt64());
@@ -140,6 +148,73 @@ public sealed class RegistryRestoreTests
         await PkiSandbox.EventuallyAsync(() => Task.FromResult(follower.Position >= marker), "the follower read on from the end");
         Assert.Equal("revoked", await StatusAsync(sandbox, cards[3].SigningCertificate, CertificateKind.Signing));
         Assert.Equal("following", JsonDocument.Parse(await sandbox.PkiAdmin.GetStringAsync("api/registry-feed")).RootElement.GetProperty("status").GetString());
+    }
+
+    [Theory, StorageData]
+    public async Task A_recheck_while_the_follower_was_off_applies_a_move_abroad_and_return_as_the_follower_would(StorageProvider provider)
+    {
+        await using var sandbox = await PkiSandbox.StartAsync(provider);
+        var leaves = await sandbox.RegisterResidentAsync();
+        var stays = await sandbox.RegisterResidentAsync();
+        var follower = sandbox.Pki.Services.GetRequiredService<RegistryEventFollower>();
+        var read = await sandbox.RecordAsync(new { kind = "address-change", residentId = stays.ResidentId, address = "千葉県千葉市花見川区幕張町1-1-1" });
+        await PkiSandbox.EventuallyAsync(() => Task.FromResult(follower.Position >= read), "the follower read up to here");
+        var card = await sandbox.IssueCardAsync(leaves);
+        var kept = await sandbox.IssueCardAsync(stays);
+        // The follower is off while the holder leaves for abroad and comes back: the Registry's record says resident again.
+        await sandbox.StartPkiAsync(s => s["Pki:FollowRegistryEvents"] = "false");
+        await sandbox.RecordAsync(new { kind = "move-out", residentId = leaves.ResidentId, destination = "abroad" });
+        await sandbox.RecordAsync(new { kind = "move-in", from = "abroad", residentId = leaves.ResidentId, address = "千葉県千葉市中央区本千葉1-1-1" });
+
+        var result = await RecheckAsync(sandbox);
+
+        // As the follower revokes a card from before a move abroad (it used to judge by the record alone and revoke the signing one only).
+        Assert.Equal([card.CardId], result.GetProperty("holderGone").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal(0, result.GetProperty("itemsChanged").GetArrayLength());
+        Assert.Equal("revoked", await StatusAsync(sandbox, card.AuthenticationCertificate, CertificateKind.Authentication));
+        Assert.Equal("revoked", await StatusAsync(sandbox, card.SigningCertificate, CertificateKind.Signing));
+        Assert.Equal("holder-gone", JsonDocument.Parse(await sandbox.PkiAdmin.GetStringAsync($"api/cards/{card.CardId}")).RootElement.GetProperty("status").GetString());
+        Assert.Equal("good", await StatusAsync(sandbox, kept.SigningCertificate, CertificateKind.Signing));
+        // Run again, it finds nothing: the replayed events are behind the position it kept.
+        var again = await RecheckAsync(sandbox);
+        Assert.Equal(0, again.GetProperty("holderGone").GetArrayLength() + again.GetProperty("itemsChanged").GetArrayLength());
+    }
+
+    [Theory, StorageData]
+    public async Task Events_recorded_while_a_recheck_runs_are_read_again_and_judge_the_cards_it_kept(StorageProvider provider)
+    {
+        await using var sandbox = await PkiSandbox.StartAsync(provider);
+        var resident = await sandbox.RegisterResidentAsync();
+        var card = await sandbox.IssueCardAsync(resident);
+        long back = 0;
+        // After the re-check noted the Registry's end and before it asks about the holder, the holder leaves for abroad and comes back
+        // to the same address: the record it reads says resident, with the same items, as of the return.
+        await sandbox.StartPkiAsync(services: PkiSandbox.BeforeResidentQuestion(async call =>
+        {
+            if (call != 1) return;
+            await sandbox.RecordAsync(new { kind = "move-out", residentId = resident.ResidentId, destination = "abroad" });
+            back = await sandbox.RecordAsync(new { kind = "move-in", from = "abroad", residentId = resident.ResidentId, address = card.Face.Address });
+        }));
+
+        var result = await RecheckAsync(sandbox);
+        Assert.Equal(1, result.GetProperty("checked").GetInt32());
+        Assert.True(result.GetProperty("position").GetInt64() < back);
+        Assert.Equal("good", await StatusAsync(sandbox, card.AuthenticationCertificate, CertificateKind.Authentication));
+
+        // The follower reads the move abroad again, and revokes the card from before it (the card was marked as read at the return,
+        // which the move abroad then spared).
+        var follower = sandbox.Pki.Services.GetRequiredService<RegistryEventFollower>();
+        await PkiSandbox.EventuallyAsync(() => Task.FromResult(follower.Position >= back), "the follower read the events recorded during the re-check");
+        Assert.Equal("revoked", await StatusAsync(sandbox, card.AuthenticationCertificate, CertificateKind.Authentication));
+        Assert.Equal("holder-gone", JsonDocument.Parse(await sandbox.PkiAdmin.GetStringAsync($"api/cards/{card.CardId}")).RootElement.GetProperty("status").GetString());
+    }
+
+    private static async Task<JsonElement> RecheckAsync(PkiSandbox sandbox)
+    {
+        var response = await sandbox.PkiAdmin.PostAsync("api/registry-feed/recheck", null);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, body);
+        return JsonDocument.Parse(body).RootElement;
     }
 
     [Fact]

@@ -9,19 +9,23 @@ using Renkei.Pki.Registry;
 namespace Renkei.Pki.Revocation;
 
 /// <summary>
-/// What a re-check did: how many live cards it checked, the cards it took out of use (holder dead, abroad or not on the register),
-/// those whose signing certificate it revoked (name, address, date of birth or sex changed since issuance), and the feed position
-/// and event the follower goes on from.
+/// What a re-check did: how many Registry events it applied from the kept position (when that was still the Registry's), how many
+/// live cards it then checked, the cards it took out of use (holder dead, abroad or not on the register), those whose signing
+/// certificate it revoked (name, address, date of birth or sex changed since issuance), and the feed position and event the follower
+/// goes on from.
 /// </summary>
-public sealed record RecheckResult(int Checked, List<string> HolderGone, List<string> ItemsChanged, long Position, string? EventId);
+public sealed record RecheckResult(int Replayed, int Checked, List<string> HolderGone, List<string> ItemsChanged, long Position, string? EventId);
 
 /// <summary>
 /// The recovery from a Registry restored from a backup (FeedRewoundException): the events between the backup and the restore are
 /// gone, and the positions they had are given to other events, so no kept position can be trusted. Every live card's holder is
 /// checked against the Registry's current records instead, and the follower goes on from the end of the Registry's log as it was
-/// before the first card was checked (what comes after it is read again; a revocation twice is one).
+/// before the first card was checked (what comes after it is read again; a revocation twice is one). Where the kept position is
+/// still the Registry's (a re-check run while the follower lagged or was off), the events from it to that end are first applied as
+/// the follower would have: the current records alone cannot tell a holder who moved abroad and came back.
 /// </summary>
-public sealed class CardRecheck(IServiceProvider services, Database database, RevocationService revocation, TimeProvider clock, ILogger<CardRecheck> logger)
+public sealed class CardRecheck(IServiceProvider services, Database database, RegistryEventRevocation events, RevocationService revocation, TimeProvider clock,
+    ILogger<CardRecheck> logger)
 {
     public async Task<(RecheckResult? Result, CardRefusal? Refusal)> RunAsync(CancellationToken ct)
     {
@@ -34,12 +38,18 @@ public sealed class CardRecheck(IServiceProvider services, Database database, Re
         {
             return (null, Unanswered(0, 0));
         }
+        var holderGone = new List<string>();
+        var itemsChanged = new List<string>();
+        int replayed;
+        try { replayed = await ReplayAsync(registry, end.Position, holderGone, itemsChanged); }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException)
+        {
+            return (null, Unanswered(0, 0));
+        }
 
         List<(string CardId, string ResidentId)> cards;
         await using (var c = await database.OpenAsync(ct))
             cards = await c.QueryAsync("SELECT card_id, resident_id FROM cards WHERE status = 'active' ORDER BY card_id", r => (r.GetString(0), r.GetString(1)), null);
-        var holderGone = new List<string>();
-        var itemsChanged = new List<string>();
         var done = 0;
         foreach (var (cardId, residentId) in cards)
         {
@@ -52,13 +62,14 @@ public sealed class CardRecheck(IServiceProvider services, Database database, Re
             var gone = identity is null || identity.Status is "deceased" or "abroad";
             var verdict = await ApplyAsync(cardId, residentId, gone ? null : identity!, end.Position);
             if (verdict == Verdict.HolderGone) holderGone.Add(cardId);
-            else if (verdict == Verdict.ItemsChanged) itemsChanged.Add(cardId);
+            else if (verdict == Verdict.ItemsChanged && !itemsChanged.Contains(cardId)) itemsChanged.Add(cardId);
             done++;
         }
+        itemsChanged.RemoveAll(holderGone.Contains);
         await using (var c = await database.OpenAsync(CancellationToken.None))
         {
             await using var tx = await c.BeginTransactionAsync();
-            await RegistryEventFollower.KeepAsync(c, tx, end.Position, end.EventId, clock.GetUtcNow().UtcDateTime);
+            await RegistryEventRevocation.KeepAsync(c, tx, end.Position, end.EventId, clock.GetUtcNow().UtcDateTime);
             await tx.CommitAsync();
             hold?.Moved();
         }
@@ -66,14 +77,54 @@ public sealed class CardRecheck(IServiceProvider services, Database database, Re
             "Card re-check done: {Checked} cards checked, {Gone} revoked as their holder is gone, {Changed} signing certificates revoked as the items changed; " +
             "following the Registry's events on from position {Position}", cards.Count, holderGone.Count, itemsChanged.Count, end.Position,
             cards.Count, holderGone.Count, itemsChanged.Count, end.Position);
-        return (new RecheckResult(cards.Count, holderGone, itemsChanged, end.Position, end.EventId), null);
+        return (new RecheckResult(replayed, cards.Count, holderGone, itemsChanged, end.Position, end.EventId), null);
+    }
+
+    /// <summary>
+    /// Applies the events after the kept position up to <paramref name="end"/> as the follower would, when that position is still the
+    /// Registry's (its event there is the one read; or nothing was read yet), adding the cards they revoke to the lists. The position is
+    /// not moved: should the re-check stop short, the follower applies them again, and a revocation twice is one. A Registry whose
+    /// event there is another (restored from a backup) is replayed nothing: its current records are all there is to go by. Returns how
+    /// many events were applied.
+    /// </summary>
+    private async Task<int> ReplayAsync(RegistryClient registry, long end, List<string> holderGone, List<string> itemsChanged)
+    {
+        var replayed = 0;
+        (long Position, string? EventId) after;
+        await using (var c = await database.OpenAsync())
+            after = (await c.QueryAsync("SELECT position, event_id FROM registry_feed WHERE id = 1",
+                r => (r.GetInt64(0), r.IsDBNull(1) ? null : r.GetString(1)), null)).FirstOrDefault();
+        // A position kept without its event id (an earlier version) cannot be checked against the Registry's log.
+        if (after.Position > 0 && after.EventId is null) return 0;
+        while (after.Position < end)
+        {
+            RegistryEventPage page;
+            try { page = await registry.EventsAsync(after.Position, after.EventId, 0, CancellationToken.None); }
+            catch (FeedRewoundException) { return replayed; }
+            foreach (var e in page.Events.TakeWhile(e => e.Position <= end))
+            {
+                replayed++;
+                if (await events.ApplyAsync(registry, e, keepPosition: false, CancellationToken.None) is not { Count: > 0 } revoked) continue;
+                await using var c = await database.OpenAsync();
+                foreach (var serial in revoked)
+                {
+                    var (cardId, reason) = (await c.QueryAsync("SELECT card_id, revocation_reason FROM certificates WHERE serial = @s",
+                        r => (r.GetString(0), r.GetString(1)), null, ("s", serial))).Single();
+                    var list = reason == nameof(RevocationReason.HolderGone) ? holderGone : itemsChanged;
+                    if (!list.Contains(cardId)) list.Add(cardId);
+                }
+            }
+            if (page.Events.Count == 0) break;
+            after = (page.Events[^1].Position, page.Events[^1].EventId);
+        }
+        return replayed;
     }
 
     private enum Verdict { Kept, HolderGone, ItemsChanged }
 
     /// <summary>
     /// Revokes what the Registry's record (null: the holder is gone) makes untrue of one card; the certificates left good are marked as
-    /// read at the record's last position, a position of the Registry's log as it now is, so that later events judge them rightly.
+    /// read no later than <paramref name="end"/>, so that the events after it, which the follower reads next, judge them.
     /// </summary>
     private async Task<Verdict> ApplyAsync(string cardId, string residentId, RegistryIdentity? identity, long end)
     {
@@ -100,9 +151,14 @@ public sealed class CardRecheck(IServiceProvider services, Database database, Re
                     revoked = await CertificateStore.RevokeOfResidentAsync(c, tx, residentId, [CertificateKind.Signing], RevocationReason.ItemsChanged, now, cardId);
                     if (revoked.Count > 0) verdict = Verdict.ItemsChanged;
                 }
-                var position = identity.LastPosition ?? end;
-                await c.ExecuteAsync("UPDATE cards SET registry_position = @p WHERE card_id = @i AND status = 'active'", tx, ("p", position), ("i", cardId));
-                await c.ExecuteAsync("UPDATE certificates SET registry_position = @p WHERE card_id = @i AND revoked_at IS NULL", tx, ("p", position), ("i", cardId));
+                // Not the record's last position: the record is read after end, and may already hold events past it (a move abroad
+                // and the return, recorded while the re-check ran) that the follower reads again from end; stamped at the record's
+                // position, those would spare the card, though the follower revokes a card from before a move abroad. At end (or
+                // lower: a card's own position is never raised, and a lower one judges every event after end the same) they judge it
+                // as they judge any card, and a position from a log lost in a restore, which may lie beyond end, is brought back to it.
+                const string Earlier = "(registry_position IS NULL OR registry_position > @p)";
+                await c.ExecuteAsync($"UPDATE cards SET registry_position = @p WHERE card_id = @i AND status = 'active' AND {Earlier}", tx, ("p", end), ("i", cardId));
+                await c.ExecuteAsync($"UPDATE certificates SET registry_position = @p WHERE card_id = @i AND revoked_at IS NULL AND {Earlier}", tx, ("p", end), ("i", cardId));
             }
             await tx.CommitAsync();
         }
