@@ -51,6 +51,9 @@ public static class PkiApp
             builder.Services.AddSingleton<RegistryEventFollower>();
             builder.Services.AddHostedService(sp => sp.GetRequiredService<RegistryEventFollower>());
         }
+        // After the follower: hosted services stop in reverse order, so a running re-check is stopped (and lets the follower go) first.
+        builder.Services.AddSingleton<RecheckJob>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<RecheckJob>());
 
         var app = builder.Build();
         if (app.Services.GetService<NetworkTls>() is not null) app.Use(RefuseApiOverPlainHttp);

@@ -16,6 +16,48 @@ namespace Renkei.Pki.Revocation;
 /// </summary>
 public sealed record RecheckResult(int Replayed, int Checked, List<string> HolderGone, List<string> ItemsChanged, long Position, string? EventId);
 
+/// <summary>How far a running re-check has come: written by the re-check, read by GET /api/registry-feed at any moment.</summary>
+public sealed class RecheckProgress
+{
+    private readonly Lock gate = new();
+    private readonly List<string> holderGone = [];
+    private readonly List<string> itemsChanged = [];
+    private int replayed, checkedCards;
+    private int? total;
+
+    /// <summary>Registry events applied from the kept position.</summary>
+    public int Replayed { get { lock (gate) return replayed; } }
+
+    /// <summary>Cards asked about so far.</summary>
+    public int Checked { get { lock (gate) return checkedCards; } }
+
+    /// <summary>The cards to ask about (those active once the events were applied); null until they are counted.</summary>
+    public int? Total { get { lock (gate) return total; } }
+
+    public void EventReplayed() { lock (gate) replayed++; }
+
+    public void Listed(int cards) { lock (gate) total = cards; }
+
+    public void CardChecked() { lock (gate) checkedCards++; }
+
+    /// <summary>A card the re-check revoked: holder gone (both certificates) or items changed (the signing one); holder gone says it all.</summary>
+    public void Revoked(string cardId, bool holderGone)
+    {
+        lock (gate)
+        {
+            if (holderGone)
+            {
+                itemsChanged.Remove(cardId);
+                if (!this.holderGone.Contains(cardId)) this.holderGone.Add(cardId);
+            }
+            else if (!this.holderGone.Contains(cardId) && !itemsChanged.Contains(cardId)) itemsChanged.Add(cardId);
+        }
+    }
+
+    /// <summary>The cards revoked so far, copied.</summary>
+    public (List<string> HolderGone, List<string> ItemsChanged) Cards() { lock (gate) return ([.. holderGone], [.. itemsChanged]); }
+}
+
 /// <summary>
 /// The recovery from a Registry restored from a backup (FeedRewoundException): the events between the backup and the restore are
 /// gone, and the positions they had are given to other events, so no kept position can be trusted. Every live card's holder is
@@ -27,45 +69,49 @@ public sealed record RecheckResult(int Replayed, int Checked, List<string> Holde
 public sealed class CardRecheck(IServiceProvider services, Database database, RegistryEventRevocation events, RevocationService revocation, TimeProvider clock,
     ILogger<CardRecheck> logger)
 {
-    public async Task<(RecheckResult? Result, CardRefusal? Refusal)> RunAsync(CancellationToken ct)
+    /// <summary>
+    /// Runs the re-check, reporting to <paramref name="progress"/> as it goes. <paramref name="ct"/> (the PKI stopping) stops it between
+    /// two cards; what was revoked by then stays revoked, and the position is not moved.
+    /// </summary>
+    public async Task<(RecheckResult? Result, CardRefusal? Refusal)> RunAsync(RecheckProgress progress, CancellationToken ct)
     {
         var follower = services.GetService<RegistryEventFollower>();
-        await using var hold = follower is null ? null : await follower.HoldAsync(ct);
+        RegistryEventFollower.Hold? hold = null;
+        try { hold = follower is null ? null : await follower.HoldAsync(ct); }
+        catch (OperationCanceledException) { return (null, Stopped(progress)); }
+        await using var _ = hold;
         var registry = services.GetRequiredService<RegistryClient>();
         RegistryFeedEnd end;
         try { end = await registry.FeedEndAsync(ct); }
+        // InvalidOperationException: no Registry configured (no base address to ask).
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException or InvalidOperationException or System.Text.Json.JsonException)
         {
-            return (null, Unanswered(0, 0));
+            return (null, ct.IsCancellationRequested ? Stopped(progress) : Unanswered(progress));
         }
-        var holderGone = new List<string>();
-        var itemsChanged = new List<string>();
-        int replayed;
-        try { replayed = await ReplayAsync(registry, end.Position, holderGone, itemsChanged); }
+        try { await ReplayAsync(registry, end.Position, progress, ct); }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException)
         {
-            return (null, Unanswered(0, 0));
+            return (null, ct.IsCancellationRequested ? Stopped(progress) : Unanswered(progress));
         }
 
         List<(string CardId, string ResidentId)> cards;
-        await using (var c = await database.OpenAsync(ct))
+        await using (var c = await database.OpenAsync(CancellationToken.None))
             cards = await c.QueryAsync("SELECT card_id, resident_id FROM cards WHERE status = 'active' ORDER BY card_id", r => (r.GetString(0), r.GetString(1)), null);
-        var done = 0;
+        progress.Listed(cards.Count);
         foreach (var (cardId, residentId) in cards)
         {
-            // Not stopped by the caller going away: what is checked is committed card by card, and the position moves only at the end.
+            if (ct.IsCancellationRequested) return (null, Stopped(progress));
+            // Not cut off midway by the PKI stopping: what is checked is committed card by card, and the position moves only at the end.
             var (identity, refusal) = await registry.ResidentAsync(residentId, CancellationToken.None);
             // Only the Registry's own word that it has no such resident means the holder is gone: any other 404 (a proxy, a
             // wrong base path) would otherwise revoke every card, and revocation cannot be undone.
             if (identity is null && !(refusal!.Status == 404 && refusal.Type.EndsWith(":unknown-resident", StringComparison.Ordinal)))
-                return (null, Unanswered(done, cards.Count));
+                return (null, Unanswered(progress));
             var gone = identity is null || identity.Status is "deceased" or "abroad";
             var verdict = await ApplyAsync(cardId, residentId, gone ? null : identity!, end.Position);
-            if (verdict == Verdict.HolderGone) holderGone.Add(cardId);
-            else if (verdict == Verdict.ItemsChanged && !itemsChanged.Contains(cardId)) itemsChanged.Add(cardId);
-            done++;
+            if (verdict != Verdict.Kept) progress.Revoked(cardId, holderGone: verdict == Verdict.HolderGone);
+            progress.CardChecked();
         }
-        itemsChanged.RemoveAll(holderGone.Contains);
         await using (var c = await database.OpenAsync(CancellationToken.None))
         {
             await using var tx = await c.BeginTransactionAsync();
@@ -73,51 +119,49 @@ public sealed class CardRecheck(IServiceProvider services, Database database, Re
             await tx.CommitAsync();
             hold?.Moved();
         }
+        var (holderGone, itemsChanged) = progress.Cards();
         logger.LogWarning("カードの照合が終わりました：{Checked} 枚を照合し、{Gone} 枚を所持者不在で失効、{Changed} 枚の署名用証明書を失効しました。位置 {Position} から反映を続けます / " +
             "Card re-check done: {Checked} cards checked, {Gone} revoked as their holder is gone, {Changed} signing certificates revoked as the items changed; " +
             "following the Registry's events on from position {Position}", cards.Count, holderGone.Count, itemsChanged.Count, end.Position,
             cards.Count, holderGone.Count, itemsChanged.Count, end.Position);
-        return (new RecheckResult(replayed, cards.Count, holderGone, itemsChanged, end.Position, end.EventId), null);
+        return (new RecheckResult(progress.Replayed, cards.Count, holderGone, itemsChanged, end.Position, end.EventId), null);
     }
 
     /// <summary>
     /// Applies the events after the kept position up to <paramref name="end"/> as the follower would, when that position is still the
-    /// Registry's (its event there is the one read; or nothing was read yet), adding the cards they revoke to the lists. The position is
+    /// Registry's (its event there is the one read; or nothing was read yet), counting them and the cards they revoke. The position is
     /// not moved: should the re-check stop short, the follower applies them again, and a revocation twice is one. A Registry whose
-    /// event there is another (restored from a backup) is replayed nothing: its current records are all there is to go by. Returns how
-    /// many events were applied.
+    /// event there is another (restored from a backup) is replayed nothing: its current records are all there is to go by.
     /// </summary>
-    private async Task<int> ReplayAsync(RegistryClient registry, long end, List<string> holderGone, List<string> itemsChanged)
+    private async Task ReplayAsync(RegistryClient registry, long end, RecheckProgress progress, CancellationToken ct)
     {
-        var replayed = 0;
         (long Position, string? EventId) after;
         await using (var c = await database.OpenAsync())
             after = (await c.QueryAsync("SELECT position, event_id FROM registry_feed WHERE id = 1",
                 r => (r.GetInt64(0), r.IsDBNull(1) ? null : r.GetString(1)), null)).FirstOrDefault();
         // A position kept without its event id (an earlier version) cannot be checked against the Registry's log.
-        if (after.Position > 0 && after.EventId is null) return 0;
+        if (after.Position > 0 && after.EventId is null) return;
         while (after.Position < end)
         {
             RegistryEventPage page;
-            try { page = await registry.EventsAsync(after.Position, after.EventId, 0, CancellationToken.None); }
-            catch (FeedRewoundException) { return replayed; }
+            try { page = await registry.EventsAsync(after.Position, after.EventId, 0, ct); }
+            catch (FeedRewoundException) { return; }
             foreach (var e in page.Events.TakeWhile(e => e.Position <= end))
             {
-                replayed++;
-                if (await events.ApplyAsync(registry, e, keepPosition: false, CancellationToken.None) is not { Count: > 0 } revoked) continue;
+                var revoked = await events.ApplyAsync(registry, e, keepPosition: false, CancellationToken.None);
+                progress.EventReplayed();
+                if (revoked is not { Count: > 0 }) continue;
                 await using var c = await database.OpenAsync();
                 foreach (var serial in revoked)
                 {
                     var (cardId, reason) = (await c.QueryAsync("SELECT card_id, revocation_reason FROM certificates WHERE serial = @s",
                         r => (r.GetString(0), r.GetString(1)), null, ("s", serial))).Single();
-                    var list = reason == nameof(RevocationReason.HolderGone) ? holderGone : itemsChanged;
-                    if (!list.Contains(cardId)) list.Add(cardId);
+                    progress.Revoked(cardId, holderGone: reason == nameof(RevocationReason.HolderGone));
                 }
             }
-            if (page.Events.Count == 0) break;
+            if (page.Events.Count == 0) return;
             after = (page.Events[^1].Position, page.Events[^1].EventId);
         }
-        return replayed;
     }
 
     private enum Verdict { Kept, HolderGone, ItemsChanged }
@@ -174,7 +218,12 @@ public sealed class CardRecheck(IServiceProvider services, Database database, Re
         && items.DateOfBirth.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) == identity.DateOfBirth
         && items.Sex == identity.Sex;
 
-    private static CardRefusal Unanswered(int done, int total) => new(503, "registry-unavailable", "住基に照会できません / The Registry did not answer",
-        $"{total} 枚中 {done} 枚を照合したところで止まりました。照合済みの失効はそのままです。読取位置は動かしていないため、住基が応答するようになってから照合をやり直してください / " +
-        $"The re-check stopped after {done} of {total} cards: what it revoked stays revoked, and the feed position was not moved. Run the re-check again when the Registry answers.");
+    private static CardRefusal Unanswered(RecheckProgress progress) => new(503, "registry-unavailable", "住基に照会できません / The Registry did not answer",
+        $"{progress.Total ?? 0} 枚中 {progress.Checked} 枚を照合したところで止まりました。照合済みの失効はそのままです。読取位置は動かしていないため、住基が応答するようになってから照合をやり直してください / " +
+        $"The re-check stopped after {progress.Checked} of {progress.Total ?? 0} cards: what it revoked stays revoked, and the feed position was not moved. " +
+        "Run the re-check again when the Registry answers.");
+
+    private static CardRefusal Stopped(RecheckProgress progress) => new(503, "recheck-stopped", "PKIが停止したため照合を中断しました / The re-check stopped as the PKI stopped",
+        $"{progress.Total ?? 0} 枚中 {progress.Checked} 枚を照合したところで止まりました。照合済みの失効はそのままです。読取位置は動かしていないため、照合をやり直してください / " +
+        $"The re-check stopped after {progress.Checked} of {progress.Total ?? 0} cards: what it revoked stays revoked, and the feed position was not moved. Run the re-check again.");
 }
