@@ -45,11 +45,15 @@ public static class PkiApp
         builder.Services.AddTransient<CardIssuance>();
         builder.Services.AddSingleton<AbandonedCards>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<AbandonedCards>());
+        builder.Services.AddSingleton<RegistryEventRevocation>();
         if (options.FollowRegistryEvents && !string.IsNullOrWhiteSpace(options.RegistryUrl))
         {
             builder.Services.AddSingleton<RegistryEventFollower>();
             builder.Services.AddHostedService(sp => sp.GetRequiredService<RegistryEventFollower>());
         }
+        // After the follower: hosted services stop in reverse order, so a running re-check is stopped (and lets the follower go) first.
+        builder.Services.AddSingleton<RecheckJob>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<RecheckJob>());
 
         var app = builder.Build();
         if (app.Services.GetService<NetworkTls>() is not null) app.Use(RefuseApiOverPlainHttp);

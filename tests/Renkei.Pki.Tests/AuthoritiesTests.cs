@@ -1,6 +1,11 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Renkei.Hosting;
+using Renkei.Hosting.Storage;
 using Renkei.Pki.Authorities;
 using Renkei.Pki.Certificates;
 using Renkei.Testing;
@@ -87,6 +92,84 @@ public class AuthoritiesTests
         // The root, a trust anchor, names neither.
         Assert.Null(cas.Root.Certificate.Extensions["2.5.29.31"]);
         Assert.Empty(CertificateProfile.PoliciesOf(cas.Root.Certificate));
+    }
+
+    [Theory, StorageData]
+    public async Task A_ca_key_given_without_its_certificate_gets_one_for_that_key_at_the_first_start_not_a_new_key(StorageProvider provider)
+    {
+        using var folder = new TempFolder();
+        var pki = folder.File("pki");
+        Directory.CreateDirectory(pki);
+        // The operator's own root and signing CA keys (or keys restored from a backup without their certificates); PKCS#1 as OpenSSL writes it too.
+        using var rootKey = RSA.Create(2048);
+        using var signingKey = RSA.Create(2048);
+        var given = new Dictionary<string, string>
+        {
+            ["root-ca.key"] = rootKey.ExportRSAPrivateKeyPem() + "\n",
+            ["signing-ca.key"] = signingKey.ExportPkcs8PrivateKeyPem() + "\n",
+        };
+        foreach (var (name, pem) in given) await File.WriteAllTextAsync(Path.Combine(pki, name), pem);
+        var storage = TestDatabases.Create(provider, folder.Path);
+        WebApplication Start() => PkiApp.Create([], b =>
+        {
+            b.WebHost.UseUrls("http://127.0.0.1:0");
+            b.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Pki:DataFolder"] = pki, ["Storage:Provider"] = storage.Provider.ToString(), ["Storage:ConnectionString"] = storage.ConnectionString,
+                ["Logging:LogLevel:Default"] = "Error",
+            });
+        });
+
+        CertificationAuthorities cas;
+        await using (var app = Start()) cas = app.Services.GetRequiredService<CertificationAuthorities>();
+
+        // The key files are as given (the root's used to be replaced by a new key), and the certificates are for them.
+        foreach (var (name, pem) in given) Assert.Equal(pem, await File.ReadAllTextAsync(Path.Combine(pki, name)));
+        Assert.Equal(rootKey.ExportSubjectPublicKeyInfo(), cas.Root.Certificate.PublicKey.ExportSubjectPublicKeyInfo());
+        Assert.Equal(signingKey.ExportSubjectPublicKeyInfo(), cas.Signing.Certificate.PublicKey.ExportSubjectPublicKeyInfo());
+        Assert.Equal(cas.Root.Certificate.Subject, cas.Signing.Certificate.Issuer);
+        using (var chain = new X509Chain())
+        {
+            chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+            chain.ChainPolicy.CustomTrustStore.Add(cas.Root.Certificate);
+            chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+            Assert.True(chain.Build(cas.Signing.Certificate), string.Join("; ", chain.ChainStatus.Select(c => c.StatusInformation)));
+        }
+        // What the database recorded is the given keys, and the next start takes the same certificates.
+        var recorded = await KeptKeyFiles.FingerprintsAsync(new Database(storage));
+        Assert.Equal(KeyFiles.PublicKeyFingerprint(rootKey.ExportSubjectPublicKeyInfo()), recorded["root-ca.key"]);
+        Assert.Equal(KeyFiles.PublicKeyFingerprint(signingKey.ExportSubjectPublicKeyInfo()), recorded["signing-ca.crt"]);
+        await using (var again = Start())
+        {
+            Assert.Equal(cas.Root.Certificate.Thumbprint, again.Services.GetRequiredService<CertificationAuthorities>().Root.Certificate.Thumbprint);
+            Assert.Equal(cas.Signing.Certificate.Thumbprint, again.Services.GetRequiredService<CertificationAuthorities>().Signing.Certificate.Thumbprint);
+        }
+    }
+
+    [Fact]
+    public void A_ca_certificate_without_its_key_and_a_key_file_holding_no_key_are_refused_in_one_line_and_nothing_is_written()
+    {
+        using var folder = new TempFolder();
+        var options = new PkiOptions { DataFolder = folder.Path, CaKeySize = 1024 };
+        CertificationAuthorities.LoadOrCreate(options, TimeProvider.System);
+
+        // The signing CA's certificate restored without its key: a new key would leave it naming a key no one has.
+        File.Delete(options.SigningCaKeyPath);
+        var before = KeptKeyFiles.Snapshot(folder.Path);
+        var refused = Assert.Throws<InvalidOperationException>(() => CertificationAuthorities.LoadOrCreate(options, TimeProvider.System));
+        Assert.Contains($"the CA certificate {Path.ChangeExtension(options.SigningCaKeyPath, ".crt")} is there but its key {options.SigningCaKeyPath} is not", refused.Message);
+        Assert.StartsWith("認証局の証明書", refused.Message);
+        Assert.DoesNotContain('\n', refused.Message);
+        Assert.Equal(before, KeptKeyFiles.Snapshot(folder.Path));
+
+        // A root key file that holds no RSA key (an encrypted one, say) and no certificate: refused, and left as it is.
+        foreach (var f in Directory.GetFiles(folder.Path)) File.Delete(f);
+        File.WriteAllText(options.RootKeyPath, "-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----\n");
+        before = KeptKeyFiles.Snapshot(folder.Path);
+        refused = Assert.Throws<InvalidOperationException>(() => CertificationAuthorities.LoadOrCreate(options, TimeProvider.System));
+        Assert.Contains($"the CA key file {options.RootKeyPath} cannot be read", refused.Message);
+        Assert.DoesNotContain('\n', refused.Message);
+        Assert.Equal(before, KeptKeyFiles.Snapshot(folder.Path));
     }
 
     [Theory]

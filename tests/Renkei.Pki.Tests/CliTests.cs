@@ -146,6 +146,41 @@ public sealed class CliTests
     }
 
     [Fact]
+    public async Task Pki_recheck_follows_the_pkis_background_recheck_and_exits_non_zero_when_it_fails()
+    {
+        using var folder = new TempFolder();
+        var data = folder.File("data");
+        await using var network = await SandboxNetwork.StartAsync(data);
+        await network.Describe().WriteAsync(data);
+        var number = await MoveInAsync(network, data, "照合", "花子", "ショウゴウ", "ハナコ", "1985-04-01", "female");
+        var issued = await RenkeiCommand.RunAsync("card", "issue", "--data", data, "--number", number, "--pin", "2468", "--signing-password", "HANAKO1", "--out", folder.File("card"));
+        Assert.True(issued.ExitCode == 0, issued.Error);
+
+        // The PKI's own database is held by another writer for longer than the PKI waits: the re-check fails at the card, and says how.
+        await using (var writer = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(data, "pki", "pki.db")};Pooling=False"))
+        {
+            writer.Open();
+            using var held = writer.BeginTransaction(deferred: false);
+            var failed = await RenkeiCommand.RunAsync("pki", "recheck", "--data", data);
+            held.Rollback();
+            Assert.True(failed.ExitCode == 1, failed.Output + failed.Error);
+            Assert.Contains("照合は終わりませんでした / the re-check did not finish", failed.Error);
+            Assert.Contains("the feed position was not moved", failed.Error);
+            Assert.DoesNotContain("   at ", failed.Error);
+            Assert.DoesNotContain("following on from position", failed.Output);
+        }
+        var feed = await RenkeiCommand.RunAsync("pki", "feed", "--data", data);
+        Assert.True(feed.ExitCode == 0, feed.Error);
+        Assert.Contains("recheck failed", feed.Output);
+
+        var done = await RenkeiCommand.RunAsync("pki", "recheck", "--data", data);
+        Assert.True(done.ExitCode == 0, done.Error);
+        Assert.Contains("照合したカード / cards checked: 1\n", done.Output.ReplaceLineEndings("\n"));
+        Assert.Contains("following on from position", done.Output);
+        Assert.Contains("recheck done", (await RenkeiCommand.RunAsync("pki", "feed", "--data", data)).Output);
+    }
+
+    [Fact]
     public async Task The_sandbox_PKI_API_answers_only_on_https_while_OCSP_and_CRLs_stay_on_plain_http()
     {
         using var folder = new TempFolder();

@@ -312,6 +312,90 @@ public sealed class IssuanceTests
         Assert.Equal("active", view.GetProperty("status").GetString());
     }
 
+    [Fact]
+    public async Task A_renewal_racing_a_death_read_by_the_follower_leaves_no_active_card_for_the_dead_holder()
+    {
+        await using var sandbox = await PkiSandbox.StartAsync(StorageProvider.Postgres);
+        var resident = await sandbox.RegisterResidentAsync();
+        var old = await sandbox.IssueCardAsync(resident);
+        var pkiDb = new Database(sandbox.PkiStorage);
+        Task? release = null;
+        // At the confirmation (the pending card stored, the answer saying resident), the death is recorded and the follower reads it;
+        // the test holds the feed's row so that the follower's transaction stays open once it has revoked, while the renewal goes on
+        // to activate. That only widens the moment in which the two run side by side; PostgreSQL's READ COMMITTED does the rest.
+        await sandbox.StartPkiAsync(services: PkiSandbox.OnIdentityAnswer(async (call, answer) =>
+        {
+            if (call != 2) return answer;
+            var c = await pkiDb.OpenAsync();
+            var hold = await c.BeginTransactionAsync();
+            await c.ExecuteAsync("SELECT position FROM registry_feed WHERE id = 1 FOR UPDATE", hold);
+            var holder = await c.ScalarAsync<int>("SELECT pg_backend_pid()", hold);
+            await sandbox.RecordAsync(new { kind = "death", residentId = resident.ResidentId });
+            await PkiSandbox.EventuallyAsync(async () =>
+            {
+                await using var p = await pkiDb.OpenAsync();
+                return await p.ScalarAsync<long>("SELECT COUNT(*) FROM pg_stat_activity WHERE @h = ANY(pg_blocking_pids(pid)) AND query LIKE 'UPDATE registry_feed%'",
+                    null, ("h", holder)) > 0;
+            }, "the follower revoked and waits to keep its position");
+            release = Task.Run(async () =>
+            {
+                await Task.Delay(2000);
+                await hold.CommitAsync();
+                await c.DisposeAsync();
+            });
+            return answer;
+        }));
+        using var keys = PkiSandbox.CardKeys();
+        var response = await sandbox.PkiAdmin.PostAsJsonAsync("api/cards",
+            new IssueCardRequest(resident.IndividualNumber, keys.SigningRequestPem, keys.AuthenticationRequestPem), ServiceDefaults.Json);
+        await release!;
+
+        // It was 201, leaving the new card active with both its certificates already revoked (HolderGone) and nothing to mark it.
+        await ProblemAssert.IsProblemAsync(response, 409, "not-a-resident");
+        await using var db = await TestDatabaseOf(sandbox).OpenAsync();
+        var cards = await db.QueryAsync("SELECT card_id, status FROM cards WHERE resident_id = @r", r => (Card: r.GetString(0), Status: r.GetString(1)),
+            null, ("r", resident.ResidentId));
+        Assert.Equal(2, cards.Count);
+        Assert.All(cards, c => Assert.Equal("holder-gone", c.Status));
+        Assert.Equal(0L, await Sql.ScalarAsync<long>(db, "SELECT COUNT(*) FROM certificates WHERE resident_id = @r AND revoked_at IS NULL", null, ("r", resident.ResidentId)));
+        Assert.Equal("revoked", await Ocsp.StatusAsync(sandbox.Anonymous, old.AuthenticationCertificate, Ca(sandbox, CertificateKind.Authentication)));
+    }
+
+    [Theory, StorageData]
+    public async Task A_death_read_while_a_card_is_pending_marks_it_holder_gone_and_the_issuance_refuses(StorageProvider provider)
+    {
+        await using var sandbox = await PkiSandbox.StartAsync(provider);
+        var resident = await sandbox.RegisterResidentAsync();
+        var old = await sandbox.IssueCardAsync(resident);
+        string? pending = null, pendingStatus = null;
+        // The death comes after the second answer said resident, and the follower applies it before the card is activated.
+        await sandbox.StartPkiAsync(services: PkiSandbox.OnIdentityAnswer(async (call, answer) =>
+        {
+            if (call != 2) return answer;
+            var death = await sandbox.RecordAsync(new { kind = "death", residentId = resident.ResidentId });
+            var follower = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Renkei.Pki.Revocation.RegistryEventFollower>(sandbox.Pki.Services);
+            await PkiSandbox.EventuallyAsync(() => Task.FromResult(follower.Position >= death), "the follower applied the death");
+            await using var c = await TestDatabaseOf(sandbox).OpenAsync();
+            pending = await Sql.ScalarAsync<string>(c, "SELECT card_id FROM cards WHERE resident_id = @r AND card_id <> @o", null, ("r", resident.ResidentId), ("o", old.CardId));
+            pendingStatus = await Sql.ScalarAsync<string>(c, "SELECT status FROM cards WHERE card_id = @c", null, ("c", pending));
+            return answer;
+        }));
+        using var keys = PkiSandbox.CardKeys();
+        var response = await sandbox.PkiAdmin.PostAsJsonAsync("api/cards",
+            new IssueCardRequest(resident.IndividualNumber, keys.SigningRequestPem, keys.AuthenticationRequestPem), ServiceDefaults.Json);
+
+        await ProblemAssert.IsProblemAsync(response, 409, "not-a-resident");
+        await using var db = await TestDatabaseOf(sandbox).OpenAsync();
+        Assert.NotNull(pending);
+        // The pending card says why it will never be used as soon as the death is applied, whatever becomes of its issuance (it stayed
+        // pending until the issuance withdrew it).
+        Assert.Equal("holder-gone", pendingStatus);
+        Assert.Equal("holder-gone", await Sql.ScalarAsync<string>(db, "SELECT status FROM cards WHERE card_id = @c", null, ("c", pending)));
+        Assert.Equal("holder-gone", await Sql.ScalarAsync<string>(db, "SELECT status FROM cards WHERE card_id = @c", null, ("c", old.CardId)));
+        Assert.Equal(2L, await Sql.ScalarAsync<long>(db, "SELECT COUNT(*) FROM cards WHERE resident_id = @r", null, ("r", resident.ResidentId)));
+        Assert.Equal(0L, await Sql.ScalarAsync<long>(db, "SELECT COUNT(*) FROM certificates WHERE resident_id = @r AND revoked_at IS NULL", null, ("r", resident.ResidentId)));
+    }
+
     [Theory, StorageData]
     public async Task Concurrent_issuances_for_one_resident_leave_exactly_one_active_card(StorageProvider provider)
     {

@@ -232,6 +232,22 @@ public sealed class PkiSandbox : IAsyncDisposable
             }));
     }
 
+    /// <summary>
+    /// Runs <paramref name="before"/> (with its count, from 1) before each of the PKI's questions about a resident by id (the re-check's),
+    /// so that a test can record a change after the re-check began and before the Registry answers about that resident, or hold the
+    /// re-check there; an answer it returns is given instead of the Registry's (null: the Registry is asked).
+    /// </summary>
+    public static Action<IServiceCollection> OnResidentQuestion(Func<int, Task<HttpResponseMessage?>> before)
+    {
+        var calls = 0;
+        return services => services.AddHttpClient<Renkei.Pki.Registry.RegistryClient>()
+            .AddHttpMessageHandler(() => new Interceptor(async (request, send) =>
+                request.RequestUri!.AbsolutePath.Contains("/api/identity/residents/", StringComparison.Ordinal)
+                    && await before(Interlocked.Increment(ref calls)) is { } instead
+                    ? instead
+                    : await send()));
+    }
+
     private sealed class Interceptor(Func<HttpRequestMessage, Func<Task<HttpResponseMessage>>, Task<HttpResponseMessage>> intercept) : DelegatingHandler
     {
         protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct) =>

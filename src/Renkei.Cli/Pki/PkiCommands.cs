@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Net;
 using System.Text.Json;
 using System.Security.Cryptography;
 using Renkei.Cli.Network;
@@ -22,7 +23,7 @@ public static class PkiCommands
     {
         var data = UpCommand.DataOption();
         var command = new Command("feed", "住基のイベントの反映状況を表示する / show whether the PKI follows the Registry's events (following, rewound, not-following), " +
-            "from which position, and, when rewound, why and what to do") { data };
+            "from which position, when rewound, why and what to do, and how the running (or last) re-check goes") { data };
         command.SetAction(async (parse, ct) =>
         {
             await using var pki = await PkiConnection.OpenAsync(parse.GetValue(data)!, ct);
@@ -33,6 +34,14 @@ public static class PkiCommands
             var status = feed.GetProperty("status").GetString();
             Console.Out.WriteLine($"{status} position={feed.GetProperty("position").GetInt64()} event={Text(feed, "eventId")}");
             if (status == "rewound") Console.Out.WriteLine(Text(feed, "detail"));
+            if (feed.TryGetProperty("recheck", out var recheck) && recheck.ValueKind == JsonValueKind.Object)
+            {
+                var total = recheck.TryGetProperty("total", out var t) ? t.GetInt32().ToString(System.Globalization.CultureInfo.InvariantCulture) : "?";
+                Console.Out.WriteLine($"recheck {recheck.GetProperty("state").GetString()} started={recheck.GetProperty("startedAt").GetString()} " +
+                    $"checked={recheck.GetProperty("checked").GetInt32()}/{total} replayed={recheck.GetProperty("replayed").GetInt32()} " +
+                    $"holder-gone={recheck.GetProperty("holderGone").GetArrayLength()} items-changed={recheck.GetProperty("itemsChanged").GetArrayLength()}");
+                if (recheck.GetProperty("state").GetString() == "failed") Console.Out.WriteLine(Text(recheck, "detail"));
+            }
             // A rewound feed is a state to act on: scripts see it in the exit code.
             return status == "rewound" ? 1 : 0;
         });
@@ -44,23 +53,72 @@ public static class PkiCommands
         var data = UpCommand.DataOption();
         var command = new Command("recheck", "有効なカードすべてを住基の現在の記録と照合する / re-check every live card against the Registry's current records " +
             "(after the Registry was restored from a backup): revoke the cards of holders who died, moved abroad or are not on the register, the signing " +
-            "certificates whose name, address, date of birth or sex changed, then follow the Registry's events on from its current end") { data };
+            "certificates whose name, address, date of birth or sex changed, then follow the Registry's events on from its current end. The PKI runs it " +
+            "in the background; this command starts it (or follows the one running) and shows its progress until it ends") { data };
         command.SetAction(async (parse, ct) =>
         {
-            await using var pki = await PkiConnection.OpenAsync(parse.GetValue(data)!, ct);
-            // Not cut short by Ctrl+C: the PKI finishes the re-check it started whatever its caller does.
-            using var response = await pki.Http.PostAsync("api/registry-feed/recheck", null, CancellationToken.None);
-            var body = await response.Content.ReadAsStringAsync(CancellationToken.None);
-            if (!response.IsSuccessStatusCode) return CommandTree.Fail(ProblemText.Of(body));
-            var result = JsonDocument.Parse(body).RootElement;
-            static string Cards(JsonElement list) => list.GetArrayLength() == 0 ? "" : " " + string.Join(" ", list.EnumerateArray().Select(c => c.GetString()));
-            Console.Out.WriteLine($"照合したカード / cards checked: {result.GetProperty("checked").GetInt32()}");
-            Console.Out.WriteLine($"所持者不在で失効 / revoked, holder gone: {result.GetProperty("holderGone").GetArrayLength()}{Cards(result.GetProperty("holderGone"))}");
-            Console.Out.WriteLine($"署名用証明書を失効 / signing certificate revoked, items changed: {result.GetProperty("itemsChanged").GetArrayLength()}{Cards(result.GetProperty("itemsChanged"))}");
-            Console.Out.WriteLine($"位置 {result.GetProperty("position").GetInt64()} から反映を続けます / following on from position {result.GetProperty("position").GetInt64()}");
-            return 0;
+            using var stop = new Interruption(ct);
+            await using var pki = await PkiConnection.OpenAsync(parse.GetValue(data)!, stop.Token);
+            try
+            {
+                using (var response = await pki.Http.PostAsync("api/registry-feed/recheck", null, stop.Token))
+                {
+                    var body = await response.Content.ReadAsStringAsync(stop.Token);
+                    if (response.StatusCode == HttpStatusCode.Conflict && body.Contains(":recheck-running", StringComparison.Ordinal))
+                        Console.Error.WriteLine("照合はすでに実行中です。その照合の進み具合を表示します / a re-check is already running: following it");
+                    else if (response.StatusCode != HttpStatusCode.Accepted) return CommandTree.Fail(ProblemText.Of(body));
+                }
+                // Its total is known once the events from the kept position are applied and the live cards counted.
+                var recheck = await RecheckAsync(pki.Http, r => r.TryGetProperty("total", out _), stop.Token);
+                if (Running(recheck))
+                    recheck = await CommandProgress.RunAsync("照合 / cards", recheck.GetProperty("total").GetInt32(),
+                        report => RecheckAsync(pki.Http, r => { report(r.GetProperty("checked").GetInt32()); return false; }, stop.Token));
+                static string Cards(JsonElement list) => list.GetArrayLength() == 0 ? "" : " " + string.Join(" ", list.EnumerateArray().Select(c => c.GetString()));
+                var replayed = recheck.GetProperty("replayed").GetInt32();
+                if (replayed > 0) Console.Out.WriteLine($"反映したイベント / events applied from the kept position: {replayed}");
+                Console.Out.WriteLine($"照合したカード / cards checked: {recheck.GetProperty("checked").GetInt32()}");
+                Console.Out.WriteLine($"所持者不在で失効 / revoked, holder gone: {recheck.GetProperty("holderGone").GetArrayLength()}{Cards(recheck.GetProperty("holderGone"))}");
+                Console.Out.WriteLine($"署名用証明書を失効 / signing certificate revoked, items changed: {recheck.GetProperty("itemsChanged").GetArrayLength()}{Cards(recheck.GetProperty("itemsChanged"))}");
+                if (recheck.GetProperty("state").GetString() != "done")
+                    return CommandTree.Fail($"照合は終わりませんでした / the re-check did not finish: {Text(recheck, "reason")}: {Text(recheck, "detail")}");
+                var position = recheck.GetProperty("position").GetInt64();
+                Console.Out.WriteLine($"位置 {position} から反映を続けます / following on from position {position}");
+                return 0;
+            }
+            catch (HttpRequestException e)
+            {
+                return CommandTree.Fail($"照合を見届けられませんでした / could not follow the re-check: {e.Message}");
+            }
+            catch (OperationCanceledException) when (stop.Requested)
+            {
+                // The PKI goes on with what it started whatever its caller does, unless it is this command's own network, which stops now.
+                Console.Error.WriteLine(pki.OwnsNetwork
+                    ? "中断しました。照合はこのコマンドが起動したネットワークとともに止まります。照合済みの失効はそのままで、読取位置は動きません。もう一度実行してください / " +
+                      "interrupted: the re-check stops with the network this command started; what it revoked stays revoked and the feed position is not moved: run it again"
+                    : "中断しました。照合はPKIで続きます（renkei pki feed で進み具合を見られます） / interrupted: the re-check goes on at the PKI (renkei pki feed shows how it goes)");
+                return Interruption.ExitCode;
+            }
         });
         return command;
+    }
+
+    private static bool Running(JsonElement recheck) => recheck.GetProperty("state").GetString() == "running";
+
+    /// <summary>Reads the re-check from GET /api/registry-feed until it has ended or <paramref name="enough"/>, shown each read, says so.</summary>
+    private static async Task<JsonElement> RecheckAsync(HttpClient http, Func<JsonElement, bool> enough, CancellationToken ct)
+    {
+        while (true)
+        {
+            using var response = await http.GetAsync("api/registry-feed", ct);
+            var body = await response.Content.ReadAsStringAsync(ct);
+            if (!response.IsSuccessStatusCode) throw new HttpRequestException(ProblemText.Of(body));
+            var feed = JsonDocument.Parse(body).RootElement;
+            // None shown: the PKI was restarted since, and the re-check with it.
+            if (!feed.TryGetProperty("recheck", out var recheck) || recheck.ValueKind != JsonValueKind.Object)
+                throw new HttpRequestException("PKIに照合の記録がありません（PKIが再起動した？） / the PKI shows no re-check (was it restarted?): run it again");
+            if (enough(recheck) || !Running(recheck)) return recheck.Clone();
+            await Task.Delay(250, ct);
+        }
     }
 
     private static string Text(JsonElement e, string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString()! : "-";

@@ -22,6 +22,9 @@ public sealed class PkiConnection : IAsyncDisposable
 
     public Uri Url { get; }
 
+    /// <summary>Whether the network was started by this command (and stops with it), rather than found running.</summary>
+    public bool OwnsNetwork => owned is not null;
+
     /// <summary>A client holding the sandbox's admin token (the municipality's card counter in the sandbox).</summary>
     public HttpClient Http { get; }
 

@@ -208,4 +208,18 @@ public sealed class Database
         PostgresException p => p.SqlState == PostgresErrorCodes.UniqueViolation,
         _ => false,
     };
+
+    /// <summary>
+    /// <see cref="BeginSerializedAsync(DbConnection, long, CancellationToken)"/> for a writer that touches several lock holders at once:
+    /// on PostgreSQL each key's advisory lock is taken before the first statement, in ascending order (every such writer takes them in
+    /// the same order, so two cannot wait on each other), each key once.
+    /// </summary>
+    public async Task<DbTransaction> BeginSerializedAsync(DbConnection connection, IEnumerable<long> lockKeys, CancellationToken ct = default)
+    {
+        var tx = await connection.BeginTransactionAsync(ct);
+        if (Provider == StorageProvider.Postgres)
+            foreach (var key in lockKeys.Distinct().Order())
+                await connection.ExecuteAsync("SELECT pg_advisory_xact_lock(@k)", tx, ("k", key));
+        return tx;
+    }
 }

@@ -119,14 +119,31 @@ public sealed class CertificationAuthorities
         return request.Create(root.WithKey, now.AddMinutes(-5), now.AddYears(10), RandomSerial());
     }
 
-    /// <summary>Reads KEY and KEY.crt, or makes both (the key readable by the owner only).</summary>
+    /// <summary>
+    /// Reads KEY and KEY.crt; makes KEY.crt for a KEY given without it (an operator's own CA key, or a key restored without its
+    /// certificate); makes both when neither is there (the key readable by the owner only). A new key is never put where a key file
+    /// is, and a certificate without its key is refused rather than replaced with one for a new key.
+    /// </summary>
     private static Authority LoadOrCreate(string keyPath, int keySize, Func<RSA, string, X509Certificate2> create, Authority? issuer, ILogger? logger)
     {
         var certPath = Path.ChangeExtension(keyPath, ".crt");
         var key = RSA.Create();
-        if (File.Exists(keyPath) && File.Exists(certPath))
+        if (!File.Exists(keyPath) && File.Exists(certPath))
+            throw new InvalidOperationException($"認証局の証明書 {Path.GetFullPath(certPath)} はありますが、その鍵 {Path.GetFullPath(keyPath)} がありません。" +
+                $"新しい鍵は作りません。鍵ファイルを戻してください / the CA certificate {Path.GetFullPath(certPath)} is there but its key " +
+                $"{Path.GetFullPath(keyPath)} is not: no new key was made; restore the key file (or move the certificate away to make a new CA)");
+        if (File.Exists(keyPath) && !File.Exists(certPath))
         {
-            key.ImportFromPem(File.ReadAllText(keyPath));
+            ReadKey(key, keyPath);
+            var made = create(key, keyPath);
+            File.WriteAllText(certPath, made.ExportCertificatePem() + "\n");
+            logger?.LogWarning("認証局の鍵 {Key} に証明書がなかったため、この鍵の証明書 {Certificate} を作りました / The CA key {Key} had no certificate: " +
+                "one was made for that key ({Certificate})", keyPath, certPath, keyPath, certPath);
+            return new Authority(X509CertificateLoader.LoadCertificate(made.RawData), key);
+        }
+        if (File.Exists(keyPath))
+        {
+            ReadKey(key, keyPath);
             var existing = X509Certificate2.CreateFromPem(File.ReadAllText(certPath));
             // The names alone would match a regenerated root: the signature must chain to this root.
             if (issuer is not null && !ChainsTo(existing, issuer.Certificate))
@@ -136,10 +153,37 @@ public sealed class CertificationAuthorities
             return new Authority(existing, key);
         }
         key.KeySize = keySize;
-        KeyFiles.ReplaceSecret(keyPath, key.ExportPkcs8PrivateKeyPem() + "\n");
+        if (!MoveInNew(keyPath, key.ExportPkcs8PrivateKeyPem() + "\n"))
+            return LoadOrCreate(keyPath, keySize, create, issuer, logger); // another start made it first: its key, this start's certificate
         var certificate = create(key, keyPath);
         File.WriteAllText(certPath, certificate.ExportCertificatePem() + "\n");
         return new Authority(X509CertificateLoader.LoadCertificate(certificate.RawData), key);
+    }
+
+    /// <summary>A CA's RSA private key (PEM), or one line saying the file holds none.</summary>
+    private static void ReadKey(RSA key, string keyPath)
+    {
+        try { key.ImportFromPem(File.ReadAllText(keyPath)); }
+        catch (Exception e) when (e is ArgumentException or CryptographicException)
+        {
+            throw new InvalidOperationException($"認証局の鍵ファイル {Path.GetFullPath(keyPath)} を読めません（暗号化されていないPKCS#8またはPKCS#1のRSA秘密鍵のPEMにしてください） / " +
+                $"the CA key file {Path.GetFullPath(keyPath)} cannot be read: it must hold an unencrypted RSA private key in PEM (PKCS#8 or PKCS#1)", e);
+        }
+    }
+
+    /// <summary>Writes a new key file (owner-only, whole) unless one is there by then; false when another writer was first.</summary>
+    private static bool MoveInNew(string keyPath, string pem)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(keyPath))!);
+        var temporary = $"{keyPath}.{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))}.new";
+        try
+        {
+            KeyFiles.WriteSecret(temporary, pem);
+            File.Move(temporary, keyPath, overwrite: false);
+            return true;
+        }
+        catch (IOException) when (File.Exists(keyPath)) { return false; }
+        finally { File.Delete(temporary); }
     }
 
     /// <summary>

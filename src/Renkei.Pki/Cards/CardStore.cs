@@ -31,9 +31,13 @@ public static class CardStore
         c.ExecuteAsync("UPDATE cards SET status = @s, status_changed_at = @t WHERE card_id = @i", tx,
             ("s", status), ("t", CertificateStore.Text(now)), ("i", cardId));
 
-    /// <summary>Marks a resident's active cards whose items <paramref name="stale"/> names holder-gone (a death or a move abroad).</summary>
+    /// <summary>
+    /// Marks a resident's active and pending cards whose items <paramref name="stale"/> names holder-gone (a death or a move abroad):
+    /// a pending card's certificates are revoked with the others, and its issuance, finding them revoked, asks the Registry again and
+    /// refuses (not-a-resident); its card says why meanwhile, and stays so should that issuance never finish.
+    /// </summary>
     public static Task<int> HolderGoneAsync(DbConnection c, DbTransaction tx, string residentId, StaleBefore stale, DateTime now) =>
-        c.ExecuteAsync($"UPDATE cards SET status = 'holder-gone', status_changed_at = @t WHERE resident_id = @r AND status = 'active' AND {StaleBefore.Condition}", tx,
+        c.ExecuteAsync($"UPDATE cards SET status = 'holder-gone', status_changed_at = @t WHERE resident_id = @r AND status IN ('active', 'pending') AND {StaleBefore.Condition}", tx,
             [("t", CertificateStore.Text(now)), ("r", residentId), .. stale.Parameters]);
 
     /// <summary>The key of the lock that serializes card changes of one resident (a PostgreSQL advisory lock; SQLite serializes all writers).</summary>
