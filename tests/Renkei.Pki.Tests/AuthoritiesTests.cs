@@ -170,6 +170,13 @@ public class AuthoritiesTests
         Assert.Contains($"the CA key file {options.RootKeyPath} cannot be read", refused.Message);
         Assert.DoesNotContain('\n', refused.Message);
         Assert.Equal(before, KeptKeyFiles.Snapshot(folder.Path));
+
+        // A root key weaker than the PKI would make (Pki:CaKeySize): refused rather than certified.
+        using (var weak = RSA.Create(1024)) File.WriteAllText(options.RootKeyPath, weak.ExportPkcs8PrivateKeyPem() + "\n");
+        before = KeptKeyFiles.Snapshot(folder.Path);
+        refused = Assert.Throws<InvalidOperationException>(() => CertificationAuthorities.LoadOrCreate(new PkiOptions { DataFolder = folder.Path, CaKeySize = 2048 }, TimeProvider.System));
+        Assert.Contains($"the CA key file {options.RootKeyPath} holds an RSA key of 1024 bits: a CA key needs at least 2048 (Pki:CaKeySize)", refused.Message);
+        Assert.Equal(before, KeptKeyFiles.Snapshot(folder.Path));
     }
 
     [Theory]

@@ -13,7 +13,7 @@ public sealed class ReadinessTests
         await ReadinessAssert.IsReadyAsync(sandbox.Anonymous);
 
         var (secrets, restore) = await StorageOutage.TakeAwayAsync(sandbox.PkiStorage);
-        // The registry event follower may open a connection meanwhile, making an empty file at the SQLite path: still not ready.
+        // Asked twice while the follower and the sweep of pending cards keep using the database: still not ready.
         await ReadinessAssert.IsNotReadyAsync(sandbox.Anonymous, ["storage"], secrets);
         await ReadinessAssert.IsNotReadyAsync(sandbox.Anonymous, ["storage"], secrets);
         await restore();

@@ -135,6 +135,10 @@ public sealed class CertificationAuthorities
         if (File.Exists(keyPath) && !File.Exists(certPath))
         {
             ReadKey(key, keyPath);
+            // A key of the PKI's own making has this size; one brought by an operator must be as strong to be certified.
+            if (key.KeySize < keySize)
+                throw new InvalidOperationException($"認証局の鍵ファイル {Path.GetFullPath(keyPath)} は RSA {key.KeySize} ビットです。{keySize} ビット以上の鍵にしてください / " +
+                    $"the CA key file {Path.GetFullPath(keyPath)} holds an RSA key of {key.KeySize} bits: a CA key needs at least {keySize} (Pki:CaKeySize)");
             var made = create(key, keyPath);
             File.WriteAllText(certPath, made.ExportCertificatePem() + "\n");
             logger?.LogWarning("認証局の鍵 {Key} に証明書がなかったため、この鍵の証明書 {Certificate} を作りました / The CA key {Key} had no certificate: " +
@@ -153,7 +157,7 @@ public sealed class CertificationAuthorities
             return new Authority(existing, key);
         }
         key.KeySize = keySize;
-        if (!MoveInNew(keyPath, key.ExportPkcs8PrivateKeyPem() + "\n"))
+        if (!KeyFiles.CreateSecret(keyPath, key.ExportPkcs8PrivateKeyPem() + "\n"))
             return LoadOrCreate(keyPath, keySize, create, issuer, logger); // another start made it first: its key, this start's certificate
         var certificate = create(key, keyPath);
         File.WriteAllText(certPath, certificate.ExportCertificatePem() + "\n");
@@ -169,21 +173,6 @@ public sealed class CertificationAuthorities
             throw new InvalidOperationException($"認証局の鍵ファイル {Path.GetFullPath(keyPath)} を読めません（暗号化されていないPKCS#8またはPKCS#1のRSA秘密鍵のPEMにしてください） / " +
                 $"the CA key file {Path.GetFullPath(keyPath)} cannot be read: it must hold an unencrypted RSA private key in PEM (PKCS#8 or PKCS#1)", e);
         }
-    }
-
-    /// <summary>Writes a new key file (owner-only, whole) unless one is there by then; false when another writer was first.</summary>
-    private static bool MoveInNew(string keyPath, string pem)
-    {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(keyPath))!);
-        var temporary = $"{keyPath}.{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))}.new";
-        try
-        {
-            KeyFiles.WriteSecret(temporary, pem);
-            File.Move(temporary, keyPath, overwrite: false);
-            return true;
-        }
-        catch (IOException) when (File.Exists(keyPath)) { return false; }
-        finally { File.Delete(temporary); }
     }
 
     /// <summary>
