@@ -19,6 +19,8 @@ public class NetworkCaTests
         using var folder = new TempFolder();
         var network = Path.Combine(folder.Path, "network");
         var registry = new Uri("http://127.0.0.1:9/"); // Core and Node start without calling the Registry.
+        // The seal key the Registry makes at its first start, and the sandbox's core is given: a named key file the core never makes.
+        Renkei.Hosting.KeyFiles.LoadOrCreate(Path.Combine(folder.Path, "registry", "link-seal.key"));
         Dictionary<string, string> first;
         await using (var sandbox = await LinkageSandbox.StartAsync(folder.Path, 0, registry, "unused"))
         {
