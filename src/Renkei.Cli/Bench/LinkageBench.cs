@@ -184,7 +184,11 @@ public static class LinkageBench
             await LoadAsync(concurrency, warmupSeconds, Provided, ct);
         }
         measuring();
-        return await LoadAsync(concurrency, seconds, Provided, ct);
+        var pause = GC.GetTotalPauseDuration();
+        var (g0, g1, g2) = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
+        var measured = await LoadAsync(concurrency, seconds, Provided, ct);
+        Console.WriteLine($"GC: pause {(GC.GetTotalPauseDuration() - pause).TotalMilliseconds:0} ms in {measured.Seconds:0.#} s; gen0 {GC.CollectionCount(0) - g0}, gen1 {GC.CollectionCount(1) - g1}, gen2 {GC.CollectionCount(2) - g2}");
+        return measured;
 
         async Task Provided(int i)
         {
