@@ -95,7 +95,7 @@ public class CardCommandTests
         Assert.Equal(1, sign.ExitCode);
         Assert.Equal("署名用パスワードが違います（残り4回）/ wrong signing password (4 tries left)", sign.Error.Trim());
         var format = await RenkeiCommand.RunAsync("card", "sign", "--card", card, "--signing-password", "hanako1", document);
-        Assert.Equal("署名用パスワードは英大文字と数字の6〜16桁です / the signing password is 6–16 capital letters and digits", format.Error.Trim());
+        Assert.Equal("署名用パスワードは英大文字と数字の6〜16文字です / the signing password is 6 to 16 capital letters and digits", format.Error.Trim());
         var auth = await RenkeiCommand.RunAsync("card", "auth", "--card", card, "--pin", "9999", challenge);
         Assert.Equal("利用者証明用暗証番号が違います（残り2回）/ wrong authentication PIN (2 tries left)", auth.Error.Trim());
         var show = await RenkeiCommand.RunAsync("card", "show", "--card", card, "--pin", "9999");

@@ -28,10 +28,10 @@ public sealed class CardTests
 
         var two = card.Authenticate("0000", challenge).Check;
         Assert.Equal(2, two.TriesLeft);
-        Assert.Equal("暗証番号が違います（残り2回）/ wrong PIN (2 tries left)", two.Message);
+        Assert.Equal("利用者証明用暗証番号が違います（残り2回）/ wrong authentication PIN (2 tries left)", two.Message);
         var one = card.Authenticate("1111", challenge).Check;
         Assert.Equal(1, one.TriesLeft);
-        Assert.Equal("暗証番号が違います（残り1回）/ wrong PIN (1 try left)", one.Message);
+        Assert.Equal("利用者証明用暗証番号が違います（残り1回）/ wrong authentication PIN (1 try left)", one.Message);
         var third = card.Authenticate("2222", challenge).Check;
         Assert.True(third.Locked);
         // Locked: even the right PIN is refused, and the lock is in the file, not in memory.
@@ -110,7 +110,7 @@ public sealed class CardTests
             using var keys = PkiSandbox.CardKeys();
             IndividualNumberCard.Create(sandbox.Folder + "/newline.json", keys, null!, "", new Uri("http://127.0.0.1/"), "2468\n", "HANAKO1", "2468");
         });
-        Assert.StartsWith("暗証番号の形式が違います", refused.Message);
+        Assert.StartsWith("利用者証明用暗証番号は数字4桁です", refused.Message);
 
         // At use: the wrong format, told before a try is counted.
         var card = await sandbox.IssueCardAsync(resident, pin: "2468", signingPassword: "HANAKO1");
@@ -123,12 +123,12 @@ public sealed class CardTests
         Assert.True(card.Authenticate("2468", [1]).Check.Accepted);
 
         // What is said names what was given: the signing password is not called a PIN.
-        Assert.Equal("署名用パスワードの形式が違います（英大文字と数字の6〜16文字）/ the signing password does not have the required format (6 to 16 capital letters and digits)",
-            signing.Message);
+        Assert.Equal("署名用パスワードは英大文字と数字の6〜16文字です / the signing password is 6 to 16 capital letters and digits", signing.Message);
         Assert.Equal("署名用パスワードが違います（残り4回）/ wrong signing password (4 tries left)", card.Sign("WRONG12", [1]).Check.Message);
-        Assert.Equal("暗証番号の形式が違います（数字4桁）/ the PIN does not have the required format (4 digits)", auth.Message);
+        Assert.Equal("利用者証明用暗証番号は数字4桁です / the authentication PIN is 4 digits", auth.Message);
+        Assert.Equal("券面事項入力補助用暗証番号は数字4桁です / the input-assist PIN is 4 digits", card.ReadInputAssist("24").Check.Message);
         for (var i = 0; i < 4; i++) card.Sign("WRONG12", [1]);
-        Assert.Equal("署名用パスワードがロックされています。市区町村の窓口で初期化してください / the signing password is locked; have it reset at the municipality",
+        Assert.Equal("署名用パスワードはロックされています。市区町村の窓口で初期化してください / the signing password is locked; have it reset at the municipality",
             card.Sign("HANAKO1", [1]).Check.Message);
     }
 

@@ -107,7 +107,7 @@ public static class CardCommands
         {
             if (OpenCard(parse.GetValue(card)!, out var cardError) is not { } token) return CommandTree.Fail(cardError!);
             var (data, check) = token.ReadInputAssist(parse.GetValue(pin)!);
-            if (data is null) return CommandTree.Fail(Refusal(CardPin.InputAssist, check));
+            if (data is null) return CommandTree.Fail(check.Message);
             var number = IndividualNumber.TryParse(data.IndividualNumber, out var n, out _) ? (parse.GetValue(reveal) ? n.Format() : n.Masked) : "?";
             Console.Out.WriteLine($"""
                 個人番号カード / Individual Number Card {token.CardId}
@@ -140,7 +140,7 @@ public static class CardCommands
             if (OutputFile.Problem(path + ".p7s") is { } unwritable) return CommandTree.Fail(unwritable);
             if (OpenCard(parse.GetValue(card)!, out var cardError) is not { } token) return CommandTree.Fail(cardError!);
             var (cms, check) = token.Sign(parse.GetValue(password)!, await File.ReadAllBytesAsync(path, ct));
-            if (cms is null) return CommandTree.Fail(Refusal(CardPin.Signing, check));
+            if (cms is null) return CommandTree.Fail(check.Message);
             await File.WriteAllBytesAsync(path + ".p7s", cms, ct);
             Console.Out.WriteLine($"署名しました / signed: {path}.p7s");
             return 0;
@@ -163,7 +163,7 @@ public static class CardCommands
             if (bytes.Length < 16) return CommandTree.Fail("チャレンジは16バイト以上です / the challenge must be at least 16 bytes");
             if (OpenCard(parse.GetValue(card)!, out var cardError) is not { } token) return CommandTree.Fail(cardError!);
             var (signature, check) = token.Authenticate(parse.GetValue(pin)!, bytes);
-            if (signature is null) return CommandTree.Fail(Refusal(CardPin.Authentication, check));
+            if (signature is null) return CommandTree.Fail(check.Message);
             Console.Out.WriteLine(JsonSerializer.Serialize(new
             {
                 challenge = Convert.ToBase64String(bytes),
@@ -271,26 +271,6 @@ public static class CardCommands
         CardPin.Signing => "署名用 / signing",
         _ => "券面事項入力補助用 / input assist",
     };
-
-    /// <summary>
-    /// Why the card refused a try, naming the secret tried as the card's holder knows it: the signing password is not a PIN,
-    /// and the card has two PINs. (PinCheck.Message says "PIN" of all three.)
-    /// </summary>
-    internal static string Refusal(CardPin pin, PinCheck check)
-    {
-        var (japanese, english) = pin switch
-        {
-            CardPin.Signing => ("署名用パスワード", "signing password"),
-            CardPin.Authentication => ("利用者証明用暗証番号", "authentication PIN"),
-            _ => ("券面事項入力補助用暗証番号", "input-assist PIN"),
-        };
-        if (check.WrongFormat)
-            return pin == CardPin.Signing
-                ? "署名用パスワードは英大文字と数字の6〜16桁です / the signing password is 6–16 capital letters and digits"
-                : $"{japanese}は数字4桁です / the {english} is 4 digits";
-        if (check.Locked) return $"{japanese}はロックされています。市区町村の窓口で初期化してください / the {english} is locked; have it reset at the municipality";
-        return $"{japanese}が違います（残り{check.TriesLeft}回）/ wrong {english} ({check.TriesLeft} {(check.TriesLeft == 1 ? "try" : "tries")} left)";
-    }
 
     /// <summary>Opens a card file, or says in both languages why it cannot.</summary>
     private static IndividualNumberCard? OpenCard(string path, out string? error)

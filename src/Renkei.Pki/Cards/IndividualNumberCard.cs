@@ -21,7 +21,8 @@ public enum CardPin
 
 /// <summary>
 /// The result of presenting a PIN: accepted, wrong (with tries left), locked, or not of the PIN's format. The message names
-/// what was presented as docs/pki.md does: the signing password (署名用パスワード), or a PIN (暗証番号).
+/// what was presented as the card's holder knows it (docs/pki.md): the signing password (署名用パスワード) is not a PIN, and
+/// the card has two PINs (利用者証明用暗証番号, 券面事項入力補助用暗証番号).
 /// </summary>
 public sealed record PinCheck(bool Accepted, int TriesLeft, bool Locked, bool WrongFormat, CardPin Pin = CardPin.Authentication)
 {
@@ -29,12 +30,17 @@ public sealed record PinCheck(bool Accepted, int TriesLeft, bool Locked, bool Wr
     {
         get
         {
-            var (japanese, english, format, englishFormat) = Pin == CardPin.Signing
-                ? ("署名用パスワード", "signing password", "英大文字と数字の6〜16文字", "6 to 16 capital letters and digits")
-                : ("暗証番号", "PIN", "数字4桁", "4 digits");
+            var (japanese, english) = Pin switch
+            {
+                CardPin.Signing => ("署名用パスワード", "signing password"),
+                CardPin.Authentication => ("利用者証明用暗証番号", "authentication PIN"),
+                _ => ("券面事項入力補助用暗証番号", "input-assist PIN"),
+            };
             return Accepted ? "OK"
-                : WrongFormat ? $"{japanese}の形式が違います（{format}）/ the {english} does not have the required format ({englishFormat})"
-                : Locked ? $"{japanese}がロックされています。市区町村の窓口で初期化してください / the {english} is locked; have it reset at the municipality"
+                : WrongFormat ? (Pin == CardPin.Signing
+                    ? "署名用パスワードは英大文字と数字の6〜16文字です / the signing password is 6 to 16 capital letters and digits"
+                    : $"{japanese}は数字4桁です / the {english} is 4 digits")
+                : Locked ? $"{japanese}はロックされています。市区町村の窓口で初期化してください / the {english} is locked; have it reset at the municipality"
                 : $"{japanese}が違います（残り{TriesLeft}回）/ wrong {english} ({TriesLeft} {(TriesLeft == 1 ? "try" : "tries")} left)";
         }
     }
