@@ -118,9 +118,11 @@ public static class NumberShape
     // Not every punctuation mark: with a colon between groups, a time in a copy ("2024/01/01 10:00:00": 2024/01/01 10:00 are
     // 12 digits in groups) would read as an Individual Number. Names, which need no long digit chains, count every digit
     // instead (LogText.IsPlainName). Every space (Zs: en, em, hair, ideographic, …) and every dash (Pd: hyphens, en and em
-    // dashes, the wave dash 〜) is one, not only those the numbers library reads: one it leaves out would hide a number.
+    // dashes) is one, not only those the numbers library reads: one it leaves out would hide a number. But not the wave
+    // dashes 〜 and 〰: Japanese writes a range with them ("2024/04/01〜2025/03/31", "195,001〜330,000"), as with the
+    // full-width tilde ～ that other input methods type, and no one writes a number's groups apart with one.
     private static bool IsSeparator(Rune rune) =>
-        Rune.GetUnicodeCategory(rune) is UnicodeCategory.SpaceSeparator or UnicodeCategory.DashPunctuation
+        Rune.GetUnicodeCategory(rune) is UnicodeCategory.SpaceSeparator or UnicodeCategory.DashPunctuation && rune.Value is not ('\u301C' or '\u3030')
         || rune.Value is '\t' or '\u2212' or '\u30FC' or '\uFF70' // tab, minus sign and the long-vowel marks input methods type for a hyphen
         // What people put between digit groups besides: dots, middle dots, commas, slashes, underscores and brackets, ASCII and full-width.
         or '.' or '\uFF0E' or '\u30FB' or '\uFF65' or '\u00B7' or ',' or '\uFF0C' or '\u3001' or '/' or '\uFF0F' or '_' or '\uFF3F'
