@@ -278,6 +278,46 @@ public sealed class IssuanceTests
     }
 
     [Fact]
+    public async Task The_sweep_leaves_a_card_activated_between_its_listing_and_its_lock()
+    {
+        await using var sandbox = await PkiSandbox.StartAsync(StorageProvider.Postgres);
+        var resident = await sandbox.RegisterResidentAsync();
+        var held = new TaskCompletionSource();
+        await sandbox.StartPkiAsync(services: PkiSandbox.OnIdentityAnswer(async (call, answer) =>
+        {
+            if (call == 2) await held.Task;
+            return answer;
+        }));
+        using var keys = PkiSandbox.CardKeys();
+        var issuing = sandbox.PkiAdmin.PostAsJsonAsync("api/cards",
+            new IssueCardRequest(resident.IndividualNumber, keys.SigningRequestPem, keys.AuthenticationRequestPem), ServiceDefaults.Json);
+        var database = TestDatabaseOf(sandbox);
+        await using var c = await database.OpenAsync();
+        await PkiSandbox.EventuallyAsync(async () => await Sql.ScalarAsync<long>(c, "SELECT COUNT(*) FROM cards WHERE status = 'pending'") == 1, "the card is stored pending");
+        var pending = (await Sql.ScalarAsync<string>(c, "SELECT card_id FROM cards WHERE status = 'pending'"))!;
+        var sweep = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<AbandonedCards>(sandbox.Pki.Services);
+        sandbox.Clock.Fixed = DateTimeOffset.UtcNow.AddMinutes(11);
+
+        // The activation holds the resident's lock when the sweep, which has listed the card as pending, comes to withdraw it.
+        await using var activation = await database.OpenAsync();
+        await using var tx = await activation.BeginTransactionAsync();
+        await Sql.ExecuteAsync(activation, "SELECT pg_advisory_xact_lock(@k)", tx, ("k", CardStore.LockKey(resident.ResidentId)));
+        var swept = sweep.SweepAsync(CancellationToken.None);
+        await PkiSandbox.EventuallyAsync(async () => await Sql.ScalarAsync<long>(c,
+            "SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'SELECT pg_advisory_xact_lock%' AND pid <> pg_backend_pid()") > 0,
+            "the sweep waits for the resident's lock");
+        await Sql.ExecuteAsync(activation, "UPDATE cards SET status = 'active' WHERE card_id = @c", tx, ("c", pending));
+        await tx.CommitAsync();
+
+        // It used to withdraw it all the same: a card its holder was answered with, its certificates revoked.
+        Assert.Equal(0, await swept);
+        Assert.Equal("active", await Sql.ScalarAsync<string>(c, "SELECT status FROM cards WHERE card_id = @c", null, ("c", pending)));
+        Assert.Equal(0L, await Sql.ScalarAsync<long>(c, "SELECT COUNT(*) FROM certificates WHERE card_id = @c AND revoked_at IS NOT NULL", null, ("c", pending)));
+        held.SetResult();
+        (await issuing).Dispose();
+    }
+
+    [Fact]
     public async Task A_pending_card_time_shorter_than_an_issuance_is_refused_at_start()
     {
         await using var sandbox = await PkiSandbox.StartAsync(StorageProvider.Sqlite);

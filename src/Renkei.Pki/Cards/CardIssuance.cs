@@ -200,19 +200,30 @@ public sealed class CardIssuance(
         await using (var c = await database.OpenAsync(ct))
             abandoned = await c.QueryAsync("SELECT card_id, resident_id FROM cards WHERE status = 'pending' AND issued_at < @t ORDER BY issued_at",
                 r => (r.GetString(0), r.GetString(1)), null, ("t", CertificateStore.Text(storedBefore)));
+        var count = 0;
         foreach (var (cardId, residentId) in abandoned)
-            await WithdrawAsync(residentId, cardId, RevocationReason.Superseded, RevocationReason.Superseded, "withdrawn", ct);
-        return abandoned.Count;
+            if (await WithdrawAsync(residentId, cardId, RevocationReason.Superseded, RevocationReason.Superseded, "withdrawn", ct, onlyIfPending: true))
+                count++;
+        return count;
     }
 
-    /// <summary>Undoes an issuance: revokes the card's two certificates and takes the card out of use.</summary>
-    private async Task WithdrawAsync(string residentId, string cardId, RevocationReason signingReason, RevocationReason authenticationReason,
-        string cardStatus, CancellationToken ct)
+    /// <summary>
+    /// Undoes an issuance: revokes the card's two certificates and takes the card out of use. With <paramref name="onlyIfPending"/>
+    /// (the sweep of abandoned cards, which listed the card before taking the lock) a card activated meanwhile is left alone:
+    /// its holder was answered with it. False when nothing was done.
+    /// </summary>
+    private async Task<bool> WithdrawAsync(string residentId, string cardId, RevocationReason signingReason, RevocationReason authenticationReason,
+        string cardStatus, CancellationToken ct, bool onlyIfPending = false)
     {
         List<string> withdrawn;
         await using (var c = await database.OpenAsync(ct))
         {
             await using var tx = await database.BeginSerializedAsync(c, CardStore.LockKey(residentId), ct);
+            if (onlyIfPending && await c.ScalarAsync<string>("SELECT status FROM cards WHERE card_id = @i", tx, ("i", cardId)) != "pending")
+            {
+                await tx.RollbackAsync(ct);
+                return false;
+            }
             var now = clock.GetUtcNow().UtcDateTime;
             withdrawn = await CertificateStore.RevokeOfResidentAsync(c, tx, residentId, [CertificateKind.Signing], signingReason, now, cardId);
             withdrawn.AddRange(await CertificateStore.RevokeOfResidentAsync(c, tx, residentId, [CertificateKind.Authentication], authenticationReason, now, cardId));
@@ -221,6 +232,7 @@ public sealed class CardIssuance(
             await tx.CommitAsync(ct);
         }
         revocation.Published(withdrawn);
+        return true;
     }
 
     private CertificateRequest? ReadRequest(string? text, string field, Dictionary<string, string[]> errors)
