@@ -140,7 +140,7 @@ public sealed class CertificationAuthorities
                 throw new InvalidOperationException($"認証局の鍵ファイル {Path.GetFullPath(keyPath)} は RSA {key.KeySize} ビットです。{keySize} ビット以上の鍵にしてください / " +
                     $"the CA key file {Path.GetFullPath(keyPath)} holds an RSA key of {key.KeySize} bits: a CA key needs at least {keySize} (Pki:CaKeySize)");
             var made = create(key, keyPath);
-            File.WriteAllText(certPath, made.ExportCertificatePem() + "\n");
+            KeyFiles.ReplaceSecret(certPath, made.ExportCertificatePem() + "\n"); // whole: a start killed while writing leaves no half certificate
             logger?.LogWarning("認証局の鍵 {Key} に証明書がなかったため、この鍵の証明書 {Certificate} を作りました / The CA key {Key} had no certificate: " +
                 "one was made for that key ({Certificate})", keyPath, certPath, keyPath, certPath);
             return new Authority(X509CertificateLoader.LoadCertificate(made.RawData), key);
@@ -160,7 +160,7 @@ public sealed class CertificationAuthorities
         if (!KeyFiles.CreateSecret(keyPath, key.ExportPkcs8PrivateKeyPem() + "\n"))
             return LoadOrCreate(keyPath, keySize, create, issuer, logger); // another start made it first: its key, this start's certificate
         var certificate = create(key, keyPath);
-        File.WriteAllText(certPath, certificate.ExportCertificatePem() + "\n");
+        KeyFiles.ReplaceSecret(certPath, certificate.ExportCertificatePem() + "\n");
         return new Authority(X509CertificateLoader.LoadCertificate(certificate.RawData), key);
     }
 
@@ -186,8 +186,7 @@ public sealed class CertificationAuthorities
             throw new InvalidOperationException($"{certPath}: its subject is not the CA's; not re-issued");
         var kept = $"{certPath}.{DateTime.UtcNow:yyyyMMddHHmmss}.old";
         File.Copy(certPath, kept);
-        File.WriteAllText(certPath + ".new", reissued.ExportCertificatePem() + "\n");
-        File.Move(certPath + ".new", certPath, overwrite: true);
+        KeyFiles.ReplaceSecret(certPath, reissued.ExportCertificatePem() + "\n");
         logger?.LogWarning("The issuing CA certificate {Path} named no certificate policy; the root issued it again for the same key and name (the old one is kept as {Kept})",
             certPath, kept);
         return new Authority(X509CertificateLoader.LoadCertificate(reissued.RawData), key);
