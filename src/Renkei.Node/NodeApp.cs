@@ -95,6 +95,7 @@ public static class NodeApp
         builder.Services.AddSingleton(sp => new EnvelopeVerifier(sp.GetRequiredService<TimeProvider>(), TimeSpan.FromSeconds(options.StalenessSeconds)));
         builder.Services.AddSingleton<CoreLink>();
         builder.Services.AddSingleton<InquiryRelay>();
+        builder.Services.AddSingleton<KnownAgencies>();
         builder.Services.AddSingleton<DataStandardLayout>();
         // Calls to the core present this node's certificate and go only to a server holding the core's.
         // Longer than the core's wait for a provider (15 s), so that a slow provider costs its own inquiries only.

@@ -74,11 +74,16 @@ public static class RelayKinds
 
     /// <summary>
     /// The provider an inquiry's record holds, at the core and at the requester alike so that their records agree: the id as
-    /// asked, unless the core knew no such agency. An id of the right form that names nobody may be an Individual Number with
-    /// a digit before it (<see cref="IsAgencyId"/>), which seven years of records must not keep.
+    /// asked only if it names an agency the core registered, else <see cref="UnknownProvider"/>. An id of the right form that
+    /// names nobody may be an Individual Number with a digit before it (<see cref="IsAgencyId"/>), which seven years of records
+    /// must not keep. Where the requester records an inquiry the core never answered, <paramref name="known"/> is whether the
+    /// core's agency list names the provider, and a list that could not be read names nobody.
     /// </summary>
+    public static string RecordedProvider(string provider, bool known) => known ? provider : UnknownProvider;
+
+    /// <summary>The same, from the core's answer to the inquiry: the core answers <see cref="UnknownProviderReason"/> for a provider it has not registered, and checks that first.</summary>
     public static string RecordedProvider(string provider, ProvisionAnswer answer) =>
-        answer is { Outcome: Outcome.NotPermitted, Reason: UnknownProviderReason } ? UnknownProvider : provider;
+        RecordedProvider(provider, known: answer is not { Outcome: Outcome.NotPermitted, Reason: UnknownProviderReason });
 
     public const string NameForm = "英小文字・数字をハイフンでつないだ名前です（child-allowance など。数字は合わせて4文字まで） / " +
         "is a name of lower-case letters and digits joined by hyphens (child-allowance, say; at most 4 digits in all)";

@@ -126,7 +126,7 @@ public sealed class LinkageNetwork : IAsyncDisposable
             ["auditor-token"] = ["records"],
         })).Concat(Tls(coreTls)).Append(new("Core:DataFolder", Path.Combine(folder.Path, "core")))
             .Append(new("Core:LinkSealKeyFile", Path.Combine(folder.Path, "registry", "link-seal.key"))).Concat(coreSettings), https: true));
-        Core = await StartAsync(core);
+        Core = await StartAsync(coreApp = core);
         CoreKeys = core.Services.GetRequiredService<CoreIdentity>().Keys;
 
         var schemaPrefix = "t" + Guid.NewGuid().ToString("N")[..10] + "_";
@@ -217,7 +217,15 @@ public sealed class LinkageNetwork : IAsyncDisposable
     public HttpClient Presenting(X509Certificate2 certificate, Uri baseAddress) =>
         Client(baseAddress, handler: Keep(NetworkTls.Handler(Ca.Certificate, certificate)));
 
-    private WebApplication nodeApp = null!;
+    private WebApplication nodeApp = null!, coreApp = null!;
+
+    /// <summary>Stops the core for good: the node then finds it down, as when the core is unreachable.</summary>
+    public async Task StopCoreAsync()
+    {
+        apps.Remove(coreApp);
+        await coreApp.StopAsync();
+        await coreApp.DisposeAsync();
+    }
     private bool oneInquiryPerMessage;
     private IEnumerable<KeyValuePair<string, string?>> coreSettings = [];
     private Action<WebApplicationBuilder> configureNode = _ => { };

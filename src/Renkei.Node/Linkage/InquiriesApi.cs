@@ -32,7 +32,7 @@ public static class InquiriesApi
     }
 
     public static async Task<Results<Ok<InquiryResponse>, ProblemHttpResult>> Inquire(string agencyId, InquiryRequest request,
-        ClaimsPrincipal user, TenantDirectory tenants, InquiryRelay relay, TimeProvider time)
+        ClaimsPrincipal user, TenantDirectory tenants, InquiryRelay relay, KnownAgencies agencies, TimeProvider time)
     {
         var (tenant, problem) = tenants.Enter(user, agencyId);
         if (tenant is null) return problem!;
@@ -50,27 +50,28 @@ public static class InquiriesApi
         // The prefix check: a caller may ask only for the affairs it is assigned.
         if (!user.IsInRole("affair:" + request.Affair))
         {
-            await tenant.Records.AppendAsync(new ProvisionEntry(messageId, requestedAt, null, agencyId, request.Provider!, request.Affair!, request.Item!,
-                code, Outcome.NotPermitted, "affair-not-assigned", false));
+            await tenant.Records.AppendAsync(new ProvisionEntry(messageId, requestedAt, null, agencyId, await agencies.RecordedProviderAsync(request.Provider!),
+                request.Affair!, request.Item!, code, Outcome.NotPermitted, "affair-not-assigned", false));
             return Problems.Result(403, "affair-not-assigned", "この事務の権限がありません / The caller is not assigned this affair",
                 $"事務「{Problems.Shown(request.Affair!)}」を割り当てられた人に依頼してください / Ask someone assigned '{Problems.Shown(request.Affair!)}'.");
         }
         if (code is null)
         {
-            await RecordUnaskedAsync(tenant, request, messageId, requestedAt);
+            await RecordUnaskedAsync(tenant, request, messageId, requestedAt, agencies);
             return Problems.NotFound("no-agency-code", "この宛名番号の符号がありません / No agency code for this addressee",
                 "先に宛名管理システムで符号を取得してください / Obtain the code through the addressee system first.");
         }
-        return TypedResults.Ok(await AskAsync(tenant, request, code, relay, time));
+        return TypedResults.Ok(await AskAsync(tenant, request, code, relay, agencies, time));
     }
 
     /// <summary>
     /// An inquiry that cannot be sent for want of the person's code is recorded as an error with no code, as every
-    /// refused inquiry is: it never reaches the core, but the requester's log shows it was attempted.
+    /// refused inquiry is: it never reaches the core, but the requester's log shows it was attempted. Like every record
+    /// made without the core's answer, it names the provider only if the core registered it.
     /// </summary>
-    public static Task RecordUnaskedAsync(Tenant tenant, InquiryRequest request, string messageId, DateTimeOffset requestedAt) =>
-        tenant.Records.AppendAsync(new ProvisionEntry(messageId, requestedAt, null, tenant.AgencyId, request.Provider!, request.Affair!,
-            request.Item!, null, Outcome.Error, "no-agency-code", false));
+    public static async Task RecordUnaskedAsync(Tenant tenant, InquiryRequest request, string messageId, DateTimeOffset requestedAt, KnownAgencies agencies) =>
+        await tenant.Records.AppendAsync(new ProvisionEntry(messageId, requestedAt, null, tenant.AgencyId, await agencies.RecordedProviderAsync(request.Provider!),
+            request.Affair!, request.Item!, null, Outcome.Error, "no-agency-code", false));
 
     /// <summary>
     /// The affair, provider and item of an inquiry: each required and of the form the permission table names them in.
@@ -94,8 +95,8 @@ public static class InquiriesApi
     /// immediate inquiries and the batch worker. Stopped by <paramref name="ct"/>, it records the
     /// attempt as interrupted and throws, so that a batch item stays pending.
     /// </summary>
-    public static async Task<InquiryResponse> AskAsync(Tenant tenant, InquiryRequest request, string code, InquiryRelay relay, TimeProvider time,
-        CancellationToken ct = default)
+    public static async Task<InquiryResponse> AskAsync(Tenant tenant, InquiryRequest request, string code, InquiryRelay relay, KnownAgencies agencies,
+        TimeProvider time, CancellationToken ct = default)
     {
         var agencyId = tenant.AgencyId;
         var messageId = Envelope.NewId();
@@ -108,11 +109,11 @@ public static class InquiriesApi
         catch (OperationCanceledException)
         {
             // The caller gave up or the node is stopping: the inquiry may or may not have reached the core.
-            await tenant.Records.AppendAsync(new ProvisionEntry(messageId, requestedAt, null, agencyId, request.Provider!, request.Affair!,
-                request.Item!, code, Outcome.Error, "interrupted", false));
+            await tenant.Records.AppendAsync(new ProvisionEntry(messageId, requestedAt, null, agencyId, await agencies.RecordedProviderAsync(request.Provider!),
+                request.Affair!, request.Item!, code, Outcome.Error, "interrupted", false));
             throw;
         }
-        return await AnswerAsync(tenant, request, code, messageId, requestedAt, relayed);
+        return await AnswerAsync(tenant, request, code, messageId, requestedAt, relayed, agencies);
     }
 
     /// <summary>
@@ -120,7 +121,7 @@ public static class InquiriesApi
     /// a copy (not JSON, or without its item, version or content) is an error answer, never a 500.
     /// </summary>
     public static async Task<InquiryResponse> AnswerAsync(Tenant tenant, InquiryRequest request, string code, string messageId, DateTimeOffset requestedAt,
-        RelayedAnswer relayed)
+        RelayedAnswer relayed, KnownAgencies agencies)
     {
         var answer = relayed.Answer;
         ProvidedCopy? copy = null;
@@ -130,7 +131,9 @@ public static class InquiriesApi
             if (copy is null) answer = answer with { Outcome = Outcome.Error, Reason = "unreadable-payload" };
         }
         // As the core records it: a provider the core does not know is no agency's id, and may hide an Individual Number.
-        var provider = RelayKinds.RecordedProvider(request.Provider!, answer);
+        // Without the core's answer (the message failed as a whole), the core's agency list tells.
+        var provider = relayed.FromCore ? RelayKinds.RecordedProvider(request.Provider!, relayed.Answer)
+            : await agencies.RecordedProviderAsync(request.Provider!);
         await tenant.Records.AppendAsync(new ProvisionEntry(messageId, requestedAt, answer.ProvidedAt, tenant.AgencyId, provider, request.Affair!,
             request.Item!, code, answer.Outcome, answer.Reason, answer.Withheld));
         return new InquiryResponse(messageId, answer.Outcome, answer.Reason, provider, request.Item!,

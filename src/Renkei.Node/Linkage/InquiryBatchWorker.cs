@@ -16,7 +16,7 @@ namespace Renkei.Node.Linkage;
 /// It also removes batches completed more than <see cref="NodeOptions.BatchResultDays"/> ago: their
 /// results hold other agencies' data, kept only until the business system has fetched them.
 /// </summary>
-public sealed class InquiryBatchWorker(TenantDirectory tenants, InquiryRelay relay, TimeProvider time, NodeOptions options, ILogger<InquiryBatchWorker> log)
+public sealed class InquiryBatchWorker(TenantDirectory tenants, InquiryRelay relay, KnownAgencies agencies, TimeProvider time, NodeOptions options, ILogger<InquiryBatchWorker> log)
     : BackgroundService
 {
     private readonly Dictionary<string, Channel<bool>> wakes = tenants.All.ToDictionary(t => t.AgencyId,
@@ -137,7 +137,7 @@ public sealed class InquiryBatchWorker(TenantDirectory tenants, InquiryRelay rel
             // As an immediate inquiry: nothing can be asked without the person's code, so nothing is sent; the attempt is recorded.
             var messageId = Envelope.NewId();
             await InquiriesApi.RecordUnaskedAsync(tenant, new InquiryRequest(addresseeNumber, batch.Affair, batch.Provider, batch.Item, batch.NotBefore),
-                messageId, time.GetUtcNow());
+                messageId, time.GetUtcNow(), agencies);
             answer = new InquiryResponse(messageId, Outcome.Error, "no-agency-code", batch.Provider, batch.Item);
         }
         else
@@ -145,7 +145,7 @@ public sealed class InquiryBatchWorker(TenantDirectory tenants, InquiryRelay rel
             try
             {
                 answer = await InquiriesApi.AskAsync(tenant, new InquiryRequest(addresseeNumber, batch.Affair, batch.Provider, batch.Item, batch.NotBefore),
-                    code, relay, time, ct);
+                    code, relay, agencies, time, ct);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

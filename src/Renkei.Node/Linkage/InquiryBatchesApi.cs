@@ -50,7 +50,7 @@ public static class InquiryBatchesApi
     }
 
     private static async Task<Results<Accepted<InquiryBatchStatus>, ProblemHttpResult>> Submit(string agencyId, InquiryBatchRequest request,
-        ClaimsPrincipal user, TenantDirectory tenants, NodeOptions options, InquiryBatchWorker worker, TimeProvider time)
+        ClaimsPrincipal user, TenantDirectory tenants, NodeOptions options, InquiryBatchWorker worker, KnownAgencies agencies, TimeProvider time)
     {
         var (tenant, problem) = tenants.Enter(user, agencyId);
         if (tenant is null) return problem!;
@@ -80,16 +80,28 @@ public static class InquiryBatchesApi
         // The prefix check, as for an immediate inquiry: refused at once, and recorded for each person.
         if (!user.IsInRole("affair:" + request.Affair))
         {
+            var recorded = await agencies.RecordedProviderAsync(request.Provider!);
             var refusals = new List<Task<ProvisionRecord>>(numbers.Count);
             foreach (var n in numbers)
             {
                 var code = await Tenant.AgencyCodeOfAsync(c, n);
-                refusals.Add(tenant.Records.AppendAsync(new ProvisionEntry(Envelope.NewId(), now, null, agencyId, request.Provider!, request.Affair!,
+                refusals.Add(tenant.Records.AppendAsync(new ProvisionEntry(Envelope.NewId(), now, null, agencyId, recorded, request.Affair!,
                     request.Item!, code, Outcome.NotPermitted, "affair-not-assigned", false)));
             }
             await Task.WhenAll(refusals);
             return Problems.Result(403, "affair-not-assigned", "この事務の権限がありません / The caller is not assigned this affair",
                 $"事務「{Problems.Shown(request.Affair!)}」を割り当てられた人に依頼してください / Ask someone assigned '{Problems.Shown(request.Affair!)}'.");
+        }
+
+        // The batch keeps its provider until it is done: only an agency the core registered, never an id that may hide a number.
+        switch (await agencies.KnowsAsync(request.Provider!))
+        {
+            case false:
+                return Problems.Invalid(new Dictionary<string, string[]> { ["provider"] = [UnknownProvider] }, RelayKinds.UnknownProviderReason);
+            case null:
+                return Problems.Result(503, "core-unreachable", "コアに接続できません / The core could not be reached",
+                    "情報提供者が登録された機関か確かめられませんでした。しばらくしてから送り直してください / " +
+                    "Whether the provider is a registered agency could not be checked; send the batch again later.");
         }
 
         var batchId = Envelope.NewId();
@@ -154,6 +166,8 @@ public static class InquiryBatchesApi
         worker.Cancel(batchId);
         return TypedResults.NoContent();
     }
+
+    private const string UnknownProvider = "コアに登録された機関ではありません / is not an agency registered with the core";
 
     /// <summary>Batch ids are 128 random bits in lower-case hex, like message ids.</summary>
     private static bool IsBatchId(string id) => id.Length == 32 && id.All(char.IsAsciiHexDigitLower);

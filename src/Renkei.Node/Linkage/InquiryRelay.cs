@@ -8,8 +8,11 @@ using Renkei.Protocol;
 
 namespace Renkei.Node.Linkage;
 
-/// <summary>The core's answer to one inquiry and its payload, opened.</summary>
-public sealed record RelayedAnswer(ProvisionAnswer Answer, string? Opened);
+/// <summary>
+/// The answer to one inquiry and its payload, opened. <paramref name="FromCore"/>: the core answered this inquiry itself
+/// (and recorded it); otherwise the answer stands for a failure of the message as a whole, which the core did not record.
+/// </summary>
+public sealed record RelayedAnswer(ProvisionAnswer Answer, string? Opened, bool FromCore);
 
 /// <summary>
 /// Carries a tenant's inquiries to the core. A lone inquiry leaves at once; inquiries made while
@@ -90,7 +93,7 @@ public sealed class InquiryRelay(CoreLink core, NodeOptions options, TimeProvide
                 {
                     // A fault of this node, not of the core: each inquiry still gets an answer, which its caller records.
                     log.LogError("Sending {Count} inquiries failed at the node: {Error}", batch.Count, e.GetType().Name);
-                    foreach (var p in batch) p.Done.TrySetResult(new RelayedAnswer(new ProvisionAnswer(p.Inquiry.MessageId, Outcome.Error, "node-error", null, null, false), null));
+                    foreach (var p in batch) p.Done.TrySetResult(new RelayedAnswer(new ProvisionAnswer(p.Inquiry.MessageId, Outcome.Error, "node-error", null, null, false), null, FromCore: false));
                 }
                 finally { slots.Release(); }
             });
@@ -128,8 +131,9 @@ public sealed class InquiryRelay(CoreLink core, NodeOptions options, TimeProvide
         var opener = tenant.Keys.Opener;
         foreach (var p in batch)
         {
-            var answer = answers?.GetValueOrDefault(p.Inquiry.MessageId) ?? new ProvisionAnswer(p.Inquiry.MessageId, Outcome.Error, failure, null, null, false);
-            p.Done.TrySetResult(new RelayedAnswer(answer, answer.Sealed is { } payload ? opener.Open(payload, p.Inquiry.MessageId) : null));
+            var fromCore = answers?.GetValueOrDefault(p.Inquiry.MessageId);
+            var answer = fromCore ?? new ProvisionAnswer(p.Inquiry.MessageId, Outcome.Error, failure, null, null, false);
+            p.Done.TrySetResult(new RelayedAnswer(answer, answer.Sealed is { } payload ? opener.Open(payload, p.Inquiry.MessageId) : null, fromCore is not null));
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Renkei.Hosting;
 using Renkei.Hosting.Storage;
 using Renkei.Protocol;
@@ -139,8 +140,9 @@ public class InquiryTests
         {
             var messageId = Envelope.NewId();
             var now = DateTimeOffset.UtcNow;
-            var relayed = new Node.Linkage.RelayedAnswer(new ProvisionAnswer(messageId, Outcome.Provided, null, null, now, false), opened);
-            var answer = await Node.Linkage.InquiriesApi.AnswerAsync(bunkyo, request, "code-of-b-0001", messageId, now, relayed);
+            var relayed = new Node.Linkage.RelayedAnswer(new ProvisionAnswer(messageId, Outcome.Provided, null, null, now, false), opened, FromCore: true);
+            var answer = await Node.Linkage.InquiriesApi.AnswerAsync(bunkyo, request, "code-of-b-0001", messageId, now, relayed,
+                network.NodeServices.GetRequiredService<Node.Linkage.KnownAgencies>());
             Assert.Equal((Outcome.Error, "unreadable-payload"), (answer.Outcome, answer.Reason));
             Assert.Null(answer.Content);
             // The answer is written to the caller as JSON without failing (a 500 before).
