@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using Renkei.Hosting;
 using Renkei.Hosting.Storage;
+using Renkei.Pki.Authorities;
 using Renkei.Pki.Cards;
 using Renkei.Testing;
 
@@ -198,6 +199,56 @@ public sealed class CardTests
                 "the card is marked holder-gone");
         var loss = await sandbox.PkiAdmin.PostAsync($"api/cards/{deadCard.CardId}/loss", null);
         Assert.Equal(HttpStatusCode.Conflict, loss.StatusCode);
+    }
+
+    [Theory, StorageData]
+    public async Task A_loss_report_waiting_while_the_holders_death_is_applied_leaves_the_card_holder_gone(StorageProvider provider)
+    {
+        await using var sandbox = await PkiSandbox.StartAsync(provider);
+        var resident = await sandbox.RegisterResidentAsync();
+        var card = await sandbox.IssueCardAsync(resident);
+        var database = IssuanceTests.TestDatabaseOf(sandbox);
+        HttpResponseMessage loss;
+        // As the follower applies a death: under the holder's lock, certificates then card, committed while the loss report waits.
+        await using (var c = await database.OpenAsync())
+        {
+            await using var tx = await database.BeginSerializedAsync(c, CardStore.LockKey(resident.ResidentId));
+            var now = DateTime.UtcNow;
+            await Renkei.Pki.Certificates.CertificateStore.RevokeOfResidentAsync(c, tx, resident.ResidentId,
+                [CertificateKind.Signing, CertificateKind.Authentication], Renkei.Pki.Certificates.RevocationReason.HolderGone, now);
+            await CardStore.HolderGoneAsync(c, tx, resident.ResidentId, Renkei.Pki.Certificates.StaleBefore.Everything, now);
+            var reported = sandbox.PkiAdmin.PostAsync($"api/cards/{card.CardId}/loss", null);
+            await WaitingAsync(database, reported);
+            await tx.CommitAsync();
+            loss = await reported;
+        }
+
+        // The death stands: the report finds the card no longer active, as it does a card already lost (it used to overwrite the
+        // status with lost, having read it active before the death was committed).
+        var problem = await ProblemAssert.IsProblemAsync(loss, 409, "card-not-active");
+        Assert.Contains("holder-gone", problem.GetProperty("detail").GetString());
+        var view = (await sandbox.PkiAdmin.GetFromJsonAsync<CardView>($"api/cards/{card.CardId}", ServiceDefaults.Json))!;
+        Assert.Equal("holder-gone", view.Status);
+        Assert.All(view.Certificates, c => Assert.Equal(Renkei.Pki.Certificates.RevocationReason.HolderGone, c.Reason));
+    }
+
+    /// <summary>
+    /// Waits until a request is blocked on a lock the test holds: on PostgreSQL until a session waits for a lock; SQLite's writer
+    /// waits for the write lock whatever it runs, so a moment there.
+    /// </summary>
+    private static async Task WaitingAsync(Database database, Task request)
+    {
+        if (database.Provider != StorageProvider.Postgres)
+        {
+            await Task.Delay(300);
+            return;
+        }
+        await using var c = await database.OpenAsync();
+        await PkiSandbox.EventuallyAsync(async () =>
+        {
+            Assert.False(request.IsCompleted, "the request did not wait for the lock");
+            return await c.ScalarAsync<long>("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()") > 0;
+        }, "the request waits for the lock");
     }
 
     [Fact]

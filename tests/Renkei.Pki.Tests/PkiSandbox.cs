@@ -248,6 +248,21 @@ public sealed class PkiSandbox : IAsyncDisposable
                     : await send()));
     }
 
+    /// <summary>
+    /// Runs <paramref name="before"/> (with its count, from 1) before each of the PKI's reads of the Registry's events (not of their
+    /// end), so that a test can hold a re-check while it replays them.
+    /// </summary>
+    public static Action<IServiceCollection> OnEventsRead(Func<int, Task> before)
+    {
+        var calls = 0;
+        return services => services.AddHttpClient<Renkei.Pki.Registry.RegistryClient>()
+            .AddHttpMessageHandler(() => new Interceptor(async (request, send) =>
+            {
+                if (request.RequestUri!.AbsolutePath.EndsWith("/api/events", StringComparison.Ordinal)) await before(Interlocked.Increment(ref calls));
+                return await send();
+            }));
+    }
+
     private sealed class Interceptor(Func<HttpRequestMessage, Func<Task<HttpResponseMessage>>, Task<HttpResponseMessage>> intercept) : DelegatingHandler
     {
         protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct) =>

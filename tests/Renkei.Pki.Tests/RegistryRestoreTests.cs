@@ -205,6 +205,76 @@ public sealed class RegistryRestoreTests
         Assert.Equal("holder-gone", JsonDocument.Parse(await sandbox.PkiAdmin.GetStringAsync($"api/cards/{card.CardId}")).RootElement.GetProperty("status").GetString());
     }
 
+    [Theory, StorageData]
+    public async Task A_card_issued_while_a_recheck_replays_keeps_the_position_of_its_items_and_the_events_before_them_spare_it(StorageProvider provider)
+    {
+        await using var sandbox = await PkiSandbox.StartAsync(provider);
+        var returns = await sandbox.RegisterResidentAsync();
+        var other = await sandbox.RegisterResidentAsync();
+        var follower = sandbox.Pki.Services.GetRequiredService<RegistryEventFollower>();
+        await PkiSandbox.EventuallyAsync(() => Task.FromResult(follower.Position >= 2), "the follower read the move-ins");
+        // The follower is off and behind by one event, so the re-check replays; it is held there, after it noted the Registry's end.
+        var replaying = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await sandbox.StartPkiAsync(s => s["Pki:FollowRegistryEvents"] = "false", PkiSandbox.OnEventsRead(async call =>
+        {
+            if (call != 1) return;
+            replaying.SetResult();
+            await held.Task;
+        }));
+        using var release = new Releaser(held);
+        var end = await sandbox.RecordAsync(new { kind = "address-change", residentId = other.ResidentId, address = "千葉県千葉市若葉区若松町2-2-2" });
+        Assert.Equal(HttpStatusCode.Accepted, (await sandbox.PkiAdmin.PostAsync("api/registry-feed/recheck", null)).StatusCode);
+        await replaying.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        // Meanwhile the holder moves abroad and comes back, and is issued a card: its items are from the return, past the end noted.
+        await sandbox.RecordAsync(new { kind = "move-out", residentId = returns.ResidentId, destination = "abroad" });
+        var back = await sandbox.RecordAsync(new { kind = "move-in", from = "abroad", residentId = returns.ResidentId, address = "千葉県千葉市中央区本千葉2-2-2" });
+        var card = await sandbox.IssueCardAsync(returns);
+        held.SetResult();
+        var done = await EndedAsync(sandbox);
+        Assert.True(done.GetProperty("state").GetString() == "done", done.GetRawText());
+        Assert.Equal(end, done.GetProperty("position").GetInt64());
+        Assert.Equal(0, done.GetProperty("checked").GetInt32());                           // its issuance judged it, after the end noted
+
+        // The follower reads on from the end: the move abroad and the return are behind the card's items and spare it (it used to be
+        // marked as read at the end, and the move abroad then took it for a card from before it: holder-gone).
+        await sandbox.StartPkiAsync();
+        follower = sandbox.Pki.Services.GetRequiredService<RegistryEventFollower>();
+        await PkiSandbox.EventuallyAsync(() => Task.FromResult(follower.Position >= back), "the follower read the move abroad and the return");
+        Assert.Equal("active", JsonDocument.Parse(await sandbox.PkiAdmin.GetStringAsync($"api/cards/{card.CardId}")).RootElement.GetProperty("status").GetString());
+        Assert.Equal("good", await StatusAsync(sandbox, card.SigningCertificate, CertificateKind.Signing));
+        Assert.Equal("good", await StatusAsync(sandbox, card.AuthenticationCertificate, CertificateKind.Authentication));
+    }
+
+    [Fact]
+    public async Task A_card_whose_position_is_from_the_log_a_restore_lost_is_brought_back_to_the_end_and_judged_by_the_events_after_it()
+    {
+        await using var sandbox = await PkiSandbox.StartAsync(StorageProvider.Sqlite);
+        var resident = await sandbox.RegisterResidentAsync();
+        var backup = Backup(sandbox);
+        await sandbox.RegisterResidentAsync();
+        var lost = await sandbox.RecordAsync(new { kind = "address-change", residentId = resident.ResidentId, address = "千葉県千葉市美浜区打瀬3-3-3" });
+        var follower = sandbox.Pki.Services.GetRequiredService<RegistryEventFollower>();
+        await PkiSandbox.EventuallyAsync(() => Task.FromResult(follower.Position >= lost), "the follower read the change");
+        var card = (await sandbox.IssueCardAsync(resident)).CardId;                         // its items are from position lost
+        await sandbox.StartPkiAsync(s => s["Pki:FollowRegistryEvents"] = "false");
+        Restore(sandbox, backup);                                                           // the change is lost, and the log ends before it
+
+        var result = await RecheckAsync(sandbox);
+        Assert.Equal(1, result.GetProperty("checked").GetInt32());
+        Assert.True(result.GetProperty("position").GetInt64() < lost);
+        Assert.Equal(1, result.GetProperty("itemsChanged").GetArrayLength());              // the restored record has the old address
+
+        // Brought back to the end, it is judged by the restored log's events after it, whatever positions they reuse.
+        await sandbox.StartPkiAsync();
+        follower = sandbox.Pki.Services.GetRequiredService<RegistryEventFollower>();
+        var leaves = await sandbox.RecordAsync(new { kind = "move-out", residentId = resident.ResidentId, destination = "abroad" });
+        Assert.True(leaves < lost);
+        await PkiSandbox.EventuallyAsync(() => Task.FromResult(follower.Position >= leaves), "the follower read the move abroad");
+        Assert.Equal("holder-gone", JsonDocument.Parse(await sandbox.PkiAdmin.GetStringAsync($"api/cards/{card}")).RootElement.GetProperty("status").GetString());
+    }
+
     /// <summary>Starts a re-check and waits for it to end; returns how it ended (GET /api/registry-feed's <c>recheck</c>), done unless <paramref name="state"/> says otherwise.</summary>
     private static async Task<JsonElement> RecheckAsync(PkiSandbox sandbox, string state = "done")
     {

@@ -27,9 +27,10 @@ public static class CardStore
             r => new CardRecord(r.GetString(0), r.GetString(1), r.GetString(2), CertificateStore.ParseUtc(r.GetString(3)),
                 DateOnly.ParseExact(r.GetString(4), "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), r.GetString(5)), tx, ("i", cardId))).FirstOrDefault();
 
-    public static Task<int> SetStatusAsync(DbConnection c, DbTransaction tx, string cardId, string status, DateTime now) =>
-        c.ExecuteAsync("UPDATE cards SET status = @s, status_changed_at = @t WHERE card_id = @i", tx,
-            ("s", status), ("t", CertificateStore.Text(now)), ("i", cardId));
+    /// <summary>Marks a card lost, only while it is active: a status set under another writer (holder-gone, superseded) is kept.</summary>
+    public static Task<int> LostAsync(DbConnection c, DbTransaction tx, string cardId, DateTime now) =>
+        c.ExecuteAsync("UPDATE cards SET status = 'lost', status_changed_at = @t WHERE card_id = @i AND status = 'active'", tx,
+            ("t", CertificateStore.Text(now)), ("i", cardId));
 
     /// <summary>
     /// Marks a resident's active and pending cards whose items <paramref name="stale"/> names holder-gone (a death or a move abroad):

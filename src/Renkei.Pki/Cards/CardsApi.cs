@@ -63,13 +63,18 @@ public static class CardsApi
         List<string> serials;
         await using (var c = await database.OpenAsync())
         {
-            await using var tx = await c.BeginTransactionAsync();
-            var card = await CardStore.FindAsync(c, cardId, tx);
-            if (card is null) return UnknownCard();
+            // The holder is read first for the lock's key (a card's holder never changes); the status only under the lock, which
+            // the follower, activations and withdrawals take too: a death or a move abroad committed meanwhile is seen and stays
+            // (the card was no longer in use: not-active, as for a card already lost), and the two do not lock cards and
+            // certificates in opposite orders (a deadlock on PostgreSQL).
+            var holder = await CardStore.FindAsync(c, cardId);
+            if (holder is null) return UnknownCard();
+            await using var tx = await database.BeginSerializedAsync(c, CardStore.LockKey(holder.ResidentId));
+            var card = (await CardStore.FindAsync(c, cardId, tx))!;
             if (card.Status != "active")
                 return NotActive(card.Status);
             var now = clock.GetUtcNow().UtcDateTime;
-            await CardStore.SetStatusAsync(c, tx, cardId, "lost", now);
+            await CardStore.LostAsync(c, tx, cardId, now);
             serials = await CertificateStore.RevokeOfResidentAsync(c, tx, card.ResidentId,
                 [CertificateKind.Signing, CertificateKind.Authentication], RevocationReason.Lost, now, cardId);
             await tx.CommitAsync();

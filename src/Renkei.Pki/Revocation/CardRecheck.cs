@@ -31,7 +31,7 @@ public sealed class RecheckProgress
     /// <summary>Cards asked about so far.</summary>
     public int Checked { get { lock (gate) return checkedCards; } }
 
-    /// <summary>The cards to ask about (those active once the events were applied); null until they are counted.</summary>
+    /// <summary>The cards to ask about (those there when the end was noted and still active once the events were applied); null until they are counted.</summary>
     public int? Total { get { lock (gate) return total; } }
 
     public void EventReplayed() { lock (gate) replayed++; }
@@ -60,8 +60,8 @@ public sealed class RecheckProgress
 
 /// <summary>
 /// The recovery from a Registry restored from a backup (FeedRewoundException): the events between the backup and the restore are
-/// gone, and the positions they had are given to other events, so no kept position can be trusted. Every live card's holder is
-/// checked against the Registry's current records instead, and the follower goes on from the end of the Registry's log as it was
+/// gone, and the positions they had are given to other events, so no kept position can be trusted. The holder of every card live
+/// when the re-check began is checked against the Registry's current records instead (a card issued later was checked by its issuance), and the follower goes on from the end of the Registry's log as it was
 /// before the first card was checked (what comes after it is read again; a revocation twice is one). Where the kept position is
 /// still the Registry's (a re-check run while the follower lagged or was off), the events from it to that end are first applied as
 /// the follower would have: the current records alone cannot tell a holder who moved abroad and came back.
@@ -81,6 +81,11 @@ public sealed class CardRecheck(IServiceProvider services, Database database, Re
         catch (OperationCanceledException) { return (null, Stopped(progress)); }
         await using var _ = hold;
         var registry = services.GetRequiredService<RegistryClient>();
+        // The cards there are before the end is noted: only their items were read before it. A card stored later was judged by its
+        // own issuance (the Registry asked twice, after the end), and its items may be from past the end (below, ApplyAsync).
+        HashSet<string> before;
+        await using (var c = await database.OpenAsync(CancellationToken.None))
+            before = [.. await c.QueryAsync("SELECT card_id FROM cards WHERE status IN ('pending', 'active')", r => r.GetString(0), null)];
         RegistryFeedEnd end;
         try { end = await registry.FeedEndAsync(ct); }
         // InvalidOperationException: no Registry configured (no base address to ask).
@@ -96,7 +101,9 @@ public sealed class CardRecheck(IServiceProvider services, Database database, Re
 
         List<(string CardId, string ResidentId)> cards;
         await using (var c = await database.OpenAsync(CancellationToken.None))
-            cards = await c.QueryAsync("SELECT card_id, resident_id FROM cards WHERE status = 'active' ORDER BY card_id", r => (r.GetString(0), r.GetString(1)), null);
+            cards = (await c.QueryAsync("SELECT card_id, resident_id FROM cards WHERE status = 'active' ORDER BY card_id", r => (r.GetString(0), r.GetString(1)), null))
+                .Where(card => before.Contains(card.Item1)).ToList();
+        before.Clear();
         progress.Listed(cards.Count);
         foreach (var (cardId, residentId) in cards)
         {
@@ -199,7 +206,11 @@ public sealed class CardRecheck(IServiceProvider services, Database database, Re
                 // and the return, recorded while the re-check ran) that the follower reads again from end; stamped at the record's
                 // position, those would spare the card, though the follower revokes a card from before a move abroad. At end (or
                 // lower: a card's own position is never raised, and a lower one judges every event after end the same) they judge it
-                // as they judge any card, and a position from a log lost in a restore, which may lie beyond end, is brought back to it.
+                // as they judge any card. Only cards stored before end was noted come here, so their items were read before it: in
+                // the Registry's current log at a position no later than end (the replay applied the events up to end to them), and
+                // one beyond end is from a log lost in a restore, brought back to it. A card stored after end was noted is left out:
+                // its items may be from past end (a return from abroad while the re-check replayed), and lowered to end it would be
+                // revoked by the very events it already reflects.
                 const string Earlier = "(registry_position IS NULL OR registry_position > @p)";
                 await c.ExecuteAsync($"UPDATE cards SET registry_position = @p WHERE card_id = @i AND status = 'active' AND {Earlier}", tx, ("p", end), ("i", cardId));
                 await c.ExecuteAsync($"UPDATE certificates SET registry_position = @p WHERE card_id = @i AND revoked_at IS NULL AND {Earlier}", tx, ("p", end), ("i", cardId));
