@@ -370,7 +370,7 @@ public class CopyTests
         foreach (var vaccine in new[]
         {
             "1234\\u20035678\\u20039018", "1234\u20025678\u20029018", "1234\u200A5678\u200A9018", "1234\u205F5678\u205F9018",
-            "1234\u16805678\u16809018", "1234\u301C5678\u301C9018", "1234-\u03015678-\u03019018", "1234 \u20DD5678 \u20DD9018",
+            "1234\u16805678\u16809018", "1234\u20135678\u20139018", "1234-\u03015678-\u03019018", "1234 \u20DD5678 \u20DD9018",
         })
         {
             var refused = await ProblemAssert.IsProblemAsync(await tax.PutAsync(url, Bytes(Encoding.UTF8.GetBytes(Body(Dose(vaccine))))), 400, "invalid-copy");
@@ -378,8 +378,10 @@ public class CopyTests
             Assert.DoesNotContain("5678", refused.ToString());
         }
         await ProblemAssert.IsProblemAsync(await tax.GetAsync(url), 404, "no-copy");
-        // A time after a date with such a space between them is still a time: a colon does not join groups.
+        // A time after a date with such a space between them is still a time: a colon does not join groups. Nor does a wave
+        // dash, with which a range is written.
         await LinkageNetwork.Ensure(await tax.PutAsync(url, Bytes(Encoding.UTF8.GetBytes(Body(Dose("MR 2024/01/01\u200310:00:00"))))));
+        await LinkageNetwork.Ensure(await tax.PutAsync(url, Bytes(Encoding.UTF8.GetBytes(Body(Dose("MR 2024/04/01〜2025/03/31"))))));
     }
 
     [Theory, StorageData]
