@@ -239,19 +239,9 @@ public sealed class IssuanceTests
         await using var sandbox = await PkiSandbox.StartAsync(provider);
         var resident = await sandbox.RegisterResidentAsync();
         var old = await sandbox.IssueCardAsync(resident);
-        // The Registry's second answer is held: from the database's side, the issuance stops where a crash would stop it.
-        var held = new TaskCompletionSource();
-        await sandbox.StartPkiAsync(services: PkiSandbox.OnIdentityAnswer(async (call, answer) =>
-        {
-            if (call == 2) await held.Task;
-            return answer;
-        }));
-        using var keys = PkiSandbox.CardKeys();
-        var issuing = sandbox.PkiAdmin.PostAsJsonAsync("api/cards",
-            new IssueCardRequest(resident.IndividualNumber, keys.SigningRequestPem, keys.AuthenticationRequestPem), ServiceDefaults.Json);
+        // From the database's side, the issuance stops where a crash would stop it.
+        var (held, issuing, pending) = await IssuanceHeldAtItsConfirmationAsync(sandbox, resident);
         await using var c = await TestDatabaseOf(sandbox).OpenAsync();
-        await PkiSandbox.EventuallyAsync(async () => await Sql.ScalarAsync<long>(c, "SELECT COUNT(*) FROM cards WHERE status = 'pending'") == 1, "the card is stored pending");
-        var pending = (await Sql.ScalarAsync<string>(c, "SELECT card_id FROM cards WHERE status = 'pending'"))!;
         var sweep = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<AbandonedCards>(sandbox.Pki.Services);
 
         // A card pending for less than Pki:PendingCardMinutes belongs to an issuance that may still finish.
@@ -282,19 +272,9 @@ public sealed class IssuanceTests
     {
         await using var sandbox = await PkiSandbox.StartAsync(StorageProvider.Postgres);
         var resident = await sandbox.RegisterResidentAsync();
-        var held = new TaskCompletionSource();
-        await sandbox.StartPkiAsync(services: PkiSandbox.OnIdentityAnswer(async (call, answer) =>
-        {
-            if (call == 2) await held.Task;
-            return answer;
-        }));
-        using var keys = PkiSandbox.CardKeys();
-        var issuing = sandbox.PkiAdmin.PostAsJsonAsync("api/cards",
-            new IssueCardRequest(resident.IndividualNumber, keys.SigningRequestPem, keys.AuthenticationRequestPem), ServiceDefaults.Json);
+        var (held, issuing, pending) = await IssuanceHeldAtItsConfirmationAsync(sandbox, resident);
         var database = TestDatabaseOf(sandbox);
         await using var c = await database.OpenAsync();
-        await PkiSandbox.EventuallyAsync(async () => await Sql.ScalarAsync<long>(c, "SELECT COUNT(*) FROM cards WHERE status = 'pending'") == 1, "the card is stored pending");
-        var pending = (await Sql.ScalarAsync<string>(c, "SELECT card_id FROM cards WHERE status = 'pending'"))!;
         var sweep = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<AbandonedCards>(sandbox.Pki.Services);
         sandbox.Clock.Fixed = DateTimeOffset.UtcNow.AddMinutes(11);
 
@@ -523,6 +503,27 @@ public sealed class IssuanceTests
         var refused = await Assert.ThrowsAnyAsync<Exception>(() => check.ExecuteAsync(
             "INSERT INTO cards (card_id, resident_id, municipality_code, issued_at, expires_on, status) VALUES ('CTWO', 'R1', '121002', '2026-02-01T00:00:00.0000000Z', '2036-01-01', 'active')"));
         Assert.True(Database.IsUniqueViolation(refused), refused.Message);
+    }
+
+    /// <summary>
+    /// Restarts the PKI with the Registry's second answer held, and starts an issuance for <paramref name="resident"/>: returns once its
+    /// card is stored pending, with what lets the answer go, the issuance's request, and the pending card's id.
+    /// </summary>
+    private static async Task<(TaskCompletionSource Held, Task<HttpResponseMessage> Issuing, string Pending)> IssuanceHeldAtItsConfirmationAsync(
+        PkiSandbox sandbox, Resident resident)
+    {
+        var held = new TaskCompletionSource();
+        await sandbox.StartPkiAsync(services: PkiSandbox.OnIdentityAnswer(async (call, answer) =>
+        {
+            if (call == 2) await held.Task;
+            return answer;
+        }));
+        using var keys = PkiSandbox.CardKeys();
+        var issuing = sandbox.PkiAdmin.PostAsJsonAsync("api/cards",
+            new IssueCardRequest(resident.IndividualNumber, keys.SigningRequestPem, keys.AuthenticationRequestPem), ServiceDefaults.Json);
+        await using var c = await TestDatabaseOf(sandbox).OpenAsync();
+        await PkiSandbox.EventuallyAsync(async () => await Sql.ScalarAsync<long>(c, "SELECT COUNT(*) FROM cards WHERE status = 'pending'") == 1, "the card is stored pending");
+        return (held, issuing, (await Sql.ScalarAsync<string>(c, "SELECT card_id FROM cards WHERE status = 'pending'"))!);
     }
 
     public static X509Certificate2 Ca(PkiSandbox sandbox, CertificateKind kind) =>
