@@ -129,16 +129,20 @@ public static class KeyFiles
 
     /// <summary>
     /// Puts a new secret file in place, whole, unless one is already there: false when another writer (a thread, a second
-    /// process starting at the same moment) put its own first, which the caller then reads instead.
+    /// process starting at the same moment) put its own first, which the caller then reads instead. The writers take turns
+    /// on FILE.lock, which stays: File.Move without overwriting is no guard on Linux, where .NET checks that the target is
+    /// missing and then renames, so two writers at the same instant could each put their own key in place, the second over
+    /// the first's, which the first then went on using.
     /// </summary>
     public static bool CreateSecret(string file, string text)
     {
-        try
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
+        using (FileLock.Take(file + ".lock", TimeSpan.FromSeconds(30)))
         {
-            MoveIn(file, text, overwrite: false);
+            if (File.Exists(file)) return false;
+            MoveIn(file, text, overwrite: true);
             return true;
         }
-        catch (IOException) when (File.Exists(file)) { return false; }
     }
 
     /// <summary>
