@@ -185,11 +185,12 @@ public class UpCommandTests
         Assert.Contains($"サービスを起動できません / cannot start the services: 鍵ファイル {key} は16進64文字です（0文字あります）", result.Error);
         Assert.DoesNotContain("   at ", result.Error);
 
-        // Keys are made under another name and moved in: many first reads at once agree on one key and leave no other file.
+        // Keys are made under another name and moved in, in turns on FILE.lock: many first reads at once agree on one key and
+        // leave no other file but the lock.
         var fresh = Path.Combine(folder.Path, "keys", "fresh.key");
         var keys = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => Convert.ToHexString(Renkei.Hosting.KeyFiles.LoadOrCreate(fresh)))));
         Assert.Single(keys.Distinct());
-        Assert.Equal([fresh], Directory.GetFiles(Path.GetDirectoryName(fresh)!));
+        Assert.Equal([fresh, fresh + ".lock"], Directory.GetFiles(Path.GetDirectoryName(fresh)!).Order());
     }
 
     [Fact]
