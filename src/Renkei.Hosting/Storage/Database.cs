@@ -82,10 +82,14 @@ public sealed class Database
     /// </summary>
     internal void Migrated()
     {
-        if (postgres is not null) return;
-        var builder = new SqliteConnectionStringBuilder(ConnectionString);
+        if (postgres is null) sqliteOpens = NotCreating(new SqliteConnectionStringBuilder(ConnectionString)).ToString();
+    }
+
+    /// <summary>The SQLite connection string opening the file as it says, but never creating a missing one.</summary>
+    private static SqliteConnectionStringBuilder NotCreating(SqliteConnectionStringBuilder builder)
+    {
         if (builder.Mode == SqliteOpenMode.ReadWriteCreate) builder.Mode = SqliteOpenMode.ReadWrite;
-        sqliteOpens = builder.ToString();
+        return builder;
     }
 
     /// <summary>Opens a connection; SQLite connections get WAL, foreign keys and a busy timeout.</summary>
@@ -163,25 +167,16 @@ public sealed class Database
     }
 
     /// <summary>This SQLite database opened as the probe opens it: never created, never pooled, waiting no longer than the probe.</summary>
-    private string ProbeConnectionString(TimeSpan timeout)
-    {
-        var builder = new SqliteConnectionStringBuilder(ConnectionString) { Pooling = false, DefaultTimeout = Math.Max(1, (int)Math.Ceiling(timeout.TotalSeconds)) };
-        if (builder.Mode == SqliteOpenMode.ReadWriteCreate) builder.Mode = SqliteOpenMode.ReadWrite;
-        return builder.ToString();
-    }
+    private string ProbeConnectionString(TimeSpan timeout) =>
+        NotCreating(new SqliteConnectionStringBuilder(ConnectionString) { Pooling = false, DefaultTimeout = Math.Max(1, (int)Math.Ceiling(timeout.TotalSeconds)) }).ToString();
 
     /// <summary>
     /// Begins a write transaction that no other writer of the same <paramref name="lockKey"/> runs
     /// beside: SQLite's IMMEDIATE transaction, PostgreSQL's transaction-scoped advisory lock. Writers
     /// of an outbox need this so that positions become visible in order.
     /// </summary>
-    public async Task<DbTransaction> BeginSerializedAsync(DbConnection connection, long lockKey, CancellationToken ct = default)
-    {
-        var tx = await connection.BeginTransactionAsync(ct);
-        if (Provider == StorageProvider.Postgres)
-            await connection.ExecuteAsync("SELECT pg_advisory_xact_lock(@k)", tx, ("k", lockKey));
-        return tx;
-    }
+    public Task<DbTransaction> BeginSerializedAsync(DbConnection connection, long lockKey, CancellationToken ct = default) =>
+        BeginSerializedAsync(connection, [lockKey], ct);
 
     /// <summary>The PostgreSQL data source, for bulk COPY; null on SQLite.</summary>
     public NpgsqlDataSource? PostgresDataSource => postgres;
