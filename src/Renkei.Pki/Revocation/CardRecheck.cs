@@ -144,8 +144,7 @@ public sealed class CardRecheck(IServiceProvider services, Database database, Re
     {
         (long Position, string? EventId) after;
         await using (var c = await database.OpenAsync())
-            after = (await c.QueryAsync("SELECT position, event_id FROM registry_feed WHERE id = 1",
-                r => (r.GetInt64(0), r.IsDBNull(1) ? null : r.GetString(1)), null)).FirstOrDefault();
+            after = await RegistryEventRevocation.KeptAsync(c);
         // A position kept without its event id (an earlier version) cannot be checked against the Registry's log.
         if (after.Position > 0 && after.EventId is null) return;
         while (after.Position < end)

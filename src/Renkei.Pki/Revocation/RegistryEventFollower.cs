@@ -127,8 +127,7 @@ public sealed class RegistryEventFollower(
     private async Task LoadAsync(CancellationToken ct)
     {
         await using (var c = await database.OpenAsync(ct))
-            (Position, EventId) = (await c.QueryAsync("SELECT position, event_id FROM registry_feed WHERE id = 1",
-                r => (r.GetInt64(0), r.IsDBNull(1) ? null : r.GetString(1)), null)).FirstOrDefault();
+            (Position, EventId) = await RegistryEventRevocation.KeptAsync(c);
         reload = false;
     }
 

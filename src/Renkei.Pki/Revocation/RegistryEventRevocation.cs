@@ -86,6 +86,11 @@ public sealed class RegistryEventRevocation(Database database, RevocationService
         return revoked;
     }
 
+    /// <summary>The kept feed position and the id of the event at it (0 and null before the first is kept).</summary>
+    public static async Task<(long Position, string? EventId)> KeptAsync(System.Data.Common.DbConnection c) =>
+        (await c.QueryAsync("SELECT position, event_id FROM registry_feed WHERE id = 1", r => (r.GetInt64(0), r.IsDBNull(1) ? null : r.GetString(1)), null))
+            .FirstOrDefault();
+
     /// <summary>Keeps the feed position and the id of the event at it (in the caller's transaction).</summary>
     public static async Task KeepAsync(System.Data.Common.DbConnection c, System.Data.Common.DbTransaction tx, long position, string? eventId, DateTime now)
     {
