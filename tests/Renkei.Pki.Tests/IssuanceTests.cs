@@ -114,8 +114,7 @@ public sealed class IssuanceTests
         await using var sandbox = await PkiSandbox.StartAsync(StorageProvider.Sqlite);
         var resident = await sandbox.RegisterResidentAsync();
         await sandbox.StartPkiAsync(s => s["Pki:RegistryUrl"] = registryUrl);
-        using var keys = PkiSandbox.CardKeys();
-        var response = await sandbox.PkiAdmin.PostAsJsonAsync("api/cards", new IssueCardRequest(resident.IndividualNumber, keys.SigningRequestPem, keys.AuthenticationRequestPem), ServiceDefaults.Json);
+        var response = await sandbox.RequestCardAsync(resident);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
         Assert.Contains(slug, await response.Content.ReadAsStringAsync());
         await using var c = await TestDatabaseOf(sandbox).OpenAsync();
@@ -128,8 +127,7 @@ public sealed class IssuanceTests
         await using var sandbox = await PkiSandbox.StartAsync(StorageProvider.Sqlite);
         var resident = await sandbox.RegisterResidentAsync();
         await sandbox.StartPkiAsync(s => s["Pki:RegistryToken"] = "wrong");
-        using var keys = PkiSandbox.CardKeys();
-        var response = await sandbox.PkiAdmin.PostAsJsonAsync("api/cards", new IssueCardRequest(resident.IndividualNumber, keys.SigningRequestPem, keys.AuthenticationRequestPem), ServiceDefaults.Json);
+        var response = await sandbox.RequestCardAsync(resident);
         // It used to pass the Registry's "unauthenticated" on, as though the caller's own token were wrong.
         var problem = await ProblemAssert.IsProblemAsync(response, 502, "registry-refused-pki");
         Assert.Contains("Pki:RegistryToken", problem.GetProperty("title").GetString());
@@ -197,9 +195,7 @@ public sealed class IssuanceTests
         // would go unseen if the follower had read it before the card existed, so the card is not left good.
         await sandbox.StartPkiAsync(services: PkiSandbox.OnIdentityAnswer((call, answer) =>
             call == 1 ? Task.FromResult(answer) : throw new HttpRequestException("the Registry went away")));
-        using var keys = PkiSandbox.CardKeys();
-        var response = await sandbox.PkiAdmin.PostAsJsonAsync("api/cards",
-            new IssueCardRequest(resident.IndividualNumber, keys.SigningRequestPem, keys.AuthenticationRequestPem), ServiceDefaults.Json);
+        var response = await sandbox.RequestCardAsync(resident);
 
         var problem = await ProblemAssert.IsProblemAsync(response, 503, "registry-unavailable");
         Assert.Contains("issue the card again", problem.GetProperty("detail").GetString());
@@ -217,9 +213,7 @@ public sealed class IssuanceTests
         var old = await sandbox.IssueCardAsync(resident);
         await sandbox.StartPkiAsync(services: PkiSandbox.OnIdentityAnswer((call, answer) =>
             call == 1 ? Task.FromResult(answer) : throw new HttpRequestException("the Registry went away")));
-        using var keys = PkiSandbox.CardKeys();
-        var response = await sandbox.PkiAdmin.PostAsJsonAsync("api/cards",
-            new IssueCardRequest(resident.IndividualNumber, keys.SigningRequestPem, keys.AuthenticationRequestPem), ServiceDefaults.Json);
+        var response = await sandbox.RequestCardAsync(resident);
 
         var problem = await ProblemAssert.IsProblemAsync(response, 503, "registry-unavailable");
         Assert.Contains("the previous card stays valid", problem.GetProperty("detail").GetString());
@@ -318,9 +312,7 @@ public sealed class IssuanceTests
             if (call % 2 == 1) last = await sandbox.RecordAsync(new { kind = "address-change", residentId = resident.ResidentId, address = $"千葉県千葉市美浜区中瀬{call}-1-1" });
             return answer;
         }));
-        using var keys = PkiSandbox.CardKeys();
-        var response = await sandbox.PkiAdmin.PostAsJsonAsync("api/cards",
-            new IssueCardRequest(resident.IndividualNumber, keys.SigningRequestPem, keys.AuthenticationRequestPem), ServiceDefaults.Json);
+        var response = await sandbox.RequestCardAsync(resident);
         await ProblemAssert.IsProblemAsync(response, 409, "holder-items-changed");
 
         var follower = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Renkei.Pki.Revocation.RegistryEventFollower>(sandbox.Pki.Services);
@@ -365,9 +357,7 @@ public sealed class IssuanceTests
             });
             return answer;
         }));
-        using var keys = PkiSandbox.CardKeys();
-        var response = await sandbox.PkiAdmin.PostAsJsonAsync("api/cards",
-            new IssueCardRequest(resident.IndividualNumber, keys.SigningRequestPem, keys.AuthenticationRequestPem), ServiceDefaults.Json);
+        var response = await sandbox.RequestCardAsync(resident);
         await release!;
 
         // It was 201, leaving the new card active with both its certificates already revoked (HolderGone) and nothing to mark it.
@@ -400,9 +390,7 @@ public sealed class IssuanceTests
             pendingStatus = await Sql.ScalarAsync<string>(c, "SELECT status FROM cards WHERE card_id = @c", null, ("c", pending));
             return answer;
         }));
-        using var keys = PkiSandbox.CardKeys();
-        var response = await sandbox.PkiAdmin.PostAsJsonAsync("api/cards",
-            new IssueCardRequest(resident.IndividualNumber, keys.SigningRequestPem, keys.AuthenticationRequestPem), ServiceDefaults.Json);
+        var response = await sandbox.RequestCardAsync(resident);
 
         await ProblemAssert.IsProblemAsync(response, 409, "not-a-resident");
         await using var db = await TestDatabaseOf(sandbox).OpenAsync();
@@ -518,9 +506,7 @@ public sealed class IssuanceTests
             if (call == 2) await held.Task;
             return answer;
         }));
-        using var keys = PkiSandbox.CardKeys();
-        var issuing = sandbox.PkiAdmin.PostAsJsonAsync("api/cards",
-            new IssueCardRequest(resident.IndividualNumber, keys.SigningRequestPem, keys.AuthenticationRequestPem), ServiceDefaults.Json);
+        var issuing = sandbox.RequestCardAsync(resident);
         await using var c = await TestDatabaseOf(sandbox).OpenAsync();
         await PkiSandbox.EventuallyAsync(async () => await Sql.ScalarAsync<long>(c, "SELECT COUNT(*) FROM cards WHERE status = 'pending'") == 1, "the card is stored pending");
         return (held, issuing, (await Sql.ScalarAsync<string>(c, "SELECT card_id FROM cards WHERE status = 'pending'"))!);

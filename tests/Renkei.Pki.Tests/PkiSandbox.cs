@@ -269,6 +269,13 @@ public sealed class PkiSandbox : IAsyncDisposable
             intercept(request, () => base.SendAsync(request, ct));
     }
 
+    /// <summary>Asks the PKI to issue a card for <paramref name="resident"/> (shared card keys) and returns its answer as it is.</summary>
+    public async Task<HttpResponseMessage> RequestCardAsync(Resident resident)
+    {
+        using var keys = CardKeys();
+        return await PkiAdmin.PostAsJsonAsync("api/cards", new IssueCardRequest(resident.IndividualNumber, keys.SigningRequestPem, keys.AuthenticationRequestPem), ServiceDefaults.Json);
+    }
+
     /// <summary>Makes card keys, has the PKI issue both certificates, and writes the card file.</summary>
     public async Task<IndividualNumberCard> IssueCardAsync(Resident resident, string pin = "1234", string signingPassword = "ABC123", string? path = null)
     {
