@@ -11,8 +11,8 @@ namespace Renkei.Hosting;
 /// of it, as they show on it. The separators are every space and dash of Unicode (a superset of those the number's own
 /// reader skips, Renkei.Numbers' Digits.IsSeparator; Node and Protocol do not reference the numbers library, so that no
 /// Individual Number type can reach them) and the punctuation people write between digit groups (dots, slashes, commas,
-/// underscores, brackets). Between groups, marks on a separator and invisible format characters (a zero-width space) are
-/// read through as well: they show nothing, or show on the separator. Neither may hold one.
+/// underscores, brackets), and line ends. Between groups, marks on a separator and invisible format characters (a
+/// zero-width space) are read through as well: they show nothing, or show on the separator. Neither may hold one.
 /// </summary>
 public static class NumberShape
 {
@@ -124,6 +124,9 @@ public static class NumberShape
     private static bool IsSeparator(Rune rune) =>
         Rune.GetUnicodeCategory(rune) is UnicodeCategory.SpaceSeparator or UnicodeCategory.DashPunctuation && rune.Value is not ('\u301C' or '\u3030')
         || rune.Value is '\t' or '\u2212' or '\u30FC' or '\uFF70' // tab, minus sign and the long-vowel marks input methods type for a hyphen
+        // Line ends (LF, VT, FF, CR, NEL, the line and paragraph separators): a number typed or pasted across lines still reads
+        // as one, and a log's escape of the break (1234\u000A5678…) leaves it as plain to see. Copies refuse them anyway.
+        or '\n' or '\v' or '\f' or '\r' or '\u0085' or '\u2028' or '\u2029'
         // What people put between digit groups besides: dots, middle dots, commas, slashes, underscores and brackets, ASCII and full-width.
         or '.' or '\uFF0E' or '\u30FB' or '\uFF65' or '\u00B7' or ',' or '\uFF0C' or '\u3001' or '/' or '\uFF0F' or '_' or '\uFF3F'
         or '(' or ')' or '\uFF08' or '\uFF09';

@@ -77,6 +77,15 @@ public class NumberShapeTests
     [InlineData("1234\uFEFF5678\uFEFF9018", "****\uFEFF****\uFEFF****")]
     [InlineData("1234\uDB40\uDC205678\uDB40\uDC209018", "****\uDB40\uDC20****\uDB40\uDC20****")]
     [InlineData("1234 \u200D\u03015678 9018", "**** \u200D*****" + " ****")]
+    // Audit D, finding 5: line ends between groups (a number typed or pasted across lines), which a log escapes to
+    // 1234\u000A5678\u000A9018 and a reader still reads as the number.
+    [InlineData("1234\n5678\n9018", "****\n****\n****")]
+    [InlineData("1234\r\n5678\r\n9018", "****\r\n****\r\n****")]
+    [InlineData("1234\r5678\r9018", "****\r****\r****")]
+    [InlineData("1234\u000B5678\u000C9018", "****\u000B****\u000C****")]
+    [InlineData("1234\u00855678\u00859018", "****\u0085****\u0085****")]
+    [InlineData("1234\u20285678\u20289018", "****\u2028****\u2028****")]
+    [InlineData("1234\u20295678\u20299018", "****\u2029****\u2029****")]
     public void A_number_split_by_any_space_or_dash_with_marks_or_invisible_characters_between_groups_is_found_and_masked(string text, string masked)
     {
         Assert.True(NumberShape.ContainsIndividualNumber(text));
@@ -128,6 +137,7 @@ public class NumberShapeTests
     // A time after a date stays a time whatever space stands between them.
     [InlineData("2024/01/01\u200310:00:00")]
     [InlineData("2024/01/01\u3000\u030110:00")]
+    [InlineData("2024/01/01\r\n10:00:00")]
     public void Shorter_or_longer_digit_runs_are_not_a_number(string text)
     {
         Assert.False(NumberShape.ContainsIndividualNumber(text));
