@@ -353,7 +353,13 @@ public sealed class CapturingHandler(System.Collections.Concurrent.ConcurrentQue
     {
         if (request.Content is not null) messages.Enqueue($"{request.RequestUri} -> {await request.Content.ReadAsStringAsync(ct)}");
         var response = await base.SendAsync(request, ct);
-        await response.Content.LoadIntoBufferAsync(ct);
+        try { await response.Content.LoadIntoBufferAsync(ct); }
+        catch (HttpRequestException e) when (e.InnerException is IOException cut)
+        {
+            // A body cut short fails as the service's own read of it would, not as the buffering here wraps it.
+            response.Dispose();
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(cut);
+        }
         messages.Enqueue($"{request.RequestUri} <- {await response.Content.ReadAsStringAsync(ct)}");
         return response;
     }

@@ -8,10 +8,10 @@ namespace Renkei.Node.Linkage;
 /// The agency ids the core has registered, read from its public list (<c>GET /api/agencies</c>) and kept. Where the node
 /// records an inquiry without the core's answer about it (refused before it was sent, or the core not reached), the provider
 /// is recorded as given only if this list names it (<see cref="RelayKinds.RecordedProvider(string, bool)"/>): an id of the
-/// right form that names nobody may be an Individual Number with a digit before it. Agencies are registered and updated,
-/// never removed, so an id once known stays known; an id not in the list has it read again, at most once per
-/// <see cref="MissInterval"/>, and nobody waits for that longer than <see cref="LongestWait"/>: a core that does not
-/// answer leaves the id unknown.
+/// right form that names nobody may be an Individual Number with a digit before it. Each list read replaces the last (a core
+/// on an emptied database knows nobody), and one that fails keeps it; an id not in the list has it read again, at most
+/// once per <see cref="MissInterval"/>, and nobody waits for that longer than <see cref="LongestWait"/>: a core that does
+/// not answer, or answers what cannot be read, leaves the id unknown.
 /// </summary>
 public sealed class KnownAgencies(CoreLink core, TimeProvider time, ILogger<KnownAgencies> log)
 {
@@ -63,7 +63,10 @@ public sealed class KnownAgencies(CoreLink core, TimeProvider time, ILogger<Know
                 .OfType<string>().ToFrozenSet();
             lastReadFailed = false;
         }
-        catch (Exception e) when (e is HttpRequestException or JsonException or OperationCanceledException or InvalidOperationException or ObjectDisposedException)
+        // Whatever stops the read, the list was not read, and no caller waits on it but for LongestWait: it runs apart from
+        // them, under its own time limit. Listing the failures let one through (a body cut short is an IOException, not an
+        // HttpRequestException), and then every record made without the core's answer failed with a 500 for MissInterval.
+        catch (Exception e)
         {
             lastReadFailed = true;
             log.LogWarning("The core's agency list could not be read: {Error}", e.GetType().Name);

@@ -1,5 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text;
+using Microsoft.Extensions.Configuration;
 using Renkei.Hosting;
 using Renkei.Hosting.Storage;
 using Renkei.Protocol;
@@ -101,5 +104,65 @@ public class UnknownProviderTests
         var refused = await SubmitAsync(network, "bunkyo-child-system", Slipped, "B-0001");
         Assert.Contains((int)refused.StatusCode, new[] { 400, 503 });
         await AssertNowhereAsync(network, core: false);
+    }
+
+    [Theory, StorageData]
+    public async Task A_core_that_cuts_its_agency_list_short_leaves_a_403_and_records_saying_unknown(StorageProvider provider)
+    {
+        // Audit D, finding 1: the list's body ends before the length promised, so reading it fails with an IOException, which
+        // escaped the node's read: for MissInterval every inquiry recorded without the core's answer was a 500 and left no record.
+        using var core = new TcpListener(IPAddress.Loopback, 0);
+        core.Start();
+        var listAsked = CutShortAsync(core, $"[{{\"agencyId\": \"{K}\"}}, ");
+        await using var network = await LinkageNetwork.StartAsync(provider,
+            configureNode: b => b.Configuration.AddInMemoryCollection([new("Node:CoreAddress", $"http://{core.LocalEndpoint}/")]));
+
+        // Within MissInterval of the first, the others find its failed read (later, they read again and fail alike).
+        for (var i = 0; i < 2; i++)
+            await ProblemAssert.IsProblemAsync(await AskAsync(network, "bunkyo-vaccination-clerk", "B-0001", K), 403, "affair-not-assigned");
+        await ProblemAssert.IsProblemAsync(await SubmitAsync(network, "bunkyo-vaccination-clerk", K, "B-1", "B-2"), 403, "affair-not-assigned");
+        // Assigned, a batch whose provider the node could not check is refused, and not stored.
+        await ProblemAssert.IsProblemAsync(await SubmitAsync(network, "bunkyo-child-system", K, "B-1"), 503, "core-unreachable");
+        await using (var c = await network.TenantDatabases[B].OpenAsync())
+            Assert.Equal(0L, await c.ScalarAsync<long>("SELECT COUNT(*) FROM inquiry_batches"));
+
+        // The list the node could not read names nobody: a registered provider is recorded as unknown, never as an id unchecked.
+        Assert.Equal(Enumerable.Repeat($"{RelayKinds.UnknownProvider}|affair-not-assigned", 4), await RecordsAsync(network));
+        Assert.Contains(network.Logs.Lines, l => l.Contains("agency list could not be read: HttpIOException", StringComparison.Ordinal));
+        core.Stop();
+        Assert.InRange(await listAsked, 1, 4);
+    }
+
+    /// <summary>
+    /// Answers each request with 200 and a body shorter than its Content-Length, then closes its side in good order (not a
+    /// reset, which could come before the headers): the reader meets the end of the body mid-way. Returns how many asked for
+    /// the agency list (the node asks its core for more: the core's keys, a tree head to witness).
+    /// </summary>
+    private static async Task<int> CutShortAsync(TcpListener listener, string part)
+    {
+        var listed = 0;
+        try
+        {
+            while (true)
+            {
+                using var client = await listener.AcceptTcpClientAsync();
+                var stream = client.GetStream();
+                var request = new List<byte>();
+                var buffer = new byte[4096];
+                while (!Encoding.ASCII.GetString([.. request]).Contains("\r\n\r\n", StringComparison.Ordinal))
+                {
+                    var read = await stream.ReadAsync(buffer);
+                    if (read == 0) break;
+                    request.AddRange(buffer.AsSpan(0, read));
+                }
+                var body = Encoding.UTF8.GetBytes(part);
+                await stream.WriteAsync(Encoding.ASCII.GetBytes($"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {body.Length + 5000}\r\n\r\n"));
+                await stream.WriteAsync(body);
+                client.Client.Shutdown(SocketShutdown.Send);
+                if (Encoding.ASCII.GetString([.. request]).StartsWith("GET /api/agencies ", StringComparison.Ordinal)) listed++;
+                while (await stream.ReadAsync(buffer) > 0) { } // until the reader closes too
+            }
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException or IOException) { return listed; }
     }
 }
