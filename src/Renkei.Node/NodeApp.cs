@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Renkei.Hosting;
 using Renkei.Hosting.Storage;
 using Renkei.Hosting.Tls;
@@ -91,7 +92,7 @@ public static class NodeApp
         builder.Services.AddSingleton(tenants);
         // The node has no database of its own: it is ready when each tenant's answers, and names the tenant whose does not.
         foreach (var tenant in tenants.All) builder.Services.AddSingleton(new ReadinessStore("tenant " + tenant.AgencyId, tenant.Database));
-        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.TryAddSingleton(TimeProvider.System); // or the clock a test gave
         builder.Services.AddSingleton(sp => new EnvelopeVerifier(sp.GetRequiredService<TimeProvider>(), TimeSpan.FromSeconds(options.StalenessSeconds)));
         builder.Services.AddSingleton<CoreLink>();
         builder.Services.AddSingleton<InquiryRelay>();

@@ -3,8 +3,10 @@ using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Renkei.Hosting;
 using Renkei.Hosting.Storage;
+using Renkei.Node.Linkage;
 using Renkei.Protocol;
 using Renkei.Testing;
 
@@ -87,7 +89,8 @@ public class UnknownProviderTests
     [Theory, StorageData]
     public async Task With_the_core_down_the_node_records_an_unregistered_provider_as_unknown_and_a_registered_one_by_its_id(StorageProvider provider)
     {
-        await using var network = await LinkageNetwork.StartAsync(provider);
+        var clock = new ShiftedClock();
+        await using var network = await LinkageNetwork.StartAsync(provider, configureNode: b => b.Services.AddSingleton<TimeProvider>(clock));
         await MovedFamily.ArrangeAsync(network);
         // The node read the core's list while the core was up (a refusal before the core needs it).
         await ProblemAssert.IsProblemAsync(await AskAsync(network, "bunkyo-vaccination-clerk", "B-0001", K), 403, "affair-not-assigned");
@@ -100,9 +103,12 @@ public class UnknownProviderTests
                 (answer.GetProperty("outcome").GetString(), answer.GetProperty("reason").GetString(), answer.GetProperty("provider").GetString()));
         }
         Assert.Equal([$"{K}|affair-not-assigned", $"{RelayKinds.UnknownProvider}|core-unreachable", $"{K}|core-unreachable"], await RecordsAsync(network));
-        // A batch for an id the node cannot check is refused, and not stored.
-        var refused = await SubmitAsync(network, "bunkyo-child-system", Slipped, "B-0001");
-        Assert.Contains((int)refused.StatusCode, new[] { 400, 503 });
+        // A batch for an id the node cannot check is refused, and not stored. Audit D, finding 6: within MissInterval of the
+        // last read the node goes by that list (400 unknown-provider); past it, the node reads again and cannot.
+        clock.Ahead = KnownAgencies.MissInterval + TimeSpan.FromSeconds(1);
+        await ProblemAssert.IsProblemAsync(await SubmitAsync(network, "bunkyo-child-system", Slipped, "B-0001"), 503, "core-unreachable");
+        await using (var c = await network.TenantDatabases[B].OpenAsync())
+            Assert.Equal(0L, await c.ScalarAsync<long>("SELECT COUNT(*) FROM inquiry_batches"));
         await AssertNowhereAsync(network, core: false);
     }
 
@@ -165,4 +171,14 @@ public class UnknownProviderTests
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException or IOException) { return listed; }
     }
+}
+
+/// <summary>The system's clock moved ahead by <see cref="Ahead"/>, its timestamps too: past an interval without waiting it out.</summary>
+public sealed class ShiftedClock : TimeProvider
+{
+    public TimeSpan Ahead { get; set; }
+
+    public override DateTimeOffset GetUtcNow() => base.GetUtcNow() + Ahead;
+
+    public override long GetTimestamp() => base.GetTimestamp() + (long)(Ahead.TotalSeconds * TimestampFrequency);
 }
