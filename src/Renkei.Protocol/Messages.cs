@@ -81,7 +81,11 @@ public static class RelayKinds
     /// </summary>
     public static string RecordedProvider(string provider, bool known) => known ? provider : UnknownProvider;
 
-    /// <summary>The same, from the core's answer to the inquiry: the core answers <see cref="UnknownProviderReason"/> for a provider it has not registered, and checks that first.</summary>
+    /// <summary>
+    /// The same, at the requester, from the core's answer to the inquiry: the core answers <see cref="UnknownProviderReason"/>
+    /// for a provider it has not registered, and checks that first; a provider's answer giving that reason it turns into an
+    /// error (<c>provider-answer-invalid</c>), so that the reason is the core's word alone.
+    /// </summary>
     public static string RecordedProvider(string provider, ProvisionAnswer answer) =>
         RecordedProvider(provider, known: answer is not { Outcome: Outcome.NotPermitted, Reason: UnknownProviderReason });
 

@@ -45,6 +45,7 @@ public static class RelayApi
 
         var requestedAt = time.GetUtcNow();
         var answers = new ProvisionAnswer[inquiries.Count];
+        var registered = new bool[inquiries.Count];
         var forwards = new Dictionary<string, Forward>();
         for (var i = 0; i < inquiries.Count; i++)
         {
@@ -55,6 +56,7 @@ public static class RelayApi
                 answers[i] = Answer(q, Outcome.NotPermitted, RelayKinds.UnknownProviderReason);
                 continue;
             }
+            registered[i] = true;
             var decision = table.Check(requester!, q.Affair, provider, q.Item);
             if (!decision.Permitted)
             {
@@ -73,9 +75,10 @@ public static class RelayApi
         }
         await Task.WhenAll(forwards.Values.Select(f => ForwardAsync(f, envelope.MessageId, answers, agencies, verifier, core, http, time, log)));
 
-        // An unknown provider is recorded as such, not as asked: an id that names nobody may hide an Individual Number.
+        // An unknown provider is recorded as such, not as asked: an id that names nobody may hide an Individual Number. Known by
+        // this core's own lookup, never by an answer: a provider's would otherwise take its own name out of the records.
         await records.AppendAllAsync([.. inquiries.Select((q, i) => new ProvisionEntry(q.MessageId, requestedAt, answers[i].ProvidedAt, requester!.AgencyId,
-            RelayKinds.RecordedProvider(q.Provider, answers[i]), q.Affair, q.Item, q.AgencyCode, answers[i].Outcome, answers[i].Reason, answers[i].Withheld))]);
+            RelayKinds.RecordedProvider(q.Provider, known: registered[i]), q.Affair, q.Item, q.AgencyCode, answers[i].Outcome, answers[i].Reason, answers[i].Withheld))]);
         return TypedResults.Ok(Envelope.Create(CoreIdentity.PartyId, requester!.AgencyId, RelayKinds.InquiryResults,
             JsonSerializer.Serialize(answers, ServiceDefaults.Json), core.Keys.Signing, time, envelope.MessageId));
     }
@@ -123,8 +126,16 @@ public static class RelayApi
             failure = "provider-answer-invalid";
         }
         foreach (var (index, request) in forward.Requests)
-            answers[index] = provided?.GetValueOrDefault(request.MessageId) is { } answer
-                ? answer
-                : new ProvisionAnswer(request.MessageId, Outcome.Error, failure, null, null, false);
+        {
+            var answer = provided?.GetValueOrDefault(request.MessageId);
+            // The requester takes unknown-provider as the core's word that no such agency is registered, and records the
+            // provider as unknown: a registered provider claiming it would take its name out of the records of what it was asked.
+            if (answer?.Reason == RelayKinds.UnknownProviderReason)
+            {
+                log.LogWarning("Provider node of {Provider} answered inquiry {MessageId} with the core's own reason unknown-provider", provider.AgencyId, request.MessageId);
+                answer = null;
+            }
+            answers[index] = answer ?? new ProvisionAnswer(request.MessageId, Outcome.Error, failure, null, null, false);
+        }
     }
 }

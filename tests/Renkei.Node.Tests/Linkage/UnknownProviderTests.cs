@@ -2,10 +2,13 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Renkei.Hosting;
 using Renkei.Hosting.Storage;
+using Renkei.Hosting.Tls;
 using Renkei.Node.Linkage;
 using Renkei.Protocol;
 using Renkei.Testing;
@@ -137,6 +140,48 @@ public class UnknownProviderTests
         Assert.Contains(network.Logs.Lines, l => l.Contains("agency list could not be read: HttpIOException", StringComparison.Ordinal));
         core.Stop();
         Assert.InRange(await listAsked, 1, 4);
+    }
+
+    [Theory, StorageData]
+    public async Task A_registered_provider_whose_node_answers_unknown_provider_stays_named_in_the_cores_and_the_requesters_records(StorageProvider provider)
+    {
+        // Audit D, finding 2: the core read "unknown" from any answer not-permitted/unknown-provider, a provider's own too, and
+        // the requester took the core's word: a registered provider could take its name out of both records of what it was asked.
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        await MovedFamily.ArrangeAsync(network);
+        const string Chiba = "121002";
+        using var chiba = PartyKeys.Generate();
+        using var certificate = network.Ca.Issue("node-2", NetworkIdentity.Node("node-2")!, "Renkei node node-2").Load();
+        await using var node = await StubPeer.StartAsync(async context =>
+        {
+            var request = (await context.Request.ReadFromJsonAsync<Envelope>(ServiceDefaults.Json))!;
+            var answers = request.BodyAs<ProvisionRequest>(RelayKinds.ProvisionRequests)!
+                .Select(r => new ProvisionAnswer(r.MessageId, Outcome.NotPermitted, RelayKinds.UnknownProviderReason, null, null, false));
+            await context.Response.WriteAsJsonAsync(Envelope.Create(Chiba, "core", RelayKinds.Provisions, JsonSerializer.Serialize(answers, ServiceDefaults.Json),
+                chiba.Signing, TimeProvider.System, request.MessageId), ServiceDefaults.Json);
+        }, certificate);
+        await LinkageNetwork.Ensure(await network.CoreClient("operator-token").PutAsJsonAsync($"api/agencies/{Chiba}", new
+        {
+            kind = "municipality", name = "千葉市", localGovernmentCode = Chiba, nodeAddress = node.Url.ToString(), nodeId = "node-2",
+            signingKey = chiba.Public.SigningKey, encryptionKey = chiba.Public.EncryptionKey,
+        }, ServiceDefaults.Json));
+
+        // The core answers the provider's claim of the core's own reason as an answer it cannot take.
+        var answer = await LinkageNetwork.Ensure(await AskAsync(network, "bunkyo-child-clerk", "B-0001", Chiba));
+        Assert.Equal(("error", "provider-answer-invalid", Chiba),
+            (answer.GetProperty("outcome").GetString(), answer.GetProperty("reason").GetString(), answer.GetProperty("provider").GetString()));
+        Assert.Equal([$"{Chiba}|provider-answer-invalid"], await RecordsAsync(network));
+        await using var core = await network.CoreDatabase.OpenAsync();
+        Assert.Equal($"{Chiba}|provider-answer-invalid", await core.ScalarAsync<string>("SELECT provider || '|' || reason FROM provision_records WHERE message_id = @m",
+            null, ("m", answer.GetProperty("messageId").GetString())));
+
+        // The core's own refusal of a provider it has not registered still says unknown, at both.
+        var refused = await LinkageNetwork.Ensure(await AskAsync(network, "bunkyo-child-clerk", "B-0001", Slipped));
+        Assert.Equal(("not-permitted", RelayKinds.UnknownProviderReason, RelayKinds.UnknownProvider),
+            (refused.GetProperty("outcome").GetString(), refused.GetProperty("reason").GetString(), refused.GetProperty("provider").GetString()));
+        Assert.Equal(RelayKinds.UnknownProvider, await core.ScalarAsync<string>("SELECT provider FROM provision_records WHERE message_id = @m",
+            null, ("m", refused.GetProperty("messageId").GetString())));
+        await AssertNowhereAsync(network);
     }
 
     /// <summary>
