@@ -76,19 +76,18 @@ public static class InquiryBatchesApi
                 string.Join("; ", duplicates.Select(g => $"positions {string.Join(", ", g.Select(x => x.i + 1))}")));
 
         var now = time.GetUtcNow();
-        await using var c = await tenant.Database.OpenAsync();
-        // The prefix check, as for an immediate inquiry: refused at once, and recorded for each person.
+        // The prefix check, as for an immediate inquiry: refused at once, and recorded for each person. Here and below the
+        // core's agency list is asked with no connection open, and the connection is closed before the records are written:
+        // held while a slow core answers (up to KnownAgencies.LongestWait), or while the record writer waits for one of its
+        // own, connections could drain the tenant's pool.
         if (!user.IsInRole("affair:" + request.Affair))
         {
             var recorded = await agencies.RecordedProviderAsync(request.Provider!);
-            var refusals = new List<Task<ProvisionRecord>>(numbers.Count);
-            foreach (var n in numbers)
-            {
-                var code = await Tenant.AgencyCodeOfAsync(c, n);
-                refusals.Add(tenant.Records.AppendAsync(new ProvisionEntry(Envelope.NewId(), now, null, agencyId, recorded, request.Affair!,
-                    request.Item!, code, Outcome.NotPermitted, "affair-not-assigned", false)));
-            }
-            await Task.WhenAll(refusals);
+            var codes = new List<string?>(numbers.Count);
+            await using (var lookup = await tenant.Database.OpenAsync())
+                foreach (var n in numbers) codes.Add(await Tenant.AgencyCodeOfAsync(lookup, n));
+            await Task.WhenAll(codes.Select(code => tenant.Records.AppendAsync(new ProvisionEntry(Envelope.NewId(), now, null, agencyId, recorded,
+                request.Affair!, request.Item!, code, Outcome.NotPermitted, "affair-not-assigned", false))));
             return Problems.Result(403, "affair-not-assigned", "この事務の権限がありません / The caller is not assigned this affair",
                 $"事務「{Problems.Shown(request.Affair!)}」を割り当てられた人に依頼してください / Ask someone assigned '{Problems.Shown(request.Affair!)}'.");
         }
@@ -105,6 +104,7 @@ public static class InquiryBatchesApi
         }
 
         var batchId = Envelope.NewId();
+        await using var c = await tenant.Database.OpenAsync();
         await using (var tx = await c.BeginTransactionAsync())
         {
             await c.ExecuteAsync(

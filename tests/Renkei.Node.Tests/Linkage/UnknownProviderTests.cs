@@ -184,6 +184,37 @@ public class UnknownProviderTests
         await AssertNowhereAsync(network);
     }
 
+    [Fact]
+    public async Task A_batch_waiting_for_the_cores_agency_list_holds_no_connection_of_its_tenant()
+    {
+        // With one connection per tenant, a batch that held it while the core was slow to answer (up to LongestWait) kept every
+        // other request of the tenant waiting: a burst of batches could drain the pool. SQLite has no pool to drain.
+        var asked = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var core = await StubPeer.StartAsync(async context =>
+        {
+            if (context.Request.Path == "/api/agencies")
+            {
+                asked.TrySetResult();
+                await release.Task;
+            }
+            context.Response.StatusCode = 503;
+        });
+        await using var network = await LinkageNetwork.StartAsync(StorageProvider.Postgres, configureNode: b => b.Configuration.AddInMemoryCollection(
+            [new("Node:CoreAddress", core.Url.ToString()), new("Storage:ConnectionString", TestDatabases.PostgresConnectionString + ";Maximum Pool Size=1")]));
+        try
+        {
+            var submitted = SubmitAsync(network, "bunkyo-child-system", K, "B-1");
+            await asked.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            // Meanwhile another request of the tenant needs a connection, and gets one.
+            await ProblemAssert.IsProblemAsync(await network.NodeClient("bunkyo-child-system").GetAsync($"api/tenants/{B}/inquiry-batches/{new string('0', 32)}"),
+                404, "unknown-batch");
+            Assert.False(submitted.IsCompleted, "the batch still waits for the core");
+            await ProblemAssert.IsProblemAsync(await submitted, 503, "core-unreachable");
+        }
+        finally { release.TrySetResult(); }
+    }
+
     /// <summary>
     /// Answers each request with 200 and a body shorter than its Content-Length, then closes its side in good order (not a
     /// reset, which could come before the headers): the reader meets the end of the body mid-way. Returns how many asked for
