@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using Renkei.Hosting.Tls;
 
 namespace Renkei.Cli.Linkage;
 
@@ -122,7 +123,7 @@ public sealed class RemoteOptions
                 return null;
             }
         }
-        else handler = new SocketsHttpHandler(); // every service on plain http, all of them on this machine (the URL parser's check)
+        else handler = NetworkTls.PlainHandler(); // every service on plain http, all of them on this machine (the URL parser's check)
         return new RemoteServices(parse.GetValue(Node)!, Core is null ? null : parse.GetValue(Core), Registry is null ? null : parse.GetValue(Registry),
             parse.GetValue(Ca)?.FullName, handler, found);
     }
