@@ -571,6 +571,86 @@ public class NodeRemoteAnswerTests
         Assert.True(line.Length < 500, line);
     }
 
+    /// <summary>A gateway's error page in Japanese, in the charset it names (Shift_JIS, EUC-JP, or one nobody knows, its bytes UTF-8).</summary>
+    private static Func<HttpContext, Task> GatewayPage(string charset, int status = 502) => async c =>
+    {
+        var encoding = charset == "x-nonsense" ? System.Text.Encoding.UTF8 : System.Text.CodePagesEncodingProvider.Instance.GetEncoding(charset)!;
+        c.Response.StatusCode = status;
+        c.Response.ContentType = $"text/html; charset={charset}";
+        await c.Response.Body.WriteAsync(encoding.GetBytes("<html><head><title>502</title></head><body>ゲートウェイエラー：上流に接続できません</body></html>"));
+    };
+
+    private static readonly string[] Charsets = ["Shift_JIS", "EUC-JP", "x-nonsense"];
+
+    [Fact]
+    public async Task A_gateways_page_in_a_Japanese_legacy_or_unknown_charset_is_read_and_said_on_one_line()
+    {
+        // Audit D, finding 4: ReadAsStringAsync and ReadFromJsonAsync throw for a charset .NET does not know without the code
+        // pages provider, or at all: the command printed "Unhandled exception" and a stack trace.
+        using var folder = new TempFolder();
+        var list = folder.File("list.txt");
+        await File.WriteAllTextAsync(list, "B-1\n");
+        var people = folder.File("people.csv");
+        await File.WriteAllTextAsync(people, "A-1,123456789018\n");
+        foreach (var charset in Charsets)
+        {
+            // A refusal of the submission, a refusal of the batch's page, and a 200 page where the batch's JSON was expected.
+            await using (var node = await ServicesAsync($"node/api/tenants/{Agency}/inquiry-batches", GatewayPage(charset)))
+            {
+                var result = await SeparateServices.RunAsync(AllTokens, "node", "inquire-batch", "--agency", Agency, "--affair", "child-allowance",
+                    "--provider", "122173", "--item", "local-tax", "--file", list, "--node", $"{node.Url}node/");
+                AssertOneLine(result, "受け付けられませんでした / refused: 502 <html><head><title>502</title></head><body>ゲートウェイエラー：上流に接続できません</body></html>");
+            }
+            foreach (var status in new[] { 502, 200 })
+            {
+                await using var node = await ServicesAsync($"node/api/tenants/{Agency}/inquiry-batches/", GatewayPage(charset, status));
+                var result = await SeparateServices.RunAsync(AllTokens, "node", "inquire-batch", "--agency", Agency, "--affair", "child-allowance",
+                    "--provider", "122173", "--item", "local-tax", "--file", list, "--node", $"{node.Url}node/");
+                var page = $"{node.Url}node/api/tenants/{Agency}/inquiry-batches/{BatchId}?after=0&limit=1000";
+                Assert.True(result.ExitCode == 1, result.Output + result.Error);
+                Assert.Equal([$"一括照会 / batch {BatchId}: 1 件 / people", "失敗しました / failed: " + (status == 502
+                    ? "502 <html><head><title>502</title></head><body>ゲートウェイエラー：上流に接続できません</body></html>"
+                    : NotTheApi("中間サーバー", "node", page, "text/html"))], result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            }
+            // issue-codes: the Registry's refusal, after which the node's acquisition numbers are still given back.
+            await using (var services = await ServicesAsync("registry", GatewayPage(charset)))
+            {
+                var result = await SeparateServices.RunAsync(AllTokens, "node", "issue-codes", "--agency", Agency, "--file", people,
+                    "--node", $"{services.Url}node/", "--core", $"{services.Url}core/", "--registry", $"{services.Url}registry/");
+                AssertOneLine(result, "失敗しました / failed: 住民基本台帳ネットワークが受け付けませんでした / the registry refused api/link-keys: "
+                    + "502 <html><head><title>502</title></head><body>ゲートウェイエラー：上流に接続できません</body></html>");
+                Assert.Contains($"POST /node/api/tenants/{Agency}/acquisitions/discard with a token", services.Asked);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Import_copies_stopped_by_a_gateways_page_in_any_charset_says_from_which_line_to_send_again()
+    {
+        using var folder = new TempFolder();
+        var copies = folder.File("copies.jsonl");
+        await File.WriteAllLinesAsync(copies, Enumerable.Range(1, CopyImportCommand.ChunkRows + 1).Select(_ => "{}"));
+        foreach (var charset in Charsets)
+        {
+            foreach (var status in new[] { 502, 200 })
+            {
+                // The first chunk is taken; the gateway answers the second.
+                var chunks = 0;
+                var page = GatewayPage(charset, status);
+                await using var node = await ServicesAsync("node/api", c => Interlocked.Increment(ref chunks) == 1
+                    ? FakeService.Json(c, $$"""{"imported":{{CopyImportCommand.ChunkRows}},"errors":[]}""") : page(c));
+                var result = await SeparateServices.RunAsync(AllTokens, "node", "import-copies", "--agency", Agency, "--file", copies, "--node", $"{node.Url}node/");
+                Assert.True(result.ExitCode == 1, result.Output + result.Error);
+                Assert.Equal([$"副本 / copies: {CopyImportCommand.ChunkRows:N0} / {CopyImportCommand.ChunkRows + 1:N0} (99%)", "失敗しました / failed: " + (status == 502
+                        ? "502 <html><head><title>502</title></head><body>ゲートウェイエラー：上流に接続できません</body></html>"
+                        : NotTheApi("中間サーバー", "node", $"{node.Url}node/api/tenants/{Agency}/copies/import", "text/html")),
+                    $"{CopyImportCommand.ChunkRows + 1:N0}行目から送り直してください（同じ行をもう一度送っても同じ副本になります） / send again from line {CopyImportCommand.ChunkRows + 1:N0} (a row sent twice stores the same copy)"],
+                    result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+                Assert.Equal($"副本を登録しました / copies imported: {CopyImportCommand.ChunkRows:N0}, 不正な行 / bad rows: 0", result.Output.Trim());
+            }
+        }
+    }
+
     [Fact]
     public async Task Import_copies_names_the_node_whose_answer_is_not_its_API_and_says_where_to_go_on()
     {

@@ -78,7 +78,7 @@ public static class CardCommands
             // Once asked, the PKI supersedes the current card: Ctrl+C or SIGTERM from here on waits until the new card is written.
             var response = await pki.Http.PostAsJsonAsync("api/cards",
                 new IssueCardRequest(n.Digits, keys.SigningRequestPem, keys.AuthenticationRequestPem), ServiceDefaults.Json, CancellationToken.None);
-            var body = await response.Content.ReadAsStringAsync(CancellationToken.None);
+            var body = await AnswerText.ReadAsync(response.Content, CancellationToken.None);
             if (!response.IsSuccessStatusCode) return CommandTree.Fail(ProblemText.Of(body));
             var issued = JsonSerializer.Deserialize<CardIssued>(body, ServiceDefaults.Json)!;
             var card = IndividualNumberCard.Create(path, keys, issued, n.Digits, pki.Url, pinValue, passwordValue, pinValue);
@@ -247,7 +247,7 @@ public static class CardCommands
             await using var pki = await PkiConnection.OpenAsync(parse.GetValue(data)!, ct);
             var response = await pki.Http.PostAsJsonAsync($"api/cards/{Uri.EscapeDataString(token.CardId)}/pin-reset",
                 new PinResetRequest(n.Digits, token.RecoveryBlob), ServiceDefaults.Json, ct);
-            var body = await response.Content.ReadAsStringAsync(ct);
+            var body = await AnswerText.ReadAsync(response.Content, ct);
             if (!response.IsSuccessStatusCode) return CommandTree.Fail(ProblemText.Of(body));
             var keys = Convert.FromBase64String(JsonSerializer.Deserialize<PinResetAnswer>(body, ServiceDefaults.Json)!.DataKeys);
             try

@@ -28,7 +28,7 @@ public static class PkiCommands
         {
             await using var pki = await PkiConnection.OpenAsync(parse.GetValue(data)!, ct);
             using var response = await pki.Http.GetAsync("api/registry-feed", ct);
-            var body = await response.Content.ReadAsStringAsync(ct);
+            var body = await AnswerText.ReadAsync(response.Content, ct);
             if (!response.IsSuccessStatusCode) return CommandTree.Fail(ProblemText.Of(body));
             var feed = JsonDocument.Parse(body).RootElement;
             var status = feed.GetProperty("status").GetString();
@@ -63,7 +63,7 @@ public static class PkiCommands
             {
                 using (var response = await pki.Http.PostAsync("api/registry-feed/recheck", null, stop.Token))
                 {
-                    var body = await response.Content.ReadAsStringAsync(stop.Token);
+                    var body = await AnswerText.ReadAsync(response.Content, stop.Token);
                     if (response.StatusCode == HttpStatusCode.Conflict && body.Contains(":recheck-running", StringComparison.Ordinal))
                         Console.Error.WriteLine("照合はすでに実行中です。その照合の進み具合を表示します / a re-check is already running: following it");
                     else if (response.StatusCode != HttpStatusCode.Accepted) return CommandTree.Fail(ProblemText.Of(body));
@@ -110,7 +110,7 @@ public static class PkiCommands
         while (true)
         {
             using var response = await http.GetAsync("api/registry-feed", ct);
-            var body = await response.Content.ReadAsStringAsync(ct);
+            var body = await AnswerText.ReadAsync(response.Content, ct);
             if (!response.IsSuccessStatusCode) throw new HttpRequestException(ProblemText.Of(body));
             var feed = JsonDocument.Parse(body).RootElement;
             // None shown: the PKI was restarted since, and the re-check with it.
@@ -130,7 +130,9 @@ public static class PkiCommands
         command.SetAction(async (parse, ct) =>
         {
             await using var pki = await PkiConnection.OpenAsync(parse.GetValue(data)!, ct);
-            Console.Out.Write(await pki.Http.GetStringAsync("ca/chain.pem", ct));
+            using var response = await pki.Http.GetAsync("ca/chain.pem", ct);
+            response.EnsureSuccessStatusCode();
+            Console.Out.Write(await AnswerText.ReadAsync(response.Content, ct));
             return 0;
         });
         return command;
