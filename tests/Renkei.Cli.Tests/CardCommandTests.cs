@@ -61,6 +61,38 @@ public class CardCommandTests
         Assert.Equal("フォルダ /proc/certs を作れません（その場所がないか、そこには作れません）/ cannot make the folder /proc/certs: it does not exist, or nothing can be made there", line);
     }
 
+    [Fact]
+    public async Task A_file_that_is_no_card_at_all_is_called_so_in_one_line_with_what_to_give_instead()
+    {
+        using var folder = new TempFolder();
+        // Each used to end in "…: $" (the JSON path of the root), or, for a folder, in no reason at all.
+        var cases = new (string Content, string Japanese, string English)[]
+        {
+            ("", "空のファイルです", "it is empty"),
+            ("  \n", "空のファイルです", "it is empty"),
+            ("hello", "JSONではありません", "it is not JSON"),
+            ("{ not a card", "JSONではありません", "it is not JSON"),
+            ("[1, 2]", "JSONの配列で、オブジェクトではありません", "it is a JSON array, not an object"),
+            ("{}", "「format」が renkei-card/1 ではありません", "its format is not renkei-card/1"),
+            ("""{"format":"renkei-card/9"}""", "「format」が renkei-card/1 ではありません", "its format is not renkei-card/1"),
+        };
+        var variant = 0;
+        foreach (var (content, japanese, english) in cases)
+        {
+            var path = folder.File($"damaged-{++variant}.card");
+            await File.WriteAllTextAsync(path, content);
+            var result = await RenkeiCommand.RunAsync("card", "show", "--card", path, "--pin", "1234");
+            Assert.Equal(1, result.ExitCode);
+            var line = Assert.Single(result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.Equal($"{path} はカードファイルではありません（{japanese}）。renkei card issue が書き出したファイルを指定してください / "
+                + $"{path} is not a card file ({english}); give the file renkei card issue wrote", line);
+        }
+
+        var notAFile = await RenkeiCommand.RunAsync("card", "auth", "--card", folder.Path, "--pin", "1234", Convert.ToBase64String(new byte[16]));
+        Assert.Equal(1, notAFile.ExitCode);
+        Assert.Equal($"{folder.Path} はフォルダです。--card にはカードファイルを指定してください / {folder.Path} is a folder; give --card a card file", notAFile.Error.Trim());
+    }
+
     /// <summary>A card file made here, with self-signed certificates: enough for the card's own PIN checks, which need no network.</summary>
     private static string LocalCard(TempFolder folder)
     {

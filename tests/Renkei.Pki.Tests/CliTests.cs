@@ -51,7 +51,7 @@ public sealed class CliTests
         // A missing or damaged card file is a plain message, not a stack trace.
         var garbage = folder.File("damaged.card");
         await File.WriteAllTextAsync(garbage, "{ not a card");
-        foreach (var (path, says) in new[] { (folder.File("missing.card"), "カードファイルがありません"), (garbage, "カードファイルを読めません") })
+        foreach (var (path, says) in new[] { (folder.File("missing.card"), "カードファイルがありません"), (garbage, "はカードファイルではありません（JSONではありません）") })
             foreach (var args in new[] { new[] { "show", "--pin", "2468" }, ["auth", "--pin", "2468", Convert.ToBase64String(new byte[32])], ["export", "--out", folder.File("out")] })
             {
                 var opened = await RenkeiCommand.RunAsync(["card", args[0], "--card", path, .. args[1..]]);
@@ -254,7 +254,7 @@ public sealed class CliTests
         Assert.DoesNotContain(number, badNumber.Output + badNumber.Error);
         Assert.Contains("カードファイルがありません", (await Reset("--card", folder.File("none.card"), "--number", number, "--pin", "1357")).Error);
         await File.WriteAllTextAsync(folder.File("junk.card"), "{}");
-        Assert.Contains("カードファイルを読めません", (await Reset("--card", folder.File("junk.card"), "--number", number, "--pin", "1357")).Error);
+        Assert.Contains("はカードファイルではありません", (await Reset("--card", folder.File("junk.card"), "--number", number, "--pin", "1357")).Error);
 
         // Another person at the counter: refused, and the card stays locked.
         var wrongPerson = await Reset("--card", card, "--number", stranger, "--pin", "1357");

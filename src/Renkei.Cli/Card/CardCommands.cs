@@ -272,14 +272,24 @@ public static class CardCommands
         _ => "券面事項入力補助用 / input assist",
     };
 
-    /// <summary>Opens a card file, or says in both languages why it cannot.</summary>
+    /// <summary>Opens a card file, or says in one line, both languages, why it cannot and what to give instead.</summary>
     private static IndividualNumberCard? OpenCard(string path, out string? error)
     {
         error = null;
+        if (Directory.Exists(path))
+        {
+            error = $"{path} はフォルダです。--card にはカードファイルを指定してください / {path} is a folder; give --card a card file";
+            return null;
+        }
         try { return IndividualNumberCard.Open(path); }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
             error = $"カードファイルがありません / no such card file: {path}";
+        }
+        catch (NotACardFileException e)
+        {
+            error = $"{path} はカードファイルではありません（{e.Japanese}）。renkei card issue が書き出したファイルを指定してください / "
+                + $"{path} is not a card file ({e.English}); give the file renkei card issue wrote";
         }
         catch (InvalidDataException e)
         {
@@ -292,7 +302,8 @@ public static class CardCommands
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            error = $"カードファイルを読めません / the card file cannot be read: {path}";
+            var (japanese, english) = IoText.Reason(e);
+            error = $"カードファイルを読めません（{japanese}）/ the card file cannot be read: {path}: {english}";
         }
         return null;
     }

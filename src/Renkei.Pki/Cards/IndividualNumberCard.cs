@@ -46,6 +46,14 @@ public sealed record PinCheck(bool Accepted, int TriesLeft, bool Locked, bool Wr
     }
 }
 
+/// <summary>A file that is no card at all, as opposed to a card with a damaged field; the reason in both languages, without the path.</summary>
+public sealed class NotACardFileException(string japanese, string english) : Exception($"{japanese} / {english}")
+{
+    public string Japanese { get; } = japanese;
+
+    public string English { get; } = english;
+}
+
 /// <summary>券面事項入力補助AP: the number and the four items as text, behind its PIN.</summary>
 public sealed record InputAssistData(string IndividualNumber, string Name, string Address, string DateOfBirth, string Sex);
 
@@ -164,13 +172,36 @@ public sealed partial class IndividualNumberCard
     /// failing later in the middle of a try or an export.
     /// </summary>
     /// <exception cref="InvalidDataException">The file is not a whole card; the message names the field.</exception>
+    /// <exception cref="NotACardFileException">The file is no card at all: empty, not JSON, not an object, or of another format.</exception>
     private static CardFile Read(string path)
     {
-        var file = JsonSerializer.Deserialize<CardFile>(File.ReadAllText(path), Json);
-        if (file?.Format != FormatName) throw new InvalidDataException($"{FormatName} のカードファイルではありません（format）/ not a {FormatName} card file (format)");
-        Check(file);
-        return file;
+        var text = File.ReadAllText(path);
+        if (string.IsNullOrWhiteSpace(text)) throw new NotACardFileException("空のファイルです", "it is empty");
+        JsonDocument document;
+        try { document = JsonDocument.Parse(text); }
+        catch (JsonException) { throw new NotACardFileException("JSONではありません", "it is not JSON"); }
+        using (document)
+        {
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+                throw new NotACardFileException($"JSONの{KindInJapanese(root.ValueKind)}で、オブジェクトではありません", $"it is a JSON {root.ValueKind.ToString().ToLowerInvariant()}, not an object");
+            if (!root.TryGetProperty("format", out var format) || format.ValueKind != JsonValueKind.String || format.GetString() != FormatName)
+                throw new NotACardFileException($"「format」が {FormatName} ではありません", $"its format is not {FormatName}");
+            // A field of the wrong type is a JsonException whose path names the field (the caller's message says where).
+            var file = root.Deserialize<CardFile>(Json)!;
+            Check(file);
+            return file;
+        }
     }
+
+    private static string KindInJapanese(JsonValueKind kind) => kind switch
+    {
+        JsonValueKind.Array => "配列",
+        JsonValueKind.String => "文字列",
+        JsonValueKind.Number => "数値",
+        JsonValueKind.True or JsonValueKind.False => "真偽値",
+        _ => "null",
+    };
 
     private static void Check(CardFile file)
     {
