@@ -6,6 +6,7 @@ using Renkei.Cli.Network;
 using Renkei.Cli.Pki;
 using Renkei.Hosting;
 using Renkei.Numbers;
+using Renkei.Pki.Authorities;
 using Renkei.Pki.Cards;
 
 namespace Renkei.Cli.Card;
@@ -25,6 +26,7 @@ public static class CardCommands
         card.Subcommands.Add(Auth());
         card.Subcommands.Add(Export());
         card.Subcommands.Add(ResetPin());
+        card.Subcommands.Add(ReportLost());
         return card;
     }
 
@@ -143,6 +145,9 @@ public static class CardCommands
             if (cms is null) return CommandTree.Fail(check.Message);
             await File.WriteAllBytesAsync(path + ".p7s", cms, ct);
             Console.Out.WriteLine($"署名しました / signed: {path}.p7s");
+            // The signature is the card's to make, revoked or not; exit 0 says it was made, the warning that it will be refused.
+            if (await CertificateStatus.WarningAsync(token.SigningCertificate, token.SigningChainPem, CertificateKind.Signing, ct) is { } warning)
+                Console.Error.WriteLine(warning);
             return 0;
         });
         return command;
@@ -155,7 +160,7 @@ public static class CardCommands
         var challenge = new Argument<string>("CHALLENGE") { Description = "検証者のチャレンジ（base64, 16バイト以上）/ the verifier's challenge, base64 of at least 16 bytes" };
         var command = new Command("auth", "利用者証明のチャレンジに応答する / answer an authentication challenge; prints JSON for POST /api/verify/authentication")
             { card, pin, challenge };
-        command.SetAction(parse =>
+        command.SetAction(async (parse, ct) =>
         {
             byte[] bytes;
             try { bytes = Convert.FromBase64String(parse.GetValue(challenge)!); }
@@ -170,6 +175,8 @@ public static class CardCommands
                 signature = Convert.ToBase64String(signature),
                 certificate = token.AuthenticationCertificate.ExportCertificatePem(),
             }, ServiceDefaults.Json));
+            if (await CertificateStatus.WarningAsync(token.AuthenticationCertificate, token.AuthenticationChainPem, CertificateKind.Authentication, ct) is { } warning)
+                Console.Error.WriteLine(warning);
             return 0;
         });
         return command;
@@ -260,6 +267,44 @@ public static class CardCommands
             }
             finally { CryptographicOperations.ZeroMemory(keys); }
             Console.Out.WriteLine($"暗証番号を初期化しました / PINs reset on card {token.CardId}: {string.Join(", ", wanted.Select(x => Label(x.Pin)))}");
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command ReportLost()
+    {
+        var data = UpCommand.DataOption();
+        var card = new Option<string?>("--card") { Description = "カードファイル（手元にあるとき、またはその写し）/ the card file, when at hand (or a copy of it)" };
+        var id = new Option<string?>("--card-id") { Description = "カードID（card issue と card show が表示する）/ the card id, as card issue and card show print it" };
+        var command = new Command("report-lost",
+            "紛失届: 市区町村の窓口でカードの紛失を受け付け、署名用・利用者証明用の電子証明書を失効させる（取り消せません。--card か --card-id のどちらか一つ）/ "
+            + "loss report at the municipality: revokes both certificates of the card, which cannot be undone (one of --card and --card-id)")
+            { data, card, id };
+        command.SetAction(async (parse, ct) =>
+        {
+            var file = parse.GetValue(card);
+            var given = parse.GetValue(id)?.Trim();
+            if ((file is null) == (given is null))
+                return CommandTree.Fail("--card か --card-id のどちらか一つを指定してください / give one of --card and --card-id");
+            string cardId;
+            if (file is not null)
+            {
+                if (OpenCard(file, out var error) is not { } token) return CommandTree.Fail(error!);
+                cardId = token.CardId;
+            }
+            else if (given is { Length: > 0 }) cardId = given;
+            else return CommandTree.Fail("--card-id が空です / --card-id is empty");
+
+            await using var pki = await PkiConnection.OpenAsync(parse.GetValue(data)!, ct);
+            var response = await pki.Http.PostAsync($"api/cards/{Uri.EscapeDataString(cardId)}/loss", null, ct);
+            var body = await response.Content.ReadAsStringAsync(ct);
+            if (!response.IsSuccessStatusCode) return CommandTree.Fail(ProblemText.Of(body));
+            var view = JsonSerializer.Deserialize<CardView>(body, ServiceDefaults.Json)!;
+            Console.Out.WriteLine($"紛失届を受け付けました。カードの電子証明書を失効させました / loss reported: the certificates of card {view.CardId} are revoked");
+            foreach (var certificate in view.Certificates)
+                Console.Out.WriteLine((certificate.Kind == CertificateKind.Signing ? "  署名用 / signing      " : "  利用者証明用 / auth  ")
+                    + $"serial {certificate.Serial}: {(certificate.Status == "revoked" ? "失効 / revoked" : certificate.Status)}");
             return 0;
         });
         return command;
