@@ -114,6 +114,75 @@ public class CardCommandTests
     }
 
     [Fact]
+    public async Task A_pin_or_password_given_as_dash_is_read_from_a_line_of_standard_input_and_one_left_out_is_asked_for()
+    {
+        using var folder = new TempFolder();
+        var card = LocalCard(folder);
+        var document = folder.File("申請書.txt");
+        await File.WriteAllTextAsync(document, "申請");
+        var challenge = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+        var timeout = TimeSpan.FromMinutes(2);
+
+        var shown = await RenkeiCommand.RunAsync(["card", "show", "--card", card, "--pin", "-"], "5678\n", timeout);
+        Assert.True(shown.ExitCode == 0, shown.Error);
+        Assert.Contains("**** **** 9018", shown.Output);
+        var answered = await RenkeiCommand.RunAsync(["card", "auth", "--card", card, "--pin", "-", challenge], "1234\r\n", timeout);
+        Assert.True(answered.ExitCode == 0, answered.Error);
+        var signed = await RenkeiCommand.RunAsync(["card", "sign", "--card", card, "--signing-password", "-", document], "HANAKO1", timeout);
+        Assert.True(signed.ExitCode == 0, signed.Error);
+        Assert.True(File.Exists(document + ".p7s"));
+        // The line is the secret as typed: what follows its end is not read, and a wrong one is a wrong try as ever.
+        var wrong = await RenkeiCommand.RunAsync(["card", "show", "--card", card, "--pin", "-"], "9999\n5678\n", timeout);
+        Assert.Equal("券面事項入力補助用暗証番号が違います（残り2回）/ wrong input-assist PIN (2 tries left)", wrong.Error.Trim());
+
+        // Nothing to read: no line, or the option left out where no terminal can be asked. Neither is a try.
+        var empty = await RenkeiCommand.RunAsync(["card", "show", "--card", card, "--pin", "-"], "", timeout);
+        Assert.Equal(1, empty.ExitCode);
+        Assert.Equal("標準入力に券面事項入力補助用暗証番号の行がありません（--pin -）/ standard input has no line for --pin -", empty.Error.Trim());
+        var missing = await RenkeiCommand.RunAsync("card", "sign", "--card", card, document);
+        Assert.Equal(1, missing.ExitCode);
+        Assert.Equal("--signing-password を指定してください（「--signing-password -」なら標準入力の1行から読みます）/ "
+            + "give --signing-password, or --signing-password - to read it from a line of standard input", missing.Error.Trim());
+        Assert.Equal(1, IndividualNumberCard.Open(card).FailuresOf(CardPin.InputAssist));
+        Assert.Equal(0, IndividualNumberCard.Open(card).FailuresOf(CardPin.Signing));
+    }
+
+    [Fact]
+    public async Task A_pin_left_out_on_a_terminal_is_prompted_for_without_echo()
+    {
+        using var folder = new TempFolder();
+        var card = LocalCard(folder);
+        // script(1) gives renkei a terminal (a pty) as standard input, as a person at a shell has.
+        var dll = Path.Combine(AppContext.BaseDirectory, "renkei.dll");
+        var start = new System.Diagnostics.ProcessStartInfo("script")
+        {
+            RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true,
+        };
+        foreach (var a in new[] { "-qec", $"dotnet '{dll}' card show --card '{card}'", "/dev/null" }) start.ArgumentList.Add(a);
+        start.Environment["DOTNET_NOLOGO"] = "1";
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var seen = new System.Text.StringBuilder();
+        var buffer = new char[256];
+        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        // The PIN is typed only once the prompt is there: before, the terminal would still echo it.
+        while (!seen.ToString().Contains("input-assist PIN: "))
+        {
+            var read = await process.StandardOutput.ReadAsync(buffer, cts.Token);
+            Assert.True(read > 0, $"no prompt: {seen}");
+            seen.Append(buffer, 0, read);
+        }
+        await process.StandardInput.WriteAsync("5678\r");
+        await process.StandardInput.FlushAsync();
+        seen.Append(await process.StandardOutput.ReadToEndAsync(cts.Token));
+        await process.WaitForExitAsync(cts.Token);
+        var output = seen.ToString();
+        Assert.True(process.ExitCode == 0, output);
+        Assert.Contains("券面事項入力補助用暗証番号 / input-assist PIN: ", output);
+        Assert.Contains("**** **** 9018", output);
+        Assert.DoesNotContain("5678", output);
+    }
+
+    [Fact]
     public async Task Each_secret_of_the_card_is_named_as_what_it_is_when_it_is_wrong_or_locked()
     {
         using var folder = new TempFolder();

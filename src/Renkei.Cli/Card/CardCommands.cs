@@ -32,10 +32,19 @@ public static class CardCommands
 
     private static Option<string> CardOption() => new("--card") { Description = "カードファイル / the card file", Required = true };
 
-    private static Option<string> PinOption() => new("--pin") { Description = "暗証番号（数字4桁）/ the 4-digit PIN", Required = true };
+    /// <summary>The help of a PIN or password option, with how it may be kept off the command line (docs/pki.md).</summary>
+    private static string SecretHelp(string japanese, string english, bool leftOutPrompts = true) =>
+        $"{japanese}。「-」なら端末で入力を求め（表示しない）、端末でなければ標準入力の一行を読む"
+        + (leftOutPrompts ? "。省略すると端末では入力を求める" : "（この順に一行ずつ）")
+        + $" / {english}; - prompts for it without echo on a terminal, else reads one line of standard input"
+        + (leftOutPrompts ? "; left out, a terminal prompts" : " (one line each, in this order)");
 
-    private static Option<string> PasswordOption() =>
-        new("--signing-password") { Description = "署名用パスワード（英大文字・数字6〜16桁）/ signing password: 6–16 capital letters and digits", Required = true };
+    private static Option<string?> PinOption() => new("--pin") { Description = SecretHelp("暗証番号（数字4桁）", "the 4-digit PIN") };
+
+    private static Option<string?> PasswordOption() => new("--signing-password")
+    {
+        Description = SecretHelp("署名用パスワード（英大文字・数字6〜16桁）", "signing password: 6–16 capital letters and digits"),
+    };
 
     private static Command Issue()
     {
@@ -49,8 +58,10 @@ public static class CardCommands
         command.SetAction(async (parse, ct) =>
         {
             if (!IndividualNumber.TryParse(parse.GetValue(number), out var n, out var problem)) return CommandTree.Fail(problem!.Message);
-            var pinValue = parse.GetValue(pin)!;
-            var passwordValue = parse.GetValue(password)!;
+            if (CardSecrets.Read(parse.GetValue(pin), "--pin", CardPin.Authentication, confirm: true, out var unread) is not { } pinValue)
+                return CommandTree.Fail(unread!);
+            if (CardSecrets.Read(parse.GetValue(password), "--signing-password", CardPin.Signing, confirm: true, out unread) is not { } passwordValue)
+                return CommandTree.Fail(unread!);
             if (!IndividualNumberCard.IsValidFormat(CardPin.Authentication, pinValue)) return CommandTree.Fail("暗証番号は数字4桁です / the PIN is 4 digits");
             if (!IndividualNumberCard.IsValidFormat(CardPin.Signing, passwordValue))
                 return CommandTree.Fail("署名用パスワードは英大文字と数字の6〜16桁です / the signing password is 6–16 capital letters and digits");
@@ -102,13 +113,15 @@ public static class CardCommands
     private static Command Show()
     {
         var card = CardOption();
-        var pin = new Option<string>("--pin") { Description = "券面事項入力補助用暗証番号（数字4桁）/ the input-assist PIN (4 digits)", Required = true };
+        var pin = new Option<string?>("--pin") { Description = SecretHelp("券面事項入力補助用暗証番号（数字4桁）", "the input-assist PIN (4 digits)") };
         var reveal = new Option<bool>("--reveal") { Description = "個人番号を伏せずに表示する / print the Individual Number unmasked" };
         var command = new Command("show", "券面事項と入力補助情報を表示する / show the card face and, with the PIN, the input-assist data") { card, pin, reveal };
         command.SetAction(parse =>
         {
             if (OpenCard(parse.GetValue(card)!, out var cardError) is not { } token) return CommandTree.Fail(cardError!);
-            var (data, check) = token.ReadInputAssist(parse.GetValue(pin)!);
+            if (CardSecrets.Read(parse.GetValue(pin), "--pin", CardPin.InputAssist, confirm: false, out var unread) is not { } pinValue)
+                return CommandTree.Fail(unread!);
+            var (data, check) = token.ReadInputAssist(pinValue);
             if (data is null) return CommandTree.Fail(check.Message);
             var number = IndividualNumber.TryParse(data.IndividualNumber, out var n, out _) ? (parse.GetValue(reveal) ? n.Format() : n.Masked) : "?";
             Console.Out.WriteLine($"""
@@ -141,7 +154,9 @@ public static class CardCommands
             // Before the password is tried: a signature that cannot be written is a try spent for nothing.
             if (OutputFile.Problem(path + ".p7s") is { } unwritable) return CommandTree.Fail(unwritable);
             if (OpenCard(parse.GetValue(card)!, out var cardError) is not { } token) return CommandTree.Fail(cardError!);
-            var (cms, check) = token.Sign(parse.GetValue(password)!, await File.ReadAllBytesAsync(path, ct));
+            if (CardSecrets.Read(parse.GetValue(password), "--signing-password", CardPin.Signing, confirm: false, out var unread) is not { } passwordValue)
+                return CommandTree.Fail(unread!);
+            var (cms, check) = token.Sign(passwordValue, await File.ReadAllBytesAsync(path, ct));
             if (cms is null) return CommandTree.Fail(check.Message);
             await File.WriteAllBytesAsync(path + ".p7s", cms, ct);
             Console.Out.WriteLine($"署名しました / signed: {path}.p7s");
@@ -167,7 +182,9 @@ public static class CardCommands
             catch (FormatException) { return CommandTree.Fail("チャレンジはbase64です / the challenge must be base64"); }
             if (bytes.Length < 16) return CommandTree.Fail("チャレンジは16バイト以上です / the challenge must be at least 16 bytes");
             if (OpenCard(parse.GetValue(card)!, out var cardError) is not { } token) return CommandTree.Fail(cardError!);
-            var (signature, check) = token.Authenticate(parse.GetValue(pin)!, bytes);
+            if (CardSecrets.Read(parse.GetValue(pin), "--pin", CardPin.Authentication, confirm: false, out var unread) is not { } pinValue)
+                return CommandTree.Fail(unread!);
+            var (signature, check) = token.Authenticate(pinValue, bytes);
             if (signature is null) return CommandTree.Fail(check.Message);
             Console.Out.WriteLine(JsonSerializer.Serialize(new
             {
@@ -227,9 +244,9 @@ public static class CardCommands
         {
             Description = "本人確認: 窓口で確かめた所持者の個人番号 / identity check: the holder's Individual Number as checked at the counter", Required = true,
         };
-        var pin = new Option<string?>("--pin") { Description = "新しい利用者証明用暗証番号（数字4桁）/ new authentication PIN (4 digits)" };
-        var password = new Option<string?>("--signing-password") { Description = "新しい署名用パスワード（英大文字・数字6〜16桁）/ new signing password (6–16 capital letters and digits)" };
-        var assist = new Option<string?>("--input-assist-pin") { Description = "新しい券面事項入力補助用暗証番号（数字4桁）/ new input-assist PIN (4 digits)" };
+        var pin = new Option<string?>("--pin") { Description = SecretHelp("新しい利用者証明用暗証番号（数字4桁）", "new authentication PIN (4 digits)", leftOutPrompts: false) };
+        var password = new Option<string?>("--signing-password") { Description = SecretHelp("新しい署名用パスワード（英大文字・数字6〜16桁）", "new signing password (6–16 capital letters and digits)", leftOutPrompts: false) };
+        var assist = new Option<string?>("--input-assist-pin") { Description = SecretHelp("新しい券面事項入力補助用暗証番号（数字4桁）", "new input-assist PIN (4 digits)", leftOutPrompts: false) };
         var command = new Command("reset-pin",
             "市区町村の窓口で暗証番号を初期化しロックを解除する（住基で所持者本人と確かめた後、指定した暗証番号を設定し直す。一つ以上）/ "
             + "reset PINs at the municipality, which unlocks them: once the Registry confirms the holder, sets each PIN given (at least one)")
@@ -237,9 +254,12 @@ public static class CardCommands
         command.SetAction(async (parse, ct) =>
         {
             var wanted = new List<(CardPin Pin, string Value)>();
-            if (parse.GetValue(pin) is { } p) wanted.Add((CardPin.Authentication, p));
-            if (parse.GetValue(password) is { } w) wanted.Add((CardPin.Signing, w));
-            if (parse.GetValue(assist) is { } a) wanted.Add((CardPin.InputAssist, a));
+            foreach (var (option, which) in new[] { (pin, CardPin.Authentication), (password, CardPin.Signing), (assist, CardPin.InputAssist) })
+            {
+                if (parse.GetValue(option) is not { } given) continue;
+                if (CardSecrets.Read(given, option.Name, which, confirm: true, out var unread) is not { } value) return CommandTree.Fail(unread!);
+                wanted.Add((which, value));
+            }
             if (wanted.Count == 0)
                 return CommandTree.Fail("--pin、--signing-password、--input-assist-pin のいずれかを指定してください / give at least one of --pin, --signing-password, --input-assist-pin");
             foreach (var (which, value) in wanted)
