@@ -131,6 +131,8 @@ public class CardCommandTests
         var signed = await RenkeiCommand.RunAsync(["card", "sign", "--card", card, "--signing-password", "-", document], "HANAKO1", timeout);
         Assert.True(signed.ExitCode == 0, signed.Error);
         Assert.True(File.Exists(document + ".p7s"));
+        var fullWidth = await RenkeiCommand.RunAsync(["card", "sign", "--card", card, "--signing-password", "-", document], "ＨＡＮＡＫＯ１\n", timeout);
+        Assert.True(fullWidth.ExitCode == 0, fullWidth.Error); // full-width capitals and digits, as an input method in full-width mode types them
         // The line is the secret as typed: what follows its end is not read, and a wrong one is a wrong try as ever.
         var wrong = await RenkeiCommand.RunAsync(["card", "show", "--card", card, "--pin", "-"], "9999\n5678\n", timeout);
         Assert.Equal("券面事項入力補助用暗証番号が違います（残り2回）/ wrong input-assist PIN (2 tries left)", wrong.Error.Trim());
@@ -210,6 +212,14 @@ public class CardCommandTests
         var locked = await RenkeiCommand.RunAsync("card", "sign", "--card", card, "--signing-password", "HANAKO1", document);
         Assert.Equal("署名用パスワードはロックされています。市区町村の窓口で初期化してください / the signing password is locked; have it reset at the municipality", locked.Error.Trim());
         foreach (var result in new[] { sign, format, last, locked }) Assert.DoesNotContain("PIN", result.Error);
+
+        // Full-width digits are the digits they are (an input method in full-width mode types them); three are still not four.
+        var fullWidthShort = await RenkeiCommand.RunAsync("card", "show", "--card", card, "--pin", "５６７");
+        Assert.Equal("券面事項入力補助用暗証番号は数字4桁です / the input-assist PIN is 4 digits", fullWidthShort.Error.Trim());
+        var fullWidth = await RenkeiCommand.RunAsync("card", "show", "--card", card, "--pin", "５６７８");
+        Assert.True(fullWidth.ExitCode == 0, fullWidth.Error);
+        var fullWidthAuth = await RenkeiCommand.RunAsync("card", "auth", "--card", card, "--pin", "１２３４", challenge);
+        Assert.True(fullWidthAuth.ExitCode == 0, fullWidthAuth.Error);
 
         // The right ones still work where nothing is locked.
         var shown = await RenkeiCommand.RunAsync("card", "show", "--card", card, "--pin", "5678");

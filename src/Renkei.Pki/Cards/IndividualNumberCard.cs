@@ -117,8 +117,18 @@ public sealed partial class IndividualNumberCard
 
     public static int LimitOf(CardPin pin) => pin == CardPin.Signing ? 5 : 3;
 
-    public static bool IsValidFormat(CardPin pin, string? value) => value is not null &&
-        (pin == CardPin.Signing ? SigningPassword().IsMatch(value) : FourDigits().IsMatch(value));
+    public static bool IsValidFormat(CardPin pin, string? value) => HalfWidth(value) is { } text &&
+        (pin == CardPin.Signing ? SigningPassword().IsMatch(text) : FourDigits().IsMatch(text));
+
+    /// <summary>
+    /// Full-width digits and capital letters as the half-width ones they are: a Japanese input method in full-width mode types
+    /// "１３５７" for 1357, and "4 digits" was then said of four digits. Nothing else is mapped: a circled ① is no digit typed.
+    /// </summary>
+    public static string? HalfWidth(string? value) => value is null ? null : string.Create(value.Length, value, static (span, text) =>
+    {
+        for (var i = 0; i < text.Length; i++)
+            span[i] = text[i] is (>= '０' and <= '９') or (>= 'Ａ' and <= 'Ｚ') ? (char)(text[i] - ('０' - '0')) : text[i];
+    });
 
     /// <summary>Keys made on the card before issuance, and the signing requests that carry their public halves.</summary>
     public sealed class Keys(RSA signing, RSA authentication) : IDisposable
@@ -147,6 +157,7 @@ public sealed partial class IndividualNumberCard
     {
         foreach (var (pin, value) in new[] { (CardPin.Authentication, authenticationPin), (CardPin.Signing, signingPassword), (CardPin.InputAssist, inputAssistPin) })
             if (!IsValidFormat(pin, value)) throw new ArgumentException(new PinCheck(false, 0, false, true, pin).Message + $" ({pin})");
+        (authenticationPin, signingPassword, inputAssistPin) = (HalfWidth(authenticationPin)!, HalfWidth(signingPassword)!, HalfWidth(inputAssistPin)!);
         var signingKey = RandomNumberGenerator.GetBytes(32);
         var authenticationKey = RandomNumberGenerator.GetBytes(32);
         var assistKey = RandomNumberGenerator.GetBytes(32);
@@ -300,6 +311,7 @@ public sealed partial class IndividualNumberCard
     public PinCheck ResetPin(CardPin pin, string newPin, byte[] dataKeys)
     {
         if (!IsValidFormat(pin, newPin)) return new PinCheck(false, 0, false, true, pin);
+        newPin = HalfWidth(newPin)!;
         if (dataKeys.Length != 96) throw new ArgumentException("96 bytes of data keys expected", nameof(dataKeys));
         var index = pin switch { CardPin.Signing => 0, CardPin.Authentication => 1, _ => 2 };
         var key = dataKeys.AsSpan(index * 32, 32).ToArray();
@@ -313,6 +325,7 @@ public sealed partial class IndividualNumberCard
     private (byte[]? Plain, PinCheck Check) Unlock(CardPin pin, string value)
     {
         if (!IsValidFormat(pin, value)) return (null, new PinCheck(false, LimitOf(pin) - FailuresOf(pin), IsLocked(pin), true, pin));
+        value = HalfWidth(value)!;
         using var held = Exclusive();
         var app = App(pin);
         if (IsLocked(pin)) return (null, new PinCheck(false, 0, true, false, pin));
