@@ -50,6 +50,26 @@ public class CardCommandTests
     }
 
     [Fact]
+    public async Task Card_issue_refuses_an_out_in_a_folder_that_is_not_there_and_makes_none()
+    {
+        using var folder = new TempFolder();
+        var data = folder.File("data");
+        var missing = folder.File("typo");
+        var issue = await RenkeiCommand.RunAsync("card", "issue", "--data", data, "--number", "123456789018", "--pin", "2468",
+            "--signing-password", "HANAKO1", "--out", Path.Combine(missing, "x.card"));
+        Assert.Equal(1, issue.ExitCode);
+        var line = Assert.Single(issue.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal($"{missing}/x.card のフォルダがありません / the folder of {missing}/x.card does not exist", line);
+        Assert.False(Directory.Exists(missing));
+        Assert.False(Directory.Exists(data)); // refused before any network was started for it
+
+        var onFolder = await RenkeiCommand.RunAsync("card", "issue", "--data", data, "--number", "123456789018", "--pin", "2468",
+            "--signing-password", "HANAKO1", "--out", folder.Path);
+        Assert.Equal(1, onFolder.ExitCode);
+        Assert.Equal($"{folder.Path} はフォルダです / {folder.Path} is a folder, not a file", onFolder.Error.Trim());
+    }
+
+    [Fact]
     public async Task A_folder_that_cannot_be_made_is_explained_in_both_languages_alike()
     {
         using var folder = new TempFolder();

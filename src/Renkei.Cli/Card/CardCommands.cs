@@ -67,16 +67,9 @@ public static class CardCommands
                 return CommandTree.Fail("署名用パスワードは英大文字と数字の6〜16桁です / the signing password is 6–16 capital letters and digits");
             var path = Path.GetFullPath(parse.GetValue(output)!);
             if (File.Exists(path)) return CommandTree.Fail($"既にあります / {path} exists; choose another --out");
-            // Issuing supersedes the resident's current card, so make sure the new one can be written first.
-            try
-            {
-                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-                using (File.Create(path + ".probe", 1, FileOptions.DeleteOnClose)) { }
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                return CommandTree.Fail($"書き込めません / cannot write the card to {path}");
-            }
+            // Issuing supersedes the resident's current card, so make sure the new one can be written first. A missing folder is
+            // refused, as every other renkei output does: a mistyped one was made silently.
+            if (OutputFile.Problem(path) is { } unwritable) return CommandTree.Fail(unwritable);
 
             using var keys = IndividualNumberCard.Keys.Create();
             using var stop = new Interruption(ct);
