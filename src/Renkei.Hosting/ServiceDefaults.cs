@@ -35,7 +35,19 @@ public static class ServiceDefaults
     {
         UseInvariantFormats();
         KeepNewFilesPrivate();
-        return WebApplication.CreateBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false", .. args] });
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false", .. args] });
+        // The log levels of the services' appsettings.json, under every other source: a published service run from a folder of
+        // its own (docs/operating.md) does not read the file beside it, and logged every request at ASP.NET Core's Information.
+        builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource
+        {
+            InitialData =
+            [
+                new("Logging:LogLevel:Default", "Information"),
+                new("Logging:LogLevel:Microsoft.AspNetCore", "Warning"),
+                new("Logging:LogLevel:System.Net.Http.HttpClient", "Warning"),
+            ],
+        });
+        return builder;
     }
 
     /// <summary>

@@ -17,6 +17,29 @@ public class ServiceProcessTests
         Assert.Equal(14, (await MunicipalitiesAsync(folder, "demo", ("Registry__DemoData", "true"))).Count);
     }
 
+    [Fact]
+    public async Task Run_from_a_folder_without_appsettings_it_does_not_log_every_request()
+    {
+        using var folder = new TempFolder();
+        // operating.md's recipe: published to one folder, run from another, whose appsettings.json (if any) is the one read.
+        using var process = Start(folder, ["--urls", "http://127.0.0.1:0"], [("Registry__DataFolder", folder.File("registry"))]);
+        string rest;
+        try
+        {
+            var listening = await ListeningAsync(process).WaitAsync(TimeSpan.FromMinutes(1));
+            using var http = new HttpClient();
+            for (var i = 0; i < 3; i++) Assert.Equal("[]", await http.GetStringAsync(new Uri(listening, "api/municipalities")));
+        }
+        finally
+        {
+            process.Kill(entireProcessTree: true);
+            rest = await process.StandardOutput.ReadToEndAsync();
+            await process.WaitForExitAsync();
+        }
+        // It used to log about six ASP.NET Core lines a request (Request starting, Executing endpoint, …).
+        Assert.DoesNotContain("Microsoft.AspNetCore", rest);
+    }
+
     [Theory]
     [InlineData("--urls")]
     [InlineData("ASPNETCORE_URLS")]
