@@ -137,7 +137,8 @@ public sealed class CliTests
         // The operator's view of the Registry feed, and the re-check after a Registry restore: hanako is alive and unchanged.
         var feed = await RenkeiCommand.RunAsync("pki", "feed", "--data", data);
         Assert.True(feed.ExitCode == 0, feed.Error);
-        Assert.StartsWith("following position=", feed.Output);
+        // It was English-only key=value (following position=… event=…).
+        Assert.Matches(@"^住基イベントの反映 / Registry events: 反映中 / following, 位置 / position \d+, イベント / event \S+\r?\n", feed.Output);
         var recheck = await RenkeiCommand.RunAsync("pki", "recheck", "--data", data);
         Assert.True(recheck.ExitCode == 0, recheck.Error);
         Assert.Contains("照合したカード / cards checked: ", recheck.Output);
@@ -171,13 +172,14 @@ public sealed class CliTests
         }
         var feed = await RenkeiCommand.RunAsync("pki", "feed", "--data", data);
         Assert.True(feed.ExitCode == 0, feed.Error);
-        Assert.Contains("recheck failed", feed.Output);
+        Assert.Contains("照合 / re-check: 失敗 / failed, 開始 / started ", feed.Output);
 
         var done = await RenkeiCommand.RunAsync("pki", "recheck", "--data", data);
         Assert.True(done.ExitCode == 0, done.Error);
         Assert.Contains("照合したカード / cards checked: 1\n", done.Output.ReplaceLineEndings("\n"));
         Assert.Contains("following on from position", done.Output);
-        Assert.Contains("recheck done", (await RenkeiCommand.RunAsync("pki", "feed", "--data", data)).Output);
+        Assert.Matches(@"照合 / re-check: 完了 / done, 開始 / started \S+, 照合済み / checked 1/1, 反映したイベント / events replayed \d+, 所持者不在 / holder gone 0, 記載事項の変更 / items changed 0",
+            (await RenkeiCommand.RunAsync("pki", "feed", "--data", data)).Output);
     }
 
     [Fact]
