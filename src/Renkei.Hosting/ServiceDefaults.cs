@@ -271,7 +271,9 @@ public static class ServiceDefaults
     /// <summary>JSON settings for clients and tools, matching the services'.</summary>
     public static JsonSerializerOptions Json { get; } = Configure(new JsonSerializerOptions(JsonSerializerDefaults.Web));
 
-    public static WebApplication UseRenkeiDefaults(this WebApplication app)
+    /// <param name="service">What <c>/health</c> says this service is (<c>registry</c>, <c>core</c>, <c>node</c>, <c>pki</c>), so that a client
+    /// given a URL can tell it reached the service it meant before it sends a token or data there.</param>
+    public static WebApplication UseRenkeiDefaults(this WebApplication app, string service)
     {
         // A malformed body or query is the client's fault: 400 with a problem, never a 500.
         app.UseExceptionHandler(new ExceptionHandlerOptions
@@ -293,7 +295,7 @@ public static class ServiceDefaults
         app.UseAuthorization();
         app.MapOpenApi();
         // Liveness: the process serves (it looks at nothing else, so an outage of the database does not get it restarted).
-        app.MapGet("/health", () => TypedResults.Ok(new { status = "ok" })).ExcludeFromDescription();
+        app.MapGet("/health", () => TypedResults.Ok(new { status = "ok", service })).ExcludeFromDescription();
         app.MapReadiness();
         return app;
     }

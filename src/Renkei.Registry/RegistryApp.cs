@@ -64,7 +64,7 @@ public static class RegistryApp
         builder.Services.AddSingleton<ResidentRegister>();
 
         var app = builder.Build();
-        app.UseRenkeiDefaults();
+        app.UseRenkeiDefaults("registry");
         app.MapMunicipalities();
         app.MapResidents();
         app.MapIdentity();

@@ -280,6 +280,60 @@ public class NodeRemoteTests(SeparateServices services) : IClassFixture<Separate
         Assert.Single(imported.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 
+    [Fact]
+    public async Task A_url_of_another_service_or_another_application_is_named_so_and_no_token_goes_there()
+    {
+        using var inputs = new TempFolder();
+        var copies = await FileAsync(inputs, "copies.jsonl", Line("H-1", 1));
+        // The Registry given as the node: its /health names it, so the copies token never reaches it.
+        var registry = await SeparateServices.RunAsync(new Dictionary<string, string> { ["RENKEI_NODE_COPIES_TOKEN"] = "copies-token" },
+            "node", "import-copies", "--agency", Insurer, "--file", copies, "--node", services.Registry, "--ca", services.CaFile);
+        Assert.Equal(1, registry.ExitCode);
+        Assert.Equal($"中間サーバー {services.Registry}: このURLは住民基本台帳ネットワークです。中間サーバーのURLを指定してください"
+            + $" / the node at {services.Registry}: this URL is the Registry's, not the node's", registry.Error.Trim());
+        Assert.Equal("", registry.Output);
+
+        // The node and the core swapped in issue-codes: each is named for what it is.
+        var people = await FileAsync(inputs, "people.csv", $"H-1,{services.Numbers[0]}");
+        var swapped = await SeparateServices.RunAsync(services.AddresseeTokens(Insurer), "node", "issue-codes", "--agency", Insurer, "--file", people,
+            "--node", services.Core, "--core", services.Node, "--registry", services.Registry, "--ca", services.CaFile);
+        Assert.Equal(1, swapped.ExitCode);
+        Assert.Contains($"the node at {services.Core}: this URL is the core's, not the node's", swapped.Error);
+        Assert.Contains($"the core at {services.Node}: this URL is the node's, not the core's", swapped.Error);
+        Assert.Equal(0L, (await services.TenantAsync(Insurer)).Acquisitions);
+
+        // Another application whose /health answers 200: not taken for the node.
+        await using var other = await FakeService.StartAsync(c => c.Response.WriteAsync("ok"));
+        var foreign = await SeparateServices.RunAsync(new Dictionary<string, string> { ["RENKEI_NODE_COPIES_TOKEN"] = "copies-token" },
+            "node", "import-copies", "--agency", Insurer, "--file", copies, "--node", other.Url.ToString());
+        Assert.Equal(1, foreign.ExitCode);
+        Assert.Contains("Renkei の中間サーバーではありません（/health がサービス名を答えません）", foreign.Error);
+        Assert.Equal(["GET /health"], other.Asked);
+    }
+
+    [Fact]
+    public async Task The_wrong_scheme_for_a_port_is_named_as_such()
+    {
+        using var inputs = new TempFolder();
+        var copies = await FileAsync(inputs, "copies.jsonl", Line("H-1", 1));
+        var tokens = new Dictionary<string, string> { ["RENKEI_NODE_COPIES_TOKEN"] = "copies-token" };
+        // https:// to a port that speaks plain http: no certificate ever came, so it is not the CA's fault.
+        await using var plain = await FakeService.StartAsync(c => FakeService.Health(c, "node"));
+        var tls = await SeparateServices.RunAsync(tokens, "node", "import-copies", "--agency", Insurer, "--file", copies,
+            "--node", $"https://127.0.0.1:{plain.Port}/", "--ca", services.CaFile);
+        Assert.Equal(1, tls.ExitCode);
+        Assert.Contains("TLSで接続できません（http のポートではありませんか）", tls.Error);
+        Assert.DoesNotContain("CAにつながりません", tls.Error);
+        Assert.Single(tls.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        // http:// to the node's https port: no HTTP answer comes, and the line says to use https://.
+        var https = new UriBuilder(services.Node) { Scheme = "http" }.Uri;
+        var clear = await SeparateServices.RunAsync(tokens, "node", "import-copies", "--agency", Insurer, "--file", copies, "--node", https.ToString());
+        Assert.Equal(1, clear.ExitCode);
+        Assert.Contains("HTTPの応答がありません（https のポートではありませんか。https:// と --ca を使ってください）", clear.Error);
+        Assert.Contains("is this an https port? Use https:// and --ca", clear.Error);
+        Assert.Single(clear.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
     /// <summary>A loopback port nothing listens on: one the system just gave out and took back.</summary>
     internal static int ClosedPort()
     {
@@ -382,7 +436,7 @@ public class NodeRemoteUsageTests
     [Fact]
     public async Task Plain_http_on_this_machine_is_taken_by_each_loopback_name()
     {
-        await using var node = await FakeService.StartAsync(c => c.Request.Path == "/health" ? c.Response.WriteAsync("ok")
+        await using var node = await FakeService.StartAsync(c => c.Request.Path == "/health" ? FakeService.Health(c, "node")
             : FakeService.Json(c, """{"imported":1,"errors":[]}"""), "http://0.0.0.0:0");
         using var folder = new TempFolder();
         var file = folder.File("copies.jsonl");
@@ -420,7 +474,7 @@ public class NodeRemoteUsageTests
         builder.Logging.ClearProviders();
         await using var app = builder.Build();
         var asked = 0;
-        app.MapGet("/health", () => { Interlocked.Increment(ref asked); return "ok"; });
+        app.MapGet("/health", () => { Interlocked.Increment(ref asked); return Results.Json(new { status = "ok", service = "node" }); });
         await app.StartAsync();
         var url = app.BaseAddress();
 
@@ -486,7 +540,7 @@ public class NodeRemoteAnswerTests
         FakeService.StartAsync(c =>
     {
         var path = c.Request.Path.Value!;
-        if (path.EndsWith("/health", StringComparison.Ordinal)) return c.Response.WriteAsync("ok");
+        if (path.EndsWith("/health", StringComparison.Ordinal)) return FakeService.Health(c, path.Split('/')[1]);
         if (path.StartsWith($"/{broken}", StringComparison.Ordinal)) return wrong(c);
         return path switch
         {

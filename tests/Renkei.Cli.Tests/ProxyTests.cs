@@ -28,7 +28,7 @@ public class ProxyTests
         using var proxy = FakeProxy.Start();
         await using var node = await FakeService.StartAsync(c => c.Request.Path.Value switch
         {
-            "/health" => c.Response.WriteAsync("ok"),
+            "/health" => FakeService.Health(c, "node"),
             "/api/tenants/131016/inquiry-batches" => FakeService.Json(c, """{"batchId":"0123456789abcdef0123456789abcdef"}""", 202),
             _ => FakeService.Json(c, """
                 {"total":1,"answered":1,"counts":{"provided":1},"results":[{"position":1,"addresseeNumber":"B-1","outcome":"provided"}],"next":1}
