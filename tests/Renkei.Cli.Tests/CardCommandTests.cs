@@ -134,6 +134,22 @@ public class CardCommandTests
     }
 
     [Fact]
+    public async Task The_answer_to_a_challenge_prints_base64_as_it_is_without_escapes()
+    {
+        using var folder = new TempFolder();
+        var card = LocalCard(folder);
+        // Bytes whose base64 holds + and /: "+/+/…".
+        var challenge = Convert.ToBase64String(Enumerable.Repeat(new byte[] { 0xFB, 0xFF, 0xBF }, 8).SelectMany(b => b).ToArray());
+        Assert.Contains('+', challenge);
+        var answered = await RenkeiCommand.RunAsync("card", "auth", "--card", card, "--pin", "1234", challenge);
+        Assert.True(answered.ExitCode == 0, answered.Error);
+        Assert.DoesNotContain("\\u002B", answered.Output);
+        Assert.Contains($"\"challenge\":\"{challenge}\"", answered.Output);
+        using var json = System.Text.Json.JsonDocument.Parse(answered.Output);
+        Assert.Contains(json.RootElement.GetProperty("signature").GetString()!, answered.Output);
+    }
+
+    [Fact]
     public async Task A_pin_or_password_given_as_dash_is_read_from_a_line_of_standard_input_and_one_left_out_is_asked_for()
     {
         using var folder = new TempFolder();

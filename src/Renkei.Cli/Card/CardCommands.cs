@@ -184,13 +184,19 @@ public static class CardCommands
                 challenge = Convert.ToBase64String(bytes),
                 signature = Convert.ToBase64String(signature),
                 certificate = token.AuthenticationCertificate.ExportCertificatePem(),
-            }, ServiceDefaults.Json));
+            }, PrintedJson));
             if (await CertificateStatus.WarningAsync(token.AuthenticationCertificate, token.AuthenticationChainPem, CertificateKind.Authentication, ct) is { } warning)
                 Console.Error.WriteLine(warning);
             return 0;
         });
         return command;
     }
+
+    /// <summary>
+    /// JSON for a terminal or a file, not a web page: base64's + and / and the PEM's characters as they are. The services' encoder
+    /// escapes what HTML gives meaning to, so a relying party pasting the signature found "\u002B" where the base64 had "+".
+    /// </summary>
+    private static readonly JsonSerializerOptions PrintedJson = new(ServiceDefaults.Json) { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private static Command Export()
     {

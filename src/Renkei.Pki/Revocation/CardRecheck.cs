@@ -127,7 +127,7 @@ public sealed class CardRecheck(IServiceProvider services, Database database, Re
             hold?.Moved();
         }
         var (holderGone, itemsChanged) = progress.Cards();
-        logger.LogWarning("カードの照合が終わりました：{Checked} 枚を照合し、{Gone} 枚を所持者不在で失効、{Changed} 枚の署名用証明書を失効しました。位置 {Position} から反映を続けます / " +
+        logger.LogInformation("カードの照合が終わりました：{Checked} 枚を照合し、{Gone} 枚を所持者不在で失効、{Changed} 枚の署名用証明書を失効しました。位置 {Position} から反映を続けます / " +
             "Card re-check done: {Checked} cards checked, {Gone} revoked as their holder is gone, {Changed} signing certificates revoked as the items changed; " +
             "following the Registry's events on from position {Position}", cards.Count, holderGone.Count, itemsChanged.Count, end.Position,
             cards.Count, holderGone.Count, itemsChanged.Count, end.Position);
