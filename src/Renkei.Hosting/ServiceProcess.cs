@@ -41,6 +41,17 @@ public static partial class ServiceProcess
                 + $"{LogText.Escape(address)} is already in use: stop what uses it, or choose another port with --urls");
             return 1;
         }
+        catch (InvalidOperationException e) when (Setting().Match(e.Message) is { Success: true } m)
+        {
+            // The configuration binder's own words are English and name a .NET type; an operator needs the setting and what it takes.
+            var (value, key) = (LogText.Escape(m.Groups[1].Value), m.Groups[2].Value);
+            var names = EnumNames(m.Groups[3].Value) is { } allowed ? string.Join(", ", allowed) : null;
+            var variable = key.Replace(":", "__");
+            Console.Error.WriteLine(names is null
+                ? $"起動できません / cannot start: 設定 {key}（環境変数 {variable}）の値「{value}」を読めません / the setting {key} ({variable}) cannot be '{value}'"
+                : $"起動できません / cannot start: 設定 {key}（環境変数 {variable}）は {names} のどれかです（「{value}」）/ the setting {key} ({variable}) must be one of {names}, not '{value}'");
+            return 1;
+        }
         catch (Exception e) when (e is InvalidOperationException or FormatException or IOException or UnauthorizedAccessException
             or System.Data.Common.DbException or ArgumentException or System.Security.Cryptography.CryptographicException)
         {
@@ -54,6 +65,13 @@ public static partial class ServiceProcess
     internal static bool IsStartFailureReport(string category, bool hasException) =>
         Starting && hasException && (category.StartsWith("Microsoft.AspNetCore.Server.Kestrel", StringComparison.Ordinal)
             || category == "Microsoft.Extensions.Hosting.Internal.Host");
+
+    /// <summary>The names an enum setting takes, found by the type name the binder's message gives; null for any other type.</summary>
+    private static string[]? EnumNames(string typeName) => AppDomain.CurrentDomain.GetAssemblies()
+        .Select(a => a.GetType(typeName, throwOnError: false)).FirstOrDefault(t => t is { IsEnum: true }) is { } type ? Enum.GetNames(type) : null;
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^Failed to convert configuration value '(.*)' at '([^']+)' to type '([^']+)'")]
+    private static partial System.Text.RegularExpressions.Regex Setting();
 
     [System.Text.RegularExpressions.GeneratedRegex(@"bind to address (\S+?):? address already in use")]
     private static partial System.Text.RegularExpressions.Regex BindAddress();

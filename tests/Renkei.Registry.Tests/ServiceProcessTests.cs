@@ -40,6 +40,16 @@ public class ServiceProcessTests
         Assert.DoesNotContain("Microsoft.AspNetCore", rest);
     }
 
+    [Fact]
+    public async Task A_setting_of_a_value_it_cannot_take_is_one_line_naming_the_setting_and_what_it_takes()
+    {
+        using var folder = new TempFolder();
+        var (exit, _, error) = await RunAsync(folder, ["--urls", "http://127.0.0.1:0"], ("Registry__DataFolder", folder.File("registry")), ("Storage__Provider", "Postgre"));
+        Assert.Equal(1, exit);
+        Assert.Equal("起動できません / cannot start: 設定 Storage:Provider（環境変数 Storage__Provider）は Sqlite, Postgres のどれかです（「Postgre」）"
+            + "/ the setting Storage:Provider (Storage__Provider) must be one of Sqlite, Postgres, not 'Postgre'", Assert.Single(error.TrimEnd().Split('\n')));
+    }
+
     [Theory]
     [InlineData("--urls")]
     [InlineData("ASPNETCORE_URLS")]
