@@ -183,11 +183,13 @@ public static class CopiesApi
             // A value the line's JSON holds but a field does not take (a NUL, say) is named by its field, as for one copy.
             catch (JsonException e)
             {
-                if (e.InnerException is JsonException || e.Path is null)
-                    return (null, $"JSONとして読めません（{(e.BytePositionInLine ?? 0) + 1}バイト目）/ not JSON at byte {(e.BytePositionInLine ?? 0) + 1}");
+                if (e.InnerException is JsonException || e.Path is null) return (null, NotJson(e));
                 // A property given twice, or a name that is no text: the reader says only "content" (and repeats a name whole,
-                // however long); the layout's check says where.
-                var where = DataStandardLayout.ReaderRefusal(text);
+                // however long); the layout's check says where. A value followed by more text (a CSV line: 123,x) also has a
+                // path, and is no JSON to look into.
+                List<string> where;
+                try { where = DataStandardLayout.ReaderRefusal(text); }
+                catch (JsonException invalid) { return (null, NotJson(invalid)); }
                 return (null, NumberShape.Mask(where.Count > 0 ? string.Join("; ", where) : ServiceDefaults.DescribeJson(e)));
             }
             var problems = copy is null ? ["空の行です / empty"] : Check(copy.AddresseeNumber, copy.Item, copy.SchemaVersion, copy.Content, layouts);
@@ -200,6 +202,10 @@ public static class CopiesApi
             return (null, "この行を検査できませんでした（中間サーバーの不具合として記録しました）/ the line could not be checked: the node logged this as its own fault");
         }
     }
+
+    /// <summary>Where the line stops being JSON, and nothing of what it holds.</summary>
+    private static string NotJson(JsonException e) =>
+        $"JSONとして読めません（{(e.BytePositionInLine ?? 0) + 1}バイト目）/ not JSON at byte {(e.BytePositionInLine ?? 0) + 1}";
 
     /// <summary>
     /// An import is JSON Lines in UTF-8: another media type, none, or another charset is refused before any line is
