@@ -152,6 +152,8 @@ public class CodeIssuanceTests
         await Assert.ThrowsAsync<HttpRequestException>(() => With(core: nowhere).IssueCodesAsync([("K-1", number)]));
         Assert.Equal(0L, await AcquisitionsAsync(kashiwa));
         Assert.Null(await CodeOfAsync(kashiwa, "K-1"));
+        // Each was found by a request of no one, before the node was asked for an acquisition number or the Registry sent a number.
+        await using (var c = await kashiwa.OpenAsync()) Assert.Equal(0L, await c.ScalarAsync<long>("SELECT COUNT(*) FROM addressees"));
 
         // Discarding is for the tenant's addressee system only.
         var discard = new { acquisitionNumbers = new[] { "a-1" } };
@@ -164,6 +166,8 @@ public class CodeIssuanceTests
         async Task AbandonedAsync(string acquisition)
         {
             await using var c = await kashiwa.OpenAsync();
+            await c.ExecuteAsync("INSERT INTO addressees (addressee_number, created_at) VALUES ('K-1', @t) ON CONFLICT (addressee_number) DO NOTHING", null,
+                ("t", DateTime.UtcNow.ToString("O")));
             await c.ExecuteAsync("INSERT INTO acquisitions (acquisition_number, addressee_number, requested_at) VALUES (@a, 'K-1', @t)", null,
                 ("a", acquisition), ("t", (DateTime.UtcNow - Renkei.Hosting.Linkage.LinkKeySeal.Lifetime - TimeSpan.FromMinutes(1)).ToString("O")));
         }
