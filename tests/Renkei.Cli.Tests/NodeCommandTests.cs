@@ -294,6 +294,48 @@ public class NodeCommandTests
     private static List<int> CopyImportLines(string text) => [.. Renkei.Cli.Linkage.CopyImportCommand.ReadJsonLines(text).Rows.Select(r => r.Line)];
 
     [Fact]
+    public async Task Issue_codes_and_inquire_batch_name_an_Individual_Number_or_full_width_characters_where_an_addressee_number_belongs()
+    {
+        using var data = new TempFolder();
+        using var inputs = new TempFolder();
+        const string Number = "123456789018";
+        await File.WriteAllLinesAsync(inputs.File("people.csv"),
+        [
+            "addresseeNumber,individualNumber",
+            $"{Number},{Number}", // the number typed in both columns
+            "W-0004,12345",
+            $"Ｂ－０００００１,{Number}",
+            $"B-1,{Number},x",
+        ]);
+        var codes = await RenkeiCommand.RunAsync("node", "issue-codes", "--data", data.Path, "--agency", Kashiwa, "--file", inputs.File("people.csv"));
+        Assert.True(codes.ExitCode == 1, codes.Output + codes.Error);
+        Assert.Equal(
+        [
+            "2行目 / line 2: 1列目 / column 1: " + Renkei.Node.Codes.CodeManagementApi.NumberShaped,
+            "3行目 / line 3: 2列目の個人番号 / the Individual Number in column 2: 個人番号は12桁ですが、5桁です / an individual number has 12 digits, this has 5",
+            "4行目 / line 4: 1列目 / column 1: " + Renkei.Node.Codes.CodeManagementApi.FullWidth,
+            "5行目 / line 5: 宛名番号,個人番号 または 宛名番号,氏,名,生年月日,性別,住所 の形式ではありません / neither addresseeNumber,individualNumber nor addresseeNumber,familyName,givenName,dateOfBirth,sex,address",
+        ], codes.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("個人番号の形をしています", codes.Error);
+        Assert.Contains("half-width (半角)", codes.Error);
+        Assert.DoesNotContain(Number, codes.Output + codes.Error);
+
+        await File.WriteAllLinesAsync(inputs.File("list.txt"), [Number, "Ｂ－０００００１", "B 1"]);
+        var batch = await RenkeiCommand.RunAsync("node", "inquire-batch", "--data", data.Path, "--agency", Bunkyo, "--affair", "child-allowance",
+            "--provider", Kashiwa, "--item", "local-tax", "--file", inputs.File("list.txt"));
+        Assert.True(batch.ExitCode == 1, batch.Output + batch.Error);
+        Assert.Equal(
+        [
+            "1行目 / line 1: " + Renkei.Node.Codes.CodeManagementApi.NumberShaped,
+            "2行目 / line 2: " + Renkei.Node.Codes.CodeManagementApi.FullWidth,
+            "3行目 / line 3: 宛名番号は半角の英数字とハイフン32文字以内です / an addressee number is up to 32 half-width letters, digits or hyphens",
+            "照会する宛名番号がありません / no addressee numbers to ask for",
+        ], batch.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.DoesNotContain(Number, batch.Output + batch.Error);
+        Assert.Empty(Directory.GetFileSystemEntries(data.Path)); // told before any network was started
+    }
+
+    [Fact]
     public async Task Issue_codes_finds_people_by_the_basic_four_items_when_the_agency_holds_no_number()
     {
         using var data = new TempFolder();
@@ -317,8 +359,7 @@ public class NodeCommandTests
         Assert.True(issued.ExitCode == 1, issued.Output + issued.Error);
         Assert.Contains("codes delivered: 3, 該当者なし / unknown: 1, 符号を保存できず / not stored: 0, 不正な行 / bad lines: 1", issued.Output);
         Assert.Contains("5行目 / line 5: 該当者がいません / No resident has these basic four items", issued.Error);
-        Assert.Contains("6行目 / line 6: ", issued.Error);
-        Assert.Contains("neither addresseeNumber,individualNumber nor addresseeNumber,familyName,givenName,dateOfBirth,sex,address", issued.Error);
+        Assert.Contains("6行目 / line 6: dateOfBirth: 生年月日はYYYY-MM-DD形式です / dateOfBirth must be yyyy-MM-dd", issued.Error);
         // Nothing of the people is echoed: not the number, not the names.
         foreach (var p in people) Assert.DoesNotContain(p["individual_number"], issued.Output + issued.Error);
         Assert.DoesNotContain(people[2]["family_name"], issued.Output + issued.Error);

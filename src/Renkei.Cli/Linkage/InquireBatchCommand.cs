@@ -180,7 +180,7 @@ public static class InquireBatchCommand
         {
             var n = lines[i].Trim();
             if (n.Length == 0) continue;
-            if (!CodeManagementApi.IsAddresseeNumber(n)) bad.Add((i + 1, "宛名番号が不正です / not an addressee number"));
+            if (CodeManagementApi.AddresseeNumberProblem(n) is { } wrong) bad.Add((i + 1, wrong));
             else if (seen.TryGetValue(n, out var first)) bad.Add((i + 1, $"{first}行目と同じです / same as line {first}"));
             else { seen[n] = i + 1; numbers.Add(n); }
         }

@@ -51,7 +51,7 @@ public static class CopiesApi
     {
         var (tenant, problem) = tenants.Enter(user, agencyId, "copies");
         if (tenant is null) return problem!;
-        if (CodeManagementApi.RefuseNumberShaped("addresseeNumber", addresseeNumber) is { } numberShaped) return numberShaped;
+        if (CodeManagementApi.RefuseMistyped("addresseeNumber", addresseeNumber) is { } numberShaped) return numberShaped;
         var errors = Check(addresseeNumber, item, input.SchemaVersion, input.Content, layouts);
         if (errors.Count > 0)
             return Problems.Invalid(new Dictionary<string, string[]> { ["content"] = [.. errors] }, "invalid-copy");
@@ -68,7 +68,7 @@ public static class CopiesApi
     {
         var (tenant, problem) = tenants.Enter(user, agencyId, "copies");
         if (tenant is null) return problem!;
-        if (CodeManagementApi.RefuseNumberShaped("addresseeNumber", addresseeNumber) is { } numberShaped) return numberShaped;
+        if (CodeManagementApi.RefuseMistyped("addresseeNumber", addresseeNumber) is { } numberShaped) return numberShaped;
         await using var c = await tenant.Database.OpenAsync();
         return await FindAsync(c, addresseeNumber, item) is { } copy ? TypedResults.Ok(copy) : NoCopy();
     }
@@ -79,7 +79,7 @@ public static class CopiesApi
     {
         var (tenant, problem) = tenants.Enter(user, agencyId, "copies");
         if (tenant is null) return problem!;
-        if (CodeManagementApi.RefuseNumberShaped("addresseeNumber", addresseeNumber) is { } numberShaped) return numberShaped;
+        if (CodeManagementApi.RefuseMistyped("addresseeNumber", addresseeNumber) is { } numberShaped) return numberShaped;
         if (!CodeManagementApi.IsAddresseeNumber(addresseeNumber))
             return Problems.Invalid(new Dictionary<string, string[]> { ["addresseeNumber"] = ["宛名番号が不正です / invalid addressee number"] });
         await using var c = await tenant.Database.OpenAsync();
@@ -236,9 +236,7 @@ public static class CopiesApi
     private static List<string> Check(string? addresseeNumber, string? item, int? version, JsonElement content, DataStandardLayout layouts)
     {
         var errors = new List<string>();
-        if (NumberShape.ContainsIndividualNumber(addresseeNumber))
-            errors.Add("addresseeNumber: 個人番号の形をしています。中間サーバーは個人番号を受け付けません / looks like an Individual Number, which the node never accepts");
-        else if (!CodeManagementApi.IsAddresseeNumber(addresseeNumber)) errors.Add("addresseeNumber: 宛名番号が不正です / invalid addressee number");
+        if (CodeManagementApi.AddresseeNumberProblem(addresseeNumber) is { } wrong) errors.Add($"addresseeNumber: {wrong}");
         if (string.IsNullOrWhiteSpace(item)) errors.Add("item: 必須です / is required");
         if (version is null) errors.Add("schemaVersion: 必須です / is required");
         if (errors.Count == 0) errors.AddRange(layouts.Validate(item!, version!.Value, content));
