@@ -227,6 +227,11 @@ public class NodeCommandTests
         await File.WriteAllTextAsync(copiesHeader, "addresseeNumber,item,schemaVersion,content\r\n");
         var peopleHeader = inputs.File("people.csv");
         await File.WriteAllTextAsync(peopleHeader, "addresseeNumber,individualNumber\n");
+        // The header in the words of issue-codes' own help.
+        var japaneseHeader = inputs.File("people-ja.csv");
+        await File.WriteAllTextAsync(japaneseHeader, "宛名番号,個人番号\n");
+        var japaneseBasicFour = inputs.File("people-ja4.csv");
+        await File.WriteAllTextAsync(japaneseBasicFour, "\uFEFF宛名番号,氏,名,生年月日,性別,住所\r\n");
         string[] batch = ["node", "inquire-batch", "--data", data.Path, "--agency", Bunkyo, "--affair", "child-allowance", "--provider", Kashiwa, "--item", "local-tax"];
         foreach (var (args, name) in new[]
         {
@@ -235,6 +240,8 @@ public class NodeCommandTests
             (["node", "import-copies", "--data", data.Path, "--agency", Kashiwa, "--file", copiesHeader], "copies.csv"),
             (["node", "issue-codes", "--data", data.Path, "--agency", Kashiwa, "--file", empty], "empty.txt"),
             (["node", "issue-codes", "--data", data.Path, "--agency", Kashiwa, "--file", peopleHeader], "people.csv"),
+            (["node", "issue-codes", "--data", data.Path, "--agency", Kashiwa, "--file", japaneseHeader], "people-ja.csv"),
+            (["node", "issue-codes", "--data", data.Path, "--agency", Kashiwa, "--file", japaneseBasicFour], "people-ja4.csv"),
             ([.. batch, "--file", empty], "empty.txt"),
             ([.. batch, "--file", blank], "blank.jsonl"),
         })

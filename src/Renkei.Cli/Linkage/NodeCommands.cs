@@ -45,7 +45,7 @@ public static class NodeCommands
             foreach (var (line, fields) in records)
             {
                 var parts = fields.Select(f => f.Trim()).ToArray();
-                if (parts.All(p => p.Length == 0) || (line == 1 && parts[0].Contains("addressee", StringComparison.OrdinalIgnoreCase))) continue;
+                if (parts.All(p => p.Length == 0) || (line == 1 && IsHeader(parts[0]))) continue;
                 if (PersonOf(parts, out var wrong) is not { } person) bad.Add((line, wrong!));
                 // The node takes each addressee number once a request; across batches, a second would silently replace the first's code.
                 else if (lineOf.TryGetValue(person.AddresseeNumber, out var first))
@@ -214,6 +214,10 @@ public static class NodeCommands
         wrong = errors.Count == 0 ? Format : string.Join("; ", errors.Select(e => $"{e.Key}: {string.Join(", ", e.Value)}"));
         return null;
     }
+
+    /// <summary>The first column's name in a header line, in English or in the Japanese of the command's help (宛名番号).</summary>
+    private static bool IsHeader(string first) =>
+        first.Contains("addressee", StringComparison.OrdinalIgnoreCase) || first.Contains("宛名番号", StringComparison.Ordinal);
 
     private const string Format = "宛名番号,個人番号 または 宛名番号,氏,名,生年月日,性別,住所 の形式ではありません / "
         + "neither addresseeNumber,individualNumber nor addresseeNumber,familyName,givenName,dateOfBirth,sex,address";
