@@ -200,6 +200,23 @@ public class NodeCommandTests
             "--provider", Kashiwa, "--item", "local-tax", "--file", data.File("nowhere.txt"));
         Assert.Equal(1, batch.ExitCode);
         Assert.Contains($"no such file: {data.File("nowhere.txt")}", batch.Error);
+        // An affair typed in Japanese: the affairs the agency's callers hold are named, Japanese first.
+        await File.WriteAllTextAsync(data.File("list.txt"), "B-1\n");
+        string[] inquire = ["node", "inquire-batch", "--data", data.Path, "--provider", Kashiwa, "--item", "local-tax", "--file", data.File("list.txt")];
+        foreach (var (args, expected) in new[]
+        {
+            ((string[])["--agency", Bunkyo, "--affair", "児童手当"], $"呼出元「{Bunkyo}-児童手当」が node/callers.json にありません。--affair は事務の名前で、{Bunkyo} の呼出元が持つのは "
+                + $"child-allowance, vaccination です（例 --affair child-allowance）/ no caller '{Bunkyo}-児童手当' in node/callers.json: --affair names an affair, "
+                + $"and {Bunkyo}'s callers hold child-allowance, vaccination (--affair child-allowance, say)"),
+            (["--agency", Bunkyo, "--affair", "child-allowance", "--caller", "clerk"], $"呼出元「clerk」が node/callers.json にありません。{Bunkyo} の事務を持つ呼出元は "
+                + $"{Bunkyo}-child-allowance, {Bunkyo}-vaccination です / no caller 'clerk' in node/callers.json; {Bunkyo}'s callers with an affair are {Bunkyo}-child-allowance, {Bunkyo}-vaccination"),
+            (["--agency", "999999", "--affair", "child-allowance"], "この中間サーバーにその機関はありません / no such agency on this node: 999999; 登録されている機関 / agencies hosted: "),
+        })
+        {
+            var refused = await RenkeiCommand.RunAsync([.. inquire, .. args]);
+            Assert.True(refused.ExitCode == 1, refused.Output + refused.Error);
+            Assert.Contains(expected, refused.Error);
+        }
         var codesMissing = await RenkeiCommand.RunAsync("node", "issue-codes", "--data", data.Path, "--agency", Kashiwa, "--file", data.File("nowhere.csv"));
         Assert.Equal(1, codesMissing.ExitCode);
         Assert.Contains($"no such file: {data.File("nowhere.csv")}", codesMissing.Error);
