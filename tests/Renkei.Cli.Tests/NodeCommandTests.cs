@@ -147,6 +147,40 @@ public class NodeCommandTests
     }
 
     [Fact]
+    public void Import_copies_says_in_Japanese_too_what_a_csv_header_lacks_and_tells_content_that_is_not_json_from_content_that_is_no_object()
+    {
+        var (_, header) = Renkei.Cli.Linkage.CopyImportCommand.ReadCsv("addresseeNumber;item;schemaVersion;content\nK-1;local-tax;1;{}\n");
+        Assert.Equal((1, "見出し行は addresseeNumber,item,schemaVersion,content,withheld です（withheld は省略可）。足りない列: addresseeNumber,item,schemaVersion,content。"
+            + "知らない列: addresseeNumber;item;schemaVersion;conte…。列はカンマで区切ってください / the header must name addresseeNumber,item,schemaVersion,content,withheld "
+            + "(withheld may be left out); missing addresseeNumber,item,schemaVersion,content; unknown addresseeNumber;item;schemaVersion;conte…; separate the columns with commas"),
+            Assert.Single(header));
+
+        var (rows, bad) = Renkei.Cli.Linkage.CopyImportCommand.ReadCsv(string.Join("\n",
+            "addresseeNumber,item,schemaVersion,content", "K-1,local-tax,1,\"{\"\"fiscalYear\"\":２０２５}\"", "K-2,local-tax,1,\"{x}\"", "K-3,local-tax,1,[]", "K-4,local-tax,1,{}"));
+        Assert.Equal([5], rows.Select(r => r.Line));
+        Assert.Equal(
+        [
+            (2, "content: JSONとして読めません（15バイト目）。全角の数字や記号は半角で書いてください / not JSON at byte 15: write digits and symbols in half-width (半角)"),
+            (3, "content: JSONとして読めません（2バイト目）/ not JSON at byte 2"),
+            (4, "content: JSONのオブジェクトではありません / not a JSON object"),
+        ], bad);
+    }
+
+    [Fact]
+    public async Task Import_copies_tells_a_csv_file_read_as_json_lines_to_be_given_as_csv_and_sends_nothing()
+    {
+        using var data = new TempFolder();
+        using var inputs = new TempFolder();
+        var file = inputs.File("copies.txt");
+        await File.WriteAllTextAsync(file, "addresseeNumber,item,schemaVersion,content\nK-1,local-tax,1,\"{}\"\n");
+        var result = await RenkeiCommand.RunAsync("node", "import-copies", "--data", data.Path, "--agency", Kashiwa, "--file", file);
+        Assert.Equal(1, result.ExitCode);
+        Assert.Equal($"CSVのようです（1行目が見出し行）。--format csv を指定するか、拡張子を .csv にしてください / this looks like CSV (line 1 is a header): "
+            + $"give --format csv, or name the file .csv: {file}", result.Error.Trim());
+        Assert.Empty(Directory.GetFileSystemEntries(data.Path)); // nothing started, nothing sent
+    }
+
+    [Fact]
     public void Import_copies_reads_withheld_as_spreadsheets_write_it()
     {
         var content = Tax(1).Replace("\"", "\"\"");
@@ -220,6 +254,13 @@ public class NodeCommandTests
         var codesMissing = await RenkeiCommand.RunAsync("node", "issue-codes", "--data", data.Path, "--agency", Kashiwa, "--file", data.File("nowhere.csv"));
         Assert.Equal(1, codesMissing.ExitCode);
         Assert.Contains($"no such file: {data.File("nowhere.csv")}", codesMissing.Error);
+        // A folder is one, not missing.
+        foreach (var command in new[] { "issue-codes", "import-copies" })
+        {
+            var folder = await RenkeiCommand.RunAsync("node", command, "--data", data.Path, "--agency", Kashiwa, "--file", data.Path);
+            Assert.Equal(1, folder.ExitCode);
+            Assert.Equal($"--file にフォルダが指定されました。ファイルを指定してください / --file names a folder, not a file: {data.Path}", folder.Error.Trim());
+        }
 
         // issue-codes names the agency it does not know and the ones it does, rather than failing with a stack trace.
         await File.WriteAllTextAsync(data.File("people.csv"), "K-1,123456789018\n");

@@ -146,10 +146,15 @@ public static class NodeCommands
         return 1;
     }
 
-    /// <summary>A missing input file, named by its full path as the other commands name theirs (a relative name says little in a script's log).</summary>
+    /// <summary>
+    /// A missing input file, named by its full path as the other commands name theirs (a relative name says little in a script's
+    /// log); a folder given for it is said to be one, not missing.
+    /// </summary>
     internal static int NoFile(FileInfo path)
     {
-        Console.Error.WriteLine($"ファイルがありません / no such file: {path.FullName}");
+        Console.Error.WriteLine(Directory.Exists(path.FullName)
+            ? $"--file にフォルダが指定されました。ファイルを指定してください / --file names a folder, not a file: {path.FullName}"
+            : $"ファイルがありません / no such file: {path.FullName}");
         return 1;
     }
 
