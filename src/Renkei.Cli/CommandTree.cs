@@ -55,6 +55,14 @@ public static class CommandTree
         // No response files: nothing of renkei needs them, and "@…" would be read as a file of arguments where it is an
         // argument (a document to sign, a number to check) and refused with an English-only "Response file not found".
         var parse = Create().Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
+        if (parse.Errors.Count == 0 && parse.Action is System.CommandLine.Help.HelpAction)
+        {
+            // Help is written by the library with English headings: it is put into "日本語 / English" as the errors are.
+            var help = new StringWriter();
+            var code = parse.Invoke(new InvocationConfiguration { Output = help });
+            Console.Out.Write(UsageErrors.Bilingual(help.ToString()));
+            return code;
+        }
         if (parse.Errors.Count == 0)
         {
             try { return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }); }

@@ -22,3 +22,47 @@ public static class OutputFile
         }
     }
 }
+
+/// <summary>
+/// An output file that holds personal data (<c>registry export --out</c>): written to a temporary file beside it, readable
+/// by its owner only from the first byte whatever the umask, and put in place whole by <see cref="Commit"/>. Disposed
+/// without it (an interruption, a failure), it leaves nothing behind, and a file already at the path stays as it was.
+/// </summary>
+public sealed class PrivateOutputFile : IDisposable
+{
+    private readonly string path, temporary;
+    private bool committed;
+
+    private PrivateOutputFile(string path, string temporary, FileStream stream)
+    {
+        this.path = path;
+        this.temporary = temporary;
+        Stream = stream;
+    }
+
+    public FileStream Stream { get; }
+
+    public static PrivateOutputFile Create(string path)
+    {
+        var full = Path.GetFullPath(path);
+        var temporary = $"{full}.{Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8))}.new";
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, BufferSize = 0 };
+        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        return new PrivateOutputFile(full, temporary, new FileStream(temporary, options));
+    }
+
+    /// <summary>Puts the whole file in place, over any file at the path (whose mode it does not take).</summary>
+    public void Commit()
+    {
+        Stream.Flush(flushToDisk: true);
+        Stream.Dispose();
+        File.Move(temporary, path, overwrite: true);
+        committed = true;
+    }
+
+    public void Dispose()
+    {
+        Stream.Dispose();
+        if (!committed) File.Delete(temporary);
+    }
+}

@@ -31,5 +31,5 @@ public static class ProblemText
     }
 
     /// <summary>The status and what the problem says.</summary>
-    public static async Task<string> OfAsync(HttpResponseMessage response) => $"{(int)response.StatusCode} {Of(await response.Content.ReadAsStringAsync())}";
+    public static async Task<string> OfAsync(HttpResponseMessage response) => $"{(int)response.StatusCode} {Of(await AnswerText.ReadAsync(response.Content))}";
 }

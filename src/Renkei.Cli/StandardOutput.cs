@@ -27,4 +27,21 @@ public static class StandardOutput
         stream.Dispose();
         return Console.OpenStandardOutput();
     }
+
+    /// <summary>
+    /// Whether standard output is a regular file (<c>&gt; residents.csv</c>), which the shell made with the user's umask,
+    /// often readable by every local user; not a pipe, a terminal or a device such as /dev/null. Linux only (it reads
+    /// /proc/self/fd/1); elsewhere false.
+    /// </summary>
+    public static bool IsRegularFile()
+    {
+        if (!OperatingSystem.IsLinux()) return false;
+        try
+        {
+            // A pipe or socket reads "pipe:[…]" or "socket:[…]"; a terminal or device is under /dev.
+            return new FileInfo("/proc/self/fd/1").LinkTarget is { } target && target.StartsWith('/') && !target.StartsWith("/dev/", StringComparison.Ordinal)
+                && File.Exists(target);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; }
+    }
 }

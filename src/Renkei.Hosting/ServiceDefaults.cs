@@ -35,7 +35,19 @@ public static class ServiceDefaults
     {
         UseInvariantFormats();
         KeepNewFilesPrivate();
-        return WebApplication.CreateBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false", .. args] });
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false", .. args] });
+        // The log levels of the services' appsettings.json, under every other source: a published service run from a folder of
+        // its own (docs/operating.md) does not read the file beside it, and logged every request at ASP.NET Core's Information.
+        builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource
+        {
+            InitialData =
+            [
+                new("Logging:LogLevel:Default", "Information"),
+                new("Logging:LogLevel:Microsoft.AspNetCore", "Warning"),
+                new("Logging:LogLevel:System.Net.Http.HttpClient", "Warning"),
+            ],
+        });
+        return builder;
     }
 
     /// <summary>
@@ -86,7 +98,26 @@ public static class ServiceDefaults
         builder.Services.AddCallers();
         builder.Services.Configure<StorageOptions>(builder.Configuration.GetSection("Storage"));
         builder.AddRenkeiTls();
+        RefuseHttpsWithoutTls(builder.Configuration);
         return builder;
+    }
+
+    /// <summary>
+    /// An https:// address with no <c>Tls</c> section is refused here, before the service makes its database or key files,
+    /// in one line naming the settings. Kestrel found it only at bind, after they were made, and said so in English with
+    /// advice (<c>dotnet dev-certs</c>, the developer certificate) that does not apply to a service.
+    /// </summary>
+    public static void RefuseHttpsWithoutTls(IConfiguration configuration)
+    {
+        if ((configuration.GetSection("Tls").Get<TlsOptions>() ?? new TlsOptions()).IsConfigured) return;
+        if (configuration.GetSection("Kestrel:Certificates:Default").Exists()) return; // Kestrel's own certificate settings, if someone uses them
+        var urls = (configuration["urls"] ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Concat(configuration.GetSection("Kestrel:Endpoints").GetChildren().Where(e => !e.GetSection("Certificate").Exists()).Select(e => e["Url"] ?? ""));
+        var https = urls.FirstOrDefault(u => u.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
+            ?? (configuration["https_ports"] is { Length: > 0 } ports ? $"https_ports={ports}" : null);
+        if (https is null) return;
+        throw new InvalidOperationException($"{https} で HTTPS を使うには Tls__CertificateFile、Tls__KeyFile、Tls__CaFile の設定が必要です（docs/operating.md）。何も作っていません / "
+            + $"{https} needs Tls__CertificateFile, Tls__KeyFile and Tls__CaFile (docs/operating.md); nothing was made");
     }
 
     /// <summary>
@@ -240,7 +271,9 @@ public static class ServiceDefaults
     /// <summary>JSON settings for clients and tools, matching the services'.</summary>
     public static JsonSerializerOptions Json { get; } = Configure(new JsonSerializerOptions(JsonSerializerDefaults.Web));
 
-    public static WebApplication UseRenkeiDefaults(this WebApplication app)
+    /// <param name="service">What <c>/health</c> says this service is (<c>registry</c>, <c>core</c>, <c>node</c>, <c>pki</c>), so that a client
+    /// given a URL can tell it reached the service it meant before it sends a token or data there.</param>
+    public static WebApplication UseRenkeiDefaults(this WebApplication app, string service)
     {
         // A malformed body or query is the client's fault: 400 with a problem, never a 500.
         app.UseExceptionHandler(new ExceptionHandlerOptions
@@ -262,7 +295,7 @@ public static class ServiceDefaults
         app.UseAuthorization();
         app.MapOpenApi();
         // Liveness: the process serves (it looks at nothing else, so an outage of the database does not get it restarted).
-        app.MapGet("/health", () => TypedResults.Ok(new { status = "ok" })).ExcludeFromDescription();
+        app.MapGet("/health", () => TypedResults.Ok(new { status = "ok", service })).ExcludeFromDescription();
         app.MapReadiness();
         return app;
     }

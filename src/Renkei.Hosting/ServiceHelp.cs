@@ -43,6 +43,8 @@ public static class ServiceHelp
               Registry__NumberingKeyFile            the numbering key (default DataFolder/numbering.key): keep it, back it up
               Registry__LinkSecretFile              the link secret (default DataFolder/link-secret.key): keep it, back it up
               Registry__LinkSealKeyFile             the seal key shared with the Core (default DataFolder/link-seal.key)
+              Registry__DemoData                    false by default here (renkei up: true): true seeds the 14 demo municipalities
+                                                    and about 190 synthetic corporations on every start; never on a real register
             """),
         ["Renkei.Core"] = ("情報提供ネットワークシステム / the Core: agency codes, the permission table, relay, provision records", """
             Core:

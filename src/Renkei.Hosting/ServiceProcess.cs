@@ -4,7 +4,7 @@ using Microsoft.Extensions.Hosting;
 namespace Renkei.Hosting;
 
 /// <summary>A service run as its own process (<c>dotnet run --project src/Renkei.X</c>, or its published binary).</summary>
-public static class ServiceProcess
+public static partial class ServiceProcess
 {
     /// <summary>
     /// True while a service process starts: a start that fails is then said once, as one line, by <see cref="RunAsync"/>,
@@ -33,6 +33,14 @@ public static class ServiceProcess
             await app.RunAsync();
             return 0;
         }
+        catch (IOException e) when (e.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
+        {
+            // Found only at bind, once the database and key files are there (a next start uses them as they are).
+            var address = BindAddress().Match(e.Message) is { Success: true } m ? m.Groups[1].Value : "--urls";
+            Console.Error.WriteLine($"起動できません / cannot start: {LogText.Escape(address)} は使用中です。使っているものを止めるか、--urls で別のポートを指定してください / "
+                + $"{LogText.Escape(address)} is already in use: stop what uses it, or choose another port with --urls");
+            return 1;
+        }
         catch (Exception e) when (e is InvalidOperationException or FormatException or IOException or UnauthorizedAccessException
             or System.Data.Common.DbException or ArgumentException or System.Security.Cryptography.CryptographicException)
         {
@@ -46,4 +54,7 @@ public static class ServiceProcess
     internal static bool IsStartFailureReport(string category, bool hasException) =>
         Starting && hasException && (category.StartsWith("Microsoft.AspNetCore.Server.Kestrel", StringComparison.Ordinal)
             || category == "Microsoft.Extensions.Hosting.Internal.Host");
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"bind to address (\S+?):? address already in use")]
+    private static partial System.Text.RegularExpressions.Regex BindAddress();
 }

@@ -111,7 +111,7 @@ public static class NodeApp
             p.AddAuthenticationSchemes(CallerAuthenticationHandler.SchemeName).RequireAuthenticatedUser());
 
         var app = builder.Build();
-        app.UseRenkeiDefaults();
+        app.UseRenkeiDefaults("node");
         app.MapGet("/api/tenants/{agencyId}/keys", Results<Ok<PublicKeys>, ProblemHttpResult> (string agencyId, TenantDirectory directory) =>
             directory.Find(agencyId) is { } t
                 ? TypedResults.Ok(t.Keys.Public)

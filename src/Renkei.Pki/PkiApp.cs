@@ -57,7 +57,7 @@ public static class PkiApp
 
         var app = builder.Build();
         if (app.Services.GetService<NetworkTls>() is not null) app.Use(RefuseApiOverPlainHttp);
-        app.UseRenkeiDefaults();
+        app.UseRenkeiDefaults("pki");
         app.MapRevocation();
         app.MapCards();
         app.MapVerifiers();

@@ -34,8 +34,9 @@ public sealed class RegistryOptions
 
     /// <summary>
     /// Seeds the 14 demo municipalities and the demo corporate register (the NTA's record, the municipalities as local
-    /// governments, synthetic corporations) on start. True for the sandbox; false on a real register, which is filled by
-    /// its operators. Turning it off removes nothing already stored.
+    /// governments, synthetic corporations) on start. True for the sandbox (renkei up, the tests, renkei registry seed);
+    /// false on a real register, which is filled by its operators, and so by default in the Registry's own process
+    /// (Program.cs). Turning it off removes nothing already stored.
     /// </summary>
     public bool DemoData { get; set; } = true;
 }
@@ -63,7 +64,7 @@ public static class RegistryApp
         builder.Services.AddSingleton<ResidentRegister>();
 
         var app = builder.Build();
-        app.UseRenkeiDefaults();
+        app.UseRenkeiDefaults("registry");
         app.MapMunicipalities();
         app.MapResidents();
         app.MapIdentity();

@@ -50,6 +50,26 @@ public class CardCommandTests
     }
 
     [Fact]
+    public async Task Card_issue_refuses_an_out_in_a_folder_that_is_not_there_and_makes_none()
+    {
+        using var folder = new TempFolder();
+        var data = folder.File("data");
+        var missing = folder.File("typo");
+        var issue = await RenkeiCommand.RunAsync("card", "issue", "--data", data, "--number", "123456789018", "--pin", "2468",
+            "--signing-password", "HANAKO1", "--out", Path.Combine(missing, "x.card"));
+        Assert.Equal(1, issue.ExitCode);
+        var line = Assert.Single(issue.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal($"{missing}/x.card のフォルダがありません / the folder of {missing}/x.card does not exist", line);
+        Assert.False(Directory.Exists(missing));
+        Assert.False(Directory.Exists(data)); // refused before any network was started for it
+
+        var onFolder = await RenkeiCommand.RunAsync("card", "issue", "--data", data, "--number", "123456789018", "--pin", "2468",
+            "--signing-password", "HANAKO1", "--out", folder.Path);
+        Assert.Equal(1, onFolder.ExitCode);
+        Assert.Equal($"{folder.Path} はフォルダです / {folder.Path} is a folder, not a file", onFolder.Error.Trim());
+    }
+
+    [Fact]
     public async Task A_folder_that_cannot_be_made_is_explained_in_both_languages_alike()
     {
         using var folder = new TempFolder();
@@ -59,6 +79,38 @@ public class CardCommandTests
         // The reason was the runtime's English ("Could not find file '/proc/certs'.") after both halves.
         Assert.DoesNotContain("Could not find", line);
         Assert.Equal("フォルダ /proc/certs を作れません（その場所がないか、そこには作れません）/ cannot make the folder /proc/certs: it does not exist, or nothing can be made there", line);
+    }
+
+    [Fact]
+    public async Task A_file_that_is_no_card_at_all_is_called_so_in_one_line_with_what_to_give_instead()
+    {
+        using var folder = new TempFolder();
+        // Each used to end in "…: $" (the JSON path of the root), or, for a folder, in no reason at all.
+        var cases = new (string Content, string Japanese, string English)[]
+        {
+            ("", "空のファイルです", "it is empty"),
+            ("  \n", "空のファイルです", "it is empty"),
+            ("hello", "JSONではありません", "it is not JSON"),
+            ("{ not a card", "JSONではありません", "it is not JSON"),
+            ("[1, 2]", "JSONの配列で、オブジェクトではありません", "it is a JSON array, not an object"),
+            ("{}", "「format」が renkei-card/1 ではありません", "its format is not renkei-card/1"),
+            ("""{"format":"renkei-card/9"}""", "「format」が renkei-card/1 ではありません", "its format is not renkei-card/1"),
+        };
+        var variant = 0;
+        foreach (var (content, japanese, english) in cases)
+        {
+            var path = folder.File($"damaged-{++variant}.card");
+            await File.WriteAllTextAsync(path, content);
+            var result = await RenkeiCommand.RunAsync("card", "show", "--card", path, "--pin", "1234");
+            Assert.Equal(1, result.ExitCode);
+            var line = Assert.Single(result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.Equal($"{path} はカードファイルではありません（{japanese}）。renkei card issue が書き出したファイルを指定してください / "
+                + $"{path} is not a card file ({english}); give the file renkei card issue wrote", line);
+        }
+
+        var notAFile = await RenkeiCommand.RunAsync("card", "auth", "--card", folder.Path, "--pin", "1234", Convert.ToBase64String(new byte[16]));
+        Assert.Equal(1, notAFile.ExitCode);
+        Assert.Equal($"{folder.Path} はフォルダです。--card にはカードファイルを指定してください / {folder.Path} is a folder; give --card a card file", notAFile.Error.Trim());
     }
 
     /// <summary>A card file made here, with self-signed certificates: enough for the card's own PIN checks, which need no network.</summary>
@@ -79,6 +131,77 @@ public class CardCommandTests
         var path = folder.File("hanako.card");
         IndividualNumberCard.Create(path, keys, issued, "123456789018", new Uri("https://127.0.0.1/"), "1234", "HANAKO1", "5678");
         return path;
+    }
+
+    [Fact]
+    public async Task A_pin_or_password_given_as_dash_is_read_from_a_line_of_standard_input_and_one_left_out_is_asked_for()
+    {
+        using var folder = new TempFolder();
+        var card = LocalCard(folder);
+        var document = folder.File("申請書.txt");
+        await File.WriteAllTextAsync(document, "申請");
+        var challenge = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+        var timeout = TimeSpan.FromMinutes(2);
+
+        var shown = await RenkeiCommand.RunAsync(["card", "show", "--card", card, "--pin", "-"], "5678\n", timeout);
+        Assert.True(shown.ExitCode == 0, shown.Error);
+        Assert.Contains("**** **** 9018", shown.Output);
+        var answered = await RenkeiCommand.RunAsync(["card", "auth", "--card", card, "--pin", "-", challenge], "1234\r\n", timeout);
+        Assert.True(answered.ExitCode == 0, answered.Error);
+        var signed = await RenkeiCommand.RunAsync(["card", "sign", "--card", card, "--signing-password", "-", document], "HANAKO1", timeout);
+        Assert.True(signed.ExitCode == 0, signed.Error);
+        Assert.True(File.Exists(document + ".p7s"));
+        var fullWidth = await RenkeiCommand.RunAsync(["card", "sign", "--card", card, "--signing-password", "-", document], "ＨＡＮＡＫＯ１\n", timeout);
+        Assert.True(fullWidth.ExitCode == 0, fullWidth.Error); // full-width capitals and digits, as an input method in full-width mode types them
+        // The line is the secret as typed: what follows its end is not read, and a wrong one is a wrong try as ever.
+        var wrong = await RenkeiCommand.RunAsync(["card", "show", "--card", card, "--pin", "-"], "9999\n5678\n", timeout);
+        Assert.Equal("券面事項入力補助用暗証番号が違います（残り2回）/ wrong input-assist PIN (2 tries left)", wrong.Error.Trim());
+
+        // Nothing to read: no line, or the option left out where no terminal can be asked. Neither is a try.
+        var empty = await RenkeiCommand.RunAsync(["card", "show", "--card", card, "--pin", "-"], "", timeout);
+        Assert.Equal(1, empty.ExitCode);
+        Assert.Equal("標準入力に券面事項入力補助用暗証番号の行がありません（--pin -）/ standard input has no line for --pin -", empty.Error.Trim());
+        var missing = await RenkeiCommand.RunAsync("card", "sign", "--card", card, document);
+        Assert.Equal(1, missing.ExitCode);
+        Assert.Equal("--signing-password を指定してください（「--signing-password -」なら標準入力の1行から読みます）/ "
+            + "give --signing-password, or --signing-password - to read it from a line of standard input", missing.Error.Trim());
+        Assert.Equal(1, IndividualNumberCard.Open(card).FailuresOf(CardPin.InputAssist));
+        Assert.Equal(0, IndividualNumberCard.Open(card).FailuresOf(CardPin.Signing));
+    }
+
+    [Fact]
+    public async Task A_pin_left_out_on_a_terminal_is_prompted_for_without_echo()
+    {
+        using var folder = new TempFolder();
+        var card = LocalCard(folder);
+        // script(1) gives renkei a terminal (a pty) as standard input, as a person at a shell has.
+        var dll = Path.Combine(AppContext.BaseDirectory, "renkei.dll");
+        var start = new System.Diagnostics.ProcessStartInfo("script")
+        {
+            RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true,
+        };
+        foreach (var a in new[] { "-qec", $"dotnet '{dll}' card show --card '{card}'", "/dev/null" }) start.ArgumentList.Add(a);
+        start.Environment["DOTNET_NOLOGO"] = "1";
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var seen = new System.Text.StringBuilder();
+        var buffer = new char[256];
+        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        // The PIN is typed only once the prompt is there: before, the terminal would still echo it.
+        while (!seen.ToString().Contains("input-assist PIN: "))
+        {
+            var read = await process.StandardOutput.ReadAsync(buffer, cts.Token);
+            Assert.True(read > 0, $"no prompt: {seen}");
+            seen.Append(buffer, 0, read);
+        }
+        await process.StandardInput.WriteAsync("5678\r");
+        await process.StandardInput.FlushAsync();
+        seen.Append(await process.StandardOutput.ReadToEndAsync(cts.Token));
+        await process.WaitForExitAsync(cts.Token);
+        var output = seen.ToString();
+        Assert.True(process.ExitCode == 0, output);
+        Assert.Contains("券面事項入力補助用暗証番号 / input-assist PIN: ", output);
+        Assert.Contains("**** **** 9018", output);
+        Assert.DoesNotContain("5678", output);
     }
 
     [Fact]
@@ -109,6 +232,14 @@ public class CardCommandTests
         var locked = await RenkeiCommand.RunAsync("card", "sign", "--card", card, "--signing-password", "HANAKO1", document);
         Assert.Equal("署名用パスワードはロックされています。市区町村の窓口で初期化してください / the signing password is locked; have it reset at the municipality", locked.Error.Trim());
         foreach (var result in new[] { sign, format, last, locked }) Assert.DoesNotContain("PIN", result.Error);
+
+        // Full-width digits are the digits they are (an input method in full-width mode types them); three are still not four.
+        var fullWidthShort = await RenkeiCommand.RunAsync("card", "show", "--card", card, "--pin", "５６７");
+        Assert.Equal("券面事項入力補助用暗証番号は数字4桁です / the input-assist PIN is 4 digits", fullWidthShort.Error.Trim());
+        var fullWidth = await RenkeiCommand.RunAsync("card", "show", "--card", card, "--pin", "５６７８");
+        Assert.True(fullWidth.ExitCode == 0, fullWidth.Error);
+        var fullWidthAuth = await RenkeiCommand.RunAsync("card", "auth", "--card", card, "--pin", "１２３４", challenge);
+        Assert.True(fullWidthAuth.ExitCode == 0, fullWidthAuth.Error);
 
         // The right ones still work where nothing is locked.
         var shown = await RenkeiCommand.RunAsync("card", "show", "--card", card, "--pin", "5678");

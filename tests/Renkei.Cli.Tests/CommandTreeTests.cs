@@ -63,6 +63,39 @@ public class CommandTreeTests
     }
 
     [Fact]
+    public async Task Help_headings_and_marks_are_Japanese_first_with_the_descriptions_kept_in_their_column()
+    {
+        var help = await RenkeiCommand.RunAsync("registry", "seed", "--help");
+        Assert.Equal(0, help.ExitCode);
+        var lines = help.Output.Split('\n').Select(l => l.TrimEnd('\r')).ToList();
+        foreach (var heading in new[] { "説明 / Description:", "使い方 / Usage:", "オプション / Options:" }) Assert.Contains(heading, lines);
+        Assert.DoesNotContain("Usage:", lines);
+        Assert.Contains("[既定値 / default: data]", help.Output);
+        Assert.DoesNotContain("(REQUIRED)", help.Output.Replace("(必須 / REQUIRED)", ""));
+        // --residents is shorter than the longest option: its description starts in the same column as --seed's, where the
+        // two kanji of 必須 take two columns each.
+        var residents = lines.Single(l => l.Contains("--residents <residents> (必須 / REQUIRED)"));
+        var seed = lines.Single(l => l.TrimStart().StartsWith("--seed"));
+        Assert.Equal(seed.IndexOf("乱数の種", StringComparison.Ordinal), residents.IndexOf("住民の数", StringComparison.Ordinal) + 2);
+
+        var commands = await RenkeiCommand.RunAsync("number", "--help");
+        Assert.Contains("コマンド / Commands:", commands.Output);
+        var arguments = await RenkeiCommand.RunAsync("number", "check", "--help");
+        Assert.Contains("引数 / Arguments:", arguments.Output);
+    }
+
+    [Fact]
+    public async Task A_command_that_does_not_exist_is_named_without_saying_a_command_is_missing()
+    {
+        var result = await RenkeiCommand.RunAsync("frobnicate");
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("「frobnicate」というコマンドや引数はありません", result.Error);
+        Assert.DoesNotContain("コマンドを指定してください", result.Error);
+        Assert.DoesNotContain("Required command was not provided", result.Error);
+        Assert.Contains("コマンド / Commands:", result.Error); // the help that comes with it is put into Japanese too
+    }
+
+    [Fact]
     public void Every_command_that_takes_data_refuses_a_file_as_its_data_folder()
     {
         using var folder = new TempFolder();

@@ -48,6 +48,9 @@ public sealed class FakeService : IAsyncDisposable
         return context.Response.WriteAsync("<!DOCTYPE html>\n<html><body><form action=\"/login\">proxy login</form></body></html>\n");
     }
 
+    /// <summary>Answers <c>/health</c> as a Renkei service does, naming itself (<c>node</c>, <c>core</c>, <c>registry</c>, <c>pki</c>).</summary>
+    public static Task Health(HttpContext context, string service) => Json(context, $$"""{"status":"ok","service":"{{service}}"}""");
+
     /// <summary>Answers with <paramref name="json"/> and the status.</summary>
     public static Task Json(HttpContext context, string json, int status = 200)
     {

@@ -48,6 +48,34 @@ public class NetworkWaitTests
     }
 
     [Fact]
+    public async Task A_pki_command_on_a_folder_where_no_network_runs_says_in_one_line_that_it_starts_one_there_and_makes_a_missing_folder()
+    {
+        using var parent = new TempFolder();
+        var typo = parent.File("dta"); // `renkei pki chain --data ./dta`
+        var chain = await RenkeiCommand.RunAsync("pki", "chain", "--data", typo);
+        Assert.True(chain.ExitCode == 0, chain.Error);
+        Assert.Contains("BEGIN CERTIFICATE", chain.Output);
+        // It used to answer from a network made there without a word on standard error.
+        var said = Assert.Single(chain.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        Assert.Equal($"{typo} で動いているネットワークがないため、このコマンドのために起動します（終われば止めます。フォルダがないので作成し、新しいネットワークを作ります）/ "
+            + $"no network is running in {typo}: starting one for this command, until it ends (the folder does not exist: it will be created, with a new network in it)", said);
+
+        // The folder now holds that network, stopped: the next command starts it again, and says so the same way.
+        var feed = await RenkeiCommand.RunAsync("pki", "feed", "--data", typo);
+        Assert.True(feed.ExitCode == 0, feed.Error);
+        Assert.Equal($"{typo} で動いているネットワークがないため、このコマンドのために起動します（終われば止めます）/ no network is running in {typo}: starting one for this command, until it ends",
+            feed.Error.Trim());
+    }
+
+    [Fact]
+    public void The_start_notice_says_a_new_network_is_made_in_a_folder_that_holds_none()
+    {
+        using var empty = new TempFolder();
+        Assert.EndsWith("(it holds no network yet: a new one will be made in it)", Renkei.Cli.Network.NetworkAccess.StartNotice(empty.Path));
+        Assert.Contains("ネットワークのデータがないので新しく作ります", Renkei.Cli.Network.NetworkAccess.StartNotice(empty.Path));
+    }
+
+    [Fact]
     public async Task The_catch_all_prints_an_input_or_output_failure_in_one_line_without_a_stack_trace()
     {
         using var data = new TempFolder();

@@ -280,6 +280,60 @@ public class NodeRemoteTests(SeparateServices services) : IClassFixture<Separate
         Assert.Single(imported.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 
+    [Fact]
+    public async Task A_url_of_another_service_or_another_application_is_named_so_and_no_token_goes_there()
+    {
+        using var inputs = new TempFolder();
+        var copies = await FileAsync(inputs, "copies.jsonl", Line("H-1", 1));
+        // The Registry given as the node: its /health names it, so the copies token never reaches it.
+        var registry = await SeparateServices.RunAsync(new Dictionary<string, string> { ["RENKEI_NODE_COPIES_TOKEN"] = "copies-token" },
+            "node", "import-copies", "--agency", Insurer, "--file", copies, "--node", services.Registry, "--ca", services.CaFile);
+        Assert.Equal(1, registry.ExitCode);
+        Assert.Equal($"中間サーバー {services.Registry}: このURLは住民基本台帳ネットワークです。中間サーバーのURLを指定してください"
+            + $" / the node at {services.Registry}: this URL is the Registry's, not the node's", registry.Error.Trim());
+        Assert.Equal("", registry.Output);
+
+        // The node and the core swapped in issue-codes: each is named for what it is.
+        var people = await FileAsync(inputs, "people.csv", $"H-1,{services.Numbers[0]}");
+        var swapped = await SeparateServices.RunAsync(services.AddresseeTokens(Insurer), "node", "issue-codes", "--agency", Insurer, "--file", people,
+            "--node", services.Core, "--core", services.Node, "--registry", services.Registry, "--ca", services.CaFile);
+        Assert.Equal(1, swapped.ExitCode);
+        Assert.Contains($"the node at {services.Core}: this URL is the core's, not the node's", swapped.Error);
+        Assert.Contains($"the core at {services.Node}: this URL is the node's, not the core's", swapped.Error);
+        Assert.Equal(0L, (await services.TenantAsync(Insurer)).Acquisitions);
+
+        // Another application whose /health answers 200: not taken for the node.
+        await using var other = await FakeService.StartAsync(c => c.Response.WriteAsync("ok"));
+        var foreign = await SeparateServices.RunAsync(new Dictionary<string, string> { ["RENKEI_NODE_COPIES_TOKEN"] = "copies-token" },
+            "node", "import-copies", "--agency", Insurer, "--file", copies, "--node", other.Url.ToString());
+        Assert.Equal(1, foreign.ExitCode);
+        Assert.Contains("Renkei の中間サーバーではありません（/health がサービス名を答えません）", foreign.Error);
+        Assert.Equal(["GET /health"], other.Asked);
+    }
+
+    [Fact]
+    public async Task The_wrong_scheme_for_a_port_is_named_as_such()
+    {
+        using var inputs = new TempFolder();
+        var copies = await FileAsync(inputs, "copies.jsonl", Line("H-1", 1));
+        var tokens = new Dictionary<string, string> { ["RENKEI_NODE_COPIES_TOKEN"] = "copies-token" };
+        // https:// to a port that speaks plain http: no certificate ever came, so it is not the CA's fault.
+        await using var plain = await FakeService.StartAsync(c => FakeService.Health(c, "node"));
+        var tls = await SeparateServices.RunAsync(tokens, "node", "import-copies", "--agency", Insurer, "--file", copies,
+            "--node", $"https://127.0.0.1:{plain.Port}/", "--ca", services.CaFile);
+        Assert.Equal(1, tls.ExitCode);
+        Assert.Contains("TLSで接続できません（http のポートではありませんか）", tls.Error);
+        Assert.DoesNotContain("CAにつながりません", tls.Error);
+        Assert.Single(tls.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        // http:// to the node's https port: no HTTP answer comes, and the line says to use https://.
+        var https = new UriBuilder(services.Node) { Scheme = "http" }.Uri;
+        var clear = await SeparateServices.RunAsync(tokens, "node", "import-copies", "--agency", Insurer, "--file", copies, "--node", https.ToString());
+        Assert.Equal(1, clear.ExitCode);
+        Assert.Contains("HTTPの応答がありません（https のポートではありませんか。https:// と --ca を使ってください）", clear.Error);
+        Assert.Contains("is this an https port? Use https:// and --ca", clear.Error);
+        Assert.Single(clear.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
     /// <summary>A loopback port nothing listens on: one the system just gave out and took back.</summary>
     internal static int ClosedPort()
     {
@@ -382,7 +436,7 @@ public class NodeRemoteUsageTests
     [Fact]
     public async Task Plain_http_on_this_machine_is_taken_by_each_loopback_name()
     {
-        await using var node = await FakeService.StartAsync(c => c.Request.Path == "/health" ? c.Response.WriteAsync("ok")
+        await using var node = await FakeService.StartAsync(c => c.Request.Path == "/health" ? FakeService.Health(c, "node")
             : FakeService.Json(c, """{"imported":1,"errors":[]}"""), "http://0.0.0.0:0");
         using var folder = new TempFolder();
         var file = folder.File("copies.jsonl");
@@ -420,7 +474,7 @@ public class NodeRemoteUsageTests
         builder.Logging.ClearProviders();
         await using var app = builder.Build();
         var asked = 0;
-        app.MapGet("/health", () => { Interlocked.Increment(ref asked); return "ok"; });
+        app.MapGet("/health", () => { Interlocked.Increment(ref asked); return Results.Json(new { status = "ok", service = "node" }); });
         await app.StartAsync();
         var url = app.BaseAddress();
 
@@ -486,7 +540,7 @@ public class NodeRemoteAnswerTests
         FakeService.StartAsync(c =>
     {
         var path = c.Request.Path.Value!;
-        if (path.EndsWith("/health", StringComparison.Ordinal)) return c.Response.WriteAsync("ok");
+        if (path.EndsWith("/health", StringComparison.Ordinal)) return FakeService.Health(c, path.Split('/')[1]);
         if (path.StartsWith($"/{broken}", StringComparison.Ordinal)) return wrong(c);
         // The Registry and the core check the caller, then refuse a request of no people as invalid.
         return path is "/registry/api/link-keys" or "/core/api/codes/issue" ? ProbeOrAsync(c, c => Answer(c, location)) : Answer(c, location);
@@ -612,6 +666,86 @@ public class NodeRemoteAnswerTests
         Assert.Contains("502 <!DOCTYPE html> <html> <head><title>502 Bad Gateway</title></head>", line);
         Assert.EndsWith($"…（{page.Length} 文字 / {page.Length} characters）", line);
         Assert.True(line.Length < 500, line);
+    }
+
+    /// <summary>A gateway's error page in Japanese, in the charset it names (Shift_JIS, EUC-JP, or one nobody knows, its bytes UTF-8).</summary>
+    private static Func<HttpContext, Task> GatewayPage(string charset, int status = 502) => async c =>
+    {
+        var encoding = charset == "x-nonsense" ? System.Text.Encoding.UTF8 : System.Text.CodePagesEncodingProvider.Instance.GetEncoding(charset)!;
+        c.Response.StatusCode = status;
+        c.Response.ContentType = $"text/html; charset={charset}";
+        await c.Response.Body.WriteAsync(encoding.GetBytes("<html><head><title>502</title></head><body>ゲートウェイエラー：上流に接続できません</body></html>"));
+    };
+
+    private static readonly string[] Charsets = ["Shift_JIS", "EUC-JP", "x-nonsense"];
+
+    [Fact]
+    public async Task A_gateways_page_in_a_Japanese_legacy_or_unknown_charset_is_read_and_said_on_one_line()
+    {
+        // Audit D, finding 4: ReadAsStringAsync and ReadFromJsonAsync throw for a charset .NET does not know without the code
+        // pages provider, or at all: the command printed "Unhandled exception" and a stack trace.
+        using var folder = new TempFolder();
+        var list = folder.File("list.txt");
+        await File.WriteAllTextAsync(list, "B-1\n");
+        var people = folder.File("people.csv");
+        await File.WriteAllTextAsync(people, "A-1,123456789018\n");
+        foreach (var charset in Charsets)
+        {
+            // A refusal of the submission, a refusal of the batch's page, and a 200 page where the batch's JSON was expected.
+            await using (var node = await ServicesAsync($"node/api/tenants/{Agency}/inquiry-batches", GatewayPage(charset)))
+            {
+                var result = await SeparateServices.RunAsync(AllTokens, "node", "inquire-batch", "--agency", Agency, "--affair", "child-allowance",
+                    "--provider", "122173", "--item", "local-tax", "--file", list, "--node", $"{node.Url}node/");
+                AssertOneLine(result, "受け付けられませんでした / refused: 502 <html><head><title>502</title></head><body>ゲートウェイエラー：上流に接続できません</body></html>");
+            }
+            foreach (var status in new[] { 502, 200 })
+            {
+                await using var node = await ServicesAsync($"node/api/tenants/{Agency}/inquiry-batches/", GatewayPage(charset, status));
+                var result = await SeparateServices.RunAsync(AllTokens, "node", "inquire-batch", "--agency", Agency, "--affair", "child-allowance",
+                    "--provider", "122173", "--item", "local-tax", "--file", list, "--node", $"{node.Url}node/");
+                var page = $"{node.Url}node/api/tenants/{Agency}/inquiry-batches/{BatchId}?after=0&limit=1000";
+                Assert.True(result.ExitCode == 1, result.Output + result.Error);
+                Assert.Equal([$"一括照会 / batch {BatchId}: 1 件 / people", "失敗しました / failed: " + (status == 502
+                    ? "502 <html><head><title>502</title></head><body>ゲートウェイエラー：上流に接続できません</body></html>"
+                    : NotTheApi("中間サーバー", "node", page, "text/html"))], result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            }
+            // issue-codes: the Registry's refusal, after which the node's acquisition numbers are still given back.
+            await using (var services = await ServicesAsync("registry", GatewayPage(charset)))
+            {
+                var result = await SeparateServices.RunAsync(AllTokens, "node", "issue-codes", "--agency", Agency, "--file", people,
+                    "--node", $"{services.Url}node/", "--core", $"{services.Url}core/", "--registry", $"{services.Url}registry/");
+                AssertOneLine(result, "失敗しました / failed: 住民基本台帳ネットワークが受け付けませんでした / the registry refused api/link-keys: "
+                    + "502 <html><head><title>502</title></head><body>ゲートウェイエラー：上流に接続できません</body></html>");
+                Assert.Contains($"POST /node/api/tenants/{Agency}/acquisitions/discard with a token", services.Asked);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Import_copies_stopped_by_a_gateways_page_in_any_charset_says_from_which_line_to_send_again()
+    {
+        using var folder = new TempFolder();
+        var copies = folder.File("copies.jsonl");
+        await File.WriteAllLinesAsync(copies, Enumerable.Range(1, CopyImportCommand.ChunkRows + 1).Select(_ => "{}"));
+        foreach (var charset in Charsets)
+        {
+            foreach (var status in new[] { 502, 200 })
+            {
+                // The first chunk is taken; the gateway answers the second.
+                var chunks = 0;
+                var page = GatewayPage(charset, status);
+                await using var node = await ServicesAsync("node/api", c => Interlocked.Increment(ref chunks) == 1
+                    ? FakeService.Json(c, $$"""{"imported":{{CopyImportCommand.ChunkRows}},"errors":[]}""") : page(c));
+                var result = await SeparateServices.RunAsync(AllTokens, "node", "import-copies", "--agency", Agency, "--file", copies, "--node", $"{node.Url}node/");
+                Assert.True(result.ExitCode == 1, result.Output + result.Error);
+                Assert.Equal([$"副本 / copies: {CopyImportCommand.ChunkRows:N0} / {CopyImportCommand.ChunkRows + 1:N0} (99%)", "失敗しました / failed: " + (status == 502
+                        ? "502 <html><head><title>502</title></head><body>ゲートウェイエラー：上流に接続できません</body></html>"
+                        : NotTheApi("中間サーバー", "node", $"{node.Url}node/api/tenants/{Agency}/copies/import", "text/html")),
+                    $"{CopyImportCommand.ChunkRows + 1:N0}行目から送り直してください（同じ行をもう一度送っても同じ副本になります） / send again from line {CopyImportCommand.ChunkRows + 1:N0} (a row sent twice stores the same copy)"],
+                    result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+                Assert.Equal($"副本を登録しました / copies imported: {CopyImportCommand.ChunkRows:N0}, 不正な行 / bad rows: 0", result.Output.Trim());
+            }
+        }
     }
 
     [Fact]

@@ -302,6 +302,70 @@ public class RegistryCommandTests
     }
 
     [Fact]
+    public async Task Export_out_writes_the_whole_register_to_an_owner_only_file_even_over_a_file_others_could_read()
+    {
+        if (OperatingSystem.IsWindows()) return;
+        using var data = new TempFolder();
+        await SeedAsync("--data", data.Path, "--municipalities", "1", "--residents", "30", "--seed", "5");
+        var file = data.File("residents.csv");
+        File.WriteAllText(file, "old");
+        File.SetUnixFileMode(file, (UnixFileMode)0b110_100_100); // 0644, as `> residents.csv` makes it under the usual umask
+
+        var result = await RenkeiCommand.RunAsync("registry", "export", "--data", data.Path, "--out", file);
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.Equal("", result.Output);
+        Assert.Contains("30 人分を", result.Error);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
+        var rows = ParseCsv(File.ReadAllText(file));
+        Assert.Equal(31, rows.Count);
+        Assert.Equal(ParseCsv((await RenkeiCommand.RunAsync("registry", "export", "--data", data.Path)).Output), rows);
+        Assert.Equal([file], Directory.GetFiles(data.Path, "residents.csv*")); // no temporary file left beside it
+    }
+
+    [Fact]
+    public async Task Export_out_that_cannot_be_written_is_refused_before_the_register_is_read()
+    {
+        using var data = new TempFolder();
+        await SeedAsync("--data", data.Path, "--municipalities", "1", "--residents", "3", "--seed", "5");
+        var missing = await RenkeiCommand.RunAsync("registry", "export", "--data", data.Path, "--out", data.File("nowhere/residents.csv"));
+        Assert.Equal(1, missing.ExitCode);
+        Assert.Contains("--out: ", missing.Error);
+        Assert.Contains("のフォルダがありません", missing.Error);
+        Assert.False(Directory.Exists(data.File("nowhere")));
+        var folder = await RenkeiCommand.RunAsync("registry", "export", "--data", data.Path, "--out", data.Path);
+        Assert.Equal(1, folder.ExitCode);
+        Assert.Contains("はフォルダです", folder.Error);
+        Assert.Equal("", missing.Output + folder.Output);
+    }
+
+    [Fact]
+    public async Task Export_redirected_to_a_file_warns_that_it_holds_Individual_Numbers_and_names_out_while_a_pipe_gets_no_warning()
+    {
+        if (!OperatingSystem.IsLinux()) return; // it reads /proc/self/fd/1
+        using var data = new TempFolder();
+        await SeedAsync("--data", data.Path, "--municipalities", "1", "--residents", "3", "--seed", "5");
+        var file = data.File("residents.csv");
+        // What a shell does for `renkei registry export > residents.csv`: the file is standard output itself.
+        var start = new System.Diagnostics.ProcessStartInfo("sh") { RedirectStandardError = true };
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add("exec dotnet \"$0\" registry export --data \"$1\" > \"$2\"");
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "renkei.dll"));
+        start.ArgumentList.Add(data.Path);
+        start.ArgumentList.Add(file);
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var error = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
+        Assert.True(process.ExitCode == 0, error);
+        Assert.Equal(4, ParseCsv(File.ReadAllText(file)).Count);
+        Assert.StartsWith("注意: 出力先のファイルには個人番号が平文で入ります", error);
+        Assert.Contains("use --out FILE", error);
+
+        var piped = await RenkeiCommand.RunAsync("registry", "export", "--data", data.Path);
+        Assert.Equal(0, piped.ExitCode);
+        Assert.Equal("", piped.Error);
+    }
+
+    [Fact]
     public async Task A_usage_error_leaves_standard_output_empty_so_a_redirected_file_gets_no_help()
     {
         using var data = new TempFolder();

@@ -16,7 +16,7 @@ public class OpenApiOperationIdTests
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.AddRenkeiDefaults("Awkward");
         await using var app = builder.Build();
-        app.UseRenkeiDefaults();
+        app.UseRenkeiDefaults("core");
         app.MapGet("/api/a-b", () => "one");
         app.MapGet("/api/a_b", () => "two");
         app.MapGet("/api/named", () => "three").WithName("readNamed");

@@ -346,22 +346,71 @@ public sealed class LinkageNetwork : IAsyncDisposable
     }
 }
 
-/// <summary>Keeps the bodies of the messages services send to each other, for privacy scans.</summary>
+/// <summary>
+/// Keeps the bodies of the messages services send to each other, for privacy scans. An answer is kept as the service reads
+/// it, through a copying stream, so that a body cut short fails in the service as it would without this handler: wrapped
+/// in an HttpRequestException where the client buffers the answer, a bare IOException where it reads a stream.
+/// </summary>
 public sealed class CapturingHandler(System.Collections.Concurrent.ConcurrentQueue<string> messages) : DelegatingHandler
 {
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct)
     {
         if (request.Content is not null) messages.Enqueue($"{request.RequestUri} -> {await request.Content.ReadAsStringAsync(ct)}");
         var response = await base.SendAsync(request, ct);
-        try { await response.Content.LoadIntoBufferAsync(ct); }
-        catch (HttpRequestException e) when (e.InnerException is IOException cut)
-        {
-            // A body cut short fails as the service's own read of it would, not as the buffering here wraps it.
-            response.Dispose();
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(cut);
-        }
-        messages.Enqueue($"{request.RequestUri} <- {await response.Content.ReadAsStringAsync(ct)}");
+        var copy = new CopyingStream(await response.Content.ReadAsStreamAsync(ct), text => messages.Enqueue($"{request.RequestUri} <- {text}"));
+        var content = new StreamContent(copy);
+        foreach (var header in response.Content.Headers) content.Headers.TryAddWithoutValidation(header.Key, header.Value);
+        response.Content = content;
         return response;
+    }
+
+    /// <summary>Reads through to the answer's stream and hands over what was read, once, at its end or when disposed.</summary>
+    private sealed class CopyingStream(Stream inner, Action<string> done) : Stream
+    {
+        private readonly MemoryStream read = new();
+        private int handedOver;
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default)
+        {
+            var n = await inner.ReadAsync(buffer, ct);
+            Keep(buffer.Span[..n], asked: buffer.Length);
+            return n;
+        }
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            var n = inner.Read(buffer, offset, count);
+            Keep(buffer.AsSpan(offset, n), asked: count);
+            return n;
+        }
+
+        // A read of nothing that asked for something is the end; a read that asked for nothing only waits for data.
+        private void Keep(ReadOnlySpan<byte> bytes, int asked)
+        {
+            if (bytes.Length == 0) { if (asked > 0) HandOver(); }
+            else read.Write(bytes);
+        }
+
+        private void HandOver()
+        {
+            if (Interlocked.Exchange(ref handedOver, 1) == 0) done(System.Text.Encoding.UTF8.GetString(read.GetBuffer(), 0, (int)read.Length));
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing) { HandOver(); inner.Dispose(); }
+            base.Dispose(disposing);
+        }
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }
 

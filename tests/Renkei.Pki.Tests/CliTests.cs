@@ -51,7 +51,7 @@ public sealed class CliTests
         // A missing or damaged card file is a plain message, not a stack trace.
         var garbage = folder.File("damaged.card");
         await File.WriteAllTextAsync(garbage, "{ not a card");
-        foreach (var (path, says) in new[] { (folder.File("missing.card"), "カードファイルがありません"), (garbage, "カードファイルを読めません") })
+        foreach (var (path, says) in new[] { (folder.File("missing.card"), "カードファイルがありません"), (garbage, "はカードファイルではありません（JSONではありません）") })
             foreach (var args in new[] { new[] { "show", "--pin", "2468" }, ["auth", "--pin", "2468", Convert.ToBase64String(new byte[32])], ["export", "--out", folder.File("out")] })
             {
                 var opened = await RenkeiCommand.RunAsync(["card", args[0], "--card", path, .. args[1..]]);
@@ -137,7 +137,8 @@ public sealed class CliTests
         // The operator's view of the Registry feed, and the re-check after a Registry restore: hanako is alive and unchanged.
         var feed = await RenkeiCommand.RunAsync("pki", "feed", "--data", data);
         Assert.True(feed.ExitCode == 0, feed.Error);
-        Assert.StartsWith("following position=", feed.Output);
+        // It was English-only key=value (following position=… event=…).
+        Assert.Matches(@"^住基イベントの反映 / Registry events: 反映中 / following, 位置 / position \d+, イベント / event \S+\r?\n", feed.Output);
         var recheck = await RenkeiCommand.RunAsync("pki", "recheck", "--data", data);
         Assert.True(recheck.ExitCode == 0, recheck.Error);
         Assert.Contains("照合したカード / cards checked: ", recheck.Output);
@@ -171,13 +172,14 @@ public sealed class CliTests
         }
         var feed = await RenkeiCommand.RunAsync("pki", "feed", "--data", data);
         Assert.True(feed.ExitCode == 0, feed.Error);
-        Assert.Contains("recheck failed", feed.Output);
+        Assert.Contains("照合 / re-check: 失敗 / failed, 開始 / started ", feed.Output);
 
         var done = await RenkeiCommand.RunAsync("pki", "recheck", "--data", data);
         Assert.True(done.ExitCode == 0, done.Error);
         Assert.Contains("照合したカード / cards checked: 1\n", done.Output.ReplaceLineEndings("\n"));
         Assert.Contains("following on from position", done.Output);
-        Assert.Contains("recheck done", (await RenkeiCommand.RunAsync("pki", "feed", "--data", data)).Output);
+        Assert.Matches(@"照合 / re-check: 完了 / done, 開始 / started \S+, 照合済み / checked 1/1, 反映したイベント / events replayed \d+, 所持者不在 / holder gone 0, 記載事項の変更 / items changed 0",
+            (await RenkeiCommand.RunAsync("pki", "feed", "--data", data)).Output);
     }
 
     [Fact]
@@ -254,7 +256,7 @@ public sealed class CliTests
         Assert.DoesNotContain(number, badNumber.Output + badNumber.Error);
         Assert.Contains("カードファイルがありません", (await Reset("--card", folder.File("none.card"), "--number", number, "--pin", "1357")).Error);
         await File.WriteAllTextAsync(folder.File("junk.card"), "{}");
-        Assert.Contains("カードファイルを読めません", (await Reset("--card", folder.File("junk.card"), "--number", number, "--pin", "1357")).Error);
+        Assert.Contains("はカードファイルではありません", (await Reset("--card", folder.File("junk.card"), "--number", number, "--pin", "1357")).Error);
 
         // Another person at the counter: refused, and the card stays locked.
         var wrongPerson = await Reset("--card", card, "--number", stranger, "--pin", "1357");
@@ -300,6 +302,83 @@ public sealed class CliTests
         var english = help.Output.IndexOf("reset PINs at the municipality", StringComparison.Ordinal);
         Assert.True(japanese >= 0 && english > japanese, help.Output);
         Assert.Contains("--input-assist-pin", help.Output);
+    }
+
+    [Fact]
+    public async Task Card_report_lost_revokes_both_certificates_after_which_sign_and_auth_warn_and_verifiers_refuse()
+    {
+        using var folder = new TempFolder();
+        var data = folder.File("data");
+        var card = folder.File("saburo.card");
+        var document = folder.File("届出.txt");
+        await File.WriteAllTextAsync(document, "届出 / notification");
+        await using (var network = await SandboxNetwork.StartAsync(data))
+        {
+            await network.Describe().WriteAsync(data);
+            var number = await MoveInAsync(network, data, "紛失", "三郎", "フンシツ", "サブロウ", "1980-03-03", "male");
+            var issued = await RenkeiCommand.RunAsync("card", "issue", "--data", data, "--number", number, "--pin", "2468", "--signing-password", "SABURO1", "--out", card);
+            Assert.True(issued.ExitCode == 0, issued.Error);
+            var cardId = IndividualNumberCard.Open(card).CardId;
+            var challenge = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+
+            // A good card signs and answers without a word on stderr.
+            var before = await RenkeiCommand.RunAsync("card", "sign", "--card", card, "--signing-password", "SABURO1", document);
+            Assert.True(before.ExitCode == 0, before.Error);
+            Assert.Equal("", before.Error);
+
+            async Task<CliResult> Report(params string[] args) => await RenkeiCommand.RunAsync(["card", "report-lost", "--data", data, .. args]);
+            string OneLine(CliResult result) => Assert.Single(result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+
+            // Refusals before the PKI is asked: neither or both of --card and --card-id; then an id the PKI does not know.
+            Assert.Equal("--card か --card-id のどちらか一つを指定してください / give one of --card and --card-id", OneLine(await Report()));
+            Assert.Equal("--card か --card-id のどちらか一つを指定してください / give one of --card and --card-id", OneLine(await Report("--card", card, "--card-id", cardId)));
+            var unknown = await Report("--card-id", "C00000000000000000000");
+            Assert.Equal(1, unknown.ExitCode);
+            Assert.Equal("該当するカードがありません / No such card: このIDのカードはありません / No card has this id.", OneLine(unknown));
+            Assert.Equal(0, (await RenkeiCommand.RunAsync("card", "auth", "--card", card, "--pin", "2468", challenge)).ExitCode); // still active
+
+            var reported = await Report("--card", card);
+            Assert.True(reported.ExitCode == 0, reported.Error);
+            Assert.Contains($"loss reported: the certificates of card {cardId} are revoked", reported.Output);
+            Assert.Equal(2, reported.Lines.Count(l => l.EndsWith(": 失効 / revoked", StringComparison.Ordinal)));
+            Assert.DoesNotContain(number, reported.Output + reported.Error);
+
+            // Reported again (by id, as a clerk without the card would): the PKI's 409 card-not-active, on one line.
+            var again = await Report("--card-id", cardId);
+            Assert.Equal(1, again.ExitCode);
+            Assert.Equal("このカードは有効ではありません / The card is not active: カードの状態は「紛失」です / The card is lost.", OneLine(again));
+
+            // The card still signs and answers (the keys are on it), but says the certificate is revoked; verifiers refuse both.
+            var signed = await RenkeiCommand.RunAsync("card", "sign", "--card", card, "--signing-password", "SABURO1", document);
+            Assert.Equal(0, signed.ExitCode);
+            Assert.Contains("署名しました / signed", signed.Output);
+            Assert.Equal("注意: このカードの署名用電子証明書は失効しています（紛失届）。この署名は検証で失効として拒否されます / "
+                + "warning: this card's signing certificate is revoked (reported lost); a verifier will refuse this signature", OneLine(signed));
+            var answered = await RenkeiCommand.RunAsync("card", "auth", "--card", card, "--pin", "2468", challenge);
+            Assert.Equal(0, answered.ExitCode);
+            Assert.Equal("注意: このカードの利用者証明用電子証明書は失効しています（紛失届）。この応答は検証で失効として拒否されます / "
+                + "warning: this card's authentication certificate is revoked (reported lost); a verifier will refuse this answer", OneLine(answered));
+
+            var admin = PkiSandbox.Client(network.PkiUrl, SandboxCallers.TokenOf(data, "admin"), network.Handler);
+            var verifier = (await (await admin.PostAsJsonAsync("api/verifiers", new RegisterVerifierRequest("窓口", "government"), ServiceDefaults.Json))
+                .Content.ReadFromJsonAsync<VerifierRegistered>(ServiceDefaults.Json))!;
+            var verifierClient = PkiSandbox.Client(network.PkiUrl, verifier.Token, network.Handler);
+            var signature = await verifierClient.PostAsJsonAsync("api/verify/signature", new SignatureVerificationRequest(
+                Convert.ToBase64String(await File.ReadAllBytesAsync(document)), Convert.ToBase64String(await File.ReadAllBytesAsync(document + ".p7s"))), ServiceDefaults.Json);
+            var signatureResult = (await signature.Content.ReadFromJsonAsync<SignatureVerification>(ServiceDefaults.Json))!;
+            Assert.False(signatureResult.Valid);
+            Assert.Equal("revoked", signatureResult.Reason);
+            var authentication = await verifierClient.PostAsJsonAsync("api/verify/authentication",
+                JsonSerializer.Deserialize<AuthenticationRequest>(answered.Output, ServiceDefaults.Json), ServiceDefaults.Json);
+            var authenticationResult = (await authentication.Content.ReadFromJsonAsync<AuthenticationVerification>(ServiceDefaults.Json))!;
+            Assert.False(authenticationResult.Valid);
+            Assert.Equal("revoked", authenticationResult.Reason);
+        }
+
+        // With the PKI out of reach nothing is known, so nothing is said: signed, exit 0, stderr empty.
+        var offline = await RenkeiCommand.RunAsync("card", "sign", "--card", card, "--signing-password", "SABURO1", document);
+        Assert.Equal(0, offline.ExitCode);
+        Assert.Equal("", offline.Error);
     }
 
     /// <summary>千葉市's clerk records a synthetic person moving in from abroad; returns their Individual Number.</summary>

@@ -6,6 +6,7 @@ using Renkei.Cli.Network;
 using Renkei.Cli.Pki;
 using Renkei.Hosting;
 using Renkei.Numbers;
+using Renkei.Pki.Authorities;
 using Renkei.Pki.Cards;
 
 namespace Renkei.Cli.Card;
@@ -25,15 +26,25 @@ public static class CardCommands
         card.Subcommands.Add(Auth());
         card.Subcommands.Add(Export());
         card.Subcommands.Add(ResetPin());
+        card.Subcommands.Add(ReportLost());
         return card;
     }
 
     private static Option<string> CardOption() => new("--card") { Description = "カードファイル / the card file", Required = true };
 
-    private static Option<string> PinOption() => new("--pin") { Description = "暗証番号（数字4桁）/ the 4-digit PIN", Required = true };
+    /// <summary>The help of a PIN or password option, with how it may be kept off the command line (docs/pki.md).</summary>
+    private static string SecretHelp(string japanese, string english, bool leftOutPrompts = true) =>
+        $"{japanese}。「-」なら端末で入力を求め（表示しない）、端末でなければ標準入力の一行を読む"
+        + (leftOutPrompts ? "。省略すると端末では入力を求める" : "（この順に一行ずつ）")
+        + $" / {english}; - prompts for it without echo on a terminal, else reads one line of standard input"
+        + (leftOutPrompts ? "; left out, a terminal prompts" : " (one line each, in this order)");
 
-    private static Option<string> PasswordOption() =>
-        new("--signing-password") { Description = "署名用パスワード（英大文字・数字6〜16桁）/ signing password: 6–16 capital letters and digits", Required = true };
+    private static Option<string?> PinOption() => new("--pin") { Description = SecretHelp("暗証番号（数字4桁）", "the 4-digit PIN") };
+
+    private static Option<string?> PasswordOption() => new("--signing-password")
+    {
+        Description = SecretHelp("署名用パスワード（英大文字・数字6〜16桁）", "signing password: 6–16 capital letters and digits"),
+    };
 
     private static Command Issue()
     {
@@ -47,23 +58,18 @@ public static class CardCommands
         command.SetAction(async (parse, ct) =>
         {
             if (!IndividualNumber.TryParse(parse.GetValue(number), out var n, out var problem)) return CommandTree.Fail(problem!.Message);
-            var pinValue = parse.GetValue(pin)!;
-            var passwordValue = parse.GetValue(password)!;
+            if (CardSecrets.Read(parse.GetValue(pin), "--pin", CardPin.Authentication, confirm: true, out var unread) is not { } pinValue)
+                return CommandTree.Fail(unread!);
+            if (CardSecrets.Read(parse.GetValue(password), "--signing-password", CardPin.Signing, confirm: true, out unread) is not { } passwordValue)
+                return CommandTree.Fail(unread!);
             if (!IndividualNumberCard.IsValidFormat(CardPin.Authentication, pinValue)) return CommandTree.Fail("暗証番号は数字4桁です / the PIN is 4 digits");
             if (!IndividualNumberCard.IsValidFormat(CardPin.Signing, passwordValue))
                 return CommandTree.Fail("署名用パスワードは英大文字と数字の6〜16桁です / the signing password is 6–16 capital letters and digits");
             var path = Path.GetFullPath(parse.GetValue(output)!);
             if (File.Exists(path)) return CommandTree.Fail($"既にあります / {path} exists; choose another --out");
-            // Issuing supersedes the resident's current card, so make sure the new one can be written first.
-            try
-            {
-                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-                using (File.Create(path + ".probe", 1, FileOptions.DeleteOnClose)) { }
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                return CommandTree.Fail($"書き込めません / cannot write the card to {path}");
-            }
+            // Issuing supersedes the resident's current card, so make sure the new one can be written first. A missing folder is
+            // refused, as every other renkei output does: a mistyped one was made silently.
+            if (OutputFile.Problem(path) is { } unwritable) return CommandTree.Fail(unwritable);
 
             using var keys = IndividualNumberCard.Keys.Create();
             using var stop = new Interruption(ct);
@@ -78,7 +84,7 @@ public static class CardCommands
             // Once asked, the PKI supersedes the current card: Ctrl+C or SIGTERM from here on waits until the new card is written.
             var response = await pki.Http.PostAsJsonAsync("api/cards",
                 new IssueCardRequest(n.Digits, keys.SigningRequestPem, keys.AuthenticationRequestPem), ServiceDefaults.Json, CancellationToken.None);
-            var body = await response.Content.ReadAsStringAsync(CancellationToken.None);
+            var body = await AnswerText.ReadAsync(response.Content, CancellationToken.None);
             if (!response.IsSuccessStatusCode) return CommandTree.Fail(ProblemText.Of(body));
             var issued = JsonSerializer.Deserialize<CardIssued>(body, ServiceDefaults.Json)!;
             var card = IndividualNumberCard.Create(path, keys, issued, n.Digits, pki.Url, pinValue, passwordValue, pinValue);
@@ -100,13 +106,15 @@ public static class CardCommands
     private static Command Show()
     {
         var card = CardOption();
-        var pin = new Option<string>("--pin") { Description = "券面事項入力補助用暗証番号（数字4桁）/ the input-assist PIN (4 digits)", Required = true };
+        var pin = new Option<string?>("--pin") { Description = SecretHelp("券面事項入力補助用暗証番号（数字4桁）", "the input-assist PIN (4 digits)") };
         var reveal = new Option<bool>("--reveal") { Description = "個人番号を伏せずに表示する / print the Individual Number unmasked" };
         var command = new Command("show", "券面事項と入力補助情報を表示する / show the card face and, with the PIN, the input-assist data") { card, pin, reveal };
         command.SetAction(parse =>
         {
             if (OpenCard(parse.GetValue(card)!, out var cardError) is not { } token) return CommandTree.Fail(cardError!);
-            var (data, check) = token.ReadInputAssist(parse.GetValue(pin)!);
+            if (CardSecrets.Read(parse.GetValue(pin), "--pin", CardPin.InputAssist, confirm: false, out var unread) is not { } pinValue)
+                return CommandTree.Fail(unread!);
+            var (data, check) = token.ReadInputAssist(pinValue);
             if (data is null) return CommandTree.Fail(check.Message);
             var number = IndividualNumber.TryParse(data.IndividualNumber, out var n, out _) ? (parse.GetValue(reveal) ? n.Format() : n.Masked) : "?";
             Console.Out.WriteLine($"""
@@ -139,10 +147,15 @@ public static class CardCommands
             // Before the password is tried: a signature that cannot be written is a try spent for nothing.
             if (OutputFile.Problem(path + ".p7s") is { } unwritable) return CommandTree.Fail(unwritable);
             if (OpenCard(parse.GetValue(card)!, out var cardError) is not { } token) return CommandTree.Fail(cardError!);
-            var (cms, check) = token.Sign(parse.GetValue(password)!, await File.ReadAllBytesAsync(path, ct));
+            if (CardSecrets.Read(parse.GetValue(password), "--signing-password", CardPin.Signing, confirm: false, out var unread) is not { } passwordValue)
+                return CommandTree.Fail(unread!);
+            var (cms, check) = token.Sign(passwordValue, await File.ReadAllBytesAsync(path, ct));
             if (cms is null) return CommandTree.Fail(check.Message);
             await File.WriteAllBytesAsync(path + ".p7s", cms, ct);
             Console.Out.WriteLine($"署名しました / signed: {path}.p7s");
+            // The signature is the card's to make, revoked or not; exit 0 says it was made, the warning that it will be refused.
+            if (await CertificateStatus.WarningAsync(token.SigningCertificate, token.SigningChainPem, CertificateKind.Signing, ct) is { } warning)
+                Console.Error.WriteLine(warning);
             return 0;
         });
         return command;
@@ -155,14 +168,16 @@ public static class CardCommands
         var challenge = new Argument<string>("CHALLENGE") { Description = "検証者のチャレンジ（base64, 16バイト以上）/ the verifier's challenge, base64 of at least 16 bytes" };
         var command = new Command("auth", "利用者証明のチャレンジに応答する / answer an authentication challenge; prints JSON for POST /api/verify/authentication")
             { card, pin, challenge };
-        command.SetAction(parse =>
+        command.SetAction(async (parse, ct) =>
         {
             byte[] bytes;
             try { bytes = Convert.FromBase64String(parse.GetValue(challenge)!); }
             catch (FormatException) { return CommandTree.Fail("チャレンジはbase64です / the challenge must be base64"); }
             if (bytes.Length < 16) return CommandTree.Fail("チャレンジは16バイト以上です / the challenge must be at least 16 bytes");
             if (OpenCard(parse.GetValue(card)!, out var cardError) is not { } token) return CommandTree.Fail(cardError!);
-            var (signature, check) = token.Authenticate(parse.GetValue(pin)!, bytes);
+            if (CardSecrets.Read(parse.GetValue(pin), "--pin", CardPin.Authentication, confirm: false, out var unread) is not { } pinValue)
+                return CommandTree.Fail(unread!);
+            var (signature, check) = token.Authenticate(pinValue, bytes);
             if (signature is null) return CommandTree.Fail(check.Message);
             Console.Out.WriteLine(JsonSerializer.Serialize(new
             {
@@ -170,6 +185,8 @@ public static class CardCommands
                 signature = Convert.ToBase64String(signature),
                 certificate = token.AuthenticationCertificate.ExportCertificatePem(),
             }, ServiceDefaults.Json));
+            if (await CertificateStatus.WarningAsync(token.AuthenticationCertificate, token.AuthenticationChainPem, CertificateKind.Authentication, ct) is { } warning)
+                Console.Error.WriteLine(warning);
             return 0;
         });
         return command;
@@ -220,9 +237,9 @@ public static class CardCommands
         {
             Description = "本人確認: 窓口で確かめた所持者の個人番号 / identity check: the holder's Individual Number as checked at the counter", Required = true,
         };
-        var pin = new Option<string?>("--pin") { Description = "新しい利用者証明用暗証番号（数字4桁）/ new authentication PIN (4 digits)" };
-        var password = new Option<string?>("--signing-password") { Description = "新しい署名用パスワード（英大文字・数字6〜16桁）/ new signing password (6–16 capital letters and digits)" };
-        var assist = new Option<string?>("--input-assist-pin") { Description = "新しい券面事項入力補助用暗証番号（数字4桁）/ new input-assist PIN (4 digits)" };
+        var pin = new Option<string?>("--pin") { Description = SecretHelp("新しい利用者証明用暗証番号（数字4桁）", "new authentication PIN (4 digits)", leftOutPrompts: false) };
+        var password = new Option<string?>("--signing-password") { Description = SecretHelp("新しい署名用パスワード（英大文字・数字6〜16桁）", "new signing password (6–16 capital letters and digits)", leftOutPrompts: false) };
+        var assist = new Option<string?>("--input-assist-pin") { Description = SecretHelp("新しい券面事項入力補助用暗証番号（数字4桁）", "new input-assist PIN (4 digits)", leftOutPrompts: false) };
         var command = new Command("reset-pin",
             "市区町村の窓口で暗証番号を初期化しロックを解除する（住基で所持者本人と確かめた後、指定した暗証番号を設定し直す。一つ以上）/ "
             + "reset PINs at the municipality, which unlocks them: once the Registry confirms the holder, sets each PIN given (at least one)")
@@ -230,9 +247,12 @@ public static class CardCommands
         command.SetAction(async (parse, ct) =>
         {
             var wanted = new List<(CardPin Pin, string Value)>();
-            if (parse.GetValue(pin) is { } p) wanted.Add((CardPin.Authentication, p));
-            if (parse.GetValue(password) is { } w) wanted.Add((CardPin.Signing, w));
-            if (parse.GetValue(assist) is { } a) wanted.Add((CardPin.InputAssist, a));
+            foreach (var (option, which) in new[] { (pin, CardPin.Authentication), (password, CardPin.Signing), (assist, CardPin.InputAssist) })
+            {
+                if (parse.GetValue(option) is not { } given) continue;
+                if (CardSecrets.Read(given, option.Name, which, confirm: true, out var unread) is not { } value) return CommandTree.Fail(unread!);
+                wanted.Add((which, value));
+            }
             if (wanted.Count == 0)
                 return CommandTree.Fail("--pin、--signing-password、--input-assist-pin のいずれかを指定してください / give at least one of --pin, --signing-password, --input-assist-pin");
             foreach (var (which, value) in wanted)
@@ -247,7 +267,7 @@ public static class CardCommands
             await using var pki = await PkiConnection.OpenAsync(parse.GetValue(data)!, ct);
             var response = await pki.Http.PostAsJsonAsync($"api/cards/{Uri.EscapeDataString(token.CardId)}/pin-reset",
                 new PinResetRequest(n.Digits, token.RecoveryBlob), ServiceDefaults.Json, ct);
-            var body = await response.Content.ReadAsStringAsync(ct);
+            var body = await AnswerText.ReadAsync(response.Content, ct);
             if (!response.IsSuccessStatusCode) return CommandTree.Fail(ProblemText.Of(body));
             var keys = Convert.FromBase64String(JsonSerializer.Deserialize<PinResetAnswer>(body, ServiceDefaults.Json)!.DataKeys);
             try
@@ -265,6 +285,44 @@ public static class CardCommands
         return command;
     }
 
+    private static Command ReportLost()
+    {
+        var data = UpCommand.DataOption();
+        var card = new Option<string?>("--card") { Description = "カードファイル（手元にあるとき、またはその写し）/ the card file, when at hand (or a copy of it)" };
+        var id = new Option<string?>("--card-id") { Description = "カードID（card issue と card show が表示する）/ the card id, as card issue and card show print it" };
+        var command = new Command("report-lost",
+            "紛失届: 市区町村の窓口でカードの紛失を受け付け、署名用・利用者証明用の電子証明書を失効させる（取り消せません。--card か --card-id のどちらか一つ）/ "
+            + "loss report at the municipality: revokes both certificates of the card, which cannot be undone (one of --card and --card-id)")
+            { data, card, id };
+        command.SetAction(async (parse, ct) =>
+        {
+            var file = parse.GetValue(card);
+            var given = parse.GetValue(id)?.Trim();
+            if ((file is null) == (given is null))
+                return CommandTree.Fail("--card か --card-id のどちらか一つを指定してください / give one of --card and --card-id");
+            string cardId;
+            if (file is not null)
+            {
+                if (OpenCard(file, out var error) is not { } token) return CommandTree.Fail(error!);
+                cardId = token.CardId;
+            }
+            else if (given is { Length: > 0 }) cardId = given;
+            else return CommandTree.Fail("--card-id が空です / --card-id is empty");
+
+            await using var pki = await PkiConnection.OpenAsync(parse.GetValue(data)!, ct);
+            var response = await pki.Http.PostAsync($"api/cards/{Uri.EscapeDataString(cardId)}/loss", null, ct);
+            var body = await response.Content.ReadAsStringAsync(ct);
+            if (!response.IsSuccessStatusCode) return CommandTree.Fail(ProblemText.Of(body));
+            var view = JsonSerializer.Deserialize<CardView>(body, ServiceDefaults.Json)!;
+            Console.Out.WriteLine($"紛失届を受け付けました。カードの電子証明書を失効させました / loss reported: the certificates of card {view.CardId} are revoked");
+            foreach (var certificate in view.Certificates)
+                Console.Out.WriteLine((certificate.Kind == CertificateKind.Signing ? "  署名用 / signing      " : "  利用者証明用 / auth  ")
+                    + $"serial {certificate.Serial}: {(certificate.Status == "revoked" ? "失効 / revoked" : certificate.Status)}");
+            return 0;
+        });
+        return command;
+    }
+
     private static string Label(CardPin pin) => pin switch
     {
         CardPin.Authentication => "利用者証明用 / authentication",
@@ -272,14 +330,24 @@ public static class CardCommands
         _ => "券面事項入力補助用 / input assist",
     };
 
-    /// <summary>Opens a card file, or says in both languages why it cannot.</summary>
+    /// <summary>Opens a card file, or says in one line, both languages, why it cannot and what to give instead.</summary>
     private static IndividualNumberCard? OpenCard(string path, out string? error)
     {
         error = null;
+        if (Directory.Exists(path))
+        {
+            error = $"{path} はフォルダです。--card にはカードファイルを指定してください / {path} is a folder; give --card a card file";
+            return null;
+        }
         try { return IndividualNumberCard.Open(path); }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
             error = $"カードファイルがありません / no such card file: {path}";
+        }
+        catch (NotACardFileException e)
+        {
+            error = $"{path} はカードファイルではありません（{e.Japanese}）。renkei card issue が書き出したファイルを指定してください / "
+                + $"{path} is not a card file ({e.English}); give the file renkei card issue wrote";
         }
         catch (InvalidDataException e)
         {
@@ -292,7 +360,8 @@ public static class CardCommands
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            error = $"カードファイルを読めません / the card file cannot be read: {path}";
+            var (japanese, english) = IoText.Reason(e);
+            error = $"カードファイルを読めません（{japanese}）/ the card file cannot be read: {path}: {english}";
         }
         return null;
     }

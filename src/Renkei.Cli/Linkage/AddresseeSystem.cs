@@ -117,7 +117,7 @@ public sealed class AddresseeSystem(string agencyId, Uri node, string nodeToken,
             using var response = await nodeClient.PostAsJsonAsync($"api/tenants/{agencyId}/acquisitions/discard",
                 new DiscardRequest([.. acquisitionNumbers]), ServiceDefaults.Json, CancellationToken.None);
             if (!response.IsSuccessStatusCode) return null;
-            return (await response.Content.ReadFromJsonAsync<DiscardReceipt>(ServiceDefaults.Json, CancellationToken.None))?.AcquisitionNumbers.ToHashSet();
+            return JsonSerializer.Deserialize<DiscardReceipt>(await AnswerText.ReadAsync(response.Content), ServiceDefaults.Json)?.AcquisitionNumbers.ToHashSet();
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException) { return null; }
     }
@@ -158,7 +158,7 @@ public sealed class AddresseeSystem(string agencyId, Uri node, string nodeToken,
     private static async Task<T> SendAsync<T>(HttpClient client, string path, object body, string service, CancellationToken ct)
     {
         using var response = await client.PostAsJsonAsync(path, body, ServiceDefaults.Json, ct);
-        var text = await response.Content.ReadAsStringAsync(ct);
+        var text = await AnswerText.ReadAsync(response.Content, ct);
         // The problem's title and detail, not its JSON: this message is what the person running the command reads.
         if (!response.IsSuccessStatusCode)
             throw new Refused(service, $"{ServiceAnswer.Japanese(service)}が受け付けませんでした / the {service} refused {path}: {(int)response.StatusCode} {ProblemText.Of(text)}", response.StatusCode);

@@ -233,7 +233,7 @@ public static class NodeCommands
     /// </summary>
     public static async Task<(LinkageSandbox Linkage, SandboxNetwork? Own)> ConnectAsync(string folder, CancellationToken ct = default)
     {
-        var (running, own) = await NetworkAccess.UseAsync(folder, f => f.Services.ContainsKey("core") && f.Services.ContainsKey("node"), announceStart: true, ct);
+        var (running, own) = await NetworkAccess.UseAsync(folder, f => f.Services.ContainsKey("core") && f.Services.ContainsKey("node"), ct);
         if (own is not null) return (own.Linkage!, own);
         return (LinkageSandbox.Attach(folder, new Uri(running!.Services["registry"].Url), new Uri(running.Services["core"].Url), new Uri(running.Services["node"].Url),
             SandboxCallers.TokenOf(folder, "link-keys")), null);

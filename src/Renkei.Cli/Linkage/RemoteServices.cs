@@ -2,9 +2,9 @@ using System.CommandLine;
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
-using System.Security.Authentication;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using Renkei.Hosting.Tls;
 
 namespace Renkei.Cli.Linkage;
 
@@ -122,7 +122,7 @@ public sealed class RemoteOptions
                 return null;
             }
         }
-        else handler = new SocketsHttpHandler(); // every service on plain http, all of them on this machine (the URL parser's check)
+        else handler = NetworkTls.PlainHandler(); // every service on plain http, all of them on this machine (the URL parser's check)
         return new RemoteServices(parse.GetValue(Node)!, Core is null ? null : parse.GetValue(Core), Registry is null ? null : parse.GetValue(Registry),
             parse.GetValue(Ca)?.FullName, handler, found);
     }
@@ -191,22 +191,29 @@ public sealed class RemoteServices : IAsyncDisposable
     public HttpClient Client(Uri service, TokenVariable token) => LinkageSandbox.Client(service, Token(token), Handler);
 
     /// <summary>
-    /// Whether every service answers its health check over TLS that the network CA vouches for, asked before anything is sent;
-    /// each one that does not is said in one line (its name, its URL, why).
+    /// Whether every service answers its health check over TLS that the network CA vouches for, and is the service meant (its
+    /// <c>/health</c> names it), asked before anything is sent; each one that does not is said in one line (its name, its URL, why).
     /// </summary>
     public async Task<bool> ReachAsync(CancellationToken ct)
     {
         var all = true;
         using var http = new HttpClient(Handler, disposeHandler: false) { Timeout = TimeSpan.FromSeconds(15) };
-        foreach (var (url, japanese, english) in new[] { (Node, "中間サーバー", "node"), (Registry, "住民基本台帳ネットワーク", "Registry"), (Core, "情報提供ネットワークシステム", "core") })
+        foreach (var (url, service) in new[] { (Node, "node"), (Registry, "registry"), (Core, "core") })
         {
             if (url is null) continue;
+            var (japanese, english) = Services[service];
             (string Japanese, string English)? problem;
             try
             {
                 using var response = await http.GetAsync(new Uri(url, "health"), ct);
-                problem = response.IsSuccessStatusCode ? null
-                    : ($"/health が {(int)response.StatusCode} を返しました。この{japanese}のURLは正しいですか", $"/health answered {(int)response.StatusCode}: is this the {english}'s URL?");
+                problem = !response.IsSuccessStatusCode
+                    ? ($"/health が {(int)response.StatusCode} を返しました。この{japanese}のURLは正しいですか", $"/health answered {(int)response.StatusCode}: is this the {english}'s URL?")
+                    : ServiceOf(await response.Content.ReadAsByteArrayAsync(ct)) is not { } found
+                    ? ($"Renkei の{japanese}ではありません（/health がサービス名を答えません）", $"not a Renkei {english}: /health does not name a service")
+                    : found == service ? null
+                    : Services.TryGetValue(found, out var other)
+                    ? ($"このURLは{other.Japanese}です。{japanese}のURLを指定してください", $"this URL is the {other.English}'s, not the {english}'s")
+                    : ($"Renkei の{japanese}ではありません", $"not a Renkei {english}");
             }
             catch (HttpRequestException e) { problem = Why(e); }
             catch (TaskCanceledException) when (!ct.IsCancellationRequested) { problem = ("15秒待っても応答がありません", "no answer within 15 s"); }
@@ -215,6 +222,27 @@ public sealed class RemoteServices : IAsyncDisposable
             all = false;
         }
         return all;
+    }
+
+    /// <summary>The services by the name their <c>/health</c> gives, as messages name them.</summary>
+    private static readonly Dictionary<string, (string Japanese, string English)> Services = new()
+    {
+        ["node"] = ("中間サーバー", "node"),
+        ["registry"] = ("住民基本台帳ネットワーク", "Registry"),
+        ["core"] = ("情報提供ネットワークシステム", "core"),
+        ["pki"] = ("公的個人認証サービス", "PKI"),
+    };
+
+    /// <summary>The <c>service</c> a <c>/health</c> answer names; null for anything else (a page, "ok", JSON without it).</summary>
+    private static string? ServiceOf(byte[] body)
+    {
+        try
+        {
+            using var json = System.Text.Json.JsonDocument.Parse(body);
+            return json.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object && json.RootElement.TryGetProperty("service", out var service)
+                && service.ValueKind == System.Text.Json.JsonValueKind.String ? service.GetString() : null;
+        }
+        catch (System.Text.Json.JsonException) { return null; }
     }
 
     /// <summary>What a failed request says, as "日本語 / English": why it got no answer, or a refusal the command made into an exception, as it is.</summary>
@@ -233,10 +261,16 @@ public sealed class RemoteServices : IAsyncDisposable
             var errors = Interlocked.Exchange(ref rejected, NoneRejected);
             if (errors != NoneRejected && ((SslPolicyErrors)errors & (SslPolicyErrors.RemoteCertificateNameMismatch | SslPolicyErrors.RemoteCertificateChainErrors)) == SslPolicyErrors.RemoteCertificateNameMismatch)
                 return ("証明書にURLのホスト名がありません", "the certificate does not name the URL's host");
-            if (errors != NoneRejected || Innermost<AuthenticationException>(e) is not null)
+            if (errors != NoneRejected)
                 return ($"証明書がCAにつながりません（--ca {caFile}）", $"certificate does not chain to the given CA (--ca {caFile})");
-            return ("TLSで接続できません", $"TLS failed: {e.InnerException?.Message ?? e.Message}");
+            // No certificate came to be checked: most often what answered does not speak TLS, as a plain-http port answers a TLS hello.
+            return ("TLSで接続できません（http のポートではありませんか）",
+                $"TLS failed ({Innermost<Exception>(e)!.Message.TrimEnd('.')}): is this a plain-http port?");
         }
+        // Nothing, or no HTTP, came back to a plain request: an https port closes on one (Kestrel), or answers TLS bytes.
+        if (e.HttpRequestError is HttpRequestError.ResponseEnded or HttpRequestError.InvalidResponse)
+            return ("HTTPの応答がありません（https のポートではありませんか。https:// と --ca を使ってください）",
+                "no HTTP answer: is this an https port? Use https:// and --ca");
         return Innermost<SocketException>(e) switch
         {
             { SocketErrorCode: SocketError.ConnectionRefused } => ("接続を拒否されました（URLのポートと、サービスが動いているかを確かめてください）", "connection refused: check the URL's port and that the service runs"),

@@ -1,4 +1,3 @@
-using System.Net.Http.Json;
 using System.Text.Json;
 using Renkei.Hosting;
 
@@ -34,11 +33,9 @@ public static class ServiceAnswer
         catch (JsonException) { throw NotTheApi(response, service); }
     }
 
-    public static async Task<T> ReadAsync<T>(HttpResponseMessage response, string service, CancellationToken ct)
-    {
-        try { return await response.Content.ReadFromJsonAsync<T>(Strict, ct) ?? throw NotTheApi(response, service); }
-        catch (JsonException) { throw NotTheApi(response, service); }
-    }
+    /// <summary>The answer's body as a <typeparamref name="T"/>, whatever charset it claims.</summary>
+    public static async Task<T> ReadAsync<T>(HttpResponseMessage response, string service, CancellationToken ct) =>
+        Parse<T>(response, await AnswerText.ReadAsync(response.Content, ct), service);
 
     /// <summary>
     /// What the answer was and where it came from, never its body (what a proxy or another application says is not ours to repeat).

@@ -24,7 +24,7 @@ public static class NetworkAccess
     /// command (<c>Own</c>, disposed by the caller). Throws <see cref="NetworkUnavailableException"/>, in one line for a person,
     /// when the folder's network stays held by another process past <see cref="StartWait"/> or none can be started.
     /// </summary>
-    public static async Task<(NetworkFile? Running, SandboxNetwork? Own)> UseAsync(string folder, Func<NetworkFile, bool> fits, bool announceStart, CancellationToken ct)
+    public static async Task<(NetworkFile? Running, SandboxNetwork? Own)> UseAsync(string folder, Func<NetworkFile, bool> fits, CancellationToken ct)
     {
         folder = Path.GetFullPath(folder);
         if (await FindAsync(folder, fits) is { } running) return (running, null);
@@ -44,10 +44,7 @@ public static class NetworkAccess
             // Let go: the other process stopped, or wrote network.json just before.
             if (await FindAsync(folder, fits) is { } late) return (late, null);
         }
-        // Said on standard error, which the commands' own output (JSON Lines, CSV, PEM) does not share; a mistyped --data shows here.
-        if (announceStart)
-            Console.Error.WriteLine($"{folder} で動いているネットワークがないため、このコマンドのために起動します（終われば止めます）/ " +
-                $"no network is running in {folder}: starting one for this command, until it ends");
+        Console.Error.WriteLine(StartNotice(folder));
         try { return (null, await SandboxNetwork.StartAsync(folder, 0)); }
         catch (NetworkUnavailableException) { throw; }
         catch (Exception e) when (e is IOException or InvalidOperationException or System.Data.Common.DbException or FormatException)
@@ -55,6 +52,20 @@ public static class NetworkAccess
             // The same failures renkei up names in one line: a data folder that cannot be written, damaged key or CA files.
             throw new NetworkUnavailableException(StartFailure(e), e);
         }
+    }
+
+    /// <summary>
+    /// The one line every command says on standard error (which its own output, JSON Lines, CSV or PEM, does not share) before it
+    /// starts a network of its own: a mistyped --data, or the default ./data in the wrong directory, otherwise answered from a
+    /// network just made there, with exit 0. A folder that does not exist, or holds no network yet, is said to be made.
+    /// </summary>
+    public static string StartNotice(string folder)
+    {
+        var (japanese, english) = !Directory.Exists(folder) ? ("フォルダがないので作成し、新しいネットワークを作ります", "the folder does not exist: it will be created, with a new network in it")
+            : !File.Exists(Path.Combine(folder, "network", "ca.pem")) ? ("ネットワークのデータがないので新しく作ります", "it holds no network yet: a new one will be made in it")
+            : ((string?)null, (string?)null);
+        return $"{folder} で動いているネットワークがないため、このコマンドのために起動します（終われば止めます{(japanese is null ? "" : "。" + japanese)}）/ " +
+            $"no network is running in {folder}: starting one for this command, until it ends{(english is null ? "" : $" ({english})")}";
     }
 
     /// <summary>"サービスを起動できません / cannot start the services" with why: a file system refusal in both languages, else the message (ours are bilingual).</summary>

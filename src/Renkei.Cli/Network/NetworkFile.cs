@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Renkei.Hosting;
+using Renkei.Hosting.Tls;
 
 namespace Renkei.Cli.Network;
 
@@ -44,7 +45,7 @@ public sealed record NetworkFile(int ProcessId, DateTime StartedAt, Dictionary<s
         if (file is null || !file.Services.TryGetValue("registry", out var registry)) return null;
         // The Registry answers on HTTPS under the network CA that the file names (plain HTTP in files from before it did).
         HttpMessageHandler handler;
-        try { handler = file.NetworkCa is { } ca ? Linkage.LinkageSandbox.TrustingHandler(ca) : new SocketsHttpHandler(); }
+        try { handler = file.NetworkCa is { } ca ? Linkage.LinkageSandbox.TrustingHandler(ca) : NetworkTls.PlainHandler(); }
         catch (System.Security.Cryptography.CryptographicException) { return null; }
         using var http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(2) };
         try { return (await http.GetAsync(new Uri(new Uri(registry.Url), "health"))).IsSuccessStatusCode ? file : null; }

@@ -64,6 +64,7 @@ public sealed class SandboxNetwork : IAsyncDisposable
             ServiceLog.WriteToFile(builder, dataFolder, "registry");
             builder.Configuration.AddInMemoryCollection(Settings(callers, [
                 ("Registry:DataFolder", Path.Combine(dataFolder, "registry")),
+                ("Registry:DemoData", "true"), // the sandbox's municipalities and corporations; the Registry's own process defaults to false
                 ("Logging:LogLevel:Default", "Warning"),
                 .. registryTls]));
         });

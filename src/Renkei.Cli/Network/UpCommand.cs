@@ -71,6 +71,7 @@ public static class UpCommand
             }
             // Ctrl+C and SIGTERM (a service manager's stop) both shut the network down cleanly.
             using var stop = new Interruption(ct);
+            var before = KeptData.Look(folder);
             SandboxNetwork network;
             try { network = await SandboxNetwork.StartAsync(folder, basePort); }
             catch (Exception e) when (e is IOException or InvalidOperationException or System.Data.Common.DbException or FormatException)
@@ -83,6 +84,7 @@ public static class UpCommand
             }
             await using var _ = network;
             await network.Describe().WriteAsync(folder);
+            if (before.Reused(folder) is { } reused) Console.WriteLine(reused);
             try
             {
                 // The first start's demo data stops at Ctrl+C too: the residents are one transaction, and the agencies' codes
@@ -96,7 +98,8 @@ public static class UpCommand
             catch (OperationCanceledException) when (stop.Requested) { }
             File.Delete(NetworkFile.PathIn(folder));
             Console.WriteLine("停止しました / stopped");
-            return 0;
+            // It runs until stopped, so a stop is its normal end; still 130, as every renkei command stopped by Ctrl+C or SIGTERM (README).
+            return Interruption.ExitCode;
         });
         return command;
     }
@@ -153,4 +156,35 @@ public static class UpCommand
 
     internal static string Quoted(string path) =>
         path.All(c => char.IsAsciiLetterOrDigit(c) || c is '/' or '.' or '_' or '-' or ':' or '\\') ? path : "'" + path.Replace("'", "'\\''") + "'";
+}
+
+/// <summary>
+/// What a data folder held before <c>renkei up</c> started on it, so that a second start says it reused that data and which
+/// TLS certificates it issued anew (one revoked with <c>renkei network revoke</c>, expiring, or missing); the first said the same
+/// as a fresh start.
+/// </summary>
+internal sealed record KeptData(bool Existed, Dictionary<string, string?> Certificates)
+{
+    private static readonly string[] Parties = ["registry", "pki", "core", "node"];
+
+    public static KeptData Look(string folder) => new(
+        File.Exists(Path.Combine(folder, "network", "ca.pem")) || File.Exists(Path.Combine(folder, "registry", "registry.db")),
+        Parties.ToDictionary(p => p, p => Read(folder, p)));
+
+    /// <summary>The line to say once the network runs, or null on a first start.</summary>
+    public string? Reused(string folder)
+    {
+        if (!Existed) return null;
+        var renewed = Parties.Where(p => Certificates[p] is not null && Certificates[p] != Read(folder, p)).ToList();
+        var (japanese, english) = renewed.Count == 0 ? ("", "")
+            : ($"。TLS証明書を発行し直しました: {string.Join("、", renewed)}", $"; issued new TLS certificates to: {string.Join(", ", renewed)} (revoked, expiring or not of this CA)");
+        return $"{folder} の既存のデータ（住民、鍵、証明書、トークン）を使います{japanese} / reusing the existing data in {folder} (residents, keys, certificates, tokens){english}";
+    }
+
+    private static string? Read(string folder, string party)
+    {
+        var file = Path.Combine(folder, "network", party + ".pem");
+        try { return File.Exists(file) ? File.ReadAllText(file) : null; }
+        catch (IOException) { return null; }
+    }
 }

@@ -28,18 +28,21 @@ public static class PkiCommands
         {
             await using var pki = await PkiConnection.OpenAsync(parse.GetValue(data)!, ct);
             using var response = await pki.Http.GetAsync("api/registry-feed", ct);
-            var body = await response.Content.ReadAsStringAsync(ct);
+            var body = await AnswerText.ReadAsync(response.Content, ct);
             if (!response.IsSuccessStatusCode) return CommandTree.Fail(ProblemText.Of(body));
             var feed = JsonDocument.Parse(body).RootElement;
             var status = feed.GetProperty("status").GetString();
-            Console.Out.WriteLine($"{status} position={feed.GetProperty("position").GetInt64()} event={Text(feed, "eventId")}");
+            // Japanese first, each value after its bilingual name; the API's own word (following, done…) stays in the English half for scripts.
+            Console.Out.WriteLine($"住基イベントの反映 / Registry events: {Said(status)}, 位置 / position {feed.GetProperty("position").GetInt64()}, " +
+                $"イベント / event {Text(feed, "eventId")}");
             if (status == "rewound") Console.Out.WriteLine(Text(feed, "detail"));
             if (feed.TryGetProperty("recheck", out var recheck) && recheck.ValueKind == JsonValueKind.Object)
             {
                 var total = recheck.TryGetProperty("total", out var t) ? t.GetInt32().ToString(System.Globalization.CultureInfo.InvariantCulture) : "?";
-                Console.Out.WriteLine($"recheck {recheck.GetProperty("state").GetString()} started={recheck.GetProperty("startedAt").GetString()} " +
-                    $"checked={recheck.GetProperty("checked").GetInt32()}/{total} replayed={recheck.GetProperty("replayed").GetInt32()} " +
-                    $"holder-gone={recheck.GetProperty("holderGone").GetArrayLength()} items-changed={recheck.GetProperty("itemsChanged").GetArrayLength()}");
+                Console.Out.WriteLine($"照合 / re-check: {Said(recheck.GetProperty("state").GetString())}, 開始 / started {recheck.GetProperty("startedAt").GetString()}, " +
+                    $"照合済み / checked {recheck.GetProperty("checked").GetInt32()}/{total}, 反映したイベント / events replayed {recheck.GetProperty("replayed").GetInt32()}, " +
+                    $"所持者不在 / holder gone {recheck.GetProperty("holderGone").GetArrayLength()}, " +
+                    $"記載事項の変更 / items changed {recheck.GetProperty("itemsChanged").GetArrayLength()}");
                 if (recheck.GetProperty("state").GetString() == "failed") Console.Out.WriteLine(Text(recheck, "detail"));
             }
             // A rewound feed is a state to act on: scripts see it in the exit code.
@@ -63,7 +66,7 @@ public static class PkiCommands
             {
                 using (var response = await pki.Http.PostAsync("api/registry-feed/recheck", null, stop.Token))
                 {
-                    var body = await response.Content.ReadAsStringAsync(stop.Token);
+                    var body = await AnswerText.ReadAsync(response.Content, stop.Token);
                     if (response.StatusCode == HttpStatusCode.Conflict && body.Contains(":recheck-running", StringComparison.Ordinal))
                         Console.Error.WriteLine("照合はすでに実行中です。その照合の進み具合を表示します / a re-check is already running: following it");
                     else if (response.StatusCode != HttpStatusCode.Accepted) return CommandTree.Fail(ProblemText.Of(body));
@@ -102,6 +105,18 @@ public static class PkiCommands
         return command;
     }
 
+    /// <summary>A state of the feed or of a re-check as the API names it, with its Japanese before it.</summary>
+    private static string Said(string? state) => state switch
+    {
+        "following" => "反映中 / following",
+        "rewound" => "住基が巻き戻っています / rewound",
+        "not-following" => "反映していません / not-following",
+        "running" => "実行中 / running",
+        "done" => "完了 / done",
+        "failed" => "失敗 / failed",
+        _ => state ?? "-",
+    };
+
     private static bool Running(JsonElement recheck) => recheck.GetProperty("state").GetString() == "running";
 
     /// <summary>Reads the re-check from GET /api/registry-feed until it has ended or <paramref name="enough"/>, shown each read, says so.</summary>
@@ -110,7 +125,7 @@ public static class PkiCommands
         while (true)
         {
             using var response = await http.GetAsync("api/registry-feed", ct);
-            var body = await response.Content.ReadAsStringAsync(ct);
+            var body = await AnswerText.ReadAsync(response.Content, ct);
             if (!response.IsSuccessStatusCode) throw new HttpRequestException(ProblemText.Of(body));
             var feed = JsonDocument.Parse(body).RootElement;
             // None shown: the PKI was restarted since, and the re-check with it.
@@ -130,7 +145,9 @@ public static class PkiCommands
         command.SetAction(async (parse, ct) =>
         {
             await using var pki = await PkiConnection.OpenAsync(parse.GetValue(data)!, ct);
-            Console.Out.Write(await pki.Http.GetStringAsync("ca/chain.pem", ct));
+            using var response = await pki.Http.GetAsync("ca/chain.pem", ct);
+            response.EnsureSuccessStatusCode();
+            Console.Out.Write(await AnswerText.ReadAsync(response.Content, ct));
             return 0;
         });
         return command;

@@ -35,7 +35,7 @@ public sealed class PkiConnection : IAsyncDisposable
     public static async Task<PkiConnection> OpenAsync(string dataFolder, CancellationToken ct = default)
     {
         var folder = Path.GetFullPath(dataFolder);
-        var (running, own) = await NetworkAccess.UseAsync(folder, f => f.NetworkCa is not null && f.Services.ContainsKey("pki"), announceStart: false, ct);
+        var (running, own) = await NetworkAccess.UseAsync(folder, f => f.NetworkCa is not null && f.Services.ContainsKey("pki"), ct);
         var token = SandboxCallers.TokenOf(folder, "admin");
         return running is not null
             ? new PkiConnection(new Uri(running.Services["pki"].Url), running.NetworkCa!, token, null)

@@ -97,15 +97,28 @@ public static class RegistryCommands
             if (!LocalGovernmentCode.TryParse(text, out _, out var problem))
                 r.AddError($"--municipality が不正です / invalid --municipality: {problem!.Message}");
         });
-        var storage = new RegistryStorage();
-        var command = new Command("export", "住民をCSV（UTF-8、RFC 4180）で標準出力に書き出す / write the residents as CSV (UTF-8, RFC 4180) to standard output")
+        var output = new Option<string?>("--out")
         {
-            data, municipality,
+            Description = "書き出すファイル（所有者のみ読み書き可。最後まで書けたときだけ置く）/ the file to write, readable by its owner only and put in place " +
+                "only once whole (default: standard output)",
+        };
+        var storage = new RegistryStorage();
+        var command = new Command("export", "住民をCSV（UTF-8、RFC 4180）で書き出す（個人番号を含む）/ write the residents as CSV (UTF-8, RFC 4180), Individual Numbers included, " +
+            "to standard output or --out FILE")
+        {
+            data, municipality, output,
         };
         storage.AddTo(command);
         command.SetAction((parse, ct) => Guarded(async () =>
         {
             var folder = Path.GetFullPath(parse.GetValue(data)!);
+            var outPath = parse.GetValue(output);
+            // Before the register is read: a file that cannot be written is one line, not an export done for nothing.
+            if (outPath is not null && OutputFile.Problem(outPath) is { } unwritable)
+            {
+                Console.Error.WriteLine($"--out: {unwritable}");
+                return 1;
+            }
             if (!storage.IsPostgres(parse) && !File.Exists(RegistryStorage.SqliteFile(folder)))
             {
                 Console.Error.WriteLine("住民基本台帳がありません。先に renkei registry seed か renkei up を実行してください / " +
@@ -124,28 +137,66 @@ public static class RegistryCommands
             }
             // Ctrl+C and SIGTERM stop it after a whole row (Interruption.cs): the runtime's own ending cut the last row short.
             using var interrupt = new Interruption(ct);
-            var output = new StreamWriter(StandardOutput.Open(), new UTF8Encoding(false), 1 << 16);
-            try
-            {
-                var (rows, stopped) = await RegistryExport.WriteAsync(database, code, output, interrupt.Token);
-                if (!stopped) return 0;
-                Console.Error.WriteLine($"中断しました。{rows:N0} 人分の行を書き出したところで止めました（最後の行まで完全です）/ "
-                    + $"interrupted after {rows:N0} whole rows: the output ends with a whole row, and the rest is not in it");
-                return Interruption.ExitCode;
-            }
-            catch (IOException e) when (IoText.IsBrokenPipe(e))
-            {
-                // The reader went away (`… | head -1`): nothing more to write, and no one where it listened. Said by the exit code alone,
-                // as a command ended by SIGPIPE is.
-                return StandardOutput.ClosedPipeExitCode;
-            }
-            finally
-            {
-                // What is left to flush after a failure would fail the same way; the failure itself is already on its way.
-                try { output.Dispose(); } catch (IOException) { }
-            }
+            return outPath is null ? await ToStandardOutputAsync(database, code, interrupt) : await ToFileAsync(database, code, outPath, interrupt);
         }));
         return command;
+    }
+
+    private static async Task<int> ToStandardOutputAsync(Database database, string? code, Interruption interrupt)
+    {
+        // `export > residents.csv` gets a file the shell made with the user's umask, which often lets every local user read it.
+        if (StandardOutput.IsRegularFile())
+            Console.Error.WriteLine("注意: 出力先のファイルには個人番号が平文で入ります。シェルが作ったファイルは他の利用者も読めることがあります。"
+                + "--out FILE を使えば所有者だけが読めるファイルに書き出します / note: the output file will hold Individual Numbers in clear, and a file the shell "
+                + "made may be readable by other users: use --out FILE, which writes a file readable by its owner only");
+        var output = new StreamWriter(StandardOutput.Open(), new UTF8Encoding(false), 1 << 16);
+        try
+        {
+            var (rows, stopped) = await RegistryExport.WriteAsync(database, code, output, interrupt.Token);
+            if (!stopped) return 0;
+            Console.Error.WriteLine($"中断しました。{rows:N0} 人分の行を書き出したところで止めました（最後の行まで完全です）/ "
+                + $"interrupted after {rows:N0} whole rows: the output ends with a whole row, and the rest is not in it");
+            return Interruption.ExitCode;
+        }
+        catch (IOException e) when (IoText.IsBrokenPipe(e))
+        {
+            // The reader went away (`… | head -1`): nothing more to write, and no one where it listened. Said by the exit code alone,
+            // as a command ended by SIGPIPE is.
+            return StandardOutput.ClosedPipeExitCode;
+        }
+        finally
+        {
+            // What is left to flush after a failure would fail the same way; the failure itself is already on its way.
+            try { output.Dispose(); } catch (IOException) { }
+        }
+    }
+
+    /// <summary>The export into <paramref name="path"/>: owner-only, and there only when whole (an interrupted one leaves nothing, and an older file as it was).</summary>
+    private static async Task<int> ToFileAsync(Database database, string? code, string path, Interruption interrupt)
+    {
+        try
+        {
+            using var file = PrivateOutputFile.Create(path);
+            long rows;
+            bool stopped;
+            await using (var writer = new StreamWriter(file.Stream, new UTF8Encoding(false), 1 << 16, leaveOpen: true))
+                (rows, stopped) = await RegistryExport.WriteAsync(database, code, writer, interrupt.Token);
+            if (stopped)
+            {
+                Console.Error.WriteLine($"中断しました。{path} には何も書き出していません（既にあったファイルはそのままです）/ "
+                    + $"interrupted after {rows:N0} rows: nothing was written to {path}, and a file already there is as it was");
+                return Interruption.ExitCode;
+            }
+            file.Commit();
+            Console.Error.WriteLine($"{rows:N0} 人分を {path} に書き出しました（所有者のみ読み書き可）/ wrote {rows:N0} residents to {path}, readable by its owner only");
+            return 0;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            var (japanese, english) = IoText.Reason(e);
+            Console.Error.WriteLine($"{path} に書き出せません（{japanese}）。既にあったファイルはそのままです / cannot write {path} ({english}); a file already there is as it was");
+            return 1;
+        }
     }
 
     private static async Task<bool> OnRegisterAsync(Database database, LocalGovernmentCode code)

@@ -126,6 +126,9 @@ public sealed class NetworkTls
         return policy;
     }
 
+    /// <summary>A handler for calls to network services over plain http (a developer's, on loopback): never through a proxy, as below.</summary>
+    public static SocketsHttpHandler PlainHandler() => new() { UseProxy = false };
+
     /// <summary>
     /// A handler for calls to network services: trusts only <paramref name="ca"/> (and the host name
     /// must match), presents <paramref name="clientCertificate"/> if given, and accepts only servers
@@ -135,6 +138,10 @@ public sealed class NetworkTls
     public static SocketsHttpHandler Handler(X509Certificate2 ca, X509Certificate2? clientCertificate = null, Func<string, bool>? acceptsServer = null,
         Func<X509Certificate2, bool>? revoked = null) => new()
     {
+        // Parties are named by URL and reached directly. The environment's proxy (HTTP_PROXY, https_proxy) is never used: .NET
+        // does not bypass it for loopback, so plain http to a service on this machine would hand its tokens, and numbers, to the
+        // proxy host in clear; and over https a proxy sees no content but still learns which parties talk, and when.
+        UseProxy = false,
         // A pooled connection outlives a revocation of its server's certificate only this long.
         PooledConnectionLifetime = revoked is null ? Timeout.InfiniteTimeSpan : TimeSpan.FromMinutes(5),
         SslOptions = new SslClientAuthenticationOptions
@@ -206,7 +213,7 @@ public static class NetworkTlsExtensions
     /// <summary>The named client presents this service's certificate and trusts only the network CA (plain HTTP when no <c>Tls</c> section is configured).</summary>
     public static IHttpClientBuilder UseNetworkTls(this IHttpClientBuilder client, Func<string, bool> acceptsServer) =>
         client.ConfigurePrimaryHttpMessageHandler(services =>
-            services.GetService<NetworkTls>() is { } tls ? tls.Handler(acceptsServer) : new SocketsHttpHandler());
+            services.GetService<NetworkTls>() is { } tls ? tls.Handler(acceptsServer) : NetworkTls.PlainHandler());
 
     /// <summary>
     /// Only a network party that <paramref name="accepts"/> allows may call the endpoint (named <paramref name="expectedJapanese"/>,

@@ -122,7 +122,9 @@ public sealed class InquiryRelay(CoreLink core, NodeOptions options, TimeProvide
             foreach (var p in batch) p.Done.TrySetCanceled(closing.Token);
             return;
         }
-        catch (Exception e) when (e is HttpRequestException or JsonException or TaskCanceledException or InvalidOperationException)
+        // A body cut short (the core stopped mid-answer) is an HttpRequestException once HttpClient buffered it, an IOException where
+        // it is read as a stream, a problem's body too (ReasonOfAsync lets it through): either way the core did not answer.
+        catch (Exception e) when (e is HttpRequestException or IOException or JsonException or TaskCanceledException or InvalidOperationException)
         {
             log.LogWarning("Core unreachable for message {MessageId} ({Count} inquiries): {Error}", message.MessageId, batch.Count, e.GetType().Name);
             failure = "core-unreachable";

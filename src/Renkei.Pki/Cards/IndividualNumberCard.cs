@@ -46,6 +46,14 @@ public sealed record PinCheck(bool Accepted, int TriesLeft, bool Locked, bool Wr
     }
 }
 
+/// <summary>A file that is no card at all, as opposed to a card with a damaged field; the reason in both languages, without the path.</summary>
+public sealed class NotACardFileException(string japanese, string english) : Exception($"{japanese} / {english}")
+{
+    public string Japanese { get; } = japanese;
+
+    public string English { get; } = english;
+}
+
 /// <summary>券面事項入力補助AP: the number and the four items as text, behind its PIN.</summary>
 public sealed record InputAssistData(string IndividualNumber, string Name, string Address, string DateOfBirth, string Sex);
 
@@ -109,8 +117,18 @@ public sealed partial class IndividualNumberCard
 
     public static int LimitOf(CardPin pin) => pin == CardPin.Signing ? 5 : 3;
 
-    public static bool IsValidFormat(CardPin pin, string? value) => value is not null &&
-        (pin == CardPin.Signing ? SigningPassword().IsMatch(value) : FourDigits().IsMatch(value));
+    public static bool IsValidFormat(CardPin pin, string? value) => HalfWidth(value) is { } text &&
+        (pin == CardPin.Signing ? SigningPassword().IsMatch(text) : FourDigits().IsMatch(text));
+
+    /// <summary>
+    /// Full-width digits and capital letters as the half-width ones they are: a Japanese input method in full-width mode types
+    /// "１３５７" for 1357, and "4 digits" was then said of four digits. Nothing else is mapped: a circled ① is no digit typed.
+    /// </summary>
+    public static string? HalfWidth(string? value) => value is null ? null : string.Create(value.Length, value, static (span, text) =>
+    {
+        for (var i = 0; i < text.Length; i++)
+            span[i] = text[i] is (>= '０' and <= '９') or (>= 'Ａ' and <= 'Ｚ') ? (char)(text[i] - ('０' - '0')) : text[i];
+    });
 
     /// <summary>Keys made on the card before issuance, and the signing requests that carry their public halves.</summary>
     public sealed class Keys(RSA signing, RSA authentication) : IDisposable
@@ -139,6 +157,7 @@ public sealed partial class IndividualNumberCard
     {
         foreach (var (pin, value) in new[] { (CardPin.Authentication, authenticationPin), (CardPin.Signing, signingPassword), (CardPin.InputAssist, inputAssistPin) })
             if (!IsValidFormat(pin, value)) throw new ArgumentException(new PinCheck(false, 0, false, true, pin).Message + $" ({pin})");
+        (authenticationPin, signingPassword, inputAssistPin) = (HalfWidth(authenticationPin)!, HalfWidth(signingPassword)!, HalfWidth(inputAssistPin)!);
         var signingKey = RandomNumberGenerator.GetBytes(32);
         var authenticationKey = RandomNumberGenerator.GetBytes(32);
         var assistKey = RandomNumberGenerator.GetBytes(32);
@@ -164,13 +183,36 @@ public sealed partial class IndividualNumberCard
     /// failing later in the middle of a try or an export.
     /// </summary>
     /// <exception cref="InvalidDataException">The file is not a whole card; the message names the field.</exception>
+    /// <exception cref="NotACardFileException">The file is no card at all: empty, not JSON, not an object, or of another format.</exception>
     private static CardFile Read(string path)
     {
-        var file = JsonSerializer.Deserialize<CardFile>(File.ReadAllText(path), Json);
-        if (file?.Format != FormatName) throw new InvalidDataException($"{FormatName} のカードファイルではありません（format）/ not a {FormatName} card file (format)");
-        Check(file);
-        return file;
+        var text = File.ReadAllText(path);
+        if (string.IsNullOrWhiteSpace(text)) throw new NotACardFileException("空のファイルです", "it is empty");
+        JsonDocument document;
+        try { document = JsonDocument.Parse(text); }
+        catch (JsonException) { throw new NotACardFileException("JSONではありません", "it is not JSON"); }
+        using (document)
+        {
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+                throw new NotACardFileException($"JSONの{KindInJapanese(root.ValueKind)}で、オブジェクトではありません", $"it is a JSON {root.ValueKind.ToString().ToLowerInvariant()}, not an object");
+            if (!root.TryGetProperty("format", out var format) || format.ValueKind != JsonValueKind.String || format.GetString() != FormatName)
+                throw new NotACardFileException($"「format」が {FormatName} ではありません", $"its format is not {FormatName}");
+            // A field of the wrong type is a JsonException whose path names the field (the caller's message says where).
+            var file = root.Deserialize<CardFile>(Json)!;
+            Check(file);
+            return file;
+        }
     }
+
+    private static string KindInJapanese(JsonValueKind kind) => kind switch
+    {
+        JsonValueKind.Array => "配列",
+        JsonValueKind.String => "文字列",
+        JsonValueKind.Number => "数値",
+        JsonValueKind.True or JsonValueKind.False => "真偽値",
+        _ => "null",
+    };
 
     private static void Check(CardFile file)
     {
@@ -269,6 +311,7 @@ public sealed partial class IndividualNumberCard
     public PinCheck ResetPin(CardPin pin, string newPin, byte[] dataKeys)
     {
         if (!IsValidFormat(pin, newPin)) return new PinCheck(false, 0, false, true, pin);
+        newPin = HalfWidth(newPin)!;
         if (dataKeys.Length != 96) throw new ArgumentException("96 bytes of data keys expected", nameof(dataKeys));
         var index = pin switch { CardPin.Signing => 0, CardPin.Authentication => 1, _ => 2 };
         var key = dataKeys.AsSpan(index * 32, 32).ToArray();
@@ -282,6 +325,7 @@ public sealed partial class IndividualNumberCard
     private (byte[]? Plain, PinCheck Check) Unlock(CardPin pin, string value)
     {
         if (!IsValidFormat(pin, value)) return (null, new PinCheck(false, LimitOf(pin) - FailuresOf(pin), IsLocked(pin), true, pin));
+        value = HalfWidth(value)!;
         using var held = Exclusive();
         var app = App(pin);
         if (IsLocked(pin)) return (null, new PinCheck(false, 0, true, false, pin));

@@ -1,0 +1,95 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Http;
+using Renkei.Testing;
+
+namespace Renkei.Cli.Tests;
+
+/// <summary>
+/// Audit D, finding 3: .NET takes its proxy from HTTP_PROXY, HTTPS_PROXY and ALL_PROXY and bypasses it only for the hosts in
+/// NO_PROXY, never for loopback by itself: a node command given http://127.0.0.1 sent its token, and issue-codes the Individual
+/// Numbers, in clear to the proxy host. Every client of the CLI and of the services connects directly.
+/// </summary>
+public class ProxyTests
+{
+    /// <summary>The environment of a workstation whose every request would go through <paramref name="proxy"/>, nothing exempted.</summary>
+    private static Dictionary<string, string> Through(FakeProxy proxy, Dictionary<string, string>? more = null)
+    {
+        var environment = new Dictionary<string, string>(more ?? []);
+        foreach (var name in new[] { "HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy" })
+            environment[name] = proxy.Url;
+        environment["NO_PROXY"] = environment["no_proxy"] = "";
+        return environment;
+    }
+
+    [Fact]
+    public async Task A_node_command_reaches_a_service_on_this_machine_directly_whatever_proxy_the_environment_names()
+    {
+        using var proxy = FakeProxy.Start();
+        await using var node = await FakeService.StartAsync(c => c.Request.Path.Value switch
+        {
+            "/health" => FakeService.Health(c, "node"),
+            "/api/tenants/131016/inquiry-batches" => FakeService.Json(c, """{"batchId":"0123456789abcdef0123456789abcdef"}""", 202),
+            _ => FakeService.Json(c, """
+                {"total":1,"answered":1,"counts":{"provided":1},"results":[{"position":1,"addresseeNumber":"B-1","outcome":"provided"}],"next":1}
+                """),
+        });
+        using var folder = new TempFolder();
+        var list = folder.File("list.txt");
+        await File.WriteAllTextAsync(list, "B-1\n");
+        var result = await SeparateServices.RunAsync(Through(proxy, new() { ["RENKEI_NODE_STAFF_TOKEN"] = "staff-token" }),
+            "node", "inquire-batch", "--agency", "131016", "--affair", "child-allowance", "--provider", "122173", "--item", "local-tax",
+            "--file", list, "--node", node.Url.ToString());
+        Assert.True(result.ExitCode == 0, result.Output + result.Error);
+        Assert.Contains("POST /api/tenants/131016/inquiry-batches with a token", node.Asked);
+        Assert.Equal(0, proxy.Connections);
+    }
+
+    [Fact]
+    public async Task The_services_of_a_sandbox_call_each_other_directly_whatever_proxy_the_environment_names()
+    {
+        // The demo starts every service in the command's process (https under the network CA) and runs a linkage through them:
+        // the CLI's calls, the node's to the core, the core's to the node, the PKI's to the Registry.
+        using var proxy = FakeProxy.Start();
+        using var data = new TempFolder();
+        var demo = await RenkeiCommand.RunAsync(["demo", "moving-family", "--data", data.Path], null, TimeSpan.FromMinutes(5), null, Through(proxy));
+        Assert.True(demo.ExitCode == 0, demo.Output + demo.Error);
+        Assert.Equal(0, proxy.Connections);
+    }
+}
+
+/// <summary>A proxy that counts the connections made to it and closes each at once: anything sent through it fails.</summary>
+public sealed class FakeProxy : IDisposable
+{
+    private readonly TcpListener listener = new(IPAddress.Loopback, 0);
+    private int connections;
+
+    private FakeProxy() { }
+
+    public string Url => $"http://{listener.LocalEndpoint}";
+
+    public int Connections => Volatile.Read(ref connections);
+
+    public static FakeProxy Start()
+    {
+        var proxy = new FakeProxy();
+        proxy.listener.Start();
+        _ = proxy.AcceptAsync();
+        return proxy;
+    }
+
+    private async Task AcceptAsync()
+    {
+        try
+        {
+            while (true)
+            {
+                using var client = await listener.AcceptTcpClientAsync();
+                Interlocked.Increment(ref connections);
+            }
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException) { }
+    }
+
+    public void Dispose() => listener.Stop();
+}
