@@ -709,8 +709,9 @@ public class NodeRemoteAnswerTests
                     ? "502 <html><head><title>502</title></head><body>ゲートウェイエラー：上流に接続できません</body></html>"
                     : NotTheApi("中間サーバー", "node", page, "text/html"))], result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
             }
-            // issue-codes: the Registry's refusal, after which the node's acquisition numbers are still given back.
-            await using (var services = await ServicesAsync("registry", GatewayPage(charset)))
+            // issue-codes: the Registry's refusal of the people (it took the request of no one), after which the node's
+            // acquisition numbers are still given back.
+            await using (var services = await ServicesAsync("registry", c => ProbeOrAsync(c, GatewayPage(charset))))
             {
                 var result = await SeparateServices.RunAsync(AllTokens, "node", "issue-codes", "--agency", Agency, "--file", people,
                     "--node", $"{services.Url}node/", "--core", $"{services.Url}core/", "--registry", $"{services.Url}registry/");

@@ -137,7 +137,7 @@ public sealed class AddresseeSystem(string agencyId, Uri node, string nodeToken,
     private static async Task ProbeAsync(HttpClient client, string path, object body, string emptyField, string service, CancellationToken ct)
     {
         using var response = await client.PostAsJsonAsync(path, body, ServiceDefaults.Json, ct);
-        var text = await response.Content.ReadAsStringAsync(ct);
+        var text = await AnswerText.ReadAsync(response.Content, ct);
         if (response.IsSuccessStatusCode) throw ServiceAnswer.NotTheApi(response, service);
         if (response.StatusCode == System.Net.HttpStatusCode.BadRequest && OnlyField(text, emptyField)) return;
         throw new Refused(service, $"{ServiceAnswer.Japanese(service)}が受け付けませんでした / the {service} refused {path}: {(int)response.StatusCode} {ProblemText.Of(text)}", response.StatusCode);
