@@ -147,6 +147,40 @@ public class NodeCommandTests
     }
 
     [Fact]
+    public void Import_copies_says_in_Japanese_too_what_a_csv_header_lacks_and_tells_content_that_is_not_json_from_content_that_is_no_object()
+    {
+        var (_, header) = Renkei.Cli.Linkage.CopyImportCommand.ReadCsv("addresseeNumber;item;schemaVersion;content\nK-1;local-tax;1;{}\n");
+        Assert.Equal((1, "見出し行は addresseeNumber,item,schemaVersion,content,withheld です（withheld は省略可）。足りない列: addresseeNumber,item,schemaVersion,content。"
+            + "知らない列: addresseeNumber;item;schemaVersion;conte…。列はカンマで区切ってください / the header must name addresseeNumber,item,schemaVersion,content,withheld "
+            + "(withheld may be left out); missing addresseeNumber,item,schemaVersion,content; unknown addresseeNumber;item;schemaVersion;conte…; separate the columns with commas"),
+            Assert.Single(header));
+
+        var (rows, bad) = Renkei.Cli.Linkage.CopyImportCommand.ReadCsv(string.Join("\n",
+            "addresseeNumber,item,schemaVersion,content", "K-1,local-tax,1,\"{\"\"fiscalYear\"\":２０２５}\"", "K-2,local-tax,1,\"{x}\"", "K-3,local-tax,1,[]", "K-4,local-tax,1,{}"));
+        Assert.Equal([5], rows.Select(r => r.Line));
+        Assert.Equal(
+        [
+            (2, "content: JSONとして読めません（15バイト目）。全角の数字や記号は半角で書いてください / not JSON at byte 15: write digits and symbols in half-width (半角)"),
+            (3, "content: JSONとして読めません（2バイト目）/ not JSON at byte 2"),
+            (4, "content: JSONのオブジェクトではありません / not a JSON object"),
+        ], bad);
+    }
+
+    [Fact]
+    public async Task Import_copies_tells_a_csv_file_read_as_json_lines_to_be_given_as_csv_and_sends_nothing()
+    {
+        using var data = new TempFolder();
+        using var inputs = new TempFolder();
+        var file = inputs.File("copies.txt");
+        await File.WriteAllTextAsync(file, "addresseeNumber,item,schemaVersion,content\nK-1,local-tax,1,\"{}\"\n");
+        var result = await RenkeiCommand.RunAsync("node", "import-copies", "--data", data.Path, "--agency", Kashiwa, "--file", file);
+        Assert.Equal(1, result.ExitCode);
+        Assert.Equal($"CSVのようです（1行目が見出し行）。--format csv を指定するか、拡張子を .csv にしてください / this looks like CSV (line 1 is a header): "
+            + $"give --format csv, or name the file .csv: {file}", result.Error.Trim());
+        Assert.Empty(Directory.GetFileSystemEntries(data.Path)); // nothing started, nothing sent
+    }
+
+    [Fact]
     public void Import_copies_reads_withheld_as_spreadsheets_write_it()
     {
         var content = Tax(1).Replace("\"", "\"\"");
@@ -200,9 +234,33 @@ public class NodeCommandTests
             "--provider", Kashiwa, "--item", "local-tax", "--file", data.File("nowhere.txt"));
         Assert.Equal(1, batch.ExitCode);
         Assert.Contains($"no such file: {data.File("nowhere.txt")}", batch.Error);
+        // An affair typed in Japanese: the affairs the agency's callers hold are named, Japanese first.
+        await File.WriteAllTextAsync(data.File("list.txt"), "B-1\n");
+        string[] inquire = ["node", "inquire-batch", "--data", data.Path, "--provider", Kashiwa, "--item", "local-tax", "--file", data.File("list.txt")];
+        foreach (var (args, expected) in new[]
+        {
+            ((string[])["--agency", Bunkyo, "--affair", "児童手当"], $"呼出元「{Bunkyo}-児童手当」が node/callers.json にありません。--affair は事務の名前で、{Bunkyo} の呼出元が持つのは "
+                + $"child-allowance, vaccination です（例 --affair child-allowance）/ no caller '{Bunkyo}-児童手当' in node/callers.json: --affair names an affair, "
+                + $"and {Bunkyo}'s callers hold child-allowance, vaccination (--affair child-allowance, say)"),
+            (["--agency", Bunkyo, "--affair", "child-allowance", "--caller", "clerk"], $"呼出元「clerk」が node/callers.json にありません。{Bunkyo} の事務を持つ呼出元は "
+                + $"{Bunkyo}-child-allowance, {Bunkyo}-vaccination です / no caller 'clerk' in node/callers.json; {Bunkyo}'s callers with an affair are {Bunkyo}-child-allowance, {Bunkyo}-vaccination"),
+            (["--agency", "999999", "--affair", "child-allowance"], "この中間サーバーにその機関はありません / no such agency on this node: 999999; 登録されている機関 / agencies hosted: "),
+        })
+        {
+            var refused = await RenkeiCommand.RunAsync([.. inquire, .. args]);
+            Assert.True(refused.ExitCode == 1, refused.Output + refused.Error);
+            Assert.Contains(expected, refused.Error);
+        }
         var codesMissing = await RenkeiCommand.RunAsync("node", "issue-codes", "--data", data.Path, "--agency", Kashiwa, "--file", data.File("nowhere.csv"));
         Assert.Equal(1, codesMissing.ExitCode);
         Assert.Contains($"no such file: {data.File("nowhere.csv")}", codesMissing.Error);
+        // A folder is one, not missing.
+        foreach (var command in new[] { "issue-codes", "import-copies" })
+        {
+            var folder = await RenkeiCommand.RunAsync("node", command, "--data", data.Path, "--agency", Kashiwa, "--file", data.Path);
+            Assert.Equal(1, folder.ExitCode);
+            Assert.Equal($"--file にフォルダが指定されました。ファイルを指定してください / --file names a folder, not a file: {data.Path}", folder.Error.Trim());
+        }
 
         // issue-codes names the agency it does not know and the ones it does, rather than failing with a stack trace.
         await File.WriteAllTextAsync(data.File("people.csv"), "K-1,123456789018\n");
@@ -227,6 +285,11 @@ public class NodeCommandTests
         await File.WriteAllTextAsync(copiesHeader, "addresseeNumber,item,schemaVersion,content\r\n");
         var peopleHeader = inputs.File("people.csv");
         await File.WriteAllTextAsync(peopleHeader, "addresseeNumber,individualNumber\n");
+        // The header in the words of issue-codes' own help.
+        var japaneseHeader = inputs.File("people-ja.csv");
+        await File.WriteAllTextAsync(japaneseHeader, "宛名番号,個人番号\n");
+        var japaneseBasicFour = inputs.File("people-ja4.csv");
+        await File.WriteAllTextAsync(japaneseBasicFour, "\uFEFF宛名番号,氏,名,生年月日,性別,住所\r\n");
         string[] batch = ["node", "inquire-batch", "--data", data.Path, "--agency", Bunkyo, "--affair", "child-allowance", "--provider", Kashiwa, "--item", "local-tax"];
         foreach (var (args, name) in new[]
         {
@@ -235,6 +298,8 @@ public class NodeCommandTests
             (["node", "import-copies", "--data", data.Path, "--agency", Kashiwa, "--file", copiesHeader], "copies.csv"),
             (["node", "issue-codes", "--data", data.Path, "--agency", Kashiwa, "--file", empty], "empty.txt"),
             (["node", "issue-codes", "--data", data.Path, "--agency", Kashiwa, "--file", peopleHeader], "people.csv"),
+            (["node", "issue-codes", "--data", data.Path, "--agency", Kashiwa, "--file", japaneseHeader], "people-ja.csv"),
+            (["node", "issue-codes", "--data", data.Path, "--agency", Kashiwa, "--file", japaneseBasicFour], "people-ja4.csv"),
             ([.. batch, "--file", empty], "empty.txt"),
             ([.. batch, "--file", blank], "blank.jsonl"),
         })
@@ -294,6 +359,48 @@ public class NodeCommandTests
     private static List<int> CopyImportLines(string text) => [.. Renkei.Cli.Linkage.CopyImportCommand.ReadJsonLines(text).Rows.Select(r => r.Line)];
 
     [Fact]
+    public async Task Issue_codes_and_inquire_batch_name_an_Individual_Number_or_full_width_characters_where_an_addressee_number_belongs()
+    {
+        using var data = new TempFolder();
+        using var inputs = new TempFolder();
+        const string Number = "123456789018";
+        await File.WriteAllLinesAsync(inputs.File("people.csv"),
+        [
+            "addresseeNumber,individualNumber",
+            $"{Number},{Number}", // the number typed in both columns
+            "W-0004,12345",
+            $"Ｂ－０００００１,{Number}",
+            $"B-1,{Number},x",
+        ]);
+        var codes = await RenkeiCommand.RunAsync("node", "issue-codes", "--data", data.Path, "--agency", Kashiwa, "--file", inputs.File("people.csv"));
+        Assert.True(codes.ExitCode == 1, codes.Output + codes.Error);
+        Assert.Equal(
+        [
+            "2行目 / line 2: 1列目 / column 1: " + Renkei.Node.Codes.CodeManagementApi.NumberShaped,
+            "3行目 / line 3: 2列目の個人番号 / the Individual Number in column 2: 個人番号は12桁ですが、5桁です / an individual number has 12 digits, this has 5",
+            "4行目 / line 4: 1列目 / column 1: " + Renkei.Node.Codes.CodeManagementApi.FullWidth,
+            "5行目 / line 5: 宛名番号,個人番号 または 宛名番号,氏,名,生年月日,性別,住所 の形式ではありません / neither addresseeNumber,individualNumber nor addresseeNumber,familyName,givenName,dateOfBirth,sex,address",
+        ], codes.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("個人番号の形をしています", codes.Error);
+        Assert.Contains("half-width (半角)", codes.Error);
+        Assert.DoesNotContain(Number, codes.Output + codes.Error);
+
+        await File.WriteAllLinesAsync(inputs.File("list.txt"), [Number, "Ｂ－０００００１", "B 1"]);
+        var batch = await RenkeiCommand.RunAsync("node", "inquire-batch", "--data", data.Path, "--agency", Bunkyo, "--affair", "child-allowance",
+            "--provider", Kashiwa, "--item", "local-tax", "--file", inputs.File("list.txt"));
+        Assert.True(batch.ExitCode == 1, batch.Output + batch.Error);
+        Assert.Equal(
+        [
+            "1行目 / line 1: " + Renkei.Node.Codes.CodeManagementApi.NumberShaped,
+            "2行目 / line 2: " + Renkei.Node.Codes.CodeManagementApi.FullWidth,
+            "3行目 / line 3: 宛名番号は半角の英数字とハイフン32文字以内です / an addressee number is up to 32 half-width letters, digits or hyphens",
+            "照会する宛名番号がありません / no addressee numbers to ask for",
+        ], batch.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.DoesNotContain(Number, batch.Output + batch.Error);
+        Assert.Empty(Directory.GetFileSystemEntries(data.Path)); // told before any network was started
+    }
+
+    [Fact]
     public async Task Issue_codes_finds_people_by_the_basic_four_items_when_the_agency_holds_no_number()
     {
         using var data = new TempFolder();
@@ -317,8 +424,7 @@ public class NodeCommandTests
         Assert.True(issued.ExitCode == 1, issued.Output + issued.Error);
         Assert.Contains("codes delivered: 3, 該当者なし / unknown: 1, 符号を保存できず / not stored: 0, 不正な行 / bad lines: 1", issued.Output);
         Assert.Contains("5行目 / line 5: 該当者がいません / No resident has these basic four items", issued.Error);
-        Assert.Contains("6行目 / line 6: ", issued.Error);
-        Assert.Contains("neither addresseeNumber,individualNumber nor addresseeNumber,familyName,givenName,dateOfBirth,sex,address", issued.Error);
+        Assert.Contains("6行目 / line 6: dateOfBirth: 生年月日はYYYY-MM-DD形式です / dateOfBirth must be yyyy-MM-dd", issued.Error);
         // Nothing of the people is echoed: not the number, not the names.
         foreach (var p in people) Assert.DoesNotContain(p["individual_number"], issued.Output + issued.Error);
         Assert.DoesNotContain(people[2]["family_name"], issued.Output + issued.Error);

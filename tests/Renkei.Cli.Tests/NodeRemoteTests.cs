@@ -542,6 +542,13 @@ public class NodeRemoteAnswerTests
         var path = c.Request.Path.Value!;
         if (path.EndsWith("/health", StringComparison.Ordinal)) return FakeService.Health(c, path.Split('/')[1]);
         if (path.StartsWith($"/{broken}", StringComparison.Ordinal)) return wrong(c);
+        // The Registry and the core check the caller, then refuse a request of no people as invalid.
+        return path is "/registry/api/link-keys" or "/core/api/codes/issue" ? ProbeOrAsync(c, c => Answer(c, location)) : Answer(c, location);
+    });
+
+    private static Task Answer(HttpContext c, string? location)
+    {
+        var path = c.Request.Path.Value!;
         return path switch
         {
             $"/node/api/tenants/{Agency}/acquisitions" => FakeService.Json(c, """{"acquisitions":[{"addresseeNumber":"A-1","acquisitionNumber":"acq-1"}]}"""),
@@ -557,7 +564,16 @@ public class NodeRemoteAnswerTests
                 """),
             _ => FakeService.Json(c, """{"title":"not here"}""", 404),
         };
-    });
+    }
+
+    /// <summary>The Registry's or the core's 400 for a request that names no one; <paramref name="otherwise"/> for any other request.</summary>
+    private static async Task ProbeOrAsync(HttpContext c, Func<HttpContext, Task> otherwise)
+    {
+        using var body = await JsonDocument.ParseAsync(c.Request.Body);
+        var (name, list) = body.RootElement.TryGetProperty("items", out var items) ? ("items", items) : ("requests", body.RootElement.GetProperty("requests"));
+        if (list.GetArrayLength() > 0) await otherwise(c);
+        else await FakeService.Json(c, $$$"""{"title":"invalid","status":400,"errors":{"{{{name}}}":["send 1 or more"]}}""", 400);
+    }
 
     private static Task Accepted(HttpContext c, string? location)
     {
@@ -586,6 +602,9 @@ public class NodeRemoteAnswerTests
             ("registry", c => FakeService.Json(c, "null"), "application/json", "住民基本台帳ネットワーク", "Registry", "registry/api/link-keys"),
             ("core", FakeService.LoginPage, "text/html", "情報提供ネットワークシステム", "core", "core/api/codes/issue"),
             ("core", c => FakeService.Json(c, """{"agencyId":"131016","delivered":null,"unmatched":0}"""), "application/json", "情報提供ネットワークシステム", "core", "core/api/codes/issue"),
+            // Both answer the request of no one as themselves, then one answers the people with something else.
+            ("registry", c => ProbeOrAsync(c, FakeService.LoginPage), "text/html", "住民基本台帳ネットワーク", "Registry", "registry/api/link-keys"),
+            ("core", c => ProbeOrAsync(c, FakeService.LoginPage), "text/html", "情報提供ネットワークシステム", "core", "core/api/codes/issue"),
         })
         {
             await using var services = await ServicesAsync(broken, wrong);
@@ -595,10 +614,34 @@ public class NodeRemoteAnswerTests
             AssertOneLine(result, "失敗しました / failed: " + NotTheApi(japanese, english, $"{url}{path}", type));
             Assert.Equal("", result.Output);
             Assert.DoesNotContain("123456789018", result.Error);
-            // Nothing went to the Registry for a node that did not answer as the node; the acquisition numbers of a failed
-            // request are given back.
-            Assert.Equal(broken != "node", services.Asked.Any(a => a.StartsWith("POST /registry/", StringComparison.Ordinal)));
-            Assert.Equal(broken != "node", services.Asked.Contains($"POST /node/api/tenants/{Agency}/acquisitions/discard with a token"));
+            // The Registry and the core are asked first with no people: one that does not answer as itself then is found before
+            // the node is asked for acquisition numbers, and so before any number goes to the Registry. Those of a request that
+            // failed later are given back.
+            var probed = services.Asked.Count(a => a.StartsWith($"POST /{broken}/", StringComparison.Ordinal)) > 1;
+            Assert.Equal(broken == "node" || probed, services.Asked.Contains($"POST /node/api/tenants/{Agency}/acquisitions with a token"));
+            Assert.Equal(probed, services.Asked.Contains($"POST /node/api/tenants/{Agency}/acquisitions/discard with a token"));
+        }
+    }
+
+    [Fact]
+    public async Task Issue_codes_finds_a_token_the_core_or_the_Registry_refuses_before_any_number_is_sent()
+    {
+        using var folder = new TempFolder();
+        var people = folder.File("people.csv");
+        await File.WriteAllTextAsync(people, "A-1,123456789018\n");
+        foreach (var (broken, status, variable) in new[] { ("core", 403, "RENKEI_CORE_TOKEN"), ("registry", 401, "RENKEI_REGISTRY_TOKEN"), ("core", 401, "RENKEI_CORE_TOKEN") })
+        {
+            await using var services = await ServicesAsync(broken, c => FakeService.Json(c, $$"""{"title":"refused","status":{{status}}}""", status));
+            var result = await SeparateServices.RunAsync(AllTokens, "node", "issue-codes", "--agency", Agency, "--file", people,
+                "--node", $"{services.Url}node/", "--core", $"{services.Url}core/", "--registry", $"{services.Url}registry/");
+            Assert.True(result.ExitCode == 1, result.Output + result.Error);
+            var line = Assert.Single(result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.StartsWith($"失敗しました / failed: ", line);
+            Assert.Contains($"the {broken} refused", line);
+            Assert.Contains(variable, line);
+            // Neither an acquisition number asked of the node nor a person sent to the Registry: only the requests of no one.
+            string[] asked = broken == "core" ? ["POST /core/api/codes/issue with a token", "POST /registry/api/link-keys with a token"] : ["POST /registry/api/link-keys with a token"];
+            Assert.Equal(asked, services.Asked.Where(a => !a.EndsWith("/health", StringComparison.Ordinal)).Order());
         }
     }
 
@@ -666,8 +709,9 @@ public class NodeRemoteAnswerTests
                     ? "502 <html><head><title>502</title></head><body>ゲートウェイエラー：上流に接続できません</body></html>"
                     : NotTheApi("中間サーバー", "node", page, "text/html"))], result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
             }
-            // issue-codes: the Registry's refusal, after which the node's acquisition numbers are still given back.
-            await using (var services = await ServicesAsync("registry", GatewayPage(charset)))
+            // issue-codes: the Registry's refusal of the people (it took the request of no one), after which the node's
+            // acquisition numbers are still given back.
+            await using (var services = await ServicesAsync("registry", c => ProbeOrAsync(c, GatewayPage(charset))))
             {
                 var result = await SeparateServices.RunAsync(AllTokens, "node", "issue-codes", "--agency", Agency, "--file", people,
                     "--node", $"{services.Url}node/", "--core", $"{services.Url}core/", "--registry", $"{services.Url}registry/");

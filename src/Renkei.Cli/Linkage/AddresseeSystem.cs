@@ -54,6 +54,9 @@ public sealed class AddresseeSystem(string agencyId, Uri node, string nodeToken,
         using var nodeClient = LinkageSandbox.Client(node, nodeToken, handler);
         using var registryClient = LinkageSandbox.Client(registry, registryToken, handler);
         using var coreClient = LinkageSandbox.Client(core, coreToken, handler);
+        // A token the core refuses would otherwise be found after the Registry had been sent the first batch's numbers.
+        await ProbeAsync(registryClient, "api/link-keys", new LinkKeyRequest(agencyId, []), "items", ServiceAnswer.Registry, ct);
+        await ProbeAsync(coreClient, "api/codes/issue", new CodeRequest(agencyId, []), "requests", ServiceAnswer.Core, ct);
         int delivered = 0, unknown = 0, notStored = 0, done = 0;
         var withoutCode = new List<NoCode>();
         foreach (var batch in people.Chunk(Math.Clamp(batchSize, 1, BatchSize)))
@@ -123,6 +126,33 @@ public sealed class AddresseeSystem(string agencyId, Uri node, string nodeToken,
     public sealed class Refused(string service, string message, System.Net.HttpStatusCode status) : HttpRequestException(message, null, status)
     {
         public string Service { get; } = service;
+    }
+
+    /// <summary>
+    /// Whether the service takes this system's token for the agency, asked with a request of no people before any number
+    /// leaves: the service checks the caller first and then refuses the empty list (400 naming <paramref name="emptyField"/>
+    /// alone). A refusal of the token, of the agency or of anything else is thrown as the request itself would throw it; an
+    /// answer that takes an empty list is not the service's API.
+    /// </summary>
+    private static async Task ProbeAsync(HttpClient client, string path, object body, string emptyField, string service, CancellationToken ct)
+    {
+        using var response = await client.PostAsJsonAsync(path, body, ServiceDefaults.Json, ct);
+        var text = await AnswerText.ReadAsync(response.Content, ct);
+        if (response.IsSuccessStatusCode) throw ServiceAnswer.NotTheApi(response, service);
+        if (response.StatusCode == System.Net.HttpStatusCode.BadRequest && OnlyField(text, emptyField)) return;
+        throw new Refused(service, $"{ServiceAnswer.Japanese(service)}が受け付けませんでした / the {service} refused {path}: {(int)response.StatusCode} {ProblemText.Of(text)}", response.StatusCode);
+    }
+
+    /// <summary>Whether the problem's errors name this field and no other.</summary>
+    private static bool OnlyField(string problem, string field)
+    {
+        try
+        {
+            using var json = JsonDocument.Parse(problem);
+            return json.RootElement.ValueKind == JsonValueKind.Object && json.RootElement.TryGetProperty("errors", out var errors)
+                && errors.ValueKind == JsonValueKind.Object && errors.EnumerateObject().Select(e => e.Name).SequenceEqual([field]);
+        }
+        catch (JsonException) { return false; }
     }
 
     private static async Task<T> SendAsync<T>(HttpClient client, string path, object body, string service, CancellationToken ct)

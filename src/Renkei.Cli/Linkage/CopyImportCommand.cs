@@ -52,6 +52,13 @@ public static class CopyImportCommand
             var csv = (parse.GetValue(format) ?? (path.Extension.Equals(".csv", StringComparison.OrdinalIgnoreCase) ? "csv" : "jsonl")) == "csv";
             if (await NodeCommands.ReadTextAsync(path, ct) is not { } text) return 1;
             if (string.IsNullOrWhiteSpace(text)) return NodeCommands.EmptyFile(path, null);
+            // A CSV export under another name would be read as JSON Lines, every row refused as not JSON by the node.
+            if (!csv && StartsWithCsvHeader(text))
+            {
+                Console.Error.WriteLine($"CSVのようです（1行目が見出し行）。--format csv を指定するか、拡張子を .csv にしてください / "
+                    + $"this looks like CSV (line 1 is a header): give --format csv, or name the file .csv: {path.FullName}");
+                return 1;
+            }
             var (rows, bad) = csv ? ReadCsv(text) : ReadJsonLines(text);
             if (rows.Count == 0 && bad.Count == 0) return NodeCommands.EmptyFile(path, "見出し行のほかに行がありません / it has a header and no rows");
             // Nothing to send (a header the command cannot read, say): said without starting a network for it.
@@ -171,6 +178,14 @@ public static class CopyImportCommand
         return (rows, []);
     }
 
+    /// <summary>Whether the first line that is not blank is a CSV header naming the columns import-copies reads.</summary>
+    public static bool StartsWithCsvHeader(string text)
+    {
+        var first = ReadJsonLines(text).Rows.Select(r => r.Json).FirstOrDefault() ?? "";
+        var names = first.Split([',', ';', '\t']).Select(n => n.Trim().Trim('"')).ToList();
+        return names.Contains("addresseeNumber") && names.Contains("content");
+    }
+
     /// <summary>
     /// RFC 4180 CSV with a header naming the columns; each record becomes the JSON line the node
     /// takes. A record is reported by the line it starts on.
@@ -194,8 +209,14 @@ public static class CopyImportCommand
         var unknown = index.Keys.Where(k => !CsvColumns.Contains(k)).ToList();
         if (missing.Count > 0 || unknown.Count > 0)
         {
-            bad.Add((headerLine, $"見出し行は {string.Join(",", CsvColumns)} です / the header must name {string.Join(",", CsvColumns)} (withheld may be left out)"
-                + (missing.Count > 0 ? $"; missing {string.Join(",", missing)}" : "") + (unknown.Count > 0 ? $"; unknown {string.Join(",", unknown)}" : "")));
+            var missed = string.Join(",", missing);
+            var strange = string.Join(",", unknown.Select(Shown));
+            // One column holding every name: the file is separated by semicolons or tabs, as some spreadsheets write CSV.
+            var separated = header.Length == 1 && (header[0].Contains(';') || header[0].Contains('\t'));
+            bad.Add((headerLine, $"見出し行は {string.Join(",", CsvColumns)} です（withheld は省略可）"
+                + (missing.Count > 0 ? $"。足りない列: {missed}" : "") + (unknown.Count > 0 ? $"。知らない列: {strange}" : "") + (separated ? "。列はカンマで区切ってください" : "")
+                + $" / the header must name {string.Join(",", CsvColumns)} (withheld may be left out)"
+                + (missing.Count > 0 ? $"; missing {missed}" : "") + (unknown.Count > 0 ? $"; unknown {strange}" : "") + (separated ? "; separate the columns with commas" : "")));
             return (rows, bad);
         }
         foreach (var (line, fields) in records.Skip(1))
@@ -206,9 +227,19 @@ public static class CopyImportCommand
             var problems = new List<string>();
             if (!int.TryParse(Field("schemaVersion"), out var version)) problems.Add("schemaVersion: 整数ではありません / not a whole number");
             JsonNode? content = null;
-            try { content = JsonNode.Parse(Field("content")); }
-            catch (JsonException) { }
-            if (content is not JsonObject) problems.Add("content: JSONのオブジェクトではありません / not a JSON object");
+            try
+            {
+                content = JsonNode.Parse(Field("content"));
+                if (content is not JsonObject) problems.Add("content: JSONのオブジェクトではありません / not a JSON object");
+            }
+            catch (JsonException e)
+            {
+                // Where it breaks, never what it holds; full-width digits or braces typed by an input method are the usual cause.
+                var at = (e.BytePositionInLine ?? 0) + 1;
+                problems.Add(Field("content").Any(ch => ch is >= '\uFF01' and <= '\uFF5E' or '\u3000')
+                    ? $"content: JSONとして読めません（{at}バイト目）。全角の数字や記号は半角で書いてください / not JSON at byte {at}: write digits and symbols in half-width (半角)"
+                    : $"content: JSONとして読めません（{at}バイト目）/ not JSON at byte {at}");
+            }
             var withheld = false;
             if (index.ContainsKey("withheld") && Field("withheld") is { Length: > 0 } w && !TryParseFlag(w, out withheld))
                 problems.Add("withheld: true か false です（大文字小文字は問わず）、または 1 か 0 / must be true or false (in any case), or 1 or 0");

@@ -85,7 +85,7 @@ public static class InquireBatchCommand
                     node = linkage.NodeUrl;
                     if (linkage.NodeCallers.FirstOrDefault(c => c.Name == callerName) is not { } found)
                     {
-                        Console.Error.WriteLine($"呼出元がありません / no caller '{callerName}' in node/callers.json (is {agencyId} hosted here, and is --affair right?)");
+                        Console.Error.WriteLine(NoCaller(linkage.NodeCallers, agencyId, callerName, parse.GetValue(caller) is not null));
                         return 1;
                     }
                     client = LinkageSandbox.Client(linkage.NodeUrl, found.Token, linkage.Handler);
@@ -170,6 +170,29 @@ public static class InquireBatchCommand
         }
     }
 
+    /// <summary>
+    /// Why no caller of callers.json can submit the batch, with what would: the agencies the node hosts, or the affairs the
+    /// agency's callers hold (an affair is a name such as child-allowance, which a clerk may well type as 児童手当).
+    /// </summary>
+    internal static string NoCaller(IReadOnlyList<Caller> callers, string agencyId, string callerName, bool named)
+    {
+        var tenant = $"tenant:{agencyId}";
+        var hosted = callers.SelectMany(c => c.Permissions).Where(p => p.StartsWith("tenant:", StringComparison.Ordinal)).Select(p => p["tenant:".Length..]).Distinct().Order().ToList();
+        if (!hosted.Contains(agencyId))
+            return $"この中間サーバーにその機関はありません / no such agency on this node: {agencyId}; 登録されている機関 / agencies hosted: {string.Join(", ", hosted)}";
+        var affairs = callers.Where(c => c.Permissions.Contains(tenant)).SelectMany(c => c.Permissions)
+            .Where(p => p.StartsWith("affair:", StringComparison.Ordinal)).Select(p => p["affair:".Length..]).Distinct().Order().ToList();
+        var (japanese, english) = ($"呼出元「{callerName}」が node/callers.json にありません", $"no caller '{callerName}' in node/callers.json");
+        if (affairs.Count == 0)
+            return $"{japanese}。{agencyId} の呼出元にはどの事務も割り当てられていません / {english}: none of {agencyId}'s callers is assigned an affair";
+        var list = string.Join(", ", affairs);
+        var staff = string.Join(", ", callers.Where(c => c.Permissions.Contains(tenant) && c.Permissions.Any(p => p.StartsWith("affair:", StringComparison.Ordinal))).Select(c => c.Name).Order());
+        return named
+            ? $"{japanese}。{agencyId} の事務を持つ呼出元は {staff} です / {english}; {agencyId}'s callers with an affair are {staff}"
+            : $"{japanese}。--affair は事務の名前で、{agencyId} の呼出元が持つのは {list} です（例 --affair {affairs[0]}）/ "
+                + $"{english}: --affair names an affair, and {agencyId}'s callers hold {list} (--affair {affairs[0]}, say)";
+    }
+
     /// <summary>One addressee number per line; blank lines skipped; malformed or repeated lines reported by number.</summary>
     public static (List<string> Numbers, List<(int Line, string Reason)> Bad) ReadList(string[] lines)
     {
@@ -180,7 +203,7 @@ public static class InquireBatchCommand
         {
             var n = lines[i].Trim();
             if (n.Length == 0) continue;
-            if (!CodeManagementApi.IsAddresseeNumber(n)) bad.Add((i + 1, "宛名番号が不正です / not an addressee number"));
+            if (CodeManagementApi.AddresseeNumberProblem(n) is { } wrong) bad.Add((i + 1, wrong));
             else if (seen.TryGetValue(n, out var first)) bad.Add((i + 1, $"{first}行目と同じです / same as line {first}"));
             else { seen[n] = i + 1; numbers.Add(n); }
         }

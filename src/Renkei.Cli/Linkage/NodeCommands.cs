@@ -3,6 +3,8 @@ using System.CommandLine;
 using System.Text;
 using System.Text.Unicode;
 using Renkei.Cli.Network;
+using Renkei.Node.Codes;
+using Renkei.Numbers;
 
 namespace Renkei.Cli.Linkage;
 
@@ -43,10 +45,8 @@ public static class NodeCommands
             foreach (var (line, fields) in records)
             {
                 var parts = fields.Select(f => f.Trim()).ToArray();
-                if (parts.All(p => p.Length == 0) || (line == 1 && parts[0].Contains("addressee", StringComparison.OrdinalIgnoreCase))) continue;
-                if (PersonOf(parts) is not { } person)
-                    bad.Add((line, "宛名番号,個人番号 または 宛名番号,氏,名,生年月日,性別,住所 の形式ではありません / "
-                        + "neither addresseeNumber,individualNumber nor addresseeNumber,familyName,givenName,dateOfBirth,sex,address"));
+                if (parts.All(p => p.Length == 0) || (line == 1 && IsHeader(parts[0]))) continue;
+                if (PersonOf(parts, out var wrong) is not { } person) bad.Add((line, wrong!));
                 // The node takes each addressee number once a request; across batches, a second would silently replace the first's code.
                 else if (lineOf.TryGetValue(person.AddresseeNumber, out var first))
                     bad.Add((line, $"宛名番号が{first}行目と同じです / the addressee number is the same as line {first}"));
@@ -146,10 +146,15 @@ public static class NodeCommands
         return 1;
     }
 
-    /// <summary>A missing input file, named by its full path as the other commands name theirs (a relative name says little in a script's log).</summary>
+    /// <summary>
+    /// A missing input file, named by its full path as the other commands name theirs (a relative name says little in a script's
+    /// log); a folder given for it is said to be one, not missing.
+    /// </summary>
     internal static int NoFile(FileInfo path)
     {
-        Console.Error.WriteLine($"ファイルがありません / no such file: {path.FullName}");
+        Console.Error.WriteLine(Directory.Exists(path.FullName)
+            ? $"--file にフォルダが指定されました。ファイルを指定してください / --file names a folder, not a file: {path.FullName}"
+            : $"ファイルがありません / no such file: {path.FullName}");
         return 1;
     }
 
@@ -184,17 +189,43 @@ public static class NodeCommands
 
     /// <summary>
     /// A line of issue-codes: the addressee number with the Individual Number, or (for people whose number the agency
-    /// does not hold) with the basic four items, which the Registry matches; null when it is neither.
+    /// does not hold) with the basic four items, which the Registry matches; null when it is neither, with why (never the
+    /// values: a column that went wrong often holds the number).
     /// </summary>
-    internal static AddresseeSystem.Person? PersonOf(string[] parts)
+    internal static AddresseeSystem.Person? PersonOf(string[] parts, out string? wrong)
     {
-        if (parts.Length is not (2 or 6) || !Renkei.Node.Codes.CodeManagementApi.IsAddresseeNumber(parts[0])) return null;
+        wrong = null;
+        if (parts.Length is not (2 or 6))
+        {
+            wrong = Format;
+            return null;
+        }
+        // The columns swapped, or the number typed twice: an Individual Number where the addressee number belongs is named as such.
+        if (CodeManagementApi.AddresseeNumberProblem(parts[0]) is { } notAddressee)
+        {
+            wrong = $"1列目 / column 1: {notAddressee}";
+            return null;
+        }
         if (parts.Length == 2)
-            return Renkei.Numbers.IndividualNumber.TryParse(parts[1], out _, out _) ? new AddresseeSystem.Person(parts[0], parts[1], null) : null;
+        {
+            if (IndividualNumber.TryParse(parts[1], out _, out var problem)) return new AddresseeSystem.Person(parts[0], parts[1], null);
+            wrong = $"2列目の個人番号 / the Individual Number in column 2: {problem!.Message}";
+            return null;
+        }
         // Checked as the Registry will check it, so that a line it would refuse is reported here with its number.
         var query = new Renkei.Registry.Identity.BasicFourQuery(parts[1], parts[2], parts[3], parts[4].Length == 0 ? null : parts[4], parts[5].Length == 0 ? null : parts[5]);
-        return Renkei.Registry.Identity.BasicFourSearch.Parse(query, []) is null ? null : new AddresseeSystem.Person(parts[0], null, query);
+        var errors = new Dictionary<string, string[]>();
+        if (Renkei.Registry.Identity.BasicFourSearch.Parse(query, errors) is not null) return new AddresseeSystem.Person(parts[0], null, query);
+        wrong = errors.Count == 0 ? Format : string.Join("; ", errors.Select(e => $"{e.Key}: {string.Join(", ", e.Value)}"));
+        return null;
     }
+
+    /// <summary>The first column's name in a header line, in English or in the Japanese of the command's help (宛名番号).</summary>
+    private static bool IsHeader(string first) =>
+        first.Contains("addressee", StringComparison.OrdinalIgnoreCase) || first.Contains("宛名番号", StringComparison.Ordinal);
+
+    private const string Format = "宛名番号,個人番号 または 宛名番号,氏,名,生年月日,性別,住所 の形式ではありません / "
+        + "neither addresseeNumber,individualNumber nor addresseeNumber,familyName,givenName,dateOfBirth,sex,address";
 
     /// <summary>
     /// The Core and Node of the network running in <paramref name="folder"/>, waiting for one still starting there, or of one

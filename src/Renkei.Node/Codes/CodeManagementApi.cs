@@ -54,21 +54,51 @@ public static class CodeManagementApi
     public static bool IsAddresseeNumber(string? s) =>
         s is { Length: > 0 and <= 32 } && s.All(ch => char.IsAsciiLetterOrDigit(ch) || ch == '-') && !NumberShape.ContainsIndividualNumber(s);
 
+    /// <summary>
+    /// Why <paramref name="s"/> is no addressee number, in words a clerk can act on (never repeating the value); null when it
+    /// is one. The node's APIs and the renkei commands tell the same mistakes the same way: an Individual Number in the
+    /// addressee number's place, and full-width characters, which the node never turns into half-width ones (Ｂ－０００００１
+    /// would be another addressee than B-000001).
+    /// </summary>
+    public static string? AddresseeNumberProblem(string? s) =>
+        string.IsNullOrEmpty(s) ? "宛名番号がありません / no addressee number"
+        : NumberShape.ContainsIndividualNumber(s) ? NumberShaped
+        : HasFullWidth(s) ? FullWidth
+        : IsAddresseeNumber(s) ? null
+        : "宛名番号は半角の英数字とハイフン32文字以内です / an addressee number is up to 32 half-width letters, digits or hyphens";
 
-    /// <summary>The refusal of a value shaped like an Individual Number where an addressee number belongs, naming the field (never the value); null when it is not.</summary>
-    public static ProblemHttpResult? RefuseNumberShaped(string field, string? value) => RefuseNumberShaped(field, [value], first: null);
+    public const string NumberShaped = "個人番号の形をしています（11桁または12桁の数字）。宛名番号の欄に個人番号を書いていませんか。中間サーバーは個人番号を受け付けません / "
+        + "looks like an Individual Number (11 or 12 digits): is an Individual Number where the addressee number belongs? The node never accepts one";
+
+    public const string FullWidth = "全角の文字が含まれています。宛名番号は半角の英数字とハイフンで書いてください / "
+        + "holds full-width characters: write the addressee number in half-width (半角) letters, digits and hyphens";
+
+    /// <summary>The full-width forms of ASCII (Ａ, ０, －) and the ideographic space: what a Japanese input method types in place of half-width.</summary>
+    private static bool HasFullWidth(string s) => s.Any(ch => ch is >= '\uFF01' and <= '\uFF5E' or '\u3000');
+
+    /// <summary>
+    /// The refusal of a value mistyped where an addressee number belongs, naming the field (never the value): one shaped like
+    /// an Individual Number, or one in full-width characters (answered as another person's otherwise); null when neither.
+    /// </summary>
+    public static ProblemHttpResult? RefuseMistyped(string field, string? value) => RefuseMistyped(field, [value], first: null);
 
     /// <summary>
     /// The same for a list: up to 20 offending positions, counted from <paramref name="first"/> as the endpoint counts its
     /// other errors (null: the field alone, for a single value).
     /// </summary>
-    public static ProblemHttpResult? RefuseNumberShaped(string field, IReadOnlyList<string?> values, int? first)
+    public static ProblemHttpResult? RefuseMistyped(string field, IReadOnlyList<string?> values, int? first)
     {
-        var at = values.Select((v, i) => (v, i)).Where(x => NumberShape.ContainsIndividualNumber(x.v)).Take(20)
-            .Select(x => first is { } f ? $"{field}[{x.i + f}]" : field).ToList();
-        return at.Count == 0 ? null : Problems.BadRequest("addressee-number-looks-like-individual-number",
-            "宛名番号が個人番号の形をしています。中間サーバーは個人番号を受け付けません / The addressee number looks like an Individual Number, which the node never accepts",
-            $"{string.Join(", ", at)}: 11桁または12桁の数字は宛名番号にできません / 11 or 12 digits cannot be an addressee number.");
+        List<string> At(Func<string, bool> wrong) => [.. values.Select((v, i) => (v, i)).Where(x => x.v is not null && wrong(x.v)).Take(20)
+            .Select(x => first is { } f ? $"{field}[{x.i + f}]" : field)];
+        if (At(NumberShape.ContainsIndividualNumber) is { Count: > 0 } shaped)
+            return Problems.BadRequest("addressee-number-looks-like-individual-number",
+                "宛名番号が個人番号の形をしています。中間サーバーは個人番号を受け付けません / The addressee number looks like an Individual Number, which the node never accepts",
+                $"{string.Join(", ", shaped)}: 11桁または12桁の数字は宛名番号にできません / 11 or 12 digits cannot be an addressee number.");
+        if (At(HasFullWidth) is { Count: > 0 } wide)
+            return Problems.BadRequest("addressee-number-full-width",
+                "宛名番号に全角の文字があります / The addressee number holds full-width characters",
+                $"{string.Join(", ", wide)}: 宛名番号は半角の英数字とハイフンで書いてください / write addressee numbers in half-width (半角) letters, digits and hyphens.");
+        return null;
     }
 
     /// <summary>
@@ -96,7 +126,7 @@ public static class CodeManagementApi
         var numbers = request.AddresseeNumbers ?? [];
         var errors = new Dictionary<string, string[]>();
         if (numbers.Count is 0 or > MaxBatch) errors["addresseeNumbers"] = [$"1〜{MaxBatch}件を指定してください / send 1 to {MaxBatch} addressee numbers"];
-        if (RefuseNumberShaped("addresseeNumbers", numbers, first: 0) is { } numberShaped) return numberShaped;
+        if (RefuseMistyped("addresseeNumbers", numbers, first: 0) is { } numberShaped) return numberShaped;
         for (var i = 0; i < numbers.Count; i++)
             if (!IsAddresseeNumber(numbers[i]))
                 errors[$"addresseeNumbers[{i}]"] = ["宛名番号は英数字とハイフン32文字以内です / an addressee number is up to 32 letters, digits or hyphens"];
@@ -154,7 +184,7 @@ public static class CodeManagementApi
     {
         var (tenant, problem) = tenants.Enter(user, agencyId);
         if (tenant is null) return problem!;
-        if (RefuseNumberShaped("addresseeNumber", addresseeNumber) is { } numberShaped) return numberShaped;
+        if (RefuseMistyped("addresseeNumber", addresseeNumber) is { } numberShaped) return numberShaped;
         await using var c = await tenant.Database.OpenAsync();
         var rows = await c.QueryAsync("SELECT agency_code IS NOT NULL, code_issued_at FROM addressees WHERE addressee_number = @n",
             r => (HasCode: Convert.ToBoolean(r.GetValue(0)), IssuedAt: r.GetNullableString(1)), null, ("n", addresseeNumber));

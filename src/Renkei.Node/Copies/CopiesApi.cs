@@ -51,7 +51,7 @@ public static class CopiesApi
     {
         var (tenant, problem) = tenants.Enter(user, agencyId, "copies");
         if (tenant is null) return problem!;
-        if (CodeManagementApi.RefuseNumberShaped("addresseeNumber", addresseeNumber) is { } numberShaped) return numberShaped;
+        if (CodeManagementApi.RefuseMistyped("addresseeNumber", addresseeNumber) is { } numberShaped) return numberShaped;
         var errors = Check(addresseeNumber, item, input.SchemaVersion, input.Content, layouts);
         if (errors.Count > 0)
             return Problems.Invalid(new Dictionary<string, string[]> { ["content"] = [.. errors] }, "invalid-copy");
@@ -68,7 +68,7 @@ public static class CopiesApi
     {
         var (tenant, problem) = tenants.Enter(user, agencyId, "copies");
         if (tenant is null) return problem!;
-        if (CodeManagementApi.RefuseNumberShaped("addresseeNumber", addresseeNumber) is { } numberShaped) return numberShaped;
+        if (CodeManagementApi.RefuseMistyped("addresseeNumber", addresseeNumber) is { } numberShaped) return numberShaped;
         await using var c = await tenant.Database.OpenAsync();
         return await FindAsync(c, addresseeNumber, item) is { } copy ? TypedResults.Ok(copy) : NoCopy();
     }
@@ -79,7 +79,7 @@ public static class CopiesApi
     {
         var (tenant, problem) = tenants.Enter(user, agencyId, "copies");
         if (tenant is null) return problem!;
-        if (CodeManagementApi.RefuseNumberShaped("addresseeNumber", addresseeNumber) is { } numberShaped) return numberShaped;
+        if (CodeManagementApi.RefuseMistyped("addresseeNumber", addresseeNumber) is { } numberShaped) return numberShaped;
         if (!CodeManagementApi.IsAddresseeNumber(addresseeNumber))
             return Problems.Invalid(new Dictionary<string, string[]> { ["addresseeNumber"] = ["宛名番号が不正です / invalid addressee number"] });
         await using var c = await tenant.Database.OpenAsync();
@@ -183,11 +183,13 @@ public static class CopiesApi
             // A value the line's JSON holds but a field does not take (a NUL, say) is named by its field, as for one copy.
             catch (JsonException e)
             {
-                if (e.InnerException is JsonException || e.Path is null)
-                    return (null, $"JSONとして読めません（{(e.BytePositionInLine ?? 0) + 1}バイト目）/ not JSON at byte {(e.BytePositionInLine ?? 0) + 1}");
+                if (e.InnerException is JsonException || e.Path is null) return (null, NotJson(e));
                 // A property given twice, or a name that is no text: the reader says only "content" (and repeats a name whole,
-                // however long); the layout's check says where.
-                var where = DataStandardLayout.ReaderRefusal(text);
+                // however long); the layout's check says where. A value followed by more text (a CSV line: 123,x) also has a
+                // path, and is no JSON to look into.
+                List<string> where;
+                try { where = DataStandardLayout.ReaderRefusal(text); }
+                catch (JsonException invalid) { return (null, NotJson(invalid)); }
                 return (null, NumberShape.Mask(where.Count > 0 ? string.Join("; ", where) : ServiceDefaults.DescribeJson(e)));
             }
             var problems = copy is null ? ["空の行です / empty"] : Check(copy.AddresseeNumber, copy.Item, copy.SchemaVersion, copy.Content, layouts);
@@ -200,6 +202,10 @@ public static class CopiesApi
             return (null, "この行を検査できませんでした（中間サーバーの不具合として記録しました）/ the line could not be checked: the node logged this as its own fault");
         }
     }
+
+    /// <summary>Where the line stops being JSON, and nothing of what it holds.</summary>
+    private static string NotJson(JsonException e) =>
+        $"JSONとして読めません（{(e.BytePositionInLine ?? 0) + 1}バイト目）/ not JSON at byte {(e.BytePositionInLine ?? 0) + 1}";
 
     /// <summary>
     /// An import is JSON Lines in UTF-8: another media type, none, or another charset is refused before any line is
@@ -230,9 +236,7 @@ public static class CopiesApi
     private static List<string> Check(string? addresseeNumber, string? item, int? version, JsonElement content, DataStandardLayout layouts)
     {
         var errors = new List<string>();
-        if (NumberShape.ContainsIndividualNumber(addresseeNumber))
-            errors.Add("addresseeNumber: 個人番号の形をしています。中間サーバーは個人番号を受け付けません / looks like an Individual Number, which the node never accepts");
-        else if (!CodeManagementApi.IsAddresseeNumber(addresseeNumber)) errors.Add("addresseeNumber: 宛名番号が不正です / invalid addressee number");
+        if (CodeManagementApi.AddresseeNumberProblem(addresseeNumber) is { } wrong) errors.Add($"addresseeNumber: {wrong}");
         if (string.IsNullOrWhiteSpace(item)) errors.Add("item: 必須です / is required");
         if (version is null) errors.Add("schemaVersion: 必須です / is required");
         if (errors.Count == 0) errors.AddRange(layouts.Validate(item!, version!.Value, content));

@@ -38,7 +38,7 @@ public static class InquiriesApi
         if (tenant is null) return problem!;
         var errors = new Dictionary<string, string[]>();
         if (string.IsNullOrWhiteSpace(request.AddresseeNumber)) errors["addresseeNumber"] = ["必須です / is required"];
-        else if (CodeManagementApi.RefuseNumberShaped("addresseeNumber", request.AddresseeNumber) is { } numberShaped) return numberShaped;
+        else if (CodeManagementApi.RefuseMistyped("addresseeNumber", request.AddresseeNumber) is { } numberShaped) return numberShaped;
         CheckNames(request.Affair, request.Provider, request.Item, errors);
         if (errors.Count > 0) return Problems.Invalid(errors);
 

@@ -64,7 +64,7 @@ public static class InquiryBatchesApi
                 $"{numbers.Count:N0}件は上限の{options.BatchMaxItems:N0}件を超えています。一覧を複数の一括照会に分けてください / " +
                 $"{numbers.Count:N0} > {options.BatchMaxItems:N0}; split the list into several batches.");
         // Positions are 1-based, as a person counts lines of the list the numbers came from.
-        if (CodeManagementApi.RefuseNumberShaped("addresseeNumbers", numbers, first: 1) is { } numberShaped) return numberShaped;
+        if (CodeManagementApi.RefuseMistyped("addresseeNumbers", numbers, first: 1) is { } numberShaped) return numberShaped;
         var malformed = numbers.Select((n, i) => (n, i)).Where(x => !CodeManagementApi.IsAddresseeNumber(x.n)).Take(20).ToList();
         if (malformed.Count > 0)
             return Problems.Invalid(malformed.ToDictionary(x => $"addresseeNumbers[{x.i + 1}]", _ => new[] { "宛名番号が不正です / invalid addressee number" }),

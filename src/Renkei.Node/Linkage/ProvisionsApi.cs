@@ -95,7 +95,7 @@ public static class ProvisionsApi
         {
             var (tenant, problem) = tenants.Enter(user, agencyId, "records");
             if (tenant is null) return problem!;
-            if (Codes.CodeManagementApi.RefuseNumberShaped("addresseeNumber", addresseeNumber) is { } numberShaped) return numberShaped;
+            if (Codes.CodeManagementApi.RefuseMistyped("addresseeNumber", addresseeNumber) is { } numberShaped) return numberShaped;
             if (!Codes.CodeManagementApi.IsAddresseeNumber(addresseeNumber))
                 return Problems.BadRequest("addressee-number-required", "宛名番号を指定してください / Name the person by ?addresseeNumber=");
             if (RecordPaging.Read(limit, after, out var pageSize, out var from) is { } badPaging) return badPaging;

@@ -152,6 +152,8 @@ public class CodeIssuanceTests
         await Assert.ThrowsAsync<HttpRequestException>(() => With(core: nowhere).IssueCodesAsync([("K-1", number)]));
         Assert.Equal(0L, await AcquisitionsAsync(kashiwa));
         Assert.Null(await CodeOfAsync(kashiwa, "K-1"));
+        // Each was found by a request of no one, before the node was asked for an acquisition number or the Registry sent a number.
+        await using (var c = await kashiwa.OpenAsync()) Assert.Equal(0L, await c.ScalarAsync<long>("SELECT COUNT(*) FROM addressees"));
 
         // Discarding is for the tenant's addressee system only.
         var discard = new { acquisitionNumbers = new[] { "a-1" } };
@@ -164,6 +166,8 @@ public class CodeIssuanceTests
         async Task AbandonedAsync(string acquisition)
         {
             await using var c = await kashiwa.OpenAsync();
+            await c.ExecuteAsync("INSERT INTO addressees (addressee_number, created_at) VALUES ('K-1', @t) ON CONFLICT (addressee_number) DO NOTHING", null,
+                ("t", DateTime.UtcNow.ToString("O")));
             await c.ExecuteAsync("INSERT INTO acquisitions (acquisition_number, addressee_number, requested_at) VALUES (@a, 'K-1', @t)", null,
                 ("a", acquisition), ("t", (DateTime.UtcNow - Renkei.Hosting.Linkage.LinkKeySeal.Lifetime - TimeSpan.FromMinutes(1)).ToString("O")));
         }
@@ -279,6 +283,43 @@ public class CodeIssuanceTests
             string[] expected = tenant == K ? ["K-1"] : [];
             Assert.Equal(expected, await c.QueryAsync("SELECT addressee_number FROM addressees", r => r.GetString(0)));
             Assert.Equal(0L, await c.ScalarAsync<long>("SELECT COUNT(*) FROM acquisitions"));
+        }
+    }
+
+    [Theory, StorageData]
+    public async Task Full_width_addressee_numbers_are_refused_asking_for_half_width_wherever_an_addressee_number_is_taken(StorageProvider provider)
+    {
+        // Ｂ－０００００１ is not B-000001 to the node: answered, it was "obtain the code first", as if for another person.
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        const string K = LinkageNetwork.Kashiwa, B = LinkageNetwork.Bunkyo, Slug = "addressee-number-full-width", Wide = "Ｂ－０００００１";
+        async Task Refused(HttpResponseMessage response, string field)
+        {
+            var problem = await ProblemAssert.IsProblemAsync(response, 400, Slug);
+            Assert.StartsWith($"{field}: 宛名番号は半角の英数字とハイフンで書いてください / ", problem.GetProperty("detail").GetString());
+        }
+        await Refused(await network.NodeClient("bunkyo-child-clerk").PostAsJsonAsync($"api/tenants/{B}/inquiries",
+            new { addresseeNumber = Wide, affair = "child-allowance", provider = K, item = "local-tax" }), "addresseeNumber");
+        await Refused(await network.NodeClient("bunkyo-child-clerk").PostAsJsonAsync($"api/tenants/{B}/inquiry-batches",
+            new { affair = "child-allowance", provider = K, item = "local-tax", addresseeNumbers = new[] { "B-1", Wide } }), "addresseeNumbers[2]");
+        await Refused(await network.NodeClient("kashiwa-addressee").PostAsJsonAsync($"api/tenants/{K}/acquisitions", new { addresseeNumbers = new[] { "K-1", "K\u3000２" } }), "addresseeNumbers[1]");
+        await Refused(await network.NodeClient("kashiwa-addressee").GetAsync($"api/tenants/{K}/addressees/{Wide}"), "addresseeNumber");
+        await Refused(await network.NodeClient("kashiwa-tax-system").GetAsync($"api/tenants/{K}/copies/{Wide}/local-tax"), "addresseeNumber");
+        await Refused(await network.NodeClient("kashiwa-auditor").GetAsync($"api/tenants/{K}/records?addresseeNumber={Wide}"), "addresseeNumber");
+        await Refused(await network.NodeClient("kashiwa-tax-system").PutAsJsonAsync($"api/tenants/{K}/copies/{Wide}/local-tax", Copies.CopyTests.Tax()), "addresseeNumber");
+
+        // An import line says the same, and the good lines are kept.
+        var lines = string.Join("\n", [.. new[] { "K-1", Wide }.Select(n => JsonSerializer.Serialize(new { addresseeNumber = n, item = "local-tax", schemaVersion = 1, content = new { fiscalYear = 2025, totalIncome = 1, taxableIncome = 0, municipalTax = 0, prefecturalTax = 0 } }, ServiceDefaults.Json))]);
+        var report = await LinkageNetwork.Ensure(await network.NodeClient("kashiwa-tax-system").PostAsync($"api/tenants/{K}/copies/import",
+            new StringContent(lines, System.Text.Encoding.UTF8, "application/x-ndjson")));
+        Assert.Equal(1, report.GetProperty("imported").GetInt32());
+        var error = Assert.Single(report.GetProperty("errors").EnumerateArray());
+        Assert.Equal((2, "addresseeNumber: " + global::Renkei.Node.Codes.CodeManagementApi.FullWidth), (error.GetProperty("line").GetInt32(), error.GetProperty("reason").GetString()));
+        foreach (var tenant in new[] { K, B })
+        {
+            await using var c = await network.TenantDatabases[tenant].OpenAsync();
+            string[] expected = tenant == K ? ["K-1"] : [];
+            Assert.Equal(expected, await c.QueryAsync("SELECT addressee_number FROM addressees", r => r.GetString(0)));
+            Assert.Equal(0L, await c.ScalarAsync<long>("SELECT COUNT(*) FROM provision_records"));
         }
     }
 

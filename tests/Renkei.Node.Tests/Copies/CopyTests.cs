@@ -158,6 +158,26 @@ public class CopyTests
     }
 
     [Theory, StorageData]
+    public async Task An_import_line_that_starts_with_a_JSON_value_and_goes_on_is_not_JSON_at_its_byte_and_logs_no_fault(StorageProvider provider)
+    {
+        // A CSV read as JSON Lines: the reader takes the first value, then finds more. That is the line's fault, not the node's.
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        var lines = new StringBuilder();
+        lines.AppendLine("123,x");
+        lines.AppendLine("\"a\",x");
+        lines.AppendLine("""{"addresseeNumber":"K-1","item":"local-tax","schemaVersion":1,"content":{"fiscalYear":2025,"totalIncome":1,"taxableIncome":0,"municipalTax":0,"prefecturalTax":0}}""");
+        lines.AppendLine("874927845601,local-tax,1,\"{}\"");
+        lines.AppendLine("""{"addresseeNumber":"K-2"} x""");
+        var report = await LinkageNetwork.Ensure(await network.NodeClient("kashiwa-tax-system").PostAsync($"api/tenants/{K}/copies/import",
+            new StringContent(lines.ToString(), Encoding.UTF8, "application/x-ndjson")));
+        Assert.Equal(1, report.GetProperty("imported").GetInt32());
+        var errors = report.GetProperty("errors").EnumerateArray().Select(e => (e.GetProperty("line").GetInt32(), e.GetProperty("reason").GetString()!)).ToList();
+        static (int, string) NotJson(int line, int at) => (line, $"JSONとして読めません（{at}バイト目）/ not JSON at byte {at}");
+        Assert.Equal([NotJson(1, 4), NotJson(2, 4), NotJson(4, 13), NotJson(5, 27)], errors);
+        Assert.DoesNotContain(network.Logs.Lines, l => l.StartsWith("Error", StringComparison.Ordinal));
+    }
+
+    [Theory, StorageData]
     public async Task A_slowly_sent_import_holds_no_lock_on_the_tenants_database_while_its_body_arrives(StorageProvider provider)
     {
         var bodyRead = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
