@@ -111,6 +111,7 @@ public static class CoreApp
         builder.Services.AddHttpClient("nodes").UseNetworkTls(NetworkIdentity.IsNode);
 
         var app = builder.Build();
+        app.Lifetime.ApplicationStopped.Register(database.Dispose);
         app.UseRenkeiDefaults("core");
         app.MapGet("/api/core/keys", (CoreIdentity core) => TypedResults.Ok(core.Keys.Public)).WithTags("Core")
             .WithSummary("The core's public keys, for verifying what it signs.");

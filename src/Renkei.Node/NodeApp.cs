@@ -111,6 +111,7 @@ public static class NodeApp
             p.AddAuthenticationSchemes(CallerAuthenticationHandler.SchemeName).RequireAuthenticatedUser());
 
         var app = builder.Build();
+        app.Lifetime.ApplicationStopped.Register(() => { foreach (var tenant in tenants.All) tenant.Database.Dispose(); });
         app.UseRenkeiDefaults("node");
         app.MapGet("/api/tenants/{agencyId}/keys", Results<Ok<PublicKeys>, ProblemHttpResult> (string agencyId, TenantDirectory directory) =>
             directory.Find(agencyId) is { } t

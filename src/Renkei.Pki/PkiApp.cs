@@ -56,6 +56,7 @@ public static class PkiApp
         builder.Services.AddHostedService(sp => sp.GetRequiredService<RecheckJob>());
 
         var app = builder.Build();
+        app.Lifetime.ApplicationStopped.Register(database.Dispose);
         if (app.Services.GetService<NetworkTls>() is not null) app.Use(RefuseApiOverPlainHttp);
         app.UseRenkeiDefaults("pki");
         app.MapRevocation();

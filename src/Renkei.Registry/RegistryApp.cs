@@ -64,6 +64,7 @@ public static class RegistryApp
         builder.Services.AddSingleton<ResidentRegister>();
 
         var app = builder.Build();
+        app.Lifetime.ApplicationStopped.Register(database.Dispose);
         app.UseRenkeiDefaults("registry");
         app.MapMunicipalities();
         app.MapResidents();

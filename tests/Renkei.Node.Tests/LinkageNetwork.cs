@@ -336,13 +336,9 @@ public sealed class LinkageNetwork : IAsyncDisposable
         foreach (var d in disposables) d.Dispose();
         Ca?.Dispose();
         folder.Dispose();
-        // Each network's schemas have pools of their own; left idle they hold server connections that later tests need.
-        foreach (var database in TenantDatabases.Values.Append(CoreDatabase).Append(RegistryDatabase))
-            if (database?.Provider == StorageProvider.Postgres)
-            {
-                await using var c = await database.OpenAsync();
-                Npgsql.NpgsqlConnection.ClearPool((Npgsql.NpgsqlConnection)c);
-            }
+        // The services closed their own pools as they stopped; the two this network opened beside them are closed here.
+        RegistryDatabase?.Dispose();
+        CoreDatabase?.Dispose();
     }
 }
 

@@ -26,7 +26,7 @@ public sealed class StorageOptions
 /// One service's database: opens connections with the settings each provider needs and knows the
 /// few places where their SQL differs. Services write portable SQL with <c>@name</c> parameters.
 /// </summary>
-public sealed class Database
+public sealed class Database : IDisposable
 {
     private readonly NpgsqlDataSource? postgres;
 
@@ -46,6 +46,13 @@ public sealed class Database
     }
 
     public Database(StorageOptions options) : this(options.Provider, options.ConnectionString) { }
+
+    /// <summary>
+    /// Closes the PostgreSQL pool's connections: a stopped service holds none of the server's connections (each idle one
+    /// otherwise stayed for the pool's idle lifetime, five minutes, and services started and stopped in turn, as tests and
+    /// restarts do, ran the server out of them).
+    /// </summary>
+    public void Dispose() => postgres?.Dispose();
 
     /// <summary>
     /// Npgsql settings for services that run the same few statements many times, unless the connection
