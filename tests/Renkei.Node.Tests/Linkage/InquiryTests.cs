@@ -386,7 +386,12 @@ public class InquiryTests
         ProvisionEntry Entry(int i) => new(Envelope.NewId(), DateTimeOffset.UtcNow, null, B, K, "child-allowance", "local-tax", $"code-{i}", Outcome.NoData, "no-copy", false);
 
         // Each keeps its own idea of the head; the other's appends make it stale, and the sequence numbers decide.
-        await Task.WhenAll(Enumerable.Range(0, 40).Select(i => (i % 2 == 0 ? first : second).AppendAsync(Entry(i))));
+        var appends = Task.WhenAll(Enumerable.Range(0, 40).Select(i => (i % 2 == 0 ? first : second).AppendAsync(Entry(i))));
+        // A check meanwhile sees batches committed after its walk began, with their heads, and holds the log to the last.
+        var checks = new List<LogCheck>();
+        do checks.Add(await second.CheckAsync()); while (!appends.IsCompleted);
+        await appends;
+        Assert.All(checks, c => Assert.True(c.Intact, c.Reason));
         await first.AppendAsync(Entry(40));
 
         Assert.Null((await first.CheckAsync()).FirstBrokenSeq);
