@@ -54,6 +54,13 @@ public sealed record SignedErasure(string Party, long Through, DateTimeOffset Er
 public sealed record LogCheck(bool Intact, long? FirstBrokenSeq, string? Reason = null);
 
 /// <summary>
+/// The log does not end at the head its party signed (a head that does not verify, none, or records rewritten up to it):
+/// the party signs no tree head or proof over it, since that would vouch for records it never signed.
+/// </summary>
+public sealed class HeadNotReachedException(string party, string reason)
+    : InvalidOperationException($"情報提供等記録（{party}）が署名済みの先頭に届きません / the provision log of {party} does not reach its signed head: {reason}");
+
+/// <summary>
 /// A record, its place in the log (leaf index, sequence number less one) and the RFC 9162 audit path from it to
 /// the root of the first <see cref="SignedTreeHead.Size"/> records, which the party signed.
 /// </summary>
@@ -255,27 +262,33 @@ public sealed class ProvisionLog(Database database, string party, ECDsa signingK
     }
 
     /// <summary>
-    /// The last record, for the next one to chain on, once the log is seen to reach the head this party last signed. A log
-    /// cut at its end (its head row taken away too, or not) that took new records would get a new signed head over the
-    /// cut and hide it; so nothing is appended to it until it is restored. Read when the writer starts or lost a race.
+    /// The last record, for the next one to chain on, once the log is seen to end at the head this party last signed. A log
+    /// cut at its end (its head row taken away too, or not), one whose head no longer verifies, or one with records beyond
+    /// its head (inserted past the triggers, which refuse only UPDATE and DELETE) would get a new signed head over the cut or
+    /// the forgery and hide it; so nothing is appended to it until it is restored. Read when the writer starts or lost a race.
     /// </summary>
     private async Task<(long Seq, string Hash)> ReadAppendableHeadAsync(DbConnection c)
     {
-        // The head first: it is committed with its records, so they are there when the last record is read.
-        var signed = await StoredHeadAsync(c);
-        var last = await ReadHeadAsync(c);
-        // No head yet, yet records: another writer's first records and head may have been committed between the two reads
-        // (each statement sees what was committed when it began); read the head again, which came with them.
-        if (signed is null && last.Seq > 0) signed = await StoredHeadAsync(c);
+        // One statement, so the head and the last record come from one snapshot: a batch commits its records with its head,
+        // so another writer's batch is either wholly in it or not at all, and the log ends exactly at the head.
+        var (signed, last) = (await c.QueryAsync(
+            """
+            SELECT h.record_count, h.chain_hash, h.signed_at, h.signature, r.seq, r.chain_hash
+            FROM (SELECT 1 AS one) o
+            LEFT JOIN provision_heads h ON h.party = @p
+            LEFT JOIN (SELECT seq, chain_hash FROM provision_records ORDER BY seq DESC LIMIT 1) r ON 1 = 1
+            """,
+            r => (r.IsDBNull(0) ? null : new SignedHead(Party, Convert.ToInt64(r.GetValue(0)), r.GetString(1), ParseTime(r.GetString(2)), r.GetString(3)),
+                r.IsDBNull(4) ? (Seq: 0L, Hash: Genesis) : (Seq: Convert.ToInt64(r.GetValue(4)), Hash: r.GetString(5))),
+            null, ("p", Party))).Single();
         var reaches = signed is null
             ? last.Seq == 0
-            : !signed.HasValidSignature(signingKey) || signed.Count == 0 // under an earlier key: no evidence either way
-              || (signed.Count == last.Seq ? last.Hash : await ChainHashAtAsync(c, signed.Count)) == signed.ChainHash;
+            : signed.HasValidSignature(signingKey) && signed.Count == last.Seq && signed.ChainHash == last.Hash;
         if (!reaches)
             throw new InvalidOperationException(
-                $"情報提供等記録（{Party}）が署名済みの先頭に届かないため追記しません（末尾の削除か書き換え）。復元するまで記録できません / " +
-                $"The provision log of {Party} no longer reaches its signed head (records at its end were removed or rewritten, or the head was): " +
-                "nothing is appended to it until it is restored.");
+                $"情報提供等記録（{Party}）が署名済みの先頭で終わっていないため追記しません（末尾の削除か書き換え、先頭を越える追加、先頭の改ざん）。復元するまで記録できません / " +
+                $"The provision log of {Party} no longer ends at its signed head (records at its end were removed or rewritten, records were added beyond it, " +
+                "or the head was altered): nothing is appended to it until it is restored.");
         return last;
     }
 
@@ -364,47 +377,89 @@ public sealed class ProvisionLog(Database database, string party, ECDsa signingK
         return new RecordPage(found, found[^1].Seq);
     }
 
+    /// <summary>
+    /// The head this party signed when it committed its last batch, as stored: not the log as it stands signed afresh, which
+    /// would lend the party's signature to a log rewritten past the triggers. An empty log that never had a head has the
+    /// genesis head.
+    /// </summary>
     public async Task<SignedHead> HeadAsync()
     {
         await using var c = await database.OpenAsync();
-        return await HeadAsync(c);
-    }
-
-    private async Task<SignedHead> HeadAsync(DbConnection c)
-    {
-        var (seq, hash) = await ReadHeadAsync(c);
-        return Sign(seq, hash);
+        return await StoredHeadAsync(c)
+            ?? ((await ReadHeadAsync(c)).Seq == 0 ? Sign(0, Genesis) : throw new HeadNotReachedException(Party, "署名済みの先頭がありません / it has no signed head"));
     }
 
     // Whole subtrees of the record tree, kept once computed: they never change in an append-only log.
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(int Level, long Position), byte[]> kept = new();
 
-    /// <summary>The record's inclusion in the tree of the whole log as it stands, with the root signed now; null for an unknown record.</summary>
+    /// <summary>The size and chain hash at which the log was last seen to end at this party's signed head.</summary>
+    private sealed record Reached(long Size, string ChainHash);
+
+    private Reached? reached;
+
+    /// <summary>
+    /// The size of the stored signed head, once the content hashes of the records up to it are seen to chain to it: a tree
+    /// head or proof signs those content hashes, so they must be the ones the party signed at commit time. Walked on from the
+    /// size seen last while the record there still holds the chain hash seen then (a rewrite with recomputed hashes changes
+    /// it), so a witness pass reads what was appended since rather than the whole log.
+    /// </summary>
+    private async Task<long> SignedSizeAsync(DbConnection c, CancellationToken ct)
+    {
+        var signed = await StoredHeadAsync(c);
+        if (signed is null)
+            return (await ReadHeadAsync(c)).Seq == 0 ? 0 : throw new HeadNotReachedException(Party, "署名済みの先頭がありません / it has no signed head");
+        if (!signed.HasValidSignature(signingKey))
+            throw new HeadNotReachedException(Party, "署名済みの先頭の署名が検証できません / its stored head's signature does not verify");
+        var from = reached is { } seen && seen.Size <= signed.Count && await ChainHashAtAsync(c, seen.Size) == seen.ChainHash ? seen : new Reached(0, Genesis);
+        var chain = from.ChainHash;
+        var expected = from.Size + 1;
+        await foreach (var (seq, content) in c.StreamAsync("SELECT seq, content_hash FROM provision_records WHERE seq > @from AND seq <= @to ORDER BY seq",
+            r => (Convert.ToInt64(r.GetValue(0)), r.GetString(1)), ct, ("from", from.Size), ("to", signed.Count)))
+        {
+            if (seq != expected) throw new MissingRecordsException(expected, seq - 1);
+            chain = Chain(chain, content);
+            expected++;
+        }
+        if (expected <= signed.Count) throw new MissingRecordsException(expected, signed.Count);
+        if (chain != signed.ChainHash)
+            throw new HeadNotReachedException(Party, $"記録 {signed.Count} までの連鎖ハッシュが署名済みの先頭と一致しません / the chain hash at record {signed.Count} differs from its signed head");
+        reached = new Reached(signed.Count, chain);
+        return signed.Count;
+    }
+
+    /// <summary>
+    /// The record's inclusion in the tree of the log up to its signed head, with the root signed now; null for an unknown record
+    /// or one beyond the signed head.
+    /// </summary>
     public async Task<InclusionProof?> ProveAsync(string recordId, CancellationToken ct = default)
     {
         await using var c = await database.OpenAsync();
         var record = (await c.QueryAsync($"SELECT {Columns} FROM provision_records WHERE record_id = @id", Read, null, ("id", recordId))).SingleOrDefault();
         if (record is null) return null;
-        var (size, _) = await ReadHeadAsync(c);
+        var size = await SignedSizeAsync(c, ct);
+        if (record.Seq > size) return null;
         var tree = new RecordTree.Reader(c, kept, ct);
         var path = await tree.PathAsync(record.Seq - 1, size);
         return new InclusionProof(record, record.Seq - 1, Hex(path), SignTree(size, await tree.HashAsync(0, size)));
     }
 
-    /// <summary>The root of the tree of the whole log, signed now: what an auditor keeps to ask later for a <see cref="ConsistencyProof"/>.</summary>
+    /// <summary>
+    /// The root of the tree of the log up to its signed head, signed now: what an auditor keeps to ask later for a
+    /// <see cref="ConsistencyProof"/>.
+    /// </summary>
     public async Task<SignedTreeHead> TreeHeadAsync(CancellationToken ct = default)
     {
         await using var c = await database.OpenAsync();
-        var (size, _) = await ReadHeadAsync(c);
+        var size = await SignedSizeAsync(c, ct);
         return SignTree(size, await new RecordTree.Reader(c, kept, ct).HashAsync(0, size));
     }
 
-    /// <summary>That the log as it stands extends its first <paramref name="from"/> records unchanged; null when it holds fewer.</summary>
+    /// <summary>That the log up to its signed head extends its first <paramref name="from"/> records unchanged; null when it holds fewer.</summary>
     public async Task<ConsistencyProof?> ProveConsistencyAsync(long from, CancellationToken ct = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(from, 1);
         await using var c = await database.OpenAsync();
-        var (size, _) = await ReadHeadAsync(c);
+        var size = await SignedSizeAsync(c, ct);
         if (from > size) return null;
         var tree = new RecordTree.Reader(c, kept, ct);
         var path = await tree.ConsistencyAsync(from, size);
@@ -486,36 +541,42 @@ public sealed class ProvisionLog(Database database, string party, ECDsa signingK
             r => new SignedErasure(Party, Convert.ToInt64(r.GetValue(0)), ParseTime(r.GetString(1)), r.GetString(2)), tx, ("p", Party))).SingleOrDefault();
 
     /// <summary>
-    /// Walks the whole log and says whether it is intact: every record matches its hashes, and the log still
-    /// reaches the latest head this party signed (a head whose signature does not verify, e.g. under an
-    /// earlier key, is not evidence either way and is passed over).
+    /// Walks the whole log and says whether it is intact: every record matches its hashes, and the log ends at the latest
+    /// head this party signed, whose signature verifies under the party's key (a key change is refused at start, so a head
+    /// that does not verify was altered, not signed under an earlier key).
     /// </summary>
     public async Task<LogCheck> CheckAsync(CancellationToken ct = default)
     {
         await using var c = await database.OpenAsync();
-        // The head first: it is committed with its records, so every record it counts is in the walk that follows.
-        var stored = await StoredHeadAsync(c);
-        var signed = stored is { } h && h.HasValidSignature(signingKey) ? h : null;
         var chain = Genesis;
-        string? chainAtHead = null;
         long expected = 1;
-        long erasedEnd = 0; // an erasure erases a run from the start of the log: records 1 to erasedEnd
+        long erasedEnd = 0; // an erasure erases a run from the start of its log: records 1 to erasedEnd
         long? erasedOutside = null; // the first erased record after a kept one, or one that kept its code
         LogCheck? broken = null;
-        // Streamed: a log kept for seven years does not fit in memory, and a caller who gives up stops the walk.
-        await foreach (var r in c.StreamAsync($"SELECT {Columns} FROM provision_records ORDER BY seq", Read, ct))
+        SignedHead? stored;
+        long? headBefore = null;
+        while (true)
         {
-            // An erased record is checked by its place in the chain only: its code, part of its content hash, is gone.
-            if (r.ErasedAt is not null && r.Seq == erasedEnd + 1 && r.Code is null) erasedEnd = r.Seq;
-            else if (r.ErasedAt is not null) erasedOutside ??= r.Seq;
-            if (r.Seq != expected || (r.ErasedAt is null && ContentHash(r) != r.ContentHash) || Chain(chain, r.ContentHash) != r.ChainHash)
+            // Streamed: a log kept for seven years does not fit in memory, and a caller who gives up stops the walk.
+            await foreach (var r in c.StreamAsync($"SELECT {Columns} FROM provision_records WHERE seq >= @from ORDER BY seq", Read, ct, ("from", expected)))
             {
-                broken = new LogCheck(false, r.Seq, $"記録 {r.Seq} がハッシュと一致しません / record {r.Seq} does not match its hashes");
-                break;
+                // An erased record is checked by its place in the chain only: its code, part of its content hash, is gone.
+                if (r.ErasedAt is not null && r.Seq == erasedEnd + 1 && r.Code is null) erasedEnd = r.Seq;
+                else if (r.ErasedAt is not null) erasedOutside ??= r.Seq;
+                if (r.Seq != expected || (r.ErasedAt is null && ContentHash(r) != r.ContentHash) || Chain(chain, r.ContentHash) != r.ChainHash)
+                {
+                    broken = new LogCheck(false, r.Seq, $"記録 {r.Seq} がハッシュと一致しません / record {r.Seq} does not match its hashes");
+                    break;
+                }
+                chain = r.ChainHash;
+                expected++;
             }
-            chain = r.ChainHash;
-            if (r.Seq == signed?.Count) chainAtHead = chain;
-            expected++;
+            // The head after the walk: records commit with their head, so it covers every record the walk saw, and records
+            // beyond it are no batch of the party's. A head ahead of the walk is another writer's batch committed meanwhile
+            // (walked on while the head keeps moving), or records cut from the end.
+            stored = await StoredHeadAsync(c);
+            if (broken is not null || stored is null || stored.Count < expected || stored.Count == headBefore) break;
+            headBefore = stored.Count;
         }
         // Read after the walk: an erasure commits its records with its statement and only moves forward, so the statement
         // now covers every record the walk saw erased. Whichever break comes first in the log is the one reported.
@@ -526,16 +587,21 @@ public sealed class ProvisionLog(Database database, string party, ECDsa signingK
         if (broken is not null) return broken;
         var count = expected - 1;
         // Every commit of records stores a head with them: records without one had it taken away.
-        if (stored is null && count > 0)
-            return new LogCheck(false, count,
+        if (stored is null)
+            return count == 0 ? new LogCheck(true, null) : new LogCheck(false, count,
                 $"記録は {count} 件ありますが署名済みの先頭がありません（削除されています）/ the log holds {count} records but no signed head: it was removed");
-        if (signed is null || signed.Count == 0) return new LogCheck(true, null);
-        if (count < signed.Count)
+        if (!stored.HasValidSignature(signingKey))
+            return new LogCheck(false, Math.Max(1, Math.Min(stored.Count, count + 1)),
+                $"署名済みの先頭（{stored.Count} 件）の署名がこの機関の鍵で検証できません（改ざんされています）/ the signature of the stored head ({stored.Count} records) does not verify under the party's key: the head was altered");
+        if (count < stored.Count)
             return new LogCheck(false, count + 1,
-                $"記録は {count} 件ですが署名済みの先頭は {signed.Count} 件です（末尾が削除されています）/ the log holds {count} records but its signed head {signed.Count}: records at its end were removed");
-        if (chainAtHead != signed.ChainHash)
-            return new LogCheck(false, signed.Count,
-                $"記録 {signed.Count} までの連鎖ハッシュが署名済みの先頭と一致しません（書き換えられています）/ the chain hash at record {signed.Count} differs from the signed head: records up to it were rewritten");
+                $"記録は {count} 件ですが署名済みの先頭は {stored.Count} 件です（末尾が削除されています）/ the log holds {count} records but its signed head {stored.Count}: records at its end were removed");
+        if (count > stored.Count)
+            return new LogCheck(false, stored.Count + 1,
+                $"記録 {stored.Count + 1} 以降は署名済みの先頭（{stored.Count} 件）を越えています（署名なしに追加されています）/ records from {stored.Count + 1} on lie beyond the signed head of {stored.Count}: they were added without the party's signature");
+        if (chain != stored.ChainHash)
+            return new LogCheck(false, stored.Count,
+                $"記録 {stored.Count} までの連鎖ハッシュが署名済みの先頭と一致しません（書き換えられています）/ the chain hash at record {stored.Count} differs from the signed head: records up to it were rewritten");
         return new LogCheck(true, null);
     }
 

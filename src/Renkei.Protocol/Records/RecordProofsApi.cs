@@ -16,6 +16,7 @@ public static class RecordProofsApi
         InclusionProof? proof;
         try { proof = await log.ProveAsync(recordId); }
         catch (MissingRecordsException e) { return Missing(e); }
+        catch (HeadNotReachedException e) { return NotReached(e); }
         if (proof is null || code is not null && proof.Record.ErasedAt is null && proof.Record.Code != code)
             return Problems.NotFound("unknown-record", "記録がありません / No such record");
         if (proof.Record.ErasedAt is { } erased)
@@ -37,6 +38,7 @@ public static class RecordProofsApi
                 : Problems.BadRequest("invalid-size", $"記録は {from} 件に達していません / the log holds fewer than {from} records");
         }
         catch (MissingRecordsException e) { return Missing(e); }
+        catch (HeadNotReachedException e) { return NotReached(e); }
     }
 
     /// <summary>The signed root of the tree over the whole log, or why there is none.</summary>
@@ -44,10 +46,16 @@ public static class RecordProofsApi
     {
         try { return TypedResults.Ok(await log.TreeHeadAsync(ct)); }
         catch (MissingRecordsException e) { return Missing(e); }
+        catch (HeadNotReachedException e) { return NotReached(e); }
     }
 
     /// <summary>A log with records gone from its middle: the tampering is the answer, not a fault of the service (was a 500).</summary>
     private static ProblemHttpResult Missing(MissingRecordsException e) =>
         Problems.Conflict("records-missing", "情報提供等記録が欠けています / Provision records are missing from the log",
+            e.Message + "。/verify で確かめてください / check the log with /verify.");
+
+    /// <summary>A log that no longer ends at its party's signed head: signing a tree over it would vouch for records the party never signed.</summary>
+    private static ProblemHttpResult NotReached(HeadNotReachedException e) =>
+        Problems.Conflict("head-not-reached", "情報提供等記録が署名済みの先頭に届きません / The provision log does not reach its signed head",
             e.Message + "。/verify で確かめてください / check the log with /verify.");
 }

@@ -386,7 +386,12 @@ public class InquiryTests
         ProvisionEntry Entry(int i) => new(Envelope.NewId(), DateTimeOffset.UtcNow, null, B, K, "child-allowance", "local-tax", $"code-{i}", Outcome.NoData, "no-copy", false);
 
         // Each keeps its own idea of the head; the other's appends make it stale, and the sequence numbers decide.
-        await Task.WhenAll(Enumerable.Range(0, 40).Select(i => (i % 2 == 0 ? first : second).AppendAsync(Entry(i))));
+        var appends = Task.WhenAll(Enumerable.Range(0, 40).Select(i => (i % 2 == 0 ? first : second).AppendAsync(Entry(i))));
+        // A check meanwhile sees batches committed after its walk began, with their heads, and holds the log to the last.
+        var checks = new List<LogCheck>();
+        do checks.Add(await second.CheckAsync()); while (!appends.IsCompleted);
+        await appends;
+        Assert.All(checks, c => Assert.True(c.Intact, c.Reason));
         await first.AppendAsync(Entry(40));
 
         Assert.Null((await first.CheckAsync()).FirstBrokenSeq);
@@ -431,6 +436,96 @@ public class InquiryTests
         var again = new ProvisionLog(database, "p", keys.Signing, 7, TimeProvider.System);
         await Assert.ThrowsAsync<InvalidOperationException>(() => again.AppendAsync(Entry(5)));
         Assert.Equal(2L, await CountAsync());
+    }
+
+    [Theory, StorageData]
+    public async Task A_head_whose_signature_does_not_verify_stops_the_log_as_a_cut_does_and_cannot_be_raised_past_the_last_record(StorageProvider provider)
+    {
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        var database = network.TenantDatabases[LinkageNetwork.PensionService];
+        using var keys = PartyKeys.Generate();
+        ProvisionEntry Entry(int i) => new(Envelope.NewId(), DateTimeOffset.UtcNow, null, B, K, "child-allowance", "local-tax", $"code-{i}", Outcome.NoData, "no-copy", false);
+        await new ProvisionLog(database, "p", keys.Signing, 7, TimeProvider.System).AppendAllAsync([.. Enumerable.Range(0, 3).Select(Entry)]);
+        async Task<(long Records, long HeadCount)> CountAsync()
+        {
+            await using var c = await database.OpenAsync();
+            return (await c.ScalarAsync<long>("SELECT COUNT(*) FROM provision_records"), await c.ScalarAsync<long>("SELECT record_count FROM provision_heads"));
+        }
+
+        // The head's signature garbled (an UPDATE the heads' triggers allow, the count being unchanged), then the last record
+        // cut past the records' triggers. (The other way round the database refuses the UPDATE: the head is then past the log.)
+        await using (var c = await database.OpenAsync())
+        {
+            await c.ExecuteAsync("UPDATE provision_heads SET signature = 'AAAA'");
+            await LiftAppendOnlyGuardAsync(c, provider);
+            await c.ExecuteAsync("DELETE FROM provision_records WHERE seq = 3");
+        }
+        var restarted = new ProvisionLog(database, "p", keys.Signing, 7, TimeProvider.System);
+        var check = await restarted.CheckAsync();
+        Assert.Equal((false, 3L), (check.Intact, check.FirstBrokenSeq));
+        Assert.Contains("does not verify", check.Reason);
+        Assert.Contains("signed head", (await Assert.ThrowsAsync<InvalidOperationException>(() => restarted.AppendAsync(Entry(3)))).Message);
+        Assert.Equal((2L, 3L), await CountAsync());
+
+        // Raising the count as well is refused by the database: a head beyond the last record would sit above every later one.
+        await using (var c = await database.OpenAsync())
+            Assert.Contains("past the last record", (await Assert.ThrowsAnyAsync<System.Data.Common.DbException>(() =>
+                c.ExecuteAsync("UPDATE provision_heads SET record_count = 1000, signature = 'x'"))).Message);
+        Assert.Equal((2L, 3L), await CountAsync());
+
+        // Past that trigger too, the raised head is still not the party's: not intact, nothing appended.
+        await using (var c = await database.OpenAsync())
+        {
+            if (provider == StorageProvider.Postgres) await c.ExecuteAsync("ALTER TABLE provision_heads DISABLE TRIGGER USER");
+            else await c.ExecuteAsync("DROP TRIGGER provision_heads_in_log_on_update");
+            await c.ExecuteAsync("UPDATE provision_heads SET record_count = 1000, signature = 'x'");
+        }
+        var again = new ProvisionLog(database, "p", keys.Signing, 7, TimeProvider.System);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => again.AppendAsync(Entry(4)));
+        Assert.False((await again.CheckAsync()).Intact);
+        Assert.Equal((2L, 1000L), await CountAsync());
+    }
+
+    [Theory, StorageData]
+    public async Task Records_inserted_beyond_the_signed_head_are_not_the_partys_and_the_party_signs_nothing_over_them(StorageProvider provider)
+    {
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        var database = network.TenantDatabases[LinkageNetwork.PensionService];
+        using var keys = PartyKeys.Generate();
+        var log = new ProvisionLog(database, "p", keys.Signing, 7, TimeProvider.System);
+        ProvisionEntry Entry(int i) => new(Envelope.NewId(), DateTimeOffset.UtcNow, null, B, K, "child-allowance", "local-tax", $"code-{i}", Outcome.NoData, "no-copy", false);
+        var written = await log.AppendAllAsync([.. Enumerable.Range(0, 3).Select(Entry)]);
+
+        // With the triggers in place, which refuse only UPDATE and DELETE: a record computed as the party would (the hashes use
+        // no secret) and inserted after its last, saying that agency B asked for person code-x's local tax.
+        var now = DateTimeOffset.UtcNow;
+        var draft = new ProvisionRecord(4, Envelope.NewId(), Envelope.NewId(), now, now, B, K, "child-allowance", "local-tax", "code-x", Outcome.Provided, null, false,
+            now.AddYears(7), "", "");
+        var forged = draft with { ContentHash = ProvisionLog.ContentHash(draft) };
+        forged = forged with { ChainHash = ProvisionLog.Chain(written[2].ChainHash, forged.ContentHash) };
+        await using (var c = await database.OpenAsync())
+            await c.ExecuteAsync(
+                """
+                INSERT INTO provision_records (seq, record_id, message_id, requested_at, provided_at, requester, provider, affair, item, code,
+                    outcome, reason, withheld, retain_until, content_hash, chain_hash)
+                VALUES (@s, @id, @m, @at, @at, @rq, @pv, @a, @i, @code, @o, NULL, 0, @ru, @h, @ch)
+                """, null, ("s", forged.Seq), ("id", forged.RecordId), ("m", forged.MessageId), ("at", ProvisionLog.TimeText(now)), ("rq", B), ("pv", K),
+                ("a", forged.Affair), ("i", forged.Item), ("code", forged.Code), ("o", forged.Outcome.ToString()), ("ru", ProvisionLog.TimeText(forged.RetainUntil)),
+                ("h", forged.ContentHash), ("ch", forged.ChainHash));
+
+        var check = await log.CheckAsync();
+        Assert.Equal((false, 4L), (check.Intact, check.FirstBrokenSeq));
+        Assert.Contains("beyond the signed head", check.Reason);
+        // The running writer loses the race for seq 4 to the forgery and reads the log again; neither it nor a restarted one
+        // chains on the forgery and signs a head over it.
+        Assert.Contains("signed head", (await Assert.ThrowsAsync<InvalidOperationException>(() => log.AppendAsync(Entry(4)))).Message);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => new ProvisionLog(database, "p", keys.Signing, 7, TimeProvider.System).AppendAsync(Entry(5)));
+        Assert.Equal(3, (await log.HeadAsync()).Count);
+        // Nor a tree head or a proof: they sign the log up to its head only, and the forged record has none.
+        Assert.Equal(3, (await log.TreeHeadAsync()).Size);
+        Assert.Null(await log.ProveAsync(forged.RecordId));
+        await using (var c = await database.OpenAsync())
+            Assert.Equal(4L, await c.ScalarAsync<long>("SELECT COUNT(*) FROM provision_records"));
     }
 
     [Theory, StorageData]
@@ -569,6 +664,18 @@ public class InquiryTests
         var rewritten = await VerifyAsync();
         Assert.Equal((false, 3L), (rewritten.GetProperty("intact").GetBoolean(), rewritten.GetProperty("firstBrokenSeq").GetInt64()));
         Assert.Contains("rewritten", rewritten.GetProperty("reason").GetString());
+
+        // Nor does the party lend its signature to the rewritten log: /head gives the head it signed at commit time, which
+        // written back changes nothing, and it signs no tree head or proof over records that no longer reach that head.
+        var head = (await auditor.GetFromJsonAsync<SignedHead>($"api/tenants/{K}/records/head", ServiceDefaults.Json))!;
+        Assert.Equal((3L, records[2].ChainHash), (head.Count, head.ChainHash));
+        await using (var c = await network.TenantDatabases[K].OpenAsync())
+            await c.ExecuteAsync("UPDATE provision_heads SET chain_hash = @h, signed_at = @t, signature = @s", null,
+                ("h", head.ChainHash), ("t", ProvisionLog.TimeText(head.SignedAt)), ("s", head.Signature));
+        Assert.False((await VerifyAsync()).GetProperty("intact").GetBoolean());
+        await ProblemAssert.IsProblemAsync(await auditor.GetAsync($"api/tenants/{K}/records/tree-head"), 409, "head-not-reached");
+        await ProblemAssert.IsProblemAsync(await auditor.GetAsync($"api/tenants/{K}/records/{records[0].RecordId}/proof"), 409, "head-not-reached");
+        await ProblemAssert.IsProblemAsync(await auditor.GetAsync($"api/tenants/{K}/records/consistency?from=1"), 409, "head-not-reached");
 
         // Removing the last record instead leaves a shorter chain that holds, and falls short of the signed head.
         await using (var c = await network.CoreDatabase.OpenAsync())

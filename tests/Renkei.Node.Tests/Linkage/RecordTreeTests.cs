@@ -115,8 +115,8 @@ public class RecordTreeTests
         }
         Assert.Null(await log.ProveConsistencyAsync(2608));
 
-        // Someone with rights over the database rewrites record 700 with hashes that match again: the walk of the
-        // chain is fooled only as far as the stored head, and a head kept before tells the rewrite at once.
+        // Someone with rights over the database rewrites record 700 and its content hash: the party, started again, no longer
+        // signs a tree head over content hashes that do not chain to its signed head (it signed one over them before).
         await using (var c = await database.OpenAsync())
         {
             await InquiryTests.LiftAppendOnlyGuardAsync(c, provider);
@@ -124,8 +124,9 @@ public class RecordTreeTests
             await c.ExecuteAsync("UPDATE provision_records SET outcome = 'Provided', content_hash = @h WHERE seq = 700", null, ("h", ProvisionLog.ContentHash(forged)));
         }
         var afterRewrite = new ProvisionLog(database, "p", keys.Signing, 7, TimeProvider.System);
-        Assert.False((await afterRewrite.ProveConsistencyAsync(kept[2].Size))!.Verify(kept[2], keys.Signing));
-        Assert.True((await afterRewrite.ProveConsistencyAsync(kept[0].Size))!.Verify(kept[0], keys.Signing)); // record 1 is untouched
+        Assert.Contains("does not reach its signed head", (await Assert.ThrowsAsync<HeadNotReachedException>(() => afterRewrite.ProveConsistencyAsync(kept[2].Size))).Message);
+        await Assert.ThrowsAsync<HeadNotReachedException>(() => afterRewrite.ProveConsistencyAsync(kept[0].Size)); // record 1 is untouched, the log is not
+        await Assert.ThrowsAsync<HeadNotReachedException>(() => afterRewrite.TreeHeadAsync());
     }
 
     [Fact]

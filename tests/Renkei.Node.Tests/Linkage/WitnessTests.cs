@@ -143,11 +143,20 @@ public class WitnessTests
         Assert.Contains("not all there", missing.GetProperty("detail").GetString());
         await Assert.ThrowsAsync<MissingRecordsException>(() => witness.WitnessAsync(kashiwa));
 
-        // The core loses every record: the tenant that kept its head of 2 says so rather than taking the empty log.
+        // The core loses every record: it signs no tree head short of its signed head (a conflict, as for records missing)...
         await using (var c = await network.CoreDatabase.OpenAsync())
         {
             await InquiryTests.LiftAppendOnlyGuardAsync(c, provider);
             await c.ExecuteAsync("DELETE FROM provision_records");
+        }
+        await ProblemAssert.IsProblemAsync(await network.CoreClient().GetAsync("api/records/tree-head"), 409, "records-missing");
+        await Assert.ThrowsAsync<HttpRequestException>(() => witness.KeepCoreHeadAsync(bunkyo));
+        // ...and with its signed head taken away too, the tenant that kept its head of 2 says so rather than taking the empty log.
+        await using (var c = await network.CoreDatabase.OpenAsync())
+        {
+            if (provider == StorageProvider.Postgres) await c.ExecuteAsync("ALTER TABLE provision_heads DISABLE TRIGGER USER");
+            else await c.ExecuteAsync("DROP TRIGGER provision_heads_no_delete");
+            await c.ExecuteAsync("DELETE FROM provision_heads");
         }
         Assert.Null(await witness.KeepCoreHeadAsync(bunkyo));
         Assert.Contains(network.Logs.Lines, l => l.Contains("no longer extend the 2 records tenant " + B));
