@@ -96,12 +96,27 @@ public sealed record ResidentEvent
     public string? Reason { get; init; }
 
     /// <summary>
+    /// The record the event applies to, as the register read it before writing (not stored with the event): an address-change and a
+    /// name-change list only what differs from it, since the PKI revokes a signing certificate for the items listed.
+    /// </summary>
+    public ResidentRecord? Before { get; init; }
+
+    /// <summary>
     /// Which of the items others care about this event changed, for the published feed. A move-in that
     /// starts a record (a newcomer from abroad, given a code here) brings every item; a returning
-    /// resident's carries their items too, but only the address, status and municipality are new.
+    /// resident's carries their items too, but only the address, status and municipality are new. An address-change
+    /// into a household at the same address (世帯合併, 世帯分離) changes the household and not the address; a name-change
+    /// of the reading alone lists <c>name-reading</c>, not <c>name</c>.
     /// </summary>
     public IReadOnlyList<string> ChangedItems => Kind switch
     {
+        ResidentEventKind.AddressChange when Before is { } b => Listed(
+            ("address", Person is { } p && p.Address != b.Person.Address),
+            ("household", HouseholdId != b.HouseholdId),
+            ("relationship", Relationship is { } r && r != b.Relationship)),
+        ResidentEventKind.NameChange when Before is { } b => Listed(
+            ("name", Person is { } p && (p.FamilyName != b.Person.FamilyName || p.GivenName != b.Person.GivenName)),
+            ("name-reading", Person is { } q && (q.FamilyNameKana != b.Person.FamilyNameKana || q.GivenNameKana != b.Person.GivenNameKana))),
         ResidentEventKind.Birth or ResidentEventKind.Registered => ["name", "address", "date-of-birth", "sex", "status", "number"],
         ResidentEventKind.MoveIn => ResidentRecordCode is null ? ["address", "status", "municipality"] : ["name", "address", "date-of-birth", "sex", "status", "number", "municipality"],
         ResidentEventKind.MoveOut => ["status"],
@@ -113,6 +128,8 @@ public sealed record ResidentEvent
         ResidentEventKind.ResidentRecordCodeChanged => ["resident-record-code"],
         _ => [],
     };
+
+    private static string[] Listed(params (string Item, bool Changed)[] items) => [.. items.Where(i => i.Changed).Select(i => i.Item)];
 }
 
 /// <summary>Derives the current record from events: the one place that says what each event does.</summary>

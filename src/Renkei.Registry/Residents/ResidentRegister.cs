@@ -125,14 +125,19 @@ public sealed class ResidentRegister(Database database, NumberingAuthority numbe
             person = renamed;
         }
 
-        var e = await ResidentStore.AppendAsync(c, tx, new ResidentEvent
+        var recorded = new ResidentEvent
         {
             EventId = Ids.New("e"), Kind = request.Kind, ResidentId = residentId, MunicipalityCode = municipality,
             OccurredOn = request.OccurredOn, RecordedAt = now,
             Person = request.Kind is ResidentEventKind.Birth or ResidentEventKind.MoveIn or ResidentEventKind.AddressChange or ResidentEventKind.NameChange ? person : null,
             HouseholdId = householdId, Relationship = relationship, ResidentRecordCode = code,
-            Destination = request.Destination, Abroad = request.Abroad,
-        });
+            Destination = request.Destination, Abroad = request.Abroad, Before = current,
+        };
+        // Joining the household one is in, at its address, as what one is: nothing to record, and nothing to publish.
+        if (request.Kind == ResidentEventKind.AddressChange && recorded.ChangedItems.Count == 0)
+            return (null, new Refusal(409, "address-unchanged", "住所・世帯・続柄が変わっていません / The address, household and relationship are unchanged",
+                "届け出た住所・世帯・続柄は現在のものと同じです / The address, household and relationship given are the resident's current ones."));
+        var e = await ResidentStore.AppendAsync(c, tx, recorded);
         await ResidentStore.SaveAsync(c, tx, ResidentProjection.Apply(current, e));
         number ??= await NumberingAuthority.CurrentNumberAsync(c, residentId, tx);
         var receipt = new EventReceipt(e.Position, e.EventId, e.Kind, residentId, householdId, (code ?? current?.ResidentRecordCode)?.Digits, number?.Digits);
