@@ -275,7 +275,7 @@ public sealed class ResidentRegister(Database database, NumberingAuthority numbe
     private static string Or(string value, string fallback) => value.Length > 0 ? value : fallback;
 
     /// <summary>An event's kind as a refusal names it in Japanese.</summary>
-    private static string InJapanese(ResidentEventKind kind) => kind switch
+    internal static string InJapanese(ResidentEventKind kind) => kind switch
     {
         ResidentEventKind.Birth => "出生",
         ResidentEventKind.MoveIn => "転入",

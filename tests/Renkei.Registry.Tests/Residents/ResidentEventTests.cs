@@ -343,6 +343,65 @@ public class ResidentEventTests
         Assert.DoesNotContain("死亡", elsewhere.GetRawText());
     }
 
+    [Theory, StorageData]
+    public async Task A_resident_named_both_by_id_and_by_number_is_refused_whoever_they_name(StorageProvider provider)
+    {
+        await using var registry = await RegistryHost.StartAsync(provider);
+        var parent = await registry.RegisterBirthAsync(person: RegistryHost.Person("田中", "一郎", "タナカ", "イチロウ", "1980-05-05"));
+        var child = await registry.RegisterBirthAsync(person: RegistryHost.Person("田中", "次郎", "タナカ", "ジロウ", "2010-05-05"));
+        foreach (var r in new[] { parent, child })
+            await registry.RecordAsync(RegistryHost.Chiba, new ResidentEventRequest("move-out", ResidentId: r.ResidentId, Destination: RegistryHost.Kashiwa));
+        var before = await CountEventsAsync(registry);
+
+        // The ids swapped: the parent's number used to be ignored, and the child moved in as the parent.
+        foreach (var (id, number) in new[] { (child.ResidentId, parent.IndividualNumber), (parent.ResidentId, parent.IndividualNumber) })
+        {
+            var errors = (await ProblemAssert.IsProblemAsync(await registry.PostEventAsync(RegistryHost.Kashiwa, new ResidentEventRequest("move-in",
+                ResidentId: id, IndividualNumber: number, Address: "千葉県柏市柏1丁目1番1号")), 400, "invalid-event")).GetProperty("errors");
+            Assert.Equal(["individualNumber"], errors.EnumerateObject().Select(p => p.Name));
+            Assert.Contains("どちらか一方", errors.GetProperty("individualNumber")[0].GetString());
+        }
+        // A death takes no number beside the id at all: it used to bury whoever residentId named.
+        var death = (await ProblemAssert.IsProblemAsync(await registry.PostEventAsync(RegistryHost.Chiba, new ResidentEventRequest("death",
+            ResidentId: child.ResidentId, IndividualNumber: parent.IndividualNumber)), 400, "invalid-event")).GetProperty("errors");
+        Assert.Equal(["individualNumber"], death.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(before, await CountEventsAsync(registry));
+    }
+
+    [Theory, StorageData]
+    public async Task Fields_a_kind_does_not_take_are_refused_by_name_not_dropped_or_looked_up(StorageProvider provider)
+    {
+        await using var registry = await RegistryHost.StartAsync(provider);
+        var born = await registry.RegisterBirthAsync();
+        var id = born.ResidentId;
+        var before = await CountEventsAsync(registry);
+        var refused = new (ResidentEventRequest Request, string[] Fields)[]
+        {
+            // Each used to be looked up (404 unknown-household, 409 household-address-mismatch) or kept in the death's facts.
+            (new("death", ResidentId: id, HouseholdId: "h_unknown"), ["householdId"]),
+            (new("death", ResidentId: id, HouseholdId: born.HouseholdId, Address: "x", Relationship: "世帯主"), ["address", "householdId", "relationship"]),
+            (new("name-change", ResidentId: id, FamilyName: "高橋", FamilyNameKana: "タカハシ", Address: "千葉県千葉市中央区中央9丁目9番9号"), ["address"]),
+            (new("move-out", ResidentId: id, Destination: RegistryHost.Kashiwa, HouseholdId: born.HouseholdId), ["householdId"]),
+            (new("address-change", ResidentId: id, Address: "千葉県千葉市中央区中央9丁目9番9号", FamilyName: "高橋", Destination: RegistryHost.Kashiwa), ["destination", "familyName"]),
+            (new("birth", Person: RegistryHost.Person(), Address: "千葉県千葉市中央区中央1丁目1番1号", From: "abroad"), ["from"]),
+        };
+        foreach (var (request, fields) in refused)
+        {
+            var errors = (await ProblemAssert.IsProblemAsync(await registry.PostEventAsync(RegistryHost.Chiba, request), 400, "invalid-event")).GetProperty("errors");
+            Assert.Equal(fields, errors.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
+            Assert.All(fields, f => Assert.Contains("指定できません", errors.GetProperty(f)[0].GetString()));
+        }
+        Assert.Equal(before, await CountEventsAsync(registry));
+        Assert.Equal(ResidentStatus.Resident, (await registry.Client("chiba-clerk").GetFromJsonAsync<ResidentView>(
+            $"api/municipalities/{RegistryHost.Chiba}/residents/{id}", ServiceDefaults.Json))!.Resident.Status);
+    }
+
+    private static async Task<long> CountEventsAsync(RegistryHost registry)
+    {
+        await using var c = await registry.Database.OpenAsync();
+        return await c.ScalarAsync<long>("SELECT COUNT(*) FROM resident_events");
+    }
+
     private static async Task AssertNothingWrittenAsync(RegistryHost registry)
     {
         await using var c = await registry.Database.OpenAsync();
