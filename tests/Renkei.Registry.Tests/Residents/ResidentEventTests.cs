@@ -140,14 +140,18 @@ public class ResidentEventTests
         await ProblemAssert.IsProblemAsync(await registry.PostEventAsync(RegistryHost.Kashiwa,
             new ResidentEventRequest("address-change", ResidentId: id, Address: "柏市柏1")), 404, "unknown-resident");
         await ProblemAssert.IsProblemAsync(await registry.Client("kashiwa-clerk").GetAsync($"api/municipalities/{RegistryHost.Kashiwa}/residents/{id}"), 404, "unknown-resident");
-        // A move-in needs a move-out first.
+        // A move-in needs a move-out first; a clerk who may read identities is told so, another only that no one can move in.
         await ProblemAssert.IsProblemAsync(await registry.PostEventAsync(RegistryHost.Kashiwa,
-            new ResidentEventRequest("move-in", ResidentId: id, Address: "千葉県柏市柏1丁目1番1号")), 409, "event-not-allowed");
+            new ResidentEventRequest("move-in", ResidentId: id, Address: "千葉県柏市柏1丁目1番1号"), "kashiwa-registrar"), 409, "event-not-allowed");
+        await ProblemAssert.IsProblemAsync(await registry.PostEventAsync(RegistryHost.Kashiwa,
+            new ResidentEventRequest("move-in", ResidentId: id, Address: "千葉県柏市柏1丁目1番1号")), 404, "no-move-in");
 
         await registry.RecordAsync(RegistryHost.Chiba, new ResidentEventRequest("move-out", ResidentId: id, Destination: RegistryHost.Kashiwa));
         // Moving in somewhere else than the move-out named is refused.
         await ProblemAssert.IsProblemAsync(await registry.PostEventAsync(RegistryHost.Bunkyo,
-            new ResidentEventRequest("move-in", ResidentId: id, Address: "東京都文京区春日1丁目16番21号")), 409, "move-in-elsewhere");
+            new ResidentEventRequest("move-in", ResidentId: id, Address: "東京都文京区春日1丁目16番21号"), "bunkyo-registrar"), 409, "move-in-elsewhere");
+        await ProblemAssert.IsProblemAsync(await registry.PostEventAsync(RegistryHost.Bunkyo,
+            new ResidentEventRequest("move-in", ResidentId: id, Address: "東京都文京区春日1丁目16番21号")), 404, "no-move-in");
         var movedIn = await registry.RecordAsync(RegistryHost.Kashiwa,
             new ResidentEventRequest("move-in", IndividualNumber: born.IndividualNumber, Address: "千葉県柏市柏1丁目1番1号"));
         Assert.Equal(id, movedIn.ResidentId);
@@ -249,7 +253,8 @@ public class ResidentEventTests
         var born = await registry.RegisterBirthAsync();
         var id = born.ResidentId;
         await registry.RecordAsync(RegistryHost.Chiba, new ResidentEventRequest("move-out", ResidentId: id, Destination: RegistryHost.Kashiwa));
-        var elsewhere = await registry.PostEventAsync(RegistryHost.Bunkyo, new ResidentEventRequest("move-in", ResidentId: id, Address: "東京都文京区春日1丁目16番21号"));
+        var elsewhere = await registry.PostEventAsync(RegistryHost.Bunkyo, new ResidentEventRequest("move-in", ResidentId: id, Address: "東京都文京区春日1丁目16番21号"),
+            "bunkyo-registrar");
         await ProblemAssert.IsProblemAsync(elsewhere, 409, "move-in-elsewhere");
 
         // Only the municipality moved out of corrects its move-out.
