@@ -187,14 +187,17 @@ public static class ResidentProjection
     };
 }
 
-/// <summary>Normalises text the way the register compares it: NFKC, single spaces.</summary>
+/// <summary>
+/// Normalises text the way the register compares it: NFKC (full-width ASCII and half-width kana folded), single spaces, but
+/// CJK compatibility ideographs kept as given.
+/// </summary>
 public static class RegisterText
 {
     /// <summary>What <see cref="StoredText"/> refuses is dropped here, so that normalising never throws; validation names it.</summary>
     public static string Normalize(string? text)
     {
         if (string.IsNullOrWhiteSpace(text)) return "";
-        var n = StoredText.Sanitize(text).Normalize(NormalizationForm.FormKC).Trim();
+        var n = FoldKeepingCompatibilityIdeographs(StoredText.Sanitize(text)).Trim();
         var sb = new StringBuilder(n.Length);
         var space = false;
         foreach (var c in n)
@@ -206,6 +209,28 @@ public static class RegisterText
         }
         return sb.ToString();
     }
+
+    /// <summary>
+    /// NFKC around CJK compatibility ideographs, which stay: NFKC (as NFC) replaces 塚 U+FA10 by 塚 U+585A, and so would change how a
+    /// person's name is written, and the PKI could never mark such a character as a substitute. They are starters that nothing
+    /// composes with, so folding the text between them is folding the whole but for them.
+    /// </summary>
+    private static string FoldKeepingCompatibilityIdeographs(string text)
+    {
+        if (!text.EnumerateRunes().Any(IsCompatibilityIdeograph)) return text.Normalize(NormalizationForm.FormKC);
+        var folded = new StringBuilder(text.Length);
+        var run = new StringBuilder();
+        foreach (var rune in text.EnumerateRunes())
+        {
+            if (!IsCompatibilityIdeograph(rune)) { run.Append(rune.ToString()); continue; }
+            folded.Append(run.ToString().Normalize(NormalizationForm.FormKC)).Append(rune.ToString());
+            run.Clear();
+        }
+        return folded.Append(run.ToString().Normalize(NormalizationForm.FormKC)).ToString();
+    }
+
+    /// <summary>CJK Compatibility Ideographs (U+F900–FAFF) and their Supplement (U+2F800–2FA1F).</summary>
+    public static bool IsCompatibilityIdeograph(Rune rune) => rune.Value is >= 0xF900 and <= 0xFAFF or >= 0x2F800 and <= 0x2FA1F;
 
     /// <summary>
     /// A text's length as a limit counts it: in characters (runes), as the corporate register counts, so that 𠮷, written as two
