@@ -229,6 +229,36 @@ public static class RegisterText
         return folded.Append(run.ToString().Normalize(NormalizationForm.FormKC)).ToString();
     }
 
+    /// <summary>
+    /// The ways a name may be stored that differ only in compatibility ideographs (塚本 and 塚本), so that a search typed with either
+    /// finds both, as it did when the register folded them; at most <paramref name="limit"/>, the text as given first.
+    /// </summary>
+    public static IReadOnlyList<string> Spellings(string text, int limit = 16)
+    {
+        var spellings = new List<string> { "" };
+        foreach (var rune in text.EnumerateRunes())
+        {
+            var unified = IsCompatibilityIdeograph(rune) ? rune.ToString().Normalize(NormalizationForm.FormKC) : rune.ToString();
+            string[] forms = [rune.ToString(), .. CompatibilityForms.Value.GetValueOrDefault(unified, []).Prepend(unified).Where(f => f != rune.ToString())];
+            if (spellings.Count * forms.Length > limit) forms = [rune.ToString()];
+            spellings = [.. spellings.SelectMany(s => forms.Select(f => s + f))];
+        }
+        return spellings;
+    }
+
+    /// <summary>The compatibility ideographs of each unified one (塚 U+585A → 塚 U+FA10).</summary>
+    private static readonly Lazy<Dictionary<string, List<string>>> CompatibilityForms = new(() =>
+    {
+        var forms = new Dictionary<string, List<string>>();
+        foreach (var value in Enumerable.Range(0xF900, 0x200).Concat(Enumerable.Range(0x2F800, 0x220)))
+        {
+            var text = new Rune(value).ToString();
+            var unified = text.Normalize(NormalizationForm.FormKC);
+            if (unified != text) (forms.TryGetValue(unified, out var list) ? list : forms[unified] = []).Add(text);
+        }
+        return forms;
+    });
+
     /// <summary>CJK Compatibility Ideographs (U+F900–FAFF) and their Supplement (U+2F800–2FA1F).</summary>
     public static bool IsCompatibilityIdeograph(Rune rune) => rune.Value is >= 0xF900 and <= 0xFAFF or >= 0x2F800 and <= 0x2FA1F;
 

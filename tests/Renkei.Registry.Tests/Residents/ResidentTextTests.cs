@@ -179,6 +179,17 @@ public class ResidentTextTests
         foreach (var info in new[] { view, byNumber })
             Assert.Equal((family, given, "ツカモト", "シンレイ", "千葉県千葉市中央区中央1丁目\uFA101番1号"),
                 (info.FamilyName, info.GivenName, info.FamilyNameKana, info.GivenNameKana, info.Address));
+
+        // Found as it was when the register folded them: typed with the unified forms, and with the compatibility ones against a unified record.
+        var plain = await registry.RecordAsync(RegistryHost.Chiba, new ResidentEventRequest("birth",
+            Person: RegistryHost.Person("\u585A本", "花子", "ツカモト", "ハナコ", "2026-01-15", "female"), Address: "千葉県千葉市中央区中央1丁目1番1号"));
+        foreach (var (f, g, id) in new[] { ("\u585A本", "\u795E\u4E3D", born.ResidentId), ("\uFA10本", "花子", plain.ResidentId), (family, given, born.ResidentId) })
+        {
+            var response = await registry.Client("identity-token").PostAsJsonAsync("api/identity/by-basic-four",
+                new Renkei.Registry.Identity.BasicFourQuery(f, g, "2026-01-15", null), ServiceDefaults.Json);
+            var matches = (await response.Content.ReadFromJsonAsync<Renkei.Registry.Identity.IdentityMatches>(ServiceDefaults.Json))!.Matches;
+            Assert.Equal(id, Assert.Single(matches).ResidentId);
+        }
     }
 
     /// <summary>𠮷 (U+20BB7), one character written as two UTF-16 code units, as in the name 𠮷田.</summary>
