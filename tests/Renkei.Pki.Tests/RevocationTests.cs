@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.DependencyInjection;
@@ -54,6 +55,40 @@ public sealed class RevocationTests
         var card = await sandbox.IssueCardAsync(resident);
         await sandbox.RecordAsync(new { kind = "name-change", residentId = resident.ResidentId, familyName = "改姓", familyNameKana = "カイセイ" });
         await WaitForStatusAsync(sandbox, card, CertificateKind.Signing, "revoked");
+        Assert.Equal("good", await StatusAsync(sandbox, card.AuthenticationCertificate, CertificateKind.Authentication));
+    }
+
+    [Theory, StorageData]
+    public async Task Only_a_change_of_an_item_the_signing_certificate_carries_revokes_it_not_a_household_or_a_reading(StorageProvider provider)
+    {
+        await using var sandbox = await PkiSandbox.StartAsync(provider);
+        var head = await sandbox.RegisterResidentAsync();
+        var wife = await sandbox.RegisterResidentAsync();
+        var headView = JsonDocument.Parse(await sandbox.Clerk.GetStringAsync($"api/municipalities/{PkiSandbox.Municipality}/residents/{head.ResidentId}")).RootElement;
+        var household = headView.GetProperty("householdId").GetString();
+        var home = headView.GetProperty("resident").GetProperty("address").GetString();
+        var follower = sandbox.Pki.Services.GetRequiredService<RegistryEventFollower>();
+        async Task AppliedAsync(object change)
+        {
+            var position = await sandbox.RecordAsync(change);
+            await PkiSandbox.EventuallyAsync(() => Task.FromResult(follower.Position >= position), "the follower read the change");
+        }
+
+        // Moving into the head's household at his address is a change of address.
+        var card = await sandbox.IssueCardAsync(wife);
+        await AppliedAsync(new { kind = "address-change", residentId = wife.ResidentId, householdId = household, relationship = "妻" });
+        Assert.Equal("revoked", await StatusAsync(sandbox, card.SigningCertificate, CertificateKind.Signing));
+
+        // 世帯分離 and 世帯合併 at that address, and a corrected reading, leave what the certificate says true: it used to be revoked.
+        card = await sandbox.IssueCardAsync(wife);
+        await AppliedAsync(new { kind = "address-change", residentId = wife.ResidentId, address = home });
+        await AppliedAsync(new { kind = "address-change", residentId = wife.ResidentId, householdId = household, relationship = "妻" });
+        await AppliedAsync(new { kind = "name-change", residentId = wife.ResidentId, familyNameKana = "レンケ" });
+        Assert.Equal("good", await StatusAsync(sandbox, card.SigningCertificate, CertificateKind.Signing));
+
+        // A name written otherwise does change it.
+        await AppliedAsync(new { kind = "name-change", residentId = wife.ResidentId, familyName = "連係", familyNameKana = "レンケイ" });
+        Assert.Equal("revoked", await StatusAsync(sandbox, card.SigningCertificate, CertificateKind.Signing));
         Assert.Equal("good", await StatusAsync(sandbox, card.AuthenticationCertificate, CertificateKind.Authentication));
     }
 

@@ -52,6 +52,9 @@ public sealed class RegistryHost : IAsyncDisposable, IDisposable
         ["chiba-clerk"] = [$"municipality:{Chiba}"],
         ["kashiwa-clerk"] = [$"municipality:{Kashiwa}"],
         ["bunkyo-clerk"] = [$"municipality:{Bunkyo}"],
+        // Clerks who may also read identities, and so are told why a move-in cannot be recorded.
+        ["kashiwa-registrar"] = [$"municipality:{Kashiwa}", "identity"],
+        ["bunkyo-registrar"] = [$"municipality:{Bunkyo}", "identity"],
         ["nobody"] = [],
         // Short names used by the corporate-number tests.
         ["admin"] = ["admin"],

@@ -14,9 +14,12 @@ public sealed record RegistryIdentity(
     string ResidentId, string MunicipalityCode, string Status, string FamilyName, string GivenName,
     string DateOfBirth, string Sex, string Address, long? LastPosition = null);
 
-/// <summary>A published event; a move-out's <c>DestinationKind</c> is <c>abroad</c> or <c>municipality</c> (null from a Registry that does not say).</summary>
+/// <summary>
+/// A published event; a move-out's <c>DestinationKind</c> is <c>abroad</c> or <c>municipality</c> (null from a Registry that does not say);
+/// <c>ChangedItems</c> which items it changed (<c>name</c>, <c>name-reading</c>, <c>address</c>, <c>household</c> …; null when not given).
+/// </summary>
 public sealed record RegistryEvent(long Position, string EventId, string Kind, string ResidentId, string MunicipalityCode, DateTime RecordedAt,
-    string? DestinationKind = null);
+    string? DestinationKind = null, IReadOnlyList<string>? ChangedItems = null);
 
 public sealed record RegistryEventPage(List<RegistryEvent> Events, long Next);
 

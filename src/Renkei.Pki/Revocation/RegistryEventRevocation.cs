@@ -8,7 +8,7 @@ namespace Renkei.Pki.Revocation;
 
 /// <summary>
 /// What one Registry event revokes, as RegistryEventFollower applies it and a re-check replays it: a name or address change (or a
-/// move-in, which gives a new address) revokes the signing certificate only; a death or a move abroad revokes both and marks the
+/// move-in, which gives a new address) that changed an item the signing certificate carries revokes it only; a death or a move abroad revokes both and marks the
 /// card holder-gone; a change or a move abroad only of certificates whose items were read at a feed position before the event's,
 /// a death every one.
 /// </summary>
@@ -16,6 +16,9 @@ public sealed class RegistryEventRevocation(Database database, RevocationService
 {
     private static readonly CertificateKind[] SigningOnly = [CertificateKind.Signing];
     private static readonly CertificateKind[] Both = [CertificateKind.Signing, CertificateKind.Authentication];
+
+    /// <summary>The feed's names of the items the signing certificate carries (not the reading, the household or the relationship).</summary>
+    private static readonly string[] SigningItems = ["name", "address", "date-of-birth", "sex"];
 
     /// <summary>
     /// Applies <paramref name="e"/> in one transaction; with <paramref name="keepPosition"/> the feed position moves to it in the same
@@ -26,7 +29,7 @@ public sealed class RegistryEventRevocation(Database database, RevocationService
     {
         (CertificateKind[] Kinds, RevocationReason Reason)? action = e.Kind switch
         {
-            "name-change" or "address-change" or "move-in" => (SigningOnly, RevocationReason.ItemsChanged),
+            "name-change" or "address-change" or "move-in" when ChangesSigningItems(e) => (SigningOnly, RevocationReason.ItemsChanged),
             "death" => (Both, RevocationReason.HolderGone),
             "move-out" => await MovedAbroadAsync(registry, e, ct) ? (Both, RevocationReason.HolderGone) : null,
             _ => null,
@@ -36,6 +39,12 @@ public sealed class RegistryEventRevocation(Database database, RevocationService
             action is null ? [] : [(e.ResidentId, action.Value.Kinds, action.Value.Reason, Stale(e, action.Value.Reason))]);
         return action is null ? null : revoked;
     }
+
+    /// <summary>
+    /// Whether the event changed what the signing certificate says: a household joined at the same address or a new reading leaves it
+    /// true. An event that does not list its items (a Registry that does not say) is taken, as before, to change them.
+    /// </summary>
+    private static bool ChangesSigningItems(RegistryEvent e) => e.ChangedItems is not { } items || items.Any(SigningItems.Contains);
 
     /// <summary>
     /// What the event makes untrue: a death, every certificate of the person (a card cannot outlive its holder, whatever position its

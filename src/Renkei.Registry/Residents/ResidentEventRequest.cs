@@ -15,7 +15,7 @@ public sealed record PersonInput(
 /// <see cref="ResidentId"/> (or, for a move-in, by <see cref="IndividualNumber"/>). A newcomer's move-in from abroad
 /// with the basic four of a resident abroad is refused as that resident's return unless <see cref="NotReturning"/> is true.
 /// A head-change (世帯主変更) names the new head by <see cref="ResidentId"/> and their household by <see cref="HouseholdId"/>;
-/// a former head still a member takes <see cref="FormerHeadRelationship"/>.
+/// a former head still a member takes <see cref="FormerHeadRelationship"/>. A field the kind does not take is refused, not dropped.
 /// </summary>
 public sealed record ResidentEventRequest(
     [property: AllowedValues("birth", "move-in", "move-out", "address-change", "name-change", "death", "head-change")] string? Kind,
@@ -135,6 +135,17 @@ public static class ResidentEventValidation
         else if (r.FormerHeadRelationship is not null)
             Error("formerHeadRelationship", "formerHeadRelationship は世帯主変更（head-change）にだけ指定できます / formerHeadRelationship applies only to a head-change");
 
+        // A field the kind does not take was dropped or, worse, acted on (a householdId looked up for a death); one naming the person
+        // a second time was ignored, so a wrong residentId beside the right number moved in or buried someone else. Both are refused.
+        if (kind == ResidentEventKind.MoveIn && r.ResidentId is not null && r.IndividualNumber is not null && !errors.ContainsKey("individualNumber"))
+            Error("individualNumber", "住民は residentId か individualNumber のどちらか一方で指定してください / name the resident once: residentId or individualNumber, not both");
+        foreach (var (field, given) in new[] { ("residentId", r.ResidentId), ("individualNumber", r.IndividualNumber), ("address", r.Address),
+            ("householdId", r.HouseholdId), ("relationship", r.Relationship), ("from", r.From), ("destination", r.Destination), ("familyName", r.FamilyName),
+            ("givenName", r.GivenName), ("familyNameKana", r.FamilyNameKana), ("givenNameKana", r.GivenNameKana) }
+            .Select(f => (f.Item1, !string.IsNullOrEmpty(f.Item2))).Append(("person", r.Person is not null)))
+            if (given && !Takes(kind, field) && !errors.ContainsKey(field))
+                Error(field, $"{field} は{ResidentRegister.InJapanese(kind)}の届出には指定できません / {field} does not apply to a {r.Kind.ToLowerInvariant()}");
+
         BasicFour? person = null;
         if (newPerson)
         {
@@ -210,6 +221,18 @@ public static class ResidentEventValidation
         if (sex is null) errors["person.sex"] = ["性別は male または female です / sex must be male or female"];
         return errors.Count > count ? null : new BasicFour(family, given, familyKana, givenKana, dob, sex!.Value, address);
     }
+
+    /// <summary>The fields besides kind and occurredOn that a kind takes (notReturning and formerHeadRelationship are checked on their own).</summary>
+    private static bool Takes(ResidentEventKind kind, string field) => kind switch
+    {
+        ResidentEventKind.Birth => field is "person" or "address" or "householdId" or "relationship",
+        ResidentEventKind.MoveIn => field is "residentId" or "individualNumber" or "person" or "address" or "householdId" or "relationship" or "from",
+        ResidentEventKind.MoveOut => field is "residentId" or "destination",
+        ResidentEventKind.AddressChange => field is "residentId" or "address" or "householdId" or "relationship",
+        ResidentEventKind.NameChange => field is "residentId" or "familyName" or "givenName" or "familyNameKana" or "givenNameKana",
+        ResidentEventKind.HeadChange => field is "residentId" or "householdId" or "relationship" or "address",
+        _ => field is "residentId",
+    };
 
     private static string KatakanaMessage(string field) => $"カタカナで入力してください / {field} must be katakana";
 }

@@ -96,12 +96,27 @@ public sealed record ResidentEvent
     public string? Reason { get; init; }
 
     /// <summary>
+    /// The record the event applies to, as the register read it before writing (not stored with the event): an address-change and a
+    /// name-change list only what differs from it, since the PKI revokes a signing certificate for the items listed.
+    /// </summary>
+    public ResidentRecord? Before { get; init; }
+
+    /// <summary>
     /// Which of the items others care about this event changed, for the published feed. A move-in that
     /// starts a record (a newcomer from abroad, given a code here) brings every item; a returning
-    /// resident's carries their items too, but only the address, status and municipality are new.
+    /// resident's carries their items too, but only the address, status and municipality are new. An address-change
+    /// into a household at the same address (世帯合併, 世帯分離) changes the household and not the address; a name-change
+    /// of the reading alone lists <c>name-reading</c>, not <c>name</c>.
     /// </summary>
     public IReadOnlyList<string> ChangedItems => Kind switch
     {
+        ResidentEventKind.AddressChange when Before is { } b => Listed(
+            ("address", Person is { } p && p.Address != b.Person.Address),
+            ("household", HouseholdId != b.HouseholdId),
+            ("relationship", Relationship is { } r && r != b.Relationship)),
+        ResidentEventKind.NameChange when Before is { } b => Listed(
+            ("name", Person is { } p && (p.FamilyName != b.Person.FamilyName || p.GivenName != b.Person.GivenName)),
+            ("name-reading", Person is { } q && (q.FamilyNameKana != b.Person.FamilyNameKana || q.GivenNameKana != b.Person.GivenNameKana))),
         ResidentEventKind.Birth or ResidentEventKind.Registered => ["name", "address", "date-of-birth", "sex", "status", "number"],
         ResidentEventKind.MoveIn => ResidentRecordCode is null ? ["address", "status", "municipality"] : ["name", "address", "date-of-birth", "sex", "status", "number", "municipality"],
         ResidentEventKind.MoveOut => ["status"],
@@ -113,6 +128,8 @@ public sealed record ResidentEvent
         ResidentEventKind.ResidentRecordCodeChanged => ["resident-record-code"],
         _ => [],
     };
+
+    private static string[] Listed(params (string Item, bool Changed)[] items) => [.. items.Where(i => i.Changed).Select(i => i.Item)];
 }
 
 /// <summary>Derives the current record from events: the one place that says what each event does.</summary>
@@ -170,14 +187,17 @@ public static class ResidentProjection
     };
 }
 
-/// <summary>Normalises text the way the register compares it: NFKC, single spaces.</summary>
+/// <summary>
+/// Normalises text the way the register compares it: NFKC (full-width ASCII and half-width kana folded), single spaces, but
+/// CJK compatibility ideographs kept as given.
+/// </summary>
 public static class RegisterText
 {
     /// <summary>What <see cref="StoredText"/> refuses is dropped here, so that normalising never throws; validation names it.</summary>
     public static string Normalize(string? text)
     {
         if (string.IsNullOrWhiteSpace(text)) return "";
-        var n = StoredText.Sanitize(text).Normalize(NormalizationForm.FormKC).Trim();
+        var n = FoldKeepingCompatibilityIdeographs(StoredText.Sanitize(text)).Trim();
         var sb = new StringBuilder(n.Length);
         var space = false;
         foreach (var c in n)
@@ -189,6 +209,58 @@ public static class RegisterText
         }
         return sb.ToString();
     }
+
+    /// <summary>
+    /// NFKC around CJK compatibility ideographs, which stay: NFKC (as NFC) replaces 塚 U+FA10 by 塚 U+585A, and so would change how a
+    /// person's name is written, and the PKI could never mark such a character as a substitute. They are starters that nothing
+    /// composes with, so folding the text between them is folding the whole but for them.
+    /// </summary>
+    private static string FoldKeepingCompatibilityIdeographs(string text)
+    {
+        if (!text.EnumerateRunes().Any(IsCompatibilityIdeograph)) return text.Normalize(NormalizationForm.FormKC);
+        var folded = new StringBuilder(text.Length);
+        var run = new StringBuilder();
+        foreach (var rune in text.EnumerateRunes())
+        {
+            if (!IsCompatibilityIdeograph(rune)) { run.Append(rune.ToString()); continue; }
+            folded.Append(run.ToString().Normalize(NormalizationForm.FormKC)).Append(rune.ToString());
+            run.Clear();
+        }
+        return folded.Append(run.ToString().Normalize(NormalizationForm.FormKC)).ToString();
+    }
+
+    /// <summary>
+    /// The ways a name may be stored that differ only in compatibility ideographs (塚本 and 塚本), so that a search typed with either
+    /// finds both, as it did when the register folded them; at most <paramref name="limit"/>, the text as given first.
+    /// </summary>
+    public static IReadOnlyList<string> Spellings(string text, int limit = 16)
+    {
+        var spellings = new List<string> { "" };
+        foreach (var rune in text.EnumerateRunes())
+        {
+            var unified = IsCompatibilityIdeograph(rune) ? rune.ToString().Normalize(NormalizationForm.FormKC) : rune.ToString();
+            string[] forms = [rune.ToString(), .. CompatibilityForms.Value.GetValueOrDefault(unified, []).Prepend(unified).Where(f => f != rune.ToString())];
+            if (spellings.Count * forms.Length > limit) forms = [rune.ToString()];
+            spellings = [.. spellings.SelectMany(s => forms.Select(f => s + f))];
+        }
+        return spellings;
+    }
+
+    /// <summary>The compatibility ideographs of each unified one (塚 U+585A → 塚 U+FA10).</summary>
+    private static readonly Lazy<Dictionary<string, List<string>>> CompatibilityForms = new(() =>
+    {
+        var forms = new Dictionary<string, List<string>>();
+        foreach (var value in Enumerable.Range(0xF900, 0x200).Concat(Enumerable.Range(0x2F800, 0x220)))
+        {
+            var text = new Rune(value).ToString();
+            var unified = text.Normalize(NormalizationForm.FormKC);
+            if (unified != text) (forms.TryGetValue(unified, out var list) ? list : forms[unified] = []).Add(text);
+        }
+        return forms;
+    });
+
+    /// <summary>CJK Compatibility Ideographs (U+F900–FAFF) and their Supplement (U+2F800–2FA1F).</summary>
+    public static bool IsCompatibilityIdeograph(Rune rune) => rune.Value is >= 0xF900 and <= 0xFAFF or >= 0x2F800 and <= 0x2FA1F;
 
     /// <summary>
     /// A text's length as a limit counts it: in characters (runes), as the corporate register counts, so that 𠮷, written as two

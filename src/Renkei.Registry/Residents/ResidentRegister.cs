@@ -23,7 +23,12 @@ public sealed class ResidentRegister(Database database, NumberingAuthority numbe
     /// <summary>The advisory-lock key that orders writers of the event log.</summary>
     public const long EventLogLock = 0x52_45_4E_4B_45_49; // "RENKEI"
 
-    public async Task<(EventReceipt? Receipt, Refusal? Refusal)> RecordAsync(LocalGovernmentCode municipality, ValidEventRequest request, IdempotencyKey? key = null)
+    /// <summary>
+    /// Records <paramref name="request"/> for <paramref name="municipality"/>. A caller that may not read identities (<paramref name="readsIdentity"/>
+    /// false) is told of a move-in that another municipality's person cannot make only <see cref="NoMoveIn"/>.
+    /// </summary>
+    public async Task<(EventReceipt? Receipt, Refusal? Refusal)> RecordAsync(LocalGovernmentCode municipality, ValidEventRequest request,
+        IdempotencyKey? key = null, bool readsIdentity = false)
     {
         await using var c = await database.OpenAsync();
         await using var tx = await database.BeginSerializedAsync(c, EventLogLock);
@@ -34,7 +39,10 @@ public sealed class ResidentRegister(Database database, NumberingAuthority numbe
         if (key is not null && await key.EarlierAsync(c, tx, municipality) is { } earlier) return earlier;
 
         var (current, refusal) = await FindSubjectAsync(c, tx, municipality, request);
-        if (refusal is not null) return (null, refusal);
+        // Whether a number was never given or re-issued, and whether its holder lives, died or moved elsewhere, is what the identity
+        // API answers to those holding `identity`: a clerk without it, moving in someone not on its register, hears one answer for all.
+        var hidden = request.Kind == ResidentEventKind.MoveIn && !readsIdentity && current?.MunicipalityCode != municipality;
+        if (refusal is not null) return (null, hidden ? NoMoveIn : refusal);
         // A person back from abroad keeps their record and number: as a newcomer they would get a second of each.
         if (current is null && request is { Kind: ResidentEventKind.MoveIn, Person: { } newcomer, NotReturning: false }
             && await ResidentStore.AnyAbroadAsync(c, tx, newcomer))
@@ -44,10 +52,10 @@ public sealed class ResidentRegister(Database database, NumberingAuthority numbe
         if (current is not null && request.Kind is not ResidentEventKind.MoveIn && current.MunicipalityCode != municipality)
             return (null, UnknownResident);
         if (current is not null && !ResidentProjection.Allows(request.Kind, current.Status))
-            return (null, new Refusal(409, "event-not-allowed", "この届出は受け付けられません / This event does not apply to the resident's status",
+            return (null, hidden ? NoMoveIn : new Refusal(409, "event-not-allowed", "この届出は受け付けられません / This event does not apply to the resident's status",
                 $"状態が「{InJapanese(current.Status)}」の住民には{InJapanese(request.Kind)}の届出はできません / A {request.Kind} event cannot follow status {current.Status}."));
         if (request.Kind == ResidentEventKind.MoveIn && current is { Status: ResidentStatus.MovedOut } && current.MovingTo != municipality)
-            return (null, new Refusal(409, "move-in-elsewhere", "転出先が異なります / The resident moved out to another municipality",
+            return (null, hidden ? NoMoveIn : new Refusal(409, "move-in-elsewhere", "転出先が異なります / The resident moved out to another municipality",
                 "転出届の転出先は別の市区町村です。転出元の市区町村が先に転出届を訂正してください / " +
                 "The move-out named a different destination: the municipality moved out of records a corrected move-out first."));
         if (current is not null && await OccurredTooEarlyAsync(c, tx, current, request.OccurredOn) is { } early) return (null, early);
@@ -125,14 +133,19 @@ public sealed class ResidentRegister(Database database, NumberingAuthority numbe
             person = renamed;
         }
 
-        var e = await ResidentStore.AppendAsync(c, tx, new ResidentEvent
+        var recorded = new ResidentEvent
         {
             EventId = Ids.New("e"), Kind = request.Kind, ResidentId = residentId, MunicipalityCode = municipality,
             OccurredOn = request.OccurredOn, RecordedAt = now,
             Person = request.Kind is ResidentEventKind.Birth or ResidentEventKind.MoveIn or ResidentEventKind.AddressChange or ResidentEventKind.NameChange ? person : null,
             HouseholdId = householdId, Relationship = relationship, ResidentRecordCode = code,
-            Destination = request.Destination, Abroad = request.Abroad,
-        });
+            Destination = request.Destination, Abroad = request.Abroad, Before = current,
+        };
+        // Joining the household one is in, at its address, as what one is: nothing to record, and nothing to publish.
+        if (request.Kind == ResidentEventKind.AddressChange && recorded.ChangedItems.Count == 0)
+            return (null, new Refusal(409, "address-unchanged", "住所・世帯・続柄が変わっていません / The address, household and relationship are unchanged",
+                "届け出た住所・世帯・続柄は現在のものと同じです / The address, household and relationship given are the resident's current ones."));
+        var e = await ResidentStore.AppendAsync(c, tx, recorded);
         await ResidentStore.SaveAsync(c, tx, ResidentProjection.Apply(current, e));
         number ??= await NumberingAuthority.CurrentNumberAsync(c, residentId, tx);
         var receipt = new EventReceipt(e.Position, e.EventId, e.Kind, residentId, householdId, (code ?? current?.ResidentRecordCode)?.Digits, number?.Digits);
@@ -270,7 +283,7 @@ public sealed class ResidentRegister(Database database, NumberingAuthority numbe
     private static string Or(string value, string fallback) => value.Length > 0 ? value : fallback;
 
     /// <summary>An event's kind as a refusal names it in Japanese.</summary>
-    private static string InJapanese(ResidentEventKind kind) => kind switch
+    internal static string InJapanese(ResidentEventKind kind) => kind switch
     {
         ResidentEventKind.Birth => "出生",
         ResidentEventKind.MoveIn => "転入",
@@ -297,6 +310,15 @@ public sealed class ResidentRegister(Database database, NumberingAuthority numbe
 
     public static readonly Refusal UnknownResident = new(404, "unknown-resident", "住民が見つかりません / Unknown resident",
         "この住民はこの台帳にいません / No such resident on this register.");
+
+    /// <summary>
+    /// A move-in refused for any reason that lies in the person's record elsewhere (no such number or resident, a re-issued number, a
+    /// resident not moved out, dead, or moved out to another municipality), said alike, as the node says no-copy for every reason.
+    /// </summary>
+    public static readonly Refusal NoMoveIn = new(404, "no-move-in", "転入を受け付けられる住民が見つかりません / No resident who can move in here",
+        "この番号またはIDの住民で、この市区町村への転入を待つ人はいません。番号と、転出元の市区町村がこの市区町村を転出先とする転出届" +
+        "（国外からの場合は国外転出）を記録していることを確かめてください / No resident so named awaits a move-in here: check the number, and that " +
+        "the municipality moved out of recorded a move-out naming this one (or abroad, for a return from abroad).");
 
     public static readonly Refusal UnknownHousehold = new(404, "unknown-household", "世帯が見つかりません / Unknown household",
         "この市区町村にその世帯はありません / No such household in this municipality.");

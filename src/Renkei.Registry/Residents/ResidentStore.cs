@@ -20,9 +20,15 @@ public static class ResidentStore
         (await c.QueryAsync($"SELECT {Prefixed("r")} FROM residents r JOIN individual_numbers n ON n.resident_id = r.resident_id " +
             "WHERE n.number = @n AND n.superseded_at IS NULL", ReadResident, tx, ("n", number.Digits))).FirstOrDefault();
 
-    public static Task<List<ResidentRecord>> FindByNameAndBirthAsync(DbConnection c, string familyName, string givenName, DateOnly dateOfBirth) =>
-        c.QueryAsync($"SELECT {ResidentColumns} FROM residents WHERE family_name = @f AND given_name = @g AND date_of_birth = @d ORDER BY resident_id",
-            ReadResident, null, ("f", familyName), ("g", givenName), ("d", RegisterText.ToText(dateOfBirth)));
+    /// <summary>Residents of this name and birth, the name written with or without compatibility ideographs (<see cref="RegisterText.Spellings"/>).</summary>
+    public static Task<List<ResidentRecord>> FindByNameAndBirthAsync(DbConnection c, string familyName, string givenName, DateOnly dateOfBirth)
+    {
+        var family = RegisterText.Spellings(familyName).Select((s, i) => ($"f{i}", (object?)s)).ToArray();
+        var given = RegisterText.Spellings(givenName).Select((s, i) => ($"g{i}", (object?)s)).ToArray();
+        return c.QueryAsync($"SELECT {ResidentColumns} FROM residents WHERE family_name IN ({string.Join(", ", family.Select(p => "@" + p.Item1))}) " +
+            $"AND given_name IN ({string.Join(", ", given.Select(p => "@" + p.Item1))}) AND date_of_birth = @d ORDER BY resident_id",
+            ReadResident, null, [.. family, .. given, ("d", RegisterText.ToText(dateOfBirth))]);
+    }
 
     public static Task<List<ResidentRecord>> ListAsync(DbConnection c, LocalGovernmentCode municipality, string? after, int limit) =>
         c.QueryAsync($"SELECT {ResidentColumns} FROM residents WHERE municipality_code = @m AND resident_id > @a ORDER BY resident_id LIMIT @l",

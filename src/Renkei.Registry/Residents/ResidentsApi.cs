@@ -52,7 +52,7 @@ public static class ResidentsApi
         if (badKey is not null) return badKey;
         var (valid, errors) = ResidentEventValidation.Validate(request, RegisterText.TodayInJapan());
         if (valid is null) return Problems.Invalid(errors, "invalid-event");
-        var (receipt, refusal) = await register.RecordAsync(municipality, valid, key);
+        var (receipt, refusal) = await register.RecordAsync(municipality, valid, key, readsIdentity: user.Holds("identity"));
         if (receipt is not null) return TypedResults.Created($"/api/municipalities/{municipality.Digits}/residents/{receipt.ResidentId}", receipt);
         // A field that is wrong only against the record (a new name without its reading) is named as validation names it.
         return refusal!.Errors is { } fieldErrors

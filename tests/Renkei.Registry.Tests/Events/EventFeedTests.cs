@@ -23,7 +23,8 @@ public class EventFeedTests
         var rest = (await feed.GetFromJsonAsync<EventPage>($"api/events?after={page.Next}", ServiceDefaults.Json))!;
         var change = Assert.Single(rest.Events);
         Assert.Equal(ResidentEventKind.AddressChange, change.Kind);
-        Assert.Equal(["address"], change.ChangedItems);
+        // A move within the municipality starts a household at the new address.
+        Assert.Equal(["address", "household"], change.ChangedItems);
         Assert.True(change.Position > page.Next);
     }
 

@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using Renkei.Hosting;
 using Renkei.Hosting.Storage;
+using Renkei.Registry.Events;
 using Renkei.Registry.Residents;
 using Renkei.Testing;
 
@@ -251,6 +252,35 @@ public class HouseholdTests
         await ProblemAssert.IsProblemAsync(await registry.PostEventAsync(RegistryHost.Kashiwa,
             new ResidentEventRequest("head-change", ResidentId: wife.ResidentId, HouseholdId: head.HouseholdId, FormerHeadRelationship: "夫")), 404, "unknown-resident");
         Assert.Equal(before, await CountEventsAsync(registry));
+    }
+
+    [Theory, StorageData]
+    public async Task A_household_joined_or_left_at_the_same_address_is_published_as_a_change_of_household_not_of_address(StorageProvider provider)
+    {
+        await using var registry = await RegistryHost.StartAsync(provider);
+        var head = await HeadAsync(registry);
+        var wife = await registry.RegisterBirthAsync(person: RegistryHost.Person("佐藤", "花子", "サトウ", "ハナコ", "1982-07-07", "female"), address: Home);
+        var feed = registry.Client("events-token");
+        async Task<IReadOnlyList<string>> PublishedAsync(ResidentEventRequest request)
+        {
+            var change = await registry.RecordAsync(RegistryHost.Chiba, request);
+            return (await feed.GetFromJsonAsync<EventPage>($"api/events?after={change.Position - 1}", ServiceDefaults.Json))!.Events.Single().ChangedItems;
+        }
+
+        // 世帯合併 and 世帯分離 at one address: the PKI revoked the signing certificate for the "address" they were published with.
+        Assert.Equal(["household", "relationship"], await PublishedAsync(
+            new ResidentEventRequest("address-change", ResidentId: wife.ResidentId, HouseholdId: head.HouseholdId, Relationship: "妻")));
+        Assert.Equal(["household", "relationship"], await PublishedAsync(new ResidentEventRequest("address-change", ResidentId: wife.ResidentId, Address: Home)));
+        // A move is still one of address.
+        Assert.Equal(["address", "household"], await PublishedAsync(new ResidentEventRequest("address-change", ResidentId: wife.ResidentId, Address: Elsewhere)));
+
+        // Into the household she is in, as what she is: nothing changes, so nothing is written or published.
+        var own = (await ViewAsync(registry, wife.ResidentId)).HouseholdId;
+        var before = await CountEventsAsync(registry);
+        await ProblemAssert.IsProblemAsync(await registry.PostEventAsync(RegistryHost.Chiba,
+            new ResidentEventRequest("address-change", ResidentId: wife.ResidentId, HouseholdId: own, Relationship: "世帯主")), 409, "address-unchanged");
+        Assert.Equal(before, await CountEventsAsync(registry));
+        await AssertRecordsFollowTheirEventsAsync(registry, wife.ResidentId);
     }
 
     /// <summary>A member of <paramref name="head"/>'s household, born there.</summary>

@@ -12,6 +12,43 @@ public class MoveInByNumberTests
 {
     private const string KashiwaAddress = "千葉県柏市柏1丁目1番1号";
 
+    /// <summary>A clerk of Kashiwa who may also read identities, and so is told why a number cannot move in.</summary>
+    private const string Registrar = "kashiwa-registrar";
+
+    [Theory, StorageData]
+    public async Task A_move_in_by_number_tells_a_clerk_without_identity_nothing_of_the_holder(StorageProvider provider)
+    {
+        await using var registry = await RegistryHost.StartAsync(provider);
+        var dead = await registry.RegisterBirthAsync(person: RegistryHost.Person("死亡", "一郎", "シボウ", "イチロウ", "1950-01-01"));
+        var living = await registry.RegisterBirthAsync(person: RegistryHost.Person("在住", "二郎", "ザイジュウ", "ジロウ", "1960-01-01"));
+        var elsewhere = await registry.RegisterBirthAsync(person: RegistryHost.Person("転出", "三郎", "テンシュツ", "サブロウ", "1970-01-01"));
+        var reissued = await registry.RegisterBirthAsync(person: RegistryHost.Person("再指定", "四郎", "サイシテイ", "シロウ", "1980-01-01"));
+        await registry.RecordAsync(RegistryHost.Chiba, new ResidentEventRequest("death", ResidentId: dead.ResidentId));
+        await registry.RecordAsync(RegistryHost.Chiba, new ResidentEventRequest("move-out", ResidentId: elsewhere.ResidentId, Destination: RegistryHost.Bunkyo));
+        await registry.Client("chiba-clerk").PostAsJsonAsync($"api/municipalities/{RegistryHost.Chiba}/residents/{reissued.ResidentId}/number-reissue",
+            new ReissueRequest("番号が漏えいした", "person"));
+        await using var c = await registry.Database.OpenAsync();
+        var before = await c.ScalarAsync<long>("SELECT COUNT(*) FROM resident_events");
+
+        // Dead (it said 状態が「死亡」), living in Chiba, moved out to Bunkyo, re-issued, never given: one answer, word for word.
+        var answers = new List<string>();
+        foreach (var number in new[] { dead.IndividualNumber!, living.IndividualNumber!, elsewhere.IndividualNumber!, reissued.IndividualNumber!, Nobody.Digits })
+        {
+            var problem = await ProblemAssert.IsProblemAsync(await registry.PostEventAsync(RegistryHost.Kashiwa,
+                new ResidentEventRequest("move-in", IndividualNumber: number, Address: KashiwaAddress)), 404, "no-move-in");
+            answers.Add($"{problem.GetProperty("title").GetString()}|{problem.GetProperty("detail").GetString()}");
+        }
+        Assert.Single(answers.Distinct());
+        Assert.DoesNotContain("死亡", answers[0]);
+        Assert.DoesNotContain("Deceased", answers[0]);
+
+        // The identity API tells that to those holding `identity`; so does the move-in.
+        var told = await ProblemAssert.IsProblemAsync(await registry.PostEventAsync(RegistryHost.Kashiwa,
+            new ResidentEventRequest("move-in", IndividualNumber: dead.IndividualNumber, Address: KashiwaAddress), Registrar), 409, "event-not-allowed");
+        Assert.Contains("死亡", told.GetProperty("detail").GetString());
+        Assert.Equal(before, await c.ScalarAsync<long>("SELECT COUNT(*) FROM resident_events"));
+    }
+
     /// <summary>A well-formed number that no one on a fresh register was given.</summary>
     private static readonly IndividualNumber Nobody = IndividualNumber.FromPayload(12_345_678_901);
 
@@ -24,9 +61,11 @@ public class MoveInByNumberTests
         foreach (var number in new[] { Nobody.Digits, Wide(Nobody.Format()) })
         {
             await ProblemAssert.IsProblemAsync(await registry.PostEventAsync(RegistryHost.Kashiwa,
-                new ResidentEventRequest("move-in", IndividualNumber: number, Address: KashiwaAddress)), 404, "unknown-resident");
+                new ResidentEventRequest("move-in", IndividualNumber: number, Address: KashiwaAddress), Registrar), 404, "unknown-resident");
             await ProblemAssert.IsProblemAsync(await registry.PostEventAsync(RegistryHost.Kashiwa,
-                new ResidentEventRequest("move-in", From: "abroad", IndividualNumber: number, Address: KashiwaAddress)), 404, "unknown-resident");
+                new ResidentEventRequest("move-in", From: "abroad", IndividualNumber: number, Address: KashiwaAddress), Registrar), 404, "unknown-resident");
+            await ProblemAssert.IsProblemAsync(await registry.PostEventAsync(RegistryHost.Kashiwa,
+                new ResidentEventRequest("move-in", IndividualNumber: number, Address: KashiwaAddress)), 404, "no-move-in");
         }
         await AssertOnlyTheBirthAsync(registry);
     }
@@ -44,7 +83,7 @@ public class MoveInByNumberTests
         var old = IndividualNumber.Parse(born.IndividualNumber!);
         foreach (var number in new[] { old.Digits, Wide(old.Digits), Wide(old.Format()) })
         {
-            var refused = await registry.PostEventAsync(RegistryHost.Kashiwa, new ResidentEventRequest("move-in", IndividualNumber: number, Address: KashiwaAddress));
+            var refused = await registry.PostEventAsync(RegistryHost.Kashiwa, new ResidentEventRequest("move-in", IndividualNumber: number, Address: KashiwaAddress), Registrar);
             var problem = await ProblemAssert.IsProblemAsync(refused, 410, "number-superseded");
             Assert.DoesNotContain(old.Digits, problem.ToString());
         }
@@ -67,7 +106,7 @@ public class MoveInByNumberTests
         await registry.RecordAsync(RegistryHost.Chiba, new ResidentEventRequest("move-out", ResidentId: born.ResidentId, Destination: "abroad"));
 
         var refused = await registry.PostEventAsync(RegistryHost.Kashiwa,
-            new ResidentEventRequest("move-in", From: "abroad", IndividualNumber: Wide(born.IndividualNumber!), Address: KashiwaAddress));
+            new ResidentEventRequest("move-in", From: "abroad", IndividualNumber: Wide(born.IndividualNumber!), Address: KashiwaAddress), Registrar);
         await ProblemAssert.IsProblemAsync(refused, 410, "number-superseded");
         await using var c = await registry.Database.OpenAsync();
         Assert.Equal(ResidentStatus.Abroad, (await ResidentStore.FindAsync(c, born.ResidentId))!.Status);

@@ -60,4 +60,22 @@ public class NameChangeTests
         var feed = (await registry.Client("events-token").GetFromJsonAsync<EventPage>("api/events", ServiceDefaults.Json))!;
         Assert.Equal([ResidentEventKind.Birth], feed.Events.Select(e => e.Kind));
     }
+
+    [Theory, StorageData]
+    public async Task A_new_reading_alone_is_published_as_name_reading_not_as_name(StorageProvider provider)
+    {
+        await using var registry = await RegistryHost.StartAsync(provider);
+        var born = await registry.RegisterBirthAsync();
+        var feed = registry.Client("events-token");
+        async Task<IReadOnlyList<string>> PublishedAsync(ResidentEventRequest request)
+        {
+            var change = await registry.RecordAsync(RegistryHost.Chiba, request);
+            return (await feed.GetFromJsonAsync<EventPage>($"api/events?after={change.Position - 1}", ServiceDefaults.Json))!.Events.Single().ChangedItems;
+        }
+
+        // The signing certificate carries the name and not its reading: "name" revoked it for a reading corrected.
+        Assert.Equal(["name-reading"], await PublishedAsync(new("name-change", ResidentId: born.ResidentId, FamilyNameKana: "ヤマタ")));
+        Assert.Equal(["name"], await PublishedAsync(new("name-change", ResidentId: born.ResidentId, FamilyName: "山多", FamilyNameKana: "ヤマタ")));
+        Assert.Equal(["name", "name-reading"], await PublishedAsync(new("name-change", ResidentId: born.ResidentId, GivenName: "次郎", GivenNameKana: "ジロウ")));
+    }
 }

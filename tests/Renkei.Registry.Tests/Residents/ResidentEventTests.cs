@@ -140,14 +140,18 @@ public class ResidentEventTests
         await ProblemAssert.IsProblemAsync(await registry.PostEventAsync(RegistryHost.Kashiwa,
             new ResidentEventRequest("address-change", ResidentId: id, Address: "柏市柏1")), 404, "unknown-resident");
         await ProblemAssert.IsProblemAsync(await registry.Client("kashiwa-clerk").GetAsync($"api/municipalities/{RegistryHost.Kashiwa}/residents/{id}"), 404, "unknown-resident");
-        // A move-in needs a move-out first.
+        // A move-in needs a move-out first; a clerk who may read identities is told so, another only that no one can move in.
         await ProblemAssert.IsProblemAsync(await registry.PostEventAsync(RegistryHost.Kashiwa,
-            new ResidentEventRequest("move-in", ResidentId: id, Address: "千葉県柏市柏1丁目1番1号")), 409, "event-not-allowed");
+            new ResidentEventRequest("move-in", ResidentId: id, Address: "千葉県柏市柏1丁目1番1号"), "kashiwa-registrar"), 409, "event-not-allowed");
+        await ProblemAssert.IsProblemAsync(await registry.PostEventAsync(RegistryHost.Kashiwa,
+            new ResidentEventRequest("move-in", ResidentId: id, Address: "千葉県柏市柏1丁目1番1号")), 404, "no-move-in");
 
         await registry.RecordAsync(RegistryHost.Chiba, new ResidentEventRequest("move-out", ResidentId: id, Destination: RegistryHost.Kashiwa));
         // Moving in somewhere else than the move-out named is refused.
         await ProblemAssert.IsProblemAsync(await registry.PostEventAsync(RegistryHost.Bunkyo,
-            new ResidentEventRequest("move-in", ResidentId: id, Address: "東京都文京区春日1丁目16番21号")), 409, "move-in-elsewhere");
+            new ResidentEventRequest("move-in", ResidentId: id, Address: "東京都文京区春日1丁目16番21号"), "bunkyo-registrar"), 409, "move-in-elsewhere");
+        await ProblemAssert.IsProblemAsync(await registry.PostEventAsync(RegistryHost.Bunkyo,
+            new ResidentEventRequest("move-in", ResidentId: id, Address: "東京都文京区春日1丁目16番21号")), 404, "no-move-in");
         var movedIn = await registry.RecordAsync(RegistryHost.Kashiwa,
             new ResidentEventRequest("move-in", IndividualNumber: born.IndividualNumber, Address: "千葉県柏市柏1丁目1番1号"));
         Assert.Equal(id, movedIn.ResidentId);
@@ -249,7 +253,8 @@ public class ResidentEventTests
         var born = await registry.RegisterBirthAsync();
         var id = born.ResidentId;
         await registry.RecordAsync(RegistryHost.Chiba, new ResidentEventRequest("move-out", ResidentId: id, Destination: RegistryHost.Kashiwa));
-        var elsewhere = await registry.PostEventAsync(RegistryHost.Bunkyo, new ResidentEventRequest("move-in", ResidentId: id, Address: "東京都文京区春日1丁目16番21号"));
+        var elsewhere = await registry.PostEventAsync(RegistryHost.Bunkyo, new ResidentEventRequest("move-in", ResidentId: id, Address: "東京都文京区春日1丁目16番21号"),
+            "bunkyo-registrar");
         await ProblemAssert.IsProblemAsync(elsewhere, 409, "move-in-elsewhere");
 
         // Only the municipality moved out of corrects its move-out.
@@ -341,6 +346,65 @@ public class ResidentEventTests
         var elsewhere = await ProblemAssert.IsProblemAsync(await registry.PostEventAsync(RegistryHost.Kashiwa,
             new ResidentEventRequest("address-change", ResidentId: born.ResidentId, Address: "千葉県柏市柏1丁目1番1号")), 404, "unknown-resident");
         Assert.DoesNotContain("死亡", elsewhere.GetRawText());
+    }
+
+    [Theory, StorageData]
+    public async Task A_resident_named_both_by_id_and_by_number_is_refused_whoever_they_name(StorageProvider provider)
+    {
+        await using var registry = await RegistryHost.StartAsync(provider);
+        var parent = await registry.RegisterBirthAsync(person: RegistryHost.Person("田中", "一郎", "タナカ", "イチロウ", "1980-05-05"));
+        var child = await registry.RegisterBirthAsync(person: RegistryHost.Person("田中", "次郎", "タナカ", "ジロウ", "2010-05-05"));
+        foreach (var r in new[] { parent, child })
+            await registry.RecordAsync(RegistryHost.Chiba, new ResidentEventRequest("move-out", ResidentId: r.ResidentId, Destination: RegistryHost.Kashiwa));
+        var before = await CountEventsAsync(registry);
+
+        // The ids swapped: the parent's number used to be ignored, and the child moved in as the parent.
+        foreach (var (id, number) in new[] { (child.ResidentId, parent.IndividualNumber), (parent.ResidentId, parent.IndividualNumber) })
+        {
+            var errors = (await ProblemAssert.IsProblemAsync(await registry.PostEventAsync(RegistryHost.Kashiwa, new ResidentEventRequest("move-in",
+                ResidentId: id, IndividualNumber: number, Address: "千葉県柏市柏1丁目1番1号")), 400, "invalid-event")).GetProperty("errors");
+            Assert.Equal(["individualNumber"], errors.EnumerateObject().Select(p => p.Name));
+            Assert.Contains("どちらか一方", errors.GetProperty("individualNumber")[0].GetString());
+        }
+        // A death takes no number beside the id at all: it used to bury whoever residentId named.
+        var death = (await ProblemAssert.IsProblemAsync(await registry.PostEventAsync(RegistryHost.Chiba, new ResidentEventRequest("death",
+            ResidentId: child.ResidentId, IndividualNumber: parent.IndividualNumber)), 400, "invalid-event")).GetProperty("errors");
+        Assert.Equal(["individualNumber"], death.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(before, await CountEventsAsync(registry));
+    }
+
+    [Theory, StorageData]
+    public async Task Fields_a_kind_does_not_take_are_refused_by_name_not_dropped_or_looked_up(StorageProvider provider)
+    {
+        await using var registry = await RegistryHost.StartAsync(provider);
+        var born = await registry.RegisterBirthAsync();
+        var id = born.ResidentId;
+        var before = await CountEventsAsync(registry);
+        var refused = new (ResidentEventRequest Request, string[] Fields)[]
+        {
+            // Each used to be looked up (404 unknown-household, 409 household-address-mismatch) or kept in the death's facts.
+            (new("death", ResidentId: id, HouseholdId: "h_unknown"), ["householdId"]),
+            (new("death", ResidentId: id, HouseholdId: born.HouseholdId, Address: "x", Relationship: "世帯主"), ["address", "householdId", "relationship"]),
+            (new("name-change", ResidentId: id, FamilyName: "高橋", FamilyNameKana: "タカハシ", Address: "千葉県千葉市中央区中央9丁目9番9号"), ["address"]),
+            (new("move-out", ResidentId: id, Destination: RegistryHost.Kashiwa, HouseholdId: born.HouseholdId), ["householdId"]),
+            (new("address-change", ResidentId: id, Address: "千葉県千葉市中央区中央9丁目9番9号", FamilyName: "高橋", Destination: RegistryHost.Kashiwa), ["destination", "familyName"]),
+            (new("birth", Person: RegistryHost.Person(), Address: "千葉県千葉市中央区中央1丁目1番1号", From: "abroad"), ["from"]),
+        };
+        foreach (var (request, fields) in refused)
+        {
+            var errors = (await ProblemAssert.IsProblemAsync(await registry.PostEventAsync(RegistryHost.Chiba, request), 400, "invalid-event")).GetProperty("errors");
+            Assert.Equal(fields, errors.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
+            Assert.All(fields, f => Assert.Contains("指定できません", errors.GetProperty(f)[0].GetString()));
+        }
+        Assert.Equal(before, await CountEventsAsync(registry));
+        Assert.Equal(ResidentStatus.Resident, (await registry.Client("chiba-clerk").GetFromJsonAsync<ResidentView>(
+            $"api/municipalities/{RegistryHost.Chiba}/residents/{id}", ServiceDefaults.Json))!.Resident.Status);
+    }
+
+    private static async Task<long> CountEventsAsync(RegistryHost registry)
+    {
+        await using var c = await registry.Database.OpenAsync();
+        return await c.ScalarAsync<long>("SELECT COUNT(*) FROM resident_events");
     }
 
     private static async Task AssertNothingWrittenAsync(RegistryHost registry)

@@ -163,6 +163,35 @@ public class ResidentTextTests
         }
     }
 
+    [Theory, StorageData]
+    public async Task A_name_keeps_its_compatibility_ideographs_while_full_width_ascii_and_half_width_kana_still_fold(StorageProvider provider)
+    {
+        await using var registry = await RegistryHost.StartAsync(provider);
+        // 塚 U+FA10 and 神 U+FA19 (and one of the Supplement, U+2F800): NFKC made them 塚 U+585A, 神 U+795E, 丽 U+4E3D.
+        const string family = "\uFA10本", given = "\uFA19\U0002F800";
+        var born = await registry.RecordAsync(RegistryHost.Chiba, new ResidentEventRequest("birth",
+            Person: RegistryHost.Person(family, given, "ﾂｶﾓﾄ", "ｼﾝﾚｲ", "2026-01-15"), Address: "千葉県千葉市中央区中央１丁目\uFA10１番１号"));
+
+        var view = (await registry.Client("chiba-clerk").GetFromJsonAsync<ResidentView>(
+            $"api/municipalities/{RegistryHost.Chiba}/residents/{born.ResidentId}", ServiceDefaults.Json))!.Resident;
+        var identity = await registry.Client("identity-token").PostAsJsonAsync("api/identity/by-number", new { individualNumber = born.IndividualNumber }, ServiceDefaults.Json);
+        var byNumber = (await identity.Content.ReadFromJsonAsync<Renkei.Registry.Identity.IdentityInfo>(ServiceDefaults.Json))!;
+        foreach (var info in new[] { view, byNumber })
+            Assert.Equal((family, given, "ツカモト", "シンレイ", "千葉県千葉市中央区中央1丁目\uFA101番1号"),
+                (info.FamilyName, info.GivenName, info.FamilyNameKana, info.GivenNameKana, info.Address));
+
+        // Found as it was when the register folded them: typed with the unified forms, and with the compatibility ones against a unified record.
+        var plain = await registry.RecordAsync(RegistryHost.Chiba, new ResidentEventRequest("birth",
+            Person: RegistryHost.Person("\u585A本", "花子", "ツカモト", "ハナコ", "2026-01-15", "female"), Address: "千葉県千葉市中央区中央1丁目1番1号"));
+        foreach (var (f, g, id) in new[] { ("\u585A本", "\u795E\u4E3D", born.ResidentId), ("\uFA10本", "花子", plain.ResidentId), (family, given, born.ResidentId) })
+        {
+            var response = await registry.Client("identity-token").PostAsJsonAsync("api/identity/by-basic-four",
+                new Renkei.Registry.Identity.BasicFourQuery(f, g, "2026-01-15", null), ServiceDefaults.Json);
+            var matches = (await response.Content.ReadFromJsonAsync<Renkei.Registry.Identity.IdentityMatches>(ServiceDefaults.Json))!.Matches;
+            Assert.Equal(id, Assert.Single(matches).ResidentId);
+        }
+    }
+
     /// <summary>𠮷 (U+20BB7), one character written as two UTF-16 code units, as in the name 𠮷田.</summary>
     private const string Yoshi = "𠮷";
 
