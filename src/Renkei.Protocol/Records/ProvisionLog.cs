@@ -462,6 +462,7 @@ public sealed class ProvisionLog(Database database, string party, ECDsa signingK
         // Signing again what was erased before writes nothing new; what is erased beyond it keeps to a chunk per transaction.
         through = Math.Min(through, (resign ? stored!.Through : from) + ErasureChunk);
         if (through <= from && !resign) return null;
+        await CheckBeforeErasingAsync(c, tx, resign ? stored!.Through : from, through, ct);
         var erased = await c.ExecuteAsync("UPDATE provision_records SET code = NULL, erased_at = @at WHERE seq > @from AND seq <= @through AND erased_at IS NULL",
             tx, ("at", TimeText(now)), ("from", from), ("through", through));
         var signature = SignatureOf(new SignedErasure(Party, through, now, "").SignedBytes());
@@ -472,6 +473,37 @@ public sealed class ProvisionLog(Database database, string party, ECDsa signingK
             """, tx, ("p", Party), ("through", through), ("at", TimeText(now)), ("s", signature));
         await tx.CommitAsync(ct);
         return erased;
+    }
+
+    /// <summary>
+    /// Holds the records after <paramref name="after"/> through <paramref name="through"/>, which this chunk erases, to their
+    /// content hashes and chain before their codes go: retain_until is covered by the content hash only until then, so a
+    /// retain_until rewritten to an early date would otherwise have the party erase and sign records years early, and leave
+    /// nothing to show it. One read of the chunk. A record already erased there was erased by no pass of this party's (a
+    /// pass erases and signs in one transaction), so it cannot be checked and is refused alike.
+    /// </summary>
+    private async Task CheckBeforeErasingAsync(DbConnection c, DbTransaction tx, long after, long through, CancellationToken ct)
+    {
+        if (through <= after) return;
+        var records = await c.QueryAsync($"SELECT {Columns} FROM provision_records WHERE seq >= @a AND seq <= @t ORDER BY seq", Read, tx,
+            ("a", after), ("t", through));
+        ct.ThrowIfCancellationRequested();
+        var chain = after == 0 ? Genesis : null; // what the chunk chains onto: the record before it, erased before
+        var expected = after + 1;
+        foreach (var r in records)
+        {
+            if (r.Seq == after)
+            {
+                chain = r.ChainHash;
+                continue;
+            }
+            if (chain is null || r.Seq != expected || r.ErasedAt is not null
+                || ContentHash(r) != r.ContentHash || Chain(chain, r.ContentHash) != r.ChainHash)
+                throw new TamperedRecordsException(Party, r.Seq, after + 1, through);
+            chain = r.ChainHash;
+            expected++;
+        }
+        if (expected != through + 1) throw new TamperedRecordsException(Party, expected, after + 1, through);
     }
 
     /// <summary>How far this party has erased its log, as it signed it; null before the first erasure.</summary>
@@ -566,4 +598,15 @@ public sealed class ProvisionLog(Database database, string party, ECDsa signingK
         r.IsDBNull(16) ? null : ParseTime(r.GetString(16)));
 
     public static DateTimeOffset ParseTime(string s) => DateTimeOffset.Parse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
+}
+
+/// <summary>
+/// An erasure pass found a record it was to erase not matching its hashes: the log was changed behind the party (a rewritten
+/// retain_until, say), and nothing of the chunk was erased.
+/// </summary>
+public sealed class TamperedRecordsException(string party, long seq, long first, long last) : InvalidOperationException(
+    $"情報提供等記録（{party}）の記録 {seq} がハッシュと一致しません（改ざんの疑い）。記録 {first}–{last} は消去していません / " +
+    $"Provision record {seq} of {party} does not match its hashes (tampered with?): records {first}–{last} were not erased")
+{
+    public long Seq { get; } = seq;
 }

@@ -130,6 +130,35 @@ public class ErasureTests
     }
 
     [Theory, StorageData]
+    public async Task A_retain_until_rewritten_early_stops_the_erasure_as_tampering_and_nothing_of_the_chunk_is_erased(StorageProvider provider)
+    {
+        // Audit F, finding 4: the pass chose its run by the stored retain_until and never checked the records, so a rewritten
+        // retain_until had the party erase and sign records years early, and the erasure took away what could show it.
+        await using var network = await StartAsync(provider);
+        var database = network.TenantDatabases[LinkageNetwork.PensionService];
+        using var keys = PartyKeys.Generate();
+        var log = OwnLog(network, keys);
+        await log.AppendAllAsync([Entry("c1", DateTimeOffset.UtcNow), Entry("c2", DateTimeOffset.UtcNow), Entry("c3", DateTimeOffset.UtcNow)]);
+        await using var c = await database.OpenAsync();
+        await InquiryTests.LiftAppendOnlyGuardAsync(c, provider);
+        await c.ExecuteAsync("UPDATE provision_records SET retain_until = '2000-01-01T00:00:00.0000000Z' WHERE seq <= 2");
+        if (provider == StorageProvider.Postgres) await c.ExecuteAsync("ALTER TABLE provision_records ENABLE TRIGGER USER");
+
+        var tampered = await Assert.ThrowsAsync<TamperedRecordsException>(() => log.EraseExpiredAsync());
+        Assert.Equal(1, tampered.Seq);
+        Assert.StartsWith("情報提供等記録（p）の記録 1 がハッシュと一致しません", tampered.Message); // Japanese first
+        Assert.Equal(["c1", "c2", "c3"], (await log.ListByCodesAsync(["c1", "c2", "c3"])).Select(r => r.Code));
+        Assert.Null(await log.ErasureAsync());
+        Assert.Equal((false, 1L), ((await log.CheckAsync()).Intact, (await log.CheckAsync()).FirstBrokenSeq));
+
+        // Nor does the pass sign records someone else erased: the database allows that of a record past its (rewritten) retain_until.
+        await c.ExecuteAsync($"UPDATE provision_records SET code = NULL, erased_at = '{ProvisionLog.TimeText(DateTimeOffset.UtcNow)}' WHERE seq <= 2");
+        Assert.Equal(1, (await Assert.ThrowsAsync<TamperedRecordsException>(() => log.EraseExpiredAsync())).Seq);
+        Assert.Null(await log.ErasureAsync());
+        Assert.Equal((false, 1L), ((await log.CheckAsync()).Intact, (await log.CheckAsync()).FirstBrokenSeq));
+    }
+
+    [Theory, StorageData]
     public async Task The_node_erases_at_start_and_answers_gone_for_the_proof_of_an_erased_record(StorageProvider provider)
     {
         await using var network = await LinkageNetwork.StartAsync(provider); // the node erases every Node:ErasureHours (24), first at start
