@@ -69,6 +69,31 @@ public static class RelayKinds
     /// <summary>The core's reason for an inquiry whose provider it has not registered (outcome not-permitted).</summary>
     public const string UnknownProviderReason = "unknown-provider";
 
+    /// <summary>The reason of a provider's no-data answer, whether or not it holds the person.</summary>
+    public const string NoCopyReason = "no-copy";
+
+    /// <summary>The reason of a copy-older-than-asked answer is this and the copy's update date (<c>copy-updated-2026-04-01</c>).</summary>
+    public const string CopyUpdatedPrefix = "copy-updated-";
+
+    /// <summary>
+    /// Whether a provider's answer has a form an honest provider's node gives: provided, with a sealed payload and no reason;
+    /// no-data, <see cref="NoCopyReason"/>; copy-older-than-asked to a request that named a notBefore, with
+    /// <see cref="CopyUpdatedPrefix"/> and a date no later than that. The core records the reason, and the requester after it,
+    /// for seven years; any other text there is the provider's free choice (a name, an Individual Number), so the core
+    /// answers anything else as an error of its own.
+    /// </summary>
+    public static bool IsProviderAnswer(ProvisionAnswer answer, DateTimeOffset? notBefore) => answer switch
+    {
+        { Outcome: Outcome.Provided, Reason: null, Sealed: not null } => true,
+        { Outcome: Outcome.NoData, Reason: NoCopyReason, Sealed: null } => true,
+        { Outcome: Outcome.CopyOlderThanAsked, Reason: { } reason, Sealed: null } => notBefore is { } asked
+            && reason.StartsWith(CopyUpdatedPrefix, StringComparison.Ordinal)
+            && DateOnly.TryParseExact(reason[CopyUpdatedPrefix.Length..], "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture,
+                System.Globalization.DateTimeStyles.None, out var updated)
+            && updated <= DateOnly.FromDateTime(asked.UtcDateTime),
+        _ => false,
+    };
+
     /// <summary>What the core's and the requester's records hold as the provider of an inquiry answered <see cref="UnknownProviderReason"/>.</summary>
     public const string UnknownProvider = "unknown";
 

@@ -38,7 +38,11 @@ public static class WitnessApi
             return Problems.BadRequest("malformed-tree-head", "ツリーヘッドが読めません / The tree head could not be read",
                 "本文は送信元自身の署名済みツリーヘッドと整合性証明（ConsistencyProof）にしてください / " +
                 "The body is the sender's own signed tree head with a consistency proof (ConsistencyProof).");
-        var latest = await LatestAsync(database, envelope.Sender);
+        // One party's heads are witnessed one at a time: two messages checked against the same latest head could both be
+        // kept, forked from each other, and later heads compared with the larger one only.
+        await using var c = await database.OpenAsync();
+        await using var tx = await database.BeginSerializedAsync(c, WitnessLock(envelope.Sender));
+        var latest = await LatestAsync(c, envelope.Sender, tx);
         // The first head is taken as it comes; every later one must extend the one before.
         if (latest is not null && !proof.Verify(latest, key))
         {
@@ -50,14 +54,19 @@ public static class WitnessApi
         }
         if (latest is null || proof.Head.Size > latest.Size)
         {
-            await using var c = await database.OpenAsync();
             var h = proof.Head;
             await c.ExecuteAsync("INSERT INTO witnessed_heads (party, size, root_hash, signed_at, signature, witnessed_at) VALUES (@p, @n, @r, @s, @g, @w) " +
-                "ON CONFLICT (party, size) DO NOTHING", null,
+                "ON CONFLICT (party, size) DO NOTHING", tx,
                 ("p", h.Party), ("n", h.Size), ("r", h.RootHash), ("s", ProvisionLog.TimeText(h.SignedAt)), ("g", h.Signature), ("w", ProvisionLog.TimeText(time.GetUtcNow())));
         }
-        return TypedResults.Ok(await LatestAsync(database, envelope.Sender) ?? proof.Head);
+        var kept = await LatestAsync(c, envelope.Sender, tx) ?? proof.Head;
+        await tx.CommitAsync();
+        return TypedResults.Ok(kept);
     }
+
+    /// <summary>The advisory lock (on PostgreSQL; SQLite's write transaction serializes alone) under which a party's heads are witnessed.</summary>
+    private static long WitnessLock(string party) =>
+        BitConverter.ToInt64(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes("renkei-witness\n" + party)));
 
     private static ConsistencyProof? Read(Envelope envelope)
     {
@@ -72,8 +81,11 @@ public static class WitnessApi
     public static async Task<SignedTreeHead?> LatestAsync(Database database, string party)
     {
         await using var c = await database.OpenAsync();
-        return (await c.QueryAsync("SELECT size, root_hash, signed_at, signature FROM witnessed_heads WHERE party = @p ORDER BY size DESC LIMIT 1",
-            r => new SignedTreeHead(party, Convert.ToInt64(r.GetValue(0)), r.GetString(1),
-                ProvisionLog.ParseTime(r.GetString(2)), r.GetString(3)), null, ("p", party))).SingleOrDefault();
+        return await LatestAsync(c, party);
     }
+
+    private static async Task<SignedTreeHead?> LatestAsync(System.Data.Common.DbConnection c, string party, System.Data.Common.DbTransaction? tx = null) =>
+        (await c.QueryAsync("SELECT size, root_hash, signed_at, signature FROM witnessed_heads WHERE party = @p ORDER BY size DESC LIMIT 1",
+            r => new SignedTreeHead(party, Convert.ToInt64(r.GetValue(0)), r.GetString(1),
+                ProvisionLog.ParseTime(r.GetString(2)), r.GetString(3)), tx, ("p", party))).SingleOrDefault();
 }

@@ -98,6 +98,7 @@ public static class RelayApi
     private static async Task ForwardAsync(Forward forward, string messageId, ProvisionAnswer[] answers, AgencyStore agencies, EnvelopeVerifier verifier,
         CoreIdentity core, IHttpClientFactory http, TimeProvider time, ILogger log)
     {
+        var window = verifier.Window;
         var provider = forward.Provider;
         var message = Envelope.Create(CoreIdentity.PartyId, provider.AgencyId, RelayKinds.ProvisionRequests,
             JsonSerializer.Serialize(forward.Requests.Select(r => r.Request), ServiceDefaults.Json), core.Keys.Signing, time, messageId);
@@ -128,14 +129,26 @@ public static class RelayApi
         foreach (var (index, request) in forward.Requests)
         {
             var answer = provided?.GetValueOrDefault(request.MessageId);
-            // The requester takes unknown-provider as the core's word that no such agency is registered, and records the
-            // provider as unknown: a registered provider claiming it would take its name out of the records of what it was asked.
-            if (answer?.Reason == RelayKinds.UnknownProviderReason)
+            // The core and the requester record the answer's reason and time for seven years, so only what an honest node
+            // gives is taken: free text there would be the provider's choice (a name, an Individual Number) in two other
+            // parties' append-only records. That covers unknown-provider too, which the requester takes as the core's word that
+            // no such agency is registered: a registered provider claiming it would take its name out of the records.
+            if (answer is not null && !(RelayKinds.IsProviderAnswer(answer, request.NotBefore) && IsPlausible(answer.ProvidedAt, request.RequestedAt, time, window)))
             {
-                log.LogWarning("Provider node of {Provider} answered inquiry {MessageId} with the core's own reason unknown-provider", provider.AgencyId, request.MessageId);
+                // Not the reason itself: it may hold what it must not.
+                log.LogWarning("Provider node of {Provider} answered inquiry {MessageId} ({Outcome}) in a form no honest node gives; recorded as provider-answer-invalid",
+                    provider.AgencyId, request.MessageId, answer.Outcome);
                 answer = null;
             }
             answers[index] = answer ?? new ProvisionAnswer(request.MessageId, Outcome.Error, failure, null, null, false);
         }
     }
+
+    /// <summary>
+    /// Whether a provider's time of provision lies between the request and its answer, give or take the clock skew envelopes
+    /// are allowed. Checked, not replaced by the core's time, so that the three parties' records of an inquiry agree; a time
+    /// outside it (the year 1234, its ticks spelling a number) would be the provider's free choice in the records.
+    /// </summary>
+    private static bool IsPlausible(DateTimeOffset? providedAt, DateTimeOffset requestedAt, TimeProvider time, TimeSpan window) =>
+        providedAt is { } at && at >= requestedAt - window && at <= time.GetUtcNow() + window;
 }

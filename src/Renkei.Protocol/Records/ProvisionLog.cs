@@ -503,9 +503,11 @@ public sealed class ProvisionLog(Database database, string party, ECDsa signingK
         await using var c = await database.OpenAsync(ct);
         await using var tx = await c.BeginTransactionAsync(ct);
         var stored = await StoredErasureAsync(c, tx);
-        // A statement this party cannot verify (signed under an earlier key, or not by it) is made again from the start.
+        // A statement this party cannot verify (signed under an earlier key, or not by it) is made again from the start, over
+        // the codes the log shows gone (its erased run from the start, read once in such a pass): it says nothing to trust.
         var resign = stored is not null && !stored.HasValidSignature(signingKey);
         var from = resign ? 0 : stored?.Through ?? 0;
+        var after = resign ? Math.Min(stored!.Through, await ErasedRunEndAsync(c, tx)) : from;
         // One statement, so the first record still kept and the end of the log come from one snapshot; from where the last
         // erasure stopped along the primary key, so a pass reads about as many rows as it erases. Times are stored as
         // fixed-width UTC text (TimeText), so they compare as text.
@@ -515,10 +517,23 @@ public sealed class ProvisionLog(Database database, string party, ECDsa signingK
                 (SELECT MAX(seq) FROM provision_records), 0)
             """, r => Convert.ToInt64(r.GetValue(0)), tx, ("from", from), ("cutoff", TimeText(now - ErasureMargin)))).Single();
         // Signing again what was erased before writes nothing new; what is erased beyond it keeps to a chunk per transaction.
-        through = Math.Min(through, (resign ? stored!.Through : from) + ErasureChunk);
+        through = Math.Min(through, after + ErasureChunk);
         if (through <= from && !resign) return null;
-        var erased = await c.ExecuteAsync("UPDATE provision_records SET code = NULL, erased_at = @at WHERE seq > @from AND seq <= @through AND erased_at IS NULL",
-            tx, ("at", TimeText(now)), ("from", from), ("through", through));
+        await CheckBeforeErasingAsync(c, tx, after, through, ct);
+        var erased = await c.ExecuteAsync("UPDATE provision_records SET code = NULL, erased_at = @at WHERE seq > @after AND seq <= @through AND erased_at IS NULL",
+            tx, ("at", TimeText(now)), ("after", after), ("through", through));
+        if (resign && through < stored!.Through)
+        {
+            // Audit F, finding 7: a statement not the party's that reaches past the erased records (one UPDATE the database
+            // allows) cannot be replaced by a shorter one, since the signed erasure only moves forward. Records past their
+            // retention are still erased, checked as ever, and the party signs again once its erasure reaches that far.
+            await tx.CommitAsync(ct);
+            if (erased > 0) return erased;
+            throw new TamperedRecordsException(after + 1,
+                $"情報提供等記録（{Party}）の消去の署名が検証できず、消去済みの記録 {through} を越えて記録 {stored.Through} までとしています（改ざんの疑い）。" +
+                $"記録 {stored.Through} まで消去した時点で署名し直します / The signed erasure of {Party} does not verify and reaches record {stored.Through}, " +
+                $"past the records erased (through {through}): tampered with? It is signed again once the erasure reaches record {stored.Through}.");
+        }
         var signature = SignatureOf(new SignedErasure(Party, through, now, "").SignedBytes());
         await c.ExecuteAsync(
             """
@@ -527,6 +542,43 @@ public sealed class ProvisionLog(Database database, string party, ECDsa signingK
             """, tx, ("p", Party), ("through", through), ("at", TimeText(now)), ("s", signature));
         await tx.CommitAsync(ct);
         return erased;
+    }
+
+    /// <summary>The last record of the run of erased records from the start of the log (0 for none).</summary>
+    private static async Task<long> ErasedRunEndAsync(DbConnection c, DbTransaction tx) => (await c.QueryAsync(
+        """
+        SELECT COALESCE((SELECT seq FROM provision_records WHERE erased_at IS NULL ORDER BY seq LIMIT 1) - 1, (SELECT MAX(seq) FROM provision_records), 0)
+        """, r => Convert.ToInt64(r.GetValue(0)), tx)).Single();
+
+    /// <summary>
+    /// Holds the records after <paramref name="after"/> through <paramref name="through"/>, which this chunk erases, to their
+    /// content hashes and chain before their codes go: retain_until is covered by the content hash only until then, so a
+    /// retain_until rewritten to an early date would otherwise have the party erase and sign records years early, and leave
+    /// nothing to show it. One read of the chunk. A record already erased there was erased by no pass of this party's (a
+    /// pass erases and signs in one transaction), so it cannot be checked and is refused alike.
+    /// </summary>
+    private async Task CheckBeforeErasingAsync(DbConnection c, DbTransaction tx, long after, long through, CancellationToken ct)
+    {
+        if (through <= after) return;
+        var records = await c.QueryAsync($"SELECT {Columns} FROM provision_records WHERE seq >= @a AND seq <= @t ORDER BY seq", Read, tx,
+            ("a", after), ("t", through));
+        ct.ThrowIfCancellationRequested();
+        var chain = after == 0 ? Genesis : null; // what the chunk chains onto: the record before it, erased before
+        var expected = after + 1;
+        foreach (var r in records)
+        {
+            if (r.Seq == after)
+            {
+                chain = r.ChainHash;
+                continue;
+            }
+            if (chain is null || r.Seq != expected || r.ErasedAt is not null
+                || ContentHash(r) != r.ContentHash || Chain(chain, r.ContentHash) != r.ChainHash)
+                throw new TamperedRecordsException(Party, r.Seq, after + 1, through);
+            chain = r.ChainHash;
+            expected++;
+        }
+        if (expected != through + 1) throw new TamperedRecordsException(Party, expected, after + 1, through);
     }
 
     /// <summary>How far this party has erased its log, as it signed it; null before the first erasure.</summary>
@@ -632,4 +684,18 @@ public sealed class ProvisionLog(Database database, string party, ECDsa signingK
         r.IsDBNull(16) ? null : ParseTime(r.GetString(16)));
 
     public static DateTimeOffset ParseTime(string s) => DateTimeOffset.Parse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
+}
+
+/// <summary>
+/// An erasure pass found a record it was to erase not matching its hashes (the log was changed behind the party: a rewritten
+/// retain_until, say), and erased nothing of the chunk; or found a signed erasure not the party's that it cannot sign again.
+/// </summary>
+public sealed class TamperedRecordsException(long seq, string message) : InvalidOperationException(message)
+{
+    public TamperedRecordsException(string party, long seq, long first, long last) : this(seq,
+        $"情報提供等記録（{party}）の記録 {seq} がハッシュと一致しません（改ざんの疑い）。記録 {first}–{last} は消去していません / " +
+        $"Provision record {seq} of {party} does not match its hashes (tampered with?): records {first}–{last} were not erased") { }
+
+    /// <summary>The first record the erasure could not go on past, or sign.</summary>
+    public long Seq { get; } = seq;
 }

@@ -28,6 +28,11 @@ public sealed class RecordErasure(Func<IEnumerable<ProvisionLog>> logs, TimeSpan
                         if (await records.EraseExpiredAsync(stopping) is > 0 and var erased)
                             log.LogInformation("Erased {Count} provision records of {Party} past their retention", erased, records.Party);
                     }
+                    catch (TamperedRecordsException e) when (!stopping.IsCancellationRequested)
+                    {
+                        // Not a passing failure: someone changed the log behind the party. Said in its own words, Japanese first.
+                        log.LogError("{Message}", e.Message);
+                    }
                     catch (Exception e) when (!stopping.IsCancellationRequested)
                     {
                         // Whatever one party's log holds, the others are still erased and the service keeps running; the next pass tries again.

@@ -193,14 +193,21 @@ public static class RecordTree
             return Root(window.AsSpan((int)(start - windowStart), (int)count));
         }
 
-        /// <summary>A whole subtree not yet kept: one pass over its leaves, keeping every whole subtree inside it on the way.</summary>
+        /// <summary>
+        /// A whole subtree not yet kept: one pass over its leaves, keeping every whole subtree inside it on the way. Each leaf
+        /// is held to its place, so a block is kept only when its leaves are the records it stands for: over a gap the later
+        /// leaves would shift into it, and its wrong hash outlive the records' restore.
+        /// </summary>
         private async Task<byte[]> WholeSubtreeAsync(int level, long start)
         {
             var block = 1L << KeptFromLevel;
             var roots = new List<byte[]>();
             var leaves = new List<byte[]>((int)block);
-            await foreach (var leaf in connection.StreamAsync(LeavesSql, r => Leaf(r.GetString(0)), ct, ("a", start), ("b", start + (1L << level))))
+            var expected = start + 1;
+            await foreach (var (seq, leaf) in connection.StreamAsync(LeavesSql, r => (Convert.ToInt64(r.GetValue(0)), Leaf(r.GetString(1))), ct,
+                ("a", start), ("b", start + (1L << level))))
             {
+                if (seq != expected++) throw new MissingRecordsException(start + 1, start + (1L << level));
                 leaves.Add(leaf);
                 if (leaves.Count < block) continue;
                 var blockRoot = Root(CollectionsMarshal.AsSpan(leaves));
@@ -226,11 +233,12 @@ public static class RecordTree
 
         private bool InWindow(long start, long count) => start >= windowStart && start + count <= windowStart + window.Length;
 
-        private const string LeavesSql = "SELECT content_hash FROM provision_records WHERE seq > @a AND seq <= @b ORDER BY seq";
+        private const string LeavesSql = "SELECT seq, content_hash FROM provision_records WHERE seq > @a AND seq <= @b ORDER BY seq";
 
         private async Task LoadAsync(long start, long count)
         {
-            var leaves = await connection.QueryAsync(LeavesSql, r => Leaf(r.GetString(0)), null, ("a", start), ("b", start + count));
+            // As many leaves as places, each seq unique and in the range: every place is filled by its own record.
+            var leaves = await connection.QueryAsync(LeavesSql, r => Leaf(r.GetString(1)), null, ("a", start), ("b", start + count));
             if (leaves.Count != count) throw new MissingRecordsException(start + 1, start + count);
             (windowStart, window) = (start, [.. leaves]);
         }

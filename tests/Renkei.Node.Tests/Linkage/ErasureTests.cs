@@ -130,6 +130,70 @@ public class ErasureTests
     }
 
     [Theory, StorageData]
+    public async Task A_retain_until_rewritten_early_stops_the_erasure_as_tampering_and_nothing_of_the_chunk_is_erased(StorageProvider provider)
+    {
+        // Audit F, finding 4: the pass chose its run by the stored retain_until and never checked the records, so a rewritten
+        // retain_until had the party erase and sign records years early, and the erasure took away what could show it.
+        await using var network = await StartAsync(provider);
+        var database = network.TenantDatabases[LinkageNetwork.PensionService];
+        using var keys = PartyKeys.Generate();
+        var log = OwnLog(network, keys);
+        await log.AppendAllAsync([Entry("c1", DateTimeOffset.UtcNow), Entry("c2", DateTimeOffset.UtcNow), Entry("c3", DateTimeOffset.UtcNow)]);
+        await using var c = await database.OpenAsync();
+        await InquiryTests.LiftAppendOnlyGuardAsync(c, provider);
+        await c.ExecuteAsync("UPDATE provision_records SET retain_until = '2000-01-01T00:00:00.0000000Z' WHERE seq <= 2");
+        if (provider == StorageProvider.Postgres) await c.ExecuteAsync("ALTER TABLE provision_records ENABLE TRIGGER USER");
+
+        var tampered = await Assert.ThrowsAsync<TamperedRecordsException>(() => log.EraseExpiredAsync());
+        Assert.Equal(1, tampered.Seq);
+        Assert.StartsWith("情報提供等記録（p）の記録 1 がハッシュと一致しません", tampered.Message); // Japanese first
+        Assert.Equal(["c1", "c2", "c3"], (await log.ListByCodesAsync(["c1", "c2", "c3"])).Select(r => r.Code));
+        Assert.Null(await log.ErasureAsync());
+        Assert.Equal((false, 1L), ((await log.CheckAsync()).Intact, (await log.CheckAsync()).FirstBrokenSeq));
+
+        // Nor does the pass sign records someone else erased: the database allows that of a record past its (rewritten) retain_until.
+        await c.ExecuteAsync($"UPDATE provision_records SET code = NULL, erased_at = '{ProvisionLog.TimeText(DateTimeOffset.UtcNow)}' WHERE seq <= 2");
+        Assert.Equal(1, (await Assert.ThrowsAsync<TamperedRecordsException>(() => log.EraseExpiredAsync())).Seq);
+        Assert.Null(await log.ErasureAsync());
+        Assert.Equal((false, 1L), ((await log.CheckAsync()).Intact, (await log.CheckAsync()).FirstBrokenSeq));
+    }
+
+    [Theory, StorageData]
+    public async Task A_signed_erasure_forged_past_the_erased_records_is_refused_clearly_and_signed_again_once_the_erasure_reaches_it(StorageProvider provider)
+    {
+        // Audit F, finding 7: one UPDATE the database allows (a statement reaching further, signed by no one) had every later
+        // pass sign again from the start, short of it, and the database refuse that as a rollback: erasure stopped for good.
+        await using var network = await StartAsync(provider);
+        var database = network.TenantDatabases[LinkageNetwork.PensionService];
+        using var keys = PartyKeys.Generate();
+        var log = OwnLog(network, keys);
+        await log.AppendAllAsync([Entry("c1", NineYearsAgo), Entry("c2", NineYearsAgo), Entry("c3", NineYearsAgo)]);
+        Assert.Equal(3, await log.EraseExpiredAsync());
+        // Two records due, one past its retention by less than the margin (the database would already erase it), one kept.
+        await log.AppendAllAsync([Entry("c4", NineYearsAgo), Entry("c5", NineYearsAgo), Entry("c6", DateTimeOffset.UtcNow.AddYears(-7).AddMinutes(-2)),
+            Entry("c7", DateTimeOffset.UtcNow)]);
+        await using var c = await database.OpenAsync();
+        await c.ExecuteAsync("UPDATE provision_erasures SET erased_through = 6, signature = 'x' WHERE party = 'p'");
+        Assert.Equal((false, 1L), ((await log.CheckAsync()).Intact, (await log.CheckAsync()).FirstBrokenSeq));
+
+        // What is due is still erased; the statement cannot be made shorter, and the pass says so in its own words.
+        var refused = await Assert.ThrowsAsync<TamperedRecordsException>(() => log.EraseExpiredAsync());
+        Assert.Equal(6, refused.Seq);
+        Assert.StartsWith("情報提供等記録（p）の消去の署名が検証できず、消去済みの記録 5 を越えて記録 6 まで", refused.Message); // Japanese first
+        Assert.Equal(["c6", "c7"], (await log.ListByCodesAsync(["c1", "c2", "c3", "c4", "c5", "c6", "c7"])).Select(r => r.Code));
+        Assert.Equal((6L, "x"), ((await log.ErasureAsync())!.Through, (await log.ErasureAsync())!.Signature));
+
+        // Once the erasure reaches the statement, the party signs it again, and the log is whole.
+        var later = new ProvisionLog(database, "p", keys.Signing, 7, new ShiftedClock { Ahead = TimeSpan.FromMinutes(10) });
+        Assert.Equal(1, await later.EraseExpiredAsync());
+        var erasure = (await later.ErasureAsync())!;
+        Assert.Equal(6, erasure.Through);
+        Assert.True(erasure.HasValidSignature(keys.Signing));
+        Assert.Equal(["c7"], (await log.ListByCodesAsync(["c6", "c7"])).Select(r => r.Code));
+        Assert.Equal(new LogCheck(true, null), await log.CheckAsync());
+    }
+
+    [Theory, StorageData]
     public async Task The_node_erases_at_start_and_answers_gone_for_the_proof_of_an_erased_record(StorageProvider provider)
     {
         await using var network = await LinkageNetwork.StartAsync(provider); // the node erases every Node:ErasureHours (24), first at start
