@@ -18,7 +18,7 @@ public static class RecordsApi
             .WithSummary("The records of one person, oldest first, a page at a time (limit=, after=; the Link header names the next page): " +
                 "by the code a record holds, or with agency= by that agency's code, every record about the person.")
             .WithRecordPaging();
-        group.MapGet("/head", async (ProvisionLog log) => TypedResults.Ok(await log.HeadAsync())).WithSummary("The signed head of the log.");
+        group.MapGet("/head", (ProvisionLog log) => RecordProofsApi.HeadAsync(log)).WithSummary("The signed head of the log.");
         // The proof shows the record whole, code and all: only to a caller who names the code it holds, or a record found
         // through another agency's code (where the listing hides the code) would hand that agency's code out.
         group.MapGet("/{recordId}/proof", async Task<Results<Ok<InclusionProof>, ProblemHttpResult>> (string recordId, string? code, ProvisionLog log) =>

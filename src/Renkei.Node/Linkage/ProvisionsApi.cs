@@ -107,7 +107,7 @@ public static class ProvisionsApi
         group.MapGet("/head", async Task<Results<Ok<SignedHead>, ProblemHttpResult>> (string agencyId, ClaimsPrincipal user, TenantDirectory tenants) =>
         {
             var (tenant, problem) = tenants.Enter(user, agencyId, "records");
-            return tenant is null ? problem! : TypedResults.Ok(await tenant.Records.HeadAsync());
+            return tenant is null ? problem! : await RecordProofsApi.HeadAsync(tenant.Records);
         }).WithSummary("The tenant's signed log head.");
         group.MapGet("/{recordId}/proof", async Task<Results<Ok<InclusionProof>, ProblemHttpResult>> (string agencyId, string recordId, ClaimsPrincipal user, TenantDirectory tenants) =>
         {

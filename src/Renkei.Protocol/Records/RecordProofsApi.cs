@@ -41,6 +41,13 @@ public static class RecordProofsApi
         catch (HeadNotReachedException e) { return NotReached(e); }
     }
 
+    /// <summary>The party's stored signed head, or why there is none: a log with records and no head row was cut or tampered with.</summary>
+    public static async Task<Results<Ok<SignedHead>, ProblemHttpResult>> HeadAsync(ProvisionLog log)
+    {
+        try { return TypedResults.Ok(await log.HeadAsync()); }
+        catch (HeadNotReachedException e) { return NotReached(e); }
+    }
+
     /// <summary>The signed root of the tree over the whole log, or why there is none.</summary>
     public static async Task<Results<Ok<SignedTreeHead>, ProblemHttpResult>> TreeHeadAsync(ProvisionLog log, CancellationToken ct)
     {

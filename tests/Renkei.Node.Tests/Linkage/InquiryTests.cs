@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
@@ -436,6 +437,30 @@ public class InquiryTests
         var again = new ProvisionLog(database, "p", keys.Signing, 7, TimeProvider.System);
         await Assert.ThrowsAsync<InvalidOperationException>(() => again.AppendAsync(Entry(5)));
         Assert.Equal(2L, await CountAsync());
+    }
+
+    [Theory, StorageData]
+    public async Task A_log_whose_head_row_was_taken_away_answers_head_not_reached_at_its_head_endpoint_not_a_500(StorageProvider provider)
+    {
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        var family = await MovedFamily.ArrangeAsync(network);
+        await family.AnswerAsync("bunkyo-child-clerk");
+        var auditor = network.NodeClient("kashiwa-auditor");
+        var core = network.CoreClient("auditor-token");
+        Assert.Equal(HttpStatusCode.OK, (await auditor.GetAsync($"api/tenants/{K}/records/head")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await core.GetAsync("api/records/head")).StatusCode);
+        foreach (var database in new[] { network.TenantDatabases[K], network.CoreDatabase })
+        {
+            await using var c = await database.OpenAsync();
+            if (provider == StorageProvider.Postgres) await c.ExecuteAsync("ALTER TABLE provision_heads DISABLE TRIGGER USER");
+            else await c.ExecuteAsync("DROP TRIGGER provision_heads_no_delete");
+            await c.ExecuteAsync("DELETE FROM provision_heads");
+        }
+        foreach (var answer in new[] { await auditor.GetAsync($"api/tenants/{K}/records/head"), await core.GetAsync("api/records/head") })
+        {
+            Assert.Equal(HttpStatusCode.Conflict, answer.StatusCode);
+            Assert.EndsWith("head-not-reached", (await answer.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("type").GetString());
+        }
     }
 
     [Theory, StorageData]
