@@ -218,10 +218,13 @@ public class KeptKeysTests
         Database kashiwa = null!;
         await SettingsTests.RunAsync(Start(), async node =>
         {
-            kashiwa = node.Services.GetRequiredService<TenantDirectory>().Find("122173")!.Database;
+            // A database of the test's own on the tenant's storage: the node closes its pools when it stops.
+            var tenant = node.Services.GetRequiredService<TenantDirectory>().Find("122173")!.Database;
+            kashiwa = new Database(tenant.Provider, tenant.ConnectionString);
             await using var c = await kashiwa.OpenAsync();
             await c.ExecuteAsync("INSERT INTO addressees (addressee_number, agency_code, code_issued_at, created_at) VALUES ('A-1', 'code-1', 't', 't')");
         });
+        using var owned = kashiwa;
         var keys = Path.Combine(folder.File("node"), "tenants", "122173", "keys.pem");
         var recorded = await KeptKeyFiles.FingerprintsAsync(kashiwa);
         Assert.Equal(["keys.pem"], recorded.Keys);
