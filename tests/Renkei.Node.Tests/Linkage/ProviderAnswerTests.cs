@@ -3,7 +3,6 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Renkei.Hosting;
 using Renkei.Hosting.Storage;
-using Renkei.Hosting.Tls;
 using Renkei.Protocol;
 using Renkei.Testing;
 
@@ -15,7 +14,7 @@ namespace Renkei.Node.Tests.Linkage;
 /// </summary>
 public class ProviderAnswerTests
 {
-    private const string B = LinkageNetwork.Bunkyo, Chiba = "121002", Number = "123456789018";
+    private const string B = LinkageNetwork.Bunkyo, Chiba = StubProviderNode.Agency, Number = "123456789018";
 
     [Theory, StorageData]
     public async Task A_providers_answer_of_no_form_an_honest_node_gives_is_recorded_as_invalid_and_nothing_of_it_is_kept(StorageProvider provider)
@@ -23,20 +22,7 @@ public class ProviderAnswerTests
         await using var network = await LinkageNetwork.StartAsync(provider);
         var family = await MovedFamily.ArrangeAsync(network);
         Func<ProvisionRequest, ProvisionAnswer> answerWith = r => throw new InvalidOperationException();
-        using var chiba = PartyKeys.Generate();
-        using var certificate = network.Ca.Issue("node-2", NetworkIdentity.Node("node-2")!, "Renkei node node-2").Load();
-        await using var node = await StubPeer.StartAsync(async context =>
-        {
-            var request = (await context.Request.ReadFromJsonAsync<Envelope>(ServiceDefaults.Json))!;
-            var answers = request.BodyAs<ProvisionRequest>(RelayKinds.ProvisionRequests)!.Select(answerWith);
-            await context.Response.WriteAsJsonAsync(Envelope.Create(Chiba, "core", RelayKinds.Provisions, JsonSerializer.Serialize(answers, ServiceDefaults.Json),
-                chiba.Signing, TimeProvider.System, request.MessageId), ServiceDefaults.Json);
-        }, certificate);
-        await LinkageNetwork.Ensure(await network.CoreClient("operator-token").PutAsJsonAsync($"api/agencies/{Chiba}", new
-        {
-            kind = "municipality", name = "千葉市", localGovernmentCode = Chiba, nodeAddress = node.Url.ToString(), nodeId = "node-2",
-            signingKey = chiba.Public.SigningKey, encryptionKey = chiba.Public.EncryptionKey,
-        }, ServiceDefaults.Json));
+        await using var node = await StubProviderNode.StartAsync(network, r => answerWith(r));
         var notBefore = new DateTimeOffset(2026, 6, 1, 0, 0, 0, TimeSpan.Zero);
         static SealedPayload Sealed(ProvisionRequest r) => SealedPayload.Sealer.For(r.RequesterEncryptionKey, TimeProvider.System).Seal("{}", r.MessageId);
 

@@ -8,7 +8,6 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Renkei.Hosting;
 using Renkei.Hosting.Storage;
-using Renkei.Hosting.Tls;
 using Renkei.Node.Linkage;
 using Renkei.Protocol;
 using Renkei.Testing;
@@ -149,22 +148,9 @@ public class UnknownProviderTests
         // the requester took the core's word: a registered provider could take its name out of both records of what it was asked.
         await using var network = await LinkageNetwork.StartAsync(provider);
         await MovedFamily.ArrangeAsync(network);
-        const string Chiba = "121002";
-        using var chiba = PartyKeys.Generate();
-        using var certificate = network.Ca.Issue("node-2", NetworkIdentity.Node("node-2")!, "Renkei node node-2").Load();
-        await using var node = await StubPeer.StartAsync(async context =>
-        {
-            var request = (await context.Request.ReadFromJsonAsync<Envelope>(ServiceDefaults.Json))!;
-            var answers = request.BodyAs<ProvisionRequest>(RelayKinds.ProvisionRequests)!
-                .Select(r => new ProvisionAnswer(r.MessageId, Outcome.NotPermitted, RelayKinds.UnknownProviderReason, null, null, false));
-            await context.Response.WriteAsJsonAsync(Envelope.Create(Chiba, "core", RelayKinds.Provisions, JsonSerializer.Serialize(answers, ServiceDefaults.Json),
-                chiba.Signing, TimeProvider.System, request.MessageId), ServiceDefaults.Json);
-        }, certificate);
-        await LinkageNetwork.Ensure(await network.CoreClient("operator-token").PutAsJsonAsync($"api/agencies/{Chiba}", new
-        {
-            kind = "municipality", name = "千葉市", localGovernmentCode = Chiba, nodeAddress = node.Url.ToString(), nodeId = "node-2",
-            signingKey = chiba.Public.SigningKey, encryptionKey = chiba.Public.EncryptionKey,
-        }, ServiceDefaults.Json));
+        const string Chiba = StubProviderNode.Agency;
+        await using var node = await StubProviderNode.StartAsync(network,
+            r => new ProvisionAnswer(r.MessageId, Outcome.NotPermitted, RelayKinds.UnknownProviderReason, null, null, false));
 
         // The core answers the provider's claim of the core's own reason as an answer it cannot take.
         var answer = await LinkageNetwork.Ensure(await AskAsync(network, "bunkyo-child-clerk", "B-0001", Chiba));
