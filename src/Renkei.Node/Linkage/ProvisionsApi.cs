@@ -75,9 +75,9 @@ public static class ProvisionsApi
         // One reason whether the tenant knows the person or not: telling them apart ("no-addressee") told the requester
         // who is enrolled here (an insurer's members, say). The tenant's own record says the same as the core's and the
         // requester's; its code in the record still tells the tenant whether it holds the person.
-        if (copy is null) return new ProvisionAnswer(request.MessageId, Outcome.NoData, "no-copy", null, now, false);
+        if (copy is null) return new ProvisionAnswer(request.MessageId, Outcome.NoData, RelayKinds.NoCopyReason, null, now, false);
         if (request.NotBefore is { } notBefore && copy.UpdatedAt < notBefore.UtcDateTime)
-            return new ProvisionAnswer(request.MessageId, Outcome.CopyOlderThanAsked, $"copy-updated-{copy.UpdatedAt:yyyy-MM-dd}", null, now, copy.Withheld);
+            return new ProvisionAnswer(request.MessageId, Outcome.CopyOlderThanAsked, $"{RelayKinds.CopyUpdatedPrefix}{copy.UpdatedAt:yyyy-MM-dd}", null, now, copy.Withheld);
         var payload = JsonSerializer.Serialize(new ProvidedCopy(copy.Item, copy.SchemaVersion, copy.Content, copy.UpdatedAt), ServiceDefaults.Json);
         return new ProvisionAnswer(request.MessageId, Outcome.Provided, null,
             sealer().Seal(payload, request.MessageId), now, copy.Withheld);
