@@ -385,9 +385,13 @@ public sealed class ProvisionLog(Database database, string party, ECDsa signingK
     public async Task<SignedHead> HeadAsync()
     {
         await using var c = await database.OpenAsync();
-        return await StoredHeadAsync(c)
-            ?? ((await ReadHeadAsync(c)).Seq == 0 ? Sign(0, Genesis) : throw new HeadNotReachedException(Party, "署名済みの先頭がありません / it has no signed head"));
+        return await StoredHeadAsync(c) ?? (await EmptyWithoutHeadAsync(c) ? Sign(0, Genesis) : throw NoHead());
     }
+
+    /// <summary>Whether a log without a stored head is empty, as one is before its first batch; one with records lost its head.</summary>
+    private static async Task<bool> EmptyWithoutHeadAsync(DbConnection c) => (await ReadHeadAsync(c)).Seq == 0;
+
+    private HeadNotReachedException NoHead() => new(Party, "署名済みの先頭がありません / it has no signed head");
 
     // Whole subtrees of the record tree, kept once computed: they never change in an append-only log.
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(int Level, long Position), byte[]> kept = new();
@@ -406,8 +410,7 @@ public sealed class ProvisionLog(Database database, string party, ECDsa signingK
     private async Task<long> SignedSizeAsync(DbConnection c, CancellationToken ct)
     {
         var signed = await StoredHeadAsync(c);
-        if (signed is null)
-            return (await ReadHeadAsync(c)).Seq == 0 ? 0 : throw new HeadNotReachedException(Party, "署名済みの先頭がありません / it has no signed head");
+        if (signed is null) return await EmptyWithoutHeadAsync(c) ? 0 : throw NoHead();
         if (!signed.HasValidSignature(signingKey))
             throw new HeadNotReachedException(Party, "署名済みの先頭の署名が検証できません / its stored head's signature does not verify");
         var from = reached is { } seen && seen.Size <= signed.Count && await ChainHashAtAsync(c, seen.Size) == seen.ChainHash ? seen : new Reached(0, Genesis);
