@@ -121,30 +121,12 @@ public class ServiceProcessTests
         throw new InvalidOperationException($"the registry stopped without listening: {await process.StandardError.ReadToEndAsync()}");
     }
 
-    private static Process Start(TempFolder folder, string[] args, (string Name, string Value)[] environment)
-    {
-        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "Renkei.Registry.dll"), .. args])
-        {
-            WorkingDirectory = folder.Path,
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-        };
-        foreach (var (name, value) in environment) start.Environment[name] = value;
-        return Process.Start(start)!;
-    }
+    private static Process Start(TempFolder folder, string[] args, (string Name, string Value)[] environment) =>
+        DotnetApp.Start("Renkei.Registry.dll", args, folder.Path, environment.Select(e => KeyValuePair.Create(e.Name, e.Value)));
 
     private static async Task<(int Exit, string Output, string Error)> RunAsync(TempFolder folder, string[] args, params (string Name, string Value)[] environment)
     {
-        using var process = Start(folder, args, environment);
-        var error = process.StandardError.ReadToEndAsync();
-        var output = process.StandardOutput.ReadToEndAsync();
-        try { await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(1)); }
-        catch (TimeoutException)
-        {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
-            Assert.Fail($"the process did not exit within a minute; it printed: {await output}");
-        }
-        return (process.ExitCode, await output, await error);
+        var (exit, output, error) = await DotnetApp.RunAsync("Renkei.Registry.dll", args, folder.Path, environment.Select(e => KeyValuePair.Create(e.Name, e.Value)));
+        return (exit, output, error);
     }
 }

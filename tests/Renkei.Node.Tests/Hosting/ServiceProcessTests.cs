@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Renkei.Testing;
 
 namespace Renkei.Node.Tests.Hosting;
@@ -9,23 +8,12 @@ public class ServiceProcessTests
     public async Task A_service_process_with_a_missing_certificate_file_says_so_in_one_line_naming_the_full_path()
     {
         using var folder = new TempFolder();
-        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "Renkei.Node.dll"), "--urls", "https://127.0.0.1:0"])
-        {
-            WorkingDirectory = folder.Path,
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-        };
-        start.Environment["Node__DataFolder"] = folder.File("node");
-        start.Environment["Tls__CertificateFile"] = "node.pem"; // relative, as a first try often is
-        start.Environment["Tls__KeyFile"] = "node.key";
-        start.Environment["Tls__CaFile"] = "network-ca.pem";
-        using var process = Process.Start(start)!;
-        var error = process.StandardError.ReadToEndAsync();
-        await process.StandardOutput.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(1));
+        var (exit, _, error) = await RunAsync(folder, ["--urls", "https://127.0.0.1:0"], ("Node__DataFolder", folder.File("node")),
+            ("Tls__CertificateFile", "node.pem"), // relative, as a first try often is
+            ("Tls__KeyFile", "node.key"), ("Tls__CaFile", "network-ca.pem"));
 
-        Assert.Equal(1, process.ExitCode);
-        var said = (await error).TrimEnd();
+        Assert.Equal(1, exit);
+        var said = error.TrimEnd();
         Assert.Equal($"起動できません / cannot start: Tls:CertificateFile のファイルがありません / the file named by Tls:CertificateFile does not exist: {folder.File("node.pem")}", said);
     }
 
@@ -81,24 +69,7 @@ public class ServiceProcessTests
 
     private static async Task<(int Exit, string Output, string Error)> RunAsync(TempFolder folder, string[] args, params (string Name, string Value)[] environment)
     {
-        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "Renkei.Node.dll"), .. args])
-        {
-            WorkingDirectory = folder.Path,
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-        };
-        foreach (var (name, value) in environment) start.Environment[name] = value;
-        using var process = Process.Start(start)!;
-        var error = process.StandardError.ReadToEndAsync();
-        var output = process.StandardOutput.ReadToEndAsync();
-        try { await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(1)); }
-        catch (TimeoutException)
-        {
-            // A service that started instead of stopping: ended here, so that the test fails rather than waits.
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
-            Assert.Fail($"the process did not exit within a minute; it printed: {await output}");
-        }
-        return (process.ExitCode, await output, await error);
+        var (exit, output, error) = await DotnetApp.RunAsync("Renkei.Node.dll", args, folder.Path, environment.Select(e => KeyValuePair.Create(e.Name, e.Value)));
+        return (exit, output, error);
     }
 }

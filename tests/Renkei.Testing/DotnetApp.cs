@@ -1,0 +1,49 @@
+using System.Diagnostics;
+
+namespace Renkei.Testing;
+
+/// <summary>
+/// Runs one of our programs (a dll beside the tests) as its own process, as an operator or a person at a shell would:
+/// the <c>renkei</c> command, or a service on its own as docs/operating.md runs it.
+/// </summary>
+public static class DotnetApp
+{
+    public static Process Start(string dll, IEnumerable<string> args, string workingDirectory,
+        IEnumerable<KeyValuePair<string, string>>? environment = null)
+    {
+        var path = Path.Combine(AppContext.BaseDirectory, dll);
+        if (!File.Exists(path)) throw new InvalidOperationException($"{dll} is not beside the tests: reference its project from the test project");
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true,
+            WorkingDirectory = workingDirectory,
+        };
+        start.ArgumentList.Add(path);
+        foreach (var a in args) start.ArgumentList.Add(a);
+        start.Environment["DOTNET_NOLOGO"] = "1";
+        foreach (var (name, value) in environment ?? []) start.Environment[name] = value;
+        return Process.Start(start)!;
+    }
+
+    /// <summary>Runs the program to its end; one that is still running after <paramref name="timeout"/> is killed and the test fails with what it printed.</summary>
+    public static async Task<CliResult> RunAsync(string dll, IEnumerable<string> args, string workingDirectory,
+        IEnumerable<KeyValuePair<string, string>>? environment = null, string? stdin = null, TimeSpan? timeout = null)
+    {
+        using var process = Start(dll, args, workingDirectory, environment);
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        if (stdin is not null) await process.StandardInput.WriteAsync(stdin);
+        process.StandardInput.Close();
+        var limit = timeout ?? TimeSpan.FromMinutes(1);
+        using var cts = new CancellationTokenSource(limit);
+        try { await process.WaitForExitAsync(cts.Token); }
+        catch (OperationCanceledException)
+        {
+            // A program that waits instead of ending: ended here, so that the test fails rather than hangs.
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+            throw new TimeoutException($"{dll} {string.Join(' ', args)} did not finish in {limit}; it printed: {await output}{await error}");
+        }
+        return new CliResult(process.ExitCode, await output, await error);
+    }
+}
