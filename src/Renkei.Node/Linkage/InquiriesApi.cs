@@ -39,6 +39,9 @@ public static class InquiriesApi
         var errors = new Dictionary<string, string[]>();
         if (string.IsNullOrWhiteSpace(request.AddresseeNumber)) errors["addresseeNumber"] = ["必須です / is required"];
         else if (CodeManagementApi.RefuseMistyped("addresseeNumber", request.AddresseeNumber) is { } numberShaped) return numberShaped;
+        // One no code could ever be made for (a batch refuses it the same way): a 404 no-agency-code would send the clerk to
+        // the addressee system to obtain a code that the node refuses to make.
+        else if (CodeManagementApi.AddresseeNumberProblem(request.AddresseeNumber) is { } wrong) errors["addresseeNumber"] = [wrong];
         CheckNames(request.Affair, request.Provider, request.Item, errors);
         if (errors.Count > 0) return Problems.Invalid(errors);
 

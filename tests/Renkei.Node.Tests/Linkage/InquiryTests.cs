@@ -198,6 +198,21 @@ public class InquiryTests
     }
 
     [Theory, StorageData]
+    public async Task An_addressee_number_no_code_could_be_made_for_is_a_400_naming_the_field_and_nothing_is_recorded(StorageProvider provider)
+    {
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        var clerk = network.NodeClient("bunkyo-child-clerk");
+        foreach (var wrong in new[] { "B 0001", "B_0001", new string('B', 33), "B-0001\n" })
+        {
+            var problem = await ProblemAssert.IsProblemAsync(await clerk.PostAsJsonAsync($"api/tenants/{B}/inquiries",
+                new { addresseeNumber = wrong, affair = "child-allowance", provider = K, item = "local-tax" }), 400, "invalid-request");
+            Assert.StartsWith("宛名番号は半角の英数字とハイフン32文字以内です", problem.GetProperty("errors").GetProperty("addresseeNumber")[0].GetString());
+        }
+        await using var b = await network.TenantDatabases[B].OpenAsync();
+        Assert.Equal(0L, await b.ScalarAsync<long>("SELECT COUNT(*) FROM provision_records"));
+    }
+
+    [Theory, StorageData]
     public async Task A_code_the_core_did_not_make_for_the_requester_is_an_error_and_is_recorded(StorageProvider provider)
     {
         await using var network = await LinkageNetwork.StartAsync(provider);
