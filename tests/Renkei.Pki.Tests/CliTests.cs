@@ -36,7 +36,9 @@ public sealed class CliTests
         var refused = await RenkeiCommand.RunAsync("card", "issue", "--data", data, "--number", number, "--pin", "12", "--signing-password", "HANAKO1", "--out", card);
         Assert.Equal(1, refused.ExitCode);
         Assert.False(File.Exists(card));
-        var issued = await RenkeiCommand.RunAsync("card", "issue", "--data", data, "--number", number, "--pin", "2468", "--signing-password", "HANAKO1", "--out", card);
+        // The number and the PIN kept off the command line: lines of standard input, the number first.
+        var issued = await RenkeiCommand.RunAsync(["card", "issue", "--data", data, "--number", "-", "--pin", "-", "--signing-password", "HANAKO1", "--out", card],
+            $"{number}\n2468\n", TimeSpan.FromMinutes(5));
         Assert.True(issued.ExitCode == 0, issued.Error);
         Assert.DoesNotContain(number, issued.Output);
 
@@ -275,8 +277,15 @@ public sealed class CliTests
         Assert.Contains("該当するカードがありません", unknown.Error);
         Assert.True(IndividualNumberCard.Open(unknownCard).IsLocked(CardPin.Authentication));
 
-        // The holder: both PINs reset and unlocked; the input-assist PIN, not asked for, is as it was.
-        var reset = await Reset("--card", card, "--number", number, "--pin", "1357", "--signing-password", "NEWPASS2");
+        // "--number -" with no line to read: refused before the PKI is asked, and the card stays locked.
+        var unread = await RenkeiCommand.RunAsync(["card", "reset-pin", "--data", data, "--card", card, "--number", "-", "--pin", "1357"], "", TimeSpan.FromMinutes(5));
+        Assert.Equal((1, "標準入力に個人番号の行がありません（--number -）/ standard input has no line for --number -"), (unread.ExitCode, unread.Error.Trim()));
+        Assert.True(IndividualNumberCard.Open(card).IsLocked(CardPin.Authentication));
+
+        // The holder: both PINs reset and unlocked; the input-assist PIN, not asked for, is as it was. The number and the new
+        // PIN come from standard input in the order the options are listed, the number first.
+        var reset = await RenkeiCommand.RunAsync(["card", "reset-pin", "--data", data, "--card", card, "--number", "-", "--pin", "-", "--signing-password", "NEWPASS2"],
+            $"{number}\n1357\n", TimeSpan.FromMinutes(5));
         Assert.True(reset.ExitCode == 0, reset.Error);
         Assert.Contains("暗証番号を初期化しました", reset.Output);
         Assert.DoesNotContain(number, reset.Output);

@@ -39,6 +39,14 @@ public static class CardCommands
         + $" / {english}; - prompts for it without echo on a terminal, else reads one line of standard input"
         + (leftOutPrompts ? "; left out, a terminal prompts" : " (one line each, in this order)");
 
+    /// <summary>The holder's Individual Number, which <c>-</c> keeps off the command line (docs/pki.md).</summary>
+    private static Option<string?> NumberOption(string japanese, string english) => new("--number")
+    {
+        Description = $"{japanese}。「-」なら端末で入力を求め（表示しない）、端末でなければ標準入力の一行を読む（暗証番号より先に）"
+            + $" / {english}; - prompts for it without echo on a terminal, else reads one line of standard input (before any PIN)",
+        Required = true,
+    };
+
     private static Option<string?> PinOption() => new("--pin") { Description = SecretHelp("暗証番号（数字4桁）", "the 4-digit PIN") };
 
     private static Option<string?> PasswordOption() => new("--signing-password")
@@ -49,7 +57,7 @@ public static class CardCommands
     private static Command Issue()
     {
         var data = UpCommand.DataOption();
-        var number = new Option<string>("--number") { Description = "個人番号 / the resident's Individual Number", Required = true };
+        var number = NumberOption("個人番号", "the resident's Individual Number");
         var pin = PinOption();
         var password = PasswordOption();
         var output = new Option<string>("--out") { Description = "書き出すカードファイル / the card file to write", Required = true };
@@ -57,8 +65,9 @@ public static class CardCommands
             { data, number, pin, password, output };
         command.SetAction(async (parse, ct) =>
         {
-            if (!IndividualNumber.TryParse(parse.GetValue(number), out var n, out var problem)) return CommandTree.Fail(problem!.Message);
-            if (CardSecrets.Read(parse.GetValue(pin), "--pin", CardPin.Authentication, confirm: true, out var unread) is not { } pinValue)
+            if (CardSecrets.ReadNumber(parse.GetValue(number), "--number", out var unread) is not { } given) return CommandTree.Fail(unread!);
+            if (!IndividualNumber.TryParse(given, out var n, out var problem)) return CommandTree.Fail(problem!.Message);
+            if (CardSecrets.Read(parse.GetValue(pin), "--pin", CardPin.Authentication, confirm: true, out unread) is not { } pinValue)
                 return CommandTree.Fail(unread!);
             if (CardSecrets.Read(parse.GetValue(password), "--signing-password", CardPin.Signing, confirm: true, out unread) is not { } passwordValue)
                 return CommandTree.Fail(unread!);
@@ -239,10 +248,7 @@ public static class CardCommands
     {
         var data = UpCommand.DataOption();
         var card = CardOption();
-        var number = new Option<string>("--number")
-        {
-            Description = "本人確認: 窓口で確かめた所持者の個人番号 / identity check: the holder's Individual Number as checked at the counter", Required = true,
-        };
+        var number = NumberOption("本人確認: 窓口で確かめた所持者の個人番号", "identity check: the holder's Individual Number as checked at the counter");
         var pin = new Option<string?>("--pin") { Description = SecretHelp("新しい利用者証明用暗証番号（数字4桁）", "new authentication PIN (4 digits)", leftOutPrompts: false) };
         var password = new Option<string?>("--signing-password") { Description = SecretHelp("新しい署名用パスワード（英大文字・数字6〜16桁）", "new signing password (6–16 capital letters and digits)", leftOutPrompts: false) };
         var assist = new Option<string?>("--input-assist-pin") { Description = SecretHelp("新しい券面事項入力補助用暗証番号（数字4桁）", "new input-assist PIN (4 digits)", leftOutPrompts: false) };
@@ -252,6 +258,8 @@ public static class CardCommands
             { data, card, number, pin, password, assist };
         command.SetAction(async (parse, ct) =>
         {
+            // Read in the order the options are listed, the number first: lines of standard input are taken in that order.
+            if (CardSecrets.ReadNumber(parse.GetValue(number), "--number", out var unreadNumber) is not { } givenNumber) return CommandTree.Fail(unreadNumber!);
             var wanted = new List<(CardPin Pin, string Value)>();
             foreach (var (option, which) in new[] { (pin, CardPin.Authentication), (password, CardPin.Signing), (assist, CardPin.InputAssist) })
             {
@@ -266,7 +274,7 @@ public static class CardCommands
                     return CommandTree.Fail(which == CardPin.Signing
                         ? "署名用パスワードは英大文字と数字の6〜16桁です / the signing password is 6–16 capital letters and digits"
                         : "暗証番号は数字4桁です / a PIN is 4 digits");
-            if (!IndividualNumber.TryParse(parse.GetValue(number), out var n, out var problem)) return CommandTree.Fail(problem!.Message);
+            if (!IndividualNumber.TryParse(givenNumber, out var n, out var problem)) return CommandTree.Fail(problem!.Message);
             var token = OpenCard(parse.GetValue(card)!, out var error);
             if (token is null) return CommandTree.Fail(error!);
 

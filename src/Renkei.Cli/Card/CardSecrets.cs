@@ -24,11 +24,21 @@ public static class CardSecrets
     /// The secret given as <paramref name="given"/> to <paramref name="option"/>, read where it says; null with
     /// <paramref name="error"/> when there is none to read. <paramref name="confirm"/> asks twice at a prompt: a new PIN typed blind.
     /// </summary>
-    public static string? Read(string? given, string option, CardPin pin, bool confirm, out string? error)
+    public static string? Read(string? given, string option, CardPin pin, bool confirm, out string? error) =>
+        Read(given, option, Label(pin), confirm, out error);
+
+    /// <summary>
+    /// The holder's Individual Number given to <paramref name="option"/>, read where it says: <c>-</c> keeps it off the command
+    /// line, out of <c>ps</c> and the shell's history, as for a PIN; it is read first, before any PIN.
+    /// </summary>
+    public static string? ReadNumber(string? given, string option, out string? error) =>
+        Read(given, option, ("個人番号", "Individual Number"), confirm: false, out error);
+
+    private static string? Read(string? given, string option, (string Japanese, string English) label, bool confirm, out string? error)
     {
         error = null;
         if (given is not null && given != FromInput) return given;
-        var (japanese, english) = Label(pin);
+        var (japanese, english) = label;
         if (!Console.IsInputRedirected)
         {
             var first = Prompt($"{japanese} / {english}");
