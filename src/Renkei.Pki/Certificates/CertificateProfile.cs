@@ -2,6 +2,7 @@ using System.Formats.Asn1;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using Renkei.Hosting;
 using Renkei.Pki.Authorities;
 
 namespace Renkei.Pki.Certificates;
@@ -24,8 +25,6 @@ public static class CertificateProfile
     public const string DateOfBirthOid = "1.2.392.200149.8.5.5.4";
     public const string AddressOid = "1.2.392.200149.8.5.5.5";
     public const string AddressSubstitutesOid = "1.2.392.200149.8.5.5.6";
-
-    private static readonly TimeZoneInfo Japan = TimeZoneInfo.FindSystemTimeZoneById("Asia/Tokyo");
 
     public static string PolicyOf(CertificateKind kind) => kind == CertificateKind.Signing ? SigningPolicy : AuthenticationPolicy;
 
@@ -56,7 +55,7 @@ public static class CertificateProfile
     /// </summary>
     public static (DateTimeOffset NotAfter, DateOnly CardExpiresOn) Validity(DateOnly dateOfBirth, DateTimeOffset issuedAt)
     {
-        var issuedOn = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(issuedAt, Japan).DateTime);
+        var issuedOn = JapanTime.DateOf(issuedAt);
         var years = issuedOn.Year - dateOfBirth.Year;
         if (dateOfBirth.AddYears(years) <= issuedOn) years++;
         // years is now the age at the first birthday after issue.
@@ -64,13 +63,7 @@ public static class CertificateProfile
         var fifth = dateOfBirth.AddYears(years + 4);
         var cardExpires = minor ? fifth : dateOfBirth.AddYears(years + 9);
         var until = fifth < cardExpires ? fifth : cardExpires;
-        return (EndOfDayInJapan(until), cardExpires);
-    }
-
-    public static DateTimeOffset EndOfDayInJapan(DateOnly date)
-    {
-        var midnight = date.AddDays(1).ToDateTime(TimeOnly.MinValue);
-        return new DateTimeOffset(midnight, Japan.GetUtcOffset(midnight)).AddSeconds(-1).ToUniversalTime();
+        return (JapanTime.EndOfDay(until), cardExpires);
     }
 
     /// <summary>A certificatePolicies extension naming one policy.</summary>

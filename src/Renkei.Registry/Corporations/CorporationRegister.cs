@@ -1,4 +1,5 @@
 using System.Globalization;
+using Renkei.Hosting;
 using Renkei.Hosting.Storage;
 using Renkei.Numbers;
 using Renkei.Registry.Municipalities;
@@ -124,7 +125,7 @@ public sealed class CorporationRegister(Database database, TimeProvider time)
         DateOnly? updateDate = null, IdempotencyKey? key = null)
     {
         var now = time.GetUtcNow().UtcDateTime;
-        var update = CorporationText.ToText(updateDate ?? RegisterText.TodayInJapan());
+        var update = CorporationText.ToText(updateDate ?? JapanTime.Today(time));
         await using var c = await database.OpenAsync();
         await using var tx = await database.BeginSerializedAsync(c, CorporationStore.WriteLock);
         if (key is not null && await key.EarlierAnswerAsync<List<CorporationRecord>>(c, tx, IdempotencyScope) is { } earlier) return earlier;
@@ -188,7 +189,7 @@ public sealed class CorporationRegister(Database database, TimeProvider time)
     public async Task<(CorporationRecord? Record, Refusal? Refusal)> ChangeAsync(string corporateNumber, CorporationChangeRequest request,
         Dictionary<string, string[]> errors, DateOnly? updateDate = null, IdempotencyKey? key = null)
     {
-        var today = RegisterText.TodayInJapan();
+        var today = JapanTime.Today(time);
         var process = request.Process?.Trim() ?? "";
         if (!ProcessCodes.Changes.ContainsKey(process))
             errors["process"] = [$"処理区分は {string.Join(", ", ProcessCodes.Changes.Keys)} のいずれかです / process must be one of {string.Join(", ", ProcessCodes.Changes.Keys)}"];

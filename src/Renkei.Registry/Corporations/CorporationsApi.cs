@@ -35,7 +35,7 @@ public static class CorporationsApi
         var (key, badKey) = IdempotencyKey.From(idempotencyKey, "corporations", request);
         if (badKey is not null) return badKey;
         var errors = new Dictionary<string, string[]>();
-        var valid = CorporationRegister.Validate(request, RegisterText.TodayInJapan(), errors);
+        var valid = CorporationRegister.Validate(request, JapanTime.Today(time), errors);
         if (valid is null) return Problems.Invalid(errors, "invalid-corporation");
         var (records, refusal) = await new CorporationRegister(database, time).RegisterAsync([valid], key: key);
         if (records is null) return Refuse(refusal!);
@@ -55,7 +55,7 @@ public static class CorporationsApi
                 ["corporations"] = [$"1件から{CorporationRegister.MaxBatch}件までです / give 1 to {CorporationRegister.MaxBatch} corporations"],
             }, "invalid-corporation");
         var errors = new Dictionary<string, string[]>();
-        var today = RegisterText.TodayInJapan();
+        var today = JapanTime.Today(time);
         var valid = new List<CorporationRegister.ValidRegistration>(items.Count);
         for (var i = 0; i < items.Count; i++)
             if (items[i] is null) errors[$"corporations[{i}]"] = ["空の要素です / the item is empty"];

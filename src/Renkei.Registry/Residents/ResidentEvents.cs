@@ -271,10 +271,6 @@ public static class RegisterText
     /// <summary>Empty (not given) or katakana and spaces only, as a reading is written on the register.</summary>
     public static bool IsKatakana(string kana) => kana.All(c => c is >= '\u30A0' and <= '\u30FF' || c == ' ');
 
-    /// <summary>Dates people read are in Japan time.</summary>
-    public static DateOnly TodayInJapan() =>
-        DateOnly.FromDateTime(TimeZoneInfo.ConvertTimeBySystemTimeZoneId(DateTime.UtcNow, "Asia/Tokyo"));
-
     public static string ToText(DateOnly date) => date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 
     public static string ToText(DateTime utc) => utc.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);

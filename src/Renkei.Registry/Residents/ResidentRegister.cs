@@ -1,4 +1,5 @@
 using System.Data.Common;
+using Renkei.Hosting;
 using Renkei.Hosting.Storage;
 using Renkei.Numbers;
 using Renkei.Registry.Events;
@@ -241,7 +242,7 @@ public sealed class ResidentRegister(Database database, NumberingAuthority numbe
         var e = await ResidentStore.AppendAsync(c, tx, new ResidentEvent
         {
             EventId = Ids.New("e"), Kind = kind, ResidentId = residentId, MunicipalityCode = municipality,
-            OccurredOn = RegisterText.TodayInJapan(), RecordedAt = now, ResidentRecordCode = code, Reason = reason,
+            OccurredOn = JapanTime.Today(clock), RecordedAt = now, ResidentRecordCode = code, Reason = reason,
         });
         await ResidentStore.SaveAsync(c, tx, ResidentProjection.Apply(current, e));
         number ??= await NumberingAuthority.CurrentNumberAsync(c, residentId, tx);

@@ -43,14 +43,14 @@ public static class ResidentsApi
     }
 
     private static async Task<Results<Created<EventReceipt>, ProblemHttpResult>> RecordEvent(
-        string code, ResidentEventRequest request, ClaimsPrincipal user, ResidentRegister register,
+        string code, ResidentEventRequest request, ClaimsPrincipal user, ResidentRegister register, TimeProvider clock,
         [FromHeader(Name = IdempotencyKey.Header)] string? idempotencyKey = null)
     {
         var (municipality, denied) = Authorize(code, user);
         if (denied is not null) return denied;
         var (key, badKey) = IdempotencyKey.From(idempotencyKey, "events", request);
         if (badKey is not null) return badKey;
-        var (valid, errors) = ResidentEventValidation.Validate(request, RegisterText.TodayInJapan());
+        var (valid, errors) = ResidentEventValidation.Validate(request, JapanTime.Today(clock));
         if (valid is null) return Problems.Invalid(errors, "invalid-event");
         var (receipt, refusal) = await register.RecordAsync(municipality, valid, key, readsIdentity: user.Holds("identity"));
         if (receipt is not null) return TypedResults.Created($"/api/municipalities/{municipality.Digits}/residents/{receipt.ResidentId}", receipt);

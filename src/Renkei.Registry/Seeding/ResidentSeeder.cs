@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Threading.Channels;
+using Renkei.Hosting;
 using Renkei.Hosting.Storage;
 using Renkei.Numbers;
 using Renkei.Registry.Residents;
@@ -104,7 +105,7 @@ public static class ResidentSeeder
             // Chunks made at once: enough to keep every core busy; their order of completion does not matter.
             var width = Math.Max(2, Environment.ProcessorCount * 2);
             var parallel = new ParallelOptions { CancellationToken = ct };
-            var occurredOn = RegisterText.TodayInJapan();
+            var occurredOn = JapanTime.Today(clock);
             var batch = new SeedBatch(clock.GetUtcNow().UtcDateTime, occurredOn);
             var ready = new List<SeedBatch>();
             for (var start = 0; start < chunks.Count; start += width)

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Renkei.Hosting;
 using Renkei.Hosting.Storage;
 using Renkei.Numbers;
 using Renkei.Testing;
@@ -13,7 +14,7 @@ public sealed class CorporateNumberSearchTests
 {
     private const string Nta = "7000012050002";
 
-    internal static DateOnly TodayInJapan() => DateOnly.FromDateTime(TimeZoneInfo.ConvertTimeBySystemTimeZoneId(DateTime.UtcNow, "Asia/Tokyo"));
+    internal static DateOnly TodayInJapan() => JapanTime.Today(TimeProvider.System);
 
     /// <summary>A window around today that holds only what a test registered (the seed is older).</summary>
     internal static string AroundToday() => $"from={TodayInJapan().AddDays(-1):yyyy-MM-dd}&to={TodayInJapan().AddDays(1):yyyy-MM-dd}";

@@ -180,7 +180,7 @@ public class HouseholdTests
     public async Task A_head_change_gives_a_former_head_still_a_member_the_relationship_it_names_both_or_neither(StorageProvider provider)
     {
         await using var registry = await RegistryHost.StartAsync(provider);
-        var today = RegisterText.TodayInJapan();
+        var today = JapanTime.Today(TimeProvider.System);
         string Day(int daysAgo) => RegisterText.ToText(today.AddDays(-daysAgo));
         var head = await registry.RecordAsync(RegistryHost.Chiba, new ResidentEventRequest("birth", OccurredOn: Day(100),
             Person: RegistryHost.Person("佐藤", "一郎", "サトウ", "イチロウ", Day(100)), Address: Home));

@@ -298,7 +298,7 @@ public class ResidentEventTests
     public async Task An_event_cannot_precede_the_birth_or_the_latest_event(StorageProvider provider)
     {
         await using var registry = await RegistryHost.StartAsync(provider);
-        var today = RegisterText.TodayInJapan();
+        var today = JapanTime.Today(TimeProvider.System);
         string Day(int daysAgo) => RegisterText.ToText(today.AddDays(-daysAgo));
         var born = await registry.RecordAsync(RegistryHost.Chiba, new ResidentEventRequest("birth", OccurredOn: Day(90),
             Person: RegistryHost.Person(dateOfBirth: Day(100)), Address: "千葉県千葉市中央区中央1丁目1番1号"));
@@ -328,7 +328,7 @@ public class ResidentEventTests
     public async Task A_re_issue_recorded_today_does_not_stop_an_earlier_death_from_being_recorded_on_its_day(StorageProvider provider)
     {
         await using var registry = await RegistryHost.StartAsync(provider);
-        var today = RegisterText.TodayInJapan();
+        var today = JapanTime.Today(TimeProvider.System);
         string Day(int daysAgo) => RegisterText.ToText(today.AddDays(-daysAgo));
         var born = await registry.RecordAsync(RegistryHost.Chiba, new ResidentEventRequest("birth", OccurredOn: Day(90),
             Person: RegistryHost.Person(dateOfBirth: Day(90)), Address: "千葉県千葉市中央区中央1丁目1番1号"));
