@@ -78,6 +78,15 @@ public sealed class AgencyCodes
         return siv.Value!.TryDecrypt(Absorbed(agencyId), raw, linkKey);
     }
 
+    /// <summary>Whether this core made <paramref name="code"/> for <paramref name="agencyId"/>: only such a code is recorded.</summary>
+    public bool IsIssued(string agencyId, string? code)
+    {
+        Span<byte> linkKey = stackalloc byte[LinkKeyLength];
+        var issued = TryOpen(agencyId, code, linkKey);
+        CryptographicOperations.ZeroMemory(linkKey);
+        return issued;
+    }
+
     /// <summary>Translates <paramref name="fromAgency"/>'s code into <paramref name="toAgency"/>'s code for the same person; null for an unknown code.</summary>
     public string? Translate(string fromAgency, string code, string toAgency)
     {

@@ -46,6 +46,9 @@ public static class RelayApi
         var requestedAt = time.GetUtcNow();
         var answers = new ProvisionAnswer[inquiries.Count];
         var registered = new bool[inquiries.Count];
+        // A code this core did not make for the requester is not recorded: it has a code's form but may spell anything (a number,
+        // a name), and it finds no person's records anyway.
+        var issued = new bool[inquiries.Count];
         var forwards = new Dictionary<string, Forward>();
         for (var i = 0; i < inquiries.Count; i++)
         {
@@ -53,6 +56,7 @@ public static class RelayApi
             var provider = await agencies.FindAsync(q.Provider);
             if (provider is null)
             {
+                issued[i] = codes.IsIssued(requester!.AgencyId, q.AgencyCode);
                 answers[i] = Answer(q, Outcome.NotPermitted, RelayKinds.UnknownProviderReason);
                 continue;
             }
@@ -62,6 +66,7 @@ public static class RelayApi
             {
                 log.LogInformation("Inquiry {MessageId} refused by the permission table: {Reason}", q.MessageId, decision.RefusalSlug);
                 answers[i] = Answer(q, Outcome.NotPermitted, decision.RefusalSlug);
+                issued[i] = codes.IsIssued(requester!.AgencyId, q.AgencyCode);
                 continue;
             }
             if (codes.Translate(requester!.AgencyId, q.AgencyCode, provider.AgencyId) is not { } providerCode)
@@ -69,6 +74,7 @@ public static class RelayApi
                 answers[i] = Answer(q, Outcome.Error, "unknown-code");
                 continue;
             }
+            issued[i] = true;
             if (!forwards.TryGetValue(provider.AgencyId, out var forward)) forwards[provider.AgencyId] = forward = new Forward(provider, []);
             forward.Requests.Add((i, new ProvisionRequest(q.MessageId, requester.AgencyId, requester.Keys.EncryptionKey, q.Affair, q.Item, providerCode,
                 q.NotBefore, requestedAt)));
@@ -78,7 +84,7 @@ public static class RelayApi
         // An unknown provider is recorded as such, not as asked: an id that names nobody may hide an Individual Number. Known by
         // this core's own lookup, never by an answer: a provider's would otherwise take its own name out of the records.
         await records.AppendAllAsync([.. inquiries.Select((q, i) => new ProvisionEntry(q.MessageId, requestedAt, answers[i].ProvidedAt, requester!.AgencyId,
-            RelayKinds.RecordedProvider(q.Provider, known: registered[i]), q.Affair, q.Item, q.AgencyCode, answers[i].Outcome, answers[i].Reason, answers[i].Withheld))]);
+            RelayKinds.RecordedProvider(q.Provider, known: registered[i]), q.Affair, q.Item, issued[i] ? q.AgencyCode : null, answers[i].Outcome, answers[i].Reason, answers[i].Withheld))]);
         return TypedResults.Ok(Envelope.Create(CoreIdentity.PartyId, requester!.AgencyId, RelayKinds.InquiryResults,
             JsonSerializer.Serialize(answers, ServiceDefaults.Json), core.Keys.Signing, time, envelope.MessageId));
     }

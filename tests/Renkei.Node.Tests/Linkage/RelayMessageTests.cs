@@ -102,10 +102,19 @@ public class RelayMessageTests
         Assert.NotNull(answers[0].Sealed!.Open(bunkyo.Keys.Encryption, asked[0].MessageId));
         Assert.Null(answers[0].Sealed!.Open(bunkyo.Keys.Encryption, asked[1].MessageId));
         Assert.Equal(3L, await Recorded());
+        // The code is recorded only where the core made it for Bunkyo: a code of the right form may spell anything (a number, a
+        // name), and the refused inquiry for the real person stays where that person finds it.
+        await using (var c = await network.CoreDatabase.OpenAsync())
+            Assert.Equal([(asked[0].MessageId, code), (asked[1].MessageId, code), (asked[2].MessageId, null)],
+                await c.QueryAsync("SELECT message_id, code FROM provision_records ORDER BY seq", r => (r.GetString(0), r.IsDBNull(1) ? null : r.GetString(1))));
+        var spelled = Inquiry(agencyCode: "MyNumber-123456789018-YamadaTaro-" + new string('A', code.Length - 33)) with { Provider = "011002" };
+        await Send(JsonSerializer.Serialize(new[] { spelled, Inquiry(affair: "pet-registration", agencyCode: spelled.AgencyCode) }, ServiceDefaults.Json));
+        await using (var c = await network.CoreDatabase.OpenAsync())
+            Assert.Equal(0L, await c.ScalarAsync<long>("SELECT COUNT(*) FROM provision_records WHERE code LIKE '%Yamada%'"));
 
         // An inquiry's message id serves once: a later message that reuses one is refused whole.
         await ProblemAssert.IsProblemAsync(await Send(JsonSerializer.Serialize(new[] { Inquiry(), asked[0] }, ServiceDefaults.Json)), 409, "reused-message-id");
-        Assert.Equal(3L, await Recorded());
+        Assert.Equal(5L, await Recorded());
 
         // A provider whose node cannot be reached costs only its own inquiries in the message.
         using var chiba = PartyKeys.Generate();
@@ -118,7 +127,7 @@ public class RelayMessageTests
         reply = (await (await Send(JsonSerializer.Serialize(mixed, ServiceDefaults.Json))).Content.ReadFromJsonAsync<Envelope>(ServiceDefaults.Json))!;
         Assert.Equal([(Outcome.Provided, null), (Outcome.Error, "provider-unreachable")],
             reply.BodyAs<ProvisionAnswer>(RelayKinds.InquiryResults)!.Select(a => (a.Outcome, a.Reason)));
-        Assert.Equal(5L, await Recorded());
+        Assert.Equal(7L, await Recorded());
 
         // Messages the core cannot read are refused whole, and nothing of them is recorded.
         var same = Inquiry();
@@ -142,7 +151,7 @@ public class RelayMessageTests
             JsonSerializer.Serialize(new[] { Inquiry() with { Item = "２３２３６５９２９１７１" } }, ServiceDefaults.Json),
         })
             await ProblemAssert.IsProblemAsync(await Send(body), 400, "malformed-inquiry");
-        Assert.Equal(5L, await Recorded());
+        Assert.Equal(7L, await Recorded());
     }
 
     [Theory, StorageData]
