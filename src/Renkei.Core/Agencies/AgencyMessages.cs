@@ -11,10 +11,12 @@ public static class AgencyMessages
     /// <summary>
     /// The sending agency, or why its message is refused: it must arrive over the connection of the node registered
     /// for the agency (a sender nobody registered gets past any node's certificate only to be refused as an unknown
-    /// sender), be signed with the agency's key, be fresh and not replayed.
+    /// sender), be signed with the agency's key, be fresh and not replayed. A refusal is logged under <paramref name="kind"/>,
+    /// the kind the endpoint takes: the kind a message claims is the sender's free text, which anyone with a node's
+    /// certificate could fill with a person's particulars, or with megabytes that roll the log over.
     /// </summary>
-    public static async Task<(Agency? Sender, ProblemHttpResult? Refused)> AdmitAsync(this AgencyStore agencies, Envelope envelope, HttpContext context,
-        EnvelopeVerifier verifier, ILogger log)
+    public static async Task<(Agency? Sender, ProblemHttpResult? Refused)> AdmitAsync(this AgencyStore agencies, Envelope envelope, string kind,
+        HttpContext context, EnvelopeVerifier verifier, ILogger log)
     {
         var sender = await agencies.FindAsync(envelope.Sender);
         if (context.RefuseUnlessFrom(id => sender is null ? NetworkIdentity.IsNode(id) : id == NetworkIdentity.Node(sender.NodeId),
@@ -22,7 +24,7 @@ public static class AgencyMessages
         var verdict = verifier.Verify(envelope, CoreIdentity.PartyId, _ => agencies.SigningKeyOf(sender));
         if (verdict == EnvelopeVerdict.Accepted) return (sender, null);
         var (slug, title) = EnvelopeVerifier.Describe(verdict);
-        log.LogWarning("Refused a {Kind} message: {Reason}", envelope.Kind, slug);
+        log.LogWarning("Refused a message sent as {Kind}: {Reason}", kind, slug);
         return (null, Problems.Result(EnvelopeVerifier.StatusOf(verdict), slug, title));
     }
 }

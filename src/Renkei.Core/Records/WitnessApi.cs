@@ -30,7 +30,7 @@ public static class WitnessApi
     private static async Task<Results<Ok<SignedTreeHead>, ProblemHttpResult>> Witness(Envelope envelope, HttpContext context, AgencyStore agencies,
         EnvelopeVerifier verifier, Database database, TimeProvider time, ILogger<Envelope> log)
     {
-        var (sender, refused) = await agencies.AdmitAsync(envelope, context, verifier, log);
+        var (sender, refused) = await agencies.AdmitAsync(envelope, ConsistencyProof.MessageKind, context, verifier, log);
         if (refused is not null) return refused;
         var proof = Read(envelope);
         var key = agencies.SigningKeyOf(sender)!;

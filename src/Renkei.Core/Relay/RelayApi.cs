@@ -29,7 +29,7 @@ public static class RelayApi
     private static async Task<Results<Ok<Envelope>, ProblemHttpResult>> Relay(Envelope envelope, HttpContext context, AgencyStore agencies, PermissionTable table,
         AgencyCodes codes, EnvelopeVerifier verifier, CoreIdentity core, ProvisionLog records, IHttpClientFactory http, TimeProvider time, ILogger<Envelope> log)
     {
-        var (requester, refused) = await agencies.AdmitAsync(envelope, context, verifier, log);
+        var (requester, refused) = await agencies.AdmitAsync(envelope, RelayKinds.Inquiries, context, verifier, log);
         if (refused is not null) return refused;
         var inquiries = envelope.BodyAs<InquiryBody>(RelayKinds.Inquiries);
         if (inquiries is null || !inquiries.All(IsComplete) || inquiries.DistinctBy(i => i.MessageId).Count() != inquiries.Count)

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Renkei.Hosting;
 using Renkei.Hosting.Storage;
 using Renkei.Protocol;
+using Renkei.Protocol.Records;
 using Renkei.Testing;
 
 namespace Renkei.Node.Tests.Linkage;
@@ -191,5 +192,26 @@ public class RelayMessageTests
         })
             await ProblemAssert.IsProblemAsync(await Send(requests), 400, "malformed-request");
         Assert.Equal(1L, await Recorded());
+    }
+
+    [Fact]
+    public async Task A_refused_message_is_logged_under_the_kind_the_endpoint_takes_never_the_kind_it_claims()
+    {
+        await using var network = await LinkageNetwork.StartAsync(StorageProvider.Sqlite);
+        var bunkyo = network.NodeTenants.Find(B)!;
+        using var stranger = PartyKeys.Generate();
+        var core = network.Presenting(network.NodeCertificate, network.Core);
+        // Any node's certificate reaches this far; the signature is not Bunkyo's, so the message is refused before it is read.
+        var claimed = "山田太郎 1985-04-01 千葉県柏市 " + new string('x', 4096);
+        foreach (var path in new[] { "api/relay/inquiries", "api/witness" })
+        {
+            var response = await core.PostAsJsonAsync(path, Envelope.Create(B, "core", claimed, "[]", stranger.Signing, TimeProvider.System), ServiceDefaults.Json);
+            Assert.Equal(401, (int)response.StatusCode);
+        }
+        var refusals = network.Logs.Lines.Where(l => l.Contains("Refused a message sent as", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, refusals.Count);
+        Assert.DoesNotContain(network.Logs.Lines, l => l.Contains("山田", StringComparison.Ordinal) || l.Contains("xxxx", StringComparison.Ordinal));
+        Assert.Contains(refusals, l => l.Contains($"sent as {RelayKinds.Inquiries}:", StringComparison.Ordinal));
+        Assert.Contains(refusals, l => l.Contains($"sent as {ConsistencyProof.MessageKind}:", StringComparison.Ordinal));
     }
 }
