@@ -29,10 +29,12 @@ public static class BasicFourSearch
     public static async Task<List<(ResidentRecord Resident, IndividualNumber Number)>> MatchAsync(DbConnection c, BasicFourCriteria q)
     {
         var matches = new List<(ResidentRecord, IndividualNumber)>();
+        var address = RegisterText.ComparisonKey(q.Address);
         foreach (var r in await ResidentStore.FindByNameAndBirthAsync(c, q.FamilyName, q.GivenName, q.DateOfBirth))
         {
             if (q.Sex is not null && r.Person.Sex != q.Sex) continue;
-            if (q.Address.Length > 0 && RegisterText.Normalize(r.Person.Address) != q.Address) continue;
+            // 塚 U+FA10 and 塚 U+585A are one address, as they are one name.
+            if (address.Length > 0 && RegisterText.ComparisonKey(r.Person.Address) != address) continue;
             if (await NumberingAuthority.CurrentNumberAsync(c, r.ResidentId) is { } number) matches.Add((r, number));
         }
         return matches;

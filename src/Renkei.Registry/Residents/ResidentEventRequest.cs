@@ -69,6 +69,8 @@ public static class ResidentEventValidation
     {
         var errors = new Dictionary<string, string[]>();
         void Error(string field, string message) => errors[field] = [message];
+        // A blank id, as a form sends a field left empty, is none, as a blank address is none: it was looked up (404 unknown-household on a death).
+        r = r with { ResidentId = string.IsNullOrWhiteSpace(r.ResidentId) ? null : r.ResidentId, HouseholdId = string.IsNullOrWhiteSpace(r.HouseholdId) ? null : r.HouseholdId };
 
         if (r.Kind is null || !Kinds.TryGetValue(r.Kind, out var kind))
         {

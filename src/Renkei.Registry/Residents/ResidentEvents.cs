@@ -211,6 +211,13 @@ public static class RegisterText
     }
 
     /// <summary>
+    /// The text as the register compares it to decide who a person is or where they live: <see cref="Normalize"/>d, and with compatibility
+    /// ideographs folded too (塚 U+FA10 and 塚 U+585A are one), as they were when the register stored them folded. Never stored: the
+    /// register keeps the form given, and one person typed in either form is still one person.
+    /// </summary>
+    public static string ComparisonKey(string? text) => Normalize(text).Normalize(NormalizationForm.FormKC);
+
+    /// <summary>
     /// NFKC around CJK compatibility ideographs, which stay: NFKC (as NFC) replaces 塚 U+FA10 by 塚 U+585A, and so would change how a
     /// person's name is written, and the PKI could never mark such a character as a substitute. They are starters that nothing
     /// composes with, so folding the text between them is folding the whole but for them.

@@ -84,7 +84,7 @@ public sealed class ResidentRegister(Database database, NumberingAuthority numbe
             if (household is null || household.Value.Municipality != municipality)
                 return (null, UnknownHousehold);
             // A household lives at one address: joining it at another would leave its members apart on the register.
-            if (address is not null && address != RegisterText.Normalize(household.Value.Address))
+            if (address is not null && RegisterText.ComparisonKey(address) != RegisterText.ComparisonKey(household.Value.Address))
                 return (null, new Refusal(409, "household-address-mismatch", "世帯の住所と異なります / The address differs from the household's",
                     "世帯員は世帯の住所に住みます。住所を省く（世帯の住所になります）か世帯と同じ住所を指定するか、" +
                     "householdId を省いてこの住所で新しい世帯を作ってください / " +
@@ -94,7 +94,8 @@ public sealed class ResidentRegister(Database database, NumberingAuthority numbe
             if (relationship == ResidentProjection.Head && (await ResidentStore.HeadsOfAsync(c, tx, household.Value.Id)).Any(h => h.ResidentId != residentId))
                 return (null, HouseholdHasHead);
             householdId = household.Value.Id;
-            address ??= household.Value.Address;
+            // Written as the household's, which its members share: the address typed may differ in compatibility ideographs (塚, 塚).
+            address = household.Value.Address;
         }
         else if (request.Kind is ResidentEventKind.Birth or ResidentEventKind.MoveIn or ResidentEventKind.AddressChange)
         {

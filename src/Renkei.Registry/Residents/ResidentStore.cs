@@ -57,12 +57,20 @@ public static class ResidentStore
         c.QueryAsync($"SELECT {ResidentColumns} FROM residents WHERE household_id = @h AND relationship = '{ResidentProjection.Head}' AND status = @s ORDER BY resident_id",
             ReadResident, tx, ("h", householdId), ("s", nameof(ResidentStatus.Resident)));
 
-    /// <summary>Whether a resident abroad has these basic four items (name, reading, date of birth, sex; the address is the new one).</summary>
-    public static async Task<bool> AnyAbroadAsync(DbConnection c, DbTransaction tx, BasicFour person) =>
-        await c.ScalarAsync<long>("SELECT COUNT(*) FROM residents WHERE family_name = @f AND given_name = @g AND date_of_birth = @d " +
-            "AND family_name_kana = @fk AND given_name_kana = @gk AND sex = @sex AND status = @s", tx,
-            ("f", person.FamilyName), ("g", person.GivenName), ("d", RegisterText.ToText(person.DateOfBirth)), ("fk", person.FamilyNameKana),
-            ("gk", person.GivenNameKana), ("sex", person.Sex.ToString()), ("s", nameof(ResidentStatus.Abroad))) > 0;
+    /// <summary>
+    /// Whether a resident abroad has these basic four items (name, reading, date of birth, sex; the address is the new one), the names
+    /// compared by <see cref="RegisterText.ComparisonKey"/>: a return typed with the other form of a compatibility ideograph would
+    /// otherwise be a newcomer, given a second number. Every spelling is compared, not some (<see cref="RegisterText.Spellings"/> stops at a limit).
+    /// </summary>
+    public static async Task<bool> AnyAbroadAsync(DbConnection c, DbTransaction tx, BasicFour person)
+    {
+        var names = await c.QueryAsync($"SELECT family_name, given_name FROM residents WHERE status = '{nameof(ResidentStatus.Abroad)}' " +
+            "AND date_of_birth = @d AND family_name_kana = @fk AND given_name_kana = @gk AND sex = @sex",
+            r => (Family: r.GetString(0), Given: r.GetString(1)), tx, ("d", RegisterText.ToText(person.DateOfBirth)), ("fk", person.FamilyNameKana),
+            ("gk", person.GivenNameKana), ("sex", person.Sex.ToString()));
+        var (family, given) = (RegisterText.ComparisonKey(person.FamilyName), RegisterText.ComparisonKey(person.GivenName));
+        return names.Any(n => RegisterText.ComparisonKey(n.Family) == family && RegisterText.ComparisonKey(n.Given) == given);
+    }
 
     public static async Task<bool> MunicipalityExistsAsync(DbConnection c, DbTransaction? tx, LocalGovernmentCode code) =>
         await c.ScalarAsync<long>("SELECT COUNT(*) FROM municipalities WHERE code = @m", tx, ("m", code.Digits)) > 0;

@@ -44,6 +44,31 @@ public class IdentityTests
     }
 
     [Theory, StorageData]
+    public async Task A_search_by_address_finds_it_typed_in_either_form_of_a_compatibility_ideograph(StorageProvider provider)
+    {
+        await using var registry = await RegistryHost.StartAsync(provider);
+        // 塚 U+FA10 kept as given in one address, 塚 U+585A in the other.
+        var kept = await registry.RegisterBirthAsync(address: "千葉県千葉市若葉区\uFA10田町1番1号");
+        var plain = await registry.RegisterBirthAsync(person: RegistryHost.Person("山田", "太郎", "ヤマダ", "タロウ", "2026-01-15"), address: "千葉県千葉市若葉区\u585A田町2番2号");
+        var identity = registry.Client("identity-token");
+
+        foreach (var (address, id) in new[]
+        {
+            ("千葉県千葉市若葉区\u585A田町1番1号", kept.ResidentId), ("千葉県千葉市若葉区\uFA10田町1番1号", kept.ResidentId),
+            ("千葉県千葉市若葉区\uFA10田町２番２号", plain.ResidentId), ("千葉県千葉市若葉区\u585A田町2番2号", plain.ResidentId),
+        })
+        {
+            var response = await identity.PostAsJsonAsync("api/identity/by-basic-four", new BasicFourQuery("山田", "太郎", "2026-01-15", null, address), ServiceDefaults.Json);
+            Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+            var matches = (await response.Content.ReadFromJsonAsync<IdentityMatches>(ServiceDefaults.Json))!.Matches;
+            Assert.Equal(id, Assert.Single(matches).ResidentId);
+        }
+        // Another address is still another.
+        var elsewhere = await identity.PostAsJsonAsync("api/identity/by-basic-four", new BasicFourQuery("山田", "太郎", "2026-01-15", null, "千葉県千葉市若葉区\u585A田町3番3号"), ServiceDefaults.Json);
+        await ProblemAssert.IsProblemAsync(elsewhere, 404, "no-match");
+    }
+
+    [Theory, StorageData]
     public async Task Identity_refuses_malformed_unknown_numbers_and_callers_without_permission(StorageProvider provider)
     {
         await using var registry = await RegistryHost.StartAsync(provider);

@@ -62,6 +62,30 @@ public class HouseholdTests
     }
 
     [Theory, StorageData]
+    public async Task Joining_a_household_with_its_address_in_the_other_form_of_a_compatibility_ideograph_takes_the_households_address(StorageProvider provider)
+    {
+        await using var registry = await RegistryHost.StartAsync(provider);
+        // 塚 U+FA10 as the register keeps it, and 塚 U+585A as most input methods type it: one address either way.
+        const string kept = "千葉県千葉市若葉区\uFA10田町1番1号", typed = "千葉県千葉市若葉区\u585A田町1番1号";
+        foreach (var (household, joining) in new[] { (kept, typed), (typed, kept) })
+        {
+            var head = await registry.RegisterBirthAsync(person: RegistryHost.Person("佐藤", "一郎", "サトウ", "イチロウ", "1980-05-05"), address: household);
+            var wife = await registry.RegisterBirthAsync(person: RegistryHost.Person("佐藤", "花子", "サトウ", "ハナコ", "1982-07-07", "female"), address: Elsewhere);
+            await registry.RecordAsync(RegistryHost.Chiba, new ResidentEventRequest("address-change", ResidentId: wife.ResidentId,
+                Address: joining, HouseholdId: head.HouseholdId, Relationship: "妻"));
+            var child = await registry.RecordAsync(RegistryHost.Chiba, new ResidentEventRequest("birth",
+                Person: RegistryHost.Person("佐藤", "三郎", "サトウ", "サブロウ", "2026-01-15"), Address: joining, HouseholdId: head.HouseholdId, Relationship: "子"));
+
+            // A household lives at one address, written one way.
+            foreach (var id in new[] { wife.ResidentId, child.ResidentId, head.ResidentId })
+            {
+                var view = await ViewAsync(registry, id);
+                Assert.Equal((head.HouseholdId, household), (view.HouseholdId, view.Resident.Address));
+            }
+        }
+    }
+
+    [Theory, StorageData]
     public async Task Joining_a_household_needs_the_relationship_so_a_former_head_does_not_stay_one(StorageProvider provider)
     {
         await using var registry = await RegistryHost.StartAsync(provider);

@@ -401,6 +401,39 @@ public class ResidentEventTests
             $"api/municipalities/{RegistryHost.Chiba}/residents/{id}", ServiceDefaults.Json))!.Resident.Status);
     }
 
+    [Theory, StorageData]
+    public async Task A_blank_household_or_resident_id_is_one_not_given_never_looked_up(StorageProvider provider)
+    {
+        await using var registry = await RegistryHost.StartAsync(provider);
+        var born = await registry.RegisterBirthAsync();
+        var other = await registry.RegisterBirthAsync(person: RegistryHost.Person("伊藤", "結衣", "イトウ", "ユイ", "2026-01-20", "female"));
+        var clerk = registry.Client("chiba-clerk");
+        async Task<ResidentView> ViewAsync(string id) =>
+            (await clerk.GetFromJsonAsync<ResidentView>($"api/municipalities/{RegistryHost.Chiba}/residents/{id}", ServiceDefaults.Json))!;
+
+        // Blank, as a form sends a field left empty: no id, as a blank address is no address. They were looked up (404 unknown-household, unknown-resident).
+        foreach (var (request, field) in new (ResidentEventRequest, string)[]
+        {
+            (new("death", ResidentId: "", HouseholdId: ""), "residentId"),
+            (new("address-change", ResidentId: " ", Address: "千葉県千葉市中央区中央9丁目9番9号"), "residentId"),
+            (new("address-change", ResidentId: born.ResidentId, HouseholdId: ""), "address"),
+            (new("head-change", ResidentId: born.ResidentId, HouseholdId: " "), "householdId"),
+        })
+        {
+            var errors = (await ProblemAssert.IsProblemAsync(await registry.PostEventAsync(RegistryHost.Chiba, request), 400, "invalid-event")).GetProperty("errors");
+            Assert.Equal([field], errors.EnumerateObject().Select(p => p.Name));
+        }
+
+        // Given what else it needs, the event is recorded as if the blank field were left out: a new household at the address, a death.
+        var moved = await registry.RecordAsync(RegistryHost.Chiba, new ResidentEventRequest("address-change", ResidentId: born.ResidentId,
+            Address: "千葉県千葉市中央区中央9丁目9番9号", HouseholdId: "", Relationship: ""));
+        Assert.NotEqual(born.HouseholdId, moved.HouseholdId);
+        var view = await ViewAsync(born.ResidentId);
+        Assert.Equal((moved.HouseholdId, "千葉県千葉市中央区中央9丁目9番9号", "世帯主"), (view.HouseholdId, view.Resident.Address, view.Relationship));
+        await registry.RecordAsync(RegistryHost.Chiba, new ResidentEventRequest("death", ResidentId: other.ResidentId, HouseholdId: ""));
+        Assert.Equal(ResidentStatus.Deceased, (await ViewAsync(other.ResidentId)).Resident.Status);
+    }
+
     private static async Task<long> CountEventsAsync(RegistryHost registry)
     {
         await using var c = await registry.Database.OpenAsync();

@@ -64,11 +64,45 @@ public class ReturningResidentTests
         Assert.Equal(["notReturning"], errors.EnumerateObject().Select(p => p.Name));
     }
 
+    [Theory, StorageData]
+    public async Task A_return_typed_with_the_unified_form_of_a_compatibility_ideograph_is_still_a_return(StorageProvider provider)
+    {
+        await using var registry = await RegistryHost.StartAsync(provider);
+        // 塚 U+FA10 kept as given; and a given name of five with compatibility forms (鈴隆良朗理), past any list of spellings one could try.
+        const string family = "\uFA10本", given = "\uF9B1\uF9DC\uF97C\uF929\uF9E4";
+        var away = await AbroadAsync(registry, RegistryHost.Person(family, given, "ツカモト", "スズタカヨシロウリ"));
+        // Registered before the register kept them: stored folded, and typed now with the compatibility form.
+        var folded = await AbroadAsync(registry, RegistryHost.Person("\u585A本", "花子", "ツカモト", "ハナコ", sex: "female"));
+        var before = await CountAsync(registry);
+
+        foreach (var person in new[]
+        {
+            RegistryHost.Person("\u585A本", given, "ツカモト", "スズタカヨシロウリ"),
+            RegistryHost.Person(family, "\u9234\u9686\u826F\u6717\u7406", "ツカモト", "スズタカヨシロウリ"),
+            RegistryHost.Person("\u585A本", "\u9234\u9686\uF97C\u6717\u7406", "ツカモト", "スズタカヨシロウリ"),
+            RegistryHost.Person("\uFA10本", "花子", "ツカモト", "ハナコ", sex: "female"),
+        })
+        {
+            var response = await registry.PostEventAsync(RegistryHost.Bunkyo, new ResidentEventRequest("move-in", From: "abroad", Person: person, Address: Bunkyo));
+            await ProblemAssert.IsProblemAsync(response, 409, "returning-resident");
+        }
+        Assert.Equal(before, await CountAsync(registry));
+
+        // Named, each keeps the number and the name as it was written.
+        foreach (var (returning, name) in new[] { (away, family), (folded, "\u585A本") })
+        {
+            var back = await registry.RecordAsync(RegistryHost.Bunkyo, new ResidentEventRequest("move-in", From: "abroad", IndividualNumber: returning.IndividualNumber, Address: Bunkyo));
+            Assert.Equal((returning.ResidentId, returning.IndividualNumber), (back.ResidentId, back.IndividualNumber));
+            await using var c = await registry.Database.OpenAsync();
+            Assert.Equal(name, (await ResidentStore.FindAsync(c, back.ResidentId))!.Person.FamilyName);
+        }
+    }
+
     /// <summary>山田太郎 (1990-04-01, male), born in 千葉市 and moved abroad.</summary>
-    private static async Task<EventReceipt> AbroadAsync(RegistryHost registry)
+    private static async Task<EventReceipt> AbroadAsync(RegistryHost registry, PersonInput? person = null)
     {
         var born = await registry.RecordAsync(RegistryHost.Chiba, new ResidentEventRequest("birth", OccurredOn: "1990-04-05",
-            Person: RegistryHost.Person(), Address: "千葉県千葉市中央区中央1丁目1番1号"));
+            Person: person ?? RegistryHost.Person(), Address: "千葉県千葉市中央区中央1丁目1番1号"));
         await registry.RecordAsync(RegistryHost.Chiba, new ResidentEventRequest("move-out", ResidentId: born.ResidentId, Destination: "abroad"));
         return born;
     }
