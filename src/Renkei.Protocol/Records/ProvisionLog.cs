@@ -499,18 +499,22 @@ public sealed class ProvisionLog(Database database, string party, ECDsa signingK
         return total;
     }
 
-    /// <summary>One transaction of <see cref="EraseExpiredAsync"/>; null when nothing is left to erase or sign.</summary>
+    /// <summary>One transaction of <see cref="EraseExpiredAsync"/>; null when nothing is left to erase.</summary>
     private async Task<long?> EraseChunkAsync(CancellationToken ct)
     {
         var now = time.GetUtcNow();
         await using var c = await database.OpenAsync(ct);
         await using var tx = await c.BeginTransactionAsync(ct);
         var stored = await StoredErasureAsync(c, tx);
-        // A statement this party cannot verify (signed under an earlier key, or not by it) is made again from the start, over
-        // the codes the log shows gone (its erased run from the start, read once in such a pass): it says nothing to trust.
-        var resign = stored is not null && !stored.HasValidSignature(signingKey);
-        var from = resign ? 0 : stored?.Through ?? 0;
-        var after = resign ? Math.Min(stored!.Through, await ErasedRunEndAsync(c, tx)) : from;
+        // Audit J, J2: a statement the party's key does not verify was altered (a key change is refused at start, KeyFiles),
+        // not signed under an earlier key. The erasures it claims cannot be checked (the codes are gone), so none is adopted:
+        // signing it again would vouch for records erased early behind the party's back. Nothing is erased until it is restored.
+        if (stored is not null && !stored.HasValidSignature(signingKey))
+            throw new TamperedRecordsException(1,
+                $"情報提供等記録（{Party}）の消去の署名（記録 {stored.Through} まで）がこの機関の鍵で検証できません（改ざんの疑い）。消去を確かめられないため、復元するまで消去しません / " +
+                $"The signed erasure of {Party} (through record {stored.Through}) does not verify under the party's key (tampered with?): " +
+                "the erasures it claims cannot be checked, so nothing is erased until it is restored.");
+        var from = stored?.Through ?? 0;
         // One statement, so the first record still kept and the end of the log come from one snapshot; from where the last
         // erasure stopped along the primary key, so a pass reads about as many rows as it erases. Times are stored as
         // fixed-width UTC text (TimeText), so they compare as text.
@@ -519,24 +523,11 @@ public sealed class ProvisionLog(Database database, string party, ECDsa signingK
             SELECT COALESCE((SELECT seq FROM provision_records WHERE seq > @from AND retain_until >= @cutoff ORDER BY seq LIMIT 1) - 1,
                 (SELECT MAX(seq) FROM provision_records), 0)
             """, r => Convert.ToInt64(r.GetValue(0)), tx, ("from", from), ("cutoff", TimeText(now - ErasureMargin)))).Single();
-        // Signing again what was erased before writes nothing new; what is erased beyond it keeps to a chunk per transaction.
-        through = Math.Min(through, after + ErasureChunk);
-        if (through <= from && !resign) return null;
-        await CheckBeforeErasingAsync(c, tx, after, through, ct);
+        through = Math.Min(through, from + ErasureChunk);
+        if (through <= from) return null;
+        await CheckBeforeErasingAsync(c, tx, from, through, ct);
         var erased = await c.ExecuteAsync("UPDATE provision_records SET code = NULL, erased_at = @at WHERE seq > @after AND seq <= @through AND erased_at IS NULL",
-            tx, ("at", TimeText(now)), ("after", after), ("through", through));
-        if (resign && through < stored!.Through)
-        {
-            // Audit F, finding 7: a statement not the party's that reaches past the erased records (one UPDATE the database
-            // allows) cannot be replaced by a shorter one, since the signed erasure only moves forward. Records past their
-            // retention are still erased, checked as ever, and the party signs again once its erasure reaches that far.
-            await tx.CommitAsync(ct);
-            if (erased > 0) return erased;
-            throw new TamperedRecordsException(after + 1,
-                $"情報提供等記録（{Party}）の消去の署名が検証できず、消去済みの記録 {through} を越えて記録 {stored.Through} までとしています（改ざんの疑い）。" +
-                $"記録 {stored.Through} まで消去した時点で署名し直します / The signed erasure of {Party} does not verify and reaches record {stored.Through}, " +
-                $"past the records erased (through {through}): tampered with? It is signed again once the erasure reaches record {stored.Through}.");
-        }
+            tx, ("at", TimeText(now)), ("after", from), ("through", through));
         var signature = SignatureOf(new SignedErasure(Party, through, now, "").SignedBytes());
         await c.ExecuteAsync(
             """
@@ -546,12 +537,6 @@ public sealed class ProvisionLog(Database database, string party, ECDsa signingK
         await tx.CommitAsync(ct);
         return erased;
     }
-
-    /// <summary>The last record of the run of erased records from the start of the log (0 for none).</summary>
-    private static async Task<long> ErasedRunEndAsync(DbConnection c, DbTransaction tx) => (await c.QueryAsync(
-        """
-        SELECT COALESCE((SELECT seq FROM provision_records WHERE erased_at IS NULL ORDER BY seq LIMIT 1) - 1, (SELECT MAX(seq) FROM provision_records), 0)
-        """, r => Convert.ToInt64(r.GetValue(0)), tx)).Single();
 
     /// <summary>
     /// Holds the records after <paramref name="after"/> through <paramref name="through"/>, which this chunk erases, to their
@@ -691,7 +676,7 @@ public sealed class ProvisionLog(Database database, string party, ECDsa signingK
 
 /// <summary>
 /// An erasure pass found a record it was to erase not matching its hashes (the log was changed behind the party: a rewritten
-/// retain_until, say), and erased nothing of the chunk; or found a signed erasure not the party's that it cannot sign again.
+/// retain_until, say), and erased nothing of the chunk; or found a signed erasure the party's key does not verify, and erased nothing.
 /// </summary>
 public sealed class TamperedRecordsException(long seq, string message) : InvalidOperationException(message)
 {
@@ -699,6 +684,6 @@ public sealed class TamperedRecordsException(long seq, string message) : Invalid
         $"情報提供等記録（{party}）の記録 {seq} がハッシュと一致しません（改ざんの疑い）。記録 {first}–{last} は消去していません / " +
         $"Provision record {seq} of {party} does not match its hashes (tampered with?): records {first}–{last} were not erased") { }
 
-    /// <summary>The first record the erasure could not go on past, or sign.</summary>
+    /// <summary>The first record the erasure could not go on past, or vouch for.</summary>
     public long Seq { get; } = seq;
 }
