@@ -150,7 +150,9 @@ public class WitnessTests
             await c.ExecuteAsync("DELETE FROM provision_records");
         }
         await ProblemAssert.IsProblemAsync(await network.CoreClient().GetAsync("api/records/tree-head"), 409, "records-missing");
-        await Assert.ThrowsAsync<HttpRequestException>(() => witness.KeepCoreHeadAsync(bunkyo));
+        Assert.Null(await witness.KeepCoreHeadAsync(bunkyo));
+        Assert.Contains(network.Logs.Lines, l => l.StartsWith("Error") && l.Contains("The core's provision records cannot be witnessed by tenant " + B)
+            && l.Contains("not all there"));
         // ...and with its signed head taken away too, the tenant that kept its head of 2 says so rather than taking the empty log.
         await using (var c = await network.CoreDatabase.OpenAsync())
         {
@@ -160,5 +162,34 @@ public class WitnessTests
         }
         Assert.Null(await witness.KeepCoreHeadAsync(bunkyo));
         Assert.Contains(network.Logs.Lines, l => l.Contains("no longer extend the 2 records tenant " + B));
+    }
+
+    [Theory, StorageData]
+    public async Task A_log_that_no_longer_reaches_its_signed_head_is_an_error_of_the_pass_naming_the_party_and_the_reason(StorageProvider provider)
+    {
+        // Audit J, J4: such a log was a warning naming only an exception type (HeadNotReachedException, HttpRequestException),
+        // although it is what the witness exists to tell, and docs/linkage.md promises an error.
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        var family = await MovedFamily.ArrangeAsync(network);
+        var witness = network.NodeServices.GetRequiredService<TreeHeadWitness>();
+        await family.AnswerAsync("bunkyo-child-clerk");
+        await family.AnswerAsync("bunkyo-child-clerk", item: "resident");
+        await witness.PassAsync(CancellationToken.None);
+
+        await using (var c = await network.CoreDatabase.OpenAsync())
+        {
+            await InquiryTests.LiftAppendOnlyGuardAsync(c, provider);
+            await c.ExecuteAsync("DELETE FROM provision_records WHERE seq = (SELECT MAX(seq) FROM provision_records)");
+        }
+        await using (var c = await network.NodeTenants.Find(K)!.Database.OpenAsync())
+            await c.ExecuteAsync("UPDATE provision_heads SET signature = 'AAAA'");
+        var before = network.Logs.Lines.Count;
+        await witness.PassAsync(CancellationToken.None);
+
+        var pass = network.Logs.Lines.Skip(before).Where(l => l.Contains(typeof(TreeHeadWitness).FullName!)).ToList();
+        Assert.Contains(pass, l => l.StartsWith("Error") && l.Contains($"The provision records of tenant {K} cannot be witnessed") && l.Contains("does not verify"));
+        foreach (var tenant in new[] { K, B })
+            Assert.Contains(pass, l => l.StartsWith("Error") && l.Contains($"The core's provision records cannot be witnessed by tenant {tenant}") && l.Contains("not all there"));
+        Assert.DoesNotContain(pass, l => !l.StartsWith("Error"));
     }
 }
