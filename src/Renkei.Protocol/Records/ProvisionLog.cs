@@ -402,32 +402,45 @@ public sealed class ProvisionLog(Database database, string party, ECDsa signingK
     private Reached? reached;
 
     /// <summary>
-    /// The size of the stored signed head, once the content hashes of the records up to it are seen to chain to it: a tree
+    /// The chain hash after every record whose seq is a multiple of <see cref="RecordTree.BlockSize"/>, as the walk to the signed
+    /// head computed it from the content hashes: the tree holds each block of leaves it reads to the marks on either side, so
+    /// it signs no content hash rewritten since the walk, even one whose chain hashes were left as they were. 64 hexadecimal
+    /// digits a block, about 10 MB for a hundred million records.
+    /// </summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<long, string> marks = new() { [0] = Genesis };
+
+    /// <summary>
+    /// The log up to its stored signed head, once the content hashes of the records up to it are seen to chain to it: a tree
     /// head or proof signs those content hashes, so they must be the ones the party signed at commit time. Walked on from the
     /// size seen last while the record there still holds the chain hash seen then (a rewrite with recomputed hashes changes
-    /// it), so a witness pass reads what was appended since rather than the whole log.
+    /// it), so a witness pass reads what was appended since rather than the whole log; a record before it rewritten since is
+    /// caught by the tree, which reads no leaf without holding its block to <see cref="marks"/>.
     /// </summary>
-    private async Task<long> SignedSizeAsync(DbConnection c, CancellationToken ct)
+    private async Task<RecordTree.ChainMarks> ReachSignedHeadAsync(DbConnection c, CancellationToken ct)
     {
         var signed = await StoredHeadAsync(c);
-        if (signed is null) return await EmptyWithoutHeadAsync(c) ? 0 : throw NoHead();
+        if (signed is null) return await EmptyWithoutHeadAsync(c) ? new RecordTree.ChainMarks(Party, marks, 0, Genesis) : throw NoHead();
         if (!signed.HasValidSignature(signingKey))
             throw new HeadNotReachedException(Party, "署名済みの先頭の署名が検証できません / its stored head's signature does not verify");
         var from = reached is { } seen && seen.Size <= signed.Count && await ChainHashAtAsync(c, seen.Size) == seen.ChainHash ? seen : new Reached(0, Genesis);
         var chain = from.ChainHash;
         var expected = from.Size + 1;
+        var found = new List<(long Seq, string Chain)>();
         await foreach (var (seq, content) in c.StreamAsync("SELECT seq, content_hash FROM provision_records WHERE seq > @from AND seq <= @to ORDER BY seq",
             r => (Convert.ToInt64(r.GetValue(0)), r.GetString(1)), ct, ("from", from.Size), ("to", signed.Count)))
         {
             if (seq != expected) throw new MissingRecordsException(expected, seq - 1);
             chain = Chain(chain, content);
+            if (seq % RecordTree.BlockSize == 0) found.Add((seq, chain));
             expected++;
         }
         if (expected <= signed.Count) throw new MissingRecordsException(expected, signed.Count);
         if (chain != signed.ChainHash)
             throw new HeadNotReachedException(Party, $"記録 {signed.Count} までの連鎖ハッシュが署名済みの先頭と一致しません / the chain hash at record {signed.Count} differs from its signed head");
+        // Kept only once the walk reached the head, and before reached moves past them: a walk from reached finds its marks.
+        foreach (var (seq, hash) in found) marks[seq] = hash;
         reached = new Reached(signed.Count, chain);
-        return signed.Count;
+        return new RecordTree.ChainMarks(Party, marks, signed.Count, chain);
     }
 
     /// <summary>
@@ -439,11 +452,11 @@ public sealed class ProvisionLog(Database database, string party, ECDsa signingK
         await using var c = await database.OpenAsync();
         var record = (await c.QueryAsync($"SELECT {Columns} FROM provision_records WHERE record_id = @id", Read, null, ("id", recordId))).SingleOrDefault();
         if (record is null) return null;
-        var size = await SignedSizeAsync(c, ct);
-        if (record.Seq > size) return null;
-        var tree = new RecordTree.Reader(c, kept, ct);
-        var path = await tree.PathAsync(record.Seq - 1, size);
-        return new InclusionProof(record, record.Seq - 1, Hex(path), SignTree(size, await tree.HashAsync(0, size)));
+        var signed = await ReachSignedHeadAsync(c, ct);
+        if (record.Seq > signed.Size) return null;
+        var tree = new RecordTree.Reader(c, kept, signed, ct);
+        var path = await tree.PathAsync(record.Seq - 1, record.ContentHash);
+        return new InclusionProof(record, record.Seq - 1, Hex(path), SignTree(signed.Size, await tree.HashAsync(0, signed.Size)));
     }
 
     /// <summary>
@@ -453,8 +466,8 @@ public sealed class ProvisionLog(Database database, string party, ECDsa signingK
     public async Task<SignedTreeHead> TreeHeadAsync(CancellationToken ct = default)
     {
         await using var c = await database.OpenAsync();
-        var size = await SignedSizeAsync(c, ct);
-        return SignTree(size, await new RecordTree.Reader(c, kept, ct).HashAsync(0, size));
+        var signed = await ReachSignedHeadAsync(c, ct);
+        return SignTree(signed.Size, await new RecordTree.Reader(c, kept, signed, ct).HashAsync(0, signed.Size));
     }
 
     /// <summary>That the log up to its signed head extends its first <paramref name="from"/> records unchanged; null when it holds fewer.</summary>
@@ -462,11 +475,11 @@ public sealed class ProvisionLog(Database database, string party, ECDsa signingK
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(from, 1);
         await using var c = await database.OpenAsync();
-        var size = await SignedSizeAsync(c, ct);
-        if (from > size) return null;
-        var tree = new RecordTree.Reader(c, kept, ct);
-        var path = await tree.ConsistencyAsync(from, size);
-        return new ConsistencyProof(from, Hex(path), SignTree(size, await tree.HashAsync(0, size)));
+        var signed = await ReachSignedHeadAsync(c, ct);
+        if (from > signed.Size) return null;
+        var tree = new RecordTree.Reader(c, kept, signed, ct);
+        var path = await tree.ConsistencyAsync(from, signed.Size);
+        return new ConsistencyProof(from, Hex(path), SignTree(signed.Size, await tree.HashAsync(0, signed.Size)));
     }
 
     private SignedTreeHead SignTree(long size, byte[] root)
