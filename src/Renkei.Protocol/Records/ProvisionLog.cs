@@ -254,12 +254,21 @@ public sealed class ProvisionLog(Database database, string party, ECDsa signingK
 
     private (long Seq, string Hash)? head;
 
-    private static async Task<(long Seq, string Hash)> ReadHeadAsync(DbConnection c)
-    {
-        var last = (await c.QueryAsync("SELECT seq, chain_hash FROM provision_records ORDER BY seq DESC LIMIT 1",
-            r => (Seq: Convert.ToInt64(r.GetValue(0)), Hash: r.GetString(1)))).SingleOrDefault();
-        return last == default ? (0, Genesis) : last;
-    }
+    /// <summary>
+    /// The stored signed head and the last record, in one statement and so from one snapshot: a batch commits its records
+    /// with its head, so another writer's batch is either wholly in it or not at all. Two reads would see a log's first batch
+    /// commit between them, and a healthy log read as records without a head.
+    /// </summary>
+    private async Task<(SignedHead? Signed, (long Seq, string Hash) Last)> HeadAndLastAsync(DbConnection c) => (await c.QueryAsync(
+        """
+        SELECT h.record_count, h.chain_hash, h.signed_at, h.signature, r.seq, r.chain_hash
+        FROM (SELECT 1 AS one) o
+        LEFT JOIN provision_heads h ON h.party = @p
+        LEFT JOIN (SELECT seq, chain_hash FROM provision_records ORDER BY seq DESC LIMIT 1) r ON 1 = 1
+        """,
+        r => (r.IsDBNull(0) ? null : new SignedHead(Party, Convert.ToInt64(r.GetValue(0)), r.GetString(1), ParseTime(r.GetString(2)), r.GetString(3)),
+            r.IsDBNull(4) ? (Seq: 0L, Hash: Genesis) : (Seq: Convert.ToInt64(r.GetValue(4)), Hash: r.GetString(5))),
+        null, ("p", Party))).Single();
 
     /// <summary>
     /// The last record, for the next one to chain on, once the log is seen to end at the head this party last signed. A log
@@ -269,18 +278,7 @@ public sealed class ProvisionLog(Database database, string party, ECDsa signingK
     /// </summary>
     private async Task<(long Seq, string Hash)> ReadAppendableHeadAsync(DbConnection c)
     {
-        // One statement, so the head and the last record come from one snapshot: a batch commits its records with its head,
-        // so another writer's batch is either wholly in it or not at all, and the log ends exactly at the head.
-        var (signed, last) = (await c.QueryAsync(
-            """
-            SELECT h.record_count, h.chain_hash, h.signed_at, h.signature, r.seq, r.chain_hash
-            FROM (SELECT 1 AS one) o
-            LEFT JOIN provision_heads h ON h.party = @p
-            LEFT JOIN (SELECT seq, chain_hash FROM provision_records ORDER BY seq DESC LIMIT 1) r ON 1 = 1
-            """,
-            r => (r.IsDBNull(0) ? null : new SignedHead(Party, Convert.ToInt64(r.GetValue(0)), r.GetString(1), ParseTime(r.GetString(2)), r.GetString(3)),
-                r.IsDBNull(4) ? (Seq: 0L, Hash: Genesis) : (Seq: Convert.ToInt64(r.GetValue(4)), Hash: r.GetString(5))),
-            null, ("p", Party))).Single();
+        var (signed, last) = await HeadAndLastAsync(c);
         var reaches = signed is null
             ? last.Seq == 0
             : signed.HasValidSignature(signingKey) && signed.Count == last.Seq && signed.ChainHash == last.Hash;
@@ -385,11 +383,10 @@ public sealed class ProvisionLog(Database database, string party, ECDsa signingK
     public async Task<SignedHead> HeadAsync()
     {
         await using var c = await database.OpenAsync();
-        return await StoredHeadAsync(c) ?? (await EmptyWithoutHeadAsync(c) ? Sign(0, Genesis) : throw NoHead());
+        var (signed, last) = await HeadAndLastAsync(c);
+        // A log without a stored head is empty, as one is before its first batch; one with records lost its head.
+        return signed ?? (last.Seq == 0 ? Sign(0, Genesis) : throw NoHead());
     }
-
-    /// <summary>Whether a log without a stored head is empty, as one is before its first batch; one with records lost its head.</summary>
-    private static async Task<bool> EmptyWithoutHeadAsync(DbConnection c) => (await ReadHeadAsync(c)).Seq == 0;
 
     private HeadNotReachedException NoHead() => new(Party, "署名済みの先頭がありません / it has no signed head");
 
@@ -418,8 +415,8 @@ public sealed class ProvisionLog(Database database, string party, ECDsa signingK
     /// </summary>
     private async Task<RecordTree.ChainMarks> ReachSignedHeadAsync(DbConnection c, CancellationToken ct)
     {
-        var signed = await StoredHeadAsync(c);
-        if (signed is null) return await EmptyWithoutHeadAsync(c) ? new RecordTree.ChainMarks(Party, marks, 0, Genesis) : throw NoHead();
+        var (signed, last) = await HeadAndLastAsync(c);
+        if (signed is null) return last.Seq == 0 ? new RecordTree.ChainMarks(Party, marks, 0, Genesis) : throw NoHead();
         if (!signed.HasValidSignature(signingKey))
             throw new HeadNotReachedException(Party, "署名済みの先頭の署名が検証できません / its stored head's signature does not verify");
         var from = reached is { } seen && seen.Size <= signed.Count && await ChainHashAtAsync(c, seen.Size) == seen.ChainHash ? seen : new Reached(0, Genesis);
