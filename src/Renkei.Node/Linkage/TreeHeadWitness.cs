@@ -25,29 +25,34 @@ public sealed class TreeHeadWitness(TenantDirectory tenants, CoreLink core, Time
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.WitnessSeconds), time);
         try
         {
-            do
-            {
-                foreach (var tenant in tenants.All)
-                {
-                    try { await WitnessAsync(tenant, stopping); }
-                    catch (MissingRecordsException e)
-                    {
-                        log.LogError("The provision records of tenant {AgencyId} cannot be witnessed: {Reason}", tenant.AgencyId, e.Message);
-                    }
-                    catch (Exception e) when (e is not OperationCanceledException || !stopping.IsCancellationRequested)
-                    {
-                        Failed(e, "The tree head of tenant {AgencyId} was not witnessed this time: {Error}", tenant.AgencyId);
-                    }
-                    try { await KeepCoreHeadAsync(tenant, stopping); }
-                    catch (Exception e) when (e is not OperationCanceledException || !stopping.IsCancellationRequested)
-                    {
-                        Failed(e, "Tenant {AgencyId} kept no new tree head of the core this time: {Error}", tenant.AgencyId);
-                    }
-                }
-            }
+            do await PassAsync(stopping);
             while (await timer.WaitForNextTickAsync(stopping));
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested) { }
+    }
+
+    /// <summary>One pass: each tenant's log witnessed by the core, and the core's by each tenant.</summary>
+    internal async Task PassAsync(CancellationToken stopping)
+    {
+        foreach (var tenant in tenants.All)
+        {
+            try { await WitnessAsync(tenant, stopping); }
+            catch (Exception e) when (e is MissingRecordsException or HeadNotReachedException)
+            {
+                // The log was changed behind the tenant (records gone, its head altered or removed, records rewritten under
+                // it): what the witness exists to tell, so an error with the reason, never a passing warning (audit J, J4).
+                log.LogError("The provision records of tenant {AgencyId} cannot be witnessed: {Reason}", tenant.AgencyId, e.Message);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !stopping.IsCancellationRequested)
+            {
+                Failed(e, "The tree head of tenant {AgencyId} was not witnessed this time: {Error}", tenant.AgencyId);
+            }
+            try { await KeepCoreHeadAsync(tenant, stopping); }
+            catch (Exception e) when (e is not OperationCanceledException || !stopping.IsCancellationRequested)
+            {
+                Failed(e, "Tenant {AgencyId} kept no new tree head of the core this time: {Error}", tenant.AgencyId);
+            }
+        }
     }
 
     /// <summary>Has the core witness the tenant's log as it stands; returns the head the core now holds (null: nothing to witness, or refused).</summary>
@@ -99,13 +104,15 @@ public sealed class TreeHeadWitness(TenantDirectory tenants, CoreLink core, Time
     /// <summary>
     /// Keeps the core's signed tree head in the tenant's database if the core proves it extends the head kept before (the
     /// first one is taken as it comes); returns the head kept now, or null when the core has no records yet or its log no
-    /// longer extends the kept head, which is logged as an error on every pass until someone looks.
+    /// longer extends the kept head or no longer reaches its own signed head, which is logged as an error on every pass
+    /// until someone looks.
     /// </summary>
     public async Task<SignedTreeHead?> KeepCoreHeadAsync(Tenant tenant, CancellationToken ct = default)
     {
         var client = core.Client();
         var coreKey = await core.CoreKeyAsync();
         using var response = await client.GetAsync("api/records/tree-head", ct);
+        if (await BrokenLogAsync(response) is { } broken) return CoreLogBroken(tenant, broken);
         var head = await LinkageResponse<SignedTreeHead>(response, ct);
         if (head.Party != CoreLink.CoreParty || !head.HasValidSignature(coreKey))
             throw new InvalidOperationException("the core's tree head does not bear the core's signature");
@@ -121,6 +128,7 @@ public sealed class TreeHeadWitness(TenantDirectory tenants, CoreLink core, Time
         if (kept is not null)
         {
             using var proving = await client.GetAsync($"api/records/consistency?from={kept.Size}", ct);
+            if (await BrokenLogAsync(proving) is { } brokenSince) return CoreLogBroken(tenant, brokenSince);
             var proof = await LinkageResponse<ConsistencyProof>(proving, ct);
             if (!proof.Verify(kept, coreKey)) return Inconsistent(tenant, kept);
             head = proof.Head;
@@ -139,6 +147,30 @@ public sealed class TreeHeadWitness(TenantDirectory tenants, CoreLink core, Time
     {
         log.LogError("The core's provision records no longer extend the {Size} records tenant {AgencyId} witnessed: records at the core were changed or removed",
             kept.Size, tenant.AgencyId);
+        return null;
+    }
+
+    /// <summary>
+    /// The core's own word that its log is broken (409 <c>head-not-reached</c> or <c>records-missing</c>: it no longer reaches
+    /// the head it signed, or records are gone), with its detail; null for any other answer.
+    /// </summary>
+    private static async Task<string?> BrokenLogAsync(HttpResponseMessage response)
+    {
+        if (response.StatusCode != HttpStatusCode.Conflict) return null;
+        try
+        {
+            var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+            string? Text(string name) => problem.ValueKind == JsonValueKind.Object && problem.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String
+                ? v.GetString() : null;
+            return Text("type") is { } type && Problems.SlugOf(type) is "head-not-reached" or "records-missing"
+                ? Text("detail") ?? Problems.SlugOf(type) : null;
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or NotSupportedException) { return null; }
+    }
+
+    private SignedTreeHead? CoreLogBroken(Tenant tenant, string reason)
+    {
+        log.LogError("The core's provision records cannot be witnessed by tenant {AgencyId}: {Reason}", tenant.AgencyId, reason);
         return null;
     }
 

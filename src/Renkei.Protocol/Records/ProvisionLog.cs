@@ -254,12 +254,21 @@ public sealed class ProvisionLog(Database database, string party, ECDsa signingK
 
     private (long Seq, string Hash)? head;
 
-    private static async Task<(long Seq, string Hash)> ReadHeadAsync(DbConnection c)
-    {
-        var last = (await c.QueryAsync("SELECT seq, chain_hash FROM provision_records ORDER BY seq DESC LIMIT 1",
-            r => (Seq: Convert.ToInt64(r.GetValue(0)), Hash: r.GetString(1)))).SingleOrDefault();
-        return last == default ? (0, Genesis) : last;
-    }
+    /// <summary>
+    /// The stored signed head and the last record, in one statement and so from one snapshot: a batch commits its records
+    /// with its head, so another writer's batch is either wholly in it or not at all. Two reads would see a log's first batch
+    /// commit between them, and a healthy log read as records without a head.
+    /// </summary>
+    private async Task<(SignedHead? Signed, (long Seq, string Hash) Last)> HeadAndLastAsync(DbConnection c) => (await c.QueryAsync(
+        """
+        SELECT h.record_count, h.chain_hash, h.signed_at, h.signature, r.seq, r.chain_hash
+        FROM (SELECT 1 AS one) o
+        LEFT JOIN provision_heads h ON h.party = @p
+        LEFT JOIN (SELECT seq, chain_hash FROM provision_records ORDER BY seq DESC LIMIT 1) r ON 1 = 1
+        """,
+        r => (r.IsDBNull(0) ? null : new SignedHead(Party, Convert.ToInt64(r.GetValue(0)), r.GetString(1), ParseTime(r.GetString(2)), r.GetString(3)),
+            r.IsDBNull(4) ? (Seq: 0L, Hash: Genesis) : (Seq: Convert.ToInt64(r.GetValue(4)), Hash: r.GetString(5))),
+        null, ("p", Party))).Single();
 
     /// <summary>
     /// The last record, for the next one to chain on, once the log is seen to end at the head this party last signed. A log
@@ -269,18 +278,7 @@ public sealed class ProvisionLog(Database database, string party, ECDsa signingK
     /// </summary>
     private async Task<(long Seq, string Hash)> ReadAppendableHeadAsync(DbConnection c)
     {
-        // One statement, so the head and the last record come from one snapshot: a batch commits its records with its head,
-        // so another writer's batch is either wholly in it or not at all, and the log ends exactly at the head.
-        var (signed, last) = (await c.QueryAsync(
-            """
-            SELECT h.record_count, h.chain_hash, h.signed_at, h.signature, r.seq, r.chain_hash
-            FROM (SELECT 1 AS one) o
-            LEFT JOIN provision_heads h ON h.party = @p
-            LEFT JOIN (SELECT seq, chain_hash FROM provision_records ORDER BY seq DESC LIMIT 1) r ON 1 = 1
-            """,
-            r => (r.IsDBNull(0) ? null : new SignedHead(Party, Convert.ToInt64(r.GetValue(0)), r.GetString(1), ParseTime(r.GetString(2)), r.GetString(3)),
-                r.IsDBNull(4) ? (Seq: 0L, Hash: Genesis) : (Seq: Convert.ToInt64(r.GetValue(4)), Hash: r.GetString(5))),
-            null, ("p", Party))).Single();
+        var (signed, last) = await HeadAndLastAsync(c);
         var reaches = signed is null
             ? last.Seq == 0
             : signed.HasValidSignature(signingKey) && signed.Count == last.Seq && signed.ChainHash == last.Hash;
@@ -385,11 +383,10 @@ public sealed class ProvisionLog(Database database, string party, ECDsa signingK
     public async Task<SignedHead> HeadAsync()
     {
         await using var c = await database.OpenAsync();
-        return await StoredHeadAsync(c) ?? (await EmptyWithoutHeadAsync(c) ? Sign(0, Genesis) : throw NoHead());
+        var (signed, last) = await HeadAndLastAsync(c);
+        // A log without a stored head is empty, as one is before its first batch; one with records lost its head.
+        return signed ?? (last.Seq == 0 ? Sign(0, Genesis) : throw NoHead());
     }
-
-    /// <summary>Whether a log without a stored head is empty, as one is before its first batch; one with records lost its head.</summary>
-    private static async Task<bool> EmptyWithoutHeadAsync(DbConnection c) => (await ReadHeadAsync(c)).Seq == 0;
 
     private HeadNotReachedException NoHead() => new(Party, "署名済みの先頭がありません / it has no signed head");
 
@@ -402,32 +399,45 @@ public sealed class ProvisionLog(Database database, string party, ECDsa signingK
     private Reached? reached;
 
     /// <summary>
-    /// The size of the stored signed head, once the content hashes of the records up to it are seen to chain to it: a tree
+    /// The chain hash after every record whose seq is a multiple of <see cref="RecordTree.BlockSize"/>, as the walk to the signed
+    /// head computed it from the content hashes: the tree holds each block of leaves it reads to the marks on either side, so
+    /// it signs no content hash rewritten since the walk, even one whose chain hashes were left as they were. 64 hexadecimal
+    /// digits a block, about 10 MB for a hundred million records.
+    /// </summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<long, string> marks = new() { [0] = Genesis };
+
+    /// <summary>
+    /// The log up to its stored signed head, once the content hashes of the records up to it are seen to chain to it: a tree
     /// head or proof signs those content hashes, so they must be the ones the party signed at commit time. Walked on from the
     /// size seen last while the record there still holds the chain hash seen then (a rewrite with recomputed hashes changes
-    /// it), so a witness pass reads what was appended since rather than the whole log.
+    /// it), so a witness pass reads what was appended since rather than the whole log; a record before it rewritten since is
+    /// caught by the tree, which reads no leaf without holding its block to <see cref="marks"/>.
     /// </summary>
-    private async Task<long> SignedSizeAsync(DbConnection c, CancellationToken ct)
+    private async Task<RecordTree.ChainMarks> ReachSignedHeadAsync(DbConnection c, CancellationToken ct)
     {
-        var signed = await StoredHeadAsync(c);
-        if (signed is null) return await EmptyWithoutHeadAsync(c) ? 0 : throw NoHead();
+        var (signed, last) = await HeadAndLastAsync(c);
+        if (signed is null) return last.Seq == 0 ? new RecordTree.ChainMarks(Party, marks, 0, Genesis) : throw NoHead();
         if (!signed.HasValidSignature(signingKey))
             throw new HeadNotReachedException(Party, "署名済みの先頭の署名が検証できません / its stored head's signature does not verify");
         var from = reached is { } seen && seen.Size <= signed.Count && await ChainHashAtAsync(c, seen.Size) == seen.ChainHash ? seen : new Reached(0, Genesis);
         var chain = from.ChainHash;
         var expected = from.Size + 1;
+        var found = new List<(long Seq, string Chain)>();
         await foreach (var (seq, content) in c.StreamAsync("SELECT seq, content_hash FROM provision_records WHERE seq > @from AND seq <= @to ORDER BY seq",
             r => (Convert.ToInt64(r.GetValue(0)), r.GetString(1)), ct, ("from", from.Size), ("to", signed.Count)))
         {
             if (seq != expected) throw new MissingRecordsException(expected, seq - 1);
             chain = Chain(chain, content);
+            if (seq % RecordTree.BlockSize == 0) found.Add((seq, chain));
             expected++;
         }
         if (expected <= signed.Count) throw new MissingRecordsException(expected, signed.Count);
         if (chain != signed.ChainHash)
             throw new HeadNotReachedException(Party, $"記録 {signed.Count} までの連鎖ハッシュが署名済みの先頭と一致しません / the chain hash at record {signed.Count} differs from its signed head");
+        // Kept only once the walk reached the head, and before reached moves past them: a walk from reached finds its marks.
+        foreach (var (seq, hash) in found) marks[seq] = hash;
         reached = new Reached(signed.Count, chain);
-        return signed.Count;
+        return new RecordTree.ChainMarks(Party, marks, signed.Count, chain);
     }
 
     /// <summary>
@@ -439,11 +449,11 @@ public sealed class ProvisionLog(Database database, string party, ECDsa signingK
         await using var c = await database.OpenAsync();
         var record = (await c.QueryAsync($"SELECT {Columns} FROM provision_records WHERE record_id = @id", Read, null, ("id", recordId))).SingleOrDefault();
         if (record is null) return null;
-        var size = await SignedSizeAsync(c, ct);
-        if (record.Seq > size) return null;
-        var tree = new RecordTree.Reader(c, kept, ct);
-        var path = await tree.PathAsync(record.Seq - 1, size);
-        return new InclusionProof(record, record.Seq - 1, Hex(path), SignTree(size, await tree.HashAsync(0, size)));
+        var signed = await ReachSignedHeadAsync(c, ct);
+        if (record.Seq > signed.Size) return null;
+        var tree = new RecordTree.Reader(c, kept, signed, ct);
+        var path = await tree.PathAsync(record.Seq - 1, record.ContentHash);
+        return new InclusionProof(record, record.Seq - 1, Hex(path), SignTree(signed.Size, await tree.HashAsync(0, signed.Size)));
     }
 
     /// <summary>
@@ -453,8 +463,8 @@ public sealed class ProvisionLog(Database database, string party, ECDsa signingK
     public async Task<SignedTreeHead> TreeHeadAsync(CancellationToken ct = default)
     {
         await using var c = await database.OpenAsync();
-        var size = await SignedSizeAsync(c, ct);
-        return SignTree(size, await new RecordTree.Reader(c, kept, ct).HashAsync(0, size));
+        var signed = await ReachSignedHeadAsync(c, ct);
+        return SignTree(signed.Size, await new RecordTree.Reader(c, kept, signed, ct).HashAsync(0, signed.Size));
     }
 
     /// <summary>That the log up to its signed head extends its first <paramref name="from"/> records unchanged; null when it holds fewer.</summary>
@@ -462,11 +472,11 @@ public sealed class ProvisionLog(Database database, string party, ECDsa signingK
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(from, 1);
         await using var c = await database.OpenAsync();
-        var size = await SignedSizeAsync(c, ct);
-        if (from > size) return null;
-        var tree = new RecordTree.Reader(c, kept, ct);
-        var path = await tree.ConsistencyAsync(from, size);
-        return new ConsistencyProof(from, Hex(path), SignTree(size, await tree.HashAsync(0, size)));
+        var signed = await ReachSignedHeadAsync(c, ct);
+        if (from > signed.Size) return null;
+        var tree = new RecordTree.Reader(c, kept, signed, ct);
+        var path = await tree.ConsistencyAsync(from, signed.Size);
+        return new ConsistencyProof(from, Hex(path), SignTree(signed.Size, await tree.HashAsync(0, signed.Size)));
     }
 
     private SignedTreeHead SignTree(long size, byte[] root)
@@ -499,18 +509,22 @@ public sealed class ProvisionLog(Database database, string party, ECDsa signingK
         return total;
     }
 
-    /// <summary>One transaction of <see cref="EraseExpiredAsync"/>; null when nothing is left to erase or sign.</summary>
+    /// <summary>One transaction of <see cref="EraseExpiredAsync"/>; null when nothing is left to erase.</summary>
     private async Task<long?> EraseChunkAsync(CancellationToken ct)
     {
         var now = time.GetUtcNow();
         await using var c = await database.OpenAsync(ct);
         await using var tx = await c.BeginTransactionAsync(ct);
         var stored = await StoredErasureAsync(c, tx);
-        // A statement this party cannot verify (signed under an earlier key, or not by it) is made again from the start, over
-        // the codes the log shows gone (its erased run from the start, read once in such a pass): it says nothing to trust.
-        var resign = stored is not null && !stored.HasValidSignature(signingKey);
-        var from = resign ? 0 : stored?.Through ?? 0;
-        var after = resign ? Math.Min(stored!.Through, await ErasedRunEndAsync(c, tx)) : from;
+        // Audit J, J2: a statement the party's key does not verify was altered (a key change is refused at start, KeyFiles),
+        // not signed under an earlier key. The erasures it claims cannot be checked (the codes are gone), so none is adopted:
+        // signing it again would vouch for records erased early behind the party's back. Nothing is erased until it is restored.
+        if (stored is not null && !stored.HasValidSignature(signingKey))
+            throw new TamperedRecordsException(1,
+                $"情報提供等記録（{Party}）の消去の署名（記録 {stored.Through} まで）がこの機関の鍵で検証できません（改ざんの疑い）。消去を確かめられないため、復元するまで消去しません / " +
+                $"The signed erasure of {Party} (through record {stored.Through}) does not verify under the party's key (tampered with?): " +
+                "the erasures it claims cannot be checked, so nothing is erased until it is restored.");
+        var from = stored?.Through ?? 0;
         // One statement, so the first record still kept and the end of the log come from one snapshot; from where the last
         // erasure stopped along the primary key, so a pass reads about as many rows as it erases. Times are stored as
         // fixed-width UTC text (TimeText), so they compare as text.
@@ -519,24 +533,11 @@ public sealed class ProvisionLog(Database database, string party, ECDsa signingK
             SELECT COALESCE((SELECT seq FROM provision_records WHERE seq > @from AND retain_until >= @cutoff ORDER BY seq LIMIT 1) - 1,
                 (SELECT MAX(seq) FROM provision_records), 0)
             """, r => Convert.ToInt64(r.GetValue(0)), tx, ("from", from), ("cutoff", TimeText(now - ErasureMargin)))).Single();
-        // Signing again what was erased before writes nothing new; what is erased beyond it keeps to a chunk per transaction.
-        through = Math.Min(through, after + ErasureChunk);
-        if (through <= from && !resign) return null;
-        await CheckBeforeErasingAsync(c, tx, after, through, ct);
+        through = Math.Min(through, from + ErasureChunk);
+        if (through <= from) return null;
+        await CheckBeforeErasingAsync(c, tx, from, through, ct);
         var erased = await c.ExecuteAsync("UPDATE provision_records SET code = NULL, erased_at = @at WHERE seq > @after AND seq <= @through AND erased_at IS NULL",
-            tx, ("at", TimeText(now)), ("after", after), ("through", through));
-        if (resign && through < stored!.Through)
-        {
-            // Audit F, finding 7: a statement not the party's that reaches past the erased records (one UPDATE the database
-            // allows) cannot be replaced by a shorter one, since the signed erasure only moves forward. Records past their
-            // retention are still erased, checked as ever, and the party signs again once its erasure reaches that far.
-            await tx.CommitAsync(ct);
-            if (erased > 0) return erased;
-            throw new TamperedRecordsException(after + 1,
-                $"情報提供等記録（{Party}）の消去の署名が検証できず、消去済みの記録 {through} を越えて記録 {stored.Through} までとしています（改ざんの疑い）。" +
-                $"記録 {stored.Through} まで消去した時点で署名し直します / The signed erasure of {Party} does not verify and reaches record {stored.Through}, " +
-                $"past the records erased (through {through}): tampered with? It is signed again once the erasure reaches record {stored.Through}.");
-        }
+            tx, ("at", TimeText(now)), ("after", from), ("through", through));
         var signature = SignatureOf(new SignedErasure(Party, through, now, "").SignedBytes());
         await c.ExecuteAsync(
             """
@@ -546,12 +547,6 @@ public sealed class ProvisionLog(Database database, string party, ECDsa signingK
         await tx.CommitAsync(ct);
         return erased;
     }
-
-    /// <summary>The last record of the run of erased records from the start of the log (0 for none).</summary>
-    private static async Task<long> ErasedRunEndAsync(DbConnection c, DbTransaction tx) => (await c.QueryAsync(
-        """
-        SELECT COALESCE((SELECT seq FROM provision_records WHERE erased_at IS NULL ORDER BY seq LIMIT 1) - 1, (SELECT MAX(seq) FROM provision_records), 0)
-        """, r => Convert.ToInt64(r.GetValue(0)), tx)).Single();
 
     /// <summary>
     /// Holds the records after <paramref name="after"/> through <paramref name="through"/>, which this chunk erases, to their
@@ -691,7 +686,7 @@ public sealed class ProvisionLog(Database database, string party, ECDsa signingK
 
 /// <summary>
 /// An erasure pass found a record it was to erase not matching its hashes (the log was changed behind the party: a rewritten
-/// retain_until, say), and erased nothing of the chunk; or found a signed erasure not the party's that it cannot sign again.
+/// retain_until, say), and erased nothing of the chunk; or found a signed erasure the party's key does not verify, and erased nothing.
 /// </summary>
 public sealed class TamperedRecordsException(long seq, string message) : InvalidOperationException(message)
 {
@@ -699,6 +694,6 @@ public sealed class TamperedRecordsException(long seq, string message) : Invalid
         $"情報提供等記録（{party}）の記録 {seq} がハッシュと一致しません（改ざんの疑い）。記録 {first}–{last} は消去していません / " +
         $"Provision record {seq} of {party} does not match its hashes (tampered with?): records {first}–{last} were not erased") { }
 
-    /// <summary>The first record the erasure could not go on past, or sign.</summary>
+    /// <summary>The first record the erasure could not go on past, or vouch for.</summary>
     public long Seq { get; } = seq;
 }

@@ -99,25 +99,52 @@ public static class RecordTree
     /// <summary>Levels below this are computed from the leaves when needed; whole subtrees from here up are kept once computed.</summary>
     public const int KeptFromLevel = 10;
 
+    /// <summary>The leaves of a whole subtree at <see cref="KeptFromLevel"/>: what a proof reads of the database at most.</summary>
+    public const long BlockSize = 1L << KeptFromLevel;
+
+    /// <summary>
+    /// The chain hashes the party computed itself, from the content hashes, on its way to its signed head of <paramref name="Size"/>
+    /// records: after every record whose seq is a multiple of <see cref="BlockSize"/> (<paramref name="AtBlocks"/>) and after the
+    /// last (<paramref name="AtSize"/>). A block of leaves chained from the mark before it must end at the mark after it.
+    /// </summary>
+    internal sealed record ChainMarks(string Party, IReadOnlyDictionary<long, string> AtBlocks, long Size, string AtSize)
+    {
+        public string At(long seq) => seq == Size ? AtSize
+            : AtBlocks.TryGetValue(seq, out var chain) ? chain
+            : throw new InvalidOperationException($"no chain hash was kept at record {seq} of {Party}");
+
+        /// <summary>Refuses the content hashes of records <paramref name="first"/> to <paramref name="last"/>: they do not chain as the walk saw them.</summary>
+        public HeadNotReachedException Rewritten(long first, long last)
+        {
+            var records = first == last ? $"{first}" : $"{first}–{last}";
+            return new(Party, $"記録 {records} の内容ハッシュが署名済みの連鎖と一致しません（書き換えられています）/ " +
+                $"the content hashes of records {records} do not chain as the party signed them: rewritten");
+        }
+    }
+
     /// <summary>
     /// Computes hashes over the records stored in one database. Whole subtrees of 2^<see cref="KeptFromLevel"/> leaves
     /// or more never change in an append-only log, so their hashes are kept in <paramref name="kept"/> (in memory, per
     /// log: a few megabytes for a hundred million records) and the next proof reads at most one block of leaves.
+    /// Every leaf it reads is held to the chain through <paramref name="marks"/> before it is hashed into anything signed.
     /// </summary>
-    public sealed class Reader(DbConnection connection, ConcurrentDictionary<(int Level, long Position), byte[]> kept, CancellationToken ct)
+    internal sealed class Reader(DbConnection connection, ConcurrentDictionary<(int Level, long Position), byte[]> kept, ChainMarks marks, CancellationToken ct)
     {
         private long windowStart;
         private byte[][] window = [];
 
-        /// <summary>RFC 9162 section 2.1.3.1: the audit path of leaf <paramref name="index"/> in the first <paramref name="size"/> leaves, leaf end first.</summary>
-        public async Task<List<byte[]>> PathAsync(long index, long size)
+        /// <summary>
+        /// RFC 9162 section 2.1.3.1: the audit path of leaf <paramref name="index"/> in the tree of the signed head, leaf end
+        /// first, for the record read with <paramref name="contentHash"/>.
+        /// </summary>
+        public async Task<List<byte[]>> PathAsync(long index, string contentHash)
         {
-            // The record's own block holds the lower part of its path: read it once.
-            var block = 1L << KeptFromLevel;
-            var start = index / block * block;
-            await LoadAsync(start, Math.Min(block, size - start));
+            // The record's own block holds the lower part of its path: read it once. The record was read before it, so one
+            // rewritten in between is not the leaf the block was held to the chain with.
+            await LoadAsync(index);
+            if (!window[index - windowStart].AsSpan().SequenceEqual(Leaf(contentHash))) throw marks.Rewritten(index + 1, index + 1);
             var path = new List<byte[]>();
-            await PathAsync(index, 0, size, path);
+            await PathAsync(index, 0, marks.Size, path);
             return path;
         }
 
@@ -182,14 +209,16 @@ public static class RecordTree
                 kept[at] = hash;
                 return hash;
             }
-            if (count > 1L << KeptFromLevel)
+            if (count > BlockSize)
             {
                 var k = Split(count);
                 var left = await HashAsync(start, k);
                 var right = await HashAsync(start + k, count - k);
                 return Node(left, right);
             }
-            if (!InWindow(start, count)) await LoadAsync(start, count);
+            // A range of a block or less lies in one block: RFC 9162 splits at powers of two.
+            if (!InWindow(start, count)) await LoadAsync(start);
+            if (!InWindow(start, count)) throw new InvalidOperationException($"leaves {start + 1}–{start + count} lie across two blocks");
             return Root(window.AsSpan((int)(start - windowStart), (int)count));
         }
 
@@ -200,16 +229,19 @@ public static class RecordTree
         /// </summary>
         private async Task<byte[]> WholeSubtreeAsync(int level, long start)
         {
-            var block = 1L << KeptFromLevel;
+            var block = BlockSize;
             var roots = new List<byte[]>();
             var leaves = new List<byte[]>((int)block);
             var expected = start + 1;
-            await foreach (var (seq, leaf) in connection.StreamAsync(LeavesSql, r => (Convert.ToInt64(r.GetValue(0)), Leaf(r.GetString(1))), ct,
+            var chain = marks.At(start);
+            await foreach (var (seq, content) in connection.StreamAsync(LeavesSql, r => (Convert.ToInt64(r.GetValue(0)), r.GetString(1)), ct,
                 ("a", start), ("b", start + (1L << level))))
             {
                 if (seq != expected++) throw new MissingRecordsException(start + 1, start + (1L << level));
-                leaves.Add(leaf);
+                chain = ProvisionLog.Chain(chain, content);
+                leaves.Add(Leaf(content));
                 if (leaves.Count < block) continue;
+                if (chain != marks.At(seq)) throw marks.Rewritten(seq - block + 1, seq);
                 var blockRoot = Root(CollectionsMarshal.AsSpan(leaves));
                 kept[(KeptFromLevel, start / block + roots.Count)] = blockRoot;
                 roots.Add(blockRoot);
@@ -235,12 +267,21 @@ public static class RecordTree
 
         private const string LeavesSql = "SELECT seq, content_hash FROM provision_records WHERE seq > @a AND seq <= @b ORDER BY seq";
 
-        private async Task LoadAsync(long start, long count)
+        /// <summary>
+        /// Reads the block of leaf <paramref name="index"/> (to the signed head in the last block) and holds it to the chain:
+        /// chained from the mark before it, its content hashes must reach the mark after it.
+        /// </summary>
+        private async Task LoadAsync(long index)
         {
+            var start = index / BlockSize * BlockSize;
+            var end = Math.Min(start + BlockSize, marks.Size);
             // As many leaves as places, each seq unique and in the range: every place is filled by its own record.
-            var leaves = await connection.QueryAsync(LeavesSql, r => Leaf(r.GetString(1)), null, ("a", start), ("b", start + count));
-            if (leaves.Count != count) throw new MissingRecordsException(start + 1, start + count);
-            (windowStart, window) = (start, [.. leaves]);
+            var contents = await connection.QueryAsync(LeavesSql, r => r.GetString(1), null, ("a", start), ("b", end));
+            if (contents.Count != end - start) throw new MissingRecordsException(start + 1, end);
+            var chain = marks.At(start);
+            foreach (var content in contents) chain = ProvisionLog.Chain(chain, content);
+            if (chain != marks.At(end)) throw marks.Rewritten(start + 1, end);
+            (windowStart, window) = (start, [.. contents.Select(Leaf)]);
         }
     }
 }

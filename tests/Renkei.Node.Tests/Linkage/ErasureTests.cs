@@ -1,4 +1,5 @@
 using System.Data.Common;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Renkei.Hosting.Storage;
 using Renkei.Protocol;
@@ -159,37 +160,86 @@ public class ErasureTests
     }
 
     [Theory, StorageData]
-    public async Task A_signed_erasure_forged_past_the_erased_records_is_refused_clearly_and_signed_again_once_the_erasure_reaches_it(StorageProvider provider)
+    public async Task An_erasure_statement_the_party_cannot_verify_has_it_adopt_no_early_erasure_and_erase_nothing(StorageProvider provider)
     {
-        // Audit F, finding 7: one UPDATE the database allows (a statement reaching further, signed by no one) had every later
-        // pass sign again from the start, short of it, and the database refuse that as a rollback: erasure stopped for good.
+        // Audit J, J2: the pass took a statement it could not verify as one "under an earlier key" and signed again, from the
+        // start, every record the log showed erased: a retain_until rewritten early, an erasure by UPDATE and one INSERT of a
+        // statement had the party vouch for records erased years early, and /verify read the log as intact.
+        await using var network = await StartAsync(provider);
+        var database = network.TenantDatabases[LinkageNetwork.PensionService];
+        using var keys = PartyKeys.Generate();
+        var log = OwnLog(network, keys);
+        await log.AppendAllAsync([Entry("c1", DateTimeOffset.UtcNow), Entry("c2", DateTimeOffset.UtcNow), Entry("c3", DateTimeOffset.UtcNow)]);
+        await using var c = await database.OpenAsync();
+        await InquiryTests.LiftAppendOnlyGuardAsync(c, provider);
+        await c.ExecuteAsync("UPDATE provision_records SET retain_until = '2000-01-01T00:00:00.0000000Z' WHERE seq <= 2");
+        if (provider == StorageProvider.Postgres) await c.ExecuteAsync("ALTER TABLE provision_records ENABLE TRIGGER USER");
+        await c.ExecuteAsync($"UPDATE provision_records SET code = NULL, erased_at = '{ProvisionLog.TimeText(DateTimeOffset.UtcNow)}' WHERE seq <= 2");
+        await c.ExecuteAsync($"INSERT INTO provision_erasures (party, erased_through, erased_at, signature) VALUES ('p', 2, '{ProvisionLog.TimeText(DateTimeOffset.UtcNow)}', 'x')");
+
+        var refused = await Assert.ThrowsAsync<TamperedRecordsException>(() => log.EraseExpiredAsync());
+        Assert.Equal(1, refused.Seq);
+        Assert.StartsWith("情報提供等記録（p）の消去の署名（記録 2 まで）がこの機関の鍵で検証できません", refused.Message); // Japanese first
+        Assert.Contains("nothing is erased until it is restored", refused.Message);
+        Assert.Equal((2L, "x"), ((await log.ErasureAsync())!.Through, (await log.ErasureAsync())!.Signature)); // nothing signed
+        var check = await log.CheckAsync();
+        Assert.Equal((false, 1L), (check.Intact, check.FirstBrokenSeq));
+        Assert.Contains("outside the party's signed erasure", check.Reason);
+
+        // A statement signed by another key is no better; and the pass refuses on every run, erasing nothing due behind it.
+        using var stranger = PartyKeys.Generate();
+        var other = new SignedErasure("p", 2, DateTimeOffset.UtcNow, "");
+        other = other with { Signature = Convert.ToBase64String(stranger.Signing.SignData(other.SignedBytes(), System.Security.Cryptography.HashAlgorithmName.SHA256)) };
+        await c.ExecuteAsync("UPDATE provision_erasures SET erased_at = @at, signature = @s WHERE party = 'p'", null,
+            ("at", ProvisionLog.TimeText(other.ErasedAt)), ("s", other.Signature));
+        await log.AppendAsync(Entry("c4", NineYearsAgo));
+        Assert.Equal(1, (await Assert.ThrowsAsync<TamperedRecordsException>(() => log.EraseExpiredAsync())).Seq);
+        Assert.Equal(other.Signature, (await log.ErasureAsync())!.Signature);
+        Assert.Equal(["c3", "c4"], (await log.ListByCodesAsync(["c1", "c2", "c3", "c4"])).Select(r => r.Code));
+    }
+
+    [Theory, StorageData]
+    public async Task A_signed_erasure_forged_past_the_erased_records_stops_the_erasure_clearly_until_it_is_restored(StorageProvider provider)
+    {
+        // Audit F, finding 7 had the pass erase on under such a statement and sign again once it reached it; audit J, J2 showed
+        // that signing again vouches for whatever the log shows erased. One UPDATE the database allows now stops the erasure,
+        // said as an error at every pass, with nothing erased or signed, until the statement is restored.
         await using var network = await StartAsync(provider);
         var database = network.TenantDatabases[LinkageNetwork.PensionService];
         using var keys = PartyKeys.Generate();
         var log = OwnLog(network, keys);
         await log.AppendAllAsync([Entry("c1", NineYearsAgo), Entry("c2", NineYearsAgo), Entry("c3", NineYearsAgo)]);
         Assert.Equal(3, await log.EraseExpiredAsync());
-        // Two records due, one past its retention by less than the margin (the database would already erase it), one kept.
-        await log.AppendAllAsync([Entry("c4", NineYearsAgo), Entry("c5", NineYearsAgo), Entry("c6", DateTimeOffset.UtcNow.AddYears(-7).AddMinutes(-2)),
-            Entry("c7", DateTimeOffset.UtcNow)]);
+        var genuine = (await log.ErasureAsync())!;
+        await log.AppendAllAsync([Entry("c4", NineYearsAgo), Entry("c5", NineYearsAgo), Entry("c6", NineYearsAgo), Entry("c7", DateTimeOffset.UtcNow)]);
         await using var c = await database.OpenAsync();
         await c.ExecuteAsync("UPDATE provision_erasures SET erased_through = 6, signature = 'x' WHERE party = 'p'");
         Assert.Equal((false, 1L), ((await log.CheckAsync()).Intact, (await log.CheckAsync()).FirstBrokenSeq));
 
-        // What is due is still erased; the statement cannot be made shorter, and the pass says so in its own words.
         var refused = await Assert.ThrowsAsync<TamperedRecordsException>(() => log.EraseExpiredAsync());
-        Assert.Equal(6, refused.Seq);
-        Assert.StartsWith("情報提供等記録（p）の消去の署名が検証できず、消去済みの記録 5 を越えて記録 6 まで", refused.Message); // Japanese first
-        Assert.Equal(["c6", "c7"], (await log.ListByCodesAsync(["c1", "c2", "c3", "c4", "c5", "c6", "c7"])).Select(r => r.Code));
+        Assert.StartsWith("情報提供等記録（p）の消去の署名（記録 6 まで）がこの機関の鍵で検証できません", refused.Message);
+        Assert.Equal(["c4", "c5", "c6", "c7"], (await log.ListByCodesAsync(["c1", "c2", "c3", "c4", "c5", "c6", "c7"])).Select(r => r.Code));
         Assert.Equal((6L, "x"), ((await log.ErasureAsync())!.Through, (await log.ErasureAsync())!.Signature));
 
-        // Once the erasure reaches the statement, the party signs it again, and the log is whole.
-        var later = new ProvisionLog(database, "p", keys.Signing, 7, new ShiftedClock { Ahead = TimeSpan.FromMinutes(10) });
-        Assert.Equal(1, await later.EraseExpiredAsync());
-        var erasure = (await later.ErasureAsync())!;
-        Assert.Equal(6, erasure.Through);
-        Assert.True(erasure.HasValidSignature(keys.Signing));
-        Assert.Equal(["c7"], (await log.ListByCodesAsync(["c6", "c7"])).Select(r => r.Code));
+        // The pass logs it as an error, Japanese first, and the service goes on.
+        var logs = new CapturedLogs();
+        using (var factory = LoggerFactory.Create(b => b.AddProvider(logs)))
+        {
+            var pass = new RecordErasure(() => [log], TimeSpan.FromHours(1), TimeProvider.System, factory.CreateLogger<RecordErasure>());
+            await pass.StartAsync(CancellationToken.None);
+            await RenkeiCommand.WaitForAsync(() => Task.FromResult(logs.Lines.FirstOrDefault(l => l.StartsWith("Error"))), TimeSpan.FromSeconds(30), "the pass's error");
+            await pass.StopAsync(CancellationToken.None);
+        }
+        Assert.Contains(logs.Lines, l => l.StartsWith("Error") && l.Contains("情報提供等記録（p）の消去の署名（記録 6 まで）"));
+
+        // Restored (from a backup, or by someone who may lift the guard), the erasure goes on from the party's own statement.
+        if (provider == StorageProvider.Postgres) await c.ExecuteAsync("ALTER TABLE provision_erasures DISABLE TRIGGER USER");
+        else foreach (var trigger in await c.QueryAsync("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'provision_erasures'", r => r.GetString(0)))
+            await c.ExecuteAsync($"DROP TRIGGER {trigger}");
+        await c.ExecuteAsync("UPDATE provision_erasures SET erased_through = 3, erased_at = @at, signature = @s WHERE party = 'p'", null,
+            ("at", ProvisionLog.TimeText(genuine.ErasedAt)), ("s", genuine.Signature));
+        Assert.Equal(3, await log.EraseExpiredAsync());
+        Assert.Equal(6, (await log.ErasureAsync())!.Through);
         Assert.Equal(new LogCheck(true, null), await log.CheckAsync());
     }
 
@@ -232,18 +282,13 @@ public class ErasureTests
         Assert.Equal(records[2].RecordId, (await log.ListByCodeAsync("c5")).Single().RecordId);
         Assert.Equal(new LogCheck(true, null), await log.CheckAsync());
 
-        // After the party's key changes, the old statement no longer verifies: the next pass signs it again under the new key.
+        // Under another key the statement does not verify: a key change is refused at start (KeyFiles), so it reads as altered
+        // and is not signed again over erasures no pass of this key checked (audit J, J2).
         using var renewed = PartyKeys.Generate();
         var relogged = new ProvisionLog(database, "p", renewed.Signing, 7, TimeProvider.System);
         Assert.Equal((false, 1L), ((await relogged.CheckAsync()).Intact, (await relogged.CheckAsync()).FirstBrokenSeq));
-        Assert.Equal(0, await relogged.EraseExpiredAsync());
-        Assert.True((await relogged.ErasureAsync())!.HasValidSignature(renewed.Signing));
-        Assert.Equal(4, (await relogged.ErasureAsync())!.Through);
-        // The erasure holds again; the log's head does not: it is the old key's, and a head the party's key does not verify
-        // counts as altered (a key change is refused at start), so the log reads as broken until its head is signed again.
-        var check = await relogged.CheckAsync();
-        Assert.Equal((false, 5L), (check.Intact, check.FirstBrokenSeq));
-        Assert.Contains("does not verify", check.Reason);
+        await Assert.ThrowsAsync<TamperedRecordsException>(() => relogged.EraseExpiredAsync());
+        Assert.True((await relogged.ErasureAsync())!.HasValidSignature(keys.Signing));
     }
 
     [Theory, StorageData]
@@ -262,29 +307,6 @@ public class ErasureTests
         Assert.Equal(ProvisionLog.ErasureChunk, await c.ScalarAsync<long>(
             "SELECT COUNT(*) FROM provision_records WHERE erased_at = (SELECT MIN(erased_at) FROM provision_records)"));
         Assert.Equal(new LogCheck(true, null), await log.CheckAsync());
-    }
-
-    [Theory, StorageData]
-    public async Task Signing_an_erasure_again_under_a_new_key_keeps_to_ten_thousand_new_erasures_per_transaction(StorageProvider provider)
-    {
-        await using var network = await StartAsync(provider);
-        var database = network.TenantDatabases[LinkageNetwork.PensionService];
-        using var keys = PartyKeys.Generate();
-        var log = OwnLog(network, keys);
-        await AppendExpiredAsync(log, 500, "a");
-        Assert.Equal(500, await log.EraseExpiredAsync());
-        await AppendExpiredAsync(log, 10_007, "c");
-
-        using var renewed = PartyKeys.Generate();
-        var relogged = new ProvisionLog(database, "p", renewed.Signing, 7, TimeProvider.System);
-        Assert.Equal(10_007, await relogged.EraseExpiredAsync());
-        Assert.Equal(10_507, (await relogged.ErasureAsync())!.Through);
-        Assert.True((await relogged.ErasureAsync())!.HasValidSignature(renewed.Signing));
-        await using var c = await database.OpenAsync();
-        // The new signature covers the 500 erased before at no cost; the 10,007 new erasures take two transactions.
-        Assert.Equal(2L, await c.ScalarAsync<long>("SELECT COUNT(DISTINCT erased_at) FROM provision_records WHERE seq > 500"));
-        // Every erasure is under the new key's statement; only the old key's head is left unverified (see the test above).
-        Assert.Contains("does not verify", (await relogged.CheckAsync()).Reason);
     }
 
     /// <summary>Appends <paramref name="count"/> records long past their retention, in groups of 500 as a busy party would.</summary>

@@ -127,6 +127,45 @@ public class RecordTreeTests
         Assert.Contains("does not reach its signed head", (await Assert.ThrowsAsync<HeadNotReachedException>(() => afterRewrite.ProveConsistencyAsync(kept[2].Size))).Message);
         await Assert.ThrowsAsync<HeadNotReachedException>(() => afterRewrite.ProveConsistencyAsync(kept[0].Size)); // record 1 is untouched, the log is not
         await Assert.ThrowsAsync<HeadNotReachedException>(() => afterRewrite.TreeHeadAsync());
+        // The party still running (audit J, J3) proves nothing that reads record 700's block either; its tree head, from
+        // subtrees kept before the rewrite, is still the root of the records as it signed them.
+        Assert.Contains("rewritten", (await Assert.ThrowsAsync<HeadNotReachedException>(() => log.ProveAsync(records[699].RecordId))).Message);
+        await Assert.ThrowsAsync<HeadNotReachedException>(() => log.ProveAsync(records[0].RecordId));
+        await Assert.ThrowsAsync<HeadNotReachedException>(() => log.ProveConsistencyAsync(kept[2].Size));
+        Assert.Equal(again.Head.RootHash, (await log.TreeHeadAsync()).RootHash);
+        Assert.True((await log.ProveAsync(records[2599].RecordId))!.Verify(keys.Signing)); // another block
+    }
+
+    [Theory, StorageData]
+    public async Task A_running_log_signs_nothing_over_a_record_rewritten_since_it_last_reached_its_head(StorageProvider provider)
+    {
+        // Audit J, J3: the walk to the signed head went on from the size seen last while the chain hash stored there was
+        // unchanged, and the tree read the content hashes as stored: a record whose content hash was rewritten, its chain
+        // hashes left alone, was signed over in fresh tree heads and proved to anyone who asked.
+        await using var network = await LinkageNetwork.StartAsync(provider, configureNode: b => b.Configuration["Node:ErasureHours"] = "0");
+        var database = network.TenantDatabases[LinkageNetwork.PensionService];
+        using var keys = PartyKeys.Generate();
+        var log = new ProvisionLog(database, "p", keys.Signing, 7, TimeProvider.System);
+        ProvisionEntry Entry(int i) => new(Envelope.NewId(), DateTimeOffset.UtcNow, null, "131059", "122173", "child-allowance", "local-tax", $"code-{i}", Outcome.NoData, "no-copy", false);
+        var records = await log.AppendAllAsync([.. Enumerable.Range(0, 3).Select(Entry)]);
+        var before = await log.TreeHeadAsync();
+        Assert.True((await log.ProveAsync(records[1].RecordId))!.Verify(keys.Signing));
+
+        await using (var c = await database.OpenAsync())
+        {
+            await InquiryTests.LiftAppendOnlyGuardAsync(c, provider);
+            await c.ExecuteAsync("UPDATE provision_records SET outcome = 'Provided', reason = NULL, content_hash = @h WHERE seq = 2", null,
+                ("h", ProvisionLog.ContentHash(records[1] with { Outcome = Outcome.Provided, Reason = null })));
+        }
+
+        Assert.Contains("rewritten", (await Assert.ThrowsAsync<HeadNotReachedException>(() => log.ProveAsync(records[1].RecordId))).Message);
+        await Assert.ThrowsAsync<HeadNotReachedException>(() => log.ProveAsync(records[0].RecordId));
+        await Assert.ThrowsAsync<HeadNotReachedException>(() => log.TreeHeadAsync());
+        await Assert.ThrowsAsync<HeadNotReachedException>(() => log.ProveConsistencyAsync(before.Size));
+        // Appending on (the stored head and the last chain hash are as signed) does not lend the rewrite a new head either.
+        await log.AppendAsync(Entry(3));
+        await Assert.ThrowsAsync<HeadNotReachedException>(() => log.TreeHeadAsync());
+        Assert.Equal((false, 2L), ((await log.CheckAsync()).Intact, (await log.CheckAsync()).FirstBrokenSeq));
     }
 
     [Fact]

@@ -38,18 +38,21 @@ public class WitnessTests
         Assert.True(held.HasValidSignature(key));
         Assert.Equal((await kashiwa.Records.TreeHeadAsync()).RootHash, held.RootHash);
 
-        // Someone with the tenant's database rewrites record 2 so that its own hashes match again.
-        await using (var c = await kashiwa.Database.OpenAsync())
-        {
-            await InquiryTests.LiftAppendOnlyGuardAsync(c, provider);
-            var record = (await kashiwa.Records.ListByCodeAsync((await kashiwa.AgencyCodeOfAsync("K-0001"))!))[1];
-            var forged = record with { Outcome = Outcome.NoData, Reason = "no-copy" };
-            await c.ExecuteAsync("UPDATE provision_records SET outcome = 'NoData', reason = 'no-copy', content_hash = @h WHERE seq = @s", null,
-                ("h", ProvisionLog.ContentHash(forged)), ("s", record.Seq));
-        }
+        // Someone with the tenant's database rewrites record 2 so that its own hashes match again: the tenant, still running,
+        // signs no tree head over it (it no longer chains to the head the tenant signed).
+        await using var c = await kashiwa.Database.OpenAsync();
+        await InquiryTests.LiftAppendOnlyGuardAsync(c, provider);
+        var record = (await kashiwa.Records.ListByCodeAsync((await kashiwa.AgencyCodeOfAsync("K-0001"))!))[1];
+        var forged = record with { Outcome = Outcome.NoData, Reason = "no-copy" };
+        await c.ExecuteAsync("UPDATE provision_records SET outcome = 'NoData', reason = 'no-copy', content_hash = @h WHERE seq = @s", null,
+            ("h", ProvisionLog.ContentHash(forged)), ("s", record.Seq));
         await family.AnswerAsync("bunkyo-child-clerk");
+        await Assert.ThrowsAsync<HeadNotReachedException>(() => witness.WitnessAsync(kashiwa));
+        // Holding the tenant's key as well, they chain and sign the log again: only the witness can tell.
+        await ResignAsync(c, K, kashiwa.Keys);
         Assert.Null(await witness.WitnessAsync(kashiwa)); // refused: the log no longer extends the witnessed head
         Assert.Equal(held, await publicHeads.GetFromJsonAsync<SignedTreeHead>($"api/witness/{K}", ServiceDefaults.Json));
+        Assert.Contains(network.Logs.Lines, l => l.StartsWith("Error") && l.Contains($"The core refused the tree head of tenant {K}"));
         var proof = (await kashiwa.Records.ProveConsistencyAsync(held.Size))!;
         Assert.False(proof.Verify(held, key)); // and an auditor holding the witnessed head sees the same
 
@@ -105,6 +108,12 @@ public class WitnessTests
                 ("h", ProvisionLog.ContentHash(forged)));
         }
         await family.AnswerAsync("bunkyo-child-clerk");
+        // The core, still running, signs no tree head over it; the tenant says so as an error.
+        Assert.Null(await witness.KeepCoreHeadAsync(bunkyo));
+        Assert.Contains(network.Logs.Lines, l => l.StartsWith("Error") && l.Contains("The core's provision records cannot be witnessed by tenant " + B)
+            && l.Contains("rewritten"));
+        // Holding the core's key as well, they chain and sign its log again: the tenant refuses it as not extending its kept head.
+        await using (var c = await network.CoreDatabase.OpenAsync()) await ResignAsync(c, CoreLink.CoreParty, network.CoreKeys);
         Assert.Null(await witness.KeepCoreHeadAsync(bunkyo)); // refused: the core's log no longer extends the kept head
         Assert.Equal(kept, await auditor.GetFromJsonAsync<SignedTreeHead>($"api/tenants/{B}/records/core-head", ServiceDefaults.Json));
         Assert.Contains(network.Logs.Lines, l => l.Contains("no longer extend the 2 records tenant " + B));
@@ -133,6 +142,7 @@ public class WitnessTests
             var forged = record with { Outcome = Outcome.NoData, Reason = "no-copy" };
             await c.ExecuteAsync("UPDATE provision_records SET outcome = 'NoData', reason = 'no-copy', content_hash = @h WHERE seq = 1", null,
                 ("h", ProvisionLog.ContentHash(forged)));
+            await ResignAsync(c, K, kashiwa.Keys); // by someone holding the tenant's key, or the tenant would sign no tree head over it
         }
         Assert.Null(await witness.WitnessAsync(kashiwa));
         Assert.Contains(network.Logs.Lines, l => l.Contains($"Tenant {K} holds 2 provision records, as the core witnessed, but not the same ones"));
@@ -150,7 +160,9 @@ public class WitnessTests
             await c.ExecuteAsync("DELETE FROM provision_records");
         }
         await ProblemAssert.IsProblemAsync(await network.CoreClient().GetAsync("api/records/tree-head"), 409, "records-missing");
-        await Assert.ThrowsAsync<HttpRequestException>(() => witness.KeepCoreHeadAsync(bunkyo));
+        Assert.Null(await witness.KeepCoreHeadAsync(bunkyo));
+        Assert.Contains(network.Logs.Lines, l => l.StartsWith("Error") && l.Contains("The core's provision records cannot be witnessed by tenant " + B)
+            && l.Contains("not all there"));
         // ...and with its signed head taken away too, the tenant that kept its head of 2 says so rather than taking the empty log.
         await using (var c = await network.CoreDatabase.OpenAsync())
         {
@@ -160,5 +172,54 @@ public class WitnessTests
         }
         Assert.Null(await witness.KeepCoreHeadAsync(bunkyo));
         Assert.Contains(network.Logs.Lines, l => l.Contains("no longer extend the 2 records tenant " + B));
+    }
+
+    [Theory, StorageData]
+    public async Task A_log_that_no_longer_reaches_its_signed_head_is_an_error_of_the_pass_naming_the_party_and_the_reason(StorageProvider provider)
+    {
+        // Audit J, J4: such a log was a warning naming only an exception type (HeadNotReachedException, HttpRequestException),
+        // although it is what the witness exists to tell, and docs/linkage.md promises an error.
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        var family = await MovedFamily.ArrangeAsync(network);
+        var witness = network.NodeServices.GetRequiredService<TreeHeadWitness>();
+        await family.AnswerAsync("bunkyo-child-clerk");
+        await family.AnswerAsync("bunkyo-child-clerk", item: "resident");
+        await witness.PassAsync(CancellationToken.None);
+
+        await using (var c = await network.CoreDatabase.OpenAsync())
+        {
+            await InquiryTests.LiftAppendOnlyGuardAsync(c, provider);
+            await c.ExecuteAsync("DELETE FROM provision_records WHERE seq = (SELECT MAX(seq) FROM provision_records)");
+        }
+        await using (var c = await network.NodeTenants.Find(K)!.Database.OpenAsync())
+            await c.ExecuteAsync("UPDATE provision_heads SET signature = 'AAAA'");
+        var before = network.Logs.Lines.Count;
+        await witness.PassAsync(CancellationToken.None);
+
+        var pass = network.Logs.Lines.Skip(before).Where(l => l.Contains(typeof(TreeHeadWitness).FullName!)).ToList();
+        Assert.Contains(pass, l => l.StartsWith("Error") && l.Contains($"The provision records of tenant {K} cannot be witnessed") && l.Contains("does not verify"));
+        foreach (var tenant in new[] { K, B })
+            Assert.Contains(pass, l => l.StartsWith("Error") && l.Contains($"The core's provision records cannot be witnessed by tenant {tenant}") && l.Contains("not all there"));
+        Assert.DoesNotContain(pass, l => !l.StartsWith("Error"));
+    }
+
+    /// <summary>
+    /// What someone holding a party's database and signing key can do past the triggers: chain every record again from its
+    /// content hash and sign the head again, so that the party's own checks hold and only a witness can tell.
+    /// </summary>
+    private static async Task ResignAsync(System.Data.Common.DbConnection c, string party, PartyKeys keys)
+    {
+        var chain = ProvisionLog.Genesis;
+        long count = 0;
+        foreach (var (seq, content) in await c.QueryAsync("SELECT seq, content_hash FROM provision_records ORDER BY seq", r => (Convert.ToInt64(r.GetValue(0)), r.GetString(1))))
+        {
+            chain = ProvisionLog.Chain(chain, content);
+            await c.ExecuteAsync("UPDATE provision_records SET chain_hash = @h WHERE seq = @s", null, ("h", chain), ("s", seq));
+            count = seq;
+        }
+        var head = new SignedHead(party, count, chain, DateTimeOffset.UtcNow, "");
+        head = head with { Signature = Convert.ToBase64String(keys.Signing.SignData(head.SignedBytes(), System.Security.Cryptography.HashAlgorithmName.SHA256)) };
+        await c.ExecuteAsync("UPDATE provision_heads SET record_count = @n, chain_hash = @h, signed_at = @t, signature = @g WHERE party = @p", null,
+            ("n", count), ("h", chain), ("t", ProvisionLog.TimeText(head.SignedAt)), ("g", head.Signature), ("p", party));
     }
 }
