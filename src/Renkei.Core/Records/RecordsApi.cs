@@ -22,7 +22,7 @@ public static class RecordsApi
         // The proof shows the record whole, code and all: only to a caller who names the code it holds, or a record found
         // through another agency's code (where the listing hides the code) would hand that agency's code out.
         group.MapGet("/{recordId}/proof", async Task<Results<Ok<InclusionProof>, ProblemHttpResult>> (string recordId, string? code, ProvisionLog log) =>
-            string.IsNullOrEmpty(code) ? CodeRequired() : await RecordProofsApi.InclusionAsync(log, recordId, code))
+            CodeProblem(code) ?? await RecordProofsApi.InclusionAsync(log, recordId, code!))
             .WithSummary("A record's inclusion in the signed head, for the caller who names the code the record holds (code=).");
         // Tree heads and consistency proofs are hashes and sizes, nothing about anyone: public, so that every node and
         // auditor can witness the core's log without a token of the core's.
@@ -46,9 +46,9 @@ public static class RecordsApi
         [Range(typeof(long), "0", "9223372036854775807"), Description(RecordPaging.AfterDescription)] string? after,
         ProvisionLog log, AgencyStore agencies, AgencyCodes codes, HttpContext context)
     {
-        if (string.IsNullOrEmpty(code)) return CodeRequired();
+        if (CodeProblem(code) is { } badCode) return badCode;
         if (RecordPaging.Read(limit, after, out var pageSize, out var from) is { } badPaging) return badPaging;
-        if (string.IsNullOrEmpty(agency)) return RecordPaging.Answer(context, await log.PageByCodesAsync([code], from, pageSize), pageSize, "code");
+        if (string.IsNullOrEmpty(agency)) return RecordPaging.Answer(context, await log.PageByCodesAsync([code!], from, pageSize), pageSize, "code");
         var all = await agencies.ListAsync();
         if (all.All(a => a.AgencyId != agency))
             return Problems.NotFound("unknown-agency", "登録されていない機関です / No such agency", $"「{agency}」はコアに登録されていません / '{agency}' is not registered with the core.");
@@ -66,5 +66,13 @@ public static class RecordsApi
             pageSize, "code", "agency");
     }
 
-    private static ProblemHttpResult CodeRequired() => Problems.BadRequest("code-required", "符号を指定してください / Name the person by code");
+    /// <summary>
+    /// No code, or one of another form than the core issues: the relay refuses such a code with its message, so no record
+    /// holds one, and an empty page would read as "nobody asked about this person".
+    /// </summary>
+    private static ProblemHttpResult? CodeProblem(string? code) =>
+        string.IsNullOrEmpty(code) ? Problems.BadRequest("code-required", "符号を指定してください / Name the person by code")
+        : AgencyCodes.IsWellFormed(code) ? null
+        : Problems.BadRequest("malformed-code", "符号の形ではありません / Not a code",
+            "符号はコアが発行する base64url の64文字です / A code is the 64 base64url characters the core issues.");
 }

@@ -52,6 +52,12 @@ public class CoreRecordsTests
         await ProblemAssert.IsProblemAsync(await core.GetAsync($"api/records?code={codeAtK}&agency={B}"), 404, "unknown-code");
         await ProblemAssert.IsProblemAsync(await core.GetAsync($"api/records?code={codeAtB}&agency=999999"), 404, "unknown-agency");
         await ProblemAssert.IsProblemAsync(await core.GetAsync($"api/records?agency={B}"), 400, "code-required");
+        // A number or any other text where a code belongs: no record can hold it, so an empty page would mislead.
+        foreach (var notACode in new[] { "868861113345", new string('A', 63), new string('A', 63) + "=" })
+        {
+            await ProblemAssert.IsProblemAsync(await core.GetAsync($"api/records?code={Uri.EscapeDataString(notACode)}"), 400, "malformed-code");
+            await ProblemAssert.IsProblemAsync(await core.GetAsync($"api/records/r-1/proof?code={Uri.EscapeDataString(notACode)}"), 400, "malformed-code");
+        }
         await ProblemAssert.IsProblemAsync(await network.CoreClient().GetAsync($"api/records?code={codeAtB}&agency={B}"), 401, "unauthenticated");
     }
 }
