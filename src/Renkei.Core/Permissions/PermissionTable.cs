@@ -41,6 +41,14 @@ public sealed class PermissionTable
     public required Dictionary<string, string> Affairs { get; init; }
     public required List<PermissionRow> Rows { get; init; }
 
+    /// <summary>The SHA-256 (lower-case hex) of the file as read: with the version, what names the table in force.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string Sha256 { get; private set; } = "";
+
+    /// <summary>The file as read, kept with each load in the core's database.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string Text { get; private set; } = "";
+
     public static PermissionTable LoadEmbedded()
     {
         using var stream = typeof(PermissionTable).Assembly.GetManifestResourceStream("permission-table.json")
@@ -69,7 +77,12 @@ public sealed class PermissionTable
 
     public static PermissionTable Load(Stream json)
     {
-        var table = JsonSerializer.Deserialize<PermissionTable>(json, ServiceDefaults.Json) ?? throw new InvalidDataException("空の表です / empty permission table");
+        using var buffer = new MemoryStream();
+        json.CopyTo(buffer);
+        var bytes = buffer.ToArray();
+        var table = JsonSerializer.Deserialize<PermissionTable>(bytes, ServiceDefaults.Json) ?? throw new InvalidDataException("空の表です / empty permission table");
+        table.Sha256 = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes));
+        table.Text = System.Text.Encoding.UTF8.GetString(bytes);
         if (table.Rows is null || table.Items is null || table.Affairs is null)
             throw new InvalidDataException("items, affairs, rows がありません / items, affairs and rows are required");
         // An inquiry names an affair or item in at most 64 characters: a longer name in the table could never be asked for.
@@ -125,6 +138,8 @@ public static class PermissionTableApi
     {
         var group = app.MapGroup("/api/permission-table").WithTags("PermissionTable");
         group.MapGet("/", (PermissionTable table) => TypedResults.Ok(table)).WithSummary("The permission table the core enforces.");
+        group.MapGet("/loads", async (Renkei.Hosting.Storage.Database database) => TypedResults.Ok(await PermissionTableLoads.ListAsync(database)))
+            .WithSummary("Each permission table the core started with (version, SHA-256 of its file, when), oldest first: the one in force at a record's time is the last loaded before it.");
         group.MapPost("/check", Check).WithSummary("Whether a requester may ask a provider for an item for an affair, and why not.");
     }
 
