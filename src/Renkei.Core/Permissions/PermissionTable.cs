@@ -9,6 +9,14 @@ namespace Renkei.Core.Permissions;
 /// <summary>Which requesters or providers a row names: agency kinds, particular agencies, or the requester itself.</summary>
 public sealed record PartyMatch(List<AgencyKind>? Kinds = null, List<string>? Agencies = null, bool SameAsRequester = false)
 {
+    /// <summary>Keys a party does not take (<c>kind</c>, <c>sameAsRequestor</c>): kept only so that loading can refuse the row, which would match nobody.</summary>
+    [System.Text.Json.Serialization.JsonExtensionData]
+    public Dictionary<string, JsonElement>? UnknownKeys { get; init; }
+
+    /// <summary>Whether the row names anyone at all: a party of no kinds, no agencies and not the requester matches nobody.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool NamesAnyone => Kinds is { Count: > 0 } || Agencies is { Count: > 0 } || SameAsRequester;
+
     public bool Matches(Agency party) => (Kinds?.Contains(party.Kind) ?? false) || (Agencies?.Contains(party.AgencyId) ?? false);
 
     /// <summary>
@@ -101,6 +109,15 @@ public sealed class PermissionTable
                 throw new InvalidDataException($"行 {row.Id} の事務 {row.Affair} は affairs にありません / row {row.Id} names unknown affair {row.Affair}");
             if (row.Requester is null || row.Provider is null || row.Items is not { Count: > 0 } || string.IsNullOrWhiteSpace(row.LegalBasis))
                 throw new InvalidDataException($"行 {row.Id} に requester, provider, items, legalBasis のいずれかがありません / row {row.Id} lacks requester, provider, items or legalBasis");
+            foreach (var (role, party) in new[] { ("requester", row.Requester), ("provider", row.Provider) })
+            {
+                // A misspelt key loads as a party that matches nobody: every inquiry under the row would be refused, and nothing would say why.
+                if (party.UnknownKeys is { Count: > 0 } unknown)
+                    throw new InvalidDataException($"行 {row.Id} の {role} に使えないキー「{LogText.Safe(unknown.Keys.First())}」があります（kinds, agencies, sameAsRequester のみ） / " +
+                        $"row {row.Id}: {role} has an unknown key '{LogText.Safe(unknown.Keys.First())}' (a party takes kinds, agencies and sameAsRequester)");
+                if (!party.NamesAnyone)
+                    throw new InvalidDataException($"行 {row.Id} の {role} が誰も指していません / row {row.Id}: {role} names no kind, no agency and not the requester");
+            }
             foreach (var item in row.Items)
                 if (!table.Items.ContainsKey(item))
                     throw new InvalidDataException($"行 {row.Id} の特定個人情報 {item} は items にありません / row {row.Id} names unknown item {item}");
