@@ -76,9 +76,16 @@ public static class RelayKinds
     public const string CopyUpdatedPrefix = "copy-updated-";
 
     /// <summary>
+    /// The reason of a copy-older-than-asked answer for a copy updated at <paramref name="updatedAt"/> (UTC): the date in Japan,
+    /// as clerks read it and give a date-only notBefore (midnight in Japan).
+    /// </summary>
+    public static string CopyUpdated(DateTime updatedAt) =>
+        CopyUpdatedPrefix + Renkei.Hosting.JapanTime.DateOf(new DateTimeOffset(DateTime.SpecifyKind(updatedAt, DateTimeKind.Utc))).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>
     /// Whether a provider's answer has a form an honest provider's node gives: provided, with a sealed payload and no reason;
     /// no-data, <see cref="NoCopyReason"/>; copy-older-than-asked to a request that named a notBefore, with
-    /// <see cref="CopyUpdatedPrefix"/> and a date no later than that. The core records the reason, and the requester after it,
+    /// <see cref="CopyUpdatedPrefix"/> and a date no later than that's date in Japan. The core records the reason, and the requester after it,
     /// for seven years; any other text there is the provider's free choice (a name, an Individual Number), so the core
     /// answers anything else as an error of its own.
     /// </summary>
@@ -90,7 +97,7 @@ public static class RelayKinds
             && reason.StartsWith(CopyUpdatedPrefix, StringComparison.Ordinal)
             && DateOnly.TryParseExact(reason[CopyUpdatedPrefix.Length..], "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture,
                 System.Globalization.DateTimeStyles.None, out var updated)
-            && updated <= DateOnly.FromDateTime(asked.UtcDateTime),
+            && updated <= Renkei.Hosting.JapanTime.DateOf(asked),
         _ => false,
     };
 

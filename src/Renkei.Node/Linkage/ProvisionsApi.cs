@@ -77,7 +77,7 @@ public static class ProvisionsApi
         // requester's; its code in the record still tells the tenant whether it holds the person.
         if (copy is null) return new ProvisionAnswer(request.MessageId, Outcome.NoData, RelayKinds.NoCopyReason, null, now, false);
         if (request.NotBefore is { } notBefore && copy.UpdatedAt < notBefore.UtcDateTime)
-            return new ProvisionAnswer(request.MessageId, Outcome.CopyOlderThanAsked, $"{RelayKinds.CopyUpdatedPrefix}{copy.UpdatedAt:yyyy-MM-dd}", null, now, copy.Withheld);
+            return new ProvisionAnswer(request.MessageId, Outcome.CopyOlderThanAsked, RelayKinds.CopyUpdated(copy.UpdatedAt), null, now, copy.Withheld);
         var payload = JsonSerializer.Serialize(new ProvidedCopy(copy.Item, copy.SchemaVersion, copy.Content, copy.UpdatedAt), ServiceDefaults.Json);
         return new ProvisionAnswer(request.MessageId, Outcome.Provided, null,
             sealer().Seal(payload, request.MessageId), now, copy.Withheld);
