@@ -83,6 +83,19 @@ public static class RelayKinds
         CopyUpdatedPrefix + Renkei.Hosting.JapanTime.DateOf(new DateTimeOffset(DateTime.SpecifyKind(updatedAt, DateTimeKind.Utc))).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>
+    /// A provider's time of provision has no fraction of a second: the core refuses one, since inside the window it checks
+    /// the fraction would be the provider's free choice (seven digits) in the core's and the requester's records.
+    /// </summary>
+    public static bool IsWholeSecond(DateTimeOffset at) => at.UtcTicks % TimeSpan.TicksPerSecond == 0;
+
+    /// <summary><paramref name="at"/> rounded up to a whole second, in UTC.</summary>
+    public static DateTimeOffset WholeSecondFrom(DateTimeOffset at)
+    {
+        var fraction = at.UtcTicks % TimeSpan.TicksPerSecond;
+        return new DateTimeOffset(at.UtcTicks - fraction + (fraction == 0 ? 0 : TimeSpan.TicksPerSecond), TimeSpan.Zero);
+    }
+
+    /// <summary>
     /// Whether a provider's answer has a form an honest provider's node gives: provided, with a sealed payload and no reason;
     /// no-data, <see cref="NoCopyReason"/>; copy-older-than-asked to a request that named a notBefore, with
     /// <see cref="CopyUpdatedPrefix"/> and a date no later than that's date in Japan. The core records the reason, and the requester after it,

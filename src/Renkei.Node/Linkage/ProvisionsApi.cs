@@ -48,7 +48,9 @@ public static class ProvisionsApi
                 && !string.IsNullOrEmpty(r.Requester) && !string.IsNullOrEmpty(r.RequesterEncryptionKey)))
             return Problems.BadRequest("malformed-request", Problems.MalformedTitle);
 
-        var now = time.GetUtcNow();
+        // Whole seconds, which the core requires: a fraction would be seven digits of the provider's choosing in two other
+        // parties' records. Rounded up, so that a provision is never before its request.
+        var now = RelayKinds.WholeSecondFrom(time.GetUtcNow());
         var answers = new List<ProvisionAnswer>(requests.Count);
         try
         {

@@ -27,4 +27,24 @@ public class ProvisionTimeTests
             Assert.Equal(("copy-older-than-asked", "copy-updated-2026-04-01"), (answer.GetProperty("outcome").GetString(), answer.GetProperty("reason").GetString()));
         }
     }
+
+    /// <summary>Audit J, J5: the provider's node gives its time of provision in whole seconds, and the three records agree on it.</summary>
+    [Theory, StorageData]
+    public async Task An_honest_providers_time_of_provision_is_whole_seconds_in_all_three_records(StorageProvider provider)
+    {
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        var family = await MovedFamily.ArrangeAsync(network);
+        var answer = await family.AnswerAsync("bunkyo-child-clerk");
+        Assert.Equal("provided", answer.GetProperty("outcome").GetString());
+        var messageId = answer.GetProperty("messageId").GetString();
+
+        var times = new List<string>();
+        foreach (var database in new[] { network.CoreDatabase, network.TenantDatabases[K], network.TenantDatabases[B] })
+        {
+            await using var c = await database.OpenAsync();
+            times.Add(Assert.Single(await c.QueryAsync("SELECT provided_at FROM provision_records WHERE message_id = @m", r => r.GetString(0), null, ("m", messageId))));
+        }
+        Assert.Single(times.Distinct());
+        Assert.EndsWith(".0000000Z", times[0]);
+    }
 }
