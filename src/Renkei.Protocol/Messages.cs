@@ -76,9 +76,29 @@ public static class RelayKinds
     public const string CopyUpdatedPrefix = "copy-updated-";
 
     /// <summary>
+    /// The reason of a copy-older-than-asked answer for a copy updated at <paramref name="updatedAt"/> (UTC): the date in Japan,
+    /// as clerks read it and give a date-only notBefore (midnight in Japan).
+    /// </summary>
+    public static string CopyUpdated(DateTime updatedAt) =>
+        CopyUpdatedPrefix + Renkei.Hosting.JapanTime.DateOf(new DateTimeOffset(DateTime.SpecifyKind(updatedAt, DateTimeKind.Utc))).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// A provider's time of provision has no fraction of a second: the core refuses one, since inside the window it checks
+    /// the fraction would be the provider's free choice (seven digits) in the core's and the requester's records.
+    /// </summary>
+    public static bool IsWholeSecond(DateTimeOffset at) => at.UtcTicks % TimeSpan.TicksPerSecond == 0;
+
+    /// <summary><paramref name="at"/> rounded up to a whole second, in UTC.</summary>
+    public static DateTimeOffset WholeSecondFrom(DateTimeOffset at)
+    {
+        var fraction = at.UtcTicks % TimeSpan.TicksPerSecond;
+        return new DateTimeOffset(at.UtcTicks - fraction + (fraction == 0 ? 0 : TimeSpan.TicksPerSecond), TimeSpan.Zero);
+    }
+
+    /// <summary>
     /// Whether a provider's answer has a form an honest provider's node gives: provided, with a sealed payload and no reason;
     /// no-data, <see cref="NoCopyReason"/>; copy-older-than-asked to a request that named a notBefore, with
-    /// <see cref="CopyUpdatedPrefix"/> and a date no later than that. The core records the reason, and the requester after it,
+    /// <see cref="CopyUpdatedPrefix"/> and a date no later than that's date in Japan. The core records the reason, and the requester after it,
     /// for seven years; any other text there is the provider's free choice (a name, an Individual Number), so the core
     /// answers anything else as an error of its own.
     /// </summary>
@@ -90,7 +110,7 @@ public static class RelayKinds
             && reason.StartsWith(CopyUpdatedPrefix, StringComparison.Ordinal)
             && DateOnly.TryParseExact(reason[CopyUpdatedPrefix.Length..], "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture,
                 System.Globalization.DateTimeStyles.None, out var updated)
-            && updated <= DateOnly.FromDateTime(asked.UtcDateTime),
+            && updated <= Renkei.Hosting.JapanTime.DateOf(asked),
         _ => false,
     };
 

@@ -79,6 +79,15 @@ public class SettingsTests
             "kinds" },
         { """{"version":"x","source":"x","items":{"a":"a"},"affairs":{"f":"f","AFFAIR":"x"},"rows":[{"id":"r","requester":{"kinds":["municipality"]},"affair":"f","provider":{"kinds":["municipality"]},"items":["a"],"legalBasis":"x"}]}""".Replace("AFFAIR", new string('f', 65)),
             "at most 64 characters" },
+        // A misspelt or missing party key loaded as a row that matches nobody (audit I, I8).
+        { """{"version":"x","source":"x","items":{"a":"a"},"affairs":{"f":"f"},"rows":[{"id":"r","requester":{"kind":["municipality"]},"affair":"f","provider":{"kinds":["municipality"]},"items":["a"],"legalBasis":"x"}]}""",
+            "row r: requester has an unknown key 'kind' (a party takes kinds, agencies and sameAsRequester)" },
+        { """{"version":"x","source":"x","items":{"a":"a"},"affairs":{"f":"f"},"rows":[{"id":"r","requester":{"agencies":["131059"]},"affair":"f","provider":{"sameAsRequestor":true},"items":["a"],"legalBasis":"x"}]}""",
+            "row r: provider has an unknown key 'sameAsRequestor'" },
+        { """{"version":"x","source":"x","items":{"a":"a"},"affairs":{"f":"f"},"rows":[{"id":"r","requester":{},"affair":"f","provider":{"kinds":["municipality"]},"items":["a"],"legalBasis":"x"}]}""",
+            "row r: requester names no kind, no agency and not the requester" },
+        { """{"version":"x","source":"x","items":{"a":"a"},"affairs":{"f":"f"},"rows":[{"id":"r","requester":{"kinds":["municipality"]},"affair":"f","provider":{"kinds":[],"agencies":[]},"items":["a"],"legalBasis":"x"}]}""",
+            "row r: provider names no kind" },
     };
 
     [Theory, MemberData(nameof(BadTables))]
@@ -91,6 +100,7 @@ public class SettingsTests
         Assert.StartsWith("Core:PermissionTableFile「", refused.Message);
         Assert.Contains(" / The permission table file", refused.Message);
         Assert.Contains(reason, refused.Message);
+        Assert.DoesNotContain('\n', refused.Message);
         Assert.False(Directory.Exists(folder.File("core")), "a start refused for its permission table made key files");
     }
 

@@ -52,6 +52,8 @@ public sealed record AgencyRegistration(
                 errors["localGovernmentCode"] = [$"地方公共団体コードが不正です / invalid local government code: {problem!.Message}"];
             else if (code.Digits != agencyId)
                 errors["agencyId"] = ["機関IDは地方公共団体コードと一致させてください / agencyId must equal the local government code"];
+            else if (KindMisfits(kind, code) is { } misfit)
+                errors["kind"] = [misfit];
         }
         else if (Kind is not null)
         {
@@ -59,6 +61,8 @@ public sealed record AgencyRegistration(
                 errors["corporateNumber"] = [$"法人番号が不正です / invalid corporate number: {problem!.Message}"];
             else if (number.Digits != agencyId)
                 errors["agencyId"] = ["機関IDは法人番号と一致させてください / agencyId must equal the corporate number"];
+            else if (KindMisfits(Kind.Value, number) is { } misfit)
+                errors["kind"] = [misfit];
         }
         // The core relays to this address under mutual TLS; a plain-HTTP one would carry the messages in the clear.
         if (!Uri.TryCreate(NodeAddress, UriKind.Absolute, out var uri) || uri.Scheme != "https")
@@ -74,6 +78,43 @@ public sealed record AgencyRegistration(
         if (!IsPublicKey(EncryptionKey, ecdh: true)) errors["encryptionKey"] = ["暗号化用公開鍵が不正です / encryptionKey must be a base64 P-256 SubjectPublicKeyInfo"];
         return errors;
     }
+
+    // The permission table names requesters and providers by kind, so a kind must fit the id: a city registered as a
+    // prefecture would ask under prefectures' rows and stop providing under municipalities'.
+
+    /// <summary>Why a Local Government Code cannot be the id of an agency of this kind: a prefecture's has 000 in its municipal part (PP000C), a municipality's does not.</summary>
+    private static string? KindMisfits(AgencyKind kind, Numbers.LocalGovernmentCode code) => (kind, code.FiveDigits % 1000 == 0) switch
+    {
+        (AgencyKind.Prefecture, false) => $"{code.Digits} は市区町村のコードです。都道府県のコードは市区町村部分が000です / " +
+            $"{code.Digits} is a municipality's code; a prefecture's has 000 in its municipal part",
+        (AgencyKind.Municipality, true) => $"{code.Digits} は都道府県自体のコードです。市区町村のコードを指定してください / " +
+            $"{code.Digits} is the code of a prefecture itself; a municipality's has a municipal part other than 000",
+        _ => null,
+    };
+
+    /// <summary>
+    /// Why a Corporate Number cannot be the id of an agency of this kind. A national organ's base number is 000012 and six
+    /// digits, a local government's 000020 and its Local Government Code: a minister or a tax office is a national organ;
+    /// the pension service is neither; a health insurer may be a local government (a city's national health insurance,
+    /// a wide-area union for the elderly) but is no national organ.
+    /// </summary>
+    private static string? KindMisfits(AgencyKind kind, Numbers.CorporateNumber number)
+    {
+        var national = number.BaseNumber / 1_000_000 == NationalOrganBase;
+        var local = number.BaseNumber / 1_000_000 == LocalGovernmentBase;
+        return kind switch
+        {
+            AgencyKind.Minister or AgencyKind.TaxOffice when !national =>
+                "大臣・税務署長は国の機関の法人番号（基礎番号が000012で始まる）で登録します / a minister or a tax office is registered under a national organ's corporate number (base number 000012…)",
+            AgencyKind.PensionService when national || local =>
+                "日本年金機構は国の機関（000012…）・地方公共団体（000020…）以外の法人番号で登録します / the pension service is registered under a corporate number that is neither a national organ's (000012…) nor a local government's (000020…)",
+            AgencyKind.HealthInsurer when national =>
+                "医療保険者は国の機関の法人番号（000012…）では登録できません / a health insurer is not registered under a national organ's corporate number (000012…)",
+            _ => null,
+        };
+    }
+
+    private const long NationalOrganBase = 12, LocalGovernmentBase = 20;
 
     private static bool IsPublicKey(string? base64, bool ecdh)
     {

@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using System.Data.Common;
 using System.Security.Cryptography;
+using System.Text.Json;
+using Renkei.Hosting;
 using Renkei.Hosting.Storage;
 using Renkei.Protocol;
 
@@ -17,10 +19,16 @@ public sealed class AgencyStore(Database database)
     private readonly ConcurrentDictionary<string, ECDsa> signingKeys = new();
     private long generation;
 
-    public async Task<Agency> SaveAsync(string agencyId, AgencyRegistration r, DateTime now)
+    /// <summary>
+    /// Registers or updates an agency and keeps the change in its history (who, when, before and after), in one transaction:
+    /// the permission table decides by kind, so whoever explains a past decision needs the kind an agency had then.
+    /// </summary>
+    public async Task<AgencyChange> SaveAsync(string agencyId, AgencyRegistration r, DateTime now, string caller)
     {
         await using var c = await database.OpenAsync();
-        // One statement: two first registrations at the same moment cannot both insert.
+        // One writer of the register at a time, so each change's "before" is the one the last change left.
+        await using var tx = await database.BeginSerializedAsync(c, WriteLock);
+        var before = (await c.QueryAsync("SELECT " + Columns + " FROM agencies WHERE agency_id = @id", Read, tx, ("id", agencyId))).SingleOrDefault();
         await c.ExecuteAsync(
             """
             INSERT INTO agencies (agency_id, kind, name, local_government_code, corporate_number, node_address, node_id, signing_key, encryption_key, registered_at, updated_at)
@@ -28,11 +36,31 @@ public sealed class AgencyStore(Database database)
             ON CONFLICT (agency_id) DO UPDATE SET kind = excluded.kind, name = excluded.name, local_government_code = excluded.local_government_code,
                 corporate_number = excluded.corporate_number, node_address = excluded.node_address, node_id = excluded.node_id,
                 signing_key = excluded.signing_key, encryption_key = excluded.encryption_key, updated_at = excluded.updated_at
-            """, null, Parameters(agencyId, r, now));
+            """, tx, Parameters(agencyId, r, now));
+        var after = (await c.QueryAsync("SELECT " + Columns + " FROM agencies WHERE agency_id = @id", Read, tx, ("id", agencyId))).Single();
+        var change = new AgencyChange(0, agencyId, now, caller, before is null ? null : AgencyState.Of(before), AgencyState.Of(after));
+        var seq = await c.ScalarAsync<long>("INSERT INTO agency_history (agency_id, changed_at, changed_by, old_value, new_value) VALUES (@id, @at, @by, @old, @new)" +
+            database.ReturningId("seq"), tx, ("id", agencyId), ("at", now.ToString("O")), ("by", caller),
+            ("old", change.Old is null ? null : JsonSerializer.Serialize(change.Old, ServiceDefaults.Json)), ("new", JsonSerializer.Serialize(change.New, ServiceDefaults.Json)));
+        await tx.CommitAsync();
         Interlocked.Increment(ref generation);
         cache.TryRemove(agencyId, out _);
-        return (await FindAsync(agencyId))!;
+        return change with { Seq = seq };
     }
+
+    /// <summary>Every registration and change, oldest first; of one agency when <paramref name="agencyId"/> is given.</summary>
+    public async Task<List<AgencyChange>> HistoryAsync(string? agencyId)
+    {
+        await using var c = await database.OpenAsync();
+        return await c.QueryAsync(
+            "SELECT seq, agency_id, changed_at, changed_by, old_value, new_value FROM agency_history" + (agencyId is null ? "" : " WHERE agency_id = @id") + " ORDER BY seq",
+            r => new AgencyChange(r.GetInt64(0), r.GetString(1), ReadTime(r.GetString(2)), r.GetString(3),
+                r.IsDBNull(4) ? null : JsonSerializer.Deserialize<AgencyState>(r.GetString(4), ServiceDefaults.Json),
+                JsonSerializer.Deserialize<AgencyState>(r.GetString(5), ServiceDefaults.Json)!),
+            null, agencyId is null ? [] : [("id", agencyId)]);
+    }
+
+    private static readonly long WriteLock = BitConverter.ToInt64(SHA256.HashData("renkei-agency-register"u8));
 
     private static (string, object?)[] Parameters(string agencyId, AgencyRegistration r, DateTime now) =>
     [
@@ -76,6 +104,8 @@ public sealed class AgencyStore(Database database)
     private static Agency Read(DbDataReader r) => new(
         r.GetString(0), Enum.Parse<AgencyKind>(r.GetString(1)), r.GetString(2), r.GetNullableString(3), r.GetNullableString(4), r.GetString(5),
         new PublicKeys(r.GetString(6), r.GetString(7)),
-        DateTime.Parse(r.GetString(8), System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.RoundtripKind),
-        DateTime.Parse(r.GetString(9), System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.RoundtripKind), r.GetNullableString(10));
+        ReadTime(r.GetString(8)), ReadTime(r.GetString(9)), r.GetNullableString(10));
+
+    private static DateTime ReadTime(string text) =>
+        DateTime.Parse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.RoundtripKind);
 }

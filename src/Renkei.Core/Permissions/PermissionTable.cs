@@ -9,6 +9,14 @@ namespace Renkei.Core.Permissions;
 /// <summary>Which requesters or providers a row names: agency kinds, particular agencies, or the requester itself.</summary>
 public sealed record PartyMatch(List<AgencyKind>? Kinds = null, List<string>? Agencies = null, bool SameAsRequester = false)
 {
+    /// <summary>Keys a party does not take (<c>kind</c>, <c>sameAsRequestor</c>): kept only so that loading can refuse the row, which would match nobody.</summary>
+    [System.Text.Json.Serialization.JsonExtensionData]
+    public Dictionary<string, JsonElement>? UnknownKeys { get; init; }
+
+    /// <summary>Whether the row names anyone at all: a party of no kinds, no agencies and not the requester matches nobody.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool NamesAnyone => Kinds is { Count: > 0 } || Agencies is { Count: > 0 } || SameAsRequester;
+
     public bool Matches(Agency party) => (Kinds?.Contains(party.Kind) ?? false) || (Agencies?.Contains(party.AgencyId) ?? false);
 
     /// <summary>
@@ -41,6 +49,14 @@ public sealed class PermissionTable
     public required Dictionary<string, string> Affairs { get; init; }
     public required List<PermissionRow> Rows { get; init; }
 
+    /// <summary>The SHA-256 (lower-case hex) of the file as read: with the version, what names the table in force.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string Sha256 { get; private set; } = "";
+
+    /// <summary>The file as read, kept with each load in the core's database.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string Text { get; private set; } = "";
+
     public static PermissionTable LoadEmbedded()
     {
         using var stream = typeof(PermissionTable).Assembly.GetManifestResourceStream("permission-table.json")
@@ -69,7 +85,12 @@ public sealed class PermissionTable
 
     public static PermissionTable Load(Stream json)
     {
-        var table = JsonSerializer.Deserialize<PermissionTable>(json, ServiceDefaults.Json) ?? throw new InvalidDataException("空の表です / empty permission table");
+        using var buffer = new MemoryStream();
+        json.CopyTo(buffer);
+        var bytes = buffer.ToArray();
+        var table = JsonSerializer.Deserialize<PermissionTable>(bytes, ServiceDefaults.Json) ?? throw new InvalidDataException("空の表です / empty permission table");
+        table.Sha256 = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes));
+        table.Text = System.Text.Encoding.UTF8.GetString(bytes);
         if (table.Rows is null || table.Items is null || table.Affairs is null)
             throw new InvalidDataException("items, affairs, rows がありません / items, affairs and rows are required");
         // An inquiry names an affair or item in at most 64 characters: a longer name in the table could never be asked for.
@@ -88,6 +109,15 @@ public sealed class PermissionTable
                 throw new InvalidDataException($"行 {row.Id} の事務 {row.Affair} は affairs にありません / row {row.Id} names unknown affair {row.Affair}");
             if (row.Requester is null || row.Provider is null || row.Items is not { Count: > 0 } || string.IsNullOrWhiteSpace(row.LegalBasis))
                 throw new InvalidDataException($"行 {row.Id} に requester, provider, items, legalBasis のいずれかがありません / row {row.Id} lacks requester, provider, items or legalBasis");
+            foreach (var (role, party) in new[] { ("requester", row.Requester), ("provider", row.Provider) })
+            {
+                // A misspelt key loads as a party that matches nobody: every inquiry under the row would be refused, and nothing would say why.
+                if (party.UnknownKeys is { Count: > 0 } unknown)
+                    throw new InvalidDataException($"行 {row.Id} の {role} に使えないキー「{LogText.Safe(unknown.Keys.First())}」があります（kinds, agencies, sameAsRequester のみ） / " +
+                        $"row {row.Id}: {role} has an unknown key '{LogText.Safe(unknown.Keys.First())}' (a party takes kinds, agencies and sameAsRequester)");
+                if (!party.NamesAnyone)
+                    throw new InvalidDataException($"行 {row.Id} の {role} が誰も指していません / row {row.Id}: {role} names no kind, no agency and not the requester");
+            }
             foreach (var item in row.Items)
                 if (!table.Items.ContainsKey(item))
                     throw new InvalidDataException($"行 {row.Id} の特定個人情報 {item} は items にありません / row {row.Id} names unknown item {item}");
@@ -125,6 +155,8 @@ public static class PermissionTableApi
     {
         var group = app.MapGroup("/api/permission-table").WithTags("PermissionTable");
         group.MapGet("/", (PermissionTable table) => TypedResults.Ok(table)).WithSummary("The permission table the core enforces.");
+        group.MapGet("/loads", async (Renkei.Hosting.Storage.Database database) => TypedResults.Ok(await PermissionTableLoads.ListAsync(database)))
+            .WithSummary("Each permission table the core started with (version, SHA-256 of its file, when), oldest first: the one in force at a record's time is the last loaded before it.");
         group.MapPost("/check", Check).WithSummary("Whether a requester may ask a provider for an item for an affair, and why not.");
     }
 

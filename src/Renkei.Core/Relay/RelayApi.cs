@@ -152,9 +152,10 @@ public static class RelayApi
 
     /// <summary>
     /// Whether a provider's time of provision lies between the request and its answer, give or take the clock skew envelopes
-    /// are allowed. Checked, not replaced by the core's time, so that the three parties' records of an inquiry agree; a time
-    /// outside it (the year 1234, its ticks spelling a number) would be the provider's free choice in the records.
+    /// are allowed, in whole seconds. Checked, not replaced by the core's time, so that the three parties' records of an inquiry
+    /// agree; a time outside it (the year 1234, its ticks spelling a number), or a fraction of a second inside it (seven free
+    /// digits), would be the provider's free choice in the records. Which whole second in the window is still its choice.
     /// </summary>
     private static bool IsPlausible(DateTimeOffset? providedAt, DateTimeOffset requestedAt, TimeProvider time, TimeSpan window) =>
-        providedAt is { } at && at >= requestedAt - window && at <= time.GetUtcNow() + window;
+        providedAt is { } at && RelayKinds.IsWholeSecond(at) && at >= requestedAt - window && at <= time.GetUtcNow() + window;
 }

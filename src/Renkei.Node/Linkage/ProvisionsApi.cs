@@ -48,7 +48,9 @@ public static class ProvisionsApi
                 && !string.IsNullOrEmpty(r.Requester) && !string.IsNullOrEmpty(r.RequesterEncryptionKey)))
             return Problems.BadRequest("malformed-request", Problems.MalformedTitle);
 
-        var now = time.GetUtcNow();
+        // Whole seconds, which the core requires: a fraction would be seven digits of the provider's choosing in two other
+        // parties' records. Rounded up, so that a provision is never before its request.
+        var now = RelayKinds.WholeSecondFrom(time.GetUtcNow());
         var answers = new List<ProvisionAnswer>(requests.Count);
         try
         {
@@ -77,7 +79,7 @@ public static class ProvisionsApi
         // requester's; its code in the record still tells the tenant whether it holds the person.
         if (copy is null) return new ProvisionAnswer(request.MessageId, Outcome.NoData, RelayKinds.NoCopyReason, null, now, false);
         if (request.NotBefore is { } notBefore && copy.UpdatedAt < notBefore.UtcDateTime)
-            return new ProvisionAnswer(request.MessageId, Outcome.CopyOlderThanAsked, $"{RelayKinds.CopyUpdatedPrefix}{copy.UpdatedAt:yyyy-MM-dd}", null, now, copy.Withheld);
+            return new ProvisionAnswer(request.MessageId, Outcome.CopyOlderThanAsked, RelayKinds.CopyUpdated(copy.UpdatedAt), null, now, copy.Withheld);
         var payload = JsonSerializer.Serialize(new ProvidedCopy(copy.Item, copy.SchemaVersion, copy.Content, copy.UpdatedAt), ServiceDefaults.Json);
         return new ProvisionAnswer(request.MessageId, Outcome.Provided, null,
             sealer().Seal(payload, request.MessageId), now, copy.Withheld);

@@ -24,6 +24,8 @@ public class ProviderAnswerTests
         Func<ProvisionRequest, ProvisionAnswer> answerWith = r => throw new InvalidOperationException();
         await using var node = await StubProviderNode.StartAsync(network, r => answerWith(r));
         var notBefore = new DateTimeOffset(2026, 6, 1, 0, 0, 0, TimeSpan.Zero);
+        // An honest node's time of provision is in whole seconds (audit J, J5).
+        static DateTimeOffset Now() => RelayKinds.WholeSecondFrom(DateTimeOffset.UtcNow);
         static SealedPayload Sealed(ProvisionRequest r) => SealedPayload.Sealer.For(r.RequesterEncryptionKey, TimeProvider.System).Seal("{}", r.MessageId);
 
         async Task<(string Outcome, string? Reason, string? ProvidedAt)> AskAsync(Func<ProvisionRequest, ProvisionAnswer> answer)
@@ -44,32 +46,41 @@ public class ProviderAnswerTests
         }
 
         // What an honest node gives goes through as it came: the check lets the answers it must through.
-        var (outcome, reason, providedAt) = await AskAsync(r => new(r.MessageId, Outcome.NoData, "no-copy", null, DateTimeOffset.UtcNow, false));
+        var (outcome, reason, providedAt) = await AskAsync(r => new(r.MessageId, Outcome.NoData, "no-copy", null, Now(), false));
         Assert.Equal(("no-data", "no-copy"), (outcome, reason));
         Assert.NotNull(providedAt);
-        (outcome, reason, _) = await AskAsync(r => new(r.MessageId, Outcome.CopyOlderThanAsked, "copy-updated-2026-05-31", null, DateTimeOffset.UtcNow, false));
+        (outcome, reason, _) = await AskAsync(r => new(r.MessageId, Outcome.CopyOlderThanAsked, "copy-updated-2026-05-31", null, Now(), false));
         Assert.Equal(("copy-older-than-asked", "copy-updated-2026-05-31"), (outcome, reason));
 
         // Anything else is the core's error, whatever the provider signed.
         var forged = new Func<ProvisionRequest, ProvisionAnswer>[]
         {
-            r => new(r.MessageId, Outcome.NoData, Number, null, DateTimeOffset.UtcNow, false),
-            r => new(r.MessageId, Outcome.NoData, $"no-copy {Number}", null, DateTimeOffset.UtcNow, false),
-            r => new(r.MessageId, Outcome.Provided, Number, Sealed(r), DateTimeOffset.UtcNow, false),
-            r => new(r.MessageId, Outcome.Error, Number, null, DateTimeOffset.UtcNow, false),
-            r => new(r.MessageId, Outcome.CopyOlderThanAsked, $"copy-updated-{Number}", null, DateTimeOffset.UtcNow, false),
+            r => new(r.MessageId, Outcome.NoData, Number, null, Now(), false),
+            r => new(r.MessageId, Outcome.NoData, $"no-copy {Number}", null, Now(), false),
+            r => new(r.MessageId, Outcome.Provided, Number, Sealed(r), Now(), false),
+            r => new(r.MessageId, Outcome.Error, Number, null, Now(), false),
+            r => new(r.MessageId, Outcome.CopyOlderThanAsked, $"copy-updated-{Number}", null, Now(), false),
             // A date of the right form but after the notBefore asked: no copy older than asked has it.
-            r => new(r.MessageId, Outcome.CopyOlderThanAsked, "copy-updated-2026-06-02", null, DateTimeOffset.UtcNow, false),
+            r => new(r.MessageId, Outcome.CopyOlderThanAsked, "copy-updated-2026-06-02", null, Now(), false),
             // An outcome the reason does not fit.
-            r => new(r.MessageId, Outcome.NotPermitted, "no-copy", null, DateTimeOffset.UtcNow, false),
+            r => new(r.MessageId, Outcome.NotPermitted, "no-copy", null, Now(), false),
             // The reason honest, the time the provider's free choice: its ticks spell the number.
             r => new(r.MessageId, Outcome.NoData, "no-copy", null, new DateTimeOffset(long.Parse(Number, System.Globalization.CultureInfo.InvariantCulture) * 1000, TimeSpan.Zero), false),
-            r => new(r.MessageId, Outcome.NoData, "no-copy", null, DateTimeOffset.UtcNow.AddHours(1), false),
+            r => new(r.MessageId, Outcome.NoData, "no-copy", null, Now().AddHours(1), false),
+            // Inside the window, the fraction of a second is seven digits of the provider's choosing: 1234567 and 89018 (audit J, J5).
+            r => new(r.MessageId, Outcome.NoData, "no-copy", null, RelayKinds.WholeSecondFrom(r.RequestedAt).AddTicks(1_234_567), false),
+            r => new(r.MessageId, Outcome.NoData, "no-copy", null, RelayKinds.WholeSecondFrom(r.RequestedAt).AddTicks(8_901_800), false),
             r => new(r.MessageId, Outcome.NoData, "no-copy", null, null, false),
         };
         foreach (var answer in forged)
             Assert.Equal(("error", "provider-answer-invalid", null), await AskAsync(answer));
 
+        foreach (var database in new[] { network.CoreDatabase, network.TenantDatabases[B] })
+        {
+            var dump = await LinkageNetwork.DumpAsync(database);
+            Assert.DoesNotContain(".1234567", dump);
+            Assert.DoesNotContain(".8901800", dump);
+        }
         Assert.DoesNotContain(Number, await LinkageNetwork.DumpAsync(network.CoreDatabase));
         Assert.DoesNotContain(Number, await LinkageNetwork.DumpAsync(network.TenantDatabases[B]));
         Assert.DoesNotContain(network.Logs.Lines, l => l.Contains(Number, StringComparison.Ordinal));

@@ -1,0 +1,30 @@
+-- What an overseer needs to explain a past permission decision (別表第二 names requesters and providers by kind):
+-- every registration or change of an agency, by whom and when, with the registration before (none for a first one) and
+-- after it as JSON; and every permission table the core started with, its version, the SHA-256 of its file and the file.
+-- Both are written rarely (an operator's PUT, a start), never per inquiry, and are append-only as the records are.
+CREATE TABLE agency_history (
+    seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    agency_id TEXT NOT NULL,
+    changed_at TEXT NOT NULL,
+    changed_by TEXT NOT NULL,
+    old_value TEXT NULL,
+    new_value TEXT NOT NULL
+);
+CREATE INDEX agency_history_by_agency ON agency_history (agency_id, seq);
+CREATE TABLE permission_table_loads (
+    seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    version TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    loaded_at TEXT NOT NULL,
+    content TEXT NOT NULL
+);
+CREATE FUNCTION oversight_history_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION '機関の登録履歴・照会許可表の読込履歴は変更・削除できません / the agency history and the permission table loads are append-only'; END $$;
+CREATE TRIGGER agency_history_append_only BEFORE UPDATE OR DELETE ON agency_history
+FOR EACH ROW EXECUTE FUNCTION oversight_history_append_only();
+CREATE TRIGGER agency_history_no_truncate BEFORE TRUNCATE ON agency_history
+FOR EACH STATEMENT EXECUTE FUNCTION oversight_history_append_only();
+CREATE TRIGGER permission_table_loads_append_only BEFORE UPDATE OR DELETE ON permission_table_loads
+FOR EACH ROW EXECUTE FUNCTION oversight_history_append_only();
+CREATE TRIGGER permission_table_loads_no_truncate BEFORE TRUNCATE ON permission_table_loads
+FOR EACH STATEMENT EXECUTE FUNCTION oversight_history_append_only();
