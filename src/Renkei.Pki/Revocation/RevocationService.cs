@@ -307,7 +307,8 @@ public sealed class RevocationService
         if (ids.Select(i => i.Kind).Distinct().Count() > 1) return new(Status(OcspRespStatus.Unauthorized));
 
         // A nonce (RFC 6960 §4.4.1, RFC 8954) asks for a fresh answer that echoes it: signed now, never cached.
-        var nonce = EchoableNonce(request);
+        var (nonce, nonceAllowed) = NonceOf(request);
+        if (!nonceAllowed) return new(Status(OcspRespStatus.MalformedRequest));
         var certId = ids.Count == 1 ? ids[0].Id.ToAsn1Object().GetDerEncoded() : null;
         if (nonce is null && certId is not null && Cached(ids[0].Kind, ids[0].Serial, certId, now) is { } cached)
             return cached.Answer(options.OcspValiditySeconds);
@@ -368,21 +369,24 @@ public sealed class RevocationService
     }
 
     /// <summary>
-    /// The request's nonce extension value (extnValue, echoed byte for byte), when the nonce is 1 to 32
-    /// octets. RFC 8954 lets a responder ignore longer ones; those get the cached answer, so that no
-    /// one can have the CA sign arbitrary data of their choosing at length.
+    /// The request's nonce extension value (extnValue, echoed byte for byte), or null without one; not allowed when the nonce
+    /// is 0 octets or over 32, which RFC 8954 §2.1 says a responder MUST refuse with malformedRequest (it also keeps anyone
+    /// from having the CA sign data of their choosing at length).
     /// </summary>
-    private static byte[]? EchoableNonce(OcspReq request)
+    private static (byte[]? Nonce, bool Allowed) NonceOf(OcspReq request)
     {
         var extension = request.RequestExtensions?.GetExtension(OcspObjectIdentifiers.PkixOcspNonce);
-        if (extension is null) return null;
+        if (extension is null) return (null, true);
         var value = extension.Value.GetOctets();
         int length;
         try { length = Asn1OctetString.GetInstance(Asn1Object.FromByteArray(value)).GetOctets().Length; }
         // Some clients put the nonce bytes without the inner OCTET STRING; count them as they are.
         catch (Exception e) when (e is IOException or ArgumentException or InvalidCastException) { length = value.Length; }
-        return length is >= 1 and <= 32 ? value : null;
+        return length is >= 1 and <= MaxNonceOctets ? (value, true) : (null, false);
     }
+
+    /// <summary>The longest nonce answered (RFC 8954 §2.1).</summary>
+    public const int MaxNonceOctets = 32;
 
     private CertificateKind? IssuerOf(CertificateID id)
     {
