@@ -4,6 +4,11 @@ using System.Numerics;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.DependencyInjection;
+using Org.BouncyCastle.Asn1;
+using Org.BouncyCastle.Asn1.Nist;
+using Org.BouncyCastle.Asn1.Oiw;
+using Org.BouncyCastle.Asn1.X509;
+using Org.BouncyCastle.Ocsp;
 using Org.BouncyCastle.X509;
 using Renkei.Hosting;
 using Renkei.Hosting.Storage;
@@ -72,6 +77,43 @@ public sealed class OcspCrlCacheTests
         var crlHere = await sandbox.Anonymous.GetByteArrayAsync("crl/authentication.crl");
         Assert.True(Lists(crlHere, card.AuthenticationCertificate));
         Assert.True(CrlNumber(crlHere) > CrlNumber(crlBefore));
+    }
+
+    [Theory, StorageData]
+    public async Task Anonymous_ocsp_requests_cannot_grow_what_the_responder_remembers_past_its_cached_answers(StorageProvider provider)
+    {
+        await using var sandbox = await PkiSandbox.StartAsync(provider);
+        var resident = await sandbox.RegisterResidentAsync();
+        var card = await sandbox.IssueCardAsync(resident);
+        var ca = new BcCertificate(IssuanceTests.Ca(sandbox, CertificateKind.Signing).RawData);
+        var serial = new Org.BouncyCastle.Math.BigInteger(card.SigningCertificate.SerialNumber, 16);
+        var revocation = sandbox.Pki.Services.GetRequiredService<RevocationService>();
+        // Six CertID encodings of one certificate, more than the four answers kept for it.
+        AlgorithmIdentifier[] hashes =
+        [
+            CertificateID.DigestSha1, new(OiwObjectIdentifiers.IdSha1), Ocsp.Sha256, new(NistObjectIdentifiers.IdSha256),
+            new(NistObjectIdentifiers.IdSha384, DerNull.Instance), new(NistObjectIdentifiers.IdSha512, DerNull.Instance),
+        ];
+
+        async Task AskAsync(AlgorithmIdentifier hash, string? requestor)
+        {
+            var generator = new OcspReqGenerator();
+            generator.AddRequest(new CertificateID(hash, ca, serial));
+            if (requestor is not null) generator.SetRequestorName(new GeneralName(new X509Name("CN=" + requestor)));
+            var answer = new OcspResp(await revocation.RespondAsync(generator.Generate().GetEncoded()));
+            Assert.Equal(OcspRespStatus.Successful, answer.Status);
+            Assert.Equal("good", Ocsp.StatusOf((BasicOcspResp)answer.GetResponseObject()));
+        }
+
+        // Each request differs (a requestorName of the asker's choosing) and, rotating the hashes, misses the answers kept.
+        for (var i = 0; i < 120; i++) await AskAsync(hashes[i % hashes.Length], Convert.ToHexString(RandomNumberGenerator.GetBytes(16)));
+        Assert.Equal(0, revocation.IndexedRequests);
+        // Plain requests are remembered, but no more of them than the answers kept for the certificate.
+        for (var i = 0; i < 24; i++) await AskAsync(hashes[i % hashes.Length], null);
+        Assert.InRange(revocation.IndexedRequests, 1, 4);
+        // And they go with those answers when the certificate is revoked.
+        Assert.Equal(HttpStatusCode.OK, (await sandbox.PkiAdmin.PostAsync($"api/cards/{card.CardId}/loss", null)).StatusCode);
+        Assert.Equal(0, revocation.IndexedRequests);
     }
 
     [Theory, StorageData]

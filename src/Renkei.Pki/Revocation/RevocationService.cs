@@ -50,7 +50,8 @@ public sealed class RevocationService
     private readonly ConcurrentDictionary<CertificateKind, CrlCacheEntry> crlCache = new();
     private readonly Dictionary<CertificateKind, SemaphoreSlim> crlBuilds = Enum.GetValues<CertificateKind>().ToDictionary(k => k, _ => new SemaphoreSlim(1, 1));
     private RootCrlEntry? rootCrl;
-    // Identical requests (no nonce) are byte-identical: remember which certificate one asks about, to skip parsing.
+    // A plain request (one CertID, nothing else, DER) is the same bytes for everyone asking: remember which certificate it asks
+    // about, to skip parsing. Only for requests whose answer sits in ocspCache, and dropped with it, so that it stays as small.
     private readonly ConcurrentDictionary<string, (CertificateKind Kind, string Serial, byte[] CertId)> requestIndex = new();
     private readonly Dictionary<CertificateKind, Responder> responders;
     private readonly ILogger<RevocationService> logger;
@@ -68,9 +69,12 @@ public sealed class RevocationService
     /// <summary>For tests: how many CRLs of the issuing CAs were built.</summary>
     internal int CrlsBuilt;
 
+    /// <summary>For tests: how many plain requests are remembered.</summary>
+    internal int IndexedRequests => requestIndex.Count;
+
     private sealed record Responder(BcCertificate Certificate, ISignatureFactory Signer);
 
-    private sealed record OcspEntry(byte[] CertId, byte[] Response, DateTimeOffset Until, DateTimeOffset ProducedAt)
+    private sealed record OcspEntry(byte[] CertId, byte[] Response, DateTimeOffset Until, DateTimeOffset ProducedAt, string? RequestKey)
     {
         /// <summary>Served until half its validity is left (then produced again).</summary>
         public OcspAnswer Answer(int validitySeconds) => new(Response, ProducedAt, Until, Until.AddSeconds(-validitySeconds / 2.0));
@@ -128,9 +132,16 @@ public sealed class RevocationService
             foreach (var serial in serials)
             {
                 stateCache.TryRemove(serial, out _);
-                foreach (var kind in Enum.GetValues<CertificateKind>()) ocspCache.TryRemove((kind, serial), out _);
+                foreach (var kind in Enum.GetValues<CertificateKind>())
+                    if (ocspCache.TryRemove((kind, serial), out var entries))
+                        foreach (var entry in entries) Unindex(entry);
             }
         }
+    }
+
+    private void Unindex(OcspEntry entry)
+    {
+        if (entry.RequestKey is not null) requestIndex.TryRemove(entry.RequestKey, out _);
     }
 
     /// <summary>
@@ -341,21 +352,32 @@ public sealed class RevocationService
         // Cached only for certificates we issued, so that requests for random serials cannot fill memory.
         if (certId is not null && nonce is null && allIssued)
         {
-            var entry = new OcspEntry(certId, response, nextUpdate, now);
-            if (requestKey is not null && requestIndex.Count < 1_000_000) requestIndex[requestKey] = (ids[0].Kind, ids[0].Serial, certId);
+            // Only a plain request is remembered: anything else in it (a requestorName, an extension, another encoding) would make
+            // as many keys for one answer as an asker likes.
+            var plain = requestKey is not null && encodedRequest.AsSpan().SequenceEqual(PlainRequest(ids[0].Id));
+            var entry = new OcspEntry(certId, response, nextUpdate, now, plain ? requestKey : null);
             lock (gate)
                 if (seen == generation)
                 {
                     var key = (ids[0].Kind, ids[0].Serial);
-                    var others = ocspCache.TryGetValue(key, out var entries)
-                        ? entries.Where(e => !e.CertId.AsSpan().SequenceEqual(certId)).TakeLast(CertIdsPerCertificate - 1)
-                        : [];
-                    ocspCache[key] = [.. others, entry];
+                    var old = ocspCache.TryGetValue(key, out var entries) ? entries : [];
+                    var kept = old.Where(e => !e.CertId.AsSpan().SequenceEqual(certId)).TakeLast(CertIdsPerCertificate - 1).ToArray();
+                    foreach (var dropped in old.Where(e => !kept.Contains(e))) Unindex(dropped);
+                    ocspCache[key] = [.. kept, entry];
+                    if (entry.RequestKey is not null) requestIndex[entry.RequestKey] = (ids[0].Kind, ids[0].Serial, certId);
                     // Only what the responder itself keeps may be kept by HTTP caches: not one read across a revocation.
                     return entry.Answer(options.OcspValiditySeconds);
                 }
         }
         return new(response);
+    }
+
+    /// <summary>The DER of a request for this one CertID and nothing else, as OpenSSL and BouncyCastle send it without a nonce.</summary>
+    private static byte[] PlainRequest(CertificateID id)
+    {
+        var generator = new OcspReqGenerator();
+        generator.AddRequest(id);
+        return generator.Generate().GetEncoded();
     }
 
     /// <summary>The pre-produced response for exactly this CertID (DER), while more than half its validity remains.</summary>
