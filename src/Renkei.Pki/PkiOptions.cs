@@ -40,7 +40,13 @@ public sealed class PkiOptions
     /// <summary>How long a pre-produced OCSP response is served (its nextUpdate); a revocation replaces it at once.</summary>
     public int OcspValiditySeconds { get; set; } = 600;
 
-    /// <summary>The nextUpdate of a CRL; CRLs are rebuilt on every revocation and at least this often.</summary>
+    /// <summary>
+    /// How often, at most, the responder reads the database's revocation counter before answering from its caches: how long
+    /// a revocation made by another PKI process on the same database may go unseen here (0: on every request).
+    /// </summary>
+    public int RevocationCheckSeconds { get; set; } = 2;
+
+    /// <summary>The nextUpdate of a CRL; a CRL is rebuilt after a revocation of its kind and at half this.</summary>
     public int CrlValidityHours { get; set; } = 24;
 
     /// <summary>

@@ -132,6 +132,14 @@ public sealed class PkiSandbox : IAsyncDisposable
             await Pki.DisposeAsync();
             Pki = null!; // a start refused below leaves none to stop again
         }
+        Pki = CreatePki(settings, services);
+        await Pki.StartAsync();
+        PkiAdmin = PkiClient(AdminToken);
+        Anonymous = PkiClient(null);
+    }
+
+    private WebApplication CreatePki(Action<IDictionary<string, string?>>? settings = null, Action<IServiceCollection>? services = null)
+    {
         var values = new Dictionary<string, string?>
         {
             ["Pki:DataFolder"] = folder.File("pki"),
@@ -143,7 +151,7 @@ public sealed class PkiSandbox : IAsyncDisposable
             ["Callers:0:Name"] = "admin", ["Callers:0:Token"] = AdminToken, ["Callers:0:Permissions:0"] = "admin",
         };
         settings?.Invoke(values);
-        Pki = PkiApp.Create([], b =>
+        return PkiApp.Create([], b =>
         {
             b.WebHost.UseUrls("http://127.0.0.1:0");
             b.Services.AddSingleton<TimeProvider>(Clock);
@@ -151,9 +159,20 @@ public sealed class PkiSandbox : IAsyncDisposable
             b.Configuration.AddInMemoryCollection(values);
             b.Logging.AddProvider(Logs);
         });
-        await Pki.StartAsync();
-        PkiAdmin = PkiClient(AdminToken);
-        Anonymous = PkiClient(null);
+    }
+
+    private readonly List<WebApplication> otherPkis = [];
+
+    /// <summary>
+    /// A second PKI process on the same database and key files (as behind a load balancer), beside <see cref="Pki"/>;
+    /// stopped with the sandbox. Returns it and an anonymous client of it.
+    /// </summary>
+    public async Task<(WebApplication Pki, HttpClient Anonymous)> StartAnotherPkiAsync(Action<IDictionary<string, string?>>? settings = null)
+    {
+        var other = CreatePki(settings);
+        otherPkis.Add(other);
+        await other.StartAsync();
+        return (other, new HttpClient { BaseAddress = other.BaseAddress() });
     }
 
     /// <summary>A client of the PKI whose responses are kept in <see cref="PkiResponses"/>.</summary>
@@ -311,7 +330,7 @@ public sealed class PkiSandbox : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var app in new[] { Pki, Registry }.Where(a => a is not null))
+        foreach (var app in otherPkis.Append(Pki).Append(Registry).Where(a => a is not null))
         {
             await app.StopAsync();
             await app.DisposeAsync();

@@ -59,11 +59,6 @@ public static class CertificateStore
     public static Task<List<CertificateRecord>> OfCardAsync(DbConnection c, string cardId) =>
         c.QueryAsync($"SELECT {Columns} FROM certificates WHERE card_id = @c ORDER BY issued_at", Read, null, ("c", cardId));
 
-    /// <summary>Revoked certificates of one kind still within validity: what a CRL lists.</summary>
-    public static Task<List<CertificateRecord>> RevokedAsync(DbConnection c, CertificateKind kind, DateTime now) =>
-        c.QueryAsync($"SELECT {Columns} FROM certificates WHERE kind = @k AND revoked_at IS NOT NULL AND not_after > @n ORDER BY serial",
-            Read, null, ("k", kind.ToString()), ("n", Text(now)));
-
     /// <summary>
     /// Revokes the unrevoked certificates of a resident (of the given kinds; of one card, or only those <paramref name="stale"/>
     /// names); returns the serials revoked.
@@ -78,9 +73,10 @@ public static class CertificateStore
                 "SELECT serial FROM certificates WHERE resident_id = @r AND kind = @k AND revoked_at IS NULL AND not_after > @n" +
                 (cardId is null ? "" : " AND card_id = @c") + (stale is null ? "" : " AND " + StaleBefore.Condition),
                 r => r.GetString(0), tx, [("r", residentId), ("k", kind.ToString()), ("n", Text(now)), ("c", cardId), .. stale?.Parameters ?? []]);
+            // Each revocation takes the database's next revocation value, by which the other PKI processes on it learn of it.
             foreach (var serial in serials)
-                await c.ExecuteAsync("UPDATE certificates SET revoked_at = @t, revocation_reason = @why WHERE serial = @s AND revoked_at IS NULL", tx,
-                    ("t", Text(now)), ("why", reason.ToString()), ("s", serial));
+                await c.ExecuteAsync("UPDATE certificates SET revoked_at = @t, revocation_reason = @why, revocation_sequence = @q WHERE serial = @s AND revoked_at IS NULL", tx,
+                    ("t", Text(now)), ("why", reason.ToString()), ("q", await Revocation.RevocationSequence.NextAsync(c, tx)), ("s", serial));
             revoked.AddRange(serials);
         }
         return revoked;
