@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using Renkei.Hosting;
 using Renkei.Hosting.Storage;
 using Renkei.Numbers;
 using Renkei.Pki.Authorities;
@@ -55,6 +56,9 @@ public sealed class CardIssuance(
             if (!DateOnly.TryParseExact(identity.DateOfBirth, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var dob))
                 return (null, new CardRefusal(502, "registry-unreadable", "住基の回答を読めません / The Registry's answer could not be read"));
 
+            if (authorities.NotValidAt(clock.GetUtcNow()) is { } ca)
+                return (null, CaNotValid(ca));
+
             // Stored pending: the holder's current card stays good until this one is confirmed (ActivateAsync), so an
             // issuance undone below never leaves the holder without a valid card.
             var (card, stored) = await StoreAsync(identity, dob, signing!, authentication!, ct);
@@ -108,6 +112,15 @@ public sealed class CardIssuance(
     private static readonly CardRefusal ItemsChanged = new(409, "holder-items-changed", "発行中に基本4情報が変わりました / The holder's items changed while the card was issued",
         "発行した証明書は失効しました。以前のカードは、住基の変更で失効していなければ有効です。もう一度交付してください / " +
         "Its certificates were revoked and the previous card stays valid unless the change revoked it: issue the card again.");
+
+    /// <summary>A CA past its validity signs nothing new: relying parties refuse what it signs, and the rollover is the operator's (docs/pki.md).</summary>
+    private static CardRefusal CaNotValid(Authority ca)
+    {
+        var until = JapanTime.DateOf(ca.NotAfter).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        return new(503, "ca-expired", "認証局の証明書が有効期間外のため発行できません / The certification authority's certificate is not valid",
+            $"認証局「{ca.Name}」の証明書は{until}までです。新しい認証局に切り替えるまでカードは発行できません / " +
+            $"The certificate of the CA {ca.Name} is valid until {until}: no card can be issued until the PKI rolls over to a new CA.");
+    }
 
     private static bool SameItems(RegistryIdentity a, RegistryIdentity b) =>
         a.ResidentId == b.ResidentId && a.FamilyName == b.FamilyName && a.GivenName == b.GivenName && a.Address == b.Address
