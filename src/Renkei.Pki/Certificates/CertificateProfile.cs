@@ -76,6 +76,13 @@ public static class CertificateProfile
         return (JapanTime.EndOfDay(until), cardExpires);
     }
 
+    /// <summary>The age from which a holder is issued a signing certificate: JPKI issues none, as a rule, to a person under 15.</summary>
+    public const int SigningAge = 15;
+
+    /// <summary>Whether a card issued at <paramref name="issuedAt"/> carries a signing certificate: its holder is 15 or older that day in Japan.</summary>
+    public static bool CarriesSigning(DateOnly dateOfBirth, DateTimeOffset issuedAt) =>
+        dateOfBirth.AddYears(SigningAge) <= JapanTime.DateOf(issuedAt);
+
     /// <summary>A certificatePolicies extension naming one policy.</summary>
     public static X509Extension Policies(string oid)
     {
