@@ -191,6 +191,21 @@ public class AuthoritiesTests
         Assert.Equal(expected, PkiUrls.Configured(new PkiOptions { PublicUrl = publicUrl }, configuration)?.ToString());
     }
 
+    [Fact]
+    public void An_issuing_ca_made_in_the_roots_last_ten_years_ends_with_the_root()
+    {
+        using var folder = new TempFolder();
+        var options = new PkiOptions { DataFolder = folder.Path, CaKeySize = 2048 };
+        var made = CertificationAuthorities.LoadOrCreate(options, TimeProvider.System);
+        File.Delete(options.SigningCaKeyPath);
+        File.Delete(Path.ChangeExtension(options.SigningCaKeyPath, ".crt"));
+
+        var late = CertificationAuthorities.LoadOrCreate(options, new TestClock { Fixed = made.Root.NotAfter.AddYears(-5) });
+
+        Assert.Equal(made.Root.Certificate.Thumbprint, late.Root.Certificate.Thumbprint);
+        Assert.Equal(made.Root.NotAfter, late.Signing.NotAfter);
+    }
+
     [Theory, StorageData]
     public async Task Card_certificates_end_with_their_ca_and_a_ca_past_its_end_issues_nothing_and_says_so(StorageProvider provider)
     {
