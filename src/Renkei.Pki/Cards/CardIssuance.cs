@@ -22,7 +22,7 @@ public sealed record HolderView(string Name, string Address, [property: DataType
 
 /// <summary>
 /// An issued card. <c>SigningCertificate</c> is null for a holder under 15, who is issued none (JPKI's rule), and
-/// <c>NoSigningCertificate</c> then says so; the card keeps its signing key for a later card.
+/// <c>NoSigningCertificate</c> then says so; the request still carries both signing requests, as the card makes both keys.
 /// </summary>
 public sealed record CardIssued(
     string CardId, string ResidentId, string MunicipalityCode, [property: DataType(DataType.Date)] string ExpiresOn, HolderView Holder,
