@@ -190,4 +190,49 @@ public class AuthoritiesTests
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["urls"] = urls }).Build();
         Assert.Equal(expected, PkiUrls.Configured(new PkiOptions { PublicUrl = publicUrl }, configuration)?.ToString());
     }
+
+    [Fact]
+    public void An_issuing_ca_made_in_the_roots_last_ten_years_ends_with_the_root()
+    {
+        using var folder = new TempFolder();
+        var options = new PkiOptions { DataFolder = folder.Path, CaKeySize = 2048 };
+        var made = CertificationAuthorities.LoadOrCreate(options, TimeProvider.System);
+        File.Delete(options.SigningCaKeyPath);
+        File.Delete(Path.ChangeExtension(options.SigningCaKeyPath, ".crt"));
+
+        var late = CertificationAuthorities.LoadOrCreate(options, new TestClock { Fixed = made.Root.NotAfter.AddYears(-5) });
+
+        Assert.Equal(made.Root.Certificate.Thumbprint, late.Root.Certificate.Thumbprint);
+        Assert.Equal(made.Root.NotAfter, late.Signing.NotAfter);
+    }
+
+    [Theory, StorageData]
+    public async Task Card_certificates_end_with_their_ca_and_a_ca_past_its_end_issues_nothing_and_says_so(StorageProvider provider)
+    {
+        await using var sandbox = await PkiSandbox.StartAsync(provider);
+        var cas = sandbox.Pki.Services.GetRequiredService<CertificationAuthorities>();
+        var resident = await sandbox.RegisterResidentAsync("1990-01-02");
+
+        // Six years into the issuing CAs' ten: a certificate to the holder's fifth birthday would outlive them.
+        sandbox.Clock.Fixed = cas.Signing.NotAfter.AddYears(-4);
+        await sandbox.StartPkiAsync();
+        Assert.Contains(sandbox.Logs.Lines, l => l.StartsWith("Warning", StringComparison.Ordinal) && l.Contains("Renkei JPKI Signing CA is valid until") && l.Contains("plan the roll-over"));
+        var card = await sandbox.IssueCardAsync(resident);
+        Assert.Equal(cas.Signing.NotAfter, new DateTimeOffset(card.SigningCertificate.NotAfter.ToUniversalTime()));
+        Assert.Equal(cas.Authentication.NotAfter, new DateTimeOffset(card.AuthenticationCertificate.NotAfter.ToUniversalTime()));
+        // The card itself keeps its own end (the tenth birthday after issue): only its certificates end with the CA.
+        Assert.Equal(CertificateProfile.Validity(new DateOnly(1990, 1, 2), sandbox.Clock.Fixed.Value).CardExpiresOn.ToString("yyyy-MM-dd"), card.Face.ExpiresOn);
+
+        // A day past the CAs' end: said at start, and an issuance is refused before anything is stored or superseded.
+        sandbox.Clock.Fixed = cas.Signing.NotAfter.AddDays(1);
+        await sandbox.StartPkiAsync();
+        Assert.Contains(sandbox.Logs.Lines, l => l.StartsWith("Error", StringComparison.Ordinal) && l.Contains("Renkei JPKI Signing CA is not valid now") && l.Contains("card issuance is refused"));
+        var response = await sandbox.RequestCardAsync(resident);
+        var problem = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal("urn:renkei:problem:ca-expired", problem.GetProperty("type").GetString());
+        Assert.Contains("no card can be issued until the PKI rolls over to a new CA", problem.GetProperty("detail").GetString());
+        var stored = System.Text.Json.JsonDocument.Parse(await sandbox.PkiAdmin.GetStringAsync($"api/cards/{card.CardId}")).RootElement;
+        Assert.Equal("active", stored.GetProperty("status").GetString());
+    }
 }

@@ -314,6 +314,28 @@ public sealed class CliTests
     }
 
     [Fact]
+    public async Task Card_sign_on_a_card_issued_under_fifteen_says_it_has_no_signing_certificate_and_export_writes_no_signing_pem()
+    {
+        await using var sandbox = await PkiSandbox.StartAsync(Renkei.Hosting.Storage.StorageProvider.Sqlite);
+        var child = await sandbox.RegisterResidentAsync(Renkei.Hosting.JapanTime.Today(TimeProvider.System).AddYears(-10).ToString("yyyy-MM-dd"));
+        var card = await sandbox.IssueCardAsync(child, signingPassword: "KODOMO1");
+        var document = Path.Combine(sandbox.Folder, "届出.txt");
+        await File.WriteAllTextAsync(document, "届出 / notification");
+
+        var signed = await RenkeiCommand.RunAsync("card", "sign", "--card", card.Path, "--signing-password", "KODOMO1", document);
+        Assert.Equal(1, signed.ExitCode);
+        Assert.Contains(IndividualNumberCard.NoSigningCertificate, signed.Error);
+        Assert.False(File.Exists(document + ".p7s"));
+        Assert.Equal(0, IndividualNumberCard.Open(card.Path).FailuresOf(CardPin.Signing));
+
+        var exported = await RenkeiCommand.RunAsync("card", "export", "--card", card.Path, "--out", Path.Combine(sandbox.Folder, "certs"));
+        Assert.True(exported.ExitCode == 0, exported.Error);
+        Assert.Contains("the card has no signing certificate", exported.Output);
+        Assert.False(File.Exists(Path.Combine(sandbox.Folder, "certs", "signing.pem")));
+        Assert.Contains("BEGIN CERTIFICATE", await File.ReadAllTextAsync(Path.Combine(sandbox.Folder, "certs", "authentication.pem")));
+    }
+
+    [Fact]
     public async Task Card_report_lost_revokes_both_certificates_after_which_sign_and_auth_warn_and_verifiers_refuse()
     {
         using var folder = new TempFolder();

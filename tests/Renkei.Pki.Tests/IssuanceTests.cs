@@ -66,6 +66,50 @@ public sealed class IssuanceTests
         Assert.Equal(new DateTimeOffset(2031, 11, 23, 14, 59, 59, TimeSpan.Zero), sameDay);
     }
 
+    [Fact]
+    public void A_signing_certificate_is_for_a_holder_of_fifteen_or_more_on_the_day_of_issue_in_japan()
+    {
+        // 2026-11-22 15:00 UTC is already 2026-11-23 in Japan.
+        var issued = new DateTimeOffset(2026, 11, 22, 15, 0, 0, TimeSpan.Zero);
+        Assert.True(CertificateProfile.CarriesSigning(new DateOnly(2011, 11, 23), issued));
+        Assert.False(CertificateProfile.CarriesSigning(new DateOnly(2011, 11, 24), issued));
+        Assert.False(CertificateProfile.CarriesSigning(new DateOnly(2011, 11, 23), issued.AddHours(-1)));
+        Assert.False(CertificateProfile.CarriesSigning(new DateOnly(2026, 11, 23), issued));
+        Assert.True(CertificateProfile.CarriesSigning(new DateOnly(1990, 1, 2), issued));
+    }
+
+    [Theory, StorageData]
+    public async Task A_holder_under_fifteen_is_issued_the_authentication_certificate_only_and_the_card_cannot_sign(StorageProvider provider)
+    {
+        await using var sandbox = await PkiSandbox.StartAsync(provider);
+        var today = JapanTime.Today(TimeProvider.System);
+        var child = await sandbox.RegisterResidentAsync(today.AddYears(-15).AddDays(1).ToString("yyyy-MM-dd"));
+
+        var response = await sandbox.RequestCardAsync(child);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var issued = JsonSerializer.Deserialize<CardIssued>(body, ServiceDefaults.Json)!;
+        Assert.Null(issued.SigningCertificate);
+        Assert.Equal("15歳未満の方には署名用電子証明書を発行しません。利用者証明用電子証明書だけを発行しました / " +
+            "No signing certificate is issued to a holder under 15: the card carries the user authentication certificate only.", issued.NoSigningCertificate);
+        var stored = JsonDocument.Parse(await sandbox.PkiAdmin.GetStringAsync($"api/cards/{issued.CardId}")).RootElement;
+        Assert.Equal("active", stored.GetProperty("status").GetString());
+        Assert.Equal("authentication", Assert.Single(stored.GetProperty("certificates").EnumerateArray()).GetProperty("kind").GetString());
+
+        using var keys = PkiSandbox.CardKeys();
+        var card = IndividualNumberCard.Create(Path.Combine(sandbox.Folder, "child.card"), keys, issued, child.IndividualNumber, sandbox.Pki.BaseAddress(), "1234", "ABC123", "1234");
+        card = IndividualNumberCard.Open(card.Path); // the file as written reads back
+        Assert.False(card.HasSigningCertificate);
+        Assert.Equal(IndividualNumberCard.NoSigningCertificate, Assert.Throws<InvalidOperationException>(() => card.Sign("ABC123", [1, 2, 3])).Message);
+        Assert.Equal(0, card.FailuresOf(CardPin.Signing));
+        Assert.Equal("good", await Ocsp.StatusAsync(sandbox.Anonymous, card.AuthenticationCertificate, Ca(sandbox, CertificateKind.Authentication)));
+        Assert.True(card.Authenticate("1234", new byte[32]).Check.Accepted);
+
+        // Fifteen today: the card carries a signing certificate.
+        var teen = await sandbox.RegisterResidentAsync(today.AddYears(-15).ToString("yyyy-MM-dd"));
+        Assert.True((await sandbox.IssueCardAsync(teen)).HasSigningCertificate);
+    }
+
     [Theory, StorageData]
     public async Task Bad_requests_are_refused_with_their_type_and_nothing_is_issued(StorageProvider provider)
     {

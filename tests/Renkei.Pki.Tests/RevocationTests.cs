@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
@@ -114,6 +115,48 @@ public sealed class RevocationTests
         // Events apply in order, so the earlier domestic move-out has been seen and left both alone.
         Assert.Equal("good", await StatusAsync(sandbox, domesticCard.SigningCertificate, CertificateKind.Signing));
         Assert.Equal("good", await StatusAsync(sandbox, domesticCard.AuthenticationCertificate, CertificateKind.Authentication));
+    }
+
+    [Theory, StorageData]
+    public async Task A_new_number_revokes_both_certificates_of_the_card_carrying_the_old_one_and_spares_a_card_issued_after_it(StorageProvider provider)
+    {
+        await using var sandbox = await PkiSandbox.StartAsync(provider);
+        var leaked = await sandbox.RegisterResidentAsync();
+        var renewed = await sandbox.RegisterResidentAsync();
+        var leakedCard = await sandbox.IssueCardAsync(leaked);
+
+        // Read late: the follower is off while the renewed holder gets a new number and a card with it, and the other a new number.
+        await sandbox.StartPkiAsync(s => s["Pki:FollowRegistryEvents"] = "false");
+        var newNumber = await ReissueNumberAsync(sandbox, renewed);
+        var renewedCard = await sandbox.IssueCardAsync(renewed with { IndividualNumber = newNumber });
+        await ReissueNumberAsync(sandbox, leaked);
+        await sandbox.StartPkiAsync();
+
+        await WaitForStatusAsync(sandbox, leakedCard, CertificateKind.Authentication, "revoked");
+        Assert.Equal("revoked", await StatusAsync(sandbox, leakedCard.SigningCertificate, CertificateKind.Signing));
+        var card = JsonDocument.Parse(await sandbox.PkiAdmin.GetStringAsync($"api/cards/{leakedCard.CardId}")).RootElement;
+        Assert.Equal("number-changed", card.GetProperty("status").GetString());
+        Assert.All(card.GetProperty("certificates").EnumerateArray(), c => Assert.Equal("superseded", c.GetProperty("reason").GetString()));
+        // A card is no longer in use: its loss is not reported again.
+        var loss = await sandbox.PkiAdmin.PostAsync($"api/cards/{leakedCard.CardId}/loss", null);
+        Assert.Equal(HttpStatusCode.Conflict, loss.StatusCode);
+        Assert.Contains("個人番号の変更により失効", await loss.Content.ReadAsStringAsync());
+        // The events apply in order: the renewed holder's new number was read first, and the card made with it stays good.
+        Assert.Equal("good", await StatusAsync(sandbox, renewedCard.SigningCertificate, CertificateKind.Signing));
+        Assert.Equal("good", await StatusAsync(sandbox, renewedCard.AuthenticationCertificate, CertificateKind.Authentication));
+        Assert.Equal("active", JsonDocument.Parse(await sandbox.PkiAdmin.GetStringAsync($"api/cards/{renewedCard.CardId}")).RootElement.GetProperty("status").GetString());
+    }
+
+    /// <summary>個人番号の変更 at the Registry (after a leak); returns the new number.</summary>
+    private static async Task<string> ReissueNumberAsync(PkiSandbox sandbox, Resident resident)
+    {
+        var response = await sandbox.Clerk.PostAsJsonAsync($"api/municipalities/{PkiSandbox.Municipality}/residents/{resident.ResidentId}/number-reissue",
+            new { reason = "番号の漏えい", requestedBy = "person" });
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, body);
+        var number = JsonDocument.Parse(body).RootElement.GetProperty("individualNumber").GetString()!;
+        Assert.NotEqual(resident.IndividualNumber, number);
+        return number;
     }
 
     [Theory, StorageData]

@@ -96,12 +96,12 @@ public static class PkiBench
         var issuance = cardCount / watch.Elapsed.TotalSeconds;
         Console.Out.WriteLine($"証明書発行 / certificate issuance: {issuance:F0} cards/s ({cardCount} cards, 2 certificates each)");
 
-        // OCSP: one request per signing certificate, pre-encoded.
+        // OCSP: one request per signing certificate, pre-encoded (each card has one: the residents above are adults).
         var issuer = new BcCertificate(X509Certificate2.CreateFromPem(issued[0].SigningChain).RawData);
         var ocspBodies = issued.Select(card =>
         {
             var generator = new OcspReqGenerator();
-            generator.AddRequest(new CertificateID(CertificateID.DigestSha1, issuer, new BigInteger(X509Certificate2.CreateFromPem(card.SigningCertificate).SerialNumber, 16)));
+            generator.AddRequest(new CertificateID(CertificateID.DigestSha1, issuer, new BigInteger(X509Certificate2.CreateFromPem(card.SigningCertificate!).SerialNumber, 16)));
             return generator.Generate().GetEncoded();
         }).ToArray();
         using var anonymous = Client(handler, new Uri(network.PkiEntry.Url), null);

@@ -101,10 +101,11 @@ public static class CardCommands
                 カードを交付しました / card issued: {card.CardId}
                   氏名 / name            {card.Face.Name}
                   有効期限 / expires on  {card.Face.ExpiresOn}
-                  署名用 / signing       serial {card.SigningCertificate.SerialNumber}, until {card.SigningCertificate.NotAfter:yyyy-MM-dd}
+                  署名用 / signing       {(card.HasSigningCertificate ? $"serial {card.SigningCertificate.SerialNumber}, until {card.SigningCertificate.NotAfter:yyyy-MM-dd}" : "なし / none")}
                   利用者証明用 / auth    serial {card.AuthenticationCertificate.SerialNumber}, until {card.AuthenticationCertificate.NotAfter:yyyy-MM-dd}
                   ファイル / file        {path}
                 """);
+            if (issued.NoSigningCertificate is { } none) Console.Out.WriteLine(none);
             if (!stop.Requested) return 0;
             Console.Error.WriteLine("中断の指示の前に交付は始まっていたため、カードを書き出してから止めました / the card was being issued when interrupted: it was written before stopping");
             return Interruption.ExitCode;
@@ -156,6 +157,8 @@ public static class CardCommands
             // Before the password is tried: a signature that cannot be written is a try spent for nothing.
             if (OutputFile.Problem(path + ".p7s") is { } unwritable) return CommandTree.Fail(unwritable);
             if (OpenCard(parse.GetValue(card)!, out var cardError) is not { } token) return CommandTree.Fail(cardError!);
+            // Before the password is asked for: a card issued under 15 has nothing to sign with.
+            if (!token.HasSigningCertificate) return CommandTree.Fail(IndividualNumberCard.NoSigningCertificate);
             if (CardSecrets.Read(parse.GetValue(password), "--signing-password", CardPin.Signing, confirm: false, out var unread) is not { } passwordValue)
                 return CommandTree.Fail(unread!);
             var (cms, check) = token.Sign(passwordValue, await File.ReadAllBytesAsync(path, ct));
@@ -232,13 +235,17 @@ public static class CardCommands
                 if (made) Directory.Delete(folder);
                 return CommandTree.Fail(refused!);
             }
-            string[] pems =
+            string?[] pems =
             [
-                token.SigningCertificate.ExportCertificatePem() + "\n", token.AuthenticationCertificate.ExportCertificatePem() + "\n",
+                token.HasSigningCertificate ? token.SigningCertificate.ExportCertificatePem() + "\n" : null, token.AuthenticationCertificate.ExportCertificatePem() + "\n",
                 token.SigningChainPem, token.AuthenticationChainPem,
             ];
-            for (var i = 0; i < names.Length; i++) File.WriteAllText(Path.Combine(folder, names[i]), pems[i]);
-            Console.Out.WriteLine($"書き出しました / written to {folder}: signing.pem, authentication.pem (and the CA chains)");
+            // A card issued under 15 has no signing certificate: no signing.pem, and the line says so.
+            for (var i = 0; i < names.Length; i++)
+                if (pems[i] is { } pem) File.WriteAllText(Path.Combine(folder, names[i]), pem);
+            Console.Out.WriteLine(token.HasSigningCertificate
+                ? $"書き出しました / written to {folder}: signing.pem, authentication.pem (and the CA chains)"
+                : $"書き出しました（署名用電子証明書はありません）/ written to {folder}: authentication.pem (and the CA chains); the card has no signing certificate");
             return 0;
         });
         return command;

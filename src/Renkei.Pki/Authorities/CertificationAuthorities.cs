@@ -25,6 +25,15 @@ public sealed class Authority(X509Certificate2 certificate, RSA key)
     public X509Certificate2 WithKey { get; } = certificate.CopyWithPrivateKey(key);
 
     public string Pem => Certificate.ExportCertificatePem() + "\n";
+
+    /// <summary>The CA's common name, for what the PKI says about it.</summary>
+    public string Name => Certificate.GetNameInfo(X509NameType.SimpleName, false);
+
+    public DateTimeOffset NotBefore => new(Certificate.NotBefore.ToUniversalTime());
+
+    public DateTimeOffset NotAfter => new(Certificate.NotAfter.ToUniversalTime());
+
+    public bool IsValidAt(DateTimeOffset now) => NotBefore <= now && now <= NotAfter;
 }
 
 /// <summary>
@@ -56,6 +65,33 @@ public sealed class CertificationAuthorities
 
     public string AllPem => Root.Pem + Signing.Pem + Authentication.Pem;
 
+    /// <summary>The longest a card certificate lasts (to the fifth birthday after issue): an issuing CA with less left ends the certificates it makes.</summary>
+    public static readonly TimeSpan CardCertificateLifetime = TimeSpan.FromDays(5 * 366);
+
+    /// <summary>The first CA an issuance needs (the root, the signing CA when a signing certificate is made, the authentication CA) that is not valid at <paramref name="now"/>.</summary>
+    public Authority? NotValidAt(DateTimeOffset now, bool signing = true) =>
+        new[] { Root, signing ? Signing : null, Authentication }.FirstOrDefault(ca => ca is not null && !ca.IsValidAt(now));
+
+    /// <summary>
+    /// Says at start what the CAs' lifetimes mean now: an expired (or not yet valid) CA stops issuance, and an issuing CA with less
+    /// than a card certificate's lifetime left makes certificates that end with it. Neither rolls over by itself (docs/pki.md).
+    /// </summary>
+    public void LogLifetimes(DateTimeOffset now, ILogger logger)
+    {
+        foreach (var ca in new[] { Root, Signing, Authentication })
+        {
+            var until = JapanTime.DateOf(ca.NotAfter).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+            if (!ca.IsValidAt(now))
+                logger.LogError("認証局「{Ca}」の証明書は有効期間外です（{Until}まで）。カードの発行を拒否します。新しい認証局へ切り替えてください（docs/pki.md） / " +
+                    "The certificate of the CA {Ca} is not valid now (valid until {Until}): card issuance is refused; roll over to a new CA (docs/pki.md)",
+                    ca.Name, until, ca.Name, until);
+            else if (ca.NotAfter - now < CardCertificateLifetime)
+                logger.LogWarning("認証局「{Ca}」の証明書は{Until}までです。これから発行する証明書はその日で終わります。新しい認証局への切替えを計画してください（docs/pki.md） / " +
+                    "The certificate of the CA {Ca} is valid until {Until}: certificates issued from now on end then; plan the roll-over to a new CA (docs/pki.md)",
+                    ca.Name, until, ca.Name, until);
+        }
+    }
+
     /// <param name="publicBase">The public URL relying parties fetch CRLs and CA certificates from, when known before the service
     /// listens (<c>Pki:PublicUrl</c>, or a fixed listening port): a new issuing CA certificate names the root's CRL and certificate there.</param>
     /// <param name="logger">Where the re-issue of an older issuing CA certificate is said.</param>
@@ -74,7 +110,9 @@ public sealed class CertificationAuthorities
             (key, _) => IssueCa(root, key, "CN=Renkei JPKI Signing CA, O=Renkei, C=JP", CertificateKind.Signing, publicBase, now), root, logger);
         var authentication = LoadOrCreate(options.AuthenticationCaKeyPath, options.CaKeySize,
             (key, _) => IssueCa(root, key, "CN=Renkei JPKI User Authentication CA, O=Renkei, C=JP", CertificateKind.Authentication, publicBase, now), root, logger);
-        return new CertificationAuthorities(root, signing, authentication);
+        var authorities = new CertificationAuthorities(root, signing, authentication);
+        if (logger is not null) authorities.LogLifetimes(now, logger);
+        return authorities;
     }
 
     /// <summary>
@@ -116,7 +154,8 @@ public sealed class CertificationAuthorities
             request.CertificateExtensions.Add(CertificateRevocationListBuilder.BuildCrlDistributionPointExtension([PkiUrls.RootCrl(publicBase).ToString()]));
             request.CertificateExtensions.Add(new X509AuthorityInformationAccessExtension(null, [PkiUrls.RootCertificate(publicBase).ToString()]));
         }
-        return request.Create(root.WithKey, now.AddMinutes(-5), now.AddYears(10), RandomSerial());
+        // Never past the root: .NET refuses a notAfter later than the issuer's, which a re-issue late in the root's life would ask for.
+        return request.Create(root.WithKey, now.AddMinutes(-5), CertificateProfile.Cap(now.AddYears(10), root), RandomSerial());
     }
 
     /// <summary>

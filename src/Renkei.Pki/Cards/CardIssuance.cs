@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using Renkei.Hosting;
 using Renkei.Hosting.Storage;
 using Renkei.Numbers;
 using Renkei.Pki.Authorities;
@@ -19,9 +20,14 @@ public sealed record IssueCardRequest(string? IndividualNumber, string? SigningR
 
 public sealed record HolderView(string Name, string Address, [property: DataType(DataType.Date)] string DateOfBirth, string Sex);
 
+/// <summary>
+/// An issued card. <c>SigningCertificate</c> is null for a holder under 15, who is issued none (JPKI's rule), and
+/// <c>NoSigningCertificate</c> then says so; the request still carries both signing requests, as the card makes both keys.
+/// </summary>
 public sealed record CardIssued(
     string CardId, string ResidentId, string MunicipalityCode, [property: DataType(DataType.Date)] string ExpiresOn, HolderView Holder,
-    string SigningCertificate, string AuthenticationCertificate, string SigningChain, string AuthenticationChain, string RecoveryKey);
+    string? SigningCertificate, string AuthenticationCertificate, string SigningChain, string AuthenticationChain, string RecoveryKey,
+    string? NoSigningCertificate = null);
 
 /// <summary>A refusal with its problem type and status; nothing was written.</summary>
 public sealed record CardRefusal(int Status, string Slug, string Title, string? Detail = null, Dictionary<string, string[]>? Errors = null);
@@ -54,6 +60,9 @@ public sealed class CardIssuance(
                     "カードは現在の住民票がある方にだけ交付します / A card is issued only to a person whose resident record is current."));
             if (!DateOnly.TryParseExact(identity.DateOfBirth, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var dob))
                 return (null, new CardRefusal(502, "registry-unreadable", "住基の回答を読めません / The Registry's answer could not be read"));
+
+            if (authorities.NotValidAt(clock.GetUtcNow(), signing: CertificateProfile.CarriesSigning(dob, clock.GetUtcNow())) is { } ca)
+                return (null, CaNotValid(ca));
 
             // Stored pending: the holder's current card stays good until this one is confirmed (ActivateAsync), so an
             // issuance undone below never leaves the holder without a valid card.
@@ -109,11 +118,26 @@ public sealed class CardIssuance(
         "発行した証明書は失効しました。以前のカードは、住基の変更で失効していなければ有効です。もう一度交付してください / " +
         "Its certificates were revoked and the previous card stays valid unless the change revoked it: issue the card again.");
 
+    /// <summary>A CA past its validity signs nothing new: relying parties refuse what it signs, and the rollover is the operator's (docs/pki.md).</summary>
+    private static CardRefusal CaNotValid(Authority ca)
+    {
+        var until = JapanTime.DateOf(ca.NotAfter).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        return new(503, "ca-expired", "認証局の証明書が有効期間外のため発行できません / The certification authority's certificate is not valid",
+            $"認証局「{ca.Name}」の証明書は{until}までです。新しい認証局に切り替えるまでカードは発行できません / " +
+            $"The certificate of the CA {ca.Name} is valid until {until}: no card can be issued until the PKI rolls over to a new CA.");
+    }
+
     private static bool SameItems(RegistryIdentity a, RegistryIdentity b) =>
         a.ResidentId == b.ResidentId && a.FamilyName == b.FamilyName && a.GivenName == b.GivenName && a.Address == b.Address
         && a.DateOfBirth == b.DateOfBirth && a.Sex == b.Sex;
 
-    /// <summary>Makes both certificates from the Registry's answer and stores the card as pending (the resident's current card stays active).</summary>
+    private const string UnderSigningAge = "15歳未満の方には署名用電子証明書を発行しません。利用者証明用電子証明書だけを発行しました / " +
+        "No signing certificate is issued to a holder under 15: the card carries the user authentication certificate only.";
+
+    /// <summary>
+    /// Makes the certificates from the Registry's answer (the signing one only for a holder of 15 or more) and stores the card as
+    /// pending (the resident's current card stays active).
+    /// </summary>
     private async Task<(CardIssued? Card, CardRefusal? Refusal)> StoreAsync(
         RegistryIdentity identity, DateOnly dob, CertificateRequest signing, CertificateRequest authentication, CancellationToken ct)
     {
@@ -122,9 +146,12 @@ public sealed class CardIssuance(
         var (notAfter, cardExpires) = CertificateProfile.Validity(dob, now);
         var notBefore = now.AddMinutes(-1);
         var cardId = "C" + Convert.ToHexString(RandomNumberGenerator.GetBytes(10));
-        var signingCert = CertificateProfile.Issue(authorities.Signing, CertificateKind.Signing, signing.PublicKey, holder,
-            Convert.ToHexString(RandomNumberGenerator.GetBytes(16)), notBefore, notAfter, CertificationAuthorities.RandomSerial(),
-            urls.Crl(CertificateKind.Signing), urls.Ocsp);
+        // JPKI issues no signing certificate, which would carry the four items, to a person under 15.
+        var signingCert = CertificateProfile.CarriesSigning(dob, now)
+            ? CertificateProfile.Issue(authorities.Signing, CertificateKind.Signing, signing.PublicKey, holder,
+                Convert.ToHexString(RandomNumberGenerator.GetBytes(16)), notBefore, notAfter, CertificationAuthorities.RandomSerial(),
+                urls.Crl(CertificateKind.Signing), urls.Ocsp)
+            : null;
         var authenticationCert = CertificateProfile.Issue(authorities.Authentication, CertificateKind.Authentication, authentication.PublicKey, null,
             Convert.ToHexString(RandomNumberGenerator.GetBytes(16)), notBefore, notAfter, CertificationAuthorities.RandomSerial(),
             urls.Crl(CertificateKind.Authentication), urls.Ocsp);
@@ -136,15 +163,17 @@ public sealed class CardIssuance(
             // while the card is pending, since its certificates exist from now on.
             await CardStore.InsertAsync(c, tx, new CardRecord(cardId, identity.ResidentId, identity.MunicipalityCode, now.UtcDateTime, cardExpires, "pending",
                 identity.LastPosition));
-            foreach (var (kind, cert) in new[] { (CertificateKind.Signing, signingCert), (CertificateKind.Authentication, authenticationCert) })
+            foreach (var (kind, cert) in new[] { (CertificateKind.Signing, signingCert), (CertificateKind.Authentication, authenticationCert) }
+                .Where(c => c.Item2 is not null).Select(c => (c.Item1, c.Item2!)))
                 await CertificateStore.InsertAsync(c, tx, new CertificateRecord(cert.SerialNumber, kind, cardId, identity.ResidentId,
                     now.UtcDateTime, cert.NotBefore.ToUniversalTime(), cert.NotAfter.ToUniversalTime(), cert.RawData, null, null, identity.LastPosition));
             await tx.CommitAsync(ct);
         }
         return (new CardIssued(cardId, identity.ResidentId, identity.MunicipalityCode, cardExpires.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
             new HolderView(holder.Name, holder.Address, identity.DateOfBirth, identity.Sex),
-            signingCert.ExportCertificatePem() + "\n", authenticationCert.ExportCertificatePem() + "\n",
-            authorities.ChainPem(CertificateKind.Signing), authorities.ChainPem(CertificateKind.Authentication), recoveryKey.PublicPem), null);
+            signingCert is null ? null : signingCert.ExportCertificatePem() + "\n", authenticationCert.ExportCertificatePem() + "\n",
+            authorities.ChainPem(CertificateKind.Signing), authorities.ChainPem(CertificateKind.Authentication), recoveryKey.PublicPem,
+            signingCert is null ? UnderSigningAge : null), null);
     }
 
     /// <summary>

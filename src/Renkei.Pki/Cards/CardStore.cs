@@ -12,7 +12,7 @@ public sealed record CardRecord(string CardId, string ResidentId, string Municip
 
 /// <summary>
 /// Issued cards: pending (stored, its issuance not yet confirmed by the Registry; the holder's previous card stays active), active, lost (reported), superseded (a new card replaced it), holder-gone (the holder died or moved abroad),
-/// withdrawn (its issuance was undone: the Registry changed or could not confirm while it was made).
+/// number-changed (the holder was given a new Individual Number: the card carries the old one), withdrawn (its issuance was undone: the Registry changed or could not confirm while it was made).
 /// </summary>
 public static class CardStore
 {
@@ -38,8 +38,12 @@ public static class CardStore
     /// refuses (not-a-resident); its card says why meanwhile, and stays so should that issuance never finish.
     /// </summary>
     public static Task<int> HolderGoneAsync(DbConnection c, DbTransaction tx, string residentId, StaleBefore stale, DateTime now) =>
-        c.ExecuteAsync($"UPDATE cards SET status = 'holder-gone', status_changed_at = @t WHERE resident_id = @r AND status IN ('active', 'pending') AND {StaleBefore.Condition}", tx,
-            [("t", CertificateStore.Text(now)), ("r", residentId), .. stale.Parameters]);
+        OutOfUseAsync(c, tx, residentId, "holder-gone", stale, now);
+
+    /// <summary>Marks a resident's active and pending cards that <paramref name="stale"/> names with <paramref name="status"/> (holder-gone, number-changed).</summary>
+    public static Task<int> OutOfUseAsync(DbConnection c, DbTransaction tx, string residentId, string status, StaleBefore stale, DateTime now) =>
+        c.ExecuteAsync($"UPDATE cards SET status = @s, status_changed_at = @t WHERE resident_id = @r AND status IN ('active', 'pending') AND {StaleBefore.Condition}", tx,
+            [("s", status), ("t", CertificateStore.Text(now)), ("r", residentId), .. stale.Parameters]);
 
     /// <summary>The key of the lock that serializes card changes of one resident (a PostgreSQL advisory lock; SQLite serializes all writers).</summary>
     public static long LockKey(string residentId) =>

@@ -19,7 +19,7 @@ public sealed record CertificateView(string Serial, CertificateKind Kind, [prope
     [property: DataType(DataType.DateTime)] string? RevokedAt, RevocationReason? Reason);
 
 public sealed record CardView(string CardId, string ResidentId, string MunicipalityCode, [property: DataType(DataType.DateTime)] string IssuedAt,
-    [property: DataType(DataType.Date)] string ExpiresOn, [property: AllowedValues("pending", "active", "lost", "superseded", "holder-gone", "withdrawn")] string Status,
+    [property: DataType(DataType.Date)] string ExpiresOn, [property: AllowedValues("pending", "active", "lost", "superseded", "holder-gone", "number-changed", "withdrawn")] string Status,
     List<CertificateView> Certificates);
 
 /// <summary>
@@ -132,6 +132,7 @@ public static class CardsApi
         "lost" => "紛失",
         "superseded" => "新しいカードの交付により失効",
         "holder-gone" => "所持者の死亡・国外転出等により失効",
+        "number-changed" => "個人番号の変更により失効（カードを返納し、新しいカードの交付を受けてください）",
         "withdrawn" => "交付の取消し（発行中に住民票が変わったか、住基で確かめられなかったため）",
         _ => status,
     };

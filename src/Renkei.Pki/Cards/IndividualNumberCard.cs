@@ -104,7 +104,17 @@ public sealed partial class IndividualNumberCard
 
     public CardFace Face => file.Face;
 
-    public X509Certificate2 SigningCertificate => X509Certificate2.CreateFromPem(file.Signing.Certificate!);
+    /// <summary>False for a card issued to a holder under 15, which carries no signing certificate (JPKI's rule).</summary>
+    public bool HasSigningCertificate => file.Signing.Certificate is not null;
+
+    /// <summary>What a card without a signing certificate says when asked to sign.</summary>
+    public const string NoSigningCertificate = "このカードには署名用電子証明書がありません（15歳未満の方には発行しません）/ " +
+        "this card has no signing certificate (none is issued to a holder under 15)";
+
+    /// <exception cref="InvalidOperationException">The card has none (<see cref="HasSigningCertificate"/>).</exception>
+    public X509Certificate2 SigningCertificate => file.Signing.Certificate is { } pem
+        ? X509Certificate2.CreateFromPem(pem)
+        : throw new InvalidOperationException(NoSigningCertificate);
 
     public X509Certificate2 AuthenticationCertificate => X509Certificate2.CreateFromPem(file.Authentication.Certificate!);
 
@@ -221,7 +231,8 @@ public sealed partial class IndividualNumberCard
         if (!Uri.TryCreate(file.PkiUrl, UriKind.Absolute, out _)) throw Bad("pkiUrl", "が絶対URLではありません", "is not an absolute URL");
         if (file.Face is not { Name: not null, Address: not null, DateOfBirth: not null, Sex: not null, ExpiresOn: not null, Photo: not null })
             throw Bad("face", "がないか、不完全です", "is missing or incomplete");
-        CheckApplication("signing", file.Signing, certificate: true);
+        // A card issued under 15 has the signing key and password but no certificate for them.
+        CheckApplication("signing", file.Signing, certificate: file.Signing?.Certificate is not null);
         CheckApplication("authentication", file.Authentication, certificate: true);
         CheckApplication("inputAssist", file.InputAssist, certificate: false);
         if (Base64(file.Recovery) is not { Length: > 0 }) throw Bad("recovery", "がないか、base64ではありません", "is missing or not base64");
@@ -270,8 +281,10 @@ public sealed partial class IndividualNumberCard
     }
 
     /// <summary>Signs a document: a detached CMS SignedData (SHA-256, RSA PKCS#1 v1.5) with the signing certificate.</summary>
+    /// <exception cref="InvalidOperationException">The card has no signing certificate; no try is counted.</exception>
     public (byte[]? Cms, PinCheck Check) Sign(string signingPassword, byte[] document)
     {
+        if (!HasSigningCertificate) throw new InvalidOperationException(NoSigningCertificate);
         var (plain, check) = Unlock(CardPin.Signing, signingPassword);
         if (plain is null) return (null, check);
         using var key = RSA.Create();

@@ -46,7 +46,17 @@ public static class CertificateProfile
         request.CertificateExtensions.Add(new X509AuthorityInformationAccessExtension([ocsp.ToString()], null));
         if (holder is not null) request.CertificateExtensions.Add(SubjectAltName(holder));
         return request.Create(ca.Certificate.SubjectName, X509SignatureGenerator.CreateForRSA(ca.Key, RSASignaturePadding.Pkcs1),
-            notBefore, notAfter, serial);
+            notBefore, Cap(notAfter, ca), serial);
+    }
+
+    /// <summary>
+    /// A certificate ends no later than its issuing CA: the overload that takes the CA's name checks nothing, and a certificate
+    /// outliving its CA is refused by relying parties once the CA has expired while it still claims years of validity.
+    /// </summary>
+    public static DateTimeOffset Cap(DateTimeOffset notAfter, Authority ca)
+    {
+        var caNotAfter = new DateTimeOffset(ca.Certificate.NotAfter.ToUniversalTime());
+        return notAfter < caNotAfter ? notAfter : caNotAfter;
     }
 
     /// <summary>
@@ -65,6 +75,13 @@ public static class CertificateProfile
         var until = fifth < cardExpires ? fifth : cardExpires;
         return (JapanTime.EndOfDay(until), cardExpires);
     }
+
+    /// <summary>The age from which a holder is issued a signing certificate: JPKI issues none, as a rule, to a person under 15.</summary>
+    public const int SigningAge = 15;
+
+    /// <summary>Whether a card issued at <paramref name="issuedAt"/> carries a signing certificate: its holder is 15 or older that day in Japan.</summary>
+    public static bool CarriesSigning(DateOnly dateOfBirth, DateTimeOffset issuedAt) =>
+        dateOfBirth.AddYears(SigningAge) <= JapanTime.DateOf(issuedAt);
 
     /// <summary>A certificatePolicies extension naming one policy.</summary>
     public static X509Extension Policies(string oid)

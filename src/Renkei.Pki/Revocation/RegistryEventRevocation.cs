@@ -9,8 +9,9 @@ namespace Renkei.Pki.Revocation;
 /// <summary>
 /// What one Registry event revokes, as RegistryEventFollower applies it and a re-check replays it: a name or address change (or a
 /// move-in, which gives a new address) that changed an item the signing certificate carries revokes it only; a death or a move abroad revokes both and marks the
-/// card holder-gone; a change or a move abroad only of certificates whose items were read at a feed position before the event's,
-/// a death every one.
+/// card holder-gone; a new Individual Number (after a leak) revokes both as superseded and marks the card number-changed, since the
+/// card still carries the old number and is to be returned for a new one; a change, a move abroad or a new number only of certificates
+/// whose items were read at a feed position before the event's, a death every one.
 /// </summary>
 public sealed class RegistryEventRevocation(Database database, RevocationService revocation, TimeProvider clock)
 {
@@ -27,16 +28,19 @@ public sealed class RegistryEventRevocation(Database database, RevocationService
     /// </summary>
     public async Task<List<string>?> ApplyAsync(RegistryClient registry, RegistryEvent e, bool keepPosition, CancellationToken ct)
     {
-        (CertificateKind[] Kinds, RevocationReason Reason)? action = e.Kind switch
+        (CertificateKind[] Kinds, RevocationReason Reason, string? CardStatus)? action = e.Kind switch
         {
-            "name-change" or "address-change" or "move-in" when ChangesSigningItems(e) => (SigningOnly, RevocationReason.ItemsChanged),
-            "death" => (Both, RevocationReason.HolderGone),
-            "move-out" => await MovedAbroadAsync(registry, e, ct) ? (Both, RevocationReason.HolderGone) : null,
+            "name-change" or "address-change" or "move-in" when ChangesSigningItems(e) => (SigningOnly, RevocationReason.ItemsChanged, null),
+            "death" => (Both, RevocationReason.HolderGone, "holder-gone"),
+            "move-out" => await MovedAbroadAsync(registry, e, ct) ? (Both, RevocationReason.HolderGone, "holder-gone") : null,
+            // The card holds the leaked number (card face, input-assist application): it is returned and replaced, and its
+            // certificates end with it, as a card replaced by a new one (superseded).
+            "number-reissued" => (Both, RevocationReason.Superseded, "number-changed"),
             _ => null,
         };
         if (action is null && !keepPosition) return null;
         var revoked = await SaveAsync(keepPosition ? (e.Position, e.EventId) : null,
-            action is null ? [] : [(e.ResidentId, action.Value.Kinds, action.Value.Reason, Stale(e, action.Value.Reason))]);
+            action is null ? [] : [(e.ResidentId, action.Value.Kinds, action.Value.Reason, action.Value.CardStatus, Stale(e, action.Value.Reason))]);
         return action is null ? null : revoked;
     }
 
@@ -69,7 +73,7 @@ public sealed class RegistryEventRevocation(Database database, RevocationService
     }
 
     private async Task<List<string>> SaveAsync((long Position, string EventId)? keep,
-        IReadOnlyList<(string ResidentId, CertificateKind[] Kinds, RevocationReason Reason, StaleBefore Stale)> revocations)
+        IReadOnlyList<(string ResidentId, CertificateKind[] Kinds, RevocationReason Reason, string? CardStatus, StaleBefore Stale)> revocations)
     {
         var revoked = new List<string>();
         await using (var c = await database.OpenAsync())
@@ -79,14 +83,14 @@ public sealed class RegistryEventRevocation(Database database, RevocationService
             // for a dead holder (PostgreSQL's READ COMMITTED), and the two would lock certificates and cards in opposite orders.
             await using var tx = await database.BeginSerializedAsync(c, revocations.Select(r => CardStore.LockKey(r.ResidentId)));
             var now = clock.GetUtcNow().UtcDateTime;
-            foreach (var (residentId, kinds, reason, stale) in revocations)
+            foreach (var (residentId, kinds, reason, cardStatus, stale) in revocations)
             {
                 // Only certificates whose items were read before the event: a card issued after it carries the new items (or,
                 // after a return from abroad, belongs to a resident again); one read before it, also in the moment between the
                 // Registry's answer to the issuance and the card's storing, is revoked.
                 revoked.AddRange(await CertificateStore.RevokeOfResidentAsync(c, tx, residentId, kinds, reason, now, stale: stale));
-                // The card goes with its holder, so that the counter sees it is no longer in use.
-                if (reason == RevocationReason.HolderGone) await CardStore.HolderGoneAsync(c, tx, residentId, stale, now);
+                // The card goes with its holder (or its number), so that the counter sees it is no longer in use.
+                if (cardStatus is not null) await CardStore.OutOfUseAsync(c, tx, residentId, cardStatus, stale, now);
             }
             if (keep is { } k) await KeepAsync(c, tx, k.Position, k.EventId, now);
             await tx.CommitAsync();
