@@ -68,6 +68,13 @@ public sealed class CertificationAuthorities
     /// <summary>The longest a card certificate lasts (to the fifth birthday after issue): an issuing CA with less left ends the certificates it makes.</summary>
     public static readonly TimeSpan CardCertificateLifetime = TimeSpan.FromDays(5 * 366);
 
+    /// <summary>
+    /// How far a new CA's validity begins before the moment it is made: a PKI host whose clock runs behind the one that made the
+    /// CA (another process on the same database, or a clock corrected after a start) would otherwise find its CA not yet valid
+    /// and issue nothing (503 ca-expired).
+    /// </summary>
+    public static readonly TimeSpan ClockSkew = TimeSpan.FromHours(1);
+
     /// <summary>The first CA an issuance needs (the root, the signing CA when a signing certificate is made, the authentication CA) that is not valid at <paramref name="now"/>.</summary>
     public Authority? NotValidAt(DateTimeOffset now, bool signing = true) =>
         new[] { Root, signing ? Signing : null, Authentication }.FirstOrDefault(ca => ca is not null && !ca.IsValidAt(now));
@@ -104,7 +111,7 @@ public sealed class CertificationAuthorities
             request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, true, 1, true));
             request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
             request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
-            return request.CreateSelfSigned(now.AddMinutes(-5), now.AddYears(20));
+            return request.CreateSelfSigned(now - ClockSkew, now.AddYears(20));
         }, null, logger);
         var signing = LoadOrCreate(options.SigningCaKeyPath, options.CaKeySize,
             (key, _) => IssueCa(root, key, "CN=Renkei JPKI Signing CA, O=Renkei, C=JP", CertificateKind.Signing, publicBase, now), root, logger);
@@ -155,7 +162,7 @@ public sealed class CertificationAuthorities
             request.CertificateExtensions.Add(new X509AuthorityInformationAccessExtension(null, [PkiUrls.RootCertificate(publicBase).ToString()]));
         }
         // Never past the root: .NET refuses a notAfter later than the issuer's, which a re-issue late in the root's life would ask for.
-        return request.Create(root.WithKey, now.AddMinutes(-5), CertificateProfile.Cap(now.AddYears(10), root), RandomSerial());
+        return request.Create(root.WithKey, now - ClockSkew, CertificateProfile.Cap(now.AddYears(10), root), RandomSerial());
     }
 
     /// <summary>
