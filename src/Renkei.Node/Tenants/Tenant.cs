@@ -142,6 +142,29 @@ public sealed class TenantDirectory
     }
 
     /// <summary>
+    /// Refuses, before anything is made, a caller that belongs to two or more tenants and holds a role besides: roles other
+    /// than <c>tenant:</c> name no tenant (<c>affair:child-allowance</c>, <c>copies</c>), so such a caller would hold each of
+    /// them in every tenant it belongs to, asking in one agency's name for an affair given to it in another. A system serving
+    /// several agencies gets one caller, and one token, per tenant.
+    /// </summary>
+    public static void CheckCallers(IEnumerable<Caller> callers)
+    {
+        foreach (var caller in callers)
+        {
+            var tenants = caller.Permissions.Where(p => p.StartsWith(TenantRole, StringComparison.Ordinal)).Distinct().ToList();
+            var others = caller.Permissions.Where(p => !p.StartsWith(TenantRole, StringComparison.Ordinal)).Distinct().ToList();
+            if (tenants.Count < 2 || others.Count == 0) continue;
+            var (name, names, roles) = (LogText.Safe(caller.Name), LogText.Safe(string.Join(", ", tenants.Select(t => t[TenantRole.Length..]))),
+                LogText.Safe(string.Join(", ", others)));
+            throw new InvalidOperationException($"呼出元「{name}」は複数の機関（{names}）に属し、機関を限らない権限（{roles}）をすべての機関で持つことになります。" +
+                $"機関ごとに別の呼出元とトークンにしてください。何も作っていません / caller '{name}' belongs to several tenants ({names}) and would hold " +
+                $"{roles} in each of them: give it one caller and token per tenant; nothing was made");
+        }
+    }
+
+    private const string TenantRole = "tenant:";
+
+    /// <summary>
     /// The tenant a staff member or system may act in: it must exist and the caller must belong to
     /// it (<c>tenant:{agencyId}</c>); membership of another tenant, or admin, is not enough.
     /// </summary>
