@@ -154,7 +154,8 @@ public sealed class TenantDirectory
             var tenants = caller.Permissions.Where(p => p.StartsWith(TenantRole, StringComparison.Ordinal)).Distinct().ToList();
             var others = caller.Permissions.Where(p => !p.StartsWith(TenantRole, StringComparison.Ordinal)).Distinct().ToList();
             if (tenants.Count < 2 || others.Count == 0) continue;
-            var (name, names, roles) = (LogText.Safe(caller.Name), LogText.Safe(string.Join(", ", tenants.Select(t => t[TenantRole.Length..]))),
+            // Named with their prefix: two ids with only ", " between them would read, and be masked, as an Individual Number.
+            var (name, names, roles) = (LogText.Safe(caller.Name), LogText.Safe(string.Join(", ", tenants)),
                 LogText.Safe(string.Join(", ", others)));
             throw new InvalidOperationException($"呼出元「{name}」は複数の機関（{names}）に属し、機関を限らない権限（{roles}）をすべての機関で持つことになります。" +
                 $"機関ごとに別の呼出元とトークンにしてください。何も作っていません / caller '{name}' belongs to several tenants ({names}) and would hold " +

@@ -23,7 +23,7 @@ public class CallerTests
             using var folder = new TempFolder();
             var refused = Assert.Throws<InvalidOperationException>(() => Create(folder, ("shared-platform", permissions)));
             Assert.Contains("呼出元「shared-platform」", refused.Message);
-            Assert.Contains($"{B}, {K}", refused.Message);
+            Assert.Contains($"tenant:{B}, tenant:{K}", refused.Message);
             Assert.Contains("one caller and token per tenant", refused.Message);
             Assert.Contains(permissions.First(p => !p.StartsWith("tenant:", StringComparison.Ordinal)), refused.Message);
             Assert.False(Directory.Exists(Path.Combine(folder.Path, "tenants")), "a tenant's database or keys were made");
