@@ -32,7 +32,7 @@ public static class InquiriesApi
     }
 
     public static async Task<Results<Ok<InquiryResponse>, ProblemHttpResult>> Inquire(string agencyId, InquiryRequest request,
-        ClaimsPrincipal user, TenantDirectory tenants, InquiryRelay relay, KnownAgencies agencies, TimeProvider time)
+        ClaimsPrincipal user, TenantDirectory tenants, InquiryRelay relay, KnownAgencies agencies, TimeProvider time, ILogger<InquiryRequest> log)
     {
         var (tenant, problem) = tenants.Enter(user, agencyId);
         if (tenant is null) return problem!;
@@ -53,6 +53,9 @@ public static class InquiriesApi
         // The prefix check: a caller may ask only for the affairs it is assigned.
         if (!user.IsInRole("affair:" + request.Affair))
         {
+            // The record names no caller; the log says who tried.
+            log.LogWarning("Inquiry {MessageId} refused as affair-not-assigned at tenant {AgencyId}: caller {Caller} does not hold affair {Affair}",
+                messageId, agencyId, user.Identity?.Name, request.Affair);
             await tenant.Records.AppendAsync(new ProvisionEntry(messageId, requestedAt, null, agencyId, await agencies.RecordedProviderAsync(request.Provider!),
                 request.Affair!, request.Item!, code, Outcome.NotPermitted, "affair-not-assigned", false));
             return Problems.Result(403, "affair-not-assigned", "この事務の権限がありません / The caller is not assigned this affair",

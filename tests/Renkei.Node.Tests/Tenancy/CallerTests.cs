@@ -31,6 +31,23 @@ public class CallerTests
     }
 
     [Fact]
+    public void Two_callers_of_one_name_or_a_caller_without_one_are_refused_at_start()
+    {
+        // A batch goes on only while the caller who submitted it, by name, holds its affair: a name two callers share could be either.
+        foreach (var (name, callers) in new[]
+        {
+            ("bunkyo-clerk", new[] { ("bunkyo-clerk", new[] { $"tenant:{B}", "affair:child-allowance" }), ("bunkyo-clerk", [$"tenant:{B}", "copies"]) }),
+            ("", [("", [$"tenant:{B}", "affair:child-allowance"])]),
+        })
+        {
+            using var folder = new TempFolder();
+            var refused = Assert.Throws<InvalidOperationException>(() => Create(folder, callers));
+            Assert.Contains($"'{name}' is empty or given twice", refused.Message);
+            Assert.False(Directory.Exists(Path.Combine(folder.Path, "tenants")), "a tenant's database or keys were made");
+        }
+    }
+
+    [Fact]
     public async Task Callers_of_one_tenant_each_and_a_member_of_two_tenants_with_no_other_role_start()
     {
         using var folder = new TempFolder();
