@@ -4,6 +4,7 @@ using System.Threading.Channels;
 using Microsoft.Extensions.Options;
 using Renkei.Hosting;
 using Renkei.Hosting.Storage;
+using Renkei.Node.Copies;
 using Renkei.Node.Tenants;
 using Renkei.Protocol;
 
@@ -18,8 +19,8 @@ namespace Renkei.Node.Linkage;
 /// It also removes batches completed more than <see cref="NodeOptions.BatchResultDays"/> ago: their
 /// results hold other agencies' data, kept only until the business system has fetched them.
 /// </summary>
-public sealed class InquiryBatchWorker(TenantDirectory tenants, InquiryRelay relay, KnownAgencies agencies, TimeProvider time, NodeOptions options,
-    IOptions<CallerOptions> callers, ILogger<InquiryBatchWorker> log)
+public sealed class InquiryBatchWorker(TenantDirectory tenants, InquiryRelay relay, KnownAgencies agencies, DataStandardLayout layouts, TimeProvider time,
+    NodeOptions options, IOptions<CallerOptions> callers, ILogger<InquiryBatchWorker> log)
     : BackgroundService
 {
     private readonly Dictionary<string, Channel<bool>> wakes = tenants.All.ToDictionary(t => t.AgencyId,
@@ -175,7 +176,7 @@ public sealed class InquiryBatchWorker(TenantDirectory tenants, InquiryRelay rel
             try
             {
                 answer = await InquiriesApi.AskAsync(tenant, new InquiryRequest(addresseeNumber, batch.Affair, batch.Provider, batch.Item, batch.NotBefore),
-                    code, relay, agencies, time, ct);
+                    code, relay, agencies, layouts, time, log, ct);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
