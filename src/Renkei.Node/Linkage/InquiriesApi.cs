@@ -56,7 +56,7 @@ public static class InquiriesApi
         if (!user.IsInRole("affair:" + request.Affair))
         {
             // The record names no caller; the log says who tried.
-            log.LogWarning("Inquiry {MessageId} refused as affair-not-assigned at tenant {AgencyId}: caller {Caller} does not hold affair {Affair}",
+            log.LogInformation("Inquiry {MessageId} refused as affair-not-assigned at tenant {AgencyId}: caller {Caller} does not hold affair {Affair}",
                 messageId, agencyId, user.Identity?.Name, request.Affair);
             await tenant.Records.AppendAsync(new ProvisionEntry(messageId, requestedAt, null, agencyId, await agencies.RecordedProviderAsync(request.Provider!),
                 request.Affair!, request.Item!, code, Outcome.NotPermitted, "affair-not-assigned", false));

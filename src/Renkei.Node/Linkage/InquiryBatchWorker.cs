@@ -123,8 +123,10 @@ public sealed class InquiryBatchWorker(TenantDirectory tenants, InquiryRelay rel
             }
             if (!SubmitterHoldsAffair(tenant, batch))
             {
-                log.LogWarning("Batch {BatchId} of tenant {AgencyId} stopped: its submitter {Caller} no longer holds affair {Affair}; " +
-                    "{Count} people recorded as affair-not-assigned and not asked", batch.BatchId, tenant.AgencyId, batch.SubmittedBy, batch.Affair, page.Count);
+                // Said once per batch, not per page of it.
+                if (stopped.TryAdd(batch.BatchId, 0))
+                    log.LogWarning("Batch {BatchId} of tenant {AgencyId} stopped: its submitter {Caller} no longer holds affair {Affair}; " +
+                        "the people still pending are recorded as affair-not-assigned and not asked", batch.BatchId, tenant.AgencyId, batch.SubmittedBy, batch.Affair);
                 foreach (var (position, addressee) in page) await RefuseAsync(tenant, batch, position, addressee);
                 return true;
             }
@@ -138,6 +140,8 @@ public sealed class InquiryBatchWorker(TenantDirectory tenants, InquiryRelay rel
         }
         finally { working.TryRemove(batch.BatchId, out _); }
     }
+
+    private readonly ConcurrentDictionary<string, byte> stopped = new();
 
     /// <summary>
     /// Whether the caller who submitted the batch still belongs to the tenant and holds its affair, as at submission: a batch

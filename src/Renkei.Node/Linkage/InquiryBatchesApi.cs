@@ -83,7 +83,7 @@ public static class InquiryBatchesApi
         // own, connections could drain the tenant's pool.
         if (!user.IsInRole("affair:" + request.Affair))
         {
-            log.LogWarning("Batch of {Count} people refused as affair-not-assigned at tenant {AgencyId}: caller {Caller} does not hold affair {Affair}",
+            log.LogInformation("Batch of {Count} people refused as affair-not-assigned at tenant {AgencyId}: caller {Caller} does not hold affair {Affair}",
                 numbers.Count, agencyId, user.Identity?.Name, request.Affair);
             var recorded = await agencies.RecordedProviderAsync(request.Provider!);
             var codes = new List<string?>(numbers.Count);
