@@ -14,7 +14,7 @@ namespace Renkei.Hosting;
 /// underscores, brackets), and line ends. Between groups, marks on a separator and invisible format characters (a
 /// zero-width space) are read through as well: they show nothing, or show on the separator. Neither may hold one.
 /// </summary>
-public static class NumberShape
+public static partial class NumberShape
 {
     /// <summary>
     /// Somewhere in the text is such a number: 11 or 12 digits in a row, or in groups with separators between them
@@ -22,6 +22,34 @@ public static class NumberShape
     /// <c>1 123456789018</c>), but 13 or more digits with no separator, such as a Corporate Number, are not one.
     /// </summary>
     public static bool ContainsIndividualNumber(string? s) => s is not null && HasDigit(s) && Spans(s).Any();
+
+    /// <summary>
+    /// The same in free text a person typed, where a number may also be written as people write one by hand: in the kanji
+    /// numerals (一二三四五六七八九〇一八, the formal 零 壱…玖, ○ or ◯ for zero), or with colons between its groups
+    /// (<c>1234:5678:9018</c>, full-width <c>：</c> too). A colon within a time (<c>10:00</c>, <c>10:00:00</c>) still joins nothing,
+    /// so that a date and time stays what it is. Not for logs: there a colon stands between a label and a value.
+    /// </summary>
+    public static bool ContainsIndividualNumberInFreeText(string? s)
+    {
+        if (s is null) return false;
+        if (ContainsIndividualNumber(s)) return true;
+        if (s.AsSpan().IndexOfAny(KanjiDigitsOrColons) < 0) return false;
+        var read = string.Create(s.Length, s, (chars, text) =>
+        {
+            for (var i = 0; i < text.Length; i++) chars[i] = KanjiDigits.Contains(text[i]) ? '0' : text[i];
+        });
+        // A time's colons become a letter, which ends a group as a colon did; every other colon is a separator.
+        read = Time().Replace(read, m => m.Value.Replace(':', 'T').Replace('：', 'T'));
+        return ContainsIndividualNumber(read.Replace(':', '-').Replace('：', '-'));
+    }
+
+    // Only numerals worth one digit (as LogText.IsPlainName counts them): 十, 百, 拾 and the like multiply.
+    private static readonly SearchValues<char> KanjiDigits = SearchValues.Create("〇一二三四五六七八九零壱弐参肆伍陸漆捌玖○◯");
+    private static readonly SearchValues<char> KanjiDigitsOrColons = SearchValues.Create("〇一二三四五六七八九零壱弐参肆伍陸漆捌玖○◯:：");
+
+    /// <summary>h:mm or h:mm:ss standing alone: no digit or colon joined to either end.</summary>
+    [System.Text.RegularExpressions.GeneratedRegex(@"(?<![\d:：])\d{1,2}[:：]\d{2}(?:[:：]\d{2})?(?![:：]?\d)")]
+    private static partial System.Text.RegularExpressions.Regex Time();
 
     /// <summary>
     /// The text with every such number's digits, and the marks on them, replaced by asterisks (one for each UTF-16 unit):
@@ -115,8 +143,8 @@ public static class NumberShape
 
     private static readonly SearchValues<char> MaybeDigit = SearchValues.Create("0123456789０１２３４５６７８９");
 
-    // Not every punctuation mark: with a colon between groups, a time in a copy ("2024/01/01 10:00:00": 2024/01/01 10:00 are
-    // 12 digits in groups) would read as an Individual Number. Names, which need no long digit chains, count every digit
+    // Not every punctuation mark: with a colon between groups, a time ("2024/01/01 10:00:00": 2024/01/01 10:00 are 12 digits in
+    // groups) would read as an Individual Number; free text tells a time's colons from others (ContainsIndividualNumberInFreeText). Names, which need no long digit chains, count every digit
     // instead (LogText.IsPlainName). Every space (Zs: en, em, hair, ideographic, …) and every dash (Pd: hyphens, en and em
     // dashes) is one, not only those the numbers library reads: one it leaves out would hide a number. But not the wave
     // dashes 〜 and 〰: Japanese writes a range with them ("2024/04/01〜2025/03/31", "195,001〜330,000"), as with the

@@ -87,6 +87,7 @@ public static class NodeApp
         ProvisionLog.CheckRetention("Node:RetentionYears", options.RetentionYears);
         // Checked before any tenant's schema or key is made: a start refused for a setting leaves nothing half-made.
         CoreLink.CheckAddress(options.CoreAddress);
+        TenantDirectory.CheckCallers(builder.Configuration.Get<CallerOptions>()?.Callers ?? []);
         var tenants = new TenantDirectory(options, storage);
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(tenants);

@@ -254,14 +254,15 @@ public sealed class LinkageNetwork : IAsyncDisposable
     /// Stops the node as a service manager would (its batch worker is cancelled mid-way) and starts a
     /// new one on the same storage and keys at a new address, which the agencies register with the core.
     /// </summary>
-    public async Task RestartNodeAsync()
+    /// <param name="callers">The node's callers after the restart, in place of <see cref="NodeCallers"/>.</param>
+    public async Task RestartNodeAsync(Dictionary<string, string[]>? callers = null)
     {
         apps.Remove(nodeApp);
         await nodeApp.StopAsync();
         await nodeApp.DisposeAsync();
         nodeApp = NodeApp.Create([], b =>
         {
-            Configure(b, nodeSettings.Concat(Callers(NodeCallers)), https: true);
+            Configure(b, nodeSettings.Concat(Callers(callers ?? NodeCallers)), https: true);
             configureNode(b);
         });
         Node = await StartAsync(nodeApp);

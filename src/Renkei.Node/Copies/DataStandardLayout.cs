@@ -116,7 +116,7 @@ public sealed partial class DataStandardLayout
         {
             case JsonValueKind.String:
                 if (TextProblem(JsonMarshal.GetRawUtf8Value(value), value, default, name: false, out var text) is { } problem) problems.Add($"{path}: {problem}");
-                else if (NumberShape.ContainsIndividualNumber(text)) problems.Add($"{path}: {NumberShaped}");
+                else if (NumberShape.ContainsIndividualNumberInFreeText(text)) problems.Add($"{path}: {NumberShaped}");
                 break;
             case JsonValueKind.Number:
                 if (!value.TryGetDecimal(out var number)) problems.Add($"{path}: 数値が大きすぎます（±7.9×10²⁸まで）/ the number is out of range (at most ±7.9e28)");

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Renkei.Hosting;
 using Renkei.Hosting.Storage;
 using Renkei.Node.Codes;
+using Renkei.Node.Copies;
 using Renkei.Node.Tenants;
 using Renkei.Protocol;
 using Renkei.Protocol.Records;
@@ -32,7 +33,8 @@ public static class InquiriesApi
     }
 
     public static async Task<Results<Ok<InquiryResponse>, ProblemHttpResult>> Inquire(string agencyId, InquiryRequest request,
-        ClaimsPrincipal user, TenantDirectory tenants, InquiryRelay relay, KnownAgencies agencies, TimeProvider time)
+        ClaimsPrincipal user, TenantDirectory tenants, InquiryRelay relay, KnownAgencies agencies, DataStandardLayout layouts, TimeProvider time,
+        ILogger<InquiryRequest> log)
     {
         var (tenant, problem) = tenants.Enter(user, agencyId);
         if (tenant is null) return problem!;
@@ -53,6 +55,9 @@ public static class InquiriesApi
         // The prefix check: a caller may ask only for the affairs it is assigned.
         if (!user.IsInRole("affair:" + request.Affair))
         {
+            // The record names no caller; the log says who tried.
+            log.LogInformation("Inquiry {MessageId} refused as affair-not-assigned at tenant {AgencyId}: caller {Caller} does not hold affair {Affair}",
+                messageId, agencyId, user.Identity?.Name, request.Affair);
             await tenant.Records.AppendAsync(new ProvisionEntry(messageId, requestedAt, null, agencyId, await agencies.RecordedProviderAsync(request.Provider!),
                 request.Affair!, request.Item!, code, Outcome.NotPermitted, "affair-not-assigned", false));
             return Problems.Result(403, "affair-not-assigned", "この事務の権限がありません / The caller is not assigned this affair",
@@ -64,7 +69,7 @@ public static class InquiriesApi
             return Problems.NotFound("no-agency-code", "この宛名番号の符号がありません / No agency code for this addressee",
                 "先に宛名管理システムで符号を取得してください / Obtain the code through the addressee system first.");
         }
-        return TypedResults.Ok(await AskAsync(tenant, request, code, relay, agencies, time));
+        return TypedResults.Ok(await AskAsync(tenant, request, code, relay, agencies, layouts, time, log));
     }
 
     /// <summary>
@@ -99,7 +104,7 @@ public static class InquiriesApi
     /// attempt as interrupted and throws, so that a batch item stays pending.
     /// </summary>
     public static async Task<InquiryResponse> AskAsync(Tenant tenant, InquiryRequest request, string code, InquiryRelay relay, KnownAgencies agencies,
-        TimeProvider time, CancellationToken ct = default)
+        DataStandardLayout layouts, TimeProvider time, ILogger log, CancellationToken ct = default)
     {
         var agencyId = tenant.AgencyId;
         var messageId = Envelope.NewId();
@@ -116,15 +121,18 @@ public static class InquiriesApi
                 request.Affair!, request.Item!, code, Outcome.Error, "interrupted", false));
             throw;
         }
-        return await AnswerAsync(tenant, request, code, messageId, requestedAt, relayed, agencies);
+        return await AnswerAsync(tenant, request, code, messageId, requestedAt, relayed, agencies, layouts, log);
     }
 
     /// <summary>
     /// The caller's answer from the core's, recorded at the requester: a provided payload that is not
-    /// a copy (not JSON, or without its item, version or content) is an error answer, never a 500.
+    /// a copy (not JSON, or without its item, version or content) is an error answer, never a 500. One that is a copy of
+    /// another item than asked, or whose content fails the item's layout (an Individual Number in it too), is the error
+    /// <c>provider-answer-invalid</c>, and nothing of it is passed on or kept: the core cannot read the sealed payload, so
+    /// this node is the only one that can hold it to what was asked.
     /// </summary>
     public static async Task<InquiryResponse> AnswerAsync(Tenant tenant, InquiryRequest request, string code, string messageId, DateTimeOffset requestedAt,
-        RelayedAnswer relayed, KnownAgencies agencies)
+        RelayedAnswer relayed, KnownAgencies agencies, DataStandardLayout layouts, ILogger log)
     {
         var answer = relayed.Answer;
         ProvidedCopy? copy = null;
@@ -132,6 +140,13 @@ public static class InquiriesApi
         {
             copy = ReadCopy(relayed.Opened);
             if (copy is null) answer = answer with { Outcome = Outcome.Error, Reason = "unreadable-payload" };
+            else if (NotAsAsked(copy, request.Item!, layouts) is { } why)
+            {
+                // Neither the content nor the layout's problems are logged: they may hold what the copy must not.
+                log.LogWarning("Provider {Provider} answered inquiry {MessageId} of tenant {AgencyId} with {Why}; recorded as provider-answer-invalid",
+                    request.Provider, messageId, tenant.AgencyId, why);
+                (copy, answer) = (null, answer with { Outcome = Outcome.Error, Reason = ProviderAnswerInvalid });
+            }
         }
         // As the core records it: a provider the core does not know is no agency's id, and may hide an Individual Number.
         // Without the core's answer (the message failed as a whole), the core's agency list tells.
@@ -142,6 +157,15 @@ public static class InquiriesApi
         return new InquiryResponse(messageId, answer.Outcome, answer.Reason, provider, request.Item!,
             copy?.SchemaVersion, copy?.Content, copy?.UpdatedAt, answer.ProvidedAt);
     }
+
+    /// <summary>The core's reason for an answer no honest provider gives; the requester gives it for a copy not as asked.</summary>
+    public const string ProviderAnswerInvalid = "provider-answer-invalid";
+
+    /// <summary>Why a provided copy is not what was asked, or null when it is.</summary>
+    private static string? NotAsAsked(ProvidedCopy copy, string item, DataStandardLayout layouts) =>
+        copy.Item != item ? "a copy of another item than asked"
+        : layouts.Validate(item, copy.SchemaVersion, copy.Content).Count > 0 ? "a copy outside the item's layout"
+        : null;
 
     private static ProvidedCopy? ReadCopy(string? opened)
     {

@@ -1,7 +1,10 @@
 using System.Collections.Concurrent;
 using System.Data.Common;
 using System.Threading.Channels;
+using Microsoft.Extensions.Options;
+using Renkei.Hosting;
 using Renkei.Hosting.Storage;
+using Renkei.Node.Copies;
 using Renkei.Node.Tenants;
 using Renkei.Protocol;
 
@@ -16,7 +19,8 @@ namespace Renkei.Node.Linkage;
 /// It also removes batches completed more than <see cref="NodeOptions.BatchResultDays"/> ago: their
 /// results hold other agencies' data, kept only until the business system has fetched them.
 /// </summary>
-public sealed class InquiryBatchWorker(TenantDirectory tenants, InquiryRelay relay, KnownAgencies agencies, TimeProvider time, NodeOptions options, ILogger<InquiryBatchWorker> log)
+public sealed class InquiryBatchWorker(TenantDirectory tenants, InquiryRelay relay, KnownAgencies agencies, DataStandardLayout layouts, TimeProvider time,
+    NodeOptions options, IOptions<CallerOptions> callers, ILogger<InquiryBatchWorker> log)
     : BackgroundService
 {
     private readonly Dictionary<string, Channel<bool>> wakes = tenants.All.ToDictionary(t => t.AgencyId,
@@ -117,6 +121,15 @@ public sealed class InquiryBatchWorker(TenantDirectory tenants, InquiryRelay rel
                     return true;
                 }
             }
+            if (!SubmitterHoldsAffair(tenant, batch))
+            {
+                // Said once per batch, not per page of it.
+                if (stopped.TryAdd(batch.BatchId, 0))
+                    log.LogWarning("Batch {BatchId} of tenant {AgencyId} stopped: its submitter {Caller} no longer holds affair {Affair}; " +
+                        "the people still pending are recorded as affair-not-assigned and not asked", batch.BatchId, tenant.AgencyId, batch.SubmittedBy, batch.Affair);
+                foreach (var (position, addressee) in page) await RefuseAsync(tenant, batch, position, addressee);
+                return true;
+            }
             await Parallel.ForEachAsync(page, new ParallelOptions { MaxDegreeOfParallelism = options.BatchConcurrency, CancellationToken = stopping },
                 async (item, ct) =>
                 {
@@ -126,6 +139,28 @@ public sealed class InquiryBatchWorker(TenantDirectory tenants, InquiryRelay rel
             return true;
         }
         finally { working.TryRemove(batch.BatchId, out _); }
+    }
+
+    private readonly ConcurrentDictionary<string, byte> stopped = new();
+
+    /// <summary>
+    /// Whether the caller who submitted the batch still belongs to the tenant and holds its affair, as at submission: a batch
+    /// runs for hours and across restarts, and a clerk moved off the affair (callers.json changed, the node restarted) must
+    /// not go on asking in the agency's name. Callers are read at start, so a change takes a restart.
+    /// </summary>
+    private bool SubmitterHoldsAffair(Tenant tenant, InquiryBatch batch) =>
+        callers.Value.Callers.Any(c => c.Name == batch.SubmittedBy && c.Permissions.Contains("tenant:" + tenant.AgencyId)
+            && c.Permissions.Contains("affair:" + batch.Affair));
+
+    /// <summary>A person of a batch whose submitter no longer holds the affair: recorded and answered as an immediate inquiry's refusal, never sent.</summary>
+    private async Task RefuseAsync(Tenant tenant, InquiryBatch batch, int position, string addresseeNumber)
+    {
+        var messageId = Envelope.NewId();
+        var code = await tenant.AgencyCodeOfAsync(addresseeNumber);
+        await tenant.Records.AppendAsync(new Protocol.Records.ProvisionEntry(messageId, time.GetUtcNow(), null, tenant.AgencyId,
+            await agencies.RecordedProviderAsync(batch.Provider), batch.Affair, batch.Item, code, Outcome.NotPermitted, "affair-not-assigned", false));
+        await using var w = await tenant.Database.OpenAsync(CancellationToken.None);
+        await SaveAsync(w, batch.BatchId, position, new InquiryResponse(messageId, Outcome.NotPermitted, "affair-not-assigned", batch.Provider, batch.Item));
     }
 
     private async Task AnswerAsync(Tenant tenant, InquiryBatch batch, int position, string addresseeNumber, CancellationToken ct)
@@ -145,7 +180,7 @@ public sealed class InquiryBatchWorker(TenantDirectory tenants, InquiryRelay rel
             try
             {
                 answer = await InquiriesApi.AskAsync(tenant, new InquiryRequest(addresseeNumber, batch.Affair, batch.Provider, batch.Item, batch.NotBefore),
-                    code, relay, agencies, time, ct);
+                    code, relay, agencies, layouts, time, log, ct);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

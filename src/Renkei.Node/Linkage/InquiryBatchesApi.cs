@@ -28,9 +28,9 @@ public sealed record InquiryBatchStatus(string BatchId, [property: AllowedValues
     DateTimeOffset SubmittedAt, DateTimeOffset? CompletedAt, int Total, int Answered, Dictionary<string, int> Counts,
     List<InquiryBatchResult> Results, int Next);
 
-/// <summary>What the worker needs of a batch.</summary>
+/// <summary>What the worker needs of a batch, with the caller who submitted it (<see cref="SubmittedBy"/>, its name).</summary>
 public sealed record InquiryBatch(string BatchId, string Affair, string Provider, string Item, DateTimeOffset? NotBefore, DateTimeOffset SubmittedAt,
-    DateTimeOffset? CompletedAt, int Total);
+    DateTimeOffset? CompletedAt, int Total, string SubmittedBy);
 
 /// <summary>
 /// 一括照会: a business system submits many people at once; the caller's affair is checked and the
@@ -50,7 +50,8 @@ public static class InquiryBatchesApi
     }
 
     private static async Task<Results<Accepted<InquiryBatchStatus>, ProblemHttpResult>> Submit(string agencyId, InquiryBatchRequest request,
-        ClaimsPrincipal user, TenantDirectory tenants, NodeOptions options, InquiryBatchWorker worker, KnownAgencies agencies, TimeProvider time)
+        ClaimsPrincipal user, TenantDirectory tenants, NodeOptions options, InquiryBatchWorker worker, KnownAgencies agencies, TimeProvider time,
+        ILogger<InquiryBatch> log)
     {
         var (tenant, problem) = tenants.Enter(user, agencyId);
         if (tenant is null) return problem!;
@@ -82,6 +83,8 @@ public static class InquiryBatchesApi
         // own, connections could drain the tenant's pool.
         if (!user.IsInRole("affair:" + request.Affair))
         {
+            log.LogInformation("Batch of {Count} people refused as affair-not-assigned at tenant {AgencyId}: caller {Caller} does not hold affair {Affair}",
+                numbers.Count, agencyId, user.Identity?.Name, request.Affair);
             var recorded = await agencies.RecordedProviderAsync(request.Provider!);
             var codes = new List<string?>(numbers.Count);
             await using (var lookup = await tenant.Database.OpenAsync())
@@ -125,7 +128,9 @@ public static class InquiryBatchesApi
             await tx.CommitAsync();
         }
         worker.Wake(agencyId);
-        var batch = new InquiryBatch(batchId, request.Affair!, request.Provider!, request.Item!, request.NotBefore, now, null, numbers.Count);
+        log.LogInformation("Batch {BatchId} of tenant {AgencyId} submitted by {Caller}: affair {Affair}, provider {Provider}, item {Item}, {Count} people",
+            batchId, agencyId, user.Identity?.Name, request.Affair, request.Provider, request.Item, numbers.Count);
+        var batch = new InquiryBatch(batchId, request.Affair!, request.Provider!, request.Item!, request.NotBefore, now, null, numbers.Count, user.Identity?.Name ?? "");
         return TypedResults.Accepted($"/api/tenants/{agencyId}/inquiry-batches/{batchId}", await StatusAsync(c, batch, 0, 0));
     }
 
@@ -182,18 +187,18 @@ public static class InquiryBatchesApi
             "このIDの一括照会は、この呼び出し元にはありません / No batch with this id for this caller.");
 
     public static async Task<InquiryBatch?> FindAsync(DbConnection c, string batchId) =>
-        (await c.QueryAsync("SELECT batch_id, affair, provider, item, not_before, submitted_at, completed_at, item_count FROM inquiry_batches WHERE batch_id = @b",
+        (await c.QueryAsync("SELECT batch_id, affair, provider, item, not_before, submitted_at, completed_at, item_count, submitted_by FROM inquiry_batches WHERE batch_id = @b",
             ReadBatch, null, ("b", batchId))).SingleOrDefault();
 
     /// <summary>The oldest batch with unanswered people, which the worker takes next.</summary>
     public static async Task<InquiryBatch?> OldestOpenAsync(DbConnection c) =>
         (await c.QueryAsync(
-            "SELECT batch_id, affair, provider, item, not_before, submitted_at, completed_at, item_count FROM inquiry_batches WHERE completed_at IS NULL ORDER BY submitted_at, batch_id LIMIT 1",
+            "SELECT batch_id, affair, provider, item, not_before, submitted_at, completed_at, item_count, submitted_by FROM inquiry_batches WHERE completed_at IS NULL ORDER BY submitted_at, batch_id LIMIT 1",
             ReadBatch)).SingleOrDefault();
 
     private static InquiryBatch ReadBatch(DbDataReader r) => new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3),
         r.GetNullableString(4) is { } nb ? ParseTime(nb) : null, ParseTime(r.GetString(5)), r.GetNullableString(6) is { } done ? ParseTime(done) : null,
-        Convert.ToInt32(r.GetValue(7)));
+        Convert.ToInt32(r.GetValue(7)), r.GetString(8));
 
     private static async Task<InquiryBatchStatus> StatusAsync(DbConnection c, InquiryBatch batch, int after, int limit)
     {

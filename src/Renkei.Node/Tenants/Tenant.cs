@@ -142,6 +142,38 @@ public sealed class TenantDirectory
     }
 
     /// <summary>
+    /// Refuses, before anything is made, a caller that belongs to two or more tenants and holds a role besides: roles other
+    /// than <c>tenant:</c> name no tenant (<c>affair:child-allowance</c>, <c>copies</c>), so such a caller would hold each of
+    /// them in every tenant it belongs to, asking in one agency's name for an affair given to it in another. A system serving
+    /// several agencies gets one caller, and one token, per tenant. Each caller also needs a name of its own: a batch goes on
+    /// only while the caller of that name still holds its affair, and the logs say by name who asked.
+    /// </summary>
+    public static void CheckCallers(IReadOnlyList<Caller> callers)
+    {
+        if (callers.GroupBy(c => c.Name.Trim()).FirstOrDefault(g => g.Key.Length == 0 || g.Count() > 1) is { } same)
+        {
+            var name = LogText.Safe(same.Key);
+            throw new InvalidOperationException($"呼出元にはそれぞれ別の名前が必要です（「{name}」が空か重複しています）。何も作っていません / " +
+                $"every caller needs a name of its own ('{name}' is empty or given twice): a batch goes on only while the caller who submitted it, by name, " +
+                "holds its affair; nothing was made");
+        }
+        foreach (var caller in callers)
+        {
+            var tenants = caller.Permissions.Where(p => p.StartsWith(TenantRole, StringComparison.Ordinal)).Distinct().ToList();
+            var others = caller.Permissions.Where(p => !p.StartsWith(TenantRole, StringComparison.Ordinal)).Distinct().ToList();
+            if (tenants.Count < 2 || others.Count == 0) continue;
+            // Named with their prefix: two ids with only ", " between them would read, and be masked, as an Individual Number.
+            var (name, names, roles) = (LogText.Safe(caller.Name), LogText.Safe(string.Join(", ", tenants)),
+                LogText.Safe(string.Join(", ", others)));
+            throw new InvalidOperationException($"呼出元「{name}」は複数の機関（{names}）に属し、機関を限らない権限（{roles}）をすべての機関で持つことになります。" +
+                $"機関ごとに別の呼出元とトークンにしてください。何も作っていません / caller '{name}' belongs to several tenants ({names}) and would hold " +
+                $"{roles} in each of them: give it one caller and token per tenant; nothing was made");
+        }
+    }
+
+    private const string TenantRole = "tenant:";
+
+    /// <summary>
     /// The tenant a staff member or system may act in: it must exist and the caller must belong to
     /// it (<c>tenant:{agencyId}</c>); membership of another tenant, or admin, is not enough.
     /// </summary>

@@ -405,6 +405,43 @@ public class CopyTests
     }
 
     [Theory, StorageData]
+    public async Task A_copy_with_a_number_in_kanji_numerals_or_grouped_with_colons_is_refused_and_times_and_dates_stay(StorageProvider provider)
+    {
+        // The audit's (I4): agency names already counted kanji numerals; a copy's free text took 一二三四五六七八九〇一八 and 1234:5678:9018.
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        var tax = network.NodeClient("kashiwa-tax-system");
+        var url = $"api/tenants/{K}/copies/K-1/vaccination";
+        static string Dose(string vaccine) => $$$"""{"doses":[{"vaccine":"{{{vaccine}}}","date":"2022-04-01","doseNumber":1}]}""";
+        foreach (var vaccine in new[]
+        {
+            "一二三四五六七八九〇一八", "MR 一二三四五六七八九零一", "壱弐参肆伍陸漆捌玖零壱捌", "一二三四 五六七八 九○一八", "一二三四-五六七八-九◯一八",
+            "1234:5678:9018", "１２３４：５６７８：９０１８", "12:34:56:78:90:18", "1234:五六七八:9018", "MR 2024/01/01 12:34:56:78",
+        })
+        {
+            var refused = await ProblemAssert.IsProblemAsync(await tax.PutAsync(url, Bytes(Encoding.UTF8.GetBytes(Body(Dose(vaccine))))), 400, "invalid-copy");
+            Assert.Contains("$.doses[0].vaccine: ", refused.GetProperty("detail").GetString());
+            Assert.Contains("Individual Number", refused.GetProperty("detail").GetString());
+        }
+        await ProblemAssert.IsProblemAsync(await tax.GetAsync(url), 404, "no-copy");
+        // A vaccine's name holds a numeral or two, and a time or a date stays a time or a date, alone or together.
+        foreach (var vaccine in new[] { "四種混合", "五種混合（第一期）", "MR 10:00:00", "MR 2024/01/01 10:00:00", "MR 2024-04-01 9:30", "１０：００〜１２：３０", "二〇二四年四月一日" })
+        {
+            await LinkageNetwork.Ensure(await tax.PutAsync(url, Bytes(Encoding.UTF8.GetBytes(Body(Dose(vaccine))))));
+            Assert.Equal(vaccine, (await LinkageNetwork.Ensure(await tax.GetAsync(url))).GetProperty("content").GetProperty("doses")[0].GetProperty("vaccine").GetString());
+        }
+
+        string Row(string addressee, string vaccine) =>
+            $$$"""{"addresseeNumber":"{{{addressee}}}","item":"vaccination","schemaVersion":1,"content":{{{Dose(vaccine)}}}}""";
+        var report = await LinkageNetwork.Ensure(await tax.PostAsync($"api/tenants/{K}/copies/import", Bytes(Encoding.UTF8.GetBytes(string.Join("\n",
+            Row("K-2", "四種混合"), Row("K-3", "一二三四五六七八九〇一八"), Row("K-4", "1234:5678:9018"), Row("K-5", "MR 10:00:00"))), "application/x-ndjson")));
+        Assert.Equal(2, report.GetProperty("imported").GetInt32());
+        Assert.Equal([2, 3], report.GetProperty("errors").EnumerateArray().Select(e => e.GetProperty("line").GetInt32()));
+        Assert.All(report.GetProperty("errors").EnumerateArray(), e => Assert.Contains("$.doses[0].vaccine: ", e.GetProperty("reason").GetString()));
+        await using var c = await network.TenantDatabases[K].OpenAsync();
+        Assert.Equal(["K-1", "K-2", "K-5"], (await c.QueryAsync("SELECT addressee_number FROM copies", r => r.GetString(0))).Order());
+    }
+
+    [Theory, StorageData]
     public async Task An_import_reports_rows_with_numbers_out_of_range_or_text_that_is_not_UTF8_by_line_and_keeps_the_good_rows(StorageProvider provider)
     {
         await using var network = await LinkageNetwork.StartAsync(provider);

@@ -405,6 +405,46 @@ public class InquiryBatchTests
         Assert.True(verify.GetProperty("intact").GetBoolean());
     }
 
+    [Theory, StorageData]
+    public async Task A_batch_stops_when_its_submitter_no_longer_holds_the_affair(StorageProvider provider)
+    {
+        // The audit's (I3): a clerk moved off child allowance after submitting; the node restarted with callers.json changed, and
+        // asked the core for everyone still pending in Bunkyo's name.
+        await using var network = await LinkageNetwork.StartAsync(provider, oneInquiryPerMessage: true);
+        var people = await BatchPeople.ArrangeAsync(network, count: 10, atKashiwa: 10, withCopy: 4);
+        var (id, _) = await people.SubmittedWithThreeAnsweredAsync(10);
+        Assert.Contains(network.Logs.Lines, l => l.Contains($"Batch {id} of tenant {B} submitted by bunkyo-child-clerk"));
+        var before = await AnsweredAsync(network);
+        Assert.Equal(3, before.Count);
+
+        var moved = new Dictionary<string, string[]>(LinkageNetwork.NodeCallers) { ["bunkyo-child-clerk"] = [$"tenant:{B}", "affair:vaccination"] };
+        await network.RestartNodeAsync(moved);
+        network.RelayGate.Open();
+        var done = await people.DoneAsync(id, caller: "bunkyo-child-system");
+        Assert.Equal(10, done.GetProperty("answered").GetInt32());
+        Assert.Equal(7, done.GetProperty("counts").GetProperty("not-permitted").GetInt32());
+        var results = done.GetProperty("results").EnumerateArray().ToList();
+        var stopped = Enumerable.Range(1, 10).Where(p => !before.ContainsKey(p)).ToList();
+        Assert.All(results.Where(r => before.ContainsKey(r.GetProperty("position").GetInt32())), r => Assert.NotEqual("not-permitted", OutcomeOf(r).Outcome));
+        Assert.All(stopped.Select(p => results[p - 1]), r =>
+        {
+            Assert.Equal(("not-permitted", "affair-not-assigned"), (r.GetProperty("outcome").GetString(), r.GetProperty("reason").GetString()));
+            Assert.False(r.TryGetProperty("content", out var content) && content.ValueKind != JsonValueKind.Null);
+        });
+
+        // Only the three answered before the restart reached the core; each of the others is recorded at Bunkyo as refused.
+        await using (var c = await network.CoreDatabase.OpenAsync())
+            Assert.Equal(3L, await c.ScalarAsync<long>("SELECT COUNT(*) FROM provision_records"));
+        foreach (var i in stopped)
+        {
+            var records = await people.RecordsAsync(B, $"B-{i}");
+            var refused = Assert.Single(records, r => OutcomeOf(r) == ("not-permitted", "affair-not-assigned"));
+            Assert.Equal(results[i - 1].GetProperty("messageId").GetString(), refused.GetProperty("messageId").GetString());
+            Assert.DoesNotContain(records, r => OutcomeOf(r).Item1 == "provided");
+        }
+        Assert.Contains(network.Logs.Lines, l => l.Contains($"Batch {id} of tenant {B} stopped: its submitter bunkyo-child-clerk no longer holds affair child-allowance"));
+    }
+
     private static async Task<Dictionary<int, string>> AnsweredAsync(LinkageNetwork network)
     {
         await using var c = await network.TenantDatabases[B].OpenAsync();

@@ -143,7 +143,8 @@ public class InquiryTests
             var now = DateTimeOffset.UtcNow;
             var relayed = new Node.Linkage.RelayedAnswer(new ProvisionAnswer(messageId, Outcome.Provided, null, null, now, false), opened, FromCore: true);
             var answer = await Node.Linkage.InquiriesApi.AnswerAsync(bunkyo, request, "code-of-b-0001", messageId, now, relayed,
-                network.NodeServices.GetRequiredService<Node.Linkage.KnownAgencies>());
+                network.NodeServices.GetRequiredService<Node.Linkage.KnownAgencies>(), network.NodeServices.GetRequiredService<Node.Copies.DataStandardLayout>(),
+                Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
             Assert.Equal((Outcome.Error, "unreadable-payload"), (answer.Outcome, answer.Reason));
             Assert.Null(answer.Content);
             // The answer is written to the caller as JSON without failing (a 500 before).
