@@ -31,7 +31,7 @@ public class ProvidedCopyTests
         var family = await MovedFamily.ArrangeAsync(network);
         var payload = Copy("local-tax", Tax);
         await using var node = await StubProviderNode.StartAsync(network, r => new(r.MessageId, Outcome.Provided, null,
-            SealedPayload.Sealer.For(r.RequesterEncryptionKey, TimeProvider.System).Seal(payload, r.MessageId), DateTimeOffset.UtcNow, false));
+            SealedPayload.Sealer.For(r.RequesterEncryptionKey, TimeProvider.System).Seal(payload, r.MessageId), RelayKinds.WholeSecondFrom(DateTimeOffset.UtcNow), false));
 
         // What an honest node gives goes through.
         var honest = await family.AnswerAsync("bunkyo-child-clerk", provider: Chiba);
