@@ -83,6 +83,14 @@ public static class CodeManagementApi
     public static ProblemHttpResult? RefuseMistyped(string field, string? value) => RefuseMistyped(field, [value], first: null);
 
     /// <summary>
+    /// The refusal of a path's addressee number that no code or copy could ever be kept under: mistyped as above, or of no
+    /// addressee number's form at all (400 naming the field); null for a well-formed one.
+    /// </summary>
+    public static ProblemHttpResult? RefuseAddresseeNumber(string field, string? value) =>
+        RefuseMistyped(field, value)
+        ?? (AddresseeNumberProblem(value) is { } wrong ? Problems.Invalid(new Dictionary<string, string[]> { [field] = [wrong] }) : null);
+
+    /// <summary>
     /// The same for a list: up to 20 offending positions, counted from <paramref name="first"/> as the endpoint counts its
     /// other errors (null: the field alone, for a single value).
     /// </summary>
@@ -182,9 +190,10 @@ public static class CodeManagementApi
     private static async Task<Results<Ok<AddresseeStatus>, ProblemHttpResult>> Status(
         string agencyId, string addresseeNumber, ClaimsPrincipal user, TenantDirectory tenants)
     {
-        var (tenant, problem) = tenants.Enter(user, agencyId);
+        // Whether a person has a code is the addressee system's business: it tells who is known to the agency.
+        var (tenant, problem) = tenants.Enter(user, agencyId, "addressee-system");
         if (tenant is null) return problem!;
-        if (RefuseMistyped("addresseeNumber", addresseeNumber) is { } numberShaped) return numberShaped;
+        if (RefuseAddresseeNumber("addresseeNumber", addresseeNumber) is { } wrong) return wrong;
         await using var c = await tenant.Database.OpenAsync();
         var rows = await c.QueryAsync("SELECT agency_code IS NOT NULL, code_issued_at FROM addressees WHERE addressee_number = @n",
             r => (HasCode: Convert.ToBoolean(r.GetValue(0)), IssuedAt: r.GetNullableString(1)), null, ("n", addresseeNumber));

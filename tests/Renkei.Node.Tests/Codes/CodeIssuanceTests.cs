@@ -39,6 +39,10 @@ public class CodeIssuanceTests
 
         var status = await LinkageNetwork.Ensure(await network.NodeClient("kashiwa-addressee").GetAsync($"api/tenants/{LinkageNetwork.Kashiwa}/addressees/K-0001"));
         Assert.True(status.GetProperty("hasAgencyCode").GetBoolean());
+        // Who is known to the agency is the addressee system's business: a clerk or a copy loader of the tenant is refused.
+        foreach (var other in new[] { "kashiwa-child-clerk", "kashiwa-tax-system", "kashiwa-auditor" })
+            await ProblemAssert.IsProblemAsync(await network.NodeClient(other).GetAsync($"api/tenants/{LinkageNetwork.Kashiwa}/addressees/K-0001"), 403, "forbidden");
+        await ProblemAssert.IsProblemAsync(await network.NodeClient("kashiwa-addressee").GetAsync($"api/tenants/{LinkageNetwork.Kashiwa}/addressees/K_0001"), 400, "invalid-request");
         var codeA = await CodeOfAsync(network.TenantDatabases[LinkageNetwork.Kashiwa], "K-0001");
         var codeB = await CodeOfAsync(network.TenantDatabases[LinkageNetwork.Bunkyo], "B-9001");
         Assert.NotNull(codeA);

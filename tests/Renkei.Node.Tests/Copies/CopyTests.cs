@@ -118,6 +118,9 @@ public class CopyTests
         await ProblemAssert.IsProblemAsync(await tax.DeleteAsync("api/tenants/999999/copies/K-0001/local-tax"), 404, "unknown-tenant");
         await ProblemAssert.IsProblemAsync(await tax.DeleteAsync($"api/tenants/{K}/copies/1234-5678-9018/local-tax"), 400, "addressee-number-looks-like-individual-number");
         await ProblemAssert.IsProblemAsync(await tax.DeleteAsync($"api/tenants/{K}/copies/K_0001/local-tax"), 400, "invalid-request");
+        // A GET checks the same: a value no copy could be kept under is a mistake, not a copy that is missing.
+        foreach (var wrong in new[] { "K_0001", "a%20b", new string('x', 40) })
+            await ProblemAssert.IsProblemAsync(await tax.GetAsync($"api/tenants/{K}/copies/{wrong}/local-tax"), 400, "invalid-request");
         await LinkageNetwork.Ensure(await tax.GetAsync(url));
 
         // A copy could only be overwritten (405 for DELETE): now it is gone, and the addressee's other copies stay.
