@@ -70,11 +70,20 @@ public static class ServiceDefaults
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "umask")]
     private static extern uint SetUmask(uint mask);
 
-    /// <summary>A data folder, new or made by an earlier version, is closed to other users (what is in it may not be).</summary>
-    public static void MakePrivateFolder(string folder)
+    /// <summary>
+    /// A data folder made now, or one holding only what Renkei puts there (<paramref name="ours"/>: made by an earlier
+    /// version), is closed to other users (what is in it may not be). Any other folder that already exists keeps its mode:
+    /// <c>--data .</c>, a group's shared folder or <c>/tmp</c> is someone else's, and a chmod locked the group out or took
+    /// /tmp's sticky bit. What Renkei makes inside it is its user's alone anyway (<see cref="KeepNewFilesPrivate"/>).
+    /// </summary>
+    public static void MakePrivateFolder(string folder, IReadOnlyCollection<string> ours)
     {
+        var made = !Directory.Exists(folder);
         Directory.CreateDirectory(folder);
-        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        if (OperatingSystem.IsWindows()) return;
+        var entries = Directory.EnumerateFileSystemEntries(folder).Select(Path.GetFileName).ToList();
+        if (made || entries.Count > 0 && entries.All(e => ours.Contains(e!)))
+            File.SetUnixFileMode(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
     }
 
     public static WebApplicationBuilder AddRenkeiDefaults(this WebApplicationBuilder builder, string serviceName)

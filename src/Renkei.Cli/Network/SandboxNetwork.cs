@@ -42,7 +42,7 @@ public sealed class SandboxNetwork : IAsyncDisposable
     public static async Task<SandboxNetwork> StartAsync(string dataFolder, int basePort = 0)
     {
         dataFolder = Path.GetFullPath(dataFolder);
-        ServiceDefaults.MakePrivateFolder(dataFolder);
+        ServiceDefaults.MakePrivateFolder(dataFolder, Ours);
         Directory.CreateDirectory(Path.Combine(dataFolder, "logs"));
         var network = new SandboxNetwork(dataFolder) { folderLock = LockFolder(dataFolder) };
         var callers = SandboxCallers.LoadOrCreate(dataFolder);
@@ -92,6 +92,10 @@ public sealed class SandboxNetwork : IAsyncDisposable
         network.Linkage = await LinkageSandbox.StartAsync(dataFolder, basePort, network.RegistryUrl, callers.First(c => c.Name == "link-keys").Token);
         return network;
     }
+
+    /// <summary>What a network keeps at the top of its data folder (ARCHITECTURE.md, "The data folder").</summary>
+    private static readonly HashSet<string> Ours =
+        ["network", "network.json", "network.lock", "logs", "registry", "pki", "core", "node", "portal", "commission", "agencies"];
 
     private async Task StartAsync(WebApplication app)
     {
