@@ -14,6 +14,7 @@ using Renkei.Cli.Linkage;
 using Renkei.Core.Codes;
 using Renkei.Hosting;
 using Renkei.Hosting.Storage;
+using Renkei.Hosting.Tls;
 using Renkei.Registry;
 
 namespace Renkei.Cli.Bench;
@@ -235,7 +236,7 @@ public static class LinkageBench
             builder.Services.AddSingleton<IHostLifetime, EmbeddedLifetime>();
             var app = builder.Build();
             var forwardTo = next;
-            var client = forwardTo is null ? null : new HttpClient { BaseAddress = forwardTo };
+            var client = forwardTo is null ? null : new HttpClient(NetworkTls.PlainHandler()) { BaseAddress = forwardTo };
             app.MapPost("/hop", async (HttpRequest request) =>
             {
                 var body = await new StreamReader(request.Body).ReadToEndAsync();
@@ -249,7 +250,7 @@ public static class LinkageBench
         }
         try
         {
-            using var caller = new HttpClient { BaseAddress = next };
+            using var caller = new HttpClient(NetworkTls.PlainHandler()) { BaseAddress = next };
             var payload = new string('x', 1200);
             return await LoadAsync(concurrency, seconds, async _ =>
             {
