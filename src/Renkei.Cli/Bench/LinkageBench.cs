@@ -85,11 +85,12 @@ public static class LinkageBench
                 if (postgres is not null) { settings["Storage:Provider"] = "Postgres"; settings["Storage:ConnectionString"] = LinkageSandbox.Schema(postgres, "bench_registry_" + schemaSuffix); }
                 b.Configuration.AddInMemoryCollection(settings);
             });
-            await registry.StartAsync();
-            await using var linkage = await LinkageSandbox.StartAsync(folder, 0, registry.BaseAddress(), "bench-link-keys",
-                postgres, schemaPrefix: $"bench_{schemaSuffix}_");
+            // Started inside the try that stops it: a linkage that failed to start left it running while its folder and schema went.
             try
             {
+                await registry.StartAsync();
+                await using var linkage = await LinkageSandbox.StartAsync(folder, 0, registry.BaseAddress(), "bench-link-keys",
+                    postgres, schemaPrefix: $"bench_{schemaSuffix}_");
                 ct.ThrowIfCancellationRequested();
                 Console.WriteLine("準備中 / arranging people, codes and copies…");
                 var people = await ArrangeAsync(registry.BaseAddress(), linkage, 64, ct);
