@@ -70,11 +70,20 @@ public static class ServiceDefaults
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "umask")]
     private static extern uint SetUmask(uint mask);
 
-    /// <summary>A data folder, new or made by an earlier version, is closed to other users (what is in it may not be).</summary>
-    public static void MakePrivateFolder(string folder)
+    /// <summary>
+    /// A data folder made now, or one holding only what Renkei puts there (<paramref name="ours"/>: made by an earlier
+    /// version), is closed to other users (what is in it may not be). Any other folder that already exists keeps its mode:
+    /// <c>--data .</c>, a group's shared folder or <c>/tmp</c> is someone else's, and a chmod locked the group out or took
+    /// /tmp's sticky bit. What Renkei makes inside it is its user's alone anyway (<see cref="KeepNewFilesPrivate"/>).
+    /// </summary>
+    public static void MakePrivateFolder(string folder, IReadOnlyCollection<string> ours)
     {
+        var made = !Directory.Exists(folder);
         Directory.CreateDirectory(folder);
-        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        if (OperatingSystem.IsWindows()) return;
+        var entries = Directory.EnumerateFileSystemEntries(folder).Select(Path.GetFileName).ToList();
+        if (made || entries.Count > 0 && entries.All(e => ours.Contains(e!)))
+            File.SetUnixFileMode(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
     }
 
     public static WebApplicationBuilder AddRenkeiDefaults(this WebApplicationBuilder builder, string serviceName)
@@ -83,7 +92,7 @@ public static class ServiceDefaults
         // passes the size limit then fails as "PipeReader has already advanced" (a 500) instead of the 413 it is. The
         // Stream-based reader of earlier versions reports the 413.
         AppContext.SetSwitch("Microsoft.AspNetCore.UseStreamBasedJsonParsing", true);
-        builder.Services.ConfigureHttpJsonOptions(o => Configure(o.SerializerOptions));
+        builder.Services.ConfigureHttpJsonOptions(o => ConfigureRequests(o.SerializerOptions));
         // The answers do not say which web server made them.
         builder.WebHost.ConfigureKestrel(k => k.AddServerHeader = false);
         builder.Logging.AddConsoleFormatter<LogText.ConsoleLine, Microsoft.Extensions.Logging.Console.ConsoleFormatterOptions>();
@@ -152,8 +161,9 @@ public static class ServiceDefaults
             case StatusCodes.Status405MethodNotAllowed:
                 problem.Type = Problems.Type("method-not-allowed");
                 problem.Title = "このメソッドは使えません / Method not allowed";
-                problem.Detail = $"{context.HttpContext.Request.Method} は使えません / {context.HttpContext.Request.Method} is not allowed here; " +
-                    $"allowed: {context.HttpContext.Response.Headers.Allow}.";
+                // A method is any token, digits too: it is quoted as any value from the request is.
+                var method = Problems.Shown(context.HttpContext.Request.Method);
+                problem.Detail = $"{method} は使えません / {method} is not allowed here; allowed: {context.HttpContext.Response.Headers.Allow}.";
                 break;
             case StatusCodes.Status415UnsupportedMediaType:
                 UnsupportedMediaType(problem);
@@ -229,20 +239,41 @@ public static class ServiceDefaults
 
     /// <summary>
     /// Which field of the body is wrong and why, in the client's terms: the field's path, never the
-    /// .NET type it maps to (the framework's own message names that).
+    /// .NET type it maps to (the framework's own message names that). What it quotes of the body (a path, a property's
+    /// name) is masked and cut as every problem's quotes are: a property's name may be a number, or megabytes long.
     /// </summary>
     public static string DescribeJson(JsonException json)
     {
         var at = json.LineNumber is { } line ? $" (line {line + 1}, byte {json.BytePositionInLine + 1})" : "";
+        var field = json.Path is { Length: > 2 } path && path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : json.Path is { Length: > 1 } p ? p : "body";
+        field = Problems.Shown(field);
+        var message = (json.InnerException as JsonException ?? json).Message;
+        // Which of the two a reader took would be up to the reader; the name itself is not repeated (the import says the same).
+        if (message.StartsWith("Duplicate property", StringComparison.Ordinal))
+            return $"{field}: 同じ名前のプロパティが2回以上あります / a property is given more than once{at}";
+        if (UnmappedMember.Match(message) is { Success: true } unknown)
+        {
+            var name = Problems.Shown(unknown.Groups["name"].Value);
+            return $"「{name}」はこの要求にない項目です / '{name}' is not a field of this request{at}";
+        }
         // The reader's own error (the text is not JSON) comes wrapped; it names a position, not a type.
         if (json.InnerException is JsonException syntax)
-            return $"JSONとして読み取れません / Invalid JSON{at}: {WithoutPosition(syntax.Message)}";
-        var field = json.Path is { Length: > 2 } path && path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : json.Path is { Length: > 1 } p ? p : "body";
+            return $"JSONとして読み取れません / Invalid JSON{at}: {Quoted(WithoutPosition(syntax.Message))}";
         // A converter of ours explains itself (a number's problem, say); the framework's default names a .NET type.
         return json.Message.Contains("could not be converted", StringComparison.Ordinal)
             ? $"{field} の値の型または値が正しくありません / {field} has a value of the wrong type or one that is not accepted{at}"
-            : $"{field}: {WithoutPosition(json.Message)}";
+            : $"{field}: {Quoted(WithoutPosition(json.Message))}";
     }
+
+    /// <summary>A framework message with each value it quotes ('…') masked and cut.</summary>
+    private static string Quoted(string message) =>
+        NumberShape.Mask(QuotedValue.Replace(message, m => $"'{Problems.Shown(m.Groups["value"].Value)}'"))!;
+
+    private static readonly System.Text.RegularExpressions.Regex QuotedValue =
+        new("'(?<value>[^']*)'", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
+    private static readonly System.Text.RegularExpressions.Regex UnmappedMember =
+        new("^The JSON property '(?<name>.*)' could not be mapped to any \\.NET member", System.Text.RegularExpressions.RegexOptions.CultureInvariant | System.Text.RegularExpressions.RegexOptions.Singleline);
 
     private static string WithoutPosition(string message) =>
         message.IndexOf(" Path: ", StringComparison.Ordinal) is var i and >= 0 ? message[..i] : message.IndexOf(" LineNumber: ", StringComparison.Ordinal) is var j and >= 0 ? message[..j] : message;
@@ -267,6 +298,20 @@ public static class ServiceDefaults
         }
         return options;
     }
+
+    /// <summary>
+    /// The settings a service reads requests with: those of <see cref="Configure"/>, and a property the request does not
+    /// have is refused, not dropped: a misspelled <c>"witheld": true</c> was stored as not withheld (the CSV import refuses
+    /// an unknown column alike). Answers and signed messages from other parties are still read leniently.
+    /// </summary>
+    public static JsonSerializerOptions ConfigureRequests(JsonSerializerOptions options)
+    {
+        Configure(options).UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+        return options;
+    }
+
+    /// <summary>JSON settings for a request body a service reads itself (a line of an import), matching the framework's.</summary>
+    public static JsonSerializerOptions RequestJson { get; } = ConfigureRequests(new JsonSerializerOptions(JsonSerializerDefaults.Web));
 
     /// <summary>JSON settings for clients and tools, matching the services'.</summary>
     public static JsonSerializerOptions Json { get; } = Configure(new JsonSerializerOptions(JsonSerializerDefaults.Web));

@@ -7,6 +7,20 @@ namespace Renkei.Cli.Tests;
 
 public class BenchLinkageTests
 {
+    [Fact]
+    public async Task Bench_pki_refuses_a_folder_that_holds_a_network_before_adding_anything_to_its_register()
+    {
+        // With --data on a sandbox's folder it registered its residents, cards and a verifier there for good, and said nothing.
+        using var folder = new TempFolder();
+        await using (await Renkei.Cli.Network.SandboxNetwork.StartAsync(folder.Path)) { }
+        var register = await File.ReadAllBytesAsync(Path.Combine(folder.Path, "registry", "registry.db"));
+        var result = await RenkeiCommand.RunAsync("bench", "pki", "--data", folder.Path, "--cards", "1", "--seconds", "1");
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains($"{folder.Path} holds a network: the benchmark would add its test residents, cards and a verifier to that register for good", result.Error);
+        Assert.Equal(register, await File.ReadAllBytesAsync(Path.Combine(folder.Path, "registry", "registry.db")));
+        Assert.False(File.Exists(Path.Combine(folder.Path, "network.json")));
+    }
+
     [Theory, StorageData]
     public async Task Bench_linkage_runs_the_round_trips_and_prints_its_figures_last_as_one_line_of_JSON(StorageProvider provider)
     {

@@ -127,6 +127,71 @@ public class HttpSurfaceTests(RunningNetwork running) : IClassFixture<RunningNet
         Assert.Equal(["bearer"], SchemesOf(Operation(await running.DocumentAsync("node"), "post", "/api/tenants/{agencyId}/acquisitions")));
     }
 
+    [Fact]
+    public async Task A_problem_about_a_body_or_a_method_quotes_no_number_and_nothing_long()
+    {
+        using var copies = running.Network.Linkage!.NodeClient($"{Renkei.Cli.Linkage.LinkageSandbox.Kashiwa}-copies");
+        var url = $"api/tenants/{Renkei.Cli.Linkage.LinkageSandbox.Kashiwa}/copies/K-SURFACE-1/vaccination";
+        var longName = new string('k', 100_000);
+        // A property given twice (a spreadsheet keyed by number, say), one the request has not, a long name: none is repeated whole.
+        foreach (var body in new[]
+        {
+            """{"schemaVersion":1,"content":{"1234 5678 9018":1,"1234 5678 9018":2}}""",
+            $$$"""{"schemaVersion":1,"content":{"{{{longName}}}":1,"{{{longName}}}":2}}""",
+            """{"schemaVersion":1,"content":{},"1234 5678 9018":true}""",
+            $$$"""{"schemaVersion":1,"content":{},"123456789018{{{longName}}}":true}""",
+        })
+        {
+            var problem = await ProblemAssert.IsProblemAsync(await copies.PutAsync(url, new StringContent(body, System.Text.Encoding.UTF8, "application/json")), 400, "malformed-request");
+            var detail = problem.GetProperty("detail").GetString()!;
+            Assert.DoesNotContain("123456789018", detail.Replace(" ", ""));
+            Assert.True(detail.Length < 300, $"{detail.Length} characters");
+        }
+        await ProblemAssert.IsProblemAsync(await copies.GetAsync(url), 404, "no-copy");
+
+        // A method is any token, digits too.
+        foreach (var service in running.Services.Values)
+        {
+            using var request = new HttpRequestMessage(new HttpMethod("123456789018"), new Uri(service, "health"));
+            var problem = await ProblemAssert.IsProblemAsync(await running.Client.SendAsync(request), 405, "method-not-allowed");
+            Assert.DoesNotContain("123456789018", problem.GetProperty("detail").GetString());
+            Assert.Contains("************", problem.GetProperty("detail").GetString());
+        }
+    }
+
+    [Fact]
+    public async Task A_property_a_request_does_not_have_is_refused_naming_it_on_every_service_and_nothing_is_done()
+    {
+        var linkage = running.Network.Linkage!;
+        var kashiwa = Renkei.Cli.Linkage.LinkageSandbox.Kashiwa;
+        using var admin = Renkei.Cli.Linkage.LinkageSandbox.Client(running.Network.RegistryUrl, SandboxCallers.TokenOf(running.Network.DataFolder, "admin"), running.Network.Handler);
+        using var pki = Renkei.Cli.Linkage.LinkageSandbox.Client(running.Network.PkiUrl, SandboxCallers.TokenOf(running.Network.DataFolder, "admin"), running.Network.Handler);
+        using var core = linkage.CoreClient("operator");
+        using var copies = linkage.NodeClient($"{kashiwa}-copies");
+        foreach (var (client, method, path, body, name) in new (HttpClient, HttpMethod, string, string, string)[]
+        {
+            // A misspelled "withheld" was stored as not withheld, and so was every provision of the copy.
+            (copies, HttpMethod.Put, $"api/tenants/{kashiwa}/copies/K-SURFACE-1/vaccination", """{"schemaVersion":1,"content":{},"witheld":true}""", "witheld"),
+            (admin, HttpMethod.Post, $"api/municipalities/{kashiwa}/events", """{"kind":"birth","individualNumbr":"123"}""", "individualNumbr"),
+            (core, HttpMethod.Put, "api/agencies/999999", """{"kind":"municipality","nodeAdress":"https://127.0.0.1:1/"}""", "nodeAdress"),
+            (pki, HttpMethod.Post, "api/verifiers", """{"name":"試験","kind":"private","aproved":false}""", "aproved"),
+        })
+        {
+            using var request = new HttpRequestMessage(method, path) { Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json") };
+            var problem = await ProblemAssert.IsProblemAsync(await client.SendAsync(request), 400, "malformed-request");
+            Assert.Contains($"'{name}'", problem.GetProperty("detail").GetString());
+        }
+        await ProblemAssert.IsProblemAsync(await copies.GetAsync($"api/tenants/{kashiwa}/copies/K-SURFACE-1/vaccination"), 404, "no-copy");
+        Assert.Equal(HttpStatusCode.NotFound, (await core.GetAsync("api/agencies/999999")).StatusCode);
+
+        // A line of an import alike, as the CSV import refuses an unknown column.
+        var import = await copies.PostAsync($"api/tenants/{kashiwa}/copies/import", new StringContent(
+            """{"addresseeNumber":"K-SURFACE-2","item":"vaccination","schemaVersion":1,"content":{},"witheld":true}""" + "\n", System.Text.Encoding.UTF8, "application/x-ndjson"));
+        var report = JsonDocument.Parse(await import.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal(0, report.GetProperty("imported").GetInt32());
+        Assert.Contains("'witheld'", Assert.Single(report.GetProperty("errors").EnumerateArray()).GetProperty("reason").GetString());
+    }
+
     private static JsonElement Operation(JsonElement document, string method, string path) =>
         document.GetProperty("paths").GetProperty(path).GetProperty(method);
 

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Http;
 using Renkei.Testing;
@@ -54,6 +55,37 @@ public class ProxyTests
         using var data = new TempFolder();
         var demo = await RenkeiCommand.RunAsync(["demo", "moving-family", "--data", data.Path], null, TimeSpan.FromMinutes(5), null, Through(proxy));
         Assert.True(demo.ExitCode == 0, demo.Output + demo.Error);
+        Assert.Equal(0, proxy.Connections);
+    }
+
+    [Fact]
+    public async Task Card_sign_asks_the_ocsp_responder_directly_and_warns_of_a_lost_card_whatever_proxy_the_environment_names()
+    {
+        // Through a proxy the card's serial and the time of each signature went to the proxy host, and a remote proxy cannot
+        // reach this machine's responder: the holder of a card reported lost was never warned.
+        using var proxy = FakeProxy.Start();
+        using var folder = new TempFolder();
+        var data = folder.File("data");
+        var card = folder.File("lost.card");
+        var document = folder.File("届出.txt");
+        await File.WriteAllTextAsync(document, "届出 / notification");
+        await using var network = await Renkei.Cli.Network.SandboxNetwork.StartAsync(data);
+        await network.Describe().WriteAsync(data);
+        using var clerk = Renkei.Cli.Linkage.LinkageSandbox.Client(network.RegistryUrl, Renkei.Cli.Network.SandboxCallers.TokenOf(data, "clerk-121002"), network.Handler);
+        var movedIn = await clerk.PostAsJsonAsync("api/municipalities/121002/events", new
+        {
+            kind = "move-in", from = "abroad", address = "千葉県千葉市中央区中央1-1-1",
+            person = new { familyName = "紛失", givenName = "三郎", familyNameKana = "フンシツ", givenNameKana = "サブロウ", dateOfBirth = "1980-03-03", sex = "male" },
+        }, Renkei.Hosting.ServiceDefaults.Json);
+        var number = System.Text.Json.JsonDocument.Parse(await movedIn.Content.ReadAsStringAsync()).RootElement.GetProperty("individualNumber").GetString()!;
+        var issued = await RenkeiCommand.RunAsync("card", "issue", "--data", data, "--number", number, "--pin", "2468", "--signing-password", "SABURO1", "--out", card);
+        Assert.True(issued.ExitCode == 0, issued.Error);
+        var reported = await RenkeiCommand.RunAsync("card", "report-lost", "--data", data, "--card", card);
+        Assert.True(reported.ExitCode == 0, reported.Error);
+
+        var signed = await RenkeiCommand.RunAsync(["card", "sign", "--card", card, "--signing-password", "SABURO1", document], null, TimeSpan.FromMinutes(2), null, Through(proxy));
+        Assert.True(signed.ExitCode == 0, signed.Error);
+        Assert.Contains("warning: this card's signing certificate is revoked (reported lost)", signed.Error);
         Assert.Equal(0, proxy.Connections);
     }
 }

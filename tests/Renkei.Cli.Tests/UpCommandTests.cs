@@ -13,9 +13,10 @@ public class UpCommandTests
     public async Task Up_runs_the_registry_writes_network_json_and_stops_cleanly_on_sigterm()
     {
         using var folder = new TempFolder();
-        using var process = RenkeiCommand.Start(["up", "--data", folder.Path, "--port", "0"]);
+        var data = folder.File("data"); // renkei up makes it, as ./data on a first start
+        using var process = RenkeiCommand.Start(["up", "--data", data, "--port", "0"]);
         var output = process.StandardOutput.ReadToEndAsync();
-        var networkFile = Path.Combine(folder.Path, "network.json");
+        var networkFile = Path.Combine(data, "network.json");
         using var http = new HttpClient();
         HttpClient? trusting = null;
         var registryUrl = await RenkeiCommand.WaitForAsync(async () =>
@@ -49,19 +50,19 @@ public class UpCommandTests
         var pkiPublic = new Uri(described.GetProperty("pki").GetProperty("url").GetString()!);
         Assert.Equal("http", pkiPublic.Scheme);
         Assert.Equal(200, (int)(await http.GetAsync(new Uri(pkiPublic, "crl/authentication.crl"))).StatusCode);
-        Assert.Equal(ca.Thumbprint, X509CertificateLoader.LoadCertificateFromFile(Path.Combine(folder.Path, "network", "ca.pem")).Thumbprint);
+        Assert.Equal(ca.Thumbprint, X509CertificateLoader.LoadCertificateFromFile(Path.Combine(data, "network", "ca.pem")).Thumbprint);
         // What the network stores is its user's alone: the Registry's database holds every Individual Number.
         const UnixFileMode others = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute
             | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
         if (!OperatingSystem.IsWindows())
-            foreach (var path in new[] { folder.Path, Path.Combine(folder.Path, "registry", "registry.db"), Path.Combine(folder.Path, "registry", "registry.db-wal"),
-                         Path.Combine(folder.Path, "core", "core.db"), Path.Combine(folder.Path, "logs", "registry.log") })
+            foreach (var path in new[] { data, Path.Combine(data, "registry", "registry.db"), Path.Combine(data, "registry", "registry.db-wal"),
+                         Path.Combine(data, "core", "core.db"), Path.Combine(data, "logs", "registry.log") })
                 Assert.True((File.GetUnixFileMode(path) & others) == 0, $"{path}: {File.GetUnixFileMode(path)}");
 
         // The demo agencies have people with codes and copies: 文京区's child-allowance clerk obtains a
         // demo person's local tax from 柏市 through the core.
         var node = new Uri(described.GetProperty("services").GetProperty("node").GetProperty("url").GetString()!);
-        var nodeCallers = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(folder.Path, "node", "callers.json"))).RootElement;
+        var nodeCallers = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(data, "node", "callers.json"))).RootElement;
         var clerk = nodeCallers.EnumerateArray().First(c => c.GetProperty("name").GetString() == "131059-child-allowance").GetProperty("token").GetString();
         var answer = await RenkeiCommand.WaitForAsync(async () =>
         {
@@ -78,13 +79,13 @@ public class UpCommandTests
         Assert.Equal("provided", answered.GetProperty("outcome").GetString());
 
         // A command given the running network's folder plays on it rather than starting another.
-        var demo = await RenkeiCommand.RunAsync("demo", "moving-family", "--data", folder.Path);
+        var demo = await RenkeiCommand.RunAsync("demo", "moving-family", "--data", data);
         Assert.True(demo.ExitCode == 0, demo.Output + demo.Error);
         Assert.DoesNotContain("no network is running", demo.Error);
         Assert.True(answered.GetProperty("content").GetProperty("totalIncome").GetInt32() >= 0);
 
         // A second 'up' on the same folder refuses to start a second network.
-        var second = await RenkeiCommand.RunAsync("up", "--data", folder.Path, "--port", "0");
+        var second = await RenkeiCommand.RunAsync("up", "--data", data, "--port", "0");
         Assert.Equal(1, second.ExitCode);
         Assert.Contains("既に起動しています", second.Error);
 
@@ -95,11 +96,11 @@ public class UpCommandTests
         Assert.Contains("停止しました", printed);
         Assert.Contains("https://127.0.0.1:", printed);
         Assert.False(File.Exists(networkFile));
-        Assert.True(File.Exists(Path.Combine(folder.Path, "registry", "numbering.key")));
+        Assert.True(File.Exists(Path.Combine(data, "registry", "numbering.key")));
         // Each service kept its log under DIR/logs, without an Individual Number in it.
         foreach (var service in new[] { "registry", "pki", "core", "node" })
         {
-            var log = await File.ReadAllTextAsync(Path.Combine(folder.Path, "logs", service + ".log"));
+            var log = await File.ReadAllTextAsync(Path.Combine(data, "logs", service + ".log"));
             Assert.Contains("Now listening on: http", log);
             // Line by line, as each entry is masked: since line ends separate digit groups (NumberShape), a 5-digit port at the end of one
             // line and the next line's date (45171 / 2026-12) read as 11 digits across the two.

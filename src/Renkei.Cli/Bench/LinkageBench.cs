@@ -14,6 +14,7 @@ using Renkei.Cli.Linkage;
 using Renkei.Core.Codes;
 using Renkei.Hosting;
 using Renkei.Hosting.Storage;
+using Renkei.Hosting.Tls;
 using Renkei.Registry;
 
 namespace Renkei.Cli.Bench;
@@ -84,11 +85,12 @@ public static class LinkageBench
                 if (postgres is not null) { settings["Storage:Provider"] = "Postgres"; settings["Storage:ConnectionString"] = LinkageSandbox.Schema(postgres, "bench_registry_" + schemaSuffix); }
                 b.Configuration.AddInMemoryCollection(settings);
             });
-            await registry.StartAsync();
-            await using var linkage = await LinkageSandbox.StartAsync(folder, 0, registry.BaseAddress(), "bench-link-keys",
-                postgres, schemaPrefix: $"bench_{schemaSuffix}_");
+            // Started inside the try that stops it: a linkage that failed to start left it running while its folder and schema went.
             try
             {
+                await registry.StartAsync();
+                await using var linkage = await LinkageSandbox.StartAsync(folder, 0, registry.BaseAddress(), "bench-link-keys",
+                    postgres, schemaPrefix: $"bench_{schemaSuffix}_");
                 ct.ThrowIfCancellationRequested();
                 Console.WriteLine("準備中 / arranging people, codes and copies…");
                 var people = await ArrangeAsync(registry.BaseAddress(), linkage, 64, ct);
@@ -235,7 +237,7 @@ public static class LinkageBench
             builder.Services.AddSingleton<IHostLifetime, EmbeddedLifetime>();
             var app = builder.Build();
             var forwardTo = next;
-            var client = forwardTo is null ? null : new HttpClient { BaseAddress = forwardTo };
+            var client = forwardTo is null ? null : new HttpClient(NetworkTls.PlainHandler()) { BaseAddress = forwardTo };
             app.MapPost("/hop", async (HttpRequest request) =>
             {
                 var body = await new StreamReader(request.Body).ReadToEndAsync();
@@ -249,7 +251,7 @@ public static class LinkageBench
         }
         try
         {
-            using var caller = new HttpClient { BaseAddress = next };
+            using var caller = new HttpClient(NetworkTls.PlainHandler()) { BaseAddress = next };
             var payload = new string('x', 1200);
             return await LoadAsync(concurrency, seconds, async _ =>
             {

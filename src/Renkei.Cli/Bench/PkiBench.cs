@@ -27,8 +27,21 @@ public static class PkiBench
         var cards = new Option<int>("--cards") { Description = "発行するカード数 / cards to issue", DefaultValueFactory = _ => 200 }.Between(1, 1_000_000);
         var seconds = new Option<int>("--seconds") { Description = "各測定の秒数 / seconds per measurement", DefaultValueFactory = _ => 5 }.Between(1, 3600);
         var concurrency = new Option<int>("--concurrency") { Description = "同時リクエスト数 / requests in flight", DefaultValueFactory = _ => 32 }.Between(1, 4096);
-        var data = new Option<string?>("--data") { Description = "データフォルダ（省略時は一時フォルダ）/ data folder (a temporary one by default)" };
+        var data = new Option<string?>("--data")
+        {
+            Description = "計測用ネットワークのデータフォルダ（省略時は一時フォルダ）。計測後も残ります。既存のネットワークのフォルダは使えません / "
+                + "data folder of the benchmark's own network, kept afterwards (a temporary one by default); not one that holds a network already",
+        };
         UpCommand.RefuseFiles(data);
+        // The bench registers its residents, cards and a verifier: in a network's folder they stayed in its register for good.
+        data.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<string?>() is { Length: > 0 } path && KeptData.Look(path).Existed)
+                result.AddError($"{path} にはネットワークがあります。計測はその住民登録に試験用の住民、カード、検証者を追加し、それは消えません。"
+                    + "新しいフォルダを指定するか、--data を省いてください / "
+                    + $"{path} holds a network: the benchmark would add its test residents, cards and a verifier to that register for good; "
+                    + "give a new folder, or leave out --data");
+        });
         var command = new Command("pki", "公的個人認証の性能 / OCSP responses/s, authentication verifications/s, certificate issuance/s")
             { cards, seconds, concurrency, data };
         command.SetAction(async (parse, ct) =>

@@ -206,7 +206,7 @@ public sealed class LinkageSandbox : IAsyncDisposable
     /// <summary>A client with a bearer token; pass <see cref="Handler"/> for Core and Node (HTTPS under the network CA).</summary>
     public static HttpClient Client(Uri baseAddress, string token, HttpMessageHandler? handler = null)
     {
-        var client = handler is null ? new HttpClient() : new HttpClient(handler, disposeHandler: false);
+        var client = handler is null ? new HttpClient(NetworkTls.PlainHandler()) : new HttpClient(handler, disposeHandler: false);
         client.BaseAddress = baseAddress;
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         return client;

@@ -42,61 +42,76 @@ public sealed class SandboxNetwork : IAsyncDisposable
     public static async Task<SandboxNetwork> StartAsync(string dataFolder, int basePort = 0)
     {
         dataFolder = Path.GetFullPath(dataFolder);
-        ServiceDefaults.MakePrivateFolder(dataFolder);
+        ServiceDefaults.MakePrivateFolder(dataFolder, Ours);
         Directory.CreateDirectory(Path.Combine(dataFolder, "logs"));
         var network = new SandboxNetwork(dataFolder) { folderLock = LockFolder(dataFolder) };
-        var callers = SandboxCallers.LoadOrCreate(dataFolder);
-        // The Registry serves HTTPS under the network CA, so Individual Numbers never cross even loopback in the clear; the PKI
-        // presents its own certificate when it calls the Registry and serves its API on HTTPS too, keeping a plain-HTTP port
-        // for OCSP, CRLs and CA certificates (signed answers that relying parties fetch without trusting the network CA).
-        (string, string)[] registryTls, pkiTls;
-        using (var ca = NetworkCa.LoadOrCreate(Path.Combine(dataFolder, "network")))
+        // What started before a failure is stopped and the folder's lock released: the Registry kept its port and the lock
+        // held, so a second start in the same process was refused as "another network is starting or running".
+        try
         {
-            registryTls = [.. LinkageSandbox.Tls(ca.Issue("registry", NetworkIdentity.Registry, "Renkei registry"), ca)];
-            pkiTls = [.. LinkageSandbox.Tls(ca.Issue("pki", NetworkIdentity.Pki, "Renkei PKI"), ca)];
-            network.Handler = LinkageSandbox.TrustingHandler(ca.CertificatePem);
+            var callers = SandboxCallers.LoadOrCreate(dataFolder);
+            // The Registry serves HTTPS under the network CA, so Individual Numbers never cross even loopback in the clear; the PKI
+            // presents its own certificate when it calls the Registry and serves its API on HTTPS too, keeping a plain-HTTP port
+            // for OCSP, CRLs and CA certificates (signed answers that relying parties fetch without trusting the network CA).
+            (string, string)[] registryTls, pkiTls;
+            using (var ca = NetworkCa.LoadOrCreate(Path.Combine(dataFolder, "network")))
+            {
+                registryTls = [.. LinkageSandbox.Tls(ca.Issue("registry", NetworkIdentity.Registry, "Renkei registry"), ca)];
+                pkiTls = [.. LinkageSandbox.Tls(ca.Issue("pki", NetworkIdentity.Pki, "Renkei PKI"), ca)];
+                network.Handler = LinkageSandbox.TrustingHandler(ca.CertificatePem);
+            }
+            var registry = RegistryApp.Create([], builder =>
+            {
+                builder.Environment.ContentRootPath = dataFolder;
+                builder.Services.AddSingleton<IHostLifetime, EmbeddedLifetime>();
+                builder.WebHost.UseUrls($"https://127.0.0.1:{(basePort == 0 ? 0 : basePort + 1)}");
+                ServiceLog.WriteToFile(builder, dataFolder, "registry");
+                builder.Configuration.AddInMemoryCollection(Settings(callers, [
+                    ("Registry:DataFolder", Path.Combine(dataFolder, "registry")),
+                    ("Registry:DemoData", "true"), // the sandbox's municipalities and corporations; the Registry's own process defaults to false
+                    ("Logging:LogLevel:Default", "Warning"),
+                    .. registryTls]));
+            });
+            await network.StartAsync(registry);
+            network.RegistryUrl = registry.BaseAddress();
+            var pki = PkiApp.Create([], builder =>
+            {
+                builder.Environment.ContentRootPath = dataFolder;
+                builder.Services.AddSingleton<IHostLifetime, EmbeddedLifetime>();
+                builder.WebHost.UseUrls($"http://127.0.0.1:{(basePort == 0 ? 0 : basePort + 4)}", $"https://127.0.0.1:{(basePort == 0 ? 0 : basePort + 5)}");
+                ServiceLog.WriteToFile(builder, dataFolder, "pki");
+                builder.Configuration.AddInMemoryCollection(Settings(callers, [
+                    ("Pki:DataFolder", Path.Combine(dataFolder, "pki")),
+                    ("Pki:RegistryUrl", network.RegistryUrl.ToString()),
+                    ("Pki:RegistryToken", callers.First(c => c.Name == "pki").Token),
+                    ("Logging:LogLevel:Default", "Warning"),
+                    .. pkiTls]));
+            });
+            await network.StartAsync(pki);
+            network.PkiUrl = pki.BaseAddress("https");
+            var cas = pki.Services.GetRequiredService<CertificationAuthorities>();
+            var pkiPublic = pki.BaseAddress("http");
+            network.PkiEntry = new PkiEntry(pkiPublic.ToString(), new Uri(pkiPublic, "ocsp").ToString(),
+                cas.ChainPem(CertificateKind.Signing), cas.ChainPem(CertificateKind.Authentication));
+            network.Linkage = await LinkageSandbox.StartAsync(dataFolder, basePort, network.RegistryUrl, callers.First(c => c.Name == "link-keys").Token);
+            return network;
         }
-        var registry = RegistryApp.Create([], builder =>
+        catch
         {
-            builder.Environment.ContentRootPath = dataFolder;
-            builder.Services.AddSingleton<IHostLifetime, EmbeddedLifetime>();
-            builder.WebHost.UseUrls($"https://127.0.0.1:{(basePort == 0 ? 0 : basePort + 1)}");
-            ServiceLog.WriteToFile(builder, dataFolder, "registry");
-            builder.Configuration.AddInMemoryCollection(Settings(callers, [
-                ("Registry:DataFolder", Path.Combine(dataFolder, "registry")),
-                ("Registry:DemoData", "true"), // the sandbox's municipalities and corporations; the Registry's own process defaults to false
-                ("Logging:LogLevel:Default", "Warning"),
-                .. registryTls]));
-        });
-        await network.StartAsync(registry);
-        network.RegistryUrl = registry.BaseAddress();
-        var pki = PkiApp.Create([], builder =>
-        {
-            builder.Environment.ContentRootPath = dataFolder;
-            builder.Services.AddSingleton<IHostLifetime, EmbeddedLifetime>();
-            builder.WebHost.UseUrls($"http://127.0.0.1:{(basePort == 0 ? 0 : basePort + 4)}", $"https://127.0.0.1:{(basePort == 0 ? 0 : basePort + 5)}");
-            ServiceLog.WriteToFile(builder, dataFolder, "pki");
-            builder.Configuration.AddInMemoryCollection(Settings(callers, [
-                ("Pki:DataFolder", Path.Combine(dataFolder, "pki")),
-                ("Pki:RegistryUrl", network.RegistryUrl.ToString()),
-                ("Pki:RegistryToken", callers.First(c => c.Name == "pki").Token),
-                ("Logging:LogLevel:Default", "Warning"),
-                .. pkiTls]));
-        });
-        await network.StartAsync(pki);
-        network.PkiUrl = pki.BaseAddress("https");
-        var cas = pki.Services.GetRequiredService<CertificationAuthorities>();
-        var pkiPublic = pki.BaseAddress("http");
-        network.PkiEntry = new PkiEntry(pkiPublic.ToString(), new Uri(pkiPublic, "ocsp").ToString(),
-            cas.ChainPem(CertificateKind.Signing), cas.ChainPem(CertificateKind.Authentication));
-        network.Linkage = await LinkageSandbox.StartAsync(dataFolder, basePort, network.RegistryUrl, callers.First(c => c.Name == "link-keys").Token);
-        return network;
+            await network.DisposeAsync();
+            throw;
+        }
     }
 
+    /// <summary>What a network keeps at the top of its data folder (ARCHITECTURE.md, "The data folder").</summary>
+    private static readonly HashSet<string> Ours =
+        ["network", "network.json", "network.lock", "logs", "registry", "pki", "core", "node", "portal", "commission", "agencies"];
+
+    /// <summary>Starts <paramref name="app"/>, kept first so that one failing half-way (its port taken) is stopped as well.</summary>
     private async Task StartAsync(WebApplication app)
     {
-        await app.StartAsync();
         apps.Add(app);
+        await app.StartAsync();
     }
 
     public NetworkFile Describe() => new(Environment.ProcessId, DateTime.UtcNow,

@@ -22,6 +22,13 @@ public static partial class Migrator
             .ToList();
         if (migrations.Count == 0) throw new InvalidOperationException($"{assembly.GetName().Name} has no {folder} migrations");
 
+        var sqlOf = new Dictionary<int, string>();
+        foreach (var (version, name) in migrations)
+        {
+            await using var stream = assembly.GetManifestResourceStream(name)!;
+            sqlOf[version] = await new StreamReader(stream).ReadToEndAsync(ct);
+        }
+
         await using var connection = await database.OpenAsync(ct);
         var count = 0;
         while (true)
@@ -30,9 +37,14 @@ public static partial class Migrator
             // is read again under the lock, so one that waited applies nothing the other did.
             await using var tx = await BeginExclusiveAsync(database, connection, ct);
             await connection.ExecuteAsync("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)", tx);
-            var rows = await connection.QueryAsync("SELECT version, name FROM schema_migrations ORDER BY version",
-                r => (version: Convert.ToInt32(r.GetValue(0), System.Globalization.CultureInfo.InvariantCulture), name: r.GetString(1)), tx);
+            await AddChecksumColumnAsync(database, connection, tx);
+            var rows = await connection.QueryAsync("SELECT version, name, checksum FROM schema_migrations ORDER BY version",
+                r => (version: Convert.ToInt32(r.GetValue(0), System.Globalization.CultureInfo.InvariantCulture), name: r.GetString(1), checksum: r.IsDBNull(2) ? null : r.GetString(2)), tx);
             RefuseAnotherServices(assembly, rows.Select(r => r.name));
+            RefuseAnotherHistory(migrations, rows, sqlOf);
+            // Rows from before checksums were kept get this build's: a later edit of an applied migration is then seen.
+            foreach (var row in rows.Where(r => r.checksum is null))
+                await connection.ExecuteAsync("UPDATE schema_migrations SET checksum = @c WHERE version = @v", tx, ("c", Checksum(sqlOf[row.version])), ("v", row.version));
             var applied = rows.Select(r => r.version).ToHashSet();
             var next = migrations.FirstOrDefault(m => !applied.Contains(m.version));
             if (next.name is null)
@@ -41,14 +53,49 @@ public static partial class Migrator
                 database.Migrated();
                 return count;
             }
-            await using var stream = assembly.GetManifestResourceStream(next.name)!;
-            var sql = await new StreamReader(stream).ReadToEndAsync(ct);
-            await connection.ExecuteAsync(sql, tx);
-            await connection.ExecuteAsync("INSERT INTO schema_migrations (version, name, applied_at) VALUES (@v, @n, @t)", tx,
-                ("v", next.version), ("n", next.name), ("t", DateTime.UtcNow.ToString("O")));
+            await connection.ExecuteAsync(sqlOf[next.version], tx);
+            await connection.ExecuteAsync("INSERT INTO schema_migrations (version, name, applied_at, checksum) VALUES (@v, @n, @t, @c)", tx,
+                ("v", next.version), ("n", next.name), ("t", DateTime.UtcNow.ToString("O")), ("c", Checksum(sqlOf[next.version])));
             await tx.CommitAsync(ct);
             count++;
         }
+    }
+
+    /// <summary>
+    /// A database this build did not migrate the way it would is refused before anything is applied, in one line: one migrated
+    /// by a newer build (rolled back to this one, it would fail on each write, or write rows the newer invariants do not hold
+    /// for), and one whose version N is another migration or was edited since (another branch's).
+    /// </summary>
+    private static void RefuseAnotherHistory(List<(int version, string name)> migrations, List<(int version, string name, string? checksum)> rows,
+        Dictionary<int, string> sqlOf)
+    {
+        var ours = migrations.ToDictionary(m => m.version, m => m.name);
+        if (rows.FirstOrDefault(r => r.version > migrations[^1].version) is { name: not null } newer)
+            throw new InvalidOperationException($"このデータベースはより新しい版の Renkei で移行されています（マイグレーション {newer.version}: {ShortName(newer.name)}）。"
+                + "その版で動かすか、バックアップから戻してください / the database was migrated by a newer Renkei "
+                + $"(migration {newer.version}: {ShortName(newer.name)}): run that version or restore a backup");
+        if (rows.FirstOrDefault(r => !ours.ContainsKey(r.version) || r.name != ours[r.version] || r.checksum is not null && r.checksum != Checksum(sqlOf[r.version])) is { name: not null } other)
+            throw new InvalidOperationException($"このデータベースのマイグレーション {other.version}（{ShortName(other.name)}）はこの版のもの（{(ours.TryGetValue(other.version, out var mine) ? ShortName(mine) : "なし")}）と違います。"
+                + "別の版で移行されたデータベースです / the database's migration " + $"{other.version} ({ShortName(other.name)}) is not this build's "
+                + $"({(mine is null ? "none" : ShortName(mine))}, or it was edited since): the database was migrated by another build");
+    }
+
+    /// <summary><c>0012_name.sql</c> of a resource name.</summary>
+    private static string ShortName(string resource) =>
+        MigrationName().Match(resource) is { Success: true } m ? m.Value[(m.Value.IndexOf('.', "Migrations.".Length) + 1)..] : resource;
+
+    /// <summary>The SHA-256 of a migration's text, line ends as LF (a checkout with CR LF is the same migration).</summary>
+    private static string Checksum(string sql) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(sql.ReplaceLineEndings("\n"))));
+
+    /// <summary>The checksum column, added to a table made before it was kept (its rows then get this build's checksums).</summary>
+    private static async Task AddChecksumColumnAsync(Database database, DbConnection connection, DbTransaction tx)
+    {
+        var has = database.Provider == StorageProvider.Postgres
+            ? "SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'schema_migrations' AND column_name = 'checksum'"
+            : "SELECT COUNT(*) FROM pragma_table_info('schema_migrations') WHERE name = 'checksum'";
+        if (await connection.ScalarAsync<long>(has, tx) == 0)
+            await connection.ExecuteAsync("ALTER TABLE schema_migrations ADD COLUMN checksum TEXT", tx);
     }
 
     /// <summary>

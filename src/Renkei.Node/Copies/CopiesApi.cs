@@ -177,7 +177,7 @@ public static class CopiesApi
         try
         {
             CopyLine? copy;
-            try { copy = JsonSerializer.Deserialize<CopyLine>(text, ServiceDefaults.Json); }
+            try { copy = JsonSerializer.Deserialize<CopyLine>(text, ServiceDefaults.RequestJson); }
             // The parser's message quotes the line, which may hold anything (even a number): say only where it broke.
             // A value the line's JSON holds but a field does not take (a NUL, say) is named by its field, as for one copy.
             catch (JsonException e)
