@@ -149,11 +149,18 @@ public sealed partial class DataStandardLayout
     }
 
     /// <summary>
-    /// Whether a JSON number is a whole number of 11 or 12 digits, however written: <c>12345678903</c>, <c>12345678903.0</c>,
-    /// <c>1.2345678903e10</c> (read as a decimal, which keeps the value exactly), or with a minus sign before it.
+    /// Whether a JSON number could carry an Individual Number, however written (read as a decimal, which keeps the value
+    /// exactly): ten billion or more (<c>12345678903</c>, <c>1.2345678903e10</c>, a digit before a number as in
+    /// <c>1868861113345</c>: no layout holds such an amount), or 11 digits or more once its zeros at either end are left out,
+    /// wherever the point stands (<c>1234567890.18</c>, <c>0.123456789018</c>: no layout holds such a fraction). Either sign.
     /// </summary>
-    private static bool IsNumberShaped(decimal number) =>
-        decimal.Abs(number) is >= 10_000_000_000m and <= 999_999_999_999m && number == decimal.Truncate(number);
+    private static bool IsNumberShaped(decimal number)
+    {
+        var magnitude = decimal.Abs(number);
+        if (magnitude >= 10_000_000_000m) return true;
+        var digits = magnitude.ToString(System.Globalization.CultureInfo.InvariantCulture).Replace(".", "").Trim('0');
+        return digits.Length >= 11;
+    }
 
     /// <summary>
     /// Why a string value of the content, or a property name (<paramref name="name"/>), cannot be kept as text; null when
