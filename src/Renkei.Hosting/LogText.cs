@@ -53,12 +53,10 @@ public static class LogText
         catch (ArgumentException) { return int.MaxValue; } // half a surrogate pair: no name
         var digits = 0;
         foreach (var rune in normal.EnumerateRunes())
-            if (NumberShape.IsDigit(rune) || rune.IsBmp && KanjiDigits.Contains((char)rune.Value)) digits++;
+            if (NumberShape.IsDigit(rune) || rune.IsBmp && NumberShape.KanjiDigits.Contains((char)rune.Value)) digits++;
         return digits;
     }
 
-    // Only numerals worth one digit: 十, 百, 拾 and the like multiply and stand in place names (九十九里町, 十和田市).
-    private static readonly System.Buffers.SearchValues<char> KanjiDigits = System.Buffers.SearchValues.Create("〇一二三四五六七八九零壱弐参肆伍陸漆捌玖○◯");
 
     public const string NotPlainName =
         "名称には数字を合わせて11個以上（全角・丸数字・上付き・漢数字の〇〜九、大字の零・壱〜玖、ゼロと書く○も数えます）、制御文字、見えない書式文字は使えません / " +

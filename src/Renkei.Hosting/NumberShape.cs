@@ -43,9 +43,14 @@ public static partial class NumberShape
         return ContainsIndividualNumber(read.Replace(':', '-').Replace('：', '-'));
     }
 
-    // Only numerals worth one digit (as LogText.IsPlainName counts them): 十, 百, 拾 and the like multiply.
-    private static readonly SearchValues<char> KanjiDigits = SearchValues.Create("〇一二三四五六七八九零壱弐参肆伍陸漆捌玖○◯");
-    private static readonly SearchValues<char> KanjiDigitsOrColons = SearchValues.Create("〇一二三四五六七八九零壱弐参肆伍陸漆捌玖○◯:：");
+    /// <summary>
+    /// The kanji numerals worth one digit each (〇 to 九, the formal 零 and 壱 to 玖, ○ or ◯ for zero), as a free text or a
+    /// name may spell an Individual Number in them: 十, 百, 拾 and the like multiply, and stand in place names (九十九里町).
+    /// </summary>
+    public const string KanjiDigitChars = "〇一二三四五六七八九零壱弐参肆伍陸漆捌玖○◯";
+
+    public static readonly SearchValues<char> KanjiDigits = SearchValues.Create(KanjiDigitChars);
+    private static readonly SearchValues<char> KanjiDigitsOrColons = SearchValues.Create(KanjiDigitChars + ":：");
 
     /// <summary>h:mm or h:mm:ss standing alone: no digit or colon joined to either end.</summary>
     [System.Text.RegularExpressions.GeneratedRegex(@"(?<![\d:：])\d{1,2}[:：]\d{2}(?:[:：]\d{2})?(?![:：]?\d)")]
