@@ -27,8 +27,10 @@ public static class RelayApi
     }
 
     private static async Task<Results<Ok<Envelope>, ProblemHttpResult>> Relay(Envelope envelope, HttpContext context, AgencyStore agencies, PermissionTable table,
-        AgencyCodes codes, EnvelopeVerifier verifier, CoreIdentity core, ProvisionLog records, IHttpClientFactory http, TimeProvider time, ILogger<Envelope> log)
+        AgencyCodes codes, EnvelopeVerifier verifier, CoreIdentity core, ProvisionLog records, IHttpClientFactory http, TimeProvider time, ILoggerFactory logs)
     {
+        // Under the relay's own category: refusals here are the core's decisions, not the protocol library's.
+        var log = logs.CreateLogger(typeof(RelayApi));
         var (requester, refused) = await agencies.AdmitAsync(envelope, RelayKinds.Inquiries, context, verifier, log);
         if (refused is not null) return refused;
         var inquiries = envelope.BodyAs<InquiryBody>(RelayKinds.Inquiries);

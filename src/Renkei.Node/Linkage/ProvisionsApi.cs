@@ -29,8 +29,9 @@ public static class ProvisionsApi
     }
 
     private static async Task<Results<Ok<Envelope>, ProblemHttpResult>> Provide(string agencyId, Envelope envelope,
-        HttpContext context, TenantDirectory tenants, CoreLink core, TimeProvider time, ILogger<ProvisionRequest> log)
+        HttpContext context, TenantDirectory tenants, CoreLink core, TimeProvider time, ILoggerFactory logs)
     {
+        var log = logs.CreateLogger(typeof(ProvisionsApi)); // the node's category, not the protocol library's
         if (context.RefuseUnlessFrom(id => id == NetworkIdentity.Core, "コア", "the core") is { } refused) return refused;
         if (tenants.Find(agencyId) is not { } tenant)
             return Problems.NotFound("unknown-tenant", "この中間サーバーに該当する機関はありません / No such tenant on this node");
