@@ -86,4 +86,36 @@ public class MessageIdTests
         Assert.Equal(Outcome.Provided, Assert.Single(reply.BodyAs<ProvisionAnswer>(RelayKinds.InquiryResults)!).Outcome);
         Assert.Equal(2L, await CountAsync(network.CoreDatabase));
     }
+
+    [Theory, StorageData]
+    public async Task A_provider_node_refuses_a_core_signed_request_under_an_id_its_tenant_recorded_also_after_a_restart(StorageProvider provider)
+    {
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        await MovedFamily.ArrangeAsync(network);
+        var code = (await network.NodeTenants.Find(K)!.AgencyCodeOfAsync("K-0001"))!;
+        var requester = network.NodeTenants.Find(B)!.Keys.Public.EncryptionKey;
+        ProvisionRequest Request(string? id = null) => new(id ?? Envelope.NewId(), B, requester, "child-allowance", "local-tax", code, null, DateTimeOffset.UtcNow);
+        Task<HttpResponseMessage> Send(params ProvisionRequest[] requests) => network.Presenting(network.CoreCertificate, network.Node).PostAsJsonAsync(
+            $"api/tenants/{K}/provisions", Envelope.Create("core", K, RelayKinds.ProvisionRequests, JsonSerializer.Serialize(requests, ServiceDefaults.Json),
+                network.CoreKeys.Signing, TimeProvider.System), ServiceDefaults.Json);
+
+        var answered = Request();
+        await LinkageNetwork.Ensure(await Send(answered));
+        Assert.Equal(1L, await CountAsync(network.TenantDatabases[K]));
+
+        // Only the core's key signs these: a core that sends an answered id again, in a new message, is refused whole.
+        var fresh = Request();
+        await ProblemAssert.IsProblemAsync(await Send(fresh, Request(answered.MessageId)), 409, "reused-message-id");
+        Assert.Equal(1L, await CountAsync(network.TenantDatabases[K]));
+        // After a restart the node's memory is empty: its tenant's records still refuse the id.
+        await network.RestartNodeAsync();
+        await ProblemAssert.IsProblemAsync(await Send(Request(answered.MessageId)), 409, "reused-message-id");
+        Assert.Equal(1L, await CountAsync(network.TenantDatabases[K]));
+        Assert.Contains(network.Logs.Lines, l => l.StartsWith("Warning Renkei.Node.Linkage.ProvisionsApi: Refused a provision request for tenant", StringComparison.Ordinal)
+            && l.Contains("reused-message-id", StringComparison.Ordinal));
+
+        // The refused message's new id is still free.
+        await LinkageNetwork.Ensure(await Send(fresh));
+        Assert.Equal(2L, await CountAsync(network.TenantDatabases[K]));
+    }
 }
