@@ -48,30 +48,42 @@ public sealed class EnvelopeVerifier(TimeProvider time, TimeSpan window)
     }
 
     /// <summary>
-    /// Claims the ids of the items a verified message carries (its inquiries' message ids), all or none:
-    /// false when the sender used one before inside the window, so that records never share an id. A
-    /// refused message leaves the others unclaimed, so that they can be sent again in a message of their own.
+    /// Claims the ids of the items a verified message carries (its inquiries' message ids), all or none: false when a
+    /// message of any sender claimed one. An id names one inquiry across the network, so it is not the sender's alone: a
+    /// provider that saw a requester's id could otherwise file an inquiry of its own under it. A claim holds for the window
+    /// from when it is made, not from when its message was sent, so that it lasts until the message's records hold the id;
+    /// older ids are the records' to refuse. A refused message leaves the others unclaimed, so that they can be sent again
+    /// in a message of their own.
     /// </summary>
-    public bool ClaimAll(Envelope verified, IEnumerable<string> itemIds)
+    public bool ClaimAll(IEnumerable<string> itemIds)
     {
+        var now = time.GetUtcNow();
         var claimed = new List<string>();
         foreach (var id in itemIds)
         {
-            var key = verified.Sender + "|item|" + id;
-            if (!seen.TryAdd(key, verified.SentAt))
+            if (!seen.TryAdd(ItemKey(id), now))
             {
-                foreach (var k in claimed) seen.TryRemove(k, out _);
+                Release(claimed);
                 return false;
             }
-            claimed.Add(key);
+            claimed.Add(id);
         }
         return true;
     }
 
+    /// <summary>Gives back the claims of a message refused after it claimed them, so that its new ids can be sent again.</summary>
+    public void Release(IEnumerable<string> itemIds)
+    {
+        foreach (var id in itemIds) seen.TryRemove(ItemKey(id), out _);
+    }
+
+    // Beside the nonces, which are keyed by a sender's id; no sender is called "item".
+    private static string ItemKey(string id) => "item|" + id;
+
     private void Prune(DateTimeOffset now)
     {
         foreach (var (nonce, sentAt) in seen)
-            if (sentAt < now - Window) seen.TryRemove(nonce, out _); // older messages are refused as stale anyway
+            if (sentAt < now - Window) seen.TryRemove(nonce, out _); // older messages are refused as stale anyway, older claims by the records
     }
 
     /// <summary>The HTTP status of a refusal: 400 for a message that cannot be read, 401 for one that cannot be trusted.</summary>

@@ -27,8 +27,10 @@ public static class RelayApi
     }
 
     private static async Task<Results<Ok<Envelope>, ProblemHttpResult>> Relay(Envelope envelope, HttpContext context, AgencyStore agencies, PermissionTable table,
-        AgencyCodes codes, EnvelopeVerifier verifier, CoreIdentity core, ProvisionLog records, IHttpClientFactory http, TimeProvider time, ILogger<Envelope> log)
+        AgencyCodes codes, EnvelopeVerifier verifier, CoreIdentity core, ProvisionLog records, IHttpClientFactory http, TimeProvider time, ILoggerFactory logs)
     {
+        // Under the relay's own category: refusals here are the core's decisions, not the protocol library's.
+        var log = logs.CreateLogger(typeof(RelayApi));
         var (requester, refused) = await agencies.AdmitAsync(envelope, RelayKinds.Inquiries, context, verifier, log);
         if (refused is not null) return refused;
         var inquiries = envelope.BodyAs<InquiryBody>(RelayKinds.Inquiries);
@@ -37,11 +39,20 @@ public static class RelayApi
                 $"本文は1〜{RelayKinds.MaxPerMessage}件の照会の一覧で、各照会にそれぞれ別のメッセージID、コアが発行する形の符号、事務、情報提供者、特定個人情報（名前は{RelayKinds.MaxNameLength}文字以内）が必要です / " +
                 $"The body is a list of 1 to {RelayKinds.MaxPerMessage} inquiries, each with its own message id, a code of the form the core issues, affair, provider and item (names of at most {RelayKinds.MaxNameLength} characters).");
 
-        // Checked after the whole message reads, so that a malformed message claims nothing.
-        if (!verifier.ClaimAll(envelope, inquiries.Select(q => q.MessageId)))
-            return Problems.Result(409, "reused-message-id", "照会の識別子が再利用されています / An inquiry's message id was used before",
-                "照会ごとに別のメッセージIDが必要です。このメッセージは何も中継していません / " +
-                "Each inquiry needs a message id of its own; nothing of this message was relayed.");
+        // Checked after the whole message reads, so that a malformed message claims nothing. An inquiry's message id names one
+        // inquiry across the network for good (the three parties' records, the answer and its payload are bound to it), so it
+        // is refused from any sender and at any time: claimed in memory against messages on their way at the same moment,
+        // then looked up in the records, one query for the whole message.
+        var ids = inquiries.Select(q => q.MessageId).ToList();
+        if (!verifier.ClaimAll(ids)) return Reused(requester!, envelope, log);
+        bool held;
+        try { held = await records.HoldsAnyAsync(ids); }
+        catch { verifier.Release(ids); throw; } // sent again once the database is back, the ids are still new
+        if (held)
+        {
+            verifier.Release(ids);
+            return Reused(requester!, envelope, log);
+        }
 
         var requestedAt = time.GetUtcNow();
         var answers = new ProvisionAnswer[inquiries.Count];
@@ -87,6 +98,15 @@ public static class RelayApi
             RelayKinds.RecordedProvider(q.Provider, known: registered[i]), q.Affair, q.Item, issued[i] ? q.AgencyCode : null, answers[i].Outcome, answers[i].Reason, answers[i].Withheld))]);
         return TypedResults.Ok(Envelope.Create(CoreIdentity.PartyId, requester!.AgencyId, RelayKinds.InquiryResults,
             JsonSerializer.Serialize(answers, ServiceDefaults.Json), core.Keys.Signing, time, envelope.MessageId));
+    }
+
+    private static ProblemHttpResult Reused(Agency requester, Envelope envelope, ILogger log)
+    {
+        log.LogWarning("Refused the inquiries message {MessageId} of {Requester}: an inquiry's message id was used before (reused-message-id)",
+            envelope.MessageId, requester.AgencyId);
+        return Problems.Result(409, "reused-message-id", "照会の識別子が再利用されています / An inquiry's message id was used before",
+            "照会ごとに、ネットワークでこれまで使われていないメッセージIDが必要です。このメッセージの照会は一件も中継も記録もしていません / " +
+            "Each inquiry needs a message id never used before on the network; nothing of this message was relayed or recorded.");
     }
 
     // A code of the wrong form is refused with the message: whatever it holds would otherwise stay in the core's records.

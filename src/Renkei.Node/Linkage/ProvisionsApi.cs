@@ -29,8 +29,9 @@ public static class ProvisionsApi
     }
 
     private static async Task<Results<Ok<Envelope>, ProblemHttpResult>> Provide(string agencyId, Envelope envelope,
-        HttpContext context, TenantDirectory tenants, CoreLink core, TimeProvider time, ILogger<ProvisionRequest> log)
+        HttpContext context, TenantDirectory tenants, CoreLink core, EnvelopeVerifier verifier, TimeProvider time, ILoggerFactory logs)
     {
+        var log = logs.CreateLogger(typeof(ProvisionsApi)); // the node's category, not the protocol library's
         if (context.RefuseUnlessFrom(id => id == NetworkIdentity.Core, "コア", "the core") is { } refused) return refused;
         if (tenants.Find(agencyId) is not { } tenant)
             return Problems.NotFound("unknown-tenant", "この中間サーバーに該当する機関はありません / No such tenant on this node");
@@ -47,6 +48,20 @@ public static class ProvisionsApi
                 && !string.IsNullOrEmpty(r.AgencyCode) && !string.IsNullOrEmpty(r.Item) && !string.IsNullOrEmpty(r.Affair)
                 && !string.IsNullOrEmpty(r.Requester) && !string.IsNullOrEmpty(r.RequesterEncryptionKey)))
             return Problems.BadRequest("malformed-request", Problems.MalformedTitle);
+
+        // A request id this tenant's log already holds is refused, whoever signed it: the inquiry it names was answered and
+        // recorded, and a second record under it would make the three parties' records of it ambiguous. Claimed first against
+        // requests on their way at the same moment; one query for the whole message.
+        var ids = requests.Select(r => r.MessageId).ToList();
+        if (!verifier.ClaimAll(ids)) return Reused(agencyId, log);
+        bool held;
+        try { held = await tenant.Records.HoldsAnyAsync(ids); }
+        catch { verifier.Release(ids); throw; }
+        if (held)
+        {
+            verifier.Release(ids);
+            return Reused(agencyId, log);
+        }
 
         // Whole seconds, which the core requires: a fraction would be seven digits of the provider's choosing in two other
         // parties' records. Rounded up, so that a provision is never before its request.
@@ -69,6 +84,14 @@ public static class ProvisionsApi
             r.Affair, r.Item, r.AgencyCode, answers[i].Outcome, answers[i].Reason, answers[i].Withheld))]);
         return TypedResults.Ok(Envelope.Create(agencyId, CoreLink.CoreParty, RelayKinds.Provisions, JsonSerializer.Serialize(answers, ServiceDefaults.Json),
             tenant.Keys.Signing, time, envelope.MessageId));
+    }
+
+    private static ProblemHttpResult Reused(string agencyId, ILogger log)
+    {
+        log.LogWarning("Refused a provision request for tenant {AgencyId}: {Reason}", agencyId, "reused-message-id");
+        return Problems.Result(409, "reused-message-id", "照会の識別子が再利用されています / An inquiry's message id was used before",
+            "要求のメッセージIDのいずれかは、この機関がすでに受けたものです。このメッセージの要求には一件も答えも記録もしていません / " +
+            "This agency already received a request under one of these message ids; nothing of this message was answered or recorded.");
     }
 
     /// <summary>The answer from this tenant's copy, sealed to the requester and bound to the inquiry's message id.</summary>

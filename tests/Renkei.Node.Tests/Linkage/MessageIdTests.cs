@@ -1,0 +1,121 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Renkei.Hosting;
+using Renkei.Hosting.Storage;
+using Renkei.Protocol;
+using Renkei.Protocol.Records;
+using Renkei.Testing;
+
+namespace Renkei.Node.Tests.Linkage;
+
+/// <summary>
+/// An inquiry's message id names one inquiry across the network for good (audit L, L4): the core refuses one it relayed
+/// before from any sender at any time, and a provider's node one its tenant recorded, with nothing of the message relayed,
+/// answered or recorded; the message's other ids stay free.
+/// </summary>
+public class MessageIdTests
+{
+    private const string K = LinkageNetwork.Kashiwa, B = LinkageNetwork.Bunkyo;
+
+    private static async Task<long> CountAsync(Database database)
+    {
+        await using var c = await database.OpenAsync();
+        return await c.ScalarAsync<long>("SELECT COUNT(*) FROM provision_records");
+    }
+
+    private static Task<HttpResponseMessage> SendAsync(HttpClient core, string sender, PartyKeys keys, params InquiryBody[] inquiries) =>
+        core.PostAsJsonAsync("api/relay/inquiries", Envelope.Create(sender, "core", RelayKinds.Inquiries,
+            JsonSerializer.Serialize(inquiries, ServiceDefaults.Json), keys.Signing, TimeProvider.System), ServiceDefaults.Json);
+
+    private static int ProvisionRequestsTo(LinkageNetwork network, string tenant) =>
+        network.Messages.Count(m => m.Contains($"/api/tenants/{tenant}/provisions -> ", StringComparison.Ordinal));
+
+    [Theory, StorageData]
+    public async Task A_provider_cannot_file_an_inquiry_of_its_own_under_the_id_of_one_it_was_asked(StorageProvider provider)
+    {
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        var family = await MovedFamily.ArrangeAsync(network);
+        // Bunkyo asks Kashiwa: Kashiwa's node sees the inquiry's message id in the core's request.
+        var asked = (await family.AnswerAsync("bunkyo-child-clerk")).GetProperty("messageId").GetString()!;
+        var kashiwa = network.NodeTenants.Find(K)!;
+        var code = (await kashiwa.AgencyCodeOfAsync("K-0001"))!;
+        var core = network.Presenting(network.NodeCertificate, network.Core);
+        var before = (Core: await CountAsync(network.CoreDatabase), Bunkyo: await CountAsync(network.TenantDatabases[B]),
+            Kashiwa: await CountAsync(network.TenantDatabases[K]), Requests: ProvisionRequestsTo(network, B));
+
+        // Kashiwa, signing as itself, files an inquiry of its own under that id, beside a new one: the message is refused whole.
+        var fresh = new InquiryBody(Envelope.NewId(), code, "child-allowance", B, "local-tax", null);
+        await ProblemAssert.IsProblemAsync(await SendAsync(core, K, kashiwa.Keys, fresh, fresh with { MessageId = asked }), 409, "reused-message-id");
+        Assert.Equal(before, (await CountAsync(network.CoreDatabase), await CountAsync(network.TenantDatabases[B]),
+            await CountAsync(network.TenantDatabases[K]), ProvisionRequestsTo(network, B)));
+        await using (var c = await network.CoreDatabase.OpenAsync())
+            Assert.Equal(1L, await c.ScalarAsync<long>("SELECT COUNT(*) FROM provision_records WHERE message_id = @m", null, ("m", asked)));
+
+        // The refusal cost only that message: its new id, sent again on its own, is relayed.
+        var reply = (await (await SendAsync(core, K, kashiwa.Keys, fresh)).Content.ReadFromJsonAsync<Envelope>(ServiceDefaults.Json))!;
+        Assert.Equal(fresh.MessageId, Assert.Single(reply.BodyAs<ProvisionAnswer>(RelayKinds.InquiryResults)!).MessageId);
+        Assert.Equal(before.Core + 1, await CountAsync(network.CoreDatabase));
+        Assert.Equal(before.Requests + 1, ProvisionRequestsTo(network, B));
+    }
+
+    [Theory, StorageData]
+    public async Task The_core_refuses_an_id_it_recorded_long_before_even_from_the_same_sender(StorageProvider provider)
+    {
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        await MovedFamily.ArrangeAsync(network);
+        var bunkyo = network.NodeTenants.Find(B)!;
+        var code = (await bunkyo.AgencyCodeOfAsync("B-0001"))!;
+        // An inquiry the core relayed and recorded a day ago, before it last started: no memory of the process holds its id,
+        // only the records. Written as the core writes them, by a second writer of its log (another process of the core).
+        var old = Envelope.NewId();
+        var dayAgo = DateTimeOffset.UtcNow.AddDays(-1);
+        await new ProvisionLog(network.CoreDatabase, "core", network.CoreKeys.Signing, 7, TimeProvider.System).AppendAsync(
+            new ProvisionEntry(old, dayAgo, dayAgo, B, K, "child-allowance", "local-tax", code, Outcome.NoData, "no-copy", false));
+        var core = network.Presenting(network.NodeCertificate, network.Core);
+        var requests = ProvisionRequestsTo(network, K);
+
+        var again = new InquiryBody(old, code, "child-allowance", K, "local-tax", null);
+        await ProblemAssert.IsProblemAsync(await SendAsync(core, B, bunkyo.Keys, again), 409, "reused-message-id");
+        Assert.Equal(1L, await CountAsync(network.CoreDatabase));
+        Assert.Equal(0L, await CountAsync(network.TenantDatabases[K]));
+        Assert.Equal(requests, ProvisionRequestsTo(network, K));
+
+        // A new id is relayed and recorded after it, on the same log.
+        var fresh = again with { MessageId = Envelope.NewId() };
+        var reply = (await (await SendAsync(core, B, bunkyo.Keys, fresh)).Content.ReadFromJsonAsync<Envelope>(ServiceDefaults.Json))!;
+        Assert.Equal(Outcome.Provided, Assert.Single(reply.BodyAs<ProvisionAnswer>(RelayKinds.InquiryResults)!).Outcome);
+        Assert.Equal(2L, await CountAsync(network.CoreDatabase));
+    }
+
+    [Theory, StorageData]
+    public async Task A_provider_node_refuses_a_core_signed_request_under_an_id_its_tenant_recorded_also_after_a_restart(StorageProvider provider)
+    {
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        await MovedFamily.ArrangeAsync(network);
+        var code = (await network.NodeTenants.Find(K)!.AgencyCodeOfAsync("K-0001"))!;
+        var requester = network.NodeTenants.Find(B)!.Keys.Public.EncryptionKey;
+        ProvisionRequest Request(string? id = null) => new(id ?? Envelope.NewId(), B, requester, "child-allowance", "local-tax", code, null, DateTimeOffset.UtcNow);
+        Task<HttpResponseMessage> Send(params ProvisionRequest[] requests) => network.Presenting(network.CoreCertificate, network.Node).PostAsJsonAsync(
+            $"api/tenants/{K}/provisions", Envelope.Create("core", K, RelayKinds.ProvisionRequests, JsonSerializer.Serialize(requests, ServiceDefaults.Json),
+                network.CoreKeys.Signing, TimeProvider.System), ServiceDefaults.Json);
+
+        var answered = Request();
+        await LinkageNetwork.Ensure(await Send(answered));
+        Assert.Equal(1L, await CountAsync(network.TenantDatabases[K]));
+
+        // Only the core's key signs these: a core that sends an answered id again, in a new message, is refused whole.
+        var fresh = Request();
+        await ProblemAssert.IsProblemAsync(await Send(fresh, Request(answered.MessageId)), 409, "reused-message-id");
+        Assert.Equal(1L, await CountAsync(network.TenantDatabases[K]));
+        // After a restart the node's memory is empty: its tenant's records still refuse the id.
+        await network.RestartNodeAsync();
+        await ProblemAssert.IsProblemAsync(await Send(Request(answered.MessageId)), 409, "reused-message-id");
+        Assert.Equal(1L, await CountAsync(network.TenantDatabases[K]));
+        Assert.Contains(network.Logs.Lines, l => l.StartsWith("Warning Renkei.Node.Linkage.ProvisionsApi: Refused a provision request for tenant", StringComparison.Ordinal)
+            && l.Contains("reused-message-id", StringComparison.Ordinal));
+
+        // The refused message's new id is still free.
+        await LinkageNetwork.Ensure(await Send(fresh));
+        Assert.Equal(2L, await CountAsync(network.TenantDatabases[K]));
+    }
+}
