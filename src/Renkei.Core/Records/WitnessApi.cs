@@ -28,8 +28,9 @@ public static class WitnessApi
     }
 
     private static async Task<Results<Ok<SignedTreeHead>, ProblemHttpResult>> Witness(Envelope envelope, HttpContext context, AgencyStore agencies,
-        EnvelopeVerifier verifier, Database database, TimeProvider time, ILogger<Envelope> log)
+        EnvelopeVerifier verifier, Database database, TimeProvider time, ILoggerFactory logs)
     {
+        var log = logs.CreateLogger(typeof(WitnessApi));
         var (sender, refused) = await agencies.AdmitAsync(envelope, ConsistencyProof.MessageKind, context, verifier, log);
         if (refused is not null) return refused;
         var proof = Read(envelope);

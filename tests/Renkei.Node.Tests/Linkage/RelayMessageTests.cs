@@ -213,6 +213,6 @@ public class RelayMessageTests
         Assert.DoesNotContain(network.Logs.Lines, l => l.Contains("山田", StringComparison.Ordinal) || l.Contains("xxxx", StringComparison.Ordinal));
         // Under the relay's own category: the core's decision, not the protocol library's (audit L, L5).
         Assert.Contains(refusals, l => l.StartsWith($"Warning Renkei.Core.Relay.RelayApi: Refused a message sent as {RelayKinds.Inquiries}:", StringComparison.Ordinal));
-        Assert.Contains(refusals, l => l.Contains($"sent as {ConsistencyProof.MessageKind}:", StringComparison.Ordinal));
+        Assert.Contains(refusals, l => l.StartsWith($"Warning Renkei.Core.Records.WitnessApi: Refused a message sent as {ConsistencyProof.MessageKind}:", StringComparison.Ordinal));
     }
 }
