@@ -261,7 +261,7 @@ public class HttpSurfaceTests(RunningNetwork running) : IClassFixture<RunningNet
         foreach (var time in new[] { "notBefore", "notAfter", "revokedAt" }) Assert.Equal("date-time", Format(pki, "CertificateView", time));
         Assert.Equal("date-time", Format(pki, "SignatureVerification", "signedAt"));
         Assert.Equal("date", Format(pki, "HolderView", "dateOfBirth"));
-        Assert.Equal(["pending", "active", "lost", "superseded", "holder-gone", "withdrawn"], Enum(pki, "CardView", "status"));
+        Assert.Equal(["pending", "active", "lost", "superseded", "holder-gone", "number-changed", "withdrawn"], Enum(pki, "CardView", "status"));
         Assert.Equal(["good", "revoked", "expired"], Enum(pki, "CertificateView", "status"));
 
         var registry = await running.DocumentAsync("registry");
