@@ -376,23 +376,6 @@ public sealed class ProvisionLog(Database database, string party, ECDsa signingK
     }
 
     /// <summary>
-    /// Whether the log holds a record under any of <paramref name="messageIds"/>, erased ones too: an inquiry's message id names
-    /// one inquiry for good. One statement on the index on message_id for a whole message, so that a relay pays one query a
-    /// message, not one an inquiry.
-    /// </summary>
-    public async Task<bool> HoldsAnyAsync(IReadOnlyCollection<string> messageIds)
-    {
-        if (messageIds.Count == 0) return false;
-        await using var c = await database.OpenAsync();
-        // PostgreSQL takes the ids as one array, so the statement stays the same for any count; SQLite gets one parameter each.
-        var (list, parameters) = database.Provider == StorageProvider.Postgres
-            ? ("= ANY(@ids)", new (string, object?)[] { ("ids", messageIds.ToArray()) })
-            : ($"IN ({string.Join(", ", messageIds.Select((_, i) => "@m" + i.ToString(CultureInfo.InvariantCulture)))})",
-                messageIds.Select((id, i) => ("m" + i.ToString(CultureInfo.InvariantCulture), (object?)id)).ToArray());
-        return (await c.QueryAsync($"SELECT 1 FROM provision_records WHERE message_id {list} LIMIT 1", r => true, null, parameters)).Count > 0;
-    }
-
-    /// <summary>
     /// The head this party signed when it committed its last batch, as stored: not the log as it stands signed afresh, which
     /// would lend the party's signature to a log rewritten past the triggers. An empty log that never had a head has the
     /// genesis head.
