@@ -141,9 +141,7 @@ public class ErasureTests
         var log = OwnLog(network, keys);
         await log.AppendAllAsync([Entry("c1", DateTimeOffset.UtcNow), Entry("c2", DateTimeOffset.UtcNow), Entry("c3", DateTimeOffset.UtcNow)]);
         await using var c = await database.OpenAsync();
-        await InquiryTests.LiftAppendOnlyGuardAsync(c, provider);
-        await c.ExecuteAsync("UPDATE provision_records SET retain_until = '2000-01-01T00:00:00.0000000Z' WHERE seq <= 2");
-        if (provider == StorageProvider.Postgres) await c.ExecuteAsync("ALTER TABLE provision_records ENABLE TRIGGER USER");
+        await RetainUntilRewrittenEarlyAsync(c, provider);
 
         var tampered = await Assert.ThrowsAsync<TamperedRecordsException>(() => log.EraseExpiredAsync());
         Assert.Equal(1, tampered.Seq);
@@ -171,9 +169,7 @@ public class ErasureTests
         var log = OwnLog(network, keys);
         await log.AppendAllAsync([Entry("c1", DateTimeOffset.UtcNow), Entry("c2", DateTimeOffset.UtcNow), Entry("c3", DateTimeOffset.UtcNow)]);
         await using var c = await database.OpenAsync();
-        await InquiryTests.LiftAppendOnlyGuardAsync(c, provider);
-        await c.ExecuteAsync("UPDATE provision_records SET retain_until = '2000-01-01T00:00:00.0000000Z' WHERE seq <= 2");
-        if (provider == StorageProvider.Postgres) await c.ExecuteAsync("ALTER TABLE provision_records ENABLE TRIGGER USER");
+        await RetainUntilRewrittenEarlyAsync(c, provider);
         await c.ExecuteAsync($"UPDATE provision_records SET code = NULL, erased_at = '{ProvisionLog.TimeText(DateTimeOffset.UtcNow)}' WHERE seq <= 2");
         await c.ExecuteAsync($"INSERT INTO provision_erasures (party, erased_through, erased_at, signature) VALUES ('p', 2, '{ProvisionLog.TimeText(DateTimeOffset.UtcNow)}', 'x')");
 
@@ -368,5 +364,13 @@ public class ErasureTests
         await pass.StopAsync(CancellationToken.None);
         Assert.Null(await log.ErasureAsync());
         Assert.Single(await log.ListByCodeAsync("c1"));
+    }
+
+    /// <summary>The first two records' retain_until rewritten to 2000, past the append-only guard, which is then put back.</summary>
+    private static async Task RetainUntilRewrittenEarlyAsync(System.Data.Common.DbConnection c, StorageProvider provider)
+    {
+        await InquiryTests.LiftAppendOnlyGuardAsync(c, provider);
+        await c.ExecuteAsync("UPDATE provision_records SET retain_until = '2000-01-01T00:00:00.0000000Z' WHERE seq <= 2");
+        if (provider == StorageProvider.Postgres) await c.ExecuteAsync("ALTER TABLE provision_records ENABLE TRIGGER USER");
     }
 }
