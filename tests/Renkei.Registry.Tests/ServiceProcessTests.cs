@@ -50,6 +50,19 @@ public class ServiceProcessTests
             + "/ the setting Storage:Provider (Storage__Provider) must be one of Sqlite, Postgres, not 'Postgre'", Assert.Single(error.TrimEnd().Split('\n')));
     }
 
+    [Fact]
+    public async Task A_connection_string_it_cannot_read_is_named_without_repeating_any_of_it()
+    {
+        using var folder = new TempFolder();
+        // A password with an unquoted ';': the parser's words quoted what followed it, a piece of the password.
+        var (exit, output, error) = await RunAsync(folder, ["--urls", "http://127.0.0.1:0"], ("Registry__DataFolder", folder.File("registry")),
+            ("Storage__Provider", "Postgres"), ("Storage__ConnectionString", "Host=127.0.0.1;Username=renkei;Password=kiwi;SecretHalf=melon"));
+        Assert.Equal(1, exit);
+        Assert.Equal("起動できません / cannot start: 設定 Storage:ConnectionString を読めません。「;」や「=」を含む値は引用符で囲んでください（Password='a;b'）/ "
+            + "the setting Storage:ConnectionString cannot be read: quote a value that holds ';' or '=' (Password='a;b')", Assert.Single(error.TrimEnd().Split('\n')));
+        Assert.DoesNotContain("secrethalf", (output + error).ToLowerInvariant());
+    }
+
     [Theory]
     [InlineData("--urls")]
     [InlineData("ASPNETCORE_URLS")]

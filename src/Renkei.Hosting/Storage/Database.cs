@@ -36,13 +36,25 @@ public sealed class Database : IDisposable
             throw new ArgumentException("Storage:ConnectionString is empty", nameof(connectionString));
         Provider = provider;
         ConnectionString = connectionString;
-        if (provider == StorageProvider.Postgres) postgres = NpgsqlDataSource.Create(Tuned(connectionString));
-        else
+        string file;
+        try
         {
-            var file = new SqliteConnectionStringBuilder(connectionString).DataSource;
-            var folder = Path.GetDirectoryName(Path.GetFullPath(file));
-            if (!string.IsNullOrEmpty(folder)) Directory.CreateDirectory(folder);
+            if (provider == StorageProvider.Postgres)
+            {
+                postgres = NpgsqlDataSource.Create(Tuned(connectionString));
+                return;
+            }
+            file = new SqliteConnectionStringBuilder(connectionString).DataSource;
         }
+        catch (ArgumentException)
+        {
+            // The parser's own words quote the piece it could not read, which after an unquoted ';' in a password is part of
+            // the password ("Keyword not supported: 'def'"): they go to the console and the journal, so they are not repeated.
+            throw new ArgumentException("設定 Storage:ConnectionString を読めません。「;」や「=」を含む値は引用符で囲んでください（Password='a;b'）/ "
+                + "the setting Storage:ConnectionString cannot be read: quote a value that holds ';' or '=' (Password='a;b')");
+        }
+        var folder = Path.GetDirectoryName(Path.GetFullPath(file));
+        if (!string.IsNullOrEmpty(folder)) Directory.CreateDirectory(folder);
     }
 
     public Database(StorageOptions options) : this(options.Provider, options.ConnectionString) { }
