@@ -75,6 +75,9 @@ public static class RelayKinds
     /// <summary>The reason of a copy-older-than-asked answer is this and the copy's update date (<c>copy-updated-2026-04-01</c>).</summary>
     public const string CopyUpdatedPrefix = "copy-updated-";
 
+    /// <summary>The error reason of an answer no honest provider gives: the core's for the answer's form, the requester's for the copy it holds.</summary>
+    public const string ProviderAnswerInvalidReason = "provider-answer-invalid";
+
     /// <summary>
     /// The reason of a copy-older-than-asked answer for a copy updated at <paramref name="updatedAt"/> (UTC): the date in Japan,
     /// as clerks read it and give a date-only notBefore (midnight in Japan).

@@ -54,7 +54,7 @@ public sealed class AgencyStore(Database database)
         await using var c = await database.OpenAsync();
         return await c.QueryAsync(
             "SELECT seq, agency_id, changed_at, changed_by, old_value, new_value FROM agency_history" + (agencyId is null ? "" : " WHERE agency_id = @id") + " ORDER BY seq",
-            r => new AgencyChange(r.GetInt64(0), r.GetString(1), ReadTime(r.GetString(2)), r.GetString(3),
+            r => new AgencyChange(r.GetInt64(0), r.GetString(1), r.GetStoredTime(2), r.GetString(3),
                 r.IsDBNull(4) ? null : JsonSerializer.Deserialize<AgencyState>(r.GetString(4), ServiceDefaults.Json),
                 JsonSerializer.Deserialize<AgencyState>(r.GetString(5), ServiceDefaults.Json)!),
             null, agencyId is null ? [] : [("id", agencyId)]);
@@ -104,8 +104,5 @@ public sealed class AgencyStore(Database database)
     private static Agency Read(DbDataReader r) => new(
         r.GetString(0), Enum.Parse<AgencyKind>(r.GetString(1)), r.GetString(2), r.GetNullableString(3), r.GetNullableString(4), r.GetString(5),
         new PublicKeys(r.GetString(6), r.GetString(7)),
-        ReadTime(r.GetString(8)), ReadTime(r.GetString(9)), r.GetNullableString(10));
-
-    private static DateTime ReadTime(string text) =>
-        DateTime.Parse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.RoundtripKind);
+        r.GetStoredTime(8), r.GetStoredTime(9), r.GetNullableString(10));
 }

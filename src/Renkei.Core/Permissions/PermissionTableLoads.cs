@@ -24,7 +24,6 @@ public static class PermissionTableLoads
     {
         await using var c = await database.OpenAsync();
         return await c.QueryAsync("SELECT seq, version, sha256, loaded_at FROM permission_table_loads ORDER BY seq",
-            r => new PermissionTableLoad(r.GetInt64(0), r.GetString(1), r.GetString(2),
-                DateTime.Parse(r.GetString(3), System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.RoundtripKind)));
+            r => new PermissionTableLoad(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetStoredTime(3)));
     }
 }

@@ -120,7 +120,7 @@ public static class RelayApi
         var message = Envelope.Create(CoreIdentity.PartyId, provider.AgencyId, RelayKinds.ProvisionRequests,
             JsonSerializer.Serialize(forward.Requests.Select(r => r.Request), ServiceDefaults.Json), core.Keys.Signing, time, messageId);
         Dictionary<string, ProvisionAnswer>? provided = null;
-        var failure = "provider-answer-invalid";
+        var failure = RelayKinds.ProviderAnswerInvalidReason;
         try
         {
             using var response = await http.CreateClient(CoreApp.RelayClient).PostAsync(
@@ -141,7 +141,7 @@ public static class RelayApi
         {
             // Whatever the provider sent, its inquiries are still answered and recorded, as errors.
             log.LogWarning("Provider node of {Provider} answered message {MessageId} unreadably: {Error}", provider.AgencyId, messageId, e.GetType().Name);
-            failure = "provider-answer-invalid";
+            failure = RelayKinds.ProviderAnswerInvalidReason;
         }
         foreach (var (index, request) in forward.Requests)
         {

@@ -56,5 +56,9 @@ public static class Sql
 
     public static string? GetNullableString(this DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
 
+    /// <summary>A time stored as round-trip text (<c>DateTime.ToString("O")</c>), read back with its kind (UTC as written).</summary>
+    public static DateTime GetStoredTime(this DbDataReader reader, int ordinal) =>
+        DateTime.Parse(reader.GetString(ordinal), System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.RoundtripKind);
+
     public static long? GetNullableInt64(this DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetInt64(ordinal);
 }

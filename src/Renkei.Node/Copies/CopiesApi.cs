@@ -277,7 +277,7 @@ public static class CopiesApi
             """,
             r => (Code: r.GetString(0), Copy: new StoredCopy(r.GetString(1), r.GetString(2),
                 Convert.ToInt32(r.GetValue(3)), JsonDocument.Parse(r.GetString(4)).RootElement.Clone(), Convert.ToInt32(r.GetValue(5)) != 0,
-                DateTime.Parse(r.GetString(6), System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.RoundtripKind))),
+                r.GetStoredTime(6))),
             null, parameters);
         var copies = rows.ToDictionary(r => (r.Code, r.Copy.Item), r => r.Copy);
         return [.. asked.Select(a => copies.GetValueOrDefault((a.Code, a.Item)))];
@@ -286,6 +286,6 @@ public static class CopiesApi
     public static async Task<StoredCopy?> FindAsync(DbConnection c, string addresseeNumber, string item) =>
         (await c.QueryAsync("SELECT schema_version, content, withheld, updated_at FROM copies WHERE addressee_number = @n AND item = @i",
             r => new StoredCopy(addresseeNumber, item, Convert.ToInt32(r.GetValue(0)), JsonDocument.Parse(r.GetString(1)).RootElement.Clone(),
-                Convert.ToInt32(r.GetValue(2)) != 0, DateTime.Parse(r.GetString(3), System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.RoundtripKind)),
+                Convert.ToInt32(r.GetValue(2)) != 0, r.GetStoredTime(3)),
             null, ("n", addresseeNumber), ("i", item))).SingleOrDefault();
 }

@@ -145,7 +145,7 @@ public static class InquiriesApi
                 // Neither the content nor the layout's problems are logged: they may hold what the copy must not.
                 log.LogWarning("Provider {Provider} answered inquiry {MessageId} of tenant {AgencyId} with {Why}; recorded as provider-answer-invalid",
                     request.Provider, messageId, tenant.AgencyId, why);
-                (copy, answer) = (null, answer with { Outcome = Outcome.Error, Reason = ProviderAnswerInvalid });
+                (copy, answer) = (null, answer with { Outcome = Outcome.Error, Reason = RelayKinds.ProviderAnswerInvalidReason });
             }
         }
         // As the core records it: a provider the core does not know is no agency's id, and may hide an Individual Number.
@@ -157,9 +157,6 @@ public static class InquiriesApi
         return new InquiryResponse(messageId, answer.Outcome, answer.Reason, provider, request.Item!,
             copy?.SchemaVersion, copy?.Content, copy?.UpdatedAt, answer.ProvidedAt);
     }
-
-    /// <summary>The core's reason for an answer no honest provider gives; the requester gives it for a copy not as asked.</summary>
-    public const string ProviderAnswerInvalid = "provider-answer-invalid";
 
     /// <summary>Why a provided copy is not what was asked, or null when it is.</summary>
     private static string? NotAsAsked(ProvidedCopy copy, string item, DataStandardLayout layouts) =>
