@@ -105,7 +105,7 @@ public sealed class CorporationRegister(Database database, TimeProvider time)
         else if (assigned < Beginning || assigned > today)
             Error("assignmentDate", $"法人番号指定年月日は{CorporationText.ToText(Beginning)}から今日までです / assignmentDate is from {CorporationText.ToText(Beginning)} to today");
 
-        StoredText.Check(errors, prefix, ("name", r.Name), ("furigana", r.Furigana), ("enName", r.EnName),
+        CheckPublishedText(errors, prefix, ("name", r.Name), ("furigana", r.Furigana), ("enName", r.EnName),
             ("address.prefectureName", r.Address?.PrefectureName), ("address.cityName", r.Address?.CityName),
             ("address.streetNumber", r.Address?.StreetNumber), ("address.addressOutside", r.Address?.AddressOutside),
             ("address.enPrefectureName", r.Address?.EnPrefectureName), ("address.enCityName", r.Address?.EnCityName),
@@ -237,7 +237,7 @@ public sealed class CorporationRegister(Database database, TimeProvider time)
                 }
                 break;
         }
-        StoredText.Check(errors, "", ("name", request.Name), ("furigana", request.Furigana), ("enName", request.EnName),
+        CheckPublishedText(errors, "", ("name", request.Name), ("furigana", request.Furigana), ("enName", request.EnName),
             ("changeCause", request.ChangeCause), ("address.prefectureName", request.Address?.PrefectureName),
             ("address.cityName", request.Address?.CityName), ("address.streetNumber", request.Address?.StreetNumber),
             ("address.addressOutside", request.Address?.AddressOutside), ("address.enPrefectureName", request.Address?.EnPrefectureName),
@@ -385,6 +385,22 @@ public sealed class CorporationRegister(Database database, TimeProvider time)
             return null;
         }
         return n.Digits;
+    }
+
+    private const string IndividualNumberRefusal =
+        "個人番号と読める数字（11桁か12桁、区切りや漢数字で書いたものも）は入力できません。公表され、取り消せません / " +
+        "must not hold what reads as an Individual Number (11 or 12 digits, also in groups or in kanji numerals): it would be published for good";
+
+    /// <summary>
+    /// Names each field that cannot be stored (<see cref="StoredText"/>) or holds what reads as an Individual Number: every text item is
+    /// published to anyone, and records are never withdrawn (a correction or deletion adds one), so a representative's number typed
+    /// into a change's cause would stay public. 13 digits in a row, a corporate number, are not one.
+    /// </summary>
+    private static void CheckPublishedText(Dictionary<string, string[]> errors, string prefix, params (string Field, string? Value)[] fields)
+    {
+        StoredText.Check(errors, prefix, fields);
+        foreach (var (field, value) in fields)
+            if (NumberShape.ContainsIndividualNumberInFreeText(value)) errors[prefix + field] = [IndividualNumberRefusal];
     }
 
     private static string ValidateFurigana(string? text, string prefix, Dictionary<string, string[]> errors)

@@ -118,6 +118,64 @@ public sealed class CorporationAdminTests
     }
 
     [Theory, StorageData]
+    public async Task Corporate_free_text_carrying_an_individual_number_is_refused_as_it_would_be_published_for_good(StorageProvider provider)
+    {
+        using var host = RegistryHost.Start(provider);
+        var admin = host.Client("corporations");
+        async Task<(HttpStatusCode Status, JsonElement Problem, string Body)> Post(string path, object request)
+        {
+            using var response = await admin.PostAsJsonAsync(path, request);
+            var body = await response.Content.ReadAsStringAsync();
+            var (status, problem) = await Publication.ProblemAsync(response);
+            return (status, problem, body);
+        }
+        void Refused((HttpStatusCode Status, JsonElement Problem, string Body) answer, string type, params string[] fields)
+        {
+            Assert.Equal((HttpStatusCode.BadRequest, "urn:renkei:problem:" + type), (answer.Status, answer.Problem.GetProperty("type").GetString()));
+            var errors = answer.Problem.GetProperty("errors");
+            Assert.Equal(fields.Order(), errors.EnumerateObject().Select(p => p.Name).Order());
+            Assert.All(fields, f => Assert.Contains("個人番号", errors.GetProperty(f)[0].GetString()));
+            Assert.DoesNotContain("9018", answer.Body); // the refusal does not repeat the number
+        }
+
+        // Every published text item, each with the number written another way.
+        Refused(await Post("/api/corporations", new
+        {
+            name = "123456789018商店", kind = "401", enName = "Shop 1234 5678 9018",
+            address = new
+            {
+                localGovernmentCode = "131016", prefectureName = "東京都", cityName = "千代田区1234-5678-9018", streetNumber = "丸の内１２３４５６７８９０１８",
+                addressOutside = "代表者　一二三四五六七八九〇一八", enCityName = "1234.5678.9018", enAddressOutside = "No. 1234_5678_9018",
+            },
+        }), "invalid-corporation", "name", "enName", "address.cityName", "address.streetNumber", "address.addressOutside",
+            "address.enCityName", "address.enAddressOutside");
+        Refused(await Post("/api/corporations/batch", new { corporations = new[] { Company("一括123456789018株式会社", "イッカツ") } }),
+            "invalid-corporation", "corporations[0].name");
+        Assert.Equal(0, await CountAsync(host.Client()));
+
+        var number = await RegisterAsync(admin, Company("番号記載試験株式会社", "バンゴウキサイシケン"));
+        Refused(await Post($"/api/corporations/{number}/changes", new
+        {
+            process = "12", changeCause = "代表者 山田太郎（個人番号 1234 5678 9018）の申出による所在地の変更",
+            address = new { localGovernmentCode = "131059", streetNumber = "本郷１丁目" },
+        }), "invalid-change", "changeCause");
+        Refused(await Post($"/api/corporations/{number}/changes", new { process = "11", name = "新123456789018株式会社", furigana = "シン" }),
+            "invalid-change", "name");
+        Refused(await Post($"/api/corporations/{number}/changes", new { process = "13", address = new { addressOutside = "米国 1234:5678:9018" } }),
+            "invalid-change", "address.addressOutside");
+
+        // A corporate number (13 digits in a row) and a date and time are what a change's cause names; they stay.
+        await ChangeAsync(admin, number, new
+        {
+            process = "12", changeCause = "2025/04/01 10:00 法人番号 7000012050002 の庁舎へ移転（電話 03-1234-5678）",
+            address = new { localGovernmentCode = "131059", streetNumber = "本郷１丁目" },
+        });
+        var history = await Publication.GetAsync(host.Client(), $"/4/num?id=sandbox&type=22&number={number}&history=1");
+        Assert.Equal(["01", "12"], history.Records.Select(r => r["process"]));
+        Assert.Contains("7000012050002", history.Records[^1]["changeCause"]);
+    }
+
+    [Theory, StorageData]
     public async Task Registered_companies_keep_their_company_legal_number_as_base_and_others_are_numbered(StorageProvider provider)
     {
         using var host = RegistryHost.Start(provider);
