@@ -447,10 +447,19 @@ public sealed class CorporationRegister(Database database, TimeProvider time)
                 digits += Numbers.LocalGovernmentCode.CheckDigitOf([.. digits.Select(d => (byte)(d - '0'))]).ToString(System.Globalization.CultureInfo.InvariantCulture);
             Municipality? known = null;
             Numbers.NumberProblem? problem6 = null;
+            string? prefecture = null;
             if (digits is { Length: 6 } && Numbers.LocalGovernmentCode.TryParse(digits, out var lg6, out problem6))
             {
                 lgDigits = lg6.Digits;
                 known = DemoMunicipalities.Find(lg6);
+                prefecture = Prefectures.NameOf(lg6);
+                // The prefecture itself (xx000) is no seat: published, cityCode 000 stood beside whatever city was typed.
+                if (lg6.FiveDigits % 1000 == 0)
+                {
+                    Error("localGovernmentCode", $"{lgDigits} は都道府県（{prefecture}）自体のコードです。所在地の市区町村のコードを入力してください / " +
+                        $"{lgDigits} is the code of the prefecture itself; give the code of the municipality of the seat");
+                    lgDigits = null;
+                }
             }
             else
             {
@@ -462,20 +471,23 @@ public sealed class CorporationRegister(Database database, TimeProvider time)
             {
                 prefCode = lgDigits[..2];
                 cityCode = lgDigits[2..5];
-                if (int.Parse(prefCode, CultureInfo.InvariantCulture) is < 1 or > 47)
-                {
-                    Error("localGovernmentCode", "都道府県コードは01から47です / the prefecture code is 01 to 47");
-                    lgDigits = null;
-                }
             }
-            prefName = Or(CorporationText.Clean(a.PrefectureName), known?.Prefecture ?? "");
-            cityName = Or(CorporationText.Clean(a.CityName), known?.Name ?? "");
+            prefName = CorporationText.Clean(a.PrefectureName);
+            cityName = CorporationText.Clean(a.CityName);
             street = CorporationText.Clean(a.StreetNumber);
-            // Names are asked for only once the code is right: a demo municipality's code fills them in.
-            if (lgDigits is not null && RegisterText.Length(prefName) is 0 or > 10)
-                Error("prefectureName", "都道府県名を入力してください（10文字以内） / prefectureName is required (at most 10 characters)");
-            if (lgDigits is not null && RegisterText.Length(cityName) is 0 or > 30)
-                Error("cityName", "市区町村名を入力してください（30文字以内） / cityName is required (at most 30 characters)");
+            // Names are judged only once the code is right. They are published beside the code and searched by it: the code's
+            // prefecture is the only one (given or filled in), and a municipality the register knows has its own name.
+            if (lgDigits is not null)
+            {
+                if (prefName.Length == 0) prefName = prefecture!;
+                else if (prefName != prefecture)
+                    Error("prefectureName", $"地方公共団体コード {lgDigits} の都道府県は{prefecture}です / the prefecture of {lgDigits} is {prefecture}");
+                if (known is not null && cityName.Length == 0) cityName = known.Name;
+                else if (known is not null && cityName != known.Name)
+                    Error("cityName", $"地方公共団体コード {lgDigits} の市区町村は{known.Name}です / the municipality of {lgDigits} is {known.Name}");
+                else if (RegisterText.Length(cityName) is 0 or > 30)
+                    Error("cityName", "市区町村名を入力してください（30文字以内） / cityName is required (at most 30 characters)");
+            }
             if (RegisterText.Length(street) is 0 or > 300) Error("streetNumber", "丁目番地等を入力してください（300文字以内） / streetNumber is required (at most 300 characters)");
             if (a.PostCode is not null)
             {
