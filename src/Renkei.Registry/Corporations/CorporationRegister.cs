@@ -16,11 +16,13 @@ public sealed record CorporationAddressInput(
 /// <summary>
 /// 法人番号の指定: a new corporation. <see cref="CompanyLegalNumber"/> (会社法人等番号, 12 digits) becomes
 /// the base number of a registered company; others are numbered by the register. A local government
-/// (kind 201) is numbered from <see cref="LocalGovernmentCode"/>, or from its address.
+/// (kind 201) is numbered from <see cref="LocalGovernmentCode"/>, or from its address. A corporation the NTA
+/// numbered already keeps its <see cref="CorporateNumber"/>, with the <see cref="AssignmentDate"/> it was given.
 /// </summary>
 public sealed record RegisterCorporationRequest(
     string? Name, string? Furigana, string? Kind, CorporationAddressInput? Address, string? EnName = null,
-    string? CompanyLegalNumber = null, string? LocalGovernmentCode = null, string? AssignmentDate = null, bool? Hihyoji = null);
+    string? CompanyLegalNumber = null, string? LocalGovernmentCode = null, string? AssignmentDate = null, bool? Hihyoji = null,
+    string? CorporateNumber = null);
 
 /// <summary>A change to record (process 11 … 99); which fields are needed depends on the process.</summary>
 public sealed record CorporationChangeRequest(
@@ -53,7 +55,7 @@ public sealed class CorporationRegister(Database database, TimeProvider time)
     /// <summary>A registration that passed validation.</summary>
     public sealed record ValidRegistration(
         string Name, string Furigana, string Kind, string EnName, string? CompanyLegalNumber, string? LocalGovernmentCode,
-        DateOnly AssignmentDate, bool Hihyoji, ValidAddress Address);
+        DateOnly AssignmentDate, bool Hihyoji, ValidAddress Address, string? AssignedNumber = null);
 
     /// <summary>Checks a registration; every wrong field is named, under <paramref name="prefix"/>.</summary>
     public static ValidRegistration? Validate(RegisterCorporationRequest r, DateOnly today, Dictionary<string, string[]> errors, string prefix = "")
@@ -105,13 +107,42 @@ public sealed class CorporationRegister(Database database, TimeProvider time)
         else if (assigned < Beginning || assigned > today)
             Error("assignmentDate", $"法人番号指定年月日は{CorporationText.ToText(Beginning)}から今日までです / assignmentDate is from {CorporationText.ToText(Beginning)} to today");
 
+        var assignedNumber = r.CorporateNumber is null ? null : ValidateAssignedNumber(r, kind, legal, localGovernment, errors, prefix);
+
         CheckPublishedText(errors, prefix, ("name", r.Name), ("furigana", r.Furigana), ("enName", r.EnName),
             ("address.prefectureName", r.Address?.PrefectureName), ("address.cityName", r.Address?.CityName),
             ("address.streetNumber", r.Address?.StreetNumber), ("address.addressOutside", r.Address?.AddressOutside),
             ("address.enPrefectureName", r.Address?.EnPrefectureName), ("address.enCityName", r.Address?.EnCityName),
             ("address.enAddressOutside", r.Address?.EnAddressOutside));
         if (errors.Count > count) return null;
-        return new ValidRegistration(name, furigana, kind, enName, legal, localGovernment, assigned, r.Hihyoji ?? false, address!);
+        return new ValidRegistration(name, furigana, kind, enName, legal, localGovernment, assigned, r.Hihyoji ?? false, address!, assignedNumber);
+    }
+
+    /// <summary>
+    /// A number the NTA assigned already, which a real register carries over (国税庁 is 7000012050002 wherever it is published):
+    /// its check digit holds, the day it was assigned is given (today would publish it as new), and it is the number the
+    /// register would derive from a company legal number or a local government code given beside it. 000020 + a code is
+    /// a local government's number, which no other kind may take.
+    /// </summary>
+    private static string? ValidateAssignedNumber(RegisterCorporationRequest r, string kind, string? legal, string? localGovernment,
+        Dictionary<string, string[]> errors, string prefix)
+    {
+        if (r.AssignmentDate is null)
+            errors[prefix + "assignmentDate"] = ["指定済みの法人番号を登録するときは法人番号指定年月日も入力してください / assignmentDate is required with a corporateNumber already assigned"];
+        string? problem = null;
+        if (!CorporateNumber.TryParse(r.CorporateNumber, out var n, out var numberProblem)) problem = numberProblem!.Message;
+        else if (legal is { Length: 12 } && n.Digits[1..] != legal)
+            problem = "法人番号の基礎番号（後ろ12桁）は会社法人等番号です / the base of the corporateNumber (its last 12 digits) is the companyLegalNumber";
+        else if (localGovernment is not null && n.Digits[1..] != "000020" + localGovernment)
+        {
+            var own = CorporateNumber.FromBase(20_000_000 + long.Parse(localGovernment, CultureInfo.InvariantCulture)).Digits;
+            problem = $"地方公共団体の法人番号は000020と地方公共団体コードからなります（{own}） / a local government's corporateNumber is 000020 and its localGovernmentCode ({own})";
+        }
+        else if (kind != "201" && n.Digits[1..].StartsWith("000020", StringComparison.Ordinal))
+            problem = "000020で始まる基礎番号は地方公共団体（種別201）の法人番号です / a base number starting 000020 is a local government's (kind 201)";
+        if (problem is null) return n.Digits;
+        errors[prefix + "corporateNumber"] = [problem];
+        return null;
     }
 
     /// <summary>
@@ -151,15 +182,18 @@ public sealed class CorporationRegister(Database database, TimeProvider time)
     }
 
     /// <summary>
-    /// The number of a new corporation: the company legal number for a registered company that has one,
-    /// 000020 + the local government code for a local government, else the next serial under the
-    /// kind's prefix. Prefixes starting 99 are Renkei's own (synthetic registry offices).
+    /// The number of a new corporation: the number the NTA assigned it, if given; the company legal number for a registered
+    /// company that has one, 000020 + the local government code for a local government, else the next serial under the
+    /// kind's prefix, past any number already on the register (one registered as assigned, say). Prefixes starting 99 are
+    /// Renkei's own (synthetic registry offices).
     /// </summary>
     private static async Task<(string? Number, Refusal? Refusal)> AssignNumberAsync(System.Data.Common.DbConnection c, System.Data.Common.DbTransaction tx, ValidRegistration v)
     {
-        if (v.CompanyLegalNumber is { } legal || (v.LocalGovernmentCode is { } lg && (legal = "000020" + lg) is not null))
+        var fixedNumber = v.AssignedNumber;
+        if (fixedNumber is null && (v.CompanyLegalNumber ?? (v.LocalGovernmentCode is { } lg ? "000020" + lg : null)) is { } fixedBase)
+            fixedNumber = CorporateNumber.FromBase(long.Parse(fixedBase, CultureInfo.InvariantCulture)).Digits;
+        if (fixedNumber is not null)
         {
-            var fixedNumber = CorporateNumber.FromBase(long.Parse(legal, CultureInfo.InvariantCulture)).Digits;
             return await CorporationStore.ExistsAsync(c, fixedNumber, tx)
                 ? (null, new Refusal(409, "corporation-exists", "この法人番号は指定済みです / This corporate number is already assigned",
                     $"{fixedNumber} is already on the register."))
