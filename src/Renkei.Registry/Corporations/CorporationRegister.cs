@@ -16,11 +16,13 @@ public sealed record CorporationAddressInput(
 /// <summary>
 /// 法人番号の指定: a new corporation. <see cref="CompanyLegalNumber"/> (会社法人等番号, 12 digits) becomes
 /// the base number of a registered company; others are numbered by the register. A local government
-/// (kind 201) is numbered from <see cref="LocalGovernmentCode"/>, or from its address.
+/// (kind 201) is numbered from <see cref="LocalGovernmentCode"/>, or from its address. A corporation the NTA
+/// numbered already keeps its <see cref="CorporateNumber"/>, with the <see cref="AssignmentDate"/> it was given.
 /// </summary>
 public sealed record RegisterCorporationRequest(
     string? Name, string? Furigana, string? Kind, CorporationAddressInput? Address, string? EnName = null,
-    string? CompanyLegalNumber = null, string? LocalGovernmentCode = null, string? AssignmentDate = null, bool? Hihyoji = null);
+    string? CompanyLegalNumber = null, string? LocalGovernmentCode = null, string? AssignmentDate = null, bool? Hihyoji = null,
+    string? CorporateNumber = null);
 
 /// <summary>A change to record (process 11 … 99); which fields are needed depends on the process.</summary>
 public sealed record CorporationChangeRequest(
@@ -53,7 +55,7 @@ public sealed class CorporationRegister(Database database, TimeProvider time)
     /// <summary>A registration that passed validation.</summary>
     public sealed record ValidRegistration(
         string Name, string Furigana, string Kind, string EnName, string? CompanyLegalNumber, string? LocalGovernmentCode,
-        DateOnly AssignmentDate, bool Hihyoji, ValidAddress Address);
+        DateOnly AssignmentDate, bool Hihyoji, ValidAddress Address, string? AssignedNumber = null);
 
     /// <summary>Checks a registration; every wrong field is named, under <paramref name="prefix"/>.</summary>
     public static ValidRegistration? Validate(RegisterCorporationRequest r, DateOnly today, Dictionary<string, string[]> errors, string prefix = "")
@@ -105,13 +107,42 @@ public sealed class CorporationRegister(Database database, TimeProvider time)
         else if (assigned < Beginning || assigned > today)
             Error("assignmentDate", $"法人番号指定年月日は{CorporationText.ToText(Beginning)}から今日までです / assignmentDate is from {CorporationText.ToText(Beginning)} to today");
 
-        StoredText.Check(errors, prefix, ("name", r.Name), ("furigana", r.Furigana), ("enName", r.EnName),
+        var assignedNumber = r.CorporateNumber is null ? null : ValidateAssignedNumber(r, kind, legal, localGovernment, errors, prefix);
+
+        CheckPublishedText(errors, prefix, ("name", r.Name), ("furigana", r.Furigana), ("enName", r.EnName),
             ("address.prefectureName", r.Address?.PrefectureName), ("address.cityName", r.Address?.CityName),
             ("address.streetNumber", r.Address?.StreetNumber), ("address.addressOutside", r.Address?.AddressOutside),
             ("address.enPrefectureName", r.Address?.EnPrefectureName), ("address.enCityName", r.Address?.EnCityName),
             ("address.enAddressOutside", r.Address?.EnAddressOutside));
         if (errors.Count > count) return null;
-        return new ValidRegistration(name, furigana, kind, enName, legal, localGovernment, assigned, r.Hihyoji ?? false, address!);
+        return new ValidRegistration(name, furigana, kind, enName, legal, localGovernment, assigned, r.Hihyoji ?? false, address!, assignedNumber);
+    }
+
+    /// <summary>
+    /// A number the NTA assigned already, which a real register carries over (国税庁 is 7000012050002 wherever it is published):
+    /// its check digit holds, the day it was assigned is given (today would publish it as new), and it is the number the
+    /// register would derive from a company legal number or a local government code given beside it. 000020 + a code is
+    /// a local government's number, which no other kind may take.
+    /// </summary>
+    private static string? ValidateAssignedNumber(RegisterCorporationRequest r, string kind, string? legal, string? localGovernment,
+        Dictionary<string, string[]> errors, string prefix)
+    {
+        if (r.AssignmentDate is null)
+            errors[prefix + "assignmentDate"] = ["指定済みの法人番号を登録するときは法人番号指定年月日も入力してください / assignmentDate is required with a corporateNumber already assigned"];
+        string? problem = null;
+        if (!CorporateNumber.TryParse(r.CorporateNumber, out var n, out var numberProblem)) problem = numberProblem!.Message;
+        else if (legal is { Length: 12 } && n.Digits[1..] != legal)
+            problem = "法人番号の基礎番号（後ろ12桁）は会社法人等番号です / the base of the corporateNumber (its last 12 digits) is the companyLegalNumber";
+        else if (localGovernment is not null && n.Digits[1..] != "000020" + localGovernment)
+        {
+            var own = CorporateNumber.FromBase(20_000_000 + long.Parse(localGovernment, CultureInfo.InvariantCulture)).Digits;
+            problem = $"地方公共団体の法人番号は000020と地方公共団体コードからなります（{own}） / a local government's corporateNumber is 000020 and its localGovernmentCode ({own})";
+        }
+        else if (kind != "201" && n.Digits[1..].StartsWith("000020", StringComparison.Ordinal))
+            problem = "000020で始まる基礎番号は地方公共団体（種別201）の法人番号です / a base number starting 000020 is a local government's (kind 201)";
+        if (problem is null) return n.Digits;
+        errors[prefix + "corporateNumber"] = [problem];
+        return null;
     }
 
     /// <summary>
@@ -151,15 +182,18 @@ public sealed class CorporationRegister(Database database, TimeProvider time)
     }
 
     /// <summary>
-    /// The number of a new corporation: the company legal number for a registered company that has one,
-    /// 000020 + the local government code for a local government, else the next serial under the
-    /// kind's prefix. Prefixes starting 99 are Renkei's own (synthetic registry offices).
+    /// The number of a new corporation: the number the NTA assigned it, if given; the company legal number for a registered
+    /// company that has one, 000020 + the local government code for a local government, else the next serial under the
+    /// kind's prefix, past any number already on the register (one registered as assigned, say). Prefixes starting 99 are
+    /// Renkei's own (synthetic registry offices).
     /// </summary>
     private static async Task<(string? Number, Refusal? Refusal)> AssignNumberAsync(System.Data.Common.DbConnection c, System.Data.Common.DbTransaction tx, ValidRegistration v)
     {
-        if (v.CompanyLegalNumber is { } legal || (v.LocalGovernmentCode is { } lg && (legal = "000020" + lg) is not null))
+        var fixedNumber = v.AssignedNumber;
+        if (fixedNumber is null && (v.CompanyLegalNumber ?? (v.LocalGovernmentCode is { } lg ? "000020" + lg : null)) is { } fixedBase)
+            fixedNumber = CorporateNumber.FromBase(long.Parse(fixedBase, CultureInfo.InvariantCulture)).Digits;
+        if (fixedNumber is not null)
         {
-            var fixedNumber = CorporateNumber.FromBase(long.Parse(legal, CultureInfo.InvariantCulture)).Digits;
             return await CorporationStore.ExistsAsync(c, fixedNumber, tx)
                 ? (null, new Refusal(409, "corporation-exists", "この法人番号は指定済みです / This corporate number is already assigned",
                     $"{fixedNumber} is already on the register."))
@@ -237,7 +271,7 @@ public sealed class CorporationRegister(Database database, TimeProvider time)
                 }
                 break;
         }
-        StoredText.Check(errors, "", ("name", request.Name), ("furigana", request.Furigana), ("enName", request.EnName),
+        CheckPublishedText(errors, "", ("name", request.Name), ("furigana", request.Furigana), ("enName", request.EnName),
             ("changeCause", request.ChangeCause), ("address.prefectureName", request.Address?.PrefectureName),
             ("address.cityName", request.Address?.CityName), ("address.streetNumber", request.Address?.StreetNumber),
             ("address.addressOutside", request.Address?.AddressOutside), ("address.enPrefectureName", request.Address?.EnPrefectureName),
@@ -387,6 +421,22 @@ public sealed class CorporationRegister(Database database, TimeProvider time)
         return n.Digits;
     }
 
+    private const string IndividualNumberRefusal =
+        "個人番号と読める数字（11桁か12桁、区切りや漢数字で書いたものも）は入力できません。公表され、取り消せません / " +
+        "must not hold what reads as an Individual Number (11 or 12 digits, also in groups or in kanji numerals): it would be published for good";
+
+    /// <summary>
+    /// Names each field that cannot be stored (<see cref="StoredText"/>) or holds what reads as an Individual Number: every text item is
+    /// published to anyone, and records are never withdrawn (a correction or deletion adds one), so a representative's number typed
+    /// into a change's cause would stay public. 13 digits in a row, a corporate number, are not one.
+    /// </summary>
+    private static void CheckPublishedText(Dictionary<string, string[]> errors, string prefix, params (string Field, string? Value)[] fields)
+    {
+        StoredText.Check(errors, prefix, fields);
+        foreach (var (field, value) in fields)
+            if (NumberShape.ContainsIndividualNumberInFreeText(value)) errors[prefix + field] = [IndividualNumberRefusal];
+    }
+
     private static string ValidateFurigana(string? text, string prefix, Dictionary<string, string[]> errors)
     {
         var furigana = CorporationText.Clean(text);
@@ -431,10 +481,19 @@ public sealed class CorporationRegister(Database database, TimeProvider time)
                 digits += Numbers.LocalGovernmentCode.CheckDigitOf([.. digits.Select(d => (byte)(d - '0'))]).ToString(System.Globalization.CultureInfo.InvariantCulture);
             Municipality? known = null;
             Numbers.NumberProblem? problem6 = null;
+            string? prefecture = null;
             if (digits is { Length: 6 } && Numbers.LocalGovernmentCode.TryParse(digits, out var lg6, out problem6))
             {
                 lgDigits = lg6.Digits;
                 known = DemoMunicipalities.Find(lg6);
+                prefecture = Prefectures.NameOf(lg6);
+                // The prefecture itself (xx000) is no seat: published, cityCode 000 stood beside whatever city was typed.
+                if (lg6.FiveDigits % 1000 == 0)
+                {
+                    Error("localGovernmentCode", $"{lgDigits} は都道府県（{prefecture}）自体のコードです。所在地の市区町村のコードを入力してください / " +
+                        $"{lgDigits} is the code of the prefecture itself; give the code of the municipality of the seat");
+                    lgDigits = null;
+                }
             }
             else
             {
@@ -446,20 +505,23 @@ public sealed class CorporationRegister(Database database, TimeProvider time)
             {
                 prefCode = lgDigits[..2];
                 cityCode = lgDigits[2..5];
-                if (int.Parse(prefCode, CultureInfo.InvariantCulture) is < 1 or > 47)
-                {
-                    Error("localGovernmentCode", "都道府県コードは01から47です / the prefecture code is 01 to 47");
-                    lgDigits = null;
-                }
             }
-            prefName = Or(CorporationText.Clean(a.PrefectureName), known?.Prefecture ?? "");
-            cityName = Or(CorporationText.Clean(a.CityName), known?.Name ?? "");
+            prefName = CorporationText.Clean(a.PrefectureName);
+            cityName = CorporationText.Clean(a.CityName);
             street = CorporationText.Clean(a.StreetNumber);
-            // Names are asked for only once the code is right: a demo municipality's code fills them in.
-            if (lgDigits is not null && RegisterText.Length(prefName) is 0 or > 10)
-                Error("prefectureName", "都道府県名を入力してください（10文字以内） / prefectureName is required (at most 10 characters)");
-            if (lgDigits is not null && RegisterText.Length(cityName) is 0 or > 30)
-                Error("cityName", "市区町村名を入力してください（30文字以内） / cityName is required (at most 30 characters)");
+            // Names are judged only once the code is right. They are published beside the code and searched by it: the code's
+            // prefecture is the only one (given or filled in), and a municipality the register knows has its own name.
+            if (lgDigits is not null)
+            {
+                if (prefName.Length == 0) prefName = prefecture!;
+                else if (prefName != prefecture)
+                    Error("prefectureName", $"地方公共団体コード {lgDigits} の都道府県は{prefecture}です / the prefecture of {lgDigits} is {prefecture}");
+                if (known is not null && cityName.Length == 0) cityName = known.Name;
+                else if (known is not null && cityName != known.Name)
+                    Error("cityName", $"地方公共団体コード {lgDigits} の市区町村は{known.Name}です / the municipality of {lgDigits} is {known.Name}");
+                else if (RegisterText.Length(cityName) is 0 or > 30)
+                    Error("cityName", "市区町村名を入力してください（30文字以内） / cityName is required (at most 30 characters)");
+            }
             if (RegisterText.Length(street) is 0 or > 300) Error("streetNumber", "丁目番地等を入力してください（300文字以内） / streetNumber is required (at most 300 characters)");
             if (a.PostCode is not null)
             {

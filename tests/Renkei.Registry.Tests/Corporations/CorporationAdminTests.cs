@@ -118,6 +118,117 @@ public sealed class CorporationAdminTests
     }
 
     [Theory, StorageData]
+    public async Task Corporate_free_text_carrying_an_individual_number_is_refused_as_it_would_be_published_for_good(StorageProvider provider)
+    {
+        using var host = RegistryHost.Start(provider);
+        var admin = host.Client("corporations");
+        async Task<(HttpStatusCode Status, JsonElement Problem, string Body)> Post(string path, object request)
+        {
+            using var response = await admin.PostAsJsonAsync(path, request);
+            var body = await response.Content.ReadAsStringAsync();
+            var (status, problem) = await Publication.ProblemAsync(response);
+            return (status, problem, body);
+        }
+        void Refused((HttpStatusCode Status, JsonElement Problem, string Body) answer, string type, params string[] fields)
+        {
+            Assert.Equal((HttpStatusCode.BadRequest, "urn:renkei:problem:" + type), (answer.Status, answer.Problem.GetProperty("type").GetString()));
+            var errors = answer.Problem.GetProperty("errors");
+            Assert.Equal(fields.Order(), errors.EnumerateObject().Select(p => p.Name).Order());
+            Assert.All(fields, f => Assert.Contains("個人番号", errors.GetProperty(f)[0].GetString()));
+            Assert.DoesNotContain("9018", answer.Body); // the refusal does not repeat the number
+        }
+
+        // Every published text item, each with the number written another way.
+        Refused(await Post("/api/corporations", new
+        {
+            name = "123456789018商店", kind = "401", enName = "Shop 1234 5678 9018",
+            address = new
+            {
+                localGovernmentCode = "131016", prefectureName = "東京都", cityName = "千代田区1234-5678-9018", streetNumber = "丸の内１２３４５６７８９０１８",
+                addressOutside = "代表者　一二三四五六七八九〇一八", enCityName = "1234.5678.9018", enAddressOutside = "No. 1234_5678_9018",
+            },
+        }), "invalid-corporation", "name", "enName", "address.cityName", "address.streetNumber", "address.addressOutside",
+            "address.enCityName", "address.enAddressOutside");
+        Refused(await Post("/api/corporations/batch", new { corporations = new[] { Company("一括123456789018株式会社", "イッカツ") } }),
+            "invalid-corporation", "corporations[0].name");
+        Assert.Equal(0, await CountAsync(host.Client()));
+
+        var number = await RegisterAsync(admin, Company("番号記載試験株式会社", "バンゴウキサイシケン"));
+        Refused(await Post($"/api/corporations/{number}/changes", new
+        {
+            process = "12", changeCause = "代表者 山田太郎（個人番号 1234 5678 9018）の申出による所在地の変更",
+            address = new { localGovernmentCode = "131059", streetNumber = "本郷１丁目" },
+        }), "invalid-change", "changeCause");
+        Refused(await Post($"/api/corporations/{number}/changes", new { process = "11", name = "新123456789018株式会社", furigana = "シン" }),
+            "invalid-change", "name");
+        Refused(await Post($"/api/corporations/{number}/changes", new { process = "13", address = new { addressOutside = "米国 1234:5678:9018" } }),
+            "invalid-change", "address.addressOutside");
+
+        // A corporate number (13 digits in a row) and a date and time are what a change's cause names; they stay.
+        await ChangeAsync(admin, number, new
+        {
+            process = "12", changeCause = "2025/04/01 10:00 法人番号 7000012050002 の庁舎へ移転（電話 03-1234-5678）",
+            address = new { localGovernmentCode = "131059", streetNumber = "本郷１丁目" },
+        });
+        var history = await Publication.GetAsync(host.Client(), $"/4/num?id=sandbox&type=22&number={number}&history=1");
+        Assert.Equal(["01", "12"], history.Records.Select(r => r["process"]));
+        Assert.Contains("7000012050002", history.Records[^1]["changeCause"]);
+    }
+
+    [Theory, StorageData]
+    public async Task A_seat_is_in_the_prefecture_and_municipality_its_code_names(StorageProvider provider)
+    {
+        using var host = RegistryHost.Start(provider);
+        var admin = host.Client("corporations");
+        async Task<string> Refused(string path, object request, string type, string field)
+        {
+            using var response = await admin.PostAsJsonAsync(path, request);
+            var (status, problem) = await Publication.ProblemAsync(response);
+            Assert.Equal((HttpStatusCode.BadRequest, "urn:renkei:problem:" + type), (status, problem.GetProperty("type").GetString()));
+            var error = Assert.Single(problem.GetProperty("errors").EnumerateObject());
+            Assert.Equal(field, error.Name);
+            return error.Value[0].GetString()!;
+        }
+        object Seat(string code, string? prefectureName = null, string? cityName = null) =>
+            new { name = "所在地試験株式会社", furigana = "ショザイチシケン", kind = "301", address = new { localGovernmentCode = code, prefectureName, cityName, streetNumber = "梅田1-1" } };
+
+        // 大阪府 beside 13101 was published with prefectureCode 13, and found under neither prefecture as written.
+        Assert.Contains("東京都", await Refused("/api/corporations", Seat("131016", "大阪府", "北区"), "invalid-corporation", "address.prefectureName"));
+        // A prefecture's own code is no seat: cityCode 000 was published beside whatever city was typed.
+        foreach (var code in new[] { "130001", "13000" })
+            Assert.Contains("都道府県", await Refused("/api/corporations", Seat(code, "東京都", "千代田区"), "invalid-corporation", "address.localGovernmentCode"));
+        // A municipality the register knows has its name.
+        Assert.Contains("文京区", await Refused("/api/corporations", Seat("131059", "東京都", "北区"), "invalid-corporation", "address.cityName"));
+        Assert.Equal(0, await CountAsync(host.Client()));
+
+        // The prefecture's name comes from the code when none is given; a known municipality's name too.
+        var number = await RegisterAsync(admin, Seat("131016", cityName: "千代田区"));
+        var record = Assert.Single((await Publication.GetAsync(host.Client(), $"/4/num?id=sandbox&type=22&number={number}")).Records);
+        Assert.Equal(("東京都", "千代田区", "13", "101"), (record["prefectureName"], record["cityName"], record["prefectureCode"], record["cityCode"]));
+        await RegisterAsync(admin, Seat("131059", "東京都", "文京区"));
+
+        // The same holds for an address change.
+        var path = $"/api/corporations/{number}/changes";
+        Assert.Contains("東京都", await Refused(path, new { process = "12", address = new { localGovernmentCode = "131016", prefectureName = "大阪府", cityName = "北区", streetNumber = "梅田1-1" } },
+            "invalid-change", "address.prefectureName"));
+        await Refused(path, new { process = "12", address = new { localGovernmentCode = "27000", prefectureName = "大阪府", cityName = "大阪府", streetNumber = "梅田1-1" } },
+            "invalid-change", "address.localGovernmentCode");
+        await Refused(path, new { process = "12", address = new { localGovernmentCode = "12100", cityName = "柏市", streetNumber = "中央1-1" } },
+            "invalid-change", "address.cityName");
+        await ChangeAsync(admin, number, new { process = "12", address = new { localGovernmentCode = "12100", streetNumber = "中央1-1" } });
+        var moved = Assert.Single((await Publication.GetAsync(host.Client(), $"/4/num?id=sandbox&type=22&number={number}")).Records);
+        Assert.Equal(("千葉県", "千葉市", "12", "100"), (moved["prefectureName"], moved["cityName"], moved["prefectureCode"], moved["cityCode"]));
+
+        // A prefecture is a local government whose own code numbers it; its seat is in a municipality.
+        var tokyo = await RegisterAsync(admin, new
+        {
+            name = "東京都", furigana = "トウキョウト", kind = "201", localGovernmentCode = "130001",
+            address = new { localGovernmentCode = "13104", cityName = "新宿区", streetNumber = "西新宿２丁目８番１号" },
+        });
+        Assert.Equal(CorporateNumber.FromBase(20_130_001).Digits, tokyo);
+    }
+
+    [Theory, StorageData]
     public async Task Registered_companies_keep_their_company_legal_number_as_base_and_others_are_numbered(StorageProvider provider)
     {
         using var host = RegistryHost.Start(provider);
@@ -208,7 +319,7 @@ public sealed class CorporationAdminTests
         var number = await RegisterAsync(admin, new
         {
             name = Yoshi(146) + "株式会社", furigana = "ヨシ", kind = "301",
-            address = new { localGovernmentCode = "131016", prefectureName = Yoshi(9) + "都", cityName = Yoshi(29) + "区", streetNumber = Yoshi(300) },
+            address = new { localGovernmentCode = "131016", prefectureName = "東京都", cityName = Yoshi(29) + "区", streetNumber = Yoshi(300) },
         });
         await RegisterAsync(admin, new { name = "𠮷インク", furigana = "ヨシインク", kind = "401", address = new { addressOutside = Yoshi(600) } });
         await ChangeAsync(admin, number, new { process = "11", name = Yoshi(145) + "合同会社", furigana = "ヨシゴウドウ" });
