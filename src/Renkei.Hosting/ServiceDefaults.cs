@@ -103,6 +103,7 @@ public static class ServiceDefaults
         // Unreadable bodies and parameters reach the exception handler, which describes them (400, never 500).
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.Services.AddRenkeiOpenApi(serviceName);
+        CallerOptions.CheckNames(builder.Configuration.Get<CallerOptions>()?.Callers ?? []);
         builder.Services.Configure<CallerOptions>(builder.Configuration);
         builder.Services.AddCallers();
         builder.Services.Configure<StorageOptions>(builder.Configuration.GetSection("Storage"));
