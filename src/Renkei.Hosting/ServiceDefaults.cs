@@ -303,7 +303,8 @@ public static class ServiceDefaults
     /// <summary>
     /// The settings a service reads requests with: those of <see cref="Configure"/>, and a property the request does not
     /// have is refused, not dropped: a misspelled <c>"witheld": true</c> was stored as not withheld (the CSV import refuses
-    /// an unknown column alike). Answers and signed messages from other parties are still read leniently.
+    /// an unknown column alike). A signed envelope is a request too, and an unsigned property beside its fields is refused:
+    /// what a newer party adds to a message goes in its body, which is read leniently, as answers from other parties are.
     /// </summary>
     public static JsonSerializerOptions ConfigureRequests(JsonSerializerOptions options)
     {
