@@ -93,14 +93,16 @@ public static class CoreApp
             KeptKey.Secret("agency-code.key", options.CodeKeyPath, AgencyCodes.KeyBytes),
             PartyKeys.Kept("core-keys.pem", options.KeyPath),
         ]).GetAwaiter().GetResult();
-        // Kept and logged at every start, so that an overseer can tell which table allowed a past provision.
-        var load = PermissionTableLoads.RecordAsync(database, permissionTable, TimeProvider.System.GetUtcNow().UtcDateTime).GetAwaiter().GetResult();
         builder.Services.AddSingleton(AgencyCodes.LoadOrCreate(options.CodeKeyPath));
         builder.Services.AddSingleton(new LinkKeySeal(KeyFiles.LoadOrCreate(options.LinkSealKeyPath)));
         var identity = new CoreIdentity(PartyKeys.LoadOrCreate(options.KeyPath));
         builder.Services.AddSingleton(identity);
         builder.Services.AddSingleton(sp => new ProvisionLog(database, CoreIdentity.PartyId, identity.Keys.Signing, options.RetentionYears, sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton(permissionTable);
+        // Kept and logged at every start that serves, so that an overseer can tell which table allowed a past provision.
+        builder.Services.AddHostedService(sp => new PermissionTableLoadRecorder(database, permissionTable,
+            options.PermissionTableFile is { Length: > 0 } ? "Core:PermissionTableFile" : "built in", sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<PermissionTableLoadRecorder>>()));
         builder.Services.AddSingleton<AgencyStore>();
         builder.Services.AddHostedService(sp => new RecordErasure(() => [sp.GetRequiredService<ProvisionLog>()], TimeSpan.FromHours(options.ErasureHours),
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<RecordErasure>>()));
@@ -126,8 +128,6 @@ public static class CoreApp
         // Made now: it refuses messages sent before it existed, whose nonces it cannot have seen.
         app.Services.GetRequiredService<EnvelopeVerifier>();
         app.LogTls("Core");
-        app.Logger.LogInformation("Permission table {Version} (sha256:{Sha256}, {Rows} rows, {Source}) in force, load {Load}", load.Version, load.Sha256,
-            permissionTable.Rows.Count, options.PermissionTableFile is { Length: > 0 } ? "Core:PermissionTableFile" : "built in", load.Seq);
         if (string.IsNullOrWhiteSpace(options.LinkSealKeyFile))
             app.Logger.LogWarning("Core:LinkSealKeyFile が設定されていません。Registry の link-seal.key を指定しないと、Registry が封をした鍵を開けません / "
                 + "Core:LinkSealKeyFile is not set: using {File}, which cannot open what the Registry seals; name a copy of the Registry's link-seal.key", Path.GetFullPath(options.LinkSealKeyPath));

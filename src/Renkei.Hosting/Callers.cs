@@ -27,6 +27,19 @@ public sealed class Caller
 public sealed class CallerOptions
 {
     public List<Caller> Callers { get; set; } = [];
+
+    /// <summary>
+    /// Refuses, before a service makes anything, a caller without a name or a name two callers share (spaces aside): the logs,
+    /// a node's batches and the core's agency history say by name who did what, and such a name says nobody in particular.
+    /// </summary>
+    public static void CheckNames(IReadOnlyList<Caller> callers)
+    {
+        if (callers.GroupBy(c => c.Name.Trim()).FirstOrDefault(g => g.Key.Length == 0 || g.Count() > 1) is not { } same) return;
+        var name = LogText.Safe(same.Key);
+        throw new InvalidOperationException($"呼出元にはそれぞれ別の名前が必要です（「{name}」が空か重複しています）。何も作っていません / " +
+            $"every caller needs a name of its own ('{name}' is empty or given twice): the logs, a node's batches and the core's agency history " +
+            "say by name who asked; nothing was made");
+    }
 }
 
 /// <summary>

@@ -103,6 +103,7 @@ public static class ServiceDefaults
         // Unreadable bodies and parameters reach the exception handler, which describes them (400, never 500).
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.Services.AddRenkeiOpenApi(serviceName);
+        CallerOptions.CheckNames(builder.Configuration.Get<CallerOptions>()?.Callers ?? []);
         builder.Services.Configure<CallerOptions>(builder.Configuration);
         builder.Services.AddCallers();
         builder.Services.Configure<StorageOptions>(builder.Configuration.GetSection("Storage"));
@@ -302,7 +303,8 @@ public static class ServiceDefaults
     /// <summary>
     /// The settings a service reads requests with: those of <see cref="Configure"/>, and a property the request does not
     /// have is refused, not dropped: a misspelled <c>"witheld": true</c> was stored as not withheld (the CSV import refuses
-    /// an unknown column alike). Answers and signed messages from other parties are still read leniently.
+    /// an unknown column alike). A signed envelope is a request too, and an unsigned property beside its fields is refused:
+    /// what a newer party adds to a message goes in its body, which is read leniently, as answers from other parties are.
     /// </summary>
     public static JsonSerializerOptions ConfigureRequests(JsonSerializerOptions options)
     {

@@ -51,8 +51,9 @@ public sealed class EnvelopeVerifier(TimeProvider time, TimeSpan window)
     /// Claims the ids of the items a verified message carries (its inquiries' message ids), all or none: false when a
     /// message of any sender claimed one. An id names one inquiry across the network, so it is not the sender's alone: a
     /// provider that saw a requester's id could otherwise file an inquiry of its own under it. A claim holds for the window
-    /// from when it is made, not from when its message was sent, so that it lasts until the message's records hold the id;
-    /// older ids are the records' to refuse. A refused message leaves the others unclaimed, so that they can be sent again
+    /// from when it is made, not from when its message was sent. Past the window an id is taken again: no one looks it up in
+    /// the records (a query per message cost the relay a tenth of its throughput), and the requester in the records tells the
+    /// two inquiries apart (docs/linkage.md). A refused message leaves the others unclaimed, so that they can be sent again
     /// in a message of their own.
     /// </summary>
     public bool ClaimAll(IEnumerable<string> itemIds)

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
@@ -117,10 +118,7 @@ public class AgencyRegisterTests
             Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(resource)), embedded.Sha256);
         await SettingsTests.RunAsync(Start(storage, folder, logs), _ => { });
 
-        var table = Permissions.PermissionTable.LoadEmbedded();
-        table.Rows.RemoveAll(r => r.Id != "T2-1");
-        var file = folder.File("table.json");
-        File.WriteAllText(file, JsonSerializer.Serialize(table, ServiceDefaults.Json).Replace($"\"version\":\"{table.Version}\"", "\"version\":\"ordinance-2027\""));
+        var file = TableFile(folder, "ordinance-2027");
         var fileHash = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(file)));
         await SettingsTests.RunAsync(Start(storage, folder, logs, ("Core:PermissionTableFile", file)), async core =>
         {
@@ -137,6 +135,57 @@ public class AgencyRegisterTests
         Assert.Equal(File.ReadAllText(file), await c.ScalarAsync<string>("SELECT content FROM permission_table_loads WHERE sha256 = @h", null, ("h", fileHash)));
     }
 
+    [Theory, StorageData]
+    public async Task A_start_that_fails_records_no_load(StorageProvider provider)
+    {
+        // Audit O, O3: a start that never served (its port held, say by the core it was to replace) names no table as in force.
+        using var folder = new TempFolder();
+        var storage = TestDatabases.Create(provider, folder.Path);
+        var logs = new CapturedLogs();
+        var embedded = Permissions.PermissionTable.LoadEmbedded();
+        await SettingsTests.RunAsync(Start(storage, folder, logs), _ => { });
+
+        using var held = new TcpListener(IPAddress.Loopback, 0);
+        held.Start();
+        var failed = StartAt($"http://127.0.0.1:{((IPEndPoint)held.LocalEndpoint).Port}", storage, folder, logs, ("Core:PermissionTableFile", TableFile(folder, "ordinance-2027")));
+        await Assert.ThrowsAnyAsync<IOException>(() => failed.StartAsync());
+        await failed.DisposeAsync();
+        held.Stop();
+
+        await SettingsTests.RunAsync(Start(storage, folder, logs), async core =>
+        {
+            using var anyone = Client(core, null);
+            var loads = (await anyone.GetFromJsonAsync<List<Permissions.PermissionTableLoad>>("api/permission-table/loads", ServiceDefaults.Json))!;
+            Assert.Equal([embedded.Sha256, embedded.Sha256], loads.Select(l => l.Sha256));
+        });
+        Assert.DoesNotContain(logs.Lines, l => l.Contains("ordinance-2027", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_load_that_cannot_be_recorded_stops_the_start_saying_why()
+    {
+        using var folder = new TempFolder();
+        var storage = TestDatabases.Create(StorageProvider.Sqlite, folder.Path);
+        var core = Start(storage, folder, new CapturedLogs());
+        await using (var c = await new Database(storage).OpenAsync())
+            await c.ExecuteAsync("DROP TABLE permission_table_loads");
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => core.StartAsync());
+        await core.DisposeAsync();
+        Assert.StartsWith("権限表 ", refused.Message);
+        Assert.Contains(" / the load of permission table ", refused.Message);
+        Assert.Contains("could not be recorded, so the core stops", refused.Message);
+    }
+
+    /// <summary>A one-row permission table file of the given version.</summary>
+    private static string TableFile(TempFolder folder, string version)
+    {
+        var table = Permissions.PermissionTable.LoadEmbedded();
+        table.Rows.RemoveAll(r => r.Id != "T2-1");
+        var file = folder.File("table.json");
+        File.WriteAllText(file, JsonSerializer.Serialize(table, ServiceDefaults.Json).Replace($"\"version\":\"{table.Version}\"", $"\"version\":\"{version}\""));
+        return file;
+    }
+
     private static object Body(string kind, string name) => new
     {
         kind, name, corporateNumber = Company, nodeAddress = "https://node.example/", nodeId = "node-1", signingKey = SigningKey, encryptionKey = EncryptionKey,
@@ -149,7 +198,10 @@ public class AgencyRegisterTests
         return client;
     }
 
-    private static WebApplication Start(StorageOptions storage, TempFolder folder, CapturedLogs logs, params (string Key, string Value)[] settings)
+    private static WebApplication Start(StorageOptions storage, TempFolder folder, CapturedLogs logs, params (string Key, string Value)[] settings) =>
+        StartAt("http://127.0.0.1:0", storage, folder, logs, settings);
+
+    private static WebApplication StartAt(string url, StorageOptions storage, TempFolder folder, CapturedLogs logs, params (string Key, string Value)[] settings)
     {
         (string, string)[] all =
         [
@@ -159,7 +211,7 @@ public class AgencyRegisterTests
         ];
         return CoreApp.Create([], b =>
         {
-            b.WebHost.UseUrls("http://127.0.0.1:0");
+            b.WebHost.UseUrls(url);
             b.Configuration.AddInMemoryCollection(all.Select(s => new KeyValuePair<string, string?>(s.Item1, s.Item2)));
             b.Logging.ClearProviders();
             b.Logging.AddProvider(logs);

@@ -1,3 +1,4 @@
+using Renkei.Hosting;
 using Renkei.Protocol;
 
 namespace Renkei.Core.Tests;
@@ -12,6 +13,28 @@ public sealed class ManualTime(DateTimeOffset start) : TimeProvider
 
 public class ProtocolTests
 {
+    [Fact]
+    public async Task An_envelope_with_a_property_it_does_not_have_is_refused_naming_it()
+    {
+        // Audit O, O8: the signature covers only the envelope's own fields, so one it does not have is refused, not dropped; what
+        // a newer party adds goes in the body, a string the receiver reads for what it knows.
+        using var folder = new Renkei.Testing.TempFolder();
+        await SettingsTests.RunAsync(SettingsTests.StartCore(Renkei.Hosting.Storage.StorageProvider.Sqlite, folder), async core =>
+        {
+            using var keys = PartyKeys.Generate();
+            var envelope = System.Text.Json.JsonSerializer.SerializeToNode(Envelope.Create("131059", "core", RelayKinds.Inquiries, "[]", keys.Signing,
+                TimeProvider.System), Renkei.Hosting.ServiceDefaults.Json)!.AsObject();
+            envelope["priority"] = "high";
+            using var client = new HttpClient { BaseAddress = core.BaseAddress() };
+            foreach (var path in new[] { "api/relay/inquiries", "api/witness" })
+            {
+                var problem = await Renkei.Testing.ProblemAssert.IsProblemAsync(
+                    await client.PostAsync(path, new StringContent(envelope.ToJsonString(), System.Text.Encoding.UTF8, "application/json")), 400, "malformed-request");
+                Assert.Contains("'priority' is not a field of this request", problem.GetProperty("detail").GetString());
+            }
+        });
+    }
+
     private static readonly DateTimeOffset Start = new(2026, 11, 23, 1, 0, 0, TimeSpan.Zero);
 
     [Fact]

@@ -118,6 +118,24 @@ public class SettingsTests
     }
 
     [Fact]
+    public void The_core_refuses_two_callers_of_one_name_or_one_without_a_name()
+    {
+        // Audit O, O7: the agency history keeps the caller's name as who changed a registration; a shared or empty one names nobody.
+        foreach (var (name, callers) in new (string, string[])[] { ("operator", ["operator", " operator "]), ("", [""]) })
+        {
+            using var folder = new TempFolder();
+            var settings = callers.SelectMany((caller, i) => new[]
+            {
+                ($"Callers:{i}:Name", caller), ($"Callers:{i}:Token", $"token-{i}"), ($"Callers:{i}:Permissions:0", "agencies"),
+            }).ToArray();
+            var refused = Assert.Throws<InvalidOperationException>(() => StartCore(StorageProvider.Sqlite, folder, settings));
+            Assert.StartsWith("呼出元にはそれぞれ別の名前が必要です", refused.Message);
+            Assert.Contains($"'{name}' is empty or given twice", refused.Message);
+            Assert.False(Directory.Exists(folder.File("core")), "a start refused for its callers made key files");
+        }
+    }
+
+    [Fact]
     public async Task A_core_without_a_tls_section_warns_that_it_serves_plain_http()
     {
         using var folder = new TempFolder();

@@ -140,4 +140,33 @@ public sealed class OcspCrlCacheTests
         Assert.True(Lists(later, second.SigningCertificate) && Lists(later, first.SigningCertificate));
         Assert.True(CrlNumber(later) > CrlNumber(crls[0]), $"{CrlNumber(later)} > {CrlNumber(crls[0])}");
     }
+
+    [Theory, StorageData]
+    public async Task A_failed_first_counter_read_does_not_keep_a_stale_crl(StorageProvider provider)
+    {
+        // Audit O, O4: the first read of the revocation counter fails (a database hiccup, made here by taking its table away
+        // for a moment); what the process caches meanwhile must not outlive a revocation once the counter can be read again.
+        await using var sandbox = await PkiSandbox.StartAsync(provider);
+        var card = await sandbox.IssueCardAsync(await sandbox.RegisterResidentAsync());
+        var ca = IssuanceTests.Ca(sandbox, CertificateKind.Authentication);
+        var (other, anonymous) = await sandbox.StartAnotherPkiAsync();
+        var database = other.Services.GetRequiredService<Database>();
+        await using (var c = await database.OpenAsync())
+            await c.ExecuteAsync("ALTER TABLE revocation_counter RENAME TO revocation_counter_away");
+        // An empty OCSP request: the counter is read first and fails; the answer itself needs no database.
+        Assert.Equal(OcspRespStatus.MalformedRequest, new OcspResp(await other.Services.GetRequiredService<RevocationService>().RespondAsync([])).Status);
+        await using (var c = await database.OpenAsync())
+            await c.ExecuteAsync("ALTER TABLE revocation_counter_away RENAME TO revocation_counter");
+
+        // Before the next read is due, the other process builds a CRL and an OCSP answer, and keeps them.
+        var plain = Ocsp.Request(card.AuthenticationCertificate, ca);
+        Assert.False(Lists(await anonymous.GetByteArrayAsync("crl/authentication.crl"), card.AuthenticationCertificate));
+        Assert.Equal("good", Ocsp.StatusOf((await Ocsp.PostAsync(anonymous, plain, ca)).Basic));
+
+        Assert.Equal(HttpStatusCode.OK, (await sandbox.PkiAdmin.PostAsync($"api/cards/{card.CardId}/loss", null)).StatusCode);
+        // Past Pki:RevocationCheckSeconds (2) the counter is read, for the first time successfully: nothing kept before stands.
+        sandbox.Clock.Fixed = DateTimeOffset.UtcNow.AddSeconds(5);
+        Assert.True(Lists(await anonymous.GetByteArrayAsync("crl/authentication.crl"), card.AuthenticationCertificate), "the CRL lists the lost card");
+        Assert.Equal("revoked", Ocsp.StatusOf((await Ocsp.PostAsync(anonymous, plain, ca)).Basic));
+    }
 }

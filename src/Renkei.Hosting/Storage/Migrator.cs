@@ -62,18 +62,20 @@ public static partial class Migrator
     }
 
     /// <summary>
-    /// A database this build did not migrate the way it would is refused before anything is applied, in one line: one migrated
-    /// by a newer build (rolled back to this one, it would fail on each write, or write rows the newer invariants do not hold
-    /// for), and one whose version N is another migration or was edited since (another branch's).
+    /// A database this build did not migrate the way it would is refused before anything is applied, in one line: one with a
+    /// migration past this build's last, from a newer build (rolled back to this one, it would fail on each write, or write rows
+    /// the newer invariants do not hold for) or from one whose migration was withdrawn since, which is not newer; and one whose
+    /// version N is another migration or was edited since (another branch's).
     /// </summary>
     private static void RefuseAnotherHistory(List<(int version, string name)> migrations, List<(int version, string name, string? checksum)> rows,
         Dictionary<int, string> sqlOf)
     {
         var ours = migrations.ToDictionary(m => m.version, m => m.name);
         if (rows.FirstOrDefault(r => r.version > migrations[^1].version) is { name: not null } newer)
-            throw new InvalidOperationException($"このデータベースはより新しい版の Renkei で移行されています（マイグレーション {newer.version}: {ShortName(newer.name)}）。"
-                + "その版で動かすか、バックアップから戻してください / the database was migrated by a newer Renkei "
-                + $"(migration {newer.version}: {ShortName(newer.name)}): run that version or restore a backup");
+            throw new InvalidOperationException($"このデータベースは別の版の Renkei（より新しい版、またはそのマイグレーションが取り下げられた版）で移行されています"
+                + $"（マイグレーション {newer.version}: {ShortName(newer.name)}）。その版で動かすか、バックアップから戻してください / the database was migrated by "
+                + $"another build of Renkei (a newer one, or one whose migration was withdrawn): migration {newer.version} ({ShortName(newer.name)}) is not "
+                + "in this build; run that build or restore a backup");
         if (rows.FirstOrDefault(r => !ours.ContainsKey(r.version) || r.name != ours[r.version] || r.checksum is not null && r.checksum != Checksum(sqlOf[r.version])) is { name: not null } other)
             throw new InvalidOperationException($"このデータベースのマイグレーション {other.version}（{ShortName(other.name)}）はこの版のもの（{(ours.TryGetValue(other.version, out var mine) ? ShortName(mine) : "なし")}）と違います。"
                 + "別の版で移行されたデータベースです / the database's migration " + $"{other.version} ({ShortName(other.name)}) is not this build's "

@@ -145,18 +145,11 @@ public sealed class TenantDirectory
     /// Refuses, before anything is made, a caller that belongs to two or more tenants and holds a role besides: roles other
     /// than <c>tenant:</c> name no tenant (<c>affair:child-allowance</c>, <c>copies</c>), so such a caller would hold each of
     /// them in every tenant it belongs to, asking in one agency's name for an affair given to it in another. A system serving
-    /// several agencies gets one caller, and one token, per tenant. Each caller also needs a name of its own: a batch goes on
-    /// only while the caller of that name still holds its affair, and the logs say by name who asked.
+    /// several agencies gets one caller, and one token, per tenant. Each caller also needs a name of its own (a batch goes on
+    /// only while the caller of that name still holds its affair), which every service checks (<see cref="CallerOptions.CheckNames"/>).
     /// </summary>
     public static void CheckCallers(IReadOnlyList<Caller> callers)
     {
-        if (callers.GroupBy(c => c.Name.Trim()).FirstOrDefault(g => g.Key.Length == 0 || g.Count() > 1) is { } same)
-        {
-            var name = LogText.Safe(same.Key);
-            throw new InvalidOperationException($"呼出元にはそれぞれ別の名前が必要です（「{name}」が空か重複しています）。何も作っていません / " +
-                $"every caller needs a name of its own ('{name}' is empty or given twice): a batch goes on only while the caller who submitted it, by name, " +
-                "holds its affair; nothing was made");
-        }
         foreach (var caller in callers)
         {
             var tenants = caller.Permissions.Where(p => p.StartsWith(TenantRole, StringComparison.Ordinal)).Distinct().ToList();

@@ -139,6 +139,23 @@ public sealed class RevocationService
         }
     }
 
+    /// <summary>
+    /// At the counter's first successful read: what was cached before it (after a first read that failed, or a nonce's fresh
+    /// state) may predate any revocation up to <paramref name="sequence"/>, which no later read reports (audit O, O4).
+    /// </summary>
+    private void Forget(long sequence)
+    {
+        lock (gate)
+        {
+            generation++;
+            stateCache.Clear();
+            ocspCache.Clear();
+            requestIndex.Clear();
+            // A CRL read below this value, kept now or by a build still running, lists too little.
+            foreach (var kind in Enum.GetValues<CertificateKind>()) latestRevoked.AddOrUpdate(kind, sequence, (_, v) => Math.Max(v, sequence));
+        }
+    }
+
     private void Unindex(OcspEntry entry)
     {
         if (entry.RequestKey is not null) requestIndex.TryRemove(entry.RequestKey, out _);
@@ -147,8 +164,8 @@ public sealed class RevocationService
     /// <summary>
     /// Learns of revocations other processes on the same database committed: at most every <c>RevocationCheckSeconds</c> (and at
     /// once after a revocation here, or when the clock went back), one indexed read of the certificates revoked past the counter's
-    /// last value seen, whose cached answers are then dropped. A failed read is logged and tried again after the interval:
-    /// what is cached stays right for this process's own revocations.
+    /// last value seen, whose cached answers are then dropped. A failed read is logged and tried again after the interval; the
+    /// first that succeeds drops everything cached before it.
     /// </summary>
     private async Task CatchUpAsync()
     {
@@ -163,7 +180,11 @@ public sealed class RevocationService
             try
             {
                 await using var c = await database.OpenAsync();
-                if (seenSequence < 0) seenSequence = await RevocationSequence.CurrentAsync(c);
+                if (seenSequence < 0)
+                {
+                    seenSequence = await RevocationSequence.CurrentAsync(c);
+                    Forget(seenSequence);
+                }
                 else if (await RevocationSequence.SinceAsync(c, seenSequence) is { Count: > 0 } revoked)
                 {
                     Drop(revoked.Select(r => r.Serial));

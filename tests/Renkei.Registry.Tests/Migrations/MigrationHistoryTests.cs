@@ -31,7 +31,30 @@ public class MigrationHistoryTests
             ("n", $"Renkei.Registry.Migrations.{engine}.9999_future.sql"));
 
         var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => database.MigrateAsync(Registry));
-        Assert.Contains("the database was migrated by a newer Renkei (migration 9999: 9999_future.sql)", refused.Message);
+        Assert.Contains("migration 9999 (9999_future.sql) is not in this build", refused.Message);
+        Assert.DoesNotContain('\n', refused.Message);
+    }
+
+    [Theory, StorageData]
+    public async Task A_migration_that_was_withdrawn_is_named_as_another_builds(StorageProvider provider)
+    {
+        // Audit O, O6: a migration past this build's last may come from a build that is older, whose migration was withdrawn
+        // since (0012_records_by_message_id of the sixteenth session): the refusal stands, but does not call that build newer.
+        using var folder = new TempFolder();
+        var database = await MigratedAsync(provider, folder.Path);
+        var engine = provider == StorageProvider.Postgres ? "postgres" : "sqlite";
+        await using (var c = await database.OpenAsync())
+        {
+            var next = await c.ScalarAsync<long>("SELECT MAX(version) FROM schema_migrations") + 1;
+            await c.ExecuteAsync("INSERT INTO schema_migrations (version, name, applied_at) VALUES (@v, @n, '2026-11-30T00:00:00Z')", null,
+                ("v", (int)next), ("n", $"Renkei.Registry.Migrations.{engine}.{next:0000}_withdrawn.sql"));
+        }
+
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => database.MigrateAsync(Registry));
+        Assert.Contains("the database was migrated by another build of Renkei (a newer one, or one whose migration was withdrawn)", refused.Message);
+        Assert.Contains("_withdrawn.sql", refused.Message);
+        Assert.DoesNotContain("newer Renkei", refused.Message);
+        Assert.StartsWith("このデータベースは別の版の Renkei", refused.Message);
         Assert.DoesNotContain('\n', refused.Message);
     }
 
