@@ -78,6 +78,20 @@ public sealed class IssuanceTests
         Assert.True(CertificateProfile.CarriesSigning(new DateOnly(1990, 1, 2), issued));
     }
 
+    [Fact]
+    public void A_holder_born_on_29_february_is_fifteen_from_1_march_in_a_common_year()
+    {
+        // Audit O: AddYears(15) gave 28 February, so a card issued that day carried a signing certificate a day early.
+        var born = new DateOnly(2012, 2, 29);
+        Assert.False(CertificateProfile.CarriesSigning(born, new DateTimeOffset(2027, 2, 28, 12, 0, 0, TimeSpan.FromHours(9))));
+        Assert.True(CertificateProfile.CarriesSigning(born, new DateTimeOffset(2027, 3, 1, 0, 0, 0, TimeSpan.FromHours(9))));
+        Assert.Equal(new DateOnly(2027, 3, 1), CertificateProfile.AgeReachedOn(born, 15));
+        // In a leap year the birthday itself; a 1 March birth is 15 on 1 March in either kind of year.
+        Assert.Equal(new DateOnly(2024, 2, 29), CertificateProfile.AgeReachedOn(new DateOnly(2008, 2, 29), 16));
+        Assert.Equal(new DateOnly(2016, 3, 1), CertificateProfile.AgeReachedOn(new DateOnly(2001, 3, 1), 15));
+        Assert.Equal(new DateOnly(2026, 3, 1), CertificateProfile.AgeReachedOn(new DateOnly(2011, 3, 1), 15));
+    }
+
     [Theory, StorageData]
     public async Task A_holder_under_fifteen_is_issued_the_authentication_certificate_only_and_the_card_cannot_sign(StorageProvider provider)
     {

@@ -81,7 +81,18 @@ public static class CertificateProfile
 
     /// <summary>Whether a card issued at <paramref name="issuedAt"/> carries a signing certificate: its holder is 15 or older that day in Japan.</summary>
     public static bool CarriesSigning(DateOnly dateOfBirth, DateTimeOffset issuedAt) =>
-        dateOfBirth.AddYears(SigningAge) <= JapanTime.DateOf(issuedAt);
+        AgeReachedOn(dateOfBirth, SigningAge) <= JapanTime.DateOf(issuedAt);
+
+    /// <summary>
+    /// The first day on which a person is <paramref name="years"/> old, as the Act on the Calculation of Age and the Civil
+    /// Code (art. 143) count it: the period ends with the day before the birthday's date in that year, and a 29 February
+    /// birth has no such date in a common year, so that period ends with 28 February and the age starts on 1 March
+    /// (<see cref="DateOnly.AddYears"/> would give 28 February, a day early).
+    /// </summary>
+    public static DateOnly AgeReachedOn(DateOnly dateOfBirth, int years) =>
+        dateOfBirth is { Month: 2, Day: 29 } && !DateTime.IsLeapYear(dateOfBirth.Year + years)
+            ? new DateOnly(dateOfBirth.Year + years, 3, 1)
+            : dateOfBirth.AddYears(years);
 
     /// <summary>A certificatePolicies extension naming one policy.</summary>
     public static X509Extension Policies(string oid)
