@@ -812,4 +812,34 @@ public class NodeRemoteAnswerTests
             Assert.Equal("B-1", JsonDocument.Parse(result.Output.Trim()).RootElement.GetProperty("addresseeNumber").GetString());
         }
     }
+
+    [Fact]
+    public async Task Issue_codes_reads_a_row_a_spreadsheet_padded_with_empty_fields_in_the_form_its_filled_fields_have()
+    {
+        // Saved from a spreadsheet, a file that mixes both forms gets every row as wide as the widest: a number row read as
+        // basic four items was refused for a missing given name and date of birth.
+        using var folder = new TempFolder();
+        var people = folder.File("people.csv");
+        foreach (var row in new[] { "A-1,123456789018,,,,", "A-1,123456789018,", "A-1,山田,花子,1990-01-01,female,,,," })
+        {
+            await File.WriteAllTextAsync(people, $"addresseeNumber,familyName,givenName,dateOfBirth,sex,address\r\n{row}\r\n");
+            await using var services = await ServicesAsync("none", _ => Task.CompletedTask);
+            var result = await SeparateServices.RunAsync(AllTokens, "node", "issue-codes", "--agency", Agency, "--file", people,
+                "--node", $"{services.Url}node/", "--core", $"{services.Url}core/", "--registry", $"{services.Url}registry/");
+            Assert.True(result.ExitCode == 0, $"{row}: {result.Output}{result.Error}");
+            Assert.Contains("codes delivered: 1,", result.Output);
+        }
+        // A field filled after a form's last is still no form, and nothing is asked.
+        foreach (var row in new[] { "A-1,123456789018,x", "A-1,123456789018,,,,,x", "A-1,山田,花子,1990-01-01,female,,x" })
+        {
+            await File.WriteAllTextAsync(people, $"{row}\n");
+            await using var services = await ServicesAsync("none", _ => Task.CompletedTask);
+            var result = await SeparateServices.RunAsync(AllTokens, "node", "issue-codes", "--agency", Agency, "--file", people,
+                "--node", $"{services.Url}node/", "--core", $"{services.Url}core/", "--registry", $"{services.Url}registry/");
+            Assert.True(result.ExitCode == 1, $"{row}: {result.Output}{result.Error}");
+            Assert.Equal("1行目 / line 1: 宛名番号,個人番号 または 宛名番号,氏,名,生年月日,性別,住所 の形式ではありません / "
+                + "neither addresseeNumber,individualNumber nor addresseeNumber,familyName,givenName,dateOfBirth,sex,address", result.Error.Trim());
+            Assert.Empty(services.Asked);
+        }
+    }
 }

@@ -195,7 +195,10 @@ public static class NodeCommands
     internal static AddresseeSystem.Person? PersonOf(string[] parts, out string? wrong)
     {
         wrong = null;
-        if (parts.Length is not (2 or 6))
+        // A spreadsheet saves every row as wide as its widest (K-1,<number>,,,,): empty fields after a form's last are no part of it.
+        if (parts.Length >= 2 && parts.Skip(2).All(p => p.Length == 0)) parts = parts[..2];
+        else if (parts.Length >= 6 && parts.Skip(6).All(p => p.Length == 0)) parts = parts[..6];
+        else
         {
             wrong = Format;
             return null;
