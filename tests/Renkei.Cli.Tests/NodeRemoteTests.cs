@@ -842,4 +842,53 @@ public class NodeRemoteAnswerTests
             Assert.Empty(services.Asked);
         }
     }
+
+    [Fact]
+    public async Task Inquire_batch_out_over_a_file_others_could_read_leaves_it_readable_by_its_owner_only_and_keeps_what_was_written()
+    {
+        if (OperatingSystem.IsWindows()) return;
+        using var folder = new TempFolder();
+        var list = folder.File("list.txt");
+        await File.WriteAllTextAsync(list, "B-1\nB-2\n");
+        var results = folder.File("results.jsonl");
+        const UnixFileMode Shared = (UnixFileMode)0b110_100_100; // 0644, as `> results.jsonl` makes it under the usual umask
+        async Task<CliResult> InquireAsync(FakeService node)
+        {
+            await File.WriteAllTextAsync(results, "earlier\n");
+            File.SetUnixFileMode(results, Shared);
+            return await SeparateServices.RunAsync(AllTokens, "node", "inquire-batch", "--agency", Agency, "--affair", "child-allowance",
+                "--provider", "122173", "--item", "local-tax", "--file", list, "--out", results, "--node", $"{node.Url}node/");
+        }
+        // Answered: the file holds the results, and only its owner can read them (other agencies' copies); it kept 0644.
+        await using (var node = await ServicesAsync("none", _ => Task.CompletedTask))
+        {
+            var result = await InquireAsync(node);
+            Assert.True(result.ExitCode == 0, result.Output + result.Error);
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(results));
+            Assert.Equal("B-1", JsonDocument.Parse(Assert.Single(await File.ReadAllLinesAsync(results))).RootElement.GetProperty("addresseeNumber").GetString());
+        }
+        // The batch's reading fails after its first page: that page's line stays (a provision recorded at three parties), owner-only.
+        await using (var node = await ServicesAsync($"node/api/tenants/{Agency}/inquiry-batches/", c => c.Request.Query["after"] == "0"
+            ? FakeService.Json(c, $$"""
+                {"batchId":"{{BatchId}}","status":"running","total":2,"answered":1,"counts":{"provided":1},
+                 "results":[{"position":1,"addresseeNumber":"B-1","outcome":"provided"}],"next":1}
+                """)
+            : FakeService.Json(c, """{"title":"unavailable","status":503}""", 503)))
+        {
+            var result = await InquireAsync(node);
+            Assert.True(result.ExitCode == 1, result.Output + result.Error);
+            Assert.Contains("失敗しました / failed: 503", result.Error);
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(results));
+            Assert.Equal("B-1", JsonDocument.Parse(Assert.Single(await File.ReadAllLinesAsync(results))).RootElement.GetProperty("addresseeNumber").GetString());
+        }
+        // Refused, the batch was never made: the file there is as it was, mode and all.
+        await using (var node = await ServicesAsync($"node/api/tenants/{Agency}/inquiry-batches", c => FakeService.Json(c, """{"title":"forbidden","status":403}""", 403)))
+        {
+            var result = await InquireAsync(node);
+            Assert.True(result.ExitCode == 1, result.Output + result.Error);
+            Assert.Equal("earlier\n", await File.ReadAllTextAsync(results));
+            Assert.Equal(Shared, File.GetUnixFileMode(results));
+        }
+        Assert.Equal([results], Directory.GetFiles(folder.Path, "results.jsonl*")); // no temporary file left beside it
+    }
 }
