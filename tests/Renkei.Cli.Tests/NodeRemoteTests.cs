@@ -891,4 +891,100 @@ public class NodeRemoteAnswerTests
         }
         Assert.Equal([results], Directory.GetFiles(folder.Path, "results.jsonl*")); // no temporary file left beside it
     }
+
+    /// <summary>
+    /// A node, Registry and core that issue a code for everyone but the first person of the first chunk, whom the Registry does
+    /// not know, and answer the Registry's second chunk with <paramref name="second"/>.
+    /// </summary>
+    private static Task<FakeService> FailingAtTheSecondChunkAsync(Func<HttpContext, Task> second)
+    {
+        var chunks = 0;
+        return FakeService.StartAsync(async c =>
+        {
+            var path = c.Request.Path.Value!;
+            if (path.EndsWith("/health", StringComparison.Ordinal)) { await FakeService.Health(c, path.Split('/')[1]); return; }
+            if (path.EndsWith("/discard", StringComparison.Ordinal)) { await FakeService.Json(c, """{"discarded":0,"acquisitionNumbers":[]}"""); return; }
+            using var body = await JsonDocument.ParseAsync(c.Request.Body);
+            var list = body.RootElement.EnumerateObject().Single(p => p.Value.ValueKind == JsonValueKind.Array);
+            var items = list.Value.EnumerateArray().ToList();
+            if (items.Count == 0) { await FakeService.Json(c, $$$"""{"title":"invalid","status":400,"errors":{"{{{list.Name}}}":["send 1 or more"]}}""", 400); return; }
+            switch (path)
+            {
+                case $"/node/api/tenants/{Agency}/acquisitions":
+                    await c.Response.WriteAsJsonAsync(new { acquisitions = items.Select(a => new { addresseeNumber = a.GetString(), acquisitionNumber = "acq-" + a.GetString() }) });
+                    break;
+                case "/registry/api/link-keys" when Interlocked.Increment(ref chunks) == 1:
+                    await c.Response.WriteAsJsonAsync(new
+                    {
+                        results = items.Select((item, i) => new
+                        {
+                            acquisitionNumber = item.GetProperty("acquisitionNumber").GetString(),
+                            sealedLinkKey = i == 0 ? null : "c2VhbGVk",
+                            problem = i == 0 ? "該当者がいません / No resident has this number" : null,
+                        }),
+                    });
+                    break;
+                case "/registry/api/link-keys":
+                    await second(c);
+                    break;
+                case "/core/api/codes/issue":
+                    await FakeService.Json(c, $$"""{"agencyId":"{{Agency}}","delivered":{{items.Count}},"unmatched":0}""");
+                    break;
+            }
+        });
+    }
+
+    /// <summary>A file of one person more than a chunk, the second line malformed: A-1 is line 1, A-10002 the second chunk's only one.</summary>
+    private static async Task<string> ChunkAndOneAsync(TempFolder folder)
+    {
+        var people = folder.File("people.csv");
+        await File.WriteAllLinesAsync(people, Enumerable.Range(1, AddresseeSystem.BatchSize + 2)
+            .Select(i => i == 2 ? "A-2,12345" : $"A-{i},{Renkei.Numbers.IndividualNumber.FromPayload(10_000_000_000 + i).Digits}"));
+        return people;
+    }
+
+    [Fact]
+    public async Task Issue_codes_that_fails_part_way_still_reports_what_the_chunks_done_found_and_how_many_were_done()
+    {
+        using var folder = new TempFolder();
+        var people = await ChunkAndOneAsync(folder);
+        await using var services = await FailingAtTheSecondChunkAsync(c => FakeService.Json(c, """{"title":"unavailable","status":503}""", 503));
+        var result = await SeparateServices.RunAsync(AllTokens, "node", "issue-codes", "--agency", Agency, "--file", people,
+            "--node", $"{services.Url}node/", "--core", $"{services.Url}core/", "--registry", $"{services.Url}registry/");
+        Assert.True(result.ExitCode == 1, result.Output + result.Error);
+        // The first chunk's unknown person was known only to this run: a clerk had to send every number again to learn it.
+        Assert.Equal(
+        [
+            "1行目 / line 1: 該当者がいません / No resident has this number",
+            "2行目 / line 2: 2列目の個人番号 / the Individual Number in column 2: 個人番号は12桁ですが、5桁です / an individual number has 12 digits, this has 5",
+            "失敗しました / failed: 住民基本台帳ネットワークが受け付けませんでした / the registry refused api/link-keys: 503 unavailable",
+            "10,000 / 10,001 人の処理を終えています。もう一度実行すれば残りも取得します（取得済みの人は同じ符号です）/ "
+                + "10,000 of 10,001 people were done; run it again for the rest (those done get the same codes)",
+        ], result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => !l.StartsWith("符号 / codes: ", StringComparison.Ordinal)));
+        Assert.Equal("符号を取得しました / codes delivered: 9,999, 該当者なし / unknown: 1, 符号を保存できず / not stored: 0, 不正な行 / bad lines: 1", result.Output.Trim());
+    }
+
+    [Fact]
+    public async Task Issue_codes_whose_service_does_not_answer_in_time_says_so_with_what_the_chunks_done_found()
+    {
+        // HttpClient's 100 s: its cancellation went past the command's handling, and the file's bad lines and the first chunk's
+        // findings were lost with it.
+        using var folder = new TempFolder();
+        var people = await ChunkAndOneAsync(folder);
+        await using var services = await FailingAtTheSecondChunkAsync(c => Task.Delay(Timeout.Infinite, c.RequestAborted));
+        var result = await SeparateServices.RunAsync(AllTokens, "node", "issue-codes", "--agency", Agency, "--file", people,
+            "--node", $"{services.Url}node/", "--core", $"{services.Url}core/", "--registry", $"{services.Url}registry/");
+        Assert.True(result.ExitCode == 1, result.Output + result.Error);
+        Assert.Equal(
+        [
+            "1行目 / line 1: 該当者がいません / No resident has this number",
+            "2行目 / line 2: 2列目の個人番号 / the Individual Number in column 2: 個人番号は12桁ですが、5桁です / an individual number has 12 digits, this has 5",
+            "失敗しました / failed: サービスが時間内に応答しませんでした / a service did not answer in time",
+            "10,000 / 10,001 人の処理を終えています。もう一度実行すれば残りも取得します（取得済みの人は同じ符号です）/ "
+                + "10,000 of 10,001 people were done; run it again for the rest (those done get the same codes)",
+        ], result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => !l.StartsWith("符号 / codes: ", StringComparison.Ordinal)));
+        Assert.Equal("符号を取得しました / codes delivered: 9,999, 該当者なし / unknown: 1, 符号を保存できず / not stored: 0, 不正な行 / bad lines: 1", result.Output.Trim());
+        // The second chunk's acquisition numbers were given back all the same.
+        Assert.Equal(2, services.Asked.Count(a => a.EndsWith("/acquisitions/discard with a token", StringComparison.Ordinal)));
+    }
 }
