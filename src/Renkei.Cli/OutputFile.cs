@@ -24,9 +24,10 @@ public static class OutputFile
 }
 
 /// <summary>
-/// An output file that holds personal data (<c>registry export --out</c>): written to a temporary file beside it, readable
-/// by its owner only from the first byte whatever the umask, and put in place whole by <see cref="Commit"/>. Disposed
-/// without it (an interruption, a failure), it leaves nothing behind, and a file already at the path stays as it was.
+/// An output file that holds personal data (<c>registry export --out</c>, <c>node inquire-batch --out</c>): written to a
+/// temporary file beside it, readable by its owner only from the first byte whatever the umask, and put in place whole by
+/// <see cref="Commit"/>. Disposed without it (an interruption, a failure), it leaves nothing behind, and a file already at
+/// the path stays as it was.
 /// </summary>
 public sealed class PrivateOutputFile : IDisposable
 {

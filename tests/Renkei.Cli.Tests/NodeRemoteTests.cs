@@ -812,4 +812,179 @@ public class NodeRemoteAnswerTests
             Assert.Equal("B-1", JsonDocument.Parse(result.Output.Trim()).RootElement.GetProperty("addresseeNumber").GetString());
         }
     }
+
+    [Fact]
+    public async Task Issue_codes_reads_a_row_a_spreadsheet_padded_with_empty_fields_in_the_form_its_filled_fields_have()
+    {
+        // Saved from a spreadsheet, a file that mixes both forms gets every row as wide as the widest: a number row read as
+        // basic four items was refused for a missing given name and date of birth.
+        using var folder = new TempFolder();
+        var people = folder.File("people.csv");
+        foreach (var row in new[] { "A-1,123456789018,,,,", "A-1,123456789018,", "A-1,山田,花子,1990-01-01,female,,,," })
+        {
+            await File.WriteAllTextAsync(people, $"addresseeNumber,familyName,givenName,dateOfBirth,sex,address\r\n{row}\r\n");
+            await using var services = await ServicesAsync("none", _ => Task.CompletedTask);
+            var result = await SeparateServices.RunAsync(AllTokens, "node", "issue-codes", "--agency", Agency, "--file", people,
+                "--node", $"{services.Url}node/", "--core", $"{services.Url}core/", "--registry", $"{services.Url}registry/");
+            Assert.True(result.ExitCode == 0, $"{row}: {result.Output}{result.Error}");
+            Assert.Contains("codes delivered: 1,", result.Output);
+        }
+        // A field filled after a form's last is still no form, and nothing is asked.
+        foreach (var row in new[] { "A-1,123456789018,x", "A-1,123456789018,,,,,x", "A-1,山田,花子,1990-01-01,female,,x" })
+        {
+            await File.WriteAllTextAsync(people, $"{row}\n");
+            await using var services = await ServicesAsync("none", _ => Task.CompletedTask);
+            var result = await SeparateServices.RunAsync(AllTokens, "node", "issue-codes", "--agency", Agency, "--file", people,
+                "--node", $"{services.Url}node/", "--core", $"{services.Url}core/", "--registry", $"{services.Url}registry/");
+            Assert.True(result.ExitCode == 1, $"{row}: {result.Output}{result.Error}");
+            Assert.Equal("1行目 / line 1: 宛名番号,個人番号 または 宛名番号,氏,名,生年月日,性別,住所 の形式ではありません / "
+                + "neither addresseeNumber,individualNumber nor addresseeNumber,familyName,givenName,dateOfBirth,sex,address", result.Error.Trim());
+            Assert.Empty(services.Asked);
+        }
+    }
+
+    [Fact]
+    public async Task Inquire_batch_out_over_a_file_others_could_read_leaves_it_readable_by_its_owner_only_and_keeps_what_was_written()
+    {
+        if (OperatingSystem.IsWindows()) return;
+        using var folder = new TempFolder();
+        var list = folder.File("list.txt");
+        await File.WriteAllTextAsync(list, "B-1\nB-2\n");
+        var results = folder.File("results.jsonl");
+        const UnixFileMode Shared = (UnixFileMode)0b110_100_100; // 0644, as `> results.jsonl` makes it under the usual umask
+        async Task<CliResult> InquireAsync(FakeService node)
+        {
+            await File.WriteAllTextAsync(results, "earlier\n");
+            File.SetUnixFileMode(results, Shared);
+            return await SeparateServices.RunAsync(AllTokens, "node", "inquire-batch", "--agency", Agency, "--affair", "child-allowance",
+                "--provider", "122173", "--item", "local-tax", "--file", list, "--out", results, "--node", $"{node.Url}node/");
+        }
+        // Answered: the file holds the results, and only its owner can read them (other agencies' copies); it kept 0644.
+        await using (var node = await ServicesAsync("none", _ => Task.CompletedTask))
+        {
+            var result = await InquireAsync(node);
+            Assert.True(result.ExitCode == 0, result.Output + result.Error);
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(results));
+            Assert.Equal("B-1", JsonDocument.Parse(Assert.Single(await File.ReadAllLinesAsync(results))).RootElement.GetProperty("addresseeNumber").GetString());
+        }
+        // The batch's reading fails after its first page: that page's line stays (a provision recorded at three parties), owner-only.
+        await using (var node = await ServicesAsync($"node/api/tenants/{Agency}/inquiry-batches/", c => c.Request.Query["after"] == "0"
+            ? FakeService.Json(c, $$"""
+                {"batchId":"{{BatchId}}","status":"running","total":2,"answered":1,"counts":{"provided":1},
+                 "results":[{"position":1,"addresseeNumber":"B-1","outcome":"provided"}],"next":1}
+                """)
+            : FakeService.Json(c, """{"title":"unavailable","status":503}""", 503)))
+        {
+            var result = await InquireAsync(node);
+            Assert.True(result.ExitCode == 1, result.Output + result.Error);
+            Assert.Contains("失敗しました / failed: 503", result.Error);
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(results));
+            Assert.Equal("B-1", JsonDocument.Parse(Assert.Single(await File.ReadAllLinesAsync(results))).RootElement.GetProperty("addresseeNumber").GetString());
+        }
+        // Refused, the batch was never made: the file there is as it was, mode and all.
+        await using (var node = await ServicesAsync($"node/api/tenants/{Agency}/inquiry-batches", c => FakeService.Json(c, """{"title":"forbidden","status":403}""", 403)))
+        {
+            var result = await InquireAsync(node);
+            Assert.True(result.ExitCode == 1, result.Output + result.Error);
+            Assert.Equal("earlier\n", await File.ReadAllTextAsync(results));
+            Assert.Equal(Shared, File.GetUnixFileMode(results));
+        }
+        Assert.Equal([results], Directory.GetFiles(folder.Path, "results.jsonl*")); // no temporary file left beside it
+    }
+
+    /// <summary>
+    /// A node, Registry and core that issue a code for everyone but the first person of the first chunk, whom the Registry does
+    /// not know, and answer the Registry's second chunk with <paramref name="second"/>.
+    /// </summary>
+    private static Task<FakeService> FailingAtTheSecondChunkAsync(Func<HttpContext, Task> second)
+    {
+        var chunks = 0;
+        return FakeService.StartAsync(async c =>
+        {
+            var path = c.Request.Path.Value!;
+            if (path.EndsWith("/health", StringComparison.Ordinal)) { await FakeService.Health(c, path.Split('/')[1]); return; }
+            if (path.EndsWith("/discard", StringComparison.Ordinal)) { await FakeService.Json(c, """{"discarded":0,"acquisitionNumbers":[]}"""); return; }
+            using var body = await JsonDocument.ParseAsync(c.Request.Body);
+            var list = body.RootElement.EnumerateObject().Single(p => p.Value.ValueKind == JsonValueKind.Array);
+            var items = list.Value.EnumerateArray().ToList();
+            if (items.Count == 0) { await FakeService.Json(c, $$$"""{"title":"invalid","status":400,"errors":{"{{{list.Name}}}":["send 1 or more"]}}""", 400); return; }
+            switch (path)
+            {
+                case $"/node/api/tenants/{Agency}/acquisitions":
+                    await c.Response.WriteAsJsonAsync(new { acquisitions = items.Select(a => new { addresseeNumber = a.GetString(), acquisitionNumber = "acq-" + a.GetString() }) });
+                    break;
+                case "/registry/api/link-keys" when Interlocked.Increment(ref chunks) == 1:
+                    await c.Response.WriteAsJsonAsync(new
+                    {
+                        results = items.Select((item, i) => new
+                        {
+                            acquisitionNumber = item.GetProperty("acquisitionNumber").GetString(),
+                            sealedLinkKey = i == 0 ? null : "c2VhbGVk",
+                            problem = i == 0 ? "該当者がいません / No resident has this number" : null,
+                        }),
+                    });
+                    break;
+                case "/registry/api/link-keys":
+                    await second(c);
+                    break;
+                case "/core/api/codes/issue":
+                    await FakeService.Json(c, $$"""{"agencyId":"{{Agency}}","delivered":{{items.Count}},"unmatched":0}""");
+                    break;
+            }
+        });
+    }
+
+    /// <summary>A file of one person more than a chunk, the second line malformed: A-1 is line 1, A-10002 the second chunk's only one.</summary>
+    private static async Task<string> ChunkAndOneAsync(TempFolder folder)
+    {
+        var people = folder.File("people.csv");
+        await File.WriteAllLinesAsync(people, Enumerable.Range(1, AddresseeSystem.BatchSize + 2)
+            .Select(i => i == 2 ? "A-2,12345" : $"A-{i},{Renkei.Numbers.IndividualNumber.FromPayload(10_000_000_000 + i).Digits}"));
+        return people;
+    }
+
+    [Fact]
+    public async Task Issue_codes_that_fails_part_way_still_reports_what_the_chunks_done_found_and_how_many_were_done()
+    {
+        using var folder = new TempFolder();
+        var people = await ChunkAndOneAsync(folder);
+        await using var services = await FailingAtTheSecondChunkAsync(c => FakeService.Json(c, """{"title":"unavailable","status":503}""", 503));
+        var result = await SeparateServices.RunAsync(AllTokens, "node", "issue-codes", "--agency", Agency, "--file", people,
+            "--node", $"{services.Url}node/", "--core", $"{services.Url}core/", "--registry", $"{services.Url}registry/");
+        Assert.True(result.ExitCode == 1, result.Output + result.Error);
+        // The first chunk's unknown person was known only to this run: a clerk had to send every number again to learn it.
+        Assert.Equal(
+        [
+            "1行目 / line 1: 該当者がいません / No resident has this number",
+            "2行目 / line 2: 2列目の個人番号 / the Individual Number in column 2: 個人番号は12桁ですが、5桁です / an individual number has 12 digits, this has 5",
+            "失敗しました / failed: 住民基本台帳ネットワークが受け付けませんでした / the registry refused api/link-keys: 503 unavailable",
+            "10,000 / 10,001 人の処理を終えています。もう一度実行すれば残りも取得します（取得済みの人は同じ符号です）/ "
+                + "10,000 of 10,001 people were done; run it again for the rest (those done get the same codes)",
+        ], result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => !l.StartsWith("符号 / codes: ", StringComparison.Ordinal)));
+        Assert.Equal("符号を取得しました / codes delivered: 9,999, 該当者なし / unknown: 1, 符号を保存できず / not stored: 0, 不正な行 / bad lines: 1", result.Output.Trim());
+    }
+
+    [Fact]
+    public async Task Issue_codes_whose_service_does_not_answer_in_time_says_so_with_what_the_chunks_done_found()
+    {
+        // HttpClient's 100 s: its cancellation went past the command's handling, and the file's bad lines and the first chunk's
+        // findings were lost with it.
+        using var folder = new TempFolder();
+        var people = await ChunkAndOneAsync(folder);
+        await using var services = await FailingAtTheSecondChunkAsync(c => Task.Delay(Timeout.Infinite, c.RequestAborted));
+        var result = await SeparateServices.RunAsync(AllTokens, "node", "issue-codes", "--agency", Agency, "--file", people,
+            "--node", $"{services.Url}node/", "--core", $"{services.Url}core/", "--registry", $"{services.Url}registry/");
+        Assert.True(result.ExitCode == 1, result.Output + result.Error);
+        Assert.Equal(
+        [
+            "1行目 / line 1: 該当者がいません / No resident has this number",
+            "2行目 / line 2: 2列目の個人番号 / the Individual Number in column 2: 個人番号は12桁ですが、5桁です / an individual number has 12 digits, this has 5",
+            "失敗しました / failed: サービスが時間内に応答しませんでした / a service did not answer in time",
+            "10,000 / 10,001 人の処理を終えています。もう一度実行すれば残りも取得します（取得済みの人は同じ符号です）/ "
+                + "10,000 of 10,001 people were done; run it again for the rest (those done get the same codes)",
+        ], result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => !l.StartsWith("符号 / codes: ", StringComparison.Ordinal)));
+        Assert.Equal("符号を取得しました / codes delivered: 9,999, 該当者なし / unknown: 1, 符号を保存できず / not stored: 0, 不正な行 / bad lines: 1", result.Output.Trim());
+        // The second chunk's acquisition numbers were given back all the same.
+        Assert.Equal(2, services.Asked.Count(a => a.EndsWith("/acquisitions/discard with a token", StringComparison.Ordinal)));
+    }
 }

@@ -289,16 +289,35 @@ public class RegistryCommandTests
     }
 
     [Fact]
-    public async Task A_connection_string_that_is_not_one_is_said_to_be_malformed_not_unreachable()
+    public async Task A_connection_string_that_is_not_one_is_said_to_be_malformed_not_unreachable_and_none_of_it_is_repeated()
     {
         using var data = new TempFolder();
-        var result = await RenkeiCommand.RunAsync("registry", "export", "--data", data.Path, "--storage", "postgres", "--connection", "garbage");
-        Assert.Equal(1, result.ExitCode);
-        Assert.DoesNotContain("接続できません", result.Error);
-        Assert.DoesNotContain("cannot reach", result.Error);
-        Assert.Contains("--connection の接続文字列を読めません", result.Error);
-        Assert.Contains("--connection is not a connection string", result.Error);
-        Assert.DoesNotContain("   at ", result.Error);
+        // A password with an unquoted ';': the parser's words quoted what followed it, a piece of the password ("Couldn't set secrethalf").
+        const string Split = "Host=127.0.0.1;Username=renkei;Password=kiwi;SecretHalf=melon";
+        foreach (var (connection, args) in new[]
+        {
+            ("garbage", new[] { "registry", "export", "--data", data.Path, "--storage", "postgres", "--connection", "garbage" }),
+            (Split, ["registry", "export", "--data", data.Path, "--storage", "postgres", "--connection", Split]),
+            (Split, ["registry", "seed", "--data", data.Path, "--residents", "5", "--storage", "postgres", "--connection", Split]),
+            (Split, ["bench", "seed", "--residents", "5", "--storage", "postgres", "--connection", Split]),
+        })
+        {
+            var result = await RenkeiCommand.RunAsync(args);
+            Assert.True(result.ExitCode == 1, $"{string.Join(' ', args)}: {result.Output}{result.Error}");
+            Assert.DoesNotContain("接続できません", result.Error);
+            Assert.DoesNotContain("cannot reach", result.Error);
+            Assert.Contains("--connection を読めません。「;」や「=」を含む値は引用符で囲んでください（Password='a;b'）/ "
+                + "--connection cannot be read: quote a value that holds ';' or '=' (Password='a;b')", result.Error);
+            Assert.DoesNotContain("   at ", result.Error);
+            Assert.DoesNotContain(connection == Split ? "secrethalf" : "garbage", (result.Output + result.Error).ToLowerInvariant());
+        }
+        // The linkage bench reads its --postgres before anything is made: one line, where the run's own parse threw with a stack trace.
+        var bench = await RenkeiCommand.RunAsync("bench", "linkage", "--seconds", "1", "--warmup", "0", "--codes", "1", "--postgres", Split);
+        Assert.True(bench.ExitCode == 1, bench.Output + bench.Error);
+        Assert.Equal("--postgres を読めません。「;」や「=」を含む値は引用符で囲んでください（Password='a;b'）/ "
+            + "--postgres cannot be read: quote a value that holds ';' or '=' (Password='a;b')", bench.Error.Trim());
+        Assert.Equal("", bench.Output);
+        Assert.Empty(Directory.GetFileSystemEntries(data.Path)); // nothing was made for any of them
     }
 
     [Fact]

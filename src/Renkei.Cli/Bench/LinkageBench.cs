@@ -40,6 +40,8 @@ public static class LinkageBench
         var command = new Command("linkage", "情報照会の往復と符号生成を測る / inquiry round trips and bulk code issuance") { postgres, seconds, warmup, concurrency, codes };
         command.SetAction(async (parse, ct) =>
         {
+            // Read before anything is made: the run's own parse of it threw the parser's words, a piece of the string, with a stack trace.
+            if (parse.GetValue(postgres) is { } given && Renkei.Cli.Registry.RegistryStorage.Unreadable(given, "--postgres") is { } unreadable) return CommandTree.Fail(unreadable);
             // Registered before the run's folder and schemas are made: ended by the runtime, the finally blocks that remove
             // them never ran, leaving keys, tokens and databases in TMPDIR (and schemas in the caller's database).
             using var interrupt = new Interruption(ct);

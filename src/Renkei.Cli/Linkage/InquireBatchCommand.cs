@@ -31,7 +31,7 @@ public static class InquireBatchCommand
             Description = "DIR/node/callers.json の呼出元名（既定は 機関ID-事務。--node では使わない）/ the caller's name in DIR/node/callers.json (default: AGENCY-AFFAIR; not with --node)",
         };
         var file = new Option<FileInfo>("--file") { Description = "宛名番号を各行に一つ / one addressee number per line", Required = true };
-        var output = new Option<FileInfo?>("--out") { Description = "結果の JSON Lines の出力先（既定は標準出力）/ where the results go as JSON Lines (default: standard output)" };
+        var output = new Option<FileInfo?>("--out") { Description = "結果の JSON Lines の出力先（所有者のみ読み書き可。既定は標準出力）/ where the results go as JSON Lines, readable by its owner only (default: standard output)" };
         var command = new Command("inquire-batch", "宛名番号の一覧で一括照会し、結果を JSON Lines で出力する / submit a batch inquiry for a list of addressee numbers and write the results as JSON Lines")
         {
             data, agency, affair, provider, item, notBefore, caller, file, output,
@@ -65,6 +65,9 @@ public static class InquireBatchCommand
             var agencyId = parse.GetValue(agency)!;
             var callerName = parse.GetValue(caller) ?? $"{agencyId}-{parse.GetValue(affair)}";
             using var stop = new Interruption(ct);
+            // Made before the batch is submitted, readable by its owner only from the first byte, and put in place over any file
+            // there (whose mode, often readable by all, it does not take) once the batch is: the results are other agencies' copies.
+            using var resultsFile = parse.GetValue(output) is { } target ? PrivateOutputFile.Create(target.FullName) : null;
             SandboxNetwork? own = null;
             Uri? node = null;
             string? batchId = null;
@@ -108,12 +111,24 @@ public static class InquireBatchCommand
                 batch = new Uri(node, $"api/tenants/{agencyId}/inquiry-batches/{batchId}");
                 Console.Error.WriteLine($"一括照会 / batch {batchId}: {numbers.Count:N0} 件 / people");
 
-                var target = parse.GetValue(output);
-                await using var writer = target is null ? null : new StreamWriter(target.FullName);
+                var writer = resultsFile is null ? null : new StreamWriter(resultsFile.Stream, leaveOpen: true);
                 var results = writer ?? Console.Out;
-                var status = await CommandProgress.RunAsync("照会 / inquiries", numbers.Count,
-                    report => FollowAsync(client, batch, results, report, () => written++, stop.Token));
-                await results.FlushAsync(CancellationToken.None);
+                BatchPage status;
+                try
+                {
+                    status = await CommandProgress.RunAsync("照会 / inquiries", numbers.Count,
+                        report => FollowAsync(client, batch, results, report, () => written++, stop.Token));
+                    await results.FlushAsync(CancellationToken.None);
+                }
+                finally
+                {
+                    // Whatever stopped the command, the whole lines written stay: each is a provision recorded at three parties.
+                    if (writer is not null)
+                    {
+                        await writer.DisposeAsync();
+                        resultsFile!.Commit();
+                    }
+                }
                 var counts = status.Counts;
                 Console.Error.WriteLine($"完了 / done: {string.Join(", ", counts.Select(c => $"{c.Key}: {c.Value:N0}"))}{(bad.Count > 0 ? $"; 不正な行 / bad lines: {bad.Count:N0}" : "")}");
                 // Every person answered by the provider (provided, no data, a copy older than asked) is a success; an error or a

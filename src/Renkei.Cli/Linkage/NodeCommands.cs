@@ -68,6 +68,26 @@ public static class NodeCommands
             using var stop = new Interruption(ct);
             SandboxNetwork? own = null;
             long done = 0;
+            var results = new List<AddresseeSystem.IssueResult>();
+            // What the chunks done found, told however the run ends: each person without a code by line, with why (the Registry
+            // found no one, or several; the node would not store the code), then the counts, which a run that did none has none of.
+            void Found()
+            {
+                bad.AddRange(results.SelectMany(r => r.WithoutCode).Select(n => (lineOf[n.AddresseeNumber], n.Reason)));
+                Report();
+                if (results.Count > 0)
+                    Console.WriteLine($"符号を取得しました / codes delivered: {results.Sum(r => r.Delivered):N0}, 該当者なし / unknown: {results.Sum(r => r.Unknown):N0}, "
+                        + $"符号を保存できず / not stored: {results.Sum(r => r.NotStored):N0}, 不正な行 / bad lines: {errors:N0}");
+            }
+            int Failed(string why)
+            {
+                Found();
+                Console.Error.WriteLine($"失敗しました / failed: {why}");
+                if (done > 0)
+                    Console.Error.WriteLine($"{done:N0} / {people.Count:N0} 人の処理を終えています。もう一度実行すれば残りも取得します（取得済みの人は同じ符号です）/ "
+                        + $"{done:N0} of {people.Count:N0} people were done; run it again for the rest (those done get the same codes)");
+                return 1;
+            }
             try
             {
                 var agencyId = parse.GetValue(agency)!;
@@ -98,25 +118,32 @@ public static class NodeCommands
                     }
                     system = linkage.AddresseeSystemOf(agencyId);
                 }
-                var result = await CommandProgress.RunAsync("符号 / codes", people.Count,
-                    report => system.IssueCodesAsync(people, progress: n => report(done = n), ct: stop.Token));
-                // Each person without a code by line, with why: the Registry found no one (or several), or the node would not store the code.
-                bad.AddRange(result.WithoutCode.Select(n => (lineOf[n.AddresseeNumber], n.Reason)));
-                Report();
-                Console.WriteLine($"符号を取得しました / codes delivered: {result.Delivered:N0}, 該当者なし / unknown: {result.Unknown:N0}, "
-                    + $"符号を保存できず / not stored: {result.NotStored:N0}, 不正な行 / bad lines: {errors:N0}");
-                return result.Unknown == 0 && result.NotStored == 0 && errors == 0 ? 0 : 1;
+                // A request of its own per chunk the Registry takes, so that one failing keeps what those before it found.
+                await CommandProgress.RunAsync("符号 / codes", people.Count, async report =>
+                {
+                    foreach (var chunk in people.Chunk(AddresseeSystem.BatchSize))
+                    {
+                        var before = done;
+                        results.Add(await system.IssueCodesAsync(chunk, progress: n => report(done = before + n), ct: stop.Token));
+                    }
+                    return results.Count;
+                });
+                Found();
+                return results.Sum(r => r.Unknown + r.NotStored) == 0 && errors == 0 ? 0 : 1;
             }
             catch (HttpRequestException e)
             {
-                Report();
-                Console.Error.WriteLine($"失敗しました / failed: {Failure(e, services)}");
-                return 1;
+                return Failed(Failure(e, services));
+            }
+            catch (TaskCanceledException e) when (e.InnerException is TimeoutException && !stop.Requested)
+            {
+                // An HttpClient's timeout surfaces as a cancellation: a service that did not answer, not a Ctrl+C.
+                return Failed("サービスが時間内に応答しませんでした / a service did not answer in time");
             }
             catch (OperationCanceledException) when (stop.Requested)
             {
                 // The batch on its way was abandoned and its acquisition numbers discarded; codes are the same however often asked.
-                Report();
+                Found();
                 Console.Error.WriteLine($"中断しました。{done:N0} / {people.Count:N0} 人の処理を終えています。もう一度実行すれば残りも取得します（取得済みの人は同じ符号です）/ "
                     + $"interrupted after {done:N0} of {people.Count:N0} people; run it again for the rest (those done get the same codes)");
                 return Interruption.ExitCode;
@@ -195,7 +222,10 @@ public static class NodeCommands
     internal static AddresseeSystem.Person? PersonOf(string[] parts, out string? wrong)
     {
         wrong = null;
-        if (parts.Length is not (2 or 6))
+        // A spreadsheet saves every row as wide as its widest (K-1,<number>,,,,): empty fields after a form's last are no part of it.
+        if (parts.Length >= 2 && parts.Skip(2).All(p => p.Length == 0)) parts = parts[..2];
+        else if (parts.Length >= 6 && parts.Skip(6).All(p => p.Length == 0)) parts = parts[..6];
+        else
         {
             wrong = Format;
             return null;

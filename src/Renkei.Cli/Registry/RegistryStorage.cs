@@ -36,16 +36,19 @@ public sealed class RegistryStorage
             if (!postgres && connection is not null)
                 result.AddError("--connection は --storage postgres のときだけ使えます / --connection applies only to --storage postgres");
             // Read here, so that a malformed one is named as such, not reported later as a database that cannot be reached.
-            if (postgres && !string.IsNullOrWhiteSpace(connection))
-            {
-                try { _ = new Npgsql.NpgsqlConnectionStringBuilder(connection); }
-                catch (ArgumentException e)
-                {
-                    result.AddError("--connection の接続文字列を読めません。Host=…;Username=…;Database=… の形で指定してください / "
-                        + $"--connection is not a connection string PostgreSQL can read ({e.Message}): give it as Host=…;Username=…;Database=…");
-                }
-            }
+            if (postgres && !string.IsNullOrWhiteSpace(connection) && Unreadable(connection, "--connection") is { } unreadable) result.AddError(unreadable);
         });
+    }
+
+    /// <summary>Why PostgreSQL cannot read <paramref name="connection"/>, given as <paramref name="option"/>, in words that repeat none of it; null when it can.</summary>
+    public static string? Unreadable(string connection, string option)
+    {
+        try
+        {
+            Database.ReadConnectionString(() => new Npgsql.NpgsqlConnectionStringBuilder(connection), option, option);
+            return null;
+        }
+        catch (ArgumentException e) { return e.Message; }
     }
 
     public bool IsPostgres(ParseResult parse) => parse.GetValue(Storage) == "postgres";

@@ -36,28 +36,35 @@ public sealed class Database : IDisposable
             throw new ArgumentException("Storage:ConnectionString is empty", nameof(connectionString));
         Provider = provider;
         ConnectionString = connectionString;
-        string file;
-        try
+        if (provider == StorageProvider.Postgres)
         {
-            if (provider == StorageProvider.Postgres)
-            {
-                postgres = NpgsqlDataSource.Create(Tuned(connectionString));
-                return;
-            }
-            file = new SqliteConnectionStringBuilder(connectionString).DataSource;
+            postgres = ReadConnectionString(() => NpgsqlDataSource.Create(Tuned(connectionString)), Setting, SettingEnglish);
+            return;
         }
-        catch (ArgumentException)
-        {
-            // The parser's own words quote the piece it could not read, which after an unquoted ';' in a password is part of
-            // the password ("Keyword not supported: 'def'"): they go to the console and the journal, so they are not repeated.
-            throw new ArgumentException("設定 Storage:ConnectionString を読めません。「;」や「=」を含む値は引用符で囲んでください（Password='a;b'）/ "
-                + "the setting Storage:ConnectionString cannot be read: quote a value that holds ';' or '=' (Password='a;b')");
-        }
+        var file = ReadConnectionString(() => new SqliteConnectionStringBuilder(connectionString).DataSource, Setting, SettingEnglish);
         var folder = Path.GetDirectoryName(Path.GetFullPath(file));
         if (!string.IsNullOrEmpty(folder)) Directory.CreateDirectory(folder);
     }
 
     public Database(StorageOptions options) : this(options.Provider, options.ConnectionString) { }
+
+    private const string Setting = "設定 Storage:ConnectionString", SettingEnglish = "the setting Storage:ConnectionString";
+
+    /// <summary>
+    /// What <paramref name="read"/> makes of a connection string; one the parser cannot read is named as
+    /// <paramref name="japanese"/> / <paramref name="english"/> (a setting, a command's option) without repeating any of it.
+    /// The parser's own words quote the piece it could not read, which after an unquoted ';' in a password is part of the
+    /// password ("Couldn't set secrethalf"), and they go to the console and the journal.
+    /// </summary>
+    public static T ReadConnectionString<T>(Func<T> read, string japanese, string english)
+    {
+        try { return read(); }
+        catch (ArgumentException)
+        {
+            throw new ArgumentException($"{japanese} を読めません。「;」や「=」を含む値は引用符で囲んでください（Password='a;b'）/ "
+                + $"{english} cannot be read: quote a value that holds ';' or '=' (Password='a;b')");
+        }
+    }
 
     /// <summary>
     /// Closes the PostgreSQL pool's connections: a stopped service holds none of the server's connections (each idle one
