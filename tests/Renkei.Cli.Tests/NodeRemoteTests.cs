@@ -967,12 +967,12 @@ public class NodeRemoteAnswerTests
     [Fact]
     public async Task Issue_codes_whose_service_does_not_answer_in_time_says_so_with_what_the_chunks_done_found()
     {
-        // HttpClient's 100 s: its cancellation went past the command's handling, and the file's bad lines and the first chunk's
-        // findings were lost with it.
+        // HttpClient's timeout (100 s unless RENKEI_ANSWER_WAIT_SECONDS says otherwise): its cancellation went past the
+        // command's handling, and the file's bad lines and the first chunk's findings were lost with it.
         using var folder = new TempFolder();
         var people = await ChunkAndOneAsync(folder);
         await using var services = await FailingAtTheSecondChunkAsync(c => Task.Delay(Timeout.Infinite, c.RequestAborted));
-        var result = await SeparateServices.RunAsync(AllTokens, "node", "issue-codes", "--agency", Agency, "--file", people,
+        var result = await SeparateServices.RunAsync(new Dictionary<string, string>(AllTokens) { ["RENKEI_ANSWER_WAIT_SECONDS"] = "3" }, "node", "issue-codes", "--agency", Agency, "--file", people,
             "--node", $"{services.Url}node/", "--core", $"{services.Url}core/", "--registry", $"{services.Url}registry/");
         Assert.True(result.ExitCode == 1, result.Output + result.Error);
         Assert.Equal(

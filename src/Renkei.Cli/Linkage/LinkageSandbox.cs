@@ -208,6 +208,7 @@ public sealed class LinkageSandbox : IAsyncDisposable
     {
         var client = handler is null ? new HttpClient(NetworkTls.PlainHandler()) : new HttpClient(handler, disposeHandler: false);
         client.BaseAddress = baseAddress;
+        client.Timeout = Network.NetworkAccess.AnswerWait;
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         return client;
     }

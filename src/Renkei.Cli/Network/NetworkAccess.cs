@@ -19,6 +19,14 @@ public static class NetworkAccess
         int.TryParse(Environment.GetEnvironmentVariable(WaitVariable), NumberStyles.None, CultureInfo.InvariantCulture, out var seconds)
             ? TimeSpan.FromSeconds(seconds) : TimeSpan.FromMinutes(2);
 
+    /// <summary>The variable that sets how long a command waits for a service's answer to one request, in seconds.</summary>
+    public const string AnswerWaitVariable = "RENKEI_ANSWER_WAIT_SECONDS";
+
+    /// <summary>100 seconds (HttpClient's own default), or what <see cref="AnswerWaitVariable"/> says: a slow link or a large chunk may want more.</summary>
+    public static TimeSpan AnswerWait =>
+        int.TryParse(Environment.GetEnvironmentVariable(AnswerWaitVariable), NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) && seconds > 0
+            ? TimeSpan.FromSeconds(seconds) : TimeSpan.FromSeconds(100);
+
     /// <summary>
     /// The running network in <paramref name="folder"/> that <paramref name="fits"/> accepts, or a network started for the
     /// command (<c>Own</c>, disposed by the caller). Throws <see cref="NetworkUnavailableException"/>, in one line for a person,
