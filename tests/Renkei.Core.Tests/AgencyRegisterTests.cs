@@ -126,6 +126,14 @@ public class AgencyRegisterTests
             var loads = (await anyone.GetFromJsonAsync<List<Permissions.PermissionTableLoad>>("api/permission-table/loads", ServiceDefaults.Json))!;
             Assert.Equal([(embedded.Version, embedded.Sha256), ("ordinance-2027", fileHash)], loads.Select(l => (l.Version, l.Sha256)));
             Assert.True(loads[0].LoadedAt <= loads[1].LoadedAt);
+            // An overseer reads the table of any load again, byte for byte, without the file or the database.
+            var kept = await anyone.GetAsync($"api/permission-table/loads/{loads[1].Seq}");
+            Assert.Equal("application/json", kept.Content.Headers.ContentType?.MediaType);
+            Assert.Equal(fileHash, Convert.ToHexStringLower(SHA256.HashData(await kept.Content.ReadAsByteArrayAsync())));
+            Assert.Equal(embedded.Sha256, Convert.ToHexStringLower(SHA256.HashData(await anyone.GetByteArrayAsync($"api/permission-table/loads/{loads[0].Seq}"))));
+            var none = await ProblemAssert.IsProblemAsync(await anyone.GetAsync("api/permission-table/loads/999"), 404, "unknown-load");
+            Assert.Contains("999", none.GetProperty("detail").GetString());
+            Assert.Equal(404, (int)(await anyone.GetAsync("api/permission-table/loads/x")).StatusCode);
         });
         Assert.Contains(logs.Lines, l => l.Contains($"Permission table {embedded.Version} (sha256:{embedded.Sha256}, {embedded.Rows.Count} rows, built in) in force", StringComparison.Ordinal));
         Assert.Contains(logs.Lines, l => l.Contains($"Permission table ordinance-2027 (sha256:{fileHash}, 1 rows, Core:PermissionTableFile) in force", StringComparison.Ordinal));

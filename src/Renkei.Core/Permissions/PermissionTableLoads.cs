@@ -20,6 +20,13 @@ public static class PermissionTableLoads
         return new PermissionTableLoad(seq, table.Version, table.Sha256, now);
     }
 
+    /// <summary>The file a load kept, as it was read; null when no load has the number.</summary>
+    public static async Task<string?> ContentAsync(Database database, long seq)
+    {
+        await using var c = await database.OpenAsync();
+        return await c.ScalarAsync<string?>("SELECT content FROM permission_table_loads WHERE seq = @s", null, ("s", seq));
+    }
+
     /// <summary>Every load, oldest first.</summary>
     public static async Task<List<PermissionTableLoad>> ListAsync(Database database)
     {
