@@ -121,11 +121,13 @@ public static class CodeManagementApi
     /// Removes acquisition numbers older than a link key lives: no code can answer them any more
     /// (their request was refused or lost), so keeping them only keeps a join nobody needs.
     /// </summary>
-    private static Task<int> ExpireAsync(DbConnection c, DbTransaction tx, DateTime now) =>
-        c.ExecuteAsync("DELETE FROM acquisitions WHERE requested_at < @t", tx, ("t", (now - Renkei.Hosting.Linkage.LinkKeySeal.Lifetime).ToString("O")));
+    private static async Task ExpireAsync(DbConnection c, DbTransaction tx, DateTime now) =>
+        await DropUnheldAsync(c, tx, await c.QueryAsync("DELETE FROM acquisitions WHERE requested_at < @t RETURNING addressee_number", r => r.GetString(0), tx,
+            ("t", (now - Renkei.Hosting.Linkage.LinkKeySeal.Lifetime).ToString("O"))));
 
     /// <summary>
-    /// Removes those of these addressees that hold no code, no copy and no pending acquisition: nothing is awaited for them.
+    /// Removes those of these addressees that hold no code, no copy and no pending acquisition: a row an acquisition made for
+    /// someone the Registry did not find (or a mistyped addressee number) read as "awaiting a code" for ever.
     /// </summary>
     private static async Task DropUnheldAsync(DbConnection c, DbTransaction tx, IEnumerable<string> addresseeNumbers)
     {
@@ -170,7 +172,8 @@ public static class CodeManagementApi
         var now = clock.ToString("O");
         var list = numbers.Select(n => new Acquisition(n, NewAcquisitionNumber())).ToList();
         await using var c = await tenant.Database.OpenAsync();
-        await using var tx = await c.BeginTransactionAsync();
+        // Taken in turn with deliveries, discards and releases, which remove addressee rows this may be adding acquisitions to.
+        await using var tx = await tenant.Database.BeginSerializedAsync(c, DeliveryLock(agencyId));
         await ExpireAsync(c, tx, clock);
         var insertAddressee = c.Command("INSERT INTO addressees (addressee_number, created_at) VALUES (@n, @t) ON CONFLICT (addressee_number) DO NOTHING", tx,
             ("n", ""), ("t", now));
@@ -201,8 +204,9 @@ public static class CodeManagementApi
             });
         var discarded = new List<string>();
         var holdingCode = new List<string>();
+        var addressees = new List<string>();
         await using var c = await tenant.Database.OpenAsync();
-        await using var tx = await c.BeginTransactionAsync();
+        await using var tx = await tenant.Database.BeginSerializedAsync(c, DeliveryLock(agencyId));
         await using var delete = c.Command("DELETE FROM acquisitions WHERE acquisition_number = @a RETURNING addressee_number", tx, ("a", ""));
         await using var held = c.Command("SELECT agency_code IS NOT NULL FROM addressees WHERE addressee_number = @n", tx, ("n", ""));
         foreach (var n in numbers.Distinct())
@@ -210,9 +214,11 @@ public static class CodeManagementApi
             delete.Parameters[0].Value = n;
             if (await delete.ExecuteScalarAsync() is not string addressee) continue;
             discarded.Add(n!);
+            addressees.Add(addressee);
             held.Parameters[0].Value = addressee;
             if (Convert.ToBoolean(await held.ExecuteScalarAsync())) holdingCode.Add(n!);
         }
+        await DropUnheldAsync(c, tx, addressees);
         await tx.CommitAsync();
         return TypedResults.Ok(new DiscardReceipt(discarded.Count, discarded, holdingCode));
     }

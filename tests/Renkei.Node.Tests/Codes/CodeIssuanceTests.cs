@@ -181,6 +181,54 @@ public class CodeIssuanceTests
     }
 
     [Theory, StorageData]
+    public async Task An_addressee_known_only_by_an_acquisition_that_got_no_code_is_forgotten_when_it_is_discarded_or_expires(StorageProvider provider)
+    {
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        const string K = LinkageNetwork.Kashiwa;
+        var (_, number) = await network.BirthAsync(K, "柏", "一郎", "1980-01-01");
+        var database = network.TenantDatabases[K];
+        var system = network.AddresseeSystemOf(K);
+        var client = network.NodeClient("kashiwa-addressee");
+        async Task<string> AcquireAsync(string addressee) =>
+            (await LinkageNetwork.Ensure(await client.PostAsJsonAsync($"api/tenants/{K}/acquisitions", new { addresseeNumbers = new[] { addressee } })))
+            .GetProperty("acquisitions")[0].GetProperty("acquisitionNumber").GetString()!;
+        async Task<JsonElement> DiscardAsync(string acquisition) =>
+            await LinkageNetwork.Ensure(await client.PostAsJsonAsync($"api/tenants/{K}/acquisitions/discard", new { acquisitionNumbers = new[] { acquisition } }));
+        Task<HttpResponseMessage> StatusAsync(string addressee) => client.GetAsync($"api/tenants/{K}/addressees/{addressee}");
+
+        // Nobody holds the number: the addressee was "awaiting a code" for ever after.
+        Assert.Equal(1, (await system.IssueCodesAsync([("K-9", "123456789018")])).Unknown);
+        await ProblemAssert.IsProblemAsync(await StatusAsync("K-9"), 404, "unknown-addressee");
+
+        // One left by an addressee system that stopped half-way goes when its acquisition expires; one still waiting stays.
+        var old = await AcquireAsync("K-8");
+        await using (var c = await database.OpenAsync())
+            await c.ExecuteAsync("UPDATE acquisitions SET requested_at = @t WHERE acquisition_number = @a", null,
+                ("t", (DateTime.UtcNow - Renkei.Hosting.Linkage.LinkKeySeal.Lifetime - TimeSpan.FromMinutes(1)).ToString("O")), ("a", old));
+        var waiting = await AcquireAsync("K-7");
+        await ProblemAssert.IsProblemAsync(await StatusAsync("K-8"), 404, "unknown-addressee");
+        Assert.False((await LinkageNetwork.Ensure(await StatusAsync("K-7"))).GetProperty("hasAgencyCode").GetBoolean());
+
+        // Two acquisitions of one addressee: the first discarded, the addressee stays known while the second waits.
+        var again = await AcquireAsync("K-7");
+        await DiscardAsync(waiting);
+        Assert.False((await LinkageNetwork.Ensure(await StatusAsync("K-7"))).GetProperty("hasAgencyCode").GetBoolean());
+        await DiscardAsync(again);
+        await ProblemAssert.IsProblemAsync(await StatusAsync("K-7"), 404, "unknown-addressee");
+
+        // One with a copy, and one with a code, are kept; the discard says which addressee holds a code already.
+        await LinkageNetwork.Ensure(await network.NodeClient("kashiwa-tax-system").PutAsJsonAsync($"api/tenants/{K}/copies/K-6/local-tax", Copies.CopyTests.Tax()));
+        Assert.Equal(0, (await DiscardAsync(await AcquireAsync("K-6"))).GetProperty("addresseeHoldsCode").GetArrayLength());
+        Assert.False((await LinkageNetwork.Ensure(await StatusAsync("K-6"))).GetProperty("hasAgencyCode").GetBoolean());
+        Assert.Equal(1, (await system.IssueCodesAsync([("K-5", number)])).Delivered);
+        var coded = await AcquireAsync("K-5");
+        Assert.Equal(coded, (await DiscardAsync(coded)).GetProperty("addresseeHoldsCode")[0].GetString());
+        Assert.True((await LinkageNetwork.Ensure(await StatusAsync("K-5"))).GetProperty("hasAgencyCode").GetBoolean());
+        await using (var c = await database.OpenAsync())
+            Assert.Equal(["K-5", "K-6"], (await c.QueryAsync("SELECT addressee_number FROM addressees", r => r.GetString(0))).Order());
+    }
+
+    [Theory, StorageData]
     public async Task Bulk_issuance_issues_a_population_and_reports_unknown_numbers(StorageProvider provider)
     {
         await using var network = await LinkageNetwork.StartAsync(provider);
