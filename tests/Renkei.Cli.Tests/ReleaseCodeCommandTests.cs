@@ -70,3 +70,29 @@ public class ReleaseCodeCommandTests
         Assert.Contains("--addressee", help.Output);
     }
 }
+
+public class ReleaseCodeRemoteTests(SeparateServices services) : IClassFixture<SeparateServices>
+{
+    [Fact]
+    public async Task Release_code_works_on_a_node_reached_by_url_and_names_the_variable_of_a_token_the_node_refuses()
+    {
+        using var inputs = new TempFolder();
+        const string Bunkyo = SeparateServices.Bunkyo;
+        await File.WriteAllLinesAsync(inputs.File("people.csv"), [$"B-1,{services.Numbers[0]}"]);
+        var issued = await SeparateServices.RunAsync(services.AddresseeTokens(Bunkyo), ["node", "issue-codes", "--agency", Bunkyo, "--file", inputs.File("people.csv"), .. services.ByUrl()]);
+        Assert.True(issued.ExitCode == 0, issued.Output + issued.Error);
+
+        // A copy loader's token may not release: the refusal names the variable, and the code stays.
+        var refused = await SeparateServices.RunAsync(new Dictionary<string, string> { ["RENKEI_NODE_ADDRESSEE_TOKEN"] = services.NodeToken($"{Bunkyo}-copies") },
+            "node", "release-code", "--agency", Bunkyo, "--addressee", "B-1", "--node", services.Node, "--ca", services.CaFile);
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Contains("the token in RENKEI_NODE_ADDRESSEE_TOKEN lacks this permission", refused.Error);
+        Assert.Equal(["B-1"], (await services.TenantAsync(Bunkyo)).Coded);
+
+        var released = await SeparateServices.RunAsync(new Dictionary<string, string> { ["RENKEI_NODE_ADDRESSEE_TOKEN"] = services.NodeToken($"{Bunkyo}-addressee") },
+            "node", "release-code", "--agency", Bunkyo, "--addressee", "B-1", "--node", services.Node, "--ca", services.CaFile);
+        Assert.True(released.ExitCode == 0, released.Output + released.Error);
+        Assert.Contains("B-1: 符号を解放しました", released.Output);
+        Assert.Empty((await services.TenantAsync(Bunkyo)).Coded);
+    }
+}
