@@ -25,7 +25,8 @@ public sealed class AddresseeSystem(string agencyId, Uri node, string nodeToken,
 
     /// <summary>
     /// What came of a request: codes the node stored; people the Registry did not find (or found several of); codes the
-    /// node did not store (another of the agency's addressees holds the person's code); and each person without a code
+    /// node did not store (another of the agency's addressees holds the person's code, or the addressee holds another
+    /// person's); and each person without a code
     /// whom the addressee system can name, with why.
     /// </summary>
     public sealed record IssueResult(int Requested, int Delivered, int Unknown, int NotStored, IReadOnlyList<NoCode> WithoutCode);
