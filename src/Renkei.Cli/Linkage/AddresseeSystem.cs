@@ -25,7 +25,8 @@ public sealed class AddresseeSystem(string agencyId, Uri node, string nodeToken,
 
     /// <summary>
     /// What came of a request: codes the node stored; people the Registry did not find (or found several of); codes the
-    /// node did not store (another of the agency's addressees holds the person's code); and each person without a code
+    /// node did not store (another of the agency's addressees holds the person's code, or the addressee holds another
+    /// person's); and each person without a code
     /// whom the addressee system can name, with why.
     /// </summary>
     public sealed record IssueResult(int Requested, int Delivered, int Unknown, int NotStored, IReadOnlyList<NoCode> WithoutCode);
@@ -33,8 +34,14 @@ public sealed class AddresseeSystem(string agencyId, Uri node, string nodeToken,
     /// <summary>A person who got no code: the addressee number and why (never the number or the basic four items).</summary>
     public sealed record NoCode(string AddresseeNumber, string Reason);
 
-    public const string HeldByAnother = "この人の符号は、この機関の別の宛名番号がすでに持っています（同じ人の二重登録）/ "
-        + "the person's code is already held by another addressee number of this agency (one person entered twice)";
+    public const string HeldByAnother = "この人の符号は、この機関の別の宛名番号がすでに持っています（同じ人の二重登録か、宛名番号の取り違え）。"
+        + "その宛名番号の符号を解放してから取得し直してください（renkei node release-code）/ "
+        + "the person's code is already held by another addressee number of this agency (one person entered twice, or addressee numbers mixed up): "
+        + "release that addressee number's code, then obtain this one again (renkei node release-code)";
+
+    /// <summary>A code for an addressee that holds another: stored, it would hand the copies kept for that person out as this one's.</summary>
+    public const string HoldsAnother = "この宛名番号はすでに別の人の符号を持っています。この行が正しければ、先にその符号を解放してください（renkei node release-code。副本も削除されます）/ "
+        + "the addressee number already holds another person's code: if this line is right, release that code first (renkei node release-code; its copies are deleted too)";
 
     /// <summary>Obtains the agency's codes for these people (AddresseeNumber, IndividualNumber), in batches.</summary>
     public Task<IssueResult> IssueCodesAsync(IReadOnlyList<(string AddresseeNumber, string IndividualNumber)> people,
@@ -92,7 +99,12 @@ public sealed class AddresseeSystem(string agencyId, Uri node, string nodeToken,
                 {
                     var pending = await DiscardAsync(nodeClient, acquisitions.Values);
                     if (unmatched > 0 && pending is not null)
-                        withoutCode.AddRange(known.Where(r => pending.Contains(r.AcquisitionNumber)).Select(r => new NoCode(addresseeOf[r.AcquisitionNumber], HeldByAnother)));
+                    {
+                        var still = pending.AcquisitionNumbers.ToHashSet();
+                        var holding = pending.AddresseeHoldsCode?.ToHashSet() ?? [];
+                        withoutCode.AddRange(known.Where(r => still.Contains(r.AcquisitionNumber))
+                            .Select(r => new NoCode(addresseeOf[r.AcquisitionNumber], holding.Contains(r.AcquisitionNumber) ? HoldsAnother : HeldByAnother)));
+                    }
                 }
                 settled = true;
             }
@@ -108,19 +120,34 @@ public sealed class AddresseeSystem(string agencyId, Uri node, string nodeToken,
     /// <summary>
     /// An acquisition number serves one request: those of a request that was refused, failed or answered without a
     /// stored code are discarded at once. Should the node not answer, they expire there (and null is returned);
-    /// otherwise the ones that were still pending.
+    /// otherwise the node's receipt, naming the ones that were still pending.
     /// </summary>
-    private async Task<HashSet<string>?> DiscardAsync(HttpClient nodeClient, IEnumerable<string> acquisitionNumbers)
+    private async Task<DiscardReceipt?> DiscardAsync(HttpClient nodeClient, IEnumerable<string> acquisitionNumbers)
     {
         try
         {
             using var response = await nodeClient.PostAsJsonAsync($"api/tenants/{agencyId}/acquisitions/discard",
                 new DiscardRequest([.. acquisitionNumbers]), ServiceDefaults.Json, CancellationToken.None);
             if (!response.IsSuccessStatusCode) return null;
-            return JsonSerializer.Deserialize<DiscardReceipt>(await AnswerText.ReadAsync(response.Content), ServiceDefaults.Json)?.AcquisitionNumbers.ToHashSet();
+            return JsonSerializer.Deserialize<DiscardReceipt>(await AnswerText.ReadAsync(response.Content), ServiceDefaults.Json) is { AcquisitionNumbers: not null } receipt ? receipt : null;
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException) { return null; }
     }
+
+    /// <summary>
+    /// Releases an addressee's code at the node, and with it the addressee's copies (they were stored for the person whose
+    /// code it was): how a code on the wrong addressee is undone, before the right person's code is obtained.
+    /// </summary>
+    public async Task<ReleaseReceipt> ReleaseCodeAsync(string addresseeNumber, CancellationToken ct = default)
+    {
+        using var nodeClient = LinkageSandbox.Client(node, nodeToken, handler);
+        return await ReleaseCodeAsync(nodeClient, agencyId, addresseeNumber, ct);
+    }
+
+    /// <summary>The same with a client of the node that carries the addressee system's token (all the release needs).</summary>
+    public static Task<ReleaseReceipt> ReleaseCodeAsync(HttpClient nodeClient, string agencyId, string addresseeNumber, CancellationToken ct = default) =>
+        SendAsync<ReleaseReceipt>(nodeClient, $"api/tenants/{Uri.EscapeDataString(agencyId)}/addressees/{Uri.EscapeDataString(addresseeNumber)}/release",
+            new { }, ServiceAnswer.Node, ct);
 
     /// <summary>A service (<c>node</c>, <c>registry</c> or <c>core</c>) refused a request, with its status: whose token it was is the caller's to say.</summary>
     public sealed class Refused(string service, string message, System.Net.HttpStatusCode status) : HttpRequestException(message, null, status)

@@ -152,7 +152,7 @@ public static class NodeCommands
         });
         return new Command("node", "中間サーバーの操作 / intermediate server operations")
         {
-            issue, CopyImportCommand.Create(), InquireBatchCommand.Create(),
+            issue, CopyImportCommand.Create(), InquireBatchCommand.Create(), ReleaseCodeCommand.Create(),
         };
     }
 

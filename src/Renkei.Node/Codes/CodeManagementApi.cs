@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text.Json;
@@ -20,11 +21,16 @@ public sealed record DiscardRequest(List<string>? AcquisitionNumbers);
 
 /// <summary>
 /// How many acquisition numbers were discarded, and which: those still pending, whether no code came for them or the
-/// node would not store the one that came (another addressee holds it), so the addressee system learns who got none.
+/// node would not store the one that came, so the addressee system learns who got none. Of those, the ones whose addressee
+/// holds a code already (<paramref name="AddresseeHoldsCode"/>): a code delivered for them was another person's, kept out
+/// until the addressee's code is released; for the others, another addressee holds the code that came.
 /// </summary>
-public sealed record DiscardReceipt(int Discarded, List<string> AcquisitionNumbers);
+public sealed record DiscardReceipt(int Discarded, List<string> AcquisitionNumbers, List<string>? AddresseeHoldsCode = null);
 
 public sealed record AddresseeStatus(string AddresseeNumber, bool HasAgencyCode, DateTime? CodeIssuedAt);
+
+/// <summary>What a release removed: whether the addressee held a code, and the items of the copies deleted with it.</summary>
+public sealed record ReleaseReceipt(string AddresseeNumber, bool CodeReleased, List<string> CopiesRemoved);
 
 
 /// <summary>
@@ -44,9 +50,11 @@ public static class CodeManagementApi
         group.MapPost("/acquisitions", Acquire).RequireAuthorization(NodeApp.StaffPolicy)
             .WithSummary("取得番号: one fresh acquisition number per addressee, for a code request through the Registry.");
         group.MapPost("/acquisitions/discard", Discard).RequireAuthorization(NodeApp.StaffPolicy)
-            .WithSummary("Discards acquisition numbers whose request ended without a stored code (refused, unknown, failed, held by another addressee) and names those that were pending.");
+            .WithSummary("Discards acquisition numbers whose request ended without a stored code (refused, unknown, failed, the addressee holds another code, another addressee holds this one) and names those that were pending.");
         group.MapGet("/addressees/{addresseeNumber}", Status).RequireAuthorization(NodeApp.StaffPolicy)
             .WithSummary("Whether the tenant holds its agency code for an addressee.");
+        group.MapPost("/addressees/{addresseeNumber}/release", Release).RequireAuthorization(NodeApp.StaffPolicy)
+            .WithSummary("Releases an addressee's agency code and removes its copies (they were the person's whose code it was), so that the addressee can be issued the right person's code.");
         group.MapPost("/codes/delivered", Delivered).RequireNetworkParty(id => id == NetworkIdentity.Core, "コア", "the core").WithSummary("The core delivers issued codes (signed by the core, sealed to the tenant).");
     }
 
@@ -113,8 +121,27 @@ public static class CodeManagementApi
     /// Removes acquisition numbers older than a link key lives: no code can answer them any more
     /// (their request was refused or lost), so keeping them only keeps a join nobody needs.
     /// </summary>
-    private static Task<int> ExpireAsync(System.Data.Common.DbConnection c, System.Data.Common.DbTransaction tx, DateTime now) =>
-        c.ExecuteAsync("DELETE FROM acquisitions WHERE requested_at < @t", tx, ("t", (now - Renkei.Hosting.Linkage.LinkKeySeal.Lifetime).ToString("O")));
+    private static async Task ExpireAsync(DbConnection c, DbTransaction tx, DateTime now) =>
+        await DropUnheldAsync(c, tx, await c.QueryAsync("DELETE FROM acquisitions WHERE requested_at < @t RETURNING addressee_number", r => r.GetString(0), tx,
+            ("t", (now - Renkei.Hosting.Linkage.LinkKeySeal.Lifetime).ToString("O"))));
+
+    /// <summary>
+    /// Removes those of these addressees that hold no code, no copy and no pending acquisition: a row an acquisition made for
+    /// someone the Registry did not find (or a mistyped addressee number) read as "awaiting a code" for ever.
+    /// </summary>
+    private static async Task DropUnheldAsync(DbConnection c, DbTransaction tx, IEnumerable<string> addresseeNumbers)
+    {
+        await using var drop = c.Command("""
+            DELETE FROM addressees WHERE addressee_number = @n AND agency_code IS NULL
+              AND NOT EXISTS (SELECT 1 FROM copies WHERE copies.addressee_number = @n)
+              AND NOT EXISTS (SELECT 1 FROM acquisitions WHERE acquisitions.addressee_number = @n)
+            """, tx, ("n", ""));
+        foreach (var n in addresseeNumbers.Distinct())
+        {
+            drop.Parameters[0].Value = n;
+            await drop.ExecuteNonQueryAsync();
+        }
+    }
 
     /// <summary>
     /// 128 random bits as 32 letters a–p (hex with letters for digits): the Registry refuses an acquisition number holding 11 or
@@ -145,7 +172,8 @@ public static class CodeManagementApi
         var now = clock.ToString("O");
         var list = numbers.Select(n => new Acquisition(n, NewAcquisitionNumber())).ToList();
         await using var c = await tenant.Database.OpenAsync();
-        await using var tx = await c.BeginTransactionAsync();
+        // Taken in turn with deliveries, discards and releases, which remove addressee rows this may be adding acquisitions to.
+        await using var tx = await tenant.Database.BeginSerializedAsync(c, DeliveryLock(agencyId));
         await ExpireAsync(c, tx, clock);
         var insertAddressee = c.Command("INSERT INTO addressees (addressee_number, created_at) VALUES (@n, @t) ON CONFLICT (addressee_number) DO NOTHING", tx,
             ("n", ""), ("t", now));
@@ -175,16 +203,24 @@ public static class CodeManagementApi
                 ["acquisitionNumbers"] = [$"1〜64文字の取得番号を1〜{MaxBatch}件指定してください / send 1 to {MaxBatch} acquisition numbers of 1 to 64 characters"],
             });
         var discarded = new List<string>();
+        var holdingCode = new List<string>();
+        var addressees = new List<string>();
         await using var c = await tenant.Database.OpenAsync();
-        await using var tx = await c.BeginTransactionAsync();
-        await using var delete = c.Command("DELETE FROM acquisitions WHERE acquisition_number = @a", tx, ("a", ""));
+        await using var tx = await tenant.Database.BeginSerializedAsync(c, DeliveryLock(agencyId));
+        await using var delete = c.Command("DELETE FROM acquisitions WHERE acquisition_number = @a RETURNING addressee_number", tx, ("a", ""));
+        await using var held = c.Command("SELECT agency_code IS NOT NULL FROM addressees WHERE addressee_number = @n", tx, ("n", ""));
         foreach (var n in numbers.Distinct())
         {
             delete.Parameters[0].Value = n;
-            if (await delete.ExecuteNonQueryAsync() > 0) discarded.Add(n!);
+            if (await delete.ExecuteScalarAsync() is not string addressee) continue;
+            discarded.Add(n!);
+            addressees.Add(addressee);
+            held.Parameters[0].Value = addressee;
+            if (Convert.ToBoolean(await held.ExecuteScalarAsync())) holdingCode.Add(n!);
         }
+        await DropUnheldAsync(c, tx, addressees);
         await tx.CommitAsync();
-        return TypedResults.Ok(new DiscardReceipt(discarded.Count, discarded));
+        return TypedResults.Ok(new DiscardReceipt(discarded.Count, discarded, holdingCode));
     }
 
     private static async Task<Results<Ok<AddresseeStatus>, ProblemHttpResult>> Status(
@@ -198,11 +234,38 @@ public static class CodeManagementApi
         var rows = await c.QueryAsync("SELECT agency_code IS NOT NULL, code_issued_at FROM addressees WHERE addressee_number = @n",
             r => (HasCode: Convert.ToBoolean(r.GetValue(0)), IssuedAt: r.GetNullableString(1)), null, ("n", addresseeNumber));
         // An addressee still waiting for its code is (false, null): only no row at all is unknown.
-        if (rows.Count == 0)
-            return Problems.NotFound("unknown-addressee", "宛名番号が登録されていません / No such addressee number", "この機関にはその宛名番号がありません / The tenant has no such addressee.");
+        if (rows.Count == 0) return UnknownAddressee();
         var row = rows[0];
         return TypedResults.Ok(new AddresseeStatus(addresseeNumber, row.HasCode,
             row.IssuedAt is null ? null : DateTime.Parse(row.IssuedAt, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.RoundtripKind)));
+    }
+
+    private static ProblemHttpResult UnknownAddressee() =>
+        Problems.NotFound("unknown-addressee", "宛名番号が登録されていません / No such addressee number", "この機関にはその宛名番号がありません / The tenant has no such addressee.");
+
+    /// <summary>
+    /// The way out of a code on the wrong addressee (a shifted line, two addressees swapped): the code is cleared and the
+    /// addressee's copies deleted, since the business systems stored them for the person whose code it was; they import them
+    /// again under the right addressee. A row then left with no pending acquisition is removed, as after a discard.
+    /// </summary>
+    private static async Task<Results<Ok<ReleaseReceipt>, ProblemHttpResult>> Release(
+        string agencyId, string addresseeNumber, ClaimsPrincipal user, TenantDirectory tenants, ILogger<ReleaseReceipt> log)
+    {
+        var (tenant, problem) = tenants.Enter(user, agencyId, "addressee-system");
+        if (tenant is null) return problem!;
+        if (RefuseAddresseeNumber("addresseeNumber", addresseeNumber) is { } wrong) return wrong;
+        await using var c = await tenant.Database.OpenAsync();
+        // In turn with deliveries: one arriving meanwhile could store a code beside the copies being removed.
+        await using var tx = await tenant.Database.BeginSerializedAsync(c, DeliveryLock(agencyId));
+        var held = await c.QueryAsync("SELECT agency_code IS NOT NULL FROM addressees WHERE addressee_number = @n", r => Convert.ToBoolean(r.GetValue(0)), tx, ("n", addresseeNumber));
+        if (held.Count == 0) return UnknownAddressee();
+        var items = await c.QueryAsync("DELETE FROM copies WHERE addressee_number = @n RETURNING item", r => r.GetString(0), tx, ("n", addresseeNumber));
+        await c.ExecuteAsync("UPDATE addressees SET agency_code = NULL, code_issued_at = NULL WHERE addressee_number = @n", tx, ("n", addresseeNumber));
+        await DropUnheldAsync(c, tx, [addresseeNumber]);
+        await tx.CommitAsync();
+        tenant.ForgetAgencyCodes();
+        log.LogWarning("Tenant {AgencyId}: addressee {AddresseeNumber} released (held a code: {CodeReleased}; copies deleted: {Copies})", agencyId, addresseeNumber, held[0], items.Count);
+        return TypedResults.Ok(new ReleaseReceipt(addresseeNumber, held[0], [.. items.Order(StringComparer.Ordinal)]));
     }
 
     /// <summary>
@@ -239,6 +302,7 @@ public static class CodeManagementApi
         var clock = time.GetUtcNow().UtcDateTime;
         var now = clock.ToString("O");
         int matched = 0, unmatched = 0;
+        var holdingAnother = new List<string>();
         await using var c = await tenant.Database.OpenAsync();
         // One delivery at a time per tenant: two at once could each find a code unheld and both write it (a unique violation, a 500).
         await using var tx = await tenant.Database.BeginSerializedAsync(c, DeliveryLock(agencyId));
@@ -246,9 +310,24 @@ public static class CodeManagementApi
         {
             var addressee = await c.ScalarAsync<string>("SELECT addressee_number FROM acquisitions WHERE acquisition_number = @a", tx, ("a", code.AcquisitionNumber));
             if (addressee is null) { unmatched++; continue; }
+            var held = await c.ScalarAsync<string>("SELECT agency_code FROM addressees WHERE addressee_number = @n", tx, ("n", addressee));
+            if (held == code.AgencyCode)
+            {
+                // The same person asked for again: nothing changes, not even when the code was issued.
+                await c.ExecuteAsync("DELETE FROM acquisitions WHERE acquisition_number = @a", tx, ("a", code.AcquisitionNumber));
+                matched++;
+                continue;
+            }
+            // Another person's code on this addressee: replacing it would hand that person's copies out as this one's. The
+            // addressee system releases the old code first (and the copies with it); left pending, the discard names it.
+            if (held is not null)
+            {
+                holdingAnother.Add(addressee);
+                unmatched++;
+                continue;
+            }
             // One person has one code per agency: a code already held by another addressee is a duplicate registration.
-            var holder = await c.ScalarAsync<string>("SELECT addressee_number FROM addressees WHERE agency_code = @c", tx, ("c", code.AgencyCode));
-            if (holder is null || holder == addressee)
+            if (await c.ScalarAsync<string>("SELECT addressee_number FROM addressees WHERE agency_code = @c", tx, ("c", code.AgencyCode)) is null)
             {
                 await c.ExecuteAsync("UPDATE addressees SET agency_code = @c, code_issued_at = @t WHERE addressee_number = @n", tx,
                     ("c", code.AgencyCode), ("t", now), ("n", addressee));
@@ -262,7 +341,9 @@ public static class CodeManagementApi
         await ExpireAsync(c, tx, clock);
         await tx.CommitAsync();
         if (matched > 0) tenant.ForgetAgencyCodes();
-        if (unmatched > 0) log.LogWarning("Tenant {AgencyId}: {Unmatched} delivered codes not stored (no pending acquisition, or held by another addressee)", agencyId, unmatched);
+        foreach (var addressee in holdingAnother)
+            log.LogWarning("Tenant {AgencyId}: addressee {AddresseeNumber} already holds another code; the delivered one was not stored (release the old one first)", agencyId, addressee);
+        if (unmatched > 0) log.LogWarning("Tenant {AgencyId}: {Unmatched} delivered codes not stored (no pending acquisition, the addressee holds another code, or another addressee holds this one)", agencyId, unmatched);
         return TypedResults.Ok(new CodeDeliveryReceipt(matched, unmatched));
     }
 }

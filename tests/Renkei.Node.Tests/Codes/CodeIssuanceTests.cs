@@ -62,23 +62,170 @@ public class CodeIssuanceTests
         Assert.Equal(codeA, await CodeOfAsync(network.TenantDatabases[LinkageNetwork.Kashiwa], "K-0001"));
     }
 
+    /// <summary>Bunkyo's child-allowance clerk asks Kashiwa for the local tax of Bunkyo's addressee: the outcome and Kashiwa's income if provided.</summary>
+    private static async Task<(string Outcome, long? Income)> AskKashiwaAsync(LinkageNetwork network, string bunkyoAddressee)
+    {
+        var answer = await LinkageNetwork.Ensure(await network.NodeClient("bunkyo-child-clerk").PostAsJsonAsync($"api/tenants/{LinkageNetwork.Bunkyo}/inquiries",
+            new { addresseeNumber = bunkyoAddressee, affair = "child-allowance", provider = LinkageNetwork.Kashiwa, item = "local-tax" }, ServiceDefaults.Json));
+        var outcome = answer.GetProperty("outcome").GetString()!;
+        return (outcome, outcome == "provided" ? answer.GetProperty("content").GetProperty("totalIncome").GetInt64() : null);
+    }
+
+    private static Task<HttpResponseMessage> ReleaseAsync(LinkageNetwork network, string caller, string agency, string addressee) =>
+        network.NodeClient(caller).PostAsync($"api/tenants/{agency}/addressees/{addressee}/release", null);
+
     [Theory, StorageData]
-    public async Task An_addressee_whose_code_is_delivered_again_is_asked_about_under_the_new_code_at_once(StorageProvider provider)
+    public async Task A_code_for_an_addressee_holding_another_persons_is_not_stored_until_that_one_is_released_with_its_copies(StorageProvider provider)
     {
         await using var network = await LinkageNetwork.StartAsync(provider);
         var (_, first) = await network.BirthAsync(LinkageNetwork.Kashiwa, "柏", "一郎", "2019-01-01");
         var (_, second) = await network.BirthAsync(LinkageNetwork.Kashiwa, "柏", "二郎", "2019-02-02");
         var kashiwa = network.NodeTenants.Find(LinkageNetwork.Kashiwa)!;
+        var system = network.AddresseeSystemOf(LinkageNetwork.Kashiwa);
         Assert.Null(await kashiwa.AgencyCodeOfAsync("K-0001")); // no code yet: nothing is kept
-        await network.AddresseeSystemOf(LinkageNetwork.Kashiwa).IssueCodesAsync([("K-0001", first)]);
+        await system.IssueCodesAsync([("K-0001", first)]);
         var firstCode = await CodeOfAsync(network.TenantDatabases[LinkageNetwork.Kashiwa], "K-0001");
         Assert.Equal(firstCode, await kashiwa.AgencyCodeOfAsync("K-0001")); // found, and now kept in memory
+        await LinkageNetwork.Ensure(await network.NodeClient("kashiwa-tax-system").PutAsJsonAsync($"api/tenants/{LinkageNetwork.Kashiwa}/copies/K-0001/local-tax", Copies.CopyTests.Tax(4_100_000)));
+        Assert.Equal(2, (await network.AddresseeSystemOf(LinkageNetwork.Bunkyo).IssueCodesAsync([("B-1", first), ("B-2", second)])).Delivered);
+        async Task<string?> IssuedAtAsync()
+        {
+            await using var c = await network.TenantDatabases[LinkageNetwork.Kashiwa].OpenAsync();
+            return await c.ScalarAsync<string>("SELECT code_issued_at FROM addressees WHERE addressee_number = 'K-0001'");
+        }
+        var issuedAt = await IssuedAtAsync();
 
-        // The addressee system corrects a mix-up: K-0001 is the other person. The next inquiry must not use the code kept.
-        Assert.Equal(1, (await network.AddresseeSystemOf(LinkageNetwork.Kashiwa).IssueCodesAsync([("K-0001", second)])).Delivered);
+        // A shifted line puts the second person on K-0001. Stored, it answered Bunkyo's inquiry about the second person with the first's income.
+        var shifted = await system.IssueCodesAsync([("K-0001", second)]);
+        Assert.Equal((1, 0, 0, 1), (shifted.Requested, shifted.Delivered, shifted.Unknown, shifted.NotStored));
+        Assert.Equal([("K-0001", AddresseeSystem.HoldsAnother)], shifted.WithoutCode.Select(n => (n.AddresseeNumber, n.Reason)));
+        Assert.StartsWith("この宛名番号はすでに別の人の符号を持っています", AddresseeSystem.HoldsAnother);
+        Assert.Equal(firstCode, await CodeOfAsync(network.TenantDatabases[LinkageNetwork.Kashiwa], "K-0001"));
+        Assert.Equal(0L, await AcquisitionsAsync(network.TenantDatabases[LinkageNetwork.Kashiwa]));
+        Assert.Equal(("no-data", (long?)null), await AskKashiwaAsync(network, "B-2"));
+        Assert.Equal(("provided", (long?)4_100_000), await AskKashiwaAsync(network, "B-1"));
+        // The node says which addressee, never a code or a number.
+        var said = Assert.Single(network.Logs.Lines, l => l.Contains("already holds another code"));
+        Assert.Contains("K-0001", said);
+        foreach (var secret in new[] { firstCode!, first, second }) Assert.DoesNotContain(network.Logs.Lines, l => l.Contains(secret, StringComparison.Ordinal));
+
+        // The same person again changes nothing, not even when the code was issued.
+        Assert.Equal(1, (await system.IssueCodesAsync([("K-0001", first)])).Delivered);
+        Assert.Equal(issuedAt, await IssuedAtAsync());
+
+        // Released, the code and the copy are gone at once, then the right person's code is stored and asked about at once.
+        var released = await system.ReleaseCodeAsync("K-0001");
+        Assert.Equal(("K-0001", true, "local-tax"), (released.AddresseeNumber, released.CodeReleased, string.Join(",", released.CopiesRemoved)));
+        Assert.Null(await kashiwa.AgencyCodeOfAsync("K-0001"));
+        Assert.Equal(("no-data", (long?)null), await AskKashiwaAsync(network, "B-1"));
+        Assert.Equal(1, (await system.IssueCodesAsync([("K-0001", second)])).Delivered);
         var secondCode = await CodeOfAsync(network.TenantDatabases[LinkageNetwork.Kashiwa], "K-0001");
         Assert.NotEqual(firstCode, secondCode);
         Assert.Equal(secondCode, await kashiwa.AgencyCodeOfAsync("K-0001"));
+        Assert.Equal(("no-data", (long?)null), await AskKashiwaAsync(network, "B-2")); // the first person's copy went with the release
+    }
+
+    [Theory, StorageData]
+    public async Task Two_swapped_addressees_are_corrected_by_releasing_both_and_issuing_again(StorageProvider provider)
+    {
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        const string K = LinkageNetwork.Kashiwa;
+        var (_, p) = await network.BirthAsync(K, "柏", "一郎", "1980-01-01");
+        var (_, q) = await network.BirthAsync(K, "柏", "次郎", "1982-02-02");
+        var database = network.TenantDatabases[K];
+        var system = network.AddresseeSystemOf(K);
+        Assert.Equal(2, (await system.IssueCodesAsync([("K-1", p), ("K-2", q)])).Delivered);
+        var (codeP, codeQ) = (await CodeOfAsync(database, "K-1"), await CodeOfAsync(database, "K-2"));
+        await LinkageNetwork.Ensure(await network.NodeClient("kashiwa-tax-system").PutAsJsonAsync($"api/tenants/{K}/copies/K-1/local-tax", Copies.CopyTests.Tax()));
+        Assert.Equal(1, (await network.AddresseeSystemOf(LinkageNetwork.Bunkyo).IssueCodesAsync([("B-P", p)])).Delivered);
+
+        // Each addressee holds the other's code: the correction alone stores nothing, and says what to do for both.
+        var swapped = await system.IssueCodesAsync([("K-1", q), ("K-2", p)]);
+        Assert.Equal((0, 2), (swapped.Delivered, swapped.NotStored));
+        Assert.All(swapped.WithoutCode, n => Assert.Equal(AddresseeSystem.HoldsAnother, n.Reason));
+        Assert.Contains("release-code", AddresseeSystem.HeldByAnother);
+
+        // Only the tenant's addressee system releases, and only an addressee the tenant has.
+        await ProblemAssert.IsProblemAsync(await ReleaseAsync(network, "kashiwa-tax-system", K, "K-1"), 403, "forbidden");
+        await ProblemAssert.IsProblemAsync(await ReleaseAsync(network, "kashiwa-child-clerk", K, "K-1"), 403, "forbidden");
+        await ProblemAssert.IsProblemAsync(await ReleaseAsync(network, "bunkyo-addressee", K, "K-1"), 403, "another-tenant");
+        await ProblemAssert.IsProblemAsync(await network.NodeClient().PostAsync($"api/tenants/{K}/addressees/K-1/release", null), 401, "unauthenticated");
+        await ProblemAssert.IsProblemAsync(await ReleaseAsync(network, "kashiwa-addressee", K, "K-77"), 404, "unknown-addressee");
+        await ProblemAssert.IsProblemAsync(await ReleaseAsync(network, "kashiwa-addressee", K, "B-P"), 404, "unknown-addressee"); // Bunkyo's, not Kashiwa's
+        await ProblemAssert.IsProblemAsync(await ReleaseAsync(network, "kashiwa-addressee", K, "K_1"), 400, "invalid-request");
+        await ProblemAssert.IsProblemAsync(await ReleaseAsync(network, "kashiwa-addressee", K, "123456789018"), 400, "addressee-number-looks-like-individual-number");
+        await ProblemAssert.IsProblemAsync(await ReleaseAsync(network, "kashiwa-addressee", "999999", "K-1"), 404, "unknown-tenant");
+        Assert.Equal((codeP, codeQ), (await CodeOfAsync(database, "K-1"), await CodeOfAsync(database, "K-2")));
+        Assert.Equal(1, (await network.AddresseeSystemOf(LinkageNetwork.Bunkyo).IssueCodesAsync([("B-P", p)])).Delivered); // Bunkyo's untouched
+        Assert.Equal(("provided", (long?)3_200_000), await AskKashiwaAsync(network, "B-P"));
+
+        var first = await LinkageNetwork.Ensure(await ReleaseAsync(network, "kashiwa-addressee", K, "K-1"));
+        Assert.Equal(("K-1", true, "[\"local-tax\"]"), (first.GetProperty("addresseeNumber").GetString(), first.GetProperty("codeReleased").GetBoolean(), first.GetProperty("copiesRemoved").GetRawText()));
+        var second = await LinkageNetwork.Ensure(await ReleaseAsync(network, "kashiwa-addressee", K, "K-2"));
+        Assert.Equal((true, 0), (second.GetProperty("codeReleased").GetBoolean(), second.GetProperty("copiesRemoved").GetArrayLength()));
+        // Gone whole: no code, no copy, no row that would read as awaiting a code; an inquiry about P finds nothing at Kashiwa.
+        await using (var c = await database.OpenAsync())
+        {
+            Assert.Equal(0L, await c.ScalarAsync<long>("SELECT COUNT(*) FROM copies"));
+            Assert.Equal(0L, await c.ScalarAsync<long>("SELECT COUNT(*) FROM addressees"));
+        }
+        await ProblemAssert.IsProblemAsync(await network.NodeClient("kashiwa-addressee").GetAsync($"api/tenants/{K}/addressees/K-1"), 404, "unknown-addressee");
+        await ProblemAssert.IsProblemAsync(await ReleaseAsync(network, "kashiwa-addressee", K, "K-1"), 404, "unknown-addressee");
+        Assert.Equal(("no-data", (long?)null), await AskKashiwaAsync(network, "B-P"));
+        Assert.Contains(network.Logs.Lines, l => l.Contains("addressee K-1 released (held a code: True; copies deleted: 1)"));
+        foreach (var secret in new[] { codeP!, codeQ!, p, q }) Assert.DoesNotContain(network.Logs.Lines, l => l.Contains(secret, StringComparison.Ordinal));
+
+        var corrected = await system.IssueCodesAsync([("K-1", q), ("K-2", p)]);
+        Assert.Equal((2, 0), (corrected.Delivered, corrected.NotStored));
+        Assert.Equal((codeQ, codeP), (await CodeOfAsync(database, "K-1"), await CodeOfAsync(database, "K-2")));
+    }
+
+    [Theory, StorageData]
+    public async Task An_addressee_known_only_by_an_acquisition_that_got_no_code_is_forgotten_when_it_is_discarded_or_expires(StorageProvider provider)
+    {
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        const string K = LinkageNetwork.Kashiwa;
+        var (_, number) = await network.BirthAsync(K, "柏", "一郎", "1980-01-01");
+        var database = network.TenantDatabases[K];
+        var system = network.AddresseeSystemOf(K);
+        var client = network.NodeClient("kashiwa-addressee");
+        async Task<string> AcquireAsync(string addressee) =>
+            (await LinkageNetwork.Ensure(await client.PostAsJsonAsync($"api/tenants/{K}/acquisitions", new { addresseeNumbers = new[] { addressee } })))
+            .GetProperty("acquisitions")[0].GetProperty("acquisitionNumber").GetString()!;
+        async Task<JsonElement> DiscardAsync(string acquisition) =>
+            await LinkageNetwork.Ensure(await client.PostAsJsonAsync($"api/tenants/{K}/acquisitions/discard", new { acquisitionNumbers = new[] { acquisition } }));
+        Task<HttpResponseMessage> StatusAsync(string addressee) => client.GetAsync($"api/tenants/{K}/addressees/{addressee}");
+
+        // Nobody holds the number: the addressee was "awaiting a code" for ever after.
+        Assert.Equal(1, (await system.IssueCodesAsync([("K-9", "123456789018")])).Unknown);
+        await ProblemAssert.IsProblemAsync(await StatusAsync("K-9"), 404, "unknown-addressee");
+
+        // One left by an addressee system that stopped half-way goes when its acquisition expires; one still waiting stays.
+        var old = await AcquireAsync("K-8");
+        await using (var c = await database.OpenAsync())
+            await c.ExecuteAsync("UPDATE acquisitions SET requested_at = @t WHERE acquisition_number = @a", null,
+                ("t", (DateTime.UtcNow - Renkei.Hosting.Linkage.LinkKeySeal.Lifetime - TimeSpan.FromMinutes(1)).ToString("O")), ("a", old));
+        var waiting = await AcquireAsync("K-7");
+        await ProblemAssert.IsProblemAsync(await StatusAsync("K-8"), 404, "unknown-addressee");
+        Assert.False((await LinkageNetwork.Ensure(await StatusAsync("K-7"))).GetProperty("hasAgencyCode").GetBoolean());
+
+        // Two acquisitions of one addressee: the first discarded, the addressee stays known while the second waits.
+        var again = await AcquireAsync("K-7");
+        await DiscardAsync(waiting);
+        Assert.False((await LinkageNetwork.Ensure(await StatusAsync("K-7"))).GetProperty("hasAgencyCode").GetBoolean());
+        await DiscardAsync(again);
+        await ProblemAssert.IsProblemAsync(await StatusAsync("K-7"), 404, "unknown-addressee");
+
+        // One with a copy, and one with a code, are kept; the discard says which addressee holds a code already.
+        await LinkageNetwork.Ensure(await network.NodeClient("kashiwa-tax-system").PutAsJsonAsync($"api/tenants/{K}/copies/K-6/local-tax", Copies.CopyTests.Tax()));
+        Assert.Equal(0, (await DiscardAsync(await AcquireAsync("K-6"))).GetProperty("addresseeHoldsCode").GetArrayLength());
+        Assert.False((await LinkageNetwork.Ensure(await StatusAsync("K-6"))).GetProperty("hasAgencyCode").GetBoolean());
+        Assert.Equal(1, (await system.IssueCodesAsync([("K-5", number)])).Delivered);
+        var coded = await AcquireAsync("K-5");
+        Assert.Equal(coded, (await DiscardAsync(coded)).GetProperty("addresseeHoldsCode")[0].GetString());
+        Assert.True((await LinkageNetwork.Ensure(await StatusAsync("K-5"))).GetProperty("hasAgencyCode").GetBoolean());
+        await using (var c = await database.OpenAsync())
+            Assert.Equal(["K-5", "K-6"], (await c.QueryAsync("SELECT addressee_number FROM addressees", r => r.GetString(0))).Order());
     }
 
     [Theory, StorageData]

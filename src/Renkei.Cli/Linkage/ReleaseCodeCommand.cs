@@ -1,0 +1,94 @@
+using System.CommandLine;
+using System.Net;
+using Renkei.Cli.Network;
+using Renkei.Node.Codes;
+
+namespace Renkei.Cli.Linkage;
+
+/// <summary>
+/// <c>renkei node release-code</c>: releases the agency codes of addressees that hold the wrong person's (a shifted line, two
+/// addressees swapped), with their copies, so that issue-codes can then give each the right one.
+/// </summary>
+public static class ReleaseCodeCommand
+{
+    public static Command Create()
+    {
+        var data = UpCommand.DataOption();
+        var agency = new Option<string>("--agency") { Description = "機関ID（地方公共団体コード等）/ the agency id", Required = true };
+        var addressee = new Option<string[]>("--addressee")
+        {
+            Description = "符号を解放する宛名番号（複数可）/ the addressee number whose code to release (may be given several times)",
+            Required = true, AllowMultipleArgumentsPerToken = true,
+        };
+        var command = new Command("release-code",
+            "宛名番号の機関別符号を解放し、その宛名番号の副本を削除する（別の人の符号が付いたときに。そのあと issue-codes で取得し直し、副本は業務システムから登録し直す）/ "
+            + "release an addressee's agency code and delete its copies (when it holds another person's code; then obtain the right one with issue-codes, "
+            + "and import the copies again from the business systems)")
+        {
+            data, agency, addressee,
+        };
+        var remote = new RemoteOptions(codes: false, TokenVariable.NodeAddressee);
+        remote.AddTo(command, data);
+        command.SetAction(async (parse, ct) =>
+        {
+            await using var services = remote.Chosen(parse) ? remote.Open(parse) : null;
+            if (remote.Chosen(parse) && services is null) return 1;
+            var agencyId = parse.GetValue(agency)!;
+            var numbers = parse.GetValue(addressee)!.Select(n => n.Trim()).ToList();
+            // Checked before anything is released, by position: a value that is no addressee number is never repeated (it may be an Individual Number).
+            var wrong = numbers.Select((n, i) => (Problem: CodeManagementApi.AddresseeNumberProblem(n), At: i + 1)).Where(x => x.Problem is not null).ToList();
+            foreach (var (problem, at) in wrong) Console.Error.WriteLine($"{at}番目の --addressee / --addressee no. {at}: {problem}");
+            if (wrong.Count > 0) return 1;
+
+            SandboxNetwork? own = null;
+            try
+            {
+                HttpClient client;
+                if (services is not null)
+                {
+                    if (!await services.ReachAsync(ct)) return 1;
+                    client = services.Client(services.Node, TokenVariable.NodeAddressee);
+                }
+                else
+                {
+                    (var linkage, own) = await NodeCommands.ConnectAsync(Path.GetFullPath(parse.GetValue(data)!), ct);
+                    if (linkage.NodeCallers.FirstOrDefault(c => c.Name == $"{agencyId}-addressee") is not { } caller)
+                    {
+                        Console.Error.WriteLine($"この中間サーバーにその機関はありません / no such agency on this node: {agencyId}");
+                        return 1;
+                    }
+                    client = LinkageSandbox.Client(linkage.NodeUrl, caller.Token, linkage.Handler);
+                }
+                using var _ = client;
+                var failed = 0;
+                foreach (var number in numbers.Distinct(StringComparer.Ordinal))
+                {
+                    try
+                    {
+                        var receipt = await AddresseeSystem.ReleaseCodeAsync(client, agencyId, number, ct);
+                        var copies = receipt.CopiesRemoved.Count == 0 ? "なし / none" : string.Join(", ", receipt.CopiesRemoved);
+                        Console.WriteLine(receipt.CodeReleased
+                            ? $"{number}: 符号を解放しました。削除した副本 / code released; copies deleted: {copies}"
+                            : $"{number}: 符号はありませんでした。削除した副本 / held no code; copies deleted: {copies}");
+                    }
+                    catch (AddresseeSystem.Refused refused) when (refused.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.BadRequest)
+                    {
+                        // The agency or the addressee unknown: said for this one, the others still released.
+                        Console.Error.WriteLine($"{number}: {refused.Message}");
+                        failed++;
+                    }
+                }
+                return failed == 0 ? 0 : 1;
+            }
+            catch (HttpRequestException e)
+            {
+                Console.Error.WriteLine($"失敗しました / failed: {(services is null ? e.Message
+                    : e is AddresseeSystem.Refused refused ? refused.Message + RemoteServices.Hint(refused.StatusCode, TokenVariable.NodeAddressee)
+                    : services.Text(e))}");
+                return 1;
+            }
+            finally { if (own is not null) await own.DisposeAsync(); }
+        });
+        return command;
+    }
+}
