@@ -326,6 +326,33 @@ public class CopyTests
     }
 
     [Theory, StorageData]
+    public async Task A_checkup_with_an_unrounded_measurement_is_told_to_round_it_and_one_to_its_precision_is_kept(StorageProvider provider)
+    {
+        // Audit O, finding 1: a BMI a business system computed as a double and sent unrounded was refused as "shaped like an
+        // Individual Number", which sent the clerk looking for a leaked number; a measurement now has a declared precision.
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        var system = network.NodeClient("insurer-benefits-system");
+        var url = $"api/tenants/{LinkageNetwork.HealthInsurer}/copies/H-0001/specific-health-checkup";
+        foreach (var (fields, where) in new[]
+        {
+            (""","heightCm":170.2,"weightKg":65.4,"bmi":22.576366548423217""", "$.bmi"), (""","bmi":22.49134948096886""", "$.bmi"),
+            (""","hba1cPercent":5.700000000000001""", "$.hba1cPercent"), (""","heightCm":170.25""", "$.heightCm"),
+            (""","weightKg":65.43""", "$.weightKg"), (""","waistCm":86.05""", "$.waistCm"),
+        })
+        {
+            var refused = await ProblemAssert.IsProblemAsync(await system.PutAsync(url, Bytes(Encoding.UTF8.GetBytes(Body(Checkup(fields))))), 400, "invalid-copy");
+            var detail = refused.GetProperty("detail").GetString()!;
+            Assert.Contains($"{where}: 小数点以下1桁に丸めてください / round to 1 decimal place", detail);
+            Assert.DoesNotContain("Individual Number", detail);
+        }
+        await ProblemAssert.IsProblemAsync(await system.GetAsync(url), 404, "no-copy");
+        await LinkageNetwork.Ensure(await system.PutAsync(url, Bytes(Encoding.UTF8.GetBytes(Body(Checkup(""","heightCm":170.2,"weightKg":65.4,"bmi":22.6,"waistCm":86.00,"hba1cPercent":5.7"""))))));
+        var content = (await LinkageNetwork.Ensure(await system.GetAsync(url))).GetProperty("content");
+        Assert.Equal(22.6m, content.GetProperty("bmi").GetDecimal());
+        Assert.Equal(170.2m, content.GetProperty("heightCm").GetDecimal());
+    }
+
+    [Theory, StorageData]
     public async Task A_control_or_invisible_character_in_a_copys_text_or_property_names_is_refused_naming_where_and_nothing_is_stored(StorageProvider provider)
     {
         await using var network = await LinkageNetwork.StartAsync(provider);
@@ -546,6 +573,9 @@ public class CopyTests
             Assert.Contains($"$.{field}: ", detail);
             Assert.Contains("Individual Number", detail);
             Assert.DoesNotContain("2345678903", detail);
+            // Under ten billion, a fraction of 11 digits or more is refused for its digits, and the problem says so.
+            if (decimal.Abs(decimal.Parse(number, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture)) < 10_000_000_000m)
+                Assert.Contains($"$.{field}: 桁数が多すぎるため保管できません", detail);
         }
         await ProblemAssert.IsProblemAsync(await tax.GetAsync(url), 404, "no-copy");
         // Ten digits (an amount under ten billion yen) are amounts as before, however written.
