@@ -446,6 +446,7 @@ public class CopyTests
         {
             "一二三四五六七八九〇一八", "MR 一二三四五六七八九零一", "壱弐参肆伍陸漆捌玖零壱捌", "一二三四 五六七八 九○一八", "一二三四-五六七八-九◯一八",
             "1234:5678:9018", "１２３４：５６７８：９０１８", "12:34:56:78:90:18", "1234:五六七八:9018", "MR 2024/01/01 12:34:56:78",
+            "1234:5678:9012", "接種: 1234:5678:9012",
         })
         {
             var refused = await ProblemAssert.IsProblemAsync(await tax.PutAsync(url, Bytes(Encoding.UTF8.GetBytes(Body(Dose(vaccine))))), 400, "invalid-copy");
@@ -454,7 +455,9 @@ public class CopyTests
         }
         await ProblemAssert.IsProblemAsync(await tax.GetAsync(url), 404, "no-copy");
         // A vaccine's name holds a numeral or two, and a time or a date stays a time or a date, alone or together.
-        foreach (var vaccine in new[] { "四種混合", "五種混合（第一期）", "MR 10:00:00", "MR 2024/01/01 10:00:00", "MR 2024-04-01 9:30", "１０：００〜１２：３０", "二〇二四年四月一日" })
+        // A label's colon, which a space follows, joins no digit to the value after it (audit O, O2: "2- 03-1234-5678" was 11 digits).
+        foreach (var vaccine in new[] { "四種混合", "五種混合（第一期）", "MR 10:00:00", "MR 2024/01/01 10:00:00", "MR 2024-04-01 9:30", "１０：００〜１２：３０", "二〇二四年四月一日",
+            "接種2: 2024/04/01 10:00", "TEL2: 03-1234-5678", "Dose 1: 2024/04/01 10:00:00" })
         {
             await LinkageNetwork.Ensure(await tax.PutAsync(url, Bytes(Encoding.UTF8.GetBytes(Body(Dose(vaccine))))));
             Assert.Equal(vaccine, (await LinkageNetwork.Ensure(await tax.GetAsync(url))).GetProperty("content").GetProperty("doses")[0].GetProperty("vaccine").GetString());
