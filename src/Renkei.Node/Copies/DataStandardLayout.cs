@@ -125,10 +125,10 @@ public sealed partial class DataStandardLayout
             case JsonValueKind.Number:
                 if (!value.TryGetDecimal(out var number)) problems.Add($"{path}: 数値が大きすぎます（±7.9×10²⁸まで）/ the number is out of range (at most ±7.9e28)");
                 else if (decimal.Abs(number) >= 10_000_000_000m) problems.Add($"{path}: {NumberShaped}");
-                // A measurement off its layout's precision (an unrounded BMI, 22.49134948096886) is told to round, by Check:
-                // it is refused all the same, and not as a number it is not.
-                else if (SignificantDigits(number) >= 11 && !(Keyword(schema, "multipleOf") is { } step && number % step.GetDecimal() != 0))
-                    problems.Add($"{path}: {TooManyDigits}");
+                // A measurement off its layout's precision (an unrounded BMI, 22.49134948096886) is told to round, as Check tells
+                // a shorter one: it is refused all the same, and not as a number it is not.
+                else if (SignificantDigits(number) >= 11)
+                    problems.Add($"{path}: {(Keyword(schema, "multipleOf") is { } step && number % step.GetDecimal() != 0 ? OffPrecision(step) : TooManyDigits)}");
                 break;
             case JsonValueKind.Array:
                 var i = 0;
