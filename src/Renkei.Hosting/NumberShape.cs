@@ -26,8 +26,10 @@ public static partial class NumberShape
     /// <summary>
     /// The same in free text a person typed, where a number may also be written as people write one by hand: in the kanji
     /// numerals (一二三四五六七八九〇一八, the formal 零 壱…玖, ○ or ◯ for zero), or with colons between its groups
-    /// (<c>1234:5678:9018</c>, full-width <c>：</c> too). A colon within a time (<c>10:00</c>, <c>10:00:00</c>) still joins nothing,
-    /// so that a date and time stays what it is. Not for logs: there a colon stands between a label and a value.
+    /// (<c>1234:5678:9018</c>, full-width <c>：</c> too). A colon joins two groups only with a digit on either side: one within a
+    /// time (<c>10:00</c>, <c>10:00:00</c>) joins nothing, so that a date and time stays what it is, and neither does one after
+    /// a label, which a space follows (<c>TEL2: 03-1234-5678</c>, <c>接種2: 2024/04/01 10:00</c>). Not for logs: there a colon
+    /// stands between a label and a value.
     /// </summary>
     public static bool ContainsIndividualNumberInFreeText(string? s)
     {
@@ -38,9 +40,32 @@ public static partial class NumberShape
         {
             for (var i = 0; i < text.Length; i++) chars[i] = KanjiDigits.Contains(text[i]) ? '0' : text[i];
         });
-        // A time's colons become a letter, which ends a group as a colon did; every other colon is a separator.
+        // A time's colons become a letter, which ends a group; every other colon between two digits is a separator, and the
+        // rest end a group as they stand (a colon is no separator to ContainsIndividualNumber).
         read = Time().Replace(read, m => m.Value.Replace(':', 'T').Replace('：', 'T'));
-        return ContainsIndividualNumber(read.Replace(':', '-').Replace('：', '-'));
+        return ContainsIndividualNumber(string.Create(read.Length, read, (chars, text) =>
+        {
+            text.AsSpan().CopyTo(chars);
+            for (var i = 0; i < text.Length; i++)
+                if (text[i] is ':' or '：' && DigitEnds(text.AsSpan(0, i), before: true) && DigitEnds(text.AsSpan(i + 1), before: false)) chars[i] = '-';
+        }));
+    }
+
+    /// <summary>
+    /// Whether a digit stands at the end of <paramref name="text"/> (<paramref name="before"/>) or at its start, with the marks
+    /// and invisible characters next to it read through: they show on the digit or the colon, or show nothing.
+    /// </summary>
+    private static bool DigitEnds(ReadOnlySpan<char> text, bool before)
+    {
+        while (text.Length > 0)
+        {
+            var status = before ? Rune.DecodeLastFromUtf16(text, out var rune, out var width) : Rune.DecodeFromUtf16(text, out rune, out width);
+            if (status != OperationStatus.Done) return false;
+            if (IsDigit(rune)) return true;
+            if (!IsMark(rune) && !IsInvisible(rune)) return false;
+            text = before ? text[..^width] : text[width..];
+        }
+        return false;
     }
 
     /// <summary>

@@ -75,7 +75,10 @@ public static class RelayKinds
     /// <summary>The reason of a copy-older-than-asked answer is this and the copy's update date (<c>copy-updated-2026-04-01</c>).</summary>
     public const string CopyUpdatedPrefix = "copy-updated-";
 
-    /// <summary>The error reason of an answer no honest provider gives: the core's for the answer's form, the requester's for the copy it holds.</summary>
+    /// <summary>
+    /// The error reason of an answer no honest provider gives: the core's for the answer's form, the requester's for the copy it
+    /// holds, and the provider's own for a stored copy its layout refuses today, which it does not hand out.
+    /// </summary>
     public const string ProviderAnswerInvalidReason = "provider-answer-invalid";
 
     /// <summary>
@@ -101,7 +104,8 @@ public static class RelayKinds
     /// <summary>
     /// Whether a provider's answer has a form an honest provider's node gives: provided, with a sealed payload and no reason;
     /// no-data, <see cref="NoCopyReason"/>; copy-older-than-asked to a request that named a notBefore, with
-    /// <see cref="CopyUpdatedPrefix"/> and a date no later than that's date in Japan. The core records the reason, and the requester after it,
+    /// <see cref="CopyUpdatedPrefix"/> and a date no later than that's date in Japan; error, <see cref="ProviderAnswerInvalidReason"/>, for a
+    /// copy the provider's own layout refuses. The core records the reason, and the requester after it,
     /// for seven years; any other text there is the provider's free choice (a name, an Individual Number), so the core
     /// answers anything else as an error of its own.
     /// </summary>
@@ -109,6 +113,7 @@ public static class RelayKinds
     {
         { Outcome: Outcome.Provided, Reason: null, Sealed: not null } => true,
         { Outcome: Outcome.NoData, Reason: NoCopyReason, Sealed: null } => true,
+        { Outcome: Outcome.Error, Reason: ProviderAnswerInvalidReason, Sealed: null } => true,
         { Outcome: Outcome.CopyOlderThanAsked, Reason: { } reason, Sealed: null } => notBefore is { } asked
             && reason.StartsWith(CopyUpdatedPrefix, StringComparison.Ordinal)
             && DateOnly.TryParseExact(reason[CopyUpdatedPrefix.Length..], "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture,

@@ -12,7 +12,7 @@ namespace Renkei.Node.Copies;
 /// <summary>
 /// データ標準レイアウト: the versioned JSON Schemas of the items a node keeps copies of, embedded as
 /// <c>Copies/Schemas/{item}.v{n}.json</c>. The validator covers the part of JSON Schema the layouts use
-/// (type, required, properties, additionalProperties: false, enum, minimum, maximum, maxLength,
+/// (type, required, properties, additionalProperties: false, enum, minimum, maximum, multipleOf, maxLength,
 /// pattern, format: date, items, maxItems) and says where each problem is.
 /// </summary>
 public sealed partial class DataStandardLayout
@@ -33,6 +33,9 @@ public sealed partial class DataStandardLayout
 
     private const string NumberShaped = "個人番号の形をした値は受け付けません / a value shaped like an Individual Number is never kept by the node";
 
+    private const string TooManyDigits = "桁数が多すぎるため保管できません。有効数字11桁以上の数値は個人番号を含みうるので、中間サーバーは保管しません。桁数を減らしてください / " +
+        "too many digits to be kept: a number of 11 or more significant digits could carry an Individual Number, which the node never keeps; send fewer digits";
+
     public IEnumerable<(string Item, int Version)> Layouts => schemas.Keys.OrderBy(k => k.Item).ThenBy(k => k.Version);
 
     public JsonElement? Schema(string item, int version) => schemas.TryGetValue((item, version), out var s) ? s : null;
@@ -43,7 +46,7 @@ public sealed partial class DataStandardLayout
         if (Schema(item, version) is not { } schema)
             return [$"レイアウト {Problems.Shown(item)} v{version} は定義されていません / no layout {Problems.Shown(item)} v{version}"];
         var problems = new List<string>();
-        Readable(content, "$", problems);
+        Readable(content, schema, "$", problems);
         if (problems.Count == 0) Check(schema, content, "$", problems);
         // A content of many bad members is told of its first problems only: the answer stays small whatever was sent.
         return problems.Count > MaxProblems ? [.. problems.Take(MaxProblems), MoreProblems] : problems;
@@ -105,13 +108,14 @@ public sealed partial class DataStandardLayout
     /// What no layout can take, anywhere in the content: text that is not UTF-8 or holds an unpaired surrogate (the
     /// reader cannot turn it into a string), a control character or an invisible format character, a number beyond a decimal (about ±7.9e28) and a
     /// property given twice (a reader would take one or the other). Found before the layout is checked, which reads
-    /// strings and numbers.
+    /// strings and numbers; <paramref name="schema"/> is the layout's word on the value, if any (only a number's precision is read here).
     /// </summary>
-    private static void Readable(JsonElement value, string path, List<string> problems)
+    private static void Readable(JsonElement value, JsonElement schema, string path, List<string> problems)
     {
         // The node never keeps an Individual Number, wherever in a copy it stands: no text of a layout holds 11 or 12 digits
-        // in a row, and no whole number of 11 or 12 digits (ten billion yen and more) is an amount a person has. Eleven: a
-        // spreadsheet reading the column as numbers drops the leading 0 of one number in ten (012345678903 → 12345678903).
+        // in a row, no whole number of 11 or 12 digits (ten billion yen and more) is an amount a person has, and no measured
+        // value is kept to 11 digits. Eleven: a spreadsheet reading the column as numbers drops the leading 0 of one number
+        // in ten (012345678903 → 12345678903).
         switch (value.ValueKind)
         {
             case JsonValueKind.String:
@@ -120,14 +124,18 @@ public sealed partial class DataStandardLayout
                 break;
             case JsonValueKind.Number:
                 if (!value.TryGetDecimal(out var number)) problems.Add($"{path}: 数値が大きすぎます（±7.9×10²⁸まで）/ the number is out of range (at most ±7.9e28)");
-                else if (IsNumberShaped(number)) problems.Add($"{path}: {NumberShaped}");
+                else if (decimal.Abs(number) >= 10_000_000_000m) problems.Add($"{path}: {NumberShaped}");
+                // A measurement off its layout's precision (an unrounded BMI, 22.49134948096886) is told to round, as Check tells
+                // a shorter one: it is refused all the same, and not as a number it is not.
+                else if (SignificantDigits(number) >= 11)
+                    problems.Add($"{path}: {(Keyword(schema, "multipleOf") is { } step && number % step.GetDecimal() != 0 ? OffPrecision(step) : TooManyDigits)}");
                 break;
             case JsonValueKind.Array:
                 var i = 0;
                 foreach (var element in value.EnumerateArray())
                 {
                     if (problems.Count > MaxProblems) break;
-                    Readable(element, $"{path}[{i++}]", problems);
+                    Readable(element, Keyword(schema, "items") ?? default, $"{path}[{i++}]", problems);
                 }
                 break;
             case JsonValueKind.Object:
@@ -142,24 +150,35 @@ public sealed partial class DataStandardLayout
                         continue;
                     }
                     if (!names.Add(name!)) problems.Add($"{Member(path, name!)}: {Twice}");
-                    else Readable(property.Value, Member(path, name!), problems);
+                    else Readable(property.Value, Keyword(schema, "properties") is { } properties && properties.ValueKind == JsonValueKind.Object
+                        && properties.TryGetProperty(name!, out var sub) ? sub : default, Member(path, name!), problems);
                 }
                 break;
         }
     }
 
     /// <summary>
-    /// Whether a JSON number could carry an Individual Number, however written (read as a decimal, which keeps the value
-    /// exactly): ten billion or more (<c>12345678903</c>, <c>1.2345678903e10</c>, a digit before a number as in
-    /// <c>1868861113345</c>: no layout holds such an amount), or 11 digits or more once its zeros at either end are left out,
-    /// wherever the point stands (<c>1234567890.18</c>, <c>0.123456789018</c>: no layout holds such a fraction). Either sign.
+    /// The digits of a JSON number once its zeros at either end are left out, wherever the point stands, however written
+    /// (read as a decimal, which keeps the value exactly). A number could carry an Individual Number with ten billion or
+    /// more (<c>12345678903</c>, <c>1.2345678903e10</c>, a digit before a number as in <c>1868861113345</c>: no layout holds
+    /// such an amount) or with 11 such digits or more (<c>1234567890.18</c>, <c>0.123456789018</c>): the layouts give their
+    /// measured values a precision (<c>multipleOf</c>), so that only a fraction a layout does not bound is refused for its digits.
     /// </summary>
-    private static bool IsNumberShaped(decimal number)
+    private static int SignificantDigits(decimal number) =>
+        decimal.Abs(number).ToString(CultureInfo.InvariantCulture).Replace(".", "").Trim('0').Length;
+
+    /// <summary>A keyword of a layout's schema node, when the node is a schema and has it.</summary>
+    private static JsonElement? Keyword(JsonElement schema, string name) =>
+        schema.ValueKind == JsonValueKind.Object && schema.TryGetProperty(name, out var value) ? value : null;
+
+    /// <summary>What to do with a measurement off its precision: round to so many decimal places (0.1, 0.01), or a multiple of another step.</summary>
+    private static string OffPrecision(JsonElement step)
     {
-        var magnitude = decimal.Abs(number);
-        if (magnitude >= 10_000_000_000m) return true;
-        var digits = magnitude.ToString(System.Globalization.CultureInfo.InvariantCulture).Replace(".", "").Trim('0');
-        return digits.Length >= 11;
+        var (scaled, places) = (step.GetDecimal(), 0);
+        for (; scaled > 0 && scaled < 1 && places < 28; places++) scaled *= 10;
+        return places > 0 && scaled == 1
+            ? $"小数点以下{places}桁に丸めてください / round to {places} decimal place{(places == 1 ? "" : "s")}"
+            : $"{step} の倍数にしてください / must be a multiple of {step}";
     }
 
     /// <summary>
@@ -208,6 +227,7 @@ public sealed partial class DataStandardLayout
         {
             if (schema.TryGetProperty("minimum", out var min) && value.GetDecimal() < min.GetDecimal()) problems.Add($"{path}: {min} 以上 / must be at least {min}");
             if (schema.TryGetProperty("maximum", out var max) && value.GetDecimal() > max.GetDecimal()) problems.Add($"{path}: {max} 以下 / must be at most {max}");
+            if (schema.TryGetProperty("multipleOf", out var step) && value.GetDecimal() % step.GetDecimal() != 0) problems.Add($"{path}: {OffPrecision(step)}");
         }
         if (value.ValueKind == JsonValueKind.String)
         {

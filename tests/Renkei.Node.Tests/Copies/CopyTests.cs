@@ -326,6 +326,35 @@ public class CopyTests
     }
 
     [Theory, StorageData]
+    public async Task A_checkup_with_an_unrounded_measurement_is_told_to_round_it_and_one_to_its_precision_is_kept(StorageProvider provider)
+    {
+        // Audit O, finding 1: a BMI a business system computed as a double and sent unrounded was refused as "shaped like an
+        // Individual Number", which sent the clerk looking for a leaked number; a measurement now has a declared precision.
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        var system = network.NodeClient("insurer-benefits-system");
+        var url = $"api/tenants/{LinkageNetwork.HealthInsurer}/copies/H-0001/specific-health-checkup";
+        foreach (var (fields, where) in new[]
+        {
+            (""","heightCm":170.2,"weightKg":65.4,"bmi":22.576366548423217""", "$.bmi"), (""","bmi":22.49134948096886""", "$.bmi"),
+            (""","hba1cPercent":5.700000000000001""", "$.hba1cPercent"), (""","heightCm":170.25""", "$.heightCm"),
+            (""","weightKg":65.43""", "$.weightKg"), (""","waistCm":86.05""", "$.waistCm"),
+            // Told with the copy's other problems, which stop the layout's checks.
+            (""","bmi":22.49134948096886,"heightCm":1e300""", "$.bmi"),
+        })
+        {
+            var refused = await ProblemAssert.IsProblemAsync(await system.PutAsync(url, Bytes(Encoding.UTF8.GetBytes(Body(Checkup(fields))))), 400, "invalid-copy");
+            var detail = refused.GetProperty("detail").GetString()!;
+            Assert.Contains($"{where}: 小数点以下1桁に丸めてください / round to 1 decimal place", detail);
+            Assert.DoesNotContain("Individual Number", detail);
+        }
+        await ProblemAssert.IsProblemAsync(await system.GetAsync(url), 404, "no-copy");
+        await LinkageNetwork.Ensure(await system.PutAsync(url, Bytes(Encoding.UTF8.GetBytes(Body(Checkup(""","heightCm":170.2,"weightKg":65.4,"bmi":22.6,"waistCm":86.00,"hba1cPercent":5.7"""))))));
+        var content = (await LinkageNetwork.Ensure(await system.GetAsync(url))).GetProperty("content");
+        Assert.Equal(22.6m, content.GetProperty("bmi").GetDecimal());
+        Assert.Equal(170.2m, content.GetProperty("heightCm").GetDecimal());
+    }
+
+    [Theory, StorageData]
     public async Task A_control_or_invisible_character_in_a_copys_text_or_property_names_is_refused_naming_where_and_nothing_is_stored(StorageProvider provider)
     {
         await using var network = await LinkageNetwork.StartAsync(provider);
@@ -419,6 +448,7 @@ public class CopyTests
         {
             "一二三四五六七八九〇一八", "MR 一二三四五六七八九零一", "壱弐参肆伍陸漆捌玖零壱捌", "一二三四 五六七八 九○一八", "一二三四-五六七八-九◯一八",
             "1234:5678:9018", "１２３４：５６７８：９０１８", "12:34:56:78:90:18", "1234:五六七八:9018", "MR 2024/01/01 12:34:56:78",
+            "1234:5678:9012", "接種: 1234:5678:9012",
         })
         {
             var refused = await ProblemAssert.IsProblemAsync(await tax.PutAsync(url, Bytes(Encoding.UTF8.GetBytes(Body(Dose(vaccine))))), 400, "invalid-copy");
@@ -427,7 +457,9 @@ public class CopyTests
         }
         await ProblemAssert.IsProblemAsync(await tax.GetAsync(url), 404, "no-copy");
         // A vaccine's name holds a numeral or two, and a time or a date stays a time or a date, alone or together.
-        foreach (var vaccine in new[] { "四種混合", "五種混合（第一期）", "MR 10:00:00", "MR 2024/01/01 10:00:00", "MR 2024-04-01 9:30", "１０：００〜１２：３０", "二〇二四年四月一日" })
+        // A label's colon, which a space follows, joins no digit to the value after it (audit O, O2: "2- 03-1234-5678" was 11 digits).
+        foreach (var vaccine in new[] { "四種混合", "五種混合（第一期）", "MR 10:00:00", "MR 2024/01/01 10:00:00", "MR 2024-04-01 9:30", "１０：００〜１２：３０", "二〇二四年四月一日",
+            "接種2: 2024/04/01 10:00", "TEL2: 03-1234-5678", "Dose 1: 2024/04/01 10:00:00" })
         {
             await LinkageNetwork.Ensure(await tax.PutAsync(url, Bytes(Encoding.UTF8.GetBytes(Body(Dose(vaccine))))));
             Assert.Equal(vaccine, (await LinkageNetwork.Ensure(await tax.GetAsync(url))).GetProperty("content").GetProperty("doses")[0].GetProperty("vaccine").GetString());
@@ -546,6 +578,9 @@ public class CopyTests
             Assert.Contains($"$.{field}: ", detail);
             Assert.Contains("Individual Number", detail);
             Assert.DoesNotContain("2345678903", detail);
+            // Under ten billion, a fraction of 11 digits or more is refused for its digits, and the problem says so.
+            if (decimal.Abs(decimal.Parse(number, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture)) < 10_000_000_000m)
+                Assert.Contains($"$.{field}: 桁数が多すぎるため保管できません", detail);
         }
         await ProblemAssert.IsProblemAsync(await tax.GetAsync(url), 404, "no-copy");
         // Ten digits (an amount under ten billion yen) are amounts as before, however written.

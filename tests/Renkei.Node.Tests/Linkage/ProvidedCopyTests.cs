@@ -74,4 +74,36 @@ public class ProvidedCopyTests
         Assert.Equal(6, network.Logs.Lines.Count(l => l.StartsWith("Warning", StringComparison.Ordinal) && l.Contains("recorded as provider-answer-invalid")
             && l.Contains("Provider 121002", StringComparison.Ordinal)));
     }
+    [Theory, StorageData]
+    public async Task A_stored_copy_its_layout_now_refuses_is_not_handed_out_and_all_three_records_say_provider_answer_invalid(StorageProvider provider)
+    {
+        // Audit O, finding 1: a copy stored before a rule was added (here a total income with a digit before an Individual
+        // Number, which copies took until the rule on ten billion and more) was provided and recorded so by the provider and the
+        // core, while the requester's node refused it: the three records of one inquiry disagreed, and the provider never knew.
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        var family = await MovedFamily.ArrangeAsync(network);
+        await using (var c = await network.TenantDatabases[LinkageNetwork.Kashiwa].OpenAsync())
+            await c.ExecuteAsync("UPDATE copies SET content = @c WHERE addressee_number = 'K-0001'", null, ("c", Tax.Replace("3200000", "1" + Number)));
+
+        var answer = await family.AnswerAsync("bunkyo-child-clerk");
+        Assert.Equal(("error", "provider-answer-invalid"), OutcomeOf(answer));
+        var messageId = answer.GetProperty("messageId").GetString()!;
+        foreach (var database in new[] { network.TenantDatabases[B], network.CoreDatabase, network.TenantDatabases[LinkageNetwork.Kashiwa] })
+        {
+            await using var c = await database.OpenAsync();
+            Assert.Equal(["Error|provider-answer-invalid"], await c.QueryAsync("SELECT outcome, reason FROM provision_records WHERE message_id = @m",
+                r => $"{r.GetString(0)}|{r.GetString(1)}", null, ("m", messageId)));
+        }
+        // The provider's node says so, naming the tenant, the item and the inquiry; the core sees an honest node's answer.
+        Assert.Single(network.Logs.Lines, l => l.StartsWith("Warning", StringComparison.Ordinal)
+            && l.Contains($"Tenant {LinkageNetwork.Kashiwa} holds a copy of local-tax that its layout refuses", StringComparison.Ordinal) && l.Contains(messageId, StringComparison.Ordinal));
+        Assert.DoesNotContain(network.Logs.Lines, l => l.Contains("no honest node gives", StringComparison.Ordinal));
+        Assert.DoesNotContain(network.Logs.Lines, l => l.Contains(Number, StringComparison.Ordinal));
+        Assert.DoesNotContain(network.Messages, m => m.Contains(Number, StringComparison.Ordinal));
+
+        // Stored again in the layout, it is provided.
+        await LinkageNetwork.Ensure(await network.NodeClient("kashiwa-tax-system").PutAsJsonAsync($"api/tenants/{LinkageNetwork.Kashiwa}/copies/K-0001/local-tax",
+            Copies.CopyTests.Tax()));
+        Assert.Equal(("provided", null), OutcomeOf(await family.AnswerAsync("bunkyo-child-clerk")));
+    }
 }

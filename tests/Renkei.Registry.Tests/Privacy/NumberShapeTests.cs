@@ -144,6 +144,35 @@ public class NumberShapeTests
         Assert.Equal(text, NumberShape.Mask(text));
     }
 
+    [Theory]
+    // Audit O, finding 2: a label's colon, which a space follows, joined the label's digit to the value after it (2- 03-1234-5678: 11 digits).
+    [InlineData("TEL2: 03-1234-5678")]
+    [InlineData("接種2: 2024/04/01 10:00")]
+    [InlineData("Dose 1: 2024/04/01 10:00:00")]
+    [InlineData("電話２： 03-1234-5678")]
+    [InlineData("電話２：03-1234-5678")]
+    [InlineData("第2回：2024/04/01 10:00")]
+    // A time joins nothing, alone, after a date or in a range.
+    [InlineData("2024/01/01 10:00:00")]
+    [InlineData("2024/04/01 9:30")]
+    [InlineData("１０：００〜１２：３０")]
+    public void A_colon_after_a_label_or_within_a_time_joins_no_digit_groups_in_free_text(string text) =>
+        Assert.False(NumberShape.ContainsIndividualNumberInFreeText(text));
+
+    [Theory]
+    [InlineData("1234:5678:9012")]
+    [InlineData("１２３４：５６７８：９０１８")]
+    [InlineData("１２３４:５６７８:９０１８")]
+    [InlineData("12:34:56:78:90:18")]
+    [InlineData("1234:五六七八:9018")]
+    [InlineData("MR 2024/01/01 12:34:56:78")]
+    [InlineData("番号: 1234:5678:9012")]
+    // Marks and invisible characters next to the colon are read through, as between any groups.
+    [InlineData("1234\u200B:5678\u200B:9012")]
+    [InlineData("1234\u0301:\u03015678:9012")]
+    public void Digit_groups_joined_by_colons_are_a_number_in_free_text(string text) =>
+        Assert.True(NumberShape.ContainsIndividualNumberInFreeText(text));
+
     [Fact]
     public void Mask_masks_exactly_what_is_found()
     {
