@@ -254,7 +254,8 @@ public static class ServiceDefaults
             return $"{field}: 同じ名前のプロパティが2回以上あります / a property is given more than once{at}";
         if (UnmappedMember.Match(message) is { Success: true } unknown)
         {
-            var name = Problems.Shown(unknown.Groups["name"].Value);
+            // Named by its path, which ends with the name: a misspelt person.famlyName was told as 'famlyName' alone.
+            var name = json.Path is { Length: > 2 } ? field : Problems.Shown(unknown.Groups["name"].Value);
             return $"「{name}」はこの要求にない項目です / '{name}' is not a field of this request{at}";
         }
         // The reader's own error (the text is not JSON) comes wrapped; it names a position, not a type.

@@ -173,6 +173,8 @@ public class HttpSurfaceTests(RunningNetwork running) : IClassFixture<RunningNet
             // A misspelled "withheld" was stored as not withheld, and so was every provision of the copy.
             (copies, HttpMethod.Put, $"api/tenants/{kashiwa}/copies/K-SURFACE-1/vaccination", """{"schemaVersion":1,"content":{},"witheld":true}""", "witheld"),
             (admin, HttpMethod.Post, $"api/municipalities/{kashiwa}/events", """{"kind":"birth","individualNumbr":"123"}""", "individualNumbr"),
+            // Nested, by its path: 'famlyName' alone left the clerk to find which object held it.
+            (admin, HttpMethod.Post, $"api/municipalities/{kashiwa}/events", """{"kind":"birth","person":{"famlyName":"試験"}}""", "person.famlyName"),
             (core, HttpMethod.Put, "api/agencies/999999", """{"kind":"municipality","nodeAdress":"https://127.0.0.1:1/"}""", "nodeAdress"),
             (pki, HttpMethod.Post, "api/verifiers", """{"name":"試験","kind":"private","aproved":false}""", "aproved"),
         })
