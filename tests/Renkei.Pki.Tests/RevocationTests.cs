@@ -147,6 +147,24 @@ public sealed class RevocationTests
         Assert.Equal("active", JsonDocument.Parse(await sandbox.PkiAdmin.GetStringAsync($"api/cards/{renewedCard.CardId}")).RootElement.GetProperty("status").GetString());
     }
 
+    [Fact]
+    public async Task The_holder_of_a_card_ended_by_a_new_number_is_not_told_that_a_new_card_was_issued()
+    {
+        await using var sandbox = await PkiSandbox.StartAsync(StorageProvider.Sqlite);
+        var resident = await sandbox.RegisterResidentAsync();
+        var card = await sandbox.IssueCardAsync(resident);
+        await ReissueNumberAsync(sandbox, resident);
+        await WaitForStatusAsync(sandbox, card, CertificateKind.Authentication, "revoked");
+
+        // What `renkei card auth` says on stderr. The CRL reason is superseded, as for a card replaced by a new one (J-LIS's set has
+        // none closer), so the words cover both: this holder has no new card yet and is to return this one.
+        var warning = await Renkei.Cli.Card.CertificateStatus.WarningAsync(card.AuthenticationCertificate, card.AuthenticationChainPem,
+            CertificateKind.Authentication, CancellationToken.None);
+        Assert.Equal("注意: このカードの利用者証明用電子証明書は失効しています（カードの交換: 新しいカードの交付、または個人番号の変更によるカードの返納）。"
+            + "この応答は検証で失効として拒否されます / warning: this card's authentication certificate is revoked (the card was replaced by a new one, "
+            + "or is to be returned after a change of Individual Number); a verifier will refuse this answer", warning);
+    }
+
     /// <summary>個人番号の変更 at the Registry (after a leak); returns the new number.</summary>
     private static async Task<string> ReissueNumberAsync(PkiSandbox sandbox, Resident resident)
     {
