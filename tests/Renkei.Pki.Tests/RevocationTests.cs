@@ -550,4 +550,54 @@ public sealed class RevocationTests
         Assert.Equal(Org.BouncyCastle.Ocsp.OcspRespStatus.MalformedRequest,
             new Org.BouncyCastle.Ocsp.OcspResp(await (await sandbox.Anonymous.PostAsync("ocsp", truncated)).Content.ReadAsByteArrayAsync()).Status);
     }
+
+    [Fact]
+    public async Task An_ocsp_request_with_bytes_after_it_or_sent_as_another_type_is_refused_and_head_is_answered_where_get_is()
+    {
+        await using var sandbox = await PkiSandbox.StartAsync(StorageProvider.Sqlite);
+        var card = await sandbox.IssueCardAsync(await sandbox.RegisterResidentAsync());
+        var request = Ocsp.Request(card.SigningCertificate, IssuanceTests.Ca(sandbox, CertificateKind.Signing));
+        async Task<HttpResponseMessage> Post(byte[] body, string? type)
+        {
+            var content = new ByteArrayContent(body);
+            content.Headers.ContentType = type is null ? null : System.Net.Http.Headers.MediaTypeHeaderValue.Parse(type);
+            return await sandbox.Anonymous.PostAsync("ocsp", content);
+        }
+        static async Task<Org.BouncyCastle.Ocsp.OcspResp> Answer(HttpResponseMessage response)
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            return new Org.BouncyCastle.Ocsp.OcspResp(await response.Content.ReadAsByteArrayAsync());
+        }
+
+        // The request as sent is answered, the media type read without regard to case; the same with a byte after it is not DER.
+        Assert.Equal(Org.BouncyCastle.Ocsp.OcspRespStatus.Successful, (await Answer(await Post(request, "application/ocsp-request"))).Status);
+        Assert.Equal(Org.BouncyCastle.Ocsp.OcspRespStatus.Successful, (await Answer(await Post(request, "Application/OCSP-Request"))).Status);
+        byte[] trailing = [.. request, 0];
+        Assert.Equal(Org.BouncyCastle.Ocsp.OcspRespStatus.MalformedRequest, (await Answer(await Post(trailing, "application/ocsp-request"))).Status);
+        Assert.Equal(Org.BouncyCastle.Ocsp.OcspRespStatus.MalformedRequest,
+            (await Answer(await sandbox.Anonymous.GetAsync("ocsp/" + Uri.EscapeDataString(Convert.ToBase64String(trailing))))).Status);
+        byte[] twice = [.. request, .. request];
+        Assert.Equal(Org.BouncyCastle.Ocsp.OcspRespStatus.MalformedRequest, (await Answer(await Post(twice, "application/ocsp-request"))).Status);
+
+        // Another media type, or none, is not an OCSP client's: an HTTP problem saying what to send (RFC 6960 A.1).
+        foreach (var type in new[] { "application/json", "application/x-www-form-urlencoded", null })
+        {
+            var problem = await ProblemAssert.IsProblemAsync(await Post(request, type), 415, "unsupported-media-type");
+            Assert.Contains("application/ocsp-request", problem.GetProperty("detail").GetString());
+        }
+
+        // HEAD wherever GET is: the same status and headers, no body.
+        foreach (var path in new[] { "crl/signing.crl", "crl/authentication.crl", "crl/root.crl", "ca/root.pem", "ca/chain.pem", "ca/signing.cer",
+            "ocsp/" + Uri.EscapeDataString(Convert.ToBase64String(request)) })
+        {
+            using var get = await sandbox.Anonymous.GetAsync(path);
+            using var head = await sandbox.Anonymous.SendAsync(new HttpRequestMessage(HttpMethod.Head, path));
+            Assert.Equal(HttpStatusCode.OK, get.StatusCode);
+            Assert.True(head.StatusCode == HttpStatusCode.OK, $"HEAD {path}: {(int)head.StatusCode}");
+            Assert.Equal(get.Content.Headers.ContentType?.MediaType, head.Content.Headers.ContentType?.MediaType);
+            Assert.Equal(get.Content.Headers.ContentLength, head.Content.Headers.ContentLength);
+            Assert.Empty(await head.Content.ReadAsByteArrayAsync());
+        }
+        Assert.Equal(HttpStatusCode.NotFound, (await sandbox.Anonymous.SendAsync(new HttpRequestMessage(HttpMethod.Head, "ca/other.pem"))).StatusCode);
+    }
 }
