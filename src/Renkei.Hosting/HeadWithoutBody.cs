@@ -5,8 +5,8 @@ using Microsoft.AspNetCore.Http;
 namespace Renkei.Hosting;
 
 /// <summary>
-/// A HEAD request is answered with the status and headers alone, whoever writes to the response. No endpoint takes HEAD, so
-/// every one gets a problem detail (405, 404, 403); Kestrel drops its body over HTTP/1.1, but over HTTP/2 it sends what was
+/// A HEAD request is answered with the status and headers alone, whoever writes to the response. Few endpoints take HEAD (the
+/// PKI's CRLs, CA certificates and OCSP over GET), so most get a problem detail (405, 404, 403); Kestrel drops its body over HTTP/1.1, but over HTTP/2 it sends what was
 /// written through the body's pipe before the response started (the JSON writer's way) as DATA frames, which a client must
 /// treat as a protocol error (RFC 9113 §8.1.1): <c>curl -I --http2</c> failed on every path. Put first, before any middleware
 /// of a service, so that none of them can write one.

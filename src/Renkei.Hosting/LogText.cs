@@ -9,7 +9,7 @@ namespace Renkei.Hosting;
 /// invariant 2) and no control or invisible formatting character. A node's certificate was enough to put a newline,
 /// a fake "[ERR]" line and a terminal escape into the core's log through an envelope's kind.
 /// </summary>
-public static class LogText
+public static partial class LogText
 {
     /// <summary>The text with control characters, line and paragraph separators and invisible format characters as \uXXXX.</summary>
     public static string Escape(string text)
@@ -27,7 +27,43 @@ public static class LogText
     /// written with a zero-width space between its groups would read <c>1234\u200B5678…</c> and no longer be one; the escape's
     /// own hex digits next to digits can make one too.
     /// </summary>
-    public static string Safe(string text) => NumberShape.Mask(Escape(NumberShape.Mask(text)!))!;
+    public static string Safe(string text) => Masked(Escape(Masked(text)));
+
+    /// <summary>
+    /// The text masked as <see cref="NumberShape.Mask"/> masks it, but for the dotted object identifiers under the arcs
+    /// certificates and their algorithms are named by: <c>1.2.840.113549.1.1.4</c> (md5WithRSAEncryption) is 12 digits in
+    /// groups, and an operator diagnosing a certificate fault needs to read it. No one types an Individual Number after such
+    /// a prefix by mistake; the text on either side of one is masked as ever.
+    /// </summary>
+    public static string Masked(string text)
+    {
+        if (!text.Contains('.')) return NumberShape.Mask(text)!; // most lines: no OID to look for
+        List<System.Text.RegularExpressions.Match>? kept = null;
+        foreach (System.Text.RegularExpressions.Match oid in Oid().Matches(text))
+            if (KnownArcs.Any(arc => oid.Value.StartsWith(arc, StringComparison.Ordinal))) (kept ??= []).Add(oid);
+        if (kept is null) return NumberShape.Mask(text)!;
+        var masked = new System.Text.StringBuilder(text.Length);
+        var from = 0;
+        foreach (var oid in kept)
+        {
+            masked.Append(NumberShape.Mask(text[from..oid.Index])).Append(oid.Value);
+            from = oid.Index + oid.Length;
+        }
+        return masked.Append(NumberShape.Mask(text[from..])).ToString();
+    }
+
+    /// <summary>
+    /// The arcs the OIDs of certificates sit under: PKCS (RSA), ANSI X9.62 (ECDSA) and X9.57 (DSA), JPKI, the internet's
+    /// (PKIX, private enterprises), OIW (SHA-1), EdDSA, SEC curves, X.500 (attributes, extensions), the US government's
+    /// (NIST's algorithms) and the CA/Browser Forum's.
+    /// </summary>
+    private static readonly string[] KnownArcs =
+        ["1.2.840.113549.", "1.2.840.10045.", "1.2.840.10040.", "1.2.392.200149.", "1.3.6.1.", "1.3.14.", "1.3.101.", "1.3.132.", "2.5.",
+            "2.16.840.1.", "2.23."];
+
+    /// <summary>A dotted OID standing alone: four arcs or more, none over 10 digits nor with a leading zero, no digit or dot joined to it.</summary>
+    [System.Text.RegularExpressions.GeneratedRegex(@"(?<![\d.])[0-2](?:\.(?:0|[1-9]\d{0,9})){3,}(?!\.?\d)")]
+    private static partial System.Text.RegularExpressions.Regex Oid();
 
     /// <summary>Whether text holds what <see cref="Escape"/> escapes: a name that does may not be kept (a record would keep it as given).</summary>
     public static bool HasUnsafe(string text) => text.Any(Unsafe);
@@ -98,7 +134,7 @@ public static class LogText
                 LogLevel.Error => "fail", _ => "crit",
             };
             writer.Write($"{level}: {entry.Category}: {Safe(message ?? "")}");
-            if (entry.Exception is not null) writer.Write(Environment.NewLine + NumberShape.Mask(entry.Exception.ToString()));
+            if (entry.Exception is not null) writer.Write(Environment.NewLine + Masked(entry.Exception.ToString()));
             writer.WriteLine();
         }
     }

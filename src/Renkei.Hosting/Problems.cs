@@ -36,6 +36,13 @@ public static class Problems
         return masked.Length > 40 ? masked[..40] + "…" : masked;
     }
 
+    /// <summary>
+    /// Values the service allows, as a problem lists them (<c>"101", "201", "301"</c>): quoted one by one, so that the masking
+    /// of the detail, meant for what the client sent, does not read ten short codes in a row as an Individual Number and hide
+    /// the server's own list ("kind must be one of ***, ***, …"). A client's input goes through <see cref="Shown"/> instead.
+    /// </summary>
+    public static string Listed(IEnumerable<string> values) => string.Join(", ", values.Select(v => $"\"{v}\""));
+
     /// <summary>A problem of ours; what its title and detail repeat of the client's input never shows an Individual Number.</summary>
     public static ProblemHttpResult Result(int status, string slug, string title, string? detail = null, IDictionary<string, object?>? extensions = null) =>
         TypedResults.Problem(detail: NumberShape.Mask(detail), statusCode: status, title: NumberShape.Mask(title), type: Type(slug), extensions: extensions);

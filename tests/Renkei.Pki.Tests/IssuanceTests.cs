@@ -164,6 +164,45 @@ public sealed class IssuanceTests
         Assert.Equal(0L, await Sql.ScalarAsync<long>(c, "SELECT COUNT(*) FROM cards"));
     }
 
+    [Theory, StorageData]
+    public async Task A_request_in_an_algorithm_dotnet_does_not_know_is_a_400_naming_its_field_not_a_500(StorageProvider provider)
+    {
+        await using var sandbox = await PkiSandbox.StartAsync(provider);
+        var resident = await sandbox.RegisterResidentAsync();
+        using var keys = PkiSandbox.CardKeys();
+        // Real requests, correctly signed: an RSA key signed with MD5 (md5WithRSAEncryption), and an Ed25519 key. .NET throws
+        // NotSupportedException for both, which used to escape as a 500.
+        var rsa = Org.BouncyCastle.Security.DotNetUtilities.GetRsaKeyPair(keys.Signing);
+        var md5 = Csr("MD5WITHRSA", rsa.Public, rsa.Private);
+        var generator = new Org.BouncyCastle.Crypto.Generators.Ed25519KeyPairGenerator();
+        generator.Init(new Org.BouncyCastle.Crypto.Parameters.Ed25519KeyGenerationParameters(new Org.BouncyCastle.Security.SecureRandom()));
+        var ed = generator.GenerateKeyPair();
+        var ed25519 = Csr("Ed25519", ed.Public, ed.Private);
+
+        foreach (var (signing, authentication, field) in new[]
+        {
+            (md5, keys.AuthenticationRequestPem, "signingRequest"),
+            (keys.SigningRequestPem, ed25519, "authenticationRequest"),
+        })
+        {
+            var response = await sandbox.PkiAdmin.PostAsJsonAsync("api/cards", new IssueCardRequest(resident.IndividualNumber, signing, authentication), ServiceDefaults.Json);
+            var problem = await ProblemAssert.IsProblemAsync(response, 400, "invalid-card-request");
+            var errors = problem.GetProperty("errors");
+            Assert.Equal([field], errors.EnumerateObject().Select(e => e.Name));
+            Assert.Contains("not supported", errors.GetProperty(field)[0].GetString());
+        }
+        await using var c = await TestDatabaseOf(sandbox).OpenAsync();
+        Assert.Equal(0L, await Sql.ScalarAsync<long>(c, "SELECT COUNT(*) FROM cards"));
+
+        static string Csr(string algorithm, Org.BouncyCastle.Crypto.AsymmetricKeyParameter publicKey, Org.BouncyCastle.Crypto.AsymmetricKeyParameter privateKey)
+        {
+            var request = new Org.BouncyCastle.Pkcs.Pkcs10CertificationRequest(algorithm, new Org.BouncyCastle.Asn1.X509.X509Name("CN=card"), publicKey, new Org.BouncyCastle.Asn1.DerSet(), privateKey);
+            Assert.True(request.Verify()); // a well-formed request: only the algorithm is foreign to .NET
+            return "-----BEGIN CERTIFICATE REQUEST-----\n" + Convert.ToBase64String(request.GetEncoded(), Base64FormattingOptions.InsertLineBreaks) +
+                "\n-----END CERTIFICATE REQUEST-----\n";
+        }
+    }
+
     [Theory]
     [InlineData("http://127.0.0.1:9/", "registry-unavailable")]
     [InlineData("", "registry-not-configured")]

@@ -147,6 +147,24 @@ public sealed class RevocationTests
         Assert.Equal("active", JsonDocument.Parse(await sandbox.PkiAdmin.GetStringAsync($"api/cards/{renewedCard.CardId}")).RootElement.GetProperty("status").GetString());
     }
 
+    [Fact]
+    public async Task The_holder_of_a_card_ended_by_a_new_number_is_not_told_that_a_new_card_was_issued()
+    {
+        await using var sandbox = await PkiSandbox.StartAsync(StorageProvider.Sqlite);
+        var resident = await sandbox.RegisterResidentAsync();
+        var card = await sandbox.IssueCardAsync(resident);
+        await ReissueNumberAsync(sandbox, resident);
+        await WaitForStatusAsync(sandbox, card, CertificateKind.Authentication, "revoked");
+
+        // What `renkei card auth` says on stderr. The CRL reason is superseded, as for a card replaced by a new one (J-LIS's set has
+        // none closer), so the words cover both: this holder has no new card yet and is to return this one.
+        var warning = await Renkei.Cli.Card.CertificateStatus.WarningAsync(card.AuthenticationCertificate, card.AuthenticationChainPem,
+            CertificateKind.Authentication, CancellationToken.None);
+        Assert.Equal("注意: このカードの利用者証明用電子証明書は失効しています（カードの交換: 新しいカードの交付、または個人番号の変更によるカードの返納）。"
+            + "この応答は検証で失効として拒否されます / warning: this card's authentication certificate is revoked (the card was replaced by a new one, "
+            + "or is to be returned after a change of Individual Number); a verifier will refuse this answer", warning);
+    }
+
     /// <summary>個人番号の変更 at the Registry (after a leak); returns the new number.</summary>
     private static async Task<string> ReissueNumberAsync(PkiSandbox sandbox, Resident resident)
     {
@@ -531,5 +549,55 @@ public sealed class RevocationTests
         truncated.Headers.ContentType = new("application/ocsp-request");
         Assert.Equal(Org.BouncyCastle.Ocsp.OcspRespStatus.MalformedRequest,
             new Org.BouncyCastle.Ocsp.OcspResp(await (await sandbox.Anonymous.PostAsync("ocsp", truncated)).Content.ReadAsByteArrayAsync()).Status);
+    }
+
+    [Fact]
+    public async Task An_ocsp_request_with_bytes_after_it_or_sent_as_another_type_is_refused_and_head_is_answered_where_get_is()
+    {
+        await using var sandbox = await PkiSandbox.StartAsync(StorageProvider.Sqlite);
+        var card = await sandbox.IssueCardAsync(await sandbox.RegisterResidentAsync());
+        var request = Ocsp.Request(card.SigningCertificate, IssuanceTests.Ca(sandbox, CertificateKind.Signing));
+        async Task<HttpResponseMessage> Post(byte[] body, string? type)
+        {
+            var content = new ByteArrayContent(body);
+            content.Headers.ContentType = type is null ? null : System.Net.Http.Headers.MediaTypeHeaderValue.Parse(type);
+            return await sandbox.Anonymous.PostAsync("ocsp", content);
+        }
+        static async Task<Org.BouncyCastle.Ocsp.OcspResp> Answer(HttpResponseMessage response)
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            return new Org.BouncyCastle.Ocsp.OcspResp(await response.Content.ReadAsByteArrayAsync());
+        }
+
+        // The request as sent is answered, the media type read without regard to case; the same with a byte after it is not DER.
+        Assert.Equal(Org.BouncyCastle.Ocsp.OcspRespStatus.Successful, (await Answer(await Post(request, "application/ocsp-request"))).Status);
+        Assert.Equal(Org.BouncyCastle.Ocsp.OcspRespStatus.Successful, (await Answer(await Post(request, "Application/OCSP-Request"))).Status);
+        byte[] trailing = [.. request, 0];
+        Assert.Equal(Org.BouncyCastle.Ocsp.OcspRespStatus.MalformedRequest, (await Answer(await Post(trailing, "application/ocsp-request"))).Status);
+        Assert.Equal(Org.BouncyCastle.Ocsp.OcspRespStatus.MalformedRequest,
+            (await Answer(await sandbox.Anonymous.GetAsync("ocsp/" + Uri.EscapeDataString(Convert.ToBase64String(trailing))))).Status);
+        byte[] twice = [.. request, .. request];
+        Assert.Equal(Org.BouncyCastle.Ocsp.OcspRespStatus.MalformedRequest, (await Answer(await Post(twice, "application/ocsp-request"))).Status);
+
+        // Another media type, or none, is not an OCSP client's: an HTTP problem saying what to send (RFC 6960 A.1).
+        foreach (var type in new[] { "application/json", "application/x-www-form-urlencoded", null })
+        {
+            var problem = await ProblemAssert.IsProblemAsync(await Post(request, type), 415, "unsupported-media-type");
+            Assert.Contains("application/ocsp-request", problem.GetProperty("detail").GetString());
+        }
+
+        // HEAD wherever GET is: the same status and headers, no body.
+        foreach (var path in new[] { "crl/signing.crl", "crl/authentication.crl", "crl/root.crl", "ca/root.pem", "ca/chain.pem", "ca/signing.cer",
+            "ocsp/" + Uri.EscapeDataString(Convert.ToBase64String(request)) })
+        {
+            using var get = await sandbox.Anonymous.GetAsync(path);
+            using var head = await sandbox.Anonymous.SendAsync(new HttpRequestMessage(HttpMethod.Head, path));
+            Assert.Equal(HttpStatusCode.OK, get.StatusCode);
+            Assert.True(head.StatusCode == HttpStatusCode.OK, $"HEAD {path}: {(int)head.StatusCode}");
+            Assert.Equal(get.Content.Headers.ContentType?.MediaType, head.Content.Headers.ContentType?.MediaType);
+            Assert.Equal(get.Content.Headers.ContentLength, head.Content.Headers.ContentLength);
+            Assert.Empty(await head.Content.ReadAsByteArrayAsync());
+        }
+        Assert.Equal(HttpStatusCode.NotFound, (await sandbox.Anonymous.SendAsync(new HttpRequestMessage(HttpMethod.Head, "ca/other.pem"))).StatusCode);
     }
 }

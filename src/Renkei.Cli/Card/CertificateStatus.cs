@@ -68,14 +68,16 @@ public static class CertificateStatus
         }
     }
 
-    // CRL reason codes (RFC 5280 §5.3.1) as the PKI uses them (docs/pki.md, "Revocation").
+    // CRL reason codes (RFC 5280 §5.3.1) as the PKI uses them (docs/pki.md, "Revocation"). Superseded (4) ends a card replaced by a
+    // new one and a card to be returned after a change of Individual Number alike, so its words cover both: the holder of the
+    // second has no new card yet.
     private static int Reason(RevokedStatus revoked) => revoked.HasRevocationReason ? revoked.RevocationReason : -1;
 
     private static string ReasonInJapanese(RevokedStatus revoked) => Reason(revoked) switch
     {
         1 => "紛失届",
         3 => "基本4情報の変更",
-        4 => "新しいカードの交付",
+        4 => "カードの交換: 新しいカードの交付、または個人番号の変更によるカードの返納",
         5 => "死亡・国外転出等",
         _ => "理由の記載なし",
     };
@@ -84,7 +86,7 @@ public static class CertificateStatus
     {
         1 => "reported lost",
         3 => "the holder's items changed",
-        4 => "a new card was issued",
+        4 => "the card was replaced by a new one, or is to be returned after a change of Individual Number",
         5 => "the holder died or left the country",
         _ => "no reason given",
     };

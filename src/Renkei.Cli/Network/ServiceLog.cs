@@ -35,7 +35,7 @@ internal static class ServiceLog
     }
 
     /// <summary>
-    /// Each line with every run of 11 or 12 digits masked, as problem details are: no log may hold an Individual Number
+    /// Each line with every run of 11 or 12 digits masked, as problem details are (but a certificate's OID, LogText.Masked): no log may hold an Individual Number
     /// (ARCHITECTURE.md, invariant 2), even one that reached a message or an exception by mistake.
     /// </summary>
     private sealed class Masked : ITextFormatter
@@ -50,7 +50,7 @@ internal static class ServiceLog
                 logEvent.Properties.Select(p => new LogEventProperty(p.Key, p.Value is ScalarValue { Value: string s } ? new ScalarValue(LogText.Escape(s)) : p.Value)));
             using var text = new StringWriter();
             line.Format(safe, text);
-            output.Write(NumberShape.Mask(text.ToString()));
+            output.Write(LogText.Masked(text.ToString()));
         }
     }
 }

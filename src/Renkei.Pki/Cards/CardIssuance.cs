@@ -284,6 +284,13 @@ public sealed class CardIssuance(
             }
             return request;
         }
+        catch (NotSupportedException)
+        {
+            // .NET checks the request's signature while it reads it and knows no MD5 signature nor an Ed25519 key.
+            errors[field] = ["証明書署名要求の鍵または署名のアルゴリズムに対応していません（RSA と SHA-256 を使ってください） / " +
+                "the signing request's key or signature algorithm is not supported: use an RSA key signed with SHA-256"];
+            return null;
+        }
         catch (Exception e) when (e is CryptographicException or FormatException or ArgumentException)
         {
             errors[field] = ["証明書署名要求を読めないか署名が不正です / the signing request is unreadable or its signature is wrong"];

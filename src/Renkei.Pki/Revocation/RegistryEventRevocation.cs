@@ -34,7 +34,8 @@ public sealed class RegistryEventRevocation(Database database, RevocationService
             "death" => (Both, RevocationReason.HolderGone, "holder-gone"),
             "move-out" => await MovedAbroadAsync(registry, e, ct) ? (Both, RevocationReason.HolderGone, "holder-gone") : null,
             // The card holds the leaked number (card face, input-assist application): it is returned and replaced, and its
-            // certificates end with it, as a card replaced by a new one (superseded).
+            // certificates end with it, as a card replaced by a new one (superseded). The reasons J-LIS's CPS lists (4.9.9) have
+            // none closer: privilegeWithdrawn (9) is not among them, and cessationOfOperation already says the holder is gone.
             "number-reissued" => (Both, RevocationReason.Superseded, "number-changed"),
             _ => null,
         };

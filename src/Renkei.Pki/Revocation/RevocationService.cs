@@ -318,6 +318,9 @@ public sealed class RevocationService
         Req[] items;
         try
         {
+            // RFC 6960 asks for DER: one OCSPRequest and nothing after it, which the parser would ignore.
+            System.Formats.Asn1.AsnDecoder.ReadEncodedValue(encodedRequest, System.Formats.Asn1.AsnEncodingRules.DER, out _, out _, out var read);
+            if (read != encodedRequest.Length) return new(Status(OcspRespStatus.MalformedRequest));
             request = new OcspReq(encodedRequest);
             items = request.GetRequestList();
         }

@@ -68,7 +68,7 @@ public sealed class CorporationRegister(Database database, TimeProvider time)
         var furigana = ValidateFurigana(r.Furigana, prefix, errors);
         var kind = r.Kind?.Trim() ?? "";
         if (!KindCodes.All.ContainsKey(kind))
-            Error("kind", $"法人種別は {string.Join(", ", KindCodes.All.Keys)} のいずれかです / kind must be one of {string.Join(", ", KindCodes.All.Keys)}");
+            Error("kind", $"法人種別は {Problems.Listed(KindCodes.All.Keys)} のいずれかです / kind must be one of {Problems.Listed(KindCodes.All.Keys)}");
         var enName = ValidateEnglish(r.EnName, "enName", prefix, errors);
         var address = ValidateAddress(r.Address, "address.", prefix, errors, required: true);
 
@@ -226,7 +226,7 @@ public sealed class CorporationRegister(Database database, TimeProvider time)
         var today = JapanTime.Today(time);
         var process = request.Process?.Trim() ?? "";
         if (!ProcessCodes.Changes.ContainsKey(process))
-            errors["process"] = [$"処理区分は {string.Join(", ", ProcessCodes.Changes.Keys)} のいずれかです / process must be one of {string.Join(", ", ProcessCodes.Changes.Keys)}"];
+            errors["process"] = [$"処理区分は {Problems.Listed(ProcessCodes.Changes.Keys)} のいずれかです / process must be one of {Problems.Listed(ProcessCodes.Changes.Keys)}"];
         var changeDate = today;
         if (request.ChangeDate is not null && !CorporationText.TryParseDate(request.ChangeDate, out changeDate))
             errors["changeDate"] = ["変更年月日はYYYY-MM-DD形式です / changeDate must be yyyy-MM-dd"];
