@@ -242,15 +242,29 @@ public static class RegisterText
     /// </summary>
     public static IReadOnlyList<string> Spellings(string text, int limit = 16)
     {
-        var spellings = new List<string> { "" };
+        // Built in place, a builder copied only when a character has other forms (at most limit times): concatenating
+        // each character onto the name so far cost time with the square of its length.
+        var spellings = new List<StringBuilder> { new(text.Length) };
         foreach (var rune in text.EnumerateRunes())
         {
-            var unified = IsCompatibilityIdeograph(rune) ? rune.ToString().Normalize(NormalizationForm.FormKC) : rune.ToString();
-            string[] forms = [rune.ToString(), .. CompatibilityForms.Value.GetValueOrDefault(unified, []).Prepend(unified).Where(f => f != rune.ToString())];
-            if (spellings.Count * forms.Length > limit) forms = [rune.ToString()];
-            spellings = [.. spellings.SelectMany(s => forms.Select(f => s + f))];
+            var given = rune.ToString();
+            var unified = IsCompatibilityIdeograph(rune) ? given.Normalize(NormalizationForm.FormKC) : given;
+            var others = CompatibilityForms.Value.GetValueOrDefault(unified, []).Prepend(unified).Where(f => f != given).ToArray();
+            if (others.Length == 0 || spellings.Count * (others.Length + 1) > limit)
+            {
+                foreach (var s in spellings) s.Append(given);
+                continue;
+            }
+            var next = new List<StringBuilder>(spellings.Count * (others.Length + 1));
+            foreach (var s in spellings)
+            {
+                var before = s.ToString();
+                next.Add(s.Append(given));
+                foreach (var form in others) next.Add(new StringBuilder(before, text.Length).Append(form));
+            }
+            spellings = next;
         }
-        return spellings;
+        return [.. spellings.Select(s => s.ToString())];
     }
 
     /// <summary>The compatibility ideographs of each unified one (塚 U+585A → 塚 U+FA10).</summary>

@@ -243,6 +243,17 @@ public class ResidentTextTests
         Assert.Equal(1L, await c.ScalarAsync<long>("SELECT COUNT(*) FROM resident_events"));
     }
 
+    [Fact]
+    public async Task The_spellings_of_a_long_name_take_time_in_proportion_to_its_length()
+    {
+        // Each character used to copy the whole name so far: a name of a million characters did not end in minutes.
+        var middle = new string('あ', 1_000_000);
+        var spellings = await Task.Run(() => RegisterText.Spellings("\u585A" + middle + "\uFA10")).WaitAsync(TimeSpan.FromSeconds(10));
+        // 塚 U+585A has two compatibility forms, U+FA10 and U+FA7C; the text as given comes first.
+        string[] first = ["\u585A", "\uFA10", "\uFA7C"], last = ["\uFA10", "\u585A", "\uFA7C"];
+        Assert.Equal(first.SelectMany(f => last.Select(l => f + middle + l)), spellings);
+    }
+
     /// <summary>The fields a 400 <c>invalid-event</c> names, each with the control-character message.</summary>
     private static async Task<string[]> RefusedFieldsAsync(HttpResponseMessage response)
     {
