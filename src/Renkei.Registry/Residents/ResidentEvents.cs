@@ -102,6 +102,12 @@ public sealed record ResidentEvent
     public ResidentRecord? Before { get; init; }
 
     /// <summary>
+    /// A move-in as a municipality's history shows it (not stored): where the person came from, the code of the municipality moved out of
+    /// or <c>abroad</c>, as the move-out certificate tells the new municipality; that municipality's own events stay with it.
+    /// </summary>
+    public string? MovedInFrom { get; init; }
+
+    /// <summary>
     /// Which of the items others care about this event changed, for the published feed. A move-in that
     /// starts a record (a newcomer from abroad, given a code here) brings every item; a returning
     /// resident's carries their items too, but only the address, status and municipality are new. An address-change
