@@ -189,6 +189,15 @@ public static class ResidentEventValidation
             }
         }
 
+        // The CSV export writes the register as it is stored, and a spreadsheet runs a text that begins =, +, - or @ (＝ typed with an input
+        // method too, once folded): a link that sends the row's number away, say. No name, address or relationship begins so.
+        foreach (var (field, value) in new[] { ("address", address), ("relationship", relationship), ("formerHeadRelationship", formerHead),
+            ("familyName", RegisterText.Normalize(r.FamilyName)), ("givenName", RegisterText.Normalize(r.GivenName)),
+            ("person.familyName", RegisterText.Normalize(r.Person?.FamilyName)), ("person.givenName", RegisterText.Normalize(r.Person?.GivenName)) })
+            if (RegisterText.StartsLikeFormula(value) && !errors.ContainsKey(field))
+                Error(field, $"先頭に =、+、-、@ は使えません（表計算ソフトが数式として扱います）/ {field.Split('.')[^1]} must not begin with =, +, - or @ " +
+                    "(a spreadsheet would run it as a formula)");
+
         // Last, so that it names the fault in a field another check would call too long or not katakana.
         StoredText.Check(errors, "", ("address", r.Address), ("relationship", r.Relationship),
             ("formerHeadRelationship", r.FormerHeadRelationship), ("familyName", r.FamilyName),

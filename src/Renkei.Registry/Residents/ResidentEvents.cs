@@ -295,6 +295,9 @@ public static class RegisterText
     /// </summary>
     public static int Length(string text) => text.EnumerateRunes().Count();
 
+    /// <summary>Whether <see cref="Normalize"/>d text begins as a spreadsheet formula does: =, +, - or @.</summary>
+    public static bool StartsLikeFormula(string normalized) => normalized.Length > 0 && normalized[0] is '=' or '+' or '-' or '@';
+
     /// <summary>Empty (not given) or katakana and spaces only, as a reading is written on the register.</summary>
     public static bool IsKatakana(string kana) => kana.All(c => c is >= '\u30A0' and <= '\u30FF' || c == ' ');
 
