@@ -101,7 +101,7 @@ public static class ResidentsApi
     /// households and relationships there, re-issue reasons) are theirs, as each keeps its own records (除票): a relationship there
     /// could tell the new one of a separation.
     /// </summary>
-    public static List<ResidentEvent> OwnHistory(IReadOnlyList<ResidentEvent> events, LocalGovernmentCode municipality)
+    private static List<ResidentEvent> OwnHistory(IReadOnlyList<ResidentEvent> events, LocalGovernmentCode municipality)
     {
         var own = new List<ResidentEvent>();
         ResidentEvent? movedOut = null;
