@@ -28,7 +28,7 @@ public sealed record FeedEnd(long Position, string? EventId);
 
 /// <summary>
 /// The outbox that later services subscribe to: a long-poll page read and a server-sent event
-/// stream, both resumable from a position (the event's <c>id</c> in the stream).
+/// stream, both resumable from a position and the event read there (the event's <c>id</c> in the stream).
 /// </summary>
 public static class EventFeedApi
 {
@@ -41,8 +41,10 @@ public static class EventFeedApi
                 "and gave the position to another event) is answered 409 `position-reused` instead of events a subscriber would take as the ones after its own.");
         group.MapGet("/latest", Latest).WithSummary("The position and id of the last event (0 and none for an empty log).");
         group.MapGet("/stream", Stream).WithSummary("Server-sent events from a position (or the Last-Event-ID header).")
-            .WithDescription("イベントごとに event: resident-event、id: 位置、data: PublishedEvent のJSON / each event is `event: resident-event`, `id:` its " +
-                "position and `data:` the PublishedEvent as JSON; the stream stays open and sends new events as they are recorded.");
+            .WithDescription("イベントごとに event: resident-event、id: 位置:イベントID、data: PublishedEvent のJSON。再接続の Last-Event-ID（または after と " +
+                "afterEventId）の位置のイベントがそのIDでない場合は 409 position-reused / each event is `event: resident-event`, `id:` its position and event " +
+                "id as `position:eventId`, and `data:` the PublishedEvent as JSON; the stream stays open and sends new events as they are recorded. A resume " +
+                "(Last-Event-ID, or after with afterEventId) whose position now holds another event (a Registry restored from a backup) is answered 409 `position-reused`.");
     }
 
     private static async Task<Results<Ok<EventPage>, ProblemHttpResult>> ReadPage(
@@ -74,23 +76,44 @@ public static class EventFeedApi
     }
 
     private static async Task<Results<ServerSentEventsResult<PublishedEvent>, ProblemHttpResult>> Stream(Database database, EventSignal signal, HttpContext context,
-        [FromHeader(Name = "Last-Event-ID"), Description("最後に受け取ったイベントのID（位置）。after より優先 / the id (position) of the last event received, as an EventSource " +
-            "sends it on reconnecting; it overrides after")] string? lastEventId = null,
-        long after = 0)
+        [FromHeader(Name = "Last-Event-ID"), Description("最後に受け取ったイベントのID（位置:イベントID、または位置だけ）。after と afterEventId より優先 / the id of " +
+            "the last event received (position:eventId, or the position alone), as an EventSource sends it on reconnecting; it overrides after and afterEventId")] string? lastEventId = null,
+        long after = 0,
+        [Description("位置 after のイベントのID / the id of the event at `after`, as the subscriber received it")] string? afterEventId = null)
     {
         // A resume point that cannot be read is refused: replaying from 0 instead would hand the subscriber everything again.
         if (lastEventId?.Trim() is { Length: > 0 } header)
         {
-            if (!long.TryParse(header, NumberStyles.None, CultureInfo.InvariantCulture, out var resumed))
+            if (ParseStreamId(header) is not { } resumed)
                 return Problems.BadRequest("invalid-last-event-id", "Last-Event-IDが不正です / Invalid Last-Event-ID",
-                    "Last-Event-ID には最後に受け取ったイベントのID（0以上の位置）を指定してください / " +
-                    "Last-Event-ID is the id (a position, 0 or more) of the last event received.");
-            after = resumed;
+                    "Last-Event-ID には最後に受け取ったイベントのID（位置:イベントID、または0以上の位置）を指定してください / " +
+                    "Last-Event-ID is the id of the last event received: position:eventId, or a position (0 or more).");
+            (after, afterEventId) = resumed;
         }
         if (after < 0)
             return Problems.BadRequest("invalid-feed-query", "指定が不正です / Invalid feed query", "after は0以上です / after ≥ 0.");
-        if (await BeyondEndAsync(database, after, context.RequestAborted) is { } beyond) return beyond;
-        return TypedResults.ServerSentEvents(Items(database, signal, after, context.RequestAborted));
+        var ct = context.RequestAborted;
+        // Checked as the long poll checks, in the statement that reads the first events: a restored log that grew past the position
+        // would otherwise stream the events after another event as the ones after the subscriber's.
+        if (afterEventId is { Length: > 0 } && after > 0)
+        {
+            var (first, same) = await ReadCheckedAsync(database, after, afterEventId, 500, ct);
+            if (!same) return await BeyondEndAsync(database, after, ct) ?? await ReusedAsync(database, after, afterEventId, ct);
+            return TypedResults.ServerSentEvents(Items(database, signal, after, first, ct));
+        }
+        if (await BeyondEndAsync(database, after, ct) is { } beyond) return beyond;
+        return TypedResults.ServerSentEvents(Items(database, signal, after, null, ct));
+    }
+
+    /// <summary>A stream's event id, <c>position:eventId</c>, or a position alone (as the stream wrote it before); null when it is neither.</summary>
+    private static (long Position, string? EventId)? ParseStreamId(string text)
+    {
+        var colon = text.IndexOf(':');
+        var position = colon < 0 ? text : text[..colon];
+        if (!long.TryParse(position, NumberStyles.None, CultureInfo.InvariantCulture, out var p)) return null;
+        if (colon < 0) return (p, null);
+        var id = text[(colon + 1)..];
+        return id.Length == 0 ? null : (p, id);
     }
 
     /// <summary>
@@ -131,17 +154,21 @@ public static class EventFeedApi
         return end.FirstOrDefault() ?? new FeedEnd(0, null);
     }
 
-    private static async IAsyncEnumerable<SseItem<PublishedEvent>> Items(Database database, EventSignal signal, long after, [EnumeratorCancellation] CancellationToken ct)
+    /// <summary>The events after <paramref name="after"/>, <paramref name="first"/> (when read already) first, then as they are recorded.</summary>
+    private static async IAsyncEnumerable<SseItem<PublishedEvent>> Items(Database database, EventSignal signal, long after, List<PublishedEvent>? first,
+        [EnumeratorCancellation] CancellationToken ct)
     {
+        var events = first ?? await ReadAsync(database, after, 500, ct);
         while (!ct.IsCancellationRequested)
         {
-            var events = await ReadAsync(database, after, 500, ct);
             foreach (var e in events)
             {
                 after = e.Position;
-                yield return new SseItem<PublishedEvent>(e, "resident-event") { EventId = e.Position.ToString() };
+                // The event beside its position, so that a resume can be checked as afterEventId is (see Stream).
+                yield return new SseItem<PublishedEvent>(e, "resident-event") { EventId = $"{e.Position.ToString(CultureInfo.InvariantCulture)}:{e.EventId}" };
             }
             if (events.Count == 0) await signal.WaitAsync(TimeSpan.FromSeconds(1), ct);
+            events = await ReadAsync(database, after, 500, ct);
         }
     }
 

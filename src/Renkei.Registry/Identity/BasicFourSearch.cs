@@ -18,11 +18,26 @@ public static class BasicFourSearch
         var given = RegisterText.Normalize(q.GivenName);
         if (family.Length == 0) errors["familyName"] = ["氏を入力してください / familyName is required"];
         if (given.Length == 0) errors["givenName"] = ["名を入力してください / givenName is required"];
+        CheckLengths(q, errors);
         if (!DateOnly.TryParseExact(q.DateOfBirth, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var dob))
             errors["dateOfBirth"] = ["生年月日はYYYY-MM-DD形式です / dateOfBirth must be yyyy-MM-dd"];
         Sex? sex = q.Sex?.ToLowerInvariant() switch { "male" or "男" => Sex.Male, "female" or "女" => Sex.Female, null => null, _ => (Sex)(-1) };
         if (sex == (Sex)(-1)) errors["sex"] = ["性別は male または female です / sex must be male or female"];
         return errors.Count > 0 ? null : new BasicFourCriteria(family, given, dob, sex, RegisterText.Normalize(q.Address));
+    }
+
+    /// <summary>
+    /// Names and an address no longer than the register holds (<see cref="ResidentEventValidation"/>): a longer one matches no one, and
+    /// matching it cost time with its length, a name of megabytes minutes of a core. Named under <paramref name="prefix"/>.
+    /// </summary>
+    public static void CheckLengths(BasicFourQuery q, Dictionary<string, string[]> errors, string prefix = "")
+    {
+        if (RegisterText.Length(RegisterText.Normalize(q.FamilyName)) > ResidentEventValidation.MaxName)
+            errors[prefix + "familyName"] = [$"氏が長すぎます / familyName is at most {ResidentEventValidation.MaxName} characters"];
+        if (RegisterText.Length(RegisterText.Normalize(q.GivenName)) > ResidentEventValidation.MaxName)
+            errors[prefix + "givenName"] = [$"名が長すぎます / givenName is at most {ResidentEventValidation.MaxName} characters"];
+        if (RegisterText.Length(RegisterText.Normalize(q.Address)) > ResidentEventValidation.MaxAddress)
+            errors[prefix + "address"] = [$"住所が長すぎます / address is at most {ResidentEventValidation.MaxAddress} characters"];
     }
 
     /// <summary>Residents with a current number whose name and birth match, and sex and address where given.</summary>

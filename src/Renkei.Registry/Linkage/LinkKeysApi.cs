@@ -56,6 +56,8 @@ public static class LinkKeysApi
                 else if (AcquisitionNumberProblem(item.AcquisitionNumber) is { } problem) errors[$"items[{i}].acquisitionNumber"] = [problem];
                 else if ((item.IndividualNumber is null) == (item.BasicFour is null))
                     errors[$"items[{i}]"] = ["個人番号か基本4情報のどちらか一方を指定してください / give either individualNumber or basicFour"];
+                // Before any item is matched: a name longer than the register holds names no one, and costs time with its length.
+                else if (item.BasicFour is not null) BasicFourSearch.CheckLengths(item.BasicFour, errors, $"items[{i}].basicFour.");
             }
         if (errors.Count == 0 && request.Items!.Select(i => i.AcquisitionNumber).Distinct().Count() != request.Items!.Count)
             errors["items"] = ["取得番号が重複しています / acquisition numbers must differ"];

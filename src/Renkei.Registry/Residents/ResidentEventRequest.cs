@@ -53,6 +53,12 @@ public sealed record ValidEventRequest(
 
 public static class ResidentEventValidation
 {
+    /// <summary>The longest name part, reading or relationship the register holds, in characters.</summary>
+    public const int MaxName = 50;
+
+    /// <summary>The longest address the register holds, in characters.</summary>
+    public const int MaxAddress = 200;
+
     private static readonly Dictionary<string, ResidentEventKind> Kinds = new(StringComparer.OrdinalIgnoreCase)
     {
         ["birth"] = ResidentEventKind.Birth,
@@ -114,9 +120,9 @@ public static class ResidentEventValidation
         var placesPerson = kind is ResidentEventKind.Birth or ResidentEventKind.MoveIn or ResidentEventKind.AddressChange;
         if (placesPerson && address.Length == 0 && r.HouseholdId is null)
             Error("address", "住所を入力してください / address (or householdId) is required");
-        if (RegisterText.Length(address) > 200) Error("address", "住所が長すぎます / address is longer than 200 characters");
+        if (RegisterText.Length(address) > MaxAddress) Error("address", "住所が長すぎます / address is longer than 200 characters");
         var relationship = RegisterText.Normalize(r.Relationship);
-        if (RegisterText.Length(relationship) > 50) Error("relationship", "続柄が長すぎます / relationship is at most 50 characters");
+        if (RegisterText.Length(relationship) > MaxName) Error("relationship", "続柄が長すぎます / relationship is at most 50 characters");
         // Joining a household says how the person stands in it: one kept from a household left could make a second head.
         else if (relationship.Length == 0 && r.HouseholdId is not null && placesPerson)
             Error("relationship", "加わる世帯での続柄を入力してください / relationship is required when joining a household (householdId)");
@@ -130,7 +136,7 @@ public static class ResidentEventValidation
             if (relationship.Length > 0 && relationship != ResidentProjection.Head && !errors.ContainsKey("relationship"))
                 Error("relationship", "新しい世帯主の続柄は世帯主です。前の世帯主の続柄は formerHeadRelationship に入力してください / " +
                     "the new head's relationship is 世帯主: give the former head's as formerHeadRelationship");
-            if (RegisterText.Length(formerHead) > 50) Error("formerHeadRelationship", "続柄が長すぎます / formerHeadRelationship is at most 50 characters");
+            if (RegisterText.Length(formerHead) > MaxName) Error("formerHeadRelationship", "続柄が長すぎます / formerHeadRelationship is at most 50 characters");
             else if (formerHead == ResidentProjection.Head)
                 Error("formerHeadRelationship", "世帯主は一世帯に一人です。前の世帯主の新しい続柄を入力してください / a household has one head: give the former head's new relationship");
         }
@@ -175,13 +181,22 @@ public static class ResidentEventValidation
             {
                 // Each part under its own name: a long given name used to be reported as the family name.
                 for (var i = 0; i < fields.Length; i++)
-                    if (RegisterText.Length(parts[i]) > 50) Error(fields[i].Item1, $"{fields[i].Item2}が長すぎます / {fields[i].Item1} is at most 50 characters");
+                    if (RegisterText.Length(parts[i]) > MaxName) Error(fields[i].Item1, $"{fields[i].Item2}が長すぎます / {fields[i].Item1} is at most 50 characters");
                 // The reading is checked as at birth, or a name change could bring in what a birth may not.
                 foreach (var (field, kana) in new[] { ("familyNameKana", parts[2]), ("givenNameKana", parts[3]) })
                     if (!errors.ContainsKey(field) && !RegisterText.IsKatakana(kana)) Error(field, KatakanaMessage(field));
                 if (errors.Count == 0) newName = (parts[0], parts[1], parts[2], parts[3]);
             }
         }
+
+        // The CSV export writes the register as it is stored, and a spreadsheet runs a text that begins =, +, - or @ (＝ typed with an input
+        // method too, once folded): a link that sends the row's number away, say. No name, address or relationship begins so.
+        foreach (var (field, value) in new[] { ("address", address), ("relationship", relationship), ("formerHeadRelationship", formerHead),
+            ("familyName", RegisterText.Normalize(r.FamilyName)), ("givenName", RegisterText.Normalize(r.GivenName)),
+            ("person.familyName", RegisterText.Normalize(r.Person?.FamilyName)), ("person.givenName", RegisterText.Normalize(r.Person?.GivenName)) })
+            if (RegisterText.StartsLikeFormula(value) && !errors.ContainsKey(field))
+                Error(field, $"先頭に =、+、-、@ は使えません（表計算ソフトが数式として扱います）/ {field.Split('.')[^1]} must not begin with =, +, - or @ " +
+                    "(a spreadsheet would run it as a formula)");
 
         // Last, so that it names the fault in a field another check would call too long or not katakana.
         StoredText.Check(errors, "", ("address", r.Address), ("relationship", r.Relationship),
@@ -204,7 +219,7 @@ public static class ResidentEventValidation
         {
             var v = RegisterText.Normalize(value);
             if (v.Length == 0) errors[$"person.{field}"] = [$"{label}を入力してください / {field} is required"];
-            else if (RegisterText.Length(v) > 50) errors[$"person.{field}"] = [$"{label}が長すぎます / {field} is at most 50 characters"];
+            else if (RegisterText.Length(v) > MaxName) errors[$"person.{field}"] = [$"{label}が長すぎます / {field} is at most 50 characters"];
             return v;
         }
         var family = Required(p.FamilyName, "familyName", "氏");

@@ -102,6 +102,12 @@ public sealed record ResidentEvent
     public ResidentRecord? Before { get; init; }
 
     /// <summary>
+    /// A move-in as a municipality's history shows it (not stored): where the person came from, the code of the municipality moved out of
+    /// or <c>abroad</c>, as the move-out certificate tells the new municipality; that municipality's own events stay with it.
+    /// </summary>
+    public string? MovedInFrom { get; init; }
+
+    /// <summary>
     /// Which of the items others care about this event changed, for the published feed. A move-in that
     /// starts a record (a newcomer from abroad, given a code here) brings every item; a returning
     /// resident's carries their items too, but only the address, status and municipality are new. An address-change
@@ -242,15 +248,29 @@ public static class RegisterText
     /// </summary>
     public static IReadOnlyList<string> Spellings(string text, int limit = 16)
     {
-        var spellings = new List<string> { "" };
+        // Built in place, a builder copied only when a character has other forms (at most limit times): concatenating
+        // each character onto the name so far cost time with the square of its length.
+        var spellings = new List<StringBuilder> { new(text.Length) };
         foreach (var rune in text.EnumerateRunes())
         {
-            var unified = IsCompatibilityIdeograph(rune) ? rune.ToString().Normalize(NormalizationForm.FormKC) : rune.ToString();
-            string[] forms = [rune.ToString(), .. CompatibilityForms.Value.GetValueOrDefault(unified, []).Prepend(unified).Where(f => f != rune.ToString())];
-            if (spellings.Count * forms.Length > limit) forms = [rune.ToString()];
-            spellings = [.. spellings.SelectMany(s => forms.Select(f => s + f))];
+            var given = rune.ToString();
+            var unified = IsCompatibilityIdeograph(rune) ? given.Normalize(NormalizationForm.FormKC) : given;
+            var others = CompatibilityForms.Value.GetValueOrDefault(unified, []).Prepend(unified).Where(f => f != given).ToArray();
+            if (others.Length == 0 || spellings.Count * (others.Length + 1) > limit)
+            {
+                foreach (var s in spellings) s.Append(given);
+                continue;
+            }
+            var next = new List<StringBuilder>(spellings.Count * (others.Length + 1));
+            foreach (var s in spellings)
+            {
+                var before = s.ToString();
+                next.Add(s.Append(given));
+                foreach (var form in others) next.Add(new StringBuilder(before, text.Length).Append(form));
+            }
+            spellings = next;
         }
-        return spellings;
+        return [.. spellings.Select(s => s.ToString())];
     }
 
     /// <summary>The compatibility ideographs of each unified one (塚 U+585A → 塚 U+FA10).</summary>
@@ -274,6 +294,9 @@ public static class RegisterText
     /// UTF-16 code units, is one of a name's 50.
     /// </summary>
     public static int Length(string text) => text.EnumerateRunes().Count();
+
+    /// <summary>Whether <see cref="Normalize"/>d text begins as a spreadsheet formula does: =, +, - or @.</summary>
+    public static bool StartsLikeFormula(string normalized) => normalized.Length > 0 && normalized[0] is '=' or '+' or '-' or '@';
 
     /// <summary>Empty (not given) or katakana and spaces only, as a reading is written on the register.</summary>
     public static bool IsKatakana(string kana) => kana.All(c => c is >= '\u30A0' and <= '\u30FF' || c == ' ');

@@ -59,7 +59,9 @@ public sealed class ResidentRegister(Database database, NumberingAuthority numbe
             return (null, hidden ? NoMoveIn : new Refusal(409, "move-in-elsewhere", "転出先が異なります / The resident moved out to another municipality",
                 "転出届の転出先は別の市区町村です。転出元の市区町村が先に転出届を訂正してください / " +
                 "The move-out named a different destination: the municipality moved out of records a corrected move-out first."));
-        if (current is not null && await OccurredTooEarlyAsync(c, tx, current, request.OccurredOn) is { } early) return (null, early);
+        // The dates are checked against the record elsewhere: a probe by back-dated move-ins would tell who is abroad (they alone
+        // get this far), their date of birth, and the date of the latest event, which the refusal quotes.
+        if (current is not null && await OccurredTooEarlyAsync(c, tx, current, request.OccurredOn) is { } early) return (null, hidden ? NoMoveIn : early);
         if (request.Destination is { } to)
         {
             // A move-out names where the person can move in next: a place that cannot record that move-in would strand them.
@@ -315,12 +317,14 @@ public sealed class ResidentRegister(Database database, NumberingAuthority numbe
 
     /// <summary>
     /// A move-in refused for any reason that lies in the person's record elsewhere (no such number or resident, a re-issued number, a
-    /// resident not moved out, dead, or moved out to another municipality), said alike, as the node says no-copy for every reason.
+    /// resident not moved out, dead, or moved out to another municipality, a date before their birth or latest event), said alike,
+    /// as the node says no-copy for every reason.
     /// </summary>
     public static readonly Refusal NoMoveIn = new(404, "no-move-in", "転入を受け付けられる住民が見つかりません / No resident who can move in here",
-        "この番号またはIDの住民で、この市区町村への転入を待つ人はいません。番号と、転出元の市区町村がこの市区町村を転出先とする転出届" +
-        "（国外からの場合は国外転出）を記録していることを確かめてください / No resident so named awaits a move-in here: check the number, and that " +
-        "the municipality moved out of recorded a move-out naming this one (or abroad, for a return from abroad).");
+        "この番号またはIDの住民で、この日にこの市区町村への転入を待つ人はいません。番号と、転出元の市区町村がこの市区町村を転出先とする転出届" +
+        "（国外からの場合は国外転出）を記録していること、転入の日が転出の日より前でないことを確かめてください / No resident so named awaits a move-in " +
+        "here on that date: check the number, that the municipality moved out of recorded a move-out naming this one (or abroad, for a return " +
+        "from abroad), and that occurredOn is not before the move-out.");
 
     public static readonly Refusal UnknownHousehold = new(404, "unknown-household", "世帯が見つかりません / Unknown household",
         "この市区町村にその世帯はありません / No such household in this municipality.");

@@ -26,7 +26,8 @@ public static class ResidentsApi
         group.MapPost("/events", RecordEvent).WithSummary("Records a birth, move-in, move-out, address change, name change, death or head change (世帯主変更).");
         group.MapGet("/residents", List).WithSummary("The municipality's residents, paged by resident id.");
         group.MapGet("/residents/{residentId}", Get).WithSummary("A resident's current record.");
-        group.MapGet("/residents/{residentId}/events", History).WithSummary("The events that made the current record, oldest first.");
+        group.MapGet("/residents/{residentId}/events", History)
+            .WithSummary("The events this municipality recorded of its resident, oldest first; a move-in names where from (movedInFrom).");
         group.MapPost("/residents/{residentId}/number-reissue", Reissue).WithSummary("個人番号の変更: a new number after a leak.");
         group.MapPost("/residents/{residentId}/resident-record-code-change", ChangeCode).WithSummary("住民票コードの変更 on request; the number stays.");
     }
@@ -92,7 +93,28 @@ public static class ResidentsApi
         await using var c = await database.OpenAsync();
         var r = await ResidentStore.FindAsync(c, residentId);
         if (r is null || r.MunicipalityCode != municipality) return Unknown();
-        return TypedResults.Ok(await ResidentStore.EventsOfAsync(c, residentId));
+        return TypedResults.Ok(OwnHistory(await ResidentStore.EventsOfAsync(c, residentId), municipality));
+    }
+
+    /// <summary>
+    /// The events <paramref name="municipality"/> recorded, each move-in naming where from. The earlier municipalities' events (addresses,
+    /// households and relationships there, re-issue reasons) are theirs, as each keeps its own records (除票): a relationship there
+    /// could tell the new one of a separation.
+    /// </summary>
+    private static List<ResidentEvent> OwnHistory(IReadOnlyList<ResidentEvent> events, LocalGovernmentCode municipality)
+    {
+        var own = new List<ResidentEvent>();
+        ResidentEvent? movedOut = null;
+        foreach (var e in events)
+        {
+            if (e.Kind == ResidentEventKind.MoveOut) movedOut = e;
+            if (e.MunicipalityCode != municipality) continue;
+            // A move-in with no move-out before it started the record: a newcomer from abroad.
+            own.Add(e.Kind == ResidentEventKind.MoveIn
+                ? e with { MovedInFrom = movedOut is null || movedOut.Abroad ? "abroad" : movedOut.MunicipalityCode.Digits }
+                : e);
+        }
+        return own;
     }
 
     private static async Task<Results<Ok<EventReceipt>, ProblemHttpResult>> Reissue(

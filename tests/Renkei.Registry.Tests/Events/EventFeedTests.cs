@@ -121,7 +121,8 @@ public class EventFeedTests
         // One event is complete at the blank line that ends it.
         while (!lines.Any(l => l.StartsWith("data:")) || lines[^1].Length > 0)
             lines.Add(await reader.ReadLineAsync(timeout.Token) ?? throw new EndOfStreamException());
-        Assert.Contains("id: 2", lines);
+        // The id is the position and the event there, so that a resume can be checked as the long poll's afterEventId is.
+        Assert.Contains($"id: 2:{second.EventId}", lines);
         Assert.Contains(lines, l => l.StartsWith("data:") && l.Contains(second.ResidentId) && !l.Contains(first.ResidentId));
     }
 
@@ -217,12 +218,59 @@ public class EventFeedTests
     }
 
     [Theory, StorageData]
+    public async Task A_stream_resumed_at_a_reused_position_is_refused(StorageProvider provider)
+    {
+        await using var registry = await RegistryHost.StartAsync(provider);
+        var first = await registry.RegisterBirthAsync();
+        var second = await registry.RegisterBirthAsync(person: RegistryHost.Person("中村", "湊", "ナカムラ", "ミナト", "2026-02-01"));
+        var third = await registry.RegisterBirthAsync(person: RegistryHost.Person("伊藤", "結衣", "イトウ", "ユイ", "2026-01-20", "female"));
+        var feed = registry.Client("events-token");
+
+        // Another event at the position the subscriber read (a Registry restored from a backup, whose log grew again): refused, whether the
+        // stream's own id comes back as Last-Event-ID or the position and event are given as the long poll takes them.
+        foreach (var (query, header) in new[] { ($"?after={first.Position}&afterEventId=e_not_this_one", null), ("", $"{first.Position}:e_not_this_one"),
+            ($"?after={second.Position}&afterEventId={second.EventId}", $"{first.Position}:e_not_this_one") })
+        {
+            var request = new HttpRequestMessage(HttpMethod.Get, "api/events/stream" + query);
+            if (header is not null) request.Headers.Add("Last-Event-ID", header);
+            using var response = await feed.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+            // Said before the body is read: a stream that was let through never ends.
+            Assert.Equal(409, (int)response.StatusCode);
+            var reused = await ProblemAssert.IsProblemAsync(response, 409, "position-reused");
+            Assert.Equal(third.Position, reused.GetProperty("latest").GetInt64());
+        }
+        // Past the end, it is the end that is said.
+        var beyond = new HttpRequestMessage(HttpMethod.Get, "api/events/stream");
+        beyond.Headers.Add("Last-Event-ID", $"{third.Position + 5}:{third.EventId}");
+        using (var response = await feed.SendAsync(beyond, HttpCompletionOption.ResponseHeadersRead))
+        {
+            Assert.Equal(409, (int)response.StatusCode);
+            await ProblemAssert.IsProblemAsync(response, 409, "position-beyond-end");
+        }
+
+        // The event is still there: the stream goes on after it, in either form.
+        foreach (var (query, header) in new[] { ($"?after={first.Position}&afterEventId={first.EventId}", null), ("", $"{first.Position}:{first.EventId}") })
+        {
+            var request = new HttpRequestMessage(HttpMethod.Get, "api/events/stream" + query);
+            if (header is not null) request.Headers.Add("Last-Event-ID", header);
+            using var response = await feed.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+            Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+            using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+            string? line;
+            do line = await reader.ReadLineAsync(timeout.Token) ?? throw new EndOfStreamException();
+            while (!line.StartsWith("id:"));
+            Assert.Equal($"id: {second.Position}:{second.EventId}", line);
+        }
+    }
+
+    [Theory, StorageData]
     public async Task The_stream_refuses_a_resume_point_it_cannot_read_instead_of_replaying_everything(StorageProvider provider)
     {
         await using var registry = await RegistryHost.StartAsync(provider);
         await registry.RegisterBirthAsync();
         var client = registry.Client("events-token");
-        foreach (var garbage in new[] { "abc", "-1", "1.5", "99999999999999999999" })
+        foreach (var garbage in new[] { "abc", "-1", "1.5", "99999999999999999999", "1:", ":e_1", "x:e_1" })
         {
             var request = new HttpRequestMessage(HttpMethod.Get, "api/events/stream");
             request.Headers.TryAddWithoutValidation("Last-Event-ID", garbage);

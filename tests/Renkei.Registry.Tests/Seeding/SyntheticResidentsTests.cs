@@ -134,4 +134,13 @@ public class SyntheticResidentsTests
 
     private static int AgeOn(DateOnly born, DateOnly day) =>
         day.Year - born.Year - (day.Month < born.Month || (day.Month == born.Month && day.Day < born.Day) ? 1 : 0);
+
+    [Fact]
+    public void No_synthetic_name_address_or_relationship_begins_like_a_spreadsheet_formula()
+    {
+        // The register refuses them, and the seeder writes without asking it.
+        var texts = Generate(7, 14, 50_000).SelectMany(h => h.Members.SelectMany(m =>
+            new[] { h.Address, m.Relationship, m.Person.FamilyName, m.Person.GivenName, m.Person.FamilyNameKana, m.Person.GivenNameKana, m.Person.Address }));
+        Assert.DoesNotContain(texts, t => t.Length == 0 || t[0] is '=' or '+' or '-' or '@' or '＝' or '＋' or '－' or '＠');
+    }
 }
