@@ -162,9 +162,9 @@ public static class CodeManagementApi
         var errors = new Dictionary<string, string[]>();
         if (numbers.Count is 0 or > MaxBatch) errors["addresseeNumbers"] = [$"1〜{MaxBatch}件を指定してください / send 1 to {MaxBatch} addressee numbers"];
         if (RefuseMistyped("addresseeNumbers", numbers, first: 0) is { } numberShaped) return numberShaped;
-        for (var i = 0; i < numbers.Count; i++)
-            if (!IsAddresseeNumber(numbers[i]))
-                errors[$"addresseeNumbers[{i}]"] = ["宛名番号は英数字とハイフン32文字以内です / an addressee number is up to 32 letters, digits or hyphens"];
+        // The first 20, as every list endpoint names them: 100,000 mistyped numbers made an answer of several megabytes.
+        foreach (var i in Enumerable.Range(0, numbers.Count).Where(i => !IsAddresseeNumber(numbers[i])).Take(20))
+            errors[$"addresseeNumbers[{i}]"] = ["宛名番号は英数字とハイフン32文字以内です / an addressee number is up to 32 letters, digits or hyphens"];
         if (numbers.Distinct().Count() != numbers.Count) errors["addresseeNumbers"] = ["宛名番号が重複しています / addressee numbers repeat"];
         if (errors.Count > 0) return Problems.Invalid(errors);
 

@@ -437,6 +437,17 @@ public class CodeIssuanceTests
         }
     }
 
+    [Fact]
+    public async Task An_acquisition_of_many_malformed_addressee_numbers_names_the_first_twenty()
+    {
+        // Audit N: each malformed number had its own entry, so 100,000 of them made an answer of several megabytes.
+        await using var network = await LinkageNetwork.StartAsync(StorageProvider.Sqlite);
+        var numbers = Enumerable.Range(0, 1000).Select(i => $"K_{i:D4}").ToArray();
+        var problem = await ProblemAssert.IsProblemAsync(await network.NodeClient("kashiwa-addressee").PostAsJsonAsync(
+            $"api/tenants/{LinkageNetwork.Kashiwa}/acquisitions", new { addresseeNumbers = numbers }), 400, "invalid-request");
+        Assert.Equal(Enumerable.Range(0, 20).Select(i => $"addresseeNumbers[{i}]"), problem.GetProperty("errors").EnumerateObject().Select(e => e.Name));
+    }
+
     [Theory, StorageData]
     public async Task Full_width_addressee_numbers_are_refused_asking_for_half_width_wherever_an_addressee_number_is_taken(StorageProvider provider)
     {
