@@ -107,7 +107,8 @@ public static class LinkKeysApi
             0 => new LinkKeyResult(acquisition, ProblemType: Problems.Type("no-match"), Problem: "該当者がいません / No resident has these basic four items"),
             1 => new LinkKeyResult(acquisition, keys.Seal.Seal(agency, acquisition, keys.LinkKeyOf(matches[0].Resident.ResidentId), expires)),
             _ => new LinkKeyResult(acquisition, ProblemType: Problems.Type("ambiguous-basic-four"),
-                Problem: $"{matches.Count}人が該当します。住所を加えるか個人番号で求めてください / {matches.Count} residents match: add the address or ask by number"),
+                // "Several", not how many: the count told any holder of link-keys how many people nationwide share a name and birth date.
+                Problem: "複数の人が該当します。住所を加えるか個人番号で求めてください / Several residents match: add the address or ask by number"),
         };
     }
 

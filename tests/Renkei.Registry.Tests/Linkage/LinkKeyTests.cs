@@ -77,6 +77,7 @@ public class LinkKeyTests
         var ambiguous = await Ask("b4-1", new BasicFourQuery("山田", "太郎", "2026-01-15", "male", null));
         Assert.Equal(Problems.Type("ambiguous-basic-four"), ambiguous.ProblemType);
         Assert.Null(ambiguous.SealedLinkKey);
+        Assert.StartsWith("複数の人が該当します", ambiguous.Problem); // not how many: link-keys is no census of names
         var one = await Ask("b4-2", new BasicFourQuery("山田", "太郎", "2026-01-15", "male", "千葉県千葉市中央区中央1丁目1番1号"));
         Assert.Equal(Problems.Type("no-match"), (await Ask("b4-3", new BasicFourQuery("山田", "花子", "2026-01-15", null, null))).ProblemType);
         Assert.Equal(Problems.Type("invalid-basic-four"), (await Ask("b4-4", new BasicFourQuery("山田", "太郎", "15 January", null, null))).ProblemType);
