@@ -10,7 +10,11 @@ using Renkei.Registry.Numbering;
 
 namespace Renkei.Registry.Residents;
 
-public sealed record ReissueRequest(string? Reason, [property: AllowedValues("person", "mayor")] string? RequestedBy);
+/// <summary>
+/// A request for a new number after a leak. <see cref="NewLeak"/> says it is for a leak found after the last re-issue: without it, or an
+/// Idempotency-Key, a second re-issue within ten minutes is taken as the first sent twice, and refused.
+/// </summary>
+public sealed record ReissueRequest(string? Reason, [property: AllowedValues("person", "mayor")] string? RequestedBy, bool? NewLeak = null);
 
 public sealed record ResidentView(IdentityInfo Resident, string? HouseholdId, string Relationship, string? MovingTo);
 
@@ -133,8 +137,9 @@ public static class ResidentsApi
         else if (!StoredText.IsWellFormed(request.Reason)) errors["reason"] = [StoredText.Refusal];
         if (by is not ("person" or "mayor")) errors["requestedBy"] = ["請求者は person（本人）または mayor（市町村長）です / requestedBy must be person or mayor"];
         if (errors.Count > 0) return Problems.Invalid(errors);
-        var (receipt, refusal) = await register.ReissueNumberAsync(municipality, residentId, $"{by}: {reason}", key);
-        return receipt is not null ? TypedResults.Ok(receipt) : Problems.Result(refusal!.Status, refusal.Slug, refusal.Title, refusal.Detail);
+        var (receipt, refusal) = await register.ReissueNumberAsync(municipality, residentId, $"{by}: {reason}", key, request.NewLeak == true);
+        return receipt is not null ? TypedResults.Ok(receipt)
+            : Problems.Result(refusal!.Status, refusal.Slug, refusal.Title, refusal.Detail, refusal.Extensions?.ToDictionary());
     }
 
     private static async Task<Results<Ok<EventReceipt>, ProblemHttpResult>> ChangeCode(string code, string residentId, ClaimsPrincipal user, ResidentRegister register,
