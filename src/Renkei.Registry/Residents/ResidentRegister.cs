@@ -36,8 +36,7 @@ public sealed class ResidentRegister(Database database, NumberingAuthority numbe
         await using var tx = await database.BeginSerializedAsync(c, EventLogLock);
         var now = clock.GetUtcNow().UtcDateTime;
         if (!await ResidentStore.MunicipalityExistsAsync(c, tx, municipality))
-            return (null, new Refusal(404, "unknown-municipality", "市区町村が登録されていません / Unknown municipality",
-                $"市区町村 {municipality.Digits} は登録されていません / No municipality {municipality.Digits} is registered."));
+            return (null, UnknownMunicipality(municipality));
         if (key is not null && await key.EarlierAsync(c, tx, municipality) is { } earlier) return earlier;
 
         var (current, refusal) = await FindSubjectAsync(c, tx, municipality, request);
@@ -213,6 +212,10 @@ public sealed class ResidentRegister(Database database, NumberingAuthority numbe
         signal.Notify(lastPosition);
         return (receipt, null);
     }
+
+    /// <summary>The refusal for a code no municipality on the register has.</summary>
+    public static Refusal UnknownMunicipality(LocalGovernmentCode code) => new(404, "unknown-municipality", "市区町村が登録されていません / Unknown municipality",
+        $"市区町村 {code.Digits} は登録されていません / No municipality {code.Digits} is registered.");
 
     /// <summary>
     /// How long after a re-issue another one, without an Idempotency-Key, is taken as the same request sent twice unless it says it

@@ -72,6 +72,12 @@ public static class ResidentsApi
         if (denied is not null) return denied;
         if (limit is < 1 or > 1000) return Problems.BadRequest("invalid-limit", "件数が不正です / Invalid limit", "limit は1〜1000です / limit is from 1 to 1000.");
         await using var c = await database.OpenAsync();
+        // A code no municipality has (a typo in a script) is not one with no residents: an empty list would read as the latter.
+        if (!await ResidentStore.MunicipalityExistsAsync(c, null, municipality))
+        {
+            var unknown = ResidentRegister.UnknownMunicipality(municipality);
+            return Problems.Result(unknown.Status, unknown.Slug, unknown.Title, unknown.Detail);
+        }
         var views = new List<ResidentView>();
         foreach (var r in await ResidentStore.ListAsync(c, municipality, after, limit))
             if (await NumberingAuthority.CurrentNumberAsync(c, r.ResidentId) is { } n) views.Add(ToView(r, n));
