@@ -141,6 +141,10 @@ public static class ResidentsApi
         if (reason.Length == 0) errors["reason"] = ["変更の理由を入力してください / reason is required (e.g. the number leaked)"];
         else if (RegisterText.Length(reason) > 200) errors["reason"] = ["変更の理由が長すぎます / reason is at most 200 characters"];
         else if (!StoredText.IsWellFormed(request.Reason)) errors["reason"] = [StoredText.Refusal];
+        // The leaked number is the one thing a reason must not say: the register keeps it beside the new one, in the event log for good.
+        else if (NumberShape.ContainsIndividualNumberInFreeText(request.Reason) || NumberShape.ContainsIndividualNumberInFreeText(reason))
+            errors["reason"] = ["個人番号と読める数字（11桁か12桁、区切りや漢数字で書いたものも）は入力できません。漏えいした番号は書かずに理由を入力してください / " +
+                "reason must not hold what reads as an Individual Number (11 or 12 digits, also in groups or in kanji numerals): give the reason without the leaked number"];
         if (by is not ("person" or "mayor")) errors["requestedBy"] = ["請求者は person（本人）または mayor（市町村長）です / requestedBy must be person or mayor"];
         if (errors.Count > 0) return Problems.Invalid(errors);
         var (receipt, refusal) = await register.ReissueNumberAsync(municipality, residentId, $"{by}: {reason}", key, request.NewLeak == true);

@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using Renkei.Hosting.Storage;
 using Renkei.Registry.Municipalities;
 using Renkei.Registry.Residents;
@@ -92,5 +93,37 @@ public class NumberInTextTests
                 person.FamilyNameKana, person.GivenNameKana, "2000-01-01", "male"), Address: Street), today);
             Assert.True(valid is not null, $"{person.FamilyName} {person.GivenName}: {string.Join("; ", errors.SelectMany(e => e.Value))}");
         }
+    }
+
+    [Theory, StorageData]
+    public async Task A_reissue_reason_holding_an_Individual_Number_is_refused_naming_reason_and_nothing_is_written(StorageProvider provider)
+    {
+        await using var registry = await RegistryHost.StartAsync(provider);
+        var born = await registry.RegisterBirthAsync();
+        var old = born.IndividualNumber!;
+        var path = $"api/municipalities/{RegistryHost.Chiba}/residents/{born.ResidentId}/number-reissue";
+        var clerk = registry.Client("chiba-clerk");
+        var kanji = string.Concat(old.Select(d => "〇一二三四五六七八九"[d - '0']));
+        var wide = string.Concat(old.Select(d => (char)('０' + (d - '0'))));
+        foreach (var reason in new[] { $"番号 {old} が漏えい", $"番号{old[..4]}-{old[4..8]}-{old[8..]}の漏えい", $"{kanji}が漏えい", $"{wide} 漏えい", $"番号{old[..11]}…の漏えい" })
+        {
+            var problem = await ProblemAssert.IsProblemAsync(await clerk.PostAsJsonAsync(path, new { reason, requestedBy = "person" }), 400, "invalid-request");
+            var errors = problem.GetProperty("errors");
+            Assert.Equal(["reason"], errors.EnumerateObject().Select(p => p.Name));
+            Assert.Contains("個人番号と読める数字", errors.GetProperty("reason")[0].GetString());
+            Assert.DoesNotContain(old, problem.ToString());
+        }
+        await using (var c = await registry.Database.OpenAsync())
+        {
+            Assert.Equal(1L, await c.ScalarAsync<long>("SELECT COUNT(*) FROM individual_numbers"));
+            Assert.Equal(0L, await c.ScalarAsync<long>("SELECT COUNT(*) FROM resident_events WHERE kind = 'NumberReissued'"));
+        }
+
+        // A reason with a date, a time and a telephone number is a reason.
+        const string told = "2026/12/07 10:00 に本人から漏えいの申出（電話 043-123-4567）";
+        var reissued = await clerk.PostAsJsonAsync(path, new { reason = told, requestedBy = "person" });
+        Assert.True(reissued.IsSuccessStatusCode, await reissued.Content.ReadAsStringAsync());
+        await using var after = await registry.Database.OpenAsync();
+        Assert.Equal("person: " + RegisterText.Normalize(told), await after.ScalarAsync<string>("SELECT reason FROM individual_numbers WHERE reason IS NOT NULL"));
     }
 }
