@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Renkei.Hosting;
 using Renkei.Hosting.Storage;
 using Renkei.Numbers;
@@ -56,7 +57,7 @@ public static class RegistryApp
         var database = builder.Configuration.CreateDatabase(Path.Combine(options.DataFolder, "registry.db"));
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(database);
-        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.TryAddSingleton(TimeProvider.System); // a test's clock, when it brings one
         OpenAsync(database, options).GetAwaiter().GetResult();
         builder.Services.AddSingleton(new NumberingAuthority(new IndividualNumberDeriver(NumberingKey.LoadOrCreate(options.KeyFile))));
         builder.Services.AddSingleton(new LinkKeys(KeyFiles.LoadOrCreate(options.LinkSecret), KeyFiles.LoadOrCreate(options.LinkSealKey)));

@@ -198,6 +198,14 @@ public static class ResidentEventValidation
                 Error(field, $"先頭に =、+、-、@ は使えません（表計算ソフトが数式として扱います）/ {field.Split('.')[^1]} must not begin with =, +, - or @ " +
                     "(a spreadsheet would run it as a formula)");
 
+        // A number typed into a name or an address would go into the person's signing certificate, which travels inside every
+        // signature they make and cannot be recalled; no name or address holds 11 digits in a row. (Readings are katakana only.)
+        foreach (var (field, given) in new[] { ("address", r.Address), ("relationship", r.Relationship), ("formerHeadRelationship", r.FormerHeadRelationship),
+            ("familyName", r.FamilyName), ("givenName", r.GivenName), ("person.familyName", r.Person?.FamilyName), ("person.givenName", r.Person?.GivenName) })
+            if (RegisterText.HoldsNumberRun(given) && !errors.ContainsKey(field))
+                Error(field, "個人番号と読める数字（11桁以上の連続した数字）は入力できません（氏名と住所は署名用電子証明書に記録されます）/ " +
+                    $"{field.Split('.')[^1]} must not hold 11 or more digits in a row: they read as an Individual Number (names and addresses go into the signing certificate)");
+
         // Last, so that it names the fault in a field another check would call too long or not katakana.
         StoredText.Check(errors, "", ("address", r.Address), ("relationship", r.Relationship),
             ("formerHeadRelationship", r.FormerHeadRelationship), ("familyName", r.FamilyName),

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Renkei.Hosting;
 using Renkei.Numbers;
 
 namespace Renkei.Registry.Residents;
@@ -294,6 +295,30 @@ public static class RegisterText
     /// UTF-16 code units, is one of a name's 50.
     /// </summary>
     public static int Length(string text) => text.EnumerateRunes().Count();
+
+    /// <summary>
+    /// Whether the text, as given or as the register stores it (<see cref="Normalize"/>d), holds 11 digits or more in a row, as
+    /// <see cref="NumberShape"/> reads digits: of any script, circled and superscript ones too, with the marks on a digit part of it.
+    /// Such a run reads as an Individual Number (with or without its check digit), and a name or address goes into the signing
+    /// certificate, which cannot be recalled. Only a run counts: an address's block, building and room numbers stand apart
+    /// (〒261-0013 打瀬2-3-4-1203), and the kanji numerals of names and places (一郎, 九十九里) are not digits here.
+    /// </summary>
+    public static bool HoldsNumberRun(string? text) => LongestDigitRun(text) >= NumberRun || LongestDigitRun(Normalize(text)) >= NumberRun;
+
+    /// <summary>Digits in a row that read as an Individual Number without its check digit; a longer run holds one.</summary>
+    public const int NumberRun = 11;
+
+    private static int LongestDigitRun(string? text)
+    {
+        if (text is null) return 0;
+        int longest = 0, run = 0;
+        foreach (var rune in text.EnumerateRunes())
+        {
+            if (NumberShape.IsDigit(rune)) longest = Math.Max(longest, ++run);
+            else if (!(run > 0 && NumberShape.IsMark(rune))) run = 0;
+        }
+        return longest;
+    }
 
     /// <summary>Whether <see cref="Normalize"/>d text begins as a spreadsheet formula does: =, +, - or @.</summary>
     public static bool StartsLikeFormula(string normalized) => normalized.Length > 0 && normalized[0] is '=' or '+' or '-' or '@';

@@ -8,7 +8,8 @@ using Renkei.Registry.Numbering;
 namespace Renkei.Registry.Residents;
 
 /// <summary>An expected refusal: becomes a problem detail with this status and stable type (and, for a 400, what is wrong per field).</summary>
-public sealed record Refusal(int Status, string Slug, string Title, string Detail, IReadOnlyDictionary<string, string[]>? Errors = null);
+public sealed record Refusal(int Status, string Slug, string Title, string Detail, IReadOnlyDictionary<string, string[]>? Errors = null,
+    IReadOnlyDictionary<string, object?>? Extensions = null);
 
 /// <summary>What recording an event gave back to the municipality.</summary>
 public sealed record EventReceipt(
@@ -35,8 +36,7 @@ public sealed class ResidentRegister(Database database, NumberingAuthority numbe
         await using var tx = await database.BeginSerializedAsync(c, EventLogLock);
         var now = clock.GetUtcNow().UtcDateTime;
         if (!await ResidentStore.MunicipalityExistsAsync(c, tx, municipality))
-            return (null, new Refusal(404, "unknown-municipality", "市区町村が登録されていません / Unknown municipality",
-                $"市区町村 {municipality.Digits} は登録されていません / No municipality {municipality.Digits} is registered."));
+            return (null, UnknownMunicipality(municipality));
         if (key is not null && await key.EarlierAsync(c, tx, municipality) is { } earlier) return earlier;
 
         var (current, refusal) = await FindSubjectAsync(c, tx, municipality, request);
@@ -213,24 +213,51 @@ public sealed class ResidentRegister(Database database, NumberingAuthority numbe
         return (receipt, null);
     }
 
-    /// <summary>Re-issues the number after a leak (on the person's request or by the mayor).</summary>
-    public async Task<(EventReceipt? Receipt, Refusal? Refusal)> ReissueNumberAsync(LocalGovernmentCode municipality, string residentId, string reason, IdempotencyKey? key = null) =>
+    /// <summary>The refusal for a code no municipality on the register has.</summary>
+    public static Refusal UnknownMunicipality(LocalGovernmentCode code) => new(404, "unknown-municipality", "市区町村が登録されていません / Unknown municipality",
+        $"市区町村 {code.Digits} は登録されていません / No municipality {code.Digits} is registered.");
+
+    /// <summary>
+    /// How long after a re-issue another one, without an Idempotency-Key, is taken as the same request sent twice unless it says it
+    /// is for a new leak: each re-issue spends a number and cannot be undone, and the person's notice would name one superseded already.
+    /// </summary>
+    public static readonly TimeSpan ReissueGuard = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// Re-issues the number after a leak (on the person's request or by the mayor). Within <see cref="ReissueGuard"/> of the last re-issue,
+    /// a request with no <paramref name="key"/> is refused (409 <c>reissued-recently</c>) unless <paramref name="newLeak"/> says it is for another leak.
+    /// </summary>
+    public async Task<(EventReceipt? Receipt, Refusal? Refusal)> ReissueNumberAsync(LocalGovernmentCode municipality, string residentId, string reason,
+        IdempotencyKey? key = null, bool newLeak = false) =>
         await ChangeAsync(municipality, residentId, ResidentEventKind.NumberReissued, reason, key, async (c, tx, r, now) =>
         {
+            if (key is null && !newLeak && await ResidentStore.LastReissuedAtAsync(c, tx, r.ResidentId) is { } last && now - last < ReissueGuard)
+                return (null, null, ReissuedRecently(last));
             var number = await numbering.ReissueAsync(c, tx, r.ResidentId, r.ResidentRecordCode, reason, now);
-            return (null, number);
+            return (null, number, null);
         });
+
+    private static Refusal ReissuedRecently(DateTime last)
+    {
+        var japan = new DateTimeOffset(last, TimeSpan.Zero).ToOffset(JapanTime.Offset).ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture);
+        return new Refusal(409, "reissued-recently", "個人番号は変更したばかりです / The number was re-issued moments ago",
+            $"この住民の個人番号は {japan}（日本時間）に変更したばかりです。同じ請求を二度送ったのであれば、前の変更で済んでいます。その後の新たな漏えいによる変更であれば " +
+            $"newLeak: true を指定してください / The resident's number was re-issued at {japan} Japan time, less than {ReissueGuard.TotalMinutes:0} minutes ago. " +
+            "A request sent twice needs nothing more; for another leak since, send newLeak: true.",
+            Extensions: new Dictionary<string, object?> { ["lastReissuedAt"] = RegisterText.ToText(last) });
+    }
 
     /// <summary>Gives the resident a new Resident Record Code on request; the number stays.</summary>
     public async Task<(EventReceipt? Receipt, Refusal? Refusal)> ChangeResidentRecordCodeAsync(LocalGovernmentCode municipality, string residentId, IdempotencyKey? key = null) =>
         await ChangeAsync(municipality, residentId, ResidentEventKind.ResidentRecordCodeChanged, "本人の請求 / on request", key, async (c, tx, r, now) =>
         {
             var code = await numbering.ChangeCodeAsync(c, tx, r.ResidentId, now);
-            return (code, (IndividualNumber?)null);
+            return (code, (IndividualNumber?)null, (Refusal?)null);
         });
 
+    /// <summary>Applies <paramref name="change"/> under the event log's lock; it gives the new code or number, or a refusal that writes nothing.</summary>
     private async Task<(EventReceipt?, Refusal?)> ChangeAsync(LocalGovernmentCode municipality, string residentId, ResidentEventKind kind, string reason,
-        IdempotencyKey? key, Func<DbConnection, DbTransaction, ResidentRecord, DateTime, Task<(ResidentRecordCode?, IndividualNumber?)>> change)
+        IdempotencyKey? key, Func<DbConnection, DbTransaction, ResidentRecord, DateTime, Task<(ResidentRecordCode?, IndividualNumber?, Refusal?)>> change)
     {
         await using var c = await database.OpenAsync();
         await using var tx = await database.BeginSerializedAsync(c, EventLogLock);
@@ -241,7 +268,8 @@ public sealed class ResidentRegister(Database database, NumberingAuthority numbe
         if (!ResidentProjection.Allows(kind, current.Status))
             return (null, new Refusal(409, "event-not-allowed", "この手続は受け付けられません / Not possible for the resident's status",
                 $"住民の状態は「{InJapanese(current.Status)}」です / Status is {current.Status}."));
-        var (code, number) = await change(c, tx, current, now);
+        var (code, number, refused) = await change(c, tx, current, now);
+        if (refused is not null) return (null, refused);
         var e = await ResidentStore.AppendAsync(c, tx, new ResidentEvent
         {
             EventId = Ids.New("e"), Kind = kind, ResidentId = residentId, MunicipalityCode = municipality,

@@ -118,6 +118,12 @@ public static class ResidentStore
             r => DateOnly.ParseExact(r.GetString(0), "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), tx, ("r", residentId)))
         is [var last] ? last : null;
 
+    /// <summary>When the resident's number was last re-issued (UTC), wherever they lived then, or null when it never was.</summary>
+    public static async Task<DateTime?> LastReissuedAtAsync(DbConnection c, DbTransaction tx, string residentId) =>
+        (await c.QueryAsync($"SELECT recorded_at FROM resident_events WHERE resident_id = @r AND kind = '{nameof(ResidentEventKind.NumberReissued)}' " +
+            "ORDER BY position DESC LIMIT 1", r => RegisterText.ParseUtc(r.GetString(0)), tx, ("r", residentId)))
+        is [var last] ? last : null;
+
     /// <summary>
     /// The <c>data</c> column: the facts of an event that the log's other columns do not hold already. (A whole
     /// event's JSON, as written before, still reads: the columns win and its other fields are ignored.)

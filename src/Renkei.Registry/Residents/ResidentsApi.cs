@@ -10,7 +10,11 @@ using Renkei.Registry.Numbering;
 
 namespace Renkei.Registry.Residents;
 
-public sealed record ReissueRequest(string? Reason, [property: AllowedValues("person", "mayor")] string? RequestedBy);
+/// <summary>
+/// A request for a new number after a leak. <see cref="NewLeak"/> says it is for a leak found after the last re-issue: without it, or an
+/// Idempotency-Key, a second re-issue within ten minutes is taken as the first sent twice, and refused.
+/// </summary>
+public sealed record ReissueRequest(string? Reason, [property: AllowedValues("person", "mayor")] string? RequestedBy, bool? NewLeak = null);
 
 public sealed record ResidentView(IdentityInfo Resident, string? HouseholdId, string Relationship, string? MovingTo);
 
@@ -68,6 +72,12 @@ public static class ResidentsApi
         if (denied is not null) return denied;
         if (limit is < 1 or > 1000) return Problems.BadRequest("invalid-limit", "件数が不正です / Invalid limit", "limit は1〜1000です / limit is from 1 to 1000.");
         await using var c = await database.OpenAsync();
+        // A code no municipality has (a typo in a script) is not one with no residents: an empty list would read as the latter.
+        if (!await ResidentStore.MunicipalityExistsAsync(c, null, municipality))
+        {
+            var unknown = ResidentRegister.UnknownMunicipality(municipality);
+            return Problems.Result(unknown.Status, unknown.Slug, unknown.Title, unknown.Detail);
+        }
         var views = new List<ResidentView>();
         foreach (var r in await ResidentStore.ListAsync(c, municipality, after, limit))
             if (await NumberingAuthority.CurrentNumberAsync(c, r.ResidentId) is { } n) views.Add(ToView(r, n));
@@ -131,10 +141,15 @@ public static class ResidentsApi
         if (reason.Length == 0) errors["reason"] = ["変更の理由を入力してください / reason is required (e.g. the number leaked)"];
         else if (RegisterText.Length(reason) > 200) errors["reason"] = ["変更の理由が長すぎます / reason is at most 200 characters"];
         else if (!StoredText.IsWellFormed(request.Reason)) errors["reason"] = [StoredText.Refusal];
+        // The leaked number is the one thing a reason must not say: the register keeps it beside the new one, in the event log for good.
+        else if (NumberShape.ContainsIndividualNumberInFreeText(request.Reason) || NumberShape.ContainsIndividualNumberInFreeText(reason))
+            errors["reason"] = ["個人番号と読める数字（11桁か12桁、区切りや漢数字で書いたものも）は入力できません。漏えいした番号は書かずに理由を入力してください / " +
+                "reason must not hold what reads as an Individual Number (11 or 12 digits, also in groups or in kanji numerals): give the reason without the leaked number"];
         if (by is not ("person" or "mayor")) errors["requestedBy"] = ["請求者は person（本人）または mayor（市町村長）です / requestedBy must be person or mayor"];
         if (errors.Count > 0) return Problems.Invalid(errors);
-        var (receipt, refusal) = await register.ReissueNumberAsync(municipality, residentId, $"{by}: {reason}", key);
-        return receipt is not null ? TypedResults.Ok(receipt) : Problems.Result(refusal!.Status, refusal.Slug, refusal.Title, refusal.Detail);
+        var (receipt, refusal) = await register.ReissueNumberAsync(municipality, residentId, $"{by}: {reason}", key, request.NewLeak == true);
+        return receipt is not null ? TypedResults.Ok(receipt)
+            : Problems.Result(refusal!.Status, refusal.Slug, refusal.Title, refusal.Detail, refusal.Extensions?.ToDictionary());
     }
 
     private static async Task<Results<Ok<EventReceipt>, ProblemHttpResult>> ChangeCode(string code, string residentId, ClaimsPrincipal user, ResidentRegister register,
