@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using System.Globalization;
+using Renkei.Hosting;
 using Renkei.Numbers;
 
 namespace Renkei.Registry.Residents;
@@ -202,9 +203,12 @@ public static class ResidentEventValidation
         // signature they make and cannot be recalled; no name or address holds 11 digits in a row. (Readings are katakana only.)
         foreach (var (field, given) in new[] { ("address", r.Address), ("relationship", r.Relationship), ("formerHeadRelationship", r.FormerHeadRelationship),
             ("familyName", r.FamilyName), ("givenName", r.GivenName), ("person.familyName", r.Person?.FamilyName), ("person.givenName", r.Person?.GivenName) })
-            if (RegisterText.HoldsNumberRun(given) && !errors.ContainsKey(field))
-                Error(field, "個人番号と読める数字（11桁以上の連続した数字）は入力できません（氏名と住所は署名用電子証明書に記録されます）/ " +
-                    $"{field.Split('.')[^1]} must not hold 11 or more digits in a row: they read as an Individual Number (names and addresses go into the signing certificate)");
+            // A name holds no digit groups either (an address's 〒261-0013 and 2-3-4-1203 are why addresses count runs only).
+            if ((RegisterText.HoldsNumberRun(given) || (field.EndsWith("Name", StringComparison.Ordinal) && NumberShape.ContainsIndividualNumberInFreeText(given)))
+                && !errors.ContainsKey(field))
+                Error(field, "個人番号と読める数字（11桁以上の連続した数字、氏名では区切ったものも）は入力できません（氏名と住所は署名用電子証明書に記録されます）/ " +
+                    $"{field.Split('.')[^1]} must not hold 11 or more digits in a row (in a name, grouped too): they read as an Individual Number " +
+                    "(names and addresses go into the signing certificate)");
 
         // Last, so that it names the fault in a field another check would call too long or not katakana.
         StoredText.Check(errors, "", ("address", r.Address), ("relationship", r.Relationship),

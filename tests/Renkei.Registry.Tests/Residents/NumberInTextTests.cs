@@ -29,6 +29,9 @@ public class NumberInTextTests
             (new("move-in", From: "abroad", Person: RegistryHost.Person("Smith \u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668\u0669\u0660\u0661", "Anna",
                 "スミス", "アンナ", "1985-06-07", "female"), Address: Street), ["person.familyName"]),
             (new("name-change", ResidentId: born.ResidentId, FamilyName: "鈴木12345678901", FamilyNameKana: "スズキ"), ["familyName"]),
+            // In a name grouped too, as no name holds digit groups (an address's postal code and room numbers are why addresses count runs only).
+            (new("name-change", ResidentId: born.ResidentId, GivenName: live[..4] + "-" + live[4..8] + "-" + live[8..], GivenNameKana: "ハナコ"), ["givenName"]),
+            (new("name-change", ResidentId: born.ResidentId, GivenName: "花子 " + live[..4] + " " + live[4..8] + " " + live[8..], GivenNameKana: "ハナコ"), ["givenName"]),
             (new("address-change", ResidentId: born.ResidentId, Address: "千葉県千葉市美浜区打瀬2丁目3番4号", Relationship: "子" + live), ["relationship"]),
             // Circled and parenthesised digits (⑴ is (1) once folded), two-digit circles folded into digits, a 13th digit, marks on the digits.
             (new("address-change", ResidentId: born.ResidentId, Address: "千葉市①②③④⑤⑥⑦⑧⑨⓪①"), ["address"]),
