@@ -163,6 +163,33 @@ public class CardCommandTests
         Assert.Equal(130, up.ExitCode);
     }
 
+    [Fact]
+    public async Task At_a_terminal_a_full_width_pin_matches_its_confirmation_and_a_bad_password_is_refused_before_its_own()
+    {
+        // Audit Q7: "１２３４" then "1234" were two PINs that "differ", though the card keeps both as 1234; and a lowercase signing
+        // password was refused only after its confirmation had been typed too. Run under script(1), which gives the command a terminal.
+        using var folder = new TempFolder();
+        var data = folder.File("data");
+        var command = $"dotnet {Path.Combine(AppContext.BaseDirectory, "renkei.dll")} card issue --data {data} --number - --out {folder.File("c.card")}";
+        var start = new System.Diagnostics.ProcessStartInfo("script", ["-qec", command, "/dev/null"])
+        {
+            RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true,
+        };
+        start.Environment["DOTNET_NOLOGO"] = "1";
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        await process.StandardInput.WriteAsync("123456789018\n１２３４\n1234\nabc123\nabc123\n");
+        await process.StandardInput.FlushAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(1));
+        var shown = await output;
+        Assert.True(process.ExitCode == 1, shown);
+        Assert.Contains("署名用パスワードは英大文字と数字の6〜16文字です / the signing password is 6 to 16 capital letters and digits", shown);
+        Assert.Contains("authentication PIN again", shown); // the PIN's confirmation was asked for and matched…
+        Assert.DoesNotContain("differ", shown);
+        Assert.DoesNotContain("signing password again", shown); // …the password's was not, once the password itself was refused
+        Assert.False(Directory.Exists(data)); // and nothing was started for it
+    }
+
     /// <summary>A base port whose five service ports are free on loopback now.</summary>
     private static int FreeBasePort()
     {
