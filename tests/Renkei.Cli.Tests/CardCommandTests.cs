@@ -190,6 +190,38 @@ public class CardCommandTests
         Assert.False(Directory.Exists(data)); // and nothing was started for it
     }
 
+    [Fact]
+    public async Task Card_show_says_when_the_card_is_out_of_use_and_how_to_check_when_no_responder_answers()
+    {
+        // Audit Q9: a card taken out of use showed its face and number as if nothing had happened; card sign and auth warned.
+        using var folder = new TempFolder();
+        var data = folder.File("data");
+        var card = folder.File("hanako.card");
+        await using (var network = await Renkei.Cli.Network.SandboxNetwork.StartAsync(data))
+        {
+            await network.Describe().WriteAsync(data);
+            var number = await MoveInAsync(network, data);
+            var issued = await RenkeiCommand.RunAsync("card", "issue", "--data", data, "--number", number, "--pin", "2468", "--signing-password", "HANAKO1", "--out", card);
+            Assert.True(issued.ExitCode == 0, issued.Error);
+            var inUse = await RenkeiCommand.RunAsync("card", "show", "--card", card, "--pin", "2468");
+            Assert.True(inUse.ExitCode == 0, inUse.Error);
+            Assert.Equal("", inUse.Error); // a card in use: not a word
+
+            var lost = await RenkeiCommand.RunAsync("card", "report-lost", "--data", data, "--card", card);
+            Assert.True(lost.ExitCode == 0, lost.Error);
+            var shown = await RenkeiCommand.RunAsync("card", "show", "--card", card, "--pin", "2468");
+            Assert.True(shown.ExitCode == 0, shown.Error);
+            Assert.Contains("番号 花子", shown.Output);
+            Assert.Equal("注意: このカードは使えなくなっています（紛失届）。表示したのは交付時の記載です / "
+                + "warning: this card is out of use (reported lost); what is shown is as it was at issue", shown.Error.Trim());
+        }
+        // No responder answers once the network is gone: the holder is told how to check, not left to think the card is fine.
+        var offline = await RenkeiCommand.RunAsync("card", "show", "--card", card, "--pin", "2468");
+        Assert.True(offline.ExitCode == 0, offline.Error);
+        Assert.Contains("whether this card is still in use could not be checked (http://127.0.0.1:", offline.Error);
+        Assert.Contains("run it again with the network running (renkei up)", offline.Error);
+    }
+
     /// <summary>A base port whose five service ports are free on loopback now.</summary>
     private static int FreeBasePort()
     {

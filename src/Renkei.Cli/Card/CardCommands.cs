@@ -121,7 +121,7 @@ public static class CardCommands
         var pin = new Option<string?>("--pin") { Description = SecretHelp("券面事項入力補助用暗証番号（数字4桁）", "the input-assist PIN (4 digits)") };
         var reveal = new Option<bool>("--reveal") { Description = "個人番号を伏せずに表示する / print the Individual Number unmasked" };
         var command = new Command("show", "券面事項と入力補助情報を表示する / show the card face and, with the PIN, the input-assist data") { card, pin, reveal };
-        command.SetAction(parse =>
+        command.SetAction(async (parse, ct) =>
         {
             if (OpenCard(parse.GetValue(card)!, out var cardError) is not { } token) return CommandTree.Fail(cardError!);
             if (CardSecrets.Read(parse.GetValue(pin), "--pin", CardPin.InputAssist, confirm: false, out var unread) is not { } pinValue)
@@ -139,9 +139,39 @@ public static class CardCommands
                   有効期限 / expires on   {token.Face.ExpiresOn}
                   顔写真 / photo          {token.Face.Photo}
                 """);
+            if (await InUseAsync(token, ct) is { } warning) Console.Error.WriteLine(warning);
             return 0;
         });
         return command;
+    }
+
+    /// <summary>
+    /// What card show adds when the card is out of use, or may be: the file keeps the face and number of its issue, so a card
+    /// taken out of use (a new number, a loss report, a new card) showed them as if nothing had happened. Every such cause revokes
+    /// the authentication certificate; a change of the four items, the signing one only.
+    /// </summary>
+    private static async Task<string?> InUseAsync(IndividualNumberCard token, CancellationToken ct)
+    {
+        var authentication = await CertificateStatus.AskAsync(token.AuthenticationCertificate, token.AuthenticationChainPem, ct);
+        switch (authentication.Status)
+        {
+            case CertificateStatus.Said.Revoked:
+                return $"注意: このカードは使えなくなっています（{authentication.ReasonJapanese}）。表示したのは交付時の記載です / "
+                    + $"warning: this card is out of use ({authentication.ReasonEnglish}); what is shown is as it was at issue";
+            case CertificateStatus.Said.Unknown:
+                return "注意: 認証局のOCSPはこのカードを知りません / warning: the PKI's OCSP responder does not know this card";
+            case CertificateStatus.Said.NoAnswer:
+                return $"このカードが使えるかどうかは確かめられませんでした（{authentication.Responder} が応答しません）。ネットワークを起動して（renkei up）もう一度実行してください / "
+                    + $"whether this card is still in use could not be checked ({authentication.Responder} did not answer); run it again with the network running (renkei up)";
+            case CertificateStatus.Said.NoResponder:
+                return null;
+        }
+        if (!token.HasSigningCertificate) return null;
+        var signing = await CertificateStatus.AskAsync(token.SigningCertificate, token.SigningChainPem, ct);
+        return signing.Status == CertificateStatus.Said.Revoked
+            ? $"注意: このカードの署名用電子証明書は失効しています（{signing.ReasonJapanese}）。表示したのは交付時の記載です / "
+                + $"warning: this card's signing certificate is revoked ({signing.ReasonEnglish}); what is shown is as it was at issue"
+            : null;
     }
 
     private static Command Sign()
