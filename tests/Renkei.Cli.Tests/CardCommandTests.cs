@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Renkei.Pki.Cards;
@@ -111,6 +112,141 @@ public class CardCommandTests
         var notAFile = await RenkeiCommand.RunAsync("card", "auth", "--card", folder.Path, "--pin", "1234", Convert.ToBase64String(new byte[16]));
         Assert.Equal(1, notAFile.ExitCode);
         Assert.Equal($"{folder.Path} はフォルダです。--card にはカードファイルを指定してください / {folder.Path} is a folder; give --card a card file", notAFile.Error.Trim());
+    }
+
+    [Fact]
+    public async Task A_card_issued_through_a_commands_own_network_names_the_pki_that_renkei_up_serves_on_the_folder()
+    {
+        // Audit Q1: the command's own network listened on a passing port and the PKI wrote that into the card's certificates, so
+        // after a loss report nothing ever answered for them and card sign stayed silent.
+        using var folder = new TempFolder();
+        var data = folder.File("data");
+        var basePort = FreeBasePort();
+        string number;
+        await using (var first = await Renkei.Cli.Network.SandboxNetwork.StartAsync(data, basePort))
+            number = await MoveInAsync(first, data);
+        Assert.Equal(basePort, Renkei.Cli.Network.FolderPort.Kept(data));
+
+        var card = folder.File("hanako.card");
+        var issued = await RenkeiCommand.RunAsync("card", "issue", "--data", data, "--number", number, "--pin", "2468", "--signing-password", "HANAKO1", "--out", card);
+        Assert.True(issued.ExitCode == 0, issued.Error);
+        Assert.Contains("no network is running", issued.Error); // issued through its own network
+        var token = IndividualNumberCard.Open(card);
+        var ocsp = token.SigningCertificate.Extensions.OfType<X509AuthorityInformationAccessExtension>().SelectMany(a => a.EnumerateOcspUris()).Single();
+        var crl = System.Text.Encoding.ASCII.GetString(token.AuthenticationCertificate.Extensions["2.5.29.31"]!.RawData);
+
+        using var up = RenkeiCommand.Start(["up", "--data", data]); // no --port: the folder's own
+        try
+        {
+            var pki = await RenkeiCommand.WaitForAsync(async () =>
+            {
+                if (up.HasExited) throw new InvalidOperationException("renkei up exited: " + await up.StandardError.ReadToEndAsync());
+                return await Renkei.Cli.Network.NetworkFile.FindRunningAsync(data) is { Pki: { } entry } ? entry : null;
+            }, TimeSpan.FromMinutes(2), "renkei up running");
+            Assert.Equal($"http://127.0.0.1:{basePort + 4}/", pki.Url);
+            Assert.Equal(pki.OcspUrl, ocsp);
+            Assert.Contains(pki.Url + "crl/authentication.crl", crl);
+
+            var lost = await RenkeiCommand.RunAsync("card", "report-lost", "--data", data, "--card", card);
+            Assert.True(lost.ExitCode == 0, lost.Error);
+            var document = folder.File("申請書.txt");
+            await File.WriteAllTextAsync(document, "申請");
+            var signed = await RenkeiCommand.RunAsync("card", "sign", "--card", card, "--signing-password", "HANAKO1", document);
+            Assert.True(signed.ExitCode == 0, signed.Error);
+            Assert.Contains("warning: this card's signing certificate is revoked (reported lost)", signed.Error);
+        }
+        finally
+        {
+            RenkeiCommand.Terminate(up);
+            await up.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        }
+        Assert.Equal(130, up.ExitCode);
+    }
+
+    [Fact]
+    public async Task At_a_terminal_a_full_width_pin_matches_its_confirmation_and_a_bad_password_is_refused_before_its_own()
+    {
+        // Audit Q7: "１２３４" then "1234" were two PINs that "differ", though the card keeps both as 1234; and a lowercase signing
+        // password was refused only after its confirmation had been typed too. Run under script(1), which gives the command a terminal.
+        using var folder = new TempFolder();
+        var data = folder.File("data");
+        var command = $"dotnet {Path.Combine(AppContext.BaseDirectory, "renkei.dll")} card issue --data {data} --number - --out {folder.File("c.card")}";
+        var start = new System.Diagnostics.ProcessStartInfo("script", ["-qec", command, "/dev/null"])
+        {
+            RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true,
+        };
+        start.Environment["DOTNET_NOLOGO"] = "1";
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        await process.StandardInput.WriteAsync("123456789018\n１２３４\n1234\nabc123\nabc123\n");
+        await process.StandardInput.FlushAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(1));
+        var shown = await output;
+        Assert.True(process.ExitCode == 1, shown);
+        Assert.Contains("署名用パスワードは英大文字と数字の6〜16文字です / the signing password is 6 to 16 capital letters and digits", shown);
+        Assert.Contains("authentication PIN again", shown); // the PIN's confirmation was asked for and matched…
+        Assert.DoesNotContain("differ", shown);
+        Assert.DoesNotContain("signing password again", shown); // …the password's was not, once the password itself was refused
+        Assert.False(Directory.Exists(data)); // and nothing was started for it
+    }
+
+    [Fact]
+    public async Task Card_show_says_when_the_card_is_out_of_use_and_how_to_check_when_no_responder_answers()
+    {
+        // Audit Q9: a card taken out of use showed its face and number as if nothing had happened; card sign and auth warned.
+        using var folder = new TempFolder();
+        var data = folder.File("data");
+        var card = folder.File("hanako.card");
+        await using (var network = await Renkei.Cli.Network.SandboxNetwork.StartAsync(data))
+        {
+            await network.Describe().WriteAsync(data);
+            var number = await MoveInAsync(network, data);
+            var issued = await RenkeiCommand.RunAsync("card", "issue", "--data", data, "--number", number, "--pin", "2468", "--signing-password", "HANAKO1", "--out", card);
+            Assert.True(issued.ExitCode == 0, issued.Error);
+            var inUse = await RenkeiCommand.RunAsync("card", "show", "--card", card, "--pin", "2468");
+            Assert.True(inUse.ExitCode == 0, inUse.Error);
+            Assert.Equal("", inUse.Error); // a card in use: not a word
+
+            var lost = await RenkeiCommand.RunAsync("card", "report-lost", "--data", data, "--card", card);
+            Assert.True(lost.ExitCode == 0, lost.Error);
+            var shown = await RenkeiCommand.RunAsync("card", "show", "--card", card, "--pin", "2468");
+            Assert.True(shown.ExitCode == 0, shown.Error);
+            Assert.Contains("番号 花子", shown.Output);
+            Assert.Equal("注意: このカードは使えなくなっています（紛失届）。表示したのは交付時の記載です / "
+                + "warning: this card is out of use (reported lost); what is shown is as it was at issue", shown.Error.Trim());
+        }
+        // No responder answers once the network is gone: the holder is told how to check, not left to think the card is fine.
+        var offline = await RenkeiCommand.RunAsync("card", "show", "--card", card, "--pin", "2468");
+        Assert.True(offline.ExitCode == 0, offline.Error);
+        Assert.Contains("whether this card is still in use could not be checked (http://127.0.0.1:", offline.Error);
+        Assert.Contains("run it again with the network running (renkei up)", offline.Error);
+    }
+
+    /// <summary>A base port whose five service ports are free on loopback now.</summary>
+    private static int FreeBasePort()
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            using var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+            probe.Start();
+            var port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port - 1;
+            probe.Stop();
+            if (port + 5 <= System.Net.IPEndPoint.MaxPort && Renkei.Cli.Network.UpCommand.TakenPorts(port).Count == 0) return port;
+            if (attempt > 50) throw new InvalidOperationException("no five free ports in a row");
+        }
+    }
+
+    private static async Task<string> MoveInAsync(Renkei.Cli.Network.SandboxNetwork network, string data)
+    {
+        using var clerk = Renkei.Cli.Linkage.LinkageSandbox.Client(network.RegistryUrl, Renkei.Cli.Network.SandboxCallers.TokenOf(data, "clerk-121002"), network.Handler);
+        var movedIn = await clerk.PostAsJsonAsync("api/municipalities/121002/events", new
+        {
+            kind = "move-in", from = "abroad", address = "千葉県千葉市中央区中央1-1-1",
+            person = new { familyName = "番号", givenName = "花子", familyNameKana = "バンゴウ", givenNameKana = "ハナコ", dateOfBirth = "1985-04-01", sex = "female" },
+        }, Renkei.Hosting.ServiceDefaults.Json);
+        var body = await movedIn.Content.ReadAsStringAsync();
+        Assert.True(movedIn.IsSuccessStatusCode, body);
+        return System.Text.Json.JsonDocument.Parse(body).RootElement.GetProperty("individualNumber").GetString()!;
     }
 
     /// <summary>A card file made here, with self-signed certificates: enough for the card's own PIN checks, which need no network.</summary>

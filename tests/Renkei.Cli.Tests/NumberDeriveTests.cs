@@ -23,6 +23,16 @@ public sealed class NumberDeriveTests : IDisposable
     }
 
     [Fact]
+    public async Task The_help_says_the_number_is_derived_from_the_digits()
+    {
+        // Audit Q9: "derive the Individual Number of eleven digits" read as a number eleven digits long; it has twelve.
+        var help = await RenkeiCommand.RunAsync("number", "derive", "--help");
+        Assert.Equal(0, help.ExitCode);
+        Assert.Contains("derive the Individual Number from eleven digits", help.Output);
+        Assert.DoesNotContain("of eleven digits", help.Output);
+    }
+
+    [Fact]
     public async Task Derive_prints_the_number_the_library_gives_with_its_check_digit()
     {
         var result = await RenkeiCommand.RunAsync("number", "derive", "--key-file", KeyFile(KeyHex + "\n"), "12345678901");

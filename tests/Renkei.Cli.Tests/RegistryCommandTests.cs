@@ -496,6 +496,21 @@ public class RegistryCommandTests
         Assert.Equal(20, (await ExportAsync("--data", data.Path)).Count);
     }
 
+    [Fact]
+    public void A_seed_interrupted_once_every_resident_asked_for_was_committed_says_so_and_asks_for_no_other_seed()
+    {
+        // Audit Q4: the last batch committed, then Ctrl+C: "seed the rest with another --seed" doubled the register of whoever did.
+        var done = Renkei.Cli.Registry.RegistryCommands.Interrupted(30_000, 30_000);
+        Assert.Equal("中断しましたが、指示された 30,000 人はすべて登録済みです。もう一度登録する必要はありません / "
+            + "interrupted, but all 30,000 residents asked for were already registered: there is nothing left to seed", done);
+        // Whole households can take a seed a little past its count, and a move-in meanwhile adds to it: still all done.
+        Assert.Contains("すべて登録済み", Renkei.Cli.Registry.RegistryCommands.Interrupted(30_004, 30_000));
+        var part = Renkei.Cli.Registry.RegistryCommands.Interrupted(19_998, 30_000);
+        Assert.Contains("interrupted; 19,998 of the 30,000 residents asked for are committed, in whole households, and stay", part);
+        Assert.Contains("seed the other 10,002 with another --seed", part);
+        Assert.Equal("中断しました。台帳は登録前のままです / interrupted; the register is as it was before", Renkei.Cli.Registry.RegistryCommands.Interrupted(0, 30_000));
+    }
+
     /// <summary>Reads a seed's standard error up to its first progress line (a tenth of the people): the load is under way.</summary>
     private static async Task InTheMiddleOfTheLoadAsync(System.Diagnostics.Process process)
     {

@@ -167,6 +167,20 @@ public class UpCommandTests
     }
 
     [Fact]
+    public async Task Up_on_another_port_than_the_folders_says_that_its_certificates_name_the_folders_pki()
+    {
+        using var folder = new TempFolder();
+        FolderPort.Keep(folder.Path, 7300);
+        using var holder = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        holder.Start();
+        var taken = ((System.Net.IPEndPoint)holder.LocalEndpoint).Port;
+        var result = await RenkeiCommand.RunAsync("up", "--data", folder.Path, "--port", (taken - 1).ToString());
+        Assert.Equal(1, result.ExitCode); // refused for the taken port, after the note
+        Assert.Contains("note: the certificates issued in this folder name http://127.0.0.1:7304/ (base port 7300) for revocation checks", result.Error);
+        Assert.Equal(7300, FolderPort.Kept(folder.Path)); // nothing started, so nothing else kept
+    }
+
+    [Fact]
     public async Task A_second_network_on_a_folder_where_one_is_still_starting_is_refused()
     {
         // A network started in this process has written no network.json yet, as one still starting has not.

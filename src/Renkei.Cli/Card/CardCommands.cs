@@ -47,7 +47,7 @@ public static class CardCommands
         Required = true,
     };
 
-    private static Option<string?> PinOption() => new("--pin") { Description = SecretHelp("暗証番号（数字4桁）", "the 4-digit PIN") };
+    private static Option<string?> PinOption() => new("--pin") { Description = SecretHelp("利用者証明用暗証番号（数字4桁）", "the authentication PIN (4 digits)") };
 
     private static Option<string?> PasswordOption() => new("--signing-password")
     {
@@ -58,7 +58,12 @@ public static class CardCommands
     {
         var data = UpCommand.DataOption();
         var number = NumberOption("個人番号", "the resident's Individual Number");
-        var pin = PinOption();
+        // The holder sets no input-assist PIN of its own here (card show asks for it): the help has to say which it is.
+        var pin = new Option<string?>("--pin")
+        {
+            Description = SecretHelp("利用者証明用暗証番号（数字4桁）。券面事項入力補助用暗証番号（card show で使う）も同じものになる。後者は card reset-pin --input-assist-pin で変えられる",
+                "the authentication PIN (4 digits), also set as the input-assist PIN that card show asks for (card reset-pin --input-assist-pin changes that one)"),
+        };
         var password = PasswordOption();
         var output = new Option<string>("--out") { Description = "書き出すカードファイル / the card file to write", Required = true };
         var command = new Command("issue", "住基で本人を確認しカードを交付する / check the resident with the Registry and issue a sandbox card")
@@ -71,9 +76,6 @@ public static class CardCommands
                 return CommandTree.Fail(unread!);
             if (CardSecrets.Read(parse.GetValue(password), "--signing-password", CardPin.Signing, confirm: true, out unread) is not { } passwordValue)
                 return CommandTree.Fail(unread!);
-            if (!IndividualNumberCard.IsValidFormat(CardPin.Authentication, pinValue)) return CommandTree.Fail("暗証番号は数字4桁です / the PIN is 4 digits");
-            if (!IndividualNumberCard.IsValidFormat(CardPin.Signing, passwordValue))
-                return CommandTree.Fail("署名用パスワードは英大文字と数字の6〜16桁です / the signing password is 6–16 capital letters and digits");
             var path = Path.GetFullPath(parse.GetValue(output)!);
             if (File.Exists(path)) return CommandTree.Fail($"既にあります / {path} exists; choose another --out");
             // Issuing supersedes the resident's current card, so make sure the new one can be written first. A missing folder is
@@ -119,7 +121,7 @@ public static class CardCommands
         var pin = new Option<string?>("--pin") { Description = SecretHelp("券面事項入力補助用暗証番号（数字4桁）", "the input-assist PIN (4 digits)") };
         var reveal = new Option<bool>("--reveal") { Description = "個人番号を伏せずに表示する / print the Individual Number unmasked" };
         var command = new Command("show", "券面事項と入力補助情報を表示する / show the card face and, with the PIN, the input-assist data") { card, pin, reveal };
-        command.SetAction(parse =>
+        command.SetAction(async (parse, ct) =>
         {
             if (OpenCard(parse.GetValue(card)!, out var cardError) is not { } token) return CommandTree.Fail(cardError!);
             if (CardSecrets.Read(parse.GetValue(pin), "--pin", CardPin.InputAssist, confirm: false, out var unread) is not { } pinValue)
@@ -137,9 +139,39 @@ public static class CardCommands
                   有効期限 / expires on   {token.Face.ExpiresOn}
                   顔写真 / photo          {token.Face.Photo}
                 """);
+            if (await InUseAsync(token, ct) is { } warning) Console.Error.WriteLine(warning);
             return 0;
         });
         return command;
+    }
+
+    /// <summary>
+    /// What card show adds when the card is out of use, or may be: the file keeps the face and number of its issue, so a card
+    /// taken out of use (a new number, a loss report, a new card) showed them as if nothing had happened. Every such cause revokes
+    /// the authentication certificate; a change of the four items, the signing one only.
+    /// </summary>
+    private static async Task<string?> InUseAsync(IndividualNumberCard token, CancellationToken ct)
+    {
+        var authentication = await CertificateStatus.AskAsync(token.AuthenticationCertificate, token.AuthenticationChainPem, ct);
+        switch (authentication.Status)
+        {
+            case CertificateStatus.Said.Revoked:
+                return $"注意: このカードは使えなくなっています（{authentication.ReasonJapanese}）。表示したのは交付時の記載です / "
+                    + $"warning: this card is out of use ({authentication.ReasonEnglish}); what is shown is as it was at issue";
+            case CertificateStatus.Said.Unknown:
+                return "注意: 認証局のOCSPはこのカードを知りません / warning: the PKI's OCSP responder does not know this card";
+            case CertificateStatus.Said.NoAnswer:
+                return $"このカードが使えるかどうかは確かめられませんでした（{authentication.Responder} が応答しません）。ネットワークを起動して（renkei up）もう一度実行してください / "
+                    + $"whether this card is still in use could not be checked ({authentication.Responder} did not answer); run it again with the network running (renkei up)";
+            case CertificateStatus.Said.NoResponder:
+                return null;
+        }
+        if (!token.HasSigningCertificate) return null;
+        var signing = await CertificateStatus.AskAsync(token.SigningCertificate, token.SigningChainPem, ct);
+        return signing.Status == CertificateStatus.Said.Revoked
+            ? $"注意: このカードの署名用電子証明書は失効しています（{signing.ReasonJapanese}）。表示したのは交付時の記載です / "
+                + $"warning: this card's signing certificate is revoked ({signing.ReasonEnglish}); what is shown is as it was at issue"
+            : null;
     }
 
     private static Command Sign()
@@ -276,11 +308,6 @@ public static class CardCommands
             }
             if (wanted.Count == 0)
                 return CommandTree.Fail("--pin、--signing-password、--input-assist-pin のいずれかを指定してください / give at least one of --pin, --signing-password, --input-assist-pin");
-            foreach (var (which, value) in wanted)
-                if (!IndividualNumberCard.IsValidFormat(which, value))
-                    return CommandTree.Fail(which == CardPin.Signing
-                        ? "署名用パスワードは英大文字と数字の6〜16桁です / the signing password is 6–16 capital letters and digits"
-                        : "暗証番号は数字4桁です / a PIN is 4 digits");
             if (!IndividualNumber.TryParse(givenNumber, out var n, out var problem)) return CommandTree.Fail(problem!.Message);
             var token = OpenCard(parse.GetValue(card)!, out var error);
             if (token is null) return CommandTree.Fail(error!);

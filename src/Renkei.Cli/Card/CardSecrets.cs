@@ -23,21 +23,23 @@ public static class CardSecrets
     /// <summary>
     /// The secret given as <paramref name="given"/> to <paramref name="option"/>, read where it says; null with
     /// <paramref name="error"/> when there is none to read. <paramref name="confirm"/> asks twice at a prompt: a new PIN typed blind.
+    /// A new one also has its format checked as soon as it is had, before its confirmation and before the next secret is asked for:
+    /// a lowercase signing password was refused only after everything had been typed twice.
     /// </summary>
     public static string? Read(string? given, string option, CardPin pin, bool confirm, out string? error) =>
-        Read(given, option, Label(pin), confirm, out error);
+        Read(given, option, Label(pin), confirm ? pin : null, out error);
 
     /// <summary>
     /// The holder's Individual Number given to <paramref name="option"/>, read where it says: <c>-</c> keeps it off the command
     /// line, out of <c>ps</c> and the shell's history, as for a PIN; it is read first, before any PIN.
     /// </summary>
     public static string? ReadNumber(string? given, string option, out string? error) =>
-        Read(given, option, ("個人番号", "Individual Number"), confirm: false, out error);
+        Read(given, option, ("個人番号", "Individual Number"), newSecret: null, out error);
 
-    private static string? Read(string? given, string option, (string Japanese, string English) label, bool confirm, out string? error)
+    private static string? Read(string? given, string option, (string Japanese, string English) label, CardPin? newSecret, out string? error)
     {
         error = null;
-        if (given is not null && given != FromInput) return given;
+        if (given is not null && given != FromInput) return Checked(given, newSecret, out error);
         var (japanese, english) = label;
         if (!Console.IsInputRedirected)
         {
@@ -47,8 +49,10 @@ public static class CardSecrets
                 error = $"{japanese}が入力されませんでした / no {english} was typed";
                 return null;
             }
-            if (!confirm) return first;
-            if (Prompt($"{japanese}（確認）/ {english} again") != first)
+            if (newSecret is null) return first;
+            if (Checked(first, newSecret, out error) is null) return null;
+            // Compared as the card keeps them: full-width digits and capitals are the half-width ones (an input method's full-width mode).
+            if (IndividualNumberCard.HalfWidth(Prompt($"{japanese}（確認）/ {english} again")) != IndividualNumberCard.HalfWidth(first))
             {
                 error = $"{japanese}が一致しません。もう一度実行してください / the two {english}s differ; run the command again";
                 return null;
@@ -62,8 +66,19 @@ public static class CardSecrets
         }
         // ReadLine drops the line's end ("\n" or "\r\n"): the line is the secret, as typed.
         var line = Console.In.ReadLine();
-        if (line is null) error = $"標準入力に{japanese}の行がありません（{option} -）/ standard input has no line for {option} -";
-        return line;
+        if (line is null)
+        {
+            error = $"標準入力に{japanese}の行がありません（{option} -）/ standard input has no line for {option} -";
+            return null;
+        }
+        return Checked(line, newSecret, out error);
+    }
+
+    /// <summary><paramref name="value"/>, or null with the card's own words when it cannot be <paramref name="newSecret"/> (null: anything goes).</summary>
+    private static string? Checked(string value, CardPin? newSecret, out string? error)
+    {
+        error = newSecret is { } pin && !IndividualNumberCard.IsValidFormat(pin, value) ? new PinCheck(false, 0, false, true, pin).Message : null;
+        return error is null ? value : null;
     }
 
     /// <summary>

@@ -53,7 +53,15 @@ public static class NetworkAccess
             if (await FindAsync(folder, fits) is { } late) return (late, null);
         }
         Console.Error.WriteLine(StartNotice(folder));
-        try { return (null, await SandboxNetwork.StartAsync(folder, 0)); }
+        // On free ports, but the PKI names the folder's own address (the one renkei up serves) in what it signs: the passing port
+        // died with the command, and a card's OCSP and CRL addresses with it.
+        try
+        {
+            var basePort = FolderPort.Of(folder);
+            var own = await SandboxNetwork.StartAsync(folder, 0, FolderPort.PkiPublicUrl(basePort));
+            FolderPort.Keep(folder, basePort);
+            return (null, own);
+        }
         catch (NetworkUnavailableException) { throw; }
         catch (Exception e) when (e is IOException or InvalidOperationException or System.Data.Common.DbException or FormatException)
         {

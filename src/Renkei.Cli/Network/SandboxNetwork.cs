@@ -38,8 +38,12 @@ public sealed class SandboxNetwork : IAsyncDisposable
 
     public LinkageSandbox? Linkage { get; private set; }
 
-    /// <summary>Starts every service; port 0 picks free ports.</summary>
-    public static async Task<SandboxNetwork> StartAsync(string dataFolder, int basePort = 0)
+    /// <summary>
+    /// Starts every service; port 0 picks free ports. <paramref name="pkiPublicUrl"/> is the address the PKI writes into certificates
+    /// when it is not the one it listens on (a command's own network names the folder's, <see cref="FolderPort"/>). A start on fixed
+    /// ports keeps its base port in the folder.
+    /// </summary>
+    public static async Task<SandboxNetwork> StartAsync(string dataFolder, int basePort = 0, Uri? pkiPublicUrl = null)
     {
         dataFolder = Path.GetFullPath(dataFolder);
         ServiceDefaults.MakePrivateFolder(dataFolder, Ours);
@@ -85,7 +89,8 @@ public sealed class SandboxNetwork : IAsyncDisposable
                     ("Pki:RegistryUrl", network.RegistryUrl.ToString()),
                     ("Pki:RegistryToken", callers.First(c => c.Name == "pki").Token),
                     ("Logging:LogLevel:Default", "Warning"),
-                    .. pkiTls]));
+                    .. pkiTls,
+                    .. (pkiPublicUrl is null ? [] : new[] { ("Pki:PublicUrl", pkiPublicUrl.ToString()) })]));
             });
             await network.StartAsync(pki);
             network.PkiUrl = pki.BaseAddress("https");
@@ -94,6 +99,7 @@ public sealed class SandboxNetwork : IAsyncDisposable
             network.PkiEntry = new PkiEntry(pkiPublic.ToString(), new Uri(pkiPublic, "ocsp").ToString(),
                 cas.ChainPem(CertificateKind.Signing), cas.ChainPem(CertificateKind.Authentication));
             network.Linkage = await LinkageSandbox.StartAsync(dataFolder, basePort, network.RegistryUrl, callers.First(c => c.Name == "link-keys").Token);
+            FolderPort.Keep(dataFolder, basePort);
             return network;
         }
         catch

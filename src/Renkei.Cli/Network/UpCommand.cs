@@ -44,7 +44,9 @@ public static class UpCommand
         var data = DataOption();
         var port = new Option<int>("--port")
         {
-            Description = "先頭ポート（0で空きポート）/ base port; services listen on the next ports (0 picks free ports)", DefaultValueFactory = _ => 7100,
+            Description = "先頭ポート（0で空きポート。省略時はこのデータフォルダで前に使った先頭ポート、なければ7100）/ base port; services listen on the next ports "
+                + "(0 picks free ports; left out, the one last used on this data folder, else 7100)",
+            DefaultValueFactory = _ => FolderPort.Default,
         }.Between(0, IPEndPoint.MaxPort - 5); // the services take the next five
         var command = new Command("up", "ネットワーク全体を起動する / run the whole network on loopback until Ctrl+C") { data, port };
         command.SetAction(async (parse, ct) =>
@@ -55,7 +57,16 @@ public static class UpCommand
                 Console.Error.WriteLine($"既に起動しています / a network already runs for {folder} (process {running.ProcessId})");
                 return 1;
             }
-            var basePort = parse.GetValue(port);
+            // The folder's certificates name its PKI at the base port kept there: left out, --port is that one.
+            var kept = FolderPort.Kept(folder);
+            var basePort = parse.GetResult(port) is { Implicit: false } ? parse.GetValue(port) : kept ?? FolderPort.Default;
+            // Said first, also before a taken port is refused: the folder's own port is the one to choose.
+            if (kept is { } named && named != basePort)
+            {
+                var pki = FolderPort.PkiPublicUrl(named);
+                Console.Error.WriteLine($"注意: このフォルダの電子証明書は失効確認先として {pki} （先頭ポート {named}）を記載しています。別のポートで動かす間、それらの失効は確認できません / "
+                    + $"note: the certificates issued in this folder name {pki} (base port {named}) for revocation checks; while the network runs on another port, they cannot be checked");
+            }
             // Every port is tried before any service starts: a taken one found late left the others running and ended in a stack trace.
             if (basePort is > 0 and < 1024 && !Environment.IsPrivilegedProcess)
             {

@@ -26,7 +26,7 @@ public static class NumberDerive
             Description = "11桁の数字（住民票コードなど。全角数字・空白・ハイフン可）/ any eleven digits; full-width digits, spaces and hyphens are accepted",
             Arity = ArgumentArity.OneOrMore,
         };
-        var command = new Command("derive", "11桁の数字から個人番号を生成する（FF1、AES-256、基数10）/ derive the Individual Number of eleven digits (FF1, AES-256, radix 10)")
+        var command = new Command("derive", "11桁の数字から個人番号を生成する（FF1、AES-256、基数10）/ derive the Individual Number from eleven digits (FF1, AES-256, radix 10)")
         {
             keyFile, reissue, codes,
         };

@@ -74,16 +74,22 @@ public static class RegistryCommands
             {
                 // Whatever the interrupted write threw (a cancellation, SQLite's "interrupted"), the transaction is rolled back by now:
                 // into an empty register the seed is one transaction, otherwise each committed batch of whole households stays.
-                var added = await CountResidentsAsync(database) - before;
-                Console.Error.WriteLine(added == 0
-                    ? "中断しました。台帳は登録前のままです / interrupted; the register is as it was before"
-                    : $"中断しました。確定済みの {added:N0} 人（完全な世帯のみ）が残ります。同じシードでは続きを登録できないため、残りは別のシードで登録してください / "
-                        + $"interrupted; {added:N0} residents already committed, in whole households, stay. The same seed cannot be continued: seed the rest with another --seed");
+                Console.Error.WriteLine(Interrupted(await CountResidentsAsync(database) - before, plan.Residents));
                 return Interruption.ExitCode;
             }
         }));
         return command;
     }
+
+    /// <summary>What an interrupted seed says of the register, given how many residents it <paramref name="added"/> of those <paramref name="asked"/> for.</summary>
+    // The last batch can commit just before the stop: then nothing is left to seed, and another seed would double the register.
+    public static string Interrupted(long added, long asked) =>
+        added == 0 ? "中断しました。台帳は登録前のままです / interrupted; the register is as it was before"
+        : added >= asked ? $"中断しましたが、指示された {asked:N0} 人はすべて登録済みです。もう一度登録する必要はありません / "
+            + $"interrupted, but all {asked:N0} residents asked for were already registered: there is nothing left to seed"
+        : $"中断しました。指示された {asked:N0} 人のうち、確定済みの {added:N0} 人（完全な世帯のみ）が残ります。同じシードでは続きを登録できないため、"
+            + $"残りの {asked - added:N0} 人は別のシードで登録してください / interrupted; {added:N0} of the {asked:N0} residents asked for are committed, "
+            + $"in whole households, and stay. The same seed cannot be continued: seed the other {asked - added:N0} with another --seed";
 
     private static Command Export()
     {
