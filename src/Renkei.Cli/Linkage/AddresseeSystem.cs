@@ -144,9 +144,12 @@ public sealed class AddresseeSystem(string agencyId, Uri node, string nodeToken,
         return await ReleaseCodeAsync(nodeClient, agencyId, addresseeNumber, ct);
     }
 
-    /// <summary>The same with a client of the node that carries the addressee system's token (all the release needs).</summary>
-    public static Task<ReleaseReceipt> ReleaseCodeAsync(HttpClient nodeClient, string agencyId, string addresseeNumber, CancellationToken ct = default) =>
-        SendAsync<ReleaseReceipt>(nodeClient, $"api/tenants/{Uri.EscapeDataString(agencyId)}/addressees/{Uri.EscapeDataString(addresseeNumber)}/release",
+    /// <summary>
+    /// The same with a client of the node that carries the addressee system's token (all the release needs); with
+    /// <paramref name="dryRun"/>, what the release would remove, nothing removed.
+    /// </summary>
+    public static Task<ReleaseReceipt> ReleaseCodeAsync(HttpClient nodeClient, string agencyId, string addresseeNumber, CancellationToken ct = default, bool dryRun = false) =>
+        SendAsync<ReleaseReceipt>(nodeClient, $"api/tenants/{Uri.EscapeDataString(agencyId)}/addressees/{Uri.EscapeDataString(addresseeNumber)}/release{(dryRun ? "?dryRun=true" : "")}",
             new { }, ServiceAnswer.Node, ct);
 
     /// <summary>A service (<c>node</c>, <c>registry</c> or <c>core</c>) refused a request, with its status: whose token it was is the caller's to say.</summary>
