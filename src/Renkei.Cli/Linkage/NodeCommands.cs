@@ -69,15 +69,23 @@ public static class NodeCommands
             SandboxNetwork? own = null;
             long done = 0;
             var results = new List<AddresseeSystem.IssueResult>();
+            // Of a batch abandoned after the core was asked: how many got their code all the same, and how many no one can say of.
+            int storedOnStop = 0, unsureOnStop = 0;
             // What the chunks done found, told however the run ends: each person without a code by line, with why (the Registry
             // found no one, or several; the node would not store the code), then the counts, which a run that did none has none of.
             void Found()
             {
                 bad.AddRange(results.SelectMany(r => r.WithoutCode).Select(n => (lineOf[n.AddresseeNumber], n.Reason)));
                 Report();
-                if (results.Count > 0)
-                    Console.WriteLine($"符号を取得しました / codes delivered: {results.Sum(r => r.Delivered):N0}, 該当者なし / unknown: {results.Sum(r => r.Unknown):N0}, "
+                if (results.Count > 0 || storedOnStop > 0)
+                    Console.WriteLine($"符号を取得しました / codes delivered: {results.Sum(r => r.Delivered) + storedOnStop:N0}, 該当者なし / unknown: {results.Sum(r => r.Unknown):N0}, "
                         + $"符号を保存できず / not stored: {results.Sum(r => r.NotStored):N0}, 不正な行 / bad lines: {errors:N0}");
+                if (storedOnStop > 0)
+                    Console.Error.WriteLine($"処理中だった分のうち {storedOnStop:N0} 人は、止まる前に符号を取得していました / "
+                        + $"{storedOnStop:N0} people of the batch on its way got their code before it stopped");
+                if (unsureOnStop > 0)
+                    Console.Error.WriteLine($"処理中だった {unsureOnStop:N0} 人が符号を取得したかどうかは分かりません（中間サーバーが答えませんでした）/ "
+                        + $"whether the {unsureOnStop:N0} people of the batch on its way got their code is not known (the node did not answer)");
             }
             int Failed(string why)
             {
@@ -124,7 +132,8 @@ public static class NodeCommands
                     foreach (var chunk in people.Chunk(AddresseeSystem.BatchSize))
                     {
                         var before = done;
-                        results.Add(await system.IssueCodesAsync(chunk, progress: n => report(done = before + n), ct: stop.Token));
+                        results.Add(await system.IssueCodesAsync(chunk, progress: n => report(done = before + n), ct: stop.Token,
+                            abandoned: got => { if (got is { } n) { storedOnStop = n; done += n; } else unsureOnStop = chunk.Length; }));
                     }
                     return results.Count;
                 });
@@ -142,7 +151,8 @@ public static class NodeCommands
             }
             catch (OperationCanceledException) when (stop.Requested)
             {
-                // The batch on its way was abandoned and its acquisition numbers discarded; codes are the same however often asked.
+                // The batch on its way was abandoned and its pending acquisition numbers discarded (those that got a code are counted
+                // as done); codes are the same however often asked.
                 Found();
                 Console.Error.WriteLine($"中断しました。{done:N0} / {people.Count:N0} 人の処理を終えています。もう一度実行すれば残りも取得します（取得済みの人は同じ符号です）/ "
                     + $"interrupted after {done:N0} of {people.Count:N0} people; run it again for the rest (those done get the same codes)");

@@ -188,6 +188,52 @@ public class CodeIssuanceTests
         Assert.Equal((codeQ, codeP), (await CodeOfAsync(database, "K-1"), await CodeOfAsync(database, "K-2")));
     }
 
+    /// <summary>Passes the core's answer to a code request on, then stops the caller as a Ctrl+C just then would: the core had delivered the codes.</summary>
+    private sealed class StopAfterTheCore(HttpMessageHandler inner, CancellationTokenSource stop) : DelegatingHandler(inner)
+    {
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct)
+        {
+            var response = await base.SendAsync(request, ct);
+            if (request.RequestUri!.AbsolutePath.EndsWith("/api/codes/issue", StringComparison.Ordinal) && response.IsSuccessStatusCode)
+            {
+                await stop.CancelAsync();
+                stop.Token.ThrowIfCancellationRequested();
+            }
+            return response;
+        }
+    }
+
+    [Theory, StorageData]
+    public async Task A_batch_stopped_after_the_core_was_asked_tells_how_many_of_it_got_their_code(StorageProvider provider)
+    {
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        const string K = LinkageNetwork.Kashiwa;
+        var (_, p) = await network.BirthAsync(K, "柏", "一郎", "1980-01-01");
+        var (_, q) = await network.BirthAsync(K, "柏", "次郎", "1982-02-02");
+        using var stop = new CancellationTokenSource();
+        var handler = new StopAfterTheCore(network.Handler, stop); // not disposed: it would dispose the network's handler with it
+        var system = new AddresseeSystem(K, network.Node, "kashiwa-addressee", network.Registry, "link-keys-token", network.Core, "kashiwa-code-requests", handler);
+        int? gotCode = -1;
+        // K-3's number is nobody's: the Registry gives it no link key, so its acquisition was still pending when stopped.
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => system.IssueCodesAsync(
+            [new AddresseeSystem.Person("K-1", p, null), new AddresseeSystem.Person("K-2", q, null), new AddresseeSystem.Person("K-3", "123456789018", null)],
+            ct: stop.Token, abandoned: n => gotCode = n));
+        Assert.Equal(2, gotCode);
+        var database = network.TenantDatabases[K];
+        Assert.NotNull(await CodeOfAsync(database, "K-1"));
+        Assert.NotNull(await CodeOfAsync(database, "K-2"));
+        await using (var c = await database.OpenAsync())
+            Assert.Equal(0L, await c.ScalarAsync<long>("SELECT COUNT(*) FROM acquisitions"));
+
+        // Stopped before the core was asked, nobody got a code and nothing is said of one.
+        using var early = new CancellationTokenSource();
+        await early.CancelAsync();
+        int? untold = -1;
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => network.AddresseeSystemOf(K).IssueCodesAsync(
+            [new AddresseeSystem.Person("K-4", p, null)], ct: early.Token, abandoned: n => untold = n));
+        Assert.Equal(-1, untold);
+    }
+
     [Theory, StorageData]
     public async Task Releasing_an_addressee_that_holds_no_code_keeps_the_copies_imported_ahead_of_its_code(StorageProvider provider)
     {
