@@ -198,6 +198,34 @@ public class NodeCommandTests
     }
 
     [Fact]
+    public void Import_copies_reads_a_csv_padded_by_a_spreadsheet_as_issue_codes_does()
+    {
+        var content = Tax(1).Replace("\"", "\"\"");
+        // Saved from a spreadsheet: the header and a row as wide as the widest, an empty row, BOM and CRLF already read away.
+        var text = string.Join("\r\n",
+            "addresseeNumber,item,schemaVersion,content,withheld,,",
+            $"K-1,local-tax,1,\"{content}\",FALSE,,",
+            ",,,,,,",
+            $"K-2,local-tax,1,\"{content}\",,,",
+            $"K-3,local-tax,1,\"{content}\",TRUE,,x",
+            $"K-4,local-tax,1,\"{content}\"",
+            ",,,",
+            "");
+        var (rows, bad) = Renkei.Cli.Linkage.CopyImportCommand.ReadCsv(text);
+        // The padded header was "the header repeats the column """ and nothing was read; padded rows had 7 columns, the empty one no number.
+        Assert.Equal([(2, false), (4, false)], rows.Select(r => (r.Line, JsonDocument.Parse(r.Json).RootElement.GetProperty("withheld").GetBoolean())));
+        Assert.Equal([(5, "列の数が違います / 7 columns, the header has 5"), (6, "列の数が違います / 4 columns, the header has 5")], bad);
+    }
+
+    [Fact]
+    public void Trailing_empty_fields_are_dropped_and_nothing_else()
+    {
+        Assert.Equal(["K-1", "", "x"], Renkei.Cli.Csv.WithoutTrailingEmpty(["K-1", "", "x", "", " "]));
+        Assert.Empty(Renkei.Cli.Csv.WithoutTrailingEmpty(["", " ", ""]));
+        Assert.Equal([" a "], Renkei.Cli.Csv.WithoutTrailingEmpty([" a "]));
+    }
+
+    [Fact]
     public void A_csv_line_break_inside_a_quoted_field_counts_once_whatever_ends_it()
     {
         var content = Tax(1).Replace("\"", "\"\"");

@@ -196,7 +196,9 @@ public static class CopyImportCommand
         var bad = new List<(int, string)>();
         var records = Csv.Parse(text, bad);
         if (records.Count == 0) return (rows, bad);
-        var (headerLine, header) = records[0];
+        var (headerLine, padded) = records[0];
+        // Padding a spreadsheet adds (empty columns past the last named) names nothing: left out, it is no repeated "" column.
+        var header = Csv.WithoutTrailingEmpty(padded);
         var repeated = header.Select(name => name.Trim()).GroupBy(name => name, StringComparer.Ordinal).Where(g => g.Count() > 1).Select(g => Shown(g.Key)).ToList();
         if (repeated.Count > 0)
         {
@@ -221,8 +223,15 @@ public static class CopyImportCommand
         }
         foreach (var (line, fields) in records.Skip(1))
         {
-            if (fields is [""]) continue;
-            if (fields.Length != header.Length) { bad.Add((line, $"列の数が違います / {fields.Length} columns, the header has {header.Length}")); continue; }
+            // An empty row (,,,,) is skipped, and a row as wide as the spreadsheet's widest is read up to its last filled field;
+            // one shorter than the header is still a mistake.
+            var filled = Csv.WithoutTrailingEmpty(fields);
+            if (filled.Length == 0) continue;
+            if (filled.Length > header.Length || fields.Length < header.Length)
+            {
+                bad.Add((line, $"列の数が違います / {(fields.Length < header.Length ? fields.Length : filled.Length)} columns, the header has {header.Length}"));
+                continue;
+            }
             string Field(string name) => fields[index[name]].Trim();
             var problems = new List<string>();
             if (!int.TryParse(Field("schemaVersion"), out var version)) problems.Add("schemaVersion: 整数ではありません / not a whole number");

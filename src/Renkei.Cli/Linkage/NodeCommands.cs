@@ -45,7 +45,7 @@ public static class NodeCommands
             foreach (var (line, fields) in records)
             {
                 var parts = fields.Select(f => f.Trim()).ToArray();
-                if (parts.All(p => p.Length == 0) || (line == 1 && IsHeader(parts[0]))) continue;
+                if (Csv.WithoutTrailingEmpty(parts).Length == 0 || (line == 1 && IsHeader(parts[0]))) continue;
                 if (PersonOf(parts, out var wrong) is not { } person) bad.Add((line, wrong!));
                 // The node takes each addressee number once a request; across batches, a second would silently replace the first's code.
                 else if (lineOf.TryGetValue(person.AddresseeNumber, out var first))
@@ -233,8 +233,9 @@ public static class NodeCommands
     {
         wrong = null;
         // A spreadsheet saves every row as wide as its widest (K-1,<number>,,,,): empty fields after a form's last are no part of it.
-        if (parts.Length >= 2 && parts.Skip(2).All(p => p.Length == 0)) parts = parts[..2];
-        else if (parts.Length >= 6 && parts.Skip(6).All(p => p.Length == 0)) parts = parts[..6];
+        var filled = Csv.WithoutTrailingEmpty(parts).Length;
+        if (parts.Length >= 2 && filled <= 2) parts = parts[..2];
+        else if (parts.Length >= 6 && filled <= 6) parts = parts[..6];
         else
         {
             wrong = Format;
@@ -261,7 +262,7 @@ public static class NodeCommands
     }
 
     /// <summary>The first column's name in a header line, in English or in the Japanese of the command's help (宛名番号).</summary>
-    private static bool IsHeader(string first) =>
+    internal static bool IsHeader(string first) =>
         first.Contains("addressee", StringComparison.OrdinalIgnoreCase) || first.Contains("宛名番号", StringComparison.Ordinal);
 
     private const string Format = "宛名番号,個人番号 または 宛名番号,氏,名,生年月日,性別,住所 の形式ではありません / "
