@@ -218,6 +218,22 @@ public class NodeCommandTests
     }
 
     [Fact]
+    public void An_inquire_batch_list_saved_from_a_spreadsheet_column_is_read_whole()
+    {
+        // The audit's file, its BOM read away: a header, a quoted cell and a padded one were three bad lines.
+        var (numbers, bad) = Renkei.Cli.Linkage.InquireBatchCommand.ReadList("宛名番号\r\nB-000001\r\nB-000002\r\n\"B-000003\"\r\nB-000004,\r\n,\r\n");
+        Assert.Equal(["B-000001", "B-000002", "B-000003", "B-000004"], numbers);
+        Assert.Empty(bad);
+
+        // A header only on the first line; what a header names later, two cells, repeats and malformed lines are bad by line.
+        (numbers, bad) = Renkei.Cli.Linkage.InquireBatchCommand.ReadList("\naddresseeNumber\nB-1\n宛名番号\nB-2,B-3\n\" B-1 \"\nB_4\n");
+        Assert.Equal(["B-1"], numbers);
+        Assert.Equal([4, 5, 6, 7], bad.Select(b => b.Item1));
+        Assert.Equal("1行に宛名番号を一つだけ書いてください / write one addressee number a line", bad[1].Item2);
+        Assert.Equal("3行目と同じです / same as line 3", bad[2].Item2);
+    }
+
+    [Fact]
     public void Trailing_empty_fields_are_dropped_and_nothing_else()
     {
         Assert.Equal(["K-1", "", "x"], Renkei.Cli.Csv.WithoutTrailingEmpty(["K-1", "", "x", "", " "]));
