@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Renkei.Cli.Linkage;
 using Renkei.Hosting.Storage;
 using Renkei.Testing;
 
@@ -231,6 +232,34 @@ public class NodeCommandTests
         Assert.Equal([4, 5, 6, 7], bad.Select(b => b.Item1));
         Assert.Equal("1行に宛名番号を一つだけ書いてください / write one addressee number a line", bad[1].Item2);
         Assert.Equal("3行目と同じです / same as line 3", bad[2].Item2);
+    }
+
+    [Fact]
+    public void Issue_codes_reads_the_dates_a_japanese_spreadsheet_writes_and_says_what_a_float_or_a_tab_did()
+    {
+        static AddresseeSystem.Person? Read(string line, out string? wrong) => NodeCommands.PersonOf([.. line.Split(',').Select(f => f.Trim())], out wrong);
+        // yyyy/MM/dd, yyyy/M/d and full width were "dateOfBirth must be yyyy-MM-dd"; they go to the Registry in its own form.
+        foreach (var line in new[] { "Q-0008,坂本,正男,1994/03/29,male,", "Q-0008,坂本,正男,1994/3/29,,", "T-0004,坂本,正男,１９９４－０３－２９,,", "T-0005,坂本,正男,１９９４／０３／２９,,,," })
+        {
+            var person = Read(line, out var wrong);
+            Assert.True(person is not null, $"{line}: {wrong}");
+            Assert.Equal("1994-03-29", person!.BasicFour!.DateOfBirth);
+        }
+        Assert.Null(Read("T-0006,坂本,正男,1994/13/29,,", out var month));
+        Assert.Equal("dateOfBirth: 生年月日はYYYY-MM-DD形式です / dateOfBirth must be yyyy-MM-dd", month);
+
+        // A spreadsheet's General format rounded the number away: the hint says to format the column as text (and never echoes it).
+        Assert.Null(Read("T-0001,1.87851E+11", out var exponent));
+        Assert.Contains("format the column as text", exponent);
+        Assert.DoesNotContain("1.87851", exponent);
+        Assert.Null(Read("T-0002,1.87851e11,,", out var lower));
+        Assert.Contains("format the column as text", lower);
+
+        // A TSV save is one field holding tabs: told to separate the columns with commas, as import-copies says.
+        Assert.Null(Read("T-0003\t123456789018", out var tabs));
+        Assert.EndsWith("separate the columns with commas", tabs);
+        Assert.Null(Read("T-0003", out var single));
+        Assert.DoesNotContain("commas", single);
     }
 
     [Fact]

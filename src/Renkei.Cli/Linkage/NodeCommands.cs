@@ -12,7 +12,7 @@ namespace Renkei.Cli.Linkage;
 /// <c>renkei node …</c>: codes for an agency's population, copy import and batch inquiries, on the network in DIR or one started
 /// for the command, or on services reached by URL (<see cref="RemoteOptions"/>).
 /// </summary>
-public static class NodeCommands
+public static partial class NodeCommands
 {
     public static Command Create()
     {
@@ -238,7 +238,8 @@ public static class NodeCommands
         else if (parts.Length >= 6 && filled <= 6) parts = parts[..6];
         else
         {
-            wrong = Format;
+            // A TSV or "Unicode text" save: the whole line is one field holding tabs.
+            wrong = parts.Any(p => p.Contains('\t')) ? TabSeparated : Format;
             return null;
         }
         // The columns swapped, or the number typed twice: an Individual Number where the addressee number belongs is named as such.
@@ -249,17 +250,42 @@ public static class NodeCommands
         }
         if (parts.Length == 2)
         {
+            if (ExponentNotation().IsMatch(parts[1]))
+            {
+                wrong = "2列目の個人番号が指数表記（1.23457E+11 の形）です。表計算ソフトが数値として扱い、桁が失われています。"
+                    + "列の書式を文字列にして書き出し直してください / the Individual Number in column 2 is in exponent notation (like 1.23457E+11): "
+                    + "the spreadsheet took it for a number and lost digits; format the column as text and export again";
+                return null;
+            }
             if (IndividualNumber.TryParse(parts[1], out _, out var problem)) return new AddresseeSystem.Person(parts[0], parts[1], null);
             wrong = $"2列目の個人番号 / the Individual Number in column 2: {problem!.Message}";
             return null;
         }
         // Checked as the Registry will check it, so that a line it would refuse is reported here with its number.
-        var query = new Renkei.Registry.Identity.BasicFourQuery(parts[1], parts[2], parts[3], parts[4].Length == 0 ? null : parts[4], parts[5].Length == 0 ? null : parts[5]);
+        var query = new Renkei.Registry.Identity.BasicFourQuery(parts[1], parts[2], DateOfBirth(parts[3]), parts[4].Length == 0 ? null : parts[4], parts[5].Length == 0 ? null : parts[5]);
         var errors = new Dictionary<string, string[]>();
         if (Renkei.Registry.Identity.BasicFourSearch.Parse(query, errors) is not null) return new AddresseeSystem.Person(parts[0], null, query);
         wrong = errors.Count == 0 ? Format : string.Join("; ", errors.Select(e => $"{e.Key}: {string.Join(", ", e.Value)}"));
         return null;
     }
+
+    /// <summary>
+    /// A date of birth as the Registry takes it (yyyy-MM-dd), from the forms a Japanese spreadsheet or input method writes:
+    /// 1994/03/29 or 1994/3/29, full-width digits and separators; anything else is left for the check to name.
+    /// </summary>
+    internal static string DateOfBirth(string text)
+    {
+        var folded = new string([.. text.Select(ch => ch switch { >= '０' and <= '９' => (char)(ch - '０' + '0'), '／' => '/', '－' => '-', _ => ch })]);
+        return DateOnly.TryParseExact(folded, ["yyyy-MM-dd", "yyyy/MM/dd", "yyyy/M/d"], System.Globalization.CultureInfo.InvariantCulture,
+            System.Globalization.DateTimeStyles.None, out var date) ? date.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) : text;
+    }
+
+    /// <summary>What a spreadsheet's General format makes of a 12-digit number: 1.87851E+11, its last digits rounded away.</summary>
+    [System.Text.RegularExpressions.GeneratedRegex(@"^[0-9]+(\.[0-9]*)?[eE]\+?[0-9]+$")]
+    private static partial System.Text.RegularExpressions.Regex ExponentNotation();
+
+    private const string TabSeparated = "宛名番号,個人番号 または 宛名番号,氏,名,生年月日,性別,住所 の形式ではありません。列はカンマで区切ってください / "
+        + "neither addresseeNumber,individualNumber nor addresseeNumber,familyName,givenName,dateOfBirth,sex,address: separate the columns with commas";
 
     /// <summary>The first column's name in a header line, in English or in the Japanese of the command's help (宛名番号).</summary>
     internal static bool IsHeader(string first) =>
