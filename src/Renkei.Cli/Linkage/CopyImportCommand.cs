@@ -98,10 +98,13 @@ public static class CopyImportCommand
                 // Rows are sent in chunks, each stored whole or not at all: what stopped the import says from which line to go on.
                 // Stopped early without a failure is stopped by the interruption.
                 var interrupted = sent.NextLine is not null && sent.Failure is null;
+                var permission = sent.Refusal is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden;
                 if (sent.Failure is not null)
-                    Console.Error.WriteLine($"失敗しました / failed: {sent.Failure}{(services is null ? "" : RemoteServices.Hint(sent.Refusal, TokenVariable.NodeCopies))}");
+                    Console.Error.WriteLine($"失敗しました / failed: {sent.Failure}{(services is not null ? RemoteServices.Hint(sent.Refusal, TokenVariable.NodeCopies)
+                        : sent.Refusal is HttpStatusCode.Forbidden ? " （トークンにはこの権限がありません / the token lacks this permission）" : "")}");
                 if (interrupted) Console.Error.WriteLine("中断しました / interrupted");
-                if (sent.NextLine is { } next)
+                // The same rows sent again with the same token are refused the same way: where to go on is said once a chunk got through.
+                if (sent.NextLine is { } next && !(permission && next == rows[0].Line))
                     Console.Error.WriteLine($"{next:N0}行目から送り直してください（同じ行をもう一度送っても同じ副本になります） / send again from line {next:N0} (a row sent twice stores the same copy)");
                 Console.WriteLine($"副本を登録しました / copies imported: {sent.Imported:N0}, 不正な行 / bad rows: {bad.Count:N0}");
                 if (interrupted) return Interruption.ExitCode;
