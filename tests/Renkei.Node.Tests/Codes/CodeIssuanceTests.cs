@@ -594,7 +594,7 @@ public class CodeIssuanceTests
         await Refused("bunkyo-code-requests", new { agencyId = LinkageNetwork.Bunkyo, requests = new object?[] { null } }, 400, "invalid-request");
         // A plain key in a field the request does not have is refused by name, never dropped.
         var plain = await Refused("bunkyo-code-requests", new { agencyId = LinkageNetwork.Bunkyo, requests = new[] { new { acquisitionNumber = acquisition, linkKey = Convert.ToBase64String(new byte[32]) } } }, 400, "malformed-request");
-        Assert.Contains("'linkKey'", plain.GetProperty("detail").GetString());
+        Assert.Contains("requests[0].linkKey", plain.GetProperty("detail").GetString());
         // One with an expired seal (made with the shared seal key, as the Registry would have made it an hour ago).
         var sealKey = new Renkei.Hosting.Linkage.LinkKeySeal(KeyFiles.Read(Path.Combine(network.DataFolder, "registry", "link-seal.key")));
         var expired = sealKey.Seal(LinkageNetwork.Bunkyo, "old-acquisition", new byte[32], DateTimeOffset.UtcNow.AddHours(-1));
