@@ -491,7 +491,7 @@ public class NodeCommandTests
             $"K-2,{people[1]["family_name"]},{people[1]["given_name"]},{people[1]["date_of_birth"]},{people[1]["sex"]},{people[1]["address"]}",
             $"K-3,{people[2]["family_name"]},{people[2]["given_name"]},{people[2]["date_of_birth"]},,",
             "K-4,該当,なし,1901-01-01,female,",
-            $"K-5,{people[2]["family_name"]},{people[2]["given_name"]},{people[2]["date_of_birth"].Replace('-', '/')},,",
+            $"K-5,{people[2]["family_name"]},{people[2]["given_name"]},{people[2]["date_of_birth"].Replace('-', '.')},,",
         ]);
         var issued = await RenkeiCommand.RunAsync("node", "issue-codes", "--data", data.Path, "--agency", Kashiwa, "--file", data.File("people.csv"));
         Assert.True(issued.ExitCode == 1, issued.Output + issued.Error);
