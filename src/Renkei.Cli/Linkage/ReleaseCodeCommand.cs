@@ -81,7 +81,7 @@ public static class ReleaseCodeCommand
                         var would = await AddresseeSystem.ReleaseCodeAsync(client, agencyId, number, ct, dryRun: true);
                         if (would.CodeReleased) holding++;
                         Console.WriteLine(would.CodeReleased
-                            ? $"{number}: 符号を解放し、副本を削除します / the code is released and copies deleted: {Copies(would)}"
+                            ? $"{number}: 符号を解放し、副本を削除します / will release its code and delete its copies: {Copies(would)}"
                             : $"{number}: {NoCode}");
                     }
                     if (holding == 0) return 0;
