@@ -16,6 +16,17 @@ public static class Csv
         line.Append('"').Append(value.Replace("\"", "\"\"")).Append('"');
     }
 
+    /// <summary>
+    /// The fields up to the last that holds more than spaces: a spreadsheet saves every row as wide as its widest
+    /// (<c>K-1,&lt;number&gt;,,,,</c>) and an empty row as <c>,,,,</c>, which is then no fields at all.
+    /// </summary>
+    public static string[] WithoutTrailingEmpty(string[] fields)
+    {
+        var n = fields.Length;
+        while (n > 0 && string.IsNullOrWhiteSpace(fields[n - 1])) n--;
+        return fields[..n];
+    }
+
     /// <summary>Records of (the line each starts on, fields); quoted fields may hold commas, doubled quotes and line breaks.</summary>
     public static List<(int Line, string[] Fields)> Parse(string text, List<(int, string)> bad)
     {

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Renkei.Cli.Linkage;
 using Renkei.Hosting.Storage;
 using Renkei.Testing;
 
@@ -195,6 +196,78 @@ public class NodeCommandTests
         Assert.Equal([(2, true), (3, false)], rows.Select(r => (r.Line, JsonDocument.Parse(r.Json).RootElement.GetProperty("withheld").GetBoolean())));
         Assert.Equal([4], bad.Select(b => b.Line));
         Assert.Contains("withheld", bad[0].Reason);
+    }
+
+    [Fact]
+    public void Import_copies_reads_a_csv_padded_by_a_spreadsheet_as_issue_codes_does()
+    {
+        var content = Tax(1).Replace("\"", "\"\"");
+        // Saved from a spreadsheet: the header and a row as wide as the widest, an empty row, BOM and CRLF already read away.
+        var text = string.Join("\r\n",
+            "addresseeNumber,item,schemaVersion,content,withheld,,",
+            $"K-1,local-tax,1,\"{content}\",FALSE,,",
+            ",,,,,,",
+            $"K-2,local-tax,1,\"{content}\",,,",
+            $"K-3,local-tax,1,\"{content}\",TRUE,,x",
+            $"K-4,local-tax,1,\"{content}\"",
+            ",,,",
+            "");
+        var (rows, bad) = Renkei.Cli.Linkage.CopyImportCommand.ReadCsv(text);
+        // The padded header was "the header repeats the column """ and nothing was read; padded rows had 7 columns, the empty one no number.
+        Assert.Equal([(2, false), (4, false)], rows.Select(r => (r.Line, JsonDocument.Parse(r.Json).RootElement.GetProperty("withheld").GetBoolean())));
+        Assert.Equal([(5, "列の数が違います / 7 columns, the header has 5"), (6, "列の数が違います / 4 columns, the header has 5")], bad);
+    }
+
+    [Fact]
+    public void An_inquire_batch_list_saved_from_a_spreadsheet_column_is_read_whole()
+    {
+        // The audit's file, its BOM read away: a header, a quoted cell and a padded one were three bad lines.
+        var (numbers, bad) = Renkei.Cli.Linkage.InquireBatchCommand.ReadList("宛名番号\r\nB-000001\r\nB-000002\r\n\"B-000003\"\r\nB-000004,\r\n,\r\n");
+        Assert.Equal(["B-000001", "B-000002", "B-000003", "B-000004"], numbers);
+        Assert.Empty(bad);
+
+        // A header only on the first line; what a header names later, two cells, repeats and malformed lines are bad by line.
+        (numbers, bad) = Renkei.Cli.Linkage.InquireBatchCommand.ReadList("\naddresseeNumber\nB-1\n宛名番号\nB-2,B-3\n\" B-1 \"\nB_4\n");
+        Assert.Equal(["B-1"], numbers);
+        Assert.Equal([4, 5, 6, 7], bad.Select(b => b.Item1));
+        Assert.Equal("1行に宛名番号を一つだけ書いてください / write one addressee number a line", bad[1].Item2);
+        Assert.Equal("3行目と同じです / same as line 3", bad[2].Item2);
+    }
+
+    [Fact]
+    public void Issue_codes_reads_the_dates_a_japanese_spreadsheet_writes_and_says_what_a_float_or_a_tab_did()
+    {
+        static AddresseeSystem.Person? Read(string line, out string? wrong) => NodeCommands.PersonOf([.. line.Split(',').Select(f => f.Trim())], out wrong);
+        // yyyy/MM/dd, yyyy/M/d and full width were "dateOfBirth must be yyyy-MM-dd"; they go to the Registry in its own form.
+        foreach (var line in new[] { "Q-0008,坂本,正男,1994/03/29,male,", "Q-0008,坂本,正男,1994/3/29,,", "T-0004,坂本,正男,１９９４－０３－２９,,", "T-0005,坂本,正男,１９９４／０３／２９,,,," })
+        {
+            var person = Read(line, out var wrong);
+            Assert.True(person is not null, $"{line}: {wrong}");
+            Assert.Equal("1994-03-29", person!.BasicFour!.DateOfBirth);
+        }
+        Assert.Null(Read("T-0006,坂本,正男,1994/13/29,,", out var month));
+        Assert.Equal("dateOfBirth: 生年月日はYYYY-MM-DD形式です / dateOfBirth must be yyyy-MM-dd", month);
+
+        // A spreadsheet's General format rounded the number away: the hint says to format the column as text (and never echoes it).
+        Assert.Null(Read("T-0001,1.87851E+11", out var exponent));
+        Assert.Contains("format the column as text", exponent);
+        Assert.DoesNotContain("1.87851", exponent);
+        Assert.Null(Read("T-0002,1.87851e11,,", out var lower));
+        Assert.Contains("format the column as text", lower);
+
+        // A TSV save is one field holding tabs: told to separate the columns with commas, as import-copies says.
+        Assert.Null(Read("T-0003\t123456789018", out var tabs));
+        Assert.EndsWith("separate the columns with commas", tabs);
+        Assert.Null(Read("T-0003", out var single));
+        Assert.DoesNotContain("commas", single);
+    }
+
+    [Fact]
+    public void Trailing_empty_fields_are_dropped_and_nothing_else()
+    {
+        Assert.Equal(["K-1", "", "x"], Renkei.Cli.Csv.WithoutTrailingEmpty(["K-1", "", "x", "", " "]));
+        Assert.Empty(Renkei.Cli.Csv.WithoutTrailingEmpty(["", " ", ""]));
+        Assert.Equal([" a "], Renkei.Cli.Csv.WithoutTrailingEmpty([" a "]));
     }
 
     [Fact]
@@ -418,7 +491,7 @@ public class NodeCommandTests
             $"K-2,{people[1]["family_name"]},{people[1]["given_name"]},{people[1]["date_of_birth"]},{people[1]["sex"]},{people[1]["address"]}",
             $"K-3,{people[2]["family_name"]},{people[2]["given_name"]},{people[2]["date_of_birth"]},,",
             "K-4,該当,なし,1901-01-01,female,",
-            $"K-5,{people[2]["family_name"]},{people[2]["given_name"]},{people[2]["date_of_birth"].Replace('-', '/')},,",
+            $"K-5,{people[2]["family_name"]},{people[2]["given_name"]},{people[2]["date_of_birth"].Replace('-', '.')},,",
         ]);
         var issued = await RenkeiCommand.RunAsync("node", "issue-codes", "--data", data.Path, "--agency", Kashiwa, "--file", data.File("people.csv"));
         Assert.True(issued.ExitCode == 1, issued.Output + issued.Error);

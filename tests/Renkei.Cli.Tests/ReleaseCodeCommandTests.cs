@@ -38,7 +38,15 @@ public class ReleaseCodeCommandTests
         Assert.StartsWith("2番目の --addressee / --addressee no. 2: 個人番号の形をしています", wrong.Error);
         Assert.DoesNotContain(n[0], wrong.Output + wrong.Error);
 
-        var released = await RenkeiCommand.RunAsync("node", "release-code", "--data", data.Path, "--agency", Bunkyo, "--addressee", "B-1", "--addressee", "B-2");
+        // Not run from a terminal, nothing is released without --yes: one line says so, exit 2.
+        var unasked = await RenkeiCommand.RunAsync("node", "release-code", "--data", data.Path, "--agency", Bunkyo, "--addressee", "B-1", "--addressee", "B-2");
+        Assert.Equal(2, unasked.ExitCode);
+        Assert.Equal(["端末から実行しないときは --yes を付けてください（符号と副本を確認なしで削除します）/ not run from a terminal: add --yes to release the codes and delete the copies without being asked"],
+            unasked.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        await using (var c = await Database.Sqlite(Path.Combine(data.Path, "node", "tenants", Bunkyo, "node.db")).OpenAsync())
+            Assert.Equal(1L, await c.ScalarAsync<long>("SELECT COUNT(*) FROM copies"));
+
+        var released = await RenkeiCommand.RunAsync("node", "release-code", "--data", data.Path, "--agency", Bunkyo, "--addressee", "B-1", "--addressee", "B-2", "--yes");
         Assert.True(released.ExitCode == 0, released.Output + released.Error);
         Assert.Equal(["B-1: 符号を解放しました。削除した副本 / code released; copies deleted: local-tax", "B-2: 符号を解放しました。削除した副本 / code released; copies deleted: なし / none"],
             released.Lines.Where(l => l.StartsWith("B-", StringComparison.Ordinal)));
@@ -48,13 +56,18 @@ public class ReleaseCodeCommandTests
         await using (var c = await Database.Sqlite(Path.Combine(data.Path, "node", "tenants", Bunkyo, "node.db")).OpenAsync())
             Assert.Equal(0L, await c.ScalarAsync<long>("SELECT COUNT(*) FROM copies"));
 
-        // An addressee the agency does not have is said, and the others still released; an agency the node does not host too.
-        var unknown = await RenkeiCommand.RunAsync("node", "release-code", "--data", data.Path, "--agency", Bunkyo, "--addressee", "B-77", "--addressee", "B-2");
-        Assert.Equal(1, unknown.ExitCode);
-        Assert.Contains("B-77: 中間サーバーが受け付けませんでした / the node refused", unknown.Error);
-        Assert.Contains("No such addressee number", unknown.Error);
-        Assert.Contains("B-2: 符号を解放しました", unknown.Output);
-        var agency = await RenkeiCommand.RunAsync("node", "release-code", "--data", data.Path, "--agency", "999999", "--addressee", "B-1");
+        // An addressee holding no code (never known, or released by a run this retries) loses nothing; an agency the node does not host is said.
+        var copiesFirst = data.File("copies-first.jsonl");
+        await File.WriteAllTextAsync(copiesFirst,
+            """{"addresseeNumber":"B-9","item":"local-tax","schemaVersion":1,"content":{"fiscalYear":2025,"totalIncome":1,"taxableIncome":0,"municipalTax":0,"prefecturalTax":0}}""" + "\n");
+        Assert.Equal(0, (await RenkeiCommand.RunAsync("node", "import-copies", "--data", data.Path, "--agency", Bunkyo, "--file", copiesFirst)).ExitCode);
+        var unknown = await RenkeiCommand.RunAsync("node", "release-code", "--data", data.Path, "--agency", Bunkyo, "--addressee", "B-77", "--addressee", "B-9", "--yes");
+        Assert.True(unknown.ExitCode == 0, unknown.Output + unknown.Error);
+        Assert.Equal(["B-77: 符号はありません。何も削除しません / holds no code; nothing is deleted", "B-9: 符号はありません。何も削除しません / holds no code; nothing is deleted"],
+            unknown.Lines.Where(l => l.StartsWith("B-", StringComparison.Ordinal)));
+        await using (var c = await Database.Sqlite(Path.Combine(data.Path, "node", "tenants", Bunkyo, "node.db")).OpenAsync())
+            Assert.Equal(1L, await c.ScalarAsync<long>("SELECT COUNT(*) FROM copies WHERE addressee_number = 'B-9'"));
+        var agency = await RenkeiCommand.RunAsync("node", "release-code", "--data", data.Path, "--agency", "999999", "--addressee", "B-1", "--yes");
         Assert.Equal(1, agency.ExitCode);
         Assert.Contains("no such agency on this node: 999999", agency.Error);
         foreach (var said in new[] { released, unknown, agency }) Assert.DoesNotContain("   at ", said.Error);
@@ -68,6 +81,7 @@ public class ReleaseCodeCommandTests
         Assert.Contains("宛名番号の機関別符号を解放し、その宛名番号の副本を削除する", help.Output);
         Assert.True(help.Output.IndexOf("機関別符号を解放", StringComparison.Ordinal) < help.Output.IndexOf("release an addressee's agency code", StringComparison.Ordinal));
         Assert.Contains("--addressee", help.Output);
+        Assert.Contains("--yes", help.Output);
     }
 }
 
@@ -84,13 +98,13 @@ public class ReleaseCodeRemoteTests(SeparateServices services) : IClassFixture<S
 
         // A copy loader's token may not release: the refusal names the variable, and the code stays.
         var refused = await SeparateServices.RunAsync(new Dictionary<string, string> { ["RENKEI_NODE_ADDRESSEE_TOKEN"] = services.NodeToken($"{Bunkyo}-copies") },
-            "node", "release-code", "--agency", Bunkyo, "--addressee", "B-1", "--node", services.Node, "--ca", services.CaFile);
+            "node", "release-code", "--agency", Bunkyo, "--addressee", "B-1", "--yes", "--node", services.Node, "--ca", services.CaFile);
         Assert.Equal(1, refused.ExitCode);
         Assert.Contains("the token in RENKEI_NODE_ADDRESSEE_TOKEN lacks this permission", refused.Error);
         Assert.Equal(["B-1"], (await services.TenantAsync(Bunkyo)).Coded);
 
         var released = await SeparateServices.RunAsync(new Dictionary<string, string> { ["RENKEI_NODE_ADDRESSEE_TOKEN"] = services.NodeToken($"{Bunkyo}-addressee") },
-            "node", "release-code", "--agency", Bunkyo, "--addressee", "B-1", "--node", services.Node, "--ca", services.CaFile);
+            "node", "release-code", "--agency", Bunkyo, "--addressee", "B-1", "--yes", "--node", services.Node, "--ca", services.CaFile);
         Assert.True(released.ExitCode == 0, released.Output + released.Error);
         Assert.Contains("B-1: 符号を解放しました", released.Output);
         Assert.Empty((await services.TenantAsync(Bunkyo)).Coded);

@@ -54,9 +54,11 @@ public sealed class AddresseeSystem(string agencyId, Uri node, string nodeToken,
     /// <summary>
     /// Obtains the agency's codes for these people, in batches; one the Registry cannot find (or finds several of) counts
     /// as unknown, and one whose code the node would not store as not stored. Each addressee number may appear once.
+    /// A batch abandoned after the core was asked (a cancellation, a timeout) tells <paramref name="abandoned"/> how many of
+    /// it got their code all the same (null: the node did not say), since the core goes on and delivers them.
     /// </summary>
     public async Task<IssueResult> IssueCodesAsync(IReadOnlyList<Person> people,
-        int batchSize = BatchSize, Action<long>? progress = null, CancellationToken ct = default)
+        int batchSize = BatchSize, Action<long>? progress = null, CancellationToken ct = default, Action<int?>? abandoned = null)
     {
         using var nodeClient = LinkageSandbox.Client(node, nodeToken, handler);
         using var registryClient = LinkageSandbox.Client(registry, registryToken, handler);
@@ -73,6 +75,7 @@ public sealed class AddresseeSystem(string agencyId, Uri node, string nodeToken,
                 .ToDictionary(a => a.AddresseeNumber, a => a.AcquisitionNumber);
             var addresseeOf = acquisitions.ToDictionary(a => a.Value, a => a.Key);
             var settled = false;
+            var coreAsked = false;
             try
             {
                 var sealedKeys = await SendAsync<LinkKeyResponse>(registryClient, "api/link-keys",
@@ -86,6 +89,7 @@ public sealed class AddresseeSystem(string agencyId, Uri node, string nodeToken,
                 var unmatched = 0;
                 if (known.Count > 0)
                 {
+                    coreAsked = true;
                     var receipt = await SendAsync<CodeIssueReceipt>(coreClient, "api/codes/issue",
                         new CodeRequest(agencyId, [.. known.Select(r => new CodeRequestItem(r.AcquisitionNumber, r.SealedLinkKey))]), ServiceAnswer.Core, ct);
                     stored = receipt.Delivered;
@@ -110,7 +114,12 @@ public sealed class AddresseeSystem(string agencyId, Uri node, string nodeToken,
             }
             finally
             {
-                if (!settled) await DiscardAsync(nodeClient, acquisitions.Values);
+                if (!settled)
+                {
+                    // Stopping waiting does not stop the core: an acquisition no longer pending at the discard got its code.
+                    var pending = await DiscardAsync(nodeClient, acquisitions.Values);
+                    if (coreAsked) abandoned?.Invoke(pending is null ? null : acquisitions.Count - pending.Discarded);
+                }
             }
             progress?.Invoke(done += batch.Length);
         }
@@ -144,9 +153,12 @@ public sealed class AddresseeSystem(string agencyId, Uri node, string nodeToken,
         return await ReleaseCodeAsync(nodeClient, agencyId, addresseeNumber, ct);
     }
 
-    /// <summary>The same with a client of the node that carries the addressee system's token (all the release needs).</summary>
-    public static Task<ReleaseReceipt> ReleaseCodeAsync(HttpClient nodeClient, string agencyId, string addresseeNumber, CancellationToken ct = default) =>
-        SendAsync<ReleaseReceipt>(nodeClient, $"api/tenants/{Uri.EscapeDataString(agencyId)}/addressees/{Uri.EscapeDataString(addresseeNumber)}/release",
+    /// <summary>
+    /// The same with a client of the node that carries the addressee system's token (all the release needs); with
+    /// <paramref name="dryRun"/>, what the release would remove, nothing removed.
+    /// </summary>
+    public static Task<ReleaseReceipt> ReleaseCodeAsync(HttpClient nodeClient, string agencyId, string addresseeNumber, CancellationToken ct = default, bool dryRun = false) =>
+        SendAsync<ReleaseReceipt>(nodeClient, $"api/tenants/{Uri.EscapeDataString(agencyId)}/addressees/{Uri.EscapeDataString(addresseeNumber)}/release{(dryRun ? "?dryRun=true" : "")}",
             new { }, ServiceAnswer.Node, ct);
 
     /// <summary>A service (<c>node</c>, <c>registry</c> or <c>core</c>) refused a request, with its status: whose token it was is the caller's to say.</summary>

@@ -98,10 +98,13 @@ public static class CopyImportCommand
                 // Rows are sent in chunks, each stored whole or not at all: what stopped the import says from which line to go on.
                 // Stopped early without a failure is stopped by the interruption.
                 var interrupted = sent.NextLine is not null && sent.Failure is null;
+                var permission = sent.Refusal is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden;
                 if (sent.Failure is not null)
-                    Console.Error.WriteLine($"失敗しました / failed: {sent.Failure}{(services is null ? "" : RemoteServices.Hint(sent.Refusal, TokenVariable.NodeCopies))}");
+                    Console.Error.WriteLine($"失敗しました / failed: {sent.Failure}{(services is not null ? RemoteServices.Hint(sent.Refusal, TokenVariable.NodeCopies)
+                        : sent.Refusal is HttpStatusCode.Forbidden ? " （トークンにはこの権限がありません / the token lacks this permission）" : "")}");
                 if (interrupted) Console.Error.WriteLine("中断しました / interrupted");
-                if (sent.NextLine is { } next)
+                // The same rows sent again with the same token are refused the same way: where to go on is said once a chunk got through.
+                if (sent.NextLine is { } next && !(permission && next == rows[0].Line))
                     Console.Error.WriteLine($"{next:N0}行目から送り直してください（同じ行をもう一度送っても同じ副本になります） / send again from line {next:N0} (a row sent twice stores the same copy)");
                 Console.WriteLine($"副本を登録しました / copies imported: {sent.Imported:N0}, 不正な行 / bad rows: {bad.Count:N0}");
                 if (interrupted) return Interruption.ExitCode;
@@ -196,7 +199,9 @@ public static class CopyImportCommand
         var bad = new List<(int, string)>();
         var records = Csv.Parse(text, bad);
         if (records.Count == 0) return (rows, bad);
-        var (headerLine, header) = records[0];
+        var (headerLine, padded) = records[0];
+        // Padding a spreadsheet adds (empty columns past the last named) names nothing: left out, it is no repeated "" column.
+        var header = Csv.WithoutTrailingEmpty(padded);
         var repeated = header.Select(name => name.Trim()).GroupBy(name => name, StringComparer.Ordinal).Where(g => g.Count() > 1).Select(g => Shown(g.Key)).ToList();
         if (repeated.Count > 0)
         {
@@ -221,8 +226,15 @@ public static class CopyImportCommand
         }
         foreach (var (line, fields) in records.Skip(1))
         {
-            if (fields is [""]) continue;
-            if (fields.Length != header.Length) { bad.Add((line, $"列の数が違います / {fields.Length} columns, the header has {header.Length}")); continue; }
+            // An empty row (,,,,) is skipped, and a row as wide as the spreadsheet's widest is read up to its last filled field;
+            // one shorter than the header is still a mistake.
+            var filled = Csv.WithoutTrailingEmpty(fields);
+            if (filled.Length == 0) continue;
+            if (filled.Length > header.Length || fields.Length < header.Length)
+            {
+                bad.Add((line, $"列の数が違います / {(fields.Length < header.Length ? fields.Length : filled.Length)} columns, the header has {header.Length}"));
+                continue;
+            }
             string Field(string name) => fields[index[name]].Trim();
             var problems = new List<string>();
             if (!int.TryParse(Field("schemaVersion"), out var version)) problems.Add("schemaVersion: 整数ではありません / not a whole number");

@@ -57,7 +57,8 @@ public static class InquireBatchCommand
                 if (!TryParseTime(text, out var t)) { Console.Error.WriteLine($"日時が読めません / --not-before is not a date or time: {text}"); return 1; }
                 since = t;
             }
-            var (numbers, bad) = ReadList(await File.ReadAllLinesAsync(path.FullName, ct));
+            if (await NodeCommands.ReadTextAsync(path, ct) is not { } list) return 1;
+            var (numbers, bad) = ReadList(list);
             if (numbers.Count == 0 && bad.Count == 0) return NodeCommands.EmptyFile(path, null);
             foreach (var (line, reason) in bad) Console.Error.WriteLine($"{line}行目 / line {line}: {reason}");
             if (numbers.Count == 0) { Console.Error.WriteLine("照会する宛名番号がありません / no addressee numbers to ask for"); return 1; }
@@ -208,19 +209,29 @@ public static class InquireBatchCommand
                 + $"{english}: --affair names an affair, and {agencyId}'s callers hold {list} (--affair {affairs[0]}, say)";
     }
 
-    /// <summary>One addressee number per line; blank lines skipped; malformed or repeated lines reported by number.</summary>
-    public static (List<string> Numbers, List<(int Line, string Reason)> Bad) ReadList(string[] lines)
+    /// <summary>
+    /// One addressee number per line, read as issue-codes reads its file, since the list is as often a spreadsheet's column:
+    /// a header line (宛名番号, addresseeNumber) skipped, a quoted cell read, empty cells after the first ignored; blank lines
+    /// skipped; malformed or repeated lines reported by number.
+    /// </summary>
+    public static (List<string> Numbers, List<(int Line, string Reason)> Bad) ReadList(string text)
     {
         var numbers = new List<string>();
         var bad = new List<(int, string)>();
         var seen = new Dictionary<string, int>(StringComparer.Ordinal);
-        for (var i = 0; i < lines.Length; i++)
+        var first = true;
+        foreach (var (line, fields) in Csv.Parse(text, bad))
         {
-            var n = lines[i].Trim();
-            if (n.Length == 0) continue;
-            if (CodeManagementApi.AddresseeNumberProblem(n) is { } wrong) bad.Add((i + 1, wrong));
-            else if (seen.TryGetValue(n, out var first)) bad.Add((i + 1, $"{first}行目と同じです / same as line {first}"));
-            else { seen[n] = i + 1; numbers.Add(n); }
+            var cells = Csv.WithoutTrailingEmpty(fields);
+            if (cells.Length == 0) continue;
+            var n = cells[0].Trim();
+            var header = first && cells.Length == 1 && NodeCommands.IsHeader(n);
+            first = false;
+            if (header) continue;
+            if (cells.Length > 1) bad.Add((line, "1行に宛名番号を一つだけ書いてください / write one addressee number a line"));
+            else if (CodeManagementApi.AddresseeNumberProblem(n) is { } wrong) bad.Add((line, wrong));
+            else if (seen.TryGetValue(n, out var earlier)) bad.Add((line, $"{earlier}行目と同じです / same as line {earlier}"));
+            else { seen[n] = line; numbers.Add(n); }
         }
         return (numbers, bad);
     }

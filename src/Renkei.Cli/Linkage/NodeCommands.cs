@@ -12,7 +12,7 @@ namespace Renkei.Cli.Linkage;
 /// <c>renkei node …</c>: codes for an agency's population, copy import and batch inquiries, on the network in DIR or one started
 /// for the command, or on services reached by URL (<see cref="RemoteOptions"/>).
 /// </summary>
-public static class NodeCommands
+public static partial class NodeCommands
 {
     public static Command Create()
     {
@@ -45,7 +45,7 @@ public static class NodeCommands
             foreach (var (line, fields) in records)
             {
                 var parts = fields.Select(f => f.Trim()).ToArray();
-                if (parts.All(p => p.Length == 0) || (line == 1 && IsHeader(parts[0]))) continue;
+                if (Csv.WithoutTrailingEmpty(parts).Length == 0 || (line == 1 && IsHeader(parts[0]))) continue;
                 if (PersonOf(parts, out var wrong) is not { } person) bad.Add((line, wrong!));
                 // The node takes each addressee number once a request; across batches, a second would silently replace the first's code.
                 else if (lineOf.TryGetValue(person.AddresseeNumber, out var first))
@@ -69,15 +69,23 @@ public static class NodeCommands
             SandboxNetwork? own = null;
             long done = 0;
             var results = new List<AddresseeSystem.IssueResult>();
+            // Of a batch abandoned after the core was asked: how many got their code all the same, and how many no one can say of.
+            int storedOnStop = 0, unsureOnStop = 0;
             // What the chunks done found, told however the run ends: each person without a code by line, with why (the Registry
             // found no one, or several; the node would not store the code), then the counts, which a run that did none has none of.
             void Found()
             {
                 bad.AddRange(results.SelectMany(r => r.WithoutCode).Select(n => (lineOf[n.AddresseeNumber], n.Reason)));
                 Report();
-                if (results.Count > 0)
-                    Console.WriteLine($"符号を取得しました / codes delivered: {results.Sum(r => r.Delivered):N0}, 該当者なし / unknown: {results.Sum(r => r.Unknown):N0}, "
+                if (results.Count > 0 || storedOnStop > 0)
+                    Console.WriteLine($"符号を取得しました / codes delivered: {results.Sum(r => r.Delivered) + storedOnStop:N0}, 該当者なし / unknown: {results.Sum(r => r.Unknown):N0}, "
                         + $"符号を保存できず / not stored: {results.Sum(r => r.NotStored):N0}, 不正な行 / bad lines: {errors:N0}");
+                if (storedOnStop > 0)
+                    Console.Error.WriteLine($"処理中だった分のうち {storedOnStop:N0} 人は、止まる前に符号を取得していました / "
+                        + $"{storedOnStop:N0} people of the batch on its way got their code before it stopped");
+                if (unsureOnStop > 0)
+                    Console.Error.WriteLine($"処理中だった {unsureOnStop:N0} 人が符号を取得したかどうかは分かりません（中間サーバーが答えませんでした）/ "
+                        + $"whether the {unsureOnStop:N0} people of the batch on its way got their code is not known (the node did not answer)");
             }
             int Failed(string why)
             {
@@ -124,7 +132,8 @@ public static class NodeCommands
                     foreach (var chunk in people.Chunk(AddresseeSystem.BatchSize))
                     {
                         var before = done;
-                        results.Add(await system.IssueCodesAsync(chunk, progress: n => report(done = before + n), ct: stop.Token));
+                        results.Add(await system.IssueCodesAsync(chunk, progress: n => report(done = before + n), ct: stop.Token,
+                            abandoned: got => { if (got is { } n) { storedOnStop = n; done += n; } else unsureOnStop = chunk.Length; }));
                     }
                     return results.Count;
                 });
@@ -142,7 +151,8 @@ public static class NodeCommands
             }
             catch (OperationCanceledException) when (stop.Requested)
             {
-                // The batch on its way was abandoned and its acquisition numbers discarded; codes are the same however often asked.
+                // The batch on its way was abandoned and its pending acquisition numbers discarded (those that got a code are counted
+                // as done); codes are the same however often asked.
                 Found();
                 Console.Error.WriteLine($"中断しました。{done:N0} / {people.Count:N0} 人の処理を終えています。もう一度実行すれば残りも取得します（取得済みの人は同じ符号です）/ "
                     + $"interrupted after {done:N0} of {people.Count:N0} people; run it again for the rest (those done get the same codes)");
@@ -223,11 +233,13 @@ public static class NodeCommands
     {
         wrong = null;
         // A spreadsheet saves every row as wide as its widest (K-1,<number>,,,,): empty fields after a form's last are no part of it.
-        if (parts.Length >= 2 && parts.Skip(2).All(p => p.Length == 0)) parts = parts[..2];
-        else if (parts.Length >= 6 && parts.Skip(6).All(p => p.Length == 0)) parts = parts[..6];
+        var filled = Csv.WithoutTrailingEmpty(parts).Length;
+        if (parts.Length >= 2 && filled <= 2) parts = parts[..2];
+        else if (parts.Length >= 6 && filled <= 6) parts = parts[..6];
         else
         {
-            wrong = Format;
+            // A TSV or "Unicode text" save: the whole line is one field holding tabs.
+            wrong = parts.Any(p => p.Contains('\t')) ? TabSeparated : Format;
             return null;
         }
         // The columns swapped, or the number typed twice: an Individual Number where the addressee number belongs is named as such.
@@ -238,20 +250,45 @@ public static class NodeCommands
         }
         if (parts.Length == 2)
         {
+            if (ExponentNotation().IsMatch(parts[1]))
+            {
+                wrong = "2列目の個人番号が指数表記（1.23457E+11 の形）です。表計算ソフトが数値として扱い、桁が失われています。"
+                    + "列の書式を文字列にして書き出し直してください / the Individual Number in column 2 is in exponent notation (like 1.23457E+11): "
+                    + "the spreadsheet took it for a number and lost digits; format the column as text and export again";
+                return null;
+            }
             if (IndividualNumber.TryParse(parts[1], out _, out var problem)) return new AddresseeSystem.Person(parts[0], parts[1], null);
             wrong = $"2列目の個人番号 / the Individual Number in column 2: {problem!.Message}";
             return null;
         }
         // Checked as the Registry will check it, so that a line it would refuse is reported here with its number.
-        var query = new Renkei.Registry.Identity.BasicFourQuery(parts[1], parts[2], parts[3], parts[4].Length == 0 ? null : parts[4], parts[5].Length == 0 ? null : parts[5]);
+        var query = new Renkei.Registry.Identity.BasicFourQuery(parts[1], parts[2], DateOfBirth(parts[3]), parts[4].Length == 0 ? null : parts[4], parts[5].Length == 0 ? null : parts[5]);
         var errors = new Dictionary<string, string[]>();
         if (Renkei.Registry.Identity.BasicFourSearch.Parse(query, errors) is not null) return new AddresseeSystem.Person(parts[0], null, query);
         wrong = errors.Count == 0 ? Format : string.Join("; ", errors.Select(e => $"{e.Key}: {string.Join(", ", e.Value)}"));
         return null;
     }
 
+    /// <summary>
+    /// A date of birth as the Registry takes it (yyyy-MM-dd), from the forms a Japanese spreadsheet or input method writes:
+    /// 1994/03/29 or 1994/3/29, full-width digits and separators; anything else is left for the check to name.
+    /// </summary>
+    internal static string DateOfBirth(string text)
+    {
+        var folded = new string([.. text.Select(ch => ch switch { >= '０' and <= '９' => (char)(ch - '０' + '0'), '／' => '/', '－' => '-', _ => ch })]);
+        return DateOnly.TryParseExact(folded, ["yyyy-MM-dd", "yyyy/MM/dd", "yyyy/M/d"], System.Globalization.CultureInfo.InvariantCulture,
+            System.Globalization.DateTimeStyles.None, out var date) ? date.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) : text;
+    }
+
+    /// <summary>What a spreadsheet's General format makes of a 12-digit number: 1.87851E+11, its last digits rounded away.</summary>
+    [System.Text.RegularExpressions.GeneratedRegex(@"^[0-9]+(\.[0-9]*)?[eE]\+?[0-9]+$")]
+    private static partial System.Text.RegularExpressions.Regex ExponentNotation();
+
+    private const string TabSeparated = "宛名番号,個人番号 または 宛名番号,氏,名,生年月日,性別,住所 の形式ではありません。列はカンマで区切ってください / "
+        + "neither addresseeNumber,individualNumber nor addresseeNumber,familyName,givenName,dateOfBirth,sex,address: separate the columns with commas";
+
     /// <summary>The first column's name in a header line, in English or in the Japanese of the command's help (宛名番号).</summary>
-    private static bool IsHeader(string first) =>
+    internal static bool IsHeader(string first) =>
         first.Contains("addressee", StringComparison.OrdinalIgnoreCase) || first.Contains("宛名番号", StringComparison.Ordinal);
 
     private const string Format = "宛名番号,個人番号 または 宛名番号,氏,名,生年月日,性別,住所 の形式ではありません / "

@@ -20,12 +20,16 @@ public static class ReleaseCodeCommand
             Description = "符号を解放する宛名番号（複数可）/ the addressee number whose code to release (may be given several times)",
             Required = true, AllowMultipleArgumentsPerToken = true,
         };
+        var yes = new Option<bool>("--yes")
+        {
+            Description = "削除するものを確認せずに解放する（端末から実行しないときは必須）/ release without asking first (required when not run from a terminal)",
+        };
         var command = new Command("release-code",
             "宛名番号の機関別符号を解放し、その宛名番号の副本を削除する（別の人の符号が付いたときに。そのあと issue-codes で取得し直し、副本は業務システムから登録し直す）/ "
             + "release an addressee's agency code and delete its copies (when it holds another person's code; then obtain the right one with issue-codes, "
             + "and import the copies again from the business systems)")
         {
-            data, agency, addressee,
+            data, agency, addressee, yes,
         };
         var remote = new RemoteOptions(codes: false, TokenVariable.NodeAddressee);
         remote.AddTo(command, data);
@@ -39,6 +43,14 @@ public static class ReleaseCodeCommand
             var wrong = numbers.Select((n, i) => (Problem: CodeManagementApi.AddresseeNumberProblem(n), At: i + 1)).Where(x => x.Problem is not null).ToList();
             foreach (var (problem, at) in wrong) Console.Error.WriteLine($"{at}番目の --addressee / --addressee no. {at}: {problem}");
             if (wrong.Count > 0) return 1;
+            // Copies deleted cannot be had back but from the business systems: a script says it means it, a person is asked.
+            var ask = !parse.GetValue(yes);
+            if (ask && Console.IsInputRedirected)
+            {
+                Console.Error.WriteLine("端末から実行しないときは --yes を付けてください（符号と副本を確認なしで削除します）/ "
+                    + "not run from a terminal: add --yes to release the codes and delete the copies without being asked");
+                return 2;
+            }
 
             SandboxNetwork? own = null;
             try
@@ -60,20 +72,39 @@ public static class ReleaseCodeCommand
                     client = LinkageSandbox.Client(linkage.NodeUrl, caller.Token, linkage.Handler);
                 }
                 using var _ = client;
+                var distinct = numbers.Distinct(StringComparer.Ordinal).ToList();
+                if (ask)
+                {
+                    var holding = 0;
+                    foreach (var number in distinct)
+                    {
+                        var would = await AddresseeSystem.ReleaseCodeAsync(client, agencyId, number, ct, dryRun: true);
+                        if (would.CodeReleased) holding++;
+                        Console.WriteLine(would.CodeReleased
+                            ? $"{number}: 符号を解放し、副本を削除します / will release its code and delete its copies: {Copies(would)}"
+                            : $"{number}: {NoCode}");
+                    }
+                    if (holding == 0) return 0;
+                    Console.Write("解放しますか / release them? [y/N] ");
+                    if (Console.ReadLine()?.Trim().ToLowerInvariant() is not ("y" or "yes"))
+                    {
+                        Console.Error.WriteLine("解放しませんでした / nothing was released");
+                        return 1;
+                    }
+                }
                 var failed = 0;
-                foreach (var number in numbers.Distinct(StringComparer.Ordinal))
+                foreach (var number in distinct)
                 {
                     try
                     {
                         var receipt = await AddresseeSystem.ReleaseCodeAsync(client, agencyId, number, ct);
-                        var copies = receipt.CopiesRemoved.Count == 0 ? "なし / none" : string.Join(", ", receipt.CopiesRemoved);
                         Console.WriteLine(receipt.CodeReleased
-                            ? $"{number}: 符号を解放しました。削除した副本 / code released; copies deleted: {copies}"
-                            : $"{number}: 符号はありませんでした。削除した副本 / held no code; copies deleted: {copies}");
+                            ? $"{number}: 符号を解放しました。削除した副本 / code released; copies deleted: {Copies(receipt)}"
+                            : $"{number}: {NoCode}");
                     }
                     catch (AddresseeSystem.Refused refused) when (refused.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.BadRequest)
                     {
-                        // The agency or the addressee unknown: said for this one, the others still released.
+                        // The agency unknown: said for this one, the others still released.
                         Console.Error.WriteLine($"{number}: {refused.Message}");
                         failed++;
                     }
@@ -91,4 +122,9 @@ public static class ReleaseCodeCommand
         });
         return command;
     }
+
+    /// <summary>An addressee with no code keeps its copies (imported ahead of its code, or the number mistyped): nothing is deleted.</summary>
+    private const string NoCode = "符号はありません。何も削除しません / holds no code; nothing is deleted";
+
+    private static string Copies(ReleaseReceipt receipt) => receipt.CopiesRemoved.Count == 0 ? "なし / none" : string.Join(", ", receipt.CopiesRemoved);
 }

@@ -54,7 +54,7 @@ public static class CodeManagementApi
         group.MapGet("/addressees/{addresseeNumber}", Status).RequireAuthorization(NodeApp.StaffPolicy)
             .WithSummary("Whether the tenant holds its agency code for an addressee.");
         group.MapPost("/addressees/{addresseeNumber}/release", Release).RequireAuthorization(NodeApp.StaffPolicy)
-            .WithSummary("Releases an addressee's agency code and removes its copies (they were the person's whose code it was), so that the addressee can be issued the right person's code.");
+            .WithSummary("Releases an addressee's agency code and removes its copies (they were the person's whose code it was), so that the addressee can be issued the right person's code; an addressee holding no code loses nothing. ?dryRun=true names what would go.");
         group.MapPost("/codes/delivered", Delivered).RequireNetworkParty(id => id == NetworkIdentity.Core, "コア", "the core").WithSummary("The core delivers issued codes (signed by the core, sealed to the tenant).");
     }
 
@@ -247,9 +247,13 @@ public static class CodeManagementApi
     /// The way out of a code on the wrong addressee (a shifted line, two addressees swapped): the code is cleared and the
     /// addressee's copies deleted, since the business systems stored them for the person whose code it was; they import them
     /// again under the right addressee. A row then left with no pending acquisition is removed, as after a discard.
+    /// An addressee that holds no code loses nothing: its copies may well have been imported ahead of its code, and a
+    /// mistyped number must not delete another addressee's. One the tenant has no row for (never acquired, or released by a
+    /// run this retries) likewise holds no code, so the answer is the same, not a 404 that reads as a typo in the first run.
+    /// With <paramref name="dryRun"/>, what a release would remove, removing nothing (for the command to ask first).
     /// </summary>
     private static async Task<Results<Ok<ReleaseReceipt>, ProblemHttpResult>> Release(
-        string agencyId, string addresseeNumber, ClaimsPrincipal user, TenantDirectory tenants, ILogger<ReleaseReceipt> log)
+        string agencyId, string addresseeNumber, ClaimsPrincipal user, TenantDirectory tenants, ILogger<ReleaseReceipt> log, bool dryRun = false)
     {
         var (tenant, problem) = tenants.Enter(user, agencyId, "addressee-system");
         if (tenant is null) return problem!;
@@ -258,14 +262,17 @@ public static class CodeManagementApi
         // In turn with deliveries: one arriving meanwhile could store a code beside the copies being removed.
         await using var tx = await tenant.Database.BeginSerializedAsync(c, DeliveryLock(agencyId));
         var held = await c.QueryAsync("SELECT agency_code IS NOT NULL FROM addressees WHERE addressee_number = @n", r => Convert.ToBoolean(r.GetValue(0)), tx, ("n", addresseeNumber));
-        if (held.Count == 0) return UnknownAddressee();
+        if (held is not [true]) return TypedResults.Ok(new ReleaseReceipt(addresseeNumber, false, []));
+        if (dryRun)
+            return TypedResults.Ok(new ReleaseReceipt(addresseeNumber, true,
+                [.. (await c.QueryAsync("SELECT item FROM copies WHERE addressee_number = @n", r => r.GetString(0), tx, ("n", addresseeNumber))).Order(StringComparer.Ordinal)]));
         var items = await c.QueryAsync("DELETE FROM copies WHERE addressee_number = @n RETURNING item", r => r.GetString(0), tx, ("n", addresseeNumber));
         await c.ExecuteAsync("UPDATE addressees SET agency_code = NULL, code_issued_at = NULL WHERE addressee_number = @n", tx, ("n", addresseeNumber));
         await DropUnheldAsync(c, tx, [addresseeNumber]);
         await tx.CommitAsync();
         tenant.ForgetAgencyCodes();
-        log.LogWarning("Tenant {AgencyId}: addressee {AddresseeNumber} released (held a code: {CodeReleased}; copies deleted: {Copies})", agencyId, addresseeNumber, held[0], items.Count);
-        return TypedResults.Ok(new ReleaseReceipt(addresseeNumber, held[0], [.. items.Order(StringComparer.Ordinal)]));
+        log.LogWarning("Tenant {AgencyId}: addressee {AddresseeNumber} released (copies deleted: {Copies})", agencyId, addresseeNumber, items.Count);
+        return TypedResults.Ok(new ReleaseReceipt(addresseeNumber, true, [.. items.Order(StringComparer.Ordinal)]));
     }
 
     /// <summary>

@@ -145,13 +145,19 @@ public class CodeIssuanceTests
         Assert.All(swapped.WithoutCode, n => Assert.Equal(AddresseeSystem.HoldsAnother, n.Reason));
         Assert.Contains("release-code", AddresseeSystem.HeldByAnother);
 
-        // Only the tenant's addressee system releases, and only an addressee the tenant has.
+        // Only the tenant's addressee system releases, and an addressee the tenant has no code on loses nothing.
         await ProblemAssert.IsProblemAsync(await ReleaseAsync(network, "kashiwa-tax-system", K, "K-1"), 403, "forbidden");
         await ProblemAssert.IsProblemAsync(await ReleaseAsync(network, "kashiwa-child-clerk", K, "K-1"), 403, "forbidden");
         await ProblemAssert.IsProblemAsync(await ReleaseAsync(network, "bunkyo-addressee", K, "K-1"), 403, "another-tenant");
         await ProblemAssert.IsProblemAsync(await network.NodeClient().PostAsync($"api/tenants/{K}/addressees/K-1/release", null), 401, "unauthenticated");
-        await ProblemAssert.IsProblemAsync(await ReleaseAsync(network, "kashiwa-addressee", K, "K-77"), 404, "unknown-addressee");
-        await ProblemAssert.IsProblemAsync(await ReleaseAsync(network, "kashiwa-addressee", K, "B-P"), 404, "unknown-addressee"); // Bunkyo's, not Kashiwa's
+        foreach (var none in new[] { "K-77", "B-P" }) // B-P is Bunkyo's, not Kashiwa's
+        {
+            var nothing = await LinkageNetwork.Ensure(await ReleaseAsync(network, "kashiwa-addressee", K, none));
+            Assert.Equal((none, false, 0), (nothing.GetProperty("addresseeNumber").GetString(), nothing.GetProperty("codeReleased").GetBoolean(), nothing.GetProperty("copiesRemoved").GetArrayLength()));
+        }
+        // Asked first, nothing goes: what a release would remove is named.
+        var dry = await LinkageNetwork.Ensure(await network.NodeClient("kashiwa-addressee").PostAsync($"api/tenants/{K}/addressees/K-1/release?dryRun=true", null));
+        Assert.Equal((true, "[\"local-tax\"]"), (dry.GetProperty("codeReleased").GetBoolean(), dry.GetProperty("copiesRemoved").GetRawText()));
         await ProblemAssert.IsProblemAsync(await ReleaseAsync(network, "kashiwa-addressee", K, "K_1"), 400, "invalid-request");
         await ProblemAssert.IsProblemAsync(await ReleaseAsync(network, "kashiwa-addressee", K, "123456789018"), 400, "addressee-number-looks-like-individual-number");
         await ProblemAssert.IsProblemAsync(await ReleaseAsync(network, "kashiwa-addressee", "999999", "K-1"), 404, "unknown-tenant");
@@ -170,14 +176,84 @@ public class CodeIssuanceTests
             Assert.Equal(0L, await c.ScalarAsync<long>("SELECT COUNT(*) FROM addressees"));
         }
         await ProblemAssert.IsProblemAsync(await network.NodeClient("kashiwa-addressee").GetAsync($"api/tenants/{K}/addressees/K-1"), 404, "unknown-addressee");
-        await ProblemAssert.IsProblemAsync(await ReleaseAsync(network, "kashiwa-addressee", K, "K-1"), 404, "unknown-addressee");
+        // A retry (after a timeout, say) is told the addressee holds no code, not "no such addressee" as if the first run had a typo.
+        var retried = await LinkageNetwork.Ensure(await ReleaseAsync(network, "kashiwa-addressee", K, "K-1"));
+        Assert.Equal((false, 0), (retried.GetProperty("codeReleased").GetBoolean(), retried.GetProperty("copiesRemoved").GetArrayLength()));
         Assert.Equal(("no-data", (long?)null), await AskKashiwaAsync(network, "B-P"));
-        Assert.Contains(network.Logs.Lines, l => l.Contains("addressee K-1 released (held a code: True; copies deleted: 1)"));
+        Assert.Contains(network.Logs.Lines, l => l.Contains("addressee K-1 released (copies deleted: 1)"));
         foreach (var secret in new[] { codeP!, codeQ!, p, q }) Assert.DoesNotContain(network.Logs.Lines, l => l.Contains(secret, StringComparison.Ordinal));
 
         var corrected = await system.IssueCodesAsync([("K-1", q), ("K-2", p)]);
         Assert.Equal((2, 0), (corrected.Delivered, corrected.NotStored));
         Assert.Equal((codeQ, codeP), (await CodeOfAsync(database, "K-1"), await CodeOfAsync(database, "K-2")));
+    }
+
+    /// <summary>Passes the core's answer to a code request on, then stops the caller as a Ctrl+C just then would: the core had delivered the codes.</summary>
+    private sealed class StopAfterTheCore(HttpMessageHandler inner, CancellationTokenSource stop) : DelegatingHandler(inner)
+    {
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct)
+        {
+            var response = await base.SendAsync(request, ct);
+            if (request.RequestUri!.AbsolutePath.EndsWith("/api/codes/issue", StringComparison.Ordinal) && response.IsSuccessStatusCode)
+            {
+                await stop.CancelAsync();
+                stop.Token.ThrowIfCancellationRequested();
+            }
+            return response;
+        }
+    }
+
+    [Theory, StorageData]
+    public async Task A_batch_stopped_after_the_core_was_asked_tells_how_many_of_it_got_their_code(StorageProvider provider)
+    {
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        const string K = LinkageNetwork.Kashiwa;
+        var (_, p) = await network.BirthAsync(K, "柏", "一郎", "1980-01-01");
+        var (_, q) = await network.BirthAsync(K, "柏", "次郎", "1982-02-02");
+        using var stop = new CancellationTokenSource();
+        var handler = new StopAfterTheCore(network.Handler, stop); // not disposed: it would dispose the network's handler with it
+        var system = new AddresseeSystem(K, network.Node, "kashiwa-addressee", network.Registry, "link-keys-token", network.Core, "kashiwa-code-requests", handler);
+        int? gotCode = -1;
+        // K-3's number is nobody's: the Registry gives it no link key, so its acquisition was still pending when stopped.
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => system.IssueCodesAsync(
+            [new AddresseeSystem.Person("K-1", p, null), new AddresseeSystem.Person("K-2", q, null), new AddresseeSystem.Person("K-3", "123456789018", null)],
+            ct: stop.Token, abandoned: n => gotCode = n));
+        Assert.Equal(2, gotCode);
+        var database = network.TenantDatabases[K];
+        Assert.NotNull(await CodeOfAsync(database, "K-1"));
+        Assert.NotNull(await CodeOfAsync(database, "K-2"));
+        await using (var c = await database.OpenAsync())
+            Assert.Equal(0L, await c.ScalarAsync<long>("SELECT COUNT(*) FROM acquisitions"));
+
+        // Stopped before the core was asked, nobody got a code and nothing is said of one.
+        using var early = new CancellationTokenSource();
+        await early.CancelAsync();
+        int? untold = -1;
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => network.AddresseeSystemOf(K).IssueCodesAsync(
+            [new AddresseeSystem.Person("K-4", p, null)], ct: early.Token, abandoned: n => untold = n));
+        Assert.Equal(-1, untold);
+    }
+
+    [Theory, StorageData]
+    public async Task Releasing_an_addressee_that_holds_no_code_keeps_the_copies_imported_ahead_of_its_code(StorageProvider provider)
+    {
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        const string K = LinkageNetwork.Kashiwa;
+        var (_, p) = await network.BirthAsync(K, "柏", "一郎", "1980-01-01");
+        var database = network.TenantDatabases[K];
+        // Copies first, the code later: a normal order of work. A release of that addressee (a mistyped number, say) deletes nothing.
+        await LinkageNetwork.Ensure(await network.NodeClient("kashiwa-tax-system").PutAsJsonAsync($"api/tenants/{K}/copies/K-5/local-tax", Copies.CopyTests.Tax()));
+        var released = await LinkageNetwork.Ensure(await ReleaseAsync(network, "kashiwa-addressee", K, "K-5"));
+        Assert.Equal((false, 0), (released.GetProperty("codeReleased").GetBoolean(), released.GetProperty("copiesRemoved").GetArrayLength()));
+        await using (var c = await database.OpenAsync())
+            Assert.Equal(1L, await c.ScalarAsync<long>("SELECT COUNT(*) FROM copies WHERE addressee_number = 'K-5'"));
+        var status = await LinkageNetwork.Ensure(await network.NodeClient("kashiwa-addressee").GetAsync($"api/tenants/{K}/addressees/K-5"));
+        Assert.False(status.GetProperty("hasAgencyCode").GetBoolean());
+
+        // Its code then comes, and the copy kept is provided as the person's.
+        Assert.Equal(1, (await network.AddresseeSystemOf(K).IssueCodesAsync([("K-5", p)])).Delivered);
+        Assert.Equal(1, (await network.AddresseeSystemOf(LinkageNetwork.Bunkyo).IssueCodesAsync([("B-P", p)])).Delivered);
+        Assert.Equal(("provided", (long?)3_200_000), await AskKashiwaAsync(network, "B-P"));
     }
 
     [Theory, StorageData]
