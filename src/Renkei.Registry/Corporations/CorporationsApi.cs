@@ -38,7 +38,7 @@ public static class CorporationsApi
         var valid = CorporationRegister.Validate(request, JapanTime.Today(time), errors);
         if (valid is null) return Problems.Invalid(errors, "invalid-corporation");
         var (records, refusal) = await new CorporationRegister(database, time).RegisterAsync([valid], key: key);
-        if (records is null) return Refuse(refusal!);
+        if (records is null) return refusal!.ToProblem();
         var view = new CorporationView(records[0], records);
         return TypedResults.Created($"/api/corporations/{records[0].CorporateNumber}", view);
     }
@@ -62,14 +62,14 @@ public static class CorporationsApi
             else if (CorporationRegister.Validate(items[i], today, errors, $"corporations[{i}].") is { } v) valid.Add(v);
         if (errors.Count > 0) return Problems.Invalid(errors, "invalid-corporation");
         var (records, refusal) = await new CorporationRegister(database, time).RegisterAsync(valid, key: key);
-        if (records is null) return Refuse(refusal!);
+        if (records is null) return refusal!.ToProblem();
         return TypedResults.Created("/api/corporations", new CorporationBatchReceipt(records.Count, records));
     }
 
     private static async Task<Results<Ok<CorporationView>, ProblemHttpResult>> Get(string number, Database database, TimeProvider time)
     {
         if (!CorporateNumber.TryParse(number, out var n, out var problem)) return InvalidNumber(problem!);
-        return await new CorporationRegister(database, time).FindAsync(n.Digits) is { } view ? TypedResults.Ok(view) : Refuse(CorporationRegister.UnknownCorporation);
+        return await new CorporationRegister(database, time).FindAsync(n.Digits) is { } view ? TypedResults.Ok(view) : CorporationRegister.UnknownCorporation.ToProblem();
     }
 
     private static async Task<Results<Created<CorporationRecord>, ProblemHttpResult>> Change(string number, CorporationChangeRequest request, Database database, TimeProvider time,
@@ -81,12 +81,10 @@ public static class CorporationsApi
         var errors = new Dictionary<string, string[]>();
         var (record, refusal) = await new CorporationRegister(database, time).ChangeAsync(n.Digits, request, errors, key: key);
         if (errors.Count > 0) return Problems.Invalid(errors, "invalid-change");
-        if (record is null) return Refuse(refusal!);
+        if (record is null) return refusal!.ToProblem();
         return TypedResults.Created($"/api/corporations/{n.Digits}", record);
     }
 
     private static ProblemHttpResult InvalidNumber(NumberProblem problem) =>
         Problems.BadRequest("invalid-corporate-number", "法人番号が不正です / Invalid corporate number", problem.Message);
-
-    private static ProblemHttpResult Refuse(Refusal r) => Problems.Result(r.Status, r.Slug, r.Title, r.Detail);
 }

@@ -50,7 +50,7 @@ public static class IdentityApi
             ? ResidentRegister.SupersededNumber
             : new Refusal(404, "unknown-number", "該当する個人番号がありません / No resident has this number",
                 "この個人番号は指定されたことがありません / The number was never designated.");
-        return Problems.Result(refusal.Status, refusal.Slug, refusal.Title, refusal.Detail);
+        return refusal.ToProblem();
     }
 
     private static async Task<Results<Ok<IdentityInfo>, ProblemHttpResult>> ByResidentId(string residentId, Database database)
@@ -59,7 +59,7 @@ public static class IdentityApi
         var resident = await ResidentStore.FindAsync(c, residentId);
         var number = resident is null ? null : await NumberingAuthority.CurrentNumberAsync(c, residentId);
         if (resident is null || number is null)
-            return Problems.Result(404, ResidentRegister.UnknownResident.Slug, ResidentRegister.UnknownResident.Title, ResidentRegister.UnknownResident.Detail);
+            return ResidentRegister.UnknownResident.ToProblem();
         return TypedResults.Ok(ToInfo(resident, number.Value));
     }
 

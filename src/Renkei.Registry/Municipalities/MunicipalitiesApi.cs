@@ -36,8 +36,7 @@ public static class MunicipalitiesApi
         if (problem is not null) return problem;
         return await MunicipalityStore.FindAsync(database, municipality) is { } row
             ? TypedResults.Ok(Summary(row))
-            : Problems.NotFound("unknown-municipality", "市区町村が登録されていません / Unknown municipality",
-                $"市区町村 {municipality.Digits} は登録されていません / No municipality {municipality.Digits} is registered.");
+            : Residents.ResidentRegister.UnknownMunicipality(municipality).ToProblem();
     }
 
     private static async Task<Results<Created<MunicipalitySummary>, Ok<MunicipalitySummary>, ProblemHttpResult>> Put(

@@ -9,7 +9,13 @@ namespace Renkei.Registry.Residents;
 
 /// <summary>An expected refusal: becomes a problem detail with this status and stable type (and, for a 400, what is wrong per field).</summary>
 public sealed record Refusal(int Status, string Slug, string Title, string Detail, IReadOnlyDictionary<string, string[]>? Errors = null,
-    IReadOnlyDictionary<string, object?>? Extensions = null);
+    IReadOnlyDictionary<string, object?>? Extensions = null)
+{
+    /// <summary>The problem detail: a field that is wrong only against the record is named as validation names it.</summary>
+    public Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult ToProblem() => Errors is { } fieldErrors
+        ? Problems.Invalid(fieldErrors.ToDictionary(), Slug)
+        : Problems.Result(Status, Slug, Title, Detail, Extensions?.ToDictionary());
+}
 
 /// <summary>What recording an event gave back to the municipality.</summary>
 public sealed record EventReceipt(

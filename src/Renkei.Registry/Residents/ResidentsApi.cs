@@ -59,10 +59,7 @@ public static class ResidentsApi
         if (valid is null) return Problems.Invalid(errors, "invalid-event");
         var (receipt, refusal) = await register.RecordAsync(municipality, valid, key, readsIdentity: user.Holds("identity"));
         if (receipt is not null) return TypedResults.Created($"/api/municipalities/{municipality.Digits}/residents/{receipt.ResidentId}", receipt);
-        // A field that is wrong only against the record (a new name without its reading) is named as validation names it.
-        return refusal!.Errors is { } fieldErrors
-            ? Problems.Invalid(fieldErrors.ToDictionary(), refusal.Slug)
-            : Problems.Result(refusal.Status, refusal.Slug, refusal.Title, refusal.Detail);
+        return refusal!.ToProblem();
     }
 
     private static async Task<Results<Ok<List<ResidentView>>, ProblemHttpResult>> List(
@@ -74,10 +71,7 @@ public static class ResidentsApi
         await using var c = await database.OpenAsync();
         // A code no municipality has (a typo in a script) is not one with no residents: an empty list would read as the latter.
         if (!await ResidentStore.MunicipalityExistsAsync(c, null, municipality))
-        {
-            var unknown = ResidentRegister.UnknownMunicipality(municipality);
-            return Problems.Result(unknown.Status, unknown.Slug, unknown.Title, unknown.Detail);
-        }
+            return ResidentRegister.UnknownMunicipality(municipality).ToProblem();
         var views = new List<ResidentView>();
         foreach (var r in await ResidentStore.ListAsync(c, municipality, after, limit))
             if (await NumberingAuthority.CurrentNumberAsync(c, r.ResidentId) is { } n) views.Add(ToView(r, n));
@@ -149,7 +143,7 @@ public static class ResidentsApi
         if (errors.Count > 0) return Problems.Invalid(errors);
         var (receipt, refusal) = await register.ReissueNumberAsync(municipality, residentId, $"{by}: {reason}", key, request.NewLeak == true);
         return receipt is not null ? TypedResults.Ok(receipt)
-            : Problems.Result(refusal!.Status, refusal.Slug, refusal.Title, refusal.Detail, refusal.Extensions?.ToDictionary());
+            : refusal!.ToProblem();
     }
 
     private static async Task<Results<Ok<EventReceipt>, ProblemHttpResult>> ChangeCode(string code, string residentId, ClaimsPrincipal user, ResidentRegister register,
@@ -160,11 +154,10 @@ public static class ResidentsApi
         var (key, badKey) = IdempotencyKey.From(idempotencyKey, $"resident-record-code-change {residentId}", residentId);
         if (badKey is not null) return badKey;
         var (receipt, refusal) = await register.ChangeResidentRecordCodeAsync(municipality, residentId, key);
-        return receipt is not null ? TypedResults.Ok(receipt) : Problems.Result(refusal!.Status, refusal.Slug, refusal.Title, refusal.Detail);
+        return receipt is not null ? TypedResults.Ok(receipt) : refusal!.ToProblem();
     }
 
-    private static ProblemHttpResult Unknown() =>
-        Problems.Result(404, ResidentRegister.UnknownResident.Slug, ResidentRegister.UnknownResident.Title, ResidentRegister.UnknownResident.Detail);
+    private static ProblemHttpResult Unknown() => ResidentRegister.UnknownResident.ToProblem();
 
     private static ResidentView ToView(ResidentRecord r, IndividualNumber n) =>
         new(IdentityApi.ToInfo(r, n), r.HouseholdId, r.Relationship, r.MovingTo?.Digits);
