@@ -40,7 +40,10 @@ public static partial class LogText
         if (!text.Contains('.')) return NumberShape.Mask(text)!; // most lines: no OID to look for
         List<System.Text.RegularExpressions.Match>? kept = null;
         foreach (System.Text.RegularExpressions.Match oid in Oid().Matches(text))
-            if (KnownArcs.Any(arc => oid.Value.StartsWith(arc, StringComparison.Ordinal))) (kept ??= []).Add(oid);
+            // Its arcs after the known prefix must not hold a number themselves: 1.3.6.1.1234.5678.9018 is an Individual Number in dotted groups.
+            if (KnownArcs.FirstOrDefault(arc => oid.Value.StartsWith(arc, StringComparison.Ordinal)) is { } prefix
+                && !NumberShape.ContainsIndividualNumber(oid.Value[prefix.Length..]))
+                (kept ??= []).Add(oid);
         if (kept is null) return NumberShape.Mask(text)!;
         var masked = new System.Text.StringBuilder(text.Length);
         var from = 0;
