@@ -883,6 +883,14 @@ public class NodeRemoteAnswerTests
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(results));
             Assert.Equal("B-1", JsonDocument.Parse(Assert.Single(await File.ReadAllLinesAsync(results))).RootElement.GetProperty("addresseeNumber").GetString());
         }
+        // The reading fails on its first page, nothing written: the file there is as it was, not replaced by an empty one.
+        await using (var node = await ServicesAsync($"node/api/tenants/{Agency}/inquiry-batches/", c => FakeService.Json(c, """{"title":"unavailable","status":503}""", 503)))
+        {
+            var result = await InquireAsync(node);
+            Assert.True(result.ExitCode == 1, result.Output + result.Error);
+            Assert.Equal("earlier\n", await File.ReadAllTextAsync(results));
+            Assert.Equal(Shared, File.GetUnixFileMode(results));
+        }
         // Refused, the batch was never made: the file there is as it was, mode and all.
         await using (var node = await ServicesAsync($"node/api/tenants/{Agency}/inquiry-batches", c => FakeService.Json(c, """{"title":"forbidden","status":403}""", 403)))
         {

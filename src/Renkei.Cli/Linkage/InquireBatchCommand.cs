@@ -123,11 +123,12 @@ public static class InquireBatchCommand
                 }
                 finally
                 {
-                    // Whatever stopped the command, the whole lines written stay: each is a provision recorded at three parties.
+                    // Whatever stopped the command, the whole lines written stay: each is a provision recorded at three parties. With
+                    // none written, a file already at --out stays as it was rather than be replaced by an empty one.
                     if (writer is not null)
                     {
                         await writer.DisposeAsync();
-                        resultsFile!.Commit();
+                        if (written > 0) resultsFile!.Commit();
                     }
                 }
                 var counts = status.Counts;
