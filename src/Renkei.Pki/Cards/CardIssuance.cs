@@ -61,12 +61,16 @@ public sealed class CardIssuance(
             if (!DateOnly.TryParseExact(identity.DateOfBirth, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var dob))
                 return (null, new CardRefusal(502, "registry-unreadable", "住基の回答を読めません / The Registry's answer could not be read"));
 
-            if (authorities.NotValidAt(clock.GetUtcNow(), signing: CertificateProfile.CarriesSigning(dob, clock.GetUtcNow())) is { } ca)
+            // One instant for the check and the certificates: read twice, a 15th birthday at midnight in Japan could pass over the
+            // signing CA here and issue under it there.
+            var now = clock.GetUtcNow();
+            var carriesSigning = CertificateProfile.CarriesSigning(dob, now);
+            if (authorities.NotValidAt(now, signing: carriesSigning) is { } ca)
                 return (null, CaNotValid(ca));
 
             // Stored pending: the holder's current card stays good until this one is confirmed (ActivateAsync), so an
             // issuance undone below never leaves the holder without a valid card.
-            var (card, stored) = await StoreAsync(identity, dob, signing!, authentication!, ct);
+            var (card, stored) = await StoreAsync(identity, dob, now, carriesSigning, signing!, authentication!, ct);
             if (card is null) return (null, stored);
 
             // The Registry answered before the card was stored: a change recorded since, which the revocation follower may already
@@ -139,15 +143,15 @@ public sealed class CardIssuance(
     /// pending (the resident's current card stays active).
     /// </summary>
     private async Task<(CardIssued? Card, CardRefusal? Refusal)> StoreAsync(
-        RegistryIdentity identity, DateOnly dob, CertificateRequest signing, CertificateRequest authentication, CancellationToken ct)
+        RegistryIdentity identity, DateOnly dob, DateTimeOffset now, bool carriesSigning, CertificateRequest signing, CertificateRequest authentication,
+        CancellationToken ct)
     {
         var holder = new HolderItems($"{identity.FamilyName} {identity.GivenName}", identity.Address, dob, identity.Sex);
-        var now = clock.GetUtcNow();
         var (notAfter, cardExpires) = CertificateProfile.Validity(dob, now);
         var notBefore = now.AddMinutes(-1);
         var cardId = "C" + Convert.ToHexString(RandomNumberGenerator.GetBytes(10));
         // JPKI issues no signing certificate, which would carry the four items, to a person under 15.
-        var signingCert = CertificateProfile.CarriesSigning(dob, now)
+        var signingCert = carriesSigning
             ? CertificateProfile.Issue(authorities.Signing, CertificateKind.Signing, signing.PublicKey, holder,
                 Convert.ToHexString(RandomNumberGenerator.GetBytes(16)), notBefore, notAfter, CertificationAuthorities.RandomSerial(),
                 urls.Crl(CertificateKind.Signing), urls.Ocsp)
