@@ -118,6 +118,7 @@ public sealed class InquiryBatchWorker(TenantDirectory tenants, InquiryRelay rel
                 {
                     await c.ExecuteAsync("UPDATE inquiry_batches SET completed_at = @t WHERE batch_id = @b", null,
                         ("t", InquiryBatchesApi.Text(time.GetUtcNow())), ("b", batch.BatchId));
+                    stopped.TryRemove(batch.BatchId, out _); // a stopped batch ends here too: the set holds only batches still open
                     return true;
                 }
             }
