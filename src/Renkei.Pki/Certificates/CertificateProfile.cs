@@ -53,11 +53,7 @@ public static class CertificateProfile
     /// A certificate ends no later than its issuing CA: the overload that takes the CA's name checks nothing, and a certificate
     /// outliving its CA is refused by relying parties once the CA has expired while it still claims years of validity.
     /// </summary>
-    public static DateTimeOffset Cap(DateTimeOffset notAfter, Authority ca)
-    {
-        var caNotAfter = new DateTimeOffset(ca.Certificate.NotAfter.ToUniversalTime());
-        return notAfter < caNotAfter ? notAfter : caNotAfter;
-    }
+    public static DateTimeOffset Cap(DateTimeOffset notAfter, Authority ca) => notAfter < ca.NotAfter ? notAfter : ca.NotAfter;
 
     /// <summary>
     /// Until the holder's fifth birthday after issue, and never past the card: the card lasts to
