@@ -164,7 +164,7 @@ public static class CodeManagementApi
         if (RefuseMistyped("addresseeNumbers", numbers, first: 0) is { } numberShaped) return numberShaped;
         // The first 20, as every list endpoint names them: 100,000 mistyped numbers made an answer of several megabytes.
         foreach (var i in Enumerable.Range(0, numbers.Count).Where(i => !IsAddresseeNumber(numbers[i])).Take(20))
-            errors[$"addresseeNumbers[{i}]"] = ["宛名番号は英数字とハイフン32文字以内です / an addressee number is up to 32 letters, digits or hyphens"];
+            errors[$"addresseeNumbers[{i}]"] = [AddresseeNumberProblem(numbers[i])!];
         if (numbers.Distinct().Count() != numbers.Count) errors["addresseeNumbers"] = ["宛名番号が重複しています / addressee numbers repeat"];
         if (errors.Count > 0) return Problems.Invalid(errors);
 
