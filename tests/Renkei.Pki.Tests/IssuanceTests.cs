@@ -165,7 +165,7 @@ public sealed class IssuanceTests
     }
 
     [Theory, StorageData]
-    public async Task A_request_in_an_algorithm_dotnet_does_not_know_is_a_400_naming_its_field_not_a_500(StorageProvider provider)
+    public async Task A_request_in_an_algorithm_other_than_the_cards_is_a_400_naming_its_field_not_a_500(StorageProvider provider)
     {
         await using var sandbox = await PkiSandbox.StartAsync(provider);
         var resident = await sandbox.RegisterResidentAsync();
@@ -174,6 +174,11 @@ public sealed class IssuanceTests
         // NotSupportedException for both, which used to escape as a 500.
         var rsa = Org.BouncyCastle.Security.DotNetUtilities.GetRsaKeyPair(keys.Signing);
         var md5 = Csr("MD5WITHRSA", rsa.Public, rsa.Private);
+        // SHA-1 and PSS (whose default hash is SHA-1) .NET reads: refused all the same, the card signs PKCS#1 v1.5 with SHA-256.
+        var sha1 = Csr("SHA1WITHRSA", rsa.Public, rsa.Private);
+        var pss = Csr("SHA1WITHRSAANDMGF1", rsa.Public, rsa.Private);
+        var rsaAuthentication = Org.BouncyCastle.Security.DotNetUtilities.GetRsaKeyPair(keys.Authentication);
+        var sha512 = Csr("SHA512WITHRSA", rsaAuthentication.Public, rsaAuthentication.Private);
         var generator = new Org.BouncyCastle.Crypto.Generators.Ed25519KeyPairGenerator();
         generator.Init(new Org.BouncyCastle.Crypto.Parameters.Ed25519KeyGenerationParameters(new Org.BouncyCastle.Security.SecureRandom()));
         var ed = generator.GenerateKeyPair();
@@ -183,6 +188,8 @@ public sealed class IssuanceTests
         {
             (md5, keys.AuthenticationRequestPem, "signingRequest"),
             (keys.SigningRequestPem, ed25519, "authenticationRequest"),
+            (sha1, keys.AuthenticationRequestPem, "signingRequest"),
+            (pss, keys.AuthenticationRequestPem, "signingRequest"),
         })
         {
             var response = await sandbox.PkiAdmin.PostAsJsonAsync("api/cards", new IssueCardRequest(resident.IndividualNumber, signing, authentication), ServiceDefaults.Json);
@@ -191,8 +198,12 @@ public sealed class IssuanceTests
             Assert.Equal([field], errors.EnumerateObject().Select(e => e.Name));
             Assert.Contains("not supported", errors.GetProperty(field)[0].GetString());
         }
-        await using var c = await TestDatabaseOf(sandbox).OpenAsync();
-        Assert.Equal(0L, await Sql.ScalarAsync<long>(c, "SELECT COUNT(*) FROM cards"));
+        await using (var c = await TestDatabaseOf(sandbox).OpenAsync())
+            Assert.Equal(0L, await Sql.ScalarAsync<long>(c, "SELECT COUNT(*) FROM cards"));
+
+        // A longer SHA-2 is as good as SHA-256.
+        var issued = await sandbox.PkiAdmin.PostAsJsonAsync("api/cards", new IssueCardRequest(resident.IndividualNumber, keys.SigningRequestPem, sha512), ServiceDefaults.Json);
+        Assert.Equal(HttpStatusCode.Created, issued.StatusCode);
 
         static string Csr(string algorithm, Org.BouncyCastle.Crypto.AsymmetricKeyParameter publicKey, Org.BouncyCastle.Crypto.AsymmetricKeyParameter privateKey)
         {

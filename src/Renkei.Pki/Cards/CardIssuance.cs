@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using System.Formats.Asn1;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Renkei.Hosting;
@@ -268,6 +269,19 @@ public sealed class CardIssuance(
         return true;
     }
 
+    private const string UnsupportedAlgorithm = "証明書署名要求の鍵または署名のアルゴリズムに対応していません（RSA と SHA-256 を使ってください） / " +
+        "the signing request's key or signature algorithm is not supported: use an RSA key signed with SHA-256";
+
+    /// <summary>RSA PKCS#1 v1.5 with SHA-256 or longer, as the card signs. .NET also reads SHA-1 and PSS requests (whose default hash
+    /// is SHA-1): a proof of possession in a hash the CA itself would not sign with is refused rather than certified.</summary>
+    private static bool SignedAsTheCardSigns(string text)
+    {
+        var der = text.Contains("-----BEGIN", StringComparison.Ordinal) ? Convert.FromBase64String(text[PemEncoding.Find(text).Base64Data]) : Convert.FromBase64String(text);
+        var request = new AsnReader(der, AsnEncodingRules.DER).ReadSequence();
+        request.ReadEncodedValue(); // certificationRequestInfo
+        return request.ReadSequence().ReadObjectIdentifier() is "1.2.840.113549.1.1.11" or "1.2.840.113549.1.1.12" or "1.2.840.113549.1.1.13";
+    }
+
     private CertificateRequest? ReadRequest(string? text, string field, Dictionary<string, string[]> errors)
     {
         if (string.IsNullOrWhiteSpace(text))
@@ -280,6 +294,11 @@ public sealed class CardIssuance(
             var request = text.Contains("-----BEGIN", StringComparison.Ordinal)
                 ? CertificateRequest.LoadSigningRequestPem(text, HashAlgorithmName.SHA256, CertificateRequestLoadOptions.Default)
                 : CertificateRequest.LoadSigningRequest(Convert.FromBase64String(text), HashAlgorithmName.SHA256, CertificateRequestLoadOptions.Default);
+            if (!SignedAsTheCardSigns(text))
+            {
+                errors[field] = [UnsupportedAlgorithm];
+                return null;
+            }
             using var rsa = request.PublicKey.GetRSAPublicKey();
             if (rsa is null || rsa.KeySize < options.CardKeySize)
             {
@@ -291,11 +310,10 @@ public sealed class CardIssuance(
         catch (NotSupportedException)
         {
             // .NET checks the request's signature while it reads it and knows no MD5 signature nor an Ed25519 key.
-            errors[field] = ["証明書署名要求の鍵または署名のアルゴリズムに対応していません（RSA と SHA-256 を使ってください） / " +
-                "the signing request's key or signature algorithm is not supported: use an RSA key signed with SHA-256"];
+            errors[field] = [UnsupportedAlgorithm];
             return null;
         }
-        catch (Exception e) when (e is CryptographicException or FormatException or ArgumentException)
+        catch (Exception e) when (e is CryptographicException or FormatException or ArgumentException or AsnContentException)
         {
             errors[field] = ["証明書署名要求を読めないか署名が不正です / the signing request is unreadable or its signature is wrong"];
             return null;
