@@ -223,7 +223,7 @@ public class CardCommandTests
     }
 
     /// <summary>A base port whose five service ports are free on loopback now.</summary>
-    private static int FreeBasePort()
+    internal static int FreeBasePort()
     {
         for (var attempt = 0; ; attempt++)
         {
