@@ -322,6 +322,22 @@ public class CardCommandTests
     }
 
     [Fact]
+    public async Task Card_show_help_says_the_face_needs_the_pin_as_a_script_without_it_is_refused()
+    {
+        // Audit T4: the help said the PIN was only for the input-assist data, but everything show prints is read with it.
+        var help = await RenkeiCommand.RunAsync("card", "show", "--help");
+        Assert.Equal(0, help.ExitCode);
+        Assert.DoesNotContain("with the PIN", help.Output);
+        Assert.Contains("show the card face and the input-assist data, which need the input-assist PIN", help.Output);
+
+        using var folder = new TempFolder();
+        var shown = await RenkeiCommand.RunAsync(["card", "show", "--card", LocalCard(folder)], "", TimeSpan.FromMinutes(2));
+        Assert.Equal(1, shown.ExitCode);
+        Assert.Empty(shown.Output);
+        Assert.Contains("give --pin, or --pin - to read it from a line of standard input", shown.Error);
+    }
+
+    [Fact]
     public async Task A_pin_left_out_on_a_terminal_is_prompted_for_without_echo()
     {
         using var folder = new TempFolder();
