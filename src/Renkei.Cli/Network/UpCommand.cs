@@ -128,14 +128,14 @@ public static class UpCommand
     /// What a start on <paramref name="basePort"/> says on a folder that keeps <paramref name="kept"/>: the folder's certificates name
     /// the kept port's PKI, and it stays the folder's port unless <paramref name="moving"/>.
     /// </summary>
-    public static string OtherPortNote(int kept, int basePort, bool moving)
+    private static string OtherPortNote(int kept, int basePort, bool moving)
     {
         var pki = FolderPort.PkiPublicUrl(kept);
         if (moving)
             return $"注意: このフォルダの先頭ポートを {kept} から {basePort} に変えます。これまでに発行した電子証明書（CAのものを含む）は失効確認先として {pki} を記載したままで、"
                 + $"その失効は確認できなくなります / note: this folder's base port moves from {kept} to {basePort}; the certificates issued here before (its CAs' included) "
                 + $"keep naming {pki} for revocation checks, and can no longer be checked";
-        var (now, nowEnglish) = basePort == 0 ? ("この起動のポート", "this start's port") : ($"{FolderPort.PkiPublicUrl(basePort)}", $"{FolderPort.PkiPublicUrl(basePort)}");
+        var (now, nowEnglish) = basePort == 0 ? ("この起動のポート", "this start's port") : (FolderPort.PkiPublicUrl(basePort).ToString(), FolderPort.PkiPublicUrl(basePort).ToString());
         return $"注意: このフォルダの電子証明書は失効確認先として {pki}（先頭ポート {kept}）を記載しています。別のポートで動かす間はそれらの失効を確認できず、"
             + $"その間に発行する証明書は {now} を記載します。このフォルダの先頭ポートは {kept} のままです（変えるには --keep-port）/ "
             + $"note: the certificates issued in this folder name {pki} (base port {kept}) for revocation checks; while the network runs on another port "
