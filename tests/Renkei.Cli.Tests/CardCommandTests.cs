@@ -223,7 +223,7 @@ public class CardCommandTests
     }
 
     /// <summary>A base port whose five service ports are free on loopback now.</summary>
-    private static int FreeBasePort()
+    internal static int FreeBasePort()
     {
         for (var attempt = 0; ; attempt++)
         {
@@ -319,6 +319,22 @@ public class CardCommandTests
             + "give --signing-password, or --signing-password - to read it from a line of standard input", missing.Error.Trim());
         Assert.Equal(1, IndividualNumberCard.Open(card).FailuresOf(CardPin.InputAssist));
         Assert.Equal(0, IndividualNumberCard.Open(card).FailuresOf(CardPin.Signing));
+    }
+
+    [Fact]
+    public async Task Card_show_help_says_the_face_needs_the_pin_as_a_script_without_it_is_refused()
+    {
+        // Audit T4: the help said the PIN was only for the input-assist data, but everything show prints is read with it.
+        var help = await RenkeiCommand.RunAsync("card", "show", "--help");
+        Assert.Equal(0, help.ExitCode);
+        Assert.DoesNotContain("with the PIN", help.Output);
+        Assert.Contains("show the card face and the input-assist data, which need the input-assist PIN", help.Output);
+
+        using var folder = new TempFolder();
+        var shown = await RenkeiCommand.RunAsync(["card", "show", "--card", LocalCard(folder)], "", TimeSpan.FromMinutes(2));
+        Assert.Equal(1, shown.ExitCode);
+        Assert.Empty(shown.Output);
+        Assert.Contains("give --pin, or --pin - to read it from a line of standard input", shown.Error);
     }
 
     [Fact]

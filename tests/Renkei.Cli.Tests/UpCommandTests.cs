@@ -181,6 +181,92 @@ public class UpCommandTests
     }
 
     [Fact]
+    public async Task A_start_on_another_port_does_not_move_the_folders_port()
+    {
+        // Audit R4: the second start kept its port for good, so the next up without --port served there, silently, and every
+        // certificate issued under the first could never be checked again.
+        using var folder = new TempFolder();
+        var first = CardCommandTests.FreeBasePort();
+        await using (await SandboxNetwork.StartAsync(folder.Path, first)) { }
+        var other = CardCommandTests.FreeBasePort();
+        Assert.NotEqual(first, other);
+        await using (await SandboxNetwork.StartAsync(folder.Path, other)) { }
+        Assert.Equal(first, FolderPort.Kept(folder.Path));
+
+        // up without --port serves the first: the port it finds taken is the first's Registry port, and it has nothing to note.
+        using var holder = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, first + 1);
+        holder.Start();
+        var again = await RenkeiCommand.RunAsync("up", "--data", folder.Path);
+        Assert.Equal(1, again.ExitCode);
+        Assert.Contains($"port {first + 1} is already in use", again.Error);
+        Assert.DoesNotContain("note:", again.Error);
+        // Every start on another port says so, naming the folder's port, however often it was used.
+        var elsewhere = await RenkeiCommand.RunAsync("up", "--data", folder.Path, "--port", (first - 1).ToString());
+        Assert.Equal(1, elsewhere.ExitCode); // first + 1 is its Core's port, taken
+        Assert.Contains($"note: the certificates issued in this folder name http://127.0.0.1:{first + 4}/ (base port {first}) for revocation checks; "
+            + $"while the network runs on another port they cannot be checked, and those issued meanwhile name http://127.0.0.1:{first + 3}/; "
+            + $"the folder's base port stays {first} (--keep-port moves it)", elsewhere.Error);
+        Assert.Equal(first, FolderPort.Kept(folder.Path));
+    }
+
+    [Fact]
+    public async Task Keep_port_moves_the_folders_port_only_once_a_network_runs_there_and_says_what_still_names_the_old_one()
+    {
+        using var folder = new TempFolder();
+        FolderPort.Keep(folder.Path, 7300);
+        foreach (var args in new[] { new[] { "--keep-port" }, ["--port", "0", "--keep-port"] })
+        {
+            var refused = await RenkeiCommand.RunAsync(["up", "--data", folder.Path, .. args]);
+            Assert.Equal(1, refused.ExitCode);
+            Assert.Contains("--keep-port needs a base port other than 0 in --port", refused.Error);
+        }
+        using (var holder = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0))
+        {
+            holder.Start();
+            var taken = ((System.Net.IPEndPoint)holder.LocalEndpoint).Port;
+            var failed = await RenkeiCommand.RunAsync("up", "--data", folder.Path, "--port", (taken - 1).ToString(), "--keep-port");
+            Assert.Equal(1, failed.ExitCode);
+            Assert.Contains("already in use", failed.Error);
+        }
+        Assert.Equal(7300, FolderPort.Kept(folder.Path)); // nothing ran on the new port
+
+        var moved = CardCommandTests.FreeBasePort();
+        using var up = RenkeiCommand.Start(["up", "--data", folder.Path, "--port", moved.ToString(), "--keep-port"]);
+        var error = up.StandardError.ReadToEndAsync();
+        await RenkeiCommand.WaitForAsync(async () =>
+        {
+            if (up.HasExited) throw new InvalidOperationException("renkei up exited: " + await error);
+            return File.Exists(Path.Combine(folder.Path, "network.json")) ? "" : null;
+        }, TimeSpan.FromMinutes(2), "network.json written");
+        Assert.Equal(moved, FolderPort.Kept(folder.Path));
+        RenkeiCommand.Terminate(up);
+        await up.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Contains($"note: this folder's base port moves from 7300 to {moved}; the certificates issued here before (its CAs' included) "
+            + "keep naming http://127.0.0.1:7304/ for revocation checks, and can no longer be checked", await error);
+    }
+
+    [Fact]
+    public async Task A_commands_network_on_a_new_folder_names_a_base_port_no_running_network_holds()
+    {
+        // Audit R4: every new folder took 7100, so a folder used only through commands wrote into its CAs' certificates the PKI of
+        // whichever renkei up served 7100. The PKI port of 7100 is held here (or already taken by something else).
+        using var holder = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, FolderPort.Default + 4);
+        try { holder.Start(); } catch (System.Net.Sockets.SocketException) { }
+        using var folder = new TempFolder();
+        var chain = await RenkeiCommand.RunAsync("pki", "chain", "--data", folder.Path);
+        Assert.True(chain.ExitCode == 0, chain.Error);
+        var kept = FolderPort.Kept(folder.Path);
+        Assert.NotNull(kept);
+        Assert.NotEqual(FolderPort.Default, kept);
+        Assert.Contains($"this folder's base port is {kept} (renkei up serves there)", chain.Error);
+        var certificates = new X509Certificate2Collection();
+        certificates.ImportFromPem(chain.Output);
+        var pointers = certificates.Select(c => c.Extensions["2.5.29.31"]).OfType<X509Extension>().Select(e => System.Text.Encoding.ASCII.GetString(e.RawData)).ToList();
+        Assert.NotEmpty(pointers);
+        Assert.All(pointers, p => Assert.Contains($"http://127.0.0.1:{kept + 4}/", p));
+    }
+
+    [Fact]
     public async Task A_second_network_on_a_folder_where_one_is_still_starting_is_refused()
     {
         // A network started in this process has written no network.json yet, as one still starting has not.

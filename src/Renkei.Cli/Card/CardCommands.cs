@@ -120,7 +120,7 @@ public static class CardCommands
         var card = CardOption();
         var pin = new Option<string?>("--pin") { Description = SecretHelp("券面事項入力補助用暗証番号（数字4桁）", "the input-assist PIN (4 digits)") };
         var reveal = new Option<bool>("--reveal") { Description = "個人番号を伏せずに表示する / print the Individual Number unmasked" };
-        var command = new Command("show", "券面事項と入力補助情報を表示する / show the card face and, with the PIN, the input-assist data") { card, pin, reveal };
+        var command = new Command("show", "券面事項入力補助用暗証番号で券面事項と入力補助情報を表示する / show the card face and the input-assist data, which need the input-assist PIN") { card, pin, reveal };
         command.SetAction(async (parse, ct) =>
         {
             if (OpenCard(parse.GetValue(card)!, out var cardError) is not { } token) return CommandTree.Fail(cardError!);

@@ -57,9 +57,13 @@ public static class NetworkAccess
         // died with the command, and a card's OCSP and CRL addresses with it.
         try
         {
-            var basePort = FolderPort.Of(folder);
+            var kept = FolderPort.Kept(folder);
+            var basePort = kept ?? FolderPort.FreeBase();
             var own = await SandboxNetwork.StartAsync(folder, 0, FolderPort.PkiPublicUrl(basePort));
-            FolderPort.Keep(folder, basePort);
+            FolderPort.KeepFirst(folder, basePort);
+            if (kept is null && basePort != FolderPort.Default)
+                Console.Error.WriteLine($"{FolderPort.Default} からのポートは使用中のため、このフォルダの先頭ポートを {basePort} にしました（renkei up はそこで動きます）/ "
+                    + $"the ports from {FolderPort.Default} are in use, so this folder's base port is {basePort} (renkei up serves there)");
             return (null, own);
         }
         catch (NetworkUnavailableException) { throw; }

@@ -41,7 +41,7 @@ public sealed class SandboxNetwork : IAsyncDisposable
     /// <summary>
     /// Starts every service; port 0 picks free ports. <paramref name="pkiPublicUrl"/> is the address the PKI writes into certificates
     /// when it is not the one it listens on (a command's own network names the folder's, <see cref="FolderPort"/>). A start on fixed
-    /// ports keeps its base port in the folder.
+    /// ports keeps its base port in the folder when the folder keeps none yet.
     /// </summary>
     public static async Task<SandboxNetwork> StartAsync(string dataFolder, int basePort = 0, Uri? pkiPublicUrl = null)
     {
@@ -99,7 +99,7 @@ public sealed class SandboxNetwork : IAsyncDisposable
             network.PkiEntry = new PkiEntry(pkiPublic.ToString(), new Uri(pkiPublic, "ocsp").ToString(),
                 cas.ChainPem(CertificateKind.Signing), cas.ChainPem(CertificateKind.Authentication));
             network.Linkage = await LinkageSandbox.StartAsync(dataFolder, basePort, network.RegistryUrl, callers.First(c => c.Name == "link-keys").Token);
-            FolderPort.Keep(dataFolder, basePort);
+            FolderPort.KeepFirst(dataFolder, basePort);
             return network;
         }
         catch

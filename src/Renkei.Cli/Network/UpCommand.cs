@@ -44,11 +44,22 @@ public static class UpCommand
         var data = DataOption();
         var port = new Option<int>("--port")
         {
-            Description = "先頭ポート（0で空きポート。省略時はこのデータフォルダで前に使った先頭ポート、なければ7100）/ base port; services listen on the next ports "
-                + "(0 picks free ports; left out, the one last used on this data folder, else 7100)",
+            Description = "先頭ポート（0で空きポート。省略時はこのデータフォルダの先頭ポート（最初に決まったもの）、なければ7100）/ base port; services listen on the next ports "
+                + "(0 picks free ports; left out, this data folder's base port, the first one it was given, else 7100)",
             DefaultValueFactory = _ => FolderPort.Default,
         }.Between(0, IPEndPoint.MaxPort - 5); // the services take the next five
-        var command = new Command("up", "ネットワーク全体を起動する / run the whole network on loopback until Ctrl+C") { data, port };
+        var keepPort = new Option<bool>("--keep-port")
+        {
+            Description = "--port の先頭ポートをこのデータフォルダの先頭ポートにする（それまでの証明書は前のポートを記載したまま）/ make --port this data folder's "
+                + "base port from now on (the certificates issued before keep naming the old one)",
+        };
+        keepPort.Validators.Add(result =>
+        {
+            // Free ports (0) are passing, and a start without --port already serves the kept one.
+            if (result.GetValueOrDefault<bool>() && (result.Parent?.GetResult(port) is not { Implicit: false } given || given.GetValueOrDefault<int>() == 0))
+                result.AddError("--keep-port には --port で先頭ポート（0以外）を指定してください / --keep-port needs a base port other than 0 in --port");
+        });
+        var command = new Command("up", "ネットワーク全体を起動する / run the whole network on loopback until Ctrl+C") { data, port, keepPort };
         command.SetAction(async (parse, ct) =>
         {
             var folder = Path.GetFullPath(parse.GetValue(data)!);
@@ -60,13 +71,9 @@ public static class UpCommand
             // The folder's certificates name its PKI at the base port kept there: left out, --port is that one.
             var kept = FolderPort.Kept(folder);
             var basePort = parse.GetResult(port) is { Implicit: false } ? parse.GetValue(port) : kept ?? FolderPort.Default;
-            // Said first, also before a taken port is refused: the folder's own port is the one to choose.
-            if (kept is { } named && named != basePort)
-            {
-                var pki = FolderPort.PkiPublicUrl(named);
-                Console.Error.WriteLine($"注意: このフォルダの電子証明書は失効確認先として {pki} （先頭ポート {named}）を記載しています。別のポートで動かす間、それらの失効は確認できません / "
-                    + $"note: the certificates issued in this folder name {pki} (base port {named}) for revocation checks; while the network runs on another port, they cannot be checked");
-            }
+            var moving = parse.GetValue(keepPort);
+            // Said first, also before a taken port is refused, and on every such start: the folder's own port is the one to choose.
+            if (kept is { } named && named != basePort) Console.Error.WriteLine(OtherPortNote(named, basePort, moving));
             // Every port is tried before any service starts: a taken one found late left the others running and ended in a stack trace.
             if (basePort is > 0 and < 1024 && !Environment.IsPrivilegedProcess)
             {
@@ -94,6 +101,8 @@ public static class UpCommand
                 return 1;
             }
             await using var _ = network;
+            // Moved only once the network runs on it: a start refused or failed leaves the folder's port as it was.
+            if (moving) FolderPort.Keep(folder, basePort);
             await network.Describe().WriteAsync(folder);
             if (before.Reused(folder) is { } reused) Console.WriteLine(reused);
             try
@@ -113,6 +122,24 @@ public static class UpCommand
             return Interruption.ExitCode;
         });
         return command;
+    }
+
+    /// <summary>
+    /// What a start on <paramref name="basePort"/> says on a folder that keeps <paramref name="kept"/>: the folder's certificates name
+    /// the kept port's PKI, and it stays the folder's port unless <paramref name="moving"/>.
+    /// </summary>
+    private static string OtherPortNote(int kept, int basePort, bool moving)
+    {
+        var pki = FolderPort.PkiPublicUrl(kept);
+        if (moving)
+            return $"注意: このフォルダの先頭ポートを {kept} から {basePort} に変えます。これまでに発行した電子証明書（CAのものを含む）は失効確認先として {pki} を記載したままで、"
+                + $"その失効は確認できなくなります / note: this folder's base port moves from {kept} to {basePort}; the certificates issued here before (its CAs' included) "
+                + $"keep naming {pki} for revocation checks, and can no longer be checked";
+        var (now, nowEnglish) = basePort == 0 ? ("この起動のポート", "this start's port") : (FolderPort.PkiPublicUrl(basePort).ToString(), FolderPort.PkiPublicUrl(basePort).ToString());
+        return $"注意: このフォルダの電子証明書は失効確認先として {pki}（先頭ポート {kept}）を記載しています。別のポートで動かす間はそれらの失効を確認できず、"
+            + $"その間に発行する証明書は {now} を記載します。このフォルダの先頭ポートは {kept} のままです（変えるには --keep-port）/ "
+            + $"note: the certificates issued in this folder name {pki} (base port {kept}) for revocation checks; while the network runs on another port "
+            + $"they cannot be checked, and those issued meanwhile name {nowEnglish}; the folder's base port stays {kept} (--keep-port moves it)";
     }
 
     /// <summary>The services' ports (base + 1 to base + 5) that something on loopback already listens on.</summary>
