@@ -50,10 +50,6 @@ public sealed class ResidentRegister(Database database, NumberingAuthority numbe
         // API answers to those holding `identity`: a clerk without it, moving in someone not on its register, hears one answer for all.
         var hidden = request.Kind == ResidentEventKind.MoveIn && !readsIdentity && current?.MunicipalityCode != municipality;
         if (refusal is not null) return (null, hidden ? NoMoveIn : refusal);
-        // A person back from abroad keeps their record and number: as a newcomer they would get a second of each.
-        if (current is null && request is { Kind: ResidentEventKind.MoveIn, Person: { } newcomer, NotReturning: false }
-            && await ResidentStore.AnyAbroadAsync(c, tx, newcomer))
-            return (null, ReturningResident);
         // Another municipality's resident is not on this register: the answer is the one a read gets, and comes before
         // any word of the person's status, so that a clerk cannot learn who lives, died or moved elsewhere.
         if (current is not null && request.Kind is not ResidentEventKind.MoveIn && current.MunicipalityCode != municipality)
@@ -105,7 +101,12 @@ public sealed class ResidentRegister(Database database, NumberingAuthority numbe
             // Written as the household's, which its members share: the address typed may differ in compatibility ideographs (塚, 塚).
             address = household.Value.Address;
         }
-        else if (request.Kind is ResidentEventKind.Birth or ResidentEventKind.MoveIn or ResidentEventKind.AddressChange)
+        // A person back from abroad keeps their record and number: as a newcomer they would get a second of each. Asked last, once
+        // nothing else refuses the move-in: before, a request faulty anyway (an unknown household) told who is abroad, writing nothing.
+        if (current is null && request is { Kind: ResidentEventKind.MoveIn, Person: { } newcomer, NotReturning: false }
+            && await ResidentStore.AnyAbroadAsync(c, tx, newcomer))
+            return (null, ReturningResident);
+        if (request.HouseholdId is null && request.Kind is ResidentEventKind.Birth or ResidentEventKind.MoveIn or ResidentEventKind.AddressChange)
         {
             householdId = await ResidentStore.CreateHouseholdAsync(c, tx, municipality, address!, now);
             // Whoever starts a household heads it, unless the clerk says otherwise: a relationship kept from the household left would leave it headless.

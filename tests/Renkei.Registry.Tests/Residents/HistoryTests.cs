@@ -46,6 +46,41 @@ public class HistoryTests
         Assert.Equal("abroad", bunkyo[0].GetProperty("movedInFrom").GetString());
     }
 
+    [Theory, StorageData]
+    public async Task Another_municipalitys_clerk_reads_no_history_of_a_resident_not_theirs(StorageProvider provider)
+    {
+        await using var registry = await RegistryHost.StartAsync(provider);
+        var lives = await registry.RegisterBirthAsync();
+        var died = await registry.RegisterBirthAsync(person: RegistryHost.Person("佐藤", "花子", "サトウ", "ハナコ", "2026-01-15", "female"));
+        await registry.RecordAsync(RegistryHost.Chiba, new ResidentEventRequest("death", ResidentId: died.ResidentId));
+        // Moved out to 柏市 but not yet moved in: 柏市 reads nothing of them until it records the move-in.
+        var moving = await registry.RegisterBirthAsync(person: RegistryHost.Person("高橋", "次郎", "タカハシ", "ジロウ", "2026-01-15"));
+        await registry.RecordAsync(RegistryHost.Chiba, new ResidentEventRequest("move-out", ResidentId: moving.ResidentId, Destination: RegistryHost.Kashiwa));
+
+        foreach (var token in new[] { "kashiwa-clerk", "kashiwa-registrar" })
+        {
+            var nobody = await ProblemAssert.IsProblemAsync(await registry.Client(token).GetAsync(
+                $"api/municipalities/{RegistryHost.Kashiwa}/residents/r_nobody/events"), 404, "unknown-resident");
+            foreach (var resident in new[] { lives, died, moving })
+            {
+                var problem = await ProblemAssert.IsProblemAsync(await registry.Client(token).GetAsync(
+                    $"api/municipalities/{RegistryHost.Kashiwa}/residents/{resident.ResidentId}/events"), 404, "unknown-resident");
+                Assert.Equal(Answer(nobody), Answer(problem));
+                // In 千葉市's name, without its permission.
+                await ProblemAssert.IsProblemAsync(await registry.Client(token).GetAsync(
+                    $"api/municipalities/{RegistryHost.Chiba}/residents/{resident.ResidentId}/events"), 403, "forbidden");
+            }
+        }
+
+        // 千葉市 reads each on the same route: the refusals above were for the caller, not the request.
+        foreach (var (resident, kinds) in new[] { (lives, new[] { "birth" }), (died, ["birth", "death"]), (moving, ["birth", "move-out"]) })
+            Assert.Equal(kinds, (await HistoryAsync(registry, RegistryHost.Chiba, resident.ResidentId)).Select(e => e.GetProperty("kind").GetString()));
+    }
+
+    /// <summary>The problem as the caller reads it, but for the trace id every answer has its own of.</summary>
+    private static string Answer(JsonElement problem) =>
+        string.Join("\n", problem.EnumerateObject().Where(p => p.Name != "traceId").Select(p => p.ToString()));
+
     private static async Task<List<JsonElement>> HistoryAsync(RegistryHost registry, string municipality, string residentId) =>
         [.. (await registry.Client(RegistryHost.ClerkOf(municipality)).GetFromJsonAsync<JsonElement>(
             $"api/municipalities/{municipality}/residents/{residentId}/events")).EnumerateArray()];
