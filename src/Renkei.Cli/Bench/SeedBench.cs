@@ -17,7 +17,7 @@ public static class SeedBench
     public static Command Create()
     {
         var residents = new Option<long>("--residents") { Description = "住民の数 / residents to seed", DefaultValueFactory = _ => 100_000 }.Between(1, 100_000_000);
-        var batch = new Option<int>("--batch") { Description = "トランザクションごとの人数 / residents per transaction", DefaultValueFactory = _ => 10_000 }
+        var batch = new Option<int>("--batch") { Description = "一度に書く人数（空の台帳への登録は全体で一つのトランザクション） / residents per write (into an empty register the whole load is one transaction)", DefaultValueFactory = _ => 10_000 }
             .Between(1, int.MaxValue);
         var storage = new RegistryStorage("実行後に消す一時ファイル", "a temporary file, removed after the run");
         var command = new Command("seed", "架空住民の登録速度 / residents per second seeded into a fresh register") { residents, batch };
