@@ -277,8 +277,9 @@ public static class CodeManagementApi
     }
 
     /// <summary>
-    /// The advisory-lock key of one tenant's code deliveries. Tenants may share a PostgreSQL database (a schema
-    /// each), so each has a key of its own, the same in every node process.
+    /// The advisory-lock key of one tenant's code deliveries, and of every other writer of its addressee rows (acquisitions,
+    /// discards, releases, copies). Tenants may share a PostgreSQL database (a schema each), so each has a key of its own,
+    /// the same in every node process.
     /// </summary>
     public static long DeliveryLock(string agencyId) =>
         BitConverter.ToInt64(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes("renkei-code-delivery\n" + agencyId)));

@@ -57,7 +57,7 @@ public static class CopiesApi
             return Problems.Invalid(new Dictionary<string, string[]> { ["content"] = [.. errors] }, "invalid-copy");
         var now = time.GetUtcNow().UtcDateTime;
         await using var c = await tenant.Database.OpenAsync();
-        await using var tx = await c.BeginTransactionAsync();
+        await using var tx = await BeginAsync(tenant, c);
         await SaveAsync(c, tx, addresseeNumber, item, input.SchemaVersion!.Value, input.Content, input.Withheld, now);
         await tx.CommitAsync();
         return TypedResults.Ok(new StoredCopy(addresseeNumber, item, input.SchemaVersion.Value, input.Content, input.Withheld, now));
@@ -82,9 +82,10 @@ public static class CopiesApi
         if (tenant is null) return problem!;
         if (CodeManagementApi.RefuseAddresseeNumber("addresseeNumber", addresseeNumber) is { } wrong) return wrong;
         await using var c = await tenant.Database.OpenAsync();
-        return await c.ExecuteAsync("DELETE FROM copies WHERE addressee_number = @n AND item = @i", null, ("n", addresseeNumber), ("i", item)) > 0
-            ? TypedResults.NoContent()
-            : NoCopy();
+        await using var tx = await BeginAsync(tenant, c);
+        var deleted = await c.ExecuteAsync("DELETE FROM copies WHERE addressee_number = @n AND item = @i", tx, ("n", addresseeNumber), ("i", item));
+        await tx.CommitAsync();
+        return deleted > 0 ? TypedResults.NoContent() : NoCopy();
     }
 
     private static ProblemHttpResult NoCopy() =>
@@ -154,7 +155,7 @@ public static class CopiesApi
         if (chunk.Count == 0) return 0;
         var now = time.GetUtcNow().UtcDateTime;
         await using var c = await tenant.Database.OpenAsync();
-        await using var tx = await c.BeginTransactionAsync();
+        await using var tx = await BeginAsync(tenant, c);
         foreach (var copy in chunk)
             await SaveAsync(c, tx, copy.AddresseeNumber!, copy.Item!, copy.SchemaVersion!.Value, copy.Content, copy.Withheld, now);
         await tx.CommitAsync();
@@ -242,6 +243,14 @@ public static class CopiesApi
         // A problem's path repeats the names in the content: a number given as a name is masked there too.
         return [.. errors.Select(e => NumberShape.Mask(e)!)];
     }
+
+    /// <summary>
+    /// A transaction that writes copies, taken in turn with the tenant's code deliveries, discards and releases: they remove
+    /// addressee rows that hold no copy, and on PostgreSQL one could remove the row of a copy being written, failing either
+    /// write with a foreign-key violation (a 500).
+    /// </summary>
+    private static Task<DbTransaction> BeginAsync(Tenant tenant, DbConnection c) =>
+        tenant.Database.BeginSerializedAsync(c, CodeManagementApi.DeliveryLock(tenant.AgencyId));
 
     private static async Task SaveAsync(DbConnection c, DbTransaction tx, string addresseeNumber, string item, int version, JsonElement content, bool withheld, DateTime now)
     {

@@ -237,6 +237,53 @@ public class CodeIssuanceTests
         Assert.Equal(2_500_000, aboutQ.GetProperty("content").GetProperty("totalIncome").GetInt64());
     }
 
+    [Fact]
+    public async Task A_discard_racing_a_copy_written_for_the_same_addressee_on_PostgreSQL_answers_200_and_both_stay()
+    {
+        await using var network = await LinkageNetwork.StartAsync(StorageProvider.Postgres);
+        const string K = LinkageNetwork.Kashiwa;
+        var database = network.TenantDatabases[K];
+        var addressee = network.NodeClient("kashiwa-addressee");
+        // An acquisition for someone the Registry does not find: its discard removes the addressee row unless a copy holds it.
+        var acquisition = (await LinkageNetwork.Ensure(await addressee.PostAsJsonAsync($"api/tenants/{K}/acquisitions", new { addresseeNumbers = new[] { "K-9" } })))
+            .GetProperty("acquisitions")[0].GetProperty("acquisitionNumber").GetString()!;
+
+        // The copy's write is held once its row is inserted, uncommitted, by a lock this test holds: the moment a discard
+        // of the addressee ran beside it. Until then, the discard could not see the copy and went on to delete the row.
+        var key = Random.Shared.NextInt64();
+        await using var hold = await database.OpenAsync();
+        await hold.ExecuteAsync($"""
+            CREATE FUNCTION hold_copy() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_advisory_lock({key}); PERFORM pg_advisory_unlock({key}); RETURN NEW; END $$;
+            CREATE TRIGGER hold_copy AFTER INSERT ON copies FOR EACH ROW EXECUTE FUNCTION hold_copy();
+            """);
+        await hold.ExecuteAsync("SELECT pg_advisory_lock(@k)", null, ("k", key));
+        var holder = await hold.ScalarAsync<int>("SELECT pg_backend_pid()");
+        async Task<int> BlockedByAsync(int pid, string what)
+        {
+            var deadline = DateTime.UtcNow.AddMinutes(1);
+            while (true)
+            {
+                await using var look = await database.OpenAsync();
+                if (await look.ScalarAsync<int?>("SELECT pid FROM pg_stat_activity WHERE @h = ANY(pg_blocking_pids(pid)) LIMIT 1", null, ("h", pid)) is { } blocked)
+                    return blocked;
+                if (DateTime.UtcNow > deadline) throw new TimeoutException(what);
+                await Task.Delay(20);
+            }
+        }
+        var put = network.NodeClient("kashiwa-tax-system").PutAsJsonAsync($"api/tenants/{K}/copies/K-9/local-tax", Copies.CopyTests.Tax());
+        var writer = await BlockedByAsync(holder, "the copy's write waits on the test's lock");
+        var discard = addressee.PostAsJsonAsync($"api/tenants/{K}/acquisitions/discard", new { acquisitionNumbers = new[] { acquisition } });
+        await BlockedByAsync(writer, "the discard waits on the copy's write");
+        await hold.ExecuteAsync("SELECT pg_advisory_unlock(@k)", null, ("k", key));
+
+        await LinkageNetwork.Ensure(await put);
+        // It was a 500: the row's removal failed on the copy committed meanwhile (a foreign-key violation).
+        Assert.Equal(1, (await LinkageNetwork.Ensure(await discard)).GetProperty("discarded").GetInt32());
+        await using var c = await database.OpenAsync();
+        Assert.Equal((1L, 1L, 0L), (await c.ScalarAsync<long>("SELECT COUNT(*) FROM addressees WHERE addressee_number = 'K-9'"),
+            await c.ScalarAsync<long>("SELECT COUNT(*) FROM copies WHERE addressee_number = 'K-9'"), await c.ScalarAsync<long>("SELECT COUNT(*) FROM acquisitions")));
+    }
+
     /// <summary>Passes the core's answer to a code request on, then stops the caller as a Ctrl+C just then would: the core had delivered the codes.</summary>
     private sealed class StopAfterTheCore(HttpMessageHandler inner, CancellationTokenSource stop) : DelegatingHandler(inner)
     {
