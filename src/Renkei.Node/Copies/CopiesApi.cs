@@ -51,7 +51,8 @@ public static class CopiesApi
     {
         var (tenant, problem) = tenants.Enter(user, agencyId, "copies");
         if (tenant is null) return problem!;
-        if (CodeManagementApi.RefuseMistyped("addresseeNumber", addresseeNumber) is { } numberShaped) return numberShaped;
+        // Refused as GET and DELETE refuse it, naming the field: the content's problems are the layout's.
+        if (CodeManagementApi.RefuseAddresseeNumber("addresseeNumber", addresseeNumber) is { } wrong) return wrong;
         var errors = Check(addresseeNumber, item, input.SchemaVersion, input.Content, layouts);
         if (errors.Count > 0)
             return Problems.Invalid(new Dictionary<string, string[]> { ["content"] = [.. errors] }, "invalid-copy");

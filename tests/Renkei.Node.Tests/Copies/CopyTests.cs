@@ -135,6 +135,22 @@ public class CopyTests
     }
 
     [Theory, StorageData]
+    public async Task A_copy_put_under_a_value_of_no_addressee_numbers_form_is_refused_naming_the_field_as_GET_and_DELETE_refuse_it(StorageProvider provider)
+    {
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        var tax = network.NodeClient("kashiwa-tax-system");
+        foreach (var wrong in new[] { "K_0001", "a%20b", new string('X', 33) })
+        {
+            var refused = await ProblemAssert.IsProblemAsync(await tax.PutAsJsonAsync($"api/tenants/{K}/copies/{wrong}/local-tax", Tax()), 400, "invalid-request");
+            Assert.Equal(["addresseeNumber"], refused.GetProperty("errors").EnumerateObject().Select(e => e.Name));
+            Assert.Contains("up to 32 half-width letters", refused.GetProperty("errors").GetProperty("addresseeNumber")[0].GetString());
+            await ProblemAssert.IsProblemAsync(await tax.GetAsync($"api/tenants/{K}/copies/{wrong}/local-tax"), 400, "invalid-request");
+        }
+        await using var c = await network.TenantDatabases[K].OpenAsync();
+        Assert.Equal(0L, await c.ScalarAsync<long>("SELECT COUNT(*) FROM addressees"));
+    }
+
+    [Theory, StorageData]
     public async Task Bulk_import_keeps_good_lines_and_reports_bad_ones_by_line_and_reason(StorageProvider provider)
     {
         await using var network = await LinkageNetwork.StartAsync(provider);
