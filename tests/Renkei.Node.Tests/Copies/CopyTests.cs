@@ -599,6 +599,16 @@ public class CopyTests
                 Assert.Contains($"$.{field}: 桁数が多すぎるため保管できません", detail);
         }
         await ProblemAssert.IsProblemAsync(await tax.GetAsync(url), 404, "no-copy");
+        // Past 12 digits a number is too large for any amount, not an Individual Number: the limit is said, and not that reason.
+        foreach (var number in new[] { "1868861113345", "10000000000000000000000000000", "-1e20" })
+        {
+            var detail = (await ProblemAssert.IsProblemAsync(await tax.PutAsync(url, Bytes(Encoding.UTF8.GetBytes(Body(Tax("totalIncome", number))))), 400, "invalid-copy"))
+                .GetProperty("detail").GetString()!;
+            Assert.Contains("$.totalIncome: 数値が大きすぎるため保管できません（9,999,999,999まで）", detail);
+            Assert.DoesNotContain("個人番号の形", detail);
+        }
+        Assert.Contains("$.totalIncome: 個人番号の形", (await ProblemAssert.IsProblemAsync(await tax.PutAsync(url, Bytes(Encoding.UTF8.GetBytes(Body(Tax("totalIncome", "123456789018"))))), 400, "invalid-copy"))
+            .GetProperty("detail").GetString());
         // Ten digits (an amount under ten billion yen) are amounts as before, however written.
         foreach (var number in new[] { "9999999999", "1000000000" })
             await LinkageNetwork.Ensure(await tax.PutAsync(url, Bytes(Encoding.UTF8.GetBytes(Body(Tax("totalIncome", number))))));
