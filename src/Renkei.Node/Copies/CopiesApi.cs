@@ -105,6 +105,7 @@ public static class CopiesApi
         var chunk = new List<CopyLine>(ImportChunkRows);
         using var lines = new BodyLines(request.Body);
         var lineNumber = 0;
+        var anyLine = false;
         try
         {
             while (await lines.ReadLineAsync(request.HttpContext.RequestAborted) is { } bytes)
@@ -127,6 +128,7 @@ public static class CopiesApi
                 }
                 var text = Encoding.UTF8.GetString(line);
                 if (string.IsNullOrWhiteSpace(text)) continue;
+                anyLine = true;
                 var (copy, why) = Read(text, layouts, lineNumber, log);
                 if (why is not null) { errors.Add(new(lineNumber, why)); continue; }
                 chunk.Add(copy!);
@@ -143,6 +145,10 @@ public static class CopiesApi
                 $"read up to line {lineNumber:N0} and imported {imported:N0} rows before the body reached the size limit: send the rest, from line {lineNumber + 1:N0}, in another request.",
                 new Dictionary<string, object?> { ["imported"] = imported, ["lastLine"] = lineNumber, ["errors"] = errors });
         }
+        // No line at all (an empty body, or blank lines only): an upload cut off before its first line, not an import done.
+        if (!anyLine && errors.Count == 0)
+            return Problems.BadRequest("empty-import", "本文に行がありません / The import holds no line",
+                "副本を1行に1件ずつ送ってください。何も登録していません / send one copy a line: nothing was imported.");
         imported += await SaveChunkAsync(tenant, chunk, time);
         return TypedResults.Ok(new ImportReport(imported, errors));
     }

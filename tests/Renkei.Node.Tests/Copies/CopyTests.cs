@@ -151,6 +151,21 @@ public class CopyTests
     }
 
     [Theory, StorageData]
+    public async Task An_import_body_with_no_line_is_refused_so_that_a_truncated_upload_is_not_read_as_done(StorageProvider provider)
+    {
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        var tax = network.NodeClient("kashiwa-tax-system");
+        foreach (var body in new[] { "", "\n", " \r\n\n", "\uFEFF" })
+        {
+            var refused = await ProblemAssert.IsProblemAsync(await tax.PostAsync($"api/tenants/{K}/copies/import", Bytes(Encoding.UTF8.GetBytes(body), "application/x-ndjson")), 400, "empty-import");
+            Assert.StartsWith("本文に行がありません", refused.GetProperty("title").GetString());
+        }
+        // A body whose every line is bad is no empty one: each line is reported, as before.
+        var report = await LinkageNetwork.Ensure(await tax.PostAsync($"api/tenants/{K}/copies/import", Bytes(Encoding.UTF8.GetBytes("{}\n"), "application/x-ndjson")));
+        Assert.Equal((0, 1), (report.GetProperty("imported").GetInt32(), report.GetProperty("errors").GetArrayLength()));
+    }
+
+    [Theory, StorageData]
     public async Task Bulk_import_keeps_good_lines_and_reports_bad_ones_by_line_and_reason(StorageProvider provider)
     {
         await using var network = await LinkageNetwork.StartAsync(provider);
