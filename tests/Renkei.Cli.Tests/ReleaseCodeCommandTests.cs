@@ -41,29 +41,30 @@ public class ReleaseCodeCommandTests
         // Not run from a terminal, nothing is released without --yes: one line says so, exit 2.
         var unasked = await RenkeiCommand.RunAsync("node", "release-code", "--data", data.Path, "--agency", Bunkyo, "--addressee", "B-1", "--addressee", "B-2");
         Assert.Equal(2, unasked.ExitCode);
-        Assert.Equal(["端末から実行しないときは --yes を付けてください（符号と副本を確認なしで削除します）/ not run from a terminal: add --yes to release the codes and delete the copies without being asked"],
+        Assert.Equal(["端末から実行しないときは --yes を付けてください（符号を確認なしで解放します）/ not run from a terminal: add --yes to release the codes without being asked"],
             unasked.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
         await using (var c = await Database.Sqlite(Path.Combine(data.Path, "node", "tenants", Bunkyo, "node.db")).OpenAsync())
             Assert.Equal(1L, await c.ScalarAsync<long>("SELECT COUNT(*) FROM copies"));
 
         var released = await RenkeiCommand.RunAsync("node", "release-code", "--data", data.Path, "--agency", Bunkyo, "--addressee", "B-1", "--addressee", "B-2", "--yes");
         Assert.True(released.ExitCode == 0, released.Output + released.Error);
-        Assert.Equal(["B-1: 符号を解放しました。削除した副本 / code released; copies deleted: local-tax", "B-2: 符号を解放しました。削除した副本 / code released; copies deleted: なし / none"],
+        Assert.Equal(["B-1: 符号を解放しました。残した副本 / code released; copies kept: local-tax", "B-2: 符号を解放しました。残した副本 / code released; copies kept: なし / none"],
             released.Lines.Where(l => l.StartsWith("B-", StringComparison.Ordinal)));
         var corrected = await RenkeiCommand.RunAsync("node", "issue-codes", "--data", data.Path, "--agency", Bunkyo, "--file", people);
         Assert.True(corrected.ExitCode == 0, corrected.Output + corrected.Error);
         Assert.Contains("codes delivered: 2", corrected.Output);
+        // B-1's copy is B-1's own: it stays, under the right code now.
         await using (var c = await Database.Sqlite(Path.Combine(data.Path, "node", "tenants", Bunkyo, "node.db")).OpenAsync())
-            Assert.Equal(0L, await c.ScalarAsync<long>("SELECT COUNT(*) FROM copies"));
+            Assert.Equal(1L, await c.ScalarAsync<long>("SELECT COUNT(*) FROM copies WHERE addressee_number = 'B-1'"));
 
-        // An addressee holding no code (never known, or released by a run this retries) loses nothing; an agency the node does not host is said.
+        // An addressee holding no code (never known, or released by a run this retries) is left as it is; an agency the node does not host is said.
         var copiesFirst = data.File("copies-first.jsonl");
         await File.WriteAllTextAsync(copiesFirst,
             """{"addresseeNumber":"B-9","item":"local-tax","schemaVersion":1,"content":{"fiscalYear":2025,"totalIncome":1,"taxableIncome":0,"municipalTax":0,"prefecturalTax":0}}""" + "\n");
         Assert.Equal(0, (await RenkeiCommand.RunAsync("node", "import-copies", "--data", data.Path, "--agency", Bunkyo, "--file", copiesFirst)).ExitCode);
         var unknown = await RenkeiCommand.RunAsync("node", "release-code", "--data", data.Path, "--agency", Bunkyo, "--addressee", "B-77", "--addressee", "B-9", "--yes");
         Assert.True(unknown.ExitCode == 0, unknown.Output + unknown.Error);
-        Assert.Equal(["B-77: 符号はありません。何も削除しません / holds no code; nothing is deleted", "B-9: 符号はありません。何も削除しません / holds no code; nothing is deleted"],
+        Assert.Equal(["B-77: 符号はありません。何も変わりません / holds no code; nothing changes", "B-9: 符号はありません。何も変わりません / holds no code; nothing changes"],
             unknown.Lines.Where(l => l.StartsWith("B-", StringComparison.Ordinal)));
         await using (var c = await Database.Sqlite(Path.Combine(data.Path, "node", "tenants", Bunkyo, "node.db")).OpenAsync())
             Assert.Equal(1L, await c.ScalarAsync<long>("SELECT COUNT(*) FROM copies WHERE addressee_number = 'B-9'"));
@@ -78,7 +79,9 @@ public class ReleaseCodeCommandTests
     {
         var help = await RenkeiCommand.RunAsync("node", "release-code", "--help");
         Assert.Equal(0, help.ExitCode);
-        Assert.Contains("宛名番号の機関別符号を解放し、その宛名番号の副本を削除する", help.Output);
+        Assert.Contains("宛名番号の機関別符号を解放する", help.Output);
+        Assert.Contains("The addressee's copies stay", help.Output);
+        Assert.DoesNotContain("削除", help.Output);
         Assert.True(help.Output.IndexOf("機関別符号を解放", StringComparison.Ordinal) < help.Output.IndexOf("release an addressee's agency code", StringComparison.Ordinal));
         Assert.Contains("--addressee", help.Output);
         Assert.Contains("--yes", help.Output);

@@ -39,9 +39,12 @@ public sealed class AddresseeSystem(string agencyId, Uri node, string nodeToken,
         + "the person's code is already held by another addressee number of this agency (one person entered twice, or addressee numbers mixed up): "
         + "release that addressee number's code, then obtain this one again (renkei node release-code)";
 
-    /// <summary>A code for an addressee that holds another: stored, it would hand the copies kept for that person out as this one's.</summary>
-    public const string HoldsAnother = "この宛名番号はすでに別の人の符号を持っています。この行が正しければ、先にその符号を解放してください（renkei node release-code。副本も削除されます）/ "
-        + "the addressee number already holds another person's code: if this line is right, release that code first (renkei node release-code; its copies are deleted too)";
+    /// <summary>
+    /// A code for an addressee that holds another: stored, one of the two people's would be answered with the addressee's copies.
+    /// A release clears only the code: the copies are the addressee's own, and are right once the right code is issued.
+    /// </summary>
+    public const string HoldsAnother = "この宛名番号はすでに別の人の符号を持っています。この行が正しければ、先にその符号を解放してください（renkei node release-code。副本はそのまま残ります）/ "
+        + "the addressee number already holds another person's code: if this line is right, release that code first (renkei node release-code; the addressee's copies stay)";
 
     /// <summary>Obtains the agency's codes for these people (AddresseeNumber, IndividualNumber), in batches.</summary>
     public Task<IssueResult> IssueCodesAsync(IReadOnlyList<(string AddresseeNumber, string IndividualNumber)> people,
@@ -144,8 +147,9 @@ public sealed class AddresseeSystem(string agencyId, Uri node, string nodeToken,
     }
 
     /// <summary>
-    /// Releases an addressee's code at the node, and with it the addressee's copies (they were stored for the person whose
-    /// code it was): how a code on the wrong addressee is undone, before the right person's code is obtained.
+    /// Releases an addressee's code at the node, keeping the addressee's copies (the business systems keep them under the
+    /// addressee number, for the agency's own person): how a code on the wrong addressee is undone, before the right person's
+    /// code is obtained.
     /// </summary>
     public async Task<ReleaseReceipt> ReleaseCodeAsync(string addresseeNumber, CancellationToken ct = default)
     {
@@ -155,7 +159,7 @@ public sealed class AddresseeSystem(string agencyId, Uri node, string nodeToken,
 
     /// <summary>
     /// The same with a client of the node that carries the addressee system's token (all the release needs); with
-    /// <paramref name="dryRun"/>, what the release would remove, nothing removed.
+    /// <paramref name="dryRun"/>, what the release would do, nothing changed.
     /// </summary>
     public static Task<ReleaseReceipt> ReleaseCodeAsync(HttpClient nodeClient, string agencyId, string addresseeNumber, CancellationToken ct = default, bool dryRun = false) =>
         SendAsync<ReleaseReceipt>(nodeClient, $"api/tenants/{Uri.EscapeDataString(agencyId)}/addressees/{Uri.EscapeDataString(addresseeNumber)}/release{(dryRun ? "?dryRun=true" : "")}",

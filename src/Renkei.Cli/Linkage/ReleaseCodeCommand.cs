@@ -7,7 +7,7 @@ namespace Renkei.Cli.Linkage;
 
 /// <summary>
 /// <c>renkei node release-code</c>: releases the agency codes of addressees that hold the wrong person's (a shifted line, two
-/// addressees swapped), with their copies, so that issue-codes can then give each the right one.
+/// addressees swapped), keeping their copies, so that issue-codes can then give each the right one.
 /// </summary>
 public static class ReleaseCodeCommand
 {
@@ -22,12 +22,13 @@ public static class ReleaseCodeCommand
         };
         var yes = new Option<bool>("--yes")
         {
-            Description = "削除するものを確認せずに解放する（端末から実行しないときは必須）/ release without asking first (required when not run from a terminal)",
+            Description = "確認せずに解放する（端末から実行しないときは必須）/ release without asking first (required when not run from a terminal)",
         };
         var command = new Command("release-code",
-            "宛名番号の機関別符号を解放し、その宛名番号の副本を削除する（別の人の符号が付いたときに。そのあと issue-codes で取得し直し、副本は業務システムから登録し直す）/ "
-            + "release an addressee's agency code and delete its copies (when it holds another person's code; then obtain the right one with issue-codes, "
-            + "and import the copies again from the business systems)")
+            "宛名番号の機関別符号を解放する（別の人の符号が付いたときに。そのあと issue-codes で正しい符号を取得し直す。副本は宛名番号のものなので残り、"
+            + "正しい符号が付けばそのまま提供される）/ "
+            + "release an addressee's agency code (when it holds another person's; then obtain the right one with issue-codes). The addressee's copies stay: "
+            + "they are the addressee's own, and are provided again once the right code is issued")
         {
             data, agency, addressee, yes,
         };
@@ -43,12 +44,12 @@ public static class ReleaseCodeCommand
             var wrong = numbers.Select((n, i) => (Problem: CodeManagementApi.AddresseeNumberProblem(n), At: i + 1)).Where(x => x.Problem is not null).ToList();
             foreach (var (problem, at) in wrong) Console.Error.WriteLine($"{at}番目の --addressee / --addressee no. {at}: {problem}");
             if (wrong.Count > 0) return 1;
-            // Copies deleted cannot be had back but from the business systems: a script says it means it, a person is asked.
+            // Until issue-codes runs again, the addressee's copies answer no inquiry: a script says it means it, a person is asked.
             var ask = !parse.GetValue(yes);
             if (ask && Console.IsInputRedirected)
             {
-                Console.Error.WriteLine("端末から実行しないときは --yes を付けてください（符号と副本を確認なしで削除します）/ "
-                    + "not run from a terminal: add --yes to release the codes and delete the copies without being asked");
+                Console.Error.WriteLine("端末から実行しないときは --yes を付けてください（符号を確認なしで解放します）/ "
+                    + "not run from a terminal: add --yes to release the codes without being asked");
                 return 2;
             }
 
@@ -81,7 +82,7 @@ public static class ReleaseCodeCommand
                         var would = await AddresseeSystem.ReleaseCodeAsync(client, agencyId, number, ct, dryRun: true);
                         if (would.CodeReleased) holding++;
                         Console.WriteLine(would.CodeReleased
-                            ? $"{number}: 符号を解放し、副本を削除します / will release its code and delete its copies: {Copies(would)}"
+                            ? $"{number}: 符号を解放します。副本は残ります / will release its code; its copies stay: {Copies(would)}"
                             : $"{number}: {NoCode}");
                     }
                     if (holding == 0) return 0;
@@ -99,7 +100,7 @@ public static class ReleaseCodeCommand
                     {
                         var receipt = await AddresseeSystem.ReleaseCodeAsync(client, agencyId, number, ct);
                         Console.WriteLine(receipt.CodeReleased
-                            ? $"{number}: 符号を解放しました。削除した副本 / code released; copies deleted: {Copies(receipt)}"
+                            ? $"{number}: 符号を解放しました。残した副本 / code released; copies kept: {Copies(receipt)}"
                             : $"{number}: {NoCode}");
                     }
                     catch (AddresseeSystem.Refused refused) when (refused.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.BadRequest)
@@ -123,8 +124,8 @@ public static class ReleaseCodeCommand
         return command;
     }
 
-    /// <summary>An addressee with no code keeps its copies (imported ahead of its code, or the number mistyped): nothing is deleted.</summary>
-    private const string NoCode = "符号はありません。何も削除しません / holds no code; nothing is deleted";
+    /// <summary>An addressee with no code (its copies imported ahead of its code, or the number mistyped) is left as it is.</summary>
+    private const string NoCode = "符号はありません。何も変わりません / holds no code; nothing changes";
 
-    private static string Copies(ReleaseReceipt receipt) => receipt.CopiesRemoved.Count == 0 ? "なし / none" : string.Join(", ", receipt.CopiesRemoved);
+    private static string Copies(ReleaseReceipt receipt) => receipt.CopiesKept.Count == 0 ? "なし / none" : string.Join(", ", receipt.CopiesKept);
 }

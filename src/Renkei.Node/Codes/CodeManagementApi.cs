@@ -22,15 +22,18 @@ public sealed record DiscardRequest(List<string>? AcquisitionNumbers);
 /// <summary>
 /// How many acquisition numbers were discarded, and which: those still pending, whether no code came for them or the
 /// node would not store the one that came, so the addressee system learns who got none. Of those, the ones whose addressee
-/// holds a code already (<paramref name="AddresseeHoldsCode"/>): a code delivered for them was another person's, kept out
-/// until the addressee's code is released; for the others, another addressee holds the code that came.
+/// holds a code already (<paramref name="AddresseeHoldsCode"/>): a code delivered for them was another person's than the
+/// one held, kept out until the addressee's code is released; for the others, another addressee holds the code that came.
 /// </summary>
 public sealed record DiscardReceipt(int Discarded, List<string> AcquisitionNumbers, List<string>? AddresseeHoldsCode = null);
 
 public sealed record AddresseeStatus(string AddresseeNumber, bool HasAgencyCode, DateTime? CodeIssuedAt);
 
-/// <summary>What a release removed: whether the addressee held a code, and the items of the copies deleted with it.</summary>
-public sealed record ReleaseReceipt(string AddresseeNumber, bool CodeReleased, List<string> CopiesRemoved);
+/// <summary>
+/// What a release did: whether the addressee held a code (now cleared), and the items of the copies it holds, which stay: they
+/// are the addressee's own, and are provided again once the right code is issued. None are named for an addressee without a code.
+/// </summary>
+public sealed record ReleaseReceipt(string AddresseeNumber, bool CodeReleased, List<string> CopiesKept);
 
 
 /// <summary>
@@ -54,7 +57,7 @@ public static class CodeManagementApi
         group.MapGet("/addressees/{addresseeNumber}", Status).RequireAuthorization(NodeApp.StaffPolicy)
             .WithSummary("Whether the tenant holds its agency code for an addressee.");
         group.MapPost("/addressees/{addresseeNumber}/release", Release).RequireAuthorization(NodeApp.StaffPolicy)
-            .WithSummary("Releases an addressee's agency code and removes its copies (they were the person's whose code it was), so that the addressee can be issued the right person's code; an addressee holding no code loses nothing. ?dryRun=true names what would go.");
+            .WithSummary("Releases an addressee's agency code, so that the addressee can be issued the right person's; its copies stay (they are the addressee's own, kept under the agency's addressee number). An addressee holding no code is left as it is. ?dryRun=true names what a release would do, changing nothing.");
         group.MapPost("/codes/delivered", Delivered).RequireNetworkParty(id => id == NetworkIdentity.Core, "コア", "the core").WithSummary("The core delivers issued codes (signed by the core, sealed to the tenant).");
     }
 
@@ -245,12 +248,12 @@ public static class CodeManagementApi
 
     /// <summary>
     /// The way out of a code on the wrong addressee (a shifted line, two addressees swapped): the code is cleared and the
-    /// addressee's copies deleted, since the business systems stored them for the person whose code it was; they import them
-    /// again under the right addressee. A row then left with no pending acquisition is removed, as after a discard.
-    /// An addressee that holds no code loses nothing: its copies may well have been imported ahead of its code, and a
-    /// mistyped number must not delete another addressee's. One the tenant has no row for (never acquired, or released by a
-    /// run this retries) likewise holds no code, so the answer is the same, not a 404 that reads as a typo in the first run.
-    /// With <paramref name="dryRun"/>, what a release would remove, removing nothing (for the command to ask first).
+    /// addressee's copies stay. The business systems keep them under the agency's own addressee number, which names the
+    /// agency's own person whatever code the export put on it: they are right as they stand once the right code is issued,
+    /// and none of them is provided to anyone meanwhile. A row then left with no copy and no pending acquisition is removed,
+    /// as after a discard. An addressee that holds no code is left as it is; one the tenant has no row for (never acquired,
+    /// or released by a run this retries) likewise holds no code, so the answer is the same, not a 404 that reads as a typo
+    /// in the first run. With <paramref name="dryRun"/>, what a release would do, changing nothing (for the command to ask first).
     /// </summary>
     private static async Task<Results<Ok<ReleaseReceipt>, ProblemHttpResult>> Release(
         string agencyId, string addresseeNumber, ClaimsPrincipal user, TenantDirectory tenants, ILogger<ReleaseReceipt> log, bool dryRun = false)
@@ -259,25 +262,24 @@ public static class CodeManagementApi
         if (tenant is null) return problem!;
         if (RefuseAddresseeNumber("addresseeNumber", addresseeNumber) is { } wrong) return wrong;
         await using var c = await tenant.Database.OpenAsync();
-        // In turn with deliveries: one arriving meanwhile could store a code beside the copies being removed.
+        // In turn with deliveries: one arriving meanwhile could be told the addressee holds a code that is being cleared.
         await using var tx = await tenant.Database.BeginSerializedAsync(c, DeliveryLock(agencyId));
         var held = await c.QueryAsync("SELECT agency_code IS NOT NULL FROM addressees WHERE addressee_number = @n", r => Convert.ToBoolean(r.GetValue(0)), tx, ("n", addresseeNumber));
         if (held is not [true]) return TypedResults.Ok(new ReleaseReceipt(addresseeNumber, false, []));
-        if (dryRun)
-            return TypedResults.Ok(new ReleaseReceipt(addresseeNumber, true,
-                [.. (await c.QueryAsync("SELECT item FROM copies WHERE addressee_number = @n", r => r.GetString(0), tx, ("n", addresseeNumber))).Order(StringComparer.Ordinal)]));
-        var items = await c.QueryAsync("DELETE FROM copies WHERE addressee_number = @n RETURNING item", r => r.GetString(0), tx, ("n", addresseeNumber));
+        var items = await c.QueryAsync("SELECT item FROM copies WHERE addressee_number = @n", r => r.GetString(0), tx, ("n", addresseeNumber));
+        if (dryRun) return TypedResults.Ok(new ReleaseReceipt(addresseeNumber, true, [.. items.Order(StringComparer.Ordinal)]));
         await c.ExecuteAsync("UPDATE addressees SET agency_code = NULL, code_issued_at = NULL WHERE addressee_number = @n", tx, ("n", addresseeNumber));
         await DropUnheldAsync(c, tx, [addresseeNumber]);
         await tx.CommitAsync();
         tenant.ForgetAgencyCodes();
-        log.LogWarning("Tenant {AgencyId}: addressee {AddresseeNumber} released (copies deleted: {Copies})", agencyId, addresseeNumber, items.Count);
+        log.LogWarning("Tenant {AgencyId}: addressee {AddresseeNumber} released (copies kept: {Copies})", agencyId, addresseeNumber, items.Count);
         return TypedResults.Ok(new ReleaseReceipt(addresseeNumber, true, [.. items.Order(StringComparer.Ordinal)]));
     }
 
     /// <summary>
-    /// The advisory-lock key of one tenant's code deliveries. Tenants may share a PostgreSQL database (a schema
-    /// each), so each has a key of its own, the same in every node process.
+    /// The advisory-lock key of one tenant's code deliveries, and of every other writer of its addressee rows (acquisitions,
+    /// discards, releases, copies). Tenants may share a PostgreSQL database (a schema each), so each has a key of its own,
+    /// the same in every node process.
     /// </summary>
     public static long DeliveryLock(string agencyId) =>
         BitConverter.ToInt64(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes("renkei-code-delivery\n" + agencyId)));
@@ -325,8 +327,8 @@ public static class CodeManagementApi
                 matched++;
                 continue;
             }
-            // Another person's code on this addressee: replacing it would hand that person's copies out as this one's. The
-            // addressee system releases the old code first (and the copies with it); left pending, the discard names it.
+            // Another person's code on this addressee: which of the two is wrong only the addressee system can tell. It
+            // releases the old code first if this one is right; left pending, the discard names it.
             if (held is not null)
             {
                 holdingAnother.Add(addressee);

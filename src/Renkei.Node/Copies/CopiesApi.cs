@@ -51,13 +51,14 @@ public static class CopiesApi
     {
         var (tenant, problem) = tenants.Enter(user, agencyId, "copies");
         if (tenant is null) return problem!;
-        if (CodeManagementApi.RefuseMistyped("addresseeNumber", addresseeNumber) is { } numberShaped) return numberShaped;
+        // Refused as GET and DELETE refuse it, naming the field: the content's problems are the layout's.
+        if (CodeManagementApi.RefuseAddresseeNumber("addresseeNumber", addresseeNumber) is { } wrong) return wrong;
         var errors = Check(addresseeNumber, item, input.SchemaVersion, input.Content, layouts);
         if (errors.Count > 0)
             return Problems.Invalid(new Dictionary<string, string[]> { ["content"] = [.. errors] }, "invalid-copy");
         var now = time.GetUtcNow().UtcDateTime;
         await using var c = await tenant.Database.OpenAsync();
-        await using var tx = await c.BeginTransactionAsync();
+        await using var tx = await BeginAsync(tenant, c);
         await SaveAsync(c, tx, addresseeNumber, item, input.SchemaVersion!.Value, input.Content, input.Withheld, now);
         await tx.CommitAsync();
         return TypedResults.Ok(new StoredCopy(addresseeNumber, item, input.SchemaVersion.Value, input.Content, input.Withheld, now));
@@ -82,9 +83,10 @@ public static class CopiesApi
         if (tenant is null) return problem!;
         if (CodeManagementApi.RefuseAddresseeNumber("addresseeNumber", addresseeNumber) is { } wrong) return wrong;
         await using var c = await tenant.Database.OpenAsync();
-        return await c.ExecuteAsync("DELETE FROM copies WHERE addressee_number = @n AND item = @i", null, ("n", addresseeNumber), ("i", item)) > 0
-            ? TypedResults.NoContent()
-            : NoCopy();
+        await using var tx = await BeginAsync(tenant, c);
+        var deleted = await c.ExecuteAsync("DELETE FROM copies WHERE addressee_number = @n AND item = @i", tx, ("n", addresseeNumber), ("i", item));
+        await tx.CommitAsync();
+        return deleted > 0 ? TypedResults.NoContent() : NoCopy();
     }
 
     private static ProblemHttpResult NoCopy() =>
@@ -103,6 +105,7 @@ public static class CopiesApi
         var chunk = new List<CopyLine>(ImportChunkRows);
         using var lines = new BodyLines(request.Body);
         var lineNumber = 0;
+        var anyLine = false;
         try
         {
             while (await lines.ReadLineAsync(request.HttpContext.RequestAborted) is { } bytes)
@@ -125,6 +128,7 @@ public static class CopiesApi
                 }
                 var text = Encoding.UTF8.GetString(line);
                 if (string.IsNullOrWhiteSpace(text)) continue;
+                anyLine = true;
                 var (copy, why) = Read(text, layouts, lineNumber, log);
                 if (why is not null) { errors.Add(new(lineNumber, why)); continue; }
                 chunk.Add(copy!);
@@ -141,6 +145,10 @@ public static class CopiesApi
                 $"read up to line {lineNumber:N0} and imported {imported:N0} rows before the body reached the size limit: send the rest, from line {lineNumber + 1:N0}, in another request.",
                 new Dictionary<string, object?> { ["imported"] = imported, ["lastLine"] = lineNumber, ["errors"] = errors });
         }
+        // No line at all (an empty body, or blank lines only): an upload cut off before its first line, not an import done.
+        if (!anyLine && errors.Count == 0)
+            return Problems.BadRequest("empty-import", "本文に行がありません / The import holds no line",
+                "副本を1行に1件ずつ送ってください。何も登録していません / send one copy a line: nothing was imported.");
         imported += await SaveChunkAsync(tenant, chunk, time);
         return TypedResults.Ok(new ImportReport(imported, errors));
     }
@@ -154,7 +162,7 @@ public static class CopiesApi
         if (chunk.Count == 0) return 0;
         var now = time.GetUtcNow().UtcDateTime;
         await using var c = await tenant.Database.OpenAsync();
-        await using var tx = await c.BeginTransactionAsync();
+        await using var tx = await BeginAsync(tenant, c);
         foreach (var copy in chunk)
             await SaveAsync(c, tx, copy.AddresseeNumber!, copy.Item!, copy.SchemaVersion!.Value, copy.Content, copy.Withheld, now);
         await tx.CommitAsync();
@@ -242,6 +250,14 @@ public static class CopiesApi
         // A problem's path repeats the names in the content: a number given as a name is masked there too.
         return [.. errors.Select(e => NumberShape.Mask(e)!)];
     }
+
+    /// <summary>
+    /// A transaction that writes copies, taken in turn with the tenant's code deliveries, discards and releases: they remove
+    /// addressee rows that hold no copy, and on PostgreSQL one could remove the row of a copy being written, failing either
+    /// write with a foreign-key violation (a 500).
+    /// </summary>
+    private static Task<DbTransaction> BeginAsync(Tenant tenant, DbConnection c) =>
+        tenant.Database.BeginSerializedAsync(c, CodeManagementApi.DeliveryLock(tenant.AgencyId));
 
     private static async Task SaveAsync(DbConnection c, DbTransaction tx, string addresseeNumber, string item, int version, JsonElement content, bool withheld, DateTime now)
     {

@@ -33,6 +33,9 @@ public sealed partial class DataStandardLayout
 
     private const string NumberShaped = "個人番号の形をした値は受け付けません / a value shaped like an Individual Number is never kept by the node";
 
+    private const string TooLarge = "数値が大きすぎるため保管できません（9,999,999,999まで）。11桁以上の数値は個人番号を含みうるので、中間サーバーは保管しません / " +
+        "too large to be kept: at most 9,999,999,999, since a number of 11 or more digits could carry an Individual Number, which the node never keeps";
+
     private const string TooManyDigits = "桁数が多すぎるため保管できません。有効数字11桁以上の数値は個人番号を含みうるので、中間サーバーは保管しません。桁数を減らしてください / " +
         "too many digits to be kept: a number of 11 or more significant digits could carry an Individual Number, which the node never keeps; send fewer digits";
 
@@ -124,6 +127,8 @@ public sealed partial class DataStandardLayout
                 break;
             case JsonValueKind.Number:
                 if (!value.TryGetDecimal(out var number)) problems.Add($"{path}: 数値が大きすぎます（±7.9×10²⁸まで）/ the number is out of range (at most ±7.9e28)");
+                // Eleven or twelve whole digits are an Individual Number's shape; more are past any amount, and said to be.
+                else if (decimal.Abs(number) >= 1_000_000_000_000m) problems.Add($"{path}: {TooLarge}");
                 else if (decimal.Abs(number) >= 10_000_000_000m) problems.Add($"{path}: {NumberShaped}");
                 // A measurement off its layout's precision (an unrounded BMI, 22.49134948096886) is told to round, as Check tells
                 // a shorter one: it is refused all the same, and not as a number it is not.

@@ -75,7 +75,7 @@ public class CodeIssuanceTests
         network.NodeClient(caller).PostAsync($"api/tenants/{agency}/addressees/{addressee}/release", null);
 
     [Theory, StorageData]
-    public async Task A_code_for_an_addressee_holding_another_persons_is_not_stored_until_that_one_is_released_with_its_copies(StorageProvider provider)
+    public async Task A_code_for_an_addressee_holding_another_persons_is_not_stored_until_that_one_is_released(StorageProvider provider)
     {
         await using var network = await LinkageNetwork.StartAsync(provider);
         var (_, first) = await network.BirthAsync(LinkageNetwork.Kashiwa, "柏", "一郎", "2019-01-01");
@@ -113,16 +113,18 @@ public class CodeIssuanceTests
         Assert.Equal(1, (await system.IssueCodesAsync([("K-0001", first)])).Delivered);
         Assert.Equal(issuedAt, await IssuedAtAsync());
 
-        // Released, the code and the copy are gone at once, then the right person's code is stored and asked about at once.
+        // Released, the code is gone at once and the copy stays, then the right person's code is stored and asked about at once.
         var released = await system.ReleaseCodeAsync("K-0001");
-        Assert.Equal(("K-0001", true, "local-tax"), (released.AddresseeNumber, released.CodeReleased, string.Join(",", released.CopiesRemoved)));
+        Assert.Equal(("K-0001", true, "local-tax"), (released.AddresseeNumber, released.CodeReleased, string.Join(",", released.CopiesKept)));
         Assert.Null(await kashiwa.AgencyCodeOfAsync("K-0001"));
         Assert.Equal(("no-data", (long?)null), await AskKashiwaAsync(network, "B-1"));
         Assert.Equal(1, (await system.IssueCodesAsync([("K-0001", second)])).Delivered);
         var secondCode = await CodeOfAsync(network.TenantDatabases[LinkageNetwork.Kashiwa], "K-0001");
         Assert.NotEqual(firstCode, secondCode);
         Assert.Equal(secondCode, await kashiwa.AgencyCodeOfAsync("K-0001"));
-        Assert.Equal(("no-data", (long?)null), await AskKashiwaAsync(network, "B-2")); // the first person's copy went with the release
+        // K-0001's copy is K-0001's own: with the right code on it, it answers for the second person.
+        Assert.Equal(("provided", (long?)4_100_000), await AskKashiwaAsync(network, "B-2"));
+        Assert.Equal(("no-data", (long?)null), await AskKashiwaAsync(network, "B-1"));
     }
 
     [Theory, StorageData]
@@ -153,11 +155,11 @@ public class CodeIssuanceTests
         foreach (var none in new[] { "K-77", "B-P" }) // B-P is Bunkyo's, not Kashiwa's
         {
             var nothing = await LinkageNetwork.Ensure(await ReleaseAsync(network, "kashiwa-addressee", K, none));
-            Assert.Equal((none, false, 0), (nothing.GetProperty("addresseeNumber").GetString(), nothing.GetProperty("codeReleased").GetBoolean(), nothing.GetProperty("copiesRemoved").GetArrayLength()));
+            Assert.Equal((none, false, 0), (nothing.GetProperty("addresseeNumber").GetString(), nothing.GetProperty("codeReleased").GetBoolean(), nothing.GetProperty("copiesKept").GetArrayLength()));
         }
-        // Asked first, nothing goes: what a release would remove is named.
+        // Asked first, nothing changes: the copies the addressee keeps are named.
         var dry = await LinkageNetwork.Ensure(await network.NodeClient("kashiwa-addressee").PostAsync($"api/tenants/{K}/addressees/K-1/release?dryRun=true", null));
-        Assert.Equal((true, "[\"local-tax\"]"), (dry.GetProperty("codeReleased").GetBoolean(), dry.GetProperty("copiesRemoved").GetRawText()));
+        Assert.Equal((true, "[\"local-tax\"]"), (dry.GetProperty("codeReleased").GetBoolean(), dry.GetProperty("copiesKept").GetRawText()));
         await ProblemAssert.IsProblemAsync(await ReleaseAsync(network, "kashiwa-addressee", K, "K_1"), 400, "invalid-request");
         await ProblemAssert.IsProblemAsync(await ReleaseAsync(network, "kashiwa-addressee", K, "123456789018"), 400, "addressee-number-looks-like-individual-number");
         await ProblemAssert.IsProblemAsync(await ReleaseAsync(network, "kashiwa-addressee", "999999", "K-1"), 404, "unknown-tenant");
@@ -166,26 +168,120 @@ public class CodeIssuanceTests
         Assert.Equal(("provided", (long?)3_200_000), await AskKashiwaAsync(network, "B-P"));
 
         var first = await LinkageNetwork.Ensure(await ReleaseAsync(network, "kashiwa-addressee", K, "K-1"));
-        Assert.Equal(("K-1", true, "[\"local-tax\"]"), (first.GetProperty("addresseeNumber").GetString(), first.GetProperty("codeReleased").GetBoolean(), first.GetProperty("copiesRemoved").GetRawText()));
+        Assert.Equal(("K-1", true, "[\"local-tax\"]"), (first.GetProperty("addresseeNumber").GetString(), first.GetProperty("codeReleased").GetBoolean(), first.GetProperty("copiesKept").GetRawText()));
         var second = await LinkageNetwork.Ensure(await ReleaseAsync(network, "kashiwa-addressee", K, "K-2"));
-        Assert.Equal((true, 0), (second.GetProperty("codeReleased").GetBoolean(), second.GetProperty("copiesRemoved").GetArrayLength()));
-        // Gone whole: no code, no copy, no row that would read as awaiting a code; an inquiry about P finds nothing at Kashiwa.
+        Assert.Equal((true, 0), (second.GetProperty("codeReleased").GetBoolean(), second.GetProperty("copiesKept").GetArrayLength()));
+        // The codes are gone and the copy stays with its addressee; K-2, left with nothing, is no row that would read as
+        // awaiting a code. An inquiry about P finds nothing at Kashiwa.
         await using (var c = await database.OpenAsync())
         {
-            Assert.Equal(0L, await c.ScalarAsync<long>("SELECT COUNT(*) FROM copies"));
-            Assert.Equal(0L, await c.ScalarAsync<long>("SELECT COUNT(*) FROM addressees"));
+            Assert.Equal(1L, await c.ScalarAsync<long>("SELECT COUNT(*) FROM copies WHERE addressee_number = 'K-1'"));
+            Assert.Equal(["K-1"], await c.QueryAsync("SELECT addressee_number FROM addressees WHERE agency_code IS NULL", r => r.GetString(0)));
+            Assert.Equal(0L, await c.ScalarAsync<long>("SELECT COUNT(*) FROM addressees WHERE agency_code IS NOT NULL"));
         }
-        await ProblemAssert.IsProblemAsync(await network.NodeClient("kashiwa-addressee").GetAsync($"api/tenants/{K}/addressees/K-1"), 404, "unknown-addressee");
-        // A retry (after a timeout, say) is told the addressee holds no code, not "no such addressee" as if the first run had a typo.
-        var retried = await LinkageNetwork.Ensure(await ReleaseAsync(network, "kashiwa-addressee", K, "K-1"));
-        Assert.Equal((false, 0), (retried.GetProperty("codeReleased").GetBoolean(), retried.GetProperty("copiesRemoved").GetArrayLength()));
+        Assert.False((await LinkageNetwork.Ensure(await network.NodeClient("kashiwa-addressee").GetAsync($"api/tenants/{K}/addressees/K-1"))).GetProperty("hasAgencyCode").GetBoolean());
+        await ProblemAssert.IsProblemAsync(await network.NodeClient("kashiwa-addressee").GetAsync($"api/tenants/{K}/addressees/K-2"), 404, "unknown-addressee");
+        // A retry (after a timeout, say) is told the addressee holds no code, and for one left with nothing not "no such addressee" as if the first run had a typo.
+        foreach (var again in new[] { "K-1", "K-2" })
+        {
+            var retried = await LinkageNetwork.Ensure(await ReleaseAsync(network, "kashiwa-addressee", K, again));
+            Assert.Equal((false, 0), (retried.GetProperty("codeReleased").GetBoolean(), retried.GetProperty("copiesKept").GetArrayLength()));
+        }
         Assert.Equal(("no-data", (long?)null), await AskKashiwaAsync(network, "B-P"));
-        Assert.Contains(network.Logs.Lines, l => l.Contains("addressee K-1 released (copies deleted: 1)"));
+        Assert.Contains(network.Logs.Lines, l => l.Contains("addressee K-1 released (copies kept: 1)"));
         foreach (var secret in new[] { codeP!, codeQ!, p, q }) Assert.DoesNotContain(network.Logs.Lines, l => l.Contains(secret, StringComparison.Ordinal));
 
         var corrected = await system.IssueCodesAsync([("K-1", q), ("K-2", p)]);
         Assert.Equal((2, 0), (corrected.Delivered, corrected.NotStored));
         Assert.Equal((codeQ, codeP), (await CodeOfAsync(database, "K-1"), await CodeOfAsync(database, "K-2")));
+    }
+
+    [Theory, StorageData]
+    public async Task Releasing_a_swapped_code_keeps_the_addressees_copies_which_are_provided_once_the_right_code_is_issued(StorageProvider provider)
+    {
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        const string K = LinkageNetwork.Kashiwa;
+        var (_, p) = await network.BirthAsync(K, "柏", "一郎", "1980-01-01");
+        var (_, q) = await network.BirthAsync(K, "柏", "次郎", "1982-02-02");
+        var database = network.TenantDatabases[K];
+        // The export swapped two lines: K-1 is P and K-2 is Q in every business system, but each got the other's code.
+        Assert.Equal(2, (await network.AddresseeSystemOf(K).IssueCodesAsync([("K-1", q), ("K-2", p)])).Delivered);
+        var tax = network.NodeClient("kashiwa-tax-system");
+        await LinkageNetwork.Ensure(await tax.PutAsJsonAsync($"api/tenants/{K}/copies/K-1/local-tax", Copies.CopyTests.Tax(4_100_000)));
+        await LinkageNetwork.Ensure(await tax.PutAsJsonAsync($"api/tenants/{K}/copies/K-2/local-tax", Copies.CopyTests.Tax(2_500_000)));
+        Assert.Equal(2, (await network.AddresseeSystemOf(LinkageNetwork.Bunkyo).IssueCodesAsync([("B-P", p), ("B-Q", q)])).Delivered);
+        Assert.Equal(("provided", (long?)2_500_000), await AskKashiwaAsync(network, "B-P")); // Q's income answered for P
+
+        foreach (var addressee in new[] { "K-1", "K-2" })
+        {
+            var dry = await LinkageNetwork.Ensure(await network.NodeClient("kashiwa-addressee").PostAsync($"api/tenants/{K}/addressees/{addressee}/release?dryRun=true", null));
+            Assert.Equal((true, "[\"local-tax\"]"), (dry.GetProperty("codeReleased").GetBoolean(), dry.GetProperty("copiesKept").GetRawText()));
+        }
+        foreach (var addressee in new[] { "K-1", "K-2" })
+        {
+            var released = await LinkageNetwork.Ensure(await ReleaseAsync(network, "kashiwa-addressee", K, addressee));
+            // The copies are the addressee's own, right as they stand: only the codes were wrong.
+            await using (var c = await database.OpenAsync())
+                Assert.Equal(1L, await c.ScalarAsync<long>("SELECT COUNT(*) FROM copies WHERE addressee_number = @n", null, ("n", addressee)));
+            Assert.Equal((true, "[\"local-tax\"]"), (released.GetProperty("codeReleased").GetBoolean(), released.GetProperty("copiesKept").GetRawText()));
+        }
+        // Meanwhile no copy answers for anyone, and the addressees stay known, awaiting their codes.
+        Assert.Equal(("no-data", (long?)null), await AskKashiwaAsync(network, "B-P"));
+        Assert.False((await LinkageNetwork.Ensure(await network.NodeClient("kashiwa-addressee").GetAsync($"api/tenants/{K}/addressees/K-1"))).GetProperty("hasAgencyCode").GetBoolean());
+        Assert.Contains(network.Logs.Lines, l => l.Contains("addressee K-1 released (copies kept: 1)"));
+
+        Assert.Equal(2, (await network.AddresseeSystemOf(K).IssueCodesAsync([("K-1", p), ("K-2", q)])).Delivered);
+        Assert.Equal(("provided", (long?)4_100_000), await AskKashiwaAsync(network, "B-P"));
+        var aboutQ = await LinkageNetwork.Ensure(await network.NodeClient("bunkyo-child-clerk").PostAsJsonAsync($"api/tenants/{LinkageNetwork.Bunkyo}/inquiries",
+            new { addresseeNumber = "B-Q", affair = "child-allowance", provider = K, item = "local-tax" }, ServiceDefaults.Json));
+        Assert.Equal(2_500_000, aboutQ.GetProperty("content").GetProperty("totalIncome").GetInt64());
+    }
+
+    [Fact]
+    public async Task A_discard_racing_a_copy_written_for_the_same_addressee_on_PostgreSQL_answers_200_and_both_stay()
+    {
+        await using var network = await LinkageNetwork.StartAsync(StorageProvider.Postgres);
+        const string K = LinkageNetwork.Kashiwa;
+        var database = network.TenantDatabases[K];
+        var addressee = network.NodeClient("kashiwa-addressee");
+        // An acquisition for someone the Registry does not find: its discard removes the addressee row unless a copy holds it.
+        var acquisition = (await LinkageNetwork.Ensure(await addressee.PostAsJsonAsync($"api/tenants/{K}/acquisitions", new { addresseeNumbers = new[] { "K-9" } })))
+            .GetProperty("acquisitions")[0].GetProperty("acquisitionNumber").GetString()!;
+
+        // The copy's write is held once its row is inserted, uncommitted, by a lock this test holds: the moment a discard
+        // of the addressee ran beside it. Until then, the discard could not see the copy and went on to delete the row.
+        var key = Random.Shared.NextInt64();
+        await using var hold = await database.OpenAsync();
+        await hold.ExecuteAsync($"""
+            CREATE FUNCTION hold_copy() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_advisory_lock({key}); PERFORM pg_advisory_unlock({key}); RETURN NEW; END $$;
+            CREATE TRIGGER hold_copy AFTER INSERT ON copies FOR EACH ROW EXECUTE FUNCTION hold_copy();
+            """);
+        await hold.ExecuteAsync("SELECT pg_advisory_lock(@k)", null, ("k", key));
+        var holder = await hold.ScalarAsync<int>("SELECT pg_backend_pid()");
+        async Task<int> BlockedByAsync(int pid, string what)
+        {
+            var deadline = DateTime.UtcNow.AddMinutes(1);
+            while (true)
+            {
+                await using var look = await database.OpenAsync();
+                if (await look.ScalarAsync<int?>("SELECT pid FROM pg_stat_activity WHERE @h = ANY(pg_blocking_pids(pid)) LIMIT 1", null, ("h", pid)) is { } blocked)
+                    return blocked;
+                if (DateTime.UtcNow > deadline) throw new TimeoutException(what);
+                await Task.Delay(20);
+            }
+        }
+        var put = network.NodeClient("kashiwa-tax-system").PutAsJsonAsync($"api/tenants/{K}/copies/K-9/local-tax", Copies.CopyTests.Tax());
+        var writer = await BlockedByAsync(holder, "the copy's write waits on the test's lock");
+        var discard = addressee.PostAsJsonAsync($"api/tenants/{K}/acquisitions/discard", new { acquisitionNumbers = new[] { acquisition } });
+        await BlockedByAsync(writer, "the discard waits on the copy's write");
+        await hold.ExecuteAsync("SELECT pg_advisory_unlock(@k)", null, ("k", key));
+
+        await LinkageNetwork.Ensure(await put);
+        // It was a 500: the row's removal failed on the copy committed meanwhile (a foreign-key violation).
+        Assert.Equal(1, (await LinkageNetwork.Ensure(await discard)).GetProperty("discarded").GetInt32());
+        await using var c = await database.OpenAsync();
+        Assert.Equal((1L, 1L, 0L), (await c.ScalarAsync<long>("SELECT COUNT(*) FROM addressees WHERE addressee_number = 'K-9'"),
+            await c.ScalarAsync<long>("SELECT COUNT(*) FROM copies WHERE addressee_number = 'K-9'"), await c.ScalarAsync<long>("SELECT COUNT(*) FROM acquisitions")));
     }
 
     /// <summary>Passes the core's answer to a code request on, then stops the caller as a Ctrl+C just then would: the core had delivered the codes.</summary>
@@ -244,7 +340,7 @@ public class CodeIssuanceTests
         // Copies first, the code later: a normal order of work. A release of that addressee (a mistyped number, say) deletes nothing.
         await LinkageNetwork.Ensure(await network.NodeClient("kashiwa-tax-system").PutAsJsonAsync($"api/tenants/{K}/copies/K-5/local-tax", Copies.CopyTests.Tax()));
         var released = await LinkageNetwork.Ensure(await ReleaseAsync(network, "kashiwa-addressee", K, "K-5"));
-        Assert.Equal((false, 0), (released.GetProperty("codeReleased").GetBoolean(), released.GetProperty("copiesRemoved").GetArrayLength()));
+        Assert.Equal((false, 0), (released.GetProperty("codeReleased").GetBoolean(), released.GetProperty("copiesKept").GetArrayLength()));
         await using (var c = await database.OpenAsync())
             Assert.Equal(1L, await c.ScalarAsync<long>("SELECT COUNT(*) FROM copies WHERE addressee_number = 'K-5'"));
         var status = await LinkageNetwork.Ensure(await network.NodeClient("kashiwa-addressee").GetAsync($"api/tenants/{K}/addressees/K-5"));

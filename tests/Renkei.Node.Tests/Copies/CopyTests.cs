@@ -135,6 +135,37 @@ public class CopyTests
     }
 
     [Theory, StorageData]
+    public async Task A_copy_put_under_a_value_of_no_addressee_numbers_form_is_refused_naming_the_field_as_GET_and_DELETE_refuse_it(StorageProvider provider)
+    {
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        var tax = network.NodeClient("kashiwa-tax-system");
+        foreach (var wrong in new[] { "K_0001", "a%20b", new string('X', 33) })
+        {
+            var refused = await ProblemAssert.IsProblemAsync(await tax.PutAsJsonAsync($"api/tenants/{K}/copies/{wrong}/local-tax", Tax()), 400, "invalid-request");
+            Assert.Equal(["addresseeNumber"], refused.GetProperty("errors").EnumerateObject().Select(e => e.Name));
+            Assert.Contains("up to 32 half-width letters", refused.GetProperty("errors").GetProperty("addresseeNumber")[0].GetString());
+            await ProblemAssert.IsProblemAsync(await tax.GetAsync($"api/tenants/{K}/copies/{wrong}/local-tax"), 400, "invalid-request");
+        }
+        await using var c = await network.TenantDatabases[K].OpenAsync();
+        Assert.Equal(0L, await c.ScalarAsync<long>("SELECT COUNT(*) FROM addressees"));
+    }
+
+    [Theory, StorageData]
+    public async Task An_import_body_with_no_line_is_refused_so_that_a_truncated_upload_is_not_read_as_done(StorageProvider provider)
+    {
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        var tax = network.NodeClient("kashiwa-tax-system");
+        foreach (var body in new[] { "", "\n", " \r\n\n", "\uFEFF" })
+        {
+            var refused = await ProblemAssert.IsProblemAsync(await tax.PostAsync($"api/tenants/{K}/copies/import", Bytes(Encoding.UTF8.GetBytes(body), "application/x-ndjson")), 400, "empty-import");
+            Assert.StartsWith("本文に行がありません", refused.GetProperty("title").GetString());
+        }
+        // A body whose every line is bad is no empty one: each line is reported, as before.
+        var report = await LinkageNetwork.Ensure(await tax.PostAsync($"api/tenants/{K}/copies/import", Bytes(Encoding.UTF8.GetBytes("{}\n"), "application/x-ndjson")));
+        Assert.Equal((0, 1), (report.GetProperty("imported").GetInt32(), report.GetProperty("errors").GetArrayLength()));
+    }
+
+    [Theory, StorageData]
     public async Task Bulk_import_keeps_good_lines_and_reports_bad_ones_by_line_and_reason(StorageProvider provider)
     {
         await using var network = await LinkageNetwork.StartAsync(provider);
@@ -583,6 +614,16 @@ public class CopyTests
                 Assert.Contains($"$.{field}: 桁数が多すぎるため保管できません", detail);
         }
         await ProblemAssert.IsProblemAsync(await tax.GetAsync(url), 404, "no-copy");
+        // Past 12 digits a number is too large for any amount, not an Individual Number: the limit is said, and not that reason.
+        foreach (var number in new[] { "1868861113345", "10000000000000000000000000000", "-1e20" })
+        {
+            var detail = (await ProblemAssert.IsProblemAsync(await tax.PutAsync(url, Bytes(Encoding.UTF8.GetBytes(Body(Tax("totalIncome", number))))), 400, "invalid-copy"))
+                .GetProperty("detail").GetString()!;
+            Assert.Contains("$.totalIncome: 数値が大きすぎるため保管できません（9,999,999,999まで）", detail);
+            Assert.DoesNotContain("個人番号の形", detail);
+        }
+        Assert.Contains("$.totalIncome: 個人番号の形", (await ProblemAssert.IsProblemAsync(await tax.PutAsync(url, Bytes(Encoding.UTF8.GetBytes(Body(Tax("totalIncome", "123456789018"))))), 400, "invalid-copy"))
+            .GetProperty("detail").GetString());
         // Ten digits (an amount under ten billion yen) are amounts as before, however written.
         foreach (var number in new[] { "9999999999", "1000000000" })
             await LinkageNetwork.Ensure(await tax.PutAsync(url, Bytes(Encoding.UTF8.GetBytes(Body(Tax("totalIncome", number))))));
