@@ -15,7 +15,9 @@ public class SandboxStartTests
         // The PKI's https port (base + 5) is taken after the Registry (base + 1) started: the start fails at the PKI.
         using var taken = new TcpListener(IPAddress.Loopback, basePort + 5);
         taken.Start();
-        await Assert.ThrowsAnyAsync<Exception>(() => SandboxNetwork.StartAsync(folder.Path, basePort));
+        var failed = await Assert.ThrowsAnyAsync<Exception>(() => SandboxNetwork.StartAsync(folder.Path, basePort));
+        // At the PKI's port, after the Registry's: not a failure of some other kind, nor one found before anything started.
+        Assert.Contains($"127.0.0.1:{basePort + 5}", failed.Message);
 
         // The Registry no longer listens, and the folder's lock is free for the next start in this process.
         using (var registryPort = new TcpListener(IPAddress.Loopback, basePort + 1)) registryPort.Start();

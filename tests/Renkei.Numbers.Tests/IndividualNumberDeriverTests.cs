@@ -188,10 +188,9 @@ public class IndividualNumberDeriverTests
         Assert.Throws<ArgumentOutOfRangeException>(() => fast.Encrypt([-1], new long[1]));
     }
 
-    [Fact]
+    [FactOnAesInstructions]
     public void AES_256_on_the_processor_instructions_equals_the_platform_AES()
     {
-        if (!Ff1Aes256.IsSupported) return;
         var random = new Random(5);
         using var aes = Aes.Create();
         for (var trial = 0; trial < 50; trial++)
@@ -223,5 +222,17 @@ public class IndividualNumberDeriverTests
         long result = 0;
         foreach (var digit in ff1.Encrypt(x, tweak)) result = result * 10 + digit;
         return result;
+    }
+}
+
+/// <summary>
+/// A fact that needs the processor's AES instructions: on a processor without them it is reported as skipped, where a
+/// <c>return</c> at its top counted as passed with nothing compared.
+/// </summary>
+public sealed class FactOnAesInstructionsAttribute : FactAttribute
+{
+    public FactOnAesInstructionsAttribute()
+    {
+        if (!Ff1Aes256.IsSupported) Skip = "このプロセッサには AES 命令がありません / this processor has no AES instructions";
     }
 }

@@ -1,6 +1,9 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using Renkei.Hosting;
 using Renkei.Hosting.Storage;
 using Renkei.Pki.Authorities;
@@ -205,6 +208,8 @@ public sealed class CardTests
     public async Task A_loss_report_waiting_while_the_holders_death_is_applied_leaves_the_card_holder_gone(StorageProvider provider)
     {
         await using var sandbox = await PkiSandbox.StartAsync(provider);
+        var arrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await sandbox.StartPkiAsync(services: s => s.AddSingleton<IStartupFilter>(new Arrival("/loss", arrived)));
         var resident = await sandbox.RegisterResidentAsync();
         var card = await sandbox.IssueCardAsync(resident);
         var database = IssuanceTests.TestDatabaseOf(sandbox);
@@ -218,7 +223,7 @@ public sealed class CardTests
                 [CertificateKind.Signing, CertificateKind.Authentication], Renkei.Pki.Certificates.RevocationReason.HolderGone, now);
             await CardStore.HolderGoneAsync(c, tx, resident.ResidentId, Renkei.Pki.Certificates.StaleBefore.Everything, now);
             var reported = sandbox.PkiAdmin.PostAsync($"api/cards/{card.CardId}/loss", null);
-            await WaitingAsync(database, reported);
+            await WaitingAsync(database, reported, arrived.Task);
             await tx.CommitAsync();
             loss = await reported;
         }
@@ -233,14 +238,18 @@ public sealed class CardTests
     }
 
     /// <summary>
-    /// Waits until a request is blocked on a lock the test holds: on PostgreSQL until a session waits for a lock; SQLite's writer
-    /// waits for the write lock whatever it runs, so a moment there.
+    /// Waits until a request is blocked on a lock the test holds. On PostgreSQL: until a session waits for a lock. SQLite shows
+    /// no waiter, and its writer waits for the write lock whatever it runs: there, until the PKI has taken the request in
+    /// (<paramref name="arrived"/>), and then a moment for what is left before the lock (a connection and one read, in this
+    /// process), rather than a moment counted from before the request was even sent.
     /// </summary>
-    private static async Task WaitingAsync(Database database, Task request)
+    private static async Task WaitingAsync(Database database, Task request, Task arrived)
     {
+        await arrived.WaitAsync(TimeSpan.FromMinutes(1));
         if (database.Provider != StorageProvider.Postgres)
         {
             await Task.Delay(300);
+            Assert.False(request.IsCompleted, "the request did not wait for the lock");
             return;
         }
         await using var c = await database.OpenAsync();
@@ -249,6 +258,20 @@ public sealed class CardTests
             Assert.False(request.IsCompleted, "the request did not wait for the lock");
             return await c.ScalarAsync<long>("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()") > 0;
         }, "the request waits for the lock");
+    }
+
+    /// <summary>Says when a request whose path ends with <paramref name="path"/> reaches the service.</summary>
+    private sealed class Arrival(string path, TaskCompletionSource arrived) : IStartupFilter
+    {
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.Use(async (context, inner) =>
+            {
+                if (context.Request.Path.Value?.EndsWith(path, StringComparison.Ordinal) == true) arrived.TrySetResult();
+                await inner();
+            });
+            next(app);
+        };
     }
 
     [Fact]

@@ -441,8 +441,8 @@ public sealed class IssuanceTests
         var pkiDb = new Database(sandbox.PkiStorage);
         Task? release = null;
         // At the confirmation (the pending card stored, the answer saying resident), the death is recorded and the follower reads it;
-        // the test holds the feed's row so that the follower's transaction stays open once it has revoked, while the renewal goes on
-        // to activate. That only widens the moment in which the two run side by side; PostgreSQL's READ COMMITTED does the rest.
+        // the test holds the feed's row so that the follower's transaction stays open once it has revoked, and lets it go only when
+        // the renewal's activation waits for the follower (the holder's lock): the two then run side by side, whatever the timing.
         await sandbox.StartPkiAsync(services: PkiSandbox.OnIdentityAnswer(async (call, answer) =>
         {
             if (call != 2) return answer;
@@ -451,17 +451,30 @@ public sealed class IssuanceTests
             await c.ExecuteAsync("SELECT position FROM registry_feed WHERE id = 1 FOR UPDATE", hold);
             var holder = await c.ScalarAsync<int>("SELECT pg_backend_pid()", hold);
             await sandbox.RecordAsync(new { kind = "death", residentId = resident.ResidentId });
+            var follower = 0;
             await PkiSandbox.EventuallyAsync(async () =>
             {
                 await using var p = await pkiDb.OpenAsync();
-                return await p.ScalarAsync<long>("SELECT COUNT(*) FROM pg_stat_activity WHERE @h = ANY(pg_blocking_pids(pid)) AND query LIKE 'UPDATE registry_feed%'",
-                    null, ("h", holder)) > 0;
+                follower = await p.ScalarAsync<int?>("SELECT pid FROM pg_stat_activity WHERE @h = ANY(pg_blocking_pids(pid)) AND query LIKE 'UPDATE registry_feed%'",
+                    null, ("h", holder)) ?? 0;
+                return follower != 0;
             }, "the follower revoked and waits to keep its position");
             release = Task.Run(async () =>
             {
-                await Task.Delay(2000);
-                await hold.CommitAsync();
-                await c.DisposeAsync();
+                try
+                {
+                    await PkiSandbox.EventuallyAsync(async () =>
+                    {
+                        await using var p = await pkiDb.OpenAsync();
+                        return await p.ScalarAsync<long>("SELECT COUNT(*) FROM pg_stat_activity WHERE @f = ANY(pg_blocking_pids(pid)) AND query LIKE '%pg_advisory_xact_lock%'",
+                            null, ("f", follower)) > 0;
+                    }, "the renewal's activation waits for the follower");
+                }
+                finally
+                {
+                    await hold.CommitAsync();
+                    await c.DisposeAsync();
+                }
             });
             return answer;
         }));

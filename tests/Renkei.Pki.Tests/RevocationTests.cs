@@ -224,7 +224,10 @@ public sealed class RevocationTests
         // The PKI's database fails under the follower (a restart, a lock held, no connection left): here its feed table goes.
         await using (var c = await database.OpenAsync()) await c.ExecuteAsync("ALTER TABLE registry_feed RENAME TO registry_feed_away");
         await sandbox.RecordAsync(new { kind = "death", residentId = resident.ResidentId });
-        await Task.Delay(1500);
+        // The follower ran into the failure (not merely had not come round yet) before its table is given back.
+        await PkiSandbox.EventuallyAsync(() => Task.FromResult(sandbox.Logs.Lines.Any(l =>
+            l.StartsWith("Error", StringComparison.Ordinal) && l.Contains("Registry events could not be applied") && l.Contains("registry_feed"))),
+            "the follower's pass failed on its feed table");
         Assert.Equal("good", await StatusAsync(sandbox, card.SigningCertificate, CertificateKind.Signing));
         await using (var c = await database.OpenAsync()) await c.ExecuteAsync("ALTER TABLE registry_feed_away RENAME TO registry_feed");
         // It used to stop for good on any error but the Registry's, while the PKI went on answering: the death never revoked.
