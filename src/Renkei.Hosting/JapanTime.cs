@@ -11,7 +11,13 @@ public static class JapanTime
     /// <summary>Today in Japan by the service's clock, which tests set.</summary>
     public static DateOnly Today(TimeProvider clock) => DateOf(clock.GetUtcNow());
 
-    public static DateOnly DateOf(DateTimeOffset moment) => DateOnly.FromDateTime(moment.ToOffset(Offset).DateTime);
+    /// <summary>
+    /// The day <paramref name="moment"/> falls on in Japan. The last nine hours of <see cref="DateTimeOffset"/>'s range fall on
+    /// 10000-01-01 there, which no <see cref="DateOnly"/> holds: they read as its last day, still later than every other date,
+    /// rather than throwing where a caller compares a date with a moment from outside (a far-future notBefore).
+    /// </summary>
+    public static DateOnly DateOf(DateTimeOffset moment) =>
+        moment.UtcTicks >= DateTime.MaxValue.Ticks - Offset.Ticks ? DateOnly.MaxValue : DateOnly.FromDateTime(moment.ToOffset(Offset).DateTime);
 
     /// <summary>The last second of <paramref name="date"/> in Japan, in UTC.</summary>
     public static DateTimeOffset EndOfDay(DateOnly date) =>

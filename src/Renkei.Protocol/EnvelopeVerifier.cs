@@ -12,7 +12,7 @@ public enum EnvelopeVerdict
     BadSignature,
     Stale,
     Replay,
-    /// <summary>A field is missing: nothing to check a signature over.</summary>
+    /// <summary>A field is missing, or the message id or nonce is not of the form <see cref="Envelope.NewId"/> draws.</summary>
     Malformed,
 }
 
@@ -34,7 +34,10 @@ public sealed class EnvelopeVerifier(TimeProvider time, TimeSpan window)
 
     public EnvelopeVerdict Verify(Envelope envelope, string expectedRecipient, Func<string, ECDsa?> senderKey)
     {
-        if (!envelope.IsComplete) return EnvelopeVerdict.Malformed;
+        // Ids of the form every honest sender draws (Envelope.NewId), checked before anything else: a message id is logged and
+        // signed onward by the core, and a nonce keys the replay cache, so free text there reached the log (a person's
+        // particulars) and a megabyte nonce a cache entry.
+        if (!envelope.IsComplete || !Envelope.IsId(envelope.MessageId) || !Envelope.IsId(envelope.Nonce)) return EnvelopeVerdict.Malformed;
         if (envelope.Recipient != expectedRecipient) return EnvelopeVerdict.WrongRecipient;
         var key = senderKey(envelope.Sender);
         if (key is null) return EnvelopeVerdict.UnknownSender;
@@ -98,7 +101,7 @@ public sealed class EnvelopeVerifier(TimeProvider time, TimeSpan window)
         EnvelopeVerdict.BadSignature => ("bad-signature", "署名が正しくありません / The signature is not valid"),
         EnvelopeVerdict.Stale => ("stale-message", "送信時刻が許容範囲外です / The message is too old or from the future"),
         EnvelopeVerdict.Replay => ("replayed-message", "再送されたメッセージです / The message was already received"),
-        EnvelopeVerdict.Malformed => ("malformed-message", "メッセージの項目が欠けています / The message lacks a field"),
+        EnvelopeVerdict.Malformed => ("malformed-message", "メッセージの項目が欠けているか、形が違います / The message lacks a field or has one of the wrong form"),
         _ => ("accepted", "受理 / Accepted"),
     };
 }

@@ -122,6 +122,30 @@ public static class RelayKinds
         _ => false,
     };
 
+    /// <summary>
+    /// The earliest notBefore an inquiry may give: the day the first Individual Numbers were assigned (2015-10-05 in Japan). Every
+    /// copy a node holds was stored after it, so an earlier time asks nothing, and is most likely a mistyped year (1025 for
+    /// 2025) that would take a copy however old where a fresh one was meant.
+    /// </summary>
+    public static readonly DateTimeOffset EarliestNotBefore = new(2015, 10, 5, 0, 0, 0, Renkei.Hosting.JapanTime.Offset);
+
+    /// <summary>
+    /// How far past the clock a notBefore may lie: a day, so that a date-only notBefore (midnight in Japan) may name tomorrow at
+    /// the latest. No copy is updated in the future, so a later one is answered only copy-older-than-asked: it is a mistyped
+    /// year (2204 for 2024), or a date no party can carry (past 9999-12-31 in Japan).
+    /// </summary>
+    public static readonly TimeSpan NotBeforeAhead = TimeSpan.FromDays(1);
+
+    /// <summary>Whether an inquiry's notBefore, if it gives one, lies between <see cref="EarliestNotBefore"/> and <see cref="NotBeforeAhead"/> after <paramref name="now"/>.</summary>
+    public static bool IsNotBefore(DateTimeOffset? notBefore, DateTimeOffset now) =>
+        notBefore is not { } at || (at >= EarliestNotBefore && at <= now + NotBeforeAhead);
+
+    /// <summary>The core's error reason for an inquiry whose notBefore fails <see cref="IsNotBefore"/>: that inquiry alone is answered so, the rest of its message relayed.</summary>
+    public const string InvalidNotBeforeReason = "invalid-not-before";
+
+    public const string NotBeforeForm = "2015-10-05（日本時間）以降、今から1日後までの日時です / " +
+        "is a time from 2015-10-05 in Japan (the first Individual Numbers) to a day from now at the latest";
+
     /// <summary>What the core's and the requester's records hold as the provider of an inquiry answered <see cref="UnknownProviderReason"/>.</summary>
     public const string UnknownProvider = "unknown";
 

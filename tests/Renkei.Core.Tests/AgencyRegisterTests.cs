@@ -133,7 +133,9 @@ public class AgencyRegisterTests
             Assert.Equal(embedded.Sha256, Convert.ToHexStringLower(SHA256.HashData(await anyone.GetByteArrayAsync($"api/permission-table/loads/{loads[0].Seq}"))));
             var none = await ProblemAssert.IsProblemAsync(await anyone.GetAsync("api/permission-table/loads/999"), 404, "unknown-load");
             Assert.Contains("999", none.GetProperty("detail").GetString());
-            Assert.Equal(404, (int)(await anyone.GetAsync("api/permission-table/loads/x")).StatusCode);
+            // Not a number is no load either, and says so as -1 does (audit S6): the generic not-found read as a wrong address.
+            foreach (var seq in new[] { "-1", "x", "abc", "99999999999999999999", "%E5%B1%B1%E7%94%B0" })
+                await ProblemAssert.IsProblemAsync(await anyone.GetAsync($"api/permission-table/loads/{seq}"), 404, "unknown-load");
         });
         Assert.Contains(logs.Lines, l => l.Contains($"Permission table {embedded.Version} (sha256:{embedded.Sha256}, {embedded.Rows.Count} rows, built in) in force", StringComparison.Ordinal));
         Assert.Contains(logs.Lines, l => l.Contains($"Permission table ordinance-2027 (sha256:{fileHash}, 1 rows, Core:PermissionTableFile) in force", StringComparison.Ordinal));

@@ -81,7 +81,7 @@ public class ProtocolTests
         var message = Envelope.Create("122173", "core", "inquiry", "{\"x\":1}", sender.Signing, time);
         Assert.Equal(EnvelopeVerdict.Accepted, verifier.Verify(message, "core", Keys));
         Assert.Equal(EnvelopeVerdict.Replay, verifier.Verify(message, "core", Keys));
-        Assert.Equal(EnvelopeVerdict.BadSignature, verifier.Verify(message with { Body = "{\"x\":2}", Nonce = "n2" }, "core", Keys));
+        Assert.Equal(EnvelopeVerdict.BadSignature, verifier.Verify(message with { Body = "{\"x\":2}", Nonce = Envelope.NewId() }, "core", Keys));
         Assert.Equal(EnvelopeVerdict.BadSignature, verifier.Verify(Envelope.Create("122173", "core", "inquiry", "{}", stranger.Signing, time), "core", Keys));
         Assert.Equal(EnvelopeVerdict.UnknownSender, verifier.Verify(Envelope.Create("999999", "core", "inquiry", "{}", stranger.Signing, time), "core", Keys));
         Assert.Equal(EnvelopeVerdict.WrongRecipient, verifier.Verify(Envelope.Create("122173", "131059", "inquiry", "{}", sender.Signing, time), "core", Keys));

@@ -157,11 +157,14 @@ public static class PermissionTableApi
         group.MapGet("/", (PermissionTable table) => TypedResults.Ok(table)).WithSummary("The permission table the core enforces.");
         group.MapGet("/loads", async (Renkei.Hosting.Storage.Database database) => TypedResults.Ok(await PermissionTableLoads.ListAsync(database)))
             .WithSummary("Each permission table the core started with (version, SHA-256 of its file, when), oldest first: the one in force at a record's time is the last loaded before it.");
-        group.MapGet("/loads/{seq:long}", async (long seq, Renkei.Hosting.Storage.Database database) =>
-                await PermissionTableLoads.ContentAsync(database, seq) is { } content
+        // The number is read as text: a route constraint made loads/abc (or 20 digits) miss the endpoint for the generic
+        // not-found, where loads/-1 got unknown-load. No load is numbered so, whatever the text.
+        group.MapGet("/loads/{seq}", async (string seq, Renkei.Hosting.Storage.Database database) =>
+                long.TryParse(seq, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var number)
+                && await PermissionTableLoads.ContentAsync(database, number) is { } content
                     ? Results.Text(content, "application/json", System.Text.Encoding.UTF8)
                     : Problems.NotFound("unknown-load", "その読み込みはありません / No such load of a permission table",
-                        $"権限表の読み込み {seq} はありません / No permission table load is numbered {seq}."))
+                        $"権限表の読み込み {Problems.Shown(seq)} はありません / No permission table load is numbered {Problems.Shown(seq)}."))
             .WithSummary("The permission table file a load kept, as it was read: what was in force, whatever became of the file.");
         group.MapPost("/check", Check).WithSummary("Whether a requester may ask a provider for an item for an affair, and why not.");
     }

@@ -71,6 +71,14 @@ public static class RelayApi
                 issued[i] = codes.IsIssued(requester!.AgencyId, q.AgencyCode);
                 continue;
             }
+            // By the requester node's clock, which may run ahead of the core's by the staleness window. Only this inquiry is
+            // refused: a notBefore past 9999-12-31 in Japan once failed the whole message, after its provider had answered.
+            if (!RelayKinds.IsNotBefore(q.NotBefore, requestedAt + verifier.Window))
+            {
+                answers[i] = Answer(q, Outcome.Error, RelayKinds.InvalidNotBeforeReason);
+                issued[i] = codes.IsIssued(requester!.AgencyId, q.AgencyCode);
+                continue;
+            }
             if (codes.Translate(requester!.AgencyId, q.AgencyCode, provider.AgencyId) is not { } providerCode)
             {
                 answers[i] = Answer(q, Outcome.Error, "unknown-code");
@@ -81,7 +89,7 @@ public static class RelayApi
             forward.Requests.Add((i, new ProvisionRequest(q.MessageId, requester.AgencyId, requester.Keys.EncryptionKey, q.Affair, q.Item, providerCode,
                 q.NotBefore, requestedAt)));
         }
-        await Task.WhenAll(forwards.Values.Select(f => ForwardAsync(f, envelope.MessageId, answers, agencies, verifier, core, http, time, log)));
+        await Task.WhenAll(forwards.Values.Select(f => ForwardOrFailAsync(f, envelope.MessageId, answers, agencies, verifier, core, http, time, log)));
 
         // An unknown provider is recorded as such, not as asked: an id that names nobody may hide an Individual Number. Known by
         // this core's own lookup, never by an answer: a provider's would otherwise take its own name out of the records.
@@ -93,6 +101,7 @@ public static class RelayApi
 
     private static ProblemHttpResult Reused(Agency requester, Envelope envelope, ILogger log)
     {
+        // The envelope's id is of the form every honest sender draws, as the verifier checked: no free text reaches the log.
         log.LogWarning("Refused the inquiries message {MessageId} of {Requester}: an inquiry's message id was used before (reused-message-id)",
             envelope.MessageId, requester.AgencyId);
         return Problems.Result(409, "reused-message-id", "照会の識別子が再利用されています / An inquiry's message id was used before",
@@ -110,6 +119,23 @@ public static class RelayApi
 
     /// <summary>The inquiries for one provider, by their place in the requester's message.</summary>
     private sealed record Forward(Agency Provider, List<(int Index, ProvisionRequest Request)> Requests);
+
+    /// <summary>
+    /// <see cref="ForwardAsync"/>, whose own fault (a bug of the core's, not the provider's) answers only that provider's
+    /// inquiries as errors: escaping, it failed the whole message and the core recorded none of it, answers the other
+    /// providers had given and recorded included.
+    /// </summary>
+    private static async Task ForwardOrFailAsync(Forward forward, string messageId, ProvisionAnswer[] answers, AgencyStore agencies, EnvelopeVerifier verifier,
+        CoreIdentity core, IHttpClientFactory http, TimeProvider time, ILogger log)
+    {
+        try { await ForwardAsync(forward, messageId, answers, agencies, verifier, core, http, time, log); }
+        catch (Exception e)
+        {
+            log.LogError(e, "Relaying message {MessageId} to the node of {Provider} failed in the core; its inquiries are answered and recorded as internal-error",
+                messageId, forward.Provider.AgencyId);
+            foreach (var (index, request) in forward.Requests) answers[index] = new ProvisionAnswer(request.MessageId, Outcome.Error, "internal-error", null, null, false);
+        }
+    }
 
     /// <summary>Sends one provider its requests in one signed message and puts each answer in its place; a failure answers each as an error.</summary>
     private static async Task ForwardAsync(Forward forward, string messageId, ProvisionAnswer[] answers, AgencyStore agencies, EnvelopeVerifier verifier,

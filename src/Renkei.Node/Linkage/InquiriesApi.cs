@@ -45,6 +45,7 @@ public static class InquiriesApi
         // the addressee system to obtain a code that the node refuses to make.
         else if (CodeManagementApi.AddresseeNumberProblem(request.AddresseeNumber) is { } wrong) errors["addresseeNumber"] = [wrong];
         CheckNames(request.Affair, request.Provider, request.Item, errors);
+        CheckNotBefore(request.NotBefore, time, errors);
         if (errors.Count > 0) return Problems.Invalid(errors);
 
         var messageId = Envelope.NewId();
@@ -96,6 +97,16 @@ public static class InquiriesApi
                 errors[field] = ["個人番号の形をした数字（11桁・12桁）は使えません / must not hold 11 or 12 digits, the shape of an Individual Number"];
             else if (field == "provider" ? !RelayKinds.IsAgencyId(value) : !RelayKinds.IsName(value))
                 errors[field] = [field == "provider" ? RelayKinds.AgencyIdForm : RelayKinds.NameForm];
+    }
+
+    /// <summary>
+    /// A notBefore, if given, in <see cref="RelayKinds.IsNotBefore"/>'s range by this node's clock: one past 9999-12-31 in Japan
+    /// failed the core's whole relay message, colleagues' inquiries in it too, and any later than a day ahead can only be
+    /// answered copy-older-than-asked.
+    /// </summary>
+    public static void CheckNotBefore(DateTimeOffset? notBefore, TimeProvider time, Dictionary<string, string[]> errors)
+    {
+        if (!RelayKinds.IsNotBefore(notBefore, time.GetUtcNow())) errors["notBefore"] = [RelayKinds.NotBeforeForm];
     }
 
     /// <summary>

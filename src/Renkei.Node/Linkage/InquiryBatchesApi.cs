@@ -57,6 +57,8 @@ public static class InquiryBatchesApi
         if (tenant is null) return problem!;
         var errors = new Dictionary<string, string[]>();
         InquiriesApi.CheckNames(request.Affair, request.Provider, request.Item, errors);
+        // Checked when submitted: by the time the worker asks, the range's end has only moved on.
+        InquiriesApi.CheckNotBefore(request.NotBefore, time, errors);
         var numbers = request.AddresseeNumbers ?? [];
         if (numbers.Count == 0) errors["addresseeNumbers"] = ["1件以上必要です / at least one is required"];
         if (errors.Count > 0) return Problems.Invalid(errors);

@@ -45,9 +45,13 @@ public static class ProvisionsApi
         }
         var requests = envelope.BodyAs<ProvisionRequest>(RelayKinds.ProvisionRequests);
         // Every field a record needs is checked first: one bad row would fail the group commit of other messages' records too.
+        // The core dates a request by its own clock as it relays it, so a time outside the staleness window is no request of
+        // an honest core (one at DateTimeOffset's end could not be given its retention date, and was a 500).
+        var received = time.GetUtcNow();
         if (requests is null || requests.DistinctBy(r => r.MessageId).Count() != requests.Count || !requests.All(r => Envelope.IsId(r.MessageId)
                 && !string.IsNullOrEmpty(r.AgencyCode) && !string.IsNullOrEmpty(r.Item) && !string.IsNullOrEmpty(r.Affair)
-                && !string.IsNullOrEmpty(r.Requester) && !string.IsNullOrEmpty(r.RequesterEncryptionKey)))
+                && !string.IsNullOrEmpty(r.Requester) && !string.IsNullOrEmpty(r.RequesterEncryptionKey)
+                && r.RequestedAt >= received - verifier.Window && r.RequestedAt <= received + verifier.Window))
             return Problems.BadRequest("malformed-request", Problems.MalformedTitle);
 
         // A request id this node received within the staleness window is refused: a second record under it would make the

@@ -152,10 +152,25 @@ public sealed class ProvisionLog(Database database, string party, ECDsa signingK
     public Task<List<ProvisionRecord>> AppendAllAsync(IReadOnlyList<ProvisionEntry> entries)
     {
         ArgumentOutOfRangeException.ThrowIfGreaterThan(entries.Count, MaxBatch);
+        foreach (var e in entries) Check(e);
         var done = new TaskCompletionSource<List<ProvisionRecord>>(TaskCreationOptions.RunContinuationsAsynchronously);
         queue.Writer.TryWrite((entries, done));
         if (writer is null) lock (queue) writer ??= Task.Run(WriteLoopAsync);
         return done.Task;
+    }
+
+    /// <summary>
+    /// Refuses, before it joins a batch, an entry the writer could not draft: thrown there, it failed the group commit of every
+    /// other message's records in the batch too. A request dated so late that its retention date is past DateTimeOffset's end
+    /// (a provision request at 9999-12-31) has no date to keep it until, and a missing field has nothing to hash.
+    /// </summary>
+    private void Check(ProvisionEntry e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        if (e.MessageId is null || e.Requester is null || e.Provider is null || e.Affair is null || e.Item is null)
+            throw new ArgumentException("A provision record needs its message id, requester, provider, affair and item", nameof(e));
+        if (e.RequestedAt.UtcTicks > DateTime.MaxValue.AddYears(-RetentionYears).Ticks)
+            throw new ArgumentOutOfRangeException(nameof(e), "A provision record's request time leaves no date to retain it until");
     }
 
     private readonly System.Threading.Channels.Channel<(IReadOnlyList<ProvisionEntry> Entries, TaskCompletionSource<List<ProvisionRecord>> Done)> queue =
