@@ -372,10 +372,12 @@ public class CopyTests
     public async Task A_checkup_with_an_unrounded_measurement_is_told_to_round_it_and_one_to_its_precision_is_kept(StorageProvider provider)
     {
         // Audit O, finding 1: a BMI a business system computed as a double and sent unrounded was refused as "shaped like an
-        // Individual Number", which sent the clerk looking for a leaked number; a measurement now has a declared precision.
+        // Individual Number", which sent the clerk looking for a leaked number; a measurement now has a declared precision, in
+        // version 2 of the layout (version 1 stays as it was published: audit R, finding 5).
         await using var network = await LinkageNetwork.StartAsync(provider);
         var system = network.NodeClient("insurer-benefits-system");
         var url = $"api/tenants/{LinkageNetwork.HealthInsurer}/copies/H-0001/specific-health-checkup";
+        static string Body(string content) => """{"schemaVersion":2,"content":""" + content + "}";
         foreach (var (fields, where) in new[]
         {
             (""","heightCm":170.2,"weightKg":65.4,"bmi":22.576366548423217""", "$.bmi"), (""","bmi":22.49134948096886""", "$.bmi"),
@@ -395,6 +397,32 @@ public class CopyTests
         var content = (await LinkageNetwork.Ensure(await system.GetAsync(url))).GetProperty("content");
         Assert.Equal(22.6m, content.GetProperty("bmi").GetDecimal());
         Assert.Equal(170.2m, content.GetProperty("heightCm").GetDecimal());
+    }
+
+    [Theory, StorageData]
+    public async Task Version_1_of_the_checkup_layout_still_takes_two_decimal_places_as_published(StorageProvider provider)
+    {
+        // Audit R, finding 5: the precision was first added to version 1 itself, so copies stored under it with two places
+        // (valid when stored) were refused at every inquiry afterwards. A layout version, once published, does not change.
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        var system = network.NodeClient("insurer-benefits-system");
+        var url = $"api/tenants/{LinkageNetwork.HealthInsurer}/copies/H-0001/specific-health-checkup";
+        await LinkageNetwork.Ensure(await system.PutAsync(url, Bytes(Encoding.UTF8.GetBytes(Body(Checkup(""","bmi":22.49,"weightKg":65.25"""))))));
+        var stored = await LinkageNetwork.Ensure(await system.GetAsync(url));
+        Assert.Equal(1, stored.GetProperty("schemaVersion").GetInt32());
+        Assert.Equal(22.49m, stored.GetProperty("content").GetProperty("bmi").GetDecimal());
+        // What the provider's node checks before it answers, and the requester's node after: the copy's own version.
+        var layouts = new Renkei.Node.Copies.DataStandardLayout();
+        using var two = System.Text.Json.JsonDocument.Parse(Checkup(""","bmi":22.49"""));
+        Assert.Empty(layouts.Validate("specific-health-checkup", 1, two.RootElement));
+        Assert.Contains(layouts.Validate("specific-health-checkup", 2, two.RootElement), e => e.Contains("round to 1 decimal place"));
+        // An unrounded double is still refused under version 1, for its digits, not as an Individual Number.
+        var refused = await ProblemAssert.IsProblemAsync(await system.PutAsync(url, Bytes(Encoding.UTF8.GetBytes(Body(Checkup(""","bmi":22.49134948096886"""))))), 400, "invalid-copy");
+        Assert.Contains("too many digits", refused.GetProperty("detail").GetString());
+        Assert.DoesNotContain("shaped like an Individual Number", refused.GetProperty("detail").GetString());
+        // Both versions are served as published.
+        Assert.DoesNotContain("multipleOf", (await LinkageNetwork.Ensure(await network.NodeClient().GetAsync("api/layouts/specific-health-checkup/v1"))).GetRawText());
+        Assert.Contains("multipleOf", (await LinkageNetwork.Ensure(await network.NodeClient().GetAsync("api/layouts/specific-health-checkup/v2"))).GetRawText());
     }
 
     [Theory, StorageData]
