@@ -88,6 +88,9 @@ public class TenantRoutesTests
             }
         }
 
+        // The public keys are anyone's to read, of a tenant that is hosted here.
+        await LinkageNetwork.Ensure(await network.NodeClient().GetAsync($"api/tenants/{K}/keys"));
+        await ProblemAssert.IsProblemAsync(await network.NodeClient().GetAsync($"api/tenants/{Unknown}/keys"), 404, "unknown-tenant");
         // The core's routes take no caller's token, of this tenant or another.
         foreach (var route in new[] { "codes/delivered", "provisions" })
             foreach (var caller in new[] { "kashiwa-addressee", "bunkyo-addressee", "node-admin" })
