@@ -335,7 +335,7 @@ public sealed class LinkageNetwork : IAsyncDisposable
     }
 
     /// <summary>A column's value as a scan reads it: a byte[] printed "System.Byte[]", and whatever it held fell out of the scan.</summary>
-    public static string Shown(object value) => value switch
+    private static string Shown(object value) => value switch
     {
         byte[] bytes => System.Text.Encoding.Latin1.GetString(bytes),
         _ => Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture) ?? "",
