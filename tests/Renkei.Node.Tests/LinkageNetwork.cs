@@ -52,6 +52,9 @@ public sealed class LinkageNetwork : IAsyncDisposable
     /// <summary>Every request and response body that the core and the node sent to each other.</summary>
     public System.Collections.Concurrent.ConcurrentQueue<string> Messages { get; } = new();
 
+    /// <summary>Every request and response body of the agencies' addressee systems (<see cref="AddresseeSystemOf"/>), to the node, the core and the Registry.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<string> AddresseeSystemMessages { get; } = new();
+
     public Tenants.TenantDirectory NodeTenants { get; private set; } = null!;
     public StorageProvider Provider { get; private set; }
     public Uri Registry { get; private set; } = null!;
@@ -171,7 +174,9 @@ public sealed class LinkageNetwork : IAsyncDisposable
     private void Configure(WebApplicationBuilder b, IEnumerable<KeyValuePair<string, string?>> settings, bool https = false)
     {
         b.WebHost.UseUrls(https ? "https://127.0.0.1:0" : "http://127.0.0.1:0");
-        b.Configuration.AddInMemoryCollection(settings.Append(new("Logging:LogLevel:Default", "Debug")));
+        // Debug unless the test's own settings say otherwise (a privacy scan wants Trace).
+        b.Configuration.AddInMemoryCollection([new("Logging:LogLevel:Default", "Debug")]);
+        b.Configuration.AddInMemoryCollection(settings);
         b.Logging.ClearProviders();
         b.Logging.AddProvider(Logs);
         b.Services.ConfigureHttpClientDefaults(h => h.AddHttpMessageHandler(() => new CapturingHandler(Messages)));
@@ -303,7 +308,9 @@ public sealed class LinkageNetwork : IAsyncDisposable
     public AddresseeSystem AddresseeSystemOf(string agencyId)
     {
         var name = agencyId == Kashiwa ? "kashiwa" : "bunkyo";
-        return new(agencyId, Node, $"{name}-addressee", Registry, "link-keys-token", Core, $"{name}-code-requests", Handler);
+        // Captured, so that a privacy scan sees what the addressee system itself sends to the node and the core.
+        return new(agencyId, Node, $"{name}-addressee", Registry, "link-keys-token", Core, $"{name}-code-requests",
+            new CapturingHandler(AddresseeSystemMessages) { InnerHandler = Handler });
     }
 
     public static async Task<JsonElement> Ensure(HttpResponseMessage response)
@@ -313,7 +320,7 @@ public sealed class LinkageNetwork : IAsyncDisposable
         return body.Length == 0 ? default : JsonDocument.Parse(body).RootElement.Clone();
     }
 
-    /// <summary>Every text value in every table of a database, for privacy scans.</summary>
+    /// <summary>Every value in every table of a database, for privacy scans: binary columns as Latin-1, so that digits inside them show.</summary>
     public static async Task<string> DumpAsync(Database database)
     {
         await using var c = await database.OpenAsync();
@@ -322,10 +329,17 @@ public sealed class LinkageNetwork : IAsyncDisposable
             : await c.QueryAsync("SELECT name FROM sqlite_master WHERE type = 'table'", r => r.GetString(0));
         var text = new System.Text.StringBuilder();
         foreach (var table in tables)
-            foreach (var row in await c.QueryAsync($"SELECT * FROM \"{table}\"", r => Enumerable.Range(0, r.FieldCount).Select(i => r.IsDBNull(i) ? "" : Convert.ToString(r.GetValue(i))).ToList()))
+            foreach (var row in await c.QueryAsync($"SELECT * FROM \"{table}\"", r => Enumerable.Range(0, r.FieldCount).Select(i => r.IsDBNull(i) ? "" : Shown(r.GetValue(i))).ToList()))
                 text.AppendLine(table + ": " + string.Join(" | ", row));
         return text.ToString();
     }
+
+    /// <summary>A column's value as a scan reads it: a byte[] printed "System.Byte[]", and whatever it held fell out of the scan.</summary>
+    private static string Shown(object value) => value switch
+    {
+        byte[] bytes => System.Text.Encoding.Latin1.GetString(bytes),
+        _ => Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture) ?? "",
+    };
 
     public async ValueTask DisposeAsync()
     {

@@ -71,7 +71,10 @@ public class InquiryTests
         Assert.Equal(1, answer.GetProperty("schemaVersion").GetInt32());
         var messageId = answer.GetProperty("messageId").GetString()!;
 
-        // The core relayed ciphertext: no message between services carries the income in the clear.
+        // The core relayed ciphertext: no message between services carries the income in the clear. Both legs were captured,
+        // or the check would pass on nothing.
+        Assert.Contains(network.Messages, m => m.Contains("/api/relay/inquiries -> ", StringComparison.Ordinal));
+        Assert.Contains(network.Messages, m => m.Contains($"/api/tenants/{K}/provisions <- ", StringComparison.Ordinal));
         Assert.DoesNotContain(network.Messages, m => m.Contains("3200000") || m.Contains("totalIncome"));
 
         var atB = await LinkageNetwork.Ensure(await network.NodeClient("bunkyo-auditor").GetAsync($"api/tenants/{B}/records?addresseeNumber=B-0001"));
