@@ -36,6 +36,9 @@ public static class ServiceDefaults
         UseInvariantFormats();
         KeepNewFilesPrivate();
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false", .. args] });
+        // The framework's own Debug and EventSource providers write every line unmasked to an attached debugger or tracing
+        // session, where a number in a mistyped URL would reach it: only our masking console (and a test's or the sandbox's file) log.
+        builder.Logging.ClearProviders();
         // The log levels of the services' appsettings.json, under every other source: a published service run from a folder of
         // its own (docs/operating.md) does not read the file beside it, and logged every request at ASP.NET Core's Information.
         builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource
