@@ -511,6 +511,25 @@ public class RegistryCommandTests
         Assert.Equal("中断しました。台帳は登録前のままです / interrupted; the register is as it was before", Renkei.Cli.Registry.RegistryCommands.Interrupted(0, 30_000));
     }
 
+    [Fact]
+    public void A_seed_stopped_by_a_full_disk_names_the_cause_first_in_Japanese_and_says_what_stays()
+    {
+        // Audit W1: the cause was hidden behind the cleanup's "This SqliteTransaction has completed" and a stack trace.
+        const string reason = "SQLite Error 13: 'database or disk is full'";
+        var none = RegistryCommands.Full(0, 200_000, reason);
+        Assert.StartsWith("データベースのディスクに空きがないため止まりました", none);
+        Assert.Contains("台帳は登録前のままです", none);
+        Assert.Contains($"the disk of the database is full ({reason}). The register is as it was before: free space and run the same command again", none);
+        var part = RegistryCommands.Full(19_998, 30_000, reason);
+        Assert.Contains("19,998 of the 30,000 residents asked for are committed, in whole households, and stay: free space, then seed the other 10,002 with another --seed", part);
+        Assert.DoesNotContain("run the same command again", part);
+        // Uncounted (the count failed too): no promise either way.
+        var unknown = RegistryCommands.Full(null, 30_000, reason);
+        Assert.Contains("renkei registry export", unknown);
+        Assert.DoesNotContain("as it was before", unknown);
+        Assert.Equal(unknown, RegistryCommands.Full(30_001, 30_000, reason));
+    }
+
     /// <summary>Reads a seed's standard error up to its first progress line (a tenth of the people): the load is under way.</summary>
     private static async Task InTheMiddleOfTheLoadAsync(System.Diagnostics.Process process)
     {

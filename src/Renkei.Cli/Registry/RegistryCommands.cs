@@ -70,6 +70,15 @@ public static class RegistryCommands
                 Console.Error.WriteLine(e.Message);
                 return 1;
             }
+            catch (System.Data.Common.DbException e) when (Database.IsFull(e))
+            {
+                // Reading needs no room: what stays is counted as after an interruption.
+                long? added = null;
+                try { added = await CountResidentsAsync(database) - before; }
+                catch (System.Data.Common.DbException) { }
+                Console.Error.WriteLine(Full(added, plan.Residents, e.Message.TrimEnd('.')));
+                return 1;
+            }
             catch (Exception) when (interrupt.Requested)
             {
                 // Whatever the interrupted write threw (a cancellation, SQLite's "interrupted"), the transaction is rolled back by now:
@@ -90,6 +99,19 @@ public static class RegistryCommands
         : $"中断しました。指示された {asked:N0} 人のうち、確定済みの {added:N0} 人（完全な世帯のみ）が残ります。同じシードでは続きを登録できないため、"
             + $"残りの {asked - added:N0} 人は別のシードで登録してください / interrupted; {added:N0} of the {asked:N0} residents asked for are committed, "
             + $"in whole households, and stay. The same seed cannot be continued: seed the other {asked - added:N0} with another --seed";
+
+    /// <summary>What a seed stopped by a full disk says: the cause, what stays of the <paramref name="added"/> residents (null: unknown) and what to do.</summary>
+    public static string Full(long? added, long asked, string reason) =>
+        $"データベースのディスクに空きがないため止まりました（{reason}）。" + added switch
+        {
+            0 => "台帳は登録前のままです。空きを作ってから同じコマンドをもう一度実行してください / "
+                + $"stopped: the disk of the database is full ({reason}). The register is as it was before: free space and run the same command again",
+            > 0 when added < asked => $"指示された {asked:N0} 人のうち、確定済みの {added:N0} 人（完全な世帯のみ）が残ります。空きを作ってから、残りの {asked - added:N0} 人は別のシードで登録してください / "
+                + $"stopped: the disk of the database is full ({reason}). {added:N0} of the {asked:N0} residents asked for are committed, in whole households, "
+                + $"and stay: free space, then seed the other {asked - added:N0} with another --seed",
+            _ => "空きを作ってから、renkei registry export で台帳に残った住民を確かめてください / "
+                + $"stopped: the disk of the database is full ({reason}). Free space, then see with renkei registry export what the register holds",
+        };
 
     private static Command Export()
     {

@@ -222,6 +222,17 @@ public sealed class Database : IDisposable
         return false;
     }
 
+    /// <summary>
+    /// True when the database could not write because its disk is full: SQLITE_FULL (13; also a file at its max_page_count),
+    /// PostgreSQL's disk_full (53100). Nothing of the failed write is stored, and nothing is until the operator frees space.
+    /// </summary>
+    public static bool IsFull(Exception? e)
+    {
+        for (; e is not null; e = e.InnerException)
+            if (e is SqliteException { SqliteErrorCode: 13 } || e is PostgresException { SqlState: PostgresErrorCodes.DiskFull }) return true;
+        return false;
+    }
+
     /// <summary>True when an exception is a unique-constraint violation.</summary>
     public static bool IsUniqueViolation(Exception e) => e switch
     {
