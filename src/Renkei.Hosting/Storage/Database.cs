@@ -217,6 +217,8 @@ public sealed class Database : IDisposable
     /// </summary>
     public static bool IsBusy(Exception? e)
     {
+        // Npgsql counts a full disk as transient too; a second later it is as full, so it is told apart (IsFull).
+        if (IsFull(e)) return false;
         for (; e is not null; e = e.InnerException)
             if (e is SqliteException { SqliteErrorCode: 5 or 6 } || e is NpgsqlException { IsTransient: true }) return true;
         return false;
