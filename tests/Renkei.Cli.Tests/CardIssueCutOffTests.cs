@@ -1,10 +1,3 @@
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
-using Renkei.Cli.Network;
-using Renkei.Hosting;
-using Renkei.Hosting.Tls;
 using Renkei.Testing;
 
 namespace Renkei.Cli.Tests;
@@ -19,7 +12,8 @@ public class CardIssueCutOffTests
     public async Task A_PKI_that_cannot_be_reached_is_one_line_saying_no_card_was_issued()
     {
         using var data = new TempFolder();
-        await using var network = await RunningNetwork.StartAsync(data.Path, pkiPort: NodeRemoteTests.ClosedPort(), _ => Task.CompletedTask);
+        await using var network = await FakeNetwork.StartAsync(data.Path, _ => Task.CompletedTask,
+            new Dictionary<string, string> { ["pki"] = $"https://127.0.0.1:{NodeRemoteTests.ClosedPort()}/" });
         var card = data.File("hanako.card");
 
         var issue = await IssueAsync(data.Path, card);
@@ -37,7 +31,7 @@ public class CardIssueCutOffTests
     public async Task A_PKI_that_goes_away_after_the_request_is_one_line_saying_to_issue_again()
     {
         using var data = new TempFolder();
-        await using var network = await RunningNetwork.StartAsync(data.Path, pkiPort: null, context =>
+        await using var network = await FakeNetwork.StartAsync(data.Path, context =>
         {
             // The PKI dies with the request in hand: whether it stored a card is not known to the command.
             context.Abort();
@@ -64,47 +58,5 @@ public class CardIssueCutOffTests
         Assert.DoesNotContain("Unhandled exception", result.Error);
         Assert.DoesNotContain("   at ", result.Error);
         Assert.Single(result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-    }
-
-    /// <summary>
-    /// What a running network's network.json points card issue at: a Registry that answers /health over TLS under the network CA,
-    /// and a PKI on the same server (answering with <c>pki</c>) or at <c>pkiPort</c> of loopback.
-    /// </summary>
-    private sealed class RunningNetwork : IAsyncDisposable
-    {
-        private readonly WebApplication app;
-
-        private RunningNetwork(WebApplication app) => this.app = app;
-
-        public System.Collections.Concurrent.ConcurrentQueue<string> Asked { get; } = new();
-
-        public static async Task<RunningNetwork> StartAsync(string data, int? pkiPort, Func<HttpContext, Task> pki)
-        {
-            using var ca = NetworkCa.LoadOrCreate(Path.Combine(data, "network"));
-            var certificate = ca.Issue("fake", "urn:renkei:test:fake", "fake network").Load();
-            var builder = WebApplication.CreateSlimBuilder();
-            builder.WebHost.UseKestrelHttpsConfiguration().UseUrls("https://127.0.0.1:0")
-                .ConfigureKestrel(k => k.ConfigureHttpsDefaults(h => h.ServerCertificate = certificate));
-            builder.Logging.ClearProviders();
-            var network = new RunningNetwork(builder.Build());
-            network.app.Run(context =>
-            {
-                var token = context.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.Ordinal) ? " with a token" : "";
-                network.Asked.Enqueue($"{context.Request.Method} {context.Request.Path}{token}");
-                return context.Request.Path == "/health" ? FakeService.Health(context, "registry") : pki(context);
-            });
-            await network.app.StartAsync();
-            var url = network.app.BaseAddress().ToString();
-            var pkiUrl = pkiPort is { } port ? $"https://127.0.0.1:{port}/" : url;
-            await new NetworkFile(Environment.ProcessId, DateTime.UtcNow,
-                new Dictionary<string, ServiceEntry> { ["registry"] = new(url), ["pki"] = new(pkiUrl) }, NetworkCa: ca.CertificatePem).WriteAsync(data);
-            return network;
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            await app.StopAsync();
-            await app.DisposeAsync();
-        }
     }
 }
