@@ -193,6 +193,26 @@ public class RegistryCommandTests
     }
 
     [Fact]
+    public async Task A_seed_into_a_register_with_residents_says_so_before_it_starts_and_a_finished_seed_says_it_committed()
+    {
+        // Audit W4: the same command line run again (a new random seed) doubled the register without a word.
+        using var data = new TempFolder();
+        var first = await RenkeiCommand.RunAsync("registry", "seed", "--data", data.Path, "--municipalities", "1", "--residents", "40", "--seed", "14");
+        Assert.Equal(0, first.ExitCode);
+        Assert.DoesNotContain("注意", first.Error);
+        Assert.Contains("40 人・", first.Lines[^1]);
+        Assert.Contains("registered and committed 40 residents", first.Lines[^1]);
+        Assert.EndsWith("the register holds 40 residents", first.Lines[^1]);
+
+        var second = await RenkeiCommand.RunAsync("registry", "seed", "--data", data.Path, "--municipalities", "1", "--residents", "30", "--seed", "15");
+        Assert.Equal(0, second.ExitCode);
+        // Before the progress: the notice is the first thing on standard error.
+        Assert.StartsWith("注意: 台帳には既に 40 人が登録されています。さらに 30 人を追加し、世帯単位のバッチごとに確定します（シード 15）/ "
+            + "note: the register already holds 40 residents: 30 more are added (seed 15), committed batch by batch", second.Error);
+        Assert.EndsWith("the register holds 70 residents", second.Lines[^1]);
+    }
+
+    [Fact]
     public async Task Seeding_the_same_seed_twice_is_refused_and_adds_no_one()
     {
         using var data = new TempFolder();
