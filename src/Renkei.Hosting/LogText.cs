@@ -119,6 +119,19 @@ public static partial class LogText
     }
 
     /// <summary>
+    /// A write refused because the database's disk is full (503 storage-full): one error line for the operator, who must free
+    /// space, without the stack trace of a fault. The path is masked.
+    /// </summary>
+    public static void LogFull(Microsoft.AspNetCore.Http.HttpContext context, Exception? exception)
+    {
+        var reason = exception?.GetBaseException() is { } e ? $"{e.GetType().Name}: {e.Message}" : "";
+        Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<ILoggerFactory>(context.RequestServices)
+            .CreateLogger("Renkei.Hosting.StorageFull")
+            .LogError("データベースのディスクに空きがないため 503 storage-full を返しました。空きを作ってください / answered 503 storage-full, the disk of the database is full: free space: {Method} {Path}: {Reason}",
+                context.Request.Method, Safe(context.Request.Path.Value ?? ""), Safe(reason));
+    }
+
+    /// <summary>
     /// Every service's console: one line an entry, its message escaped and masked (a standalone service's console was
     /// neither), an exception after it masked.
     /// </summary>

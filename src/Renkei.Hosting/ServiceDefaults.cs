@@ -184,6 +184,15 @@ public static class ServiceDefaults
                 context.HttpContext.Response.Headers.RetryAfter = "1";
                 LogText.LogBusy(context.HttpContext, context.Exception);
                 break;
+            // The database's disk is full: not a fault of the request nor of the service's code, and not over in a second.
+            case StatusCodes.Status503ServiceUnavailable when Database.IsFull(context.Exception):
+                problem.Type = Problems.Type("storage-full");
+                problem.Title = "保存できません / The service cannot store data";
+                problem.Detail = "データベースのディスクに空きがないため、要求は完了せず、何も保存されていません。運用者が空きを作ってから送り直してください / " +
+                    "The request was not completed and nothing of it was stored: the disk of the service's database is full. Send it again once the operator has freed space.";
+                context.HttpContext.Response.Headers.RetryAfter = "60";
+                LogText.LogFull(context.HttpContext, context.Exception);
+                break;
             // A fault of the service: the log has the exception; the answer says nothing of it (it may name data).
             case >= StatusCodes.Status500InternalServerError when context.Exception is not null:
                 problem.Type = Problems.Type("internal-error");
@@ -330,9 +339,9 @@ public static class ServiceDefaults
         app.UseExceptionHandler(new ExceptionHandlerOptions
         {
             StatusCodeSelector = e => e is BadHttpRequestException b ? b.StatusCode
-                : Database.IsBusy(e) ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status500InternalServerError,
-            // A busy database is retryable, not a fault: Describe logs it as one warning line instead.
-            SuppressDiagnosticsCallback = c => c.Exception is BadHttpRequestException || Database.IsBusy(c.Exception),
+                : Database.IsBusy(e) || Database.IsFull(e) ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status500InternalServerError,
+            // A busy database is retryable, and a full one the operator's to free, not a fault: Describe logs each as one line instead.
+            SuppressDiagnosticsCallback = c => c.Exception is BadHttpRequestException || Database.IsBusy(c.Exception) || Database.IsFull(c.Exception),
         });
         app.UseStatusCodePages();
         // Answers of the APIs hold people's data (numbers, the basic four, copies): no cache along the way keeps them.

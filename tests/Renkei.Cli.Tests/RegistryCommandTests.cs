@@ -193,6 +193,26 @@ public class RegistryCommandTests
     }
 
     [Fact]
+    public async Task A_seed_into_a_register_with_residents_says_so_before_it_starts_and_a_finished_seed_says_it_committed()
+    {
+        // Audit W4: the same command line run again (a new random seed) doubled the register without a word.
+        using var data = new TempFolder();
+        var first = await RenkeiCommand.RunAsync("registry", "seed", "--data", data.Path, "--municipalities", "1", "--residents", "40", "--seed", "14");
+        Assert.Equal(0, first.ExitCode);
+        Assert.DoesNotContain("注意", first.Error);
+        Assert.Contains("40 人・", first.Lines[^1]);
+        Assert.Contains("registered and committed 40 residents", first.Lines[^1]);
+        Assert.EndsWith("the register holds 40 residents", first.Lines[^1]);
+
+        var second = await RenkeiCommand.RunAsync("registry", "seed", "--data", data.Path, "--municipalities", "1", "--residents", "30", "--seed", "15");
+        Assert.Equal(0, second.ExitCode);
+        // Before the progress: the notice is the first thing on standard error.
+        Assert.StartsWith("注意: 台帳には既に 40 人が登録されています。さらに 30 人を追加し、世帯単位のバッチごとに確定します（シード 15）/ "
+            + "note: the register already holds 40 residents: 30 more are added (seed 15), committed batch by batch", second.Error);
+        Assert.EndsWith("the register holds 70 residents", second.Lines[^1]);
+    }
+
+    [Fact]
     public async Task Seeding_the_same_seed_twice_is_refused_and_adds_no_one()
     {
         using var data = new TempFolder();
@@ -510,6 +530,25 @@ public class RegistryCommandTests
         Assert.Contains("interrupted; 19,998 of the 30,000 residents asked for are committed, in whole households, and stay", part);
         Assert.Contains("seed the other 10,002 with another --seed", part);
         Assert.Equal("中断しました。台帳は登録前のままです / interrupted; the register is as it was before", Renkei.Cli.Registry.RegistryCommands.Interrupted(0, 30_000));
+    }
+
+    [Fact]
+    public void A_seed_stopped_by_a_full_disk_names_the_cause_first_in_Japanese_and_says_what_stays()
+    {
+        // Audit W1: the cause was hidden behind the cleanup's "This SqliteTransaction has completed" and a stack trace.
+        const string reason = "SQLite Error 13: 'database or disk is full'";
+        var none = RegistryCommands.Full(0, 200_000, reason);
+        Assert.StartsWith("データベースのディスクに空きがないため止まりました", none);
+        Assert.Contains("台帳は登録前のままです", none);
+        Assert.Contains($"the disk of the database is full ({reason}). The register is as it was before: free space and run the same command again", none);
+        var part = RegistryCommands.Full(19_998, 30_000, reason);
+        Assert.Contains("19,998 of the 30,000 residents asked for are committed, in whole households, and stay: free space, then seed the other 10,002 with another --seed", part);
+        Assert.DoesNotContain("run the same command again", part);
+        // Uncounted (the count failed too): no promise either way.
+        var unknown = RegistryCommands.Full(null, 30_000, reason);
+        Assert.Contains("renkei registry export", unknown);
+        Assert.DoesNotContain("as it was before", unknown);
+        Assert.Equal(unknown, RegistryCommands.Full(30_001, 30_000, reason));
     }
 
     /// <summary>Reads a seed's standard error up to its first progress line (a tenth of the people): the load is under way.</summary>

@@ -93,9 +93,18 @@ public static class CardCommands
             }
             await using var _ = pki;
             // Once asked, the PKI supersedes the current card: Ctrl+C or SIGTERM from here on waits until the new card is written.
-            var response = await pki.Http.PostAsJsonAsync("api/cards",
-                new IssueCardRequest(n.Digits, keys.SigningRequestPem, keys.AuthenticationRequestPem), ServiceDefaults.Json, CancellationToken.None);
-            var body = await AnswerText.ReadAsync(response.Content, CancellationToken.None);
+            HttpResponseMessage response;
+            string body;
+            try
+            {
+                response = await pki.Http.PostAsJsonAsync("api/cards",
+                    new IssueCardRequest(n.Digits, keys.SigningRequestPem, keys.AuthenticationRequestPem), ServiceDefaults.Json, CancellationToken.None);
+                body = await AnswerText.ReadAsync(response.Content, CancellationToken.None);
+            }
+            catch (Exception e) when (e is HttpRequestException or IOException or TaskCanceledException)
+            {
+                return CommandTree.Fail(IssueCutOff(e, pki.Url));
+            }
             if (!response.IsSuccessStatusCode) return CommandTree.Fail(ProblemText.Of(body));
             var issued = JsonSerializer.Deserialize<CardIssued>(body, ServiceDefaults.Json)!;
             var card = IndividualNumberCard.Create(path, keys, issued, n.Digits, pki.Url, pinValue, passwordValue, pinValue);
@@ -114,6 +123,20 @@ public static class CardCommands
         });
         return command;
     }
+
+    /// <summary>
+    /// What card issue says when the PKI went away under it (audit W3): a connection never made sent nothing; after that, the PKI
+    /// may have issued a card this command never got, which the next card issue supersedes as it would any current card.
+    /// </summary>
+    private static string IssueCutOff(Exception e, Uri pki) =>
+        e is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError or HttpRequestError.SecureConnectionError }
+            ? $"PKI（{pki}）に接続できないため、カードは交付していません。ネットワークが動いているか確かめてください / "
+                + $"cannot reach the PKI at {pki} ({Innermost(e).Message.TrimEnd('.')}): no card was issued; check that the network runs"
+            : $"PKI（{pki}）からの応答が途中で途切れました。カードは書き出していません。交付されていても使えないため、もう一度 card issue を実行してください（新しいカードが置き換えます）/ "
+                + $"the answer of the PKI at {pki} was cut off ({Innermost(e).Message.TrimEnd('.')}): no card file was written. A card the PKI may have "
+                + "issued cannot be used without it: run card issue again, and the new card supersedes it";
+
+    private static Exception Innermost(Exception e) => e.InnerException is { } inner ? Innermost(inner) : e;
 
     private static Command Show()
     {

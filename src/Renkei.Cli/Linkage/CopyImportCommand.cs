@@ -99,7 +99,10 @@ public static class CopyImportCommand
                 // Stopped early without a failure is stopped by the interruption.
                 var interrupted = sent.NextLine is not null && sent.Failure is null;
                 var permission = sent.Refusal is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden;
-                if (sent.Failure is not null)
+                // A node that went away stops the import as Ctrl+C does (README): what got through stays, the rest is sent again.
+                if (sent.Lost is { } lost)
+                    Console.Error.WriteLine($"中断しました。中間サーバーとの接続が切れました / stopped: the node went away: {(services is null ? WentAway(lost) : services.Text(lost))}");
+                else if (sent.Failure is not null)
                     Console.Error.WriteLine($"失敗しました / failed: {sent.Failure}{(services is not null ? RemoteServices.Hint(sent.Refusal, TokenVariable.NodeCopies)
                         : sent.Refusal is HttpStatusCode.Forbidden ? " （トークンにはこの権限がありません / the token lacks this permission）" : "")}");
                 if (interrupted) Console.Error.WriteLine("中断しました / interrupted");
@@ -107,7 +110,7 @@ public static class CopyImportCommand
                 if (sent.NextLine is { } next && !(permission && next == rows[0].Line))
                     Console.Error.WriteLine($"{next:N0}行目から送り直してください（同じ行をもう一度送っても同じ副本になります） / send again from line {next:N0} (a row sent twice stores the same copy)");
                 Console.WriteLine($"副本を登録しました / copies imported: {sent.Imported:N0}, 不正な行 / bad rows: {bad.Count:N0}");
-                if (interrupted) return Interruption.ExitCode;
+                if (interrupted || sent.Lost is not null) return Interruption.ExitCode;
                 return bad.Count == 0 && sent.Failure is null ? 0 : 1;
             }
             catch (HttpRequestException e)
@@ -125,6 +128,9 @@ public static class CopyImportCommand
     {
         /// <summary>The status of the node's refusal, when a refusal stopped it.</summary>
         public HttpStatusCode? Refusal { get; init; }
+
+        /// <summary>Why the node stopped answering, when it went away (no answer, or none within the wait).</summary>
+        public HttpRequestException? Lost { get; init; }
     }
 
     /// <summary>
@@ -147,10 +153,19 @@ public static class CopyImportCommand
                 if (!response.IsSuccessStatusCode) return new Sent(imported, bad, await ProblemText.OfAsync(response), chunk[0].Line) { Refusal = response.StatusCode };
                 result = await ServiceAnswer.ReadAsync<ImportReport>(response, ServiceAnswer.Node, CancellationToken.None);
             }
+            catch (HttpRequestException e) when (e.InnerException is not null || e.HttpRequestError != HttpRequestError.Unknown)
+            {
+                // The node went away: whether it stored this chunk is unknown, and sending it again does no harm.
+                return new Sent(imported, bad, e.Message, chunk[0].Line) { Lost = e };
+            }
+            catch (TaskCanceledException e) when (!ct.IsCancellationRequested)
+            {
+                // No answer within the client's wait: as above.
+                return new Sent(imported, bad, e.Message, chunk[0].Line) { Lost = new HttpRequestException(HttpRequestError.Unknown, e.Message, e) };
+            }
             catch (HttpRequestException e)
             {
-                // The node went away, or what answered was not the node: whether it stored this chunk is unknown, and sending it
-                // again does no harm.
+                // What answered was not the node's API (ServiceAnswer.NotTheApi, which has no inner exception): said as it is.
                 return new Sent(imported, bad, e.Message, chunk[0].Line);
             }
             imported += result.Imported;
@@ -162,6 +177,19 @@ public static class CopyImportCommand
         }
         report(rows.Count);
         return new Sent(imported, bad, null, null);
+    }
+
+    /// <summary>Why the node stopped answering, Japanese first: the runtime says it in English only ("An error occurred while sending the request").</summary>
+    internal static string WentAway(Exception e)
+    {
+        var inner = e;
+        while (inner.InnerException is not null) inner = inner.InnerException;
+        return inner switch
+        {
+            System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.ConnectionRefused } => "接続を拒否されました / connection refused",
+            TimeoutException => $"{Network.NetworkAccess.AnswerWait.TotalSeconds:0} 秒以内に応答がありません / no answer within {Network.NetworkAccess.AnswerWait.TotalSeconds:0} s",
+            _ => $"接続が切れました / the connection was lost ({inner.Message.TrimEnd('.')})",
+        };
     }
 
     /// <summary>

@@ -138,9 +138,15 @@ public static class InquireBatchCommand
                 var failed = counts.Where(c => c.Key is not ("provided" or "no-data" or "copy-older-than-asked")).Sum(c => c.Value);
                 return bad.Count == 0 && failed == 0 ? 0 : 1;
             }
-            catch (HttpRequestException e)
+            catch (Exception e) when (e is HttpRequestException || (e is TaskCanceledException && !stop.Requested))
             {
-                Console.Error.WriteLine($"失敗しました / failed: {(services is null ? e.Message : services.Text(e))}");
+                var why = e as HttpRequestException ?? new HttpRequestException(HttpRequestError.Unknown, e.Message, e);
+                // A refusal the command made into an exception says itself; a node that went away is said Japanese first.
+                var gone = why.HttpRequestError != HttpRequestError.Unknown || why.InnerException is not null;
+                Console.Error.WriteLine($"失敗しました / failed: {(services is not null ? services.Text(why) : gone ? CopyImportCommand.WentAway(why) : why.Message)}");
+                // Submitted, the batch is the node's: it goes on there once the node is back (audit W5). An answer that was not the
+                // node's (a gateway's page) leaves it unsaid where the batch can be read.
+                if (batch is not null && gone) Console.Error.WriteLine(StaysAt(batchId!, batch, written, own is not null));
                 return 1;
             }
             catch (OperationCanceledException) when (stop.Requested)
@@ -148,16 +154,24 @@ public static class InquireBatchCommand
                 // Results are written a whole line at a time, so what --out holds reads as JSON Lines.
                 Console.Error.WriteLine(batch is null
                     ? "中断しました。一括照会は送っていません / interrupted before the batch was submitted"
-                    : $"中断しました。結果 {written:N0} 件を書き出しました。一括照会 {batchId} は"
-                        + (own is null ? "中間サーバーで続きます" : "次にこのデータフォルダでネットワークを起動したときに続きます")
-                        + $"（{batch} で読めます）/ interrupted with {written:N0} results written; the batch "
-                        + (own is null ? "goes on at the node" : "goes on when a network next runs on this data folder") + $" (read it at {batch})");
+                    : $"中断しました。{StaysAt(batchId!, batch, written, own is not null)}");
                 return Interruption.ExitCode;
             }
             finally { if (own is not null) await own.DisposeAsync(); }
         });
         return command;
     }
+
+    /// <summary>
+    /// Where a submitted batch the command stopped following goes on, and where its results after the <paramref name="written"/>
+    /// ones are read (the cursor counts results in submission order, as the command reads them).
+    /// </summary>
+    internal static string StaysAt(string batchId, Uri batch, long written, bool ownNetwork) =>
+        $"結果 {written:N0} 件を書き出しました。一括照会 {batchId} は"
+            + (ownNetwork ? "次にこのデータフォルダでネットワークを起動したときに続きます" : "中間サーバーに残り、中間サーバーが動いていれば続きます")
+            + $"。残りの結果は {batch}?after={written} で読めます（担当者のトークンで）/ {written:N0} results written; the batch "
+            + (ownNetwork ? "goes on when a network next runs on this data folder" : "stays at the node and goes on whenever the node runs")
+            + $": read the rest at {batch}?after={written} with the staff token";
 
     /// <summary>What the command reads of the node's 202 to a submission: the batch's id.</summary>
     private sealed record Submitted(string BatchId);

@@ -58,16 +58,29 @@ public static class RegistryCommands
             var before = await CountResidentsAsync(database);
             Console.Out.WriteLine($"{plan.Residents:N0} 人を {plan.Municipalities} 市区町村に登録します（シード {plan.Seed}）/ " +
                 $"registering {plan.Residents:N0} residents in {plan.Municipalities} municipalities (seed {plan.Seed})");
+            // Audit W4: the same command line run again after a crash (a new random seed) added as many people again, unsaid.
+            if (before > 0) Console.Error.WriteLine(Adding(before, plan.Residents, plan.Seed));
             try
             {
                 var result = await SeedRunner.RunAsync(database, deriver, plan, "登録中 / seeding", interrupt.Token);
-                Console.Out.WriteLine($"{result.Residents:N0} 人・{result.Households:N0} 世帯を登録しました / registered {result.Residents:N0} residents " +
-                    $"in {result.Households:N0} households ({result.Elapsed.TotalSeconds:F1} s, {result.ResidentsPerSecond:N0}/s)");
+                var total = await CountResidentsAsync(database);
+                Console.Out.WriteLine($"{result.Residents:N0} 人・{result.Households:N0} 世帯を登録し、確定しました（台帳の住民は計 {total:N0} 人）/ registered and committed "
+                    + $"{result.Residents:N0} residents in {result.Households:N0} households ({result.Elapsed.TotalSeconds:F1} s, {result.ResidentsPerSecond:N0}/s); "
+                    + $"the register holds {total:N0} residents");
                 return 0;
             }
             catch (SeedRefusedException e)
             {
                 Console.Error.WriteLine(e.Message);
+                return 1;
+            }
+            catch (System.Data.Common.DbException e) when (Database.IsFull(e))
+            {
+                // Reading needs no room: what stays is counted as after an interruption.
+                long? added = null;
+                try { added = await CountResidentsAsync(database) - before; }
+                catch (System.Data.Common.DbException) { }
+                Console.Error.WriteLine(Full(added, plan.Residents, e.Message.TrimEnd('.')));
                 return 1;
             }
             catch (Exception) when (interrupt.Requested)
@@ -90,6 +103,24 @@ public static class RegistryCommands
         : $"中断しました。指示された {asked:N0} 人のうち、確定済みの {added:N0} 人（完全な世帯のみ）が残ります。同じシードでは続きを登録できないため、"
             + $"残りの {asked - added:N0} 人は別のシードで登録してください / interrupted; {added:N0} of the {asked:N0} residents asked for are committed, "
             + $"in whole households, and stay. The same seed cannot be continued: seed the other {asked - added:N0} with another --seed";
+
+    /// <summary>What a seed into a register that already holds <paramref name="before"/> residents says before it starts.</summary>
+    public static string Adding(long before, long asked, int seed) =>
+        $"注意: 台帳には既に {before:N0} 人が登録されています。さらに {asked:N0} 人を追加し、世帯単位のバッチごとに確定します（シード {seed}）/ "
+        + $"note: the register already holds {before:N0} residents: {asked:N0} more are added (seed {seed}), committed batch by batch";
+
+    /// <summary>What a seed stopped by a full disk says: the cause, what stays of the <paramref name="added"/> residents (null: unknown) and what to do.</summary>
+    public static string Full(long? added, long asked, string reason) =>
+        $"データベースのディスクに空きがないため止まりました（{reason}）。" + added switch
+        {
+            0 => "台帳は登録前のままです。空きを作ってから同じコマンドをもう一度実行してください / "
+                + $"stopped: the disk of the database is full ({reason}). The register is as it was before: free space and run the same command again",
+            > 0 when added < asked => $"指示された {asked:N0} 人のうち、確定済みの {added:N0} 人（完全な世帯のみ）が残ります。空きを作ってから、残りの {asked - added:N0} 人は別のシードで登録してください / "
+                + $"stopped: the disk of the database is full ({reason}). {added:N0} of the {asked:N0} residents asked for are committed, in whole households, "
+                + $"and stay: free space, then seed the other {asked - added:N0} with another --seed",
+            _ => "空きを作ってから、renkei registry export で台帳に残った住民を確かめてください / "
+                + $"stopped: the disk of the database is full ({reason}). Free space, then see with renkei registry export what the register holds",
+        };
 
     private static Command Export()
     {

@@ -217,8 +217,21 @@ public sealed class Database : IDisposable
     /// </summary>
     public static bool IsBusy(Exception? e)
     {
+        // Npgsql counts a full disk as transient too; a second later it is as full, so it is told apart (IsFull).
+        if (IsFull(e)) return false;
         for (; e is not null; e = e.InnerException)
             if (e is SqliteException { SqliteErrorCode: 5 or 6 } || e is NpgsqlException { IsTransient: true }) return true;
+        return false;
+    }
+
+    /// <summary>
+    /// True when the database could not write because its disk is full: SQLITE_FULL (13; also a file at its max_page_count),
+    /// PostgreSQL's disk_full (53100). Nothing of the failed write is stored, and nothing is until the operator frees space.
+    /// </summary>
+    public static bool IsFull(Exception? e)
+    {
+        for (; e is not null; e = e.InnerException)
+            if (e is SqliteException { SqliteErrorCode: 13 } || e is PostgresException { SqlState: PostgresErrorCodes.DiskFull }) return true;
         return false;
     }
 

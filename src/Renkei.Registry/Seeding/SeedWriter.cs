@@ -243,11 +243,25 @@ internal sealed class SqliteSeedWriter : SeedWriter
     public override async ValueTask DisposeAsync()
     {
         foreach (var command in new[] { households, residents, codes, numbers, events, lastPosition }) await command.DisposeAsync();
-        // The connection goes back to the pool: the Registry's own work there gets SQLite's defaults again.
-        await using (var reset = Connection.CreateCommand())
+        // A failed bulk load ends first: SQLite may have rolled it back by itself (SQLITE_FULL, an I/O error), and any
+        // statement on the connection then throws "transaction has completed", which would replace the failure being reported.
+        if (Bulk is not null)
         {
+            try { await Bulk.DisposeAsync(); }
+            catch (Exception e) when (e is SqliteException or InvalidOperationException) { }
+            Bulk = null;
+        }
+        // The connection goes back to the pool: the Registry's own work there gets SQLite's defaults again. A connection
+        // that cannot take the reset (after a failure of its own) leaves the pool rather than hide that failure.
+        try
+        {
+            await using var reset = Connection.CreateCommand();
             reset.CommandText = "PRAGMA cache_size = -2000; PRAGMA temp_store = DEFAULT;";
             await reset.ExecuteNonQueryAsync();
+        }
+        catch (Exception e) when (e is SqliteException or InvalidOperationException)
+        {
+            SqliteConnection.ClearPool((SqliteConnection)Connection);
         }
         await base.DisposeAsync();
     }

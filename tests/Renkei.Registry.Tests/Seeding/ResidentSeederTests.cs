@@ -254,6 +254,35 @@ public class ResidentSeederTests
         Assert.Equal(300, await CountAsync(database, "residents"));
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_seed_that_fills_the_disk_fails_with_SQLites_disk_full_error_not_the_cleanups_own(bool bulk)
+    {
+        // Audit W1: SQLite rolls the bulk transaction back by itself on SQLITE_FULL; the writer's cleanup then threw
+        // "This SqliteTransaction has completed", which hid the cause.
+        var database = await FreshRegisterAsync(StorageProvider.Sqlite);
+        var schema = await SchemaAsync(database);
+        using var deriver = new IndividualNumberDeriver(Key);
+        if (!bulk) await ResidentSeeder.SeedAsync(database, deriver, new SeedPlan(60, 1, 10));
+        // A disk with room for a few more pages: the limit stays on the pooled connection the seeder is handed next.
+        await using (var c = (Microsoft.Data.Sqlite.SqliteConnection)await database.OpenAsync())
+            await c.ExecuteAsync($"PRAGMA max_page_count = {await c.ScalarAsync<long>("PRAGMA page_count") + 40}");
+
+        var full = await Assert.ThrowsAsync<Microsoft.Data.Sqlite.SqliteException>(() =>
+            ResidentSeeder.SeedAsync(database, deriver, new SeedPlan(61, 2, 30_000) { BatchSize = 1_000 }));
+        Assert.Equal(13, full.SqliteErrorCode);
+        Assert.True(Database.IsFull(full));
+
+        // The limit goes with the pooled connections that hold it.
+        await using (var c = await database.OpenAsync()) Microsoft.Data.Sqlite.SqliteConnection.ClearPool((Microsoft.Data.Sqlite.SqliteConnection)c);
+        // Into an empty register nothing stays; into one with residents, whole batches only (40 pages hold none of 1,000 people).
+        Assert.Equal(bulk ? 0 : 10, await CountAsync(database, "residents"));
+        Assert.Equal(bulk ? 0 : 10, await CountAsync(database, "resident_events"));
+        Assert.Equal(schema, await SchemaAsync(database));
+        await ResidentSeeder.SeedAsync(database, deriver, new SeedPlan(61, 2, 300));
+    }
+
     [Theory, StorageData]
     public async Task A_bulk_seed_into_an_empty_register_writes_exactly_what_batch_by_batch_writes(StorageProvider provider)
     {

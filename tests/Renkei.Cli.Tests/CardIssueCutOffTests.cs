@@ -1,0 +1,62 @@
+using Renkei.Testing;
+
+namespace Renkei.Cli.Tests;
+
+/// <summary>
+/// Audit W3: card issue whose network goes away under it printed an unhandled HttpRequestException of 40 frames. It is one
+/// line, Japanese first, that says whether a card can have been issued.
+/// </summary>
+public class CardIssueCutOffTests
+{
+    [Fact]
+    public async Task A_PKI_that_cannot_be_reached_is_one_line_saying_no_card_was_issued()
+    {
+        using var data = new TempFolder();
+        await using var network = await FakeNetwork.StartAsync(data.Path, _ => Task.CompletedTask,
+            new Dictionary<string, string> { ["pki"] = $"https://127.0.0.1:{NodeRemoteTests.ClosedPort()}/" });
+        var card = data.File("hanako.card");
+
+        var issue = await IssueAsync(data.Path, card);
+
+        Assert.Equal(1, issue.ExitCode);
+        Assert.StartsWith("PKI（https://127.0.0.1:", issue.Error);
+        Assert.Contains("に接続できないため、カードは交付していません", issue.Error);
+        Assert.Contains("Connection refused", issue.Error);
+        Assert.Contains("no card was issued; check that the network runs", issue.Error);
+        AssertOneLine(issue);
+        Assert.False(File.Exists(card));
+    }
+
+    [Fact]
+    public async Task A_PKI_that_goes_away_after_the_request_is_one_line_saying_to_issue_again()
+    {
+        using var data = new TempFolder();
+        await using var network = await FakeNetwork.StartAsync(data.Path, context =>
+        {
+            // The PKI dies with the request in hand: whether it stored a card is not known to the command.
+            context.Abort();
+            return Task.CompletedTask;
+        });
+        var card = data.File("hanako.card");
+
+        var issue = await IssueAsync(data.Path, card);
+
+        Assert.Equal(1, issue.ExitCode);
+        Assert.Contains("POST /api/cards with a token", network.Asked);
+        Assert.StartsWith("PKI（https://127.0.0.1:", issue.Error);
+        Assert.Contains("からの応答が途中で途切れました。カードは書き出していません", issue.Error);
+        Assert.Contains("run card issue again, and the new card supersedes it", issue.Error);
+        AssertOneLine(issue);
+        Assert.False(File.Exists(card));
+    }
+
+    private static Task<CliResult> IssueAsync(string data, string card) => RenkeiCommand.RunAsync(
+        "card", "issue", "--data", data, "--number", "123456789018", "--pin", "2468", "--signing-password", "HANAKO1", "--out", card);
+
+    private static void AssertOneLine(CliResult result)
+    {
+        Assert.DoesNotContain("Unhandled exception", result.Error);
+        Assert.DoesNotContain("   at ", result.Error);
+        Assert.Single(result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+}

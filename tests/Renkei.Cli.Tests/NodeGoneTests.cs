@@ -1,0 +1,75 @@
+using System.Text;
+using Microsoft.AspNetCore.Http;
+using Renkei.Cli.Network;
+using Renkei.Testing;
+
+namespace Renkei.Cli.Tests;
+
+/// <summary>
+/// Audit W5: the node of a running network dies under inquire-batch or import-copies. Each says, Japanese first, what stays
+/// and how to go on, not .NET's English message alone.
+/// </summary>
+public class NodeGoneTests
+{
+    private const string Agency = "131016", BatchId = "0123456789abcdef0123456789abcdef";
+
+    [Fact]
+    public async Task Inquire_batch_that_loses_the_node_says_the_batch_stays_there_and_where_to_read_the_rest()
+    {
+        using var data = new TempFolder();
+        SandboxCallers.LoadOrCreate(Path.Combine(data.Path, "node", "callers.json"), [($"{Agency}-child-allowance", [$"tenant:{Agency}", "affair:child-allowance"])]);
+        var pages = 0;
+        await using var network = await FakeNetwork.StartAsync(data.Path, c =>
+        {
+            if (c.Request.Method == "POST")
+                return FakeService.Json(c, $$"""{"batchId":"{{BatchId}}","status":"pending","total":2,"answered":0,"counts":{},"results":[],"next":0}""", 202);
+            // The first page has one of the two people; then the node is gone.
+            if (Interlocked.Increment(ref pages) > 1) { c.Abort(); return Task.CompletedTask; }
+            return FakeService.Json(c, $$"""
+                {"batchId":"{{BatchId}}","status":"running","total":2,"answered":1,"counts":{"provided":1},
+                 "results":[{"position":1,"addresseeNumber":"B-1","outcome":"provided"}],"next":1}
+                """);
+        });
+        await File.WriteAllTextAsync(data.File("list.txt"), "B-1\nB-2\n");
+
+        var result = await RenkeiCommand.RunAsync("node", "inquire-batch", "--data", data.Path, "--agency", Agency, "--affair", "child-allowance",
+            "--provider", "122173", "--item", "local-tax", "--file", data.File("list.txt"));
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Single(result.Lines); // the result that arrived is written
+        var batch = $"{network.Url}api/tenants/{Agency}/inquiry-batches/{BatchId}";
+        var lines = result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd('\r')).ToList();
+        Assert.StartsWith("失敗しました / failed: 接続が切れました / the connection was lost (", lines[^2]);
+        Assert.Equal($"結果 1 件を書き出しました。一括照会 {BatchId} は中間サーバーに残り、中間サーバーが動いていれば続きます。残りの結果は {batch}?after=1 で読めます（担当者のトークンで）/ "
+            + $"1 results written; the batch stays at the node and goes on whenever the node runs: read the rest at {batch}?after=1 with the staff token", lines[^1]);
+        Assert.DoesNotContain("   at ", result.Error);
+        Assert.DoesNotContain("An error occurred while sending the request", result.Error);
+    }
+
+    [Fact]
+    public async Task Import_copies_that_loses_the_node_stops_as_an_interruption_says_so_in_Japanese_first_and_where_to_go_on()
+    {
+        using var data = new TempFolder();
+        SandboxCallers.LoadOrCreate(Path.Combine(data.Path, "node", "callers.json"), [($"{Agency}-copies", [$"tenant:{Agency}"])]);
+        var chunks = 0;
+        await using var network = await FakeNetwork.StartAsync(data.Path, c =>
+        {
+            // The first chunk of 1,000 rows is stored; then the node is gone.
+            if (Interlocked.Increment(ref chunks) > 1) { c.Abort(); return Task.CompletedTask; }
+            return FakeService.Json(c, """{"imported":1000,"errors":[]}""");
+        });
+        var rows = new StringBuilder();
+        for (var i = 1; i <= 1_500; i++) rows.Append($$$"""{"addresseeNumber":"A-{{{i}}}","item":"local-tax","schemaVersion":1,"content":{"fiscalYear":2025}}""").Append('\n');
+        await File.WriteAllTextAsync(data.File("copies.jsonl"), rows.ToString());
+
+        var result = await RenkeiCommand.RunAsync("node", "import-copies", "--data", data.Path, "--agency", Agency, "--file", data.File("copies.jsonl"));
+
+        // README: "Ctrl+C or SIGTERM (or a node that goes away) stops it after the chunk on its way and says from which line to send again (exit 130)".
+        Assert.True(result.ExitCode == 130, result.Output + result.Error);
+        Assert.Contains("中断しました。中間サーバーとの接続が切れました / stopped: the node went away: 接続が切れました / the connection was lost (", result.Error);
+        Assert.Contains("1,001行目から送り直してください", result.Error);
+        Assert.Contains("copies imported: 1,000", result.Output);
+        Assert.DoesNotContain("An error occurred while sending the request", result.Error);
+        Assert.DoesNotContain("   at ", result.Error);
+    }
+}
