@@ -336,15 +336,8 @@ public class NodeRemoteTests(SeparateServices services) : IClassFixture<Separate
         Assert.Single(clear.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 
-    /// <summary>A loopback port nothing listens on: one the system just gave out and took back.</summary>
-    internal static int ClosedPort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
+    /// <summary>A loopback port nothing listens on (nor will by chance: a port just given out and taken back was free for anyone).</summary>
+    internal static int ClosedPort() => LoopbackPorts.Closed();
 }
 
 /// <summary>What the node commands refuse before any service is asked: mixed options, bad URLs, a CA file they cannot read.</summary>

@@ -148,11 +148,13 @@ public class UpCommandTests
     public async Task Up_names_a_taken_port_before_starting_anything()
     {
         using var folder = new TempFolder();
-        using var holder = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        // The taken port is the third service's (the Node's): the Registry's and the Core's ports come before it. The others of the
+        // range are free and stay so (LoopbackPorts), so the one named is the one held here.
+        var basePort = LoopbackPorts.FreeRange();
+        var taken = basePort + 3;
+        using var holder = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, taken);
         holder.Start();
-        var taken = ((System.Net.IPEndPoint)holder.LocalEndpoint).Port;
-        // The taken port is the third service's (the Node's): the Registry's and the Core's ports come before it.
-        var result = await RenkeiCommand.RunAsync("up", "--data", folder.Path, "--port", (taken - 3).ToString());
+        var result = await RenkeiCommand.RunAsync("up", "--data", folder.Path, "--port", basePort.ToString());
         Assert.Equal(1, result.ExitCode);
         Assert.Matches($@"ポート [0-9, ]*\b{taken}\b[0-9, ]* は使用中です", result.Error);
         Assert.Contains("already in use", result.Error);
@@ -171,10 +173,10 @@ public class UpCommandTests
     {
         using var folder = new TempFolder();
         FolderPort.Keep(folder.Path, 7300);
-        using var holder = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        var basePort = LoopbackPorts.FreeRange();
+        using var holder = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, basePort + 1);
         holder.Start();
-        var taken = ((System.Net.IPEndPoint)holder.LocalEndpoint).Port;
-        var result = await RenkeiCommand.RunAsync("up", "--data", folder.Path, "--port", (taken - 1).ToString());
+        var result = await RenkeiCommand.RunAsync("up", "--data", folder.Path, "--port", basePort.ToString());
         Assert.Equal(1, result.ExitCode); // refused for the taken port, after the note
         Assert.Contains("note: the certificates issued in this folder name http://127.0.0.1:7304/ (base port 7300) for revocation checks", result.Error);
         Assert.Equal(7300, FolderPort.Kept(folder.Path)); // nothing started, so nothing else kept
@@ -186,9 +188,9 @@ public class UpCommandTests
         // Audit R4: the second start kept its port for good, so the next up without --port served there, silently, and every
         // certificate issued under the first could never be checked again.
         using var folder = new TempFolder();
-        var first = CardCommandTests.FreeBasePort();
+        var first = LoopbackPorts.FreeRange();
         await using (await SandboxNetwork.StartAsync(folder.Path, first)) { }
-        var other = CardCommandTests.FreeBasePort();
+        var other = LoopbackPorts.FreeRange();
         Assert.NotEqual(first, other);
         await using (await SandboxNetwork.StartAsync(folder.Path, other)) { }
         Assert.Equal(first, FolderPort.Kept(folder.Path));
@@ -220,17 +222,17 @@ public class UpCommandTests
             Assert.Equal(1, refused.ExitCode);
             Assert.Contains("--keep-port needs a base port other than 0 in --port", refused.Error);
         }
-        using (var holder = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0))
+        var busy = LoopbackPorts.FreeRange();
+        using (var holder = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, busy + 1))
         {
             holder.Start();
-            var taken = ((System.Net.IPEndPoint)holder.LocalEndpoint).Port;
-            var failed = await RenkeiCommand.RunAsync("up", "--data", folder.Path, "--port", (taken - 1).ToString(), "--keep-port");
+            var failed = await RenkeiCommand.RunAsync("up", "--data", folder.Path, "--port", busy.ToString(), "--keep-port");
             Assert.Equal(1, failed.ExitCode);
             Assert.Contains("already in use", failed.Error);
         }
         Assert.Equal(7300, FolderPort.Kept(folder.Path)); // nothing ran on the new port
 
-        var moved = CardCommandTests.FreeBasePort();
+        var moved = LoopbackPorts.FreeRange();
         using var up = RenkeiCommand.Start(["up", "--data", folder.Path, "--port", moved.ToString(), "--keep-port"]);
         var error = up.StandardError.ReadToEndAsync();
         await RenkeiCommand.WaitForAsync(async () =>
