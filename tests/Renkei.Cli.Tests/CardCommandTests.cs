@@ -223,18 +223,7 @@ public class CardCommandTests
     }
 
     /// <summary>A base port whose five service ports are free on loopback now.</summary>
-    internal static int FreeBasePort()
-    {
-        for (var attempt = 0; ; attempt++)
-        {
-            using var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-            probe.Start();
-            var port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port - 1;
-            probe.Stop();
-            if (port + 5 <= System.Net.IPEndPoint.MaxPort && Renkei.Cli.Network.UpCommand.TakenPorts(port).Count == 0) return port;
-            if (attempt > 50) throw new InvalidOperationException("no five free ports in a row");
-        }
-    }
+    internal static int FreeBasePort() => LoopbackPorts.FreeRange();
 
     private static async Task<string> MoveInAsync(Renkei.Cli.Network.SandboxNetwork network, string data)
     {

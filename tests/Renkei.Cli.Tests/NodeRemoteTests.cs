@@ -336,15 +336,54 @@ public class NodeRemoteTests(SeparateServices services) : IClassFixture<Separate
         Assert.Single(clear.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 
-    /// <summary>A loopback port nothing listens on: one the system just gave out and took back.</summary>
-    internal static int ClosedPort()
+    [Fact]
+    public async Task Plain_http_on_this_machine_is_taken_by_each_loopback_name()
     {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
+        // Plain http on every address in front of the real node's https: what the node makes of the lines sent is what the CLI reads.
+        using var toNode = new HttpClient(NetworkTls.Handler(X509Certificate2.CreateFromPem(services.Network.Linkage!.NetworkCaPem)));
+        await using var node = await FakeService.StartAsync(c => RelayAsync(c, toNode, new Uri(services.Node)), "http://0.0.0.0:0");
+        using var inputs = new TempFolder();
+        var tokens = new Dictionary<string, string> { ["RENKEI_NODE_COPIES_TOKEN"] = services.NodeToken($"{Kashiwa}-copies") };
+        string[] hosts = ["localhost", "LocalHost", "127.0.0.1", "127.0.0.2", "127.1"];
+        foreach (var (host, i) in hosts.Select((h, i) => (h, i)))
+        {
+            var file = await FileAsync(inputs, $"copies-{i}.jsonl", Line($"L-{i}", 4_000_000 + i));
+            var result = await SeparateServices.RunAsync(tokens, "node", "import-copies", "--agency", Kashiwa, "--file", file, "--node", $"http://{host}:{node.Port}");
+            Assert.True(result.ExitCode == 0, $"{host}: {result.Output}{result.Error}");
+            Assert.Contains("copies imported: 1, 不正な行 / bad rows: 0", result.Output);
+        }
+        Assert.Equal(10, node.Asked.Count); // a health check and an import through each name
+        var held = (await services.TenantAsync(Kashiwa)).Copies;
+        foreach (var i in Enumerable.Range(0, hosts.Length))
+            Assert.Equal(4_000_000 + i, held[$"L-{i}"].GetProperty("totalIncome").GetInt32());
+        // ::1 is this machine too: not a usage error, whether or not the machine has IPv6 to connect with.
+        var closed = await SeparateServices.RunAsync(tokens, "node", "import-copies", "--agency", Kashiwa, "--file", inputs.File("copies-0.jsonl"),
+            "--node", $"http://[::1]:{ClosedPort()}");
+        Assert.Equal(1, closed.ExitCode);
+        Assert.DoesNotContain("Usage:", closed.Error);
+        Assert.StartsWith("中間サーバー http://[::1]:", closed.Error);
     }
+
+    /// <summary>Passes a request on to <paramref name="target"/> and its answer back, as it came.</summary>
+    private static async Task RelayAsync(HttpContext context, HttpClient client, Uri target)
+    {
+        using var request = new HttpRequestMessage(new HttpMethod(context.Request.Method), new Uri(target, context.Request.Path.Value!.TrimStart('/') + context.Request.QueryString));
+        if (context.Request.Headers.Authorization.Count > 0) request.Headers.TryAddWithoutValidation("Authorization", context.Request.Headers.Authorization.ToString());
+        using var body = new MemoryStream();
+        await context.Request.Body.CopyToAsync(body);
+        if (body.Length > 0)
+        {
+            request.Content = new ByteArrayContent(body.ToArray());
+            if (context.Request.ContentType is { } type) request.Content.Headers.TryAddWithoutValidation("Content-Type", type);
+        }
+        using var answer = await client.SendAsync(request);
+        context.Response.StatusCode = (int)answer.StatusCode;
+        if (answer.Content.Headers.ContentType is { } answered) context.Response.ContentType = answered.ToString();
+        await context.Response.Body.WriteAsync(await answer.Content.ReadAsByteArrayAsync());
+    }
+
+    /// <summary>A loopback port nothing listens on (nor will by chance: a port just given out and taken back was free for anyone).</summary>
+    internal static int ClosedPort() => LoopbackPorts.Closed();
 }
 
 /// <summary>What the node commands refuse before any service is asked: mixed options, bad URLs, a CA file they cannot read.</summary>
@@ -433,28 +472,6 @@ public class NodeRemoteUsageTests
             Assert.Equal("", result.Output);
         }
         Assert.Empty(listener.Asked);
-    }
-
-    [Fact]
-    public async Task Plain_http_on_this_machine_is_taken_by_each_loopback_name()
-    {
-        await using var node = await FakeService.StartAsync(c => c.Request.Path == "/health" ? FakeService.Health(c, "node")
-            : FakeService.Json(c, """{"imported":1,"errors":[]}"""), "http://0.0.0.0:0");
-        using var folder = new TempFolder();
-        var file = folder.File("copies.jsonl");
-        await File.WriteAllTextAsync(file, "{}\n");
-        foreach (var host in new[] { "localhost", "LocalHost", "127.0.0.1", "127.0.0.2", "127.1" })
-        {
-            var result = await SeparateServices.RunAsync(AllTokens, "node", "import-copies", "--agency", "122173", "--file", file, "--node", $"http://{host}:{node.Port}");
-            Assert.True(result.ExitCode == 0, $"{host}: {result.Output}{result.Error}");
-            Assert.Contains("copies imported: 1", result.Output);
-        }
-        Assert.Equal(10, node.Asked.Count);
-        // ::1 is this machine too: not a usage error, whether or not the machine has IPv6 to connect with.
-        var closed = await SeparateServices.RunAsync(AllTokens, "node", "import-copies", "--agency", "122173", "--file", file, "--node", $"http://[::1]:{NodeRemoteTests.ClosedPort()}");
-        Assert.Equal(1, closed.ExitCode);
-        Assert.DoesNotContain("Usage:", closed.Error);
-        Assert.StartsWith("中間サーバー http://[::1]:", closed.Error);
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Net.Sockets;
+using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Renkei.Testing;
 
@@ -11,7 +12,7 @@ namespace Renkei.Cli.Tests;
 /// NO_PROXY, never for loopback by itself: a node command given http://127.0.0.1 sent its token, and issue-codes the Individual
 /// Numbers, in clear to the proxy host. Every client of the CLI and of the services connects directly.
 /// </summary>
-public class ProxyTests
+public class ProxyTests(SeparateServices services) : IClassFixture<SeparateServices>
 {
     /// <summary>The environment of a workstation whose every request would go through <paramref name="proxy"/>, nothing exempted.</summary>
     private static Dictionary<string, string> Through(FakeProxy proxy, Dictionary<string, string>? more = null)
@@ -26,23 +27,28 @@ public class ProxyTests
     [Fact]
     public async Task A_node_command_reaches_a_service_on_this_machine_directly_whatever_proxy_the_environment_names()
     {
+        // Against the real services: issue-codes sends the Individual Numbers, inquire-batch a staff token.
         using var proxy = FakeProxy.Start();
-        await using var node = await FakeService.StartAsync(c => c.Request.Path.Value switch
-        {
-            "/health" => FakeService.Health(c, "node"),
-            "/api/tenants/131016/inquiry-batches" => FakeService.Json(c, """{"batchId":"0123456789abcdef0123456789abcdef"}""", 202),
-            _ => FakeService.Json(c, """
-                {"total":1,"answered":1,"counts":{"provided":1},"results":[{"position":1,"addresseeNumber":"B-1","outcome":"provided"}],"next":1}
-                """),
-        });
         using var folder = new TempFolder();
+        var people = folder.File("people.csv");
+        await File.WriteAllTextAsync(people, $"B-1,{services.Numbers[0]}\n");
+        var issued = await SeparateServices.RunAsync(Through(proxy, services.AddresseeTokens(SeparateServices.Bunkyo)),
+            ["node", "issue-codes", "--agency", SeparateServices.Bunkyo, "--file", people, .. services.ByUrl()]);
+        Assert.True(issued.ExitCode == 0, issued.Output + issued.Error);
+        Assert.Contains("codes delivered: 1, 該当者なし / unknown: 0", issued.Output);
+        Assert.Equal(["B-1"], (await services.TenantAsync(SeparateServices.Bunkyo)).Coded);
+
         var list = folder.File("list.txt");
         await File.WriteAllTextAsync(list, "B-1\n");
-        var result = await SeparateServices.RunAsync(Through(proxy, new() { ["RENKEI_NODE_STAFF_TOKEN"] = "staff-token" }),
-            "node", "inquire-batch", "--agency", "131016", "--affair", "child-allowance", "--provider", "122173", "--item", "local-tax",
-            "--file", list, "--node", node.Url.ToString());
-        Assert.True(result.ExitCode == 0, result.Output + result.Error);
-        Assert.Contains("POST /api/tenants/131016/inquiry-batches with a token", node.Asked);
+        var results = folder.File("results.jsonl");
+        var asked = await SeparateServices.RunAsync(Through(proxy, new() { ["RENKEI_NODE_STAFF_TOKEN"] = services.NodeToken($"{SeparateServices.Bunkyo}-child-allowance") }),
+            "node", "inquire-batch", "--agency", SeparateServices.Bunkyo, "--affair", "child-allowance", "--provider", SeparateServices.Kashiwa, "--item", "local-tax",
+            "--file", list, "--out", results, "--node", services.Node, "--ca", services.CaFile);
+        Assert.True(asked.ExitCode == 0, asked.Output + asked.Error);
+        // The node answered through the core: 柏市 has no code for the person, so no data.
+        var answer = JsonDocument.Parse(Assert.Single(await File.ReadAllLinesAsync(results))).RootElement;
+        Assert.Equal("B-1", answer.GetProperty("addresseeNumber").GetString());
+        Assert.Equal("no-data", answer.GetProperty("outcome").GetString());
         Assert.Equal(0, proxy.Connections);
     }
 

@@ -11,7 +11,7 @@ public class SandboxStartTests
     public async Task A_network_whose_start_fails_half_way_stops_what_it_started_and_frees_its_folder()
     {
         using var folder = new TempFolder();
-        var basePort = FreeRange();
+        var basePort = LoopbackPorts.FreeRange(); // none of these five can be taken by someone else before the start, but the one held here
         // The PKI's https port (base + 5) is taken after the Registry (base + 1) started: the start fails at the PKI.
         using var taken = new TcpListener(IPAddress.Loopback, basePort + 5);
         taken.Start();
@@ -23,29 +23,5 @@ public class SandboxStartTests
         using (var registryPort = new TcpListener(IPAddress.Loopback, basePort + 1)) registryPort.Start();
         await using var again = await SandboxNetwork.StartAsync(folder.Path);
         Assert.NotNull(again.Linkage);
-    }
-
-    /// <summary>A base port whose next five are free just now.</summary>
-    private static int FreeRange()
-    {
-        for (var attempt = 0; ; attempt++)
-        {
-            using var probe = new TcpListener(IPAddress.Loopback, 0);
-            probe.Start();
-            var basePort = ((IPEndPoint)probe.LocalEndpoint).Port;
-            probe.Stop();
-            if (basePort + 5 > 65535) continue;
-            try
-            {
-                foreach (var port in Enumerable.Range(basePort + 1, 5))
-                {
-                    using var listener = new TcpListener(IPAddress.Loopback, port);
-                    listener.Start();
-                    listener.Stop();
-                }
-                return basePort;
-            }
-            catch (SocketException) when (attempt < 20) { }
-        }
     }
 }

@@ -208,10 +208,9 @@ public sealed class RevocationTests
         await sandbox.StartPkiAsync();
         var follower = sandbox.Pki.Services.GetRequiredService<RegistryEventFollower>();
         await PkiSandbox.EventuallyAsync(() => Task.FromResult(follower.Position >= position), "the follower resumed");
-        var marker = await sandbox.RegisterResidentAsync();
+        await sandbox.RegisterResidentAsync(); // a marker: once the follower has read past it, it has read the old change, if it replays it
         await PkiSandbox.EventuallyAsync(() => Task.FromResult(follower.Position >= position + 1), "the follower read past the marker");
         Assert.Equal("good", await StatusAsync(sandbox, renewed.SigningCertificate, CertificateKind.Signing));
-        Assert.NotNull(marker);
     }
 
     [Theory, StorageData]
