@@ -109,26 +109,25 @@ public static partial class LogText
     /// A request the database could not take just now (503 service-busy): retryable, so one warning line with the reason and
     /// no stack trace, rather than the error the exception handler would log for a fault. The path is masked.
     /// </summary>
-    public static void LogBusy(Microsoft.AspNetCore.Http.HttpContext context, Exception? exception)
-    {
-        var reason = exception?.GetBaseException() is { } e ? $"{e.GetType().Name}: {e.Message}" : "";
-        Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<ILoggerFactory>(context.RequestServices)
-            .CreateLogger("Renkei.Hosting.ServiceBusy")
-            .LogWarning("データベースが混み合っているため 503 service-busy を返しました / answered 503 service-busy, the database could not take it now: {Method} {Path}: {Reason}",
-                context.Request.Method, Safe(context.Request.Path.Value ?? ""), Safe(reason));
-    }
+    public static void LogBusy(Microsoft.AspNetCore.Http.HttpContext context, Exception? exception) =>
+        LogStorage(context, exception, "Renkei.Hosting.ServiceBusy", LogLevel.Warning,
+            "データベースが混み合っているため 503 service-busy を返しました / answered 503 service-busy, the database could not take it now");
 
     /// <summary>
     /// A write refused because the database's disk is full (503 storage-full): one error line for the operator, who must free
     /// space, without the stack trace of a fault. The path is masked.
     /// </summary>
-    public static void LogFull(Microsoft.AspNetCore.Http.HttpContext context, Exception? exception)
+    public static void LogFull(Microsoft.AspNetCore.Http.HttpContext context, Exception? exception) =>
+        LogStorage(context, exception, "Renkei.Hosting.StorageFull", LogLevel.Error,
+            "データベースのディスクに空きがないため 503 storage-full を返しました。空きを作ってください / answered 503 storage-full, the disk of the database is full: free space");
+
+    /// <summary>One line for a request the database refused for a reason of its own: the path masked, the reason named.</summary>
+    private static void LogStorage(Microsoft.AspNetCore.Http.HttpContext context, Exception? exception, string category, LogLevel level, string what)
     {
         var reason = exception?.GetBaseException() is { } e ? $"{e.GetType().Name}: {e.Message}" : "";
         Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<ILoggerFactory>(context.RequestServices)
-            .CreateLogger("Renkei.Hosting.StorageFull")
-            .LogError("データベースのディスクに空きがないため 503 storage-full を返しました。空きを作ってください / answered 503 storage-full, the disk of the database is full: free space: {Method} {Path}: {Reason}",
-                context.Request.Method, Safe(context.Request.Path.Value ?? ""), Safe(reason));
+            .CreateLogger(category)
+            .Log(level, "{What}: {Method} {Path}: {Reason}", what, context.Request.Method, Safe(context.Request.Path.Value ?? ""), Safe(reason));
     }
 
     /// <summary>

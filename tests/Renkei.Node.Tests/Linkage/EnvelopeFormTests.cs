@@ -37,12 +37,6 @@ public class EnvelopeFormTests
         yield return (id(), Particulars + id());
     }
 
-    private static async Task<long> CountAsync(Database database)
-    {
-        await using var c = await database.OpenAsync();
-        return await c.ScalarAsync<long>("SELECT COUNT(*) FROM provision_records");
-    }
-
     private static void AssertNothingLogged(LinkageNetwork network) => Assert.DoesNotContain(network.Logs.Lines, l =>
         l.Contains("山田", StringComparison.Ordinal) || l.Contains("XXXXXXXXXX", StringComparison.Ordinal)
         || l.Contains("mmmmmmmmmm", StringComparison.Ordinal) || l.Contains("nnnnnnnnnn", StringComparison.Ordinal));
@@ -57,7 +51,7 @@ public class EnvelopeFormTests
         var core = network.Presenting(network.NodeCertificate, network.Core);
         // An inquiry id already relayed: the core's 409 for it logged the envelope's message id whole.
         var used = (await family.AnswerAsync("bunkyo-child-clerk")).GetProperty("messageId").GetString()!;
-        var before = (Core: await CountAsync(network.CoreDatabase), Kashiwa: await CountAsync(network.TenantDatabases[K]));
+        var before = (Core: await LinkageNetwork.CountAsync(network.CoreDatabase), Kashiwa: await LinkageNetwork.CountAsync(network.TenantDatabases[K]));
         Task<HttpResponseMessage> Send(string messageId, string nonce, string inquiryId) => core.PostAsJsonAsync("api/relay/inquiries",
             Signed(B, "core", RelayKinds.Inquiries, JsonSerializer.Serialize(new[] { new InquiryBody(inquiryId, code, "child-allowance", K, "local-tax", null) },
                 ServiceDefaults.Json), bunkyo.Keys.Signing, messageId, nonce), ServiceDefaults.Json);
@@ -67,13 +61,13 @@ public class EnvelopeFormTests
             await ProblemAssert.IsProblemAsync(await Send(messageId, nonce, Envelope.NewId()), 400, "malformed-message");
             await ProblemAssert.IsProblemAsync(await Send(messageId, nonce, used), 400, "malformed-message");
         }
-        Assert.Equal(before, (await CountAsync(network.CoreDatabase), await CountAsync(network.TenantDatabases[K])));
+        Assert.Equal(before, (await LinkageNetwork.CountAsync(network.CoreDatabase), await LinkageNetwork.CountAsync(network.TenantDatabases[K])));
         AssertNothingLogged(network);
 
         // The same message with ids of the form is relayed.
         var relayed = await Send(Envelope.NewId(), Envelope.NewId(), Envelope.NewId());
         Assert.Equal(200, (int)relayed.StatusCode);
-        Assert.Equal((before.Core + 1, before.Kashiwa + 1), (await CountAsync(network.CoreDatabase), await CountAsync(network.TenantDatabases[K])));
+        Assert.Equal((before.Core + 1, before.Kashiwa + 1), (await LinkageNetwork.CountAsync(network.CoreDatabase), await LinkageNetwork.CountAsync(network.TenantDatabases[K])));
     }
 
     [Theory, StorageData]
@@ -90,10 +84,10 @@ public class EnvelopeFormTests
 
         foreach (var (messageId, nonce) in Misshapen())
             await ProblemAssert.IsProblemAsync(await Send(messageId, nonce), 400, "malformed-message");
-        Assert.Equal(0L, await CountAsync(network.TenantDatabases[K]));
+        Assert.Equal(0L, await LinkageNetwork.CountAsync(network.TenantDatabases[K]));
         AssertNothingLogged(network);
 
         Assert.Equal(200, (int)(await Send(Envelope.NewId(), Envelope.NewId())).StatusCode);
-        Assert.Equal(1L, await CountAsync(network.TenantDatabases[K]));
+        Assert.Equal(1L, await LinkageNetwork.CountAsync(network.TenantDatabases[K]));
     }
 }

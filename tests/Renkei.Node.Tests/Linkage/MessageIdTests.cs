@@ -18,12 +18,6 @@ public class MessageIdTests
 {
     private const string K = LinkageNetwork.Kashiwa, B = LinkageNetwork.Bunkyo;
 
-    private static async Task<long> CountAsync(Database database)
-    {
-        await using var c = await database.OpenAsync();
-        return await c.ScalarAsync<long>("SELECT COUNT(*) FROM provision_records");
-    }
-
     private static Task<HttpResponseMessage> SendAsync(HttpClient core, string sender, PartyKeys keys, params InquiryBody[] inquiries) =>
         core.PostAsJsonAsync("api/relay/inquiries", Envelope.Create(sender, "core", RelayKinds.Inquiries,
             JsonSerializer.Serialize(inquiries, ServiceDefaults.Json), keys.Signing, TimeProvider.System), ServiceDefaults.Json);
@@ -41,21 +35,21 @@ public class MessageIdTests
         var kashiwa = network.NodeTenants.Find(K)!;
         var code = (await kashiwa.AgencyCodeOfAsync("K-0001"))!;
         var core = network.Presenting(network.NodeCertificate, network.Core);
-        var before = (Core: await CountAsync(network.CoreDatabase), Bunkyo: await CountAsync(network.TenantDatabases[B]),
-            Kashiwa: await CountAsync(network.TenantDatabases[K]), Requests: ProvisionRequestsTo(network, B));
+        var before = (Core: await LinkageNetwork.CountAsync(network.CoreDatabase), Bunkyo: await LinkageNetwork.CountAsync(network.TenantDatabases[B]),
+            Kashiwa: await LinkageNetwork.CountAsync(network.TenantDatabases[K]), Requests: ProvisionRequestsTo(network, B));
 
         // Kashiwa, signing as itself, files an inquiry of its own under that id, beside a new one: the message is refused whole.
         var fresh = new InquiryBody(Envelope.NewId(), code, "child-allowance", B, "local-tax", null);
         await ProblemAssert.IsProblemAsync(await SendAsync(core, K, kashiwa.Keys, fresh, fresh with { MessageId = asked }), 409, "reused-message-id");
-        Assert.Equal(before, (await CountAsync(network.CoreDatabase), await CountAsync(network.TenantDatabases[B]),
-            await CountAsync(network.TenantDatabases[K]), ProvisionRequestsTo(network, B)));
+        Assert.Equal(before, (await LinkageNetwork.CountAsync(network.CoreDatabase), await LinkageNetwork.CountAsync(network.TenantDatabases[B]),
+            await LinkageNetwork.CountAsync(network.TenantDatabases[K]), ProvisionRequestsTo(network, B)));
         await using (var c = await network.CoreDatabase.OpenAsync())
             Assert.Equal(1L, await c.ScalarAsync<long>("SELECT COUNT(*) FROM provision_records WHERE message_id = @m", null, ("m", asked)));
 
         // The refusal cost only that message: its new id, sent again on its own, is relayed.
         var reply = (await (await SendAsync(core, K, kashiwa.Keys, fresh)).Content.ReadFromJsonAsync<Envelope>(ServiceDefaults.Json))!;
         Assert.Equal(fresh.MessageId, Assert.Single(reply.BodyAs<ProvisionAnswer>(RelayKinds.InquiryResults)!).MessageId);
-        Assert.Equal(before.Core + 1, await CountAsync(network.CoreDatabase));
+        Assert.Equal(before.Core + 1, await LinkageNetwork.CountAsync(network.CoreDatabase));
         Assert.Equal(before.Requests + 1, ProvisionRequestsTo(network, B));
     }
 
@@ -73,17 +67,17 @@ public class MessageIdTests
 
         var answered = Request();
         await LinkageNetwork.Ensure(await Send(answered));
-        Assert.Equal(1L, await CountAsync(network.TenantDatabases[K]));
+        Assert.Equal(1L, await LinkageNetwork.CountAsync(network.TenantDatabases[K]));
 
         // Only the core's key signs these: a core that sends an answered id again, in a new message, is refused whole.
         var fresh = Request();
         await ProblemAssert.IsProblemAsync(await Send(fresh, Request(answered.MessageId)), 409, "reused-message-id");
-        Assert.Equal(1L, await CountAsync(network.TenantDatabases[K]));
+        Assert.Equal(1L, await LinkageNetwork.CountAsync(network.TenantDatabases[K]));
         Assert.Contains(network.Logs.Lines, l => l.StartsWith("Warning Renkei.Node.Linkage.ProvisionsApi: Refused a provision request for tenant", StringComparison.Ordinal)
             && l.Contains("reused-message-id", StringComparison.Ordinal));
 
         // The refused message's new id is still free.
         await LinkageNetwork.Ensure(await Send(fresh));
-        Assert.Equal(2L, await CountAsync(network.TenantDatabases[K]));
+        Assert.Equal(2L, await LinkageNetwork.CountAsync(network.TenantDatabases[K]));
     }
 }

@@ -16,12 +16,6 @@ public class NotBeforeRangeTests
 {
     private const string K = LinkageNetwork.Kashiwa, B = LinkageNetwork.Bunkyo;
 
-    private static async Task<long> CountAsync(Database database, string table = "provision_records")
-    {
-        await using var c = await database.OpenAsync();
-        return await c.ScalarAsync<long>($"SELECT COUNT(*) FROM {table}");
-    }
-
     private static async Task<Envelope> ReplyAsync(HttpResponseMessage response)
     {
         Assert.Equal(200, (int)response.StatusCode);
@@ -49,15 +43,15 @@ public class NotBeforeRangeTests
             refused = await ProblemAssert.IsProblemAsync(await people.SubmitAsync("bunkyo-child-clerk", ["B-0001"], notBefore: notBefore), 400, "invalid-request");
             Assert.True(refused.GetProperty("errors").TryGetProperty("notBefore", out _), notBefore.ToString("O"));
         }
-        Assert.Equal((0L, 0L, 0L, 0L), (await CountAsync(network.TenantDatabases[B]), await CountAsync(network.CoreDatabase),
-            await CountAsync(network.TenantDatabases[K]), await CountAsync(network.TenantDatabases[B], "inquiry_batches")));
+        Assert.Equal((0L, 0L, 0L, 0L), (await LinkageNetwork.CountAsync(network.TenantDatabases[B]), await LinkageNetwork.CountAsync(network.CoreDatabase),
+            await LinkageNetwork.CountAsync(network.TenantDatabases[K]), await LinkageNetwork.CountAsync(network.TenantDatabases[B], "inquiry_batches")));
 
         // The range's ends are taken: the first day of the numbers, and a day ahead (a date-only notBefore of tomorrow).
         Assert.Equal("provided", (await family.AnswerAsync("bunkyo-child-clerk", notBefore: new DateTimeOffset(2015, 10, 5, 0, 0, 0, japan)))
             .GetProperty("outcome").GetString());
         Assert.Equal("copy-older-than-asked", (await family.AnswerAsync("bunkyo-child-clerk", notBefore: DateTimeOffset.UtcNow.AddDays(1).AddMinutes(-1)))
             .GetProperty("outcome").GetString());
-        Assert.Equal(2L, await CountAsync(network.CoreDatabase));
+        Assert.Equal(2L, await LinkageNetwork.CountAsync(network.CoreDatabase));
     }
 
     [Theory, StorageData]

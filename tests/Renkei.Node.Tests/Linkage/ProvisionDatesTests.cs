@@ -16,12 +16,6 @@ public class ProvisionDatesTests
 {
     private const string K = LinkageNetwork.Kashiwa, B = LinkageNetwork.Bunkyo;
 
-    private static async Task<long> CountAsync(Database database)
-    {
-        await using var c = await database.OpenAsync();
-        return await c.ScalarAsync<long>("SELECT COUNT(*) FROM provision_records");
-    }
-
     private static async Task<Envelope> ReplyAsync(HttpResponseMessage response)
     {
         Assert.Equal(200, (int)response.StatusCode);
@@ -44,11 +38,11 @@ public class ProvisionDatesTests
         // At DateTimeOffset's end a record has no retention date: that was a 500, failing other messages' records in the same commit.
         foreach (var requestedAt in new[] { DateTimeOffset.MaxValue, DateTimeOffset.MinValue, DateTimeOffset.UtcNow.AddMinutes(-10), DateTimeOffset.UtcNow.AddMinutes(10) })
             await ProblemAssert.IsProblemAsync(await Send(Request(requestedAt)), 400, "malformed-request");
-        Assert.Equal(0L, await CountAsync(kashiwa.Database));
+        Assert.Equal(0L, await LinkageNetwork.CountAsync(kashiwa.Database));
 
         var reply = await ReplyAsync(await Send(Request(DateTimeOffset.UtcNow)));
         Assert.Equal(Outcome.Provided, Assert.Single(reply.BodyAs<ProvisionAnswer>(RelayKinds.Provisions)!).Outcome);
-        Assert.Equal(1L, await CountAsync(kashiwa.Database));
+        Assert.Equal(1L, await LinkageNetwork.CountAsync(kashiwa.Database));
     }
 
     [Theory, StorageData]
@@ -80,7 +74,7 @@ public class ProvisionDatesTests
         await first;
         await second;
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => undatable);
-        Assert.Equal(2L, await CountAsync(database));
+        Assert.Equal(2L, await LinkageNetwork.CountAsync(database));
         Assert.True((await log.CheckAsync()).Intact);
     }
 }
