@@ -99,6 +99,12 @@ public static class CommandTree
             case OperationCanceledException:
                 error.WriteLine("中断しました / interrupted");
                 return Interruption.ExitCode;
+            case HttpRequestException:
+                // A service gone away, cut short or refusing under a command without a message of its own for it: the network's
+                // condition, said in one line, not a fault of ours. Our own refusals already say it in both languages.
+                error.WriteLine(e.Message.Contains(" / ", StringComparison.Ordinal) ? e.Message
+                    : $"サービスと通信できませんでした。ネットワークが動いているか確かめてください / could not talk to a service: {e.Message} Check that the network runs.");
+                return 1;
             case NetworkUnavailableException:
                 error.WriteLine(e.Message); // one line, Japanese then English, naming the folder
                 return 1;
