@@ -217,9 +217,10 @@ public static class CodeManagementApi
             delete.Parameters[0].Value = n;
             if (await delete.ExecuteScalarAsync() is not string addressee) continue;
             discarded.Add(n!);
-            addressees.Add(addressee);
             held.Parameters[0].Value = addressee;
+            // Only a row without a code can be left with nothing: DropUnheldAsync would look at one holding a code for nothing.
             if (Convert.ToBoolean(await held.ExecuteScalarAsync())) holdingCode.Add(n!);
+            else addressees.Add(addressee);
         }
         await DropUnheldAsync(c, tx, addressees);
         await tx.CommitAsync();
@@ -237,14 +238,12 @@ public static class CodeManagementApi
         var rows = await c.QueryAsync("SELECT agency_code IS NOT NULL, code_issued_at FROM addressees WHERE addressee_number = @n",
             r => (HasCode: Convert.ToBoolean(r.GetValue(0)), IssuedAt: r.GetNullableString(1)), null, ("n", addresseeNumber));
         // An addressee still waiting for its code is (false, null): only no row at all is unknown.
-        if (rows.Count == 0) return UnknownAddressee();
+        if (rows.Count == 0)
+            return Problems.NotFound("unknown-addressee", "宛名番号が登録されていません / No such addressee number", "この機関にはその宛名番号がありません / The tenant has no such addressee.");
         var row = rows[0];
         return TypedResults.Ok(new AddresseeStatus(addresseeNumber, row.HasCode,
             row.IssuedAt is null ? null : DateTime.Parse(row.IssuedAt, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.RoundtripKind)));
     }
-
-    private static ProblemHttpResult UnknownAddressee() =>
-        Problems.NotFound("unknown-addressee", "宛名番号が登録されていません / No such addressee number", "この機関にはその宛名番号がありません / The tenant has no such addressee.");
 
     /// <summary>
     /// The way out of a code on the wrong addressee (a shifted line, two addressees swapped): the code is cleared and the
@@ -271,14 +270,17 @@ public static class CodeManagementApi
         await c.ExecuteAsync("UPDATE addressees SET agency_code = NULL, code_issued_at = NULL WHERE addressee_number = @n", tx, ("n", addresseeNumber));
         await DropUnheldAsync(c, tx, [addresseeNumber]);
         await tx.CommitAsync();
-        tenant.ForgetAgencyCodes();
+        tenant.ForgetAgencyCode(addresseeNumber);
         log.LogWarning("Tenant {AgencyId}: addressee {AddresseeNumber} released (copies kept: {Copies})", agencyId, addresseeNumber, items.Count);
         return TypedResults.Ok(new ReleaseReceipt(addresseeNumber, true, [.. items.Order(StringComparer.Ordinal)]));
     }
 
+    /// <summary>How many addressees holding another code a delivery names in the log, one line each.</summary>
+    private const int MaxNamedInLog = 20;
+
     /// <summary>
     /// The advisory-lock key of one tenant's code deliveries, and of every other writer of its addressee rows (acquisitions,
-    /// discards, releases, copies). Tenants may share a PostgreSQL database (a schema each), so each has a key of its own,
+    /// discards, releases, copies stored). Tenants may share a PostgreSQL database (a schema each), so each has a key of its own,
     /// the same in every node process.
     /// </summary>
     public static long DeliveryLock(string agencyId) =>
@@ -349,9 +351,12 @@ public static class CodeManagementApi
         // After matching: a code that arrives just as its acquisition number turns old still finds it.
         await ExpireAsync(c, tx, clock);
         await tx.CommitAsync();
-        if (matched > 0) tenant.ForgetAgencyCodes();
-        foreach (var addressee in holdingAnother)
+        // A delivery carries up to 100,000 codes, and a shifted export run again makes every line one: the first few are named,
+        // the discard that follows names every one to the addressee system.
+        foreach (var addressee in holdingAnother.Take(MaxNamedInLog))
             log.LogWarning("Tenant {AgencyId}: addressee {AddresseeNumber} already holds another code; the delivered one was not stored (release the old one first)", agencyId, addressee);
+        if (holdingAnother.Count > MaxNamedInLog)
+            log.LogWarning("Tenant {AgencyId}: {More} more addressees already hold another code (the discard names each)", agencyId, holdingAnother.Count - MaxNamedInLog);
         if (unmatched > 0) log.LogWarning("Tenant {AgencyId}: {Unmatched} delivered codes not stored (no pending acquisition, the addressee holds another code, or another addressee holds this one)", agencyId, unmatched);
         return TypedResults.Ok(new CodeDeliveryReceipt(matched, unmatched));
     }

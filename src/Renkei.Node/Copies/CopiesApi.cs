@@ -83,10 +83,10 @@ public static class CopiesApi
         if (tenant is null) return problem!;
         if (CodeManagementApi.RefuseAddresseeNumber("addresseeNumber", addresseeNumber) is { } wrong) return wrong;
         await using var c = await tenant.Database.OpenAsync();
-        await using var tx = await BeginAsync(tenant, c);
-        var deleted = await c.ExecuteAsync("DELETE FROM copies WHERE addressee_number = @n AND item = @i", tx, ("n", addresseeNumber), ("i", item));
-        await tx.CommitAsync();
-        return deleted > 0 ? TypedResults.NoContent() : NoCopy();
+        // Not in turn with code deliveries: removing a copy never leaves a copy without its addressee row.
+        return await c.ExecuteAsync("DELETE FROM copies WHERE addressee_number = @n AND item = @i", null, ("n", addresseeNumber), ("i", item)) > 0
+            ? TypedResults.NoContent()
+            : NoCopy();
     }
 
     private static ProblemHttpResult NoCopy() =>
@@ -105,7 +105,6 @@ public static class CopiesApi
         var chunk = new List<CopyLine>(ImportChunkRows);
         using var lines = new BodyLines(request.Body);
         var lineNumber = 0;
-        var anyLine = false;
         try
         {
             while (await lines.ReadLineAsync(request.HttpContext.RequestAborted) is { } bytes)
@@ -128,7 +127,6 @@ public static class CopiesApi
                 }
                 var text = Encoding.UTF8.GetString(line);
                 if (string.IsNullOrWhiteSpace(text)) continue;
-                anyLine = true;
                 var (copy, why) = Read(text, layouts, lineNumber, log);
                 if (why is not null) { errors.Add(new(lineNumber, why)); continue; }
                 chunk.Add(copy!);
@@ -146,7 +144,7 @@ public static class CopiesApi
                 new Dictionary<string, object?> { ["imported"] = imported, ["lastLine"] = lineNumber, ["errors"] = errors });
         }
         // No line at all (an empty body, or blank lines only): an upload cut off before its first line, not an import done.
-        if (!anyLine && errors.Count == 0)
+        if (imported == 0 && chunk.Count == 0 && errors.Count == 0)
             return Problems.BadRequest("empty-import", "本文に行がありません / The import holds no line",
                 "副本を1行に1件ずつ送ってください。何も登録していません / send one copy a line: nothing was imported.");
         imported += await SaveChunkAsync(tenant, chunk, time);

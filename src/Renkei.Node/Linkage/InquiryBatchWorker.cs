@@ -42,6 +42,7 @@ public sealed class InquiryBatchWorker(TenantDirectory tenants, InquiryRelay rel
     public void Cancel(string batchId)
     {
         if (working.TryGetValue(batchId, out var deleted)) deleted.Cancel();
+        stopped.TryRemove(batchId, out _); // a deleted batch never completes, where a stopped one leaves the set
     }
 
     protected override Task ExecuteAsync(CancellationToken stopping) => Task.WhenAll(tenants.All.Select(t => WorkAsync(t, stopping)));

@@ -25,8 +25,9 @@ public sealed class Tenant(string agencyId, string name, Database database, Part
         c.ScalarAsync<string>("SELECT agency_code FROM addressees WHERE addressee_number = @n", null, ("n", addresseeNumber));
 
     /// <summary>
-    /// The same, kept in memory once found: every inquiry starts with it, and a code changes only by a delivery, which
-    /// calls <see cref="ForgetAgencyCodes"/>. Otherwise on a connection of its own, closed before the caller goes on.
+    /// The same, kept in memory once found: every inquiry starts with it. Only a code is kept, and a code goes only by a
+    /// release, which calls <see cref="ForgetAgencyCode"/> (a delivery writes one where there was none, which was not kept).
+    /// Otherwise on a connection of its own, closed before the caller goes on.
     /// </summary>
     public async Task<string?> AgencyCodeOfAsync(string? addresseeNumber, CancellationToken ct = default)
     {
@@ -34,20 +35,23 @@ public sealed class Tenant(string agencyId, string name, Database database, Part
         var generation = Volatile.Read(ref codesGeneration);
         string? code;
         await using (var c = await Database.OpenAsync(ct)) code = await AgencyCodeOfAsync(c, addresseeNumber);
-        // Kept only if no delivery committed meanwhile: what was read may be the code it replaced.
+        // Kept only if no release committed meanwhile: what was read may be the code it cleared.
         if (code is not null && addresseeNumber is not null)
             lock (codes)
                 if (codesGeneration == generation && codes.Count < MaxKeptCodes) codes[addresseeNumber] = code;
         return code;
     }
 
-    /// <summary>After a code delivery commits: codes read before it may be the ones it replaced.</summary>
-    public void ForgetAgencyCodes()
+    /// <summary>
+    /// After a release of <paramref name="addresseeNumber"/>'s code commits: that code is dropped, and a read under way, which may
+    /// have found it before the release, is not kept. The other addressees' codes stay.
+    /// </summary>
+    public void ForgetAgencyCode(string addresseeNumber)
     {
         lock (codes)
         {
             codesGeneration++;
-            codes.Clear();
+            codes.TryRemove(addresseeNumber, out _);
         }
     }
 
