@@ -44,7 +44,13 @@ public static partial class LogText
             if (KnownArcs.FirstOrDefault(arc => oid.Value.StartsWith(arc, StringComparison.Ordinal)) is { } prefix
                 && !NumberShape.ContainsIndividualNumber(oid.Value[prefix.Length..]))
                 (kept ??= []).Add(oid);
-        if (kept is null) return NumberShape.Mask(text)!;
+        // Nor may a number run across an OID's edge: cut out, "1234 5678 2.5.4.3" left 8 digits on one side and a kept OID on the other.
+        if (kept is not null)
+        {
+            var spans = NumberShape.Spans(text).ToList();
+            kept.RemoveAll(o => spans.Any(s => s.First < o.Index && s.Last >= o.Index || s.First < o.Index + o.Length && s.Last >= o.Index + o.Length));
+        }
+        if (kept is not { Count: > 0 }) return NumberShape.Mask(text)!;
         var masked = new System.Text.StringBuilder(text.Length);
         var from = 0;
         foreach (var oid in kept)

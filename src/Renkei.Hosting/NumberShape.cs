@@ -122,7 +122,7 @@ public static partial class NumberShape
     /// First and last index of each number found: within a chain of digit groups joined by separators, every run of
     /// consecutive groups whose digits add up to 11 or 12.
     /// </summary>
-    private static IEnumerable<(int First, int Last)> Spans(string s)
+    internal static IEnumerable<(int First, int Last)> Spans(string s)
     {
         var chain = new List<(int Start, int End, int Digits)>();
         int groupStart = -1, groupDigits = 0;
