@@ -188,8 +188,11 @@ public static class ServiceDefaults
             case StatusCodes.Status503ServiceUnavailable when Database.IsFull(context.Exception):
                 problem.Type = Problems.Type("storage-full");
                 problem.Title = "保存できません / The service cannot store data";
-                problem.Detail = "データベースのディスクに空きがないため、要求は完了せず、何も保存されていません。運用者が空きを作ってから送り直してください / " +
-                    "The request was not completed and nothing of it was stored: the disk of the service's database is full. Send it again once the operator has freed space.";
+                // What failed was rolled back, but not what the request had already done elsewhere: an inquiry's provider and the
+                // core have recorded it before the requester's own record fails. Resent blindly, it would be provided twice.
+                problem.Detail = "データベースのディスクに空きがないため、要求は完了しませんでした。失敗した書き込みは保存されていませんが、ほかのサービスが既に処理した場合があります。" +
+                    "運用者が空きを作ってから、結果を確かめて送り直してください / The request was not completed: the disk of the service's database is full. " +
+                    "The failed write was not stored, but other services may have acted on the request already: once the operator has freed space, check before sending it again.";
                 context.HttpContext.Response.Headers.RetryAfter = "60";
                 LogText.LogFull(context.HttpContext, context.Exception);
                 break;
