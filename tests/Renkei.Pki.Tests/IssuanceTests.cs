@@ -201,8 +201,9 @@ public sealed class IssuanceTests
         await using (var c = await TestDatabaseOf(sandbox).OpenAsync())
             Assert.Equal(0L, await Sql.ScalarAsync<long>(c, "SELECT COUNT(*) FROM cards"));
 
-        // A longer SHA-2 is as good as SHA-256.
-        var issued = await sandbox.PkiAdmin.PostAsJsonAsync("api/cards", new IssueCardRequest(resident.IndividualNumber, keys.SigningRequestPem, sha512), ServiceDefaults.Json);
+        // A longer SHA-2 is as good as SHA-256; another PEM block pasted before the request is passed over, as .NET's reader does.
+        var pasted = keys.Authentication.ExportSubjectPublicKeyInfoPem() + "\n" + sha512;
+        var issued = await sandbox.PkiAdmin.PostAsJsonAsync("api/cards", new IssueCardRequest(resident.IndividualNumber, keys.SigningRequestPem, pasted), ServiceDefaults.Json);
         Assert.Equal(HttpStatusCode.Created, issued.StatusCode);
 
         static string Csr(string algorithm, Org.BouncyCastle.Crypto.AsymmetricKeyParameter publicKey, Org.BouncyCastle.Crypto.AsymmetricKeyParameter privateKey)

@@ -274,12 +274,20 @@ public sealed class CardIssuance(
 
     /// <summary>RSA PKCS#1 v1.5 with SHA-256 or longer, as the card signs. .NET also reads SHA-1 and PSS requests (whose default hash
     /// is SHA-1): a proof of possession in a hash the CA itself would not sign with is refused rather than certified.</summary>
-    private static bool SignedAsTheCardSigns(string text)
+    private static bool SignedAsTheCardSigns(byte[] der)
     {
-        var der = text.Contains("-----BEGIN", StringComparison.Ordinal) ? Convert.FromBase64String(text[PemEncoding.Find(text).Base64Data]) : Convert.FromBase64String(text);
         var request = new AsnReader(der, AsnEncodingRules.DER).ReadSequence();
         request.ReadEncodedValue(); // certificationRequestInfo
         return request.ReadSequence().ReadObjectIdentifier() is "1.2.840.113549.1.1.11" or "1.2.840.113549.1.1.12" or "1.2.840.113549.1.1.13";
+    }
+
+    /// <summary>The request's DER: base64, or the first CERTIFICATE REQUEST block of PEM text (what else is pasted around it is passed over).</summary>
+    private static byte[] DerOf(string text)
+    {
+        if (!text.Contains("-----BEGIN", StringComparison.Ordinal)) return Convert.FromBase64String(text);
+        for (var rest = text.AsSpan(); PemEncoding.TryFind(rest, out var pem); rest = rest[pem.Location.End..])
+            if (rest[pem.Label].SequenceEqual("CERTIFICATE REQUEST")) return Convert.FromBase64String(rest[pem.Base64Data].ToString());
+        throw new FormatException("no CERTIFICATE REQUEST block");
     }
 
     private CertificateRequest? ReadRequest(string? text, string field, Dictionary<string, string[]> errors)
@@ -291,10 +299,9 @@ public sealed class CardIssuance(
         }
         try
         {
-            var request = text.Contains("-----BEGIN", StringComparison.Ordinal)
-                ? CertificateRequest.LoadSigningRequestPem(text, HashAlgorithmName.SHA256, CertificateRequestLoadOptions.Default)
-                : CertificateRequest.LoadSigningRequest(Convert.FromBase64String(text), HashAlgorithmName.SHA256, CertificateRequestLoadOptions.Default);
-            if (!SignedAsTheCardSigns(text))
+            var der = DerOf(text);
+            var request = CertificateRequest.LoadSigningRequest(der, HashAlgorithmName.SHA256, CertificateRequestLoadOptions.Default);
+            if (!SignedAsTheCardSigns(der))
             {
                 errors[field] = [UnsupportedAlgorithm];
                 return null;
