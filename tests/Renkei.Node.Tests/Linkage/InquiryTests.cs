@@ -426,11 +426,7 @@ public class InquiryTests
         using var keys = PartyKeys.Generate();
         ProvisionEntry Entry(int i) => new(Envelope.NewId(), DateTimeOffset.UtcNow, null, B, K, "child-allowance", "local-tax", $"code-{i}", Outcome.NoData, "no-copy", false);
         await new ProvisionLog(database, "p", keys.Signing, 7, TimeProvider.System).AppendAllAsync([.. Enumerable.Range(0, 3).Select(Entry)]);
-        async Task<long> CountAsync()
-        {
-            await using var c = await database.OpenAsync();
-            return await c.ScalarAsync<long>("SELECT COUNT(*) FROM provision_records");
-        }
+        Task<long> CountAsync() => LinkageNetwork.CountAsync(database);
         await using (var c = await database.OpenAsync())
         {
             await LiftAppendOnlyGuardAsync(c, provider);
