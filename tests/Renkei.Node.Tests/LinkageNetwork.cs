@@ -327,6 +327,13 @@ public sealed class LinkageNetwork : IAsyncDisposable
         return await c.ScalarAsync<long>($"SELECT COUNT(*) FROM {table}");
     }
 
+    /// <summary>The envelope a party answered a relay message with, which it must answer with 200.</summary>
+    public static async Task<Envelope> ReplyAsync(HttpResponseMessage response)
+    {
+        Assert.Equal(200, (int)response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<Envelope>(ServiceDefaults.Json))!;
+    }
+
     /// <summary>Every value in every table of a database, for privacy scans: binary columns as Latin-1, so that digits inside them show.</summary>
     public static async Task<string> DumpAsync(Database database)
     {
