@@ -251,7 +251,7 @@ public class InquiryTests
         using var stranger = PartyKeys.Generate();
         await ProblemAssert.IsProblemAsync(await Send(Envelope.Create(B, "core", RelayKinds.Inquiries, body, stranger.Signing, TimeProvider.System)), 401, "bad-signature");
         await ProblemAssert.IsProblemAsync(await Send(Envelope.Create("999999", "core", RelayKinds.Inquiries, body, stranger.Signing, TimeProvider.System)), 401, "unknown-sender");
-        var stale = Envelope.Create(B, "core", RelayKinds.Inquiries, body, bunkyo.Keys.Signing, new Core.Tests.ManualTime(DateTimeOffset.UtcNow.AddMinutes(-10)));
+        var stale = Envelope.Create(B, "core", RelayKinds.Inquiries, body, bunkyo.Keys.Signing, new ManualTime(DateTimeOffset.UtcNow.AddMinutes(-10)));
         await ProblemAssert.IsProblemAsync(await Send(stale), 401, "stale-message");
         // The provider node likewise refuses a provision request not signed by the core.
         var forged = Envelope.Create("core", K, RelayKinds.ProvisionRequests, "[]", stranger.Signing, TimeProvider.System);
