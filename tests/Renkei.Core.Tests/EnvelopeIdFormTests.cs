@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Renkei.Protocol;
+using Renkei.Testing;
 
 namespace Renkei.Core.Tests;
 

@@ -1,15 +1,8 @@
 using Renkei.Hosting;
 using Renkei.Protocol;
+using Renkei.Testing;
 
 namespace Renkei.Core.Tests;
-
-/// <summary>A clock the test moves by hand.</summary>
-public sealed class ManualTime(DateTimeOffset start) : TimeProvider
-{
-    public DateTimeOffset Now { get; set; } = start;
-
-    public override DateTimeOffset GetUtcNow() => Now;
-}
 
 public class ProtocolTests
 {

@@ -320,7 +320,6 @@ public sealed class LinkageNetwork : IAsyncDisposable
         return body.Length == 0 ? default : JsonDocument.Parse(body).RootElement.Clone();
     }
 
-    /// <summary>Every value in every table of a database, for privacy scans: binary columns as Latin-1, so that digits inside them show.</summary>
     /// <summary>How many rows a table of a party's database holds (its provision records unless told).</summary>
     public static async Task<long> CountAsync(Database database, string table = "provision_records")
     {
@@ -328,6 +327,14 @@ public sealed class LinkageNetwork : IAsyncDisposable
         return await c.ScalarAsync<long>($"SELECT COUNT(*) FROM {table}");
     }
 
+    /// <summary>The envelope a party answered a relay message with, which it must answer with 200.</summary>
+    public static async Task<Envelope> ReplyAsync(HttpResponseMessage response)
+    {
+        Assert.Equal(200, (int)response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<Envelope>(ServiceDefaults.Json))!;
+    }
+
+    /// <summary>Every value in every table of a database, for privacy scans: binary columns as Latin-1, so that digits inside them show.</summary>
     public static async Task<string> DumpAsync(Database database)
     {
         await using var c = await database.OpenAsync();

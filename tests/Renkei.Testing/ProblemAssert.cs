@@ -16,4 +16,8 @@ public static class ProblemAssert
         Assert.Equal(Problems.Type(slug), json.GetProperty("type").GetString());
         return json;
     }
+
+    /// <summary>The problem as the caller reads it, a member a line, but for the trace id that every answer has its own of.</summary>
+    public static string WithoutTraceId(JsonElement problem) =>
+        string.Join("\n", problem.EnumerateObject().Where(p => p.Name != "traceId").Select(p => p.ToString()));
 }

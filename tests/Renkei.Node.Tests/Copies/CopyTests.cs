@@ -244,7 +244,6 @@ public class CopyTests
         Assert.Equal(["K-1", "K-2", "K-9"], (await c.QueryAsync("SELECT addressee_number FROM copies", r => r.GetString(0))).Order());
     }
 
-    /// <summary>Completes <paramref name="read"/> once the handler of a request to a path ending in <paramref name="path"/> has read from its body.</summary>
     /// <summary>SQLite's busy timeout as the services' connections set it (Database.OpenAsync), read from one opened their way.</summary>
     private static async Task<TimeSpan> BusyTimeoutAsync()
     {
@@ -254,6 +253,7 @@ public class CopyTests
         return TimeSpan.FromMilliseconds(await c.ScalarAsync<long>("PRAGMA busy_timeout"));
     }
 
+    /// <summary>Completes <paramref name="read"/> once the handler of a request to a path ending in <paramref name="path"/> has read from its body.</summary>
     private sealed class BodyReadSignal(string path, TaskCompletionSource read) : IStartupFilter
     {
         public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>

@@ -15,7 +15,7 @@ public class JapanTimeTests
     [Fact]
     public void Today_is_read_from_the_clock_given_not_the_machines()
     {
-        var clock = new Renkei.Core.Tests.ManualTime(DateTimeOffset.Parse("2031-07-14T16:00:00Z"));
+        var clock = new Renkei.Testing.ManualTime(DateTimeOffset.Parse("2031-07-14T16:00:00Z"));
         Assert.Equal(new DateOnly(2031, 7, 15), JapanTime.Today(clock));
     }
 

@@ -14,12 +14,6 @@ public class BadInputTests
 {
     private const string K = LinkageNetwork.Kashiwa, B = LinkageNetwork.Bunkyo;
 
-    private static async Task<long> RecordsAsync(Database tenant)
-    {
-        await using var c = await tenant.OpenAsync();
-        return await c.ScalarAsync<long>("SELECT COUNT(*) FROM provision_records");
-    }
-
     [Theory, StorageData]
     public async Task An_agency_kind_is_taken_by_name_only_and_an_agency_name_and_address_are_plain_and_bounded(StorageProvider provider)
     {
@@ -74,7 +68,7 @@ public class BadInputTests
         await using var network = await LinkageNetwork.StartAsync(provider);
         var clerk = network.NodeClient("bunkyo-child-clerk");
         var longName = new string('x', 65);
-        var before = await RecordsAsync(network.TenantDatabases[B]);
+        var before = await LinkageNetwork.CountAsync(network.TenantDatabases[B]);
 
         foreach (var (field, inquiry) in new (string, object)[]
         {
@@ -120,7 +114,7 @@ public class BadInputTests
         var numberBatch = await ProblemAssert.IsProblemAsync(await clerk.PostAsJsonAsync($"api/tenants/{B}/inquiry-batches",
             new { affair = "child-allowance", provider = "2323 6592 9171", item = "local-tax", addresseeNumbers = new[] { "B-0001" } }), 400, "invalid-request");
         Assert.True(numberBatch.GetProperty("errors").TryGetProperty("provider", out _));
-        Assert.Equal(before, await RecordsAsync(network.TenantDatabases[B]));
+        Assert.Equal(before, await LinkageNetwork.CountAsync(network.TenantDatabases[B]));
         // A 13-digit Corporate Number, an agency id, is not such a number.
         Assert.NotEqual(400, (int)(await clerk.PostAsJsonAsync($"api/tenants/{B}/inquiries",
             new { addresseeNumber = "B-0001", affair = "child-allowance", provider = "5010405001703", item = "local-tax" })).StatusCode);

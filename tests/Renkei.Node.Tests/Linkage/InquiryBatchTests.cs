@@ -343,11 +343,7 @@ public class InquiryBatchTests
         await using var network = await LinkageNetwork.StartAsync(provider, oneInquiryPerMessage: true);
         var people = await BatchPeople.ArrangeAsync(network, count: 40, atKashiwa: 40, withCopy: 0);
         var concurrency = network.NodeOptions.BatchConcurrency;
-        async Task<long> AskedOfTheCore()
-        {
-            await using var c = await network.CoreDatabase.OpenAsync();
-            return await c.ScalarAsync<long>("SELECT COUNT(*) FROM provision_records");
-        }
+        Task<long> AskedOfTheCore() => LinkageNetwork.CountAsync(network.CoreDatabase);
         // A batch submitted later is worked after the one before it: once it is done, the one before has finished its page.
         async Task AfterThePageAsync() => await people.DoneAsync(await people.SubmittedAsync(["B-1"]));
 

@@ -251,7 +251,7 @@ public class InquiryTests
         using var stranger = PartyKeys.Generate();
         await ProblemAssert.IsProblemAsync(await Send(Envelope.Create(B, "core", RelayKinds.Inquiries, body, stranger.Signing, TimeProvider.System)), 401, "bad-signature");
         await ProblemAssert.IsProblemAsync(await Send(Envelope.Create("999999", "core", RelayKinds.Inquiries, body, stranger.Signing, TimeProvider.System)), 401, "unknown-sender");
-        var stale = Envelope.Create(B, "core", RelayKinds.Inquiries, body, bunkyo.Keys.Signing, new Core.Tests.ManualTime(DateTimeOffset.UtcNow.AddMinutes(-10)));
+        var stale = Envelope.Create(B, "core", RelayKinds.Inquiries, body, bunkyo.Keys.Signing, new ManualTime(DateTimeOffset.UtcNow.AddMinutes(-10)));
         await ProblemAssert.IsProblemAsync(await Send(stale), 401, "stale-message");
         // The provider node likewise refuses a provision request not signed by the core.
         var forged = Envelope.Create("core", K, RelayKinds.ProvisionRequests, "[]", stranger.Signing, TimeProvider.System);
@@ -426,11 +426,7 @@ public class InquiryTests
         using var keys = PartyKeys.Generate();
         ProvisionEntry Entry(int i) => new(Envelope.NewId(), DateTimeOffset.UtcNow, null, B, K, "child-allowance", "local-tax", $"code-{i}", Outcome.NoData, "no-copy", false);
         await new ProvisionLog(database, "p", keys.Signing, 7, TimeProvider.System).AppendAllAsync([.. Enumerable.Range(0, 3).Select(Entry)]);
-        async Task<long> CountAsync()
-        {
-            await using var c = await database.OpenAsync();
-            return await c.ScalarAsync<long>("SELECT COUNT(*) FROM provision_records");
-        }
+        Task<long> CountAsync() => LinkageNetwork.CountAsync(database);
         await using (var c = await database.OpenAsync())
         {
             await LiftAppendOnlyGuardAsync(c, provider);

@@ -16,12 +16,6 @@ public class NotBeforeRangeTests
 {
     private const string K = LinkageNetwork.Kashiwa, B = LinkageNetwork.Bunkyo;
 
-    private static async Task<Envelope> ReplyAsync(HttpResponseMessage response)
-    {
-        Assert.Equal(200, (int)response.StatusCode);
-        return (await response.Content.ReadFromJsonAsync<Envelope>(ServiceDefaults.Json))!;
-    }
-
     [Theory, StorageData]
     public async Task An_inquiry_or_batch_whose_notBefore_is_out_of_range_is_refused_and_nothing_is_recorded(StorageProvider provider)
     {
@@ -69,7 +63,7 @@ public class NotBeforeRangeTests
         var asked = new[] { Inquiry(DateTimeOffset.MaxValue), Inquiry(), Inquiry(DateTimeOffset.UtcNow.AddYears(3)) };
         var response = await core.PostAsJsonAsync("api/relay/inquiries", Envelope.Create(B, "core", RelayKinds.Inquiries,
             JsonSerializer.Serialize(asked, ServiceDefaults.Json), bunkyo.Keys.Signing, TimeProvider.System), ServiceDefaults.Json);
-        var reply = await ReplyAsync(response);
+        var reply = await LinkageNetwork.ReplyAsync(response);
         Assert.Equal([(Outcome.Error, RelayKinds.InvalidNotBeforeReason), (Outcome.Provided, null), (Outcome.Error, RelayKinds.InvalidNotBeforeReason)],
             reply.BodyAs<ProvisionAnswer>(RelayKinds.InquiryResults)!.Select(a => (a.Outcome, a.Reason)));
 

@@ -16,12 +16,6 @@ public class ProvisionDatesTests
 {
     private const string K = LinkageNetwork.Kashiwa, B = LinkageNetwork.Bunkyo;
 
-    private static async Task<Envelope> ReplyAsync(HttpResponseMessage response)
-    {
-        Assert.Equal(200, (int)response.StatusCode);
-        return (await response.Content.ReadFromJsonAsync<Envelope>(ServiceDefaults.Json))!;
-    }
-
     [Theory, StorageData]
     public async Task A_provider_node_refuses_a_core_signed_request_dated_outside_the_staleness_window_and_records_nothing_of_it(StorageProvider provider)
     {
@@ -40,7 +34,7 @@ public class ProvisionDatesTests
             await ProblemAssert.IsProblemAsync(await Send(Request(requestedAt)), 400, "malformed-request");
         Assert.Equal(0L, await LinkageNetwork.CountAsync(kashiwa.Database));
 
-        var reply = await ReplyAsync(await Send(Request(DateTimeOffset.UtcNow)));
+        var reply = await LinkageNetwork.ReplyAsync(await Send(Request(DateTimeOffset.UtcNow)));
         Assert.Equal(Outcome.Provided, Assert.Single(reply.BodyAs<ProvisionAnswer>(RelayKinds.Provisions)!).Outcome);
         Assert.Equal(1L, await LinkageNetwork.CountAsync(kashiwa.Database));
     }

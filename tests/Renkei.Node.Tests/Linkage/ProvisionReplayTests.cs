@@ -16,12 +16,6 @@ public class ProvisionReplayTests
 {
     private const string K = LinkageNetwork.Kashiwa;
 
-    private static async Task<long> RecordsAsync(Database database)
-    {
-        await using var c = await database.OpenAsync();
-        return await c.ScalarAsync<long>("SELECT COUNT(*) FROM provision_records");
-    }
-
     [Theory, StorageData]
     public async Task A_captured_core_envelope_replayed_to_the_providers_node_is_refused_and_recorded_once(StorageProvider provider)
     {
@@ -34,7 +28,7 @@ public class ProvisionReplayTests
         var sent = Assert.Single(network.Messages, m => m.Contains(marker, StringComparison.Ordinal));
         var body = sent[(sent.IndexOf(marker, StringComparison.Ordinal) + marker.Length)..];
         Assert.Equal("core", JsonSerializer.Deserialize<Envelope>(body, ServiceDefaults.Json)!.Sender);
-        var before = (Kashiwa: await RecordsAsync(network.TenantDatabases[K]), Core: await RecordsAsync(network.CoreDatabase));
+        var before = (Kashiwa: await LinkageNetwork.CountAsync(network.TenantDatabases[K]), Core: await LinkageNetwork.CountAsync(network.CoreDatabase));
         Assert.Equal(1L, before.Kashiwa);
 
         // Sent again as it was, by a client holding the core's certificate, and again: refused each time (a problem, no answer envelope).
@@ -44,10 +38,10 @@ public class ProvisionReplayTests
             var replayed = await asCore.PostAsync($"api/tenants/{K}/provisions", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
             await ProblemAssert.IsProblemAsync(replayed, 401, "replayed-message");
         }
-        Assert.Equal(before, (await RecordsAsync(network.TenantDatabases[K]), await RecordsAsync(network.CoreDatabase)));
+        Assert.Equal(before, (await LinkageNetwork.CountAsync(network.TenantDatabases[K]), await LinkageNetwork.CountAsync(network.CoreDatabase)));
 
         // The provider still answers the core's next, fresh request: the refusal cost nothing else.
         Assert.Equal("provided", (await family.AnswerAsync("bunkyo-child-clerk")).GetProperty("outcome").GetString());
-        Assert.Equal(before.Kashiwa + 1, await RecordsAsync(network.TenantDatabases[K]));
+        Assert.Equal(before.Kashiwa + 1, await LinkageNetwork.CountAsync(network.TenantDatabases[K]));
     }
 }

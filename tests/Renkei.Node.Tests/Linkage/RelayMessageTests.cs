@@ -86,11 +86,7 @@ public class RelayMessageTests
         Task<HttpResponseMessage> Send(string body) =>
             core.PostAsJsonAsync("api/relay/inquiries", Envelope.Create(B, "core", RelayKinds.Inquiries, body, bunkyo.Keys.Signing, TimeProvider.System), ServiceDefaults.Json);
         InquiryBody Inquiry(string affair = "child-allowance", string? agencyCode = null) => new(Envelope.NewId(), agencyCode ?? code, affair, K, "local-tax", null);
-        async Task<long> Recorded()
-        {
-            await using var c = await network.CoreDatabase.OpenAsync();
-            return await c.ScalarAsync<long>("SELECT COUNT(*) FROM provision_records");
-        }
+        Task<long> Recorded() => LinkageNetwork.CountAsync(network.CoreDatabase);
 
         // One message: a permitted inquiry, one the table refuses, and one with a code no agency was given.
         var asked = new[] { Inquiry(), Inquiry(affair: "pet-registration"), Inquiry(agencyCode: new string('A', code.Length)) };
@@ -168,11 +164,7 @@ public class RelayMessageTests
         Task<HttpResponseMessage> Send(object requests) => node.PostAsJsonAsync($"api/tenants/{K}/provisions",
             Envelope.Create("core", K, RelayKinds.ProvisionRequests, JsonSerializer.Serialize(requests, ServiceDefaults.Json), network.CoreKeys.Signing, TimeProvider.System),
             ServiceDefaults.Json);
-        async Task<long> Recorded()
-        {
-            await using var k = await kashiwa.Database.OpenAsync();
-            return await k.ScalarAsync<long>("SELECT COUNT(*) FROM provision_records");
-        }
+        Task<long> Recorded() => LinkageNetwork.CountAsync(kashiwa.Database);
 
         // Genuine: answered and recorded.
         var good = Request();

@@ -3,7 +3,6 @@ using System.Net.Http.Json;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using Renkei.Cli.Linkage;
-using Renkei.Core.Tests;
 using Renkei.Hosting.Tls;
 using Renkei.Testing;
 

@@ -7,7 +7,6 @@ using Renkei.Hosting.Storage;
 using Renkei.Hosting.Tls;
 using Renkei.Node.Tests.Linkage;
 using Renkei.Protocol;
-using Renkei.Core.Tests;
 using Renkei.Testing;
 
 namespace Renkei.Node.Tests.Tls;

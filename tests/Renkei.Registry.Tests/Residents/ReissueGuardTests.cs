@@ -14,15 +14,7 @@ namespace Renkei.Registry.Tests.Residents;
 /// </summary>
 public class ReissueGuardTests
 {
-    /// <summary>The Registry's clock, which the test moves.</summary>
-    private sealed class TestClock : TimeProvider
-    {
-        public DateTimeOffset Now { get; set; } = DateTimeOffset.UtcNow;
-
-        public override DateTimeOffset GetUtcNow() => Now;
-    }
-
-    private static Task<RegistryHost> StartAsync(StorageProvider provider, TestClock clock) =>
+    private static Task<RegistryHost> StartAsync(StorageProvider provider, ManualTime clock) =>
         RegistryHost.StartAsync(provider, b => b.Services.AddSingleton<TimeProvider>(clock));
 
     private static Task<HttpResponseMessage> ReissueAsync(RegistryHost registry, string residentId, bool? newLeak = null, string? key = null)
@@ -52,7 +44,7 @@ public class ReissueGuardTests
     [Theory, StorageData]
     public async Task A_second_reissue_without_a_key_within_ten_minutes_is_refused_naming_the_last_ones_time_and_keeps_the_number(StorageProvider provider)
     {
-        var clock = new TestClock { Now = new DateTimeOffset(2026, 12, 7, 10, 52, 3, TimeSpan.Zero) };
+        var clock = new ManualTime(new DateTimeOffset(2026, 12, 7, 10, 52, 3, TimeSpan.Zero));
         await using var registry = await StartAsync(provider, clock);
         var born = await registry.RegisterBirthAsync();
         var first = await NumberOfAsync(await ReissueAsync(registry, born.ResidentId));
@@ -87,7 +79,7 @@ public class ReissueGuardTests
     [Theory, StorageData]
     public async Task A_new_leak_is_reissued_at_once_when_the_request_says_so(StorageProvider provider)
     {
-        var clock = new TestClock();
+        var clock = new ManualTime(DateTimeOffset.UtcNow);
         await using var registry = await StartAsync(provider, clock);
         var born = await registry.RegisterBirthAsync();
         var first = await NumberOfAsync(await ReissueAsync(registry, born.ResidentId));
@@ -105,7 +97,7 @@ public class ReissueGuardTests
     [Theory, StorageData]
     public async Task With_an_idempotency_key_the_same_key_answers_as_the_first_time_and_another_key_is_its_own_request(StorageProvider provider)
     {
-        var clock = new TestClock();
+        var clock = new ManualTime(DateTimeOffset.UtcNow);
         await using var registry = await StartAsync(provider, clock);
         var born = await registry.RegisterBirthAsync();
         var first = await NumberOfAsync(await ReissueAsync(registry, born.ResidentId, key: "reissue-1"));
