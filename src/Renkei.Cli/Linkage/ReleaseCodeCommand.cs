@@ -114,7 +114,7 @@ public static class ReleaseCodeCommand
             }
             catch (HttpRequestException e)
             {
-                Console.Error.WriteLine($"失敗しました / failed: {(services is null ? e.Message
+                Console.Error.WriteLine($"失敗しました / failed: {(services is null ? ServiceGone.Said(e)
                     : e is AddresseeSystem.Refused refused ? refused.Message + RemoteServices.Hint(refused.StatusCode, TokenVariable.NodeAddressee)
                     : services.Text(e))}");
                 return 1;
