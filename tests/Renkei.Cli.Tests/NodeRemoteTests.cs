@@ -838,6 +838,20 @@ public class NodeRemoteAnswerTests
     }
 
     [Fact]
+    public async Task An_answer_wait_past_what_HttpClient_takes_waits_the_longest_it_can_rather_than_fail_every_command()
+    {
+        // HttpClient refuses a timeout above int.MaxValue ms: RENKEI_ANSWER_WAIT_SECONDS=2147483647 failed every node command.
+        using var folder = new TempFolder();
+        var copies = folder.File("copies.jsonl");
+        await File.WriteAllTextAsync(copies, "{}\n");
+        await using var node = await ServicesAsync("node/api", c => FakeService.Json(c, """{"imported":1,"errors":[]}"""));
+        var result = await SeparateServices.RunAsync(new Dictionary<string, string>(AllTokens) { ["RENKEI_ANSWER_WAIT_SECONDS"] = "2147483647" },
+            "node", "import-copies", "--agency", Agency, "--file", copies, "--node", $"{node.Url}node/");
+        Assert.True(result.ExitCode == 0, result.Output + result.Error);
+        Assert.Equal("副本を登録しました / copies imported: 1, 不正な行 / bad rows: 0", result.Output.Trim());
+    }
+
+    [Fact]
     public async Task Inquire_batch_reads_the_batch_under_the_node_url_with_its_base_path_whatever_the_Location()
     {
         using var folder = new TempFolder();
