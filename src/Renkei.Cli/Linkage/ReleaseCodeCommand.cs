@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Net;
 using Renkei.Cli.Network;
 using Renkei.Node.Codes;
 
