@@ -103,7 +103,8 @@ public static class CommandTree
                 // A service gone away, cut short or refusing under a command without a message of its own for it: the network's
                 // condition, said in one line, not a fault of ours. Our own refusals already say it in both languages.
                 error.WriteLine(e.Message.Contains(" / ", StringComparison.Ordinal) ? e.Message
-                    : $"サービスと通信できませんでした。ネットワークが動いているか確かめてください / could not talk to a service: {e.Message} Check that the network runs.");
+                    : $"サービスと通信できませんでした（{ServiceGone.Why(e).Japanese}）。ネットワークが動いているか確かめてください / "
+                        + $"could not talk to a service ({ServiceGone.Why(e).English}): check that the network runs");
                 return 1;
             case NetworkUnavailableException:
                 error.WriteLine(e.Message); // one line, Japanese then English, naming the folder

@@ -20,9 +20,8 @@ public class CardIssueCutOffTests
 
         Assert.Equal(1, issue.ExitCode);
         Assert.StartsWith("PKI（https://127.0.0.1:", issue.Error);
-        Assert.Contains("に接続できないため、カードは交付していません", issue.Error);
-        Assert.Contains("Connection refused", issue.Error);
-        Assert.Contains("no card was issued; check that the network runs", issue.Error);
+        Assert.Contains("に接続できないため（接続を拒否されました（URLのポートと、サービスが動いているかを確かめてください））、カードは交付していません", issue.Error);
+        Assert.Contains("(connection refused: check the URL's port and that the service runs): no card was issued; check that the network runs", issue.Error);
         AssertOneLine(issue);
         Assert.False(File.Exists(card));
     }
@@ -44,7 +43,8 @@ public class CardIssueCutOffTests
         Assert.Equal(1, issue.ExitCode);
         Assert.Contains("POST /api/cards with a token", network.Asked);
         Assert.StartsWith("PKI（https://127.0.0.1:", issue.Error);
-        Assert.Contains("からの応答が途中で途切れました。カードは書き出していません", issue.Error);
+        Assert.Contains("からの応答が途中で途切れました（接続が切れました）。カードは書き出していません", issue.Error);
+        Assert.Contains("was cut off (the connection was lost (", issue.Error);
         Assert.Contains("run card issue again, and the new card supersedes it", issue.Error);
         AssertOneLine(issue);
         Assert.False(File.Exists(card));

@@ -12,8 +12,8 @@ public class CommandFailureTests
         var code = CommandTree.Failed(new HttpRequestException(HttpRequestError.ConnectionError, "Connection refused (127.0.0.1:7104)"), error);
         Assert.Equal(1, code);
         var line = Assert.Single(error.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        Assert.StartsWith("サービスと通信できませんでした", line);
-        Assert.Contains("Connection refused (127.0.0.1:7104)", line);
+        Assert.Equal("サービスと通信できませんでした（接続できません）。ネットワークが動いているか確かめてください / "
+            + "could not talk to a service (cannot connect: Connection refused (127.0.0.1:7104)): check that the network runs", line);
         Assert.DoesNotContain("Unhandled exception", line);
 
         // One of our own refusals, already in both languages, is said as it is.

@@ -72,4 +72,34 @@ public class NodeGoneTests
         Assert.DoesNotContain("An error occurred while sending the request", result.Error);
         Assert.DoesNotContain("   at ", result.Error);
     }
+
+    [Fact]
+    public async Task Release_code_that_loses_the_node_says_why_in_Japanese_first()
+    {
+        // Review: without --node, it printed .NET's "An error occurred while sending the request." alone.
+        using var data = new TempFolder();
+        SandboxCallers.LoadOrCreate(Path.Combine(data.Path, "node", "callers.json"), [($"{Agency}-addressee", [$"tenant:{Agency}"])]);
+        await using var network = await FakeNetwork.StartAsync(data.Path, c => { c.Abort(); return Task.CompletedTask; });
+
+        var released = await RenkeiCommand.RunAsync("node", "release-code", "--data", data.Path, "--agency", Agency, "--addressee", "B-1", "--yes");
+        Assert.True(released.ExitCode == 1, released.Output + released.Error);
+        var line = Assert.Single(released.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("失敗しました / failed: 接続が切れました / the connection was lost (", line);
+        Assert.Equal("", released.Output);
+    }
+
+    [Fact]
+    public async Task Release_code_for_an_agency_the_node_does_not_know_says_so_once_not_for_every_addressee()
+    {
+        using var data = new TempFolder();
+        SandboxCallers.LoadOrCreate(Path.Combine(data.Path, "node", "callers.json"), [($"{Agency}-addressee", [$"tenant:{Agency}"])]);
+        await using var network = await FakeNetwork.StartAsync(data.Path, c => FakeService.Json(c, """{"title":"no such tenant"}""", 404));
+
+        var released = await RenkeiCommand.RunAsync("node", "release-code", "--data", data.Path, "--agency", Agency, "--addressee", "B-1", "--addressee", "B-2", "--yes");
+        Assert.True(released.ExitCode == 1, released.Output + released.Error);
+        Assert.Equal([$"失敗しました / failed: 中間サーバーが受け付けませんでした / the node refused api/tenants/{Agency}/addressees/B-1/release: 404 no such tenant"],
+            released.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        // The second addressee is not asked: the first refusal holds for all.
+        Assert.DoesNotContain(network.Asked, a => a.Contains("B-2", StringComparison.Ordinal));
+    }
 }

@@ -813,6 +813,45 @@ public class NodeRemoteAnswerTests
     }
 
     [Fact]
+    public async Task Import_copies_and_inquire_batch_whose_node_does_not_answer_in_time_say_so_rather_than_cannot_connect()
+    {
+        // Review: HttpClient's timeout, wrapped as a request that failed, was said "接続できません / cannot connect".
+        using var folder = new TempFolder();
+        var copies = folder.File("copies.jsonl");
+        await File.WriteAllTextAsync(copies, "{}\n");
+        var list = folder.File("list.txt");
+        await File.WriteAllTextAsync(list, "B-1\n");
+        var environment = new Dictionary<string, string>(AllTokens) { ["RENKEI_ANSWER_WAIT_SECONDS"] = "2" };
+        await using var node = await ServicesAsync("node/api", c => Task.Delay(Timeout.Infinite, c.RequestAborted));
+
+        var imported = await SeparateServices.RunAsync(environment, "node", "import-copies", "--agency", Agency, "--file", copies, "--node", $"{node.Url}node/");
+        Assert.True(imported.ExitCode == 130, imported.Output + imported.Error);
+        Assert.Equal(["中断しました。中間サーバーとの接続が切れました / stopped: the node went away: 2 秒以内に応答がありません / no answer within 2 s",
+            "1行目から送り直してください（同じ行をもう一度送っても同じ副本になります） / send again from line 1 (a row sent twice stores the same copy)"],
+            imported.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+
+        var inquired = await SeparateServices.RunAsync(environment, "node", "inquire-batch", "--agency", Agency, "--affair", "child-allowance",
+            "--provider", "122173", "--item", "local-tax", "--file", list, "--node", $"{node.Url}node/");
+        Assert.True(inquired.ExitCode == 1, inquired.Output + inquired.Error);
+        Assert.Equal(["失敗しました / failed: 2 秒以内に応答がありません / no answer within 2 s"], inquired.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal("", inquired.Output);
+    }
+
+    [Fact]
+    public async Task An_answer_wait_past_what_HttpClient_takes_waits_the_longest_it_can_rather_than_fail_every_command()
+    {
+        // HttpClient refuses a timeout above int.MaxValue ms: RENKEI_ANSWER_WAIT_SECONDS=2147483647 failed every node command.
+        using var folder = new TempFolder();
+        var copies = folder.File("copies.jsonl");
+        await File.WriteAllTextAsync(copies, "{}\n");
+        await using var node = await ServicesAsync("node/api", c => FakeService.Json(c, """{"imported":1,"errors":[]}"""));
+        var result = await SeparateServices.RunAsync(new Dictionary<string, string>(AllTokens) { ["RENKEI_ANSWER_WAIT_SECONDS"] = "2147483647" },
+            "node", "import-copies", "--agency", Agency, "--file", copies, "--node", $"{node.Url}node/");
+        Assert.True(result.ExitCode == 0, result.Output + result.Error);
+        Assert.Equal("副本を登録しました / copies imported: 1, 不正な行 / bad rows: 0", result.Output.Trim());
+    }
+
+    [Fact]
     public async Task Inquire_batch_reads_the_batch_under_the_node_url_with_its_base_path_whatever_the_Location()
     {
         using var folder = new TempFolder();

@@ -220,9 +220,12 @@ public class UpCommandTests
         using var folder = new TempFolder();
         var first = LoopbackPorts.FreeRange();
         await using (await SandboxNetwork.StartAsync(folder.Path, first)) { }
+        // A network started as such (a test's, bench pki --data's) keeps nothing: renkei up and a command's own network keep their first.
+        Assert.False(File.Exists(FolderPort.PathIn(folder.Path)));
+        FolderPort.KeepFirst(folder.Path, first);
         var other = LoopbackPorts.FreeRange();
         Assert.NotEqual(first, other);
-        await using (await SandboxNetwork.StartAsync(folder.Path, other)) { }
+        FolderPort.KeepFirst(folder.Path, other);
         Assert.Equal(first, FolderPort.Kept(folder.Path));
 
         // up without --port serves the first: the port it finds taken is the first's Registry port, and it has nothing to note.
@@ -239,6 +242,23 @@ public class UpCommandTests
             + $"while the network runs on another port they cannot be checked, and those issued meanwhile name http://127.0.0.1:{first + 3}/; "
             + $"the folder's base port stays {first} (--keep-port moves it)", elsewhere.Error);
         Assert.Equal(first, FolderPort.Kept(folder.Path));
+    }
+
+    [Fact]
+    public async Task The_first_up_on_a_base_port_keeps_it_for_the_folder()
+    {
+        using var folder = new TempFolder();
+        var basePort = LoopbackPorts.FreeRange();
+        using var up = RenkeiCommand.Start(["up", "--data", folder.Path, "--port", basePort.ToString()]);
+        var error = up.StandardError.ReadToEndAsync();
+        await RenkeiCommand.WaitForAsync(async () =>
+        {
+            if (up.HasExited) throw new InvalidOperationException("renkei up exited: " + await error);
+            return File.Exists(Path.Combine(folder.Path, "network.json")) ? "" : null;
+        }, TimeSpan.FromMinutes(2), "network.json written");
+        Assert.Equal(basePort, FolderPort.Kept(folder.Path));
+        RenkeiCommand.Terminate(up);
+        await up.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text.Json;
+using Renkei.Cli.Linkage;
 using Renkei.Cli.Network;
 using Renkei.Cli.Pki;
 using Renkei.Hosting;
@@ -128,15 +129,16 @@ public static class CardCommands
     /// What card issue says when the PKI went away under it (audit W3): a connection never made sent nothing; after that, the PKI
     /// may have issued a card this command never got, which the next card issue supersedes as it would any current card.
     /// </summary>
-    private static string IssueCutOff(Exception e, Uri pki) =>
-        e is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError or HttpRequestError.SecureConnectionError }
-            ? $"PKI（{pki}）に接続できないため、カードは交付していません。ネットワークが動いているか確かめてください / "
-                + $"cannot reach the PKI at {pki} ({Innermost(e).Message.TrimEnd('.')}): no card was issued; check that the network runs"
-            : $"PKI（{pki}）からの応答が途中で途切れました。カードは書き出していません。交付されていても使えないため、もう一度 card issue を実行してください（新しいカードが置き換えます）/ "
-                + $"the answer of the PKI at {pki} was cut off ({Innermost(e).Message.TrimEnd('.')}): no card file was written. A card the PKI may have "
+    private static string IssueCutOff(Exception e, Uri pki)
+    {
+        var (japanese, english) = ServiceGone.Why(e);
+        return e is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError or HttpRequestError.SecureConnectionError }
+            ? $"PKI（{pki}）に接続できないため（{japanese}）、カードは交付していません。ネットワークが動いているか確かめてください / "
+                + $"cannot reach the PKI at {pki} ({english}): no card was issued; check that the network runs"
+            : $"PKI（{pki}）からの応答が途中で途切れました（{japanese}）。カードは書き出していません。交付されていても使えないため、もう一度 card issue を実行してください（新しいカードが置き換えます）/ "
+                + $"the answer of the PKI at {pki} was cut off ({english}): no card file was written. A card the PKI may have "
                 + "issued cannot be used without it: run card issue again, and the new card supersedes it";
-
-    private static Exception Innermost(Exception e) => e.InnerException is { } inner ? Innermost(inner) : e;
+    }
 
     private static Command Show()
     {

@@ -101,7 +101,7 @@ public static class CopyImportCommand
                 var permission = sent.Refusal is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden;
                 // A node that went away stops the import as Ctrl+C does (README): what got through stays, the rest is sent again.
                 if (sent.Lost is { } lost)
-                    Console.Error.WriteLine($"中断しました。中間サーバーとの接続が切れました / stopped: the node went away: {(services is null ? WentAway(lost) : services.Text(lost))}");
+                    Console.Error.WriteLine($"中断しました。中間サーバーとの接続が切れました / stopped: the node went away: {(services is null ? ServiceGone.Text(lost) : services.Text(lost))}");
                 else if (sent.Failure is not null)
                     Console.Error.WriteLine($"失敗しました / failed: {sent.Failure}{(services is not null ? RemoteServices.Hint(sent.Refusal, TokenVariable.NodeCopies)
                         : sent.Refusal is HttpStatusCode.Forbidden ? " （トークンにはこの権限がありません / the token lacks this permission）" : "")}");
@@ -177,19 +177,6 @@ public static class CopyImportCommand
         }
         report(rows.Count);
         return new Sent(imported, bad, null, null);
-    }
-
-    /// <summary>Why the node stopped answering, Japanese first: the runtime says it in English only ("An error occurred while sending the request").</summary>
-    internal static string WentAway(Exception e)
-    {
-        var inner = e;
-        while (inner.InnerException is not null) inner = inner.InnerException;
-        return inner switch
-        {
-            System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.ConnectionRefused } => "接続を拒否されました / connection refused",
-            TimeoutException => $"{Network.NetworkAccess.AnswerWait.TotalSeconds:0} 秒以内に応答がありません / no answer within {Network.NetworkAccess.AnswerWait.TotalSeconds:0} s",
-            _ => $"接続が切れました / the connection was lost ({inner.Message.TrimEnd('.')})",
-        };
     }
 
     /// <summary>

@@ -253,7 +253,7 @@ public sealed class RemoteServices : IAsyncDisposable
         return $"{japanese} / {english}";
     }
 
-    /// <summary>Why a request never got an answer: a refused connection, an unknown host, a certificate the network CA does not vouch for.</summary>
+    /// <summary>Why a request never got an answer: a certificate the network CA does not vouch for, a URL of the wrong scheme, else <see cref="ServiceGone.Why"/>.</summary>
     public (string Japanese, string English) Why(HttpRequestException e)
     {
         if (e.HttpRequestError == HttpRequestError.SecureConnectionError)
@@ -265,20 +265,13 @@ public sealed class RemoteServices : IAsyncDisposable
                 return ($"証明書がCAにつながりません（--ca {caFile}）", $"certificate does not chain to the given CA (--ca {caFile})");
             // No certificate came to be checked: most often what answered does not speak TLS, as a plain-http port answers a TLS hello.
             return ("TLSで接続できません（http のポートではありませんか）",
-                $"TLS failed ({Innermost<Exception>(e)!.Message.TrimEnd('.')}): is this a plain-http port?");
+                $"TLS failed ({ServiceGone.Innermost<Exception>(e)!.Message.TrimEnd('.')}): is this a plain-http port?");
         }
         // Nothing, or no HTTP, came back to a plain request: an https port closes on one (Kestrel), or answers TLS bytes.
         if (e.HttpRequestError is HttpRequestError.ResponseEnded or HttpRequestError.InvalidResponse)
             return ("HTTPの応答がありません（https のポートではありませんか。https:// と --ca を使ってください）",
                 "no HTTP answer: is this an https port? Use https:// and --ca");
-        return Innermost<SocketException>(e) switch
-        {
-            { SocketErrorCode: SocketError.ConnectionRefused } => ("接続を拒否されました（URLのポートと、サービスが動いているかを確かめてください）", "connection refused: check the URL's port and that the service runs"),
-            { SocketErrorCode: SocketError.HostNotFound or SocketError.NoData } => ("ホスト名が見つかりません", "host not found"),
-            { } socket => ("接続できません", $"cannot connect: {socket.Message}"),
-            null when e.HttpRequestError == HttpRequestError.NameResolutionError => ("ホスト名が見つかりません", "host not found"),
-            _ => ("接続できません", $"cannot connect: {e.Message}"),
-        };
+        return ServiceGone.Why(e);
     }
 
     /// <summary>What a 401 or 403 means for the token the command read, appended to the service's own problem text; empty otherwise.</summary>
@@ -288,13 +281,6 @@ public sealed class RemoteServices : IAsyncDisposable
         HttpStatusCode.Forbidden => $" （{token.Name} のトークンにはこの権限がありません / the token in {token.Name} lacks this permission）",
         _ => "",
     };
-
-    private static T? Innermost<T>(Exception? e) where T : Exception
-    {
-        T? found = null;
-        for (; e is not null; e = e.InnerException) if (e is T t) found = t;
-        return found;
-    }
 
     public ValueTask DisposeAsync()
     {

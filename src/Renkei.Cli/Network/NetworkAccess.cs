@@ -22,10 +22,16 @@ public static class NetworkAccess
     /// <summary>The variable that sets how long a command waits for a service's answer to one request, in seconds.</summary>
     public const string AnswerWaitVariable = "RENKEI_ANSWER_WAIT_SECONDS";
 
-    /// <summary>100 seconds (HttpClient's own default), or what <see cref="AnswerWaitVariable"/> says: a slow link or a large chunk may want more.</summary>
+    /// <summary>The longest <see cref="AnswerWait"/>, about 24 days: HttpClient refuses a timeout of more than int.MaxValue milliseconds.</summary>
+    public const int MostAnswerWaitSeconds = int.MaxValue / 1000;
+
+    /// <summary>
+    /// 100 seconds (HttpClient's own default), or what <see cref="AnswerWaitVariable"/> says: a slow link or a large chunk may want more.
+    /// More than <see cref="MostAnswerWaitSeconds"/> waits that long, rather than fail every command that asks a service.
+    /// </summary>
     public static TimeSpan AnswerWait =>
         int.TryParse(Environment.GetEnvironmentVariable(AnswerWaitVariable), NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) && seconds > 0
-            ? TimeSpan.FromSeconds(seconds) : TimeSpan.FromSeconds(100);
+            ? TimeSpan.FromSeconds(Math.Min(seconds, MostAnswerWaitSeconds)) : TimeSpan.FromSeconds(100);
 
     /// <summary>
     /// The running network in <paramref name="folder"/> that <paramref name="fits"/> accepts, or a network started for the

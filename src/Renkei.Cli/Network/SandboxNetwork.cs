@@ -99,7 +99,6 @@ public sealed class SandboxNetwork : IAsyncDisposable
             network.PkiEntry = new PkiEntry(pkiPublic.ToString(), new Uri(pkiPublic, "ocsp").ToString(),
                 cas.ChainPem(CertificateKind.Signing), cas.ChainPem(CertificateKind.Authentication));
             network.Linkage = await LinkageSandbox.StartAsync(dataFolder, basePort, network.RegistryUrl, callers.First(c => c.Name == "link-keys").Token);
-            FolderPort.KeepFirst(dataFolder, basePort);
             return network;
         }
         catch

@@ -101,8 +101,10 @@ public static class UpCommand
                 return 1;
             }
             await using var _ = network;
-            // Moved only once the network runs on it: a start refused or failed leaves the folder's port as it was.
+            // Kept (the first time) or moved only once the network runs on it: a start refused or failed leaves the folder's port as it was.
+            // Here, not in SandboxNetwork: a test's or bench pki --data's network on a passing port has no port to keep.
             if (moving) FolderPort.Keep(folder, basePort);
+            else FolderPort.KeepFirst(folder, basePort);
             await network.Describe().WriteAsync(folder);
             if (before.Reused(folder) is { } reused) Console.WriteLine(reused);
             try
