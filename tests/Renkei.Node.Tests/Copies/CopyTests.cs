@@ -498,7 +498,7 @@ public class CopyTests
         {
             var refused = await ProblemAssert.IsProblemAsync(await tax.PutAsync(url, Bytes(Encoding.UTF8.GetBytes(Body(Dose(vaccine))))), 400, "invalid-copy");
             Assert.Contains("$.doses[0].vaccine: ", refused.GetProperty("detail").GetString());
-            Assert.DoesNotContain("5678", refused.ToString());
+            Assert.DoesNotContain("5678", ProblemAssert.WithoutTraceId(refused));
         }
         await ProblemAssert.IsProblemAsync(await tax.GetAsync(url), 404, "no-copy");
         // A time after a date with such a space between them is still a time: a colon does not join groups. Nor does a wave
