@@ -88,12 +88,14 @@ public static class NodeApp
         // Checked before any tenant's schema or key is made: a start refused for a setting leaves nothing half-made.
         CoreLink.CheckAddress(options.CoreAddress);
         TenantDirectory.CheckCallers(builder.Configuration.Get<CallerOptions>()?.Callers ?? []);
-        var tenants = new TenantDirectory(options, storage);
+        // The tenants' records are made before the services are built, so the clock a test gave is read from their list.
+        var time = builder.Services.LastOrDefault(d => d.ServiceType == typeof(TimeProvider))?.ImplementationInstance as TimeProvider ?? TimeProvider.System;
+        var tenants = new TenantDirectory(options, storage, time);
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(tenants);
         // The node has no database of its own: it is ready when each tenant's answers, and names the tenant whose does not.
         foreach (var tenant in tenants.All) builder.Services.AddSingleton(new ReadinessStore("tenant " + tenant.AgencyId, tenant.Database));
-        builder.Services.TryAddSingleton(TimeProvider.System); // or the clock a test gave
+        builder.Services.TryAddSingleton(time);
         builder.Services.AddSingleton(sp => new EnvelopeVerifier(sp.GetRequiredService<TimeProvider>(), TimeSpan.FromSeconds(options.StalenessSeconds)));
         builder.Services.AddSingleton<CoreLink>();
         builder.Services.AddSingleton<InquiryRelay>();

@@ -7,10 +7,10 @@ using Renkei.Protocol;
 namespace Renkei.Node.Tenants;
 
 /// <summary>One agency hosted on this node (a tenant): its own database and its own keys.</summary>
-public sealed class Tenant(string agencyId, string name, Database database, PartyKeys keys, int retentionYears)
+public sealed class Tenant(string agencyId, string name, Database database, PartyKeys keys, int retentionYears, TimeProvider time)
 {
     /// <summary>This tenant's provision records (情報提供等記録), in its own database, signed with its own key.</summary>
-    public Protocol.Records.ProvisionLog Records { get; } = new(database, agencyId, keys.Signing, retentionYears, TimeProvider.System);
+    public Protocol.Records.ProvisionLog Records { get; } = new(database, agencyId, keys.Signing, retentionYears, time);
 
     public string AgencyId { get; } = agencyId;
 
@@ -85,7 +85,7 @@ public sealed class TenantDirectory
 {
     private readonly Dictionary<string, Tenant> tenants = [];
 
-    public TenantDirectory(NodeOptions options, StorageOptions storage)
+    public TenantDirectory(NodeOptions options, StorageOptions storage, TimeProvider time)
     {
         var index = 0;
         var keep = new List<Func<Task>>();
@@ -111,7 +111,7 @@ public sealed class TenantDirectory
         }
         foreach (var step in keep) step().GetAwaiter().GetResult();
         foreach (var (t, database, keys) in opened)
-            tenants[t.AgencyId] = new Tenant(t.AgencyId, t.Name, database, PartyKeys.LoadOrCreate(keys), options.RetentionYears);
+            tenants[t.AgencyId] = new Tenant(t.AgencyId, t.Name, database, PartyKeys.LoadOrCreate(keys), options.RetentionYears, time);
     }
 
     public IReadOnlyCollection<Tenant> All => tenants.Values;

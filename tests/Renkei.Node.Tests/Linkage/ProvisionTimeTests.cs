@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Renkei.Hosting.Storage;
 using Renkei.Testing;
 
@@ -46,5 +47,16 @@ public class ProvisionTimeTests
         }
         Assert.Single(times.Distinct());
         Assert.EndsWith(".0000000Z", times[0]);
+    }
+
+    /// <summary>A tenant's records went by the system clock while the rest of the node went by the clock it was given.</summary>
+    [Theory, StorageData]
+    public async Task A_tenants_records_go_by_the_nodes_clock(StorageProvider provider)
+    {
+        var clock = new ShiftedClock { Ahead = TimeSpan.FromDays(2) };
+        await using var network = await LinkageNetwork.StartAsync(provider, configureNode: b => b.Services.AddSingleton<TimeProvider>(clock));
+        var head = await LinkageNetwork.Ensure(await network.NodeClient("bunkyo-auditor").GetAsync($"api/tenants/{B}/records/head"));
+        var signedAt = head.GetProperty("signedAt").GetDateTimeOffset();
+        Assert.InRange(signedAt - DateTimeOffset.UtcNow, TimeSpan.FromDays(2) - TimeSpan.FromMinutes(5), TimeSpan.FromDays(2));
     }
 }

@@ -33,7 +33,7 @@ public class TenantIsolationTests
         };
         try
         {
-            var directory = new TenantDirectory(options, new StorageOptions { Provider = StorageProvider.Postgres, ConnectionString = shared });
+            var directory = new TenantDirectory(options, new StorageOptions { Provider = StorageProvider.Postgres, ConnectionString = shared }, TimeProvider.System);
             await using var kashiwa = await directory.Find("122173")!.Database.OpenAsync();
             await using var bunkyo = await directory.Find("131059")!.Database.OpenAsync();
             Assert.Equal(0, await kashiwa.ScalarAsync<long>("SELECT COUNT(*) FROM addressees"));
