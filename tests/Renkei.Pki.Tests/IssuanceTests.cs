@@ -92,6 +92,27 @@ public sealed class IssuanceTests
         Assert.Equal(new DateOnly(2026, 3, 1), CertificateProfile.AgeReachedOn(new DateOnly(2011, 3, 1), 15));
     }
 
+    [Fact]
+    public void A_card_is_a_minors_when_the_holder_is_under_eighteen_on_the_issue_day_by_the_age_act()
+    {
+        // Audit Z #1: AddYears(18) gave 28 February for a 29 February birth, so that day's card was an adult's to 2036-02-29.
+        var born = new DateOnly(2008, 2, 29);
+        var (minor, minorCard) = CertificateProfile.Validity(born, new DateTimeOffset(2026, 2, 28, 10, 0, 0, JapanTime.Offset));
+        Assert.Equal(new DateOnly(2031, 2, 28), minorCard);
+        Assert.Equal(JapanTime.EndOfDay(new DateOnly(2031, 2, 28)), minor);
+        // From 1 March the holder is 18: an adult's card to the tenth birthday after issue, certificates to the fifth.
+        var (adult, adultCard) = CertificateProfile.Validity(born, new DateTimeOffset(2026, 3, 1, 0, 0, 0, JapanTime.Offset));
+        Assert.Equal(new DateOnly(2036, 2, 29), adultCard);
+        Assert.Equal(JapanTime.EndOfDay(new DateOnly(2031, 2, 28)), adult);
+
+        // A plain birthday: 17 the day before it (a minor's card to the fifth birthday after, 2030), 18 on it (the tenth after, 2036).
+        var plain = new DateOnly(2008, 5, 10);
+        Assert.Equal(new DateOnly(2030, 5, 10), CertificateProfile.Validity(plain, new DateTimeOffset(2026, 5, 9, 23, 0, 0, JapanTime.Offset)).CardExpiresOn);
+        Assert.Equal(new DateOnly(2036, 5, 10), CertificateProfile.Validity(plain, new DateTimeOffset(2026, 5, 10, 0, 0, 0, JapanTime.Offset)).CardExpiresOn);
+        // Japan's date decides: 2026-05-09 15:00 UTC is already the birthday there.
+        Assert.Equal(new DateOnly(2036, 5, 10), CertificateProfile.Validity(plain, new DateTimeOffset(2026, 5, 9, 15, 0, 0, TimeSpan.Zero)).CardExpiresOn);
+    }
+
     [Theory, StorageData]
     public async Task A_holder_under_fifteen_is_issued_the_authentication_certificate_only_and_the_card_cannot_sign(StorageProvider provider)
     {

@@ -57,20 +57,25 @@ public static class CertificateProfile
 
     /// <summary>
     /// Until the holder's fifth birthday after issue, and never past the card: the card lasts to
-    /// the tenth birthday after issue (the fifth for a minor). Ends at the close of that day in Japan.
+    /// the tenth birthday after issue (the fifth for a holder under 18 on the issue day). Ends at the close of that day in Japan.
     /// </summary>
     public static (DateTimeOffset NotAfter, DateOnly CardExpiresOn) Validity(DateOnly dateOfBirth, DateTimeOffset issuedAt)
     {
         var issuedOn = JapanTime.DateOf(issuedAt);
-        var years = issuedOn.Year - dateOfBirth.Year;
-        if (dateOfBirth.AddYears(years) <= issuedOn) years++;
-        // years is now the age at the first birthday after issue.
-        var minor = years - 1 < 18;
-        var fifth = dateOfBirth.AddYears(years + 4);
-        var cardExpires = minor ? fifth : dateOfBirth.AddYears(years + 9);
+        // Which birthday ends the card is calendar arithmetic (a 29 February birth's falls on 28 February in a common year);
+        // how old the holder is on the issue day is the Age Act's count (AgeReachedOn), or that birth is 18 a day early.
+        var first = issuedOn.Year - dateOfBirth.Year;
+        if (dateOfBirth.AddYears(first) <= issuedOn) first++;
+        // first: the years from birth to the first birthday after the issue day.
+        var minor = AgeReachedOn(dateOfBirth, AdultAge) > issuedOn;
+        var fifth = dateOfBirth.AddYears(first + 4);
+        var cardExpires = minor ? fifth : dateOfBirth.AddYears(first + 9);
         var until = fifth < cardExpires ? fifth : cardExpires;
         return (JapanTime.EndOfDay(until), cardExpires);
     }
+
+    /// <summary>The age from which a holder's card lasts ten years rather than five.</summary>
+    public const int AdultAge = 18;
 
     /// <summary>The age from which a holder is issued a signing certificate: JPKI issues none, as a rule, to a person under 15.</summary>
     public const int SigningAge = 15;
