@@ -47,6 +47,9 @@ public sealed class CorporationRegister(Database database, TimeProvider time)
     /// <summary>The registry office code of no office: base numbers under it are the register's own (national bodies, local governments).</summary>
     private const string NoRegistryOffice = "0000";
 
+    /// <summary>The first six digits of every national body's base number (国税庁 is 000012050002).</summary>
+    private const string NationalBodyBase = "000012";
+
     /// <summary>An address that passed validation, with its codes derived.</summary>
     public sealed record ValidAddress(
         string PrefectureName, string CityName, string StreetNumber, string PrefectureCode, string CityCode, string PostCode,
@@ -121,8 +124,10 @@ public sealed class CorporationRegister(Database database, TimeProvider time)
     /// <summary>
     /// A number the NTA assigned already, which a real register carries over (国税庁 is 7000012050002 wherever it is published):
     /// its check digit holds, the day it was assigned is given (today would publish it as new), and it is the number the
-    /// register would derive from a company legal number or a local government code given beside it. 000020 + a code is
-    /// a local government's number, which no other kind may take.
+    /// register would derive from a company legal number or a local government code given beside it. Its base carries its
+    /// kind (the NTA's 法人番号の構成): a registered company's is its company legal number, under a registry office code that
+    /// is never 0000; a national body's is 000012…, a local government's 000020 + its code, and no other kind's starts 0000.
+    /// A number in another kind's series would be published, and its real holder then refused as a duplicate.
     /// </summary>
     private static string? ValidateAssignedNumber(RegisterCorporationRequest r, string kind, string? legal, string? localGovernment,
         Dictionary<string, string[]> errors, string prefix)
@@ -140,6 +145,17 @@ public sealed class CorporationRegister(Database database, TimeProvider time)
         }
         else if (kind != "201" && n.Digits[1..].StartsWith("000020", StringComparison.Ordinal))
             problem = "000020で始まる基礎番号は地方公共団体（種別201）の法人番号です / a base number starting 000020 is a local government's (kind 201)";
+        else if (kind == "101" && !n.Digits[1..].StartsWith(NationalBodyBase, StringComparison.Ordinal))
+            problem = "国の機関（種別101）の基礎番号は000012で始まります / a national body's (kind 101) base number starts 000012";
+        else if (KindCodes.IsRegisteredCompany(kind) && n.Digits[1..].StartsWith(NoRegistryOffice, StringComparison.Ordinal))
+            problem = "設立登記法人（種別3xx）の基礎番号は会社法人等番号で、先頭4桁の登記所コードに0000はありません（000012…・000020…は国の機関・地方公共団体の法人番号です） / " +
+                "a registered company's (kind 3xx) base number is its company legal number, whose 4-digit registry office code is never 0000 " +
+                "(000012… and 000020… number national bodies and local governments)";
+        else if (kind != "101" && n.Digits[1..].StartsWith(NationalBodyBase, StringComparison.Ordinal))
+            problem = "000012で始まる基礎番号は国の機関（種別101）の法人番号です / a base number starting 000012 is a national body's (kind 101)";
+        else if (kind is not ("101" or "201") && n.Digits[1..].StartsWith(NoRegistryOffice, StringComparison.Ordinal))
+            problem = "0000で始まる基礎番号は国の機関（000012…）と地方公共団体（000020…）の法人番号です / " +
+                "a base number starting 0000 is a national body's (000012…) or a local government's (000020…)";
         if (problem is null) return n.Digits;
         errors[prefix + "corporateNumber"] = [problem];
         return null;

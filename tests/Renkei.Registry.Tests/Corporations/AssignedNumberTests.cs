@@ -43,8 +43,6 @@ public sealed class AssignedNumberTests
         // Once on the register, the number is not assigned again, to anyone.
         var (status, type, _) = await PostAsync(admin, "/api/corporations", Nta());
         Assert.Equal((HttpStatusCode.Conflict, "urn:renkei:problem:corporation-exists"), (status, type));
-        (status, type, _) = await PostAsync(admin, "/api/corporations", Nta(kind: "499"));
-        Assert.Equal((HttpStatusCode.Conflict, "urn:renkei:problem:corporation-exists"), (status, type));
 
         // Any kind: a foreign company and another body keep the numbers the NTA gave them.
         var foreign = CorporateNumber.FromBase(0100_03_012345).Digits;
@@ -53,6 +51,12 @@ public sealed class AssignedNumberTests
             name = "レンケイ・インク", furigana = "レンケイインク", kind = "401", corporateNumber = foreign, assignmentDate = "2016-04-01",
             address = new { addressOutside = "アメリカ合衆国デラウェア州" },
         }));
+        (status, type, _) = await PostAsync(admin, "/api/corporations", new
+        {
+            name = "レンケイ株式会社", furigana = "レンケイ", kind = "301", corporateNumber = foreign, assignmentDate = "2016-04-01",
+            address = new { localGovernmentCode = "131016", cityName = "千代田区", streetNumber = "丸の内１丁目" },
+        });
+        Assert.Equal((HttpStatusCode.Conflict, "urn:renkei:problem:corporation-exists"), (status, type));
         var association = CorporateNumber.FromBase(7000_05_000123).Digits;
         Assert.Equal(association, await RegisterAsync(admin, new
         {
@@ -108,6 +112,47 @@ public sealed class AssignedNumberTests
             name = "甲株式会社", furigana = "コウ", kind = "301", companyLegalNumber = "0100-01-123456", corporateNumber = company, assignmentDate = "2015-10-05",
             address = new { localGovernmentCode = "131016", cityName = "千代田区", streetNumber = "丸の内１丁目" },
         }));
+    }
+
+    [Theory, StorageData]
+    public async Task An_assigned_numbers_base_agrees_with_its_kind(StorageProvider provider)
+    {
+        // Audit Z #4: a company under a national body's base, a national body under a registry office's and a body under base
+        // 000000000000 were all published, and the real holder of the number was then refused as a duplicate.
+        await using var host = await RegistryHost.StartAsync(provider, RealRegister);
+        var admin = host.Client("corporations");
+        object Body(string kind, long baseNumber) => new
+        {
+            name = "基礎番号試験", furigana = "キソバンゴウシケン", kind, corporateNumber = CorporateNumber.FromBase(baseNumber).Digits,
+            assignmentDate = "2016-04-01", address = new { localGovernmentCode = "131016", cityName = "千代田区", streetNumber = "霞が関１丁目" },
+        };
+        async Task<string> Refused(object request)
+        {
+            var (status, type, problem) = await PostAsync(admin, "/api/corporations", request);
+            Assert.Equal((HttpStatusCode.BadRequest, "urn:renkei:problem:invalid-corporation"), (status, type));
+            var error = Assert.Single(problem.GetProperty("errors").EnumerateObject());
+            Assert.Equal("corporateNumber", error.Name);
+            var message = error.Value[0].GetString()!;
+            // Japanese first, then English.
+            Assert.True(message.Contains(" / ") && message[..message.IndexOf(" / ")].Any(c => c > '\u3000'), message);
+            return message;
+        }
+
+        // A registered company's base is its company legal number, whose registry office code is never 0000.
+        Assert.Contains("登記所コード", await Refused(Body("301", 12_000_001)));
+        Assert.Contains("登記所コード", await Refused(Body("399", 99_000_001)));
+        // A national body's base starts 000012, and only a national body's does.
+        Assert.Contains("000012", await Refused(Body("101", 0100_01_000001)));
+        Assert.Contains("000012", await Refused(Body("499", 12_050_002)));
+        // Another body's base is not under 0000, the series of national bodies and local governments.
+        Assert.Contains("0000", await Refused(Body("499", 0)));
+        Assert.Contains("0000", await Refused(Body("401", 99_000_001)));
+        Assert.Equal(0, (await Publication.GetAsync(host.Client(), $"/4/diff?id=sandbox&type=22&{AroundToday()}")).Count);
+
+        // Each kind in its own series is taken.
+        Assert.Equal(CorporateNumber.FromBase(12_900_123).Digits, await RegisterAsync(admin, Body("101", 12_900_123)));
+        Assert.Equal(CorporateNumber.FromBase(0100_01_000001).Digits, await RegisterAsync(admin, Body("301", 0100_01_000001)));
+        Assert.Equal(CorporateNumber.FromBase(7000_05_000124).Digits, await RegisterAsync(admin, Body("499", 7000_05_000124)));
     }
 
     [Theory, StorageData]
