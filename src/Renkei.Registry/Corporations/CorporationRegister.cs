@@ -167,9 +167,12 @@ public sealed class CorporationRegister(Database database, TimeProvider time)
     /// </summary>
     public const string IdempotencyScope = "corporations";
 
-    /// <summary>Registers corporations, all or none; the numbers are assigned in order. A request retried under its key gets the first answer.</summary>
+    /// <summary>
+    /// Registers corporations, all or none; the numbers are assigned in order. A request retried under its key gets the first answer.
+    /// A refusal names the item as validation does (<c>corporations[i].</c> in a <paramref name="batch"/>), or an operator searches 5,000 lines.
+    /// </summary>
     public async Task<(List<CorporationRecord>? Records, Refusal? Refusal)> RegisterAsync(IReadOnlyList<ValidRegistration> registrations,
-        DateOnly? updateDate = null, IdempotencyKey? key = null)
+        DateOnly? updateDate = null, IdempotencyKey? key = null, bool batch = false)
     {
         var now = time.GetUtcNow().UtcDateTime;
         var update = CorporationText.ToText(updateDate ?? JapanTime.Today(time));
@@ -177,9 +180,10 @@ public sealed class CorporationRegister(Database database, TimeProvider time)
         await using var tx = await database.BeginSerializedAsync(c, CorporationStore.WriteLock);
         if (key is not null && await key.EarlierAnswerAsync<List<CorporationRecord>>(c, tx, IdempotencyScope) is { } earlier) return earlier;
         var written = new List<CorporationRecord>(registrations.Count);
-        foreach (var v in registrations)
+        for (var i = 0; i < registrations.Count; i++)
         {
-            var (number, refusal) = await AssignNumberAsync(c, tx, v);
+            var v = registrations[i];
+            var (number, refusal) = await AssignNumberAsync(c, tx, v, batch ? $"corporations[{i}]." : "");
             if (refusal is not null) return (null, refusal);
             var a = v.Address;
             written.Add(await CorporationStore.AppendAsync(c, tx, new CorporationRecord
@@ -203,17 +207,21 @@ public sealed class CorporationRegister(Database database, TimeProvider time)
     /// kind's prefix, past any number already on the register (one registered as assigned, say). Prefixes starting 99 are
     /// Renkei's own (synthetic registry offices).
     /// </summary>
-    private static async Task<(string? Number, Refusal? Refusal)> AssignNumberAsync(System.Data.Common.DbConnection c, System.Data.Common.DbTransaction tx, ValidRegistration v)
+    private static async Task<(string? Number, Refusal? Refusal)> AssignNumberAsync(System.Data.Common.DbConnection c, System.Data.Common.DbTransaction tx,
+        ValidRegistration v, string item)
     {
         var fixedNumber = v.AssignedNumber;
         if (fixedNumber is null && (v.CompanyLegalNumber ?? (v.LocalGovernmentCode is { } lg ? "000020" + lg : null)) is { } fixedBase)
             fixedNumber = CorporateNumber.FromBase(long.Parse(fixedBase, CultureInfo.InvariantCulture)).Digits;
         if (fixedNumber is not null)
         {
-            return await CorporationStore.ExistsAsync(c, fixedNumber, tx)
-                ? (null, new Refusal(409, "corporation-exists", "この法人番号は指定済みです / This corporate number is already assigned",
-                    $"{fixedNumber} is already on the register."))
-                : (fixedNumber, null);
+            if (!await CorporationStore.ExistsAsync(c, fixedNumber, tx)) return (fixedNumber, null);
+            // The field the number came from: given as such, or made from the company legal number or the local government code.
+            var field = item + (v.AssignedNumber is not null ? "corporateNumber" : v.CompanyLegalNumber is not null ? "companyLegalNumber" : "localGovernmentCode");
+            var message = $"法人番号 {fixedNumber} は登録済みです / {fixedNumber} is already on the register";
+            return (null, new Refusal(409, "corporation-exists", "この法人番号は指定済みです / This corporate number is already assigned",
+                $"法人番号 {fixedNumber} は登録済みです（{field}） / {fixedNumber} is already on the register ({field})",
+                Extensions: new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { [field] = [message] } }));
         }
         var a = v.Address;
         var prefix = v.Kind switch
@@ -229,7 +237,7 @@ public sealed class CorporationRegister(Database database, TimeProvider time)
         {
             var serial = await CorporationStore.NextSerialAsync(c, tx, prefix);
             if (serial > 999_999)
-                return (null, new Refusal(409, "numbers-exhausted", "法人番号を指定できません / No number left", $"Every serial under {prefix} is used."));
+                return (null, new Refusal(409, "numbers-exhausted", "法人番号を指定できません / No number left", $"{prefix} の一連番号はすべて使われています / Every serial under {prefix} is used"));
             var number = CorporateNumber.FromBase(long.Parse(prefix, CultureInfo.InvariantCulture) * 1_000_000 + serial).Digits;
             if (!await CorporationStore.ExistsAsync(c, number, tx)) return (number, null);
         }
@@ -367,16 +375,17 @@ public sealed class CorporationRegister(Database database, TimeProvider time)
     private static Refusal? Allows(string process, CorporationRecord latest)
     {
         if (latest.Process == ProcessCodes.Deleted)
-            return new Refusal(409, "corporation-deleted", "削除された法人です / The corporation has been deleted", "A deleted corporation takes no further changes.");
+            return new Refusal(409, "corporation-deleted", "削除された法人です / The corporation has been deleted", "削除された法人は変更を受け付けません / A deleted corporation takes no further changes");
         return process switch
         {
             ProcessCodes.RegistryRestored when latest.Process is not (ProcessCodes.RegistryClosed or ProcessCodes.TradeNameStruck) =>
-                NotAllowed("Only a corporation closed by process 21 or 81 can be restored (22)."),
+                NotAllowed("回復（22）できるのは処理区分21または81で閉鎖された法人だけです / Only a corporation closed by process 21 or 81 can be restored (22)"),
             ProcessCodes.MergerAnnulled when latest.Process != ProcessCodes.AbsorbedByMerger =>
-                NotAllowed("Only a corporation absorbed by merger (71) can have the merger annulled (72)."),
+                NotAllowed("合併無効（72）は吸収合併（71）で閉鎖された法人だけに記録できます / Only a corporation absorbed by merger (71) can have the merger annulled (72)"),
             ProcessCodes.Deleted => null, // withdraws a record published in error (誤って指定された番号): in any state, closed or not
             ProcessCodes.RegistryRestored or ProcessCodes.MergerAnnulled => null,
-            _ when latest.IsClosed => NotAllowed($"The corporation is closed ({latest.CloseDate}); restore it first."),
+            _ when latest.IsClosed => NotAllowed($"法人は閉鎖されています（{latest.CloseDate}）。先に閉鎖を取り消してください（21・81は22、71は72） / " +
+                $"The corporation is closed ({latest.CloseDate}); restore it first (22 after 21 or 81, 72 after 71)"),
             _ => null,
         };
     }
@@ -390,7 +399,7 @@ public sealed class CorporationRegister(Database database, TimeProvider time)
         new(409, "change-not-allowed", "この処理は受け付けられません / Not possible in the corporation's current state", detail);
 
     public static readonly Refusal UnknownCorporation =
-        new(404, "unknown-corporation", "法人が見つかりません / Unknown corporation", "No corporation with this number is on the register.");
+        new(404, "unknown-corporation", "法人が見つかりません / Unknown corporation", "この法人番号の法人は登録されていません / No corporation with this number is on the register");
 
     /// <summary>A corporation's newest record and history, for administrators.</summary>
     public async Task<CorporationView?> FindAsync(string corporateNumber)

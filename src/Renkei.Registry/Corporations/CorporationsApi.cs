@@ -61,7 +61,7 @@ public static class CorporationsApi
             if (items[i] is null) errors[$"corporations[{i}]"] = ["空の要素です / the item is empty"];
             else if (CorporationRegister.Validate(items[i], today, errors, $"corporations[{i}].") is { } v) valid.Add(v);
         if (errors.Count > 0) return Problems.Invalid(errors, "invalid-corporation");
-        var (records, refusal) = await new CorporationRegister(database, time).RegisterAsync(valid, key: key);
+        var (records, refusal) = await new CorporationRegister(database, time).RegisterAsync(valid, key: key, batch: true);
         if (records is null) return refusal!.ToProblem();
         return TypedResults.Created("/api/corporations", new CorporationBatchReceipt(records.Count, records));
     }
