@@ -453,13 +453,18 @@ public sealed class CorporationRegister(Database database, TimeProvider time)
     /// <summary>
     /// Names each field that cannot be stored (<see cref="StoredText"/>) or holds what reads as an Individual Number: every text item is
     /// published to anyone, and records are never withdrawn (a correction or deletion adds one), so a representative's number typed
-    /// into a change's cause would stay public. 13 digits in a row, a corporate number, are not one.
+    /// into a change's cause would stay public. 13 digits in a row, a corporate number, are not one. The published CSV is opened in
+    /// spreadsheets, which run a cell that begins =, +, - or @ (＝ too, folded), quoted or not: such a start is refused, as the
+    /// resident register refuses it for its own CSV. No company name, address or cause begins so.
     /// </summary>
     private static void CheckPublishedText(Dictionary<string, string[]> errors, string prefix, params (string Field, string? Value)[] fields)
     {
         StoredText.Check(errors, prefix, fields);
         foreach (var (field, value) in fields)
             if (NumberShape.ContainsIndividualNumberInFreeText(value)) errors[prefix + field] = [IndividualNumberRefusal];
+            else if (RegisterText.StartsLikeFormula(RegisterText.Normalize(value)) && !errors.ContainsKey(prefix + field))
+                errors[prefix + field] = [$"先頭に =、+、-、@ は使えません（公表するCSVを表計算ソフトが数式として扱います） / {field.Split('.')[^1]} must not " +
+                    "begin with =, +, - or @ (a spreadsheet opening the published CSV would run it as a formula)"];
     }
 
     private static string ValidateFurigana(string? text, string prefix, Dictionary<string, string[]> errors)

