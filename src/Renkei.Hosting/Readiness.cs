@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Renkei.Hosting.Storage;
 
 namespace Renkei.Hosting;
@@ -20,13 +21,24 @@ public sealed record ReadinessStore(string Name, Database Database);
 /// </summary>
 internal static class Readiness
 {
-    /// <summary>How long a probe waits for each database: a hung one makes an answer, not a hung probe.</summary>
-    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(2);
+    public static void MapReadiness(this WebApplication app)
+    {
+        var timeout = ProbeTimeout(app.Services.GetService<IOptions<StorageOptions>>()?.Value ?? new StorageOptions());
+        app.MapGet("/health/ready", (IServiceProvider services, ILoggerFactory logs, CancellationToken ct) => CheckAsync(services, logs, timeout, ct))
+            .ExcludeFromDescription();
+    }
 
-    public static void MapReadiness(this WebApplication app) =>
-        app.MapGet("/health/ready", CheckAsync).ExcludeFromDescription();
+    /// <summary>
+    /// How long a probe waits for each database (<c>Storage:ProbeTimeoutSeconds</c>): a hung one makes an answer, not a hung
+    /// probe. Refused at start unless it is more than 0 and at most 600 seconds.
+    /// </summary>
+    internal static TimeSpan ProbeTimeout(StorageOptions options) =>
+        options.ProbeTimeoutSeconds is > 0 and <= 600
+            ? TimeSpan.FromSeconds(options.ProbeTimeoutSeconds)
+            : throw new InvalidOperationException($"Storage:ProbeTimeoutSeconds（Storage__ProbeTimeoutSeconds）は 0 より大きく 600 以下の秒数です（{options.ProbeTimeoutSeconds}） / "
+                + $"Storage:ProbeTimeoutSeconds (Storage__ProbeTimeoutSeconds) must be more than 0 and at most 600 seconds, not {options.ProbeTimeoutSeconds}");
 
-    private static async Task<Results<Ok<Ready>, ProblemHttpResult>> CheckAsync(IServiceProvider services, ILoggerFactory logs, CancellationToken ct)
+    private static async Task<Results<Ok<Ready>, ProblemHttpResult>> CheckAsync(IServiceProvider services, ILoggerFactory logs, TimeSpan timeout, CancellationToken ct)
     {
         // Told to stop, it finishes what it has (the host's shutdown timeout) but should be sent nothing new: a balancer that
         // asks in that time takes it out of rotation before its connections are refused.
@@ -36,7 +48,7 @@ internal static class Readiness
         var stores = services.GetServices<ReadinessStore>().ToList();
         if (services.GetService<Database>() is { } own) stores.Insert(0, new ReadinessStore("storage", own));
         // At once, not one after another: a node with many tenants still answers within one timeout.
-        var probed = await Task.WhenAll(stores.Select(async s => (s.Name, Failure: await s.Database.ProbeAsync(Timeout, ct))));
+        var probed = await Task.WhenAll(stores.Select(async s => (s.Name, Failure: await s.Database.ProbeAsync(timeout, ct))));
         var failed = probed.Where(p => p.Failure is not null).ToList();
         if (failed.Count == 0) return TypedResults.Ok(new Ready("ready"));
         var log = logs.CreateLogger("Renkei.Hosting.Readiness");

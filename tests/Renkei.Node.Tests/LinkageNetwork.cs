@@ -138,6 +138,7 @@ public sealed class LinkageNetwork : IAsyncDisposable
         {
             new("Storage:Provider", Provider.ToString()),
             new("Storage:ConnectionString", Provider == StorageProvider.Postgres ? TestDatabases.PostgresConnectionString : ""),
+            ProbeTimeout,
             new("Node:DataFolder", Path.Combine(folder.Path, "node")),
             new("Node:CoreAddress", Core.ToString()),
             new("Node:SchemaPrefix", schemaPrefix),
@@ -192,7 +193,11 @@ public sealed class LinkageNetwork : IAsyncDisposable
     }
 
     private static IEnumerable<KeyValuePair<string, string?>> Storage(StorageOptions s) =>
-        [new("Storage:Provider", s.Provider.ToString()), new("Storage:ConnectionString", s.ConnectionString)];
+        [new("Storage:Provider", s.Provider.ToString()), new("Storage:ConnectionString", s.ConnectionString), ProbeTimeout];
+
+    /// <summary>The readiness probe's wait for a database that answers, long enough for a loaded CI machine (the outages the
+    /// tests make answer at once, so it costs nothing there).</summary>
+    private static readonly KeyValuePair<string, string?> ProbeTimeout = new("Storage:ProbeTimeoutSeconds", "30");
 
     private static IEnumerable<KeyValuePair<string, string?>> Callers(Dictionary<string, string[]> callers)
     {

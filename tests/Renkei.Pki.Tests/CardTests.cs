@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
@@ -223,7 +224,7 @@ public sealed class CardTests
                 [CertificateKind.Signing, CertificateKind.Authentication], Renkei.Pki.Certificates.RevocationReason.HolderGone, now);
             await CardStore.HolderGoneAsync(c, tx, resident.ResidentId, Renkei.Pki.Certificates.StaleBefore.Everything, now);
             var reported = sandbox.PkiAdmin.PostAsync($"api/cards/{card.CardId}/loss", null);
-            await WaitingAsync(database, reported, arrived.Task);
+            await WaitingAsync(database, reported, arrived.Task, c, tx);
             await tx.CommitAsync();
             loss = await reported;
         }
@@ -238,12 +239,13 @@ public sealed class CardTests
     }
 
     /// <summary>
-    /// Waits until a request is blocked on a lock the test holds. On PostgreSQL: until a session waits for a lock. SQLite shows
+    /// Waits until a request is blocked on a lock the test holds. On PostgreSQL: until a session waits for the lock that
+    /// <paramref name="holder"/> holds (any session's wait would do otherwise: every test shares the server). SQLite shows
     /// no waiter, and its writer waits for the write lock whatever it runs: there, until the PKI has taken the request in
     /// (<paramref name="arrived"/>), and then a moment for what is left before the lock (a connection and one read, in this
     /// process), rather than a moment counted from before the request was even sent.
     /// </summary>
-    private static async Task WaitingAsync(Database database, Task request, Task arrived)
+    private static async Task WaitingAsync(Database database, Task request, Task arrived, DbConnection holder, DbTransaction tx)
     {
         await arrived.WaitAsync(TimeSpan.FromMinutes(1));
         if (database.Provider != StorageProvider.Postgres)
@@ -252,11 +254,12 @@ public sealed class CardTests
             Assert.False(request.IsCompleted, "the request did not wait for the lock");
             return;
         }
+        var pid = await holder.ScalarAsync<int>("SELECT pg_backend_pid()", tx);
         await using var c = await database.OpenAsync();
         await PkiSandbox.EventuallyAsync(async () =>
         {
             Assert.False(request.IsCompleted, "the request did not wait for the lock");
-            return await c.ScalarAsync<long>("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()") > 0;
+            return await c.ScalarAsync<long>("SELECT count(*) FROM pg_stat_activity WHERE @h = ANY(pg_blocking_pids(pid))", null, ("h", pid)) > 0;
         }, "the request waits for the lock");
     }
 

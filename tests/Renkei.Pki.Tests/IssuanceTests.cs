@@ -118,7 +118,8 @@ public sealed class IssuanceTests
     {
         await using var sandbox = await PkiSandbox.StartAsync(provider);
         var today = JapanTime.Today(TimeProvider.System);
-        var child = await sandbox.RegisterResidentAsync(today.AddYears(-15).AddDays(1).ToString("yyyy-MM-dd"));
+        // Fifteen the day after tomorrow: still under fifteen if a JST midnight passes before the PKI reckons the age.
+        var child = await sandbox.RegisterResidentAsync(today.AddYears(-15).AddDays(2).ToString("yyyy-MM-dd"));
 
         var response = await sandbox.RequestCardAsync(child);
         var body = await response.Content.ReadAsStringAsync();
@@ -406,9 +407,11 @@ public sealed class IssuanceTests
         await using var activation = await database.OpenAsync();
         await using var tx = await activation.BeginTransactionAsync();
         await Sql.ExecuteAsync(activation, "SELECT pg_advisory_xact_lock(@k)", tx, ("k", CardStore.LockKey(resident.ResidentId)));
+        var holder = await Sql.ScalarAsync<int>(activation, "SELECT pg_backend_pid()", tx);
         var swept = sweep.SweepAsync(CancellationToken.None);
+        // Blocked by this activation's session: another test's wait for a lock on the shared server would not do.
         await PkiSandbox.EventuallyAsync(async () => await Sql.ScalarAsync<long>(c,
-            "SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'SELECT pg_advisory_xact_lock%' AND pid <> pg_backend_pid()") > 0,
+            "SELECT COUNT(*) FROM pg_stat_activity WHERE @h = ANY(pg_blocking_pids(pid))", null, ("h", holder)) > 0,
             "the sweep waits for the resident's lock");
         await Sql.ExecuteAsync(activation, "UPDATE cards SET status = 'active' WHERE card_id = @c", tx, ("c", pending));
         await tx.CommitAsync();

@@ -79,6 +79,7 @@ public sealed class PkiSandbox : IAsyncDisposable
                 ["Registry:DataFolder"] = sandbox.folder.File("registry"),
                 ["Storage:Provider"] = registryStorage.Provider.ToString(),
                 ["Storage:ConnectionString"] = registryStorage.ConnectionString,
+                ["Storage:ProbeTimeoutSeconds"] = "30",
                 ["Logging:LogLevel:Default"] = "Warning",
                 ["Callers:0:Name"] = "clerk", ["Callers:0:Token"] = ClerkToken, ["Callers:0:Permissions:0"] = $"municipality:{Municipality}",
                 ["Callers:1:Name"] = "pki", ["Callers:1:Token"] = PkiToken, ["Callers:1:Permissions:0"] = "identity", ["Callers:1:Permissions:1"] = "events",
@@ -147,6 +148,8 @@ public sealed class PkiSandbox : IAsyncDisposable
             ["Pki:RegistryToken"] = PkiToken,
             ["Storage:Provider"] = pkiStorage.Provider.ToString(),
             ["Storage:ConnectionString"] = pkiStorage.ConnectionString,
+            // The readiness probe's wait for a database that answers, long enough for a loaded CI machine.
+            ["Storage:ProbeTimeoutSeconds"] = "30",
             ["Logging:LogLevel:Default"] = "Warning",
             ["Callers:0:Name"] = "admin", ["Callers:0:Token"] = AdminToken, ["Callers:0:Permissions:0"] = "admin",
         };

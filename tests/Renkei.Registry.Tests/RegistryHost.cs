@@ -80,6 +80,8 @@ public sealed class RegistryHost : IAsyncDisposable, IDisposable
         {
             ["Storage:Provider"] = storage.Provider.ToString(),
             ["Storage:ConnectionString"] = storage.ConnectionString,
+            // The readiness probe's wait for a database that answers, long enough for a loaded CI machine.
+            ["Storage:ProbeTimeoutSeconds"] = "30",
             ["Registry:DataFolder"] = folder.Path,
             ["Logging:LogLevel:Default"] = "Warning",
         };

@@ -20,6 +20,9 @@ public sealed class StorageOptions
 
     /// <summary>An ADO.NET connection string for the provider.</summary>
     public string ConnectionString { get; set; } = "";
+
+    /// <summary>How long the readiness probe waits for each database before it counts it as not answering.</summary>
+    public double ProbeTimeoutSeconds { get; set; } = 2;
 }
 
 /// <summary>

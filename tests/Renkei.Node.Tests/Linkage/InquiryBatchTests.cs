@@ -104,7 +104,9 @@ public class InquiryBatchTests
             await c.ExecuteAsync("UPDATE inquiry_batches SET completed_at = @t WHERE batch_id = @b", null,
                 ("t", Node.Linkage.InquiryBatchesApi.Text(DateTimeOffset.UtcNow.AddDays(-8))), ("b", old));
 
-        Assert.Equal(1, await network.NodeBatchWorker.PurgeAsync(network.NodeTenants.Find(BatchPeople.B)!));
+        // The worker's own purge, once a minute, may have come first since the UPDATE: what is gone and what is kept is the
+        // point, not which of the two removed it.
+        await network.NodeBatchWorker.PurgeAsync(network.NodeTenants.Find(BatchPeople.B)!);
         await ProblemAssert.IsProblemAsync(await network.NodeClient("bunkyo-child-clerk").GetAsync($"api/tenants/{BatchPeople.B}/inquiry-batches/{old}"), 404, "unknown-batch");
         Assert.Equal("provided", (await people.ReadAsync(recent)).GetProperty("results")[0].GetProperty("outcome").GetString());
         await using (var c = await bunkyo.OpenAsync())

@@ -1,4 +1,9 @@
+using System.Data.Common;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Npgsql;
 using Renkei.Hosting.Storage;
 using Renkei.Testing;
 
@@ -41,6 +46,51 @@ public class ReadinessTests
         await ReadinessAssert.IsNotReadyAsync(anonymous, ["storage"], secrets);
         // The probe reported the missing file; it did not make an empty one in its place.
         if (file is not null) Assert.False(File.Exists(file));
+    }
+
+    [Fact]
+    public async Task A_database_that_does_not_answer_is_not_ready_after_the_configured_wait()
+    {
+        var logs = new CapturedLogs();
+        await using var registry = await RegistryHost.StartAsync(StorageProvider.Postgres, b =>
+        {
+            // A pool of two, which the test takes: the probe's connection then waits, as on a database that does not answer.
+            var pooled = new NpgsqlConnectionStringBuilder(b.Configuration["Storage:ConnectionString"]) { MaxPoolSize = 2 };
+            b.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Storage:ConnectionString"] = pooled.ToString(),
+                ["Storage:ProbeTimeoutSeconds"] = "1",
+            });
+            b.Logging.AddProvider(logs);
+        });
+        var anonymous = registry.Client();
+        await ReadinessAssert.IsReadyAsync(anonymous);
+
+        var database = registry.App.Services.GetRequiredService<Database>();
+        var held = new List<DbConnection> { await database.OpenAsync(), await database.OpenAsync() };
+        try
+        {
+            await ReadinessAssert.IsNotReadyAsync(anonymous, ["storage"]);
+            // The wait was the configured one, not the default 2 s.
+            Assert.Contains(logs.Lines, l => l.Contains("not ready: storage: TimeoutException: no answer within 1 s", StringComparison.Ordinal));
+        }
+        finally
+        {
+            foreach (var connection in held) await connection.DisposeAsync();
+        }
+        await ReadinessAssert.IsReadyAsync(anonymous);
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("-1")]
+    [InlineData("601")]
+    public async Task A_probe_timeout_out_of_range_is_refused_at_start(string seconds)
+    {
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() =>
+            RegistryHost.StartAsync(StorageProvider.Sqlite, new Dictionary<string, string?> { ["Storage:ProbeTimeoutSeconds"] = seconds }));
+        Assert.Contains("Storage:ProbeTimeoutSeconds", refused.Message);
+        Assert.Contains(" / ", refused.Message);
     }
 
     [Fact]
