@@ -52,7 +52,8 @@ public static class ServiceHelp
               Core__CodeKeyFile                     the code key (default DataFolder/agency-code.key): keep it, back it up
               Core__KeyFile                         the core's signing and encryption keys (default DataFolder/core-keys.pem)
               Core__LinkSealKeyFile                 the Registry's link-seal.key (a copy of the same file): set it
-              Core__PermissionTableFile, Core__StalenessSeconds, Core__RetentionYears, Core__ErasureHours
+              Core__PermissionTableFile, Core__StalenessSeconds, Core__RetentionYears, Core__ErasureHours,
+              Core__ProviderWaitSeconds
             """),
         ["Renkei.Node"] = ("中間サーバー / the Node: one tenant per agency, copies, inquiries and provision", """
             Node:
