@@ -42,6 +42,12 @@ public sealed class CoreOptions
     /// </summary>
     public string? PermissionTableFile { get; set; }
 
+    /// <summary>
+    /// Seconds the relay waits for a provider's node before its inquiries are answered <c>provider-unreachable</c>; shorter
+    /// than the nodes' wait for the core (45 s), so that the other providers' answers in a message still arrive.
+    /// </summary>
+    public int ProviderWaitSeconds { get; set; } = 15;
+
     public string CodeKeyPath => CodeKeyFile ?? Path.Combine(DataFolder, "agency-code.key");
 
     public string LinkSealKeyPath => LinkSealKeyFile ?? Path.Combine(DataFolder, "link-seal.key");
@@ -63,8 +69,11 @@ public sealed class CoreIdentity(PartyKeys keys)
 /// </summary>
 public static class CoreApp
 {
-    /// <summary>The HTTP client of relayed inquiries to providers' nodes (a 15 s limit per provider).</summary>
+    /// <summary>The HTTP client of relayed inquiries to providers' nodes (limited per provider by <c>Core:ProviderWaitSeconds</c>).</summary>
     public const string RelayClient = "relay";
+
+    /// <summary>An hour: a longer wait for a provider only keeps the requester's message open after its node gave up.</summary>
+    public const int MaxProviderWaitSeconds = 3600;
 
     public static WebApplication Create(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
@@ -75,6 +84,8 @@ public static class CoreApp
         ProvisionLog.CheckRetention("Core:RetentionYears", options.RetentionYears);
         if (options.ErasureHours is < 0 or > RecordErasure.MaxHours)
             throw new InvalidOperationException($"Core:ErasureHours must be 0 to {RecordErasure.MaxHours}");
+        if (options.ProviderWaitSeconds is < 1 or > MaxProviderWaitSeconds)
+            throw new InvalidOperationException($"Core:ProviderWaitSeconds は 1 から {MaxProviderWaitSeconds} までです / Core:ProviderWaitSeconds must be 1 to {MaxProviderWaitSeconds}");
         var database = builder.Configuration.CreateDatabase(Path.Combine(options.DataFolder, "core.db"));
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(database);
@@ -110,8 +121,8 @@ public static class CoreApp
         // Calls to nodes present the core's certificate and go only to servers holding a node certificate.
         // A provider that does not answer in time becomes an error answer for its inquiries, well before the
         // requester's node gives up on the whole message (Node: 45 s), so the other providers' answers still arrive.
-        // Relayed inquiries wait 15 s for a provider; code deliveries (up to 100,000 codes in one call) keep the default.
-        builder.Services.AddHttpClient(RelayClient, c => c.Timeout = TimeSpan.FromSeconds(15)).UseNetworkTls(NetworkIdentity.IsNode);
+        // Relayed inquiries wait Core:ProviderWaitSeconds (15) for a provider; code deliveries (up to 100,000 codes in one call) keep the default.
+        builder.Services.AddHttpClient(RelayClient, c => c.Timeout = TimeSpan.FromSeconds(options.ProviderWaitSeconds)).UseNetworkTls(NetworkIdentity.IsNode);
         builder.Services.AddHttpClient("nodes").UseNetworkTls(NetworkIdentity.IsNode);
 
         var app = builder.Build();

@@ -52,7 +52,8 @@ public static class ServiceHelp
               Core__CodeKeyFile                     the code key (default DataFolder/agency-code.key): keep it, back it up
               Core__KeyFile                         the core's signing and encryption keys (default DataFolder/core-keys.pem)
               Core__LinkSealKeyFile                 the Registry's link-seal.key (a copy of the same file): set it
-              Core__PermissionTableFile, Core__StalenessSeconds, Core__RetentionYears, Core__ErasureHours
+              Core__PermissionTableFile, Core__StalenessSeconds, Core__RetentionYears, Core__ErasureHours,
+              Core__ProviderWaitSeconds
             """),
         ["Renkei.Node"] = ("中間サーバー / the Node: one tenant per agency, copies, inquiries and provision", """
             Node:
@@ -62,7 +63,7 @@ public static class ServiceHelp
               Node__SchemaPrefix                    PostgreSQL schema of each tenant: prefix + agency id (default tenant_)
               Node__StalenessSeconds, Node__RetentionYears, Node__ErasureHours, Node__WitnessSeconds,
               Node__BatchConcurrency, Node__BatchMaxItems, Node__BatchIdleSeconds, Node__BatchResultDays,
-              Node__RelayMaxPerMessage, Node__RelayInFlight
+              Node__RelayMaxPerMessage, Node__RelayInFlight, Node__AgencyListWaitSeconds
             """),
         ["Renkei.Pki"] = ("公的個人認証 / the PKI: CAs, card issuance, CRLs, OCSP, verifiers", """
             Pki:

@@ -58,6 +58,12 @@ public sealed class NodeOptions
     /// <summary>How many messages of one tenant to one provider may be on their way to the core at once; later inquiries wait and leave together.</summary>
     public int RelayInFlight { get; set; } = 2;
 
+    /// <summary>
+    /// Seconds a request waits for the core's agency list (read at start, and again for an id it does not name) before it
+    /// goes on as if the core were down: a batch is refused with 503, a record names the provider <c>unknown</c>.
+    /// </summary>
+    public int AgencyListWaitSeconds { get; set; } = 3;
+
     public List<TenantOptions> Tenants { get; set; } = [];
 }
 
@@ -84,6 +90,10 @@ public static class NodeApp
                 $"Node:WitnessSeconds at least 0 and Node:ErasureHours 0 to {RecordErasure.MaxHours}");
         if (options.RelayMaxPerMessage is < 1 or > RelayKinds.MaxPerMessage || options.RelayInFlight < 1)
             throw new InvalidOperationException($"Node:RelayMaxPerMessage must be 1 to {RelayKinds.MaxPerMessage} and Node:RelayInFlight at least 1");
+        var listLimit = (int)KnownAgencies.ReadLimit.TotalSeconds;
+        if (options.AgencyListWaitSeconds < 1 || options.AgencyListWaitSeconds > listLimit)
+            throw new InvalidOperationException($"Node:AgencyListWaitSeconds は 1 から {listLimit} までです（一覧の読み取りは {listLimit} 秒で打ち切ります） / "
+                + $"Node:AgencyListWaitSeconds must be 1 to {listLimit} (a read of the list gives up after {listLimit} s)");
         ProvisionLog.CheckRetention("Node:RetentionYears", options.RetentionYears);
         // Checked before any tenant's schema or key is made: a start refused for a setting leaves nothing half-made.
         CoreLink.CheckAddress(options.CoreAddress);
@@ -129,6 +139,8 @@ public static class NodeApp
         app.MapTenantRecords();
         // Made now: it refuses messages sent before it existed, whose nonces it cannot have seen.
         app.Services.GetRequiredService<EnvelopeVerifier>();
+        // Read once the node serves, in the background: the first batch or refused inquiry finds the list known.
+        app.Lifetime.ApplicationStarted.Register(app.Services.GetRequiredService<KnownAgencies>().ReadAtStart);
         app.LogTls("Node");
         if (string.IsNullOrWhiteSpace(builder.Configuration["Node:CoreAddress"]))
             app.Logger.LogWarning("Node:CoreAddress が設定されていません。実際の運用では core の https のアドレスを設定してください / Node:CoreAddress is not set: "
