@@ -165,14 +165,21 @@ public static class InquireBatchCommand
 
     /// <summary>
     /// Where a submitted batch the command stopped following goes on, and where its results after the <paramref name="written"/>
-    /// ones are read (the cursor counts results in submission order, as the command reads them).
+    /// ones are read (the cursor counts results in submission order, as the command reads them). A network of the command's own
+    /// served the node on a passing port that died with it: the path is given for the node DIR/network.json names once one runs.
     /// </summary>
-    internal static string StaysAt(string batchId, Uri batch, long written, bool ownNetwork) =>
-        $"結果 {written:N0} 件を書き出しました。一括照会 {batchId} は"
-            + (ownNetwork ? "次にこのデータフォルダでネットワークを起動したときに続きます" : "中間サーバーに残り、中間サーバーが動いていれば続きます")
-            + $"。残りの結果は {batch}?after={written} で読めます（担当者のトークンで）/ {written:N0} results written; the batch "
-            + (ownNetwork ? "goes on when a network next runs on this data folder" : "stays at the node and goes on whenever the node runs")
-            + $": read the rest at {batch}?after={written} with the staff token";
+    internal static string StaysAt(string batchId, Uri batch, long written, bool ownNetwork)
+    {
+        if (ownNetwork)
+        {
+            var path = $"{batch.AbsolutePath.TrimStart('/')}?after={written}";
+            return $"結果 {written:N0} 件を書き出しました。一括照会 {batchId} は次にこのデータフォルダでネットワークを起動したときに続きます。"
+                + $"残りの結果はそのとき network.json が示す中間サーバーの {path} で読めます（担当者のトークンで）/ {written:N0} results written; the batch "
+                + $"goes on when a network next runs on this data folder: read the rest then at {path} on the node its network.json names, with the staff token";
+        }
+        return $"結果 {written:N0} 件を書き出しました。一括照会 {batchId} は中間サーバーに残り、中間サーバーが動いていれば続きます。残りの結果は {batch}?after={written} で読めます"
+            + $"（担当者のトークンで）/ {written:N0} results written; the batch stays at the node and goes on whenever the node runs: read the rest at {batch}?after={written} with the staff token";
+    }
 
     /// <summary>What the command reads of the node's 202 to a submission: the batch's id.</summary>
     private sealed record Submitted(string BatchId);
