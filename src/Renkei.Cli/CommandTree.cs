@@ -99,6 +99,10 @@ public static class CommandTree
             case OperationCanceledException:
                 error.WriteLine("中断しました / interrupted");
                 return Interruption.ExitCode;
+            case HttpRequestException { StatusCode: { } status } when !e.Message.Contains(" / ", StringComparison.Ordinal):
+                // EnsureSuccessStatusCode's: the service is up and answered, so neither "connection lost" nor "check the network".
+                error.WriteLine($"サービスが {(int)status} を返しました（{status}）。サービスのログを確かめてください / the service answered {(int)status} ({status}): see its log");
+                return 1;
             case HttpRequestException:
                 // A service gone away, cut short or refusing under a command without a message of its own for it: the network's
                 // condition, said in one line, not a fault of ours. Our own refusals already say it in both languages.

@@ -59,4 +59,16 @@ public class CardIssueCutOffTests
         Assert.DoesNotContain("   at ", result.Error);
         Assert.Single(result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
+
+    [Fact]
+    public void A_PKI_that_does_not_answer_in_time_is_said_with_the_wait_the_PKI_client_used()
+    {
+        // Audit Y4: it named RENKEI_ANSWER_WAIT_SECONDS's wait (100 s by default), which the PKI client does not use.
+        var timedOut = new TaskCanceledException("The request was canceled due to the configured HttpClient.Timeout of 120 seconds elapsing.",
+            new TimeoutException("The operation was canceled."));
+        var text = Renkei.Cli.Card.CardCommands.IssueCutOff(timedOut, new Uri("https://127.0.0.1:7104/"), TimeSpan.FromMinutes(2));
+        Assert.Contains("（120 秒以内に応答がありません）", text);
+        Assert.Contains("(no answer within 120 s)", text);
+        Assert.DoesNotContain("100 秒", text);
+    }
 }

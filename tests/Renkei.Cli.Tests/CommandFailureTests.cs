@@ -21,4 +21,19 @@ public class CommandFailureTests
         CommandTree.Failed(new HttpRequestException("PKIに照合の記録がありません / the PKI shows no re-check"), error);
         Assert.Equal("PKIに照合の記録がありません / the PKI shows no re-check", error.ToString().Trim());
     }
+
+    [Fact]
+    public void A_status_the_service_answered_is_said_as_a_status_not_as_a_connection_lost()
+    {
+        // Audit Y3: pki chain while the PKI answers 503 was told "接続が切れました … check that the network runs".
+        var error = new StringWriter();
+        var code = CommandTree.Failed(new HttpRequestException("Response status code does not indicate success: 503 (Service Unavailable).", null,
+            System.Net.HttpStatusCode.ServiceUnavailable), error);
+        Assert.Equal(1, code);
+        var line = Assert.Single(error.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("サービスが 503 を返しました", line);
+        Assert.Contains("the service answered 503", line);
+        Assert.DoesNotContain("接続が切れました", line);
+        Assert.DoesNotContain("network runs", line);
+    }
 }

@@ -7,6 +7,20 @@ namespace Renkei.Cli.Tests;
 public class DemoCommandTests
 {
     [Fact]
+    public void A_demo_resident_born_on_29_February_is_a_year_older_on_1_March_of_a_common_year_not_on_28_February()
+    {
+        // Audit Z9: AddYears counted them 19 on 2027-02-28; by the age rule the PKI uses they are 19 from 1 March.
+        var born = new DateOnly(2008, 2, 29);
+        Assert.Equal(18, Renkei.Cli.Linkage.DemoAgencies.Age(born, new DateOnly(2027, 2, 28)));
+        Assert.Equal(19, Renkei.Cli.Linkage.DemoAgencies.Age(born, new DateOnly(2027, 3, 1)));
+        Assert.Equal(19, Renkei.Cli.Linkage.DemoAgencies.Age(born, new DateOnly(2028, 2, 28)));
+        Assert.Equal(20, Renkei.Cli.Linkage.DemoAgencies.Age(born, new DateOnly(2028, 2, 29)));
+        // An ordinary birthday: a year older on the day itself, not the day before.
+        Assert.Equal(19, Renkei.Cli.Linkage.DemoAgencies.Age(new DateOnly(2006, 12, 8), new DateOnly(2026, 12, 7)));
+        Assert.Equal(20, Renkei.Cli.Linkage.DemoAgencies.Age(new DateOnly(2006, 12, 8), new DateOnly(2026, 12, 8)));
+    }
+
+    [Fact]
     public void The_demo_follows_a_records_next_link_under_the_path_it_asked_by_a_gateways_prefix_included()
     {
         var asked = new Uri("https://gateway.example/renkei-node/api/tenants/131059/records?addresseeNumber=B-1&limit=2");

@@ -1,5 +1,6 @@
 using System.Text;
 using Microsoft.AspNetCore.Http;
+using Renkei.Cli.Linkage;
 using Renkei.Cli.Network;
 using Renkei.Testing;
 
@@ -44,6 +45,17 @@ public class NodeGoneTests
             + $"1 results written; the batch stays at the node and goes on whenever the node runs: read the rest at {batch}?after=1 with the staff token", lines[^1]);
         Assert.DoesNotContain("   at ", result.Error);
         Assert.DoesNotContain("An error occurred while sending the request", result.Error);
+    }
+
+    [Fact]
+    public void A_batch_left_on_a_network_of_the_commands_own_is_not_sent_to_the_port_that_died_with_it()
+    {
+        // Audit Y6: it named https://127.0.0.1:41873/…, the passing port of the command's own node.
+        var text = InquireBatchCommand.StaysAt("id", new Uri("https://127.0.0.1:41873/api/tenants/a/inquiry-batches/id"), 3, ownNetwork: true);
+        Assert.DoesNotContain(":41873", text);
+        Assert.DoesNotContain("127.0.0.1", text);
+        Assert.Contains("network.json が示す中間サーバーの api/tenants/a/inquiry-batches/id?after=3 で読めます", text);
+        Assert.Contains("read the rest then at api/tenants/a/inquiry-batches/id?after=3 on the node its network.json names", text);
     }
 
     [Fact]

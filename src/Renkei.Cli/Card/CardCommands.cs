@@ -104,7 +104,7 @@ public static class CardCommands
             }
             catch (Exception e) when (e is HttpRequestException or IOException or TaskCanceledException)
             {
-                return CommandTree.Fail(IssueCutOff(e, pki.Url));
+                return CommandTree.Fail(IssueCutOff(e, pki.Url, pki.Http.Timeout));
             }
             if (!response.IsSuccessStatusCode) return CommandTree.Fail(ProblemText.Of(body));
             var issued = JsonSerializer.Deserialize<CardIssued>(body, ServiceDefaults.Json)!;
@@ -129,9 +129,10 @@ public static class CardCommands
     /// What card issue says when the PKI went away under it (audit W3): a connection never made sent nothing; after that, the PKI
     /// may have issued a card this command never got, which the next card issue supersedes as it would any current card.
     /// </summary>
-    private static string IssueCutOff(Exception e, Uri pki)
+    /// <param name="wait">The PKI client's own timeout, which RENKEI_ANSWER_WAIT_SECONDS does not set.</param>
+    internal static string IssueCutOff(Exception e, Uri pki, TimeSpan wait)
     {
-        var (japanese, english) = ServiceGone.Why(e);
+        var (japanese, english) = ServiceGone.Why(e, wait);
         return e is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError or HttpRequestError.SecureConnectionError }
             ? $"PKI（{pki}）に接続できないため（{japanese}）、カードは交付していません。ネットワークが動いているか確かめてください / "
                 + $"cannot reach the PKI at {pki} ({english}): no card was issued; check that the network runs"

@@ -5,6 +5,7 @@ using Renkei.Cli.Registry;
 using Renkei.Hosting;
 using Renkei.Hosting.Storage;
 using Renkei.Node.Codes;
+using Renkei.Pki.Certificates;
 
 namespace Renkei.Cli.Linkage;
 
@@ -34,7 +35,8 @@ public static class DemoAgencies
 
         var people = await KashiwaResidentsAsync(dataFolder, ct);
         if (people.Count == 0) return 0;
-        var today = DateOnly.FromDateTime(DateTime.UtcNow);
+        // The day in Japan: by UTC's date a resident was still 19 for the first nine hours of their 20th birthday.
+        var today = JapanTime.Today(TimeProvider.System);
         var adults = people.Where(p => Age(p.DateOfBirth, today) >= 20).ToList();
         var delivered = 0;
         async Task Issue(string agency, string prefix, IEnumerable<(int Index, string Number)> who) =>
@@ -62,7 +64,7 @@ public static class DemoAgencies
             pensions.Add(JsonSerializer.Serialize(new
             {
                 addresseeNumber = $"P-{p.Index:D6}", item = "pension-benefits", schemaVersion = 1,
-                content = new { pensionType = "basic-old-age", annualAmount = 600_000 + random.Next(0, 120) * 10_000, since = p.DateOfBirth.AddYears(65).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) },
+                content = new { pensionType = "basic-old-age", annualAmount = 600_000 + random.Next(0, 120) * 10_000, since = CertificateProfile.AgeReachedOn(p.DateOfBirth, 65).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) },
             }, ServiceDefaults.Json));
         await ImportAsync(linkage, LinkageSandbox.Kashiwa, localTax, ct);
         await ImportAsync(linkage, LinkageSandbox.PensionService, pensions, ct);
@@ -94,5 +96,13 @@ public static class DemoAgencies
         return rows.Select((p, i) => (i + 1, p.Item1, p.Item2)).ToList();
     }
 
-    private static int Age(DateOnly born, DateOnly today) => today.Year - born.Year - (today < born.AddYears(today.Year - born.Year) ? 1 : 0);
+    /// <summary>
+    /// Age on <paramref name="today"/> as the PKI reckons it (<see cref="CertificateProfile.AgeReachedOn"/>): a 29 February birth is a
+    /// year older on 1 March of a common year, not on 28 February, as <see cref="DateOnly.AddYears"/> would have it.
+    /// </summary>
+    internal static int Age(DateOnly born, DateOnly today)
+    {
+        var years = today.Year - born.Year;
+        return CertificateProfile.AgeReachedOn(born, years) <= today ? years : years - 1;
+    }
 }

@@ -24,7 +24,8 @@ public static class InquireBatchCommand
         var item = new Option<string>("--item") { Description = "特定個人情報の項目（例 local-tax）/ the information item, e.g. local-tax", Required = true };
         var notBefore = new Option<string?>("--not-before")
         {
-            Description = "この日時より古い副本は不要（日付のみは日本時間0時）/ copies older than this are not wanted (a date alone is 0:00 Japan time)",
+            Description = "この日時より古い副本は不要。日付（2026-04-01、2026/4/1）は日本時間0時、日時（2026-04-01T09:00）は時差がなければ日本時間"
+                + " / copies older than this are not wanted: a date (2026-04-01, 2026/4/1) is 0:00 Japan time, a time (2026-04-01T09:00) is Japan time unless it gives an offset",
         };
         var caller = new Option<string?>("--caller")
         {
@@ -54,7 +55,7 @@ public static class InquireBatchCommand
             DateTimeOffset? since = null;
             if (parse.GetValue(notBefore) is { } text)
             {
-                if (!TryParseTime(text, out var t)) { Console.Error.WriteLine($"日時が読めません / --not-before is not a date or time: {text}"); return 1; }
+                if (!TryParseTime(text, out var t)) { Console.Error.WriteLine($"--not-before「{text}」が読めません。{NotBeforeForms}"); return 1; }
                 since = t;
             }
             if (await NodeCommands.ReadTextAsync(path, ct) is not { } list) return 1;
@@ -164,14 +165,21 @@ public static class InquireBatchCommand
 
     /// <summary>
     /// Where a submitted batch the command stopped following goes on, and where its results after the <paramref name="written"/>
-    /// ones are read (the cursor counts results in submission order, as the command reads them).
+    /// ones are read (the cursor counts results in submission order, as the command reads them). A network of the command's own
+    /// served the node on a passing port that died with it: the path is given for the node DIR/network.json names once one runs.
     /// </summary>
-    internal static string StaysAt(string batchId, Uri batch, long written, bool ownNetwork) =>
-        $"結果 {written:N0} 件を書き出しました。一括照会 {batchId} は"
-            + (ownNetwork ? "次にこのデータフォルダでネットワークを起動したときに続きます" : "中間サーバーに残り、中間サーバーが動いていれば続きます")
-            + $"。残りの結果は {batch}?after={written} で読めます（担当者のトークンで）/ {written:N0} results written; the batch "
-            + (ownNetwork ? "goes on when a network next runs on this data folder" : "stays at the node and goes on whenever the node runs")
-            + $": read the rest at {batch}?after={written} with the staff token";
+    internal static string StaysAt(string batchId, Uri batch, long written, bool ownNetwork)
+    {
+        if (ownNetwork)
+        {
+            var path = $"{batch.AbsolutePath.TrimStart('/')}?after={written}";
+            return $"結果 {written:N0} 件を書き出しました。一括照会 {batchId} は次にこのデータフォルダでネットワークを起動したときに続きます。"
+                + $"残りの結果はそのとき network.json が示す中間サーバーの {path} で読めます（担当者のトークンで）/ {written:N0} results written; the batch "
+                + $"goes on when a network next runs on this data folder: read the rest then at {path} on the node its network.json names, with the staff token";
+        }
+        return $"結果 {written:N0} 件を書き出しました。一括照会 {batchId} は中間サーバーに残り、中間サーバーが動いていれば続きます。残りの結果は {batch}?after={written} で読めます"
+            + $"（担当者のトークンで）/ {written:N0} results written; the batch stays at the node and goes on whenever the node runs: read the rest at {batch}?after={written} with the staff token";
+    }
 
     /// <summary>What the command reads of the node's 202 to a submission: the batch's id.</summary>
     private sealed record Submitted(string BatchId);
@@ -251,13 +259,31 @@ public static class InquireBatchCommand
         return (numbers, bad);
     }
 
-    private static bool TryParseTime(string text, out DateTimeOffset time)
+    /// <summary>
+    /// --not-before as a moment: a date as the command takes a date of birth (yyyy-MM-dd, yyyy/MM/dd, yyyy/M/d) is 0:00 in
+    /// Japan; a time only in ISO form (2026-04-01T09:00, seconds and fraction optional, a space for the T), in Japan unless it
+    /// names its offset (+09:00, Z). Nothing is read by the machine's zone or culture (04/01/2026 would be month first there).
+    /// </summary>
+    internal static bool TryParseTime(string text, out DateTimeOffset time)
     {
-        if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
+        var narrow = NodeCommands.NarrowDigits(text.Trim());
+        if (NodeCommands.TryParseDate(narrow, out var date))
         {
-            time = new DateTimeOffset(date.ToDateTime(TimeOnly.MinValue), TimeSpan.FromHours(9));
+            time = new DateTimeOffset(date.ToDateTime(TimeOnly.MinValue), JapanTime.Offset);
             return true;
         }
-        return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out time);
+        // Without an offset first: with "K" an absent offset would parse too, as the machine's own.
+        if (DateTime.TryParseExact(narrow, IsoTimes, CultureInfo.InvariantCulture, DateTimeStyles.None, out var local))
+        {
+            time = new DateTimeOffset(local, JapanTime.Offset);
+            return true;
+        }
+        return DateTimeOffset.TryParseExact(narrow, [.. IsoTimes.Select(f => f + "K")], CultureInfo.InvariantCulture, DateTimeStyles.None, out time);
     }
+
+    private static readonly string[] IsoTimes =
+        [.. from t in new[] { "'T'", " " } from s in new[] { "HH:mm", "HH:mm:ss", "HH:mm:ss.FFFFFFF" } select $"yyyy-MM-dd{t}{s}"];
+
+    internal const string NotBeforeForms = "日付は 2026-04-01 か 2026/4/1（日本時間0時）、日時は 2026-04-01T09:00 の形で書いてください（+09:00 や Z がなければ日本時間）"
+        + " / write a date as 2026-04-01 or 2026/4/1 (0:00 Japan time), or a time as 2026-04-01T09:00 (Japan time unless it ends in an offset such as +09:00 or Z)";
 }

@@ -273,12 +273,17 @@ public static partial class NodeCommands
     /// A date of birth as the Registry takes it (yyyy-MM-dd), from the forms a Japanese spreadsheet or input method writes:
     /// 1994/03/29 or 1994/3/29, full-width digits and separators; anything else is left for the check to name.
     /// </summary>
-    internal static string DateOfBirth(string text)
-    {
-        var folded = new string([.. text.Select(ch => ch switch { >= '０' and <= '９' => (char)(ch - '０' + '0'), '／' => '/', '－' => '-', _ => ch })]);
-        return DateOnly.TryParseExact(folded, ["yyyy-MM-dd", "yyyy/MM/dd", "yyyy/M/d"], System.Globalization.CultureInfo.InvariantCulture,
-            System.Globalization.DateTimeStyles.None, out var date) ? date.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) : text;
-    }
+    internal static string DateOfBirth(string text) =>
+        TryParseDate(text, out var date) ? date.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) : text;
+
+    /// <summary>A date in the forms <see cref="DateOfBirth"/> takes: yyyy-MM-dd, yyyy/MM/dd or yyyy/M/d, full-width digits and separators folded.</summary>
+    internal static bool TryParseDate(string text, out DateOnly date) =>
+        DateOnly.TryParseExact(NarrowDigits(text), ["yyyy-MM-dd", "yyyy/MM/dd", "yyyy/M/d"], System.Globalization.CultureInfo.InvariantCulture,
+            System.Globalization.DateTimeStyles.None, out date);
+
+    /// <summary>Full-width digits and date/time separators, as a Japanese input method writes them, made half-width.</summary>
+    internal static string NarrowDigits(string text) =>
+        new([.. text.Select(ch => ch switch { >= '０' and <= '９' => (char)(ch - '０' + '0'), '／' => '/', '－' => '-', '：' => ':', _ => ch })]);
 
     /// <summary>What a spreadsheet's General format makes of a 12-digit number: 1.87851E+11, its last digits rounded away.</summary>
     [System.Text.RegularExpressions.GeneratedRegex(@"^[0-9]+(\.[0-9]*)?[eE]\+?[0-9]+$")]

@@ -167,6 +167,8 @@ public sealed class RemoteServices : IAsyncDisposable
     private readonly IReadOnlyDictionary<TokenVariable, string> tokens;
     private int rejected = NoneRejected;
     private const int NoneRejected = -1;
+    // Every service answered HTTP to its health check: a response cut short later is a service gone, not a wrong scheme.
+    private bool reached;
 
     public RemoteServices(Uri node, Uri? core, Uri? registry, string? caFile, SocketsHttpHandler handler, IReadOnlyDictionary<TokenVariable, string> tokens)
     {
@@ -221,6 +223,7 @@ public sealed class RemoteServices : IAsyncDisposable
             Console.Error.WriteLine($"{japanese} {url}: {why.Japanese} / the {english} at {url}: {why.English}");
             all = false;
         }
+        reached = all;
         return all;
     }
 
@@ -267,8 +270,10 @@ public sealed class RemoteServices : IAsyncDisposable
             return ("TLSで接続できません（http のポートではありませんか）",
                 $"TLS failed ({ServiceGone.Innermost<Exception>(e)!.Message.TrimEnd('.')}): is this a plain-http port?");
         }
-        // Nothing, or no HTTP, came back to a plain request: an https port closes on one (Kestrel), or answers TLS bytes.
-        if (e.HttpRequestError is HttpRequestError.ResponseEnded or HttpRequestError.InvalidResponse)
+        // Nothing, or no HTTP, came back to a plain request: an https port closes on one (Kestrel), or answers TLS bytes. Over
+        // https, or once each service has answered, the hint would be wrong: the connection was lost.
+        if (e.HttpRequestError is HttpRequestError.ResponseEnded or HttpRequestError.InvalidResponse && !reached
+            && new[] { Node, Core, Registry }.Any(u => u?.Scheme == Uri.UriSchemeHttp))
             return ("HTTPの応答がありません（https のポートではありませんか。https:// と --ca を使ってください）",
                 "no HTTP answer: is this an https port? Use https:// and --ca");
         return ServiceGone.Why(e);

@@ -21,13 +21,16 @@ public static class ServiceGone
     public static string Said(HttpRequestException e) =>
         e.HttpRequestError == HttpRequestError.Unknown && e.InnerException is null ? e.Message : Text(e);
 
-    /// <summary>No answer within the client's wait, a refused connection, an unknown host, or a connection lost on the way.</summary>
-    public static (string Japanese, string English) Why(Exception e)
+    /// <summary>
+    /// No answer within the client's wait (<paramref name="wait"/>, for a client that does not wait <see cref="NetworkAccess.AnswerWait"/>),
+    /// a refused connection, an unknown host, or a connection lost on the way.
+    /// </summary>
+    public static (string Japanese, string English) Why(Exception e, TimeSpan? wait = null)
     {
         // HttpClient's timeout is a cancellation holding a TimeoutException, however the command wrapped it.
         if (Innermost<TimeoutException>(e) is not null)
         {
-            var seconds = NetworkAccess.AnswerWait.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture);
+            var seconds = (wait ?? NetworkAccess.AnswerWait).TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture);
             return ($"{seconds} 秒以内に応答がありません", $"no answer within {seconds} s");
         }
         return Innermost<SocketException>(e) switch

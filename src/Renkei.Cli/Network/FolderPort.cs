@@ -28,29 +28,79 @@ public static class FolderPort
     }
 
     /// <summary>
-    /// A base port for a folder that keeps none: the first of 7100, 7110, … whose five service ports nothing listens on (7100 when
-    /// none of the first hundred is). Every such folder took 7100, so one used only through commands named in its certificates (its
-    /// CAs' too) the PKI of another folder's <c>renkei up</c> running there, and could never serve that port itself.
+    /// A base port for a folder that keeps none: the first of 7100, 7110, … whose five service ports nothing listens on and that no
+    /// other folder on this machine keeps (7100 when none of the first hundred is). Every such folder took 7100, so one used only
+    /// through commands named in its certificates (its CAs' too) the PKI of another folder's <c>renkei up</c> running there, and
+    /// could never serve that port itself; probing alone missed a folder whose command's network had already gone.
     /// </summary>
-    public static int FreeBase()
+    /// <param name="claims">Where the folders' claims are kept (tests give their own); <see cref="ClaimsFolder"/> by default.</param>
+    public static int FreeBase(string dataFolder, string? claims = null)
     {
+        claims ??= ClaimsFolder;
         for (var basePort = Default; basePort < Default + 1000; basePort += 10)
-            if (UpCommand.TakenPorts(basePort).Count == 0) return basePort;
+            if (UpCommand.TakenPorts(basePort).Count == 0 && ClaimedByOther(claims, basePort, dataFolder) is null) return basePort;
         return Default;
     }
 
-    /// <summary>Keeps <paramref name="basePort"/> when the folder keeps none yet: a start on another port does not move it.</summary>
-    public static void KeepFirst(string dataFolder, int basePort)
+    /// <summary>
+    /// One file per base port kept on this machine, naming the folder that keeps it, in the user's local application data: the
+    /// reservation that lets <see cref="FreeBase"/> pass over a port whose folder runs nothing now. Null where there is no such place.
+    /// </summary>
+    public static string? ClaimsFolder =>
+        Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.DoNotVerify) is { Length: > 0 } local
+            ? Path.Combine(local, "renkei", "ports") : null;
+
+    /// <summary>
+    /// The other folder that keeps <paramref name="basePort"/>, or null. A claim holds only while its folder still keeps that port:
+    /// a folder deleted (a test's, a demo's) or moved with --keep-port frees it without anyone tidying up.
+    /// </summary>
+    public static string? ClaimedByOther(string? claims, int basePort, string dataFolder)
     {
-        if (Kept(dataFolder) is null) Keep(dataFolder, basePort);
+        if (claims is null) return null;
+        try
+        {
+            var path = Path.Combine(claims, basePort.ToString(CultureInfo.InvariantCulture));
+            if (!File.Exists(path)) return null;
+            var owner = File.ReadAllText(path).Trim();
+            return owner.Length > 0 && !SameFolder(owner, dataFolder) && Kept(owner) == basePort ? owner : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
     }
 
-    /// <summary>Makes <paramref name="basePort"/> the folder's base port (0, free ports, keeps nothing).</summary>
-    public static void Keep(string dataFolder, int basePort)
+    private static bool SameFolder(string a, string b) =>
+        string.Equals(Path.TrimEndingDirectorySeparator(Path.GetFullPath(a)), Path.TrimEndingDirectorySeparator(Path.GetFullPath(b)),
+            OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal);
+
+    /// <summary>What is said when a new folder does not get 7100: which base port it keeps, and that renkei up serves there.</summary>
+    public static string NotDefaultNote(int basePort) =>
+        $"{Default} からのポートは使用中か別のデータフォルダのもののため、このフォルダの先頭ポートを {basePort} にしました（renkei up はそこで動きます）/ "
+        + $"the ports from {Default} are in use or another data folder's, so this folder's base port is {basePort} (renkei up serves there)";
+
+    /// <summary>Keeps <paramref name="basePort"/> when the folder keeps none yet: a start on another port does not move it.</summary>
+    public static void KeepFirst(string dataFolder, int basePort, string? claims = null)
+    {
+        if (Kept(dataFolder) is null) Keep(dataFolder, basePort, claims);
+    }
+
+    /// <summary>Makes <paramref name="basePort"/> the folder's base port (0, free ports, keeps nothing), and claims it on this machine.</summary>
+    public static void Keep(string dataFolder, int basePort, string? claims = null)
     {
         if (basePort == 0 || Kept(dataFolder) == basePort) return;
         Directory.CreateDirectory(Path.GetDirectoryName(PathIn(dataFolder))!);
         File.WriteAllText(PathIn(dataFolder), basePort.ToString(CultureInfo.InvariantCulture) + "\n");
+        Claim(claims ?? ClaimsFolder, basePort, dataFolder);
+    }
+
+    /// <summary>Best effort: a home that cannot be written leaves the folder's port kept, only not reserved against other folders.</summary>
+    private static void Claim(string? claims, int basePort, string dataFolder)
+    {
+        if (claims is null) return;
+        try
+        {
+            Directory.CreateDirectory(claims);
+            File.WriteAllText(Path.Combine(claims, basePort.ToString(CultureInfo.InvariantCulture)), Path.GetFullPath(dataFolder) + "\n");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
     }
 
     /// <summary>The PKI's plain-HTTP address (OCSP, CRLs, CA certificates) on the network of <paramref name="basePort"/>.</summary>

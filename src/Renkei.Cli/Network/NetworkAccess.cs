@@ -64,12 +64,11 @@ public static class NetworkAccess
         try
         {
             var kept = FolderPort.Kept(folder);
-            var basePort = kept ?? FolderPort.FreeBase();
+            var basePort = kept ?? FolderPort.FreeBase(folder);
             var own = await SandboxNetwork.StartAsync(folder, 0, FolderPort.PkiPublicUrl(basePort));
             FolderPort.KeepFirst(folder, basePort);
             if (kept is null && basePort != FolderPort.Default)
-                Console.Error.WriteLine($"{FolderPort.Default} からのポートは使用中のため、このフォルダの先頭ポートを {basePort} にしました（renkei up はそこで動きます）/ "
-                    + $"the ports from {FolderPort.Default} are in use, so this folder's base port is {basePort} (renkei up serves there)");
+                Console.Error.WriteLine(FolderPort.NotDefaultNote(basePort));
             return (null, own);
         }
         catch (NetworkUnavailableException) { throw; }

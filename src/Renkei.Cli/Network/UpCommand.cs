@@ -44,8 +44,9 @@ public static class UpCommand
         var data = DataOption();
         var port = new Option<int>("--port")
         {
-            Description = "先頭ポート（0で空きポート。省略時はこのデータフォルダの先頭ポート（最初に決まったもの）、なければ7100）/ base port; services listen on the next ports "
-                + "(0 picks free ports; left out, this data folder's base port, the first one it was given, else 7100)",
+            Description = "先頭ポート（0で空きポート。省略時はこのデータフォルダの先頭ポート（最初に決まったもの）、なければ7100か、それが使用中か別のフォルダのものなら7110, 7120, …）/ "
+                + "base port; services listen on the next ports (0 picks free ports; left out, this data folder's base port, the first one it was given, "
+                + "else 7100, or 7110, 7120, … while it is in use or another folder's)",
             DefaultValueFactory = _ => FolderPort.Default,
         }.Between(0, IPEndPoint.MaxPort - 5); // the services take the next five
         var keepPort = new Option<bool>("--keep-port")
@@ -70,7 +71,10 @@ public static class UpCommand
             }
             // The folder's certificates name its PKI at the base port kept there: left out, --port is that one.
             var kept = FolderPort.Kept(folder);
-            var basePort = parse.GetResult(port) is { Implicit: false } ? parse.GetValue(port) : kept ?? FolderPort.Default;
+            // A new folder takes a base port as a command's own network would: not one another folder keeps, nor one in use.
+            var basePort = parse.GetResult(port) is { Implicit: false } ? parse.GetValue(port) : kept ?? FolderPort.FreeBase(folder);
+            if (kept is null && parse.GetResult(port) is not { Implicit: false } && basePort != FolderPort.Default)
+                Console.Error.WriteLine(FolderPort.NotDefaultNote(basePort));
             var moving = parse.GetValue(keepPort);
             // Said first, also before a taken port is refused, and on every such start: the folder's own port is the one to choose.
             if (kept is { } named && named != basePort) Console.Error.WriteLine(OtherPortNote(named, basePort, moving));
