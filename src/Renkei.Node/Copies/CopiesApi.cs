@@ -53,7 +53,7 @@ public static class CopiesApi
         if (tenant is null) return problem!;
         // Refused as GET and DELETE refuse it, naming the field: the content's problems are the layout's.
         if (CodeManagementApi.RefuseAddresseeNumber("addresseeNumber", addresseeNumber) is { } wrong) return wrong;
-        var errors = Check(addresseeNumber, item, input.SchemaVersion, input.Content, layouts);
+        var errors = Check(addresseeNumber, item, input.SchemaVersion, input.Content, layouts, JapanTime.Today(time));
         if (errors.Count > 0)
             return Problems.Invalid(new Dictionary<string, string[]> { ["content"] = [.. errors] }, "invalid-copy");
         var now = time.GetUtcNow().UtcDateTime;
@@ -127,7 +127,7 @@ public static class CopiesApi
                 }
                 var text = Encoding.UTF8.GetString(line);
                 if (string.IsNullOrWhiteSpace(text)) continue;
-                var (copy, why) = Read(text, layouts, lineNumber, log);
+                var (copy, why) = Read(text, layouts, JapanTime.Today(time), lineNumber, log);
                 if (why is not null) { errors.Add(new(lineNumber, why)); continue; }
                 chunk.Add(copy!);
                 if (chunk.Count == ImportChunkRows) imported += await SaveChunkAsync(tenant, chunk, time);
@@ -178,7 +178,7 @@ public static class CopiesApi
     /// One line of an import, read and checked: the copy, or why the line is bad. Whatever fails in reading or
     /// checking one line is that line's problem alone: the good lines around it are kept all the same.
     /// </summary>
-    private static (CopyLine? Copy, string? Why) Read(string text, DataStandardLayout layouts, int lineNumber, ILogger log)
+    private static (CopyLine? Copy, string? Why) Read(string text, DataStandardLayout layouts, DateOnly today, int lineNumber, ILogger log)
     {
         try
         {
@@ -197,7 +197,7 @@ public static class CopiesApi
                 catch (JsonException invalid) { return (null, NotJson(invalid)); }
                 return (null, NumberShape.Mask(where.Count > 0 ? string.Join("; ", where) : ServiceDefaults.DescribeJson(e)));
             }
-            var problems = copy is null ? ["空の行です / empty"] : Check(copy.AddresseeNumber, copy.Item, copy.SchemaVersion, copy.Content, layouts);
+            var problems = copy is null ? ["空の行です / empty"] : Check(copy.AddresseeNumber, copy.Item, copy.SchemaVersion, copy.Content, layouts, today);
             return problems.Count > 0 ? (null, string.Join("; ", problems)) : (copy, null);
         }
         catch (Exception e) when (e is not OperationCanceledException)
@@ -238,13 +238,13 @@ public static class CopiesApi
     /// <summary>The media types of JSON Lines that clients send (application/json too: each line is a JSON text).</summary>
     private static readonly string[] ImportMediaTypes = ["application/x-ndjson", "application/jsonl", "application/x-jsonlines", "application/json"];
 
-    private static List<string> Check(string? addresseeNumber, string? item, int? version, JsonElement content, DataStandardLayout layouts)
+    private static List<string> Check(string? addresseeNumber, string? item, int? version, JsonElement content, DataStandardLayout layouts, DateOnly today)
     {
         var errors = new List<string>();
         if (CodeManagementApi.AddresseeNumberProblem(addresseeNumber) is { } wrong) errors.Add($"addresseeNumber: {wrong}");
         if (string.IsNullOrWhiteSpace(item)) errors.Add("item: 必須です / is required");
         if (version is null) errors.Add("schemaVersion: 必須です / is required");
-        if (errors.Count == 0) errors.AddRange(layouts.Validate(item!, version!.Value, content));
+        if (errors.Count == 0) errors.AddRange(layouts.ValidateEntry(item!, version!.Value, content, today));
         // A problem's path repeats the names in the content: a number given as a name is masked there too.
         return [.. errors.Select(e => NumberShape.Mask(e)!)];
     }

@@ -13,7 +13,8 @@ namespace Renkei.Node.Copies;
 /// データ標準レイアウト: the versioned JSON Schemas of the items a node keeps copies of, embedded as
 /// <c>Copies/Schemas/{item}.v{n}.json</c>. The validator covers the part of JSON Schema the layouts use
 /// (type, required, properties, additionalProperties: false, enum, minimum, maximum, multipleOf, maxLength,
-/// pattern, format: date, items, maxItems) and says where each problem is.
+/// pattern, format: date, items, maxItems) and says where each problem is. A date's range (formatMinimum, formatMaximum,
+/// x-notAfterToday, x-notBefore) is checked only when a copy is stored: see <see cref="ValidateEntry"/>.
 /// </summary>
 public sealed partial class DataStandardLayout
 {
@@ -44,13 +45,23 @@ public sealed partial class DataStandardLayout
     public JsonElement? Schema(string item, int version) => schemas.TryGetValue((item, version), out var s) ? s : null;
 
     /// <summary>The problems of <paramref name="content"/> against the item's layout; empty when it conforms.</summary>
-    public List<string> Validate(string item, int version, JsonElement content)
+    public List<string> Validate(string item, int version, JsonElement content) => Validate(item, version, content, null);
+
+    /// <summary>
+    /// The problems of <paramref name="content"/> stored on <paramref name="today"/> (in Japan): those of <see cref="Validate"/>
+    /// and the range of its dates. Year 1, a checkup next year or coverage ending before it began was stored and served
+    /// as specific personal information (audit Z, Z8). The range is held to at entry only: a copy stored before, or one a
+    /// provider stored by its own clock, is still served and taken, and no "today" moves a copy from valid to invalid.
+    /// </summary>
+    public List<string> ValidateEntry(string item, int version, JsonElement content, DateOnly today) => Validate(item, version, content, today);
+
+    private List<string> Validate(string item, int version, JsonElement content, DateOnly? today)
     {
         if (Schema(item, version) is not { } schema)
             return [$"レイアウト {Problems.Shown(item)} v{version} は定義されていません / no layout {Problems.Shown(item)} v{version}"];
         var problems = new List<string>();
         Readable(content, schema, "$", problems);
-        if (problems.Count == 0) Check(schema, content, "$", problems);
+        if (problems.Count == 0) Check(schema, content, "$", problems, today);
         // A content of many bad members is told of its first problems only: the answer stays small whatever was sent.
         return problems.Count > MaxProblems ? [.. problems.Take(MaxProblems), MoreProblems] : problems;
     }
@@ -219,7 +230,7 @@ public sealed partial class DataStandardLayout
     private static readonly SearchValues<char> ControlCharacters =
         SearchValues.Create([.. Enumerable.Range(0, 0x20).Select(c => (char)c), .. Enumerable.Range(0x7F, 0x21).Select(c => (char)c)]);
 
-    private static void Check(JsonElement schema, JsonElement value, string path, List<string> problems)
+    private static void Check(JsonElement schema, JsonElement value, string path, List<string> problems, DateOnly? today)
     {
         if (schema.TryGetProperty("type", out var type) && !HasType(value, type.GetString()!))
         {
@@ -239,9 +250,11 @@ public sealed partial class DataStandardLayout
             var s = value.GetString()!;
             if (schema.TryGetProperty("maxLength", out var maxLength) && s.Length > maxLength.GetInt32()) problems.Add($"{path}: {maxLength}文字以内 / at most {maxLength} characters");
             if (schema.TryGetProperty("pattern", out var pattern) && !Regex.IsMatch(s, pattern.GetString()!)) problems.Add($"{path}: 形式が違います / must match {pattern}");
-            if (schema.TryGetProperty("format", out var format) && format.GetString() == "date"
-                && !DateOnly.TryParseExact(s, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out _))
-                problems.Add($"{path}: 日付はYYYY-MM-DD / must be a date yyyy-MM-dd");
+            if (schema.TryGetProperty("format", out var format) && format.GetString() == "date")
+            {
+                if (AsDate(value) is not { } date) problems.Add($"{path}: 日付はYYYY-MM-DD / must be a date yyyy-MM-dd");
+                else if (today is { } day) CheckRange(schema, date, day, path, problems);
+            }
         }
         if (value.ValueKind == JsonValueKind.Array)
         {
@@ -252,7 +265,7 @@ public sealed partial class DataStandardLayout
                 foreach (var element in value.EnumerateArray())
                 {
                     if (problems.Count > MaxProblems) break;
-                    Check(items, element, $"{path}[{i++}]", problems);
+                    Check(items, element, $"{path}[{i++}]", problems, today);
                 }
             }
         }
@@ -265,11 +278,39 @@ public sealed partial class DataStandardLayout
             foreach (var property in value.EnumerateObject())
             {
                 if (problems.Count > MaxProblems) break;
-                if (properties.ValueKind == JsonValueKind.Object && properties.TryGetProperty(property.Name, out var sub)) Check(sub, property.Value, Member(path, property.Name), problems);
+                if (properties.ValueKind == JsonValueKind.Object && properties.TryGetProperty(property.Name, out var sub)) Check(sub, property.Value, Member(path, property.Name), problems, today);
                 else if (schema.TryGetProperty("additionalProperties", out var extra) && extra.ValueKind == JsonValueKind.False)
                     problems.Add($"{Member(path, property.Name)}: 定義されていない項目です / is not in the layout");
             }
+            // A period's end against its start, both given as dates: x-notBefore on the end names the start beside it.
+            if (today is not null && properties.ValueKind == JsonValueKind.Object)
+                foreach (var property in properties.EnumerateObject())
+                    if (Keyword(property.Value, "x-notBefore") is { ValueKind: JsonValueKind.String } start
+                        && value.TryGetProperty(property.Name, out var endValue) && AsDate(endValue) is { } end
+                        && value.TryGetProperty(start.GetString()!, out var startValue) && AsDate(startValue) is { } begun && end < begun)
+                        problems.Add($"{Member(path, property.Name)}: {start.GetString()}（{Day(begun)}）より前の日付です / is before {start.GetString()} ({Day(begun)})");
         }
+    }
+
+    /// <summary>A date of the layouts' one form, yyyy-MM-dd; null for anything else.</summary>
+    private static DateOnly? AsDate(JsonElement value) =>
+        value.ValueKind == JsonValueKind.String && DateOnly.TryParseExact(value.GetString(), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date)
+            ? date : null;
+
+    private static string Day(DateOnly date) => date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// A date's range by its layout: formatMinimum and formatMaximum (dates, as ajv-formats reads them), and x-notAfterToday for a
+    /// day something happened (a dose given, a checkup made), which cannot be after today in Japan by the node's clock.
+    /// </summary>
+    private static void CheckRange(JsonElement schema, DateOnly date, DateOnly today, string path, List<string> problems)
+    {
+        if (Keyword(schema, "formatMinimum") is { } min && AsDate(min) is { } earliest && date < earliest)
+            problems.Add($"{path}: {Day(earliest)} 以降の日付です / must be {Day(earliest)} or later");
+        if (Keyword(schema, "formatMaximum") is { } max && AsDate(max) is { } latest && date > latest)
+            problems.Add($"{path}: {Day(latest)} 以前の日付です / must be {Day(latest)} or earlier");
+        if (Keyword(schema, "x-notAfterToday") is { ValueKind: JsonValueKind.True } && date > today)
+            problems.Add($"{path}: 未来の日付です（今日は日本時間で {Day(today)}）/ is in the future (today is {Day(today)} in Japan)");
     }
 
     private static bool HasType(JsonElement value, string type) => type switch

@@ -1,6 +1,8 @@
+using System.Globalization;
 using System.Net.Http.Json;
 using System.Security.Claims;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Renkei.Hosting;
 using Renkei.Hosting.Storage;
@@ -13,7 +15,51 @@ using Renkei.Protocol.Records;
 namespace Renkei.Node.Linkage;
 
 /// <summary>A staff member's or business system's inquiry: the person by AddresseeNumber, the affair, the provider and the item.</summary>
-public sealed record InquiryRequest(string? AddresseeNumber, string? Affair, string? Provider, string? Item, DateTimeOffset? NotBefore = null);
+public sealed record InquiryRequest(string? AddresseeNumber, string? Affair, string? Provider, string? Item, DateTimeOffset? NotBefore = null)
+{
+    [JsonConstructor]
+    public InquiryRequest(string? addresseeNumber, string? affair, string? provider, string? item) : this(addresseeNumber, affair, provider, item, null) { }
+
+    /// <summary>The notBefore read from <see cref="NotBeforeText"/> in Japan time, or given by the batch worker.</summary>
+    [JsonIgnore]
+    public DateTimeOffset? NotBefore { get; init; } = NotBefore;
+
+    /// <summary>notBefore as the body gives it: see <see cref="RequestedTime"/>.</summary>
+    [JsonPropertyName("notBefore")]
+    public string? NotBeforeText { get; init { field = value; (NotBefore, NotBeforeProblem) = RequestedTime.Read(value); } }
+
+    [JsonIgnore]
+    public string? NotBeforeProblem { get; private init; }
+}
+
+/// <summary>
+/// A time a person gives in a request body (an inquiry's or a batch's notBefore). The framework reads one without an offset in
+/// the host's zone, so the same request meant a different time on a node set to UTC than on one in Japan (audit Z, Z2). A date
+/// alone is 0:00 in Japan, as the docs promise; a date-time must carry its offset; nothing falls back to the host's zone.
+/// </summary>
+public static class RequestedTime
+{
+    public const string Form = "日付（2026-04-01、日本時間0時）か時差付きの日時（2026-04-01T09:00:00+09:00）です / " +
+        "is a date (2026-04-01, 0:00 in Japan) or a date-time with an offset (2026-04-01T09:00:00+09:00)";
+
+    public const string NoOffset = "日時には時差（+09:00 や Z）が必要です。日付のみなら日本時間0時です / " +
+        "a date-time needs an offset (+09:00 or Z); a date alone means 0:00 in Japan";
+
+    /// <summary>The time <paramref name="text"/> names, or why it names none; (null, null) for none given.</summary>
+    public static (DateTimeOffset? At, string? Problem) Read(string? text)
+    {
+        if (text is null) return (null, null);
+        if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
+            return (new DateTimeOffset(date.ToDateTime(TimeOnly.MinValue), JapanTime.Offset), null);
+        // The framework's own ISO 8601 reader, as before, for the forms it takes; only the zone is then looked for.
+        DateTimeOffset at;
+        try { at = JsonSerializer.Deserialize<DateTimeOffset>(JsonSerializer.Serialize(text)); }
+        catch (JsonException) { return (null, Form); }
+        var t = text.IndexOfAny(['T', 't']);
+        if (t < 0) return (null, Form);
+        return text.AsSpan(t + 1).IndexOfAny("Zz+-") >= 0 ? (at, null) : (null, NoOffset);
+    }
+}
 
 /// <summary>The answer the caller gets: the outcome, and the copy when provided.</summary>
 public sealed record InquiryResponse(string MessageId, Outcome Outcome, string? Reason, string Provider, string Item,
@@ -45,7 +91,7 @@ public static class InquiriesApi
         // the addressee system to obtain a code that the node refuses to make.
         else if (CodeManagementApi.AddresseeNumberProblem(request.AddresseeNumber) is { } wrong) errors["addresseeNumber"] = [wrong];
         CheckNames(request.Affair, request.Provider, request.Item, errors);
-        CheckNotBefore(request.NotBefore, time, errors);
+        CheckNotBefore(request.NotBefore, request.NotBeforeProblem, time, errors);
         if (errors.Count > 0) return Problems.Invalid(errors);
 
         var messageId = Envelope.NewId();
@@ -100,13 +146,14 @@ public static class InquiriesApi
     }
 
     /// <summary>
-    /// A notBefore, if given, in <see cref="RelayKinds.IsNotBefore"/>'s range by this node's clock: one past 9999-12-31 in Japan
+    /// A notBefore, if given, readable (<see cref="RequestedTime"/>) and in <see cref="RelayKinds.IsNotBefore"/>'s range by this node's clock: one past 9999-12-31 in Japan
     /// failed the core's whole relay message, colleagues' inquiries in it too, and any later than a day ahead can only be
     /// answered copy-older-than-asked.
     /// </summary>
-    public static void CheckNotBefore(DateTimeOffset? notBefore, TimeProvider time, Dictionary<string, string[]> errors)
+    public static void CheckNotBefore(DateTimeOffset? notBefore, string? problem, TimeProvider time, Dictionary<string, string[]> errors)
     {
-        if (!RelayKinds.IsNotBefore(notBefore, time.GetUtcNow())) errors["notBefore"] = [RelayKinds.NotBeforeForm];
+        if (problem is not null) errors["notBefore"] = [problem];
+        else if (!RelayKinds.IsNotBefore(notBefore, time.GetUtcNow())) errors["notBefore"] = [RelayKinds.NotBeforeForm];
     }
 
     /// <summary>

@@ -3,6 +3,7 @@ using System.Data.Common;
 using System.Globalization;
 using System.Security.Claims;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Renkei.Hosting;
 using Renkei.Hosting.Storage;
@@ -14,7 +15,22 @@ using Renkei.Protocol.Records;
 namespace Renkei.Node.Linkage;
 
 /// <summary>A batch inquiry: one affair, provider and item for many people, by their addressee numbers.</summary>
-public sealed record InquiryBatchRequest(string? Affair, string? Provider, string? Item, List<string?>? AddresseeNumbers, DateTimeOffset? NotBefore = null);
+public sealed record InquiryBatchRequest(string? Affair, string? Provider, string? Item, List<string?>? AddresseeNumbers, DateTimeOffset? NotBefore = null)
+{
+    [JsonConstructor]
+    public InquiryBatchRequest(string? affair, string? provider, string? item, List<string?>? addresseeNumbers) : this(affair, provider, item, addresseeNumbers, null) { }
+
+    /// <summary>The notBefore read from <see cref="NotBeforeText"/> in Japan time.</summary>
+    [JsonIgnore]
+    public DateTimeOffset? NotBefore { get; init; } = NotBefore;
+
+    /// <summary>notBefore as the body gives it: see <see cref="RequestedTime"/>.</summary>
+    [JsonPropertyName("notBefore")]
+    public string? NotBeforeText { get; init { field = value; (NotBefore, NotBeforeProblem) = RequestedTime.Read(value); } }
+
+    [JsonIgnore]
+    public string? NotBeforeProblem { get; private init; }
+}
 
 /// <summary>One answered person of a batch, at its position (1-based) in the submitted list.</summary>
 public sealed record InquiryBatchResult(int Position, string AddresseeNumber, Outcome Outcome, string? Reason, string? MessageId,
@@ -58,7 +74,7 @@ public static class InquiryBatchesApi
         var errors = new Dictionary<string, string[]>();
         InquiriesApi.CheckNames(request.Affair, request.Provider, request.Item, errors);
         // Checked when submitted: by the time the worker asks, the range's end has only moved on.
-        InquiriesApi.CheckNotBefore(request.NotBefore, time, errors);
+        InquiriesApi.CheckNotBefore(request.NotBefore, request.NotBeforeProblem, time, errors);
         var numbers = request.AddresseeNumbers ?? [];
         if (numbers.Count == 0) errors["addresseeNumbers"] = ["1件以上必要です / at least one is required"];
         if (errors.Count > 0) return Problems.Invalid(errors);
