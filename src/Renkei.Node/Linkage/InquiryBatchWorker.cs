@@ -73,7 +73,8 @@ public sealed class InquiryBatchWorker(TenantDirectory tenants, InquiryRelay rel
                 try { worked = await WorkOnceAsync(tenant, stopping); }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
-                    if (full = Database.IsFull(e))
+                    full = Database.IsFull(e);
+                    if (full)
                         log.LogError("Batch inquiries of tenant {AgencyId} paused: its database's disk is full (storage-full); nobody is asked until a write succeeds",
                             tenant.AgencyId);
                     else log.LogError("Batch inquiries of tenant {AgencyId} paused: {Error}", tenant.AgencyId, e.GetType().Name);
