@@ -125,8 +125,13 @@ public static class InquiriesApi
     /// made without the core's answer, it names the provider only if the core registered it.
     /// </summary>
     public static async Task RecordUnaskedAsync(Tenant tenant, InquiryRequest request, string messageId, DateTimeOffset requestedAt, KnownAgencies agencies) =>
-        await tenant.Records.AppendAsync(new ProvisionEntry(messageId, requestedAt, null, tenant.AgencyId, await agencies.RecordedProviderAsync(request.Provider!),
-            request.Affair!, request.Item!, null, Outcome.Error, "no-agency-code", false));
+        await tenant.Records.AppendAsync(await UnaskedRecordAsync(tenant, request, messageId, requestedAt, agencies));
+
+    /// <summary>The record <see cref="RecordUnaskedAsync"/> writes.</summary>
+    public static async Task<ProvisionEntry> UnaskedRecordAsync(Tenant tenant, InquiryRequest request, string messageId, DateTimeOffset requestedAt,
+        KnownAgencies agencies) =>
+        new(messageId, requestedAt, null, tenant.AgencyId, await agencies.RecordedProviderAsync(request.Provider!),
+            request.Affair!, request.Item!, null, Outcome.Error, "no-agency-code", false);
 
     /// <summary>
     /// The affair, provider and item of an inquiry: each required and of the form the permission table names them in.
@@ -164,8 +169,20 @@ public static class InquiriesApi
     public static async Task<InquiryResponse> AskAsync(Tenant tenant, InquiryRequest request, string code, InquiryRelay relay, KnownAgencies agencies,
         DataStandardLayout layouts, TimeProvider time, ILogger log, CancellationToken ct = default)
     {
+        var (record, answer) = await AskUnrecordedAsync(tenant, request, code, Envelope.NewId(), relay, agencies, layouts, time, log, ct);
+        await tenant.Records.AppendAsync(record);
+        return answer;
+    }
+
+    /// <summary>
+    /// <see cref="AskAsync"/> under a message id the caller chose, leaving the requester's record of the answer to the
+    /// caller: the batch worker claims the id before asking, and keeps an answer whose record it could not write (a full
+    /// disk) to write later, rather than asking the provider again.
+    /// </summary>
+    public static async Task<(ProvisionEntry Record, InquiryResponse Answer)> AskUnrecordedAsync(Tenant tenant, InquiryRequest request, string code,
+        string messageId, InquiryRelay relay, KnownAgencies agencies, DataStandardLayout layouts, TimeProvider time, ILogger log, CancellationToken ct = default)
+    {
         var agencyId = tenant.AgencyId;
-        var messageId = Envelope.NewId();
         var requestedAt = time.GetUtcNow();
         RelayedAnswer relayed;
         try
@@ -179,7 +196,7 @@ public static class InquiriesApi
                 request.Affair!, request.Item!, code, Outcome.Error, "interrupted", false));
             throw;
         }
-        return await AnswerAsync(tenant, request, code, messageId, requestedAt, relayed, agencies, layouts, log);
+        return await AnsweredAsync(tenant, request, code, messageId, requestedAt, relayed, agencies, layouts, log);
     }
 
     /// <summary>
@@ -191,6 +208,15 @@ public static class InquiriesApi
     /// </summary>
     public static async Task<InquiryResponse> AnswerAsync(Tenant tenant, InquiryRequest request, string code, string messageId, DateTimeOffset requestedAt,
         RelayedAnswer relayed, KnownAgencies agencies, DataStandardLayout layouts, ILogger log)
+    {
+        var (record, answer) = await AnsweredAsync(tenant, request, code, messageId, requestedAt, relayed, agencies, layouts, log);
+        await tenant.Records.AppendAsync(record);
+        return answer;
+    }
+
+    /// <summary><see cref="AnswerAsync"/> with the record to write, not yet written.</summary>
+    private static async Task<(ProvisionEntry Record, InquiryResponse Answer)> AnsweredAsync(Tenant tenant, InquiryRequest request, string code, string messageId,
+        DateTimeOffset requestedAt, RelayedAnswer relayed, KnownAgencies agencies, DataStandardLayout layouts, ILogger log)
     {
         var answer = relayed.Answer;
         ProvidedCopy? copy = null;
@@ -210,10 +236,10 @@ public static class InquiriesApi
         // Without the core's answer (the message failed as a whole), the core's agency list tells.
         var provider = relayed.FromCore ? RelayKinds.RecordedProvider(request.Provider!, relayed.Answer)
             : await agencies.RecordedProviderAsync(request.Provider!);
-        await tenant.Records.AppendAsync(new ProvisionEntry(messageId, requestedAt, answer.ProvidedAt, tenant.AgencyId, provider, request.Affair!,
-            request.Item!, code, answer.Outcome, answer.Reason, answer.Withheld));
-        return new InquiryResponse(messageId, answer.Outcome, answer.Reason, provider, request.Item!,
-            copy?.SchemaVersion, copy?.Content, copy?.UpdatedAt, answer.ProvidedAt);
+        return (new ProvisionEntry(messageId, requestedAt, answer.ProvidedAt, tenant.AgencyId, provider, request.Affair!,
+                request.Item!, code, answer.Outcome, answer.Reason, answer.Withheld),
+            new InquiryResponse(messageId, answer.Outcome, answer.Reason, provider, request.Item!,
+                copy?.SchemaVersion, copy?.Content, copy?.UpdatedAt, answer.ProvidedAt));
     }
 
     /// <summary>Why a provided copy is not what was asked, or null when it is.</summary>

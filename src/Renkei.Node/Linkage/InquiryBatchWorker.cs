@@ -7,6 +7,7 @@ using Renkei.Hosting.Storage;
 using Renkei.Node.Copies;
 using Renkei.Node.Tenants;
 using Renkei.Protocol;
+using Renkei.Protocol.Records;
 
 namespace Renkei.Node.Linkage;
 
@@ -67,15 +68,21 @@ public sealed class InquiryBatchWorker(TenantDirectory tenants, InquiryRelay rel
                         log.LogError("Expired batches of tenant {AgencyId} not removed: {Error}", tenant.AgencyId, e.GetType().Name);
                     }
                 }
-                // A failing database pauses this tenant's batches only; it is tried again at the next look.
+                // A failing database pauses this tenant's batches only; it is tried again at the next look, or after a full disk a minute on.
+                var full = false;
                 try { worked = await WorkOnceAsync(tenant, stopping); }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
-                    log.LogError("Batch inquiries of tenant {AgencyId} paused: {Error}", tenant.AgencyId, e.GetType().Name);
+                    full = Database.IsFull(e);
+                    if (full)
+                        log.LogError("Batch inquiries of tenant {AgencyId} paused: its database's disk is full (storage-full); nobody is asked until a write succeeds",
+                            tenant.AgencyId);
+                    else log.LogError("Batch inquiries of tenant {AgencyId} paused: {Error}", tenant.AgencyId, e.GetType().Name);
                 }
                 if (worked) continue;
                 using var idle = CancellationTokenSource.CreateLinkedTokenSource(stopping);
-                idle.CancelAfter(TimeSpan.FromSeconds(options.BatchIdleSeconds));
+                var pause = TimeSpan.FromSeconds(options.BatchIdleSeconds);
+                idle.CancelAfter(full && pause < FullPause ? FullPause : pause);
                 try { await wake.Reader.ReadAsync(idle.Token); }
                 catch (OperationCanceledException) when (!stopping.IsCancellationRequested) { }
             }
@@ -97,9 +104,15 @@ public sealed class InquiryBatchWorker(TenantDirectory tenants, InquiryRelay rel
         return removed;
     }
 
-    /// <summary>Answers one page of the tenant's oldest open batch; false when the tenant has nothing pending.</summary>
+    /// <summary>
+    /// Answers one page of the tenant's oldest open batch; false when the tenant has nothing pending. Nobody is asked unless
+    /// the tenant's database first took a claim for them (the message id to ask under, committed): a database that cannot
+    /// write asks nobody. An answer whose record or result could not be written is owed, and written before anybody else is asked.
+    /// </summary>
     private async Task<bool> WorkOnceAsync(Tenant tenant, CancellationToken stopping)
     {
+        var owed = this.owed[tenant.AgencyId];
+        await SettleAsync(tenant, owed);
         InquiryBatch? batch;
         await using (var c = await tenant.Database.OpenAsync(stopping)) batch = await InquiryBatchesApi.OldestOpenAsync(c);
         if (batch is null) return false;
@@ -107,14 +120,19 @@ public sealed class InquiryBatchWorker(TenantDirectory tenants, InquiryRelay rel
         // Not disposed: a DELETE may cancel it just after the page is done, and it holds nothing to release.
         var deleted = new CancellationTokenSource();
         working[batch.BatchId] = deleted;
+        var claims = new List<Claim>();
+        var asked = new ConcurrentDictionary<int, byte>();
+        Exception? failed = null;
         try
         {
-            List<(int Position, string AddresseeNumber)> page;
+            List<Claim> page;
             await using (var c = await tenant.Database.OpenAsync(stopping))
             {
                 page = await c.QueryAsync(
-                    "SELECT position, addressee_number FROM inquiry_batch_items WHERE batch_id = @b AND outcome IS NULL ORDER BY position LIMIT @n",
-                    r => (Convert.ToInt32(r.GetValue(0)), r.GetString(1)), null, ("b", batch.BatchId), ("n", options.BatchConcurrency * 4));
+                    "SELECT position, addressee_number, message_id, asked_at FROM inquiry_batch_items WHERE batch_id = @b AND outcome IS NULL ORDER BY position LIMIT @n",
+                    r => new Claim(Convert.ToInt32(r.GetValue(0)), r.GetString(1), r.GetNullableString(2) ?? "",
+                        r.GetNullableString(3) is { } at ? DateTimeOffset.Parse(at, System.Globalization.CultureInfo.InvariantCulture) : null),
+                    null, ("b", batch.BatchId), ("n", options.BatchConcurrency * 4));
                 if (page.Count == 0)
                 {
                     await c.ExecuteAsync("UPDATE inquiry_batches SET completed_at = @t WHERE batch_id = @b", null,
@@ -123,24 +141,137 @@ public sealed class InquiryBatchWorker(TenantDirectory tenants, InquiryRelay rel
                     return true;
                 }
             }
+            // Nothing is owed here (settled above), so a claim without an outcome is an earlier run's: it may have been asked.
+            if (page.Where(p => p.AskedAt is not null).ToList() is { Count: > 0 } lost)
+            {
+                await NotSavedAsync(tenant, owed, batch, lost);
+                return true;
+            }
             if (!SubmitterHoldsAffair(tenant, batch))
             {
                 // Said once per batch, not per page of it.
                 if (stopped.TryAdd(batch.BatchId, 0))
                     log.LogWarning("Batch {BatchId} of tenant {AgencyId} stopped: its submitter {Caller} no longer holds affair {Affair}; " +
                         "the people still pending are recorded as affair-not-assigned and not asked", batch.BatchId, tenant.AgencyId, batch.SubmittedBy, batch.Affair);
-                foreach (var (position, addressee) in page) await RefuseAsync(tenant, batch, position, addressee);
+                foreach (var (position, addressee, _, _) in page) await RefuseAsync(tenant, owed, batch, position, addressee);
                 return true;
             }
-            await Parallel.ForEachAsync(page, new ParallelOptions { MaxDegreeOfParallelism = options.BatchConcurrency, CancellationToken = stopping },
-                async (item, ct) =>
+            claims = await ClaimAsync(tenant, batch, page, stopping);
+            await Parallel.ForEachAsync(claims, new ParallelOptions { MaxDegreeOfParallelism = options.BatchConcurrency, CancellationToken = stopping },
+                async (claim, ct) =>
                 {
-                    // A batch deleted meanwhile is no longer wanted: whoever is not yet asked is not asked.
-                    if (!deleted.IsCancellationRequested) await AnswerAsync(tenant, batch, item.Position, item.AddresseeNumber, ct);
+                    // A batch deleted meanwhile is no longer wanted, and after a failed write nobody more is asked: whoever is not yet asked is not asked.
+                    if (deleted.IsCancellationRequested || Volatile.Read(ref failed) is not null) return;
+                    try { await AnswerAsync(tenant, owed, batch, claim, asked, ct); }
+                    catch (Exception e) when (e is not OperationCanceledException) { Interlocked.CompareExchange(ref failed, e, null); }
                 });
-            return true;
         }
-        finally { working.TryRemove(batch.BatchId, out _); }
+        finally
+        {
+            working.TryRemove(batch.BatchId, out _);
+            // The claims of people not asked (not reached, or interrupted by a stop and recorded so) are given back: they are asked at a later page.
+            foreach (var claim in claims.Where(c => !asked.ContainsKey(c.Position))) owed.Unasked[(batch.BatchId, claim.Position)] = claim.MessageId;
+            try { await SettleAsync(tenant, owed); }
+            catch (Exception e) when (e is not OperationCanceledException) { failed ??= e; }
+        }
+        if (failed is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failed);
+        return true;
+    }
+
+    /// <summary>A pending person of a page, with their claim if a worker took one: the message id to ask under, and when.</summary>
+    private sealed record Claim(int Position, string AddresseeNumber, string MessageId, DateTimeOffset? AskedAt);
+
+    /// <summary>
+    /// Commits a claim for each person of the page before anybody is asked. If it cannot be written (a full disk), it throws
+    /// and nobody is asked. A person whose row is gone (the batch deleted) or already answered is left out.
+    /// </summary>
+    private async Task<List<Claim>> ClaimAsync(Tenant tenant, InquiryBatch batch, List<Claim> page, CancellationToken stopping)
+    {
+        var at = time.GetUtcNow();
+        var claims = new List<Claim>(page.Count);
+        await using var c = await tenant.Database.OpenAsync(stopping);
+        await using var tx = await c.BeginTransactionAsync(stopping);
+        foreach (var p in page)
+        {
+            var claim = p with { MessageId = Envelope.NewId(), AskedAt = at };
+            if (await c.ExecuteAsync("UPDATE inquiry_batch_items SET message_id = @m, asked_at = @t WHERE batch_id = @b AND position = @p AND outcome IS NULL AND asked_at IS NULL",
+                tx, ("m", claim.MessageId), ("t", InquiryBatchesApi.Text(at)), ("b", batch.BatchId), ("p", p.Position)) == 1)
+                claims.Add(claim);
+        }
+        await tx.CommitAsync(stopping);
+        return claims;
+    }
+
+    /// <summary>
+    /// What a tenant's worker owes its database from earlier pages, in memory: answers obtained whose record or result was not
+    /// written, and claims of people who were not asked. Settled before anybody else is asked.
+    /// </summary>
+    private sealed class Owed
+    {
+        public readonly ConcurrentDictionary<(string Batch, int Position), Unsaved> Answers = new();
+        public readonly ConcurrentDictionary<(string Batch, int Position), string> Unasked = new();
+    }
+
+    /// <summary>An answer to keep: its requester's record until written (then null), and the result for the batch.</summary>
+    private sealed class Unsaved(ProvisionEntry? record, InquiryResponse answer)
+    {
+        public ProvisionEntry? Record = record;
+        public InquiryResponse Answer { get; } = answer;
+    }
+
+    private readonly Dictionary<string, Owed> owed = tenants.All.ToDictionary(t => t.AgencyId, _ => new Owed());
+
+    /// <summary>Writes what is owed: each answer's record, then its result, and gives back the claims of people not asked. Throws on the first failure.</summary>
+    private async Task SettleAsync(Tenant tenant, Owed owed)
+    {
+        foreach (var ((batchId, position), unsaved) in owed.Answers) await KeepAsync(tenant, owed, batchId, position, unsaved);
+        if (owed.Unasked.IsEmpty) return;
+        await using var w = await tenant.Database.OpenAsync(CancellationToken.None);
+        foreach (var ((batchId, position), messageId) in owed.Unasked)
+        {
+            await w.ExecuteAsync("UPDATE inquiry_batch_items SET message_id = NULL, asked_at = NULL WHERE batch_id = @b AND position = @p AND outcome IS NULL AND message_id = @m",
+                null, ("b", batchId), ("p", position), ("m", messageId));
+            owed.Unasked.TryRemove((batchId, position), out _);
+        }
+    }
+
+    /// <summary>
+    /// Writes the requester's record of an answer, then the answer as the person's result; owed until both are written, so
+    /// that a failure (a full disk) neither loses the answer nor leads to asking again. Even when the node is stopping: the
+    /// question was asked and answered.
+    /// </summary>
+    private async Task KeepAsync(Tenant tenant, Owed owed, string batchId, int position, Unsaved unsaved)
+    {
+        owed.Answers[(batchId, position)] = unsaved;
+        if (unsaved.Record is { } record)
+        {
+            await tenant.Records.AppendAsync(record);
+            unsaved.Record = null;
+        }
+        await using (var w = await tenant.Database.OpenAsync(CancellationToken.None)) await SaveAsync(w, batchId, position, unsaved.Answer);
+        owed.Answers.TryRemove((batchId, position), out _);
+    }
+
+    /// <summary>The reason of a person claimed by an earlier run (a node stopped hard, or restarted while its disk was full) whose answer was not saved.</summary>
+    public const string AnswerNotSaved = "answer-not-saved";
+
+    /// <summary>
+    /// People claimed by an earlier run and never answered: they may have been asked, and the provider and the core may hold a
+    /// record of it, so they are not asked again. Each is recorded at the requester under its claimed message id, and answered
+    /// <c>error</c>/<see cref="AnswerNotSaved"/>: the business system decides whether to ask again.
+    /// </summary>
+    private async Task NotSavedAsync(Tenant tenant, Owed owed, InquiryBatch batch, List<Claim> lost)
+    {
+        log.LogWarning("Batch {BatchId} of tenant {AgencyId}: {Count} people claimed by an earlier run have no saved answer; recorded as {Reason} and not asked again",
+            batch.BatchId, tenant.AgencyId, lost.Count, AnswerNotSaved);
+        var provider = await agencies.RecordedProviderAsync(batch.Provider);
+        foreach (var (position, addressee, messageId, askedAt) in lost)
+        {
+            var code = await tenant.AgencyCodeOfAsync(addressee);
+            await KeepAsync(tenant, owed, batch.BatchId, position, new Unsaved(
+                new ProvisionEntry(messageId, askedAt!.Value, null, tenant.AgencyId, provider, batch.Affair, batch.Item, code, Outcome.Error, AnswerNotSaved, false),
+                new InquiryResponse(messageId, Outcome.Error, AnswerNotSaved, batch.Provider, batch.Item)));
+        }
     }
 
     private readonly ConcurrentDictionary<string, byte> stopped = new();
@@ -155,44 +286,52 @@ public sealed class InquiryBatchWorker(TenantDirectory tenants, InquiryRelay rel
             && c.Permissions.Contains("affair:" + batch.Affair));
 
     /// <summary>A person of a batch whose submitter no longer holds the affair: recorded and answered as an immediate inquiry's refusal, never sent.</summary>
-    private async Task RefuseAsync(Tenant tenant, InquiryBatch batch, int position, string addresseeNumber)
+    private async Task RefuseAsync(Tenant tenant, Owed owed, InquiryBatch batch, int position, string addresseeNumber)
     {
         var messageId = Envelope.NewId();
         var code = await tenant.AgencyCodeOfAsync(addresseeNumber);
-        await tenant.Records.AppendAsync(new Protocol.Records.ProvisionEntry(messageId, time.GetUtcNow(), null, tenant.AgencyId,
-            await agencies.RecordedProviderAsync(batch.Provider), batch.Affair, batch.Item, code, Outcome.NotPermitted, "affair-not-assigned", false));
-        await using var w = await tenant.Database.OpenAsync(CancellationToken.None);
-        await SaveAsync(w, batch.BatchId, position, new InquiryResponse(messageId, Outcome.NotPermitted, "affair-not-assigned", batch.Provider, batch.Item));
+        await KeepAsync(tenant, owed, batch.BatchId, position, new Unsaved(new ProvisionEntry(messageId, time.GetUtcNow(), null, tenant.AgencyId,
+            await agencies.RecordedProviderAsync(batch.Provider), batch.Affair, batch.Item, code, Outcome.NotPermitted, "affair-not-assigned", false),
+            new InquiryResponse(messageId, Outcome.NotPermitted, "affair-not-assigned", batch.Provider, batch.Item)));
     }
 
-    private async Task AnswerAsync(Tenant tenant, InquiryBatch batch, int position, string addresseeNumber, CancellationToken ct)
+    /// <summary>Asks for one claimed person under the claim's message id and keeps the answer; <paramref name="asked"/> gets the person once the inquiry may have left.</summary>
+    private async Task AnswerAsync(Tenant tenant, Owed owed, InquiryBatch batch, Claim claim, ConcurrentDictionary<int, byte> asked, CancellationToken ct)
     {
-        var code = await tenant.AgencyCodeOfAsync(addresseeNumber, ct);
-        InquiryResponse answer;
+        var request = new InquiryRequest(claim.AddresseeNumber, batch.Affair, batch.Provider, batch.Item, batch.NotBefore);
+        var code = await tenant.AgencyCodeOfAsync(claim.AddresseeNumber, ct);
+        asked[claim.Position] = 0;
+        Unsaved answer;
         if (code is null)
         {
             // As an immediate inquiry: nothing can be asked without the person's code, so nothing is sent; the attempt is recorded.
-            var messageId = Envelope.NewId();
-            await InquiriesApi.RecordUnaskedAsync(tenant, new InquiryRequest(addresseeNumber, batch.Affair, batch.Provider, batch.Item, batch.NotBefore),
-                messageId, time.GetUtcNow(), agencies);
-            answer = new InquiryResponse(messageId, Outcome.Error, "no-agency-code", batch.Provider, batch.Item);
+            answer = new Unsaved(await InquiriesApi.UnaskedRecordAsync(tenant, request, claim.MessageId, time.GetUtcNow(), agencies),
+                new InquiryResponse(claim.MessageId, Outcome.Error, "no-agency-code", batch.Provider, batch.Item));
         }
         else
         {
+            var requestedAt = time.GetUtcNow();
             try
             {
-                answer = await InquiriesApi.AskAsync(tenant, new InquiryRequest(addresseeNumber, batch.Affair, batch.Provider, batch.Item, batch.NotBefore),
-                    code, relay, agencies, layouts, time, log, ct);
+                var (record, response) = await InquiriesApi.AskUnrecordedAsync(tenant, request, code, claim.MessageId, relay, agencies, layouts, time, log, ct);
+                answer = new Unsaved(record, response);
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+            catch (OperationCanceledException)
+            {
+                // Stopped, and recorded as interrupted: its claim is given back, and it is asked again after the restart.
+                asked.TryRemove(claim.Position, out _);
+                throw;
+            }
+            catch (Exception e)
             {
                 log.LogError("Batch inquiry failed at the node: {Error}", e.GetType().Name);
-                answer = new InquiryResponse("", Outcome.Error, "node-error", batch.Provider, batch.Item);
+                // Recorded as every inquiry is: it may have reached the core.
+                answer = new Unsaved(new ProvisionEntry(claim.MessageId, requestedAt, null, tenant.AgencyId, await agencies.RecordedProviderAsync(batch.Provider),
+                    batch.Affair, batch.Item, code, Outcome.Error, "node-error", false),
+                    new InquiryResponse(claim.MessageId, Outcome.Error, "node-error", batch.Provider, batch.Item));
             }
         }
-        // Stored even when the node is stopping: the question was asked and answered, and must not be asked again.
-        await using var w = await tenant.Database.OpenAsync(CancellationToken.None);
-        await SaveAsync(w, batch.BatchId, position, answer);
+        await KeepAsync(tenant, owed, batch.BatchId, claim.Position, answer);
     }
 
     private async Task SaveAsync(DbConnection c, string batchId, int position, InquiryResponse a) =>
@@ -204,4 +343,7 @@ public sealed class InquiryBatchWorker(TenantDirectory tenants, InquiryRelay rel
             """, null, ("o", a.Outcome.ToString()), ("r", a.Reason), ("m", a.MessageId.Length == 0 ? null : a.MessageId), ("v", a.SchemaVersion),
             ("c", a.Content?.GetRawText()), ("u", a.UpdatedAt?.ToString("O")), ("p", a.ProvidedAt is { } p ? InquiryBatchesApi.Text(p) : null),
             ("t", InquiryBatchesApi.Text(time.GetUtcNow())), ("b", batchId), ("pos", position));
+
+    /// <summary>How long a tenant's batches pause at least after its database said its disk is full: as long as a full disk's 503 asks a client to wait.</summary>
+    public static readonly TimeSpan FullPause = TimeSpan.FromSeconds(60);
 }

@@ -1,0 +1,172 @@
+using Microsoft.Data.Sqlite;
+using Renkei.Hosting.Storage;
+using Renkei.Node.Linkage;
+using Renkei.Protocol;
+using Renkei.Protocol.Records;
+using Renkei.Testing;
+
+namespace Renkei.Node.Tests.Linkage;
+
+/// <summary>
+/// Audit Y1: while the requester's disk was full, the batch worker asked the same people again at every look, each time
+/// provided and recorded at the provider and the core, and never recorded at the requester.
+/// </summary>
+public class BatchStorageFullTests
+{
+    private const string K = LinkageNetwork.Kashiwa, B = LinkageNetwork.Bunkyo;
+
+    [Fact]
+    public async Task An_answer_the_full_requester_could_not_record_is_kept_not_asked_again_and_recorded_once_there_is_room()
+    {
+        await using var network = await LinkageNetwork.StartAsync(StorageProvider.Sqlite, oneInquiryPerMessage: true);
+        var people = await BatchPeople.ArrangeAsync(network, count: 2, atKashiwa: 2, withCopy: 2);
+        var bunkyo = network.NodeTenants.Find(B)!;
+
+        // Both people are claimed and on their way when Bunkyo's disk fills up.
+        network.RelayGate.Close();
+        var id = await people.SubmittedAsync(["B-1", "B-2"]);
+        await WaitUntilAsync(() => network.RelayGate.Held == 2, "both inquiries at the gate");
+        // A long batch behind it, with nobody known (each would be no-agency-code): its rows leave the page of the first
+        // batch's rows full, so that their answers cannot be saved either.
+        await people.SubmittedAsync(Enumerable.Range(1, 300).Select(i => $"X-{i}"));
+        await LimitAsync(bunkyo.Database, growBy: 0);
+        await FillRecordsAsync(bunkyo.Records);
+        network.RelayGate.Open();
+        // The worker pauses (or, as it did, gives up on both people with no record of what Kashiwa provided).
+        await WaitUntilAsync(() => Paused(network) >= 1 || network.Logs.Lines.Count(l => l.Contains("Batch inquiry failed at the node")) >= 2,
+            "the worker's pause on a full disk");
+        var paused = Paused(network);
+
+        // Two more looks (a submission's wake; the idle minute does the same): each time the owed records still cannot be written.
+        for (var look = 0; look < 2; look++)
+        {
+            network.NodeBatchWorker.Wake(B);
+            paused = await PausesAsync(network, paused + 1);
+        }
+        // Kashiwa provided each person once, and the core recorded each once; Bunkyo shows them pending, not failed.
+        foreach (var code in new[] { "K-1", "K-2" }) Assert.Equal("provided", Assert.Single(await people.RecordsAsync(K, code)).GetProperty("outcome").GetString());
+        Assert.Equal(2, await LinkageNetwork.CountAsync(network.CoreDatabase));
+        var waiting = await people.ReadAsync(id);
+        Assert.Equal((0, "pending"), (waiting.GetProperty("answered").GetInt32(), waiting.GetProperty("status").GetString()));
+        Assert.Empty(await people.RecordsAsync(B, "B-1"));
+
+        // Room again: the kept answers are recorded and saved, nobody is asked again.
+        await LimitAsync(bunkyo.Database, growBy: null);
+        network.NodeBatchWorker.Wake(B);
+        var done = await people.DoneAsync(id);
+        var results = done.GetProperty("results").EnumerateArray().ToList();
+        Assert.All(results, r => Assert.Equal("provided", r.GetProperty("outcome").GetString()));
+        Assert.Equal([1_000_001, 1_000_002], results.Select(r => r.GetProperty("content").GetProperty("totalIncome").GetInt32()));
+        for (var i = 1; i <= 2; i++)
+        {
+            var atKashiwa = Assert.Single(await people.RecordsAsync(K, $"K-{i}")).GetProperty("messageId").GetString();
+            var atBunkyo = Assert.Single(await people.RecordsAsync(B, $"B-{i}"));
+            Assert.Equal((atKashiwa, "provided"), (atBunkyo.GetProperty("messageId").GetString(), atBunkyo.GetProperty("outcome").GetString()));
+            Assert.Equal(atKashiwa, results[i - 1].GetProperty("messageId").GetString());
+        }
+        Assert.Equal(2, await LinkageNetwork.CountAsync(network.CoreDatabase));
+    }
+
+    [Fact]
+    public async Task While_the_requesters_disk_is_full_nobody_more_is_asked_and_claims_a_stopped_node_left_are_recorded_as_answer_not_saved()
+    {
+        await using var network = await LinkageNetwork.StartAsync(StorageProvider.Sqlite, oneInquiryPerMessage: true);
+        var people = await BatchPeople.ArrangeAsync(network, count: 4, atKashiwa: 4, withCopy: 4);
+        var bunkyo = network.NodeTenants.Find(B)!;
+
+        // The first batch's three are claimed and on their way; the second batch waits behind it, unclaimed.
+        network.RelayGate.Close();
+        var first = await people.SubmittedAsync(["B-1", "B-2", "B-3"]);
+        await WaitUntilAsync(() => network.RelayGate.Held == 3, "the inquiries at the gate");
+        var second = await people.SubmittedAsync(["B-4"]);
+        string claimed;
+        await using (var c = await bunkyo.Database.OpenAsync())
+            claimed = (await c.ScalarAsync<string>("SELECT message_id FROM inquiry_batch_items WHERE batch_id = @b AND position = 1", null, ("b", first)))!;
+        Assert.Matches("^[0-9a-f]{32}$", claimed);
+
+        // The disk fills up, the answers come and cannot be recorded, and the node restarts before there is room: they are lost.
+        await LimitAsync(bunkyo.Database, growBy: 0);
+        await FillRecordsAsync(bunkyo.Records);
+        network.RelayGate.Open();
+        var paused = await PausesAsync(network, 1);
+        await network.RestartNodeAsync();
+        bunkyo = network.NodeTenants.Find(B)!;
+        await PausesAsync(network, paused + 1);
+        Assert.Empty(await people.RecordsAsync(K, "K-4"));
+
+        // Room again: the claims are an earlier run's, so their people are not asked again, and are recorded at Bunkyo under the
+        // claimed ids, which Kashiwa's records carry too. The second batch is asked as usual.
+        await LimitAsync(bunkyo.Database, growBy: null);
+        network.NodeBatchWorker.Wake(B);
+        var results = (await people.DoneAsync(first)).GetProperty("results").EnumerateArray().ToList();
+        Assert.All(results, r => Assert.Equal(("error", InquiryBatchWorker.AnswerNotSaved),
+            (r.GetProperty("outcome").GetString(), r.GetProperty("reason").GetString())));
+        Assert.Equal(claimed, results[0].GetProperty("messageId").GetString());
+        for (var i = 1; i <= 3; i++)
+        {
+            var atKashiwa = Assert.Single(await people.RecordsAsync(K, $"K-{i}")).GetProperty("messageId").GetString();
+            var atBunkyo = Assert.Single(await people.RecordsAsync(B, $"B-{i}"));
+            Assert.Equal((atKashiwa, "error", InquiryBatchWorker.AnswerNotSaved),
+                (atBunkyo.GetProperty("messageId").GetString(), atBunkyo.GetProperty("outcome").GetString(), atBunkyo.GetProperty("reason").GetString()));
+            Assert.Equal(atKashiwa, results[i - 1].GetProperty("messageId").GetString());
+        }
+        Assert.Equal("provided", (await people.DoneAsync(second)).GetProperty("results")[0].GetProperty("outcome").GetString());
+        Assert.Single(await people.RecordsAsync(K, "K-4"));
+        Assert.Equal(4, await LinkageNetwork.CountAsync(network.CoreDatabase));
+    }
+
+    /// <summary>Waits until the worker has said <paramref name="count"/> times that Bunkyo's disk is full; returns the count.</summary>
+    private static async Task<int> PausesAsync(LinkageNetwork network, int count)
+    {
+        await WaitUntilAsync(() => Paused(network) >= count, $"the worker's pause #{count} on a full disk");
+        return Paused(network);
+    }
+
+    private static int Paused(LinkageNetwork network) =>
+        network.Logs.Lines.Count(l => l.StartsWith("Error") && l.Contains("paused") && l.Contains("AgencyId=" + B));
+
+    private static async Task WaitUntilAsync(Func<bool> done, string what)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(1);
+        while (!done())
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException(what);
+            await Task.Delay(20);
+        }
+    }
+
+    /// <summary>
+    /// Appends records until the log has no room for another (three refused in a row): the requester's next record fails as
+    /// on a full disk. They name no person (no code), as a record of an attempt without a code does.
+    /// </summary>
+    private static async Task FillRecordsAsync(ProvisionLog records)
+    {
+        for (int refused = 0, written = 0; refused < 3; )
+        {
+            try
+            {
+                await records.AppendAsync(new ProvisionEntry(Envelope.NewId(), DateTimeOffset.UtcNow, null, B, K, "child-allowance", "local-tax", null,
+                    Outcome.Error, "no-agency-code", false));
+                refused = 0;
+                Assert.True(++written < 5000, "the disk never filled");
+            }
+            catch (SqliteException e) when (Database.IsFull(e)) { refused++; }
+        }
+    }
+
+    /// <summary>
+    /// Gives every pooled connection of <paramref name="database"/> room for <paramref name="growBy"/> more pages (null: no
+    /// limit): SQLite's max_page_count is a disk that fills at once, and it stays on a connection the pool hands out again.
+    /// </summary>
+    private static async Task LimitAsync(Database database, int? growBy)
+    {
+        var connections = new List<System.Data.Common.DbConnection>();
+        for (var i = 0; i < 16; i++) connections.Add(await database.OpenAsync());
+        foreach (var c in connections)
+        {
+            var pages = await c.ScalarAsync<long>("PRAGMA page_count");
+            await c.ExecuteAsync($"PRAGMA max_page_count = {(growBy is { } n ? pages + n : 1073741823)}");
+        }
+        foreach (var c in connections) await c.DisposeAsync();
+    }
+}
