@@ -38,4 +38,11 @@ public class FolderPortTests
         // A claims folder that cannot be had (no home) reserves nothing and fails nothing.
         Assert.Null(FolderPort.ClaimedByOther(null, 7310, asking.Path));
     }
+
+    [Fact]
+    public void A_test_runs_claims_stay_beside_the_tests_and_out_of_the_runners_home()
+    {
+        using var folder = new TempFolder(); // loads Renkei.Testing, whose module initializer points the local data there
+        Assert.StartsWith(Path.Combine(AppContext.BaseDirectory, "local-data"), FolderPort.ClaimsFolder);
+    }
 }
