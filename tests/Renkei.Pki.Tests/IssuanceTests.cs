@@ -337,6 +337,90 @@ public sealed class IssuanceTests
     }
 
     [Theory, StorageData]
+    public async Task A_key_already_certified_on_another_card_is_refused_and_nothing_is_stored(StorageProvider provider)
+    {
+        await using var sandbox = await PkiSandbox.StartAsync(provider);
+        var holder = await sandbox.RegisterResidentAsync();
+        var other = await sandbox.RegisterResidentAsync();
+        var card = await sandbox.IssueCardAsync(holder);
+        using var taken = PkiSandbox.CardKeys(0); // the keys the sandbox's first card was issued with
+        using var fresh = sandbox.NextCardKeys();
+
+        // Both keys, either one, one card's signing key as another's authentication key, and a new card for the same holder:
+        // every card makes its own keys, so each is a copy of the first card.
+        foreach (var (resident, signing, authentication) in new[]
+        {
+            (other, taken.SigningRequestPem, taken.AuthenticationRequestPem),
+            (other, fresh.SigningRequestPem, taken.AuthenticationRequestPem),
+            (other, taken.SigningRequestPem, fresh.AuthenticationRequestPem),
+            (other, fresh.SigningRequestPem, taken.SigningRequestPem),
+            (holder, taken.SigningRequestPem, taken.AuthenticationRequestPem),
+        })
+        {
+            var response = await sandbox.PkiAdmin.PostAsJsonAsync("api/cards", new IssueCardRequest(resident.IndividualNumber, signing, authentication), ServiceDefaults.Json);
+            var problem = await ProblemAssert.IsProblemAsync(response, 409, "key-on-another-card");
+            Assert.StartsWith("この鍵は別のカードに証明書が発行済みです / ", problem.GetProperty("title").GetString());
+        }
+
+        await using (var c = await TestDatabaseOf(sandbox).OpenAsync())
+        {
+            Assert.Equal(1L, await Sql.ScalarAsync<long>(c, "SELECT COUNT(*) FROM cards"));
+            Assert.Equal(2L, await Sql.ScalarAsync<long>(c, "SELECT COUNT(*) FROM certificates"));
+        }
+        Assert.Equal("good", await Ocsp.StatusAsync(sandbox.Anonymous, card.SigningCertificate, Ca(sandbox, CertificateKind.Signing)));
+        // Keys of its own are certified.
+        var issued = await sandbox.PkiAdmin.PostAsJsonAsync("api/cards", new IssueCardRequest(other.IndividualNumber, fresh.SigningRequestPem, fresh.AuthenticationRequestPem), ServiceDefaults.Json);
+        Assert.Equal(HttpStatusCode.Created, issued.StatusCode);
+    }
+
+    [Theory, StorageData]
+    public async Task Two_issuances_of_one_key_at_once_certify_it_on_exactly_one_card(StorageProvider provider)
+    {
+        await using var sandbox = await PkiSandbox.StartAsync(provider);
+        var residents = new[] { await sandbox.RegisterResidentAsync(), await sandbox.RegisterResidentAsync(), await sandbox.RegisterResidentAsync() };
+        using var keys = sandbox.NextCardKeys();
+
+        // Different residents, so no resident's lock orders them: only the database can refuse the copies.
+        var go = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var requests = residents.Select(async resident =>
+        {
+            await go.Task;
+            using var response = await sandbox.PkiAdmin.PostAsJsonAsync("api/cards",
+                new IssueCardRequest(resident.IndividualNumber, keys.SigningRequestPem, keys.AuthenticationRequestPem), ServiceDefaults.Json);
+            return (response.StatusCode, Body: await response.Content.ReadAsStringAsync());
+        }).ToArray();
+        go.SetResult();
+        var answers = await Task.WhenAll(requests);
+
+        Assert.Single(answers, a => a.StatusCode == HttpStatusCode.Created);
+        Assert.All(answers.Where(a => a.StatusCode != HttpStatusCode.Created), a =>
+        {
+            Assert.Equal(HttpStatusCode.Conflict, a.StatusCode);
+            Assert.Contains("urn:renkei:problem:key-on-another-card", a.Body);
+        });
+        await using var c = await TestDatabaseOf(sandbox).OpenAsync();
+        Assert.Equal(1L, await Sql.ScalarAsync<long>(c, "SELECT COUNT(*) FROM cards"));
+        Assert.Equal(2L, await Sql.ScalarAsync<long>(c, "SELECT COUNT(*) FROM certificates"));
+    }
+
+    [Theory, StorageData]
+    public async Task A_card_withdrawn_before_it_was_delivered_is_issued_again_with_its_own_keys(StorageProvider provider)
+    {
+        await using var sandbox = await PkiSandbox.StartAsync(provider);
+        var resident = await sandbox.RegisterResidentAsync();
+        await sandbox.StartPkiAsync(services: PkiSandbox.OnIdentityAnswer((call, answer) =>
+            call == 1 ? Task.FromResult(answer) : throw new HttpRequestException("the Registry went away")));
+        using var keys = sandbox.NextCardKeys();
+        var request = new IssueCardRequest(resident.IndividualNumber, keys.SigningRequestPem, keys.AuthenticationRequestPem);
+        await ProblemAssert.IsProblemAsync(await sandbox.PkiAdmin.PostAsJsonAsync("api/cards", request, ServiceDefaults.Json), 503, "registry-unavailable");
+
+        // "Issue the card again": the same card, whose chip keeps the keys it made, so the withdrawn card does not hold them.
+        await sandbox.StartPkiAsync();
+        var again = await sandbox.PkiAdmin.PostAsJsonAsync("api/cards", request, ServiceDefaults.Json);
+        Assert.True(again.StatusCode == HttpStatusCode.Created, await again.Content.ReadAsStringAsync());
+    }
+
+    [Theory, StorageData]
     public async Task A_renewal_the_registry_cannot_confirm_leaves_the_holders_previous_card_good_and_active(StorageProvider provider)
     {
         await using var sandbox = await PkiSandbox.StartAsync(provider);
@@ -557,12 +641,16 @@ public sealed class IssuanceTests
         var resident = await sandbox.RegisterResidentAsync();
         var bystander = await sandbox.RegisterResidentAsync();
         var bystanderCard = await sandbox.IssueCardAsync(bystander);
-        using var keys = PkiSandbox.CardKeys();
-        var request = new IssueCardRequest(resident.IndividualNumber, keys.SigningRequestPem, keys.AuthenticationRequestPem);
+        // Six cards, each with its own keys as real cards have: one key on two cards would be refused for that alone.
+        var requests6 = Enumerable.Range(0, 6).Select(_ =>
+        {
+            using var keys = sandbox.NextCardKeys();
+            return new IssueCardRequest(resident.IndividualNumber, keys.SigningRequestPem, keys.AuthenticationRequestPem);
+        }).ToArray();
 
         // Released together, so that their transactions overlap; each must supersede the one before it or be refused whole.
         var go = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var requests = Enumerable.Range(0, 6).Select(async _ =>
+        var requests = requests6.Select(async request =>
         {
             await go.Task;
             using var response = await sandbox.PkiAdmin.PostAsJsonAsync("api/cards", request, ServiceDefaults.Json);

@@ -101,22 +101,36 @@ public sealed class PkiSandbox : IAsyncDisposable
         return path;
     });
 
-    /// <summary>Card keys shared by the tests' cards (each card still gets its own certificates).</summary>
-    private static readonly Lazy<(string Signing, string Authentication)> SharedCardKeys = new(() =>
-    {
-        using var keys = IndividualNumberCard.Keys.Create(2048);
-        return (keys.Signing.ExportPkcs8PrivateKeyPem(), keys.Authentication.ExportPkcs8PrivateKeyPem());
-    });
+    /// <summary>
+    /// Card keys made once per test run, in a pool that grows as a sandbox needs more: the PKI refuses a key another card carries,
+    /// so each card of one sandbox takes the next pair (<see cref="NextCardKeys"/>), and sandboxes, each on its own database, reuse them.
+    /// </summary>
+    private static readonly List<(string Signing, string Authentication)> CardKeyPool = [];
 
-    public static IndividualNumberCard.Keys CardKeys()
+    /// <summary>The pool's pair <paramref name="index"/>: pair 0 is a sandbox's first card's.</summary>
+    public static IndividualNumberCard.Keys CardKeys(int index = 0)
     {
-        var (signing, authentication) = SharedCardKeys.Value;
+        (string Signing, string Authentication) pair;
+        lock (CardKeyPool)
+        {
+            while (CardKeyPool.Count <= index)
+            {
+                using var made = IndividualNumberCard.Keys.Create(2048);
+                CardKeyPool.Add((made.Signing.ExportPkcs8PrivateKeyPem(), made.Authentication.ExportPkcs8PrivateKeyPem()));
+            }
+            pair = CardKeyPool[index];
+        }
         var s = System.Security.Cryptography.RSA.Create();
-        s.ImportFromPem(signing);
+        s.ImportFromPem(pair.Signing);
         var a = System.Security.Cryptography.RSA.Create();
-        a.ImportFromPem(authentication);
+        a.ImportFromPem(pair.Authentication);
         return new IndividualNumberCard.Keys(s, a);
     }
+
+    private int cardKeysTaken;
+
+    /// <summary>Keys no other card of this sandbox was given, as each real card makes its own.</summary>
+    public IndividualNumberCard.Keys NextCardKeys() => CardKeys(Interlocked.Increment(ref cardKeysTaken) - 1);
 
     /// <summary>Starts (or restarts) the PKI on the same database and key files; <paramref name="services"/> may add to its services.</summary>
     public async Task StartPkiAsync(Action<IDictionary<string, string?>>? settings = null, Action<IServiceCollection>? services = null)
@@ -291,17 +305,17 @@ public sealed class PkiSandbox : IAsyncDisposable
             intercept(request, () => base.SendAsync(request, ct));
     }
 
-    /// <summary>Asks the PKI to issue a card for <paramref name="resident"/> (shared card keys) and returns its answer as it is.</summary>
+    /// <summary>Asks the PKI to issue a card for <paramref name="resident"/> (the next card keys) and returns its answer as it is.</summary>
     public async Task<HttpResponseMessage> RequestCardAsync(Resident resident)
     {
-        using var keys = CardKeys();
+        using var keys = NextCardKeys();
         return await PkiAdmin.PostAsJsonAsync("api/cards", new IssueCardRequest(resident.IndividualNumber, keys.SigningRequestPem, keys.AuthenticationRequestPem), ServiceDefaults.Json);
     }
 
     /// <summary>Makes card keys, has the PKI issue both certificates, and writes the card file.</summary>
     public async Task<IndividualNumberCard> IssueCardAsync(Resident resident, string pin = "1234", string signingPassword = "ABC123", string? path = null)
     {
-        using var keys = CardKeys();
+        using var keys = NextCardKeys();
         var response = await PkiAdmin.PostAsJsonAsync("api/cards", new IssueCardRequest(resident.IndividualNumber, keys.SigningRequestPem, keys.AuthenticationRequestPem), ServiceDefaults.Json);
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.IsSuccessStatusCode, body);

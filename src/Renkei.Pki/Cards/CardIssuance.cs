@@ -136,6 +136,11 @@ public sealed class CardIssuance(
         a.ResidentId == b.ResidentId && a.FamilyName == b.FamilyName && a.GivenName == b.GivenName && a.Address == b.Address
         && a.DateOfBirth == b.DateOfBirth && a.Sex == b.Sex;
 
+    /// <summary>A card makes its keys in its chip: a key another card already carries means a cloned card or a broken issuing system.</summary>
+    private static readonly CardRefusal KeyOnAnotherCard = new(409, "key-on-another-card", "この鍵は別のカードに証明書が発行済みです / The key is already certified on another card",
+        "カードは鍵をそれぞれのチップで作るため、同じ公開鍵が2枚のカードにあることはありません。複製されたカードか発行機の不具合の疑いがあります。発行しませんでした / " +
+        "Each card makes its keys in its own chip, so one public key on two cards means a cloned card or a faulty issuing system: nothing was issued.");
+
     private const string UnderSigningAge = "15歳未満の方には署名用電子証明書を発行しません。利用者証明用電子証明書だけを発行しました / " +
         "No signing certificate is issued to a holder under 15: the card carries the user authentication certificate only.";
 
@@ -161,8 +166,9 @@ public sealed class CardIssuance(
             Convert.ToHexString(RandomNumberGenerator.GetBytes(16)), notBefore, notAfter, CertificationAuthorities.RandomSerial(),
             urls.Crl(CertificateKind.Authentication), urls.Ocsp);
 
-        await using (var c = await database.OpenAsync(ct))
+        try
         {
+            await using var c = await database.OpenAsync(ct);
             await using var tx = await database.BeginSerializedAsync(c, CardStore.LockKey(identity.ResidentId), ct);
             // The Registry position the items are from: a later event revokes what they assert (RegistryEventFollower), also
             // while the card is pending, since its certificates exist from now on.
@@ -171,8 +177,15 @@ public sealed class CardIssuance(
             foreach (var (kind, cert) in new[] { (CertificateKind.Signing, signingCert), (CertificateKind.Authentication, authenticationCert) }
                 .Where(c => c.Item2 is not null).Select(c => (c.Item1, c.Item2!)))
                 await CertificateStore.InsertAsync(c, tx, new CertificateRecord(cert.SerialNumber, kind, cardId, identity.ResidentId,
-                    now.UtcDateTime, cert.NotBefore.ToUniversalTime(), cert.NotAfter.ToUniversalTime(), cert.RawData, null, null, identity.LastPosition));
+                    now.UtcDateTime, cert.NotBefore.ToUniversalTime(), cert.NotAfter.ToUniversalTime(), cert.RawData, null, null, identity.LastPosition),
+                    CertificateStore.KeyFingerprint(cert.PublicKey));
             await tx.CommitAsync(ct);
+        }
+        catch (Exception e) when (Database.IsUniqueViolation(e))
+        {
+            // The only unique value not drawn at random here is the key: another card (stored before, or at this moment by
+            // another issuance) carries it. Nothing was stored.
+            return (null, KeyOnAnotherCard);
         }
         return (new CardIssued(cardId, identity.ResidentId, identity.MunicipalityCode, cardExpires.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
             new HolderView(holder.Name, holder.Address, identity.DateOfBirth, identity.Sex),
@@ -263,6 +276,7 @@ public sealed class CardIssuance(
             withdrawn.AddRange(await CertificateStore.RevokeOfResidentAsync(c, tx, residentId, [CertificateKind.Authentication], authenticationReason, now, cardId));
             await c.ExecuteAsync("UPDATE cards SET status = @s, status_changed_at = @t WHERE card_id = @i AND status IN ('pending', 'active')", tx,
                 ("s", cardStatus), ("t", CertificateStore.Text(now)), ("i", cardId));
+            await CertificateStore.ReleaseKeysAsync(c, tx, cardId);
             await tx.CommitAsync(ct);
         }
         revocation.Published(withdrawn);
