@@ -146,8 +146,10 @@ public static class PkiCommands
         {
             await using var pki = await PkiConnection.OpenAsync(parse.GetValue(data)!, ct);
             using var response = await pki.Http.GetAsync("ca/chain.pem", ct);
-            response.EnsureSuccessStatusCode();
-            Console.Out.Write(await AnswerText.ReadAsync(response.Content, ct));
+            var body = await AnswerText.ReadAsync(response.Content, ct);
+            // The service's own words (storage full, busy, not ready …), not only its status.
+            if (!response.IsSuccessStatusCode) return CommandTree.Fail(ProblemText.Of(body));
+            Console.Out.Write(body);
             return 0;
         });
         return command;
@@ -161,7 +163,9 @@ public static class PkiCommands
         command.SetAction(async (parse, ct) =>
         {
             await using var pki = await PkiConnection.OpenAsync(parse.GetValue(data)!, ct);
-            var der = await pki.Http.GetByteArrayAsync($"crl/{parse.GetValue(kind)}.crl", ct);
+            using var response = await pki.Http.GetAsync($"crl/{parse.GetValue(kind)}.crl", ct);
+            if (!response.IsSuccessStatusCode) return CommandTree.Fail(ProblemText.Of(await AnswerText.ReadAsync(response.Content, ct)));
+            var der = await response.Content.ReadAsByteArrayAsync(ct);
             Console.Out.WriteLine(PemEncoding.WriteString("X509 CRL", der));
             return 0;
         });

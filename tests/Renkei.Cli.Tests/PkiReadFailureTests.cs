@@ -1,0 +1,47 @@
+using Renkei.Testing;
+
+namespace Renkei.Cli.Tests;
+
+/// <summary>
+/// Audit Y3: `pki chain` and `pki crl` stopped at the status (EnsureSuccessStatusCode), which the CLI printed as a lost
+/// connection to a service that had answered. They print the service's problem, as `card issue` does.
+/// </summary>
+public class PkiReadFailureTests
+{
+    private const string StorageFull = """{"type":"urn:renkei:problem:storage-full","title":"保存領域が一杯です / Storage is full","status":503,"detail":"ディスクに空きを作ってください / free some disk space"}""";
+
+    [Theory]
+    [InlineData("chain", "GET /ca/chain.pem")]
+    [InlineData("crl", "GET /crl/signing.crl")]
+    public async Task A_refusal_prints_the_services_problem_not_a_lost_connection(string command, string asked)
+    {
+        using var data = new TempFolder();
+        await using var network = await FakeNetwork.StartAsync(data.Path, context => FakeService.Json(context, StorageFull, 503));
+
+        string[] args = command == "chain" ? ["pki", "chain", "--data", data.Path] : ["pki", "crl", "--data", data.Path, "--kind", "signing"];
+        var result = await RenkeiCommand.RunAsync(args);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains(network.Asked, a => a.StartsWith(asked, StringComparison.Ordinal));
+        Assert.Contains("保存領域が一杯です / Storage is full: ディスクに空きを作ってください / free some disk space", result.Error);
+        Assert.DoesNotContain("接続が切れました", result.Error);
+        Assert.DoesNotContain("   at ", result.Error);
+        Assert.Equal("", result.Output);
+    }
+
+    [Fact]
+    public async Task A_crl_answered_is_printed_as_pem()
+    {
+        using var data = new TempFolder();
+        await using var network = await FakeNetwork.StartAsync(data.Path, context =>
+        {
+            context.Response.ContentType = "application/pkix-crl";
+            return context.Response.Body.WriteAsync(new byte[] { 0x30, 0x03, 0x02, 0x01, 0x07 }).AsTask();
+        });
+
+        var result = await RenkeiCommand.RunAsync("pki", "crl", "--data", data.Path, "--kind", "authentication");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal("-----BEGIN X509 CRL-----\nMAMCAQc=\n-----END X509 CRL-----", result.Output.Trim());
+    }
+}
