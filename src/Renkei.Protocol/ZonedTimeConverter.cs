@@ -17,10 +17,10 @@ internal sealed class ZonedTimeConverter : JsonConverter<DateTimeOffset?>
     {
         if (reader.TokenType == JsonTokenType.Null) return null;
         if (reader.TokenType != JsonTokenType.String || !reader.TryGetDateTimeOffset(out var at)) throw new JsonException();
-        // The offset, if any, follows the date (yyyy-MM-dd, the only form with a '-' before it): Z, + or -.
+        // The offset, if any, follows the date (yyyy-MM-dd, its own '-' before index 10): Z, + or -, as the node reads a clerk's (RequestedTime).
         var zoned = reader.ValueIsEscaped || reader.HasValueSequence
-            ? reader.GetString()!.AsSpan(10).IndexOfAny('Z', '+', '-') >= 0
-            : reader.ValueSpan[10..].IndexOfAny((byte)'Z', (byte)'+', (byte)'-') >= 0;
+            ? reader.GetString()!.AsSpan(10).IndexOfAny("Zz+-") >= 0
+            : reader.ValueSpan[10..].IndexOfAny("Zz+-"u8) >= 0;
         return zoned ? at : DateTimeOffset.MinValue;
     }
 
