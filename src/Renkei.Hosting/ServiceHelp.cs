@@ -63,7 +63,7 @@ public static class ServiceHelp
               Node__SchemaPrefix                    PostgreSQL schema of each tenant: prefix + agency id (default tenant_)
               Node__StalenessSeconds, Node__RetentionYears, Node__ErasureHours, Node__WitnessSeconds,
               Node__BatchConcurrency, Node__BatchMaxItems, Node__BatchIdleSeconds, Node__BatchResultDays,
-              Node__RelayMaxPerMessage, Node__RelayInFlight, Node__AgencyListWaitSeconds
+              Node__RelayMaxPerMessage, Node__RelayInFlight, Node__AgencyListWaitSeconds, Node__CoreWaitSeconds
             """),
         ["Renkei.Pki"] = ("公的個人認証 / the PKI: CAs, card issuance, CRLs, OCSP, verifiers", """
             Pki:

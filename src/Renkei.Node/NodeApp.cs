@@ -64,6 +64,15 @@ public sealed class NodeOptions
     /// </summary>
     public int AgencyListWaitSeconds { get; set; } = 3;
 
+    /// <summary>
+    /// Seconds a call to the core may take, a relayed message included, before it is given up: keep it above the core's
+    /// <c>Core:ProviderWaitSeconds</c>, so that a stalled provider costs its own inquiries only.
+    /// </summary>
+    public int CoreWaitSeconds { get; set; } = 45;
+
+    /// <summary>The longest <see cref="CoreWaitSeconds"/>: above the core's longest wait for a provider (3600 s).</summary>
+    public const int MaxCoreWaitSeconds = 7200;
+
     public List<TenantOptions> Tenants { get; set; } = [];
 }
 
@@ -94,6 +103,9 @@ public static class NodeApp
         if (options.AgencyListWaitSeconds < 1 || options.AgencyListWaitSeconds > listLimit)
             throw new InvalidOperationException($"Node:AgencyListWaitSeconds は 1 から {listLimit} までです（一覧の読み取りは {listLimit} 秒で打ち切ります） / "
                 + $"Node:AgencyListWaitSeconds must be 1 to {listLimit} (a read of the list gives up after {listLimit} s)");
+        if (options.CoreWaitSeconds is < 1 or > NodeOptions.MaxCoreWaitSeconds)
+            throw new InvalidOperationException($"Node:CoreWaitSeconds は 1 から {NodeOptions.MaxCoreWaitSeconds} までです / "
+                + $"Node:CoreWaitSeconds must be 1 to {NodeOptions.MaxCoreWaitSeconds}");
         ProvisionLog.CheckRetention("Node:RetentionYears", options.RetentionYears);
         // Checked before any tenant's schema or key is made: a start refused for a setting leaves nothing half-made.
         CoreLink.CheckAddress(options.CoreAddress);
@@ -112,8 +124,8 @@ public static class NodeApp
         builder.Services.AddSingleton<KnownAgencies>();
         builder.Services.AddSingleton<DataStandardLayout>();
         // Calls to the core present this node's certificate and go only to a server holding the core's.
-        // Longer than the core's wait for a provider (15 s), so that a slow provider costs its own inquiries only.
-        builder.Services.AddHttpClient("core", c => c.Timeout = TimeSpan.FromSeconds(45)).UseNetworkTls(id => id == NetworkIdentity.Core);
+        // Node:CoreWaitSeconds (45), longer than the core's wait for a provider (15 s), so that a slow provider costs its own inquiries only.
+        builder.Services.AddHttpClient("core", c => c.Timeout = TimeSpan.FromSeconds(options.CoreWaitSeconds)).UseNetworkTls(id => id == NetworkIdentity.Core);
         builder.Services.AddSingleton<InquiryBatchWorker>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<InquiryBatchWorker>());
         builder.Services.AddSingleton<TreeHeadWitness>();

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Renkei.Protocol;
 
 /// <summary>How an inquiry ended; every one is recorded by every party that saw it.</summary>
@@ -15,7 +17,8 @@ public enum Outcome
 /// requester's own code. Inquiries made at the same moment travel in one signed message; each keeps
 /// its own message id, which its records and its sealed answer are bound to.
 /// </summary>
-public sealed record InquiryBody(string MessageId, string AgencyCode, string Affair, string Provider, string Item, DateTimeOffset? NotBefore);
+public sealed record InquiryBody(string MessageId, string AgencyCode, string Affair, string Provider, string Item,
+    [property: JsonConverter(typeof(ZonedTimeConverter))] DateTimeOffset? NotBefore);
 
 /// <summary>Core → provider node (kind <c>provision-requests</c>, an array): the person by the provider's own code, and the key to seal the answer to.</summary>
 public sealed record ProvisionRequest(string MessageId, string Requester, string RequesterEncryptionKey, string Affair, string Item, string AgencyCode,

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Globalization;
 using System.Net.Http.Json;
 using System.Security.Claims;
@@ -25,7 +26,7 @@ public sealed record InquiryRequest(string? AddresseeNumber, string? Affair, str
     public DateTimeOffset? NotBefore { get; init; } = NotBefore;
 
     /// <summary>notBefore as the body gives it: see <see cref="RequestedTime"/>.</summary>
-    [JsonPropertyName("notBefore")]
+    [JsonPropertyName("notBefore"), Description(RequestedTime.Description)]
     public string? NotBeforeText { get; init { field = value; (NotBefore, NotBeforeProblem) = RequestedTime.Read(value); } }
 
     [JsonIgnore]
@@ -41,6 +42,10 @@ public static class RequestedTime
 {
     public const string Form = "日付（2026-04-01、日本時間0時）か時差付きの日時（2026-04-01T09:00:00+09:00）です / " +
         "is a date (2026-04-01, 0:00 in Japan) or a date-time with an offset (2026-04-01T09:00:00+09:00)";
+
+    /// <summary>What the OpenAPI document says of a notBefore: the forms read here, and the range the node and the core take.</summary>
+    public const string Description = "日付（2026-04-01、日本時間0時）か時差付きの日時（2026-04-01T09:00:00+09:00）で、2015-10-05（日本時間）以降、今から1日後までです / " +
+        "a date (2026-04-01, 0:00 in Japan) or a date-time with an offset (2026-04-01T09:00:00+09:00), from 2015-10-05 in Japan to a day from now at the latest";
 
     public const string NoOffset = "日時には時差（+09:00 や Z）が必要です。日付のみなら日本時間0時です / " +
         "a date-time needs an offset (+09:00 or Z); a date alone means 0:00 in Japan";

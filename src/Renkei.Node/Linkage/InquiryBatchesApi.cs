@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using System.Data.Common;
 using System.Globalization;
@@ -25,7 +26,7 @@ public sealed record InquiryBatchRequest(string? Affair, string? Provider, strin
     public DateTimeOffset? NotBefore { get; init; } = NotBefore;
 
     /// <summary>notBefore as the body gives it: see <see cref="RequestedTime"/>.</summary>
-    [JsonPropertyName("notBefore")]
+    [JsonPropertyName("notBefore"), Description(RequestedTime.Description)]
     public string? NotBeforeText { get; init { field = value; (NotBefore, NotBeforeProblem) = RequestedTime.Read(value); } }
 
     [JsonIgnore]

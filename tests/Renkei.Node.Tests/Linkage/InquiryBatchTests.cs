@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.Extensions.Configuration;
 using Renkei.Hosting;
 using Renkei.Hosting.Storage;
 using Renkei.Testing;
@@ -305,9 +306,10 @@ public class InquiryBatchTests
     [Theory, StorageData]
     public async Task A_tenants_batch_waiting_on_a_stalled_provider_holds_up_no_other_tenants_batch(StorageProvider provider)
     {
-        // The core waits an hour for the stalled provider, not 15 s: held requests stay held while Bunkyo's batch runs, however
-        // slow the machine (up to the node's own 45 s wait for the core).
-        await using var network = await LinkageNetwork.StartAsync(provider, coreSettings: [new("Core:ProviderWaitSeconds", "3600")]);
+        // The core waits an hour for the stalled provider, not 15 s, and the node two hours for the core, not 45 s: held requests
+        // stay held while Bunkyo's batch runs, however slow the machine.
+        await using var network = await LinkageNetwork.StartAsync(provider, coreSettings: [new("Core:ProviderWaitSeconds", "3600")],
+            configureNode: b => b.Configuration.AddInMemoryCollection([new("Node:CoreWaitSeconds", $"{NodeOptions.MaxCoreWaitSeconds}")]));
         var people = await BatchPeople.ArrangeAsync(network, count: 20, atKashiwa: 20, withCopy: 20);
         // Bunkyo's node stops answering as a provider: Kashiwa's batch asking it waits on the core, which waits on Bunkyo.
         var stalled = network.ProviderGate(B);
