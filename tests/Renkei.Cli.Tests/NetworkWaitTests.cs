@@ -51,6 +51,9 @@ public class NetworkWaitTests
     public async Task A_pki_command_on_a_folder_where_no_network_runs_says_in_one_line_that_it_starts_one_there_and_makes_a_missing_folder()
     {
         using var parent = new TempFolder();
+        // Another test's folder may keep 7100 meanwhile: each command the tests start keeps its own port claims (LocalData).
+        using var other = new TempFolder();
+        Renkei.Cli.Network.FolderPort.KeepFirst(other.Path, Renkei.Cli.Network.FolderPort.Default);
         var typo = parent.File("dta"); // `renkei pki chain --data ./dta`
         var chain = await RenkeiCommand.RunAsync("pki", "chain", "--data", typo);
         Assert.True(chain.ExitCode == 0, chain.Error);

@@ -21,6 +21,7 @@ public static class DotnetApp
         start.ArgumentList.Add(path);
         foreach (var a in args) start.ArgumentList.Add(a);
         start.Environment["DOTNET_NOLOGO"] = "1";
+        start.Environment["XDG_DATA_HOME"] = LocalData.ForOneCommand();
         foreach (var (name, value) in environment ?? []) start.Environment[name] = value;
         return Process.Start(start)!;
     }
