@@ -25,8 +25,10 @@ public class CopyDateTests
     [Theory, StorageData]
     public async Task A_copys_dates_are_held_to_their_range_when_it_is_stored_by_the_nodes_clock_in_Japan(StorageProvider provider)
     {
-        // The node's clock runs two days ahead of the system's: its today is the one that counts.
-        var clock = new ShiftedClock { Ahead = TimeSpan.FromDays(2) };
+        // The node's clock runs two days ahead of the system's, at noon in Japan (no midnight passes while the test runs): its
+        // today is the one that counts.
+        var noon = new DateTimeOffset(JapanTime.Today(TimeProvider.System).AddDays(2).ToDateTime(new TimeOnly(12, 0)), JapanTime.Offset);
+        var clock = new ShiftedClock { Ahead = noon - DateTimeOffset.UtcNow };
         await using var network = await LinkageNetwork.StartAsync(provider, configureNode: b => b.Services.AddSingleton<TimeProvider>(clock));
         var today = JapanTime.Today(clock);
         var system = network.NodeClient("kashiwa-tax-system");
