@@ -582,6 +582,7 @@ public class RegistryCommandTests
         // GNU env resets the signal and then executes dotnet in its own place: the process id is the command's.
         foreach (var a in (string[])["--default-signal=INT", "dotnet", Path.Combine(AppContext.BaseDirectory, "renkei.dll"), .. args]) start.ArgumentList.Add(a);
         start.Environment["DOTNET_NOLOGO"] = "1";
+        start.Environment["XDG_DATA_HOME"] = LocalData.ForOneCommand(); // as DotnetApp gives every command it starts
         return System.Diagnostics.Process.Start(start)!;
     }
 
