@@ -141,6 +141,16 @@ public sealed class CardIssuance(
         "カードは鍵をそれぞれのチップで作るため、同じ公開鍵が2枚のカードにあることはありません。複製されたカードか発行機の不具合の疑いがあります。発行しませんでした / " +
         "Each card makes its keys in its own chip, so one public key on two cards means a cloned card or a faulty issuing system: nothing was issued.");
 
+    /// <summary>
+    /// The fingerprint by which one key is kept to one card, of the key as .NET writes it again: a request may encode one RSA key
+    /// with its algorithm's NULL parameters or without them, and a copy must not pass as another key.
+    /// </summary>
+    private static string KeyFingerprint(X509Certificate2 certificate)
+    {
+        using var key = certificate.GetRSAPublicKey() ?? throw new InvalidOperationException("card certificates carry RSA keys");
+        return KeyFiles.PublicKeyFingerprint(key.ExportSubjectPublicKeyInfo());
+    }
+
     private const string UnderSigningAge = "15歳未満の方には署名用電子証明書を発行しません。利用者証明用電子証明書だけを発行しました / " +
         "No signing certificate is issued to a holder under 15: the card carries the user authentication certificate only.";
 
@@ -178,7 +188,7 @@ public sealed class CardIssuance(
                 .Where(c => c.Item2 is not null).Select(c => (c.Item1, c.Item2!)))
                 await CertificateStore.InsertAsync(c, tx, new CertificateRecord(cert.SerialNumber, kind, cardId, identity.ResidentId,
                     now.UtcDateTime, cert.NotBefore.ToUniversalTime(), cert.NotAfter.ToUniversalTime(), cert.RawData, null, null, identity.LastPosition),
-                    CertificateStore.KeyFingerprint(cert.PublicKey));
+                    KeyFingerprint(cert));
             await tx.CommitAsync(ct);
         }
         catch (Exception e) when (Database.IsUniqueViolation(e))
