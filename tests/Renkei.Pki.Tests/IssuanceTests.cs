@@ -361,6 +361,13 @@ public sealed class IssuanceTests
             var response = await sandbox.PkiAdmin.PostAsJsonAsync("api/cards", new IssueCardRequest(resident.IndividualNumber, signing, authentication), ServiceDefaults.Json);
             var problem = await ProblemAssert.IsProblemAsync(response, 409, "key-on-another-card");
             Assert.StartsWith("この鍵は別のカードに証明書が発行済みです / ", problem.GetProperty("title").GetString());
+            // The holder's own card is a repeated issuance, not a clone: the detail says which it is.
+            var detail = problem.GetProperty("detail").GetString()!;
+            if (resident == holder)
+                Assert.Contains("A card of this same holder already carries the key", detail);
+            else
+                Assert.Contains("a cloned card or a faulty issuing system", detail);
+            Assert.DoesNotContain(resident == holder ? "cloned" : "same holder", detail);
         }
 
         await using (var c = await TestDatabaseOf(sandbox).OpenAsync())
