@@ -56,8 +56,12 @@ public static class Problems
     public static ProblemHttpResult Conflict(string slug, string title, string? detail = null) =>
         Result(StatusCodes.Status409Conflict, slug, title, detail);
 
-    /// <summary>A request whose fields are wrong: one message per field, in <c>errors</c>.</summary>
-    public static ProblemHttpResult Invalid(IDictionary<string, string[]> errors, string slug = "invalid-request")
+    /// <summary>
+    /// A request whose fields are wrong: one message per field, in <c>errors</c>; a 400 unless the field is wrong only against what
+    /// is stored (a 409), with the refusal's own title and detail if it has them.
+    /// </summary>
+    public static ProblemHttpResult Invalid(IDictionary<string, string[]> errors, string slug = "invalid-request",
+        int status = StatusCodes.Status400BadRequest, string? title = null, string? detail = null)
     {
         // A field's name can repeat the client's input (a path into its JSON), so names and messages are masked as the detail is.
         var shown = new Dictionary<string, string[]>();
@@ -66,8 +70,8 @@ public static class Problems
             var key = NumberShape.Mask(field)!;
             shown[key] = [.. shown.GetValueOrDefault(key, []), .. messages.Select(m => NumberShape.Mask(m)!)];
         }
-        return Result(StatusCodes.Status400BadRequest, slug, "入力内容に誤りがあります / The request has invalid fields",
-            string.Join("; ", shown.Select(e => $"{e.Key}: {string.Join(", ", e.Value)}")),
+        return Result(status, slug, title ?? "入力内容に誤りがあります / The request has invalid fields",
+            detail ?? string.Join("; ", shown.Select(e => $"{e.Key}: {string.Join(", ", e.Value)}")),
             new Dictionary<string, object?> { ["errors"] = shown });
     }
 }

@@ -23,7 +23,7 @@ internal static class Readiness
 {
     public static void MapReadiness(this WebApplication app)
     {
-        var timeout = ProbeTimeout(app.Services.GetService<IOptions<StorageOptions>>()?.Value ?? new StorageOptions());
+        var timeout = ProbeTimeout(app.Services.GetRequiredService<IOptions<StorageOptions>>().Value);
         app.MapGet("/health/ready", (IServiceProvider services, ILoggerFactory logs, CancellationToken ct) => CheckAsync(services, logs, timeout, ct))
             .ExcludeFromDescription();
     }

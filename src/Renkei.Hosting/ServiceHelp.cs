@@ -26,6 +26,7 @@ public static class ServiceHelp
               --urls (or Urls, ASPNETCORE_URLS)     where it listens, e.g. https://0.0.0.0:7101
               Storage__Provider                     Sqlite (default) or Postgres
               Storage__ConnectionString             the database; empty with Sqlite: a file in the data folder
+              Storage__ProbeTimeoutSeconds          2 by default (more than 0, at most 600): /health/ready's wait per database
               Tls__CertificateFile, Tls__KeyFile, Tls__CaFile, Tls__CrlFile   PEM files (full paths); HTTPS and mutual TLS
               Callers__0__Name, Callers__0__Token, Callers__0__Permissions__0   who may call, with which permissions
               Logging__LogLevel__Default            Information by default; the log goes to the console (standard output)

@@ -355,11 +355,19 @@ public sealed class IssuanceTests
             (other, taken.SigningRequestPem, fresh.AuthenticationRequestPem),
             (other, fresh.SigningRequestPem, taken.SigningRequestPem),
             (holder, taken.SigningRequestPem, taken.AuthenticationRequestPem),
+            (other, WithoutNullParameters(taken.Signing), fresh.AuthenticationRequestPem),
         })
         {
             var response = await sandbox.PkiAdmin.PostAsJsonAsync("api/cards", new IssueCardRequest(resident.IndividualNumber, signing, authentication), ServiceDefaults.Json);
             var problem = await ProblemAssert.IsProblemAsync(response, 409, "key-on-another-card");
             Assert.StartsWith("この鍵は別のカードに証明書が発行済みです / ", problem.GetProperty("title").GetString());
+            // The holder's own card is a repeated issuance, not a clone: the detail says which it is.
+            var detail = problem.GetProperty("detail").GetString()!;
+            if (resident == holder)
+                Assert.Contains("A card of this same holder already carries the key", detail);
+            else
+                Assert.Contains("a cloned card or a faulty issuing system", detail);
+            Assert.DoesNotContain(resident == holder ? "cloned" : "same holder", detail);
         }
 
         await using (var c = await TestDatabaseOf(sandbox).OpenAsync())
@@ -371,6 +379,30 @@ public sealed class IssuanceTests
         // Keys of its own are certified.
         var issued = await sandbox.PkiAdmin.PostAsJsonAsync("api/cards", new IssueCardRequest(other.IndividualNumber, fresh.SigningRequestPem, fresh.AuthenticationRequestPem), ServiceDefaults.Json);
         Assert.Equal(HttpStatusCode.Created, issued.StatusCode);
+    }
+
+    /// <summary>
+    /// A request for <paramref name="key"/> whose SubjectPublicKeyInfo leaves out the RSA algorithm's NULL parameters, which .NET
+    /// always writes: the same key in another encoding.
+    /// </summary>
+    private static string WithoutNullParameters(System.Security.Cryptography.RSA key)
+    {
+        var spki = new System.Formats.Asn1.AsnWriter(System.Formats.Asn1.AsnEncodingRules.DER);
+        using (spki.PushSequence())
+        {
+            using (spki.PushSequence())
+                spki.WriteObjectIdentifier("1.2.840.113549.1.1.1");
+            spki.WriteBitString(key.ExportRSAPublicKey());
+        }
+        var publicKey = System.Security.Cryptography.X509Certificates.PublicKey.CreateFromSubjectPublicKeyInfo(spki.Encode(), out _);
+        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest(
+            new System.Security.Cryptography.X509Certificates.X500DistinguishedName("CN=card"), publicKey, System.Security.Cryptography.HashAlgorithmName.SHA256);
+        var der = request.CreateSigningRequest(System.Security.Cryptography.X509Certificates.X509SignatureGenerator.CreateForRSA(key,
+            System.Security.Cryptography.RSASignaturePadding.Pkcs1));
+        // Proves the encoding differs: otherwise the case would test nothing new.
+        Assert.DoesNotContain(Convert.ToHexString(key.ExportSubjectPublicKeyInfo()), Convert.ToHexString(der));
+        Assert.Contains(Convert.ToHexString(spki.Encode()), Convert.ToHexString(der));
+        return System.Security.Cryptography.PemEncoding.WriteString("CERTIFICATE REQUEST", der);
     }
 
     [Theory, StorageData]

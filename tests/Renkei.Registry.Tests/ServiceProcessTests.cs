@@ -102,12 +102,13 @@ public class ServiceProcessTests
     }
 
     [Fact]
-    public async Task Help_lists_Registry_DemoData_and_its_default()
+    public async Task Help_lists_Registry_DemoData_and_the_readiness_probe_timeout_with_their_defaults()
     {
         using var folder = new TempFolder();
         var (exit, output, _) = await RunAsync(folder, ["--help"]);
         Assert.Equal(0, exit);
         Assert.Contains("Registry__DemoData                    false by default here", output);
+        Assert.Contains("Storage__ProbeTimeoutSeconds          2 by default (more than 0, at most 600): /health/ready's wait per database", output);
     }
 
     /// <summary>Starts the Registry on a free port in <paramref name="folder"/>/<paramref name="name"/>, lists its municipalities and stops it.</summary>

@@ -141,6 +141,32 @@ public sealed class CardIssuance(
         "カードは鍵をそれぞれのチップで作るため、同じ公開鍵が2枚のカードにあることはありません。複製されたカードか発行機の不具合の疑いがあります。発行しませんでした / " +
         "Each card makes its keys in its own chip, so one public key on two cards means a cloned card or a faulty issuing system: nothing was issued.");
 
+    /// <summary>
+    /// The refusal for keys a card already carries: the holder's own card (an issuance repeated after its answer was lost, or one
+    /// still pending) is told apart from another resident's, which only a cloned card or a faulty issuing system explains.
+    /// </summary>
+    private async Task<CardRefusal> KeyOnAnotherCardAsync(string residentId, string[] fingerprints, CancellationToken ct)
+    {
+        await using var c = await database.OpenAsync(ct);
+        var holders = await c.QueryAsync("SELECT resident_id FROM certificates WHERE public_key_sha256 IN (@a, @b)", r => r.GetString(0), null,
+            ("a", fingerprints[0]), ("b", fingerprints[^1]));
+        return holders.Count > 0 && holders.All(h => h == residentId) ? KeyOnOwnCard : KeyOnAnotherCard;
+    }
+
+    private static readonly CardRefusal KeyOnOwnCard = new(409, "key-on-another-card", "この鍵は別のカードに証明書が発行済みです / The key is already certified on another card",
+        "この鍵には、同じ方のカードの証明書がすでに発行済みか発行中です（応答が届かなかった交付の繰り返しなど）。発行しませんでした。交付済みのカードを確かめてください / " +
+        "A card of this same holder already carries the key, issued or still being issued (an issuance repeated after its answer was lost, for instance): nothing was issued; check the holder's cards.");
+
+    /// <summary>
+    /// The fingerprint by which one key is kept to one card, of the key as .NET writes it again: a request may encode one RSA key
+    /// with its algorithm's NULL parameters or without them, and a copy must not pass as another key.
+    /// </summary>
+    private static string KeyFingerprint(X509Certificate2 certificate)
+    {
+        using var key = certificate.GetRSAPublicKey() ?? throw new InvalidOperationException("card certificates carry RSA keys");
+        return KeyFiles.PublicKeyFingerprint(key.ExportSubjectPublicKeyInfo());
+    }
+
     private const string UnderSigningAge = "15歳未満の方には署名用電子証明書を発行しません。利用者証明用電子証明書だけを発行しました / " +
         "No signing certificate is issued to a holder under 15: the card carries the user authentication certificate only.";
 
@@ -166,6 +192,8 @@ public sealed class CardIssuance(
             Convert.ToHexString(RandomNumberGenerator.GetBytes(16)), notBefore, notAfter, CertificationAuthorities.RandomSerial(),
             urls.Crl(CertificateKind.Authentication), urls.Ocsp);
 
+        var certificates = new[] { (CertificateKind.Signing, signingCert), (CertificateKind.Authentication, authenticationCert) }
+            .Where(c => c.Item2 is not null).Select(c => (c.Item1, c.Item2!)).ToArray();
         try
         {
             await using var c = await database.OpenAsync(ct);
@@ -174,18 +202,17 @@ public sealed class CardIssuance(
             // while the card is pending, since its certificates exist from now on.
             await CardStore.InsertAsync(c, tx, new CardRecord(cardId, identity.ResidentId, identity.MunicipalityCode, now.UtcDateTime, cardExpires, "pending",
                 identity.LastPosition));
-            foreach (var (kind, cert) in new[] { (CertificateKind.Signing, signingCert), (CertificateKind.Authentication, authenticationCert) }
-                .Where(c => c.Item2 is not null).Select(c => (c.Item1, c.Item2!)))
+            foreach (var (kind, cert) in certificates)
                 await CertificateStore.InsertAsync(c, tx, new CertificateRecord(cert.SerialNumber, kind, cardId, identity.ResidentId,
                     now.UtcDateTime, cert.NotBefore.ToUniversalTime(), cert.NotAfter.ToUniversalTime(), cert.RawData, null, null, identity.LastPosition),
-                    CertificateStore.KeyFingerprint(cert.PublicKey));
+                    KeyFingerprint(cert));
             await tx.CommitAsync(ct);
         }
         catch (Exception e) when (Database.IsUniqueViolation(e))
         {
             // The only unique value not drawn at random here is the key: another card (stored before, or at this moment by
             // another issuance) carries it. Nothing was stored.
-            return (null, KeyOnAnotherCard);
+            return (null, await KeyOnAnotherCardAsync(identity.ResidentId, certificates.Select(c => KeyFingerprint(c.Item2)).ToArray(), ct));
         }
         return (new CardIssued(cardId, identity.ResidentId, identity.MunicipalityCode, cardExpires.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
             new HolderView(holder.Name, holder.Address, identity.DateOfBirth, identity.Sex),
@@ -271,12 +298,15 @@ public sealed class CardIssuance(
                 await tx.RollbackAsync(ct);
                 return false;
             }
+            var wasPending = await c.ScalarAsync<string>("SELECT status FROM cards WHERE card_id = @i", tx, ("i", cardId)) == "pending";
             var now = clock.GetUtcNow().UtcDateTime;
             withdrawn = await CertificateStore.RevokeOfResidentAsync(c, tx, residentId, [CertificateKind.Signing], signingReason, now, cardId);
             withdrawn.AddRange(await CertificateStore.RevokeOfResidentAsync(c, tx, residentId, [CertificateKind.Authentication], authenticationReason, now, cardId));
             await c.ExecuteAsync("UPDATE cards SET status = @s, status_changed_at = @t WHERE card_id = @i AND status IN ('pending', 'active')", tx,
                 ("s", cardStatus), ("t", CertificateStore.Text(now)), ("i", cardId));
-            await CertificateStore.ReleaseKeysAsync(c, tx, cardId);
+            // Only a card never delivered gives its keys back: a delivered card's keys stay its own.
+            if (wasPending)
+                await CertificateStore.ReleaseKeysAsync(c, tx, cardId);
             await tx.CommitAsync(ct);
         }
         revocation.Published(withdrawn);

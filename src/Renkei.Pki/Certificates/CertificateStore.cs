@@ -49,17 +49,13 @@ public static class CertificateStore
         DateTime.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal);
 
     /// <summary>
-    /// Stores a certificate with its key's fingerprint (<see cref="KeyFingerprint"/>): the unique index of migration 0007 makes the
-    /// insert fail when another card's certificate already carries the key.
+    /// Stores a certificate with its key's fingerprint (KeyFiles.PublicKeyFingerprint of the key's canonical SubjectPublicKeyInfo):
+    /// the unique index of migration 0007 makes the insert fail when another card's certificate already carries the key.
     /// </summary>
     public static Task InsertAsync(DbConnection c, DbTransaction tx, CertificateRecord r, string keyFingerprint) =>
         c.ExecuteAsync($"INSERT INTO certificates ({Columns}, public_key_sha256) VALUES (@s, @k, @c, @r, @i, @nb, @na, @d, NULL, NULL, @p, @f)", tx,
             ("s", r.Serial), ("k", r.Kind.ToString()), ("c", r.CardId), ("r", r.ResidentId), ("i", Text(r.IssuedAt)),
             ("nb", Text(r.NotBefore)), ("na", Text(r.NotAfter)), ("d", r.Der), ("p", r.RegistryPosition), ("f", keyFingerprint));
-
-    /// <summary>The SHA-256 (hex) of a public key's SubjectPublicKeyInfo, by which one key is kept to one card.</summary>
-    public static string KeyFingerprint(System.Security.Cryptography.X509Certificates.PublicKey key) =>
-        Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(key.ExportSubjectPublicKeyInfo()));
 
     /// <summary>Gives a withdrawn card's keys back: the card was never delivered, and the same card may be issued again with them.</summary>
     public static Task ReleaseKeysAsync(DbConnection c, DbTransaction tx, string cardId) =>

@@ -143,23 +143,35 @@ public sealed class CorporationRegister(Database database, TimeProvider time)
             var own = CorporateNumber.FromBase(20_000_000 + long.Parse(localGovernment, CultureInfo.InvariantCulture)).Digits;
             problem = $"地方公共団体の法人番号は000020と地方公共団体コードからなります（{own}） / a local government's corporateNumber is 000020 and its localGovernmentCode ({own})";
         }
-        else if (kind != "201" && n.Digits[1..].StartsWith("000020", StringComparison.Ordinal))
-            problem = "000020で始まる基礎番号は地方公共団体（種別201）の法人番号です / a base number starting 000020 is a local government's (kind 201)";
-        else if (kind == "101" && !n.Digits[1..].StartsWith(NationalBodyBase, StringComparison.Ordinal))
-            problem = "国の機関（種別101）の基礎番号は000012で始まります / a national body's (kind 101) base number starts 000012";
-        else if (KindCodes.IsRegisteredCompany(kind) && n.Digits[1..].StartsWith(NoRegistryOffice, StringComparison.Ordinal))
-            problem = "設立登記法人（種別3xx）の基礎番号は会社法人等番号で、先頭4桁の登記所コードに0000はありません（000012…・000020…は国の機関・地方公共団体の法人番号です） / " +
-                "a registered company's (kind 3xx) base number is its company legal number, whose 4-digit registry office code is never 0000 " +
-                "(000012… and 000020… number national bodies and local governments)";
-        else if (kind != "101" && n.Digits[1..].StartsWith(NationalBodyBase, StringComparison.Ordinal))
-            problem = "000012で始まる基礎番号は国の機関（種別101）の法人番号です / a base number starting 000012 is a national body's (kind 101)";
-        else if (kind is not ("101" or "201") && n.Digits[1..].StartsWith(NoRegistryOffice, StringComparison.Ordinal))
-            problem = "0000で始まる基礎番号は国の機関（000012…）と地方公共団体（000020…）の法人番号です / " +
-                "a base number starting 0000 is a national body's (000012…) or a local government's (000020…)";
+        else if (OwnerOf(n.Digits[1..]) is var owner && (owner switch { null => kind == "101", NobodysBase => kind != "201", _ => kind != owner }))
+            problem = NotTheOwners(owner, kind);
         if (problem is null) return n.Digits;
         errors[prefix + "corporateNumber"] = [problem];
         return null;
     }
+
+    private const string NobodysBase = "";
+
+    /// <summary>
+    /// The kind a base number is reserved to: 000012… a national body's (101), 000020… a local government's (201), another 0000…
+    /// nobody's (no registry office has the code 0000); null for a company legal number, any kind's but a national body's.
+    /// </summary>
+    private static string? OwnerOf(string baseNumber) =>
+        baseNumber.StartsWith(NationalBodyBase, StringComparison.Ordinal) ? "101"
+        : baseNumber.StartsWith("000020", StringComparison.Ordinal) ? "201"
+        : baseNumber.StartsWith(NoRegistryOffice, StringComparison.Ordinal) ? NobodysBase
+        : null;
+
+    /// <summary>Why a base number reserved to <paramref name="owner"/> (see <see cref="OwnerOf"/>) is not one of kind <paramref name="kind"/>.</summary>
+    private static string NotTheOwners(string? owner, string kind) =>
+        owner == "201" ? "000020で始まる基礎番号は地方公共団体（種別201）の法人番号です / a base number starting 000020 is a local government's (kind 201)"
+        : kind == "101" ? "国の機関（種別101）の基礎番号は000012で始まります / a national body's (kind 101) base number starts 000012"
+        : KindCodes.IsRegisteredCompany(kind) ? "設立登記法人（種別3xx）の基礎番号は会社法人等番号で、先頭4桁の登記所コードに0000はありません（000012…・000020…は国の機関・地方公共団体の法人番号です） / " +
+            "a registered company's (kind 3xx) base number is its company legal number, whose 4-digit registry office code is never 0000 " +
+            "(000012… and 000020… number national bodies and local governments)"
+        : owner == "101" ? "000012で始まる基礎番号は国の機関（種別101）の法人番号です / a base number starting 000012 is a national body's (kind 101)"
+        : "0000で始まる基礎番号は国の機関（000012…）と地方公共団体（000020…）の法人番号です / " +
+            "a base number starting 0000 is a national body's (000012…) or a local government's (000020…)";
 
     /// <summary>
     /// The scope of the register's <see cref="IdempotencyKey"/>s in the table the resident register keeps its own in (per
@@ -169,10 +181,11 @@ public sealed class CorporationRegister(Database database, TimeProvider time)
 
     /// <summary>
     /// Registers corporations, all or none; the numbers are assigned in order. A request retried under its key gets the first answer.
-    /// A refusal names the item as validation does (<c>corporations[i].</c> in a <paramref name="batch"/>), or an operator searches 5,000 lines.
+    /// A number already on the register is refused naming the item with <paramref name="itemPrefix"/> (the prefix validation gave
+    /// its fields; none for one registration), or an operator searches 5,000 lines; running out of numbers concerns no one item.
     /// </summary>
     public async Task<(List<CorporationRecord>? Records, Refusal? Refusal)> RegisterAsync(IReadOnlyList<ValidRegistration> registrations,
-        DateOnly? updateDate = null, IdempotencyKey? key = null, bool batch = false)
+        DateOnly? updateDate = null, IdempotencyKey? key = null, Func<int, string>? itemPrefix = null)
     {
         var now = time.GetUtcNow().UtcDateTime;
         var update = CorporationText.ToText(updateDate ?? JapanTime.Today(time));
@@ -183,7 +196,7 @@ public sealed class CorporationRegister(Database database, TimeProvider time)
         for (var i = 0; i < registrations.Count; i++)
         {
             var v = registrations[i];
-            var (number, refusal) = await AssignNumberAsync(c, tx, v, batch ? $"corporations[{i}]." : "");
+            var (number, refusal) = await AssignNumberAsync(c, tx, v, itemPrefix?.Invoke(i) ?? "");
             if (refusal is not null) return (null, refusal);
             var a = v.Address;
             written.Add(await CorporationStore.AppendAsync(c, tx, new CorporationRecord
@@ -221,7 +234,7 @@ public sealed class CorporationRegister(Database database, TimeProvider time)
             var message = $"法人番号 {fixedNumber} は登録済みです / {fixedNumber} is already on the register";
             return (null, new Refusal(409, "corporation-exists", "この法人番号は指定済みです / This corporate number is already assigned",
                 $"法人番号 {fixedNumber} は登録済みです（{field}） / {fixedNumber} is already on the register ({field})",
-                Extensions: new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { [field] = [message] } }));
+                new Dictionary<string, string[]> { [field] = [message] }));
         }
         var a = v.Address;
         var prefix = v.Kind switch

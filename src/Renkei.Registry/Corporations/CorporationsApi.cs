@@ -59,12 +59,15 @@ public static class CorporationsApi
         var valid = new List<CorporationRegister.ValidRegistration>(items.Count);
         for (var i = 0; i < items.Count; i++)
             if (items[i] is null) errors[$"corporations[{i}]"] = ["空の要素です / the item is empty"];
-            else if (CorporationRegister.Validate(items[i], today, errors, $"corporations[{i}].") is { } v) valid.Add(v);
+            else if (CorporationRegister.Validate(items[i], today, errors, ItemPrefix(i)) is { } v) valid.Add(v);
         if (errors.Count > 0) return Problems.Invalid(errors, "invalid-corporation");
-        var (records, refusal) = await new CorporationRegister(database, time).RegisterAsync(valid, key: key, batch: true);
+        var (records, refusal) = await new CorporationRegister(database, time).RegisterAsync(valid, key: key, itemPrefix: ItemPrefix);
         if (records is null) return refusal!.ToProblem();
         return TypedResults.Created("/api/corporations", new CorporationBatchReceipt(records.Count, records));
     }
+
+    /// <summary>How a batch's validation and its refusals name item <paramref name="i"/>'s fields.</summary>
+    private static string ItemPrefix(int i) => $"corporations[{i}].";
 
     private static async Task<Results<Ok<CorporationView>, ProblemHttpResult>> Get(string number, Database database, TimeProvider time)
     {

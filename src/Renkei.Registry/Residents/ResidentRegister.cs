@@ -13,7 +13,7 @@ public sealed record Refusal(int Status, string Slug, string Title, string Detai
 {
     /// <summary>The problem detail: a field that is wrong only against the record is named as validation names it.</summary>
     public Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult ToProblem() => Errors is { } fieldErrors
-        ? Problems.Invalid(fieldErrors.ToDictionary(), Slug)
+        ? Problems.Invalid(fieldErrors.ToDictionary(), Slug, Status, Title, Detail)
         : Problems.Result(Status, Slug, Title, Detail, Extensions?.ToDictionary());
 }
 
