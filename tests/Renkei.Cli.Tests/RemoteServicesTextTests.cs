@@ -83,4 +83,23 @@ public class RemoteServicesTextTests
         Assert.StartsWith("接続が切れました", text);
         Assert.DoesNotContain("https のポートではありませんか", text);
     }
+
+    [Fact]
+    public async Task A_failed_tls_handshake_is_named_so_not_a_connection_lost()
+    {
+        // Review: ServiceGone (commands on the data folder's own network) called any TLS failure "connection lost".
+        await using var plain = await FakeService.StartAsync(context => FakeService.Health(context, "node"));
+        using var http = new HttpClient();
+        var tls = await Assert.ThrowsAsync<HttpRequestException>(() => http.GetAsync(new Uri($"https://127.0.0.1:{plain.Port}/health")));
+        Assert.Equal(HttpRequestError.SecureConnectionError, tls.HttpRequestError);
+        Assert.StartsWith("TLSで接続できません（http のポートではありませんか） / TLS failed", ServiceGone.Text(tls));
+        Assert.StartsWith("TLSで接続できません", ServiceGone.Said(tls));
+
+        var untrusted = new HttpRequestException(HttpRequestError.SecureConnectionError, "The SSL connection could not be established, see inner exception.",
+            new System.Security.Authentication.AuthenticationException("The remote certificate is invalid because of errors in the certificate chain: UntrustedRoot"));
+        Assert.StartsWith("証明書を信頼できません / the certificate is not trusted", ServiceGone.Text(untrusted));
+        var misnamed = new HttpRequestException(HttpRequestError.SecureConnectionError, "The SSL connection could not be established, see inner exception.",
+            new System.Security.Authentication.AuthenticationException("The remote certificate is invalid according to the validation procedure: RemoteCertificateNameMismatch"));
+        Assert.Equal("証明書にURLのホスト名がありません / the certificate does not name the URL's host", ServiceGone.Text(misnamed));
+    }
 }
