@@ -251,7 +251,7 @@ public sealed class RemoteServices : IAsyncDisposable
     /// <summary>What a failed request says, as "日本語 / English": why it got no answer, or a refusal the command made into an exception, as it is.</summary>
     public string Text(HttpRequestException e)
     {
-        if (e.HttpRequestError == HttpRequestError.Unknown && e.InnerException is null) return e.Message;
+        if (!ServiceGone.IsGone(e)) return e.Message;
         var (japanese, english) = Why(e);
         return $"{japanese} / {english}";
     }

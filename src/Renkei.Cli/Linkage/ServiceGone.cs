@@ -18,8 +18,13 @@ public static class ServiceGone
     }
 
     /// <summary>What a failed request says: a refusal the command made into an exception (no inner exception) as it is, else why the service went away.</summary>
-    public static string Said(HttpRequestException e) =>
-        e.HttpRequestError == HttpRequestError.Unknown && e.InnerException is null ? e.Message : Text(e);
+    public static string Said(HttpRequestException e) => IsGone(e) ? Text(e) : e.Message;
+
+    /// <summary>
+    /// Whether a failed request means the service went away (no answer, cut short, TLS) rather than a refusal the command made
+    /// into an exception itself: those carry no inner exception and no request error.
+    /// </summary>
+    public static bool IsGone(HttpRequestException e) => e.HttpRequestError != HttpRequestError.Unknown || e.InnerException is not null;
 
     /// <summary>
     /// No answer within the client's wait (<paramref name="wait"/>, for a client that does not wait <see cref="NetworkAccess.AnswerWait"/>),

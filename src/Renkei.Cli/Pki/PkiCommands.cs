@@ -90,7 +90,7 @@ public static class PkiCommands
             }
             catch (HttpRequestException e)
             {
-                return CommandTree.Fail($"照合を見届けられませんでした / could not follow the re-check: {e.Message}");
+                return CommandTree.Fail($"照合を見届けられませんでした / could not follow the re-check: {Linkage.ServiceGone.Said(e)}");
             }
             catch (OperationCanceledException) when (stop.Requested)
             {
