@@ -103,12 +103,15 @@ public static class CommandTree
                 // EnsureSuccessStatusCode's: the service is up and answered, so neither "connection lost" nor "check the network".
                 error.WriteLine($"サービスが {(int)status} を返しました（{status}）。サービスのログを確かめてください / the service answered {(int)status} ({status}): see its log");
                 return 1;
+            case HttpRequestException request when !ServiceGone.IsGone(request):
+                error.WriteLine(e.Message); // our own refusal, already in both languages
+                return 1;
             case HttpRequestException:
                 // A service gone away, cut short or refusing under a command without a message of its own for it: the network's
-                // condition, said in one line, not a fault of ours. Our own refusals already say it in both languages.
-                error.WriteLine(e.Message.Contains(" / ", StringComparison.Ordinal) ? e.Message
-                    : $"サービスと通信できませんでした（{ServiceGone.Why(e).Japanese}）。ネットワークが動いているか確かめてください / "
-                        + $"could not talk to a service ({ServiceGone.Why(e).English}): check that the network runs");
+                // condition, said in one line, not a fault of ours.
+                var (whyJapanese, whyEnglish) = ServiceGone.Why(e);
+                error.WriteLine($"サービスと通信できませんでした（{whyJapanese}）。ネットワークが動いているか確かめてください / "
+                    + $"could not talk to a service ({whyEnglish}): check that the network runs");
                 return 1;
             case NetworkUnavailableException:
                 error.WriteLine(e.Message); // one line, Japanese then English, naming the folder

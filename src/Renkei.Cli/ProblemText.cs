@@ -30,6 +30,10 @@ public static class ProblemText
         return line.Length <= MaxShown ? line : line[..MaxShown] + $"…（{body.Length} 文字 / {body.Length} characters）";
     }
 
+    /// <summary>The status and what the problem says; a refusal with no body (a bare 503) is the status and its reason, not an empty line.</summary>
+    public static string Of(HttpResponseMessage response, string body) =>
+        $"{(int)response.StatusCode} {(string.IsNullOrWhiteSpace(body) ? response.ReasonPhrase : Of(body))}".TrimEnd();
+
     /// <summary>The status and what the problem says.</summary>
-    public static async Task<string> OfAsync(HttpResponseMessage response) => $"{(int)response.StatusCode} {Of(await AnswerText.ReadAsync(response.Content))}";
+    public static async Task<string> OfAsync(HttpResponseMessage response) => Of(response, await AnswerText.ReadAsync(response.Content));
 }

@@ -47,6 +47,30 @@ public class NodeGoneTests
         Assert.DoesNotContain("An error occurred while sending the request", result.Error);
     }
 
+    [Theory]
+    [InlineData(503)]
+    [InlineData(500)]
+    [InlineData(401)]
+    public async Task Inquire_batch_refused_while_followed_still_says_where_the_batch_stays(int status)
+    {
+        // Review: only a node gone said it; a node refusing to be read (busy, failing, a token revoked) left the batch unsaid.
+        using var data = new TempFolder();
+        SandboxCallers.LoadOrCreate(Path.Combine(data.Path, "node", "callers.json"), [($"{Agency}-child-allowance", [$"tenant:{Agency}", "affair:child-allowance"])]);
+        await using var network = await FakeNetwork.StartAsync(data.Path, c => c.Request.Method == "POST"
+            ? FakeService.Json(c, $$"""{"batchId":"{{BatchId}}","status":"pending","total":2,"answered":0,"counts":{},"results":[],"next":0}""", 202)
+            : FakeService.Json(c, """{"title":"中間サーバーが混み合っています / The node is busy"}""", status));
+        await File.WriteAllTextAsync(data.File("list.txt"), "B-1\nB-2\n");
+
+        var result = await RenkeiCommand.RunAsync("node", "inquire-batch", "--data", data.Path, "--agency", Agency, "--affair", "child-allowance",
+            "--provider", "122173", "--item", "local-tax", "--file", data.File("list.txt"));
+
+        Assert.Equal(1, result.ExitCode);
+        var lines = result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd('\r')).ToList();
+        Assert.Equal($"失敗しました / failed: {status} 中間サーバーが混み合っています / The node is busy", lines[^2]);
+        Assert.StartsWith($"結果 0 件を書き出しました。一括照会 {BatchId} は中間サーバーに残り", lines[^1]);
+        Assert.Contains($"api/tenants/{Agency}/inquiry-batches/{BatchId}?after=0", lines[^1]);
+    }
+
     [Fact]
     public void A_batch_left_on_a_network_of_the_commands_own_is_not_sent_to_the_port_that_died_with_it()
     {

@@ -29,6 +29,29 @@ public class PkiReadFailureTests
         Assert.Equal("", result.Output);
     }
 
+    [Theory]
+    [InlineData("chain")]
+    [InlineData("crl")]
+    [InlineData("card")]
+    public async Task A_refusal_without_a_body_prints_its_status_not_an_empty_line(string command)
+    {
+        // Review: a bare 503 (a proxy, a service stopping) printed an empty line, which said nothing at all.
+        using var data = new TempFolder();
+        await using var network = await FakeNetwork.StartAsync(data.Path, context => { context.Response.StatusCode = 503; return Task.CompletedTask; });
+
+        string[] args = command switch
+        {
+            "chain" => ["pki", "chain", "--data", data.Path],
+            "crl" => ["pki", "crl", "--data", data.Path, "--kind", "signing"],
+            _ => ["card", "issue", "--data", data.Path, "--number", "123456789018", "--pin", "2468", "--signing-password", "HANAKO1", "--out", Path.Combine(data.Path, "card.json")],
+        };
+        var result = await RenkeiCommand.RunAsync(args);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("503 Service Unavailable", result.Error);
+        Assert.DoesNotContain("   at ", result.Error);
+    }
+
     [Fact]
     public async Task A_crl_answered_is_printed_as_pem()
     {

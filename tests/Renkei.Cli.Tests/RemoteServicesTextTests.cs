@@ -83,4 +83,47 @@ public class RemoteServicesTextTests
         Assert.StartsWith("接続が切れました", text);
         Assert.DoesNotContain("https のポートではありませんか", text);
     }
+
+    [Fact]
+    public async Task A_failed_tls_handshake_is_named_so_not_a_connection_lost()
+    {
+        // Review: ServiceGone (commands on the data folder's own network) called any TLS failure "connection lost".
+        await using var plain = await FakeService.StartAsync(context => FakeService.Health(context, "node"));
+        using var http = new HttpClient();
+        var tls = await Assert.ThrowsAsync<HttpRequestException>(() => http.GetAsync(new Uri($"https://127.0.0.1:{plain.Port}/health")));
+        Assert.Equal(HttpRequestError.SecureConnectionError, tls.HttpRequestError);
+        Assert.StartsWith("TLSで接続できません（http のポートではありませんか） / TLS failed", ServiceGone.Text(tls));
+        Assert.StartsWith("TLSで接続できません", ServiceGone.Said(tls));
+
+        var untrusted = new HttpRequestException(HttpRequestError.SecureConnectionError, "The SSL connection could not be established, see inner exception.",
+            new System.Security.Authentication.AuthenticationException("The remote certificate is invalid because of errors in the certificate chain: UntrustedRoot"));
+        Assert.StartsWith("証明書を信頼できません / the certificate is not trusted", ServiceGone.Text(untrusted));
+        var misnamed = new HttpRequestException(HttpRequestError.SecureConnectionError, "The SSL connection could not be established, see inner exception.",
+            new System.Security.Authentication.AuthenticationException("The remote certificate is invalid according to the validation procedure: RemoteCertificateNameMismatch"));
+        Assert.Equal("証明書にURLのホスト名がありません / the certificate does not name the URL's host", ServiceGone.Text(misnamed));
+    }
+
+    [Fact]
+    public void Our_own_refusal_is_not_a_service_gone()
+    {
+        Assert.False(ServiceGone.IsGone(new HttpRequestException("受け付けられませんでした / refused: 503 Service Unavailable")));
+        Assert.Equal("受け付けられませんでした / refused", ServiceGone.Said(new HttpRequestException("受け付けられませんでした / refused")));
+        Assert.True(ServiceGone.IsGone(new HttpRequestException(HttpRequestError.ConnectionError, "Connection refused")));
+        Assert.True(ServiceGone.IsGone(new HttpRequestException("An error occurred while sending the request.", new IOException("reset"))));
+        Assert.StartsWith("接続が切れました / the connection was lost",
+            ServiceGone.Said(new HttpRequestException("An error occurred while sending the request.", new IOException("reset"))));
+    }
+
+    [Theory]
+    [InlineData("9999999999", Renkei.Cli.Network.NetworkAccess.MostAnswerWaitSeconds)]
+    [InlineData("2147483648", Renkei.Cli.Network.NetworkAccess.MostAnswerWaitSeconds)]
+    [InlineData("30", 30)]
+    [InlineData("0", 100)]
+    [InlineData("soon", 100)]
+    [InlineData(null, 100)]
+    public void An_answer_wait_past_int_max_is_the_longest_wait_not_the_default(string? text, int seconds)
+    {
+        // Review: int.TryParse failed above int.MaxValue, so the longest waits fell back to 100 s.
+        Assert.Equal(TimeSpan.FromSeconds(seconds), Renkei.Cli.Network.NetworkAccess.AnswerWaitOf(text));
+    }
 }

@@ -97,8 +97,11 @@ public static class PkiBench
         // Each card its own keys, as the PKI certifies a key on one card only; made before the clock starts: issuance is what is measured.
         Console.Out.WriteLine($"カードの鍵を生成中 / making {cardCount} cards' keys …");
         var keys = new IndividualNumberCard.Keys[cardCount];
+        using var held = new KeysHeld(keys); // however the run ends: a failed request or Ctrl+C left every card's keys undisposed
         Parallel.For(0, cardCount, new ParallelOptions { CancellationToken = ct }, i => keys[i] = IndividualNumberCard.Keys.Create());
         var requests = keys.Select(k => (Signing: k.SigningRequestPem, Authentication: k.AuthenticationRequestPem)).ToArray();
+        // Only the authentication keys sign anything later (the challenges below).
+        foreach (var k in keys) k.Signing.Dispose();
         var issued = new CardIssued[cardCount];
         var watch = Stopwatch.StartNew();
         await Parallel.ForAsync(0, cardCount, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = ct }, async (i, ct) =>
@@ -139,7 +142,7 @@ public static class PkiBench
             var signature = keys[i].Authentication.SignData(challenge, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
             return JsonSerializer.SerializeToUtf8Bytes(new AuthenticationRequest(Convert.ToBase64String(challenge), Convert.ToBase64String(signature), card.AuthenticationCertificate), ServiceDefaults.Json);
         }).ToArray();
-        foreach (var k in keys) k.Dispose();
+        held.Dispose();
         var auth = await MeasureAsync("authentication", seconds, concurrency, authBodies, ct, async body =>
         {
             var content = new ByteArrayContent(body);
@@ -195,5 +198,14 @@ public static class PkiBench
         var http = new HttpClient(handler, disposeHandler: false) { BaseAddress = baseAddress };
         if (token is not null) http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         return http;
+    }
+
+    /// <summary>Disposes the cards' keys made so far (some may be missing when making them failed); a second dispose does nothing.</summary>
+    private sealed class KeysHeld(IndividualNumberCard.Keys?[] keys) : IDisposable
+    {
+        public void Dispose()
+        {
+            foreach (var k in keys) k?.Dispose();
+        }
     }
 }

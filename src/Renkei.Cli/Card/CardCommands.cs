@@ -106,7 +106,7 @@ public static class CardCommands
             {
                 return CommandTree.Fail(IssueCutOff(e, pki.Url, pki.Http.Timeout));
             }
-            if (!response.IsSuccessStatusCode) return CommandTree.Fail(ProblemText.Of(body));
+            if (!response.IsSuccessStatusCode) return CommandTree.Fail(ProblemText.Of(response, body));
             var issued = JsonSerializer.Deserialize<CardIssued>(body, ServiceDefaults.Json)!;
             var card = IndividualNumberCard.Create(path, keys, issued, n.Digits, pki.Url, pinValue, passwordValue, pinValue);
             Console.Out.WriteLine($"""

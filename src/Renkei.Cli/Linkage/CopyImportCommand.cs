@@ -115,7 +115,7 @@ public static class CopyImportCommand
             }
             catch (HttpRequestException e)
             {
-                Console.Error.WriteLine($"失敗しました / failed: {(services is null ? e.Message : services.Text(e))}");
+                Console.Error.WriteLine($"失敗しました / failed: {(services is null ? ServiceGone.Said(e) : services.Text(e))}");
                 return 1;
             }
             finally { if (own is not null) await own.DisposeAsync(); }
@@ -153,7 +153,7 @@ public static class CopyImportCommand
                 if (!response.IsSuccessStatusCode) return new Sent(imported, bad, await ProblemText.OfAsync(response), chunk[0].Line) { Refusal = response.StatusCode };
                 result = await ServiceAnswer.ReadAsync<ImportReport>(response, ServiceAnswer.Node, CancellationToken.None);
             }
-            catch (HttpRequestException e) when (e.InnerException is not null || e.HttpRequestError != HttpRequestError.Unknown)
+            catch (HttpRequestException e) when (ServiceGone.IsGone(e))
             {
                 // The node went away: whether it stored this chunk is unknown, and sending it again does no harm.
                 return new Sent(imported, bad, e.Message, chunk[0].Line) { Lost = e };

@@ -143,11 +143,11 @@ public static class InquireBatchCommand
             {
                 var why = e as HttpRequestException ?? new HttpRequestException(HttpRequestError.Unknown, e.Message, e);
                 // A refusal the command made into an exception says itself; a node that went away is said Japanese first.
-                var gone = why.HttpRequestError != HttpRequestError.Unknown || why.InnerException is not null;
+                var gone = ServiceGone.IsGone(why);
                 Console.Error.WriteLine($"失敗しました / failed: {(services is not null ? services.Text(why) : gone ? ServiceGone.Text(why) : why.Message)}");
-                // Submitted, the batch is the node's: it goes on there once the node is back (audit W5). An answer that was not the
-                // node's (a gateway's page) leaves it unsaid where the batch can be read.
-                if (batch is not null && gone) Console.Error.WriteLine(StaysAt(batchId!, batch, written, own is not null));
+                // Submitted, the batch is the node's: it goes on there once the node is back (audit W5), or once what refused
+                // following it (a node busy, a token revoked) is put right.
+                if (batch is not null) Console.Error.WriteLine(StaysAt(batchId!, batch, written, own is not null));
                 return 1;
             }
             catch (OperationCanceledException) when (stop.Requested)

@@ -251,7 +251,7 @@ public sealed class RemoteServices : IAsyncDisposable
     /// <summary>What a failed request says, as "日本語 / English": why it got no answer, or a refusal the command made into an exception, as it is.</summary>
     public string Text(HttpRequestException e)
     {
-        if (e.HttpRequestError == HttpRequestError.Unknown && e.InnerException is null) return e.Message;
+        if (!ServiceGone.IsGone(e)) return e.Message;
         var (japanese, english) = Why(e);
         return $"{japanese} / {english}";
     }
@@ -266,9 +266,7 @@ public sealed class RemoteServices : IAsyncDisposable
                 return ("証明書にURLのホスト名がありません", "the certificate does not name the URL's host");
             if (errors != NoneRejected)
                 return ($"証明書がCAにつながりません（--ca {caFile}）", $"certificate does not chain to the given CA (--ca {caFile})");
-            // No certificate came to be checked: most often what answered does not speak TLS, as a plain-http port answers a TLS hello.
-            return ("TLSで接続できません（http のポートではありませんか）",
-                $"TLS failed ({ServiceGone.Innermost<Exception>(e)!.Message.TrimEnd('.')}): is this a plain-http port?");
+            // No certificate came to be checked: ServiceGone says what else a failed handshake is.
         }
         // Nothing, or no HTTP, came back to a plain request: an https port closes on one (Kestrel), or answers TLS bytes. Over
         // https, or once each service has answered, the hint would be wrong: the connection was lost.

@@ -76,29 +76,53 @@ public static class FolderPort
         $"{Default} からのポートは使用中か別のデータフォルダのもののため、このフォルダの先頭ポートを {basePort} にしました（renkei up はそこで動きます）/ "
         + $"the ports from {Default} are in use or another data folder's, so this folder's base port is {basePort} (renkei up serves there)";
 
-    /// <summary>Keeps <paramref name="basePort"/> when the folder keeps none yet: a start on another port does not move it.</summary>
+    /// <summary>
+    /// What <c>renkei up --port N</c> says when it makes N the folder's port while another folder claims it: that folder's certificates
+    /// name N too, so only one of the two can serve them at a time. A warning, not a refusal: the other folder may be given up.
+    /// </summary>
+    public static string? ClaimedNote(string dataFolder, int basePort, string? claims = null) =>
+        ClaimedByOther(claims ?? ClaimsFolder, basePort, dataFolder) is { } other
+            ? $"先頭ポート {basePort} は別のデータフォルダ {other} のものです。両方の証明書がこのポートを指すため、同時には動かせません / "
+                + $"base port {basePort} is kept by another data folder, {other}; the certificates of both name it, so only one can run at a time"
+            : null;
+
+    /// <summary>
+    /// Keeps <paramref name="basePort"/> when the folder keeps none yet: a start on another port does not move it. A folder that
+    /// keeps one already (every folder from before claims) claims it here, so that new folders pass over it while it is stopped.
+    /// </summary>
     public static void KeepFirst(string dataFolder, int basePort, string? claims = null)
     {
-        if (Kept(dataFolder) is null) Keep(dataFolder, basePort, claims);
+        if (Kept(dataFolder) is { } kept) Claim(claims ?? ClaimsFolder, kept, dataFolder);
+        else Keep(dataFolder, basePort, claims);
     }
 
     /// <summary>Makes <paramref name="basePort"/> the folder's base port (0, free ports, keeps nothing), and claims it on this machine.</summary>
     public static void Keep(string dataFolder, int basePort, string? claims = null)
     {
-        if (basePort == 0 || Kept(dataFolder) == basePort) return;
-        Directory.CreateDirectory(Path.GetDirectoryName(PathIn(dataFolder))!);
-        File.WriteAllText(PathIn(dataFolder), basePort.ToString(CultureInfo.InvariantCulture) + "\n");
+        if (basePort == 0) return;
+        if (Kept(dataFolder) != basePort)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(PathIn(dataFolder))!);
+            File.WriteAllText(PathIn(dataFolder), basePort.ToString(CultureInfo.InvariantCulture) + "\n");
+        }
         Claim(claims ?? ClaimsFolder, basePort, dataFolder);
     }
 
-    /// <summary>Best effort: a home that cannot be written leaves the folder's port kept, only not reserved against other folders.</summary>
+    /// <summary>
+    /// Best effort: a home that cannot be written leaves the folder's port kept, only not reserved against other folders. A claim
+    /// already naming the folder is left as it is (one read per start); another folder's live claim is not taken over, as that
+    /// folder would lose its reservation while it still keeps the port.
+    /// </summary>
     private static void Claim(string? claims, int basePort, string dataFolder)
     {
         if (claims is null) return;
         try
         {
+            var path = Path.Combine(claims, basePort.ToString(CultureInfo.InvariantCulture));
+            if (File.Exists(path) && File.ReadAllText(path).Trim() is { Length: > 0 } owner
+                && (SameFolder(owner, dataFolder) || ClaimedByOther(claims, basePort, dataFolder) is not null)) return;
             Directory.CreateDirectory(claims);
-            File.WriteAllText(Path.Combine(claims, basePort.ToString(CultureInfo.InvariantCulture)), Path.GetFullPath(dataFolder) + "\n");
+            File.WriteAllText(path, Path.GetFullPath(dataFolder) + "\n");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
     }

@@ -29,8 +29,11 @@ public static class NetworkAccess
     /// 100 seconds (HttpClient's own default), or what <see cref="AnswerWaitVariable"/> says: a slow link or a large chunk may want more.
     /// More than <see cref="MostAnswerWaitSeconds"/> waits that long, rather than fail every command that asks a service.
     /// </summary>
-    public static TimeSpan AnswerWait =>
-        int.TryParse(Environment.GetEnvironmentVariable(AnswerWaitVariable), NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) && seconds > 0
+    public static TimeSpan AnswerWait => AnswerWaitOf(Environment.GetEnvironmentVariable(AnswerWaitVariable));
+
+    /// <summary><see cref="AnswerWait"/> for the variable's text; read as a long, as a value past int.MaxValue is a long wait too, not the default.</summary>
+    public static TimeSpan AnswerWaitOf(string? text) =>
+        long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) && seconds > 0
             ? TimeSpan.FromSeconds(Math.Min(seconds, MostAnswerWaitSeconds)) : TimeSpan.FromSeconds(100);
 
     /// <summary>

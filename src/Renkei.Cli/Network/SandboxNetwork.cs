@@ -40,8 +40,8 @@ public sealed class SandboxNetwork : IAsyncDisposable
 
     /// <summary>
     /// Starts every service; port 0 picks free ports. <paramref name="pkiPublicUrl"/> is the address the PKI writes into certificates
-    /// when it is not the one it listens on (a command's own network names the folder's, <see cref="FolderPort"/>). A start on fixed
-    /// ports keeps its base port in the folder when the folder keeps none yet.
+    /// when it is not the one it listens on (a command's own network names the folder's, <see cref="FolderPort"/>). It keeps no
+    /// port in the folder: <c>renkei up</c> and a command's own network do, once started (a test's network has none to keep).
     /// </summary>
     public static async Task<SandboxNetwork> StartAsync(string dataFolder, int basePort = 0, Uri? pkiPublicUrl = null)
     {

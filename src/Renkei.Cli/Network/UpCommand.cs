@@ -76,6 +76,10 @@ public static class UpCommand
             if (kept is null && parse.GetResult(port) is not { Implicit: false } && basePort != FolderPort.Default)
                 Console.Error.WriteLine(FolderPort.NotDefaultNote(basePort));
             var moving = parse.GetValue(keepPort);
+            // A port chosen for the folder (new, or moved) that another folder keeps: said, as both folders' certificates name it.
+            if (parse.GetResult(port) is { Implicit: false } && (kept is null || moving) && basePort != kept
+                && FolderPort.ClaimedNote(folder, basePort) is { } claimed)
+                Console.Error.WriteLine(claimed);
             // Said first, also before a taken port is refused, and on every such start: the folder's own port is the one to choose.
             if (kept is { } named && named != basePort) Console.Error.WriteLine(OtherPortNote(named, basePort, moving));
             // Every port is tried before any service starts: a taken one found late left the others running and ended in a stack trace.

@@ -90,7 +90,7 @@ public static class PkiCommands
             }
             catch (HttpRequestException e)
             {
-                return CommandTree.Fail($"照合を見届けられませんでした / could not follow the re-check: {e.Message}");
+                return CommandTree.Fail($"照合を見届けられませんでした / could not follow the re-check: {Linkage.ServiceGone.Said(e)}");
             }
             catch (OperationCanceledException) when (stop.Requested)
             {
@@ -148,7 +148,7 @@ public static class PkiCommands
             using var response = await pki.Http.GetAsync("ca/chain.pem", ct);
             var body = await AnswerText.ReadAsync(response.Content, ct);
             // The service's own words (storage full, busy, not ready …), not only its status.
-            if (!response.IsSuccessStatusCode) return CommandTree.Fail(ProblemText.Of(body));
+            if (!response.IsSuccessStatusCode) return CommandTree.Fail(ProblemText.Of(response, body));
             Console.Out.Write(body);
             return 0;
         });
@@ -164,7 +164,7 @@ public static class PkiCommands
         {
             await using var pki = await PkiConnection.OpenAsync(parse.GetValue(data)!, ct);
             using var response = await pki.Http.GetAsync($"crl/{parse.GetValue(kind)}.crl", ct);
-            if (!response.IsSuccessStatusCode) return CommandTree.Fail(ProblemText.Of(await AnswerText.ReadAsync(response.Content, ct)));
+            if (!response.IsSuccessStatusCode) return CommandTree.Fail(ProblemText.Of(response, await AnswerText.ReadAsync(response.Content, ct)));
             var der = await response.Content.ReadAsByteArrayAsync(ct);
             Console.Out.WriteLine(PemEncoding.WriteString("X509 CRL", der));
             return 0;
