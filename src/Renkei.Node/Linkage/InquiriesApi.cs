@@ -55,7 +55,9 @@ public static class RequestedTime
     {
         if (text is null) return (null, null);
         if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
-            return (new DateTimeOffset(date.ToDateTime(TimeOnly.MinValue), JapanTime.Offset), null);
+            // 0001-01-01 0:00 in Japan is before DateTimeOffset.MinValue in UTC: it threw while the body was bound, a 500.
+            return date == DateOnly.MinValue ? (null, RelayKinds.NotBeforeForm)
+                : (new DateTimeOffset(date.ToDateTime(TimeOnly.MinValue), JapanTime.Offset), null);
         // The framework's own ISO 8601 reader, as before, for the forms it takes; only the zone is then looked for.
         DateTimeOffset at;
         try { at = JsonSerializer.Deserialize<DateTimeOffset>(JsonSerializer.Serialize(text)); }
