@@ -298,7 +298,7 @@ public sealed class InquiryBatchWorker(TenantDirectory tenants, InquiryRelay rel
     /// <summary>Asks for one claimed person under the claim's message id and keeps the answer; <paramref name="asked"/> gets the person once the inquiry may have left.</summary>
     private async Task AnswerAsync(Tenant tenant, Owed owed, InquiryBatch batch, Claim claim, ConcurrentDictionary<int, byte> asked, CancellationToken ct)
     {
-        var request = new InquiryRequest(claim.AddresseeNumber, batch.Affair, batch.Provider, batch.Item, batch.NotBefore);
+        var request = new InquiryRequest(claim.AddresseeNumber, batch.Affair, batch.Provider, batch.Item);
         var code = await tenant.AgencyCodeOfAsync(claim.AddresseeNumber, ct);
         asked[claim.Position] = 0;
         Unsaved answer;
@@ -313,7 +313,7 @@ public sealed class InquiryBatchWorker(TenantDirectory tenants, InquiryRelay rel
             var requestedAt = time.GetUtcNow();
             try
             {
-                var (record, response) = await InquiriesApi.AskUnrecordedAsync(tenant, request, code, claim.MessageId, relay, agencies, layouts, time, log, ct);
+                var (record, response) = await InquiriesApi.AskUnrecordedAsync(tenant, request, batch.NotBefore, code, claim.MessageId, relay, agencies, layouts, time, log, ct);
                 answer = new Unsaved(record, response);
             }
             catch (OperationCanceledException)
