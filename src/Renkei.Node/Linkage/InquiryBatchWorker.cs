@@ -268,7 +268,11 @@ public sealed class InquiryBatchWorker(TenantDirectory tenants, InquiryRelay rel
         foreach (var (position, addressee, messageId, askedAt) in lost)
         {
             var code = await tenant.AgencyCodeOfAsync(addressee);
-            await KeepAsync(tenant, owed, batch.BatchId, position, new Unsaved(
+            // The answer's record may have been written before its result could not be (a full disk): that record stands alone.
+            long recorded;
+            await using (var c = await tenant.Database.OpenAsync(CancellationToken.None))
+                recorded = await c.ScalarAsync<long>("SELECT COUNT(*) FROM provision_records WHERE message_id = @m", null, ("m", messageId));
+            await KeepAsync(tenant, owed, batch.BatchId, position, new Unsaved(recorded > 0 ? null :
                 new ProvisionEntry(messageId, askedAt!.Value, null, tenant.AgencyId, provider, batch.Affair, batch.Item, code, Outcome.Error, AnswerNotSaved, false),
                 new InquiryResponse(messageId, Outcome.Error, AnswerNotSaved, batch.Provider, batch.Item)));
         }
