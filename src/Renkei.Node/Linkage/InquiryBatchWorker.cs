@@ -131,7 +131,7 @@ public sealed class InquiryBatchWorker(TenantDirectory tenants, InquiryRelay rel
                 page = await c.QueryAsync(
                     "SELECT position, addressee_number, message_id, asked_at FROM inquiry_batch_items WHERE batch_id = @b AND outcome IS NULL ORDER BY position LIMIT @n",
                     r => new Claim(Convert.ToInt32(r.GetValue(0)), r.GetString(1), r.GetNullableString(2) ?? "",
-                        r.GetNullableString(3) is { } at ? DateTimeOffset.Parse(at, System.Globalization.CultureInfo.InvariantCulture) : null),
+                        r.GetNullableString(3) is { } at ? InquiryBatchesApi.ParseTime(at) : null),
                     null, ("b", batch.BatchId), ("n", options.BatchConcurrency * 4));
                 if (page.Count == 0)
                 {
@@ -344,10 +344,10 @@ public sealed class InquiryBatchWorker(TenantDirectory tenants, InquiryRelay rel
             UPDATE inquiry_batch_items SET outcome = @o, reason = @r, message_id = @m, schema_version = @v, content = @c, updated_at = @u,
                 provided_at = @p, answered_at = @t
             WHERE batch_id = @b AND position = @pos AND outcome IS NULL
-            """, null, ("o", a.Outcome.ToString()), ("r", a.Reason), ("m", a.MessageId.Length == 0 ? null : a.MessageId), ("v", a.SchemaVersion),
+            """, null, ("o", a.Outcome.ToString()), ("r", a.Reason), ("m", a.MessageId), ("v", a.SchemaVersion),
             ("c", a.Content?.GetRawText()), ("u", a.UpdatedAt?.ToString("O")), ("p", a.ProvidedAt is { } p ? InquiryBatchesApi.Text(p) : null),
             ("t", InquiryBatchesApi.Text(time.GetUtcNow())), ("b", batchId), ("pos", position));
 
     /// <summary>How long a tenant's batches pause at least after its database said its disk is full: as long as a full disk's 503 asks a client to wait.</summary>
-    public static readonly TimeSpan FullPause = TimeSpan.FromSeconds(60);
+    public static readonly TimeSpan FullPause = TimeSpan.FromSeconds(Database.FullRetrySeconds);
 }
