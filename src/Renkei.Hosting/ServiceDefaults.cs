@@ -193,7 +193,7 @@ public static class ServiceDefaults
                 problem.Detail = "データベースのディスクに空きがないため、要求は完了しませんでした。失敗した書き込みは保存されていませんが、ほかのサービスが既に処理した場合があります。" +
                     "運用者が空きを作ってから、結果を確かめて送り直してください / The request was not completed: the disk of the service's database is full. " +
                     "The failed write was not stored, but other services may have acted on the request already: once the operator has freed space, check before sending it again.";
-                context.HttpContext.Response.Headers.RetryAfter = "60";
+                context.HttpContext.Response.Headers.RetryAfter = Database.FullRetrySeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
                 LogText.LogFull(context.HttpContext, context.Exception);
                 break;
             // A fault of the service: the log has the exception; the answer says nothing of it (it may name data).

@@ -111,7 +111,11 @@ public static class NodeApp
         CoreLink.CheckAddress(options.CoreAddress);
         TenantDirectory.CheckCallers(builder.Configuration.Get<CallerOptions>()?.Callers ?? []);
         // The tenants' records are made before the services are built, so the clock a test gave is read from their list.
-        var time = builder.Services.LastOrDefault(d => d.ServiceType == typeof(TimeProvider))?.ImplementationInstance as TimeProvider ?? TimeProvider.System;
+        // One registered by a factory or a type would be used by the services but not by the records: refused rather than two clocks.
+        var time = builder.Services.LastOrDefault(d => d.ServiceType == typeof(TimeProvider)) is { } registered
+            ? registered.ImplementationInstance as TimeProvider ?? throw new InvalidOperationException(
+                "The node reads its TimeProvider before services are built: register it as an instance (AddSingleton<TimeProvider>(clock)), not by a factory or a type")
+            : TimeProvider.System;
         var tenants = new TenantDirectory(options, storage, time);
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(tenants);

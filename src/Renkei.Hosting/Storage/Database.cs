@@ -227,6 +227,9 @@ public sealed class Database : IDisposable
         return false;
     }
 
+    /// <summary>How long a full disk's 503 asks a client to wait (Retry-After), and a node's batches pause: a full disk is not over in a second.</summary>
+    public const int FullRetrySeconds = 60;
+
     /// <summary>
     /// True when the database could not write because its disk is full: SQLITE_FULL (13; also a file at its max_page_count),
     /// PostgreSQL's disk_full (53100). Nothing of the failed write is stored, and nothing is until the operator frees space.

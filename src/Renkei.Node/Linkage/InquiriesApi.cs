@@ -16,21 +16,12 @@ using Renkei.Protocol.Records;
 namespace Renkei.Node.Linkage;
 
 /// <summary>A staff member's or business system's inquiry: the person by AddresseeNumber, the affair, the provider and the item.</summary>
-public sealed record InquiryRequest(string? AddresseeNumber, string? Affair, string? Provider, string? Item, DateTimeOffset? NotBefore = null)
+public sealed record InquiryRequest(string? AddresseeNumber, string? Affair, string? Provider, string? Item)
 {
-    [JsonConstructor]
-    public InquiryRequest(string? addresseeNumber, string? affair, string? provider, string? item) : this(addresseeNumber, affair, provider, item, null) { }
-
-    /// <summary>The notBefore read from <see cref="NotBeforeText"/> in Japan time, or given by the batch worker.</summary>
-    [JsonIgnore]
-    public DateTimeOffset? NotBefore { get; init; } = NotBefore;
-
-    /// <summary>notBefore as the body gives it: see <see cref="RequestedTime"/>.</summary>
-    [JsonPropertyName("notBefore"), Description(RequestedTime.Description)]
-    public string? NotBeforeText { get; init { field = value; (NotBefore, NotBeforeProblem) = RequestedTime.Read(value); } }
-
-    [JsonIgnore]
-    public string? NotBeforeProblem { get; private init; }
+    /// <summary>As the body gives it, read by <see cref="InquiriesApi.CheckNotBefore"/>. Not a constructor parameter: the OpenAPI document
+    /// shows the description only of a property.</summary>
+    [Description(RequestedTime.Description)]
+    public string? NotBefore { get; init; }
 }
 
 /// <summary>
@@ -55,14 +46,12 @@ public static class RequestedTime
     {
         if (text is null) return (null, null);
         if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
-            return (new DateTimeOffset(date.ToDateTime(TimeOnly.MinValue), JapanTime.Offset), null);
-        // The framework's own ISO 8601 reader, as before, for the forms it takes; only the zone is then looked for.
-        DateTimeOffset at;
-        try { at = JsonSerializer.Deserialize<DateTimeOffset>(JsonSerializer.Serialize(text)); }
-        catch (JsonException) { return (null, Form); }
-        var t = text.IndexOfAny(['T', 't']);
-        if (t < 0) return (null, Form);
-        return text.AsSpan(t + 1).IndexOfAny("Zz+-") >= 0 ? (at, null) : (null, NoOffset);
+            // 0001-01-01 0:00 in Japan is before DateTimeOffset.MinValue in UTC: it threw while the body was bound, a 500.
+            return date == DateOnly.MinValue ? (null, RelayKinds.NotBeforeForm)
+                : (new DateTimeOffset(date.ToDateTime(TimeOnly.MinValue), JapanTime.Offset), null);
+        // Anything else as the core reads it; a date alone is taken above, so one here without an offset is a date-time.
+        if (!ZonedTime.TryRead(text, out var at, out var zoned)) return (null, Form);
+        return zoned ? (at, null) : (null, NoOffset);
     }
 }
 
@@ -96,7 +85,7 @@ public static class InquiriesApi
         // the addressee system to obtain a code that the node refuses to make.
         else if (CodeManagementApi.AddresseeNumberProblem(request.AddresseeNumber) is { } wrong) errors["addresseeNumber"] = [wrong];
         CheckNames(request.Affair, request.Provider, request.Item, errors);
-        CheckNotBefore(request.NotBefore, request.NotBeforeProblem, time, errors);
+        var notBefore = CheckNotBefore(request.NotBefore, time, errors);
         if (errors.Count > 0) return Problems.Invalid(errors);
 
         var messageId = Envelope.NewId();
@@ -121,7 +110,7 @@ public static class InquiriesApi
             return Problems.NotFound("no-agency-code", "この宛名番号の符号がありません / No agency code for this addressee",
                 "先に宛名管理システムで符号を取得してください / Obtain the code through the addressee system first.");
         }
-        return TypedResults.Ok(await AskAsync(tenant, request, code, relay, agencies, layouts, time, log));
+        return TypedResults.Ok(await AskAsync(tenant, request, notBefore, code, relay, agencies, layouts, time, log));
     }
 
     /// <summary>
@@ -160,10 +149,12 @@ public static class InquiriesApi
     /// failed the core's whole relay message, colleagues' inquiries in it too, and any later than a day ahead can only be
     /// answered copy-older-than-asked.
     /// </summary>
-    public static void CheckNotBefore(DateTimeOffset? notBefore, string? problem, TimeProvider time, Dictionary<string, string[]> errors)
+    public static DateTimeOffset? CheckNotBefore(string? text, TimeProvider time, Dictionary<string, string[]> errors)
     {
+        var (notBefore, problem) = RequestedTime.Read(text);
         if (problem is not null) errors["notBefore"] = [problem];
         else if (!RelayKinds.IsNotBefore(notBefore, time.GetUtcNow())) errors["notBefore"] = [RelayKinds.NotBeforeForm];
+        return notBefore;
     }
 
     /// <summary>
@@ -171,10 +162,10 @@ public static class InquiriesApi
     /// immediate inquiries and the batch worker. Stopped by <paramref name="ct"/>, it records the
     /// attempt as interrupted and throws, so that a batch item stays pending.
     /// </summary>
-    public static async Task<InquiryResponse> AskAsync(Tenant tenant, InquiryRequest request, string code, InquiryRelay relay, KnownAgencies agencies,
+    public static async Task<InquiryResponse> AskAsync(Tenant tenant, InquiryRequest request, DateTimeOffset? notBefore, string code, InquiryRelay relay, KnownAgencies agencies,
         DataStandardLayout layouts, TimeProvider time, ILogger log, CancellationToken ct = default)
     {
-        var (record, answer) = await AskUnrecordedAsync(tenant, request, code, Envelope.NewId(), relay, agencies, layouts, time, log, ct);
+        var (record, answer) = await AskUnrecordedAsync(tenant, request, notBefore, code, Envelope.NewId(), relay, agencies, layouts, time, log, ct);
         await tenant.Records.AppendAsync(record);
         return answer;
     }
@@ -184,7 +175,7 @@ public static class InquiriesApi
     /// caller: the batch worker claims the id before asking, and keeps an answer whose record it could not write (a full
     /// disk) to write later, rather than asking the provider again.
     /// </summary>
-    public static async Task<(ProvisionEntry Record, InquiryResponse Answer)> AskUnrecordedAsync(Tenant tenant, InquiryRequest request, string code,
+    public static async Task<(ProvisionEntry Record, InquiryResponse Answer)> AskUnrecordedAsync(Tenant tenant, InquiryRequest request, DateTimeOffset? notBefore, string code,
         string messageId, InquiryRelay relay, KnownAgencies agencies, DataStandardLayout layouts, TimeProvider time, ILogger log, CancellationToken ct = default)
     {
         var agencyId = tenant.AgencyId;
@@ -192,7 +183,7 @@ public static class InquiriesApi
         RelayedAnswer relayed;
         try
         {
-            relayed = await relay.SendAsync(tenant, new InquiryBody(messageId, code, request.Affair!, request.Provider!, request.Item!, request.NotBefore), ct);
+            relayed = await relay.SendAsync(tenant, new InquiryBody(messageId, code, request.Affair!, request.Provider!, request.Item!, notBefore), ct);
         }
         catch (OperationCanceledException)
         {

@@ -131,7 +131,7 @@ public sealed class InquiryBatchWorker(TenantDirectory tenants, InquiryRelay rel
                 page = await c.QueryAsync(
                     "SELECT position, addressee_number, message_id, asked_at FROM inquiry_batch_items WHERE batch_id = @b AND outcome IS NULL ORDER BY position LIMIT @n",
                     r => new Claim(Convert.ToInt32(r.GetValue(0)), r.GetString(1), r.GetNullableString(2) ?? "",
-                        r.GetNullableString(3) is { } at ? DateTimeOffset.Parse(at, System.Globalization.CultureInfo.InvariantCulture) : null),
+                        r.GetNullableString(3) is { } at ? InquiryBatchesApi.ParseTime(at) : null),
                     null, ("b", batch.BatchId), ("n", options.BatchConcurrency * 4));
                 if (page.Count == 0)
                 {
@@ -268,7 +268,11 @@ public sealed class InquiryBatchWorker(TenantDirectory tenants, InquiryRelay rel
         foreach (var (position, addressee, messageId, askedAt) in lost)
         {
             var code = await tenant.AgencyCodeOfAsync(addressee);
-            await KeepAsync(tenant, owed, batch.BatchId, position, new Unsaved(
+            // The answer's record may have been written before its result could not be (a full disk): that record stands alone.
+            long recorded;
+            await using (var c = await tenant.Database.OpenAsync(CancellationToken.None))
+                recorded = await c.ScalarAsync<long>("SELECT COUNT(*) FROM provision_records WHERE message_id = @m", null, ("m", messageId));
+            await KeepAsync(tenant, owed, batch.BatchId, position, new Unsaved(recorded > 0 ? null :
                 new ProvisionEntry(messageId, askedAt!.Value, null, tenant.AgencyId, provider, batch.Affair, batch.Item, code, Outcome.Error, AnswerNotSaved, false),
                 new InquiryResponse(messageId, Outcome.Error, AnswerNotSaved, batch.Provider, batch.Item)));
         }
@@ -298,7 +302,7 @@ public sealed class InquiryBatchWorker(TenantDirectory tenants, InquiryRelay rel
     /// <summary>Asks for one claimed person under the claim's message id and keeps the answer; <paramref name="asked"/> gets the person once the inquiry may have left.</summary>
     private async Task AnswerAsync(Tenant tenant, Owed owed, InquiryBatch batch, Claim claim, ConcurrentDictionary<int, byte> asked, CancellationToken ct)
     {
-        var request = new InquiryRequest(claim.AddresseeNumber, batch.Affair, batch.Provider, batch.Item, batch.NotBefore);
+        var request = new InquiryRequest(claim.AddresseeNumber, batch.Affair, batch.Provider, batch.Item);
         var code = await tenant.AgencyCodeOfAsync(claim.AddresseeNumber, ct);
         asked[claim.Position] = 0;
         Unsaved answer;
@@ -313,7 +317,7 @@ public sealed class InquiryBatchWorker(TenantDirectory tenants, InquiryRelay rel
             var requestedAt = time.GetUtcNow();
             try
             {
-                var (record, response) = await InquiriesApi.AskUnrecordedAsync(tenant, request, code, claim.MessageId, relay, agencies, layouts, time, log, ct);
+                var (record, response) = await InquiriesApi.AskUnrecordedAsync(tenant, request, batch.NotBefore, code, claim.MessageId, relay, agencies, layouts, time, log, ct);
                 answer = new Unsaved(record, response);
             }
             catch (OperationCanceledException)
@@ -340,10 +344,10 @@ public sealed class InquiryBatchWorker(TenantDirectory tenants, InquiryRelay rel
             UPDATE inquiry_batch_items SET outcome = @o, reason = @r, message_id = @m, schema_version = @v, content = @c, updated_at = @u,
                 provided_at = @p, answered_at = @t
             WHERE batch_id = @b AND position = @pos AND outcome IS NULL
-            """, null, ("o", a.Outcome.ToString()), ("r", a.Reason), ("m", a.MessageId.Length == 0 ? null : a.MessageId), ("v", a.SchemaVersion),
+            """, null, ("o", a.Outcome.ToString()), ("r", a.Reason), ("m", a.MessageId), ("v", a.SchemaVersion),
             ("c", a.Content?.GetRawText()), ("u", a.UpdatedAt?.ToString("O")), ("p", a.ProvidedAt is { } p ? InquiryBatchesApi.Text(p) : null),
             ("t", InquiryBatchesApi.Text(time.GetUtcNow())), ("b", batchId), ("pos", position));
 
     /// <summary>How long a tenant's batches pause at least after its database said its disk is full: as long as a full disk's 503 asks a client to wait.</summary>
-    public static readonly TimeSpan FullPause = TimeSpan.FromSeconds(60);
+    public static readonly TimeSpan FullPause = TimeSpan.FromSeconds(Database.FullRetrySeconds);
 }

@@ -16,21 +16,12 @@ using Renkei.Protocol.Records;
 namespace Renkei.Node.Linkage;
 
 /// <summary>A batch inquiry: one affair, provider and item for many people, by their addressee numbers.</summary>
-public sealed record InquiryBatchRequest(string? Affair, string? Provider, string? Item, List<string?>? AddresseeNumbers, DateTimeOffset? NotBefore = null)
+public sealed record InquiryBatchRequest(string? Affair, string? Provider, string? Item, List<string?>? AddresseeNumbers)
 {
-    [JsonConstructor]
-    public InquiryBatchRequest(string? affair, string? provider, string? item, List<string?>? addresseeNumbers) : this(affair, provider, item, addresseeNumbers, null) { }
-
-    /// <summary>The notBefore read from <see cref="NotBeforeText"/> in Japan time.</summary>
-    [JsonIgnore]
-    public DateTimeOffset? NotBefore { get; init; } = NotBefore;
-
-    /// <summary>notBefore as the body gives it: see <see cref="RequestedTime"/>.</summary>
-    [JsonPropertyName("notBefore"), Description(RequestedTime.Description)]
-    public string? NotBeforeText { get; init { field = value; (NotBefore, NotBeforeProblem) = RequestedTime.Read(value); } }
-
-    [JsonIgnore]
-    public string? NotBeforeProblem { get; private init; }
+    /// <summary>As the body gives it, read by <see cref="InquiriesApi.CheckNotBefore"/>. Not a constructor parameter: the OpenAPI document
+    /// shows the description only of a property.</summary>
+    [Description(RequestedTime.Description)]
+    public string? NotBefore { get; init; }
 }
 
 /// <summary>One answered person of a batch, at its position (1-based) in the submitted list.</summary>
@@ -75,7 +66,7 @@ public static class InquiryBatchesApi
         var errors = new Dictionary<string, string[]>();
         InquiriesApi.CheckNames(request.Affair, request.Provider, request.Item, errors);
         // Checked when submitted: by the time the worker asks, the range's end has only moved on.
-        InquiriesApi.CheckNotBefore(request.NotBefore, request.NotBeforeProblem, time, errors);
+        var notBefore = InquiriesApi.CheckNotBefore(request.NotBefore, time, errors);
         var numbers = request.AddresseeNumbers ?? [];
         if (numbers.Count == 0) errors["addresseeNumbers"] = ["1件以上必要です / at least one is required"];
         if (errors.Count > 0) return Problems.Invalid(errors);
@@ -134,7 +125,7 @@ public static class InquiryBatchesApi
                 INSERT INTO inquiry_batches (batch_id, affair, provider, item, not_before, submitted_by, submitted_at, item_count)
                 VALUES (@b, @a, @p, @i, @nb, @by, @t, @n)
                 """, tx, ("b", batchId), ("a", request.Affair), ("p", request.Provider), ("i", request.Item),
-                ("nb", request.NotBefore is { } nb ? Text(nb) : null), ("by", user.Identity?.Name ?? ""), ("t", Text(now)), ("n", numbers.Count));
+                ("nb", notBefore is { } nb ? Text(nb) : null), ("by", user.Identity?.Name ?? ""), ("t", Text(now)), ("n", numbers.Count));
             // Many rows per statement: one round trip per chunk rather than per person.
             foreach (var chunk in numbers.Select((n, i) => (n: n!, position: i + 1)).Chunk(200))
             {
@@ -149,7 +140,7 @@ public static class InquiryBatchesApi
         worker.Wake(agencyId);
         log.LogInformation("Batch {BatchId} of tenant {AgencyId} submitted by {Caller}: affair {Affair}, provider {Provider}, item {Item}, {Count} people",
             batchId, agencyId, user.Identity?.Name, request.Affair, request.Provider, request.Item, numbers.Count);
-        var batch = new InquiryBatch(batchId, request.Affair!, request.Provider!, request.Item!, request.NotBefore, now, null, numbers.Count, user.Identity?.Name ?? "");
+        var batch = new InquiryBatch(batchId, request.Affair!, request.Provider!, request.Item!, notBefore, now, null, numbers.Count, user.Identity?.Name ?? "");
         return TypedResults.Accepted($"/api/tenants/{agencyId}/inquiry-batches/{batchId}", await StatusAsync(c, batch, 0, 0));
     }
 
@@ -249,5 +240,5 @@ public static class InquiryBatchesApi
 
     public static string Text(DateTimeOffset t) => t.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture);
 
-    private static DateTimeOffset ParseTime(string text) => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
+    internal static DateTimeOffset ParseTime(string text) => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
 }

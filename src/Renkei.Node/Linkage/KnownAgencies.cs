@@ -78,7 +78,7 @@ public sealed class KnownAgencies(CoreLink core, NodeOptions options, TimeProvid
     {
         try
         {
-            // Its own limit: the core's client waits 45 s for a relay, far longer than a list should take.
+            // Its own limit: the core's client waits Node:CoreWaitSeconds for a relay, far longer than a list should take.
             using var timeout = new CancellationTokenSource(ReadLimit);
             await using var body = await core.Client().GetStreamAsync("api/agencies", timeout.Token);
             using var list = await JsonDocument.ParseAsync(body, cancellationToken: timeout.Token);

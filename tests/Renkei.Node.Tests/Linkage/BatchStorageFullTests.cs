@@ -115,6 +115,29 @@ public class BatchStorageFullTests
         Assert.Equal(4, await LinkageNetwork.CountAsync(network.CoreDatabase));
     }
 
+    [Theory, StorageData]
+    public async Task A_claim_whose_answer_was_recorded_but_whose_result_was_lost_keeps_its_one_record(StorageProvider provider)
+    {
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        var people = await BatchPeople.ArrangeAsync(network, count: 1, atKashiwa: 1, withCopy: 1);
+        var batch = await people.SubmittedAsync(["B-1"]);
+        var asked = (await people.DoneAsync(batch)).GetProperty("results")[0].GetProperty("messageId").GetString();
+
+        // The record was written, then saving the result failed (a full disk) and the node restarted: the claim is left unanswered.
+        await using (var c = await network.NodeTenants.Find(B)!.Database.OpenAsync())
+        {
+            await c.ExecuteAsync("UPDATE inquiry_batch_items SET outcome = NULL WHERE batch_id = @b", null, ("b", batch));
+            await c.ExecuteAsync("UPDATE inquiry_batches SET completed_at = NULL WHERE batch_id = @b", null, ("b", batch));
+        }
+        network.NodeBatchWorker.Wake(B);
+        var result = (await people.DoneAsync(batch)).GetProperty("results")[0];
+        Assert.Equal(("error", InquiryBatchWorker.AnswerNotSaved, asked),
+            (result.GetProperty("outcome").GetString(), result.GetProperty("reason").GetString(), result.GetProperty("messageId").GetString()));
+        // The requester's record is still the one of what was answered, not a second under the same id.
+        var record = Assert.Single(await people.RecordsAsync(B, "B-1"));
+        Assert.Equal((asked, "provided"), (record.GetProperty("messageId").GetString(), record.GetProperty("outcome").GetString()));
+    }
+
     /// <summary>Waits until the worker has said <paramref name="count"/> times that Bunkyo's disk is full; returns the count.</summary>
     private static async Task<int> PausesAsync(LinkageNetwork network, int count)
     {

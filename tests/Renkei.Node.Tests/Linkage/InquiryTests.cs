@@ -138,7 +138,7 @@ public class InquiryTests
     {
         await using var network = await LinkageNetwork.StartAsync(provider);
         var bunkyo = network.NodeTenants.Find(B)!;
-        var request = new Node.Linkage.InquiryRequest("B-0001", "child-allowance", K, "local-tax", null);
+        var request = new Node.Linkage.InquiryRequest("B-0001", "child-allowance", K, "local-tax");
         // Opened from the provider's sealed payload: not JSON, an empty object, a copy without content, JSON null.
         foreach (var opened in new[] { "not json", "{}", "{\"item\":\"local-tax\",\"schemaVersion\":1,\"updatedAt\":\"2025-01-01T00:00:00Z\"}", "null" })
         {

@@ -37,6 +37,17 @@ public class NotBeforeRangeTests
             refused = await ProblemAssert.IsProblemAsync(await people.SubmitAsync("bunkyo-child-clerk", ["B-0001"], notBefore: notBefore), 400, "invalid-request");
             Assert.True(refused.GetProperty("errors").TryGetProperty("notBefore", out _), notBefore.ToString("O"));
         }
+        // Its first day, 0:00 in Japan, is before DateTimeOffset's range in UTC: reading it threw while the body was bound, a 500.
+        var clerk = network.NodeClient("bunkyo-child-clerk");
+        foreach (var (path, body) in new (string, object)[]
+        {
+            ($"api/tenants/{B}/inquiries", new { addresseeNumber = "B-0001", affair = "child-allowance", provider = K, item = "local-tax", notBefore = "0001-01-01" }),
+            ($"api/tenants/{B}/inquiry-batches", new { affair = "child-allowance", provider = K, item = "local-tax", addresseeNumbers = new[] { "B-0001" }, notBefore = "0001-01-01" }),
+        })
+        {
+            var refused = await ProblemAssert.IsProblemAsync(await clerk.PostAsJsonAsync(path, body, ServiceDefaults.Json), 400, "invalid-request");
+            Assert.True(refused.GetProperty("errors").TryGetProperty("notBefore", out _), path);
+        }
         Assert.Equal((0L, 0L, 0L, 0L), (await LinkageNetwork.CountAsync(network.TenantDatabases[B]), await LinkageNetwork.CountAsync(network.CoreDatabase),
             await LinkageNetwork.CountAsync(network.TenantDatabases[K]), await LinkageNetwork.CountAsync(network.TenantDatabases[B], "inquiry_batches")));
 
