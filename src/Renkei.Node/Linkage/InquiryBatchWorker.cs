@@ -269,9 +269,12 @@ public sealed class InquiryBatchWorker(TenantDirectory tenants, InquiryRelay rel
         {
             var code = await tenant.AgencyCodeOfAsync(addressee);
             // The answer's record may have been written before its result could not be (a full disk): that record stands alone.
+            // Looked up through the person's code, whose index the records have: one on message ids would cost every record written.
             long recorded;
             await using (var c = await tenant.Database.OpenAsync(CancellationToken.None))
-                recorded = await c.ScalarAsync<long>("SELECT COUNT(*) FROM provision_records WHERE message_id = @m", null, ("m", messageId));
+                recorded = await c.ScalarAsync<long>(code is null
+                    ? "SELECT COUNT(*) FROM provision_records WHERE code IS NULL AND message_id = @m"
+                    : "SELECT COUNT(*) FROM provision_records WHERE code = @c AND message_id = @m", null, ("m", messageId), ("c", code));
             await KeepAsync(tenant, owed, batch.BatchId, position, new Unsaved(recorded > 0 ? null :
                 new ProvisionEntry(messageId, askedAt!.Value, null, tenant.AgencyId, provider, batch.Affair, batch.Item, code, Outcome.Error, AnswerNotSaved, false),
                 new InquiryResponse(messageId, Outcome.Error, AnswerNotSaved, batch.Provider, batch.Item)));
