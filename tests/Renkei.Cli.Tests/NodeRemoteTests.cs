@@ -550,6 +550,10 @@ public class NodeRemoteAnswerTests
     private static string NotTheApi(string japanese, string english, string url, string type) =>
         $"{japanese}の {url} への応答がAPIのものではありません（{type}）。URLは正しいですか / the {english} answered {url} with something that is not its API ({type}): is the URL right?";
 
+    /// <summary>What inquire-batch says of a batch the node accepted and then would not give: where it stays.</summary>
+    private static string StaysAtNode(FakeService node) =>
+        Renkei.Cli.Linkage.InquireBatchCommand.StaysAt(BatchId, new Uri($"{node.Url}node/api/tenants/{Agency}/inquiry-batches/{BatchId}"), 0, ownNetwork: false);
+
     /// <summary>
     /// A node, a Registry and a core under /node/, /registry/ and /core/ of one server, each answering as the service would, but
     /// <paramref name="broken"/>'s API answering with <paramref name="wrong"/> instead. A batch submitted is accepted with
@@ -726,7 +730,7 @@ public class NodeRemoteAnswerTests
                 Assert.True(result.ExitCode == 1, result.Output + result.Error);
                 Assert.Equal([$"一括照会 / batch {BatchId}: 1 件 / people", "失敗しました / failed: " + (status == 502
                     ? "502 <html><head><title>502</title></head><body>ゲートウェイエラー：上流に接続できません</body></html>"
-                    : NotTheApi("中間サーバー", "node", page, "text/html"))], result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+                    : NotTheApi("中間サーバー", "node", page, "text/html")), StaysAtNode(node)], result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
             }
             // issue-codes: the Registry's refusal of the people (it took the request of no one), after which the node's
             // acquisition numbers are still given back.
@@ -806,7 +810,8 @@ public class NodeRemoteAnswerTests
                 "--provider", "122173", "--item", "local-tax", "--file", list, "--node", $"{node.Url}node/");
             Assert.True(result.ExitCode == 1, result.Output + result.Error);
             Assert.Equal([$"一括照会 / batch {BatchId}: 1 件 / people",
-                "失敗しました / failed: " + NotTheApi("中間サーバー", "node", $"{node.Url}node/api/tenants/{Agency}/inquiry-batches/{BatchId}?after=0&limit=1000", type)],
+                "失敗しました / failed: " + NotTheApi("中間サーバー", "node", $"{node.Url}node/api/tenants/{Agency}/inquiry-batches/{BatchId}?after=0&limit=1000", type),
+                StaysAtNode(node)],
                 result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
             Assert.Equal("", result.Output);
         }

@@ -15,10 +15,19 @@ public class BadInputTests
         await using var sandbox = await PkiSandbox.StartAsync(provider);
         foreach (var chunked in new[] { false, true })
         {
-            using var request = new HttpRequestMessage(HttpMethod.Post, "ocsp") { Content = new ByteArrayContent(new byte[70_000]) };
-            request.Content.Headers.ContentType = new("application/ocsp-request");
-            request.Headers.TransferEncodingChunked = chunked;
-            var problem = await ProblemAssert.IsProblemAsync(await sandbox.Anonymous.SendAsync(request), 413, "request-too-large");
+            HttpRequestMessage Request()
+            {
+                var request = new HttpRequestMessage(HttpMethod.Post, "ocsp") { Content = new ByteArrayContent(new byte[70_000]) };
+                request.Content.Headers.ContentType = new("application/ocsp-request");
+                request.Headers.TransferEncodingChunked = chunked;
+                return request;
+            }
+            // The server answers before it has read the whole body; on a loaded machine its drain of the rest can run out of time
+            // and reset the connection under the answer (CI). Asked once more then: a server that always resets still fails.
+            HttpResponseMessage answer;
+            try { answer = await sandbox.Anonymous.SendAsync(Request()); }
+            catch (HttpRequestException e) when (e.InnerException is IOException) { answer = await sandbox.Anonymous.SendAsync(Request()); }
+            var problem = await ProblemAssert.IsProblemAsync(answer, 413, "request-too-large");
             Assert.Contains("65,536", problem.GetProperty("detail").GetString());
         }
     }
