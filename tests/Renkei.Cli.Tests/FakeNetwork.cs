@@ -11,13 +11,16 @@ namespace Renkei.Cli.Tests;
 /// <summary>
 /// A network "running" in a data folder as a command finds one: network.json names one TLS server under the folder's network
 /// CA for the Registry (whose /health it answers), the core, the node and the PKI, unless <c>elsewhere</c> names another URL
-/// for one of them; every other request is <c>answer</c>'s. It keeps what it was asked, as <see cref="FakeService"/> does.
+/// for one of them; every other request is <c>answer</c>'s. It keeps what it was asked, as <see cref="FakeService"/> does. It holds
+/// the folder's network lock, as renkei up does: a command whose health check is slow on a loaded machine waits for it rather
+/// than start a network of its own there.
 /// </summary>
 internal sealed class FakeNetwork : IAsyncDisposable
 {
     private readonly WebApplication app;
+    private readonly FileStream folderLock;
 
-    private FakeNetwork(WebApplication app) => this.app = app;
+    private FakeNetwork(WebApplication app, FileStream folderLock) => (this.app, this.folderLock) = (app, folderLock);
 
     public System.Collections.Concurrent.ConcurrentQueue<string> Asked { get; } = new();
 
@@ -31,7 +34,7 @@ internal sealed class FakeNetwork : IAsyncDisposable
         builder.WebHost.UseKestrelHttpsConfiguration().UseUrls("https://127.0.0.1:0")
             .ConfigureKestrel(k => k.ConfigureHttpsDefaults(h => h.ServerCertificate = certificate));
         builder.Logging.ClearProviders();
-        var network = new FakeNetwork(builder.Build());
+        var network = new FakeNetwork(builder.Build(), FileLock.Take(SandboxNetwork.LockPath(data), TimeSpan.Zero));
         network.app.Run(context =>
         {
             var token = context.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.Ordinal) ? " with a token" : "";
@@ -49,5 +52,6 @@ internal sealed class FakeNetwork : IAsyncDisposable
     {
         await app.StopAsync();
         await app.DisposeAsync();
+        await folderLock.DisposeAsync();
     }
 }

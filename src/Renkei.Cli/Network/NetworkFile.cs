@@ -47,7 +47,10 @@ public sealed record NetworkFile(int ProcessId, DateTime StartedAt, Dictionary<s
         HttpMessageHandler handler;
         try { handler = file.NetworkCa is { } ca ? Linkage.LinkageSandbox.TrustingHandler(ca) : NetworkTls.PlainHandler(); }
         catch (System.Security.Cryptography.CryptographicException) { return null; }
-        using var http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(2) };
+        // Not the few seconds a loopback answer takes: a loaded machine (a seed, a test run) took more than 2 s for the TLS
+        // handshake and /health, and a command then took a running network for one still starting. A port that is closed
+        // answers at once whatever the wait; only a process that accepts and never answers costs the whole wait.
+        using var http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(10) };
         try { return (await http.GetAsync(new Uri(new Uri(registry.Url), "health"))).IsSuccessStatusCode ? file : null; }
         catch (HttpRequestException) { return null; }
         catch (TaskCanceledException) { return null; }
