@@ -22,6 +22,93 @@ public class FolderPortTests
     }
 
     [Fact]
+    public void Two_new_folders_that_pick_before_either_network_runs_get_different_base_ports()
+    {
+        // Audit 20c §1: the claim was written only once the network had started (seconds on a new folder), so a second new folder
+        // picking meanwhile also took 7100, and its CAs named the first folder's PKI. This is the two processes' interleaving.
+        using var claims = new TempFolder();
+        using var a = new TempFolder();
+        using var b = new TempFolder();
+        using var asking = new TempFolder();
+        var pa = FolderPort.FreeBase(a.Path, claims.Path);
+        var pb = FolderPort.FreeBase(b.Path, claims.Path);
+        Assert.NotEqual(pa, pb);
+        // A reservation holds while its network starts, before the folder keeps the port, and names the folder.
+        Assert.Equal(Path.GetFullPath(a.Path), FolderPort.ClaimedByOther(claims.Path, pa, asking.Path));
+        FolderPort.KeepFirst(a.Path, pa, claims.Path);
+        FolderPort.KeepFirst(b.Path, pb, claims.Path);
+        Assert.Equal(pa, FolderPort.Kept(a.Path));
+        Assert.Equal(pb, FolderPort.Kept(b.Path));
+        Assert.Equal(Path.GetFullPath(b.Path), FolderPort.ClaimedByOther(claims.Path, pb, asking.Path));
+        // A folder asking again (a start that failed, run once more) gets its own reservation back.
+        using var c = new TempFolder();
+        var pc = FolderPort.FreeBase(c.Path, claims.Path);
+        Assert.Equal(pc, FolderPort.FreeBase(c.Path, claims.Path));
+        Assert.DoesNotContain(pc, new[] { pa, pb });
+    }
+
+    [Fact]
+    public async Task New_folders_picking_at_the_same_moment_each_get_their_own_base_port()
+    {
+        using var claims = new TempFolder();
+        var folders = Enumerable.Range(0, 6).Select(_ => new TempFolder()).ToList();
+        try
+        {
+            using var go = new Barrier(folders.Count);
+            var picks = await Task.WhenAll(folders.Select(f => Task.Factory.StartNew(() =>
+            {
+                go.SignalAndWait();
+                return FolderPort.FreeBase(f.Path, claims.Path);
+            }, TaskCreationOptions.LongRunning)));
+            Assert.Equal(folders.Count, picks.Distinct().Count());
+        }
+        finally { folders.ForEach(f => f.Dispose()); }
+    }
+
+    [Fact]
+    public async Task A_reservation_lapses_once_the_process_that_made_it_has_ended_without_keeping_the_port()
+    {
+        // A start that failed (or was stopped) on a new folder: nothing keeps the port, and it must not stay barred.
+        using var claims = new TempFolder();
+        using var failed = new TempFolder();
+        using var asking = new TempFolder();
+        using var ended = System.Diagnostics.Process.Start("true")!;
+        await ended.WaitForExitAsync();
+        var claim = Path.Combine(claims.Path, "7300");
+        File.WriteAllText(claim, $"{Path.GetFullPath(failed.Path)}\n{ended.Id} {DateTime.UtcNow.Ticks}\n");
+        Assert.Null(FolderPort.ClaimedByOther(claims.Path, 7300, asking.Path));
+        // This process's id with another start time: an id the system gave again to another process.
+        File.WriteAllText(claim, $"{Path.GetFullPath(failed.Path)}\n{Environment.ProcessId} {DateTime.UtcNow.AddDays(-3).Ticks}\n");
+        Assert.Null(FolderPort.ClaimedByOther(claims.Path, 7300, asking.Path));
+        FolderPort.KeepFirst(asking.Path, 7300, claims.Path);
+        Assert.Equal(Path.GetFullPath(asking.Path), FolderPort.ClaimedByOther(claims.Path, 7300, failed.Path));
+    }
+
+    [Theory]
+    [InlineData("\0\0\0\0")] // blocks allocated but never written before a power loss
+    [InlineData("relative/folder")]
+    [InlineData("/tmp/half\0written")]
+    public void A_claim_that_names_no_folder_is_lapsed_and_written_over(string text)
+    {
+        // Audit 20c §2: Path.GetFullPath threw on a NUL, so every new folder's start ended in a stack trace until the file was deleted.
+        using var claims = new TempFolder();
+        using var folder = new TempFolder();
+        using var asking = new TempFolder();
+        var claim = Path.Combine(claims.Path, "7300");
+        File.WriteAllText(claim, text);
+        Assert.Null(FolderPort.ClaimedByOther(claims.Path, 7300, folder.Path));
+        Assert.Null(FolderPort.ClaimedNote(folder.Path, 7300, claims.Path));
+        FolderPort.KeepFirst(folder.Path, 7300, claims.Path);
+        Assert.Equal(7300, FolderPort.Kept(folder.Path));
+        Assert.Equal(Path.GetFullPath(folder.Path), FolderPort.ClaimedByOther(claims.Path, 7300, asking.Path));
+
+        File.WriteAllText(Path.Combine(claims.Path, FolderPort.Default.ToString()), text);
+        var picked = FolderPort.FreeBase(asking.Path, claims.Path);
+        if (picked == FolderPort.Default) // 7100's ports free here: the damaged claim was taken over
+            Assert.Equal(Path.GetFullPath(asking.Path), FolderPort.ClaimedByOther(claims.Path, picked, folder.Path));
+    }
+
+    [Fact]
     public void A_claim_lapses_once_its_folder_is_gone_or_keeps_another_port()
     {
         using var claims = new TempFolder();
@@ -48,6 +135,7 @@ public class FolderPortTests
         using var moved = new TempFolder();
         using var fresh = new TempFolder();
         var taken = FolderPort.FreeBase(old.Path, claims.Path);
+        File.Delete(Path.Combine(claims.Path, taken.ToString())); // the pick's reservation: this folder chose before claims existed
         File.WriteAllText(Path.Combine(Directory.CreateDirectory(Path.Combine(old.Path, "network")).FullName, "port"), $"{taken}\n");
         File.WriteAllText(Path.Combine(Directory.CreateDirectory(Path.Combine(moved.Path, "network")).FullName, "port"), "7300\n");
         Assert.Null(FolderPort.ClaimedByOther(claims.Path, taken, fresh.Path));

@@ -31,20 +31,25 @@ public static class DotnetApp
         IEnumerable<KeyValuePair<string, string>>? environment = null, string? stdin = null, TimeSpan? timeout = null)
     {
         using var process = Start(dll, args, workingDirectory, environment);
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        if (stdin is not null) await process.StandardInput.WriteAsync(stdin);
-        process.StandardInput.Close();
-        var limit = timeout ?? TimeSpan.FromMinutes(1);
-        using var cts = new CancellationTokenSource(limit);
-        try { await process.WaitForExitAsync(cts.Token); }
-        catch (OperationCanceledException)
+        try
         {
-            // A program that waits instead of ending: ended here, so that the test fails rather than hangs.
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
-            throw new TimeoutException($"{dll} {string.Join(' ', args)} did not finish in {limit}; it printed: {await output}{await error}");
+            var output = process.StandardOutput.ReadToEndAsync();
+            var error = process.StandardError.ReadToEndAsync();
+            if (stdin is not null) await process.StandardInput.WriteAsync(stdin);
+            process.StandardInput.Close();
+            var limit = timeout ?? TimeSpan.FromMinutes(1);
+            using var cts = new CancellationTokenSource(limit);
+            try { await process.WaitForExitAsync(cts.Token); }
+            catch (OperationCanceledException)
+            {
+                // A program that waits instead of ending: ended here, so that the test fails rather than hangs.
+                process.Kill(entireProcessTree: true);
+                await process.WaitForExitAsync();
+                throw new TimeoutException($"{dll} {string.Join(' ', args)} did not finish in {limit}; it printed: {await output}{await error}");
+            }
+            return new CliResult(process.ExitCode, await output, await error);
         }
-        return new CliResult(process.ExitCode, await output, await error);
+        // The command's own local data (its port claims) goes with it; a folder the test gave is left alone.
+        finally { LocalData.Remove(process.StartInfo.Environment["XDG_DATA_HOME"]); }
     }
 }

@@ -32,13 +32,20 @@ public static class FolderPort
     /// other folder on this machine keeps (7100 when none of the first hundred is). Every such folder took 7100, so one used only
     /// through commands named in its certificates (its CAs' too) the PKI of another folder's <c>renkei up</c> running there, and
     /// could never serve that port itself; probing alone missed a folder whose command's network had already gone.
+    /// The port is reserved for the folder in the same step, under the claims' lock: the folder keeps it only once its network has
+    /// started (seconds on a new folder), and two new folders picking meanwhile both took 7100.
     /// </summary>
     /// <param name="claims">Where the folders' claims are kept (tests give their own); <see cref="ClaimsFolder"/> by default.</param>
     public static int FreeBase(string dataFolder, string? claims = null)
     {
         claims ??= ClaimsFolder;
+        using var _ = LockClaims(claims);
         for (var basePort = Default; basePort < Default + 1000; basePort += 10)
-            if (UpCommand.TakenPorts(basePort).Count == 0 && ClaimedByOther(claims, basePort, dataFolder) is null) return basePort;
+            if (UpCommand.TakenPorts(basePort).Count == 0 && ClaimedByOther(claims, basePort, dataFolder) is null)
+            {
+                Write(claims, basePort, dataFolder, reserving: true);
+                return basePort;
+            }
         return Default;
     }
 
@@ -52,7 +59,10 @@ public static class FolderPort
 
     /// <summary>
     /// The other folder that keeps <paramref name="basePort"/>, or null. A claim holds only while its folder still keeps that port:
-    /// a folder deleted (a test's, a demo's) or moved with --keep-port frees it without anyone tidying up.
+    /// a folder deleted (a test's, a demo's) or moved with --keep-port frees it without anyone tidying up. A reservation made by
+    /// <see cref="FreeBase"/> holds while the process that made it runs and its folder keeps no port yet (its network starting):
+    /// a start that failed, or was stopped, leaves the port to the next folder. A claim that names no folder (a file left half
+    /// written by a crash) has lapsed too.
     /// </summary>
     public static string? ClaimedByOther(string? claims, int basePort, string dataFolder)
     {
@@ -60,11 +70,38 @@ public static class FolderPort
         try
         {
             var path = Path.Combine(claims, basePort.ToString(CultureInfo.InvariantCulture));
-            if (!File.Exists(path)) return null;
-            var owner = File.ReadAllText(path).Trim();
-            return owner.Length > 0 && !SameFolder(owner, dataFolder) && Kept(owner) == basePort ? owner : null;
+            if (!File.Exists(path) || Read(File.ReadAllText(path)) is not ({ } owner, var maker)) return null;
+            if (SameFolder(owner, dataFolder)) return null;
+            var kept = Kept(owner);
+            return kept == basePort || (kept is null && maker is { } process && Running(process)) ? owner : null;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
+    }
+
+    /// <summary>A claim's folder, and for a reservation the process that made it (its id and start); null when it names no folder.</summary>
+    private static (string Owner, (int Id, long Started)? Maker)? Read(string text)
+    {
+        var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        // Path.GetFullPath throws on a NUL, which is what a claim's blocks hold when the machine lost power before they were written.
+        if (lines.Length == 0 || !Path.IsPathFullyQualified(lines[0]) || lines[0].Contains('\0')) return null;
+        var maker = lines.Length > 1 && lines[1].Split(' ') is [var id, var started]
+            && int.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out var pid)
+            && long.TryParse(started, NumberStyles.None, CultureInfo.InvariantCulture, out var ticks) ? (pid, ticks) : ((int, long)?)null;
+        return (lines[0], maker);
+    }
+
+    /// <summary>The process is still the one that made the reservation: its id given again to another process does not hold it.</summary>
+    private static bool Running((int Id, long Started) maker)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(maker.Id);
+            return !process.HasExited && Math.Abs(process.StartTime.ToUniversalTime().Ticks - maker.Started) < 5 * TimeSpan.TicksPerSecond;
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception or NotSupportedException)
+        {
+            return false;
+        }
     }
 
     private static bool SameFolder(string a, string b) =>
@@ -118,11 +155,47 @@ public static class FolderPort
         if (claims is null) return;
         try
         {
+            using var _ = LockClaims(claims);
             var path = Path.Combine(claims, basePort.ToString(CultureInfo.InvariantCulture));
-            if (File.Exists(path) && File.ReadAllText(path).Trim() is { Length: > 0 } owner
+            if (File.Exists(path) && Read(File.ReadAllText(path)) is ({ } owner, _)
                 && (SameFolder(owner, dataFolder) || ClaimedByOther(claims, basePort, dataFolder) is not null)) return;
+            Write(claims, basePort, dataFolder, reserving: false);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+    }
+
+    /// <summary>
+    /// Held while a claim is read and written, between processes: a check and a write apart let two folders take one port. Null
+    /// (nothing held, nothing reserved) where the claims cannot be had, as <see cref="Claim"/> is best effort.
+    /// </summary>
+    private static FileStream? LockClaims(string? claims)
+    {
+        if (claims is null) return null;
+        try
+        {
             Directory.CreateDirectory(claims);
-            File.WriteAllText(path, Path.GetFullPath(dataFolder) + "\n");
+            // Held for a probe of at most a hundred ranges: milliseconds, so a wait this long means a holder that hangs.
+            return Renkei.Hosting.FileLock.Take(Path.Combine(claims, ".lock"), TimeSpan.FromSeconds(10));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
+    }
+
+    /// <summary>The folder's full path, and for a reservation this process (id and start), so that it lapses when the process ends.</summary>
+    private static void Write(string? claims, int basePort, string dataFolder, bool reserving)
+    {
+        if (claims is null) return;
+        try
+        {
+            var text = Path.GetFullPath(dataFolder) + "\n";
+            if (reserving)
+            {
+                using var self = System.Diagnostics.Process.GetCurrentProcess();
+                text += FormattableString.Invariant($"{Environment.ProcessId} {self.StartTime.ToUniversalTime().Ticks}\n");
+            }
+            // Whole or not at all: a claim cut short by a crash reads as lapsed, but the folder it named would lose its reservation.
+            var path = Path.Combine(claims, basePort.ToString(CultureInfo.InvariantCulture));
+            File.WriteAllText(path + ".new", text);
+            File.Move(path + ".new", path, overwrite: true);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
     }
