@@ -1,0 +1,105 @@
+using System.Net;
+using System.Net.Http.Json;
+using Renkei.Hosting.Storage;
+using Renkei.Numbers;
+using static Renkei.Registry.Tests.Corporations.CorporateNumberSearchTests;
+
+namespace Renkei.Registry.Tests.Corporations;
+
+/// <summary>
+/// An assigned number's base is in its kind's series, as the NTA numbers them (法人番号の構成): national bodies 000011 (the
+/// Diet), 000012 (the executive) and 000013 (the courts); local governments 000020 + their code; registered companies their
+/// company legal number; bodies with none 7…. The check comes before storage, so SQLite alone runs it; AssignedNumberTests
+/// registers on both.
+/// </summary>
+public sealed class CorporateBaseTests
+{
+    private static readonly Dictionary<string, string?> RealRegister = new() { ["Registry:DemoData"] = "false" };
+
+    private static object Body(string kind, string corporateNumber, string name = "基礎番号試験", string? companyLegalNumber = null) => new
+    {
+        name, furigana = "キソバンゴウシケン", kind, corporateNumber, companyLegalNumber, assignmentDate = "2015-10-05",
+        address = new { localGovernmentCode = "131016", cityName = "千代田区", streetNumber = "永田町１丁目１０－１" },
+    };
+
+    private static string Base(long baseNumber) => CorporateNumber.FromBase(baseNumber).Digits;
+
+    /// <summary>The request is refused naming <paramref name="field"/> alone, Japanese first; the message.</summary>
+    private static async Task<string> RefusedAsync(HttpClient admin, object request, string field = "corporateNumber")
+    {
+        using var response = await admin.PostAsJsonAsync("/api/corporations", request);
+        var (status, problem) = await Publication.ProblemAsync(response);
+        Assert.Equal((HttpStatusCode.BadRequest, "urn:renkei:problem:invalid-corporation"), (status, problem.GetProperty("type").GetString()));
+        var error = Assert.Single(problem.GetProperty("errors").EnumerateObject());
+        Assert.Equal(field, error.Name);
+        var message = error.Value[0].GetString()!;
+        Assert.True(message.Contains(" / ") && message[..message.IndexOf(" / ")].Any(c => c > '\u3000'), message);
+        return message;
+    }
+
+    [Fact]
+    public async Task A_national_bodys_base_is_the_Diets_the_executives_or_the_courts()
+    {
+        // Audit 20b #1: only 000012 counted, and the National Diet Library, 1000011000005 wherever the NTA publishes it, was refused.
+        await using var host = await RegistryHost.StartAsync(StorageProvider.Sqlite, RealRegister);
+        var admin = host.Client("corporations");
+
+        Assert.Equal("1000011000005", await RegisterAsync(admin, Body("101", "1000011000005", "国立国会図書館")));
+        Assert.Equal("7000012050002", await RegisterAsync(admin, Body("101", "7000012050002", "国税庁")));
+        Assert.Equal(Base(13_000_101), await RegisterAsync(admin, Body("101", Base(13_000_101), "連携地方裁判所")));
+
+        // No branch past the courts; and the three series are national bodies' only.
+        Assert.Contains("000013", await RefusedAsync(admin, Body("101", Base(14_000_001))));
+        Assert.Contains("000011", await RefusedAsync(admin, Body("499", Base(11_000_013))));
+        Assert.Contains("登記所コード", await RefusedAsync(admin, Body("301", Base(13_000_102))));
+    }
+
+    [Fact]
+    public async Task A_local_governments_base_is_000020_and_its_code()
+    {
+        await using var host = await RegistryHost.StartAsync(StorageProvider.Sqlite, RealRegister);
+        var admin = host.Client("corporations");
+
+        Assert.Equal(Base(20_131_016), await RegisterAsync(admin, new
+        {
+            name = "千代田区", furigana = "チヨダク", kind = "201", localGovernmentCode = "131016", corporateNumber = Base(20_131_016),
+            assignmentDate = "2015-10-05", address = new { localGovernmentCode = "131016", cityName = "千代田区", streetNumber = "九段南１丁目２番１号" },
+        }));
+        Assert.Contains("000020", await RefusedAsync(admin, Body("101", Base(20_131_024))));
+        Assert.Contains("000020", await RefusedAsync(admin, Body("499", Base(20_131_024))));
+    }
+
+    [Fact]
+    public async Task A_registered_companys_base_is_its_company_legal_number()
+    {
+        await using var host = await RegistryHost.StartAsync(StorageProvider.Sqlite, RealRegister);
+        var admin = host.Client("corporations");
+
+        Assert.Equal(Base(0100_01_123456), await RegisterAsync(admin, Body("301", Base(0100_01_123456), "甲株式会社", "0100-01-123456")));
+        Assert.Equal(Base(0100_04_000077), await RegisterAsync(admin, Body("399", Base(0100_04_000077), "一般社団法人乙")));
+
+        // 7… is the NTA's series for bodies with no company legal number: a company's number is never there.
+        Assert.Contains("7で始まる", await RefusedAsync(admin, Body("305", Base(7001_50_000123))));
+        Assert.Contains("7で始まる", await RefusedAsync(admin, new
+        {
+            name = "丙株式会社", furigana = "ヘイ", kind = "301", companyLegalNumber = "7001-50-000124",
+            address = new { localGovernmentCode = "131016", cityName = "千代田区", streetNumber = "丸の内１丁目" },
+        }, "companyLegalNumber"));
+        Assert.Contains("登記所コード", await RefusedAsync(admin, Body("399", Base(12_050_002))));
+    }
+
+    [Fact]
+    public async Task A_body_with_no_company_legal_number_is_numbered_under_7()
+    {
+        await using var host = await RegistryHost.StartAsync(StorageProvider.Sqlite, RealRegister);
+        var admin = host.Client("corporations");
+
+        Assert.Equal(Base(7001_50_000123), await RegisterAsync(admin, Body("499", Base(7001_50_000123), "連携健康保険組合")));
+        Assert.Equal(Base(7001_50_000124), await RegisterAsync(admin, Body("401", Base(7001_50_000124), "レンケイ・インク")));
+        // A foreign company registered here has a company legal number all the same.
+        Assert.Equal(Base(0100_03_012345), await RegisterAsync(admin, Body("401", Base(0100_03_012345), "レンケイ・リミテッド")));
+
+        Assert.Contains("000011", await RefusedAsync(admin, Body("101", Base(7001_50_000125))));
+        Assert.Contains("000011から000013まで", await RefusedAsync(admin, Body("499", Base(99_000_001))));
+    }
+}
