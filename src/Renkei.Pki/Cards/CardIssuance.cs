@@ -334,6 +334,8 @@ public sealed class CardIssuance(
         throw new FormatException("no CERTIFICATE REQUEST block");
     }
 
+    private static readonly byte[] CardExponent = [0x01, 0x00, 0x01];
+
     private CertificateRequest? ReadRequest(string? text, string field, Dictionary<string, string[]> errors)
     {
         if (string.IsNullOrWhiteSpace(text))
@@ -354,6 +356,13 @@ public sealed class CardIssuance(
             if (rsa is null || rsa.KeySize < options.CardKeySize)
             {
                 errors[field] = [$"RSA {options.CardKeySize} ビット以上の鍵が必要です / the key must be RSA of at least {options.CardKeySize} bits"];
+                return null;
+            }
+            // A card makes its keys with e = 65537 (JPKI; what CAs ask for). Another exponent on a modulus would be another key to the
+            // fingerprint, and only someone who has a card's private key, and so its factors, can make one: a copied card.
+            if (!rsa.ExportParameters(false).Exponent.AsSpan().SequenceEqual(CardExponent))
+            {
+                errors[field] = ["公開指数が65537の RSA 鍵が必要です / the RSA key's public exponent must be 65537"];
                 return null;
             }
             return request;
