@@ -6,6 +6,7 @@ using System.Security.Cryptography.X509Certificates;
 using Renkei.Hosting;
 using Renkei.Hosting.Storage;
 using Renkei.Pki.Cards;
+using Renkei.Pki.Certificates;
 using Renkei.Testing;
 
 namespace Renkei.Pki.Tests;
@@ -75,6 +76,47 @@ public sealed class OneKeyOneCardTests
             problem.GetProperty("errors").GetProperty("authenticationRequest")[0].GetString());
         await using var c = await IssuanceTests.TestDatabaseOf(sandbox).OpenAsync();
         Assert.Equal(0L, await Sql.ScalarAsync<long>(c, "SELECT COUNT(*) FROM cards"));
+    }
+
+    [Theory, StorageData]
+    public async Task The_keys_certified_before_migration_0009_stay_each_on_its_card(StorageProvider provider)
+    {
+        using var folder = new TempFolder();
+        var database = TestDatabases.CreateDatabase(provider, folder.Path);
+        var assembly = typeof(PkiApp).Assembly;
+        var engine = provider == StorageProvider.Postgres ? "postgres" : "sqlite";
+        var upTo0008 = assembly.GetManifestResourceNames().Where(n => n.Contains($".{engine}.", StringComparison.Ordinal)).Order(StringComparer.Ordinal)
+            .TakeWhile(n => !n.EndsWith("0009_card_keys.sql", StringComparison.Ordinal)).ToArray();
+        Assert.Equal(8, upTo0008.Length);
+        using var keys = PkiSandbox.CardKeys(0);
+        // As 0007/0008 wrote it: the fingerprint of the certified key as .NET writes it again.
+        var held = KeyFiles.PublicKeyFingerprint(keys.Signing.ExportSubjectPublicKeyInfo());
+        await using (var c = await database.OpenAsync())
+        {
+            await c.ExecuteAsync("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)");
+            for (var i = 0; i < upTo0008.Length; i++)
+            {
+                await c.ExecuteAsync(await new StreamReader(assembly.GetManifestResourceStream(upTo0008[i])!).ReadToEndAsync());
+                await c.ExecuteAsync("INSERT INTO schema_migrations (version, name, applied_at) VALUES (@v, @n, '2026-01-01T00:00:00Z')", null, ("v", i + 1), ("n", upTo0008[i]));
+            }
+            foreach (var (card, resident, fingerprint) in new[] { ("CHELD", "R1", held), ("CRELEASED", "R2", null) })
+            {
+                await c.ExecuteAsync("INSERT INTO cards (card_id, resident_id, municipality_code, issued_at, expires_on, status) VALUES (@c, @r, '121002', '2026-01-01T00:00:00.0000000Z', '2036-01-01', 'active')",
+                    null, ("c", card), ("r", resident));
+                await c.ExecuteAsync("INSERT INTO certificates (serial, kind, card_id, resident_id, issued_at, not_before, not_after, der, public_key_sha256) " +
+                    "VALUES (@s, 'Signing', @c, @r, '2026-01-01T00:00:00.0000000Z', '2026-01-01T00:00:00.0000000Z', '2031-01-01T00:00:00.0000000Z', @d, @f)",
+                    null, ("s", card + "S"), ("c", card), ("r", resident), ("d", new byte[] { 1 }), ("f", fingerprint));
+            }
+        }
+        Assert.Equal(1, await database.MigrateAsync(assembly));
+
+        await using var check = await database.OpenAsync();
+        Assert.Equal(["R1"], await CertificateStore.HoldersOfKeysAsync(check, [held]));
+        Assert.Equal(1L, await Sql.ScalarAsync<long>(check, "SELECT COUNT(*) FROM card_keys"));
+        // The key stays on its card: another card's insert of it is refused by the database, as a new issuance is.
+        await using var tx = await check.BeginTransactionAsync();
+        var refused = await Assert.ThrowsAnyAsync<Exception>(() => CertificateStore.HoldKeyAsync(check, tx, held, "CRELEASED", "R2"));
+        Assert.True(Database.IsUniqueViolation(refused), refused.Message);
     }
 
     private static string Request(RSA key) =>
