@@ -45,7 +45,8 @@ public sealed class CardIssuance(
             errors["individualNumber"] = [problem!.Message];
         var signing = ReadRequest(request.SigningRequest, "signingRequest", errors);
         var authentication = ReadRequest(request.AuthenticationRequest, "authenticationRequest", errors);
-        if (signing is not null && authentication is not null && signing.PublicKey.EncodedKeyValue.RawData.AsSpan().SequenceEqual(authentication.PublicKey.EncodedKeyValue.RawData))
+        // Compared as re-written, like the keys of other cards: two encodings of one key are one key.
+        if (signing is not null && authentication is not null && KeyFingerprint(signing.PublicKey) == KeyFingerprint(authentication.PublicKey))
             errors["authenticationRequest"] = ["署名用と利用者証明用に別の鍵が必要です / the two certificates need different keys"];
         if (errors.Count > 0) return (null, new CardRefusal(400, "invalid-card-request", "入力内容に誤りがあります / The request has invalid fields", null, errors));
 
@@ -143,15 +144,19 @@ public sealed class CardIssuance(
 
     /// <summary>
     /// The refusal for keys a card already carries: the holder's own card (an issuance repeated after its answer was lost, or one
-    /// still pending) is told apart from another resident's, which only a cloned card or a faulty issuing system explains.
+    /// still pending) is told apart from another resident's, which only a cloned card or a faulty issuing system explains. No
+    /// card carries them any more when the one that did was withdrawn between the refusal and this question.
     /// </summary>
     private async Task<CardRefusal> KeyOnAnotherCardAsync(string residentId, string[] fingerprints, CancellationToken ct)
     {
         await using var c = await database.OpenAsync(ct);
-        var holders = await c.QueryAsync("SELECT resident_id FROM certificates WHERE public_key_sha256 IN (@a, @b)", r => r.GetString(0), null,
-            ("a", fingerprints[0]), ("b", fingerprints[^1]));
-        return holders.Count > 0 && holders.All(h => h == residentId) ? KeyOnOwnCard : KeyOnAnotherCard;
+        var holders = await CertificateStore.HoldersOfKeysAsync(c, fingerprints);
+        return holders.Count == 0 ? KeyReleasedMeanwhile : holders.All(h => h == residentId) ? KeyOnOwnCard : KeyOnAnotherCard;
     }
+
+    private static readonly CardRefusal KeyReleasedMeanwhile = new(409, "concurrent-issuance", "同じ鍵のカードを同時に発行しようとしました / A card with the same key was being issued at the same moment",
+        "その発行は取り消され、いまこの鍵を持つカードはありません。このカードは発行しませんでした。もう一度お試しください / " +
+        "That issuance was undone and no card carries the key now: this card was not issued; try again.");
 
     private static readonly CardRefusal KeyOnOwnCard = new(409, "key-on-another-card", "この鍵は別のカードに証明書が発行済みです / The key is already certified on another card",
         "この鍵には、同じ方のカードの証明書がすでに発行済みか発行中です（応答が届かなかった交付の繰り返しなど）。発行しませんでした。交付済みのカードを確かめてください / " +
@@ -159,11 +164,12 @@ public sealed class CardIssuance(
 
     /// <summary>
     /// The fingerprint by which one key is kept to one card, of the key as .NET writes it again: a request may encode one RSA key
-    /// with its algorithm's NULL parameters or without them, and a copy must not pass as another key.
+    /// with its algorithm's NULL parameters or without them, or its modulus without the 0x00 pad, and a copy must not pass as
+    /// another key. The exponent is always 65537 (ReadRequest), so the fingerprint stands for the modulus.
     /// </summary>
-    private static string KeyFingerprint(X509Certificate2 certificate)
+    private static string KeyFingerprint(PublicKey publicKey)
     {
-        using var key = certificate.GetRSAPublicKey() ?? throw new InvalidOperationException("card certificates carry RSA keys");
+        using var key = publicKey.GetRSAPublicKey() ?? throw new InvalidOperationException("card requests carry RSA keys");
         return KeyFiles.PublicKeyFingerprint(key.ExportSubjectPublicKeyInfo());
     }
 
@@ -194,6 +200,8 @@ public sealed class CardIssuance(
 
         var certificates = new[] { (CertificateKind.Signing, signingCert), (CertificateKind.Authentication, authenticationCert) }
             .Where(c => c.Item2 is not null).Select(c => (c.Item1, c.Item2!)).ToArray();
+        // Both keys the card made, the signing one also when it gets no certificate (under 15): it is on no other card either.
+        string[] keys = [KeyFingerprint(signing.PublicKey), KeyFingerprint(authentication.PublicKey)];
         try
         {
             await using var c = await database.OpenAsync(ct);
@@ -202,17 +210,20 @@ public sealed class CardIssuance(
             // while the card is pending, since its certificates exist from now on.
             await CardStore.InsertAsync(c, tx, new CardRecord(cardId, identity.ResidentId, identity.MunicipalityCode, now.UtcDateTime, cardExpires, "pending",
                 identity.LastPosition));
+            // In one order whatever their roles: two issuances that share a key in swapped roles then wait on each other's
+            // first row instead of deadlocking.
+            foreach (var key in keys.Order(StringComparer.Ordinal))
+                await CertificateStore.HoldKeyAsync(c, tx, key, cardId, identity.ResidentId);
             foreach (var (kind, cert) in certificates)
                 await CertificateStore.InsertAsync(c, tx, new CertificateRecord(cert.SerialNumber, kind, cardId, identity.ResidentId,
-                    now.UtcDateTime, cert.NotBefore.ToUniversalTime(), cert.NotAfter.ToUniversalTime(), cert.RawData, null, null, identity.LastPosition),
-                    KeyFingerprint(cert));
+                    now.UtcDateTime, cert.NotBefore.ToUniversalTime(), cert.NotAfter.ToUniversalTime(), cert.RawData, null, null, identity.LastPosition));
             await tx.CommitAsync(ct);
         }
         catch (Exception e) when (Database.IsUniqueViolation(e))
         {
             // The only unique value not drawn at random here is the key: another card (stored before, or at this moment by
             // another issuance) carries it. Nothing was stored.
-            return (null, await KeyOnAnotherCardAsync(identity.ResidentId, certificates.Select(c => KeyFingerprint(c.Item2)).ToArray(), ct));
+            return (null, await KeyOnAnotherCardAsync(identity.ResidentId, keys, ct));
         }
         return (new CardIssued(cardId, identity.ResidentId, identity.MunicipalityCode, cardExpires.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
             new HolderView(holder.Name, holder.Address, identity.DateOfBirth, identity.Sex),
@@ -334,6 +345,8 @@ public sealed class CardIssuance(
         throw new FormatException("no CERTIFICATE REQUEST block");
     }
 
+    private static readonly byte[] CardExponent = [0x01, 0x00, 0x01];
+
     private CertificateRequest? ReadRequest(string? text, string field, Dictionary<string, string[]> errors)
     {
         if (string.IsNullOrWhiteSpace(text))
@@ -354,6 +367,13 @@ public sealed class CardIssuance(
             if (rsa is null || rsa.KeySize < options.CardKeySize)
             {
                 errors[field] = [$"RSA {options.CardKeySize} ビット以上の鍵が必要です / the key must be RSA of at least {options.CardKeySize} bits"];
+                return null;
+            }
+            // A card makes its keys with e = 65537 (JPKI; what CAs ask for). Another exponent on a modulus would be another key to the
+            // fingerprint, and only someone who has a card's private key, and so its factors, can make one: a copied card.
+            if (!rsa.ExportParameters(false).Exponent.AsSpan().SequenceEqual(CardExponent))
+            {
+                errors[field] = ["公開指数が65537の RSA 鍵が必要です / the RSA key's public exponent must be 65537"];
                 return null;
             }
             return request;

@@ -48,18 +48,27 @@ public static class CertificateStore
     public static DateTime ParseUtc(string text) =>
         DateTime.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal);
 
-    /// <summary>
-    /// Stores a certificate with its key's fingerprint (KeyFiles.PublicKeyFingerprint of the key's canonical SubjectPublicKeyInfo):
-    /// the unique index of migration 0007 makes the insert fail when another card's certificate already carries the key.
-    /// </summary>
-    public static Task InsertAsync(DbConnection c, DbTransaction tx, CertificateRecord r, string keyFingerprint) =>
-        c.ExecuteAsync($"INSERT INTO certificates ({Columns}, public_key_sha256) VALUES (@s, @k, @c, @r, @i, @nb, @na, @d, NULL, NULL, @p, @f)", tx,
+    public static Task InsertAsync(DbConnection c, DbTransaction tx, CertificateRecord r) =>
+        c.ExecuteAsync($"INSERT INTO certificates ({Columns}) VALUES (@s, @k, @c, @r, @i, @nb, @na, @d, NULL, NULL, @p)", tx,
             ("s", r.Serial), ("k", r.Kind.ToString()), ("c", r.CardId), ("r", r.ResidentId), ("i", Text(r.IssuedAt)),
-            ("nb", Text(r.NotBefore)), ("na", Text(r.NotAfter)), ("d", r.Der), ("p", r.RegistryPosition), ("f", keyFingerprint));
+            ("nb", Text(r.NotBefore)), ("na", Text(r.NotAfter)), ("d", r.Der), ("p", r.RegistryPosition));
+
+    /// <summary>
+    /// Keeps a key the card made (KeyFiles.PublicKeyFingerprint of its SubjectPublicKeyInfo as .NET writes it), certified or not:
+    /// the primary key of <c>card_keys</c> (migration 0009) makes the insert fail when another card already carries the key.
+    /// </summary>
+    public static Task HoldKeyAsync(DbConnection c, DbTransaction tx, string keyFingerprint, string cardId, string residentId) =>
+        c.ExecuteAsync("INSERT INTO card_keys (public_key_sha256, card_id, resident_id) VALUES (@f, @c, @r)", tx,
+            ("f", keyFingerprint), ("c", cardId), ("r", residentId));
+
+    /// <summary>The residents whose cards carry any of these keys.</summary>
+    public static Task<List<string>> HoldersOfKeysAsync(DbConnection c, string[] keyFingerprints) =>
+        c.QueryAsync("SELECT resident_id FROM card_keys WHERE public_key_sha256 IN (@a, @b)", r => r.GetString(0), null,
+            ("a", keyFingerprints[0]), ("b", keyFingerprints[^1]));
 
     /// <summary>Gives a withdrawn card's keys back: the card was never delivered, and the same card may be issued again with them.</summary>
     public static Task ReleaseKeysAsync(DbConnection c, DbTransaction tx, string cardId) =>
-        c.ExecuteAsync("UPDATE certificates SET public_key_sha256 = NULL WHERE card_id = @c", tx, ("c", cardId));
+        c.ExecuteAsync("DELETE FROM card_keys WHERE card_id = @c", tx, ("c", cardId));
 
     public static async Task<CertificateRecord?> FindAsync(DbConnection c, string serial) =>
         (await c.QueryAsync($"SELECT {Columns} FROM certificates WHERE serial = @s", Read, null, ("s", serial))).FirstOrDefault();
