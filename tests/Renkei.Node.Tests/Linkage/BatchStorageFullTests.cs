@@ -115,6 +115,78 @@ public class BatchStorageFullTests
         Assert.Equal(4, await LinkageNetwork.CountAsync(network.CoreDatabase));
     }
 
+    [Fact]
+    public async Task After_a_restart_with_a_full_disk_only_the_people_in_flight_are_answer_not_saved_and_the_rest_of_the_page_is_asked()
+    {
+        await using var network = await LinkageNetwork.StartAsync(StorageProvider.Sqlite, oneInquiryPerMessage: true);
+        var people = await BatchPeople.ArrangeAsync(network, count: 16, atKashiwa: 16, withCopy: 16);
+        var bunkyo = network.NodeTenants.Find(B)!;
+        var inFlight = network.NodeOptions.BatchConcurrency;
+        Assert.True(16 > inFlight, "a page of 16 holds people not yet asked");
+
+        // As many inquiries as may be at once are on their way when the disk fills up; the node restarts before there is room.
+        network.RelayGate.Close();
+        var id = await people.SubmittedAsync(Enumerable.Range(1, 16).Select(i => $"B-{i}"));
+        await WaitUntilAsync(() => network.RelayGate.Held == inFlight, "the inquiries at the gate");
+        await LimitAsync(bunkyo.Database, growBy: 0);
+        await FillRecordsAsync(bunkyo.Records);
+        network.RelayGate.Open();
+        await PausesAsync(network, 1);
+        await network.RestartNodeAsync();
+        await LimitAsync(network.NodeTenants.Find(B)!.Database, growBy: null);
+        network.NodeBatchWorker.Wake(B);
+
+        // Only those in flight may have been asked: they are answer-not-saved. The others were never asked, and are now.
+        var results = (await people.DoneAsync(id)).GetProperty("results").EnumerateArray().ToList();
+        for (var i = 1; i <= 16; i++)
+        {
+            (string, string?) expected = i <= inFlight ? ("error", InquiryBatchWorker.AnswerNotSaved) : ("provided", null);
+            var result = results[i - 1];
+            Assert.Equal(expected, (result.GetProperty("outcome").GetString(), result.TryGetProperty("reason", out var why) ? why.GetString() : null));
+            var atKashiwa = Assert.Single(await people.RecordsAsync(K, $"K-{i}")).GetProperty("messageId").GetString();
+            var atBunkyo = Assert.Single(await people.RecordsAsync(B, $"B-{i}"));
+            Assert.Equal((atKashiwa, expected.Item1), (atBunkyo.GetProperty("messageId").GetString(), atBunkyo.GetProperty("outcome").GetString()));
+        }
+        Assert.Equal(16, await LinkageNetwork.CountAsync(network.CoreDatabase));
+    }
+
+    [Fact]
+    public async Task A_lost_claims_record_names_the_code_it_was_asked_with_although_the_code_was_released_before_the_restart()
+    {
+        await using var network = await LinkageNetwork.StartAsync(StorageProvider.Sqlite, oneInquiryPerMessage: true);
+        var people = await BatchPeople.ArrangeAsync(network, count: 1, atKashiwa: 1, withCopy: 1);
+        var bunkyo = network.NodeTenants.Find(B)!;
+        string code;
+        await using (var c = await bunkyo.Database.OpenAsync()) code = (await global::Renkei.Node.Tenants.Tenant.AgencyCodeOfAsync(c, "B-1"))!;
+
+        network.RelayGate.Close();
+        var id = await people.SubmittedAsync(["B-1"]);
+        await WaitUntilAsync(() => network.RelayGate.Held == 1, "the inquiry at the gate");
+        await LimitAsync(bunkyo.Database, growBy: 0);
+        await FillRecordsAsync(bunkyo.Records);
+        network.RelayGate.Open();
+        await PausesAsync(network, 1);
+        // Meanwhile B-1's code is released (it was put on the wrong addressee), on a connection of its own that the full disk's
+        // limit is not on; the restart forgets the code the node kept.
+        await using (var c = new SqliteConnection(new SqliteConnectionStringBuilder(bunkyo.Database.ConnectionString) { Pooling = false }.ToString()))
+        {
+            await c.OpenAsync();
+            Assert.Equal(1, await c.ExecuteAsync("UPDATE addressees SET agency_code = NULL, code_issued_at = NULL WHERE addressee_number = 'B-1'"));
+        }
+        await network.RestartNodeAsync();
+        bunkyo = network.NodeTenants.Find(B)!;
+        await LimitAsync(bunkyo.Database, growBy: null);
+        network.NodeBatchWorker.Wake(B);
+
+        var result = (await people.DoneAsync(id)).GetProperty("results")[0];
+        Assert.Equal(InquiryBatchWorker.AnswerNotSaved, result.GetProperty("reason").GetString());
+        var asked = result.GetProperty("messageId").GetString();
+        Assert.Equal(asked, Assert.Single(await people.RecordsAsync(K, "K-1")).GetProperty("messageId").GetString());
+        // Recorded at Bunkyo once, naming the person the core and Kashiwa recorded the inquiry for.
+        await using (var c = await bunkyo.Database.OpenAsync())
+            Assert.Equal(code, Assert.Single(await c.QueryAsync("SELECT code FROM provision_records WHERE message_id = @m", r => r.GetNullableString(0), null, ("m", asked))));
+    }
+
     [Theory, StorageData]
     public async Task A_claim_whose_answer_was_recorded_but_whose_result_was_lost_keeps_its_one_record(StorageProvider provider)
     {
@@ -128,14 +200,18 @@ public class BatchStorageFullTests
         {
             await c.ExecuteAsync("UPDATE inquiry_batch_items SET outcome = NULL WHERE batch_id = @b", null, ("b", batch));
             await c.ExecuteAsync("UPDATE inquiry_batches SET completed_at = NULL WHERE batch_id = @b", null, ("b", batch));
+            // Before the restart B-1's code is released (it was put on the wrong addressee): the record is found all the same.
+            await c.ExecuteAsync("UPDATE addressees SET agency_code = NULL, code_issued_at = NULL WHERE addressee_number = 'B-1'");
         }
+        await network.RestartNodeAsync();
         network.NodeBatchWorker.Wake(B);
         var result = (await people.DoneAsync(batch)).GetProperty("results")[0];
         Assert.Equal(("error", InquiryBatchWorker.AnswerNotSaved, asked),
             (result.GetProperty("outcome").GetString(), result.GetProperty("reason").GetString(), result.GetProperty("messageId").GetString()));
         // The requester's record is still the one of what was answered, not a second under the same id.
-        var record = Assert.Single(await people.RecordsAsync(B, "B-1"));
-        Assert.Equal((asked, "provided"), (record.GetProperty("messageId").GetString(), record.GetProperty("outcome").GetString()));
+        await using (var c = await network.NodeTenants.Find(B)!.Database.OpenAsync())
+            Assert.Equal("Provided", Assert.Single(await c.QueryAsync("SELECT outcome FROM provision_records WHERE message_id = @m",
+                r => r.GetString(0), null, ("m", asked))));
     }
 
     /// <summary>Waits until the worker has said <paramref name="count"/> times that Bunkyo's disk is full; returns the count.</summary>
