@@ -80,6 +80,8 @@ public sealed class InquiryBatchWorker(TenantDirectory tenants, InquiryRelay rel
                     else log.LogError("Batch inquiries of tenant {AgencyId} paused: {Error}", tenant.AgencyId, e.GetType().Name);
                 }
                 if (worked) continue;
+                // A wake that came during the failed look (a submission) would cut the pause short for a look that fails as well.
+                if (full) wake.Reader.TryRead(out _);
                 using var idle = CancellationTokenSource.CreateLinkedTokenSource(stopping);
                 var pause = TimeSpan.FromSeconds(options.BatchIdleSeconds);
                 idle.CancelAfter(full && pause < FullPause ? FullPause : pause);

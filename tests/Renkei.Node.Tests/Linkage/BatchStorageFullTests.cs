@@ -18,7 +18,7 @@ public class BatchStorageFullTests
     [Fact]
     public async Task An_answer_the_full_requester_could_not_record_is_kept_not_asked_again_and_recorded_once_there_is_room()
     {
-        await using var network = await LinkageNetwork.StartAsync(StorageProvider.Sqlite, oneInquiryPerMessage: true);
+        await using var network = await LinkageNetwork.StartAsync(StorageProvider.Sqlite, oneInquiryPerMessage: true, configureNode: IdleASecond);
         var people = await BatchPeople.ArrangeAsync(network, count: 2, atKashiwa: 2, withCopy: 2);
         var bunkyo = network.NodeTenants.Find(B)!;
 
@@ -36,6 +36,8 @@ public class BatchStorageFullTests
         await WaitUntilAsync(() => Paused(network) >= 1 || network.Logs.Lines.Count(l => l.Contains("Batch inquiry failed at the node")) >= 2,
             "the worker's pause on a full disk");
         var paused = Paused(network);
+        Assert.Equal(1, paused);
+        await StaysPausedAsync(network, paused);
 
         // Two more looks (a submission's wake; the idle minute does the same): each time the owed records still cannot be written.
         for (var look = 0; look < 2; look++)
@@ -221,8 +223,47 @@ public class BatchStorageFullTests
         return Paused(network);
     }
 
+    /// <summary>The worker's pauses on Bunkyo's full disk: recognised as storage-full, not any failure of a look.</summary>
     private static int Paused(LinkageNetwork network) =>
-        network.Logs.Lines.Count(l => l.StartsWith("Error") && l.Contains("paused") && l.Contains("AgencyId=" + B));
+        network.Logs.Lines.Count(l => l.StartsWith("Error") && l.Contains("paused") && l.Contains("(storage-full)") && l.Contains("AgencyId=" + B));
+
+    /// <summary>Every worker looks again after a second when idle, so that a pause longer than that shows.</summary>
+    private static void IdleASecond(Microsoft.AspNetCore.Builder.WebApplicationBuilder b) =>
+        Microsoft.Extensions.Configuration.MemoryConfigurationBuilderExtensions.AddInMemoryCollection(b.Configuration, [new("Node:BatchIdleSeconds", "1")]);
+
+    /// <summary>
+    /// Bunkyo's worker, paused on its full disk, looks by itself neither in the next few seconds nor while Kashiwa's worker,
+    /// idling the same one second, takes up batches put in its database without a wake: Bunkyo's would have had the same
+    /// time to look again had its pause been only the idle second. Not a fixed wait: Kashiwa's looks show that time passed for the workers.
+    /// </summary>
+    private static async Task StaysPausedAsync(LinkageNetwork network, int paused)
+    {
+        var since = System.Diagnostics.Stopwatch.StartNew();
+        var probes = 0;
+        while (since.Elapsed < TimeSpan.FromSeconds(3)) await KashiwaLooksAsync(network, ++probes);
+        await KashiwaLooksAsync(network, ++probes); // one put there only after the seconds passed
+        Assert.Equal(paused, Paused(network));
+    }
+
+    /// <summary>Puts an empty batch in Kashiwa's database, with no wake, and waits until Kashiwa's worker has looked and completed it.</summary>
+    private static async Task KashiwaLooksAsync(LinkageNetwork network, int probe)
+    {
+        var kashiwa = network.NodeTenants.Find(K)!.Database;
+        var id = $"probe-{probe}";
+        await using (var c = await kashiwa.OpenAsync())
+            await c.ExecuteAsync("""
+                INSERT INTO inquiry_batches (batch_id, affair, provider, item, not_before, submitted_by, submitted_at, item_count)
+                VALUES (@b, 'child-allowance', @p, 'local-tax', NULL, 'kashiwa-child-clerk', @t, 0)
+                """, null, ("b", id), ("p", B), ("t", InquiryBatchesApi.Text(DateTimeOffset.UtcNow)));
+        var deadline = DateTime.UtcNow.AddMinutes(1);
+        while (true)
+        {
+            await using (var c = await kashiwa.OpenAsync())
+                if (await c.ScalarAsync<string>("SELECT completed_at FROM inquiry_batches WHERE batch_id = @b", null, ("b", id)) is not null) return;
+            if (DateTime.UtcNow > deadline) throw new TimeoutException("Kashiwa's worker's look without a wake");
+            await Task.Delay(20);
+        }
+    }
 
     private static async Task WaitUntilAsync(Func<bool> done, string what)
     {
