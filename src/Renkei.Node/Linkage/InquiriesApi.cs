@@ -158,9 +158,9 @@ public static class InquiriesApi
     }
 
     /// <summary>
-    /// The inquiry itself, once the caller's affair is checked and the person's code found: shared by
-    /// immediate inquiries and the batch worker. Stopped by <paramref name="ct"/>, it records the
-    /// attempt as interrupted and throws, so that a batch item stays pending.
+    /// An immediate inquiry itself, once the caller's affair is checked and the person's code found, with the requester's
+    /// record written. Stopped by <paramref name="ct"/> (the caller gone), it records the attempt as interrupted and throws.
+    /// The batch worker goes through <see cref="AskUnrecordedAsync"/> and writes the record itself.
     /// </summary>
     public static async Task<InquiryResponse> AskAsync(Tenant tenant, InquiryRequest request, DateTimeOffset? notBefore, string code, InquiryRelay relay, KnownAgencies agencies,
         DataStandardLayout layouts, TimeProvider time, ILogger log, CancellationToken ct = default)

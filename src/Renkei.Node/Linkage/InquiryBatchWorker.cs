@@ -80,6 +80,8 @@ public sealed class InquiryBatchWorker(TenantDirectory tenants, InquiryRelay rel
                     else log.LogError("Batch inquiries of tenant {AgencyId} paused: {Error}", tenant.AgencyId, e.GetType().Name);
                 }
                 if (worked) continue;
+                // A wake that came during the failed look (a submission) would cut the pause short for a look that fails as well.
+                if (full) wake.Reader.TryRead(out _);
                 using var idle = CancellationTokenSource.CreateLinkedTokenSource(stopping);
                 var pause = TimeSpan.FromSeconds(options.BatchIdleSeconds);
                 idle.CancelAfter(full && pause < FullPause ? FullPause : pause);
@@ -106,8 +108,9 @@ public sealed class InquiryBatchWorker(TenantDirectory tenants, InquiryRelay rel
 
     /// <summary>
     /// Answers one page of the tenant's oldest open batch; false when the tenant has nothing pending. Nobody is asked unless
-    /// the tenant's database first took a claim for them (the message id to ask under, committed): a database that cannot
-    /// write asks nobody. An answer whose record or result could not be written is owed, and written before anybody else is asked.
+    /// the tenant's database first took a claim for them (the message id to ask under, committed), just before they are asked:
+    /// a database that cannot write asks nobody, and a claim an earlier run left is a person whose inquiry was in flight.
+    /// An answer whose record or result could not be written is owed, and written before anybody else is asked.
     /// </summary>
     private async Task<bool> WorkOnceAsync(Tenant tenant, CancellationToken stopping)
     {
@@ -120,7 +123,7 @@ public sealed class InquiryBatchWorker(TenantDirectory tenants, InquiryRelay rel
         // Not disposed: a DELETE may cancel it just after the page is done, and it holds nothing to release.
         var deleted = new CancellationTokenSource();
         working[batch.BatchId] = deleted;
-        var claims = new List<Claim>();
+        var claims = new ConcurrentBag<Claim>();
         var asked = new ConcurrentDictionary<int, byte>();
         Exception? failed = null;
         try
@@ -129,9 +132,9 @@ public sealed class InquiryBatchWorker(TenantDirectory tenants, InquiryRelay rel
             await using (var c = await tenant.Database.OpenAsync(stopping))
             {
                 page = await c.QueryAsync(
-                    "SELECT position, addressee_number, message_id, asked_at FROM inquiry_batch_items WHERE batch_id = @b AND outcome IS NULL ORDER BY position LIMIT @n",
+                    "SELECT position, addressee_number, message_id, asked_at, asked_code FROM inquiry_batch_items WHERE batch_id = @b AND outcome IS NULL ORDER BY position LIMIT @n",
                     r => new Claim(Convert.ToInt32(r.GetValue(0)), r.GetString(1), r.GetNullableString(2) ?? "",
-                        r.GetNullableString(3) is { } at ? InquiryBatchesApi.ParseTime(at) : null),
+                        r.GetNullableString(3) is { } at ? InquiryBatchesApi.ParseTime(at) : null, r.GetNullableString(4)),
                     null, ("b", batch.BatchId), ("n", options.BatchConcurrency * 4));
                 if (page.Count == 0)
                 {
@@ -153,23 +156,27 @@ public sealed class InquiryBatchWorker(TenantDirectory tenants, InquiryRelay rel
                 if (stopped.TryAdd(batch.BatchId, 0))
                     log.LogWarning("Batch {BatchId} of tenant {AgencyId} stopped: its submitter {Caller} no longer holds affair {Affair}; " +
                         "the people still pending are recorded as affair-not-assigned and not asked", batch.BatchId, tenant.AgencyId, batch.SubmittedBy, batch.Affair);
-                foreach (var (position, addressee, _, _) in page) await RefuseAsync(tenant, owed, batch, position, addressee);
+                foreach (var (position, addressee, _, _, _) in page) await RefuseAsync(tenant, owed, batch, position, addressee);
                 return true;
             }
-            claims = await ClaimAsync(tenant, batch, page, stopping);
-            await Parallel.ForEachAsync(claims, new ParallelOptions { MaxDegreeOfParallelism = options.BatchConcurrency, CancellationToken = stopping },
-                async (claim, ct) =>
+            await Parallel.ForEachAsync(page, new ParallelOptions { MaxDegreeOfParallelism = options.BatchConcurrency, CancellationToken = stopping },
+                async (person, ct) =>
                 {
                     // A batch deleted meanwhile is no longer wanted, and after a failed write nobody more is asked: whoever is not yet asked is not asked.
                     if (deleted.IsCancellationRequested || Volatile.Read(ref failed) is not null) return;
-                    try { await AnswerAsync(tenant, owed, batch, claim, asked, ct); }
+                    try
+                    {
+                        if (await ClaimAsync(tenant, batch, person, ct) is not { } claim) return;
+                        claims.Add(claim);
+                        await AnswerAsync(tenant, owed, batch, claim, asked, ct);
+                    }
                     catch (Exception e) when (e is not OperationCanceledException) { Interlocked.CompareExchange(ref failed, e, null); }
                 });
         }
         finally
         {
             working.TryRemove(batch.BatchId, out _);
-            // The claims of people not asked (not reached, or interrupted by a stop and recorded so) are given back: they are asked at a later page.
+            // The claims of people not asked (interrupted by a stop and recorded so) are given back: they are asked at a later page.
             foreach (var claim in claims.Where(c => !asked.ContainsKey(c.Position))) owed.Unasked[(batch.BatchId, claim.Position)] = claim.MessageId;
             try { await SettleAsync(tenant, owed); }
             catch (Exception e) when (e is not OperationCanceledException) { failed ??= e; }
@@ -178,28 +185,26 @@ public sealed class InquiryBatchWorker(TenantDirectory tenants, InquiryRelay rel
         return true;
     }
 
-    /// <summary>A pending person of a page, with their claim if a worker took one: the message id to ask under, and when.</summary>
-    private sealed record Claim(int Position, string AddresseeNumber, string MessageId, DateTimeOffset? AskedAt);
+    /// <summary>
+    /// A pending person of a page, with their claim if a worker took one: the message id to ask under, when, and the person's
+    /// agency code then (null: none, nothing sent), which the records of the inquiry name whatever becomes of the code.
+    /// </summary>
+    private sealed record Claim(int Position, string AddresseeNumber, string MessageId, DateTimeOffset? AskedAt, string? Code);
 
     /// <summary>
-    /// Commits a claim for each person of the page before anybody is asked. If it cannot be written (a full disk), it throws
-    /// and nobody is asked. A person whose row is gone (the batch deleted) or already answered is left out.
+    /// Commits a claim for one person just before they are asked, rather than for the page: a hard stop leaves claims only
+    /// of people whose inquiry was in flight. If it cannot be written (a full disk), it throws and the person is not asked.
+    /// Null for a person whose row is gone (the batch deleted) or already answered.
     /// </summary>
-    private async Task<List<Claim>> ClaimAsync(Tenant tenant, InquiryBatch batch, List<Claim> page, CancellationToken stopping)
+    private async Task<Claim?> ClaimAsync(Tenant tenant, InquiryBatch batch, Claim person, CancellationToken ct)
     {
-        var at = time.GetUtcNow();
-        var claims = new List<Claim>(page.Count);
-        await using var c = await tenant.Database.OpenAsync(stopping);
-        await using var tx = await c.BeginTransactionAsync(stopping);
-        foreach (var p in page)
-        {
-            var claim = p with { MessageId = Envelope.NewId(), AskedAt = at };
-            if (await c.ExecuteAsync("UPDATE inquiry_batch_items SET message_id = @m, asked_at = @t WHERE batch_id = @b AND position = @p AND outcome IS NULL AND asked_at IS NULL",
-                tx, ("m", claim.MessageId), ("t", InquiryBatchesApi.Text(at)), ("b", batch.BatchId), ("p", p.Position)) == 1)
-                claims.Add(claim);
-        }
-        await tx.CommitAsync(stopping);
-        return claims;
+        var code = await tenant.AgencyCodeOfAsync(person.AddresseeNumber, ct);
+        var claim = person with { MessageId = Envelope.NewId(), AskedAt = time.GetUtcNow(), Code = code };
+        await using var c = await tenant.Database.OpenAsync(ct);
+        return await c.ExecuteAsync(
+            "UPDATE inquiry_batch_items SET message_id = @m, asked_at = @t, asked_code = @c WHERE batch_id = @b AND position = @p AND outcome IS NULL AND asked_at IS NULL",
+            null, ("m", claim.MessageId), ("t", InquiryBatchesApi.Text(claim.AskedAt!.Value)), ("c", code), ("b", batch.BatchId), ("p", person.Position)) == 1
+            ? claim : null;
     }
 
     /// <summary>
@@ -229,7 +234,7 @@ public sealed class InquiryBatchWorker(TenantDirectory tenants, InquiryRelay rel
         await using var w = await tenant.Database.OpenAsync(CancellationToken.None);
         foreach (var ((batchId, position), messageId) in owed.Unasked)
         {
-            await w.ExecuteAsync("UPDATE inquiry_batch_items SET message_id = NULL, asked_at = NULL WHERE batch_id = @b AND position = @p AND outcome IS NULL AND message_id = @m",
+            await w.ExecuteAsync("UPDATE inquiry_batch_items SET message_id = NULL, asked_at = NULL, asked_code = NULL WHERE batch_id = @b AND position = @p AND outcome IS NULL AND message_id = @m",
                 null, ("b", batchId), ("p", position), ("m", messageId));
             owed.Unasked.TryRemove((batchId, position), out _);
         }
@@ -256,20 +261,20 @@ public sealed class InquiryBatchWorker(TenantDirectory tenants, InquiryRelay rel
     public const string AnswerNotSaved = "answer-not-saved";
 
     /// <summary>
-    /// People claimed by an earlier run and never answered: they may have been asked, and the provider and the core may hold a
-    /// record of it, so they are not asked again. Each is recorded at the requester under its claimed message id, and answered
-    /// <c>error</c>/<see cref="AnswerNotSaved"/>: the business system decides whether to ask again.
+    /// People claimed by an earlier run and never answered: their inquiry was in flight, and the provider and the core may hold a
+    /// record of it, so they are not asked again. Each is recorded at the requester under its claimed message id and the code it
+    /// was asked with, and answered <c>error</c>/<see cref="AnswerNotSaved"/>: the business system decides whether to ask again.
     /// </summary>
     private async Task NotSavedAsync(Tenant tenant, Owed owed, InquiryBatch batch, List<Claim> lost)
     {
         log.LogWarning("Batch {BatchId} of tenant {AgencyId}: {Count} people claimed by an earlier run have no saved answer; recorded as {Reason} and not asked again",
             batch.BatchId, tenant.AgencyId, lost.Count, AnswerNotSaved);
         var provider = await agencies.RecordedProviderAsync(batch.Provider);
-        foreach (var (position, addressee, messageId, askedAt) in lost)
+        foreach (var (position, _, messageId, askedAt, code) in lost)
         {
-            var code = await tenant.AgencyCodeOfAsync(addressee);
             // The answer's record may have been written before its result could not be (a full disk): that record stands alone.
-            // Looked up through the person's code, whose index the records have: one on message ids would cost every record written.
+            // Looked up through the code asked with (not the person's now: released or delivered since, it would miss the record),
+            // whose index the records have: one on message ids would cost every record written.
             long recorded;
             await using (var c = await tenant.Database.OpenAsync(CancellationToken.None))
                 recorded = await c.ScalarAsync<long>(code is null
@@ -306,7 +311,7 @@ public sealed class InquiryBatchWorker(TenantDirectory tenants, InquiryRelay rel
     private async Task AnswerAsync(Tenant tenant, Owed owed, InquiryBatch batch, Claim claim, ConcurrentDictionary<int, byte> asked, CancellationToken ct)
     {
         var request = new InquiryRequest(claim.AddresseeNumber, batch.Affair, batch.Provider, batch.Item);
-        var code = await tenant.AgencyCodeOfAsync(claim.AddresseeNumber, ct);
+        var code = claim.Code;
         asked[claim.Position] = 0;
         Unsaved answer;
         if (code is null)

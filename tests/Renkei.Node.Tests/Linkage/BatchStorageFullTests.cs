@@ -18,7 +18,7 @@ public class BatchStorageFullTests
     [Fact]
     public async Task An_answer_the_full_requester_could_not_record_is_kept_not_asked_again_and_recorded_once_there_is_room()
     {
-        await using var network = await LinkageNetwork.StartAsync(StorageProvider.Sqlite, oneInquiryPerMessage: true);
+        await using var network = await LinkageNetwork.StartAsync(StorageProvider.Sqlite, oneInquiryPerMessage: true, configureNode: IdleASecond);
         var people = await BatchPeople.ArrangeAsync(network, count: 2, atKashiwa: 2, withCopy: 2);
         var bunkyo = network.NodeTenants.Find(B)!;
 
@@ -36,6 +36,8 @@ public class BatchStorageFullTests
         await WaitUntilAsync(() => Paused(network) >= 1 || network.Logs.Lines.Count(l => l.Contains("Batch inquiry failed at the node")) >= 2,
             "the worker's pause on a full disk");
         var paused = Paused(network);
+        Assert.Equal(1, paused);
+        await StaysPausedAsync(network, paused);
 
         // Two more looks (a submission's wake; the idle minute does the same): each time the owed records still cannot be written.
         for (var look = 0; look < 2; look++)
@@ -115,6 +117,78 @@ public class BatchStorageFullTests
         Assert.Equal(4, await LinkageNetwork.CountAsync(network.CoreDatabase));
     }
 
+    [Fact]
+    public async Task After_a_restart_with_a_full_disk_only_the_people_in_flight_are_answer_not_saved_and_the_rest_of_the_page_is_asked()
+    {
+        await using var network = await LinkageNetwork.StartAsync(StorageProvider.Sqlite, oneInquiryPerMessage: true);
+        var people = await BatchPeople.ArrangeAsync(network, count: 16, atKashiwa: 16, withCopy: 16);
+        var bunkyo = network.NodeTenants.Find(B)!;
+        var inFlight = network.NodeOptions.BatchConcurrency;
+        Assert.True(16 > inFlight, "a page of 16 holds people not yet asked");
+
+        // As many inquiries as may be at once are on their way when the disk fills up; the node restarts before there is room.
+        network.RelayGate.Close();
+        var id = await people.SubmittedAsync(Enumerable.Range(1, 16).Select(i => $"B-{i}"));
+        await WaitUntilAsync(() => network.RelayGate.Held == inFlight, "the inquiries at the gate");
+        await LimitAsync(bunkyo.Database, growBy: 0);
+        await FillRecordsAsync(bunkyo.Records);
+        network.RelayGate.Open();
+        await PausesAsync(network, 1);
+        await network.RestartNodeAsync();
+        await LimitAsync(network.NodeTenants.Find(B)!.Database, growBy: null);
+        network.NodeBatchWorker.Wake(B);
+
+        // Only those in flight may have been asked: they are answer-not-saved. The others were never asked, and are now.
+        var results = (await people.DoneAsync(id)).GetProperty("results").EnumerateArray().ToList();
+        for (var i = 1; i <= 16; i++)
+        {
+            (string, string?) expected = i <= inFlight ? ("error", InquiryBatchWorker.AnswerNotSaved) : ("provided", null);
+            var result = results[i - 1];
+            Assert.Equal(expected, (result.GetProperty("outcome").GetString(), result.TryGetProperty("reason", out var why) ? why.GetString() : null));
+            var atKashiwa = Assert.Single(await people.RecordsAsync(K, $"K-{i}")).GetProperty("messageId").GetString();
+            var atBunkyo = Assert.Single(await people.RecordsAsync(B, $"B-{i}"));
+            Assert.Equal((atKashiwa, expected.Item1), (atBunkyo.GetProperty("messageId").GetString(), atBunkyo.GetProperty("outcome").GetString()));
+        }
+        Assert.Equal(16, await LinkageNetwork.CountAsync(network.CoreDatabase));
+    }
+
+    [Fact]
+    public async Task A_lost_claims_record_names_the_code_it_was_asked_with_although_the_code_was_released_before_the_restart()
+    {
+        await using var network = await LinkageNetwork.StartAsync(StorageProvider.Sqlite, oneInquiryPerMessage: true);
+        var people = await BatchPeople.ArrangeAsync(network, count: 1, atKashiwa: 1, withCopy: 1);
+        var bunkyo = network.NodeTenants.Find(B)!;
+        string code;
+        await using (var c = await bunkyo.Database.OpenAsync()) code = (await global::Renkei.Node.Tenants.Tenant.AgencyCodeOfAsync(c, "B-1"))!;
+
+        network.RelayGate.Close();
+        var id = await people.SubmittedAsync(["B-1"]);
+        await WaitUntilAsync(() => network.RelayGate.Held == 1, "the inquiry at the gate");
+        await LimitAsync(bunkyo.Database, growBy: 0);
+        await FillRecordsAsync(bunkyo.Records);
+        network.RelayGate.Open();
+        await PausesAsync(network, 1);
+        // Meanwhile B-1's code is released (it was put on the wrong addressee), on a connection of its own that the full disk's
+        // limit is not on; the restart forgets the code the node kept.
+        await using (var c = new SqliteConnection(new SqliteConnectionStringBuilder(bunkyo.Database.ConnectionString) { Pooling = false }.ToString()))
+        {
+            await c.OpenAsync();
+            Assert.Equal(1, await c.ExecuteAsync("UPDATE addressees SET agency_code = NULL, code_issued_at = NULL WHERE addressee_number = 'B-1'"));
+        }
+        await network.RestartNodeAsync();
+        bunkyo = network.NodeTenants.Find(B)!;
+        await LimitAsync(bunkyo.Database, growBy: null);
+        network.NodeBatchWorker.Wake(B);
+
+        var result = (await people.DoneAsync(id)).GetProperty("results")[0];
+        Assert.Equal(InquiryBatchWorker.AnswerNotSaved, result.GetProperty("reason").GetString());
+        var asked = result.GetProperty("messageId").GetString();
+        Assert.Equal(asked, Assert.Single(await people.RecordsAsync(K, "K-1")).GetProperty("messageId").GetString());
+        // Recorded at Bunkyo once, naming the person the core and Kashiwa recorded the inquiry for.
+        await using (var c = await bunkyo.Database.OpenAsync())
+            Assert.Equal(code, Assert.Single(await c.QueryAsync("SELECT code FROM provision_records WHERE message_id = @m", r => r.GetNullableString(0), null, ("m", asked))));
+    }
+
     [Theory, StorageData]
     public async Task A_claim_whose_answer_was_recorded_but_whose_result_was_lost_keeps_its_one_record(StorageProvider provider)
     {
@@ -128,14 +202,18 @@ public class BatchStorageFullTests
         {
             await c.ExecuteAsync("UPDATE inquiry_batch_items SET outcome = NULL WHERE batch_id = @b", null, ("b", batch));
             await c.ExecuteAsync("UPDATE inquiry_batches SET completed_at = NULL WHERE batch_id = @b", null, ("b", batch));
+            // Before the restart B-1's code is released (it was put on the wrong addressee): the record is found all the same.
+            await c.ExecuteAsync("UPDATE addressees SET agency_code = NULL, code_issued_at = NULL WHERE addressee_number = 'B-1'");
         }
+        await network.RestartNodeAsync();
         network.NodeBatchWorker.Wake(B);
         var result = (await people.DoneAsync(batch)).GetProperty("results")[0];
         Assert.Equal(("error", InquiryBatchWorker.AnswerNotSaved, asked),
             (result.GetProperty("outcome").GetString(), result.GetProperty("reason").GetString(), result.GetProperty("messageId").GetString()));
         // The requester's record is still the one of what was answered, not a second under the same id.
-        var record = Assert.Single(await people.RecordsAsync(B, "B-1"));
-        Assert.Equal((asked, "provided"), (record.GetProperty("messageId").GetString(), record.GetProperty("outcome").GetString()));
+        await using (var c = await network.NodeTenants.Find(B)!.Database.OpenAsync())
+            Assert.Equal("Provided", Assert.Single(await c.QueryAsync("SELECT outcome FROM provision_records WHERE message_id = @m",
+                r => r.GetString(0), null, ("m", asked))));
     }
 
     /// <summary>Waits until the worker has said <paramref name="count"/> times that Bunkyo's disk is full; returns the count.</summary>
@@ -145,8 +223,47 @@ public class BatchStorageFullTests
         return Paused(network);
     }
 
+    /// <summary>The worker's pauses on Bunkyo's full disk: recognised as storage-full, not any failure of a look.</summary>
     private static int Paused(LinkageNetwork network) =>
-        network.Logs.Lines.Count(l => l.StartsWith("Error") && l.Contains("paused") && l.Contains("AgencyId=" + B));
+        network.Logs.Lines.Count(l => l.StartsWith("Error") && l.Contains("paused") && l.Contains("(storage-full)") && l.Contains("AgencyId=" + B));
+
+    /// <summary>Every worker looks again after a second when idle, so that a pause longer than that shows.</summary>
+    private static void IdleASecond(Microsoft.AspNetCore.Builder.WebApplicationBuilder b) =>
+        Microsoft.Extensions.Configuration.MemoryConfigurationBuilderExtensions.AddInMemoryCollection(b.Configuration, [new("Node:BatchIdleSeconds", "1")]);
+
+    /// <summary>
+    /// Bunkyo's worker, paused on its full disk, looks by itself neither in the next few seconds nor while Kashiwa's worker,
+    /// idling the same one second, takes up batches put in its database without a wake: Bunkyo's would have had the same
+    /// time to look again had its pause been only the idle second. Not a fixed wait: Kashiwa's looks show that time passed for the workers.
+    /// </summary>
+    private static async Task StaysPausedAsync(LinkageNetwork network, int paused)
+    {
+        var since = System.Diagnostics.Stopwatch.StartNew();
+        var probes = 0;
+        while (since.Elapsed < TimeSpan.FromSeconds(3)) await KashiwaLooksAsync(network, ++probes);
+        await KashiwaLooksAsync(network, ++probes); // one put there only after the seconds passed
+        Assert.Equal(paused, Paused(network));
+    }
+
+    /// <summary>Puts an empty batch in Kashiwa's database, with no wake, and waits until Kashiwa's worker has looked and completed it.</summary>
+    private static async Task KashiwaLooksAsync(LinkageNetwork network, int probe)
+    {
+        var kashiwa = network.NodeTenants.Find(K)!.Database;
+        var id = $"probe-{probe}";
+        await using (var c = await kashiwa.OpenAsync())
+            await c.ExecuteAsync("""
+                INSERT INTO inquiry_batches (batch_id, affair, provider, item, not_before, submitted_by, submitted_at, item_count)
+                VALUES (@b, 'child-allowance', @p, 'local-tax', NULL, 'kashiwa-child-clerk', @t, 0)
+                """, null, ("b", id), ("p", B), ("t", InquiryBatchesApi.Text(DateTimeOffset.UtcNow)));
+        var deadline = DateTime.UtcNow.AddMinutes(1);
+        while (true)
+        {
+            await using (var c = await kashiwa.OpenAsync())
+                if (await c.ScalarAsync<string>("SELECT completed_at FROM inquiry_batches WHERE batch_id = @b", null, ("b", id)) is not null) return;
+            if (DateTime.UtcNow > deadline) throw new TimeoutException("Kashiwa's worker's look without a wake");
+            await Task.Delay(20);
+        }
+    }
 
     private static async Task WaitUntilAsync(Func<bool> done, string what)
     {
