@@ -267,18 +267,22 @@ public static class InquireBatchCommand
     internal static bool TryParseTime(string text, out DateTimeOffset time)
     {
         var narrow = NodeCommands.NarrowDigits(text.Trim());
-        if (NodeCommands.TryParseDate(narrow, out var date))
-        {
-            time = new DateTimeOffset(date.ToDateTime(TimeOnly.MinValue), JapanTime.Offset);
-            return true;
-        }
+        if (NodeCommands.TryParseDate(narrow, out var date)) return InJapan(date.ToDateTime(TimeOnly.MinValue), out time);
         // Without an offset first: with "K" an absent offset would parse too, as the machine's own.
-        if (DateTime.TryParseExact(narrow, IsoTimes, CultureInfo.InvariantCulture, DateTimeStyles.None, out var local))
-        {
-            time = new DateTimeOffset(local, JapanTime.Offset);
-            return true;
-        }
+        if (DateTime.TryParseExact(narrow, IsoTimes, CultureInfo.InvariantCulture, DateTimeStyles.None, out var local)) return InJapan(local, out time);
         return DateTimeOffset.TryParseExact(narrow, [.. IsoTimes.Select(f => f + "K")], CultureInfo.InvariantCulture, DateTimeStyles.None, out time);
+    }
+
+    /// <summary>
+    /// A time in Japan, unless it is before 09:00 on 0001-01-01, whose UTC no DateTimeOffset holds (its constructor would throw):
+    /// such a time is refused as the node refuses that date (NotBeforeForm), not ended in a stack trace.
+    /// </summary>
+    private static bool InJapan(DateTime local, out DateTimeOffset time)
+    {
+        time = default;
+        if (local.Ticks < JapanTime.Offset.Ticks) return false;
+        time = new DateTimeOffset(local, JapanTime.Offset);
+        return true;
     }
 
     private static readonly string[] IsoTimes =
