@@ -34,8 +34,8 @@ public class InquireBatchWriteFailureTests
         await using var node = await NodeAsync();
         var results = inputs.File("results.jsonl");
         // A file-size limit stands in for a full disk: each write past it fails (EFBIG, its signal ignored), as one past the
-        // last free block does (ENOSPC). The first page fits under it (8 KB in dash's 512-byte blocks), the second does not. The
-        // runtime's write-xor-execute mapping is a file the limit would refuse, so it is turned off.
+        // last free block does (ENOSPC). The first page fits under it (8 KB in dash's blocks, 16 KB in bash's), the second does
+        // not. The runtime's write-xor-execute mapping is a file the limit would refuse, so it is turned off.
         var (exit, error) = await RunAsync(inputs, node, "", ["--out", results], "trap '' XFSZ; ulimit -f 16; DOTNET_EnableWriteXorExecute=0 ");
 
         Assert.Equal(1, exit);
