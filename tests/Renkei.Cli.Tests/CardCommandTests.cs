@@ -240,7 +240,7 @@ public class CardCommandTests
     }
 
     /// <summary>A card file made here, with self-signed certificates: enough for the card's own PIN checks, which need no network.</summary>
-    private static string LocalCard(TempFolder folder)
+    internal static string LocalCard(TempFolder folder)
     {
         using var keys = IndividualNumberCard.Keys.Create();
         string SelfSigned(RSA key)

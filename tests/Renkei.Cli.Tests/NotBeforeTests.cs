@@ -42,19 +42,31 @@ public class NotBeforeTests
     [InlineData("2026-02-30")]
     [InlineData("令和8年4月1日")]
     [InlineData("")]
+    [InlineData("0001-01-01")] // 0:00 in Japan is before the first moment UTC can hold
+    [InlineData("0001/1/1")]
+    [InlineData("0001-01-01T08:59")]
     public void Anything_else_is_refused(string text) =>
         Assert.False(InquireBatchCommand.TryParseTime(text, out _), text);
 
     [Fact]
-    public async Task A_not_before_it_cannot_read_is_refused_Japanese_first_before_anything_is_sent()
+    public void The_first_moment_of_Japan_time_that_UTC_holds_is_read()
+    {
+        Assert.True(InquireBatchCommand.TryParseTime("0001-01-01T09:00", out var time));
+        Assert.Equal(DateTimeOffset.MinValue.UtcTicks, time.UtcTicks);
+    }
+
+    [Theory]
+    [InlineData("04/01/2026")]
+    [InlineData("0001-01-01")] // once a stack trace
+    public async Task A_not_before_it_cannot_read_is_refused_Japanese_first_before_anything_is_sent(string notBefore)
     {
         using var data = new TempFolder();
         var list = data.File("list.txt");
         await File.WriteAllTextAsync(list, "A-1\n");
         var result = await RenkeiCommand.RunAsync("node", "inquire-batch", "--data", data.Path, "--agency", "131059", "--affair", "child-allowance",
-            "--provider", "122173", "--item", "local-tax", "--file", list, "--not-before", "04/01/2026");
+            "--provider", "122173", "--item", "local-tax", "--file", list, "--not-before", notBefore);
         Assert.Equal(1, result.ExitCode);
-        Assert.StartsWith("--not-before「04/01/2026」が読めません。日付は 2026-04-01 か 2026/4/1", result.Error.Trim());
+        Assert.StartsWith($"--not-before「{notBefore}」が読めません。日付は 2026-04-01 か 2026/4/1", result.Error.Trim());
         Assert.Contains("write a date as 2026-04-01 or 2026/4/1 (0:00 Japan time)", result.Error);
         Assert.Empty(result.Output);
         Assert.False(File.Exists(Path.Combine(data.Path, "network.json")), "a network was started for a command that refused its input");

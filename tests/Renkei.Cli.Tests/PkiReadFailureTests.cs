@@ -52,6 +52,50 @@ public class PkiReadFailureTests
         Assert.DoesNotContain("   at ", result.Error);
     }
 
+    [Theory]
+    [InlineData("feed", "GET /api/registry-feed")]
+    [InlineData("recheck", "POST /api/registry-feed/recheck")]
+    [InlineData("reset-pin", "POST /api/cards/card-1/pin-reset")]
+    [InlineData("report-lost", "POST /api/cards/X/loss")]
+    public async Task A_refusal_without_a_body_prints_its_status_in_the_other_pki_and_card_commands(string command, string asked)
+    {
+        // Audit 20c §4: these printed an empty line (exit 1, nothing said) for a bare 503 of a proxy or a PKI stopping.
+        using var data = new TempFolder();
+        await using var network = await FakeNetwork.StartAsync(data.Path, context => { context.Response.StatusCode = 503; return Task.CompletedTask; });
+
+        string[] args = command switch
+        {
+            "feed" => ["pki", "feed", "--data", data.Path],
+            "recheck" => ["pki", "recheck", "--data", data.Path],
+            "reset-pin" => ["card", "reset-pin", "--data", data.Path, "--card", CardCommandTests.LocalCard(data), "--number", "123456789018", "--pin", "2468"],
+            _ => ["card", "report-lost", "--data", data.Path, "--card-id", "X"],
+        };
+        var result = await RenkeiCommand.RunAsync(args);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains(network.Asked, a => a.StartsWith(asked, StringComparison.Ordinal));
+        Assert.Equal("503 Service Unavailable", result.Error.Trim());
+        Assert.Equal("", result.Output);
+    }
+
+    [Fact]
+    public async Task A_bare_refusal_while_following_a_recheck_says_its_status()
+    {
+        // The re-check started (202); reading how it goes then met a bare 503, and the line ended after "could not follow the re-check: ".
+        using var data = new TempFolder();
+        await using var network = await FakeNetwork.StartAsync(data.Path, context =>
+        {
+            context.Response.StatusCode = context.Request.Method == "POST" ? 202 : 503;
+            return Task.CompletedTask;
+        });
+
+        var result = await RenkeiCommand.RunAsync("pki", "recheck", "--data", data.Path);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains(network.Asked, a => a.StartsWith("GET /api/registry-feed", StringComparison.Ordinal));
+        Assert.Equal("照合を見届けられませんでした / could not follow the re-check: 503 Service Unavailable", result.Error.Trim());
+    }
+
     [Fact]
     public async Task A_crl_answered_is_printed_as_pem()
     {

@@ -117,6 +117,10 @@ public class RemoteServicesTextTests
     [Theory]
     [InlineData("9999999999", Renkei.Cli.Network.NetworkAccess.MostAnswerWaitSeconds)]
     [InlineData("2147483648", Renkei.Cli.Network.NetworkAccess.MostAnswerWaitSeconds)]
+    [InlineData("99999999999999999999", Renkei.Cli.Network.NetworkAccess.MostAnswerWaitSeconds)] // past long too (audit 20c §5)
+    [InlineData("00000000000000000000", 100)]
+    [InlineData("+300", 100)]
+    [InlineData("-99999999999999999999", 100)]
     [InlineData("30", 30)]
     [InlineData("0", 100)]
     [InlineData("soon", 100)]

@@ -342,7 +342,7 @@ public static class CardCommands
             var response = await pki.Http.PostAsJsonAsync($"api/cards/{Uri.EscapeDataString(token.CardId)}/pin-reset",
                 new PinResetRequest(n.Digits, token.RecoveryBlob), ServiceDefaults.Json, ct);
             var body = await AnswerText.ReadAsync(response.Content, ct);
-            if (!response.IsSuccessStatusCode) return CommandTree.Fail(ProblemText.Of(body));
+            if (!response.IsSuccessStatusCode) return CommandTree.Fail(ProblemText.Of(response, body));
             var keys = Convert.FromBase64String(JsonSerializer.Deserialize<PinResetAnswer>(body, ServiceDefaults.Json)!.DataKeys);
             try
             {
@@ -386,7 +386,7 @@ public static class CardCommands
             await using var pki = await PkiConnection.OpenAsync(parse.GetValue(data)!, ct);
             var response = await pki.Http.PostAsync($"api/cards/{Uri.EscapeDataString(cardId)}/loss", null, ct);
             var body = await response.Content.ReadAsStringAsync(ct);
-            if (!response.IsSuccessStatusCode) return CommandTree.Fail(ProblemText.Of(body));
+            if (!response.IsSuccessStatusCode) return CommandTree.Fail(ProblemText.Of(response, body));
             var view = JsonSerializer.Deserialize<CardView>(body, ServiceDefaults.Json)!;
             Console.Out.WriteLine($"紛失届を受け付けました。カードの電子証明書を失効させました / loss reported: the certificates of card {view.CardId} are revoked");
             foreach (var certificate in view.Certificates)

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
+using System.Text;
 using System.Text.Json;
 using Renkei.Cli.Network;
 using Renkei.Hosting;
@@ -70,11 +71,11 @@ public static class InquireBatchCommand
             // Made before the batch is submitted, readable by its owner only from the first byte, and put in place over any file
             // there (whose mode, often readable by all, it does not take) once the batch is: the results are other agencies' copies.
             using var resultsFile = parse.GetValue(output) is { } target ? PrivateOutputFile.Create(target.FullName) : null;
+            var lines = new ResultLines(resultsFile);
             SandboxNetwork? own = null;
             Uri? node = null;
             string? batchId = null;
             Uri? batch = null;
-            long written = 0;
             try
             {
                 HttpClient client;
@@ -113,25 +114,14 @@ public static class InquireBatchCommand
                 batch = new Uri(node, $"api/tenants/{agencyId}/inquiry-batches/{batchId}");
                 Console.Error.WriteLine($"一括照会 / batch {batchId}: {numbers.Count:N0} 件 / people");
 
-                var writer = resultsFile is null ? null : new StreamWriter(resultsFile.Stream, leaveOpen: true);
-                var results = writer ?? Console.Out;
                 BatchPage status;
                 try
                 {
                     status = await CommandProgress.RunAsync("照会 / inquiries", numbers.Count,
-                        report => FollowAsync(client, batch, results, report, () => written++, stop.Token));
-                    await results.FlushAsync(CancellationToken.None);
+                        report => FollowAsync(client, batch, lines, report, stop.Token));
                 }
-                finally
-                {
-                    // Whatever stopped the command, the whole lines written stay: each is a provision recorded at three parties. With
-                    // none written, a file already at --out stays as it was rather than be replaced by an empty one.
-                    if (writer is not null)
-                    {
-                        await writer.DisposeAsync();
-                        if (written > 0) resultsFile!.Commit();
-                    }
-                }
+                // Whatever stopped the command, the whole lines written stay: each is a provision recorded at three parties.
+                finally { lines.Keep(); }
                 var counts = status.Counts;
                 Console.Error.WriteLine($"完了 / done: {string.Join(", ", counts.Select(c => $"{c.Key}: {c.Value:N0}"))}{(bad.Count > 0 ? $"; 不正な行 / bad lines: {bad.Count:N0}" : "")}");
                 // Every person answered by the provider (provided, no data, a copy older than asked) is a success; an error or a
@@ -147,7 +137,17 @@ public static class InquireBatchCommand
                 Console.Error.WriteLine($"失敗しました / failed: {(services is not null ? services.Text(why) : gone ? ServiceGone.Text(why) : why.Message)}");
                 // Submitted, the batch is the node's: it goes on there once the node is back (audit W5), or once what refused
                 // following it (a node busy, a token revoked) is put right.
-                if (batch is not null) Console.Error.WriteLine(StaysAt(batchId!, batch, written, own is not null));
+                if (batch is not null) Console.Error.WriteLine(StaysAt(batchId!, batch, lines.Kept, own is not null));
+                return 1;
+            }
+            catch (Exception e) when (lines.Failed && ResultLines.IsWriteFailure(e))
+            {
+                // A full disk under --out or standard output: the batch goes on at the node all the same, and is read on from there.
+                var (japanese, english) = e is ArgumentOutOfRangeException
+                    ? ("ファイルの大きさの上限を超えます", "the file would grow past the largest the file system or the process allows")
+                    : IoText.Reason(e);
+                Console.Error.WriteLine($"結果を書き出せませんでした（{japanese}）/ could not write the results: {english}");
+                Console.Error.WriteLine(StaysAt(batchId!, batch!, lines.Kept, own is not null));
                 return 1;
             }
             catch (OperationCanceledException) when (stop.Requested)
@@ -155,7 +155,7 @@ public static class InquireBatchCommand
                 // Results are written a whole line at a time, so what --out holds reads as JSON Lines.
                 Console.Error.WriteLine(batch is null
                     ? "中断しました。一括照会は送っていません / interrupted before the batch was submitted"
-                    : $"中断しました。{StaysAt(batchId!, batch, written, own is not null)}");
+                    : $"中断しました。{StaysAt(batchId!, batch, lines.Kept, own is not null)}");
                 return Interruption.ExitCode;
             }
             finally { if (own is not null) await own.DisposeAsync(); }
@@ -181,6 +181,70 @@ public static class InquireBatchCommand
             + $"（担当者のトークンで）/ {written:N0} results written; the batch stays at the node and goes on whenever the node runs: read the rest at {batch}?after={written} with the staff token";
     }
 
+    /// <summary>
+    /// Where the results go, a whole line at a time: standard output, which writes each line through, or --out's file, which takes
+    /// each page in one write. <see cref="Kept"/> counts the lines really written, so that after a write fails (a full disk) the
+    /// file is cut back to its whole lines and the cursor to read on from is exact.
+    /// </summary>
+    private sealed class ResultLines(PrivateOutputFile? file)
+    {
+        private readonly MemoryStream page = new();
+        private long pending, keptBytes;
+
+        public long Kept { get; private set; }
+
+        /// <summary>Whether a write failed: the lines after <see cref="Kept"/> are not all written.</summary>
+        public bool Failed { get; private set; }
+
+        public async Task WriteAsync(string line)
+        {
+            if (file is null)
+            {
+                try { await Console.Out.WriteLineAsync(line); }
+                catch (Exception e) when (IsWriteFailure(e)) { Failed = true; throw; }
+                Kept++;
+                return;
+            }
+            page.Write(Encoding.UTF8.GetBytes(line + "\n"));
+            pending++;
+        }
+
+        public async Task EndPageAsync()
+        {
+            if (file is null || pending == 0) return;
+            try { await file.Stream.WriteAsync(page.GetBuffer().AsMemory(0, (int)page.Length)); }
+            catch (Exception e) when (IsWriteFailure(e)) { Failed = true; throw; }
+            keptBytes += page.Length;
+            Kept += pending;
+            pending = 0;
+            page.SetLength(0);
+        }
+
+        /// <summary>
+        /// A write the machine refused: a full disk (ENOSPC) and the like, or a file past the largest the file system or the process's
+        /// limit allows (EFBIG, which .NET throws as an argument out of range).
+        /// </summary>
+        public static bool IsWriteFailure(Exception e) => e is IOException or ArgumentOutOfRangeException;
+
+        /// <summary>Puts the whole lines written in place at --out; with none, a file already there stays as it was rather than be emptied.</summary>
+        public void Keep()
+        {
+            if (file is null) return;
+            try
+            {
+                // A write cut short leaves part of a page past the last whole line.
+                if (Failed) file.Stream.SetLength(keptBytes);
+                if (Kept > 0) file.Commit();
+            }
+            catch (IOException)
+            {
+                // Not put in place, the file is removed with what it held: the results are read on from the first.
+                (Failed, Kept) = (true, 0);
+                throw;
+            }
+        }
+    }
+
     /// <summary>What the command reads of the node's 202 to a submission: the batch's id.</summary>
     private sealed record Submitted(string BatchId);
 
@@ -188,7 +252,7 @@ public static class InquireBatchCommand
     private sealed record BatchPage(int Total, int Answered, Dictionary<string, int> Counts, List<JsonElement> Results, int Next);
 
     /// <summary>Reads the batch with its cursor until every person is answered, writing each result once, in submission order.</summary>
-    private static async Task<BatchPage> FollowAsync(HttpClient client, Uri batch, TextWriter results, Action<long> report, Action wrote, CancellationToken ct)
+    private static async Task<BatchPage> FollowAsync(HttpClient client, Uri batch, ResultLines results, Action<long> report, CancellationToken ct)
     {
         var cursor = 0;
         while (true)
@@ -196,11 +260,8 @@ public static class InquireBatchCommand
             using var response = await client.GetAsync($"{batch}?after={cursor}&limit=1000", ct);
             if (!response.IsSuccessStatusCode) throw new HttpRequestException(await ProblemText.OfAsync(response));
             var status = await ServiceAnswer.ReadAsync<BatchPage>(response, ServiceAnswer.Node, ct);
-            foreach (var result in status.Results)
-            {
-                await results.WriteLineAsync(result.GetRawText());
-                wrote();
-            }
+            foreach (var result in status.Results) await results.WriteAsync(result.GetRawText());
+            await results.EndPageAsync();
             report(status.Answered);
             if (status.Next == status.Total) return status;
             // Nothing new yet: wait a little before asking again; a full page is followed at once.
@@ -267,18 +328,22 @@ public static class InquireBatchCommand
     internal static bool TryParseTime(string text, out DateTimeOffset time)
     {
         var narrow = NodeCommands.NarrowDigits(text.Trim());
-        if (NodeCommands.TryParseDate(narrow, out var date))
-        {
-            time = new DateTimeOffset(date.ToDateTime(TimeOnly.MinValue), JapanTime.Offset);
-            return true;
-        }
+        if (NodeCommands.TryParseDate(narrow, out var date)) return InJapan(date.ToDateTime(TimeOnly.MinValue), out time);
         // Without an offset first: with "K" an absent offset would parse too, as the machine's own.
-        if (DateTime.TryParseExact(narrow, IsoTimes, CultureInfo.InvariantCulture, DateTimeStyles.None, out var local))
-        {
-            time = new DateTimeOffset(local, JapanTime.Offset);
-            return true;
-        }
+        if (DateTime.TryParseExact(narrow, IsoTimes, CultureInfo.InvariantCulture, DateTimeStyles.None, out var local)) return InJapan(local, out time);
         return DateTimeOffset.TryParseExact(narrow, [.. IsoTimes.Select(f => f + "K")], CultureInfo.InvariantCulture, DateTimeStyles.None, out time);
+    }
+
+    /// <summary>
+    /// A time in Japan, unless it is before 09:00 on 0001-01-01, whose UTC no DateTimeOffset holds (its constructor would throw):
+    /// such a time is refused as the node refuses that date (NotBeforeForm), not ended in a stack trace.
+    /// </summary>
+    private static bool InJapan(DateTime local, out DateTimeOffset time)
+    {
+        time = default;
+        if (local.Ticks < JapanTime.Offset.Ticks) return false;
+        time = new DateTimeOffset(local, JapanTime.Offset);
+        return true;
     }
 
     private static readonly string[] IsoTimes =

@@ -31,10 +31,16 @@ public static class NetworkAccess
     /// </summary>
     public static TimeSpan AnswerWait => AnswerWaitOf(Environment.GetEnvironmentVariable(AnswerWaitVariable));
 
-    /// <summary><see cref="AnswerWait"/> for the variable's text; read as a long, as a value past int.MaxValue is a long wait too, not the default.</summary>
-    public static TimeSpan AnswerWaitOf(string? text) =>
-        long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) && seconds > 0
-            ? TimeSpan.FromSeconds(Math.Min(seconds, MostAnswerWaitSeconds)) : TimeSpan.FromSeconds(100);
+    /// <summary>
+    /// <see cref="AnswerWait"/> for the variable's text: a number past int.MaxValue is a long wait too, not the default, and so is
+    /// one of digits only past long's range (a row of nines meant as "forever").
+    /// </summary>
+    public static TimeSpan AnswerWaitOf(string? text)
+    {
+        if (long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds))
+            return seconds > 0 ? TimeSpan.FromSeconds(Math.Min(seconds, MostAnswerWaitSeconds)) : TimeSpan.FromSeconds(100);
+        return text is { Length: > 0 } && text.All(char.IsAsciiDigit) ? TimeSpan.FromSeconds(MostAnswerWaitSeconds) : TimeSpan.FromSeconds(100);
+    }
 
     /// <summary>
     /// The running network in <paramref name="folder"/> that <paramref name="fits"/> accepts, or a network started for the

@@ -29,7 +29,7 @@ public static class PkiCommands
             await using var pki = await PkiConnection.OpenAsync(parse.GetValue(data)!, ct);
             using var response = await pki.Http.GetAsync("api/registry-feed", ct);
             var body = await AnswerText.ReadAsync(response.Content, ct);
-            if (!response.IsSuccessStatusCode) return CommandTree.Fail(ProblemText.Of(body));
+            if (!response.IsSuccessStatusCode) return CommandTree.Fail(ProblemText.Of(response, body));
             var feed = JsonDocument.Parse(body).RootElement;
             var status = feed.GetProperty("status").GetString();
             // Japanese first, each value after its bilingual name; the API's own word (following, done…) stays in the English half for scripts.
@@ -69,7 +69,7 @@ public static class PkiCommands
                     var body = await AnswerText.ReadAsync(response.Content, stop.Token);
                     if (response.StatusCode == HttpStatusCode.Conflict && body.Contains(":recheck-running", StringComparison.Ordinal))
                         Console.Error.WriteLine("照合はすでに実行中です。その照合の進み具合を表示します / a re-check is already running: following it");
-                    else if (response.StatusCode != HttpStatusCode.Accepted) return CommandTree.Fail(ProblemText.Of(body));
+                    else if (response.StatusCode != HttpStatusCode.Accepted) return CommandTree.Fail(ProblemText.Of(response, body));
                 }
                 // Its total is known once the events from the kept position are applied and the live cards counted.
                 var recheck = await RecheckAsync(pki.Http, r => r.TryGetProperty("total", out _), stop.Token);
@@ -126,7 +126,7 @@ public static class PkiCommands
         {
             using var response = await http.GetAsync("api/registry-feed", ct);
             var body = await AnswerText.ReadAsync(response.Content, ct);
-            if (!response.IsSuccessStatusCode) throw new HttpRequestException(ProblemText.Of(body));
+            if (!response.IsSuccessStatusCode) throw new HttpRequestException(ProblemText.Of(response, body));
             var feed = JsonDocument.Parse(body).RootElement;
             // None shown: the PKI was restarted since, and the re-check with it.
             if (!feed.TryGetProperty("recheck", out var recheck) || recheck.ValueKind != JsonValueKind.Object)
