@@ -13,16 +13,6 @@ public class RelayMessageTests
 {
     private const string K = LinkageNetwork.Kashiwa, B = LinkageNetwork.Bunkyo;
 
-    private static async Task Until(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow.AddMinutes(1);
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException(what);
-            await Task.Delay(20);
-        }
-    }
-
     private static List<string> RelayMessages(LinkageNetwork network, string path) =>
         [.. network.Messages.Where(m => m.Contains(path + " -> ", StringComparison.Ordinal))];
 
@@ -40,11 +30,11 @@ public class RelayMessageTests
         network.RelayGate.Close();
         // One after the other: asked together, both could leave in one message before the relay's loop first looked.
         var first = new List<Task<HttpResponseMessage>> { Ask(1) };
-        await Until(() => network.RelayGate.Held == 1, "the first message held");
+        await Eventually.HoldsAsync(() => network.RelayGate.Held == 1, "the first message held");
         first.Add(Ask(2));
-        await Until(() => network.RelayGate.Held == network.NodeOptions.RelayInFlight, "two messages held");
+        await Eventually.HoldsAsync(() => network.RelayGate.Held == network.NodeOptions.RelayInFlight, "two messages held");
         var rest = Enumerable.Range(3, 6).Select(Ask).ToList();
-        await Until(() => network.NodeRelay.Waiting(B) == 6, "six inquiries waiting");
+        await Eventually.HoldsAsync(() => network.NodeRelay.Waiting(B) == 6, "six inquiries waiting");
         network.RelayGate.Open();
         var answers = new List<JsonElement>();
         foreach (var response in await Task.WhenAll(first.Concat(rest))) answers.Add(await LinkageNetwork.Ensure(response));

@@ -25,16 +25,8 @@ public class RevocationTests
     /// </summary>
     private static readonly TimeSpan Patience = TimeSpan.FromMinutes(1);
 
-    private static async Task<T> EventuallyAsync<T>(Func<Task<T>> attempt, Func<T, bool> done)
-    {
-        var deadline = DateTime.UtcNow + Patience;
-        while (true)
-        {
-            var result = await attempt();
-            if (done(result) || DateTime.UtcNow > deadline) return result;
-            await Task.Delay(200);
-        }
-    }
+    private static Task<T> EventuallyAsync<T>(Func<Task<T>> attempt, Func<T, bool> done) =>
+        Eventually.ResultAsync(attempt, done, "", Patience, TimeSpan.FromMilliseconds(200), lastOnTimeout: true);
 
     [Fact]
     public async Task A_revoked_node_certificate_is_refused_by_the_running_core_and_its_staff_see_why()
