@@ -72,9 +72,7 @@ public class RelayMessageTests
         await MovedFamily.ArrangeAsync(network);
         var bunkyo = network.NodeTenants.Find(B)!;
         var code = (await bunkyo.AgencyCodeOfAsync("B-0001"))!;
-        var core = network.Presenting(network.NodeCertificate, network.Core);
-        Task<HttpResponseMessage> Send(string body) =>
-            core.PostAsJsonAsync("api/relay/inquiries", Envelope.Create(B, "core", RelayKinds.Inquiries, body, bunkyo.Keys.Signing, TimeProvider.System), ServiceDefaults.Json);
+        Task<HttpResponseMessage> Send(string body) => network.SendInquiriesAsync(body);
         InquiryBody Inquiry(string affair = "child-allowance", string? agencyCode = null) => new(Envelope.NewId(), agencyCode ?? code, affair, K, "local-tax", null);
         Task<long> Recorded() => LinkageNetwork.CountAsync(network.CoreDatabase);
 
@@ -150,10 +148,7 @@ public class RelayMessageTests
         var code = (await kashiwa.AgencyCodeOfAsync("K-0001"))!;
         var requester = network.NodeTenants.Find(B)!.Keys.Public.EncryptionKey;
         ProvisionRequest Request(string? id = null) => new(id ?? Envelope.NewId(), B, requester, "child-allowance", "local-tax", code, null, DateTimeOffset.UtcNow);
-        var node = network.Presenting(network.CoreCertificate, network.Node);
-        Task<HttpResponseMessage> Send(object requests) => node.PostAsJsonAsync($"api/tenants/{K}/provisions",
-            Envelope.Create("core", K, RelayKinds.ProvisionRequests, JsonSerializer.Serialize(requests, ServiceDefaults.Json), network.CoreKeys.Signing, TimeProvider.System),
-            ServiceDefaults.Json);
+        Task<HttpResponseMessage> Send(object requests) => network.SendProvisionRequestsAsync(K, JsonSerializer.Serialize(requests, ServiceDefaults.Json));
         Task<long> Recorded() => LinkageNetwork.CountAsync(kashiwa.Database);
 
         // Genuine: answered and recorded.
