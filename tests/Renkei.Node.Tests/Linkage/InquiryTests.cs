@@ -248,10 +248,9 @@ public class InquiryTests
         var tampered = Envelope.Create(B, "core", RelayKinds.Inquiries, body, bunkyo.Keys.Signing, TimeProvider.System) is var t ? t with { Body = body.Replace("local-tax", "resident") } : null!;
         await ProblemAssert.IsProblemAsync(await Send(tampered), 401, "bad-signature");
         using var stranger = PartyKeys.Generate();
-        await ProblemAssert.IsProblemAsync(await Send(Envelope.Create(B, "core", RelayKinds.Inquiries, body, stranger.Signing, TimeProvider.System)), 401, "bad-signature");
-        await ProblemAssert.IsProblemAsync(await Send(Envelope.Create("999999", "core", RelayKinds.Inquiries, body, stranger.Signing, TimeProvider.System)), 401, "unknown-sender");
-        var stale = Envelope.Create(B, "core", RelayKinds.Inquiries, body, bunkyo.Keys.Signing, new ManualTime(DateTimeOffset.UtcNow.AddMinutes(-10)));
-        await ProblemAssert.IsProblemAsync(await Send(stale), 401, "stale-message");
+        await ProblemAssert.IsProblemAsync(await network.SendInquiriesAsync(body, signing: stranger.Signing), 401, "bad-signature");
+        await ProblemAssert.IsProblemAsync(await network.SendInquiriesAsync(body, sender: "999999", signing: stranger.Signing), 401, "unknown-sender");
+        await ProblemAssert.IsProblemAsync(await network.SendInquiriesAsync(body, clock: new ManualTime(DateTimeOffset.UtcNow.AddMinutes(-10))), 401, "stale-message");
         // The provider node likewise refuses a provision request not signed by the core.
         var forged = Envelope.Create("core", K, RelayKinds.ProvisionRequests, "[]", stranger.Signing, TimeProvider.System);
         await ProblemAssert.IsProblemAsync(await network.SendAsync(network.Node, $"api/tenants/{K}/provisions", forged), 401, "bad-signature");
@@ -359,7 +358,7 @@ public class InquiryTests
         var body = Body();
         Task<HttpResponseMessage> Send(Envelope e) => network.SendAsync(network.Core, "api/relay/inquiries", e);
         // The core has verified (and cached) Bunkyo's registered key.
-        await LinkageNetwork.Ensure(await Send(Envelope.Create(B, "core", RelayKinds.Inquiries, body, bunkyo.Keys.Signing, TimeProvider.System)));
+        await LinkageNetwork.Ensure(await network.SendInquiriesAsync(body));
 
         using var renewed = PartyKeys.Generate();
         await LinkageNetwork.Ensure(await network.CoreClient("operator-token").PutAsJsonAsync($"api/agencies/{B}", new
@@ -368,7 +367,7 @@ public class InquiryTests
             signingKey = renewed.Public.SigningKey, encryptionKey = renewed.Public.EncryptionKey,
         }, ServiceDefaults.Json));
 
-        await ProblemAssert.IsProblemAsync(await Send(Envelope.Create(B, "core", RelayKinds.Inquiries, body, bunkyo.Keys.Signing, TimeProvider.System)), 401, "bad-signature");
+        await ProblemAssert.IsProblemAsync(await network.SendInquiriesAsync(body), 401, "bad-signature");
         // A new inquiry (its own message id) signed with the renewed key.
         var fresh = Body();
         var inquiry = Envelope.Create(B, "core", RelayKinds.Inquiries, fresh, renewed.Signing, TimeProvider.System);
