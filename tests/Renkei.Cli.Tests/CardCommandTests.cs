@@ -121,7 +121,7 @@ public class CardCommandTests
         // after a loss report nothing ever answered for them and card sign stayed silent.
         using var folder = new TempFolder();
         var data = folder.File("data");
-        var basePort = FreeBasePort();
+        var basePort = LoopbackPorts.FreeRange();
         string number;
         await using (var first = await Renkei.Cli.Network.SandboxNetwork.StartAsync(data, basePort))
             number = await MoveInAsync(first, data);
@@ -222,9 +222,6 @@ public class CardCommandTests
         Assert.Contains("whether this card is still in use could not be checked (http://127.0.0.1:", offline.Error);
         Assert.Contains("run it again with the network running (renkei up)", offline.Error);
     }
-
-    /// <summary>A base port whose five service ports are free on loopback now.</summary>
-    internal static int FreeBasePort() => LoopbackPorts.FreeRange();
 
     private static async Task<string> MoveInAsync(Renkei.Cli.Network.SandboxNetwork network, string data)
     {

@@ -13,7 +13,7 @@ public class CardIssueCutOffTests
     {
         using var data = new TempFolder();
         await using var network = await FakeNetwork.StartAsync(data.Path, _ => Task.CompletedTask,
-            new Dictionary<string, string> { ["pki"] = $"https://127.0.0.1:{NodeRemoteTests.ClosedPort()}/" });
+            new Dictionary<string, string> { ["pki"] = $"https://127.0.0.1:{LoopbackPorts.Closed()}/" });
         var card = data.File("hanako.card");
 
         var issue = await IssueAsync(data.Path, card);

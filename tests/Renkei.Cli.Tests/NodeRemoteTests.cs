@@ -262,7 +262,7 @@ public class NodeRemoteTests(SeparateServices services) : IClassFixture<Separate
     [Fact]
     public async Task An_unreachable_service_is_named_with_its_url_and_nothing_is_sent_to_the_others()
     {
-        var closed = ClosedPort();
+        var closed = LoopbackPorts.Closed();
         using var inputs = new TempFolder();
         var people = await FileAsync(inputs, "people.csv", $"H-1,{services.Numbers[0]}");
         var codes = await SeparateServices.RunAsync(services.AddresseeTokens(Insurer),
@@ -358,7 +358,7 @@ public class NodeRemoteTests(SeparateServices services) : IClassFixture<Separate
             Assert.Equal(4_000_000 + i, held[$"L-{i}"].GetProperty("totalIncome").GetInt32());
         // ::1 is this machine too: not a usage error, whether or not the machine has IPv6 to connect with.
         var closed = await SeparateServices.RunAsync(tokens, "node", "import-copies", "--agency", Kashiwa, "--file", inputs.File("copies-0.jsonl"),
-            "--node", $"http://[::1]:{ClosedPort()}");
+            "--node", $"http://[::1]:{LoopbackPorts.Closed()}");
         Assert.Equal(1, closed.ExitCode);
         Assert.DoesNotContain("Usage:", closed.Error);
         Assert.StartsWith("中間サーバー http://[::1]:", closed.Error);
@@ -381,9 +381,6 @@ public class NodeRemoteTests(SeparateServices services) : IClassFixture<Separate
         if (answer.Content.Headers.ContentType is { } answered) context.Response.ContentType = answered.ToString();
         await context.Response.Body.WriteAsync(await answer.Content.ReadAsByteArrayAsync());
     }
-
-    /// <summary>A loopback port nothing listens on (nor will by chance: a port just given out and taken back was free for anyone).</summary>
-    internal static int ClosedPort() => LoopbackPorts.Closed();
 }
 
 /// <summary>What the node commands refuse before any service is asked: mixed options, bad URLs, a CA file they cannot read.</summary>
@@ -525,7 +522,7 @@ public class NodeRemoteUsageTests
         {
             // A port nothing listens on: the CA file is refused before anything is tried.
             var result = await SeparateServices.RunAsync(AllTokens, "node", "import-copies", "--agency", "122173", "--file", file,
-                "--node", $"https://127.0.0.1:{NodeRemoteTests.ClosedPort()}", "--ca", ca);
+                "--node", $"https://127.0.0.1:{LoopbackPorts.Closed()}", "--ca", ca);
             Assert.Equal(1, result.ExitCode);
             Assert.Equal(expected, result.Error.Trim());
         }

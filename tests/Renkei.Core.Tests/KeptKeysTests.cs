@@ -1,12 +1,9 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Npgsql;
 using Renkei.Hosting;
 using Renkei.Hosting.Storage;
 using Renkei.Protocol;
@@ -30,7 +27,7 @@ public class KeptKeysTests
         await StartCoreHoldingAnAgencyAsync(storage, folder.File("core"));
 
         using var elsewhere = new TempFolder(); // the same database, its keys left behind
-        var down = Assert.ThrowsAny<Exception>(() => StartCore(new StorageOptions { Provider = StorageProvider.Postgres, ConnectionString = ClosedPort(storage.ConnectionString) }, elsewhere.Path));
+        var down = Assert.ThrowsAny<Exception>(() => StartCore(new StorageOptions { Provider = StorageProvider.Postgres, ConnectionString = TestDatabases.WithClosedPort(storage.ConnectionString) }, elsewhere.Path));
         Assert.Contains("Storage:ConnectionString", down.Message);
         Assert.Empty(Directory.GetFileSystemEntries(elsewhere.Path));
 
@@ -307,16 +304,6 @@ public class KeptKeysTests
         await using var c = await database.OpenAsync();
         await c.ExecuteAsync("INSERT INTO agencies (agency_id, kind, name, node_address, signing_key, encryption_key, registered_at, updated_at) " +
             "VALUES ('122173', 'municipality', '柏市', 'https://node.example/', 'k', 'k', 't', 't')");
-    }
-
-    /// <summary>The connection string with a port nothing listens on.</summary>
-    internal static string ClosedPort(string connectionString)
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return new NpgsqlConnectionStringBuilder(connectionString) { Host = "127.0.0.1", Port = port, Timeout = 5 }.ToString();
     }
 
     /// <summary>A core's first start on <paramref name="storage"/>, which then holds an agency: data made with its keys.</summary>

@@ -63,9 +63,7 @@ public class StorageProbeTests
     [Fact]
     public async Task A_postgres_port_where_nothing_listens_is_reported_as_the_connections_failure_not_a_timeout()
     {
-        // Below the ephemeral range, so no test's connection takes it meanwhile (one bound and released could be).
-        var port = LoopbackPorts.Closed();
-        var database = new Database(StorageProvider.Postgres, $"Host=127.0.0.1;Port={port};Username=renkei;Password=probe-secret;Database=renkei");
+        var database = new Database(StorageProvider.Postgres, TestDatabases.WithClosedPort("Username=renkei;Password=probe-secret;Database=renkei"));
         Assert.IsAssignableFrom<NpgsqlException>(await database.ProbeAsync(Generous));
     }
 
@@ -86,8 +84,7 @@ public class StorageProbeTests
             Assert.All(failures, f => Assert.IsType<TimeoutException>(f));
             // The probes' timeout says nothing of when the accept loop (another pool continuation) has counted the one
             // connection: wait for it, then no second one may have come.
-            var deadline = Stopwatch.StartNew();
-            while (Count() == 0 && deadline.Elapsed < Generous) await Task.Delay(20);
+            await Eventually.HoldsAsync(() => Count() > 0, "the accept loop counted the connection", Generous);
             Assert.False(listener.Pending(), "a second connection waits to be accepted");
             Assert.Equal(1, Count());
         }

@@ -451,9 +451,13 @@ public sealed class RelayGate
     private int allowance = int.MaxValue;
     private TaskCompletionSource opened = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int held;
+    private TimeSpan longestHeld;
 
     /// <summary>Messages waiting at the gate now.</summary>
     public int Held => Volatile.Read(ref held);
+
+    /// <summary>The longest a message has waited at the gate, from its arrival until it was let through or given up.</summary>
+    public TimeSpan LongestHeld { get { lock (sync) return longestHeld; } }
 
     public void Close(int letThrough = 0)
     {
@@ -478,8 +482,14 @@ public sealed class RelayGate
             wait = opened.Task;
         }
         Interlocked.Increment(ref held);
+        var arrived = System.Diagnostics.Stopwatch.GetTimestamp();
         try { await wait.WaitAsync(ct); }
-        finally { Interlocked.Decrement(ref held); }
+        finally
+        {
+            Interlocked.Decrement(ref held);
+            var waited = System.Diagnostics.Stopwatch.GetElapsedTime(arrived);
+            lock (sync) if (waited > longestHeld) longestHeld = waited;
+        }
     }
 }
 

@@ -335,15 +335,7 @@ public sealed class PkiSandbox : IAsyncDisposable
     }
 
     /// <summary>Waits for a condition to hold, polling; fails after a generous bound.</summary>
-    public static async Task EventuallyAsync(Func<Task<bool>> condition, string what)
-    {
-        var until = DateTime.UtcNow.AddSeconds(30);
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > until) Assert.Fail($"timed out waiting for: {what}");
-            await Task.Delay(20);
-        }
-    }
+    public static Task EventuallyAsync(Func<Task<bool>> condition, string what) => Eventually.HoldsAsync(condition, what);
 
     public async ValueTask DisposeAsync()
     {

@@ -32,14 +32,6 @@ public static class RenkeiCommand
     }
 
     /// <summary>Polls <paramref name="condition"/> until it holds or <paramref name="timeout"/> passes.</summary>
-    public static async Task<T> WaitForAsync<T>(Func<Task<T?>> condition, TimeSpan timeout, string what) where T : class
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline)
-        {
-            if (await condition() is { } value) return value;
-            await Task.Delay(100);
-        }
-        throw new TimeoutException($"{what} did not happen within {timeout}");
-    }
+    public static async Task<T> WaitForAsync<T>(Func<Task<T?>> condition, TimeSpan timeout, string what) where T : class =>
+        (await Eventually.ResultAsync(condition, value => value is not null, $"{what} did not happen within {timeout}", timeout, TimeSpan.FromMilliseconds(100)))!;
 }

@@ -44,6 +44,10 @@ public static class TestDatabases
         }
         return new NpgsqlConnectionStringBuilder(PostgresConnectionString) { SearchPath = schema }.ToString();
     }
+
+    /// <summary><paramref name="connectionString"/> pointed at a loopback port nothing listens on, giving up after 5 s.</summary>
+    public static string WithClosedPort(string connectionString) =>
+        new NpgsqlConnectionStringBuilder(connectionString) { Host = "127.0.0.1", Port = LoopbackPorts.Closed(), Timeout = 5 }.ToString();
 }
 
 /// <summary>A temporary folder removed when disposed.</summary>

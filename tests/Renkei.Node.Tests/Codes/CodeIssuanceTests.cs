@@ -258,18 +258,11 @@ public class CodeIssuanceTests
             """);
         await hold.ExecuteAsync("SELECT pg_advisory_lock(@k)", null, ("k", key));
         var holder = await hold.ScalarAsync<int>("SELECT pg_backend_pid()");
-        async Task<int> BlockedByAsync(int pid, string what)
+        async Task<int> BlockedByAsync(int pid, string what) => (await Eventually.ResultAsync(async () =>
         {
-            var deadline = DateTime.UtcNow.AddMinutes(1);
-            while (true)
-            {
-                await using var look = await database.OpenAsync();
-                if (await look.ScalarAsync<int?>("SELECT pid FROM pg_stat_activity WHERE @h = ANY(pg_blocking_pids(pid)) LIMIT 1", null, ("h", pid)) is { } blocked)
-                    return blocked;
-                if (DateTime.UtcNow > deadline) throw new TimeoutException(what);
-                await Task.Delay(20);
-            }
-        }
+            await using var look = await database.OpenAsync();
+            return await look.ScalarAsync<int?>("SELECT pid FROM pg_stat_activity WHERE @h = ANY(pg_blocking_pids(pid)) LIMIT 1", null, ("h", pid));
+        }, blocked => blocked is not null, what))!.Value;
         var put = network.NodeClient("kashiwa-tax-system").PutAsJsonAsync($"api/tenants/{K}/copies/K-9/local-tax", Copies.CopyTests.Tax());
         var writer = await BlockedByAsync(holder, "the copy's write waits on the test's lock");
         var discard = addressee.PostAsJsonAsync($"api/tenants/{K}/acquisitions/discard", new { acquisitionNumbers = new[] { acquisition } });

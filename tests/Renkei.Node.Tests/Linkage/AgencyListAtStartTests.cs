@@ -103,17 +103,8 @@ public class AgencyListAtStartTests
     public async Task The_wait_for_the_agency_list_is_a_setting_of_one_to_ten_seconds()
     {
         using var folder = new TempFolder();
-        WebApplication Create(string seconds) => NodeApp.Create([], b => b.Configuration.AddInMemoryCollection(
-        [
-            new("Storage:Provider", "Sqlite"), new("Node:DataFolder", folder.Path), new("Node:CoreAddress", "http://127.0.0.1:9/"),
-            new("Node:Tenants:0:AgencyId", B), new("Node:Tenants:0:Name", "文京区"), new("Node:AgencyListWaitSeconds", seconds),
-        ]));
-        foreach (var seconds in new[] { "0", "11" })
-        {
-            var refused = Assert.Throws<InvalidOperationException>(() => Create(seconds));
-            Assert.Contains("Node:AgencyListWaitSeconds は 1 から 10 まで", refused.Message);
-            Assert.Contains("Node:AgencyListWaitSeconds must be 1 to 10", refused.Message);
-        }
+        WebApplication Create(string seconds) => NodeSettings.Create(folder.Path, ("Node:AgencyListWaitSeconds", seconds));
+        SettingAssert.RefusesOutsideRange("Node:AgencyListWaitSeconds", 1, 10, Create);
         await using var app = Create("7");
         Assert.Equal(TimeSpan.FromSeconds(7), app.Services.GetRequiredService<KnownAgencies>().LongestWait);
     }

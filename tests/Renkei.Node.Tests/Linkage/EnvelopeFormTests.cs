@@ -1,5 +1,3 @@
-using System.Net.Http.Json;
-using System.Security.Cryptography;
 using System.Text.Json;
 using Renkei.Hosting;
 using Renkei.Hosting.Storage;
@@ -17,13 +15,6 @@ public class EnvelopeFormTests
 {
     private const string K = LinkageNetwork.Kashiwa, B = LinkageNetwork.Bunkyo;
     private const string Particulars = "山田太郎 1985-04-01 千葉市中央区 ";
-
-    /// <summary>A message signed by <paramref name="key"/> with the message id and nonce given, as a sender of its own making writes it.</summary>
-    private static Envelope Signed(string sender, string recipient, string kind, string body, ECDsa key, string messageId, string nonce)
-    {
-        var unsigned = new Envelope(sender, recipient, kind, messageId, nonce, DateTimeOffset.UtcNow, body);
-        return unsigned with { Signature = Convert.ToBase64String(key.SignData(unsigned.SignedBytes(), HashAlgorithmName.SHA256)) };
-    }
 
     private static IEnumerable<(string MessageId, string Nonce)> Misshapen()
     {
@@ -48,13 +39,12 @@ public class EnvelopeFormTests
         var family = await MovedFamily.ArrangeAsync(network);
         var bunkyo = network.NodeTenants.Find(B)!;
         var code = (await bunkyo.AgencyCodeOfAsync("B-0001"))!;
-        var core = network.Presenting(network.NodeCertificate, network.Core);
         // An inquiry id already relayed: the core's 409 for it logged the envelope's message id whole.
         var used = (await family.AnswerAsync("bunkyo-child-clerk")).GetProperty("messageId").GetString()!;
         var before = (Core: await LinkageNetwork.CountAsync(network.CoreDatabase), Kashiwa: await LinkageNetwork.CountAsync(network.TenantDatabases[K]));
-        Task<HttpResponseMessage> Send(string messageId, string nonce, string inquiryId) => core.PostAsJsonAsync("api/relay/inquiries",
-            Signed(B, "core", RelayKinds.Inquiries, JsonSerializer.Serialize(new[] { new InquiryBody(inquiryId, code, "child-allowance", K, "local-tax", null) },
-                ServiceDefaults.Json), bunkyo.Keys.Signing, messageId, nonce), ServiceDefaults.Json);
+        Task<HttpResponseMessage> Send(string messageId, string nonce, string inquiryId) => network.SendAsync(network.Core, "api/relay/inquiries",
+            RelayByHand.Signed(B, "core", RelayKinds.Inquiries, JsonSerializer.Serialize(new[] { new InquiryBody(inquiryId, code, "child-allowance", K, "local-tax", null) },
+                ServiceDefaults.Json), bunkyo.Keys.Signing, messageId, nonce));
 
         foreach (var (messageId, nonce) in Misshapen())
         {
@@ -77,10 +67,9 @@ public class EnvelopeFormTests
         await MovedFamily.ArrangeAsync(network);
         var code = (await network.NodeTenants.Find(K)!.AgencyCodeOfAsync("K-0001"))!;
         var requester = network.NodeTenants.Find(B)!.Keys.Public.EncryptionKey;
-        var node = network.Presenting(network.CoreCertificate, network.Node);
-        Task<HttpResponseMessage> Send(string messageId, string nonce) => node.PostAsJsonAsync($"api/tenants/{K}/provisions",
-            Signed("core", K, RelayKinds.ProvisionRequests, JsonSerializer.Serialize(new[] { new ProvisionRequest(Envelope.NewId(), B, requester, "child-allowance",
-                "local-tax", code, null, DateTimeOffset.UtcNow) }, ServiceDefaults.Json), network.CoreKeys.Signing, messageId, nonce), ServiceDefaults.Json);
+        Task<HttpResponseMessage> Send(string messageId, string nonce) => network.SendAsync(network.Node, $"api/tenants/{K}/provisions",
+            RelayByHand.Signed("core", K, RelayKinds.ProvisionRequests, JsonSerializer.Serialize(new[] { new ProvisionRequest(Envelope.NewId(), B, requester,
+                "child-allowance", "local-tax", code, null, DateTimeOffset.UtcNow) }, ServiceDefaults.Json), network.CoreKeys.Signing, messageId, nonce));
 
         foreach (var (messageId, nonce) in Misshapen())
             await ProblemAssert.IsProblemAsync(await Send(messageId, nonce), 400, "malformed-message");

@@ -45,17 +45,8 @@ public sealed class BatchPeople
         await LinkageNetwork.Ensure(await Network.NodeClient(caller).GetAsync($"api/tenants/{tenant}/inquiry-batches/{id}?after={after}&limit={limit}"));
 
     /// <summary>Polls the batch until <paramref name="done"/> holds; no fixed sleeps.</summary>
-    public async Task<JsonElement> WaitAsync(string id, Func<JsonElement, bool> done, string what, string caller = "bunkyo-child-clerk", string tenant = B)
-    {
-        var deadline = DateTime.UtcNow.AddMinutes(2);
-        while (true)
-        {
-            var status = await ReadAsync(id, caller: caller, tenant: tenant);
-            if (done(status)) return status;
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"{what}: {status}");
-            await Task.Delay(50);
-        }
-    }
+    public Task<JsonElement> WaitAsync(string id, Func<JsonElement, bool> done, string what, string caller = "bunkyo-child-clerk", string tenant = B) =>
+        Eventually.ResultAsync(() => ReadAsync(id, caller: caller, tenant: tenant), done, what, TimeSpan.FromMinutes(2), TimeSpan.FromMilliseconds(50));
 
     /// <summary>
     /// Submits B-1 … B-<paramref name="count"/> with the relay gate letting three messages through, and waits
@@ -94,12 +85,7 @@ public class InquiryBatchTests
             await using var c = await bunkyo.OpenAsync();
             return (int)await c.ScalarAsync<long>("SELECT COUNT(*) FROM inquiry_batches WHERE completed_at IS NOT NULL");
         }
-        var deadline = DateTime.UtcNow.AddMinutes(1);
-        while (await Completed() < 2)
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException("the worker did not mark both batches completed");
-            await Task.Delay(50);
-        }
+        await Eventually.HoldsAsync(async () => await Completed() >= 2, "the worker did not mark both batches completed", every: TimeSpan.FromMilliseconds(50));
         // One batch finished eight days ago (the default keeps results seven days), the other just now.
         await using (var c = await bunkyo.OpenAsync())
             await c.ExecuteAsync("UPDATE inquiry_batches SET completed_at = @t WHERE batch_id = @b", null,
@@ -292,12 +278,7 @@ public class InquiryBatchTests
         }
         // Its worker looks again (as it does when idle) and fails.
         network.NodeBatchWorker.Wake(BatchPeople.K);
-        var deadline = DateTime.UtcNow.AddMinutes(1);
-        while (!network.Logs.Lines.Any(l => l.StartsWith("Error") && l.Contains("AgencyId=" + BatchPeople.K)))
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException("Kashiwa's worker logged no error");
-            await Task.Delay(20);
-        }
+        await Eventually.HoldsAsync(() => network.Logs.Lines.Any(l => l.StartsWith("Error") && l.Contains("AgencyId=" + BatchPeople.K)), "Kashiwa's worker logged no error");
         var id = await people.SubmittedAsync(["B-1", "B-2"]);
         var done = await people.DoneAsync(id);
         Assert.Equal(2, done.GetProperty("counts").GetProperty("provided").GetInt32());
@@ -319,12 +300,7 @@ public class InquiryBatchTests
             var kashiwa = await LinkageNetwork.Ensure(await network.NodeClient("kashiwa-child-clerk").PostAsJsonAsync($"api/tenants/{K}/inquiry-batches",
                 new { affair = "child-allowance", provider = B, item = "local-tax", addresseeNumbers = Enumerable.Range(1, 20).Select(i => $"K-{i}") },
                 ServiceDefaults.Json));
-            var deadline = DateTime.UtcNow.AddMinutes(1);
-            while (stalled.Held == 0)
-            {
-                if (DateTime.UtcNow > deadline) throw new TimeoutException("Kashiwa's batch did not reach Bunkyo");
-                await Task.Delay(20);
-            }
+            await Eventually.HoldsAsync(() => stalled.Held > 0, "Kashiwa's batch did not reach Bunkyo");
 
             // Meanwhile Bunkyo's own batch, asking Kashiwa, is answered whole. It used to wait behind each page of Kashiwa's
             // until the core gave up on Bunkyo, which answers that page: so when Bunkyo's is done, Kashiwa's requests must

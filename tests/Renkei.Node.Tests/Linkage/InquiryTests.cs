@@ -240,8 +240,7 @@ public class InquiryTests
         var bunkyo = network.NodeTenants.Find(B)!;
         var code = (await bunkyo.AgencyCodeOfAsync("B-0001"))!;
         var body = JsonSerializer.Serialize(new[] { new InquiryBody(Envelope.NewId(), code, "child-allowance", K, "local-tax", null) }, ServiceDefaults.Json);
-        var core = network.Presenting(network.NodeCertificate, network.Core);
-        Task<HttpResponseMessage> Send(Envelope e) => core.PostAsJsonAsync("api/relay/inquiries", e, ServiceDefaults.Json);
+        Task<HttpResponseMessage> Send(Envelope e) => network.SendAsync(network.Core, "api/relay/inquiries", e);
 
         var genuine = Envelope.Create(B, "core", RelayKinds.Inquiries, body, bunkyo.Keys.Signing, TimeProvider.System);
         await LinkageNetwork.Ensure(await Send(genuine));
@@ -249,13 +248,12 @@ public class InquiryTests
         var tampered = Envelope.Create(B, "core", RelayKinds.Inquiries, body, bunkyo.Keys.Signing, TimeProvider.System) is var t ? t with { Body = body.Replace("local-tax", "resident") } : null!;
         await ProblemAssert.IsProblemAsync(await Send(tampered), 401, "bad-signature");
         using var stranger = PartyKeys.Generate();
-        await ProblemAssert.IsProblemAsync(await Send(Envelope.Create(B, "core", RelayKinds.Inquiries, body, stranger.Signing, TimeProvider.System)), 401, "bad-signature");
-        await ProblemAssert.IsProblemAsync(await Send(Envelope.Create("999999", "core", RelayKinds.Inquiries, body, stranger.Signing, TimeProvider.System)), 401, "unknown-sender");
-        var stale = Envelope.Create(B, "core", RelayKinds.Inquiries, body, bunkyo.Keys.Signing, new ManualTime(DateTimeOffset.UtcNow.AddMinutes(-10)));
-        await ProblemAssert.IsProblemAsync(await Send(stale), 401, "stale-message");
+        await ProblemAssert.IsProblemAsync(await network.SendInquiriesAsync(body, signing: stranger.Signing), 401, "bad-signature");
+        await ProblemAssert.IsProblemAsync(await network.SendInquiriesAsync(body, sender: "999999", signing: stranger.Signing), 401, "unknown-sender");
+        await ProblemAssert.IsProblemAsync(await network.SendInquiriesAsync(body, clock: new ManualTime(DateTimeOffset.UtcNow.AddMinutes(-10))), 401, "stale-message");
         // The provider node likewise refuses a provision request not signed by the core.
         var forged = Envelope.Create("core", K, RelayKinds.ProvisionRequests, "[]", stranger.Signing, TimeProvider.System);
-        await ProblemAssert.IsProblemAsync(await network.Presenting(network.CoreCertificate, network.Node).PostAsJsonAsync($"api/tenants/{K}/provisions", forged, ServiceDefaults.Json), 401, "bad-signature");
+        await ProblemAssert.IsProblemAsync(await network.SendAsync(network.Node, $"api/tenants/{K}/provisions", forged), 401, "bad-signature");
         // A name with a control or invisible character (an escape sequence, a bidi override) would stay in the records as given.
         // So would free text or a number in another shape: a person's name as the item, a number with dots as the provider.
         foreach (var (affair, providerId, item) in new[]
@@ -281,7 +279,6 @@ public class InquiryTests
         var family = await MovedFamily.ArrangeAsync(network);
         var bunkyo = network.NodeTenants.Find(B)!;
         var code = (await bunkyo.AgencyCodeOfAsync("B-0001"))!;
-        var core = network.Presenting(network.NodeCertificate, network.Core);
         var refusals = new[]
         {
             ("child-allowance", "0123456789018", "local-tax", "provider"),   // the audit's: 0 and a number
@@ -297,8 +294,7 @@ public class InquiryTests
             var refused = await ProblemAssert.IsProblemAsync(await family.AskAsync("bunkyo-child-clerk", affair, item, providerId), 400, "invalid-request");
             Assert.True(refused.GetProperty("errors").TryGetProperty(field, out _), refused.ToString());
             var named = JsonSerializer.Serialize(new[] { new InquiryBody(Envelope.NewId(), code, affair, providerId, item, null) }, ServiceDefaults.Json);
-            await ProblemAssert.IsProblemAsync(await core.PostAsJsonAsync("api/relay/inquiries",
-                Envelope.Create(B, "core", RelayKinds.Inquiries, named, bunkyo.Keys.Signing, TimeProvider.System), ServiceDefaults.Json), 400, "malformed-inquiry");
+            await ProblemAssert.IsProblemAsync(await network.SendInquiriesAsync(named), 400, "malformed-inquiry");
         }
         await using (var c = await network.CoreDatabase.OpenAsync())
             Assert.Equal(0L, await c.ScalarAsync<long>("SELECT COUNT(*) FROM provision_records"));
@@ -360,10 +356,9 @@ public class InquiryTests
         var code = (await bunkyo.AgencyCodeOfAsync("B-0001"))!;
         string Body() => JsonSerializer.Serialize(new[] { new InquiryBody(Envelope.NewId(), code, "child-allowance", K, "local-tax", null) }, ServiceDefaults.Json);
         var body = Body();
-        var core = network.Presenting(network.NodeCertificate, network.Core);
-        Task<HttpResponseMessage> Send(Envelope e) => core.PostAsJsonAsync("api/relay/inquiries", e, ServiceDefaults.Json);
+        Task<HttpResponseMessage> Send(Envelope e) => network.SendAsync(network.Core, "api/relay/inquiries", e);
         // The core has verified (and cached) Bunkyo's registered key.
-        await LinkageNetwork.Ensure(await Send(Envelope.Create(B, "core", RelayKinds.Inquiries, body, bunkyo.Keys.Signing, TimeProvider.System)));
+        await LinkageNetwork.Ensure(await network.SendInquiriesAsync(body));
 
         using var renewed = PartyKeys.Generate();
         await LinkageNetwork.Ensure(await network.CoreClient("operator-token").PutAsJsonAsync($"api/agencies/{B}", new
@@ -372,7 +367,7 @@ public class InquiryTests
             signingKey = renewed.Public.SigningKey, encryptionKey = renewed.Public.EncryptionKey,
         }, ServiceDefaults.Json));
 
-        await ProblemAssert.IsProblemAsync(await Send(Envelope.Create(B, "core", RelayKinds.Inquiries, body, bunkyo.Keys.Signing, TimeProvider.System)), 401, "bad-signature");
+        await ProblemAssert.IsProblemAsync(await network.SendInquiriesAsync(body), 401, "bad-signature");
         // A new inquiry (its own message id) signed with the renewed key.
         var fresh = Body();
         var inquiry = Envelope.Create(B, "core", RelayKinds.Inquiries, fresh, renewed.Signing, TimeProvider.System);

@@ -1,5 +1,4 @@
 using System.Net.Http.Json;
-using System.Text.Json;
 using Renkei.Hosting;
 using Renkei.Hosting.Storage;
 using Renkei.Protocol;
@@ -18,10 +17,6 @@ public class MessageIdTests
 {
     private const string K = LinkageNetwork.Kashiwa, B = LinkageNetwork.Bunkyo;
 
-    private static Task<HttpResponseMessage> SendAsync(HttpClient core, string sender, PartyKeys keys, params InquiryBody[] inquiries) =>
-        core.PostAsJsonAsync("api/relay/inquiries", Envelope.Create(sender, "core", RelayKinds.Inquiries,
-            JsonSerializer.Serialize(inquiries, ServiceDefaults.Json), keys.Signing, TimeProvider.System), ServiceDefaults.Json);
-
     private static int ProvisionRequestsTo(LinkageNetwork network, string tenant) =>
         network.Messages.Count(m => m.Contains($"/api/tenants/{tenant}/provisions -> ", StringComparison.Ordinal));
 
@@ -34,20 +29,19 @@ public class MessageIdTests
         var asked = (await family.AnswerAsync("bunkyo-child-clerk")).GetProperty("messageId").GetString()!;
         var kashiwa = network.NodeTenants.Find(K)!;
         var code = (await kashiwa.AgencyCodeOfAsync("K-0001"))!;
-        var core = network.Presenting(network.NodeCertificate, network.Core);
         var before = (Core: await LinkageNetwork.CountAsync(network.CoreDatabase), Bunkyo: await LinkageNetwork.CountAsync(network.TenantDatabases[B]),
             Kashiwa: await LinkageNetwork.CountAsync(network.TenantDatabases[K]), Requests: ProvisionRequestsTo(network, B));
 
         // Kashiwa, signing as itself, files an inquiry of its own under that id, beside a new one: the message is refused whole.
         var fresh = new InquiryBody(Envelope.NewId(), code, "child-allowance", B, "local-tax", null);
-        await ProblemAssert.IsProblemAsync(await SendAsync(core, K, kashiwa.Keys, fresh, fresh with { MessageId = asked }), 409, "reused-message-id");
+        await ProblemAssert.IsProblemAsync(await network.SendInquiriesAsync([fresh, fresh with { MessageId = asked }], sender: K), 409, "reused-message-id");
         Assert.Equal(before, (await LinkageNetwork.CountAsync(network.CoreDatabase), await LinkageNetwork.CountAsync(network.TenantDatabases[B]),
             await LinkageNetwork.CountAsync(network.TenantDatabases[K]), ProvisionRequestsTo(network, B)));
         await using (var c = await network.CoreDatabase.OpenAsync())
             Assert.Equal(1L, await c.ScalarAsync<long>("SELECT COUNT(*) FROM provision_records WHERE message_id = @m", null, ("m", asked)));
 
         // The refusal cost only that message: its new id, sent again on its own, is relayed.
-        var reply = (await (await SendAsync(core, K, kashiwa.Keys, fresh)).Content.ReadFromJsonAsync<Envelope>(ServiceDefaults.Json))!;
+        var reply = (await (await network.SendInquiriesAsync([fresh], sender: K)).Content.ReadFromJsonAsync<Envelope>(ServiceDefaults.Json))!;
         Assert.Equal(fresh.MessageId, Assert.Single(reply.BodyAs<ProvisionAnswer>(RelayKinds.InquiryResults)!).MessageId);
         Assert.Equal(before.Core + 1, await LinkageNetwork.CountAsync(network.CoreDatabase));
         Assert.Equal(before.Requests + 1, ProvisionRequestsTo(network, B));
@@ -61,9 +55,7 @@ public class MessageIdTests
         var code = (await network.NodeTenants.Find(K)!.AgencyCodeOfAsync("K-0001"))!;
         var requester = network.NodeTenants.Find(B)!.Keys.Public.EncryptionKey;
         ProvisionRequest Request(string? id = null) => new(id ?? Envelope.NewId(), B, requester, "child-allowance", "local-tax", code, null, DateTimeOffset.UtcNow);
-        Task<HttpResponseMessage> Send(params ProvisionRequest[] requests) => network.Presenting(network.CoreCertificate, network.Node).PostAsJsonAsync(
-            $"api/tenants/{K}/provisions", Envelope.Create("core", K, RelayKinds.ProvisionRequests, JsonSerializer.Serialize(requests, ServiceDefaults.Json),
-                network.CoreKeys.Signing, TimeProvider.System), ServiceDefaults.Json);
+        Task<HttpResponseMessage> Send(params ProvisionRequest[] requests) => network.SendProvisionRequestsAsync(K, requests);
 
         var answered = Request();
         await LinkageNetwork.Ensure(await Send(answered));

@@ -19,8 +19,7 @@ public class MutualTlsTests
         await using var network = await LinkageNetwork.StartAsync(provider);
         await MovedFamily.ArrangeAsync(network);
         var bunkyo = network.NodeTenants.Find(B)!;
-        var code = (await bunkyo.AgencyCodeOfAsync("B-0001"))!;
-        var body = JsonSerializer.Serialize(new[] { new InquiryBody(Envelope.NewId(), code, "child-allowance", K, "local-tax", null) }, ServiceDefaults.Json);
+        var body = JsonSerializer.Serialize(new[] { await network.InquiryAsync() }, ServiceDefaults.Json);
         var genuine = Envelope.Create(B, "core", RelayKinds.Inquiries, body, bunkyo.Keys.Signing, TimeProvider.System);
         Task<HttpResponseMessage> Send(HttpClient client) => client.PostAsJsonAsync("api/relay/inquiries", genuine, ServiceDefaults.Json);
 
@@ -51,8 +50,7 @@ public class MutualTlsTests
         // An agency registered without a node id is refused even from the right node: no value, no access.
         await network.RegisterAgencyAsync(B, "municipality", "文京区", nodeId: null);
         var again = Envelope.Create(B, "core", RelayKinds.Inquiries, body, bunkyo.Keys.Signing, TimeProvider.System);
-        await ProblemAssert.IsProblemAsync(await network.Presenting(network.NodeCertificate, network.Core)
-            .PostAsJsonAsync("api/relay/inquiries", again, ServiceDefaults.Json), 403, "client-certificate-wrong-party");
+        await ProblemAssert.IsProblemAsync(await network.SendAsync(network.Core, "api/relay/inquiries", again), 403, "client-certificate-wrong-party");
         // The node's staff see why: the core refused the node's connection.
         var staff = await LinkageNetwork.Ensure(await new MovedFamily { Network = network, IndividualNumber = "" }.AskAsync("bunkyo-child-clerk"));
         Assert.Equal("error", staff.GetProperty("outcome").GetString());

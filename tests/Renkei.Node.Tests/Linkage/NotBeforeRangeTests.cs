@@ -1,5 +1,4 @@
 using System.Net.Http.Json;
-using System.Text.Json;
 using Renkei.Hosting;
 using Renkei.Hosting.Storage;
 using Renkei.Protocol;
@@ -64,16 +63,12 @@ public class NotBeforeRangeTests
     {
         await using var network = await LinkageNetwork.StartAsync(provider);
         await MovedFamily.ArrangeAsync(network);
-        var bunkyo = network.NodeTenants.Find(B)!;
-        var code = (await bunkyo.AgencyCodeOfAsync("B-0001"))!;
-        var core = network.Presenting(network.NodeCertificate, network.Core);
-        InquiryBody Inquiry(DateTimeOffset? notBefore = null) => new(Envelope.NewId(), code, "child-allowance", K, "local-tax", notBefore);
 
         // Sent straight to the core, as a node from before this change or a misbehaving one would: the provider answered the
         // far-future one copy-older-than-asked, and checking that answer threw, after the other had been provided.
-        var asked = new[] { Inquiry(DateTimeOffset.MaxValue), Inquiry(), Inquiry(DateTimeOffset.UtcNow.AddYears(3)) };
-        var response = await core.PostAsJsonAsync("api/relay/inquiries", Envelope.Create(B, "core", RelayKinds.Inquiries,
-            JsonSerializer.Serialize(asked, ServiceDefaults.Json), bunkyo.Keys.Signing, TimeProvider.System), ServiceDefaults.Json);
+        var asked = new[] { await network.InquiryAsync(notBefore: DateTimeOffset.MaxValue), await network.InquiryAsync(),
+            await network.InquiryAsync(notBefore: DateTimeOffset.UtcNow.AddYears(3)) };
+        var response = await network.SendInquiriesAsync(asked);
         var reply = await LinkageNetwork.ReplyAsync(response);
         Assert.Equal([(Outcome.Error, RelayKinds.InvalidNotBeforeReason), (Outcome.Provided, null), (Outcome.Error, RelayKinds.InvalidNotBeforeReason)],
             reply.BodyAs<ProvisionAnswer>(RelayKinds.InquiryResults)!.Select(a => (a.Outcome, a.Reason)));

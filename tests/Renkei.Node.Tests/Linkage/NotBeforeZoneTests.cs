@@ -1,4 +1,3 @@
-using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Renkei.Hosting;
@@ -21,19 +20,16 @@ public class NotBeforeZoneTests
     {
         await using var network = await LinkageNetwork.StartAsync(provider);
         await MovedFamily.ArrangeAsync(network);
-        var bunkyo = network.NodeTenants.Find(B)!;
-        var code = (await bunkyo.AgencyCodeOfAsync("B-0001"))!;
-        var core = network.Presenting(network.NodeCertificate, network.Core);
         var sent = new[] { "2020-01-01T00:00:00", "2020-01-01", "2020-01-01T00:00:00Z", "2020-01-01T00:00:00+09:00", "2020-01-01T00:00:00.5-01:00" };
-        var body = JsonSerializer.SerializeToNode(sent.Select(_ => new InquiryBody(Envelope.NewId(), code, "child-allowance", K, "local-tax", null)),
-            ServiceDefaults.Json)!.AsArray();
+        var inquiries = new List<InquiryBody>();
+        foreach (var _ in sent) inquiries.Add(await network.InquiryAsync());
+        var body = JsonSerializer.SerializeToNode(inquiries, ServiceDefaults.Json)!.AsArray();
         for (var i = 0; i < sent.Length; i++) body[i]!["notBefore"] = sent[i];
         // Escaped, as a JSON writer may: "+" as \u002B is still an offset.
         var text = body.ToJsonString().Replace("+09:00", "\\u002B09:00", StringComparison.Ordinal);
         Assert.Contains("\\u002B09:00", text, StringComparison.Ordinal);
 
-        var response = await core.PostAsJsonAsync("api/relay/inquiries", Envelope.Create(B, "core", RelayKinds.Inquiries, text, bunkyo.Keys.Signing,
-            TimeProvider.System), ServiceDefaults.Json);
+        var response = await network.SendInquiriesAsync(text);
         var reply = await LinkageNetwork.ReplyAsync(response);
         Assert.Equal([(Outcome.Error, RelayKinds.InvalidNotBeforeReason), (Outcome.Error, RelayKinds.InvalidNotBeforeReason),
                 (Outcome.Provided, null), (Outcome.Provided, null), (Outcome.Provided, null)],
@@ -50,15 +46,10 @@ public class NotBeforeZoneTests
     {
         await using var network = await LinkageNetwork.StartAsync(provider);
         await MovedFamily.ArrangeAsync(network);
-        var bunkyo = network.NodeTenants.Find(B)!;
-        var code = (await bunkyo.AgencyCodeOfAsync("B-0001"))!;
-        var core = network.Presenting(network.NodeCertificate, network.Core);
-        var body = JsonSerializer.SerializeToNode(new[] { new InquiryBody(Envelope.NewId(), code, "child-allowance", K, "local-tax", null) },
-            ServiceDefaults.Json)!.AsArray();
+        var body = JsonSerializer.SerializeToNode(new[] { await network.InquiryAsync() }, ServiceDefaults.Json)!.AsArray();
         body[0]!["notBefore"] = "2020-01-01T00:00:00+9";
 
-        var response = await core.PostAsJsonAsync("api/relay/inquiries", Envelope.Create(B, "core", RelayKinds.Inquiries, body.ToJsonString(),
-            bunkyo.Keys.Signing, TimeProvider.System), ServiceDefaults.Json);
+        var response = await network.SendInquiriesAsync(body.ToJsonString());
         await ProblemAssert.IsProblemAsync(response, 400, "malformed-inquiry");
         Assert.Equal(0L, await LinkageNetwork.CountAsync(network.CoreDatabase));
     }

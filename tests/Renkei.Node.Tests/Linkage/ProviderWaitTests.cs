@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net.Http.Json;
 using Microsoft.Extensions.Configuration;
 using Renkei.Core;
@@ -25,13 +24,13 @@ public class ProviderWaitTests
         stalled.Close();
         try
         {
-            var watch = Stopwatch.StartNew();
             var answer = await LinkageNetwork.Ensure(await network.NodeClient("kashiwa-child-clerk").PostAsJsonAsync($"api/tenants/{K}/inquiries",
                 new { addresseeNumber = "K-1", affair = "child-allowance", provider = B, item = "local-tax" }, ServiceDefaults.Json));
-            watch.Stop();
             Assert.Equal(("error", "provider-unreachable"), (answer.GetProperty("outcome").GetString(), answer.GetProperty("reason").GetString()));
-            // The default 15 s would be 15 s at least; 1 s and the rest of the round trip leave a wide margin below it.
-            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(12), $"answered after {watch.Elapsed}");
+            // Timed at the gate, not over the whole round trip (a cold first mutual-TLS path can take seconds on a loaded machine):
+            // the default 15 s would hold the request close to 15 s; 1 s leaves a wide margin below it.
+            var held = stalled.LongestHeld;
+            Assert.True(held > TimeSpan.Zero && held < TimeSpan.FromSeconds(12), $"held at the gate for {held}");
             // The core gave up on the held request, not on a failure of the provider's node.
             Assert.Contains(network.Logs.Lines, l => l.Contains($"Provider node of {B} failed", StringComparison.Ordinal) && l.Contains("TaskCanceledException", StringComparison.Ordinal));
         }
@@ -42,13 +41,8 @@ public class ProviderWaitTests
     public void A_provider_wait_under_a_second_or_over_an_hour_stops_the_core_naming_the_setting()
     {
         using var folder = new TempFolder();
-        foreach (var seconds in new[] { "0", "3601" })
-        {
-            var refused = Assert.Throws<InvalidOperationException>(() => CoreApp.Create([], b => b.Configuration.AddInMemoryCollection(
-                [new("Storage:Provider", "Sqlite"), new("Core:DataFolder", folder.Path), new("Core:ProviderWaitSeconds", seconds)])));
-            Assert.Contains("Core:ProviderWaitSeconds は 1 から 3600 まで", refused.Message);
-            Assert.Contains("Core:ProviderWaitSeconds must be 1 to 3600", refused.Message);
-        }
+        SettingAssert.RefusesOutsideRange("Core:ProviderWaitSeconds", 1, 3600, seconds => CoreApp.Create([], b => b.Configuration.AddInMemoryCollection(
+            [new("Storage:Provider", "Sqlite"), new("Core:DataFolder", folder.Path), new("Core:ProviderWaitSeconds", seconds)])));
         Assert.Empty(Directory.GetFileSystemEntries(folder.Path));
     }
 }

@@ -1,6 +1,3 @@
-using System.Net.Http.Json;
-using System.Text.Json;
-using Renkei.Hosting;
 using Renkei.Hosting.Storage;
 using Renkei.Protocol;
 using Renkei.Protocol.Records;
@@ -25,9 +22,7 @@ public class ProvisionDatesTests
         var code = (await kashiwa.AgencyCodeOfAsync("K-0001"))!;
         var requester = network.NodeTenants.Find(B)!.Keys.Public.EncryptionKey;
         ProvisionRequest Request(DateTimeOffset requestedAt) => new(Envelope.NewId(), B, requester, "child-allowance", "local-tax", code, null, requestedAt);
-        Task<HttpResponseMessage> Send(ProvisionRequest request) => network.Presenting(network.CoreCertificate, network.Node).PostAsJsonAsync($"api/tenants/{K}/provisions",
-            Envelope.Create("core", K, RelayKinds.ProvisionRequests, JsonSerializer.Serialize(new[] { request }, ServiceDefaults.Json), network.CoreKeys.Signing,
-                TimeProvider.System), ServiceDefaults.Json);
+        Task<HttpResponseMessage> Send(ProvisionRequest request) => network.SendProvisionRequestsAsync(K, [request]);
 
         // At DateTimeOffset's end a record has no retention date: that was a 500, failing other messages' records in the same commit.
         foreach (var requestedAt in new[] { DateTimeOffset.MaxValue, DateTimeOffset.MinValue, DateTimeOffset.UtcNow.AddMinutes(-10), DateTimeOffset.UtcNow.AddMinutes(10) })

@@ -13,16 +13,6 @@ public class RelayMessageTests
 {
     private const string K = LinkageNetwork.Kashiwa, B = LinkageNetwork.Bunkyo;
 
-    private static async Task Until(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow.AddMinutes(1);
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException(what);
-            await Task.Delay(20);
-        }
-    }
-
     private static List<string> RelayMessages(LinkageNetwork network, string path) =>
         [.. network.Messages.Where(m => m.Contains(path + " -> ", StringComparison.Ordinal))];
 
@@ -40,11 +30,11 @@ public class RelayMessageTests
         network.RelayGate.Close();
         // One after the other: asked together, both could leave in one message before the relay's loop first looked.
         var first = new List<Task<HttpResponseMessage>> { Ask(1) };
-        await Until(() => network.RelayGate.Held == 1, "the first message held");
+        await Eventually.HoldsAsync(() => network.RelayGate.Held == 1, "the first message held");
         first.Add(Ask(2));
-        await Until(() => network.RelayGate.Held == network.NodeOptions.RelayInFlight, "two messages held");
+        await Eventually.HoldsAsync(() => network.RelayGate.Held == network.NodeOptions.RelayInFlight, "two messages held");
         var rest = Enumerable.Range(3, 6).Select(Ask).ToList();
-        await Until(() => network.NodeRelay.Waiting(B) == 6, "six inquiries waiting");
+        await Eventually.HoldsAsync(() => network.NodeRelay.Waiting(B) == 6, "six inquiries waiting");
         network.RelayGate.Open();
         var answers = new List<JsonElement>();
         foreach (var response in await Task.WhenAll(first.Concat(rest))) answers.Add(await LinkageNetwork.Ensure(response));
@@ -82,9 +72,7 @@ public class RelayMessageTests
         await MovedFamily.ArrangeAsync(network);
         var bunkyo = network.NodeTenants.Find(B)!;
         var code = (await bunkyo.AgencyCodeOfAsync("B-0001"))!;
-        var core = network.Presenting(network.NodeCertificate, network.Core);
-        Task<HttpResponseMessage> Send(string body) =>
-            core.PostAsJsonAsync("api/relay/inquiries", Envelope.Create(B, "core", RelayKinds.Inquiries, body, bunkyo.Keys.Signing, TimeProvider.System), ServiceDefaults.Json);
+        Task<HttpResponseMessage> Send(string body) => network.SendInquiriesAsync(body);
         InquiryBody Inquiry(string affair = "child-allowance", string? agencyCode = null) => new(Envelope.NewId(), agencyCode ?? code, affair, K, "local-tax", null);
         Task<long> Recorded() => LinkageNetwork.CountAsync(network.CoreDatabase);
 
@@ -160,10 +148,7 @@ public class RelayMessageTests
         var code = (await kashiwa.AgencyCodeOfAsync("K-0001"))!;
         var requester = network.NodeTenants.Find(B)!.Keys.Public.EncryptionKey;
         ProvisionRequest Request(string? id = null) => new(id ?? Envelope.NewId(), B, requester, "child-allowance", "local-tax", code, null, DateTimeOffset.UtcNow);
-        var node = network.Presenting(network.CoreCertificate, network.Node);
-        Task<HttpResponseMessage> Send(object requests) => node.PostAsJsonAsync($"api/tenants/{K}/provisions",
-            Envelope.Create("core", K, RelayKinds.ProvisionRequests, JsonSerializer.Serialize(requests, ServiceDefaults.Json), network.CoreKeys.Signing, TimeProvider.System),
-            ServiceDefaults.Json);
+        Task<HttpResponseMessage> Send(object requests) => network.SendProvisionRequestsAsync(K, JsonSerializer.Serialize(requests, ServiceDefaults.Json));
         Task<long> Recorded() => LinkageNetwork.CountAsync(kashiwa.Database);
 
         // Genuine: answered and recorded.

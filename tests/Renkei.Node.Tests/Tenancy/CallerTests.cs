@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.Configuration;
 using Renkei.Testing;
 
 namespace Renkei.Node.Tests.Tenancy;
@@ -58,17 +57,13 @@ public class CallerTests
 
     private static WebApplication Create(TempFolder folder, params (string Name, string[] Permissions)[] callers)
     {
-        var settings = new List<KeyValuePair<string, string?>>
-        {
-            new("Storage:Provider", "Sqlite"), new("Node:DataFolder", folder.Path), new("Node:CoreAddress", "http://127.0.0.1:9/"),
-            new("Node:Tenants:0:AgencyId", B), new("Node:Tenants:0:Name", "文京区"), new("Node:Tenants:1:AgencyId", K), new("Node:Tenants:1:Name", "柏市"),
-        };
+        var settings = new List<(string, string?)> { ("Node:Tenants:1:AgencyId", K), ("Node:Tenants:1:Name", "柏市") };
         for (var i = 0; i < callers.Length; i++)
         {
-            settings.Add(new($"Callers:{i}:Name", callers[i].Name));
-            settings.Add(new($"Callers:{i}:Token", callers[i].Name + "-token"));
-            for (var j = 0; j < callers[i].Permissions.Length; j++) settings.Add(new($"Callers:{i}:Permissions:{j}", callers[i].Permissions[j]));
+            settings.Add(($"Callers:{i}:Name", callers[i].Name));
+            settings.Add(($"Callers:{i}:Token", callers[i].Name + "-token"));
+            for (var j = 0; j < callers[i].Permissions.Length; j++) settings.Add(($"Callers:{i}:Permissions:{j}", callers[i].Permissions[j]));
         }
-        return NodeApp.Create([], b => b.Configuration.AddInMemoryCollection(settings));
+        return NodeSettings.Create(folder.Path, [.. settings]);
     }
 }

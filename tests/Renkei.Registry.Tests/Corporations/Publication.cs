@@ -122,6 +122,14 @@ public sealed record Publication(string LastUpdateDate, long Count, int DivideNu
         return (response.StatusCode, text[..comma], text[(comma + 1)..].TrimEnd());
     }
 
+    /// <summary>POSTs <paramref name="request"/> as JSON and reads the refusal: status, problem type and the problem.</summary>
+    public static async Task<(HttpStatusCode Status, string Type, JsonElement Problem)> PostForProblemAsync(HttpClient client, string path, object request)
+    {
+        using var response = await client.PostAsJsonAsync(path, request);
+        var (status, problem) = await ProblemAsync(response);
+        return (status, problem.GetProperty("type").GetString()!, problem);
+    }
+
     /// <summary>A problem-details refusal (JSON type and the admin API).</summary>
     public static async Task<(HttpStatusCode Status, JsonElement Problem)> ProblemAsync(HttpResponseMessage response)
     {

@@ -194,11 +194,7 @@ public class BadInputTests
         }));
 
         // The server is down: the start fails, naming the setting, and makes no key (a new one would be taken for the register's own).
-        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        var closed = new Npgsql.NpgsqlConnectionStringBuilder(registry.Database.ConnectionString)
-            { Host = "127.0.0.1", Port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port, Timeout = 5 }.ToString();
-        listener.Stop();
+        var closed = TestDatabases.WithClosedPort(registry.Database.ConnectionString);
         var down = Assert.ThrowsAny<Exception>(() => Start(closed));
         Assert.Contains("Storage:ConnectionString", down.Message);
         Assert.Empty(Directory.GetFileSystemEntries(elsewhere.Path));

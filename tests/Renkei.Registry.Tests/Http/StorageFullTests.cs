@@ -27,7 +27,7 @@ public class StorageFullTests
         var logs = new CapturedLogs();
         await using var registry = await RegistryHost.StartAsync(StorageProvider.Sqlite, b => b.Logging.AddProvider(logs));
         var database = registry.App.Services.GetRequiredService<Database>();
-        await LimitAsync(database, growBy: 0);
+        await SqliteDisk.LimitAsync(database, growBy: 0, connections: 8);
 
         // Each birth takes some room: the first that needs a new page finds the disk full.
         HttpResponseMessage response;
@@ -46,7 +46,7 @@ public class StorageFullTests
         Assert.DoesNotContain(logs.Lines, l => l.Contains("internal-error") || l.Contains("unhandled", StringComparison.OrdinalIgnoreCase));
 
         // Room again (the limited connections leave the pool): the same request is taken, without a restart.
-        await LimitAsync(database, growBy: null);
+        await SqliteDisk.LimitAsync(database, growBy: null, connections: 8);
         Assert.True((await registry.PostEventAsync(RegistryHost.Chiba, Birth())).IsSuccessStatusCode);
     }
 
@@ -54,20 +54,4 @@ public class StorageFullTests
     {
         kind = "birth", person = RegistryHost.Person(family: "満杯", dateOfBirth: "2026-01-15"), address = "千葉県千葉市中央区中央1丁目1番1号",
     };
-
-    /// <summary>
-    /// Gives every pooled connection of <paramref name="database"/> room for <paramref name="growBy"/> more pages (null: no
-    /// limit): SQLite's max_page_count is a disk that fills at once, and it stays on a connection the pool hands out again.
-    /// </summary>
-    private static async Task LimitAsync(Database database, int? growBy)
-    {
-        var connections = new List<System.Data.Common.DbConnection>();
-        for (var i = 0; i < 8; i++) connections.Add(await database.OpenAsync());
-        foreach (var c in connections)
-        {
-            var pages = await c.ScalarAsync<long>("PRAGMA page_count");
-            await c.ExecuteAsync($"PRAGMA max_page_count = {(growBy is { } n ? pages + n : 1073741823)}");
-        }
-        foreach (var c in connections) await c.DisposeAsync();
-    }
 }

@@ -266,8 +266,7 @@ public class ResidentSeederTests
         using var deriver = new IndividualNumberDeriver(Key);
         if (!bulk) await ResidentSeeder.SeedAsync(database, deriver, new SeedPlan(60, 1, 10));
         // A disk with room for a few more pages: the limit stays on the pooled connection the seeder is handed next.
-        await using (var c = (Microsoft.Data.Sqlite.SqliteConnection)await database.OpenAsync())
-            await c.ExecuteAsync($"PRAGMA max_page_count = {await c.ScalarAsync<long>("PRAGMA page_count") + 40}");
+        await SqliteDisk.LimitAsync(database, growBy: 40, connections: 1);
 
         var full = await Assert.ThrowsAsync<Microsoft.Data.Sqlite.SqliteException>(() =>
             ResidentSeeder.SeedAsync(database, deriver, new SeedPlan(61, 2, 30_000) { BatchSize = 1_000 }));
