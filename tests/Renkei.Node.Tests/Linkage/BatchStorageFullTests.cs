@@ -25,15 +25,15 @@ public class BatchStorageFullTests
         // Both people are claimed and on their way when Bunkyo's disk fills up.
         network.RelayGate.Close();
         var id = await people.SubmittedAsync(["B-1", "B-2"]);
-        await WaitUntilAsync(() => network.RelayGate.Held == 2, "both inquiries at the gate");
+        await Eventually.HoldsAsync(() => network.RelayGate.Held == 2, "both inquiries at the gate");
         // A long batch behind it, with nobody known (each would be no-agency-code): its rows leave the page of the first
         // batch's rows full, so that their answers cannot be saved either.
         await people.SubmittedAsync(Enumerable.Range(1, 300).Select(i => $"X-{i}"));
-        await LimitAsync(bunkyo.Database, growBy: 0);
+        await SqliteDisk.LimitAsync(bunkyo.Database, growBy: 0);
         await FillRecordsAsync(bunkyo.Records);
         network.RelayGate.Open();
         // The worker pauses (or, as it did, gives up on both people with no record of what Kashiwa provided).
-        await WaitUntilAsync(() => Paused(network) >= 1 || network.Logs.Lines.Count(l => l.Contains("Batch inquiry failed at the node")) >= 2,
+        await Eventually.HoldsAsync(() => Paused(network) >= 1 || network.Logs.Lines.Count(l => l.Contains("Batch inquiry failed at the node")) >= 2,
             "the worker's pause on a full disk");
         var paused = Paused(network);
         Assert.Equal(1, paused);
@@ -53,7 +53,7 @@ public class BatchStorageFullTests
         Assert.Empty(await people.RecordsAsync(B, "B-1"));
 
         // Room again: the kept answers are recorded and saved, nobody is asked again.
-        await LimitAsync(bunkyo.Database, growBy: null);
+        await SqliteDisk.LimitAsync(bunkyo.Database, growBy: null);
         network.NodeBatchWorker.Wake(B);
         var done = await people.DoneAsync(id);
         var results = done.GetProperty("results").EnumerateArray().ToList();
@@ -79,7 +79,7 @@ public class BatchStorageFullTests
         // The first batch's three are claimed and on their way; the second batch waits behind it, unclaimed.
         network.RelayGate.Close();
         var first = await people.SubmittedAsync(["B-1", "B-2", "B-3"]);
-        await WaitUntilAsync(() => network.RelayGate.Held == 3, "the inquiries at the gate");
+        await Eventually.HoldsAsync(() => network.RelayGate.Held == 3, "the inquiries at the gate");
         var second = await people.SubmittedAsync(["B-4"]);
         string claimed;
         await using (var c = await bunkyo.Database.OpenAsync())
@@ -87,7 +87,7 @@ public class BatchStorageFullTests
         Assert.Matches("^[0-9a-f]{32}$", claimed);
 
         // The disk fills up, the answers come and cannot be recorded, and the node restarts before there is room: they are lost.
-        await LimitAsync(bunkyo.Database, growBy: 0);
+        await SqliteDisk.LimitAsync(bunkyo.Database, growBy: 0);
         await FillRecordsAsync(bunkyo.Records);
         network.RelayGate.Open();
         var paused = await PausesAsync(network, 1);
@@ -98,7 +98,7 @@ public class BatchStorageFullTests
 
         // Room again: the claims are an earlier run's, so their people are not asked again, and are recorded at Bunkyo under the
         // claimed ids, which Kashiwa's records carry too. The second batch is asked as usual.
-        await LimitAsync(bunkyo.Database, growBy: null);
+        await SqliteDisk.LimitAsync(bunkyo.Database, growBy: null);
         network.NodeBatchWorker.Wake(B);
         var results = (await people.DoneAsync(first)).GetProperty("results").EnumerateArray().ToList();
         Assert.All(results, r => Assert.Equal(("error", InquiryBatchWorker.AnswerNotSaved),
@@ -129,13 +129,13 @@ public class BatchStorageFullTests
         // As many inquiries as may be at once are on their way when the disk fills up; the node restarts before there is room.
         network.RelayGate.Close();
         var id = await people.SubmittedAsync(Enumerable.Range(1, 16).Select(i => $"B-{i}"));
-        await WaitUntilAsync(() => network.RelayGate.Held == inFlight, "the inquiries at the gate");
-        await LimitAsync(bunkyo.Database, growBy: 0);
+        await Eventually.HoldsAsync(() => network.RelayGate.Held == inFlight, "the inquiries at the gate");
+        await SqliteDisk.LimitAsync(bunkyo.Database, growBy: 0);
         await FillRecordsAsync(bunkyo.Records);
         network.RelayGate.Open();
         await PausesAsync(network, 1);
         await network.RestartNodeAsync();
-        await LimitAsync(network.NodeTenants.Find(B)!.Database, growBy: null);
+        await SqliteDisk.LimitAsync(network.NodeTenants.Find(B)!.Database, growBy: null);
         network.NodeBatchWorker.Wake(B);
 
         // Only those in flight may have been asked: they are answer-not-saved. The others were never asked, and are now.
@@ -163,8 +163,8 @@ public class BatchStorageFullTests
 
         network.RelayGate.Close();
         var id = await people.SubmittedAsync(["B-1"]);
-        await WaitUntilAsync(() => network.RelayGate.Held == 1, "the inquiry at the gate");
-        await LimitAsync(bunkyo.Database, growBy: 0);
+        await Eventually.HoldsAsync(() => network.RelayGate.Held == 1, "the inquiry at the gate");
+        await SqliteDisk.LimitAsync(bunkyo.Database, growBy: 0);
         await FillRecordsAsync(bunkyo.Records);
         network.RelayGate.Open();
         await PausesAsync(network, 1);
@@ -177,7 +177,7 @@ public class BatchStorageFullTests
         }
         await network.RestartNodeAsync();
         bunkyo = network.NodeTenants.Find(B)!;
-        await LimitAsync(bunkyo.Database, growBy: null);
+        await SqliteDisk.LimitAsync(bunkyo.Database, growBy: null);
         network.NodeBatchWorker.Wake(B);
 
         var result = (await people.DoneAsync(id)).GetProperty("results")[0];
@@ -219,7 +219,7 @@ public class BatchStorageFullTests
     /// <summary>Waits until the worker has said <paramref name="count"/> times that Bunkyo's disk is full; returns the count.</summary>
     private static async Task<int> PausesAsync(LinkageNetwork network, int count)
     {
-        await WaitUntilAsync(() => Paused(network) >= count, $"the worker's pause #{count} on a full disk");
+        await Eventually.HoldsAsync(() => Paused(network) >= count, $"the worker's pause #{count} on a full disk");
         return Paused(network);
     }
 
@@ -255,24 +255,11 @@ public class BatchStorageFullTests
                 INSERT INTO inquiry_batches (batch_id, affair, provider, item, not_before, submitted_by, submitted_at, item_count)
                 VALUES (@b, 'child-allowance', @p, 'local-tax', NULL, 'kashiwa-child-clerk', @t, 0)
                 """, null, ("b", id), ("p", B), ("t", InquiryBatchesApi.Text(DateTimeOffset.UtcNow)));
-        var deadline = DateTime.UtcNow.AddMinutes(1);
-        while (true)
+        await Eventually.HoldsAsync(async () =>
         {
-            await using (var c = await kashiwa.OpenAsync())
-                if (await c.ScalarAsync<string>("SELECT completed_at FROM inquiry_batches WHERE batch_id = @b", null, ("b", id)) is not null) return;
-            if (DateTime.UtcNow > deadline) throw new TimeoutException("Kashiwa's worker's look without a wake");
-            await Task.Delay(20);
-        }
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> done, string what)
-    {
-        var deadline = DateTime.UtcNow.AddMinutes(1);
-        while (!done())
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException(what);
-            await Task.Delay(20);
-        }
+            await using var c = await kashiwa.OpenAsync();
+            return await c.ScalarAsync<string>("SELECT completed_at FROM inquiry_batches WHERE batch_id = @b", null, ("b", id)) is not null;
+        }, "Kashiwa's worker's look without a wake");
     }
 
     /// <summary>
@@ -292,21 +279,5 @@ public class BatchStorageFullTests
             }
             catch (SqliteException e) when (Database.IsFull(e)) { refused++; }
         }
-    }
-
-    /// <summary>
-    /// Gives every pooled connection of <paramref name="database"/> room for <paramref name="growBy"/> more pages (null: no
-    /// limit): SQLite's max_page_count is a disk that fills at once, and it stays on a connection the pool hands out again.
-    /// </summary>
-    private static async Task LimitAsync(Database database, int? growBy)
-    {
-        var connections = new List<System.Data.Common.DbConnection>();
-        for (var i = 0; i < 16; i++) connections.Add(await database.OpenAsync());
-        foreach (var c in connections)
-        {
-            var pages = await c.ScalarAsync<long>("PRAGMA page_count");
-            await c.ExecuteAsync($"PRAGMA max_page_count = {(growBy is { } n ? pages + n : 1073741823)}");
-        }
-        foreach (var c in connections) await c.DisposeAsync();
     }
 }
