@@ -27,6 +27,8 @@ public class AgencyRegisterTests
     private static readonly string Ministry = CorporateNumber.FromBase(12_070_001).Digits;         // a national organ: 000012…
     private static readonly string City = CorporateNumber.FromBase(20_122_173).Digits;             // a local government: 000020 + 柏市's code
     private static readonly string Company = CorporateNumber.FromBase(10_405_001_703).Digits;      // a registered corporation
+    private static readonly string Diet = "1000011000005";                                          // 国立国会図書館: 000011…
+    private static readonly string Court = CorporateNumber.FromBase(13_000_101).Digits;            // a court: 000013…
 
     private static AgencyRegistration Registration(AgencyKind kind, string id, string name = "機関") =>
         new(kind, name, "https://node.example/", SigningKey, EncryptionKey,
@@ -40,6 +42,10 @@ public class AgencyRegisterTests
     [InlineData(AgencyKind.PensionService, "ministry")]
     [InlineData(AgencyKind.PensionService, "city")]
     [InlineData(AgencyKind.HealthInsurer, "ministry")]
+    [InlineData(AgencyKind.PensionService, "diet")]
+    [InlineData(AgencyKind.HealthInsurer, "court")]
+    [InlineData(AgencyKind.Minister, "diet")]
+    [InlineData(AgencyKind.TaxOffice, "court")]
     public void A_kind_that_does_not_fit_the_agencys_id_is_refused_naming_the_kind(AgencyKind kind, string id)
     {
         id = Id(id);
@@ -64,7 +70,8 @@ public class AgencyRegisterTests
         Assert.Empty(Registration(kind, id).Validate(id));
     }
 
-    private static string Id(string name) => name switch { "ministry" => Ministry, "city" => City, "company" => Company, _ => name };
+    private static string Id(string name) =>
+        name switch { "ministry" => Ministry, "city" => City, "company" => Company, "diet" => Diet, "court" => Court, _ => name };
 
     [Theory, StorageData]
     public async Task Each_registration_and_change_of_an_agency_is_logged_with_the_caller_and_kept_for_an_overseer(StorageProvider provider)

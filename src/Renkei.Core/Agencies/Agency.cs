@@ -93,28 +93,31 @@ public sealed record AgencyRegistration(
     };
 
     /// <summary>
-    /// Why a Corporate Number cannot be the id of an agency of this kind. A national organ's base number is 000012 and six
-    /// digits, a local government's 000020 and its Local Government Code: a minister or a tax office is a national organ;
-    /// the pension service is neither; a health insurer may be a local government (a city's national health insurance,
-    /// a wide-area union for the elderly) but is no national organ.
+    /// Why a Corporate Number cannot be the id of an agency of this kind. A national body's base number starts 000011 (the
+    /// Diet), 000012 (the executive) or 000013 (the courts), a local government's 000020 and its Local Government Code: a
+    /// minister or a tax office is an executive organ (000012); the pension service is neither national nor local; a health
+    /// insurer may be a local government (a city's national health insurance, a wide-area union for the elderly) but is no
+    /// national body.
     /// </summary>
     private static string? KindMisfits(AgencyKind kind, Numbers.CorporateNumber number)
     {
-        var national = number.BaseNumber / 1_000_000 == NationalOrganBase;
-        var local = number.BaseNumber / 1_000_000 == LocalGovernmentBase;
+        var series = number.BaseNumber / 1_000_000;
+        var executive = series == ExecutiveOrganBase;
+        var national = series is >= DietBase and <= CourtsBase;
+        var local = series == LocalGovernmentBase;
         return kind switch
         {
-            AgencyKind.Minister or AgencyKind.TaxOffice when !national =>
+            AgencyKind.Minister or AgencyKind.TaxOffice when !executive =>
                 "大臣・税務署長は国の機関の法人番号（基礎番号が000012で始まる）で登録します / a minister or a tax office is registered under a national organ's corporate number (base number 000012…)",
             AgencyKind.PensionService when national || local =>
-                "日本年金機構は国の機関（000012…）・地方公共団体（000020…）以外の法人番号で登録します / the pension service is registered under a corporate number that is neither a national organ's (000012…) nor a local government's (000020…)",
+                "日本年金機構は国の機関（000011…・000012…・000013…）・地方公共団体（000020…）以外の法人番号で登録します / the pension service is registered under a corporate number that is neither a national body's (000011…, 000012…, 000013…) nor a local government's (000020…)",
             AgencyKind.HealthInsurer when national =>
-                "医療保険者は国の機関の法人番号（000012…）では登録できません / a health insurer is not registered under a national organ's corporate number (000012…)",
+                "医療保険者は国の機関の法人番号（000011…・000012…・000013…）では登録できません / a health insurer is not registered under a national body's corporate number (000011…, 000012…, 000013…)",
             _ => null,
         };
     }
 
-    private const long NationalOrganBase = 12, LocalGovernmentBase = 20;
+    private const long DietBase = 11, ExecutiveOrganBase = 12, CourtsBase = 13, LocalGovernmentBase = 20;
 
     private static bool IsPublicKey(string? base64, bool ecdh)
     {
