@@ -339,7 +339,7 @@ public static class CardCommands
             if (token is null) return CommandTree.Fail(error!);
 
             await using var pki = await PkiConnection.OpenAsync(parse.GetValue(data)!, ct);
-            var response = await pki.Http.PostAsJsonAsync($"api/cards/{Uri.EscapeDataString(token.CardId)}/pin-reset",
+            using var response = await pki.Http.PostAsJsonAsync($"api/cards/{Uri.EscapeDataString(token.CardId)}/pin-reset",
                 new PinResetRequest(n.Digits, token.RecoveryBlob), ServiceDefaults.Json, ct);
             var body = await AnswerText.ReadAsync(response.Content, ct);
             if (!response.IsSuccessStatusCode) return CommandTree.Fail(ProblemText.Of(response, body));
@@ -384,8 +384,8 @@ public static class CardCommands
             else return CommandTree.Fail("--card-id が空です / --card-id is empty");
 
             await using var pki = await PkiConnection.OpenAsync(parse.GetValue(data)!, ct);
-            var response = await pki.Http.PostAsync($"api/cards/{Uri.EscapeDataString(cardId)}/loss", null, ct);
-            var body = await response.Content.ReadAsStringAsync(ct);
+            using var response = await pki.Http.PostAsync($"api/cards/{Uri.EscapeDataString(cardId)}/loss", null, ct);
+            var body = await AnswerText.ReadAsync(response.Content, ct);
             if (!response.IsSuccessStatusCode) return CommandTree.Fail(ProblemText.Of(response, body));
             var view = JsonSerializer.Deserialize<CardView>(body, ServiceDefaults.Json)!;
             Console.Out.WriteLine($"紛失届を受け付けました。カードの電子証明書を失効させました / loss reported: the certificates of card {view.CardId} are revoked");
