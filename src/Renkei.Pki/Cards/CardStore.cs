@@ -40,10 +40,18 @@ public static class CardStore
     public static Task<int> HolderGoneAsync(DbConnection c, DbTransaction tx, string residentId, StaleBefore stale, DateTime now) =>
         OutOfUseAsync(c, tx, residentId, "holder-gone", stale, now);
 
-    /// <summary>Marks a resident's active and pending cards that <paramref name="stale"/> names with <paramref name="status"/> (holder-gone, number-changed).</summary>
-    public static Task<int> OutOfUseAsync(DbConnection c, DbTransaction tx, string residentId, string status, StaleBefore stale, DateTime now) =>
-        c.ExecuteAsync($"UPDATE cards SET status = @s, status_changed_at = @t WHERE resident_id = @r AND status IN ('active', 'pending') AND {StaleBefore.Condition}", tx,
+    /// <summary>
+    /// Marks a resident's active and pending cards that <paramref name="stale"/> names with <paramref name="status"/> (holder-gone,
+    /// number-changed). A pending card so marked is never activated (only a pending card is) nor delivered: it gives its keys back
+    /// as a withdrawn pending card does, so the same card can be issued again, to its holder or, once emptied, to anyone.
+    /// </summary>
+    public static async Task<int> OutOfUseAsync(DbConnection c, DbTransaction tx, string residentId, string status, StaleBefore stale, DateTime now)
+    {
+        await c.ExecuteAsync("DELETE FROM card_keys WHERE card_id IN (SELECT card_id FROM cards WHERE resident_id = @r AND status = 'pending' AND " +
+            $"{StaleBefore.Condition})", tx, [("r", residentId), .. stale.Parameters]);
+        return await c.ExecuteAsync($"UPDATE cards SET status = @s, status_changed_at = @t WHERE resident_id = @r AND status IN ('active', 'pending') AND {StaleBefore.Condition}", tx,
             [("s", status), ("t", CertificateStore.Text(now)), ("r", residentId), .. stale.Parameters]);
+    }
 
     /// <summary>The key of the lock that serializes card changes of one resident (a PostgreSQL advisory lock; SQLite serializes all writers).</summary>
     public static long LockKey(string residentId) =>
