@@ -79,6 +79,8 @@ public static class PkiApp
         ]).GetAwaiter().GetResult();
         app.Services.GetRequiredService<CertificationAuthorities>();
         app.Services.GetRequiredService<CardRecoveryKey>();
+        // Before the first issuance: a key of a card from before migration 0007 is on no second card either.
+        OldCardKeys.KeepAsync(database, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(OldCardKeys))).GetAwaiter().GetResult();
         return app;
     }
 

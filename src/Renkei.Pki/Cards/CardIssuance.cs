@@ -167,7 +167,7 @@ public sealed class CardIssuance(
     /// with its algorithm's NULL parameters or without them, or its modulus without the 0x00 pad, and a copy must not pass as
     /// another key. The exponent is always 65537 (ReadRequest), so the fingerprint stands for the modulus.
     /// </summary>
-    private static string KeyFingerprint(PublicKey publicKey)
+    internal static string KeyFingerprint(PublicKey publicKey)
     {
         using var key = publicKey.GetRSAPublicKey() ?? throw new InvalidOperationException("card requests carry RSA keys");
         return KeyFiles.PublicKeyFingerprint(key.ExportSubjectPublicKeyInfo());

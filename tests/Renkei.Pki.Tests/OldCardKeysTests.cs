@@ -1,0 +1,139 @@
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using Renkei.Hosting;
+using Renkei.Hosting.Storage;
+using Renkei.Pki.Cards;
+using Renkei.Pki.Certificates;
+using Renkei.Testing;
+
+namespace Renkei.Pki.Tests;
+
+/// <summary>One key, one card, for the keys card_keys did not get: cards from before migration 0007, pending cards taken out of use.</summary>
+public sealed class OldCardKeysTests
+{
+    [Theory, StorageData]
+    public async Task The_keys_of_cards_issued_before_migration_0007_are_kept_at_start(StorageProvider provider)
+    {
+        await using var sandbox = await PkiSandbox.StartAsync(provider);
+        var holder = await sandbox.RegisterResidentAsync();
+        var other = await sandbox.RegisterResidentAsync();
+        using var old = PkiSandbox.CardKeys(0);
+        using var released = PkiSandbox.CardKeys(1);
+        using var fresh = PkiSandbox.CardKeys(2);
+
+        // A database as the PKI left it at migration 0006: certificates without fingerprints.
+        var storage = TestDatabases.Create(provider, sandbox.Folder);
+        var database = new Database(storage);
+        var assembly = typeof(PkiApp).Assembly;
+        var engine = provider == StorageProvider.Postgres ? "postgres" : "sqlite";
+        var upTo0006 = assembly.GetManifestResourceNames().Where(n => n.Contains($".{engine}.", StringComparison.Ordinal)).Order(StringComparer.Ordinal)
+            .TakeWhile(n => !n.EndsWith("0007_one_card_per_key.sql", StringComparison.Ordinal)).ToArray();
+        Assert.Equal(6, upTo0006.Length);
+        await using (var c = await database.OpenAsync())
+        {
+            await c.ExecuteAsync("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)");
+            for (var i = 0; i < upTo0006.Length; i++)
+            {
+                await c.ExecuteAsync(await new StreamReader(assembly.GetManifestResourceStream(upTo0006[i])!).ReadToEndAsync());
+                await c.ExecuteAsync("INSERT INTO schema_migrations (version, name, applied_at) VALUES (@v, @n, '2026-01-01T00:00:00Z')", null, ("v", i + 1), ("n", upTo0006[i]));
+            }
+            // The holder's card; a copy of its authentication key on a second card (issued then, unchecked); a card withdrawn while pending.
+            foreach (var (card, resident, status, keys) in new[]
+            {
+                ("C1OLD", holder.ResidentId, "active", new[] { old.Signing, old.Authentication }),
+                ("C2COPY", "R-COPY", "active", new[] { released.Signing, old.Authentication }),
+                ("C3WITHDRAWN", "R-WITHDRAWN", "withdrawn", new[] { fresh.Signing, released.Authentication }),
+            })
+            {
+                await c.ExecuteAsync("INSERT INTO cards (card_id, resident_id, municipality_code, issued_at, expires_on, status) VALUES (@c, @r, '121002', '2026-01-01T00:00:00.0000000Z', '2036-01-01', @s)",
+                    null, ("c", card), ("r", resident), ("s", status));
+                foreach (var (kind, key) in new[] { ("Signing", keys[0]), ("Authentication", keys[1]) })
+                    await c.ExecuteAsync("INSERT INTO certificates (serial, kind, card_id, resident_id, issued_at, not_before, not_after, der) " +
+                        "VALUES (@s, @k, @c, @r, '2026-01-02T00:00:00.0000000Z', '2026-01-01T00:00:00.0000000Z', '2031-01-01T00:00:00.0000000Z', @d)",
+                        null, ("s", card + kind), ("k", kind), ("c", card), ("r", resident), ("d", Certificate(key)));
+            }
+        }
+
+        await sandbox.StartPkiAsync(s => s["Storage:ConnectionString"] = storage.ConnectionString);
+
+        // The old card's key on another resident's card: refused as any key a card carries (it was certified again before).
+        var response = await sandbox.PkiAdmin.PostAsJsonAsync("api/cards",
+            new IssueCardRequest(other.IndividualNumber, fresh.SigningRequestPem, old.AuthenticationRequestPem), ServiceDefaults.Json);
+        var problem = await ProblemAssert.IsProblemAsync(response, 409, "key-on-another-card");
+        Assert.Contains("a cloned card or a faulty issuing system", problem.GetProperty("detail").GetString());
+        await using (var c = await database.OpenAsync())
+        {
+            Assert.Equal(3L, await Sql.ScalarAsync<long>(c, "SELECT COUNT(*) FROM cards"));
+            // The copy's key stays the first card's, logged; its other key is kept; the withdrawn card's keys stay released.
+            Assert.Equal([holder.ResidentId], await CertificateStore.HoldersOfKeysAsync(c, [Fingerprint(old.Authentication)]));
+            Assert.Equal(["R-COPY"], await CertificateStore.HoldersOfKeysAsync(c, [Fingerprint(released.Signing)]));
+            Assert.Equal(3L, await Sql.ScalarAsync<long>(c, "SELECT COUNT(*) FROM card_keys"));
+        }
+        Assert.Contains(sandbox.Logs.Lines, l => l.StartsWith("Warning", StringComparison.Ordinal) && l.Contains("a key of card C2COPY is on card C1OLD too"));
+
+        // The withdrawn card gave its keys back: a new card may carry them.
+        var issued = await sandbox.PkiAdmin.PostAsJsonAsync("api/cards",
+            new IssueCardRequest(other.IndividualNumber, fresh.SigningRequestPem, released.AuthenticationRequestPem), ServiceDefaults.Json);
+        Assert.Equal(System.Net.HttpStatusCode.Created, issued.StatusCode);
+
+        // Once: a second start keeps nothing more and takes back nothing.
+        await sandbox.StartPkiAsync(s => s["Storage:ConnectionString"] = storage.ConnectionString);
+        await using (var c = await database.OpenAsync())
+            Assert.Equal(5L, await Sql.ScalarAsync<long>(c, "SELECT COUNT(*) FROM card_keys"));
+    }
+
+    [Theory, StorageData]
+    public async Task A_pending_card_marked_holder_gone_gives_its_keys_back_and_an_active_one_keeps_them(StorageProvider provider)
+    {
+        await using var sandbox = await PkiSandbox.StartAsync(provider);
+        var holder = await sandbox.RegisterResidentAsync();
+        var gone = await sandbox.RegisterResidentAsync();
+        var other = await sandbox.RegisterResidentAsync();
+        var delivered = await sandbox.IssueCardAsync(gone); // keys 0
+        using var pendingKeys = sandbox.NextCardKeys(); // keys 1
+        using var fresh = sandbox.NextCardKeys();
+        var database = IssuanceTests.TestDatabaseOf(sandbox);
+        var now = DateTime.UtcNow;
+        // A pending card of the holder, its issuance cut off, then a death (or move abroad) of both residents applied as the follower does.
+        await using (var c = await database.OpenAsync())
+        {
+            await using var tx = await database.BeginSerializedAsync(c, CardStore.LockKey(holder.ResidentId));
+            await CardStore.InsertAsync(c, tx, new CardRecord("CPENDING", holder.ResidentId, PkiSandbox.Municipality, now, DateOnly.FromDateTime(now).AddYears(10), "pending"));
+            foreach (var key in new[] { pendingKeys.Signing, pendingKeys.Authentication })
+                await CertificateStore.HoldKeyAsync(c, tx, Fingerprint(key), "CPENDING", holder.ResidentId);
+            await tx.CommitAsync();
+        }
+        foreach (var resident in new[] { holder, gone })
+        {
+            await using var c = await database.OpenAsync();
+            await using var tx = await database.BeginSerializedAsync(c, CardStore.LockKey(resident.ResidentId));
+            Assert.Equal(1, await CardStore.HolderGoneAsync(c, tx, resident.ResidentId, StaleBefore.Everything, DateTime.UtcNow));
+            await tx.CommitAsync();
+        }
+
+        // The delivered card's keys stay its own.
+        using var deliveredKeys = PkiSandbox.CardKeys(0);
+        var refused = await sandbox.PkiAdmin.PostAsJsonAsync("api/cards",
+            new IssueCardRequest(other.IndividualNumber, fresh.SigningRequestPem, deliveredKeys.AuthenticationRequestPem), ServiceDefaults.Json);
+        await ProblemAssert.IsProblemAsync(refused, 409, "key-on-another-card");
+
+        // The pending card will never be activated: the same card can be issued again, here to its holder.
+        var issued = await sandbox.PkiAdmin.PostAsJsonAsync("api/cards",
+            new IssueCardRequest(holder.IndividualNumber, pendingKeys.SigningRequestPem, pendingKeys.AuthenticationRequestPem), ServiceDefaults.Json);
+        Assert.Equal(System.Net.HttpStatusCode.Created, issued.StatusCode);
+        await using var check = await database.OpenAsync();
+        Assert.Equal("holder-gone", await Sql.ScalarAsync<string>(check, "SELECT status FROM cards WHERE card_id = 'CPENDING'"));
+        Assert.Equal("holder-gone", await Sql.ScalarAsync<string>(check, "SELECT status FROM cards WHERE card_id = @c", null, ("c", delivered.CardId)));
+        Assert.Equal(0L, await Sql.ScalarAsync<long>(check, "SELECT COUNT(*) FROM card_keys WHERE card_id = 'CPENDING'"));
+    }
+
+    private static string Fingerprint(RSA key) => KeyFiles.PublicKeyFingerprint(key.ExportSubjectPublicKeyInfo());
+
+    private static byte[] Certificate(RSA key)
+    {
+        using var made = new CertificateRequest("CN=card", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1)
+            .CreateSelfSigned(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero), new DateTimeOffset(2031, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        return made.RawData;
+    }
+}
