@@ -53,6 +53,11 @@ public sealed class OldCardKeysTests
                         "VALUES (@s, @k, @c, @r, '2026-01-02T00:00:00.0000000Z', '2026-01-01T00:00:00.0000000Z', '2031-01-01T00:00:00.0000000Z', @d)",
                         null, ("s", card + kind), ("k", kind), ("c", card), ("r", resident), ("d", Certificate(key)));
             }
+            // A certificate that cannot be read does not stop the start.
+            await c.ExecuteAsync("INSERT INTO cards (card_id, resident_id, municipality_code, issued_at, expires_on, status) VALUES ('C4BAD', 'R-BAD', '121002', '2026-01-01T00:00:00.0000000Z', '2036-01-01', 'active')");
+            await c.ExecuteAsync("INSERT INTO certificates (serial, kind, card_id, resident_id, issued_at, not_before, not_after, der) " +
+                "VALUES ('C4BADA', 'Authentication', 'C4BAD', 'R-BAD', '2026-01-02T00:00:00.0000000Z', '2026-01-01T00:00:00.0000000Z', '2031-01-01T00:00:00.0000000Z', @d)",
+                null, ("d", new byte[] { 1 }));
         }
 
         await sandbox.StartPkiAsync(s => s["Storage:ConnectionString"] = storage.ConnectionString);
@@ -64,13 +69,14 @@ public sealed class OldCardKeysTests
         Assert.Contains("a cloned card or a faulty issuing system", problem.GetProperty("detail").GetString());
         await using (var c = await database.OpenAsync())
         {
-            Assert.Equal(3L, await Sql.ScalarAsync<long>(c, "SELECT COUNT(*) FROM cards"));
+            Assert.Equal(4L, await Sql.ScalarAsync<long>(c, "SELECT COUNT(*) FROM cards"));
             // The copy's key stays the first card's, logged; its other key is kept; the withdrawn card's keys stay released.
             Assert.Equal([holder.ResidentId], await CertificateStore.HoldersOfKeysAsync(c, [Fingerprint(old.Authentication)]));
             Assert.Equal(["R-COPY"], await CertificateStore.HoldersOfKeysAsync(c, [Fingerprint(released.Signing)]));
             Assert.Equal(3L, await Sql.ScalarAsync<long>(c, "SELECT COUNT(*) FROM card_keys"));
         }
         Assert.Contains(sandbox.Logs.Lines, l => l.StartsWith("Warning", StringComparison.Ordinal) && l.Contains("a key of card C2COPY is on card C1OLD too"));
+        Assert.Contains(sandbox.Logs.Lines, l => l.StartsWith("Warning", StringComparison.Ordinal) && l.Contains("could not read a certificate of card C4BAD"));
 
         // The withdrawn card gave its keys back: a new card may carry them.
         var issued = await sandbox.PkiAdmin.PostAsJsonAsync("api/cards",

@@ -30,7 +30,18 @@ public static class OldCardKeys
         var kept = 0;
         foreach (var card in certificates.GroupBy(t => (t.CardId, t.ResidentId)))
         {
-            var keys = card.Select(t => CardIssuance.KeyFingerprint(X509CertificateLoader.LoadCertificate(t.Der).PublicKey)).Distinct().Order(StringComparer.Ordinal).ToArray();
+            string[] keys;
+            try
+            {
+                keys = card.Select(t => Fingerprint(t.Der)).Distinct().Order(StringComparer.Ordinal).ToArray();
+            }
+            catch (System.Security.Cryptography.CryptographicException)
+            {
+                // One unreadable certificate does not stop the start; its card is looked at again at the next.
+                log.LogWarning("カード {Card} の証明書を読めないため、鍵を記録しませんでした / could not read a certificate of card {Card}: its keys were not kept",
+                    card.Key.CardId, card.Key.CardId);
+                continue;
+            }
             try
             {
                 await using var c = await database.OpenAsync(ct);
@@ -59,5 +70,11 @@ public static class OldCardKeys
             }
         }
         return kept;
+    }
+
+    private static string Fingerprint(byte[] der)
+    {
+        using var certificate = X509CertificateLoader.LoadCertificate(der);
+        return CardIssuance.KeyFingerprint(certificate.PublicKey);
     }
 }
