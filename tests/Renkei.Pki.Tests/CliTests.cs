@@ -365,7 +365,7 @@ public sealed class CliTests
             Assert.Equal("--card か --card-id のどちらか一つを指定してください / give one of --card and --card-id", OneLine(await Report("--card", card, "--card-id", cardId)));
             var unknown = await Report("--card-id", "C00000000000000000000");
             Assert.Equal(1, unknown.ExitCode);
-            Assert.Equal("該当するカードがありません / No such card: このIDのカードはありません / No card has this id.", OneLine(unknown));
+            Assert.Equal("404 該当するカードがありません / No such card: このIDのカードはありません / No card has this id.", OneLine(unknown));
             Assert.Equal(0, (await RenkeiCommand.RunAsync("card", "auth", "--card", card, "--pin", "2468", challenge)).ExitCode); // still active
 
             var reported = await Report("--card", card);
@@ -377,7 +377,7 @@ public sealed class CliTests
             // Reported again (by id, as a clerk without the card would): the PKI's 409 card-not-active, on one line.
             var again = await Report("--card-id", cardId);
             Assert.Equal(1, again.ExitCode);
-            Assert.Equal("このカードは有効ではありません / The card is not active: カードの状態は「紛失」です / The card is lost.", OneLine(again));
+            Assert.Equal("409 このカードは有効ではありません / The card is not active: カードの状態は「紛失」です / The card is lost.", OneLine(again));
 
             // The card still signs and answers (the keys are on it), but says the certificate is revoked; verifiers refuse both.
             var signed = await RenkeiCommand.RunAsync("card", "sign", "--card", card, "--signing-password", "SABURO1", document);
