@@ -261,7 +261,7 @@ public sealed class VerifierTests
         var resident = await sandbox.RegisterResidentAsync();
         var card = await sandbox.IssueCardAsync(resident);
         var (verifier, _) = await sandbox.RegisterVerifierAsync();
-        // The card's own key (the sandbox's cards share theirs), signing as the card does not: the certificate is good.
+        // The card's own key (the sandbox's first card has the pool's first pair), signing as the card does not: the certificate is good.
         using var keys = PkiSandbox.CardKeys();
         using var signer = card.SigningCertificate.CopyWithPrivateKey(keys.Signing);
         byte[] Sign(string digest, RSASignaturePadding padding, bool attributes)

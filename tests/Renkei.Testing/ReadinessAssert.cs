@@ -6,6 +6,21 @@ namespace Renkei.Testing;
 /// <summary>What a service's probes answer: <c>/health</c> (alive) and <c>/health/ready</c> (its storage answers).</summary>
 public static class ReadinessAssert
 {
+    /// <summary>
+    /// Ready within <paramref name="patience"/>: under a short probe timeout a stall of a loaded machine (CPU, thread pool, a
+    /// pooled open) answers 503 for a moment although the database answers. A not-ready check stays strict, as a stall answers
+    /// not-ready too. After the patience it fails as <see cref="IsReadyAsync"/> does, saying what the service answered.
+    /// </summary>
+    public static async Task BecomesReadyAsync(HttpClient client, TimeSpan patience)
+    {
+        var ready = await Eventually.ResultAsync(async () =>
+        {
+            try { await IsReadyAsync(client); return true; }
+            catch (Xunit.Sdk.XunitException) { return false; }
+        }, ready => ready, "ready", patience, TimeSpan.FromMilliseconds(200), lastOnTimeout: true);
+        if (!ready) await IsReadyAsync(client);
+    }
+
     public static async Task IsReadyAsync(HttpClient client)
     {
         var response = await client.GetAsync("health/ready");

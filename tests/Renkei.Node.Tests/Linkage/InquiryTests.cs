@@ -238,8 +238,7 @@ public class InquiryTests
         await using var network = await LinkageNetwork.StartAsync(provider);
         var family = await MovedFamily.ArrangeAsync(network);
         var bunkyo = network.NodeTenants.Find(B)!;
-        var code = (await bunkyo.AgencyCodeOfAsync("B-0001"))!;
-        var body = JsonSerializer.Serialize(new[] { new InquiryBody(Envelope.NewId(), code, "child-allowance", K, "local-tax", null) }, ServiceDefaults.Json);
+        var body = JsonSerializer.Serialize(new[] { await network.InquiryAsync() }, ServiceDefaults.Json);
         Task<HttpResponseMessage> Send(Envelope e) => network.SendAsync(network.Core, "api/relay/inquiries", e);
 
         var genuine = Envelope.Create(B, "core", RelayKinds.Inquiries, body, bunkyo.Keys.Signing, TimeProvider.System);
@@ -262,8 +261,8 @@ public class InquiryTests
             ("child-allowance", K, "山口圭"), ("child-allowance", "8354.0410.5048", "local-tax"), ("Child Allowance", K, "local-tax"),
         })
         {
-            var named = JsonSerializer.Serialize(new[] { new InquiryBody(Envelope.NewId(), code, affair, providerId, item, null) }, ServiceDefaults.Json);
-            await ProblemAssert.IsProblemAsync(await Send(Envelope.Create(B, "core", RelayKinds.Inquiries, named, bunkyo.Keys.Signing, TimeProvider.System)), 400, "malformed-inquiry");
+            var named = await network.InquiryAsync(affair: affair, provider: providerId, item: item);
+            await ProblemAssert.IsProblemAsync(await network.SendInquiriesAsync([named]), 400, "malformed-inquiry");
         }
         // Only the genuine inquiry was recorded by the core.
         await using var c = await network.CoreDatabase.OpenAsync();
