@@ -185,12 +185,18 @@ public sealed class OneKeyOneCardTests
             }
             spki.WriteBitString(rsaPublicKey.Encode());
         }
-        var publicKey = PublicKey.CreateFromSubjectPublicKeyInfo(spki.Encode(), out _);
+        return RequestWithSpki(key, spki.Encode());
+    }
+
+    /// <summary>A request signed by <paramref name="key"/> that carries it as <paramref name="spki"/>: the same key in another encoding.</summary>
+    internal static string RequestWithSpki(RSA key, byte[] spki)
+    {
+        var publicKey = PublicKey.CreateFromSubjectPublicKeyInfo(spki, out _);
         var der = new CertificateRequest(new X500DistinguishedName("CN=card"), publicKey, HashAlgorithmName.SHA256)
             .CreateSigningRequest(X509SignatureGenerator.CreateForRSA(key, RSASignaturePadding.Pkcs1));
         // Proves the encoding differs from the usual request's: otherwise the case would test nothing new.
         Assert.DoesNotContain(Convert.ToHexString(key.ExportSubjectPublicKeyInfo()), Convert.ToHexString(der));
-        Assert.Contains(Convert.ToHexString(spki.Encode()), Convert.ToHexString(der));
+        Assert.Contains(Convert.ToHexString(spki), Convert.ToHexString(der));
         return PemEncoding.WriteString("CERTIFICATE REQUEST", der);
     }
 }
