@@ -83,7 +83,7 @@ public static class CoreApp
         var options = builder.Configuration.GetSection("Core").Get<CoreOptions>() ?? new CoreOptions();
         ProvisionLog.CheckRetention("Core:RetentionYears", options.RetentionYears);
         if (options.ErasureHours is < 0 or > RecordErasure.MaxHours)
-            throw new InvalidOperationException($"Core:ErasureHours must be 0 to {RecordErasure.MaxHours}");
+            throw new InvalidOperationException($"Core:ErasureHours は 0 から {RecordErasure.MaxHours} までです / Core:ErasureHours must be 0 to {RecordErasure.MaxHours}");
         if (options.ProviderWaitSeconds is < 1 or > MaxProviderWaitSeconds)
             throw new InvalidOperationException($"Core:ProviderWaitSeconds は 1 から {MaxProviderWaitSeconds} までです / Core:ProviderWaitSeconds must be 1 to {MaxProviderWaitSeconds}");
         var database = builder.Configuration.CreateDatabase(Path.Combine(options.DataFolder, "core.db"));

@@ -114,7 +114,8 @@ public static class NodeApp
         // One registered by a factory or a type would be used by the services but not by the records: refused rather than two clocks.
         var time = builder.Services.LastOrDefault(d => d.ServiceType == typeof(TimeProvider)) is { } registered
             ? registered.ImplementationInstance as TimeProvider ?? throw new InvalidOperationException(
-                "The node reads its TimeProvider before services are built: register it as an instance (AddSingleton<TimeProvider>(clock)), not by a factory or a type")
+                "ノードはサービスを組み立てる前にTimeProviderを読みます。ファクトリや型ではなくインスタンスで登録してください（AddSingleton<TimeProvider>(clock)） / "
+                + "the node reads its TimeProvider before services are built: register it as an instance (AddSingleton<TimeProvider>(clock)), not by a factory or a type")
             : TimeProvider.System;
         var tenants = new TenantDirectory(options, storage, time);
         builder.Services.AddSingleton(options);

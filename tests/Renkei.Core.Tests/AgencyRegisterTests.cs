@@ -54,6 +54,16 @@ public class AgencyRegisterTests
         Assert.Contains(" / ", errors["kind"].Single());
     }
 
+    [Fact]
+    public void A_minister_under_the_Diets_number_is_told_it_needs_an_executive_organs()
+    {
+        // Review: the text said "a national organ's (000012…)", and the Diet's 000011… is a national body's too.
+        var errors = Registration(AgencyKind.Minister, Diet).Validate(Diet);
+        Assert.Equal(
+            "大臣・税務署長は行政機関の法人番号（基礎番号が000012で始まる）で登録します / a minister or a tax office is registered under an executive organ's corporate number (base number 000012…)",
+            errors["kind"].Single());
+    }
+
     [Theory]
     [InlineData(AgencyKind.Prefecture, "130001")]
     [InlineData(AgencyKind.Prefecture, "120006")]

@@ -108,7 +108,7 @@ public sealed record AgencyRegistration(
         return kind switch
         {
             AgencyKind.Minister or AgencyKind.TaxOffice when !executive =>
-                "大臣・税務署長は国の機関の法人番号（基礎番号が000012で始まる）で登録します / a minister or a tax office is registered under a national organ's corporate number (base number 000012…)",
+                "大臣・税務署長は行政機関の法人番号（基礎番号が000012で始まる）で登録します / a minister or a tax office is registered under an executive organ's corporate number (base number 000012…)",
             AgencyKind.PensionService when national || local =>
                 "日本年金機構は国の機関（000011…・000012…・000013…）・地方公共団体（000020…）以外の法人番号で登録します / the pension service is registered under a corporate number that is neither a national body's (000011…, 000012…, 000013…) nor a local government's (000020…)",
             AgencyKind.HealthInsurer when national =>

@@ -78,7 +78,8 @@ public sealed class KnownAgencies(CoreLink core, NodeOptions options, TimeProvid
     {
         try
         {
-            // Its own limit: the core's client waits Node:CoreWaitSeconds for a relay, far longer than a list should take.
+            // Its own cap: the core's client waits Node:CoreWaitSeconds (1 to 7200 s), for a relay. Set above ReadLimit, this
+            // limit ends a slow read; set below, the client's timeout ends it first, and the catch below takes either.
             using var timeout = new CancellationTokenSource(ReadLimit);
             await using var body = await core.Client().GetStreamAsync("api/agencies", timeout.Token);
             using var list = await JsonDocument.ParseAsync(body, cancellationToken: timeout.Token);

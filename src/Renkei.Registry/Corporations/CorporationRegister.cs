@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using Renkei.Hosting;
 using Renkei.Hosting.Storage;
@@ -157,7 +158,8 @@ public sealed class CorporationRegister(Database database, TimeProvider time)
             var own = CorporateNumber.FromBase(20_000_000 + long.Parse(localGovernment, CultureInfo.InvariantCulture)).Digits;
             problem = $"地方公共団体の法人番号は000020と地方公共団体コードからなります（{own}） / a local government's corporateNumber is 000020 and its localGovernmentCode ({own})";
         }
-        else if (SeriesOf(n.Digits[1..]) is var series && !Takes(series, kind))
+        // A kind already refused has no series to hold the base to.
+        else if (KindCodes.All.ContainsKey(kind) && SeriesOf(n.Digits[1..]) is var series && !Takes(series, kind))
             problem = NotTheOwners(series, kind);
         if (problem is null) return n.Digits;
         errors[prefix + "corporateNumber"] = [problem];
@@ -193,11 +195,14 @@ public sealed class CorporationRegister(Database database, TimeProvider time)
         _ => kind is not ("101" or "201"),
     };
 
-    /// <summary>Why a base number of <paramref name="series"/> is not one of kind <paramref name="kind"/>.</summary>
+    /// <summary>Why a base number of <paramref name="series"/> is not one of kind <paramref name="kind"/> (a valid kind).</summary>
     private static string NotTheOwners(BaseSeries series, string kind) =>
         series == BaseSeries.LocalGovernment ? "000020で始まる基礎番号は地方公共団体（種別201）の法人番号です / a base number starting 000020 is a local government's (kind 201)"
         : kind == "101" ? "国の機関（種別101）の基礎番号は000011（国会）・000012（行政機関）・000013（裁判所）で始まります / " +
             "a national body's (kind 101) base number starts 000011 (the Diet), 000012 (the executive) or 000013 (the courts)"
+        // Reached only when the localGovernmentCode was refused: a valid one is checked against the base first.
+        : kind == "201" ? "地方公共団体（種別201）の基礎番号は000020で始まり、地方公共団体コードが続きます / " +
+            "a local government's (kind 201) base number starts 000020, followed by its localGovernmentCode"
         : KindCodes.IsRegisteredCompany(kind) && series == BaseSeries.Unregistered
             ? "7で始まる基礎番号は会社法人等番号のない法人等（種別401・499）の法人番号で、設立登記法人（種別3xx）の基礎番号は会社法人等番号です / " +
                 "a base number starting 7 is that of a body with no company legal number (kind 401 or 499); a registered company's (kind 3xx) is its company legal number"
@@ -206,8 +211,10 @@ public sealed class CorporationRegister(Database database, TimeProvider time)
             "(0000… numbers national bodies and local governments)"
         : series == BaseSeries.NationalBody ? "000011（国会）・000012（行政機関）・000013（裁判所）で始まる基礎番号は国の機関（種別101）の法人番号です / " +
             "a base number starting 000011 (the Diet), 000012 (the executive) or 000013 (the courts) is a national body's (kind 101)"
-        : "0000で始まる基礎番号は国の機関（000011から000013まで）と地方公共団体（000020）の法人番号です / " +
-            "a base number starting 0000 is a national body's (000011 to 000013) or a local government's (000020)";
+        // The other kinds (401, 499) take a company legal number's base and 7…: what is left is the 0000 no one is numbered under.
+        : series == BaseSeries.Nobody ? "0000で始まる基礎番号は国の機関（000011から000013まで）と地方公共団体（000020）の法人番号です / " +
+            "a base number starting 0000 is a national body's (000011 to 000013) or a local government's (000020)"
+        : throw new UnreachableException($"kind {kind} takes the {series} series");
 
     /// <summary>
     /// The scope of the register's <see cref="IdempotencyKey"/>s in the table the resident register keeps its own in (per

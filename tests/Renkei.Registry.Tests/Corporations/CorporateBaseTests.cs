@@ -102,4 +102,35 @@ public sealed class CorporateBaseTests
         Assert.Contains("000011", await RefusedAsync(admin, Body("101", Base(7001_50_000125))));
         Assert.Contains("000011から000013まで", await RefusedAsync(admin, Body("499", Base(99_000_001))));
     }
+
+    [Fact]
+    public async Task A_refused_kind_or_local_government_code_is_not_answered_with_the_0000_series()
+    {
+        // Review: kind 201 with a refused code, or a refused kind, fell through to "0000で始まる…", which the base did not.
+        await using var host = await RegistryHost.StartAsync(StorageProvider.Sqlite, RealRegister);
+        var admin = host.Client("corporations");
+
+        foreach (var number in new[] { Base(0100_01_123456), Base(7001_50_000123), Base(12_050_002) })
+        {
+            var errors = await ErrorsAsync(admin, new
+            {
+                name = "千代田区", furigana = "チヨダク", kind = "201", localGovernmentCode = "131017", corporateNumber = number,
+                assignmentDate = "2015-10-05", address = new { localGovernmentCode = "131016", cityName = "千代田区", streetNumber = "九段南１丁目２番１号" },
+            });
+            Assert.Equal(["corporateNumber", "localGovernmentCode"], errors.Keys.Order());
+            Assert.StartsWith("地方公共団体（種別201）の基礎番号は000020で始まり", errors["corporateNumber"]);
+        }
+        // A refused kind is named alone: the base has no kind to be held to.
+        foreach (var kind in new[] { "999", "" })
+            Assert.Equal(["kind"], (await ErrorsAsync(admin, Body(kind, Base(7001_50_000123)))).Keys);
+    }
+
+    /// <summary>The request is refused as an invalid corporation; each field named with its message.</summary>
+    private static async Task<Dictionary<string, string>> ErrorsAsync(HttpClient admin, object request)
+    {
+        using var response = await admin.PostAsJsonAsync("/api/corporations", request);
+        var (status, problem) = await Publication.ProblemAsync(response);
+        Assert.Equal((HttpStatusCode.BadRequest, "urn:renkei:problem:invalid-corporation"), (status, problem.GetProperty("type").GetString()));
+        return problem.GetProperty("errors").EnumerateObject().ToDictionary(e => e.Name, e => e.Value[0].GetString()!);
+    }
 }
