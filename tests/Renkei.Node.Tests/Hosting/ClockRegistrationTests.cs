@@ -5,7 +5,10 @@ using Renkei.Testing;
 
 namespace Renkei.Node.Tests.Hosting;
 
-/// <summary>The node reads its clock before services are built, so one registered otherwise than as an instance is refused.</summary>
+/// <summary>
+/// The node reads its clock before services are built, so one registered otherwise than as an instance is refused: a clock given
+/// by a factory was used by the services but not by the tenants' records, which went by the system's.
+/// </summary>
 public class ClockRegistrationTests
 {
     [Fact]

@@ -49,16 +49,6 @@ public class ProvisionTimeTests
         Assert.EndsWith(".0000000Z", times[0]);
     }
 
-    /// <summary>A clock given by a factory was used by the services but not by the records, which went by the system's: refused at start.</summary>
-    [Fact]
-    public async Task A_node_given_its_clock_by_a_factory_does_not_start()
-    {
-        var clock = new ShiftedClock { Ahead = TimeSpan.FromDays(2) };
-        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() =>
-            LinkageNetwork.StartAsync(StorageProvider.Sqlite, configureNode: b => b.Services.AddSingleton<TimeProvider>(_ => clock)));
-        Assert.Contains("TimeProvider", refused.Message, StringComparison.Ordinal);
-    }
-
     /// <summary>A tenant's records went by the system clock while the rest of the node went by the clock it was given.</summary>
     [Theory, StorageData]
     public async Task A_tenants_records_go_by_the_nodes_clock(StorageProvider provider)
