@@ -175,6 +175,24 @@ public class FolderPortTests
     }
 
     [Fact]
+    public void A_folder_not_given_a_port_keeps_its_own_and_a_new_one_is_told_when_it_does_not_get_7100()
+    {
+        using var claims = new TempFolder();
+        using var old = new TempFolder();
+        using var other = new TempFolder();
+        using var fresh = new TempFolder();
+        FolderPort.KeepFirst(old.Path, 7300, claims.Path);
+        Assert.Equal((7300, null), FolderPort.KeptOrFree(old.Path, FolderPort.Kept(old.Path), claims.Path));
+        Assert.Null(FolderPort.ClaimedByOther(claims.Path, FolderPort.Default, fresh.Path));
+
+        FolderPort.KeepFirst(other.Path, FolderPort.Default, claims.Path); // 7100 is another folder's
+        var (port, note) = FolderPort.KeptOrFree(fresh.Path, null, claims.Path);
+        Assert.NotEqual(FolderPort.Default, port);
+        Assert.Equal(FolderPort.NotDefaultNote(port), note);
+        Assert.Equal(Path.GetFullPath(fresh.Path), FolderPort.ClaimedByOther(claims.Path, port, other.Path)); // reserved for it
+    }
+
+    [Fact]
     public void A_test_runs_claims_stay_beside_the_tests_and_out_of_the_runners_home()
     {
         using var folder = new TempFolder(); // loads Renkei.Testing, whose module initializer points the local data there

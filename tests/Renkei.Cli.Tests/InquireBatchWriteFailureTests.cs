@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Renkei.Cli.Linkage;
 using Renkei.Testing;
@@ -52,19 +51,11 @@ public class InquireBatchWriteFailureTests
     {
         var list = inputs.File("list.txt");
         await File.WriteAllLinesAsync(list, Enumerable.Range(1, People).Select(i => $"B-{i}"));
-        var dll = Path.Combine(AppContext.BaseDirectory, "renkei.dll");
         string[] args = ["node", "inquire-batch", "--node", $"{node.Url}node/", "--agency", Agency, "--affair", "child-allowance", "--provider", "122173",
             "--item", "local-tax", "--file", list, .. more];
-        var start = new ProcessStartInfo("sh") { RedirectStandardError = true, RedirectStandardOutput = true };
-        start.ArgumentList.Add("-c");
-        start.ArgumentList.Add($"{before}exec dotnet '{dll}' {string.Join(' ', args.Select(a => $"'{a}'"))} {redirect}");
-        start.Environment["RENKEI_NODE_STAFF_TOKEN"] = "s";
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = await process.StandardError.ReadToEndAsync();
-        await output;
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(1));
-        return (process.ExitCode, error);
+        var run = await RenkeiCommand.RunAsync(args, stdin: null, TimeSpan.FromMinutes(1), environment: new Dictionary<string, string> { ["RENKEI_NODE_STAFF_TOKEN"] = "s" },
+            launcher: RenkeiCommand.Shell(before, redirect));
+        return (run.ExitCode, run.Error);
     }
 
     private static Uri BatchAt(FakeService node) => new($"{node.Url}node/api/tenants/{Agency}/inquiry-batches/{BatchId}");

@@ -84,14 +84,9 @@ public class NetworkWaitTests
         using var data = new TempFolder();
         Assert.Equal(0, (await RenkeiCommand.RunAsync("registry", "seed", "--data", data.Path, "--municipalities", "1", "--residents", "2000", "--seed", "3")).ExitCode);
         // A full disk under the output: /dev/full answers every write with ENOSPC.
-        var dll = Path.Combine(AppContext.BaseDirectory, "renkei.dll");
-        var start = new System.Diagnostics.ProcessStartInfo("sh") { RedirectStandardError = true };
-        start.ArgumentList.Add("-c");
-        start.ArgumentList.Add($"exec dotnet '{dll}' registry export --data '{data.Path}' > /dev/full");
-        using var process = System.Diagnostics.Process.Start(start)!;
-        var error = await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(1));
-        Assert.Equal(1, process.ExitCode);
+        var (exit, _, error) = await RenkeiCommand.RunAsync(["registry", "export", "--data", data.Path], stdin: null, TimeSpan.FromMinutes(1),
+            launcher: RenkeiCommand.Shell(after: "> /dev/full"));
+        Assert.Equal(1, exit);
         Assert.DoesNotContain("Unhandled exception", error);
         Assert.DoesNotContain("   at ", error);
         var line = Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));

@@ -50,8 +50,8 @@ public class NodeCommandTests
         var errors = new List<string>();
         var reading = Task.Run(async () => { while (await process.StandardError.ReadLineAsync() is { } line) lock (errors) errors.Add(line); });
         // The first tenth reported: the network for the command is up and chunks are on their way.
-        await RenkeiCommand.WaitForAsync(() => { lock (errors) return Task.FromResult(errors.Any(l => l.StartsWith("副本 / copies: ")) ? "" : null); },
-            TimeSpan.FromMinutes(3), "the import under way");
+        await Eventually.HoldsAsync(() => { lock (errors) return errors.Any(l => l.StartsWith("副本 / copies: ")); },
+            "the import was not under way within 3 minutes", TimeSpan.FromMinutes(3), TimeSpan.FromMilliseconds(100));
         RenkeiCommand.Terminate(process);
         await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
         await reading;

@@ -385,16 +385,9 @@ public class RegistryCommandTests
         await SeedAsync("--data", data.Path, "--municipalities", "1", "--residents", "3", "--seed", "5");
         var file = data.File("residents.csv");
         // What a shell does for `renkei registry export > residents.csv`: the file is standard output itself.
-        var start = new System.Diagnostics.ProcessStartInfo("sh") { RedirectStandardError = true };
-        start.ArgumentList.Add("-c");
-        start.ArgumentList.Add("exec dotnet \"$0\" registry export --data \"$1\" > \"$2\"");
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "renkei.dll"));
-        start.ArgumentList.Add(data.Path);
-        start.ArgumentList.Add(file);
-        using var process = System.Diagnostics.Process.Start(start)!;
-        var error = await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
-        Assert.True(process.ExitCode == 0, error);
+        var (exit, _, error) = await RenkeiCommand.RunAsync(["registry", "export", "--data", data.Path], stdin: null, TimeSpan.FromMinutes(2),
+            environment: new Dictionary<string, string> { ["OUT"] = file }, launcher: RenkeiCommand.Shell(after: "> \"$OUT\""));
+        Assert.True(exit == 0, error);
         Assert.Equal(4, ParseCsv(File.ReadAllText(file)).Count);
         Assert.StartsWith("注意: 出力先のファイルには個人番号が平文で入ります", error);
         Assert.Contains("use --out FILE", error);
@@ -568,23 +561,8 @@ public class RegistryCommandTests
         File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("SigIgn:")) is { } line
         && (Convert.ToUInt64(line["SigIgn:".Length..].Trim(), 16) & 0b10) != 0;
 
-    /// <summary>
-    /// Starts <c>renkei</c> as <see cref="RenkeiCommand.Start"/> does, with SIGINT at its default, as a shell in the foreground
-    /// starts it: a runner started in the background ignores SIGINT and its children inherit that, so Ctrl+C could not be tested.
-    /// </summary>
-    private static System.Diagnostics.Process StartInterruptible(string[] args)
-    {
-        var start = new System.Diagnostics.ProcessStartInfo("env")
-        {
-            RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true,
-            WorkingDirectory = AppContext.BaseDirectory,
-        };
-        // GNU env resets the signal and then executes dotnet in its own place: the process id is the command's.
-        foreach (var a in (string[])["--default-signal=INT", "dotnet", Path.Combine(AppContext.BaseDirectory, "renkei.dll"), .. args]) start.ArgumentList.Add(a);
-        start.Environment["DOTNET_NOLOGO"] = "1";
-        start.Environment["XDG_DATA_HOME"] = LocalData.ForOneCommand(); // as DotnetApp gives every command it starts
-        return System.Diagnostics.Process.Start(start)!;
-    }
+    /// <summary>Starts <c>renkei</c> with SIGINT at its default, as a shell in the foreground starts it, so that Ctrl+C can be tested.</summary>
+    private static System.Diagnostics.Process StartInterruptible(string[] args) => RenkeiCommand.Start(args, launcher: RenkeiCommand.Interruptible);
 
     [Fact]
     public async Task Demo_residents_fill_the_first_three_municipalities_once()

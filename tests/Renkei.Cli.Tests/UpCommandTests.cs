@@ -147,7 +147,7 @@ public class UpCommandTests
         {
             var output = first.StandardOutput.ReadToEndAsync();
             // network.json is written once the services listen, before the demo people, codes and copies are made.
-            await RenkeiCommand.WaitForAsync(() => Task.FromResult(File.Exists(networkFile) ? "" : null), TimeSpan.FromMinutes(2), "network.json written");
+            await Eventually.HoldsAsync(() => File.Exists(networkFile), "network.json was not written within 2 minutes", TimeSpan.FromMinutes(2), TimeSpan.FromMilliseconds(100));
             RenkeiCommand.Terminate(first);
             // It used to finish making the demo data first (half a minute and more) and only then stop.
             await first.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(20));
@@ -163,8 +163,8 @@ public class UpCommandTests
         using var second = RenkeiCommand.Start(["up", "--data", folder.Path, "--port", "0"]);
         var lines = new List<string>();
         var read = Task.Run(async () => { while (await second.StandardOutput.ReadLineAsync() is { } line) lock (lines) lines.Add(line); });
-        await RenkeiCommand.WaitForAsync(() => { lock (lines) return Task.FromResult(lines.Any(l => l.Contains("試してみる")) ? "" : null); },
-            TimeSpan.FromMinutes(3), "the second start's demo data made");
+        await Eventually.HoldsAsync(() => { lock (lines) return lines.Any(l => l.Contains("試してみる")); },
+            "the second start's demo data was not made within 3 minutes", TimeSpan.FromMinutes(3), TimeSpan.FromMilliseconds(100));
         lock (lines) Assert.Contains(lines, l => l.Contains("デモ機関に宛名"));
         // It used to say exactly what a first start says.
         lock (lines) Assert.Contains($"{folder.Path} の既存のデータ（住民、鍵、証明書、トークン）を使います。TLS証明書を発行し直しました: node / "

@@ -8,29 +8,39 @@ namespace Renkei.Testing;
 /// </summary>
 public static class DotnetApp
 {
+    /// <summary>
+    /// Starts the program. A <paramref name="launcher"/> runs it instead of the test, with <c>dotnet</c>, the dll and
+    /// <paramref name="args"/> after its own words, for what a shell would set up first: <c>sh -c 'exec "$0" "$@" &gt; /dev/full'</c>
+    /// (a redirection, a limit), <c>env --default-signal=INT</c> (Ctrl+C at its default). It should exec the program, so that the
+    /// process id is the program's.
+    /// </summary>
     public static Process Start(string dll, IEnumerable<string> args, string workingDirectory,
-        IEnumerable<KeyValuePair<string, string>>? environment = null)
+        IEnumerable<KeyValuePair<string, string>>? environment = null, IReadOnlyList<string>? launcher = null)
     {
         var path = Path.Combine(AppContext.BaseDirectory, dll);
         if (!File.Exists(path)) throw new InvalidOperationException($"{dll} is not beside the tests: reference its project from the test project");
-        var start = new ProcessStartInfo("dotnet")
+        string[] line = [.. launcher ?? [], "dotnet", path, .. args];
+        var start = new ProcessStartInfo(line[0])
         {
             RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true,
             WorkingDirectory = workingDirectory,
         };
-        start.ArgumentList.Add(path);
-        foreach (var a in args) start.ArgumentList.Add(a);
+        foreach (var a in line[1..]) start.ArgumentList.Add(a);
         start.Environment["DOTNET_NOLOGO"] = "1";
         start.Environment["XDG_DATA_HOME"] = LocalData.ForOneCommand();
         foreach (var (name, value) in environment ?? []) start.Environment[name] = value;
         return Process.Start(start)!;
     }
 
-    /// <summary>Runs the program to its end; one that is still running after <paramref name="timeout"/> is killed and the test fails with what it printed.</summary>
+    /// <summary>
+    /// Runs the program to its end (through <paramref name="launcher"/>, as <see cref="Start"/> says); one that is still running
+    /// after <paramref name="timeout"/> is killed and the test fails with what it printed.
+    /// </summary>
     public static async Task<CliResult> RunAsync(string dll, IEnumerable<string> args, string workingDirectory,
-        IEnumerable<KeyValuePair<string, string>>? environment = null, string? stdin = null, TimeSpan? timeout = null)
+        IEnumerable<KeyValuePair<string, string>>? environment = null, string? stdin = null, TimeSpan? timeout = null,
+        IReadOnlyList<string>? launcher = null)
     {
-        using var process = Start(dll, args, workingDirectory, environment);
+        using var process = Start(dll, args, workingDirectory, environment, launcher);
         try
         {
             var output = process.StandardOutput.ReadToEndAsync();
@@ -45,7 +55,7 @@ public static class DotnetApp
                 // A program that waits instead of ending: ended here, so that the test fails rather than hangs.
                 process.Kill(entireProcessTree: true);
                 await process.WaitForExitAsync();
-                throw new TimeoutException($"{dll} {string.Join(' ', args)} did not finish in {limit}; it printed: {await output}{await error}");
+                throw new TimeoutException($"{string.Join(' ', [.. launcher ?? [], dll, .. args])} did not finish in {limit}; it printed: {await output}{await error}");
             }
             return new CliResult(process.ExitCode, await output, await error);
         }

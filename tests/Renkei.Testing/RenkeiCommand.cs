@@ -16,13 +16,24 @@ public static class RenkeiCommand
 {
     public static async Task<CliResult> RunAsync(params string[] args) => await RunAsync(args, stdin: null, TimeSpan.FromMinutes(5));
 
+    /// <summary>Runs <c>renkei</c> to its end, through <paramref name="launcher"/> when one is given (see <see cref="DotnetApp.Start"/>).</summary>
     public static Task<CliResult> RunAsync(string[] args, string? stdin, TimeSpan timeout, string? workingDirectory = null,
-        IReadOnlyDictionary<string, string>? environment = null) =>
-        DotnetApp.RunAsync("renkei.dll", args, workingDirectory ?? AppContext.BaseDirectory, environment, stdin ?? "", timeout);
+        IReadOnlyDictionary<string, string>? environment = null, IReadOnlyList<string>? launcher = null) =>
+        DotnetApp.RunAsync("renkei.dll", args, workingDirectory ?? AppContext.BaseDirectory, environment, stdin ?? "", timeout, launcher);
 
     /// <summary>Starts <c>renkei</c> with redirected streams, for long-running commands such as <c>up</c>.</summary>
-    public static Process Start(string[] args, string? workingDirectory = null, IReadOnlyDictionary<string, string>? environment = null) =>
-        DotnetApp.Start("renkei.dll", args, workingDirectory ?? AppContext.BaseDirectory, environment);
+    public static Process Start(string[] args, string? workingDirectory = null, IReadOnlyDictionary<string, string>? environment = null,
+        IReadOnlyList<string>? launcher = null) =>
+        DotnetApp.Start("renkei.dll", args, workingDirectory ?? AppContext.BaseDirectory, environment, launcher);
+
+    /// <summary>
+    /// Ctrl+C at its default, as a shell in the foreground starts a command: a runner started in the background ignores SIGINT
+    /// and its children inherit that. GNU env resets the signal and executes dotnet in its own place.
+    /// </summary>
+    public static readonly IReadOnlyList<string> Interruptible = ["env", "--default-signal=INT"];
+
+    /// <summary>sh as the launcher, for what a shell sets up: <paramref name="before"/> (a limit, a trap), then the command executed with <paramref name="after"/> (a redirection).</summary>
+    public static IReadOnlyList<string> Shell(string before = "", string after = "") => ["sh", "-c", $"{before}exec \"$0\" \"$@\" {after}"];
 
     /// <summary>Asks a process to stop as a service manager would (SIGTERM).</summary>
     public static void Terminate(Process process)

@@ -50,6 +50,17 @@ public static class FolderPort
     }
 
     /// <summary>
+    /// The base port a folder's network takes when none is given: the one it keeps, or for a new folder <see cref="FreeBase"/>, with
+    /// the <see cref="NotDefaultNote"/> to say when that is not 7100 (null otherwise).
+    /// </summary>
+    public static (int BasePort, string? NewPortNote) KeptOrFree(string dataFolder, int? kept, string? claims = null)
+    {
+        if (kept is { } port) return (port, null);
+        var free = FreeBase(dataFolder, claims);
+        return (free, free != Default ? NotDefaultNote(free) : null);
+    }
+
+    /// <summary>
     /// One file per base port kept on this machine, naming the folder that keeps it, in the user's local application data: the
     /// reservation that lets <see cref="FreeBase"/> pass over a port whose folder runs nothing now. Null where there is no such place.
     /// </summary>
@@ -67,20 +78,24 @@ public static class FolderPort
     public static string? ClaimedByOther(string? claims, int basePort, string dataFolder)
     {
         if (claims is null) return null;
-        try
-        {
-            var path = Path.Combine(claims, basePort.ToString(CultureInfo.InvariantCulture));
-            if (!File.Exists(path) || Read(File.ReadAllText(path)) is not ({ } owner, var maker)) return null;
-            if (SameFolder(owner, dataFolder)) return null;
-            var kept = Kept(owner);
-            return kept == basePort || (kept is null && maker is { } process && Running(process)) ? owner : null;
-        }
+        try { return ReadClaim(claims, basePort) is { } claim && HeldByOther(claim, basePort, dataFolder) ? claim.Owner : null; }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
     }
 
-    /// <summary>A claim's folder, and for a reservation the process that made it (its id and start); null when it names no folder.</summary>
-    private static (string Owner, (int Id, long Started)? Maker)? Read(string text)
+    /// <summary>Whether a claim read holds against <paramref name="dataFolder"/>, as <see cref="ClaimedByOther"/> says.</summary>
+    private static bool HeldByOther((string Owner, (int Id, long Started)? Maker) claim, int basePort, string dataFolder)
     {
+        if (SameFolder(claim.Owner, dataFolder)) return false;
+        var kept = Kept(claim.Owner);
+        return kept == basePort || (kept is null && claim.Maker is { } process && Running(process));
+    }
+
+    /// <summary>The claim on <paramref name="basePort"/>: its folder, and for a reservation the process that made it (its id and start); null when there is none or it names no folder.</summary>
+    private static (string Owner, (int Id, long Started)? Maker)? ReadClaim(string claims, int basePort)
+    {
+        var path = Path.Combine(claims, basePort.ToString(CultureInfo.InvariantCulture));
+        if (!File.Exists(path)) return null;
+        var text = File.ReadAllText(path);
         var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         // Path.GetFullPath throws on a NUL, which is what a claim's blocks hold when the machine lost power before they were written.
         if (lines.Length == 0 || !Path.IsPathFullyQualified(lines[0]) || lines[0].Contains('\0')) return null;
@@ -156,9 +171,7 @@ public static class FolderPort
         try
         {
             using var _ = LockClaims(claims);
-            var path = Path.Combine(claims, basePort.ToString(CultureInfo.InvariantCulture));
-            if (File.Exists(path) && Read(File.ReadAllText(path)) is ({ } owner, _)
-                && (SameFolder(owner, dataFolder) || ClaimedByOther(claims, basePort, dataFolder) is not null)) return;
+            if (ReadClaim(claims, basePort) is { } claim && (SameFolder(claim.Owner, dataFolder) || HeldByOther(claim, basePort, dataFolder))) return;
             Write(claims, basePort, dataFolder, reserving: false);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }

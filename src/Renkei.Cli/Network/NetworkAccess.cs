@@ -72,12 +72,10 @@ public static class NetworkAccess
         // died with the command, and a card's OCSP and CRL addresses with it.
         try
         {
-            var kept = FolderPort.Kept(folder);
-            var basePort = kept ?? FolderPort.FreeBase(folder);
+            var (basePort, newPortNote) = FolderPort.KeptOrFree(folder, FolderPort.Kept(folder));
             var own = await SandboxNetwork.StartAsync(folder, 0, FolderPort.PkiPublicUrl(basePort));
             FolderPort.KeepFirst(folder, basePort);
-            if (kept is null && basePort != FolderPort.Default)
-                Console.Error.WriteLine(FolderPort.NotDefaultNote(basePort));
+            if (newPortNote is not null) Console.Error.WriteLine(newPortNote);
             return (null, own);
         }
         catch (NetworkUnavailableException) { throw; }

@@ -72,12 +72,12 @@ public static class UpCommand
             // The folder's certificates name its PKI at the base port kept there: left out, --port is that one.
             var kept = FolderPort.Kept(folder);
             // A new folder takes a base port as a command's own network would: not one another folder keeps, nor one in use.
-            var basePort = parse.GetResult(port) is { Implicit: false } ? parse.GetValue(port) : kept ?? FolderPort.FreeBase(folder);
-            if (kept is null && parse.GetResult(port) is not { Implicit: false } && basePort != FolderPort.Default)
-                Console.Error.WriteLine(FolderPort.NotDefaultNote(basePort));
+            var given = parse.GetResult(port) is { Implicit: false };
+            var (basePort, newPortNote) = given ? (parse.GetValue(port), null) : FolderPort.KeptOrFree(folder, kept);
+            if (newPortNote is not null) Console.Error.WriteLine(newPortNote);
             var moving = parse.GetValue(keepPort);
             // A port chosen for the folder (new, or moved) that another folder keeps: said, as both folders' certificates name it.
-            if (parse.GetResult(port) is { Implicit: false } && (kept is null || moving) && basePort != kept
+            if (given && (kept is null || moving) && basePort != kept
                 && FolderPort.ClaimedNote(folder, basePort) is { } claimed)
                 Console.Error.WriteLine(claimed);
             // Said first, also before a taken port is refused, and on every such start: the folder's own port is the one to choose.
