@@ -71,7 +71,9 @@ public static class InquireBatchCommand
             // Made before the batch is submitted, readable by its owner only from the first byte, and put in place over any file
             // there (whose mode, often readable by all, it does not take) once the batch is: the results are other agencies' copies.
             using var resultsFile = parse.GetValue(output) is { } target ? PrivateOutputFile.Create(target.FullName) : null;
-            var lines = new ResultLines(resultsFile);
+            // Standard output as a stream that reports a reader gone (`… | head -1`), which the console's drops without a word.
+            await using var standardOutput = resultsFile is null ? StandardOutput.Open() : null;
+            var lines = new ResultLines(resultsFile?.Stream ?? standardOutput!, resultsFile);
             SandboxNetwork? own = null;
             Uri? node = null;
             string? batchId = null;
@@ -182,11 +184,11 @@ public static class InquireBatchCommand
     }
 
     /// <summary>
-    /// Where the results go, a whole line at a time: standard output, which writes each line through, or --out's file, which takes
-    /// each page in one write. <see cref="Kept"/> counts the lines really written, so that after a write fails (a full disk) the
-    /// file is cut back to its whole lines and the cursor to read on from is exact.
+    /// Where the results go, each page in one write: standard output, or --out's <paramref name="file"/>. <see cref="Kept"/> counts
+    /// the lines of the pages wholly written, so that after a write fails (a full disk, a reader gone) the file is cut back to its
+    /// whole lines and the cursor to read on from loses none (on standard output, lines of the page cut short may come again).
     /// </summary>
-    private sealed class ResultLines(PrivateOutputFile? file)
+    private sealed class ResultLines(Stream stream, PrivateOutputFile? file)
     {
         private readonly MemoryStream page = new();
         private long pending, keptBytes;
@@ -196,23 +198,16 @@ public static class InquireBatchCommand
         /// <summary>Whether a write failed: the lines after <see cref="Kept"/> are not all written.</summary>
         public bool Failed { get; private set; }
 
-        public async Task WriteAsync(string line)
+        public void Write(string line)
         {
-            if (file is null)
-            {
-                try { await Console.Out.WriteLineAsync(line); }
-                catch (Exception e) when (IsWriteFailure(e)) { Failed = true; throw; }
-                Kept++;
-                return;
-            }
             page.Write(Encoding.UTF8.GetBytes(line + "\n"));
             pending++;
         }
 
         public async Task EndPageAsync()
         {
-            if (file is null || pending == 0) return;
-            try { await file.Stream.WriteAsync(page.GetBuffer().AsMemory(0, (int)page.Length)); }
+            if (pending == 0) return;
+            try { await stream.WriteAsync(page.GetBuffer().AsMemory(0, (int)page.Length)); }
             catch (Exception e) when (IsWriteFailure(e)) { Failed = true; throw; }
             keptBytes += page.Length;
             Kept += pending;
@@ -260,7 +255,7 @@ public static class InquireBatchCommand
             using var response = await client.GetAsync($"{batch}?after={cursor}&limit=1000", ct);
             if (!response.IsSuccessStatusCode) throw new HttpRequestException(await ProblemText.OfAsync(response));
             var status = await ServiceAnswer.ReadAsync<BatchPage>(response, ServiceAnswer.Node, ct);
-            foreach (var result in status.Results) await results.WriteAsync(result.GetRawText());
+            foreach (var result in status.Results) results.Write(result.GetRawText());
             await results.EndPageAsync();
             report(status.Answered);
             if (status.Next == status.Total) return status;
