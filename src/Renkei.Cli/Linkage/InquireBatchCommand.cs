@@ -122,8 +122,15 @@ public static class InquireBatchCommand
                     status = await CommandProgress.RunAsync("照会 / inquiries", numbers.Count,
                         report => FollowAsync(client, batch, lines, report, stop.Token));
                 }
-                // Whatever stopped the command, the whole lines written stay: each is a provision recorded at three parties.
-                finally { lines.Keep(); }
+                // Whatever stopped the command, the whole lines written stay: each is a provision recorded at three parties. What
+                // stopped it is the failure said (and an interruption's exit code kept): a file that could not be put in place as well
+                // has set the cursor back to the first result.
+                catch
+                {
+                    try { lines.Keep(); } catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+                    throw;
+                }
+                lines.Keep();
                 var counts = status.Counts;
                 Console.Error.WriteLine($"完了 / done: {string.Join(", ", counts.Select(c => $"{c.Key}: {c.Value:N0}"))}{(bad.Count > 0 ? $"; 不正な行 / bad lines: {bad.Count:N0}" : "")}");
                 // Every person answered by the provider (provided, no data, a copy older than asked) is a success; an error or a
@@ -231,7 +238,7 @@ public static class InquireBatchCommand
                 if (Failed) file.Stream.SetLength(keptBytes);
                 if (Kept > 0) file.Commit();
             }
-            catch (IOException)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 // Not put in place, the file is removed with what it held: the results are read on from the first.
                 (Failed, Kept) = (true, 0);
