@@ -142,8 +142,7 @@ public static class InquireBatchCommand
             {
                 var why = e as HttpRequestException ?? new HttpRequestException(HttpRequestError.Unknown, e.Message, e);
                 // A refusal the command made into an exception says itself; a node that went away is said Japanese first.
-                var gone = ServiceGone.IsGone(why);
-                Console.Error.WriteLine($"失敗しました / failed: {(services is not null ? services.Text(why) : gone ? ServiceGone.Text(why) : why.Message)}");
+                Console.Error.WriteLine($"失敗しました / failed: {RemoteServices.Said(services, why)}");
                 // Submitted, the batch is the node's: it goes on there once the node is back (audit W5), or once what refused
                 // following it (a node busy, a token revoked) is put right.
                 if (batch is not null) Console.Error.WriteLine(StaysAt(batchId!, batch, lines.Kept, own is not null));
