@@ -116,9 +116,9 @@ public static class CommandTree
             case NetworkUnavailableException:
                 error.WriteLine(e.Message); // one line, Japanese then English, naming the folder
                 return 1;
-            case IOException:
+            case Exception when IoText.IsWriteFailure(e):
             {
-                // A full disk, a read-only file system, a file gone while read: the machine's condition, not a fault of ours.
+                // A full disk, a file past its size limit, a read-only file system, a file gone while read: the machine's condition, not a fault of ours.
                 var (japanese, english) = IoText.Reason(e);
                 var path = IoText.PathOf(e);
                 error.WriteLine(path is null

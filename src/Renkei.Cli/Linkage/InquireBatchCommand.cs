@@ -148,12 +148,10 @@ public static class InquireBatchCommand
                 if (batch is not null) Console.Error.WriteLine(StaysAt(batchId!, batch, lines.Kept, own is not null));
                 return 1;
             }
-            catch (Exception e) when (lines.Failed && ResultLines.IsWriteFailure(e))
+            catch (Exception e) when (lines.Failed && IoText.IsWriteFailure(e))
             {
                 // A full disk under --out or standard output: the batch goes on at the node all the same, and is read on from there.
-                var (japanese, english) = e is ArgumentOutOfRangeException
-                    ? ("ファイルの大きさの上限を超えます", "the file would grow past the largest the file system or the process allows")
-                    : IoText.Reason(e);
+                var (japanese, english) = IoText.Reason(e);
                 Console.Error.WriteLine($"結果を書き出せませんでした（{japanese}）/ could not write the results: {english}");
                 Console.Error.WriteLine(StaysAt(batchId!, batch!, lines.Kept, own is not null));
                 return 1;
@@ -214,18 +212,12 @@ public static class InquireBatchCommand
         {
             if (pending == 0) return;
             try { await stream.WriteAsync(page.GetBuffer().AsMemory(0, (int)page.Length)); }
-            catch (Exception e) when (IsWriteFailure(e)) { Failed = true; throw; }
+            catch (Exception e) when (IoText.IsWriteFailure(e)) { Failed = true; throw; }
             keptBytes += page.Length;
             Kept += pending;
             pending = 0;
             page.SetLength(0);
         }
-
-        /// <summary>
-        /// A write the machine refused: a full disk (ENOSPC) and the like, or a file past the largest the file system or the process's
-        /// limit allows (EFBIG, which .NET throws as an argument out of range).
-        /// </summary>
-        public static bool IsWriteFailure(Exception e) => e is IOException or ArgumentOutOfRangeException;
 
         /// <summary>Puts the whole lines written in place at --out; with none, a file already there stays as it was rather than be emptied.</summary>
         public void Keep()
