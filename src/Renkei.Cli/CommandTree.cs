@@ -101,7 +101,8 @@ public static class CommandTree
                 return Interruption.ExitCode;
             case HttpRequestException { StatusCode: { } status } when !e.Message.Contains(" / ", StringComparison.Ordinal):
                 // EnsureSuccessStatusCode's: the service is up and answered, so neither "connection lost" nor "check the network".
-                error.WriteLine($"サービスが {(int)status} を返しました（{status}）。サービスのログを確かめてください / the service answered {(int)status} ({status}): see its log");
+                var (answeredJapanese, answeredEnglish) = ProblemText.Status(status, null);
+                error.WriteLine($"{answeredJapanese}。サービスのログを確かめてください / the service answered {answeredEnglish}: see its log");
                 return 1;
             case HttpRequestException request when !ServiceGone.IsGone(request):
                 error.WriteLine(e.Message); // our own refusal, already in both languages
