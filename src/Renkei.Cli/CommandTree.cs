@@ -101,7 +101,8 @@ public static class CommandTree
                 return Interruption.ExitCode;
             case HttpRequestException { StatusCode: { } status } when !e.Message.Contains(" / ", StringComparison.Ordinal):
                 // EnsureSuccessStatusCode's: the service is up and answered, so neither "connection lost" nor "check the network".
-                error.WriteLine($"サービスが {(int)status} を返しました（{status}）。サービスのログを確かめてください / the service answered {(int)status} ({status}): see its log");
+                var (answeredJapanese, answeredEnglish) = ProblemText.Status(status, null);
+                error.WriteLine($"{answeredJapanese}。サービスのログを確かめてください / the service answered {answeredEnglish}: see its log");
                 return 1;
             case HttpRequestException request when !ServiceGone.IsGone(request):
                 error.WriteLine(e.Message); // our own refusal, already in both languages
@@ -116,9 +117,9 @@ public static class CommandTree
             case NetworkUnavailableException:
                 error.WriteLine(e.Message); // one line, Japanese then English, naming the folder
                 return 1;
-            case IOException:
+            case Exception when IoText.IsWriteFailure(e):
             {
-                // A full disk, a read-only file system, a file gone while read: the machine's condition, not a fault of ours.
+                // A full disk, a file past its size limit, a read-only file system, a file gone while read: the machine's condition, not a fault of ours.
                 var (japanese, english) = IoText.Reason(e);
                 var path = IoText.PathOf(e);
                 error.WriteLine(path is null

@@ -14,6 +14,7 @@ public static partial class IoText
     /// <summary>The reason, Japanese and English; the path is the caller's to add.</summary>
     public static (string Japanese, string English) Reason(Exception e) => e switch
     {
+        _ when IsFileTooLarge(e) => ("ファイルの大きさの上限を超えます", "the file would grow past the largest the file system or the process allows"),
         FileNotFoundException or DirectoryNotFoundException => ("その場所がないか、そこには作れません", "it does not exist, or nothing can be made there"),
         UnauthorizedAccessException => ("権限がありません", "permission denied"),
         PathTooLongException => ("パスが長すぎます", "the path is too long"),
@@ -32,6 +33,19 @@ public static partial class IoText
         _ when Quoted().Match(e.Message) is { Success: true } match => match.Groups[1].Value,
         _ => null,
     };
+
+    /// <summary>
+    /// A write the machine refused: a full disk (ENOSPC), a reader gone (EPIPE) and the like, or a file past the largest the file
+    /// system or the process's limit allows (<see cref="IsFileTooLarge"/>).
+    /// </summary>
+    public static bool IsWriteFailure(Exception e) => e is IOException || IsFileTooLarge(e);
+
+    /// <summary>
+    /// EFBIG, which the runtime throws as an argument out of range (parameter "value", "Specified file length was too large for the
+    /// file system."), not an IOException; told by both, so that an argument out of range of ours still shows its trace.
+    /// </summary>
+    public static bool IsFileTooLarge(Exception e) =>
+        e is ArgumentOutOfRangeException { ParamName: "value" } && e.Message.Contains("file length", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Whether writing failed because the reading end of a pipe was closed (EPIPE: `… | head -1`).</summary>
     public static bool IsBrokenPipe(Exception e) => e is IOException { HResult: BrokenPipe };

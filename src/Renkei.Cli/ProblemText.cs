@@ -1,3 +1,4 @@
+using System.Net;
 using System.Text.Json;
 
 namespace Renkei.Cli;
@@ -31,8 +32,22 @@ public static class ProblemText
     }
 
     /// <summary>The status and what the problem says; a refusal with no body (a bare 503) is the status and its reason, not an empty line.</summary>
-    public static string Of(HttpResponseMessage response, string body) =>
-        $"{(int)response.StatusCode} {(string.IsNullOrWhiteSpace(body) ? response.ReasonPhrase : Of(body))}".TrimEnd();
+    public static string Of(HttpResponseMessage response, string body)
+    {
+        if (!string.IsNullOrWhiteSpace(body)) return $"{(int)response.StatusCode} {Of(body)}".TrimEnd();
+        var (japanese, english) = Status(response.StatusCode, response.ReasonPhrase);
+        return $"{japanese}（本文なし）/ {english}";
+    }
+
+    /// <summary>
+    /// A status answered with nothing to say of it (a bare 503 of a proxy or a service stopping), Japanese and English: the reason
+    /// is the response's, else the standard one for the status.
+    /// </summary>
+    public static (string Japanese, string English) Status(HttpStatusCode status, string? reason)
+    {
+        using var standard = new HttpResponseMessage(status);
+        return ($"サービスが {(int)status} を返しました", $"{(int)status} {reason ?? standard.ReasonPhrase}".TrimEnd());
+    }
 
     /// <summary>The status and what the problem says.</summary>
     public static async Task<string> OfAsync(HttpResponseMessage response) => Of(response, await AnswerText.ReadAsync(response.Content));

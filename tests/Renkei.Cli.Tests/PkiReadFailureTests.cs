@@ -48,7 +48,7 @@ public class PkiReadFailureTests
         var result = await RenkeiCommand.RunAsync(args);
 
         Assert.Equal(1, result.ExitCode);
-        Assert.Contains("503 Service Unavailable", result.Error);
+        Assert.Contains("サービスが 503 を返しました（本文なし）/ 503 Service Unavailable", result.Error);
         Assert.DoesNotContain("   at ", result.Error);
     }
 
@@ -74,7 +74,7 @@ public class PkiReadFailureTests
 
         Assert.Equal(1, result.ExitCode);
         Assert.Contains(network.Asked, a => a.StartsWith(asked, StringComparison.Ordinal));
-        Assert.Equal("503 Service Unavailable", result.Error.Trim());
+        Assert.Equal("サービスが 503 を返しました（本文なし）/ 503 Service Unavailable", result.Error.Trim());
         Assert.Equal("", result.Output);
     }
 
@@ -93,7 +93,7 @@ public class PkiReadFailureTests
 
         Assert.Equal(1, result.ExitCode);
         Assert.Contains(network.Asked, a => a.StartsWith("GET /api/registry-feed", StringComparison.Ordinal));
-        Assert.Equal("照合を見届けられませんでした / could not follow the re-check: 503 Service Unavailable", result.Error.Trim());
+        Assert.Equal("照合を見届けられませんでした / could not follow the re-check: サービスが 503 を返しました（本文なし）/ 503 Service Unavailable", result.Error.Trim());
     }
 
     [Fact]

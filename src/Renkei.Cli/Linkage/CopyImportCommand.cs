@@ -115,7 +115,7 @@ public static class CopyImportCommand
             }
             catch (HttpRequestException e)
             {
-                Console.Error.WriteLine($"失敗しました / failed: {(services is null ? ServiceGone.Said(e) : services.Text(e))}");
+                Console.Error.WriteLine($"失敗しました / failed: {RemoteServices.Said(services, e)}");
                 return 1;
             }
             finally { if (own is not null) await own.DisposeAsync(); }

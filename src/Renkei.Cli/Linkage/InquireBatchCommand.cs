@@ -71,7 +71,9 @@ public static class InquireBatchCommand
             // Made before the batch is submitted, readable by its owner only from the first byte, and put in place over any file
             // there (whose mode, often readable by all, it does not take) once the batch is: the results are other agencies' copies.
             using var resultsFile = parse.GetValue(output) is { } target ? PrivateOutputFile.Create(target.FullName) : null;
-            var lines = new ResultLines(resultsFile);
+            // Standard output as a stream that reports a reader gone (`… | head -1`), which the console's drops without a word.
+            await using var standardOutput = resultsFile is null ? StandardOutput.Open() : null;
+            var lines = new ResultLines(resultsFile?.Stream ?? standardOutput!, resultsFile);
             SandboxNetwork? own = null;
             Uri? node = null;
             string? batchId = null;
@@ -120,8 +122,15 @@ public static class InquireBatchCommand
                     status = await CommandProgress.RunAsync("照会 / inquiries", numbers.Count,
                         report => FollowAsync(client, batch, lines, report, stop.Token));
                 }
-                // Whatever stopped the command, the whole lines written stay: each is a provision recorded at three parties.
-                finally { lines.Keep(); }
+                // Whatever stopped the command, the whole lines written stay: each is a provision recorded at three parties. What
+                // stopped it is the failure said (and an interruption's exit code kept): a file that could not be put in place as well
+                // has set the cursor back to the first result.
+                catch
+                {
+                    try { lines.Keep(); } catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+                    throw;
+                }
+                lines.Keep();
                 var counts = status.Counts;
                 Console.Error.WriteLine($"完了 / done: {string.Join(", ", counts.Select(c => $"{c.Key}: {c.Value:N0}"))}{(bad.Count > 0 ? $"; 不正な行 / bad lines: {bad.Count:N0}" : "")}");
                 // Every person answered by the provider (provided, no data, a copy older than asked) is a success; an error or a
@@ -133,19 +142,16 @@ public static class InquireBatchCommand
             {
                 var why = e as HttpRequestException ?? new HttpRequestException(HttpRequestError.Unknown, e.Message, e);
                 // A refusal the command made into an exception says itself; a node that went away is said Japanese first.
-                var gone = ServiceGone.IsGone(why);
-                Console.Error.WriteLine($"失敗しました / failed: {(services is not null ? services.Text(why) : gone ? ServiceGone.Text(why) : why.Message)}");
+                Console.Error.WriteLine($"失敗しました / failed: {RemoteServices.Said(services, why)}");
                 // Submitted, the batch is the node's: it goes on there once the node is back (audit W5), or once what refused
                 // following it (a node busy, a token revoked) is put right.
                 if (batch is not null) Console.Error.WriteLine(StaysAt(batchId!, batch, lines.Kept, own is not null));
                 return 1;
             }
-            catch (Exception e) when (lines.Failed && ResultLines.IsWriteFailure(e))
+            catch (Exception e) when (lines.Failed && IoText.IsWriteFailure(e))
             {
                 // A full disk under --out or standard output: the batch goes on at the node all the same, and is read on from there.
-                var (japanese, english) = e is ArgumentOutOfRangeException
-                    ? ("ファイルの大きさの上限を超えます", "the file would grow past the largest the file system or the process allows")
-                    : IoText.Reason(e);
+                var (japanese, english) = IoText.Reason(e);
                 Console.Error.WriteLine($"結果を書き出せませんでした（{japanese}）/ could not write the results: {english}");
                 Console.Error.WriteLine(StaysAt(batchId!, batch!, lines.Kept, own is not null));
                 return 1;
@@ -182,11 +188,11 @@ public static class InquireBatchCommand
     }
 
     /// <summary>
-    /// Where the results go, a whole line at a time: standard output, which writes each line through, or --out's file, which takes
-    /// each page in one write. <see cref="Kept"/> counts the lines really written, so that after a write fails (a full disk) the
-    /// file is cut back to its whole lines and the cursor to read on from is exact.
+    /// Where the results go, each page in one write: standard output, or --out's <paramref name="file"/>. <see cref="Kept"/> counts
+    /// the lines of the pages wholly written, so that after a write fails (a full disk, a reader gone) the file is cut back to its
+    /// whole lines and the cursor to read on from loses none (on standard output, lines of the page cut short may come again).
     /// </summary>
-    private sealed class ResultLines(PrivateOutputFile? file)
+    private sealed class ResultLines(Stream stream, PrivateOutputFile? file)
     {
         private readonly MemoryStream page = new();
         private long pending, keptBytes;
@@ -196,35 +202,22 @@ public static class InquireBatchCommand
         /// <summary>Whether a write failed: the lines after <see cref="Kept"/> are not all written.</summary>
         public bool Failed { get; private set; }
 
-        public async Task WriteAsync(string line)
+        public void Write(string line)
         {
-            if (file is null)
-            {
-                try { await Console.Out.WriteLineAsync(line); }
-                catch (Exception e) when (IsWriteFailure(e)) { Failed = true; throw; }
-                Kept++;
-                return;
-            }
             page.Write(Encoding.UTF8.GetBytes(line + "\n"));
             pending++;
         }
 
         public async Task EndPageAsync()
         {
-            if (file is null || pending == 0) return;
-            try { await file.Stream.WriteAsync(page.GetBuffer().AsMemory(0, (int)page.Length)); }
-            catch (Exception e) when (IsWriteFailure(e)) { Failed = true; throw; }
+            if (pending == 0) return;
+            try { await stream.WriteAsync(page.GetBuffer().AsMemory(0, (int)page.Length)); }
+            catch (Exception e) when (IoText.IsWriteFailure(e)) { Failed = true; throw; }
             keptBytes += page.Length;
             Kept += pending;
             pending = 0;
             page.SetLength(0);
         }
-
-        /// <summary>
-        /// A write the machine refused: a full disk (ENOSPC) and the like, or a file past the largest the file system or the process's
-        /// limit allows (EFBIG, which .NET throws as an argument out of range).
-        /// </summary>
-        public static bool IsWriteFailure(Exception e) => e is IOException or ArgumentOutOfRangeException;
 
         /// <summary>Puts the whole lines written in place at --out; with none, a file already there stays as it was rather than be emptied.</summary>
         public void Keep()
@@ -236,7 +229,7 @@ public static class InquireBatchCommand
                 if (Failed) file.Stream.SetLength(keptBytes);
                 if (Kept > 0) file.Commit();
             }
-            catch (IOException)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 // Not put in place, the file is removed with what it held: the results are read on from the first.
                 (Failed, Kept) = (true, 0);
@@ -260,7 +253,7 @@ public static class InquireBatchCommand
             using var response = await client.GetAsync($"{batch}?after={cursor}&limit=1000", ct);
             if (!response.IsSuccessStatusCode) throw new HttpRequestException(await ProblemText.OfAsync(response));
             var status = await ServiceAnswer.ReadAsync<BatchPage>(response, ServiceAnswer.Node, ct);
-            foreach (var result in status.Results) await results.WriteAsync(result.GetRawText());
+            foreach (var result in status.Results) results.Write(result.GetRawText());
             await results.EndPageAsync();
             report(status.Answered);
             if (status.Next == status.Total) return status;

@@ -168,10 +168,9 @@ public static partial class NodeCommands
 
     /// <summary>A failed issuance in one line: with --node, a refusal names the variable whose token was refused, and a request with no answer says why.</summary>
     private static string Failure(HttpRequestException e, RemoteServices? services) =>
-        services is null ? ServiceGone.Said(e)
-        : e is AddresseeSystem.Refused refused ? refused.Message + RemoteServices.Hint(refused.StatusCode,
+        services is not null && e is AddresseeSystem.Refused refused ? refused.Message + RemoteServices.Hint(refused.StatusCode,
             refused.Service switch { "node" => TokenVariable.NodeAddressee, "core" => TokenVariable.Core, _ => TokenVariable.Registry })
-        : services.Text(e);
+        : RemoteServices.Said(services, e);
 
     /// <summary>
     /// An input file with nothing to do is refused (exit 1, as every failure) rather than "done" with nothing done:

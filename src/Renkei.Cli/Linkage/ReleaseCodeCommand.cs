@@ -104,9 +104,9 @@ public static class ReleaseCodeCommand
             }
             catch (HttpRequestException e)
             {
-                Console.Error.WriteLine($"失敗しました / failed: {(services is null ? ServiceGone.Said(e)
-                    : e is AddresseeSystem.Refused refused ? refused.Message + RemoteServices.Hint(refused.StatusCode, TokenVariable.NodeAddressee)
-                    : services.Text(e))}");
+                Console.Error.WriteLine($"失敗しました / failed: {(services is not null && e is AddresseeSystem.Refused refused
+                    ? refused.Message + RemoteServices.Hint(refused.StatusCode, TokenVariable.NodeAddressee)
+                    : RemoteServices.Said(services, e))}");
                 return 1;
             }
             finally { if (own is not null) await own.DisposeAsync(); }

@@ -256,6 +256,9 @@ public sealed class RemoteServices : IAsyncDisposable
         return $"{japanese} / {english}";
     }
 
+    /// <summary>What a failed request says, with --node (<paramref name="services"/>) or of the data folder's own services alike.</summary>
+    public static string Said(RemoteServices? services, HttpRequestException e) => services?.Text(e) ?? ServiceGone.Said(e);
+
     /// <summary>Why a request never got an answer: a certificate the network CA does not vouch for, a URL of the wrong scheme, else <see cref="ServiceGone.Why"/>.</summary>
     public (string Japanese, string English) Why(HttpRequestException e)
     {

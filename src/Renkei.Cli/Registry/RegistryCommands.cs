@@ -229,7 +229,7 @@ public static class RegistryCommands
             Console.Error.WriteLine($"{rows:N0} 人分を {path} に書き出しました（所有者のみ読み書き可）/ wrote {rows:N0} residents to {path}, readable by its owner only");
             return 0;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (IoText.IsWriteFailure(e) || e is UnauthorizedAccessException)
         {
             var (japanese, english) = IoText.Reason(e);
             Console.Error.WriteLine($"{path} に書き出せません（{japanese}）。既にあったファイルはそのままです / cannot write {path} ({english}); a file already there is as it was");
