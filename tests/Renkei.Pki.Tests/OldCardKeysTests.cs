@@ -71,8 +71,8 @@ public sealed class OldCardKeysTests
         {
             Assert.Equal(4L, await Sql.ScalarAsync<long>(c, "SELECT COUNT(*) FROM cards"));
             // The copy's key stays the first card's, logged; its other key is kept; the withdrawn card's keys stay released.
-            Assert.Equal([holder.ResidentId], await CertificateStore.HoldersOfKeysAsync(c, [Fingerprint(old.Authentication)]));
-            Assert.Equal(["R-COPY"], await CertificateStore.HoldersOfKeysAsync(c, [Fingerprint(released.Signing)]));
+            Assert.Equal([holder.ResidentId], await CertificateStore.HoldersOfKeysAsync(c, Fingerprint(old.Authentication), Fingerprint(old.Authentication)));
+            Assert.Equal(["R-COPY"], await CertificateStore.HoldersOfKeysAsync(c, Fingerprint(released.Signing), Fingerprint(released.Signing)));
             Assert.Equal(3L, await Sql.ScalarAsync<long>(c, "SELECT COUNT(*) FROM card_keys"));
         }
         Assert.Contains(sandbox.Logs.Lines, l => l.StartsWith("Warning", StringComparison.Ordinal) && l.Contains("a key of card C2COPY is on card C1OLD too"));
