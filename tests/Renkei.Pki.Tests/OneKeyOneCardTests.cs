@@ -108,7 +108,7 @@ public sealed class OneKeyOneCardTests
                     null, ("s", card + "S"), ("c", card), ("r", resident), ("d", new byte[] { 1 }), ("f", fingerprint));
             }
         }
-        Assert.Equal(1, await database.MigrateAsync(assembly));
+        Assert.Equal(2, await database.MigrateAsync(assembly)); // 0009 and 0010
 
         await using var check = await database.OpenAsync();
         Assert.Equal(["R1"], await CertificateStore.HoldersOfKeysAsync(check, held, held));
