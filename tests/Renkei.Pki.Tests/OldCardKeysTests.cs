@@ -104,6 +104,56 @@ public sealed class OldCardKeysTests
     }
 
     [Theory, StorageData]
+    public async Task The_pass_pages_through_the_cards_in_the_order_they_were_issued(StorageProvider provider)
+    {
+        using var folder = new TempFolder();
+        var database = TestDatabases.CreateDatabase(provider, folder.Path);
+        var assembly = typeof(PkiApp).Assembly;
+        var engine = provider == StorageProvider.Postgres ? "postgres" : "sqlite";
+        var upTo0006 = assembly.GetManifestResourceNames().Where(n => n.Contains($".{engine}.", StringComparison.Ordinal)).Order(StringComparer.Ordinal)
+            .TakeWhile(n => !n.EndsWith("0007_one_card_per_key.sql", StringComparison.Ordinal)).ToArray();
+        using var shared = PkiSandbox.CardKeys(0);
+        using var tie = PkiSandbox.CardKeys(1);
+        using var middle = PkiSandbox.CardKeys(2);
+        using var last = PkiSandbox.CardKeys(3);
+        await using (var c = await database.OpenAsync())
+        {
+            await c.ExecuteAsync("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)");
+            for (var i = 0; i < upTo0006.Length; i++)
+            {
+                await c.ExecuteAsync(await new StreamReader(assembly.GetManifestResourceStream(upTo0006[i])!).ReadToEndAsync());
+                await c.ExecuteAsync("INSERT INTO schema_migrations (version, name, applied_at) VALUES (@v, @n, '2026-01-01T00:00:00Z')", null, ("v", i + 1), ("n", upTo0006[i]));
+            }
+            // Issue order C2FIRST, C0TIE and C3MIDDLE at one instant, C1LAST (which shares C2FIRST's key); card_id order differs.
+            foreach (var (card, issuedAt, keys) in new[]
+            {
+                ("C1LAST", "2026-01-03T00:00:00.0000000Z", new[] { last.Signing, shared.Authentication }),
+                ("C3MIDDLE", "2026-01-02T00:00:00.0000000Z", new[] { middle.Signing, middle.Authentication }),
+                ("C0TIE", "2026-01-02T00:00:00.0000000Z", new[] { tie.Signing, tie.Authentication }),
+                ("C2FIRST", "2026-01-01T00:00:00.0000000Z", new[] { shared.Signing, shared.Authentication }),
+            })
+            {
+                await c.ExecuteAsync("INSERT INTO cards (card_id, resident_id, municipality_code, issued_at, expires_on, status) VALUES (@c, @r, '121002', @i, '2036-01-01', 'active')",
+                    null, ("c", card), ("r", "R-" + card), ("i", issuedAt));
+                foreach (var (kind, key) in new[] { ("Signing", keys[0]), ("Authentication", keys[1]) })
+                    await c.ExecuteAsync("INSERT INTO certificates (serial, kind, card_id, resident_id, issued_at, not_before, not_after, der) " +
+                        "VALUES (@s, @k, @c, @r, @i, '2026-01-01T00:00:00.0000000Z', '2031-01-01T00:00:00.0000000Z', @d)",
+                        null, ("s", card + kind), ("k", kind), ("c", card), ("r", "R-" + card), ("i", issuedAt), ("d", Certificate(key)));
+            }
+        }
+        await database.MigrateAsync(assembly);
+
+        // A card per page: every card is reached once, none skipped at a page's end.
+        Assert.Equal(7, await OldCardKeys.KeepAsync(database, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, 1, CancellationToken.None));
+        await using var check = await database.OpenAsync();
+        Assert.Equal("C2FIRST", await Sql.ScalarAsync<string>(check, "SELECT card_id FROM card_keys WHERE public_key_sha256 = @f", null, ("f", Fingerprint(shared.Authentication))));
+        Assert.Equal(1L, await Sql.ScalarAsync<long>(check, "SELECT COUNT(*) FROM card_keys WHERE card_id = 'C1LAST'"));
+        Assert.Equal(2L, await Sql.ScalarAsync<long>(check, "SELECT COUNT(*) FROM card_keys WHERE card_id = 'C0TIE'"));
+        Assert.Equal(2L, await Sql.ScalarAsync<long>(check, "SELECT COUNT(*) FROM card_keys WHERE card_id = 'C3MIDDLE'"));
+        Assert.Equal(0, await OldCardKeys.KeepAsync(database, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, 1, CancellationToken.None));
+    }
+
+    [Theory, StorageData]
     public async Task A_database_made_without_certificates_has_no_old_card_keys_to_read(StorageProvider provider)
     {
         await using var sandbox = await PkiSandbox.StartAsync(provider);

@@ -20,7 +20,10 @@ public static class OldCardKeys
     private const int PageSize = 1000;
 
     /// <summary>Returns how many keys were kept.</summary>
-    public static async Task<int> KeepAsync(Database database, ILogger log, CancellationToken ct = default)
+    public static Task<int> KeepAsync(Database database, ILogger log, CancellationToken ct = default) => KeepAsync(database, log, PageSize, ct);
+
+    /// <summary>With pages of <paramref name="pageSize"/> cards: tests page through a few cards.</summary>
+    internal static async Task<int> KeepAsync(Database database, ILogger log, int pageSize, CancellationToken ct)
     {
         string before;
         await using (var c = await database.OpenAsync(ct))
@@ -40,7 +43,7 @@ public static class OldCardKeys
                 cards = await c.QueryAsync(
                     "SELECT k.card_id, k.resident_id, k.issued_at FROM cards k WHERE (k.issued_at, k.card_id) > (@i, @c) AND k.status <> 'withdrawn' " +
                     "AND EXISTS (SELECT 1 FROM certificates t WHERE t.card_id = k.card_id AND t.issued_at < @a) " +
-                    $"AND NOT EXISTS (SELECT 1 FROM card_keys h WHERE h.card_id = k.card_id) ORDER BY k.issued_at, k.card_id LIMIT {PageSize}",
+                    $"AND NOT EXISTS (SELECT 1 FROM card_keys h WHERE h.card_id = k.card_id) ORDER BY k.issued_at, k.card_id LIMIT {pageSize}",
                     r => (r.GetString(0), r.GetString(1), r.GetString(2)), null, ("i", afterIssued), ("c", afterCard), ("a", before));
             foreach (var (cardId, residentId, _) in cards)
             {
@@ -48,7 +51,7 @@ public static class OldCardKeys
                 if (keptOfCard is null) complete = false;
                 else kept += keptOfCard.Value;
             }
-            if (cards.Count < PageSize) break;
+            if (cards.Count < pageSize) break;
             (afterIssued, afterCard) = (cards[^1].IssuedAt, cards[^1].CardId);
         }
         // A card another process kept a key of at the same moment is looked at again at the next start; every other card was
