@@ -21,6 +21,7 @@ public sealed class OldCardKeysTests
         using var old = PkiSandbox.CardKeys(0);
         using var released = PkiSandbox.CardKeys(1);
         using var fresh = PkiSandbox.CardKeys(2);
+        using var unseen = PkiSandbox.CardKeys(3);
 
         // A database as the PKI left it at migration 0006: certificates without fingerprints.
         var storage = TestDatabases.Create(provider, sandbox.Folder);
@@ -38,16 +39,17 @@ public sealed class OldCardKeysTests
                 await c.ExecuteAsync(await new StreamReader(assembly.GetManifestResourceStream(upTo0006[i])!).ReadToEndAsync());
                 await c.ExecuteAsync("INSERT INTO schema_migrations (version, name, applied_at) VALUES (@v, @n, '2026-01-01T00:00:00Z')", null, ("v", i + 1), ("n", upTo0006[i]));
             }
-            // The holder's card; a copy of its authentication key on a second card (issued then, unchecked); a card withdrawn while pending.
-            foreach (var (card, resident, status, keys) in new[]
+            // The holder's card; a copy of its authentication key on a second card issued after it (then, unchecked), whose id comes
+            // first; a card withdrawn while pending.
+            foreach (var (card, resident, status, issuedAt, keys) in new[]
             {
-                ("C1OLD", holder.ResidentId, "active", new[] { old.Signing, old.Authentication }),
-                ("C2COPY", "R-COPY", "active", new[] { released.Signing, old.Authentication }),
-                ("C3WITHDRAWN", "R-WITHDRAWN", "withdrawn", new[] { fresh.Signing, released.Authentication }),
+                ("C9OLD", holder.ResidentId, "active", "2025-12-01T00:00:00.0000000Z", new[] { old.Signing, old.Authentication }),
+                ("C2COPY", "R-COPY", "active", "2026-01-01T00:00:00.0000000Z", new[] { released.Signing, old.Authentication }),
+                ("C3WITHDRAWN", "R-WITHDRAWN", "withdrawn", "2026-01-01T00:00:00.0000000Z", new[] { fresh.Signing, released.Authentication }),
             })
             {
-                await c.ExecuteAsync("INSERT INTO cards (card_id, resident_id, municipality_code, issued_at, expires_on, status) VALUES (@c, @r, '121002', '2026-01-01T00:00:00.0000000Z', '2036-01-01', @s)",
-                    null, ("c", card), ("r", resident), ("s", status));
+                await c.ExecuteAsync("INSERT INTO cards (card_id, resident_id, municipality_code, issued_at, expires_on, status) VALUES (@c, @r, '121002', @i, '2036-01-01', @s)",
+                    null, ("c", card), ("r", resident), ("i", issuedAt), ("s", status));
                 foreach (var (kind, key) in new[] { ("Signing", keys[0]), ("Authentication", keys[1]) })
                     await c.ExecuteAsync("INSERT INTO certificates (serial, kind, card_id, resident_id, issued_at, not_before, not_after, der) " +
                         "VALUES (@s, @k, @c, @r, '2026-01-02T00:00:00.0000000Z', '2026-01-01T00:00:00.0000000Z', '2031-01-01T00:00:00.0000000Z', @d)",
@@ -70,23 +72,95 @@ public sealed class OldCardKeysTests
         await using (var c = await database.OpenAsync())
         {
             Assert.Equal(4L, await Sql.ScalarAsync<long>(c, "SELECT COUNT(*) FROM cards"));
-            // The copy's key stays the first card's, logged; its other key is kept; the withdrawn card's keys stay released.
-            Assert.Equal([holder.ResidentId], await CertificateStore.HoldersOfKeysAsync(c, [Fingerprint(old.Authentication)]));
-            Assert.Equal(["R-COPY"], await CertificateStore.HoldersOfKeysAsync(c, [Fingerprint(released.Signing)]));
+            // The copy's key stays the card issued first, logged; its other key is kept; the withdrawn card's keys stay released.
+            Assert.Equal("C9OLD", await Sql.ScalarAsync<string>(c, "SELECT card_id FROM card_keys WHERE public_key_sha256 = @f", null, ("f", Fingerprint(old.Authentication))));
+            Assert.Equal(["R-COPY"], await CertificateStore.HoldersOfKeysAsync(c, Fingerprint(released.Signing), Fingerprint(released.Signing)));
             Assert.Equal(3L, await Sql.ScalarAsync<long>(c, "SELECT COUNT(*) FROM card_keys"));
+            Assert.Equal(1L, await Sql.ScalarAsync<long>(c, "SELECT COUNT(*) FROM pki_upkeep WHERE step = @s", null, ("s", OldCardKeys.Step)));
+            // Read after the pass, as a card of then would have been: a later start must not look at it.
+            await c.ExecuteAsync("INSERT INTO cards (card_id, resident_id, municipality_code, issued_at, expires_on, status) VALUES ('C5UNSEEN', 'R-UNSEEN', '121002', '2026-01-01T00:00:00.0000000Z', '2036-01-01', 'active')");
+            await c.ExecuteAsync("INSERT INTO certificates (serial, kind, card_id, resident_id, issued_at, not_before, not_after, der) " +
+                "VALUES ('C5UNSEENA', 'Authentication', 'C5UNSEEN', 'R-UNSEEN', '2026-01-02T00:00:00.0000000Z', '2026-01-01T00:00:00.0000000Z', '2031-01-01T00:00:00.0000000Z', @d)",
+                null, ("d", Certificate(unseen.Authentication)));
         }
-        Assert.Contains(sandbox.Logs.Lines, l => l.StartsWith("Warning", StringComparison.Ordinal) && l.Contains("a key of card C2COPY is on card C1OLD too"));
-        Assert.Contains(sandbox.Logs.Lines, l => l.StartsWith("Warning", StringComparison.Ordinal) && l.Contains("could not read a certificate of card C4BAD"));
+        Assert.Single(sandbox.Logs.Lines, l => l.StartsWith("Warning", StringComparison.Ordinal) && l.Contains("a key of card C2COPY is on card C9OLD too"));
+        Assert.Single(sandbox.Logs.Lines, l => l.StartsWith("Warning", StringComparison.Ordinal) && l.Contains("could not read a certificate of card C4BAD"));
 
         // The withdrawn card gave its keys back: a new card may carry them.
         var issued = await sandbox.PkiAdmin.PostAsJsonAsync("api/cards",
             new IssueCardRequest(other.IndividualNumber, fresh.SigningRequestPem, released.AuthenticationRequestPem), ServiceDefaults.Json);
         Assert.Equal(System.Net.HttpStatusCode.Created, issued.StatusCode);
 
-        // Once: a second start keeps nothing more and takes back nothing.
+        // Once: a second start reads no certificate (the card stored meanwhile is not looked at), warns about none again, keeps
+        // nothing more and takes back nothing.
         await sandbox.StartPkiAsync(s => s["Storage:ConnectionString"] = storage.ConnectionString);
         await using (var c = await database.OpenAsync())
+        {
             Assert.Equal(5L, await Sql.ScalarAsync<long>(c, "SELECT COUNT(*) FROM card_keys"));
+            Assert.Equal(0L, await Sql.ScalarAsync<long>(c, "SELECT COUNT(*) FROM card_keys WHERE card_id = 'C5UNSEEN'"));
+        }
+        Assert.Single(sandbox.Logs.Lines, l => l.Contains("a key of card C2COPY is on card C9OLD too"));
+        Assert.Single(sandbox.Logs.Lines, l => l.Contains("could not read a certificate of card C4BAD"));
+    }
+
+    [Theory, StorageData]
+    public async Task The_pass_pages_through_the_cards_in_the_order_they_were_issued(StorageProvider provider)
+    {
+        using var folder = new TempFolder();
+        var database = TestDatabases.CreateDatabase(provider, folder.Path);
+        var assembly = typeof(PkiApp).Assembly;
+        var engine = provider == StorageProvider.Postgres ? "postgres" : "sqlite";
+        var upTo0006 = assembly.GetManifestResourceNames().Where(n => n.Contains($".{engine}.", StringComparison.Ordinal)).Order(StringComparer.Ordinal)
+            .TakeWhile(n => !n.EndsWith("0007_one_card_per_key.sql", StringComparison.Ordinal)).ToArray();
+        using var shared = PkiSandbox.CardKeys(0);
+        using var tie = PkiSandbox.CardKeys(1);
+        using var middle = PkiSandbox.CardKeys(2);
+        using var last = PkiSandbox.CardKeys(3);
+        await using (var c = await database.OpenAsync())
+        {
+            await c.ExecuteAsync("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)");
+            for (var i = 0; i < upTo0006.Length; i++)
+            {
+                await c.ExecuteAsync(await new StreamReader(assembly.GetManifestResourceStream(upTo0006[i])!).ReadToEndAsync());
+                await c.ExecuteAsync("INSERT INTO schema_migrations (version, name, applied_at) VALUES (@v, @n, '2026-01-01T00:00:00Z')", null, ("v", i + 1), ("n", upTo0006[i]));
+            }
+            // Issue order C2FIRST, C0TIE and C3MIDDLE at one instant, C1LAST (which shares C2FIRST's key); card_id order differs.
+            foreach (var (card, issuedAt, keys) in new[]
+            {
+                ("C1LAST", "2026-01-03T00:00:00.0000000Z", new[] { last.Signing, shared.Authentication }),
+                ("C3MIDDLE", "2026-01-02T00:00:00.0000000Z", new[] { middle.Signing, middle.Authentication }),
+                ("C0TIE", "2026-01-02T00:00:00.0000000Z", new[] { tie.Signing, tie.Authentication }),
+                ("C2FIRST", "2026-01-01T00:00:00.0000000Z", new[] { shared.Signing, shared.Authentication }),
+            })
+            {
+                await c.ExecuteAsync("INSERT INTO cards (card_id, resident_id, municipality_code, issued_at, expires_on, status) VALUES (@c, @r, '121002', @i, '2036-01-01', 'active')",
+                    null, ("c", card), ("r", "R-" + card), ("i", issuedAt));
+                foreach (var (kind, key) in new[] { ("Signing", keys[0]), ("Authentication", keys[1]) })
+                    await c.ExecuteAsync("INSERT INTO certificates (serial, kind, card_id, resident_id, issued_at, not_before, not_after, der) " +
+                        "VALUES (@s, @k, @c, @r, @i, '2026-01-01T00:00:00.0000000Z', '2031-01-01T00:00:00.0000000Z', @d)",
+                        null, ("s", card + kind), ("k", kind), ("c", card), ("r", "R-" + card), ("i", issuedAt), ("d", Certificate(key)));
+            }
+        }
+        await database.MigrateAsync(assembly);
+
+        // A card per page: every card is reached once, none skipped at a page's end.
+        Assert.Equal(7, await OldCardKeys.KeepAsync(database, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, 1, CancellationToken.None));
+        await using var check = await database.OpenAsync();
+        Assert.Equal("C2FIRST", await Sql.ScalarAsync<string>(check, "SELECT card_id FROM card_keys WHERE public_key_sha256 = @f", null, ("f", Fingerprint(shared.Authentication))));
+        Assert.Equal(1L, await Sql.ScalarAsync<long>(check, "SELECT COUNT(*) FROM card_keys WHERE card_id = 'C1LAST'"));
+        Assert.Equal(2L, await Sql.ScalarAsync<long>(check, "SELECT COUNT(*) FROM card_keys WHERE card_id = 'C0TIE'"));
+        Assert.Equal(2L, await Sql.ScalarAsync<long>(check, "SELECT COUNT(*) FROM card_keys WHERE card_id = 'C3MIDDLE'"));
+        Assert.Equal(0, await OldCardKeys.KeepAsync(database, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, 1, CancellationToken.None));
+    }
+
+    [Theory, StorageData]
+    public async Task A_database_made_without_certificates_has_no_old_card_keys_to_read(StorageProvider provider)
+    {
+        await using var sandbox = await PkiSandbox.StartAsync(provider);
+        await using var c = await IssuanceTests.TestDatabaseOf(sandbox).OpenAsync();
+        // Marked by migration 0010 itself, which found no certificate: no start reads them for this.
+        var done = await Sql.ScalarAsync<string>(c, "SELECT done_at FROM pki_upkeep WHERE step = @s", null, ("s", OldCardKeys.Step));
+        Assert.InRange(CertificateStore.ParseUtc(done!), DateTime.UtcNow.AddMinutes(-10), DateTime.UtcNow.AddMinutes(1));
     }
 
     [Theory, StorageData]

@@ -108,10 +108,10 @@ public sealed class OneKeyOneCardTests
                     null, ("s", card + "S"), ("c", card), ("r", resident), ("d", new byte[] { 1 }), ("f", fingerprint));
             }
         }
-        Assert.Equal(1, await database.MigrateAsync(assembly));
+        Assert.Equal(2, await database.MigrateAsync(assembly)); // 0009 and 0010
 
         await using var check = await database.OpenAsync();
-        Assert.Equal(["R1"], await CertificateStore.HoldersOfKeysAsync(check, [held]));
+        Assert.Equal(["R1"], await CertificateStore.HoldersOfKeysAsync(check, held, held));
         Assert.Equal(1L, await Sql.ScalarAsync<long>(check, "SELECT COUNT(*) FROM card_keys"));
         // The key stays on its card: another card's insert of it is refused by the database, as a new issuance is.
         await using var tx = await check.BeginTransactionAsync();

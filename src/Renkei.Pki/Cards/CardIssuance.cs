@@ -45,8 +45,9 @@ public sealed class CardIssuance(
             errors["individualNumber"] = [problem!.Message];
         var signing = ReadRequest(request.SigningRequest, "signingRequest", errors);
         var authentication = ReadRequest(request.AuthenticationRequest, "authenticationRequest", errors);
-        // Compared as re-written, like the keys of other cards: two encodings of one key are one key.
-        if (signing is not null && authentication is not null && KeyFingerprint(signing.PublicKey) == KeyFingerprint(authentication.PublicKey))
+        // Compared as re-written, like the keys of other cards: two encodings of one key are one key. Computed once, kept below.
+        var keys = signing is null || authentication is null ? null : new KeyPrints(KeyFingerprint(signing.PublicKey), KeyFingerprint(authentication.PublicKey));
+        if (keys is not null && keys.Signing == keys.Authentication)
             errors["authenticationRequest"] = ["署名用と利用者証明用に別の鍵が必要です / the two certificates need different keys"];
         if (errors.Count > 0) return (null, new CardRefusal(400, "invalid-card-request", "入力内容に誤りがあります / The request has invalid fields", null, errors));
 
@@ -72,7 +73,7 @@ public sealed class CardIssuance(
 
             // Stored pending: the holder's current card stays good until this one is confirmed (ActivateAsync), so an
             // issuance undone below never leaves the holder without a valid card.
-            var (card, stored) = await StoreAsync(identity, dob, now, carriesSigning, signing!, authentication!, ct);
+            var (card, stored) = await StoreAsync(identity, dob, now, carriesSigning, signing!, authentication!, keys!, ct);
             if (card is null) return (null, stored);
 
             // The Registry answered before the card was stored: a change recorded since, which the revocation follower may already
@@ -137,6 +138,9 @@ public sealed class CardIssuance(
         a.ResidentId == b.ResidentId && a.FamilyName == b.FamilyName && a.GivenName == b.GivenName && a.Address == b.Address
         && a.DateOfBirth == b.DateOfBirth && a.Sex == b.Sex;
 
+    /// <summary>The fingerprints (KeyFingerprint) of the two keys a card made, computed once per issuance.</summary>
+    private sealed record KeyPrints(string Signing, string Authentication);
+
     /// <summary>A card makes its keys in its chip: a key another card already carries means a cloned card or a broken issuing system.</summary>
     private static readonly CardRefusal KeyOnAnotherCard = new(409, "key-on-another-card", "この鍵は別のカードに証明書が発行済みです / The key is already certified on another card",
         "カードは鍵をそれぞれのチップで作るため、同じ公開鍵が2枚のカードにあることはありません。複製されたカードか発行機の不具合の疑いがあります。発行しませんでした / " +
@@ -147,10 +151,10 @@ public sealed class CardIssuance(
     /// still pending) is told apart from another resident's, which only a cloned card or a faulty issuing system explains. No
     /// card carries them any more when the one that did was withdrawn between the refusal and this question.
     /// </summary>
-    private async Task<CardRefusal> KeyOnAnotherCardAsync(string residentId, string[] fingerprints, CancellationToken ct)
+    private async Task<CardRefusal> KeyOnAnotherCardAsync(string residentId, KeyPrints keys, CancellationToken ct)
     {
         await using var c = await database.OpenAsync(ct);
-        var holders = await CertificateStore.HoldersOfKeysAsync(c, fingerprints);
+        var holders = await CertificateStore.HoldersOfKeysAsync(c, keys.Signing, keys.Authentication);
         return holders.Count == 0 ? KeyReleasedMeanwhile : holders.All(h => h == residentId) ? KeyOnOwnCard : KeyOnAnotherCard;
     }
 
@@ -182,7 +186,7 @@ public sealed class CardIssuance(
     /// </summary>
     private async Task<(CardIssued? Card, CardRefusal? Refusal)> StoreAsync(
         RegistryIdentity identity, DateOnly dob, DateTimeOffset now, bool carriesSigning, CertificateRequest signing, CertificateRequest authentication,
-        CancellationToken ct)
+        KeyPrints keys, CancellationToken ct)
     {
         var holder = new HolderItems($"{identity.FamilyName} {identity.GivenName}", identity.Address, dob, identity.Sex);
         var (notAfter, cardExpires) = CertificateProfile.Validity(dob, now);
@@ -200,8 +204,6 @@ public sealed class CardIssuance(
 
         var certificates = new[] { (CertificateKind.Signing, signingCert), (CertificateKind.Authentication, authenticationCert) }
             .Where(c => c.Item2 is not null).Select(c => (c.Item1, c.Item2!)).ToArray();
-        // Both keys the card made, the signing one also when it gets no certificate (under 15): it is on no other card either.
-        string[] keys = [KeyFingerprint(signing.PublicKey), KeyFingerprint(authentication.PublicKey)];
         try
         {
             await using var c = await database.OpenAsync(ct);
@@ -210,9 +212,10 @@ public sealed class CardIssuance(
             // while the card is pending, since its certificates exist from now on.
             await CardStore.InsertAsync(c, tx, new CardRecord(cardId, identity.ResidentId, identity.MunicipalityCode, now.UtcDateTime, cardExpires, "pending",
                 identity.LastPosition));
+            // Both keys the card made, the signing one also when it gets no certificate (under 15): it is on no other card either.
             // In one order whatever their roles: two issuances that share a key in swapped roles then wait on each other's
             // first row instead of deadlocking.
-            foreach (var key in keys.Order(StringComparer.Ordinal))
+            foreach (var key in new[] { keys.Signing, keys.Authentication }.Order(StringComparer.Ordinal))
                 await CertificateStore.HoldKeyAsync(c, tx, key, cardId, identity.ResidentId);
             foreach (var (kind, cert) in certificates)
                 await CertificateStore.InsertAsync(c, tx, new CertificateRecord(cert.SerialNumber, kind, cardId, identity.ResidentId,
@@ -304,12 +307,12 @@ public sealed class CardIssuance(
         await using (var c = await database.OpenAsync(ct))
         {
             await using var tx = await database.BeginSerializedAsync(c, CardStore.LockKey(residentId), ct);
-            if (onlyIfPending && await c.ScalarAsync<string>("SELECT status FROM cards WHERE card_id = @i", tx, ("i", cardId)) != "pending")
+            var wasPending = await c.ScalarAsync<string>("SELECT status FROM cards WHERE card_id = @i", tx, ("i", cardId)) == "pending";
+            if (onlyIfPending && !wasPending)
             {
                 await tx.RollbackAsync(ct);
                 return false;
             }
-            var wasPending = await c.ScalarAsync<string>("SELECT status FROM cards WHERE card_id = @i", tx, ("i", cardId)) == "pending";
             var now = clock.GetUtcNow().UtcDateTime;
             withdrawn = await CertificateStore.RevokeOfResidentAsync(c, tx, residentId, [CertificateKind.Signing], signingReason, now, cardId);
             withdrawn.AddRange(await CertificateStore.RevokeOfResidentAsync(c, tx, residentId, [CertificateKind.Authentication], authenticationReason, now, cardId));

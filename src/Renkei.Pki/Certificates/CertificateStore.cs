@@ -61,10 +61,10 @@ public static class CertificateStore
         c.ExecuteAsync("INSERT INTO card_keys (public_key_sha256, card_id, resident_id) VALUES (@f, @c, @r)", tx,
             ("f", keyFingerprint), ("c", cardId), ("r", residentId));
 
-    /// <summary>The residents whose cards carry any of these keys.</summary>
-    public static Task<List<string>> HoldersOfKeysAsync(DbConnection c, string[] keyFingerprints) =>
+    /// <summary>The residents whose cards carry either of a card's two keys.</summary>
+    public static Task<List<string>> HoldersOfKeysAsync(DbConnection c, string signingKey, string authenticationKey) =>
         c.QueryAsync("SELECT resident_id FROM card_keys WHERE public_key_sha256 IN (@a, @b)", r => r.GetString(0), null,
-            ("a", keyFingerprints[0]), ("b", keyFingerprints[^1]));
+            ("a", signingKey), ("b", authenticationKey));
 
     /// <summary>Gives a withdrawn card's keys back: the card was never delivered, and the same card may be issued again with them.</summary>
     public static Task ReleaseKeysAsync(DbConnection c, DbTransaction tx, string cardId) =>
