@@ -80,11 +80,16 @@ public sealed class InquiryBatchWorker(TenantDirectory tenants, InquiryRelay rel
                     else log.LogError("Batch inquiries of tenant {AgencyId} paused: {Error}", tenant.AgencyId, e.GetType().Name);
                 }
                 if (worked) continue;
-                // A wake that came during the failed look (a submission) would cut the pause short for a look that fails as well.
-                if (full) wake.Reader.TryRead(out _);
-                using var idle = CancellationTokenSource.CreateLinkedTokenSource(stopping);
                 var pause = TimeSpan.FromSeconds(options.BatchIdleSeconds);
-                idle.CancelAfter(full && pause < FullPause ? FullPause : pause);
+                if (full)
+                {
+                    // The whole pause, whatever is submitted meanwhile: each submission's wake would bring a look that fails as well.
+                    // A wake stays in its channel and brings at most one more look after.
+                    await Task.Delay(pause < FullPause ? FullPause : pause, time, stopping);
+                    continue;
+                }
+                using var idle = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+                idle.CancelAfter(pause);
                 try { await wake.Reader.ReadAsync(idle.Token); }
                 catch (OperationCanceledException) when (!stopping.IsCancellationRequested) { }
             }
