@@ -265,10 +265,11 @@ public sealed class InquiryBatchWorker(TenantDirectory tenants, InquiryRelay rel
     /// People claimed by an earlier run and never answered: their inquiry was in flight, and the provider and the core may hold a
     /// record of it, so they are not asked again. Each is recorded at the requester under its claimed message id and the code it
     /// was asked with, and answered <c>error</c>/<see cref="AnswerNotSaved"/>: the business system decides whether to ask again.
+    /// One claimed without a code was never sent, and is answered <c>error</c>/<c>no-agency-code</c> as it would have been.
     /// </summary>
     private async Task NotSavedAsync(Tenant tenant, Owed owed, InquiryBatch batch, List<Claim> lost)
     {
-        log.LogWarning("Batch {BatchId} of tenant {AgencyId}: {Count} people claimed by an earlier run have no saved answer; recorded as {Reason} and not asked again",
+        log.LogWarning("Batch {BatchId} of tenant {AgencyId}: {Count} people claimed by an earlier run have no saved answer; recorded as {Reason} (no-agency-code if claimed without a code) and not asked again",
             batch.BatchId, tenant.AgencyId, lost.Count, AnswerNotSaved);
         foreach (var (position, _, messageId, askedAt, code) in lost)
         {
@@ -280,7 +281,8 @@ public sealed class InquiryBatchWorker(TenantDirectory tenants, InquiryRelay rel
                 recorded = await c.ScalarAsync<long>(code is null
                     ? "SELECT COUNT(*) FROM provision_records WHERE code IS NULL AND message_id = @m"
                     : "SELECT COUNT(*) FROM provision_records WHERE code = @c AND message_id = @m", null, ("m", messageId), ("c", code));
-            var answer = await OwnAnswerAsync(tenant, batch, messageId, askedAt!.Value, code, Outcome.Error, AnswerNotSaved);
+            // One claimed without a code was never sent: its answer is what it would have been, not a lost one.
+            var answer = await OwnAnswerAsync(tenant, batch, messageId, askedAt!.Value, code, Outcome.Error, code is null ? "no-agency-code" : AnswerNotSaved);
             if (recorded > 0) answer.Record = null;
             await KeepAsync(tenant, owed, batch.BatchId, position, answer);
         }

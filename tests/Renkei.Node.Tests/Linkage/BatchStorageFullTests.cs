@@ -227,6 +227,31 @@ public class BatchStorageFullTests
                 r => r.GetString(0), null, ("m", asked))));
     }
 
+    [Theory, StorageData]
+    public async Task A_claim_left_for_a_person_without_a_code_is_answered_no_agency_code_not_answer_not_saved(StorageProvider provider)
+    {
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        var people = await BatchPeople.ArrangeAsync(network, count: 1, atKashiwa: 1, withCopy: 1);
+        var batch = await people.SubmittedAsync(["B-99"]); // no code at Bunkyo: nothing is sent
+        var tried = (await people.DoneAsync(batch)).GetProperty("results")[0].GetProperty("messageId").GetString();
+
+        // Its result was lost (a hard stop after the attempt was recorded): the claim is left, with no code.
+        await using (var c = await network.NodeTenants.Find(B)!.Database.OpenAsync())
+        {
+            await c.ExecuteAsync("UPDATE inquiry_batch_items SET outcome = NULL WHERE batch_id = @b", null, ("b", batch));
+            await c.ExecuteAsync("UPDATE inquiry_batches SET completed_at = NULL WHERE batch_id = @b", null, ("b", batch));
+        }
+        await network.RestartNodeAsync();
+        network.NodeBatchWorker.Wake(B);
+        var result = (await people.DoneAsync(batch)).GetProperty("results")[0];
+        Assert.Equal(("error", "no-agency-code", tried),
+            (result.GetProperty("outcome").GetString(), result.GetProperty("reason").GetString(), result.GetProperty("messageId").GetString()));
+        await using (var c = await network.NodeTenants.Find(B)!.Database.OpenAsync())
+            Assert.Equal("Error|no-agency-code|", Assert.Single(await c.QueryAsync("SELECT outcome, reason, code FROM provision_records WHERE message_id = @m",
+                r => $"{r.GetString(0)}|{r.GetString(1)}|{(r.IsDBNull(2) ? "" : "code")}", null, ("m", tried))));
+        Assert.Equal(0, await LinkageNetwork.CountAsync(network.CoreDatabase));
+    }
+
     /// <summary>Waits until the worker has said <paramref name="count"/> times that Bunkyo's disk is full; returns the count.</summary>
     private static async Task<int> PausesAsync(LinkageNetwork network, int count)
     {
