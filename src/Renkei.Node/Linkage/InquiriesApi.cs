@@ -119,13 +119,8 @@ public static class InquiriesApi
     /// made without the core's answer, it names the provider only if the core registered it.
     /// </summary>
     public static async Task RecordUnaskedAsync(Tenant tenant, InquiryRequest request, string messageId, DateTimeOffset requestedAt, KnownAgencies agencies) =>
-        await tenant.Records.AppendAsync(await UnaskedRecordAsync(tenant, request, messageId, requestedAt, agencies));
-
-    /// <summary>The record <see cref="RecordUnaskedAsync"/> writes.</summary>
-    public static async Task<ProvisionEntry> UnaskedRecordAsync(Tenant tenant, InquiryRequest request, string messageId, DateTimeOffset requestedAt,
-        KnownAgencies agencies) =>
-        new(messageId, requestedAt, null, tenant.AgencyId, await agencies.RecordedProviderAsync(request.Provider!),
-            request.Affair!, request.Item!, null, Outcome.Error, "no-agency-code", false);
+        await tenant.Records.AppendAsync(new ProvisionEntry(messageId, requestedAt, null, tenant.AgencyId, await agencies.RecordedProviderAsync(request.Provider!),
+            request.Affair!, request.Item!, null, Outcome.Error, "no-agency-code", false));
 
     /// <summary>
     /// The affair, provider and item of an inquiry: each required and of the form the permission table names them in.

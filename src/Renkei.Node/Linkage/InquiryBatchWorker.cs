@@ -80,11 +80,16 @@ public sealed class InquiryBatchWorker(TenantDirectory tenants, InquiryRelay rel
                     else log.LogError("Batch inquiries of tenant {AgencyId} paused: {Error}", tenant.AgencyId, e.GetType().Name);
                 }
                 if (worked) continue;
-                // A wake that came during the failed look (a submission) would cut the pause short for a look that fails as well.
-                if (full) wake.Reader.TryRead(out _);
-                using var idle = CancellationTokenSource.CreateLinkedTokenSource(stopping);
                 var pause = TimeSpan.FromSeconds(options.BatchIdleSeconds);
-                idle.CancelAfter(full && pause < FullPause ? FullPause : pause);
+                if (full)
+                {
+                    // The whole pause, whatever is submitted meanwhile: each submission's wake would bring a look that fails as well.
+                    // A wake stays in its channel and brings at most one more look after.
+                    await Task.Delay(pause < FullPause ? FullPause : pause, time, stopping);
+                    continue;
+                }
+                using var idle = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+                idle.CancelAfter(pause);
                 try { await wake.Reader.ReadAsync(idle.Token); }
                 catch (OperationCanceledException) when (!stopping.IsCancellationRequested) { }
             }
@@ -123,8 +128,6 @@ public sealed class InquiryBatchWorker(TenantDirectory tenants, InquiryRelay rel
         // Not disposed: a DELETE may cancel it just after the page is done, and it holds nothing to release.
         var deleted = new CancellationTokenSource();
         working[batch.BatchId] = deleted;
-        var claims = new ConcurrentBag<Claim>();
-        var asked = new ConcurrentDictionary<int, byte>();
         Exception? failed = null;
         try
         {
@@ -167,8 +170,7 @@ public sealed class InquiryBatchWorker(TenantDirectory tenants, InquiryRelay rel
                     try
                     {
                         if (await ClaimAsync(tenant, batch, person, ct) is not { } claim) return;
-                        claims.Add(claim);
-                        await AnswerAsync(tenant, owed, batch, claim, asked, ct);
+                        await AnswerAsync(tenant, owed, batch, claim, ct);
                     }
                     catch (Exception e) when (e is not OperationCanceledException) { Interlocked.CompareExchange(ref failed, e, null); }
                 });
@@ -177,7 +179,6 @@ public sealed class InquiryBatchWorker(TenantDirectory tenants, InquiryRelay rel
         {
             working.TryRemove(batch.BatchId, out _);
             // The claims of people not asked (interrupted by a stop and recorded so) are given back: they are asked at a later page.
-            foreach (var claim in claims.Where(c => !asked.ContainsKey(c.Position))) owed.Unasked[(batch.BatchId, claim.Position)] = claim.MessageId;
             try { await SettleAsync(tenant, owed); }
             catch (Exception e) when (e is not OperationCanceledException) { failed ??= e; }
         }
@@ -264,12 +265,12 @@ public sealed class InquiryBatchWorker(TenantDirectory tenants, InquiryRelay rel
     /// People claimed by an earlier run and never answered: their inquiry was in flight, and the provider and the core may hold a
     /// record of it, so they are not asked again. Each is recorded at the requester under its claimed message id and the code it
     /// was asked with, and answered <c>error</c>/<see cref="AnswerNotSaved"/>: the business system decides whether to ask again.
+    /// One claimed without a code was never sent, and is answered <c>error</c>/<c>no-agency-code</c> as it would have been.
     /// </summary>
     private async Task NotSavedAsync(Tenant tenant, Owed owed, InquiryBatch batch, List<Claim> lost)
     {
-        log.LogWarning("Batch {BatchId} of tenant {AgencyId}: {Count} people claimed by an earlier run have no saved answer; recorded as {Reason} and not asked again",
+        log.LogWarning("Batch {BatchId} of tenant {AgencyId}: {Count} people claimed by an earlier run have no saved answer; recorded as {Reason} (no-agency-code if claimed without a code) and not asked again",
             batch.BatchId, tenant.AgencyId, lost.Count, AnswerNotSaved);
-        var provider = await agencies.RecordedProviderAsync(batch.Provider);
         foreach (var (position, _, messageId, askedAt, code) in lost)
         {
             // The answer's record may have been written before its result could not be (a full disk): that record stands alone.
@@ -280,9 +281,10 @@ public sealed class InquiryBatchWorker(TenantDirectory tenants, InquiryRelay rel
                 recorded = await c.ScalarAsync<long>(code is null
                     ? "SELECT COUNT(*) FROM provision_records WHERE code IS NULL AND message_id = @m"
                     : "SELECT COUNT(*) FROM provision_records WHERE code = @c AND message_id = @m", null, ("m", messageId), ("c", code));
-            await KeepAsync(tenant, owed, batch.BatchId, position, new Unsaved(recorded > 0 ? null :
-                new ProvisionEntry(messageId, askedAt!.Value, null, tenant.AgencyId, provider, batch.Affair, batch.Item, code, Outcome.Error, AnswerNotSaved, false),
-                new InquiryResponse(messageId, Outcome.Error, AnswerNotSaved, batch.Provider, batch.Item)));
+            // One claimed without a code was never sent: its answer is what it would have been, not a lost one.
+            var answer = await OwnAnswerAsync(tenant, batch, messageId, askedAt!.Value, code, Outcome.Error, code is null ? "no-agency-code" : AnswerNotSaved);
+            if (recorded > 0) answer.Record = null;
+            await KeepAsync(tenant, owed, batch.BatchId, position, answer);
         }
     }
 
@@ -302,23 +304,30 @@ public sealed class InquiryBatchWorker(TenantDirectory tenants, InquiryRelay rel
     {
         var messageId = Envelope.NewId();
         var code = await tenant.AgencyCodeOfAsync(addresseeNumber);
-        await KeepAsync(tenant, owed, batch.BatchId, position, new Unsaved(new ProvisionEntry(messageId, time.GetUtcNow(), null, tenant.AgencyId,
-            await agencies.RecordedProviderAsync(batch.Provider), batch.Affair, batch.Item, code, Outcome.NotPermitted, "affair-not-assigned", false),
-            new InquiryResponse(messageId, Outcome.NotPermitted, "affair-not-assigned", batch.Provider, batch.Item)));
+        await KeepAsync(tenant, owed, batch.BatchId, position,
+            await OwnAnswerAsync(tenant, batch, messageId, time.GetUtcNow(), code, Outcome.NotPermitted, "affair-not-assigned"));
     }
 
-    /// <summary>Asks for one claimed person under the claim's message id and keeps the answer; <paramref name="asked"/> gets the person once the inquiry may have left.</summary>
-    private async Task AnswerAsync(Tenant tenant, Owed owed, InquiryBatch batch, Claim claim, ConcurrentDictionary<int, byte> asked, CancellationToken ct)
+    /// <summary>
+    /// An answer the node gives itself, not the provider: its record at the requester, as every refused or failed inquiry has one
+    /// (naming the provider only if the core registered it), and the same outcome as the person's result.
+    /// </summary>
+    private async Task<Unsaved> OwnAnswerAsync(Tenant tenant, InquiryBatch batch, string messageId, DateTimeOffset requestedAt, string? code,
+        Outcome outcome, string reason) =>
+        new(new ProvisionEntry(messageId, requestedAt, null, tenant.AgencyId, await agencies.RecordedProviderAsync(batch.Provider), batch.Affair, batch.Item,
+                code, outcome, reason, false),
+            new InquiryResponse(messageId, outcome, reason, batch.Provider, batch.Item));
+
+    /// <summary>Asks for one claimed person under the claim's message id and keeps the answer, or gives the claim back when stopped.</summary>
+    private async Task AnswerAsync(Tenant tenant, Owed owed, InquiryBatch batch, Claim claim, CancellationToken ct)
     {
         var request = new InquiryRequest(claim.AddresseeNumber, batch.Affair, batch.Provider, batch.Item);
         var code = claim.Code;
-        asked[claim.Position] = 0;
         Unsaved answer;
         if (code is null)
         {
             // As an immediate inquiry: nothing can be asked without the person's code, so nothing is sent; the attempt is recorded.
-            answer = new Unsaved(await InquiriesApi.UnaskedRecordAsync(tenant, request, claim.MessageId, time.GetUtcNow(), agencies),
-                new InquiryResponse(claim.MessageId, Outcome.Error, "no-agency-code", batch.Provider, batch.Item));
+            answer = await OwnAnswerAsync(tenant, batch, claim.MessageId, time.GetUtcNow(), null, Outcome.Error, "no-agency-code");
         }
         else
         {
@@ -330,17 +339,15 @@ public sealed class InquiryBatchWorker(TenantDirectory tenants, InquiryRelay rel
             }
             catch (OperationCanceledException)
             {
-                // Stopped, and recorded as interrupted: its claim is given back, and it is asked again after the restart.
-                asked.TryRemove(claim.Position, out _);
+                // Stopped, and recorded as interrupted: its claim is given back (when the page ends), and it is asked again after the restart.
+                owed.Unasked[(batch.BatchId, claim.Position)] = claim.MessageId;
                 throw;
             }
             catch (Exception e)
             {
                 log.LogError("Batch inquiry failed at the node: {Error}", e.GetType().Name);
                 // Recorded as every inquiry is: it may have reached the core.
-                answer = new Unsaved(new ProvisionEntry(claim.MessageId, requestedAt, null, tenant.AgencyId, await agencies.RecordedProviderAsync(batch.Provider),
-                    batch.Affair, batch.Item, code, Outcome.Error, "node-error", false),
-                    new InquiryResponse(claim.MessageId, Outcome.Error, "node-error", batch.Provider, batch.Item));
+                answer = await OwnAnswerAsync(tenant, batch, claim.MessageId, requestedAt, code, Outcome.Error, "node-error");
             }
         }
         await KeepAsync(tenant, owed, batch.BatchId, claim.Position, answer);

@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
 using Renkei.Hosting.Storage;
 using Renkei.Node.Linkage;
 using Renkei.Protocol;
@@ -18,7 +20,9 @@ public class BatchStorageFullTests
     [Fact]
     public async Task An_answer_the_full_requester_could_not_record_is_kept_not_asked_again_and_recorded_once_there_is_room()
     {
-        await using var network = await LinkageNetwork.StartAsync(StorageProvider.Sqlite, oneInquiryPerMessage: true, configureNode: IdleASecond);
+        var clock = new HurriedClock();
+        await using var network = await LinkageNetwork.StartAsync(StorageProvider.Sqlite, oneInquiryPerMessage: true,
+            configureNode: b => { IdleASecond(b); b.Services.AddSingleton<TimeProvider>(clock); });
         var people = await BatchPeople.ArrangeAsync(network, count: 2, atKashiwa: 2, withCopy: 2);
         var bunkyo = network.NodeTenants.Find(B)!;
 
@@ -37,12 +41,14 @@ public class BatchStorageFullTests
             "the worker's pause on a full disk");
         var paused = Paused(network);
         Assert.Equal(1, paused);
+        // A submission during the pause does not cut it short (it did: each brought a look that failed as well).
+        network.NodeBatchWorker.Wake(B);
         await StaysPausedAsync(network, paused);
 
-        // Two more looks (a submission's wake; the idle minute does the same): each time the owed records still cannot be written.
+        // Two more looks, each when its minute is over: each time the owed records still cannot be written.
         for (var look = 0; look < 2; look++)
         {
-            network.NodeBatchWorker.Wake(B);
+            await clock.HurryAsync();
             paused = await PausesAsync(network, paused + 1);
         }
         // Kashiwa provided each person once, and the core recorded each once; Bunkyo shows them pending, not failed.
@@ -54,7 +60,7 @@ public class BatchStorageFullTests
 
         // Room again: the kept answers are recorded and saved, nobody is asked again.
         await SqliteDisk.LimitAsync(bunkyo.Database, growBy: null);
-        network.NodeBatchWorker.Wake(B);
+        await clock.HurryAsync();
         var done = await people.DoneAsync(id);
         var results = done.GetProperty("results").EnumerateArray().ToList();
         Assert.All(results, r => Assert.Equal("provided", r.GetProperty("outcome").GetString()));
@@ -72,7 +78,8 @@ public class BatchStorageFullTests
     [Fact]
     public async Task While_the_requesters_disk_is_full_nobody_more_is_asked_and_claims_a_stopped_node_left_are_recorded_as_answer_not_saved()
     {
-        await using var network = await LinkageNetwork.StartAsync(StorageProvider.Sqlite, oneInquiryPerMessage: true);
+        var clock = new HurriedClock();
+        await using var network = await LinkageNetwork.StartAsync(StorageProvider.Sqlite, oneInquiryPerMessage: true, configureNode: clock.Use);
         var people = await BatchPeople.ArrangeAsync(network, count: 4, atKashiwa: 4, withCopy: 4);
         var bunkyo = network.NodeTenants.Find(B)!;
 
@@ -99,7 +106,7 @@ public class BatchStorageFullTests
         // Room again: the claims are an earlier run's, so their people are not asked again, and are recorded at Bunkyo under the
         // claimed ids, which Kashiwa's records carry too. The second batch is asked as usual.
         await SqliteDisk.LimitAsync(bunkyo.Database, growBy: null);
-        network.NodeBatchWorker.Wake(B);
+        await clock.HurryAsync();
         var results = (await people.DoneAsync(first)).GetProperty("results").EnumerateArray().ToList();
         Assert.All(results, r => Assert.Equal(("error", InquiryBatchWorker.AnswerNotSaved),
             (r.GetProperty("outcome").GetString(), r.GetProperty("reason").GetString())));
@@ -120,7 +127,8 @@ public class BatchStorageFullTests
     [Fact]
     public async Task After_a_restart_with_a_full_disk_only_the_people_in_flight_are_answer_not_saved_and_the_rest_of_the_page_is_asked()
     {
-        await using var network = await LinkageNetwork.StartAsync(StorageProvider.Sqlite, oneInquiryPerMessage: true);
+        var clock = new HurriedClock();
+        await using var network = await LinkageNetwork.StartAsync(StorageProvider.Sqlite, oneInquiryPerMessage: true, configureNode: clock.Use);
         var people = await BatchPeople.ArrangeAsync(network, count: 16, atKashiwa: 16, withCopy: 16);
         var bunkyo = network.NodeTenants.Find(B)!;
         var inFlight = network.NodeOptions.BatchConcurrency;
@@ -135,8 +143,9 @@ public class BatchStorageFullTests
         network.RelayGate.Open();
         await PausesAsync(network, 1);
         await network.RestartNodeAsync();
+        await PausesAsync(network, 2);
         await SqliteDisk.LimitAsync(network.NodeTenants.Find(B)!.Database, growBy: null);
-        network.NodeBatchWorker.Wake(B);
+        await clock.HurryAsync();
 
         // Only those in flight may have been asked: they are answer-not-saved. The others were never asked, and are now.
         var results = (await people.DoneAsync(id)).GetProperty("results").EnumerateArray().ToList();
@@ -155,7 +164,8 @@ public class BatchStorageFullTests
     [Fact]
     public async Task A_lost_claims_record_names_the_code_it_was_asked_with_although_the_code_was_released_before_the_restart()
     {
-        await using var network = await LinkageNetwork.StartAsync(StorageProvider.Sqlite, oneInquiryPerMessage: true);
+        var clock = new HurriedClock();
+        await using var network = await LinkageNetwork.StartAsync(StorageProvider.Sqlite, oneInquiryPerMessage: true, configureNode: clock.Use);
         var people = await BatchPeople.ArrangeAsync(network, count: 1, atKashiwa: 1, withCopy: 1);
         var bunkyo = network.NodeTenants.Find(B)!;
         string code;
@@ -177,8 +187,9 @@ public class BatchStorageFullTests
         }
         await network.RestartNodeAsync();
         bunkyo = network.NodeTenants.Find(B)!;
+        await PausesAsync(network, 2);
         await SqliteDisk.LimitAsync(bunkyo.Database, growBy: null);
-        network.NodeBatchWorker.Wake(B);
+        await clock.HurryAsync();
 
         var result = (await people.DoneAsync(id)).GetProperty("results")[0];
         Assert.Equal(InquiryBatchWorker.AnswerNotSaved, result.GetProperty("reason").GetString());
@@ -214,6 +225,31 @@ public class BatchStorageFullTests
         await using (var c = await network.NodeTenants.Find(B)!.Database.OpenAsync())
             Assert.Equal("Provided", Assert.Single(await c.QueryAsync("SELECT outcome FROM provision_records WHERE message_id = @m",
                 r => r.GetString(0), null, ("m", asked))));
+    }
+
+    [Theory, StorageData]
+    public async Task A_claim_left_for_a_person_without_a_code_is_answered_no_agency_code_not_answer_not_saved(StorageProvider provider)
+    {
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        var people = await BatchPeople.ArrangeAsync(network, count: 1, atKashiwa: 1, withCopy: 1);
+        var batch = await people.SubmittedAsync(["B-99"]); // no code at Bunkyo: nothing is sent
+        var tried = (await people.DoneAsync(batch)).GetProperty("results")[0].GetProperty("messageId").GetString();
+
+        // Its result was lost (a hard stop after the attempt was recorded): the claim is left, with no code.
+        await using (var c = await network.NodeTenants.Find(B)!.Database.OpenAsync())
+        {
+            await c.ExecuteAsync("UPDATE inquiry_batch_items SET outcome = NULL WHERE batch_id = @b", null, ("b", batch));
+            await c.ExecuteAsync("UPDATE inquiry_batches SET completed_at = NULL WHERE batch_id = @b", null, ("b", batch));
+        }
+        await network.RestartNodeAsync();
+        network.NodeBatchWorker.Wake(B);
+        var result = (await people.DoneAsync(batch)).GetProperty("results")[0];
+        Assert.Equal(("error", "no-agency-code", tried),
+            (result.GetProperty("outcome").GetString(), result.GetProperty("reason").GetString(), result.GetProperty("messageId").GetString()));
+        await using (var c = await network.NodeTenants.Find(B)!.Database.OpenAsync())
+            Assert.Equal("Error|no-agency-code|", Assert.Single(await c.QueryAsync("SELECT outcome, reason, code FROM provision_records WHERE message_id = @m",
+                r => $"{r.GetString(0)}|{r.GetString(1)}|{(r.IsDBNull(2) ? "" : "code")}", null, ("m", tried))));
+        Assert.Equal(0, await LinkageNetwork.CountAsync(network.CoreDatabase));
     }
 
     /// <summary>Waits until the worker has said <paramref name="count"/> times that Bunkyo's disk is full; returns the count.</summary>
@@ -278,6 +314,49 @@ public class BatchStorageFullTests
                 Assert.True(++written < 5000, "the disk never filled");
             }
             catch (SqliteException e) when (Database.IsFull(e)) { refused++; }
+        }
+    }
+
+    /// <summary>
+    /// The system's clock, whose one-off waits of a full-disk pause or longer the test can end at once, as if the time had passed:
+    /// the worker's pause is not cut short by anything the node does.
+    /// </summary>
+    private sealed class HurriedClock : TimeProvider
+    {
+        private readonly ConcurrentDictionary<Wait, byte> waits = new();
+
+        public void Use(Microsoft.AspNetCore.Builder.WebApplicationBuilder b) => b.Services.AddSingleton<TimeProvider>(this);
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            if (dueTime < InquiryBatchWorker.FullPause || period != Timeout.InfiniteTimeSpan) return base.CreateTimer(callback, state, dueTime, period);
+            var wait = new Wait(this, callback, state);
+            waits[wait] = 0;
+            wait.Timer = base.CreateTimer(_ => wait.Fire(), null, dueTime, period);
+            return wait;
+        }
+
+        /// <summary>Waits until a pause has begun, then ends every one.</summary>
+        public async Task HurryAsync()
+        {
+            await Eventually.HoldsAsync(() => !waits.IsEmpty, "a pause of the worker");
+            foreach (var wait in waits.Keys) wait.Fire();
+        }
+
+        private sealed class Wait(HurriedClock clock, TimerCallback callback, object? state) : ITimer
+        {
+            public ITimer Timer = null!;
+            private int fired;
+
+            public void Fire()
+            {
+                clock.waits.TryRemove(this, out _);
+                if (Interlocked.Exchange(ref fired, 1) == 0) callback(state);
+            }
+
+            public bool Change(TimeSpan dueTime, TimeSpan period) => Timer.Change(dueTime, period);
+            public void Dispose() { clock.waits.TryRemove(this, out _); Timer.Dispose(); }
+            public ValueTask DisposeAsync() { Dispose(); return ValueTask.CompletedTask; }
         }
     }
 }
