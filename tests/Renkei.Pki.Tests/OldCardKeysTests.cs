@@ -26,19 +26,9 @@ public sealed class OldCardKeysTests
         // A database as the PKI left it at migration 0006: certificates without fingerprints.
         var storage = TestDatabases.Create(provider, sandbox.Folder);
         var database = new Database(storage);
-        var assembly = typeof(PkiApp).Assembly;
-        var engine = provider == StorageProvider.Postgres ? "postgres" : "sqlite";
-        var upTo0006 = assembly.GetManifestResourceNames().Where(n => n.Contains($".{engine}.", StringComparison.Ordinal)).Order(StringComparer.Ordinal)
-            .TakeWhile(n => !n.EndsWith("0007_one_card_per_key.sql", StringComparison.Ordinal)).ToArray();
-        Assert.Equal(6, upTo0006.Length);
+        await database.MigrateUpToAsync(typeof(PkiApp).Assembly, 6);
         await using (var c = await database.OpenAsync())
         {
-            await c.ExecuteAsync("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)");
-            for (var i = 0; i < upTo0006.Length; i++)
-            {
-                await c.ExecuteAsync(await new StreamReader(assembly.GetManifestResourceStream(upTo0006[i])!).ReadToEndAsync());
-                await c.ExecuteAsync("INSERT INTO schema_migrations (version, name, applied_at) VALUES (@v, @n, '2026-01-01T00:00:00Z')", null, ("v", i + 1), ("n", upTo0006[i]));
-            }
             // The holder's card; a copy of its authentication key on a second card issued after it (then, unchecked), whose id comes
             // first; a card withdrawn while pending.
             foreach (var (card, resident, status, issuedAt, keys) in new[]
@@ -108,22 +98,13 @@ public sealed class OldCardKeysTests
     {
         using var folder = new TempFolder();
         var database = TestDatabases.CreateDatabase(provider, folder.Path);
-        var assembly = typeof(PkiApp).Assembly;
-        var engine = provider == StorageProvider.Postgres ? "postgres" : "sqlite";
-        var upTo0006 = assembly.GetManifestResourceNames().Where(n => n.Contains($".{engine}.", StringComparison.Ordinal)).Order(StringComparer.Ordinal)
-            .TakeWhile(n => !n.EndsWith("0007_one_card_per_key.sql", StringComparison.Ordinal)).ToArray();
         using var shared = PkiSandbox.CardKeys(0);
         using var tie = PkiSandbox.CardKeys(1);
         using var middle = PkiSandbox.CardKeys(2);
         using var last = PkiSandbox.CardKeys(3);
+        await database.MigrateUpToAsync(typeof(PkiApp).Assembly, 6);
         await using (var c = await database.OpenAsync())
         {
-            await c.ExecuteAsync("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)");
-            for (var i = 0; i < upTo0006.Length; i++)
-            {
-                await c.ExecuteAsync(await new StreamReader(assembly.GetManifestResourceStream(upTo0006[i])!).ReadToEndAsync());
-                await c.ExecuteAsync("INSERT INTO schema_migrations (version, name, applied_at) VALUES (@v, @n, '2026-01-01T00:00:00Z')", null, ("v", i + 1), ("n", upTo0006[i]));
-            }
             // Issue order C2FIRST, C0TIE and C3MIDDLE at one instant, C1LAST (which shares C2FIRST's key); card_id order differs.
             foreach (var (card, issuedAt, keys) in new[]
             {
@@ -141,7 +122,7 @@ public sealed class OldCardKeysTests
                         null, ("s", card + kind), ("k", kind), ("c", card), ("r", "R-" + card), ("i", issuedAt), ("d", Certificate(key)));
             }
         }
-        await database.MigrateAsync(assembly);
+        await database.MigrateAsync(typeof(PkiApp).Assembly);
 
         // A card per page: every card is reached once, none skipped at a page's end.
         Assert.Equal(7, await OldCardKeys.KeepAsync(database, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, 1, CancellationToken.None));

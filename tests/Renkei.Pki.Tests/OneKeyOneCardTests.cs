@@ -83,22 +83,12 @@ public sealed class OneKeyOneCardTests
     {
         using var folder = new TempFolder();
         var database = TestDatabases.CreateDatabase(provider, folder.Path);
-        var assembly = typeof(PkiApp).Assembly;
-        var engine = provider == StorageProvider.Postgres ? "postgres" : "sqlite";
-        var upTo0008 = assembly.GetManifestResourceNames().Where(n => n.Contains($".{engine}.", StringComparison.Ordinal)).Order(StringComparer.Ordinal)
-            .TakeWhile(n => !n.EndsWith("0009_card_keys.sql", StringComparison.Ordinal)).ToArray();
-        Assert.Equal(8, upTo0008.Length);
         using var keys = PkiSandbox.CardKeys(0);
         // As 0007/0008 wrote it: the fingerprint of the certified key as .NET writes it again.
         var held = KeyFiles.PublicKeyFingerprint(keys.Signing.ExportSubjectPublicKeyInfo());
+        await database.MigrateUpToAsync(typeof(PkiApp).Assembly, 8);
         await using (var c = await database.OpenAsync())
         {
-            await c.ExecuteAsync("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)");
-            for (var i = 0; i < upTo0008.Length; i++)
-            {
-                await c.ExecuteAsync(await new StreamReader(assembly.GetManifestResourceStream(upTo0008[i])!).ReadToEndAsync());
-                await c.ExecuteAsync("INSERT INTO schema_migrations (version, name, applied_at) VALUES (@v, @n, '2026-01-01T00:00:00Z')", null, ("v", i + 1), ("n", upTo0008[i]));
-            }
             foreach (var (card, resident, fingerprint) in new[] { ("CHELD", "R1", held), ("CRELEASED", "R2", null) })
             {
                 await c.ExecuteAsync("INSERT INTO cards (card_id, resident_id, municipality_code, issued_at, expires_on, status) VALUES (@c, @r, '121002', '2026-01-01T00:00:00.0000000Z', '2036-01-01', 'active')",
@@ -108,7 +98,7 @@ public sealed class OneKeyOneCardTests
                     null, ("s", card + "S"), ("c", card), ("r", resident), ("d", new byte[] { 1 }), ("f", fingerprint));
             }
         }
-        Assert.Equal(2, await database.MigrateAsync(assembly)); // 0009 and 0010
+        Assert.Equal(2, await database.MigrateAsync(typeof(PkiApp).Assembly)); // 0009 and 0010
 
         await using var check = await database.OpenAsync();
         Assert.Equal(["R1"], await CertificateStore.HoldersOfKeysAsync(check, held, held));

@@ -48,6 +48,27 @@ public static class TestDatabases
     /// <summary><paramref name="connectionString"/> pointed at a loopback port nothing listens on, giving up after 5 s.</summary>
     public static string WithClosedPort(string connectionString) =>
         new NpgsqlConnectionStringBuilder(connectionString) { Host = "127.0.0.1", Port = LoopbackPorts.Closed(), Timeout = 5 }.ToString();
+
+    /// <summary>
+    /// Applies <paramref name="assembly"/>'s migrations 1 to <paramref name="last"/> as an older build left the database (each
+    /// recorded in schema_migrations, no checksum yet), for a test to put rows in before the migrator takes it on; returns how many
+    /// migrations come after, which the migrator's next run applies.
+    /// </summary>
+    public static async Task<int> MigrateUpToAsync(this Database database, System.Reflection.Assembly assembly, int last)
+    {
+        var engine = database.Provider == StorageProvider.Postgres ? "postgres" : "sqlite";
+        var migrations = assembly.GetManifestResourceNames().Where(n => n.Contains($".{engine}.", StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToArray();
+        await using var c = await database.OpenAsync();
+        await c.ExecuteAsync("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)");
+        for (var version = 1; version <= last; version++)
+        {
+            var name = migrations[version - 1];
+            if (!name.Contains($".{version:D4}_", StringComparison.Ordinal)) throw new InvalidOperationException($"migration {version} is not {name}");
+            await c.ExecuteAsync(await new StreamReader(assembly.GetManifestResourceStream(name)!).ReadToEndAsync());
+            await c.ExecuteAsync("INSERT INTO schema_migrations (version, name, applied_at) VALUES (@v, @n, '2026-01-01T00:00:00Z')", null, ("v", version), ("n", name));
+        }
+        return migrations.Length - last;
+    }
 }
 
 /// <summary>A temporary folder removed when disposed.</summary>
