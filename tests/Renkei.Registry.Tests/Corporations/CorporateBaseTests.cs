@@ -27,9 +27,8 @@ public sealed class CorporateBaseTests
     /// <summary>The request is refused naming <paramref name="field"/> alone, Japanese first; the message.</summary>
     private static async Task<string> RefusedAsync(HttpClient admin, object request, string field = "corporateNumber")
     {
-        using var response = await admin.PostAsJsonAsync("/api/corporations", request);
-        var (status, problem) = await Publication.ProblemAsync(response);
-        Assert.Equal((HttpStatusCode.BadRequest, "urn:renkei:problem:invalid-corporation"), (status, problem.GetProperty("type").GetString()));
+        var (status, type, problem) = await Publication.PostForProblemAsync(admin, "/api/corporations", request);
+        Assert.Equal((HttpStatusCode.BadRequest, "urn:renkei:problem:invalid-corporation"), (status, type));
         var error = Assert.Single(problem.GetProperty("errors").EnumerateObject());
         Assert.Equal(field, error.Name);
         var message = error.Value[0].GetString()!;
@@ -49,8 +48,8 @@ public sealed class CorporateBaseTests
         Assert.Equal(Base(13_000_101), await RegisterAsync(admin, Body("101", Base(13_000_101), "連携地方裁判所")));
 
         // No branch past the courts; and the three series are national bodies' only.
-        Assert.Contains("000013", await RefusedAsync(admin, Body("101", Base(14_000_001))));
-        Assert.Contains("000011", await RefusedAsync(admin, Body("499", Base(11_000_013))));
+        Assert.StartsWith("国の機関（種別101）の基礎番号は000011（国会）", await RefusedAsync(admin, Body("101", Base(14_000_001))));
+        Assert.StartsWith("000011（国会）・000012（行政機関）・000013（裁判所）で始まる基礎番号は国の機関", await RefusedAsync(admin, Body("499", Base(11_000_013))));
         Assert.Contains("登記所コード", await RefusedAsync(admin, Body("301", Base(13_000_102))));
     }
 
@@ -99,8 +98,8 @@ public sealed class CorporateBaseTests
         // A foreign company registered here has a company legal number all the same.
         Assert.Equal(Base(0100_03_012345), await RegisterAsync(admin, Body("401", Base(0100_03_012345), "レンケイ・リミテッド")));
 
-        Assert.Contains("000011", await RefusedAsync(admin, Body("101", Base(7001_50_000125))));
-        Assert.Contains("000011から000013まで", await RefusedAsync(admin, Body("499", Base(99_000_001))));
+        Assert.StartsWith("国の機関（種別101）の基礎番号は000011（国会）", await RefusedAsync(admin, Body("101", Base(7001_50_000125))));
+        Assert.StartsWith("0000で始まる基礎番号は国の機関（000011から000013まで）", await RefusedAsync(admin, Body("499", Base(99_000_001))));
     }
 
     [Fact]
@@ -128,9 +127,8 @@ public sealed class CorporateBaseTests
     /// <summary>The request is refused as an invalid corporation; each field named with its message.</summary>
     private static async Task<Dictionary<string, string>> ErrorsAsync(HttpClient admin, object request)
     {
-        using var response = await admin.PostAsJsonAsync("/api/corporations", request);
-        var (status, problem) = await Publication.ProblemAsync(response);
-        Assert.Equal((HttpStatusCode.BadRequest, "urn:renkei:problem:invalid-corporation"), (status, problem.GetProperty("type").GetString()));
+        var (status, type, problem) = await Publication.PostForProblemAsync(admin, "/api/corporations", request);
+        Assert.Equal((HttpStatusCode.BadRequest, "urn:renkei:problem:invalid-corporation"), (status, type));
         return problem.GetProperty("errors").EnumerateObject().ToDictionary(e => e.Name, e => e.Value[0].GetString()!);
     }
 }
