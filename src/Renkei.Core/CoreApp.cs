@@ -82,10 +82,8 @@ public static class CoreApp
         builder.AddRenkeiDefaults("Renkei.Core");
         var options = builder.Configuration.GetSection("Core").Get<CoreOptions>() ?? new CoreOptions();
         ProvisionLog.CheckRetention("Core:RetentionYears", options.RetentionYears);
-        if (options.ErasureHours is < 0 or > RecordErasure.MaxHours)
-            throw new InvalidOperationException($"Core:ErasureHours は 0 から {RecordErasure.MaxHours} までです / Core:ErasureHours must be 0 to {RecordErasure.MaxHours}");
-        if (options.ProviderWaitSeconds is < 1 or > MaxProviderWaitSeconds)
-            throw new InvalidOperationException($"Core:ProviderWaitSeconds は 1 から {MaxProviderWaitSeconds} までです / Core:ProviderWaitSeconds must be 1 to {MaxProviderWaitSeconds}");
+        SettingRange.Check("Core:ErasureHours", options.ErasureHours, 0, RecordErasure.MaxHours);
+        SettingRange.Check("Core:ProviderWaitSeconds", options.ProviderWaitSeconds, 1, MaxProviderWaitSeconds);
         var database = builder.Configuration.CreateDatabase(Path.Combine(options.DataFolder, "core.db"));
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(database);

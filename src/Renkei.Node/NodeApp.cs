@@ -93,19 +93,18 @@ public static class NodeApp
         builder.AddRenkeiDefaults("Renkei.Node");
         var options = builder.Configuration.GetSection("Node").Get<NodeOptions>() ?? new NodeOptions();
         var storage = builder.Configuration.GetSection("Storage").Get<StorageOptions>() ?? new StorageOptions();
-        if (options.BatchConcurrency < 1 || options.BatchMaxItems < 1 || options.BatchIdleSeconds < 1 || options.BatchResultDays < 1 || options.WitnessSeconds < 0
-            || options.ErasureHours is < 0 or > RecordErasure.MaxHours)
-            throw new InvalidOperationException("Node:BatchConcurrency, Node:BatchMaxItems, Node:BatchIdleSeconds and Node:BatchResultDays must be at least 1, " +
-                $"Node:WitnessSeconds at least 0 and Node:ErasureHours 0 to {RecordErasure.MaxHours}");
-        if (options.RelayMaxPerMessage is < 1 or > RelayKinds.MaxPerMessage || options.RelayInFlight < 1)
-            throw new InvalidOperationException($"Node:RelayMaxPerMessage must be 1 to {RelayKinds.MaxPerMessage} and Node:RelayInFlight at least 1");
+        SettingRange.CheckAtLeast("Node:BatchConcurrency", options.BatchConcurrency, 1);
+        SettingRange.CheckAtLeast("Node:BatchMaxItems", options.BatchMaxItems, 1);
+        SettingRange.CheckAtLeast("Node:BatchIdleSeconds", options.BatchIdleSeconds, 1);
+        SettingRange.CheckAtLeast("Node:BatchResultDays", options.BatchResultDays, 1);
+        SettingRange.CheckAtLeast("Node:WitnessSeconds", options.WitnessSeconds, 0);
+        SettingRange.Check("Node:ErasureHours", options.ErasureHours, 0, RecordErasure.MaxHours);
+        SettingRange.Check("Node:RelayMaxPerMessage", options.RelayMaxPerMessage, 1, RelayKinds.MaxPerMessage);
+        SettingRange.CheckAtLeast("Node:RelayInFlight", options.RelayInFlight, 1);
         var listLimit = (int)KnownAgencies.ReadLimit.TotalSeconds;
-        if (options.AgencyListWaitSeconds < 1 || options.AgencyListWaitSeconds > listLimit)
-            throw new InvalidOperationException($"Node:AgencyListWaitSeconds は 1 から {listLimit} までです（一覧の読み取りは {listLimit} 秒で打ち切ります） / "
-                + $"Node:AgencyListWaitSeconds must be 1 to {listLimit} (a read of the list gives up after {listLimit} s)");
-        if (options.CoreWaitSeconds is < 1 or > NodeOptions.MaxCoreWaitSeconds)
-            throw new InvalidOperationException($"Node:CoreWaitSeconds は 1 から {NodeOptions.MaxCoreWaitSeconds} までです / "
-                + $"Node:CoreWaitSeconds must be 1 to {NodeOptions.MaxCoreWaitSeconds}");
+        SettingRange.Check("Node:AgencyListWaitSeconds", options.AgencyListWaitSeconds, 1, listLimit,
+            ($"一覧の読み取りは {listLimit} 秒で打ち切ります", $"a read of the list gives up after {listLimit} s"));
+        SettingRange.Check("Node:CoreWaitSeconds", options.CoreWaitSeconds, 1, NodeOptions.MaxCoreWaitSeconds);
         ProvisionLog.CheckRetention("Node:RetentionYears", options.RetentionYears);
         // Checked before any tenant's schema or key is made: a start refused for a setting leaves nothing half-made.
         CoreLink.CheckAddress(options.CoreAddress);
