@@ -169,7 +169,7 @@ public sealed class InquiryBatchWorker(TenantDirectory tenants, InquiryRelay rel
                     if (deleted.IsCancellationRequested || Volatile.Read(ref failed) is not null) return;
                     try
                     {
-                        if (await ClaimAsync(tenant, batch, person, ct) is not { } claim) return;
+                        if (await ClaimAsync(tenant, owed, batch, person, ct) is not { } claim) return;
                         await AnswerAsync(tenant, owed, batch, claim, ct);
                     }
                     catch (Exception e) when (e is not OperationCanceledException) { Interlocked.CompareExchange(ref failed, e, null); }
@@ -178,7 +178,7 @@ public sealed class InquiryBatchWorker(TenantDirectory tenants, InquiryRelay rel
         finally
         {
             working.TryRemove(batch.BatchId, out _);
-            // The claims of people not asked (interrupted by a stop and recorded so) are given back: they are asked at a later page.
+            // The claims of people not asked (interrupted by a stop and recorded so, or whose claim failed) are given back: they are asked at a later page.
             try { await SettleAsync(tenant, owed); }
             catch (Exception e) when (e is not OperationCanceledException) { failed ??= e; }
         }
@@ -197,15 +197,25 @@ public sealed class InquiryBatchWorker(TenantDirectory tenants, InquiryRelay rel
     /// of people whose inquiry was in flight. If it cannot be written (a full disk), it throws and the person is not asked.
     /// Null for a person whose row is gone (the batch deleted) or already answered.
     /// </summary>
-    private async Task<Claim?> ClaimAsync(Tenant tenant, InquiryBatch batch, Claim person, CancellationToken ct)
+    private async Task<Claim?> ClaimAsync(Tenant tenant, Owed owed, InquiryBatch batch, Claim person, CancellationToken ct)
     {
         var code = await tenant.AgencyCodeOfAsync(person.AddresseeNumber, ct);
         var claim = person with { MessageId = Envelope.NewId(), AskedAt = time.GetUtcNow(), Code = code };
         await using var c = await tenant.Database.OpenAsync(ct);
-        return await c.ExecuteAsync(
-            "UPDATE inquiry_batch_items SET message_id = @m, asked_at = @t, asked_code = @c WHERE batch_id = @b AND position = @p AND outcome IS NULL AND asked_at IS NULL",
-            null, ("m", claim.MessageId), ("t", InquiryBatchesApi.Text(claim.AskedAt!.Value)), ("c", code), ("b", batch.BatchId), ("p", person.Position)) == 1
-            ? claim : null;
+        try
+        {
+            return await c.ExecuteAsync(
+                "UPDATE inquiry_batch_items SET message_id = @m, asked_at = @t, asked_code = @c WHERE batch_id = @b AND position = @p AND outcome IS NULL AND asked_at IS NULL",
+                null, ("m", claim.MessageId), ("t", InquiryBatchesApi.Text(claim.AskedAt!.Value)), ("c", code), ("b", batch.BatchId), ("p", person.Position)) == 1
+                ? claim : null;
+        }
+        catch
+        {
+            // It may have committed all the same (the connection lost after the commit): given back, or the next look would take
+            // this person, never asked, for one an earlier run asked. Giving back a claim that did not commit changes nothing.
+            owed.Unasked[(batch.BatchId, person.Position)] = claim.MessageId;
+            throw;
+        }
     }
 
     /// <summary>
