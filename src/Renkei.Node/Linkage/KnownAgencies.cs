@@ -78,8 +78,9 @@ public sealed class KnownAgencies(CoreLink core, NodeOptions options, TimeProvid
     {
         try
         {
-            // Its own cap: the core's client waits Node:CoreWaitSeconds (1 to 7200 s), for a relay. Set above ReadLimit, this
-            // limit ends a slow read; set below, the client's timeout ends it first, and the catch below takes either.
+            // Its own cap, on the whole read: the core's client waits Node:CoreWaitSeconds (1 to 7200 s, for a relay), and only
+            // for the headers, where GetStreamAsync returns: a list trickled after prompt headers is ended by this limit alone,
+            // however short that wait. The catch below takes whichever ends the read.
             using var timeout = new CancellationTokenSource(ReadLimit);
             await using var body = await core.Client().GetStreamAsync("api/agencies", timeout.Token);
             using var list = await JsonDocument.ParseAsync(body, cancellationToken: timeout.Token);
