@@ -1,5 +1,3 @@
-using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Renkei.Testing;
 
@@ -18,20 +16,9 @@ public class ClockRegistrationTests
         var clock = new ManualTime(DateTimeOffset.Parse("2031-07-14T16:00:00Z"));
         foreach (var register in new Action<IServiceCollection>[] { s => s.AddSingleton<TimeProvider>(_ => clock), s => s.AddSingleton<TimeProvider, ManualTime>() })
         {
-            var refused = Assert.Throws<InvalidOperationException>(() => Create(folder.Path, register));
+            var refused = Assert.Throws<InvalidOperationException>(() => NodeSettings.Create(folder.Path, register));
             Assert.StartsWith("ノードはサービスを組み立てる前にTimeProviderを読みます", refused.Message);
             Assert.Contains(" / the node reads its TimeProvider before services are built", refused.Message);
         }
     }
-
-    private static WebApplication Create(string folder, Action<IServiceCollection> register) =>
-        NodeApp.Create([], b =>
-        {
-            b.Configuration.AddInMemoryCollection(
-            [
-                new("Storage:Provider", "Sqlite"), new("Node:DataFolder", folder), new("Node:CoreAddress", "http://127.0.0.1:9/"),
-                new("Node:Tenants:0:AgencyId", LinkageNetwork.Bunkyo), new("Node:Tenants:0:Name", "文京区"),
-            ]);
-            register(b.Services);
-        });
 }
