@@ -65,7 +65,7 @@ public class InquireBatchWriteFailureTests
         Assert.NotEqual(-1, process.StandardOutput.BaseStream.ReadByte());
         process.StandardOutput.Close();
         readerGone.SetResult();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(1));
+        await process.ExitsWithinAsync(TimeSpan.FromMinutes(1), error);
 
         var said = await error;
         Assert.Equal(1, process.ExitCode);

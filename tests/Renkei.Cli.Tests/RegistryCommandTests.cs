@@ -277,9 +277,10 @@ public class RegistryCommandTests
         Assert.StartsWith("resident_record_code,", header);
         Assert.False(IgnoresSigint(process.Id), "the command ignores SIGINT: the INT case would test nothing");
         using (var kill = System.Diagnostics.Process.Start("kill", [$"-{signal}", process.Id.ToString()])) await kill.WaitForExitAsync();
-        var rest = await process.StandardOutput.ReadToEndAsync();
-        var error = await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        var reading = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.ExitsWithinAsync(TimeSpan.FromSeconds(60), stderr);
+        var (rest, error) = (await reading, await stderr);
 
         // It used to be ended by the runtime in the middle of a row, saying nothing.
         Assert.Equal(130, process.ExitCode);
@@ -301,11 +302,11 @@ public class RegistryCommandTests
         // What `renkei registry export | head -1` does: read a line, then close the pipe.
         Assert.StartsWith("resident_record_code,", await process.StandardOutput.ReadLineAsync());
         process.StandardOutput.Close();
-        var error = await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        var error = process.StandardError.ReadToEndAsync();
+        await process.ExitsWithinAsync(TimeSpan.FromSeconds(60), error);
         // .NET's console stream drops writes to a closed pipe: it used to read the rest into nowhere and exit 0.
         Assert.Equal(141, process.ExitCode);
-        Assert.Equal("", error); // as `yes | head -1`: a closed pipe is the reader's choice, not a failure to report
+        Assert.Equal("", await error); // as `yes | head -1`: a closed pipe is the reader's choice, not a failure to report
     }
 
     [Fact]
@@ -452,8 +453,9 @@ public class RegistryCommandTests
         await InTheMiddleOfTheLoadAsync(process);
         Assert.Equal(before + 1, await BenchSchemasAsync()); // the bench's own schema, being loaded
         RenkeiCommand.Terminate(process);
-        var error = await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.ExitsWithinAsync(TimeSpan.FromSeconds(60), stderr);
+        var error = await stderr;
         Assert.Equal(130, process.ExitCode);
         Assert.Contains("中断しました", error);
         Assert.DoesNotContain("   at ", error);
@@ -492,8 +494,9 @@ public class RegistryCommandTests
         Assert.False(IgnoresSigint(process.Id), "the command ignores SIGINT: the INT case would test nothing");
         var watch = System.Diagnostics.Stopwatch.StartNew();
         using (var kill = System.Diagnostics.Process.Start("kill", [$"-{signal}", process.Id.ToString()])) await kill.WaitForExitAsync();
-        var error = await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.ExitsWithinAsync(TimeSpan.FromSeconds(60), stderr);
+        var error = await stderr;
         // Promptly: the rollback of what was loaded, not the rest of the load, with room for a slow disk on a loaded machine. A seed
         // that loaded on to the end would also say 登録しました and exit 0, which the lines below refuse.
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(45), $"stopped after {watch.Elapsed}");
@@ -562,7 +565,7 @@ public class RegistryCommandTests
         && (Convert.ToUInt64(line["SigIgn:".Length..].Trim(), 16) & 0b10) != 0;
 
     /// <summary>Starts <c>renkei</c> with SIGINT at its default, as a shell in the foreground starts it, so that Ctrl+C can be tested.</summary>
-    private static System.Diagnostics.Process StartInterruptible(string[] args) => RenkeiCommand.Start(args, launcher: RenkeiCommand.Interruptible);
+    private static StartedProgram StartInterruptible(string[] args) => RenkeiCommand.Start(args, launcher: RenkeiCommand.Interruptible);
 
     [Fact]
     public async Task Demo_residents_fill_the_first_three_municipalities_once()

@@ -121,7 +121,7 @@ public class UpCommandTests
         Assert.Contains("既に起動しています", second.Error);
 
         RenkeiCommand.Terminate(process);
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        await process.ExitsWithinAsync(TimeSpan.FromSeconds(30), output);
         Assert.Equal(130, process.ExitCode); // as README says of every command stopped by Ctrl+C or SIGTERM; it used to exit 0
         var printed = await output;
         Assert.Contains("停止しました", printed);
@@ -150,7 +150,7 @@ public class UpCommandTests
             await Eventually.HoldsAsync(() => File.Exists(networkFile), "network.json was not written within 2 minutes", TimeSpan.FromMinutes(2), TimeSpan.FromMilliseconds(100));
             RenkeiCommand.Terminate(first);
             // It used to finish making the demo data first (half a minute and more) and only then stop.
-            await first.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(20));
+            await first.ExitsWithinAsync(TimeSpan.FromSeconds(20), output);
             Assert.Equal(130, first.ExitCode);
             var printed = await output;
             Assert.Contains("停止しました", printed);
@@ -161,6 +161,7 @@ public class UpCommandTests
         // The node's certificate revoked in between: the next start issues it a new one, and says so.
         Assert.Equal(0, (await RenkeiCommand.RunAsync("network", "revoke", "node", "--data", folder.Path)).ExitCode);
         using var second = RenkeiCommand.Start(["up", "--data", folder.Path, "--port", "0"]);
+        var error = second.StandardError.ReadToEndAsync();
         var lines = new List<string>();
         var read = Task.Run(async () => { while (await second.StandardOutput.ReadLineAsync() is { } line) lock (lines) lines.Add(line); });
         await Eventually.HoldsAsync(() => { lock (lines) return lines.Any(l => l.Contains("試してみる")); },
@@ -170,7 +171,7 @@ public class UpCommandTests
         lock (lines) Assert.Contains($"{folder.Path} の既存のデータ（住民、鍵、証明書、トークン）を使います。TLS証明書を発行し直しました: node / "
             + $"reusing the existing data in {folder.Path} (residents, keys, certificates, tokens); issued new TLS certificates to: node (revoked, expiring or not of this CA)", lines);
         RenkeiCommand.Terminate(second);
-        await second.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        await second.ExitsWithinAsync(TimeSpan.FromSeconds(30), error);
         Assert.Equal(130, second.ExitCode);
     }
 
@@ -258,7 +259,7 @@ public class UpCommandTests
         }, TimeSpan.FromMinutes(2), "network.json written");
         Assert.Equal(basePort, FolderPort.Kept(folder.Path));
         RenkeiCommand.Terminate(up);
-        await up.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        await up.ExitsWithinAsync(TimeSpan.FromSeconds(30), error);
     }
 
     [Fact]
@@ -292,7 +293,7 @@ public class UpCommandTests
         }, TimeSpan.FromMinutes(2), "network.json written");
         Assert.Equal(moved, FolderPort.Kept(folder.Path));
         RenkeiCommand.Terminate(up);
-        await up.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        await up.ExitsWithinAsync(TimeSpan.FromSeconds(30), error);
         Assert.Contains($"note: this folder's base port moves from 7300 to {moved}; the certificates issued here before (its CAs' included) "
             + "keep naming http://127.0.0.1:7304/ for revocation checks, and can no longer be checked", await error);
     }

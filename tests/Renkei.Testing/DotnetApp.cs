@@ -12,9 +12,9 @@ public static class DotnetApp
     /// Starts the program. A <paramref name="launcher"/> runs it instead of the test, with <c>dotnet</c>, the dll and
     /// <paramref name="args"/> after its own words, for what a shell would set up first: <c>sh -c 'exec "$0" "$@" &gt; /dev/full'</c>
     /// (a redirection, a limit), <c>env --default-signal=INT</c> (Ctrl+C at its default). It should exec the program, so that the
-    /// process id is the program's.
+    /// process id is the program's. Disposed, the program ends with the test (<see cref="StartedProgram"/>).
     /// </summary>
-    public static Process Start(string dll, IEnumerable<string> args, string workingDirectory,
+    public static StartedProgram Start(string dll, IEnumerable<string> args, string workingDirectory,
         IEnumerable<KeyValuePair<string, string>>? environment = null, IReadOnlyList<string>? launcher = null)
     {
         var path = Path.Combine(AppContext.BaseDirectory, dll);
@@ -29,7 +29,10 @@ public static class DotnetApp
         start.Environment["DOTNET_NOLOGO"] = "1";
         start.Environment["XDG_DATA_HOME"] = LocalData.ForOneCommand();
         foreach (var (name, value) in environment ?? []) start.Environment[name] = value;
-        return Process.Start(start)!;
+        var program = new StartedProgram(start, string.Join(' ', [.. launcher ?? [], dll, .. args]));
+        try { program.Start(); }
+        catch { program.Dispose(); throw; }
+        return program;
     }
 
     /// <summary>
@@ -40,26 +43,13 @@ public static class DotnetApp
         IEnumerable<KeyValuePair<string, string>>? environment = null, string? stdin = null, TimeSpan? timeout = null,
         IReadOnlyList<string>? launcher = null)
     {
+        // Its end, or its kill, also removes its own local data (its port claims); a folder the test gave is left alone.
         using var process = Start(dll, args, workingDirectory, environment, launcher);
-        try
-        {
-            var output = process.StandardOutput.ReadToEndAsync();
-            var error = process.StandardError.ReadToEndAsync();
-            if (stdin is not null) await process.StandardInput.WriteAsync(stdin);
-            process.StandardInput.Close();
-            var limit = timeout ?? TimeSpan.FromMinutes(1);
-            using var cts = new CancellationTokenSource(limit);
-            try { await process.WaitForExitAsync(cts.Token); }
-            catch (OperationCanceledException)
-            {
-                // A program that waits instead of ending: ended here, so that the test fails rather than hangs.
-                process.Kill(entireProcessTree: true);
-                await process.WaitForExitAsync();
-                throw new TimeoutException($"{string.Join(' ', [.. launcher ?? [], dll, .. args])} did not finish in {limit}; it printed: {await output}{await error}");
-            }
-            return new CliResult(process.ExitCode, await output, await error);
-        }
-        // The command's own local data (its port claims) goes with it; a folder the test gave is left alone.
-        finally { LocalData.Remove(process.StartInfo.Environment["XDG_DATA_HOME"]); }
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        if (stdin is not null) await process.StandardInput.WriteAsync(stdin);
+        process.StandardInput.Close();
+        await process.ExitsWithinAsync(timeout ?? TimeSpan.FromMinutes(1), output, error);
+        return new CliResult(process.ExitCode, await output, await error);
     }
 }

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace Renkei.Testing;
 
 /// <summary>Waits on a condition instead of a fixed sleep: polls it until it holds, within a patience a loaded machine does not run out of.</summary>
@@ -18,17 +20,20 @@ public static class Eventually
     /// <summary>
     /// Polls <paramref name="attempt"/> until <paramref name="done"/> holds for its result and returns that result. After
     /// <paramref name="patience"/> it throws TimeoutException(<paramref name="what"/>: the last result), or with
-    /// <paramref name="lastOnTimeout"/> returns the last result, for the caller's own assertion to say what it got.
+    /// <paramref name="lastOnTimeout"/> returns the last result, for the caller's own assertion to say what it got. The patience is
+    /// checked between attempts: an attempt that itself blocks (an HTTP call to a stalled service) is not cut off.
     /// </summary>
     public static async Task<T> ResultAsync<T>(Func<Task<T>> attempt, Func<T, bool> done, string what, TimeSpan? patience = null,
         TimeSpan? every = null, bool lastOnTimeout = false)
     {
-        var deadline = DateTime.UtcNow + (patience ?? Patience);
+        // On the monotonic clock: a wall clock stepped by NTP or a resumed VM moved every pending wait.
+        var started = Stopwatch.GetTimestamp();
+        var limit = patience ?? Patience;
         while (true)
         {
             var result = await attempt();
             if (done(result)) return result;
-            if (DateTime.UtcNow > deadline)
+            if (Stopwatch.GetElapsedTime(started) > limit)
                 return lastOnTimeout ? result : throw new TimeoutException(result is bool or null ? what : $"{what}: {result}");
             await Task.Delay(every ?? Every);
         }

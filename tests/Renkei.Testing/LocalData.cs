@@ -15,7 +15,10 @@ public static class LocalData
     /// </summary>
     public static string ForOneCommand() => Path.Combine(Commands, Guid.NewGuid().ToString("N"));
 
-    /// <summary>A temporary folder for this test run's commands, removed when the run ends (and each command's when it ends).</summary>
+    /// <summary>
+    /// A temporary folder for this test run's commands, removed when the run ends; each command's goes when the test lets go of
+    /// it (<see cref="StartedProgram"/> disposed, or <see cref="DotnetApp.RunAsync"/> returned).
+    /// </summary>
     public static string Commands { get; } = TempFolder.CreatePath();
 
     /// <summary>Removes <paramref name="folder"/> when it is one <see cref="ForOneCommand"/> gave, and nothing else.</summary>

@@ -6,7 +6,8 @@ namespace Renkei.Testing;
 /// <summary>
 /// Loopback ports for a test that names a port to a service which binds it later, or needs one nothing listens on. A port probed
 /// free and released is open to whoever binds next: taken from below the system's ephemeral range, no client connection or
-/// port-0 listener of a parallel test can take it in the gap, and no two asks in this process get the same one.
+/// port-0 listener of a parallel test can take it in the gap, and no two asks in this process get the same one. A closed port is
+/// held instead (<see cref="Closed"/>).
 /// </summary>
 public static class LoopbackPorts
 {
@@ -31,8 +32,41 @@ public static class LoopbackPorts
         throw new InvalidOperationException($"no {count} free loopback ports in a row below {highest + count + 1}");
     }
 
-    /// <summary>A loopback port nothing listens on, and nothing will by chance.</summary>
-    public static int Closed() => FreeRange(1) + 1;
+    /// <summary>
+    /// A loopback port nothing listens on, and nothing can: bound on 127.0.0.1 and ::1 without listening, and held until this test
+    /// process ends. Such a socket refuses every connection, and no other process can bind the port meanwhile; a free port only
+    /// remembered here was free for a parallel test project's <c>renkei up</c> to listen on.
+    /// </summary>
+    public static int Closed()
+    {
+        for (var attempt = 0; attempt < 20; attempt++)
+        {
+            var v4 = Bound(IPAddress.Loopback, 0);
+            var port = ((IPEndPoint)v4.LocalEndPoint!).Port;
+            Socket? v6 = null;
+            try { if (Socket.OSSupportsIPv6) v6 = Bound(IPAddress.IPv6Loopback, port); }
+            catch (SocketException) { v4.Dispose(); continue; } // taken on ::1: another port
+            lock (Held) Held.AddRange(v6 is null ? [v4] : [v4, v6]);
+            return port;
+        }
+        throw new InvalidOperationException("no loopback port free on both 127.0.0.1 and ::1");
+    }
+
+    private static readonly List<Socket> Held = [];
+
+    private static Socket Bound(IPAddress address, int port)
+    {
+        // TCP all the same, but not named so: .NET sets SO_REUSEADDR on a TCP socket it binds on Unix, and on Linux a second socket
+        // with it may then bind the port too while neither listens.
+        var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            if (address.AddressFamily == AddressFamily.InterNetworkV6) socket.DualMode = false;
+            socket.Bind(new IPEndPoint(address, port));
+            return socket;
+        }
+        catch { socket.Dispose(); throw; }
+    }
 
     private static bool IsFree(int port)
     {

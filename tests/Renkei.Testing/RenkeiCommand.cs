@@ -21,8 +21,8 @@ public static class RenkeiCommand
         IReadOnlyDictionary<string, string>? environment = null, IReadOnlyList<string>? launcher = null) =>
         DotnetApp.RunAsync("renkei.dll", args, workingDirectory ?? AppContext.BaseDirectory, environment, stdin ?? "", timeout, launcher);
 
-    /// <summary>Starts <c>renkei</c> with redirected streams, for long-running commands such as <c>up</c>.</summary>
-    public static Process Start(string[] args, string? workingDirectory = null, IReadOnlyDictionary<string, string>? environment = null,
+    /// <summary>Starts <c>renkei</c> with redirected streams, for long-running commands such as <c>up</c>; disposed, it ends.</summary>
+    public static StartedProgram Start(string[] args, string? workingDirectory = null, IReadOnlyDictionary<string, string>? environment = null,
         IReadOnlyList<string>? launcher = null) =>
         DotnetApp.Start("renkei.dll", args, workingDirectory ?? AppContext.BaseDirectory, environment, launcher);
 
