@@ -82,6 +82,19 @@ public class AuditHeadsTests(WitnessedNetwork network) : IClassFixture<Witnessed
     }
 
     [Fact]
+    public async Task On_a_network_with_no_head_kept_or_witnessed_the_audit_says_there_is_nothing_to_compare_not_that_all_agree()
+    {
+        using var empty = new TempFolder();
+        var audit = await RenkeiCommand.RunAsync("records", "audit-heads", "--data", empty.Path);
+        Assert.True(audit.ExitCode == 0, audit.Output + audit.Error);
+        Assert.Equal("コア / core: 署名済みツリーヘッド 0 件 / signed tree head of 0 records", audit.Lines[0]);
+        Assert.All(audit.Lines[1..^1], l => Assert.Contains(": まだ比べるものがありません / nothing to compare yet: ", l));
+        Assert.Equal(LinkageSandbox.Agencies.Length, audit.Lines.Length - 2);
+        Assert.EndsWith("nothing to compare yet: no head was kept or witnessed", audit.Lines[^1]);
+        Assert.DoesNotContain("every view is consistent", audit.Output);
+    }
+
+    [Fact]
     public async Task A_core_that_shows_the_audit_another_log_than_it_showed_the_node_fails_it_naming_the_tenant()
     {
         using var coreKeys = PartyKeys.LoadOrCreate(Path.Combine(network.DataFolder, "core", "core-keys.pem"));

@@ -132,7 +132,14 @@ public static class RecordsCommands
         var unchecked_ = results.Where(r => r.Agreement == Agreement.Unchecked).Select(r => r.AgencyId).ToList();
         if (differ.Count == 0 && unchecked_.Count == 0)
         {
-            Console.WriteLine($"すべての見え方が一致しました（{results.Count:N0} 機関）/ every view is consistent ({results.Count:N0} tenants)");
+            // Nothing kept or witnessed yet is no difference, but no proof of agreement either: said as such.
+            var compared = results.Count(r => r.Agreement == Agreement.Consistent);
+            Console.WriteLine(compared == 0
+                ? "比べるものがまだありません（ツリーヘッドの保管も立会いもまだです）/ nothing to compare yet: no head was kept or witnessed"
+                : compared == results.Count
+                ? $"すべての見え方が一致しました（{compared:N0} 機関）/ every view is consistent ({compared:N0} tenants)"
+                : $"すべての見え方が一致しました（{compared:N0} 機関。ほかの {results.Count - compared:N0} 機関はまだ比べるものがありません）/ "
+                    + $"every view is consistent ({compared:N0} tenants; {results.Count - compared:N0} with nothing to compare yet)");
             return 0;
         }
         if (differ.Count > 0)
