@@ -35,8 +35,6 @@ public sealed record TenantAudit(string AgencyId, string Name, Verdict CoreLog, 
 /// </summary>
 public sealed class HeadAudit(HttpClient core, HttpClient node, Func<string, string?> tokenOf)
 {
-    public const string CoreParty = "core";
-
     private LogView coreView = null!;
 
     /// <summary>The core's log as the audit sees it; set by <see cref="StartAsync"/>.</summary>
@@ -48,13 +46,13 @@ public sealed class HeadAudit(HttpClient core, HttpClient node, Func<string, str
         var keys = await Answer<PublicKeys>.GetAsync(core, "api/core/keys", null, ServiceAnswer.Core, ct);
         if (keys.Value is null) return Verdict.Unchecked(keys.Said);
         if (Key(keys.Value) is not { } key) return Verdict.Unchecked("コアの公開鍵が読めません / the core's public key cannot be read");
-        coreView = new LogView(CoreParty, key,
+        coreView = new LogView(Renkei.Node.CoreLink.CoreParty, key,
             ct => Answer<SignedTreeHead>.GetAsync(core, "api/records/tree-head", null, ServiceAnswer.Core, ct),
             (from, ct) => Answer<ConsistencyProof>.GetAsync(core, $"api/records/consistency?from={from}", null, ServiceAnswer.Core, ct));
         return await coreView.StartAsync(ct);
     }
 
-    /// <summary>Every agency the core registers; an empty list when it answers otherwise (said on standard error).</summary>
+    /// <summary>Every agency the core registers; null when it answers otherwise (said on standard error).</summary>
     public async Task<List<RegisteredAgency>?> AgenciesAsync(CancellationToken ct)
     {
         var answer = await Answer<List<RegisteredAgency>>.GetAsync(core, "api/agencies", null, ServiceAnswer.Core, ct);

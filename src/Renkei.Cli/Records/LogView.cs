@@ -82,7 +82,6 @@ public sealed class LogView(string party, ECDsa key, Func<CancellationToken, Tas
             if (x.Size == current.Size)
             {
                 if (x.RootHash != current.RootHash) return Differs($"同じ {x.Size:N0} 件で根のハッシュが異なります", $"another root hash at the same {x.Size:N0} records");
-                Current = current;
                 return new(Agreement.Consistent, $"{holder.Japanese} {kept.Size:N0} 件のツリーヘッドを、いまの {current.Size:N0} 件が含みます",
                     $"the {current.Size:N0} records now extend the {kept.Size:N0} {holder.English}");
             }

@@ -129,8 +129,8 @@ public static class RecordsCommands
     private static int Summary(List<TenantAudit> results)
     {
         var differ = results.Where(r => r.Agreement == Agreement.Differs).Select(r => r.AgencyId).ToList();
-        var unchecked_ = results.Where(r => r.Agreement == Agreement.Unchecked).Select(r => r.AgencyId).ToList();
-        if (differ.Count == 0 && unchecked_.Count == 0)
+        var notChecked = results.Where(r => r.Agreement == Agreement.Unchecked).Select(r => r.AgencyId).ToList();
+        if (differ.Count == 0 && notChecked.Count == 0)
         {
             // Nothing kept or witnessed yet is no difference, but no proof of agreement either: said as such.
             var compared = results.Count(r => r.Agreement == Agreement.Consistent);
@@ -144,8 +144,8 @@ public static class RecordsCommands
         }
         if (differ.Count > 0)
             Console.Error.WriteLine($"見え方が一致しない機関があります（記録が分岐しているか、書き換えられています）/ views differ (a log forked or rewritten): {string.Join(", ", differ)}");
-        if (unchecked_.Count > 0)
-            Console.Error.WriteLine($"確かめられなかった機関があります / not checked: {string.Join(", ", unchecked_)}");
+        if (notChecked.Count > 0)
+            Console.Error.WriteLine($"確かめられなかった機関があります / not checked: {string.Join(", ", notChecked)}");
         return 1;
     }
 
