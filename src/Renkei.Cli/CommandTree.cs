@@ -5,6 +5,7 @@ using Renkei.Cli.Linkage;
 using Renkei.Cli.Network;
 using Renkei.Cli.Numbers;
 using Renkei.Cli.Pki;
+using Renkei.Cli.Records;
 using Renkei.Cli.Registry;
 
 namespace Renkei.Cli;
@@ -23,6 +24,7 @@ public static class CommandTree
         root.Subcommands.Add(PkiCommands.Create());
         root.Subcommands.Add(NodeCommands.Create());
         root.Subcommands.Add(NetworkCommands.Create());
+        root.Subcommands.Add(RecordsCommands.Create());
         root.Subcommands.Add(DemoCommand.Create());
 
         // Benchmarks: each prints its figures last as one line of JSON.

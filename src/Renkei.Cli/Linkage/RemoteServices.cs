@@ -45,15 +45,18 @@ public sealed class RemoteOptions
     private readonly TokenVariable[] tokens;
 
     /// <param name="codes">issue-codes: the Core and the Registry too.</param>
-    public RemoteOptions(bool codes, params TokenVariable[] tokens)
+    public RemoteOptions(bool codes, params TokenVariable[] tokens) : this(core: codes, registry: codes, tokens) { }
+
+    /// <param name="core">--core too (records audit-heads: the core without the Registry).</param>
+    /// <param name="registry">--registry too.</param>
+    public RemoteOptions(bool core, bool registry, params TokenVariable[] tokens)
     {
         this.tokens = tokens;
         var variables = string.Join(", ", tokens.Select(t => t.Name));
         Node = Url("--node", $"中間サーバーのURL。--data のネットワークでなくこのサービスを使う（トークンは環境変数 {variables}）/ "
             + $"the node's URL: use these services, not a network in --data (tokens from {variables})");
-        if (!codes) return;
-        Core = Url("--core", "情報提供ネットワークシステムのURL（--node と共に）/ the core's URL (with --node)");
-        Registry = Url("--registry", "住民基本台帳ネットワークのURL（--node と共に）/ the Registry's URL (with --node)");
+        if (core) Core = Url("--core", "情報提供ネットワークシステムのURL（--node と共に）/ the core's URL (with --node)");
+        if (registry) Registry = Url("--registry", "住民基本台帳ネットワークのURL（--node と共に）/ the Registry's URL (with --node)");
     }
 
     /// <summary>Adds the options, and refuses as usage errors the combinations that mix a network in --data with services by URL.</summary>
