@@ -109,6 +109,56 @@ public sealed class OneKeyOneCardTests
         Assert.True(Database.IsUniqueViolation(refused), refused.Message);
     }
 
+    [Fact]
+    public async Task A_key_whose_card_was_withdrawn_while_an_issuance_waited_on_it_is_answered_as_a_concurrent_issuance()
+    {
+        await using var sandbox = await PkiSandbox.StartAsync(StorageProvider.Postgres);
+        var first = await sandbox.RegisterResidentAsync();
+        var second = await sandbox.RegisterResidentAsync();
+        using var keys = sandbox.NextCardKeys();
+        var database = IssuanceTests.TestDatabaseOf(sandbox);
+
+        // A card of the first resident is being stored with the keys: the second resident's issuance of them waits on the first.
+        await using var storing = await database.OpenAsync();
+        await using var stored = await storing.BeginTransactionAsync();
+        var now = DateTime.UtcNow;
+        await CardStore.InsertAsync(storing, stored, new CardRecord("CFIRST", first.ResidentId, PkiSandbox.Municipality, now, DateOnly.FromDateTime(now).AddYears(10), "pending"));
+        foreach (var key in new[] { keys.Signing, keys.Authentication })
+            await CertificateStore.HoldKeyAsync(storing, stored, KeyFiles.PublicKeyFingerprint(key.ExportSubjectPublicKeyInfo()), "CFIRST", first.ResidentId);
+        var storer = await Sql.ScalarAsync<int>(storing, "SELECT pg_backend_pid()", stored);
+        var issuing = sandbox.PkiAdmin.PostAsJsonAsync("api/cards",
+            new IssueCardRequest(second.IndividualNumber, keys.SigningRequestPem, keys.AuthenticationRequestPem), ServiceDefaults.Json);
+        await PkiSandbox.EventuallyAsync(async () => await Blocked(database, storer, "INSERT INTO card_keys%"), "the issuance waits on the stored key");
+
+        // The first card is withdrawn (its keys given back) after it is stored and before the refused issuance asks who carries
+        // the key: queued behind both for the whole table, the withdrawal holds back that question.
+        await using var withdrawing = await database.OpenAsync();
+        await using var withdrawal = await withdrawing.BeginTransactionAsync();
+        var withdrawer = await Sql.ScalarAsync<int>(withdrawing, "SELECT pg_backend_pid()", withdrawal);
+        var locked = Sql.ExecuteAsync(withdrawing, "LOCK TABLE card_keys IN ACCESS EXCLUSIVE MODE", withdrawal);
+        await PkiSandbox.EventuallyAsync(async () => await Blocked(database, storer, "LOCK TABLE card_keys%"), "the withdrawal waits for the table");
+        await stored.CommitAsync();
+        await locked;
+        await Sql.ExecuteAsync(withdrawing, "DELETE FROM card_keys WHERE card_id = 'CFIRST'", withdrawal);
+        await PkiSandbox.EventuallyAsync(async () => await Blocked(database, withdrawer, "SELECT resident_id FROM card_keys%"), "the issuance asks who carries the key");
+        await withdrawal.CommitAsync();
+
+        // Not a clone, and not the holder's own card: no card carries the key now.
+        var problem = await ProblemAssert.IsProblemAsync(await issuing, 409, "concurrent-issuance");
+        Assert.Equal("同じ鍵のカードを同時に発行しようとしました / A card with the same key was being issued at the same moment", problem.GetProperty("title").GetString());
+        await using var c = await database.OpenAsync();
+        Assert.Equal(0L, await Sql.ScalarAsync<long>(c, "SELECT COUNT(*) FROM cards WHERE resident_id = @r", null, ("r", second.ResidentId)));
+        Assert.Equal(0L, await Sql.ScalarAsync<long>(c, "SELECT COUNT(*) FROM card_keys"));
+    }
+
+    /// <summary>Whether a statement starting as <paramref name="query"/> waits on the session <paramref name="pid"/> (not another test's on the shared server).</summary>
+    private static async Task<bool> Blocked(Database database, int pid, string query)
+    {
+        await using var c = await database.OpenAsync();
+        return await c.ScalarAsync<long>("SELECT COUNT(*) FROM pg_stat_activity WHERE @h = ANY(pg_blocking_pids(pid)) AND query LIKE @q", null,
+            ("h", pid), ("q", query)) > 0;
+    }
+
     private static string Request(RSA key) =>
         new CertificateRequest("CN=card", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1).CreateSigningRequestPem();
 

@@ -125,6 +125,12 @@ public static class KindCodes
     public static string GroupOf(string kind) => kind[..1] switch { "1" => "01", "2" => "02", "3" => "03", _ => "04" };
 
     public static bool IsRegisteredCompany(string kind) => kind.StartsWith('3');
+
+    /// <summary>
+    /// Whose register record carries a 会社法人等番号: a registered company (3xx), and a foreign company registered here (401, 外国会社の登記;
+    /// 商業登記規則 1条の2 keeps one number for it across registry offices). Other 401s, and 499s, have none.
+    /// </summary>
+    public static bool MayHaveCompanyLegalNumber(string kind) => IsRegisteredCompany(kind) || kind == "401";
 }
 
 /// <summary>How corporate names are stored and folded for search.</summary>

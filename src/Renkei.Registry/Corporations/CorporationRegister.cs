@@ -91,8 +91,9 @@ public sealed class CorporationRegister(Database database, TimeProvider time)
             legal = DigitsOnly(r.CompanyLegalNumber);
             if (legal is not { Length: 12 })
                 Error("companyLegalNumber", "会社法人等番号は12桁の数字です / companyLegalNumber has 12 digits");
-            else if (kind.Length > 0 && !KindCodes.IsRegisteredCompany(kind))
-                Error("companyLegalNumber", "会社法人等番号は設立登記法人（種別3xx）だけに指定できます / only registered corporations (kind 3xx) have a companyLegalNumber");
+            else if (kind.Length > 0 && !KindCodes.MayHaveCompanyLegalNumber(kind))
+                Error("companyLegalNumber", "会社法人等番号は設立登記法人（種別3xx）と日本で登記した外国会社（種別401）だけに指定できます / " +
+                    "only registered corporations (kind 3xx) and foreign companies registered in Japan (kind 401) have a companyLegalNumber");
             // The first four digits are the registry office (登記所コード); no office is 0000. National bodies (000011… to
             // 000013…) and local governments (000020 + their code) are numbered there, so a company given such a number took one of theirs.
             // The next two (the kind of register) are not held against `kind`: a company keeps its number when it changes its form.

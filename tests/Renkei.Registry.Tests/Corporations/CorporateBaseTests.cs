@@ -95,8 +95,16 @@ public sealed class CorporateBaseTests
 
         Assert.Equal(Base(7001_50_000123), await RegisterAsync(admin, Body("499", Base(7001_50_000123), "連携健康保険組合")));
         Assert.Equal(Base(7001_50_000124), await RegisterAsync(admin, Body("401", Base(7001_50_000124), "レンケイ・インク")));
-        // A foreign company registered here has a company legal number all the same.
+        // A foreign company registered here has a company legal number all the same: carried over by its number, or numbered from
+        // its company legal number as a registered company is (audit 21b #5: refused as "kind 3xx only").
         Assert.Equal(Base(0100_03_012345), await RegisterAsync(admin, Body("401", Base(0100_03_012345), "レンケイ・リミテッド")));
+        Assert.Equal(Base(0100_03_012346), await RegisterAsync(admin, Body("401", null!, "レンケイ・ピーエルシー", "0100-03-012346")));
+        Assert.Equal(Base(0100_03_012347), await RegisterAsync(admin, Body("401", Base(0100_03_012347), "レンケイ・エスエー", "0100-03-012347")));
+        Assert.StartsWith("法人番号の基礎番号（後ろ12桁）は会社法人等番号です",
+            await RefusedAsync(admin, Body("401", Base(0100_03_012349), "レンケイ・ゲーエムベーハー", "0100-03-012348")));
+        // No other body of 4xx has one.
+        Assert.StartsWith("会社法人等番号は設立登記法人（種別3xx）と日本で登記した外国会社（種別401）だけ",
+            await RefusedAsync(admin, Body("499", null!, "連携互助会", "0100-05-012350"), "companyLegalNumber"));
 
         Assert.StartsWith("国の機関（種別101）の基礎番号は000011（国会）", await RefusedAsync(admin, Body("101", Base(7001_50_000125))));
         Assert.StartsWith("0000で始まる基礎番号は国の機関（000011から000013まで）", await RefusedAsync(admin, Body("499", Base(99_000_001))));
