@@ -60,6 +60,17 @@ public class BatchKeyTests
         Assert.Equal(1, await c.ScalarAsync<long>("SELECT COUNT(*) FROM inquiry_batch_items"));
     }
 
+    [Fact]
+    public async Task The_openapi_document_gives_the_submissions_Idempotency_Key_and_what_it_does()
+    {
+        await using var network = await LinkageNetwork.StartAsync(StorageProvider.Sqlite);
+        var node = await network.NodeClient().GetFromJsonAsync<System.Text.Json.JsonElement>("openapi/v1.json");
+        var post = node.GetProperty("paths").GetProperty("/api/tenants/{agencyId}/inquiry-batches").GetProperty("post");
+        Assert.Contains(post.GetProperty("parameters").EnumerateArray(),
+            p => p.GetProperty("name").GetString() == "Idempotency-Key" && p.GetProperty("in").GetString() == "header");
+        Assert.Contains("idempotency-key-reused", post.GetProperty("description").GetString());
+    }
+
     private static async Task<HttpResponseMessage> SubmitAsync(LinkageNetwork network, string key, string[] addressees, string caller = "bunkyo-child-clerk")
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, $"api/tenants/{B}/inquiry-batches")
