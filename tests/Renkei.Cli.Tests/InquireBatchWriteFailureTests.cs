@@ -1,3 +1,4 @@
+using System.Text;
 using Microsoft.AspNetCore.Http;
 using Renkei.Cli.Linkage;
 using Renkei.Testing;
@@ -104,6 +105,187 @@ public class InquireBatchWriteFailureTests
         Assert.Equal([inputs.File("list.txt")], Directory.GetFiles(inputs.Path));
     }
 
+    /// <summary>
+    /// Audit 21c §1: Ctrl+C while the node was storing the batch cut the request short and said "not submitted", though the node
+    /// committed it and asked every person; run again, the command asked them all twice. It now waits for the node's answer
+    /// and names the batch.
+    /// </summary>
+    [Fact]
+    public async Task Ctrl_C_while_the_batch_is_being_submitted_waits_for_the_nodes_answer_and_names_the_batch()
+    {
+        using var inputs = new TempFolder();
+        var received = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var node = await NodeAsync(onSubmit: async _ => { received.SetResult(); await release.Task; return true; });
+        using var process = RenkeiCommand.Start(await ArgsAsync(inputs, node, []), environment: Token, launcher: RenkeiCommand.Interruptible);
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = new ErrorLines(process, "応答を待っています");
+
+        await received.Task.WaitAsync(TimeSpan.FromMinutes(1));
+        Interrupt(process);
+        await error.Seen.WaitAsync(TimeSpan.FromMinutes(1));
+        release.SetResult();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(1));
+
+        var said = await error.AllAsync();
+        Assert.Equal(130, process.ExitCode);
+        Assert.DoesNotContain("一括照会は送っていません", said);
+        Assert.DoesNotContain("   at ", said);
+        Assert.Contains($"一括照会 / batch {BatchId}", said);
+        Assert.Contains($"中断しました。{InquireBatchCommand.StaysAt(BatchId, BatchAt(node), 0, ownNetwork: false)}", said);
+        Assert.Equal("", await output);
+    }
+
+    /// <summary>
+    /// Audit 21c §1: a submission cut (the node gone after taking it) or not answered in time may have made the batch. It says so
+    /// and gives the command line that sends the same Idempotency-Key, which the node answers with that batch; each run
+    /// otherwise sends a key of its own.
+    /// </summary>
+    [Theory]
+    [InlineData("cut", "接続が切れました")]
+    [InlineData("timeout", "1 秒以内に応答がありません")]
+    public async Task A_submission_whose_outcome_is_not_known_gives_the_command_that_follows_the_same_batch(string how, string why)
+    {
+        using var inputs = new TempFolder();
+        var keys = new List<string>();
+        await using var node = await NodeAsync(onSubmit: async c =>
+        {
+            lock (keys) keys.Add(c.Request.Headers["Idempotency-Key"].ToString());
+            if (keys.Count > 1) return true;
+            if (how == "cut") c.Abort();
+            else try { await Task.Delay(Timeout.Infinite, c.RequestAborted); } catch (OperationCanceledException) { }
+            return false;
+        });
+        var args = await ArgsAsync(inputs, node, []);
+        var environment = new Dictionary<string, string>(Token) { ["RENKEI_ANSWER_WAIT_SECONDS"] = "1" };
+
+        var first = await RenkeiCommand.RunAsync(args, stdin: null, TimeSpan.FromMinutes(1), environment: environment);
+        Assert.Equal(1, first.ExitCode);
+        Assert.DoesNotContain("   at ", first.Error);
+        Assert.Contains($"失敗しました / failed: {why}", first.Error);
+        Assert.Contains("一括照会が中間サーバーに届いたかどうか分かりません。", first.Error);
+        var key = Assert.Single(keys);
+        Assert.Matches("^[0-9a-f]{32}$", key);
+        Assert.Contains($"\n  renkei {string.Join(" ", args)} --idempotency-key {key}\n", first.Error);
+
+        // The command it gave follows the batch the node made under that key.
+        var again = await RenkeiCommand.RunAsync([.. args, "--idempotency-key", key], stdin: null, TimeSpan.FromMinutes(1), environment: Token);
+        Assert.Equal(0, again.ExitCode);
+        Assert.Equal(People, again.Lines.Length);
+        Assert.Equal([key, key], keys);
+
+        var fresh = await RenkeiCommand.RunAsync(args, stdin: null, TimeSpan.FromMinutes(1), environment: Token);
+        Assert.Equal(0, fresh.ExitCode);
+        Assert.NotEqual(key, keys[^1]);
+    }
+
+    /// <summary>
+    /// Audit 21c §2: Ctrl+C in a terminal ends the reader of the pipe too (`… | jq .`), so the page the command was writing fails
+    /// with a broken pipe. That is the interruption (130), not a reader gone by itself (1).
+    /// </summary>
+    [Fact]
+    public async Task A_write_that_fails_because_ctrl_c_ended_the_reader_too_is_an_interruption()
+    {
+        using var inputs = new TempFolder();
+        // One page of every result, some 150 KB: more than a pipe holds, so its write blocks while nobody reads.
+        await using var node = await NodeAsync(firstPage: People, note: 300);
+        using var process = RenkeiCommand.Start(await ArgsAsync(inputs, node, []), environment: Token, launcher: RenkeiCommand.Interruptible);
+        var error = new ErrorLines(process, "中断します。");
+
+        await RenkeiCommand.WaitForAsync(() => Task.FromResult(BlockedWritingToAPipe(process.Id) ? "" : null), TimeSpan.FromMinutes(1), "a write blocked on the pipe");
+        Interrupt(process);
+        await error.Seen.WaitAsync(TimeSpan.FromMinutes(1));
+        process.StandardOutput.Close();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(1));
+
+        var said = await error.AllAsync();
+        Assert.Equal(130, process.ExitCode);
+        Assert.DoesNotContain("結果を書き出せませんでした", said);
+        Assert.DoesNotContain("   at ", said);
+        Assert.Contains($"中断しました。{InquireBatchCommand.StaysAt(BatchId, BatchAt(node), 0, ownNetwork: false)}", said);
+    }
+
+    /// <summary>
+    /// Audit 21c §3: --out that cannot be put in place for want of permission (rename refused, EPERM) said a generic line naming
+    /// the temporary file it had just removed, and not where the batch stays.
+    /// </summary>
+    [Fact]
+    public async Task Out_that_may_not_be_replaced_says_where_the_batch_stays()
+    {
+        using var inputs = new TempFolder();
+        var results = inputs.File("results.jsonl");
+        await File.WriteAllTextAsync(results, "earlier\n");
+        // As root, an immutable file refuses the rename over it; otherwise a folder without write permission does.
+        var immutable = false;
+        await using var node = await NodeAsync(async _ =>
+        {
+            immutable = await ExitCodeAsync("chattr", "+i", results) == 0;
+            if (!immutable && !OperatingSystem.IsWindows()) File.SetUnixFileMode(inputs.Path, UnixFileMode.UserRead | UnixFileMode.UserExecute);
+            return true;
+        });
+        try
+        {
+            var run = await RenkeiCommand.RunAsync(await ArgsAsync(inputs, node, ["--out", results]), stdin: null, TimeSpan.FromMinutes(1), environment: Token);
+
+            Assert.Equal(1, run.ExitCode);
+            Assert.DoesNotContain("   at ", run.Error);
+            Assert.DoesNotContain(".new", run.Error);
+            Assert.Contains("結果を書き出せませんでした（権限がありません）/ could not write the results: permission denied", run.Error);
+            Assert.Contains(InquireBatchCommand.StaysAt(BatchId, BatchAt(node), 0, ownNetwork: false), run.Error);
+        }
+        finally
+        {
+            if (immutable) await ExitCodeAsync("chattr", "-i", results);
+            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(inputs.Path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+        Assert.Equal("earlier\n", await File.ReadAllTextAsync(results));
+        if (immutable) Assert.Equal([inputs.File("list.txt"), results], Directory.GetFiles(inputs.Path).Order());
+    }
+
+    private static async Task<int> ExitCodeAsync(string file, params string[] args)
+    {
+        using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(file, args) { RedirectStandardError = true })!;
+        await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return process.ExitCode;
+    }
+
+    private static void Interrupt(System.Diagnostics.Process process)
+    {
+        using var kill = System.Diagnostics.Process.Start("kill", ["-INT", process.Id.ToString()])!;
+        kill.WaitForExit();
+    }
+
+    /// <summary>Whether a thread of the process sleeps in the kernel's pipe write (Linux names it pipe_write or anon_pipe_write).</summary>
+    private static bool BlockedWritingToAPipe(int pid) =>
+        Directory.GetDirectories($"/proc/{pid}/task").Any(t => { try { return File.ReadAllText(Path.Combine(t, "wchan")).Contains("pipe_write"); } catch (IOException) { return false; } });
+
+    /// <summary>The command's standard error, line by line: <see cref="Seen"/> once a line holds the text waited for (or the stream ends).</summary>
+    private sealed class ErrorLines
+    {
+        private readonly StringBuilder text = new();
+        private readonly Task reading;
+        private readonly TaskCompletionSource seen = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public ErrorLines(System.Diagnostics.Process process, string waitedFor) => reading = Task.Run(async () =>
+        {
+            while (await process.StandardError.ReadLineAsync() is { } line)
+            {
+                lock (text) text.AppendLine(line);
+                if (line.Contains(waitedFor, StringComparison.Ordinal)) seen.TrySetResult();
+            }
+            seen.TrySetResult();
+        });
+
+        public Task Seen => seen.Task;
+
+        public async Task<string> AllAsync()
+        {
+            await reading.WaitAsync(TimeSpan.FromMinutes(1));
+            lock (text) return text.ToString();
+        }
+    }
+
     /// <summary>Runs inquire-batch against <paramref name="node"/> through sh, for what a shell sets up (a redirection, a limit).</summary>
     private static async Task<(int Exit, string Error)> RunAsync(TempFolder inputs, FakeService node, string redirect, string[] more, string before = "")
     {
@@ -126,27 +308,33 @@ public class InquireBatchWriteFailureTests
     private static Uri BatchAt(FakeService node) => new($"{node.Url}node/api/tenants/{Agency}/inquiry-batches/{BatchId}");
 
     /// <summary>One result as the node gives it, some 150 bytes: the second page is tens of kilobytes.</summary>
-    private static string Result(int position) =>
-        $$$"""{"position":{{{position}}},"addresseeNumber":"B-{{{position}}}","outcome":"provided","content":{"totalIncome":{{{3_000_000 + position}}},"note":"{{{new string('x', 80)}}}"}}""";
+    private static string Result(int position) => ResultWithNote(position, 80);
+
+    private static string ResultWithNote(int position, int note) =>
+        $$$"""{"position":{{{position}}},"addresseeNumber":"B-{{{position}}}","outcome":"provided","content":{"totalIncome":{{{3_000_000 + position}}},"note":"{{{new string('x', note)}}}"}}""";
 
     /// <summary>
     /// A node that accepts the batch and gives its results in two pages: the first <see cref="FirstPage"/>, then the rest, after
-    /// <paramref name="beforeRest"/> (false: the node has answered, by an abort or otherwise, and gives nothing more).
+    /// <paramref name="beforeRest"/> (false: the node has answered, by an abort or otherwise, and gives nothing more). A submission
+    /// is answered after <paramref name="onSubmit"/> (false: not answered). Each result's note is <paramref name="note"/> characters.
     /// </summary>
-    private static Task<FakeService> NodeAsync(Func<HttpContext, Task<bool>>? beforeRest = null) => FakeService.StartAsync(async c =>
+    private static Task<FakeService> NodeAsync(Func<HttpContext, Task<bool>>? beforeRest = null, Func<HttpContext, Task<bool>>? onSubmit = null,
+        int firstPage = FirstPage, int note = 80) => FakeService.StartAsync(async c =>
     {
         var path = c.Request.Path.Value!;
         if (path == "/node/health") { await FakeService.Health(c, "node"); return; }
         if (path == $"/node/api/tenants/{Agency}/inquiry-batches" && c.Request.Method == "POST")
         {
-            await FakeService.Json(c, $$"""{"batchId":"{{BatchId}}"}""", 202);
+            // The whole body read first, as the node binds it before it stores anything.
+            await c.Request.Body.CopyToAsync(Stream.Null);
+            if (onSubmit is null || await onSubmit(c)) await FakeService.Json(c, $$"""{"batchId":"{{BatchId}}"}""", 202);
             return;
         }
         if (path != $"/node/api/tenants/{Agency}/inquiry-batches/{BatchId}") { await FakeService.Json(c, """{"title":"not here"}""", 404); return; }
         var after = int.Parse(c.Request.Query["after"].ToString(), System.Globalization.CultureInfo.InvariantCulture);
         if (after > 0 && beforeRest is not null && !await beforeRest(c)) return;
-        var next = after == 0 ? FirstPage : People;
-        var results = string.Join(",", Enumerable.Range(after + 1, next - after).Select(Result));
+        var next = after == 0 ? firstPage : People;
+        var results = string.Join(",", Enumerable.Range(after + 1, next - after).Select(p => ResultWithNote(p, note)));
         await FakeService.Json(c, $$"""
             {"batchId":"{{BatchId}}","status":"done","total":{{People}},"answered":{{People}},"counts":{"provided":{{People}}},"results":[{{results}}],"next":{{next}}}
             """);

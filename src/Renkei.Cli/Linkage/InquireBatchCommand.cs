@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Renkei.Cli.Network;
@@ -34,9 +35,14 @@ public static class InquireBatchCommand
         };
         var file = new Option<FileInfo>("--file") { Description = "宛名番号を各行に一つ / one addressee number per line", Required = true };
         var output = new Option<FileInfo?>("--out") { Description = "結果の JSON Lines の出力先（所有者のみ読み書き可。既定は標準出力）/ where the results go as JSON Lines, readable by its owner only (default: standard output)" };
+        var key = new Option<string?>("--idempotency-key")
+        {
+            Description = "一括照会を送るときの冪等キー（既定は実行ごとに新しいキー）。届いたか分からなかった送信のキーで送り直すと、その一括照会を続けて読み、誰にも二度照会しない"
+                + " / the Idempotency-Key the batch is submitted under (default: a new one each run); given the key of a submission whose outcome was not known, the command follows that same batch and asks nobody twice",
+        };
         var command = new Command("inquire-batch", "宛名番号の一覧で一括照会し、結果を JSON Lines で出力する / submit a batch inquiry for a list of addressee numbers and write the results as JSON Lines")
         {
-            data, agency, affair, provider, item, notBefore, caller, file, output,
+            data, agency, affair, provider, item, notBefore, caller, file, output, key,
         };
         var remote = new RemoteOptions(codes: false, TokenVariable.NodeStaff);
         // --caller names a caller in DIR/node/callers.json; with --node the caller is the token's.
@@ -99,24 +105,58 @@ public static class InquireBatchCommand
                     client = LinkageSandbox.Client(linkage.NodeUrl, found.Token, linkage.Handler);
                 }
                 using var _ = client;
-                using var submitted = await client.PostAsJsonAsync($"api/tenants/{agencyId}/inquiry-batches", new
+                // A stop asked before anything is sent: nothing was submitted.
+                stop.Token.ThrowIfCancellationRequested();
+                var idempotencyKey = parse.GetValue(key) ?? Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+                using var request = new HttpRequestMessage(HttpMethod.Post, $"api/tenants/{agencyId}/inquiry-batches")
                 {
-                    affair = parse.GetValue(affair), provider = parse.GetValue(provider), item = parse.GetValue(item), notBefore = since, addresseeNumbers = numbers,
-                }, ServiceDefaults.Json, stop.Token);
+                    Content = JsonContent.Create(new
+                    {
+                        affair = parse.GetValue(affair), provider = parse.GetValue(provider), item = parse.GetValue(item), notBefore = since, addresseeNumbers = numbers,
+                    }, options: ServiceDefaults.Json),
+                };
+                request.Headers.Add("Idempotency-Key", idempotencyKey);
+                HttpResponseMessage submitted;
+                try
+                {
+                    // Once sent, the batch may be the node's whatever stops the command: Ctrl+C does not cut the request short but
+                    // waits for the answer (within the client's answer wait), so that the batch's id is known and said.
+                    using (stop.Token.Register(() => Console.Error.WriteLine("送信した一括照会への中間サーバーの応答を待っています… / waiting for the node's answer to the batch sent…")))
+                    {
+                        submitted = await client.SendAsync(request, CancellationToken.None);
+                        // The batch is read under the node's URL as given, base path and all: not at the Location, which a node behind a
+                        // path-routing gateway gives from the host's root (where another application would get the staff token).
+                        if (submitted.StatusCode == HttpStatusCode.Accepted)
+                            batchId = (await ServiceAnswer.ReadAsync<Submitted>(submitted, ServiceAnswer.Node, CancellationToken.None)).BatchId;
+                    }
+                }
+                catch (Exception e) when (OutcomeUnknown(e))
+                {
+                    // Sent, but no answer read: the node may have taken the batch and asks each person. The same key follows it.
+                    var why = e as HttpRequestException ?? new HttpRequestException(HttpRequestError.Unknown, e.Message, e);
+                    Console.Error.WriteLine($"失敗しました / failed: {RemoteServices.Said(services, why)}");
+                    Console.Error.WriteLine(NotKnown(parse.Tokens.Select(t => t.Value), idempotencyKey));
+                    return stop.Requested ? Interruption.ExitCode : 1;
+                }
+                using var __ = submitted;
                 if (submitted.StatusCode != HttpStatusCode.Accepted)
                 {
                     Console.Error.WriteLine($"受け付けられませんでした / refused: {await ProblemText.OfAsync(submitted)}"
                         + (services is null ? "" : RemoteServices.Hint(submitted.StatusCode, TokenVariable.NodeStaff)));
                     return 1;
                 }
-                // The batch is read under the node's URL as given, base path and all: not at the Location, which a node behind a
-                // path-routing gateway gives from the host's root (where another application would get the staff token).
-                batchId = (await ServiceAnswer.ReadAsync<Submitted>(submitted, ServiceAnswer.Node, CancellationToken.None)).BatchId;
-                if (batchId.Length == 0 || !batchId.All(char.IsAsciiLetterOrDigit)) throw ServiceAnswer.NotTheApi(submitted, ServiceAnswer.Node);
+                if (batchId is null || batchId.Length == 0 || !batchId.All(char.IsAsciiLetterOrDigit)) throw ServiceAnswer.NotTheApi(submitted, ServiceAnswer.Node);
                 batch = new Uri(node, $"api/tenants/{agencyId}/inquiry-batches/{batchId}");
                 Console.Error.WriteLine($"一括照会 / batch {batchId}: {numbers.Count:N0} 件 / people");
+                // Ctrl+C while the batch was being submitted: it is said with the batch, as one while following it.
+                stop.Token.ThrowIfCancellationRequested();
 
                 BatchPage status;
+                // A write to a reader that does not read (`… | less` paused) cannot be cut short: Ctrl+C then says what it waits for.
+                using var stopping = stop.Token.Register(() =>
+                {
+                    if (lines.Writing) Console.Error.WriteLine("中断します。書き出し中の結果が読み手に渡るのを待っています… / stopping once the results being written are taken by their reader…");
+                });
                 try
                 {
                     status = await CommandProgress.RunAsync("照会 / inquiries", numbers.Count,
@@ -148,7 +188,7 @@ public static class InquireBatchCommand
                 if (batch is not null) Console.Error.WriteLine(StaysAt(batchId!, batch, lines.Kept, own is not null));
                 return 1;
             }
-            catch (Exception e) when (lines.Failed && IoText.IsWriteFailure(e))
+            catch (Exception e) when (lines.Failed && IsWriteFailure(e) && !stop.Requested)
             {
                 // A full disk under --out or standard output: the batch goes on at the node all the same, and is read on from there.
                 var (japanese, english) = IoText.Reason(e);
@@ -156,7 +196,8 @@ public static class InquireBatchCommand
                 Console.Error.WriteLine(StaysAt(batchId!, batch!, lines.Kept, own is not null));
                 return 1;
             }
-            catch (OperationCanceledException) when (stop.Requested)
+            // A write that failed because of the same Ctrl+C (a reader in the pipe ended by it) is the interruption too.
+            catch (Exception e) when (stop.Requested && (e is OperationCanceledException || lines.Failed && IsWriteFailure(e)))
             {
                 // Results are written a whole line at a time, so what --out holds reads as JSON Lines.
                 Console.Error.WriteLine(batch is null
@@ -188,6 +229,39 @@ public static class InquireBatchCommand
     }
 
     /// <summary>
+    /// A write or a move of --out the machine refused: a full disk, a reader gone, or no permission (a folder or a file the
+    /// rename may not replace), each leaving the batch at the node to be read on from there.
+    /// </summary>
+    private static bool IsWriteFailure(Exception e) => IoText.IsWriteFailure(e) || e is UnauthorizedAccessException;
+
+    /// <summary>
+    /// Whether a submission failed after it was sent, so that the node may have taken the batch: no answer in time, or a connection
+    /// cut. A connection never made (refused, an unknown host, TLS) sent nothing, and a refusal the command made (an answer that is
+    /// not the node's) was an answer.
+    /// </summary>
+    private static bool OutcomeUnknown(Exception e) => e switch
+    {
+        TaskCanceledException or HttpIOException => true,
+        HttpRequestException h => ServiceGone.IsGone(h)
+            && h.HttpRequestError is not (HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError or HttpRequestError.SecureConnectionError),
+        _ => false,
+    };
+
+    /// <summary>
+    /// What a submission whose outcome is not known says: that the batch may be running, and the command line that follows it under
+    /// the same <paramref name="key"/>, which the node answers with the batch it made instead of a second one.
+    /// </summary>
+    internal static string NotKnown(IEnumerable<string> tokens, string key)
+    {
+        var args = tokens.ToList();
+        for (var i = args.IndexOf("--idempotency-key"); i >= 0; i = args.IndexOf("--idempotency-key")) args.RemoveRange(i, Math.Min(2, args.Count - i));
+        var again = $"renkei {string.Join(" ", args.Select(UpCommand.Quoted))} --idempotency-key {UpCommand.Quoted(key)}";
+        return "一括照会が中間サーバーに届いたかどうか分かりません。届いていれば照会は進んでいます。同じキーで次のとおり実行すると、その一括照会を続けて読み、誰にも二度照会しません"
+            + " / whether the node took the batch is not known; if it did, the inquiries go on. Run this to follow that same batch under the same key, asking nobody twice:"
+            + $"\n  {again}";
+    }
+
+    /// <summary>
     /// Where the results go, each page in one write: standard output, or --out's <paramref name="file"/>. <see cref="Kept"/> counts
     /// the lines of the pages wholly written, so that after a write fails (a full disk, a reader gone) the file is cut back to its
     /// whole lines and the cursor to read on from loses none (on standard output, lines of the page cut short may come again).
@@ -202,6 +276,11 @@ public static class InquireBatchCommand
         /// <summary>Whether a write failed: the lines after <see cref="Kept"/> are not all written.</summary>
         public bool Failed { get; private set; }
 
+        /// <summary>Whether a page is being written, which nothing cancels.</summary>
+        public bool Writing => writing;
+
+        private volatile bool writing;
+
         public void Write(string line)
         {
             page.Write(Encoding.UTF8.GetBytes(line + "\n"));
@@ -211,8 +290,13 @@ public static class InquireBatchCommand
         public async Task EndPageAsync()
         {
             if (pending == 0) return;
-            try { await stream.WriteAsync(page.GetBuffer().AsMemory(0, (int)page.Length)); }
-            catch (Exception e) when (IoText.IsWriteFailure(e)) { Failed = true; throw; }
+            try
+            {
+                writing = true;
+                await stream.WriteAsync(page.GetBuffer().AsMemory(0, (int)page.Length));
+            }
+            catch (Exception e) when (IsWriteFailure(e)) { Failed = true; throw; }
+            finally { writing = false; }
             keptBytes += page.Length;
             Kept += pending;
             pending = 0;

@@ -6,6 +6,7 @@ using System.Security.Claims;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Renkei.Hosting;
 using Renkei.Hosting.Storage;
 using Renkei.Node.Codes;
@@ -52,17 +53,22 @@ public static class InquiryBatchesApi
     public static void MapInquiryBatches(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/tenants/{agencyId}/inquiry-batches").WithTags("Inquiries").RequireAuthorization(NodeApp.StaffPolicy);
-        group.MapPost("/", Submit).WithSummary("Submits one inquiry for many people; answered asynchronously (202 and a Location).");
+        group.MapPost("/", Submit).WithSummary("Submits one inquiry for many people; answered asynchronously (202 and a Location).")
+            .WithDescription("With an Idempotency-Key header (1 to 100 visible ASCII characters), a submission sent again after its answer was lost "
+                + "(a timeout, a connection cut) gets 202 with the batch the first made, for as long as the node keeps that batch, and nothing new is "
+                + "stored or asked; the same key with another request or from another caller is refused (422 idempotency-key-reused).");
         group.MapGet("/{batchId}", Read).WithSummary("A batch's status, counts per outcome and results after the cursor (?after=N&limit=M).");
         group.MapDelete("/{batchId}", Delete).WithSummary("Cancels what is still pending and removes the batch and its results.");
     }
 
     private static async Task<Results<Accepted<InquiryBatchStatus>, ProblemHttpResult>> Submit(string agencyId, InquiryBatchRequest request,
         ClaimsPrincipal user, TenantDirectory tenants, NodeOptions options, InquiryBatchWorker worker, KnownAgencies agencies, TimeProvider time,
-        ILogger<InquiryBatch> log)
+        ILogger<InquiryBatch> log, [FromHeader(Name = BatchKey.Header)] string? idempotencyKey = null)
     {
         var (tenant, problem) = tenants.Enter(user, agencyId);
         if (tenant is null) return problem!;
+        var (key, badKey) = BatchKey.From(idempotencyKey, user.Identity?.Name ?? "", request);
+        if (badKey is not null) return badKey;
         var errors = new Dictionary<string, string[]>();
         InquiriesApi.CheckNames(request.Affair, request.Provider, request.Item, errors);
         // Checked when submitted: by the time the worker asks, the range's end has only moved on.
@@ -105,6 +111,9 @@ public static class InquiryBatchesApi
                 $"事務「{Problems.Shown(request.Affair!)}」を割り当てられた人に依頼してください / Ask someone assigned '{Problems.Shown(request.Affair!)}'.");
         }
 
+        // Sent again under its key: the batch made, before the core is asked (a retry neither waits on a slow core nor fails by it).
+        if (key is not null && await SubmittedBeforeAsync(tenant, key, agencyId, log) is { } again) return again;
+
         // The batch keeps its provider until it is done: only an agency the core registered, never an id that may hide a number.
         switch (await agencies.KnowsAsync(request.Provider!))
         {
@@ -118,14 +127,16 @@ public static class InquiryBatchesApi
 
         var batchId = Envelope.NewId();
         await using var c = await tenant.Database.OpenAsync();
-        await using (var tx = await c.BeginTransactionAsync())
+        try
         {
+            await using var tx = await c.BeginTransactionAsync();
             await c.ExecuteAsync(
                 """
-                INSERT INTO inquiry_batches (batch_id, affair, provider, item, not_before, submitted_by, submitted_at, item_count)
-                VALUES (@b, @a, @p, @i, @nb, @by, @t, @n)
+                INSERT INTO inquiry_batches (batch_id, affair, provider, item, not_before, submitted_by, submitted_at, item_count, idempotency_key, request_hash)
+                VALUES (@b, @a, @p, @i, @nb, @by, @t, @n, @k, @h)
                 """, tx, ("b", batchId), ("a", request.Affair), ("p", request.Provider), ("i", request.Item),
-                ("nb", notBefore is { } nb ? Text(nb) : null), ("by", user.Identity?.Name ?? ""), ("t", Text(now)), ("n", numbers.Count));
+                ("nb", notBefore is { } nb ? Text(nb) : null), ("by", user.Identity?.Name ?? ""), ("t", Text(now)), ("n", numbers.Count),
+                ("k", key?.Key), ("h", key?.RequestHash));
             // Many rows per statement: one round trip per chunk rather than per person.
             foreach (var chunk in numbers.Select((n, i) => (n: n!, position: i + 1)).Chunk(200))
             {
@@ -137,11 +148,32 @@ public static class InquiryBatchesApi
             }
             await tx.CommitAsync();
         }
+        // Two submissions under one key at once: the one that committed first made the batch, and the other answers with it.
+        catch (Exception e) when (key is not null && Database.IsUniqueViolation(e))
+        {
+            if (await SubmittedBeforeAsync(tenant, key, agencyId, log) is { } first) return first;
+            throw;
+        }
         worker.Wake(agencyId);
         log.LogInformation("Batch {BatchId} of tenant {AgencyId} submitted by {Caller}: affair {Affair}, provider {Provider}, item {Item}, {Count} people",
             batchId, agencyId, user.Identity?.Name, request.Affair, request.Provider, request.Item, numbers.Count);
         var batch = new InquiryBatch(batchId, request.Affair!, request.Provider!, request.Item!, notBefore, now, null, numbers.Count, user.Identity?.Name ?? "");
         return TypedResults.Accepted($"/api/tenants/{agencyId}/inquiry-batches/{batchId}", await StatusAsync(c, batch, 0, 0));
+    }
+
+    /// <summary>The answer to a submission sent again under <paramref name="key"/>: the batch it made (202), a refusal, or null when none was made.</summary>
+    private static async Task<Results<Accepted<InquiryBatchStatus>, ProblemHttpResult>?> SubmittedBeforeAsync(Tenant tenant, BatchKey key, string agencyId,
+        ILogger<InquiryBatch> log)
+    {
+        await using var c = await tenant.Database.OpenAsync();
+        switch (await key.EarlierAsync(c))
+        {
+            case null: return null;
+            case ({ } batch, _):
+                log.LogInformation("Batch {BatchId} of tenant {AgencyId} submitted again under its Idempotency-Key: nothing new stored", batch.BatchId, agencyId);
+                return TypedResults.Accepted($"/api/tenants/{agencyId}/inquiry-batches/{batch.BatchId}", await StatusAsync(c, batch, 0, 0));
+            case (_, var refusal): return refusal!;
+        }
     }
 
     // after and limit are read as text, so that a bad one is named in the errors as the body's fields are; the document gives them as numbers.
