@@ -27,23 +27,6 @@ public static class PkiApp
             throw new InvalidOperationException($"Pki:PendingCardMinutes は 4 以上にしてください（{options.PendingCardMinutes}） / " +
                 $"Pki:PendingCardMinutes must be at least 4 (was {options.PendingCardMinutes}): an issuance may take 3 minutes to confirm its card");
         var database = builder.Configuration.CreateDatabase(Path.Combine(options.DataFolder, "pki.db"));
-        // One PKI on its database, taken before anything is migrated or made: the Registry's events are followed, and a re-check
-        // holds the follower, in each process's memory, so a second one would apply every event again beside a re-check.
-        var instance = InstanceLock.Take(database, "pki");
-        try
-        {
-            return Build(builder, options, database, instance);
-        }
-        catch
-        {
-            instance.Dispose();
-            throw;
-        }
-    }
-
-    private static WebApplication Build(WebApplicationBuilder builder, PkiOptions options, Database database, InstanceLock instance)
-    {
-        builder.Services.AddSingleton(_ => instance); // made by a factory, so disposed with the app even if it never ran
         // Tests may bring their own clock (expired and not-yet-valid certificates).
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(options);
@@ -73,9 +56,7 @@ public static class PkiApp
         builder.Services.AddHostedService(sp => sp.GetRequiredService<RecheckJob>());
 
         var app = builder.Build();
-        app.Services.GetRequiredService<InstanceLock>();
         app.Lifetime.ApplicationStopped.Register(database.Dispose);
-        app.Lifetime.ApplicationStopped.Register(instance.Dispose);
         if (app.Services.GetService<NetworkTls>() is not null) app.Use(RefuseApiOverPlainHttp);
         app.UseRenkeiDefaults("pki");
         app.MapRevocation();
