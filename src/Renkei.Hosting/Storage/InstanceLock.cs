@@ -40,6 +40,8 @@ public sealed class InstanceLock : IDisposable
     {
         // Not pooled: the lock lives exactly as long as this connection, which nothing else uses or gives back.
         var builder = new NpgsqlConnectionStringBuilder(database.ConnectionString) { Pooling = false };
+        // Kept busy, so that neither the server's idle_session_timeout nor a firewall's idle limit ends it, and the lock with it.
+        if (builder.KeepAlive == 0) builder.KeepAlive = 60;
         var schema = builder.SearchPath ?? "";
         var connection = new NpgsqlConnection(builder.ConnectionString);
         try
