@@ -85,6 +85,23 @@ public static class CoreApp
         SettingRange.Check("Core:ErasureHours", options.ErasureHours, 0, RecordErasure.MaxHours);
         SettingRange.Check("Core:ProviderWaitSeconds", options.ProviderWaitSeconds, 1, MaxProviderWaitSeconds);
         var database = builder.Configuration.CreateDatabase(Path.Combine(options.DataFolder, "core.db"));
+        // One core on its database, taken before anything is migrated or made: a second one's replay cache would not know the
+        // first one's nonces and inquiry ids. A start refused later gives it back.
+        var instance = InstanceLock.Take(database, CoreIdentity.PartyId);
+        try
+        {
+            return Build(builder, options, database, instance);
+        }
+        catch
+        {
+            instance.Dispose();
+            throw;
+        }
+    }
+
+    private static WebApplication Build(WebApplicationBuilder builder, CoreOptions options, Database database, InstanceLock instance)
+    {
+        builder.Services.AddSingleton(_ => instance); // made by a factory, so disposed with the app even if it never ran
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(database);
         builder.Services.AddSingleton(TimeProvider.System);
@@ -124,7 +141,9 @@ public static class CoreApp
         builder.Services.AddHttpClient("nodes").UseNetworkTls(NetworkIdentity.IsNode);
 
         var app = builder.Build();
+        app.Services.GetRequiredService<InstanceLock>();
         app.Lifetime.ApplicationStopped.Register(database.Dispose);
+        app.Lifetime.ApplicationStopped.Register(instance.Dispose);
         app.UseRenkeiDefaults("core");
         app.MapGet("/api/core/keys", (CoreIdentity core) => TypedResults.Ok(core.Keys.Public)).WithTags("Core")
             .WithSummary("The core's public keys, for verifying what it signs.");

@@ -105,10 +105,14 @@ public static class KeyFiles
         try { return await database.OpenAsync(); }
         catch (System.Data.Common.DbException e)
         {
-            throw new InvalidOperationException($"データベースに接続できません（{setting}）。鍵ファイルは作りませんでした / "
-                + $"cannot reach the database named by {setting}, so no key file was made: {e.Message}", e);
+            throw Unreachable(setting, e);
         }
     }
+
+    /// <summary>A start stopped by a database it cannot reach, naming <paramref name="setting"/> (also the instance lock's, taken before).</summary>
+    internal static InvalidOperationException Unreachable(string setting, System.Data.Common.DbException e) =>
+        new($"データベースに接続できません（{setting}）。鍵ファイルは作りませんでした / "
+            + $"cannot reach the database named by {setting}, so no key file was made: {e.Message}", e);
 
     /// <summary>The first of <paramref name="tables"/> holding a row; null when none does (a first start).</summary>
     private static async Task<string?> HoldingAsync(System.Data.Common.DbConnection connection, string[] tables)

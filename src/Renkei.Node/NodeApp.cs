@@ -118,7 +118,8 @@ public static class NodeApp
             : TimeProvider.System;
         var tenants = new TenantDirectory(options, storage, time);
         builder.Services.AddSingleton(options);
-        builder.Services.AddSingleton(tenants);
+        // Made by a factory, so disposed with the app (its tenants' instance locks given back) even if it never ran.
+        builder.Services.AddSingleton(_ => tenants);
         // The node has no database of its own: it is ready when each tenant's answers, and names the tenant whose does not.
         foreach (var tenant in tenants.All) builder.Services.AddSingleton(new ReadinessStore("tenant " + tenant.AgencyId, tenant.Database));
         builder.Services.TryAddSingleton(time);
@@ -140,7 +141,8 @@ public static class NodeApp
             p.AddAuthenticationSchemes(CallerAuthenticationHandler.SchemeName).RequireAuthenticatedUser());
 
         var app = builder.Build();
-        app.Lifetime.ApplicationStopped.Register(() => { foreach (var tenant in tenants.All) tenant.Database.Dispose(); });
+        app.Services.GetRequiredService<TenantDirectory>();
+        app.Lifetime.ApplicationStopped.Register(() => { foreach (var tenant in tenants.All) tenant.Database.Dispose(); tenants.Dispose(); });
         app.UseRenkeiDefaults("node");
         app.MapGet("/api/tenants/{agencyId}/keys", Results<Ok<PublicKeys>, ProblemHttpResult> (string agencyId, TenantDirectory directory) =>
             directory.Find(agencyId) is { } t

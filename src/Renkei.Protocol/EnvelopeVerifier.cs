@@ -22,7 +22,10 @@ public enum EnvelopeVerdict
 /// until its message would be stale anyway, so the cache stays bounded). The cache is this
 /// verifier's memory only, so a message sent before the verifier was made is refused as stale: after
 /// a restart it could otherwise be replayed once within the window. Make the verifier when the
-/// service starts, not at its first message.
+/// service starts, not at its first message. A time ahead of the clock is allowed only
+/// <see cref="FutureSkew"/>: a message stamped later than the restart would pass that check, so only
+/// what arrived in that last span before a restart could be replayed after it. One instance per party
+/// (InstanceLock) keeps a second process from accepting what this one did.
 /// </summary>
 public sealed class EnvelopeVerifier(TimeProvider time, TimeSpan window)
 {
@@ -31,6 +34,12 @@ public sealed class EnvelopeVerifier(TimeProvider time, TimeSpan window)
     private long checks;
 
     public TimeSpan Window { get; } = window;
+
+    /// <summary>
+    /// How far ahead of this clock a message's time may be (the window if that is shorter). Servers kept by NTP differ by far
+    /// less; the whole window ahead left the last two minutes before a restart replayable after it, from a sender running ahead.
+    /// </summary>
+    public static readonly TimeSpan FutureSkew = TimeSpan.FromSeconds(5);
 
     public EnvelopeVerdict Verify(Envelope envelope, string expectedRecipient, Func<string, ECDsa?> senderKey)
     {
@@ -43,7 +52,8 @@ public sealed class EnvelopeVerifier(TimeProvider time, TimeSpan window)
         if (key is null) return EnvelopeVerdict.UnknownSender;
         // The clock is checked before the signature: a stale message costs no ECDSA verification.
         var now = time.GetUtcNow();
-        if (envelope.SentAt < now - Window || envelope.SentAt > now + Window || envelope.SentAt < started) return EnvelopeVerdict.Stale;
+        if (envelope.SentAt < now - Window || envelope.SentAt > now + (FutureSkew < Window ? FutureSkew : Window) || envelope.SentAt < started)
+            return EnvelopeVerdict.Stale;
         if (!envelope.HasValidSignature(key)) return EnvelopeVerdict.BadSignature;
         if (!seen.TryAdd(envelope.Sender + "|" + envelope.Nonce, envelope.SentAt)) return EnvelopeVerdict.Replay;
         if (Interlocked.Increment(ref checks) % 1024 == 0) Prune(now);
@@ -54,7 +64,8 @@ public sealed class EnvelopeVerifier(TimeProvider time, TimeSpan window)
     /// Claims the ids of the items a verified message carries (its inquiries' message ids), all or none: false when a
     /// message of any sender claimed one. An id names one inquiry across the network, so it is not the sender's alone: a
     /// provider that saw a requester's id could otherwise file an inquiry of its own under it. A claim holds for the window
-    /// from when it is made, not from when its message was sent. Past the window an id is taken again: no one looks it up in
+    /// from when it is made, not from when its message was sent, and lapses then whether or not a prune has removed it yet (a
+    /// quiet service prunes seldom). Past the window an id is taken again: no one looks it up in
     /// the records (a query per message cost the relay a tenth of its throughput), and the requester in the records tells the
     /// two inquiries apart (docs/linkage.md). A refused message leaves the others unclaimed, so that they can be sent again
     /// in a message of their own.
@@ -65,7 +76,7 @@ public sealed class EnvelopeVerifier(TimeProvider time, TimeSpan window)
         var claimed = new List<string>();
         foreach (var id in itemIds)
         {
-            if (!seen.TryAdd(ItemKey(id), now))
+            if (!TryClaim(ItemKey(id), now))
             {
                 Release(claimed);
                 return false;
@@ -73,6 +84,18 @@ public sealed class EnvelopeVerifier(TimeProvider time, TimeSpan window)
             claimed.Add(id);
         }
         return true;
+    }
+
+    /// <summary>Claims <paramref name="key"/> if no claim of it is younger than the window.</summary>
+    private bool TryClaim(string key, DateTimeOffset now)
+    {
+        while (true)
+        {
+            if (seen.TryAdd(key, now)) return true;
+            if (!seen.TryGetValue(key, out var at)) continue; // pruned or released meanwhile: add it again
+            if (at >= now - Window) return false;
+            if (seen.TryUpdate(key, now, at)) return true; // lapsed; another taker meanwhile is seen on the next turn
+        }
     }
 
     /// <summary>Gives back the claims of a message refused after it claimed them, so that its new ids can be sent again.</summary>

@@ -81,11 +81,27 @@ public sealed class TenantOptions
 /// names only the tenant's schema, but the role could read every tenant's; give each tenant a role
 /// of its own so that the server refuses that too.
 /// </summary>
-public sealed class TenantDirectory
+public sealed class TenantDirectory : IDisposable
 {
     private readonly Dictionary<string, Tenant> tenants = [];
 
+    /// <summary>Each tenant's <see cref="InstanceLock"/>: one node runs a tenant on its database, or a second one would not know the first one's nonces.</summary>
+    private readonly List<InstanceLock> instances = [];
+
     public TenantDirectory(NodeOptions options, StorageOptions storage, TimeProvider time)
+    {
+        try
+        {
+            Open(options, storage, time);
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+    }
+
+    private void Open(NodeOptions options, StorageOptions storage, TimeProvider time)
     {
         var index = 0;
         var keep = new List<Func<Task>>();
@@ -100,12 +116,15 @@ public sealed class TenantDirectory
                     ? TenantSchema(storage.ConnectionString, options.SchemaPrefix + t.AgencyId, own: false)
                     : TenantSchema(t.ConnectionString, options.SchemaPrefix + t.AgencyId, own: true))
                 : Database.Sqlite(Path.Combine(folder, "node.db"));
+            var setting = string.IsNullOrWhiteSpace(t.ConnectionString) ? "Storage:ConnectionString" : $"Node:Tenants:{index}:ConnectionString";
+            // Before anything of the tenant is migrated or made.
+            instances.Add(InstanceLock.Take(database, "tenant " + t.AgencyId, setting));
             // The tenant's codes were sealed to its keys and its records signed with them, and the core knows them: its keys are
             // bound to its database, and none is made before the migrator has accepted it.
             var keys = Path.Combine(folder, "keys.pem");
             // Every tenant is checked before any key is made: one refused leaves no other's made either.
             keep.Add(KeyFiles.CheckAsync(database, () => MigrateAsync(database), ["addressees", "copies", "provision_records"], [PartyKeys.Kept("keys.pem", keys)],
-                string.IsNullOrWhiteSpace(t.ConnectionString) ? "Storage:ConnectionString" : $"Node:Tenants:{index}:ConnectionString").GetAwaiter().GetResult());
+                setting).GetAwaiter().GetResult());
             opened.Add((t, database, keys));
             index++;
         }
@@ -115,6 +134,12 @@ public sealed class TenantDirectory
     }
 
     public IReadOnlyCollection<Tenant> All => tenants.Values;
+
+    /// <summary>Gives back the tenants' instance locks (their databases are the node's to close).</summary>
+    public void Dispose()
+    {
+        foreach (var instance in instances) instance.Dispose();
+    }
 
     public Tenant? Find(string agencyId) => tenants.GetValueOrDefault(agencyId);
 
