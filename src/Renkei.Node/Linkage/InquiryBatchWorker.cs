@@ -327,14 +327,16 @@ public sealed class InquiryBatchWorker(TenantDirectory tenants, InquiryRelay rel
         if (code is null)
         {
             // As an immediate inquiry: nothing can be asked without the person's code, so nothing is sent; the attempt is recorded.
-            answer = await OwnAnswerAsync(tenant, batch, claim.MessageId, time.GetUtcNow(), null, Outcome.Error, "no-agency-code");
+            answer = await OwnAnswerAsync(tenant, batch, claim.MessageId, claim.AskedAt!.Value, null, Outcome.Error, "no-agency-code");
         }
         else
         {
-            var requestedAt = time.GetUtcNow();
+            // Dated with the claim's time, by which NotSavedAsync tells this record from the provider's of a self-inquiry.
+            var requestedAt = claim.AskedAt!.Value;
             try
             {
-                var (record, response) = await InquiriesApi.AskUnrecordedAsync(tenant, request, batch.NotBefore, code, claim.MessageId, relay, agencies, layouts, time, log, ct);
+                var (record, response) = await InquiriesApi.AskUnrecordedAsync(tenant, request, batch.NotBefore, code, claim.MessageId, requestedAt, relay, agencies,
+                    layouts, log, writeAhead: false, ct);
                 answer = new Unsaved(record, response);
             }
             catch (OperationCanceledException)
