@@ -275,12 +275,14 @@ public sealed class InquiryBatchWorker(TenantDirectory tenants, InquiryRelay rel
         {
             // The answer's record may have been written before its result could not be (a full disk): that record stands alone.
             // Looked up through the code asked with (not the person's now: released or delivered since, it would miss the record),
-            // whose index the records have: one on message ids would cost every record written.
+            // whose index the records have: one on message ids would cost every record written. Only this tenant's own record as
+            // requester, dated with the claim's time: in a self-inquiry the provider's record (same tenant, id and code, the core's
+            // time) is in the same log, and another agency's request reusing the id would be too.
             long recorded;
             await using (var c = await tenant.Database.OpenAsync(CancellationToken.None))
-                recorded = await c.ScalarAsync<long>(code is null
-                    ? "SELECT COUNT(*) FROM provision_records WHERE code IS NULL AND message_id = @m"
-                    : "SELECT COUNT(*) FROM provision_records WHERE code = @c AND message_id = @m", null, ("m", messageId), ("c", code));
+                recorded = await c.ScalarAsync<long>(
+                    $"SELECT COUNT(*) FROM provision_records WHERE {(code is null ? "code IS NULL" : "code = @c")} AND message_id = @m AND requester = @self AND requested_at = @t",
+                    null, ("m", messageId), ("c", code), ("self", tenant.AgencyId), ("t", ProvisionLog.TimeText(askedAt!.Value)));
             // One claimed without a code was never sent: its answer is what it would have been, not a lost one.
             var answer = await OwnAnswerAsync(tenant, batch, messageId, askedAt!.Value, code, Outcome.Error, code is null ? "no-agency-code" : AnswerNotSaved);
             if (recorded > 0) answer.Record = null;

@@ -112,6 +112,45 @@ public class PendingInquiryTests
         Assert.Empty(await RowsAsync(bunkyo.Database));
     }
 
+    [Theory, StorageData]
+    public async Task A_lost_claim_of_a_self_inquiry_is_recorded_at_the_requester_although_its_provider_record_is_in_the_same_log(StorageProvider provider)
+    {
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        var people = await BatchPeople.ArrangeAsync(network, count: 1, atKashiwa: 0, withCopy: 0);
+        var bunkyo = network.NodeTenants.Find(B)!;
+        var code = (await bunkyo.AgencyCodeOfAsync("B-1"))!;
+        const string affair = "bunkyo-child-medical-subsidy";
+        var batch = Envelope.NewId();
+        var (id, askedAt) = (Envelope.NewId(), DateTimeOffset.UtcNow.AddMinutes(-10));
+
+        // Bunkyo asked itself (ORD-bunkyo-child-medical): its provider side recorded the answer, with the core's later time and
+        // the same code (a translation into the same agency), then the node stopped hard before the requester's record.
+        await bunkyo.Records.AppendAsync(new ProvisionEntry(id, askedAt.AddSeconds(1), askedAt.AddSeconds(1), B, B, affair, "local-tax", code,
+            Outcome.Provided, null, false));
+        await using (var c = await bunkyo.Database.OpenAsync())
+        {
+            await using var tx = await c.BeginTransactionAsync();
+            await c.ExecuteAsync("""
+                INSERT INTO inquiry_batches (batch_id, affair, provider, item, not_before, submitted_by, submitted_at, item_count)
+                VALUES (@b, @a, @p, 'local-tax', NULL, 'bunkyo-medical-clerk', @t, 1)
+                """, tx, ("b", batch), ("a", affair), ("p", B), ("t", InquiryBatchesApi.Text(askedAt)));
+            await c.ExecuteAsync("""
+                INSERT INTO inquiry_batch_items (batch_id, position, addressee_number, message_id, asked_at, asked_code)
+                VALUES (@b, 1, 'B-1', @m, @t, @c)
+                """, tx, ("b", batch), ("m", id), ("t", InquiryBatchesApi.Text(askedAt)), ("c", code));
+            await tx.CommitAsync();
+        }
+        network.NodeBatchWorker.Wake(B);
+
+        var result = (await people.WaitAsync(batch, s => s.GetProperty("status").GetString() == "done", "the batch done", caller: "bunkyo-medical-clerk"))
+            .GetProperty("results")[0];
+        Assert.Equal(("error", InquiryBatchWorker.AnswerNotSaved, id),
+            (result.GetProperty("outcome").GetString(), result.GetProperty("reason").GetString(), result.GetProperty("messageId").GetString()));
+        // The provider's record, and now the requester's, dated with the claim's time.
+        Assert.Equal([$"{B}|{B}|Provided||{ProvisionLog.TimeText(askedAt.AddSeconds(1))}|code",
+            $"{B}|{B}|Error|{InquiryBatchWorker.AnswerNotSaved}|{ProvisionLog.TimeText(askedAt)}|code"], await RecordsOfAsync(bunkyo.Database, id));
+    }
+
     private static Task<HttpResponseMessage> Ask(LinkageNetwork network, string addressee) =>
         network.NodeClient("bunkyo-child-clerk").PostAsJsonAsync($"api/tenants/{B}/inquiries",
             new { addresseeNumber = addressee, affair = "child-allowance", provider = K, item = "local-tax" }, ServiceDefaults.Json);
