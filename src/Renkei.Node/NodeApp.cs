@@ -133,6 +133,8 @@ public static class NodeApp
         builder.Services.AddHttpClient("core", c => c.Timeout = TimeSpan.FromSeconds(options.CoreWaitSeconds)).UseNetworkTls(id => id == NetworkIdentity.Core);
         builder.Services.AddSingleton<InquiryBatchWorker>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<InquiryBatchWorker>());
+        builder.Services.AddSingleton<PendingInquiries>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<PendingInquiries>());
         builder.Services.AddSingleton<TreeHeadWitness>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<TreeHeadWitness>());
         builder.Services.AddHostedService(sp => new RecordErasure(() => tenants.All.Select(t => t.Records), TimeSpan.FromHours(options.ErasureHours),

@@ -73,8 +73,8 @@ public static class InquiriesApi
     }
 
     public static async Task<Results<Ok<InquiryResponse>, ProblemHttpResult>> Inquire(string agencyId, InquiryRequest request,
-        ClaimsPrincipal user, TenantDirectory tenants, InquiryRelay relay, KnownAgencies agencies, DataStandardLayout layouts, TimeProvider time,
-        ILogger<InquiryRequest> log)
+        ClaimsPrincipal user, TenantDirectory tenants, InquiryRelay relay, PendingInquiries pending, KnownAgencies agencies, DataStandardLayout layouts,
+        TimeProvider time, ILogger<InquiryRequest> log)
     {
         var (tenant, problem) = tenants.Enter(user, agencyId);
         if (tenant is null) return problem!;
@@ -110,7 +110,7 @@ public static class InquiriesApi
             return Problems.NotFound("no-agency-code", "この宛名番号の符号がありません / No agency code for this addressee",
                 "先に宛名管理システムで符号を取得してください / Obtain the code through the addressee system first.");
         }
-        return TypedResults.Ok(await AskAsync(tenant, request, notBefore, code, relay, agencies, layouts, time, log));
+        return TypedResults.Ok(await AskAsync(tenant, request, notBefore, code, relay, pending, agencies, layouts, log));
     }
 
     /// <summary>
@@ -155,30 +155,40 @@ public static class InquiriesApi
     /// <summary>
     /// An immediate inquiry itself, once the caller's affair is checked and the person's code found, with the requester's
     /// record written. Stopped by <paramref name="ct"/> (the caller gone), it records the attempt as interrupted and throws.
+    /// It is written ahead (<see cref="PendingInquiries"/>) just before it leaves, so that a record it could not write (a hard
+    /// stop, a full disk: the caller gets the failure) is made later; the record is dated with the time written ahead.
     /// The batch worker goes through <see cref="AskUnrecordedAsync"/> and writes the record itself.
     /// </summary>
-    public static async Task<InquiryResponse> AskAsync(Tenant tenant, InquiryRequest request, DateTimeOffset? notBefore, string code, InquiryRelay relay, KnownAgencies agencies,
-        DataStandardLayout layouts, TimeProvider time, ILogger log, CancellationToken ct = default)
+    public static async Task<InquiryResponse> AskAsync(Tenant tenant, InquiryRequest request, DateTimeOffset? notBefore, string code, InquiryRelay relay,
+        PendingInquiries pending, KnownAgencies agencies, DataStandardLayout layouts, ILogger log, CancellationToken ct = default)
     {
-        var (record, answer) = await AskUnrecordedAsync(tenant, request, notBefore, code, Envelope.NewId(), relay, agencies, layouts, time, log, ct);
-        await tenant.Records.AppendAsync(record);
-        return answer;
+        var messageId = Envelope.NewId();
+        var askedAt = pending.Begin(messageId);
+        try
+        {
+            var (record, answer) = await AskUnrecordedAsync(tenant, request, notBefore, code, messageId, askedAt, relay, agencies, layouts, log, writeAhead: true, ct);
+            await tenant.Records.AppendAsync(record);
+            return answer;
+        }
+        finally { pending.End(messageId); }
     }
 
     /// <summary>
-    /// <see cref="AskAsync"/> under a message id the caller chose, leaving the requester's record of the answer to the
-    /// caller: the batch worker claims the id before asking, and keeps an answer whose record it could not write (a full
-    /// disk) to write later, rather than asking the provider again.
+    /// <see cref="AskAsync"/> under a message id and request time the caller chose, leaving the requester's record of the
+    /// answer to the caller: the batch worker claims the id and time before asking (<paramref name="writeAhead"/> false: the
+    /// claim is its write-ahead), and keeps an answer whose record it could not write (a full disk) to write later, rather
+    /// than asking the provider again. The record is dated <paramref name="requestedAt"/>, by which a restart finds it.
     /// </summary>
     public static async Task<(ProvisionEntry Record, InquiryResponse Answer)> AskUnrecordedAsync(Tenant tenant, InquiryRequest request, DateTimeOffset? notBefore, string code,
-        string messageId, InquiryRelay relay, KnownAgencies agencies, DataStandardLayout layouts, TimeProvider time, ILogger log, CancellationToken ct = default)
+        string messageId, DateTimeOffset requestedAt, InquiryRelay relay, KnownAgencies agencies, DataStandardLayout layouts, ILogger log, bool writeAhead,
+        CancellationToken ct = default)
     {
         var agencyId = tenant.AgencyId;
-        var requestedAt = time.GetUtcNow();
         RelayedAnswer relayed;
         try
         {
-            relayed = await relay.SendAsync(tenant, new InquiryBody(messageId, code, request.Affair!, request.Provider!, request.Item!, notBefore), ct);
+            relayed = await relay.SendAsync(tenant, new InquiryBody(messageId, code, request.Affair!, request.Provider!, request.Item!, notBefore),
+                writeAhead ? requestedAt : null, ct);
         }
         catch (OperationCanceledException)
         {

@@ -285,12 +285,14 @@ public sealed class InquiryBatchWorker(TenantDirectory tenants, InquiryRelay rel
         {
             // The answer's record may have been written before its result could not be (a full disk): that record stands alone.
             // Looked up through the code asked with (not the person's now: released or delivered since, it would miss the record),
-            // whose index the records have: one on message ids would cost every record written.
+            // whose index the records have: one on message ids would cost every record written. Only this tenant's own record as
+            // requester, dated with the claim's time: in a self-inquiry the provider's record (same tenant, id and code, the core's
+            // time) is in the same log, and another agency's request reusing the id would be too.
             long recorded;
             await using (var c = await tenant.Database.OpenAsync(CancellationToken.None))
-                recorded = await c.ScalarAsync<long>(code is null
-                    ? "SELECT COUNT(*) FROM provision_records WHERE code IS NULL AND message_id = @m"
-                    : "SELECT COUNT(*) FROM provision_records WHERE code = @c AND message_id = @m", null, ("m", messageId), ("c", code));
+                recorded = await c.ScalarAsync<long>(
+                    $"SELECT COUNT(*) FROM provision_records WHERE {(code is null ? "code IS NULL" : "code = @c")} AND message_id = @m AND requester = @self AND requested_at = @t",
+                    null, ("m", messageId), ("c", code), ("self", tenant.AgencyId), ("t", ProvisionLog.TimeText(askedAt!.Value)));
             // One claimed without a code was never sent: its answer is what it would have been, not a lost one.
             var answer = await OwnAnswerAsync(tenant, batch, messageId, askedAt!.Value, code, Outcome.Error, code is null ? "no-agency-code" : AnswerNotSaved);
             if (recorded > 0) answer.Record = null;
@@ -337,14 +339,16 @@ public sealed class InquiryBatchWorker(TenantDirectory tenants, InquiryRelay rel
         if (code is null)
         {
             // As an immediate inquiry: nothing can be asked without the person's code, so nothing is sent; the attempt is recorded.
-            answer = await OwnAnswerAsync(tenant, batch, claim.MessageId, time.GetUtcNow(), null, Outcome.Error, "no-agency-code");
+            answer = await OwnAnswerAsync(tenant, batch, claim.MessageId, claim.AskedAt!.Value, null, Outcome.Error, "no-agency-code");
         }
         else
         {
-            var requestedAt = time.GetUtcNow();
+            // Dated with the claim's time, by which NotSavedAsync tells this record from the provider's of a self-inquiry.
+            var requestedAt = claim.AskedAt!.Value;
             try
             {
-                var (record, response) = await InquiriesApi.AskUnrecordedAsync(tenant, request, batch.NotBefore, code, claim.MessageId, relay, agencies, layouts, time, log, ct);
+                var (record, response) = await InquiriesApi.AskUnrecordedAsync(tenant, request, batch.NotBefore, code, claim.MessageId, requestedAt, relay, agencies,
+                    layouts, log, writeAhead: false, ct);
                 answer = new Unsaved(record, response);
             }
             catch (OperationCanceledException)

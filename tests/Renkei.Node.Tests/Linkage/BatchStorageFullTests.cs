@@ -302,7 +302,7 @@ public class BatchStorageFullTests
     /// Appends records until the log has no room for another (three refused in a row): the requester's next record fails as
     /// on a full disk. They name no person (no code), as a record of an attempt without a code does.
     /// </summary>
-    private static async Task FillRecordsAsync(ProvisionLog records)
+    internal static async Task FillRecordsAsync(ProvisionLog records)
     {
         for (int refused = 0, written = 0; refused < 3; )
         {
