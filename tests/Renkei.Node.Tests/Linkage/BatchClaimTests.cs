@@ -85,6 +85,40 @@ public class BatchClaimTests
                 r => $"{r.GetString(0)}|{r.GetNullableString(1)}", null, ("m", asked))));
     }
 
+    /// <summary>
+    /// A requester's record is now dated with its claim's time, and a claim left by an earlier run counts as recorded only under
+    /// that time; records written by the builds before took their own, a moment later: migration 0018 gives such a claim its
+    /// record's time, or the first start after the upgrade recorded the inquiry a second time.
+    /// </summary>
+    [Theory, StorageData]
+    public async Task A_claim_an_earlier_build_left_after_writing_its_record_is_not_recorded_again_after_the_upgrade(StorageProvider provider)
+    {
+        await using var network = await LinkageNetwork.StartAsync(provider);
+        var people = await BatchPeople.ArrangeAsync(network, count: 1, atKashiwa: 1, withCopy: 1);
+        var batch = await people.SubmittedAsync(["B-1"]);
+        var asked = (await people.DoneAsync(batch)).GetProperty("results")[0].GetProperty("messageId").GetString();
+
+        // As an earlier build left it after a hard stop: the record written, a millisecond after the claim; no outcome yet.
+        await using (var c = await network.NodeTenants.Find(B)!.Database.OpenAsync())
+        {
+            var recordedAt = InquiryBatchesApi.ParseTime((await c.ScalarAsync<string>(
+                "SELECT requested_at FROM provision_records WHERE message_id = @m", null, ("m", asked)))!);
+            await c.ExecuteAsync("DELETE FROM schema_migrations WHERE version = 18");
+            await c.ExecuteAsync("UPDATE inquiry_batch_items SET outcome = NULL, asked_at = @t WHERE batch_id = @b", null,
+                ("t", InquiryBatchesApi.Text(recordedAt.AddMilliseconds(-1))), ("b", batch));
+            await c.ExecuteAsync("UPDATE inquiry_batches SET completed_at = NULL WHERE batch_id = @b", null, ("b", batch));
+        }
+        await network.RestartNodeAsync();
+        network.NodeBatchWorker.Wake(B);
+
+        var result = (await people.DoneAsync(batch)).GetProperty("results")[0];
+        Assert.Equal(("error", InquiryBatchWorker.AnswerNotSaved, asked),
+            (result.GetProperty("outcome").GetString(), result.GetProperty("reason").GetString(), result.GetProperty("messageId").GetString()));
+        await using (var c = await network.NodeTenants.Find(B)!.Database.OpenAsync())
+            Assert.Equal("Provided", Assert.Single(await c.QueryAsync("SELECT outcome FROM provision_records WHERE message_id = @m",
+                r => r.GetString(0), null, ("m", asked))));
+    }
+
     [Theory, StorageData]
     public async Task A_claim_left_for_a_person_without_a_code_whose_record_was_never_written_is_recorded_at_its_claim(StorageProvider provider)
     {
