@@ -44,6 +44,18 @@ public sealed class PendingInquiries(TenantDirectory tenants, KnownAgencies agen
     public static async Task WriteAsync(Tenant tenant, IReadOnlyList<(InquiryBody Inquiry, DateTimeOffset AskedAt)> rows, CancellationToken ct)
     {
         if (rows.Count == 0) return;
+        await using var c = await tenant.Database.OpenAsync(ct);
+        if (tenant.Database.Provider == StorageProvider.Postgres)
+        {
+            // One text whatever the number of rows, with six array parameters: it is on every message's path, and a statement
+            // of six parameters a row cost a tenth of the relay's throughput in building and parsing.
+            await c.ExecuteAsync(
+                "INSERT INTO pending_inquiries (message_id, asked_at, code, affair, provider, item) SELECT * FROM unnest(@m, @t, @c, @a, @p, @i)", null,
+                ("m", rows.Select(r => r.Inquiry.MessageId).ToArray()), ("t", rows.Select(r => ProvisionLog.TimeText(r.AskedAt)).ToArray()),
+                ("c", rows.Select(r => r.Inquiry.AgencyCode).ToArray()), ("a", rows.Select(r => r.Inquiry.Affair).ToArray()),
+                ("p", rows.Select(r => r.Inquiry.Provider).ToArray()), ("i", rows.Select(r => r.Inquiry.Item).ToArray()));
+            return;
+        }
         var sql = new StringBuilder("INSERT INTO pending_inquiries (message_id, asked_at, code, affair, provider, item) VALUES ");
         var parameters = new (string, object?)[rows.Count * 6];
         for (var i = 0; i < rows.Count; i++)
@@ -53,7 +65,6 @@ public sealed class PendingInquiries(TenantDirectory tenants, KnownAgencies agen
             (parameters[i * 6], parameters[i * 6 + 1], parameters[i * 6 + 2]) = (($"m{i}", q.MessageId), ($"t{i}", ProvisionLog.TimeText(at)), ($"c{i}", q.AgencyCode));
             (parameters[i * 6 + 3], parameters[i * 6 + 4], parameters[i * 6 + 5]) = (($"a{i}", q.Affair), ($"p{i}", q.Provider), ($"i{i}", q.Item));
         }
-        await using var c = await tenant.Database.OpenAsync(ct);
         await c.ExecuteAsync(sql.ToString(), null, parameters);
     }
 
