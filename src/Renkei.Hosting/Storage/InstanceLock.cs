@@ -50,7 +50,15 @@ public sealed class InstanceLock : IDisposable
             using var command = new NpgsqlCommand("SELECT pg_try_advisory_lock(@c, hashtext(@k))", connection);
             command.Parameters.AddWithValue("c", LockClass);
             command.Parameters.AddWithValue("k", party + "|" + schema);
-            if ((bool)command.ExecuteScalar()!) return new InstanceLock(connection);
+            // An instance that has just ended (a restart) may not have been seen to go yet: its backend releases the lock a moment
+            // after its connection closes. Asked again for a few seconds before the start is refused.
+            var asked = System.Diagnostics.Stopwatch.StartNew();
+            while (true)
+            {
+                if ((bool)command.ExecuteScalar()!) return new InstanceLock(new HeldAdvisoryLock(connection));
+                if (asked.Elapsed >= EndingInstanceWait) break;
+                Thread.Sleep(100);
+            }
         }
         catch (Exception e)
         {
@@ -66,5 +74,26 @@ public sealed class InstanceLock : IDisposable
         new($"{party} は別のインスタンスが同じデータベース（{database}）ですでに動かしているため、起動しません。当事者ごとに動かすインスタンスは1つです / "
             + $"another instance already runs {party} on the same database ({database}): this one does not start; run one instance per party");
 
+    /// <summary>How long a start waits for an instance that has just ended to be seen gone before it refuses.</summary>
+    public static readonly TimeSpan EndingInstanceWait = TimeSpan.FromSeconds(3);
+
     public void Dispose() => held.Dispose();
+
+    /// <summary>
+    /// The lock's connection. Released by a statement before the connection closes, so that an instance started right after
+    /// this one ends (a restart in the same process, as the tests do) finds it free rather than still held by a closing backend.
+    /// </summary>
+    private sealed class HeldAdvisoryLock(NpgsqlConnection connection) : IDisposable
+    {
+        public void Dispose()
+        {
+            try
+            {
+                using var unlock = new NpgsqlCommand("SELECT pg_advisory_unlock_all()", connection);
+                unlock.ExecuteNonQuery();
+            }
+            catch (Exception e) when (e is NpgsqlException or InvalidOperationException) { } // the connection is gone: so is the lock
+            connection.Dispose();
+        }
+    }
 }
