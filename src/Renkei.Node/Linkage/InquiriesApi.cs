@@ -188,7 +188,9 @@ public static class InquiriesApi
         try
         {
             relayed = await relay.SendAsync(tenant, new InquiryBody(messageId, code, request.Affair!, request.Provider!, request.Item!, notBefore),
-                writeAhead ? requestedAt : null, ct);
+                // A provider in the node's list costs nothing here; one not in it (registered since the last read, or no agency's id)
+                // waits for the list to be read again, at most Node:AgencyListWaitSeconds, as a refused inquiry's record does.
+                writeAhead ? new PendingInquiries.WriteAhead(requestedAt, await agencies.RecordedProviderAsync(request.Provider!)) : null, ct);
         }
         catch (OperationCanceledException)
         {

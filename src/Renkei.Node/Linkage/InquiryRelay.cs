@@ -30,13 +30,13 @@ public sealed class InquiryRelay(CoreLink core, NodeOptions options, TimeProvide
     /// <summary>
     /// The core's answer to one inquiry, with its payload opened (null when none came or it does not
     /// open); failures of the message as a whole come back as an error answer with the reason.
-    /// Stopped by <paramref name="ct"/>, an inquiry not yet sent is not sent. With <paramref name="writeAheadAt"/> (an immediate
-    /// inquiry), its row in pending_inquiries is written under that time just before its message leaves; if that fails (a full
-    /// disk) it is not sent and the failure is thrown.
+    /// Stopped by <paramref name="ct"/>, an inquiry not yet sent is not sent. With <paramref name="writeAhead"/> (an immediate
+    /// inquiry), its row in pending_inquiries is written just before its message leaves; if that fails (a full disk) it is not
+    /// sent and the failure is thrown.
     /// </summary>
-    public Task<RelayedAnswer> SendAsync(Tenant tenant, InquiryBody inquiry, DateTimeOffset? writeAheadAt = null, CancellationToken ct = default)
+    public Task<RelayedAnswer> SendAsync(Tenant tenant, InquiryBody inquiry, PendingInquiries.WriteAhead? writeAhead = null, CancellationToken ct = default)
     {
-        var pending = new Pending(inquiry, new TaskCompletionSource<RelayedAnswer>(TaskCreationOptions.RunContinuationsAsynchronously), ct, writeAheadAt);
+        var pending = new Pending(inquiry, new TaskCompletionSource<RelayedAnswer>(TaskCreationOptions.RunContinuationsAsynchronously), ct, writeAhead);
         // One lane per tenant and provider: a provider that is slow to answer holds up only the inquiries made of it.
         var lane = lanes.GetOrAdd((tenant.AgencyId, inquiry.Provider), _ => new Lane());
         // GetOrAdd may make a lane it then throws away: only the stored one, the first time, gets its loop.
@@ -60,7 +60,7 @@ public sealed class InquiryRelay(CoreLink core, NodeOptions options, TimeProvide
         foreach (var lane in lanes.Values) lane.Queue.Writer.TryComplete();
     }
 
-    private sealed record Pending(InquiryBody Inquiry, TaskCompletionSource<RelayedAnswer> Done, CancellationToken Ct, DateTimeOffset? WriteAheadAt);
+    private sealed record Pending(InquiryBody Inquiry, TaskCompletionSource<RelayedAnswer> Done, CancellationToken Ct, PendingInquiries.WriteAhead? WriteAhead);
 
     /// <summary>One tenant's queue and the loop that sends it.</summary>
     private sealed class Lane
@@ -105,15 +105,15 @@ public sealed class InquiryRelay(CoreLink core, NodeOptions options, TimeProvide
     private async Task SendBatchAsync(Tenant tenant, List<Pending> batch)
     {
         // The immediate inquiries' rows, in one statement for the message. Batch inquiries have their claims, written already.
-        var ahead = batch.Where(p => p.WriteAheadAt is not null).ToList();
+        var ahead = batch.Where(p => p.WriteAhead is not null).ToList();
         if (ahead.Count > 0)
         {
-            try { await PendingInquiries.WriteAsync(tenant, [.. ahead.Select(p => (p.Inquiry, p.WriteAheadAt!.Value))], closing.Token); }
+            try { await PendingInquiries.WriteAsync(tenant, [.. ahead.Select(p => (p.Inquiry, p.WriteAhead!.Value))], closing.Token); }
             catch (Exception e)
             {
                 // Nothing says they were asked, so they are not: their callers get the failure (a full disk's 503). The others go.
                 foreach (var p in ahead) p.Done.TrySetException(e);
-                batch = [.. batch.Where(p => p.WriteAheadAt is null)];
+                batch = [.. batch.Where(p => p.WriteAhead is null)];
                 if (batch.Count == 0) return;
             }
         }

@@ -14,7 +14,7 @@ namespace Renkei.Node.Linkage;
 /// service, at start and every <see cref="Every"/>, removes the rows whose requester record exists and records the others
 /// <c>error</c>/<see cref="InquiryBatchWorker.AnswerNotSaved"/>, as the batch worker records a lost claim.
 /// </summary>
-public sealed class PendingInquiries(TenantDirectory tenants, KnownAgencies agencies, TimeProvider time, NodeOptions options, ILogger<PendingInquiries> log)
+public sealed class PendingInquiries(TenantDirectory tenants, TimeProvider time, NodeOptions options, ILogger<PendingInquiries> log)
     : BackgroundService
 {
     /// <summary>How often each tenant's pending inquiries are looked at.</summary>
@@ -40,8 +40,14 @@ public sealed class PendingInquiries(TenantDirectory tenants, KnownAgencies agen
 
     public void End(string messageId) => asking.TryRemove(messageId, out _);
 
+    /// <summary>
+    /// What is written ahead of an immediate inquiry besides the inquiry itself: its request time, and its provider as the
+    /// requester's record names it (an id the core does not know is no agency's, and may hide an Individual Number: never kept).
+    /// </summary>
+    public readonly record struct WriteAhead(DateTimeOffset At, string RecordedProvider);
+
     /// <summary>Writes the rows of one relay message's immediate inquiries, in one statement; throws (a full disk) and nothing is to be sent.</summary>
-    public static async Task WriteAsync(Tenant tenant, IReadOnlyList<(InquiryBody Inquiry, DateTimeOffset AskedAt)> rows, CancellationToken ct)
+    public static async Task WriteAsync(Tenant tenant, IReadOnlyList<(InquiryBody Inquiry, WriteAhead Ahead)> rows, CancellationToken ct)
     {
         if (rows.Count == 0) return;
         await using var c = await tenant.Database.OpenAsync(ct);
@@ -51,19 +57,19 @@ public sealed class PendingInquiries(TenantDirectory tenants, KnownAgencies agen
             // of six parameters a row cost a tenth of the relay's throughput in building and parsing.
             await c.ExecuteAsync(
                 "INSERT INTO pending_inquiries (message_id, asked_at, code, affair, provider, item) SELECT * FROM unnest(@m, @t, @c, @a, @p, @i)", null,
-                ("m", rows.Select(r => r.Inquiry.MessageId).ToArray()), ("t", rows.Select(r => ProvisionLog.TimeText(r.AskedAt)).ToArray()),
+                ("m", rows.Select(r => r.Inquiry.MessageId).ToArray()), ("t", rows.Select(r => ProvisionLog.TimeText(r.Ahead.At)).ToArray()),
                 ("c", rows.Select(r => r.Inquiry.AgencyCode).ToArray()), ("a", rows.Select(r => r.Inquiry.Affair).ToArray()),
-                ("p", rows.Select(r => r.Inquiry.Provider).ToArray()), ("i", rows.Select(r => r.Inquiry.Item).ToArray()));
+                ("p", rows.Select(r => r.Ahead.RecordedProvider).ToArray()), ("i", rows.Select(r => r.Inquiry.Item).ToArray()));
             return;
         }
         var sql = new StringBuilder("INSERT INTO pending_inquiries (message_id, asked_at, code, affair, provider, item) VALUES ");
         var parameters = new (string, object?)[rows.Count * 6];
         for (var i = 0; i < rows.Count; i++)
         {
-            var (q, at) = rows[i];
+            var (q, (at, provider)) = rows[i];
             sql.Append(i == 0 ? "" : ", ").Append($"(@m{i}, @t{i}, @c{i}, @a{i}, @p{i}, @i{i})");
             (parameters[i * 6], parameters[i * 6 + 1], parameters[i * 6 + 2]) = (($"m{i}", q.MessageId), ($"t{i}", ProvisionLog.TimeText(at)), ($"c{i}", q.AgencyCode));
-            (parameters[i * 6 + 3], parameters[i * 6 + 4], parameters[i * 6 + 5]) = (($"a{i}", q.Affair), ($"p{i}", q.Provider), ($"i{i}", q.Item));
+            (parameters[i * 6 + 3], parameters[i * 6 + 4], parameters[i * 6 + 5]) = (($"a{i}", q.Affair), ($"p{i}", provider), ($"i{i}", q.Item));
         }
         await c.ExecuteAsync(sql.ToString(), null, parameters);
     }
@@ -123,7 +129,7 @@ public sealed class PendingInquiries(TenantDirectory tenants, KnownAgencies agen
             if (toRecord.Count == 0) return recorded;
             var entries = new List<ProvisionEntry>();
             foreach (var p in toRecord)
-                entries.Add(new ProvisionEntry(p.MessageId, p.AskedAt, null, tenant.AgencyId, await agencies.RecordedProviderAsync(p.Provider), p.Affair, p.Item,
+                entries.Add(new ProvisionEntry(p.MessageId, p.AskedAt, null, tenant.AgencyId, p.Provider, p.Affair, p.Item,
                     p.Code, Outcome.Error, InquiryBatchWorker.AnswerNotSaved, false));
             await tenant.Records.AppendAllAsync(entries);
             // A failure here leaves rows whose records exist: the next pass removes them above.
