@@ -1,7 +1,4 @@
 using System.Data.Common;
-using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Renkei.Hosting;
 using Renkei.Hosting.Storage;
@@ -16,17 +13,13 @@ namespace Renkei.Node.Linkage;
 /// </summary>
 public sealed record BatchKey(string Key, string RequestHash)
 {
-    public const string Header = "Idempotency-Key";
+    public const string Header = IdempotencyKeyHeader.Name;
 
     /// <summary>No key and no problem without the header; a problem for a malformed one.</summary>
     public static (BatchKey? Key, ProblemHttpResult? Problem) From(string? header, string caller, InquiryBatchRequest request)
     {
-        if (header is null) return (null, null);
-        if (header.Length is 0 or > 100 || !header.All(ch => ch is > ' ' and < '\x7f'))
-            return (null, Problems.BadRequest("invalid-idempotency-key", "冪等キーが不正です / Invalid Idempotency-Key",
-                "Idempotency-Key は空白を含まない1〜100文字のASCII文字です / The Idempotency-Key header is 1 to 100 visible ASCII characters."));
-        var what = Encoding.UTF8.GetBytes(caller + "\n" + JsonSerializer.Serialize(request, ServiceDefaults.Json));
-        return (new BatchKey(header, Convert.ToHexStringLower(SHA256.HashData(what))), null);
+        var (key, problem) = IdempotencyKeyHeader.Read(header, caller, request);
+        return (key is { } k ? new BatchKey(k.Key, k.RequestHash) : null, problem);
     }
 
     /// <summary>The batch made under this key, a refusal when another request made it, or null when none was.</summary>

@@ -1,6 +1,4 @@
 using System.Data.Common;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Renkei.Hosting;
@@ -18,19 +16,15 @@ namespace Renkei.Registry.Residents;
 /// </summary>
 public sealed record IdempotencyKey(string Key, string RequestHash)
 {
-    public const string Header = "Idempotency-Key";
+    public const string Header = IdempotencyKeyHeader.Name;
 
     public static readonly TimeSpan Kept = TimeSpan.FromDays(1);
 
     /// <summary>No key and no problem without the header; a problem for a malformed one.</summary>
     public static (IdempotencyKey? Key, ProblemHttpResult? Problem) From(string? header, string operation, object request)
     {
-        if (header is null) return (null, null);
-        if (header.Length is 0 or > 100 || !header.All(ch => ch is > ' ' and < '\x7f'))
-            return (null, Problems.BadRequest("invalid-idempotency-key", "冪等キーが不正です / Invalid Idempotency-Key",
-                "Idempotency-Key は空白を含まない1〜100文字のASCII文字です / The Idempotency-Key header is 1 to 100 visible ASCII characters."));
-        var what = Encoding.UTF8.GetBytes(operation + "\n" + JsonSerializer.Serialize(request, request.GetType(), ServiceDefaults.Json));
-        return (new IdempotencyKey(header, Convert.ToHexStringLower(SHA256.HashData(what))), null);
+        var (key, problem) = IdempotencyKeyHeader.Read(header, operation, request);
+        return (key is { } k ? new IdempotencyKey(k.Key, k.RequestHash) : null, problem);
     }
 
     public static readonly Refusal Reused = new(422, "idempotency-key-reused", "冪等キーが別の要求に使われています / The Idempotency-Key was used for another request",
