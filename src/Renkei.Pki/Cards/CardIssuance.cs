@@ -169,7 +169,8 @@ public sealed class CardIssuance(
     /// <summary>
     /// The fingerprint by which one key is kept to one card, of the key as .NET writes it again: a request may encode one RSA key
     /// with its algorithm's NULL parameters or without them, or its modulus without the 0x00 pad, and a copy must not pass as
-    /// another key. The exponent is always 65537 (ReadRequest), so the fingerprint stands for the modulus.
+    /// another key. A request's exponent is always 65537 (ReadRequest), so for a new card the fingerprint stands for the modulus;
+    /// certificates of older builds (OldCardKeys) are fingerprinted with the exponent they were written with.
     /// </summary>
     internal static string KeyFingerprint(PublicKey publicKey)
     {
