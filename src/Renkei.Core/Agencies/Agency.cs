@@ -93,18 +93,17 @@ public sealed record AgencyRegistration(
     };
 
     /// <summary>
-    /// Why a Corporate Number cannot be the id of an agency of this kind. A national body's base number starts 000011 (the
-    /// Diet), 000012 (the executive) or 000013 (the courts), a local government's 000020 and its Local Government Code: a
+    /// Why a Corporate Number cannot be the id of an agency of this kind, by its <see cref="Numbers.CorporateNumber.Series"/>: a
     /// minister or a tax office is an executive organ (000012); the pension service is neither national nor local; a health
     /// insurer may be a local government (a city's national health insurance, a wide-area union for the elderly) but is no
     /// national body.
     /// </summary>
     private static string? KindMisfits(AgencyKind kind, Numbers.CorporateNumber number)
     {
-        var series = number.BaseNumber / 1_000_000;
-        var executive = series == ExecutiveOrganBase;
-        var national = series is >= DietBase and <= CourtsBase;
-        var local = series == LocalGovernmentBase;
+        var series = number.Series;
+        var executive = series == CorporateNumberSeries.ExecutiveOrgan;
+        var national = series.IsNationalBody();
+        var local = series == CorporateNumberSeries.LocalGovernment;
         return kind switch
         {
             AgencyKind.Minister or AgencyKind.TaxOffice when !executive =>
@@ -116,8 +115,6 @@ public sealed record AgencyRegistration(
             _ => null,
         };
     }
-
-    private const long DietBase = 11, ExecutiveOrganBase = 12, CourtsBase = 13, LocalGovernmentBase = 20;
 
     private static bool IsPublicKey(string? base64, bool ecdh)
     {

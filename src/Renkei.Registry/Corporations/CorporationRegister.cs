@@ -45,21 +45,6 @@ public sealed class CorporationRegister(Database database, TimeProvider time)
 
     public const int MaxBatch = 5000;
 
-    /// <summary>The registry office code of no office: base numbers under it are the register's own (national bodies, local governments).</summary>
-    private const string NoRegistryOffice = "0000";
-
-    /// <summary>
-    /// The first six digits of a national body's base number: 0000, 1, then its branch. 000011 the Diet's (衆議院, 参議院,
-    /// 国立国会図書館 is 000011000005), 000012 the executive's (国税庁 000012050002, 内閣府), 000013 the courts'.
-    /// </summary>
-    private static readonly string[] NationalBodyBases = ["000011", "000012", "000013"];
-
-    /// <summary>
-    /// The first digit of the bases the NTA gives a body with no company legal number (健康保険組合, 人格のない社団等, a foreign
-    /// company not registered here): a company legal number starts with a registry office code, 0 to 5.
-    /// </summary>
-    private const char UnregisteredBase = '7';
-
     /// <summary>An address that passed validation, with its codes derived.</summary>
     public sealed record ValidAddress(
         string PrefectureName, string CityName, string StreetNumber, string PrefectureCode, string CityCode, string PostCode,
@@ -94,16 +79,17 @@ public sealed class CorporationRegister(Database database, TimeProvider time)
             else if (kind.Length > 0 && !KindCodes.MayHaveCompanyLegalNumber(kind))
                 Error("companyLegalNumber", "会社法人等番号は設立登記法人（種別3xx）と日本で登記した外国会社（種別401）だけに指定できます / " +
                     "only registered corporations (kind 3xx) and foreign companies registered in Japan (kind 401) have a companyLegalNumber");
-            // The first four digits are the registry office (登記所コード); no office is 0000. National bodies (000011… to
-            // 000013…) and local governments (000020 + their code) are numbered there, so a company given such a number took one of theirs.
-            // The next two (the kind of register) are not held against `kind`: a company keeps its number when it changes its form.
-            else if (legal.StartsWith(NoRegistryOffice, StringComparison.Ordinal))
-                Error("companyLegalNumber", "会社法人等番号の先頭4桁は登記所コードで、0000の登記所はありません（0000…は国の機関・地方公共団体の法人番号です） / " +
-                    "companyLegalNumber starts with a 4-digit registry office code, and no office has 0000 (0000… numbers national bodies and local governments)");
-            // Nor does any start 7: that is the NTA's series for bodies with no company legal number.
-            else if (legal[0] == UnregisteredBase)
-                Error("companyLegalNumber", "7で始まる番号は会社法人等番号ではなく、国税庁が会社法人等番号のない法人等に指定する基礎番号です / " +
-                    "a number starting 7 is not a companyLegalNumber but the base the NTA gives a body with no company legal number");
+            // A company legal number lies in no other series of bases (CorporateNumber.SeriesOf). The first four digits are the
+            // registry office (登記所コード); no office is 0000. National bodies (000011… to 000013…) and local governments
+            // (000020 + their code) are numbered there, so a company given such a number took one of theirs. Nor does any start 7:
+            // that is the NTA's series for bodies with no company legal number. The next two (the kind of register) are not held
+            // against `kind`: a company keeps its number when it changes its form.
+            else if (CorporateNumber.SeriesOf(long.Parse(legal, CultureInfo.InvariantCulture)) is not CorporateNumberSeries.CompanyLegalNumber and var taken)
+                Error("companyLegalNumber", taken == CorporateNumberSeries.Unregistered
+                    ? "7で始まる番号は会社法人等番号ではなく、国税庁が会社法人等番号のない法人等に指定する基礎番号です / " +
+                        "a number starting 7 is not a companyLegalNumber but the base the NTA gives a body with no company legal number"
+                    : "会社法人等番号の先頭4桁は登記所コードで、0000の登記所はありません（0000…は国の機関・地方公共団体の法人番号です） / " +
+                        "companyLegalNumber starts with a 4-digit registry office code, and no office has 0000 (0000… numbers national bodies and local governments)");
         }
 
         string? localGovernment = null;
@@ -160,60 +146,41 @@ public sealed class CorporationRegister(Database database, TimeProvider time)
             problem = $"地方公共団体の法人番号は000020と地方公共団体コードからなります（{own}） / a local government's corporateNumber is 000020 and its localGovernmentCode ({own})";
         }
         // A kind already refused has no series to hold the base to.
-        else if (KindCodes.All.ContainsKey(kind) && SeriesOf(n.Digits[1..]) is var series && !Takes(series, kind))
+        else if (KindCodes.All.ContainsKey(kind) && n.Series is var series && !Takes(series, kind))
             problem = NotTheOwners(series, kind);
         if (problem is null) return n.Digits;
         errors[prefix + "corporateNumber"] = [problem];
         return null;
     }
 
-    /// <summary>Whose a base number is, by its first digits (the NTA's 法人番号の構成).</summary>
-    private enum BaseSeries
+    /// <summary>Whether a base number of <paramref name="series"/> may be one of kind <paramref name="kind"/>.</summary>
+    private static bool Takes(CorporateNumberSeries series, string kind) => series switch
     {
-        /// <summary>A company legal number (or the register's own 99… series): any kind's but a national body's or a local government's.</summary>
-        CompanyLegalNumber,
-        NationalBody,
-        LocalGovernment,
-        /// <summary>7…: the NTA's for a body with no company legal number.</summary>
-        Unregistered,
-        /// <summary>Another 0000…: no registry office has the code 0000, and the NTA numbers no one else there.</summary>
-        Nobody,
-    }
-
-    private static BaseSeries SeriesOf(string baseNumber) =>
-        NationalBodyBases.Any(b => baseNumber.StartsWith(b, StringComparison.Ordinal)) ? BaseSeries.NationalBody
-        : baseNumber.StartsWith("000020", StringComparison.Ordinal) ? BaseSeries.LocalGovernment
-        : baseNumber.StartsWith(NoRegistryOffice, StringComparison.Ordinal) ? BaseSeries.Nobody
-        : baseNumber[0] == UnregisteredBase ? BaseSeries.Unregistered
-        : BaseSeries.CompanyLegalNumber;
-
-    private static bool Takes(BaseSeries series, string kind) => series switch
-    {
-        BaseSeries.NationalBody => kind == "101",
-        BaseSeries.LocalGovernment => kind == "201",
-        BaseSeries.Unregistered => kind is "401" or "499",
-        BaseSeries.Nobody => false,
+        _ when series.IsNationalBody() => kind == "101",
+        CorporateNumberSeries.LocalGovernment => kind == "201",
+        CorporateNumberSeries.Unregistered => kind is "401" or "499",
+        CorporateNumberSeries.Unassigned => false,
         _ => kind is not ("101" or "201"),
     };
 
     /// <summary>Why a base number of <paramref name="series"/> is not one of kind <paramref name="kind"/> (a valid kind).</summary>
-    private static string NotTheOwners(BaseSeries series, string kind) =>
-        series == BaseSeries.LocalGovernment ? "000020で始まる基礎番号は地方公共団体（種別201）の法人番号です / a base number starting 000020 is a local government's (kind 201)"
+    private static string NotTheOwners(CorporateNumberSeries series, string kind) =>
+        series == CorporateNumberSeries.LocalGovernment ? "000020で始まる基礎番号は地方公共団体（種別201）の法人番号です / a base number starting 000020 is a local government's (kind 201)"
         : kind == "101" ? "国の機関（種別101）の基礎番号は000011（国会）・000012（行政機関）・000013（裁判所）で始まります / " +
             "a national body's (kind 101) base number starts 000011 (the Diet), 000012 (the executive) or 000013 (the courts)"
         // Reached only when the localGovernmentCode was refused: a valid one is checked against the base first.
         : kind == "201" ? "地方公共団体（種別201）の基礎番号は000020で始まり、地方公共団体コードが続きます / " +
             "a local government's (kind 201) base number starts 000020, followed by its localGovernmentCode"
-        : KindCodes.IsRegisteredCompany(kind) && series == BaseSeries.Unregistered
+        : KindCodes.IsRegisteredCompany(kind) && series == CorporateNumberSeries.Unregistered
             ? "7で始まる基礎番号は会社法人等番号のない法人等（種別401・499）の法人番号で、設立登記法人（種別3xx）の基礎番号は会社法人等番号です / " +
                 "a base number starting 7 is that of a body with no company legal number (kind 401 or 499); a registered company's (kind 3xx) is its company legal number"
         : KindCodes.IsRegisteredCompany(kind) ? "設立登記法人（種別3xx）の基礎番号は会社法人等番号で、先頭4桁の登記所コードに0000はありません（0000…は国の機関・地方公共団体の法人番号です） / " +
             "a registered company's (kind 3xx) base number is its company legal number, whose 4-digit registry office code is never 0000 " +
             "(0000… numbers national bodies and local governments)"
-        : series == BaseSeries.NationalBody ? "000011（国会）・000012（行政機関）・000013（裁判所）で始まる基礎番号は国の機関（種別101）の法人番号です / " +
+        : series.IsNationalBody() ? "000011（国会）・000012（行政機関）・000013（裁判所）で始まる基礎番号は国の機関（種別101）の法人番号です / " +
             "a base number starting 000011 (the Diet), 000012 (the executive) or 000013 (the courts) is a national body's (kind 101)"
         // The other kinds (401, 499) take a company legal number's base and 7…: what is left is the 0000 no one is numbered under.
-        : series == BaseSeries.Nobody ? "0000で始まる基礎番号は国の機関（000011から000013まで）と地方公共団体（000020）の法人番号です / " +
+        : series == CorporateNumberSeries.Unassigned ? "0000で始まる基礎番号は国の機関（000011から000013まで）と地方公共団体（000020）の法人番号です / " +
             "a base number starting 0000 is a national body's (000011 to 000013) or a local government's (000020)"
         : throw new UnreachableException($"kind {kind} takes the {series} series");
 
