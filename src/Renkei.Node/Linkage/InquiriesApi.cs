@@ -110,7 +110,7 @@ public static class InquiriesApi
             return Problems.NotFound("no-agency-code", "この宛名番号の符号がありません / No agency code for this addressee",
                 "先に宛名管理システムで符号を取得してください / Obtain the code through the addressee system first.");
         }
-        return TypedResults.Ok(await AskAsync(tenant, request, notBefore, code, relay, pending, agencies, layouts, log));
+        return TypedResults.Ok(await AskAsync(tenant, request, notBefore, code, messageId, relay, pending, agencies, layouts, log));
     }
 
     /// <summary>
@@ -159,10 +159,10 @@ public static class InquiriesApi
     /// stop, a full disk: the caller gets the failure) is made later; the record is dated with the time written ahead.
     /// The batch worker goes through <see cref="AskUnrecordedAsync"/> and writes the record itself.
     /// </summary>
-    public static async Task<InquiryResponse> AskAsync(Tenant tenant, InquiryRequest request, DateTimeOffset? notBefore, string code, InquiryRelay relay,
-        PendingInquiries pending, KnownAgencies agencies, DataStandardLayout layouts, ILogger log, CancellationToken ct = default)
+    public static async Task<InquiryResponse> AskAsync(Tenant tenant, InquiryRequest request, DateTimeOffset? notBefore, string code, string messageId,
+        InquiryRelay relay, PendingInquiries pending, KnownAgencies agencies, DataStandardLayout layouts, ILogger log, CancellationToken ct = default)
     {
-        var messageId = Envelope.NewId();
+        // Dated by Begin, not by the caller's earlier time: a pass that has not seen the id must find its row too young to take.
         var askedAt = pending.Begin(messageId);
         try
         {
@@ -188,8 +188,8 @@ public static class InquiriesApi
         try
         {
             relayed = await relay.SendAsync(tenant, new InquiryBody(messageId, code, request.Affair!, request.Provider!, request.Item!, notBefore),
-                // A provider in the node's list costs nothing here; one not in it (registered since the last read, or no agency's id)
-                // waits for the list to be read again, at most Node:AgencyListWaitSeconds, as a refused inquiry's record does.
+                // The row keeps the provider only as the core's agency list names it: a raw unknown id may hide an Individual Number.
+                // One in the list costs nothing; one not in it waits for one re-read of the list (rate-limited), at most Node:AgencyListWaitSeconds.
                 writeAhead ? new PendingInquiries.WriteAhead(requestedAt, await agencies.RecordedProviderAsync(request.Provider!)) : null, ct);
         }
         catch (OperationCanceledException)

@@ -14,15 +14,17 @@ namespace Renkei.Node.Linkage;
 /// service, at start and every <see cref="Every"/>, removes the rows whose requester record exists and records the others
 /// <c>error</c>/<see cref="InquiryBatchWorker.AnswerNotSaved"/>, as the batch worker records a lost claim.
 /// </summary>
-public sealed class PendingInquiries(TenantDirectory tenants, TimeProvider time, NodeOptions options, ILogger<PendingInquiries> log)
+public sealed class PendingInquiries(TenantDirectory tenants, TimeProvider time, ILogger<PendingInquiries> log)
     : BackgroundService
 {
     /// <summary>How often each tenant's pending inquiries are looked at.</summary>
     public static readonly TimeSpan Every = TimeSpan.FromMinutes(1);
 
     /// <summary>
-    /// Beyond Node:CoreWaitSeconds, how old a row not asked by this process must be before it counts as lost: another instance
-    /// still draining (a rolling restart) may be between the core's answer and its record (the agency list, the group commit).
+    /// How old a row not in <c>asking</c> must be before it counts as lost. No other instance runs the tenant (its instance
+    /// lock), and this process's inquiries are in <c>asking</c> from <see cref="Begin"/> to their record, waiting in the relay
+    /// queue or for the core too: the only race left is between Begin's clock read and its add, which this covers with room
+    /// for a long pause or the clock stepped back.
     /// </summary>
     public static readonly TimeSpan Margin = TimeSpan.FromMinutes(1);
 
@@ -82,7 +84,7 @@ public sealed class PendingInquiries(TenantDirectory tenants, TimeProvider time,
         {
             do
             {
-                var before = time.GetUtcNow() - TimeSpan.FromSeconds(options.CoreWaitSeconds) - Margin;
+                var before = time.GetUtcNow() - Margin;
                 foreach (var tenant in tenants.All)
                 {
                     try { await ReconcileAsync(tenant, before, stopping); }
@@ -100,8 +102,8 @@ public sealed class PendingInquiries(TenantDirectory tenants, TimeProvider time,
     }
 
     /// <summary>
-    /// Removes the tenant's rows asked before <paramref name="askedBefore"/> whose requester record exists, and records the
-    /// others, except those this process is still asking, as <c>error</c>/<see cref="InquiryBatchWorker.AnswerNotSaved"/>
+    /// Removes the tenant's rows whose requester record exists, and records the others asked before <paramref name="askedBefore"/>,
+    /// except those this process is still asking, as <c>error</c>/<see cref="InquiryBatchWorker.AnswerNotSaved"/>
     /// under their message id, time and code; returns how many it recorded.
     /// </summary>
     public async Task<int> ReconcileAsync(Tenant tenant, DateTimeOffset askedBefore, CancellationToken ct = default)
@@ -109,13 +111,7 @@ public sealed class PendingInquiries(TenantDirectory tenants, TimeProvider time,
         // Read before the rows: an inquiry begun after this has a row too young to be taken.
         var stillAsking = asking.Keys.ToHashSet();
         var before = ProvisionLog.TimeText(askedBefore);
-        // The requester's own record: the provider's record of a self-inquiry (same tenant, id and code) has the core's time.
-        await using (var c = await tenant.Database.OpenAsync(ct))
-            await c.ExecuteAsync(
-                """
-                DELETE FROM pending_inquiries WHERE asked_at < @t AND EXISTS (SELECT 1 FROM provision_records r WHERE r.code = pending_inquiries.code
-                    AND r.message_id = pending_inquiries.message_id AND r.requester = @self AND r.requested_at = pending_inquiries.asked_at)
-                """, null, ("t", before), ("self", tenant.AgencyId));
+        await RemoveRecordedAsync();
         var recorded = 0;
         while (true)
         {
@@ -132,13 +128,24 @@ public sealed class PendingInquiries(TenantDirectory tenants, TimeProvider time,
                 entries.Add(new ProvisionEntry(p.MessageId, p.AskedAt, null, tenant.AgencyId, p.Provider, p.Affair, p.Item,
                     p.Code, Outcome.Error, InquiryBatchWorker.AnswerNotSaved, false));
             await tenant.Records.AppendAllAsync(entries);
-            // A failure here leaves rows whose records exist: the next pass removes them above.
-            await using (var c = await tenant.Database.OpenAsync(ct))
-                foreach (var p in toRecord) await c.ExecuteAsync("DELETE FROM pending_inquiries WHERE message_id = @m", null, ("m", p.MessageId));
+            // A failure here leaves rows whose records exist: the next pass removes them.
+            await RemoveRecordedAsync();
             recorded += toRecord.Count;
             log.LogWarning("Tenant {AgencyId}: {Count} immediate inquiries relayed by an earlier run or whose record could not be written recorded as {Reason}",
                 tenant.AgencyId, toRecord.Count, InquiryBatchWorker.AnswerNotSaved);
             if (toRecord.Count < lost.Count || lost.Count < ProvisionLog.MaxBatch) return recorded;
+        }
+
+        // Whatever their age: an answered inquiry's row has done its work once its record is written. The requester's own
+        // record: the provider's record of a self-inquiry (same tenant, id and code) has the core's time.
+        async Task RemoveRecordedAsync()
+        {
+            await using var c = await tenant.Database.OpenAsync(ct);
+            await c.ExecuteAsync(
+                """
+                DELETE FROM pending_inquiries WHERE EXISTS (SELECT 1 FROM provision_records r WHERE r.code = pending_inquiries.code
+                    AND r.message_id = pending_inquiries.message_id AND r.requester = @self AND r.requested_at = pending_inquiries.asked_at)
+                """, null, ("self", tenant.AgencyId));
         }
     }
 }

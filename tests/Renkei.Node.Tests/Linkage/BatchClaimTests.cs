@@ -123,28 +123,15 @@ public class BatchClaimTests
     public async Task A_claim_left_for_a_person_without_a_code_whose_record_was_never_written_is_recorded_at_its_claim(StorageProvider provider)
     {
         await using var network = await LinkageNetwork.StartAsync(provider);
-        await BatchPeople.ArrangeAsync(network, count: 1, atKashiwa: 1, withCopy: 1);
+        var people = await BatchPeople.ArrangeAsync(network, count: 1, atKashiwa: 1, withCopy: 1);
         var bunkyo = network.NodeTenants.Find(B)!;
-        // A hard stop between the claim of B-99 (no code at Bunkyo) and its record: the batch and its claim in one transaction,
-        // so that the worker never sees the batch without its person.
+        // A hard stop between the claim of B-99 (no code at Bunkyo) and its record.
         string batch = Protocol.Envelope.NewId(), claimed = Protocol.Envelope.NewId();
         var askedAt = DateTimeOffset.UtcNow.AddMinutes(-5);
-        await using (var c = await bunkyo.Database.OpenAsync())
-        await using (var tx = await c.BeginTransactionAsync())
-        {
-            await c.ExecuteAsync("""
-                INSERT INTO inquiry_batches (batch_id, affair, provider, item, not_before, submitted_by, submitted_at, item_count)
-                VALUES (@b, 'child-allowance', @p, 'local-tax', NULL, 'bunkyo-child-clerk', @t, 1)
-                """, tx, ("b", batch), ("p", K), ("t", InquiryBatchesApi.Text(askedAt)));
-            await c.ExecuteAsync("""
-                INSERT INTO inquiry_batch_items (batch_id, position, addressee_number, message_id, asked_at, asked_code)
-                VALUES (@b, 1, 'B-99', @m, @t, NULL)
-                """, tx, ("b", batch), ("m", claimed), ("t", InquiryBatchesApi.Text(askedAt)));
-            await tx.CommitAsync();
-        }
+        await people.LeftClaimAsync(batch, claimed, askedAt, "B-99", code: null);
         network.NodeBatchWorker.Wake(B);
 
-        var result = (await new BatchPeople { Network = network, IndividualNumbers = [] }.DoneAsync(batch)).GetProperty("results")[0];
+        var result = (await people.DoneAsync(batch)).GetProperty("results")[0];
         Assert.Equal(("error", "no-agency-code", claimed),
             (result.GetProperty("outcome").GetString(), result.GetProperty("reason").GetString(), result.GetProperty("messageId").GetString()));
         // Recorded once, as the first try would have been: naming nobody, when it was claimed.

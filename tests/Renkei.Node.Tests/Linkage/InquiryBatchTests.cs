@@ -66,6 +66,26 @@ public sealed class BatchPeople
     public async Task<List<JsonElement>> RecordsAsync(string tenant, string addressee) =>
         [.. (await LinkageNetwork.Ensure(await Network.NodeClient(tenant == K ? "kashiwa-auditor" : "bunkyo-auditor")
             .GetAsync($"api/tenants/{tenant}/records?addresseeNumber={addressee}"))).EnumerateArray()];
+
+    /// <summary>
+    /// A batch of one at Bunkyo with its claim, as a hard stop between the claim and its record leaves them: in one transaction,
+    /// so that the worker never sees the batch without its person.
+    /// </summary>
+    public async Task LeftClaimAsync(string batch, string messageId, DateTimeOffset askedAt, string addressee, string? code,
+        string affair = "child-allowance", string provider = K, string caller = "bunkyo-child-clerk")
+    {
+        await using var c = await Network.NodeTenants.Find(B)!.Database.OpenAsync();
+        await using var tx = await c.BeginTransactionAsync();
+        await c.ExecuteAsync("""
+            INSERT INTO inquiry_batches (batch_id, affair, provider, item, not_before, submitted_by, submitted_at, item_count)
+            VALUES (@b, @a, @p, 'local-tax', NULL, @s, @t, 1)
+            """, tx, ("b", batch), ("a", affair), ("p", provider), ("s", caller), ("t", Node.Linkage.InquiryBatchesApi.Text(askedAt)));
+        await c.ExecuteAsync("""
+            INSERT INTO inquiry_batch_items (batch_id, position, addressee_number, message_id, asked_at, asked_code)
+            VALUES (@b, 1, @n, @m, @t, @c)
+            """, tx, ("b", batch), ("n", addressee), ("m", messageId), ("t", Node.Linkage.InquiryBatchesApi.Text(askedAt)), ("c", code));
+        await tx.CommitAsync();
+    }
 }
 
 public class InquiryBatchTests
