@@ -1,6 +1,5 @@
 using System.Net;
 using System.Security.Cryptography;
-using System.Text.Json;
 using Renkei.Cli.Linkage;
 using Renkei.Hosting;
 using Renkei.Protocol.Records;
@@ -29,15 +28,7 @@ public sealed record Answer<T>(T? Value, HttpStatusCode Status, string? Slug, st
         using var response = await client.SendAsync(request, ct);
         if (response.IsSuccessStatusCode) return new(await ServiceAnswer.ReadAsync<T>(response, service, ct), response.StatusCode, null, "");
         var body = await AnswerText.ReadAsync(response.Content, ct);
-        string? slug = null;
-        try
-        {
-            using var json = JsonDocument.Parse(body);
-            if (json.RootElement.ValueKind == JsonValueKind.Object && json.RootElement.TryGetProperty("type", out var type) && type.ValueKind == JsonValueKind.String)
-                slug = Problems.SlugOf(type.GetString()!);
-        }
-        catch (JsonException) { }
-        return new(null, response.StatusCode, slug, ProblemText.Of(response, body));
+        return new(null, response.StatusCode, Problems.OfBody(body).Slug, ProblemText.Of(response, body));
     }
 }
 
