@@ -123,7 +123,7 @@ public sealed class LogView(string party, ECDsa key, Func<CancellationToken, Tas
     /// leaves it unchecked.
     /// </summary>
     private static Verdict Refused<T>(Answer<T> answer) where T : class =>
-        answer.Slug is "head-not-reached" or "records-missing" or "invalid-size"
+        RecordProofsApi.IsBrokenLog(answer.Slug) || answer.Slug is "invalid-size"
             ? new(Agreement.Differs, "記録が壊れているか短くなっています", "the log is broken or shorter than before", answer.Said)
             : Verdict.Unchecked(answer.Said);
 }

@@ -160,7 +160,7 @@ public sealed class TreeHeadWitness(TenantDirectory tenants, CoreLink core, Time
         try
         {
             var (slug, detail) = Problems.OfBody(await response.Content.ReadFromJsonAsync<JsonElement>());
-            return slug is "head-not-reached" or "records-missing" ? detail ?? slug : null;
+            return RecordProofsApi.IsBrokenLog(slug) ? detail ?? slug : null;
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or NotSupportedException) { return null; }
     }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Renkei.Hosting;
+using Renkei.Protocol.Records;
 
 namespace Renkei.Node.Tests.Linkage;
 
@@ -25,4 +26,13 @@ public class ProblemBodyTests
     public void A_body_that_is_not_a_problem_has_no_slug_nor_detail(string body) =>
         Assert.Equal((null, null), Problems.OfBody(body));
 
+    [Fact]
+    public void Only_a_missing_record_or_an_unreached_head_is_a_broken_log()
+    {
+        Assert.True(RecordProofsApi.IsBrokenLog("records-missing"));
+        Assert.True(RecordProofsApi.IsBrokenLog("head-not-reached"));
+        Assert.False(RecordProofsApi.IsBrokenLog("invalid-size"));
+        Assert.False(RecordProofsApi.IsBrokenLog("urn:renkei:problem:records-missing"));
+        Assert.False(RecordProofsApi.IsBrokenLog(null));
+    }
 }
