@@ -66,7 +66,7 @@ public sealed class LogView(string party, ECDsa key, Func<CancellationToken, Tas
         Verdict Differs(string japanese, string english, string? said = null) =>
             new(Agreement.Differs, $"{holder.Japanese} {kept.Size:N0} 件のツリーヘッドを、いまの記録が含みません（{japanese}）",
                 $"the log now does not extend the {kept.Size:N0} records {holder.English} ({english})", said);
-        if (kept.Party != party || !Signed(kept)) return Differs("その署名がこの主体の鍵で検証できません", "its signature does not verify under the party's key");
+        if (!Signed(kept)) return Differs("その署名がこの主体の鍵で検証できません", "its signature does not verify under the party's key");
         var x = kept;
         for (var round = 0; round < MostRounds; round++)
         {
@@ -80,8 +80,11 @@ public sealed class LogView(string party, ECDsa key, Func<CancellationToken, Tas
             {
                 // The party proves its log (as it stands now, perhaps grown since) extends the smaller head.
                 var answer = await prove(x.Size, ct);
-                if (answer.Value is not { } proof) return Refused(answer) is { Agreement: Agreement.Differs } broken
-                    ? Differs("整合性証明を出せません", "no consistency proof", broken.Said) : Verdict.Unchecked(answer.Said);
+                if (answer.Value is not { } proof)
+                {
+                    var refused = Refused(answer);
+                    return refused.Agreement == Agreement.Differs ? Differs("整合性証明を出せません", "no consistency proof", refused.Said) : refused;
+                }
                 if (!proof.Verify(x, key)) return Differs("整合性証明が成り立ちません", "the consistency proof does not hold");
                 if (proof.Head.Size < current.Size)
                     return Differs($"この監査に {current.Size:N0} 件と示した記録がいま {proof.Head.Size:N0} 件です", $"shown to this audit as {current.Size:N0} records, now {proof.Head.Size:N0}");
