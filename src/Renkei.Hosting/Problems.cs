@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -14,6 +15,28 @@ public static class Problems
 
     /// <summary>The slug of a problem type of ours (the reverse of <see cref="Type"/>); other types stay as they are.</summary>
     public static string SlugOf(string type) => type.StartsWith(Prefix, StringComparison.Ordinal) ? type[Prefix.Length..] : type;
+
+    /// <summary>
+    /// The slug and detail of a problem body as another service sent it; a body that is empty or not JSON has neither (see
+    /// <see cref="OfBody(JsonElement)"/>), so that callers fall back to the status alone.
+    /// </summary>
+    public static (string? Slug, string? Detail) OfBody(string body)
+    {
+        try
+        {
+            using var json = JsonDocument.Parse(body);
+            return OfBody(json.RootElement);
+        }
+        catch (JsonException) { return (null, null); }
+    }
+
+    /// <summary>The slug and detail of a problem body already read as JSON: none without an object with a string <c>type</c>, no detail unless a string.</summary>
+    public static (string? Slug, string? Detail) OfBody(JsonElement problem)
+    {
+        if (problem.ValueKind != JsonValueKind.Object) return (null, null);
+        string? Text(string name) => problem.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+        return Text("type") is { } type ? (SlugOf(type), Text("detail")) : (null, null);
+    }
 
     private const string Prefix = "urn:renkei:problem:";
 

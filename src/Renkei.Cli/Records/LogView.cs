@@ -1,6 +1,5 @@
 using System.Net;
 using System.Security.Cryptography;
-using System.Text.Json;
 using Renkei.Cli.Linkage;
 using Renkei.Hosting;
 using Renkei.Protocol.Records;
@@ -29,15 +28,7 @@ public sealed record Answer<T>(T? Value, HttpStatusCode Status, string? Slug, st
         using var response = await client.SendAsync(request, ct);
         if (response.IsSuccessStatusCode) return new(await ServiceAnswer.ReadAsync<T>(response, service, ct), response.StatusCode, null, "");
         var body = await AnswerText.ReadAsync(response.Content, ct);
-        string? slug = null;
-        try
-        {
-            using var json = JsonDocument.Parse(body);
-            if (json.RootElement.ValueKind == JsonValueKind.Object && json.RootElement.TryGetProperty("type", out var type) && type.ValueKind == JsonValueKind.String)
-                slug = Problems.SlugOf(type.GetString()!);
-        }
-        catch (JsonException) { }
-        return new(null, response.StatusCode, slug, ProblemText.Of(response, body));
+        return new(null, response.StatusCode, Problems.OfBody(body).Slug, ProblemText.Of(response, body));
     }
 }
 
@@ -75,7 +66,7 @@ public sealed class LogView(string party, ECDsa key, Func<CancellationToken, Tas
         Verdict Differs(string japanese, string english, string? said = null) =>
             new(Agreement.Differs, $"{holder.Japanese} {kept.Size:N0} 件のツリーヘッドを、いまの記録が含みません（{japanese}）",
                 $"the log now does not extend the {kept.Size:N0} records {holder.English} ({english})", said);
-        if (kept.Party != party || !Signed(kept)) return Differs("その署名がこの主体の鍵で検証できません", "its signature does not verify under the party's key");
+        if (!Signed(kept)) return Differs("その署名がこの主体の鍵で検証できません", "its signature does not verify under the party's key");
         var x = kept;
         for (var round = 0; round < MostRounds; round++)
         {
@@ -89,8 +80,11 @@ public sealed class LogView(string party, ECDsa key, Func<CancellationToken, Tas
             {
                 // The party proves its log (as it stands now, perhaps grown since) extends the smaller head.
                 var answer = await prove(x.Size, ct);
-                if (answer.Value is not { } proof) return Refused(answer) is { Agreement: Agreement.Differs } broken
-                    ? Differs("整合性証明を出せません", "no consistency proof", broken.Said) : Verdict.Unchecked(answer.Said);
+                if (answer.Value is not { } proof)
+                {
+                    var refused = Refused(answer);
+                    return refused.Agreement == Agreement.Differs ? Differs("整合性証明を出せません", "no consistency proof", refused.Said) : refused;
+                }
                 if (!proof.Verify(x, key)) return Differs("整合性証明が成り立ちません", "the consistency proof does not hold");
                 if (proof.Head.Size < current.Size)
                     return Differs($"この監査に {current.Size:N0} 件と示した記録がいま {proof.Head.Size:N0} 件です", $"shown to this audit as {current.Size:N0} records, now {proof.Head.Size:N0}");
@@ -132,7 +126,7 @@ public sealed class LogView(string party, ECDsa key, Func<CancellationToken, Tas
     /// leaves it unchecked.
     /// </summary>
     private static Verdict Refused<T>(Answer<T> answer) where T : class =>
-        answer.Slug is "head-not-reached" or "records-missing" or "invalid-size"
+        RecordProofsApi.IsBrokenLog(answer.Slug) || answer.Slug is "invalid-size"
             ? new(Agreement.Differs, "記録が壊れているか短くなっています", "the log is broken or shorter than before", answer.Said)
             : Verdict.Unchecked(answer.Said);
 }

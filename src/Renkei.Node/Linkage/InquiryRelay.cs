@@ -159,9 +159,7 @@ public sealed class InquiryRelay(CoreLink core, NodeOptions options, TimeProvide
     {
         try
         {
-            var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
-            var type = problem.ValueKind == JsonValueKind.Object && problem.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
-            return type is null ? $"core-{(int)response.StatusCode}" : Problems.SlugOf(type);
+            return Problems.OfBody(await response.Content.ReadFromJsonAsync<JsonElement>()).Slug ?? $"core-{(int)response.StatusCode}";
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or NotSupportedException) { return $"core-{(int)response.StatusCode}"; }
     }

@@ -159,11 +159,8 @@ public sealed class TreeHeadWitness(TenantDirectory tenants, CoreLink core, Time
         if (response.StatusCode != HttpStatusCode.Conflict) return null;
         try
         {
-            var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
-            string? Text(string name) => problem.ValueKind == JsonValueKind.Object && problem.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String
-                ? v.GetString() : null;
-            return Text("type") is { } type && Problems.SlugOf(type) is "head-not-reached" or "records-missing"
-                ? Text("detail") ?? Problems.SlugOf(type) : null;
+            var (slug, detail) = Problems.OfBody(await response.Content.ReadFromJsonAsync<JsonElement>());
+            return RecordProofsApi.IsBrokenLog(slug) ? detail ?? slug : null;
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or NotSupportedException) { return null; }
     }

@@ -7,6 +7,15 @@ namespace Renkei.Protocol.Records;
 /// <summary>The answers of the record APIs that the core and the nodes give alike.</summary>
 public static class RecordProofsApi
 {
+    /// <summary>The slug of a log that no longer ends at its party's signed head.</summary>
+    public const string HeadNotReached = "head-not-reached";
+
+    /// <summary>The slug of a log with records gone from its middle.</summary>
+    public const string RecordsMissing = "records-missing";
+
+    /// <summary>Whether a party's problem is its own word that its log is broken, which an audit or a witness reports as such, never as a fault.</summary>
+    public static bool IsBrokenLog(string? slug) => slug is HeadNotReached or RecordsMissing;
+
     /// <summary>
     /// A record's inclusion proof, or why there is none: no such record, or one erased after its retention. Given
     /// <paramref name="code"/>, a record holding another code is no such record: the proof shows the record whole, code and all.
@@ -58,11 +67,11 @@ public static class RecordProofsApi
 
     /// <summary>A log with records gone from its middle: the tampering is the answer, not a fault of the service (was a 500).</summary>
     private static ProblemHttpResult Missing(MissingRecordsException e) =>
-        Problems.Conflict("records-missing", "情報提供等記録が欠けています / Provision records are missing from the log",
+        Problems.Conflict(RecordsMissing, "情報提供等記録が欠けています / Provision records are missing from the log",
             e.Message + "。/verify で確かめてください / check the log with /verify.");
 
     /// <summary>A log that no longer ends at its party's signed head: signing a tree over it would vouch for records the party never signed.</summary>
     private static ProblemHttpResult NotReached(HeadNotReachedException e) =>
-        Problems.Conflict("head-not-reached", "情報提供等記録が署名済みの先頭に届きません / The provision log does not reach its signed head",
+        Problems.Conflict(HeadNotReached, "情報提供等記録が署名済みの先頭に届きません / The provision log does not reach its signed head",
             e.Message + "。/verify で確かめてください / check the log with /verify.");
 }
