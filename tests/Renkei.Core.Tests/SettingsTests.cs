@@ -151,21 +151,28 @@ public class SettingsTests
     internal static WebApplication StartCore(StorageProvider provider, TempFolder folder, params (string Key, string Value)[] settings) =>
         StartCore(TestDatabases.Create(provider, folder.Path), folder, settings);
 
-    private static WebApplication StartCore(StorageOptions storage, TempFolder folder, params (string Key, string Value)[] settings) =>
+    internal static WebApplication StartCore(StorageOptions storage, TempFolder folder, params (string Key, string Value)[] settings) =>
+        StartCore(storage, folder.File("core"), settings);
+
+    internal static WebApplication StartCore(StorageOptions storage, string dataFolder, params (string Key, string Value)[] settings) =>
         CoreApp.Create([], b => Configure(b, settings.Append(("Storage:Provider", storage.Provider.ToString()))
-            .Append(("Storage:ConnectionString", storage.ConnectionString)).Append(("Core:DataFolder", folder.File("core")))));
+            .Append(("Storage:ConnectionString", storage.ConnectionString)).Append(("Core:DataFolder", dataFolder))));
 
     private static WebApplication StartNode(StorageProvider provider, TempFolder folder, string retentionYears, string erasureHours = "24") =>
+        StartNode(provider, folder.File("node"), "t" + Guid.NewGuid().ToString("N")[..10] + "_",
+            ("Node:RetentionYears", retentionYears), ("Node:ErasureHours", erasureHours));
+
+    /// <summary>A node of tenant 122173 (柏市) and any tenants <paramref name="settings"/> add.</summary>
+    internal static WebApplication StartNode(StorageProvider provider, string dataFolder, string schemaPrefix, params (string Key, string Value)[] settings) =>
         NodeApp.Create([], b => Configure(b,
         [
             ("Storage:Provider", provider.ToString()),
             ("Storage:ConnectionString", provider == StorageProvider.Postgres ? TestDatabases.PostgresConnectionString : ""),
-            ("Node:DataFolder", folder.File("node")),
-            ("Node:SchemaPrefix", "t" + Guid.NewGuid().ToString("N")[..10] + "_"),
-            ("Node:RetentionYears", retentionYears),
-            ("Node:ErasureHours", erasureHours),
+            ("Node:DataFolder", dataFolder),
+            ("Node:SchemaPrefix", schemaPrefix),
             ("Node:Tenants:0:AgencyId", "122173"),
             ("Node:Tenants:0:Name", "柏市"),
+            .. settings,
         ]));
 
     private static void Configure(WebApplicationBuilder b, IEnumerable<(string Key, string Value)> settings)
