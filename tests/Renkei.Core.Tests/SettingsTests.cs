@@ -64,6 +64,17 @@ public class SettingsTests
         });
     }
 
+    [Fact]
+    public async Task A_core_refuses_a_staleness_window_under_ten_seconds_or_over_ten_minutes()
+    {
+        // 0 or less made every message stale, and the core started anyway.
+        using var folder = new TempFolder();
+        SettingAssert.RefusesOutsideRange("Core:StalenessSeconds", 10, 600,
+            seconds => StartCore(StorageProvider.Sqlite, folder, ("Core:StalenessSeconds", seconds)), "9", "601", "0", "-120");
+        await RunAsync(StartCore(StorageProvider.Sqlite, folder, ("Core:StalenessSeconds", "600")),
+            core => Assert.Equal(TimeSpan.FromMinutes(10), core.Services.GetRequiredService<Protocol.EnvelopeVerifier>().Window));
+    }
+
     public static TheoryData<string?, string> BadTables => new()
     {
         { null, "Could not find file" },
