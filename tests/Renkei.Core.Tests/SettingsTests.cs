@@ -47,7 +47,6 @@ public class SettingsTests
     {
         using var folder = new TempFolder();
         SettingAssert.RefusesOutsideRange("Core:ErasureHours", 0, 720, hours => StartCore(provider, folder, ("Core:ErasureHours", hours)));
-        SettingAssert.RefusesOutsideRange("Node:ErasureHours", 0, 720, hours => StartNode(provider, folder, "7", hours));
 
         var storage = TestDatabases.Create(provider, folder.Path);
         var nineYearsAgo = DateTimeOffset.UtcNow.AddYears(-9);
@@ -167,7 +166,7 @@ public class SettingsTests
         CoreApp.Create([], b => Configure(b, settings.Append(("Storage:Provider", storage.Provider.ToString()))
             .Append(("Storage:ConnectionString", storage.ConnectionString)).Append(("Core:DataFolder", folder.File("core")))));
 
-    private static WebApplication StartNode(StorageProvider provider, TempFolder folder, string retentionYears, string erasureHours = "24") =>
+    private static WebApplication StartNode(StorageProvider provider, TempFolder folder, string retentionYears) =>
         NodeApp.Create([], b => Configure(b,
         [
             ("Storage:Provider", provider.ToString()),
@@ -175,7 +174,6 @@ public class SettingsTests
             ("Node:DataFolder", folder.File("node")),
             ("Node:SchemaPrefix", "t" + Guid.NewGuid().ToString("N")[..10] + "_"),
             ("Node:RetentionYears", retentionYears),
-            ("Node:ErasureHours", erasureHours),
             ("Node:Tenants:0:AgencyId", "122173"),
             ("Node:Tenants:0:Name", "柏市"),
         ]));
