@@ -84,6 +84,7 @@ public static class CoreApp
         ProvisionLog.CheckRetention("Core:RetentionYears", options.RetentionYears);
         SettingRange.Check("Core:ErasureHours", options.ErasureHours, 0, RecordErasure.MaxHours);
         SettingRange.Check("Core:ProviderWaitSeconds", options.ProviderWaitSeconds, 1, MaxProviderWaitSeconds);
+        SettingRange.Check("Core:StalenessSeconds", options.StalenessSeconds, EnvelopeVerifier.MinWindowSeconds, EnvelopeVerifier.MaxWindowSeconds);
         var database = builder.Configuration.CreateDatabase(Path.Combine(options.DataFolder, "core.db"));
         // One core on its database, taken before anything is migrated or made: a second one's replay cache would not know the
         // first one's nonces and inquiry ids. A start refused later gives it back.

@@ -2,7 +2,7 @@ namespace Renkei.Hosting;
 
 /// <summary>
 /// The check every service makes of a numeric setting at start, worded alike everywhere so that an operator reads one
-/// form: "{key} は {min} から {max} までです / {key} must be {min} to {max}".
+/// form: "{key} は {min} から {max} までです / {key} must be {min} to {max}" (or "{key} は {min} 以上です / {key} must be at least {min}").
 /// </summary>
 public static class SettingRange
 {
@@ -17,9 +17,12 @@ public static class SettingRange
     }
 
     /// <summary>The same for a setting with no upper bound.</summary>
-    public static void CheckAtLeast(string key, int value, int min)
+    /// <param name="why">As for <see cref="Check"/>.</param>
+    public static void CheckAtLeast(string key, int value, int min, (string Ja, string En)? why = null)
     {
         if (value >= min) return;
-        throw new InvalidOperationException($"{key} は {min} 以上です（設定値: {value}） / {key} must be at least {min} (set: {value})");
+        throw new InvalidOperationException(why is var (ja, en)
+            ? $"{key} は {min} 以上です（{ja}。設定値: {value}） / {key} must be at least {min} ({en}; set: {value})"
+            : $"{key} は {min} 以上です（設定値: {value}） / {key} must be at least {min} (set: {value})");
     }
 }

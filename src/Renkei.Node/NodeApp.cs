@@ -105,6 +105,7 @@ public static class NodeApp
         SettingRange.Check("Node:AgencyListWaitSeconds", options.AgencyListWaitSeconds, 1, listLimit,
             ($"一覧の読み取りは {listLimit} 秒で打ち切ります", $"a read of the list gives up after {listLimit} s"));
         SettingRange.Check("Node:CoreWaitSeconds", options.CoreWaitSeconds, 1, NodeOptions.MaxCoreWaitSeconds);
+        SettingRange.Check("Node:StalenessSeconds", options.StalenessSeconds, EnvelopeVerifier.MinWindowSeconds, EnvelopeVerifier.MaxWindowSeconds);
         ProvisionLog.CheckRetention("Node:RetentionYears", options.RetentionYears);
         // Checked before any tenant's schema or key is made: a start refused for a setting leaves nothing half-made.
         CoreLink.CheckAddress(options.CoreAddress);

@@ -23,9 +23,8 @@ public static class PkiApp
         builder.AddRenkeiDefaults("Renkei.Pki");
         var options = builder.Configuration.GetSection("Pki").Get<PkiOptions>() ?? new PkiOptions();
         // Shorter than an issuance may take (two Registry waits of 90 s), the sweep would withdraw cards still being confirmed.
-        if (options.PendingCardMinutes < 4)
-            throw new InvalidOperationException($"Pki:PendingCardMinutes は 4 以上にしてください（{options.PendingCardMinutes}） / " +
-                $"Pki:PendingCardMinutes must be at least 4 (was {options.PendingCardMinutes}): an issuance may take 3 minutes to confirm its card");
+        SettingRange.CheckAtLeast("Pki:PendingCardMinutes", options.PendingCardMinutes, 4,
+            ("発行がカードを確定するまでに 3 分かかることがあります", "an issuance may take 3 minutes to confirm its card"));
         var database = builder.Configuration.CreateDatabase(Path.Combine(options.DataFolder, "pki.db"));
         // Tests may bring their own clock (expired and not-yet-valid certificates).
         builder.Services.TryAddSingleton(TimeProvider.System);

@@ -41,6 +41,14 @@ public sealed class EnvelopeVerifier(TimeProvider time, TimeSpan window)
     /// </summary>
     public static readonly TimeSpan FutureSkew = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// The bounds of the window a service may be given (<c>Core:StalenessSeconds</c>, <c>Node:StalenessSeconds</c>). Under
+    /// 10 s, twice <see cref="FutureSkew"/>, a message signed, sent and read in ordinary time by a peer whose clock is a few
+    /// seconds off is refused (at 0 or less, every message was); over 10 minutes, every nonce and inquiry id is kept in
+    /// memory that much longer (600,000 of them at a thousand messages a second) for no peer that needs it.
+    /// </summary>
+    public const int MinWindowSeconds = 10, MaxWindowSeconds = 600;
+
     public EnvelopeVerdict Verify(Envelope envelope, string expectedRecipient, Func<string, ECDsa?> senderKey)
     {
         // Ids of the form every honest sender draws (Envelope.NewId), checked before anything else: a message id is logged and

@@ -15,13 +15,15 @@ namespace Renkei.Core.Tests;
 /// <summary>Settings the Core and the Node check at start-up: a bad one stops the service with the reason.</summary>
 public class SettingsTests
 {
+    /// <summary>The reason a retention under 7 years is refused, which the operator reads.</summary>
+    private static readonly (string, string) RetentionWhy = ("情報提供等記録の保存期間は 7 年", "provision records are kept 7 years");
+
     [Theory, StorageData]
     public async Task A_core_keeping_provision_records_under_seven_years_does_not_start(StorageProvider provider)
     {
         using var folder = new TempFolder();
         var refused = Assert.Throws<InvalidOperationException>(() => StartCore(provider, folder, ("Core:RetentionYears", "3")));
-        Assert.Contains("Core:RetentionYears は 7 以上", refused.Message);
-        Assert.Contains("Core:RetentionYears must be at least 7", refused.Message);
+        SettingAssert.SaysBelow(refused.Message, "Core:RetentionYears", 7, 3, RetentionWhy);
         Assert.Throws<InvalidOperationException>(() => StartCore(provider, folder, ("Core:RetentionYears", "-1")));
 
         await RunAsync(StartCore(provider, folder, ("Core:RetentionYears", "10")),
@@ -33,8 +35,7 @@ public class SettingsTests
     {
         using var folder = new TempFolder();
         var refused = Assert.Throws<InvalidOperationException>(() => StartNode(provider, folder, "3"));
-        Assert.Contains("Node:RetentionYears は 7 以上", refused.Message);
-        Assert.Contains("Node:RetentionYears must be at least 7", refused.Message);
+        SettingAssert.SaysBelow(refused.Message, "Node:RetentionYears", 7, 3, RetentionWhy);
         Assert.Throws<InvalidOperationException>(() => StartNode(provider, folder, "0"));
 
         await RunAsync(StartNode(provider, folder, "7"),
@@ -46,7 +47,6 @@ public class SettingsTests
     {
         using var folder = new TempFolder();
         SettingAssert.RefusesOutsideRange("Core:ErasureHours", 0, 720, hours => StartCore(provider, folder, ("Core:ErasureHours", hours)));
-        SettingAssert.RefusesOutsideRange("Node:ErasureHours", 0, 720, hours => StartNode(provider, folder, "7", hours));
 
         var storage = TestDatabases.Create(provider, folder.Path);
         var nineYearsAgo = DateTimeOffset.UtcNow.AddYears(-9);
@@ -62,6 +62,17 @@ public class SettingsTests
             Assert.Empty(await log.ListByCodeAsync("a-code"));
             Assert.Equal(new LogCheck(true, null), await log.CheckAsync());
         });
+    }
+
+    [Fact]
+    public async Task A_core_refuses_a_staleness_window_under_ten_seconds_or_over_ten_minutes()
+    {
+        // 0 or less made every message stale, and the core started anyway.
+        using var folder = new TempFolder();
+        SettingAssert.RefusesOutsideRange("Core:StalenessSeconds", 10, 600,
+            seconds => StartCore(StorageProvider.Sqlite, folder, ("Core:StalenessSeconds", seconds)), "9", "601", "0", "-120");
+        await RunAsync(StartCore(StorageProvider.Sqlite, folder, ("Core:StalenessSeconds", "600")),
+            core => Assert.Equal(TimeSpan.FromMinutes(10), core.Services.GetRequiredService<Protocol.EnvelopeVerifier>().Window));
     }
 
     public static TheoryData<string?, string> BadTables => new()
@@ -158,9 +169,8 @@ public class SettingsTests
         CoreApp.Create([], b => Configure(b, settings.Append(("Storage:Provider", storage.Provider.ToString()))
             .Append(("Storage:ConnectionString", storage.ConnectionString)).Append(("Core:DataFolder", dataFolder))));
 
-    private static WebApplication StartNode(StorageProvider provider, TempFolder folder, string retentionYears, string erasureHours = "24") =>
-        StartNode(provider, folder.File("node"), "t" + Guid.NewGuid().ToString("N")[..10] + "_",
-            ("Node:RetentionYears", retentionYears), ("Node:ErasureHours", erasureHours));
+    private static WebApplication StartNode(StorageProvider provider, TempFolder folder, string retentionYears) =>
+        StartNode(provider, folder.File("node"), "t" + Guid.NewGuid().ToString("N")[..10] + "_", ("Node:RetentionYears", retentionYears));
 
     /// <summary>A node of tenant 122173 (柏市) and any tenants <paramref name="settings"/> add.</summary>
     internal static WebApplication StartNode(StorageProvider provider, string dataFolder, string schemaPrefix, params (string Key, string Value)[] settings) =>

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 using Renkei.Protocol;
 using Renkei.Testing;
 
@@ -33,5 +34,16 @@ public class NodeSettingsTests
             value => NodeSettings.Create(folder.Path, ("Node:RelayMaxPerMessage", value)));
         SettingAssert.RefusesOutsideRange("Node:ErasureHours", 0, 720,
             value => NodeSettings.Create(folder.Path, ("Node:ErasureHours", value)));
+    }
+
+    [Fact]
+    public async Task A_staleness_window_under_ten_seconds_or_over_ten_minutes_is_refused()
+    {
+        // 0 or less made every message stale, and the node started anyway.
+        using var folder = new TempFolder();
+        WebApplication Create(string seconds) => NodeSettings.Create(folder.Path, ("Node:StalenessSeconds", seconds));
+        SettingAssert.RefusesOutsideRange("Node:StalenessSeconds", 10, 600, Create, "9", "601", "0", "-120");
+        await using var node = Create("10");
+        Assert.Equal(TimeSpan.FromSeconds(10), node.Services.GetRequiredService<EnvelopeVerifier>().Window);
     }
 }

@@ -537,7 +537,8 @@ public sealed class IssuanceTests
     {
         await using var sandbox = await PkiSandbox.StartAsync(StorageProvider.Sqlite);
         var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => sandbox.StartPkiAsync(v => v["Pki:PendingCardMinutes"] = "3"));
-        Assert.Contains("Pki:PendingCardMinutes must be at least 4 (was 3)", refused.Message);
+        SettingAssert.SaysBelow(refused.Message, "Pki:PendingCardMinutes", 4, 3,
+            ("発行がカードを確定するまでに 3 分かかることがあります", "an issuance may take 3 minutes to confirm its card"));
     }
 
     [Theory, StorageData]

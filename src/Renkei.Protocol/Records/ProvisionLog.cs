@@ -2,6 +2,7 @@ using System.Data.Common;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using Renkei.Hosting;
 using Renkei.Hosting.Storage;
 
 namespace Renkei.Protocol.Records;
@@ -120,13 +121,9 @@ public sealed class ProvisionLog(Database database, string party, ECDsa signingK
     public const int MinimumRetentionYears = 7;
 
     /// <summary>Refuses a retention setting under <see cref="MinimumRetentionYears"/>, naming the setting, so the service does not start with it.</summary>
-    public static void CheckRetention(string setting, int years)
-    {
-        if (years < MinimumRetentionYears)
-            throw new InvalidOperationException(
-                $"{setting} は {MinimumRetentionYears} 以上にしてください（情報提供等記録の保存期間は {MinimumRetentionYears} 年）。設定値: {years} / " +
-                $"{setting} must be at least {MinimumRetentionYears}: provision records are kept {MinimumRetentionYears} years. Given: {years}");
-    }
+    public static void CheckRetention(string setting, int years) =>
+        SettingRange.CheckAtLeast(setting, years, MinimumRetentionYears,
+            ($"情報提供等記録の保存期間は {MinimumRetentionYears} 年", $"provision records are kept {MinimumRetentionYears} years"));
 
     public string Party { get; } = party;
 

@@ -13,7 +13,7 @@ namespace Renkei.Node.Tests.Linkage;
 /// </summary>
 public class BatchKeyTests
 {
-    private const string B = BatchPeople.B;
+    private const string B = BatchPeople.B, Clerk = "bunkyo-child-clerk";
 
     [Theory, StorageData]
     public async Task The_same_key_and_request_again_answer_the_same_batch_and_ask_nobody_twice(StorageProvider provider)
@@ -21,11 +21,11 @@ public class BatchKeyTests
         await using var network = await LinkageNetwork.StartAsync(provider);
         var people = await BatchPeople.ArrangeAsync(network, count: 2, atKashiwa: 2, withCopy: 2);
 
-        var first = await SubmitAsync(network, "k-1", ["B-1", "B-2"]);
+        var first = await people.SubmitAsync(Clerk, ["B-1", "B-2"], idempotencyKey: "k-1");
         Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
         var id = (await LinkageNetwork.Ensure(first)).GetProperty("batchId").GetString()!;
         await people.DoneAsync(id);
-        var again = await SubmitAsync(network, "k-1", ["B-1", "B-2"]);
+        var again = await people.SubmitAsync(Clerk, ["B-1", "B-2"], idempotencyKey: "k-1");
 
         Assert.Equal(HttpStatusCode.Accepted, again.StatusCode);
         var status = await LinkageNetwork.Ensure(again);
@@ -38,7 +38,7 @@ public class BatchKeyTests
         Assert.Single(await people.RecordsAsync(B, "B-2"));
 
         // Another key is another batch.
-        var other = await SubmitAsync(network, "k-2", ["B-1", "B-2"]);
+        var other = await people.SubmitAsync(Clerk, ["B-1", "B-2"], idempotencyKey: "k-2");
         Assert.NotEqual(id, (await LinkageNetwork.Ensure(other)).GetProperty("batchId").GetString());
     }
 
@@ -46,14 +46,14 @@ public class BatchKeyTests
     public async Task A_used_key_with_another_request_or_from_another_caller_is_refused_and_stores_nothing(StorageProvider provider)
     {
         await using var network = await LinkageNetwork.StartAsync(provider);
-        await BatchPeople.ArrangeAsync(network, count: 2, atKashiwa: 2, withCopy: 0);
-        Assert.Equal(HttpStatusCode.Accepted, (await SubmitAsync(network, "k-1", ["B-1"])).StatusCode);
+        var people = await BatchPeople.ArrangeAsync(network, count: 2, atKashiwa: 2, withCopy: 0);
+        Assert.Equal(HttpStatusCode.Accepted, (await people.SubmitAsync(Clerk, ["B-1"], idempotencyKey: "k-1")).StatusCode);
 
-        var otherList = await ProblemAssert.IsProblemAsync(await SubmitAsync(network, "k-1", ["B-1", "B-2"]), 422, "idempotency-key-reused");
+        var otherList = await ProblemAssert.IsProblemAsync(await people.SubmitAsync(Clerk, ["B-1", "B-2"], idempotencyKey: "k-1"), 422, "idempotency-key-reused");
         Assert.StartsWith("冪等キーが別の要求に使われています / ", otherList.GetProperty("title").GetString());
-        await ProblemAssert.IsProblemAsync(await SubmitAsync(network, "k-1", ["B-1"], caller: "bunkyo-child-system"), 422, "idempotency-key-reused");
-        await ProblemAssert.IsProblemAsync(await SubmitAsync(network, "k 1", ["B-1"]), 400, "invalid-idempotency-key");
-        await ProblemAssert.IsProblemAsync(await SubmitAsync(network, new string('k', 101), ["B-1"]), 400, "invalid-idempotency-key");
+        await ProblemAssert.IsProblemAsync(await people.SubmitAsync("bunkyo-child-system", ["B-1"], idempotencyKey: "k-1"), 422, "idempotency-key-reused");
+        await ProblemAssert.IsProblemAsync(await people.SubmitAsync(Clerk, ["B-1"], idempotencyKey: "k 1"), 400, "invalid-idempotency-key");
+        await ProblemAssert.IsProblemAsync(await people.SubmitAsync(Clerk, ["B-1"], idempotencyKey: new string('k', 101)), 400, "invalid-idempotency-key");
 
         await using var c = await network.TenantDatabases[B].OpenAsync();
         Assert.Equal(1, await c.ScalarAsync<long>("SELECT COUNT(*) FROM inquiry_batches"));
@@ -69,15 +69,5 @@ public class BatchKeyTests
         Assert.Contains(post.GetProperty("parameters").EnumerateArray(),
             p => p.GetProperty("name").GetString() == "Idempotency-Key" && p.GetProperty("in").GetString() == "header");
         Assert.Contains("idempotency-key-reused", post.GetProperty("description").GetString());
-    }
-
-    private static async Task<HttpResponseMessage> SubmitAsync(LinkageNetwork network, string key, string[] addressees, string caller = "bunkyo-child-clerk")
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"api/tenants/{B}/inquiry-batches")
-        {
-            Content = JsonContent.Create(new { affair = "child-allowance", provider = BatchPeople.K, item = "local-tax", addresseeNumbers = addressees }, options: ServiceDefaults.Json),
-        };
-        request.Headers.TryAddWithoutValidation("Idempotency-Key", key);
-        return await network.NodeClient(caller).SendAsync(request);
     }
 }

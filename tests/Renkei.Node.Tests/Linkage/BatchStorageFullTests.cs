@@ -22,7 +22,7 @@ public class BatchStorageFullTests
     {
         var clock = new HurriedClock();
         await using var network = await LinkageNetwork.StartAsync(StorageProvider.Sqlite, oneInquiryPerMessage: true,
-            configureNode: b => { IdleASecond(b); b.Services.AddSingleton<TimeProvider>(clock); });
+            configureNode: b => { IdleASecond(b); clock.Use(b); });
         var people = await BatchPeople.ArrangeAsync(network, count: 2, atKashiwa: 2, withCopy: 2);
         var bunkyo = network.NodeTenants.Find(B)!;
 
@@ -264,8 +264,7 @@ public class BatchStorageFullTests
         network.Logs.Lines.Count(l => l.StartsWith("Error") && l.Contains("paused") && l.Contains("(storage-full)") && l.Contains("AgencyId=" + B));
 
     /// <summary>Every worker looks again after a second when idle, so that a pause longer than that shows.</summary>
-    private static void IdleASecond(Microsoft.AspNetCore.Builder.WebApplicationBuilder b) =>
-        Microsoft.Extensions.Configuration.MemoryConfigurationBuilderExtensions.AddInMemoryCollection(b.Configuration, [new("Node:BatchIdleSeconds", "1")]);
+    private static void IdleASecond(Microsoft.AspNetCore.Builder.WebApplicationBuilder b) => b.Configuration["Node:BatchIdleSeconds"] = "1";
 
     /// <summary>
     /// Bunkyo's worker, paused on its full disk, looks by itself neither in the next few seconds nor while Kashiwa's worker,
