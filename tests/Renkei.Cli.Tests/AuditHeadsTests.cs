@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Renkei.Cli.Linkage;
 using Renkei.Cli.Network;
+using Renkei.Cli.Records;
 using Renkei.Hosting;
 using Renkei.Node.Linkage;
 using Renkei.Node.Tenants;
@@ -169,6 +170,43 @@ public class AuditHeadsTests(WitnessedNetwork network) : IClassFixture<Witnessed
         Assert.Contains("403", audit.Output);
         Assert.Contains($"not checked: {Kashiwa}", audit.Error);
         Assert.DoesNotContain("views differ", audit.Error);
+    }
+
+    /// <summary>
+    /// The tenants of one node keep the same head of the core's log after a witness pass: the audit asked the core for one
+    /// identical consistency proof per tenant. It now asks once per head kept, and each tenant is still said to agree.
+    /// </summary>
+    [Fact]
+    public async Task The_core_proves_a_head_kept_by_several_tenants_once()
+    {
+        using var realCore = new HttpClient(network.Linkage.Handler, false) { BaseAddress = network.Linkage.CoreUrl };
+        var proofs = 0;
+        await using var core = await FakeService.StartAsync(async context =>
+        {
+            if (context.Request.Path == "/api/records/consistency") Interlocked.Increment(ref proofs);
+            await ForwardAsync(context, realCore);
+        });
+        using var coreClient = new HttpClient { BaseAddress = core.Url };
+        using var node = new HttpClient(network.Linkage.Handler, false) { BaseAddress = network.Linkage.NodeUrl };
+        var audit = new HeadAudit(coreClient, node, network.AuditorToken);
+        Assert.Null(await audit.StartAsync(CancellationToken.None));
+        var agencies = (await audit.AgenciesAsync(CancellationToken.None))!;
+        var kept = new HashSet<(long, string)>();
+        foreach (var agency in agencies)
+        {
+            await using var c = await network.Tenant(agency.AgencyId).Database.OpenAsync();
+            var head = (await TreeHeadWitness.KeptCoreHeadAsync(c))!;
+            Assert.True(head.Size < audit.CoreHead.Size);
+            kept.Add((head.Size, head.RootHash));
+        }
+        Assert.True(kept.Count < agencies.Count, "the tenants kept one head between them");
+
+        var results = new List<TenantAudit>();
+        foreach (var agency in agencies) results.Add(await audit.TenantAsync(agency, CancellationToken.None));
+
+        Assert.Equal(LinkageSandbox.Agencies.Length, results.Count);
+        Assert.All(results, r => Assert.Equal(Agreement.Consistent, r.CoreLog.Agreement));
+        Assert.Equal(kept.Count, proofs);
     }
 
     private static SignedTreeHead Sign(SignedTreeHead head, PartyKeys keys) =>

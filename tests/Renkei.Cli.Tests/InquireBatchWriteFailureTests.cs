@@ -137,6 +137,83 @@ public class InquireBatchWriteFailureTests
     }
 
     /// <summary>
+    /// A Ctrl+C while the node answers the submission with a refusal: the interruption's exit code, as on every other path after
+    /// it, not the refusal's 1.
+    /// </summary>
+    [Fact]
+    public async Task Ctrl_C_while_the_batch_is_being_submitted_then_a_refusal_is_an_interruption()
+    {
+        using var inputs = new TempFolder();
+        var received = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var node = await NodeAsync(onSubmit: async c =>
+        {
+            received.SetResult();
+            await release.Task;
+            await FakeService.Json(c, """{"title":"許可されていません / not permitted"}""", 403);
+            return false;
+        });
+        using var process = RenkeiCommand.Start(await ArgsAsync(inputs, node, []), environment: Token, launcher: RenkeiCommand.Interruptible);
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = new ErrorLines(process, "応答を待っています");
+
+        await received.Task.WaitAsync(TimeSpan.FromMinutes(1));
+        Interrupt(process);
+        await error.Seen.WaitAsync(TimeSpan.FromMinutes(1));
+        release.SetResult();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(1));
+
+        var said = await error.AllAsync();
+        Assert.Equal(130, process.ExitCode);
+        Assert.Contains("受け付けられませんでした / refused:", said);
+        Assert.Contains("not permitted", said);
+        Assert.DoesNotContain("   at ", said);
+        Assert.Equal("", await output);
+    }
+
+    /// <summary>
+    /// A key the node would refuse (a control character, a character outside ASCII, too long) is a usage error before anything is
+    /// sent: a newline made the HTTP client throw, which ended the command in a stack trace.
+    /// </summary>
+    [Theory]
+    [InlineData("k\n")]
+    [InlineData("k\u0007")]
+    [InlineData("鍵")]
+    [InlineData("a b")]
+    [InlineData("")]
+    public async Task An_idempotency_key_the_node_would_refuse_is_a_usage_error(string key)
+    {
+        using var inputs = new TempFolder();
+        var submitted = 0;
+        await using var node = await NodeAsync(onSubmit: _ => { Interlocked.Increment(ref submitted); return Task.FromResult(true); });
+
+        var run = await RenkeiCommand.RunAsync(await ArgsAsync(inputs, node, ["--idempotency-key", key]), stdin: null, TimeSpan.FromMinutes(1), environment: Token);
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.DoesNotContain("   at ", run.Error);
+        Assert.DoesNotContain("Unhandled", run.Error);
+        Assert.Contains("--idempotency-key は空白を含まない1〜100文字のASCII文字です / --idempotency-key is 1 to 100 visible ASCII characters", run.Error);
+        Assert.Equal(0, submitted);
+    }
+
+    [Fact]
+    public async Task An_idempotency_key_of_100_characters_is_taken_and_one_of_101_is_not()
+    {
+        using var inputs = new TempFolder();
+        var keys = new List<string>();
+        await using var node = await NodeAsync(onSubmit: c => { lock (keys) keys.Add(c.Request.Headers["Idempotency-Key"].ToString()); return Task.FromResult(true); });
+        var args = await ArgsAsync(inputs, node, []);
+
+        var taken = await RenkeiCommand.RunAsync([.. args, "--idempotency-key", new string('k', 100)], stdin: null, TimeSpan.FromMinutes(1), environment: Token);
+        var refused = await RenkeiCommand.RunAsync([.. args, "--idempotency-key", new string('k', 101)], stdin: null, TimeSpan.FromMinutes(1), environment: Token);
+
+        Assert.Equal(0, taken.ExitCode);
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Contains("--idempotency-key は", refused.Error);
+        Assert.Equal([new string('k', 100)], keys);
+    }
+
+    /// <summary>
     /// Audit 21c §1: a submission cut (the node gone after taking it) or not answered in time may have made the batch. It says so
     /// and gives the command line that sends the same Idempotency-Key, which the node answers with that batch; each run
     /// otherwise sends a key of its own.

@@ -40,6 +40,12 @@ public static class InquireBatchCommand
             Description = "一括照会を送るときの冪等キー（既定は実行ごとに新しいキー）。届いたか分からなかった送信のキーで送り直すと、その一括照会を続けて読み、誰にも二度照会しない"
                 + " / the Idempotency-Key the batch is submitted under (default: a new one each run); given the key of a submission whose outcome was not known, the command follows that same batch and asks nobody twice",
         };
+        // The node's rule, checked before anything is read or sent: the HTTP client would throw on a control character.
+        key.Validators.Add(result =>
+        {
+            if (result.Tokens.Count > 0 && !IdempotencyKeyHeader.IsValid(result.Tokens[^1].Value))
+                result.AddError("--idempotency-key は空白を含まない1〜100文字のASCII文字です / --idempotency-key is 1 to 100 visible ASCII characters");
+        });
         var command = new Command("inquire-batch", "宛名番号の一覧で一括照会し、結果を JSON Lines で出力する / submit a batch inquiry for a list of addressee numbers and write the results as JSON Lines")
         {
             data, agency, affair, provider, item, notBefore, caller, file, output, key,
@@ -115,7 +121,7 @@ public static class InquireBatchCommand
                         affair = parse.GetValue(affair), provider = parse.GetValue(provider), item = parse.GetValue(item), notBefore = since, addresseeNumbers = numbers,
                     }, options: ServiceDefaults.Json),
                 };
-                request.Headers.Add("Idempotency-Key", idempotencyKey);
+                request.Headers.Add(IdempotencyKeyHeader.Name, idempotencyKey);
                 HttpResponseMessage submitted;
                 try
                 {
@@ -143,7 +149,8 @@ public static class InquireBatchCommand
                 {
                     Console.Error.WriteLine($"受け付けられませんでした / refused: {await ProblemText.OfAsync(submitted)}"
                         + (services is null ? "" : RemoteServices.Hint(submitted.StatusCode, TokenVariable.NodeStaff)));
-                    return 1;
+                    // A Ctrl+C while the submission was answered keeps its exit code, as on every other path after it.
+                    return stop.Requested ? Interruption.ExitCode : 1;
                 }
                 if (batchId is null || batchId.Length == 0 || !batchId.All(char.IsAsciiLetterOrDigit)) throw ServiceAnswer.NotTheApi(submitted, ServiceAnswer.Node);
                 batch = new Uri(node, $"api/tenants/{agencyId}/inquiry-batches/{batchId}");

@@ -179,7 +179,8 @@ public static class FolderPort
 
     /// <summary>
     /// Held while a claim is read and written, between processes: a check and a write apart let two folders take one port. Null
-    /// (nothing held, nothing reserved) where the claims cannot be had, as <see cref="Claim"/> is best effort.
+    /// (nothing held) where the lock cannot be had, a folder that cannot be made or a holder that hangs past ten seconds: the claim
+    /// is then read and written without it, as <see cref="Claim"/> is best effort.
     /// </summary>
     private static FileStream? LockClaims(string? claims)
     {

@@ -5,7 +5,10 @@ using Renkei.Protocol.Records;
 
 namespace Renkei.Cli.Records;
 
-/// <summary>An agency as the core's register lists it: the node it is on and its public keys.</summary>
+/// <summary>
+/// An agency as the core's register lists it: the node it is on and its public keys. Not the core's Agency: the core leaves its
+/// null members out (a corporate number for a city), and the CLI reads answers strictly, every constructor parameter required.
+/// </summary>
 public sealed record RegisteredAgency(string AgencyId, string Name, string NodeAddress, PublicKeys Keys);
 
 /// <summary>One tenant's two views: the core's log against the head the tenant kept, and the tenant's log against the head the core witnessed.</summary>
@@ -36,6 +39,10 @@ public sealed record TenantAudit(string AgencyId, string Name, Verdict CoreLog, 
 public sealed class HeadAudit(HttpClient core, HttpClient node, Func<string, string?> tokenOf)
 {
     private LogView coreView = null!;
+    private ECDsa coreKey = null!;
+
+    // Tenants on one node mostly keep the same head of the core's log: the core proves it once, and each tenant's copy has its signature checked.
+    private readonly Dictionary<(long Size, string RootHash), Verdict> coreVerdicts = [];
 
     /// <summary>The core's log as the audit sees it; set by <see cref="StartAsync"/>.</summary>
     public SignedTreeHead CoreHead => coreView.Current!;
@@ -46,6 +53,7 @@ public sealed class HeadAudit(HttpClient core, HttpClient node, Func<string, str
         var keys = await Answer<PublicKeys>.GetAsync(core, "api/core/keys", null, ServiceAnswer.Core, ct);
         if (keys.Value is null) return Verdict.Unchecked(keys.Said);
         if (Key(keys.Value) is not { } key) return Verdict.Unchecked("コアの公開鍵が読めません / the core's public key cannot be read");
+        coreKey = key;
         coreView = new LogView(Renkei.Node.CoreLink.CoreParty, key,
             ct => Answer<SignedTreeHead>.GetAsync(core, "api/records/tree-head", null, ServiceAnswer.Core, ct),
             (from, ct) => Answer<ConsistencyProof>.GetAsync(core, $"api/records/consistency?from={from}", null, ServiceAnswer.Core, ct));
@@ -91,7 +99,14 @@ public sealed class HeadAudit(HttpClient core, HttpClient node, Func<string, str
         var kept = await Answer<SignedTreeHead>.GetAsync(node, $"api/tenants/{Uri.EscapeDataString(id)}/records/core-head", token, ServiceAnswer.Node, ct);
         if (kept.Slug == "no-core-head") return new(Agreement.NothingYet, "保管したツリーヘッドはまだありません", "the tenant kept no head yet");
         if (kept.Value is null) return Verdict.Unchecked(kept.Said);
-        return await coreView.HoldsAsync(kept.Value, ("この機関が保管した", "the tenant kept"), ct);
+        var head = kept.Value;
+        // Only a head the core signed is answered from another tenant's verdict: LogView says why any other differs.
+        var signed = head.Party == Renkei.Node.CoreLink.CoreParty && head.HasValidSignature(coreKey);
+        if (signed && coreVerdicts.TryGetValue((head.Size, head.RootHash), out var known)) return known;
+        var verdict = await coreView.HoldsAsync(head, ("この機関が保管した", "the tenant kept"), ct);
+        // Not checked (a core gone meanwhile) is asked again for the next tenant.
+        if (signed && verdict.Agreement != Agreement.Unchecked) coreVerdicts[(head.Size, head.RootHash)] = verdict;
+        return verdict;
     }
 
     /// <summary>(3) The tenant's log, as its node shows the audit, against the latest head of it the core witnessed; under the key the core registers for the tenant.</summary>

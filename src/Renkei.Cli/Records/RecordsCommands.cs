@@ -68,7 +68,7 @@ public static class RecordsCommands
                 }
                 Console.WriteLine($"コア / core: 署名済みツリーヘッド {audit.CoreHead.Size:N0} 件 / signed tree head of {audit.CoreHead.Size:N0} records");
                 if (await audit.AgenciesAsync(ct) is not { } registered) return 1;
-                if (Chosen(parse.GetValue(agency), registered, services is null ? null : nodeUrl) is not { } agencies) return 1;
+                if (Chosen(parse.GetValue(agency), registered, nodeUrl) is not { } agencies) return 1;
                 var results = new List<TenantAudit>();
                 if (agencies.Count < ProgressFrom)
                     foreach (var one in agencies)
@@ -104,9 +104,9 @@ public static class RecordsCommands
 
     /// <summary>
     /// The agencies named by --agency (one the core does not register is said and refused), else every agency the core registers:
-    /// with --node only those it registers at that node's URL. Null, said on standard error, when there are none.
+    /// only those it registers at the audited node's URL (a core serves many nodes). Null, said on standard error, when there are none.
     /// </summary>
-    private static List<RegisteredAgency>? Chosen(string[]? named, List<RegisteredAgency> registered, Uri? node)
+    private static List<RegisteredAgency>? Chosen(string[]? named, List<RegisteredAgency> registered, Uri node)
     {
         if (named is { Length: > 0 })
         {
@@ -114,11 +114,9 @@ public static class RecordsCommands
             foreach (var id in unknown) Console.Error.WriteLine($"コアに登録されていない機関です / not an agency registered with the core: {id}");
             return unknown.Count > 0 ? null : [.. named.Distinct(StringComparer.Ordinal).Select(id => registered.First(a => a.AgencyId == id))];
         }
-        var chosen = node is null ? registered : registered.Where(a => SameUrl(a.NodeAddress, node)).ToList();
+        var chosen = registered.Where(a => SameUrl(a.NodeAddress, node)).ToList();
         if (chosen.Count > 0) return chosen;
-        Console.Error.WriteLine(node is null
-            ? "コアに登録された機関がありません / the core registers no agency"
-            : $"コアに {node} の機関として登録されたものがありません。--agency で機関を指定してください / the core registers no agency at {node}: name them with --agency");
+        Console.Error.WriteLine($"コアに {node} の機関として登録されたものがありません。--agency で機関を指定してください / the core registers no agency at {node}: name them with --agency");
         return null;
     }
 
