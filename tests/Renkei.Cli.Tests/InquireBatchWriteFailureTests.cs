@@ -113,27 +113,16 @@ public class InquireBatchWriteFailureTests
     [Fact]
     public async Task Ctrl_C_while_the_batch_is_being_submitted_waits_for_the_nodes_answer_and_names_the_batch()
     {
-        using var inputs = new TempFolder();
-        var received = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var node = await NodeAsync(onSubmit: async _ => { received.SetResult(); await release.Task; return true; });
-        using var process = RenkeiCommand.Start(await ArgsAsync(inputs, node, []), environment: Token, launcher: RenkeiCommand.Interruptible);
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = new ErrorLines(process, "応答を待っています");
+        var submission = new HeldSubmission(_ => Task.FromResult(true));
+        await using var node = await NodeAsync(onSubmit: submission.Answer);
+        var (exitCode, said, output) = await submission.InterruptedAsync(node);
 
-        await received.Task.WaitAsync(TimeSpan.FromMinutes(1));
-        Interrupt(process);
-        await error.Seen.WaitAsync(TimeSpan.FromMinutes(1));
-        release.SetResult();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(1));
-
-        var said = await error.AllAsync();
-        Assert.Equal(130, process.ExitCode);
+        Assert.Equal(130, exitCode);
         Assert.DoesNotContain("一括照会は送っていません", said);
         Assert.DoesNotContain("   at ", said);
         Assert.Contains($"一括照会 / batch {BatchId}", said);
         Assert.Contains($"中断しました。{InquireBatchCommand.StaysAt(BatchId, BatchAt(node), 0, ownNetwork: false)}", said);
-        Assert.Equal("", await output);
+        Assert.Equal("", output);
     }
 
     /// <summary>
@@ -143,32 +132,51 @@ public class InquireBatchWriteFailureTests
     [Fact]
     public async Task Ctrl_C_while_the_batch_is_being_submitted_then_a_refusal_is_an_interruption()
     {
-        using var inputs = new TempFolder();
-        var received = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var node = await NodeAsync(onSubmit: async c =>
+        var submission = new HeldSubmission(async c =>
         {
-            received.SetResult();
-            await release.Task;
             await FakeService.Json(c, """{"title":"許可されていません / not permitted"}""", 403);
             return false;
         });
-        using var process = RenkeiCommand.Start(await ArgsAsync(inputs, node, []), environment: Token, launcher: RenkeiCommand.Interruptible);
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = new ErrorLines(process, "応答を待っています");
+        await using var node = await NodeAsync(onSubmit: submission.Answer);
+        var (exitCode, said, output) = await submission.InterruptedAsync(node);
 
-        await received.Task.WaitAsync(TimeSpan.FromMinutes(1));
-        Interrupt(process);
-        await error.Seen.WaitAsync(TimeSpan.FromMinutes(1));
-        release.SetResult();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(1));
-
-        var said = await error.AllAsync();
-        Assert.Equal(130, process.ExitCode);
+        Assert.Equal(130, exitCode);
         Assert.Contains("受け付けられませんでした / refused:", said);
         Assert.Contains("not permitted", said);
         Assert.DoesNotContain("   at ", said);
-        Assert.Equal("", await output);
+        Assert.Equal("", output);
+    }
+
+    /// <summary>
+    /// A submission the fake node holds until the command, interrupted meanwhile, says it waits for the answer; then
+    /// <paramref name="answer"/> answers it.
+    /// </summary>
+    private sealed class HeldSubmission(Func<HttpContext, Task<bool>> answer)
+    {
+        private readonly TaskCompletionSource received = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public async Task<bool> Answer(HttpContext c)
+        {
+            received.SetResult();
+            await release.Task;
+            return await answer(c);
+        }
+
+        /// <summary>Runs inquire-batch against <paramref name="node"/>, Ctrl+C once the node holds its submission: exit code, standard error, standard output.</summary>
+        public async Task<(int ExitCode, string Said, string Output)> InterruptedAsync(FakeService node)
+        {
+            using var inputs = new TempFolder();
+            using var process = RenkeiCommand.Start(await ArgsAsync(inputs, node, []), environment: Token, launcher: RenkeiCommand.Interruptible);
+            var output = process.StandardOutput.ReadToEndAsync();
+            var error = new ErrorLines(process, "応答を待っています");
+            await received.Task.WaitAsync(TimeSpan.FromMinutes(1));
+            Interrupt(process);
+            await error.Seen.WaitAsync(TimeSpan.FromMinutes(1));
+            release.SetResult();
+            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(1));
+            return (process.ExitCode, await error.AllAsync(), await output);
+        }
     }
 
     /// <summary>
